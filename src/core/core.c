@@ -391,3 +391,6 @@ const char *yg_strerror(yg_err e)
     }
     return "unknown error";
 }
+
+#include "yagura/version.h"
+const char *yg_version(void) { return YG_VERSION_STRING; }

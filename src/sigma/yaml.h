@@ -41,8 +41,8 @@ struct yg_ydoc {
 
 /*
  * Parse every document of text (len bytes) into docs (arena allocated).
- * On a syntax error returns YG_ESYNTAX with *eline/*ecol/why set; documents
- * before the bad one are still returned in *docs/*ndocs.
+ * On a syntax error returns YG_ESYNTAX with eline, ecol and why set; documents
+ * before the bad one are still returned in docs and ndocs.
  */
 YG_NODISCARD yg_err yg__yaml_parse(const char *text, size_t len, struct yg_arena *a,
                                    struct yg_ydoc **docs, size_t *ndocs, unsigned *eline,

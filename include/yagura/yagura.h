@@ -1,0 +1,123 @@
+/*
+ * yagura.h - the public API of the Yagura detection engine.
+ *
+ * Three handles:
+ *   yg_compiler  loads Sigma rule files and compiles them, once;
+ *   yg_rules     the compiled rule set: immutable, reference counted,
+ *                shared by any number of threads;
+ *   yg_scanner   per-thread matching state over one yg_rules.
+ *
+ *   yg_compiler *c; yg_rules *rules; yg_scanner *s;
+ *   yg_compiler_create(&c, NULL);
+ *   yg_compiler_add_path(c, "rules/");        // diagnostics via callback
+ *   yg_compiler_get_rules(c, &rules);         // c is spent afterwards
+ *   yg_compiler_destroy(c);
+ *   yg_scanner_create(rules, &s);
+ *   yg_scanner_scan_json(s, line, len, on_alert, ud);
+ *   yg_scanner_destroy(s); yg_rules_release(rules);
+ *
+ * Pointers handed to callbacks are valid only during the call.
+ */
+#ifndef YAGURA_H
+#define YAGURA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yagura/error.h"
+#include "yagura/limits.h"
+#include "yagura/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct yg_compiler yg_compiler;
+typedef struct yg_rules yg_rules;
+typedef struct yg_scanner yg_scanner;
+
+/* A problem found while loading or compiling rules. */
+typedef struct yg_diagnostic {
+    const char *file; /* rule file, or "<string>" */
+    unsigned line, col;
+    const char *rule_id;    /* NULL if the document has none (yet) */
+    const char *rule_title; /* NULL if unknown */
+    yg_err err;             /* YG_ESYNTAX, YG_EUNSUPPORTED, ... */
+    const char *message;    /* what was expected, or which feature is missing */
+} yg_diagnostic;
+typedef void (*yg_diag_cb)(void *ud, const yg_diagnostic *d);
+
+/*
+ * data_dir holds mappings/ and placeholders (NULL: $YAGURA_DATA_DIR, then the
+ * built-in location).  A rule that fails is reported and left out; the others
+ * still load.
+ */
+yg_err yg_compiler_create(yg_compiler **out, const char *data_dir);
+void yg_compiler_set_diag(yg_compiler *c, yg_diag_cb cb, void *ud);
+/* A rule file (multi-document YAML) or a folder searched recursively for
+ * *.yml and *.yaml.  Returns YG_OK unless the path cannot be read at all. */
+yg_err yg_compiler_add_path(yg_compiler *c, const char *path);
+yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len);
+/* Compile everything added.  The compiler refuses more input afterwards. */
+yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out);
+void yg_compiler_destroy(yg_compiler *c);
+
+/* Counts of the compiled set: detection rules that run, documents that failed,
+ * correlation rules parsed, filters applied. */
+typedef struct yg_rules_stats {
+    size_t detection, failed, correlation, filters, documents;
+} yg_rules_stats;
+void yg_rules_get_stats(const yg_rules *r, yg_rules_stats *st);
+void yg_rules_retain(yg_rules *r);
+void yg_rules_release(yg_rules *r);
+
+typedef enum yg_level_t {
+    YG_LEVEL_ANY = 0,
+    YG_LEVEL_INFO = 1,
+    YG_LEVEL_LO = 2,
+    YG_LEVEL_MED = 3,
+    YG_LEVEL_HI = 4,
+    YG_LEVEL_CRIT = 5
+} yg_level_t;
+
+/* One rule hit. */
+typedef struct yg_alert {
+    const char *rule_id, *rule_title, *level; /* level name */
+    int level_num;                            /* yg_level_t */
+    const char *tags_json;                    /* JSON array of the rule's tags */
+    const char *attack_json;                  /* JSON array of ATT&CK ids (T1059.001, ...) */
+    const char *rule_file;
+    const char *matched_json; /* JSON object: field -> value that satisfied the rule */
+    size_t matched_len;
+    const char *logsource_json; /* {"product":..,"service":..,"category":..} of the event */
+    const char *timestamp;      /* event time as found in the event, or "" */
+    size_t timestamp_len;
+} yg_alert;
+/* Return non-zero to stop scanning the current event. */
+typedef int (*yg_alert_cb)(void *ud, const yg_alert *a);
+
+yg_err yg_scanner_create(yg_rules *r, yg_scanner **out);
+void yg_scanner_destroy(yg_scanner *s);
+void yg_scanner_set_min_level(yg_scanner *s, yg_level_t lvl);
+/*
+ * Decode one JSON document (json, len bytes: exactly one object) and run
+ * every rule of its log source.  Returns YG_ESYNTAX with a message from
+ * yg_scanner_last_error() if the document is not valid JSON.
+ */
+yg_err yg_scanner_scan_json(yg_scanner *s, const char *json, size_t len, yg_alert_cb cb,
+                            void *ud);
+/* Parse one JSON value at the start of buf; *used receives its length
+ * (trailing whitespace not included).  For framing of JSON streams. */
+yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, size_t *used,
+                                   yg_alert_cb cb, void *ud);
+/* Log source assumed for events that carry none of their own (no Windows
+ * channel): any of the three may be NULL.  Strings must outlive the scanner. */
+yg_err yg_scanner_set_logsource(yg_scanner *s, const char *product, const char *service,
+                                const char *category);
+/* Description and byte offset of the last decode error. */
+const char *yg_scanner_last_error(const yg_scanner *s, size_t *offset);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

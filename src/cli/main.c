@@ -1,0 +1,371 @@
+/*
+ * main.c - the `yagura` command: argument parsing and dispatch only.
+ * Everything it runs lives in the library (src/engine, src/match, ...).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/hunt.h"
+#include "yagura/yagura.h"
+
+enum { EXIT_NOALERT = 0, EXIT_ALERTS = 1, EXIT_ERROR = 2 };
+
+static const char *prog = "yagura";
+
+static void usage_main(FILE *f)
+{
+    fprintf(f,
+            "Usage: yagura <command> [options]\n"
+            "\n"
+            "Yagura runs Sigma rules over security logs.\n"
+            "\n"
+            "Commands:\n"
+            "  hunt          run rules over log files, folders or standard input\n"
+            "  rules check   validate rule files and report every unsupported or invalid rule\n"
+            "  version       print the version\n"
+            "  help          this text; `yagura <command> --help` for a command\n"
+            "\n"
+            "See docs/yagura-hunt.md and docs/yagura-rules.md.\n");
+}
+
+static void usage_hunt(FILE *f)
+{
+    fprintf(f,
+            "Usage: yagura hunt [options] PATH...\n"
+            "\n"
+            "Run Sigma rules over logs. PATH is a file, a folder (searched recursively) or -\n"
+            "for standard input. JSON lines, JSON arrays, concatenated or pretty-printed JSON\n"
+            "documents and EVTX are recognised per file; gzip and zstd are decompressed.\n"
+            "\n"
+            "Options:\n"
+            "  -r, --rules PATH       rule file or folder (repeatable; default: the bundled\n"
+            "                         SigmaHQ-compatible rules/ folder)\n"
+            "  -l, --min-level LEVEL  only rules at or above LEVEL (informational, low, medium,\n"
+            "                         high, critical)\n"
+            "  -f, --format FORMAT    jsonl (default), csv or table\n"
+            "  -o, --output FILE      write alerts to FILE instead of standard output\n"
+            "  -t, --threads N        worker threads (default: all cores)\n"
+            "      --logsource SPEC   log source of events that carry none, as\n"
+            "                         product=P,service=S,category=C (any subset)\n"
+            "      --no-event         leave the matched event out of JSON alerts\n"
+            "      --strict           stop at the first invalid input or rule (exit 2)\n"
+            "      --stats-json FILE  write totals (events, bytes, seconds, ...) as JSON\n"
+            "  -q, --quiet            no summary and no progress on standard error\n"
+            "  -h, --help             this text\n"
+            "\n"
+            "Exit status: 0 no alert, 1 at least one alert, 2 error (bad arguments, unreadable\n"
+            "rules or inputs, or any input error under --strict).\n");
+}
+
+static void usage_rules(FILE *f)
+{
+    fprintf(f,
+            "Usage: yagura rules check [options] PATH...\n"
+            "\n"
+            "Load and compile every rule under PATH (files or folders) and print each rule that\n"
+            "is invalid or uses a feature Yagura does not support, as\n"
+            "  FILE:LINE:COLUMN: RULE-ID: error|unsupported: REASON\n"
+            "\n"
+            "Options:\n"
+            "  -q, --quiet   print only the problems, no summary\n"
+            "  -h, --help    this text\n"
+            "\n"
+            "Exit status: 0 every rule loads, 1 at least one rule failed, 2 usage error.\n");
+}
+
+struct diag_state {
+    size_t count;
+    FILE *f;
+    bool quiet_unsupported;
+};
+
+static void on_diag(void *ud, const yg_diagnostic *d)
+{
+    struct diag_state *st = ud;
+    st->count++;
+    fprintf(st->f, "%s:%u:%u: %s%s%s: %s\n", d->file, d->line, d->col,
+            d->rule_id ? d->rule_id : "-", "", d->err == YG_EUNSUPPORTED ? ": unsupported" : ": error",
+            d->message);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool parse_level(const char *s, yg_level_t *out)
+{
+    static const char *const names[] = {"informational", "low", "medium", "high", "critical"};
+    for (int i = 0; i < 5; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (yg_level_t)(i + 1);
+            return true;
+        }
+    return false;
+}
+
+static int cmd_rules_check(int argc, char **argv)
+{
+    static const struct option opts[] = {{"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    bool quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'q': quiet = true; break;
+        case 'h': usage_rules(stdout); return 0;
+        default: usage_rules(stderr); return EXIT_ERROR;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "%s rules check: no rule path given\n", prog);
+        usage_rules(stderr);
+        return EXIT_ERROR;
+    }
+    yg_compiler *comp;
+    if (yg_compiler_create(&comp, NULL)) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_ERROR;
+    }
+    struct diag_state st = {0, stdout, false};
+    yg_compiler_set_diag(comp, on_diag, &st);
+    double t0 = now_s();
+    for (int i = optind; i < argc; i++)
+        (void)yg_compiler_add_path(comp, argv[i]);
+    yg_rules *rules = NULL;
+    yg_err e = yg_compiler_get_rules(comp, &rules);
+    double t1 = now_s();
+    yg_compiler_destroy(comp);
+    if (e) {
+        fprintf(stderr, "%s: cannot compile rules: %s\n", prog, yg_strerror(e));
+        return EXIT_ERROR;
+    }
+    yg_rules_stats rs;
+    yg_rules_get_stats(rules, &rs);
+    yg_rules_release(rules);
+    if (!quiet)
+        fprintf(stderr,
+                "%zu document(s): %zu detection rule(s) compiled, %zu correlation rule(s) "
+                "validated, %zu filter(s), %zu failed (%.2f s)\n",
+                rs.documents, rs.detection, rs.correlation, rs.filters, rs.failed, t1 - t0);
+    return (rs.failed || st.count) ? 1 : 0;
+}
+
+static int cmd_hunt(int argc, char **argv)
+{
+    enum { O_LOGSOURCE = 256, O_NOEVENT, O_STRICT, O_STATS };
+    static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
+                                         {"min-level", required_argument, 0, 'l'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"logsource", required_argument, 0, O_LOGSOURCE},
+                                         {"no-event", no_argument, 0, O_NOEVENT},
+                                         {"strict", no_argument, 0, O_STRICT},
+                                         {"stats-json", required_argument, 0, O_STATS},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *rule_paths[256];
+    int nrules = 0;
+    struct yg_hunt_opts o;
+    memset(&o, 0, sizeof o);
+    o.format = YG_OUT_JSONL;
+    o.summary = true;
+    o.include_event = true;
+    o.err = stderr;
+    const char *outpath = NULL;
+    char *ls = NULL;
+    bool quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:l:f:o:t:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (nrules == 256) {
+                fprintf(stderr, "%s hunt: too many -r options (256 at most)\n", prog);
+                return EXIT_ERROR;
+            }
+            rule_paths[nrules++] = optarg;
+            break;
+        case 'l':
+            if (!parse_level(optarg, &o.min_level)) {
+                fprintf(stderr,
+                        "%s hunt: --min-level: unknown level '%s' (informational, low, medium, "
+                        "high, critical)\n",
+                        prog, optarg);
+                return EXIT_ERROR;
+            }
+            break;
+        case 'f':
+            if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
+                o.format = YG_OUT_JSONL;
+            else if (!strcmp(optarg, "csv"))
+                o.format = YG_OUT_CSV;
+            else if (!strcmp(optarg, "table"))
+                o.format = YG_OUT_TABLE;
+            else {
+                fprintf(stderr, "%s hunt: --format: '%s' is not jsonl, csv or table\n", prog,
+                        optarg);
+                return EXIT_ERROR;
+            }
+            break;
+        case 'o': outpath = optarg; break;
+        case 't': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 1024) {
+                fprintf(stderr, "%s hunt: --threads: '%s' is not a number from 1 to 1024\n",
+                        prog, optarg);
+                return EXIT_ERROR;
+            }
+            o.threads = (unsigned)n;
+            break;
+        }
+        case O_LOGSOURCE: {
+            ls = strdup(optarg);
+            for (char *tok = strtok(ls, ","); tok; tok = strtok(NULL, ",")) {
+                char *eq = strchr(tok, '=');
+                if (!eq) {
+                    fprintf(stderr, "%s hunt: --logsource: '%s' is not key=value\n", prog, tok);
+                    return EXIT_ERROR;
+                }
+                *eq = 0;
+                if (!strcmp(tok, "product"))
+                    o.product = eq + 1;
+                else if (!strcmp(tok, "service"))
+                    o.service = eq + 1;
+                else if (!strcmp(tok, "category"))
+                    o.category = eq + 1;
+                else {
+                    fprintf(stderr,
+                            "%s hunt: --logsource: unknown key '%s' (product, service, category)\n",
+                            prog, tok);
+                    return EXIT_ERROR;
+                }
+            }
+            break;
+        }
+        case O_NOEVENT: o.include_event = false; break;
+        case O_STRICT: o.strict = true; break;
+        case O_STATS: o.stats_json = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': usage_hunt(stdout); return 0;
+        default: usage_hunt(stderr); return EXIT_ERROR;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "%s hunt: no input given (a file, a folder, or - for standard input)\n",
+                prog);
+        usage_hunt(stderr);
+        return EXIT_ERROR;
+    }
+    if (!nrules)
+        rule_paths[nrules++] = YG_SOURCE_DIR "/rules";
+    if (!o.threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        o.threads = n > 0 ? (unsigned)n : 1;
+    }
+
+    yg_compiler *comp;
+    if (yg_compiler_create(&comp, NULL)) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_ERROR;
+    }
+    struct diag_state st = {0, stderr, false};
+    yg_compiler_set_diag(comp, on_diag, &st);
+    double t0 = now_s();
+    bool rules_missing = false;
+    for (int i = 0; i < nrules; i++)
+        if (yg_compiler_add_path(comp, rule_paths[i]) == YG_ENOTFOUND)
+            rules_missing = true;
+    yg_rules *rules = NULL;
+    yg_err e = yg_compiler_get_rules(comp, &rules);
+    yg_compiler_destroy(comp);
+    if (e) {
+        fprintf(stderr, "%s: cannot compile rules: %s\n", prog, yg_strerror(e));
+        return EXIT_ERROR;
+    }
+    o.compile_seconds = now_s() - t0;
+    yg_rules_stats rs;
+    yg_rules_get_stats(rules, &rs);
+    o.rules_loaded = rs.detection;
+    if (rules_missing || (o.strict && st.count)) {
+        fprintf(stderr, "%s hunt: %s\n", prog,
+                rules_missing ? "a rule path does not exist" : "rule errors under --strict");
+        yg_rules_release(rules);
+        return EXIT_ERROR;
+    }
+    if (st.count && !quiet)
+        fprintf(stderr, "%s hunt: %zu rule problem(s) reported above; those rules are skipped\n",
+                prog, st.count);
+
+    FILE *out = stdout;
+    if (outpath && !(out = fopen(outpath, "w"))) {
+        perror(outpath);
+        yg_rules_release(rules);
+        return EXIT_ERROR;
+    }
+    o.out = out;
+    o.paths = (const char **)(argv + optind);
+    o.npaths = (size_t)(argc - optind);
+    o.summary = !quiet;
+    o.progress = !quiet && isatty(2);
+    struct yg_hunt_result res;
+    e = yg_hunt_run(rules, &o, &res);
+    yg_rules_release(rules);
+    if (out != stdout && fclose(out) != 0) {
+        perror(outpath);
+        return EXIT_ERROR;
+    }
+    free(ls);
+    if (e) {
+        fprintf(stderr, "%s hunt: %s\n", prog, yg_strerror(e));
+        return EXIT_ERROR;
+    }
+    if (res.errors && o.strict)
+        return EXIT_ERROR;
+    if (res.errors && res.events == 0)
+        return EXIT_ERROR;
+    return res.alerts ? EXIT_ALERTS : EXIT_NOALERT;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_main(stderr);
+        return EXIT_ERROR;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "hunt"))
+        return cmd_hunt(argc - 1, argv + 1);
+    if (!strcmp(cmd, "rules")) {
+        if (argc >= 3 && !strcmp(argv[2], "check"))
+            return cmd_rules_check(argc - 2, argv + 2);
+        if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+            usage_rules(stdout);
+            return 0;
+        }
+        usage_rules(stderr);
+        return EXIT_ERROR;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("yagura %s\n", yg_version());
+        return 0;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage_main(stdout);
+        return 0;
+    }
+    fprintf(stderr, "%s: unknown command '%s'\n\n", prog, cmd);
+    usage_main(stderr);
+    return EXIT_ERROR;
+}

@@ -1,0 +1,369 @@
+/*
+ * json.c - the hot-path JSON scanner (see json.h).
+ *
+ * Written for throughput on security logs: most bytes are inside strings,
+ * so the string loop looks for the quote or backslash with memchr-style
+ * scanning and only falls back to per-byte work when an escape is present.
+ * Nesting is handled with an explicit stack (no recursion) so depth is a
+ * counted limit, not a stack overflow.
+ */
+#include "decode/json.h"
+
+static inline size_t skip_ws(const char *b, size_t i, size_t n)
+{
+    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
+        i++;
+    return i;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static size_t put_utf8(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Parse a string starting after the opening quote at b[i].  On success sets
+ * out and outn (a view, or a copy in the arena) and returns the index after the closing
+ * quote; returns 0 on error. */
+static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a,
+                          const char **out, size_t *outn, struct yg_json_err *e)
+{
+    size_t start = i;
+    /* Fast path: no escapes. */
+    while (i < n) {
+        unsigned char c = (unsigned char)b[i];
+        if (c == '"') {
+            *out = b + start;
+            *outn = i - start;
+            return i + 1;
+        }
+        if (c == '\\')
+            break;
+        if (YG_UNLIKELY(c < 0x20)) {
+            e->offset = i;
+            e->msg = "control character inside a string (must be escaped)";
+            return 0;
+        }
+        i++;
+    }
+    if (i >= n) {
+        e->offset = n;
+        e->msg = "unterminated string";
+        return 0;
+    }
+    /* Slow path: decode escapes into the arena.  Output is never longer
+     * than input. */
+    size_t end = i;
+    while (end < n && b[end] != '"') {
+        if (b[end] == '\\')
+            end++;
+        end++;
+    }
+    if (end >= n) {
+        e->offset = n;
+        e->msg = "unterminated string";
+        return 0;
+    }
+    char *o = yg_arena_alloc(a, end - start + 1);
+    if (!o) {
+        e->offset = start;
+        e->msg = "out of memory decoding a string";
+        return 0;
+    }
+    size_t on = i - start;
+    memcpy(o, b + start, on);
+    while (i < end) {
+        unsigned char c = (unsigned char)b[i];
+        if (c != '\\') {
+            if (c < 0x20) {
+                e->offset = i;
+                e->msg = "control character inside a string (must be escaped)";
+                return 0;
+            }
+            o[on++] = (char)c;
+            i++;
+            continue;
+        }
+        char x = b[i + 1];
+        i += 2;
+        switch (x) {
+        case '"': o[on++] = '"'; break;
+        case '\\': o[on++] = '\\'; break;
+        case '/': o[on++] = '/'; break;
+        case 'b': o[on++] = '\b'; break;
+        case 'f': o[on++] = '\f'; break;
+        case 'n': o[on++] = '\n'; break;
+        case 'r': o[on++] = '\r'; break;
+        case 't': o[on++] = '\t'; break;
+        case 'u': {
+            if (end - i < 4 || hexval(b[i]) < 0 || hexval(b[i + 1]) < 0 || hexval(b[i + 2]) < 0 ||
+                hexval(b[i + 3]) < 0) {
+                e->offset = i - 2;
+                e->msg = "invalid \\u escape (expected 4 hex digits)";
+                return 0;
+            }
+            uint32_t cp = (uint32_t)(hexval(b[i]) << 12 | hexval(b[i + 1]) << 8 |
+                                     hexval(b[i + 2]) << 4 | hexval(b[i + 3]));
+            i += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && end - i >= 6 && b[i] == '\\' &&
+                b[i + 1] == 'u') {
+                int h0 = hexval(b[i + 2]), h1 = hexval(b[i + 3]), h2 = hexval(b[i + 4]),
+                    h3 = hexval(b[i + 5]);
+                if (h0 >= 0 && h1 >= 0 && h2 >= 0 && h3 >= 0) {
+                    uint32_t lo = (uint32_t)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
+                    if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        i += 6;
+                    }
+                }
+            }
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                cp = 0xFFFD; /* lone surrogate */
+            on += put_utf8(o + on, cp);
+            break;
+        }
+        default:
+            e->offset = i - 2;
+            e->msg = "invalid escape in string";
+            return 0;
+        }
+    }
+    o[on] = 0;
+    *out = o;
+    *outn = on;
+    return end + 1;
+}
+
+static size_t scan_number(const char *b, size_t i, size_t n, struct yg_json_err *e)
+{
+    size_t s = i;
+    if (i < n && b[i] == '-')
+        i++;
+    if (i < n && b[i] == '0')
+        i++;
+    else if (i < n && b[i] >= '1' && b[i] <= '9')
+        while (i < n && b[i] >= '0' && b[i] <= '9')
+            i++;
+    else
+        goto bad;
+    if (i < n && b[i] == '.') {
+        i++;
+        if (i >= n || b[i] < '0' || b[i] > '9')
+            goto bad;
+        while (i < n && b[i] >= '0' && b[i] <= '9')
+            i++;
+    }
+    if (i < n && (b[i] == 'e' || b[i] == 'E')) {
+        i++;
+        if (i < n && (b[i] == '+' || b[i] == '-'))
+            i++;
+        if (i >= n || b[i] < '0' || b[i] > '9')
+            goto bad;
+        while (i < n && b[i] >= '0' && b[i] <= '9')
+            i++;
+    }
+    return i;
+bad:
+    e->offset = i > s ? i : s;
+    e->msg = "invalid number";
+    return 0;
+}
+
+struct frame {
+    int32_t path;   /* path of this container */
+    bool is_object; /* else array */
+};
+
+yg_err yg__json_scan(const char *b, size_t n, size_t *used, const struct yg_json_sink *sink,
+                     struct yg_arena *a, struct yg_json_err *e)
+{
+    struct frame st[YG_MAX_JSON_DEPTH + 1];
+    unsigned depth = 0;
+    int32_t cur_path = -1; /* path the next value belongs to */
+    size_t i = skip_ws(b, 0, n);
+    e->offset = 0;
+    e->msg = NULL;
+
+    for (;;) {
+        /* ---- parse a value at i, for path cur_path ---- */
+        if (i >= n) {
+            e->offset = n;
+            e->msg = depth ? "unexpected end of input inside a document" : "no JSON value";
+            return YG_ESYNTAX;
+        }
+        char c = b[i];
+        struct yg_val v;
+        bool leaf = true;
+        switch (c) {
+        case '{':
+        case '[': {
+            size_t j = skip_ws(b, i + 1, n);
+            char close = c == '{' ? '}' : ']';
+            if (j < n && b[j] == close) {
+                /* Empty container: a leaf so `exists` and keyword logic see it. */
+                v.p = b + i;
+                v.n = (uint32_t)(j + 1 - i);
+                v.type = YG_VT_OBJ;
+                i = j + 1;
+                break;
+            }
+            if (depth >= YG_MAX_JSON_DEPTH) {
+                e->offset = i;
+                e->msg = "JSON nested deeper than the limit";
+                return YG_ELIMIT;
+            }
+            st[depth].path = cur_path;
+            st[depth].is_object = c == '{';
+            depth++;
+            i = j;
+            leaf = false;
+            if (c == '{')
+                goto object_key;
+            continue; /* array: parse first element with the same path */
+        }
+        case '"': {
+            const char *s;
+            size_t sn;
+            size_t j = scan_string(b, i + 1, n, a, &s, &sn, e);
+            if (!j)
+                return YG_ESYNTAX;
+            v.p = s;
+            v.n = (uint32_t)sn;
+            v.type = YG_VT_STR;
+            i = j;
+            break;
+        }
+        case 't':
+            if (n - i >= 4 && memcmp(b + i, "true", 4) == 0) {
+                v.p = b + i;
+                v.n = 4;
+                v.type = YG_VT_BOOL;
+                i += 4;
+                break;
+            }
+            goto bad_value;
+        case 'f':
+            if (n - i >= 5 && memcmp(b + i, "false", 5) == 0) {
+                v.p = b + i;
+                v.n = 5;
+                v.type = YG_VT_BOOL;
+                i += 5;
+                break;
+            }
+            goto bad_value;
+        case 'n':
+            if (n - i >= 4 && memcmp(b + i, "null", 4) == 0) {
+                v.p = b + i;
+                v.n = 4;
+                v.type = YG_VT_NULL;
+                i += 4;
+                break;
+            }
+            goto bad_value;
+        default:
+            if (c == '-' || (c >= '0' && c <= '9')) {
+                size_t j = scan_number(b, i, n, e);
+                if (!j)
+                    return YG_ESYNTAX;
+                v.p = b + i;
+                v.n = (uint32_t)(j - i);
+                v.type = YG_VT_NUM;
+                i = j;
+                break;
+            }
+            goto bad_value;
+        }
+        if (leaf && cur_path >= 0 && sink->leaf)
+            sink->leaf(sink->ud, cur_path, &v);
+
+        /* ---- after a value: close containers / find the next slot ---- */
+        for (;;) {
+            if (depth == 0) {
+                *used = i;
+                return YG_OK;
+            }
+            i = skip_ws(b, i, n);
+            if (i >= n) {
+                e->offset = n;
+                e->msg = "unexpected end of input inside a document";
+                return YG_ESYNTAX;
+            }
+            struct frame *f = &st[depth - 1];
+            if (b[i] == ',') {
+                i = skip_ws(b, i + 1, n);
+                if (f->is_object)
+                    goto object_key;
+                cur_path = f->path;
+                break; /* next array element */
+            }
+            if (b[i] == (f->is_object ? '}' : ']')) {
+                i++;
+                depth--;
+                continue;
+            }
+            e->offset = i;
+            e->msg = f->is_object ? "expected ',' or '}' in object" : "expected ',' or ']' in array";
+            return YG_ESYNTAX;
+        }
+        continue;
+
+    object_key : {
+        if (i >= n || b[i] != '"') {
+            e->offset = i;
+            e->msg = "expected a string key in object";
+            return YG_ESYNTAX;
+        }
+        const char *k;
+        size_t kn;
+        size_t j = scan_string(b, i + 1, n, a, &k, &kn, e);
+        if (!j)
+            return YG_ESYNTAX;
+        j = skip_ws(b, j, n);
+        if (j >= n || b[j] != ':') {
+            e->offset = j;
+            e->msg = "expected ':' after object key";
+            return YG_ESYNTAX;
+        }
+        i = skip_ws(b, j + 1, n);
+        int32_t parent = st[depth - 1].path;
+        /* A parent ignored by the sink (-2) keeps its subtree ignored. */
+        cur_path = parent < -1 ? parent : sink->key(sink->ud, parent, k, kn);
+        if (cur_path < 0 && cur_path != -2)
+            cur_path = -2;
+        continue;
+    }
+    bad_value:
+        e->offset = i;
+        e->msg = "invalid value (expected a string, number, object, array, true, false or null)";
+        return YG_ESYNTAX;
+    }
+}

@@ -1,0 +1,1020 @@
+/*
+ * hunt.c - the `yagura hunt` driver (see hunt.h).
+ *
+ * Work is cut into units: a whole file, or a slice of a large JSON-lines
+ * file cut at a line that starts a document.  Worker threads take units
+ * from a queue and render their alerts into a per-unit buffer.  Line numbers
+ * and document ordinals are only known relative to the unit while it runs,
+ * so the worker records where they go ("patches") and the writer, which
+ * emits units strictly in order, adds the unit's base when writing.  The
+ * output is therefore byte-identical whatever the thread count.
+ */
+#include "engine/hunt.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "core/core.h"
+#include "decode/evtx.h"
+
+#define CHUNK_BYTES (8u << 20)
+#define STREAM_WINDOW (4u << 20)
+
+enum unit_kind { U_MMAP_TEXT, U_EVTX, U_STREAM };
+enum patch_kind { P_LINE, P_INDEX };
+
+struct patch {
+    size_t off;
+    uint64_t rel;
+    uint8_t kind;
+};
+
+struct unit {
+    uint64_t seq;
+    const char *file;
+    enum unit_kind kind;
+    const char *buf; /* mmap'd text/EVTX region */
+    size_t len;
+    bool file_start;  /* region starts at the start of the file */
+    bool last_of_file;
+    void *map; /* mapping to unmap after the last unit of the file */
+    size_t map_len;
+    /* results */
+    struct yg_buf out, diag;
+    struct patch *pat, *dpat;
+    size_t npat, patcap, ndpat, dpatcap;
+    uint64_t lines, docs, alerts, errors, bytes;
+    uint64_t by_level[6];
+    bool done;
+    bool fatal;
+    struct unit *next;
+};
+
+struct hunt {
+    yg_rules *rules;
+    const struct yg_hunt_opts *o;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    struct unit *qhead, *qtail; /* waiting for a worker */
+    size_t inflight;
+    bool closing;
+    bool stop; /* strict mode hit an error */
+    uint64_t bytes_total, bytes_done, events_done, alerts_done;
+};
+
+/* ---- per-unit output helpers --------------------------------------- */
+
+static yg_err add_patch(struct patch **p, size_t *n, size_t *cap, size_t off, uint64_t rel,
+                        uint8_t kind)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        struct patch *np = yg_realloc(*p, nc * sizeof *np);
+        if (!np)
+            return YG_ENOMEM;
+        *p = np;
+        *cap = nc;
+    }
+    (*p)[(*n)++] = (struct patch){off, rel, kind};
+    return YG_OK;
+}
+
+struct ctx {
+    struct hunt *h;
+    struct unit *u;
+    yg_scanner *s;
+    const char *doc;
+    size_t doclen;
+    uint64_t rel_line, rel_index;
+    uint64_t record; /* EVTX record id, 0 if none */
+    struct yg_buf tmp;
+};
+
+/* Copy JSON without insignificant whitespace (pretty documents must fit one
+ * output line). */
+static yg_err add_compact_json(struct yg_buf *b, const char *p, size_t n)
+{
+    if (!memchr(p, '\n', n))
+        return yg_buf_add(b, p, n);
+    yg_err err = yg_buf_reserve(b, n);
+    if (err)
+        return err;
+    bool in = false, esc = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (in) {
+            if (esc)
+                esc = false;
+            else if (c == '\\')
+                esc = true;
+            else if (c == '"')
+                in = false;
+        } else if (c == '"') {
+            in = true;
+        } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            continue;
+        }
+        b->p[b->n++] = c;
+    }
+    b->p[b->n] = 0;
+    return YG_OK;
+}
+
+static yg_err csv_field(struct yg_buf *b, const char *s, size_t n)
+{
+    yg_err err = yg_buf_addc(b, '"');
+    for (size_t i = 0; !err && i < n; i++) {
+        if (s[i] == '"')
+            err = yg_buf_addc(b, '"');
+        if (!err)
+            err = yg_buf_addc(b, s[i] == '\n' || s[i] == '\r' ? ' ' : s[i]);
+    }
+    return err ? err : yg_buf_addc(b, '"');
+}
+
+static int on_alert(void *ud, const yg_alert *a)
+{
+    struct ctx *c = ud;
+    struct unit *u = c->u;
+    struct yg_buf *b = &u->out;
+    const struct yg_hunt_opts *o = c->h->o;
+    yg_err err = YG_OK;
+    u->alerts++;
+    if (a->level_num >= 0 && a->level_num < 6)
+        u->by_level[a->level_num]++;
+    switch (o->format) {
+    case YG_OUT_JSONL:
+        YG_TRY(yg_buf_add(b, "{\"timestamp\":", 13));
+        YG_TRY(yg_buf_add_json_str(b, a->timestamp, a->timestamp_len));
+        YG_TRY(yg_buf_add(b, ",\"rule\":{\"id\":", 14));
+        YG_TRY(yg_buf_add_json_str(b, a->rule_id, strlen(a->rule_id)));
+        YG_TRY(yg_buf_add(b, ",\"title\":", 9));
+        YG_TRY(yg_buf_add_json_str(b, a->rule_title, strlen(a->rule_title)));
+        YG_TRY(yg_buf_add(b, ",\"level\":", 9));
+        YG_TRY(yg_buf_add_json_str(b, a->level, strlen(a->level)));
+        YG_TRY(yg_buf_addf(b, ",\"tags\":%s,\"attack\":%s,\"file\":", a->tags_json,
+                           a->attack_json));
+        YG_TRY(yg_buf_add_json_str(b, a->rule_file, strlen(a->rule_file)));
+        YG_TRY(yg_buf_addf(b, "},\"logsource\":%s,\"matched\":", a->logsource_json));
+        YG_TRY(yg_buf_add(b, a->matched_json, a->matched_len));
+        YG_TRY(yg_buf_add(b, ",\"source\":{\"file\":", 18));
+        YG_TRY(yg_buf_add_json_str(b, u->file, strlen(u->file)));
+        YG_TRY(yg_buf_add(b, ",\"line\":", 8));
+        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_line, P_LINE));
+        YG_TRY(yg_buf_add(b, ",\"index\":", 9));
+        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_index, P_INDEX));
+        if (c->record)
+            YG_TRY(yg_buf_addf(b, ",\"record\":%llu", (unsigned long long)c->record));
+        YG_TRY(yg_buf_addc(b, '}'));
+        if (o->include_event) {
+            YG_TRY(yg_buf_add(b, ",\"event\":", 9));
+            YG_TRY(add_compact_json(b, c->doc, c->doclen));
+        }
+        YG_TRY(yg_buf_add(b, "}\n", 2));
+        break;
+    case YG_OUT_CSV:
+        YG_TRY(csv_field(b, a->timestamp, a->timestamp_len));
+        YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(yg_buf_add(b, a->level, strlen(a->level)));
+        YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(csv_field(b, a->rule_id, strlen(a->rule_id)));
+        YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(csv_field(b, a->rule_title, strlen(a->rule_title)));
+        YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(csv_field(b, a->attack_json, strlen(a->attack_json)));
+        YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(csv_field(b, u->file, strlen(u->file)));
+        YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_line, P_LINE));
+        YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_index, P_INDEX));
+        YG_TRY(yg_buf_addf(b, ",%llu,", (unsigned long long)c->record));
+        YG_TRY(csv_field(b, a->matched_json, a->matched_len));
+        YG_TRY(yg_buf_addc(b, '\n'));
+        break;
+    case YG_OUT_TABLE: {
+        const char *ts = a->timestamp_len ? a->timestamp : "-";
+        size_t tl = a->timestamp_len ? a->timestamp_len : 1;
+        YG_TRY(yg_buf_addf(b, "%-27.*s  %-13s  %-60.60s  %s:", (int)tl, ts, a->level,
+                           a->rule_title, u->file));
+        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_line, P_LINE));
+        YG_TRY(yg_buf_addc(b, '\n'));
+        break;
+    }
+    }
+done:
+    if (err)
+        u->fatal = true;
+    return err ? 1 : 0;
+}
+
+static void unit_diag(struct ctx *c, uint64_t rel_line, unsigned col, const char *what)
+{
+    struct unit *u = c->u;
+    u->errors++;
+    if (yg_buf_addf(&u->diag, "%s:", u->file) ||
+        add_patch(&u->dpat, &u->ndpat, &u->dpatcap, u->diag.n, rel_line, P_LINE) ||
+        yg_buf_addf(&u->diag, ":%u: %s\n", col, what))
+        u->fatal = true;
+    if (c->h->o->strict)
+        c->h->stop = true;
+}
+
+/* ---- text framing ----------------------------------------------------- */
+
+static uint64_t count_nl(const char *p, size_t n)
+{
+    uint64_t k = 0;
+    const char *e = p + n;
+    while ((p = memchr(p, '\n', (size_t)(e - p)))) {
+        k++;
+        p++;
+    }
+    return k;
+}
+
+static size_t skip_ws(const char *b, size_t i, size_t n, uint64_t *line)
+{
+    while (i < n) {
+        char ch = b[i];
+        if (ch == '\n')
+            (*line)++;
+        else if (ch != ' ' && ch != '\t' && ch != '\r')
+            break;
+        i++;
+    }
+    return i;
+}
+
+static unsigned col_of(const char *b, size_t at)
+{
+    size_t i = at;
+    while (i > 0 && b[i - 1] != '\n')
+        i--;
+    return (unsigned)(at - i + 1);
+}
+
+/* Run one document at b[pos..n). Returns the bytes consumed, or 0 on error
+ * (reported). */
+static size_t one_doc(struct ctx *c, const char *b, size_t pos, size_t n, uint64_t *line,
+                      bool *need_more, bool eof)
+{
+    size_t used = 0;
+    c->doc = b + pos;
+    c->rel_line = *line;
+    c->rel_index = c->u->docs;
+    yg_err e = yg_scanner_scan_json_prefix(c->s, b + pos, n - pos, &used, on_alert, c);
+    if (e == YG_ESYNTAX && !eof && pos + used >= n) {
+        *need_more = true;
+        return 0;
+    }
+    if (e) {
+        size_t off;
+        const char *msg = yg_scanner_last_error(c->s, &off);
+        char what[384];
+        snprintf(what, sizeof what, "invalid JSON: %s; document skipped", msg);
+        size_t at = pos + off < n ? pos + off : n;
+        uint64_t l = *line + count_nl(b + pos, at - pos);
+        unit_diag(c, l, col_of(b, at), what);
+        return 0;
+    }
+    c->doclen = used;
+    c->u->docs++;
+    *line += count_nl(b + pos, used);
+    return used;
+}
+
+/* Frame a text region.  refill (may be NULL) appends more data to the
+ * window; returns false at end of input. */
+struct window {
+    struct yg_buf buf;
+    size_t pos;
+    bool eof;
+    bool (*refill)(void *src, struct yg_buf *b, struct ctx *c);
+    void *src;
+};
+
+static void frame_text(struct ctx *c, struct window *w, bool file_start)
+{
+    uint64_t line = 0;
+    bool array = false, in_array = false;
+    const char *b;
+    size_t n;
+    for (;;) {
+        if (c->h->stop)
+            return;
+        /* Keep at least a window's worth of data ahead of pos. */
+        if (w->refill && !w->eof && w->buf.n - w->pos < STREAM_WINDOW) {
+            if (w->pos) {
+                memmove(w->buf.p, w->buf.p + w->pos, w->buf.n - w->pos);
+                w->buf.n -= w->pos;
+                w->pos = 0;
+            }
+            if (!w->refill(w->src, &w->buf, c))
+                w->eof = true;
+        }
+        b = w->buf.p;
+        n = w->buf.n;
+        if (file_start) {
+            file_start = false;
+            if (n - w->pos >= 3 && memcmp(b + w->pos, "\xEF\xBB\xBF", 3) == 0)
+                w->pos += 3;
+            size_t i = skip_ws(b, w->pos, n, &line);
+            if (i < n && b[i] == '[') {
+                array = in_array = true;
+                w->pos = i + 1;
+            }
+        }
+        size_t pos = skip_ws(b, w->pos, n, &line);
+        if (array && in_array) {
+            if (pos < n && b[pos] == ']') {
+                in_array = false;
+                w->pos = pos + 1;
+                continue;
+            }
+            if (pos < n && b[pos] == ',' && c->u->docs > 0) {
+                pos = skip_ws(b, pos + 1, n, &line);
+            }
+        }
+        if (pos >= n) {
+            w->pos = pos;
+            if (w->eof || !w->refill) {
+                if (in_array)
+                    unit_diag(c, line, 1, "JSON array not closed with ']' at end of file");
+                return;
+            }
+            continue;
+        }
+        if (array && !in_array) {
+            unit_diag(c, line, col_of(b, pos), "unexpected data after the closing ']'; rest of file skipped");
+            return;
+        }
+        bool need_more = false;
+        uint64_t l0 = line;
+        size_t used = one_doc(c, b, pos, n, &line, &need_more, w->eof || !w->refill);
+        if (need_more) {
+            line = l0;
+            w->pos = pos;
+            if (w->buf.n - w->pos >= YG_MAX_EVENT_BYTES) {
+                unit_diag(c, line, 1, "document longer than the event size limit; skipped");
+                const char *nx = memmem(b + pos + 1, n - pos - 1, "\n{", 2);
+                w->pos = nx ? (size_t)(nx - b) + 1 : n;
+                line += count_nl(b + pos, w->pos - pos);
+                continue;
+            }
+            if (!w->refill(w->src, &w->buf, c))
+                w->eof = true;
+            continue;
+        }
+        if (used) {
+            w->pos = pos + used;
+            continue;
+        }
+        /* Bad document: skip to the next line that starts a document. */
+        if (array) {
+            unit_diag(c, line, 1, "rest of the JSON array skipped after the error");
+            return;
+        }
+        const char *nx = memmem(b + pos, n - pos, "\n{", 2);
+        size_t next = nx ? (size_t)(nx - b) + 1 : n;
+        line += count_nl(b + pos, next - pos);
+        w->pos = next;
+    }
+}
+
+/* ---- EVTX ---------------------------------------------------------------- */
+
+static void evtx_rec(void *ud, uint64_t record_id, const char *json, size_t len)
+{
+    struct ctx *c = ud;
+    if (c->h->stop)
+        return;
+    c->record = record_id;
+    c->doc = json;
+    c->doclen = len;
+    c->rel_line = 0;
+    c->rel_index = c->u->docs;
+    size_t used;
+    yg_err e = yg_scanner_scan_json_prefix(c->s, json, len, &used, on_alert, c);
+    if (e) {
+        char what[384];
+        snprintf(what, sizeof what, "EVTX record %llu: rendering not valid JSON (%s)",
+                 (unsigned long long)record_id, yg_scanner_last_error(c->s, NULL));
+        unit_diag(c, 0, 0, what);
+    }
+    c->u->docs++;
+    c->record = 0;
+}
+
+static void evtx_diag(void *ud, uint64_t offset, const char *what)
+{
+    struct ctx *c = ud;
+    char msg[384];
+    snprintf(msg, sizeof msg, "EVTX at byte offset %llu: %s", (unsigned long long)offset, what);
+    unit_diag(c, 0, 0, msg);
+}
+
+/* ---- streams: stdin, gzip, zstd ------------------------------------- */
+
+struct stream {
+    int fd;
+    int kind; /* 0 plain, 1 gzip, 2 zstd */
+    z_stream z;
+    ZSTD_DStream *zs;
+    unsigned char in[1 << 16];
+    size_t in_n, in_pos;
+    bool in_eof, done;
+    uint64_t out_total;
+};
+
+static bool fill_in(struct stream *st)
+{
+    if (st->in_pos < st->in_n || st->in_eof)
+        return st->in_pos < st->in_n;
+    ssize_t r;
+    do
+        r = read(st->fd, st->in, sizeof st->in);
+    while (r < 0 && errno == EINTR);
+    if (r <= 0) {
+        st->in_eof = true;
+        return false;
+    }
+    st->in_n = (size_t)r;
+    st->in_pos = 0;
+    return true;
+}
+
+/* Append up to STREAM_WINDOW decoded bytes; false at end. */
+static bool stream_refill(void *src, struct yg_buf *b, struct ctx *c)
+{
+    struct stream *st = src;
+    if (st->done)
+        return false;
+    if (yg_buf_reserve(b, STREAM_WINDOW)) {
+        unit_diag(c, 0, 0, "out of memory reading a stream");
+        st->done = true;
+        return false;
+    }
+    size_t want = STREAM_WINDOW, got = 0;
+    while (got < want && !st->done) {
+        if (!fill_in(st)) {
+            if (st->kind == 1 && st->z.total_in && st->z.avail_in == 0 && got == 0 &&
+                st->out_total == 0)
+                unit_diag(c, 0, 0, "gzip stream truncated");
+            st->done = true;
+            break;
+        }
+        unsigned char *out = (unsigned char *)b->p + b->n + got;
+        size_t room = want - got;
+        if (st->kind == 0) {
+            size_t k = st->in_n - st->in_pos < room ? st->in_n - st->in_pos : room;
+            memcpy(out, st->in + st->in_pos, k);
+            st->in_pos += k;
+            got += k;
+        } else if (st->kind == 1) {
+            st->z.next_in = st->in + st->in_pos;
+            st->z.avail_in = (uInt)(st->in_n - st->in_pos);
+            st->z.next_out = out;
+            st->z.avail_out = (uInt)room;
+            int r = inflate(&st->z, Z_NO_FLUSH);
+            size_t produced = room - st->z.avail_out;
+            st->in_pos = st->in_n - st->z.avail_in;
+            got += produced;
+            if (r == Z_STREAM_END) {
+                /* Concatenated gzip members continue. */
+                inflateReset(&st->z);
+            } else if (r != Z_OK && r != Z_BUF_ERROR) {
+                unit_diag(c, 0, 0, "corrupt gzip data; rest of file skipped");
+                st->done = true;
+            }
+        } else {
+            ZSTD_inBuffer ib = {st->in + st->in_pos, st->in_n - st->in_pos, 0};
+            ZSTD_outBuffer ob = {out, room, 0};
+            size_t r = ZSTD_decompressStream(st->zs, &ob, &ib);
+            st->in_pos += ib.pos;
+            got += ob.pos;
+            if (ZSTD_isError(r)) {
+                char m[200];
+                snprintf(m, sizeof m, "corrupt zstd data (%s); rest of file skipped",
+                         ZSTD_getErrorName(r));
+                unit_diag(c, 0, 0, m);
+                st->done = true;
+            }
+        }
+    }
+    b->n += got;
+    st->out_total += got;
+    c->u->bytes += got;
+    if (st->out_total > YG_MAX_DECOMPRESSED_BYTES) {
+        unit_diag(c, 0, 0, "decompressed size over the limit; rest of file skipped");
+        st->done = true;
+    }
+    return got > 0 || !st->done;
+}
+
+static void run_stream(struct ctx *c)
+{
+    struct unit *u = c->u;
+    struct stream *st = yg_calloc(1, sizeof *st);
+    if (!st) {
+        unit_diag(c, 0, 0, "out of memory");
+        return;
+    }
+    st->fd = strcmp(u->file, "-") == 0 ? 0 : open(u->file, O_RDONLY | O_CLOEXEC);
+    if (st->fd < 0) {
+        char m[300];
+        snprintf(m, sizeof m, "cannot open: %s", strerror(errno));
+        unit_diag(c, 0, 0, m);
+        yg_free(st);
+        return;
+    }
+    fill_in(st);
+    if (st->in_n >= 2 && st->in[0] == 0x1f && st->in[1] == 0x8b) {
+        st->kind = 1;
+        if (inflateInit2(&st->z, 32 + MAX_WBITS) != Z_OK)
+            st->done = true;
+    } else if (st->in_n >= 4 && memcmp(st->in, "\x28\xb5\x2f\xfd", 4) == 0) {
+        st->kind = 2;
+        st->zs = ZSTD_createDStream();
+        if (!st->zs)
+            st->done = true;
+    }
+    struct window w;
+    memset(&w, 0, sizeof w);
+    yg_buf_init(&w.buf, YG_MAX_EVENT_BYTES + 2 * STREAM_WINDOW);
+    w.refill = stream_refill;
+    w.src = st;
+    /* A compressed EVTX file: decode it whole (EVTX needs random access). */
+    if (!stream_refill(st, &w.buf, c))
+        w.eof = true;
+    if (w.buf.n >= 8 && memcmp(w.buf.p, "ElfFile", 8) == 0) {
+        w.buf.toobig = (size_t)YG_MAX_EVTX_BYTES;
+        while (!w.eof)
+            if (!stream_refill(st, &w.buf, c))
+                w.eof = true;
+        yg_err e = yg_evtx_parse((const uint8_t *)w.buf.p, w.buf.n, evtx_rec, evtx_diag, c);
+        if (e)
+            unit_diag(c, 0, 0, "not a valid EVTX file");
+    } else {
+        frame_text(c, &w, true);
+    }
+    yg_buf_free(&w.buf);
+    if (st->kind == 1)
+        inflateEnd(&st->z);
+    if (st->zs)
+        ZSTD_freeDStream(st->zs);
+    if (st->fd > 0)
+        close(st->fd);
+    yg_free(st);
+}
+
+/* ---- workers ------------------------------------------------------------- */
+
+static bool no_refill(void *src, struct yg_buf *b, struct ctx *c)
+{
+    (void)src, (void)b, (void)c;
+    return false;
+}
+
+static void run_unit(struct hunt *h, yg_scanner *s, struct unit *u)
+{
+    struct ctx c;
+    memset(&c, 0, sizeof c);
+    c.h = h;
+    c.u = u;
+    c.s = s;
+    if (u->kind == U_EVTX) {
+        u->bytes = u->len;
+        yg_err e = yg_evtx_parse((const uint8_t *)u->buf, u->len, evtx_rec, evtx_diag, &c);
+        if (e)
+            unit_diag(&c, 0, 0, "not a valid EVTX file");
+    } else if (u->kind == U_MMAP_TEXT) {
+        struct window w;
+        memset(&w, 0, sizeof w);
+        /* A view over the mapping: the buffer is never grown or freed. */
+        w.buf.p = (char *)u->buf;
+        w.buf.n = u->len;
+        w.buf.cap = u->len;
+        w.eof = true;
+        w.refill = NULL;
+        (void)no_refill;
+        u->bytes = u->len;
+        frame_text(&c, &w, u->file_start);
+    } else {
+        run_stream(&c);
+    }
+}
+
+static void *worker(void *arg)
+{
+    struct hunt *h = arg;
+    yg_scanner *s = NULL;
+    if (yg_scanner_create(h->rules, &s) != YG_OK)
+        s = NULL;
+    if (s) {
+        yg_scanner_set_min_level(s, h->o->min_level);
+        yg_scanner_set_logsource(s, h->o->product, h->o->service, h->o->category);
+    }
+    for (;;) {
+        pthread_mutex_lock(&h->mu);
+        while (!h->qhead && !h->closing)
+            pthread_cond_wait(&h->cv_work, &h->mu);
+        struct unit *u = h->qhead;
+        if (!u) {
+            pthread_mutex_unlock(&h->mu);
+            break;
+        }
+        h->qhead = u->next;
+        if (!h->qhead)
+            h->qtail = NULL;
+        pthread_mutex_unlock(&h->mu);
+        if (s && !h->stop)
+            run_unit(h, s, u);
+        else if (!s)
+            u->fatal = true;
+        pthread_mutex_lock(&h->mu);
+        u->done = true;
+        h->bytes_done += u->bytes;
+        h->events_done += u->docs;
+        h->alerts_done += u->alerts;
+        pthread_cond_broadcast(&h->cv_done);
+        pthread_mutex_unlock(&h->mu);
+    }
+    yg_scanner_destroy(s);
+    return NULL;
+}
+
+/* ---- input listing -------------------------------------------------------- */
+
+struct flist {
+    char **v;
+    size_t n, cap;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static yg_err flist_add(struct flist *l, const char *p)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        char **nv = yg_realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return YG_ENOMEM;
+        l->v = nv;
+        l->cap = nc;
+    }
+    if (!(l->v[l->n] = yg_strndup(p, strlen(p))))
+        return YG_ENOMEM;
+    l->n++;
+    return YG_OK;
+}
+
+static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *errors, unsigned depth)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0)
+        return flist_add(l, path);
+    if (stat(path, &st) != 0) {
+        fprintf(err, "yagura: %s: %s\n", path, strerror(errno));
+        (*errors)++;
+        return YG_OK;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ? flist_add(l, path) : YG_OK;
+    if (depth > 64)
+        return YG_OK;
+    DIR *d = opendir(path);
+    if (!d) {
+        fprintf(err, "yagura: %s: %s\n", path, strerror(errno));
+        (*errors)++;
+        return YG_OK;
+    }
+    struct flist sub = {0};
+    struct dirent *de;
+    yg_err e = YG_OK;
+    while (!e && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *p = yg_malloc(strlen(path) + strlen(de->d_name) + 2);
+        if (!p) {
+            e = YG_ENOMEM;
+            break;
+        }
+        sprintf(p, "%s/%s", path, de->d_name);
+        e = flist_add(&sub, p);
+        yg_free(p);
+    }
+    closedir(d);
+    if (sub.n)
+        qsort(sub.v, sub.n, sizeof *sub.v, cmp_str);
+    for (size_t i = 0; i < sub.n; i++) {
+        if (!e)
+            e = walk(sub.v[i], l, err, errors, depth + 1);
+        yg_free(sub.v[i]);
+    }
+    yg_free(sub.v);
+    return e;
+}
+
+/* ---- writer ---------------------------------------------------------------- */
+
+static void write_patched(FILE *f, const struct yg_buf *b, const struct patch *p, size_t np,
+                          uint64_t line_base, uint64_t index_base)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < np; i++) {
+        fwrite(b->p + at, 1, p[i].off - at, f);
+        /* Lines are 1-based; rel lines start at 0.  EVTX records have no line. */
+        uint64_t v = p[i].kind == P_LINE ? line_base + p[i].rel + 1 : index_base + p[i].rel + 1;
+        fprintf(f, "%llu", (unsigned long long)v);
+        at = p[i].off;
+    }
+    if (b->n > at)
+        fwrite(b->p + at, 1, b->n - at, f);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(struct hunt *h, double t0, bool final)
+{
+    double el = now_s() - t0;
+    double mb = (double)h->bytes_done / 1e6;
+    fprintf(h->o->err, "\r\033[K%6.1f s  %10.1f MB", el, mb);
+    if (h->bytes_total)
+        fprintf(h->o->err, " / %.1f MB (%3.0f%%)", (double)h->bytes_total / 1e6,
+                100.0 * (double)h->bytes_done / (double)h->bytes_total);
+    fprintf(h->o->err, "  %12llu events  %8llu alerts", (unsigned long long)h->events_done,
+            (unsigned long long)h->alerts_done);
+    if (final)
+        fputc('\n', h->o->err);
+    fflush(h->o->err);
+}
+
+static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uint64_t *index_base,
+                        struct yg_hunt_result *res)
+{
+    const struct yg_hunt_opts *o = h->o;
+    write_patched(o->out, &u->out, u->pat, u->npat, *line_base, *index_base);
+    write_patched(o->err, &u->diag, u->dpat, u->ndpat, *line_base, *index_base);
+    res->events += u->docs;
+    res->bytes += u->bytes;
+    res->alerts += u->alerts;
+    res->errors += u->errors + (u->fatal ? 1 : 0);
+    for (int i = 0; i < 6; i++)
+        res->by_level[i] += u->by_level[i];
+    if (u->kind == U_MMAP_TEXT)
+        *line_base += count_nl(u->buf, u->len);
+    *index_base += u->docs;
+    if (u->last_of_file) {
+        *line_base = 0;
+        *index_base = 0;
+        if (u->map)
+            munmap(u->map, u->map_len);
+    }
+    yg_buf_free(&u->out);
+    yg_buf_free(&u->diag);
+    yg_free(u->pat);
+    yg_free(u->dpat);
+}
+
+static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enum unit_kind k)
+{
+    (void)h;
+    struct unit *u = yg_calloc(1, sizeof *u);
+    if (!u)
+        return NULL;
+    u->seq = seq;
+    u->file = file;
+    u->kind = k;
+    yg_buf_init(&u->out, 0);
+    yg_buf_init(&u->diag, 0);
+    return u;
+}
+
+/* Split a mapped text file into units cut before a line starting with '{'. */
+static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, size_t *nunits,
+                        size_t *cap, uint64_t *seq, FILE *err, uint64_t *errors)
+{
+    int fd = strcmp(file, "-") == 0 ? -1 : open(file, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    unsigned char magic[8] = {0};
+    ssize_t mr = 0;
+    enum unit_kind kind = U_STREAM;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        mr = pread(fd, magic, sizeof magic, 0);
+        bool compressed = mr >= 2 && ((magic[0] == 0x1f && magic[1] == 0x8b) ||
+                                      (mr >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0));
+        if (!compressed)
+            kind = mr == 8 && memcmp(magic, "ElfFile", 8) == 0 ? U_EVTX : U_MMAP_TEXT;
+    } else if (fd < 0 && strcmp(file, "-") != 0) {
+        fprintf(err, "yagura: %s: %s\n", file, strerror(errno));
+        (*errors)++;
+        return YG_OK;
+    }
+    void *map = NULL;
+    size_t len = 0;
+    if (kind != U_STREAM) {
+        len = (size_t)st.st_size;
+        map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            map = NULL;
+            kind = U_STREAM;
+        } else {
+            madvise(map, len, MADV_SEQUENTIAL);
+            h->bytes_total += len;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    size_t start = 0;
+    bool first = true;
+    do {
+        size_t end = len;
+        if (kind == U_MMAP_TEXT && len - start > CHUNK_BYTES) {
+            /* Cut only JSON-lines/concatenated files, never a JSON array. */
+            const char *b = map;
+            size_t i = start;
+            while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t' ||
+                               (unsigned char)b[i] == 0xEF || (unsigned char)b[i] == 0xBB ||
+                               (unsigned char)b[i] == 0xBF))
+                i++;
+            if (!(first && i < len && b[i] == '[')) {
+                const char *nx = memmem(b + start + CHUNK_BYTES, len - start - CHUNK_BYTES, "\n{", 2);
+                if (nx)
+                    end = (size_t)(nx - b) + 1;
+            }
+        }
+        if (*nunits == *cap) {
+            size_t nc = *cap ? *cap * 2 : 64;
+            struct unit **nu = yg_realloc(*units, nc * sizeof *nu);
+            if (!nu)
+                return YG_ENOMEM;
+            *units = nu;
+            *cap = nc;
+        }
+        struct unit *u = new_unit(h, (*seq)++, file, kind);
+        if (!u)
+            return YG_ENOMEM;
+        u->buf = (const char *)map + start;
+        u->len = end - start;
+        u->file_start = first;
+        u->map = map;
+        u->map_len = len;
+        u->last_of_file = end >= len;
+        (*units)[(*nunits)++] = u;
+        first = false;
+        start = end;
+    } while (start < len);
+    return YG_OK;
+}
+
+static void write_stats(const struct yg_hunt_opts *o, const struct yg_hunt_result *r, size_t files)
+{
+    if (!o->stats_json)
+        return;
+    FILE *f = fopen(o->stats_json, "w");
+    if (!f)
+        return;
+    fprintf(f,
+            "{\"files\":%zu,\"events\":%llu,\"bytes\":%llu,\"alerts\":%llu,\"errors\":%llu,"
+            "\"seconds\":%.6f,\"compile_seconds\":%.6f,\"rules_loaded\":%zu,\"threads\":%u}\n",
+            files, (unsigned long long)r->events, (unsigned long long)r->bytes,
+            (unsigned long long)r->alerts, (unsigned long long)r->errors, r->seconds,
+            o->compile_seconds, o->rules_loaded, o->threads);
+    fclose(f);
+}
+
+yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt_result *res)
+{
+    struct hunt h;
+    memset(&h, 0, sizeof h);
+    memset(res, 0, sizeof *res);
+    h.rules = rules;
+    h.o = o;
+    pthread_mutex_init(&h.mu, NULL);
+    pthread_cond_init(&h.cv_work, NULL);
+    pthread_cond_init(&h.cv_done, NULL);
+    double t0 = now_s();
+
+    struct flist files = {0};
+    yg_err err = YG_OK;
+    for (size_t i = 0; i < o->npaths && !err; i++)
+        err = walk(o->paths[i], &files, o->err, &res->errors, 0);
+    struct unit **units = NULL;
+    size_t nunits = 0, ucap = 0;
+    uint64_t seq = 0;
+    for (size_t i = 0; i < files.n && !err; i++)
+        err = plan_file(&h, files.v[i], &units, &nunits, &ucap, &seq, o->err, &res->errors);
+    res->files = files.n;
+    if (o->format == YG_OUT_CSV)
+        fputs("timestamp,level,rule_id,rule_title,attack,source_file,line,index,record,matched\n",
+              o->out);
+
+    unsigned nthreads = o->threads ? o->threads : 1;
+    pthread_t *tids = yg_calloc(nthreads, sizeof *tids);
+    unsigned started = 0;
+    if (!tids)
+        err = YG_ENOMEM;
+    for (unsigned i = 0; !err && i < nthreads; i++)
+        if (pthread_create(&tids[i], NULL, worker, &h) == 0)
+            started++;
+    if (!err && !started)
+        err = YG_ENOMEM;
+
+    /* Feed units with a bounded number in flight, write them in order. */
+    size_t next_feed = 0, next_write = 0;
+    size_t max_inflight = (size_t)nthreads * 4;
+    uint64_t line_base = 0, index_base = 0;
+    double last_prog = t0;
+    while (!err && next_write < nunits) {
+        pthread_mutex_lock(&h.mu);
+        while (next_feed < nunits && next_feed - next_write < max_inflight) {
+            struct unit *u = units[next_feed++];
+            if (h.qtail)
+                h.qtail->next = u;
+            else
+                h.qhead = u;
+            h.qtail = u;
+            pthread_cond_signal(&h.cv_work);
+        }
+        while (!units[next_write]->done) {
+            if (o->progress) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 250000000;
+                if (ts.tv_nsec >= 1000000000) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000;
+                }
+                pthread_cond_timedwait(&h.cv_done, &h.mu, &ts);
+                if (now_s() - last_prog > 0.25) {
+                    last_prog = now_s();
+                    progress(&h, t0, false);
+                }
+            } else {
+                pthread_cond_wait(&h.cv_done, &h.mu);
+            }
+        }
+        pthread_mutex_unlock(&h.mu);
+        finish_unit(&h, units[next_write], &line_base, &index_base, res);
+        yg_free(units[next_write]);
+        units[next_write] = NULL;
+        next_write++;
+    }
+    pthread_mutex_lock(&h.mu);
+    h.closing = true;
+    pthread_cond_broadcast(&h.cv_work);
+    pthread_mutex_unlock(&h.mu);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    yg_free(tids);
+    for (size_t i = next_write; i < nunits; i++)
+        yg_free(units[i]);
+    yg_free(units);
+    fflush(o->out);
+    res->seconds = now_s() - t0;
+    if (o->progress)
+        progress(&h, t0, true);
+    if (o->summary) {
+        FILE *e = o->err;
+        fprintf(e, "\nyagura hunt: %llu file(s), %llu events, %.1f MB in %.2f s (%.0f events/s, %.1f MB/s)\n",
+                (unsigned long long)res->files, (unsigned long long)res->events,
+                (double)res->bytes / 1e6, res->seconds,
+                res->seconds > 0 ? (double)res->events / res->seconds : 0.0,
+                res->seconds > 0 ? (double)res->bytes / 1e6 / res->seconds : 0.0);
+        fprintf(e, "  rules: %zu loaded (compiled in %.2f s), threads: %u\n", o->rules_loaded,
+                o->compile_seconds, nthreads);
+        fprintf(e, "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational %llu)\n",
+                (unsigned long long)res->alerts, (unsigned long long)res->by_level[5],
+                (unsigned long long)res->by_level[4], (unsigned long long)res->by_level[3],
+                (unsigned long long)res->by_level[2], (unsigned long long)res->by_level[1]);
+        if (res->errors)
+            fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
+                    (unsigned long long)res->errors);
+    }
+    write_stats(o, res, files.n);
+    for (size_t i = 0; i < files.n; i++)
+        yg_free(files.v[i]);
+    yg_free(files.v);
+    pthread_mutex_destroy(&h.mu);
+    pthread_cond_destroy(&h.cv_work);
+    pthread_cond_destroy(&h.cv_done);
+    return err;
+}

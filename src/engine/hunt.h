@@ -1,0 +1,47 @@
+/*
+ * hunt.h - `yagura hunt`: rules over files, folders and streams.
+ *
+ * The hunt walks its inputs, decodes each file (JSON lines, JSON arrays,
+ * concatenated JSON documents, EVTX; gzip and zstd transparently), runs the
+ * compiled rules on every event with N worker threads and writes alerts in
+ * input order, so the output does not depend on the thread count.
+ */
+#ifndef YG_ENGINE_HUNT_H
+#define YG_ENGINE_HUNT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "yagura/yagura.h"
+
+enum yg_out_format { YG_OUT_JSONL, YG_OUT_CSV, YG_OUT_TABLE };
+
+struct yg_hunt_opts {
+    const char **paths; /* files, folders, or "-" for standard input */
+    size_t npaths;
+    unsigned threads;   /* 0: all cores */
+    yg_level_t min_level;
+    enum yg_out_format format;
+    FILE *out;          /* alerts */
+    FILE *err;          /* diagnostics, progress, summary */
+    bool progress;      /* redraw a progress line on err */
+    bool summary;
+    bool strict;        /* first bad input stops the hunt */
+    bool include_event; /* copy the event into each alert (jsonl) */
+    const char *product, *service, *category; /* log source for generic JSON */
+    const char *stats_json; /* write machine-readable totals here */
+    double compile_seconds; /* reported in the summary/stats */
+    size_t rules_loaded;
+};
+
+struct yg_hunt_result {
+    uint64_t files, events, bytes, alerts, errors;
+    uint64_t by_level[6];
+    double seconds;
+};
+
+/* Returns YG_OK if the hunt ran (alerts or not); an input that could not be
+ * read is counted in result->errors and reported on opts->err. */
+yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *opts, struct yg_hunt_result *res);
+
+#endif

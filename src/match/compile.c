@@ -1,0 +1,815 @@
+/*
+ * compile.c - Sigma rules to the immutable program of program.h.
+ *
+ * Loading and compiling are separate steps: every document is loaded first
+ * (filters and correlations refer to other rules by id or name), then
+ * yg_compiler_get_rules() compiles each detection rule on its own.  A rule
+ * that fails is reported through the diagnostic callback with the line and
+ * column of the offending node and left out; it never stops the others.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "match/program.h"
+
+struct yg_compiler {
+    struct yg_arena arena; /* YAML trees and rules; handed to the program */
+    struct yg_rule **docs;
+    size_t ndocs, cap;
+    yg_diag_cb cb;
+    void *ud;
+    bool spent;
+    char *data_dir;
+    size_t nfailed, ndocuments;
+};
+
+static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigned col,
+                 const struct yg_rule *r, yg_err e, const char *fmt, ...) YG_PRINTF(7, 8);
+static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigned col,
+                 const struct yg_rule *r, yg_err e, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!c->cb)
+        return;
+    yg_diagnostic d = {file, line, col, r ? r->id : NULL, r ? r->title : NULL, e, msg};
+    c->cb(c->ud, &d);
+}
+
+static void diag_bridge(void *ud, const struct yg_diag *d)
+{
+    struct yg_compiler *c = ud;
+    if (c->cb) {
+        yg_diagnostic o = {d->file, d->line, d->col, d->rule_id, d->title, d->err, d->msg};
+        c->cb(c->ud, &o);
+    }
+}
+
+yg_err yg_compiler_create(yg_compiler **out, const char *data_dir)
+{
+    struct yg_compiler *c = yg_calloc(1, sizeof *c);
+    if (!c)
+        return YG_ENOMEM;
+    yg_arena_init(&c->arena, 1u << 20, 0);
+    if (!data_dir)
+        data_dir = getenv("YAGURA_DATA_DIR");
+    if (!data_dir)
+        data_dir = YG_SOURCE_DIR;
+    c->data_dir = yg_strndup(data_dir, strlen(data_dir));
+    if (!c->data_dir) {
+        yg_free(c);
+        return YG_ENOMEM;
+    }
+    *out = c;
+    return YG_OK;
+}
+
+void yg_compiler_set_diag(yg_compiler *c, yg_diag_cb cb, void *ud)
+{
+    c->cb = cb;
+    c->ud = ud;
+}
+
+void yg_compiler_destroy(yg_compiler *c)
+{
+    if (!c)
+        return;
+    yg_arena_free(&c->arena);
+    yg_free(c->docs);
+    yg_free(c->data_dir);
+    yg_free(c);
+}
+
+static yg_err add_doc(struct yg_compiler *c, struct yg_rule *r)
+{
+    if (c->ndocs == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 256;
+        struct yg_rule **nd = yg_realloc(c->docs, nc * sizeof *nd);
+        if (!nd)
+            return YG_ENOMEM;
+        c->docs = nd;
+        c->cap = nc;
+    }
+    c->docs[c->ndocs++] = r;
+    return YG_OK;
+}
+
+yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len)
+{
+    if (c->spent)
+        return YG_ESTATE;
+    struct yg_ydoc *docs;
+    size_t nd;
+    unsigned el = 0, ec = 0;
+    char why[512];
+    const char *fname = yg_arena_strndup(&c->arena, name, strlen(name));
+    if (!fname)
+        return YG_ENOMEM;
+    yg_err perr = yg__yaml_parse(text, len, &c->arena, &docs, &nd, &el, &ec, why, sizeof why);
+    if (perr == YG_ENOMEM)
+        return perr;
+    for (size_t i = 0; i < nd; i++) {
+        struct yg_rule *r = NULL;
+        c->ndocuments++;
+        yg_err e = yg__rule_from_doc(&docs[i], fname, &c->arena, &r, diag_bridge, c);
+        if (e == YG_ENOMEM)
+            return e;
+        if (e) {
+            c->nfailed++;
+            continue;
+        }
+        if (r && add_doc(c, r))
+            return YG_ENOMEM;
+    }
+    if (perr) {
+        c->nfailed++;
+        emit(c, fname, el, ec, NULL, perr, "%s", why);
+    }
+    return YG_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool rule_ext(const char *n)
+{
+    size_t l = strlen(n);
+    return (l > 4 && strcmp(n + l - 4, ".yml") == 0) || (l > 5 && strcmp(n + l - 5, ".yaml") == 0);
+}
+
+static yg_err add_file(struct yg_compiler *c, const char *path)
+{
+    char *text;
+    size_t n;
+    yg_err e = yg_file_read(path, YG_MAX_RULE_FILE_BYTES, &text, &n);
+    if (e) {
+        c->nfailed++;
+        emit(c, path, 0, 0, NULL, e, "cannot read rule file: %s", yg_strerror(e));
+        return e == YG_ENOMEM ? e : YG_OK;
+    }
+    e = yg_compiler_add_string(c, path, text, n);
+    yg_free(text);
+    return e;
+}
+
+static yg_err add_dir(struct yg_compiler *c, const char *path, unsigned depth)
+{
+    if (depth > 32)
+        return YG_OK;
+    DIR *d = opendir(path);
+    if (!d) {
+        emit(c, path, 0, 0, NULL, YG_EIO, "cannot open rule folder");
+        return YG_EIO;
+    }
+    char **names = NULL;
+    size_t nn = 0, cap = 0;
+    struct dirent *de;
+    yg_err err = YG_OK;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (nn == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **t = yg_realloc(names, cap * sizeof *t);
+            if (!t) {
+                err = YG_ENOMEM;
+                break;
+            }
+            names = t;
+        }
+        size_t pl = strlen(path), dl = strlen(de->d_name);
+        names[nn] = yg_malloc(pl + dl + 2);
+        if (!names[nn]) {
+            err = YG_ENOMEM;
+            break;
+        }
+        memcpy(names[nn], path, pl);
+        names[nn][pl] = '/';
+        memcpy(names[nn] + pl + 1, de->d_name, dl + 1);
+        nn++;
+    }
+    closedir(d);
+    /* Sorted, so rule order (and output order) never depends on the file system. */
+    if (!err && nn)
+        qsort(names, nn, sizeof *names, cmp_str);
+    for (size_t i = 0; i < nn && !err; i++) {
+        struct stat st;
+        if (stat(names[i], &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            err = add_dir(c, names[i], depth + 1);
+        else if (S_ISREG(st.st_mode) && rule_ext(names[i]))
+            err = add_file(c, names[i]);
+        if (err == YG_EIO)
+            err = YG_OK;
+    }
+    for (size_t i = 0; i < nn; i++)
+        yg_free(names[i]);
+    yg_free(names);
+    return err;
+}
+
+yg_err yg_compiler_add_path(yg_compiler *c, const char *path)
+{
+    if (c->spent)
+        return YG_ESTATE;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        emit(c, path, 0, 0, NULL, YG_ENOTFOUND, "no such rule file or folder");
+        return YG_ENOTFOUND;
+    }
+    if (S_ISDIR(st.st_mode))
+        return add_dir(c, path, 0);
+    return add_file(c, path);
+}
+
+/* ---- field interning ------------------------------------------------ */
+
+static uint64_t field_hash(const char *s, size_t n)
+{
+    /* Case-insensitive: hash the lowercased bytes. */
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ yg_lc((unsigned char)s[i])) * 1099511628211ull;
+    return h;
+}
+
+int32_t yg__field_lookup(const struct yg_rules *rs, const char *name, size_t n)
+{
+    if (!rs->field_hash_cap)
+        return -1;
+    size_t mask = rs->field_hash_cap - 1;
+    for (size_t i = field_hash(name, n) & mask;; i = (i + 1) & mask) {
+        int32_t id = rs->field_hash[i];
+        if (id < 0)
+            return -1;
+        const char *fn = rs->field_names[id];
+        if (yg_str_ieq(fn, strlen(fn), name, n))
+            return id;
+    }
+}
+
+static int32_t field_intern(struct yg_rules *rs, const char *name, size_t n)
+{
+    int32_t id = yg__field_lookup(rs, name, n);
+    if (id >= 0)
+        return id;
+    if ((rs->nfields + 1) * 2 > rs->field_hash_cap) {
+        size_t nc = rs->field_hash_cap ? rs->field_hash_cap * 2 : 1024;
+        int32_t *nh = yg_malloc(nc * sizeof *nh);
+        if (!nh)
+            return -1;
+        for (size_t i = 0; i < nc; i++)
+            nh[i] = -1;
+        for (size_t f = 0; f < rs->nfields; f++) {
+            const char *fn = rs->field_names[f];
+            size_t j = field_hash(fn, strlen(fn)) & (nc - 1);
+            while (nh[j] >= 0)
+                j = (j + 1) & (nc - 1);
+            nh[j] = (int32_t)f;
+        }
+        yg_free(rs->field_hash);
+        rs->field_hash = nh;
+        rs->field_hash_cap = nc;
+    }
+    if (rs->nfields == rs->field_cap) {
+        size_t nc = rs->field_cap ? rs->field_cap * 2 : 256;
+        char **nn = yg_realloc(rs->field_names, nc * sizeof *nn);
+        if (!nn)
+            return -1;
+        rs->field_names = nn;
+        rs->field_cap = nc;
+    }
+    char *copy = yg_arena_strndup(&rs->perm, name, n);
+    if (!copy)
+        return -1;
+    id = (int32_t)rs->nfields++;
+    rs->field_names[id] = copy;
+    size_t mask = rs->field_hash_cap - 1;
+    size_t j = field_hash(name, n) & mask;
+    while (rs->field_hash[j] >= 0)
+        j = (j + 1) & mask;
+    rs->field_hash[j] = id;
+    return id;
+}
+
+int32_t yg__field_intern(struct yg_rules *rs, const char *name)
+{
+    return field_intern(rs, name, strlen(name));
+}
+
+/* ---- detection compilation ------------------------------------------ */
+
+struct cctx {
+    struct yg_compiler *c;
+    struct yg_rules *rs;
+    const struct yg_rule *r;
+    bool failed;
+};
+
+static void cfail(struct cctx *x, const struct yg_ynode *at, yg_err e, const char *fmt, ...)
+    YG_PRINTF(4, 5);
+static void cfail(struct cctx *x, const struct yg_ynode *at, yg_err e, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!x->failed)
+        emit(x->c, x->r->file, at ? at->line : x->r->line, at ? at->col : 1, x->r, e, "%s", msg);
+    x->failed = true;
+}
+
+static struct yg_node *mknode(struct cctx *x, uint8_t kind, uint32_t n)
+{
+    struct yg_node *nd = yg_arena_alloc(&x->rs->perm, sizeof *nd);
+    if (!nd)
+        return NULL;
+    memset(nd, 0, sizeof *nd);
+    nd->kind = kind;
+    nd->n = n;
+    if (n) {
+        nd->kids = yg_arena_alloc(&x->rs->perm, n * sizeof *nd->kids);
+        if (!nd->kids)
+            return NULL;
+    }
+    return nd;
+}
+
+/* Compile `key: value` where key is `field|mod|mod` (field may be empty for
+ * keyword modifiers). */
+static struct yg_node *compile_item(struct cctx *x, const struct yg_ynode *key,
+                                    const struct yg_ynode *val)
+{
+    const char *k = key ? key->s : "";
+    size_t kl = key ? key->slen : 0;
+    const char *bar = memchr(k, '|', kl);
+    size_t fl = bar ? (size_t)(bar - k) : kl;
+    struct yg_str mods[16];
+    size_t nm = 0;
+    while (bar) {
+        const char *s = bar + 1;
+        bar = memchr(s, '|', kl - (size_t)(s - k));
+        size_t ml = bar ? (size_t)(bar - s) : kl - (size_t)(s - k);
+        if (nm == 16) {
+            cfail(x, key, YG_ELIMIT, "more than 16 modifiers on '%s'", k);
+            return NULL;
+        }
+        mods[nm++] = (struct yg_str){s, ml};
+    }
+    struct yg_mods m;
+    char why[512] = "";
+    yg_err e = yg__mods_parse(mods, nm, &m, why, sizeof why);
+    if (e) {
+        cfail(x, key, e, "field '%s': %s", k, why);
+        return NULL;
+    }
+    struct yg_item *it = yg_arena_alloc(&x->rs->perm, sizeof *it);
+    if (!it)
+        return NULL;
+    memset(it, 0, sizeof *it);
+    it->field = key ? key->s : "";
+    it->fid = -1;
+    it->ref_fid = -1;
+    if (fl) {
+        it->fid = field_intern(x->rs, k, fl);
+        if (it->fid < 0)
+            return NULL;
+        it->field = yg_arena_strndup(&x->rs->perm, k, fl);
+    } else {
+        it->kind = YG_I_KEYWORD;
+    }
+    it->all = (m.bits & YG_MOD_ALL) != 0;
+    it->neq = (m.bits & YG_MOD_NEQ) != 0 && !(m.bits & YG_MOD_FIELDREF);
+
+    if (val && val->type == YG_Y_MAP) {
+        cfail(x, val, YG_ESYNTAX, "field '%s': a value can not be a map", k);
+        return NULL;
+    }
+    size_t nv = !val ? 1 : val->type == YG_Y_SEQ ? val->n : 1;
+    if (m.bits & YG_MOD_EXISTS) {
+        if (!fl || !val || val->type != YG_Y_SCALAR || val->skind != YG_S_BOOL) {
+            cfail(x, val ? val : key, YG_ESYNTAX, "'%s|exists' needs a field and true or false",
+                  it->field);
+            return NULL;
+        }
+        it->kind = YG_I_EXISTS;
+        it->exists = val->s[0] == 't' || val->s[0] == 'T';
+        struct yg_node *nd = mknode(x, YG_N_ITEM, 0);
+        if (nd)
+            nd->item = it;
+        return nd;
+    }
+    if (nv == 0) {
+        /* An empty list matches nothing (pySigma: no condition to satisfy). */
+        return mknode(x, YG_N_FALSE, 0);
+    }
+    if ((m.bits & YG_MOD_ALL) && nv < 2 && !(m.bits & YG_MOD_WINDASH)) {
+        /* The spec forbids it; pySigma accepts it; single value: same meaning. */
+        it->all = false;
+    }
+    it->groups = yg_arena_alloc(&x->rs->perm, nv * sizeof *it->groups);
+    if (!it->groups)
+        return NULL;
+    for (size_t i = 0; i < nv; i++) {
+        const struct yg_ynode *v = !val ? NULL : val->type == YG_Y_SEQ ? val->items[i] : val;
+        if (v && v->type != YG_Y_SCALAR) {
+            cfail(x, v, YG_ESYNTAX, "field '%s': list items must be plain values", k);
+            return NULL;
+        }
+        e = yg__value_compile(&m, v, x->rs->ph, &x->rs->perm, &x->rs->pool,
+                              &it->groups[it->ngroups], why, sizeof why);
+        if (e) {
+            cfail(x, v ? v : key, e, "field '%s': %s", k, why);
+            return NULL;
+        }
+        struct yg_vmgroup *g = &it->groups[it->ngroups];
+        if (g->n == 1 && g->v[0].op == YG_VOP_NULL) {
+            it->null_ok = true;
+        }
+        if (g->n >= 1 && g->v[0].op == YG_VOP_FIELDREF) {
+            it->kind = YG_I_FIELDREF;
+            it->ref_fid = field_intern(x->rs, g->v[0].pat, g->v[0].n);
+            it->ref_op = YG_VOP_EQ;
+            if (m.bits & YG_MOD_CONTAINS)
+                it->ref_op = YG_VOP_CONTAINS;
+            else if (m.bits & YG_MOD_STARTSWITH)
+                it->ref_op = YG_VOP_PREFIX;
+            else if (m.bits & YG_MOD_ENDSWITH)
+                it->ref_op = YG_VOP_SUFFIX;
+            it->ref_cased = (m.bits & YG_MOD_CASED) != 0;
+            it->neq = (m.bits & YG_MOD_NEQ) != 0;
+        }
+        it->ngroups++;
+    }
+    if (it->null_ok && it->ngroups == 1 && it->kind == YG_I_VALUES)
+        it->kind = YG_I_NULL;
+    struct yg_node *nd = mknode(x, YG_N_ITEM, 0);
+    if (nd)
+        nd->item = it;
+    return nd;
+}
+
+static struct yg_node *compile_map(struct cctx *x, const struct yg_ynode *map)
+{
+    if (map->n == 0)
+        return mknode(x, YG_N_TRUE, 0);
+    struct yg_node *nd = map->n == 1 ? NULL : mknode(x, YG_N_AND, (uint32_t)map->n);
+    if (map->n > 1 && !nd)
+        return NULL;
+    for (size_t i = 0; i < map->n; i++) {
+        const struct yg_ynode *k = map->items[2 * i];
+        if (k->type != YG_Y_SCALAR) {
+            cfail(x, k, YG_ESYNTAX, "a field name must be a string");
+            return NULL;
+        }
+        struct yg_node *it = compile_item(x, k, map->items[2 * i + 1]);
+        if (!it)
+            return NULL;
+        if (map->n == 1)
+            return it;
+        nd->kids[i] = it;
+    }
+    return nd;
+}
+
+static struct yg_node *compile_search(struct cctx *x, const struct yg_ynode *v)
+{
+    if (!v)
+        return mknode(x, YG_N_FALSE, 0);
+    if (v->type == YG_Y_MAP)
+        return compile_map(x, v);
+    if (v->type == YG_Y_SCALAR)
+        return compile_item(x, NULL, v);
+    /* A list: maps OR'd, plain values form one keyword item. */
+    size_t nmaps = 0, nscal = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->items[i]->type == YG_Y_MAP)
+            nmaps++;
+        else if (v->items[i]->type == YG_Y_SCALAR)
+            nscal++;
+        else {
+            cfail(x, v->items[i], YG_ESYNTAX, "nested lists are not valid in a search");
+            return NULL;
+        }
+    }
+    if (nmaps == 0)
+        return compile_item(x, NULL, v);
+    struct yg_node *nd = mknode(x, YG_N_OR, (uint32_t)(nmaps + (nscal ? 1 : 0)));
+    if (!nd)
+        return NULL;
+    uint32_t k = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->items[i]->type != YG_Y_MAP)
+            continue;
+        if (!(nd->kids[k++] = compile_map(x, v->items[i])))
+            return NULL;
+    }
+    if (nscal) {
+        /* Mixed list: the scalars as one keyword item (rare, but valid). */
+        struct yg_ynode tmp = *v;
+        struct yg_ynode **items = yg_arena_alloc(&x->rs->perm, nscal * sizeof *items);
+        if (!items)
+            return NULL;
+        tmp.n = 0;
+        for (size_t i = 0; i < v->n; i++)
+            if (v->items[i]->type == YG_Y_SCALAR)
+                items[tmp.n++] = v->items[i];
+        tmp.items = items;
+        if (!(nd->kids[k++] = compile_item(x, NULL, &tmp)))
+            return NULL;
+    }
+    return nd;
+}
+
+static struct yg_node *cond_to_node(struct cctx *x, const struct yg_cond *c,
+                                    struct yg_node **searches)
+{
+    struct yg_node *nd;
+    switch (c->op) {
+    case YG_C_ID: return searches[c->id];
+    case YG_C_NOT:
+        nd = mknode(x, YG_N_NOT, 1);
+        if (nd && !(nd->kids[0] = cond_to_node(x, c->a, searches)))
+            return NULL;
+        return nd;
+    case YG_C_AND:
+    case YG_C_OR:
+        nd = mknode(x, c->op == YG_C_AND ? YG_N_AND : YG_N_OR, 2);
+        if (!nd || !(nd->kids[0] = cond_to_node(x, c->a, searches)) ||
+            !(nd->kids[1] = cond_to_node(x, c->b, searches)))
+            return NULL;
+        return nd;
+    case YG_C_ONE_OF:
+    case YG_C_ALL_OF:
+        if (c->nids == 1)
+            return searches[c->ids[0]];
+        nd = mknode(x, c->op == YG_C_ALL_OF ? YG_N_AND : YG_N_OR, c->nids);
+        if (!nd)
+            return NULL;
+        for (uint32_t i = 0; i < c->nids; i++)
+            nd->kids[i] = searches[c->ids[i]];
+        return nd;
+    }
+    return NULL;
+}
+
+/* Compile detection + conditions of r (detection rule or filter). */
+static struct yg_node *compile_detection(struct cctx *x)
+{
+    const struct yg_ynode *det = x->r->detection;
+    const char **names = yg_arena_alloc(&x->rs->perm, (det->n + 1) * sizeof *names);
+    struct yg_node **searches = yg_arena_alloc(&x->rs->perm, (det->n + 1) * sizeof *searches);
+    if (!names || !searches)
+        return NULL;
+    size_t ns = 0;
+    for (size_t i = 0; i < det->n; i++) {
+        const struct yg_ynode *k = det->items[2 * i];
+        if (k->type != YG_Y_SCALAR) {
+            cfail(x, k, YG_ESYNTAX, "a search identifier must be a string");
+            return NULL;
+        }
+        if (!strcmp(k->s, "condition") || !strcmp(k->s, "timeframe") || !strcmp(k->s, "rules"))
+            continue;
+        names[ns] = k->s;
+        if (!(searches[ns] = compile_search(x, det->items[2 * i + 1])))
+            return NULL;
+        ns++;
+    }
+    struct yg_node *root = NULL;
+    for (size_t i = 0; i < x->r->nconditions; i++) {
+        const struct yg_ynode *cn = x->r->conditions[i];
+        struct yg_cond *cond;
+        unsigned ecol = 0;
+        char why[512] = "";
+        yg_err e = yg__cond_parse(cn->s, cn->slen, names, ns, &x->rs->perm, &cond, &ecol, why,
+                                  sizeof why);
+        if (e) {
+            struct yg_ynode at = *cn;
+            /* Point at the character when the condition is on one line. */
+            if (!memchr(cn->s, '\n', cn->slen))
+                at.col = cn->col + ecol - 1 + (cn->s[0] != 0 && cn->col ? 0 : 0);
+            cfail(x, &at, e, "condition: %s", why);
+            return NULL;
+        }
+        struct yg_node *nd = cond_to_node(x, cond, searches);
+        if (!nd)
+            return NULL;
+        if (!root) {
+            root = nd;
+        } else {
+            struct yg_node *o = mknode(x, YG_N_OR, 2);
+            if (!o)
+                return NULL;
+            o->kids[0] = root;
+            o->kids[1] = nd;
+            root = o;
+        }
+    }
+    if (!root)
+        cfail(x, x->r->detection, YG_ESYNTAX, "no condition");
+    return root;
+}
+
+static const char *tags_to_json(struct yg_arena *a, const struct yg_rule *r, bool attack_only)
+{
+    struct yg_buf b;
+    yg_buf_init(&b, 1u << 20);
+    if (yg_buf_addc(&b, '['))
+        goto oom;
+    size_t k = 0;
+    for (size_t i = 0; i < r->ntags; i++) {
+        const char *t = r->tags[i];
+        char tmp[64];
+        size_t tl = strlen(t);
+        if (attack_only) {
+            /* attack.t1059.001 -> T1059.001; attack.g0045 -> G0045; attack.s0001. */
+            if (tl < 9 || strncmp(t, "attack.", 7) != 0 || tl - 7 >= sizeof tmp)
+                continue;
+            char c0 = t[7];
+            if (!(c0 == 't' || c0 == 'g' || c0 == 's') || t[8] < '0' || t[8] > '9')
+                continue;
+            for (size_t j = 7; j < tl; j++)
+                tmp[j - 7] = (char)((t[j] >= 'a' && t[j] <= 'z') ? t[j] - 32 : t[j]);
+            t = tmp;
+            tl -= 7;
+        }
+        if ((k++ && yg_buf_addc(&b, ',')) || yg_buf_add_json_str(&b, t, tl))
+            goto oom;
+    }
+    if (yg_buf_addc(&b, ']'))
+        goto oom;
+    const char *s = yg_arena_strndup(a, b.p, b.n);
+    yg_buf_free(&b);
+    return s;
+oom:
+    yg_buf_free(&b);
+    return NULL;
+}
+
+static bool ls_field_ok(const char *want, const char *have)
+{
+    return !want || (have && strcmp(want, have) == 0);
+}
+
+static bool filter_applies(const struct yg_rule *f, const struct yg_rule *r)
+{
+    if (!ls_field_ok(f->ls.product, r->ls.product) || !ls_field_ok(f->ls.category, r->ls.category) ||
+        !ls_field_ok(f->ls.service, r->ls.service))
+        return false;
+    for (size_t i = 0; i < f->nfilter_rules; i++) {
+        const char *ref = f->filter_rules[i];
+        if ((r->id && strcmp(ref, r->id) == 0) || (r->name && strcmp(ref, r->name) == 0))
+            return true;
+    }
+    return false;
+}
+
+yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
+{
+    yg_err err = YG_OK;
+    char path[4096], why[512] = "";
+    if (c->spent)
+        return YG_ESTATE;
+    c->spent = true;
+    struct yg_rules *rs = yg_calloc(1, sizeof *rs);
+    if (!rs)
+        return YG_ENOMEM;
+    atomic_init(&rs->refs, 1);
+    yg_arena_init(&rs->perm, 1u << 20, 0);
+    rs->nfailed = c->nfailed;
+
+    snprintf(path, sizeof path, "%s/mappings/windows.yml", c->data_dir);
+    if ((err = yg__mapping_load(rs, path, why, sizeof why))) {
+        emit(c, path, 0, 0, NULL, err, "field mapping: %s", why);
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/mappings/placeholders.yml", c->data_dir);
+    if ((err = yg__placeholders_load(path, &rs->ph, why, sizeof why))) {
+        emit(c, path, 0, 0, NULL, err, "placeholders: %s", why);
+        goto done;
+    }
+
+    size_t ndet = 0;
+    for (size_t i = 0; i < c->ndocs; i++)
+        ndet += c->docs[i]->kind == YG_RULE_DETECTION;
+    rs->rules = yg_calloc(ndet ? ndet : 1, sizeof *rs->rules);
+    if (!rs->rules) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    /* Filters first, so they can be folded into the rules they name. */
+    struct yg_node **fnodes = yg_calloc(c->ndocs ? c->ndocs : 1, sizeof *fnodes);
+    if (!fnodes) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < c->ndocs; i++) {
+        struct yg_rule *r = c->docs[i];
+        if (r->kind != YG_RULE_FILTER)
+            continue;
+        struct cctx x = {c, rs, r, false};
+        fnodes[i] = compile_detection(&x);
+        if (x.failed || !fnodes[i]) {
+            fnodes[i] = NULL;
+            rs->nfailed++;
+        }
+    }
+    for (size_t i = 0; i < c->ndocs; i++) {
+        struct yg_rule *r = c->docs[i];
+        if (r->kind != YG_RULE_DETECTION)
+            continue;
+        struct cctx x = {c, rs, r, false};
+        struct yg_node *root = compile_detection(&x);
+        if (x.failed || !root) {
+            rs->nfailed++;
+            continue;
+        }
+        for (size_t j = 0; j < c->ndocs; j++) {
+            if (!fnodes[j] || !filter_applies(c->docs[j], r))
+                continue;
+            struct yg_node *nt = mknode(&x, YG_N_NOT, 1);
+            struct yg_node *an = mknode(&x, YG_N_AND, 2);
+            if (!nt || !an) {
+                err = YG_ENOMEM;
+                yg_free(fnodes);
+                goto done;
+            }
+            nt->kids[0] = fnodes[j];
+            an->kids[0] = root;
+            an->kids[1] = nt;
+            root = an;
+        }
+        struct yg_crule *cr = &rs->rules[rs->nrules];
+        cr->rule = r;
+        cr->root = root;
+        cr->index = (uint32_t)rs->nrules;
+        cr->attack_json = tags_to_json(&rs->perm, r, true);
+        cr->tags_json = tags_to_json(&rs->perm, r, false);
+        if (!cr->attack_json || !cr->tags_json) {
+            err = YG_ENOMEM;
+            yg_free(fnodes);
+            goto done;
+        }
+        rs->nrules++;
+    }
+    yg_free(fnodes);
+
+    /* The rules point into the compiler's arena: the program takes it. */
+    struct yg_arena *keep = yg_malloc(sizeof *keep);
+    if (!keep) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    *keep = c->arena;
+    yg_arena_init(&c->arena, 1u << 20, 0);
+    rs->docs_arena = keep;
+    rs->ndocuments = c->ndocuments;
+    for (size_t i = 0; i < c->ndocs; i++) {
+        rs->ncorrelation += c->docs[i]->kind == YG_RULE_CORRELATION;
+        rs->nfilters += c->docs[i]->kind == YG_RULE_FILTER;
+    }
+    *out = rs;
+    return YG_OK;
+done:
+    yg_rules_release(rs);
+    return err;
+}
+
+void yg_rules_get_stats(const yg_rules *r, yg_rules_stats *st)
+{
+    st->detection = r->nrules;
+    st->failed = r->nfailed;
+    st->correlation = r->ncorrelation;
+    st->filters = r->nfilters;
+    st->documents = r->ndocuments;
+}
+
+void yg_rules_retain(yg_rules *r) { atomic_fetch_add(&r->refs, 1); }
+
+void yg_rules_release(yg_rules *r)
+{
+    if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
+        return;
+    yg__vm_pool_free(&r->pool);
+    if (r->ph)
+        yg__placeholders_free(r->ph);
+    if (r->docs_arena) {
+        yg_arena_free(r->docs_arena);
+        yg_free(r->docs_arena);
+    }
+    yg_arena_free(&r->perm);
+    yg_free(r->rules);
+    yg_free(r->field_names);
+    yg_free(r->field_hash);
+    yg_free(r);
+}

@@ -1,0 +1,175 @@
+/*
+ * mapping.c - load the field and log-source mapping file (docs/mappings.md).
+ *
+ * The file is data users can read and extend: which channel is which Sigma
+ * service, which (channel, event id) pairs form a Sigma category, and how
+ * source paths are shortened to Sigma field names.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "match/program.h"
+
+static const char *dup_s(struct yg_rules *rs, const struct yg_ynode *n)
+{
+    return n && n->type == YG_Y_SCALAR ? yg_arena_strndup(&rs->perm, n->s, n->slen) : NULL;
+}
+
+/* A list of scalars into an arena array. */
+static yg_err str_list(struct yg_rules *rs, const struct yg_ynode *n, const char ***out,
+                       size_t *nout, const char *what, char *why, size_t wl)
+{
+    *out = NULL;
+    *nout = 0;
+    if (!n)
+        return YG_OK;
+    if (n->type != YG_Y_SEQ) {
+        snprintf(why, wl, "line %u: '%s' must be a list", n->line, what);
+        return YG_ESYNTAX;
+    }
+    *out = yg_arena_alloc(&rs->perm, (n->n + 1) * sizeof(char *));
+    if (!*out)
+        return YG_ENOMEM;
+    for (size_t i = 0; i < n->n; i++) {
+        if (!((*out)[i] = dup_s(rs, n->items[i]))) {
+            snprintf(why, wl, "line %u: '%s' items must be strings", n->items[i]->line, what);
+            return YG_ESYNTAX;
+        }
+    }
+    *nout = n->n;
+    return YG_OK;
+}
+
+/* A map of scalar -> scalar into two arrays. */
+static yg_err str_map(struct yg_rules *rs, const struct yg_ynode *n, const char ***k,
+                      const char ***v, size_t *nout, const char *what, char *why, size_t wl)
+{
+    *k = *v = NULL;
+    *nout = 0;
+    if (!n)
+        return YG_OK;
+    if (n->type != YG_Y_MAP) {
+        snprintf(why, wl, "line %u: '%s' must be a map", n->line, what);
+        return YG_ESYNTAX;
+    }
+    *k = yg_arena_alloc(&rs->perm, (n->n + 1) * sizeof(char *));
+    *v = yg_arena_alloc(&rs->perm, (n->n + 1) * sizeof(char *));
+    if (!*k || !*v)
+        return YG_ENOMEM;
+    for (size_t i = 0; i < n->n; i++) {
+        (*k)[i] = dup_s(rs, n->items[2 * i]);
+        (*v)[i] = dup_s(rs, n->items[2 * i + 1]);
+        if (!(*k)[i] || !(*v)[i]) {
+            snprintf(why, wl, "line %u: '%s' entries must be strings", n->items[2 * i]->line,
+                     what);
+            return YG_ESYNTAX;
+        }
+    }
+    *nout = n->n;
+    return YG_OK;
+}
+
+yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why, size_t wl)
+{
+    char *text = NULL;
+    size_t n;
+    yg_err err = yg_file_read(path, YG_MAX_RULE_FILE_BYTES, &text, &n);
+    if (err) {
+        snprintf(why, wl, "cannot read %s: %s", path, yg_strerror(err));
+        return err;
+    }
+    struct yg_arena tmp;
+    yg_arena_init(&tmp, 1u << 16, 0);
+    struct yg_ydoc *docs;
+    size_t nd;
+    unsigned el = 0, ec = 0;
+    char ywhy[256];
+    err = yg__yaml_parse(text, n, &tmp, &docs, &nd, &el, &ec, ywhy, sizeof ywhy);
+    if (err) {
+        snprintf(why, wl, "%s:%u:%u: %s", path, el, ec, ywhy);
+        goto done;
+    }
+    if (nd != 1 || !docs[0].root || docs[0].root->type != YG_Y_MAP) {
+        snprintf(why, wl, "%s: expected one YAML map", path);
+        err = YG_ESYNTAX;
+        goto done;
+    }
+    struct yg_mapping *m = &rs->map;
+    const struct yg_ynode *root = docs[0].root;
+    const struct yg_ynode *win = yg__ymap_get(root, "windows");
+    const struct yg_ynode *fl = yg__ymap_get(root, "fields");
+    YG_TRY(str_list(rs, yg__ymap_get(win, "channel_fields"), &m->channel_paths,
+                    &m->nchannel_paths, "channel_fields", why, wl));
+    YG_TRY(str_list(rs, yg__ymap_get(win, "event_id_fields"), &m->eventid_paths,
+                    &m->neventid_paths, "event_id_fields", why, wl));
+    YG_TRY(str_map(rs, yg__ymap_get(win, "services"), &m->chan_names, &m->chan_services,
+                   &m->nchan, "services", why, wl));
+    YG_TRY(str_list(rs, yg__ymap_get(fl, "prefixes"), &m->prefixes, &m->nprefixes, "prefixes",
+                    why, wl));
+    YG_TRY(str_map(rs, yg__ymap_get(fl, "aliases"), &m->alias_path, &m->alias_name,
+                   &m->naliases, "aliases", why, wl));
+    YG_TRY(str_list(rs, yg__ymap_get(fl, "time"), &m->time_paths, &m->ntime, "time", why, wl));
+
+    const struct yg_ynode *cats = yg__ymap_get(win, "categories");
+    if (cats && cats->type == YG_Y_SEQ) {
+        m->cats = yg_arena_alloc(&rs->perm, (cats->n + 1) * sizeof *m->cats);
+        if (!m->cats) {
+            err = YG_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < cats->n; i++) {
+            const struct yg_ynode *c = cats->items[i];
+            struct yg_wincat *w = &m->cats[m->ncats];
+            memset(w, 0, sizeof *w);
+            w->category = dup_s(rs, yg__ymap_get(c, "category"));
+            w->channel = dup_s(rs, yg__ymap_get(c, "channel"));
+            const struct yg_ynode *ids = yg__ymap_get(c, "event_ids");
+            if (!w->category || !w->channel || !ids || ids->type != YG_Y_SEQ) {
+                snprintf(why, wl, "%s:%u: a category needs category, channel and event_ids",
+                         path, c->line);
+                err = YG_ESYNTAX;
+                goto done;
+            }
+            w->ids = yg_arena_alloc(&rs->perm, (ids->n + 1) * sizeof *w->ids);
+            if (!w->ids) {
+                err = YG_ENOMEM;
+                goto done;
+            }
+            for (size_t j = 0; j < ids->n; j++) {
+                if (ids->items[j]->type != YG_Y_SCALAR || ids->items[j]->skind != YG_S_INT) {
+                    snprintf(why, wl, "%s:%u: event_ids must be integers", path,
+                             ids->items[j]->line);
+                    err = YG_ESYNTAX;
+                    goto done;
+                }
+                w->ids[w->nids++] = strtoll(ids->items[j]->s, NULL, 10);
+            }
+            const struct yg_ynode *wh = yg__ymap_get(c, "where");
+            if (wh && wh->type == YG_Y_MAP && wh->n == 1) {
+                w->where_field = dup_s(rs, wh->items[0]);
+                w->where_value = dup_s(rs, wh->items[1]);
+                if (w->where_field && yg__field_intern(rs, w->where_field) < 0) {
+                    err = YG_ENOMEM;
+                    goto done;
+                }
+            } else if (wh) {
+                snprintf(why, wl, "%s:%u: 'where' must be a map of one field", path, wh->line);
+                err = YG_ESYNTAX;
+                goto done;
+            }
+            YG_TRY(str_map(rs, yg__ymap_get(c, "fields"), &w->alias_from, &w->alias_to,
+                           &w->naliases, "fields", why, wl));
+            for (size_t j = 0; j < w->naliases; j++)
+                if (yg__field_intern(rs, w->alias_from[j]) < 0 ||
+                    yg__field_intern(rs, w->alias_to[j]) < 0) {
+                    err = YG_ENOMEM;
+                    goto done;
+                }
+            m->ncats++;
+        }
+    }
+done:
+    yg_arena_free(&tmp);
+    yg_free(text);
+    return err;
+}

@@ -1,0 +1,113 @@
+/*
+ * program.h - the compiled, immutable rule set and the per-thread scanner.
+ *
+ * Compilation turns every detection rule into a tree of yg_node whose leaves
+ * are yg_item tests on one field (by interned field id), with filters folded
+ * in as `and not`.  The whole program lives in one arena, is never modified
+ * after yg_compiler_get_rules(), and is shared by all scanner threads through
+ * a reference count.  Each scanner owns its scratch: the event's field
+ * table, a per-event arena, the path and routing caches, regex match data.
+ */
+#ifndef YG_MATCH_PROGRAM_H
+#define YG_MATCH_PROGRAM_H
+
+#include <stdatomic.h>
+
+#include "core/core.h"
+#include "decode/event.h"
+#include "match/value.h"
+#include "sigma/rule.h"
+#include "yagura/yagura.h"
+
+enum yg_item_kind { YG_I_VALUES, YG_I_EXISTS, YG_I_FIELDREF, YG_I_KEYWORD, YG_I_NULL };
+
+struct yg_item {
+    uint8_t kind;
+    bool all;     /* `all`: every group must match */
+    bool neq;     /* `neq`: no group may match (field must exist) */
+    bool exists;  /* YG_I_EXISTS: wanted presence */
+    bool null_ok; /* one value is null: an absent field matches */
+    int32_t fid;  /* field id, -1 for keywords */
+    int32_t ref_fid;
+    uint8_t ref_op; /* fieldref comparison: YG_VOP_EQ/PREFIX/SUFFIX/CONTAINS */
+    bool ref_cased;
+    const char *field; /* as written, for alerts */
+    struct yg_vmgroup *groups;
+    uint32_t ngroups;
+};
+
+enum yg_node_kind { YG_N_AND, YG_N_OR, YG_N_NOT, YG_N_ITEM, YG_N_TRUE, YG_N_FALSE };
+
+struct yg_node {
+    uint8_t kind;
+    uint32_t n;
+    struct yg_node **kids;
+    struct yg_item *item;
+};
+
+struct yg_crule {
+    const struct yg_rule *rule;
+    struct yg_node *root;
+    uint32_t index;
+    const char *attack_json; /* ["T1059.001",...] */
+    const char *tags_json;
+};
+
+/* A Windows (channel, event id) pair routed to a category. */
+struct yg_wincat {
+    const char *channel; /* exact, case-insensitive */
+    int64_t *ids;
+    size_t nids;
+    const char *category;
+    const char *where_field, *where_value; /* optional extra condition */
+    const char **alias_from, **alias_to;   /* per-category field aliases */
+    size_t naliases;
+};
+
+struct yg_mapping {
+    /* Windows: channel -> service. */
+    const char **chan_names, **chan_services;
+    size_t nchan;
+    struct yg_wincat *cats;
+    size_t ncats;
+    /* Event paths: prefixes stripped to reach a Sigma field name, and aliases. */
+    const char **prefixes;
+    size_t nprefixes;
+    const char **alias_path, **alias_name;
+    size_t naliases;
+    const char **time_paths;
+    size_t ntime;
+    const char **channel_paths, **eventid_paths;
+    size_t nchannel_paths, neventid_paths;
+};
+
+struct yg_rules {
+    atomic_int refs;
+    struct yg_arena perm;
+    struct yg_vm_pool pool;
+    struct yg_crule *rules;
+    size_t nrules;
+    /* Field names referenced by any rule: name (lowercase) -> id. */
+    char **field_names;
+    size_t nfields, field_cap;
+    int32_t *field_hash; /* open addressing, -1 empty */
+    size_t field_hash_cap;
+    struct yg_mapping map;
+    struct yg_placeholders *ph;
+    struct yg_arena *docs_arena; /* YAML trees and rule metadata */
+    size_t nfailed, ncorrelation, nfilters, ndocuments;
+};
+
+int32_t yg__field_lookup(const struct yg_rules *rs, const char *name, size_t n);
+/* Intern a field name (NUL-terminated); -1 on allocation failure. */
+int32_t yg__field_intern(struct yg_rules *rs, const char *name);
+
+/* Evaluate one rule on the scanner's current event. */
+struct yg_scanner;
+bool yg__rule_eval(struct yg_scanner *s, const struct yg_crule *r);
+
+/* Load the mapping file (YAML) into rs->map. */
+YG_NODISCARD yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why,
+                                     size_t whylen);
+
+#endif

@@ -1,0 +1,755 @@
+/*
+ * scan.c - the per-thread scanner: decode, route, evaluate, report.
+ *
+ * For each event:
+ *   1. the JSON scanner reports keys and leaves; keys are resolved through a
+ *      path trie cached in the scanner, so each distinct path is turned into
+ *      a Sigma field id once per scanner lifetime, not once per event;
+ *   2. the event's log source (product, service, categories) is derived from
+ *      its channel and event id, and the list of rules for that log source
+ *      comes from a routing cache, so rules of other sources cost nothing;
+ *   3. each candidate rule's tree is evaluated over the field table.
+ *
+ * Per-event memory comes from an arena reset after the event; the field
+ * table and caches grow to the largest event and stay.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "decode/json.h"
+#include "match/program.h"
+
+/* A distinct path seen in events: its parent, its last key and what it
+ * resolves to. */
+struct path {
+    int32_t parent;
+    uint32_t klen;
+    char *key;
+    char *full;
+    int32_t fid;
+    uint8_t role; /* ROLE_* */
+    uint64_t hash;
+};
+
+enum { ROLE_NONE = 0, ROLE_CHANNEL = 1, ROLE_EVENTID = 2, ROLE_TIME = 4 };
+
+/* A routed log source: service and categories of a (channel, event id). */
+#define MAX_ROUTE_CATS 8
+struct route {
+    char *channel;
+    char *eid;
+    const char *service;
+    const struct yg_wincat *cats[MAX_ROUTE_CATS];
+    unsigned ncats;
+    /* Rule lists per combination of satisfied `where` conditions. */
+    uint32_t *rules[1u << MAX_ROUTE_CATS];
+    uint32_t nrules[1u << MAX_ROUTE_CATS];
+    char *ls_json[1u << MAX_ROUTE_CATS];
+    bool built[1u << MAX_ROUTE_CATS];
+};
+
+#define MAX_PATHS 65536u
+#define MAX_ROUTES 4096u
+
+struct yg_scanner {
+    yg_rules *rs;
+    struct yg_arena scratch;
+    yg_level_t min_level;
+    /* event field table */
+    struct yg_field *f;
+    uint32_t nf, fcap;
+    int32_t *head; /* per fid */
+    uint32_t *gen;
+    uint32_t curgen;
+    bool overflow;
+    /* path trie */
+    struct path *paths;
+    uint32_t npaths, pcap;
+    int32_t *phash;
+    uint32_t phcap;
+    /* routing */
+    struct route **routes;
+    uint32_t nroutes;
+    struct route *generic; /* events without a Windows channel */
+    char *forced_ls_json;
+    const char *forced_product, *forced_service, *forced_category;
+    /* current event */
+    const struct yg_val *channel, *eventid, *time;
+    struct yg_val chan_v, eid_v, time_v;
+    void *re_scratch;
+    struct yg_buf out;
+    char err_msg[256];
+    size_t err_off;
+};
+
+yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
+{
+    struct yg_scanner *s = yg_calloc(1, sizeof *s);
+    if (!s)
+        return YG_ENOMEM;
+    yg_rules_retain(rs);
+    s->rs = rs;
+    yg_arena_init(&s->scratch, 1u << 16, YG_MAX_EVENT_BYTES * 4);
+    s->head = yg_malloc((rs->nfields + 1) * sizeof *s->head);
+    s->gen = yg_calloc(rs->nfields + 1, sizeof *s->gen);
+    s->re_scratch = yg__re_scratch_new();
+    yg_buf_init(&s->out, YG_MAX_EVENT_BYTES * 2);
+    if (!s->head || !s->gen || !s->re_scratch) {
+        yg_scanner_destroy(s);
+        return YG_ENOMEM;
+    }
+    *out = s;
+    return YG_OK;
+}
+
+static void free_route(struct route *r)
+{
+    if (!r)
+        return;
+    for (unsigned i = 0; i < (1u << MAX_ROUTE_CATS); i++) {
+        yg_free(r->rules[i]);
+        yg_free(r->ls_json[i]);
+    }
+    yg_free(r->channel);
+    yg_free(r->eid);
+    yg_free(r);
+}
+
+void yg_scanner_destroy(yg_scanner *s)
+{
+    if (!s)
+        return;
+    for (uint32_t i = 0; i < s->npaths; i++) {
+        yg_free(s->paths[i].key);
+        yg_free(s->paths[i].full);
+    }
+    yg_free(s->paths);
+    yg_free(s->phash);
+    for (uint32_t i = 0; i < s->nroutes; i++)
+        free_route(s->routes[i]);
+    yg_free(s->routes);
+    free_route(s->generic);
+    yg_free(s->forced_ls_json);
+    yg_free(s->f);
+    yg_free(s->head);
+    yg_free(s->gen);
+    if (s->re_scratch)
+        yg__re_scratch_free(s->re_scratch);
+    yg_buf_free(&s->out);
+    yg_arena_free(&s->scratch);
+    if (s->rs)
+        yg_rules_release(s->rs);
+    yg_free(s);
+}
+
+void yg_scanner_set_min_level(yg_scanner *s, yg_level_t lvl) { s->min_level = lvl; }
+
+yg_err yg_scanner_set_logsource(yg_scanner *s, const char *product, const char *service,
+                                const char *category)
+{
+    free_route(s->generic);
+    s->generic = NULL;
+    s->forced_product = product;
+    s->forced_service = service;
+    s->forced_category = category;
+    return YG_OK;
+}
+
+const char *yg_scanner_last_error(const yg_scanner *s, size_t *offset)
+{
+    if (offset)
+        *offset = s->err_off;
+    return s->err_msg;
+}
+
+/* ---- path resolution ------------------------------------------------- */
+
+static uint64_t path_hash(int32_t parent, const char *k, size_t kn)
+{
+    return yg_hash(k, kn) ^ ((uint64_t)(uint32_t)parent * 0x9E3779B97F4A7C15ull);
+}
+
+static bool str_in(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Does full start with prefix, where a `*` element matches one element?
+ * Returns the length of full consumed, or 0. */
+static size_t prefix_match(const char *full, const char *prefix)
+{
+    const char *f = full, *p = prefix;
+    while (*p) {
+        if (*p == '*') {
+            while (*f && *f != '.')
+                f++;
+            p++;
+            continue;
+        }
+        if (*f != *p)
+            return 0;
+        f++;
+        p++;
+    }
+    return (size_t)(f - full);
+}
+
+static void resolve_path(struct yg_scanner *s, struct path *p)
+{
+    const struct yg_rules *rs = s->rs;
+    const struct yg_mapping *m = &rs->map;
+    /* `#text` carries the element's own value (evtx_dump). */
+    if (p->parent >= 0 && strcmp(p->key, "#text") == 0) {
+        p->fid = s->paths[p->parent].fid;
+        p->role = s->paths[p->parent].role;
+        return;
+    }
+    p->fid = yg__field_lookup(rs, p->full, strlen(p->full));
+    for (size_t i = 0; p->fid < 0 && i < m->naliases; i++)
+        if (strcmp(p->full, m->alias_path[i]) == 0)
+            p->fid = yg__field_lookup(rs, m->alias_name[i], strlen(m->alias_name[i]));
+    for (size_t i = 0; p->fid < 0 && i < m->nprefixes; i++) {
+        size_t used = prefix_match(p->full, m->prefixes[i]);
+        if (used && p->full[used])
+            p->fid = yg__field_lookup(rs, p->full + used, strlen(p->full + used));
+    }
+    if (str_in(p->full, m->channel_paths, m->nchannel_paths))
+        p->role |= ROLE_CHANNEL;
+    if (str_in(p->full, m->eventid_paths, m->neventid_paths))
+        p->role |= ROLE_EVENTID;
+    if (str_in(p->full, m->time_paths, m->ntime))
+        p->role |= ROLE_TIME;
+}
+
+static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
+{
+    struct yg_scanner *s = ud;
+    uint64_t h = path_hash(parent, k, kn);
+    if (s->phcap) {
+        uint32_t mask = s->phcap - 1;
+        for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+            int32_t id = s->phash[i];
+            if (id < 0)
+                break;
+            struct path *p = &s->paths[id];
+            if (p->hash == h && p->parent == parent && p->klen == kn && memcmp(p->key, k, kn) == 0)
+                return id;
+        }
+    }
+    /* A new path. Past the cap, paths are not cached: such events still
+     * match on fields rules know via the slow resolution below. */
+    if (s->npaths >= MAX_PATHS)
+        return -2;
+    if ((s->npaths + 1) * 2 > s->phcap) {
+        uint32_t nc = s->phcap ? s->phcap * 2 : 1024;
+        int32_t *nh = yg_malloc(nc * sizeof *nh);
+        if (!nh)
+            return -2;
+        for (uint32_t i = 0; i < nc; i++)
+            nh[i] = -1;
+        for (uint32_t id = 0; id < s->npaths; id++) {
+            uint32_t j = (uint32_t)s->paths[id].hash & (nc - 1);
+            while (nh[j] >= 0)
+                j = (j + 1) & (nc - 1);
+            nh[j] = (int32_t)id;
+        }
+        yg_free(s->phash);
+        s->phash = nh;
+        s->phcap = nc;
+    }
+    if (s->npaths == s->pcap) {
+        uint32_t nc = s->pcap ? s->pcap * 2 : 256;
+        struct path *np = yg_realloc(s->paths, nc * sizeof *np);
+        if (!np)
+            return -2;
+        s->paths = np;
+        s->pcap = nc;
+    }
+    struct path *p = &s->paths[s->npaths];
+    memset(p, 0, sizeof *p);
+    p->parent = parent;
+    p->klen = (uint32_t)kn;
+    p->hash = h;
+    p->key = yg_strndup(k, kn);
+    size_t pl = parent >= 0 ? strlen(s->paths[parent].full) : 0;
+    p->full = yg_malloc(pl + kn + 2);
+    if (!p->key || !p->full) {
+        yg_free(p->key);
+        yg_free(p->full);
+        return -2;
+    }
+    if (parent >= 0) {
+        memcpy(p->full, s->paths[parent].full, pl);
+        p->full[pl++] = '.';
+    }
+    memcpy(p->full + pl, k, kn);
+    p->full[pl + kn] = 0;
+    resolve_path(s, p);
+    int32_t id = (int32_t)s->npaths++;
+    uint32_t mask = s->phcap - 1;
+    uint32_t j = (uint32_t)h & mask;
+    while (s->phash[j] >= 0)
+        j = (j + 1) & mask;
+    s->phash[j] = id;
+    return id;
+}
+
+static void add_field(struct yg_scanner *s, int32_t fid, const char *key, uint32_t klen,
+                      const struct yg_val *v)
+{
+    if (YG_UNLIKELY(s->nf == s->fcap)) {
+        if (s->fcap >= YG_MAX_EVENT_FIELDS) {
+            s->overflow = true;
+            return;
+        }
+        uint32_t nc = s->fcap ? s->fcap * 2 : 64;
+        struct yg_field *nf = yg_realloc(s->f, nc * sizeof *nf);
+        if (!nf) {
+            s->overflow = true;
+            return;
+        }
+        s->f = nf;
+        s->fcap = nc;
+    }
+    struct yg_field *f = &s->f[s->nf];
+    f->key = key;
+    f->klen = klen;
+    f->fid = fid;
+    f->v = *v;
+    f->next = -1;
+    if (fid >= 0) {
+        /* Chain in order of appearance: keep a tail by walking (chains are short). */
+        if (s->gen[fid] != s->curgen) {
+            s->gen[fid] = s->curgen;
+            s->head[fid] = (int32_t)s->nf;
+        } else {
+            int32_t t = s->head[fid];
+            while (s->f[t].next >= 0)
+                t = s->f[t].next;
+            s->f[t].next = (int32_t)s->nf;
+        }
+    }
+    s->nf++;
+}
+
+static void on_leaf(void *ud, int32_t path, const struct yg_val *v)
+{
+    struct yg_scanner *s = ud;
+    const struct path *p = &s->paths[path];
+    if (p->role) {
+        if ((p->role & ROLE_CHANNEL) && !s->channel) {
+            s->chan_v = *v;
+            s->channel = &s->chan_v;
+        }
+        if ((p->role & ROLE_EVENTID) && !s->eventid) {
+            s->eid_v = *v;
+            s->eventid = &s->eid_v;
+        }
+        if ((p->role & ROLE_TIME) && !s->time) {
+            s->time_v = *v;
+            s->time = &s->time_v;
+        }
+    }
+    add_field(s, p->fid, p->full, (uint32_t)strlen(p->full), v);
+}
+
+static inline int32_t field_first(const struct yg_scanner *s, int32_t fid)
+{
+    return (fid >= 0 && s->gen[fid] == s->curgen) ? s->head[fid] : -1;
+}
+
+/* ---- routing --------------------------------------------------------- */
+
+static bool ls_ok(const char *want, const char *have)
+{
+    return !want || (have && strcmp(want, have) == 0);
+}
+
+static bool val_eq_str(const struct yg_val *v, const char *s)
+{
+    return v && yg_str_ieq(v->p, v->n, s, strlen(s));
+}
+
+static yg_err build_rules(struct yg_scanner *s, struct route *r, unsigned bits, bool windows)
+{
+    const struct yg_rules *rs = s->rs;
+    const char *cats[MAX_ROUTE_CATS + 1];
+    unsigned nc = 0;
+    for (unsigned i = 0; i < r->ncats; i++)
+        if (!r->cats[i]->where_field || (bits & (1u << i)))
+            cats[nc++] = r->cats[i]->category;
+    const char *product = windows ? "windows" : s->forced_product;
+    const char *service = windows ? r->service : s->forced_service;
+    if (!windows && s->forced_category)
+        cats[nc++] = s->forced_category;
+    uint32_t *list = yg_malloc((rs->nrules + 1) * sizeof *list);
+    if (!list)
+        return YG_ENOMEM;
+    uint32_t n = 0;
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct yg_logsource *ls = &rs->rules[i].rule->ls;
+        if (!product && !ls->product && !ls->service && !ls->category)
+            continue;
+        if (!ls_ok(ls->product, product) || !ls_ok(ls->service, service))
+            continue;
+        if (ls->category) {
+            bool ok = false;
+            for (unsigned c = 0; c < nc; c++)
+                ok |= strcmp(cats[c], ls->category) == 0;
+            if (!ok)
+                continue;
+        }
+        if (!product && !service && !nc)
+            continue;
+        list[n++] = (uint32_t)i;
+    }
+    struct yg_buf b;
+    yg_buf_init(&b, 1u << 16);
+    yg_err err = yg_buf_addc(&b, '{');
+    bool first = true;
+    if (!err && product) {
+        err = yg_buf_add(&b, "\"product\":", 10);
+        if (!err)
+            err = yg_buf_add_json_str(&b, product, strlen(product));
+        first = false;
+    }
+    if (!err && service) {
+        err = yg_buf_add(&b, first ? "\"service\":" : ",\"service\":", first ? 10 : 11);
+        if (!err)
+            err = yg_buf_add_json_str(&b, service, strlen(service));
+        first = false;
+    }
+    if (!err && nc) {
+        /* The most specific category is listed last in the mapping. */
+        err = yg_buf_add(&b, first ? "\"category\":" : ",\"category\":", first ? 11 : 12);
+        if (!err)
+            err = yg_buf_add_json_str(&b, cats[nc - 1], strlen(cats[nc - 1]));
+    }
+    if (!err)
+        err = yg_buf_addc(&b, '}');
+    if (err) {
+        yg_buf_free(&b);
+        yg_free(list);
+        return err;
+    }
+    r->ls_json[bits] = yg_buf_take(&b, NULL);
+    r->rules[bits] = list;
+    r->nrules[bits] = n;
+    r->built[bits] = true;
+    return YG_OK;
+}
+
+static struct route *find_route(struct yg_scanner *s)
+{
+    const struct yg_mapping *m = &s->rs->map;
+    if (!s->channel) {
+        if (!s->generic) {
+            s->generic = yg_calloc(1, sizeof *s->generic);
+            if (!s->generic)
+                return NULL;
+        }
+        return s->generic;
+    }
+    const struct yg_val *ch = s->channel, *ei = s->eventid;
+    for (uint32_t i = 0; i < s->nroutes; i++) {
+        struct route *r = s->routes[i];
+        if (strlen(r->channel) == ch->n && memcmp(r->channel, ch->p, ch->n) == 0 &&
+            ((!ei && !r->eid[0]) || (ei && strlen(r->eid) == ei->n && memcmp(r->eid, ei->p, ei->n) == 0)))
+            return r;
+    }
+    if (s->nroutes >= MAX_ROUTES)
+        return NULL;
+    struct route *r = yg_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->channel = yg_strndup(ch->p, ch->n);
+    r->eid = ei ? yg_strndup(ei->p, ei->n) : yg_strndup("", 0);
+    if (!r->channel || !r->eid) {
+        free_route(r);
+        return NULL;
+    }
+    for (size_t i = 0; i < m->nchan; i++)
+        if (yg_str_ieq(m->chan_names[i], strlen(m->chan_names[i]), ch->p, ch->n))
+            r->service = m->chan_services[i];
+    long long eid = ei ? strtoll(r->eid, NULL, 10) : -1;
+    for (size_t i = 0; i < m->ncats && r->ncats < MAX_ROUTE_CATS; i++) {
+        const struct yg_wincat *w = &m->cats[i];
+        if (!yg_str_ieq(w->channel, strlen(w->channel), ch->p, ch->n))
+            continue;
+        for (size_t j = 0; j < w->nids; j++)
+            if (w->ids[j] == eid) {
+                r->cats[r->ncats++] = w;
+                break;
+            }
+    }
+    if (s->nroutes % 64 == 0) {
+        struct route **nr = yg_realloc(s->routes, (s->nroutes + 64) * sizeof *nr);
+        if (!nr) {
+            free_route(r);
+            return NULL;
+        }
+        s->routes = nr;
+    }
+    s->routes[s->nroutes++] = r;
+    return r;
+}
+
+/* ---- evaluation ------------------------------------------------------ */
+
+static bool group_test(struct yg_scanner *s, const struct yg_vmgroup *g, const struct yg_val *v)
+{
+    for (uint32_t i = 0; i < g->n; i++) {
+        const struct yg_vm *vm = &g->v[i];
+        if (vm->op == YG_VOP_NULL) {
+            if (v->type == YG_VT_NULL)
+                return true;
+            continue;
+        }
+        if (yg__vm_test(vm, v, s->re_scratch))
+            return true;
+    }
+    return false;
+}
+
+static bool eval_values(struct yg_scanner *s, const struct yg_item *it)
+{
+    int32_t first = field_first(s, it->fid);
+    if (first < 0)
+        return it->null_ok && !it->neq;
+    bool result = it->all;
+    for (uint32_t gi = 0; gi < it->ngroups; gi++) {
+        bool gm = false;
+        for (int32_t k = first; k >= 0 && !gm; k = s->f[k].next)
+            gm = group_test(s, &it->groups[gi], &s->f[k].v);
+        if (it->all && !gm) {
+            result = false;
+            break;
+        }
+        if (!it->all && gm) {
+            result = true;
+            break;
+        }
+    }
+    return it->neq ? !result : result;
+}
+
+static bool eval_keyword(struct yg_scanner *s, const struct yg_item *it)
+{
+    bool result = it->all;
+    for (uint32_t gi = 0; gi < it->ngroups; gi++) {
+        bool gm = false;
+        for (uint32_t k = 0; k < s->nf && !gm; k++) {
+            uint8_t t = s->f[k].v.type;
+            if (t == YG_VT_STR || t == YG_VT_NUM)
+                gm = group_test(s, &it->groups[gi], &s->f[k].v);
+        }
+        if (it->all && !gm)
+            return false;
+        if (!it->all && gm)
+            return true;
+    }
+    return result;
+}
+
+static bool eval_fieldref(struct yg_scanner *s, const struct yg_item *it)
+{
+    int32_t a = field_first(s, it->fid), b = field_first(s, it->ref_fid);
+    if (a < 0 || b < 0)
+        return false;
+    bool any = false;
+    for (int32_t i = a; i >= 0 && !any; i = s->f[i].next)
+        for (int32_t j = b; j >= 0 && !any; j = s->f[j].next)
+            any = yg__val_compare(it->ref_op, it->ref_cased, &s->f[i].v, &s->f[j].v);
+    return it->neq ? !any : any;
+}
+
+static bool eval_item(struct yg_scanner *s, const struct yg_item *it)
+{
+    switch (it->kind) {
+    case YG_I_EXISTS: return (field_first(s, it->fid) >= 0) == it->exists;
+    case YG_I_NULL: {
+        int32_t first = field_first(s, it->fid);
+        bool isnull = first < 0;
+        for (int32_t k = first; k >= 0 && !isnull; k = s->f[k].next)
+            isnull = s->f[k].v.type == YG_VT_NULL;
+        return it->neq ? !isnull : isnull;
+    }
+    case YG_I_KEYWORD: return eval_keyword(s, it);
+    case YG_I_FIELDREF: return eval_fieldref(s, it);
+    default: return eval_values(s, it);
+    }
+}
+
+static bool eval_node(struct yg_scanner *s, const struct yg_node *n)
+{
+    switch (n->kind) {
+    case YG_N_ITEM: return eval_item(s, n->item);
+    case YG_N_AND:
+        for (uint32_t i = 0; i < n->n; i++)
+            if (!eval_node(s, n->kids[i]))
+                return false;
+        return true;
+    case YG_N_OR:
+        for (uint32_t i = 0; i < n->n; i++)
+            if (eval_node(s, n->kids[i]))
+                return true;
+        return false;
+    case YG_N_NOT: return !eval_node(s, n->kids[0]);
+    case YG_N_TRUE: return true;
+    default: return false;
+    }
+}
+
+bool yg__rule_eval(struct yg_scanner *s, const struct yg_crule *r) { return eval_node(s, r->root); }
+
+/* Fields that satisfied positive items of the rule, for the alert. */
+static yg_err collect_matched(struct yg_scanner *s, const struct yg_node *n, struct yg_buf *b,
+                              unsigned *count, unsigned depth)
+{
+    yg_err err = YG_OK;
+    if (depth > 64)
+        return YG_OK;
+    switch (n->kind) {
+    case YG_N_ITEM: {
+        const struct yg_item *it = n->item;
+        if (it->kind == YG_I_KEYWORD || it->kind == YG_I_EXISTS || !eval_item(s, it))
+            return YG_OK;
+        int32_t k = field_first(s, it->fid);
+        if (k < 0)
+            return YG_OK;
+        /* One entry per field name. */
+        for (unsigned i = 0; i < *count; i++)
+            (void)i;
+        if ((*count)++)
+            YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(yg_buf_add_json_str(b, it->field, strlen(it->field)));
+        YG_TRY(yg_buf_addc(b, ':'));
+        const struct yg_val *v = &s->f[k].v;
+        if (v->type == YG_VT_STR)
+            YG_TRY(yg_buf_add_json_str(b, v->p, v->n));
+        else
+            YG_TRY(yg_buf_add(b, v->p, v->n));
+        return YG_OK;
+    }
+    case YG_N_AND:
+    case YG_N_OR:
+        for (uint32_t i = 0; i < n->n; i++)
+            YG_TRY(collect_matched(s, n->kids[i], b, count, depth + 1));
+        return YG_OK;
+    default: return YG_OK;
+    }
+done:
+    return err;
+}
+
+/* Copy fields under a category's aliases (Security 4688 NewProcessName ->
+ * Image) so the rules' names find them. */
+static void apply_aliases(struct yg_scanner *s, const struct yg_wincat *w)
+{
+    for (size_t i = 0; i < w->naliases; i++) {
+        int32_t from = yg__field_lookup(s->rs, w->alias_from[i], strlen(w->alias_from[i]));
+        int32_t to = yg__field_lookup(s->rs, w->alias_to[i], strlen(w->alias_to[i]));
+        if (from < 0 || to < 0 || field_first(s, to) >= 0)
+            continue;
+        uint32_t limit = s->nf;
+        for (int32_t k = field_first(s, from); k >= 0 && (uint32_t)k < limit; k = s->f[k].next) {
+            struct yg_val v = s->f[k].v;
+            add_field(s, to, w->alias_to[i], (uint32_t)strlen(w->alias_to[i]), &v);
+        }
+    }
+}
+
+static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
+{
+    struct route *r = find_route(s);
+    if (!r)
+        return YG_ENOMEM;
+    unsigned bits = 0;
+    for (unsigned i = 0; i < r->ncats; i++) {
+        const struct yg_wincat *w = r->cats[i];
+        if (w->where_field) {
+            int32_t fid = yg__field_lookup(s->rs, w->where_field, strlen(w->where_field));
+            int32_t k = field_first(s, fid);
+            if (k >= 0 && val_eq_str(&s->f[k].v, w->where_value))
+                bits |= 1u << i;
+        }
+        if (w->naliases)
+            apply_aliases(s, w);
+    }
+    if (!r->built[bits]) {
+        yg_err e = build_rules(s, r, bits, s->channel != NULL);
+        if (e)
+            return e;
+    }
+    const yg_rules *rs = s->rs;
+    for (uint32_t i = 0; i < r->nrules[bits]; i++) {
+        const struct yg_crule *cr = &rs->rules[r->rules[bits][i]];
+        if ((int)cr->rule->level < (int)s->min_level)
+            continue;
+        if (!eval_node(s, cr->root))
+            continue;
+        yg_buf_reset(&s->out);
+        unsigned cnt = 0;
+        yg_err e = yg_buf_addc(&s->out, '{');
+        if (!e)
+            e = collect_matched(s, cr->root, &s->out, &cnt, 0);
+        if (!e)
+            e = yg_buf_addc(&s->out, '}');
+        if (e)
+            return e;
+        const struct yg_rule *rule = cr->rule;
+        yg_alert a = {rule->id ? rule->id : "",
+                      rule->title ? rule->title : "",
+                      yg__level_name(rule->level),
+                      (int)rule->level,
+                      cr->tags_json,
+                      cr->attack_json,
+                      rule->file,
+                      s->out.p,
+                      s->out.n,
+                      r->ls_json[bits],
+                      s->time ? s->time->p : "",
+                      s->time ? s->time->n : 0};
+        if (cb && cb(ud, &a))
+            break;
+    }
+    return YG_OK;
+}
+
+yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, size_t *used,
+                                   yg_alert_cb cb, void *ud)
+{
+    struct yg_json_sink sink = {s, on_key, on_leaf};
+    struct yg_json_err je;
+    s->nf = 0;
+    s->overflow = false;
+    s->channel = s->eventid = s->time = NULL;
+    if (++s->curgen == 0) {
+        memset(s->gen, 0, (s->rs->nfields + 1) * sizeof *s->gen);
+        s->curgen = 1;
+    }
+    yg_arena_reset(&s->scratch);
+    s->err_msg[0] = 0;
+    size_t u = 0;
+    yg_err e = yg__json_scan(buf, len, &u, &sink, &s->scratch, &je);
+    if (used)
+        *used = u;
+    if (e) {
+        s->err_off = je.offset;
+        snprintf(s->err_msg, sizeof s->err_msg, "%s", je.msg ? je.msg : yg_strerror(e));
+        if (used)
+            *used = je.offset;
+        return e;
+    }
+    return run_rules(s, cb, ud);
+}
+
+yg_err yg_scanner_scan_json(yg_scanner *s, const char *json, size_t len, yg_alert_cb cb, void *ud)
+{
+    size_t used = 0;
+    yg_err e = yg_scanner_scan_json_prefix(s, json, len, &used, cb, ud);
+    return e;
+}
