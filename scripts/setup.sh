@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# setup.sh - install everything Yagura needs on a fresh Debian machine.
+#
+#   scripts/setup.sh            build and runtime packages (apt-get) and the Python
+#                               virtual environment of the test tools (.venv)
+#   scripts/setup.sh --no-venv  packages only
+#
+# Idempotent: packages already installed are not reinstalled; the venv is reused
+# when it already holds the pinned set.  Needs root (or sudo) for apt-get.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+
+PACKAGES=(
+    build-essential cmake ninja-build pkg-config git
+    clang libclang-rt-14-dev clang-format      # libFuzzer, sanitizers, formatting
+    libyaml-dev                                 # Sigma rule YAML
+    libpcre2-dev                                # the `re` modifier
+    libhyperscan-dev                            # multi-pattern prefilter
+    libsqlite3-dev sqlite3                      # state and alert store
+    zlib1g-dev libzstd-dev                      # gzip and zstd inputs
+    libsimdjson-dev                             # benchmark ceiling (bench/ only)
+    libevtx-utils                               # evtxexport, to cross-check the EVTX reader
+    python3 python3-venv                        # test tools (pySigma)
+    time                                        # peak RSS in benchmarks
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "setup: installing ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" != "--no-venv" ]; then
+    # shellcheck source=scripts/setup-venv.sh
+    . "$here/setup-venv.sh"
+    yg_setup_venv
+fi
+echo "setup: done"
