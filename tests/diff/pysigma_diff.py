@@ -41,6 +41,8 @@ REPO = Path(__file__).resolve().parents[2]
 TABLE = "events"
 FULLTEXT = "_fulltext"  # column the backend matches keyword (fieldless) values against
 RESERVED = {"evt_file", "evt_index", FULLTEXT.lower()}
+# Yagura's log source routing, when present; else the built-in table below is used.
+MAPPING_FILES = (REPO / "mappings" / "windows-logsources.yml", REPO / "mappings" / "windows.yml")
 
 
 def check_requirements() -> list[str]:
@@ -73,35 +75,42 @@ CLASSIC_POWERSHELL = "Windows PowerShell"
 
 @dataclasses.dataclass(frozen=True)
 class Route:
-    """Events a rule applies to: a channel set and an EventID set (None means any)."""
+    """Events a rule applies to: a channel set, an EventID set and field conditions (None or
+    empty means any), and how the rule's field names map to the event's on this route."""
 
     channels: frozenset[str] | None  # lower-cased channel names
     event_ids: frozenset[int] | None
-    fieldmap: tuple[tuple[str, str], ...] = ()  # Sigma field -> event field, for this route
+    where: tuple[tuple[str, frozenset[str]], ...] = ()  # event field, lower-cased allowed values
+    fieldmap: tuple[tuple[str, tuple[str, ...]], ...] = ()  # Sigma field -> event field(s)
 
-    def admits(self, channel: str | None, event_id: int | None) -> bool:
-        if self.channels is not None and (channel or "").lower() not in self.channels:
+    def admits(self, ev: "Event") -> bool:
+        if self.channels is not None and (ev.channel or "").lower() not in self.channels:
             return False
-        if self.event_ids is not None and event_id not in self.event_ids:
+        if self.event_ids is not None and ev.event_id not in self.event_ids:
             return False
+        for field, allowed in self.where:
+            v = ev.fields.get(field)
+            values = v if isinstance(v, list) else [v]
+            if not any(x is not None and str(x).lower() in allowed for x in values):
+                return False
         return True
 
-    def describe(self) -> str:
-        ch = "any channel" if self.channels is None else "|".join(sorted(self.channels))
-        ids = "" if self.event_ids is None else " EventID " + ",".join(map(str, sorted(self.event_ids)))
-        fm = "" if not self.fieldmap else " fields " + ",".join(f"{a}->{b}" for a, b in self.fieldmap)
-        return ch + ids + fm
 
-
-def route(channels, event_ids=None, fieldmap=None) -> Route:
+def route(channels, event_ids=None, fieldmap=None, where=None) -> Route:
+    """A Route from plain values; fieldmap maps Sigma field names to event field names."""
     if isinstance(channels, str):
         channels = [channels]
     if event_ids is not None and not isinstance(event_ids, (list, tuple, set, frozenset)):
         event_ids = [event_ids]
+    fm: dict[str, list[str]] = collections.defaultdict(list)
+    for sigma_field, event_fields in (fieldmap or {}).items():
+        fm[sigma_field].extend([event_fields] if isinstance(event_fields, str) else event_fields)
     return Route(
-        None if channels is None else frozenset(c.lower() for c in channels),
+        None if channels is None else frozenset(str(c).lower() for c in channels),
         None if event_ids is None else frozenset(int(e) for e in event_ids),
-        tuple(sorted((fieldmap or {}).items())),
+        tuple(sorted((str(k), frozenset(str(x).lower() for x in (v if isinstance(v, list) else [v])))
+                     for k, v in (where or {}).items())),
+        tuple(sorted((k, tuple(v)) for k, v in fm.items())),
     )
 
 
@@ -231,130 +240,61 @@ class MappingError(Exception):
     pass
 
 
-def _first(d: dict, *names):
-    """The value of the first of `names` present in d (case-insensitive), else None."""
-    lower = {str(k).lower(): v for k, v in d.items()}
-    for n in names:
-        if n.lower() in lower:
-            return lower[n.lower()]
-    return None
-
-
-def _as_list(v) -> list:
-    if v is None:
-        return []
-    if isinstance(v, (list, tuple)):
-        return list(v)
-    return [v]
-
-
-def _channels_of(entry: dict) -> list[str] | None:
-    chans = _as_list(_first(entry, "channels", "channel", "Channel"))
-    for src in _as_list(_first(entry, "sources")):
-        # THOR style: "WinEventLog:<channel>"
-        src = str(src)
-        chans.append(src.split(":", 1)[1] if src.lower().startswith("wineventlog:") else src)
-    return [str(c) for c in chans] if chans else None
-
-
-def _event_ids_of(entry: dict) -> list[int] | None:
-    ids = _first(entry, "event_ids", "eventids", "event_id", "eventid", "EventID", "EventIDs", "ids")
-    cond = _first(entry, "conditions", "condition", "match", "where")
-    if ids is None and isinstance(cond, dict):
-        ids = _first(cond, "event_ids", "event_id", "EventID", "eventid")
-    if ids is None:
-        return None
-    try:
-        return [int(str(i), 0) for i in _as_list(ids)]
-    except ValueError as e:
-        raise MappingError(f"bad event id in {entry!r}: {e}") from None
-
-
-def _fieldmap_of(entry: dict) -> dict[str, str]:
-    fm = _first(entry, "fieldmappings", "field_mappings", "fieldmap", "field_map", "fields", "rename")
-    if fm is None:
-        return {}
-    if not isinstance(fm, dict) or not all(isinstance(v, str) for v in fm.values()):
-        raise MappingError(f"field mapping must map field names to one field name: {fm!r}")
-    return {str(k): v for k, v in fm.items()}
-
-
 def load_mapping(path: Path) -> tuple[dict[str, list[Route]], dict[str, list[Route]]]:
-    """Read the Windows log source mapping file.
+    """Read Yagura's Windows mapping file (mappings/windows.yml, format in docs/mappings.md):
 
-    Understood layouts, the keys matched case-insensitively:
-      categories: {<category>: <entry or list of entries>}, services: {<service>: ...}
-      logsources: {<name>: {category|service: ..., ...}} or a list of such entries
-    An entry names channels (channel/channels, or THOR-style sources "WinEventLog:<channel>"),
-    optional event ids (event_ids/event_id/EventID, or conditions: {EventID: ...}) and optional
-    field mappings (fieldmappings/fields). A category entry without channels takes those of
-    the service it names (service, or THOR-style rewrite: {service: ...}).
+        windows:
+          services: {<channel>: <service>, ...}
+          categories:
+            - {category: <name>, channel: <channel> | channels: [...], event_ids: [...],
+               where: {<event field>: <value or list>}, fields: {<event field>: <Sigma field>}}
+
+    Other keys (channel_fields, event_id_fields, the top-level fields section) do not concern
+    routing and are ignored.
     """
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise MappingError(f"cannot read {path}: {e}") from None
+    if isinstance(doc, dict) and isinstance(doc.get("windows"), dict):
+        doc = doc["windows"]
     if not isinstance(doc, dict):
-        raise MappingError(f"{path}: top level is not a mapping")
-    if isinstance(_first(doc, "windows"), dict):
-        doc = _first(doc, "windows")
+        raise MappingError(f"{path}: no 'windows' mapping")
+    svc_map = doc.get("services")
+    cat_list = doc.get("categories")
+    if not isinstance(svc_map, dict) or not isinstance(cat_list, list):
+        raise MappingError(f"{path}: expected 'services' (channel -> service) and 'categories' (a list)")
 
-    cat_entries: list[tuple[str, dict]] = []
-    svc_entries: list[tuple[str, dict]] = []
+    channels_of_service: dict[str, list[str]] = collections.defaultdict(list)
+    for channel, service in svc_map.items():
+        if not isinstance(service, str):
+            raise MappingError(f"{path}: service of channel {channel!r} is not a name: {service!r}")
+        channels_of_service[service.lower()].append(str(channel))
+    services = {s: [route(chans)] for s, chans in channels_of_service.items()}
 
-    def add(kind_hint: str | None, name: str | None, entry):
-        for e in _as_list(entry):
-            if isinstance(e, str):
-                e = {"channel": e}
-            if not isinstance(e, dict):
-                raise MappingError(f"{path}: entry for {name!r} is not a mapping: {e!r}")
-            prod = _first(e, "product")
-            if prod is not None and str(prod).lower() != "windows":
-                continue
-            cat, svc = _first(e, "category"), _first(e, "service")
-            if kind_hint == "category" or (kind_hint is None and cat is not None):
-                cat_entries.append((str(cat or name), e))
-            elif kind_hint == "service" or (kind_hint is None and svc is not None):
-                svc_entries.append((str(svc or name), e))
-
-    for key, kind in (("categories", "category"), ("category", "category"),
-                      ("services", "service"), ("service", "service")):
-        section = _first(doc, key)
-        if isinstance(section, dict):
-            for name, entry in section.items():
-                add(kind, str(name), entry)
-    ls = _first(doc, "logsources", "logsource", "sources", "mappings", "routes")
-    if isinstance(ls, dict):
-        for name, entry in ls.items():
-            add(None, str(name), entry)
-    elif isinstance(ls, list):
-        for entry in ls:
-            add(None, None, entry)
-    if not cat_entries and not svc_entries:
-        raise MappingError(f"{path}: no category or service entries found")
-
-    services: dict[str, list[Route]] = collections.defaultdict(list)
-    service_channels: dict[str, list[str]] = collections.defaultdict(list)
-    for name, e in svc_entries:
-        chans = _channels_of(e)
-        if not chans:
-            raise MappingError(f"{path}: service {name!r} names no channel")
-        service_channels[name.lower()].extend(chans)
-        services[name.lower()].append(route(chans, _event_ids_of(e), _fieldmap_of(e)))
     categories: dict[str, list[Route]] = collections.defaultdict(list)
-    for name, e in cat_entries:
-        chans = _channels_of(e)
-        if not chans:
-            svc = _first(e, "service")
-            rw = _first(e, "rewrite")
-            if svc is None and isinstance(rw, dict):
-                svc = _first(rw, "service")
-            if svc is not None:
-                chans = service_channels.get(str(svc).lower()) or BUILTIN_SERVICES.get(str(svc).lower())
-        if not chans:
-            raise MappingError(f"{path}: category {name!r} names no channel nor a known service")
-        categories[name.lower()].append(route(chans, _event_ids_of(e), _fieldmap_of(e)))
-    return dict(categories), dict(services)
+    for e in cat_list:
+        if not isinstance(e, dict) or not isinstance(e.get("category"), str):
+            raise MappingError(f"{path}: category entry without a category name: {e!r}")
+        chans = e.get("channels", e.get("channel"))
+        if chans is None:
+            raise MappingError(f"{path}: category {e['category']!r} entry names no channel")
+        ids = e.get("event_ids")
+        if ids is not None and not isinstance(ids, list):
+            ids = [ids]
+        where = e.get("where") or {}
+        fields = e.get("fields") or {}
+        if not isinstance(where, dict) or not isinstance(fields, dict):
+            raise MappingError(f"{path}: 'where' and 'fields' of {e['category']!r} must be mappings")
+        # fields maps event field -> Sigma field; the rule conversion needs the reverse.
+        to_event: dict[str, list[str]] = collections.defaultdict(list)
+        for event_field, sigma_field in fields.items():
+            to_event[str(sigma_field)].append(str(event_field))
+        try:
+            categories[e["category"].lower()].append(route(chans, ids, to_event, where))
+        except (TypeError, ValueError) as err:
+            raise MappingError(f"{path}: category {e['category']!r}: {err}") from None
+    return dict(categories), services
 
 
 def builtin_mapping() -> tuple[dict[str, list[Route]], dict[str, list[Route]]]:
@@ -380,7 +320,7 @@ def routes_for(logsource: dict, categories, services) -> list[Route] | None:
         if sroutes is None:
             return None
         schans = frozenset().union(*(r.channels or frozenset() for r in sroutes))
-        return [Route(r.channels & schans if r.channels is not None else schans, r.event_ids, r.fieldmap)
+        return [dataclasses.replace(r, channels=r.channels & schans if r.channels is not None else schans)
                 for r in croutes]
     return services.get(str(svc).lower())
 
@@ -438,13 +378,13 @@ def load_rules(shared: Path):
     return windows, titles, correlations
 
 
-def _pipeline(fieldmap: tuple[tuple[str, str], ...]) -> ProcessingPipeline | None:
+def _pipeline(fieldmap: tuple[tuple[str, tuple[str, ...]], ...]) -> ProcessingPipeline | None:
     if not fieldmap:
         return None
+    mapping = {k: (v[0] if len(v) == 1 else list(v)) for k, v in fieldmap}
     return ProcessingPipeline(
         name="differential test route field mapping",
-        items=[ProcessingItem(identifier="route_fields",
-                              transformation=FieldMappingTransformation(dict(fieldmap)))],
+        items=[ProcessingItem(identifier="route_fields", transformation=FieldMappingTransformation(mapping))],
     )
 
 
@@ -677,7 +617,7 @@ def run_pysigma(conn, rules: list[Rule], events: list[Event]) -> set[tuple[str, 
                     break
                 for f, i in rows:
                     e = by_key[(f, i)]
-                    if any(rt.admits(e.channel, e.event_id) for rt in rts):
+                    if any(rt.admits(e) for rt in rts):
                         found.add((r.id, f, i))
             if r.sql_error:
                 break
@@ -744,7 +684,7 @@ def self_check(shared: Path, rules: list[Rule], events: list[Event], matches) ->
                     why = f"no route for logsource {r.doc.get('logsource')}"
                 else:
                     evs = [e for e in events if e.file == rel]
-                    routed = [e for e in evs if any(rt.admits(e.channel, e.event_id) for rt in r.routes)]
+                    routed = [e for e in evs if any(rt.admits(e) for rt in r.routes)]
                     why = f"{len(routed)}/{len(evs)} events routed to the rule"
                 lines.append(f"  {rid} {rm.get('title', '')}\n    {rel}: expected {want}, pySigma {got} ({why})")
     head = f"regression expectations: {ok} met, {len(lines)} not met by pySigma"
@@ -935,8 +875,8 @@ def main(argv=None) -> int:
     ap.add_argument("--yagura", default=os.environ.get("YAGURA"), help="yagura binary (default: $YAGURA)")
     ap.add_argument("--shared", default=os.environ.get("YG_SHARED_DIR") or str(REPO.parent / "shared"),
                     help="shared data folder (default: $YG_SHARED_DIR or ../shared beside the checkout)")
-    ap.add_argument("--mapping", default=str(REPO / "mappings" / "windows-logsources.yml"),
-                    help="log source mapping file, used when it exists (default: %(default)s)")
+    ap.add_argument("--mapping", help="Yagura's Windows mapping file (default: the first of "
+                    + ", ".join(str(p.relative_to(REPO)) for p in MAPPING_FILES) + " that exists)")
     ap.add_argument("--builtin-mapping", action="store_true", help="ignore the mapping file, use the built-in table")
     ap.add_argument("--doc", default=str(REPO / "docs" / "differential.md"),
                     help="documented differences (default: %(default)s)")
@@ -961,8 +901,11 @@ def main(argv=None) -> int:
         print("error: no yagura binary: set YAGURA or pass --yagura (or use --pysigma-only)", file=sys.stderr)
         return 1
 
-    mapping = Path(args.mapping)
-    if mapping.is_file() and not args.builtin_mapping:
+    mapping = Path(args.mapping) if args.mapping else next((p for p in MAPPING_FILES if p.is_file()), None)
+    if args.mapping and not mapping.is_file():
+        print(f"error: {mapping} not found", file=sys.stderr)
+        return 1
+    if mapping is not None and not args.builtin_mapping:
         try:
             categories, services = load_mapping(mapping)
         except MappingError as e:
