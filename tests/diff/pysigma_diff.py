@@ -703,21 +703,15 @@ class YaguraError(Exception):
 def run_yagura(yagura: str, shared: Path, events: list[Event], timeout: float):
     """Yagura's (rule id, event file, event index) triples over the regression .json files,
     plus the number of alert lines read and the command line."""
-    files = sorted({e.file for e in events})
+    # The .json files are named one by one, so Yagura does not also read the .evtx files beside
+    # them; each alert names its file as given here.
+    given = {str((shared / rel).resolve()): rel for rel in sorted({e.file for e in events})}
+    cmd = [yagura, "hunt", "--format", "jsonl", "--no-event", "--quiet"]
+    for d in rule_dirs(shared):
+        cmd += ["-r", str(d)]
+    cmd += list(given)
+    shown = " ".join(cmd[: 6 + 2 * len(rule_dirs(shared))]) + f" <{len(given)} .json files>"
     with tempfile.TemporaryDirectory(prefix="yg-diff-") as tmp:
-        # Only the .json renderings are compared; a folder of links to them keeps Yagura from
-        # also reading the .evtx files beside them.
-        link_root = Path(tmp) / "regression"
-        given: dict[str, str] = {}
-        for rel in files:
-            link = link_root / rel
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to((shared / rel).resolve())
-            given[str(link)] = rel
-        cmd = [yagura, "hunt", "--format", "jsonl"]
-        for d in rule_dirs(shared):
-            cmd += ["-r", str(d)]
-        cmd.append(str(link_root))
         out_path = Path(tmp) / "alerts.jsonl"
         err_path = Path(tmp) / "stderr.txt"
         try:
@@ -728,14 +722,14 @@ def run_yagura(yagura: str, shared: Path, events: list[Event], timeout: float):
         except PermissionError:
             raise YaguraError(f"cannot run {yagura}: not executable") from None
         except subprocess.TimeoutExpired:
-            raise YaguraError(f"{' '.join(cmd)} did not finish within {timeout:.0f} s") from None
+            raise YaguraError(f"{shown} did not finish within {timeout:.0f} s") from None
         stderr = err_path.read_text(encoding="utf-8", errors="replace")
-        if proc.returncode != 0:
-            raise YaguraError(f"{' '.join(cmd)} exited with status {proc.returncode}\n{stderr[-4000:]}")
+        # Exit status: 0 no alert, 1 alerts, anything else an error.
+        if proc.returncode not in (0, 1):
+            raise YaguraError(f"{shown} exited with status {proc.returncode}\n{stderr[-4000:]}")
         triples: set[tuple[str, str, int]] = set()
         n_alerts = 0
         bad: list[str] = []
-        link_prefix = str(link_root) + os.sep
         for lineno, line in enumerate(out_path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             if not line.strip():
                 continue
@@ -751,8 +745,6 @@ def run_yagura(yagura: str, shared: Path, events: list[Event], timeout: float):
             if not file.endswith(".json"):
                 continue
             rel = given.get(file)
-            if rel is None and file.startswith(link_prefix):
-                rel = file[len(link_prefix):].replace(os.sep, "/")
             if rel is None:
                 try:
                     rel = Path(file).resolve().relative_to(shared.resolve()).as_posix()
@@ -762,7 +754,7 @@ def run_yagura(yagura: str, shared: Path, events: list[Event], timeout: float):
             triples.add((rid, rel, index))
         if bad:
             raise YaguraError("alerts that could not be read:\n  " + "\n  ".join(bad[:20]))
-        return triples, n_alerts, cmd
+        return triples, n_alerts, shown, stderr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -946,14 +938,16 @@ def main(argv=None) -> int:
         print(line, file=out)
 
     try:
-        yg, n_alerts, cmd = run_yagura(args.yagura, shared, events, args.timeout)
+        yg, n_alerts, shown, yg_stderr = run_yagura(args.yagura, shared, events, args.timeout)
     except YaguraError as e:
         print(f"error: Yagura: {e}", file=sys.stderr)
         print("0 passed, 1 failed", file=out)
         return 1
     t_yg = time.monotonic()
     print(f"Yagura: {n_alerts} alerts, {len(yg)} distinct (rule, event) matches on .json events "
-          f"({t_yg - t_py:.1f} s): {' '.join(cmd[:4])} ...", file=out)
+          f"({t_yg - t_py:.1f} s): {shown}", file=out)
+    if yg_stderr.strip():
+        print("Yagura's standard error:\n  " + "\n  ".join(yg_stderr.strip().splitlines()[-40:]), file=out)
 
     # Rules pySigma could not evaluate, and correlation rules, are outside the comparison.
     uncompared_ids = {r.id for r in rules if r.error or r.sql_error} | correlations
