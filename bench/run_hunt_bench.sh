@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# run_hunt_bench.sh - throughput of `yagura hunt` with the whole SigmaHQ corpus, compared with
+# simdjson's parse-only ceiling on the same JSON-lines file. See bench/README.md.
+#
+# One run prints: the input (path, size, sha256 prefix, event count), the commit and machine,
+# simdjson parse-only rates, then `yagura hunt` on 1 thread (and each other count in
+# --threads) with events/s, MB/s per core, peak RSS, rule compile time, the ratio to simdjson and
+# PASS/MISS against the targets.
+#
+# Usage: bench/run_hunt_bench.sh [options]
+#   --data FILE       input (default bench/data/events.jsonl; generated when missing)
+#   --bytes N         size to generate when FILE is missing (default 1G; K/M/G suffixes)
+#   --seed S          generator seed (default 1)
+#   --threads "1 2"   thread counts for the hunt runs (default "1 2"); targets use 1 thread
+#   --runs N          hunt runs per thread count, the fastest is kept (default 1)
+#   --repeat N        simdjson runs per mode, the fastest is kept (default 3)
+#   --yagura PATH     the yagura binary (default build/yagura, or $YAGURA)
+#   --simdjson-only   stop after the simdjson part
+#   --strict          exit 1 when a target is missed
+# Environment: YG_SHARED_DIR (default ../shared beside the checkout), YAGURA,
+#   YG_BENCH_BUILD (build folder for gen_events and simdjson_parse, default build-bench).
+#
+# Exit status: 0 done, 1 a failure or (with --strict) a missed target, 2 yagura missing.
+
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+
+data="$repo/bench/data/events.jsonl"
+bytes="1G"
+seed="1"
+threads_list="1 2"
+runs=1
+repeat=3
+yagura="${YAGURA:-$repo/build/yagura}"
+shared="${YG_SHARED_DIR:-$repo/../shared}"
+build="${YG_BENCH_BUILD:-$repo/build-bench}"
+simdjson_only=0
+strict=0
+
+die() {
+    echo "run_hunt_bench: $*" >&2
+    exit 1
+}
+
+usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+
+while (($#)); do
+    case "$1" in
+    --data) data="${2:?--data needs a value}"; shift 2 ;;
+    --bytes) bytes="${2:?--bytes needs a value}"; shift 2 ;;
+    --seed) seed="${2:?--seed needs a value}"; shift 2 ;;
+    --threads) threads_list="${2:?--threads needs a value}"; shift 2 ;;
+    --runs) runs="${2:?--runs needs a value}"; shift 2 ;;
+    --repeat) repeat="${2:?--repeat needs a value}"; shift 2 ;;
+    --yagura) yagura="${2:?--yagura needs a value}"; shift 2 ;;
+    --simdjson-only) simdjson_only=1; shift ;;
+    --strict) strict=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+    esac
+done
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
+[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer"
+for t in $threads_list; do
+    [[ "$t" =~ ^[1-9][0-9]*$ ]] || die "--threads takes positive integers, got '$t'"
+done
+[[ -n "${threads_list// /}" ]] || die "--threads is empty"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/yg-bench.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+# Floating-point helpers (awk): calc EXPR [FORMAT]
+calc() { awk "BEGIN { printf \"${2:-%.0f}\", $1 }"; }
+# Number after "key": in a JSON file (flat keys, one value each).
+json_num() {
+    sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\(-\{0,1\}[0-9][0-9.eE+-]*\).*/\1/p" "$2" | head -n 1
+}
+# Field key=value of the RESULT line of a simdjson_parse mode.
+result_field() { sed -n "s/^RESULT $1 .*\<$2=\([^ ]*\).*/\1/p" "$3"; }
+passmiss() { if awk "BEGIN { exit !($1) }"; then echo PASS; else echo MISS; fi; }
+
+# ------------------------------------------------------------------ tools
+tools="$build/bench"
+if [[ ! -f "$build/CMakeCache.txt" ]]; then
+    gen=()
+    command -v ninja >/dev/null && gen=(-G Ninja)
+    echo "configuring $build (Release) for gen_events and simdjson_parse ..."
+    cmake -S "$repo" -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release >"$tmp/configure.log" 2>&1 ||
+        { tail -n 20 "$tmp/configure.log" >&2; die "cmake configure of $build failed"; }
+fi
+cmake --build "$build" --target gen_events >"$tmp/build.log" 2>&1 ||
+    { tail -n 20 "$tmp/build.log" >&2; die "building gen_events failed"; }
+have_simdjson=1
+if ! cmake --build "$build" --target simdjson_parse >"$tmp/build.log" 2>&1; then
+    have_simdjson=0
+    echo "note: simdjson_parse not built (is libsimdjson-dev installed?); no ceiling to compare" >&2
+fi
+
+# ------------------------------------------------------------------ input
+if [[ ! -f "$data" ]]; then
+    mkdir -p "$(dirname "$data")"
+    echo "generating $data ($bytes, seed $seed) ..."
+    "$tools/gen_events" --bytes "$bytes" --seed "$seed" -o "$data.partial"
+    mv "$data.partial" "$data"
+    echo "gen_events --bytes $bytes --seed $seed" >"$data.gen"
+fi
+size=$(stat -c %s "$data")
+sha=$(sha256sum "$data" | cut -c1-16) # also brings the file into the page cache
+events_in=$(wc -l <"$data")
+
+echo
+echo "== input"
+echo "path        $data"
+echo "size        $size bytes ($(calc "$size / 1e6" %.1f) MB)"
+echo "sha256      $sha..."
+echo "events      $events_in lines"
+[[ -f "$data.gen" ]] && echo "generated   $(cat "$data.gen")"
+
+echo
+echo "== commit and machine"
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ "$commit" != unknown ]] && [[ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+    commit="$commit (with uncommitted changes)"
+fi
+cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n 1)
+echo "commit      $commit"
+echo "machine     $(uname -m), ${cpu:-unknown CPU}, nproc $(nproc)"
+echo "kernel      $(uname -sr)"
+
+# ------------------------------------------------------------------ simdjson
+sj_mbs=""
+if ((have_simdjson)); then
+    echo
+    echo "== simdjson parse-only ceiling ($tools/simdjson_parse --repeat $repeat)"
+    "$tools/simdjson_parse" --repeat "$repeat" "$data" >"$tmp/simdjson.txt" ||
+        die "simdjson_parse failed on $data"
+    grep -v '^RESULT ' "$tmp/simdjson.txt"
+    sj_mbs=$(result_field parse_many mb_per_s "$tmp/simdjson.txt")
+    sj_dps=$(result_field parse_many docs_per_s "$tmp/simdjson.txt")
+    pl_mbs=$(result_field per_line mb_per_s "$tmp/simdjson.txt")
+    pl_dps=$(result_field per_line docs_per_s "$tmp/simdjson.txt")
+    echo "parse_many  $sj_dps events/s, $sj_mbs MB/s (1 thread; the ceiling used below)"
+    echo "per-line    $pl_dps events/s, $pl_mbs MB/s (1 thread)"
+fi
+
+if ((simdjson_only)); then
+    exit 0
+fi
+
+# ------------------------------------------------------------------ yagura hunt
+echo
+echo "== yagura hunt"
+if [[ ! -x "$yagura" ]]; then
+    echo "ERROR: yagura binary not found at $yagura" >&2
+    echo "       build it first (cmake -S . -B build -G Ninja && cmake --build build)," >&2
+    echo "       or point --yagura / YAGURA at it; --simdjson-only skips this part." >&2
+    exit 2
+fi
+[[ -d "$shared" ]] && shared="$(cd "$shared" && pwd)"
+rule_args=()
+for d in "$shared"/sigma/rules*; do
+    [[ -d "$d" ]] && rule_args+=(-r "$d")
+done
+((${#rule_args[@]})) || die "no SigmaHQ rule folders under $shared/sigma (set YG_SHARED_DIR)"
+
+time_bin=""
+if [[ -x /usr/bin/time ]] && /usr/bin/time -v true >/dev/null 2>&1; then
+    time_bin=/usr/bin/time
+else
+    echo "note: GNU time not found at /usr/bin/time: no peak RSS (apt-get install time)" >&2
+fi
+
+echo "binary      $yagura"
+echo "rules       ${rule_args[*]}"
+
+# wall-clock "h:mm:ss.ss" or "m:ss.ss" from GNU time to seconds
+wall_secs() { awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.3f", s }'; }
+
+declare -A R_SEC R_EVENTS R_BYTES R_ALERTS R_COMPILE R_RULES R_RSS R_WALL
+for t in $threads_list; do
+    for ((run = 1; run <= runs; run++)); do
+        stats="$tmp/stats-$t-$run.json"
+        timef="$tmp/time-$t-$run.txt"
+        cmd=("$yagura" hunt --threads "$t" "${rule_args[@]}" --stats-json "$stats" -o /dev/null "$data")
+        echo "run         threads=$t ($run/$runs): ${cmd[*]}"
+        rc=0
+        start=$(date +%s.%N)
+        if [[ -n "$time_bin" ]]; then
+            "$time_bin" -v -o "$timef" "${cmd[@]}" >"$tmp/out.txt" 2>"$tmp/err.txt" || rc=$?
+        else
+            "${cmd[@]}" >"$tmp/out.txt" 2>"$tmp/err.txt" || rc=$?
+        fi
+        end=$(date +%s.%N)
+        if [[ ! -s "$stats" ]] || [[ -z "$(json_num events "$stats")" ]]; then
+            tail -n 20 "$tmp/err.txt" >&2
+            die "yagura hunt exited with status $rc and wrote no stats to --stats-json"
+        fi
+        ((rc == 0)) || echo "note: yagura hunt exited with status $rc" >&2
+        wall=$(calc "$end - $start" %.3f)
+        rss_mb="n/a"
+        if [[ -n "$time_bin" ]]; then
+            rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$timef")
+            wall=$(sed -n 's/.*Elapsed (wall clock) time[^:]*: *//p' "$timef" | wall_secs)
+            rss_mb=$(calc "$rss_kb * 1024 / 1e6" %.1f)
+        fi
+        sec=$(json_num seconds "$stats")
+        if [[ -z "${R_SEC[$t]:-}" ]] || awk "BEGIN { exit !($sec < ${R_SEC[$t]}) }"; then
+            R_SEC[$t]=$sec
+            R_EVENTS[$t]=$(json_num events "$stats")
+            R_BYTES[$t]=$(json_num bytes "$stats")
+            R_ALERTS[$t]=$(json_num alerts "$stats")
+            R_COMPILE[$t]=$(json_num compile_seconds "$stats")
+            R_RULES[$t]=$(json_num rules_loaded "$stats")
+            R_WALL[$t]=$wall
+        fi
+        # Peak RSS: the largest over the runs.
+        if [[ -z "${R_RSS[$t]:-}" ]] || { [[ "$rss_mb" != "n/a" ]] && awk "BEGIN { exit !($rss_mb > ${R_RSS[$t]}) }"; }; then
+            R_RSS[$t]=$rss_mb
+        fi
+    done
+done
+
+first_t=""
+for t in $threads_list; do
+    first_t=$t
+    break
+done
+base_t=$first_t
+for t in $threads_list; do
+    if ((t == 1)); then base_t=1; fi
+done
+
+echo
+printf '%-8s %10s %12s %10s %13s %8s %9s %10s %9s\n' threads seconds events/s MB/s \
+    "MB/s/core" speedup "RSS MB" wall_s alerts
+for t in $threads_list; do
+    eps=$(calc "${R_EVENTS[$t]} / ${R_SEC[$t]}")
+    mbs=$(calc "${R_BYTES[$t]} / ${R_SEC[$t]} / 1e6" %.1f)
+    mbc=$(calc "${R_BYTES[$t]} / ${R_SEC[$t]} / 1e6 / $t" %.1f)
+    spd=$(calc "${R_SEC[$base_t]} / ${R_SEC[$t]}" %.2f)
+    printf '%-8s %10.3f %12s %10s %13s %8s %9s %10s %9s\n' "$t" "${R_SEC[$t]}" "$eps" "$mbs" \
+        "$mbc" "$spd" "${R_RSS[$t]}" "${R_WALL[$t]}" "${R_ALERTS[$t]}"
+done
+for t in $threads_list; do
+    if [[ "${R_ALERTS[$t]}" != "${R_ALERTS[$base_t]}" ]]; then
+        echo "WARNING: alert count differs between $base_t and $t threads" >&2
+    fi
+    if [[ "${R_EVENTS[$t]}" != "$events_in" ]]; then
+        echo "WARNING: yagura counted ${R_EVENTS[$t]} events at $t threads, the file has $events_in lines" >&2
+    fi
+done
+
+t=$base_t
+eps=$(calc "${R_EVENTS[$t]} / ${R_SEC[$t]}")
+mbc=$(calc "${R_BYTES[$t]} / ${R_SEC[$t]} / 1e6 / $t" %.1f)
+echo
+echo "== summary ($t thread(s); commit $commit; $(uname -m), ${cpu:-unknown CPU})"
+echo "rules loaded      ${R_RULES[$t]}"
+echo "events            ${R_EVENTS[$t]} (${R_BYTES[$t]} bytes) in ${R_SEC[$t]} s, ${R_ALERTS[$t]} alerts"
+echo "events/s          $eps"
+echo "MB/s per core     $mbc"
+if [[ "${R_RSS[$t]}" == "n/a" ]]; then
+    echo "peak RSS          n/a (GNU time missing)"
+else
+    echo "peak RSS          ${R_RSS[$t]} MB"
+fi
+echo "rule compile      ${R_COMPILE[$t]} s"
+if [[ -n "$sj_mbs" ]]; then
+    ratio=$(calc "$mbc / $sj_mbs" %.3f)
+    echo "ratio to simdjson $ratio (yagura MB/s per core / simdjson parse_many $sj_mbs MB/s)"
+fi
+
+echo
+echo "== targets"
+missed=0
+check() { # name, condition (awk), shown value
+    local verdict
+    verdict=$(passmiss "$2")
+    [[ "$verdict" == PASS ]] || missed=1
+    printf '%-5s %-34s %s\n' "$verdict" "$1" "$3"
+}
+check "events/s >= 1,000,000" "$eps >= 1000000" "$eps"
+if [[ -n "$sj_mbs" ]]; then
+    check "throughput >= 35% of simdjson" "$ratio >= 0.35" "$(calc "$ratio * 100" %.1f)%"
+else
+    printf '%-5s %-34s %s\n' "n/a" "throughput >= 35% of simdjson" "simdjson_parse not built"
+fi
+check "rule compile < 2 s" "${R_COMPILE[$t]} < 2" "${R_COMPILE[$t]} s"
+if [[ "${R_RSS[$t]}" != "n/a" ]]; then
+    check "peak RSS < 200 MB" "${R_RSS[$t]} < 200" "${R_RSS[$t]} MB"
+else
+    printf '%-5s %-34s %s\n' "n/a" "peak RSS < 200 MB" "GNU time missing (apt-get install time)"
+fi
+
+if ((strict && missed)); then
+    exit 1
+fi
+exit 0
