@@ -373,6 +373,15 @@ static struct yg_node *compile_item(struct cctx *x, const struct yg_ynode *key,
         cfail(x, key, e, "field '%s': %s", k, why);
         return NULL;
     }
+    /* Keywords search the whole event: a plain keyword matches anywhere in a
+     * value, as the specification's `event::clear` example needs. */
+    const uint32_t positional = YG_MOD_CONTAINS | YG_MOD_STARTSWITH | YG_MOD_ENDSWITH |
+                                YG_MOD_RE | YG_MOD_CIDR | YG_MOD_LT | YG_MOD_LTE | YG_MOD_GT |
+                                YG_MOD_GTE | YG_MOD_EXISTS | YG_MOD_FIELDREF;
+    if (!fl && !(m.bits & positional) && m.nchain < 16) {
+        m.chain[m.nchain++] = YG_MOD_CONTAINS;
+        m.bits |= YG_MOD_CONTAINS;
+    }
     struct yg_item *it = yg_arena_alloc(&x->rs->perm, sizeof *it);
     if (!it)
         return NULL;

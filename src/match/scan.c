@@ -197,6 +197,23 @@ static size_t prefix_match(const char *full, const char *prefix)
     return (size_t)(f - full);
 }
 
+/* Look a name up as written, then without spaces: Windows Defender and
+ * other providers name their data "Source Name" where Sigma rules (and
+ * SigmaHQ's field lists) say SourceName. */
+static int32_t lookup_name(const struct yg_rules *rs, const char *name)
+{
+    size_t n = strlen(name);
+    int32_t fid = yg__field_lookup(rs, name, n);
+    if (fid >= 0 || !memchr(name, ' ', n) || n >= 256)
+        return fid;
+    char tmp[256];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (name[i] != ' ')
+            tmp[k++] = name[i];
+    return yg__field_lookup(rs, tmp, k);
+}
+
 static void resolve_path(struct yg_scanner *s, struct path *p)
 {
     const struct yg_rules *rs = s->rs;
@@ -207,14 +224,14 @@ static void resolve_path(struct yg_scanner *s, struct path *p)
         p->role = s->paths[p->parent].role;
         return;
     }
-    p->fid = yg__field_lookup(rs, p->full, strlen(p->full));
+    p->fid = lookup_name(rs, p->full);
     for (size_t i = 0; p->fid < 0 && i < m->naliases; i++)
         if (strcmp(p->full, m->alias_path[i]) == 0)
-            p->fid = yg__field_lookup(rs, m->alias_name[i], strlen(m->alias_name[i]));
+            p->fid = lookup_name(rs, m->alias_name[i]);
     for (size_t i = 0; p->fid < 0 && i < m->nprefixes; i++) {
         size_t used = prefix_match(p->full, m->prefixes[i]);
         if (used && p->full[used])
-            p->fid = yg__field_lookup(rs, p->full + used, strlen(p->full + used));
+            p->fid = lookup_name(rs, p->full + used);
     }
     if (str_in(p->full, m->channel_paths, m->nchannel_paths))
         p->role |= ROLE_CHANNEL;
