@@ -66,6 +66,8 @@ void yg_compiler_destroy(yg_compiler *c);
  * correlation rules parsed, filters applied. */
 typedef struct yg_rules_stats {
     size_t detection, failed, correlation, filters, documents;
+    size_t prefilter_atoms;  /* literals in the prefilter */
+    size_t prefilter_always; /* rules evaluated on every event of their source */
 } yg_rules_stats;
 void yg_rules_get_stats(const yg_rules *r, yg_rules_stats *st);
 void yg_rules_retain(yg_rules *r);

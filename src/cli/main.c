@@ -154,8 +154,11 @@ static int cmd_rules_check(int argc, char **argv)
     if (!quiet)
         fprintf(stderr,
                 "%zu document(s): %zu detection rule(s) compiled, %zu correlation rule(s) "
-                "validated, %zu filter(s), %zu failed (%.2f s)\n",
-                rs.documents, rs.detection, rs.correlation, rs.filters, rs.failed, t1 - t0);
+                "validated, %zu filter(s), %zu failed (%.2f s)\n"
+                "prefilter: %zu literals; %zu rule(s) have none and run on every event of their "
+                "log source\n",
+                rs.documents, rs.detection, rs.correlation, rs.filters, rs.failed, t1 - t0,
+                rs.prefilter_atoms, rs.prefilter_always);
     return (rs.failed || st.count) ? 1 : 0;
 }
 

@@ -772,6 +772,10 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         rs->nrules++;
     }
     yg_free(fnodes);
+    if ((err = yg__prefilter_build(rs, why, sizeof why))) {
+        emit(c, "<prefilter>", 0, 0, NULL, err, "%s", why);
+        goto done;
+    }
 
     /* The rules point into the compiler's arena: the program takes it. */
     struct yg_arena *keep = yg_malloc(sizeof *keep);
@@ -801,6 +805,8 @@ void yg_rules_get_stats(const yg_rules *r, yg_rules_stats *st)
     st->correlation = r->ncorrelation;
     st->filters = r->nfilters;
     st->documents = r->ndocuments;
+    st->prefilter_atoms = r->natoms;
+    st->prefilter_always = r->nalways;
 }
 
 void yg_rules_retain(yg_rules *r) { atomic_fetch_add(&r->refs, 1); }
@@ -809,6 +815,7 @@ void yg_rules_release(yg_rules *r)
 {
     if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
         return;
+    yg__prefilter_free(r);
     yg__vm_pool_free(&r->pool);
     if (r->ph)
         yg__placeholders_free(r->ph);

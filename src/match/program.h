@@ -96,6 +96,12 @@ struct yg_rules {
     struct yg_placeholders *ph;
     struct yg_arena *docs_arena; /* YAML trees and rule metadata */
     size_t nfailed, ncorrelation, nfilters, ndocuments;
+    /* Prefilter (prefilter.c): rules that must always run, and atom -> rules. */
+    uint8_t *always;
+    uint8_t *nclauses; /* per rule: clauses that must all hit */
+    size_t nalways, natoms;
+    void *hs_db;
+    uint32_t *atom_off, *atom_rules;
 };
 
 int32_t yg__field_lookup(const struct yg_rules *rs, const char *name, size_t n);
@@ -105,6 +111,24 @@ int32_t yg__field_intern(struct yg_rules *rs, const char *name);
 /* Evaluate one rule on the scanner's current event. */
 struct yg_scanner;
 bool yg__rule_eval(struct yg_scanner *s, const struct yg_crule *r);
+
+/* Build the prefilter over the compiled rules. */
+YG_NODISCARD yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t whylen);
+void yg__prefilter_free(struct yg_rules *rs);
+void *yg__prefilter_scratch(const struct yg_rules *rs);
+void yg__prefilter_scratch_free(void *s);
+/* Scan raw document bytes; stamps stamp[rule] = gen for every rule with an
+ * atom in the text.  Returns false when the prefilter cannot decide (no
+ * database, or escapes that may hide atoms): then every rule is a candidate. */
+bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
+                        uint32_t *stamp, uint8_t *mask, uint32_t gen);
+/* Is rule r a candidate after a successful scan? */
+static inline bool yg__prefilter_pass(const struct yg_rules *rs, const uint32_t *stamp,
+                                      const uint8_t *mask, uint32_t gen, uint32_t r)
+{
+    return rs->always[r] ||
+           (stamp[r] == gen && mask[r] == (uint8_t)((1u << rs->nclauses[r]) - 1));
+}
 
 /* Load the mapping file (YAML) into rs->map. */
 YG_NODISCARD yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why,

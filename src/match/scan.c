@@ -77,6 +77,10 @@ struct yg_scanner {
     const struct yg_val *channel, *eventid, *time;
     struct yg_val chan_v, eid_v, time_v;
     void *re_scratch;
+    void *pf_scratch;
+    uint32_t *rule_stamp; /* per rule: prefilter hit in event `curgen` */
+    uint8_t *rule_mask;   /* per rule: which clauses hit */
+    bool pf_ok;           /* the prefilter decided for this event */
     struct yg_buf out;
     char err_msg[256];
     size_t err_off;
@@ -93,8 +97,11 @@ yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
     s->head = yg_malloc((rs->nfields + 1) * sizeof *s->head);
     s->gen = yg_calloc(rs->nfields + 1, sizeof *s->gen);
     s->re_scratch = yg__re_scratch_new();
+    s->pf_scratch = yg__prefilter_scratch(rs);
+    s->rule_stamp = yg_calloc(rs->nrules + 1, sizeof *s->rule_stamp);
+    s->rule_mask = yg_calloc(rs->nrules + 1, 1);
     yg_buf_init(&s->out, YG_MAX_EVENT_BYTES * 2);
-    if (!s->head || !s->gen || !s->re_scratch) {
+    if (!s->head || !s->gen || !s->re_scratch || !s->rule_stamp || !s->rule_mask || (rs->hs_db && !s->pf_scratch)) {
         yg_scanner_destroy(s);
         return YG_ENOMEM;
     }
@@ -135,6 +142,9 @@ void yg_scanner_destroy(yg_scanner *s)
     yg_free(s->gen);
     if (s->re_scratch)
         yg__re_scratch_free(s->re_scratch);
+    yg__prefilter_scratch_free(s->pf_scratch);
+    yg_free(s->rule_stamp);
+    yg_free(s->rule_mask);
     yg_buf_free(&s->out);
     yg_arena_free(&s->scratch);
     if (s->rs)
@@ -703,7 +713,10 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
     }
     const yg_rules *rs = s->rs;
     for (uint32_t i = 0; i < r->nrules[bits]; i++) {
-        const struct yg_crule *cr = &rs->rules[r->rules[bits][i]];
+        uint32_t ri = r->rules[bits][i];
+        if (s->pf_ok && !yg__prefilter_pass(rs, s->rule_stamp, s->rule_mask, s->curgen, ri))
+            continue;
+        const struct yg_crule *cr = &rs->rules[ri];
         if ((int)cr->rule->level < (int)s->min_level)
             continue;
         if (!eval_node(s, cr->root))
@@ -746,6 +759,7 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
     s->channel = s->eventid = s->time = NULL;
     if (++s->curgen == 0) {
         memset(s->gen, 0, (s->rs->nfields + 1) * sizeof *s->gen);
+        memset(s->rule_stamp, 0, (s->rs->nrules + 1) * sizeof *s->rule_stamp);
         s->curgen = 1;
     }
     yg_arena_reset(&s->scratch);
@@ -754,6 +768,9 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
     yg_err e = yg__json_scan(buf, len, &u, &sink, &s->scratch, &je);
     if (used)
         *used = u;
+    if (!e)
+        s->pf_ok = yg__prefilter_scan(s->rs, s->pf_scratch, buf, u, s->rule_stamp, s->rule_mask,
+                                     s->curgen);
     if (e) {
         s->err_off = je.offset;
         snprintf(s->err_msg, sizeof s->err_msg, "%s", je.msg ? je.msg : yg_strerror(e));

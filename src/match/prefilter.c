@@ -1,0 +1,526 @@
+/*
+ * prefilter.c - one multi-pattern scan decides which rules can match.
+ *
+ * Most rules cannot match most events.  For each rule the compiler derives a
+ * necessary condition: a set of literals ("atoms") such that, if the rule
+ * matches an event, at least one of them occurs (case-insensitively) in the
+ * event's text.  The derivation follows the condition tree:
+ *
+ *   item  -> the atoms of its values (every value must have one; `all` may
+ *            use any single value's atoms); neq, null, exists, fieldref
+ *            have none
+ *   and   -> the best atom set of any child (any one is necessary)
+ *   or    -> the union of its children's sets (all must have one)
+ *   not   -> none
+ *
+ * Rules without such a set ("always" rules) are evaluated on every event of
+ * their log source.  All atoms of all rules go into one Hyperscan literal
+ * database (the approach Suricata takes with its multi-pattern matcher), so
+ * one pass over the raw event bytes yields the candidate rules.
+ *
+ * The scan runs over the JSON text of the event, so atoms are stored in
+ * their JSON-escaped form (`\` as `\\`, `"` as `\"`).  A document that uses
+ * `\u` or `\/` escapes could hide an atom from the raw scan; such documents
+ * skip the prefilter and evaluate every rule of their source.
+ */
+#include <hs.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "match/program.h"
+
+/* Atoms shorter than this match too often to be worth it. */
+#define MIN_ATOM 4
+
+struct aset {
+    struct yg_str *a;
+    size_t n;
+    bool none; /* no necessary atom set */
+};
+
+struct pbuild {
+    struct yg_str *v;
+    size_t n, cap;
+};
+
+static size_t aset_min(const struct aset *s)
+{
+    size_t m = (size_t)-1;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->a[i].n < m)
+            m = s->a[i].n;
+    return s->n ? m : 0;
+}
+
+/* Is a better than b as a filter? Longer shortest atom, then fewer atoms. */
+static bool aset_better(const struct aset *a, const struct aset *b)
+{
+    if (a->none)
+        return false;
+    if (b->none)
+        return true;
+    size_t ma = aset_min(a), mb = aset_min(b);
+    if (ma != mb)
+        return ma > mb;
+    return a->n < b->n;
+}
+
+static yg_err aset_add(struct aset *s, struct yg_str atom)
+{
+    struct yg_str *na = yg_realloc(s->a, (s->n + 1) * sizeof *na);
+    if (!na)
+        return YG_ENOMEM;
+    s->a = na;
+    s->a[s->n++] = atom;
+    return YG_OK;
+}
+
+static void aset_free(struct aset *s)
+{
+    yg_free(s->a);
+    s->a = NULL;
+    s->n = 0;
+}
+
+static yg_err group_atoms(const struct yg_vmgroup *g, struct aset *out)
+{
+    out->none = false;
+    for (uint32_t i = 0; i < g->n; i++) {
+        const struct yg_vm *vm = &g->v[i];
+        if (vm->atom.n < MIN_ATOM) {
+            out->none = true;
+            return YG_OK;
+        }
+        yg_err e = aset_add(out, vm->atom);
+        if (e)
+            return e;
+    }
+    if (!out->n)
+        out->none = true;
+    return YG_OK;
+}
+
+static yg_err item_atoms(const struct yg_item *it, struct aset *out)
+{
+    memset(out, 0, sizeof *out);
+    if (it->neq || it->null_ok || (it->kind != YG_I_VALUES && it->kind != YG_I_KEYWORD) ||
+        !it->ngroups) {
+        out->none = true;
+        return YG_OK;
+    }
+    if (it->all) {
+        /* Every value must match: any one value's atoms are necessary. */
+        struct aset best = {NULL, 0, true};
+        for (uint32_t g = 0; g < it->ngroups; g++) {
+            struct aset s = {0};
+            yg_err e = group_atoms(&it->groups[g], &s);
+            if (e) {
+                aset_free(&s);
+                aset_free(&best);
+                return e;
+            }
+            if (aset_better(&s, &best)) {
+                aset_free(&best);
+                best = s;
+            } else {
+                aset_free(&s);
+            }
+        }
+        *out = best;
+        return YG_OK;
+    }
+    for (uint32_t g = 0; g < it->ngroups; g++) {
+        struct aset s = {0};
+        yg_err e = group_atoms(&it->groups[g], &s);
+        if (e || s.none) {
+            aset_free(&s);
+            aset_free(out);
+            out->none = true;
+            return e;
+        }
+        for (size_t i = 0; i < s.n; i++)
+            if ((e = aset_add(out, s.a[i]))) {
+                aset_free(&s);
+                return e;
+            }
+        aset_free(&s);
+    }
+    return YG_OK;
+}
+
+/* A necessary condition in conjunctive form: every clause must have at
+ * least one of its atoms in the event.  An empty CNF constrains nothing. */
+#define MAX_CLAUSES 4
+struct cnf {
+    struct aset c[MAX_CLAUSES];
+    unsigned n;
+};
+
+static void cnf_free(struct cnf *f)
+{
+    for (unsigned i = 0; i < f->n; i++)
+        aset_free(&f->c[i]);
+    f->n = 0;
+}
+
+/* Insert clause s (taking ownership), keeping the best MAX_CLAUSES. */
+static void cnf_add(struct cnf *f, struct aset *s)
+{
+    if (s->none || !s->n) {
+        aset_free(s);
+        return;
+    }
+    unsigned pos = f->n;
+    while (pos > 0 && aset_better(s, &f->c[pos - 1]))
+        pos--;
+    if (pos >= MAX_CLAUSES) {
+        aset_free(s);
+        return;
+    }
+    if (f->n == MAX_CLAUSES) {
+        aset_free(&f->c[MAX_CLAUSES - 1]);
+        f->n--;
+    }
+    memmove(&f->c[pos + 1], &f->c[pos], (f->n - pos) * sizeof f->c[0]);
+    f->c[pos] = *s;
+    f->n++;
+    memset(s, 0, sizeof *s);
+}
+
+static yg_err node_cnf(const struct yg_node *n, struct cnf *out, unsigned depth)
+{
+    memset(out, 0, sizeof *out);
+    yg_err e = YG_OK;
+    if (depth > 256)
+        return YG_OK;
+    switch (n->kind) {
+    case YG_N_ITEM: {
+        struct aset s;
+        if ((e = item_atoms(n->item, &s))) {
+            aset_free(&s);
+            return e;
+        }
+        cnf_add(out, &s);
+        return YG_OK;
+    }
+    case YG_N_AND:
+        /* Every child's clauses are necessary: keep the best of all. */
+        for (uint32_t i = 0; i < n->n; i++) {
+            struct cnf k;
+            if ((e = node_cnf(n->kids[i], &k, depth + 1))) {
+                cnf_free(&k);
+                cnf_free(out);
+                return e;
+            }
+            for (unsigned j = 0; j < k.n; j++)
+                cnf_add(out, &k.c[j]);
+        }
+        return YG_OK;
+    case YG_N_OR: {
+        /* (A1 and A2) or (B1 and B2) implies (A1 or B1) and (A2 or B2):
+         * clause j is the union of each child's clause j (or its last). */
+        struct cnf kids[64];
+        uint32_t nk = n->n;
+        if (nk > 64)
+            return YG_OK;
+        unsigned maxc = MAX_CLAUSES;
+        uint32_t done_k = 0;
+        for (; done_k < nk; done_k++) {
+            if ((e = node_cnf(n->kids[done_k], &kids[done_k], depth + 1)) || !kids[done_k].n) {
+                done_k++;
+                goto or_done;
+            }
+            if (kids[done_k].n < maxc)
+                maxc = kids[done_k].n;
+        }
+        for (unsigned j = 0; j < maxc && !e; j++) {
+            struct aset u = {0};
+            for (uint32_t k = 0; k < nk && !e; k++) {
+                const struct aset *c = &kids[k].c[j];
+                for (size_t a = 0; a < c->n && !e; a++)
+                    e = aset_add(&u, c->a[a]);
+            }
+            if (!e)
+                cnf_add(out, &u);
+            else
+                aset_free(&u);
+        }
+    or_done:
+        for (uint32_t k = 0; k < done_k; k++)
+            cnf_free(&kids[k]);
+        if (e)
+            cnf_free(out);
+        return e;
+    }
+    default: return YG_OK;
+    }
+}
+
+/* ---- atom table --------------------------------------------------------- */
+
+struct atom_ent {
+    char *s; /* JSON-escaped, lowercase */
+    size_t n;
+    uint32_t *rules;
+    size_t nrules, cap;
+};
+
+struct atom_tab {
+    struct atom_ent *e;
+    size_t n, cap;
+    int32_t *hash;
+    size_t hcap;
+};
+
+static yg_err tab_add(struct atom_tab *t, const char *s, size_t n, uint32_t rule)
+{
+    if ((t->n + 1) * 2 > t->hcap) {
+        size_t nc = t->hcap ? t->hcap * 2 : 4096;
+        int32_t *nh = yg_malloc(nc * sizeof *nh);
+        if (!nh)
+            return YG_ENOMEM;
+        for (size_t i = 0; i < nc; i++)
+            nh[i] = -1;
+        for (size_t i = 0; i < t->n; i++) {
+            size_t j = yg_hash(t->e[i].s, t->e[i].n) & (nc - 1);
+            while (nh[j] >= 0)
+                j = (j + 1) & (nc - 1);
+            nh[j] = (int32_t)i;
+        }
+        yg_free(t->hash);
+        t->hash = nh;
+        t->hcap = nc;
+    }
+    size_t j = yg_hash(s, n) & (t->hcap - 1);
+    while (t->hash[j] >= 0) {
+        struct atom_ent *a = &t->e[t->hash[j]];
+        if (a->n == n && memcmp(a->s, s, n) == 0)
+            break;
+        j = (j + 1) & (t->hcap - 1);
+    }
+    struct atom_ent *a;
+    if (t->hash[j] >= 0) {
+        a = &t->e[t->hash[j]];
+    } else {
+        if (t->n == t->cap) {
+            size_t nc = t->cap ? t->cap * 2 : 1024;
+            struct atom_ent *ne = yg_realloc(t->e, nc * sizeof *ne);
+            if (!ne)
+                return YG_ENOMEM;
+            t->e = ne;
+            t->cap = nc;
+        }
+        a = &t->e[t->n];
+        memset(a, 0, sizeof *a);
+        if (!(a->s = yg_strndup(s, n)))
+            return YG_ENOMEM;
+        a->n = n;
+        t->hash[j] = (int32_t)t->n++;
+    }
+    if (a->nrules && a->rules[a->nrules - 1] == rule)
+        return YG_OK;
+    if (a->nrules == a->cap) {
+        size_t nc = a->cap ? a->cap * 2 : 4;
+        uint32_t *nr = yg_realloc(a->rules, nc * sizeof *nr);
+        if (!nr)
+            return YG_ENOMEM;
+        a->rules = nr;
+        a->cap = nc;
+    }
+    a->rules[a->nrules++] = rule;
+    return YG_OK;
+}
+
+/* The atom as it appears inside a JSON string; false if it cannot appear
+ * verbatim (control characters are always escaped in JSON). */
+static bool json_escape_atom(const struct yg_str *a, char *out, size_t *on, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        unsigned char c = (unsigned char)a->p[i];
+        /* Control characters are always escaped in JSON; non-ASCII text may be
+         * written as \u escapes, which the raw scan cannot see through. */
+        if (c < 0x20 || c >= 0x80)
+            return false;
+        if (k + 2 > cap)
+            return false;
+        if (c == '\\' || c == '"')
+            out[k++] = '\\';
+        out[k++] = (char)c;
+    }
+    *on = k;
+    return true;
+}
+
+yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
+{
+    yg_err err = YG_OK;
+    struct atom_tab t = {0};
+    char tmp[1024];
+    rs->always = yg_calloc(rs->nrules + 1, 1);
+    if (!rs->always)
+        return YG_ENOMEM;
+    rs->nclauses = yg_calloc(rs->nrules + 1, 1);
+    if (!rs->nclauses)
+        return YG_ENOMEM;
+    for (size_t r = 0; r < rs->nrules; r++) {
+        struct cnf f;
+        if ((err = node_cnf(rs->rules[r].root, &f, 0))) {
+            cnf_free(&f);
+            goto done;
+        }
+        /* Drop clauses with an atom that cannot appear verbatim in JSON. */
+        unsigned keep = 0;
+        for (unsigned c = 0; c < f.n; c++) {
+            bool ok = true;
+            for (size_t i = 0; ok && i < f.c[c].n; i++) {
+                size_t n;
+                ok = json_escape_atom(&f.c[c].a[i], tmp, &n, sizeof tmp);
+            }
+            if (ok)
+                f.c[keep++] = f.c[c];
+            else
+                aset_free(&f.c[c]);
+        }
+        f.n = keep;
+        if (!f.n) {
+            rs->always[r] = 1;
+            rs->nalways++;
+        }
+        rs->nclauses[r] = (uint8_t)f.n;
+        for (unsigned c = 0; c < f.n && !err; c++)
+            for (size_t i = 0; i < f.c[c].n && !err; i++) {
+                size_t n;
+                json_escape_atom(&f.c[c].a[i], tmp, &n, sizeof tmp);
+                err = tab_add(&t, tmp, n, (uint32_t)r << 2 | c);
+            }
+        cnf_free(&f);
+        if (err)
+            goto done;
+    }
+    rs->natoms = t.n;
+    if (t.n) {
+        const char **exprs = yg_malloc(t.n * sizeof *exprs);
+        unsigned *flags = yg_malloc(t.n * sizeof *flags);
+        unsigned *ids = yg_malloc(t.n * sizeof *ids);
+        size_t *lens = yg_malloc(t.n * sizeof *lens);
+        rs->atom_off = yg_malloc((t.n + 1) * sizeof *rs->atom_off);
+        size_t total = 0;
+        for (size_t i = 0; i < t.n; i++)
+            total += t.e[i].nrules;
+        rs->atom_rules = yg_malloc((total + 1) * sizeof *rs->atom_rules);
+        if (!exprs || !flags || !ids || !lens || !rs->atom_off || !rs->atom_rules) {
+            err = YG_ENOMEM;
+        } else {
+            size_t k = 0;
+            for (size_t i = 0; i < t.n; i++) {
+                exprs[i] = t.e[i].s;
+                lens[i] = t.e[i].n;
+                flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+                ids[i] = (unsigned)i;
+                rs->atom_off[i] = (uint32_t)k;
+                memcpy(rs->atom_rules + k, t.e[i].rules, t.e[i].nrules * sizeof(uint32_t));
+                k += t.e[i].nrules;
+            }
+            rs->atom_off[t.n] = (uint32_t)k;
+            hs_compile_error_t *ce = NULL;
+            hs_database_t *db = NULL;
+            if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)t.n, HS_MODE_BLOCK, NULL,
+                                     &db, &ce) != HS_SUCCESS) {
+                snprintf(why, wl, "prefilter: %s", ce && ce->message ? ce->message : "hs_compile failed");
+                if (ce)
+                    hs_free_compile_error(ce);
+                err = YG_EUNSUPPORTED;
+            } else {
+                rs->hs_db = db;
+            }
+        }
+        yg_free(exprs);
+        yg_free(flags);
+        yg_free(ids);
+        yg_free(lens);
+    }
+done:
+    for (size_t i = 0; i < t.n; i++) {
+        yg_free(t.e[i].s);
+        yg_free(t.e[i].rules);
+    }
+    yg_free(t.e);
+    yg_free(t.hash);
+    return err;
+}
+
+void yg__prefilter_free(struct yg_rules *rs)
+{
+    if (rs->hs_db)
+        hs_free_database(rs->hs_db);
+    yg_free(rs->atom_off);
+    yg_free(rs->atom_rules);
+    yg_free(rs->always);
+    yg_free(rs->nclauses);
+}
+
+/* Per scanner. */
+struct pf_ctx {
+    const struct yg_rules *rs;
+    uint32_t *stamp;
+    uint8_t *mask;
+    uint32_t gen;
+};
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *ud)
+{
+    (void)from, (void)to, (void)flags;
+    struct pf_ctx *c = ud;
+    const struct yg_rules *rs = c->rs;
+    for (uint32_t k = rs->atom_off[id]; k < rs->atom_off[id + 1]; k++) {
+        uint32_t rc = rs->atom_rules[k], r = rc >> 2;
+        if (c->stamp[r] != c->gen) {
+            c->stamp[r] = c->gen;
+            c->mask[r] = 0;
+        }
+        c->mask[r] |= (uint8_t)(1u << (rc & 3));
+    }
+    return 0;
+}
+
+/* Does the document use escapes that can hide an (ASCII) atom from a raw scan? */
+static bool has_hiding_escapes(const char *p, size_t n)
+{
+    const char *e = p + n;
+    while ((p = memchr(p, '\\', (size_t)(e - p))) && p + 1 < e) {
+        /* Atoms are ASCII: only escapes of ASCII characters can hide one. */
+        if (p[1] == '/' || (p[1] == 'u' && e - p >= 6 && p[2] == '0' && p[3] == '0' && p[4] < '8'))
+            return true;
+        p += 2; /* skip the escaped character (`\\` included) */
+    }
+    return false;
+}
+
+bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
+                        uint32_t *stamp, uint8_t *mask, uint32_t gen)
+{
+    if (!rs->hs_db || !scratch)
+        return false;
+    if (has_hiding_escapes(p, n))
+        return false;
+    struct pf_ctx c = {rs, stamp, mask, gen};
+    if (hs_scan(rs->hs_db, p, (unsigned)n, 0, scratch, on_match, &c) != HS_SUCCESS)
+        return false;
+    return true;
+}
+
+void *yg__prefilter_scratch(const struct yg_rules *rs)
+{
+    hs_scratch_t *s = NULL;
+    if (rs->hs_db && hs_alloc_scratch(rs->hs_db, &s) != HS_SUCCESS)
+        return NULL;
+    return s;
+}
+
+void yg__prefilter_scratch_free(void *s)
+{
+    if (s)
+        hs_free_scratch(s);
+}
