@@ -19,7 +19,7 @@ PACKAGES=(
     libpcre2-dev                                # the `re` modifier
     libhyperscan-dev                            # multi-pattern prefilter
     libsqlite3-dev sqlite3                      # state and alert store
-    zlib1g-dev libzstd-dev                      # gzip and zstd inputs
+    zlib1g-dev libzstd-dev zstd                 # gzip and zstd inputs
     libsimdjson-dev                             # benchmark ceiling (bench/ only)
     libevtx-utils                               # evtxexport, to cross-check the EVTX reader
     python3 python3-venv                        # test tools (pySigma)
