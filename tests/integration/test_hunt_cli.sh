@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# yagura hunt end to end: input shapes, compression, bad input, exit codes, thread
+# determinism, rules check.  Each check prints PASS/FAIL; the last line counts them.
+set -uo pipefail
+Y=${YAGURA:?} S=${YG_SHARED_DIR:?} SRC=${YG_SOURCE_DIR:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+
+cat > "$T/rule.yml" <<'R'
+title: Whoami
+id: 11111111-1111-4111-8111-111111111111
+level: high
+tags: [attack.discovery, attack.t1033]
+logsource: {product: windows, category: process_creation}
+detection:
+  sel:
+    Image|endswith: '\whoami.exe'
+  condition: sel
+R
+ev() { printf '{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","TimeCreated":{"#attributes":{"SystemTime":"2025-01-0%dT00:00:00Z"}}},"EventData":{"Image":"C:\\\\Windows\\\\System32\\\\%s"}}}' "$1" "$2"; }
+
+# JSON lines with one malformed line in the middle: reported with file:line:col, rest read.
+{ ev 1 whoami.exe; echo; echo '{"Event": {"System": broken'; ev 2 cmd.exe; echo; ev 3 whoami.exe; echo; } > "$T/a.jsonl"
+"$Y" hunt -r "$T/rule.yml" "$T/a.jsonl" > "$T/out" 2> "$T/err"; st=$?
+ok "alerts exit 1" '[ $st -eq 1 ]'
+ok "two alerts" '[ $(wc -l < "$T/out") -eq 2 ]'
+ok "bad line reported with file:line:col" 'grep -q "a.jsonl:2:22: invalid JSON" "$T/err"'
+ok "summary counts 3 events" 'grep -q "3 events" "$T/err"'
+ok "alert has line 4 and index 3" 'tail -1 "$T/out" | grep -q "\"line\":4,\"index\":3"'
+ok "ATT&CK ids split out" 'head -1 "$T/out" | grep -q "\"attack\":\[\"T1033\"\]"'
+ok "matched field" 'head -1 "$T/out" | grep -q "\"matched\":{\"Image\":"'
+ok "timestamp from the event" 'head -1 "$T/out" | grep -q "\"timestamp\":\"2025-01-01T00:00:00Z\""'
+
+# --strict turns the bad line into an error.
+"$Y" hunt -q --strict -r "$T/rule.yml" "$T/a.jsonl" > /dev/null 2>&1; st=$?
+ok "--strict exits 2" '[ $st -eq 2 ]'
+
+# No alert: exit 0.  Missing input: exit 2.  Bad option: exit 2.
+{ ev 1 cmd.exe; echo; } > "$T/none.jsonl"
+"$Y" hunt -q -r "$T/rule.yml" "$T/none.jsonl" > /dev/null 2>&1; st=$?
+ok "no alert exits 0" '[ $st -eq 0 ]'
+"$Y" hunt -q -r "$T/rule.yml" "$T/missing.jsonl" > /dev/null 2>&1; st=$?
+ok "missing input exits 2" '[ $st -eq 2 ]'
+"$Y" hunt --format xml -r "$T/rule.yml" "$T/none.jsonl" > /dev/null 2>&1; st=$?
+ok "bad format exits 2" '[ $st -eq 2 ]'
+"$Y" hunt -q -r "$T/nonexistent-rules" "$T/none.jsonl" > /dev/null 2>&1; st=$?
+ok "missing rules exits 2" '[ $st -eq 2 ]'
+
+# A JSON array, pretty-printed concatenated documents, gzip, zstd, stdin.
+{ echo "["; ev 1 whoami.exe; echo ","; ev 2 whoami.exe; echo "]"; } > "$T/arr.json"
+ok "JSON array" '[ $("$Y" hunt -q -r "$T/rule.yml" "$T/arr.json" | wc -l) -eq 2 ]'
+{ ev 1 whoami.exe; ev 2 whoami.exe; } | python3 -c 'import sys,json
+d=json.JSONDecoder(); s=sys.stdin.read(); i=0
+while i < len(s):
+    o,i=d.raw_decode(s,i); print(json.dumps(o,indent=2))' > "$T/pretty.json"
+ok "pretty concatenated documents" '[ $("$Y" hunt -q -r "$T/rule.yml" "$T/pretty.json" | wc -l) -eq 2 ]'
+gzip -c "$T/a.jsonl" > "$T/a.jsonl.gz"; zstd -q -c "$T/a.jsonl" > "$T/a.jsonl.zst"
+ok "gzip" '[ $("$Y" hunt -q -r "$T/rule.yml" "$T/a.jsonl.gz" 2>/dev/null | wc -l) -eq 2 ]'
+ok "zstd" '[ $("$Y" hunt -q -r "$T/rule.yml" "$T/a.jsonl.zst" 2>/dev/null | wc -l) -eq 2 ]'
+ok "stdin" '[ $("$Y" hunt -q -r "$T/rule.yml" - < "$T/a.jsonl" 2>/dev/null | wc -l) -eq 2 ]'
+head -c 200 "$T/a.jsonl.gz" > "$T/trunc.jsonl.gz"
+"$Y" hunt -r "$T/rule.yml" "$T/trunc.jsonl.gz" > "$T/out" 2> "$T/err"
+ok "truncated gzip: events before the damage still match" '[ $(wc -l < "$T/out") -ge 1 ]'
+
+# Folders are searched recursively; CSV and table formats; -o.
+mkdir -p "$T/dir/sub"; cp "$T/a.jsonl" "$T/dir/sub/x.jsonl"; cp "$T/arr.json" "$T/dir/y.json"
+"$Y" hunt -q -r "$T/rule.yml" --format csv -o "$T/out.csv" "$T/dir" 2>/dev/null
+ok "csv header and 4 rows" '[ $(wc -l < "$T/out.csv") -eq 5 ] && head -1 "$T/out.csv" | grep -q "^timestamp,level,rule_id"'
+"$Y" hunt -q -r "$T/rule.yml" --format table "$T/dir" > "$T/table" 2>/dev/null
+ok "table format" 'grep -q "high.*Whoami" "$T/table"'
+ok "min-level filters" '[ $("$Y" hunt -q -r "$T/rule.yml" --min-level critical "$T/dir" 2>/dev/null | wc -l) -eq 0 ]'
+
+# Output does not depend on the thread count (a file large enough to be cut in slices).
+python3 - "$T/big.jsonl" <<'PY'
+import sys, json
+with open(sys.argv[1], "w") as f:
+    for i in range(60000):
+        img = "whoami.exe" if i % 997 == 0 else "svchost%d.exe" % (i % 50)
+        f.write(json.dumps({"Event": {"System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational"},
+                 "EventData": {"Image": "C:\\Windows\\System32\\" + img, "CommandLine": "x" * 200}}}) + "\n")
+PY
+"$Y" hunt -q -t 1 -r "$T/rule.yml" "$T/big.jsonl" > "$T/t1"
+"$Y" hunt -q -t 4 -r "$T/rule.yml" "$T/big.jsonl" > "$T/t4"
+ok "same output with 1 and 4 threads" 'cmp -s "$T/t1" "$T/t4" && [ $(wc -l < "$T/t1") -eq 61 ]'
+ok "last alert has the right line" 'tail -1 "$T/t1" | grep -q "\"line\":59821,\"index\":59821"'
+
+# rules check: an invalid rule is reported with file:line:column, the rest load.
+cat > "$T/bad.yml" <<'R'
+title: Good
+logsource: {product: windows}
+detection:
+  sel:
+    Image: x
+  condition: sel
+---
+title: Bad modifier
+id: 22222222-2222-4222-8222-222222222222
+logsource: {product: windows}
+detection:
+  sel:
+    Image|nosuchmod: x
+  condition: sel
+---
+title: Bad condition
+logsource: {product: windows}
+detection:
+  sel:
+    Image: x
+  condition: sel and nothere
+R
+"$Y" rules check "$T/bad.yml" > "$T/out" 2> "$T/err"; st=$?
+ok "rules check exits 1" '[ $st -eq 1 ]'
+ok "unknown modifier at 13:5" 'grep -q "bad.yml:13:5: 22222222-2222-4222-8222-222222222222: unsupported: .*nosuchmod" "$T/out"'
+ok "bad condition at line 21" 'grep -q "bad.yml:21:.*unknown search identifier .nothere." "$T/out"'
+ok "the good rule compiled" 'grep -q "1 detection rule(s) compiled" "$T/err"'
+"$Y" rules check "$SRC/tests/rules/structure/rule.yml" > /dev/null 2>&1; st=$?
+ok "clean rules exit 0" '[ $st -eq 0 ]'
+ok "help for hunt" '"$Y" hunt --help | grep -q "Exit status"'
+ok "help for rules" '"$Y" rules --help | grep -q "rules check"'
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
