@@ -89,7 +89,7 @@ enum yg_cmp { YG_CMP_EQ, YG_CMP_LT, YG_CMP_LTE, YG_CMP_GT, YG_CMP_GTE };
 
 /* One segment of a wildcard pattern. */
 struct yg_glob_seg {
-    uint8_t kind; /* 0: literal, 1: '*', 2: '?' */
+    uint8_t kind;  /* 0: literal, 1: '*', 2: '?' */
     const char *p; /* literal bytes (lowercase unless cased) */
     uint32_t n;
 };
@@ -101,6 +101,7 @@ struct yg_vm {
     uint8_t timepart; /* 0, or YG_MOD_MINUTE.. index: 1 minute,2 hour,3 day,4 week,5 month,6 year */
     uint8_t fam;      /* CIDR: 4 or 6 */
     uint8_t bits;     /* CIDR prefix length */
+    uint8_t refop;    /* FIELDREF: YG_VOP_EQ, _PREFIX, _SUFFIX or _CONTAINS */
     uint8_t addr[16]; /* CIDR network address */
     const char *pat;  /* literal (lowercased unless cased) / fieldref name / regex source */
     uint32_t n;
