@@ -345,10 +345,133 @@ static struct yg_node *mknode(struct cctx *x, uint8_t kind, uint32_t n)
     return nd;
 }
 
-/* Compile `key: value` where key is `field|mod|mod` (field may be empty for
- * keyword modifiers). */
+/* ---- item sharing ----------------------------------------------------
+ * SigmaHQ rules repeat the same tests (`Image|endswith: '\powershell.exe'`
+ * is in hundreds of rules).  Identical items compile to one node with one
+ * id, so the evaluator computes each at most once per event. */
+struct yg_item_cache {
+    char **keys;
+    struct yg_node **nodes;
+    size_t n, cap; /* open addressing, cap a power of two */
+};
+
+static yg_err item_key(const struct yg_ynode *key, const struct yg_ynode *val, struct yg_buf *b)
+{
+    yg_err err = YG_OK;
+    const char *k = key ? key->s : "";
+    size_t kl = key ? key->slen : 0;
+    const char *bar = memchr(k, '|', kl);
+    size_t fl = bar ? (size_t)(bar - k) : kl;
+    for (size_t i = 0; i < fl; i++)
+        YG_TRY(yg_buf_addc(b, (char)yg_lc((unsigned char)k[i])));
+    YG_TRY(yg_buf_add(b, k + fl, kl - fl));
+    YG_TRY(yg_buf_addc(b, '\x1f'));
+    if (!val)
+        return yg_buf_addc(b, '~');
+    size_t nv = val->type == YG_Y_SEQ ? val->n : 1;
+    YG_TRY(yg_buf_addc(b, val->type == YG_Y_SEQ ? '[' : '='));
+    for (size_t i = 0; i < nv; i++) {
+        const struct yg_ynode *v = val->type == YG_Y_SEQ ? val->items[i] : val;
+        if (v->type != YG_Y_SCALAR)
+            return YG_EINVAL;
+        YG_TRY(yg_buf_addc(b, (char)('0' + v->skind)));
+        YG_TRY(yg_buf_add(b, v->s, v->slen));
+        YG_TRY(yg_buf_addc(b, '\x1e'));
+    }
+done:
+    return err;
+}
+
+static struct yg_node **icache_slot(struct yg_item_cache *c, const char *key, size_t kn,
+                                    size_t *idx)
+{
+    size_t mask = c->cap - 1;
+    size_t i = yg_hash(key, kn) & mask;
+    while (c->keys[i]) {
+        if (strlen(c->keys[i]) == kn && memcmp(c->keys[i], key, kn) == 0)
+            break;
+        i = (i + 1) & mask;
+    }
+    *idx = i;
+    return &c->nodes[i];
+}
+
+static yg_err icache_grow(struct yg_item_cache *c)
+{
+    size_t nc = c->cap ? c->cap * 2 : 8192;
+    char **nk = yg_calloc(nc, sizeof *nk);
+    struct yg_node **nn = yg_calloc(nc, sizeof *nn);
+    if (!nk || !nn) {
+        yg_free(nk);
+        yg_free(nn);
+        return YG_ENOMEM;
+    }
+    for (size_t i = 0; i < c->cap; i++) {
+        if (!c->keys[i])
+            continue;
+        size_t j = yg_hash(c->keys[i], strlen(c->keys[i])) & (nc - 1);
+        while (nk[j])
+            j = (j + 1) & (nc - 1);
+        nk[j] = c->keys[i];
+        nn[j] = c->nodes[i];
+    }
+    yg_free(c->keys);
+    yg_free(c->nodes);
+    c->keys = nk;
+    c->nodes = nn;
+    c->cap = nc;
+    return YG_OK;
+}
+
+static void icache_free(struct yg_item_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->cap; i++)
+        yg_free(c->keys[i]);
+    yg_free(c->keys);
+    yg_free(c->nodes);
+    yg_free(c);
+}
+
+static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_ynode *key,
+                                             const struct yg_ynode *val);
+
 static struct yg_node *compile_item(struct cctx *x, const struct yg_ynode *key,
                                     const struct yg_ynode *val)
+{
+    struct yg_item_cache *c = x->rs->icache;
+    struct yg_buf b;
+    yg_buf_init(&b, 1u << 22);
+    if (!c || item_key(key, val, &b) != YG_OK) {
+        yg_buf_free(&b);
+        return compile_item_uncached(x, key, val);
+    }
+    if ((c->n + 1) * 2 > c->cap && icache_grow(c)) {
+        yg_buf_free(&b);
+        return NULL;
+    }
+    size_t idx;
+    struct yg_node **slot = icache_slot(c, b.p, b.n, &idx);
+    if (*slot) {
+        yg_buf_free(&b);
+        return *slot;
+    }
+    struct yg_node *nd = compile_item_uncached(x, key, val);
+    /* Only successful items are shared; a failing one reports per rule. */
+    if (nd && !x->failed) {
+        c->keys[idx] = yg_buf_take(&b, NULL);
+        c->nodes[idx] = nd;
+        c->n++;
+    }
+    yg_buf_free(&b);
+    return nd;
+}
+
+/* Compile `key: value` where key is `field|mod|mod` (field may be empty for
+ * keyword modifiers). */
+static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_ynode *key,
+                                             const struct yg_ynode *val)
 {
     const char *k = key ? key->s : "";
     size_t kl = key ? key->slen : 0;
@@ -386,6 +509,7 @@ static struct yg_node *compile_item(struct cctx *x, const struct yg_ynode *key,
     if (!it)
         return NULL;
     memset(it, 0, sizeof *it);
+    it->id = (uint32_t)x->rs->nitems++;
     it->field = key ? key->s : "";
     it->fid = -1;
     it->ref_fid = -1;
@@ -708,6 +832,11 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         goto done;
     }
 
+    rs->icache = yg_calloc(1, sizeof *rs->icache);
+    if (!rs->icache) {
+        err = YG_ENOMEM;
+        goto done;
+    }
     size_t ndet = 0;
     for (size_t i = 0; i < c->ndocs; i++)
         ndet += c->docs[i]->kind == YG_RULE_DETECTION;
@@ -772,6 +901,8 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         rs->nrules++;
     }
     yg_free(fnodes);
+    icache_free(rs->icache);
+    rs->icache = NULL;
     if ((err = yg__prefilter_build(rs, why, sizeof why))) {
         emit(c, "<prefilter>", 0, 0, NULL, err, "%s", why);
         goto done;
@@ -816,6 +947,7 @@ void yg_rules_release(yg_rules *r)
     if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
         return;
     yg__prefilter_free(r);
+    icache_free(r->icache);
     yg__vm_pool_free(&r->pool);
     if (r->ph)
         yg__placeholders_free(r->ph);

@@ -31,6 +31,8 @@
 
 /* Atoms shorter than this match too often to be worth it. */
 #define MIN_ATOM 4
+/* Items with at least this many values get per-value atoms (see below). */
+#define LONG_LIST 8
 
 struct aset {
     struct yg_str *a;
@@ -150,7 +152,7 @@ static yg_err item_atoms(const struct yg_item *it, struct aset *out)
 
 /* A necessary condition in conjunctive form: every clause must have at
  * least one of its atoms in the event.  An empty CNF constrains nothing. */
-#define MAX_CLAUSES 4
+#define MAX_CLAUSES 2
 struct cnf {
     struct aset c[MAX_CLAUSES];
     unsigned n;
@@ -272,7 +274,10 @@ struct atom_tab {
     size_t hcap;
 };
 
-static yg_err tab_add(struct atom_tab *t, const char *s, size_t n, uint32_t rule)
+/* Add an atom (and the rule clause it serves, unless rule is NO_RULE);
+ * *id receives its index. */
+#define NO_RULE UINT32_MAX
+static yg_err tab_add(struct atom_tab *t, const char *s, size_t n, uint32_t rule, uint32_t *id)
 {
     if ((t->n + 1) * 2 > t->hcap) {
         size_t nc = t->hcap ? t->hcap * 2 : 4096;
@@ -301,6 +306,8 @@ static yg_err tab_add(struct atom_tab *t, const char *s, size_t n, uint32_t rule
     struct atom_ent *a;
     if (t->hash[j] >= 0) {
         a = &t->e[t->hash[j]];
+        if (id)
+            *id = (uint32_t)t->hash[j];
     } else {
         if (t->n == t->cap) {
             size_t nc = t->cap ? t->cap * 2 : 1024;
@@ -315,8 +322,12 @@ static yg_err tab_add(struct atom_tab *t, const char *s, size_t n, uint32_t rule
         if (!(a->s = yg_strndup(s, n)))
             return YG_ENOMEM;
         a->n = n;
+        if (id)
+            *id = (uint32_t)t->n;
         t->hash[j] = (int32_t)t->n++;
     }
+    if (rule == NO_RULE)
+        return YG_OK;
     if (a->nrules && a->rules[a->nrules - 1] == rule)
         return YG_OK;
     if (a->nrules == a->cap) {
@@ -350,6 +361,34 @@ static bool json_escape_atom(const struct yg_str *a, char *out, size_t *on, size
     }
     *on = k;
     return true;
+}
+
+static yg_err mark_vm_atoms(const struct yg_node *n, struct atom_tab *t, char *tmp, size_t cap,
+                            unsigned depth)
+{
+    yg_err err = YG_OK;
+    if (depth > 256)
+        return YG_OK;
+    if (n->kind != YG_N_ITEM) {
+        for (uint32_t i = 0; i < n->n && !err; i++)
+            err = mark_vm_atoms(n->kids[i], t, tmp, cap, depth + 1);
+        return err;
+    }
+    const struct yg_item *it = n->item;
+    /* Only long value lists are worth it: each atom makes the scan slower. */
+    if (it->ngroups < LONG_LIST)
+        return YG_OK;
+    for (uint32_t g = 0; g < it->ngroups && !err; g++)
+        for (uint32_t i = 0; i < it->groups[g].n && !err; i++) {
+            struct yg_vm *vm = &it->groups[g].v[i];
+            size_t len;
+            uint32_t id;
+            if (vm->atom_id || vm->atom.n < MIN_ATOM || !json_escape_atom(&vm->atom, tmp, &len, cap))
+                continue;
+            if (!(err = tab_add(t, tmp, len, NO_RULE, &id)))
+                vm->atom_id = id + 1;
+        }
+    return err;
 }
 
 yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
@@ -392,12 +431,19 @@ yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
             for (size_t i = 0; i < f.c[c].n && !err; i++) {
                 size_t n;
                 json_escape_atom(&f.c[c].a[i], tmp, &n, sizeof tmp);
-                err = tab_add(&t, tmp, n, (uint32_t)r << 2 | c);
+                err = tab_add(&t, tmp, n, (uint32_t)r << 2 | c, NULL);
             }
         cnf_free(&f);
         if (err)
             goto done;
     }
+    /* The atoms of every value of long value lists go in too, so that the
+     * evaluator skips a value whose atom is not in the event instead of
+     * searching for it. */
+    for (size_t r = 0; r < rs->nrules && !err; r++)
+        err = mark_vm_atoms(rs->rules[r].root, &t, tmp, sizeof tmp, 0);
+    if (err)
+        goto done;
     rs->natoms = t.n;
     if (t.n) {
         const char **exprs = yg_malloc(t.n * sizeof *exprs);
@@ -416,7 +462,7 @@ yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
             for (size_t i = 0; i < t.n; i++) {
                 exprs[i] = t.e[i].s;
                 lens[i] = t.e[i].n;
-                flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+                flags[i] = HS_FLAG_CASELESS;
                 ids[i] = (unsigned)i;
                 rs->atom_off[i] = (uint32_t)k;
                 memcpy(rs->atom_rules + k, t.e[i].rules, t.e[i].nrules * sizeof(uint32_t));
@@ -463,9 +509,7 @@ void yg__prefilter_free(struct yg_rules *rs)
 /* Per scanner. */
 struct pf_ctx {
     const struct yg_rules *rs;
-    uint32_t *stamp;
-    uint8_t *mask;
-    uint32_t gen;
+    struct yg_pf_state *st;
 };
 
 static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
@@ -474,13 +518,19 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     (void)from, (void)to, (void)flags;
     struct pf_ctx *c = ud;
     const struct yg_rules *rs = c->rs;
+    struct yg_pf_state *st = c->st;
+    st->seen[id] = st->gen;
     for (uint32_t k = rs->atom_off[id]; k < rs->atom_off[id + 1]; k++) {
         uint32_t rc = rs->atom_rules[k], r = rc >> 2;
-        if (c->stamp[r] != c->gen) {
-            c->stamp[r] = c->gen;
-            c->mask[r] = 0;
+        if (st->stamp[r] != st->gen) {
+            st->stamp[r] = st->gen;
+            st->mask[r] = 0;
         }
-        c->mask[r] |= (uint8_t)(1u << (rc & 3));
+        uint8_t before = st->mask[r];
+        st->mask[r] |= (uint8_t)(1u << (rc & 3));
+        /* Listed once, when its last clause is satisfied. */
+        if (st->mask[r] != before && st->mask[r] == (uint8_t)((1u << rs->nclauses[r]) - 1))
+            st->cand[st->ncand++] = r;
     }
     return 0;
 }
@@ -499,13 +549,14 @@ static bool has_hiding_escapes(const char *p, size_t n)
 }
 
 bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
-                        uint32_t *stamp, uint8_t *mask, uint32_t gen)
+                        struct yg_pf_state *st)
 {
+    st->ncand = 0;
     if (!rs->hs_db || !scratch)
         return false;
     if (has_hiding_escapes(p, n))
         return false;
-    struct pf_ctx c = {rs, stamp, mask, gen};
+    struct pf_ctx c = {rs, st};
     if (hs_scan(rs->hs_db, p, (unsigned)n, 0, scratch, on_match, &c) != HS_SUCCESS)
         return false;
     return true;

@@ -22,6 +22,7 @@
 enum yg_item_kind { YG_I_VALUES, YG_I_EXISTS, YG_I_FIELDREF, YG_I_KEYWORD, YG_I_NULL };
 
 struct yg_item {
+    uint32_t id; /* identical items of different rules are one item */
     uint8_t kind;
     bool all;     /* `all`: every group must match */
     bool neq;     /* `neq`: no group may match (field must exist) */
@@ -102,6 +103,10 @@ struct yg_rules {
     size_t nalways, natoms;
     void *hs_db;
     uint32_t *atom_off, *atom_rules;
+    /* Distinct items (the evaluator caches each item's result per event). */
+    size_t nitems;
+    /* Compile-time only: canonical item text -> node, to share items. */
+    struct yg_item_cache *icache;
 };
 
 int32_t yg__field_lookup(const struct yg_rules *rs, const char *name, size_t n);
@@ -117,18 +122,21 @@ YG_NODISCARD yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t w
 void yg__prefilter_free(struct yg_rules *rs);
 void *yg__prefilter_scratch(const struct yg_rules *rs);
 void yg__prefilter_scratch_free(void *s);
-/* Scan raw document bytes; stamps stamp[rule] = gen for every rule with an
- * atom in the text.  Returns false when the prefilter cannot decide (no
- * database, or escapes that may hide atoms): then every rule is a candidate. */
+/* Per-scanner prefilter state.  cand lists the rules (other than "always"
+ * rules) whose every clause has an atom in the document, each once. */
+struct yg_pf_state {
+    uint32_t *stamp; /* per rule: generation of the last hit */
+    uint8_t *mask;   /* per rule: clauses hit in this generation */
+    uint32_t gen;
+    uint32_t *cand;
+    uint32_t ncand;
+    uint32_t *seen; /* per atom: generation of the last document containing it */
+};
+/* Scan raw document bytes.  Returns false when the prefilter cannot decide
+ * (no database, or escapes that may hide atoms): then every rule of the
+ * event's log source is a candidate. */
 bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
-                        uint32_t *stamp, uint8_t *mask, uint32_t gen);
-/* Is rule r a candidate after a successful scan? */
-static inline bool yg__prefilter_pass(const struct yg_rules *rs, const uint32_t *stamp,
-                                      const uint8_t *mask, uint32_t gen, uint32_t r)
-{
-    return rs->always[r] ||
-           (stamp[r] == gen && mask[r] == (uint8_t)((1u << rs->nclauses[r]) - 1));
-}
+                        struct yg_pf_state *st);
 
 /* Load the mapping file (YAML) into rs->map. */
 YG_NODISCARD yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why,

@@ -44,6 +44,10 @@ struct route {
     /* Rule lists per combination of satisfied `where` conditions. */
     uint32_t *rules[1u << MAX_ROUTE_CATS];
     uint32_t nrules[1u << MAX_ROUTE_CATS];
+    /* The same set as a bitmap, and its "always" rules (prefilter.c). */
+    uint8_t *member[1u << MAX_ROUTE_CATS];
+    uint32_t *always[1u << MAX_ROUTE_CATS];
+    uint32_t nalways[1u << MAX_ROUTE_CATS];
     char *ls_json[1u << MAX_ROUTE_CATS];
     bool built[1u << MAX_ROUTE_CATS];
 };
@@ -78,9 +82,12 @@ struct yg_scanner {
     struct yg_val chan_v, eid_v, time_v;
     void *re_scratch;
     void *pf_scratch;
-    uint32_t *rule_stamp; /* per rule: prefilter hit in event `curgen` */
-    uint8_t *rule_mask;   /* per rule: which clauses hit */
+    struct yg_pf_state pf;
+    uint32_t *item_stamp; /* per item: event generation of the cached result */
+    uint8_t *item_res;
     bool pf_ok;           /* the prefilter decided for this event */
+    const char *doc;      /* the current document's bytes */
+    size_t doclen;
     struct yg_buf out;
     char err_msg[256];
     size_t err_off;
@@ -98,10 +105,14 @@ yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
     s->gen = yg_calloc(rs->nfields + 1, sizeof *s->gen);
     s->re_scratch = yg__re_scratch_new();
     s->pf_scratch = yg__prefilter_scratch(rs);
-    s->rule_stamp = yg_calloc(rs->nrules + 1, sizeof *s->rule_stamp);
-    s->rule_mask = yg_calloc(rs->nrules + 1, 1);
+    s->pf.stamp = yg_calloc(rs->nrules + 1, sizeof *s->pf.stamp);
+    s->pf.mask = yg_calloc(rs->nrules + 1, 1);
+    s->pf.cand = yg_calloc(rs->nrules + 1, sizeof *s->pf.cand);
+    s->pf.seen = yg_calloc(rs->natoms + 1, sizeof *s->pf.seen);
+    s->item_stamp = yg_calloc(rs->nitems + 1, sizeof *s->item_stamp);
+    s->item_res = yg_calloc(rs->nitems + 1, 1);
     yg_buf_init(&s->out, YG_MAX_EVENT_BYTES * 2);
-    if (!s->head || !s->gen || !s->re_scratch || !s->rule_stamp || !s->rule_mask || (rs->hs_db && !s->pf_scratch)) {
+    if (!s->head || !s->gen || !s->re_scratch || !s->pf.stamp || !s->pf.mask || !s->pf.cand || !s->pf.seen || !s->item_stamp || !s->item_res || (rs->hs_db && !s->pf_scratch)) {
         yg_scanner_destroy(s);
         return YG_ENOMEM;
     }
@@ -116,6 +127,8 @@ static void free_route(struct route *r)
     for (unsigned i = 0; i < (1u << MAX_ROUTE_CATS); i++) {
         yg_free(r->rules[i]);
         yg_free(r->ls_json[i]);
+        yg_free(r->member[i]);
+        yg_free(r->always[i]);
     }
     yg_free(r->channel);
     yg_free(r->eid);
@@ -143,8 +156,12 @@ void yg_scanner_destroy(yg_scanner *s)
     if (s->re_scratch)
         yg__re_scratch_free(s->re_scratch);
     yg__prefilter_scratch_free(s->pf_scratch);
-    yg_free(s->rule_stamp);
-    yg_free(s->rule_mask);
+    yg_free(s->pf.stamp);
+    yg_free(s->pf.mask);
+    yg_free(s->pf.cand);
+    yg_free(s->pf.seen);
+    yg_free(s->item_stamp);
+    yg_free(s->item_res);
     yg_buf_free(&s->out);
     yg_arena_free(&s->scratch);
     if (s->rs)
@@ -462,6 +479,24 @@ static yg_err build_rules(struct yg_scanner *s, struct route *r, unsigned bits, 
         yg_free(list);
         return err;
     }
+    uint8_t *member = yg_calloc((rs->nrules + 8) / 8, 1);
+    uint32_t *always = yg_malloc((n + 1) * sizeof *always);
+    if (!member || !always) {
+        yg_free(member);
+        yg_free(always);
+        yg_buf_free(&b);
+        yg_free(list);
+        return YG_ENOMEM;
+    }
+    uint32_t na = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        member[list[i] >> 3] |= (uint8_t)(1u << (list[i] & 7));
+        if (rs->always[list[i]])
+            always[na++] = list[i];
+    }
+    r->member[bits] = member;
+    r->always[bits] = always;
+    r->nalways[bits] = na;
     r->ls_json[bits] = yg_buf_take(&b, NULL);
     r->rules[bits] = list;
     r->nrules[bits] = n;
@@ -530,6 +565,10 @@ static bool group_test(struct yg_scanner *s, const struct yg_vmgroup *g, const s
 {
     for (uint32_t i = 0; i < g->n; i++) {
         const struct yg_vm *vm = &g->v[i];
+        /* The prefilter saw every atom in the document: a test whose atom
+         * is absent cannot pass. */
+        if (vm->atom_id && s->pf_ok && s->pf.seen[vm->atom_id - 1] != s->curgen)
+            continue;
         if (vm->op == YG_VOP_NULL) {
             if (v->type == YG_VT_NULL)
                 return true;
@@ -593,7 +632,7 @@ static bool eval_fieldref(struct yg_scanner *s, const struct yg_item *it)
     return it->neq ? !any : any;
 }
 
-static bool eval_item(struct yg_scanner *s, const struct yg_item *it)
+static bool eval_item_uncached(struct yg_scanner *s, const struct yg_item *it)
 {
     switch (it->kind) {
     case YG_I_EXISTS: return (field_first(s, it->fid) >= 0) == it->exists;
@@ -608,6 +647,16 @@ static bool eval_item(struct yg_scanner *s, const struct yg_item *it)
     case YG_I_FIELDREF: return eval_fieldref(s, it);
     default: return eval_values(s, it);
     }
+}
+
+static bool eval_item(struct yg_scanner *s, const struct yg_item *it)
+{
+    if (s->item_stamp[it->id] == s->curgen)
+        return s->item_res[it->id];
+    bool r = eval_item_uncached(s, it);
+    s->item_stamp[it->id] = s->curgen;
+    s->item_res[it->id] = r;
+    return r;
 }
 
 static bool eval_node(struct yg_scanner *s, const struct yg_node *n)
@@ -689,6 +738,19 @@ static void apply_aliases(struct yg_scanner *s, const struct yg_wincat *w)
     }
 }
 
+/* Insertion sort: candidate lists are short. */
+static void sort_u32(uint32_t *v, uint32_t n)
+{
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t x = v[i], j = i;
+        while (j > 0 && v[j - 1] > x) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
 static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
 {
     struct route *r = find_route(s);
@@ -712,10 +774,32 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
             return e;
     }
     const yg_rules *rs = s->rs;
-    for (uint32_t i = 0; i < r->nrules[bits]; i++) {
-        uint32_t ri = r->rules[bits][i];
-        if (s->pf_ok && !yg__prefilter_pass(rs, s->rule_stamp, s->rule_mask, s->curgen, ri))
-            continue;
+    if (!r->nrules[bits])
+        return YG_OK; /* no rule for this log source: nothing to scan for */
+    s->pf.gen = s->curgen;
+    s->pf_ok = yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, &s->pf);
+    /* Candidates: with a prefilter verdict, the route's "always" rules and
+     * the prefilter's hits that belong to the route, in rule order so that
+     * alerts come out in the same order whatever the prefilter did; without
+     * one, every rule of the route. */
+    const uint32_t *list = r->rules[bits];
+    uint32_t nlist = r->nrules[bits];
+    if (s->pf_ok) {
+        const uint8_t *member = r->member[bits];
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < s->pf.ncand; i++) {
+            uint32_t c = s->pf.cand[i];
+            if (member[c >> 3] & (1u << (c & 7)))
+                s->pf.cand[n++] = c;
+        }
+        for (uint32_t i = 0; i < r->nalways[bits]; i++)
+            s->pf.cand[n++] = r->always[bits][i];
+        sort_u32(s->pf.cand, n);
+        list = s->pf.cand;
+        nlist = n;
+    }
+    for (uint32_t i = 0; i < nlist; i++) {
+        uint32_t ri = list[i];
         const struct yg_crule *cr = &rs->rules[ri];
         if ((int)cr->rule->level < (int)s->min_level)
             continue;
@@ -759,7 +843,9 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
     s->channel = s->eventid = s->time = NULL;
     if (++s->curgen == 0) {
         memset(s->gen, 0, (s->rs->nfields + 1) * sizeof *s->gen);
-        memset(s->rule_stamp, 0, (s->rs->nrules + 1) * sizeof *s->rule_stamp);
+        memset(s->pf.stamp, 0, (s->rs->nrules + 1) * sizeof *s->pf.stamp);
+        memset(s->pf.seen, 0, (s->rs->natoms + 1) * sizeof *s->pf.seen);
+        memset(s->item_stamp, 0, (s->rs->nitems + 1) * sizeof *s->item_stamp);
         s->curgen = 1;
     }
     yg_arena_reset(&s->scratch);
@@ -768,9 +854,8 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
     yg_err e = yg__json_scan(buf, len, &u, &sink, &s->scratch, &je);
     if (used)
         *used = u;
-    if (!e)
-        s->pf_ok = yg__prefilter_scan(s->rs, s->pf_scratch, buf, u, s->rule_stamp, s->rule_mask,
-                                     s->curgen);
+    s->doc = buf;
+    s->doclen = u;
     if (e) {
         s->err_off = je.offset;
         snprintf(s->err_msg, sizeof s->err_msg, "%s", je.msg ? je.msg : yg_strerror(e));

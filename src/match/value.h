@@ -112,6 +112,9 @@ struct yg_vm {
     /* A literal the value must contain for this test to pass (lowercase,
      * decoded value bytes), used by the prefilter; n == 0 if none. */
     struct yg_str atom;
+    /* 1 + index of the atom in the prefilter database, 0 if it has none
+     * there (set by match/prefilter.c after compilation). */
+    uint32_t atom_id;
 };
 
 /* OR-group of tests compiled from one rule value. */
