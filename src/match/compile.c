@@ -528,6 +528,34 @@ static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_yno
         cfail(x, val, YG_ESYNTAX, "field '%s': a value can not be a map", k);
         return NULL;
     }
+    /* A number among keywords is searched as its text (`200` in an access
+     * log line), as pySigma does for keyword lists. */
+    if (!fl && val && (m.bits & YG_MOD_CONTAINS)) {
+        size_t n = val->type == YG_Y_SEQ ? val->n : 1;
+        struct yg_ynode *copy = yg_arena_alloc(&x->rs->perm, sizeof *copy);
+        struct yg_ynode **items =
+            val->type == YG_Y_SEQ ? yg_arena_alloc(&x->rs->perm, (n + 1) * sizeof *items) : NULL;
+        if (!copy || (val->type == YG_Y_SEQ && !items))
+            return NULL;
+        *copy = *val;
+        for (size_t i = 0; i < n && val->type == YG_Y_SEQ; i++) {
+            const struct yg_ynode *v = val->items[i];
+            items[i] = (struct yg_ynode *)v;
+            if (v->type == YG_Y_SCALAR && (v->skind == YG_S_INT || v->skind == YG_S_FLOAT)) {
+                struct yg_ynode *t = yg_arena_alloc(&x->rs->perm, sizeof *t);
+                if (!t)
+                    return NULL;
+                *t = *v;
+                t->skind = YG_S_STR;
+                items[i] = t;
+            }
+        }
+        if (val->type == YG_Y_SEQ)
+            copy->items = items;
+        else if (copy->skind == YG_S_INT || copy->skind == YG_S_FLOAT)
+            copy->skind = YG_S_STR;
+        val = copy;
+    }
     size_t nv = !val ? 1 : val->type == YG_Y_SEQ ? val->n : 1;
     if (m.bits & YG_MOD_EXISTS) {
         if (!fl || !val || val->type != YG_Y_SCALAR || val->skind != YG_S_BOOL) {
