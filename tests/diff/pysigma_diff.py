@@ -757,6 +757,25 @@ def run_yagura(yagura: str, shared: Path, events: list[Event], timeout: float):
         return triples, n_alerts, shown, stderr
 
 
+# Yagura's rule diagnostics, as `yagura rules check` documents them:
+#   FILE:LINE:COLUMN: RULE-ID: error|unsupported: REASON
+_DIAG = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<id>[^:\s]+): "
+                   r"(?P<kind>error|unsupported): (?P<reason>.*)$")
+
+
+def parse_diagnostics(stderr: str) -> tuple[dict[str, tuple[str, str, str]], list[str]]:
+    """{rule id: (kind, reason, file)} of the rules Yagura refused, and the other lines."""
+    refused: dict[str, tuple[str, str, str]] = {}
+    other: list[str] = []
+    for line in stderr.splitlines():
+        m = _DIAG.match(line.strip())
+        if m:
+            refused.setdefault(m["id"], (m["kind"], m["reason"], m["file"]))
+        elif line.strip():
+            other.append(line.rstrip())
+    return refused, other
+
+
 # ---------------------------------------------------------------------------------------------
 # Documented differences
 # ---------------------------------------------------------------------------------------------
@@ -821,8 +840,11 @@ def load_documented(doc: Path) -> tuple[list[Documented], list[str]]:
     return entries, problems
 
 
+RULE_EVENT = "(rule)"  # the event column of a rule that one side does not load at all
+
+
 def find_documented(entries: list[Documented], rid: str, file: str, index: int, side: str):
-    key = f"{file}#{index}"
+    key = file if file == RULE_EVENT else f"{file}#{index}"
     for d in entries:
         if d.rule_id == rid and d.side == side and d.event in (key, "*"):
             return d
@@ -946,8 +968,13 @@ def main(argv=None) -> int:
     t_yg = time.monotonic()
     print(f"Yagura: {n_alerts} alerts, {len(yg)} distinct (rule, event) matches on .json events "
           f"({t_yg - t_py:.1f} s): {shown}", file=out)
-    if yg_stderr.strip():
-        print("Yagura's standard error:\n  " + "\n  ".join(yg_stderr.strip().splitlines()[-40:]), file=out)
+    refused, other_stderr = parse_diagnostics(yg_stderr)
+    if refused:
+        print(f"Yagura refused {len(refused)} rules:", file=out)
+        for rid, (kind, reason, file) in sorted(refused.items(), key=lambda kv: kv[1][2]):
+            print(f"  {kind}: {rid} {titles.get(rid, '?')} ({file}): {reason}", file=out)
+    if other_stderr:
+        print("Yagura's standard error:\n  " + "\n  ".join(other_stderr[-40:]), file=out)
 
     # Rules pySigma could not evaluate, and correlation rules, are outside the comparison.
     uncompared_ids = {r.id for r in rules if r.error or r.sql_error} | correlations
@@ -968,6 +995,22 @@ def main(argv=None) -> int:
     print(f"matches: pySigma {len(py)}, Yagura {len(yg_cmp)}, both {len(agree)}, "
           f"differences {len(diffs)}", file=out)
     rows = []
+    # A Windows rule pySigma converts but Yagura refuses cannot fire in Yagura: a difference on
+    # every event, whether or not the regression events happen to exercise it.
+    rule_diffs = sorted((r for r in rules if not (r.error or r.sql_error) and r.id in refused), key=lambda r: r.path)
+    print(f"rules: {len(rule_diffs)} Windows rules converted by pySigma but refused by Yagura", file=out)
+    for r in rule_diffs:
+        kind, reason, _ = refused[r.id]
+        d = find_documented(documented, r.id, RULE_EVENT, 0, "pysigma")
+        if d is not None:
+            d.used += 1
+            n_doc += 1
+        else:
+            n_undoc += 1
+        print(f"  {'documented' if d else 'UNDOCUMENTED'}: pySigma only: {r.id} {r.title} {RULE_EVENT} "
+              f"(Yagura {kind}: {reason})" + (f" [{d.reason}]" if d else ""), file=out)
+        rows.append({"rule": r.id, "title": r.title, "event": RULE_EVENT, "side": "pysigma",
+                     "documented": d is not None, "yagura": f"{kind}: {reason}"})
     for (rid, f, i), side in diffs:
         d = find_documented(documented, rid, f, i, side)
         only = "pySigma only" if side == "pysigma" else "Yagura only"
