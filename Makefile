@@ -4,7 +4,7 @@
 # Everything is CMake underneath; this file only strings the steps together.
 
 BUILD ?= build
-ASAN_BUILD ?= build-asan
+ASAN_BUILD ?= build-san
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DYG_WERROR=ON

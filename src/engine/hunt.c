@@ -872,7 +872,7 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         struct unit *u = new_unit(h, (*seq)++, file, kind);
         if (!u)
             return YG_ENOMEM;
-        u->buf = (const char *)map + start;
+        u->buf = map ? (const char *)map + start : NULL; /* streams have no mapping */
         u->len = end - start;
         u->file_start = first;
         u->map = map;

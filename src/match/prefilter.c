@@ -465,7 +465,8 @@ yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
                 flags[i] = HS_FLAG_CASELESS;
                 ids[i] = (unsigned)i;
                 rs->atom_off[i] = (uint32_t)k;
-                memcpy(rs->atom_rules + k, t.e[i].rules, t.e[i].nrules * sizeof(uint32_t));
+                if (t.e[i].nrules) /* value-only atoms serve no rule clause */
+                    memcpy(rs->atom_rules + k, t.e[i].rules, t.e[i].nrules * sizeof(uint32_t));
                 k += t.e[i].nrules;
             }
             rs->atom_off[t.n] = (uint32_t)k;

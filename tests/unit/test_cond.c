@@ -3,7 +3,9 @@
 #include "tap.h"
 
 /* Rendering into fixed buffers is enough for these short conditions. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 static const char *names[] = {"selection", "selection_img", "selection_cli", "filter_main",
                               "filter_optional_x", "_hidden", "keywords"};
