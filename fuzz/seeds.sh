@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # seeds.sh TARGET OUTDIR SHARED - build the seed corpus of a fuzz target from the
 # real data in ../shared (never copied into the tree).
-set -euo pipefail
+set -eu  # no pipefail: `head` closing a pipe early is fine here
 target=$1 out=$2 shared=$3
 mkdir -p "$out"
 [ -n "$(ls -A "$out" 2>/dev/null)" ] && exit 0
