@@ -520,7 +520,10 @@ def load_events(shared: Path) -> list[Event]:
             # regression expectations assume. Both spellings are columns.
             for name in [n for n in data if " " in n]:
                 data.setdefault(name.replace(" ", ""), data[name])
-            # A data field hides a System field of the same name.
+            # A data field hides a System field of the same name (SQLite column names ignore
+            # case, so the comparison does too).
+            hidden = {n.lower() for n in data}
+            fields = {k: v for k, v in fields.items() if k.lower() not in hidden}
             fields.update(data)
             eid = fields.get("EventID")
             try:
@@ -637,7 +640,8 @@ def _query(conn, r: Rule, q: str):
                 # A field no event carries: an absent field is NULL in every row.
                 col = m.group(1).strip().strip('`"')
                 if "." not in col and col.lower() not in _table_columns(conn):
-                    conn.execute(f'ALTER TABLE {TABLE} ADD COLUMN "{col}" TEXT COLLATE NOCASE')
+                    quoted = '"' + col.replace('"', '""') + '"'
+                    conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN {quoted} TEXT COLLATE NOCASE")
                     continue
             r.sql_error = _error_text(e)
             return None
@@ -700,6 +704,10 @@ class YaguraError(Exception):
     pass
 
 
+_SANITIZER = re.compile(r"runtime error:|ERROR: (Address|Leak|Memory|Thread|UndefinedBehavior)Sanitizer|"
+                        r"SUMMARY: \w+Sanitizer")
+
+
 def run_yagura(yagura: str, shared: Path, events: list[Event], timeout: float):
     """Yagura's (rule id, event file, event index) triples over the regression .json files,
     plus the number of alert lines read and the command line."""
@@ -754,6 +762,14 @@ def run_yagura(yagura: str, shared: Path, events: list[Event], timeout: float):
             triples.add((rid, rel, index))
         if bad:
             raise YaguraError("alerts that could not be read:\n  " + "\n  ".join(bad[:20]))
+        # A sanitizer that stops the program exits with status 1 too, so status 1 is success
+        # only with alerts and without a sanitizer report.
+        if _SANITIZER.search(stderr):
+            raise YaguraError(f"{shown}: sanitizer report (exit status {proc.returncode}):\n{stderr[-4000:]}")
+        if proc.returncode == 1 and n_alerts == 0:
+            raise YaguraError(f"{shown} exited with status 1 (alerts) but wrote no alert\n{stderr[-4000:]}")
+        if proc.returncode == 0 and n_alerts:
+            raise YaguraError(f"{shown} exited with status 0 (no alert) but wrote {n_alerts} alerts")
         return triples, n_alerts, shown, stderr
 
 
