@@ -101,7 +101,8 @@ struct yg_rules {
     uint8_t *always;
     uint8_t *nclauses; /* per rule: clauses that must all hit */
     size_t nalways, natoms;
-    void *hs_db;
+    void *hs_db;   /* atoms looked for in the raw document */
+    void **fid_db; /* per field id: atoms looked for in that field's values */
     uint32_t *atom_off, *atom_rules;
     /* Distinct items (the evaluator caches each item's result per event). */
     size_t nitems;
@@ -136,7 +137,7 @@ struct yg_pf_state {
  * (no database, or escapes that may hide atoms): then every rule of the
  * event's log source is a candidate. */
 bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
-                        struct yg_pf_state *st);
+                        const struct yg_field *f, uint32_t nf, struct yg_pf_state *st);
 
 /* Load the mapping file (YAML) into rs->map. */
 YG_NODISCARD yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why,

@@ -112,7 +112,7 @@ yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
     s->item_stamp = yg_calloc(rs->nitems + 1, sizeof *s->item_stamp);
     s->item_res = yg_calloc(rs->nitems + 1, 1);
     yg_buf_init(&s->out, YG_MAX_EVENT_BYTES * 2);
-    if (!s->head || !s->gen || !s->re_scratch || !s->pf.stamp || !s->pf.mask || !s->pf.cand || !s->pf.seen || !s->item_stamp || !s->item_res || (rs->hs_db && !s->pf_scratch)) {
+    if (!s->head || !s->gen || !s->re_scratch || !s->pf.stamp || !s->pf.mask || !s->pf.cand || !s->pf.seen || !s->item_stamp || !s->item_res || (rs->natoms && !s->pf_scratch)) {
         yg_scanner_destroy(s);
         return YG_ENOMEM;
     }
@@ -777,7 +777,7 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
     if (!r->nrules[bits])
         return YG_OK; /* no rule for this log source: nothing to scan for */
     s->pf.gen = s->curgen;
-    s->pf_ok = yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, &s->pf);
+    s->pf_ok = yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, s->f, s->nf, &s->pf);
     /* Candidates: with a prefilter verdict, the route's "always" rules and
      * the prefilter's hits that belong to the route, in rule order so that
      * alerts come out in the same order whatever the prefilter did; without
