@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Only yg_-prefixed symbols leave the library (public yg_<module>_<verb>, internal yg__<verb>).
+set -uo pipefail
+lib=${YG_BUILD_DIR:?}/libyagura.a
+bad=$(nm -g --defined-only "$lib" | awk 'NF == 3 { print $3 }' | grep -v '^yg_' | sort -u)
+total=$(nm -g --defined-only "$lib" | awk 'NF == 3' | wc -l)
+if [ -n "$bad" ] || [ "$total" -eq 0 ]; then
+    echo "symbols without the yg_ prefix (or none at all, total $total):"
+    echo "$bad"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+echo "$total exported symbols, all yg_-prefixed"
+echo "1 passed, 0 failed"
