@@ -26,6 +26,7 @@ struct path {
     uint32_t klen;
     char *key;
     char *full;
+    uint32_t fulllen;
     int32_t fid;
     uint8_t role; /* ROLE_* */
     uint64_t hash;
@@ -318,7 +319,7 @@ static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
     p->klen = (uint32_t)kn;
     p->hash = h;
     p->key = yg_strndup(k, kn);
-    size_t pl = parent >= 0 ? strlen(s->paths[parent].full) : 0;
+    size_t pl = parent >= 0 ? s->paths[parent].fulllen : 0;
     p->full = yg_malloc(pl + kn + 2);
     if (!p->key || !p->full) {
         yg_free(p->key);
@@ -331,6 +332,7 @@ static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
     }
     memcpy(p->full + pl, k, kn);
     p->full[pl + kn] = 0;
+    p->fulllen = (uint32_t)(pl + kn);
     resolve_path(s, p);
     int32_t id = (int32_t)s->npaths++;
     uint32_t mask = s->phcap - 1;
@@ -397,7 +399,7 @@ static void on_leaf(void *ud, int32_t path, const struct yg_val *v)
             s->time = &s->time_v;
         }
     }
-    add_field(s, p->fid, p->full, (uint32_t)strlen(p->full), v);
+    add_field(s, p->fid, p->full, p->fulllen, v);
 }
 
 static inline int32_t field_first(const struct yg_scanner *s, int32_t fid)
