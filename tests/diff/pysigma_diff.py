@@ -34,7 +34,7 @@ from pathlib import Path
 import yaml
 from sigma.backends.sqlite import sqliteBackend
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
-from sigma.processing.transformations import FieldMappingTransformation
+from sigma.processing.transformations import FieldMappingTransformation, ValueListPlaceholderTransformation
 from sigma.rule import SigmaRule
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,6 +43,8 @@ FULLTEXT = "_fulltext"  # column the backend matches keyword (fieldless) values 
 RESERVED = {"evt_file", "evt_index", FULLTEXT.lower()}
 # Yagura's log source routing, when present; else the built-in table below is used.
 MAPPING_FILES = (REPO / "mappings" / "windows-logsources.yml", REPO / "mappings" / "windows.yml")
+# Values of `|expand` placeholders, Yagura's and the reference's alike.
+PLACEHOLDER_FILE = REPO / "mappings" / "placeholders.yml"
 
 
 def check_requirements() -> list[str]:
@@ -378,24 +380,67 @@ def load_rules(shared: Path):
     return windows, titles, correlations
 
 
-def _pipeline(fieldmap: tuple[tuple[str, tuple[str, ...]], ...]) -> ProcessingPipeline | None:
-    if not fieldmap:
+def load_placeholders(path: Path) -> dict[str, list[str]]:
+    """{name: values} of the placeholder file (a map of name to a list, a string or a number)."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(doc, dict):
+        raise MappingError(f"{path}: not a map of placeholder names to values")
+    out: dict[str, list[str]] = {}
+    for name, values in doc.items():
+        values = values if isinstance(values, list) else [values]
+        out[str(name)] = [str(v) for v in values if v is not None]
+    return out
+
+
+_PLACEHOLDER = re.compile(r"%([^%\s]+)%")
+
+
+def _placeholder_vars(doc: dict, placeholders: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The placeholder values a rule needs, under the rule's spelling of each name. A name is
+    looked up exactly, then ignoring ASCII case, as Yagura does."""
+    names: set[str] = set()
+
+    def walk(key: str, v):
+        if isinstance(v, dict):
+            for k, sub in v.items():
+                walk(str(k), sub)
+        elif isinstance(v, list):
+            for sub in v:
+                walk(key, sub)
+        elif isinstance(v, str) and "expand" in key.split("|")[1:]:
+            names.update(_PLACEHOLDER.findall(v))
+
+    walk("", doc.get("detection") or {})
+    lower = {k.lower(): k for k in placeholders}
+    out = {}
+    for n in names:
+        key = n if n in placeholders else lower.get(n.lower())
+        if key is not None:
+            out[n] = placeholders[key]
+    return out
+
+
+def _pipeline(fieldmap: tuple[tuple[str, tuple[str, ...]], ...], pvars: dict[str, list[str]]):
+    items = []
+    if pvars:
+        items.append(ProcessingItem(identifier="placeholders", transformation=ValueListPlaceholderTransformation()))
+    if fieldmap:
+        mapping = {k: (v[0] if len(v) == 1 else list(v)) for k, v in fieldmap}
+        items.append(ProcessingItem(identifier="route_fields", transformation=FieldMappingTransformation(mapping)))
+    if not items:
         return None
-    mapping = {k: (v[0] if len(v) == 1 else list(v)) for k, v in fieldmap}
-    return ProcessingPipeline(
-        name="differential test route field mapping",
-        items=[ProcessingItem(identifier="route_fields", transformation=FieldMappingTransformation(mapping))],
-    )
+    return ProcessingPipeline(name="differential test", items=items, vars=pvars)
 
 
 def _error_text(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}".strip()
 
 
-def convert_rules(rules: list[Rule], categories, services) -> None:
+def convert_rules(rules: list[Rule], categories, services, placeholders: dict[str, list[str]]) -> None:
     """Fill in routes, SQL and errors of each rule."""
     for r in rules:
         r.routes = routes_for(r.doc.get("logsource") or {}, categories, services)
+        pvars = _placeholder_vars(r.doc, placeholders)
         groups: dict[tuple, list[Route]] = collections.defaultdict(list)
         for rt in r.routes or [Route(None, None)]:
             # A rule without a route still gets converted so that its conversion is checked.
@@ -405,7 +450,7 @@ def convert_rules(rules: list[Rule], categories, services) -> None:
                 rule = SigmaRule.from_dict(r.doc, collect_errors=True)
                 if rule.errors:
                     raise rule.errors[0]
-                backend = sqliteBackend(_pipeline(fieldmap), table=TABLE, fulltext_field=FULLTEXT)
+                backend = sqliteBackend(_pipeline(fieldmap, pvars), table=TABLE, fulltext_field=FULLTEXT)
                 queries = backend.convert_rule(rule)
             except Exception as e:  # pySigma reports errors as exceptions of several classes
                 r.error = _error_text(e)
@@ -946,8 +991,16 @@ def main(argv=None) -> int:
         categories, services = builtin_mapping()
         print(f"log source routing: built-in table ({len(categories)} categories, {len(services)} services)", file=out)
 
+    placeholders: dict[str, list[str]] = {}
+    if PLACEHOLDER_FILE.is_file():
+        try:
+            placeholders = load_placeholders(PLACEHOLDER_FILE)
+        except (OSError, yaml.YAMLError, MappingError) as e:
+            print(f"error: {PLACEHOLDER_FILE}: {e}", file=sys.stderr)
+            return 1
+        print(f"placeholder values: {PLACEHOLDER_FILE} ({len(placeholders)} names)", file=out)
     rules, titles, correlations = load_rules(shared)
-    convert_rules(rules, categories, services)
+    convert_rules(rules, categories, services, placeholders)
     t_conv = time.monotonic()
     events = load_events(shared)
     conn, warnings = build_table(events)
