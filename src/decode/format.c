@@ -1,0 +1,143 @@
+/*
+ * format.c - the registry of line formats and helpers shared by decoders.
+ */
+#include "decode/format.h"
+
+/* The formats, most specific first: detection takes the highest sniff
+ * score, and the first format wins a tie.  A format whose decoder is not
+ * linked in is skipped (weak references), so the registry never names a
+ * format that cannot run. */
+#define FMT(x) extern const struct yg_linefmt yg__fmt_##x __attribute__((weak));
+FMT(fortigate)
+FMT(cef)
+FMT(leef)
+FMT(asa)
+FMT(pulse)
+FMT(netscaler)
+FMT(panos)
+FMT(w3c)
+FMT(combined)
+FMT(zeek)
+FMT(zeek_json)
+FMT(suricata)
+FMT(m365)
+FMT(m365_csv)
+FMT(entra)
+FMT(syslog)
+#undef FMT
+
+static const struct yg_linefmt *const all[] = {
+    &yg__fmt_fortigate, &yg__fmt_cef,      &yg__fmt_leef,     &yg__fmt_asa,
+    &yg__fmt_pulse,     &yg__fmt_netscaler, &yg__fmt_panos,   &yg__fmt_w3c,
+    &yg__fmt_combined,  &yg__fmt_zeek,      &yg__fmt_zeek_json, &yg__fmt_suricata,
+    &yg__fmt_m365,      &yg__fmt_m365_csv,  &yg__fmt_entra,   &yg__fmt_syslog,
+};
+
+#define NALL (sizeof all / sizeof *all)
+static const struct yg_linefmt *linked[NALL + 1];
+
+const struct yg_linefmt *const *yg__formats_list(void)
+{
+    /* Built on first use; idempotent, so a race only repeats the same writes. */
+    if (!linked[0]) {
+        size_t k = 0;
+        for (size_t i = 0; i < NALL; i++)
+            if (all[i] && all[i]->name)
+                linked[k++] = all[i];
+        linked[k] = NULL;
+    }
+    return linked;
+}
+
+const struct yg_linefmt *yg__format_find(const char *name)
+{
+    const struct yg_linefmt *const *f = yg__formats_list();
+    for (; *f; f++)
+        if (strcmp((*f)->name, name) == 0)
+            return *f;
+    return NULL;
+}
+
+yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v,
+                   size_t vn)
+{
+    yg_err err;
+    if (!*first && (err = yg_buf_addc(out, ',')))
+        return err;
+    *first = false;
+    if ((err = yg__json_str_utf8(out, k, kn)) || (err = yg_buf_addc(out, ':')))
+        return err;
+    return yg__json_str_utf8(out, v, vn);
+}
+
+/* A JSON string of bytes that should be UTF-8: valid sequences are copied,
+ * each invalid byte becomes \u00XX (so it stays visible and the output is
+ * always valid JSON). */
+yg_err yg__json_str_utf8(struct yg_buf *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    yg_err err = yg_buf_reserve(out, n + 2);
+    if (err)
+        return err;
+    out->p[out->n++] = '"';
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = 0;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            size_t j = i;
+            while (j < n && (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] < 0x80 &&
+                   s[j] != '"' && s[j] != '\\')
+                j++;
+            if ((err = yg_buf_add(out, s + i, j - i)))
+                return err;
+            i = j;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2;
+        else if (c >= 0xE0 && c <= 0xEF)
+            len = 3;
+        else if (c >= 0xF0 && c <= 0xF4)
+            len = 4;
+        if (len && i + len <= n) {
+            bool ok = true;
+            for (size_t k = 1; k < len; k++)
+                ok &= ((unsigned char)s[i + k] & 0xC0) == 0x80;
+            /* Reject overlongs and surrogates the simple way. */
+            if (ok && len == 3 && c == 0xE0 && (unsigned char)s[i + 1] < 0xA0)
+                ok = false;
+            if (ok && len == 3 && c == 0xED && (unsigned char)s[i + 1] >= 0xA0)
+                ok = false;
+            if (ok && len == 4 && c == 0xF0 && (unsigned char)s[i + 1] < 0x90)
+                ok = false;
+            if (ok && len == 4 && c == 0xF4 && (unsigned char)s[i + 1] >= 0x90)
+                ok = false;
+            if (ok) {
+                if ((err = yg_buf_add(out, s + i, len)))
+                    return err;
+                i += len;
+                continue;
+            }
+        }
+        char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+        size_t el = 6;
+        if (c == '"' || c == '\\') {
+            esc[1] = (char)c;
+            el = 2;
+        } else if (c == '\n') {
+            esc[1] = 'n';
+            el = 2;
+        } else if (c == '\r') {
+            esc[1] = 'r';
+            el = 2;
+        } else if (c == '\t') {
+            esc[1] = 't';
+            el = 2;
+        }
+        if ((err = yg_buf_add(out, esc, el)))
+            return err;
+        i++;
+    }
+    return yg_buf_addc(out, '"');
+}

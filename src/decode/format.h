@@ -1,0 +1,82 @@
+/*
+ * format.h - line-oriented log formats: how a decoder plugs in.
+ *
+ * Every log format that is not Windows EVTX or a Windows/generic JSON
+ * document is decoded record by record by a yg_linefmt.  A decoder turns
+ * one record (a line) into one flat JSON object whose keys are the field
+ * names SigmaHQ's rules use for that source (`cs-uri-stem`, `c-ip`, `action`,
+ * `Operation`, ...), and names the record's Sigma log source.  The engine
+ * then matches that object exactly like any JSON event, with the log source
+ * given out of band, so one matcher serves every format.
+ *
+ * A decoder is one struct and a few functions (Fluent Bit's plugin shape):
+ * a sniffer for format detection, optional per-file state (for formats with
+ * header lines: W3C `#Fields`, Zeek `#fields`, CSV headers) and the decode
+ * callback.  Decoders never allocate per record: they append to the
+ * caller's buffer.  Every field value is written as a JSON string (numbers
+ * as their text), so matching sees exactly the bytes of the log.
+ */
+#ifndef YG_DECODE_FORMAT_H
+#define YG_DECODE_FORMAT_H
+
+#include "core/core.h"
+
+/* A Sigma log source; strings are static (lowercase), NULL if not set. */
+struct yg_logsrc {
+    const char *product, *service, *category;
+};
+
+/* Where and why a record could not be decoded. */
+struct yg_decode_err {
+    size_t col;      /* 1-based byte column in the line */
+    const char *msg; /* static string: what was expected */
+};
+
+struct yg_linefmt {
+    const char *name; /* --format name, e.g. "fortigate" */
+    const char *desc; /* one line for --help and docs */
+    /* Confidence 0..100 that `line` is a record of this format (no state). */
+    int (*sniff)(const char *line, size_t n);
+    /* Per-file state (may be NULL when the format needs none). */
+    void *(*state_new)(void);
+    void (*state_free)(void *st);
+    /*
+     * Decode one line (without its newline).  On YG_OK, exactly one JSON
+     * object was appended to out and *ls is set.  YG_EOF: the line was a
+     * header or comment that produced no record (state may have changed).
+     * YG_ESYNTAX: *e says where and why; out is left as it was.
+     */
+    yg_err (*decode)(void *st, const char *line, size_t n, struct yg_buf *out,
+                     struct yg_logsrc *ls, struct yg_decode_err *e);
+};
+
+/* All linked formats, NULL-terminated, most specific first (format.c). */
+const struct yg_linefmt *const *yg__formats_list(void);
+const struct yg_linefmt *yg__format_find(const char *name);
+
+/* ---- helpers shared by decoders (format.c) ----------------------------- */
+
+/* Append `"key":"value"` (with a leading comma unless *first), JSON-escaping
+ * both; invalid UTF-8 bytes are written as \u00XX of the byte (visible,
+ * never dropped). */
+YG_NODISCARD yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn,
+                                const char *v, size_t vn);
+/* Append s as a JSON string, quotes included, invalid UTF-8 as \u00XX. */
+YG_NODISCARD yg_err yg__json_str_utf8(struct yg_buf *out, const char *s, size_t n);
+
+/* ---- syslog framing, shared by the appliance decoders (fmt_syslog.c) ---- */
+
+struct yg_syslog {
+    int pri;         /* -1 if the line has no <PRI> */
+    int version;     /* 0: RFC 3164 (BSD), 1: RFC 5424 */
+    struct yg_str ts, host, app, procid, msgid;
+    struct yg_str sd;  /* RFC 5424 structured data, "[...]" or empty */
+    struct yg_str msg; /* the message after the header */
+};
+
+/* Split a syslog line into header and message.  Returns false if the line
+ * has no recognisable syslog header (then the whole line may still be a
+ * vendor message without a header). */
+bool yg__syslog_split(const char *line, size_t n, struct yg_syslog *out);
+
+#endif
