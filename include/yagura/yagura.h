@@ -21,6 +21,7 @@
 #ifndef YAGURA_H
 #define YAGURA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,9 @@ yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text
 yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out);
 void yg_compiler_destroy(yg_compiler *c);
 
+/* Id and title of the rule at index i (0 <= i < detection count). */
+const char *yg_rules_rule_id(const yg_rules *r, uint32_t i);
+const char *yg_rules_rule_title(const yg_rules *r, uint32_t i);
 /* Counts of the compiled set: detection rules that run, documents that failed,
  * correlation rules parsed, filters applied. */
 typedef struct yg_rules_stats {
@@ -94,6 +98,9 @@ typedef struct yg_alert {
     const char *logsource_json; /* {"product":..,"service":..,"category":..} of the event */
     const char *timestamp;      /* event time as found in the event, or "" */
     size_t timestamp_len;
+    const char *event; /* the JSON document that matched */
+    size_t event_len;
+    uint32_t rule_index; /* position of the rule in the compiled set */
 } yg_alert;
 /* Return non-zero to stop scanning the current event. */
 typedef int (*yg_alert_cb)(void *ud, const yg_alert *a);
@@ -116,6 +123,18 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
  * channel): any of the three may be NULL.  Strings must outlive the scanner. */
 yg_err yg_scanner_set_logsource(yg_scanner *s, const char *product, const char *service,
                                 const char *category);
+/* Like yg_scanner_scan_json, for an event whose log source is already known
+ * (decoded by a line format): the rules of that log source run.  Any of the
+ * three may be NULL. */
+yg_err yg_scanner_scan_json_as(yg_scanner *s, const char *json, size_t len, const char *product,
+                               const char *service, const char *category, yg_alert_cb cb,
+                               void *ud);
+/* The log source of the last event scanned, as a JSON object ("{}" if none).
+ * Valid until the scanner is destroyed. */
+const char *yg_scanner_logsource_json(const yg_scanner *s);
+/* With eval false, events are decoded and routed but no rule runs
+ * (`yagura decode`). */
+void yg_scanner_set_eval(yg_scanner *s, bool eval);
 /* Description and byte offset of the last decode error. */
 const char *yg_scanner_last_error(const yg_scanner *s, size_t *offset);
 

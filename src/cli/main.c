@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decode/format.h"
 #include "engine/hunt.h"
 #include "yagura/yagura.h"
 
@@ -25,6 +26,7 @@ static void usage_main(FILE *f)
             "\n"
             "Commands:\n"
             "  hunt          run rules over log files, folders or standard input\n"
+            "  decode        print events as the rules see them (log source and fields)\n"
             "  rules check   validate rule files and report every unsupported or invalid rule\n"
             "  version       print the version\n"
             "  help          this text; `yagura <command> --help` for a command\n"
@@ -49,6 +51,8 @@ static void usage_hunt(FILE *f)
             "  -f, --format FORMAT    jsonl (default), csv or table\n"
             "  -o, --output FILE      write alerts to FILE instead of standard output\n"
             "  -t, --threads N        worker threads (default: all cores)\n"
+            "  -i, --input-format F   read every input as F instead of detecting it per file\n"
+            "                         and line: json, or a line format (yagura decode --list)\n"
             "      --logsource SPEC   log source of events that carry none, as\n"
             "                         product=P,service=S,category=C (any subset)\n"
             "      --no-event         leave the matched event out of JSON alerts\n"
@@ -59,6 +63,38 @@ static void usage_hunt(FILE *f)
             "\n"
             "Exit status: 0 no alert, 1 at least one alert, 2 error (bad arguments, unreadable\n"
             "rules or inputs, or any input error under --strict).\n");
+}
+
+static void usage_decode(FILE *f)
+{
+    fprintf(f,
+            "Usage: yagura decode [options] PATH...\n"
+            "\n"
+            "Print every event as Yagura sees it, one JSON object per line:\n"
+            "  {\"logsource\": {...}, \"fields\": {...}, \"source\": \"file:line\"}\n"
+            "The log source and field names are what rules match against. Inputs are read as\n"
+            "by yagura hunt (files, folders, -, gzip, zstd, EVTX, JSON, the line formats).\n"
+            "\n"
+            "Options:\n"
+            "  -f, --format F         read every input as F (json or a line format)\n"
+            "      --list             list the line formats and exit\n"
+            "      --logsource SPEC   log source of JSON events that carry none\n"
+            "  -o, --output FILE      write to FILE instead of standard output\n"
+            "  -t, --threads N        worker threads (default: all cores)\n"
+            "      --strict           stop at the first undecodable input (exit 2)\n"
+            "  -q, --quiet            no progress on standard error\n"
+            "  -h, --help             this text\n"
+            "\n"
+            "Exit status: 0 every input decoded, 1 some records could not be decoded (reported on\n"
+            "standard error with file:line:column), 2 error.\n");
+}
+
+static void list_formats(void)
+{
+    printf("json        JSON documents: lines, arrays, concatenated (Windows, Winlogbeat, any)\n");
+    printf("evtx        Windows XML event log files (recognised by their signature)\n");
+    for (const struct yg_linefmt *const *f = yg__formats_list(); *f; f++)
+        printf("%-11s %s\n", (*f)->name, (*f)->desc ? (*f)->desc : "");
 }
 
 static void usage_rules(FILE *f)
@@ -165,11 +201,14 @@ static int cmd_rules_check(int argc, char **argv)
 static int cmd_hunt(int argc, char **argv)
 {
     enum { O_LOGSOURCE = 256, O_NOEVENT, O_STRICT, O_STATS };
+    bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
                                          {"min-level", required_argument, 0, 'l'},
                                          {"format", required_argument, 0, 'f'},
                                          {"output", required_argument, 0, 'o'},
                                          {"threads", required_argument, 0, 't'},
+                                         {"input-format", required_argument, 0, 'i'},
+                                         {"list", no_argument, 0, 'L'},
                                          {"logsource", required_argument, 0, O_LOGSOURCE},
                                          {"no-event", no_argument, 0, O_NOEVENT},
                                          {"strict", no_argument, 0, O_STRICT},
@@ -190,8 +229,19 @@ static int cmd_hunt(int argc, char **argv)
     bool quiet = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:l:f:o:t:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:l:f:o:t:i:qh", opts, NULL)) != -1) {
+        if (decode && c == 'f')
+            c = 'i'; /* decode: --format names the input format */
         switch (c) {
+        case 'i':
+            if (strcmp(optarg, "json") != 0 && !yg__format_find(optarg)) {
+                fprintf(stderr, "%s: unknown input format '%s' (yagura decode --list)\n", prog,
+                        optarg);
+                return EXIT_ERROR;
+            }
+            o.input_format = optarg;
+            break;
+        case 'L': list_formats(); return 0;
         case 'r':
             if (nrules == 256) {
                 fprintf(stderr, "%s hunt: too many -r options (256 at most)\n", prog);
@@ -261,17 +311,35 @@ static int cmd_hunt(int argc, char **argv)
         case O_STRICT: o.strict = true; break;
         case O_STATS: o.stats_json = optarg; break;
         case 'q': quiet = true; break;
-        case 'h': usage_hunt(stdout); return 0;
-        default: usage_hunt(stderr); return EXIT_ERROR;
+        case 'h':
+            if (decode)
+                usage_decode(stdout);
+            else
+                usage_hunt(stdout);
+            return 0;
+        default:
+            if (decode)
+                usage_decode(stderr);
+            else
+                usage_hunt(stderr);
+            return EXIT_ERROR;
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "%s hunt: no input given (a file, a folder, or - for standard input)\n",
-                prog);
-        usage_hunt(stderr);
+        fprintf(stderr, "%s %s: no input given (a file, a folder, or - for standard input)\n",
+                prog, decode ? "decode" : "hunt");
+        if (decode)
+            usage_decode(stderr);
+        else
+            usage_hunt(stderr);
         return EXIT_ERROR;
     }
-    if (!nrules)
+    if (decode) {
+        /* Decoding needs the mappings, not rules: an empty rule set. */
+        nrules = 0;
+        o.decode_only = true;
+    }
+    if (!nrules && !decode)
         rule_paths[nrules++] = YG_SOURCE_DIR "/rules";
     if (!o.threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -320,7 +388,7 @@ static int cmd_hunt(int argc, char **argv)
     o.out = out;
     o.paths = (const char **)(argv + optind);
     o.npaths = (size_t)(argc - optind);
-    o.summary = !quiet;
+    o.summary = !quiet && !decode;
     o.progress = !quiet && isatty(2);
     struct yg_hunt_result res;
     e = yg_hunt_run(rules, &o, &res);
@@ -338,6 +406,8 @@ static int cmd_hunt(int argc, char **argv)
         return EXIT_ERROR;
     if (res.errors && res.events == 0)
         return EXIT_ERROR;
+    if (decode)
+        return res.errors ? EXIT_ALERTS : EXIT_NOALERT;
     return res.alerts ? EXIT_ALERTS : EXIT_NOALERT;
 }
 
@@ -348,7 +418,7 @@ int main(int argc, char **argv)
         return EXIT_ERROR;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "hunt"))
+    if (!strcmp(cmd, "hunt") || !strcmp(cmd, "decode"))
         return cmd_hunt(argc - 1, argv + 1);
     if (!strcmp(cmd, "rules")) {
         if (argc >= 3 && !strcmp(argv[2], "check"))

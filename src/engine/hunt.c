@@ -23,8 +23,11 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <iconv.h>
+
 #include "core/core.h"
 #include "decode/evtx.h"
+#include "decode/format.h"
 
 #define CHUNK_BYTES (8u << 20)
 #define STREAM_WINDOW (4u << 20)
@@ -45,6 +48,8 @@ struct unit {
     const char *buf; /* mmap'd text/EVTX region */
     size_t len;
     bool file_start;  /* region starts at the start of the file */
+    const struct yg_linefmt *fmt; /* line format of the file, NULL: JSON */
+    char *owned;      /* converted text (UTF-16 input) to free with the unit */
     bool last_of_file;
     void *map; /* mapping to unmap after the last unit of the file */
     size_t map_len;
@@ -54,6 +59,7 @@ struct unit {
     size_t npat, patcap, ndpat, dpatcap;
     uint64_t lines, docs, alerts, errors, bytes;
     uint64_t by_level[6];
+    uint32_t *rule_hits; /* per rule index, allocated on the first alert */
     bool done;
     bool fatal;
     struct unit *next;
@@ -69,6 +75,8 @@ struct hunt {
     bool closing;
     bool stop; /* strict mode hit an error */
     uint64_t bytes_total, bytes_done, events_done, alerts_done;
+    size_t nrules;
+    uint64_t *rule_hits; /* totals per rule, for the summary */
 };
 
 /* ---- per-unit output helpers --------------------------------------- */
@@ -97,6 +105,11 @@ struct ctx {
     uint64_t rel_line, rel_index;
     uint64_t record; /* EVTX record id, 0 if none */
     struct yg_buf tmp;
+    /* Line formats: the decoded record, per-format state, charset scratch. */
+    struct yg_buf dec, conv;
+    void *fstate[32];
+    const struct yg_linefmt *fmts[32];
+    iconv_t cp932;
 };
 
 /* Copy JSON without insignificant whitespace (pretty documents must fit one
@@ -151,6 +164,10 @@ static int on_alert(void *ud, const yg_alert *a)
     u->alerts++;
     if (a->level_num >= 0 && a->level_num < 6)
         u->by_level[a->level_num]++;
+    if (!u->rule_hits && c->h->nrules)
+        u->rule_hits = yg_calloc(c->h->nrules, sizeof *u->rule_hits);
+    if (u->rule_hits && a->rule_index < c->h->nrules)
+        u->rule_hits[a->rule_index]++;
     switch (o->format) {
     case YG_OUT_JSONL:
         YG_TRY(yg_buf_add(b, "{\"timestamp\":", 13));
@@ -177,7 +194,7 @@ static int on_alert(void *ud, const yg_alert *a)
         YG_TRY(yg_buf_addc(b, '}'));
         if (o->include_event) {
             YG_TRY(yg_buf_add(b, ",\"event\":", 9));
-            YG_TRY(add_compact_json(b, c->doc, c->doclen));
+            YG_TRY(add_compact_json(b, a->event, a->event_len));
         }
         YG_TRY(yg_buf_add(b, "}\n", 2));
         break;
@@ -215,6 +232,37 @@ done:
     if (err)
         u->fatal = true;
     return err ? 1 : 0;
+}
+
+/* `yagura decode`: the event as the rules see it. */
+static void emit_decoded(struct ctx *c, const char *ls_json, const char *fields, size_t fn)
+{
+    struct unit *u = c->u;
+    struct yg_buf *b = &u->out;
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_add(b, "{\"logsource\":", 13));
+    YG_TRY(yg_buf_add(b, ls_json, strlen(ls_json)));
+    YG_TRY(yg_buf_add(b, ",\"fields\":", 10));
+    YG_TRY(add_compact_json(b, fields, fn));
+    YG_TRY(yg_buf_add(b, ",\"source\":", 10));
+    /* "file:line" with the line patched in by the writer. */
+    YG_TRY(yg_buf_addc(b, '"'));
+    {
+        size_t start = b->n;
+        YG_TRY(yg_buf_add_json_str(b, u->file, strlen(u->file)));
+        /* Drop the quotes yg_buf_add_json_str added around the name. */
+        memmove(b->p + start, b->p + start + 1, b->n - start - 2);
+        b->n -= 2;
+    }
+    YG_TRY(yg_buf_addc(b, ':'));
+    if (c->record)
+        YG_TRY(yg_buf_addf(b, "record %llu", (unsigned long long)c->record));
+    else
+        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_line, P_LINE));
+    YG_TRY(yg_buf_add(b, "\"}\n", 3));
+done:
+    if (err)
+        u->fatal = true;
 }
 
 static void unit_diag(struct ctx *c, uint64_t rel_line, unsigned col, const char *what)
@@ -288,6 +336,8 @@ static size_t one_doc(struct ctx *c, const char *b, size_t pos, size_t n, uint64
         return 0;
     }
     c->doclen = used;
+    if (c->h->o->decode_only)
+        emit_decoded(c, yg_scanner_logsource_json(c->s), b + pos, used);
     c->u->docs++;
     *line += count_nl(b + pos, used);
     return used;
@@ -391,6 +441,237 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
     }
 }
 
+
+/* ---- line formats ------------------------------------------------------ */
+
+/* Below this, a sniff is not a detection. */
+#define SNIFF_MIN 30
+
+/* The best line format for one line, or NULL.  JSON lines only consider
+ * formats that claim them (Microsoft 365, Entra, Suricata, Zeek JSON); a
+ * JSON line no format claims is a generic JSON event. */
+static const struct yg_linefmt *sniff_line(const char *p, size_t n, int *score)
+{
+    const struct yg_linefmt *const *f = yg__formats_list(), *best = NULL;
+    int bs = 0;
+    for (; *f; f++) {
+        int sc = (*f)->sniff ? (*f)->sniff(p, n) : 0;
+        if (sc > bs) {
+            bs = sc;
+            best = *f;
+        }
+    }
+    if (score)
+        *score = bs;
+    return bs >= SNIFF_MIN ? best : NULL;
+}
+
+static size_t first_line(const char *p, size_t n)
+{
+    const char *e = memchr(p, '\n', n);
+    size_t l = e ? (size_t)(e - p) : n;
+    if (l && p[l - 1] == '\r')
+        l--;
+    return l;
+}
+
+/* The format forced by --input-format: NULL and *json for "json". */
+static const struct yg_linefmt *forced_format(const struct yg_hunt_opts *o, bool *json)
+{
+    *json = o->input_format && strcmp(o->input_format, "json") == 0;
+    return o->input_format && !*json ? yg__format_find(o->input_format) : NULL;
+}
+
+/* Per-file detection from the first non-blank line. */
+static const struct yg_linefmt *detect_format(const char *p, size_t n, bool *is_json)
+{
+    size_t i = 0;
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    *is_json = i < n && (p[i] == '{' || p[i] == '[');
+    size_t l = first_line(p + i, n - i);
+    if (*is_json && p[i] == '[')
+        return NULL; /* a JSON array: generic JSON documents */
+    return sniff_line(p + i, l, NULL);
+}
+
+static void *fmt_state(struct ctx *c, const struct yg_linefmt *f)
+{
+    for (int i = 0; i < 32; i++) {
+        if (c->fmts[i] == f)
+            return c->fstate[i];
+        if (!c->fmts[i]) {
+            c->fmts[i] = f;
+            c->fstate[i] = f->state_new ? f->state_new() : NULL;
+            return c->fstate[i];
+        }
+    }
+    return NULL;
+}
+
+static void free_fmt_states(struct ctx *c)
+{
+    for (int i = 0; i < 32 && c->fmts[i]; i++) {
+        if (c->fmts[i]->state_free && c->fstate[i])
+            c->fmts[i]->state_free(c->fstate[i]);
+        c->fmts[i] = NULL;
+        c->fstate[i] = NULL;
+    }
+}
+
+static bool valid_utf8(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len = ch >= 0xC2 && ch <= 0xDF ? 2 : ch >= 0xE0 && ch <= 0xEF ? 3
+                                                     : ch >= 0xF0 && ch <= 0xF4 ? 4 : 0;
+        if (!len || i + len > n)
+            return false;
+        for (size_t k = 1; k < len; k++)
+            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
+/* A line that is not UTF-8 but converts cleanly from CP932 (Shift_JIS as
+ * Japanese Windows and appliances write it) is read as CP932.  Otherwise
+ * the bytes are kept and decoders show invalid ones as \u00XX. */
+static bool from_cp932(struct ctx *c, const char *p, size_t n, const char **out, size_t *on)
+{
+    if (valid_utf8(p, n))
+        return false;
+    if (c->cp932 == (iconv_t)0)
+        c->cp932 = iconv_open("UTF-8", "CP932");
+    if (c->cp932 == (iconv_t)-1)
+        return false;
+    yg_buf_reset(&c->conv);
+    if (yg_buf_reserve(&c->conv, n * 3 + 4))
+        return false;
+    iconv(c->cp932, NULL, NULL, NULL, NULL);
+    char *in = (char *)p, *o = c->conv.p;
+    size_t inl = n, outl = n * 3 + 4;
+    if (iconv(c->cp932, &in, &inl, &o, &outl) == (size_t)-1 || inl)
+        return false;
+    c->conv.n = (size_t)(o - c->conv.p);
+    *out = c->conv.p;
+    *on = c->conv.n;
+    return true;
+}
+
+static void decode_line(struct ctx *c, const struct yg_linefmt *fixed, bool may_switch,
+                        const char *p, size_t n, uint64_t rel_line)
+{
+    const char *lp = p;
+    size_t ln = n;
+    bool converted = from_cp932(c, p, n, &lp, &ln);
+    (void)converted;
+    const struct yg_linefmt *f = fixed;
+    struct yg_logsrc ls = {0};
+    struct yg_decode_err de = {0, NULL};
+    yg_err e = YG_ESYNTAX;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!f)
+            break;
+        yg_buf_reset(&c->dec);
+        memset(&ls, 0, sizeof ls);
+        e = f->decode(fmt_state(c, f), lp, ln, &c->dec, &ls, &de);
+        if (e != YG_ESYNTAX || !may_switch)
+            break;
+        /* A file that mixes formats (a syslog stream from several devices):
+         * try the format this line looks most like. */
+        const struct yg_linefmt *g = sniff_line(lp, ln, NULL);
+        if (!g || g == f)
+            break;
+        f = g;
+    }
+    if (e == YG_EOF)
+        return;
+    if (e != YG_OK) {
+        char what[320];
+        if (!f)
+            snprintf(what, sizeof what, "unrecognised log format; line skipped (--input-format "
+                                        "names one)");
+        else
+            snprintf(what, sizeof what, "%s: %s; line skipped", f->name,
+                     de.msg ? de.msg : yg_strerror(e));
+        unit_diag(c, rel_line, (unsigned)(de.col ? de.col : 1), what);
+        return;
+    }
+    c->rel_line = rel_line;
+    c->rel_index = c->u->docs;
+    yg_err se = yg_scanner_scan_json_as(c->s, c->dec.p, c->dec.n, ls.product, ls.service,
+                                        ls.category, on_alert, c);
+    if (se) {
+        char what[320];
+        snprintf(what, sizeof what, "%s decoder produced invalid JSON (%s); line skipped",
+                 f->name, yg_scanner_last_error(c->s, NULL));
+        unit_diag(c, rel_line, 1, what);
+        return;
+    }
+    if (c->h->o->decode_only)
+        emit_decoded(c, yg_scanner_logsource_json(c->s), c->dec.p, c->dec.n);
+    c->u->docs++;
+}
+
+/* Frame a text window line by line with a line format. */
+static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt *fmt, bool auto_fmt)
+{
+    uint64_t line = 0;
+    if (w->buf.n - w->pos >= 3 && memcmp(w->buf.p + w->pos, "\xEF\xBB\xBF", 3) == 0)
+        w->pos += 3;
+    for (;;) {
+        if (c->h->stop)
+            return;
+        if (w->refill && !w->eof && w->buf.n - w->pos < STREAM_WINDOW) {
+            if (w->pos) {
+                memmove(w->buf.p, w->buf.p + w->pos, w->buf.n - w->pos);
+                w->buf.n -= w->pos;
+                w->pos = 0;
+            }
+            if (!w->refill(w->src, &w->buf, c))
+                w->eof = true;
+        }
+        const char *b = w->buf.p;
+        size_t n = w->buf.n;
+        if (w->pos >= n) {
+            if (w->eof || !w->refill)
+                return;
+            continue;
+        }
+        const char *nl = memchr(b + w->pos, '\n', n - w->pos);
+        if (!nl && !(w->eof || !w->refill)) {
+            if (n - w->pos >= YG_MAX_EVENT_BYTES) {
+                unit_diag(c, line, 1, "line longer than the event size limit; skipped");
+                w->pos = n; /* the rest of the line follows in the next window */
+                continue;
+            }
+            if (!w->refill(w->src, &w->buf, c))
+                w->eof = true;
+            continue;
+        }
+        size_t end = nl ? (size_t)(nl - b) : n;
+        size_t len = end - w->pos;
+        const char *p = b + w->pos;
+        if (len && p[len - 1] == '\r')
+            len--;
+        if (len > YG_MAX_EVENT_BYTES)
+            unit_diag(c, line, 1, "line longer than the event size limit; skipped");
+        else if (len)
+            decode_line(c, fmt, auto_fmt, p, len, line);
+        w->pos = nl ? end + 1 : n;
+        line++;
+    }
+}
+
 /* ---- EVTX ---------------------------------------------------------------- */
 
 static void evtx_rec(void *ud, uint64_t record_id, const char *json, size_t len)
@@ -405,6 +686,8 @@ static void evtx_rec(void *ud, uint64_t record_id, const char *json, size_t len)
     c->rel_index = c->u->docs;
     size_t used;
     yg_err e = yg_scanner_scan_json_prefix(c->s, json, len, &used, on_alert, c);
+    if (!e && c->h->o->decode_only)
+        emit_decoded(c, yg_scanner_logsource_json(c->s), json, len);
     if (e) {
         char what[384];
         snprintf(what, sizeof what, "EVTX record %llu: rendering not valid JSON (%s)",
@@ -565,7 +848,16 @@ static void run_stream(struct ctx *c)
         if (e)
             unit_diag(c, 0, 0, "not a valid EVTX file");
     } else {
-        frame_text(c, &w, true);
+        bool json;
+        const struct yg_linefmt *f = forced_format(c->h->o, &json);
+        if (!f && !json)
+            f = detect_format(w.buf.p, w.buf.n, &json);
+        if (f)
+            frame_lines(c, &w, f, !c->h->o->input_format);
+        else if (json)
+            frame_text(c, &w, true);
+        else
+            unit_diag(c, 0, 1, "unrecognised log format; file skipped (--input-format names one)");
     }
     yg_buf_free(&w.buf);
     if (st->kind == 1)
@@ -579,19 +871,29 @@ static void run_stream(struct ctx *c)
 
 /* ---- workers ------------------------------------------------------------- */
 
-static bool no_refill(void *src, struct yg_buf *b, struct ctx *c)
+static void ctx_init(struct ctx *c, struct hunt *h, struct unit *u, yg_scanner *s)
 {
-    (void)src, (void)b, (void)c;
-    return false;
+    memset(c, 0, sizeof *c);
+    c->h = h;
+    c->u = u;
+    c->s = s;
+    yg_buf_init(&c->dec, YG_MAX_EVENT_BYTES * 4);
+    yg_buf_init(&c->conv, YG_MAX_EVENT_BYTES * 4);
+}
+
+static void ctx_done(struct ctx *c)
+{
+    free_fmt_states(c);
+    yg_buf_free(&c->dec);
+    yg_buf_free(&c->conv);
+    if (c->cp932 != (iconv_t)0 && c->cp932 != (iconv_t)-1)
+        iconv_close(c->cp932);
 }
 
 static void run_unit(struct hunt *h, yg_scanner *s, struct unit *u)
 {
     struct ctx c;
-    memset(&c, 0, sizeof c);
-    c.h = h;
-    c.u = u;
-    c.s = s;
+    ctx_init(&c, h, u, s);
     if (u->kind == U_EVTX) {
         u->bytes = u->len;
         yg_err e = yg_evtx_parse((const uint8_t *)u->buf, u->len, evtx_rec, evtx_diag, &c);
@@ -606,12 +908,15 @@ static void run_unit(struct hunt *h, yg_scanner *s, struct unit *u)
         w.buf.cap = u->len;
         w.eof = true;
         w.refill = NULL;
-        (void)no_refill;
         u->bytes = u->len;
-        frame_text(&c, &w, u->file_start);
+        if (u->fmt)
+            frame_lines(&c, &w, u->fmt, !h->o->input_format);
+        else
+            frame_text(&c, &w, u->file_start);
     } else {
         run_stream(&c);
     }
+    ctx_done(&c);
 }
 
 static void *worker(void *arg)
@@ -621,6 +926,7 @@ static void *worker(void *arg)
     if (yg_scanner_create(h->rules, &s) != YG_OK)
         s = NULL;
     if (s) {
+        yg_scanner_set_eval(s, !h->o->decode_only);
         yg_scanner_set_min_level(s, h->o->min_level);
         yg_scanner_set_logsource(s, h->o->product, h->o->service, h->o->category);
     }
@@ -779,6 +1085,9 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     res->errors += u->errors + (u->fatal ? 1 : 0);
     for (int i = 0; i < 6; i++)
         res->by_level[i] += u->by_level[i];
+    for (size_t i = 0; u->rule_hits && h->rule_hits && i < h->nrules; i++)
+        h->rule_hits[i] += u->rule_hits[i];
+    yg_free(u->rule_hits);
     if (u->kind == U_MMAP_TEXT)
         *line_base += count_nl(u->buf, u->len);
     *index_base += u->docs;
@@ -787,6 +1096,7 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
         *index_base = 0;
         if (u->map)
             munmap(u->map, u->map_len);
+        yg_free(u->owned);
     }
     yg_buf_free(&u->out);
     yg_buf_free(&u->diag);
@@ -806,6 +1116,58 @@ static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enu
     yg_buf_init(&u->out, 0);
     yg_buf_init(&u->diag, 0);
     return u;
+}
+
+/* UTF-16 (with BOM) to UTF-8; an invalid unit becomes U+FFFD. */
+static yg_err utf16_to_utf8(const void *src, size_t n, char **out, size_t *on)
+{
+    const unsigned char *p = src;
+    bool le = p[0] == 0xFF;
+    struct yg_buf b;
+    yg_buf_init(&b, (size_t)YG_MAX_DECOMPRESSED_BYTES);
+    yg_err err = yg_buf_reserve(&b, n + n / 2);
+    for (size_t i = 2; !err && i + 1 < n; i += 2) {
+        uint32_t u = le ? (uint32_t)(p[i] | p[i + 1] << 8) : (uint32_t)(p[i] << 8 | p[i + 1]);
+        if (u >= 0xD800 && u <= 0xDBFF && i + 3 < n) {
+            uint32_t lo = le ? (uint32_t)(p[i + 2] | p[i + 3] << 8) : (uint32_t)(p[i + 2] << 8 | p[i + 3]);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                i += 2;
+            } else {
+                u = 0xFFFD;
+            }
+        } else if (u >= 0xD800 && u <= 0xDFFF) {
+            u = 0xFFFD;
+        }
+        char tmp[4];
+        size_t k;
+        if (u < 0x80) {
+            tmp[0] = (char)u;
+            k = 1;
+        } else if (u < 0x800) {
+            tmp[0] = (char)(0xC0 | u >> 6);
+            tmp[1] = (char)(0x80 | (u & 0x3F));
+            k = 2;
+        } else if (u < 0x10000) {
+            tmp[0] = (char)(0xE0 | u >> 12);
+            tmp[1] = (char)(0x80 | ((u >> 6) & 0x3F));
+            tmp[2] = (char)(0x80 | (u & 0x3F));
+            k = 3;
+        } else {
+            tmp[0] = (char)(0xF0 | u >> 18);
+            tmp[1] = (char)(0x80 | ((u >> 12) & 0x3F));
+            tmp[2] = (char)(0x80 | ((u >> 6) & 0x3F));
+            tmp[3] = (char)(0x80 | (u & 0x3F));
+            k = 4;
+        }
+        err = yg_buf_add(&b, tmp, k);
+    }
+    if (err) {
+        yg_buf_free(&b);
+        return err;
+    }
+    *out = yg_buf_take(&b, on);
+    return *out ? YG_OK : YG_ENOMEM;
 }
 
 /* Split a mapped text file into units cut before a line starting with '{'. */
@@ -843,11 +1205,49 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
     }
     if (fd >= 0)
         close(fd);
+    const struct yg_linefmt *fmt = NULL;
+    char *owned = NULL;
+    bool unknown = false;
+    if (kind == U_MMAP_TEXT) {
+        /* UTF-16 with a byte-order mark: read as UTF-8 from here on. */
+        if (len >= 2 && (((unsigned char *)map)[0] == 0xFF || ((unsigned char *)map)[0] == 0xFE) &&
+            (((unsigned char *)map)[1] == 0xFE || ((unsigned char *)map)[1] == 0xFF) &&
+            ((unsigned char *)map)[0] != ((unsigned char *)map)[1]) {
+            size_t on = 0;
+            if (utf16_to_utf8(map, len, &owned, &on) == YG_OK) {
+                munmap(map, len);
+                map = NULL;
+                len = on;
+            }
+        }
+        const char *text = owned ? owned : map;
+        bool json;
+        fmt = forced_format(h->o, &json);
+        if (!fmt && !json) {
+            fmt = detect_format(text, len < 65536 ? len : 65536, &json);
+            unknown = !fmt && !json;
+        }
+    }
+    if (unknown) {
+        fprintf(err, "%s:1: unrecognised log format; file skipped (--input-format names one)\n",
+                file);
+        (*errors)++;
+        if (map)
+            munmap(map, len);
+        yg_free(owned);
+        return YG_OK;
+    }
     size_t start = 0;
     bool first = true;
     do {
         size_t end = len;
-        if (kind == U_MMAP_TEXT && len - start > CHUNK_BYTES) {
+        if (kind == U_MMAP_TEXT && fmt && !fmt->state_new && len - start > CHUNK_BYTES) {
+            /* A stateless line format: cut at any line. */
+            const char *b = owned ? owned : map;
+            const char *nx = memchr(b + start + CHUNK_BYTES, '\n', len - start - CHUNK_BYTES);
+            if (nx)
+                end = (size_t)(nx - b) + 1;
+        } else if (kind == U_MMAP_TEXT && !fmt && len - start > CHUNK_BYTES) {
             /* Cut only JSON-lines/concatenated files, never a JSON array. */
             const char *b = map;
             size_t i = start;
@@ -872,9 +1272,11 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         struct unit *u = new_unit(h, (*seq)++, file, kind);
         if (!u)
             return YG_ENOMEM;
-        u->buf = map ? (const char *)map + start : NULL; /* streams have no mapping */
+        u->buf = owned ? owned + start : map ? (const char *)map + start : NULL;
         u->len = end - start;
         u->file_start = first;
+        u->fmt = fmt;
+        u->owned = end >= len ? owned : NULL; /* freed with the file's last unit */
         u->map = map;
         u->map_len = len;
         u->last_of_file = end >= len;
@@ -908,6 +1310,10 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     memset(res, 0, sizeof *res);
     h.rules = rules;
     h.o = o;
+    yg_rules_stats rst;
+    yg_rules_get_stats(rules, &rst);
+    h.nrules = rst.detection;
+    h.rule_hits = yg_calloc(h.nrules + 1, sizeof *h.rule_hits);
     pthread_mutex_init(&h.mu, NULL);
     pthread_cond_init(&h.cv_work, NULL);
     pthread_cond_init(&h.cv_done, NULL);
@@ -1005,10 +1411,25 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
                 (unsigned long long)res->alerts, (unsigned long long)res->by_level[5],
                 (unsigned long long)res->by_level[4], (unsigned long long)res->by_level[3],
                 (unsigned long long)res->by_level[2], (unsigned long long)res->by_level[1]);
+        /* The rules that fired most, most first. */
+        for (int k = 0; k < 10 && h.rule_hits; k++) {
+            size_t best = (size_t)-1;
+            for (size_t i = 0; i < h.nrules; i++)
+                if (h.rule_hits[i] && (best == (size_t)-1 || h.rule_hits[i] > h.rule_hits[best]))
+                    best = i;
+            if (best == (size_t)-1)
+                break;
+            if (k == 0)
+                fprintf(e, "  alerts by rule:\n");
+            fprintf(e, "    %8llu  %s  %s\n", (unsigned long long)h.rule_hits[best],
+                    yg_rules_rule_id(rules, (uint32_t)best), yg_rules_rule_title(rules, (uint32_t)best));
+            h.rule_hits[best] = 0;
+        }
         if (res->errors)
             fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
                     (unsigned long long)res->errors);
     }
+    yg_free(h.rule_hits);
     write_stats(o, res, files.n);
     for (size_t i = 0; i < files.n; i++)
         yg_free(files.v[i]);

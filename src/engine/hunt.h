@@ -30,6 +30,8 @@ struct yg_hunt_opts {
     bool include_event; /* copy the event into each alert (jsonl) */
     const char *product, *service, *category; /* log source for generic JSON */
     const char *stats_json; /* write machine-readable totals here */
+    const char *input_format; /* NULL: detect per file (and per line); "json"; a line format */
+    bool decode_only;         /* `yagura decode`: print events, run no rule */
     double compile_seconds; /* reported in the summary/stats */
     size_t rules_loaded;
 };

@@ -968,6 +968,16 @@ void yg_rules_get_stats(const yg_rules *r, yg_rules_stats *st)
     st->prefilter_always = r->nalways;
 }
 
+const char *yg_rules_rule_id(const yg_rules *r, uint32_t i)
+{
+    return i < r->nrules && r->rules[i].rule->id ? r->rules[i].rule->id : "";
+}
+
+const char *yg_rules_rule_title(const yg_rules *r, uint32_t i)
+{
+    return i < r->nrules && r->rules[i].rule->title ? r->rules[i].rule->title : "";
+}
+
 void yg_rules_retain(yg_rules *r) { atomic_fetch_add(&r->refs, 1); }
 
 void yg_rules_release(yg_rules *r)

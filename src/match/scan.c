@@ -39,6 +39,8 @@ enum { ROLE_NONE = 0, ROLE_CHANNEL = 1, ROLE_EVENTID = 2, ROLE_TIME = 4 };
 struct route {
     char *channel;
     char *eid;
+    /* Routes of events whose decoder named the log source. */
+    char *product, *lservice, *category;
     const char *service;
     const struct yg_wincat *cats[MAX_ROUTE_CATS];
     unsigned ncats;
@@ -78,6 +80,13 @@ struct yg_scanner {
     struct route *generic; /* events without a Windows channel */
     char *forced_ls_json;
     const char *forced_product, *forced_service, *forced_category;
+    /* Log source given with the current event (yg_scanner_scan_json_as). */
+    bool ev_ls;
+    const char *ev_product, *ev_service, *ev_category;
+    struct route **lsroutes;
+    uint32_t nlsroutes;
+    const char *last_ls_json;
+    bool no_eval;
     /* current event */
     const struct yg_val *channel, *eventid, *time;
     struct yg_val chan_v, eid_v, time_v;
@@ -133,6 +142,9 @@ static void free_route(struct route *r)
     }
     yg_free(r->channel);
     yg_free(r->eid);
+    yg_free(r->product);
+    yg_free(r->lservice);
+    yg_free(r->category);
     yg_free(r);
 }
 
@@ -150,6 +162,9 @@ void yg_scanner_destroy(yg_scanner *s)
         free_route(s->routes[i]);
     yg_free(s->routes);
     free_route(s->generic);
+    for (uint32_t i = 0; i < s->nlsroutes; i++)
+        free_route(s->lsroutes[i]);
+    yg_free(s->lsroutes);
     yg_free(s->forced_ls_json);
     yg_free(s->f);
     yg_free(s->head);
@@ -429,8 +444,14 @@ static yg_err build_rules(struct yg_scanner *s, struct route *r, unsigned bits, 
             cats[nc++] = r->cats[i]->category;
     const char *product = windows ? "windows" : s->forced_product;
     const char *service = windows ? r->service : s->forced_service;
-    if (!windows && s->forced_category)
+    if (r->product || r->lservice || r->category) {
+        product = r->product;
+        service = r->lservice;
+        if (r->category)
+            cats[nc++] = r->category;
+    } else if (!windows && s->forced_category) {
         cats[nc++] = s->forced_category;
+    }
     uint32_t *list = yg_malloc((rs->nrules + 1) * sizeof *list);
     if (!list)
         return YG_ENOMEM;
@@ -506,9 +527,59 @@ static yg_err build_rules(struct yg_scanner *s, struct route *r, unsigned bits, 
     return YG_OK;
 }
 
+static bool str_eq_null(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+    if (!s)
+        return NULL;
+    char *d = yg_strndup(s, strlen(s));
+    if (!d)
+        *oom = true;
+    return d;
+}
+
+/* The route of a log source named by a decoder. */
+static struct route *find_ls_route(struct yg_scanner *s)
+{
+    for (uint32_t i = 0; i < s->nlsroutes; i++) {
+        struct route *r = s->lsroutes[i];
+        if (str_eq_null(r->product, s->ev_product) && str_eq_null(r->lservice, s->ev_service) &&
+            str_eq_null(r->category, s->ev_category))
+            return r;
+    }
+    if (s->nlsroutes >= MAX_ROUTES)
+        return NULL;
+    struct route *r = yg_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    bool oom = false;
+    r->product = dup_or_null(s->ev_product, &oom);
+    r->lservice = dup_or_null(s->ev_service, &oom);
+    r->category = dup_or_null(s->ev_category, &oom);
+    if (s->nlsroutes % 16 == 0 && !oom) {
+        struct route **nr = yg_realloc(s->lsroutes, (s->nlsroutes + 16) * sizeof *nr);
+        if (!nr)
+            oom = true;
+        else
+            s->lsroutes = nr;
+    }
+    if (oom) {
+        free_route(r);
+        return NULL;
+    }
+    s->lsroutes[s->nlsroutes++] = r;
+    return r;
+}
+
 static struct route *find_route(struct yg_scanner *s)
 {
     const struct yg_mapping *m = &s->rs->map;
+    if (s->ev_ls)
+        return find_ls_route(s);
     if (!s->channel) {
         if (!s->generic) {
             s->generic = yg_calloc(1, sizeof *s->generic);
@@ -771,12 +842,13 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
             apply_aliases(s, w);
     }
     if (!r->built[bits]) {
-        yg_err e = build_rules(s, r, bits, s->channel != NULL);
+        yg_err e = build_rules(s, r, bits, s->channel != NULL && !s->ev_ls);
         if (e)
             return e;
     }
+    s->last_ls_json = r->ls_json[bits];
     const yg_rules *rs = s->rs;
-    if (!r->nrules[bits])
+    if (!r->nrules[bits] || s->no_eval)
         return YG_OK; /* no rule for this log source: nothing to scan for */
     s->pf.gen = s->curgen;
     s->pf_ok = yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, s->f, s->nf, &s->pf);
@@ -828,7 +900,10 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
                       s->out.n,
                       r->ls_json[bits],
                       s->time ? s->time->p : "",
-                      s->time ? s->time->n : 0};
+                      s->time ? s->time->n : 0,
+                      s->doc,
+                      s->doclen,
+                      ri};
         if (cb && cb(ud, &a))
             break;
     }
@@ -843,6 +918,7 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
     s->nf = 0;
     s->overflow = false;
     s->channel = s->eventid = s->time = NULL;
+    s->last_ls_json = NULL;
     if (++s->curgen == 0) {
         memset(s->gen, 0, (s->rs->nfields + 1) * sizeof *s->gen);
         memset(s->pf.stamp, 0, (s->rs->nrules + 1) * sizeof *s->pf.stamp);
@@ -874,3 +950,24 @@ yg_err yg_scanner_scan_json(yg_scanner *s, const char *json, size_t len, yg_aler
     yg_err e = yg_scanner_scan_json_prefix(s, json, len, &used, cb, ud);
     return e;
 }
+
+yg_err yg_scanner_scan_json_as(yg_scanner *s, const char *json, size_t len, const char *product,
+                               const char *service, const char *category, yg_alert_cb cb,
+                               void *ud)
+{
+    size_t used = 0;
+    s->ev_ls = true;
+    s->ev_product = product;
+    s->ev_service = service;
+    s->ev_category = category;
+    yg_err e = yg_scanner_scan_json_prefix(s, json, len, &used, cb, ud);
+    s->ev_ls = false;
+    return e;
+}
+
+const char *yg_scanner_logsource_json(const yg_scanner *s)
+{
+    return s->last_ls_json ? s->last_ls_json : "{}";
+}
+
+void yg_scanner_set_eval(yg_scanner *s, bool eval) { s->no_eval = !eval; }
