@@ -1437,6 +1437,34 @@ static void test_dirty(void)
     free(c0);
 }
 
+/*
+ * Fail each allocation in turn: the call reports YG_ENOMEM (or succeeds
+ * once no allocation is left to fail) and frees what it had, which the
+ * sanitizer build's leak checker verifies.
+ */
+static void test_alloc_failures(void)
+{
+    uint32_t free_off;
+    uint8_t *ck = synthetic_chunk(&free_off);
+    size_t len;
+    uint8_t *f = file_of(&ck, 1, &len);
+    yg_err err = YG_ENOMEM;
+    long n;
+    for (n = 1; n < 1000 && err == YG_ENOMEM; n++) {
+        struct run r;
+        memset(&r, 0, sizeof r);
+        yg__alloc_fail_after(n);
+        err = yg_evtx_parse(f, len, on_rec, on_diag, &r);
+        yg__alloc_fail_after(0);
+        CHECK_MSG(err == YG_OK || err == YG_ENOMEM, "allocation %ld: %s", n, yg_strerror(err));
+        CHECK_MSG(err != YG_OK || r.n == 5, "allocation %ld: %zu records", n, r.n);
+        run_free(&r);
+    }
+    CHECK_MSG(err == YG_OK && n > 3, "still failing after %ld allocations", n);
+    free(f);
+    free(ck);
+}
+
 int main(void)
 {
     test_regression();
@@ -1445,5 +1473,6 @@ int main(void)
     test_corrupt();
     test_bad_record_size();
     test_dirty();
+    test_alloc_failures();
     TAP_DONE();
 }
