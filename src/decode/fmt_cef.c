@@ -1,0 +1,283 @@
+/*
+ * fmt_cef.c - ArcSight Common Event Format (CEF).
+ *
+ *   CEF:Version|Device Vendor|Device Product|Device Version|
+ *       Device Event Class ID|Name|Severity|Extension
+ *
+ * usually behind a syslog header, which is framing and ignored: the record
+ * starts at the first `CEF:` of the line.  Escaping follows the CEF
+ * specification: in the header, `\|` and `\\` stand for `|` and `\`; in
+ * extension values, `\=` and `\\` for `=` and `\`, and `\n`, `\r` for line
+ * breaks.  Any other backslash is kept as written.
+ *
+ * Extension values may contain spaces: a value runs until the space before
+ * the next `key=`, and trailing spaces are not part of it (an `=` in a value
+ * must be escaped, so an unescaped `key=` after a space always starts the
+ * next pair).
+ *
+ * Fields: the header under the names ArcSight and Elastic use for them
+ * (`version`, `deviceVendor`, `deviceProduct`, `deviceVersion`,
+ * `signatureId` with its ArcSight alias `deviceEventClassId`, `name`,
+ * `severity`), then every extension key as written (`src`, `act`,
+ * `cs1Label`, ...).
+ *
+ * Log source: product "cef", service the device product in lower case.
+ * The service string lives in the per-file state (one copy per distinct
+ * product, CEF_SERVICES of them at most), so it stays valid until
+ * state_free; a product past that cap, or longer than CEF_SERVICE_LEN,
+ * gets no service.
+ */
+#include "decode/format.h"
+
+/* Distinct device products named per file, and the longest kept. */
+#define CEF_SERVICES 64
+#define CEF_SERVICE_LEN 64
+
+struct cef_state {
+    size_t n;
+    char name[CEF_SERVICES][CEF_SERVICE_LEN];
+};
+
+static void *cef_state_new(void)
+{
+    return yg_calloc(1, sizeof(struct cef_state));
+}
+static void cef_state_free(void *st)
+{
+    yg_free(st);
+}
+
+/* The lower-case copy of p kept in st, or NULL when it cannot be kept. */
+static const char *service_intern(struct cef_state *st, const char *p, size_t n)
+{
+    char low[CEF_SERVICE_LEN];
+    if (!st || n == 0 || n >= CEF_SERVICE_LEN)
+        return NULL;
+    for (size_t k = 0; k < n; k++) {
+        if ((unsigned char)p[k] < 0x20)
+            return NULL;
+        low[k] = (char)yg_lc((unsigned char)p[k]);
+    }
+    low[n] = 0;
+    for (size_t k = 0; k < st->n; k++)
+        if (memcmp(st->name[k], low, n + 1) == 0)
+            return st->name[k];
+    if (st->n == CEF_SERVICES)
+        return NULL;
+    memcpy(st->name[st->n], low, n + 1);
+    return st->name[st->n++];
+}
+
+/* Append s as JSON string content (no quotes). */
+static yg_err json_frag(struct yg_buf *out, const char *s, size_t n)
+{
+    size_t at = out->n;
+    yg_err err = yg__json_str_utf8(out, s, n);
+    if (err)
+        return err;
+    memmove(out->p + at, out->p + at + 1, out->n - at - 2);
+    out->n -= 2;
+    return YG_OK;
+}
+
+/*
+ * Append s as a JSON string with escapes resolved: a backslash before a
+ * character of lit stands for that character, and with nl, `\n` and `\r`
+ * stand for line breaks.
+ */
+static yg_err put_unescaped(struct yg_buf *out, const char *s, size_t n, const char *lit, bool nl)
+{
+    if (!n || !memchr(s, '\\', n))
+        return yg__json_str_utf8(out, s, n);
+    yg_err err;
+    size_t from = 0;
+    YG_TRY(yg_buf_addc(out, '"'));
+    for (size_t k = 0; k + 1 < n; k++) {
+        if (s[k] != '\\')
+            continue;
+        char c = s[k + 1];
+        if (c && strchr(lit, c)) {
+            YG_TRY(json_frag(out, s + from, k - from));
+            from = k + 1; /* the escaped character starts the next piece */
+            k++;
+        } else if (nl && (c == 'n' || c == 'r')) {
+            YG_TRY(json_frag(out, s + from, k - from));
+            YG_TRY(yg_buf_add(out, c == 'n' ? "\\n" : "\\r", 2));
+            from = k + 2;
+            k++;
+        }
+    }
+    YG_TRY(json_frag(out, s + from, n - from));
+    err = yg_buf_addc(out, '"');
+done:
+    return err;
+}
+
+/* Characters of an extension key: ArcSight keys are alphanumeric, vendors
+ * add `_`, `.`, `-` and array brackets. */
+static bool key_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-' || c == '[' || c == ']';
+}
+
+/* Length of a `key=` at s[i..] (the key without `=`), or 0. */
+static size_t key_at(const char *s, size_t n, size_t i)
+{
+    size_t k = i;
+    while (k < n && key_char((unsigned char)s[k]))
+        k++;
+    return k > i && k < n && s[k] == '=' ? k - i : 0;
+}
+
+static bool all_digits(struct yg_str v)
+{
+    for (size_t k = 0; k < v.n; k++)
+        if (v.p[k] < '0' || v.p[k] > '9')
+            return false;
+    return v.n > 0;
+}
+
+struct cef_head {
+    struct yg_str f[7]; /* version .. severity */
+    size_t at[7];       /* offset of each field in the line */
+    size_t ext;         /* offset of the extension */
+};
+
+/* Parse `CEF:` and the seven header fields.  n excludes a trailing CR. */
+static bool cef_head(const char *s, size_t n, struct cef_head *h, struct yg_decode_err *e)
+{
+    const char *p = n >= 4 ? memmem(s, n, "CEF:", 4) : NULL;
+    if (!p) {
+        e->col = 1;
+        e->msg = "expected `CEF:`";
+        return false;
+    }
+    size_t i = (size_t)(p - s) + 4;
+    for (int f = 0; f < 7; f++) {
+        size_t start = i;
+        while (i < n && s[i] != '|')
+            i += (s[i] == '\\' && i + 1 < n) ? 2 : 1;
+        if (i >= n && f < 6) {
+            e->col = n + 1;
+            e->msg = "expected 7 `|`-separated CEF header fields";
+            return false;
+        }
+        h->f[f] = (struct yg_str){s + start, i - start};
+        h->at[f] = start;
+        if (i < n)
+            i++;
+    }
+    if (!all_digits(h->f[0])) {
+        e->col = h->at[0] + 1;
+        e->msg = "expected the CEF version number after `CEF:`";
+        return false;
+    }
+    h->ext = i;
+    return true;
+}
+
+/* End of the extension value starting at v: the space before the next
+ * `key=` (spaces before it are dropped), or the end of the line. */
+static size_t value_end(const char *s, size_t n, size_t v, size_t *next)
+{
+    size_t t = v;
+    while (t < n) {
+        if (s[t] == '\\') {
+            t += 2;
+            continue;
+        }
+        if (s[t] == ' ' && key_at(s, n, t + 1))
+            break;
+        t++;
+    }
+    if (t > n)
+        t = n;
+    *next = t;
+    while (t > v && s[t - 1] == ' ')
+        t--;
+    return t;
+}
+
+static const char *const head_names[7] = {
+    "version", "deviceVendor", "deviceProduct", "deviceVersion", "signatureId", "name", "severity",
+};
+
+static yg_err cef_decode(void *st, const char *line, size_t n, struct yg_buf *out,
+                         struct yg_logsrc *ls, struct yg_decode_err *e)
+{
+    struct cef_head h;
+    if (n && line[n - 1] == '\r')
+        n--;
+    if (!cef_head(line, n, &h, e))
+        return YG_ESYNTAX;
+    yg_err err;
+    size_t start = out->n;
+    bool first = true;
+    YG_TRY(yg_buf_addc(out, '{'));
+    for (int f = 0; f < 7; f++) {
+        if (!first)
+            YG_TRY(yg_buf_addc(out, ','));
+        first = false;
+        YG_TRY(yg__json_str_utf8(out, head_names[f], strlen(head_names[f])));
+        YG_TRY(yg_buf_addc(out, ':'));
+        YG_TRY(put_unescaped(out, h.f[f].p, h.f[f].n, "|\\", false));
+        if (f == 4) {
+            YG_TRY(yg_buf_add(out, ",\"deviceEventClassId\":", 22));
+            YG_TRY(put_unescaped(out, h.f[f].p, h.f[f].n, "|\\", false));
+        }
+    }
+    size_t i = h.ext;
+    for (;;) {
+        while (i < n && line[i] == ' ')
+            i++;
+        if (i >= n)
+            break;
+        size_t kn = key_at(line, n, i);
+        if (!kn) {
+            e->col = i + 1;
+            e->msg = "expected key=value in the CEF extension";
+            err = YG_ESYNTAX;
+            goto done;
+        }
+        size_t v = i + kn + 1, next;
+        size_t end = value_end(line, n, v, &next);
+        YG_TRY(yg_buf_addc(out, ','));
+        YG_TRY(yg__json_str_utf8(out, line + i, kn));
+        YG_TRY(yg_buf_addc(out, ':'));
+        YG_TRY(put_unescaped(out, line + v, end - v, "=\\", true));
+        i = next;
+    }
+    YG_TRY(yg_buf_addc(out, '}'));
+    ls->product = "cef";
+    ls->service = service_intern(st, h.f[2].p, h.f[2].n);
+    ls->category = NULL;
+done:
+    if (err)
+        out->n = start;
+    return err;
+}
+
+/* A CEF record right at the start of the syslog message is certain; `CEF:`
+ * further into the line with a valid header is likely. */
+static int cef_sniff(const char *line, size_t n)
+{
+    struct cef_head h;
+    struct yg_decode_err e;
+    if (n && line[n - 1] == '\r')
+        n--;
+    if (!cef_head(line, n, &h, &e))
+        return 0;
+    struct yg_syslog s;
+    yg__syslog_split(line, n, &s);
+    return s.msg.n >= 4 && memcmp(s.msg.p, "CEF:", 4) == 0 ? 98 : 80;
+}
+
+const struct yg_linefmt yg__fmt_cef = {
+    .name = "cef",
+    .desc = "ArcSight Common Event Format (CEF:0/1), with or without syslog header",
+    .sniff = cef_sniff,
+    .state_new = cef_state_new,
+    .state_free = cef_state_free,
+    .decode = cef_decode,
+};
