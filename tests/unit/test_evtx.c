@@ -340,6 +340,7 @@ struct run {
     size_t n, cap;
     size_t diags;
     char last_diag[256];
+    char all_diags[1024]; /* the first ones, one per line */
 };
 
 static void on_rec(void *ud, uint64_t id, const char *json, size_t len)
@@ -361,6 +362,8 @@ static void on_diag(void *ud, uint64_t off, const char *what)
     struct run *r = ud;
     r->diags++;
     snprintf(r->last_diag, sizeof r->last_diag, "@%llu %s", (unsigned long long)off, what);
+    size_t used = strlen(r->all_diags);
+    snprintf(r->all_diags + used, sizeof r->all_diags - used, "%s\n", what);
 }
 
 static void run_free(struct run *r)
@@ -1437,6 +1440,96 @@ static void test_dirty(void)
     free(c0);
 }
 
+/* A template instance by reference, with no values. */
+static void bref(struct bx *b, uint32_t def)
+{
+    b8(b, 0x0c);
+    b8(b, 0x01);
+    b32(b, 0x99);
+    b32(b, def);
+    b32(b, 0);
+}
+
+/* Template definition header at the current position; returns where the
+ * data size goes. */
+static uint32_t bdef_begin(struct bx *b)
+{
+    b32(b, 0);
+    for (int i = 0; i < 16; i++)
+        b8(b, 0);
+    uint32_t at = b->n;
+    b32(b, 0);
+    b8(b, 0x0f);
+    b8(b, 1);
+    b8(b, 1);
+    b8(b, 0);
+    return at;
+}
+
+static void bdef_end(struct bx *b, uint32_t at)
+{
+    b8(b, 0x00);
+    put32(b->ck + at, b->n - at - 4);
+}
+
+/*
+ * Structures that would never end or never fit: a template that contains
+ * itself, a chain of templates each using the next twice (2^40 leaves),
+ * elements nested deeper than YG_MAX_BINXML_DEPTH.  Each record is
+ * reported and skipped, promptly.
+ */
+static void test_hostile(void)
+{
+    uint8_t *ck = calloc(1, 65536);
+    struct bx b = {ck, 512};
+    const uint32_t defs = 16384, self = defs, chain = defs + 64;
+    uint32_t r = brecord_begin(&b, 1);
+    bref(&b, self);
+    brecord_end(&b, r);
+    r = brecord_begin(&b, 2);
+    bref(&b, chain);
+    brecord_end(&b, r);
+    r = brecord_begin(&b, 3);
+    for (int i = 0; i < 100; i++)
+        bopen(&b, "A", false), b8(&b, 0x02);
+    for (int i = 0; i < 100; i++)
+        b8(&b, 0x04);
+    brecord_end(&b, r);
+    /* Templates live after the records, inside the checksummed area. */
+    b.n = self;
+    uint32_t at = bdef_begin(&b);
+    bref(&b, self);
+    bdef_end(&b, at);
+    b.n = chain;
+    for (int i = 0; i < 40; i++) {
+        uint32_t here = b.n;
+        at = bdef_begin(&b);
+        uint32_t next = here + 24 + 4 + 2 * 14 + 1;
+        bref(&b, next);
+        bref(&b, next);
+        bdef_end(&b, at);
+        CHECK(b.n == next);
+    }
+    at = bdef_begin(&b);
+    bopen(&b, "Leaf", false);
+    b8(&b, 0x03);
+    bdef_end(&b, at);
+    chunk_seal(ck, b.n, 1, 3);
+    size_t len;
+    uint8_t *f = file_of(&ck, 1, &len);
+    struct run run;
+    CHECK(run_parse(&run, f, len) == YG_OK);
+    CHECK_MSG(run.n == 0 && run.diags == 3, "%zu records, %zu diags, last %s", run.n, run.diags,
+              run.last_diag);
+    CHECK_MSG(strstr(run.all_diags, "record 1 skipped: templates nested too deeply") &&
+                  strstr(run.all_diags, "record 2 skipped: record expands to too much") &&
+                  strstr(run.all_diags, "record 3 skipped: elements nested too deeply"),
+              "diagnostics:\n%s", run.all_diags);
+    run_free(&run);
+    free(f);
+    free(ck);
+}
+
 /*
  * Fail each allocation in turn: the call reports YG_ENOMEM (or succeeds
  * once no allocation is left to fail) and frees what it had, which the
@@ -1473,6 +1566,7 @@ int main(void)
     test_corrupt();
     test_bad_record_size();
     test_dirty();
+    test_hostile();
     test_alloc_failures();
     TAP_DONE();
 }
