@@ -113,6 +113,36 @@ done:
     return err;
 }
 
+/* `"key":`, after a comma unless it is the first: keys are nearly always
+ * plain ASCII and written in one step; others go through the JSON escaper. */
+static yg_err put_key(struct yg_buf *out, bool comma, const char *k, size_t kn)
+{
+    yg_err err = yg_buf_reserve(out, kn + 4);
+    if (err)
+        return err;
+    char *w = out->p + out->n;
+    if (comma)
+        *w++ = ',';
+    *w++ = '"';
+    for (size_t i = 0; i < kn; i++) {
+        unsigned char c = (unsigned char)k[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            goto escaped;
+        w[i] = (char)c;
+    }
+    w += kn;
+    *w++ = '"';
+    *w++ = ':';
+    out->n = (size_t)(w - out->p);
+    return YG_OK;
+escaped:
+    if (comma && (err = yg_buf_addc(out, ',')))
+        return err;
+    if ((err = yg__json_str_utf8(out, k, kn)))
+        return err;
+    return yg_buf_addc(out, ':');
+}
+
 /* Characters of an extension key: ArcSight keys are alphanumeric, vendors
  * add `_`, `.`, `-` and array brackets. */
 static bool key_char(unsigned char c)
@@ -199,9 +229,18 @@ static size_t value_end(const char *s, size_t n, size_t v, size_t *next)
     return t;
 }
 
-static const char *const head_names[7] = {
-    "version", "deviceVendor", "deviceProduct", "deviceVersion", "signatureId", "name", "severity",
+#define NAME(s)                                                                                    \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+static const struct {
+    const char *s;
+    size_t n;
+} head_names[7] = {
+    NAME("version"),     NAME("deviceVendor"), NAME("deviceProduct"), NAME("deviceVersion"),
+    NAME("signatureId"), NAME("name"),         NAME("severity"),
 };
+#undef NAME
 
 static yg_err cef_decode(void *st, const char *line, size_t n, struct yg_buf *out,
                          struct yg_logsrc *ls, struct yg_decode_err *e)
@@ -213,14 +252,9 @@ static yg_err cef_decode(void *st, const char *line, size_t n, struct yg_buf *ou
         return YG_ESYNTAX;
     yg_err err;
     size_t start = out->n;
-    bool first = true;
     YG_TRY(yg_buf_addc(out, '{'));
     for (int f = 0; f < 7; f++) {
-        if (!first)
-            YG_TRY(yg_buf_addc(out, ','));
-        first = false;
-        YG_TRY(yg__json_str_utf8(out, head_names[f], strlen(head_names[f])));
-        YG_TRY(yg_buf_addc(out, ':'));
+        YG_TRY(put_key(out, f > 0, head_names[f].s, head_names[f].n));
         YG_TRY(put_unescaped(out, h.f[f].p, h.f[f].n, "|\\", false));
         if (f == 4) {
             YG_TRY(yg_buf_add(out, ",\"deviceEventClassId\":", 22));
@@ -242,9 +276,7 @@ static yg_err cef_decode(void *st, const char *line, size_t n, struct yg_buf *ou
         }
         size_t v = i + kn + 1, next;
         size_t end = value_end(line, n, v, &next);
-        YG_TRY(yg_buf_addc(out, ','));
-        YG_TRY(yg__json_str_utf8(out, line + i, kn));
-        YG_TRY(yg_buf_addc(out, ':'));
+        YG_TRY(put_key(out, true, line + i, kn));
         YG_TRY(put_unescaped(out, line + v, end - v, "=\\", true));
         i = next;
     }

@@ -97,6 +97,36 @@ static int kv_next(const char *m, size_t n, size_t *i, struct kv *kv, struct yg_
     return 1;
 }
 
+/* `"key":`, after a comma unless it is the first: keys are nearly always
+ * plain ASCII and written in one step; others go through the JSON escaper. */
+static yg_err put_key(struct yg_buf *out, bool comma, const char *k, size_t kn)
+{
+    yg_err err = yg_buf_reserve(out, kn + 4);
+    if (err)
+        return err;
+    char *w = out->p + out->n;
+    if (comma)
+        *w++ = ',';
+    *w++ = '"';
+    for (size_t i = 0; i < kn; i++) {
+        unsigned char c = (unsigned char)k[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            goto escaped;
+        w[i] = (char)c;
+    }
+    w += kn;
+    *w++ = '"';
+    *w++ = ':';
+    out->n = (size_t)(w - out->p);
+    return YG_OK;
+escaped:
+    if (comma && (err = yg_buf_addc(out, ',')))
+        return err;
+    if ((err = yg__json_str_utf8(out, k, kn)))
+        return err;
+    return yg_buf_addc(out, ':');
+}
+
 /* The value with `\"` turned into `"`, as a JSON string. */
 static yg_err put_value(struct yg_buf *out, const struct kv *kv)
 {
@@ -161,11 +191,8 @@ static yg_err fgt_decode(void *st, const char *line, size_t n, struct yg_buf *ou
     yg_err err;
     YG_TRY(yg_buf_addc(out, '{'));
     while ((r = kv_next(m, mn, &i, &kv, e)) == 1) {
-        if (!first)
-            YG_TRY(yg_buf_addc(out, ','));
+        YG_TRY(put_key(out, !first, kv.k.p, kv.k.n));
         first = false;
-        YG_TRY(yg__json_str_utf8(out, kv.k.p, kv.k.n));
-        YG_TRY(yg_buf_addc(out, ':'));
         YG_TRY(put_value(out, &kv));
         if (!have_type && str_is(kv.k, "type")) {
             type = kv.v;

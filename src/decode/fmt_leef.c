@@ -191,15 +191,40 @@ static size_t key_at(const char *s, size_t n, size_t i)
     return k > i && k < n && s[k] == '=' ? k - i : 0;
 }
 
+/* `"key":`, after a comma unless it is the first: keys are nearly always
+ * plain ASCII and written in one step; others go through the JSON escaper. */
+static yg_err put_key(struct yg_buf *out, bool comma, const char *k, size_t kn)
+{
+    yg_err err = yg_buf_reserve(out, kn + 4);
+    if (err)
+        return err;
+    char *w = out->p + out->n;
+    if (comma)
+        *w++ = ',';
+    *w++ = '"';
+    for (size_t i = 0; i < kn; i++) {
+        unsigned char c = (unsigned char)k[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            goto escaped;
+        w[i] = (char)c;
+    }
+    w += kn;
+    *w++ = '"';
+    *w++ = ':';
+    out->n = (size_t)(w - out->p);
+    return YG_OK;
+escaped:
+    if (comma && (err = yg_buf_addc(out, ',')))
+        return err;
+    if ((err = yg__json_str_utf8(out, k, kn)))
+        return err;
+    return yg_buf_addc(out, ':');
+}
+
 static yg_err put_kv(struct yg_buf *out, const char *k, size_t kn, const char *v, size_t vn)
 {
-    yg_err err;
-    YG_TRY(yg_buf_addc(out, ','));
-    YG_TRY(yg__json_str_utf8(out, k, kn));
-    YG_TRY(yg_buf_addc(out, ':'));
-    err = yg__json_str_utf8(out, v, vn);
-done:
-    return err;
+    yg_err err = put_key(out, true, k, kn);
+    return err ? err : yg__json_str_utf8(out, v, vn);
 }
 
 /* Attributes split at each delimiter; empty pieces are skipped. */
@@ -256,9 +281,18 @@ done:
     return err;
 }
 
-static const char *const head_names[5] = {
-    "version", "deviceVendor", "deviceProduct", "deviceVersion", "eventId",
+#define NAME(s)                                                                                    \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+static const struct {
+    const char *s;
+    size_t n;
+} head_names[5] = {
+    NAME("version"),       NAME("deviceVendor"), NAME("deviceProduct"),
+    NAME("deviceVersion"), NAME("eventId"),
 };
+#undef NAME
 
 static yg_err leef_decode(void *st, const char *line, size_t n, struct yg_buf *out,
                           struct yg_logsrc *ls, struct yg_decode_err *e)
@@ -272,10 +306,7 @@ static yg_err leef_decode(void *st, const char *line, size_t n, struct yg_buf *o
     size_t start = out->n;
     YG_TRY(yg_buf_addc(out, '{'));
     for (int f = 0; f < 5; f++) {
-        if (f)
-            YG_TRY(yg_buf_addc(out, ','));
-        YG_TRY(yg__json_str_utf8(out, head_names[f], strlen(head_names[f])));
-        YG_TRY(yg_buf_addc(out, ':'));
+        YG_TRY(put_key(out, f > 0, head_names[f].s, head_names[f].n));
         YG_TRY(put_header(out, h.f[f].p, h.f[f].n));
     }
     if (h.delim == '\t' && !memchr(line + h.attrs, '\t', n - h.attrs))

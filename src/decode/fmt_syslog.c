@@ -480,36 +480,42 @@ done:
  */
 static const char *linux_service(struct yg_str app)
 {
+#define SVC(name, service)                                                                         \
+    {                                                                                              \
+        name, sizeof(name) - 1, service                                                            \
+    }
     static const struct {
-        const char *name, *service;
+        const char *name;
+        size_t n;
+        const char *service;
     } map[] = {
-        {"sshd", "sshd"},        {"sudo", "sudo"},       {"cron", "cron"},
-        {"crond", "cron"},       {"anacron", "cron"},    {"crontab", "cron"},
-        {"su", "auth"},          {"login", "auth"},      {"passwd", "auth"},
-        {"chpasswd", "auth"},    {"chage", "auth"},      {"useradd", "auth"},
-        {"userdel", "auth"},     {"usermod", "auth"},    {"groupadd", "auth"},
-        {"groupdel", "auth"},    {"groupmod", "auth"},   {"gpasswd", "auth"},
-        {"newgrp", "auth"},      {"chsh", "auth"},       {"chfn", "auth"},
-        {"pkexec", "auth"},      {"polkitd", "auth"},    {"systemd-logind", "auth"},
-        {"unix_chkpwd", "auth"}, {"gdm", "auth"},        {"gdm-password", "auth"},
-        {"lightdm", "auth"},     {"vsftpd", "vsftpd"},   {"clamd", "clamav"},
-        {"freshclam", "clamav"}, {"guacd", "guacamole"},
+        SVC("sshd", "sshd"),        SVC("sudo", "sudo"),       SVC("cron", "cron"),
+        SVC("crond", "cron"),       SVC("anacron", "cron"),    SVC("crontab", "cron"),
+        SVC("su", "auth"),          SVC("login", "auth"),      SVC("passwd", "auth"),
+        SVC("chpasswd", "auth"),    SVC("chage", "auth"),      SVC("useradd", "auth"),
+        SVC("userdel", "auth"),     SVC("usermod", "auth"),    SVC("groupadd", "auth"),
+        SVC("groupdel", "auth"),    SVC("groupmod", "auth"),   SVC("gpasswd", "auth"),
+        SVC("newgrp", "auth"),      SVC("chsh", "auth"),       SVC("chfn", "auth"),
+        SVC("pkexec", "auth"),      SVC("polkitd", "auth"),    SVC("systemd-logind", "auth"),
+        SVC("unix_chkpwd", "auth"), SVC("gdm", "auth"),        SVC("gdm-password", "auth"),
+        SVC("lightdm", "auth"),     SVC("vsftpd", "vsftpd"),   SVC("clamd", "clamav"),
+        SVC("freshclam", "clamav"), SVC("guacd", "guacamole"),
     };
+#undef SVC
     const char *p = app.p;
     size_t n = app.n;
-    for (size_t k = 0; k < n; k++)
-        if (p[k] == '/') {
-            p += k + 1;
-            n -= k + 1;
-            k = (size_t)-1;
-        }
     for (size_t k = 0; k < n; k++)
         if (p[k] == '(') {
             n = k;
             break;
         }
+    const char *slash = memrchr(p, '/', n);
+    if (slash) {
+        n -= (size_t)(slash + 1 - p);
+        p = slash + 1;
+    }
     for (size_t k = 0; k < sizeof map / sizeof *map; k++)
-        if (yg_str_ieq(p, n, map[k].name, strlen(map[k].name)))
+        if (map[k].n == n && yg_str_ieq(p, n, map[k].name, n))
             return map[k].service;
     return "syslog";
 }
@@ -528,10 +534,11 @@ static const char *const facilities[24] = {
 static const char *const severities[8] = {"emerg",   "alert",  "crit", "err",
                                           "warning", "notice", "info", "debug"};
 
-static yg_err str_field(struct yg_buf *out, bool *first, const char *k, struct yg_str v)
+static yg_err str_field(struct yg_buf *out, bool *first, const char *k, size_t kn, struct yg_str v)
 {
-    return v.n ? yg__json_kv(out, first, k, strlen(k), v.p, v.n) : YG_OK;
+    return v.n ? yg__json_kv(out, first, k, kn, v.p, v.n) : YG_OK;
 }
+#define STR_FIELD(k, v) str_field(out, &first, k, sizeof(k) - 1, v)
 
 static yg_err syslog_decode(void *st, const char *line, size_t n, struct yg_buf *out,
                             struct yg_logsrc *ls, struct yg_decode_err *e)
@@ -560,11 +567,11 @@ static yg_err syslog_decode(void *st, const char *line, size_t n, struct yg_buf 
         int k = snprintf(num, sizeof num, "%d", s.version);
         YG_TRY(yg__json_kv(out, &first, "version", 7, num, (size_t)k));
     }
-    YG_TRY(str_field(out, &first, "timestamp", s.ts));
-    YG_TRY(str_field(out, &first, "hostname", s.host));
-    YG_TRY(str_field(out, &first, "appname", s.app));
-    YG_TRY(str_field(out, &first, "procid", s.procid));
-    YG_TRY(str_field(out, &first, "msgid", s.msgid));
+    YG_TRY(STR_FIELD("timestamp", s.ts));
+    YG_TRY(STR_FIELD("hostname", s.host));
+    YG_TRY(STR_FIELD("appname", s.app));
+    YG_TRY(STR_FIELD("procid", s.procid));
+    YG_TRY(STR_FIELD("msgid", s.msgid));
     YG_TRY(yg__json_kv(out, &first, "message", 7, s.msg.p, s.msg.n));
     if (s.sd.n)
         YG_TRY(sd_fields(out, s.sd));
