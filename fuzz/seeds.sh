@@ -50,6 +50,40 @@ fmt_leef)
     printf '%s' 'LEEF:2.0|Lancope|StealthWatch|1.0|41|x5E|src=10.0.1.8^dst=10.0.0.5' > "$out/v2_hex"
     printf '%s' 'LEEF:2.0|Lancope|StealthWatch|1.0|41|0x5E|src=10.0.1.8^msg=a b^^dst=x^' > "$out/v2_0xhex"
     printf 'LEEF:2.0|V\\|W|P|1|E||src=1.2.3.4\tusrName=a=b' > "$out/v2_empty" ;;
+fmt_m365)
+    # One file per real Microsoft 365 audit record (Management API and Sentinel
+    # OfficeActivity shapes, Panther's lowercased keys), and whole files.
+    for f in "$shared"/logs/elastic-integrations/o365/* \
+        "$shared/logs/otrf-security-datasets/GoldenSAMLADFSMailAccess/OfficeActivityEvents.json"; do
+        awk -v o="$out/$(basename "$f")_" '{ f = o NR; printf "%s", $0 > f; close(f) }' "$f"
+        cp "$f" "$out/all_$(basename "$f")"
+    done
+    for f in "$shared"/logs/panther-analysis-tests/Microsoft365_*.tests.jsonl; do
+        sed -n 's/.*"log": \(.*\)}$/\1/p' "$f" |
+            awk -v o="$out/$(basename "$f" .tests.jsonl)_" '{ f = o NR; printf "%s", $0 > f; close(f) }'
+    done ;;
+fmt_m365_csv)
+    # No Purview export is shared: the real records quoted as Purview quotes
+    # them, under the classic and the newer header.
+    for f in "$shared"/logs/elastic-integrations/o365/* \
+        "$shared/logs/otrf-security-datasets/GoldenSAMLADFSMailAccess/OfficeActivityEvents.json"; do
+        awk 'BEGIN { print "CreationDate,UserIds,Operations,AuditData" }
+             { gsub(/"/, "\"\""); print "2024-05-01T10:00:00.0000000Z,user@example.com,Op,\"" $0 "\"" }' \
+            "$f" > "$out/classic_$(basename "$f")"
+        awk 'BEGIN { print "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames" }
+             { gsub(/"/, "\"\""); print "id" NR ",2024-05-01T10:00:00Z,ExchangeItem,Op,u@example.com,\"" $0 "\",," }' \
+            "$f" > "$out/newer_$(basename "$f")"
+    done ;;
+fmt_entra)
+    # One file per real Entra ID record (diagnostic export, Sentinel AuditLogs,
+    # Panther's Azure tests), and whole files.
+    for f in "$shared/logs/elastic-integrations/azure_signinlogs/test-signinlogs-raw.log" \
+        "$shared/logs/otrf-security-datasets/GoldenSAMLADFSMailAccess/AADAuditEvents.json"; do
+        awk -v o="$out/$(basename "$f")_" '{ f = o NR; printf "%s", $0 > f; close(f) }' "$f"
+        cp "$f" "$out/all_$(basename "$f")"
+    done
+    sed -n 's/.*"log": \(.*\)}$/\1/p' "$shared/logs/panther-analysis-tests/Azure_Audit.tests.jsonl" |
+        awk -v o="$out/panther_" '{ f = o NR; printf "%s", $0 > f; close(f) }' ;;
 *)
     # Other targets: the plain files of their own seed folder, if any.
     if [ -d "$(dirname "$0")/seeds/$target" ]; then cp "$(dirname "$0")/seeds/$target"/* "$out/"; fi ;;
