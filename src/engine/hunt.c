@@ -575,6 +575,14 @@ static void decode_line(struct ctx *c, const struct yg_linefmt *fixed, bool may_
     bool converted = from_cp932(c, p, n, &lp, &ln);
     (void)converted;
     const struct yg_linefmt *f = fixed;
+    /* A plain syslog file is often a stream from several devices: each line
+     * goes to the most specific format that claims it (an ASA or FortiGate
+     * line behind a syslog header must reach those rules). */
+    if (may_switch && f && strcmp(f->name, "syslog") == 0) {
+        const struct yg_linefmt *g = sniff_line(lp, ln, NULL);
+        if (g)
+            f = g;
+    }
     struct yg_logsrc ls = {0};
     struct yg_decode_err de = {0, NULL};
     yg_err e = YG_ESYNTAX;
