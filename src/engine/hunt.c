@@ -492,9 +492,12 @@ static const struct yg_linefmt *detect_format(const char *p, size_t n, bool *is_
         i++;
     *is_json = i < n && (p[i] == '{' || p[i] == '[');
     size_t l = first_line(p + i, n - i);
-    if (*is_json && p[i] == '[')
-        return NULL; /* a JSON array: generic JSON documents */
-    return sniff_line(p + i, l, NULL);
+    /* A line format may claim a line that starts like JSON: JSON records of
+     * known sources, or `[Sun Dec 04 04:47:44 2005] [notice]` (Apache). */
+    const struct yg_linefmt *f = sniff_line(p + i, l, NULL);
+    if (f)
+        *is_json = false;
+    return f;
 }
 
 static void *fmt_state(struct ctx *c, const struct yg_linefmt *f)
@@ -1237,7 +1240,7 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         }
     }
     if (unknown) {
-        fprintf(err, "%s:1: unrecognised log format; file skipped (--input-format names one)\n",
+        fprintf(err, "%s:1:1: unrecognised log format; file skipped (--input-format names one)\n",
                 file);
         (*errors)++;
         if (map)
