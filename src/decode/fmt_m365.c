@@ -154,24 +154,29 @@ static bool in_names(const struct yg_cloud *c, const char *s)
            (uintptr_t)s < (uintptr_t)c->names + c->cnames;
 }
 
-/* Append a (or a.b) to the names buffer; returns the offset, or -1.  a and
- * b may point into the buffer itself: they are rebased if it moves. */
+/* Append a (or a.b when b is not NULL) to the names buffer; returns the
+ * offset, or -1.  a and b may point into the buffer itself: they are
+ * rebased if it moves. */
 static int64_t name_put(struct yg_cloud *c, const char *a, size_t an, const char *b, size_t bn)
 {
-    size_t need = an + (bn ? bn + 1 : 0);
-    bool ra = in_names(c, a), rb = bn && in_names(c, b);
+    size_t need = an + (b ? bn + 1 : 0);
+    bool ra = in_names(c, a), rb = b && in_names(c, b);
     size_t oa = ra ? (size_t)(a - c->names) : 0, ob = rb ? (size_t)(b - c->names) : 0;
-    if (need > UINT32_MAX / 2 || !grow((void **)&c->names, &c->cnames, c->nnames + need, 1))
+    /* One byte more than needed, so the buffer exists even for empty names. */
+    if (need > UINT32_MAX / 2 || !grow((void **)&c->names, &c->cnames, c->nnames + need + 1, 1))
         return -1;
     if (ra)
         a = c->names + oa;
     if (rb)
         b = c->names + ob;
     size_t off = c->nnames;
-    memcpy(c->names + off, a, an);
-    if (bn) {
+    if (an)
+        memcpy(c->names + off, a, an);
+    if (b) {
+        /* An empty key still adds its dot: `a.` is not `a`. */
         c->names[off + an] = '.';
-        memcpy(c->names + off + an + 1, b, bn);
+        if (bn)
+            memcpy(c->names + off + an + 1, b, bn);
     }
     c->nnames += need;
     return (int64_t)off;
@@ -245,10 +250,11 @@ static int32_t field_at(struct yg_cloud *c, size_t off, size_t len)
     return fi;
 }
 
-/* The field named a (or a.b), created if new; -1 on failure. */
+/* The field named a (or a.b when b is not NULL), created if new; -1 on
+ * failure. */
 static int32_t field_named(struct yg_cloud *c, const char *a, size_t an, const char *b, size_t bn)
 {
-    if (!bn) {
+    if (!b) {
         int32_t fi = field_find(c, a, an);
         if (fi >= 0)
             return fi;
@@ -258,7 +264,7 @@ static int32_t field_named(struct yg_cloud *c, const char *a, size_t an, const c
         c->err = YG_ENOMEM;
         return -1;
     }
-    return field_at(c, (size_t)off, an + (bn ? bn + 1 : 0));
+    return field_at(c, (size_t)off, an + (b ? bn + 1 : 0));
 }
 
 /* Append a value to a field.  Leaf values of the record are capped at

@@ -621,6 +621,10 @@ static void test_flattener(void)
     CHECK(dec_line(&d, r3, sizeof r3 - 1) == YG_OK);
     CHECK(has(&d, "\"operation\":[\"a\",\"b\"]"));
     CHECK(has(&d, "\"S\":\"[not json\"") && !has(&d, "\"S."));
+    /* An empty key is a name of its own: `a.` below `a`, `` at the root. */
+    static const char r4[] = "{\"a\":{\"\":1},\"\":2}";
+    CHECK(dec_line(&d, r4, sizeof r4 - 1) == YG_OK);
+    CHECK(has(&d, "{\"a.\":\"1\",\"\":\"2\","));
     dec_close(&d);
 
     /* Graph API shapes for entra. */
