@@ -13,5 +13,9 @@ check "rules check exits 0 (got $st)" '[ $st -eq 0 ]'
 check "no rule reported" '[ -z "$out" ]'
 echo "$out" | head -20
 check "all $files rule files compiled ($summary)" 'echo "$summary" | grep -q "^$files document(s): $files detection rule(s) compiled.* 0 failed"'
+# Yagura's own rules load too.
+own=$("$Y" rules check "${YG_SOURCE_DIR:?}/rules" 2>/dev/null); st=$?
+check "rules/ loads (exit $st)" '[ $st -eq 0 ] && [ -z "$own" ]'
+echo "$own" | head -20
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
