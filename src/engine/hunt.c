@@ -1101,6 +1101,16 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     yg_free(u->rule_hits);
     if (u->kind == U_MMAP_TEXT)
         *line_base += count_nl(u->buf, u->len);
+    if (u->map && u->buf && u->len) {
+        /* Done with these pages: drop them so resident memory stays at the
+         * units in flight, not the size of the file.  A private read-only
+         * mapping re-reads a dropped page if a neighbour unit touches it. */
+        long pg = sysconf(_SC_PAGESIZE);
+        uintptr_t a = ((uintptr_t)u->buf + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+        uintptr_t e = ((uintptr_t)u->buf + u->len) & ~((uintptr_t)pg - 1);
+        if (e > a)
+            madvise((void *)a, e - a, MADV_DONTNEED);
+    }
     *index_base += u->docs;
     if (u->last_of_file) {
         *line_base = 0;
