@@ -50,6 +50,21 @@ fmt_leef)
     printf '%s' 'LEEF:2.0|Lancope|StealthWatch|1.0|41|x5E|src=10.0.1.8^dst=10.0.0.5' > "$out/v2_hex"
     printf '%s' 'LEEF:2.0|Lancope|StealthWatch|1.0|41|0x5E|src=10.0.1.8^msg=a b^^dst=x^' > "$out/v2_0xhex"
     printf 'LEEF:2.0|V\\|W|P|1|E||src=1.2.3.4\tusrName=a=b' > "$out/v2_empty" ;;
+fmt_asa)
+    awk -v o="$out/asa_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
+        "$shared/logs/elastic-integrations/cisco_asa/test-anyconnect-messages.log" ;;
+fmt_pulse)
+    for f in "$shared"/logs/elastic-integrations/pulse_connect_secure/test-log-*.log; do
+        awk -v o="$out/$(basename "$f" .log)_" '{ f = o NR; printf "%s", $0 > f; close(f) }' "$f"
+    done
+    # The samples have no WELF body: one record in that form.
+    printf '%s' '<134>1 2022-01-19T10:19:35+01:00 192.0.2.1 PulseSecure: - - - id=firewall time="2022-01-19 10:19:35" pri=6 fw=192.0.2.1 vpn=ive user=alice realm="Users" roles="Staff" proto= src=198.51.100.7 dst= dstname= type=vpn op= arg="" result= sent= rcvd= agent="" duration= msg="AUT24414: Primary authentication successful for alice/Users from 198.51.100.7"' > "$out/welf" ;;
+fmt_netscaler)
+    awk -v o="$out/ns_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
+        "$shared/logs/elastic-integrations/citrix_adc/test-citrix-sslvpn-message.log" ;;
+fmt_panos)
+    awk -v o="$out/panos_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
+        "$shared/logs/elastic-integrations/panw_globalprotect/test-panw-panos-globalprotect-sample.log" ;;
 fmt_m365)
     # One file per real Microsoft 365 audit record (Management API and Sentinel
     # OfficeActivity shapes, Panther's lowercased keys), and whole files.
