@@ -99,6 +99,47 @@ fmt_entra)
     done
     sed -n 's/.*"log": \(.*\)}$/\1/p' "$shared/logs/panther-analysis-tests/Azure_Audit.tests.jsonl" |
         awk -v o="$out/panther_" '{ f = o NR; printf "%s", $0 > f; close(f) }' ;;
+fmt_w3c)
+    # No W3C log is shared: IIS's directives and records in its default fields,
+    # with and without the header, a quoted field and a custom header field.
+    iis='#Software: Microsoft Internet Information Services 10.0
+#Version: 1.0
+#Date: 2025-07-19 06:00:00
+#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken'
+    printf '%s\n%s\n' "$iis" '2025-07-19 06:01:02 10.0.0.5 POST /_layouts/15/ToolPane.aspx DisplayMode=Edit&a=/ToolPane.aspx 443 - 203.0.113.9 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) /_layouts/SignOut.aspx 200 0 0 15' > "$out/iis"
+    printf '%s\r\n%s\r\n' "$iis" '2025-07-19 06:01:03 10.0.0.5 GET /owa/ - 443 CORP\alice 203.0.113.9 curl/8.0 - 302 0 0 1' > "$out/iis_crlf"
+    printf '%s\n' '2024-01-02 03:04:05 10.1.1.1 GET /remote/fgt_lang lang=/../../../..//////////dev/cmdb/sslvpn_websession 443 - 1.2.3.4 python-requests/2.31 - 200 0 0 3' > "$out/no_header"
+    printf '%s\n%s\n' '#Fields: date time c-ip cs-method cs-uri-stem cs(Cookie) x(Custom-Thing) cs-host' '2025-07-19 06:01:04 198.51.100.2 GET /a "sid=1; x=""y""" v example.org' > "$out/quoted" ;;
+fmt_combined)
+    # The Apache error log sample in chunks, and access log lines shaped like
+    # Apache's documentation examples (no access log is shared).
+    split -l 50 -a 3 "$shared/logs/loghub/Apache_2k.log" "$out/apache_error_"
+    printf '%s\n' '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326' > "$out/common"
+    printf '%s\n' '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"' > "$out/combined"
+    printf '%s\n' '198.51.100.23 - - [12/Aug/2019:10:00:00 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 1145 "-" "curl/7.64.0"' > "$out/cve_2018_13379"
+    printf '%s\n' '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET /q?a=\"b\"\\c HTTP/1.1" 200 5 "-" "Mozilla \"quoted\" \x22n\x5C \x16\x03" "198.51.100.1"' > "$out/escapes"
+    printf '%s\n' '[Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187] File does not exist: /usr/local/apache2/htdocs/favicon.ico' > "$out/apache24_error"
+    printf '%s\n' '2024/05/01 12:00:01 [error] 31#31: *7 open() "/usr/share/nginx/html/x" failed (2: No such file or directory), client: 172.17.0.1, server: localhost, request: "GET /x HTTP/1.1", host: "localhost"' > "$out/nginx_error" ;;
+fmt_zeek)
+    # Whole small TSV logs with their headers, and the start of larger ones.
+    for f in dce_rpc kerberos pe smb_files ssh ftp; do
+        gzip -dc "$shared/logs/zed-sample-data/zeek-default/$f.log.gz" > "$out/$f.log"
+    done
+    for f in dns notice smb_mapping smtp software ssl x509 rdp ntlm known_services syslog; do
+        gzip -dc "$shared/logs/zed-sample-data/zeek-default/$f.log.gz" | head -n 40 > "$out/$f.log"
+    done ;;
+fmt_zeek_json)
+    # The first lines of every zed JSON log and of the OTRF combined logs.
+    for f in "$shared"/logs/zed-sample-data/zeek-json/*.json.gz; do
+        gzip -dc "$f" | head -n 20 > "$out/$(basename "$f" .gz)"
+    done
+    for d in apt29_day1_zeek apt29_day2_zeek; do
+        head -n 100 "$shared/logs/otrf-security-datasets/$d/combined_zeek.log" > "$out/otrf_$d"
+    done ;;
+fmt_suricata)
+    awk -v o="$out/eve_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
+        "$shared/logs/elastic-integrations/suricata/test-eve-6-0.log"
+    cp "$shared/logs/elastic-integrations/suricata/test-eve-6-0.log" "$out/all_eve" ;;
 *)
     # Other targets: the plain files of their own seed folder, if any.
     if [ -d "$(dirname "$0")/seeds/$target" ]; then cp "$(dirname "$0")/seeds/$target"/* "$out/"; fi ;;

@@ -1,0 +1,712 @@
+/*
+ * fmt_net.c - escapes, JSON flattening and Zeek names shared by the web
+ * server and network sensor formats (see fmt_net.h).
+ *
+ * The flattener is a second JSON walker next to decode/json.c on purpose:
+ * json.c decodes strings into an arena so the matcher sees plain bytes,
+ * while a decoder only re-emits JSON and can copy the escaped bytes as they
+ * are.  Copying keeps Zeek JSON and Suricata decoding free of allocation
+ * and per-file state, which lets the hunt split big files across threads.
+ * It validates what it copies (escapes, control bytes, UTF-8) so the output
+ * is always valid JSON.
+ */
+#include "decode/fmt_net.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+static const char hexd[] = "0123456789abcdef";
+
+static inline int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n) (lead byte >= 0x80), or 0.
+ * Overlongs, surrogates and code points above U+10FFFF are invalid, as in
+ * yg__json_str_utf8. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t k = 1; k < len; k++)
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) || (c == 0xF0 && s[1] < 0x90) ||
+        (c == 0xF4 && s[1] >= 0x90))
+        return 0;
+    return len;
+}
+
+/* Index of the first byte at or after i that needs attention in a JSON
+ * string: a quote, a backslash, a control byte or a non-ASCII byte. */
+static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+                  lim = _mm_set1_epi8((char)(0x20 ^ 0x80)), top = _mm_set1_epi8((char)0x80);
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+        /* Unsigned c < 0x20 is signed (c ^ 0x80) < (0x20 ^ 0x80). */
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+                                   _mm_cmplt_epi8(_mm_xor_si128(v, top), lim));
+        unsigned m = (unsigned)(_mm_movemask_epi8(hit) | _mm_movemask_epi8(v));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#endif
+    while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
+/* The body writer behind yg__json_body and yg__json_str_unesc: plain runs
+ * are copied into space reserved once; each escape reserves again for the
+ * rest, since it is the only thing that makes the output longer than the
+ * input. */
+static yg_err body(struct yg_buf *out, const char *str, size_t n, bool unesc, unsigned char sep)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    yg_err err;
+    if ((out->cap - out->n <= n || out->n + n > out->toobig) && (err = yg_buf_reserve(out, n)))
+        return err;
+    char *o = out->p + out->n;
+    size_t i = 0;
+    while (i < n) {
+        size_t j = plain_run(s, i, n);
+        memcpy(o, s + i, j - i);
+        o += j - i;
+        if ((i = j) == n)
+            break;
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t len = utf8_len(s + i, n - i);
+            if (len) {
+                memcpy(o, s + i, len);
+                o += len;
+                i += len;
+                continue;
+            }
+        }
+        if (c == '\\' && unesc && i + 1 < n) {
+            /* A log writer's escape: printable bytes were escaped only
+             * because they were special to the writer; others stay visible
+             * as the writer spelt them. */
+            int v = -1, skip = 2;
+            if (s[i + 1] == '\\' || s[i + 1] == '"') {
+                v = s[i + 1];
+            } else if (s[i + 1] == 'x' && n - i >= 4 && hexval(s[i + 2]) >= 0 &&
+                       hexval(s[i + 3]) >= 0) {
+                v = hexval(s[i + 2]) << 4 | hexval(s[i + 3]);
+                skip = 4;
+                if (!((v >= 0x20 && v < 0x7f) || (sep && v == sep)))
+                    v = -1;
+            }
+            if (v >= 0) {
+                i += (size_t)skip;
+                if (v >= 0x20 && v != '"' && v != '\\') {
+                    *o++ = (char)v;
+                    continue;
+                }
+                c = (unsigned char)v; /* escaped for JSON below */
+                i--;
+            }
+        }
+        /* JSON escape of c (at most 6 bytes for 1 input byte). */
+        out->n = (size_t)(o - out->p);
+        if ((err = yg_buf_reserve(out, n - i + 5)))
+            return err;
+        o = out->p + out->n;
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+            o[0] = '\\';
+            o[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
+            o += 2;
+        } else {
+            memcpy(o, "\\u00", 4);
+            o[4] = hexd[c >> 4];
+            o[5] = hexd[c & 15];
+            o += 6;
+        }
+        i++;
+    }
+    out->n = (size_t)(o - out->p);
+    return YG_OK;
+}
+
+yg_err yg__json_body(struct yg_buf *out, const char *s, size_t n)
+{
+    return body(out, s, n, false, 0);
+}
+
+yg_err yg__json_str(struct yg_buf *out, const char *s, size_t n)
+{
+    yg_err err = yg__putc(out, '"');
+    if (!err)
+        err = body(out, s, n, false, 0);
+    return err ? err : yg__putc(out, '"');
+}
+
+yg_err yg__json_str_unesc(struct yg_buf *out, const char *s, size_t n, unsigned char sep)
+{
+    yg_err err = yg__putc(out, '"');
+    if (!err)
+        err = body(out, s, n, true, sep);
+    return err ? err : yg__putc(out, '"');
+}
+
+/* ---- JSON flattening ------------------------------------------------------ */
+
+/* A JSON string's raw body: `clean` when it is plain ASCII without escapes
+ * needing validation again, so it can be copied with one memcpy. */
+struct jstr {
+    const char *p;
+    uint32_t n;
+    bool clean;
+};
+
+struct frame {
+    bool obj;       /* else array */
+    bool open;      /* array: a `"key":[` of scalars is open in the output */
+    uint32_t ncomp; /* object: index of this object's member key in comp */
+};
+
+struct flat {
+    const char *b;
+    size_t n, i;
+    struct yg_buf *out;
+    struct yg_decode_err *e;
+    struct jstr comp[YG_MAX_JSON_DEPTH + 1];
+    uint32_t ncomp; /* key components of the value being parsed */
+    size_t fields;
+    bool first;
+};
+
+static inline size_t skip_ws(const char *b, size_t i, size_t n)
+{
+    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
+    return i;
+}
+
+static yg_err fail(struct flat *f, size_t at, const char *msg, yg_err err)
+{
+    f->e->col = at + 1;
+    f->e->msg = msg;
+    return err;
+}
+
+/* Scan the string whose opening quote is at b[i]; validate escapes and
+ * control bytes.  On success s is its body and f->i is past the quote. */
+static yg_err scan_str(struct flat *f, struct jstr *s)
+{
+    const char *b = f->b;
+    size_t n = f->n, i = f->i + 1, start = i;
+    bool clean = true;
+    for (;;) {
+        /* The common case: a run of printable ASCII. */
+        i = plain_run((const unsigned char *)b, i, n);
+        if (i >= n)
+            return fail(f, n, "unterminated string", YG_ESYNTAX);
+        unsigned char c = (unsigned char)b[i];
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return fail(f, i, "control character inside a string (must be escaped)", YG_ESYNTAX);
+        clean = false;
+        if (c >= 0x80) {
+            i++;
+            continue; /* checked (and escaped if invalid) when copied */
+        }
+        /* A backslash escape. */
+        if (i + 1 >= n)
+            return fail(f, n, "unterminated string", YG_ESYNTAX);
+        char x = b[i + 1];
+        if (x == 'u') {
+            if (n - i < 6 || hexval((unsigned char)b[i + 2]) < 0 ||
+                hexval((unsigned char)b[i + 3]) < 0 || hexval((unsigned char)b[i + 4]) < 0 ||
+                hexval((unsigned char)b[i + 5]) < 0)
+                return fail(f, i, "invalid \\u escape (expected 4 hex digits)", YG_ESYNTAX);
+            i += 6;
+        } else if (x == '"' || x == '\\' || x == '/' || x == 'b' || x == 'f' || x == 'n' ||
+                   x == 'r' || x == 't') {
+            i += 2;
+        } else {
+            return fail(f, i, "invalid escape in string", YG_ESYNTAX);
+        }
+    }
+    if (i - start > UINT32_MAX)
+        return fail(f, start, "string too long", YG_ELIMIT);
+    s->p = b + start;
+    s->n = (uint32_t)(i - start);
+    s->clean = clean;
+    f->i = i + 1;
+    return YG_OK;
+}
+
+/* Copy a scanned string body: escapes as they are, invalid UTF-8 bytes as
+ * \u00XX like yg__json_str_utf8. */
+static yg_err copy_str(struct yg_buf *out, const struct jstr *s)
+{
+    if (s->clean)
+        return yg__put(out, s->p, s->n);
+    yg_err err = yg_buf_reserve(out, s->n);
+    const unsigned char *u = (const unsigned char *)s->p;
+    size_t i = 0, run = 0, n = s->n;
+    while (!err && i < n) {
+        if (u[i] == '\\') {
+            i += u[i + 1] == 'u' ? 6 : 2; /* validated by scan_str */
+            continue;
+        }
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len = utf8_len(u + i, n - i);
+        if (len) {
+            i += len;
+            continue;
+        }
+        char esc[6] = {'\\', 'u', '0', '0', hexd[u[i] >> 4], hexd[u[i] & 15]};
+        if (!(err = yg_buf_add(out, s->p + run, i - run)))
+            err = yg_buf_add(out, esc, 6);
+        run = ++i;
+    }
+    return err ? err : yg_buf_add(out, s->p + run, n - run);
+}
+
+/* The dotted key of the value being parsed, quoted, and the colon. */
+static yg_err put_key(struct flat *f)
+{
+    yg_err err = YG_OK;
+    if (!f->first)
+        err = yg__putc(f->out, ',');
+    f->first = false;
+    if (!err)
+        err = yg__putc(f->out, '"');
+    for (uint32_t c = 0; !err && c < f->ncomp; c++) {
+        if (c)
+            err = yg__putc(f->out, '.');
+        if (!err)
+            err = copy_str(f->out, &f->comp[c]);
+    }
+    if (!err)
+        err = yg__put(f->out, "\":", 2);
+    return err;
+}
+
+/* Scan a number at f->i per the JSON grammar; returns its length or 0. */
+static size_t scan_num(const char *b, size_t i, size_t n)
+{
+    size_t s = i;
+    if (i < n && b[i] == '-')
+        i++;
+    if (i < n && b[i] == '0')
+        i++;
+    else if (i < n && b[i] >= '1' && b[i] <= '9')
+        while (i < n && b[i] >= '0' && b[i] <= '9')
+            i++;
+    else
+        return 0;
+    if (i < n && b[i] == '.') {
+        if (++i >= n || b[i] < '0' || b[i] > '9')
+            return 0;
+        while (i < n && b[i] >= '0' && b[i] <= '9')
+            i++;
+    }
+    if (i < n && (b[i] == 'e' || b[i] == 'E')) {
+        i++;
+        if (i < n && (b[i] == '+' || b[i] == '-'))
+            i++;
+        if (i >= n || b[i] < '0' || b[i] > '9')
+            return 0;
+        while (i < n && b[i] >= '0' && b[i] <= '9')
+            i++;
+    }
+    return i - s;
+}
+
+yg_err yg__json_flatten(const char *line, size_t n, struct yg_buf *out,
+                        const struct yg_json_flatten *how, struct yg_decode_err *e)
+{
+    struct flat f;
+    struct frame st[YG_MAX_JSON_DEPTH + 1];
+    unsigned depth = 0;
+    size_t start_n = out->n;
+    yg_err err = YG_OK;
+    f.b = line;
+    f.n = n;
+    f.out = out;
+    f.e = e;
+    f.ncomp = 0;
+    f.fields = 0;
+    f.first = true;
+    e->col = 0;
+    e->msg = NULL;
+    f.i = skip_ws(line, 0, n);
+    if (f.i >= n || line[f.i] != '{') {
+        err = fail(&f, f.i, "expected a JSON object", YG_ESYNTAX);
+        goto done;
+    }
+    YG_TRY(yg__putc(out, '{'));
+    st[0] = (struct frame){.obj = true, .open = false, .ncomp = 0};
+    depth = 1;
+    f.i++;
+    goto member; /* the root's first member (or its closing brace) */
+
+    for (;;) {
+        /* ---- a value at f.i for the key comp[0..ncomp) ---- */
+        if (f.i >= n) {
+            err = fail(&f, n, "unexpected end of line inside the JSON object", YG_ESYNTAX);
+            goto done;
+        }
+        struct frame *top = &st[depth - 1];
+        char c = line[f.i];
+        if (c == '{' || c == '[') {
+            size_t j = skip_ws(line, f.i + 1, n);
+            bool empty = j < n && line[j] == (c == '{' ? '}' : ']');
+            if (!top->obj && top->open && !empty) {
+                YG_TRY(yg__putc(out, ']'));
+                top->open = false;
+            }
+            if (empty) {
+                /* An empty object has no leaves; an empty array is a field
+                 * with no values, kept so `exists` sees it. */
+                if (c == '[' && (top->obj || !top->open)) {
+                    YG_TRY(put_key(&f));
+                    YG_TRY(yg__put(out, "[]", 2));
+                }
+                f.i = j + 1;
+            } else {
+                if (depth > YG_MAX_JSON_DEPTH) {
+                    err = fail(&f, f.i, "JSON nested deeper than YG_MAX_JSON_DEPTH", YG_ELIMIT);
+                    goto done;
+                }
+                st[depth++] = (struct frame){.obj = c == '{', .open = false, .ncomp = f.ncomp};
+                f.i = j;
+                if (c == '{')
+                    goto member;
+                continue; /* the array's first element */
+            }
+        } else {
+            /* A scalar: its text between quotes, or nothing for null. */
+            struct jstr s = {line + f.i, 0, true};
+            bool is_str = c == '"', is_null = false;
+            if (is_str) {
+                YG_TRY(scan_str(&f, &s));
+            } else if (c == 't' && n - f.i >= 4 && !memcmp(line + f.i, "true", 4)) {
+                s.n = 4;
+            } else if (c == 'f' && n - f.i >= 5 && !memcmp(line + f.i, "false", 5)) {
+                s.n = 5;
+            } else if (c == 'n' && n - f.i >= 4 && !memcmp(line + f.i, "null", 4)) {
+                s.n = 4;
+                is_null = true;
+            } else if (!(s.n = (uint32_t)scan_num(line, f.i, n))) {
+                err = fail(&f, f.i,
+                           c == '-' || (c >= '0' && c <= '9')
+                               ? "invalid number"
+                               : "invalid value (expected a string, number, object, "
+                                 "array, true, false or null)",
+                           YG_ESYNTAX);
+                goto done;
+            }
+            if (!is_str)
+                f.i += s.n;
+            if (!is_null) {
+                if (++f.fields > YG_MAX_EVENT_FIELDS) {
+                    err = fail(&f, (size_t)(s.p - line), "more values than YG_MAX_EVENT_FIELDS",
+                               YG_ELIMIT);
+                    goto done;
+                }
+                if (top->obj) {
+                    YG_TRY(put_key(&f));
+                } else if (!top->open) {
+                    YG_TRY(put_key(&f));
+                    YG_TRY(yg__putc(out, '['));
+                    top->open = true;
+                } else {
+                    YG_TRY(yg__putc(out, ','));
+                }
+                YG_TRY(yg__putc(out, '"'));
+                YG_TRY(copy_str(out, &s));
+                YG_TRY(yg__putc(out, '"'));
+                if (is_str && depth == 1 && how && how->root_str)
+                    how->root_str(how->ud, f.comp[0].p, f.comp[0].n, s.p, s.n);
+            }
+        }
+
+        /* ---- after a value: the next member or element, or close ---- */
+        for (;;) {
+            f.i = skip_ws(line, f.i, n);
+            if (f.i >= n) {
+                err = fail(&f, n, "unexpected end of line inside the JSON object", YG_ESYNTAX);
+                goto done;
+            }
+            top = &st[depth - 1];
+            if (line[f.i] == ',') {
+                f.i = skip_ws(line, f.i + 1, n);
+                if (top->obj)
+                    goto key;
+                f.ncomp = top->ncomp;
+                break; /* next array element */
+            }
+            if (line[f.i] != (top->obj ? '}' : ']')) {
+                err = fail(&f, f.i,
+                           top->obj ? "expected ',' or '}' in object"
+                                    : "expected ',' or ']' in array",
+                           YG_ESYNTAX);
+                goto done;
+            }
+            f.i++;
+            if (!top->obj && top->open)
+                YG_TRY(yg__putc(out, ']'));
+            if (--depth == 0)
+                goto end;
+        }
+        continue;
+
+    member:
+        /* Just inside an object: a key, or the closing brace. */
+        f.i = skip_ws(line, f.i, n);
+        if (f.i < n && line[f.i] == '}' && depth == 1) {
+            f.i++;
+            goto end;
+        }
+    key : {
+        struct frame *o = &st[depth - 1];
+        if (f.i >= n || line[f.i] != '"') {
+            err = fail(&f, f.i, "expected a string key in object", YG_ESYNTAX);
+            goto done;
+        }
+        struct jstr k;
+        YG_TRY(scan_str(&f, &k));
+        if (depth == 1 && how && how->root_rename) {
+            const char *r = how->root_rename(k.p, k.n);
+            if (r)
+                k = (struct jstr){r, (uint32_t)strlen(r), true};
+        }
+        f.comp[o->ncomp] = k;
+        f.ncomp = o->ncomp + 1;
+        f.i = skip_ws(line, f.i, n);
+        if (f.i >= n || line[f.i] != ':') {
+            err = fail(&f, f.i, "expected ':' after object key", YG_ESYNTAX);
+            goto done;
+        }
+        f.i = skip_ws(line, f.i + 1, n);
+    }
+    }
+
+end:
+    if (skip_ws(line, f.i, n) != n) {
+        err = fail(&f, skip_ws(line, f.i, n), "text after the JSON object", YG_ESYNTAX);
+        goto done;
+    }
+    YG_TRY(yg_buf_addc(out, '}'));
+done:
+    if (err) {
+        if (!e->msg)
+            fail(&f, f.i, err == YG_ENOMEM ? "out of memory" : "decoded event too large", err);
+        out->n = start_n;
+        if (out->p)
+            out->p[out->n] = 0;
+    }
+    return err;
+}
+
+/* ---- Zeek names ------------------------------------------------------------ */
+
+/* Zeek's log streams (base, policy and common packages), sorted. */
+static const char *const zeek_logs[] = {
+    "analyzer",
+    "broker",
+    "capture_loss",
+    "cluster",
+    "config",
+    "conn",
+    "conn_long",
+    "dce_rpc",
+    "dhcp",
+    "dnp3",
+    "dns",
+    "dpd",
+    "files",
+    "ftp",
+    "http",
+    "intel",
+    "irc",
+    "kerberos",
+    "known_certs",
+    "known_devices",
+    "known_hosts",
+    "known_modbus",
+    "known_services",
+    "ldap",
+    "ldap_search",
+    "loaded_scripts",
+    "modbus",
+    "modbus_register_change",
+    "mqtt_connect",
+    "mqtt_publish",
+    "mqtt_subscribe",
+    "mysql",
+    "netcontrol",
+    "netcontrol_drop",
+    "netcontrol_shunt",
+    "notice",
+    "notice_alarm",
+    "ntlm",
+    "ntp",
+    "ocsp",
+    "openflow",
+    "packet_filter",
+    "pe",
+    "postgresql",
+    "print",
+    "quic",
+    "radius",
+    "rdp",
+    "redis",
+    "reporter",
+    "rfb",
+    "signatures",
+    "sip",
+    "smb_cmd",
+    "smb_files",
+    "smb_mapping",
+    "smtp",
+    "snmp",
+    "socks",
+    "software",
+    "ssh",
+    "ssl",
+    "stats",
+    "syslog",
+    "telemetry",
+    "traceroute",
+    "tunnel",
+    "unified2",
+    "unknown_protocols",
+    "websocket",
+    "weird",
+    "weird_stats",
+    "x509",
+};
+
+static int cmp_name(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b);
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+const char *yg__zeek_service(const char *path, size_t n)
+{
+    size_t lo = 0, hi = sizeof zeek_logs / sizeof *zeek_logs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = cmp_name(path, n, zeek_logs[mid]);
+        if (!c)
+            return zeek_logs[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return "unknown";
+}
+
+/* Record fields of the standard logs as `_`-scoped names, sorted, with the
+ * dotted names Zeek writes by default (and SigmaHQ's rules use). */
+static const char *const zeek_scoped[][2] = {
+    {"basic_constraints_ca", "basic_constraints.ca"},
+    {"basic_constraints_path_len", "basic_constraints.path_len"},
+    {"certificate_cn", "certificate.cn"},
+    {"certificate_curve", "certificate.curve"},
+    {"certificate_exponent", "certificate.exponent"},
+    {"certificate_issuer", "certificate.issuer"},
+    {"certificate_key_alg", "certificate.key_alg"},
+    {"certificate_key_length", "certificate.key_length"},
+    {"certificate_key_type", "certificate.key_type"},
+    {"certificate_not_valid_after", "certificate.not_valid_after"},
+    {"certificate_not_valid_before", "certificate.not_valid_before"},
+    {"certificate_serial", "certificate.serial"},
+    {"certificate_sig_alg", "certificate.sig_alg"},
+    {"certificate_subject", "certificate.subject"},
+    {"certificate_tbs_sig_alg", "certificate.tbs_sig_alg"},
+    {"certificate_version", "certificate.version"},
+    {"data_channel_orig_h", "data_channel.orig_h"},
+    {"data_channel_passive", "data_channel.passive"},
+    {"data_channel_resp_h", "data_channel.resp_h"},
+    {"data_channel_resp_p", "data_channel.resp_p"},
+    {"id_orig_h", "id.orig_h"},
+    {"id_orig_p", "id.orig_p"},
+    {"id_resp_h", "id.resp_h"},
+    {"id_resp_p", "id.resp_p"},
+    {"id_vlan", "id.vlan"},
+    {"id_vlan_inner", "id.vlan_inner"},
+    {"remote_location_city", "remote_location.city"},
+    {"remote_location_country_code", "remote_location.country_code"},
+    {"remote_location_latitude", "remote_location.latitude"},
+    {"remote_location_longitude", "remote_location.longitude"},
+    {"remote_location_region", "remote_location.region"},
+    {"san_dns", "san.dns"},
+    {"san_email", "san.email"},
+    {"san_ip", "san.ip"},
+    {"san_other_fields", "san.other_fields"},
+    {"san_uri", "san.uri"},
+    {"seen_indicator", "seen.indicator"},
+    {"seen_indicator_type", "seen.indicator_type"},
+    {"seen_node", "seen.node"},
+    {"seen_where", "seen.where"},
+    {"times_accessed", "times.accessed"},
+    {"times_changed", "times.changed"},
+    {"times_created", "times.created"},
+    {"times_modified", "times.modified"},
+    {"version_addl", "version.addl"},
+    {"version_major", "version.major"},
+    {"version_minor", "version.minor"},
+    {"version_minor2", "version.minor2"},
+    {"version_minor3", "version.minor3"},
+};
+
+const char *yg__zeek_dotted(const char *k, size_t kn)
+{
+    /* Every scoped name starts with one of these: most keys leave here. */
+    if (kn < 6 || !memchr("bcdirstv", k[0], 8) || !memchr(k, '_', kn))
+        return NULL;
+    size_t lo = 0, hi = sizeof zeek_scoped / sizeof *zeek_scoped;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = cmp_name(k, kn, zeek_scoped[mid][0]);
+        if (!c)
+            return zeek_scoped[mid][1];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+const char *yg__zeek_category(const char *service)
+{
+    /* SigmaHQ's `category: dns` rules test `query`, the name Zeek's dns.log
+     * uses for the question. */
+    return strcmp(service, "dns") == 0 ? "dns" : NULL;
+}
