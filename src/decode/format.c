@@ -33,10 +33,8 @@ static size_t plain_run(const char *s, size_t n)
 }
 
 /* The formats, most specific first: detection takes the highest sniff
- * score, and the first format wins a tie.  A format whose decoder is not
- * linked in is skipped (weak references), so the registry never names a
- * format that cannot run. */
-#define FMT(x) extern const struct yg_linefmt yg__fmt_##x __attribute__((weak));
+ * score, and the first format wins a tie. */
+#define FMT(x) extern const struct yg_linefmt yg__fmt_##x;
 FMT(fortigate)
 FMT(cef)
 FMT(leef)
@@ -71,8 +69,7 @@ const struct yg_linefmt *const *yg__formats_list(void)
     if (!linked[0]) {
         size_t k = 0;
         for (size_t i = 0; i < NALL; i++)
-            if (all[i] && all[i]->name)
-                linked[k++] = all[i];
+            linked[k++] = all[i];
         linked[k] = NULL;
     }
     return linked;
