@@ -1,7 +1,7 @@
 /*
  * bench_decode.c - throughput of each line decoder, one core.
  *
- *   bench_decode [--mb N] [--shared DIR] [--format NAME]
+ *   bench_decode [--mb N] [--shared DIR] [--format NAME] [--write DIR]
  *
  * For each format, the records of its real sample in ../shared/logs (or, for
  * formats no public sample covers, lines built here shaped exactly like the
@@ -9,7 +9,9 @@
  * Purview CSV export, CEF, LEEF) are repeated into an in-memory buffer of N
  * MiB (default 256), header lines once at the top.  The decoder then runs
  * over every line as `yagura hunt` runs it, and the benchmark prints MB/s and
- * records/s per core.  Generated lines are deterministic.
+ * records/s per core.  Generated lines are deterministic.  With --write, the
+ * buffers are also written to DIR/<format>.log for whole-program runs
+ * (bench/run_decode_bench.sh compares decoding with a full hunt).
  *
  * Never run by the test suite (see bench/README.md).
  */
@@ -137,7 +139,7 @@ static char *generate(const char *fmt, size_t *n)
 int main(int argc, char **argv)
 {
     size_t mb = 256;
-    const char *shared = "../shared", *only = NULL;
+    const char *shared = "../shared", *only = NULL, *write_dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--mb") && i + 1 < argc)
             mb = (size_t)atol(argv[++i]);
@@ -145,8 +147,11 @@ int main(int argc, char **argv)
             shared = argv[++i];
         else if (!strcmp(argv[i], "--format") && i + 1 < argc)
             only = argv[++i];
+        else if (!strcmp(argv[i], "--write") && i + 1 < argc)
+            write_dir = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_decode [--mb N] [--shared DIR] [--format NAME]\n");
+            fprintf(stderr,
+                    "usage: bench_decode [--mb N] [--shared DIR] [--format NAME] [--write DIR]\n");
             return 2;
         }
     }
@@ -202,6 +207,15 @@ int main(int argc, char **argv)
             }
             if (len == body0)
                 break;
+        }
+        if (write_dir) {
+            char out_path[4096];
+            snprintf(out_path, sizeof out_path, "%s/%s.log", write_dir, sm->fmt);
+            FILE *wf = fopen(out_path, "wb");
+            if (wf) {
+                fwrite(buf, 1, len, wf);
+                fclose(wf);
+            }
         }
         void *st = f->state_new ? f->state_new() : NULL;
         struct yg_buf out;

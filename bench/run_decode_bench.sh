@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# run_decode_bench.sh - decoder throughput, and decoding's share of a full hunt.
+#
+#   bench/run_decode_bench.sh [--mb N] [--yagura PATH]
+#
+# 1. bench_decode: MB/s and records/s per core of every line decoder over its real sample
+#    (repeated to N MiB, default 256).
+# 2. For each format, the same data written to a file: `yagura decode` (decode and route only)
+#    and `yagura hunt` with the whole SigmaHQ corpus, one thread each; prints both times and
+#    decoding's share of the hunt (target: at most half).
+# Prints the commit and machine first. Never run by the test suite.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+mb=256
+yagura="${YAGURA:-$repo/build/yagura}"
+bench="${BENCH_DECODE:-$repo/build/bench/bench_decode}"
+shared="${YG_SHARED_DIR:-$repo/../shared}"
+while (($#)); do
+    case "$1" in
+    --mb) mb="$2"; shift 2 ;;
+    --yagura) yagura="$2"; shift 2 ;;
+    -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "run_decode_bench: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+[ -x "$yagura" ] && [ -x "$bench" ] || { echo "build first: cmake --build build" >&2; exit 2; }
+echo "commit $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet || echo ' (with uncommitted changes)')"
+echo "machine $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+data=$(mktemp -d)
+trap 'rm -rf "$data"' EXIT
+echo
+echo "== decoders alone (bench_decode --mb $mb)"
+"$bench" --mb "$mb" --shared "$shared" --write "$data" || true
+echo
+echo "== decoding vs full hunt, 1 thread, whole SigmaHQ corpus"
+rules=()
+for d in "$shared"/sigma/rules*; do rules+=(-r "$d"); done
+printf '%-10s %10s %10s %8s %s\n' format decode_s hunt_s share target
+for f in "$data"/*.log; do
+    fmt=$(basename "$f" .log)
+    t0=$(date +%s.%N); "$yagura" decode -q -t 1 -f "$fmt" -o /dev/null "$f" 2>/dev/null || true; t1=$(date +%s.%N)
+    "$yagura" hunt -q -t 1 -i "$fmt" --no-event "${rules[@]}" -o /dev/null --stats-json "$data/s.json" "$f" 2>/dev/null || true
+    t2=$(date +%s.%N)
+    hs=$(python3 -c "import json;print(json.load(open('$data/s.json'))['seconds'])")
+    ds=$(echo "$t1 - $t0" | bc -l)
+    share=$(echo "$ds / $hs" | bc -l)
+    verdict=$(echo "$share <= 0.5" | bc -l)
+    printf '%-10s %10.2f %10.2f %7.0f%% %s\n' "$fmt" "$ds" "$hs" "$(echo "$share * 100" | bc -l)" \
+        "$([ "$verdict" = 1 ] && echo PASS || echo MISS)"
+done
