@@ -42,10 +42,12 @@ for f in "$data"/*.log; do
     t0=$(date +%s.%N); "$yagura" decode -q -t 1 -f "$fmt" -o /dev/null "$f" 2>/dev/null || true; t1=$(date +%s.%N)
     "$yagura" hunt -q -t 1 -i "$fmt" --no-event "${rules[@]}" -o /dev/null --stats-json "$data/s.json" "$f" 2>/dev/null || true
     t2=$(date +%s.%N)
-    hs=$(python3 -c "import json;print(json.load(open('$data/s.json'))['seconds'])")
-    ds=$(echo "$t1 - $t0" | bc -l)
-    share=$(echo "$ds / $hs" | bc -l)
-    verdict=$(echo "$share <= 0.5" | bc -l)
-    printf '%-10s %10.2f %10.2f %7.0f%% %s\n' "$fmt" "$ds" "$hs" "$(echo "$share * 100" | bc -l)" \
-        "$([ "$verdict" = 1 ] && echo PASS || echo MISS)"
+    python3 - "$fmt" "$t0" "$t1" "$data/s.json" <<'PY'
+import json, sys
+fmt, t0, t1, stats = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+hs = json.load(open(stats))["seconds"]
+ds = t1 - t0
+share = ds / hs if hs else float("inf")
+print(f"{fmt:<10} {ds:10.2f} {hs:10.2f} {share * 100:7.0f}% {'PASS' if share <= 0.5 else 'MISS'}")
+PY
 done
