@@ -64,6 +64,22 @@ head -c 200 "$T/a.jsonl.gz" > "$T/trunc.jsonl.gz"
 "$Y" hunt -r "$T/rule.yml" "$T/trunc.jsonl.gz" > "$T/out" 2> "$T/err"
 ok "truncated gzip: events before the damage still match" '[ $(wc -l < "$T/out") -ge 1 ]'
 
+# Character sets: UTF-16 with a byte-order mark, CP932 (Shift_JIS) lines, invalid bytes kept.
+python3 - "$T" <<'PY'
+import sys
+t = sys.argv[1]
+line = "<38>Jan 10 10:00:00 host sshd[42]: Failed password for root from 203.0.113.9 port 22 ssh2\n"
+open(t + "/u16le.log", "wb").write(b"\xff\xfe" + (line * 2).encode("utf-16-le"))
+open(t + "/u16be.log", "wb").write(b"\xfe\xff" + line.encode("utf-16-be"))
+jp = "<38>Jan 10 10:00:01 host sshd[43]: ログイン失敗 user=管理者\n"
+open(t + "/cp932.log", "wb").write(jp.encode("cp932"))
+open(t + "/badutf8.log", "wb").write(b"<38>Jan 10 10:00:02 host sshd[44]: bad \xff\xfe bytes\n")
+PY
+ok "UTF-16LE with BOM decodes" '[ $("$Y" decode -q "$T/u16le.log" | grep -c "Failed password") -eq 2 ]'
+ok "UTF-16BE with BOM decodes" '"$Y" decode -q "$T/u16be.log" | grep -q "Failed password for root"'
+ok "CP932 line converted to UTF-8" '"$Y" decode -q "$T/cp932.log" | grep -q "ログイン失敗 user=管理者"'
+ok "invalid bytes kept visible" '"$Y" decode -q "$T/badutf8.log" | grep -q "bad \\\\u00ff\\\\u00fe bytes"'
+
 # Folders are searched recursively; CSV and table formats; -o.
 mkdir -p "$T/dir/sub"; cp "$T/a.jsonl" "$T/dir/sub/x.jsonl"; cp "$T/arr.json" "$T/dir/y.json"
 "$Y" hunt -q -r "$T/rule.yml" --format csv -o "$T/out.csv" "$T/dir" 2>/dev/null
