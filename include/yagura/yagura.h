@@ -135,6 +135,10 @@ const char *yg_scanner_logsource_json(const yg_scanner *s);
 /* With eval false, events are decoded and routed but no rule runs
  * (`yagura decode`). */
 void yg_scanner_set_eval(yg_scanner *s, bool eval);
+/* The first value of a rule field (by Sigma name) in the event being scanned,
+ * for use inside the alert callback; false if the event has none.  Only
+ * names known to the rule set (used by a rule or a correlation) resolve. */
+bool yg_scanner_field(const yg_scanner *s, const char *name, const char **v, size_t *n);
 /* Description and byte offset of the last decode error. */
 const char *yg_scanner_last_error(const yg_scanner *s, size_t *offset);
 

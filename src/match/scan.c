@@ -971,3 +971,14 @@ const char *yg_scanner_logsource_json(const yg_scanner *s)
 }
 
 void yg_scanner_set_eval(yg_scanner *s, bool eval) { s->no_eval = !eval; }
+
+bool yg_scanner_field(const yg_scanner *s, const char *name, const char **v, size_t *n)
+{
+    int32_t fid = yg__field_lookup(s->rs, name, strlen(name));
+    int32_t k = field_first(s, fid);
+    if (k < 0 || s->f[k].v.type == YG_VT_NULL)
+        return false;
+    *v = s->f[k].v.p;
+    *n = s->f[k].v.n;
+    return true;
+}
