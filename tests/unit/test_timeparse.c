@@ -1,0 +1,126 @@
+/* Event timestamps to epoch milliseconds: ISO 8601 in its common shapes,
+ * epoch numbers by magnitude, RFC 3164 with the year inferred from a
+ * reference time, Apache access-log times; impossible dates are refused. */
+#include "tap.h"
+
+#include "core/timeparse.h"
+
+static int64_t ref_ms; /* reference clock for year-less syslog times */
+
+static bool parse(const char *s, int64_t *ms)
+{
+    return yg__time_parse_ref(s, strlen(s), ref_ms, ms);
+}
+
+#define OK(s, want)                                                                                \
+    do {                                                                                           \
+        int64_t got_ = -1;                                                                         \
+        CHECK_MSG(parse(s, &got_) && got_ == (int64_t)(want), "%s -> %lld, want %lld", s,          \
+                  (long long)got_, (long long)(want));                                             \
+    } while (0)
+#define BAD(s)                                                                                     \
+    do {                                                                                           \
+        int64_t got_ = 12345;                                                                      \
+        CHECK_MSG(!parse(s, &got_) && got_ == 12345, "%s accepted", s);                            \
+    } while (0)
+
+/* 2024-05-01T10:00:00Z: 19844 days after the epoch (2024-05-01 is day
+ * 19844: 54 years incl. 13 leap days = 19723, + Jan..Apr of a leap year =
+ * 121) and 10 h: 19844 * 86400 + 36000 = 1714557600 s. */
+#define T0 1714557600000ll
+
+int main(void)
+{
+    CHECK(yg__days_from_civil(1970, 1, 1) == 0);
+    CHECK(yg__days_from_civil(2000, 3, 1) == 11017);
+    CHECK(yg__days_from_civil(1969, 12, 31) == -1);
+    CHECK(yg__days_from_civil(2024, 5, 1) == 19844);
+
+    /* ISO 8601 / RFC 3339 */
+    OK("2024-05-01T10:00:00Z", T0);
+    OK("2024-05-01T10:00:00z", T0);
+    OK("2024-05-01 10:00:00", T0); /* no zone: UTC */
+    OK("2024-05-01t10:00:00", T0);
+    OK("2024-05-01T10:00", T0);             /* no seconds */
+    OK("2024-05-01", T0 - 36000000);        /* midnight */
+    OK("2024-05-01T10:00:00.5Z", T0 + 500); /* one fraction digit = 500 ms */
+    OK("2024-05-01T10:00:00.123Z", T0 + 123);
+    OK("2024-05-01T10:00:00.1239999Z", T0 + 123); /* 7 digits (Windows): cut, not rounded */
+    OK("2024-05-01T10:00:00.123456789Z", T0 + 123);
+    OK("2024-05-01T10:00:00,25Z", T0 + 250); /* ISO allows a comma */
+    OK("2024-05-01T12:00:00+02:00", T0);     /* 12:00 at +2 h is 10:00 UTC */
+    OK("2024-05-01T12:00:00+0200", T0);
+    OK("2024-05-01T12:00:00+02", T0);
+    OK("2024-05-01T05:30:00-04:30", T0);   /* 05:30 + 4:30 = 10:00 */
+    OK("2024-05-01 12:00:00 +02:00", T0);  /* one space before the zone */
+    OK("  2024-05-01T10:00:00Z \r\n", T0); /* surrounding blanks */
+    OK("2024-02-29T00:00:00Z", (int64_t)yg__days_from_civil(2024, 2, 29) * 86400000);
+    OK("1970-01-01T00:00:00Z", 0);
+    OK("1969-12-31T23:59:59.999Z", -1);
+    OK("2016-12-31T23:59:60Z", 1483228800000ll); /* leap second = next minute's start */
+    BAD("2023-02-29T00:00:00Z");                 /* not a leap year */
+    BAD("2024-04-31T00:00:00Z");
+    BAD("2024-13-01T00:00:00Z");
+    BAD("2024-05-01T24:00:00Z");
+    BAD("2024-05-01T10:60:00Z");
+    BAD("2024-05-01T10:00:00+25:00");
+    BAD("2024-05-01T10:00:00.Z");
+    BAD("2024-05-01X10:00:00");
+    BAD("2024-05-01T10:00:00Zjunk");
+    BAD("2024-5-1T10:00:00Z");
+
+    /* epoch numbers */
+    OK("1714557600", T0);                /* 10 digits: seconds */
+    OK("1714557600123", T0 + 123);       /* 13 digits: milliseconds */
+    OK("1714557600123456", T0 + 123);    /* microseconds */
+    OK("1714557600123456789", T0 + 123); /* nanoseconds */
+    OK("1714557600.5", T0 + 500);        /* a fraction means seconds */
+    OK("0", 0);
+    OK("-1", -1000);
+    OK("99999999999", 99999999999000ll); /* largest seconds value: just below 1e11 */
+    OK("100000000000", 100000000000ll);  /* 1e11 is read as milliseconds */
+    BAD("17145576001234567890");         /* 20 digits */
+    BAD("12ab");
+    BAD("1.2.3");
+    BAD("");
+    BAD("   ");
+
+    /* RFC 3164: reference 2024-05-10T00:00:00Z */
+    ref_ms = T0 + 9 * 86400000ll - 36000000;
+    OK("May  1 10:00:00", T0);
+    OK("May 1 10:00:00", T0);
+    OK("may 01 10:00:00", T0);
+    OK("May  1 10:00:00.123", T0 + 123);
+    OK("May 1 2024 10:00:00", T0);               /* explicit year */
+    OK("Jun  5 10:00:00", T0 + 35 * 86400000ll); /* 26 days ahead of the reference: this year */
+    OK("Jun 15 10:00:00", T0 + 45 * 86400000ll - 366 * 86400000ll); /* 36 days ahead: last year
+                                                                      (2023-06-15 = 2024-06-15
+                                                                      minus 366 days, 2024 leap) */
+    /* Reference 2025-01-02: "Dec 31" is 2024-12-31, "Feb 29" goes back to 2024. */
+    ref_ms = (int64_t)yg__days_from_civil(2025, 1, 2) * 86400000;
+    OK("Dec 31 23:00:00", (int64_t)yg__days_from_civil(2024, 12, 31) * 86400000 + 82800000);
+    OK("Feb 29 00:00:00", (int64_t)yg__days_from_civil(2024, 2, 29) * 86400000);
+    /* Reference 2024-12-31: "Jan  1" is the next day, next year. */
+    ref_ms = (int64_t)yg__days_from_civil(2024, 12, 31) * 86400000;
+    OK("Jan  1 00:00:00", (int64_t)yg__days_from_civil(2025, 1, 1) * 86400000);
+    BAD("Foo  1 10:00:00");
+    BAD("May 32 10:00:00");
+    BAD("May  1 10:00");
+    BAD("May  1 25:00:00");
+    BAD("Feb 30 2024 00:00:00");
+
+    /* Apache / NCSA: 10/Oct/2000:13:55:36 -0700 is 20:55:36 UTC = 971211336 s */
+    OK("10/Oct/2000:13:55:36 -0700", 971211336000ll);
+    OK("[10/Oct/2000:13:55:36 -0700]", 971211336000ll);
+    OK("10/Oct/2000:20:55:36 +0000", 971211336000ll);
+    OK("10/Oct/2000:20:55:36", 971211336000ll);
+    BAD("10/Oct/2000:13:55:36 -07001");
+    BAD("[10/Oct/2000:13:55:36 -0700");
+    BAD("32/Oct/2000:13:55:36 -0700");
+
+    /* The wall-clock variant agrees on every form with a year. */
+    int64_t ms = 0;
+    CHECK(yg__time_parse("2024-05-01T10:00:00Z", 20, &ms) && ms == T0);
+    CHECK(!yg__time_parse(NULL, 0, &ms));
+    TAP_DONE();
+}
