@@ -1,0 +1,147 @@
+/*
+ * correlate.h - Sigma correlation rules over a stream of detections.
+ *
+ * A correlation rule (Sigma correlation specification v2.1.0) does not look
+ * at events: it looks at the detections of other rules.  The caller runs the
+ * detection rules and, whenever rule r fires on an event, hands that
+ * detection to yg__corr_feed() with the event time and the few event fields
+ * the correlations need (yg__corr_field).  The module keeps, per correlation
+ * and per group-by value tuple, a sliding window of recent detections and
+ * reports an alert when the window meets the correlation's condition.
+ *
+ * Two objects, split like yg_rules / yg_scanner:
+ *   yg_corr_set    compiled correlation rules; immutable once built, may be
+ *                  shared by any number of states;
+ *   yg_corr_state  the windows of one hunt or watch; single-threaded.
+ *
+ * The full behaviour (window edges, re-arm, missing fields, lateness, the
+ * memory cap, chaining) is described in docs/correlation.md and in the block
+ * comment of correlate.c.
+ */
+#ifndef YG_CORRELATE_H
+#define YG_CORRELATE_H
+
+#include "core/core.h"
+#include "match/program.h"
+#include "sigma/rule.h"
+
+/* Caps of the correlation engine.  They sit here rather than in limits.h so
+ * that the module stays self-contained; each may be overridden at build time. */
+#ifndef YG_CORR_MAX_RULES
+#define YG_CORR_MAX_RULES 64u /* rules one correlation may reference */
+#endif
+#ifndef YG_CORR_MAX_GROUP_BY
+#define YG_CORR_MAX_GROUP_BY 16u /* group-by fields of one correlation */
+#endif
+#ifndef YG_CORR_MAX_EVIDENCE
+#define YG_CORR_MAX_EVIDENCE 32u /* evidence handles carried by one alert */
+#endif
+#ifndef YG_CORR_DEFAULT_MEM
+#define YG_CORR_DEFAULT_MEM (256u * 1024u * 1024u) /* state bytes when the caller gives 0 */
+#endif
+/* Longest timespan accepted: ten years keeps every window sum in int64 ms. */
+#define YG_CORR_MAX_TIMESPAN_MS (10ll * 366 * 86400 * 1000)
+
+struct yg_corr_set;   /* compiled correlation rules, immutable */
+struct yg_corr_state; /* windows per correlation and group; one per hunt or watch */
+
+/*
+ * Compile every correlation document of docs (documents of other kinds are
+ * skipped, so the caller may pass every document it loaded) against the
+ * compiled detection rules rs.  Rule references resolve by id or name, to
+ * detection rules (by rule index) or to other correlations (chains).  Each
+ * problem is reported through diag (file, line, column of the offending
+ * node, reason) and that correlation is left out, as is every correlation
+ * that references a left-out one; cycles are an error for every correlation
+ * on the cycle.  Returns YG_OK with *out set even when some correlations were
+ * left out; YG_ENOMEM leaves *out NULL.
+ *
+ * The set points into docs (rule metadata, YAML nodes) and rs: both must
+ * outlive it.  Free with yg__corr_set_free().
+ */
+YG_NODISCARD yg_err yg__corr_compile(const struct yg_rule *const *docs, size_t ndocs,
+                                     const struct yg_rules *rs,
+                                     void (*diag)(void *ud, const struct yg_diag *d), void *ud,
+                                     struct yg_corr_set **out);
+void yg__corr_set_free(struct yg_corr_set *cs);
+/* Correlations that compiled, and the i-th of them (0 <= i < count). */
+size_t yg__corr_count(const struct yg_corr_set *cs);
+const struct yg_rule *yg__corr_rule(const struct yg_corr_set *cs, size_t i);
+
+/*
+ * For detection rule r (its index in rs): is it referenced by any
+ * correlation; must its own alerts be suppressed (it is referenced and no
+ * correlation referencing it says `generate: true`); which event fields the
+ * caller must extract when it fires (group-by fields after aliases, and
+ * value fields), k < nfields.  The strings live as long as the set.
+ */
+bool yg__corr_references(const struct yg_corr_set *cs, uint32_t r);
+bool yg__corr_suppress(const struct yg_corr_set *cs, uint32_t r);
+size_t yg__corr_nfields(const struct yg_corr_set *cs, uint32_t r);
+const char *yg__corr_field(const struct yg_corr_set *cs, uint32_t r, size_t k);
+
+/* One correlation result.  Every pointer is valid only during the callback. */
+struct yg_corr_alert {
+    const struct yg_rule *rule;      /* the correlation rule */
+    const char *type;                /* "event_count", ... */
+    const char *const *group_names;  /* group-by entries as written (aliases unresolved) */
+    const char *const *group_values; /* "" for a field the events lacked */
+    size_t ngroup;
+    int64_t first_ms, last_ms; /* event time span of the contributing events */
+    double value; /* the count / distinct count / sum / avg / percentile that met the condition */
+    size_t nevidence;
+    void *const *evidence; /* the caller's evidence handles, most recent first, capped */
+};
+typedef void (*yg_corr_fire_fn)(void *ud, const struct yg_corr_alert *a);
+
+/*
+ * A new state with at most mem_cap_bytes of window memory (0: the default
+ * YG_CORR_DEFAULT_MEM).  The set must outlive the state.
+ */
+YG_NODISCARD yg_err yg__corr_state_new(const struct yg_corr_set *cs, size_t mem_cap_bytes,
+                                       struct yg_corr_state **out);
+/* Frees every window; the release hook (if any) sees every handle still held. */
+void yg__corr_state_free(struct yg_corr_state *st);
+/* Accept events up to lateness_ms older than the newest event seen (default 0). */
+void yg__corr_set_lateness(struct yg_corr_state *st, int64_t lateness_ms);
+/*
+ * Evidence handles are opaque.  If the caller needs to know how long one is
+ * referenced (to keep an event copy alive), hold() is called each time a
+ * window stores the handle and release() each time a window drops it.
+ * Without hooks the caller keeps every handle valid for the state's life.
+ */
+void yg__corr_set_evidence_hooks(struct yg_corr_state *st, void (*hold)(void *ud, void *ev),
+                                 void (*release)(void *ud, void *ev), void *ud);
+
+/*
+ * Feed one detection of rule r at event time t_ms.  Events come in time
+ * order; out-of-order events within the state's lateness are accepted, older
+ * ones are counted and dropped.  values[k] is the value of
+ * yg__corr_field(cs, r, k) in that event (p == NULL if absent; values may be
+ * NULL when nfields is 0).  Correlations that fire call fire(ud, alert);
+ * chained correlations are fed internally.  Detections of rules no
+ * correlation references are ignored.
+ *
+ * Returns YG_EINVAL for an r out of range, YG_ENOMEM if memory ran out
+ * before any alert was delivered (the detection is then dropped and
+ * counted).  Once fire() has been called the call returns YG_OK: a later
+ * allocation failure in the same call is counted in dropped_mem instead.
+ */
+YG_NODISCARD yg_err yg__corr_feed(struct yg_corr_state *st, uint32_t r, int64_t t_ms,
+                                  const struct yg_str *values, void *evidence, yg_corr_fire_fn fire,
+                                  void *ud);
+
+/* Counters of a state. */
+struct yg_corr_stats {
+    size_t bytes;          /* window memory in use */
+    size_t groups;         /* live groups over all correlations */
+    size_t alerts;         /* alerts delivered (chained ones included) */
+    size_t dropped_late;   /* detections older than the lateness allowed */
+    size_t dropped_mem;    /* detections lost to the memory cap or to allocation failure */
+    size_t evicted_groups; /* groups evicted to stay under the memory cap */
+    size_t expired_groups; /* groups freed because their window ran out */
+    size_t ignored_values; /* value_* detections whose field was absent or not a number */
+};
+void yg__corr_stats(const struct yg_corr_state *st, struct yg_corr_stats *out);
+
+#endif
