@@ -960,6 +960,25 @@ yg_err yg_scanner_scan_json_as(yg_scanner *s, const char *json, size_t len, cons
     s->ev_product = product;
     s->ev_service = service;
     s->ev_category = category;
+    /* The log source is known before parsing: when none of its rules can
+     * run (or none are to run), the document need not be parsed at all. */
+    struct route *r = find_ls_route(s);
+    if (!r) {
+        s->ev_ls = false;
+        return YG_ENOMEM;
+    }
+    if (!r->built[0]) {
+        yg_err be = build_rules(s, r, 0, false);
+        if (be) {
+            s->ev_ls = false;
+            return be;
+        }
+    }
+    s->last_ls_json = r->ls_json[0];
+    if (!r->nrules[0] || s->no_eval) {
+        s->ev_ls = false;
+        return YG_OK;
+    }
     yg_err e = yg_scanner_scan_json_prefix(s, json, len, &used, cb, ud);
     s->ev_ls = false;
     return e;
