@@ -5,9 +5,10 @@
 #
 # 1. bench_decode: MB/s and records/s per core of every line decoder over its real sample
 #    (repeated to N MiB, default 256).
-# 2. For each format, the same data written to a file: `yagura decode` (decode and route only)
-#    and `yagura hunt` with the whole SigmaHQ corpus, one thread each; prints both times and
-#    decoding's share of the hunt (target: at most half).
+# 2. For each format, the same data written to a file: `yagura hunt` with no rules (reading,
+#    decoding and routing only) and with the whole SigmaHQ corpus, one thread each, both timed
+#    by the hunt itself (--stats-json, compilation excluded); prints decoding's share of the
+#    full hunt (target: at most half).
 # Prints the commit and machine first. Never run by the test suite.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,17 +37,17 @@ echo
 echo "== decoding vs full hunt, 1 thread, whole SigmaHQ corpus"
 rules=()
 for d in "$shared"/sigma/rules*; do rules+=(-r "$d"); done
+mkdir -p "$data/norules"
 printf '%-10s %10s %10s %8s %s\n' format decode_s hunt_s share target
 for f in "$data"/*.log; do
     fmt=$(basename "$f" .log)
-    t0=$(date +%s.%N); "$yagura" decode -q -t 1 -f "$fmt" -o /dev/null "$f" 2>/dev/null || true; t1=$(date +%s.%N)
+    "$yagura" hunt -q -t 1 -i "$fmt" --no-event -r "$data/norules" -o /dev/null --stats-json "$data/d.json" "$f" 2>/dev/null || true
     "$yagura" hunt -q -t 1 -i "$fmt" --no-event "${rules[@]}" -o /dev/null --stats-json "$data/s.json" "$f" 2>/dev/null || true
-    t2=$(date +%s.%N)
-    python3 - "$fmt" "$t0" "$t1" "$data/s.json" <<'PY'
+    python3 - "$fmt" "$data/d.json" "$data/s.json" <<'PY'
 import json, sys
-fmt, t0, t1, stats = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+fmt, dstats, stats = sys.argv[1], sys.argv[2], sys.argv[3]
 hs = json.load(open(stats))["seconds"]
-ds = t1 - t0
+ds = json.load(open(dstats))["seconds"]
 share = ds / hs if hs else float("inf")
 print(f"{fmt:<10} {ds:10.2f} {hs:10.2f} {share * 100:7.0f}% {'PASS' if share <= 0.5 else 'MISS'}")
 PY
