@@ -319,9 +319,9 @@ static bool parse_apache(struct cur c, int64_t *ms)
 
 bool yg__time_parse_ref(const char *s, size_t n, int64_t ref_ms, int64_t *ms)
 {
-    struct cur c = {s, s + n};
     if (!s)
         return false;
+    struct cur c = {s, s + n};
     while (c.p < c.e && (*c.p == ' ' || *c.p == '\t'))
         c.p++;
     while (c.e > c.p && (c.e[-1] == ' ' || c.e[-1] == '\t' || c.e[-1] == '\r' || c.e[-1] == '\n'))
