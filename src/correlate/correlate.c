@@ -359,6 +359,7 @@ static yg_err parse_cand(struct cctx *x, struct cand *c)
     c->refs = yg_arena_alloc(x->a, c->nrefs * sizeof *c->refs);
     if (!c->refs)
         return YG_ENOMEM;
+    memset(c->refs, 0, c->nrefs * sizeof *c->refs);
     v = yg__ymap_get(cor, "group-by");
     if (v && !(v->type == YG_Y_SCALAR && v->skind == YG_S_NULL))
         YG_TRY(str_list(x, c, v, "group-by", YG_CORR_MAX_GROUP_BY, &c->gnames, &c->gnodes,
@@ -395,9 +396,9 @@ static yg_err parse_cand(struct cctx *x, struct cand *c)
             if (strcmp(key, op_names[j]) == 0)
                 op = j;
         if (op >= 0) {
-            char *end;
+            char *end = NULL;
             double d = is_number(val) ? strtod(val->s, &end) : NAN;
-            if (!isfinite(d)) {
+            if (!isfinite(d) || end != val->s + val->slen) {
                 report(x, c, val, YG_ESYNTAX, "correlation condition: '%s' needs a number", key);
                 return YG_OK;
             }
@@ -587,7 +588,9 @@ static void find_cycles(struct cctx *x, size_t i, size_t *path, size_t depth)
                 if (path[p] == j)
                     break;
             }
-        } else if (x->cands[j].state == 0) {
+        } else if (x->cands[j].state == 0 && !x->cands[j].bad) {
+            /* A bad candidate's references may be unresolved: it is left
+             * out anyway, and so is everything that reaches it. */
             find_cycles(x, j, path, depth + 1);
         }
     }

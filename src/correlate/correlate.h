@@ -120,7 +120,7 @@ void yg__corr_set_evidence_hooks(struct yg_corr_state *st, void (*hold)(void *ud
  * yg__corr_field(cs, r, k) in that event (p == NULL if absent; values may be
  * NULL when nfields is 0).  Correlations that fire call fire(ud, alert);
  * chained correlations are fed internally.  Detections of rules no
- * correlation references are ignored.
+ * correlation references are ignored.  fire() must not call back into st.
  *
  * Returns YG_EINVAL for an r out of range, YG_ENOMEM if memory ran out
  * before any alert was delivered (the detection is then dropped and
