@@ -26,8 +26,11 @@
 #include <iconv.h>
 
 #include "core/core.h"
+#include "core/timeparse.h"
+#include "correlate/correlate.h"
 #include "decode/evtx.h"
 #include "decode/format.h"
+#include "match/program.h"
 
 #define CHUNK_BYTES (8u << 20)
 #define STREAM_WINDOW (4u << 20)
@@ -60,6 +63,8 @@ struct unit {
     uint64_t lines, docs, alerts, errors, bytes;
     uint64_t by_level[6];
     uint32_t *rule_hits; /* per rule index, allocated on the first alert */
+    struct yg_buf cev;   /* struct cev records of detections correlations use */
+    struct yg_arena carena; /* their strings */
     bool done;
     bool fatal;
     struct unit *next;
@@ -77,6 +82,27 @@ struct hunt {
     uint64_t bytes_total, bytes_done, events_done, alerts_done;
     size_t nrules;
     uint64_t *rule_hits; /* totals per rule, for the summary */
+    /* Correlation: every detection a correlation uses, collected over all
+     * inputs, then replayed in event-time order at the end. */
+    const struct yg_corr_set *corr;
+    struct cev **cevs;
+    size_t ncev, cevcap;
+    uint64_t cev_seq;
+    uint64_t corr_untimed; /* detections without a usable event time */
+    struct yg_arena *arenas; /* units' evidence arenas, kept to the end */
+    size_t narenas;
+};
+
+/* A detection that feeds correlation, with its evidence. */
+struct cev {
+    uint32_t rule;
+    int64_t t_ms;
+    uint64_t seq; /* input order, to keep equal times stable */
+    const char *file;
+    uint64_t line, index, record; /* relative to the unit until finish_unit */
+    char *timestamp;
+    uint32_t nvalues;
+    struct yg_str values[];
 };
 
 /* ---- per-unit output helpers --------------------------------------- */
@@ -154,6 +180,41 @@ static yg_err csv_field(struct yg_buf *b, const char *s, size_t n)
     return err ? err : yg_buf_addc(b, '"');
 }
 
+/* Keep what a correlation needs of this detection: its event time and the
+ * values of the fields the correlations group and aggregate by. */
+static yg_err capture_cev(struct ctx *c, const yg_alert *a, const struct yg_corr_set *cs)
+{
+    struct unit *u = c->u;
+    size_t nf = yg__corr_nfields(cs, a->rule_index);
+    struct cev *e = yg_arena_alloc(&u->carena, sizeof *e + nf * sizeof(struct yg_str));
+    if (!e)
+        return YG_ENOMEM;
+    e->rule = a->rule_index;
+    e->file = u->file;
+    e->line = c->rel_line;
+    e->index = c->rel_index;
+    e->record = c->record;
+    e->seq = 0;
+    e->nvalues = (uint32_t)nf;
+    e->timestamp = yg_arena_strndup(&u->carena, a->timestamp, a->timestamp_len);
+    if (!e->timestamp)
+        return YG_ENOMEM;
+    if (!a->timestamp_len || !yg__time_parse(a->timestamp, a->timestamp_len, &e->t_ms))
+        e->t_ms = INT64_MIN;
+    for (size_t k = 0; k < nf; k++) {
+        const char *v;
+        size_t vn;
+        e->values[k] = (struct yg_str){NULL, 0};
+        if (yg_scanner_field(c->s, yg__corr_field(cs, a->rule_index, k), &v, &vn)) {
+            char *copy = yg_arena_strndup(&u->carena, v, vn);
+            if (!copy)
+                return YG_ENOMEM;
+            e->values[k] = (struct yg_str){copy, vn};
+        }
+    }
+    return yg_buf_add(&u->cev, &e, sizeof e);
+}
+
 static int on_alert(void *ud, const yg_alert *a)
 {
     struct ctx *c = ud;
@@ -161,6 +222,17 @@ static int on_alert(void *ud, const yg_alert *a)
     struct yg_buf *b = &u->out;
     const struct yg_hunt_opts *o = c->h->o;
     yg_err err = YG_OK;
+    const struct yg_corr_set *cs = c->h->corr;
+    if (cs && yg__corr_references(cs, a->rule_index)) {
+        if (capture_cev(c, a, cs)) {
+            u->fatal = true;
+            return 1;
+        }
+        /* A rule a correlation uses reports only through the correlation,
+         * unless a correlation asks for `generate: true`. */
+        if (yg__corr_suppress(cs, a->rule_index))
+            return 0;
+    }
     u->alerts++;
     if (a->level_num >= 0 && a->level_num < 6)
         u->by_level[a->level_num]++;
@@ -1045,6 +1117,149 @@ static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *error
     return e;
 }
 
+
+/* ---- correlation replay ---------------------------------------------------- */
+
+static int cev_cmp(const void *a, const void *b)
+{
+    const struct cev *x = *(struct cev *const *)a, *y = *(struct cev *const *)b;
+    if (x->t_ms != y->t_ms)
+        return x->t_ms < y->t_ms ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void iso_ms(int64_t ms, char *out, size_t n)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    int frac = (int)(ms - (int64_t)t * 1000);
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    snprintf(out, n, "%s", tmp);
+}
+
+struct corr_out {
+    struct hunt *h;
+    struct yg_hunt_result *res;
+    struct yg_buf b;
+};
+
+static void on_corr(void *ud, const struct yg_corr_alert *a)
+{
+    struct corr_out *co = ud;
+    struct yg_buf *b = &co->b;
+    const struct yg_rule *r = a->rule;
+    const struct yg_hunt_opts *o = co->h->o;
+    char first[96], last[96];
+    yg_err err = YG_OK;
+    if ((int)r->level < (int)o->min_level)
+        return;
+    iso_ms(a->first_ms, first, sizeof first);
+    iso_ms(a->last_ms, last, sizeof last);
+    yg_buf_reset(b);
+    if (o->format == YG_OUT_JSONL) {
+        YG_TRY(yg_buf_addf(b, "{\"timestamp\":\"%s\",\"rule\":{\"id\":", last));
+        YG_TRY(yg_buf_add_json_str(b, r->id ? r->id : "", r->id ? strlen(r->id) : 0));
+        YG_TRY(yg_buf_add(b, ",\"title\":", 9));
+        YG_TRY(yg_buf_add_json_str(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
+        YG_TRY(yg_buf_add(b, ",\"level\":", 9));
+        YG_TRY(yg_buf_add_json_str(b, yg__level_name(r->level), strlen(yg__level_name(r->level))));
+        YG_TRY(yg_buf_add(b, ",\"tags\":[", 9));
+        for (size_t i = 0; i < r->ntags; i++) {
+            if (i)
+                YG_TRY(yg_buf_addc(b, ','));
+            YG_TRY(yg_buf_add_json_str(b, r->tags[i], strlen(r->tags[i])));
+        }
+        YG_TRY(yg_buf_add(b, "],\"file\":", 9));
+        YG_TRY(yg_buf_add_json_str(b, r->file, strlen(r->file)));
+        YG_TRY(yg_buf_add(b, "},\"correlation\":{\"type\":", 24));
+        YG_TRY(yg_buf_add_json_str(b, a->type, strlen(a->type)));
+        YG_TRY(yg_buf_add(b, ",\"group\":{", 10));
+        for (size_t i = 0; i < a->ngroup; i++) {
+            if (i)
+                YG_TRY(yg_buf_addc(b, ','));
+            YG_TRY(yg_buf_add_json_str(b, a->group_names[i], strlen(a->group_names[i])));
+            YG_TRY(yg_buf_addc(b, ':'));
+            YG_TRY(yg_buf_add_json_str(b, a->group_values[i], strlen(a->group_values[i])));
+        }
+        YG_TRY(yg_buf_addf(b, "},\"value\":%.17g,\"first\":\"%s\",\"last\":\"%s\",\"events\":[",
+                           a->value, first, last));
+        for (size_t i = 0; i < a->nevidence; i++) {
+            const struct cev *e = a->evidence[i];
+            if (i)
+                YG_TRY(yg_buf_addc(b, ','));
+            if (!e) {
+                YG_TRY(yg_buf_add(b, "null", 4));
+                continue;
+            }
+            const char *rid = yg_rules_rule_id(co->h->rules, e->rule);
+            YG_TRY(yg_buf_add(b, "{\"rule\":", 8));
+            YG_TRY(yg_buf_add_json_str(b, rid, strlen(rid)));
+            YG_TRY(yg_buf_add(b, ",\"timestamp\":", 13));
+            YG_TRY(yg_buf_add_json_str(b, e->timestamp, strlen(e->timestamp)));
+            YG_TRY(yg_buf_add(b, ",\"file\":", 8));
+            YG_TRY(yg_buf_add_json_str(b, e->file, strlen(e->file)));
+            if (e->record)
+                YG_TRY(yg_buf_addf(b, ",\"record\":%llu", (unsigned long long)e->record));
+            else
+                YG_TRY(yg_buf_addf(b, ",\"line\":%llu", (unsigned long long)e->line));
+            YG_TRY(yg_buf_addf(b, ",\"index\":%llu}", (unsigned long long)e->index));
+        }
+        YG_TRY(yg_buf_add(b, "]}}\n", 4));
+    } else if (o->format == YG_OUT_CSV) {
+        YG_TRY(yg_buf_addf(b, "\"%s\",%s,\"%s\",", last, yg__level_name(r->level), r->id ? r->id : ""));
+        YG_TRY(csv_field(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
+        YG_TRY(yg_buf_addf(b, ",\"[]\",\"correlation:%s\",,,,\"\"\n", a->type));
+    } else {
+        YG_TRY(yg_buf_addf(b, "%-27s  %-13s  %-60.60s  correlation %s, %zu events\n", last,
+                           yg__level_name(r->level), r->title ? r->title : "", a->type,
+                           a->nevidence));
+    }
+    fwrite(b->p, 1, b->n, o->out);
+    co->res->alerts++;
+    if ((int)r->level >= 0 && (int)r->level < 6)
+        co->res->by_level[r->level]++;
+    co->res->correlation_alerts++;
+    return;
+done:
+    co->res->errors++;
+}
+
+static void run_correlation(struct hunt *h, struct yg_hunt_result *res)
+{
+    if (!h->corr || !h->ncev)
+        return;
+    qsort(h->cevs, h->ncev, sizeof *h->cevs, cev_cmp);
+    struct yg_corr_state *st = NULL;
+    if (yg__corr_state_new(h->corr, h->o->corr_mem, &st)) {
+        fprintf(h->o->err, "yagura hunt: out of memory for correlation state\n");
+        res->errors++;
+        return;
+    }
+    struct corr_out co = {h, res, {0}};
+    yg_buf_init(&co.b, YG_MAX_EVENT_BYTES);
+    for (size_t i = 0; i < h->ncev; i++) {
+        struct cev *e = h->cevs[i];
+        if (e->t_ms == INT64_MIN) {
+            h->corr_untimed++;
+            continue;
+        }
+        if (yg__corr_feed(st, e->rule, e->t_ms, e->values, e, on_corr, &co)) {
+            res->errors++;
+            break;
+        }
+    }
+    struct yg_corr_stats cst;
+    yg__corr_stats(st, &cst);
+    res->corr_dropped = cst.dropped_late + cst.dropped_mem;
+    res->corr_untimed = h->corr_untimed;
+    yg__corr_state_free(st);
+    yg_buf_free(&co.b);
+    fflush(h->o->out);
+}
+
 /* ---- writer ---------------------------------------------------------------- */
 
 static void write_patched(FILE *f, const struct yg_buf *b, const struct patch *p, size_t np,
@@ -1099,6 +1314,39 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     for (size_t i = 0; u->rule_hits && h->rule_hits && i < h->nrules; i++)
         h->rule_hits[i] += u->rule_hits[i];
     yg_free(u->rule_hits);
+    size_t ncev = u->cev.n / sizeof(struct cev *);
+    if (ncev && h->ncev + ncev > h->cevcap) {
+        size_t nc = h->cevcap ? h->cevcap : 1024;
+        while (nc < h->ncev + ncev)
+            nc *= 2;
+        struct cev **nv = yg_realloc(h->cevs, nc * sizeof *nv);
+        if (nv) {
+            h->cevs = nv;
+            h->cevcap = nc;
+        } else {
+            res->errors++;
+            ncev = 0;
+        }
+    }
+    for (size_t i = 0; i < ncev; i++) {
+        struct cev *e = ((struct cev **)u->cev.p)[i];
+        e->line = e->record ? 0 : *line_base + e->line + 1;
+        e->index = *index_base + e->index + 1;
+        e->seq = h->cev_seq++;
+        h->cevs[h->ncev++] = e;
+    }
+    yg_buf_free(&u->cev);
+    if (u->carena.head) {
+        struct yg_arena *na = yg_realloc(h->arenas, (h->narenas + 1) * sizeof *na);
+        if (na) {
+            h->arenas = na;
+            h->arenas[h->narenas++] = u->carena;
+        } else {
+            yg_arena_free(&u->carena);
+        }
+    } else {
+        yg_arena_free(&u->carena);
+    }
     if (u->kind == U_MMAP_TEXT)
         *line_base += count_nl(u->buf, u->len);
     if (u->map && u->buf && u->len) {
@@ -1136,6 +1384,8 @@ static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enu
     u->kind = k;
     yg_buf_init(&u->out, 0);
     yg_buf_init(&u->diag, 0);
+    yg_buf_init(&u->cev, 0);
+    yg_arena_init(&u->carena, 1u << 16, 0);
     return u;
 }
 
@@ -1334,6 +1584,7 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     yg_rules_stats rst;
     yg_rules_get_stats(rules, &rst);
     h.nrules = rst.detection;
+    h.corr = rules->corr;
     h.rule_hits = yg_calloc(h.nrules + 1, sizeof *h.rule_hits);
     pthread_mutex_init(&h.mu, NULL);
     pthread_cond_init(&h.cv_work, NULL);
@@ -1415,6 +1666,7 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     for (size_t i = next_write; i < nunits; i++)
         yg_free(units[i]);
     yg_free(units);
+    run_correlation(&h, res);
     fflush(o->out);
     res->seconds = now_s() - t0;
     if (o->progress)
@@ -1446,11 +1698,20 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
                     yg_rules_rule_id(rules, (uint32_t)best), yg_rules_rule_title(rules, (uint32_t)best));
             h.rule_hits[best] = 0;
         }
+        if (h.corr)
+            fprintf(e, "  correlation: %llu alert(s) from %zu rule(s) over %zu detection(s); "
+                       "%llu without an event time, %llu dropped (late or memory cap)\n",
+                    (unsigned long long)res->correlation_alerts, yg__corr_count(h.corr), h.ncev,
+                    (unsigned long long)res->corr_untimed, (unsigned long long)res->corr_dropped);
         if (res->errors)
             fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
                     (unsigned long long)res->errors);
     }
     yg_free(h.rule_hits);
+    yg_free(h.cevs);
+    for (size_t i = 0; i < h.narenas; i++)
+        yg_arena_free(&h.arenas[i]);
+    yg_free(h.arenas);
     write_stats(o, res, files.n);
     for (size_t i = 0; i < files.n; i++)
         yg_free(files.v[i]);

@@ -32,6 +32,7 @@ struct yg_hunt_opts {
     const char *stats_json; /* write machine-readable totals here */
     const char *input_format; /* NULL: detect per file (and per line); "json"; a line format */
     bool decode_only;         /* `yagura decode`: print events, run no rule */
+    size_t corr_mem;          /* correlation state cap, bytes (0: the default) */
     double compile_seconds; /* reported in the summary/stats */
     size_t rules_loaded;
 };
@@ -39,6 +40,7 @@ struct yg_hunt_opts {
 struct yg_hunt_result {
     uint64_t files, events, bytes, alerts, errors;
     uint64_t by_level[6];
+    uint64_t correlation_alerts, corr_untimed, corr_dropped;
     double seconds;
 };
 

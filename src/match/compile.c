@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "correlate/correlate.h"
 #include "match/program.h"
 
 struct yg_compiler {
@@ -936,6 +937,37 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         goto done;
     }
 
+    /* Correlation rules refer to the compiled detection rules (and to each
+     * other); the fields they group and aggregate by must be known to the
+     * scanners, so they are interned before any scanner exists. */
+    {
+        size_t ncor = 0;
+        for (size_t i = 0; i < c->ndocs; i++)
+            ncor += c->docs[i]->kind == YG_RULE_CORRELATION;
+        if (ncor) {
+            const struct yg_rule **cd = yg_calloc(ncor, sizeof *cd);
+            if (!cd) {
+                err = YG_ENOMEM;
+                goto done;
+            }
+            size_t k = 0;
+            for (size_t i = 0; i < c->ndocs; i++)
+                if (c->docs[i]->kind == YG_RULE_CORRELATION)
+                    cd[k++] = c->docs[i];
+            err = yg__corr_compile(cd, ncor, rs, diag_bridge, c, &rs->corr);
+            yg_free(cd);
+            if (err)
+                goto done;
+            rs->nfailed += ncor - yg__corr_count(rs->corr);
+            for (size_t r = 0; r < rs->nrules; r++)
+                for (size_t f = 0; f < yg__corr_nfields(rs->corr, (uint32_t)r); f++)
+                    if (yg__field_intern(rs, yg__corr_field(rs->corr, (uint32_t)r, f)) < 0) {
+                        err = YG_ENOMEM;
+                        goto done;
+                    }
+        }
+    }
+
     /* The rules point into the compiler's arena: the program takes it. */
     struct yg_arena *keep = yg_malloc(sizeof *keep);
     if (!keep) {
@@ -946,8 +978,8 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
     yg_arena_init(&c->arena, 1u << 20, 0);
     rs->docs_arena = keep;
     rs->ndocuments = c->ndocuments;
+    rs->ncorrelation = rs->corr ? yg__corr_count(rs->corr) : 0;
     for (size_t i = 0; i < c->ndocs; i++) {
-        rs->ncorrelation += c->docs[i]->kind == YG_RULE_CORRELATION;
         rs->nfilters += c->docs[i]->kind == YG_RULE_FILTER;
     }
     *out = rs;
@@ -986,6 +1018,8 @@ void yg_rules_release(yg_rules *r)
         return;
     yg__prefilter_free(r);
     icache_free(r->icache);
+    if (r->corr)
+        yg__corr_set_free(r->corr);
     yg__vm_pool_free(&r->pool);
     if (r->ph)
         yg__placeholders_free(r->ph);

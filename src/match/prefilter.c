@@ -380,7 +380,7 @@ static bool json_escape_atom(const char *ap, size_t an, char *out, size_t *on, s
  * (-1) the raw document. */
 static int32_t atom_db(const struct yg_rules *rs, int32_t fid)
 {
-    return fid >= 0 && rs->fid_db && rs->fid_db[fid] ? fid : -1;
+    return fid >= 0 && (size_t)fid < rs->nfid_db && rs->fid_db[fid] ? fid : -1;
 }
 
 /* Put an atom in the table in the form its database scans for. */
@@ -487,6 +487,8 @@ yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
     cnfs = yg_calloc(rs->nrules + 1, sizeof *cnfs);
     per_fid = yg_calloc(rs->nfields + 1, sizeof *per_fid);
     rs->fid_db = yg_calloc(rs->nfields + 1, sizeof *rs->fid_db);
+    /* Fields interned later (correlation group-by fields) have no database. */
+    rs->nfid_db = rs->fid_db ? rs->nfields : 0;
     if (!rs->always || !rs->nclauses || !cnfs || !per_fid || !rs->fid_db) {
         err = YG_ENOMEM;
         goto done;
@@ -597,8 +599,8 @@ void yg__prefilter_free(struct yg_rules *rs)
 {
     if (rs->hs_db)
         hs_free_database(rs->hs_db);
-    for (size_t f = 0; rs->fid_db && f < rs->nfields; f++)
-        if (rs->fid_db[f])
+    for (size_t f = 0; rs->fid_db && f < rs->nfid_db; f++)
+        if (rs->fid_db[f] && rs->fid_db[f] != (void *)rs)
             hs_free_database(rs->fid_db[f]);
     yg_free(rs->fid_db);
     yg_free(rs->atom_off);
@@ -662,7 +664,8 @@ bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p,
         return false;
     for (uint32_t i = 0; i < nf; i++) {
         int32_t fid = f[i].fid;
-        if (fid < 0 || !rs->fid_db[fid] || f[i].v.type == YG_VT_NULL || f[i].v.type == YG_VT_OBJ)
+        if (fid < 0 || (size_t)fid >= rs->nfid_db || !rs->fid_db[fid] || f[i].v.type == YG_VT_NULL ||
+            f[i].v.type == YG_VT_OBJ)
             continue;
         if (hs_scan(rs->fid_db[fid], f[i].v.p, f[i].v.n, 0, scratch, on_match, &c) != HS_SUCCESS)
             return false;
@@ -676,7 +679,7 @@ void *yg__prefilter_scratch(const struct yg_rules *rs)
     /* One scratch grown to fit every database. */
     if (rs->hs_db && hs_alloc_scratch(rs->hs_db, &s) != HS_SUCCESS)
         return NULL;
-    for (size_t f = 0; rs->fid_db && f < rs->nfields; f++)
+    for (size_t f = 0; rs->fid_db && f < rs->nfid_db; f++)
         if (rs->fid_db[f] && hs_alloc_scratch(rs->fid_db[f], &s) != HS_SUCCESS) {
             if (s)
                 hs_free_scratch(s);

@@ -103,11 +103,14 @@ struct yg_rules {
     size_t nalways, natoms;
     void *hs_db;   /* atoms looked for in the raw document */
     void **fid_db; /* per field id: atoms looked for in that field's values */
+    size_t nfid_db; /* fields that existed when fid_db was built */
     uint32_t *atom_off, *atom_rules;
     /* Distinct items (the evaluator caches each item's result per event). */
     size_t nitems;
     /* Compile-time only: canonical item text -> node, to share items. */
     struct yg_item_cache *icache;
+    /* Correlation rules over the detection rules (src/correlate). */
+    struct yg_corr_set *corr;
 };
 
 int32_t yg__field_lookup(const struct yg_rules *rs, const char *name, size_t n);
