@@ -1,0 +1,84 @@
+/*
+ * input.h - where `yagura watch` gets its events: one interface for every
+ * source (tailed files, syslog over UDP/TCP/TLS, standard input, and later
+ * Kafka), so the service loop never knows which kind it is reading.
+ *
+ * An input is polled: it exposes file descriptors to wait on and, when
+ * ready, hands out complete records (lines or syslog frames) each with a
+ * position that survives a restart.  Positions are opaque strings to the
+ * service: it stores them in the checkpoint table after the alerts of every
+ * record before them are safely in every sink, and gives them back to the
+ * input on start (at-least-once delivery).
+ */
+#ifndef YG_INGEST_INPUT_H
+#define YG_INGEST_INPUT_H
+
+#include <poll.h>
+
+#include "core/core.h"
+
+/* One record handed out by an input. */
+struct yg_record {
+    const char *data; /* the record, without its line end; valid until the next read */
+    size_t len;
+    const char *source; /* display name: file path, or "syslog-tcp:1.2.3.4:5514" */
+    uint64_t line;      /* 1-based line in the source where that makes sense, else 0 */
+    /* Opaque resume position *after* this record (for the checkpoint), and
+     * the key it is stored under (one key per file or per listener). */
+    const char *ckpt_key;
+    const char *ckpt_val;
+    /* A stable identity of this record within its source, for deterministic
+     * alert ids: "<dev>:<inode>:<fingerprint>:<offset>" for files. */
+    const char *record_id;
+};
+
+struct yg_input;
+
+struct yg_input_ops {
+    const char *kind; /* "file", "syslog-udp", "syslog-tcp", "syslog-tls", "stdin" */
+    /* Add this input's descriptors to fds (at most max); returns how many. */
+    int (*pollfds)(struct yg_input *in, struct pollfd *fds, int max);
+    /* After poll (or periodically): accept, read, rotate.  Never blocks. */
+    yg_err (*service)(struct yg_input *in);
+    /* Next complete record, YG_EOF when none is ready now. */
+    yg_err (*next)(struct yg_input *in, struct yg_record *rec);
+    /* Resume from a stored position (called before the first service). */
+    yg_err (*restore)(struct yg_input *in, const char *ckpt_key, const char *ckpt_val);
+    void (*destroy)(struct yg_input *in);
+};
+
+struct yg_input {
+    const struct yg_input_ops *ops;
+    char *name; /* from the configuration */
+    /* Counters for /metrics. */
+    uint64_t records, bytes, errors, dropped;
+};
+
+/* Constructors (src/ingest/in_*.c). */
+/* Files matching a glob, tailed across rename and copy-truncate rotation,
+ * deletion and re-creation, and new files appearing; start_at_end: begin at
+ * the end of files that have no checkpoint. */
+yg_err yg__in_file_new(const char *name, const char *glob, bool start_at_end, struct yg_input **out);
+/* Syslog listeners.  addr is "host:port", "[v6]:port" or ":port". */
+yg_err yg__in_syslog_udp_new(const char *name, const char *addr, struct yg_input **out);
+yg_err yg__in_syslog_tcp_new(const char *name, const char *addr, struct yg_input **out);
+yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cert,
+                             const char *key, struct yg_input **out);
+yg_err yg__in_stdin_new(const char *name, struct yg_input **out);
+
+/* RFC 6587 framing on a TCP stream: octet-counted (`LEN SP MSG`) or
+ * newline-terminated, decided per message.  Exposed for tests and fuzzing.
+ * Feed bytes with yg__frame_push, take messages with yg__frame_next. */
+struct yg_framer {
+    struct yg_buf buf;
+    size_t pos;
+    size_t max_msg;
+    uint64_t errors;
+};
+void yg__frame_init(struct yg_framer *f, size_t max_msg);
+YG_NODISCARD yg_err yg__frame_push(struct yg_framer *f, const char *p, size_t n);
+/* YG_OK with *msg/*len set, YG_EOF when no complete message is buffered. */
+yg_err yg__frame_next(struct yg_framer *f, const char **msg, size_t *len);
+void yg__frame_free(struct yg_framer *f);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * store.h - the SQLite state of `yagura watch`: alerts, input checkpoints,
+ * and correlation state, in one database file so that one transaction can
+ * record "these alerts are stored, and the inputs have advanced to here".
+ *
+ * Alert ids are deterministic (a hash of the rule id and the record's
+ * identity in its source), and alerts are inserted with INSERT OR IGNORE: a
+ * replay after a crash never stores an alert twice.
+ */
+#ifndef YG_STORE_STORE_H
+#define YG_STORE_STORE_H
+
+#include "core/core.h"
+
+struct yg_store;
+
+/* Open (creating and migrating the schema as needed).  WAL mode, synchronous NORMAL. */
+YG_NODISCARD yg_err yg__store_open(const char *path, struct yg_store **out, char *why, size_t wl);
+void yg__store_close(struct yg_store *st);
+
+YG_NODISCARD yg_err yg__store_begin(struct yg_store *st);
+YG_NODISCARD yg_err yg__store_commit(struct yg_store *st);
+void yg__store_rollback(struct yg_store *st);
+
+/* The deterministic id of an alert: hex of a 128-bit hash of rule id and record id. */
+void yg__alert_id(const char *rule_id, const char *record_id, char out[33]);
+
+/* One alert row (the full alert JSON is kept in `json`). */
+struct yg_alert_row {
+    const char *id;        /* yg__alert_id */
+    const char *rule_id, *rule_title, *level;
+    const char *event_time; /* as found in the event, may be "" */
+    const char *source, *record_id;
+    const char *json; /* the alert as written to JSON sinks */
+};
+/* Insert unless present; *inserted tells which. */
+YG_NODISCARD yg_err yg__store_alert(struct yg_store *st, const struct yg_alert_row *row,
+                                    bool *inserted);
+/* Checkpoints: one value per key. */
+YG_NODISCARD yg_err yg__store_ckpt_put(struct yg_store *st, const char *key, const char *val);
+/* Iterate every checkpoint; the strings are valid during the callback. */
+YG_NODISCARD yg_err yg__store_ckpt_each(struct yg_store *st,
+                                        void (*fn)(void *ud, const char *key, const char *val),
+                                        void *ud);
+/* Opaque blobs (correlation state snapshots) by name. */
+YG_NODISCARD yg_err yg__store_blob_put(struct yg_store *st, const char *name, const void *p,
+                                       size_t n);
+/* *p is heap-allocated (yg_free); YG_ENOTFOUND if absent. */
+YG_NODISCARD yg_err yg__store_blob_get(struct yg_store *st, const char *name, void **p, size_t *n);
+/* Number of stored alerts (for tests and /metrics). */
+YG_NODISCARD yg_err yg__store_alert_count(struct yg_store *st, uint64_t *n);
+
+#endif
