@@ -23,13 +23,13 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include <iconv.h>
 
 #include "core/core.h"
 #include "core/timeparse.h"
 #include "correlate/correlate.h"
 #include "decode/evtx.h"
 #include "decode/format.h"
+#include "engine/linedec.h"
 #include "match/program.h"
 
 #define CHUNK_BYTES (8u << 20)
@@ -131,11 +131,7 @@ struct ctx {
     uint64_t rel_line, rel_index;
     uint64_t record; /* EVTX record id, 0 if none */
     struct yg_buf tmp;
-    /* Line formats: the decoded record, per-format state, charset scratch. */
-    struct yg_buf dec, conv;
-    void *fstate[32];
-    const struct yg_linefmt *fmts[32];
-    iconv_t cp932;
+    struct yg_linedec ld; /* line formats: per-format state and scratch */
 };
 
 /* Copy JSON without insignificant whitespace (pretty documents must fit one
@@ -516,37 +512,6 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
 
 /* ---- line formats ------------------------------------------------------ */
 
-/* Below this, a sniff is not a detection. */
-#define SNIFF_MIN 30
-
-/* The best line format for one line, or NULL.  JSON lines only consider
- * formats that claim them (Microsoft 365, Entra, Suricata, Zeek JSON); a
- * JSON line no format claims is a generic JSON event. */
-static const struct yg_linefmt *sniff_line(const char *p, size_t n, int *score)
-{
-    const struct yg_linefmt *const *f = yg__formats_list(), *best = NULL;
-    int bs = 0;
-    for (; *f; f++) {
-        int sc = (*f)->sniff ? (*f)->sniff(p, n) : 0;
-        if (sc > bs) {
-            bs = sc;
-            best = *f;
-        }
-    }
-    if (score)
-        *score = bs;
-    return bs >= SNIFF_MIN ? best : NULL;
-}
-
-static size_t first_line(const char *p, size_t n)
-{
-    const char *e = memchr(p, '\n', n);
-    size_t l = e ? (size_t)(e - p) : n;
-    if (l && p[l - 1] == '\r')
-        l--;
-    return l;
-}
-
 /* The format forced by --input-format: NULL and *json for "json". */
 static const struct yg_linefmt *forced_format(const struct yg_hunt_opts *o, bool *json)
 {
@@ -554,154 +519,31 @@ static const struct yg_linefmt *forced_format(const struct yg_hunt_opts *o, bool
     return o->input_format && !*json ? yg__format_find(o->input_format) : NULL;
 }
 
-/* Per-file detection from the first non-blank line. */
-static const struct yg_linefmt *detect_format(const char *p, size_t n, bool *is_json)
-{
-    size_t i = 0;
-    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-        i++;
-    *is_json = i < n && (p[i] == '{' || p[i] == '[');
-    size_t l = first_line(p + i, n - i);
-    /* A line format may claim a line that starts like JSON: JSON records of
-     * known sources, or `[Sun Dec 04 04:47:44 2005] [notice]` (Apache). */
-    const struct yg_linefmt *f = sniff_line(p + i, l, NULL);
-    if (f)
-        *is_json = false;
-    return f;
-}
-
-static void *fmt_state(struct ctx *c, const struct yg_linefmt *f)
-{
-    for (int i = 0; i < 32; i++) {
-        if (c->fmts[i] == f)
-            return c->fstate[i];
-        if (!c->fmts[i]) {
-            c->fmts[i] = f;
-            c->fstate[i] = f->state_new ? f->state_new() : NULL;
-            return c->fstate[i];
-        }
-    }
-    return NULL;
-}
-
-static void free_fmt_states(struct ctx *c)
-{
-    for (int i = 0; i < 32 && c->fmts[i]; i++) {
-        if (c->fmts[i]->state_free && c->fstate[i])
-            c->fmts[i]->state_free(c->fstate[i]);
-        c->fmts[i] = NULL;
-        c->fstate[i] = NULL;
-    }
-}
-
-static bool valid_utf8(const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len = ch >= 0xC2 && ch <= 0xDF ? 2 : ch >= 0xE0 && ch <= 0xEF ? 3
-                                                     : ch >= 0xF0 && ch <= 0xF4 ? 4 : 0;
-        if (!len || i + len > n)
-            return false;
-        for (size_t k = 1; k < len; k++)
-            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
-                return false;
-        i += len;
-    }
-    return true;
-}
-
-/* A line that is not UTF-8 but converts cleanly from CP932 (Shift_JIS as
- * Japanese Windows and appliances write it) is read as CP932.  Otherwise
- * the bytes are kept and decoders show invalid ones as \u00XX. */
-static bool from_cp932(struct ctx *c, const char *p, size_t n, const char **out, size_t *on)
-{
-    if (valid_utf8(p, n))
-        return false;
-    if (c->cp932 == (iconv_t)0)
-        c->cp932 = iconv_open("UTF-8", "CP932");
-    if (c->cp932 == (iconv_t)-1)
-        return false;
-    yg_buf_reset(&c->conv);
-    if (yg_buf_reserve(&c->conv, n * 3 + 4))
-        return false;
-    iconv(c->cp932, NULL, NULL, NULL, NULL);
-    char *in = (char *)p, *o = c->conv.p;
-    size_t inl = n, outl = n * 3 + 4;
-    if (iconv(c->cp932, &in, &inl, &o, &outl) == (size_t)-1 || inl)
-        return false;
-    c->conv.n = (size_t)(o - c->conv.p);
-    *out = c->conv.p;
-    *on = c->conv.n;
-    return true;
-}
-
 static void decode_line(struct ctx *c, const struct yg_linefmt *fixed, bool may_switch,
                         const char *p, size_t n, uint64_t rel_line)
 {
-    const char *lp = p;
-    size_t ln = n;
-    bool converted = from_cp932(c, p, n, &lp, &ln);
-    (void)converted;
-    const struct yg_linefmt *f = fixed;
-    /* A plain syslog file is often a stream from several devices: each line
-     * goes to the most specific format that claims it (an ASA or FortiGate
-     * line behind a syslog header must reach those rules). */
-    if (may_switch && f && strcmp(f->name, "syslog") == 0) {
-        const struct yg_linefmt *g = sniff_line(lp, ln, NULL);
-        if (g)
-            f = g;
-    }
-    struct yg_logsrc ls = {0};
-    struct yg_decode_err de = {0, NULL};
-    yg_err e = YG_ESYNTAX;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (!f)
-            break;
-        yg_buf_reset(&c->dec);
-        memset(&ls, 0, sizeof ls);
-        e = f->decode(fmt_state(c, f), lp, ln, &c->dec, &ls, &de);
-        if (e != YG_ESYNTAX || !may_switch)
-            break;
-        /* A file that mixes formats (a syslog stream from several devices):
-         * try the format this line looks most like. */
-        const struct yg_linefmt *g = sniff_line(lp, ln, NULL);
-        if (!g || g == f)
-            break;
-        f = g;
-    }
-    if (e == YG_EOF)
-        return;
-    if (e != YG_OK) {
-        char what[320];
-        if (!f)
-            snprintf(what, sizeof what, "unrecognised log format; line skipped (--input-format "
-                                        "names one)");
-        else
-            snprintf(what, sizeof what, "%s: %s; line skipped", f->name,
-                     de.msg ? de.msg : yg_strerror(e));
-        unit_diag(c, rel_line, (unsigned)(de.col ? de.col : 1), what);
-        return;
-    }
+    struct yg_line_result r;
     c->rel_line = rel_line;
     c->rel_index = c->u->docs;
-    yg_err se = yg_scanner_scan_json_as(c->s, c->dec.p, c->dec.n, ls.product, ls.service,
-                                        ls.category, on_alert, c);
-    if (se) {
+    yg__linedec_scan(&c->ld, c->s, fixed, may_switch, p, n, on_alert, c, &r);
+    if (r.err == YG_EOF)
+        return;
+    if (r.err != YG_OK) {
         char what[320];
-        snprintf(what, sizeof what, "%s decoder produced invalid JSON (%s); line skipped",
-                 f->name, yg_scanner_last_error(c->s, NULL));
-        unit_diag(c, rel_line, 1, what);
+        if (!r.fmt)
+            snprintf(what, sizeof what, "unrecognised log format; line skipped (--input-format "
+                                        "names one)");
+        else if (r.err == YG_ECORRUPT)
+            snprintf(what, sizeof what, "%s decoder produced invalid JSON (%s); line skipped",
+                     r.fmt->name, r.de.msg ? r.de.msg : "");
+        else
+            snprintf(what, sizeof what, "%s: %s; line skipped", r.fmt->name,
+                     r.de.msg ? r.de.msg : yg_strerror(r.err));
+        unit_diag(c, rel_line, (unsigned)(r.de.col ? r.de.col : 1), what);
         return;
     }
     if (c->h->o->decode_only)
-        emit_decoded(c, yg_scanner_logsource_json(c->s), c->dec.p, c->dec.n);
+        emit_decoded(c, yg_scanner_logsource_json(c->s), r.fields, r.fields_len);
     c->u->docs++;
 }
 
@@ -934,7 +776,7 @@ static void run_stream(struct ctx *c)
         bool json;
         const struct yg_linefmt *f = forced_format(c->h->o, &json);
         if (!f && !json)
-            f = detect_format(w.buf.p, w.buf.n, &json);
+            f = yg__detect_format(w.buf.p, w.buf.n, &json);
         if (f)
             frame_lines(c, &w, f, !c->h->o->input_format);
         else if (json)
@@ -960,17 +802,12 @@ static void ctx_init(struct ctx *c, struct hunt *h, struct unit *u, yg_scanner *
     c->h = h;
     c->u = u;
     c->s = s;
-    yg_buf_init(&c->dec, YG_MAX_EVENT_BYTES * 4);
-    yg_buf_init(&c->conv, YG_MAX_EVENT_BYTES * 4);
+    yg__linedec_init(&c->ld);
 }
 
 static void ctx_done(struct ctx *c)
 {
-    free_fmt_states(c);
-    yg_buf_free(&c->dec);
-    yg_buf_free(&c->conv);
-    if (c->cp932 != (iconv_t)0 && c->cp932 != (iconv_t)-1)
-        iconv_close(c->cp932);
+    yg__linedec_free(&c->ld);
 }
 
 static void run_unit(struct hunt *h, yg_scanner *s, struct unit *u)
@@ -1495,7 +1332,7 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         bool json;
         fmt = forced_format(h->o, &json);
         if (!fmt && !json) {
-            fmt = detect_format(text, len < 65536 ? len : 65536, &json);
+            fmt = yg__detect_format(text, len < 65536 ? len : 65536, &json);
             unknown = !fmt && !json;
         }
     }

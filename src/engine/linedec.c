@@ -1,0 +1,181 @@
+/*
+ * linedec.c - one text line to a scanned event (see linedec.h).
+ */
+#include "engine/linedec.h"
+
+#include <string.h>
+
+void yg__linedec_init(struct yg_linedec *d)
+{
+    memset(d, 0, sizeof *d);
+    yg_buf_init(&d->dec, YG_MAX_EVENT_BYTES * 4);
+    yg_buf_init(&d->conv, YG_MAX_EVENT_BYTES * 4);
+}
+
+/* The best line format for one line, or NULL.  JSON lines only consider
+ * formats that claim them (Microsoft 365, Entra, Suricata, Zeek JSON); a
+ * JSON line no format claims is a generic JSON event. */
+const struct yg_linefmt *yg__sniff_line(const char *p, size_t n, int *score)
+{
+    const struct yg_linefmt *const *f = yg__formats_list(), *best = NULL;
+    int bs = 0;
+    for (; *f; f++) {
+        int sc = (*f)->sniff ? (*f)->sniff(p, n) : 0;
+        if (sc > bs) {
+            bs = sc;
+            best = *f;
+        }
+    }
+    if (score)
+        *score = bs;
+    return bs >= YG_SNIFF_MIN ? best : NULL;
+}
+
+static size_t first_line(const char *p, size_t n)
+{
+    const char *e = memchr(p, '\n', n);
+    size_t l = e ? (size_t)(e - p) : n;
+    if (l && p[l - 1] == '\r')
+        l--;
+    return l;
+}
+
+const struct yg_linefmt *yg__detect_format(const char *p, size_t n, bool *is_json)
+{
+    size_t i = 0;
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    *is_json = i < n && (p[i] == '{' || p[i] == '[');
+    size_t l = first_line(p + i, n - i);
+    /* A line format may claim a line that starts like JSON: JSON records of
+     * known sources, or `[Sun Dec 04 04:47:44 2005] [notice]` (Apache). */
+    const struct yg_linefmt *f = yg__sniff_line(p + i, l, NULL);
+    if (f)
+        *is_json = false;
+    return f;
+}
+
+static void *fmt_state(struct yg_linedec *d, const struct yg_linefmt *f)
+{
+    for (int i = 0; i < 32; i++) {
+        if (d->fmts[i] == f)
+            return d->fstate[i];
+        if (!d->fmts[i]) {
+            d->fmts[i] = f;
+            d->fstate[i] = f->state_new ? f->state_new() : NULL;
+            return d->fstate[i];
+        }
+    }
+    return NULL;
+}
+
+void yg__linedec_free(struct yg_linedec *d)
+{
+    for (int i = 0; i < 32 && d->fmts[i]; i++) {
+        if (d->fmts[i]->state_free && d->fstate[i])
+            d->fmts[i]->state_free(d->fstate[i]);
+        d->fmts[i] = NULL;
+        d->fstate[i] = NULL;
+    }
+    yg_buf_free(&d->dec);
+    yg_buf_free(&d->conv);
+    if (d->cp932 != (iconv_t)0 && d->cp932 != (iconv_t)-1)
+        iconv_close(d->cp932);
+    d->cp932 = (iconv_t)0;
+}
+
+static bool valid_utf8(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len = ch >= 0xC2 && ch <= 0xDF ? 2 : ch >= 0xE0 && ch <= 0xEF ? 3
+                                                     : ch >= 0xF0 && ch <= 0xF4 ? 4 : 0;
+        if (!len || i + len > n)
+            return false;
+        for (size_t k = 1; k < len; k++)
+            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
+/* A line that is not UTF-8 but converts cleanly from CP932 (Shift_JIS as
+ * Japanese Windows and appliances write it) is read as CP932.  Otherwise
+ * the bytes are kept and decoders show invalid ones as \u00XX. */
+static bool from_cp932(struct yg_linedec *d, const char *p, size_t n, const char **out, size_t *on)
+{
+    if (valid_utf8(p, n))
+        return false;
+    if (d->cp932 == (iconv_t)0)
+        d->cp932 = iconv_open("UTF-8", "CP932");
+    if (d->cp932 == (iconv_t)-1)
+        return false;
+    yg_buf_reset(&d->conv);
+    if (yg_buf_reserve(&d->conv, n * 3 + 4))
+        return false;
+    iconv(d->cp932, NULL, NULL, NULL, NULL);
+    char *in = (char *)p, *o = d->conv.p;
+    size_t inl = n, outl = n * 3 + 4;
+    if (iconv(d->cp932, &in, &inl, &o, &outl) == (size_t)-1 || inl)
+        return false;
+    d->conv.n = (size_t)(o - d->conv.p);
+    *out = d->conv.p;
+    *on = d->conv.n;
+    return true;
+}
+
+void yg__linedec_scan(struct yg_linedec *d, yg_scanner *s, const struct yg_linefmt *fixed,
+                      bool may_switch, const char *p, size_t n, yg_alert_cb cb, void *ud,
+                      struct yg_line_result *res)
+{
+    const char *lp = p;
+    size_t ln = n;
+    memset(res, 0, sizeof *res);
+    (void)from_cp932(d, p, n, &lp, &ln);
+    const struct yg_linefmt *f = fixed;
+    /* A plain syslog file is often a stream from several devices: each line
+     * goes to the most specific format that claims it (an ASA or FortiGate
+     * line behind a syslog header must reach those rules). */
+    if (may_switch && (!f || strcmp(f->name, "syslog") == 0)) {
+        const struct yg_linefmt *g = yg__sniff_line(lp, ln, NULL);
+        if (g)
+            f = g;
+    }
+    struct yg_logsrc ls = {0};
+    yg_err e = YG_ESYNTAX;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!f)
+            break;
+        yg_buf_reset(&d->dec);
+        memset(&ls, 0, sizeof ls);
+        e = f->decode(fmt_state(d, f), lp, ln, &d->dec, &ls, &res->de);
+        if (e != YG_ESYNTAX || !may_switch)
+            break;
+        /* A file that mixes formats: try the format this line looks most like. */
+        const struct yg_linefmt *g = yg__sniff_line(lp, ln, NULL);
+        if (!g || g == f)
+            break;
+        f = g;
+    }
+    res->fmt = f;
+    res->err = f ? e : YG_ESYNTAX;
+    if (!f || e != YG_OK)
+        return;
+    res->fields = d->dec.p;
+    res->fields_len = d->dec.n;
+    yg_err se = yg_scanner_scan_json_as(s, d->dec.p, d->dec.n, ls.product, ls.service,
+                                        ls.category, cb, ud);
+    if (se) {
+        res->err = YG_ECORRUPT; /* the decoder's output did not parse */
+        res->de.msg = yg_scanner_last_error(s, NULL);
+        res->de.col = 1;
+    }
+}
