@@ -29,6 +29,7 @@
 #include "correlate/correlate.h"
 #include "decode/evtx.h"
 #include "decode/format.h"
+#include "engine/alertjson.h"
 #include "engine/linedec.h"
 #include "match/program.h"
 
@@ -134,36 +135,6 @@ struct ctx {
     struct yg_linedec ld; /* line formats: per-format state and scratch */
 };
 
-/* Copy JSON without insignificant whitespace (pretty documents must fit one
- * output line). */
-static yg_err add_compact_json(struct yg_buf *b, const char *p, size_t n)
-{
-    if (!memchr(p, '\n', n))
-        return yg_buf_add(b, p, n);
-    yg_err err = yg_buf_reserve(b, n);
-    if (err)
-        return err;
-    bool in = false, esc = false;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (in) {
-            if (esc)
-                esc = false;
-            else if (c == '\\')
-                esc = true;
-            else if (c == '"')
-                in = false;
-        } else if (c == '"') {
-            in = true;
-        } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-            continue;
-        }
-        b->p[b->n++] = c;
-    }
-    b->p[b->n] = 0;
-    return YG_OK;
-}
-
 static yg_err csv_field(struct yg_buf *b, const char *s, size_t n)
 {
     yg_err err = yg_buf_addc(b, '"');
@@ -238,20 +209,8 @@ static int on_alert(void *ud, const yg_alert *a)
         u->rule_hits[a->rule_index]++;
     switch (o->format) {
     case YG_OUT_JSONL:
-        YG_TRY(yg_buf_add(b, "{\"timestamp\":", 13));
-        YG_TRY(yg_buf_add_json_str(b, a->timestamp, a->timestamp_len));
-        YG_TRY(yg_buf_add(b, ",\"rule\":{\"id\":", 14));
-        YG_TRY(yg_buf_add_json_str(b, a->rule_id, strlen(a->rule_id)));
-        YG_TRY(yg_buf_add(b, ",\"title\":", 9));
-        YG_TRY(yg_buf_add_json_str(b, a->rule_title, strlen(a->rule_title)));
-        YG_TRY(yg_buf_add(b, ",\"level\":", 9));
-        YG_TRY(yg_buf_add_json_str(b, a->level, strlen(a->level)));
-        YG_TRY(yg_buf_addf(b, ",\"tags\":%s,\"attack\":%s,\"file\":", a->tags_json,
-                           a->attack_json));
-        YG_TRY(yg_buf_add_json_str(b, a->rule_file, strlen(a->rule_file)));
-        YG_TRY(yg_buf_addf(b, "},\"logsource\":%s,\"matched\":", a->logsource_json));
-        YG_TRY(yg_buf_add(b, a->matched_json, a->matched_len));
-        YG_TRY(yg_buf_add(b, ",\"source\":{\"file\":", 18));
+        YG_TRY(yg__alert_json_head(b, a));
+        YG_TRY(yg_buf_add(b, "{\"file\":", 8));
         YG_TRY(yg_buf_add_json_str(b, u->file, strlen(u->file)));
         YG_TRY(yg_buf_add(b, ",\"line\":", 8));
         YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_line, P_LINE));
@@ -260,11 +219,8 @@ static int on_alert(void *ud, const yg_alert *a)
         if (c->record)
             YG_TRY(yg_buf_addf(b, ",\"record\":%llu", (unsigned long long)c->record));
         YG_TRY(yg_buf_addc(b, '}'));
-        if (o->include_event) {
-            YG_TRY(yg_buf_add(b, ",\"event\":", 9));
-            YG_TRY(add_compact_json(b, a->event, a->event_len));
-        }
-        YG_TRY(yg_buf_add(b, "}\n", 2));
+        YG_TRY(yg__alert_json_tail(b, a, o->include_event));
+        YG_TRY(yg_buf_addc(b, '\n'));
         break;
     case YG_OUT_CSV:
         YG_TRY(csv_field(b, a->timestamp, a->timestamp_len));
@@ -311,7 +267,7 @@ static void emit_decoded(struct ctx *c, const char *ls_json, const char *fields,
     YG_TRY(yg_buf_add(b, "{\"logsource\":", 13));
     YG_TRY(yg_buf_add(b, ls_json, strlen(ls_json)));
     YG_TRY(yg_buf_add(b, ",\"fields\":", 10));
-    YG_TRY(add_compact_json(b, fields, fn));
+    YG_TRY(yg__json_compact(b, fields, fn));
     YG_TRY(yg_buf_add(b, ",\"source\":", 10));
     /* "file:line" with the line patched in by the writer. */
     YG_TRY(yg_buf_addc(b, '"'));
