@@ -19,6 +19,8 @@ PACKAGES=(
     libpcre2-dev                                # the `re` modifier
     libhyperscan-dev                            # multi-pattern prefilter
     libsqlite3-dev sqlite3                      # state and alert store
+    libmicrohttpd-dev                           # /healthz and /metrics of yagura watch
+    libcurl4-openssl-dev                        # webhook alert sink
     zlib1g-dev libzstd-dev zstd                 # gzip and zstd inputs
     libsimdjson-dev                             # benchmark ceiling (bench/ only)
     libevtx-utils                               # evtxexport, to cross-check the EVTX reader

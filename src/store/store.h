@@ -27,7 +27,7 @@ void yg__alert_id(const char *rule_id, const char *record_id, char out[33]);
 
 /* One alert row (the full alert JSON is kept in `json`). */
 struct yg_alert_row {
-    const char *id;        /* yg__alert_id */
+    const char *id; /* yg__alert_id */
     const char *rule_id, *rule_title, *level;
     const char *event_time; /* as found in the event, may be "" */
     const char *source, *record_id;
@@ -49,5 +49,11 @@ YG_NODISCARD yg_err yg__store_blob_put(struct yg_store *st, const char *name, co
 YG_NODISCARD yg_err yg__store_blob_get(struct yg_store *st, const char *name, void **p, size_t *n);
 /* Number of stored alerts (for tests and /metrics). */
 YG_NODISCARD yg_err yg__store_alert_count(struct yg_store *st, uint64_t *n);
+
+/* The message of the last failed call on st ("storing an alert: database is
+ * locked"); valid until the next call on st. */
+const char *yg__store_errmsg(const struct yg_store *st);
+/* SipHash-2-4 of data under the key (k0, k1), the hash behind yg__alert_id. */
+uint64_t yg__siphash24(uint64_t k0, uint64_t k1, const void *data, size_t n);
 
 #endif
