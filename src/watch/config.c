@@ -1,0 +1,1074 @@
+/*
+ * config.c - reading and checking the configuration of `yagura watch`.
+ *
+ * The YAML tree (sigma/yaml.h) keeps the line and column of every node, so
+ * checking walks it with the key path of the current node in hand and any
+ * complaint can say exactly which key, where, and what was expected.  Each
+ * mapping is first checked against the keys it may hold (unknown keys are
+ * errors, with the nearest allowed key suggested when it is one or two
+ * edits away, because a misspelt optional key would otherwise silently
+ * fall back to its default), then each known key is read with a getter for
+ * its type.
+ *
+ * Messages quote key names and keywords but never a value from the file:
+ * webhook header values and URLs carry credentials, and a message that
+ * quoted "whatever was there" would leak them into logs on the first typo.
+ */
+#include "watch/config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "decode/format.h"
+#include "sigma/yaml.h"
+
+/* Longest key path kept for messages ("sinks[12].headers.Authorization"). */
+#define KEYPATH_MAX 256
+
+struct ctx {
+    char *why;
+    size_t wl;
+};
+
+/* ---- messages ---------------------------------------------------------- */
+
+static yg_err fail(struct ctx *c, const char *kp, const struct yg_ynode *n, const char *fmt, ...)
+    YG_PRINTF(4, 5);
+static yg_err fail(struct ctx *c, const char *kp, const struct yg_ynode *n, const char *fmt, ...)
+{
+    if (!c->why || !c->wl)
+        return YG_EINVAL;
+    int o;
+    if (*kp)
+        o = snprintf(c->why, c->wl, "%s: line %u, column %u: ", kp, n ? n->line : 1,
+                     n ? n->col : 1);
+    else
+        o = snprintf(c->why, c->wl, "line %u, column %u: ", n ? n->line : 1, n ? n->col : 1);
+    if (o >= 0 && (size_t)o < c->wl) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->why + o, c->wl - (size_t)o, fmt, ap);
+        va_end(ap);
+    }
+    return YG_EINVAL;
+}
+
+static const char *describe(const struct yg_ynode *n)
+{
+    if (n->type == YG_Y_SEQ)
+        return "a sequence";
+    if (n->type == YG_Y_MAP)
+        return "a mapping";
+    switch (n->skind) {
+    case YG_S_INT:
+    case YG_S_FLOAT: return "a number";
+    case YG_S_BOOL: return "true/false";
+    case YG_S_NULL: return "nothing (null)";
+    case YG_S_STR: break;
+    }
+    return "a string";
+}
+
+/* Key paths are cut at KEYPATH_MAX: they only label messages. */
+static void kp_cat(char *dst, size_t *o, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > KEYPATH_MAX - 1 - *o)
+        n = KEYPATH_MAX - 1 - *o;
+    memcpy(dst + *o, s, n);
+    *o += n;
+    dst[*o] = 0;
+}
+
+static void kp_key(char *dst, const char *parent, const char *key)
+{
+    size_t o = 0;
+    dst[0] = 0;
+    kp_cat(dst, &o, parent);
+    if (*parent)
+        kp_cat(dst, &o, ".");
+    kp_cat(dst, &o, key);
+}
+
+static void kp_index(char *dst, const char *parent, size_t i)
+{
+    char num[32];
+    size_t o = 0;
+    snprintf(num, sizeof num, "[%zu]", i);
+    dst[0] = 0;
+    kp_cat(dst, &o, parent);
+    kp_cat(dst, &o, num);
+}
+
+/* ---- key checking ------------------------------------------------------- */
+
+/* Levenshtein distance, or a large number for long strings (keys are short;
+ * anything longer than 63 bytes is nowhere near an allowed key). */
+static unsigned edit_distance(const char *a, const char *b)
+{
+    size_t an = strlen(a), bn = strlen(b);
+    if (an > 63 || bn > 63)
+        return 99;
+    unsigned row[64];
+    for (size_t j = 0; j <= bn; j++)
+        row[j] = (unsigned)j;
+    for (size_t i = 1; i <= an; i++) {
+        unsigned diag = row[0];
+        row[0] = (unsigned)i;
+        for (size_t j = 1; j <= bn; j++) {
+            unsigned up = row[j];
+            unsigned best =
+                diag + (yg_lc((unsigned char)a[i - 1]) != yg_lc((unsigned char)b[j - 1]));
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[bn];
+}
+
+/* The allowed word nearest to s when 1-2 edits away, else NULL. */
+static const char *nearest(const char *s, const char *const *allowed)
+{
+    const char *best = NULL;
+    unsigned bd = 3;
+    for (; *allowed; allowed++) {
+        unsigned d = edit_distance(s, *allowed);
+        if (d > 0 && d < bd) {
+            bd = d;
+            best = *allowed;
+        }
+    }
+    return best;
+}
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Check that map is a mapping whose keys are strings from allowed, each at
+ * most once.  elsewhere (may be NULL) lists keys valid in sibling variants
+ * (other input types), named by variant, for a better message.
+ */
+static yg_err check_map(struct ctx *c, const char *kp, const struct yg_ynode *map,
+                        const char *const *allowed, const char *const *elsewhere,
+                        const char *variant)
+{
+    if (map->type != YG_Y_MAP)
+        return fail(c, kp, map, "expected a mapping, found %s", describe(map));
+    for (size_t i = 0; i < map->n; i++) {
+        const struct yg_ynode *k = map->items[2 * i];
+        char sub[KEYPATH_MAX];
+        if (k->type != YG_Y_SCALAR)
+            return fail(c, kp, k, "keys must be plain strings, found %s", describe(k));
+        kp_key(sub, kp, k->s);
+        if (!in_list(k->s, allowed)) {
+            if (elsewhere && in_list(k->s, elsewhere))
+                return fail(c, sub, k, "not a key of a %s input", variant);
+            const char *near = nearest(k->s, allowed);
+            if (near)
+                return fail(c, sub, k, "unknown key (did you mean \"%s\"?)", near);
+            return fail(c, sub, k, "unknown key");
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(map->items[2 * j]->s, k->s) == 0)
+                return fail(c, sub, k, "duplicate key (first at line %u)", map->items[2 * j]->line);
+    }
+    return YG_OK;
+}
+
+static yg_err missing(struct ctx *c, const char *kp, const struct yg_ynode *map, const char *key)
+{
+    char sub[KEYPATH_MAX];
+    kp_key(sub, kp, key);
+    return fail(c, sub, map, "required key is missing");
+}
+
+/* ---- typed getters ------------------------------------------------------ */
+
+/* A string scalar (numbers are taken as written, so `user: 1000` works);
+ * empty strings are refused: every string key names something. */
+static yg_err want_str(struct ctx *c, const char *kp, const struct yg_ynode *v, char **out)
+{
+    if (v->type != YG_Y_SCALAR || v->skind == YG_S_NULL || v->skind == YG_S_BOOL)
+        return fail(c, kp, v, "expected a string, found %s", describe(v));
+    if (v->slen == 0)
+        return fail(c, kp, v, "must not be empty");
+    if (memchr(v->s, 0, v->slen))
+        return fail(c, kp, v, "contains a NUL byte");
+    *out = yg_strndup(v->s, v->slen);
+    return *out ? YG_OK : YG_ENOMEM;
+}
+
+/* Optional or required string key of map. */
+static yg_err get_str(struct ctx *c, const char *kp, const struct yg_ynode *map, const char *key,
+                      bool required, char **out)
+{
+    const struct yg_ynode *v = yg__ymap_get(map, key);
+    if (!v)
+        return required ? missing(c, kp, map, key) : YG_OK;
+    char sub[KEYPATH_MAX];
+    kp_key(sub, kp, key);
+    return want_str(c, sub, v, out);
+}
+
+/* A keyword from words; the value is not quoted back (see the top). */
+static yg_err get_word(struct ctx *c, const char *kp, const struct yg_ynode *map, const char *key,
+                       const char *const *words, const char *expect, int *out)
+{
+    const struct yg_ynode *v = yg__ymap_get(map, key);
+    if (!v)
+        return YG_OK;
+    char sub[KEYPATH_MAX];
+    kp_key(sub, kp, key);
+    if (v->type != YG_Y_SCALAR || v->skind != YG_S_STR)
+        return fail(c, sub, v, "expected one of %s, found %s", expect, describe(v));
+    for (int i = 0; words[i]; i++)
+        if (strcmp(v->s, words[i]) == 0) {
+            *out = i;
+            return YG_OK;
+        }
+    const char *near = nearest(v->s, words);
+    if (near)
+        return fail(c, sub, v, "expected one of %s (did you mean \"%s\"?)", expect, near);
+    return fail(c, sub, v, "expected one of %s", expect);
+}
+
+static yg_err get_duration(struct ctx *c, const char *kp, const struct yg_ynode *map,
+                           const char *key, uint64_t min_ms, uint64_t *out)
+{
+    const struct yg_ynode *v = yg__ymap_get(map, key);
+    if (!v)
+        return YG_OK;
+    char sub[KEYPATH_MAX];
+    kp_key(sub, kp, key);
+    uint64_t ms;
+    if (v->type != YG_Y_SCALAR || !yg__parse_duration_ms(v->s, &ms))
+        return fail(c, sub, v, "expected a duration such as 500ms, 5s, 5m, 1h or 1d");
+    if (ms < min_ms)
+        return fail(c, sub, v, "must be at least %llu ms", (unsigned long long)min_ms);
+    *out = ms;
+    return YG_OK;
+}
+
+static yg_err get_size(struct ctx *c, const char *kp, const struct yg_ynode *map, const char *key,
+                       uint64_t min, uint64_t *out)
+{
+    const struct yg_ynode *v = yg__ymap_get(map, key);
+    if (!v)
+        return YG_OK;
+    char sub[KEYPATH_MAX];
+    kp_key(sub, kp, key);
+    uint64_t n;
+    if (v->type != YG_Y_SCALAR || !yg__parse_size(v->s, &n))
+        return fail(c, sub, v, "expected a size such as 512KB, 100MB or 1GB");
+    if (n < min)
+        return fail(c, sub, v, "must be at least %llu bytes", (unsigned long long)min);
+    *out = n;
+    return YG_OK;
+}
+
+static yg_err get_hostport(struct ctx *c, const char *kp, const struct yg_ynode *map,
+                           const char *key, bool required, bool need_host, char **out)
+{
+    const struct yg_ynode *v = yg__ymap_get(map, key);
+    if (!v)
+        return required ? missing(c, kp, map, key) : YG_OK;
+    char sub[KEYPATH_MAX], host[256];
+    unsigned port;
+    kp_key(sub, kp, key);
+    if (v->type != YG_Y_SCALAR || v->skind != YG_S_STR ||
+        !yg__parse_hostport(v->s, host, sizeof host, &port, false) || (need_host && !*host))
+        return fail(c, sub, v, "expected host:port");
+    *out = yg_strndup(v->s, v->slen);
+    return *out ? YG_OK : YG_ENOMEM;
+}
+
+/* ---- value forms -------------------------------------------------------- */
+
+/* Leading decimal digits of s into *n (no sign, no overflow); returns the
+ * rest, or NULL when there are no digits or the number overflows. */
+static const char *whole_number(const char *s, uint64_t *n)
+{
+    uint64_t v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return NULL;
+        v = v * 10 + d;
+    }
+    if (p == s)
+        return NULL;
+    *n = v;
+    return p;
+}
+
+bool yg__parse_duration_ms(const char *s, uint64_t *ms)
+{
+    static const struct {
+        const char *unit;
+        uint64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    uint64_t n;
+    const char *u = s ? whole_number(s, &n) : NULL;
+    if (!u)
+        return false;
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (strcmp(u, units[i].unit) == 0) {
+            if (n > UINT64_MAX / units[i].ms)
+                return false;
+            *ms = n * units[i].ms;
+            return true;
+        }
+    return false;
+}
+
+bool yg__parse_size(const char *s, uint64_t *bytes)
+{
+    static const char *const units[] = {"b", "kb", "mb", "gb", "tb"};
+    uint64_t n;
+    const char *u = s ? whole_number(s, &n) : NULL;
+    if (!u)
+        return false;
+    for (unsigned i = 0; i < sizeof units / sizeof *units; i++)
+        if (yg_str_ieq(u, strlen(u), units[i], strlen(units[i]))) {
+            unsigned shift = 10 * i;
+            if (shift && n > (UINT64_MAX >> shift))
+                return false;
+            *bytes = n << shift;
+            return true;
+        }
+    return false;
+}
+
+bool yg__parse_hostport(const char *s, char *host, size_t hl, unsigned *port, bool allow_zero)
+{
+    if (!s || !hl)
+        return false;
+    const char *colon, *h = s;
+    size_t hn;
+    if (*s == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':' || close == s + 1)
+            return false;
+        h = s + 1;
+        hn = (size_t)(close - h);
+        colon = close + 1;
+        if (memchr(h, ':', hn) == NULL) /* brackets are for IPv6 only */
+            return false;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon)
+            return false;
+        hn = (size_t)(colon - s);
+        if (memchr(s, ':', hn)) /* a bare IPv6 address needs brackets */
+            return false;
+    }
+    for (size_t i = 0; i < hn; i++) {
+        unsigned char ch = (unsigned char)h[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_' || ch == ':' ||
+                  ch == '%';
+        if (!ok)
+            return false;
+    }
+    uint64_t p;
+    const char *end = whole_number(colon + 1, &p);
+    if (!end || *end || end - (colon + 1) > 5 || p > 65535 || (p == 0 && !allow_zero))
+        return false;
+    if (hn >= hl)
+        return false;
+    memcpy(host, h, hn);
+    host[hn] = 0;
+    *port = (unsigned)p;
+    return true;
+}
+
+/* ---- sections ----------------------------------------------------------- */
+
+static yg_err read_rules(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    yg_err err = YG_OK;
+    const struct yg_ynode *v = yg__ymap_get(root, "rules");
+    if (!v)
+        return missing(c, "", root, "rules");
+    if (v->type != YG_Y_SEQ)
+        return fail(c, "rules", v, "expected a sequence of files or folders, found %s",
+                    describe(v));
+    if (v->n == 0)
+        return fail(c, "rules", v, "must name at least one file or folder");
+    cfg->rules = yg_calloc(v->n, sizeof *cfg->rules);
+    if (!cfg->rules)
+        return YG_ENOMEM;
+    cfg->nrules = v->n;
+    for (size_t i = 0; i < v->n; i++) {
+        char sub[KEYPATH_MAX];
+        kp_index(sub, "rules", i);
+        YG_TRY(want_str(c, sub, v->items[i], &cfg->rules[i]));
+    }
+done:
+    return err;
+}
+
+static const char *const input_type_names[] = {"file",       "syslog-udp", "syslog-tcp",
+                                               "syslog-tls", "stdin",      NULL};
+
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-' || ch == '.'))
+            return false;
+    }
+    return true;
+}
+
+static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m,
+                         struct yg_cfg_input *in)
+{
+    static const char *const any[] = {"name",      "type",   "path", "start_at", "format",
+                                      "logsource", "listen", "cert", "key",      NULL};
+    static const char *const k_file[] = {"name", "type",     "format", "logsource",
+                                         "path", "start_at", NULL};
+    static const char *const k_net[] = {"name", "type", "format", "logsource", "listen", NULL};
+    static const char *const k_tls[] = {"name",   "type", "format", "logsource",
+                                        "listen", "cert", "key",    NULL};
+    static const char *const k_stdin[] = {"name", "type", "format", "logsource", NULL};
+    yg_err err = YG_OK;
+    char sub[KEYPATH_MAX];
+
+    if (m->type != YG_Y_MAP)
+        return fail(c, kp, m, "expected a mapping, found %s", describe(m));
+    in->line = m->line;
+    /* The type decides which keys are allowed, so read it first. */
+    int type = -1;
+    YG_TRY(get_word(c, kp, m, "type", input_type_names,
+                    "file, syslog-udp, syslog-tcp, syslog-tls, stdin", &type));
+    if (type < 0) {
+        /* Report an unknown key before a missing type: the type key itself
+         * may be the misspelt one. */
+        YG_TRY(check_map(c, kp, m, any, NULL, NULL));
+        return missing(c, kp, m, "type");
+    }
+    in->type = (enum yg_input_type)type;
+    const char *const *allowed = type == YG_INPUT_FILE         ? k_file
+                                 : type == YG_INPUT_SYSLOG_TLS ? k_tls
+                                 : type == YG_INPUT_STDIN      ? k_stdin
+                                                               : k_net;
+    YG_TRY(check_map(c, kp, m, allowed, any, input_type_names[type]));
+
+    YG_TRY(get_str(c, kp, m, "name", true, &in->name));
+    if (!valid_name(in->name)) {
+        kp_key(sub, kp, "name");
+        return fail(c, sub, yg__ymap_get(m, "name"),
+                    "expected 1-64 letters, digits, '_', '-' or '.'");
+    }
+
+    YG_TRY(get_str(c, kp, m, "format", false, &in->format));
+    if (in->format && strcmp(in->format, "auto") == 0) {
+        yg_free(in->format);
+        in->format = NULL;
+    } else if (in->format && strcmp(in->format, "json") != 0 && !yg__format_find(in->format)) {
+        kp_key(sub, kp, "format");
+        return fail(c, sub, yg__ymap_get(m, "format"),
+                    "expected auto, json or a line format (yagura decode --list)");
+    }
+
+    const struct yg_ynode *ls = yg__ymap_get(m, "logsource");
+    if (ls) {
+        static const char *const k_ls[] = {"product", "service", "category", NULL};
+        kp_key(sub, kp, "logsource");
+        YG_TRY(check_map(c, sub, ls, k_ls, NULL, NULL));
+        YG_TRY(get_str(c, sub, ls, "product", false, &in->product));
+        YG_TRY(get_str(c, sub, ls, "service", false, &in->service));
+        YG_TRY(get_str(c, sub, ls, "category", false, &in->category));
+    }
+
+    switch (in->type) {
+    case YG_INPUT_FILE: {
+        YG_TRY(get_str(c, kp, m, "path", true, &in->path));
+        static const char *const starts[] = {"beginning", "end", NULL};
+        int start = 1;
+        YG_TRY(get_word(c, kp, m, "start_at", starts, "beginning, end", &start));
+        in->start_at_end = start == 1;
+        break;
+    }
+    case YG_INPUT_SYSLOG_UDP:
+    case YG_INPUT_SYSLOG_TCP:
+        YG_TRY(get_hostport(c, kp, m, "listen", true, false, &in->listen));
+        break;
+    case YG_INPUT_SYSLOG_TLS:
+        YG_TRY(get_hostport(c, kp, m, "listen", true, false, &in->listen));
+        YG_TRY(get_str(c, kp, m, "cert", true, &in->cert));
+        YG_TRY(get_str(c, kp, m, "key", true, &in->key));
+        break;
+    case YG_INPUT_STDIN: break;
+    }
+done:
+    return err;
+}
+
+static yg_err read_inputs(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    yg_err err = YG_OK;
+    const struct yg_ynode *v = yg__ymap_get(root, "inputs");
+    if (!v)
+        return missing(c, "", root, "inputs");
+    if (v->type != YG_Y_SEQ)
+        return fail(c, "inputs", v, "expected a sequence of inputs, found %s", describe(v));
+    if (v->n == 0)
+        return fail(c, "inputs", v, "must list at least one input");
+    cfg->inputs = yg_calloc(v->n, sizeof *cfg->inputs);
+    if (!cfg->inputs)
+        return YG_ENOMEM;
+    cfg->ninputs = v->n;
+    for (size_t i = 0; i < v->n; i++) {
+        char sub[KEYPATH_MAX], nkp[KEYPATH_MAX];
+        kp_index(sub, "inputs", i);
+        YG_TRY(read_input(c, sub, v->items[i], &cfg->inputs[i]));
+        kp_key(nkp, sub, "name");
+        for (size_t j = 0; j < i; j++) {
+            /* Names key the checkpoints and metrics of an input. */
+            if (strcmp(cfg->inputs[j].name, cfg->inputs[i].name) == 0)
+                return fail(c, nkp, yg__ymap_get(v->items[i], "name"),
+                            "duplicate input name (first at line %u)", cfg->inputs[j].line);
+            /* Standard input can be read by one input only. */
+            if (cfg->inputs[i].type == YG_INPUT_STDIN && cfg->inputs[j].type == YG_INPUT_STDIN)
+                return fail(c, sub, v->items[i],
+                            "only one stdin input is possible (first at line %u)",
+                            cfg->inputs[j].line);
+        }
+    }
+done:
+    return err;
+}
+
+/* Header names are RFC 9110 tokens; values may not break the header line. */
+static bool header_token(const char *s)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              (ch && strchr(extra, ch))))
+            return false;
+    }
+    return true;
+}
+
+static yg_err read_headers(struct ctx *c, const char *kp, const struct yg_ynode *h,
+                           struct yg_cfg_sink *s)
+{
+    yg_err err = YG_OK;
+    if (h->type != YG_Y_MAP)
+        return fail(c, kp, h, "expected a mapping of header names to values, found %s",
+                    describe(h));
+    s->headers = yg_calloc(h->n ? h->n : 1, sizeof *s->headers);
+    if (!s->headers)
+        return YG_ENOMEM;
+    s->nheaders = h->n;
+    for (size_t i = 0; i < h->n; i++) {
+        const struct yg_ynode *k = h->items[2 * i], *v = h->items[2 * i + 1];
+        char sub[KEYPATH_MAX];
+        if (k->type != YG_Y_SCALAR || !header_token(k->s))
+            return fail(c, kp, k, "expected an HTTP header name");
+        kp_key(sub, kp, k->s);
+        for (size_t j = 0; j < i; j++)
+            if (yg_str_ieq(s->headers[j].name, strlen(s->headers[j].name), k->s, k->slen))
+                return fail(c, sub, k, "duplicate header (first at line %u)",
+                            h->items[2 * j]->line);
+        YG_TRY(want_str(c, sub, k, &s->headers[i].name));
+        /* The value is a credential more often than not: the messages below
+         * say what is wrong with it without showing it. */
+        if (v->type != YG_Y_SCALAR || v->skind == YG_S_NULL)
+            return fail(c, sub, v, "expected a string value, found %s", describe(v));
+        for (size_t j = 0; j < v->slen; j++)
+            if ((unsigned char)v->s[j] < 0x20 && v->s[j] != '\t')
+                return fail(c, sub, v, "the value contains a control character or line break");
+        s->headers[i].value = yg_strndup(v->s, v->slen);
+        if (!s->headers[i].value)
+            return YG_ENOMEM;
+    }
+done:
+    return err;
+}
+
+/* Length of the scheme://host[:port] part of an http(s) URL, or 0. */
+static size_t url_origin_len(const char *u)
+{
+    size_t p;
+    if (strncmp(u, "https://", 8) == 0)
+        p = 8;
+    else if (strncmp(u, "http://", 7) == 0)
+        p = 7;
+    else
+        return 0;
+    size_t h = p;
+    while (u[p] && u[p] != '/' && u[p] != '?' && u[p] != '#')
+        p++;
+    return p > h ? p : 0;
+}
+
+static yg_err read_sink(struct ctx *c, const char *kp, const struct yg_ynode *m,
+                        struct yg_cfg_sink *s)
+{
+    static const char *const types[] = {"jsonl", "syslog", "webhook", NULL};
+    static const char *const k_jsonl[] = {"type", "path", "rotate", "keep", NULL};
+    static const char *const k_syslog[] = {"type", "address", "protocol", NULL};
+    static const char *const k_webhook[] = {"type", "url", "spool", "timeout", "headers", NULL};
+    static const char *const any[] = {"type", "path",  "rotate",  "keep",    "address", "protocol",
+                                      "url",  "spool", "timeout", "headers", NULL};
+    yg_err err = YG_OK;
+    char sub[KEYPATH_MAX];
+
+    if (m->type != YG_Y_MAP)
+        return fail(c, kp, m, "expected a mapping, found %s", describe(m));
+    s->line = m->line;
+    int type = -1;
+    YG_TRY(get_word(c, kp, m, "type", types, "jsonl, syslog, webhook", &type));
+    if (type < 0) {
+        YG_TRY(check_map(c, kp, m, any, NULL, NULL));
+        return missing(c, kp, m, "type");
+    }
+    s->type = (enum yg_sink_type)type;
+    s->keep = 10;
+    s->timeout_ms = 5000;
+    s->protocol = YG_PROTO_UDP;
+    switch (s->type) {
+    case YG_SINK_JSONL: {
+        YG_TRY(check_map(c, kp, m, k_jsonl, NULL, NULL));
+        YG_TRY(get_str(c, kp, m, "path", true, &s->path));
+        YG_TRY(get_size(c, kp, m, "rotate", 0, &s->rotate));
+        const struct yg_ynode *k = yg__ymap_get(m, "keep");
+        if (k) {
+            kp_key(sub, kp, "keep");
+            char *end;
+            errno = 0;
+            unsigned long n = k->type == YG_Y_SCALAR && k->skind == YG_S_INT && k->s[0] != '-'
+                                  ? strtoul(k->s, &end, 10)
+                                  : 0;
+            if (k->type != YG_Y_SCALAR || k->skind != YG_S_INT || k->s[0] == '-' || *end || errno ||
+                n < 1 || n > 1000)
+                return fail(c, sub, k, "expected a whole number from 1 to 1000");
+            s->keep = (unsigned)n;
+        }
+        break;
+    }
+    case YG_SINK_SYSLOG: {
+        static const char *const protos[] = {"udp", "tcp", NULL};
+        int proto = YG_PROTO_UDP;
+        YG_TRY(check_map(c, kp, m, k_syslog, NULL, NULL));
+        YG_TRY(get_hostport(c, kp, m, "address", true, true, &s->address));
+        YG_TRY(get_word(c, kp, m, "protocol", protos, "udp, tcp", &proto));
+        s->protocol = (enum yg_sink_proto)proto;
+        break;
+    }
+    case YG_SINK_WEBHOOK: {
+        YG_TRY(check_map(c, kp, m, k_webhook, NULL, NULL));
+        YG_TRY(get_str(c, kp, m, "url", true, &s->url));
+        if (!url_origin_len(s->url)) {
+            kp_key(sub, kp, "url");
+            return fail(c, sub, yg__ymap_get(m, "url"),
+                        "expected an http:// or https:// URL with a host");
+        }
+        YG_TRY(get_str(c, kp, m, "spool", false, &s->spool));
+        YG_TRY(get_duration(c, kp, m, "timeout", 1, &s->timeout_ms));
+        const struct yg_ynode *h = yg__ymap_get(m, "headers");
+        if (h) {
+            kp_key(sub, kp, "headers");
+            YG_TRY(read_headers(c, sub, h, s));
+        }
+        break;
+    }
+    }
+done:
+    return err;
+}
+
+static yg_err read_sinks(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    yg_err err = YG_OK;
+    const struct yg_ynode *v = yg__ymap_get(root, "sinks");
+    if (!v)
+        return YG_OK;
+    if (v->type != YG_Y_SEQ)
+        return fail(c, "sinks", v, "expected a sequence of sinks, found %s", describe(v));
+    if (!v->n)
+        return YG_OK;
+    cfg->sinks = yg_calloc(v->n, sizeof *cfg->sinks);
+    if (!cfg->sinks)
+        return YG_ENOMEM;
+    cfg->nsinks = v->n;
+    for (size_t i = 0; i < v->n; i++) {
+        char sub[KEYPATH_MAX];
+        kp_index(sub, "sinks", i);
+        YG_TRY(read_sink(c, sub, v->items[i], &cfg->sinks[i]));
+    }
+done:
+    return err;
+}
+
+static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    static const char *const k_root[] = {"rules",       "data_dir", "state", "min_level",
+                                         "correlation", "inputs",   "sinks", "http",
+                                         "log",         "user",     NULL};
+    static const char *const levels[] = {"informational", "low",      "medium",
+                                         "high",          "critical", NULL};
+    yg_err err = YG_OK;
+
+    YG_TRY(check_map(c, "", root, k_root, NULL, NULL));
+    YG_TRY(read_rules(c, cfg, root));
+    YG_TRY(get_str(c, "", root, "data_dir", false, &cfg->data_dir));
+    YG_TRY(get_str(c, "", root, "state", true, &cfg->state));
+    int lvl = 0;
+    YG_TRY(get_word(c, "", root, "min_level", levels, "informational, low, medium, high, critical",
+                    &lvl));
+    cfg->min_level = (yg_level_t)(YG_LEVEL_INFO + lvl);
+
+    cfg->correlation.memory_bytes = 256ull << 20;
+    cfg->correlation.snapshot_interval_ms = 30000;
+    const struct yg_ynode *corr = yg__ymap_get(root, "correlation");
+    if (corr) {
+        static const char *const k_corr[] = {"lateness", "memory", "snapshot_interval", NULL};
+        YG_TRY(check_map(c, "correlation", corr, k_corr, NULL, NULL));
+        YG_TRY(get_duration(c, "correlation", corr, "lateness", 0, &cfg->correlation.lateness_ms));
+        YG_TRY(get_size(c, "correlation", corr, "memory", 1, &cfg->correlation.memory_bytes));
+        YG_TRY(get_duration(c, "correlation", corr, "snapshot_interval", 1000,
+                            &cfg->correlation.snapshot_interval_ms));
+    }
+
+    YG_TRY(read_inputs(c, cfg, root));
+    YG_TRY(read_sinks(c, cfg, root));
+
+    const struct yg_ynode *http = yg__ymap_get(root, "http");
+    if (http) {
+        static const char *const k_http[] = {"listen", NULL};
+        YG_TRY(check_map(c, "http", http, k_http, NULL, NULL));
+        YG_TRY(get_hostport(c, "http", http, "listen", true, false, &cfg->http_listen));
+    }
+
+    cfg->log_level = YG_LOG_INFO;
+    cfg->log_target = YG_LOG_STDERR;
+    const struct yg_ynode *log = yg__ymap_get(root, "log");
+    if (log) {
+        static const char *const k_log[] = {"level", "target", NULL};
+        static const char *const lv[] = {"debug", "info", "warning", "error", NULL};
+        static const char *const tg[] = {"stderr", "syslog", NULL};
+        int l = YG_LOG_INFO, t = YG_LOG_STDERR;
+        YG_TRY(check_map(c, "log", log, k_log, NULL, NULL));
+        YG_TRY(get_word(c, "log", log, "level", lv, "debug, info, warning, error", &l));
+        YG_TRY(get_word(c, "log", log, "target", tg, "stderr, syslog", &t));
+        cfg->log_level = (enum yg_log_level)l;
+        cfg->log_target = (enum yg_log_target)t;
+    }
+    YG_TRY(get_str(c, "", root, "user", false, &cfg->user));
+done:
+    return err;
+}
+
+/* ---- entry points ------------------------------------------------------- */
+
+yg_err yg__config_parse(const char *text, size_t len, const char *name, struct yg_config **out,
+                        char *why, size_t wl)
+{
+    struct ctx c = {why, wl};
+    struct yg_arena a;
+    struct yg_ydoc *docs = NULL;
+    size_t ndocs = 0;
+    unsigned eline = 0, ecol = 0;
+    yg_err err = YG_OK;
+    struct yg_config *cfg = NULL;
+
+    *out = NULL;
+    if (why && wl)
+        *why = 0;
+    yg_arena_init(&a, 16384, 16u * YG_MAX_CONFIG_BYTES);
+    if (len > YG_MAX_CONFIG_BYTES) {
+        if (why)
+            snprintf(why, wl, "larger than %u bytes", YG_MAX_CONFIG_BYTES);
+        err = YG_ELIMIT;
+        goto done;
+    }
+    char ywhy[200] = "";
+    err = yg__yaml_parse(text, len, &a, &docs, &ndocs, &eline, &ecol, ywhy, sizeof ywhy);
+    if (err == YG_EUNSUPPORTED) {
+        /* The parser's message speaks of rules; anchors and aliases are
+         * refused here for the same reason (amplification). */
+        if (why)
+            snprintf(why, wl, "line %u, column %u: YAML aliases are not accepted", eline, ecol);
+        err = YG_ESYNTAX;
+        goto done;
+    }
+    if (err) {
+        if (why && err != YG_ENOMEM)
+            snprintf(why, wl, "line %u, column %u: %s", eline, ecol, ywhy);
+        goto done;
+    }
+    if (ndocs > 1) {
+        if (why)
+            snprintf(why, wl, "line %u, column 1: more than one YAML document", docs[1].line);
+        err = YG_ESYNTAX;
+        goto done;
+    }
+    if (ndocs == 0 || !docs[0].root) {
+        if (why)
+            snprintf(why, wl, "line 1, column 1: the file is empty");
+        err = YG_EINVAL;
+        goto done;
+    }
+    if (docs[0].root->type != YG_Y_MAP) {
+        err = fail(&c, "", docs[0].root, "expected a mapping of settings, found %s",
+                   describe(docs[0].root));
+        goto done;
+    }
+    cfg = yg_calloc(1, sizeof *cfg);
+    if (!cfg) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    cfg->path = yg_strndup(name ? name : "", strlen(name ? name : ""));
+    if (!cfg->path) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    YG_TRY(read_root(&c, cfg, docs[0].root));
+    *out = cfg;
+    cfg = NULL;
+done:
+    if (err == YG_ENOMEM && why && wl)
+        snprintf(why, wl, "out of memory");
+    yg__config_free(cfg);
+    yg_arena_free(&a);
+    return err;
+}
+
+yg_err yg__config_load(const char *path, struct yg_config **out, char *why, size_t wl)
+{
+    char *text = NULL;
+    size_t n = 0;
+    *out = NULL;
+    yg_err err = yg_file_read(path, YG_MAX_CONFIG_BYTES, &text, &n);
+    if (err) {
+        if (why && wl) {
+            if (err == YG_ENOTFOUND || err == YG_EIO)
+                snprintf(why, wl, "%s: %s", path, strerror(errno));
+            else if (err == YG_ENOMEM)
+                snprintf(why, wl, "%s: out of memory", path);
+            else
+                snprintf(why, wl, "%s: larger than %u bytes", path, YG_MAX_CONFIG_BYTES);
+        }
+        return err == YG_ENOTFOUND ? YG_EIO : err;
+    }
+    err = yg__config_parse(text, n, path, out, why, wl);
+    yg_free(text);
+    return err;
+}
+
+void yg__config_free(struct yg_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->nrules; i++)
+        yg_free(cfg->rules[i]);
+    yg_free(cfg->rules);
+    for (size_t i = 0; i < cfg->ninputs; i++) {
+        struct yg_cfg_input *in = &cfg->inputs[i];
+        yg_free(in->name);
+        yg_free(in->path);
+        yg_free(in->format);
+        yg_free(in->product);
+        yg_free(in->service);
+        yg_free(in->category);
+        yg_free(in->listen);
+        yg_free(in->cert);
+        yg_free(in->key);
+    }
+    yg_free(cfg->inputs);
+    for (size_t i = 0; i < cfg->nsinks; i++) {
+        struct yg_cfg_sink *s = &cfg->sinks[i];
+        yg_free(s->path);
+        yg_free(s->address);
+        yg_free(s->url);
+        yg_free(s->spool);
+        for (size_t j = 0; j < s->nheaders; j++) {
+            yg_free(s->headers[j].name);
+            if (s->headers[j].value) {
+                /* Do not leave the credential in freed heap memory. */
+                volatile char *p = s->headers[j].value;
+                while (*p)
+                    *p++ = 0;
+                yg_free(s->headers[j].value);
+            }
+        }
+        yg_free(s->headers);
+    }
+    yg_free(cfg->sinks);
+    yg_free(cfg->path);
+    yg_free(cfg->data_dir);
+    yg_free(cfg->state);
+    yg_free(cfg->http_listen);
+    yg_free(cfg->user);
+    yg_free(cfg);
+}
+
+/* ---- rendering ---------------------------------------------------------- */
+
+static yg_err put_kv(struct yg_buf *b, const char *indent, const char *key, const char *val)
+{
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_addf(b, "%s%s: ", indent, key));
+    YG_TRY(yg_buf_add_json_str(b, val, strlen(val)));
+    YG_TRY(yg_buf_addc(b, '\n'));
+done:
+    return err;
+}
+
+static yg_err put_duration(struct yg_buf *b, const char *indent, const char *key, uint64_t ms)
+{
+    static const struct {
+        const char *unit;
+        uint64_t ms;
+    } units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}};
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (ms && ms % units[i].ms == 0)
+            return yg_buf_addf(b, "%s%s: %llu%s\n", indent, key,
+                               (unsigned long long)(ms / units[i].ms), units[i].unit);
+    return yg_buf_addf(b, "%s%s: %llums\n", indent, key, (unsigned long long)ms);
+}
+
+static yg_err put_size(struct yg_buf *b, const char *indent, const char *key, uint64_t n)
+{
+    static const char *const units[] = {"TB", "GB", "MB", "KB"};
+    for (unsigned i = 0; i < 4; i++) {
+        unsigned shift = 10 * (4 - i);
+        if (n && (n & ((1ull << shift) - 1)) == 0)
+            return yg_buf_addf(b, "%s%s: %llu%s\n", indent, key, (unsigned long long)(n >> shift),
+                               units[i]);
+    }
+    return yg_buf_addf(b, "%s%s: %lluB\n", indent, key, (unsigned long long)n);
+}
+
+yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
+{
+    static const char *const levels[] = {"informational", "low", "medium", "high", "critical"};
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_addf(b, "rules:\n"));
+    for (size_t i = 0; i < cfg->nrules; i++) {
+        YG_TRY(yg_buf_addf(b, "  - "));
+        YG_TRY(yg_buf_add_json_str(b, cfg->rules[i], strlen(cfg->rules[i])));
+        YG_TRY(yg_buf_addc(b, '\n'));
+    }
+    if (cfg->data_dir)
+        YG_TRY(put_kv(b, "", "data_dir", cfg->data_dir));
+    YG_TRY(put_kv(b, "", "state", cfg->state));
+    int lvl = (int)cfg->min_level - (int)YG_LEVEL_INFO;
+    YG_TRY(yg_buf_addf(b, "min_level: %s\n", levels[lvl >= 0 && lvl < 5 ? lvl : 0]));
+    YG_TRY(yg_buf_addf(b, "correlation:\n"));
+    YG_TRY(put_duration(b, "  ", "lateness", cfg->correlation.lateness_ms));
+    YG_TRY(put_size(b, "  ", "memory", cfg->correlation.memory_bytes));
+    YG_TRY(put_duration(b, "  ", "snapshot_interval", cfg->correlation.snapshot_interval_ms));
+    YG_TRY(yg_buf_addf(b, "inputs:\n"));
+    for (size_t i = 0; i < cfg->ninputs; i++) {
+        const struct yg_cfg_input *in = &cfg->inputs[i];
+        YG_TRY(put_kv(b, "  - ", "name", in->name));
+        YG_TRY(yg_buf_addf(b, "    type: %s\n", input_type_names[in->type]));
+        YG_TRY(put_kv(b, "    ", "format", in->format ? in->format : "auto"));
+        if (in->product || in->service || in->category) {
+            YG_TRY(yg_buf_addf(b, "    logsource:\n"));
+            if (in->product)
+                YG_TRY(put_kv(b, "      ", "product", in->product));
+            if (in->service)
+                YG_TRY(put_kv(b, "      ", "service", in->service));
+            if (in->category)
+                YG_TRY(put_kv(b, "      ", "category", in->category));
+        }
+        if (in->path) {
+            YG_TRY(put_kv(b, "    ", "path", in->path));
+            YG_TRY(yg_buf_addf(b, "    start_at: %s\n", in->start_at_end ? "end" : "beginning"));
+        }
+        if (in->listen)
+            YG_TRY(put_kv(b, "    ", "listen", in->listen));
+        if (in->cert)
+            YG_TRY(put_kv(b, "    ", "cert", in->cert));
+        if (in->key) /* a path, not key material */
+            YG_TRY(put_kv(b, "    ", "key", in->key));
+    }
+    if (cfg->nsinks)
+        YG_TRY(yg_buf_addf(b, "sinks:\n"));
+    for (size_t i = 0; i < cfg->nsinks; i++) {
+        const struct yg_cfg_sink *s = &cfg->sinks[i];
+        switch (s->type) {
+        case YG_SINK_JSONL:
+            YG_TRY(yg_buf_addf(b, "  - type: jsonl\n"));
+            YG_TRY(put_kv(b, "    ", "path", s->path));
+            if (s->rotate)
+                YG_TRY(put_size(b, "    ", "rotate", s->rotate));
+            YG_TRY(yg_buf_addf(b, "    keep: %u\n", s->keep));
+            break;
+        case YG_SINK_SYSLOG:
+            YG_TRY(yg_buf_addf(b, "  - type: syslog\n"));
+            YG_TRY(put_kv(b, "    ", "address", s->address));
+            YG_TRY(
+                yg_buf_addf(b, "    protocol: %s\n", s->protocol == YG_PROTO_TCP ? "tcp" : "udp"));
+            break;
+        case YG_SINK_WEBHOOK: {
+            YG_TRY(yg_buf_addf(b, "  - type: webhook\n    url: \""));
+            size_t ol = url_origin_len(s->url);
+            /* Credentials may sit in the user info part of the origin. */
+            const char *at = memchr(s->url, '@', ol);
+            if (at) {
+                const char *host = strstr(s->url, "://") + 3;
+                YG_TRY(yg_buf_add(b, s->url, (size_t)(host - s->url)));
+                YG_TRY(yg_buf_addf(b, "<redacted>"));
+                YG_TRY(yg_buf_add(b, at, (size_t)(s->url + ol - at)));
+            } else {
+                YG_TRY(yg_buf_add(b, s->url, ol));
+            }
+            YG_TRY(yg_buf_addf(b, "/<redacted>\"\n"));
+            if (s->spool)
+                YG_TRY(put_kv(b, "    ", "spool", s->spool));
+            YG_TRY(put_duration(b, "    ", "timeout", s->timeout_ms));
+            if (s->nheaders) {
+                YG_TRY(yg_buf_addf(b, "    headers:\n"));
+                for (size_t j = 0; j < s->nheaders; j++) {
+                    /* Token characters such as '#' or '*' mean something at
+                     * the start of a plain YAML key: quote the name. */
+                    const char *hn = s->headers[j].name;
+                    YG_TRY(yg_buf_addf(b, "      "));
+                    YG_TRY(yg_buf_add_json_str(b, hn, strlen(hn)));
+                    YG_TRY(yg_buf_addf(b, ": \"<redacted>\"\n"));
+                }
+            }
+            break;
+        }
+        }
+    }
+    if (cfg->http_listen) {
+        YG_TRY(yg_buf_addf(b, "http:\n"));
+        YG_TRY(put_kv(b, "  ", "listen", cfg->http_listen));
+    }
+    YG_TRY(yg_buf_addf(b, "log:\n  level: %s\n  target: %s\n", yg__log_level_name(cfg->log_level),
+                       cfg->log_target == YG_LOG_SYSLOG ? "syslog" : "stderr"));
+    if (cfg->user)
+        YG_TRY(put_kv(b, "", "user", cfg->user));
+done:
+    return err;
+}

@@ -1,0 +1,136 @@
+/*
+ * config.h - the configuration file of `yagura watch` (docs/watch-config.md).
+ *
+ * The file is YAML, read into the position-keeping tree of sigma/yaml.h and
+ * checked key by key into the plain structs below.  Checking is strict: an
+ * unknown key, a value of the wrong type, a missing required key or a bad
+ * duration, size or address is an error that names the key path and the
+ * line and column of the offending node, e.g.
+ *
+ *     inputs[2].listen: line 14, column 13: expected host:port
+ *
+ * so a service never starts with a setting silently ignored.  Error messages
+ * never quote a value of the file (only key names and allowed keywords):
+ * webhook header values and URLs may carry credentials.  Those stay in the
+ * structs for the sinks to use, and yg__config_render redacts them.
+ *
+ * Ownership: yg__config_load returns one heap object owning every string
+ * and array in it; yg__config_free releases all of it.  The structs are
+ * read-only after loading and may be shared between threads.
+ */
+#ifndef YG_WATCH_CONFIG_H
+#define YG_WATCH_CONFIG_H
+
+#include "core/core.h"
+#include "watch/log.h"
+#include "yagura/yagura.h"
+
+/* Largest configuration file read, bytes. */
+#define YG_MAX_CONFIG_BYTES (1u << 20)
+
+enum yg_input_type {
+    YG_INPUT_FILE,
+    YG_INPUT_SYSLOG_UDP,
+    YG_INPUT_SYSLOG_TCP,
+    YG_INPUT_SYSLOG_TLS,
+    YG_INPUT_STDIN,
+};
+
+struct yg_cfg_input {
+    char *name; /* unique among inputs */
+    enum yg_input_type type;
+    unsigned line; /* where the entry starts in the file, for later messages */
+    /* file */
+    char *path;        /* a glob */
+    bool start_at_end; /* start_at: end (default) or beginning */
+    char *format;      /* NULL for auto; else "json" or a line format name */
+    /* Log source given to every record of the input (NULL when not set). */
+    char *product, *service, *category;
+    /* syslog-udp, syslog-tcp, syslog-tls: "host:port", "[v6]:port", ":port" */
+    char *listen;
+    /* syslog-tls */
+    char *cert, *key;
+};
+
+enum yg_sink_type { YG_SINK_JSONL, YG_SINK_SYSLOG, YG_SINK_WEBHOOK };
+enum yg_sink_proto { YG_PROTO_UDP, YG_PROTO_TCP };
+
+struct yg_cfg_header {
+    char *name;
+    char *value; /* never printed: see yg__config_render */
+};
+
+struct yg_cfg_sink {
+    enum yg_sink_type type;
+    unsigned line;
+    /* jsonl */
+    char *path;
+    uint64_t rotate; /* bytes; 0: never rotate */
+    unsigned keep;   /* rotated files kept (default 10) */
+    /* syslog */
+    char *address; /* host:port */
+    enum yg_sink_proto protocol;
+    /* webhook */
+    char *url;           /* may embed credentials: never printed */
+    char *spool;         /* NULL when not set */
+    uint64_t timeout_ms; /* default 5s */
+    struct yg_cfg_header *headers;
+    size_t nheaders;
+};
+
+struct yg_config {
+    char *path; /* the file it was read from */
+    char **rules;
+    size_t nrules;
+    char *data_dir; /* NULL when not set */
+    char *state;
+    yg_level_t min_level; /* default YG_LEVEL_INFO */
+    struct {
+        uint64_t lateness_ms;          /* default 0 */
+        uint64_t memory_bytes;         /* default 256MB */
+        uint64_t snapshot_interval_ms; /* default 30s */
+    } correlation;
+    struct yg_cfg_input *inputs;
+    size_t ninputs;
+    struct yg_cfg_sink *sinks;
+    size_t nsinks;
+    char *http_listen;             /* NULL: no HTTP endpoint */
+    enum yg_log_level log_level;   /* default info */
+    enum yg_log_target log_target; /* default stderr */
+    char *user;                    /* NULL: keep the starting user */
+};
+
+/*
+ * Read and check the file at path.  On success *out owns the configuration
+ * (yg__config_free).  On failure *out is NULL and why holds one line:
+ * "key.path: line L, column C: what was expected" (or "path: reason" when the
+ * file cannot be read).  Returns YG_EIO, YG_ESYNTAX, YG_EINVAL, YG_ELIMIT or
+ * YG_ENOMEM.
+ */
+YG_NODISCARD yg_err yg__config_load(const char *path, struct yg_config **out, char *why, size_t wl);
+/* The same from text in memory; name is used as the configuration's path. */
+YG_NODISCARD yg_err yg__config_parse(const char *text, size_t len, const char *name,
+                                     struct yg_config **out, char *why, size_t wl);
+void yg__config_free(struct yg_config *cfg);
+
+/*
+ * The effective configuration as YAML (every default filled in), for
+ * `--check-config` output and the start-up log.  Every webhook header value
+ * is written as "<redacted>" and a webhook URL as its scheme and host
+ * followed by "/<redacted>" (paths and queries of hook URLs are commonly
+ * the secret themselves).  Appends to b.
+ */
+YG_NODISCARD yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b);
+
+/* Parsers of the value forms, exposed for tests.  Durations: a whole
+ * number and one of ms, s, m, h, d ("500ms", "5m").  Sizes: a whole number
+ * and one of B, KB, MB, GB, TB, powers of 1024, any case ("100MB").
+ * Both return false on anything else, including overflow of 64 bits. */
+bool yg__parse_duration_ms(const char *s, uint64_t *ms);
+bool yg__parse_size(const char *s, uint64_t *bytes);
+/* Split "host:port", "[v6]:port" or ":port" (empty host: every address).
+ * host gets the bare name or address (no brackets); port must be 1-65535,
+ * or 0 as well when allow_zero. */
+bool yg__parse_hostport(const char *s, char *host, size_t hl, unsigned *port, bool allow_zero);
+
+#endif

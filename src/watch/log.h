@@ -1,0 +1,43 @@
+/*
+ * log.h - the service log of `yagura watch`: one line per message, to
+ * standard error (with an ISO 8601 UTC timestamp and the level) or to
+ * syslog(3), below a level filter.
+ *
+ * Secrets are never logged.  Callers pass only names, paths, counts and
+ * error strings; values that may carry credentials (webhook header values,
+ * webhook URLs, TLS key material, event contents that reached a sink) are
+ * never formatted into a message.  The configuration keeps such values but
+ * redacts them in every rendering (config.h), and the HTTP endpoint exposes
+ * only metric names and labels chosen by the service.  As a second line of
+ * defence, control characters in a message are escaped so that text from
+ * the network cannot forge extra log lines.
+ *
+ * Thread safety: yg__log may be called from any thread at any time; each
+ * message is written with a single write(2) (stderr) or syslog(3) call, so
+ * lines of concurrent threads never interleave.  yg__log_setup is meant to
+ * be called at start and on reload; it may race with yg__log harmlessly.
+ */
+#ifndef YG_WATCH_LOG_H
+#define YG_WATCH_LOG_H
+
+#include <stdarg.h>
+
+#include "core/core.h"
+
+enum yg_log_level { YG_LOG_DEBUG, YG_LOG_INFO, YG_LOG_WARNING, YG_LOG_ERROR };
+enum yg_log_target { YG_LOG_STDERR, YG_LOG_SYSLOG };
+
+/* Longest message kept; longer ones are cut and end in "...". */
+#define YG_LOG_LINE_MAX 2048u
+
+/* Where messages go and the lowest level written (default: stderr, info).
+ * ident names the program in syslog (a static string; default "yagura"). */
+void yg__log_setup(enum yg_log_target target, enum yg_log_level min, const char *ident);
+/* Redirect stderr-target output to fd (tests); -1 restores standard error. */
+void yg__log_set_fd(int fd);
+void yg__log(enum yg_log_level level, const char *fmt, ...) YG_PRINTF(2, 3);
+void yg__vlog(enum yg_log_level level, const char *fmt, va_list ap);
+/* "debug", "info", "warning", "error". */
+const char *yg__log_level_name(enum yg_log_level level);
+
+#endif
