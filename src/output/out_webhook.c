@@ -1,0 +1,566 @@
+/*
+ * out_webhook.c - each alert POSTed as JSON to an HTTP(S) endpoint, with a
+ * disk spool so that no alert is lost while the endpoint is down.
+ *
+ * write() puts the alert in a file of the spool directory, named
+ * <16 hex sequence>-<alert id>.json so that a directory listing sorts in
+ * write order, and queues the name.  A worker thread POSTs the queued files
+ * in order with libcurl (easy interface, connect and total timeouts) and
+ * removes a file once the endpoint answers 2xx.  Anything else is retried
+ * after an exponentially growing delay, except a 4xx other than 408 and
+ * 429: the endpoint refuses that alert, so resending cannot help; the file
+ * is renamed to *.rejected for an operator and the alert counted dropped.
+ *
+ * flush() makes the spool durable: it fsyncs the files written since the
+ * last flush that are still there (the others were delivered) and the
+ * directory.  When it returns, every written alert is delivered or in the
+ * spool, which is the sink's half of the at-least-once contract.
+ *
+ * When the sink is created, files already in the spool (a previous run
+ * stopped before delivering them) are queued first.  A file written but
+ * never flushed may be empty or cut short after a crash; such a file is
+ * removed rather than sent, which is safe because its alert was not flushed
+ * and so its record's checkpoint was not stored: the record is replayed.
+ */
+#include "output/sink.h"
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "yagura/version.h"
+
+struct item {
+    struct item *next;
+    char name[]; /* file name inside the spool directory */
+};
+
+struct webhook {
+    struct yg_sink base;
+    char *url, *dir;
+    struct curl_slist *headers;
+    unsigned timeout_ms, connect_ms, bmin, bmax;
+    uint64_t seq;
+    char *path; /* scratch: dir + "/" + name */
+    size_t pathcap;
+
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    struct item *head, *tail; /* to deliver, in order */
+    size_t qlen;
+    struct item *unsynced; /* written since the last flush (caller thread only) */
+    bool stop;
+    char err[200]; /* the worker's last error, under mu */
+    pthread_t th;
+    bool started;
+    CURL *curl;  /* worker only */
+    char *wpath; /* worker's scratch path */
+};
+
+static struct timespec deadline_in(unsigned ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    return ts;
+}
+
+static struct item *item_new(const char *name)
+{
+    size_t n = strlen(name);
+    struct item *it = yg_malloc(sizeof *it + n + 1);
+    if (!it)
+        return NULL;
+    it->next = NULL;
+    memcpy(it->name, name, n + 1);
+    return it;
+}
+
+static void enqueue(struct webhook *w, struct item *it)
+{
+    pthread_mutex_lock(&w->mu);
+    if (w->tail)
+        w->tail->next = it;
+    else
+        w->head = it;
+    w->tail = it;
+    w->qlen++;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void worker_err(struct webhook *w, const char *fmt, ...) YG_PRINTF(2, 3);
+static void worker_err(struct webhook *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&w->mu);
+    vsnprintf(w->err, sizeof w->err, fmt, ap);
+    pthread_mutex_unlock(&w->mu);
+    va_end(ap);
+}
+
+/* libcurl progress callback: abort a transfer in flight when stopping. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    struct webhook *w = ud;
+    return __atomic_load_n(&w->stop, __ATOMIC_RELAXED) ? 1 : 0;
+}
+
+/* The endpoint's answer body is not needed; discard it. */
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    (void)p, (void)ud;
+    return sz * n;
+}
+
+enum outcome { DELIVERED, RETRY, REJECTED, GONE };
+
+static bool looks_complete(const char *p, size_t n)
+{
+    while (n && (p[n - 1] == '\n' || p[n - 1] == ' ' || p[n - 1] == '\r' || p[n - 1] == '\t'))
+        n--;
+    return n >= 2 && p[0] == '{' && p[n - 1] == '}';
+}
+
+static enum outcome post_one(struct webhook *w, const char *name)
+{
+    snprintf(w->wpath, w->pathcap, "%s/%s", w->dir, name);
+    char *body = NULL;
+    size_t n = 0;
+    yg_err err = yg_file_read(w->wpath, YG_MAX_EVENT_BYTES * 2, &body, &n);
+    if (err != YG_OK) {
+        int e = errno;
+        struct stat sb;
+        if (stat(w->wpath, &sb) != 0 && errno == ENOENT)
+            return GONE;
+        worker_err(w, "reading %s: %s", w->wpath, strerror(e));
+        return RETRY;
+    }
+    if (!looks_complete(body, n)) {
+        yg_free(body);
+        (void)unlink(w->wpath);
+        worker_err(w, "removed damaged spool file %s (%zu bytes)", name, n);
+        YG_SINK_COUNT(&w->base, failed, 1);
+        return GONE;
+    }
+    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+    CURLcode rc = curl_easy_perform(w->curl);
+    yg_free(body);
+    long code = 0;
+    curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &code);
+    if (rc != CURLE_OK) {
+        worker_err(w, "POST to %s: %s", w->url, curl_easy_strerror(rc));
+        return RETRY;
+    }
+    if (code >= 200 && code < 300) {
+        if (unlink(w->wpath) != 0 && errno != ENOENT)
+            worker_err(w, "removing delivered spool file %s: %s", name, strerror(errno));
+        return DELIVERED;
+    }
+    worker_err(w, "endpoint %s answered HTTP %ld", w->url, code);
+    if (code >= 400 && code < 500 && code != 408 && code != 429) {
+        char *rej = yg_malloc(strlen(w->wpath) + 10);
+        if (rej) {
+            snprintf(rej, strlen(w->wpath) + 10, "%s.rejected", w->wpath);
+            (void)rename(w->wpath, rej);
+            yg_free(rej);
+        }
+        return REJECTED;
+    }
+    return RETRY;
+}
+
+static void *worker(void *arg)
+{
+    struct webhook *w = arg;
+    unsigned delay = w->bmin;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        if (!w->head) {
+            pthread_cond_wait(&w->wake, &w->mu);
+            continue;
+        }
+        struct item *it = w->head; /* stays queued until settled */
+        pthread_mutex_unlock(&w->mu);
+        enum outcome o = post_one(w, it->name);
+        pthread_mutex_lock(&w->mu);
+        if (o != RETRY) {
+            w->head = it->next;
+            if (!w->head)
+                w->tail = NULL;
+            w->qlen--;
+            yg_free(it);
+            if (o == DELIVERED)
+                YG_SINK_COUNT(&w->base, written, 1);
+            else if (o == REJECTED)
+                YG_SINK_COUNT(&w->base, dropped, 1);
+            delay = w->bmin;
+            continue;
+        }
+        YG_SINK_COUNT(&w->base, failed, 1);
+        struct timespec until = deadline_in(delay);
+        while (!w->stop && pthread_cond_timedwait(&w->wake, &w->mu, &until) == 0)
+            ;
+        delay = delay >= w->bmax / 2 ? w->bmax : delay * 2;
+        if (!w->stop)
+            YG_SINK_COUNT(&w->base, retried, 1);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static yg_err write_file(struct webhook *w, const char *path, const char *p, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        goto fail;
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            int e = errno;
+            close(fd);
+            (void)unlink(path);
+            errno = e;
+            goto fail;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    if (close(fd) != 0)
+        goto fail;
+    return YG_OK;
+fail:
+    snprintf(w->base.why, sizeof w->base.why, "webhook sink %s: spooling to %s: %s", w->base.name,
+             path, strerror(errno));
+    return YG_EIO;
+}
+
+static yg_err webhook_write(struct yg_sink *s, const struct yg_alert_row *row)
+{
+    struct webhook *w = (struct webhook *)s;
+    yg_err err = YG_OK;
+    char name[96];
+    snprintf(name, sizeof name, "%016" PRIx64 "-%.32s.json", w->seq, row->id ? row->id : "");
+    struct item *q = item_new(name), *u = item_new(name);
+    if (!q || !u) {
+        snprintf(s->why, sizeof s->why, "webhook sink %s: out of memory", s->name);
+        err = YG_ENOMEM;
+        goto done;
+    }
+    snprintf(w->path, w->pathcap, "%s/%s", w->dir, name);
+    YG_TRY(write_file(w, w->path, row->json, strlen(row->json)));
+    w->seq++;
+    YG_SINK_COUNT(s, spooled, 1);
+    u->next = w->unsynced;
+    w->unsynced = u;
+    u = NULL;
+    enqueue(w, q);
+    q = NULL;
+done:
+    if (err != YG_OK)
+        YG_SINK_COUNT(s, failed, 1);
+    yg_free(q);
+    yg_free(u);
+    return err;
+}
+
+static yg_err webhook_flush(struct yg_sink *s)
+{
+    struct webhook *w = (struct webhook *)s;
+    yg_err err = YG_OK;
+    bool any = w->unsynced != NULL;
+    while (w->unsynced) {
+        struct item *u = w->unsynced;
+        snprintf(w->path, w->pathcap, "%s/%s", w->dir, u->name);
+        int fd = open(w->path, O_RDONLY | O_CLOEXEC);
+        /* ENOENT: delivered and removed since it was written. */
+        if (fd < 0 && errno != ENOENT) {
+            snprintf(s->why, sizeof s->why, "webhook sink %s: opening %s: %s", s->name, w->path,
+                     strerror(errno));
+            err = YG_EIO;
+            break;
+        }
+        if (fd >= 0) {
+            int rc = fsync(fd);
+            int e = errno;
+            close(fd);
+            if (rc != 0) {
+                snprintf(s->why, sizeof s->why, "webhook sink %s: syncing %s: %s", s->name, w->path,
+                         strerror(e));
+                err = YG_EIO;
+                break;
+            }
+        }
+        w->unsynced = u->next;
+        yg_free(u);
+    }
+    if (err == YG_OK && any) {
+        int dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fsync(dfd) != 0) {
+            snprintf(s->why, sizeof s->why, "webhook sink %s: syncing %s: %s", s->name, w->dir,
+                     strerror(errno));
+            err = YG_EIO;
+        }
+        if (dfd >= 0)
+            close(dfd);
+    }
+    if (err == YG_OK) {
+        pthread_mutex_lock(&w->mu);
+        if (w->err[0] && w->qlen)
+            snprintf(s->why, sizeof s->why, "webhook sink %s: %zu alerts spooled (%.150s)", s->name,
+                     w->qlen, w->err);
+        pthread_mutex_unlock(&w->mu);
+    }
+    if (err != YG_OK)
+        YG_SINK_COUNT(s, failed, 1);
+    return err;
+}
+
+uint64_t yg__out_webhook_pending(struct yg_sink *s)
+{
+    struct webhook *w = (struct webhook *)s;
+    pthread_mutex_lock(&w->mu);
+    uint64_t n = w->qlen;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+static void free_list(struct item *it)
+{
+    while (it) {
+        struct item *n = it->next;
+        yg_free(it);
+        it = n;
+    }
+}
+
+static void webhook_destroy(struct yg_sink *s)
+{
+    struct webhook *w = (struct webhook *)s;
+    if (w->path)
+        (void)webhook_flush(s);
+    if (w->started) {
+        pthread_mutex_lock(&w->mu);
+        __atomic_store_n(&w->stop, true, __ATOMIC_RELAXED);
+        pthread_cond_broadcast(&w->wake);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->th, NULL);
+    }
+    /* Undelivered alerts stay in the spool for the next start. */
+    free_list(w->head);
+    free_list(w->unsynced);
+    if (w->curl)
+        curl_easy_cleanup(w->curl);
+    curl_slist_free_all(w->headers);
+    pthread_cond_destroy(&w->wake);
+    pthread_mutex_destroy(&w->mu);
+    yg_free(w->url);
+    yg_free(w->dir);
+    yg_free(w->path);
+    yg_free(w->wpath);
+    yg_free(s->name);
+    yg_free(w);
+}
+
+static const struct yg_sink_ops webhook_ops = {
+    .kind = "webhook",
+    .write = webhook_write,
+    .flush = webhook_flush,
+    .reopen = NULL,
+    .destroy = webhook_destroy,
+};
+
+static bool is_spool_name(const char *n)
+{
+    size_t l = strlen(n);
+    if (l < 22 || strcmp(n + l - 5, ".json") != 0 || n[16] != '-')
+        return false;
+    for (int i = 0; i < 16; i++)
+        if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+            return false;
+    return true;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Queue the files a previous run left, oldest first, and continue the
+ * sequence after the newest. */
+static yg_err load_spool(struct webhook *w, char *why, size_t wl)
+{
+    yg_err err = YG_OK;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    DIR *d = opendir(w->dir);
+    if (!d) {
+        snprintf(why, wl, "webhook sink %s: opening the spool %s: %s", w->base.name, w->dir,
+                 strerror(errno));
+        return YG_EIO;
+    }
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!is_spool_name(de->d_name))
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            char **nn = yg_realloc(names, nc * sizeof *names);
+            if (!nn)
+                goto nomem;
+            names = nn;
+            cap = nc;
+        }
+        names[n] = yg_strndup(de->d_name, strlen(de->d_name));
+        if (!names[n])
+            goto nomem;
+        n++;
+    }
+    if (n)
+        qsort(names, n, sizeof *names, cmp_names);
+    for (size_t i = 0; i < n; i++) {
+        struct item *it = item_new(names[i]);
+        if (!it)
+            goto nomem;
+        enqueue(w, it);
+        uint64_t seq = strtoull(names[i], NULL, 16);
+        if (seq >= w->seq)
+            w->seq = seq + 1;
+        YG_SINK_COUNT(&w->base, spooled, 1);
+    }
+    goto done;
+nomem:
+    snprintf(why, wl, "webhook sink %s: out of memory", w->base.name);
+    err = YG_ENOMEM;
+done:
+    closedir(d);
+    for (size_t i = 0; i < n; i++)
+        yg_free(names[i]);
+    yg_free(names);
+    return err;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+static void curl_setup(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static yg_err setup_curl(struct webhook *w, const struct yg_webhook_opts *o, char *why, size_t wl)
+{
+    w->curl = curl_easy_init();
+    if (!w->curl)
+        goto nomem;
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    if (!h)
+        goto nomem;
+    w->headers = h;
+    /* No "Expect: 100-continue" round trip for small bodies. */
+    if (!(h = curl_slist_append(w->headers, "Expect:")))
+        goto nomem;
+    for (const char *const *p = o->headers; p && *p; p++)
+        if (!(h = curl_slist_append(w->headers, *p)))
+            goto nomem;
+    CURL *c = w->curl;
+    curl_easy_setopt(c, CURLOPT_URL, w->url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->headers);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "yagura/" YG_VERSION_STRING);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)w->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)w->connect_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, w);
+    /* Redirects could turn the POST into a GET and lose the alert. */
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    return YG_OK;
+nomem:
+    snprintf(why, wl, "webhook sink %s: out of memory", w->base.name);
+    return YG_ENOMEM;
+}
+
+yg_err yg__out_webhook_new(const char *name, const struct yg_webhook_opts *o, struct yg_sink **out,
+                           char *why, size_t wl)
+{
+    yg_err err = YG_OK;
+    *out = NULL;
+    if (!o->url || !*o->url || !o->spool_dir || !*o->spool_dir) {
+        snprintf(why, wl, "webhook sink %s: url and spool directory are required", name);
+        return YG_EINVAL;
+    }
+    pthread_once(&curl_once, curl_setup);
+    if (curl_init_rc != CURLE_OK) {
+        snprintf(why, wl, "webhook sink %s: initialising libcurl: %s", name,
+                 curl_easy_strerror(curl_init_rc));
+        return YG_EIO;
+    }
+    if (mkdir(o->spool_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(why, wl, "webhook sink %s: creating the spool %s: %s", name, o->spool_dir,
+                 strerror(errno));
+        return YG_EIO;
+    }
+    struct webhook *w = yg_calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(why, wl, "webhook sink %s: out of memory", name);
+        return YG_ENOMEM;
+    }
+    w->base.ops = &webhook_ops;
+    w->timeout_ms = o->timeout_ms ? o->timeout_ms : YG_SINK_WEBHOOK_TIMEOUT_MS;
+    w->connect_ms = o->connect_timeout_ms ? o->connect_timeout_ms : YG_SINK_WEBHOOK_CONNECT_MS;
+    w->bmin = o->backoff_min_ms ? o->backoff_min_ms : YG_SINK_BACKOFF_MIN_MS;
+    w->bmax = o->backoff_max_ms ? o->backoff_max_ms : YG_SINK_BACKOFF_MAX_MS;
+    if (w->bmax < w->bmin)
+        w->bmax = w->bmin;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    w->pathcap = strlen(o->spool_dir) + 128;
+    w->base.name = yg_strndup(name, strlen(name));
+    w->url = yg_strndup(o->url, strlen(o->url));
+    w->dir = yg_strndup(o->spool_dir, strlen(o->spool_dir));
+    w->path = yg_malloc(w->pathcap);
+    w->wpath = yg_malloc(w->pathcap);
+    if (!w->base.name || !w->url || !w->dir || !w->path || !w->wpath) {
+        snprintf(why, wl, "webhook sink %s: out of memory", name);
+        err = YG_ENOMEM;
+        goto done;
+    }
+    YG_TRY(setup_curl(w, o, why, wl));
+    YG_TRY(load_spool(w, why, wl));
+    int rc = pthread_create(&w->th, NULL, worker, w);
+    if (rc != 0) {
+        snprintf(why, wl, "webhook sink %s: starting its thread: %s", name, strerror(rc));
+        err = YG_ENOMEM;
+        goto done;
+    }
+    w->started = true;
+done:
+    if (err != YG_OK) {
+        webhook_destroy(&w->base);
+        return err;
+    }
+    *out = &w->base;
+    return YG_OK;
+}
