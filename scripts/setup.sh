@@ -19,6 +19,7 @@ PACKAGES=(
     libpcre2-dev                                # the `re` modifier
     libhyperscan-dev                            # multi-pattern prefilter
     libsqlite3-dev sqlite3                      # state and alert store
+    libssl-dev                                  # syslog over TLS
     libmicrohttpd-dev                           # /healthz and /metrics of yagura watch
     libcurl4-openssl-dev                        # webhook alert sink
     zlib1g-dev libzstd-dev zstd                 # gzip and zstd inputs

@@ -50,21 +50,47 @@ struct yg_input_ops {
 struct yg_input {
     const struct yg_input_ops *ops;
     char *name; /* from the configuration */
-    /* Counters for /metrics. */
+    /* Counters for /metrics.  dropped counts messages lost on purpose
+     * (oversize, datagram truncated, connection closed to make room);
+     * conns_dropped counts connections closed to stay under a cap. */
     uint64_t records, bytes, errors, dropped;
+    uint64_t conns_dropped;
+    /* Set once the input can never produce another record (stdin closed). */
+    bool eof;
 };
+
+/* Caps of the inputs (kept with the interface they bound). */
+/* Most files one file input tracks at once (each holds a descriptor). */
+#define YG_MAX_TAILED_FILES 1024u
+/* Most simultaneous TCP or TLS clients of one listener; at the cap the
+ * connection idle the longest is closed to admit the new one. */
+#define YG_MAX_SYSLOG_CLIENTS 1024u
+/* Bytes read from one file or connection per service call, so one busy
+ * source cannot starve the others. */
+#define YG_INGEST_READ_CHUNK (256u * 1024u)
 
 /* Constructors (src/ingest/in_*.c). */
 /* Files matching a glob, tailed across rename and copy-truncate rotation,
  * deletion and re-creation, and new files appearing; start_at_end: begin at
  * the end of files that have no checkpoint. */
-yg_err yg__in_file_new(const char *name, const char *glob, bool start_at_end, struct yg_input **out);
+yg_err yg__in_file_new(const char *name, const char *glob, bool start_at_end,
+                       struct yg_input **out);
 /* Syslog listeners.  addr is "host:port", "[v6]:port" or ":port". */
 yg_err yg__in_syslog_udp_new(const char *name, const char *addr, struct yg_input **out);
 yg_err yg__in_syslog_tcp_new(const char *name, const char *addr, struct yg_input **out);
-yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cert,
-                             const char *key, struct yg_input **out);
+yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cert, const char *key,
+                             struct yg_input **out);
 yg_err yg__in_stdin_new(const char *name, struct yg_input **out);
+/* Same as yg__in_stdin_new on any readable descriptor (not closed by the input). */
+yg_err yg__in_fd_new(const char *name, int fd, struct yg_input **out);
+
+/* Timing of a file input: the glob is expanded again at most every
+ * rescan_ms (default 1000), and a file that was renamed or deleted is let
+ * go once it has been read to its end and has not grown for rotate_wait_ms
+ * (default 5000) - or earlier, as soon as a new file at its path has data. */
+void yg__in_file_set_timing(struct yg_input *in, unsigned rescan_ms, unsigned rotate_wait_ms);
+/* The local port a syslog listener is bound to (after binding port 0), or -1. */
+int yg__in_syslog_port(struct yg_input *in);
 
 /* RFC 6587 framing on a TCP stream: octet-counted (`LEN SP MSG`) or
  * newline-terminated, decided per message.  Exposed for tests and fuzzing.
@@ -74,11 +100,48 @@ struct yg_framer {
     size_t pos;
     size_t max_msg;
     uint64_t errors;
+    uint64_t skip;  /* bytes of an oversize octet-counted message still to discard */
+    bool skip_line; /* discarding an oversize line up to its newline */
 };
 void yg__frame_init(struct yg_framer *f, size_t max_msg);
+/* Appends n bytes; YG_ELIMIT (nothing taken) when n > yg__frame_room():
+ * take the buffered messages first.  A full buffer always holds a complete
+ * or an oversize (discardable) message, so yg__frame_next makes room. */
 YG_NODISCARD yg_err yg__frame_push(struct yg_framer *f, const char *p, size_t n);
-/* YG_OK with *msg/*len set, YG_EOF when no complete message is buffered. */
+/* Bytes that can be pushed now without YG_ELIMIT. */
+size_t yg__frame_room(const struct yg_framer *f);
+/* YG_OK with *msg and *len set (valid until the next push), YG_EOF when no
+ * complete message is buffered.  Oversize messages are discarded and counted
+ * in errors. */
 yg_err yg__frame_next(struct yg_framer *f, const char **msg, size_t *len);
 void yg__frame_free(struct yg_framer *f);
+
+/* Newline-delimited records (files, stdin): the same shape without octet
+ * counting.  Offsets are positions in the stream since the start. */
+struct yg_lines {
+    struct yg_buf buf;
+    size_t pos;
+    size_t max_line;
+    uint64_t base;   /* stream offset of buf.p[0] */
+    uint64_t line;   /* 1-based number of the next line (counts skipped ones) */
+    uint64_t errors; /* oversize lines discarded */
+    bool skipping;   /* discarding an oversize line up to its newline */
+    /* Of the line last returned: stream offsets of its first byte and of
+     * the byte after its newline. */
+    uint64_t start, end;
+};
+void yg__lines_init(struct yg_lines *l, size_t max_line, uint64_t base);
+size_t yg__lines_room(const struct yg_lines *l);
+YG_NODISCARD yg_err yg__lines_push(struct yg_lines *l, const char *p, size_t n);
+/* YG_OK with the next complete line (no line end), YG_EOF if none. */
+yg_err yg__lines_next(struct yg_lines *l, const char **msg, size_t *len);
+/* The unterminated rest as a last line, when the stream has ended. */
+yg_err yg__lines_flush(struct yg_lines *l, const char **msg, size_t *len);
+/* Bytes buffered and not yet returned. */
+static inline size_t yg__lines_pending(const struct yg_lines *l)
+{
+    return l->buf.n - l->pos;
+}
+void yg__lines_free(struct yg_lines *l);
 
 #endif
