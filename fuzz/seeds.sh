@@ -140,6 +140,25 @@ fmt_suricata)
     awk -v o="$out/eve_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
         "$shared/logs/elastic-integrations/suricata/test-eve-6-0.log"
     cp "$shared/logs/elastic-integrations/suricata/test-eve-6-0.log" "$out/all_eve" ;;
+config)
+    # The documented example and variants: minimal, every default spelt out,
+    # flow style, and a few of the errors the loader reports.
+    ex="$(dirname "$0")/../packaging/yagura.yaml"
+    cp "$ex" "$out/example"
+    printf 'rules: [r]\nstate: s.db\ninputs: [{name: in, type: stdin}]\n' > "$out/minimal"
+    printf '%s\n' 'rules: [/r, /s]' 'state: /v/s.db' 'min_level: high' \
+        'correlation: {lateness: 500ms, memory: 1GB, snapshot_interval: 1h}' \
+        'inputs: [{name: a, type: file, path: "/l/*.log", start_at: beginning, format: json,' \
+        '          logsource: {product: linux, service: auth}},' \
+        '         {name: u, type: syslog-udp, listen: "[::1]:514"},' \
+        '         {name: t, type: syslog-tls, listen: ":6514", cert: c, key: k}]' \
+        'sinks: [{type: jsonl, path: /a, rotate: 512KB, keep: 3}, {type: syslog, address: "h:514"},' \
+        '        {type: webhook, url: "https://u:p@h:8443/x?y=z", timeout: 500ms,' \
+        '         headers: {Authorization: "Bearer t", X-Id: "1"}}]' \
+        'http: {listen: "[::]:9308"}' 'log: {level: debug, target: syslog}' 'user: nobody' > "$out/flow"
+    sed 's/min_level: informational/min_levle: informational/' "$ex" > "$out/typo"
+    sed 's/listen: "0.0.0.0:514"/listen: "0.0.0.0"/' "$ex" > "$out/bad_listen"
+    sed 's/lateness: 5m/lateness: 5 minutes/' "$ex" > "$out/bad_duration" ;;
 *)
     # Other targets: the plain files of their own seed folder, if any.
     if [ -d "$(dirname "$0")/seeds/$target" ]; then cp "$(dirname "$0")/seeds/$target"/* "$out/"; fi ;;
