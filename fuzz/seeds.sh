@@ -159,6 +159,15 @@ config)
     sed 's/min_level: informational/min_levle: informational/' "$ex" > "$out/typo"
     sed 's/listen: "0.0.0.0:514"/listen: "0.0.0.0"/' "$ex" > "$out/bad_listen"
     sed 's/lateness: 5m/lateness: 5 minutes/' "$ex" > "$out/bad_duration" ;;
+syslog_frame)
+    # Framer streams: byte 0 picks the message cap, byte 1 the chunk sizes,
+    # then octet-counted and newline-framed messages, mixed, oversize and
+    # with counts that are not counts.  The real syslog lines as one stream.
+    printf '\x3f\x07%b' '13 <13>hi there!<14>line one\n<15>crlf\r\n\n4 abcd2 \n\n2024-01-01 not a count\n10 <1>counted' > "$out/mixed"
+    printf '\x09\x03%b' '25 aaaaaaaaaaaaaaaaaaaaaaaaa3 abc<1>this line is far too long\n<2>ok\n99999999999 x\n' > "$out/oversize"
+    printf '\x3f\x01%b' '0 x\n01 y\n9 <13>short' > "$out/odd_counts"
+    { printf '\x3f\x05'; head -n 200 "$shared/logs/loghub/Linux_2k.log" |
+        awk '{ if (NR % 2) printf "%d %s", length($0), $0; else print }'; } > "$out/linux_mixed" ;;
 *)
     # Other targets: the plain files of their own seed folder, if any.
     if [ -d "$(dirname "$0")/seeds/$target" ]; then cp "$(dirname "$0")/seeds/$target"/* "$out/"; fi ;;

@@ -92,8 +92,10 @@ static void frame_drop(struct yg_framer *f, uint64_t more, bool line)
 yg_err yg__frame_next(struct yg_framer *f, const char **msg, size_t *len)
 {
     for (;;) {
-        const char *s = f->buf.p + f->pos;
         size_t avail = f->buf.n - f->pos;
+        if (avail == 0)
+            return YG_EOF; /* (the buffer may not even be allocated yet) */
+        const char *s = f->buf.p + f->pos;
         if (f->skip) {
             /* Set by a header whose body was partly buffered. */
             size_t k = f->skip < avail ? (size_t)f->skip : avail;
@@ -104,7 +106,7 @@ yg_err yg__frame_next(struct yg_framer *f, const char **msg, size_t *len)
             continue;
         }
         if (f->skip_line) {
-            const char *nl = avail ? memchr(s, '\n', avail) : NULL;
+            const char *nl = memchr(s, '\n', avail);
             if (!nl) {
                 f->pos = f->buf.n;
                 return YG_EOF;
@@ -113,8 +115,6 @@ yg_err yg__frame_next(struct yg_framer *f, const char **msg, size_t *len)
             f->skip_line = false;
             continue;
         }
-        if (avail == 0)
-            return YG_EOF;
         if (s[0] >= '1' && s[0] <= '9') {
             size_t i = 0;
             uint64_t count = 0;
@@ -219,9 +219,11 @@ yg_err yg__lines_push(struct yg_lines *l, const char *p, size_t n)
 
 yg_err yg__lines_next(struct yg_lines *l, const char **msg, size_t *len)
 {
-    const char *s = l->buf.p + l->pos;
     size_t avail = l->buf.n - l->pos;
-    const char *nl = avail ? memchr(s, '\n', avail) : NULL;
+    if (avail == 0)
+        return YG_EOF; /* the buffer may not even be allocated yet */
+    const char *s = l->buf.p + l->pos;
+    const char *nl = memchr(s, '\n', avail);
     if (!nl) {
         if (avail > l->max_line + 1) {
             /* Too long to ever be a record: forget it and skip on to the
