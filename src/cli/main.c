@@ -11,6 +11,7 @@
 
 #include "decode/format.h"
 #include "engine/hunt.h"
+#include "watch/watch.h"
 #include "yagura/yagura.h"
 
 enum { EXIT_NOALERT = 0, EXIT_ALERTS = 1, EXIT_ERROR = 2 };
@@ -27,6 +28,7 @@ static void usage_main(FILE *f)
             "Commands:\n"
             "  hunt          run rules over log files, folders or standard input\n"
             "  decode        print events as the rules see them (log source and fields)\n"
+            "  watch         run as a detection service (files, syslog, stdin; see -c)\n"
             "  rules check   validate rule files and report every unsupported or invalid rule\n"
             "  version       print the version\n"
             "  help          this text; `yagura <command> --help` for a command\n"
@@ -87,6 +89,70 @@ static void usage_decode(FILE *f)
             "\n"
             "Exit status: 0 every input decoded, 1 some records could not be decoded (reported on\n"
             "standard error with file:line:column), 2 error.\n");
+}
+
+static void usage_watch(FILE *f)
+{
+    fprintf(f,
+            "Usage: yagura watch -c CONFIG [options]\n"
+            "\n"
+            "Run as a detection service: tail files, receive syslog over UDP, TCP and TLS, read\n"
+            "standard input; match every record against the configured rules and correlations;\n"
+            "store alerts in the state database and the configured sinks. See\n"
+            "docs/yagura-watch.md and docs/watch-config.md.\n"
+            "\n"
+            "Options:\n"
+            "  -c, --config FILE        the configuration file (required)\n"
+            "      --check              validate the configuration and the rules, then exit\n"
+            "      --exit-when-idle MS  stop after every input has been idle for MS ms\n"
+            "  -h, --help               this text\n"
+            "\n"
+            "Signals: SIGHUP reloads the rules (a set that does not load is rejected and the\n"
+            "running one stays); SIGTERM and SIGINT finish the current batch and stop.\n"
+            "Exit status: 0 clean stop, 1 the last batch could not be stored, 2 configuration\n"
+            "or start-up error.\n");
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+    enum { O_CHECK = 256, O_IDLE };
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"check", no_argument, 0, O_CHECK},
+                                         {"exit-when-idle", required_argument, 0, O_IDLE},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    struct yg_watch_opts o;
+    memset(&o, 0, sizeof o);
+    bool check = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o.config_path = optarg; break;
+        case O_CHECK: check = true; break;
+        case O_IDLE: {
+            char *end;
+            long long v = strtoll(optarg, &end, 10);
+            if (*end || v < 1) {
+                fprintf(stderr, "%s watch: --exit-when-idle: '%s' is not a positive number of "
+                                "milliseconds\n",
+                        prog, optarg);
+                return EXIT_ERROR;
+            }
+            o.exit_when_idle_ms = (uint64_t)v;
+            break;
+        }
+        case 'h': usage_watch(stdout); return 0;
+        default: usage_watch(stderr); return EXIT_ERROR;
+        }
+    }
+    if (!o.config_path) {
+        fprintf(stderr, "%s watch: -c CONFIG is required\n", prog);
+        usage_watch(stderr);
+        return EXIT_ERROR;
+    }
+    o.check_only = check;
+    return yg__watch_run(&o);
 }
 
 static void list_formats(void)
@@ -420,6 +486,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "hunt") || !strcmp(cmd, "decode"))
         return cmd_hunt(argc - 1, argv + 1);
+    if (!strcmp(cmd, "watch"))
+        return cmd_watch(argc - 1, argv + 1);
     if (!strcmp(cmd, "rules")) {
         if (argc >= 3 && !strcmp(argv[2], "check"))
             return cmd_rules_check(argc - 2, argv + 2);

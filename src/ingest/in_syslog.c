@@ -96,11 +96,17 @@ static yg_err peer_name(struct yg_buf *b, enum sock_kind k, const struct sockadd
     return yg_buf_addf(b, "%s:%s:%s", kind_name(k), host, serv);
 }
 
-/* Record ids of sources without positions: unique per process start. */
-static yg_err next_id(struct in_sock *s)
+/* Record ids of sources without positions: a hash of the message itself.
+ * A network message cannot be re-read after a crash, only sent again, and
+ * a message sent again must give the same alert id, so the id depends on
+ * the content alone (identical messages on one input are one record). */
+static yg_err next_id(struct in_sock *s, const char *msg, size_t len)
 {
+    uint64_t h1 = yg_hash(msg, len), h2 = yg_hash(s->in.name, strlen(s->in.name));
+    ++s->seq;
     yg_buf_reset(&s->id);
-    return yg_buf_addf(&s->id, "%s:%" PRIu64 ":%" PRIu64, s->in.name, s->boot, ++s->seq);
+    uint64_t h3 = h1 ^ (h2 * (uint64_t)0x9E3779B97F4A7C15ull) ^ (uint64_t)len;
+    return yg_buf_addf(&s->id, "%s:%016" PRIx64 "%016" PRIx64, s->in.name, h1, h3);
 }
 
 static void client_free(struct in_sock *s, struct client *c)
@@ -227,7 +233,7 @@ static yg_err udp_next(struct yg_input *in, struct yg_record *rec)
             continue;
         yg_err err = peer_name(&s->src, K_UDP, (struct sockaddr *)&sa, sl);
         if (!err)
-            err = next_id(s);
+            err = next_id(s, s->rbuf, n);
         if (err)
             return err;
         rec->data = s->rbuf;
@@ -400,7 +406,7 @@ static yg_err stream_next(struct yg_input *in, struct yg_record *rec)
             /* Stay on this client: its messages are in order anyway, and
              * the next service call reads every client again. */
             s->cursor = i;
-            yg_err err = next_id(s);
+            yg_err err = next_id(s, msg, len);
             if (err)
                 return err;
             rec->data = msg;
@@ -500,7 +506,7 @@ static yg_err fd_next(struct yg_input *in, struct yg_record *rec)
     }
     if (r != YG_OK)
         return YG_EOF;
-    yg_err err = next_id(s);
+    yg_err err = next_id(s, msg, len);
     if (err)
         return err;
     rec->data = msg;

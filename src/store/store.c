@@ -122,6 +122,18 @@ static const char *const migrations[] = {
     " name TEXT PRIMARY KEY,"
     " data BLOB NOT NULL,"
     " updated_at INTEGER NOT NULL);",
+    /* 1 -> 2: detections that feed correlations, replayed on start to rebuild
+     * correlation windows that straddle a restart. */
+    "CREATE TABLE detections ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " rule_id TEXT NOT NULL,"
+    " t_ms INTEGER NOT NULL,"
+    " fields TEXT NOT NULL,"
+    " record_id TEXT NOT NULL,"
+    " source TEXT NOT NULL,"
+    " timestamp TEXT NOT NULL,"
+    " line INTEGER NOT NULL);"
+    "CREATE INDEX detections_t ON detections(t_ms);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -135,6 +147,9 @@ enum {
     S_CKPT_ALL,
     S_BLOB_PUT,
     S_BLOB_GET,
+    S_DET_PUT,
+    S_DET_SINCE,
+    S_DET_PRUNE,
     S_N
 };
 
@@ -154,6 +169,11 @@ static const char *const stmt_sql[S_N] = {
                    " ON CONFLICT(name) DO UPDATE SET data = excluded.data,"
                    " updated_at = excluded.updated_at",
     [S_BLOB_GET] = "SELECT data FROM blobs WHERE name = ?1",
+    [S_DET_PUT] = "INSERT INTO detections(rule_id, t_ms, fields, record_id, source, timestamp, line)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_DET_SINCE] = "SELECT rule_id, t_ms, fields, record_id, source, timestamp, line"
+                    " FROM detections WHERE t_ms >= ?1 ORDER BY t_ms, seq",
+    [S_DET_PRUNE] = "DELETE FROM detections WHERE t_ms < ?1",
 };
 
 struct yg_store {
@@ -693,4 +713,71 @@ done:
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return err;
+}
+
+yg_err yg__store_det_put(struct yg_store *st, const struct yg_det_row *d)
+{
+    sqlite3_stmt *s = st->stmt[S_DET_PUT];
+    int rc = bind_text(s, 1, d->rule_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 2, d->t_ms);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 3, d->fields);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 4, d->record_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 5, d->source);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 6, d->timestamp);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 7, (sqlite3_int64)d->line);
+    if (rc != SQLITE_OK) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return fail(st, rc, "binding a detection");
+    }
+    return step_done(st, s, "storing a detection");
+}
+
+yg_err yg__store_det_each(struct yg_store *st, int64_t since_ms,
+                          void (*fn)(void *ud, const struct yg_det_row *d), void *ud)
+{
+    sqlite3_stmt *s = st->stmt[S_DET_SINCE];
+    int rc = sqlite3_bind_int64(s, 1, since_ms);
+    if (rc != SQLITE_OK) {
+        sqlite3_reset(s);
+        return fail(st, rc, "binding the detection window");
+    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct yg_det_row d;
+        d.rule_id = (const char *)sqlite3_column_text(s, 0);
+        d.t_ms = sqlite3_column_int64(s, 1);
+        d.fields = (const char *)sqlite3_column_text(s, 2);
+        d.record_id = (const char *)sqlite3_column_text(s, 3);
+        d.source = (const char *)sqlite3_column_text(s, 4);
+        d.timestamp = (const char *)sqlite3_column_text(s, 5);
+        d.line = (uint64_t)sqlite3_column_int64(s, 6);
+        if (!d.rule_id || !d.fields || !d.record_id || !d.source || !d.timestamp) {
+            sqlite3_reset(s);
+            snprintf(st->why, sizeof st->why, "reading detections: out of memory");
+            return YG_ENOMEM;
+        }
+        fn(ud, &d);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE)
+        return fail(st, rc, "reading detections");
+    return YG_OK;
+}
+
+yg_err yg__store_det_prune(struct yg_store *st, int64_t before_ms)
+{
+    sqlite3_stmt *s = st->stmt[S_DET_PRUNE];
+    int rc = sqlite3_bind_int64(s, 1, before_ms);
+    if (rc != SQLITE_OK) {
+        sqlite3_reset(s);
+        return fail(st, rc, "binding the prune time");
+    }
+    return step_done(st, s, "pruning detections");
 }

@@ -47,6 +47,21 @@ YG_NODISCARD yg_err yg__store_blob_put(struct yg_store *st, const char *name, co
                                        size_t n);
 /* *p is heap-allocated (yg_free); YG_ENOTFOUND if absent. */
 YG_NODISCARD yg_err yg__store_blob_get(struct yg_store *st, const char *name, void **p, size_t *n);
+/* Detections that feed correlations (correlation state is rebuilt on start
+ * by replaying those of the last timespan).  fields is a JSON object of the
+ * correlation fields' values. */
+struct yg_det_row {
+    const char *rule_id;
+    int64_t t_ms;
+    const char *fields;
+    const char *record_id, *source, *timestamp;
+    uint64_t line;
+};
+YG_NODISCARD yg_err yg__store_det_put(struct yg_store *st, const struct yg_det_row *d);
+/* In (t_ms, insertion) order, from since_ms on. */
+YG_NODISCARD yg_err yg__store_det_each(struct yg_store *st, int64_t since_ms,
+                                       void (*fn)(void *ud, const struct yg_det_row *d), void *ud);
+YG_NODISCARD yg_err yg__store_det_prune(struct yg_store *st, int64_t before_ms);
 /* Number of stored alerts (for tests and /metrics). */
 YG_NODISCARD yg_err yg__store_alert_count(struct yg_store *st, uint64_t *n);
 
