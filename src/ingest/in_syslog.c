@@ -57,6 +57,10 @@ struct in_sock {
     char *rbuf;
     struct yg_buf src, id;
     uint64_t boot, seq;
+    struct {
+        uint64_t h, seq;
+        uint32_t n;
+    } *occ; /* content hash -> occurrences, for record ids */
     struct yg_wake wake;
     struct yg_lines lines; /* K_FD */
     bool fd_eof;
@@ -96,17 +100,44 @@ static yg_err peer_name(struct yg_buf *b, enum sock_kind k, const struct sockadd
     return yg_buf_addf(b, "%s:%s:%s", kind_name(k), host, serv);
 }
 
-/* Record ids of sources without positions: a hash of the message itself.
- * A network message cannot be re-read after a crash, only sent again, and
- * a message sent again must give the same alert id, so the id depends on
- * the content alone (identical messages on one input are one record). */
+#define ID_SLOTS 65536u
+
+/* Record ids of sources without positions.  A network message cannot be
+ * re-read after a crash, only sent again, and a message sent again must give
+ * the same alert id; so the id is the message's content hash plus how many
+ * times that same content has been seen on this input since start (a sender
+ * that resends its stream resends the repeats in the same order).  Distinct
+ * identical messages thus stay distinct records.  The occurrence counts live
+ * in a fixed table (ID_SLOTS entries); when it is full the oldest entry of a
+ * probe run is replaced, which can only merge two far-apart repeats. */
+static uint32_t occurrence(struct in_sock *s, uint64_t h)
+{
+    size_t mask = ID_SLOTS - 1, i = (size_t)h & mask, victim = i;
+    for (unsigned probe = 0; probe < 8; probe++, i = (i + 1) & mask) {
+        if (s->occ[i].h == h && s->occ[i].n)
+            return ++s->occ[i].n;
+        if (!s->occ[i].n) {
+            victim = i;
+            break;
+        }
+        if (s->occ[i].seq < s->occ[victim].seq)
+            victim = i;
+    }
+    s->occ[victim].h = h;
+    s->occ[victim].n = 1;
+    s->occ[victim].seq = s->seq;
+    return 1;
+}
+
 static yg_err next_id(struct in_sock *s, const char *msg, size_t len)
 {
-    uint64_t h1 = yg_hash(msg, len), h2 = yg_hash(s->in.name, strlen(s->in.name));
+    uint64_t h1 = yg_hash(msg, len);
+    uint64_t h2 = h1 ^ (yg_hash(s->in.name, strlen(s->in.name)) * (uint64_t)0x9E3779B97F4A7C15ull) ^
+                  (uint64_t)len;
     ++s->seq;
+    uint32_t k = s->occ ? occurrence(s, h1) : 0;
     yg_buf_reset(&s->id);
-    uint64_t h3 = h1 ^ (h2 * (uint64_t)0x9E3779B97F4A7C15ull) ^ (uint64_t)len;
-    return yg_buf_addf(&s->id, "%s:%016" PRIx64 "%016" PRIx64, s->in.name, h1, h3);
+    return yg_buf_addf(&s->id, "%s:%016" PRIx64 "%016" PRIx64 ":%" PRIu32, s->in.name, h1, h2, k);
 }
 
 static void client_free(struct in_sock *s, struct client *c)
@@ -560,6 +591,7 @@ static void sock_destroy(struct yg_input *in)
     yg__wake_close(&s->wake);
     yg_buf_free(&s->src);
     yg_buf_free(&s->id);
+    yg_free(s->occ);
     yg_free(s->rbuf);
     yg_free(s->in.name);
     yg_free(s);
@@ -590,6 +622,7 @@ static yg_err sock_new(const char *name, enum sock_kind kind, struct in_sock **o
                                 : &fd_ops;
     yg_buf_init(&s->src, 512);
     yg_buf_init(&s->id, 512);
+    s->occ = yg_calloc(ID_SLOTS, sizeof *s->occ);
     yg__lines_init(&s->lines, YG_MAX_EVENT_BYTES, 0);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
