@@ -56,7 +56,7 @@ R
     echo "http: {listen: '127.0.0.1:$hport'}"
     echo "log: {level: warning}"
 } > "$tmp/yagura.yaml"
-/usr/bin/time -f "%M" -o "$tmp/rss" "$yagura" watch -c "$tmp/yagura.yaml" 2> "$tmp/service.log" &
+"$yagura" watch -c "$tmp/yagura.yaml" 2> "$tmp/service.log" &
 pid=$!
 for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$hport/healthz" > /dev/null 2>&1 && break
@@ -88,6 +88,8 @@ done
 t1=$(date +%s.%N)
 wait "$spid" || true
 sleep 1
+# Peak resident memory of the service, before stopping it.
+awk '/VmHWM/ {print $2}' "/proc/$pid/status" > "$tmp/rss"
 kill -TERM "$pid"
 wait "$pid" || true
 python3 - "$count" "$n" "$t0" "$t1" "$tmp/state.db" "$tmp/rss" "$tmp/sent" <<'PY'

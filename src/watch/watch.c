@@ -935,6 +935,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
     yg__log(YG_LOG_INFO, "watching %zu input(s), %zu sink(s)", w.ninputs, w.nsinks);
     w.batch_start_ms = now_ms();
     uint64_t idle_since = now_ms();
+    bool busy = false; /* the last round read records: more may be buffered */
     status = 0;
     while (!sig_stop) {
         if (sig_reload) {
@@ -946,7 +947,9 @@ int yg__watch_run(const struct yg_watch_opts *o)
         for (size_t i = 0; i < w.ninputs && nfds < MAX_POLLFDS; i++)
             if (w.inputs[i].in->ops->pollfds)
                 nfds += w.inputs[i].in->ops->pollfds(w.inputs[i].in, fds + nfds, MAX_POLLFDS - nfds);
-        int wait = w.npend || w.batch_records ? 20 : 100;
+        /* Inputs may hold records already read from their descriptors (a TCP
+         * framer full of messages): while records keep coming, do not wait. */
+        int wait = busy ? 0 : w.npend || w.batch_records ? 20 : 100;
         if (poll(fds, (nfds_t)nfds, wait) < 0 && errno != EINTR)
             yg__log(YG_LOG_WARNING, "poll: %s", strerror(errno));
         bool got = false;
@@ -974,6 +977,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
                                           : (double)(now_ms() - (in->last_record_ms ? in->last_record_ms : now_ms())) / 1000.0);
         }
         uint64_t now = now_ms();
+        busy = got;
         if (got)
             idle_since = now;
         if (w.corr) {
