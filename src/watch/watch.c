@@ -980,6 +980,13 @@ int yg__watch_run(const struct yg_watch_opts *o)
         busy = got;
         if (got)
             idle_since = now;
+        for (size_t i = 0; i < w.ninputs; i++) {
+            struct yg_input *inp = w.inputs[i].in;
+            yg__metric_set(yg__metrics_get(w.metrics, YG_M_DROPPED,
+                                           (const char *[]){"reason", "input", "input",
+                                                            w.inputs[i].cfg->name, NULL}),
+                           (double)(inp->dropped + inp->errors));
+        }
         if (w.corr) {
             struct yg_corr_stats cst;
             yg__corr_stats(w.corr, &cst);
