@@ -38,8 +38,8 @@ static const struct sample samples[] = {
     {"asa", "logs/elastic-integrations/cisco_asa/test-anyconnect-messages.log", 500},
     {"pulse", "logs/elastic-integrations/pulse_connect_secure/test-log-vpn.log", 500},
     {"netscaler", "logs/elastic-integrations/citrix_adc/test-citrix-sslvpn-message.log", 500},
-    {"panos", "logs/elastic-integrations/panw_globalprotect/test-panw-panos-globalprotect-sample.log",
-     500},
+    {"panos",
+     "logs/elastic-integrations/panw_globalprotect/test-panw-panos-globalprotect-sample.log", 500},
     {"w3c", NULL, 500},
     {"combined", NULL, 500},
     {"zeek", "logs/zed-sample-data/zeek-default/dns.log.gz", 0},
@@ -82,52 +82,67 @@ static char *generate(const char *fmt, size_t *n)
     size_t cap = 1 << 20, len = 0;
     char *b = malloc(cap);
     unsigned long long x = 0x9E3779B97F4A7C15ull;
-    static const char *paths[] = {"/index.html", "/remote/login", "/dana-na/auth/url_default/welcome.cgi",
-                                  "/api/v1/configuration/users/user-roles/user-role/rest-userrole1/saml-sso",
-                                  "/owa/auth/logon.aspx", "/images/logo.png", "/vpn/index.html"};
+    static const char *paths[] = {
+        "/index.html",
+        "/remote/login",
+        "/dana-na/auth/url_default/welcome.cgi",
+        "/api/v1/configuration/users/user-roles/user-role/rest-userrole1/saml-sso",
+        "/owa/auth/logon.aspx",
+        "/images/logo.png",
+        "/vpn/index.html"};
     if (!strcmp(fmt, "w3c"))
-        len += (size_t)snprintf(b + len, cap - len,
-                                "#Software: Microsoft Internet Information Services 10.0\n"
-                                "#Version: 1.0\n#Date: 2024-01-10 00:00:00\n"
-                                "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port "
-                                "cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus "
-                                "sc-win32-status time-taken\n");
+        len +=
+            (size_t)snprintf(b + len, cap - len,
+                             "#Software: Microsoft Internet Information Services 10.0\n"
+                             "#Version: 1.0\n#Date: 2024-01-10 00:00:00\n"
+                             "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port "
+                             "cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus "
+                             "sc-win32-status time-taken\n");
     for (int i = 0; i < 2000 && len + 2048 < cap; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         const char *p = paths[x % 7];
-        unsigned a = (unsigned)(x >> 8) & 255, c = (unsigned)(x >> 16) & 255, st = (x >> 24) % 5 ? 200 : 404;
+        unsigned a = (unsigned)(x >> 8) & 255, c = (unsigned)(x >> 16) & 255,
+                 st = (x >> 24) % 5 ? 200 : 404;
         if (!strcmp(fmt, "w3c"))
-            len += (size_t)snprintf(b + len, cap - len,
-                                    "2024-01-10 08:%02d:%02d 10.0.0.5 GET %s id=%u 443 - 203.0.113.%u "
-                                    "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - %u 0 0 %u\n",
-                                    i / 60 % 60, i % 60, p, a, c, st, a);
+            len +=
+                (size_t)snprintf(b + len, cap - len,
+                                 "2024-01-10 08:%02d:%02d 10.0.0.5 GET %s id=%u 443 - 203.0.113.%u "
+                                 "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - %u 0 0 %u\n",
+                                 i / 60 % 60, i % 60, p, a, c, st, a);
         else if (!strcmp(fmt, "combined"))
-            len += (size_t)snprintf(b + len, cap - len,
-                                    "203.0.113.%u - - [10/Oct/2000:13:%02d:%02d -0700] \"GET %s?id=%u "
-                                    "HTTP/1.1\" %u %u \"http://www.example.com/start.html\" "
-                                    "\"Mozilla/4.08 [en] (Win98; I ;Nav)\"\n",
-                                    c, i / 60 % 60, i % 60, p, a, st, 2326 + a);
+            len +=
+                (size_t)snprintf(b + len, cap - len,
+                                 "203.0.113.%u - - [10/Oct/2000:13:%02d:%02d -0700] \"GET %s?id=%u "
+                                 "HTTP/1.1\" %u %u \"http://www.example.com/start.html\" "
+                                 "\"Mozilla/4.08 [en] (Win98; I ;Nav)\"\n",
+                                 c, i / 60 % 60, i % 60, p, a, st, 2326 + a);
         else if (!strcmp(fmt, "cef"))
-            len += (size_t)snprintf(b + len, cap - len,
-                                    "CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|"
-                                    "src=10.0.0.%u dst=2.1.2.%u spt=%u request=%s act=blocked "
-                                    "msg=Detected a threat. No action needed.\n",
-                                    a, c, 1024 + a, p);
-        else if (!strcmp(fmt, "leef"))
-            len += (size_t)snprintf(b + len, cap - len,
-                                    "LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=10.0.1.%u^dst=10.0.0.%u^"
-                                    "sev=5^cat=anomaly^srcPort=%u^url=%s\n",
-                                    a, c, 1024 + a, p);
-        else if (!strcmp(fmt, "m365_csv")) {
-            if (i == 0)
-                len += (size_t)snprintf(b + len, cap - len, "CreationDate,UserIds,Operations,AuditData\n");
             len += (size_t)snprintf(
                 b + len, cap - len,
-                "2024-01-10T08:%02d:%02d.0000000Z,user%u@contoso.com,FileDownloaded,\"{\"\"CreationTime\"\":"
-                "\"\"2024-01-10T08:%02d:%02d\"\",\"\"Id\"\":\"\"%08x-1111-2222-3333-444455556666\"\","
+                "CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|"
+                "src=10.0.0.%u dst=2.1.2.%u spt=%u request=%s act=blocked "
+                "msg=Detected a threat. No action needed.\n",
+                a, c, 1024 + a, p);
+        else if (!strcmp(fmt, "leef"))
+            len += (size_t)snprintf(
+                b + len, cap - len,
+                "LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=10.0.1.%u^dst=10.0.0.%u^"
+                "sev=5^cat=anomaly^srcPort=%u^url=%s\n",
+                a, c, 1024 + a, p);
+        else if (!strcmp(fmt, "m365_csv")) {
+            if (i == 0)
+                len += (size_t)snprintf(b + len, cap - len,
+                                        "CreationDate,UserIds,Operations,AuditData\n");
+            len += (size_t)snprintf(
+                b + len, cap - len,
+                "2024-01-10T08:%02d:%02d.0000000Z,user%u@contoso.com,FileDownloaded,\"{"
+                "\"\"CreationTime\"\":"
+                "\"\"2024-01-10T08:%02d:%02d\"\",\"\"Id\"\":\"\"%08x-1111-2222-3333-"
+                "444455556666\"\","
                 "\"\"Operation\"\":\"\"FileDownloaded\"\",\"\"RecordType\"\":6,\"\"UserType\"\":0,"
                 "\"\"Workload\"\":\"\"SharePoint\"\",\"\"ClientIP\"\":\"\"203.0.113.%u\"\","
-                "\"\"UserId\"\":\"\"user%u@contoso.com\"\",\"\"ObjectId\"\":\"\"https://contoso.sharepoint.com"
+                "\"\"UserId\"\":\"\"user%u@contoso.com\"\",\"\"ObjectId\"\":\"\"https://"
+                "contoso.sharepoint.com"
                 "%s\"\"}\"\n",
                 i / 60 % 60, i % 60, a, i / 60 % 60, i % 60, (unsigned)x, c, a, p);
         }

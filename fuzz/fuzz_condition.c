@@ -6,8 +6,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *names[] = {"selection", "selection_img", "selection_cli", "filter_main",
-                                  "filter_optional", "_x", "keywords", "all", "1"};
+    static const char *names[] = {"selection",
+                                  "selection_img",
+                                  "selection_cli",
+                                  "filter_main",
+                                  "filter_optional",
+                                  "_x",
+                                  "keywords",
+                                  "all",
+                                  "1"};
     struct yg_arena a;
     yg_arena_init(&a, 4096, 1u << 24);
     struct yg_cond *c;

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!scanner) {
         yg_compiler *c;
         yg_rules *r;
-        if (yg_compiler_create(&c, NULL) || yg_compiler_add_string(c, "r.yml", rule, sizeof rule - 1) ||
+        if (yg_compiler_create(&c, NULL) ||
+            yg_compiler_add_string(c, "r.yml", rule, sizeof rule - 1) ||
             yg_compiler_get_rules(c, &r))
             __builtin_trap();
         yg_compiler_destroy(c);

@@ -113,8 +113,7 @@ void yg_scanner_set_min_level(yg_scanner *s, yg_level_t lvl);
  * every rule of its log source.  Returns YG_ESYNTAX with a message from
  * yg_scanner_last_error() if the document is not valid JSON.
  */
-yg_err yg_scanner_scan_json(yg_scanner *s, const char *json, size_t len, yg_alert_cb cb,
-                            void *ud);
+yg_err yg_scanner_scan_json(yg_scanner *s, const char *json, size_t len, yg_alert_cb cb, void *ud);
 /* Parse one JSON value at the start of buf; *used receives its length
  * (trailing whitespace not included).  For framing of JSON streams. */
 yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, size_t *used,
@@ -127,8 +126,7 @@ yg_err yg_scanner_set_logsource(yg_scanner *s, const char *product, const char *
  * (decoded by a line format): the rules of that log source run.  Any of the
  * three may be NULL. */
 yg_err yg_scanner_scan_json_as(yg_scanner *s, const char *json, size_t len, const char *product,
-                               const char *service, const char *category, yg_alert_cb cb,
-                               void *ud);
+                               const char *service, const char *category, yg_alert_cb cb, void *ud);
 /* The log source of the last event scanned, as a JSON object ("{}" if none).
  * Valid until the scanner is destroyed. */
 const char *yg_scanner_logsource_json(const yg_scanner *s);

@@ -20,20 +20,19 @@ static const char *prog = "yagura";
 
 static void usage_main(FILE *f)
 {
-    fprintf(f,
-            "Usage: yagura <command> [options]\n"
-            "\n"
-            "Yagura runs Sigma rules over security logs.\n"
-            "\n"
-            "Commands:\n"
-            "  hunt          run rules over log files, folders or standard input\n"
-            "  decode        print events as the rules see them (log source and fields)\n"
-            "  watch         run as a detection service (files, syslog, stdin; see -c)\n"
-            "  rules check   validate rule files and report every unsupported or invalid rule\n"
-            "  version       print the version\n"
-            "  help          this text; `yagura <command> --help` for a command\n"
-            "\n"
-            "See docs/yagura-hunt.md and docs/yagura-rules.md.\n");
+    fprintf(f, "Usage: yagura <command> [options]\n"
+               "\n"
+               "Yagura runs Sigma rules over security logs.\n"
+               "\n"
+               "Commands:\n"
+               "  hunt          run rules over log files, folders or standard input\n"
+               "  decode        print events as the rules see them (log source and fields)\n"
+               "  watch         run as a detection service (files, syslog, stdin; see -c)\n"
+               "  rules check   validate rule files and report every unsupported or invalid rule\n"
+               "  version       print the version\n"
+               "  help          this text; `yagura <command> --help` for a command\n"
+               "\n"
+               "See docs/yagura-hunt.md and docs/yagura-rules.md.\n");
 }
 
 static void usage_hunt(FILE *f)
@@ -134,8 +133,9 @@ static int cmd_watch(int argc, char **argv)
             char *end;
             long long v = strtoll(optarg, &end, 10);
             if (*end || v < 1) {
-                fprintf(stderr, "%s watch: --exit-when-idle: '%s' is not a positive number of "
-                                "milliseconds\n",
+                fprintf(stderr,
+                        "%s watch: --exit-when-idle: '%s' is not a positive number of "
+                        "milliseconds\n",
                         prog, optarg);
                 return EXIT_ERROR;
             }
@@ -190,8 +190,8 @@ static void on_diag(void *ud, const yg_diagnostic *d)
     struct diag_state *st = ud;
     st->count++;
     fprintf(st->f, "%s:%u:%u: %s%s%s: %s\n", d->file, d->line, d->col,
-            d->rule_id ? d->rule_id : "-", "", d->err == YG_EUNSUPPORTED ? ": unsupported" : ": error",
-            d->message);
+            d->rule_id ? d->rule_id : "-", "",
+            d->err == YG_EUNSUPPORTED ? ": unsupported" : ": error", d->message);
 }
 
 static double now_s(void)
@@ -214,9 +214,8 @@ static bool parse_level(const char *s, yg_level_t *out)
 
 static int cmd_rules_check(int argc, char **argv)
 {
-    static const struct option opts[] = {{"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     bool quiet = false;
     int c;
     optind = 1;
@@ -342,8 +341,8 @@ static int cmd_hunt(int argc, char **argv)
             char *end;
             long n = strtol(optarg, &end, 10);
             if (*end || n < 1 || n > 1024) {
-                fprintf(stderr, "%s hunt: --threads: '%s' is not a number from 1 to 1024\n",
-                        prog, optarg);
+                fprintf(stderr, "%s hunt: --threads: '%s' is not a number from 1 to 1024\n", prog,
+                        optarg);
                 return EXIT_ERROR;
             }
             o.threads = (unsigned)n;
@@ -392,8 +391,8 @@ static int cmd_hunt(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "%s %s: no input given (a file, a folder, or - for standard input)\n",
-                prog, decode ? "decode" : "hunt");
+        fprintf(stderr, "%s %s: no input given (a file, a folder, or - for standard input)\n", prog,
+                decode ? "decode" : "hunt");
         if (decode)
             usage_decode(stderr);
         else

@@ -11,7 +11,10 @@
 
 static long fail_after; /* 0: never fail; n: the n-th call fails */
 
-void yg__alloc_fail_after(long n) { fail_after = n; }
+void yg__alloc_fail_after(long n)
+{
+    fail_after = n;
+}
 
 static bool should_fail(void)
 {
@@ -43,7 +46,10 @@ void *yg_realloc(void *p, size_t n)
     return realloc(p, n ? n : 1);
 }
 
-void yg_free(void *p) { free(p); }
+void yg_free(void *p)
+{
+    free(p);
+}
 
 char *yg_strndup(const char *s, size_t n)
 {
@@ -393,4 +399,7 @@ const char *yg_strerror(yg_err e)
 }
 
 #include "yagura/version.h"
-const char *yg_version(void) { return YG_VERSION_STRING; }
+const char *yg_version(void)
+{
+    return YG_VERSION_STRING;
+}

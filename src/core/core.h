@@ -30,11 +30,11 @@
 #endif
 
 /* Propagate an error to the single exit label of the function. */
-#define YG_TRY(x)                                                             \
-    do {                                                                      \
-        err = (x);                                                            \
-        if (err != YG_OK)                                                     \
-            goto done;                                                        \
+#define YG_TRY(x)                                                                                  \
+    do {                                                                                           \
+        err = (x);                                                                                 \
+        if (err != YG_OK)                                                                          \
+            goto done;                                                                             \
     } while (0)
 
 /* ---- allocation ---------------------------------------------------- */
@@ -54,7 +54,10 @@ struct yg_str {
 #define YG_STR_LIT(s) ((struct yg_str){(s), sizeof(s) - 1})
 
 extern const unsigned char yg__lower[256];
-static inline unsigned char yg_lc(unsigned char c) { return yg__lower[c]; }
+static inline unsigned char yg_lc(unsigned char c)
+{
+    return yg__lower[c];
+}
 bool yg_str_ieq(const char *a, size_t an, const char *b, size_t bn);
 /* Case-insensitive (ASCII) search of needle (already lowercase) in hay. */
 const char *yg_memimem(const char *hay, size_t hn, const char *lneedle, size_t nn);

@@ -46,8 +46,8 @@ struct yg_linefmt {
      * header or comment that produced no record (state may have changed).
      * YG_ESYNTAX: *e says where and why; out is left as it was.
      */
-    yg_err (*decode)(void *st, const char *line, size_t n, struct yg_buf *out,
-                     struct yg_logsrc *ls, struct yg_decode_err *e);
+    yg_err (*decode)(void *st, const char *line, size_t n, struct yg_buf *out, struct yg_logsrc *ls,
+                     struct yg_decode_err *e);
 };
 
 /* All linked formats, NULL-terminated, most specific first (format.c). */
@@ -67,8 +67,8 @@ YG_NODISCARD yg_err yg__json_str_utf8(struct yg_buf *out, const char *s, size_t 
 /* ---- syslog framing, shared by the appliance decoders (fmt_syslog.c) ---- */
 
 struct yg_syslog {
-    int pri;         /* -1 if the line has no <PRI> */
-    int version;     /* 0: RFC 3164 (BSD), 1: RFC 5424 */
+    int pri;     /* -1 if the line has no <PRI> */
+    int version; /* 0: RFC 3164 (BSD), 1: RFC 5424 */
     struct yg_str ts, host, app, procid, msgid;
     struct yg_str sd;  /* RFC 5424 structured data, "[...]" or empty */
     struct yg_str msg; /* the message after the header */

@@ -58,22 +58,22 @@ static size_t put_utf8(char *o, uint32_t cp)
 /* Parse a string starting after the opening quote at b[i].  On success sets
  * out and outn (a view, or a copy in the arena) and returns the index after the closing
  * quote; returns 0 on error. */
-static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a,
-                          const char **out, size_t *outn, struct yg_json_err *e)
+static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a, const char **out,
+                          size_t *outn, struct yg_json_err *e)
 {
     size_t start = i;
 #if defined(__SSE2__)
     /* Sixteen bytes at a time to the first quote, backslash or control
      * character: most of a log line is string content. */
     {
-        const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
-                      lim = _mm_set1_epi8(0x1f), top = _mm_set1_epi8((char)0x80);
+        const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), lim = _mm_set1_epi8(0x1f),
+                      top = _mm_set1_epi8((char)0x80);
         while (n - i >= 16) {
             __m128i v = _mm_loadu_si128((const __m128i *)(b + i));
             /* Unsigned c <= 0x1f, via the signed compare on c ^ 0x80. */
             __m128i ctl = _mm_cmpgt_epi8(_mm_xor_si128(lim, top), _mm_xor_si128(v, top));
-            __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-                                       ctl);
+            __m128i hit =
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)), ctl);
             int m = _mm_movemask_epi8(hit);
             if (m) {
                 i += (size_t)__builtin_ctz((unsigned)m);
@@ -159,8 +159,7 @@ static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a,
             uint32_t cp = (uint32_t)(hexval(b[i]) << 12 | hexval(b[i + 1]) << 8 |
                                      hexval(b[i + 2]) << 4 | hexval(b[i + 3]));
             i += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF && end - i >= 6 && b[i] == '\\' &&
-                b[i + 1] == 'u') {
+            if (cp >= 0xD800 && cp <= 0xDBFF && end - i >= 6 && b[i] == '\\' && b[i + 1] == 'u') {
                 int h0 = hexval(b[i + 2]), h1 = hexval(b[i + 3]), h2 = hexval(b[i + 4]),
                     h3 = hexval(b[i + 5]);
                 if (h0 >= 0 && h1 >= 0 && h2 >= 0 && h3 >= 0) {
@@ -356,7 +355,8 @@ yg_err yg__json_scan(const char *b, size_t n, size_t *used, const struct yg_json
                 continue;
             }
             e->offset = i;
-            e->msg = f->is_object ? "expected ',' or '}' in object" : "expected ',' or ']' in array";
+            e->msg =
+                f->is_object ? "expected ',' or '}' in object" : "expected ',' or ']' in array";
             return YG_ESYNTAX;
         }
         continue;

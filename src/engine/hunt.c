@@ -23,7 +23,6 @@
 #include <zlib.h>
 #include <zstd.h>
 
-
 #include "core/core.h"
 #include "core/timeparse.h"
 #include "correlate/correlate.h"
@@ -51,9 +50,9 @@ struct unit {
     enum unit_kind kind;
     const char *buf; /* mmap'd text/EVTX region */
     size_t len;
-    bool file_start;  /* region starts at the start of the file */
+    bool file_start;              /* region starts at the start of the file */
     const struct yg_linefmt *fmt; /* line format of the file, NULL: JSON */
-    char *owned;      /* converted text (UTF-16 input) to free with the unit */
+    char *owned;                  /* converted text (UTF-16 input) to free with the unit */
     bool last_of_file;
     void *map; /* mapping to unmap after the last unit of the file */
     size_t map_len;
@@ -63,8 +62,8 @@ struct unit {
     size_t npat, patcap, ndpat, dpatcap;
     uint64_t lines, docs, alerts, errors, bytes;
     uint64_t by_level[6];
-    uint32_t *rule_hits; /* per rule index, allocated on the first alert */
-    struct yg_buf cev;   /* struct cev records of detections correlations use */
+    uint32_t *rule_hits;    /* per rule index, allocated on the first alert */
+    struct yg_buf cev;      /* struct cev records of detections correlations use */
     struct yg_arena carena; /* their strings */
     bool done;
     bool fatal;
@@ -89,7 +88,7 @@ struct hunt {
     struct cev **cevs;
     size_t ncev, cevcap;
     uint64_t cev_seq;
-    uint64_t corr_untimed; /* detections without a usable event time */
+    uint64_t corr_untimed;   /* detections without a usable event time */
     struct yg_arena *arenas; /* units' evidence arenas, kept to the end */
     size_t narenas;
 };
@@ -245,8 +244,8 @@ static int on_alert(void *ud, const yg_alert *a)
     case YG_OUT_TABLE: {
         const char *ts = a->timestamp_len ? a->timestamp : "-";
         size_t tl = a->timestamp_len ? a->timestamp_len : 1;
-        YG_TRY(yg_buf_addf(b, "%-27.*s  %-13s  %-60.60s  %s:", (int)tl, ts, a->level,
-                           a->rule_title, u->file));
+        YG_TRY(yg_buf_addf(b, "%-27.*s  %-13s  %-60.60s  %s:", (int)tl, ts, a->level, a->rule_title,
+                           u->file));
         YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_line, P_LINE));
         YG_TRY(yg_buf_addc(b, '\n'));
         break;
@@ -429,7 +428,8 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
             continue;
         }
         if (array && !in_array) {
-            unit_diag(c, line, col_of(b, pos), "unexpected data after the closing ']'; rest of file skipped");
+            unit_diag(c, line, col_of(b, pos),
+                      "unexpected data after the closing ']'; rest of file skipped");
             return;
         }
         bool need_more = false;
@@ -465,7 +465,6 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
     }
 }
 
-
 /* ---- line formats ------------------------------------------------------ */
 
 /* The format forced by --input-format: NULL and *json for "json". */
@@ -487,8 +486,9 @@ static void decode_line(struct ctx *c, const struct yg_linefmt *fixed, bool may_
     if (r.err != YG_OK) {
         char what[320];
         if (!r.fmt)
-            snprintf(what, sizeof what, "unrecognised log format; line skipped (--input-format "
-                                        "names one)");
+            snprintf(what, sizeof what,
+                     "unrecognised log format; line skipped (--input-format "
+                     "names one)");
         else if (r.err == YG_ECORRUPT)
             snprintf(what, sizeof what, "%s decoder produced invalid JSON (%s); line skipped",
                      r.fmt->name, r.de.msg ? r.de.msg : "");
@@ -504,7 +504,8 @@ static void decode_line(struct ctx *c, const struct yg_linefmt *fixed, bool may_
 }
 
 /* Frame a text window line by line with a line format. */
-static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt *fmt, bool auto_fmt)
+static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt *fmt,
+                        bool auto_fmt)
 {
     uint64_t line = 0;
     if (w->buf.n - w->pos >= 3 && memcmp(w->buf.p + w->pos, "\xEF\xBB\xBF", 3) == 0)
@@ -910,7 +911,6 @@ static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *error
     return e;
 }
 
-
 /* ---- correlation replay ---------------------------------------------------- */
 
 static int cev_cmp(const void *a, const void *b)
@@ -1002,7 +1002,8 @@ static void on_corr(void *ud, const struct yg_corr_alert *a)
         }
         YG_TRY(yg_buf_add(b, "]}}\n", 4));
     } else if (o->format == YG_OUT_CSV) {
-        YG_TRY(yg_buf_addf(b, "\"%s\",%s,\"%s\",", last, yg__level_name(r->level), r->id ? r->id : ""));
+        YG_TRY(yg_buf_addf(b, "\"%s\",%s,\"%s\",", last, yg__level_name(r->level),
+                           r->id ? r->id : ""));
         YG_TRY(csv_field(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
         YG_TRY(yg_buf_addf(b, ",\"[]\",\"correlation:%s\",,,,\"\"\n", a->type));
     } else {
@@ -1193,7 +1194,8 @@ static yg_err utf16_to_utf8(const void *src, size_t n, char **out, size_t *on)
     for (size_t i = 2; !err && i + 1 < n; i += 2) {
         uint32_t u = le ? (uint32_t)(p[i] | p[i + 1] << 8) : (uint32_t)(p[i] << 8 | p[i + 1]);
         if (u >= 0xD800 && u <= 0xDBFF && i + 3 < n) {
-            uint32_t lo = le ? (uint32_t)(p[i + 2] | p[i + 3] << 8) : (uint32_t)(p[i + 2] << 8 | p[i + 3]);
+            uint32_t lo =
+                le ? (uint32_t)(p[i + 2] | p[i + 3] << 8) : (uint32_t)(p[i + 2] << 8 | p[i + 3]);
             if (lo >= 0xDC00 && lo <= 0xDFFF) {
                 u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
                 i += 2;
@@ -1320,7 +1322,8 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
                                (unsigned char)b[i] == 0xBF))
                 i++;
             if (!(first && i < len && b[i] == '[')) {
-                const char *nx = memmem(b + start + CHUNK_BYTES, len - start - CHUNK_BYTES, "\n{", 2);
+                const char *nx =
+                    memmem(b + start + CHUNK_BYTES, len - start - CHUNK_BYTES, "\n{", 2);
                 if (nx)
                     end = (size_t)(nx - b) + 1;
             }
@@ -1466,14 +1469,18 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
         progress(&h, t0, true);
     if (o->summary) {
         FILE *e = o->err;
-        fprintf(e, "\nyagura hunt: %llu file(s), %llu events, %.1f MB in %.2f s (%.0f events/s, %.1f MB/s)\n",
+        fprintf(e,
+                "\nyagura hunt: %llu file(s), %llu events, %.1f MB in %.2f s (%.0f events/s, %.1f "
+                "MB/s)\n",
                 (unsigned long long)res->files, (unsigned long long)res->events,
                 (double)res->bytes / 1e6, res->seconds,
                 res->seconds > 0 ? (double)res->events / res->seconds : 0.0,
                 res->seconds > 0 ? (double)res->bytes / 1e6 / res->seconds : 0.0);
         fprintf(e, "  rules: %zu loaded (compiled in %.2f s), threads: %u\n", o->rules_loaded,
                 o->compile_seconds, nthreads);
-        fprintf(e, "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational %llu)\n",
+        fprintf(e,
+                "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational "
+                "%llu)\n",
                 (unsigned long long)res->alerts, (unsigned long long)res->by_level[5],
                 (unsigned long long)res->by_level[4], (unsigned long long)res->by_level[3],
                 (unsigned long long)res->by_level[2], (unsigned long long)res->by_level[1]);
@@ -1488,12 +1495,14 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
             if (k == 0)
                 fprintf(e, "  alerts by rule:\n");
             fprintf(e, "    %8llu  %s  %s\n", (unsigned long long)h.rule_hits[best],
-                    yg_rules_rule_id(rules, (uint32_t)best), yg_rules_rule_title(rules, (uint32_t)best));
+                    yg_rules_rule_id(rules, (uint32_t)best),
+                    yg_rules_rule_title(rules, (uint32_t)best));
             h.rule_hits[best] = 0;
         }
         if (h.corr)
-            fprintf(e, "  correlation: %llu alert(s) from %zu rule(s) over %zu detection(s); "
-                       "%llu without an event time, %llu dropped (late or memory cap)\n",
+            fprintf(e,
+                    "  correlation: %llu alert(s) from %zu rule(s) over %zu detection(s); "
+                    "%llu without an event time, %llu dropped (late or memory cap)\n",
                     (unsigned long long)res->correlation_alerts, yg__corr_count(h.corr), h.ncev,
                     (unsigned long long)res->corr_untimed, (unsigned long long)res->corr_dropped);
         if (res->errors)

@@ -19,21 +19,21 @@ enum yg_out_format { YG_OUT_JSONL, YG_OUT_CSV, YG_OUT_TABLE };
 struct yg_hunt_opts {
     const char **paths; /* files, folders, or "-" for standard input */
     size_t npaths;
-    unsigned threads;   /* 0: all cores */
+    unsigned threads; /* 0: all cores */
     yg_level_t min_level;
     enum yg_out_format format;
-    FILE *out;          /* alerts */
-    FILE *err;          /* diagnostics, progress, summary */
-    bool progress;      /* redraw a progress line on err */
+    FILE *out;     /* alerts */
+    FILE *err;     /* diagnostics, progress, summary */
+    bool progress; /* redraw a progress line on err */
     bool summary;
-    bool strict;        /* first bad input stops the hunt */
-    bool include_event; /* copy the event into each alert (jsonl) */
+    bool strict;                              /* first bad input stops the hunt */
+    bool include_event;                       /* copy the event into each alert (jsonl) */
     const char *product, *service, *category; /* log source for generic JSON */
-    const char *stats_json; /* write machine-readable totals here */
+    const char *stats_json;                   /* write machine-readable totals here */
     const char *input_format; /* NULL: detect per file (and per line); "json"; a line format */
     bool decode_only;         /* `yagura decode`: print events, run no rule */
     size_t corr_mem;          /* correlation state cap, bytes (0: the default) */
-    double compile_seconds; /* reported in the summary/stats */
+    double compile_seconds;   /* reported in the summary/stats */
     size_t rules_loaded;
 };
 

@@ -95,8 +95,10 @@ static bool valid_utf8(const char *s, size_t n)
             i++;
             continue;
         }
-        size_t len = ch >= 0xC2 && ch <= 0xDF ? 2 : ch >= 0xE0 && ch <= 0xEF ? 3
-                                                     : ch >= 0xF0 && ch <= 0xF4 ? 4 : 0;
+        size_t len = ch >= 0xC2 && ch <= 0xDF   ? 2
+                     : ch >= 0xE0 && ch <= 0xEF ? 3
+                     : ch >= 0xF0 && ch <= 0xF4 ? 4
+                                                : 0;
         if (!len || i + len > n)
             return false;
         for (size_t k = 1; k < len; k++)
@@ -171,8 +173,8 @@ void yg__linedec_scan(struct yg_linedec *d, yg_scanner *s, const struct yg_linef
         return;
     res->fields = d->dec.p;
     res->fields_len = d->dec.n;
-    yg_err se = yg_scanner_scan_json_as(s, d->dec.p, d->dec.n, ls.product, ls.service,
-                                        ls.category, cb, ud);
+    yg_err se =
+        yg_scanner_scan_json_as(s, d->dec.p, d->dec.n, ls.product, ls.service, ls.category, cb, ud);
     if (se) {
         res->err = YG_ECORRUPT; /* the decoder's output did not parse */
         res->de.msg = yg_scanner_last_error(s, NULL);

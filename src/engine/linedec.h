@@ -32,10 +32,10 @@ const struct yg_linefmt *yg__detect_format(const char *p, size_t n, bool *is_jso
 
 /* The outcome of decoding one line. */
 struct yg_line_result {
-    yg_err err;                    /* YG_OK scanned; YG_EOF header line; else not decoded */
-    const struct yg_linefmt *fmt;  /* the format used (NULL: none recognised) */
-    struct yg_decode_err de;       /* where and why, when err is a decode error */
-    const char *fields;            /* the decoded object (valid until the next call) */
+    yg_err err;                   /* YG_OK scanned; YG_EOF header line; else not decoded */
+    const struct yg_linefmt *fmt; /* the format used (NULL: none recognised) */
+    struct yg_decode_err de;      /* where and why, when err is a decode error */
+    const char *fields;           /* the decoded object (valid until the next call) */
     size_t fields_len;
 };
 

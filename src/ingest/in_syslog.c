@@ -60,7 +60,7 @@ struct in_sock {
     struct {
         uint64_t h, seq;
         uint32_t n;
-    } *occ; /* content hash -> occurrences, for record ids */
+    } * occ; /* content hash -> occurrences, for record ids */
     struct yg_wake wake;
     struct yg_lines lines; /* K_FD */
     bool fd_eof;

@@ -499,9 +499,9 @@ static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_yno
     }
     /* Keywords search the whole event: a plain keyword matches anywhere in a
      * value, as the specification's `event::clear` example needs. */
-    const uint32_t positional = YG_MOD_CONTAINS | YG_MOD_STARTSWITH | YG_MOD_ENDSWITH |
-                                YG_MOD_RE | YG_MOD_CIDR | YG_MOD_LT | YG_MOD_LTE | YG_MOD_GT |
-                                YG_MOD_GTE | YG_MOD_EXISTS | YG_MOD_FIELDREF;
+    const uint32_t positional = YG_MOD_CONTAINS | YG_MOD_STARTSWITH | YG_MOD_ENDSWITH | YG_MOD_RE |
+                                YG_MOD_CIDR | YG_MOD_LT | YG_MOD_LTE | YG_MOD_GT | YG_MOD_GTE |
+                                YG_MOD_EXISTS | YG_MOD_FIELDREF;
     if (!fl && !(m.bits & positional) && m.nchain < 16) {
         m.chain[m.nchain++] = YG_MOD_CONTAINS;
         m.bits |= YG_MOD_CONTAINS;
@@ -753,8 +753,8 @@ static struct yg_node *compile_detection(struct cctx *x)
         struct yg_cond *cond;
         unsigned ecol = 0;
         char why[512] = "";
-        yg_err e = yg__cond_parse(cn->s, cn->slen, names, ns, &x->rs->perm, &cond, &ecol, why,
-                                  sizeof why);
+        yg_err e =
+            yg__cond_parse(cn->s, cn->slen, names, ns, &x->rs->perm, &cond, &ecol, why, sizeof why);
         if (e) {
             struct yg_ynode at = *cn;
             /* Point at the character when the condition is on one line. */
@@ -825,8 +825,8 @@ static bool ls_field_ok(const char *want, const char *have)
 
 static bool filter_applies(const struct yg_rule *f, const struct yg_rule *r)
 {
-    if (!ls_field_ok(f->ls.product, r->ls.product) || !ls_field_ok(f->ls.category, r->ls.category) ||
-        !ls_field_ok(f->ls.service, r->ls.service))
+    if (!ls_field_ok(f->ls.product, r->ls.product) ||
+        !ls_field_ok(f->ls.category, r->ls.category) || !ls_field_ok(f->ls.service, r->ls.service))
         return false;
     for (size_t i = 0; i < f->nfilter_rules; i++) {
         const char *ref = f->filter_rules[i];
@@ -1010,7 +1010,10 @@ const char *yg_rules_rule_title(const yg_rules *r, uint32_t i)
     return i < r->nrules && r->rules[i].rule->title ? r->rules[i].rule->title : "";
 }
 
-void yg_rules_retain(yg_rules *r) { atomic_fetch_add(&r->refs, 1); }
+void yg_rules_retain(yg_rules *r)
+{
+    atomic_fetch_add(&r->refs, 1);
+}
 
 void yg_rules_release(yg_rules *r)
 {

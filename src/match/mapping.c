@@ -60,8 +60,7 @@ static yg_err str_map(struct yg_rules *rs, const struct yg_ynode *n, const char 
         (*k)[i] = dup_s(rs, n->items[2 * i]);
         (*v)[i] = dup_s(rs, n->items[2 * i + 1]);
         if (!(*k)[i] || !(*v)[i]) {
-            snprintf(why, wl, "line %u: '%s' entries must be strings", n->items[2 * i]->line,
-                     what);
+            snprintf(why, wl, "line %u: '%s' entries must be strings", n->items[2 * i]->line, what);
             return YG_ESYNTAX;
         }
     }
@@ -98,16 +97,16 @@ yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why, size_t
     const struct yg_ynode *root = docs[0].root;
     const struct yg_ynode *win = yg__ymap_get(root, "windows");
     const struct yg_ynode *fl = yg__ymap_get(root, "fields");
-    YG_TRY(str_list(rs, yg__ymap_get(win, "channel_fields"), &m->channel_paths,
-                    &m->nchannel_paths, "channel_fields", why, wl));
-    YG_TRY(str_list(rs, yg__ymap_get(win, "event_id_fields"), &m->eventid_paths,
-                    &m->neventid_paths, "event_id_fields", why, wl));
-    YG_TRY(str_map(rs, yg__ymap_get(win, "services"), &m->chan_names, &m->chan_services,
-                   &m->nchan, "services", why, wl));
-    YG_TRY(str_list(rs, yg__ymap_get(fl, "prefixes"), &m->prefixes, &m->nprefixes, "prefixes",
-                    why, wl));
-    YG_TRY(str_map(rs, yg__ymap_get(fl, "aliases"), &m->alias_path, &m->alias_name,
-                   &m->naliases, "aliases", why, wl));
+    YG_TRY(str_list(rs, yg__ymap_get(win, "channel_fields"), &m->channel_paths, &m->nchannel_paths,
+                    "channel_fields", why, wl));
+    YG_TRY(str_list(rs, yg__ymap_get(win, "event_id_fields"), &m->eventid_paths, &m->neventid_paths,
+                    "event_id_fields", why, wl));
+    YG_TRY(str_map(rs, yg__ymap_get(win, "services"), &m->chan_names, &m->chan_services, &m->nchan,
+                   "services", why, wl));
+    YG_TRY(str_list(rs, yg__ymap_get(fl, "prefixes"), &m->prefixes, &m->nprefixes, "prefixes", why,
+                    wl));
+    YG_TRY(str_map(rs, yg__ymap_get(fl, "aliases"), &m->alias_path, &m->alias_name, &m->naliases,
+                   "aliases", why, wl));
     YG_TRY(str_list(rs, yg__ymap_get(fl, "time"), &m->time_paths, &m->ntime, "time", why, wl));
 
     const struct yg_ynode *cats = yg__ymap_get(win, "categories");
@@ -125,8 +124,8 @@ yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why, size_t
             w->channel = dup_s(rs, yg__ymap_get(c, "channel"));
             const struct yg_ynode *ids = yg__ymap_get(c, "event_ids");
             if (!w->category || !w->channel || !ids || ids->type != YG_Y_SEQ) {
-                snprintf(why, wl, "%s:%u: a category needs category, channel and event_ids",
-                         path, c->line);
+                snprintf(why, wl, "%s:%u: a category needs category, channel and event_ids", path,
+                         c->line);
                 err = YG_ESYNTAX;
                 goto done;
             }

@@ -664,8 +664,8 @@ bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p,
         return false;
     for (uint32_t i = 0; i < nf; i++) {
         int32_t fid = f[i].fid;
-        if (fid < 0 || (size_t)fid >= rs->nfid_db || !rs->fid_db[fid] || f[i].v.type == YG_VT_NULL ||
-            f[i].v.type == YG_VT_OBJ)
+        if (fid < 0 || (size_t)fid >= rs->nfid_db || !rs->fid_db[fid] ||
+            f[i].v.type == YG_VT_NULL || f[i].v.type == YG_VT_OBJ)
             continue;
         if (hs_scan(rs->fid_db[fid], f[i].v.p, f[i].v.n, 0, scratch, on_match, &c) != HS_SUCCESS)
             return false;

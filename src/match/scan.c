@@ -95,8 +95,8 @@ struct yg_scanner {
     struct yg_pf_state pf;
     uint32_t *item_stamp; /* per item: event generation of the cached result */
     uint8_t *item_res;
-    bool pf_ok;           /* the prefilter decided for this event */
-    const char *doc;      /* the current document's bytes */
+    bool pf_ok;      /* the prefilter decided for this event */
+    const char *doc; /* the current document's bytes */
     size_t doclen;
     struct yg_buf out;
     char err_msg[256];
@@ -122,7 +122,8 @@ yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
     s->item_stamp = yg_calloc(rs->nitems + 1, sizeof *s->item_stamp);
     s->item_res = yg_calloc(rs->nitems + 1, 1);
     yg_buf_init(&s->out, YG_MAX_EVENT_BYTES * 2);
-    if (!s->head || !s->gen || !s->re_scratch || !s->pf.stamp || !s->pf.mask || !s->pf.cand || !s->pf.seen || !s->item_stamp || !s->item_res || (rs->natoms && !s->pf_scratch)) {
+    if (!s->head || !s->gen || !s->re_scratch || !s->pf.stamp || !s->pf.mask || !s->pf.cand ||
+        !s->pf.seen || !s->item_stamp || !s->item_res || (rs->natoms && !s->pf_scratch)) {
         yg_scanner_destroy(s);
         return YG_ENOMEM;
     }
@@ -185,7 +186,10 @@ void yg_scanner_destroy(yg_scanner *s)
     yg_free(s);
 }
 
-void yg_scanner_set_min_level(yg_scanner *s, yg_level_t lvl) { s->min_level = lvl; }
+void yg_scanner_set_min_level(yg_scanner *s, yg_level_t lvl)
+{
+    s->min_level = lvl;
+}
 
 yg_err yg_scanner_set_logsource(yg_scanner *s, const char *product, const char *service,
                                 const char *category)
@@ -592,7 +596,8 @@ static struct route *find_route(struct yg_scanner *s)
     for (uint32_t i = 0; i < s->nroutes; i++) {
         struct route *r = s->routes[i];
         if (strlen(r->channel) == ch->n && memcmp(r->channel, ch->p, ch->n) == 0 &&
-            ((!ei && !r->eid[0]) || (ei && strlen(r->eid) == ei->n && memcmp(r->eid, ei->p, ei->n) == 0)))
+            ((!ei && !r->eid[0]) ||
+             (ei && strlen(r->eid) == ei->n && memcmp(r->eid, ei->p, ei->n) == 0)))
             return r;
     }
     if (s->nroutes >= MAX_ROUTES)
@@ -752,7 +757,10 @@ static bool eval_node(struct yg_scanner *s, const struct yg_node *n)
     }
 }
 
-bool yg__rule_eval(struct yg_scanner *s, const struct yg_crule *r) { return eval_node(s, r->root); }
+bool yg__rule_eval(struct yg_scanner *s, const struct yg_crule *r)
+{
+    return eval_node(s, r->root);
+}
 
 /* Fields that satisfied positive items of the rule, for the alert. */
 static yg_err collect_matched(struct yg_scanner *s, const struct yg_node *n, struct yg_buf *b,
@@ -952,8 +960,7 @@ yg_err yg_scanner_scan_json(yg_scanner *s, const char *json, size_t len, yg_aler
 }
 
 yg_err yg_scanner_scan_json_as(yg_scanner *s, const char *json, size_t len, const char *product,
-                               const char *service, const char *category, yg_alert_cb cb,
-                               void *ud)
+                               const char *service, const char *category, yg_alert_cb cb, void *ud)
 {
     size_t used = 0;
     s->ev_ls = true;
@@ -989,7 +996,10 @@ const char *yg_scanner_logsource_json(const yg_scanner *s)
     return s->last_ls_json ? s->last_ls_json : "{}";
 }
 
-void yg_scanner_set_eval(yg_scanner *s, bool eval) { s->no_eval = !eval; }
+void yg_scanner_set_eval(yg_scanner *s, bool eval)
+{
+    s->no_eval = !eval;
+}
 
 bool yg_scanner_field(const yg_scanner *s, const char *name, const char **v, size_t *n)
 {

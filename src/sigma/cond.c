@@ -41,8 +41,8 @@ struct token {
 
 static bool word_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '*' || c == '-' || c == '.' || c == '?';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '*' || c == '-' || c == '.' || c == '?';
 }
 
 static struct token peek(struct parser *p)
@@ -76,7 +76,10 @@ static struct token peek(struct parser *p)
     return t;
 }
 
-static void advance(struct parser *p, struct token t) { p->pos = t.start + t.len; }
+static void advance(struct parser *p, struct token t)
+{
+    p->pos = t.start + t.len;
+}
 
 static bool is_kw(struct parser *p, struct token t, const char *kw)
 {
@@ -177,7 +180,8 @@ static struct yg_cond *parse_primary(struct parser *p)
         advance(p, of);
         struct token pt = peek(p);
         if (pt.t != T_WORD) {
-            fail(p, pt.start, YG_ESYNTAX, "expected a search identifier pattern or 'them' after 'of'%.*s", "", 0);
+            fail(p, pt.start, YG_ESYNTAX,
+                 "expected a search identifier pattern or 'them' after 'of'%.*s", "", 0);
             return NULL;
         }
         advance(p, pt);
@@ -191,14 +195,13 @@ static struct yg_cond *parse_primary(struct parser *p)
             return NULL;
         }
         for (size_t i = 0; i < p->nnames; i++) {
-            bool m = them ? p->names[i][0] != '_'
-                          : pat_match(p->s + pt.start, pt.len, p->names[i]);
+            bool m = them ? p->names[i][0] != '_' : pat_match(p->s + pt.start, pt.len, p->names[i]);
             if (m)
                 c->ids[c->nids++] = (uint32_t)i;
         }
         if (!c->nids) {
-            fail(p, pt.start, YG_ENOTFOUND, "'%.*s' matches no search identifier",
-                 p->s + pt.start, pt.len);
+            fail(p, pt.start, YG_ENOTFOUND, "'%.*s' matches no search identifier", p->s + pt.start,
+                 pt.len);
             return NULL;
         }
         return c;
@@ -217,8 +220,7 @@ ident:
     if (is_kw(p, t, "and") || is_kw(p, t, "or") || is_kw(p, t, "not") || is_kw(p, t, "of"))
         fail(p, t.start, YG_ESYNTAX, "unexpected operator '%.*s'", p->s + t.start, t.len);
     else
-        fail(p, t.start, YG_ENOTFOUND, "unknown search identifier '%.*s'", p->s + t.start,
-             t.len);
+        fail(p, t.start, YG_ENOTFOUND, "unknown search identifier '%.*s'", p->s + t.start, t.len);
     return NULL;
 }
 

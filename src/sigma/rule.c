@@ -10,8 +10,7 @@
 
 #include <stdio.h>
 
-static const char *const level_names[] = {"", "informational", "low", "medium", "high",
-                                          "critical"};
+static const char *const level_names[] = {"", "informational", "low", "medium", "high", "critical"};
 
 const char *yg__level_name(enum yg_level l)
 {
@@ -94,8 +93,13 @@ static void report(struct ctx *c, const struct yg_ynode *at, unsigned line, yg_e
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    struct yg_diag d = {c->file, at ? at->line : line, at ? at->col : 1,
-                        c->r ? c->r->id : NULL, c->r ? c->r->title : NULL, e, msg};
+    struct yg_diag d = {c->file,
+                        at ? at->line : line,
+                        at ? at->col : 1,
+                        c->r ? c->r->id : NULL,
+                        c->r ? c->r->title : NULL,
+                        e,
+                        msg};
     c->errors++;
     if (c->diag)
         c->diag(c->ud, &d);
@@ -145,8 +149,8 @@ static bool valid_timespan(const char *s)
 
 static void validate_correlation(struct ctx *c, const struct yg_ynode *cor, unsigned docline)
 {
-    static const char *const types[] = {"event_count",  "value_count",      "temporal",
-                                        "temporal_ordered", "value_sum", "value_avg",
+    static const char *const types[] = {"event_count",      "value_count", "temporal",
+                                        "temporal_ordered", "value_sum",   "value_avg",
                                         "value_percentile", NULL};
     if (cor->type != YG_Y_MAP) {
         report(c, cor, docline, YG_ESYNTAX, "'correlation' must be a map");
@@ -171,8 +175,7 @@ static void validate_correlation(struct ctx *c, const struct yg_ynode *cor, unsi
         ts = scalar_of(c, cor, "timeframe", false, docline);
     if (ts && !valid_timespan(ts))
         report(c, yg__ymap_get(cor, "timespan"), docline, YG_ESYNTAX,
-               "correlation: timespan '%s' is not a number followed by s, m, h, d, w, M or y",
-               ts);
+               "correlation: timespan '%s' is not a number followed by s, m, h, d, w, M or y", ts);
     const struct yg_ynode *gb = yg__ymap_get(cor, "group-by");
     if (gb && gb->type == YG_Y_MAP)
         report(c, gb, docline, YG_ESYNTAX, "correlation: 'group-by' must be a list");
@@ -183,8 +186,8 @@ static void validate_correlation(struct ctx *c, const struct yg_ynode *cor, unsi
     if (cond && cond->type == YG_Y_MAP) {
         for (size_t i = 0; i < cond->n; i++) {
             const struct yg_ynode *k = cond->items[2 * i], *v = cond->items[2 * i + 1];
-            static const char *const ops[] = {"gt", "gte", "lt", "lte", "eq", "neq", "field",
-                                              "percentile", NULL};
+            static const char *const ops[] = {"gt",  "gte",   "lt",         "lte", "eq",
+                                              "neq", "field", "percentile", NULL};
             bool ok = false;
             for (int j = 0; ops[j]; j++)
                 ok |= k->type == YG_Y_SCALAR && strcmp(k->s, ops[j]) == 0;
@@ -193,8 +196,8 @@ static void validate_correlation(struct ctx *c, const struct yg_ynode *cor, unsi
                        k->type == YG_Y_SCALAR ? k->s : "?");
             else if (strcmp(k->s, "field") != 0 &&
                      (v->type != YG_Y_SCALAR || (v->skind != YG_S_INT && v->skind != YG_S_FLOAT)))
-                report(c, v, docline, YG_ESYNTAX,
-                       "correlation condition: '%s' needs a number", k->s);
+                report(c, v, docline, YG_ESYNTAX, "correlation condition: '%s' needs a number",
+                       k->s);
         }
         bool needs_field = type && strncmp(type, "value_", 6) == 0;
         if (needs_field && !yg__ymap_get(cond, "field"))
@@ -274,8 +277,7 @@ yg_err yg__rule_from_doc(const struct yg_ydoc *doc, const char *file, struct yg_
     if (lv && !yg__level_parse(lv, &r->level))
         report(&c, yg__ymap_get(root, "level"), doc->line, YG_ESYNTAX,
                "unknown level '%s' (expected informational, low, medium, high or critical)", lv);
-    YG_TRY(string_list(&c, a, yg__ymap_get(root, "tags"), "tags", &r->tags, &r->ntags,
-                       doc->line));
+    YG_TRY(string_list(&c, a, yg__ymap_get(root, "tags"), "tags", &r->tags, &r->ntags, doc->line));
 
     const struct yg_ynode *ls = yg__ymap_get(root, "logsource");
     if (ls && ls->type == YG_Y_MAP) {
@@ -299,8 +301,8 @@ yg_err yg__rule_from_doc(const struct yg_ydoc *doc, const char *file, struct yg_
         if (flt->type != YG_Y_MAP) {
             report(&c, flt, doc->line, YG_ESYNTAX, "'filter' must be a map");
         } else {
-            YG_TRY(string_list(&c, a, yg__ymap_get(flt, "rules"), "filter.rules",
-                               &r->filter_rules, &r->nfilter_rules, doc->line));
+            YG_TRY(string_list(&c, a, yg__ymap_get(flt, "rules"), "filter.rules", &r->filter_rules,
+                               &r->nfilter_rules, doc->line));
             if (!r->nfilter_rules)
                 report(&c, flt, doc->line, YG_ESYNTAX, "filter: missing 'rules'");
             r->detection = flt;

@@ -44,9 +44,9 @@ static enum yg_skind classify_plain(const char *s, size_t n)
         size_t j = i + 2;
         for (; j < n; j++) {
             char c = s[j];
-            bool ok = hex ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                             (c >= 'A' && c <= 'F'))
-                          : (c >= '0' && c <= '7');
+            bool ok =
+                hex ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+                    : (c >= '0' && c <= '7');
             if (!ok)
                 break;
         }
@@ -164,9 +164,7 @@ yg_err yg__yaml_parse(const char *text, size_t len, struct yg_arena *a, struct y
         }
         struct yg_ynode *nd = NULL;
         switch (ev.type) {
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
+        case YAML_STREAM_END_EVENT: done = true; break;
         case YAML_DOCUMENT_START_EVENT:
             root = NULL;
             docline = (unsigned)ev.start_mark.line + 1;
@@ -226,11 +224,8 @@ yg_err yg__yaml_parse(const char *text, size_t len, struct yg_arena *a, struct y
             b.stack[b.depth++] = nd;
             break;
         case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            err = close_node(&b);
-            break;
-        default:
-            break;
+        case YAML_MAPPING_END_EVENT: err = close_node(&b); break;
+        default: break;
         }
         yaml_event_delete(&ev);
         if (err)

@@ -29,8 +29,8 @@ struct yg_ynode {
     unsigned line, col;  /* 1-based position of the node's first character */
     const char *s;       /* scalar text, NUL-terminated (arena) */
     size_t slen;
-    size_t n;                 /* children: seq items, or map pairs */
-    struct yg_ynode **items;  /* seq: n items; map: 2n (key, value) */
+    size_t n;                /* children: seq items, or map pairs */
+    struct yg_ynode **items; /* seq: n items; map: 2n (key, value) */
 };
 
 /* One parsed document of a multi-document stream. */

@@ -169,8 +169,9 @@ static const char *const stmt_sql[S_N] = {
                    " ON CONFLICT(name) DO UPDATE SET data = excluded.data,"
                    " updated_at = excluded.updated_at",
     [S_BLOB_GET] = "SELECT data FROM blobs WHERE name = ?1",
-    [S_DET_PUT] = "INSERT INTO detections(rule_id, t_ms, fields, record_id, source, timestamp, line)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_DET_PUT] =
+        "INSERT INTO detections(rule_id, t_ms, fields, record_id, source, timestamp, line)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_DET_SINCE] = "SELECT rule_id, t_ms, fields, record_id, source, timestamp, line"
                     " FROM detections WHERE t_ms >= ?1 ORDER BY t_ms, seq",
     [S_DET_PRUNE] = "DELETE FROM detections WHERE t_ms < ?1",

@@ -403,8 +403,9 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a)
     YG_TRY(yg_buf_add_json_str(b, r->id ? r->id : "", r->id ? strlen(r->id) : 0));
     YG_TRY(yg_buf_add(b, ",\"title\":", 9));
     YG_TRY(yg_buf_add_json_str(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
-    YG_TRY(yg_buf_addf(b, ",\"level\":\"%s\"},\"correlation\":{\"type\":\"%s\",\"value\":%.17g,"
-                          "\"first_ms\":%lld,\"last_ms\":%lld,\"group\":{",
+    YG_TRY(yg_buf_addf(b,
+                       ",\"level\":\"%s\"},\"correlation\":{\"type\":\"%s\",\"value\":%.17g,"
+                       "\"first_ms\":%lld,\"last_ms\":%lld,\"group\":{",
                        yg__level_name(r->level), a->type, a->value, (long long)a->first_ms,
                        (long long)a->last_ms));
     for (size_t i = 0; i < a->ngroup; i++) {
@@ -464,8 +465,7 @@ static void process_record(struct watch *w, struct winput *in, const struct yg_r
     if (!json && !in->fmt && i < n && p[i] == '{')
         json = !yg__sniff_line(p, n, NULL);
     if (json) {
-        yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service,
-                                 in->cfg->category);
+        yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
         if (yg_scanner_scan_json(w->scanner, p, n, on_alert, w) != YG_OK) {
             in->in->errors++;
             yg__log(YG_LOG_WARNING, "%s:%llu: invalid JSON: %s; record skipped", rec->source,
@@ -563,7 +563,9 @@ static yg_err open_inputs(struct watch *w)
             return YG_EINVAL;
         }
         switch (ci->type) {
-        case YG_INPUT_FILE: e = yg__in_file_new(ci->name, ci->path, ci->start_at_end, &wi->in); break;
+        case YG_INPUT_FILE:
+            e = yg__in_file_new(ci->name, ci->path, ci->start_at_end, &wi->in);
+            break;
         case YG_INPUT_SYSLOG_UDP: e = yg__in_syslog_udp_new(ci->name, ci->listen, &wi->in); break;
         case YG_INPUT_SYSLOG_TCP: e = yg__in_syslog_tcp_new(ci->name, ci->listen, &wi->in); break;
         case YG_INPUT_SYSLOG_TLS:
@@ -778,8 +780,9 @@ static void rebuild_correlation(struct watch *w)
     w->replaying = false;
     yg_arena_reset(&w->arena);
     if (rc.n || rc.skipped)
-        yg__log(YG_LOG_INFO, "correlation: %llu stored detection(s) replayed, %llu of rules no "
-                             "longer loaded",
+        yg__log(YG_LOG_INFO,
+                "correlation: %llu stored detection(s) replayed, %llu of rules no "
+                "longer loaded",
                 (unsigned long long)rc.n, (unsigned long long)rc.skipped);
 }
 
@@ -820,8 +823,9 @@ static void reload(struct watch *w)
     /* A set with more rules that do not load than the running one is a
      * broken edit: keep the running rules rather than lose detections. */
     if (nr && failed > w->failed) {
-        yg__log(YG_LOG_ERROR, "reload rejected: %zu rule(s) of the new set do not load (the "
-                              "running set has %zu); the running rules stay in force",
+        yg__log(YG_LOG_ERROR,
+                "reload rejected: %zu rule(s) of the new set do not load (the "
+                "running set has %zu); the running rules stay in force",
                 failed, w->failed);
         yg_rules_release(nr);
         return;
@@ -916,8 +920,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
         yg__log(YG_LOG_ERROR, "state: cannot read checkpoints");
         goto out;
     }
-    if (w.cfg->http_listen &&
-        yg__http_start(w.cfg->http_listen, w.metrics, healthy, &w, &w.http)) {
+    if (w.cfg->http_listen && yg__http_start(w.cfg->http_listen, w.metrics, healthy, &w, &w.http)) {
         yg__log(YG_LOG_ERROR, "http: cannot listen on %s", w.cfg->http_listen);
         goto out;
     }
@@ -946,7 +949,8 @@ int yg__watch_run(const struct yg_watch_opts *o)
         int nfds = 0;
         for (size_t i = 0; i < w.ninputs && nfds < MAX_POLLFDS; i++)
             if (w.inputs[i].in->ops->pollfds)
-                nfds += w.inputs[i].in->ops->pollfds(w.inputs[i].in, fds + nfds, MAX_POLLFDS - nfds);
+                nfds +=
+                    w.inputs[i].in->ops->pollfds(w.inputs[i].in, fds + nfds, MAX_POLLFDS - nfds);
         /* Inputs may hold records already read from their descriptors (a TCP
          * framer full of messages): while records keep coming, do not wait. */
         int wait = busy ? 0 : w.npend || w.batch_records ? 20 : 100;
@@ -972,9 +976,12 @@ int yg__watch_run(const struct yg_watch_opts *o)
                                (double)(now_ms() - t0) / 1000.0);
                 in->last_record_ms = now_ms();
             }
-            yg__metric_set(in->m_lag, in->last_record_ms && !nrec
-                                          ? 0.0
-                                          : (double)(now_ms() - (in->last_record_ms ? in->last_record_ms : now_ms())) / 1000.0);
+            yg__metric_set(
+                in->m_lag,
+                in->last_record_ms && !nrec
+                    ? 0.0
+                    : (double)(now_ms() - (in->last_record_ms ? in->last_record_ms : now_ms())) /
+                          1000.0);
         }
         uint64_t now = now_ms();
         busy = got;

@@ -10,29 +10,29 @@
 
 static int tap_failed, tap_run;
 
-#define CHECK(cond)                                                                \
-    do {                                                                           \
-        tap_run++;                                                                 \
-        if (!(cond)) {                                                             \
-            tap_failed++;                                                          \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                          \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        tap_run++;                                                                                 \
+        if (!(cond)) {                                                                             \
+            tap_failed++;                                                                          \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_MSG(cond, ...)                                                       \
-    do {                                                                           \
-        tap_run++;                                                                 \
-        if (!(cond)) {                                                             \
-            tap_failed++;                                                          \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                          \
-            fputc('\n', stderr);                                                   \
-        }                                                                          \
+#define CHECK_MSG(cond, ...)                                                                       \
+    do {                                                                                           \
+        tap_run++;                                                                                 \
+        if (!(cond)) {                                                                             \
+            tap_failed++;                                                                          \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);               \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
     } while (0)
 
-#define TAP_DONE()                                                                 \
-    do {                                                                           \
-        printf("%d passed, %d failed\n", tap_run - tap_failed, tap_failed);        \
-        return tap_failed ? 1 : 0;                                                 \
+#define TAP_DONE()                                                                                 \
+    do {                                                                                           \
+        printf("%d passed, %d failed\n", tap_run - tap_failed, tap_failed);                        \
+        return tap_failed ? 1 : 0;                                                                 \
     } while (0)
 #endif

@@ -7,8 +7,8 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
 
-static const char *names[] = {"selection", "selection_img", "selection_cli", "filter_main",
-                              "filter_optional_x", "_hidden", "keywords"};
+static const char *names[] = {"selection",         "selection_img", "selection_cli", "filter_main",
+                              "filter_optional_x", "_hidden",       "keywords"};
 #define NN (sizeof names / sizeof *names)
 
 /* Render a condition tree as a fully parenthesised string. */
@@ -62,8 +62,8 @@ static void expect_err(const char *cond, yg_err want, unsigned wantcol, const ch
     unsigned col = 0;
     char why[256] = "";
     yg_err e = yg__cond_parse(cond, strlen(cond), names, NN, &a, &c, &col, why, sizeof why);
-    CHECK_MSG(e == want && col == wantcol && strstr(why, msgpart), "'%s': err %d col %u '%s'",
-              cond, e, col, why);
+    CHECK_MSG(e == want && col == wantcol && strstr(why, msgpart), "'%s': err %d col %u '%s'", cond,
+              e, col, why);
     yg_arena_free(&a);
 }
 
@@ -76,8 +76,7 @@ int main(void)
     expect("not selection and keywords", "((not selection) and keywords)");
     expect("not not selection", "(not (not selection))");
     expect("(selection or keywords) and filter_main", "((selection or keywords) and filter_main)");
-    expect("selection and keywords and filter_main",
-           "((selection and keywords) and filter_main)");
+    expect("selection and keywords and filter_main", "((selection and keywords) and filter_main)");
     expect("selection or keywords or filter_main", "((selection or keywords) or filter_main)");
     /* Keywords are case-insensitive. */
     expect("selection AND NOT filter_main", "(selection and (not filter_main))");
@@ -85,8 +84,10 @@ int main(void)
     expect("1 of selection*", "any[selection,selection_img,selection_cli]");
     expect("any of selection_*", "any[selection_img,selection_cli]");
     expect("all of selection_*", "all[selection_img,selection_cli]");
-    expect("all of them", "all[selection,selection_img,selection_cli,filter_main,filter_optional_x,keywords]");
-    expect("1 of them", "any[selection,selection_img,selection_cli,filter_main,filter_optional_x,keywords]");
+    expect("all of them",
+           "all[selection,selection_img,selection_cli,filter_main,filter_optional_x,keywords]");
+    expect("1 of them",
+           "any[selection,selection_img,selection_cli,filter_main,filter_optional_x,keywords]");
     expect("all of selection_* and not 1 of filter_*",
            "(all[selection_img,selection_cli] and (not any[filter_main,filter_optional_x]))");
     expect("not 1 of filter_* and selection",

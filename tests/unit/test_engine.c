@@ -5,38 +5,37 @@
 
 #include "core/core.h"
 
-static const char rules[] =
-    "title: cmd spawn\n"
-    "id: r1\n"
-    "level: high\n"
-    "tags: [attack.execution, attack.t1059.003]\n"
-    "logsource: {product: windows, category: process_creation}\n"
-    "detection:\n"
-    "  sel:\n"
-    "    Image|endswith: '\\cmd.exe'\n"
-    "    CommandLine|contains|all: ['/c', 'whoami']\n"
-    "  filter:\n"
-    "    User: 'NT AUTHORITY\\SYSTEM'\n"
-    "  condition: sel and not filter\n"
-    "---\n"
-    "title: always rule (no literal)\n"
-    "id: r2\n"
-    "level: low\n"
-    "logsource: {product: windows, category: process_creation}\n"
-    "detection:\n"
-    "  sel:\n"
-    "    Image|re: '^[A-Z]:'\n"
-    "  condition: sel and not 1 of filter*\n"
-    "  filter_x:\n"
-    "    Image: 'Z:\\nothing'\n"
-    "---\n"
-    "title: keyword\n"
-    "id: r3\n"
-    "level: medium\n"
-    "logsource: {product: windows, service: security}\n"
-    "detection:\n"
-    "  keywords: ['mimikatz']\n"
-    "  condition: keywords\n";
+static const char rules[] = "title: cmd spawn\n"
+                            "id: r1\n"
+                            "level: high\n"
+                            "tags: [attack.execution, attack.t1059.003]\n"
+                            "logsource: {product: windows, category: process_creation}\n"
+                            "detection:\n"
+                            "  sel:\n"
+                            "    Image|endswith: '\\cmd.exe'\n"
+                            "    CommandLine|contains|all: ['/c', 'whoami']\n"
+                            "  filter:\n"
+                            "    User: 'NT AUTHORITY\\SYSTEM'\n"
+                            "  condition: sel and not filter\n"
+                            "---\n"
+                            "title: always rule (no literal)\n"
+                            "id: r2\n"
+                            "level: low\n"
+                            "logsource: {product: windows, category: process_creation}\n"
+                            "detection:\n"
+                            "  sel:\n"
+                            "    Image|re: '^[A-Z]:'\n"
+                            "  condition: sel and not 1 of filter*\n"
+                            "  filter_x:\n"
+                            "    Image: 'Z:\\nothing'\n"
+                            "---\n"
+                            "title: keyword\n"
+                            "id: r3\n"
+                            "level: medium\n"
+                            "logsource: {product: windows, service: security}\n"
+                            "detection:\n"
+                            "  keywords: ['mimikatz']\n"
+                            "  condition: keywords\n";
 
 struct got {
     char ids[16][16];
@@ -86,29 +85,36 @@ int main(void)
     CHECK(yg_scanner_create(r, &s) == YG_OK);
     struct got g;
 
-    CHECK(scan(s, "{\"Event\":{" SYSMON1 ",\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\","
-                  "\"CommandLine\":\"cmd /c whoami\",\"User\":\"bob\"}}}",
+    CHECK(scan(s,
+               "{\"Event\":{" SYSMON1 ",\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\","
+               "\"CommandLine\":\"cmd /c whoami\",\"User\":\"bob\"}}}",
                &g) == 2);
     CHECK(!strcmp(g.ids[0], "r1") && !strcmp(g.ids[1], "r2"));
     /* The filter removes r1. */
-    CHECK(scan(s, "{\"Event\":{" SYSMON1 ",\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\","
-                  "\"CommandLine\":\"cmd /c whoami\",\"User\":\"NT AUTHORITY\\\\SYSTEM\"}}}",
+    CHECK(scan(s,
+               "{\"Event\":{" SYSMON1 ",\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\","
+               "\"CommandLine\":\"cmd /c whoami\",\"User\":\"NT AUTHORITY\\\\SYSTEM\"}}}",
                &g) == 1);
     CHECK(!strcmp(g.ids[0], "r2"));
     /* \u escapes of ASCII letters must not hide literals from the prefilter. */
-    CHECK(scan(s, "{\"Event\":{" SYSMON1 ",\"EventData\":{\"Image\":\"C:\\\\Windows\\\\\\u0063md.exe\","
-                  "\"CommandLine\":\"cmd /c wh\\u006Fami\",\"User\":\"bob\"}}}",
+    CHECK(scan(s,
+               "{\"Event\":{" SYSMON1
+               ",\"EventData\":{\"Image\":\"C:\\\\Windows\\\\\\u0063md.exe\","
+               "\"CommandLine\":\"cmd /c wh\\u006Fami\",\"User\":\"bob\"}}}",
                &g) == 2);
     CHECK(g.n == 2 && !strcmp(g.ids[0], "r1"));
     /* \/ is an escaped slash: `/c` must still be found. */
-    CHECK(scan(s, "{\"Event\":{" SYSMON1 ",\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\","
-                  "\"CommandLine\":\"cmd \\/c whoami\"}}}",
+    CHECK(scan(s,
+               "{\"Event\":{" SYSMON1 ",\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\","
+               "\"CommandLine\":\"cmd \\/c whoami\"}}}",
                &g) == 2);
     /* Wrong log source: Security channel, EventID 1: only the keyword rule's source. */
-    CHECK(scan(s, "{\"Event\":{\"System\":{\"EventID\":4624,\"Channel\":\"Security\"},"
-                  "\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\",\"CommandLine\":\"/c whoami\","
-                  "\"Note\":\"MimiKatz was here\"}}}",
-               &g) == 1);
+    CHECK(
+        scan(s,
+             "{\"Event\":{\"System\":{\"EventID\":4624,\"Channel\":\"Security\"},"
+             "\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\",\"CommandLine\":\"/c whoami\","
+             "\"Note\":\"MimiKatz was here\"}}}",
+             &g) == 1);
     CHECK(!strcmp(g.ids[0], "r3"));
     /* Malformed JSON: an error with an offset, no alert. */
     CHECK(scan(s, "{\"Event\":{", &g) == -1);
@@ -117,8 +123,9 @@ int main(void)
     CHECK(msg && *msg && off == 10);
     /* Minimum level. */
     yg_scanner_set_min_level(s, YG_LEVEL_HI);
-    CHECK(scan(s, "{\"Event\":{" SYSMON1 ",\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\","
-                  "\"CommandLine\":\"cmd /c whoami\"}}}",
+    CHECK(scan(s,
+               "{\"Event\":{" SYSMON1 ",\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\","
+               "\"CommandLine\":\"cmd /c whoami\"}}}",
                &g) == 1);
     yg_scanner_destroy(s);
     yg_rules_release(r);

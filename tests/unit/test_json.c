@@ -26,8 +26,8 @@ static void on_leaf(void *ud, int32_t path, const struct yg_val *v)
 {
     struct rec *r = ud;
     static const char *t[] = {"s", "n", "b", "z", "o"};
-    r->on += (size_t)snprintf(r->out + r->on, sizeof r->out - r->on, "%s=%s:%.*s;",
-                              r->paths[path], t[v->type], (int)v->n, v->p);
+    r->on += (size_t)snprintf(r->out + r->on, sizeof r->out - r->on, "%s=%s:%.*s;", r->paths[path],
+                              t[v->type], (int)v->n, v->p);
 }
 
 static void expect(const char *json, const char *want, size_t want_used)
@@ -41,8 +41,8 @@ static void expect(const char *json, const char *want, size_t want_used)
     size_t used = 0;
     yg_err err = yg__json_scan(json, strlen(json), &used, &s, &a, &e);
     CHECK_MSG(err == YG_OK && !strcmp(r.out, want) && used == want_used,
-              "%s -> %s (err %d %s used %zu), want %s", json, r.out, err, e.msg ? e.msg : "",
-              used, want);
+              "%s -> %s (err %d %s used %zu), want %s", json, r.out, err, e.msg ? e.msg : "", used,
+              want);
     yg_arena_free(&a);
 }
 
