@@ -188,79 +188,6 @@ static bool is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-/*
- * How s must be written as a JSON string: 0 as is (printable ASCII without
- * `"` or `\`), 1 printable ASCII with quotes or backslashes to escape, 2
- * anything else (UTF-8, control bytes).  Eight bytes at a time: a byte is
- * flagged by the "has a zero byte" test on the word xor-ed with each value.
- */
-static int classify(const char *s, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    uint64_t ctl = 0, esc = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'), d = w ^ (ones * 0x7f);
-        ctl |= w | ((w - ones * 0x20) & ~w) | ((d - ones) & ~d);
-        esc |= ((q - ones) & ~q) | ((b - ones) & ~b);
-    }
-    int r = ctl & high ? 2 : esc & high ? 1 : 0;
-    for (; i < n && r < 2; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c > 0x7e)
-            r = 2;
-        else if (c == '"' || c == '\\')
-            r = 1;
-    }
-    return r;
-}
-
-/*
- * `"k":"v"` (after a comma unless *first).  Most values need no escaping
- * and are copied in one go; printable ASCII with quotes or backslashes is
- * escaped here, run by run; anything else (UTF-8, control bytes) goes
- * through the shared escaper.  The key is one of ours: never escaped.
- */
-static yg_err kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v,
-                 size_t vn)
-{
-    int how = classify(v, vn);
-    if (how == 2)
-        return yg__json_kv(out, first, k, kn, v, vn);
-    yg_err err = yg_buf_reserve(out, kn + (how ? 2 * vn : vn) + 6);
-    if (err)
-        return err;
-    char *p = out->p + out->n;
-    if (!*first)
-        *p++ = ',';
-    *first = false;
-    *p++ = '"';
-    memcpy(p, k, kn);
-    p += kn;
-    memcpy(p, "\":\"", 3);
-    p += 3;
-    const char *s = v, *e = v + vn;
-    while (how && s < e) {
-        const char *q = memchr(s, '"', (size_t)(e - s)), *b = memchr(s, '\\', (size_t)(e - s));
-        const char *x = !q ? b : !b ? q : q < b ? q : b;
-        if (!x)
-            break;
-        memcpy(p, s, (size_t)(x - s));
-        p += x - s;
-        *p++ = '\\';
-        *p++ = *x;
-        s = x + 1;
-    }
-    memcpy(p, s, (size_t)(e - s));
-    p += e - s;
-    *p++ = '"';
-    out->n = (size_t)(p - out->p);
-    out->p[out->n] = 0;
-    return YG_OK;
-}
-
 static const char *trim_sp(const char *p, size_t *n)
 {
     while (*n && (p[0] == ' ' || p[0] == '\t')) {
@@ -335,7 +262,7 @@ static yg_err put_cap(struct yg_buf *out, bool *first, const struct cap *c, bool
     size_t vn = c->vn;
     const char *v = clean_value(c->v, &vn, last);
     if (!c->kn || c->k[c->kn - 1] != '@')
-        return kv(out, first, c->k, c->kn, v, vn);
+        return yg__json_kv(out, first, c->k, c->kn, v, vn);
     /* An address ends at a space or `(` (a user or SGT may follow it). */
     size_t an = 0;
     while (an < vn && v[an] != ' ' && v[an] != '(')
@@ -364,11 +291,11 @@ static yg_err put_cap(struct yg_buf *out, bool *first, const struct cap *c, bool
         return YG_EINVAL;
     memcpy(key, c->k, base);
     memcpy(key + base, "_ip", 3);
-    yg_err err = kv(out, first, key, base + 3, v, ipn);
+    yg_err err = yg__json_kv(out, first, key, base + 3, v, ipn);
     if (err || !pn)
         return err;
     memcpy(key + base, "_port", 5);
-    return kv(out, first, key, base + 5, v + ipn + 1, pn);
+    return yg__json_kv(out, first, key, base + 5, v + ipn + 1, pn);
 }
 
 static yg_err put_caps(struct yg_buf *out, bool *first, const struct cap *caps, int nc,
@@ -459,21 +386,21 @@ static yg_err put_header(struct yg_buf *out, bool *first, const char *h, size_t 
         return YG_OK;
     struct yg_syslog sl;
     if (!yg__syslog_split(h, hn, &sl))
-        return kv(out, first, "syslog_header", 13, h, hn);
+        return yg__json_kv(out, first, "syslog_header", 13, h, hn);
     if (sl.pri >= 0) {
         int k = snprintf(num, sizeof num, "%d", sl.pri);
-        YG_TRY(kv(out, first, "syslog_pri", 10, num, (size_t)k));
+        YG_TRY(yg__json_kv(out, first, "syslog_pri", 10, num, (size_t)k));
     }
     if (sl.ts.n)
-        YG_TRY(kv(out, first, "syslog_timestamp", 16, sl.ts.p, sl.ts.n));
+        YG_TRY(yg__json_kv(out, first, "syslog_timestamp", 16, sl.ts.p, sl.ts.n));
     if (sl.host.n)
-        YG_TRY(kv(out, first, "syslog_host", 11, sl.host.p, sl.host.n));
+        YG_TRY(yg__json_kv(out, first, "syslog_host", 11, sl.host.p, sl.host.n));
     if (sl.app.n)
-        YG_TRY(kv(out, first, "syslog_app", 10, sl.app.p, sl.app.n));
+        YG_TRY(yg__json_kv(out, first, "syslog_app", 10, sl.app.p, sl.app.n));
     if (sl.procid.n)
-        YG_TRY(kv(out, first, "syslog_procid", 13, sl.procid.p, sl.procid.n));
+        YG_TRY(yg__json_kv(out, first, "syslog_procid", 13, sl.procid.p, sl.procid.n));
     if (sl.msgid.n)
-        YG_TRY(kv(out, first, "syslog_msgid", 12, sl.msgid.p, sl.msgid.n));
+        YG_TRY(yg__json_kv(out, first, "syslog_msgid", 12, sl.msgid.p, sl.msgid.n));
 done:
     return err;
 }
@@ -516,9 +443,9 @@ static yg_err asa_decode(void *st, const char *line, size_t n, struct yg_buf *ou
 
     YG_TRY(yg_buf_addc(out, '{'));
     YG_TRY(put_header(out, &first, line, at));
-    YG_TRY(kv(out, &first, "severity", 8, line + sev, 1));
-    YG_TRY(kv(out, &first, "message_id", 10, line + id0, id1 - id0));
-    YG_TRY(kv(out, &first, "message", 7, m, mn));
+    YG_TRY(yg__json_kv(out, &first, "severity", 8, line + sev, 1));
+    YG_TRY(yg__json_kv(out, &first, "message_id", 10, line + id0, id1 - id0));
+    YG_TRY(yg__json_kv(out, &first, "message", 7, m, mn));
     YG_TRY(put_message_fields(out, &first, id, m, mn));
     YG_TRY(yg_buf_addc(out, '}'));
     ls->product = "cisco";

@@ -49,79 +49,6 @@ static bool is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-/*
- * How s must be written as a JSON string: 0 as is (printable ASCII without
- * `"` or `\`), 1 printable ASCII with quotes or backslashes to escape, 2
- * anything else (UTF-8, control bytes).  Eight bytes at a time: a byte is
- * flagged by the "has a zero byte" test on the word xor-ed with each value.
- */
-static int classify(const char *s, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    uint64_t ctl = 0, esc = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'), d = w ^ (ones * 0x7f);
-        ctl |= w | ((w - ones * 0x20) & ~w) | ((d - ones) & ~d);
-        esc |= ((q - ones) & ~q) | ((b - ones) & ~b);
-    }
-    int r = ctl & high ? 2 : esc & high ? 1 : 0;
-    for (; i < n && r < 2; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c > 0x7e)
-            r = 2;
-        else if (c == '"' || c == '\\')
-            r = 1;
-    }
-    return r;
-}
-
-/*
- * `"k":"v"` (after a comma unless *first).  Most values need no escaping
- * and are copied in one go; printable ASCII with quotes or backslashes is
- * escaped here, run by run; anything else (UTF-8, control bytes) goes
- * through the shared escaper.  The key is one of ours: never escaped.
- */
-static yg_err kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v,
-                 size_t vn)
-{
-    int how = classify(v, vn);
-    if (how == 2)
-        return yg__json_kv(out, first, k, kn, v, vn);
-    yg_err err = yg_buf_reserve(out, kn + (how ? 2 * vn : vn) + 6);
-    if (err)
-        return err;
-    char *p = out->p + out->n;
-    if (!*first)
-        *p++ = ',';
-    *first = false;
-    *p++ = '"';
-    memcpy(p, k, kn);
-    p += kn;
-    memcpy(p, "\":\"", 3);
-    p += 3;
-    const char *s = v, *e = v + vn;
-    while (how && s < e) {
-        const char *q = memchr(s, '"', (size_t)(e - s)), *b = memchr(s, '\\', (size_t)(e - s));
-        const char *x = !q ? b : !b ? q : q < b ? q : b;
-        if (!x)
-            break;
-        memcpy(p, s, (size_t)(x - s));
-        p += x - s;
-        *p++ = '\\';
-        *p++ = *x;
-        s = x + 1;
-    }
-    memcpy(p, s, (size_t)(e - s));
-    p += e - s;
-    *p++ = '"';
-    out->n = (size_t)(p - out->p);
-    out->p[out->n] = 0;
-    return YG_OK;
-}
-
 static bool is_upper(unsigned char c)
 {
     return c >= 'A' && c <= 'Z';
@@ -152,7 +79,7 @@ static const char *trim_sp(const char *p, size_t *n)
 
 static yg_err put(struct yg_buf *out, bool *first, const char *k, const char *v, size_t vn)
 {
-    return kv(out, first, k, strlen(k), v, vn);
+    return yg__json_kv(out, first, k, strlen(k), v, vn);
 }
 
 /* A space-separated token of s[*i..n); spaces before it are skipped. */
@@ -401,11 +328,11 @@ static yg_err put_ip_port(struct yg_buf *out, bool *first, const char *key, size
     char k2[MAX_KEY + 8];
     memcpy(k2, key, kn);
     memcpy(k2 + kn, "_ip", 3);
-    yg_err err = kv(out, first, k2, kn + 3, ip.p, ip.n);
+    yg_err err = yg__json_kv(out, first, k2, kn + 3, ip.p, ip.n);
     if (err)
         return err;
     memcpy(k2 + kn, "_port", 5);
-    return kv(out, first, k2, kn + 5, port.p, port.n);
+    return yg__json_kv(out, first, k2, kn + 5, port.p, port.n);
 }
 
 /* Fields derived from one segment's value. */
@@ -553,7 +480,7 @@ static yg_err put_segments(struct yg_buf *out, bool *first, const char *m, size_
                 e->msg = "more segments than YG_MAX_EVENT_FIELDS";
                 return YG_ELIMIT;
             }
-            YG_TRY(kv(out, first, key, kn, v.p, v.n));
+            YG_TRY(yg__json_kv(out, first, key, kn, v.p, v.n));
             YG_TRY(put_derived(out, first, key, kn, v.p, v.n));
         }
         i = next;

@@ -130,79 +130,6 @@ static bool is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-/*
- * How s must be written as a JSON string: 0 as is (printable ASCII without
- * `"` or `\`), 1 printable ASCII with quotes or backslashes to escape, 2
- * anything else (UTF-8, control bytes).  Eight bytes at a time: a byte is
- * flagged by the "has a zero byte" test on the word xor-ed with each value.
- */
-static int classify(const char *s, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    uint64_t ctl = 0, esc = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'), d = w ^ (ones * 0x7f);
-        ctl |= w | ((w - ones * 0x20) & ~w) | ((d - ones) & ~d);
-        esc |= ((q - ones) & ~q) | ((b - ones) & ~b);
-    }
-    int r = ctl & high ? 2 : esc & high ? 1 : 0;
-    for (; i < n && r < 2; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c > 0x7e)
-            r = 2;
-        else if (c == '"' || c == '\\')
-            r = 1;
-    }
-    return r;
-}
-
-/*
- * `"k":"v"` (after a comma unless *first).  Most values need no escaping
- * and are copied in one go; printable ASCII with quotes or backslashes is
- * escaped here, run by run; anything else (UTF-8, control bytes) goes
- * through the shared escaper.  The key is one of ours: never escaped.
- */
-static yg_err kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v,
-                 size_t vn)
-{
-    int how = classify(v, vn);
-    if (how == 2)
-        return yg__json_kv(out, first, k, kn, v, vn);
-    yg_err err = yg_buf_reserve(out, kn + (how ? 2 * vn : vn) + 6);
-    if (err)
-        return err;
-    char *p = out->p + out->n;
-    if (!*first)
-        *p++ = ',';
-    *first = false;
-    *p++ = '"';
-    memcpy(p, k, kn);
-    p += kn;
-    memcpy(p, "\":\"", 3);
-    p += 3;
-    const char *s = v, *e = v + vn;
-    while (how && s < e) {
-        const char *q = memchr(s, '"', (size_t)(e - s)), *b = memchr(s, '\\', (size_t)(e - s));
-        const char *x = !q ? b : !b ? q : q < b ? q : b;
-        if (!x)
-            break;
-        memcpy(p, s, (size_t)(x - s));
-        p += x - s;
-        *p++ = '\\';
-        *p++ = *x;
-        s = x + 1;
-    }
-    memcpy(p, s, (size_t)(e - s));
-    p += e - s;
-    *p++ = '"';
-    out->n = (size_t)(p - out->p);
-    out->p[out->n] = 0;
-    return YG_OK;
-}
-
 static yg_err fail(struct yg_decode_err *e, size_t col0, const char *msg)
 {
     e->col = col0 + 1;
@@ -335,7 +262,7 @@ static yg_err put_col(struct yg_buf *out, bool *first, const char **names, size_
     }
     if (doubled)
         return put_unquoted(out, first, k, kn, v, vn);
-    return kv(out, first, k, kn, v, vn);
+    return yg__json_kv(out, first, k, kn, v, vn);
 }
 
 static yg_err put_header(struct yg_buf *out, bool *first, const char *h, size_t hn)
@@ -348,17 +275,17 @@ static yg_err put_header(struct yg_buf *out, bool *first, const char *h, size_t 
         return YG_OK;
     struct yg_syslog sl;
     if (!yg__syslog_split(h, hn, &sl))
-        return kv(out, first, "syslog_header", 13, h, hn);
+        return yg__json_kv(out, first, "syslog_header", 13, h, hn);
     if (sl.pri >= 0) {
         int k = snprintf(num, sizeof num, "%d", sl.pri);
-        YG_TRY(kv(out, first, "syslog_pri", 10, num, (size_t)k));
+        YG_TRY(yg__json_kv(out, first, "syslog_pri", 10, num, (size_t)k));
     }
     if (sl.ts.n)
-        YG_TRY(kv(out, first, "syslog_timestamp", 16, sl.ts.p, sl.ts.n));
+        YG_TRY(yg__json_kv(out, first, "syslog_timestamp", 16, sl.ts.p, sl.ts.n));
     if (sl.host.n)
-        YG_TRY(kv(out, first, "syslog_host", 11, sl.host.p, sl.host.n));
+        YG_TRY(yg__json_kv(out, first, "syslog_host", 11, sl.host.p, sl.host.n));
     if (sl.app.n)
-        YG_TRY(kv(out, first, "syslog_app", 10, sl.app.p, sl.app.n));
+        YG_TRY(yg__json_kv(out, first, "syslog_app", 10, sl.app.p, sl.app.n));
 done:
     return err;
 }

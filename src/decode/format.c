@@ -84,16 +84,84 @@ const struct yg_linefmt *yg__format_find(const char *name)
     return NULL;
 }
 
+/*
+ * How s must be written as a JSON string: 0 as is (printable ASCII without
+ * `"` or `\`), 1 printable ASCII with quotes or backslashes to escape, 2
+ * anything else (UTF-8, control bytes).  Eight bytes at a time: a byte is
+ * flagged by the "has a zero byte" test on the word xor-ed with each value.
+ */
+static int classify(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t ctl = 0, esc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'), d = w ^ (ones * 0x7f);
+        ctl |= w | ((w - ones * 0x20) & ~w) | ((d - ones) & ~d);
+        esc |= ((q - ones) & ~q) | ((b - ones) & ~b);
+    }
+    int r = ctl & high ? 2 : esc & high ? 1 : 0;
+    for (; i < n && r < 2; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c > 0x7e)
+            r = 2;
+        else if (c == '"' || c == '\\')
+            r = 1;
+    }
+    return r;
+}
+
+/*
+ * `"k":"v"` (after a comma unless *first).  Most keys and values need no
+ * escaping and are copied in one go; printable ASCII with quotes or
+ * backslashes is escaped run by run; anything else (UTF-8, control bytes)
+ * goes through yg__json_str_utf8.  Decoders call this once per field, so it
+ * is their hot path.
+ */
 yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v,
                    size_t vn)
 {
     yg_err err;
-    if (!*first && (err = yg_buf_addc(out, ',')))
+    int how = classify(v, vn);
+    if (how == 2 || classify(k, kn) != 0) {
+        if (!*first && (err = yg_buf_addc(out, ',')))
+            return err;
+        *first = false;
+        if ((err = yg__json_str_utf8(out, k, kn)) || (err = yg_buf_addc(out, ':')))
+            return err;
+        return yg__json_str_utf8(out, v, vn);
+    }
+    if ((err = yg_buf_reserve(out, kn + (how ? 2 * vn : vn) + 6)))
         return err;
+    char *p = out->p + out->n;
+    if (!*first)
+        *p++ = ',';
     *first = false;
-    if ((err = yg__json_str_utf8(out, k, kn)) || (err = yg_buf_addc(out, ':')))
-        return err;
-    return yg__json_str_utf8(out, v, vn);
+    *p++ = '"';
+    memcpy(p, k, kn);
+    p += kn;
+    memcpy(p, "\":\"", 3);
+    p += 3;
+    const char *s = v, *e = v + vn;
+    while (how && s < e) {
+        const char *q = memchr(s, '"', (size_t)(e - s)), *b = memchr(s, '\\', (size_t)(e - s));
+        const char *x = !q ? b : !b ? q : q < b ? q : b;
+        if (!x)
+            break;
+        memcpy(p, s, (size_t)(x - s));
+        p += x - s;
+        *p++ = '\\';
+        *p++ = *x;
+        s = x + 1;
+    }
+    memcpy(p, s, (size_t)(e - s));
+    p += e - s;
+    *p++ = '"';
+    out->n = (size_t)(p - out->p);
+    out->p[out->n] = 0;
+    return YG_OK;
 }
 
 /* A JSON string of bytes that should be UTF-8: valid sequences are copied,
