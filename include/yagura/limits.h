@@ -34,4 +34,33 @@
 /* Deepest BinXML element nesting. */
 #define YG_MAX_BINXML_DEPTH 64u
 
+/* ---- correlation (src/correlate) ---- */
+#define YG_CORR_MAX_RULES 64u                      /* rules one correlation may reference */
+#define YG_CORR_MAX_GROUP_BY 16u                   /* group-by fields of one correlation */
+#define YG_CORR_MAX_EVIDENCE 32u                   /* evidence handles carried by one alert */
+#define YG_CORR_DEFAULT_MEM (256u * 1024u * 1024u) /* state bytes when the caller gives 0 */
+/* Longest timespan accepted: ten years keeps every window sum in int64 ms. */
+#define YG_CORR_MAX_TIMESPAN_MS (10ll * 366 * 86400 * 1000)
+/* ---- the service (yagura watch) ---- */
+/* Most metric series the /metrics registry holds. */
+#define YG_MAX_METRIC_SERIES 100000u
+/* Most files one file input tracks at once (each holds a descriptor). */
+#define YG_MAX_TAILED_FILES 1024u
+/* Most simultaneous TCP or TLS clients of one listener; at the cap the
+ * connection idle the longest is closed to admit the new one. */
+#define YG_MAX_SYSLOG_CLIENTS 1024u
+/* Bytes read from one file or connection per service call, so one busy
+ * source cannot starve the others. */
+#define YG_INGEST_READ_CHUNK (256u * 1024u)
+/* Alert sinks (defaults when the configuration gives none). */
+#define YG_SINK_SYSLOG_QUEUE 10000u       /* alerts queued for a syslog collector */
+#define YG_SINK_SYSLOG_FLUSH_MS 5000u     /* most flush() waits for the queue to drain */
+#define YG_SINK_BACKOFF_MIN_MS 200u       /* first reconnect / retry delay */
+#define YG_SINK_BACKOFF_MAX_MS 60000u     /* longest reconnect / retry delay */
+#define YG_SINK_WEBHOOK_TIMEOUT_MS 10000u /* whole HTTP request */
+#define YG_SINK_WEBHOOK_CONNECT_MS 3000u  /* TCP + TLS connect */
+#define YG_SINK_UDP_MAX 65000u            /* larger messages are not sent over UDP */
+/* Largest configuration file. */
+#define YG_MAX_CONFIG_BYTES (1u << 20)
+
 #endif

@@ -25,22 +25,7 @@
 #include "match/program.h"
 #include "sigma/rule.h"
 
-/* Caps of the correlation engine.  They sit here rather than in limits.h so
- * that the module stays self-contained; each may be overridden at build time. */
-#ifndef YG_CORR_MAX_RULES
-#define YG_CORR_MAX_RULES 64u /* rules one correlation may reference */
-#endif
-#ifndef YG_CORR_MAX_GROUP_BY
-#define YG_CORR_MAX_GROUP_BY 16u /* group-by fields of one correlation */
-#endif
-#ifndef YG_CORR_MAX_EVIDENCE
-#define YG_CORR_MAX_EVIDENCE 32u /* evidence handles carried by one alert */
-#endif
-#ifndef YG_CORR_DEFAULT_MEM
-#define YG_CORR_DEFAULT_MEM (256u * 1024u * 1024u) /* state bytes when the caller gives 0 */
-#endif
-/* Longest timespan accepted: ten years keeps every window sum in int64 ms. */
-#define YG_CORR_MAX_TIMESPAN_MS (10ll * 366 * 86400 * 1000)
+/* The engine's caps (YG_CORR_*) are in include/yagura/limits.h. */
 
 struct yg_corr_set;   /* compiled correlation rules, immutable */
 struct yg_corr_state; /* windows per correlation and group; one per hunt or watch */

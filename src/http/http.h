@@ -24,8 +24,8 @@
 
 #include "core/core.h"
 
-/* Most series in one registry; a lookup past it gives NULL. */
-#define YG_MAX_METRIC_SERIES 100000u
+/* Most series in one registry (YG_MAX_METRIC_SERIES, limits.h); a lookup
+ * past it gives NULL. */
 
 /* Families the service exports; declared by yg__metrics_declare_standard. */
 #define YG_M_EVENTS "yagura_events_total"                /* counter {input} */

@@ -59,15 +59,8 @@ struct yg_input {
     bool eof;
 };
 
-/* Caps of the inputs (kept with the interface they bound). */
-/* Most files one file input tracks at once (each holds a descriptor). */
-#define YG_MAX_TAILED_FILES 1024u
-/* Most simultaneous TCP or TLS clients of one listener; at the cap the
- * connection idle the longest is closed to admit the new one. */
-#define YG_MAX_SYSLOG_CLIENTS 1024u
-/* Bytes read from one file or connection per service call, so one busy
- * source cannot starve the others. */
-#define YG_INGEST_READ_CHUNK (256u * 1024u)
+/* The inputs' caps (YG_MAX_TAILED_FILES, YG_MAX_SYSLOG_CLIENTS,
+ * YG_INGEST_READ_CHUNK) are in include/yagura/limits.h. */
 
 /* Constructors (src/ingest/in_*.c). */
 /* Files matching a glob, tailed across rename and copy-truncate rotation,

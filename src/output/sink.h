@@ -75,14 +75,8 @@ static inline void yg__sink_destroy(struct yg_sink *s)
         s->ops->destroy(s);
 }
 
-/* Defaults of the options below (0 in an option selects its default). */
-#define YG_SINK_SYSLOG_QUEUE 10000u       /* alerts queued for a syslog collector */
-#define YG_SINK_SYSLOG_FLUSH_MS 5000u     /* most flush() waits for the queue to drain */
-#define YG_SINK_BACKOFF_MIN_MS 200u       /* first reconnect / retry delay */
-#define YG_SINK_BACKOFF_MAX_MS 60000u     /* longest reconnect / retry delay */
-#define YG_SINK_WEBHOOK_TIMEOUT_MS 10000u /* whole HTTP request */
-#define YG_SINK_WEBHOOK_CONNECT_MS 3000u  /* TCP + TLS connect */
-#define YG_SINK_UDP_MAX 65000u            /* larger messages are not sent over UDP */
+/* Defaults of the options below (0 in an option selects its default) are the
+ * YG_SINK_* values of include/yagura/limits.h. */
 
 /* JSON lines file.  max_bytes: rotate before a line would make the file
  * larger (0: never rotate); keep: rotated files kept as path.1 .. path.keep

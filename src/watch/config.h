@@ -25,8 +25,7 @@
 #include "watch/log.h"
 #include "yagura/yagura.h"
 
-/* Largest configuration file read, bytes. */
-#define YG_MAX_CONFIG_BYTES (1u << 20)
+/* The largest configuration file read is YG_MAX_CONFIG_BYTES (limits.h). */
 
 enum yg_input_type {
     YG_INPUT_FILE,
