@@ -23,49 +23,19 @@
  *
  * Log source: product "cef", service the device product in lower case.
  * The service string lives in the per-file state (one copy per distinct
- * product, CEF_SERVICES of them at most), so it stays valid until
- * state_free; a product past that cap, or longer than CEF_SERVICE_LEN,
+ * product, YG_PRODUCT_NAMES of them at most), so it stays valid until
+ * state_free; a product past that cap, or longer than YG_PRODUCT_NAME_LEN,
  * gets no service.
  */
 #include "decode/format.h"
 
-/* Distinct device products named per file, and the longest kept. */
-#define CEF_SERVICES 64
-#define CEF_SERVICE_LEN 64
-
-struct cef_state {
-    size_t n;
-    char name[CEF_SERVICES][CEF_SERVICE_LEN];
-};
-
 static void *cef_state_new(void)
 {
-    return yg_calloc(1, sizeof(struct cef_state));
+    return yg_calloc(1, sizeof(struct yg_product_names));
 }
 static void cef_state_free(void *st)
 {
     yg_free(st);
-}
-
-/* The lower-case copy of p kept in st, or NULL when it cannot be kept. */
-static const char *service_intern(struct cef_state *st, const char *p, size_t n)
-{
-    char low[CEF_SERVICE_LEN];
-    if (!st || n == 0 || n >= CEF_SERVICE_LEN)
-        return NULL;
-    for (size_t k = 0; k < n; k++) {
-        if ((unsigned char)p[k] < 0x20)
-            return NULL;
-        low[k] = (char)yg_lc((unsigned char)p[k]);
-    }
-    low[n] = 0;
-    for (size_t k = 0; k < st->n; k++)
-        if (memcmp(st->name[k], low, n + 1) == 0)
-            return st->name[k];
-    if (st->n == CEF_SERVICES)
-        return NULL;
-    memcpy(st->name[st->n], low, n + 1);
-    return st->name[st->n++];
 }
 
 /* Append s as JSON string content (no quotes). */
@@ -282,7 +252,7 @@ static yg_err cef_decode(void *st, const char *line, size_t n, struct yg_buf *ou
     }
     YG_TRY(yg_buf_addc(out, '}'));
     ls->product = "cef";
-    ls->service = service_intern(st, h.f[2].p, h.f[2].n);
+    ls->service = yg__product_intern(st, h.f[2].p, h.f[2].n);
     ls->category = NULL;
 done:
     if (err)

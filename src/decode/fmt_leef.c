@@ -22,46 +22,18 @@
  * attribute key as written (`src`, `dst`, `usrName`, `devTime`, ...).
  *
  * Log source: product "leef", service the product in lower case, kept in
- * the per-file state like the CEF decoder's (LEEF_SERVICES distinct
- * products of at most LEEF_SERVICE_LEN bytes).
+ * the per-file state like the CEF decoder's (YG_PRODUCT_NAMES distinct
+ * products of at most YG_PRODUCT_NAME_LEN bytes).
  */
 #include "decode/format.h"
 
-#define LEEF_SERVICES 64
-#define LEEF_SERVICE_LEN 64
-
-struct leef_state {
-    size_t n;
-    char name[LEEF_SERVICES][LEEF_SERVICE_LEN];
-};
-
 static void *leef_state_new(void)
 {
-    return yg_calloc(1, sizeof(struct leef_state));
+    return yg_calloc(1, sizeof(struct yg_product_names));
 }
 static void leef_state_free(void *st)
 {
     yg_free(st);
-}
-
-static const char *service_intern(struct leef_state *st, const char *p, size_t n)
-{
-    char low[LEEF_SERVICE_LEN];
-    if (!st || n == 0 || n >= LEEF_SERVICE_LEN)
-        return NULL;
-    for (size_t k = 0; k < n; k++) {
-        if ((unsigned char)p[k] < 0x20)
-            return NULL;
-        low[k] = (char)yg_lc((unsigned char)p[k]);
-    }
-    low[n] = 0;
-    for (size_t k = 0; k < st->n; k++)
-        if (memcmp(st->name[k], low, n + 1) == 0)
-            return st->name[k];
-    if (st->n == LEEF_SERVICES)
-        return NULL;
-    memcpy(st->name[st->n], low, n + 1);
-    return st->name[st->n++];
 }
 
 /* A header field as a JSON string, `\|` and `\\` resolved. */
@@ -315,7 +287,7 @@ static yg_err leef_decode(void *st, const char *line, size_t n, struct yg_buf *o
         YG_TRY(attrs_delim(out, line, n, h.attrs, (char)h.delim, e));
     YG_TRY(yg_buf_addc(out, '}'));
     ls->product = "leef";
-    ls->service = service_intern(st, h.f[2].p, h.f[2].n);
+    ls->service = yg__product_intern(st, h.f[2].p, h.f[2].n);
     ls->category = NULL;
 done:
     if (err)

@@ -232,3 +232,23 @@ yg_err yg__json_str_utf8(struct yg_buf *out, const char *s, size_t n)
     }
     return yg_buf_addc(out, '"');
 }
+
+const char *yg__product_intern(struct yg_product_names *t, const char *p, size_t n)
+{
+    char low[YG_PRODUCT_NAME_LEN];
+    if (!t || n == 0 || n >= YG_PRODUCT_NAME_LEN)
+        return NULL;
+    for (size_t k = 0; k < n; k++) {
+        if ((unsigned char)p[k] < 0x20)
+            return NULL;
+        low[k] = (char)yg_lc((unsigned char)p[k]);
+    }
+    low[n] = 0;
+    for (size_t k = 0; k < t->n; k++)
+        if (memcmp(t->name[k], low, n + 1) == 0)
+            return t->name[k];
+    if (t->n == YG_PRODUCT_NAMES)
+        return NULL;
+    memcpy(t->name[t->n], low, n + 1);
+    return t->name[t->n++];
+}

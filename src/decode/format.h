@@ -64,6 +64,19 @@ YG_NODISCARD yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, 
 /* Append s as a JSON string, quotes included, invalid UTF-8 as \u00XX. */
 YG_NODISCARD yg_err yg__json_str_utf8(struct yg_buf *out, const char *s, size_t n);
 
+/* Lower-cased device product names kept per file, for log sources named
+ * after a product (CEF, LEEF): log-source strings must outlive the record,
+ * and a product name is only known from the record itself. */
+#define YG_PRODUCT_NAMES 64
+#define YG_PRODUCT_NAME_LEN 64
+struct yg_product_names {
+    size_t n;
+    char name[YG_PRODUCT_NAMES][YG_PRODUCT_NAME_LEN];
+};
+/* The kept lower-case copy of p, or NULL when it cannot be kept (empty, too
+ * long, a control character, or the table full). */
+const char *yg__product_intern(struct yg_product_names *t, const char *p, size_t n);
+
 /* ---- syslog framing, shared by the appliance decoders (fmt_syslog.c) ---- */
 
 struct yg_syslog {
