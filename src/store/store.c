@@ -134,6 +134,48 @@ static const char *const migrations[] = {
     " timestamp TEXT NOT NULL,"
     " line INTEGER NOT NULL);"
     "CREATE INDEX detections_t ON detections(t_ms);",
+    /* 2 -> 3: incidents (src/incident/): alerts grouped per entity, their
+     * timeline and their entities (docs/incidents.md). */
+    "CREATE TABLE incidents ("
+    " id TEXT PRIMARY KEY,"
+    " title TEXT NOT NULL,"
+    " level TEXT NOT NULL,"
+    " level_num INTEGER NOT NULL,"
+    " status TEXT NOT NULL,"
+    " first_ms INTEGER NOT NULL,"
+    " last_ms INTEGER NOT NULL,"
+    " alert_count INTEGER NOT NULL,"
+    " main_entity TEXT NOT NULL,"
+    " merged_into TEXT,"
+    " close_reason TEXT,"
+    " closed_by TEXT,"
+    " closed_at INTEGER,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX incidents_status ON incidents(status, last_ms);"
+    "CREATE TABLE incident_alerts ("
+    " alert_id TEXT PRIMARY KEY,"
+    " incident_id TEXT NOT NULL,"
+    " t_ms INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " event_time TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " rule_id TEXT NOT NULL,"
+    " rule_title TEXT NOT NULL,"
+    " level TEXT NOT NULL,"
+    " level_num INTEGER NOT NULL,"
+    " source TEXT NOT NULL,"
+    " entities TEXT NOT NULL,"
+    " parent TEXT,"
+    " json TEXT NOT NULL);"
+    "CREATE INDEX incident_alerts_incident ON incident_alerts(incident_id, t_ms, seq);"
+    "CREATE TABLE incident_entities ("
+    " incident_id TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " alerts INTEGER NOT NULL,"
+    " PRIMARY KEY (incident_id, kind, value));"
+    "CREATE INDEX incident_entities_value ON incident_entities(kind, value);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -222,6 +264,16 @@ static yg_err fail(struct yg_store *st, int rc, const char *what)
     snprintf(st->why, sizeof st->why, "%s: %s", what, msg);
     yg_err e = map_rc(rc);
     return e == YG_OK ? YG_EIO : e;
+}
+
+struct sqlite3 *yg__store_sqlite(struct yg_store *st)
+{
+    return st->db;
+}
+
+bool yg__store_in_tx(const struct yg_store *st)
+{
+    return st->in_tx;
 }
 
 const char *yg__store_errmsg(const struct yg_store *st)

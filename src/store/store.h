@@ -68,6 +68,11 @@ YG_NODISCARD yg_err yg__store_alert_count(struct yg_store *st, uint64_t *n);
 /* The message of the last failed call on st ("storing an alert: database is
  * locked"); valid until the next call on st. */
 const char *yg__store_errmsg(const struct yg_store *st);
+/* The SQLite handle, for modules that keep tables of their own in the state
+ * database (src/incident/); their statements join the store's transactions. */
+struct sqlite3 *yg__store_sqlite(struct yg_store *st);
+/* Whether yg__store_begin() has opened a transaction not yet committed. */
+bool yg__store_in_tx(const struct yg_store *st);
 /* SipHash-2-4 of data under the key (k0, k1), the hash behind yg__alert_id. */
 uint64_t yg__siphash24(uint64_t k0, uint64_t k1, const void *data, size_t n);
 
