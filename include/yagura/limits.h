@@ -63,4 +63,16 @@
 /* Largest configuration file. */
 #define YG_MAX_CONFIG_BYTES (1u << 20)
 
+/* ---- threat intelligence (src/intel) ---- */
+#define YG_INTEL_MAX_INDICATORS 100000000u          /* indicators in one store */
+#define YG_INTEL_MAX_VALUE_BYTES 4096u              /* longest indicator value (URL, user agent) */
+#define YG_INTEL_MAX_FILE_BYTES (8ull << 30)        /* largest intel file read */
+#define YG_INTEL_MAX_JSON_NODES 16000000u           /* values of one MISP event or one STIX object */
+#define YG_INTEL_MAX_PATTERN_BYTES 65536u           /* longest STIX pattern */
+#define YG_INTEL_MAX_PATTERN_DEPTH 64u              /* deepest nesting of a STIX pattern */
+#define YG_INTEL_MAX_PATTERN_COMPARISONS 4096u      /* comparisons (and IN values) of one pattern */
+#define YG_INTEL_MAX_PER_FILE 100000000u            /* indicators (lines, objects) read from one file */
+#define YG_INTEL_MAX_FIELDS 1024u                   /* event fields of one intel-fields.yml entry */
+#define YG_INTEL_MAX_DIR_DEPTH 16u                  /* folder nesting searched for intel files */
+
 #endif
