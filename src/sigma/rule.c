@@ -149,9 +149,9 @@ static bool valid_timespan(const char *s)
 
 static void validate_correlation(struct ctx *c, const struct yg_ynode *cor, unsigned docline)
 {
-    static const char *const types[] = {"event_count",      "value_count", "temporal",
-                                        "temporal_ordered", "value_sum",   "value_avg",
-                                        "value_percentile", NULL};
+    static const char *const types[] = {
+        "event_count", "value_count",      "temporal",         "temporal_ordered", "value_sum",
+        "value_avg",   "value_percentile", "yagura_new_value", "yagura_travel",    NULL};
     if (cor->type != YG_Y_MAP) {
         report(c, cor, docline, YG_ESYNTAX, "'correlation' must be a map");
         return;
@@ -163,14 +163,18 @@ static void validate_correlation(struct ctx *c, const struct yg_ynode *cor, unsi
     if (type && !known)
         report(c, yg__ymap_get(cor, "type"), docline, YG_ESYNTAX,
                "unknown correlation type '%s' (expected event_count, value_count, temporal, "
-               "temporal_ordered, value_sum, value_avg or value_percentile)",
+               "temporal_ordered, value_sum, value_avg, value_percentile, or the Yagura "
+               "extensions yagura_new_value and yagura_travel)",
                type);
+    /* Yagura's analytics (docs/analytics.md): timespan has a default, the
+     * condition holds options instead of a comparison. */
+    bool ext = type && strncmp(type, "yagura_", 7) == 0 && known;
     const struct yg_ynode *rules = yg__ymap_get(cor, "rules");
     if (!rules)
         report(c, cor, docline, YG_ESYNTAX, "correlation: missing 'rules'");
     else if (rules->type == YG_Y_MAP)
         report(c, rules, docline, YG_ESYNTAX, "correlation: 'rules' must be a list");
-    const char *ts = scalar_of(c, cor, "timespan", true, docline);
+    const char *ts = scalar_of(c, cor, "timespan", !ext, docline);
     if (!ts)
         ts = scalar_of(c, cor, "timeframe", false, docline);
     if (ts && !valid_timespan(ts))
@@ -183,7 +187,30 @@ static void validate_correlation(struct ctx *c, const struct yg_ynode *cor, unsi
     const struct yg_ynode *cond = yg__ymap_get(cor, "condition");
     if (!cond && !temporal)
         report(c, cor, docline, YG_ESYNTAX, "correlation: missing 'condition'");
-    if (cond && cond->type == YG_Y_MAP) {
+    if (ext && cond && cond->type == YG_Y_MAP) {
+        bool nv = strcmp(type, "yagura_new_value") == 0;
+        for (size_t i = 0; i < cond->n; i++) {
+            const struct yg_ynode *k = cond->items[2 * i], *v = cond->items[2 * i + 1];
+            const char *key = k->type == YG_Y_SCALAR ? k->s : "?";
+            bool num = (nv && strcmp(key, "min_history") == 0) ||
+                       (!nv && (strcmp(key, "min_km") == 0 || strcmp(key, "max_kmh") == 0));
+            if (num && (v->type != YG_Y_SCALAR ||
+                        (v->skind != YG_S_INT && v->skind != YG_S_FLOAT) || v->s[0] == '-'))
+                report(c, v, docline, YG_ESYNTAX,
+                       "correlation condition: '%s' of %s needs a number >= 0", key, type);
+            else if (nv && strcmp(key, "geo") == 0 &&
+                     !(v->type == YG_Y_SCALAR &&
+                       (strcmp(v->s, "country") == 0 || strcmp(v->s, "asn") == 0)))
+                report(c, v, docline, YG_ESYNTAX,
+                       "correlation condition: 'geo' of yagura_new_value must be country or asn");
+            else if (!num && strcmp(key, "field") != 0 && !(nv && strcmp(key, "geo") == 0))
+                report(c, k, docline, YG_ESYNTAX,
+                       "correlation condition: unknown key '%s' for %s (it takes %s)", key, type,
+                       nv ? "field, geo, min_history" : "field, min_km, max_kmh");
+        }
+        if (!yg__ymap_get(cond, "field"))
+            report(c, cond, docline, YG_ESYNTAX, "correlation: %s needs condition.field", type);
+    } else if (cond && cond->type == YG_Y_MAP) {
         for (size_t i = 0; i < cond->n; i++) {
             const struct yg_ynode *k = cond->items[2 * i], *v = cond->items[2 * i + 1];
             static const char *const ops[] = {"gt",  "gte",   "lt",         "lte", "eq",
