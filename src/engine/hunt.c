@@ -58,6 +58,9 @@ struct unit {
     size_t map_len;
     /* results */
     struct yg_buf out, diag;
+    struct yg_buf tap; /* opts->tap: every alert as a JSON line with its event */
+    struct patch *tpat;
+    size_t ntpat, tpatcap;
     struct patch *pat, *dpat;
     size_t npat, patcap, ndpat, dpatcap;
     uint64_t lines, docs, alerts, errors, bytes;
@@ -206,6 +209,21 @@ static int on_alert(void *ud, const yg_alert *a)
         u->rule_hits = yg_calloc(c->h->nrules, sizeof *u->rule_hits);
     if (u->rule_hits && a->rule_index < c->h->nrules)
         u->rule_hits[a->rule_index]++;
+    if (o->tap) {
+        struct yg_buf *t = &u->tap;
+        YG_TRY(yg__alert_json_head(t, a));
+        YG_TRY(yg_buf_add(t, "{\"file\":", 8));
+        YG_TRY(yg_buf_add_json_str(t, u->file, strlen(u->file)));
+        YG_TRY(yg_buf_add(t, ",\"line\":", 8));
+        YG_TRY(add_patch(&u->tpat, &u->ntpat, &u->tpatcap, t->n, c->rel_line, P_LINE));
+        YG_TRY(yg_buf_add(t, ",\"index\":", 9));
+        YG_TRY(add_patch(&u->tpat, &u->ntpat, &u->tpatcap, t->n, c->rel_index, P_INDEX));
+        if (c->record)
+            YG_TRY(yg_buf_addf(t, ",\"record\":%llu", (unsigned long long)c->record));
+        YG_TRY(yg_buf_addc(t, '}'));
+        YG_TRY(yg__alert_json_tail(t, a, true));
+        YG_TRY(yg_buf_addc(t, '\n'));
+    }
     switch (o->format) {
     case YG_OUT_JSONL:
         YG_TRY(yg__alert_json_head(b, a));
@@ -937,14 +955,16 @@ struct corr_out {
     struct hunt *h;
     struct yg_hunt_result *res;
     struct yg_buf b;
+    bool tap_pass; /* rendering the JSON line for opts->tap */
 };
 
-static void on_corr(void *ud, const struct yg_corr_alert *a)
+static void on_corr_one(void *ud, const struct yg_corr_alert *a)
 {
     struct corr_out *co = ud;
     struct yg_buf *b = &co->b;
     const struct yg_rule *r = a->rule;
     const struct yg_hunt_opts *o = co->h->o;
+    enum yg_out_format fmt = co->tap_pass ? YG_OUT_JSONL : o->format;
     char first[96], last[96];
     yg_err err = YG_OK;
     if ((int)r->level < (int)o->min_level)
@@ -952,7 +972,7 @@ static void on_corr(void *ud, const struct yg_corr_alert *a)
     iso_ms(a->first_ms, first, sizeof first);
     iso_ms(a->last_ms, last, sizeof last);
     yg_buf_reset(b);
-    if (o->format == YG_OUT_JSONL) {
+    if (fmt == YG_OUT_JSONL) {
         YG_TRY(yg_buf_addf(b, "{\"timestamp\":\"%s\",\"rule\":{\"id\":", last));
         YG_TRY(yg_buf_add_json_str(b, r->id ? r->id : "", r->id ? strlen(r->id) : 0));
         YG_TRY(yg_buf_add(b, ",\"title\":", 9));
@@ -1001,7 +1021,7 @@ static void on_corr(void *ud, const struct yg_corr_alert *a)
             YG_TRY(yg_buf_addf(b, ",\"index\":%llu}", (unsigned long long)e->index));
         }
         YG_TRY(yg_buf_add(b, "]}}\n", 4));
-    } else if (o->format == YG_OUT_CSV) {
+    } else if (fmt == YG_OUT_CSV) {
         YG_TRY(yg_buf_addf(b, "\"%s\",%s,\"%s\",", last, yg__level_name(r->level),
                            r->id ? r->id : ""));
         YG_TRY(csv_field(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
@@ -1011,7 +1031,9 @@ static void on_corr(void *ud, const struct yg_corr_alert *a)
                            yg__level_name(r->level), r->title ? r->title : "", a->type,
                            a->nevidence));
     }
-    fwrite(b->p, 1, b->n, o->out);
+    fwrite(b->p, 1, b->n, co->tap_pass ? o->tap : o->out);
+    if (co->tap_pass)
+        return;
     co->res->alerts++;
     if ((int)r->level >= 0 && (int)r->level < 6)
         co->res->by_level[r->level]++;
@@ -1019,6 +1041,17 @@ static void on_corr(void *ud, const struct yg_corr_alert *a)
     return;
 done:
     co->res->errors++;
+}
+
+static void on_corr(void *ud, const struct yg_corr_alert *a)
+{
+    struct corr_out *co = ud;
+    if (co->h->o->tap) {
+        co->tap_pass = true;
+        on_corr_one(ud, a);
+        co->tap_pass = false;
+    }
+    on_corr_one(ud, a);
 }
 
 static void run_correlation(struct hunt *h, struct yg_hunt_result *res)
@@ -1032,7 +1065,7 @@ static void run_correlation(struct hunt *h, struct yg_hunt_result *res)
         res->errors++;
         return;
     }
-    struct corr_out co = {h, res, {0}};
+    struct corr_out co = {h, res, {0}, false};
     yg_buf_init(&co.b, YG_MAX_EVENT_BYTES);
     for (size_t i = 0; i < h->ncev; i++) {
         struct cev *e = h->cevs[i];
@@ -1099,6 +1132,8 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     const struct yg_hunt_opts *o = h->o;
     write_patched(o->out, &u->out, u->pat, u->npat, *line_base, *index_base);
     write_patched(o->err, &u->diag, u->dpat, u->ndpat, *line_base, *index_base);
+    if (o->tap)
+        write_patched(o->tap, &u->tap, u->tpat, u->ntpat, *line_base, *index_base);
     res->events += u->docs;
     res->bytes += u->bytes;
     res->alerts += u->alerts;
@@ -1165,6 +1200,8 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     yg_buf_free(&u->diag);
     yg_free(u->pat);
     yg_free(u->dpat);
+    yg_buf_free(&u->tap);
+    yg_free(u->tpat);
 }
 
 static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enum unit_kind k)
@@ -1178,6 +1215,7 @@ static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enu
     u->kind = k;
     yg_buf_init(&u->out, 0);
     yg_buf_init(&u->diag, 0);
+    yg_buf_init(&u->tap, 0);
     yg_buf_init(&u->cev, 0);
     yg_arena_init(&u->carena, 1u << 16, 0);
     return u;

@@ -33,6 +33,9 @@ struct yg_hunt_opts {
     const char *input_format; /* NULL: detect per file (and per line); "json"; a line format */
     bool decode_only;         /* `yagura decode`: print events, run no rule */
     size_t corr_mem;          /* correlation state cap, bytes (0: the default) */
+    /* Every alert (correlation alerts included) also as a JSON line with its
+     * event, whatever the format, in output order (`--incidents`). */
+    FILE *tap;
     double compile_seconds;   /* reported in the summary/stats */
     size_t rules_loaded;
 };
