@@ -11,6 +11,7 @@
 
 #include "decode/format.h"
 #include "engine/hunt.h"
+#include "geo/geo.h"
 #include "watch/watch.h"
 #include "yagura/yagura.h"
 
@@ -59,6 +60,9 @@ static void usage_hunt(FILE *f)
             "      --no-event         leave the matched event out of JSON alerts\n"
             "      --strict           stop at the first invalid input or rule (exit 2)\n"
             "      --stats-json FILE  write totals (events, bytes, seconds, ...) as JSON\n"
+            "      --geoip-city FILE  MaxMind DB city (or country) database for the analytics\n"
+            "                         (-r analytics/); repeatable, tried in order\n"
+            "      --geoip-asn FILE   MaxMind DB ASN database for the analytics; repeatable\n"
             "  -q, --quiet            no summary and no progress on standard error\n"
             "  -h, --help             this text\n"
             "\n"
@@ -265,7 +269,7 @@ static int cmd_rules_check(int argc, char **argv)
 
 static int cmd_hunt(int argc, char **argv)
 {
-    enum { O_LOGSOURCE = 256, O_NOEVENT, O_STRICT, O_STATS };
+    enum { O_LOGSOURCE = 256, O_NOEVENT, O_STRICT, O_STATS, O_GEOCITY, O_GEOASN };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
                                          {"min-level", required_argument, 0, 'l'},
@@ -278,11 +282,16 @@ static int cmd_hunt(int argc, char **argv)
                                          {"no-event", no_argument, 0, O_NOEVENT},
                                          {"strict", no_argument, 0, O_STRICT},
                                          {"stats-json", required_argument, 0, O_STATS},
+                                         {"geoip-city", required_argument, 0, O_GEOCITY},
+                                         {"geoip-asn", required_argument, 0, O_GEOASN},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *rule_paths[256];
     int nrules = 0;
+    const char *geo_city[YG_GEO_MAX_DBS], *geo_asn[YG_GEO_MAX_DBS];
+    size_t ngeo_city = 0, ngeo_asn = 0;
+    struct yg_geo *geo = NULL;
     struct yg_hunt_opts o;
     memset(&o, 0, sizeof o);
     o.format = YG_OUT_JSONL;
@@ -375,6 +384,18 @@ static int cmd_hunt(int argc, char **argv)
         case O_NOEVENT: o.include_event = false; break;
         case O_STRICT: o.strict = true; break;
         case O_STATS: o.stats_json = optarg; break;
+        case O_GEOCITY:
+        case O_GEOASN:
+            if ((c == O_GEOCITY ? ngeo_city : ngeo_asn) == YG_GEO_MAX_DBS) {
+                fprintf(stderr, "%s hunt: at most %u --geoip-%s options\n", prog, YG_GEO_MAX_DBS,
+                        c == O_GEOCITY ? "city" : "asn");
+                return EXIT_ERROR;
+            }
+            if (c == O_GEOCITY)
+                geo_city[ngeo_city++] = optarg;
+            else
+                geo_asn[ngeo_asn++] = optarg;
+            break;
         case 'q': quiet = true; break;
         case 'h':
             if (decode)
@@ -444,8 +465,19 @@ static int cmd_hunt(int argc, char **argv)
         fprintf(stderr, "%s hunt: %zu rule problem(s) reported above; those rules are skipped\n",
                 prog, st.count);
 
+    if ((ngeo_city || ngeo_asn) && !decode) {
+        char why[512];
+        if (yg__geo_open(geo_city, ngeo_city, geo_asn, ngeo_asn, &geo, why, sizeof why)) {
+            fprintf(stderr, "%s hunt: geolocation database: %s\n", prog, why);
+            yg_rules_release(rules);
+            return EXIT_ERROR;
+        }
+        o.geo = geo;
+    }
+
     FILE *out = stdout;
     if (outpath && !(out = fopen(outpath, "w"))) {
+        yg__geo_free(geo);
         perror(outpath);
         yg_rules_release(rules);
         return EXIT_ERROR;
@@ -458,6 +490,7 @@ static int cmd_hunt(int argc, char **argv)
     struct yg_hunt_result res;
     e = yg_hunt_run(rules, &o, &res);
     yg_rules_release(rules);
+    yg__geo_free(geo);
     if (out != stdout && fclose(out) != 0) {
         perror(outpath);
         return EXIT_ERROR;

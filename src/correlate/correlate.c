@@ -74,6 +74,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+#include "geo/geo.h"
 
 /* ---- compiled set ---------------------------------------------------- */
 
@@ -85,10 +88,17 @@ enum ctype {
     T_VALUE_SUM,
     T_VALUE_AVG,
     T_VALUE_PERCENTILE,
+    T_NEW_VALUE, /* Yagura extensions: see "Analytics" below */
+    T_TRAVEL,
 };
-static const char *const type_names[] = {"event_count",      "value_count", "temporal",
-                                         "temporal_ordered", "value_sum",   "value_avg",
-                                         "value_percentile"};
+static const char *const type_names[] = {"event_count",      "value_count",      "temporal",
+                                         "temporal_ordered", "value_sum",        "value_avg",
+                                         "value_percentile", "yagura_new_value", "yagura_travel"};
+
+/* What yagura_new_value compares: the field's value, or what the
+ * geolocation databases say of the address in it. */
+enum geomode { G_NONE, G_COUNTRY, G_ASN };
+static const char *const geo_names[] = {"", "country", "asn"};
 
 enum cop { OP_GT, OP_GTE, OP_LT, OP_LTE, OP_EQ, OP_NEQ };
 static const char *const op_names[] = {"gt", "gte", "lt", "lte", "eq", "neq"};
@@ -119,6 +129,10 @@ struct corr {
     struct ccond conds[NOPS];
     size_t nconds;
     double pct;
+    const char *vname;      /* condition.field as written (yagura_* findings) */
+    enum geomode geo;       /* yagura_new_value */
+    double min_history;     /* yagura_new_value */
+    double min_km, max_kmh; /* yagura_travel */
     bool generate;
     bool suppress;    /* referenced by correlations, none with generate: true */
     struct sub *subs; /* correlations fed by this one's alerts */
@@ -170,6 +184,8 @@ struct cand {
     struct ccond conds[NOPS];
     size_t nconds;
     double pct;
+    enum geomode geo;
+    double min_history, min_km, max_kmh;
     bool generate;
     uint32_t final;
 };
@@ -318,6 +334,87 @@ static yg_err str_list(struct cctx *x, struct cand *c, const struct yg_ynode *n,
     return YG_OK;
 }
 
+/* A non-negative number option of an extension type's condition. */
+static bool ext_number(struct cctx *x, struct cand *c, const struct yg_ynode *k,
+                       const struct yg_ynode *val, bool integer, double *out)
+{
+    char *end = NULL;
+    double d = is_number(val) ? strtod(val->s, &end) : NAN;
+    if (!isfinite(d) || end != val->s + val->slen || d < 0 || (integer && d != floor(d))) {
+        report(x, c, val, YG_ESYNTAX, "correlation condition: '%s' of %s needs a %s", k->s,
+               type_names[c->type], integer ? "whole number >= 0" : "number >= 0");
+        return false;
+    }
+    *out = d;
+    return true;
+}
+
+/*
+ * The condition of yagura_new_value and yagura_travel: a single
+ * `field` (the value, or the address) and the type's options, no
+ * comparison.  Defaults: min_history 3, min_km 500, max_kmh 900.
+ */
+static yg_err parse_ext_cond(struct cctx *x, struct cand *c, const struct yg_ynode *cond)
+{
+    yg_err err = YG_OK;
+    bool nv = c->type == T_NEW_VALUE;
+    c->min_history = YG_CORR_NEW_VALUE_MIN_HISTORY;
+    c->min_km = YG_CORR_TRAVEL_MIN_KM;
+    c->max_kmh = YG_CORR_TRAVEL_MAX_KMH;
+    c->geo = nv ? G_NONE : G_COUNTRY; /* travel always places the address */
+    if (!cond || cond->type != YG_Y_MAP) {
+        report(x, c, cond, YG_ESYNTAX, "correlation: %s needs a 'condition' map with 'field'",
+               type_names[c->type]);
+        return YG_OK;
+    }
+    for (size_t i = 0; i < cond->n; i++) {
+        const struct yg_ynode *k = cond->items[2 * i], *val = cond->items[2 * i + 1];
+        const char *key = k->type == YG_Y_SCALAR ? k->s : "?";
+        if (strcmp(key, "field") == 0) {
+            YG_TRY(str_list(x, c, val, "condition.field", 1, &c->vnames, NULL, &c->nvf));
+            c->vnode = val;
+            if (c->bad)
+                return YG_OK;
+        } else if (nv && strcmp(key, "geo") == 0) {
+            if (val->type == YG_Y_SCALAR && strcmp(val->s, "country") == 0)
+                c->geo = G_COUNTRY;
+            else if (val->type == YG_Y_SCALAR && strcmp(val->s, "asn") == 0)
+                c->geo = G_ASN;
+            else {
+                report(x, c, val, YG_ESYNTAX,
+                       "correlation condition: 'geo' of yagura_new_value must be country or asn");
+                return YG_OK;
+            }
+        } else if (nv && strcmp(key, "min_history") == 0) {
+            if (!ext_number(x, c, k, val, true, &c->min_history))
+                return YG_OK;
+        } else if (!nv && strcmp(key, "min_km") == 0) {
+            if (!ext_number(x, c, k, val, false, &c->min_km))
+                return YG_OK;
+        } else if (!nv && strcmp(key, "max_kmh") == 0) {
+            if (!ext_number(x, c, k, val, false, &c->max_kmh))
+                return YG_OK;
+            if (c->max_kmh <= 0) {
+                report(x, c, val, YG_ESYNTAX,
+                       "correlation condition: 'max_kmh' of yagura_travel must be above 0");
+                return YG_OK;
+            }
+        } else {
+            report(x, c, k, YG_ESYNTAX,
+                   "correlation condition: unknown key '%s' for %s (it takes %s)", key,
+                   type_names[c->type], nv ? "field, geo, min_history" : "field, min_km, max_kmh");
+            return YG_OK;
+        }
+    }
+    if (c->nvf != 1) {
+        report(x, c, cond, YG_ESYNTAX, "correlation: %s needs condition.field (one field%s)",
+               type_names[c->type], nv ? "" : " holding the address");
+        return YG_OK;
+    }
+done:
+    return err;
+}
+
 static yg_err parse_cand(struct cctx *x, struct cand *c)
 {
     yg_err err = YG_OK;
@@ -338,10 +435,13 @@ static yg_err parse_cand(struct cctx *x, struct cand *c)
         report(x, c, v, YG_ESYNTAX, "correlation: missing or unknown 'type'");
         return YG_OK;
     }
+    bool ext = c->type == T_NEW_VALUE || c->type == T_TRAVEL;
     v = yg__ymap_get(cor, "timespan");
     if (!v)
         v = yg__ymap_get(cor, "timeframe");
-    if (!v || v->type != YG_Y_SCALAR || !parse_timespan(v->s, &c->span)) {
+    if (!v && ext)
+        c->span = c->type == T_NEW_VALUE ? YG_CORR_NEW_VALUE_SPAN_MS : YG_CORR_TRAVEL_SPAN_MS;
+    else if (!v || v->type != YG_Y_SCALAR || !parse_timespan(v->s, &c->span)) {
         report(x, c, v, YG_ESYNTAX,
                "correlation: 'timespan' must be a positive number followed by s, m, h, d, w, M "
                "or y, at most ten years");
@@ -378,6 +478,8 @@ static yg_err parse_cand(struct cctx *x, struct cand *c)
                   c->type == T_VALUE_PERCENTILE;
     const struct yg_ynode *cond = yg__ymap_get(cor, "condition");
     c->pct = 50;
+    if (ext)
+        return parse_ext_cond(x, c, cond);
     if (!cond && temporal) {
         c->conds[0] = (struct ccond){OP_GTE, (double)c->nrefs};
         c->nconds = 1;
@@ -741,6 +843,11 @@ yg_err yg__corr_compile(const struct yg_rule *const *docs, size_t ndocs, const s
         memcpy(o->conds, c->conds, sizeof o->conds);
         o->nconds = c->nconds;
         o->pct = c->pct;
+        o->geo = c->geo;
+        o->vname = c->nvf ? c->vnames[0] : NULL;
+        o->min_history = c->min_history;
+        o->min_km = c->min_km;
+        o->max_kmh = c->max_kmh;
         o->generate = c->generate;
         size_t nf = c->ngroup + c->nvf;
         for (size_t k = 0; k < c->nrefs; k++) {
@@ -831,6 +938,21 @@ struct ditem {
     char s[];
 };
 
+/* Where an address of a yagura_* detection is (see geo.h).  s holds the
+ * address text, a NUL, the network's organisation and a NUL. */
+struct place {
+    double lat, lon;
+    uint32_t radius_km, asn;
+    char cc[4];
+    bool has_coords;
+    size_t bytes; /* allocated, as accounted */
+    size_t addrlen;
+    char s[];
+};
+
+/* ext_value(): stored, not usable (counted as ignored), out of memory. */
+enum { EXT_OK, EXT_IGNORE, EXT_NOMEM };
+
 struct entry {
     int64_t t;
     void *ev;
@@ -839,6 +961,8 @@ struct entry {
         struct ditem *item;
         uint32_t slot;
     } u;
+    struct place *pl; /* yagura_* types with geolocation, else NULL */
+    bool fired;       /* yagura_* types: this entry raised its alert already */
 };
 
 struct group {
@@ -887,6 +1011,9 @@ struct yg_corr_state {
     void (*hold)(void *ud, void *ev);
     void (*release)(void *ud, void *ev);
     void *hud;
+    const struct yg_geo *geo;
+    bool *inactive;     /* per correlation: needs a database geo lacks */
+    struct yg_buf dbuf; /* the finding of a yagura_* alert */
     struct yg_corr_stats stats;
 };
 
@@ -929,14 +1056,20 @@ yg_err yg__corr_state_new(const struct yg_corr_set *cs, size_t mem_cap_bytes,
     st->tcap = 64;
     st->tab = yg_calloc(st->tcap, sizeof *st->tab);
     st->lru = yg_calloc(cs->nc + 1, sizeof *st->lru);
+    st->inactive = yg_calloc(cs->nc + 1, sizeof *st->inactive);
     yg_buf_init(&st->kbuf, (size_t)1 << 30);
     yg_buf_init(&st->vbuf, (size_t)1 << 30);
-    if (!st->tab || !st->lru) {
+    yg_buf_init(&st->dbuf, (size_t)1 << 20);
+    if (!st->tab || !st->lru || !st->inactive) {
         yg_free(st->tab);
         yg_free(st->lru);
+        yg_free(st->inactive);
         yg_free(st);
         return YG_ENOMEM;
     }
+    /* Without databases, what needs them waits for yg__corr_set_geo(). */
+    for (size_t i = 0; i < cs->nc; i++)
+        st->inactive[i] = yg__corr_geo_needs(cs, i) != 0;
     st->stats.bytes = sizeof *st + st->tcap * sizeof *st->tab;
     *out = st;
     return YG_OK;
@@ -967,7 +1100,13 @@ static void drop_front(struct yg_corr_state *st, struct group *g)
 {
     struct entry *en = &g->e[g->off];
     evidence_release(st, en->ev);
-    if (st->cs->c[g->corr].type == T_VALUE_COUNT) {
+    if (en->pl) {
+        account(st, g, 0, en->pl->bytes);
+        yg_free(en->pl);
+        en->pl = NULL;
+    }
+    enum ctype ty = st->cs->c[g->corr].type;
+    if (ty == T_VALUE_COUNT || ty == T_NEW_VALUE) {
         struct ditem *it = en->u.item;
         if (--it->refs == 0) {
             struct ditem **pp = &g->dtab[it->h & (g->dcap - 1)];
@@ -1037,7 +1176,9 @@ static void agg_add(const struct corr *c, struct group *g, const struct entry *e
 {
     switch (c->type) {
     case T_EVENT_COUNT:
+    case T_TRAVEL:
     case T_VALUE_PERCENTILE: break;
+    case T_NEW_VALUE:
     case T_VALUE_COUNT:
         if (en->u.item->wrefs++ == 0)
             g->distinct++;
@@ -1058,6 +1199,8 @@ static void agg_remove(const struct corr *c, struct group *g, const struct entry
     case T_EVENT_COUNT:
     case T_VALUE_PERCENTILE:
     case T_TEMPORAL_ORDERED: break; /* the start-time test leaves old chains out */
+    case T_TRAVEL: break;
+    case T_NEW_VALUE:
     case T_VALUE_COUNT:
         if (--en->u.item->wrefs == 0)
             g->distinct--;
@@ -1091,6 +1234,8 @@ static bool window_value(struct yg_corr_state *st, const struct corr *c, struct 
     case T_TEMPORAL: *v = (double)g->seen; return true;
     case T_VALUE_SUM: *v = g->sum; return true;
     case T_VALUE_AVG: *v = g->sum / (double)cnt; return true;
+    case T_NEW_VALUE:
+    case T_TRAVEL: *v = (double)cnt; return true; /* not used: see process_ext() */
     case T_TEMPORAL_ORDERED: {
         size_t k = c->nrefs;
         int64_t thr = sub_sat(T, c->span);
@@ -1189,8 +1334,10 @@ static void group_free(struct yg_corr_state *st, struct group *g)
         pp = &(*pp)->hnext;
     *pp = g->hnext;
     lru_unlink(&st->lru[g->corr], g);
-    for (size_t i = g->off; i < g->n; i++)
+    for (size_t i = g->off; i < g->n; i++) {
         evidence_release(st, g->e[i].ev);
+        yg_free(g->e[i].pl);
+    }
     for (size_t b = 0; g->dtab && b < g->dcap; b++)
         for (struct ditem *it = g->dtab[b], *nx; it; it = nx) {
             nx = it->next;
@@ -1274,7 +1421,7 @@ static struct group *get_group(struct yg_corr_state *st, uint32_t ci, const stru
         g->S = yg_malloc(k * k * sizeof *g->S);
         extra = k * k * sizeof *g->S;
         ok = g->S != NULL;
-    } else if (ok && c->type == T_VALUE_COUNT) {
+    } else if (ok && (c->type == T_VALUE_COUNT || c->type == T_NEW_VALUE)) {
         g->dcap = 8;
         g->dtab = yg_calloc(g->dcap, sizeof *g->dtab);
         extra = g->dcap * sizeof *g->dtab;
@@ -1382,6 +1529,10 @@ static struct ditem *ditem_get(struct yg_corr_state *st, struct group *g, const 
 
 static void feed_sub(struct yg_corr_state *st, const struct sub *sb, int64_t t,
                      const struct yg_str *vals, void *ev, struct run *run);
+static void process_ext(struct yg_corr_state *st, struct group *g, size_t pos, struct run *run);
+struct place;
+static int ext_value(struct yg_corr_state *st, const struct corr *c, struct yg_str v,
+                     struct place **pl);
 
 static void fire_group(struct yg_corr_state *st, const struct corr *c, struct group *g, size_t i,
                        int64_t first, int64_t T, double v, struct run *run)
@@ -1392,8 +1543,12 @@ static void fire_group(struct yg_corr_state *st, const struct corr *c, struct gr
         if (g->e[j].ev)
             evs[nev++] = g->e[j].ev;
     if (!c->suppress && run->fire) {
-        struct yg_corr_alert a = {
-            c->rule, type_names[c->type], c->gnames, g->vals, c->ngroup, first, T, v, nev, evs};
+        struct yg_corr_alert a = {c->rule,   type_names[c->type],
+                                  c->gnames, g->vals,
+                                  c->ngroup, first,
+                                  T,         v,
+                                  nev,       evs,
+                                  NULL,      0};
         run->fire(run->ud, &a);
         run->fired = true;
         st->stats.alerts++;
@@ -1491,7 +1646,21 @@ static void feed_sub(struct yg_corr_state *st, const struct sub *sb, int64_t t,
             gv[k] = (struct yg_str){"", 0};
     }
     double num = 0;
-    if (c->type == T_VALUE_COUNT) {
+    struct place *pl = NULL;
+    if (c->type == T_NEW_VALUE || c->type == T_TRAVEL) {
+        if (st->inactive[sb->corr])
+            return;
+        int r = ext_value(st, c, vals[sb->vidx[0]], &pl);
+        if (r == EXT_IGNORE) {
+            st->stats.ignored_values++;
+            return;
+        }
+        if (r == EXT_NOMEM) {
+            st->stats.dropped_mem++;
+            run->err = YG_ENOMEM;
+            return;
+        }
+    } else if (c->type == T_VALUE_COUNT) {
         yg_buf_reset(&st->vbuf);
         for (size_t f = 0; f < c->nvf; f++) {
             struct yg_str v = vals[sb->vidx[f]];
@@ -1511,15 +1680,17 @@ static void feed_sub(struct yg_corr_state *st, const struct sub *sb, int64_t t,
         return;
     }
     struct group *g = get_group(st, sb->corr, gv);
-    struct entry en = {t, ev, {0}};
+    struct entry en = {t, ev, {0}, NULL, false};
     if (!g || !ensure_cap(st, g))
         goto oom;
     switch (c->type) {
+    case T_NEW_VALUE:
     case T_VALUE_COUNT:
         en.u.item = ditem_get(st, g, st->vbuf.p ? st->vbuf.p : "", st->vbuf.n);
         if (!en.u.item)
             goto oom;
         break;
+    case T_TRAVEL: break;
     case T_TEMPORAL:
     case T_TEMPORAL_ORDERED: en.u.slot = sb->slot; break;
     case T_VALUE_SUM:
@@ -1532,15 +1703,331 @@ static void feed_sub(struct yg_corr_state *st, const struct sub *sb, int64_t t,
     while (pos > g->off && g->e[pos - 1].t > t)
         pos--;
     memmove(g->e + pos + 1, g->e + pos, (g->n - pos) * sizeof *g->e);
+    en.pl = pl;
+    if (pl)
+        account(st, g, pl->bytes, 0);
     g->e[pos] = en;
     g->n++;
     evidence_hold(st, ev);
     touch(st, g);
-    process(st, g, pos, run);
+    if (c->type == T_NEW_VALUE || c->type == T_TRAVEL)
+        process_ext(st, g, pos, run);
+    else
+        process(st, g, pos, run);
     return;
 oom:
+    yg_free(pl);
     st->stats.dropped_mem++;
     run->err = YG_ENOMEM;
+}
+
+/* ---- analytics: yagura_new_value and yagura_travel ------------------------
+ *
+ * Two questions plain Sigma correlations cannot ask, answered on the same
+ * stream of detections, so that replay, lateness, chaining and alerts work
+ * as for the other types:
+ *
+ * yagura_new_value: is the value of condition.field (or the country or
+ * network its address belongs to, `geo: country|asn`) one the group has not
+ * had within `timespan` (the history horizon)?  A group with fewer than
+ * `min_history` earlier detections within the horizon is still learning and
+ * never alerts, so an account's first logins are not "new".  The window is
+ * the one of value_count (distinct values with reference counts); the test
+ * is that the new detection's value is referenced once, by itself.  Nothing
+ * is cleared after an alert: the new value is known from then on.
+ *
+ * yagura_travel: two consecutive detections of the group, at most
+ * `timespan` apart, whose addresses are more than `min_km` apart (the
+ * great-circle distance less both accuracy radii) at a speed above
+ * `max_kmh` (the time difference counted as one minute at least, so equal
+ * timestamps give a finite speed).
+ *
+ * A detection without a usable value (no field, an address with no place)
+ * is not stored: it neither counts as history nor breaks a pair.  With
+ * lateness, a late detection re-tests every later one; an entry that has
+ * alerted is marked so that re-testing never alerts twice for it.
+ */
+
+static struct place *place_new(struct yg_str addr, const struct yg_geo_info *gi)
+{
+    size_t orglen = strlen(gi->as_org);
+    size_t bytes = sizeof(struct place) + addr.n + orglen + 2;
+    struct place *pl = yg_malloc(bytes);
+    if (!pl)
+        return NULL;
+    pl->lat = gi->lat;
+    pl->lon = gi->lon;
+    pl->radius_km = gi->radius_km;
+    pl->asn = gi->asn;
+    memcpy(pl->cc, gi->country, sizeof pl->cc);
+    pl->has_coords = gi->has_coords;
+    pl->bytes = bytes;
+    pl->addrlen = addr.n;
+    memcpy(pl->s, addr.p, addr.n);
+    pl->s[addr.n] = 0;
+    memcpy(pl->s + addr.n + 1, gi->as_org, orglen + 1);
+    return pl;
+}
+
+/* The compared value of a detection into st->vbuf (yagura_new_value) and
+ * its place (*pl, when the type uses geolocation). */
+static int ext_value(struct yg_corr_state *st, const struct corr *c, struct yg_str v,
+                     struct place **pl)
+{
+    struct yg_geo_info gi;
+    *pl = NULL;
+    yg_buf_reset(&st->vbuf);
+    if (!v.p || !v.n)
+        return EXT_IGNORE;
+    if (c->type == T_NEW_VALUE && c->geo == G_NONE)
+        return yg_buf_add(&st->vbuf, v.p, v.n) ? EXT_NOMEM : EXT_OK;
+    if (yg__geo_lookup(st->geo, v.p, v.n, &gi) != YG_OK)
+        return EXT_IGNORE;
+    if (c->type == T_TRAVEL && !gi.has_coords)
+        return EXT_IGNORE;
+    if (c->type == T_NEW_VALUE) {
+        yg_err e;
+        if (c->geo == G_COUNTRY && !gi.country[0])
+            return EXT_IGNORE;
+        if (c->geo == G_ASN && !gi.asn)
+            return EXT_IGNORE;
+        if (c->geo == G_COUNTRY)
+            e = yg_buf_add(&st->vbuf, gi.country, strlen(gi.country));
+        else
+            e = yg_buf_addf(&st->vbuf, "AS%u", (unsigned)gi.asn);
+        if (e)
+            return EXT_NOMEM;
+    }
+    *pl = place_new(v, &gi);
+    return *pl ? EXT_OK : EXT_NOMEM;
+}
+
+static void fmt_ms(int64_t ms, char *out, size_t n)
+{
+    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    int frac = (int)(ms - (int64_t)s * 1000);
+    struct tm tm;
+    if (!gmtime_r(&s, &tm)) {
+        snprintf(out, n, "%lld", (long long)ms);
+        return;
+    }
+    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+static yg_err json_place(struct yg_buf *b, const struct entry *en)
+{
+    yg_err err = YG_OK;
+    const struct place *pl = en->pl;
+    char when[96];
+    fmt_ms(en->t, when, sizeof when);
+    YG_TRY(yg_buf_addf(b, "{\"time\":\"%s\",\"address\":", when));
+    YG_TRY(yg_buf_add_json_str(b, pl->s, pl->addrlen));
+    YG_TRY(yg_buf_add(b, ",\"country\":", 11));
+    YG_TRY(yg_buf_add_json_str(b, pl->cc, strlen(pl->cc)));
+    if (pl->has_coords)
+        YG_TRY(yg_buf_addf(b, ",\"latitude\":%.4f,\"longitude\":%.4f", pl->lat, pl->lon));
+    if (pl->radius_km)
+        YG_TRY(yg_buf_addf(b, ",\"accuracy_km\":%u", (unsigned)pl->radius_km));
+    if (pl->asn)
+        YG_TRY(yg_buf_addf(b, ",\"asn\":%u", (unsigned)pl->asn));
+    if (pl->s[pl->addrlen + 1]) {
+        YG_TRY(yg_buf_add(b, ",\"as_org\":", 10));
+        YG_TRY(yg_buf_add_json_str(b, pl->s + pl->addrlen + 1, strlen(pl->s + pl->addrlen + 1)));
+    }
+    YG_TRY(yg_buf_addc(b, '}'));
+done:
+    return err;
+}
+
+/* Deliver an analytic's alert (the finding is in st->dbuf) and feed the
+ * correlations chained on it. */
+static void fire_ext(struct yg_corr_state *st, const struct corr *c, struct group *g, size_t i,
+                     int64_t first, double v, void *const *evs, size_t nev, struct run *run)
+{
+    int64_t T = g->e[i].t;
+    g->e[i].fired = true;
+    if (!c->suppress && run->fire) {
+        struct yg_corr_alert a = {
+            c->rule, type_names[c->type], c->gnames, g->vals, c->ngroup, first, T, v, nev,
+            evs,     st->dbuf.p,          st->dbuf.n};
+        run->fire(run->ud, &a);
+        run->fired = true;
+        st->stats.alerts++;
+    }
+    struct yg_str gv[YG_CORR_MAX_GROUP_BY + 1];
+    for (size_t k = 0; k < c->ngroup; k++)
+        gv[k] = (struct yg_str){g->vals[k], g->vlens[k]};
+    for (size_t s = 0; s < c->nsubs; s++)
+        feed_sub(st, &c->subs[s], T, gv, g->e[i].ev, run);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void test_new_value(struct yg_corr_state *st, const struct corr *c, struct group *g,
+                           size_t i, struct run *run)
+{
+    yg_err err = YG_OK;
+    struct entry *en = &g->e[i];
+    size_t earlier = g->end - g->w - 1;
+    if (en->u.item->wrefs != 1 || (double)earlier < c->min_history)
+        return;
+    /* The known values, sorted so that the finding reads the same on
+     * every run. */
+    const char *known[YG_CORR_MAX_EVIDENCE];
+    size_t nk = 0;
+    for (size_t b = 0; b < g->dcap; b++)
+        for (struct ditem *it = g->dtab[b]; it; it = it->next)
+            if (it->wrefs && it != en->u.item && nk < YG_CORR_MAX_EVIDENCE)
+                known[nk++] = it->s;
+    qsort(known, nk, sizeof *known, cmp_str);
+    struct yg_buf *b = &st->dbuf;
+    char since[96];
+    fmt_ms(g->e[g->w].t, since, sizeof since);
+    yg_buf_reset(b);
+    YG_TRY(yg_buf_add(b, "{\"analytic\":\"yagura_new_value\",\"field\":", 39));
+    YG_TRY(yg_buf_add_json_str(b, c->vname, strlen(c->vname)));
+    if (c->geo != G_NONE)
+        YG_TRY(yg_buf_addf(b, ",\"geo\":\"%s\"", geo_names[c->geo]));
+    YG_TRY(yg_buf_add(b, ",\"value\":", 9));
+    YG_TRY(yg_buf_add_json_str(b, en->u.item->s, en->u.item->n));
+    if (en->pl) {
+        YG_TRY(yg_buf_add(b, ",\"address\":", 11));
+        YG_TRY(yg_buf_add_json_str(b, en->pl->s, en->pl->addrlen));
+        if (c->geo == G_ASN && en->pl->s[en->pl->addrlen + 1]) {
+            YG_TRY(yg_buf_add(b, ",\"as_org\":", 10));
+            const char *org = en->pl->s + en->pl->addrlen + 1;
+            YG_TRY(yg_buf_add_json_str(b, org, strlen(org)));
+        }
+    }
+    YG_TRY(yg_buf_add(b, ",\"known\":[", 10));
+    for (size_t k = 0; k < nk; k++) {
+        if (k)
+            YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(yg_buf_add_json_str(b, known[k], strlen(known[k])));
+    }
+    YG_TRY(yg_buf_addf(b, "],\"known_count\":%zu,\"history\":%zu,\"history_since\":\"%s\"}",
+                       g->distinct - 1, earlier, since));
+    {
+        void *evs[YG_CORR_MAX_EVIDENCE];
+        size_t nev = 0;
+        for (size_t j = i + 1; j-- > g->w && nev < YG_CORR_MAX_EVIDENCE;)
+            if (g->e[j].ev)
+                evs[nev++] = g->e[j].ev;
+        fire_ext(st, c, g, i, g->e[g->w].t, (double)(g->distinct - 1), evs, nev, run);
+    }
+    return;
+done:
+    st->stats.dropped_mem++;
+    run->err = err;
+}
+
+static void test_travel(struct yg_corr_state *st, const struct corr *c, struct group *g, size_t i,
+                        struct run *run)
+{
+    yg_err err = YG_OK;
+    if (i == g->w)
+        return; /* no earlier detection within timespan */
+    const struct entry *a = &g->e[i - 1], *z = &g->e[i];
+    double d = yg__geo_distance_km(a->pl->lat, a->pl->lon, z->pl->lat, z->pl->lon);
+    double eff = d - (double)a->pl->radius_km - (double)z->pl->radius_km;
+    if (eff <= c->min_km)
+        return;
+    int64_t dt = z->t - a->t;
+    double hours = (double)(dt < 60000 ? 60000 : dt) / 3600000.0;
+    double speed = eff / hours;
+    if (speed <= c->max_kmh)
+        return;
+    struct yg_buf *b = &st->dbuf;
+    yg_buf_reset(b);
+    YG_TRY(yg_buf_add(b, "{\"analytic\":\"yagura_travel\",\"field\":", 36));
+    YG_TRY(yg_buf_add_json_str(b, c->vname, strlen(c->vname)));
+    YG_TRY(yg_buf_add(b, ",\"from\":", 8));
+    YG_TRY(json_place(b, a));
+    YG_TRY(yg_buf_add(b, ",\"to\":", 6));
+    YG_TRY(json_place(b, z));
+    YG_TRY(yg_buf_addf(b, ",\"distance_km\":%.1f,\"hours\":%.3f,\"speed_kmh\":%.1f}", d,
+                       (double)dt / 3600000.0, speed));
+    {
+        void *evs[2];
+        size_t nev = 0;
+        if (z->ev)
+            evs[nev++] = z->ev;
+        if (a->ev)
+            evs[nev++] = a->ev;
+        fire_ext(st, c, g, i, a->t, speed, evs, nev, run);
+    }
+    return;
+done:
+    st->stats.dropped_mem++;
+    run->err = err;
+}
+
+/* process() for the analytics: the same window upkeep, a different test,
+ * and no re-arm. */
+static void process_ext(struct yg_corr_state *st, struct group *g, size_t pos, struct run *run)
+{
+    const struct corr *c = &st->cs->c[g->corr];
+    if (pos < g->end) {
+        agg_reset(c, g);
+        g->w = g->end = g->off;
+    }
+    while (g->end < g->n) {
+        size_t i = g->end;
+        int64_t lo = sub_sat(g->e[i].t, c->span);
+        agg_add(c, g, &g->e[i]);
+        g->end = i + 1;
+        while (g->w < g->end && g->e[g->w].t < lo) {
+            agg_remove(c, g, &g->e[g->w]);
+            g->w++;
+        }
+        if (i < pos || g->e[i].fired)
+            continue;
+        if (c->type == T_NEW_VALUE)
+            test_new_value(st, c, g, i, run);
+        else
+            test_travel(st, c, g, i, run);
+    }
+    int64_t keep = sub_sat(sub_sat(st->watermark, st->lateness), c->span);
+    while (g->off < g->w && g->e[g->off].t < keep)
+        drop_front(st, g);
+}
+
+unsigned yg__corr_geo_needs(const struct yg_corr_set *cs, size_t i)
+{
+    if (!cs || i >= cs->nc)
+        return 0;
+    const struct corr *c = &cs->c[i];
+    if (c->type == T_TRAVEL || (c->type == T_NEW_VALUE && c->geo == G_COUNTRY))
+        return YG_CORR_NEEDS_CITY;
+    if (c->type == T_NEW_VALUE && c->geo == G_ASN)
+        return YG_CORR_NEEDS_ASN;
+    return 0;
+}
+
+void yg__corr_set_geo(struct yg_corr_state *st, const struct yg_geo *geo,
+                      void (*inactive)(void *ud, const struct yg_rule *r, const char *why),
+                      void *ud)
+{
+    st->geo = geo;
+    for (size_t i = 0; i < st->cs->nc; i++) {
+        unsigned need = yg__corr_geo_needs(st->cs, i);
+        bool off = (need == YG_CORR_NEEDS_CITY && !yg__geo_has_city(geo)) ||
+                   (need == YG_CORR_NEEDS_ASN && !yg__geo_has_asn(geo));
+        st->inactive[i] = off;
+        if (off && inactive)
+            inactive(ud, st->cs->c[i].rule,
+                     need == YG_CORR_NEEDS_CITY ? "needs a city geolocation database"
+                                                : "needs an ASN geolocation database");
+    }
+}
+
+bool yg__corr_inactive(const struct yg_corr_state *st, size_t i)
+{
+    return st && i < st->cs->nc && st->inactive[i];
 }
 
 static bool expired(const struct yg_corr_state *st, const struct group *g)
@@ -1620,7 +2107,9 @@ void yg__corr_state_free(struct yg_corr_state *st)
     yg_free(st->tab);
     yg_free(st->lru);
     yg_free(st->pbuf);
+    yg_free(st->inactive);
     yg_buf_free(&st->kbuf);
     yg_buf_free(&st->vbuf);
+    yg_buf_free(&st->dbuf);
     yg_free(st);
 }

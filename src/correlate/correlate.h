@@ -27,6 +27,14 @@
 
 /* The engine's caps (YG_CORR_*) are in include/yagura/limits.h. */
 
+/* Defaults of the Yagura extension types (docs/correlation.md, docs/analytics.md). */
+#define YG_CORR_NEW_VALUE_SPAN_MS (90ll * 86400 * 1000) /* yagura_new_value history horizon */
+#define YG_CORR_NEW_VALUE_MIN_HISTORY 3                 /* earlier detections before alerting */
+#define YG_CORR_TRAVEL_SPAN_MS (86400ll * 1000)         /* yagura_travel: longest gap compared */
+#define YG_CORR_TRAVEL_MIN_KM 500.0
+#define YG_CORR_TRAVEL_MAX_KMH 900.0
+
+struct yg_geo;
 struct yg_corr_set;   /* compiled correlation rules, immutable */
 struct yg_corr_state; /* windows per correlation and group; one per hunt or watch */
 
@@ -76,6 +84,10 @@ struct yg_corr_alert {
     double value; /* the count / distinct count / sum / avg / percentile that met the condition */
     size_t nevidence;
     void *const *evidence; /* the caller's evidence handles, most recent first, capped */
+    /* yagura_new_value and yagura_travel: the finding, one JSON object
+     * (docs/analytics.md); NULL for the Sigma types. */
+    const char *detail;
+    size_t detail_len;
 };
 typedef void (*yg_corr_fire_fn)(void *ud, const struct yg_corr_alert *a);
 
@@ -116,6 +128,24 @@ YG_NODISCARD yg_err yg__corr_feed(struct yg_corr_state *st, uint32_t r, int64_t 
                                   const struct yg_str *values, void *evidence, yg_corr_fire_fn fire,
                                   void *ud);
 
+/*
+ * Geolocation for yagura_new_value with `geo:` and yagura_travel.
+ * yg__corr_geo_needs() tells what correlation i needs: 0, or
+ * YG_CORR_NEEDS_CITY (country, coordinates), or YG_CORR_NEEDS_ASN.  A new
+ * state has no databases, so such correlations start inactive: they ignore
+ * their detections.  yg__corr_set_geo() gives the state geo (NULL allowed;
+ * it must outlive the state and is only read, so it may be shared with
+ * other states and threads) and calls inactive(ud, rule, why) once for each
+ * correlation that stays inactive because geo lacks what it needs.
+ */
+#define YG_CORR_NEEDS_CITY 1u
+#define YG_CORR_NEEDS_ASN 2u
+unsigned yg__corr_geo_needs(const struct yg_corr_set *cs, size_t i);
+void yg__corr_set_geo(struct yg_corr_state *st, const struct yg_geo *geo,
+                      void (*inactive)(void *ud, const struct yg_rule *r, const char *why),
+                      void *ud);
+bool yg__corr_inactive(const struct yg_corr_state *st, size_t i);
+
 /* Counters of a state. */
 struct yg_corr_stats {
     size_t bytes;          /* window memory in use */
@@ -125,7 +155,8 @@ struct yg_corr_stats {
     size_t dropped_mem;    /* detections lost to the memory cap or to allocation failure */
     size_t evicted_groups; /* groups evicted to stay under the memory cap */
     size_t expired_groups; /* groups freed because their window ran out */
-    size_t ignored_values; /* value_* detections whose field was absent or not a number */
+    size_t ignored_values; /* value_* detections whose field was absent or not a number;
+                              yagura_* detections without a value or a place */
 };
 void yg__corr_stats(const struct yg_corr_state *st, struct yg_corr_stats *out);
 

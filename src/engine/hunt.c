@@ -30,6 +30,7 @@
 #include "decode/format.h"
 #include "engine/alertjson.h"
 #include "engine/linedec.h"
+#include "geo/geo.h"
 #include "match/program.h"
 
 #define CHUNK_BYTES (8u << 20)
@@ -997,8 +998,14 @@ static void on_corr_one(void *ud, const struct yg_corr_alert *a)
             YG_TRY(yg_buf_addc(b, ':'));
             YG_TRY(yg_buf_add_json_str(b, a->group_values[i], strlen(a->group_values[i])));
         }
-        YG_TRY(yg_buf_addf(b, "},\"value\":%.17g,\"first\":\"%s\",\"last\":\"%s\",\"events\":[",
-                           a->value, first, last));
+        YG_TRY(yg_buf_addf(b, "},\"value\":%.17g,\"first\":\"%s\",\"last\":\"%s\",", a->value,
+                           first, last));
+        if (a->detail) {
+            YG_TRY(yg_buf_add(b, "\"finding\":", 10));
+            YG_TRY(yg_buf_add(b, a->detail, a->detail_len));
+            YG_TRY(yg_buf_addc(b, ','));
+        }
+        YG_TRY(yg_buf_add(b, "\"events\":[", 10));
         for (size_t i = 0; i < a->nevidence; i++) {
             const struct cev *e = a->evidence[i];
             if (i)
@@ -1054,8 +1061,31 @@ static void on_corr(void *ud, const struct yg_corr_alert *a)
     on_corr_one(ud, a);
 }
 
+/* Analytics whose geolocation database was not given are skipped, said
+ * once: the rest of the hunt is not affected. */
+static void report_inactive(const struct hunt *h)
+{
+    for (size_t i = 0; h->corr && i < yg__corr_count(h->corr); i++) {
+        unsigned need = yg__corr_geo_needs(h->corr, i);
+        const struct yg_rule *r = yg__corr_rule(h->corr, i);
+        const char *name = r->name ? r->name : r->id ? r->id : r->title ? r->title : "?";
+        if (need == YG_CORR_NEEDS_CITY && !yg__geo_has_city(h->o->geo))
+            fprintf(h->o->err,
+                    "yagura hunt: %s: inactive, needs a city geolocation database "
+                    "(--geoip-city)\n",
+                    name);
+        else if (need == YG_CORR_NEEDS_ASN && !yg__geo_has_asn(h->o->geo))
+            fprintf(h->o->err,
+                    "yagura hunt: %s: inactive, needs an ASN geolocation database "
+                    "(--geoip-asn)\n",
+                    name);
+    }
+}
+
 static void run_correlation(struct hunt *h, struct yg_hunt_result *res)
 {
+    if (h->corr && !h->o->decode_only)
+        report_inactive(h);
     if (!h->corr || !h->ncev)
         return;
     qsort(h->cevs, h->ncev, sizeof *h->cevs, cev_cmp);
@@ -1065,6 +1095,7 @@ static void run_correlation(struct hunt *h, struct yg_hunt_result *res)
         res->errors++;
         return;
     }
+    yg__corr_set_geo(st, h->o->geo, NULL, NULL);
     struct corr_out co = {h, res, {0}, false};
     yg_buf_init(&co.b, YG_MAX_EVENT_BYTES);
     for (size_t i = 0; i < h->ncev; i++) {

@@ -16,6 +16,8 @@
 
 enum yg_out_format { YG_OUT_JSONL, YG_OUT_CSV, YG_OUT_TABLE };
 
+struct yg_geo;
+
 struct yg_hunt_opts {
     const char **paths; /* files, folders, or "-" for standard input */
     size_t npaths;
@@ -33,6 +35,9 @@ struct yg_hunt_opts {
     const char *input_format; /* NULL: detect per file (and per line); "json"; a line format */
     bool decode_only;         /* `yagura decode`: print events, run no rule */
     size_t corr_mem;          /* correlation state cap, bytes (0: the default) */
+    /* Geolocation databases of the analytics (src/geo), or NULL: correlations
+     * that need one are reported inactive once and skipped. */
+    const struct yg_geo *geo;
     /* Every alert (correlation alerts included) also as a JSON line with its
      * event, whatever the format, in output order (`--incidents`). */
     FILE *tap;

@@ -78,7 +78,7 @@ static yg_err open_one(const char *path, MMDB_s **out, char *why, size_t whylen)
     int st = MMDB_open(path, MMDB_MODE_MMAP, db);
     if (st != MMDB_SUCCESS) {
         int e = errno;
-        yg_err err = st == MMDB_OUT_OF_MEMORY_ERROR ? YG_ENOMEM
+        yg_err err = st == MMDB_OUT_OF_MEMORY_ERROR                      ? YG_ENOMEM
                      : st == MMDB_IO_ERROR || st == MMDB_FILE_OPEN_ERROR ? YG_EIO
                                                                          : YG_ECORRUPT;
         if (st == MMDB_IO_ERROR || st == MMDB_FILE_OPEN_ERROR)
@@ -211,25 +211,25 @@ static bool reserved(const struct addr *a)
         unsigned char net[4];
         unsigned bits;
     } v4[] = {
-        {{0, 0, 0, 0}, 8},       {{10, 0, 0, 0}, 8},      {{100, 64, 0, 0}, 10},
-        {{127, 0, 0, 0}, 8},     {{169, 254, 0, 0}, 16},  {{172, 16, 0, 0}, 12},
-        {{192, 0, 0, 0}, 24},    {{192, 0, 2, 0}, 24},    {{192, 168, 0, 0}, 16},
-        {{198, 18, 0, 0}, 15},   {{198, 51, 100, 0}, 24}, {{203, 0, 113, 0}, 24},
-        {{224, 0, 0, 0}, 4},     {{240, 0, 0, 0}, 4},
+        {{0, 0, 0, 0}, 8},     {{10, 0, 0, 0}, 8},      {{100, 64, 0, 0}, 10},
+        {{127, 0, 0, 0}, 8},   {{169, 254, 0, 0}, 16},  {{172, 16, 0, 0}, 12},
+        {{192, 0, 0, 0}, 24},  {{192, 0, 2, 0}, 24},    {{192, 168, 0, 0}, 16},
+        {{198, 18, 0, 0}, 15}, {{198, 51, 100, 0}, 24}, {{203, 0, 113, 0}, 24},
+        {{224, 0, 0, 0}, 4},   {{240, 0, 0, 0}, 4},
     };
     static const struct {
         unsigned char net[16];
         unsigned bits;
     } v6[] = {
-        {{0}, 96},                                   /* ::/96: unspecified, loopback, compat */
-        {{0x01, 0x00}, 64},                          /* 100::/64 discard */
-        {{0x20, 0x01, 0x0d, 0xb8}, 32},              /* documentation */
-        {{0x20, 0x01, 0x00, 0x00}, 32},              /* Teredo: the relay, not the client */
-        {{0x20, 0x01, 0x00, 0x10}, 28},              /* ORCHID */
-        {{0xfc}, 7},                                 /* unique local */
-        {{0xfe, 0x80}, 10},                          /* link-local */
-        {{0xfe, 0xc0}, 10},                          /* site-local (deprecated) */
-        {{0xff}, 8},                                 /* multicast */
+        {{0}, 96},                      /* ::/96: unspecified, loopback, compat */
+        {{0x01, 0x00}, 64},             /* 100::/64 discard */
+        {{0x20, 0x01, 0x0d, 0xb8}, 32}, /* documentation */
+        {{0x20, 0x01, 0x00, 0x00}, 32}, /* Teredo: the relay, not the client */
+        {{0x20, 0x01, 0x00, 0x10}, 28}, /* ORCHID */
+        {{0xfc}, 7},                    /* unique local */
+        {{0xfe, 0x80}, 10},             /* link-local */
+        {{0xfe, 0xc0}, 10},             /* site-local (deprecated) */
+        {{0xff}, 8},                    /* multicast */
     };
     if (a->family == AF_INET) {
         for (size_t i = 0; i < sizeof v4 / sizeof *v4; i++)
