@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cmd_share.h"
+#include "cli/cmd_incidents.h"
 #include "decode/format.h"
 #include "engine/hunt.h"
 #include "geo/geo.h"
@@ -30,6 +32,10 @@ static void usage_main(FILE *f)
                "  decode        print events as the rules see them (log source and fields)\n"
                "  watch         run as a detection service (files, syslog, stdin; see -c)\n"
                "  rules check   validate rule files and report every unsupported or invalid rule\n"
+               "  incidents     list, show and close incidents (alerts grouped per entity)\n"
+               "  serve         run the TAXII 2.1 server of the configuration (see -c)\n"
+               "  intel pull    fetch STIX objects from partners' TAXII collections\n"
+               "  intel export  write alerts as a STIX 2.1 bundle (sightings, indicators)\n"
                "  version       print the version\n"
                "  help          this text; `yagura <command> --help` for a command\n"
                "\n"
@@ -63,6 +69,8 @@ static void usage_hunt(FILE *f)
             "      --geoip-city FILE  MaxMind DB city (or country) database for the analytics\n"
             "                         (-r analytics/); repeatable, tried in order\n"
             "      --geoip-asn FILE   MaxMind DB ASN database for the analytics; repeatable\n"
+            "      --incidents FILE   group the alerts into incidents in this SQLite file\n"
+            "                         (yagura incidents list --db FILE)\n"
             "  -q, --quiet            no summary and no progress on standard error\n"
             "  -h, --help             this text\n"
             "\n"
@@ -269,7 +277,7 @@ static int cmd_rules_check(int argc, char **argv)
 
 static int cmd_hunt(int argc, char **argv)
 {
-    enum { O_LOGSOURCE = 256, O_NOEVENT, O_STRICT, O_STATS, O_GEOCITY, O_GEOASN };
+    enum { O_INCIDENTS = 300, O_LOGSOURCE = 256, O_NOEVENT, O_STRICT, O_STATS, O_GEOCITY, O_GEOASN };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
                                          {"min-level", required_argument, 0, 'l'},
@@ -284,9 +292,12 @@ static int cmd_hunt(int argc, char **argv)
                                          {"stats-json", required_argument, 0, O_STATS},
                                          {"geoip-city", required_argument, 0, O_GEOCITY},
                                          {"geoip-asn", required_argument, 0, O_GEOASN},
+                                         {"incidents", required_argument, 0, O_INCIDENTS},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    const char *incidents = NULL;
+    struct yg_hunt_incidents *hinc = NULL;
     const char *rule_paths[256];
     int nrules = 0;
     const char *geo_city[YG_GEO_MAX_DBS], *geo_asn[YG_GEO_MAX_DBS];
@@ -396,6 +407,7 @@ static int cmd_hunt(int argc, char **argv)
             else
                 geo_asn[ngeo_asn++] = optarg;
             break;
+        case O_INCIDENTS: incidents = optarg; break;
         case 'q': quiet = true; break;
         case 'h':
             if (decode)
@@ -488,7 +500,13 @@ static int cmd_hunt(int argc, char **argv)
     o.summary = !quiet && !decode;
     o.progress = !quiet && isatty(2);
     struct yg_hunt_result res;
+    if (incidents && !decode && yg_cli_hunt_incidents_begin(incidents, &hinc, &o.tap)) {
+        yg_rules_release(rules);
+        return EXIT_ERROR;
+    }
     e = yg_hunt_run(rules, &o, &res);
+    if (hinc && yg_cli_hunt_incidents_end(hinc, rules, quiet) && !e)
+        e = YG_EIO;
     yg_rules_release(rules);
     yg__geo_free(geo);
     if (out != stdout && fclose(out) != 0) {
@@ -520,6 +538,28 @@ int main(int argc, char **argv)
         return cmd_hunt(argc - 1, argv + 1);
     if (!strcmp(cmd, "watch"))
         return cmd_watch(argc - 1, argv + 1);
+    if (!strcmp(cmd, "incidents"))
+        return yg_cli_incidents(argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve"))
+        return yg_cli_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "intel")) {
+        /* One line per `intel` subcommand. */
+        static const struct {
+            const char *name;
+            int (*fn)(int, char **);
+        } intel_cmds[] = {
+            {"pull", yg_cli_intel_pull},
+            {"export", yg_cli_intel_export},
+        };
+        for (size_t i = 0; argc >= 3 && i < sizeof intel_cmds / sizeof *intel_cmds; i++)
+            if (!strcmp(argv[2], intel_cmds[i].name))
+                return intel_cmds[i].fn(argc - 2, argv + 2);
+        fprintf(stderr, "Usage: yagura intel <subcommand> [options]; subcommands:");
+        for (size_t i = 0; i < sizeof intel_cmds / sizeof *intel_cmds; i++)
+            fprintf(stderr, " %s", intel_cmds[i].name);
+        fprintf(stderr, "\n");
+        return argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) ? 0 : EXIT_ERROR;
+    }
     if (!strcmp(cmd, "rules")) {
         if (argc >= 3 && !strcmp(argv[2], "check"))
             return cmd_rules_check(argc - 2, argv + 2);

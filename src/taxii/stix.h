@@ -1,0 +1,49 @@
+/*
+ * stix.h - STIX 2.1 export of alerts (stix_export.c) and the TAXII client
+ * (taxii_client.c) behind `yagura intel export` and `yagura intel pull`.
+ */
+#ifndef YG_TAXII_STIX_H
+#define YG_TAXII_STIX_H
+
+#include "taxii/taxii.h"
+
+/* Observed-data objects referenced by one sighting at most. */
+#define YG_STIX_MAX_OBSERVED_REFS 1000u
+
+struct yg_stix_export_opts {
+    const char *identity_name; /* our identity's name (NULL: "Yagura") */
+    int tlp;                   /* marking of every object (raised per intel hit) */
+    const char *rules_base;    /* folder that relative rule.file paths are under, or NULL */
+    const char *min_level;     /* only alerts at or above this level, or NULL */
+};
+
+struct yg_stix_export_stats {
+    uint64_t alerts, skipped, sightings, indicators;
+};
+
+/* Read alerts from path (a state database of `yagura watch`, or JSON lines
+ * of alerts as `yagura hunt` writes them; "-" for standard input) and
+ * append a STIX 2.1 bundle to out. */
+YG_NODISCARD yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path,
+                                    struct yg_buf *out, struct yg_stix_export_stats *stats,
+                                    char *why, size_t wl);
+/* UUID v5 of name under namespace ns. */
+void yg__stix_uuid5(const unsigned char ns[16], const char *name, size_t n, char out[37]);
+
+/* POST a bundle's objects as an envelope to a TAXII collection (the
+ * objects/ URL of a collection); *status_json gets the status resource
+ * (heap) when the server answered 202. */
+YG_NODISCARD yg_err yg__taxii_push(const struct yg_taxii_partner *to, const char *bundle, size_t n,
+                                   char **status_json, char *why, size_t wl);
+
+struct yg_taxii_pull_stats {
+    uint64_t requests, retries, pages, objects;
+};
+/* Pull one partner's collection into out_dir/<partner>/ (one bundle file
+ * per page), resuming from and advancing the cursor kept in the state
+ * database at state_path. */
+YG_NODISCARD yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path,
+                                   const char *out_dir, struct yg_taxii_pull_stats *stats,
+                                   char *why, size_t wl);
+
+#endif

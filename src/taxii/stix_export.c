@@ -1,0 +1,809 @@
+/*
+ * stix_export.c - alerts as a STIX 2.1 bundle (docs/yagura-intel.md).
+ *
+ * What is written, for a set of alerts:
+ *   - one identity: us (identity_class "system", the configured name);
+ *   - the TLP 2.0 marking-definition the objects carry;
+ *   - per Sigma rule that fired: an indicator with pattern_type "sigma" and
+ *     the rule's YAML as the pattern; per intel hit whose indicator is not a
+ *     STIX indicator id: an indicator with a STIX pattern of the value;
+ *   - per alert with observables: an observed-data over the SCOs found in
+ *     the alert (ipv4-addr, ipv6-addr, domain-name, url, file hashes,
+ *     user-account, email-addr);
+ *   - per indicator: one sighting (sighting_of_ref, where_sighted_refs = us,
+ *     count, first_seen, last_seen, observed_data_refs).
+ *
+ * Every id is a UUID v5 of the object's content (SCOs: of their ID
+ * contributing properties, in the STIX namespace, as the specification
+ * requires; the rest: of a name in Yagura's export namespace), and every
+ * timestamp comes from the alerts, so exporting the same alerts twice
+ * gives byte-identical bundles.
+ *
+ * A sighting of an intel hit is marked at least as restrictively as the
+ * indicator it sights: exporting does not downgrade a partner's TLP.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "taxii/stix.h"
+
+/* STIX 2.1 section 2.9: the namespace of SCO ids. */
+static const unsigned char ns_sco[16] = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x4a, 0xa4,
+                                         0xa7, 0xe6, 0x8f, 0x6a, 0x1b, 0x1b, 0x2d, 0x6b};
+/* Yagura's export namespace: UUID v5 of "yagura-stix-export" in the URL
+ * namespace, fixed forever (changing it changes every exported id). */
+static const unsigned char ns_yg[16] = {0x6b, 0x2f, 0x0e, 0x61, 0x3a, 0x8d, 0x5c, 0x1e,
+                                        0x9a, 0x47, 0x0b, 0x52, 0xd3, 0x6e, 0x74, 0x19};
+
+void yg__stix_uuid5(const unsigned char ns[16], const char *name, size_t n, char out[37])
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned dl = 0;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c || EVP_DigestInit_ex(c, EVP_sha1(), NULL) != 1 || EVP_DigestUpdate(c, ns, 16) != 1 ||
+        EVP_DigestUpdate(c, name, n) != 1 || EVP_DigestFinal_ex(c, d, &dl) != 1)
+        memset(d, 0, sizeof d);
+    EVP_MD_CTX_free(c);
+    d[6] = (unsigned char)((d[6] & 0x0f) | 0x50);
+    d[8] = (unsigned char)((d[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[0],
+             d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13],
+             d[14], d[15]);
+}
+
+static void yg_id(const char *type, const char *name, char out[128])
+{
+    char u[37];
+    yg__stix_uuid5(ns_yg, name, strlen(name), u);
+    snprintf(out, 128, "%s--%s", type, u);
+}
+
+/* ---- collected state ------------------------------------------------------ */
+
+struct sco {
+    char id[128];
+    char *json;
+};
+
+struct sighting {
+    char indicator[128];
+    int tlp;
+    uint64_t count;
+    int64_t first, last;
+    char **od; /* observed-data ids */
+    size_t nod;
+};
+
+struct ex {
+    const struct yg_stix_export_opts *o;
+    char identity[128];
+    struct yg_buf indicators; /* rendered objects, each followed by '\n' */
+    char **ind_ids;
+    size_t nind;
+    struct yg_buf observed;
+    struct sco *scos;
+    size_t nsco;
+    struct sighting *sig;
+    size_t nsig;
+    bool used_tlp[YG_TLP_RED + 1];
+    uint64_t alerts, skipped;
+    struct yg_arena a;
+};
+
+static bool seen_id(char **ids, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ids[i], id) == 0)
+            return true;
+    return false;
+}
+
+static yg_err push_str(struct ex *e, char ***arr, size_t *n, const char *s)
+{
+    char **na = yg_realloc(*arr, (*n + 1) * sizeof *na);
+    if (!na)
+        return YG_ENOMEM;
+    *arr = na;
+    na[*n] = yg_strndup(s, strlen(s));
+    if (!na[*n])
+        return YG_ENOMEM;
+    (*n)++;
+    (void)e;
+    return YG_OK;
+}
+
+static yg_err put_kv(struct yg_buf *b, const char *k, const char *v)
+{
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_addf(b, ",\"%s\":", k));
+    YG_TRY(yg_buf_add_json_str(b, v, strlen(v)));
+done:
+    return err;
+}
+
+static yg_err put_marking(struct ex *e, struct yg_buf *b, int tlp)
+{
+    e->used_tlp[tlp] = true;
+    return yg_buf_addf(b, ",\"object_marking_refs\":[\"%s\"]", yg__tlp_marking_id(tlp));
+}
+
+/* ---- SCOs --------------------------------------------------------------- */
+
+static bool is_ipv4(const char *s)
+{
+    int parts = 0, digits = 0, val = 0;
+    for (;; s++) {
+        if (*s >= '0' && *s <= '9') {
+            val = val * 10 + (*s - '0');
+            if (++digits > 3 || val > 255)
+                return false;
+        } else if (*s == '.' || *s == 0) {
+            if (!digits)
+                return false;
+            parts++;
+            digits = val = 0;
+            if (!*s)
+                break;
+        } else {
+            return false;
+        }
+    }
+    return parts == 4;
+}
+
+static bool is_ipv6(const char *s)
+{
+    size_t colons = 0, n = strlen(s);
+    if (n < 2 || n > 45)
+        return false;
+    for (; *s; s++) {
+        if (*s == ':')
+            colons++;
+        else if (!isxdigit((unsigned char)*s) && *s != '.')
+            return false;
+    }
+    return colons >= 2;
+}
+
+static bool is_domain(const char *s)
+{
+    size_t n = strlen(s), dots = 0;
+    if (n < 4 || n > 253 || s[0] == '.' || s[n - 1] == '.')
+        return false;
+    bool alpha = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '.')
+            dots++;
+        else if (isalpha((unsigned char)c))
+            alpha = true;
+        else if (!isdigit((unsigned char)c) && c != '-')
+            return false;
+    }
+    return dots >= 1 && alpha;
+}
+
+static bool all_hex(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* Add an SCO given its type and the one ID contributing property. */
+static yg_err add_sco(struct ex *e, const char *type, const char *prop, const char *hash_alg,
+                      const char *val, char ***refs, size_t *nrefs)
+{
+    struct yg_buf idn, js;
+    yg_err err = YG_OK;
+    yg_buf_init(&idn, 1u << 20);
+    yg_buf_init(&js, 1u << 20);
+    /* The name hashed is the canonical JSON of the contributing properties
+     * (RFC 8785: sorted keys, no whitespace). */
+    if (hash_alg) {
+        YG_TRY(yg_buf_addf(&idn, "{\"hashes\":{\"%s\":", hash_alg));
+        YG_TRY(yg_buf_add_json_str(&idn, val, strlen(val)));
+        YG_TRY(yg_buf_add(&idn, "}}", 2));
+    } else {
+        YG_TRY(yg_buf_addf(&idn, "{\"%s\":", prop));
+        YG_TRY(yg_buf_add_json_str(&idn, val, strlen(val)));
+        YG_TRY(yg_buf_addc(&idn, '}'));
+    }
+    char u[37], id[128];
+    yg__stix_uuid5(ns_sco, idn.p, idn.n, u);
+    snprintf(id, sizeof id, "%s--%s", type, u);
+    if (*nrefs >= 64 || seen_id(*refs, *nrefs, id))
+        goto done;
+    YG_TRY(push_str(e, refs, nrefs, id));
+    for (size_t i = 0; i < e->nsco; i++)
+        if (strcmp(e->scos[i].id, id) == 0)
+            goto done;
+    YG_TRY(yg_buf_addf(&js, "{\"type\":\"%s\",\"spec_version\":\"2.1\",\"id\":\"%s\"", type, id));
+    if (hash_alg) {
+        YG_TRY(yg_buf_addf(&js, ",\"hashes\":{\"%s\":", hash_alg));
+        YG_TRY(yg_buf_add_json_str(&js, val, strlen(val)));
+        YG_TRY(yg_buf_addc(&js, '}'));
+    } else {
+        YG_TRY(put_kv(&js, prop, val));
+    }
+    YG_TRY(yg_buf_addc(&js, '}'));
+    struct sco *ns = yg_realloc(e->scos, (e->nsco + 1) * sizeof *ns);
+    if (!ns) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    e->scos = ns;
+    snprintf(ns[e->nsco].id, sizeof ns[e->nsco].id, "%s", id);
+    ns[e->nsco].json = yg_buf_take(&js, NULL);
+    if (!ns[e->nsco].json) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    e->nsco++;
+done:
+    yg_buf_free(&idn);
+    yg_buf_free(&js);
+    return err;
+}
+
+static bool key_has(const char *k, const char *const *words)
+{
+    char lk[128];
+    size_t n = strlen(k);
+    if (n >= sizeof lk)
+        return false;
+    for (size_t i = 0; i <= n; i++)
+        lk[i] = (char)tolower((unsigned char)k[i]);
+    for (size_t i = 0; words[i]; i++)
+        if (strstr(lk, words[i]))
+            return true;
+    return false;
+}
+
+/* One string leaf of the alert: keep what looks like an observable. */
+static yg_err leaf(struct ex *e, const char *key, const char *v, char ***refs, size_t *nrefs)
+{
+    static const char *const ipk[] = {"ip",   "addr", "host", "client", "source",
+                                      "dest", "src",  "dst",  NULL};
+    static const char *const dnk[] = {"query", "domain", "hostname", "host", "fqdn", NULL};
+    static const char *const urlk[] = {"url", "uri", NULL};
+    static const char *const userk[] = {"user", "account", "login", "upn", NULL};
+    static const char *const hashk[] = {"hash", "md5", "sha1", "sha256", NULL};
+    static const char *const mailk[] = {"mail", "sender", "recipient", NULL};
+    if (!*v || strlen(v) > 2048)
+        return YG_OK;
+    if (key_has(key, ipk) && is_ipv4(v))
+        return add_sco(e, "ipv4-addr", "value", NULL, v, refs, nrefs);
+    if (key_has(key, ipk) && is_ipv6(v))
+        return add_sco(e, "ipv6-addr", "value", NULL, v, refs, nrefs);
+    if (key_has(key, urlk) && (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0))
+        return add_sco(e, "url", "value", NULL, v, refs, nrefs);
+    if (key_has(key, dnk) && is_domain(v))
+        return add_sco(e, "domain-name", "value", NULL, v, refs, nrefs);
+    if (key_has(key, mailk) && strchr(v, '@') && !strchr(v, ' '))
+        return add_sco(e, "email-addr", "value", NULL, v, refs, nrefs);
+    if (key_has(key, hashk)) {
+        /* Sysmon's "SHA1=...,MD5=...,SHA256=..." or a bare hex digest. */
+        char buf[2100];
+        snprintf(buf, sizeof buf, "%s", v);
+        yg_err err = YG_OK;
+        for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            char *eq = strchr(t, '=');
+            const char *hv = eq ? eq + 1 : t;
+            const char *alg = all_hex(hv, 32)   ? "MD5"
+                              : all_hex(hv, 40) ? "SHA-1"
+                              : all_hex(hv, 64) ? "SHA-256"
+                                                : NULL;
+            if (alg)
+                YG_TRY(add_sco(e, "file", "hashes", alg, hv, refs, nrefs));
+        }
+    done:
+        return err;
+    }
+    if (key_has(key, userk) && !key_has(key, (const char *const[]){"agent", "sid", "id", NULL}) &&
+        strlen(v) <= 256 && strcmp(v, "-") != 0)
+        return add_sco(e, "user-account", "account_login", NULL, v, refs, nrefs);
+    return YG_OK;
+}
+
+static yg_err walk(struct ex *e, const char *key, const struct yg_tj *v, unsigned depth,
+                   char ***refs, size_t *nrefs)
+{
+    yg_err err = YG_OK;
+    if (depth > 16)
+        return YG_OK;
+    if (v->type == YG_TJ_STR)
+        return leaf(e, key, v->s, refs, nrefs);
+    for (size_t i = 0; i < v->n; i++)
+        YG_TRY(
+            walk(e, v->type == YG_TJ_OBJ ? v->keys[i] : key, v->kids[i], depth + 1, refs, nrefs));
+done:
+    return err;
+}
+
+/* ---- indicators ------------------------------------------------------------- */
+
+static yg_err sigma_pattern(const struct ex *e, const struct yg_tj *rule, struct yg_buf *out)
+{
+    const char *file = yg__tj_str(rule, "file");
+    char *text = NULL;
+    size_t n = 0;
+    char path[4096];
+    if (file && *file) {
+        if (file[0] != '/' && e->o->rules_base)
+            snprintf(path, sizeof path, "%s/%s", e->o->rules_base, file);
+        else
+            snprintf(path, sizeof path, "%s", file);
+        if (yg_file_read(path, YG_MAX_RULE_FILE_BYTES, &text, &n) == YG_OK && n) {
+            yg_err err = yg_buf_add_json_str(out, text, n);
+            yg_free(text);
+            return err;
+        }
+        yg_free(text);
+    }
+    /* The rule file is not at hand: a Sigma document naming the rule. */
+    struct yg_buf y;
+    yg_buf_init(&y, 1u << 20);
+    const char *title = yg__tj_str(rule, "title"), *id = yg__tj_str(rule, "id");
+    yg_err err = yg_buf_addf(&y, "title: %s\nid: %s\nlevel: %s\n", title ? title : "unknown",
+                             id ? id : "unknown",
+                             yg__tj_str(rule, "level") ? yg__tj_str(rule, "level") : "medium");
+    if (!err)
+        err = yg_buf_add_json_str(out, y.p, y.n);
+    yg_buf_free(&y);
+    return err;
+}
+
+/* The STIX pattern of an intel hit's value. */
+static bool intel_pattern(const struct yg_tj *in, struct yg_buf *out)
+{
+    const char *t = yg__tj_str(in, "type"), *v = yg__tj_str(in, "value");
+    const char *hk = yg__tj_str(in, "hash_kind");
+    if (!t || !v)
+        return false;
+    const char *path = NULL;
+    if (!strcmp(t, "ip"))
+        path = strchr(v, ':') ? "ipv6-addr:value" : "ipv4-addr:value";
+    else if (!strcmp(t, "domain"))
+        path = "domain-name:value";
+    else if (!strcmp(t, "url"))
+        path = "url:value";
+    else if (!strcmp(t, "email"))
+        path = "email-addr:value";
+    else if (!strcmp(t, "user_agent"))
+        path = "network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'";
+    else if (!strcmp(t, "hash") && hk)
+        path = !strcmp(hk, "md5")      ? "file:hashes.MD5"
+               : !strcmp(hk, "sha1")   ? "file:hashes.'SHA-1'"
+               : !strcmp(hk, "sha256") ? "file:hashes.'SHA-256'"
+               : !strcmp(hk, "sha512") ? "file:hashes.'SHA-512'"
+                                       : NULL;
+    if (!path)
+        return false;
+    /* STIX pattern strings escape ' and \ with a backslash. */
+    struct yg_buf p;
+    yg_buf_init(&p, 1u << 20);
+    bool ok = yg_buf_addf(&p, "[%s = '", path) == YG_OK;
+    for (const char *s = v; ok && *s; s++) {
+        if (*s == '\'' || *s == '\\')
+            ok = yg_buf_addc(&p, '\\') == YG_OK;
+        if (ok)
+            ok = yg_buf_addc(&p, *s) == YG_OK;
+    }
+    ok = ok && yg_buf_add(&p, "']", 2) == YG_OK;
+    ok = ok && yg_buf_add_json_str(out, p.p, p.n) == YG_OK;
+    yg_buf_free(&p);
+    return ok;
+}
+
+static bool stix_indicator_id(const char *id)
+{
+    if (!id || strncmp(id, "indicator--", 11) != 0 || strlen(id) != 47)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        char c = id[11 + i];
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? c != '-' : !isxdigit((unsigned char)c))
+            return false;
+    }
+    return true;
+}
+
+/* ---- one alert ---------------------------------------------------------------- */
+
+static yg_err add_alert(struct ex *e, const char *text, size_t n)
+{
+    struct yg_tj *al;
+    size_t eoff;
+    const char *emsg;
+    yg_err err = YG_OK;
+    char **refs = NULL;
+    size_t nrefs = 0;
+    struct yg_buf b;
+    yg_buf_init(&b, (size_t)YG_MAX_RULE_FILE_BYTES * 8);
+    yg_arena_reset(&e->a);
+    if (yg__tj_parse(text, n, &e->a, &al, &eoff, &emsg) != YG_OK || al->type != YG_TJ_OBJ) {
+        e->skipped++;
+        goto done;
+    }
+    const struct yg_tj *rule = yg__tj_get(al, "rule"), *intel = yg__tj_get(al, "intel");
+    const char *rule_id = yg__tj_str(rule, "id");
+    const char *level = yg__tj_str(rule, "level");
+    if (e->o->min_level && level) {
+        static const char *const lv[] = {"informational", "low", "medium", "high", "critical"};
+        int have = -1, want = -1;
+        for (int i = 0; i < 5; i++) {
+            if (!strcmp(level, lv[i]))
+                have = i;
+            if (!strcmp(e->o->min_level, lv[i]))
+                want = i;
+        }
+        if (have < want) {
+            e->skipped++;
+            goto done;
+        }
+    }
+    int64_t t;
+    const char *ts = yg__tj_str(al, "timestamp");
+    if (!ts || !yg__taxii_time_parse(ts, &t)) {
+        /* Without its event time an alert cannot be placed in a sighting. */
+        e->skipped++;
+        goto done;
+    }
+    e->alerts++;
+    int tlp = e->o->tlp;
+    char ind[128];
+    const char *iid = intel ? yg__tj_str(intel, "indicator_id") : NULL;
+    if (intel) {
+        int itlp;
+        if (yg__tlp_parse(yg__tj_str(intel, "tlp"), &itlp) && itlp > tlp)
+            tlp = itlp;
+    }
+    if (iid && stix_indicator_id(iid)) {
+        snprintf(ind, sizeof ind, "%s", iid);
+    } else {
+        char name[1024];
+        if (intel)
+            snprintf(name, sizeof name, "intel|%s|%s", yg__tj_str(intel, "type") ?: "",
+                     yg__tj_str(intel, "value") ?: "");
+        else
+            snprintf(name, sizeof name, "sigma|%s", rule_id ? rule_id : "");
+        yg_id("indicator", name, ind);
+        if (!seen_id(e->ind_ids, e->nind, ind)) {
+            char tsm[32];
+            yg__taxii_time_fmt_ms(t, tsm);
+            yg_buf_reset(&b);
+            YG_TRY(yg_buf_addf(&b,
+                               "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                               "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                               "\"valid_from\":\"%s\"",
+                               ind, e->identity, tsm, tsm, tsm));
+            const char *title = intel ? yg__tj_str(intel, "value") : yg__tj_str(rule, "title");
+            YG_TRY(put_kv(&b, "name", title ? title : "unnamed"));
+            YG_TRY(yg_buf_add(&b, ",\"indicator_types\":[\"malicious-activity\"]", 40));
+            bool ok = true;
+            if (intel) {
+                YG_TRY(yg_buf_add(&b, ",\"pattern_type\":\"stix\",\"pattern\":", 33));
+                ok = intel_pattern(intel, &b);
+            } else {
+                YG_TRY(yg_buf_add(&b, ",\"pattern_type\":\"sigma\",\"pattern\":", 34));
+                YG_TRY(sigma_pattern(e, rule, &b));
+                YG_TRY(yg_buf_add(&b,
+                                  ",\"external_references\":[{\"source_name\":\"sigma\","
+                                  "\"external_id\":",
+                                  57));
+                YG_TRY(
+                    yg_buf_add_json_str(&b, rule_id ? rule_id : "", rule_id ? strlen(rule_id) : 0));
+                YG_TRY(yg_buf_add(&b, "}]", 2));
+            }
+            if (ok) {
+                YG_TRY(put_marking(e, &b, tlp));
+                YG_TRY(yg_buf_add(&b, "}\n", 2));
+                YG_TRY(yg_buf_add(&e->indicators, b.p, b.n));
+                YG_TRY(push_str(e, &e->ind_ids, &e->nind, ind));
+            } else {
+                e->skipped++;
+                e->alerts--;
+                goto done;
+            }
+        }
+    }
+    /* Observables: the intel value itself, then what the alert's matched
+     * fields and event hold. */
+    if (intel && yg__tj_str(intel, "value")) {
+        const char *ty = yg__tj_str(intel, "type") ?: "";
+        const char *key = !strcmp(ty, "ip")       ? "ip"
+                          : !strcmp(ty, "domain") ? "domain"
+                          : !strcmp(ty, "url")    ? "url"
+                          : !strcmp(ty, "email")  ? "mail"
+                          : !strcmp(ty, "hash")   ? "hash"
+                                                  : "none";
+        YG_TRY(leaf(e, key, yg__tj_str(intel, "value"), &refs, &nrefs));
+    }
+    const struct yg_tj *m = yg__tj_get(al, "matched"), *ev = yg__tj_get(al, "event");
+    if (m)
+        YG_TRY(walk(e, "", m, 0, &refs, &nrefs));
+    if (ev)
+        YG_TRY(walk(e, "", ev, 0, &refs, &nrefs));
+    char od[128] = "";
+    if (nrefs) {
+        struct yg_buf nm;
+        yg_buf_init(&nm, 1u << 30);
+        YG_TRY(yg_buf_add(&nm, "observed|", 9));
+        YG_TRY(yg_buf_add(&nm, text, n));
+        YG_TRY(yg_buf_addc(&nm, 0));
+        yg_id("observed-data", nm.p, od);
+        yg_buf_free(&nm);
+        char tsm[32];
+        yg__taxii_time_fmt_ms(t, tsm);
+        yg_buf_reset(&b);
+        YG_TRY(yg_buf_addf(&b,
+                           "{\"type\":\"observed-data\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                           "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                           "\"first_observed\":\"%s\",\"last_observed\":\"%s\","
+                           "\"number_observed\":1,\"object_refs\":[",
+                           od, e->identity, tsm, tsm, tsm, tsm));
+        for (size_t i = 0; i < nrefs; i++)
+            YG_TRY(yg_buf_addf(&b, "%s\"%s\"", i ? "," : "", refs[i]));
+        YG_TRY(yg_buf_addc(&b, ']'));
+        YG_TRY(put_marking(e, &b, tlp));
+        YG_TRY(yg_buf_add(&b, "}\n", 2));
+        YG_TRY(yg_buf_add(&e->observed, b.p, b.n));
+    }
+    struct sighting *s = NULL;
+    for (size_t i = 0; i < e->nsig; i++)
+        if (!strcmp(e->sig[i].indicator, ind))
+            s = &e->sig[i];
+    if (!s) {
+        struct sighting *ns = yg_realloc(e->sig, (e->nsig + 1) * sizeof *ns);
+        if (!ns) {
+            err = YG_ENOMEM;
+            goto done;
+        }
+        e->sig = ns;
+        s = &ns[e->nsig++];
+        memset(s, 0, sizeof *s);
+        snprintf(s->indicator, sizeof s->indicator, "%s", ind);
+        s->first = s->last = t;
+        s->tlp = tlp;
+    }
+    s->count++;
+    if (t < s->first)
+        s->first = t;
+    if (t > s->last)
+        s->last = t;
+    if (tlp > s->tlp)
+        s->tlp = tlp;
+    if (*od && s->nod < YG_STIX_MAX_OBSERVED_REFS && !seen_id(s->od, s->nod, od))
+        YG_TRY(push_str(e, &s->od, &s->nod, od));
+done:
+    for (size_t i = 0; i < nrefs; i++)
+        yg_free(refs[i]);
+    yg_free(refs);
+    yg_buf_free(&b);
+    return err;
+}
+
+/* ---- the bundle ----------------------------------------------------------------- */
+
+static const char *const tlp_json[] = {
+    "{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--"
+    "94868c89-83c2-464b-929b-a1a8aa3c8487\",\"created\":\"2022-10-01T00:00:00.000Z\",\"name\":"
+    "\"TLP:CLEAR\",\"extensions\":{\"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d\":"
+    "{\"extension_type\":\"property-extension\",\"tlp_2_0\":\"clear\"}}}",
+    "{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--"
+    "bab4a63c-aed9-4cf5-a766-dfca5abac2bb\",\"created\":\"2022-10-01T00:00:00.000Z\",\"name\":"
+    "\"TLP:GREEN\",\"extensions\":{\"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d\":"
+    "{\"extension_type\":\"property-extension\",\"tlp_2_0\":\"green\"}}}",
+    "{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--"
+    "55d920b0-5e8b-4f79-9ee9-91f868d9b421\",\"created\":\"2022-10-01T00:00:00.000Z\",\"name\":"
+    "\"TLP:AMBER\",\"extensions\":{\"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d\":"
+    "{\"extension_type\":\"property-extension\",\"tlp_2_0\":\"amber\"}}}",
+    "{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--"
+    "939a9414-2ddd-4d32-a0cd-375ea402b003\",\"created\":\"2022-10-01T00:00:00.000Z\",\"name\":"
+    "\"TLP:AMBER+STRICT\",\"extensions\":{\"extension-definition--60a3c5c5-0d10-413e-aab3-"
+    "9e08dde9e88d\":{\"extension_type\":\"property-extension\",\"tlp_2_0\":\"amber+strict\"}}}",
+    "{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--"
+    "e828b379-4e03-4974-9ac4-e53a884c97c1\",\"created\":\"2022-10-01T00:00:00.000Z\",\"name\":"
+    "\"TLP:RED\",\"extensions\":{\"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d\":"
+    "{\"extension_type\":\"property-extension\",\"tlp_2_0\":\"red\"}}}",
+};
+
+static yg_err add_lines(struct yg_buf *out, const struct yg_buf *lines, size_t *nobj)
+{
+    yg_err err = YG_OK;
+    size_t i = 0;
+    while (i < lines->n) {
+        const char *nl = memchr(lines->p + i, '\n', lines->n - i);
+        size_t e = nl ? (size_t)(nl - lines->p) : lines->n;
+        YG_TRY(yg_buf_add(out, ",\n  ", *nobj ? 4 : 3));
+        YG_TRY(yg_buf_add(out, lines->p + i, e - i));
+        (*nobj)++;
+        i = e + 1;
+    }
+done:
+    return err;
+}
+
+static yg_err obj(struct yg_buf *out, size_t *nobj, const char *json)
+{
+    yg_err err = yg_buf_add(out, ",\n  ", *nobj ? 4 : 3);
+    if (!err)
+        err = yg_buf_add(out, json, strlen(json));
+    (*nobj)++;
+    return err;
+}
+
+static yg_err render(struct ex *e, struct yg_buf *out)
+{
+    yg_err err = YG_OK;
+    struct yg_buf b, ids;
+    size_t nobj = 0;
+    yg_buf_init(&b, 1u << 30);
+    yg_buf_init(&ids, 1u << 30);
+    /* The bundle id names its content: the ids of everything in it. */
+    YG_TRY(yg_buf_add(&ids, "bundle|", 7));
+    YG_TRY(yg_buf_add(&ids, e->indicators.p ? e->indicators.p : "", e->indicators.n));
+    YG_TRY(yg_buf_add(&ids, e->observed.p ? e->observed.p : "", e->observed.n));
+    for (size_t i = 0; i < e->nsig; i++)
+        YG_TRY(yg_buf_addf(&ids, "%s|%llu|%lld|%lld", e->sig[i].indicator,
+                           (unsigned long long)e->sig[i].count, (long long)e->sig[i].first,
+                           (long long)e->sig[i].last));
+    YG_TRY(yg_buf_addc(&ids, 0));
+    char bid[128];
+    yg_id("bundle", ids.p, bid);
+    YG_TRY(yg_buf_addf(out, "{\"type\":\"bundle\",\"id\":\"%s\",\"objects\":[\n", bid));
+    /* Our identity, dated from the first alert (any fixed date would do). */
+    yg_buf_reset(&b);
+    YG_TRY(yg_buf_addf(&b,
+                       "{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                       "\"created\":\"2020-01-01T00:00:00.000Z\","
+                       "\"modified\":\"2020-01-01T00:00:00.000Z\"",
+                       e->identity));
+    YG_TRY(put_kv(&b, "name", e->o->identity_name ? e->o->identity_name : "Yagura"));
+    YG_TRY(yg_buf_add(&b, ",\"identity_class\":\"system\"}", 27));
+    YG_TRY(yg_buf_addc(&b, 0));
+    YG_TRY(obj(out, &nobj, b.p));
+    for (int l = 0; l <= YG_TLP_RED; l++)
+        if (e->used_tlp[l])
+            YG_TRY(obj(out, &nobj, tlp_json[l]));
+    YG_TRY(add_lines(out, &e->indicators, &nobj));
+    for (size_t i = 0; i < e->nsco; i++)
+        YG_TRY(obj(out, &nobj, e->scos[i].json));
+    YG_TRY(add_lines(out, &e->observed, &nobj));
+    for (size_t i = 0; i < e->nsig; i++) {
+        const struct sighting *s = &e->sig[i];
+        char name[300], sid[128], f[32], l[32];
+        snprintf(name, sizeof name, "sighting|%s|%s", e->identity, s->indicator);
+        yg_id("sighting", name, sid);
+        yg__taxii_time_fmt_ms(s->first, f);
+        yg__taxii_time_fmt_ms(s->last, l);
+        yg_buf_reset(&b);
+        /* One sighting per indicator, versioned by its last sighting: a
+         * later export with more alerts is a newer version of it. */
+        YG_TRY(yg_buf_addf(&b,
+                           "{\"type\":\"sighting\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                           "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                           "\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"count\":%llu,"
+                           "\"sighting_of_ref\":\"%s\",\"where_sighted_refs\":[\"%s\"]",
+                           sid, e->identity, f, l, f, l, (unsigned long long)s->count, s->indicator,
+                           e->identity));
+        if (s->nod) {
+            YG_TRY(yg_buf_add(&b, ",\"observed_data_refs\":[", 23));
+            for (size_t k = 0; k < s->nod; k++)
+                YG_TRY(yg_buf_addf(&b, "%s\"%s\"", k ? "," : "", s->od[k]));
+            YG_TRY(yg_buf_addc(&b, ']'));
+        }
+        YG_TRY(put_marking(e, &b, s->tlp));
+        YG_TRY(yg_buf_add(&b, "}", 2)); /* with its NUL */
+        YG_TRY(obj(out, &nobj, b.p));
+    }
+    YG_TRY(yg_buf_add(out, "\n]}\n", 4));
+done:
+    yg_buf_free(&b);
+    yg_buf_free(&ids);
+    return err;
+}
+
+yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, struct yg_buf *out,
+                       struct yg_stix_export_stats *stats, char *why, size_t wl)
+{
+    struct ex e;
+    memset(&e, 0, sizeof e);
+    e.o = o;
+    yg_err err = YG_OK;
+    yg_buf_init(&e.indicators, 1u << 30);
+    yg_buf_init(&e.observed, 1u << 30);
+    yg_arena_init(&e.a, 1u << 16, (size_t)YG_MAX_EVENT_BYTES * 16);
+    char name[512];
+    snprintf(name, sizeof name, "identity|%s", o->identity_name ? o->identity_name : "Yagura");
+    yg_id("identity", name, e.identity);
+    *why = 0;
+    /* A state database (SQLite header) or JSON lines of alerts. */
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        snprintf(why, wl, "%s: %s", path, strerror(errno));
+        err = YG_EIO;
+        goto done;
+    }
+    char magic[16] = "";
+    size_t mn = f != stdin ? fread(magic, 1, 16, f) : 0;
+    if (mn == 16 && memcmp(magic, "SQLite format 3", 16) == 0) {
+        fclose(f);
+        f = NULL;
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, "SELECT json FROM alerts ORDER BY stored_at, id", -1, &st,
+                               NULL) != SQLITE_OK) {
+            snprintf(why, wl, "%s: %s", path, sqlite3_errmsg(db));
+            sqlite3_finalize(st);
+            sqlite3_close(db);
+            err = YG_EIO;
+            goto done;
+        }
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && !err)
+            err = add_alert(&e, (const char *)sqlite3_column_text(st, 0),
+                            (size_t)sqlite3_column_bytes(st, 0));
+        if (!err && rc != SQLITE_DONE) {
+            snprintf(why, wl, "%s: %s", path, sqlite3_errmsg(db));
+            err = YG_EIO;
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        if (err)
+            goto done;
+    } else {
+        if (f != stdin)
+            rewind(f);
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t ln;
+        while ((ln = getline(&line, &cap, f)) > 0 && !err) {
+            size_t k = 0;
+            while (k < (size_t)ln && isspace((unsigned char)line[k]))
+                k++;
+            if (k < (size_t)ln)
+                err = add_alert(&e, line, (size_t)ln);
+        }
+        free(line);
+        if (err)
+            goto done;
+    }
+    YG_TRY(render(&e, out));
+    if (stats) {
+        stats->alerts = e.alerts;
+        stats->skipped = e.skipped;
+        stats->sightings = e.nsig;
+        stats->indicators = e.nind;
+    }
+done:
+    if (f && f != stdin)
+        fclose(f);
+    if (err == YG_ENOMEM && !*why)
+        snprintf(why, wl, "out of memory");
+    for (size_t i = 0; i < e.nind; i++)
+        yg_free(e.ind_ids[i]);
+    yg_free(e.ind_ids);
+    for (size_t i = 0; i < e.nsco; i++)
+        yg_free(e.scos[i].json);
+    yg_free(e.scos);
+    for (size_t i = 0; i < e.nsig; i++) {
+        for (size_t k = 0; k < e.sig[i].nod; k++)
+            yg_free(e.sig[i].od[k]);
+        yg_free(e.sig[i].od);
+    }
+    yg_free(e.sig);
+    yg_buf_free(&e.indicators);
+    yg_buf_free(&e.observed);
+    yg_arena_free(&e.a);
+    return err;
+}
