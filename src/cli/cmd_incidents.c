@@ -1,0 +1,618 @@
+/*
+ * cmd_incidents.c - `yagura incidents list|show|close` (docs/incidents.md)
+ * and the incident step of `yagura hunt --incidents FILE`.
+ *
+ * Exit status: 0 done, 1 the incident was not found (or is not open, for
+ * close), 2 error.
+ */
+#include "cli/cmd_incidents.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "incident/incident.h"
+#include "match/program.h"
+#include "sigma/rule.h"
+#include "store/store.h"
+#include "watch/config.h"
+
+#define EXIT_NOTFOUND 1
+#define EXIT_ERR 2
+#define DEFAULT_CONFIG "/etc/yagura/yagura.yaml"
+
+static void usage(FILE *f, const char *sub)
+{
+    if (!sub || !strcmp(sub, "list"))
+        fprintf(f, "Usage: yagura incidents list [--db FILE | -c CONFIG] [--status open|closed|all]\n"
+                   "                             [--min-level LEVEL] [--json]\n");
+    if (!sub || !strcmp(sub, "show"))
+        fprintf(f, "Usage: yagura incidents show ID [--db FILE | -c CONFIG] [--evidence] [--json]\n");
+    if (!sub || !strcmp(sub, "close"))
+        fprintf(f, "Usage: yagura incidents close ID --reason TEXT [--db FILE | -c CONFIG]\n"
+                   "                              [--by NAME]\n");
+    if (!sub) {
+        fprintf(f,
+                "\nAlerts grouped into incidents per account, host and source address, with a\n"
+                "timeline of every step (docs/incidents.md).\n");
+    }
+    fprintf(f,
+            "\nOptions:\n"
+            "      --db FILE          the state database (as written by yagura watch or\n"
+            "                         yagura hunt --incidents FILE)\n"
+            "  -c, --config FILE      take the database from this yagura watch configuration\n"
+            "                         (its `state` key); default " DEFAULT_CONFIG "\n");
+    if (!sub || !strcmp(sub, "list"))
+        fprintf(f,
+                "      --status S         open (default), closed or all\n"
+                "  -l, --min-level LEVEL  only incidents at or above LEVEL (informational, low,\n"
+                "                         medium, high, critical)\n");
+    if (!sub || !strcmp(sub, "show"))
+        fprintf(f, "      --evidence         print each step's evidence (the event, or the\n"
+                   "                         contributing detection of a correlation)\n");
+    if (!sub || !strcmp(sub, "list") || !strcmp(sub, "show"))
+        fprintf(f, "      --json             JSON instead of a readable table (list: one object\n"
+                   "                         per line; show: one object with its timeline)\n");
+    if (!sub || !strcmp(sub, "close"))
+        fprintf(f, "      --reason TEXT      why the incident is closed (required)\n"
+                   "      --by NAME          who closes it (default: the login name)\n");
+    fprintf(f, "  -h, --help             this text\n"
+               "\nExit status: 0 done, 1 no such incident (close: or not open), 2 error.\n");
+}
+
+static int level_of(const char *s)
+{
+    static const char *const names[] = {"informational", "low", "medium", "high", "critical"};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(s, names[i]))
+            return i + 1;
+    return -1;
+}
+
+/* The database: --db, else the `state` of the configuration. */
+static int open_db(const char *db, const char *config, struct yg_store **st)
+{
+    char why[1024];
+    char *state = NULL;
+    if (!db) {
+        const char *cpath = config ? config : DEFAULT_CONFIG;
+        if (!config && access(cpath, R_OK) != 0) {
+            fprintf(stderr, "yagura incidents: no database: give --db FILE or -c CONFIG\n");
+            return EXIT_ERR;
+        }
+        struct yg_config *cfg = NULL;
+        if (yg__config_load(cpath, &cfg, why, sizeof why)) {
+            fprintf(stderr, "yagura incidents: %s\n", why);
+            return EXIT_ERR;
+        }
+        state = strdup(cfg->state);
+        yg__config_free(cfg);
+        if (!state) {
+            fprintf(stderr, "yagura incidents: out of memory\n");
+            return EXIT_ERR;
+        }
+        db = state;
+    }
+    if (access(db, F_OK) != 0) {
+        fprintf(stderr, "yagura incidents: %s: %s\n", db, strerror(errno));
+        free(state);
+        return EXIT_ERR;
+    }
+    yg_err e = yg__store_open(db, st, why, sizeof why);
+    free(state);
+    if (e) {
+        fprintf(stderr, "yagura incidents: %s\n", why);
+        return EXIT_ERR;
+    }
+    return 0;
+}
+
+static void put_json_str(FILE *f, const char *s)
+{
+    struct yg_buf b;
+    yg_buf_init(&b, 0);
+    if (yg_buf_add_json_str(&b, s ? s : "", s ? strlen(s) : 0) == YG_OK)
+        fwrite(b.p, 1, b.n, f);
+    yg_buf_free(&b);
+}
+
+static void put_row_json(FILE *f, const struct yg_incident_row *r)
+{
+    char first[40], last[40];
+    yg__incident_iso(r->first_ms, first, sizeof first);
+    yg__incident_iso(r->last_ms, last, sizeof last);
+    fputs("{\"id\":", f);
+    put_json_str(f, r->id);
+    fputs(",\"title\":", f);
+    put_json_str(f, r->title);
+    fprintf(f, ",\"severity\":\"%s\",\"status\":\"%s\",\"first_seen\":\"%s\",\"last_seen\":\"%s\","
+               "\"alerts\":%lld,\"main_entity\":",
+            r->level, r->status, first, last, (long long)r->alert_count);
+    put_json_str(f, r->main_entity);
+    fprintf(f, ",\"entities\":%s", r->entities);
+    if (r->close_reason) {
+        char at[40];
+        yg__incident_iso(r->closed_at, at, sizeof at);
+        fputs(",\"closed\":{\"reason\":", f);
+        put_json_str(f, r->close_reason);
+        fputs(",\"by\":", f);
+        put_json_str(f, r->closed_by);
+        fprintf(f, ",\"at\":\"%s\"}", at);
+    }
+}
+
+/* "account:alice, address:203.0.113.7 (+3)" from the entities JSON, the
+ * kinds that link first; at most max characters. */
+static void entity_summary(const char *json, char *out, size_t max)
+{
+    out[0] = 0;
+    size_t n = 0, shown = 0, total = 0;
+    const char *p = json;
+    while ((p = strstr(p, "{\"kind\":\""))) {
+        p += 9;
+        const char *ke = strchr(p, '"');
+        if (!ke)
+            break;
+        const char *v = strstr(ke, "\"value\":\"");
+        if (!v)
+            break;
+        v += 9;
+        const char *ve = v;
+        while (*ve && *ve != '"')
+            ve += *ve == '\\' && ve[1] ? 2 : 1;
+        total++;
+        if (!strncmp(p, "observer", 8))
+            continue;
+        char item[300];
+        int il = snprintf(item, sizeof item, "%s%.*s:%.*s", shown ? ", " : "", (int)(ke - p), p,
+                          (int)(ve - v), v);
+        if (il > 0 && n + (size_t)il + 8 < max) {
+            memcpy(out + n, item, (size_t)il + 1);
+            n += (size_t)il;
+            shown++;
+        }
+        p = ve;
+    }
+    if (total > shown && n + 12 < max)
+        snprintf(out + n, max - n, " (+%zu)", total - shown);
+}
+
+struct list_ctx {
+    bool json;
+    size_t n;
+};
+
+static void list_row(void *ud, const struct yg_incident_row *r)
+{
+    struct list_ctx *c = ud;
+    if (c->json) {
+        put_row_json(stdout, r);
+        fputs("}\n", stdout);
+    } else {
+        char first[40], last[40], ents[200];
+        yg__incident_iso(r->first_ms, first, sizeof first);
+        yg__incident_iso(r->last_ms, last, sizeof last);
+        first[19] = last[19] = 0; /* to the second */
+        entity_summary(r->entities, ents, sizeof ents);
+        if (!c->n)
+            printf("%-20s  %-13s  %-6s  %-19s  %-19s  %6s  %-40s  %s\n", "ID", "SEVERITY", "STATUS",
+                   "FIRST SEEN", "LAST SEEN", "ALERTS", "ENTITIES", "TITLE");
+        printf("%-20s  %-13s  %-6s  %-19s  %-19s  %6lld  %-40s  %s\n", r->id, r->level, r->status,
+               first, last, (long long)r->alert_count, ents, r->title);
+    }
+    c->n++;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    enum { O_DB = 256, O_STATUS, O_JSON };
+    static const struct option opts[] = {{"db", required_argument, 0, O_DB},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"status", required_argument, 0, O_STATUS},
+                                         {"min-level", required_argument, 0, 'l'},
+                                         {"json", no_argument, 0, O_JSON},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL, *config = NULL;
+    enum yg_incident_status status = YG_INC_OPEN;
+    int min_level = 0, c;
+    bool json = false;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:l:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DB: db = optarg; break;
+        case 'c': config = optarg; break;
+        case O_STATUS:
+            if (!strcmp(optarg, "open"))
+                status = YG_INC_OPEN;
+            else if (!strcmp(optarg, "closed"))
+                status = YG_INC_CLOSED;
+            else if (!strcmp(optarg, "all"))
+                status = YG_INC_ALL;
+            else {
+                fprintf(stderr, "yagura incidents list: --status: '%s' is not open, closed or all\n",
+                        optarg);
+                return EXIT_ERR;
+            }
+            break;
+        case 'l':
+            if ((min_level = level_of(optarg)) < 0) {
+                fprintf(stderr,
+                        "yagura incidents list: --min-level: unknown level '%s' (informational, "
+                        "low, medium, high, critical)\n",
+                        optarg);
+                return EXIT_ERR;
+            }
+            break;
+        case O_JSON: json = true; break;
+        case 'h': usage(stdout, "list"); return 0;
+        default: usage(stderr, "list"); return EXIT_ERR;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "yagura incidents list: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_ERR;
+    }
+    struct yg_store *st = NULL;
+    int rc = open_db(db, config, &st);
+    if (rc)
+        return rc;
+    struct list_ctx lc = {json, 0};
+    yg_err e = yg__incident_list(st, status, min_level, list_row, &lc);
+    if (e)
+        fprintf(stderr, "yagura incidents list: %s\n", yg_strerror(e));
+    else if (!json && !lc.n)
+        fprintf(stderr, "no incident\n");
+    yg__store_close(st);
+    return e ? EXIT_ERR : 0;
+}
+
+struct show_ctx {
+    bool json, evidence;
+    size_t n;
+};
+
+static void show_head(void *ud, const struct yg_incident_row *r)
+{
+    struct show_ctx *c = ud;
+    if (c->json) {
+        put_row_json(stdout, r);
+        fputs(",\"timeline\":[", stdout);
+        return;
+    }
+    char first[40], last[40];
+    yg__incident_iso(r->first_ms, first, sizeof first);
+    yg__incident_iso(r->last_ms, last, sizeof last);
+    printf("Incident %s: %s\n", r->id, r->title);
+    printf("  severity:  %s\n  status:    %s\n", r->level, r->status);
+    if (r->close_reason) {
+        char at[40];
+        yg__incident_iso(r->closed_at, at, sizeof at);
+        printf("  closed:    %s by %s: %s\n", at, r->closed_by ? r->closed_by : "-",
+               r->close_reason);
+    }
+    printf("  seen:      %s .. %s\n  alerts:    %lld\n  entities:  ", first, last,
+           (long long)r->alert_count);
+    /* entities, one kind:value (alerts) after the other */
+    const char *p = r->entities;
+    bool any = false;
+    while ((p = strstr(p, "{\"kind\":\""))) {
+        p += 9;
+        const char *ke = strchr(p, '"');
+        const char *v = ke ? strstr(ke, "\"value\":\"") : NULL;
+        if (!v)
+            break;
+        v += 9;
+        const char *ve = v;
+        while (*ve && *ve != '"')
+            ve += *ve == '\\' && ve[1] ? 2 : 1;
+        const char *a = strstr(ve, "\"alerts\":");
+        long alerts = a ? strtol(a + 9, NULL, 10) : 0;
+        printf("%s%.*s:%.*s (%ld)", any ? ", " : "", (int)(ke - p), p, (int)(ve - v), v, alerts);
+        any = true;
+        p = ve;
+    }
+    printf("%s\n\nTimeline:\n", any ? "" : "-");
+}
+
+static void show_step(void *ud, const struct yg_incident_step *s)
+{
+    struct show_ctx *c = ud;
+    if (c->json) {
+        fputs(c->n ? "," : "", stdout);
+        fputs("{\"alert_id\":", stdout);
+        put_json_str(stdout, s->alert_id);
+        fputs(",\"time\":", stdout);
+        put_json_str(stdout, s->event_time);
+        fputs(",\"kind\":", stdout);
+        put_json_str(stdout, s->kind);
+        fputs(",\"rule\":{\"id\":", stdout);
+        put_json_str(stdout, s->rule_id);
+        fputs(",\"title\":", stdout);
+        put_json_str(stdout, s->rule_title);
+        fputs(",\"level\":", stdout);
+        put_json_str(stdout, s->level);
+        fputs("},\"source\":", stdout);
+        put_json_str(stdout, s->source);
+        fprintf(stdout, ",\"entities\":%s", s->entities);
+        if (s->parent) {
+            fputs(",\"correlation\":", stdout);
+            put_json_str(stdout, s->parent);
+        }
+        fprintf(stdout, ",\"evidence\":%s}", s->json);
+        c->n++;
+        return;
+    }
+    char ents[200];
+    entity_summary(s->entities, ents, sizeof ents);
+    const char *kind = !strcmp(s->kind, "detection") ? "  step" : s->kind;
+    printf("  %-24s  %-13s  %-11s  %s\n", s->event_time, s->level, kind, s->rule_title);
+    printf("  %-24s  %-13s  %-11s  %s%s%s\n", "", "", "", ents[0] ? ents : "-",
+           s->source[0] ? "  at " : "", s->source);
+    if (c->evidence)
+        printf("  %-24s  %-13s  %-11s  evidence: %s\n", "", "", "", s->json);
+    c->n++;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    enum { O_DB = 256, O_JSON, O_EVIDENCE };
+    static const struct option opts[] = {{"db", required_argument, 0, O_DB},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"json", no_argument, 0, O_JSON},
+                                         {"evidence", no_argument, 0, O_EVIDENCE},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL, *config = NULL;
+    bool json = false, evidence = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DB: db = optarg; break;
+        case 'c': config = optarg; break;
+        case O_JSON: json = true; break;
+        case O_EVIDENCE: evidence = true; break;
+        case 'h': usage(stdout, "show"); return 0;
+        default: usage(stderr, "show"); return EXIT_ERR;
+        }
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "yagura incidents show: give one incident id\n");
+        usage(stderr, "show");
+        return EXIT_ERR;
+    }
+    struct yg_store *st = NULL;
+    int rc = open_db(db, config, &st);
+    if (rc)
+        return rc;
+    char id[40];
+    yg_err e = yg__incident_resolve(st, argv[optind], id);
+    if (e == YG_ENOTFOUND || e == YG_EINVAL) {
+        fprintf(stderr, "yagura incidents show: %s: %s\n", argv[optind],
+                e == YG_EINVAL ? "more than one incident starts so" : "no such incident");
+        yg__store_close(st);
+        return EXIT_NOTFOUND;
+    }
+    struct show_ctx sc = {json, evidence, 0};
+    if (!e)
+        e = yg__incident_show(st, id, show_head, show_step, &sc);
+    yg__store_close(st);
+    if (e == YG_ENOTFOUND) {
+        fprintf(stderr, "yagura incidents show: %s: no such incident\n", argv[optind]);
+        return EXIT_NOTFOUND;
+    }
+    if (e) {
+        fprintf(stderr, "yagura incidents show: %s\n", yg_strerror(e));
+        return EXIT_ERR;
+    }
+    if (json)
+        fputs("]}\n", stdout);
+    return 0;
+}
+
+static int cmd_close(int argc, char **argv)
+{
+    enum { O_DB = 256, O_REASON, O_BY };
+    static const struct option opts[] = {{"db", required_argument, 0, O_DB},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"reason", required_argument, 0, O_REASON},
+                                         {"by", required_argument, 0, O_BY},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL, *config = NULL, *reason = NULL, *by = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DB: db = optarg; break;
+        case 'c': config = optarg; break;
+        case O_REASON: reason = optarg; break;
+        case O_BY: by = optarg; break;
+        case 'h': usage(stdout, "close"); return 0;
+        default: usage(stderr, "close"); return EXIT_ERR;
+        }
+    }
+    if (optind + 1 != argc || !reason || !*reason) {
+        fprintf(stderr, "yagura incidents close: give one incident id and --reason TEXT\n");
+        usage(stderr, "close");
+        return EXIT_ERR;
+    }
+    if (!by) {
+        struct passwd *pw = getpwuid(getuid());
+        by = getenv("SUDO_USER") ? getenv("SUDO_USER") : pw ? pw->pw_name : "unknown";
+    }
+    struct yg_store *st = NULL;
+    int rc = open_db(db, config, &st);
+    if (rc)
+        return rc;
+    char id[40];
+    yg_err e = yg__incident_resolve(st, argv[optind], id);
+    if (!e)
+        e = yg__incident_close(st, id, reason, by);
+    yg__store_close(st);
+    switch (e) {
+    case YG_OK: printf("closed %s\n", id); return 0;
+    case YG_ENOTFOUND:
+        fprintf(stderr, "yagura incidents close: %s: no such incident\n", argv[optind]);
+        return EXIT_NOTFOUND;
+    case YG_EINVAL:
+        fprintf(stderr, "yagura incidents close: %s: more than one incident starts so\n",
+                argv[optind]);
+        return EXIT_NOTFOUND;
+    case YG_ESTATE:
+        fprintf(stderr, "yagura incidents close: %s: not open\n", id);
+        return EXIT_NOTFOUND;
+    default:
+        fprintf(stderr, "yagura incidents close: %s\n", yg_strerror(e));
+        return EXIT_ERR;
+    }
+}
+
+int yg_cli_incidents(int argc, char **argv)
+{
+    /* argv[0] is "incidents" */
+    if (argc < 2) {
+        usage(stderr, NULL);
+        return EXIT_ERR;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "list"))
+        return cmd_list(argc - 1, argv + 1);
+    if (!strcmp(sub, "show"))
+        return cmd_show(argc - 1, argv + 1);
+    if (!strcmp(sub, "close"))
+        return cmd_close(argc - 1, argv + 1);
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+        usage(stdout, NULL);
+        return 0;
+    }
+    fprintf(stderr, "yagura incidents: unknown subcommand '%s' (list, show, close)\n", sub);
+    return EXIT_ERR;
+}
+
+/* ---- yagura hunt --incidents FILE ----------------------------------------------- */
+
+struct yg_hunt_incidents {
+    char *path;
+    struct yg_store *st;
+    struct yg_entity_map *map;
+    FILE *tap;
+};
+
+int yg_cli_hunt_incidents_begin(const char *path, struct yg_hunt_incidents **out, FILE **tap)
+{
+    char why[1024];
+    struct yg_hunt_incidents *hi = calloc(1, sizeof *hi);
+    if (!hi || !(hi->path = strdup(path))) {
+        free(hi);
+        fprintf(stderr, "yagura hunt: out of memory\n");
+        return EXIT_ERR;
+    }
+    if (yg__entity_map_load_default(NULL, &hi->map, why, sizeof why)) {
+        fprintf(stderr, "yagura hunt: --incidents: %s\n", why);
+        goto fail;
+    }
+    if (yg__store_open(path, &hi->st, why, sizeof why)) {
+        fprintf(stderr, "yagura hunt: --incidents: %s\n", why);
+        goto fail;
+    }
+    if (!(hi->tap = tmpfile())) {
+        fprintf(stderr, "yagura hunt: --incidents: temporary file: %s\n", strerror(errno));
+        goto fail;
+    }
+    *out = hi;
+    *tap = hi->tap;
+    return 0;
+fail:
+    yg__store_close(hi->st);
+    yg__entity_map_free(hi->map);
+    free(hi->path);
+    free(hi);
+    return EXIT_ERR;
+}
+
+static bool rule_lookup(void *ud, const char *rule_id, const char **title, const char **level)
+{
+    const yg_rules *rs = ud;
+    for (size_t i = 0; rs && i < rs->nrules; i++) {
+        const struct yg_rule *r = rs->rules[i].rule;
+        if (r && r->id && !strcmp(r->id, rule_id)) {
+            *title = r->title;
+            *level = yg__level_name(r->level);
+            return true;
+        }
+    }
+    return false;
+}
+
+struct summary_ctx {
+    size_t n, shown;
+};
+
+static void summary_row(void *ud, const struct yg_incident_row *r)
+{
+    struct summary_ctx *c = ud;
+    c->n++;
+    if (c->shown < 10) {
+        fprintf(stderr, "    %-20s  %-8s  %4lld alert(s)  %s\n", r->id, r->level,
+                (long long)r->alert_count, r->title);
+        c->shown++;
+    }
+}
+
+int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rules, bool quiet)
+{
+    int rc = 0;
+    struct yg_incident_builder *b = NULL;
+    if (fflush(hi->tap) != 0 || fseek(hi->tap, 0, SEEK_SET) != 0) {
+        fprintf(stderr, "yagura hunt: --incidents: temporary file: %s\n", strerror(errno));
+        rc = EXIT_ERR;
+        goto done;
+    }
+    if (yg__incident_builder_new(hi->st, hi->map, 0, &b)) {
+        fprintf(stderr, "yagura hunt: --incidents: %s: %s\n", hi->path,
+                yg__store_errmsg(hi->st));
+        rc = EXIT_ERR;
+        goto done;
+    }
+    yg__incident_set_rule_lookup(b, rule_lookup, (void *)rules);
+    yg_err e = yg__incident_feed_jsonl(b, hi->tap);
+    if (e) {
+        fprintf(stderr, "yagura hunt: --incidents: %s: %s\n", hi->path,
+                yg__incident_errmsg(b)[0] ? yg__incident_errmsg(b) : yg_strerror(e));
+        rc = EXIT_ERR;
+        goto done;
+    }
+    if (!quiet) {
+        struct yg_incident_stats s;
+        yg__incident_stats(b, &s);
+        fprintf(stderr,
+                "  incidents: %llu alert(s) grouped into %s (%llu new incident(s), %llu merge(s), "
+                "%llu already there, %llu without an event time)\n",
+                (unsigned long long)(s.fed - s.skipped - s.duplicates), hi->path,
+                (unsigned long long)s.created, (unsigned long long)s.merged,
+                (unsigned long long)s.duplicates, (unsigned long long)s.skipped);
+        struct summary_ctx sc = {0, 0};
+        fprintf(stderr, "  open incidents of medium severity and above, most recent first:\n");
+        if (yg__incident_list(hi->st, YG_INC_OPEN, 3, summary_row, &sc) == YG_OK) {
+            if (!sc.n)
+                fprintf(stderr, "    none\n");
+            else if (sc.n > sc.shown)
+                fprintf(stderr, "    ... %zu more: yagura incidents list --db %s\n",
+                        sc.n - sc.shown, hi->path);
+        }
+    }
+done:
+    yg__incident_builder_free(b);
+    fclose(hi->tap);
+    yg__store_close(hi->st);
+    yg__entity_map_free(hi->map);
+    free(hi->path);
+    free(hi);
+    return rc;
+}

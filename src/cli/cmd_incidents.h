@@ -1,0 +1,25 @@
+/*
+ * cmd_incidents.h - `yagura incidents list|show|close`, and the incident
+ * step of `yagura hunt --incidents FILE`.
+ */
+#ifndef YG_CLI_CMD_INCIDENTS_H
+#define YG_CLI_CMD_INCIDENTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "yagura/yagura.h"
+
+int yg_cli_incidents(int argc, char **argv);
+
+/* `yagura hunt --incidents FILE`: open (create) the database and a
+ * temporary file the hunt writes every alert to (opts.tap).  Returns 0, or
+ * 2 after printing the reason. */
+struct yg_hunt_incidents;
+int yg_cli_hunt_incidents_begin(const char *path, struct yg_hunt_incidents **out, FILE **tap);
+/* After the hunt: build incidents from the alerts in event-time order and
+ * print a short summary on standard error (unless quiet).  Frees hi.
+ * Returns 0, or 2 after printing the reason. */
+int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rules, bool quiet);
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * entities.c - the entity mapping of incidents (mappings/entities.yml):
+ * which event fields hold an account, a host, a source address (or the
+ * observing appliance), per log source, and which values name nobody.
+ */
+#include "incident/entity.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sigma/yaml.h"
+
+static const char *const kind_names[YG_ENT_N] = {"account", "host", "address", "observer"};
+
+const char *yg__entity_kind_name(enum yg_entity_kind k)
+{
+    return (unsigned)k < YG_ENT_N ? kind_names[k] : "?";
+}
+
+static int kind_of(const char *s)
+{
+    for (int k = 0; k < YG_ENT_N; k++)
+        if (strcmp(s, kind_names[k]) == 0)
+            return k;
+    return -1;
+}
+
+void yg__entity_map_free(struct yg_entity_map *m)
+{
+    if (!m)
+        return;
+    yg_arena_free(&m->arena);
+    yg_free(m);
+}
+
+static char *dup_lower(struct yg_arena *a, const char *s, size_t n)
+{
+    char *d = yg_arena_strndup(a, s, n);
+    if (d)
+        for (size_t i = 0; i < n; i++)
+            d[i] = (char)yg_lc((unsigned char)d[i]);
+    return d;
+}
+
+/* A list of scalars (or one scalar) into an arena array of lowercase strings. */
+static bool scalars(struct yg_entity_map *m, const struct yg_ynode *n, const char *what,
+                    char ***out, size_t *nout, char *why, size_t wl, const char *path)
+{
+    size_t cnt = n->type == YG_Y_SCALAR ? 1 : n->type == YG_Y_SEQ ? n->n : 0;
+    if (n->type == YG_Y_MAP) {
+        snprintf(why, wl, "%s:%u:%u: %s: expected a list of names", path, n->line, n->col, what);
+        return false;
+    }
+    char **v = yg_arena_alloc(&m->arena, (cnt + *nout + 1) * sizeof *v);
+    if (!v) {
+        snprintf(why, wl, "%s: out of memory", path);
+        return false;
+    }
+    if (*nout)
+        memcpy(v, *out, *nout * sizeof *v);
+    for (size_t i = 0; i < cnt; i++) {
+        const struct yg_ynode *s = n->type == YG_Y_SCALAR ? n : n->items[i];
+        if (s->type != YG_Y_SCALAR) {
+            snprintf(why, wl, "%s:%u:%u: %s: expected a name", path, s->line, s->col, what);
+            return false;
+        }
+        if (!(v[*nout + i] = dup_lower(&m->arena, s->s, s->slen))) {
+            snprintf(why, wl, "%s: out of memory", path);
+            return false;
+        }
+    }
+    *out = v;
+    *nout += cnt;
+    return true;
+}
+
+static yg_err parse(struct yg_entity_map *m, const struct yg_ynode *root, const char *path,
+                    char *why, size_t wl)
+{
+    if (!root || root->type != YG_Y_MAP) {
+        snprintf(why, wl, "%s: expected a mapping with link, ignore and sources", path);
+        return YG_ESYNTAX;
+    }
+    for (int k = 0; k < YG_ENT_N; k++)
+        m->link[k] = k != YG_ENT_OBSERVER;
+    for (size_t i = 0; i < root->n; i++) {
+        const struct yg_ynode *key = root->items[2 * i], *val = root->items[2 * i + 1];
+        if (strcmp(key->s, "link") == 0) {
+            char **v = NULL;
+            size_t nv = 0;
+            if (!scalars(m, val, "link", &v, &nv, why, wl, path))
+                return YG_ESYNTAX;
+            for (int k = 0; k < YG_ENT_N; k++)
+                m->link[k] = false;
+            for (size_t j = 0; j < nv; j++) {
+                int k = kind_of(v[j]);
+                if (k < 0) {
+                    snprintf(why, wl, "%s:%u:%u: link: unknown entity kind '%s'", path, val->line,
+                             val->col, v[j]);
+                    return YG_ESYNTAX;
+                }
+                m->link[k] = true;
+            }
+        } else if (strcmp(key->s, "ignore") == 0) {
+            if (val->type != YG_Y_MAP) {
+                snprintf(why, wl, "%s:%u:%u: ignore: expected a mapping of kind to values", path,
+                         val->line, val->col);
+                return YG_ESYNTAX;
+            }
+            for (size_t j = 0; j < val->n; j++) {
+                const struct yg_ynode *kk = val->items[2 * j];
+                int k = kind_of(kk->s);
+                if (k < 0) {
+                    snprintf(why, wl, "%s:%u:%u: ignore: unknown entity kind '%s'", path, kk->line,
+                             kk->col, kk->s);
+                    return YG_ESYNTAX;
+                }
+                if (!scalars(m, val->items[2 * j + 1], "ignore", &m->ignore[k], &m->nignore[k],
+                             why, wl, path))
+                    return YG_ESYNTAX;
+            }
+        } else if (strcmp(key->s, "sources") == 0) {
+            if (val->type != YG_Y_SEQ) {
+                snprintf(why, wl, "%s:%u:%u: sources: expected a list", path, val->line,
+                         val->col);
+                return YG_ESYNTAX;
+            }
+            m->src = yg_arena_alloc(&m->arena, (val->n + 1) * sizeof *m->src);
+            if (!m->src)
+                return YG_ENOMEM;
+            memset(m->src, 0, (val->n + 1) * sizeof *m->src);
+            for (size_t j = 0; j < val->n; j++) {
+                const struct yg_ynode *s = val->items[j];
+                struct yg_entity_source *es = &m->src[m->nsrc++];
+                if (s->type != YG_Y_MAP) {
+                    snprintf(why, wl, "%s:%u:%u: sources: expected a mapping", path, s->line,
+                             s->col);
+                    return YG_ESYNTAX;
+                }
+                for (size_t q = 0; q < s->n; q++) {
+                    const struct yg_ynode *sk = s->items[2 * q], *sv = s->items[2 * q + 1];
+                    if (strcmp(sk->s, "logsource") == 0) {
+                        if (sv->type != YG_Y_MAP) {
+                            snprintf(why, wl, "%s:%u:%u: logsource: expected a mapping", path,
+                                     sv->line, sv->col);
+                            return YG_ESYNTAX;
+                        }
+                        for (size_t r = 0; r < sv->n; r++) {
+                            const struct yg_ynode *lk = sv->items[2 * r], *lv = sv->items[2 * r + 1];
+                            char **slot = strcmp(lk->s, "product") == 0    ? &es->product
+                                          : strcmp(lk->s, "service") == 0  ? &es->service
+                                          : strcmp(lk->s, "category") == 0 ? &es->category
+                                                                           : NULL;
+                            if (!slot || lv->type != YG_Y_SCALAR) {
+                                snprintf(why, wl,
+                                         "%s:%u:%u: logsource: expected product, service or "
+                                         "category with a value",
+                                         path, lk->line, lk->col);
+                                return YG_ESYNTAX;
+                            }
+                            if (!(*slot = dup_lower(&m->arena, lv->s, lv->slen)))
+                                return YG_ENOMEM;
+                        }
+                        continue;
+                    }
+                    int k = kind_of(sk->s);
+                    if (k < 0) {
+                        snprintf(why, wl,
+                                 "%s:%u:%u: unknown key '%s' (expected logsource, account, host, "
+                                 "address or observer)",
+                                 path, sk->line, sk->col, sk->s);
+                        return YG_ESYNTAX;
+                    }
+                    if (!scalars(m, sv, sk->s, &es->fields[k], &es->nfields[k], why, wl, path))
+                        return YG_ESYNTAX;
+                }
+            }
+        } else if (strcmp(key->s, "correlation") == 0) {
+            /* Group-by names of correlation rules, by kind. */
+            if (val->type != YG_Y_MAP) {
+                snprintf(why, wl, "%s:%u:%u: correlation: expected a mapping of kind to names",
+                         path, val->line, val->col);
+                return YG_ESYNTAX;
+            }
+            for (size_t j = 0; j < val->n; j++) {
+                const struct yg_ynode *kk = val->items[2 * j];
+                int k = kind_of(kk->s);
+                if (k < 0) {
+                    snprintf(why, wl, "%s:%u:%u: correlation: unknown entity kind '%s'", path,
+                             kk->line, kk->col, kk->s);
+                    return YG_ESYNTAX;
+                }
+                if (!scalars(m, val->items[2 * j + 1], "correlation", &m->corr[k], &m->ncorr[k],
+                             why, wl, path))
+                    return YG_ESYNTAX;
+            }
+        } else {
+            snprintf(why, wl,
+                     "%s:%u:%u: unknown key '%s' (expected link, ignore, sources or correlation)",
+                     path, key->line, key->col, key->s);
+            return YG_ESYNTAX;
+        }
+    }
+    return YG_OK;
+}
+
+yg_err yg__entity_map_load(const char *path, struct yg_entity_map **out, char *why, size_t wl)
+{
+    char *text = NULL;
+    size_t n = 0;
+    *out = NULL;
+    yg_err err = yg_file_read(path, 1u << 20, &text, &n);
+    if (err) {
+        snprintf(why, wl, "%s: %s", path, yg_strerror(err));
+        return err;
+    }
+    struct yg_entity_map *m = yg_calloc(1, sizeof *m);
+    if (!m) {
+        yg_free(text);
+        snprintf(why, wl, "%s: out of memory", path);
+        return YG_ENOMEM;
+    }
+    yg_arena_init(&m->arena, 16384, 0);
+    struct yg_ydoc *docs = NULL;
+    size_t nd = 0;
+    unsigned el = 0, ec = 0;
+    char ywhy[256] = "";
+    err = yg__yaml_parse(text, n, &m->arena, &docs, &nd, &el, &ec, ywhy, sizeof ywhy);
+    if (err) {
+        snprintf(why, wl, "%s:%u:%u: %s", path, el, ec, ywhy);
+    } else if (nd != 1) {
+        snprintf(why, wl, "%s: expected one YAML document", path);
+        err = YG_ESYNTAX;
+    } else {
+        err = parse(m, docs[0].root, path, why, wl);
+    }
+    yg_free(text);
+    if (err) {
+        yg__entity_map_free(m);
+        return err;
+    }
+    *out = m;
+    return YG_OK;
+}
+
+yg_err yg__entity_map_load_default(const char *data_dir, struct yg_entity_map **out, char *why,
+                                   size_t wl)
+{
+    if (!data_dir)
+        data_dir = getenv("YAGURA_DATA_DIR");
+#ifdef YG_SOURCE_DIR
+    if (!data_dir)
+        data_dir = YG_SOURCE_DIR;
+#endif
+    if (!data_dir)
+        data_dir = ".";
+    char path[4096];
+    snprintf(path, sizeof path, "%s/mappings/entities.yml", data_dir);
+    return yg__entity_map_load(path, out, why, wl);
+}
+
+/* ---- matching ----------------------------------------------------------- */
+
+static bool eq_opt(const char *want, const char *have, size_t hn)
+{
+    return !want || (have && yg_str_ieq(want, strlen(want), have, hn));
+}
+
+int yg__entity_field_kind(const struct yg_entity_map *m, const struct yg_str ls[3], const char *name,
+                          size_t nn)
+{
+    /* Entries naming a log source first; the generic entries (empty
+     * logsource) only for events no specific entry describes. */
+    bool specific = false;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && specific)
+            break;
+        for (size_t i = 0; i < m->nsrc; i++) {
+            const struct yg_entity_source *s = &m->src[i];
+            bool generic = !s->product && !s->service && !s->category;
+            if (generic != (pass == 1))
+                continue;
+            if (!eq_opt(s->product, ls[0].p, ls[0].n) || !eq_opt(s->service, ls[1].p, ls[1].n) ||
+                !eq_opt(s->category, ls[2].p, ls[2].n))
+                continue;
+            specific |= !generic;
+            for (int k = 0; k < YG_ENT_N; k++)
+                for (size_t j = 0; j < s->nfields[k]; j++)
+                    if (yg_str_ieq(s->fields[k][j], strlen(s->fields[k][j]), name, nn))
+                        return k;
+        }
+    }
+    return -1;
+}
+
+int yg__entity_group_kind(const struct yg_entity_map *m, const char *name, size_t nn)
+{
+    for (int k = 0; k < YG_ENT_N; k++)
+        for (size_t j = 0; j < m->ncorr[k]; j++)
+            if (yg_str_ieq(m->corr[k][j], strlen(m->corr[k][j]), name, nn))
+                return k;
+    /* A group-by field named like an event field of any source. */
+    for (size_t i = 0; i < m->nsrc; i++)
+        for (int k = 0; k < YG_ENT_N; k++)
+            for (size_t j = 0; j < m->src[i].nfields[k]; j++)
+                if (yg_str_ieq(m->src[i].fields[k][j], strlen(m->src[i].fields[k][j]), name, nn))
+                    return k;
+    return -1;
+}
+
+/* Glob with '*' only, on lowercase text. */
+static bool glob(const char *pat, const char *s)
+{
+    if (!*pat)
+        return !*s;
+    if (*pat == '*') {
+        for (;; s++) {
+            if (glob(pat + 1, s))
+                return true;
+            if (!*s)
+                return false;
+        }
+    }
+    return *s && *pat == *s && glob(pat + 1, s + 1);
+}
+
+size_t yg__entity_normalise(const struct yg_entity_map *m, int kind, const char *v, size_t n,
+                            char *out, size_t cap)
+{
+    while (n && (*v == ' ' || *v == '\t'))
+        v++, n--;
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    if (kind == YG_ENT_ACCOUNT) {
+        /* DOMAIN\user -> user */
+        const char *bs = memchr(v, '\\', n);
+        if (bs && !memchr(v, '@', n)) {
+            size_t skip = (size_t)(bs - v) + 1;
+            v += skip;
+            n -= skip;
+        }
+    }
+    if (kind == YG_ENT_ADDRESS && n > 2 && v[0] == '[') {
+        /* [v6]:port or [v6] */
+        const char *rb = memchr(v, ']', n);
+        if (rb) {
+            n = (size_t)(rb - v) - 1;
+            v++;
+        }
+    } else if (kind == YG_ENT_ADDRESS) {
+        /* a.b.c.d:port (one colon: not IPv6) */
+        const char *c = memchr(v, ':', n);
+        if (c && !memchr(c + 1, ':', n - (size_t)(c - v) - 1) && memchr(v, '.', (size_t)(c - v)))
+            n = (size_t)(c - v);
+    }
+    if (kind == YG_ENT_ADDRESS && n > 7 && strncmp(v, "::ffff:", 7) == 0 && memchr(v + 7, '.', n - 7)) {
+        v += 7;
+        n -= 7;
+    }
+    if (!n || n >= cap)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20)
+            return 0;
+        out[i] = (char)yg_lc(c);
+    }
+    out[n] = 0;
+    for (size_t i = 0; i < m->nignore[kind]; i++)
+        if (glob(m->ignore[kind][i], out))
+            return 0;
+    return n;
+}

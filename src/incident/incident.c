@@ -1,0 +1,1097 @@
+/*
+ * incident.c - the incident builder (see incident.h and docs/incidents.md).
+ *
+ * The builder keeps no state of its own besides prepared statements: the
+ * state database is the truth, so a restarted `yagura watch` goes on growing
+ * the incidents it had, and two runs over the same alerts give the same
+ * incidents.  Per alert:
+ *
+ *   1. the alert JSON is flattened (decode/json.c) into leaves with dotted
+ *      paths; kind, rule, level, event time, source and entities are read
+ *      from them (entities through mappings/entities.yml);
+ *   2. an alert already in a timeline is a no-op (a contributing detection
+ *      stored earlier is upgraded to the full alert when that arrives);
+ *   3. the open incidents sharing a linking entity with it and active within
+ *      the window (last alert >= t - window, first alert <= t + window) are
+ *      found; none: a new incident whose id derives from this alert's id;
+ *      several: all are merged into the one that started first;
+ *   4. the alert (and, for a correlation alert, each contributing
+ *      detection) is added to the timeline, its entities counted, and the
+ *      incident's summary (times, severity, title, main entity) recomputed.
+ */
+#include "incident/entity.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "core/timeparse.h"
+#include "decode/json.h"
+
+#define MAX_ENTITIES 64
+#define MAX_EVIDENCE 64
+#define MAX_CANDIDATES 64
+
+/* ---- flattened alert JSON ------------------------------------------------ */
+
+struct leaf {
+    int32_t path;
+    struct yg_val v;
+};
+
+struct flat {
+    struct yg_arena *a;
+    char **paths;
+    size_t npaths, pcap;
+    struct leaf *leaves;
+    size_t nleaves, lcap;
+    bool oom;
+};
+
+static int32_t flat_key(void *ud, int32_t parent, const char *k, size_t kn)
+{
+    struct flat *f = ud;
+    if (f->npaths == f->pcap) {
+        size_t nc = f->pcap ? f->pcap * 2 : 128;
+        char **np = yg_realloc(f->paths, nc * sizeof *np);
+        if (!np) {
+            f->oom = true;
+            return -1;
+        }
+        f->paths = np;
+        f->pcap = nc;
+    }
+    const char *pp = parent >= 0 ? f->paths[parent] : "";
+    size_t pl = strlen(pp);
+    char *p = yg_arena_alloc(f->a, pl + kn + 2);
+    if (!p) {
+        f->oom = true;
+        return -1;
+    }
+    if (pl) {
+        memcpy(p, pp, pl);
+        p[pl++] = '.';
+    }
+    memcpy(p + pl, k, kn);
+    p[pl + kn] = 0;
+    f->paths[f->npaths] = p;
+    return (int32_t)f->npaths++;
+}
+
+static void flat_leaf(void *ud, int32_t path, const struct yg_val *v)
+{
+    struct flat *f = ud;
+    if (f->nleaves == f->lcap) {
+        size_t nc = f->lcap ? f->lcap * 2 : 256;
+        struct leaf *nl = yg_realloc(f->leaves, nc * sizeof *nl);
+        if (!nl) {
+            f->oom = true;
+            return;
+        }
+        f->leaves = nl;
+        f->lcap = nc;
+    }
+    f->leaves[f->nleaves++] = (struct leaf){path, *v};
+}
+
+static void flat_free(struct flat *f)
+{
+    yg_free(f->paths);
+    yg_free(f->leaves);
+}
+
+static const char *lpath(const struct flat *f, const struct leaf *l)
+{
+    return l->path >= 0 && (size_t)l->path < f->npaths ? f->paths[l->path] : "";
+}
+
+/* The first leaf at exactly path; NULL if none. */
+static const struct yg_val *flat_get(const struct flat *f, const char *path)
+{
+    for (size_t i = 0; i < f->nleaves; i++)
+        if (strcmp(lpath(f, &f->leaves[i]), path) == 0)
+            return &f->leaves[i].v;
+    return NULL;
+}
+
+static bool has_prefix(const char *s, const char *pre)
+{
+    return strncmp(s, pre, strlen(pre)) == 0;
+}
+
+/* ---- the parsed alert ------------------------------------------------------ */
+
+struct entity {
+    int kind;
+    char value[256];
+};
+
+struct evidence {
+    const struct yg_val *rule, *timestamp, *file, *line, *index, *record;
+};
+
+struct alert {
+    char id[33];
+    const char *kind;
+    char rule_id[256], title[512], level[32];
+    int level_num;
+    char event_time[64];
+    int64_t t_ms;
+    bool timed;
+    char source[1024];
+    struct entity ent[MAX_ENTITIES];
+    size_t nent;
+    struct evidence ev[MAX_EVIDENCE];
+    size_t nev;
+};
+
+static void val_copy(const struct yg_val *v, char *out, size_t cap)
+{
+    size_t n = v ? v->n : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(out, v->p, n);
+    out[n] = 0;
+}
+
+static int level_num(const char *s)
+{
+    static const char *const names[] = {"", "informational", "low", "medium", "high", "critical"};
+    for (int i = 1; i < 6; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return 0;
+}
+
+static void add_entity(const struct yg_entity_map *m, struct alert *al, int kind, const char *v,
+                       size_t n)
+{
+    if (kind < 0 || al->nent == MAX_ENTITIES)
+        return;
+    struct entity e;
+    e.kind = kind;
+    if (!yg__entity_normalise(m, kind, v, n, e.value, sizeof e.value))
+        return;
+    for (size_t i = 0; i < al->nent; i++)
+        if (al->ent[i].kind == kind && strcmp(al->ent[i].value, e.value) == 0)
+            return;
+    al->ent[al->nent++] = e;
+}
+
+static bool is_value(const struct yg_val *v)
+{
+    return v->type == YG_VT_STR || v->type == YG_VT_NUM;
+}
+
+static void evidence_id(const struct evidence *e, char out[33])
+{
+    char rule[256], key[2048];
+    val_copy(e->rule, rule, sizeof rule);
+    if (e->record && e->record->type == YG_VT_STR) {
+        val_copy(e->record, key, sizeof key);
+    } else {
+        char file[1536], idx[32];
+        val_copy(e->file, file, sizeof file);
+        val_copy(e->index, idx, sizeof idx);
+        snprintf(key, sizeof key, "%s:%s", file, idx);
+    }
+    yg__alert_id(rule, key, out);
+}
+
+/* Read what the builder needs from a flattened alert. */
+static void read_alert(const struct yg_entity_map *m, const struct flat *f, const char *given_id,
+                       int64_t fallback_ms, struct alert *al)
+{
+    memset(al, 0, sizeof *al);
+    val_copy(flat_get(f, "rule.id"), al->rule_id, sizeof al->rule_id);
+    val_copy(flat_get(f, "rule.title"), al->title, sizeof al->title);
+    val_copy(flat_get(f, "rule.level"), al->level, sizeof al->level);
+    if (!al->level[0])
+        snprintf(al->level, sizeof al->level, "informational");
+    al->level_num = level_num(al->level);
+    bool corr = flat_get(f, "correlation.type") != NULL;
+    bool intel = false, matched = false;
+    for (size_t i = 0; i < f->nleaves; i++) {
+        const char *p = lpath(f, &f->leaves[i]);
+        intel |= has_prefix(p, "intel.") || strcmp(p, "intel") == 0;
+        matched |= has_prefix(p, "matched.");
+    }
+    al->kind = corr ? "correlation" : intel && !matched ? "intel" : "rule";
+
+    /* Event time. */
+    const struct yg_val *ts = flat_get(f, "timestamp");
+    if (ts && ts->type == YG_VT_STR && ts->n)
+        al->timed = yg__time_parse(ts->p, ts->n, &al->t_ms);
+    if (!al->timed) {
+        const struct yg_val *lm = flat_get(f, "correlation.last_ms");
+        if (lm && lm->type == YG_VT_NUM) {
+            char b[32];
+            val_copy(lm, b, sizeof b);
+            char *end;
+            long long v = strtoll(b, &end, 10);
+            if (end != b && !*end) {
+                al->t_ms = v;
+                al->timed = true;
+            }
+        }
+    }
+    if (!al->timed) {
+        const struct yg_val *l = flat_get(f, "correlation.last");
+        if (l && l->type == YG_VT_STR)
+            al->timed = yg__time_parse(l->p, l->n, &al->t_ms);
+    }
+    if (!al->timed && fallback_ms != INT64_MIN) {
+        al->t_ms = fallback_ms;
+        al->timed = true;
+    }
+    if (al->timed)
+        yg__incident_iso(al->t_ms, al->event_time, sizeof al->event_time);
+
+    /* Evidence of a correlation: one element per "rule" key. */
+    for (size_t i = 0; corr && i < f->nleaves; i++) {
+        const struct leaf *l = &f->leaves[i];
+        const char *p = lpath(f, l);
+        if (!has_prefix(p, "correlation.events."))
+            continue;
+        const char *k = p + strlen("correlation.events.");
+        if (strcmp(k, "rule") == 0) {
+            if (al->nev == MAX_EVIDENCE)
+                break;
+            al->ev[al->nev++].rule = &l->v;
+            continue;
+        }
+        if (!al->nev)
+            continue;
+        struct evidence *e = &al->ev[al->nev - 1];
+        if (strcmp(k, "timestamp") == 0)
+            e->timestamp = &l->v;
+        else if (strcmp(k, "file") == 0)
+            e->file = &l->v;
+        else if (strcmp(k, "line") == 0)
+            e->line = &l->v;
+        else if (strcmp(k, "index") == 0)
+            e->index = &l->v;
+        else if (strcmp(k, "record") == 0)
+            e->record = &l->v;
+    }
+
+    /* Source: file:line of the event (of the latest detection for a
+     * correlation). */
+    const struct yg_val *file = flat_get(f, "source.file"), *line = flat_get(f, "source.line");
+    if (!file && al->nev) {
+        file = al->ev[0].file;
+        line = al->ev[0].line;
+    }
+    if (file) {
+        char fb[900], lb[32] = "";
+        val_copy(file, fb, sizeof fb);
+        val_copy(line, lb, sizeof lb);
+        if (lb[0] && strcmp(lb, "0") != 0)
+            snprintf(al->source, sizeof al->source, "%s:%s", fb, lb);
+        else
+            snprintf(al->source, sizeof al->source, "%s", fb);
+    }
+
+    /* Id. */
+    const struct yg_val *idv = flat_get(f, "id");
+    if (given_id && strlen(given_id) == 32) {
+        memcpy(al->id, given_id, 33);
+    } else if (idv && idv->type == YG_VT_STR && idv->n == 32) {
+        val_copy(idv, al->id, sizeof al->id);
+    } else if (corr) {
+        struct yg_buf key;
+        yg_buf_init(&key, 1u << 20);
+        for (size_t i = 0; i < al->nev; i++) {
+            char eid[33];
+            evidence_id(&al->ev[i], eid);
+            if (yg_buf_add(&key, eid, 32) || yg_buf_addc(&key, '|'))
+                break;
+        }
+        char rk[300];
+        snprintf(rk, sizeof rk, "correlation:%s", al->rule_id);
+        yg__alert_id(rk, key.p ? key.p : "", al->id);
+        yg_buf_free(&key);
+    } else {
+        const struct yg_val *rec = flat_get(f, "source.record"), *idx = flat_get(f, "source.index");
+        char key[2048];
+        if (rec && rec->type == YG_VT_STR) {
+            val_copy(rec, key, sizeof key);
+        } else {
+            char fb[1536], ib[32];
+            val_copy(file, fb, sizeof fb);
+            val_copy(idx, ib, sizeof ib);
+            snprintf(key, sizeof key, "%s:%s", fb, ib);
+        }
+        yg__alert_id(al->rule_id, key, al->id);
+    }
+
+    /* Entities: event and matched fields by the mapping of the event's log
+     * source, correlation group-by values by name. */
+    struct yg_str ls[3] = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
+    static const char *const lsk[3] = {"logsource.product", "logsource.service",
+                                       "logsource.category"};
+    for (int i = 0; i < 3; i++) {
+        const struct yg_val *v = flat_get(f, lsk[i]);
+        if (v && v->type == YG_VT_STR)
+            ls[i] = (struct yg_str){v->p, v->n};
+    }
+    for (size_t i = 0; i < f->nleaves; i++) {
+        const struct leaf *l = &f->leaves[i];
+        if (!is_value(&l->v))
+            continue;
+        const char *p = lpath(f, l);
+        if (has_prefix(p, "correlation.group.")) {
+            const char *name = p + strlen("correlation.group.");
+            add_entity(m, al, yg__entity_group_kind(m, name, strlen(name)), l->v.p, l->v.n);
+            continue;
+        }
+        const char *rest = has_prefix(p, "event.")     ? p + 6
+                           : has_prefix(p, "matched.") ? p + 8
+                           : has_prefix(p, "intel.")   ? p + 6
+                                                       : NULL;
+        if (!rest)
+            continue;
+        int k = yg__entity_field_kind(m, ls, rest, strlen(rest));
+        if (k < 0) {
+            const char *dot = strrchr(rest, '.');
+            if (dot)
+                k = yg__entity_field_kind(m, ls, dot + 1, strlen(dot + 1));
+        }
+        add_entity(m, al, k, l->v.p, l->v.n);
+    }
+}
+
+/* ---- the builder ------------------------------------------------------------ */
+
+enum {
+    Q_HAS,
+    Q_CAND,
+    Q_INC_INS,
+    Q_ALERT_INS,
+    Q_ALERT_UPGRADE,
+    Q_ENT_ADD,
+    Q_MERGE_ALERTS,
+    Q_MERGE_ENTS,
+    Q_DEL_ENTS,
+    Q_MARK_MERGED,
+    Q_REPOINT,
+    Q_SUMMARY,
+    Q_TOP,
+    Q_MAIN,
+    Q_UPD,
+    Q_MAXSEQ,
+    Q_ALERT_ENTS,
+    Q_N
+};
+
+static const char *const q_sql[Q_N] = {
+    [Q_HAS] = "SELECT kind, incident_id FROM incident_alerts WHERE alert_id = ?1",
+    [Q_CAND] = "SELECT DISTINCT i.id, i.first_ms FROM incident_entities e"
+               " JOIN incidents i ON i.id = e.incident_id"
+               " WHERE e.kind = ?1 AND e.value = ?2 AND i.status = 'open'"
+               " AND i.last_ms >= ?3 AND i.first_ms <= ?4",
+    [Q_INC_INS] = "INSERT OR IGNORE INTO incidents(id, title, level, level_num, status, first_ms,"
+                  " last_ms, alert_count, main_entity, created_at, updated_at)"
+                  " VALUES (?1, '', 'informational', 1, 'open', ?2, ?2, 0, '', ?3, ?3)",
+    [Q_ALERT_INS] = "INSERT OR IGNORE INTO incident_alerts(alert_id, incident_id, t_ms, seq,"
+                    " event_time, kind, rule_id, rule_title, level, level_num, source, entities,"
+                    " parent, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                    " ?13, ?14)",
+    [Q_ALERT_UPGRADE] = "UPDATE incident_alerts SET kind = ?2, rule_title = ?3, level = ?4,"
+                        " level_num = ?5, source = ?6, entities = ?7, json = ?8, parent = NULL,"
+                        " event_time = ?9 WHERE alert_id = ?1 AND kind = 'detection'",
+    [Q_ENT_ADD] = "INSERT INTO incident_entities(incident_id, kind, value, alerts)"
+                  " VALUES (?1, ?2, ?3, 1) ON CONFLICT(incident_id, kind, value)"
+                  " DO UPDATE SET alerts = alerts + 1",
+    [Q_MERGE_ALERTS] = "UPDATE incident_alerts SET incident_id = ?1 WHERE incident_id = ?2",
+    [Q_MERGE_ENTS] = "INSERT INTO incident_entities(incident_id, kind, value, alerts)"
+                     " SELECT ?1, kind, value, alerts FROM incident_entities"
+                     " WHERE incident_id = ?2 ON CONFLICT(incident_id, kind, value)"
+                     " DO UPDATE SET alerts = alerts + excluded.alerts",
+    [Q_DEL_ENTS] = "DELETE FROM incident_entities WHERE incident_id = ?1",
+    [Q_MARK_MERGED] = "UPDATE incidents SET status = 'merged', merged_into = ?1, updated_at = ?3"
+                      " WHERE id = ?2",
+    [Q_REPOINT] = "UPDATE incidents SET merged_into = ?1 WHERE merged_into = ?2",
+    [Q_SUMMARY] = "SELECT min(t_ms), max(t_ms), sum(kind <> 'detection'),"
+                  " max(CASE WHEN kind <> 'detection' THEN level_num END)"
+                  " FROM incident_alerts WHERE incident_id = ?1",
+    [Q_TOP] = "SELECT rule_title, level FROM incident_alerts WHERE incident_id = ?1"
+              " ORDER BY kind = 'detection', level_num DESC, t_ms, seq LIMIT 1",
+    [Q_MAIN] = "SELECT kind, value FROM incident_entities WHERE incident_id = ?1"
+               " AND kind <> 'observer' ORDER BY alerts DESC,"
+               " CASE kind WHEN 'account' THEN 0 WHEN 'address' THEN 1 ELSE 2 END, value"
+               " LIMIT 1",
+    [Q_UPD] = "UPDATE incidents SET title = ?2, level = ?3, level_num = ?4, first_ms = ?5,"
+              " last_ms = ?6, alert_count = ?7, main_entity = ?8, updated_at = ?9 WHERE id = ?1",
+    [Q_MAXSEQ] = "SELECT coalesce(max(seq), 0) FROM incident_alerts",
+    [Q_ALERT_ENTS] = "SELECT entities FROM incident_alerts WHERE alert_id = ?1",
+};
+
+struct yg_incident_builder {
+    struct yg_store *st;
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_N];
+    const struct yg_entity_map *map;
+    int64_t window;
+    int64_t seq;
+    yg_rule_lookup_fn lookup;
+    void *lookup_ud;
+    struct yg_incident_stats stats;
+    struct yg_arena arena;
+    char why[512];
+};
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void yg__incident_iso(int64_t ms, char *out, size_t n)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(out, n, "%lld", (long long)ms);
+        return;
+    }
+    int frac = (int)(ms - (int64_t)t * 1000);
+    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+static yg_err sqlfail(struct yg_incident_builder *b, int rc, const char *what)
+{
+    snprintf(b->why, sizeof b->why, "%s: %s", what, sqlite3_errmsg(b->db));
+    switch (rc & 0xff) {
+    case SQLITE_NOMEM: return YG_ENOMEM;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return YG_ESTATE;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return YG_ECORRUPT;
+    default: return YG_EIO;
+    }
+}
+
+const char *yg__incident_errmsg(const struct yg_incident_builder *b)
+{
+    return b->why;
+}
+
+void yg__incident_builder_free(struct yg_incident_builder *b)
+{
+    if (!b)
+        return;
+    for (int i = 0; i < Q_N; i++)
+        sqlite3_finalize(b->q[i]);
+    yg_arena_free(&b->arena);
+    yg_free(b);
+}
+
+yg_err yg__incident_builder_new(struct yg_store *st, const struct yg_entity_map *m,
+                                int64_t window_ms, struct yg_incident_builder **out)
+{
+    *out = NULL;
+    struct yg_incident_builder *b = yg_calloc(1, sizeof *b);
+    if (!b)
+        return YG_ENOMEM;
+    b->st = st;
+    b->db = yg__store_sqlite(st);
+    b->map = m;
+    b->window = window_ms > 0 ? window_ms : YG_INCIDENT_DEFAULT_WINDOW_MS;
+    yg_arena_init(&b->arena, 1u << 16, 0);
+    for (int i = 0; i < Q_N; i++) {
+        int rc = sqlite3_prepare_v3(b->db, q_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &b->q[i], NULL);
+        if (rc != SQLITE_OK) {
+            yg__incident_builder_free(b);
+            return rc == SQLITE_NOMEM ? YG_ENOMEM : YG_EIO;
+        }
+    }
+    sqlite3_stmt *s = b->q[Q_MAXSEQ];
+    if (sqlite3_step(s) == SQLITE_ROW)
+        b->seq = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    *out = b;
+    return YG_OK;
+}
+
+void yg__incident_set_rule_lookup(struct yg_incident_builder *b, yg_rule_lookup_fn fn, void *ud)
+{
+    b->lookup = fn;
+    b->lookup_ud = ud;
+}
+
+void yg__incident_stats(const struct yg_incident_builder *b, struct yg_incident_stats *out)
+{
+    *out = b->stats;
+}
+
+static void bt(sqlite3_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static yg_err run(struct yg_incident_builder *b, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    yg_err err = YG_OK;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        err = sqlfail(b, rc, what);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return err;
+}
+
+static yg_err entities_json(const struct entity *e, size_t n, struct yg_buf *out)
+{
+    yg_err err = YG_OK;
+    yg_buf_reset(out);
+    YG_TRY(yg_buf_addc(out, '['));
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            YG_TRY(yg_buf_addc(out, ','));
+        YG_TRY(yg_buf_addf(out, "{\"kind\":\"%s\",\"value\":", yg__entity_kind_name(e[i].kind)));
+        YG_TRY(yg_buf_add_json_str(out, e[i].value, strlen(e[i].value)));
+        YG_TRY(yg_buf_addc(out, '}'));
+    }
+    YG_TRY(yg_buf_addc(out, ']'));
+done:
+    return err;
+}
+
+/* Add entities of the kinds that link (and observers) to an incident. */
+static yg_err count_entities(struct yg_incident_builder *b, const char *inc, const struct entity *e,
+                             size_t n)
+{
+    yg_err err = YG_OK;
+    for (size_t i = 0; i < n && !err; i++) {
+        sqlite3_stmt *s = b->q[Q_ENT_ADD];
+        bt(s, 1, inc);
+        bt(s, 2, yg__entity_kind_name(e[i].kind));
+        bt(s, 3, e[i].value);
+        err = run(b, s, "counting an incident entity");
+    }
+    return err;
+}
+
+/* Recompute an incident's summary from its timeline and entities. */
+static yg_err summarise(struct yg_incident_builder *b, const char *inc)
+{
+    sqlite3_stmt *s = b->q[Q_SUMMARY];
+    bt(s, 1, inc);
+    int64_t first = 0, last = 0, count = 0;
+    int lvl = 1;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        first = sqlite3_column_int64(s, 0);
+        last = sqlite3_column_int64(s, 1);
+        count = sqlite3_column_int64(s, 2);
+        if (sqlite3_column_type(s, 3) != SQLITE_NULL)
+            lvl = sqlite3_column_int(s, 3);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW)
+        return sqlfail(b, rc, "summarising an incident");
+    char title[768] = "", level[32] = "informational", main[300] = "", mvalue[256] = "";
+    s = b->q[Q_TOP];
+    bt(s, 1, inc);
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        snprintf(title, sizeof title, "%s", (const char *)sqlite3_column_text(s, 0));
+        snprintf(level, sizeof level, "%s", (const char *)sqlite3_column_text(s, 1));
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    s = b->q[Q_MAIN];
+    bt(s, 1, inc);
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        snprintf(main, sizeof main, "%s:%s", (const char *)sqlite3_column_text(s, 0),
+                 (const char *)sqlite3_column_text(s, 1));
+        snprintf(mvalue, sizeof mvalue, "%s", (const char *)sqlite3_column_text(s, 1));
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (mvalue[0]) {
+        size_t tl = strlen(title);
+        snprintf(title + tl, sizeof title - tl, " - %s", mvalue);
+    }
+    static const char *const names[] = {"informational", "informational", "low",
+                                        "medium",        "high",          "critical"};
+    if (lvl >= 1 && lvl <= 5)
+        snprintf(level, sizeof level, "%s", names[lvl]);
+    s = b->q[Q_UPD];
+    bt(s, 1, inc);
+    bt(s, 2, title);
+    bt(s, 3, level);
+    sqlite3_bind_int(s, 4, lvl);
+    sqlite3_bind_int64(s, 5, first);
+    sqlite3_bind_int64(s, 6, last);
+    sqlite3_bind_int64(s, 7, count);
+    bt(s, 8, main);
+    sqlite3_bind_int64(s, 9, wall_ms());
+    return run(b, s, "updating an incident");
+}
+
+struct cand {
+    char id[40];
+    int64_t first;
+};
+
+static yg_err find_candidates(struct yg_incident_builder *b, const struct alert *al,
+                              struct cand *c, size_t *nc)
+{
+    for (size_t i = 0; i < al->nent; i++) {
+        if (!b->map->link[al->ent[i].kind])
+            continue;
+        sqlite3_stmt *s = b->q[Q_CAND];
+        bt(s, 1, yg__entity_kind_name(al->ent[i].kind));
+        bt(s, 2, al->ent[i].value);
+        sqlite3_bind_int64(s, 3, al->t_ms - b->window);
+        sqlite3_bind_int64(s, 4, al->t_ms + b->window);
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const char *id = (const char *)sqlite3_column_text(s, 0);
+            int64_t first = sqlite3_column_int64(s, 1);
+            bool seen = false;
+            for (size_t j = 0; j < *nc && !seen; j++)
+                seen = strcmp(c[j].id, id) == 0;
+            if (!seen && *nc < MAX_CANDIDATES) {
+                snprintf(c[*nc].id, sizeof c[*nc].id, "%s", id);
+                c[*nc].first = first;
+                (*nc)++;
+            }
+        }
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (rc != SQLITE_DONE)
+            return sqlfail(b, rc, "finding incidents");
+    }
+    return YG_OK;
+}
+
+/* Merge incident `from` into `into`. */
+static yg_err merge(struct yg_incident_builder *b, const char *into, const char *from)
+{
+    yg_err err = YG_OK;
+    sqlite3_stmt *s = b->q[Q_MERGE_ALERTS];
+    bt(s, 1, into);
+    bt(s, 2, from);
+    YG_TRY(run(b, s, "merging incidents"));
+    s = b->q[Q_MERGE_ENTS];
+    bt(s, 1, into);
+    bt(s, 2, from);
+    YG_TRY(run(b, s, "merging incident entities"));
+    s = b->q[Q_DEL_ENTS];
+    bt(s, 1, from);
+    YG_TRY(run(b, s, "merging incident entities"));
+    s = b->q[Q_MARK_MERGED];
+    bt(s, 1, into);
+    bt(s, 2, from);
+    sqlite3_bind_int64(s, 3, wall_ms());
+    YG_TRY(run(b, s, "merging incidents"));
+    s = b->q[Q_REPOINT];
+    bt(s, 1, into);
+    bt(s, 2, from);
+    YG_TRY(run(b, s, "merging incidents"));
+done:
+    return err;
+}
+
+/* Is the alert already in a timeline?  *kind gets "detection" when only as
+ * a correlation's contributing detection, and *inc its incident. */
+static yg_err lookup_alert(struct yg_incident_builder *b, const char *id, char kind[16],
+                           char inc[40], bool *found)
+{
+    sqlite3_stmt *s = b->q[Q_HAS];
+    bt(s, 1, id);
+    int rc = sqlite3_step(s);
+    *found = rc == SQLITE_ROW;
+    if (*found) {
+        snprintf(kind, 16, "%s", (const char *)sqlite3_column_text(s, 0));
+        snprintf(inc, 40, "%s", (const char *)sqlite3_column_text(s, 1));
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlfail(b, rc, "looking up an alert");
+    return YG_OK;
+}
+
+static yg_err insert_row(struct yg_incident_builder *b, const char *id, const char *inc,
+                         int64_t t, const char *event_time, const char *kind, const char *rule_id,
+                         const char *title, const char *level, int lvl, const char *source,
+                         const char *ents, const char *parent, const char *json, size_t jn)
+{
+    sqlite3_stmt *s = b->q[Q_ALERT_INS];
+    bt(s, 1, id);
+    bt(s, 2, inc);
+    sqlite3_bind_int64(s, 3, t);
+    sqlite3_bind_int64(s, 4, ++b->seq);
+    bt(s, 5, event_time);
+    bt(s, 6, kind);
+    bt(s, 7, rule_id);
+    bt(s, 8, title);
+    bt(s, 9, level);
+    sqlite3_bind_int(s, 10, lvl);
+    bt(s, 11, source);
+    bt(s, 12, ents);
+    if (parent)
+        bt(s, 13, parent);
+    sqlite3_bind_text(s, 14, json, (int)jn, SQLITE_TRANSIENT);
+    return run(b, s, "storing an incident alert");
+}
+
+/* Entities recorded for a detection stored earlier as an alert of its own
+ * (a rule with `generate: true`), added to the correlation's. */
+static void merge_stored_entities(struct yg_incident_builder *b, const char *id, struct alert *al,
+                                  struct flat *scratch)
+{
+    sqlite3_stmt *s = b->q[Q_ALERT_ENTS];
+    bt(s, 1, id);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const char *j = (const char *)sqlite3_column_text(s, 0);
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        /* [{"kind":"account","value":"x"},...] */
+        scratch->nleaves = scratch->npaths = 0;
+        struct yg_json_sink sink = {scratch, flat_key, flat_leaf};
+        struct yg_json_err je;
+        size_t used;
+        if (j && yg__json_scan(j, n, &used, &sink, scratch->a, &je) == YG_OK) {
+            int kind = -1;
+            for (size_t i = 0; i < scratch->nleaves; i++) {
+                const char *p = lpath(scratch, &scratch->leaves[i]);
+                const struct yg_val *v = &scratch->leaves[i].v;
+                if (strcmp(p, "kind") == 0) {
+                    kind = -1;
+                    for (int k = 0; k < YG_ENT_N; k++)
+                        if (v->n == strlen(yg__entity_kind_name(k)) &&
+                            memcmp(v->p, yg__entity_kind_name(k), v->n) == 0)
+                            kind = k;
+                } else if (strcmp(p, "value") == 0 && kind >= 0) {
+                    add_entity(b->map, al, kind, v->p, v->n);
+                }
+            }
+        }
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struct flat *f,
+                          const char *json, size_t n, struct yg_incident_feed_result *res)
+{
+    yg_err err = YG_OK;
+    struct yg_buf ents;
+    yg_buf_init(&ents, 1u << 20);
+    char kind[16] = "", inc[40] = "";
+    bool found = false;
+    YG_TRY(lookup_alert(b, al->id, kind, inc, &found));
+    bool upgrade = found && strcmp(kind, "detection") == 0;
+    if (found && !upgrade) {
+        res->duplicate = true;
+        snprintf(res->incident, sizeof res->incident, "%s", inc);
+        b->stats.duplicates++;
+        goto done;
+    }
+
+    /* Contributing detections of a correlation: their ids, and entities
+     * of those stored earlier as alerts of their own. */
+    char evid[MAX_EVIDENCE][33];
+    for (size_t i = 0; i < al->nev; i++) {
+        evidence_id(&al->ev[i], evid[i]);
+        merge_stored_entities(b, evid[i], al, f);
+    }
+    YG_TRY(entities_json(al->ent, al->nent, &ents));
+
+    if (upgrade) {
+        /* The alert of a detection already in a timeline as a correlation's
+         * contributing detection: keep its place, add what it says. */
+        sqlite3_stmt *s = b->q[Q_ALERT_UPGRADE];
+        bt(s, 1, al->id);
+        bt(s, 2, al->kind);
+        bt(s, 3, al->title);
+        bt(s, 4, al->level);
+        sqlite3_bind_int(s, 5, al->level_num);
+        bt(s, 6, al->source);
+        bt(s, 7, ents.p);
+        sqlite3_bind_text(s, 8, json, (int)n, SQLITE_TRANSIENT);
+        bt(s, 9, al->event_time);
+        YG_TRY(run(b, s, "updating an incident alert"));
+        YG_TRY(count_entities(b, inc, al->ent, al->nent));
+        YG_TRY(summarise(b, inc));
+        snprintf(res->incident, sizeof res->incident, "%s", inc);
+        goto done;
+    }
+
+    bool linking = false;
+    for (size_t i = 0; i < al->nent; i++)
+        linking |= b->map->link[al->ent[i].kind];
+    struct cand c[MAX_CANDIDATES];
+    size_t nc = 0;
+    YG_TRY(find_candidates(b, al, c, &nc));
+    /* Incidents holding an earlier alert of one of the contributing
+     * detections belong with the correlation, whatever their entities. */
+    for (size_t i = 0; i < al->nev; i++) {
+        char k2[16], i2[40];
+        bool f2 = false;
+        YG_TRY(lookup_alert(b, evid[i], k2, i2, &f2));
+        bool seen = !f2;
+        for (size_t j = 0; j < nc && !seen; j++)
+            seen = strcmp(c[j].id, i2) == 0;
+        if (!seen && nc < MAX_CANDIDATES) {
+            /* Only if that incident is still open. */
+            sqlite3_stmt *s;
+            if (sqlite3_prepare_v2(b->db,
+                                   "SELECT first_ms FROM incidents WHERE id = ?1 AND status = "
+                                   "'open'",
+                                   -1, &s, NULL) == SQLITE_OK) {
+                bt(s, 1, i2);
+                if (sqlite3_step(s) == SQLITE_ROW) {
+                    snprintf(c[nc].id, sizeof c[nc].id, "%s", i2);
+                    c[nc].first = sqlite3_column_int64(s, 0);
+                    nc++;
+                }
+                sqlite3_finalize(s);
+            }
+        }
+    }
+    /* No incident shares an entity (or the alert names nobody): it opens
+     * an incident of its own. */
+    (void)linking;
+    if (!nc) {
+        snprintf(inc, sizeof inc, "inc-%.16s", al->id);
+        sqlite3_stmt *s = b->q[Q_INC_INS];
+        bt(s, 1, inc);
+        sqlite3_bind_int64(s, 2, al->t_ms);
+        sqlite3_bind_int64(s, 3, wall_ms());
+        YG_TRY(run(b, s, "creating an incident"));
+        res->created = true;
+        b->stats.created++;
+    } else {
+        size_t keep = 0;
+        for (size_t i = 1; i < nc; i++)
+            if (c[i].first < c[keep].first ||
+                (c[i].first == c[keep].first && strcmp(c[i].id, c[keep].id) < 0))
+                keep = i;
+        memcpy(inc, c[keep].id, sizeof inc);
+        for (size_t i = 0; i < nc; i++)
+            if (i != keep) {
+                YG_TRY(merge(b, inc, c[i].id));
+                res->merged++;
+                b->stats.merged++;
+            }
+    }
+    YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id, al->title,
+                      al->level, al->level_num, al->source, ents.p, NULL, json, n));
+    YG_TRY(count_entities(b, inc, al->ent, al->nent));
+    /* The contributing detections, as steps of the timeline. */
+    for (size_t i = 0; i < al->nev; i++) {
+        const struct evidence *e = &al->ev[i];
+        char rule[256], ts[128] = "", file[900] = "", line[32] = "", src[1024], et[64] = "";
+        const char *title = NULL, *level = NULL;
+        val_copy(e->rule, rule, sizeof rule);
+        val_copy(e->timestamp, ts, sizeof ts);
+        val_copy(e->file, file, sizeof file);
+        val_copy(e->line, line, sizeof line);
+        if (b->lookup)
+            (void)b->lookup(b->lookup_ud, rule, &title, &level);
+        int64_t t = al->t_ms;
+        if (ts[0] && yg__time_parse(ts, strlen(ts), &t))
+            yg__incident_iso(t, et, sizeof et);
+        else
+            snprintf(et, sizeof et, "%s", al->event_time);
+        if (line[0] && strcmp(line, "0") != 0)
+            snprintf(src, sizeof src, "%s:%s", file, line);
+        else
+            snprintf(src, sizeof src, "%s", file);
+        struct yg_buf j;
+        yg_buf_init(&j, 1u << 20);
+        err = yg_buf_add(&j, "{\"rule\":{\"id\":", 14);
+        if (!err)
+            err = yg_buf_add_json_str(&j, rule, strlen(rule));
+        if (!err && title)
+            err = yg_buf_add(&j, ",\"title\":", 9);
+        if (!err && title)
+            err = yg_buf_add_json_str(&j, title, strlen(title));
+        if (!err)
+            err = yg_buf_add(&j, "},\"timestamp\":", 14);
+        if (!err)
+            err = yg_buf_add_json_str(&j, ts, strlen(ts));
+        if (!err)
+            err = yg_buf_add(&j, ",\"source\":", 10);
+        if (!err)
+            err = yg_buf_add_json_str(&j, src, strlen(src));
+        if (!err)
+            err = yg_buf_addf(&j, ",\"correlation\":\"%s\"}", al->id);
+        if (!err)
+            err = insert_row(b, evid[i], inc, t, et, "detection", rule, title ? title : rule,
+                             level ? level : "informational",
+                             level ? level_num(level) : 1, src, ents.p, al->id, j.p, j.n);
+        yg_buf_free(&j);
+        if (err)
+            goto done;
+    }
+    YG_TRY(summarise(b, inc));
+    snprintf(res->incident, sizeof res->incident, "%s", inc);
+done:
+    yg_buf_free(&ents);
+    return err;
+}
+
+yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, const char *json,
+                         size_t n, int64_t fallback_ms, struct yg_incident_feed_result *res)
+{
+    struct yg_incident_feed_result dummy;
+    if (!res)
+        res = &dummy;
+    memset(res, 0, sizeof *res);
+    b->why[0] = 0;
+    b->stats.fed++;
+    yg_arena_reset(&b->arena);
+    struct flat f = {&b->arena, NULL, 0, 0, NULL, 0, 0, false};
+    struct yg_json_sink sink = {&f, flat_key, flat_leaf};
+    struct yg_json_err je;
+    size_t used = 0;
+    yg_err err = yg__json_scan(json, n, &used, &sink, &b->arena, &je);
+    if (err || f.oom) {
+        snprintf(b->why, sizeof b->why, "an alert is not valid JSON (%s at byte %zu)",
+                 je.msg ? je.msg : "out of memory", je.offset);
+        flat_free(&f);
+        return err ? err : YG_ENOMEM;
+    }
+    struct alert *al = yg_malloc(sizeof *al);
+    if (!al) {
+        flat_free(&f);
+        return YG_ENOMEM;
+    }
+    read_alert(b->map, &f, alert_id, fallback_ms, al);
+    if (!al->timed || !al->rule_id[0]) {
+        res->skipped = true;
+        b->stats.skipped++;
+        yg_free(al);
+        flat_free(&f);
+        return YG_OK;
+    }
+    /* The evidence views point into f's leaves; a scratch flat for stored
+     * entities must not disturb them. */
+    struct flat scratch = {&b->arena, NULL, 0, 0, NULL, 0, 0, false};
+    bool own_tx = !yg__store_in_tx(b->st);
+    if (own_tx && (err = yg__store_begin(b->st))) {
+        snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
+        goto out;
+    }
+    err = feed_parsed(b, al, &scratch, json, n, res);
+    if (own_tx) {
+        if (err)
+            yg__store_rollback(b->st);
+        else if ((err = yg__store_commit(b->st)))
+            snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
+    }
+out:
+    flat_free(&scratch);
+    flat_free(&f);
+    yg_free(al);
+    return err;
+}
+
+/* ---- a hunt's alerts, in event-time order ------------------------------------ */
+
+struct line {
+    char *p;
+    size_t n;
+    int64_t t;
+    size_t ord;
+};
+
+static int line_cmp(const void *a, const void *b)
+{
+    const struct line *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+/* The event time of one alert line without flattening all of it. */
+static bool line_time(struct yg_incident_builder *b, const char *p, size_t n, int64_t *t)
+{
+    yg_arena_reset(&b->arena);
+    struct flat f = {&b->arena, NULL, 0, 0, NULL, 0, 0, false};
+    struct yg_json_sink sink = {&f, flat_key, flat_leaf};
+    struct yg_json_err je;
+    size_t used;
+    bool ok = false;
+    if (yg__json_scan(p, n, &used, &sink, &b->arena, &je) == YG_OK) {
+        struct alert *al = yg_malloc(sizeof *al);
+        if (al) {
+            read_alert(b->map, &f, NULL, INT64_MIN, al);
+            ok = al->timed;
+            *t = al->t_ms;
+            yg_free(al);
+        }
+    }
+    flat_free(&f);
+    return ok;
+}
+
+yg_err yg__incident_feed_jsonl(struct yg_incident_builder *b, FILE *f)
+{
+    yg_err err = YG_OK;
+    struct line *v = NULL;
+    size_t nv = 0, cap = 0;
+    char *buf = NULL;
+    size_t bcap = 0;
+    ssize_t len;
+    while ((len = getline(&buf, &bcap, f)) >= 0) {
+        while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+            len--;
+        if (!len || buf[0] != '{')
+            continue;
+        int64_t t = 0;
+        if (!line_time(b, buf, (size_t)len, &t)) {
+            b->stats.fed++;
+            b->stats.skipped++;
+            continue;
+        }
+        if (nv == cap) {
+            size_t nc = cap ? cap * 2 : 1024;
+            struct line *nl = yg_realloc(v, nc * sizeof *nl);
+            if (!nl) {
+                err = YG_ENOMEM;
+                goto done;
+            }
+            v = nl;
+            cap = nc;
+        }
+        v[nv].p = yg_strndup(buf, (size_t)len);
+        if (!v[nv].p) {
+            err = YG_ENOMEM;
+            goto done;
+        }
+        v[nv].n = (size_t)len;
+        v[nv].t = t;
+        v[nv].ord = nv;
+        nv++;
+    }
+    qsort(v, nv, sizeof *v, line_cmp);
+    if ((err = yg__store_begin(b->st))) {
+        snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
+        goto done;
+    }
+    for (size_t i = 0; i < nv && !err; i++)
+        err = yg__incident_feed(b, NULL, v[i].p, v[i].n, INT64_MIN, NULL);
+    if (err)
+        yg__store_rollback(b->st);
+    else if ((err = yg__store_commit(b->st)))
+        snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
+done:
+    for (size_t i = 0; i < nv; i++)
+        yg_free(v[i].p);
+    yg_free(v);
+    free(buf);
+    return err;
+}

@@ -1,0 +1,147 @@
+/*
+ * incident.h - alerts grouped into incidents per entity.
+ *
+ * Every alert (a rule hit, an intel hit, a correlation alert) names entities:
+ * accounts, hosts and source addresses, found in its event by the fields that
+ * mappings/entities.yml lists per log source, in a correlation's group-by
+ * values, and in the detections that completed a correlation.  An alert
+ * joins the open incident that shares an entity with it and was active
+ * within the grouping window (default 24 h); an alert that links several
+ * open incidents merges them into the oldest.  Incidents live in the state
+ * database (tables incidents, incident_alerts, incident_entities; see
+ * docs/state.md), so `yagura watch` keeps building them across restarts and
+ * `yagura incidents` reads them.  The full model is in docs/incidents.md.
+ *
+ * Alerts have deterministic ids, and a timeline row is keyed by the alert's
+ * id: feeding the same alert again changes nothing.
+ */
+#ifndef YG_INCIDENT_INCIDENT_H
+#define YG_INCIDENT_INCIDENT_H
+
+#include <stdio.h>
+
+#include "core/core.h"
+#include "store/store.h"
+
+#define YG_INCIDENT_DEFAULT_WINDOW_MS (24LL * 3600 * 1000)
+
+/* ---- entity mapping (mappings/entities.yml) -------------------------------- */
+
+enum yg_entity_kind { YG_ENT_ACCOUNT, YG_ENT_HOST, YG_ENT_ADDRESS, YG_ENT_OBSERVER, YG_ENT_N };
+const char *yg__entity_kind_name(enum yg_entity_kind k);
+
+struct yg_entity_map;
+
+/* Load a mapping file.  Errors name the file, line and column in why. */
+YG_NODISCARD yg_err yg__entity_map_load(const char *path, struct yg_entity_map **out, char *why,
+                                        size_t wl);
+/* Load <data_dir>/mappings/entities.yml (data_dir NULL: $YAGURA_DATA_DIR, else
+ * the source tree the program was built from). */
+YG_NODISCARD yg_err yg__entity_map_load_default(const char *data_dir, struct yg_entity_map **out,
+                                                char *why, size_t wl);
+void yg__entity_map_free(struct yg_entity_map *m);
+
+/* ---- the builder ------------------------------------------------------------ */
+
+struct yg_incident_builder;
+
+/* Title and level of a rule by id, for the contributing detections of a
+ * correlation alert (which carry only the rule id).  May be NULL. */
+typedef bool (*yg_rule_lookup_fn)(void *ud, const char *rule_id, const char **title,
+                                  const char **level);
+
+/*
+ * A builder writing into the state database st (which must outlive it).
+ * window_ms: the grouping window (0: the default, 24 h).  The map is kept by
+ * reference.
+ */
+YG_NODISCARD yg_err yg__incident_builder_new(struct yg_store *st, const struct yg_entity_map *m,
+                                             int64_t window_ms,
+                                             struct yg_incident_builder **out);
+void yg__incident_builder_free(struct yg_incident_builder *b);
+void yg__incident_set_rule_lookup(struct yg_incident_builder *b, yg_rule_lookup_fn fn, void *ud);
+
+/* What one feed did. */
+struct yg_incident_feed_result {
+    bool duplicate;     /* the alert was already in an incident */
+    bool created;       /* it opened a new incident */
+    size_t merged;      /* incidents merged into its incident */
+    bool skipped;       /* no usable event time and no fallback, or no entity */
+    char incident[40];  /* the incident it joined ("" when skipped) */
+};
+
+/*
+ * Feed one alert, as JSON in the form the sinks write (docs/yagura-hunt.md,
+ * docs/sinks.md).  alert_id: its deterministic id, or NULL to derive one
+ * from the JSON (its "id", else the rule id and the event's place in its
+ * source).  fallback_ms: the time used when the alert has no usable event
+ * time (INT64_MIN: skip such alerts).  Runs inside the store's open
+ * transaction if there is one, else in a transaction of its own.
+ */
+YG_NODISCARD yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id,
+                                      const char *json, size_t n, int64_t fallback_ms,
+                                      struct yg_incident_feed_result *res);
+
+/* Counters of a builder's life. */
+struct yg_incident_stats {
+    uint64_t fed, duplicates, skipped, created, merged;
+};
+void yg__incident_stats(const struct yg_incident_builder *b, struct yg_incident_stats *out);
+
+/*
+ * Read JSON-lines alerts from f (a hunt's alerts), order them by event time
+ * (stable: equal times keep their order in f) and feed them, in one
+ * transaction.  Alerts without a usable event time are skipped and counted.
+ */
+YG_NODISCARD yg_err yg__incident_feed_jsonl(struct yg_incident_builder *b, FILE *f);
+
+/* The message of the last failure ("" if none). */
+const char *yg__incident_errmsg(const struct yg_incident_builder *b);
+
+/* ---- reading and closing (the `yagura incidents` command) ---------------- */
+
+enum yg_incident_status { YG_INC_OPEN = 1, YG_INC_CLOSED = 2, YG_INC_ALL = 3 };
+
+struct yg_incident_row {
+    const char *id, *title, *level, *status, *main_entity;
+    int level_num;
+    int64_t first_ms, last_ms;
+    int64_t alert_count;
+    const char *entities; /* JSON array of {"kind","value","alerts"} */
+    const char *close_reason, *closed_by; /* NULL unless closed */
+    int64_t closed_at;                    /* Unix epoch ms, 0 unless closed */
+};
+
+struct yg_incident_step {
+    const char *alert_id, *kind, *rule_id, *rule_title, *level, *event_time, *source;
+    const char *entities; /* JSON array */
+    const char *parent;   /* correlation alert id for a contributing detection, else NULL */
+    const char *json;     /* the alert (with its event) or the detection's reference */
+    int64_t t_ms;
+    int level_num;
+};
+
+/* Incidents with the given status and at least min_level (yg_level_t,
+ * 0: any), most recent activity first.  Strings are valid during fn. */
+YG_NODISCARD yg_err yg__incident_list(struct yg_store *st, enum yg_incident_status status,
+                                      int min_level,
+                                      void (*fn)(void *ud, const struct yg_incident_row *r),
+                                      void *ud);
+/* Resolve an id or a unique prefix of one (at least 4 characters; an incident
+ * merged into another resolves to that one).  YG_ENOTFOUND, or YG_EINVAL when
+ * the prefix is ambiguous. */
+YG_NODISCARD yg_err yg__incident_resolve(struct yg_store *st, const char *id_or_prefix,
+                                         char out[40]);
+/* One incident and its timeline in event-time order. */
+YG_NODISCARD yg_err yg__incident_show(struct yg_store *st, const char *id,
+                                      void (*head)(void *ud, const struct yg_incident_row *r),
+                                      void (*step)(void *ud, const struct yg_incident_step *s),
+                                      void *ud);
+/* Close an open incident (YG_ENOTFOUND if absent, YG_ESTATE if not open). */
+YG_NODISCARD yg_err yg__incident_close(struct yg_store *st, const char *id, const char *reason,
+                                       const char *who);
+
+/* "2024-05-01T10:00:00.000Z" */
+void yg__incident_iso(int64_t ms, char *out, size_t n);
+
+#endif

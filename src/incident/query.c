@@ -1,0 +1,211 @@
+/*
+ * query.c - reading and closing incidents (the `yagura incidents` command).
+ */
+#include "incident/incident.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#define INC_COLS                                                                                   \
+    "i.id, i.title, i.level, i.level_num, i.status, i.main_entity, i.first_ms, i.last_ms,"         \
+    " i.alert_count, i.close_reason, i.closed_by, i.closed_at,"                                    \
+    " (SELECT json_group_array(json_object('kind', kind, 'value', value, 'alerts', alerts))"       \
+    "  FROM (SELECT kind, value, alerts FROM incident_entities WHERE incident_id = i.id"           \
+    "        ORDER BY alerts DESC, kind, value))"
+
+static yg_err map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE: return YG_OK;
+    case SQLITE_NOMEM: return YG_ENOMEM;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return YG_ESTATE;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return YG_ECORRUPT;
+    default: return YG_EIO;
+    }
+}
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(s, i);
+    return t ? t : "";
+}
+
+static void read_row(sqlite3_stmt *s, struct yg_incident_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = col(s, 0);
+    r->title = col(s, 1);
+    r->level = col(s, 2);
+    r->level_num = sqlite3_column_int(s, 3);
+    r->status = col(s, 4);
+    r->main_entity = col(s, 5);
+    r->first_ms = sqlite3_column_int64(s, 6);
+    r->last_ms = sqlite3_column_int64(s, 7);
+    r->alert_count = sqlite3_column_int64(s, 8);
+    r->close_reason = sqlite3_column_type(s, 9) == SQLITE_NULL ? NULL : col(s, 9);
+    r->closed_by = sqlite3_column_type(s, 10) == SQLITE_NULL ? NULL : col(s, 10);
+    r->closed_at = sqlite3_column_int64(s, 11);
+    r->entities = sqlite3_column_type(s, 12) == SQLITE_NULL ? "[]" : col(s, 12);
+}
+
+yg_err yg__incident_list(struct yg_store *st, enum yg_incident_status status, int min_level,
+                         void (*fn)(void *ud, const struct yg_incident_row *r), void *ud)
+{
+    sqlite3 *db = yg__store_sqlite(st);
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT " INC_COLS " FROM incidents i"
+                                " WHERE ((?1 & 1 AND i.status = 'open') OR"
+                                "        (?1 & 2 AND i.status = 'closed'))"
+                                " AND i.level_num >= ?2"
+                                " ORDER BY i.last_ms DESC, i.id",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(rc);
+    sqlite3_bind_int(s, 1, (int)status);
+    sqlite3_bind_int(s, 2, min_level);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct yg_incident_row r;
+        read_row(s, &r);
+        fn(ud, &r);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? YG_OK : map_rc(rc);
+}
+
+yg_err yg__incident_resolve(struct yg_store *st, const char *q, char out[40])
+{
+    sqlite3 *db = yg__store_sqlite(st);
+    sqlite3_stmt *s = NULL;
+    size_t ql = strlen(q);
+    if (ql < 4 || ql > 39)
+        return YG_ENOTFOUND;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT id, status, merged_into FROM incidents"
+                                " WHERE id = ?1 OR substr(id, 1, length(?1)) = ?1"
+                                " OR substr(id, 5, length(?1)) = ?1 ORDER BY id = ?1 DESC LIMIT 3",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(rc);
+    sqlite3_bind_text(s, 1, q, -1, SQLITE_TRANSIENT);
+    int n = 0;
+    bool exact = false;
+    char into[40] = "";
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == 0) {
+            snprintf(out, 40, "%s", col(s, 0));
+            exact = strcmp(col(s, 0), q) == 0;
+            if (strcmp(col(s, 1), "merged") == 0)
+                snprintf(into, sizeof into, "%s", col(s, 2));
+        }
+        n++;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return map_rc(rc);
+    if (!n)
+        return YG_ENOTFOUND;
+    if (n > 1 && !exact)
+        return YG_EINVAL;
+    /* Follow merges (each merged incident points at a live one, but stay
+     * bounded whatever the file says). */
+    for (int hop = 0; into[0] && hop < 64; hop++) {
+        snprintf(out, 40, "%s", into);
+        into[0] = 0;
+        if (sqlite3_prepare_v2(db, "SELECT status, merged_into FROM incidents WHERE id = ?1", -1,
+                               &s, NULL) != SQLITE_OK)
+            break;
+        sqlite3_bind_text(s, 1, out, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW && strcmp(col(s, 0), "merged") == 0)
+            snprintf(into, sizeof into, "%s", col(s, 1));
+        sqlite3_finalize(s);
+    }
+    return YG_OK;
+}
+
+yg_err yg__incident_show(struct yg_store *st, const char *id,
+                         void (*head)(void *ud, const struct yg_incident_row *r),
+                         void (*step)(void *ud, const struct yg_incident_step *s), void *ud)
+{
+    sqlite3 *db = yg__store_sqlite(st);
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT " INC_COLS " FROM incidents i WHERE i.id = ?1", -1, &s,
+                                NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(rc);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        struct yg_incident_row r;
+        read_row(s, &r);
+        if (head)
+            head(ud, &r);
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE)
+        return YG_ENOTFOUND;
+    if (rc != SQLITE_ROW)
+        return map_rc(rc);
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT alert_id, kind, rule_id, rule_title, level, event_time, source,"
+                            " entities, parent, json, t_ms, level_num FROM incident_alerts"
+                            " WHERE incident_id = ?1 ORDER BY t_ms, seq",
+                            -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(rc);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct yg_incident_step x = {
+            col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4),
+            col(s, 5), col(s, 6), col(s, 7),
+            sqlite3_column_type(s, 8) == SQLITE_NULL ? NULL : col(s, 8),
+            col(s, 9), sqlite3_column_int64(s, 10), sqlite3_column_int(s, 11)};
+        if (step)
+            step(ud, &x);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? YG_OK : map_rc(rc);
+}
+
+yg_err yg__incident_close(struct yg_store *st, const char *id, const char *reason, const char *who)
+{
+    sqlite3 *db = yg__store_sqlite(st);
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT status FROM incidents WHERE id = ?1", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(rc);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    bool open = rc == SQLITE_ROW && strcmp(col(s, 0), "open") == 0;
+    bool found = rc == SQLITE_ROW;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return map_rc(rc);
+    if (!found)
+        return YG_ENOTFOUND;
+    if (!open)
+        return YG_ESTATE;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    rc = sqlite3_prepare_v2(db,
+                            "UPDATE incidents SET status = 'closed', close_reason = ?2,"
+                            " closed_by = ?3, closed_at = ?4, updated_at = ?4"
+                            " WHERE id = ?1 AND status = 'open'",
+                            -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(rc);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, reason ? reason : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, who ? who : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 4, now);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? YG_OK : map_rc(rc);
+}
