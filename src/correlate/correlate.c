@@ -906,6 +906,11 @@ const struct yg_rule *yg__corr_rule(const struct yg_corr_set *cs, size_t i)
     return cs && i < cs->nc ? cs->c[i].rule : NULL;
 }
 
+int64_t yg__corr_timespan_ms(const struct yg_corr_set *cs, size_t i)
+{
+    return cs && i < cs->nc ? cs->c[i].span : 0;
+}
+
 bool yg__corr_references(const struct yg_corr_set *cs, uint32_t r)
 {
     return cs && r < cs->nd && cs->d[r].nsubs > 0;

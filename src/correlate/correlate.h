@@ -60,6 +60,8 @@ void yg__corr_set_free(struct yg_corr_set *cs);
 /* Correlations that compiled, and the i-th of them (0 <= i < count). */
 size_t yg__corr_count(const struct yg_corr_set *cs);
 const struct yg_rule *yg__corr_rule(const struct yg_corr_set *cs, size_t i);
+/* The window length of the i-th correlation, defaults applied. */
+int64_t yg__corr_timespan_ms(const struct yg_corr_set *cs, size_t i);
 
 /*
  * For detection rule r (its index in rs): is it referenced by any

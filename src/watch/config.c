@@ -421,6 +421,51 @@ done:
     return err;
 }
 
+/* geoip: {city: PATH | [PATH, ...], asn: ...}; at most four paths each
+ * (an IPv4 and an IPv6 file, say). */
+static yg_err read_geoip_paths(struct ctx *c, const struct yg_ynode *map, const char *key,
+                               char **out, size_t *n)
+{
+    yg_err err = YG_OK;
+    char sub[KEYPATH_MAX];
+    const struct yg_ynode *v = yg__ymap_get(map, key);
+    if (!v)
+        return YG_OK;
+    kp_key(sub, "geoip", key);
+    if (v->type == YG_Y_SCALAR) {
+        YG_TRY(want_str(c, sub, v, &out[0]));
+        *n = 1;
+        return YG_OK;
+    }
+    if (v->type != YG_Y_SEQ || v->n == 0)
+        return fail(c, sub, v, "expected a file or a non-empty sequence of files, found %s",
+                    describe(v));
+    if (v->n > 4)
+        return fail(c, sub, v, "at most 4 files");
+    for (size_t i = 0; i < v->n; i++) {
+        char item[KEYPATH_MAX];
+        kp_index(item, sub, i);
+        YG_TRY(want_str(c, item, v->items[i], &out[i]));
+        *n = i + 1;
+    }
+done:
+    return err;
+}
+
+static yg_err read_geoip(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    static const char *const k_geoip[] = {"city", "asn", NULL};
+    yg_err err = YG_OK;
+    const struct yg_ynode *g = yg__ymap_get(root, "geoip");
+    if (!g)
+        return YG_OK;
+    YG_TRY(check_map(c, "geoip", g, k_geoip, NULL, NULL));
+    YG_TRY(read_geoip_paths(c, g, "city", cfg->geoip.city, &cfg->geoip.ncity));
+    YG_TRY(read_geoip_paths(c, g, "asn", cfg->geoip.asn, &cfg->geoip.nasn));
+done:
+    return err;
+}
+
 static const char *const input_type_names[] = {"file",       "syslog-udp", "syslog-tcp",
                                                "syslog-tls", "stdin",      NULL};
 
@@ -727,9 +772,9 @@ done:
 
 static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
-    static const char *const k_root[] = {"rules",       "data_dir", "state", "min_level",
-                                         "correlation", "inputs",   "sinks", "http",
-                                         "log",         "user",     NULL};
+    static const char *const k_root[] = {"rules",       "data_dir", "state",  "min_level",
+                                         "correlation", "geoip",    "inputs", "sinks",
+                                         "http",        "log",      "user",   NULL};
     static const char *const levels[] = {"informational", "low",      "medium",
                                          "high",          "critical", NULL};
     yg_err err = YG_OK;
@@ -755,6 +800,7 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
                             &cfg->correlation.snapshot_interval_ms));
     }
 
+    YG_TRY(read_geoip(c, cfg, root));
     YG_TRY(read_inputs(c, cfg, root));
     YG_TRY(read_sinks(c, cfg, root));
 
@@ -889,6 +935,10 @@ void yg__config_free(struct yg_config *cfg)
     for (size_t i = 0; i < cfg->nrules; i++)
         yg_free(cfg->rules[i]);
     yg_free(cfg->rules);
+    for (size_t i = 0; i < cfg->geoip.ncity; i++)
+        yg_free(cfg->geoip.city[i]);
+    for (size_t i = 0; i < cfg->geoip.nasn; i++)
+        yg_free(cfg->geoip.asn[i]);
     for (size_t i = 0; i < cfg->ninputs; i++) {
         struct yg_cfg_input *in = &cfg->inputs[i];
         yg_free(in->name);
@@ -985,6 +1035,21 @@ yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
     YG_TRY(put_duration(b, "  ", "lateness", cfg->correlation.lateness_ms));
     YG_TRY(put_size(b, "  ", "memory", cfg->correlation.memory_bytes));
     YG_TRY(put_duration(b, "  ", "snapshot_interval", cfg->correlation.snapshot_interval_ms));
+    if (cfg->geoip.ncity || cfg->geoip.nasn) {
+        YG_TRY(yg_buf_addf(b, "geoip:\n"));
+        for (int k = 0; k < 2; k++) {
+            size_t n = k ? cfg->geoip.nasn : cfg->geoip.ncity;
+            char *const *p = k ? cfg->geoip.asn : cfg->geoip.city;
+            if (!n)
+                continue;
+            YG_TRY(yg_buf_addf(b, "  %s:\n", k ? "asn" : "city"));
+            for (size_t i = 0; i < n; i++) {
+                YG_TRY(yg_buf_addf(b, "    - "));
+                YG_TRY(yg_buf_add_json_str(b, p[i], strlen(p[i])));
+                YG_TRY(yg_buf_addc(b, '\n'));
+            }
+        }
+    }
     YG_TRY(yg_buf_addf(b, "inputs:\n"));
     for (size_t i = 0; i < cfg->ninputs; i++) {
         const struct yg_cfg_input *in = &cfg->inputs[i];

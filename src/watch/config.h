@@ -89,6 +89,14 @@ struct yg_config {
         uint64_t memory_bytes;         /* default 256MB */
         uint64_t snapshot_interval_ms; /* default 30s */
     } correlation;
+    /* Geolocation databases of the analytics (docs/analytics.md): city and
+     * ASN MaxMind DB files, each a path or a list of paths tried in order. */
+    struct {
+        char *city[4];
+        size_t ncity;
+        char *asn[4];
+        size_t nasn;
+    } geoip;
     struct yg_cfg_input *inputs;
     size_t ninputs;
     struct yg_cfg_sink *sinks;

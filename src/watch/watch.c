@@ -30,6 +30,7 @@
 #include "correlate/correlate.h"
 #include "engine/alertjson.h"
 #include "engine/linedec.h"
+#include "geo/geo.h"
 #include "http/http.h"
 #include "ingest/input.h"
 #include "match/program.h"
@@ -86,6 +87,7 @@ struct pending {
 struct watch {
     const struct yg_watch_opts *o;
     struct yg_config *cfg;
+    struct yg_geo *geo; /* geolocation of the analytics, NULL without geoip */
     yg_rules *rules;
     yg_scanner *scanner;
     struct yg_linedec ld;
@@ -415,7 +417,12 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a)
         YG_TRY(yg_buf_addc(b, ':'));
         YG_TRY(yg_buf_add_json_str(b, a->group_values[i], strlen(a->group_values[i])));
     }
-    YG_TRY(yg_buf_add(b, "},\"events\":[", 12));
+    YG_TRY(yg_buf_addc(b, '}'));
+    if (a->detail) {
+        YG_TRY(yg_buf_add(b, ",\"finding\":", 11));
+        YG_TRY(yg_buf_add(b, a->detail, a->detail_len));
+    }
+    YG_TRY(yg_buf_add(b, ",\"events\":[", 11));
     for (size_t i = 0; i < a->nevidence; i++) {
         const struct evid *e = a->evidence[i];
         if (i)
@@ -790,25 +797,23 @@ static void rebuild_correlation(struct watch *w)
 static int64_t longest_timespan(const yg_rules *rs)
 {
     int64_t best = 0;
-    for (size_t i = 0; rs->corr && i < yg__corr_count(rs->corr); i++) {
-        const struct yg_rule *r = yg__corr_rule(rs->corr, i);
-        const struct yg_ynode *ts = yg__ymap_get(r->correlation, "timespan");
-        if (!ts || ts->type != YG_Y_SCALAR || ts->slen < 2)
-            continue;
-        int64_t v = strtoll(ts->s, NULL, 10), mult = 1000;
-        switch (ts->s[ts->slen - 1]) {
-        case 'm': mult = 60000; break;
-        case 'h': mult = 3600000; break;
-        case 'd': mult = 86400000; break;
-        case 'w': mult = 7 * 86400000LL; break;
-        case 'M': mult = 31 * 86400000LL; break;
-        case 'y': mult = 366 * 86400000LL; break;
-        default: break;
-        }
-        if (v * mult > best)
-            best = v * mult;
-    }
+    for (size_t i = 0; rs->corr && i < yg__corr_count(rs->corr); i++)
+        if (yg__corr_timespan_ms(rs->corr, i) > best)
+            best = yg__corr_timespan_ms(rs->corr, i);
     return best;
+}
+
+/* Analytics whose geolocation database is not configured: said once per
+ * load, and the rest runs. */
+static void geo_inactive(void *ud, const struct yg_rule *r, const char *why)
+{
+    (void)ud;
+    yg__log(YG_LOG_WARNING, "analytic %s inactive: %s (geoip in the configuration)",
+            r->name    ? r->name
+            : r->id    ? r->id
+            : r->title ? r->title
+                       : "?",
+            why);
 }
 
 /* ---- the loop ---------------------------------------------------------------- */
@@ -859,6 +864,7 @@ static void reload(struct watch *w)
     if (w->corr) {
         yg__corr_set_lateness(w->corr, (int64_t)w->cfg->correlation.lateness_ms);
         yg__corr_set_evidence_hooks(w->corr, ev_hold, ev_release, w);
+        yg__corr_set_geo(w->corr, w->geo, geo_inactive, NULL);
         rebuild_correlation(w);
     }
     yg_scanner_set_min_level(w->scanner, w->cfg->min_level);
@@ -888,6 +894,14 @@ int yg__watch_run(const struct yg_watch_opts *o)
     if (!(w.rules = compile_rules(w.cfg, &failed)))
         goto out;
     w.failed = failed;
+    if (w.cfg->geoip.ncity || w.cfg->geoip.nasn) {
+        if (yg__geo_open((const char *const *)w.cfg->geoip.city, w.cfg->geoip.ncity,
+                         (const char *const *)w.cfg->geoip.asn, w.cfg->geoip.nasn, &w.geo, why,
+                         sizeof why)) {
+            yg__log(YG_LOG_ERROR, "geoip: %s", why);
+            goto out;
+        }
+    }
     if (o->check_only) {
         status = failed ? 1 : 0;
         goto out;
@@ -900,6 +914,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
             goto out;
         yg__corr_set_lateness(w.corr, (int64_t)w.cfg->correlation.lateness_ms);
         yg__corr_set_evidence_hooks(w.corr, ev_hold, ev_release, &w);
+        yg__corr_set_geo(w.corr, w.geo, geo_inactive, NULL);
     }
     if (yg__store_open(w.cfg->state, &w.store, why, sizeof why)) {
         yg__log(YG_LOG_ERROR, "state: %s", why);
@@ -1035,6 +1050,7 @@ out:
         yg__corr_state_free(w.corr);
     yg_scanner_destroy(w.scanner);
     yg_rules_release(w.rules);
+    yg__geo_free(w.geo);
     yg__linedec_free(&w.ld);
     yg_buf_free(&w.json);
     yg_free(w.pend);
