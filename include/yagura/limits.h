@@ -84,6 +84,7 @@
 #define YG_TAXII_MAX_PAGE_BYTES (64u << 20)       /* largest page rendered; it ends early */
 #define YG_TAXII_MAX_OBJECTS_PER_POST 100000u     /* objects in one POSTed envelope */
 #define YG_TAXII_MAX_MATCH_VALUES 256u            /* comma-separated values of one match[] */
+#define YG_TAXII_DRAIN_BYTES (64u << 20)         /* oversize body read and dropped before the 413 */
 #define YG_TAXII_MAX_URL_BYTES 8192u              /* path plus query string */
 #define YG_TAXII_STATUS_KEEP_MS (7ull * 86400 * 1000) /* status resources kept */
 #define YG_TAXII_MAX_CONNECTIONS 64u              /* simultaneous clients of the server */

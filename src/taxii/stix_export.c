@@ -487,7 +487,7 @@ static yg_err add_alert(struct ex *e, const char *text, size_t n)
                                ind, e->identity, tsm, tsm, tsm));
             const char *title = intel ? yg__tj_str(intel, "value") : yg__tj_str(rule, "title");
             YG_TRY(put_kv(&b, "name", title ? title : "unnamed"));
-            YG_TRY(yg_buf_add(&b, ",\"indicator_types\":[\"malicious-activity\"]", 40));
+            YG_TRY(yg_buf_add(&b, ",\"indicator_types\":[\"malicious-activity\"]", 41));
             bool ok = true;
             if (intel) {
                 YG_TRY(yg_buf_add(&b, ",\"pattern_type\":\"stix\",\"pattern\":", 33));

@@ -3,10 +3,10 @@
  *
  * Everything TAXII is in taxii_server.c; this file turns an MHD connection
  * into a struct yg_taxii_req and the response back.  Bodies are collected
- * up to max_content_length: a request announcing more in Content-Length is
- * answered at once (the handler still runs, so authentication and rights
- * come first and the answer is 401/403/404 or 413), one that sends more
- * without announcing it is drained and answered 413.  TLS is GnuTLS inside
+ * up to max_content_length; beyond it the rest is read and dropped (up to
+ * YG_TAXII_DRAIN_BYTES more; past that the answer comes at once and the
+ * connection closes) and the handler answers 413 after its authentication
+ * and rights checks, so a client without rights learns 401/403/404 first.  TLS is GnuTLS inside
  * libmicrohttpd, TLS 1.2 and 1.3 only.
  */
 #include <arpa/inet.h>
@@ -124,11 +124,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
         *req = cn;
         const char *cl =
             MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > h->cfg->max_content_length) {
-            /* Answer before reading: MHD then closes the connection
-             * instead of receiving the body. */
+        unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
+        if (len > h->cfg->max_content_length) {
             cn->too_large = true;
-            return run(h, mc, url, method, cn);
+            /* A body somewhat too large is read and dropped, so that the
+             * client, still sending, gets to read the 413; a huge one is
+             * answered at once and the connection closed. */
+            if (len - h->cfg->max_content_length > YG_TAXII_DRAIN_BYTES)
+                return run(h, mc, url, method, cn);
         }
         return MHD_YES;
     }

@@ -915,7 +915,7 @@ static yg_err discovery(struct ctx *c)
         snprintf(url, sizeof url, "%.*s/%s/", (int)bl, base, cf->roots[i].path);
         if (i == 0)
             YG_TRY(put_str(b, "default", url, true));
-        YG_TRY(yg_buf_add(b, i ? "," : ",\"api_roots\":[", i ? 1 : 13));
+        YG_TRY(yg_buf_add(b, i ? "," : ",\"api_roots\":[", i ? 1 : 14));
         YG_TRY(yg_buf_add_json_str(b, url, strlen(url)));
     }
     if (cf->nroots)
