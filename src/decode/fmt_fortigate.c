@@ -24,6 +24,8 @@
  */
 #include "decode/format.h"
 
+#include <stdio.h>
+
 /* One pair; the view of the value excludes the quotes. */
 struct kv {
     struct yg_str k, v;
@@ -184,8 +186,8 @@ static yg_err fgt_decode(void *st, const char *line, size_t n, struct yg_buf *ou
     yg__syslog_split(line, n, &s);
     const char *m = s.msg.p;
     size_t mn = s.msg.n, base = (size_t)(m - line), i = 0, start = out->n;
-    struct yg_str type = {NULL, 0};
-    bool have_type = false, first = true;
+    struct yg_str type = {NULL, 0}, date = {NULL, 0}, tod = {NULL, 0}, tz = {NULL, 0};
+    bool have_type = false, first = true, have_ts = false;
     struct kv kv;
     int r;
     yg_err err;
@@ -194,6 +196,14 @@ static yg_err fgt_decode(void *st, const char *line, size_t n, struct yg_buf *ou
         YG_TRY(put_key(out, !first, kv.k.p, kv.k.n));
         first = false;
         YG_TRY(put_value(out, &kv));
+        if (str_is(kv.k, "date"))
+            date = kv.v;
+        else if (str_is(kv.k, "time"))
+            tod = kv.v;
+        else if (str_is(kv.k, "tz"))
+            tz = kv.v;
+        else if (str_is(kv.k, "timestamp"))
+            have_ts = true;
         if (!have_type && str_is(kv.k, "type")) {
             type = kv.v;
             have_type = true;
@@ -209,6 +219,30 @@ static yg_err fgt_decode(void *st, const char *line, size_t n, struct yg_buf *ou
         e->msg = first ? "empty FortiGate record" : "no type= field: not a FortiGate log record";
         err = YG_ESYNTAX;
         goto done;
+    }
+    /* `time` holds only the time of day: the event time the rules and
+     * correlations see is `timestamp`, date and time with the tz offset. */
+    if (!have_ts && date.n == 10 && tod.n >= 8 && tod.n <= 15 && tz.n <= 6) {
+        char ts[40];
+        int tl = snprintf(ts, sizeof ts, "%.*sT%.*s%.*s", (int)date.n, date.p, (int)tod.n, tod.p,
+                          (int)tz.n, tz.p);
+        if (tl > 0 && (size_t)tl < sizeof ts) {
+            /* First in the object: the first time field of an event that
+             * parses is its time, and `time` alone parses as a time of day. */
+            size_t at = out->n;
+            YG_TRY(yg_buf_add(out, "\"timestamp\":", 12));
+            YG_TRY(yg__json_str_utf8(out, ts, (size_t)tl));
+            YG_TRY(yg_buf_addc(out, ','));
+            size_t add = out->n - at;
+            char tmp[64];
+            if (add <= sizeof tmp) {
+                memcpy(tmp, out->p + at, add);
+                memmove(out->p + start + 1 + add, out->p + start + 1, at - start - 1);
+                memcpy(out->p + start + 1, tmp, add);
+            } else {
+                out->n = at;
+            }
+        }
     }
     YG_TRY(yg_buf_addc(out, '}'));
     ls->product = "fortigate";
