@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/timeparse.h"
 #include "decode/json.h"
 #include "match/program.h"
 
@@ -413,7 +414,10 @@ static void on_leaf(void *ud, int32_t path, const struct yg_val *v)
             s->eid_v = *v;
             s->eventid = &s->eid_v;
         }
-        if ((p->role & ROLE_TIME) && !s->time) {
+        /* The first time field whose value is a time: FortiGate's `time`
+         * (a time of day alone) gives way to its `eventtime`. */
+        int64_t t_ms;
+        if ((p->role & ROLE_TIME) && !s->time && yg__time_parse(v->p, v->n, &t_ms)) {
             s->time_v = *v;
             s->time = &s->time_v;
         }
