@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "yagura/error.h"
+#include "yagura/intel.h"
 #include "yagura/limits.h"
 #include "yagura/version.h"
 
@@ -59,6 +60,16 @@ void yg_compiler_set_diag(yg_compiler *c, yg_diag_cb cb, void *ud);
  * *.yml and *.yaml.  Returns YG_OK unless the path cannot be read at all. */
 yg_err yg_compiler_add_path(yg_compiler *c, const char *path);
 yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len);
+/*
+ * Match the indicators of a frozen store too.  The compiler takes a
+ * reference.  One built-in rule per indicator type is added, named
+ * yagura_intel_ip, _domain, _url, _hash, _email and _user_agent (ids: uuid5
+ * of "yagura-intel-<type>"), titled "Threat intelligence: <type> indicator",
+ * so that correlation rules can refer to them; their hits come from the
+ * indicator lookups of the event fields named in mappings/intel-fields.yml,
+ * not from a Sigma detection.  At most one store per compiler.
+ */
+yg_err yg_compiler_add_intel(yg_compiler *c, yg_intel *intel);
 /* Compile everything added.  The compiler refuses more input afterwards. */
 yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out);
 void yg_compiler_destroy(yg_compiler *c);
@@ -72,6 +83,7 @@ typedef struct yg_rules_stats {
     size_t detection, failed, correlation, filters, documents;
     size_t prefilter_atoms;  /* literals in the prefilter */
     size_t prefilter_always; /* rules evaluated on every event of their source */
+    size_t builtin;          /* of `detection`, the built-in intel rules */
 } yg_rules_stats;
 void yg_rules_get_stats(const yg_rules *r, yg_rules_stats *st);
 void yg_rules_retain(yg_rules *r);
@@ -101,6 +113,10 @@ typedef struct yg_alert {
     const char *event; /* the JSON document that matched */
     size_t event_len;
     uint32_t rule_index; /* position of the rule in the compiled set */
+    /* More members for the alert's JSON object ("intel":{...} for an
+     * indicator hit), without the braces; NULL/0 when none. */
+    const char *extra_json;
+    size_t extra_len;
 } yg_alert;
 /* Return non-zero to stop scanning the current event. */
 typedef int (*yg_alert_cb)(void *ud, const yg_alert *a);
@@ -137,6 +153,10 @@ void yg_scanner_set_eval(yg_scanner *s, bool eval);
  * for use inside the alert callback; false if the event has none.  Only
  * names known to the rule set (used by a rule or a correlation) resolve. */
 bool yg_scanner_field(const yg_scanner *s, const char *name, const char **v, size_t *n);
+/* Indicator validity (valid_until) is judged at the event's own time when
+ * it has one (replaying old logs), else at the wall clock; with
+ * wallclock true, always at the wall clock (the service). */
+void yg_scanner_set_intel_wallclock(yg_scanner *s, bool wallclock);
 /* Description and byte offset of the last decode error. */
 const char *yg_scanner_last_error(const yg_scanner *s, size_t *offset);
 

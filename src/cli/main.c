@@ -11,6 +11,7 @@
 
 #include "cli/cmd_share.h"
 #include "cli/cmd_incidents.h"
+#include "cli/cmd_intel.h"
 #include "decode/format.h"
 #include "engine/hunt.h"
 #include "geo/geo.h"
@@ -34,6 +35,8 @@ static void usage_main(FILE *f)
                "  rules check   validate rule files and report every unsupported or invalid rule\n"
                "  incidents     list, show and close incidents (alerts grouped per entity)\n"
                "  serve         run the TAXII 2.1 server of the configuration (see -c)\n"
+               "  intel check   load threat-intelligence files and report what loaded\n"
+               "  intel load    the same, with load time and memory\n"
                "  intel pull    fetch STIX objects from partners' TAXII collections\n"
                "  intel export  write alerts as a STIX 2.1 bundle (sightings, indicators)\n"
                "  version       print the version\n"
@@ -71,6 +74,11 @@ static void usage_hunt(FILE *f)
             "      --geoip-asn FILE   MaxMind DB ASN database for the analytics; repeatable\n"
             "      --incidents FILE   group the alerts into incidents in this SQLite file\n"
             "                         (yagura incidents list --db FILE)\n"
+            "      --intel PATH       threat-intelligence file or folder (STIX, MISP, CSV,\n"
+            "                         lists; repeatable): indicator hits are alerts too\n"
+            "      --intel-tlp-default TLP  TLP of indicators whose source gives none (amber)\n"
+            "      --intel-levels MAP alert level by confidence, e.g. 90:critical,60:high,\n"
+            "                         0:medium (default: every indicator hit is high)\n"
             "  -q, --quiet            no summary and no progress on standard error\n"
             "  -h, --help             this text\n"
             "\n"
@@ -277,7 +285,7 @@ static int cmd_rules_check(int argc, char **argv)
 
 static int cmd_hunt(int argc, char **argv)
 {
-    enum { O_INCIDENTS = 300, O_LOGSOURCE = 256, O_NOEVENT, O_STRICT, O_STATS, O_GEOCITY, O_GEOASN };
+    enum { O_INCIDENTS = 300, O_INTEL, O_INTEL_TLP, O_INTEL_LEVELS, O_LOGSOURCE = 256, O_NOEVENT, O_STRICT, O_STATS, O_GEOCITY, O_GEOASN };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
                                          {"min-level", required_argument, 0, 'l'},
@@ -293,11 +301,17 @@ static int cmd_hunt(int argc, char **argv)
                                          {"geoip-city", required_argument, 0, O_GEOCITY},
                                          {"geoip-asn", required_argument, 0, O_GEOASN},
                                          {"incidents", required_argument, 0, O_INCIDENTS},
+                                         {"intel", required_argument, 0, O_INTEL},
+                                         {"intel-tlp-default", required_argument, 0, O_INTEL_TLP},
+                                         {"intel-levels", required_argument, 0, O_INTEL_LEVELS},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *incidents = NULL;
     struct yg_hunt_incidents *hinc = NULL;
+    const char *intel_paths[256];
+    size_t nintel = 0;
+    const char *intel_tlp = NULL, *intel_levels = NULL;
     const char *rule_paths[256];
     int nrules = 0;
     const char *geo_city[YG_GEO_MAX_DBS], *geo_asn[YG_GEO_MAX_DBS];
@@ -408,6 +422,15 @@ static int cmd_hunt(int argc, char **argv)
                 geo_asn[ngeo_asn++] = optarg;
             break;
         case O_INCIDENTS: incidents = optarg; break;
+        case O_INTEL:
+            if (nintel == 256) {
+                fprintf(stderr, "%s hunt: too many --intel options (256 at most)\n", prog);
+                return EXIT_ERROR;
+            }
+            intel_paths[nintel++] = optarg;
+            break;
+        case O_INTEL_TLP: intel_tlp = optarg; break;
+        case O_INTEL_LEVELS: intel_levels = optarg; break;
         case 'q': quiet = true; break;
         case 'h':
             if (decode)
@@ -456,6 +479,21 @@ static int cmd_hunt(int argc, char **argv)
     for (int i = 0; i < nrules; i++)
         if (yg_compiler_add_path(comp, rule_paths[i]) == YG_ENOTFOUND)
             rules_missing = true;
+    if (nintel && !decode) {
+        yg_intel *intel = NULL;
+        if (yg_cli_intel_open(intel_paths, nintel, intel_tlp, intel_levels, stderr, quiet,
+                              &intel)) {
+            yg_compiler_destroy(comp);
+            return EXIT_ERROR;
+        }
+        yg_err ie = yg_compiler_add_intel(comp, intel);
+        yg_intel_release(intel);
+        if (ie) {
+            fprintf(stderr, "%s hunt: --intel: %s\n", prog, yg_strerror(ie));
+            yg_compiler_destroy(comp);
+            return EXIT_ERROR;
+        }
+    }
     yg_rules *rules = NULL;
     yg_err e = yg_compiler_get_rules(comp, &rules);
     yg_compiler_destroy(comp);
@@ -466,7 +504,7 @@ static int cmd_hunt(int argc, char **argv)
     o.compile_seconds = now_s() - t0;
     yg_rules_stats rs;
     yg_rules_get_stats(rules, &rs);
-    o.rules_loaded = rs.detection;
+    o.rules_loaded = rs.detection - rs.builtin;
     if (rules_missing || (o.strict && st.count)) {
         fprintf(stderr, "%s hunt: %s\n", prog,
                 rules_missing ? "a rule path does not exist" : "rule errors under --strict");
@@ -548,6 +586,8 @@ int main(int argc, char **argv)
             const char *name;
             int (*fn)(int, char **);
         } intel_cmds[] = {
+            {"check", yg_cli_intel_check},
+            {"load", yg_cli_intel_load},
             {"pull", yg_cli_intel_pull},
             {"export", yg_cli_intel_export},
         };

@@ -46,6 +46,10 @@ yg_err yg__alert_json_head(struct yg_buf *b, const yg_alert *a)
     YG_TRY(yg_buf_add_json_str(b, a->rule_file, strlen(a->rule_file)));
     YG_TRY(yg_buf_addf(b, "},\"logsource\":%s,\"matched\":", a->logsource_json));
     YG_TRY(yg_buf_add(b, a->matched_json, a->matched_len));
+    if (a->extra_len) {
+        YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(yg_buf_add(b, a->extra_json, a->extra_len));
+    }
     YG_TRY(yg_buf_add(b, ",\"source\":", 10));
 done:
     return err;

@@ -94,6 +94,7 @@ struct yg_intel {
     uint64_t plen4;
     uint64_t plen6[3];
     uint8_t plens4[33], plens6[129]; /* present lengths, longest first */
+    bool any_until;                  /* some indicator has a valid_until */
     unsigned nplens4, nplens6;
     /* sources */
     const char **src_names;

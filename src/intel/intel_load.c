@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -162,6 +163,17 @@ static bool intel_ext(const char *n)
     return false;
 }
 
+/* Provenance and licence notes kept beside intelligence files. */
+static bool is_doc(const char *n)
+{
+    static const char *const pre[] = {"readme", "license", "licence", "source", "copying",
+                                      "notice", "changelog"};
+    for (size_t i = 0; i < sizeof pre / sizeof *pre; i++)
+        if (!strncasecmp(n, pre[i], strlen(pre[i])))
+            return true;
+    return false;
+}
+
 /* A MISP feed folder: the events listed in manifest.json. */
 static yg_err load_feed(struct yg_intel *in, const char *dir, const char *manifest,
                         const yg_intel_load_opts *o)
@@ -266,7 +278,7 @@ static yg_err load_dir(struct yg_intel *in, const char *path, const yg_intel_loa
         yg_err e = YG_OK;
         if (S_ISDIR(st.st_mode))
             e = load_dir(in, full, o, depth + 1);
-        else if (S_ISREG(st.st_mode) && intel_ext(names[i]))
+        else if (S_ISREG(st.st_mode) && intel_ext(names[i]) && !is_doc(names[i]))
             e = load_file(in, full, o);
         if (e == YG_ENOMEM || e == YG_ESTATE)
             err = e;

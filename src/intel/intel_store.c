@@ -899,6 +899,8 @@ yg_err yg_intel_freeze(yg_intel *in)
                 in->plen6[plen / 64] |= 1ull << (plen % 64);
         }
     }
+    for (size_t m = 0; m < in->nmeta; m++)
+        in->any_until |= in->meta[m].valid_until != INT64_MIN;
     for (int p = 32; p >= 0; p--)
         if (in->plen4 & (1ull << p))
             in->plens4[in->nplens4++] = (uint8_t)p;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "correlate/correlate.h"
+#include "intel/intel.h"
 #include "match/program.h"
 
 struct yg_compiler {
@@ -25,6 +26,7 @@ struct yg_compiler {
     bool spent;
     char *data_dir;
     size_t nfailed, ndocuments;
+    struct yg_intel *intel;
 };
 
 static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigned col,
@@ -84,7 +86,86 @@ void yg_compiler_destroy(yg_compiler *c)
     yg_arena_free(&c->arena);
     yg_free(c->docs);
     yg_free(c->data_dir);
+    if (c->intel)
+        yg_intel_release(c->intel);
     yg_free(c);
+}
+
+yg_err yg_compiler_add_intel(yg_compiler *c, yg_intel *intel)
+{
+    if (c->spent || c->intel)
+        return YG_ESTATE;
+    if (!intel || !intel->frozen)
+        return YG_EINVAL;
+    yg_intel_retain(intel);
+    c->intel = intel;
+    return YG_OK;
+}
+
+/* The built-in rules of the indicator types, after the Sigma rules: their
+ * yg_rule documents live in the compiler's arena like any rule's, so the
+ * correlation compile finds them by name.  The intel fields are interned so
+ * the scanners decode them. */
+static yg_err add_intel_rules(struct yg_compiler *c, struct yg_rules *rs, char *why, size_t wl)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/mappings/intel-fields.yml", c->data_dir);
+    rs->ifields = yg_calloc(1, sizeof *rs->ifields);
+    if (!rs->ifields)
+        return YG_ENOMEM;
+    yg_err err = yg__ifields_load(rs->ifields, path, why, wl);
+    if (err) {
+        char tmp[512];
+        snprintf(tmp, sizeof tmp, "%s", why);
+        snprintf(why, wl, "%.300s: %.200s", path, tmp);
+        return err;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < rs->ifields->nsets; i++)
+        total += rs->ifields->sets[i].n;
+    rs->ifid = yg_malloc((total + 1) * sizeof *rs->ifid);
+    if (!rs->ifid)
+        return YG_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < rs->ifields->nsets; i++)
+        for (size_t j = 0; j < rs->ifields->sets[i].n; j++)
+            if ((rs->ifid[k++] = yg__field_intern(rs, rs->ifields->sets[i].f[j].name)) < 0)
+                return YG_ENOMEM;
+    static struct yg_node never = {YG_N_FALSE, 0, NULL, NULL};
+    for (int t = 0; t < YG_IOC_NTYPES; t++) {
+        struct yg_rule *r = yg_arena_alloc(&c->arena, sizeof *r);
+        char name[64], title[96], uuid[37];
+        if (!r)
+            return YG_ENOMEM;
+        memset(r, 0, sizeof *r);
+        int nn = snprintf(name, sizeof name, "yagura-intel-%s", yg_ioc_type_name(t));
+        yg__uuid5(name, (size_t)nn, uuid);
+        snprintf(name, sizeof name, "yagura_intel_%s", yg_ioc_type_name(t));
+        snprintf(title, sizeof title, "Threat intelligence: %s indicator", yg_ioc_type_name(t));
+        r->kind = YG_RULE_DETECTION;
+        r->file = "<intel>";
+        r->id = yg_arena_strndup(&c->arena, uuid, strlen(uuid));
+        r->name = yg_arena_strndup(&c->arena, name, strlen(name));
+        r->title = yg_arena_strndup(&c->arena, title, strlen(title));
+        r->status = "stable";
+        r->level = YG_LEVEL_HIGH;
+        r->meta_json = NULL;
+        if (!r->id || !r->name || !r->title)
+            return YG_ENOMEM;
+        struct yg_crule *cr = &rs->rules[rs->nrules];
+        cr->rule = r;
+        cr->root = &never;
+        cr->index = (uint32_t)rs->nrules;
+        cr->attack_json = "[]";
+        cr->tags_json = "[\"intel\"]";
+        cr->builtin = true;
+        rs->intel_rule[t] = (uint32_t)rs->nrules;
+        rs->nrules++;
+        rs->nbuiltin++;
+    }
+    yg_intel_retain(c->intel);
+    rs->intel = c->intel;
+    return YG_OK;
 }
 
 static yg_err add_doc(struct yg_compiler *c, struct yg_rule *r)
@@ -869,7 +950,7 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
     size_t ndet = 0;
     for (size_t i = 0; i < c->ndocs; i++)
         ndet += c->docs[i]->kind == YG_RULE_DETECTION;
-    rs->rules = yg_calloc(ndet ? ndet : 1, sizeof *rs->rules);
+    rs->rules = yg_calloc(ndet + YG_IOC_NTYPES + 1, sizeof *rs->rules);
     if (!rs->rules) {
         err = YG_ENOMEM;
         goto done;
@@ -936,6 +1017,10 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         emit(c, "<prefilter>", 0, 0, NULL, err, "%s", why);
         goto done;
     }
+    if (c->intel && (err = add_intel_rules(c, rs, why, sizeof why))) {
+        emit(c, "<intel>", 0, 0, NULL, err, "intel fields: %s", why);
+        goto done;
+    }
 
     /* Correlation rules refer to the compiled detection rules (and to each
      * other); the fields they group and aggregate by must be known to the
@@ -998,6 +1083,7 @@ void yg_rules_get_stats(const yg_rules *r, yg_rules_stats *st)
     st->documents = r->ndocuments;
     st->prefilter_atoms = r->natoms;
     st->prefilter_always = r->nalways;
+    st->builtin = r->nbuiltin;
 }
 
 const char *yg_rules_rule_id(const yg_rules *r, uint32_t i)
@@ -1021,6 +1107,13 @@ void yg_rules_release(yg_rules *r)
         return;
     yg__prefilter_free(r);
     icache_free(r->icache);
+    if (r->intel)
+        yg_intel_release(r->intel);
+    if (r->ifields) {
+        yg__ifields_free(r->ifields);
+        yg_free(r->ifields);
+    }
+    yg_free(r->ifid);
     if (r->corr)
         yg__corr_set_free(r->corr);
     yg__vm_pool_free(&r->pool);

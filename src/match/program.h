@@ -52,6 +52,7 @@ struct yg_crule {
     uint32_t index;
     const char *attack_json; /* ["T1059.001",...] */
     const char *tags_json;
+    bool builtin; /* hits come from code (intel), never routed or evaluated */
 };
 
 /* A Windows (channel, event id) pair routed to a category. */
@@ -111,6 +112,14 @@ struct yg_rules {
     struct yg_item_cache *icache;
     /* Correlation rules over the detection rules (src/correlate). */
     struct yg_corr_set *corr;
+    /* Indicators (src/intel): the store, the fields checked per log source
+     * (ifid: field id of each set's each field, flattened in set order),
+     * and the index of the built-in rule of each indicator type. */
+    struct yg_intel *intel;
+    struct yg_ifields *ifields;
+    int32_t *ifid;
+    uint32_t intel_rule[YG_IOC_NTYPES];
+    size_t nbuiltin;
 };
 
 int32_t yg__field_lookup(const struct yg_rules *rs, const char *name, size_t n);

@@ -15,9 +15,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/timeparse.h"
 #include "decode/json.h"
+#include "intel/intel.h"
 #include "match/program.h"
 
 /* A distinct path seen in events: its parent, its last key and what it
@@ -54,6 +56,15 @@ struct route {
     uint32_t nalways[1u << MAX_ROUTE_CATS];
     char *ls_json[1u << MAX_ROUTE_CATS];
     bool built[1u << MAX_ROUTE_CATS];
+    /* Event fields checked against the indicators (intel-fields.yml). */
+    struct ifl *ifl[1u << MAX_ROUTE_CATS];
+    uint32_t nifl[1u << MAX_ROUTE_CATS];
+};
+
+struct ifl {
+    int32_t fid;
+    uint8_t kind; /* enum yg_ifield_kind */
+    const char *name;
 };
 
 #define MAX_PATHS 65536u
@@ -100,6 +111,8 @@ struct yg_scanner {
     const char *doc; /* the current document's bytes */
     size_t doclen;
     struct yg_buf out;
+    struct yg_buf iout; /* the "intel" member of an indicator hit */
+    bool intel_wallclock;
     char err_msg[256];
     size_t err_off;
 };
@@ -123,6 +136,7 @@ yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
     s->item_stamp = yg_calloc(rs->nitems + 1, sizeof *s->item_stamp);
     s->item_res = yg_calloc(rs->nitems + 1, 1);
     yg_buf_init(&s->out, YG_MAX_EVENT_BYTES * 2);
+    yg_buf_init(&s->iout, YG_MAX_EVENT_BYTES);
     if (!s->head || !s->gen || !s->re_scratch || !s->pf.stamp || !s->pf.mask || !s->pf.cand ||
         !s->pf.seen || !s->item_stamp || !s->item_res || (rs->natoms && !s->pf_scratch)) {
         yg_scanner_destroy(s);
@@ -139,6 +153,7 @@ static void free_route(struct route *r)
     for (unsigned i = 0; i < (1u << MAX_ROUTE_CATS); i++) {
         yg_free(r->rules[i]);
         yg_free(r->ls_json[i]);
+        yg_free(r->ifl[i]);
         yg_free(r->member[i]);
         yg_free(r->always[i]);
     }
@@ -181,6 +196,7 @@ void yg_scanner_destroy(yg_scanner *s)
     yg_free(s->item_stamp);
     yg_free(s->item_res);
     yg_buf_free(&s->out);
+    yg_buf_free(&s->iout);
     yg_arena_free(&s->scratch);
     if (s->rs)
         yg_rules_release(s->rs);
@@ -442,6 +458,42 @@ static bool val_eq_str(const struct yg_val *v, const char *s)
     return v && yg_str_ieq(v->p, v->n, s, strlen(s));
 }
 
+/* The (field, kind) pairs of the log source checked against the
+ * indicators: every intel-fields.yml entry that applies, kinds of which the
+ * store holds indicators, each pair once. */
+static yg_err build_intel(struct yg_scanner *s, struct route *r, unsigned bits,
+                          const char *product, const char *service, const char *const *cats,
+                          unsigned nc)
+{
+    const struct yg_rules *rs = s->rs;
+    if (!rs->intel || !rs->ifields)
+        return YG_OK;
+    size_t total = 0, k = 0;
+    for (size_t i = 0; i < rs->ifields->nsets; i++)
+        total += rs->ifields->sets[i].n;
+    struct ifl *l = yg_malloc((total + 1) * sizeof *l);
+    if (!l)
+        return YG_ENOMEM;
+    uint32_t n = 0;
+    for (size_t i = 0; i < rs->ifields->nsets; i++) {
+        const struct yg_ifield_set *set = &rs->ifields->sets[i];
+        bool applies = (product || service || nc) &&
+                       yg__ifields_applies(set, product, service, cats, nc);
+        for (size_t j = 0; j < set->n; j++, k++) {
+            if (!applies || !yg__intel_has_kind(rs->intel, set->f[j].kind) || rs->ifid[k] < 0)
+                continue;
+            bool dup = false;
+            for (uint32_t m = 0; m < n && !dup; m++)
+                dup = l[m].fid == rs->ifid[k] && l[m].kind == set->f[j].kind;
+            if (!dup)
+                l[n++] = (struct ifl){rs->ifid[k], set->f[j].kind, set->f[j].name};
+        }
+    }
+    r->ifl[bits] = l;
+    r->nifl[bits] = n;
+    return YG_OK;
+}
+
 static yg_err build_rules(struct yg_scanner *s, struct route *r, unsigned bits, bool windows)
 {
     const struct yg_rules *rs = s->rs;
@@ -465,6 +517,8 @@ static yg_err build_rules(struct yg_scanner *s, struct route *r, unsigned bits, 
         return YG_ENOMEM;
     uint32_t n = 0;
     for (size_t i = 0; i < rs->nrules; i++) {
+        if (rs->rules[i].builtin)
+            continue;
         const struct yg_logsource *ls = &rs->rules[i].rule->ls;
         if (!product && !ls->product && !ls->service && !ls->category)
             continue;
@@ -532,7 +586,7 @@ static yg_err build_rules(struct yg_scanner *s, struct route *r, unsigned bits, 
     r->rules[bits] = list;
     r->nrules[bits] = n;
     r->built[bits] = true;
-    return YG_OK;
+    return build_intel(s, r, bits, product, service, cats, nc);
 }
 
 static bool str_eq_null(const char *a, const char *b)
@@ -836,6 +890,108 @@ static void sort_u32(uint32_t *v, uint32_t n)
     }
 }
 
+/* ---- indicators ---------------------------------------------------- */
+
+struct ihit {
+    struct yg_scanner *s;
+    const struct route *r;
+    unsigned bits;
+    const struct ifl *f;
+    const struct yg_val *v;
+    yg_alert_cb cb;
+    void *ud;
+    bool stop;
+    yg_err err;
+};
+
+static int on_intel_hit(void *ud, uint32_t rec)
+{
+    struct ihit *h = ud;
+    struct yg_scanner *s = h->s;
+    const struct yg_rules *rs = s->rs;
+    int level = yg__intel_level(rs->intel, rec);
+    if (level < (int)s->min_level)
+        return 0;
+    const struct yg_crule *cr = &rs->rules[rs->intel_rule[rs->intel->rec[rec].type]];
+    yg_buf_reset(&s->out);
+    yg_buf_reset(&s->iout);
+    yg_err e = yg_buf_addc(&s->out, '{');
+    if (!e)
+        e = yg_buf_add_json_str(&s->out, h->f->name, strlen(h->f->name));
+    if (!e)
+        e = yg_buf_addc(&s->out, ':');
+    if (!e)
+        e = h->v->type == YG_VT_STR ? yg_buf_add_json_str(&s->out, h->v->p, h->v->n)
+                                    : yg_buf_add(&s->out, h->v->p, h->v->n);
+    if (!e)
+        e = yg_buf_addc(&s->out, '}');
+    if (!e)
+        e = yg__intel_alert_json(rs->intel, rec, &s->iout);
+    if (e) {
+        h->err = e;
+        return 1;
+    }
+    yg_alert a = {cr->rule->id,
+                  cr->rule->title,
+                  yg__level_name((enum yg_level)level),
+                  level,
+                  cr->tags_json,
+                  cr->attack_json,
+                  cr->rule->file,
+                  s->out.p,
+                  s->out.n,
+                  h->r->ls_json[h->bits],
+                  s->time ? s->time->p : "",
+                  s->time ? s->time->n : 0,
+                  s->doc,
+                  s->doclen,
+                  cr->index,
+                  s->iout.p,
+                  s->iout.n};
+    if (h->cb && h->cb(h->ud, &a)) {
+        h->stop = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* Look up each intel field's values: one hash probe per value (a domain:
+ * per parent suffix; an address: per prefix length present). */
+static yg_err run_intel(struct yg_scanner *s, const struct route *r, unsigned bits,
+                        yg_alert_cb cb, void *ud)
+{
+    const struct yg_intel *in = s->rs->intel;
+    int64_t at = INT64_MIN;
+    bool at_known = false;
+    struct ihit h = {s, r, bits, NULL, NULL, cb, ud, false, YG_OK};
+    for (uint32_t i = 0; i < r->nifl[bits]; i++) {
+        const struct ifl *f = &r->ifl[bits][i];
+        for (int32_t k = field_first(s, f->fid); k >= 0; k = s->f[k].next) {
+            const struct yg_val *v = &s->f[k].v;
+            if (v->type != YG_VT_STR && v->type != YG_VT_NUM)
+                continue;
+            if (!at_known && in->any_until) {
+                /* Validity at the event's time, else now. */
+                struct timespec ts;
+                if (s->intel_wallclock || !s->time ||
+                    !yg__time_parse(s->time->p, s->time->n, &at)) {
+                    clock_gettime(CLOCK_REALTIME, &ts);
+                    at = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+                }
+                at_known = true;
+            }
+            h.f = f;
+            h.v = v;
+            yg__intel_match(in, (enum yg_ifield_kind)f->kind, v->p, v->n, at, on_intel_hit, &h);
+            if (h.err)
+                return h.err;
+            if (h.stop)
+                return YG_OK;
+        }
+    }
+    return YG_OK;
+}
+
 static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
 {
     struct route *r = find_route(s);
@@ -860,8 +1016,10 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
     }
     s->last_ls_json = r->ls_json[bits];
     const yg_rules *rs = s->rs;
-    if (!r->nrules[bits] || s->no_eval)
+    if (s->no_eval || (!r->nrules[bits] && !r->nifl[bits]))
         return YG_OK; /* no rule for this log source: nothing to scan for */
+    if (!r->nrules[bits])
+        return run_intel(s, r, bits, cb, ud);
     s->pf.gen = s->curgen;
     s->pf_ok = yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, s->f, s->nf, &s->pf);
     /* Candidates: with a prefilter verdict, the route's "always" rules and
@@ -915,11 +1073,13 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
                       s->time ? s->time->n : 0,
                       s->doc,
                       s->doclen,
-                      ri};
+                      ri,
+                      NULL,
+                      0};
         if (cb && cb(ud, &a))
-            break;
+            return YG_OK;
     }
-    return YG_OK;
+    return r->nifl[bits] ? run_intel(s, r, bits, cb, ud) : YG_OK;
 }
 
 yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, size_t *used,
@@ -986,7 +1146,7 @@ yg_err yg_scanner_scan_json_as(yg_scanner *s, const char *json, size_t len, cons
         }
     }
     s->last_ls_json = r->ls_json[0];
-    if (!r->nrules[0] || s->no_eval) {
+    if ((!r->nrules[0] && !r->nifl[0]) || s->no_eval) {
         s->ev_ls = false;
         return YG_OK;
     }
@@ -998,6 +1158,11 @@ yg_err yg_scanner_scan_json_as(yg_scanner *s, const char *json, size_t len, cons
 const char *yg_scanner_logsource_json(const yg_scanner *s)
 {
     return s->last_ls_json ? s->last_ls_json : "{}";
+}
+
+void yg_scanner_set_intel_wallclock(yg_scanner *s, bool wallclock)
+{
+    s->intel_wallclock = wallclock;
 }
 
 void yg_scanner_set_eval(yg_scanner *s, bool eval)
