@@ -258,6 +258,9 @@ static int on_alert(void *ud, const yg_alert *a)
         YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_index, P_INDEX));
         YG_TRY(yg_buf_addf(b, ",%llu,", (unsigned long long)c->record));
         YG_TRY(csv_field(b, a->matched_json, a->matched_len));
+        YG_TRY(yg_buf_addc(b, ','));
+        if (a->extra_len) /* the indicator of an intel hit, as a JSON object */
+            YG_TRY(csv_field(b, a->extra_json + 8, a->extra_len - 8));
         YG_TRY(yg_buf_addc(b, '\n'));
         break;
     case YG_OUT_TABLE: {
@@ -266,6 +269,13 @@ static int on_alert(void *ud, const yg_alert *a)
         YG_TRY(yg_buf_addf(b, "%-27.*s  %-13s  %-60.60s  %s:", (int)tl, ts, a->level, a->rule_title,
                            u->file));
         YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_line, P_LINE));
+        if (a->extra_len) {
+            /* An intel hit: the field and value, then the indicator. */
+            YG_TRY(yg_buf_add(b, "  ", 2));
+            YG_TRY(yg_buf_add(b, a->matched_json, a->matched_len));
+            YG_TRY(yg_buf_add(b, " ", 1));
+            YG_TRY(yg_buf_add(b, a->extra_json + 8, a->extra_len - 8));
+        }
         YG_TRY(yg_buf_addc(b, '\n'));
         break;
     }
@@ -1467,7 +1477,8 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
         err = plan_file(&h, files.v[i], &units, &nunits, &ucap, &seq, o->err, &res->errors);
     res->files = files.n;
     if (o->format == YG_OUT_CSV)
-        fputs("timestamp,level,rule_id,rule_title,attack,source_file,line,index,record,matched\n",
+        fputs("timestamp,level,rule_id,rule_title,attack,source_file,line,index,record,matched,"
+              "intel\n",
               o->out);
 
     unsigned nthreads = o->threads ? o->threads : 1;
