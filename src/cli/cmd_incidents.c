@@ -274,7 +274,26 @@ static int cmd_list(int argc, char **argv)
 struct show_ctx {
     bool json, evidence;
     size_t n;
+    /* Text: a run of contributing detections of one rule is one line. */
+    char run_rule[256], run_title[512], run_level[32], run_ents[200], run_first[40],
+        run_last[40], run_src[512];
+    size_t run_n;
 };
+
+static void flush_run(struct show_ctx *c)
+{
+    if (!c->run_n)
+        return;
+    char title[600];
+    if (c->run_n > 1)
+        snprintf(title, sizeof title, "%s (x%zu, to %s)", c->run_title, c->run_n, c->run_last);
+    else
+        snprintf(title, sizeof title, "%s", c->run_title);
+    printf("  %-24s  %-13s  %-11s  %s\n", c->run_first, c->run_level, "  step", title);
+    printf("  %-24s  %-13s  %-11s  %s%s%s\n", "", "", "", c->run_ents[0] ? c->run_ents : "-",
+           c->run_src[0] ? "  at " : "", c->run_src);
+    c->run_n = 0;
+}
 
 static void show_head(void *ud, const struct yg_incident_row *r)
 {
@@ -349,6 +368,25 @@ static void show_step(void *ud, const struct yg_incident_step *s)
     }
     char ents[200];
     entity_summary(s->entities, ents, sizeof ents);
+    if (!strcmp(s->kind, "detection") && !c->evidence) {
+        if (c->run_n && !strcmp(c->run_rule, s->rule_id) && !strcmp(c->run_ents, ents)) {
+            snprintf(c->run_last, sizeof c->run_last, "%s", s->event_time);
+            c->run_n++;
+            return;
+        }
+        flush_run(c);
+        snprintf(c->run_rule, sizeof c->run_rule, "%s", s->rule_id);
+        snprintf(c->run_title, sizeof c->run_title, "%s", s->rule_title);
+        snprintf(c->run_level, sizeof c->run_level, "%s", s->level);
+        snprintf(c->run_ents, sizeof c->run_ents, "%s", ents);
+        snprintf(c->run_first, sizeof c->run_first, "%s", s->event_time);
+        snprintf(c->run_last, sizeof c->run_last, "%s", s->event_time);
+        snprintf(c->run_src, sizeof c->run_src, "%s", s->source);
+        c->run_n = 1;
+        c->n++;
+        return;
+    }
+    flush_run(c);
     const char *kind = !strcmp(s->kind, "detection") ? "  step" : s->kind;
     printf("  %-24s  %-13s  %-11s  %s\n", s->event_time, s->level, kind, s->rule_title);
     printf("  %-24s  %-13s  %-11s  %s%s%s\n", "", "", "", ents[0] ? ents : "-",
@@ -398,9 +436,19 @@ static int cmd_show(int argc, char **argv)
         yg__store_close(st);
         return EXIT_NOTFOUND;
     }
-    struct show_ctx sc = {json, evidence, 0};
+    struct show_ctx *sc = calloc(1, sizeof *sc);
+    if (!sc) {
+        yg__store_close(st);
+        fprintf(stderr, "yagura incidents show: out of memory\n");
+        return EXIT_ERR;
+    }
+    sc->json = json;
+    sc->evidence = evidence;
     if (!e)
-        e = yg__incident_show(st, id, show_head, show_step, &sc);
+        e = yg__incident_show(st, id, show_head, show_step, sc);
+    if (!e && !json)
+        flush_run(sc);
+    free(sc);
     yg__store_close(st);
     if (e == YG_ENOTFOUND) {
         fprintf(stderr, "yagura incidents show: %s: no such incident\n", argv[optind]);
