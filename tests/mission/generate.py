@@ -158,7 +158,7 @@ def entra(user, ip, when, code=0, reason=None, country="JP", city="Tokyo"):
             "tenantId": "8a4de8b5-095c-47d0-a96f-a75130c61d53", "time": when}
 
 
-def entra_audit(activity, user, when, app="Contoso Mail Helper"):
+def entra_audit(activity, user, when, app="Contoso Mail Sync"):
     return {"time": when, "resourceId": "/tenants/8a4de8b5-095c-47d0-a96f-a75130c61d53/providers/Microsoft.aadiam",
             "operationName": activity, "operationVersion": "1.0", "category": "AuditLogs",
             "tenantId": "8a4de8b5-095c-47d0-a96f-a75130c61d53", "resultSignature": "None", "durationMs": 0,
