@@ -167,7 +167,11 @@ struct yg_iload {
     const yg_intel_load_opts *o;
     const char *source; /* from the options, interned */
     const char *tlp;    /* from the options or the store's default */
+    bool mapped;        /* buf is a private file mapping: read pages may be dropped */
 };
+/* Drop the pages of a mapped input before off from memory (they are read
+ * once): a feed of ten million lines then costs no resident memory. */
+void yg__iload_release(struct yg_iload *l, size_t off, size_t *done);
 YG_NODISCARD yg_err yg__intel_load_stix(struct yg_iload *l);
 YG_NODISCARD yg_err yg__intel_load_misp(struct yg_iload *l);
 YG_NODISCARD yg_err yg__intel_load_csv(struct yg_iload *l);

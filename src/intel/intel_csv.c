@@ -226,8 +226,9 @@ yg_err yg__intel_load_csv(struct yg_iload *l)
     bool have_header = false;
     yg_err err = YG_OK;
     unsigned line = 1, col;
-    size_t line_off = 0;
+    size_t line_off = 0, released = 0;
     while (pos < len) {
+        yg__iload_release(l, line_off, &released);
         /* Line numbers advance incrementally. */
         for (size_t i = line_off; i < pos; i++)
             line += b[i] == '\n';
@@ -363,7 +364,9 @@ yg_err yg__intel_load_plain(struct yg_iload *l, const char *type)
         pos = 3;
     unsigned line = 0;
     yg_err err = YG_OK;
+    size_t released = 0;
     while (pos < len) {
+        yg__iload_release(l, pos, &released);
         line++;
         size_t end = skip_line(b, len, pos);
         const char *v = b + pos;

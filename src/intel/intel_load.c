@@ -62,13 +62,24 @@ static const char *default_source(const char *path, char *buf, size_t cap)
     return buf;
 }
 
+void yg__iload_release(struct yg_iload *l, size_t off, size_t *done)
+{
+    if (!l->mapped || off < *done + (64u << 20))
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t end = off & ~(page - 1);
+    if (end > *done)
+        (void)madvise((char *)l->buf + *done, end - *done, MADV_DONTNEED);
+    *done = end;
+}
+
 static yg_err load_mem(struct yg_intel *in, const char *name, const char *buf, size_t len,
-                       const yg_intel_load_opts *o)
+                       const yg_intel_load_opts *o, bool mapped)
 {
     if (in->frozen)
         return YG_ESTATE;
     char srcbuf[512];
-    struct yg_iload l = {in, name, buf, len, o, NULL, NULL};
+    struct yg_iload l = {in, name, buf, len, o, NULL, NULL, mapped};
     l.source = o && o->source ? o->source : default_source(name, srcbuf, sizeof srcbuf);
     l.tlp = o && o->tlp ? yg__tlp_canon(o->tlp, strlen(o->tlp)) : NULL;
     if (o && o->tlp && !l.tlp)
@@ -109,7 +120,7 @@ static yg_err load_mem(struct yg_intel *in, const char *name, const char *buf, s
 yg_err yg_intel_load_buffer(yg_intel *in, const char *name, const char *buf, size_t len,
                             const yg_intel_load_opts *o)
 {
-    return load_mem(in, name, buf, len, o);
+    return load_mem(in, name, buf, len, o, false);
 }
 
 static yg_err load_file(struct yg_intel *in, const char *path, const yg_intel_load_opts *o)
@@ -133,7 +144,7 @@ static yg_err load_file(struct yg_intel *in, const char *path, const yg_intel_lo
     }
     if (st.st_size == 0) {
         close(fd);
-        return load_mem(in, path, "", 0, o);
+        return load_mem(in, path, "", 0, o, false);
     }
     void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
@@ -143,7 +154,7 @@ static yg_err load_file(struct yg_intel *in, const char *path, const yg_intel_lo
         return YG_EIO;
     }
     (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-    yg_err e = load_mem(in, path, m, (size_t)st.st_size, o);
+    yg_err e = load_mem(in, path, m, (size_t)st.st_size, o, true);
     munmap(m, (size_t)st.st_size);
     return e;
 }

@@ -966,7 +966,8 @@ void yg_intel_get_stats(const yg_intel *in, yg_intel_stats *st)
         int64_t vu = in->meta[r->meta].valid_until;
         st->expired += vu != INT64_MIN && vu < now;
     }
-    size_t b = in->strcap + in->reccap * sizeof *in->rec + in->metacap * sizeof *in->meta +
+    /* Bytes in use (capacities beyond them are address space, not memory). */
+    size_t b = in->strn + in->nrec * sizeof *in->rec + in->nmeta * sizeof *in->meta +
                in->marena.used;
     for (int t = 0; t < YG_IOC_NTYPES; t++)
         b += in->tab[t].slot ? (in->tab[t].mask + 1) * sizeof(uint64_t) : 0;
