@@ -168,6 +168,24 @@ syslog_frame)
     printf '\x3f\x01%b' '0 x\n01 y\n9 <13>short' > "$out/odd_counts"
     { printf '\x3f\x05'; head -n 200 "$shared/logs/loghub/Linux_2k.log" |
         awk '{ if (NR % 2) printf "%d %s", length($0), $0; else print }'; } > "$out/linux_mixed" ;;
+stix_pattern)
+    # Each pattern of the specification's examples and of the STIX examples.
+    i=0
+    while IFS= read -r line; do
+        i=$((i + 1)); printf '%s' "$line" > "$out/spec_$i"
+    done < "$shared/spec/stix-taxii/stix21_pattern_spec_examples.txt"
+    grep -rhoE '"pattern": *"([^"\\]|\\.)*"' "$shared/intel/stix-examples" | sort -u | head -200 |
+        sed -E 's/^"pattern": *"//; s/"$//; s/\\\\/\\/g' |
+        awk -v o="$out/ex_" '{ f = o NR; printf "%s", $0 > f; close(f) }' ;;
+stix_bundle)
+    find "$shared/intel/stix-examples" -name '*.json' | sort | while read -r f; do
+        cp "$f" "$out/$(echo "$f" | md5sum | cut -c1-12).json"; done ;;
+misp)
+    cp "$shared"/intel/misp-events/*.json "$out/" ;;
+intel_csv)
+    cp "$shared/intel/intel-ivanti/volexity-2024-01-10/iocs.csv" "$out/volexity1.csv"
+    cp "$shared/intel/intel-ivanti/volexity-2024-01-18/iocs.csv" "$out/volexity2.csv"
+    printf 'type,value,source,confidence,tlp,valid_from,valid_until,id,description\nip,10.0.0.0/8,a,50,amber,2024-01-01,2025-01-01T00:00:00Z,x,"quoted, ""text"""\nurl,hxxp://a[.]b/c,,,,,,,\n' > "$out/full.csv" ;;
 *)
     # Other targets: the plain files of their own seed folder, if any.
     if [ -d "$(dirname "$0")/seeds/$target" ]; then cp "$(dirname "$0")/seeds/$target"/* "$out/"; fi ;;
