@@ -244,6 +244,20 @@ static yg_err get_word(struct ctx *c, const char *kp, const struct yg_ynode *map
     return fail(c, sub, v, "expected one of %s", expect);
 }
 
+static yg_err get_bool(struct ctx *c, const char *kp, const struct yg_ynode *map, const char *key,
+                       bool *out)
+{
+    const struct yg_ynode *v = yg__ymap_get(map, key);
+    if (!v)
+        return YG_OK;
+    char sub[KEYPATH_MAX];
+    kp_key(sub, kp, key);
+    if (v->type != YG_Y_SCALAR || v->skind != YG_S_BOOL)
+        return fail(c, sub, v, "expected true or false, found %s", describe(v));
+    *out = v->s[0] == 't' || v->s[0] == 'T';
+    return YG_OK;
+}
+
 static yg_err get_duration(struct ctx *c, const char *kp, const struct yg_ynode *map,
                            const char *key, uint64_t min_ms, uint64_t *out)
 {
@@ -774,7 +788,8 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
 {
     static const char *const k_root[] = {"rules",       "data_dir", "state",  "min_level",
                                          "correlation", "geoip",    "inputs", "sinks",
-                                         "http",        "log",      "user",   NULL};
+                                         "http",        "log",      "user",   "incidents",
+                                         NULL};
     static const char *const levels[] = {"informational", "low",      "medium",
                                          "high",          "critical", NULL};
     yg_err err = YG_OK;
@@ -798,6 +813,16 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
         YG_TRY(get_size(c, "correlation", corr, "memory", 1, &cfg->correlation.memory_bytes));
         YG_TRY(get_duration(c, "correlation", corr, "snapshot_interval", 1000,
                             &cfg->correlation.snapshot_interval_ms));
+    }
+
+    cfg->incidents.enabled = true;
+    cfg->incidents.window_ms = 24ull * 3600 * 1000;
+    const struct yg_ynode *inc = yg__ymap_get(root, "incidents");
+    if (inc) {
+        static const char *const k_inc[] = {"enabled", "window", NULL};
+        YG_TRY(check_map(c, "incidents", inc, k_inc, NULL, NULL));
+        YG_TRY(get_bool(c, "incidents", inc, "enabled", &cfg->incidents.enabled));
+        YG_TRY(get_duration(c, "incidents", inc, "window", 1000, &cfg->incidents.window_ms));
     }
 
     YG_TRY(read_geoip(c, cfg, root));
@@ -1035,6 +1060,8 @@ yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
     YG_TRY(put_duration(b, "  ", "lateness", cfg->correlation.lateness_ms));
     YG_TRY(put_size(b, "  ", "memory", cfg->correlation.memory_bytes));
     YG_TRY(put_duration(b, "  ", "snapshot_interval", cfg->correlation.snapshot_interval_ms));
+    YG_TRY(yg_buf_addf(b, "incidents:\n  enabled: %s\n", cfg->incidents.enabled ? "true" : "false"));
+    YG_TRY(put_duration(b, "  ", "window", cfg->incidents.window_ms));
     if (cfg->geoip.ncity || cfg->geoip.nasn) {
         YG_TRY(yg_buf_addf(b, "geoip:\n"));
         for (int k = 0; k < 2; k++) {

@@ -89,6 +89,11 @@ struct yg_config {
         uint64_t memory_bytes;         /* default 256MB */
         uint64_t snapshot_interval_ms; /* default 30s */
     } correlation;
+    /* Incidents built from the alerts in the state database (docs/incidents.md). */
+    struct {
+        bool enabled;       /* default true */
+        uint64_t window_ms; /* grouping window, default 24h */
+    } incidents;
     /* Geolocation databases of the analytics (docs/analytics.md): city and
      * ASN MaxMind DB files, each a path or a list of paths tried in order. */
     struct {

@@ -32,6 +32,7 @@
 #include "engine/linedec.h"
 #include "geo/geo.h"
 #include "http/http.h"
+#include "incident/incident.h"
 #include "ingest/input.h"
 #include "match/program.h"
 #include "output/sink.h"
@@ -93,6 +94,8 @@ struct watch {
     struct yg_linedec ld;
     struct yg_corr_state *corr;
     struct yg_store *store;
+    struct yg_entity_map *entmap;      /* incidents (NULL: disabled) */
+    struct yg_incident_builder *incidents;
     struct yg_sink **sinks;
     size_t nsinks;
     struct winput *inputs;
@@ -227,6 +230,21 @@ static yg_err flush_batch(struct watch *w)
         if ((err = yg__store_ckpt_put(w->store, in->ckpt_key, in->ckpt_val))) {
             yg__store_rollback(w->store);
             goto fail;
+        }
+    }
+    /* Incidents are derived from the alerts in the same transaction; a
+     * failure there is logged and does not hold the alerts back. */
+    for (size_t i = 0; w->incidents && i < w->npend; i++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        const struct yg_alert_row *r = &w->pend[i].row;
+        yg_err ie = yg__incident_feed(w->incidents, r->id, r->json, strlen(r->json),
+                                      (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, NULL);
+        if (ie) {
+            w->errors++;
+            yg__log(YG_LOG_WARNING, "incidents: alert %s: %s", r->id,
+                    yg__incident_errmsg(w->incidents)[0] ? yg__incident_errmsg(w->incidents)
+                                                         : yg_strerror(ie));
         }
     }
     if ((err = yg__store_commit(w->store)))
@@ -499,6 +517,22 @@ static void process_record(struct watch *w, struct winput *in, const struct yg_r
         in->ckpt_dirty = in->ckpt_key && in->ckpt_val;
     }
     w->batch_records++;
+}
+
+/* Title and level of a detection rule of the running set, for the
+ * contributing detections of correlation alerts in incident timelines. */
+static bool incident_rule(void *ud, const char *rule_id, const char **title, const char **level)
+{
+    const struct watch *w = ud;
+    for (size_t i = 0; w->rules && i < w->rules->nrules; i++) {
+        const struct yg_rule *r = w->rules->rules[i].rule;
+        if (r && r->id && strcmp(r->id, rule_id) == 0) {
+            *title = r->title;
+            *level = yg__level_name(r->level);
+            return true;
+        }
+    }
+    return false;
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
@@ -920,6 +954,16 @@ int yg__watch_run(const struct yg_watch_opts *o)
         yg__log(YG_LOG_ERROR, "state: %s", why);
         goto out;
     }
+    if (w.cfg->incidents.enabled) {
+        if (yg__entity_map_load_default(w.cfg->data_dir, &w.entmap, why, sizeof why)) {
+            yg__log(YG_LOG_ERROR, "incidents: %s", why);
+            goto out;
+        }
+        if (yg__incident_builder_new(w.store, w.entmap, (int64_t)w.cfg->incidents.window_ms,
+                                     &w.incidents))
+            goto out;
+        yg__incident_set_rule_lookup(w.incidents, incident_rule, &w);
+    }
     if (yg__metrics_new(&w.metrics) || yg__metrics_declare_standard(w.metrics))
         goto out;
     if (open_inputs(&w) || open_sinks(&w))
@@ -1044,6 +1088,8 @@ out:
     for (size_t i = 0; i < w.nsinks; i++)
         w.sinks[i]->ops->destroy(w.sinks[i]);
     yg_free(w.sinks);
+    yg__incident_builder_free(w.incidents);
+    yg__entity_map_free(w.entmap);
     if (w.store)
         yg__store_close(w.store);
     if (w.corr)
