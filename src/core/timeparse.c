@@ -25,6 +25,10 @@
  *                         January 2nd is last year's, and a sender whose clock
  *                         runs a little ahead still stays in the current year.
  *   Apache / NCSA         10/Oct/2000:13:55:36 -0700, optionally in [ ].
+ *   PAN-OS                2000/10/10 13:55:36 (the ISO order with slashes; UTC
+ *                         unless a zone follows).
+ *   NetScaler             10/10/2000:13:55:36 GMT (month first; GMT, UTC or no
+ *                         zone mean UTC; a numeric offset is honoured).
  *
  * Impossible dates (Feb 30, hour 25) are rejected rather than normalised: a
  * wrong time would silently move an event out of its correlation window.
@@ -190,10 +194,13 @@ static bool parse_iso(struct cur c, int64_t *ms)
 {
     unsigned y, mo, d, h = 0, mi = 0, s = 0, f = 0;
     int off = 0;
-    if (!num(&c, 4, &y) || !eat(&c, '-') || !num(&c, 2, &mo) || !eat(&c, '-') || !num(&c, 2, &d))
+    /* PAN-OS writes the ISO order with slashes (2024/05/01 10:00:00). */
+    char sep = c.e - c.p > 4 ? c.p[4] : '-';
+    if (!num(&c, 4, &y) || !eat(&c, sep) || !num(&c, 2, &mo) || !eat(&c, sep) || !num(&c, 2, &d))
         return false;
     if (!at_end(&c)) {
-        if (!(eat(&c, 'T') || eat(&c, 't') || eat(&c, ' ')))
+        /* NetScaler also writes YYYY/MM/DD:hh:mm:ss. */
+        if (!(eat(&c, 'T') || eat(&c, 't') || eat(&c, ' ') || (sep == '/' && eat(&c, ':'))))
             return false;
         if (!num(&c, 2, &h) || !eat(&c, ':') || !num(&c, 2, &mi))
             return false;
@@ -317,6 +324,31 @@ static bool parse_apache(struct cur c, int64_t *ms)
     return true;
 }
 
+/* NetScaler: 05/01/2024:10:00:00 GMT (month first; the zone is GMT, UTC or
+ * absent, all meaning UTC, or a numeric offset). */
+static bool parse_mdy(struct cur c, int64_t *ms)
+{
+    unsigned d, mo, y, h, mi, s, f = 0;
+    int off = 0;
+    if (!num(&c, 2, &mo) || !eat(&c, '/') || !num(&c, 2, &d) || !eat(&c, '/') || !num(&c, 4, &y) ||
+        !(eat(&c, ':') || eat(&c, ' ')) || !num(&c, 2, &h) || !eat(&c, ':') || !num(&c, 2, &mi) ||
+        !eat(&c, ':') || !num(&c, 2, &s))
+        return false;
+    if (eat(&c, '.') && !frac_ms(&c, &f))
+        return false;
+    if (eat(&c, ' ')) {
+        size_t rest = (size_t)(c.e - c.p);
+        if ((rest == 3 && (memcmp(c.p, "GMT", 3) == 0 || memcmp(c.p, "UTC", 3) == 0)))
+            c.p = c.e;
+        else if (!zone(&c, &off))
+            return false;
+    }
+    if (!at_end(&c) || !valid_date(y, mo, d) || !valid_time(h, mi, s))
+        return false;
+    *ms = compose(y, mo, d, h, mi, s, f) - (int64_t)off * 60000;
+    return true;
+}
+
 bool yg__time_parse_ref(const char *s, size_t n, int64_t ref_ms, int64_t *ms)
 {
     if (!s)
@@ -331,8 +363,10 @@ bool yg__time_parse_ref(const char *s, size_t n, int64_t ref_ms, int64_t *ms)
     char first = *c.p;
     int64_t t;
     bool ok;
-    if (isdig(first) && c.e - c.p >= 10 && c.p[4] == '-')
+    if (isdig(first) && c.e - c.p >= 10 && (c.p[4] == '-' || c.p[4] == '/'))
         ok = parse_iso(c, &t);
+    else if (isdig(first) && c.e - c.p >= 19 && c.p[2] == '/' && isdig(c.p[3]))
+        ok = parse_mdy(c, &t);
     else if (first == '[' || (isdig(first) && c.e - c.p > 2 && c.p[2] == '/'))
         ok = parse_apache(c, &t);
     else if (isdig(first) || first == '-')

@@ -108,6 +108,13 @@ yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why, size_t
     YG_TRY(str_map(rs, yg__ymap_get(fl, "aliases"), &m->alias_path, &m->alias_name, &m->naliases,
                    "aliases", why, wl));
     YG_TRY(str_list(rs, yg__ymap_get(fl, "time"), &m->time_paths, &m->ntime, "time", why, wl));
+    YG_TRY(str_list(rs, yg__ymap_get(fl, "date_time"), &m->date_time_paths, &m->ndate_time,
+                    "date_time", why, wl));
+    if (m->ndate_time != 0 && m->ndate_time != 2) {
+        snprintf(why, wl, "fields.date_time: expected two paths, a date and a time of day");
+        err = YG_ESYNTAX;
+        goto done;
+    }
 
     const struct yg_ynode *cats = yg__ymap_get(win, "categories");
     if (cats && cats->type == YG_Y_SEQ) {

@@ -79,6 +79,10 @@ struct yg_mapping {
     size_t naliases;
     const char **time_paths;
     size_t ntime;
+    /* A date field and a time-of-day field that together make the event time
+     * when no time field is found (W3C and access logs: date, time in UTC). */
+    const char **date_time_paths;
+    size_t ndate_time; /* 0 or 2 */
     const char **channel_paths, **eventid_paths;
     size_t nchannel_paths, neventid_paths;
 };

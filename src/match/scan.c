@@ -35,7 +35,7 @@ struct path {
     uint64_t hash;
 };
 
-enum { ROLE_NONE = 0, ROLE_CHANNEL = 1, ROLE_EVENTID = 2, ROLE_TIME = 4 };
+enum { ROLE_NONE = 0, ROLE_CHANNEL = 1, ROLE_EVENTID = 2, ROLE_TIME = 4, ROLE_DATE = 8, ROLE_TOD = 16 };
 
 /* A routed log source: service and categories of a (channel, event id). */
 #define MAX_ROUTE_CATS 8
@@ -102,6 +102,9 @@ struct yg_scanner {
     /* current event */
     const struct yg_val *channel, *eventid, *time;
     struct yg_val chan_v, eid_v, time_v;
+    const struct yg_val *date, *tod; /* the date_time pair of the mapping */
+    struct yg_val date_v, tod_v;
+    char date_time[32]; /* "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" built from the pair */
     void *re_scratch;
     void *pf_scratch;
     struct yg_pf_state pf;
@@ -303,6 +306,10 @@ static void resolve_path(struct yg_scanner *s, struct path *p)
         p->role |= ROLE_EVENTID;
     if (str_in(p->full, m->time_paths, m->ntime))
         p->role |= ROLE_TIME;
+    if (m->ndate_time == 2 && strcmp(p->full, m->date_time_paths[0]) == 0)
+        p->role |= ROLE_DATE;
+    if (m->ndate_time == 2 && strcmp(p->full, m->date_time_paths[1]) == 0)
+        p->role |= ROLE_TOD;
 }
 
 static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
@@ -436,6 +443,14 @@ static void on_leaf(void *ud, int32_t path, const struct yg_val *v)
         if ((p->role & ROLE_TIME) && !s->time && yg__time_parse(v->p, v->n, &t_ms)) {
             s->time_v = *v;
             s->time = &s->time_v;
+        }
+        if ((p->role & ROLE_DATE) && !s->date && v->n == 10) {
+            s->date_v = *v;
+            s->date = &s->date_v;
+        }
+        if ((p->role & ROLE_TOD) && !s->tod && v->n >= 8 && v->n <= 15) {
+            s->tod_v = *v;
+            s->tod = &s->tod_v;
         }
     }
     add_field(s, p->fid, p->full, p->fulllen, v);
@@ -1082,6 +1097,27 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
     return r->nifl[bits] ? run_intel(s, r, bits, cb, ud) : YG_OK;
 }
 
+/* No time field, but a date and a time of day (W3C, access logs): join them
+ * into one ISO 8601 time, in UTC as W3C logs are, if it parses. */
+static void date_time_from_pair(struct yg_scanner *s)
+{
+    size_t n = s->date->n + 1 + s->tod->n;
+    if (n + 2 > sizeof s->date_time)
+        return;
+    memcpy(s->date_time, s->date->p, s->date->n);
+    s->date_time[s->date->n] = 'T';
+    memcpy(s->date_time + s->date->n + 1, s->tod->p, s->tod->n);
+    s->date_time[n++] = 'Z';
+    s->date_time[n] = 0;
+    int64_t t_ms;
+    if (!yg__time_parse(s->date_time, n, &t_ms))
+        return;
+    s->time_v = *s->date;
+    s->time_v.p = s->date_time;
+    s->time_v.n = n;
+    s->time = &s->time_v;
+}
+
 yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, size_t *used,
                                    yg_alert_cb cb, void *ud)
 {
@@ -1090,6 +1126,7 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
     s->nf = 0;
     s->overflow = false;
     s->channel = s->eventid = s->time = NULL;
+    s->date = s->tod = NULL;
     s->last_ls_json = NULL;
     if (++s->curgen == 0) {
         memset(s->gen, 0, (s->rs->nfields + 1) * sizeof *s->gen);
@@ -1113,6 +1150,8 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
             *used = je.offset;
         return e;
     }
+    if (!s->time && s->date && s->tod)
+        date_time_from_pair(s);
     return run_rules(s, cb, ud);
 }
 

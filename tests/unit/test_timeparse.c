@@ -118,6 +118,20 @@ int main(void)
     BAD("[10/Oct/2000:13:55:36 -0700");
     BAD("32/Oct/2000:13:55:36 -0700");
 
+    /* PAN-OS: the ISO order with slashes; NetScaler: month first, or
+     * YYYY/MM/DD:hh:mm:ss; GMT/UTC or nothing is UTC. */
+    OK("2024/05/01 10:00:00", T0);
+    OK("2024/05/01:10:00:00", T0);
+    OK("05/01/2024:10:00:00", T0);
+    OK("05/01/2024:10:00:00 GMT", T0);
+    OK("05/01/2024:10:00:00 UTC", T0);
+    OK("05/01/2024:12:00:00 +0200", T0);
+    OK("05/01/2024 10:00:00.250", T0 + 250);
+    BAD("13/01/2024:10:00:00");
+    BAD("05/01/2024:10:00:00 XYZ");
+    BAD("2024/05-01 10:00:00");
+    BAD("2024-05-01:10:00:00");
+
     /* The wall-clock variant agrees on every form with a year. */
     int64_t ms = 0;
     CHECK(yg__time_parse("2024-05-01T10:00:00Z", 20, &ms) && ms == T0);
