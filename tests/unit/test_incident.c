@@ -1,0 +1,323 @@
+/*
+ * test_incident.c - the incident builder: grouping by a shared entity, merging two incidents,
+ * the grouping window, severity and title, re-feeding the same alert, correlation alerts and
+ * their contributing detections, closing, the entity mapping and its normalisation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "incident/entity.h"
+#include "incident/incident.h"
+#include "store/store.h"
+#include "tap.h"
+
+static char dir[64], dbpath[128];
+static struct yg_store *st;
+static struct yg_entity_map *map;
+
+static const char *MAP =
+    "link: [account, host, address]\n"
+    "ignore:\n"
+    "  account: ['-', 'system', '*$']\n"
+    "  address: ['127.0.0.1']\n"
+    "sources:\n"
+    "  - logsource: {product: windows}\n"
+    "    account: [TargetUserName, User]\n"
+    "    host: [Computer]\n"
+    "    address: [IpAddress]\n"
+    "  - logsource: {product: fortigate}\n"
+    "    account: [user]\n"
+    "    address: [remip]\n"
+    "    observer: [devname]\n"
+    "  - logsource: {}\n"
+    "    account: [UserId, userPrincipalName]\n"
+    "    address: [ClientIP, ipAddress]\n"
+    "correlation:\n"
+    "  account: [user]\n"
+    "  address: [ip]\n";
+
+/* A rule alert in the form hunt writes. */
+static char *rule_alert(const char *rule, const char *level, const char *ts, const char *product,
+                        const char *event, int index)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf,
+             "{\"timestamp\":\"%s\",\"rule\":{\"id\":\"%s\",\"title\":\"Rule %s\",\"level\":\"%s\","
+             "\"tags\":[],\"attack\":[],\"file\":\"r.yml\"},\"logsource\":{\"product\":\"%s\"},"
+             "\"matched\":{},\"source\":{\"file\":\"logs/x.log\",\"line\":%d,\"index\":%d},"
+             "\"event\":%s}",
+             ts, rule, rule, level, product, index, index, event);
+    return buf;
+}
+
+static struct yg_incident_feed_result feed(struct yg_incident_builder *b, const char *json)
+{
+    struct yg_incident_feed_result r;
+    yg_err e = yg__incident_feed(b, NULL, json, strlen(json), INT64_MIN, &r);
+    CHECK_MSG(e == YG_OK, "feed: %s (%s)", yg_strerror(e), yg__incident_errmsg(b));
+    return r;
+}
+
+static int count(const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    int n = -1;
+    if (sqlite3_prepare_v2(yg__store_sqlite(st), sql, -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+struct row_ctx {
+    int n;
+    char id[40], level[32], status[16], title[512], main_entity[300], reason[128];
+    long long alerts;
+};
+
+static void on_row(void *ud, const struct yg_incident_row *r)
+{
+    struct row_ctx *c = ud;
+    c->n++;
+    snprintf(c->id, sizeof c->id, "%s", r->id);
+    snprintf(c->level, sizeof c->level, "%s", r->level);
+    snprintf(c->status, sizeof c->status, "%s", r->status);
+    snprintf(c->title, sizeof c->title, "%s", r->title);
+    snprintf(c->main_entity, sizeof c->main_entity, "%s", r->main_entity);
+    snprintf(c->reason, sizeof c->reason, "%s", r->close_reason ? r->close_reason : "");
+    c->alerts = r->alert_count;
+}
+
+static struct row_ctx list(enum yg_incident_status s, int min_level)
+{
+    struct row_ctx c;
+    memset(&c, 0, sizeof c);
+    CHECK(yg__incident_list(st, s, min_level, on_row, &c) == YG_OK);
+    return c;
+}
+
+struct steps {
+    int n, detections;
+    char kinds[16][16];
+};
+
+static void on_step(void *ud, const struct yg_incident_step *s)
+{
+    struct steps *c = ud;
+    if (c->n < 16)
+        snprintf(c->kinds[c->n], sizeof c->kinds[0], "%s", s->kind);
+    c->n++;
+    c->detections += !strcmp(s->kind, "detection");
+}
+
+static void reset_db(void)
+{
+    if (st)
+        yg__store_close(st);
+    unlink(dbpath);
+    char why[256];
+    CHECK(yg__store_open(dbpath, &st, why, sizeof why) == YG_OK);
+}
+
+static void test_normalise(void)
+{
+    char out[256];
+    CHECK(yg__entity_normalise(map, YG_ENT_ACCOUNT, "CONTOSO\\Alice", 13, out, sizeof out) &&
+          !strcmp(out, "alice"));
+    CHECK(yg__entity_normalise(map, YG_ENT_ACCOUNT, " Bob@Contoso.Example ", 21, out, sizeof out) &&
+          !strcmp(out, "bob@contoso.example"));
+    CHECK(!yg__entity_normalise(map, YG_ENT_ACCOUNT, "NT AUTHORITY\\SYSTEM", 19, out, sizeof out));
+    CHECK(!yg__entity_normalise(map, YG_ENT_ACCOUNT, "DC01$", 5, out, sizeof out));
+    CHECK(!yg__entity_normalise(map, YG_ENT_ACCOUNT, "-", 1, out, sizeof out));
+    CHECK(yg__entity_normalise(map, YG_ENT_ADDRESS, "198.51.100.7:443", 16, out, sizeof out) &&
+          !strcmp(out, "198.51.100.7"));
+    CHECK(yg__entity_normalise(map, YG_ENT_ADDRESS, "[2001:DB8::1]:443", 17, out, sizeof out) &&
+          !strcmp(out, "2001:db8::1"));
+    CHECK(yg__entity_normalise(map, YG_ENT_ADDRESS, "::ffff:192.0.2.1", 16, out, sizeof out) &&
+          !strcmp(out, "192.0.2.1"));
+    CHECK(!yg__entity_normalise(map, YG_ENT_ADDRESS, "127.0.0.1", 9, out, sizeof out));
+    struct yg_str win[3] = {{"windows", 7}, {NULL, 0}, {NULL, 0}};
+    struct yg_str m365[3] = {{"m365", 4}, {"audit", 5}, {NULL, 0}};
+    CHECK(yg__entity_field_kind(map, win, "TargetUserName", 14) == YG_ENT_ACCOUNT);
+    CHECK(yg__entity_field_kind(map, win, "computer", 8) == YG_ENT_HOST);
+    /* the generic entry does not apply to sources a specific entry describes */
+    CHECK(yg__entity_field_kind(map, win, "UserId", 6) == -1);
+    CHECK(yg__entity_field_kind(map, m365, "UserId", 6) == YG_ENT_ACCOUNT);
+    CHECK(yg__entity_group_kind(map, "ip", 2) == YG_ENT_ADDRESS);
+}
+
+static void test_grouping(void)
+{
+    reset_db();
+    struct yg_incident_builder *b = NULL;
+    CHECK(yg__incident_builder_new(st, map, 0, &b) == YG_OK);
+    /* two alerts of alice: one incident */
+    struct yg_incident_feed_result r1 = feed(
+        b, rule_alert("r1", "low", "2024-05-01T10:00:00Z", "windows",
+                      "{\"Event\":{\"EventData\":{\"TargetUserName\":\"CONTOSO\\\\alice\"}}}", 1));
+    CHECK(r1.created && r1.incident[0]);
+    struct yg_incident_feed_result r2 = feed(
+        b, rule_alert("r2", "medium", "2024-05-01T11:00:00Z", "m365",
+                      "{\"UserId\":\"Alice\",\"ClientIP\":\"203.0.113.9\"}", 2));
+    CHECK(!r2.created && !strcmp(r1.incident, r2.incident));
+    /* an alert of bob from elsewhere: a second incident */
+    struct yg_incident_feed_result r3 = feed(
+        b, rule_alert("r3", "high", "2024-05-01T11:30:00Z", "windows",
+                      "{\"Event\":{\"EventData\":{\"TargetUserName\":\"bob\","
+                      "\"IpAddress\":\"198.51.100.50\"}}}",
+                      3));
+    CHECK(r3.created && strcmp(r3.incident, r1.incident) != 0);
+    CHECK(list(YG_INC_OPEN, 0).n == 2);
+    /* severity is the highest level, the title names the most severe alert and the main
+     * entity */
+    struct row_ctx alice = list(YG_INC_OPEN, 3);
+    CHECK(alice.n == 2);
+    struct row_ctx high = list(YG_INC_OPEN, 4);
+    CHECK(high.n == 1 && !strcmp(high.id, r3.incident) && !strcmp(high.level, "high"));
+    CHECK_MSG(!strcmp(high.title, "Rule r3 - bob") || !strcmp(high.title, "Rule r3 - 198.51.100.50"),
+              "%s", high.title);
+
+    /* an alert naming alice and bob's address merges the two, into the older one */
+    struct yg_incident_feed_result r4 =
+        feed(b, rule_alert("r4", "critical", "2024-05-01T12:00:00Z", "m365",
+                           "{\"UserId\":\"alice\",\"ClientIP\":\"198.51.100.50\"}", 4));
+    CHECK(r4.merged == 1 && !strcmp(r4.incident, r1.incident));
+    struct row_ctx all = list(YG_INC_ALL, 0);
+    CHECK(all.n == 1 && all.alerts == 4 && !strcmp(all.level, "critical"));
+    CHECK_MSG(!strncmp(all.title, "Rule r4 - ", 10), "%s", all.title);
+    char resolved[40];
+    CHECK(yg__incident_resolve(st, r3.incident, resolved) == YG_OK &&
+          !strcmp(resolved, r1.incident)); /* a merged id leads to the survivor */
+    CHECK(count("select count(*) from incidents where status = 'merged'") == 1);
+
+    /* re-feeding an alert changes nothing */
+    struct yg_incident_feed_result again =
+        feed(b, rule_alert("r4", "critical", "2024-05-01T12:00:00Z", "m365",
+                           "{\"UserId\":\"alice\",\"ClientIP\":\"198.51.100.50\"}", 4));
+    CHECK(again.duplicate && !strcmp(again.incident, r1.incident));
+    CHECK(count("select count(*) from incident_alerts") == 4);
+    CHECK(list(YG_INC_ALL, 0).alerts == 4);
+
+    /* the window: alice two days later opens a new incident; one earlier within the window
+     * (out of order) joins the old one */
+    struct yg_incident_feed_result late = feed(
+        b, rule_alert("r5", "low", "2024-05-03T13:00:00Z", "m365", "{\"UserId\":\"alice\"}", 5));
+    CHECK(late.created && strcmp(late.incident, r1.incident) != 0);
+    struct yg_incident_feed_result early = feed(
+        b, rule_alert("r6", "low", "2024-04-30T22:00:00Z", "m365", "{\"UserId\":\"alice\"}", 6));
+    CHECK(!early.created && !strcmp(early.incident, r1.incident));
+    /* no usable time: skipped */
+    struct yg_incident_feed_result untimed =
+        feed(b, rule_alert("r7", "low", "", "m365", "{\"UserId\":\"alice\"}", 7));
+    CHECK(untimed.skipped);
+
+    /* close: not open any more, a new alert of alice within the window opens another */
+    CHECK(yg__incident_close(st, r1.incident, "contained", "analyst") == YG_OK);
+    CHECK(yg__incident_close(st, r1.incident, "again", "analyst") == YG_ESTATE);
+    CHECK(yg__incident_close(st, "inc-nope", "x", "analyst") == YG_ENOTFOUND);
+    struct row_ctx closed = list(YG_INC_CLOSED, 0);
+    CHECK(closed.n == 1 && !strcmp(closed.reason, "contained") && !strcmp(closed.status, "closed"));
+    struct yg_incident_feed_result after = feed(
+        b, rule_alert("r8", "low", "2024-05-01T12:30:00Z", "m365", "{\"UserId\":\"alice\"}", 8));
+    CHECK(after.created && strcmp(after.incident, r1.incident) != 0);
+    yg__incident_builder_free(b);
+
+    /* a builder on the same database goes on where the last one stopped */
+    CHECK(yg__incident_builder_new(st, map, 3600 * 1000, &b) == YG_OK);
+    struct yg_incident_feed_result dup = feed(
+        b, rule_alert("r8", "low", "2024-05-01T12:30:00Z", "m365", "{\"UserId\":\"alice\"}", 8));
+    CHECK(dup.duplicate);
+    /* a one-hour window: alice three hours after r8 is a new incident */
+    struct yg_incident_feed_result hour = feed(
+        b, rule_alert("r9", "low", "2024-05-01T15:30:00Z", "m365", "{\"UserId\":\"alice\"}", 9));
+    CHECK(hour.created);
+    yg__incident_builder_free(b);
+}
+
+static void test_correlation(void)
+{
+    reset_db();
+    struct yg_incident_builder *b = NULL;
+    CHECK(yg__incident_builder_new(st, map, 0, &b) == YG_OK);
+    /* a detection that also alerted on its own (generate: true), then the correlation */
+    struct yg_incident_feed_result r1 =
+        feed(b, rule_alert("login", "low", "2024-05-01T10:00:00Z", "fortigate",
+                           "{\"user\":\"carol\",\"remip\":\"203.0.113.5\",\"devname\":\"FGT1\"}",
+                           1));
+    const char *corr =
+        "{\"timestamp\":\"2024-05-01T10:05:00.000Z\",\"rule\":{\"id\":\"chain\",\"title\":\"Chain\","
+        "\"level\":\"critical\",\"tags\":[],\"file\":\"c.yml\"},\"correlation\":{\"type\":"
+        "\"temporal_ordered\",\"group\":{\"ip\":\"203.0.113.5\"},\"value\":2,\"first\":"
+        "\"2024-05-01T10:00:00.000Z\",\"last\":\"2024-05-01T10:05:00.000Z\",\"events\":["
+        "{\"rule\":\"dl\",\"timestamp\":\"2024-05-01T10:05:00Z\",\"file\":\"logs/m.json\","
+        "\"line\":3,\"index\":3},"
+        "{\"rule\":\"login\",\"timestamp\":\"2024-05-01T10:00:00Z\",\"file\":\"logs/x.log\","
+        "\"line\":1,\"index\":1}]}}";
+    struct yg_incident_feed_result c = feed(b, corr);
+    CHECK(!c.created && !strcmp(c.incident, r1.incident));
+    struct steps s;
+    memset(&s, 0, sizeof s);
+    CHECK(yg__incident_show(st, r1.incident, NULL, on_step, &s) == YG_OK);
+    /* the alert, the correlation and its one detection that had no alert of its own */
+    CHECK_MSG(s.n == 3 && s.detections == 1, "%d steps, %d detections", s.n, s.detections);
+    struct row_ctx row = list(YG_INC_OPEN, 0);
+    CHECK(row.n == 1 && !strcmp(row.level, "critical") && row.alerts == 2);
+    /* the observer is recorded and never links */
+    CHECK(count("select count(*) from incident_entities where kind = 'observer'") == 1);
+    struct yg_incident_feed_result other =
+        feed(b, rule_alert("login", "low", "2024-05-01T10:06:00Z", "fortigate",
+                           "{\"user\":\"dave\",\"remip\":\"192.0.2.77\",\"devname\":\"FGT1\"}", 9));
+    CHECK(other.created);
+    /* the correlation again: nothing changes */
+    CHECK(feed(b, corr).duplicate);
+    CHECK(count("select count(*) from incident_alerts") == 4);
+    yg__incident_builder_free(b);
+}
+
+static void test_mapping_errors(void)
+{
+    char path[160], why[512];
+    snprintf(path, sizeof path, "%s/bad.yml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("sources:\n  - logsource: {product: x}\n    acount: [user]\n", f);
+    fclose(f);
+    struct yg_entity_map *m = NULL;
+    CHECK(yg__entity_map_load(path, &m, why, sizeof why) == YG_ESYNTAX && !m);
+    CHECK_MSG(strstr(why, "bad.yml:3:5") && strstr(why, "acount"), "%s", why);
+    /* the shipped mapping loads */
+    CHECK_MSG(yg__entity_map_load_default(YG_SOURCE_DIR, &m, why, sizeof why) == YG_OK, "%s", why);
+    yg__entity_map_free(m);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/yg-test-incident-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    snprintf(dbpath, sizeof dbpath, "%s/state.db", dir);
+    char mpath[160], why[512];
+    snprintf(mpath, sizeof mpath, "%s/entities.yml", dir);
+    FILE *f = fopen(mpath, "w");
+    fputs(MAP, f);
+    fclose(f);
+    CHECK_MSG(yg__entity_map_load(mpath, &map, why, sizeof why) == YG_OK, "%s", why);
+    if (!map)
+        TAP_DONE();
+    test_normalise();
+    test_grouping();
+    test_correlation();
+    test_mapping_errors();
+    yg__store_close(st);
+    yg__entity_map_free(map);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    TAP_DONE();
+}
