@@ -466,6 +466,61 @@ done:
     return err;
 }
 
+static yg_err read_intel(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    static const char *const k_intel[] = {"paths", "tlp_default", "levels", NULL};
+    yg_err err = YG_OK;
+    const struct yg_ynode *g = yg__ymap_get(root, "intel");
+    if (!g)
+        return YG_OK;
+    YG_TRY(check_map(c, "intel", g, k_intel, NULL, NULL));
+    const struct yg_ynode *v = yg__ymap_get(g, "paths");
+    if (!v)
+        return missing(c, "intel", g, "paths");
+    if (v->type != YG_Y_SEQ || v->n == 0)
+        return fail(c, "intel.paths", v,
+                    "expected a non-empty sequence of files or folders, found %s", describe(v));
+    cfg->intel.paths = yg_calloc(v->n, sizeof *cfg->intel.paths);
+    if (!cfg->intel.paths)
+        return YG_ENOMEM;
+    cfg->intel.npaths = v->n;
+    for (size_t i = 0; i < v->n; i++) {
+        char sub[KEYPATH_MAX];
+        kp_index(sub, "intel.paths", i);
+        YG_TRY(want_str(c, sub, v->items[i], &cfg->intel.paths[i]));
+    }
+    YG_TRY(get_str(c, "intel", g, "tlp_default", false, &cfg->intel.tlp_default));
+    YG_TRY(get_str(c, "intel", g, "levels", false, &cfg->intel.levels));
+    if (cfg->intel.tlp_default) {
+        yg_intel *probe;
+        if (yg_intel_create(&probe))
+            return YG_ENOMEM;
+        bool ok = yg_intel_set_default_tlp(probe, cfg->intel.tlp_default) == YG_OK;
+        bool lok = !cfg->intel.levels || yg_intel_set_level_map(probe, cfg->intel.levels) == YG_OK;
+        yg_intel_release(probe);
+        if (!ok)
+            return fail(c, "intel.tlp_default", yg__ymap_get(g, "tlp_default"),
+                        "'%s' is not clear, green, amber, amber+strict or red",
+                        cfg->intel.tlp_default);
+        if (!lok)
+            return fail(c, "intel.levels", yg__ymap_get(g, "levels"),
+                        "'%s' is not CONFIDENCE:LEVEL,... (e.g. 90:critical,60:high)",
+                        cfg->intel.levels);
+    } else if (cfg->intel.levels) {
+        yg_intel *probe;
+        if (yg_intel_create(&probe))
+            return YG_ENOMEM;
+        bool lok = yg_intel_set_level_map(probe, cfg->intel.levels) == YG_OK;
+        yg_intel_release(probe);
+        if (!lok)
+            return fail(c, "intel.levels", yg__ymap_get(g, "levels"),
+                        "'%s' is not CONFIDENCE:LEVEL,... (e.g. 90:critical,60:high)",
+                        cfg->intel.levels);
+    }
+done:
+    return err;
+}
+
 static yg_err read_geoip(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     static const char *const k_geoip[] = {"city", "asn", NULL};
@@ -789,7 +844,7 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     static const char *const k_root[] = {"rules",       "data_dir", "state",  "min_level",
                                          "correlation", "geoip",    "inputs", "sinks",
                                          "http",        "log",      "user",   "incidents",
-                                         NULL};
+                                         "intel",       NULL};
     static const char *const levels[] = {"informational", "low",      "medium",
                                          "high",          "critical", NULL};
     yg_err err = YG_OK;
@@ -826,6 +881,7 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     }
 
     YG_TRY(read_geoip(c, cfg, root));
+    YG_TRY(read_intel(c, cfg, root));
     YG_TRY(read_inputs(c, cfg, root));
     YG_TRY(read_sinks(c, cfg, root));
 
@@ -960,6 +1016,11 @@ void yg__config_free(struct yg_config *cfg)
     for (size_t i = 0; i < cfg->nrules; i++)
         yg_free(cfg->rules[i]);
     yg_free(cfg->rules);
+    for (size_t i = 0; i < cfg->intel.npaths; i++)
+        yg_free(cfg->intel.paths[i]);
+    yg_free(cfg->intel.paths);
+    yg_free(cfg->intel.tlp_default);
+    yg_free(cfg->intel.levels);
     for (size_t i = 0; i < cfg->geoip.ncity; i++)
         yg_free(cfg->geoip.city[i]);
     for (size_t i = 0; i < cfg->geoip.nasn; i++)
@@ -1062,6 +1123,18 @@ yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
     YG_TRY(put_duration(b, "  ", "snapshot_interval", cfg->correlation.snapshot_interval_ms));
     YG_TRY(yg_buf_addf(b, "incidents:\n  enabled: %s\n", cfg->incidents.enabled ? "true" : "false"));
     YG_TRY(put_duration(b, "  ", "window", cfg->incidents.window_ms));
+    if (cfg->intel.npaths) {
+        YG_TRY(yg_buf_addf(b, "intel:\n  paths:\n"));
+        for (size_t i = 0; i < cfg->intel.npaths; i++) {
+            YG_TRY(yg_buf_addf(b, "    - "));
+            YG_TRY(yg_buf_add_json_str(b, cfg->intel.paths[i], strlen(cfg->intel.paths[i])));
+            YG_TRY(yg_buf_addc(b, '\n'));
+        }
+        if (cfg->intel.tlp_default)
+            YG_TRY(put_kv(b, "  ", "tlp_default", cfg->intel.tlp_default));
+        if (cfg->intel.levels)
+            YG_TRY(put_kv(b, "  ", "levels", cfg->intel.levels));
+    }
     if (cfg->geoip.ncity || cfg->geoip.nasn) {
         YG_TRY(yg_buf_addf(b, "geoip:\n"));
         for (int k = 0; k < 2; k++) {

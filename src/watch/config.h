@@ -102,6 +102,13 @@ struct yg_config {
         char *asn[4];
         size_t nasn;
     } geoip;
+    /* intel: {paths: [...], tlp_default: TLP, levels: "90:critical,..."}: threat
+     * intelligence loaded with the rules (and again on reload). */
+    struct {
+        char **paths;
+        size_t npaths;
+        char *tlp_default, *levels; /* NULL when not set */
+    } intel;
     struct yg_cfg_input *inputs;
     size_t ninputs;
     struct yg_cfg_sink *sinks;

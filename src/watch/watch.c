@@ -545,6 +545,46 @@ static void diag_log(void *ud, const yg_diagnostic *d)
             d->message);
 }
 
+static void intel_diag_log(void *ud, const yg_intel_diag *d)
+{
+    (void)ud;
+    yg__log(YG_LOG_WARNING, "intel: %s:%u:%u: %s%s%s%s%s", d->file, d->line, d->col,
+            d->err == YG_EUNSUPPORTED ? "unsupported: " : "", d->object_id ? d->object_id : "",
+            d->object_id ? ": " : "", d->message, d->pattern ? " (pattern given)" : "");
+}
+
+/* The configured intelligence into the compiler: loaded again with every
+ * rule load, so SIGHUP picks up changed feeds.  A path that cannot be read
+ * fails the load like a missing rule path; bad indicators are logged. */
+static bool load_intel(const struct yg_config *cfg, yg_compiler *c)
+{
+    yg_intel *in;
+    if (yg_intel_create(&in))
+        return false;
+    yg_intel_set_diag(in, intel_diag_log, NULL);
+    bool ok = (!cfg->intel.tlp_default ||
+               yg_intel_set_default_tlp(in, cfg->intel.tlp_default) == YG_OK) &&
+              (!cfg->intel.levels || yg_intel_set_level_map(in, cfg->intel.levels) == YG_OK);
+    for (size_t i = 0; ok && i < cfg->intel.npaths; i++) {
+        yg_err e = yg_intel_load_path(in, cfg->intel.paths[i], NULL);
+        if (e) {
+            yg__log(YG_LOG_ERROR, "intel: %s: %s", cfg->intel.paths[i], yg_strerror(e));
+            ok = false;
+        }
+    }
+    ok = ok && yg_intel_freeze(in) == YG_OK && yg_compiler_add_intel(c, in) == YG_OK;
+    if (ok) {
+        yg_intel_stats st;
+        yg_intel_get_stats(in, &st);
+        yg__log(YG_LOG_INFO,
+                "intel: %zu indicator(s) from %zu file(s); %zu rejected, %zu unsupported, %zu "
+                "expired",
+                st.indicators, st.files, st.errors, st.unsupported, st.expired);
+    }
+    yg_intel_release(in);
+    return ok;
+}
+
 /* Compile the configured rules; NULL (logged) when the set does not load. */
 static yg_rules *compile_rules(const struct yg_config *cfg, size_t *failed)
 {
@@ -557,6 +597,10 @@ static yg_rules *compile_rules(const struct yg_config *cfg, size_t *failed)
     for (size_t i = 0; i < cfg->nrules; i++)
         if (yg_compiler_add_path(c, cfg->rules[i]) == YG_ENOTFOUND)
             missing = true;
+    if (cfg->intel.npaths && !missing && !load_intel(cfg, c)) {
+        yg_compiler_destroy(c);
+        return NULL;
+    }
     yg_err e = yg_compiler_get_rules(c, &r);
     yg_compiler_destroy(c);
     if (e || missing) {
@@ -877,6 +921,7 @@ static void reload(struct watch *w)
         yg_rules_release(nr);
         return;
     }
+    yg_scanner_set_intel_wallclock(ns, true);
     /* Between batches: everything before this point was matched by the old
      * rules, everything after by the new; no record is read twice. */
     if (flush_batch(w) != YG_OK) {
@@ -943,6 +988,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
     if (yg_scanner_create(w.rules, &w.scanner))
         goto out;
     yg_scanner_set_min_level(w.scanner, w.cfg->min_level);
+    yg_scanner_set_intel_wallclock(w.scanner, true);
     if (w.rules->corr) {
         if (yg__corr_state_new(w.rules->corr, w.cfg->correlation.memory_bytes, &w.corr))
             goto out;
