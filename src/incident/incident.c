@@ -220,7 +220,8 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         intel |= has_prefix(p, "intel.") || strcmp(p, "intel") == 0;
         matched |= has_prefix(p, "matched.");
     }
-    al->kind = corr ? "correlation" : intel && !matched ? "intel" : "rule";
+    (void)matched;
+    al->kind = corr ? "correlation" : intel ? "intel" : "rule";
 
     /* Event time. */
     const struct yg_val *ts = flat_get(f, "timestamp");
@@ -329,6 +330,10 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         yg__alert_id(al->rule_id, key, al->id);
     }
 
+    /* An intel hit on an address names that address (docs/intel.md). */
+    const struct yg_val *itype = flat_get(f, "intel.type"), *ival = flat_get(f, "intel.value");
+    if (itype && ival && itype->n == 2 && !memcmp(itype->p, "ip", 2))
+        add_entity(m, al, YG_ENT_ADDRESS, ival->p, ival->n);
     /* Entities: event and matched fields by the mapping of the event's log
      * source, correlation group-by values by name. */
     struct yg_str ls[3] = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
@@ -351,7 +356,6 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         }
         const char *rest = has_prefix(p, "event.")     ? p + 6
                            : has_prefix(p, "matched.") ? p + 8
-                           : has_prefix(p, "intel.")   ? p + 6
                                                        : NULL;
         if (!rest)
             continue;

@@ -275,6 +275,17 @@ static void test_correlation(void)
     /* the correlation again: nothing changes */
     CHECK(feed(b, corr).duplicate);
     CHECK(count("select count(*) from incident_alerts") == 4);
+    /* an intel hit on the address joins carol's incident as an intel step */
+    const char *intel =
+        "{\"timestamp\":\"2024-05-01T10:07:00Z\",\"rule\":{\"id\":\"intel-ip\",\"title\":"
+        "\"Threat intelligence: ip indicator\",\"level\":\"high\",\"tags\":[],\"file\":\"\"},"
+        "\"logsource\":{\"product\":\"zeek\"},\"matched\":{\"DestinationIp\":\"203.0.113.5\"},"
+        "\"source\":{\"file\":\"logs/conn.log\",\"line\":4,\"index\":4},"
+        "\"intel\":{\"type\":\"ip\",\"value\":\"203.0.113.5\",\"source\":\"Volexity\"},"
+        "\"event\":{\"id.resp_h\":\"203.0.113.5\"}}";
+    struct yg_incident_feed_result ih = feed(b, intel);
+    CHECK(!ih.created && !strcmp(ih.incident, r1.incident));
+    CHECK(count("select count(*) from incident_alerts where kind = 'intel'") == 1);
     yg__incident_builder_free(b);
 }
 
