@@ -28,24 +28,24 @@
 static void usage(FILE *f, const char *sub)
 {
     if (!sub || !strcmp(sub, "list"))
-        fprintf(f, "Usage: yagura incidents list [--db FILE | -c CONFIG] [--status open|closed|all]\n"
-                   "                             [--min-level LEVEL] [--json]\n");
+        fprintf(f,
+                "Usage: yagura incidents list [--db FILE | -c CONFIG] [--status open|closed|all]\n"
+                "                             [--min-level LEVEL] [--json]\n");
     if (!sub || !strcmp(sub, "show"))
-        fprintf(f, "Usage: yagura incidents show ID [--db FILE | -c CONFIG] [--evidence] [--json]\n");
+        fprintf(f,
+                "Usage: yagura incidents show ID [--db FILE | -c CONFIG] [--evidence] [--json]\n");
     if (!sub || !strcmp(sub, "close"))
         fprintf(f, "Usage: yagura incidents close ID --reason TEXT [--db FILE | -c CONFIG]\n"
                    "                              [--by NAME]\n");
     if (!sub) {
-        fprintf(f,
-                "\nAlerts grouped into incidents per account, host and source address, with a\n"
-                "timeline of every step (docs/incidents.md).\n");
+        fprintf(f, "\nAlerts grouped into incidents per account, host and source address, with a\n"
+                   "timeline of every step (docs/incidents.md).\n");
     }
-    fprintf(f,
-            "\nOptions:\n"
-            "      --db FILE          the state database (as written by yagura watch or\n"
-            "                         yagura hunt --incidents FILE)\n"
-            "  -c, --config FILE      take the database from this yagura watch configuration\n"
-            "                         (its `state` key); default " DEFAULT_CONFIG "\n");
+    fprintf(f, "\nOptions:\n"
+               "      --db FILE          the state database (as written by yagura watch or\n"
+               "                         yagura hunt --incidents FILE)\n"
+               "  -c, --config FILE      take the database from this yagura watch configuration\n"
+               "                         (its `state` key); default " DEFAULT_CONFIG "\n");
     if (!sub || !strcmp(sub, "list"))
         fprintf(f,
                 "      --status S         open (default), closed or all\n"
@@ -129,8 +129,9 @@ static void put_row_json(FILE *f, const struct yg_incident_row *r)
     put_json_str(f, r->id);
     fputs(",\"title\":", f);
     put_json_str(f, r->title);
-    fprintf(f, ",\"severity\":\"%s\",\"status\":\"%s\",\"first_seen\":\"%s\",\"last_seen\":\"%s\","
-               "\"alerts\":%lld,\"main_entity\":",
+    fprintf(f,
+            ",\"severity\":\"%s\",\"status\":\"%s\",\"first_seen\":\"%s\",\"last_seen\":\"%s\","
+            "\"alerts\":%lld,\"main_entity\":",
             r->level, r->status, first, last, (long long)r->alert_count);
     put_json_str(f, r->main_entity);
     fprintf(f, ",\"entities\":%s", r->entities);
@@ -234,7 +235,8 @@ static int cmd_list(int argc, char **argv)
             else if (!strcmp(optarg, "all"))
                 status = YG_INC_ALL;
             else {
-                fprintf(stderr, "yagura incidents list: --status: '%s' is not open, closed or all\n",
+                fprintf(stderr,
+                        "yagura incidents list: --status: '%s' is not open, closed or all\n",
                         optarg);
                 return EXIT_ERR;
             }
@@ -275,8 +277,8 @@ struct show_ctx {
     bool json, evidence;
     size_t n;
     /* Text: a run of contributing detections of one rule is one line. */
-    char run_rule[256], run_title[512], run_level[32], run_ents[200], run_first[40],
-        run_last[40], run_src[512];
+    char run_rule[256], run_title[512], run_level[32], run_ents[200], run_first[40], run_last[40],
+        run_src[512];
     size_t run_n;
 };
 
@@ -399,12 +401,10 @@ static void show_step(void *ud, const struct yg_incident_step *s)
 static int cmd_show(int argc, char **argv)
 {
     enum { O_DB = 256, O_JSON, O_EVIDENCE };
-    static const struct option opts[] = {{"db", required_argument, 0, O_DB},
-                                         {"config", required_argument, 0, 'c'},
-                                         {"json", no_argument, 0, O_JSON},
-                                         {"evidence", no_argument, 0, O_EVIDENCE},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"db", required_argument, 0, O_DB}, {"config", required_argument, 0, 'c'},
+        {"json", no_argument, 0, O_JSON},   {"evidence", no_argument, 0, O_EVIDENCE},
+        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
     const char *db = NULL, *config = NULL;
     bool json = false, evidence = false;
     int c;
@@ -515,9 +515,7 @@ static int cmd_close(int argc, char **argv)
     case YG_ESTATE:
         fprintf(stderr, "yagura incidents close: %s: not open\n", id);
         return EXIT_NOTFOUND;
-    default:
-        fprintf(stderr, "yagura incidents close: %s\n", yg_strerror(e));
-        return EXIT_ERR;
+    default: fprintf(stderr, "yagura incidents close: %s\n", yg_strerror(e)); return EXIT_ERR;
     }
 }
 
@@ -623,8 +621,7 @@ int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rule
         goto done;
     }
     if (yg__incident_builder_new(hi->st, hi->map, 0, &b)) {
-        fprintf(stderr, "yagura hunt: --incidents: %s: %s\n", hi->path,
-                yg__store_errmsg(hi->st));
+        fprintf(stderr, "yagura hunt: --incidents: %s: %s\n", hi->path, yg__store_errmsg(hi->st));
         rc = EXIT_ERR;
         goto done;
     }

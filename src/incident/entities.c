@@ -115,14 +115,13 @@ static yg_err parse(struct yg_entity_map *m, const struct yg_ynode *root, const 
                              kk->col, kk->s);
                     return YG_ESYNTAX;
                 }
-                if (!scalars(m, val->items[2 * j + 1], "ignore", &m->ignore[k], &m->nignore[k],
-                             why, wl, path))
+                if (!scalars(m, val->items[2 * j + 1], "ignore", &m->ignore[k], &m->nignore[k], why,
+                             wl, path))
                     return YG_ESYNTAX;
             }
         } else if (strcmp(key->s, "sources") == 0) {
             if (val->type != YG_Y_SEQ) {
-                snprintf(why, wl, "%s:%u:%u: sources: expected a list", path, val->line,
-                         val->col);
+                snprintf(why, wl, "%s:%u:%u: sources: expected a list", path, val->line, val->col);
                 return YG_ESYNTAX;
             }
             m->src = yg_arena_alloc(&m->arena, (val->n + 1) * sizeof *m->src);
@@ -146,7 +145,8 @@ static yg_err parse(struct yg_entity_map *m, const struct yg_ynode *root, const 
                             return YG_ESYNTAX;
                         }
                         for (size_t r = 0; r < sv->n; r++) {
-                            const struct yg_ynode *lk = sv->items[2 * r], *lv = sv->items[2 * r + 1];
+                            const struct yg_ynode *lk = sv->items[2 * r],
+                                                  *lv = sv->items[2 * r + 1];
                             char **slot = strcmp(lk->s, "product") == 0    ? &es->product
                                           : strcmp(lk->s, "service") == 0  ? &es->service
                                           : strcmp(lk->s, "category") == 0 ? &es->category
@@ -266,8 +266,8 @@ static bool eq_opt(const char *want, const char *have, size_t hn)
     return !want || (have && yg_str_ieq(want, strlen(want), have, hn));
 }
 
-int yg__entity_field_kind(const struct yg_entity_map *m, const struct yg_str ls[3], const char *name,
-                          size_t nn)
+int yg__entity_field_kind(const struct yg_entity_map *m, const struct yg_str ls[3],
+                          const char *name, size_t nn)
 {
     /* Entries naming a log source first; the generic entries (empty
      * logsource) only for events no specific entry describes. */
@@ -353,7 +353,8 @@ size_t yg__entity_normalise(const struct yg_entity_map *m, int kind, const char 
         if (c && !memchr(c + 1, ':', n - (size_t)(c - v) - 1) && memchr(v, '.', (size_t)(c - v)))
             n = (size_t)(c - v);
     }
-    if (kind == YG_ENT_ADDRESS && n > 7 && strncmp(v, "::ffff:", 7) == 0 && memchr(v + 7, '.', n - 7)) {
+    if (kind == YG_ENT_ADDRESS && n > 7 && strncmp(v, "::ffff:", 7) == 0 &&
+        memchr(v + 7, '.', n - 7)) {
         v += 7;
         n -= 7;
     }

@@ -16,7 +16,7 @@ struct yg_entity_map {
     struct yg_arena arena;
     struct yg_entity_source *src;
     size_t nsrc;
-    bool link[YG_ENT_N];    /* kinds that group alerts */
+    bool link[YG_ENT_N];     /* kinds that group alerts */
     char **ignore[YG_ENT_N]; /* lowercase values ('*' wildcard) that name nobody */
     size_t nignore[YG_ENT_N];
     char **corr[YG_ENT_N]; /* correlation group-by names per kind */

@@ -646,8 +646,8 @@ struct cand {
     int64_t first;
 };
 
-static yg_err find_candidates(struct yg_incident_builder *b, const struct alert *al,
-                              struct cand *c, size_t *nc)
+static yg_err find_candidates(struct yg_incident_builder *b, const struct alert *al, struct cand *c,
+                              size_t *nc)
 {
     for (size_t i = 0; i < al->nent; i++) {
         if (!b->map->link[al->ent[i].kind])
@@ -726,8 +726,8 @@ static yg_err lookup_alert(struct yg_incident_builder *b, const char *id, char k
     return YG_OK;
 }
 
-static yg_err insert_row(struct yg_incident_builder *b, const char *id, const char *inc,
-                         int64_t t, const char *event_time, const char *kind, const char *rule_id,
+static yg_err insert_row(struct yg_incident_builder *b, const char *id, const char *inc, int64_t t,
+                         const char *event_time, const char *kind, const char *rule_id,
                          const char *title, const char *level, int lvl, const char *source,
                          const char *ents, const char *parent, const char *json, size_t jn)
 {
@@ -934,8 +934,8 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
             err = yg_buf_addf(&j, ",\"correlation\":\"%s\"}", al->id);
         if (!err)
             err = insert_row(b, evid[i], inc, t, et, "detection", rule, title ? title : rule,
-                             level ? level : "informational",
-                             level ? level_num(level) : 1, src, ents.p, al->id, j.p, j.n);
+                             level ? level : "informational", level ? level_num(level) : 1, src,
+                             ents.p, al->id, j.p, j.n);
         yg_buf_free(&j);
         if (err)
             goto done;

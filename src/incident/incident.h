@@ -56,18 +56,17 @@ typedef bool (*yg_rule_lookup_fn)(void *ud, const char *rule_id, const char **ti
  * reference.
  */
 YG_NODISCARD yg_err yg__incident_builder_new(struct yg_store *st, const struct yg_entity_map *m,
-                                             int64_t window_ms,
-                                             struct yg_incident_builder **out);
+                                             int64_t window_ms, struct yg_incident_builder **out);
 void yg__incident_builder_free(struct yg_incident_builder *b);
 void yg__incident_set_rule_lookup(struct yg_incident_builder *b, yg_rule_lookup_fn fn, void *ud);
 
 /* What one feed did. */
 struct yg_incident_feed_result {
-    bool duplicate;     /* the alert was already in an incident */
-    bool created;       /* it opened a new incident */
-    size_t merged;      /* incidents merged into its incident */
-    bool skipped;       /* no usable event time and no fallback, or no entity */
-    char incident[40];  /* the incident it joined ("" when skipped) */
+    bool duplicate;    /* the alert was already in an incident */
+    bool created;      /* it opened a new incident */
+    size_t merged;     /* incidents merged into its incident */
+    bool skipped;      /* no usable event time and no fallback, or no entity */
+    char incident[40]; /* the incident it joined ("" when skipped) */
 };
 
 /*
@@ -107,7 +106,7 @@ struct yg_incident_row {
     int level_num;
     int64_t first_ms, last_ms;
     int64_t alert_count;
-    const char *entities; /* JSON array of {"kind","value","alerts"} */
+    const char *entities;                 /* JSON array of {"kind","value","alerts"} */
     const char *close_reason, *closed_by; /* NULL unless closed */
     int64_t closed_at;                    /* Unix epoch ms, 0 unless closed */
 };

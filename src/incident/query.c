@@ -161,11 +161,18 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
         return map_rc(rc);
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct yg_incident_step x = {
-            col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4),
-            col(s, 5), col(s, 6), col(s, 7),
-            sqlite3_column_type(s, 8) == SQLITE_NULL ? NULL : col(s, 8),
-            col(s, 9), sqlite3_column_int64(s, 10), sqlite3_column_int(s, 11)};
+        struct yg_incident_step x = {col(s, 0),
+                                     col(s, 1),
+                                     col(s, 2),
+                                     col(s, 3),
+                                     col(s, 4),
+                                     col(s, 5),
+                                     col(s, 6),
+                                     col(s, 7),
+                                     sqlite3_column_type(s, 8) == SQLITE_NULL ? NULL : col(s, 8),
+                                     col(s, 9),
+                                     sqlite3_column_int64(s, 10),
+                                     sqlite3_column_int(s, 11)};
         if (step)
             step(ud, &x);
     }

@@ -19,26 +19,25 @@ static char dir[64], dbpath[128];
 static struct yg_store *st;
 static struct yg_entity_map *map;
 
-static const char *MAP =
-    "link: [account, host, address]\n"
-    "ignore:\n"
-    "  account: ['-', 'system', '*$']\n"
-    "  address: ['127.0.0.1']\n"
-    "sources:\n"
-    "  - logsource: {product: windows}\n"
-    "    account: [TargetUserName, User]\n"
-    "    host: [Computer]\n"
-    "    address: [IpAddress]\n"
-    "  - logsource: {product: fortigate}\n"
-    "    account: [user]\n"
-    "    address: [remip]\n"
-    "    observer: [devname]\n"
-    "  - logsource: {}\n"
-    "    account: [UserId, userPrincipalName]\n"
-    "    address: [ClientIP, ipAddress]\n"
-    "correlation:\n"
-    "  account: [user]\n"
-    "  address: [ip]\n";
+static const char *MAP = "link: [account, host, address]\n"
+                         "ignore:\n"
+                         "  account: ['-', 'system', '*$']\n"
+                         "  address: ['127.0.0.1']\n"
+                         "sources:\n"
+                         "  - logsource: {product: windows}\n"
+                         "    account: [TargetUserName, User]\n"
+                         "    host: [Computer]\n"
+                         "    address: [IpAddress]\n"
+                         "  - logsource: {product: fortigate}\n"
+                         "    account: [user]\n"
+                         "    address: [remip]\n"
+                         "    observer: [devname]\n"
+                         "  - logsource: {}\n"
+                         "    account: [UserId, userPrincipalName]\n"
+                         "    address: [ClientIP, ipAddress]\n"
+                         "correlation:\n"
+                         "  account: [user]\n"
+                         "  address: [ip]\n";
 
 /* A rule alert in the form hunt writes. */
 static char *rule_alert(const char *rule, const char *level, const char *ts, const char *product,
@@ -160,16 +159,16 @@ static void test_grouping(void)
         b, rule_alert("r1", "low", "2024-05-01T10:00:00Z", "windows",
                       "{\"Event\":{\"EventData\":{\"TargetUserName\":\"CONTOSO\\\\alice\"}}}", 1));
     CHECK(r1.created && r1.incident[0]);
-    struct yg_incident_feed_result r2 = feed(
-        b, rule_alert("r2", "medium", "2024-05-01T11:00:00Z", "m365",
-                      "{\"UserId\":\"Alice\",\"ClientIP\":\"203.0.113.9\"}", 2));
+    struct yg_incident_feed_result r2 =
+        feed(b, rule_alert("r2", "medium", "2024-05-01T11:00:00Z", "m365",
+                           "{\"UserId\":\"Alice\",\"ClientIP\":\"203.0.113.9\"}", 2));
     CHECK(!r2.created && !strcmp(r1.incident, r2.incident));
     /* an alert of bob from elsewhere: a second incident */
-    struct yg_incident_feed_result r3 = feed(
-        b, rule_alert("r3", "high", "2024-05-01T11:30:00Z", "windows",
-                      "{\"Event\":{\"EventData\":{\"TargetUserName\":\"bob\","
-                      "\"IpAddress\":\"198.51.100.50\"}}}",
-                      3));
+    struct yg_incident_feed_result r3 =
+        feed(b, rule_alert("r3", "high", "2024-05-01T11:30:00Z", "windows",
+                           "{\"Event\":{\"EventData\":{\"TargetUserName\":\"bob\","
+                           "\"IpAddress\":\"198.51.100.50\"}}}",
+                           3));
     CHECK(r3.created && strcmp(r3.incident, r1.incident) != 0);
     CHECK(list(YG_INC_OPEN, 0).n == 2);
     /* severity is the highest level, the title names the most severe alert and the main
@@ -178,7 +177,8 @@ static void test_grouping(void)
     CHECK(alice.n == 2);
     struct row_ctx high = list(YG_INC_OPEN, 4);
     CHECK(high.n == 1 && !strcmp(high.id, r3.incident) && !strcmp(high.level, "high"));
-    CHECK_MSG(!strcmp(high.title, "Rule r3 - bob") || !strcmp(high.title, "Rule r3 - 198.51.100.50"),
+    CHECK_MSG(!strcmp(high.title, "Rule r3 - bob") ||
+                  !strcmp(high.title, "Rule r3 - 198.51.100.50"),
               "%s", high.title);
 
     /* an alert naming alice and bob's address merges the two, into the older one */
@@ -244,12 +244,12 @@ static void test_correlation(void)
     struct yg_incident_builder *b = NULL;
     CHECK(yg__incident_builder_new(st, map, 0, &b) == YG_OK);
     /* a detection that also alerted on its own (generate: true), then the correlation */
-    struct yg_incident_feed_result r1 =
-        feed(b, rule_alert("login", "low", "2024-05-01T10:00:00Z", "fortigate",
-                           "{\"user\":\"carol\",\"remip\":\"203.0.113.5\",\"devname\":\"FGT1\"}",
-                           1));
+    struct yg_incident_feed_result r1 = feed(
+        b, rule_alert("login", "low", "2024-05-01T10:00:00Z", "fortigate",
+                      "{\"user\":\"carol\",\"remip\":\"203.0.113.5\",\"devname\":\"FGT1\"}", 1));
     const char *corr =
-        "{\"timestamp\":\"2024-05-01T10:05:00.000Z\",\"rule\":{\"id\":\"chain\",\"title\":\"Chain\","
+        "{\"timestamp\":\"2024-05-01T10:05:00.000Z\",\"rule\":{\"id\":\"chain\",\"title\":"
+        "\"Chain\","
         "\"level\":\"critical\",\"tags\":[],\"file\":\"c.yml\"},\"correlation\":{\"type\":"
         "\"temporal_ordered\",\"group\":{\"ip\":\"203.0.113.5\"},\"value\":2,\"first\":"
         "\"2024-05-01T10:00:00.000Z\",\"last\":\"2024-05-01T10:05:00.000Z\",\"events\":["
