@@ -274,7 +274,7 @@ int yg_cli_intel_export(int argc, char **argv)
             rc = 1;
         } else {
             fprintf(stderr, "yagura intel export: pushed; status: %s\n", status ? status : "");
-            if (status && !strstr(status, "\"failure_count\":0"))
+            if (yg__taxii_status_failures(status) != 0)
                 rc = 1;
         }
         yg_free(status);

@@ -36,6 +36,10 @@ void yg__stix_uuid5(const unsigned char ns[16], const char *name, size_t n, char
 YG_NODISCARD yg_err yg__taxii_push(const struct yg_taxii_partner *to, const char *bundle, size_t n,
                                    char **status_json, char *why, size_t wl);
 
+/* failure_count of a TAXII status resource (JSON text), or -1 when it is
+ * not one. */
+long yg__taxii_status_failures(const char *status_json);
+
 struct yg_taxii_pull_stats {
     uint64_t requests, retries, pages, objects;
 };

@@ -307,7 +307,7 @@ static yg_err leaf(struct ex *e, const char *key, const char *v, char ***refs, s
     done:
         return err;
     }
-    if (key_has(key, userk) && !key_has(key, (const char *const[]){"agent", "sid", "id", NULL}) &&
+    if (key_has(key, userk) && !key_has(key, (const char *const[]){"agent", "sid", "guid", NULL}) &&
         strlen(v) <= 256 && strcmp(v, "-") != 0)
         return add_sco(e, "user-account", "account_login", NULL, v, refs, nrefs);
     return YG_OK;
@@ -498,7 +498,7 @@ static yg_err add_alert(struct ex *e, const char *text, size_t n)
                 YG_TRY(yg_buf_add(&b,
                                   ",\"external_references\":[{\"source_name\":\"sigma\","
                                   "\"external_id\":",
-                                  57));
+                                  61));
                 YG_TRY(
                     yg_buf_add_json_str(&b, rule_id ? rule_id : "", rule_id ? strlen(rule_id) : 0));
                 YG_TRY(yg_buf_add(&b, "}]", 2));
@@ -623,7 +623,7 @@ static yg_err add_lines(struct yg_buf *out, const struct yg_buf *lines, size_t *
     while (i < lines->n) {
         const char *nl = memchr(lines->p + i, '\n', lines->n - i);
         size_t e = nl ? (size_t)(nl - lines->p) : lines->n;
-        YG_TRY(yg_buf_add(out, ",\n  ", *nobj ? 4 : 3));
+        YG_TRY(yg_buf_add(out, *nobj ? ",\n  " : "  ", *nobj ? 4 : 2));
         YG_TRY(yg_buf_add(out, lines->p + i, e - i));
         (*nobj)++;
         i = e + 1;
@@ -634,7 +634,7 @@ done:
 
 static yg_err obj(struct yg_buf *out, size_t *nobj, const char *json)
 {
-    yg_err err = yg_buf_add(out, ",\n  ", *nobj ? 4 : 3);
+    yg_err err = yg_buf_add(out, *nobj ? ",\n  " : "  ", *nobj ? 4 : 2);
     if (!err)
         err = yg_buf_add(out, json, strlen(json));
     (*nobj)++;
@@ -660,7 +660,7 @@ static yg_err render(struct ex *e, struct yg_buf *out)
     char bid[128];
     yg_id("bundle", ids.p, bid);
     YG_TRY(yg_buf_addf(out, "{\"type\":\"bundle\",\"id\":\"%s\",\"objects\":[\n", bid));
-    /* Our identity, dated from the first alert (any fixed date would do). */
+    /* Our identity, at a fixed date: its id and content never change. */
     yg_buf_reset(&b);
     YG_TRY(yg_buf_addf(&b,
                        "{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"%s\","

@@ -293,9 +293,15 @@ yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, 
     struct resp r;
     struct yg_buf base, url;
     struct yg_arena a;
-    char dir[4096], key[300], cursor[128] = "", next[1024] = "";
+    /* cursor: what is stored, advanced page by page; query_after: the
+     * added_after of the request chain that next continues, which must
+     * stay the same along the chain (servers check it). */
+    char dir[4096], key[300], cursor[128] = "", query_after[128] = "", next[1024] = "";
     char prev_first[256] = "", prev_last[256] = "";
     bool use_next = !p->ignore_next;
+    unsigned limit = p->page_size;
+    size_t prev_n = 0;
+    int64_t last_us = 0;
     memset(stats, 0, sizeof *stats);
     yg_buf_init(&r.body, YG_TAXII_PULL_MAX_RESPONSE);
     yg_buf_init(&base, 1u << 16);
@@ -316,14 +322,17 @@ yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, 
     struct cursor_find cf = {key, ""};
     YG_TRY(yg__store_ckpt_each(st, find_cursor, &cf));
     snprintf(cursor, sizeof cursor, "%s", cf.val);
+    snprintf(query_after, sizeof query_after, "%s", cursor);
     YG_TRY(objects_url(p, &base));
     for (uint64_t page = 0; page < YG_TAXII_PULL_MAX_PAGES; page++) {
         yg_buf_reset(&url);
         YG_TRY(yg_buf_add(&url, base.p, base.n));
-        YG_TRY(yg_buf_addf(&url, "?limit=%u", p->page_size));
-        if (*cursor) {
+        YG_TRY(yg_buf_addf(&url, "?limit=%u", limit));
+        if (!(*next && use_next))
+            snprintf(query_after, sizeof query_after, "%s", cursor);
+        if (*query_after) {
             YG_TRY(yg_buf_add(&url, "&added_after=", 13));
-            YG_TRY(url_escape(&url, cursor));
+            YG_TRY(url_escape(&url, query_after));
         }
         if (*next && use_next) {
             YG_TRY(yg_buf_add(&url, "&next=", 6));
@@ -361,12 +370,36 @@ yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, 
                 yg__log(YG_LOG_WARNING,
                         "taxii pull: %s: the server ignores next; paging by added_after", p->name);
                 use_next = false;
+                page--;
+                continue;
+            }
+            /* Paging by added_after with the cursor just before the last
+             * date added, a page can come back whole when all its objects
+             * share one date added (servers that stamp a whole POST with
+             * one time).  A larger page gets past the group; when the
+             * server will not give one, step past the date and say what
+             * may be missed. */
+            if (n >= prev_n && limit < YG_TAXII_MAX_PAGE && n >= limit) {
+                limit = limit * 2 < YG_TAXII_MAX_PAGE ? limit * 2 : YG_TAXII_MAX_PAGE;
+                prev_n = n;
+                page--;
+                continue;
+            }
+            if (last_us) {
+                yg__log(YG_LOG_WARNING,
+                        "taxii pull: %s: more than %zu objects share one date added and the "
+                        "server gives no next: objects of that date beyond them are skipped",
+                        p->name, n);
+                yg__taxii_time_fmt(last_us, cursor);
+                YG_TRY(yg__store_ckpt_put(st, key, cursor));
+                prev_first[0] = prev_last[0] = 0;
                 continue;
             }
             yg__log(YG_LOG_WARNING, "taxii pull: %s: the server repeats the same page; stopping",
                     p->name);
             break;
         }
+        prev_n = n;
         snprintf(prev_first, sizeof prev_first, "%s", fid);
         snprintf(prev_last, sizeof prev_last, "%s", lid);
         YG_TRY(write_page(dir, r.body.p, objs, page, why, wl));
@@ -375,11 +408,16 @@ yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, 
         int64_t us;
         if (*r.date_last && (yg__taxii_time_parse(r.date_last, &us) || js_date(r.date_last, &us))) {
             char ts[32];
-            yg__taxii_time_fmt(us, ts);
+            /* The cursor is one microsecond before the last date added:
+             * objects added in the same microsecond as the last one
+             * received but not yet delivered are fetched next time (those
+             * delivered come again, which is harmless). */
+            last_us = us;
+            yg__taxii_time_fmt(us - 1, ts);
             /* Only forward: a server that sends an older date must not make
              * us fetch everything again. */
             int64_t cur;
-            if (!*cursor || !yg__taxii_time_parse(cursor, &cur) || us > cur) {
+            if (!*cursor || !yg__taxii_time_parse(cursor, &cur) || us - 1 > cur) {
                 snprintf(cursor, sizeof cursor, "%s", ts);
                 YG_TRY(yg__store_ckpt_put(st, key, cursor));
             }
@@ -455,4 +493,21 @@ done:
     yg_buf_free(&url);
     yg_buf_free(&r.body);
     return err;
+}
+
+long yg__taxii_status_failures(const char *status_json)
+{
+    struct yg_arena a;
+    struct yg_tj *v;
+    long n = -1;
+    if (!status_json)
+        return -1;
+    yg_arena_init(&a, 4096, 64u << 20);
+    if (yg__tj_parse(status_json, strlen(status_json), &a, &v, NULL, NULL) == YG_OK) {
+        const struct yg_tj *f = yg__tj_get(v, "failure_count");
+        if (f && f->type == YG_TJ_NUM)
+            n = strtol(f->s, NULL, 10);
+    }
+    yg_arena_free(&a);
+    return n;
 }
