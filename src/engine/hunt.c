@@ -893,7 +893,23 @@ static yg_err flist_add(struct flist *l, const char *p)
     return YG_OK;
 }
 
-static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *errors, unsigned depth)
+/* Files met in a folder that are rules, metadata or documentation rather
+ * than logs (a data set's info.yml, README.md): skipped and counted, where a
+ * file named on the command line is always read. */
+static bool not_a_log(const char *name)
+{
+    static const char *const ext[] = {".yml", ".yaml", ".md"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+        size_t k = strlen(ext[i]);
+        if (n > k && strcasecmp(name + n - k, ext[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *errors,
+                   uint64_t *skipped, unsigned depth)
 {
     struct stat st;
     if (strcmp(path, "-") == 0)
@@ -919,6 +935,10 @@ static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *error
     while (!e && (de = readdir(d))) {
         if (de->d_name[0] == '.')
             continue;
+        if (de->d_type != DT_DIR && not_a_log(de->d_name)) {
+            (*skipped)++;
+            continue;
+        }
         char *p = yg_malloc(strlen(path) + strlen(de->d_name) + 2);
         if (!p) {
             e = YG_ENOMEM;
@@ -933,7 +953,7 @@ static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *error
         qsort(sub.v, sub.n, sizeof *sub.v, cmp_str);
     for (size_t i = 0; i < sub.n; i++) {
         if (!e)
-            e = walk(sub.v[i], l, err, errors, depth + 1);
+            e = walk(sub.v[i], l, err, errors, skipped, depth + 1);
         yg_free(sub.v[i]);
     }
     yg_free(sub.v);
@@ -1469,7 +1489,7 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     struct flist files = {0};
     yg_err err = YG_OK;
     for (size_t i = 0; i < o->npaths && !err; i++)
-        err = walk(o->paths[i], &files, o->err, &res->errors, 0);
+        err = walk(o->paths[i], &files, o->err, &res->errors, &res->skipped_files, 0);
     struct unit **units = NULL;
     size_t nunits = 0, ucap = 0;
     uint64_t seq = 0;
@@ -1558,6 +1578,9 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
                 res->seconds > 0 ? (double)res->bytes / 1e6 / res->seconds : 0.0);
         fprintf(e, "  rules: %zu loaded (compiled in %.2f s), threads: %u\n", o->rules_loaded,
                 o->compile_seconds, nthreads);
+        if (res->skipped_files)
+            fprintf(e, "  skipped: %llu file(s) in folders that are not logs (.yml, .yaml, .md)\n",
+                    (unsigned long long)res->skipped_files);
         fprintf(e,
                 "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational "
                 "%llu)\n",

@@ -35,18 +35,19 @@ struct yg_hunt_opts {
     const char *input_format; /* NULL: detect per file (and per line); "json"; a line format */
     bool decode_only;         /* `yagura decode`: print events, run no rule */
     size_t corr_mem;          /* correlation state cap, bytes (0: the default) */
-    /* Geolocation databases of the analytics (src/geo), or NULL: correlations
-     * that need one are reported inactive once and skipped. */
-    const struct yg_geo *geo;
     /* Every alert (correlation alerts included) also as a JSON line with its
      * event, whatever the format, in output order (`--incidents`). */
     FILE *tap;
+    /* Geolocation databases of the analytics (src/geo), or NULL: correlations
+     * that need one are reported inactive once and skipped. */
+    const struct yg_geo *geo;
     double compile_seconds;   /* reported in the summary/stats */
     size_t rules_loaded;
 };
 
 struct yg_hunt_result {
     uint64_t files, events, bytes, alerts, errors;
+    uint64_t skipped_files; /* .yml/.yaml/.md met in folders: not read */
     uint64_t by_level[6];
     uint64_t correlation_alerts, corr_untimed, corr_dropped;
     double seconds;
