@@ -186,6 +186,32 @@ intel_csv)
     cp "$shared/intel/intel-ivanti/volexity-2024-01-10/iocs.csv" "$out/volexity1.csv"
     cp "$shared/intel/intel-ivanti/volexity-2024-01-18/iocs.csv" "$out/volexity2.csv"
     printf 'type,value,source,confidence,tlp,valid_from,valid_until,id,description\nip,10.0.0.0/8,a,50,amber,2024-01-01,2025-01-01T00:00:00Z,x,"quoted, ""text"""\nurl,hxxp://a[.]b/c,,,,,,,\n' > "$out/full.csv" ;;
+taxii)
+    # Requests of every endpoint, with Basic (alice:pw) and bearer (token)
+    # credentials, POSTing the STIX examples of ../shared as envelopes.
+    A='Authorization: Basic YWxpY2U6cHc='
+    T='Authorization: Bearer token'
+    H='Accept: application/taxii+json;version=2.1'
+    C='Content-Type: application/taxii+json;version=2.1'
+    n=0
+    find "$shared/intel/stix-examples" -name '*.json' -size -200k | sort | head -30 | while read -r f; do
+        n=$((n + 1))
+        { printf 'POST /api1/collections/r/objects/\n%s\n%s\n%s\n\n' "$A" "$H" "$C"
+          sed -e '1s/^[^{]*{/{/' "$f"; } > "$out/post_$n"
+    done
+    for path in '/taxii2/' '/api1/' '/api1/collections/' '/api1/collections/g/' \
+        '/api1/collections/r/objects/?limit=2&match[type]=indicator,malware' \
+        '/api1/collections/r/objects/?added_after=2016-01-01T00:00:00Z&match[version]=all' \
+        '/api1/collections/r/manifest/?match[spec_version]=2.1&limit=1' \
+        '/api1/collections/r/objects/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/' \
+        '/api1/collections/r/objects/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/versions/' \
+        '/api1/collections/r/objects/?next=1.1.00000000000000000000000000000000' \
+        '/api1/status/00000000-0000-4000-8000-000000000000/'; do
+        n=$((n + 1))
+        printf 'GET %s\n%s\n%s\n\n' "$path" "$T" "$H" > "$out/get_$(printf %03d $n)"
+    done
+    printf 'DELETE /api1/collections/r/objects/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/?match[version]=first\n%s\n\n' "$A" > "$out/delete"
+    printf 'GET /api1/collections/g/objects/\nAccept: application/stix+json;version=2.1\nAuthorization: Basic Ym9iOnB3\n\n' > "$out/bob" ;;
 *)
     # Other targets: the plain files of their own seed folder, if any.
     if [ -d "$(dirname "$0")/seeds/$target" ]; then cp "$(dirname "$0")/seeds/$target"/* "$out/"; fi ;;

@@ -65,7 +65,7 @@ yg_setup_venv() (
     )"
 
     if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
-        "$venv/bin/python" -c 'import sigma.backends.sqlite, yaml' >/dev/null 2>&1; then
+        "$venv/bin/python" -c 'import sigma.backends.sqlite, yaml, taxii2client, medallion, stix2validator' >/dev/null 2>&1; then
         echo "setup-venv: $venv is up to date"
         return 0
     fi
@@ -80,7 +80,7 @@ yg_setup_venv() (
     "$venv/bin/python" -m pip install --quiet --no-input --disable-pip-version-check \
         --require-virtualenv -r "$req" ||
         fail "pip could not install the packages of $req into $venv"
-    "$venv/bin/python" -c 'import sigma.backends.sqlite, yaml' ||
+    "$venv/bin/python" -c 'import sigma.backends.sqlite, yaml, taxii2client, medallion, stix2validator' ||
         fail "the packages were installed but do not import"
     echo "$want" >"$stamp"
     echo "setup-venv: $venv ready ($("$venv/bin/python" - <<'EOF'

@@ -19,7 +19,8 @@ PACKAGES=(
     libpcre2-dev                                # the `re` modifier
     libhyperscan-dev                            # multi-pattern prefilter
     libsqlite3-dev sqlite3                      # state and alert store
-    libssl-dev                                  # syslog over TLS
+    libssl-dev                                  # syslog over TLS, TAXII password hashes
+    openssl                                     # test certificates of the TAXII tests
     libmicrohttpd-dev                           # /healthz and /metrics of yagura watch
     libcurl4-openssl-dev                        # webhook alert sink
     libmaxminddb-dev mmdb-bin                   # geolocation of the analytics (src/geo)

@@ -23,6 +23,7 @@
 
 #include "decode/format.h"
 #include "sigma/yaml.h"
+#include "taxii/taxii.h"
 
 /* Longest key path kept for messages ("sinks[12].headers.Authorization"). */
 #define KEYPATH_MAX 256
@@ -841,10 +842,9 @@ done:
 
 static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
-    static const char *const k_root[] = {"rules",       "data_dir", "state",  "min_level",
-                                         "correlation", "geoip",    "inputs", "sinks",
-                                         "http",        "log",      "user",   "incidents",
-                                         "intel",       NULL};
+    static const char *const k_root[] = {"rules", "data_dir",  "state", "min_level", "correlation",
+                                         "geoip", "inputs",    "sinks", "http",      "log",
+                                         "user",  "incidents", "intel", "taxii",     NULL};
     static const char *const levels[] = {"informational", "low",      "medium",
                                          "high",          "critical", NULL};
     yg_err err = YG_OK;
@@ -907,6 +907,9 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
         cfg->log_target = (enum yg_log_target)t;
     }
     YG_TRY(get_str(c, "", root, "user", false, &cfg->user));
+    const struct yg_ynode *taxii = yg__ymap_get(root, "taxii");
+    if (taxii)
+        YG_TRY(yg__taxii_cfg_read(taxii, &cfg->taxii, c->why, c->wl));
 done:
     return err;
 }
@@ -1062,6 +1065,7 @@ void yg__config_free(struct yg_config *cfg)
     yg_free(cfg->state);
     yg_free(cfg->http_listen);
     yg_free(cfg->user);
+    yg__taxii_cfg_free(cfg->taxii);
     yg_free(cfg);
 }
 
@@ -1121,7 +1125,8 @@ yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
     YG_TRY(put_duration(b, "  ", "lateness", cfg->correlation.lateness_ms));
     YG_TRY(put_size(b, "  ", "memory", cfg->correlation.memory_bytes));
     YG_TRY(put_duration(b, "  ", "snapshot_interval", cfg->correlation.snapshot_interval_ms));
-    YG_TRY(yg_buf_addf(b, "incidents:\n  enabled: %s\n", cfg->incidents.enabled ? "true" : "false"));
+    YG_TRY(
+        yg_buf_addf(b, "incidents:\n  enabled: %s\n", cfg->incidents.enabled ? "true" : "false"));
     YG_TRY(put_duration(b, "  ", "window", cfg->incidents.window_ms));
     if (cfg->intel.npaths) {
         YG_TRY(yg_buf_addf(b, "intel:\n  paths:\n"));

@@ -77,6 +77,8 @@ struct yg_cfg_sink {
     size_t nheaders;
 };
 
+struct yg_taxii_cfg; /* taxii/taxii.h */
+
 struct yg_config {
     char *path; /* the file it was read from */
     char **rules;
@@ -117,6 +119,9 @@ struct yg_config {
     enum yg_log_level log_level;   /* default info */
     enum yg_log_target log_target; /* default stderr */
     char *user;                    /* NULL: keep the starting user */
+    /* The taxii: section (docs/taxii.md), checked by taxii/taxii_config.c;
+     * NULL when absent.  Not part of yg__config_render. */
+    struct yg_taxii_cfg *taxii;
 };
 
 /*

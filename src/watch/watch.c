@@ -38,6 +38,7 @@
 #include "output/sink.h"
 #include "sigma/yaml.h"
 #include "store/store.h"
+#include "taxii/taxii.h"
 #include "watch/privdrop.h"
 
 #define BATCH_RECORDS 512
@@ -94,13 +95,15 @@ struct watch {
     struct yg_linedec ld;
     struct yg_corr_state *corr;
     struct yg_store *store;
-    struct yg_entity_map *entmap;      /* incidents (NULL: disabled) */
+    struct yg_entity_map *entmap; /* incidents (NULL: disabled) */
     struct yg_incident_builder *incidents;
     struct yg_sink **sinks;
     size_t nsinks;
     struct winput *inputs;
     size_t ninputs;
     struct yg_http *http;
+    struct yg_taxii_server *taxii; /* the TAXII server of the taxii: section, or NULL */
+    struct yg_taxii_http *taxii_http;
     struct yg_metrics *metrics;
     /* the batch */
     struct yg_arena arena;
@@ -1029,6 +1032,12 @@ int yg__watch_run(const struct yg_watch_opts *o)
         yg__log(YG_LOG_ERROR, "http: cannot listen on %s", w.cfg->http_listen);
         goto out;
     }
+    if (w.cfg->taxii && w.cfg->taxii->listen &&
+        (yg__taxii_server_new(w.cfg->taxii, &w.taxii, why, sizeof why) ||
+         yg__taxii_http_start(w.taxii, w.cfg->taxii, &w.taxii_http, why, sizeof why))) {
+        yg__log(YG_LOG_ERROR, "taxii: %s", why);
+        goto out;
+    }
     if (w.cfg->user && yg__drop_privileges(w.cfg->user, why, sizeof why)) {
         yg__log(YG_LOG_ERROR, "user: %s", why);
         goto out;
@@ -1121,6 +1130,8 @@ int yg__watch_run(const struct yg_watch_opts *o)
 out:
     if (w.http)
         yg__http_stop(w.http);
+    yg__taxii_http_stop(w.taxii_http);
+    yg__taxii_server_free(w.taxii);
     if (w.metrics)
         yg__metrics_free(w.metrics);
     yg_free(w.det);

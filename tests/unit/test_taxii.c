@@ -1,0 +1,310 @@
+/*
+ * test_taxii.c - the TAXII request handler without sockets: routing,
+ * media types, authentication, rights, the TLP ceiling, paging and next
+ * tokens, POST and status, DELETE; the JSON tree; TLP and time helpers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "sigma/yaml.h"
+#include "taxii/taxii.h"
+#include "tap.h"
+
+#define C_G "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+#define C_R "52892447-4d7e-4f70-b94d-d7f22742ff63"
+#define TLP_GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define TLP_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+
+static struct yg_taxii_server *srv;
+static char auth_alice[128], auth_bob[128], bearer[128];
+
+static struct yg_taxii_resp req(const char *method, const char *path, const char *query,
+                                const char *auth, const char *body)
+{
+    struct yg_arena a;
+    yg_arena_init(&a, 4096, 1u << 24);
+    struct yg_taxii_arg *args = NULL;
+    size_t nargs = 0;
+    if (query && yg__taxii_parse_query(query, strlen(query), &a, &args, &nargs) != YG_OK)
+        abort();
+    struct yg_taxii_req rq = {.method = method,
+                              .path = path,
+                              .args = args,
+                              .nargs = nargs,
+                              .accept = "application/taxii+json;version=2.1",
+                              .content_type = body ? "application/taxii+json;version=2.1" : NULL,
+                              .authorization = auth,
+                              .body = body,
+                              .body_len = body ? strlen(body) : 0};
+    struct yg_taxii_resp rs;
+    yg__taxii_handle(srv, &rq, &rs);
+    yg_arena_free(&a);
+    yg_buf_addc(&rs.body, 0) == YG_OK ? (void)rs.body.n-- : (void)0;
+    return rs;
+}
+
+static unsigned status(const char *method, const char *path, const char *query, const char *auth,
+                       const char *body)
+{
+    struct yg_taxii_resp rs = req(method, path, query, auth, body);
+    unsigned s = rs.status;
+    yg_buf_free(&rs.body);
+    return s;
+}
+
+static char *obj(int i, const char *marking)
+{
+    static char b[1024];
+    snprintf(
+        b, sizeof b,
+        "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%08x-0000-4000-8000-"
+        "000000000000\",\"created\":\"2024-01-01T00:00:00Z\",\"modified\":\"2024-01-01T00:00:00Z\","
+        "\"pattern\":\"[ipv4-addr:value = '10.0.0.1']\",\"pattern_type\":\"stix\","
+        "\"valid_from\":\"2024-01-01T00:00:00Z\"%s%s%s}",
+        i, marking ? ",\"object_marking_refs\":[\"" : "", marking ? marking : "",
+        marking ? "\"]" : "");
+    return b;
+}
+
+static void test_json(void)
+{
+    struct yg_arena a;
+    yg_arena_init(&a, 4096, 1u << 20);
+    struct yg_tj *v;
+    const char *doc = " {\"a\": [1, -2.5e3, true, null], \"b\": \"x\\u00e9\\ud83d\\ude00\\n\"} ";
+    CHECK(yg__tj_parse(doc, strlen(doc), &a, &v, NULL, NULL) == YG_OK);
+    CHECK(v->type == YG_TJ_OBJ && v->n == 2);
+    CHECK(yg__tj_get(v, "a")->n == 4);
+    CHECK(strcmp(yg__tj_str(v, "b"), "x\xc3\xa9\xf0\x9f\x98\x80\n") == 0);
+    CHECK(memcmp(doc + yg__tj_get(v, "a")->start, "[1", 2) == 0);
+    const char *bad[] = {"{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "[1] x", "tru", "\"a", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        CHECK_MSG(yg__tj_parse(bad[i], strlen(bad[i]), &a, &v, NULL, NULL) == YG_ESYNTAX, "%s",
+                  bad[i]);
+    char deep[200];
+    memset(deep, '[', sizeof deep);
+    CHECK(yg__tj_parse(deep, sizeof deep, &a, &v, NULL, NULL) == YG_ELIMIT);
+    yg_arena_free(&a);
+}
+
+static void test_helpers(void)
+{
+    int l;
+    CHECK(yg__tlp_parse("TLP:AMBER+STRICT", &l) && l == YG_TLP_AMBER_STRICT);
+    CHECK(yg__tlp_parse("white", &l) && l == YG_TLP_CLEAR);
+    CHECK(!yg__tlp_parse("purple", &l));
+    CHECK(yg__tlp_of_marking(TLP_RED) == YG_TLP_RED);
+    CHECK(yg__tlp_of_marking("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed") ==
+          YG_TLP_RED);
+    CHECK(yg__tlp_of_marking("marking-definition--00000000-0000-4000-8000-000000000000") ==
+          YG_TLP_NONE);
+    int64_t us, us2;
+    CHECK(yg__taxii_time_parse("2024-01-02T03:04:05.123456Z", &us));
+    char t[32];
+    yg__taxii_time_fmt(us, t);
+    CHECK(strcmp(t, "2024-01-02T03:04:05.123456Z") == 0);
+    CHECK(yg__taxii_time_parse("2024-01-02T05:04:05.123456+02:00", &us2) && us2 == us);
+    CHECK(yg__taxii_time_parse("2024-01-02T03:04:05Z", &us2) && us2 < us);
+    CHECK(!yg__taxii_time_parse("2024-13-02T03:04:05Z", &us2));
+    CHECK(!yg__taxii_time_parse("yesterday", &us2));
+    char *h = NULL;
+    CHECK(yg__taxii_hash_password("pw", &h) == YG_OK && yg__taxii_password_hash_ok(h));
+    CHECK(yg__taxii_check_password(h, "pw", 2) && !yg__taxii_check_password(h, "pW", 2));
+    yg_free(h);
+}
+
+static void setup(const char *dir)
+{
+    char *ph = NULL, *th = NULL;
+    if (yg__taxii_hash_password("pw", &ph) != YG_OK || yg__taxii_hash_token("tok123", &th) != YG_OK)
+        abort();
+    char yaml[4096], path[512], why[512];
+    snprintf(
+        yaml, sizeof yaml,
+        "taxii:\n  db: %s/t.db\n  max_content_length: 8KB\n  page_size: 3\n"
+        "  api_roots:\n    - path: api1\n      collections:\n"
+        "        - {id: " C_G ", alias: g, tlp_ceiling: green}\n"
+        "        - {id: " C_R ", alias: r, tlp_ceiling: red}\n"
+        "  users:\n"
+        "    - {name: alice, password: \"%s\", tokens: [\"%s\"], read: [\"*\"], write: [\"*\"]}\n"
+        "    - {name: bob, password: \"%s\", read: [g]}\n",
+        dir, ph, th, ph);
+    snprintf(path, sizeof path, "%s/c.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs(yaml, f);
+    fclose(f);
+    yg_free(ph);
+    yg_free(th);
+    struct yg_taxii_cfg *cfg = NULL;
+    if (yg__taxii_cfg_load(path, &cfg, why, sizeof why) != YG_OK ||
+        yg__taxii_server_new(cfg, &srv, why, sizeof why) != YG_OK) {
+        fprintf(stderr, "setup: %s\n", why);
+        abort();
+    }
+    snprintf(auth_alice, sizeof auth_alice, "Basic YWxpY2U6cHc="); /* alice:pw */
+    snprintf(auth_bob, sizeof auth_bob, "Basic Ym9iOnB3");         /* bob:pw */
+    snprintf(bearer, sizeof bearer, "Bearer tok123");
+}
+
+static void test_config_errors(void)
+{
+    static const char *const bad[] = {
+        "taxii: {unknown: 1}\n",
+        "taxii: {api_roots: [{path: a, collections: [{id: not-a-uuid}]}]}\n",
+        "taxii: {users: [{name: x, password: plain}]}\n",
+        "taxii: {api_roots: [{path: a}], users: [{name: x, tokens: [\"sha256$00\"]}]}\n",
+        "taxii: {api_roots: [{path: a, collections: [{id: " C_G "}]}], users: [{name: x, tokens: "
+        "[\"sha256$0000000000000000000000000000000000000000000000000000000000000000\"], read: "
+        "[nope]}]}\n",
+        "taxii: {unmarked_tlp: purple}\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct yg_arena a;
+        yg_arena_init(&a, 4096, 1u << 20);
+        struct yg_ydoc *docs;
+        size_t nd;
+        unsigned el, ec;
+        char ywhy[128], why[256] = "";
+        CHECK(yg__yaml_parse(bad[i], strlen(bad[i]), &a, &docs, &nd, &el, &ec, ywhy, sizeof ywhy) ==
+              YG_OK);
+        struct yg_taxii_cfg *c = NULL;
+        CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, why, sizeof why) !=
+                          YG_OK &&
+                      strstr(why, "taxii") && strstr(why, "line"),
+                  "%zu: %s", i, why);
+        yg__taxii_cfg_free(c);
+        yg_arena_free(&a);
+    }
+}
+
+static void test_server(void)
+{
+    /* Authentication and routing. */
+    struct yg_taxii_resp rs = req("GET", "/taxii2/", NULL, NULL, NULL);
+    CHECK(rs.status == 401 && rs.www_authenticate && strstr(rs.body.p, "\"http_status\":\"401\""));
+    yg_buf_free(&rs.body);
+    CHECK(status("GET", "/taxii2/", NULL, "Basic YWxpY2U6eHg=", NULL) == 401);
+    CHECK(status("GET", "/taxii2/", NULL, "Bearer nope", NULL) == 401);
+    CHECK(status("GET", "/taxii2/", NULL, bearer, NULL) == 200);
+    CHECK(status("GET", "/taxii2/", NULL, auth_alice, NULL) == 200);
+    CHECK(status("GET", "/nope/", NULL, auth_alice, NULL) == 404);
+    CHECK(status("POST", "/taxii2/", NULL, auth_alice, "{}") == 405);
+    CHECK(status("GET", "/api1/", NULL, auth_alice, NULL) == 200);
+    CHECK(status("GET", "/api1/collections/", NULL, auth_alice, NULL) == 200);
+    CHECK(status("GET", "/api1/collections/" C_R "/", NULL, auth_bob, NULL) == 404);
+    CHECK(status("GET", "/api1/collections/r/objects/", NULL, auth_bob, NULL) == 404);
+    CHECK(status("GET", "/api1/collections//objects/", NULL, auth_alice, NULL) == 404);
+    /* Add objects: green ones to g, a red one refused there. */
+    char env[8192];
+    int o = snprintf(env, sizeof env, "{\"objects\":[");
+    for (int i = 0; i < 7; i++)
+        o += snprintf(env + o, sizeof env - (size_t)o, "%s%s", i ? "," : "",
+                      obj(i, i == 6 ? TLP_RED : TLP_GREEN));
+    snprintf(env + o, sizeof env - (size_t)o, "]}");
+    rs = req("POST", "/api1/collections/g/objects/", NULL, auth_alice, env);
+    CHECK(rs.status == 202 && strstr(rs.body.p, "\"success_count\":6") &&
+          strstr(rs.body.p, "\"failure_count\":1"));
+    char sid[64] = "";
+    const char *p = strstr(rs.body.p, "\"id\":\"");
+    if (p)
+        snprintf(sid, 37, "%s", p + 6);
+    yg_buf_free(&rs.body);
+    char spath[128];
+    snprintf(spath, sizeof spath, "/api1/status/%s/", sid);
+    CHECK(status("GET", spath, NULL, auth_alice, NULL) == 200);
+    CHECK(status("GET", spath, NULL, auth_bob, NULL) == 404); /* not bob's */
+    CHECK(status("POST", "/api1/collections/g/objects/", NULL, auth_bob, env) == 403);
+    CHECK(status("POST", "/api1/collections/g/objects/", NULL, auth_alice, "{\"objects\":[") ==
+          400);
+    CHECK(status("POST", "/api1/collections/g/objects/", NULL, auth_alice, "[]") == 422);
+    /* Paging: page_size 3 caps limit; next walks; tokens are bound. */
+    rs = req("GET", "/api1/collections/g/objects/", "limit=100", auth_alice, NULL);
+    CHECK(rs.status == 200 && strstr(rs.body.p, "\"more\":true") && rs.date_first[0] &&
+          rs.date_last[0]);
+    char next[128] = "";
+    p = strstr(rs.body.p, "\"next\":\"");
+    if (p)
+        snprintf(next, sizeof next, "%.*s", (int)strcspn(p + 8, "\""), p + 8);
+    yg_buf_free(&rs.body);
+    char q[256];
+    snprintf(q, sizeof q, "next=%s", next);
+    rs = req("GET", "/api1/collections/g/objects/", q, auth_alice, NULL);
+    CHECK(rs.status == 200 && strstr(rs.body.p, "\"more\":false") &&
+          strstr(rs.body.p, "indicator--00000005"));
+    yg_buf_free(&rs.body);
+    CHECK(status("GET", "/api1/collections/g/objects/", q, auth_bob, NULL) == 400);
+    CHECK(status("GET", "/api1/collections/g/manifest/", q, auth_alice, NULL) == 400);
+    CHECK(status("GET", "/api1/collections/r/objects/", q, auth_alice, NULL) == 400);
+    next[strlen(next) - 1] ^= 1;
+    snprintf(q, sizeof q, "next=%s", next);
+    CHECK(status("GET", "/api1/collections/g/objects/", q, auth_alice, NULL) == 400);
+    CHECK(status("GET", "/api1/collections/g/objects/", "limit=1&limit=2", auth_alice, NULL) ==
+          400);
+    CHECK(status("GET", "/api1/collections/g/objects/", "match[version]=all,last", auth_alice,
+                 NULL) == 400);
+    /* The red object never leaves through g. */
+    rs = req("GET", "/api1/collections/g/objects/indicator--00000006-0000-4000-8000-000000000000/",
+             NULL, auth_alice, NULL);
+    CHECK(rs.status == 404);
+    yg_buf_free(&rs.body);
+    /* Objects by id, versions, delete. */
+    CHECK(status("GET",
+                 "/api1/collections/g/objects/indicator--00000001-0000-4000-8000-000000000000/",
+                 NULL, bearer, NULL) == 200);
+    CHECK(status("GET",
+                 "/api1/collections/g/objects/indicator--00000001-0000-4000-8000-000000000000/"
+                 "versions/",
+                 NULL, bearer, NULL) == 200);
+    CHECK(status("DELETE",
+                 "/api1/collections/g/objects/indicator--00000001-0000-4000-8000-000000000000/",
+                 NULL, auth_bob, NULL) == 403);
+    CHECK(status("DELETE",
+                 "/api1/collections/g/objects/indicator--00000001-0000-4000-8000-000000000000/",
+                 NULL, auth_alice, NULL) == 200);
+    CHECK(status("GET",
+                 "/api1/collections/g/objects/indicator--00000001-0000-4000-8000-000000000000/",
+                 NULL, auth_alice, NULL) == 404);
+    /* Media types. */
+    struct yg_taxii_req rq = {
+        .method = "GET", .path = "/api1/", .accept = "text/html", .authorization = auth_alice};
+    yg__taxii_handle(srv, &rq, &rs);
+    CHECK(rs.status == 406);
+    yg_buf_free(&rs.body);
+    rq.path = "/api1/collections/g/objects/";
+    rq.accept = "application/stix+json;version=2.1";
+    yg__taxii_handle(srv, &rq, &rs);
+    CHECK(rs.status == 200 && strncmp(rs.content_type, "application/stix+json", 21) == 0);
+    yg_buf_free(&rs.body);
+    rq.method = "POST";
+    rq.content_type = "application/json";
+    rq.body = env;
+    rq.body_len = strlen(env);
+    rq.accept = NULL;
+    yg__taxii_handle(srv, &rq, &rs);
+    CHECK(rs.status == 415);
+    yg_buf_free(&rs.body);
+    rq.content_type = "application/taxii+json;version=2.1";
+    rq.body_too_large = true;
+    yg__taxii_handle(srv, &rq, &rs);
+    CHECK(rs.status == 413);
+    yg_buf_free(&rs.body);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/yg-test-taxii-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    test_json();
+    test_helpers();
+    test_config_errors();
+    setup(dir);
+    test_server();
+    yg__taxii_server_free(srv);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    TAP_DONE();
+}
