@@ -17,6 +17,7 @@
 #define TLP_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
 
 static struct yg_taxii_server *srv;
+static struct yg_taxii_cfg *cfg;
 static char auth_alice[128], auth_bob[128], bearer[128];
 
 static struct yg_taxii_resp req(const char *method, const char *path, const char *query,
@@ -136,7 +137,6 @@ static void setup(const char *dir)
     fclose(f);
     yg_free(ph);
     yg_free(th);
-    struct yg_taxii_cfg *cfg = NULL;
     if (yg__taxii_cfg_load(path, &cfg, why, sizeof why) != YG_OK ||
         yg__taxii_server_new(cfg, &srv, why, sizeof why) != YG_OK) {
         fprintf(stderr, "setup: %s\n", why);
@@ -302,6 +302,7 @@ int main(void)
     setup(dir);
     test_server();
     yg__taxii_server_free(srv);
+    yg__taxii_cfg_free(cfg);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
