@@ -123,8 +123,7 @@ int main(int argc, char **argv)
             sprintf(v, "Mozilla/5.0 (compatible; Bot%" PRIu64 "/1.%u)", next() % 100000,
                     (unsigned)(next() % 10));
         }
-        fprintf(f, "%s,%s,%s,%d,%s\n", type, v, src[next() % 8], conf[next() % 5],
-                tlp[next() % 4]);
+        fprintf(f, "%s,%s,%s,%d,%s\n", type, v, src[next() % 8], conf[next() % 5], tlp[next() % 4]);
     }
     if (fclose(f) != 0) {
         perror(out);

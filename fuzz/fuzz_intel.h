@@ -20,8 +20,9 @@ static int fuzz_intel_load(const uint8_t *data, size_t size, const char *format)
     o.format = format;
     if (yg_intel_load_buffer(in, "fuzz", (const char *)data, size, &o) == YG_OK &&
         yg_intel_freeze(in) == YG_OK) {
-        static const char *const probes[] = {"10.1.2.3", "a.b.example.com", "http://x.test/",
-                                             "ea474e87f23ce6575057e76108665ffb", "a@b.c", "UA"};
+        static const char *const probes[] = {"10.1.2.3",       "a.b.example.com",
+                                             "http://x.test/", "ea474e87f23ce6575057e76108665ffb",
+                                             "a@b.c",          "UA"};
         for (int t = 0; t < YG_IOC_NTYPES; t++)
             (void)yg_intel_lookup(in, (yg_ioc_type)t, probes[t], strlen(probes[t]), 0, NULL, NULL);
         /* The input itself as a value of every type. */

@@ -92,17 +92,17 @@ typedef struct yg_intel_load_opts {
 
 /* Counts of what was loaded, skipped and why. */
 typedef struct yg_intel_stats {
-    size_t indicators;                 /* stored */
-    size_t by_type[YG_IOC_NTYPES];     /* stored, per type */
-    size_t cidr;                       /* of the ip ones, ranges */
-    size_t files;                      /* files read */
-    size_t errors;                     /* indicators (or files) rejected as malformed */
-    size_t unsupported;                /* STIX patterns or attribute types not matchable */
-    size_t skipped_not_ids;            /* MISP attributes with to_ids false */
-    size_t skipped_other;              /* MISP attributes that are no indicator (text, link, ...) */
-    size_t expired;                    /* stored but valid_until already past at load time */
-    size_t duplicates;                 /* same type and value as one stored before */
-    size_t bytes;                      /* memory held by the store */
+    size_t indicators;             /* stored */
+    size_t by_type[YG_IOC_NTYPES]; /* stored, per type */
+    size_t cidr;                   /* of the ip ones, ranges */
+    size_t files;                  /* files read */
+    size_t errors;                 /* indicators (or files) rejected as malformed */
+    size_t unsupported;            /* STIX patterns or attribute types not matchable */
+    size_t skipped_not_ids;        /* MISP attributes with to_ids false */
+    size_t skipped_other;          /* MISP attributes that are no indicator (text, link, ...) */
+    size_t expired;                /* stored but valid_until already past at load time */
+    size_t duplicates;             /* same type and value as one stored before */
+    size_t bytes;                  /* memory held by the store */
 } yg_intel_stats;
 
 yg_err yg_intel_create(yg_intel **out);

@@ -63,42 +63,45 @@
 /* Largest configuration file. */
 #define YG_MAX_CONFIG_BYTES (1u << 20)
 
-/* ---- threat intelligence (src/intel) ---- */
-#define YG_INTEL_MAX_INDICATORS 100000000u          /* indicators in one store */
-#define YG_INTEL_MAX_VALUE_BYTES 4096u              /* longest indicator value (URL, user agent) */
-#define YG_INTEL_MAX_FILE_BYTES (8ull << 30)        /* largest intel file read */
-#define YG_INTEL_MAX_JSON_NODES 16000000u           /* values of one MISP event or one STIX object */
-#define YG_INTEL_MAX_PATTERN_BYTES 65536u           /* longest STIX pattern */
-#define YG_INTEL_MAX_PATTERN_DEPTH 64u              /* deepest nesting of a STIX pattern */
-#define YG_INTEL_MAX_PATTERN_COMPARISONS 4096u      /* comparisons (and IN values) of one pattern */
-#define YG_INTEL_MAX_PER_FILE 100000000u            /* indicators (lines, objects) read from one file */
-#define YG_INTEL_MAX_FIELDS 1024u                   /* event fields of one intel-fields.yml entry */
-#define YG_INTEL_MAX_DIR_DEPTH 16u                  /* folder nesting searched for intel files */
-
 /* ---- sharing: TAXII 2.1 server and client, STIX export (src/taxii) ---- */
-#define YG_TAXII_MAX_JSON_NODES 4000000u          /* values in one parsed request or response */
-#define YG_TAXII_MAX_CONTENT_LENGTH (10u << 20)   /* default max_content_length of a POST, bytes */
+#define YG_TAXII_MAX_JSON_NODES 4000000u           /* values in one parsed request or response */
+#define YG_TAXII_MAX_CONTENT_LENGTH (10u << 20)    /* default max_content_length of a POST, bytes */
 #define YG_TAXII_MAX_CONTENT_LENGTH_CAP (1u << 30) /* highest max_content_length configurable */
-#define YG_TAXII_DEFAULT_PAGE 1000u               /* objects per page when limit is absent */
-#define YG_TAXII_MAX_PAGE 10000u                  /* most objects per page, whatever limit asks */
-#define YG_TAXII_MAX_PAGE_BYTES (64u << 20)       /* largest page rendered; it ends early */
-#define YG_TAXII_MAX_OBJECTS_PER_POST 100000u     /* objects in one POSTed envelope */
-#define YG_TAXII_MAX_MATCH_VALUES 256u            /* comma-separated values of one match[] */
-#define YG_TAXII_DRAIN_BYTES (64u << 20)         /* oversize body read and dropped before the 413 */
-#define YG_TAXII_MAX_URL_BYTES 8192u              /* path plus query string */
+#define YG_TAXII_DEFAULT_PAGE 1000u                /* objects per page when limit is absent */
+#define YG_TAXII_MAX_PAGE 10000u                   /* most objects per page, whatever limit asks */
+#define YG_TAXII_MAX_PAGE_BYTES (64u << 20)        /* largest page rendered; it ends early */
+#define YG_TAXII_MAX_OBJECTS_PER_POST 100000u      /* objects in one POSTed envelope */
+#define YG_TAXII_MAX_MATCH_VALUES 256u             /* comma-separated values of one match[] */
+#define YG_TAXII_DRAIN_BYTES (64u << 20) /* oversize body read and dropped before the 413 */
+#define YG_TAXII_MAX_URL_BYTES 8192u     /* path plus query string */
 #define YG_TAXII_STATUS_KEEP_MS (7ull * 86400 * 1000) /* status resources kept */
-#define YG_TAXII_MAX_CONNECTIONS 64u              /* simultaneous clients of the server */
-#define YG_TAXII_CONNECTION_TIMEOUT_S 30u         /* idle client connection closed after */
-#define YG_TAXII_PBKDF2_MIN_ITER 10000u           /* weakest password hash accepted */
-#define YG_TAXII_PBKDF2_ITER 210000u              /* iterations of hashes made by yagura */
-#define YG_TAXII_MAX_USERS 1024u                  /* users of the server */
-#define YG_TAXII_MAX_COLLECTIONS 1024u            /* collections over all API roots */
+#define YG_TAXII_MAX_CONNECTIONS 64u                  /* simultaneous clients of the server */
+#define YG_TAXII_CONNECTION_TIMEOUT_S 30u             /* idle client connection closed after */
+#define YG_TAXII_PBKDF2_MIN_ITER 10000u               /* weakest password hash accepted */
+#define YG_TAXII_PBKDF2_ITER 210000u                  /* iterations of hashes made by yagura */
+#define YG_TAXII_MAX_USERS 1024u                      /* users of the server */
+#define YG_TAXII_MAX_COLLECTIONS 1024u                /* collections over all API roots */
 /* yagura intel pull */
-#define YG_TAXII_PULL_MAX_PAGES 100000u       /* pages read from one collection per run */
+#define YG_TAXII_PULL_MAX_PAGES 100000u         /* pages read from one collection per run */
 #define YG_TAXII_PULL_MAX_RESPONSE (256u << 20) /* largest response body accepted */
-#define YG_TAXII_PULL_TRIES 5u                /* attempts of one request */
-#define YG_TAXII_PULL_BACKOFF_MS 500u         /* first retry delay, doubled per attempt */
-#define YG_TAXII_PULL_BACKOFF_MAX_MS 30000u   /* longest retry delay */
-#define YG_TAXII_PULL_TIMEOUT_MS 120000u      /* one whole request */
+#define YG_TAXII_PULL_TRIES 5u                  /* attempts of one request */
+#define YG_TAXII_PULL_BACKOFF_MS 500u           /* first retry delay, doubled per attempt */
+#define YG_TAXII_PULL_BACKOFF_MAX_MS 30000u     /* longest retry delay */
+#define YG_TAXII_PULL_TIMEOUT_MS 120000u        /* one whole request */
+
+/* ---- threat intelligence (src/intel) ---- */
+#define YG_INTEL_MAX_INDICATORS 100000000u     /* indicators in one store */
+#define YG_INTEL_MAX_VALUE_BYTES 4096u         /* longest indicator value (URL, user agent) */
+#define YG_INTEL_MAX_FILE_BYTES (8ull << 30)   /* largest intel file read */
+#define YG_INTEL_MAX_JSON_NODES 16000000u      /* values of one MISP event or one STIX object */
+#define YG_INTEL_MAX_PATTERN_BYTES 65536u      /* longest STIX pattern */
+#define YG_INTEL_MAX_PATTERN_DEPTH 64u         /* deepest nesting of a STIX pattern */
+#define YG_INTEL_MAX_PATTERN_COMPARISONS 4096u /* comparisons (and IN values) of one pattern */
+#define YG_INTEL_MAX_PER_FILE 100000000u       /* indicators (lines, objects) read from one file */
+#define YG_INTEL_MAX_FIELDS 1024u              /* event fields of one intel-fields.yml entry */
+#define YG_INTEL_MAX_DIR_DEPTH 16u             /* folder nesting searched for intel files */
+
+/* ---- geolocation (src/geo) ---- */
+#define YG_GEO_MAX_DBS 4u /* city databases, and ASN databases, per handle */
 
 #endif

@@ -35,10 +35,11 @@ static void on_diag(void *ud, const yg_intel_diag *d)
         if (o->njson++ >= MAX_JSON_PROBLEMS)
             return;
         struct yg_buf *b = o->json;
-        bool ok = !yg_buf_addf(b, "%s{\"file\":", o->njson > 1 ? "," : "") &&
-                  !yg_buf_add_json_str(b, d->file, strlen(d->file)) &&
-                  !yg_buf_addf(b, ",\"line\":%u,\"column\":%u,\"kind\":\"%s\",\"object_id\":",
-                               d->line, d->col, kind);
+        bool ok =
+            !yg_buf_addf(b, "%s{\"file\":", o->njson > 1 ? "," : "") &&
+            !yg_buf_add_json_str(b, d->file, strlen(d->file)) &&
+            !yg_buf_addf(b, ",\"line\":%u,\"column\":%u,\"kind\":\"%s\",\"object_id\":", d->line,
+                         d->col, kind);
         if (ok && d->object_id)
             ok = !yg_buf_add_json_str(b, d->object_id, strlen(d->object_id));
         else if (ok)
@@ -74,15 +75,17 @@ static int load_all(const char *const *paths, size_t n, const yg_intel_load_opts
         return EXIT_ERROR;
     }
     if (tlp_default && yg_intel_set_default_tlp(in, tlp_default)) {
-        fprintf(err, "yagura: --intel-tlp-default: '%s' is not a TLP (clear, green, amber, "
-                     "amber+strict, red)\n",
+        fprintf(err,
+                "yagura: --intel-tlp-default: '%s' is not a TLP (clear, green, amber, "
+                "amber+strict, red)\n",
                 tlp_default);
         yg_intel_release(in);
         return EXIT_ERROR;
     }
     if (level_map && yg_intel_set_level_map(in, level_map)) {
-        fprintf(err, "yagura: --intel-levels: '%s' is not CONF:LEVEL,... (e.g. "
-                     "90:critical,60:high,0:medium)\n",
+        fprintf(err,
+                "yagura: --intel-levels: '%s' is not CONF:LEVEL,... (e.g. "
+                "90:critical,60:high,0:medium)\n",
                 level_map);
         yg_intel_release(in);
         return EXIT_ERROR;
@@ -195,8 +198,7 @@ static int cmd(int argc, char **argv, bool timing)
             char *e;
             long v = strtol(optarg, &e, 10);
             if (*e || v < 1 || v > 100) {
-                fprintf(stderr, "yagura intel %s: --confidence: '%s' is not 1..100\n", sub,
-                        optarg);
+                fprintf(stderr, "yagura intel %s: --confidence: '%s' is not 1..100\n", sub, optarg);
                 return EXIT_ERROR;
             }
             lo.confidence = (int)v;

@@ -285,7 +285,18 @@ static int cmd_rules_check(int argc, char **argv)
 
 static int cmd_hunt(int argc, char **argv)
 {
-    enum { O_INCIDENTS = 300, O_INTEL, O_INTEL_TLP, O_INTEL_LEVELS, O_LOGSOURCE = 256, O_NOEVENT, O_STRICT, O_STATS, O_GEOCITY, O_GEOASN };
+    enum {
+        O_INCIDENTS = 300,
+        O_INTEL,
+        O_INTEL_TLP,
+        O_INTEL_LEVELS,
+        O_LOGSOURCE = 256,
+        O_NOEVENT,
+        O_STRICT,
+        O_STATS,
+        O_GEOCITY,
+        O_GEOASN
+    };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
                                          {"min-level", required_argument, 0, 'l'},

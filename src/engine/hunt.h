@@ -41,7 +41,7 @@ struct yg_hunt_opts {
     /* Geolocation databases of the analytics (src/geo), or NULL: correlations
      * that need one are reported inactive once and skipped. */
     const struct yg_geo *geo;
-    double compile_seconds;   /* reported in the summary/stats */
+    double compile_seconds; /* reported in the summary/stats */
     size_t rules_loaded;
 };
 

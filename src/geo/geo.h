@@ -23,9 +23,9 @@
 #ifndef YG_GEO_H
 #define YG_GEO_H
 
-#include "core/core.h"
+#include "yagura/limits.h"
 
-#define YG_GEO_MAX_DBS 4u /* city databases, and ASN databases, per handle */
+#include "core/core.h"
 
 struct yg_geo; /* opened databases, immutable */
 

@@ -119,8 +119,7 @@ void yg__ioc_in_init(struct yg_ioc_in *x);
 
 /* Store one indicator.  YG_ESYNTAX with *why set when the value is not one
  * of its type; YG_ENOMEM/YG_ELIMIT when the store is full. */
-YG_NODISCARD yg_err yg__intel_add(struct yg_intel *in, const struct yg_ioc_in *x,
-                                  const char **why);
+YG_NODISCARD yg_err yg__intel_add(struct yg_intel *in, const struct yg_ioc_in *x, const char **why);
 /* Report a problem (counted by err: YG_EUNSUPPORTED in unsupported, others
  * in errors). */
 void yg__intel_diag(struct yg_intel *in, const char *file, unsigned line, unsigned col,
@@ -153,8 +152,7 @@ void yg__intel_record(const struct yg_intel *in, uint32_t rec, yg_intel_indicato
 /* Alert level (yg_level_t value) of a record. */
 int yg__intel_level(const struct yg_intel *in, uint32_t rec);
 /* A record's "intel" member for an alert: "intel":{...}. */
-YG_NODISCARD yg_err yg__intel_alert_json(const struct yg_intel *in, uint32_t rec,
-                                         struct yg_buf *b);
+YG_NODISCARD yg_err yg__intel_alert_json(const struct yg_intel *in, uint32_t rec, struct yg_buf *b);
 /* UUID version 5 (SHA-1) of name in Yagura's namespace, 36 chars + NUL. */
 void yg__uuid5(const char *name, size_t n, char out[37]);
 
@@ -187,9 +185,9 @@ struct yg_pat_ioc {
 struct yg_pat_result {
     struct yg_pat_ioc *iocs;
     size_t n;
-    unsigned col;    /* 1-based column of the problem */
-    char why[256];   /* syntax error or why it is not matchable */
-    bool partial;    /* some comparisons were left out */
+    unsigned col;  /* 1-based column of the problem */
+    char why[256]; /* syntax error or why it is not matchable */
+    bool partial;  /* some comparisons were left out */
 };
 /* YG_OK with r->n >= 1; YG_ESYNTAX (malformed), YG_EUNSUPPORTED (valid but
  * nothing matchable, or FOLLOWEDBY/WITHIN/REPEATS/START), YG_ELIMIT. */
@@ -238,8 +236,7 @@ struct yg_ifields {
     struct yg_ifield_set *sets;
     size_t nsets;
 };
-YG_NODISCARD yg_err yg__ifields_load(struct yg_ifields *fs, const char *path, char *why,
-                                     size_t wl);
+YG_NODISCARD yg_err yg__ifields_load(struct yg_ifields *fs, const char *path, char *why, size_t wl);
 void yg__ifields_free(struct yg_ifields *fs);
 /* Whether a set applies to a log source (cats: categories of the event). */
 bool yg__ifields_applies(const struct yg_ifield_set *s, const char *product, const char *service,

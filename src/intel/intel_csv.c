@@ -43,11 +43,11 @@ static const struct {
     const char *name;
     int col;
 } colnames[] = {
-    {"type", C_TYPE},           {"entity_type", C_TYPE},   {"indicator_type", C_TYPE},
-    {"value", C_VALUE},         {"indicator", C_VALUE},    {"ioc", C_VALUE},
-    {"source", C_SOURCE},       {"confidence", C_CONF},    {"tlp", C_TLP},
-    {"valid_from", C_VFROM},    {"valid_until", C_VUNTIL}, {"id", C_ID},
-    {"description", C_DESC},    {"comment", C_DESC},       {"first_seen", C_FSEEN},
+    {"type", C_TYPE},        {"entity_type", C_TYPE},   {"indicator_type", C_TYPE},
+    {"value", C_VALUE},      {"indicator", C_VALUE},    {"ioc", C_VALUE},
+    {"source", C_SOURCE},    {"confidence", C_CONF},    {"tlp", C_TLP},
+    {"valid_from", C_VFROM}, {"valid_until", C_VUNTIL}, {"id", C_ID},
+    {"description", C_DESC}, {"comment", C_DESC},       {"first_seen", C_FSEEN},
     {"last_seen", C_LSEEN},
 };
 
@@ -59,21 +59,36 @@ static bool type_name(const char *s, size_t n, yg_ioc_type *t, const char **hk)
         int t;
         const char *hk;
     } names[] = {
-        {"ip", YG_IOC_IP, NULL},          {"ipv4", YG_IOC_IP, NULL},
-        {"ipv6", YG_IOC_IP, NULL},        {"ipaddress", YG_IOC_IP, NULL},
-        {"ip-src", YG_IOC_IP, NULL},      {"ip-dst", YG_IOC_IP, NULL},
-        {"cidr", YG_IOC_IP, NULL},        {"ipv4-addr", YG_IOC_IP, NULL},
-        {"ipv6-addr", YG_IOC_IP, NULL},   {"domain", YG_IOC_DOMAIN, NULL},
-        {"hostname", YG_IOC_DOMAIN, NULL}, {"fqdn", YG_IOC_DOMAIN, NULL},
-        {"domain-name", YG_IOC_DOMAIN, NULL}, {"url", YG_IOC_URL, NULL},
-        {"uri", YG_IOC_URL, NULL},        {"hash", YG_IOC_HASH, NULL},
-        {"file", YG_IOC_HASH, NULL},      {"md5", YG_IOC_HASH, "md5"},
-        {"sha1", YG_IOC_HASH, "sha1"},    {"sha-1", YG_IOC_HASH, "sha1"},
-        {"sha256", YG_IOC_HASH, "sha256"}, {"sha-256", YG_IOC_HASH, "sha256"},
-        {"sha512", YG_IOC_HASH, "sha512"}, {"email", YG_IOC_EMAIL, NULL},
-        {"email-src", YG_IOC_EMAIL, NULL}, {"email-dst", YG_IOC_EMAIL, NULL},
-        {"email-addr", YG_IOC_EMAIL, NULL}, {"user_agent", YG_IOC_USER_AGENT, NULL},
-        {"user-agent", YG_IOC_USER_AGENT, NULL}, {"useragent", YG_IOC_USER_AGENT, NULL},
+        {"ip", YG_IOC_IP, NULL},
+        {"ipv4", YG_IOC_IP, NULL},
+        {"ipv6", YG_IOC_IP, NULL},
+        {"ipaddress", YG_IOC_IP, NULL},
+        {"ip-src", YG_IOC_IP, NULL},
+        {"ip-dst", YG_IOC_IP, NULL},
+        {"cidr", YG_IOC_IP, NULL},
+        {"ipv4-addr", YG_IOC_IP, NULL},
+        {"ipv6-addr", YG_IOC_IP, NULL},
+        {"domain", YG_IOC_DOMAIN, NULL},
+        {"hostname", YG_IOC_DOMAIN, NULL},
+        {"fqdn", YG_IOC_DOMAIN, NULL},
+        {"domain-name", YG_IOC_DOMAIN, NULL},
+        {"url", YG_IOC_URL, NULL},
+        {"uri", YG_IOC_URL, NULL},
+        {"hash", YG_IOC_HASH, NULL},
+        {"file", YG_IOC_HASH, NULL},
+        {"md5", YG_IOC_HASH, "md5"},
+        {"sha1", YG_IOC_HASH, "sha1"},
+        {"sha-1", YG_IOC_HASH, "sha1"},
+        {"sha256", YG_IOC_HASH, "sha256"},
+        {"sha-256", YG_IOC_HASH, "sha256"},
+        {"sha512", YG_IOC_HASH, "sha512"},
+        {"email", YG_IOC_EMAIL, NULL},
+        {"email-src", YG_IOC_EMAIL, NULL},
+        {"email-dst", YG_IOC_EMAIL, NULL},
+        {"email-addr", YG_IOC_EMAIL, NULL},
+        {"user_agent", YG_IOC_USER_AGENT, NULL},
+        {"user-agent", YG_IOC_USER_AGENT, NULL},
+        {"useragent", YG_IOC_USER_AGENT, NULL},
     };
     while (n && (*s == ' ' || *s == '\t')) {
         s++;

@@ -58,8 +58,10 @@ yg_err yg__ifields_load(struct yg_ifields *fs, const char *path, char *why, size
         const struct yg_ynode *ls = yg__ymap_get(ent, "logsource");
         const struct yg_ynode *fl = yg__ymap_get(ent, "fields");
         if (!fl || fl->type != YG_Y_MAP || (ls && ls->type != YG_Y_MAP)) {
-            snprintf(why, wl, "line %u: an entry needs 'fields' (a map of field: kind) and "
-                     "optionally 'logsource' (a map)", ent->line);
+            snprintf(why, wl,
+                     "line %u: an entry needs 'fields' (a map of field: kind) and "
+                     "optionally 'logsource' (a map)",
+                     ent->line);
             return YG_ESYNTAX;
         }
         if (fl->n > YG_INTEL_MAX_FIELDS) {

@@ -123,8 +123,7 @@ static yg_err parse_str(struct yg_ijp *pp, const char **out, size_t *outn)
             if (cp < 0)
                 return pp->pos = j, fail(pp, "bad \\u escape");
             j += 4;
-            if (cp >= 0xd800 && cp < 0xdc00 && j + 6 < i && p[j + 1] == '\\' &&
-                p[j + 2] == 'u') {
+            if (cp >= 0xd800 && cp < 0xdc00 && j + 6 < i && p[j + 1] == '\\' && p[j + 2] == 'u') {
                 int lo = hex4(p + j + 3);
                 if (lo >= 0xdc00 && lo < 0xe000) {
                     cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);

@@ -166,7 +166,7 @@ static int cmp_str(const void *a, const void *b)
 
 static bool intel_ext(const char *n)
 {
-    static const char *const ex[] = {".json", ".csv", ".txt", ".ioc",
+    static const char *const ex[] = {".json", ".csv",  ".txt",    ".ioc",
                                      ".md5",  ".sha1", ".sha256", ".sha512"};
     for (size_t i = 0; i < sizeof ex / sizeof *ex; i++)
         if (ends_with(n, ex[i]))
@@ -177,8 +177,8 @@ static bool intel_ext(const char *n)
 /* Provenance and licence notes kept beside intelligence files. */
 static bool is_doc(const char *n)
 {
-    static const char *const pre[] = {"readme", "license", "licence", "source", "copying",
-                                      "notice", "changelog"};
+    static const char *const pre[] = {"readme",  "license", "licence",  "source",
+                                      "copying", "notice",  "changelog"};
     for (size_t i = 0; i < sizeof pre / sizeof *pre; i++)
         if (!strncasecmp(n, pre[i], strlen(pre[i])))
             return true;
@@ -207,9 +207,9 @@ static yg_err load_feed(struct yg_intel *in, const char *dir, const char *manife
         if (e)
             yg__intel_linecol(buf, pp.err_off, &line, &col);
         in->st.files++;
-        yg__intel_diag(in, manifest, line, col, NULL, YG_ESYNTAX, NULL,
-                       "feed manifest: %s", e ? (pp.err ? pp.err : yg_strerror(e))
-                                              : "an object of event uuids expected");
+        yg__intel_diag(in, manifest, line, col, NULL, YG_ESYNTAX, NULL, "feed manifest: %s",
+                       e ? (pp.err ? pp.err : yg_strerror(e))
+                         : "an object of event uuids expected");
         e = e == YG_ENOMEM ? e : YG_OK;
     } else {
         for (const struct yg_ij *k = root->first; k && !e; k = k->next) {

@@ -95,8 +95,10 @@ static void scan_tags(const struct yg_ij *tags, const char **tlp, int *conf)
             static const struct {
                 const char *k;
                 int v;
-            } lv[] = {{"completely-confident", 100}, {"usually-confident", 75},
-                      {"fairly-confident", 50},      {"rarely-confident", 25},
+            } lv[] = {{"completely-confident", 100},
+                      {"usually-confident", 75},
+                      {"fairly-confident", 50},
+                      {"rarely-confident", 25},
                       {"unconfident", 0}};
             for (size_t i = 0; i < sizeof lv / sizeof *lv; i++)
                 if (!strncmp(q + 1, lv[i].k, strlen(lv[i].k)))

@@ -110,15 +110,24 @@ static bool idch(char c, bool first)
 static const struct {
     const char *k;
     enum tok t;
-} keywords[] = {{"AND", T_AND},         {"OR", T_OR},
-                {"NOT", T_NOT},         {"FOLLOWEDBY", T_FOLLOWEDBY},
-                {"LIKE", T_LIKE},       {"MATCHES", T_MATCHES},
-                {"ISSUPERSET", T_ISSUPERSET}, {"ISSUBSET", T_ISSUBSET},
-                {"EXISTS", T_EXISTS},   {"LAST", T_LAST},
-                {"IN", T_IN},           {"START", T_START},
-                {"STOP", T_STOP},       {"SECONDS", T_SECONDS},
-                {"WITHIN", T_WITHIN},   {"REPEATS", T_REPEATS},
-                {"TIMES", T_TIMES},     {"true", T_BOOL},
+} keywords[] = {{"AND", T_AND},
+                {"OR", T_OR},
+                {"NOT", T_NOT},
+                {"FOLLOWEDBY", T_FOLLOWEDBY},
+                {"LIKE", T_LIKE},
+                {"MATCHES", T_MATCHES},
+                {"ISSUPERSET", T_ISSUPERSET},
+                {"ISSUBSET", T_ISSUBSET},
+                {"EXISTS", T_EXISTS},
+                {"LAST", T_LAST},
+                {"IN", T_IN},
+                {"START", T_START},
+                {"STOP", T_STOP},
+                {"SECONDS", T_SECONDS},
+                {"WITHIN", T_WITHIN},
+                {"REPEATS", T_REPEATS},
+                {"TIMES", T_TIMES},
+                {"true", T_BOOL},
                 {"false", T_BOOL}};
 
 /* A quoted literal at x->pos (on the quote): decoded into sval. */
@@ -132,7 +141,8 @@ static yg_err lex_string(struct pp *x)
     while (i < x->n && x->p[i] != '\'') {
         if (x->p[i] == '\\') {
             if (i + 1 >= x->n || (x->p[i + 1] != '\'' && x->p[i + 1] != '\\'))
-                return perr(x, i, YG_ESYNTAX, "%s", "in a string, '\\' must be followed by ' or \\");
+                return perr(x, i, YG_ESYNTAX, "%s",
+                            "in a string, '\\' must be followed by ' or \\");
             i++;
         }
         d[k++] = x->p[i++];
@@ -176,13 +186,34 @@ static yg_err next(struct pp *x)
     char c = p[x->pos];
     char c1 = x->pos + 1 < x->n ? p[x->pos + 1] : 0;
     switch (c) {
-    case '[': x->t = T_LBRACK; x->pos++; break;
-    case ']': x->t = T_RBRACK; x->pos++; break;
-    case '(': x->t = T_LPAREN; x->pos++; break;
-    case ')': x->t = T_RPAREN; x->pos++; break;
-    case ':': x->t = T_COLON; x->pos++; break;
-    case ',': x->t = T_COMMA; x->pos++; break;
-    case '*': x->t = T_STAR; x->pos++; break;
+    case '[':
+        x->t = T_LBRACK;
+        x->pos++;
+        break;
+    case ']':
+        x->t = T_RBRACK;
+        x->pos++;
+        break;
+    case '(':
+        x->t = T_LPAREN;
+        x->pos++;
+        break;
+    case ')':
+        x->t = T_RPAREN;
+        x->pos++;
+        break;
+    case ':':
+        x->t = T_COLON;
+        x->pos++;
+        break;
+    case ',':
+        x->t = T_COMMA;
+        x->pos++;
+        break;
+    case '*':
+        x->t = T_STAR;
+        x->pos++;
+        break;
     case '=':
         x->t = T_EQ;
         x->pos += c1 == '=' ? 2 : 1;
@@ -338,10 +369,9 @@ static bool map_path(const char *path, int *type, const char **hk)
             return true;
         }
     if (!strncmp(path, "file:hashes.", 12)) {
-        static const char *const algs[][2] = {{"MD5", "md5"},         {"SHA-1", "sha1"},
-                                              {"SHA1", "sha1"},       {"SHA-256", "sha256"},
-                                              {"SHA256", "sha256"},   {"SHA-512", "sha512"},
-                                              {"SHA512", "sha512"}};
+        static const char *const algs[][2] = {
+            {"MD5", "md5"},       {"SHA-1", "sha1"},     {"SHA1", "sha1"},    {"SHA-256", "sha256"},
+            {"SHA256", "sha256"}, {"SHA-512", "sha512"}, {"SHA512", "sha512"}};
         for (size_t i = 0; i < sizeof algs / sizeof *algs; i++)
             if (ieq(path + 12, algs[i][0])) {
                 *type = YG_IOC_HASH;
@@ -365,7 +395,8 @@ static yg_err parse_path(struct pp *x, char *out, size_t cap)
         k += n_;                                                                                   \
     } while (0)
     if (x->t != T_IDENT)
-        return perr(x, x->tstart, YG_ESYNTAX, "%s", "an object type (e.g. file, ipv4-addr) expected");
+        return perr(x, x->tstart, YG_ESYNTAX, "%s",
+                    "an object type (e.g. file, ipv4-addr) expected");
     PUT(x->p + x->tstart, x->tlen);
     if (next(x) || expect(x, T_COLON, "':' after the object type"))
         return x->err;
@@ -437,10 +468,12 @@ static yg_err prop_test(struct pp *x, struct set *out)
 {
     memset(out, 0, sizeof out[0]);
     if (++x->ncmp > YG_INTEL_MAX_PATTERN_COMPARISONS)
-        return perr(x, x->tstart, YG_ELIMIT, "%s", "more comparisons than YG_INTEL_MAX_PATTERN_COMPARISONS");
+        return perr(x, x->tstart, YG_ELIMIT, "%s",
+                    "more comparisons than YG_INTEL_MAX_PATTERN_COMPARISONS");
     if (x->t == T_LPAREN) {
         if (++x->depth > YG_INTEL_MAX_PATTERN_DEPTH)
-            return perr(x, x->tstart, YG_ELIMIT, "%s", "nesting deeper than YG_INTEL_MAX_PATTERN_DEPTH");
+            return perr(x, x->tstart, YG_ELIMIT, "%s",
+                        "nesting deeper than YG_INTEL_MAX_PATTERN_DEPTH");
         if (next(x) || cmp_or(x, out) || expect(x, T_RPAREN, "')'"))
             return x->err;
         x->depth--;
@@ -496,7 +529,8 @@ static yg_err prop_test(struct pp *x, struct set *out)
             if (!is_literal(x->t))
                 return perr(x, x->tstart, YG_ESYNTAX, "%s", "a literal expected in the set");
             if (++x->ncmp > YG_INTEL_MAX_PATTERN_COMPARISONS)
-                return perr(x, x->tstart, YG_ELIMIT, "%s", "more comparisons than YG_INTEL_MAX_PATTERN_COMPARISONS");
+                return perr(x, x->tstart, YG_ELIMIT, "%s",
+                            "more comparisons than YG_INTEL_MAX_PATTERN_COMPARISONS");
             if (!neg && mapped && x->t == T_STR) {
                 if (add_value(x, out, type, hk, x->sval, x->svn))
                     return x->err;
@@ -589,7 +623,8 @@ static yg_err obs_expr(struct pp *x, struct set *out)
 {
     memset(out, 0, sizeof out[0]);
     if (++x->depth > YG_INTEL_MAX_PATTERN_DEPTH)
-        return perr(x, x->tstart, YG_ELIMIT, "%s", "nesting deeper than YG_INTEL_MAX_PATTERN_DEPTH");
+        return perr(x, x->tstart, YG_ELIMIT, "%s",
+                    "nesting deeper than YG_INTEL_MAX_PATTERN_DEPTH");
     if (x->t == T_LBRACK) {
         if (next(x) || cmp_or(x, out) || expect(x, T_RBRACK, "']' or AND/OR"))
             return x->err;
@@ -681,10 +716,12 @@ yg_err yg__stix_pattern(const char *p, size_t n, struct yg_arena *a, struct yg_p
     if (next(&x) || obs_expressions(&x, &s))
         return x.err;
     if (x.t != T_EOF)
-        return perr(&x, x.tstart, YG_ESYNTAX, "%s", "end of pattern, AND, OR or FOLLOWEDBY expected");
+        return perr(&x, x.tstart, YG_ESYNTAX, "%s",
+                    "end of pattern, AND, OR or FOLLOWEDBY expected");
     if (x.unsupported) {
         r->col = 1;
-        snprintf(r->why, sizeof r->why, "%s needs a sequence of events; only single-event patterns are matched",
+        snprintf(r->why, sizeof r->why,
+                 "%s needs a sequence of events; only single-event patterns are matched",
                  x.unsupported);
         return YG_EUNSUPPORTED;
     }

@@ -111,7 +111,8 @@ static const char *marking_tlp(const struct yg_ij *o)
             return yg__tlp_canon(t, strlen(t));
     }
     const struct yg_ij *ext = yg__ij_get(o, "extensions");
-    for (const struct yg_ij *e = ext && ext->type == YG_IJ_OBJ ? ext->first : NULL; e; e = e->next) {
+    for (const struct yg_ij *e = ext && ext->type == YG_IJ_OBJ ? ext->first : NULL; e;
+         e = e->next) {
         const char *t = yg__ij_str(e, "tlp_2_0");
         if (t)
             return yg__tlp_canon(t, strlen(t));

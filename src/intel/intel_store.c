@@ -338,11 +338,12 @@ static size_t url_norm(const char *v, size_t n, char *buf, size_t cap)
     if (colon) {
         const char *ps = colon + 1;
         size_t pn = an - (size_t)(ps - auth);
-        bool dflt = pn == 0 ||
-                    (scheme && ((yg_str_ieq(scheme, sn, "http", 4) && pn == 2 && !memcmp(ps, "80", 2)) ||
-                                (yg_str_ieq(scheme, sn, "https", 5) && pn == 3 && !memcmp(ps, "443", 3)) ||
-                                (yg_str_ieq(scheme, sn, "ftp", 3) && pn == 2 && !memcmp(ps, "21", 2)))) ||
-                    (!scheme && ((pn == 2 && !memcmp(ps, "80", 2)) || (pn == 3 && !memcmp(ps, "443", 3))));
+        bool dflt =
+            pn == 0 ||
+            (scheme && ((yg_str_ieq(scheme, sn, "http", 4) && pn == 2 && !memcmp(ps, "80", 2)) ||
+                        (yg_str_ieq(scheme, sn, "https", 5) && pn == 3 && !memcmp(ps, "443", 3)) ||
+                        (yg_str_ieq(scheme, sn, "ftp", 3) && pn == 2 && !memcmp(ps, "21", 2)))) ||
+            (!scheme && ((pn == 2 && !memcmp(ps, "80", 2)) || (pn == 3 && !memcmp(ps, "443", 3))));
         if (!dflt) {
             if (k + 1 + pn > cap)
                 return 0;
@@ -576,8 +577,8 @@ yg_err yg_intel_set_level_map(yg_intel *in, const char *spec)
                 return YG_EINVAL;
             memcpy(name, p, ln);
             name[ln] = 0;
-            static const char *const names[] = {"",     "informational", "low",
-                                                "medium", "high",        "critical"};
+            static const char *const names[] = {"",       "informational", "low",
+                                                "medium", "high",          "critical"};
             int lv = -1;
             for (int i = 1; i < 6; i++)
                 if (!strcmp(name, names[i]))
@@ -769,15 +770,18 @@ yg_err yg__intel_add(struct yg_intel *in, const struct yg_ioc_in *x, const char 
         *why = "value longer than YG_INTEL_MAX_VALUE_BYTES";
         return YG_ELIMIT;
     }
-    size_t rn = x->type == YG_IOC_USER_AGENT ? (memcpy(raw, v, n), n)
-                                             : refang(v, n, raw, sizeof raw);
+    size_t rn =
+        x->type == YG_IOC_USER_AGENT ? (memcpy(raw, v, n), n) : refang(v, n, raw, sizeof raw);
     uint8_t sub = 0;
     size_t kn = rn ? yg__ioc_key(x->type, raw, rn, key, sizeof key, &sub) : 0;
     if (!kn || kn > UINT16_MAX) {
         static const char *const msgs[YG_IOC_NTYPES] = {
-            "not an IPv4 or IPv6 address or CIDR range", "not a domain name",
-            "not a URL", "not an MD5, SHA-1, SHA-256 or SHA-512 hex digest",
-            "not an e-mail address", "empty user agent"};
+            "not an IPv4 or IPv6 address or CIDR range",
+            "not a domain name",
+            "not a URL",
+            "not an MD5, SHA-1, SHA-256 or SHA-512 hex digest",
+            "not an e-mail address",
+            "empty user agent"};
         *why = msgs[x->type];
         return YG_ESYNTAX;
     }
@@ -967,8 +971,8 @@ void yg_intel_get_stats(const yg_intel *in, yg_intel_stats *st)
         st->expired += vu != INT64_MIN && vu < now;
     }
     /* Bytes in use (capacities beyond them are address space, not memory). */
-    size_t b = in->strn + in->nrec * sizeof *in->rec + in->nmeta * sizeof *in->meta +
-               in->marena.used;
+    size_t b =
+        in->strn + in->nrec * sizeof *in->rec + in->nmeta * sizeof *in->meta + in->marena.used;
     for (int t = 0; t < YG_IOC_NTYPES; t++)
         b += in->tab[t].slot ? (in->tab[t].mask + 1) * sizeof(uint64_t) : 0;
     st->bytes = b;
@@ -1011,8 +1015,8 @@ void yg_intel_release(yg_intel *in)
 
 /* ---- lookup ------------------------------------------------------------- */
 
-static inline bool probe(const struct yg_intel *in, int t, const char *key, size_t kn,
-                         int64_t at, yg__ihit_fn fn, void *ud, size_t *hits)
+static inline bool probe(const struct yg_intel *in, int t, const char *key, size_t kn, int64_t at,
+                         yg__ihit_fn fn, void *ud, size_t *hits)
 {
     const struct yg_itab *tb = &in->tab[t];
     uint64_t h = key_hash(t, key, kn);
@@ -1036,8 +1040,8 @@ static inline bool probe(const struct yg_intel *in, int t, const char *key, size
     }
 }
 
-static bool match_ip(const struct yg_intel *in, const char *v, size_t n, int64_t at,
-                     yg__ihit_fn fn, void *ud, size_t *hits)
+static bool match_ip(const struct yg_intel *in, const char *v, size_t n, int64_t at, yg__ihit_fn fn,
+                     void *ud, size_t *hits)
 {
     uint8_t a[16];
     int fam, plen;
@@ -1240,8 +1244,8 @@ void yg__intel_record(const struct yg_intel *in, uint32_t ri, yg_intel_indicator
         o->id = in->str + r->id;
     } else {
         char name[YG_INTEL_MAX_VALUE_BYTES + 512];
-        int nn = snprintf(name, sizeof name, "yagura-intel/%s/%s/%s", type_names[r->type],
-                          o->value, m->source);
+        int nn = snprintf(name, sizeof name, "yagura-intel/%s/%s/%s", type_names[r->type], o->value,
+                          m->source);
         if (nn < 0 || (size_t)nn >= sizeof name)
             nn = (int)sizeof name - 1;
         memcpy(idbuf, "indicator--", 11);

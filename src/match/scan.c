@@ -35,7 +35,14 @@ struct path {
     uint64_t hash;
 };
 
-enum { ROLE_NONE = 0, ROLE_CHANNEL = 1, ROLE_EVENTID = 2, ROLE_TIME = 4, ROLE_DATE = 8, ROLE_TOD = 16 };
+enum {
+    ROLE_NONE = 0,
+    ROLE_CHANNEL = 1,
+    ROLE_EVENTID = 2,
+    ROLE_TIME = 4,
+    ROLE_DATE = 8,
+    ROLE_TOD = 16
+};
 
 /* A routed log source: service and categories of a (channel, event id). */
 #define MAX_ROUTE_CATS 8
@@ -476,9 +483,8 @@ static bool val_eq_str(const struct yg_val *v, const char *s)
 /* The (field, kind) pairs of the log source checked against the
  * indicators: every intel-fields.yml entry that applies, kinds of which the
  * store holds indicators, each pair once. */
-static yg_err build_intel(struct yg_scanner *s, struct route *r, unsigned bits,
-                          const char *product, const char *service, const char *const *cats,
-                          unsigned nc)
+static yg_err build_intel(struct yg_scanner *s, struct route *r, unsigned bits, const char *product,
+                          const char *service, const char *const *cats, unsigned nc)
 {
     const struct yg_rules *rs = s->rs;
     if (!rs->intel || !rs->ifields)
@@ -492,8 +498,8 @@ static yg_err build_intel(struct yg_scanner *s, struct route *r, unsigned bits,
     uint32_t n = 0;
     for (size_t i = 0; i < rs->ifields->nsets; i++) {
         const struct yg_ifield_set *set = &rs->ifields->sets[i];
-        bool applies = (product || service || nc) &&
-                       yg__ifields_applies(set, product, service, cats, nc);
+        bool applies =
+            (product || service || nc) && yg__ifields_applies(set, product, service, cats, nc);
         for (size_t j = 0; j < set->n; j++, k++) {
             if (!applies || !yg__intel_has_kind(rs->intel, set->f[j].kind) || rs->ifid[k] < 0)
                 continue;
@@ -972,8 +978,8 @@ static int on_intel_hit(void *ud, uint32_t rec)
 
 /* Look up each intel field's values: one hash probe per value (a domain:
  * per parent suffix; an address: per prefix length present). */
-static yg_err run_intel(struct yg_scanner *s, const struct route *r, unsigned bits,
-                        yg_alert_cb cb, void *ud)
+static yg_err run_intel(struct yg_scanner *s, const struct route *r, unsigned bits, yg_alert_cb cb,
+                        void *ud)
 {
     const struct yg_intel *in = s->rs->intel;
     int64_t at = INT64_MIN;

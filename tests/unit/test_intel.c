@@ -187,22 +187,21 @@ static int lookup(const yg_intel *in, yg_ioc_type t, const char *v, int64_t at, 
     return h->n;
 }
 
-static const char csv[] =
-    "type,value,source,confidence,tlp,valid_until,id\n"
-    "ip,10.0.0.0/8,netfeed,60,green,,\n"
-    "ip,10.1.0.0/16,netfeed,70,amber,,\n"
-    "ip,198.51.100.7,netfeed,80,white,,ind-1\n"
-    "ipv6,2001:db8::/32,netfeed,,,,\n"
-    "domain,Example.COM.,dnsfeed,,red,,\n"
-    "domain,hxxp-not-a-domain/x,dnsfeed,,,,\n"
-    "url,HTTP://Evil.Example:80/path?q=1,urlfeed,,,,\n"
-    "md5,EA474E87F23CE6575057E76108665FFB,hashfeed,,,,\n"
-    "sha256,abcd,hashfeed,,,,\n"
-    "email,Bad.Actor@Evil.Example,mailfeed,,,,\n"
-    "user_agent,EvilUA/1.0,uafeed,,,,\n"
-    "ip,203.0.113.9,oldfeed,,,2020-01-01T00:00:00Z,\n"
-    "ip,203.0.113.10,netfeed,150,,,\n"
-    "registry,HKCU\\x,netfeed,,,,\n";
+static const char csv[] = "type,value,source,confidence,tlp,valid_until,id\n"
+                          "ip,10.0.0.0/8,netfeed,60,green,,\n"
+                          "ip,10.1.0.0/16,netfeed,70,amber,,\n"
+                          "ip,198.51.100.7,netfeed,80,white,,ind-1\n"
+                          "ipv6,2001:db8::/32,netfeed,,,,\n"
+                          "domain,Example.COM.,dnsfeed,,red,,\n"
+                          "domain,hxxp-not-a-domain/x,dnsfeed,,,,\n"
+                          "url,HTTP://Evil.Example:80/path?q=1,urlfeed,,,,\n"
+                          "md5,EA474E87F23CE6575057E76108665FFB,hashfeed,,,,\n"
+                          "sha256,abcd,hashfeed,,,,\n"
+                          "email,Bad.Actor@Evil.Example,mailfeed,,,,\n"
+                          "user_agent,EvilUA/1.0,uafeed,,,,\n"
+                          "ip,203.0.113.9,oldfeed,,,2020-01-01T00:00:00Z,\n"
+                          "ip,203.0.113.10,netfeed,150,,,\n"
+                          "registry,HKCU\\x,netfeed,,,,\n";
 
 static void test_store(void)
 {
@@ -252,8 +251,8 @@ static void test_store(void)
     CHECK(lookup(in, YG_IOC_USER_AGENT, "EvilUA/1.0", INT64_MIN, &h) == 1);
     CHECK(lookup(in, YG_IOC_USER_AGENT, "evilua/1.0", INT64_MIN, &h) == 0);
     /* Expiry: valid until 2020-01-01. */
-    CHECK(lookup(in, YG_IOC_IP, "203.0.113.9", 1546300800000LL, &h) == 1);  /* 2019 */
-    CHECK(lookup(in, YG_IOC_IP, "203.0.113.9", 1609459200000LL, &h) == 0);  /* 2021 */
+    CHECK(lookup(in, YG_IOC_IP, "203.0.113.9", 1546300800000LL, &h) == 1); /* 2019 */
+    CHECK(lookup(in, YG_IOC_IP, "203.0.113.9", 1609459200000LL, &h) == 0); /* 2021 */
     CHECK(lookup(in, YG_IOC_IP, "203.0.113.9", INT64_MIN, &h) == 1);
     /* A derived id is stable. */
     CHECK(lookup(in, YG_IOC_HASH, "EA474E87F23CE6575057E76108665FFB", INT64_MIN, &h) == 1);
@@ -279,7 +278,8 @@ static const char stix[] =
     "{\"type\":\"indicator\",\"id\":\"indicator--d\",\"pattern\":\"[url:value = \","
     "\"pattern_type\":\"stix\",\"valid_from\":\"2024-01-01T00:00:00Z\"},\n"
     "{\"type\":\"indicator\",\"id\":\"indicator--e\",\"pattern\":\"[domain-name:value = "
-    "'mark.example']\",\"pattern_type\":\"stix\",\"object_marking_refs\":[\"marking-definition--m\"]},\n"
+    "'mark.example']\",\"pattern_type\":\"stix\",\"object_marking_refs\":[\"marking-definition--"
+    "m\"]},\n"
     "{\"type\":\"marking-definition\",\"id\":\"marking-definition--m\",\"definition_type\":\"tlp\","
     "\"definition\":{\"tlp\":\"red\"}},\n"
     "{\"type\":\"identity\",\"id\":\"identity--x\",\"name\":\"Example CERT\"}]}\n";
@@ -412,7 +412,8 @@ static void test_engine(void)
     yg_scanner *s;
     CHECK(yg_scanner_create(rules, &s) == YG_OK);
     static const char ev[] =
-        "{\"Event\":{\"System\":{\"EventID\":3,\"Channel\":\"Microsoft-Windows-Sysmon/Operational\","
+        "{\"Event\":{\"System\":{\"EventID\":3,\"Channel\":\"Microsoft-Windows-Sysmon/"
+        "Operational\","
         "\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"2024-03-01T00:00:00Z\"}}},"
         "\"EventData\":{\"SourceIp\":\"10.0.0.1\",\"DestinationIp\":\"192.0.2.66\","
         "\"DestinationHostname\":\"c2.EVIL.test\"}}}";
@@ -427,10 +428,10 @@ static void test_engine(void)
           strstr(g.extra[1], "\"tlp\":\"TLP:RED\""));
     CHECK(!strcmp(yg_rules_rule_id(rules, g.idx[0]), "53029179-8e5d-557c-8e4a-fdcf63c693fa"));
     /* Expired at the event's time (2024): no hit; an event of 2019 hits. */
-    static const char old[] =
-        "{\"Event\":{\"System\":{\"EventID\":3,\"Channel\":\"Microsoft-Windows-Sysmon/Operational\","
-        "\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"%s\"}}},"
-        "\"EventData\":{\"DestinationIp\":\"192.0.2.77\"}}}";
+    static const char old[] = "{\"Event\":{\"System\":{\"EventID\":3,\"Channel\":\"Microsoft-"
+                              "Windows-Sysmon/Operational\","
+                              "\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"%s\"}}},"
+                              "\"EventData\":{\"DestinationIp\":\"192.0.2.77\"}}}";
     char buf[512];
     int n = snprintf(buf, sizeof buf, old, "2024-03-01T00:00:00Z");
     memset(&g, 0, sizeof g);
