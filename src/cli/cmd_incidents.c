@@ -14,11 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_share.h"
 #include "core/core.h"
 #include "incident/incident.h"
 #include "match/program.h"
 #include "sigma/rule.h"
 #include "store/store.h"
+#include "taxii/stix.h"
 #include "watch/config.h"
 
 #define EXIT_NOTFOUND 1
@@ -37,6 +39,10 @@ static void usage(FILE *f, const char *sub)
     if (!sub || !strcmp(sub, "close"))
         fprintf(f, "Usage: yagura incidents close ID --reason TEXT [--db FILE | -c CONFIG]\n"
                    "                              [--by NAME]\n");
+    if (!sub || !strcmp(sub, "export"))
+        fprintf(f, "Usage: yagura incidents export ID [--db FILE | -c CONFIG] [-o FILE]\n"
+                   "                               [--tlp LEVEL] [--identity NAME]\n"
+                   "                               [--rules-base DIR] [--push URL COLLECTION]\n");
     if (!sub) {
         fprintf(f, "\nAlerts grouped into incidents per account, host and source address, with a\n"
                    "timeline of every step (docs/incidents.md).\n");
@@ -60,6 +66,18 @@ static void usage(FILE *f, const char *sub)
     if (!sub || !strcmp(sub, "close"))
         fprintf(f, "      --reason TEXT      why the incident is closed (required)\n"
                    "      --by NAME          who closes it (default: the login name)\n");
+    if (!sub || !strcmp(sub, "export"))
+        fprintf(
+            f, "  -o, --output FILE      export: write the STIX 2.1 bundle to FILE (default:\n"
+               "                         standard output): our identity, the incident, a report\n"
+               "                         on it referring to everything, and the sightings,\n"
+               "                         observed data and indicators of its alerts\n"
+               "      --tlp LEVEL        clear, green, amber (default), amber+strict or red\n"
+               "      --identity NAME    the name of our identity (default: Yagura)\n"
+               "      --rules-base DIR   folder that relative rule paths of alerts are under\n"
+               "      --push URL COLL    also POST the bundle to TAXII collection COLL of the API\n"
+               "                         root URL (credentials: YG_TAXII_USER and\n"
+               "                         YG_TAXII_PASSWORD, or YG_TAXII_TOKEN)\n");
     fprintf(f, "  -h, --help             this text\n"
                "\nExit status: 0 done, 1 no such incident (close: or not open), 2 error.\n");
 }
@@ -519,6 +537,153 @@ static int cmd_close(int argc, char **argv)
     }
 }
 
+/* ---- export: the incident as a STIX 2.1 bundle ---------------------------- */
+
+struct export_ctx {
+    struct yg_stix_incident inc;
+    char *strs[6]; /* owned copies of the head's strings */
+    char **alerts;
+    size_t n, cap;
+    bool oom;
+};
+
+static void export_head(void *ud, const struct yg_incident_row *r)
+{
+    struct export_ctx *x = ud;
+    const char *src[6] = {r->id, r->title, r->level, r->status, r->entities, NULL};
+    for (int i = 0; i < 5; i++)
+        if (src[i] && !(x->strs[i] = strdup(src[i])))
+            x->oom = true;
+    x->inc.id = x->strs[0];
+    x->inc.title = x->strs[1];
+    x->inc.level = x->strs[2];
+    x->inc.status = x->strs[3];
+    x->inc.entities = x->strs[4];
+    x->inc.first_ms = r->first_ms;
+    x->inc.last_ms = r->last_ms;
+    x->inc.nalerts_total = (long long)r->alert_count;
+}
+
+static void export_step(void *ud, const struct yg_incident_step *s)
+{
+    struct export_ctx *x = ud;
+    /* A correlation's contributing detection carries only a reference; the
+     * correlation alert itself is exported. */
+    if (x->oom || !strcmp(s->kind, "detection"))
+        return;
+    if (x->n == x->cap) {
+        size_t nc = x->cap ? x->cap * 2 : 16;
+        char **nv = realloc(x->alerts, nc * sizeof *nv);
+        if (!nv) {
+            x->oom = true;
+            return;
+        }
+        x->alerts = nv;
+        x->cap = nc;
+    }
+    if (!(x->alerts[x->n] = strdup(s->json)))
+        x->oom = true;
+    else
+        x->n++;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    enum { O_DB = 256, O_TLP, O_IDENT, O_RULES, O_PUSH };
+    static const struct option opts[] = {{"db", required_argument, 0, O_DB},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"tlp", required_argument, 0, O_TLP},
+                                         {"identity", required_argument, 0, O_IDENT},
+                                         {"rules-base", required_argument, 0, O_RULES},
+                                         {"push", required_argument, 0, O_PUSH},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL, *config = NULL, *output = NULL, *push_url = NULL, *push_coll = NULL;
+    struct yg_stix_export_opts o = {.tlp = YG_TLP_AMBER};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DB: db = optarg; break;
+        case 'c': config = optarg; break;
+        case 'o': output = optarg; break;
+        case O_TLP:
+            if (!yg__tlp_parse(optarg, &o.tlp)) {
+                fprintf(stderr, "yagura incidents export: --tlp: expected clear, green, amber, "
+                                "amber+strict or red\n");
+                return EXIT_ERR;
+            }
+            break;
+        case O_IDENT: o.identity_name = optarg; break;
+        case O_RULES: o.rules_base = optarg; break;
+        case O_PUSH:
+            push_url = optarg;
+            if (optind >= argc) {
+                fprintf(stderr, "yagura incidents export: --push URL COLLECTION\n");
+                return EXIT_ERR;
+            }
+            push_coll = argv[optind++];
+            break;
+        case 'h': usage(stdout, "export"); return 0;
+        default: usage(stderr, "export"); return EXIT_ERR;
+        }
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "yagura incidents export: give one incident id\n");
+        usage(stderr, "export");
+        return EXIT_ERR;
+    }
+    struct yg_store *st = NULL;
+    int rc = open_db(db, config, &st);
+    if (rc)
+        return rc;
+    char id[40];
+    yg_err e = yg__incident_resolve(st, argv[optind], id);
+    if (e == YG_ENOTFOUND || e == YG_EINVAL) {
+        fprintf(stderr, "yagura incidents export: %s: %s\n", argv[optind],
+                e == YG_EINVAL ? "more than one incident starts so" : "no such incident");
+        yg__store_close(st);
+        return EXIT_NOTFOUND;
+    }
+    struct export_ctx x;
+    memset(&x, 0, sizeof x);
+    if (!e)
+        e = yg__incident_show(st, id, export_head, export_step, &x);
+    yg__store_close(st);
+    if (!e && x.oom)
+        e = YG_ENOMEM;
+    struct yg_buf out;
+    yg_buf_init(&out, (size_t)4 << 30);
+    struct yg_stix_export_stats sst;
+    char why[1024];
+    rc = EXIT_ERR;
+    if (e) {
+        fprintf(stderr, "yagura incidents export: %s\n", yg_strerror(e));
+    } else {
+        x.inc.alerts = (const char *const *)x.alerts;
+        x.inc.nalerts = x.n;
+        if (yg__stix_export_incident(&o, &x.inc, &out, &sst, why, sizeof why)) {
+            fprintf(stderr, "yagura incidents export: %s\n", why);
+        } else {
+            fprintf(stderr,
+                    "yagura incidents export: %s: %llu alert(s), %llu sighting(s), %llu "
+                    "indicator(s)\n",
+                    id, (unsigned long long)sst.alerts, (unsigned long long)sst.sightings,
+                    (unsigned long long)sst.indicators);
+            rc = yg_cli_bundle_out("yagura incidents export", &out, output, push_url, push_coll,
+                                   NULL, false);
+        }
+    }
+    yg_buf_free(&out);
+    for (size_t i = 0; i < x.n; i++)
+        free(x.alerts[i]);
+    free(x.alerts);
+    for (int i = 0; i < 6; i++)
+        free(x.strs[i]);
+    return rc;
+}
+
 int yg_cli_incidents(int argc, char **argv)
 {
     /* argv[0] is "incidents" */
@@ -533,11 +698,13 @@ int yg_cli_incidents(int argc, char **argv)
         return cmd_show(argc - 1, argv + 1);
     if (!strcmp(sub, "close"))
         return cmd_close(argc - 1, argv + 1);
+    if (!strcmp(sub, "export"))
+        return cmd_export(argc - 1, argv + 1);
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
         usage(stdout, NULL);
         return 0;
     }
-    fprintf(stderr, "yagura incidents: unknown subcommand '%s' (list, show, close)\n", sub);
+    fprintf(stderr, "yagura incidents: unknown subcommand '%s' (list, show, close, export)\n", sub);
     return EXIT_ERR;
 }
 

@@ -159,6 +159,48 @@ done:
     return rc;
 }
 
+/* Write a bundle to output (NULL: standard output) and, with push_url, POST
+ * it to that TAXII collection.  0 done, 1 the push failed or objects were
+ * refused, 2 the bundle could not be written. */
+int yg_cli_bundle_out(const char *cmd, const struct yg_buf *out, const char *output,
+                      const char *push_url, const char *push_coll, const char *ca, bool insecure)
+{
+    FILE *f = output ? fopen(output, "w") : stdout;
+    if (!f || fwrite(out->p, 1, out->n, f) != out->n || (output && fclose(f) != 0)) {
+        fprintf(stderr, "%s: cannot write %s\n", cmd, output ? output : "output");
+        return 2;
+    }
+    if (!output)
+        fflush(stdout);
+    if (!push_url)
+        return 0;
+    int rc = 0;
+    char why[1024];
+    struct yg_taxii_partner to = {.name = (char *)push_url,
+                                  .url = (char *)push_url,
+                                  .collection = (char *)push_coll,
+                                  .user = getenv("YG_TAXII_USER"),
+                                  .password = getenv("YG_TAXII_PASSWORD"),
+                                  .token = getenv("YG_TAXII_TOKEN"),
+                                  .ca = (char *)ca,
+                                  .verify = !insecure};
+    if (!to.user || !to.password)
+        to.user = to.password = NULL;
+    char *status = NULL;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (yg__taxii_push(&to, out->p, out->n, &status, why, sizeof why) != YG_OK) {
+        fprintf(stderr, "%s: --push: %s\n", cmd, why);
+        rc = 1;
+    } else {
+        fprintf(stderr, "%s: pushed; status: %s\n", cmd, status ? status : "");
+        if (yg__taxii_status_failures(status) != 0)
+            rc = 1;
+    }
+    yg_free(status);
+    curl_global_cleanup();
+    return rc;
+}
+
 int yg_cli_intel_export(int argc, char **argv)
 {
     enum { O_TLP = 256, O_IDENT, O_RULES, O_LEVEL, O_PUSH, O_CA, O_INSECURE };
@@ -243,43 +285,12 @@ int yg_cli_intel_export(int argc, char **argv)
         fprintf(stderr, "yagura intel export: %s\n", why);
         goto done;
     }
-    FILE *f = output ? fopen(output, "w") : stdout;
-    if (!f || fwrite(out.p, 1, out.n, f) != out.n || (output && fclose(f) != 0)) {
-        fprintf(stderr, "yagura intel export: cannot write %s\n", output ? output : "output");
-        goto done;
-    }
-    if (!output)
-        fflush(stdout);
     fprintf(stderr,
             "yagura intel export: %llu alerts, %llu sightings, %llu indicators derived, %llu "
             "alerts skipped (no time, or below --min-level)\n",
             (unsigned long long)st.alerts, (unsigned long long)st.sightings,
             (unsigned long long)st.indicators, (unsigned long long)st.skipped);
-    rc = 0;
-    if (push_url) {
-        struct yg_taxii_partner to = {.name = (char *)push_url,
-                                      .url = (char *)push_url,
-                                      .collection = (char *)push_coll,
-                                      .user = getenv("YG_TAXII_USER"),
-                                      .password = getenv("YG_TAXII_PASSWORD"),
-                                      .token = getenv("YG_TAXII_TOKEN"),
-                                      .ca = (char *)ca,
-                                      .verify = !insecure};
-        if (!to.user || !to.password)
-            to.user = to.password = NULL;
-        char *status = NULL;
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        if (yg__taxii_push(&to, out.p, out.n, &status, why, sizeof why) != YG_OK) {
-            fprintf(stderr, "yagura intel export: --push: %s\n", why);
-            rc = 1;
-        } else {
-            fprintf(stderr, "yagura intel export: pushed; status: %s\n", status ? status : "");
-            if (yg__taxii_status_failures(status) != 0)
-                rc = 1;
-        }
-        yg_free(status);
-        curl_global_cleanup();
-    }
+    rc = yg_cli_bundle_out("yagura intel export", &out, output, push_url, push_coll, ca, insecure);
 done:
     yg_buf_free(&out);
     yg__taxii_cfg_free(cfg);

@@ -27,6 +27,21 @@ struct yg_stix_export_stats {
 YG_NODISCARD yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path,
                                     struct yg_buf *out, struct yg_stix_export_stats *stats,
                                     char *why, size_t wl);
+/* An incident (`yagura incidents export`): its alerts become sightings as
+ * above, and the bundle also holds an `incident` object and a `report` whose
+ * object_refs are the incident and everything exported with it. */
+struct yg_stix_incident {
+    const char *id, *title, *level, *status;
+    const char *entities; /* JSON array of {"kind","value","alerts"}, or NULL */
+    int64_t first_ms, last_ms;
+    long long nalerts_total;   /* the incident's alert count, for the description */
+    const char *const *alerts; /* alert JSON texts (NUL-terminated) */
+    size_t nalerts;
+};
+YG_NODISCARD yg_err yg__stix_export_incident(const struct yg_stix_export_opts *o,
+                                             const struct yg_stix_incident *inc, struct yg_buf *out,
+                                             struct yg_stix_export_stats *stats, char *why,
+                                             size_t wl);
 /* UUID v5 of name under namespace ns. */
 void yg__stix_uuid5(const unsigned char ns[16], const char *name, size_t n, char out[37]);
 

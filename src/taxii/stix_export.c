@@ -487,6 +487,15 @@ static yg_err add_alert(struct ex *e, const char *text, size_t n)
                                ind, e->identity, tsm, tsm, tsm));
             const char *title = intel ? yg__tj_str(intel, "value") : yg__tj_str(rule, "title");
             YG_TRY(put_kv(&b, "name", title ? title : "unnamed"));
+            char desc[1024];
+            if (intel)
+                snprintf(desc, sizeof desc, "%s indicator %s from %s, seen in our events",
+                         yg__tj_str(intel, "type") ?: "", yg__tj_str(intel, "value") ?: "",
+                         yg__tj_str(intel, "source") ?: "an unnamed source");
+            else
+                snprintf(desc, sizeof desc, "Events matching the Sigma rule %s (%s)",
+                         rule_id ? rule_id : "", title ? title : "unnamed");
+            YG_TRY(put_kv(&b, "description", desc));
             YG_TRY(yg_buf_add(&b, ",\"indicator_types\":[\"malicious-activity\"]", 41));
             bool ok = true;
             if (intel) {
@@ -532,6 +541,10 @@ static yg_err add_alert(struct ex *e, const char *text, size_t n)
         YG_TRY(walk(e, "", m, 0, &refs, &nrefs));
     if (ev)
         YG_TRY(walk(e, "", ev, 0, &refs, &nrefs));
+    /* A correlation alert has no event: what it grouped by is what it saw. */
+    const struct yg_tj *cg = yg__tj_get(yg__tj_get(al, "correlation"), "group");
+    if (cg)
+        YG_TRY(walk(e, "", cg, 0, &refs, &nrefs));
     char od[128] = "";
     if (nrefs) {
         struct yg_buf nm;
@@ -641,15 +654,23 @@ static yg_err obj(struct yg_buf *out, size_t *nobj, const char *json)
     return err;
 }
 
-static yg_err render(struct ex *e, struct yg_buf *out)
+static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out, size_t *nobj,
+                              const struct yg_stix_incident *inc, const char *const *sids,
+                              size_t nsids);
+
+static yg_err render(struct ex *e, struct yg_buf *out, const struct yg_stix_incident *inc)
 {
     yg_err err = YG_OK;
     struct yg_buf b, ids;
     size_t nobj = 0;
+    char **sids = NULL; /* sighting ids, for an incident's report */
+    size_t nsids = 0;
     yg_buf_init(&b, 1u << 30);
     yg_buf_init(&ids, 1u << 30);
     /* The bundle id names its content: the ids of everything in it. */
     YG_TRY(yg_buf_add(&ids, "bundle|", 7));
+    if (inc)
+        YG_TRY(yg_buf_addf(&ids, "incident|%s|%lld|", inc->id, (long long)inc->last_ms));
     YG_TRY(yg_buf_add(&ids, e->indicators.p ? e->indicators.p : "", e->indicators.n));
     YG_TRY(yg_buf_add(&ids, e->observed.p ? e->observed.p : "", e->observed.n));
     for (size_t i = 0; i < e->nsig; i++)
@@ -704,11 +725,166 @@ static yg_err render(struct ex *e, struct yg_buf *out)
         YG_TRY(put_marking(e, &b, s->tlp));
         YG_TRY(yg_buf_add(&b, "}", 2)); /* with its NUL */
         YG_TRY(obj(out, &nobj, b.p));
+        if (inc)
+            YG_TRY(push_str(e, &sids, &nsids, sid));
     }
+    if (inc)
+        YG_TRY(render_incident(e, &b, out, &nobj, inc, (const char *const *)sids, nsids));
     YG_TRY(yg_buf_add(out, "\n]}\n", 4));
 done:
+    for (size_t i = 0; i < nsids; i++)
+        yg_free(sids[i]);
+    yg_free(sids);
     yg_buf_free(&b);
     yg_buf_free(&ids);
+    return err;
+}
+
+/* An incident as STIX: an `incident` object (its name, severity, status and
+ * entities) and a `report` on it whose object_refs are the incident and
+ * everything else the bundle holds, so a partner receives one unit. */
+static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out, size_t *nobj,
+                              const struct yg_stix_incident *inc, const char *const *sids,
+                              size_t nsids)
+{
+    yg_err err = YG_OK;
+    char name[300], iid[128], rid[128], f[32], l[32];
+    snprintf(name, sizeof name, "incident|%s|%s", e->identity, inc->id);
+    yg_id("incident", name, iid);
+    snprintf(name, sizeof name, "report|%s|%s", e->identity, inc->id);
+    yg_id("report", name, rid);
+    /* Incident times are in milliseconds, STIX times here in microseconds. */
+    yg__taxii_time_fmt_ms(inc->first_ms * 1000, f);
+    yg__taxii_time_fmt_ms((inc->last_ms > inc->first_ms ? inc->last_ms : inc->first_ms) * 1000, l);
+    /* The incident is marked as its most restricted content is. */
+    int tlp = e->o->tlp;
+    for (size_t i = 0; i < e->nsig; i++)
+        if (e->sig[i].tlp > tlp)
+            tlp = e->sig[i].tlp;
+    struct yg_buf d;
+    yg_buf_init(&d, 1u << 20);
+    YG_TRY(yg_buf_addf(&d, "Yagura incident %s: severity %s, %s, %lld alert(s) from %s to %s.",
+                       inc->id, inc->level, inc->status, (long long)inc->nalerts_total, f, l));
+    /* Entities: a JSON array of {"kind","value","alerts"}, told as kind:value. */
+    struct yg_tj *ents = NULL;
+    size_t eoff;
+    const char *emsg;
+    yg_arena_reset(&e->a);
+    if (inc->entities &&
+        yg__tj_parse(inc->entities, strlen(inc->entities), &e->a, &ents, &eoff, &emsg) == YG_OK &&
+        ents->type == YG_TJ_ARR && ents->n) {
+        YG_TRY(yg_buf_add(&d, " Entities:", 10));
+        for (size_t i = 0; i < ents->n; i++)
+            YG_TRY(yg_buf_addf(&d, "%s %s:%s", i ? "," : "",
+                               yg__tj_str(ents->kids[i], "kind") ?: "",
+                               yg__tj_str(ents->kids[i], "value") ?: ""));
+        YG_TRY(yg_buf_addc(&d, '.'));
+    }
+    YG_TRY(yg_buf_addc(&d, 0));
+    yg_buf_reset(b);
+    YG_TRY(yg_buf_addf(b,
+                       "{\"type\":\"incident\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                       "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\"",
+                       iid, e->identity, f, l));
+    YG_TRY(put_kv(b, "name", inc->title));
+    YG_TRY(put_kv(b, "description", d.p));
+    YG_TRY(yg_buf_addf(b, ",\"labels\":[\"severity:%s\",\"status:%s\"]", inc->level, inc->status));
+    YG_TRY(put_marking(e, b, tlp));
+    YG_TRY(yg_buf_add(b, "}", 2));
+    YG_TRY(obj(out, nobj, b->p));
+    yg_buf_reset(b);
+    YG_TRY(yg_buf_addf(b,
+                       "{\"type\":\"report\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                       "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                       "\"published\":\"%s\",\"report_types\":[\"threat-report\"]",
+                       rid, e->identity, f, l, l));
+    snprintf(name, sizeof name, "Incident: %s", inc->title);
+    YG_TRY(put_kv(b, "name", name));
+    YG_TRY(put_kv(b, "description", d.p));
+    YG_TRY(yg_buf_addf(b, ",\"object_refs\":[\"%s\"", iid));
+    for (size_t i = 0; i < e->nind; i++)
+        YG_TRY(yg_buf_addf(b, ",\"%s\"", e->ind_ids[i]));
+    for (size_t i = 0; i < nsids; i++)
+        YG_TRY(yg_buf_addf(b, ",\"%s\"", sids[i]));
+    for (size_t i = 0; i < e->nsig; i++)
+        for (size_t k = 0; k < e->sig[i].nod; k++) {
+            bool dup = false;
+            for (size_t j = 0; j < i && !dup; j++)
+                dup = seen_id(e->sig[j].od, e->sig[j].nod, e->sig[i].od[k]);
+            if (!dup)
+                YG_TRY(yg_buf_addf(b, ",\"%s\"", e->sig[i].od[k]));
+        }
+    for (size_t i = 0; i < e->nsco; i++)
+        YG_TRY(yg_buf_addf(b, ",\"%s\"", e->scos[i].id));
+    YG_TRY(yg_buf_addc(b, ']'));
+    YG_TRY(put_marking(e, b, tlp));
+    YG_TRY(yg_buf_add(b, "}", 2));
+    YG_TRY(obj(out, nobj, b->p));
+done:
+    yg_buf_free(&d);
+    return err;
+}
+
+static void ex_init(struct ex *e, const struct yg_stix_export_opts *o)
+{
+    memset(e, 0, sizeof *e);
+    e->o = o;
+    yg_buf_init(&e->indicators, 1u << 30);
+    yg_buf_init(&e->observed, 1u << 30);
+    yg_arena_init(&e->a, 1u << 16, (size_t)YG_MAX_EVENT_BYTES * 16);
+    char name[512];
+    snprintf(name, sizeof name, "identity|%s", o->identity_name ? o->identity_name : "Yagura");
+    yg_id("identity", name, e->identity);
+}
+
+static void ex_stats(const struct ex *e, struct yg_stix_export_stats *stats)
+{
+    if (stats) {
+        stats->alerts = e->alerts;
+        stats->skipped = e->skipped;
+        stats->sightings = e->nsig;
+        stats->indicators = e->nind;
+    }
+}
+
+static void ex_free(struct ex *e)
+{
+    for (size_t i = 0; i < e->nind; i++)
+        yg_free(e->ind_ids[i]);
+    yg_free(e->ind_ids);
+    for (size_t i = 0; i < e->nsco; i++)
+        yg_free(e->scos[i].json);
+    yg_free(e->scos);
+    for (size_t i = 0; i < e->nsig; i++) {
+        for (size_t k = 0; k < e->sig[i].nod; k++)
+            yg_free(e->sig[i].od[k]);
+        yg_free(e->sig[i].od);
+    }
+    yg_free(e->sig);
+    yg_buf_free(&e->indicators);
+    yg_buf_free(&e->observed);
+    yg_arena_free(&e->a);
+}
+
+yg_err yg__stix_export_incident(const struct yg_stix_export_opts *o,
+                                const struct yg_stix_incident *inc, struct yg_buf *out,
+                                struct yg_stix_export_stats *stats, char *why, size_t wl)
+{
+    struct ex e;
+    ex_init(&e, o);
+    yg_err err = YG_OK;
+    *why = 0;
+    for (size_t i = 0; i < inc->nalerts && !err; i++)
+        err = add_alert(&e, inc->alerts[i], strlen(inc->alerts[i]));
+    if (!err)
+        err = render(&e, out, inc);
+    if (!err)
+        ex_stats(&e, stats);
+    if (err == YG_ENOMEM)
+        snprintf(why, wl, "out of memory");
+    else if (err)
+        snprintf(why, wl, "%s", yg_strerror(err));
+    ex_free(&e);
     return err;
 }
 
@@ -716,15 +892,8 @@ yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, st
                        struct yg_stix_export_stats *stats, char *why, size_t wl)
 {
     struct ex e;
-    memset(&e, 0, sizeof e);
-    e.o = o;
+    ex_init(&e, o);
     yg_err err = YG_OK;
-    yg_buf_init(&e.indicators, 1u << 30);
-    yg_buf_init(&e.observed, 1u << 30);
-    yg_arena_init(&e.a, 1u << 16, (size_t)YG_MAX_EVENT_BYTES * 16);
-    char name[512];
-    snprintf(name, sizeof name, "identity|%s", o->identity_name ? o->identity_name : "Yagura");
-    yg_id("identity", name, e.identity);
     *why = 0;
     /* A state database (SQLite header) or JSON lines of alerts. */
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -778,32 +947,13 @@ yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, st
         if (err)
             goto done;
     }
-    YG_TRY(render(&e, out));
-    if (stats) {
-        stats->alerts = e.alerts;
-        stats->skipped = e.skipped;
-        stats->sightings = e.nsig;
-        stats->indicators = e.nind;
-    }
+    YG_TRY(render(&e, out, NULL));
+    ex_stats(&e, stats);
 done:
     if (f && f != stdin)
         fclose(f);
     if (err == YG_ENOMEM && !*why)
         snprintf(why, wl, "out of memory");
-    for (size_t i = 0; i < e.nind; i++)
-        yg_free(e.ind_ids[i]);
-    yg_free(e.ind_ids);
-    for (size_t i = 0; i < e.nsco; i++)
-        yg_free(e.scos[i].json);
-    yg_free(e.scos);
-    for (size_t i = 0; i < e.nsig; i++) {
-        for (size_t k = 0; k < e.sig[i].nod; k++)
-            yg_free(e.sig[i].od[k]);
-        yg_free(e.sig[i].od);
-    }
-    yg_free(e.sig);
-    yg_buf_free(&e.indicators);
-    yg_buf_free(&e.observed);
-    yg_arena_free(&e.a);
+    ex_free(&e);
     return err;
 }
