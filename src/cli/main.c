@@ -33,7 +33,7 @@ static void usage_main(FILE *f)
                "  decode        print events as the rules see them (log source and fields)\n"
                "  watch         run as a detection service (files, syslog, stdin; see -c)\n"
                "  rules check   validate rule files and report every unsupported or invalid rule\n"
-               "  incidents     list, show and close incidents (alerts grouped per entity)\n"
+               "  incidents     list, show, close and export incidents (alerts grouped per entity)\n"
                "  serve         run the TAXII 2.1 server of the configuration (see -c)\n"
                "  intel check   load threat-intelligence files and report what loaded\n"
                "  intel load    the same, with load time and memory\n"
@@ -42,7 +42,7 @@ static void usage_main(FILE *f)
                "  version       print the version\n"
                "  help          this text; `yagura <command> --help` for a command\n"
                "\n"
-               "See docs/yagura-hunt.md and docs/yagura-rules.md.\n");
+               "Documentation: docs/ (yagura-hunt.md, yagura-watch.md, incidents.md, intel.md, taxii.md, ...).\n");
 }
 
 static void usage_hunt(FILE *f)
