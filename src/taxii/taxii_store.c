@@ -325,6 +325,13 @@ yg_err yg__taxii_store_query(struct yg_taxii_store *st, const struct yg_taxii_q 
     yg_buf_init(&b, 1u << 20);
     YG_TRY(yg_buf_addf(&b, "SELECT seq, added, id, version, type, json FROM taxii_objects"));
     YG_TRY(where_q(&b, q));
+    /* Without match[spec_version] only the latest specification version of
+     * an object is served (TAXII 2.1, 3.4.2): a 2.0 copy of an object also
+     * held as 2.1 stays hidden.  '2.0' < '2.1' as text. */
+    if (!q->nspecs)
+        YG_TRY(yg_buf_addf(&b, " AND NOT EXISTS (SELECT 1 FROM taxii_objects AS o2"
+                               " WHERE o2.coll=taxii_objects.coll AND o2.id=taxii_objects.id"
+                               " AND o2.spec > taxii_objects.spec)"));
     YG_TRY(yg_buf_addf(&b, " ORDER BY added, seq LIMIT ?"));
     YG_TRY(yg_buf_addc(&b, 0));
     if (sqlite3_prepare_v2(st->db, b.p, -1, &s, NULL) != SQLITE_OK) {

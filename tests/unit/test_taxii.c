@@ -291,6 +291,44 @@ static void test_server(void)
     yg_buf_free(&rs.body);
 }
 
+/* One object held as STIX 2.0 and 2.1: without match[spec_version] only the
+ * 2.1 copy is served (TAXII 2.1, 3.4.2); the filter selects either. */
+static void test_spec_versions(void)
+{
+    const char *id = "indicator--0000abcd-0000-4000-8000-000000000000";
+    char env[2048];
+    snprintf(
+        env, sizeof env,
+        "{\"objects\":[{\"type\":\"indicator\",\"spec_version\":\"2.0\",\"id\":\"%s\","
+        "\"created\":\"2024-02-01T00:00:00Z\",\"modified\":\"2024-02-01T00:00:00Z\","
+        "\"pattern\":\"[ipv4-addr:value = '10.0.0.2']\",\"valid_from\":\"2024-02-01T00:00:00Z\","
+        "\"labels\":[\"malicious-activity\"],\"object_marking_refs\":[\"" TLP_GREEN "\"]},"
+        "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+        "\"created\":\"2024-02-01T00:00:00Z\",\"modified\":\"2024-02-02T00:00:00Z\","
+        "\"pattern\":\"[ipv4-addr:value = '10.0.0.2']\",\"pattern_type\":\"stix\","
+        "\"valid_from\":\"2024-02-01T00:00:00Z\",\"object_marking_refs\":[\"" TLP_GREEN "\"]}]}",
+        id, id);
+    struct yg_taxii_resp rs = req("POST", "/api1/collections/g/objects/", NULL, auth_alice, env);
+    CHECK(rs.status == 202);
+    yg_buf_free(&rs.body);
+    char q[256];
+    snprintf(q, sizeof q, "match[id]=%s&match[version]=all", id);
+    rs = req("GET", "/api1/collections/g/objects/", q, auth_alice, NULL);
+    CHECK(rs.status == 200 && strstr(rs.body.p, "\"spec_version\":\"2.1\"") &&
+          !strstr(rs.body.p, "\"spec_version\":\"2.0\""));
+    yg_buf_free(&rs.body);
+    snprintf(q, sizeof q, "match[id]=%s&match[version]=all&match[spec_version]=2.0", id);
+    rs = req("GET", "/api1/collections/g/objects/", q, auth_alice, NULL);
+    CHECK(rs.status == 200 && strstr(rs.body.p, "\"spec_version\":\"2.0\"") &&
+          !strstr(rs.body.p, "\"spec_version\":\"2.1\""));
+    yg_buf_free(&rs.body);
+    snprintf(q, sizeof q, "match[id]=%s&match[version]=all&match[spec_version]=2.0,2.1", id);
+    rs = req("GET", "/api1/collections/g/objects/", q, auth_alice, NULL);
+    CHECK(rs.status == 200 && strstr(rs.body.p, "\"spec_version\":\"2.0\"") &&
+          strstr(rs.body.p, "\"spec_version\":\"2.1\""));
+    yg_buf_free(&rs.body);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/yg-test-taxii-XXXXXX";
@@ -301,6 +339,7 @@ int main(void)
     test_config_errors();
     setup(dir);
     test_server();
+    test_spec_versions();
     yg__taxii_server_free(srv);
     yg__taxii_cfg_free(cfg);
     char cmd[256];
