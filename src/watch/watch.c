@@ -614,8 +614,11 @@ static yg_rules *compile_rules(const struct yg_config *cfg, size_t *failed)
     yg_rules_stats st;
     yg_rules_get_stats(r, &st);
     *failed = st.failed;
-    yg__log(YG_LOG_INFO, "rules: %zu detection, %zu correlation, %zu filter(s); %zu failed",
-            st.detection, st.correlation, st.filters, st.failed);
+    /* The built-in intel rules are counted apart from the Sigma rules. */
+    yg__log(YG_LOG_INFO,
+            "rules: %zu detection, %zu correlation, %zu filter(s), %zu built-in (intel); %zu "
+            "failed",
+            st.detection - st.builtin, st.correlation, st.filters, st.builtin, st.failed);
     return r;
 }
 
