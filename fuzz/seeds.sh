@@ -212,6 +212,14 @@ taxii)
     done
     printf 'DELETE /api1/collections/r/objects/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/?match[version]=first\n%s\n\n' "$A" > "$out/delete"
     printf 'GET /api1/collections/g/objects/\nAccept: application/stix+json;version=2.1\nAuthorization: Basic Ym9iOnB3\n\n' > "$out/bob" ;;
+mappings)
+    # The shipped field files, and small variants of each shape.
+    m="$(dirname "$0")/../mappings"
+    cp "$m/intel-fields.yml" "$out/intel-fields"
+    cp "$m/entities.yml" "$out/entities"
+    printf 'intel_fields:\n  - logsource: {product: windows, category: "*"}\n    fields: {DestinationIp: ip, Hashes: hashes}\n' > "$out/intel-small"
+    printf 'intel_fields: []\n' > "$out/intel-empty"
+    head -c 2000 "$m/entities.yml" > "$out/entities-cut" ;;
 *)
     # Other targets: the plain files of their own seed folder, if any.
     if [ -d "$(dirname "$0")/seeds/$target" ]; then cp "$(dirname "$0")/seeds/$target"/* "$out/"; fi ;;

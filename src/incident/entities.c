@@ -124,6 +124,10 @@ static yg_err parse(struct yg_entity_map *m, const struct yg_ynode *root, const 
                 snprintf(why, wl, "%s:%u:%u: sources: expected a list", path, val->line, val->col);
                 return YG_ESYNTAX;
             }
+            if (m->src) {
+                snprintf(why, wl, "%s:%u:%u: sources: given twice", path, key->line, key->col);
+                return YG_ESYNTAX;
+            }
             m->src = yg_arena_alloc(&m->arena, (val->n + 1) * sizeof *m->src);
             if (!m->src)
                 return YG_ENOMEM;

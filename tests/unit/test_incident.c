@@ -299,6 +299,15 @@ static void test_mapping_errors(void)
     struct yg_entity_map *m = NULL;
     CHECK(yg__entity_map_load(path, &m, why, sizeof why) == YG_ESYNTAX && !m);
     CHECK_MSG(strstr(why, "bad.yml:3:5") && strstr(why, "acount"), "%s", why);
+    /* a second `sources` list is refused, not written past the first one */
+    f = fopen(path, "w");
+    fputs("sources:\n  - logsource: {product: x}\n    account: [user]\n"
+          "sources:\n  - logsource: {product: y}\n    host: [h]\n  - logsource: {product: z}\n"
+          "    host: [h]\n",
+          f);
+    fclose(f);
+    CHECK(yg__entity_map_load(path, &m, why, sizeof why) == YG_ESYNTAX && !m);
+    CHECK_MSG(strstr(why, "bad.yml:4:1") && strstr(why, "given twice"), "%s", why);
     /* the shipped mapping loads */
     CHECK_MSG(yg__entity_map_load_default(YG_SOURCE_DIR, &m, why, sizeof why) == YG_OK, "%s", why);
     yg__entity_map_free(m);
