@@ -48,6 +48,12 @@ static const char *const examples[] = {
     " group-by: [User], timespan: 1m, generate: true}\n---\n"
     "title: inner\nid: IN\nname: inner\ncorrelation: {type: event_count, rules: [A],"
     " group-by: [User], timespan: 1m, condition: {gte: 2}}\n",
+    /* Yagura's extension types; without a geolocation database yagura_travel
+     * stays inactive, yagura_new_value on a plain field runs. */
+    "title: nv\nid: NV\ncorrelation: {type: yagura_new_value, rules: [A, B], group-by: [User],"
+    " timespan: 1h, condition: {field: Host, min_history: 2}}\n",
+    "title: tr\nid: TR\ncorrelation: {type: yagura_travel, rules: [A], group-by: [User],"
+    " timespan: 1d, condition: {field: ip, min_km: 100, max_kmh: 500}}\n",
 };
 
 static yg_rules *rules;
