@@ -42,7 +42,8 @@ static void usage(FILE *f, const char *sub)
     if (!sub || !strcmp(sub, "export"))
         fprintf(f, "Usage: yagura incidents export ID [--db FILE | -c CONFIG] [-o FILE]\n"
                    "                               [--tlp LEVEL] [--identity NAME]\n"
-                   "                               [--rules-base DIR] [--push URL COLLECTION]\n");
+                   "                               [--rules-base DIR] [--derive-addresses]\n"
+                   "                               [--push URL COLLECTION]\n");
     if (!sub) {
         fprintf(f, "\nAlerts grouped into incidents per account, host and source address, with a\n"
                    "timeline of every step (docs/incidents.md).\n");
@@ -589,7 +590,7 @@ static void export_step(void *ud, const struct yg_incident_step *s)
 
 static int cmd_export(int argc, char **argv)
 {
-    enum { O_DB = 256, O_TLP, O_IDENT, O_RULES, O_PUSH };
+    enum { O_DB = 256, O_TLP, O_IDENT, O_RULES, O_PUSH, O_DERIVE };
     static const struct option opts[] = {{"db", required_argument, 0, O_DB},
                                          {"config", required_argument, 0, 'c'},
                                          {"output", required_argument, 0, 'o'},
@@ -597,9 +598,11 @@ static int cmd_export(int argc, char **argv)
                                          {"identity", required_argument, 0, O_IDENT},
                                          {"rules-base", required_argument, 0, O_RULES},
                                          {"push", required_argument, 0, O_PUSH},
+                                         {"derive-addresses", no_argument, 0, O_DERIVE},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *db = NULL, *config = NULL, *output = NULL, *push_url = NULL, *push_coll = NULL;
+    bool derive = false;
     struct yg_stix_export_opts o = {.tlp = YG_TLP_AMBER};
     int c;
     optind = 1;
@@ -617,6 +620,7 @@ static int cmd_export(int argc, char **argv)
             break;
         case O_IDENT: o.identity_name = optarg; break;
         case O_RULES: o.rules_base = optarg; break;
+        case O_DERIVE: derive = true; break;
         case O_PUSH:
             push_url = optarg;
             if (optind >= argc) {
@@ -663,6 +667,7 @@ static int cmd_export(int argc, char **argv)
     } else {
         x.inc.alerts = (const char *const *)x.alerts;
         x.inc.nalerts = x.n;
+        x.inc.derive_addresses = derive;
         if (yg__stix_export_incident(&o, &x.inc, &out, &sst, why, sizeof why)) {
             fprintf(stderr, "yagura incidents export: %s\n", why);
         } else {

@@ -37,6 +37,7 @@ struct yg_stix_incident {
     long long nalerts_total;   /* the incident's alert count, for the description */
     const char *const *alerts; /* alert JSON texts (NUL-terminated) */
     size_t nalerts;
+    bool derive_addresses; /* an indicator for each public address entity */
 };
 YG_NODISCARD yg_err yg__stix_export_incident(const struct yg_stix_export_opts *o,
                                              const struct yg_stix_incident *inc, struct yg_buf *out,

@@ -22,6 +22,7 @@
  * A sighting of an intel hit is marked at least as restrictively as the
  * indicator it sights: exporting does not downgrade a partner's TLP.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -167,6 +168,25 @@ static bool is_ipv6(const char *s)
             return false;
     }
     return colons >= 2;
+}
+
+/* Addresses of one's own network (RFC 1918, loopback, link-local, shared,
+ * unique-local): never published as indicators. */
+static bool is_internal_addr(const char *s)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, s, &a4) == 1) {
+        uint32_t v = ntohl(a4.s_addr);
+        return (v >> 24) == 10 || (v >> 24) == 127 || (v >> 20) == (172u << 4 | 1) ||
+               (v >> 16) == (192u << 8 | 168) || (v >> 16) == (169u << 8 | 254) ||
+               (v >> 22) == (100u << 2 | 1) || v == 0;
+    }
+    if (inet_pton(AF_INET6, s, &a6) == 1)
+        return (a6.s6_addr[0] & 0xfe) == 0xfc ||
+               (a6.s6_addr[0] == 0xfe && (a6.s6_addr[1] & 0xc0) == 0x80) ||
+               IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6);
+    return true; /* not an address: nothing to publish */
 }
 
 static bool is_domain(const char *s)
@@ -670,7 +690,8 @@ static yg_err render(struct ex *e, struct yg_buf *out, const struct yg_stix_inci
     /* The bundle id names its content: the ids of everything in it. */
     YG_TRY(yg_buf_add(&ids, "bundle|", 7));
     if (inc)
-        YG_TRY(yg_buf_addf(&ids, "incident|%s|%lld|", inc->id, (long long)inc->last_ms));
+        YG_TRY(yg_buf_addf(&ids, "incident|%s|%lld|%d|", inc->id, (long long)inc->last_ms,
+                           (int)inc->derive_addresses));
     YG_TRY(yg_buf_add(&ids, e->indicators.p ? e->indicators.p : "", e->indicators.n));
     YG_TRY(yg_buf_add(&ids, e->observed.p ? e->observed.p : "", e->observed.n));
     for (size_t i = 0; i < e->nsig; i++)
@@ -748,6 +769,10 @@ static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out
                               size_t nsids)
 {
     yg_err err = YG_OK;
+    char(*derived)[128] = NULL; /* ids of indicators derived from addresses */
+    size_t nderived = 0;
+    struct yg_buf d;
+    yg_buf_init(&d, 1u << 20);
     char name[300], iid[128], rid[128], f[32], l[32];
     snprintf(name, sizeof name, "incident|%s|%s", e->identity, inc->id);
     yg_id("incident", name, iid);
@@ -761,8 +786,6 @@ static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out
     for (size_t i = 0; i < e->nsig; i++)
         if (e->sig[i].tlp > tlp)
             tlp = e->sig[i].tlp;
-    struct yg_buf d;
-    yg_buf_init(&d, 1u << 20);
     YG_TRY(yg_buf_addf(&d, "Yagura incident %s: severity %s, %s, %lld alert(s) from %s to %s.",
                        inc->id, inc->level, inc->status, (long long)inc->nalerts_total, f, l));
     /* Entities: a JSON array of {"kind","value","alerts"}, told as kind:value. */
@@ -781,6 +804,40 @@ static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out
         YG_TRY(yg_buf_addc(&d, '.'));
     }
     YG_TRY(yg_buf_addc(&d, 0));
+    /* With derive_addresses, each public address among the incident's
+     * entities becomes an indicator of its own: what a partner can block. */
+    if (inc->derive_addresses && ents && ents->type == YG_TJ_ARR && ents->n) {
+        derived = yg_calloc(ents->n, sizeof *derived);
+        if (!derived) {
+            err = YG_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < ents->n; i++) {
+            const char *kind = yg__tj_str(ents->kids[i], "kind");
+            const char *v = yg__tj_str(ents->kids[i], "value");
+            bool v4 = v && is_ipv4(v), v6 = v && !v4 && is_ipv6(v);
+            if (!kind || strcmp(kind, "address") != 0 || !(v4 || v6) || is_internal_addr(v))
+                continue;
+            char nm[200];
+            snprintf(nm, sizeof nm, "incident-address|%s", v);
+            yg_id("indicator", nm, derived[nderived]);
+            yg_buf_reset(b);
+            YG_TRY(yg_buf_addf(b,
+                               "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                               "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                               "\"valid_from\":\"%s\",\"indicator_types\":[\"malicious-activity\"],"
+                               "\"pattern_type\":\"stix\",\"pattern\":\"[%s:value = '%s']\"",
+                               derived[nderived], e->identity, f, l, f,
+                               v4 ? "ipv4-addr" : "ipv6-addr", v));
+            YG_TRY(put_kv(b, "name", v));
+            snprintf(nm, sizeof nm, "Address that took part in Yagura incident %s", inc->id);
+            YG_TRY(put_kv(b, "description", nm));
+            YG_TRY(put_marking(e, b, tlp));
+            YG_TRY(yg_buf_add(b, "}", 2));
+            YG_TRY(obj(out, nobj, b->p));
+            nderived++;
+        }
+    }
     yg_buf_reset(b);
     YG_TRY(yg_buf_addf(b,
                        "{\"type\":\"incident\",\"spec_version\":\"2.1\",\"id\":\"%s\","
@@ -804,6 +861,8 @@ static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out
     YG_TRY(yg_buf_addf(b, ",\"object_refs\":[\"%s\"", iid));
     for (size_t i = 0; i < e->nind; i++)
         YG_TRY(yg_buf_addf(b, ",\"%s\"", e->ind_ids[i]));
+    for (size_t i = 0; i < nderived; i++)
+        YG_TRY(yg_buf_addf(b, ",\"%s\"", derived[i]));
     for (size_t i = 0; i < nsids; i++)
         YG_TRY(yg_buf_addf(b, ",\"%s\"", sids[i]));
     for (size_t i = 0; i < e->nsig; i++)
@@ -821,6 +880,7 @@ static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out
     YG_TRY(yg_buf_add(b, "}", 2));
     YG_TRY(obj(out, nobj, b->p));
 done:
+    yg_free(derived);
     yg_buf_free(&d);
     return err;
 }

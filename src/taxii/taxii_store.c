@@ -24,7 +24,7 @@
 
 struct yg_taxii_store {
     sqlite3 *db;
-    sqlite3_stmt *ins, *find0, *del0, *flags, *begin, *commit, *rollback;
+    sqlite3_stmt *ins, *find0, *del0, *flags, *begin, *commit, *rollback, *oldspec;
     int64_t last_added;
     unsigned char secret[32];
     char msg[256];
@@ -38,6 +38,7 @@ static const char schema[] =
     " tlp INTEGER NOT NULL, is_last INTEGER NOT NULL DEFAULT 1,"
     " is_first INTEGER NOT NULL DEFAULT 1, json TEXT NOT NULL, UNIQUE(coll, id, vkey));"
     "CREATE INDEX IF NOT EXISTS taxii_objects_page ON taxii_objects(coll, added, seq);"
+    "CREATE INDEX IF NOT EXISTS taxii_objects_spec ON taxii_objects(coll, spec);"
     "CREATE TABLE IF NOT EXISTS taxii_status(id TEXT PRIMARY KEY, root TEXT NOT NULL,"
     " user TEXT NOT NULL, created INTEGER NOT NULL, json TEXT NOT NULL);";
 
@@ -121,6 +122,8 @@ yg_err yg__taxii_store_open(const char *path, struct yg_taxii_store **out, char 
                 " FROM (SELECT max(vkey) AS mx, min(vkey) AS mn FROM taxii_objects"
                 " WHERE coll=?1 AND id=?2) AS m WHERE coll=?1 AND id=?2",
                 &st->flags));
+    YG_TRY(prep(st, "SELECT EXISTS(SELECT 1 FROM taxii_objects WHERE coll=?1 AND spec <> '2.1')",
+                &st->oldspec));
     YG_TRY(prep(st, "BEGIN IMMEDIATE", &st->begin));
     YG_TRY(prep(st, "COMMIT", &st->commit));
     YG_TRY(prep(st, "ROLLBACK", &st->rollback));
@@ -144,8 +147,8 @@ void yg__taxii_store_close(struct yg_taxii_store *st)
 {
     if (!st)
         return;
-    sqlite3_stmt *all[] = {st->ins,   st->find0,  st->del0,    st->flags,
-                           st->begin, st->commit, st->rollback};
+    sqlite3_stmt *all[] = {st->ins,   st->find0,  st->del0,     st->flags,
+                           st->begin, st->commit, st->rollback, st->oldspec};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sqlite3_finalize(all[i]);
     sqlite3_close(st->db);
@@ -327,8 +330,17 @@ yg_err yg__taxii_store_query(struct yg_taxii_store *st, const struct yg_taxii_q 
     YG_TRY(where_q(&b, q));
     /* Without match[spec_version] only the latest specification version of
      * an object is served (TAXII 2.1, 3.4.2): a 2.0 copy of an object also
-     * held as 2.1 stays hidden.  '2.0' < '2.1' as text. */
-    if (!q->nspecs)
+     * held as 2.1 stays hidden.  '2.0' < '2.1' as text.  The check costs a
+     * lookup per row, so it is made only for a collection that holds an
+     * object of an older version at all (one index probe). */
+    bool old_spec = false;
+    if (!q->nspecs) {
+        sqlite3_bind_text(st->oldspec, 1, q->coll, -1, SQLITE_STATIC);
+        old_spec = sqlite3_step(st->oldspec) == SQLITE_ROW && sqlite3_column_int(st->oldspec, 0);
+        sqlite3_reset(st->oldspec);
+        sqlite3_clear_bindings(st->oldspec);
+    }
+    if (old_spec)
         YG_TRY(yg_buf_addf(&b, " AND NOT EXISTS (SELECT 1 FROM taxii_objects AS o2"
                                " WHERE o2.coll=taxii_objects.coll AND o2.id=taxii_objects.id"
                                " AND o2.spec > taxii_objects.spec)"));

@@ -103,6 +103,25 @@ def main():
                        addrs[0]["id"] in o.get("object_refs", [])]
             T.check(holders, "observed data holds the attacker's address")
 
+        # A confirmed incident's attacking address as an indicator partners can block; the
+        # plain export above derives none.
+        T.check(not [o for o in objs if o["type"] == "indicator" and o.get("pattern_type") == "stix"],
+                "no address indicator without --derive-addresses")
+        out3 = os.path.join(tmp, "b3.json")
+        r = run("incidents", "export", incident["id"], "--db", db, "--derive-addresses", "-o", out3)
+        T.check(r.returncode == 0, f"export --derive-addresses: exit {r.returncode} {r.stderr}")
+        objs3 = json.load(open(out3))["objects"]
+        derived = [o for o in objs3 if o["type"] == "indicator" and o.get("pattern_type") == "stix"]
+        T.check(len(derived) == 1 and derived[0]["pattern"] == f"[ipv4-addr:value = '{ATTACKER}']",
+                f"one derived indicator for the attacker's address ({[o.get('pattern') for o in derived]})")
+        for o in derived:
+            res = validate_instance(o, opts)
+            T.check(res.is_valid, f"stix2-validator: {o['id']}: {[str(e) for e in res.errors][:2]}")
+        rep3 = [o for o in objs3 if o["type"] == "report"]
+        T.check(rep3 and all(o["id"] in rep3[0]["object_refs"] for o in derived),
+                "the report refers to the derived indicator")
+        T.check(json.load(open(out3))["id"] != bundle["id"], "a different bundle id")
+
         r = run("incidents", "export", "inc-0000000000000000", "--db", db)
         T.check(r.returncode == 1 and "no such incident" in r.stderr,
                 f"unknown incident: exit {r.returncode} {r.stderr}")
