@@ -151,6 +151,15 @@ printf "%-22s %10.2f %12.0f %10.1f %10.1f %10s\n" "without intel" "$s0" "$(calc 
     "$(calc "$b0 / $s0 / 1e6" %f)" "$(calc "$r0 / 1024" %f)" "$a0"
 printf "%-22s %10.2f %12.0f %10.1f %10.1f %10s\n" "with $hunt_n indicators" "$s1" \
     "$(calc "$e1 / $s1" %f)" "$(calc "$b1 / $s1 / 1e6" %f)" "$(calc "$r1 / 1024" %f)" "$a1"
+# The limit on the same file: simdjson's parse-only rate (bench/simdjson_parse.cpp).
+if cmake --build "$build" --target simdjson_parse >"$tmp/build-sj.log" 2>&1 &&
+    "$tools/simdjson_parse" --repeat 3 "$data" >"$tmp/simdjson.txt" 2>/dev/null; then
+    sj=$(sed -n 's/^RESULT parse_many .*\<mb_per_s=\([^ ]*\).*/\1/p' "$tmp/simdjson.txt")
+    printf "%-22s %10s %12s %10.1f   (parse only, the ceiling)\n" "simdjson parse_many" "" "" "$sj"
+    echo "of simdjson  without intel $(calc "100 * $b0 / $s0 / 1e6 / $sj" %.1f) %, with $(calc "100 * $b1 / $s1 / 1e6 / $sj" %.1f) %"
+else
+    echo "simdjson    not built (is libsimdjson-dev installed?); no ceiling to compare"
+fi
 ratio=$(calc "($e1 / $s1) / ($e0 / $s0)" %.3f)
 if awk "BEGIN { exit !($ratio >= 0.90) }"; then hunt_ok=PASS; else hunt_ok=MISS; fi
 echo "ratio       $ratio of the throughput without indicators (target >= 0.90): $hunt_ok"
