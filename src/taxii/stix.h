@@ -15,6 +15,7 @@ struct yg_stix_export_opts {
     int tlp;                   /* marking of every object (raised per intel hit) */
     const char *rules_base;    /* folder that relative rule.file paths are under, or NULL */
     const char *min_level;     /* only alerts at or above this level, or NULL */
+    int64_t stored_after_ms;   /* state database: only alerts stored since (0: all) */
 };
 
 struct yg_stix_export_stats {

@@ -970,8 +970,10 @@ yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, st
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
         if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(db, "SELECT json FROM alerts ORDER BY stored_at, id", -1, &st,
-                               NULL) != SQLITE_OK) {
+            sqlite3_prepare_v2(
+                db, "SELECT json FROM alerts WHERE stored_at >= ?1 ORDER BY stored_at, id", -1, &st,
+                NULL) != SQLITE_OK ||
+            sqlite3_bind_int64(st, 1, o->stored_after_ms) != SQLITE_OK) {
             snprintf(why, wl, "%s: %s", path, sqlite3_errmsg(db));
             sqlite3_finalize(st);
             sqlite3_close(db);

@@ -109,6 +109,11 @@ struct yg_taxii_cfg {
     /* export */
     char *identity_name; /* our STIX identity (default "Yagura") */
     int export_tlp;      /* marking of exported objects (default AMBER) */
+    /* publish: yagura watch adds its sightings to one of its collections */
+    char *publish_coll;           /* collection id or alias; NULL: no publishing */
+    char *publish_min_level;      /* alerts at or above (default "medium") */
+    uint64_t publish_interval_ms; /* default 60 s */
+    uint64_t publish_window_ms;   /* alerts stored within this window (default 7 d) */
 };
 
 struct yg_ynode;
@@ -257,6 +262,21 @@ YG_NODISCARD yg_err yg__taxii_parse_query(const char *q, size_t n, struct yg_are
  * above the collection's TLP ceiling are refused and counted in *refused. */
 YG_NODISCARD yg_err yg__taxii_import(struct yg_taxii_server *s, const char *coll, const char *path,
                                      uint64_t *added, uint64_t *refused, char *why, size_t wl);
+
+/* Import a STIX bundle or TAXII envelope held in memory: *added counts the
+ * objects (or versions) that were not there before, *refused those above
+ * the collection's TLP ceiling or invalid. */
+YG_NODISCARD yg_err yg__taxii_import_buffer(struct yg_taxii_server *s, const char *coll,
+                                            const char *text, size_t len, uint64_t *added,
+                                            uint64_t *refused, char *why, size_t wl);
+/* Publish: export the alerts of the state database stored within
+ * c->publish_window_ms at or above c->publish_min_level as STIX (stix.h)
+ * and add the objects to collection c->publish_coll.  Objects already there
+ * unchanged are not added again; a sighting seen again since is added as
+ * its newer version.  *added counts new objects and versions. */
+YG_NODISCARD yg_err yg__taxii_publish(struct yg_taxii_server *s, const struct yg_taxii_cfg *c,
+                                      const char *state_db, uint64_t *added, uint64_t *refused,
+                                      char *why, size_t wl);
 
 /* ---- the transport (taxii_http.c) --------------------------------------- */
 

@@ -413,6 +413,7 @@ yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, c
                                           "pull_dir",
                                           "identity_name",
                                           "export_tlp",
+                                          "publish",
                                           NULL};
     struct cc c = {why, wl};
     yg_err err = YG_OK;
@@ -424,6 +425,8 @@ yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, c
     t->page_size = YG_TAXII_DEFAULT_PAGE;
     t->unmarked_tlp = YG_TLP_AMBER;
     t->export_tlp = YG_TLP_AMBER;
+    t->publish_interval_ms = 60000;
+    t->publish_window_ms = 7ull * 86400 * 1000;
     YG_TRY(check_map(&c, "taxii", m, k_taxii));
     const struct yg_ynode *v = yg__ymap_get(m, "listen");
     if (v) {
@@ -465,6 +468,45 @@ yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, c
     YG_TRY(read_roots(&c, t, m));
     YG_TRY(read_users(&c, t, m));
     YG_TRY(read_partners(&c, t, m));
+    const struct yg_ynode *pub = yg__ymap_get(m, "publish");
+    if (pub) {
+        static const char *const k_pub[] = {"collection", "min_level", "interval", "window", NULL};
+        static const char *const levels[] = {"informational", "low", "medium", "high", "critical"};
+        YG_TRY(check_map(&c, "taxii.publish", pub, k_pub));
+        YG_TRY(get_str(&c, "taxii.publish", pub, "collection", true, &t->publish_coll));
+        if (yg__taxii_cfg_coll(t, t->publish_coll) < 0) {
+            err = fail(&c, "taxii.publish.collection", yg__ymap_get(pub, "collection"),
+                       "not a collection of api_roots");
+            goto done;
+        }
+        YG_TRY(get_str(&c, "taxii.publish", pub, "min_level", false, &t->publish_min_level));
+        if (t->publish_min_level) {
+            bool ok = false;
+            for (size_t i = 0; i < 5; i++)
+                ok |= strcmp(levels[i], t->publish_min_level) == 0;
+            if (!ok) {
+                err = fail(&c, "taxii.publish.min_level", yg__ymap_get(pub, "min_level"),
+                           "expected informational, low, medium, high or critical");
+                goto done;
+            }
+        }
+        static const char *const k_dur[] = {"interval", "window"};
+        uint64_t *dst[] = {&t->publish_interval_ms, &t->publish_window_ms};
+        for (size_t i = 0; i < 2; i++) {
+            const struct yg_ynode *d = yg__ymap_get(pub, k_dur[i]);
+            char sub[KP];
+            kp_key(sub, "taxii.publish", k_dur[i]);
+            if (d && (d->type != YG_Y_SCALAR || !yg__parse_duration_ms(d->s, dst[i]) ||
+                      *dst[i] < 1000)) {
+                err = fail(&c, sub, d, "expected a duration of at least 1s (30s, 5m, 7d)");
+                goto done;
+            }
+        }
+    }
+    if (t->publish_coll && !t->listen) {
+        err = fail(&c, "taxii.publish", pub, "publishing needs the server (listen, db, api_roots)");
+        goto done;
+    }
     if (t->listen && (!t->db || !t->nroots)) {
         err = fail(&c, "taxii", m, "a server (listen) needs db and at least one api_roots entry");
         goto done;
@@ -528,6 +570,8 @@ void yg__taxii_cfg_free(struct yg_taxii_cfg *t)
 {
     if (!t)
         return;
+    yg_free(t->publish_coll);
+    yg_free(t->publish_min_level);
     for (size_t i = 0; i < t->nroots; i++) {
         yg_free(t->roots[i].path);
         yg_free(t->roots[i].title);

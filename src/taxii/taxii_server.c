@@ -757,6 +757,7 @@ static void uuid4(char out[37])
 }
 
 struct detail {
+    bool dup; /* the same version was already there */
     const char *id, *version, *msg;
 };
 
@@ -791,6 +792,7 @@ static yg_err add_one(struct yg_taxii_server *s, const struct yg_taxii_collectio
     err = yg__taxii_store_add(s->st, col->id, &o, &dup);
     if (err)
         return err;
+    d->dup = dup;
     *ok = true;
     return YG_OK;
 }
@@ -1251,7 +1253,7 @@ struct import_ctx {
     struct yg_taxii_server *s;
     const struct yg_taxii_collection *col;
     struct yg_buf tmp;
-    uint64_t added, refused, in_tx;
+    uint64_t added, refused, dups, in_tx;
 };
 
 static yg_err import_value(struct import_ctx *ic, const char *text, const struct yg_tj *v)
@@ -1262,6 +1264,7 @@ static yg_err import_value(struct import_ctx *ic, const char *text, const struct
     if (ic->in_tx == 0)
         YG_TRY(yg__taxii_store_begin(ic->s->st));
     YG_TRY(add_one(ic->s, ic->col, text, v, &ic->tmp, &d, &ok));
+    ic->dups += ok && d.dup;
     if (ok)
         ic->added++;
     else
@@ -1273,6 +1276,64 @@ static yg_err import_value(struct import_ctx *ic, const char *text, const struct
         ic->in_tx = 0;
     }
 done:
+    return err;
+}
+
+/* A bundle or envelope read whole: every member of its `objects`. */
+static yg_err import_whole(struct import_ctx *ic, struct yg_arena *a, const char *name,
+                           const char *text, size_t len, char *why, size_t wl)
+{
+    struct yg_tj *v;
+    size_t eoff;
+    const char *emsg;
+    yg_err err = YG_OK;
+    yg_arena_reset(a);
+    err = yg__tj_parse(text, len, a, &v, &eoff, &emsg);
+    if (err) {
+        snprintf(why, wl, "%s: byte %zu: %s", name, eoff, emsg);
+        return err;
+    }
+    const struct yg_tj *objs = yg__tj_get(v, "objects");
+    if (!objs || objs->type != YG_TJ_ARR) {
+        snprintf(why, wl, "%s: not a STIX bundle, a TAXII envelope or JSON lines", name);
+        return YG_ESYNTAX;
+    }
+    for (size_t i = 0; i < objs->n; i++)
+        YG_TRY(import_value(ic, text, objs->kids[i]));
+done:
+    return err;
+}
+
+yg_err yg__taxii_import_buffer(struct yg_taxii_server *s, const char *coll, const char *text,
+                               size_t len, uint64_t *added, uint64_t *refused, char *why, size_t wl)
+{
+    if (wl)
+        *why = 0;
+    long ci = yg__taxii_cfg_coll(s->cfg, coll);
+    if (ci < 0) {
+        snprintf(why, wl, "%s: no such collection in the configuration", coll);
+        return YG_ENOTFOUND;
+    }
+    struct import_ctx ic = {.s = s, .col = &s->cfg->colls[ci]};
+    yg_buf_init(&ic.tmp, YG_TAXII_MAX_CONTENT_LENGTH_CAP);
+    struct yg_arena a;
+    yg_arena_init(&a, 1u << 16, (size_t)YG_TAXII_MAX_CONTENT_LENGTH_CAP * 4);
+    pthread_mutex_lock(&s->mu);
+    yg_err err = import_whole(&ic, &a, "bundle", text, len, why, wl);
+    if (!err && ic.in_tx)
+        err = yg__taxii_store_commit(s->st);
+    if (err) {
+        yg__taxii_store_rollback(s->st);
+        if (err == YG_EIO)
+            snprintf(why, wl, "%s", yg__taxii_store_errmsg(s->st));
+        else if (err == YG_ENOMEM && !*why)
+            snprintf(why, wl, "out of memory");
+    }
+    pthread_mutex_unlock(&s->mu);
+    *added = ic.added - ic.dups;
+    *refused = ic.refused;
+    yg_buf_free(&ic.tmp);
+    yg_arena_free(&a);
     return err;
 }
 
@@ -1338,25 +1399,8 @@ yg_err yg__taxii_import(struct yg_taxii_server *s, const char *coll, const char 
             goto done;
         }
     }
-    if (!jsonl) {
-        struct yg_tj *v;
-        size_t eoff;
-        const char *emsg;
-        yg_arena_reset(&a);
-        err = yg__tj_parse(doc.p ? doc.p : "", doc.n, &a, &v, &eoff, &emsg);
-        if (err) {
-            snprintf(why, wl, "%s: byte %zu: %s", path, eoff, emsg);
-            goto done;
-        }
-        const struct yg_tj *objs = yg__tj_get(v, "objects");
-        if (!objs || objs->type != YG_TJ_ARR) {
-            snprintf(why, wl, "%s: not a STIX bundle, a TAXII envelope or JSON lines", path);
-            err = YG_ESYNTAX;
-            goto done;
-        }
-        for (size_t i = 0; i < objs->n; i++)
-            YG_TRY(import_value(&ic, doc.p, objs->kids[i]));
-    }
+    if (!jsonl)
+        YG_TRY(import_whole(&ic, &a, path, doc.p ? doc.p : "", doc.n, why, wl));
     if (ic.in_tx)
         err = yg__taxii_store_commit(s->st);
 done:

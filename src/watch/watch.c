@@ -422,14 +422,29 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a)
     yg__alert_id(r->id ? r->id : r->title, key.p ? key.p : "", id);
     yg_buf_free(&key);
     yg_buf_reset(b);
-    YG_TRY(yg_buf_addf(b, "{\"id\":\"%s\",\"rule\":{\"id\":", id));
+    /* The same members as a correlation alert of `yagura hunt` (timestamp:
+     * the time of the detection that completed it; the rule's tags and
+     * file), plus the window in epoch milliseconds. */
+    char first[40], last[40];
+    yg__incident_iso(a->first_ms, first, sizeof first);
+    yg__incident_iso(a->last_ms, last, sizeof last);
+    YG_TRY(yg_buf_addf(b, "{\"id\":\"%s\",\"timestamp\":\"%s\",\"rule\":{\"id\":", id, last));
     YG_TRY(yg_buf_add_json_str(b, r->id ? r->id : "", r->id ? strlen(r->id) : 0));
     YG_TRY(yg_buf_add(b, ",\"title\":", 9));
     YG_TRY(yg_buf_add_json_str(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
+    YG_TRY(yg_buf_addf(b, ",\"level\":\"%s\",\"tags\":[", yg__level_name(r->level)));
+    for (size_t i = 0; i < r->ntags; i++) {
+        if (i)
+            YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(yg_buf_add_json_str(b, r->tags[i], strlen(r->tags[i])));
+    }
+    YG_TRY(yg_buf_add(b, "],\"file\":", 9));
+    YG_TRY(yg_buf_add_json_str(b, r->file ? r->file : "", r->file ? strlen(r->file) : 0));
     YG_TRY(yg_buf_addf(b,
-                       ",\"level\":\"%s\"},\"correlation\":{\"type\":\"%s\",\"value\":%.17g,"
-                       "\"first_ms\":%lld,\"last_ms\":%lld,\"group\":{",
-                       yg__level_name(r->level), a->type, a->value, (long long)a->first_ms,
+                       "},\"correlation\":{\"type\":\"%s\",\"value\":%.17g,"
+                       "\"first\":\"%s\",\"last\":\"%s\",\"first_ms\":%lld,\"last_ms\":%lld,"
+                       "\"group\":{",
+                       a->type, a->value, first, last, (long long)a->first_ms,
                        (long long)a->last_ms));
     for (size_t i = 0; i < a->ngroup; i++) {
         if (i)
@@ -764,6 +779,29 @@ static bool healthy(void *ud, char *why, size_t wl)
     return true;
 }
 
+/* ---- publishing sightings to our own TAXII collection ----------------------------- */
+
+/* Add the sightings of the alerts stored within taxii.publish.window to the
+ * collection taxii.publish.collection (src/taxii/taxii_publish.c). */
+static void publish(struct watch *w)
+{
+    uint64_t added = 0, refused = 0;
+    char why[512];
+    if (yg__taxii_publish(w->taxii, w->cfg->taxii, w->cfg->state, &added, &refused, why,
+                          sizeof why) != YG_OK) {
+        yg__log(YG_LOG_WARNING, "taxii publish: %s", why);
+        return;
+    }
+    if (added)
+        yg__log(YG_LOG_INFO, "taxii publish: %llu new object(s) or version(s) in %s",
+                (unsigned long long)added, w->cfg->taxii->publish_coll);
+    if (refused)
+        yg__log(YG_LOG_WARNING,
+                "taxii publish: %llu object(s) refused by %s (marked above its TLP ceiling: "
+                "lower taxii.export_tlp or raise the collection's tlp_ceiling)",
+                (unsigned long long)refused, w->cfg->taxii->publish_coll);
+}
+
 /* ---- correlation state after a restart ---------------------------------------- */
 
 struct replay_ctx {
@@ -1055,6 +1093,9 @@ int yg__watch_run(const struct yg_watch_opts *o)
     yg__log(YG_LOG_INFO, "watching %zu input(s), %zu sink(s)", w.ninputs, w.nsinks);
     w.batch_start_ms = now_ms();
     uint64_t idle_since = now_ms();
+    /* Publishing runs when new alerts were stored, at most every interval. */
+    bool publishing = w.taxii && w.cfg->taxii->publish_coll;
+    uint64_t published_at = 0, last_publish = 0;
     bool busy = false; /* the last round read records: more may be buffered */
     status = 0;
     while (!sig_stop) {
@@ -1121,12 +1162,20 @@ int yg__watch_run(const struct yg_watch_opts *o)
         }
         if (w.batch_records >= BATCH_RECORDS || now - w.batch_start_ms >= BATCH_MS || !got)
             (void)flush_batch(&w);
+        if (publishing && w.alerts_new != published_at &&
+            now - last_publish >= w.cfg->taxii->publish_interval_ms) {
+            published_at = w.alerts_new;
+            last_publish = now;
+            publish(&w);
+        }
         if (o->exit_when_idle_ms && !got && !w.npend && now - idle_since >= o->exit_when_idle_ms)
             break;
     }
     /* Drain: what was read is matched and committed before stopping. */
     if (flush_batch(&w) != YG_OK)
         status = 1;
+    if (publishing && w.alerts_new != published_at)
+        publish(&w);
     yg__log(YG_LOG_INFO, "stopped: %llu record(s), %llu new alert(s), %llu replayed, %llu error(s)",
             (unsigned long long)w.records, (unsigned long long)w.alerts_new,
             (unsigned long long)w.alerts_dup, (unsigned long long)w.errors);

@@ -158,6 +158,17 @@ static void test_config_errors(void)
         "[\"sha256$0000000000000000000000000000000000000000000000000000000000000000\"], read: "
         "[nope]}]}\n",
         "taxii: {unmarked_tlp: purple}\n",
+        /* publish: a collection of the server, a level, durations of 1 s or more */
+        "taxii: {api_roots: [{path: a, collections: [{id: " C_G ", alias: g}]}],"
+        " publish: {collection: g}}\n",
+        "taxii: {listen: 127.0.0.1:1, db: x.db, api_roots: [{path: a, collections: [{id: " C_G
+        ", alias: g}]}], publish: {collection: nope}}\n",
+        "taxii: {listen: 127.0.0.1:1, db: x.db, api_roots: [{path: a, collections: [{id: " C_G
+        ", alias: g}]}], publish: {collection: g, min_level: urgent}}\n",
+        "taxii: {listen: 127.0.0.1:1, db: x.db, api_roots: [{path: a, collections: [{id: " C_G
+        ", alias: g}]}], publish: {collection: g, interval: 10ms}}\n",
+        "taxii: {listen: 127.0.0.1:1, db: x.db, api_roots: [{path: a, collections: [{id: " C_G
+        ", alias: g}]}], publish: {collection: g, every: 1m}}\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct yg_arena a;
@@ -176,6 +187,24 @@ static void test_config_errors(void)
         yg__taxii_cfg_free(c);
         yg_arena_free(&a);
     }
+    /* and a good publish section */
+    const char *good = "taxii: {listen: 127.0.0.1:1, db: x.db, api_roots: [{path: a, collections: "
+                       "[{id: " C_G ", alias: g}]}], publish: {collection: g, min_level: high, "
+                       "interval: 30s, window: 2d}}\n";
+    struct yg_arena a;
+    yg_arena_init(&a, 4096, 1u << 20);
+    struct yg_ydoc *docs;
+    size_t nd;
+    unsigned el, ec;
+    char ywhy[128], why[256] = "";
+    CHECK(yg__yaml_parse(good, strlen(good), &a, &docs, &nd, &el, &ec, ywhy, sizeof ywhy) == YG_OK);
+    struct yg_taxii_cfg *c = NULL;
+    CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, why, sizeof why) == YG_OK,
+              "%s", why);
+    CHECK(c && !strcmp(c->publish_coll, "g") && !strcmp(c->publish_min_level, "high") &&
+          c->publish_interval_ms == 30000 && c->publish_window_ms == 2ull * 86400 * 1000);
+    yg__taxii_cfg_free(c);
+    yg_arena_free(&a);
 }
 
 static void test_server(void)
