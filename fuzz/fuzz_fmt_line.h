@@ -1,6 +1,6 @@
 /*
  * fuzz_fmt_line.h - the body shared by the fuzz targets of line decoders whose
- * records are flat and stateless (asa, netscaler, panos, pulse): the input
+ * records are flat (asa, cef, fortigate, leef, netscaler, panos, pulse, syslog): the input
  * is one line.  A record must be one flat JSON object of string values
  * appended to the buffer, with a log source; a refusal must leave the buffer
  * as it was and name a column within the line and a reason.  Anything else
