@@ -24,25 +24,27 @@ static const char *prog = "yagura";
 
 static void usage_main(FILE *f)
 {
-    fprintf(f, "Usage: yagura <command> [options]\n"
-               "\n"
-               "Yagura runs Sigma rules over security logs.\n"
-               "\n"
-               "Commands:\n"
-               "  hunt          run rules over log files, folders or standard input\n"
-               "  decode        print events as the rules see them (log source and fields)\n"
-               "  watch         run as a detection service (files, syslog, stdin; see -c)\n"
-               "  rules check   validate rule files and report every unsupported or invalid rule\n"
-               "  incidents     list, show, close and export incidents (alerts grouped per entity)\n"
-               "  serve         run the TAXII 2.1 server of the configuration (see -c)\n"
-               "  intel check   load threat-intelligence files and report what loaded\n"
-               "  intel load    the same, with load time and memory\n"
-               "  intel pull    fetch STIX objects from partners' TAXII collections\n"
-               "  intel export  write alerts as a STIX 2.1 bundle (sightings, indicators)\n"
-               "  version       print the version\n"
-               "  help          this text; `yagura <command> --help` for a command\n"
-               "\n"
-               "Documentation: docs/ (yagura-hunt.md, yagura-watch.md, incidents.md, intel.md, taxii.md, ...).\n");
+    fprintf(f,
+            "Usage: yagura <command> [options]\n"
+            "\n"
+            "Yagura runs Sigma rules over security logs.\n"
+            "\n"
+            "Commands:\n"
+            "  hunt          run rules over log files, folders or standard input\n"
+            "  decode        print events as the rules see them (log source and fields)\n"
+            "  watch         run as a detection service (files, syslog, stdin; see -c)\n"
+            "  rules check   validate rule files and report every unsupported or invalid rule\n"
+            "  incidents     list, show, close and export incidents (alerts grouped per entity)\n"
+            "  serve         run the TAXII 2.1 server of the configuration (see -c)\n"
+            "  intel check   load threat-intelligence files and report what loaded\n"
+            "  intel load    the same, with load time and memory\n"
+            "  intel pull    fetch STIX objects from partners' TAXII collections\n"
+            "  intel export  write alerts as a STIX 2.1 bundle (sightings, indicators)\n"
+            "  version       print the version\n"
+            "  help          this text; `yagura <command> --help` for a command\n"
+            "\n"
+            "Documentation: docs/ (yagura-hunt.md, yagura-watch.md, incidents.md, intel.md, "
+            "taxii.md, ...).\n");
 }
 
 static void usage_hunt(FILE *f)
@@ -594,22 +596,30 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "intel")) {
         /* One line per `intel` subcommand. */
         static const struct {
-            const char *name;
+            const char *name, *what;
             int (*fn)(int, char **);
         } intel_cmds[] = {
-            {"check", yg_cli_intel_check},
-            {"load", yg_cli_intel_load},
-            {"pull", yg_cli_intel_pull},
-            {"export", yg_cli_intel_export},
+            {"check", "load intelligence files and report what loaded, per type and source",
+             yg_cli_intel_check},
+            {"load", "the same, with load time and memory", yg_cli_intel_load},
+            {"pull", "fetch new STIX objects from partners' TAXII 2.1 collections",
+             yg_cli_intel_pull},
+            {"export", "write alerts as a STIX 2.1 bundle (sightings, indicators)",
+             yg_cli_intel_export},
         };
         for (size_t i = 0; argc >= 3 && i < sizeof intel_cmds / sizeof *intel_cmds; i++)
             if (!strcmp(argv[2], intel_cmds[i].name))
                 return intel_cmds[i].fn(argc - 2, argv + 2);
-        fprintf(stderr, "Usage: yagura intel <subcommand> [options]; subcommands:");
+        bool help = argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"));
+        FILE *f = help ? stdout : stderr;
+        if (argc >= 3 && !help)
+            fprintf(f, "yagura intel: unknown subcommand '%s'\n", argv[2]);
+        fprintf(f, "Usage: yagura intel <subcommand> [options]\n\nSubcommands:\n");
         for (size_t i = 0; i < sizeof intel_cmds / sizeof *intel_cmds; i++)
-            fprintf(stderr, " %s", intel_cmds[i].name);
-        fprintf(stderr, "\n");
-        return argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) ? 0 : EXIT_ERROR;
+            fprintf(f, "  %-8s %s\n", intel_cmds[i].name, intel_cmds[i].what);
+        fprintf(f, "\n`yagura intel <subcommand> --help` for its options; docs/intel.md and "
+                   "docs/yagura-intel.md.\n");
+        return help ? 0 : EXIT_ERROR;
     }
     if (!strcmp(cmd, "rules")) {
         if (argc >= 3 && !strcmp(argv[2], "check"))

@@ -135,6 +135,14 @@ ok "the good rule compiled" 'grep -q "1 detection rule(s) compiled" "$T/err"'
 ok "clean rules exit 0" '[ $st -eq 0 ]'
 ok "help for hunt" '"$Y" hunt --help | grep -q "Exit status"'
 ok "help for rules" '"$Y" rules --help | grep -q "rules check"'
+# Every command answers --help on standard output with exit 0, and names what it does.
+ok "help lists every command" '"$Y" --help | grep -q "incidents" && "$Y" --help | grep -q "intel export" && "$Y" --help | grep -q "serve"'
+for c in "watch" "decode" "serve" "incidents" "incidents list" "incidents show" "incidents close" \
+    "incidents export" "intel" "intel check" "intel load" "intel pull" "intel export"; do
+    ok "help for $c" '"$Y" $c --help > "$T/help" 2> "$T/helperr" && [ -s "$T/help" ] && grep -qi "usage" "$T/help"'
+done
+"$Y" intel nosuch > /dev/null 2> "$T/err"; st=$?
+ok "unknown intel subcommand exits 2 and says so" '[ $st -eq 2 ] && grep -q "unknown subcommand .nosuch." "$T/err"'
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
