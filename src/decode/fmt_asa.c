@@ -364,13 +364,6 @@ static int asa_sniff(const char *line, size_t n)
     return 95;
 }
 
-static yg_err fail(struct yg_decode_err *e, size_t col0, const char *msg)
-{
-    e->col = col0 + 1;
-    e->msg = msg;
-    return YG_ESYNTAX;
-}
-
 /* The header before the tag, through the shared splitter. */
 static yg_err put_header(struct yg_buf *out, bool *first, const char *h, size_t hn)
 {
@@ -416,25 +409,25 @@ static yg_err asa_decode(void *st, const char *line, size_t n, struct yg_buf *ou
         n--;
     const char *nul = memchr(line, 0, n);
     if (nul)
-        return fail(e, (size_t)(nul - line), "NUL byte in the line");
+        return yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
     size_t at = find_tag(line, n);
     if (at == n)
-        return fail(e, 0, "expected a %ASA-<severity>-<message id>: tag");
+        return yg__fmt_fail(e, 0, "expected a %ASA-<severity>-<message id>: tag");
     size_t i = at + 5;
     if (i >= n || line[i] < '0' || line[i] > '7')
-        return fail(e, i, "expected a severity digit 0-7 after %ASA-");
+        return yg__fmt_fail(e, i, "expected a severity digit 0-7 after %ASA-");
     size_t sev = i++;
     if (i >= n || line[i] != '-')
-        return fail(e, i, "expected `-` after the severity");
+        return yg__fmt_fail(e, i, "expected `-` after the severity");
     size_t id0 = ++i;
     unsigned id = 0;
     while (i < n && is_digit((unsigned char)line[i]) && i - id0 < 6)
         id = id * 10 + (unsigned)(line[i++] - '0');
     if (i - id0 != 6)
-        return fail(e, i, "expected a 6-digit message id");
+        return yg__fmt_fail(e, i, "expected a 6-digit message id");
     size_t id1 = i;
     if (i >= n || line[i] != ':')
-        return fail(e, i, "expected `:` after the message id");
+        return yg__fmt_fail(e, i, "expected `:` after the message id");
     i++;
     while (i < n && line[i] == ' ')
         i++;

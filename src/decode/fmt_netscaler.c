@@ -59,29 +59,6 @@ static bool is_lower(unsigned char c)
     return c >= 'a' && c <= 'z';
 }
 
-static yg_err fail(struct yg_decode_err *e, size_t col0, const char *msg)
-{
-    e->col = col0 + 1;
-    e->msg = msg;
-    return YG_ESYNTAX;
-}
-
-static const char *trim_sp(const char *p, size_t *n)
-{
-    while (*n && p[0] == ' ') {
-        p++;
-        (*n)--;
-    }
-    while (*n && p[*n - 1] == ' ')
-        (*n)--;
-    return p;
-}
-
-static yg_err put(struct yg_buf *out, bool *first, const char *k, const char *v, size_t vn)
-{
-    return yg__json_kv(out, first, k, strlen(k), v, vn);
-}
-
 /* A space-separated token of s[*i..n); spaces before it are skipped. */
 static bool token(const char *s, size_t n, size_t *i, struct yg_str *t)
 {
@@ -152,9 +129,9 @@ static bool parse_rec(const char *m, size_t n, size_t off, struct rec *r, struct
     size_t i = 0, save;
     struct yg_str t;
     if (!token(m, n, &i, &t)) {
-        fail(e, off + i,
-             "expected a NetScaler record: `[date] [host] N-PPE-N : module event "
-             "seq n : message`");
+        yg__fmt_fail(e, off + i,
+                     "expected a NetScaler record: `[date] [host] N-PPE-N : module event "
+                     "seq n : message`");
         return false;
     }
     if (is_native_date(t)) {
@@ -164,13 +141,13 @@ static bool parse_rec(const char *m, size_t n, size_t off, struct rec *r, struct
         int nw = 0;
         for (;;) {
             if (!token(m, n, &i, &t)) {
-                fail(e, off + i, "expected `N-PPE-N` after the date");
+                yg__fmt_fail(e, off + i, "expected `N-PPE-N` after the date");
                 return false;
             }
             if (is_ppe(t))
                 break;
             if (nw == 2) {
-                fail(e, off + (size_t)(t.p - m), "expected `N-PPE-N` after the date");
+                yg__fmt_fail(e, off + (size_t)(t.p - m), "expected `N-PPE-N` after the date");
                 return false;
             }
             w[nw++] = t;
@@ -192,11 +169,11 @@ static bool parse_rec(const char *m, size_t n, size_t off, struct rec *r, struct
     if (is_ppe(t)) {
         r->ppe = t;
         if (!token(m, n, &i, &t) || !is_colon(t)) {
-            fail(e, off + (size_t)(t.p - m), "expected ` : ` after the packet engine");
+            yg__fmt_fail(e, off + (size_t)(t.p - m), "expected ` : ` after the packet engine");
             return false;
         }
         if (!token(m, n, &i, &t)) {
-            fail(e, off + i, "expected the event descriptor after ` : `");
+            yg__fmt_fail(e, off + i, "expected the event descriptor after ` : `");
             return false;
         }
     }
@@ -207,18 +184,18 @@ static bool parse_rec(const char *m, size_t n, size_t off, struct rec *r, struct
         if (is_colon(t))
             break;
         if (nw == 5) {
-            fail(e, off + (size_t)(t.p - m), "expected `:` after the event descriptor");
+            yg__fmt_fail(e, off + (size_t)(t.p - m), "expected `:` after the event descriptor");
             return false;
         }
         w[nw++] = t;
         save = i;
         if (!token(m, n, &i, &t)) {
-            fail(e, off + save, "expected `:` after the event descriptor");
+            yg__fmt_fail(e, off + save, "expected `:` after the event descriptor");
             return false;
         }
     }
     if (nw < 3 || !all_digits(w[nw - 1]) || !all_digits(w[nw - 2])) {
-        fail(e, off + (size_t)(t.p - m), "expected `[partition] [module] event seq n :`");
+        yg__fmt_fail(e, off + (size_t)(t.p - m), "expected `[partition] [module] event seq n :`");
         return false;
     }
     r->seq = w[nw - 2];
@@ -239,7 +216,7 @@ static bool parse_rec(const char *m, size_t n, size_t off, struct rec *r, struct
     }
     size_t mi = i;
     r->msg = (struct yg_str){m + mi, n - mi};
-    r->msg.p = trim_sp(r->msg.p, &r->msg.n);
+    r->msg.p = yg__trim_sp(r->msg.p, &r->msg.n);
     r->msg_off = off + (size_t)(r->msg.p - m);
     return true;
 }
@@ -346,8 +323,8 @@ static yg_err put_derived(struct yg_buf *out, bool *first, const char *key, size
     if (kn == 7 && memcmp(key, "context", 7) == 0) {
         for (size_t k = vn; k > 0; k--)
             if (v[k - 1] == '@') {
-                yg_err err = put(out, first, "context_user", v, k - 1);
-                return err ? err : put(out, first, "context_ip", v + k, vn - k);
+                yg_err err = yg__json_kvz(out, first, "context_user", v, k - 1);
+                return err ? err : yg__json_kvz(out, first, "context_ip", v + k, vn - k);
             }
         return YG_OK;
     }
@@ -355,8 +332,8 @@ static yg_err put_derived(struct yg_buf *out, bool *first, const char *key, size
         const char *c = memchr(v, ':', vn);
         if (!c)
             return YG_OK;
-        yg_err err = put(out, first, "username", v, (size_t)(c - v));
-        return err ? err : put(out, first, "domain_name", c + 1, vn - (size_t)(c - v) - 1);
+        yg_err err = yg__json_kvz(out, first, "username", v, (size_t)(c - v));
+        return err ? err : yg__json_kvz(out, first, "domain_name", c + 1, vn - (size_t)(c - v) - 1);
     }
     return YG_OK;
 }
@@ -381,9 +358,9 @@ static yg_err put_tags(struct yg_buf *out, bool *first, const char *m, size_t n,
     }
     if (j == *i)
         return YG_OK;
-    yg_err err = put(out, first, "tags", m + *i, j - *i);
+    yg_err err = yg__json_kvz(out, first, "tags", m + *i, j - *i);
     if (!err && uuid)
-        err = put(out, first, "ica_uuid", uuid, uuid_n);
+        err = yg__json_kvz(out, first, "ica_uuid", uuid, uuid_n);
     while (j < n && m[j] == ' ')
         j++;
     *i = j;
@@ -461,7 +438,7 @@ static yg_err put_segments(struct yg_buf *out, bool *first, const char *m, size_
         if (i < n && (m[i] == '"' || (m[i] == '\\' && i + 1 < n && m[i + 1] == '"'))) {
             size_t q = i;
             if (!quoted(m, n, &q, &v))
-                return fail(e, off + i, "unterminated quoted value");
+                return yg__fmt_fail(e, off + i, "unterminated quoted value");
             const char *sep = find_sep(m, n, q);
             next = sep ? (size_t)(sep - m) + 3 : n;
         } else {
@@ -473,7 +450,7 @@ static yg_err put_segments(struct yg_buf *out, bool *first, const char *m, size_
                 v = (struct yg_str){m + i, end - i};
             next = sep ? end + 3 : n;
         }
-        v.p = trim_sp(v.p, &v.n);
+        v.p = yg__trim_sp(v.p, &v.n);
         if (kn) {
             if (++nseg > YG_MAX_EVENT_FIELDS) {
                 e->col = off + k0 + 1;
@@ -523,11 +500,11 @@ static yg_err put_httprequest(struct yg_buf *out, bool *first, const char *m, si
     struct yg_str v;
     char key[16];
     if (skip_lit(m, n, &i, "Context ") && upto(m, n, &i, " - ", &v)) {
-        YG_TRY(put(out, first, "context", v.p, v.n));
+        YG_TRY(yg__json_kvz(out, first, "context", v.p, v.n));
         memcpy(key, "context", 7);
         YG_TRY(put_derived(out, first, key, 7, v.p, v.n));
         if (skip_lit(m, n, &i, "SessionId: ") && upto(m, n, &i, " - ", &v))
-            YG_TRY(put(out, first, "session_id", v.p, v.n));
+            YG_TRY(yg__json_kvz(out, first, "session_id", v.p, v.n));
     }
     while (i < n && m[i] == ' ')
         i++;
@@ -535,37 +512,37 @@ static yg_err put_httprequest(struct yg_buf *out, bool *first, const char *m, si
         YG_TRY(put_tags(out, first, m, n, &i, &done_tags));
     if (!upto(m, n, &i, " User ", &v))
         goto done;
-    YG_TRY(put(out, first, "hostname", v.p, v.n));
+    YG_TRY(yg__json_kvz(out, first, "hostname", v.p, v.n));
     if (!upto(m, n, &i, " : ", &v))
         goto done;
-    YG_TRY(put(out, first, "user", v.p, v.n));
+    YG_TRY(yg__json_kvz(out, first, "user", v.p, v.n));
     if (!skip_lit(m, n, &i, "Group(s) ") || !upto(m, n, &i, " : ", &v))
         goto done;
-    YG_TRY(put(out, first, "groups", v.p, v.n));
+    YG_TRY(yg__json_kvz(out, first, "groups", v.p, v.n));
     if (!skip_lit(m, n, &i, "Vserver ") || !upto(m, n, &i, " - ", &v))
         goto done;
-    YG_TRY(put(out, first, "vserver", v.p, v.n));
+    YG_TRY(yg__json_kvz(out, first, "vserver", v.p, v.n));
     YG_TRY(put_ip_port(out, first, "vserver", 7, v.p, v.n));
     if (!upto(m, n, &i, " : ", &v))
         goto done;
-    YG_TRY(put(out, first, "request_time", v.p, v.n));
+    YG_TRY(yg__json_kvz(out, first, "request_time", v.p, v.n));
     skip_lit(m, n, &i, "Message = ");
     if (skip_lit(m, n, &i, "SSO is ")) {
         if (!upto(m, n, &i, " : ", &v))
             goto done;
-        YG_TRY(put(out, first, "sso", v.p, v.n));
+        YG_TRY(yg__json_kvz(out, first, "sso", v.p, v.n));
     }
     size_t m0 = i;
     while (i < n && m[i] != ' ')
         i++;
     if (i == m0 || i >= n)
         goto done;
-    YG_TRY(put(out, first, "method", m + m0, i - m0));
+    YG_TRY(yg__json_kvz(out, first, "method", m + m0, i - m0));
     i++;
     const char *end = memmem(m + i, n - i, " - ", 3);
     size_t pn = end ? (size_t)(end - m) - i : n - i;
     /* A path glued to its trailing `- -` (`.../Tk9- - -`) keeps its dash. */
-    YG_TRY(put(out, first, "path", m + i, pn));
+    YG_TRY(yg__json_kvz(out, first, "path", m + i, pn));
 done:
     return err;
 }
@@ -576,14 +553,14 @@ static yg_err put_syslog(struct yg_buf *out, bool *first, const struct yg_syslog
     char num[8];
     if (sl->pri >= 0) {
         int k = snprintf(num, sizeof num, "%d", sl->pri);
-        YG_TRY(put(out, first, "syslog_pri", num, (size_t)k));
+        YG_TRY(yg__json_kvz(out, first, "syslog_pri", num, (size_t)k));
     }
     if (sl->ts.n)
-        YG_TRY(put(out, first, "syslog_timestamp", sl->ts.p, sl->ts.n));
+        YG_TRY(yg__json_kvz(out, first, "syslog_timestamp", sl->ts.p, sl->ts.n));
     if (sl->host.n)
-        YG_TRY(put(out, first, "syslog_host", sl->host.p, sl->host.n));
+        YG_TRY(yg__json_kvz(out, first, "syslog_host", sl->host.p, sl->host.n));
     if (sl->app.n)
-        YG_TRY(put(out, first, "syslog_app", sl->app.p, sl->app.n));
+        YG_TRY(yg__json_kvz(out, first, "syslog_app", sl->app.p, sl->app.n));
 done:
     return err;
 }
@@ -601,7 +578,7 @@ static yg_err ns_decode(void *st, const char *line, size_t n, struct yg_buf *out
         n--;
     const char *nul = memchr(line, 0, n);
     if (nul)
-        return fail(e, (size_t)(nul - line), "NUL byte in the line");
+        return yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
     struct yg_syslog sl;
     struct rec r;
     size_t at = native_start(line, n, &sl);
@@ -610,20 +587,20 @@ static yg_err ns_decode(void *st, const char *line, size_t n, struct yg_buf *out
     YG_TRY(yg_buf_addc(out, '{'));
     YG_TRY(put_syslog(out, &first, &sl));
     if (r.date.n)
-        YG_TRY(put(out, &first, "timestamp", r.date.p, r.date.n));
+        YG_TRY(yg__json_kvz(out, &first, "timestamp", r.date.p, r.date.n));
     if (r.tz.n)
-        YG_TRY(put(out, &first, "timezone", r.tz.p, r.tz.n));
+        YG_TRY(yg__json_kvz(out, &first, "timezone", r.tz.p, r.tz.n));
     if (r.host.n)
-        YG_TRY(put(out, &first, "host", r.host.p, r.host.n));
+        YG_TRY(yg__json_kvz(out, &first, "host", r.host.p, r.host.n));
     if (r.ppe.n)
-        YG_TRY(put(out, &first, "ppe", r.ppe.p, r.ppe.n));
+        YG_TRY(yg__json_kvz(out, &first, "ppe", r.ppe.p, r.ppe.n));
     if (r.partition.n)
-        YG_TRY(put(out, &first, "partition", r.partition.p, r.partition.n));
+        YG_TRY(yg__json_kvz(out, &first, "partition", r.partition.p, r.partition.n));
     if (r.module.n)
-        YG_TRY(put(out, &first, "module", r.module.p, r.module.n));
-    YG_TRY(put(out, &first, "event_type", r.event.p, r.event.n));
-    YG_TRY(put(out, &first, "event_id", r.seq.p, r.seq.n));
-    YG_TRY(put(out, &first, "severity", r.sev.p, r.sev.n));
+        YG_TRY(yg__json_kvz(out, &first, "module", r.module.p, r.module.n));
+    YG_TRY(yg__json_kvz(out, &first, "event_type", r.event.p, r.event.n));
+    YG_TRY(yg__json_kvz(out, &first, "event_id", r.seq.p, r.seq.n));
+    YG_TRY(yg__json_kvz(out, &first, "severity", r.sev.p, r.sev.n));
     const char *m = r.msg.p;
     size_t mn = r.msg.n;
     /* A message that is one quoted string is free text. */
@@ -637,7 +614,7 @@ static yg_err ns_decode(void *st, const char *line, size_t n, struct yg_buf *out
         mn -= 4;
         whole = true;
     }
-    YG_TRY(put(out, &first, "message", m, mn));
+    YG_TRY(yg__json_kvz(out, &first, "message", m, mn));
     if (!whole) {
         if (r.event.n == 11 && memcmp(r.event.p, "HTTPREQUEST", 11) == 0)
             YG_TRY(put_httprequest(out, &first, m, mn));

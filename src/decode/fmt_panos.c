@@ -130,13 +130,6 @@ static bool is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-static yg_err fail(struct yg_decode_err *e, size_t col0, const char *msg)
-{
-    e->col = col0 + 1;
-    e->msg = msg;
-    return YG_ESYNTAX;
-}
-
 static const struct logtype *find_type(const char *t, size_t n)
 {
     for (size_t k = 0; k < sizeof types / sizeof *types; k++)
@@ -309,7 +302,7 @@ static yg_err put_csv(struct yg_buf *out, bool *first, const struct logtype *lt,
             for (;;) {
                 const char *q = j < n ? memchr(s + j, '"', n - j) : NULL;
                 if (!q)
-                    return fail(e, off + open, "unterminated quoted CSV field");
+                    return yg__fmt_fail(e, off + open, "unterminated quoted CSV field");
                 j = (size_t)(q - s);
                 if (j + 1 < n && s[j + 1] == '"') {
                     doubled = true;
@@ -319,7 +312,7 @@ static yg_err put_csv(struct yg_buf *out, bool *first, const struct logtype *lt,
                 break;
             }
             if (j + 1 < n && s[j + 1] != ',')
-                return fail(e, off + j + 1, "expected `,` after a closing quote");
+                return yg__fmt_fail(e, off + j + 1, "expected `,` after a closing quote");
             YG_TRY(put_col(out, first, &names, col, s + v0, j - v0, doubled));
             i = j + 1;
         } else {
@@ -349,13 +342,13 @@ static yg_err panos_decode(void *st, const char *line, size_t n, struct yg_buf *
         n--;
     const char *nul = memchr(line, 0, n);
     if (nul)
-        return fail(e, (size_t)(nul - line), "NUL byte in the line");
+        return yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
     const struct logtype *lt = NULL;
     bool unknown = false;
     size_t at = find_record(line, n, &lt, &unknown);
     if (at == n)
-        return fail(e, 0,
-                    "expected a PAN-OS CSV record: `FUTURE_USE,receive time,serial,TYPE,...`");
+        return yg__fmt_fail(
+            e, 0, "expected a PAN-OS CSV record: `FUTURE_USE,receive time,serial,TYPE,...`");
     YG_TRY(yg_buf_addc(out, '{'));
     YG_TRY(put_header(out, &first, line, at));
     YG_TRY(put_csv(out, &first, lt, line + at, n - at, at, e));

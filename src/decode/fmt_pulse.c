@@ -39,29 +39,6 @@ static bool is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-static yg_err fail(struct yg_decode_err *e, size_t col0, const char *msg)
-{
-    e->col = col0 + 1;
-    e->msg = msg;
-    return YG_ESYNTAX;
-}
-
-static const char *trim_sp(const char *p, size_t *n)
-{
-    while (*n && p[0] == ' ') {
-        p++;
-        (*n)--;
-    }
-    while (*n && p[*n - 1] == ' ')
-        (*n)--;
-    return p;
-}
-
-static yg_err put(struct yg_buf *out, bool *first, const char *k, const char *v, size_t vn)
-{
-    return yg__json_kv(out, first, k, strlen(k), v, vn);
-}
-
 /* `YYYY-MM-DD hh:mm:ss - ` at s[i..]. */
 static bool native_at(const char *s, size_t n, size_t i)
 {
@@ -142,30 +119,30 @@ static yg_err put_app(struct yg_buf *out, bool *first, struct yg_str app)
     /* `PulseSecure:` in the RFC 5424 app-name: the colon is decoration. */
     if (app.n && app.p[app.n - 1] == ':')
         app.n--;
-    return app.n ? put(out, first, "syslog_app", app.p, app.n) : YG_OK;
+    return app.n ? yg__json_kvz(out, first, "syslog_app", app.p, app.n) : YG_OK;
 }
 
 static yg_err put_header(struct yg_buf *out, bool *first, const char *h, size_t hn)
 {
     yg_err err = YG_OK;
     char num[8];
-    h = trim_sp(h, &hn);
+    h = yg__trim_sp(h, &hn);
     if (!hn)
         return YG_OK;
     struct yg_syslog sl;
     if (!yg__syslog_split(h, hn, &sl))
-        return put(out, first, "syslog_header", h, hn);
+        return yg__json_kvz(out, first, "syslog_header", h, hn);
     if (sl.pri >= 0) {
         int k = snprintf(num, sizeof num, "%d", sl.pri);
-        YG_TRY(put(out, first, "syslog_pri", num, (size_t)k));
+        YG_TRY(yg__json_kvz(out, first, "syslog_pri", num, (size_t)k));
     }
     struct yg_str in[5];
     if (sl.version == 0 && inner_5424(sl.msg.p, sl.msg.n, in)) {
         /* The relay's header, then the appliance's own. */
         if (sl.ts.n)
-            YG_TRY(put(out, first, "relay_timestamp", sl.ts.p, sl.ts.n));
+            YG_TRY(yg__json_kvz(out, first, "relay_timestamp", sl.ts.p, sl.ts.n));
         if (sl.host.n)
-            YG_TRY(put(out, first, "relay_host", sl.host.p, sl.host.n));
+            YG_TRY(yg__json_kvz(out, first, "relay_host", sl.host.p, sl.host.n));
         sl.ts = in[0];
         sl.host = in[1];
         sl.app = in[2];
@@ -173,14 +150,14 @@ static yg_err put_header(struct yg_buf *out, bool *first, const char *h, size_t 
         sl.msgid = in[4];
     }
     if (sl.ts.n)
-        YG_TRY(put(out, first, "syslog_timestamp", sl.ts.p, sl.ts.n));
+        YG_TRY(yg__json_kvz(out, first, "syslog_timestamp", sl.ts.p, sl.ts.n));
     if (sl.host.n)
-        YG_TRY(put(out, first, "syslog_host", sl.host.p, sl.host.n));
+        YG_TRY(yg__json_kvz(out, first, "syslog_host", sl.host.p, sl.host.n));
     YG_TRY(put_app(out, first, sl.app));
     if (sl.procid.n)
-        YG_TRY(put(out, first, "syslog_procid", sl.procid.p, sl.procid.n));
+        YG_TRY(yg__json_kvz(out, first, "syslog_procid", sl.procid.p, sl.procid.n));
     if (sl.msgid.n)
-        YG_TRY(put(out, first, "syslog_msgid", sl.msgid.p, sl.msgid.n));
+        YG_TRY(yg__json_kvz(out, first, "syslog_msgid", sl.msgid.p, sl.msgid.n));
 done:
     return err;
 }
@@ -206,12 +183,12 @@ static yg_err put_message(struct yg_buf *out, bool *first, const char *m, size_t
     yg_err err = YG_OK;
     size_t cl = msg_code_len(m, mn);
     if (cl) {
-        YG_TRY(put(out, first, "msg_id", m, cl));
+        YG_TRY(yg__json_kvz(out, first, "msg_id", m, cl));
         m += cl + 1;
         mn -= cl + 1;
-        m = trim_sp(m, &mn);
+        m = yg__trim_sp(m, &mn);
     }
-    YG_TRY(put(out, first, "message", m, mn));
+    YG_TRY(yg__json_kvz(out, first, "message", m, mn));
 done:
     return err;
 }
@@ -242,19 +219,19 @@ static yg_err put_message_fields(struct yg_buf *out, bool *first, const char *m,
     yg_err err = YG_OK;
     struct yg_str v;
     if (after(m, mn, "(session:", ")", &v)) {
-        const char *p = trim_sp(v.p, &v.n);
-        YG_TRY(put(out, first, "session_id", p, v.n));
+        const char *p = yg__trim_sp(v.p, &v.n);
+        YG_TRY(yg__json_kvz(out, first, "session_id", p, v.n));
     }
     if (after(m, mn, "Reason: ", NULL, &v))
-        YG_TRY(put(out, first, "reason", v.p, v.n));
+        YG_TRY(yg__json_kvz(out, first, "reason", v.p, v.n));
     if (after(m, mn, "from user agent '", "'", &v))
-        YG_TRY(put(out, first, "user_agent", v.p, v.n));
+        YG_TRY(yg__json_kvz(out, first, "user_agent", v.p, v.n));
     else if (mn > 12 && memcmp(m, "Agent login ", 12) == 0 && after(m, mn, ") from ", NULL, &v)) {
         struct yg_str ua;
         if (after(v.p, v.n, " with ", NULL, &ua)) {
             if (ua.n && ua.p[ua.n - 1] == '.')
                 ua.n--;
-            YG_TRY(put(out, first, "user_agent", ua.p, ua.n));
+            YG_TRY(yg__json_kvz(out, first, "user_agent", ua.p, ua.n));
         }
     }
     if (mn > 15 && memcmp(m, "VPN Tunneling: ", 15) == 0) {
@@ -262,11 +239,11 @@ static yg_err put_message_fields(struct yg_buf *out, bool *first, const char *m,
             size_t k = 0;
             while (k < v.n && v.p[k] != ',' && v.p[k] != ' ')
                 k++;
-            YG_TRY(put(out, first, "tunnel_ip", v.p, k));
+            YG_TRY(yg__json_kvz(out, first, "tunnel_ip", v.p, k));
         }
         if (after(m, mn, ", hostname ", NULL, &v)) {
-            const char *p = trim_sp(v.p, &v.n);
-            YG_TRY(put(out, first, "client_hostname", p, v.n));
+            const char *p = yg__trim_sp(v.p, &v.n);
+            YG_TRY(yg__json_kvz(out, first, "client_hostname", p, v.n));
         }
     }
 done:
@@ -286,27 +263,27 @@ static yg_err decode_native(const char *b, size_t n, size_t off, struct yg_buf *
     i += 3;
     const char *sep = memmem(b + i, n - i, " - ", 3);
     if (!sep)
-        return fail(e, off + i, "expected ` - ` after the node name");
+        return yg__fmt_fail(e, off + i, "expected ` - ` after the node name");
     const char *node = b + i;
     size_t node_n = (size_t)(sep - node);
     i = (size_t)(sep - b) + 3;
     if (i >= n || b[i] != '[')
-        return fail(e, off + i, "expected `[` and the client address");
+        return yg__fmt_fail(e, off + i, "expected `[` and the client address");
     const char *cb = memchr(b + i, ']', n - i);
     if (!cb)
-        return fail(e, off + i, "expected `]` after the client address");
+        return yg__fmt_fail(e, off + i, "expected `]` after the client address");
     const char *src = b + i + 1;
     size_t src_n = (size_t)(cb - src);
     i = (size_t)(cb - b) + 1;
     if (i >= n || b[i] != ' ')
-        return fail(e, off + i, "expected a space after the client address");
+        return yg__fmt_fail(e, off + i, "expected a space after the client address");
     i++;
     /* USER(REALM)[ROLES]: the realm closes at the first `)[`, and opens at
      * the last `(` before it (a realm has no parentheses, a Windows user
      * name may). */
     const char *rc = memmem(b + i, n - i, ")[", 2);
     if (!rc)
-        return fail(e, off + i, "expected user(realm)[roles]");
+        return yg__fmt_fail(e, off + i, "expected user(realm)[roles]");
     const char *ro = NULL;
     for (const char *p = rc; p > b + i; p--)
         if (p[-1] == '(') {
@@ -314,7 +291,7 @@ static yg_err decode_native(const char *b, size_t n, size_t off, struct yg_buf *
             break;
         }
     if (!ro)
-        return fail(e, off + i, "expected `(` before the realm");
+        return yg__fmt_fail(e, off + i, "expected `(` before the realm");
     const char *user = b + i;
     size_t user_n = (size_t)(ro - user);
     const char *realm = ro + 1;
@@ -322,7 +299,7 @@ static yg_err decode_native(const char *b, size_t n, size_t off, struct yg_buf *
     i = (size_t)(rc - b) + 2;
     const char *re = memchr(b + i, ']', n - i);
     if (!re)
-        return fail(e, off + i, "expected `]` after the roles");
+        return yg__fmt_fail(e, off + i, "expected `]` after the roles");
     const char *roles = b + i;
     size_t roles_n = (size_t)(re - roles);
     i = (size_t)(re - b) + 1;
@@ -331,13 +308,13 @@ static yg_err decode_native(const char *b, size_t n, size_t off, struct yg_buf *
     if (i < n && b[i] == '[') {
         const char *se = memchr(b + i, ']', n - i);
         if (!se)
-            return fail(e, off + i, "expected `]` after the session tag");
+            return yg__fmt_fail(e, off + i, "expected `]` after the session tag");
         sess = b + i + 1;
         sess_n = (size_t)(se - sess);
         i = (size_t)(se - b) + 1;
     }
     if (n - i < 3 || memcmp(b + i, " - ", 3) != 0)
-        return fail(e, off + i, "expected ` - ` before the message");
+        return yg__fmt_fail(e, off + i, "expected ` - ` before the message");
     i += 3;
     const char *msg = b + i;
     size_t msg_n = n - i;
@@ -353,16 +330,16 @@ static yg_err decode_native(const char *b, size_t n, size_t off, struct yg_buf *
         user_n -= ivs_n + 2;
         user = dc + 2;
     }
-    YG_TRY(put(out, first, "time", time, 19));
-    YG_TRY(put(out, first, "vpn", node, node_n));
-    YG_TRY(put(out, first, "src", src, src_n));
+    YG_TRY(yg__json_kvz(out, first, "time", time, 19));
+    YG_TRY(yg__json_kvz(out, first, "vpn", node, node_n));
+    YG_TRY(yg__json_kvz(out, first, "src", src, src_n));
     if (ivs)
-        YG_TRY(put(out, first, "ivs", ivs, ivs_n));
-    YG_TRY(put(out, first, "user", user, user_n));
-    YG_TRY(put(out, first, "realm", realm, realm_n));
-    YG_TRY(put(out, first, "roles", roles, roles_n));
+        YG_TRY(yg__json_kvz(out, first, "ivs", ivs, ivs_n));
+    YG_TRY(yg__json_kvz(out, first, "user", user, user_n));
+    YG_TRY(yg__json_kvz(out, first, "realm", realm, realm_n));
+    YG_TRY(yg__json_kvz(out, first, "roles", roles, roles_n));
     if (sess_n)
-        YG_TRY(put(out, first, "session", sess, sess_n));
+        YG_TRY(yg__json_kvz(out, first, "session", sess, sess_n));
     YG_TRY(put_message(out, first, msg, msg_n));
     YG_TRY(put_message_fields(out, first, msg, msg_n));
 done:
@@ -387,7 +364,7 @@ static yg_err decode_welf(const char *b, size_t n, size_t off, struct yg_buf *ou
                          ((b[i] | 0x20) >= 'a' && (b[i] | 0x20) <= 'z')))
             i++;
         if (i == k0 || i >= n || b[i] != '=')
-            return fail(e, off + i, "expected key=value");
+            return yg__fmt_fail(e, off + i, "expected key=value");
         size_t kn = i - k0;
         i++;
         const char *v;
@@ -395,12 +372,12 @@ static yg_err decode_welf(const char *b, size_t n, size_t off, struct yg_buf *ou
         if (i < n && b[i] == '"') {
             const char *q = memchr(b + i + 1, '"', n - i - 1);
             if (!q)
-                return fail(e, off + i, "unterminated quoted value");
+                return yg__fmt_fail(e, off + i, "unterminated quoted value");
             v = b + i + 1;
             vn = (size_t)(q - v);
             i = (size_t)(q - b) + 1;
             if (i < n && b[i] != ' ')
-                return fail(e, off + i, "expected a space after a quoted value");
+                return yg__fmt_fail(e, off + i, "expected a space after a quoted value");
         } else {
             v = b + i;
             while (i < n && b[i] != ' ')
@@ -439,13 +416,14 @@ static yg_err pulse_decode(void *st, const char *line, size_t n, struct yg_buf *
         n--;
     const char *nul = memchr(line, 0, n);
     if (nul)
-        return fail(e, (size_t)(nul - line), "NUL byte in the line");
+        return yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
     size_t at;
     enum body kind = find_body(line, n, &at);
     if (kind == BODY_NONE)
-        return fail(e, 0,
-                    "expected a Pulse Secure record: `id=firewall ...` or `YYYY-MM-DD hh:mm:ss - "
-                    "node - [address] user(realm)[roles] - message`");
+        return yg__fmt_fail(
+            e, 0,
+            "expected a Pulse Secure record: `id=firewall ...` or `YYYY-MM-DD hh:mm:ss - "
+            "node - [address] user(realm)[roles] - message`");
     YG_TRY(yg_buf_addc(out, '{'));
     YG_TRY(put_header(out, &first, line, at));
     if (kind == BODY_WELF)

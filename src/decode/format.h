@@ -61,6 +61,30 @@ const struct yg_linefmt *yg__format_find(const char *name);
  * never dropped). */
 YG_NODISCARD yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn,
                                 const char *v, size_t vn);
+/* yg__json_kv with a NUL-terminated key. */
+static inline YG_NODISCARD yg_err yg__json_kvz(struct yg_buf *out, bool *first, const char *k,
+                                               const char *v, size_t vn)
+{
+    return yg__json_kv(out, first, k, strlen(k), v, vn);
+}
+/* A refusal: column col0 + 1 of the line and why; YG_ESYNTAX. */
+static inline yg_err yg__fmt_fail(struct yg_decode_err *e, size_t col0, const char *msg)
+{
+    e->col = col0 + 1;
+    e->msg = msg;
+    return YG_ESYNTAX;
+}
+/* p[0..*n) without leading and trailing spaces (*n updated). */
+static inline const char *yg__trim_sp(const char *p, size_t *n)
+{
+    while (*n && p[0] == ' ') {
+        p++;
+        (*n)--;
+    }
+    while (*n && p[*n - 1] == ' ')
+        (*n)--;
+    return p;
+}
 /* Append s as a JSON string, quotes included, invalid UTF-8 as \u00XX. */
 YG_NODISCARD yg_err yg__json_str_utf8(struct yg_buf *out, const char *s, size_t n);
 
