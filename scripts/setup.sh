@@ -26,6 +26,7 @@ PACKAGES=(
     libmaxminddb-dev mmdb-bin                   # geolocation of the analytics (src/geo)
     libmaxmind-db-writer-perl                   # tiny ASN databases written by the geo tests
     zlib1g-dev libzstd-dev zstd                 # gzip and zstd inputs
+    libzip-dev zip                              # SigmaHQ release archives (sigma_core.zip) as -r
     libsimdjson-dev                             # benchmark ceiling (bench/ only)
     libevtx-utils                               # evtxexport, to cross-check the EVTX reader
     python3 python3-venv                        # test tools (pySigma)

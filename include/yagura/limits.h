@@ -15,6 +15,10 @@
 #define YG_MAX_JSON_DEPTH 64u
 /* Largest rule file, bytes. */
 #define YG_MAX_RULE_FILE_BYTES (4u * 1024u * 1024u)
+/* A rule archive (-r sigma_all_rules.zip): members read in all, and how
+ * many; past either the rest of the archive is reported and skipped. */
+#define YG_MAX_RULE_ARCHIVE_BYTES (512u * 1024u * 1024u)
+#define YG_MAX_RULE_ARCHIVE_MEMBERS 200000u
 /* Deepest YAML nesting in a rule. */
 #define YG_MAX_YAML_DEPTH 32u
 /* Longest condition expression, bytes, and deepest nesting of it. */

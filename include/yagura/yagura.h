@@ -60,6 +60,9 @@ void yg_compiler_set_diag(yg_compiler *c, yg_diag_cb cb, void *ud);
  * *.yml and *.yaml.  Returns YG_OK unless the path cannot be read at all. */
 yg_err yg_compiler_add_path(yg_compiler *c, const char *path);
 yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len);
+/* Rule documents accepted so far (detection, correlation and filter rules):
+ * compare before and after yg_compiler_add_path to see what a path loaded. */
+size_t yg_compiler_rule_count(const yg_compiler *c);
 /*
  * Match the indicators of a frozen store too.  The compiler takes a
  * reference.  One built-in rule per indicator type is added, named
@@ -159,6 +162,15 @@ bool yg_scanner_field(const yg_scanner *s, const char *name, const char **v, siz
 void yg_scanner_set_intel_wallclock(yg_scanner *s, bool wallclock);
 /* Description and byte offset of the last decode error. */
 const char *yg_scanner_last_error(const yg_scanner *s, size_t *offset);
+/*
+ * Coverage: for each log source this scanner has seen events of, cb gets
+ * its JSON ({"product":...,"service":...,"category":...}, "{}" for events
+ * that route to no log source), the events seen, and how many of the
+ * loaded detection rules apply to it.  A log source may be reported more
+ * than once (once per Windows channel and event id): callers add them up.
+ */
+typedef void (*yg_coverage_cb)(void *ud, const char *ls_json, uint64_t events, uint32_t rules);
+void yg_scanner_coverage(const yg_scanner *s, yg_coverage_cb cb, void *ud);
 
 #ifdef __cplusplus
 }

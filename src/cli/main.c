@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cmd_share.h"
 #include "cli/cmd_incidents.h"
+#include "cli/rulesets.h"
 #include "cli/cmd_intel.h"
 #include "decode/format.h"
 #include "engine/hunt.h"
@@ -18,7 +20,10 @@
 #include "watch/watch.h"
 #include "yagura/yagura.h"
 
-enum { EXIT_NOALERT = 0, EXIT_ALERTS = 1, EXIT_ERROR = 2 };
+/* EXIT_GAPS: no alert, but some events could not be checked (no loaded
+ * rule covers their log source, they route to none, or input errors
+ * skipped records): "nothing found" would be a claim the run cannot make. */
+enum { EXIT_NOALERT = 0, EXIT_ALERTS = 1, EXIT_ERROR = 2, EXIT_GAPS = 3 };
 
 static const char *prog = "yagura";
 
@@ -285,7 +290,75 @@ static int cmd_rules_check(int argc, char **argv)
     return (rs.failed || st.count) ? 1 : 0;
 }
 
+static int hunt_main(int argc, char **argv);
+
+static bool has_quiet(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+            return true;
+    return false;
+}
+
+/* Inputs that are rule folders (or rule files) are a mistake, not logs:
+ * hunting them would find nothing and say nothing. */
+static bool refuse_rule_inputs(char **paths, int n)
+{
+    bool bad = false;
+    for (int i = 0; i < n; i++) {
+        size_t nr = 0;
+        size_t l = strlen(paths[i]);
+        bool yml = (l > 4 && strcasecmp(paths[i] + l - 4, ".yml") == 0) ||
+                   (l > 5 && strcasecmp(paths[i] + l - 5, ".yaml") == 0);
+        if (yml || yg_cli_is_rule_folder(paths[i], &nr)) {
+            fprintf(stderr,
+                    "%s hunt: %s looks like a rule %s (%zu Sigma rule file(s), no logs): did you "
+                    "mean -r %s?\n",
+                    prog, paths[i], yml ? "file" : "folder", yml ? (size_t)1 : nr, paths[i]);
+            bad = true;
+        }
+    }
+    return bad;
+}
+
+/* Compile every rule path; a path that loads no rule is an error (a wrong
+ * path or an empty archive would otherwise hunt with fewer rules than the
+ * user believes). */
+static bool load_rule_paths(yg_compiler *comp, const char **paths, int n)
+{
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        size_t before = yg_compiler_rule_count(comp);
+        yg_err e = yg_compiler_add_path(comp, paths[i]);
+        if (e == YG_ENOTFOUND) {
+            fprintf(stderr, "%s hunt: %s: no such rule file or folder\n", prog, paths[i]);
+            ok = false;
+        } else if (yg_compiler_rule_count(comp) == before) {
+            fprintf(stderr,
+                    "%s hunt: %s: no rule loaded from this path (no .yml/.yaml rule in it, or "
+                    "every one failed: see above)\n",
+                    prog, paths[i]);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 static int cmd_hunt(int argc, char **argv)
+{
+    if (argc > 0 && strcmp(argv[0], "decode") == 0)
+        return hunt_main(argc, argv);
+    char **av = yg_cli_regroup_rules(&argc, argv, stderr, has_quiet(argc, argv));
+    if (!av) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_ERROR;
+    }
+    int rc = hunt_main(argc, av);
+    free(av);
+    return rc;
+}
+
+static int hunt_main(int argc, char **argv)
 {
     enum {
         O_INCIDENTS = 300,
@@ -473,8 +546,11 @@ static int cmd_hunt(int argc, char **argv)
         nrules = 0;
         o.decode_only = true;
     }
+    if (!decode && refuse_rule_inputs(argv + optind, argc - optind))
+        return EXIT_ERROR;
     if (!nrules && !decode)
-        rule_paths[nrules++] = YG_SOURCE_DIR "/rules";
+        nrules = (int)yg_cli_default_rules(rule_paths, sizeof rule_paths / sizeof *rule_paths,
+                                           stderr, quiet);
     if (!o.threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         o.threads = n > 0 ? (unsigned)n : 1;
@@ -488,10 +564,7 @@ static int cmd_hunt(int argc, char **argv)
     struct diag_state st = {0, stderr, false};
     yg_compiler_set_diag(comp, on_diag, &st);
     double t0 = now_s();
-    bool rules_missing = false;
-    for (int i = 0; i < nrules; i++)
-        if (yg_compiler_add_path(comp, rule_paths[i]) == YG_ENOTFOUND)
-            rules_missing = true;
+    bool rules_missing = !load_rule_paths(comp, rule_paths, nrules);
     if (nintel && !decode) {
         yg_intel *intel = NULL;
         if (yg_cli_intel_open(intel_paths, nintel, intel_tlp, intel_levels, stderr, quiet,
@@ -518,9 +591,13 @@ static int cmd_hunt(int argc, char **argv)
     yg_rules_stats rs;
     yg_rules_get_stats(rules, &rs);
     o.rules_loaded = rs.detection - rs.builtin;
-    if (rules_missing || (o.strict && st.count)) {
+    bool no_rules = !decode && !rules_missing && rs.detection == 0;
+    if (rules_missing || no_rules || (o.strict && st.count)) {
         fprintf(stderr, "%s hunt: %s\n", prog,
-                rules_missing ? "a rule path does not exist" : "rule errors under --strict");
+                rules_missing ? "a rule path loaded nothing (see above); nothing was hunted"
+                : no_rules    ? "no rules loaded: nothing to hunt with (-r names rule files, "
+                                "folders or .zip archives)"
+                              : "rule errors under --strict");
         yg_rules_release(rules);
         return EXIT_ERROR;
     }
@@ -575,7 +652,9 @@ static int cmd_hunt(int argc, char **argv)
         return EXIT_ERROR;
     if (decode)
         return res.errors ? EXIT_ALERTS : EXIT_NOALERT;
-    return res.alerts ? EXIT_ALERTS : EXIT_NOALERT;
+    if (res.alerts)
+        return EXIT_ALERTS;
+    return res.uncovered_events || res.unrouted_events || res.errors ? EXIT_GAPS : EXIT_NOALERT;
 }
 
 int main(int argc, char **argv)

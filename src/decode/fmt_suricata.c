@@ -87,6 +87,7 @@ static int sniff(const char *line, size_t n)
 }
 
 const struct yg_linefmt yg__fmt_suricata = {
+    .json_records = true,
     .name = "suricata",
     .desc = "Suricata EVE JSON (service = event_type; nested keys dotted)",
     .sniff = sniff,

@@ -76,6 +76,7 @@ static int sniff(const char *line, size_t n)
 }
 
 const struct yg_linefmt yg__fmt_zeek_json = {
+    .json_records = true,
     .name = "zeek_json",
     .desc = "Zeek logs as JSON lines (_path or @stream names the log)",
     .sniff = sniff,

@@ -29,6 +29,7 @@
 #include "decode/evtx.h"
 #include "decode/format.h"
 #include "engine/alertjson.h"
+#include "engine/coverage.h"
 #include "engine/linedec.h"
 #include "geo/geo.h"
 #include "match/program.h"
@@ -95,6 +96,7 @@ struct hunt {
     uint64_t corr_untimed;   /* detections without a usable event time */
     struct yg_arena *arenas; /* units' evidence arenas, kept to the end */
     size_t narenas;
+    struct yg_coverage cov; /* events per log source, from every worker */
 };
 
 /* A detection that feeds correlation, with its evidence. */
@@ -203,6 +205,9 @@ static int on_alert(void *ud, const yg_alert *a)
         if (yg__corr_suppress(cs, a->rule_index))
             return 0;
     }
+    /* --min-level filters what is shown, never what correlations count. */
+    if (a->level_num < (int)o->min_level)
+        return 0;
     u->alerts++;
     if (a->level_num >= 0 && a->level_num < 6)
         u->by_level[a->level_num]++;
@@ -363,6 +368,9 @@ static unsigned col_of(const char *b, size_t at)
     return (unsigned)(at - i + 1);
 }
 
+static void decode_line(struct ctx *c, const struct yg_linefmt *fixed, bool may_switch,
+                        const char *p, size_t n, uint64_t rel_line);
+
 /* Run one document at b[pos..n). Returns the bytes consumed, or 0 on error
  * (reported). */
 static size_t one_doc(struct ctx *c, const char *b, size_t pos, size_t n, uint64_t *line,
@@ -372,6 +380,26 @@ static size_t one_doc(struct ctx *c, const char *b, size_t pos, size_t n, uint64
     c->doc = b + pos;
     c->rel_line = *line;
     c->rel_index = c->u->docs;
+    /* Each record is routed on its own: a Microsoft 365 record between
+     * Sysmon events reaches the Microsoft 365 rules, whatever came first. */
+    const struct yg_linefmt *claim =
+        c->h->o->input_format ? NULL : yg__route_json(&c->ld, b + pos, n - pos);
+    if (claim) {
+        size_t end = yg__json_object_end(b + pos, n - pos);
+        if (!end && !eof) {
+            *need_more = true;
+            return 0;
+        }
+        if (!end) {
+            unit_diag(c, *line, col_of(b, pos),
+                      "invalid JSON: object not closed at end of input; document skipped");
+            return 0;
+        }
+        decode_line(c, claim, false, b + pos, end, *line);
+        c->doclen = end;
+        *line += count_nl(b + pos, end);
+        return end;
+    }
     yg_err e = yg_scanner_scan_json_prefix(c->s, b + pos, n - pos, &used, on_alert, c);
     if (e == YG_ESYNTAX && !eof && pos + used >= n) {
         *need_more = true;
@@ -833,7 +861,6 @@ static void *worker(void *arg)
         s = NULL;
     if (s) {
         yg_scanner_set_eval(s, !h->o->decode_only);
-        yg_scanner_set_min_level(s, h->o->min_level);
         yg_scanner_set_logsource(s, h->o->product, h->o->service, h->o->category);
     }
     for (;;) {
@@ -861,6 +888,9 @@ static void *worker(void *arg)
         pthread_cond_broadcast(&h->cv_done);
         pthread_mutex_unlock(&h->mu);
     }
+    pthread_mutex_lock(&h->mu);
+    yg__cov_add_scanner(&h->cov, s);
+    pthread_mutex_unlock(&h->mu);
     yg_scanner_destroy(s);
     return NULL;
 }
@@ -1453,7 +1483,8 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
     return YG_OK;
 }
 
-static void write_stats(const struct yg_hunt_opts *o, const struct yg_hunt_result *r, size_t files)
+static void write_stats(const struct yg_hunt_opts *o, const struct yg_hunt_result *r, size_t files,
+                        const struct yg_coverage *cov)
 {
     if (!o->stats_json)
         return;
@@ -1462,10 +1493,14 @@ static void write_stats(const struct yg_hunt_opts *o, const struct yg_hunt_resul
         return;
     fprintf(f,
             "{\"files\":%zu,\"events\":%llu,\"bytes\":%llu,\"alerts\":%llu,\"errors\":%llu,"
-            "\"seconds\":%.6f,\"compile_seconds\":%.6f,\"rules_loaded\":%zu,\"threads\":%u}\n",
+            "\"seconds\":%.6f,\"compile_seconds\":%.6f,\"rules_loaded\":%zu,\"threads\":%u,"
+            "\"uncovered_events\":%llu,\"unrouted_events\":%llu,\"logsources\":",
             files, (unsigned long long)r->events, (unsigned long long)r->bytes,
             (unsigned long long)r->alerts, (unsigned long long)r->errors, r->seconds,
-            o->compile_seconds, o->rules_loaded, o->threads);
+            o->compile_seconds, o->rules_loaded, o->threads,
+            (unsigned long long)r->uncovered_events, (unsigned long long)r->unrouted_events);
+    yg__cov_json(cov, f);
+    fputs("}\n", f);
     fclose(f);
 }
 
@@ -1564,6 +1599,8 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     yg_free(units);
     run_correlation(&h, res);
     fflush(o->out);
+    yg__cov_sort(&h.cov);
+    res->uncovered_events = yg__cov_uncovered(&h.cov, &res->unrouted_events);
     res->seconds = now_s() - t0;
     if (o->progress)
         progress(&h, t0, true);
@@ -1608,6 +1645,8 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
                     "%llu without an event time, %llu dropped (late or memory cap)\n",
                     (unsigned long long)res->correlation_alerts, yg__corr_count(h.corr), h.ncev,
                     (unsigned long long)res->corr_untimed, (unsigned long long)res->corr_dropped);
+        if (!o->decode_only)
+            yg__cov_print(&h.cov, e);
         if (res->errors)
             fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
                     (unsigned long long)res->errors);
@@ -1617,7 +1656,8 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     for (size_t i = 0; i < h.narenas; i++)
         yg_arena_free(&h.arenas[i]);
     yg_free(h.arenas);
-    write_stats(o, res, files.n);
+    write_stats(o, res, files.n, &h.cov);
+    yg__cov_free(&h.cov);
     for (size_t i = 0; i < files.n; i++)
         yg_free(files.v[i]);
     yg_free(files.v);

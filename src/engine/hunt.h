@@ -50,6 +50,9 @@ struct yg_hunt_result {
     uint64_t skipped_files; /* .yml/.yaml/.md met in folders: not read */
     uint64_t by_level[6];
     uint64_t correlation_alerts, corr_untimed, corr_dropped;
+    /* Coverage: events of log sources no loaded rule covers, and events
+     * that route to no log source (both could hide a detection). */
+    uint64_t uncovered_events, unrouted_events;
     double seconds;
 };
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <zip.h>
 
 #include "correlate/correlate.h"
 #include "intel/intel.h"
@@ -182,6 +183,11 @@ static yg_err add_doc(struct yg_compiler *c, struct yg_rule *r)
     return YG_OK;
 }
 
+size_t yg_compiler_rule_count(const yg_compiler *c)
+{
+    return c->ndocs;
+}
+
 yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len)
 {
     if (c->spent)
@@ -299,6 +305,98 @@ static yg_err add_dir(struct yg_compiler *c, const char *path, unsigned depth)
     return err;
 }
 
+static bool zip_ext(const char *n)
+{
+    size_t l = strlen(n);
+    return l > 4 && strcasecmp(n + l - 4, ".zip") == 0;
+}
+
+static int cmp_zname(const void *a, const void *b)
+{
+    return strcmp(((const struct yg_str *)a)->p, ((const struct yg_str *)b)->p);
+}
+
+/* A rule archive, as SigmaHQ publishes its releases (sigma_core.zip, ...):
+ * every .yml/.yaml member in name order, each reported as ARCHIVE:MEMBER.
+ * Members are read with the same size cap as files; the archive as a whole
+ * is capped too, so a zip bomb costs a bounded amount of memory and time. */
+static yg_err add_zip(struct yg_compiler *c, const char *path)
+{
+    int zerr = 0;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+    if (!z) {
+        zip_error_t ze;
+        zip_error_init_with_code(&ze, zerr);
+        c->nfailed++;
+        emit(c, path, 0, 0, NULL, YG_EIO, "cannot open rule archive: %s", zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        return YG_EIO;
+    }
+    zip_int64_t nent = zip_get_num_entries(z, 0);
+    struct yg_str *names = nent > 0 ? yg_calloc((size_t)nent, sizeof *names) : NULL;
+    size_t nn = 0;
+    yg_err err = nent > 0 && !names ? YG_ENOMEM : YG_OK;
+    for (zip_int64_t i = 0; i < nent && !err; i++) {
+        const char *nm = zip_get_name(z, (zip_uint64_t)i, 0);
+        if (nm && rule_ext(nm))
+            names[nn++] = (struct yg_str){nm, (size_t)i};
+    }
+    if (nn > 1)
+        qsort(names, nn, sizeof *names, cmp_zname);
+    size_t total = 0, loaded = 0;
+    for (size_t i = 0; i < nn && !err; i++) {
+        char label[4096];
+        snprintf(label, sizeof label, "%s:%s", path, names[i].p);
+        zip_stat_t zs;
+        if (zip_stat_index(z, (zip_uint64_t)names[i].n, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE)) {
+            c->nfailed++;
+            emit(c, label, 0, 0, NULL, YG_EIO, "cannot read archive member");
+            continue;
+        }
+        if (zs.size > YG_MAX_RULE_FILE_BYTES) {
+            c->nfailed++;
+            emit(c, label, 0, 0, NULL, YG_ELIMIT, "rule file over %u bytes; skipped",
+                 (unsigned)YG_MAX_RULE_FILE_BYTES);
+            continue;
+        }
+        if (total + zs.size > YG_MAX_RULE_ARCHIVE_BYTES || loaded >= YG_MAX_RULE_ARCHIVE_MEMBERS) {
+            c->nfailed++;
+            emit(c, path, 0, 0, NULL, YG_ELIMIT,
+                 "rule archive over %u bytes or %u members: %zu member(s) not read",
+                 (unsigned)YG_MAX_RULE_ARCHIVE_BYTES, (unsigned)YG_MAX_RULE_ARCHIVE_MEMBERS,
+                 nn - i);
+            break;
+        }
+        char *text = yg_malloc((size_t)zs.size + 1);
+        zip_file_t *zf = text ? zip_fopen_index(z, (zip_uint64_t)names[i].n, 0) : NULL;
+        zip_int64_t got = zf ? zip_fread(zf, text, zs.size) : -1;
+        if (zf)
+            zip_fclose(zf);
+        if (!text) {
+            err = YG_ENOMEM;
+            break;
+        }
+        if (got < 0 || (zip_uint64_t)got != zs.size) {
+            c->nfailed++;
+            emit(c, label, 0, 0, NULL, YG_EIO, "cannot read archive member (corrupt archive?)");
+            yg_free(text);
+            continue;
+        }
+        text[got] = 0;
+        total += (size_t)got;
+        loaded++;
+        err = yg_compiler_add_string(c, label, text, (size_t)got);
+        yg_free(text);
+    }
+    if (!err && !nn) {
+        c->nfailed++;
+        emit(c, path, 0, 0, NULL, YG_ENOTFOUND, "rule archive holds no .yml or .yaml file");
+    }
+    yg_free(names);
+    zip_discard(z);
+    return err;
+}
+
 yg_err yg_compiler_add_path(yg_compiler *c, const char *path)
 {
     if (c->spent)
@@ -310,6 +408,8 @@ yg_err yg_compiler_add_path(yg_compiler *c, const char *path)
     }
     if (S_ISDIR(st.st_mode))
         return add_dir(c, path, 0);
+    if (S_ISREG(st.st_mode) && zip_ext(path))
+        return add_zip(c, path);
     return add_file(c, path);
 }
 

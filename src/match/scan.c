@@ -63,6 +63,7 @@ struct route {
     uint32_t nalways[1u << MAX_ROUTE_CATS];
     char *ls_json[1u << MAX_ROUTE_CATS];
     bool built[1u << MAX_ROUTE_CATS];
+    uint64_t events[1u << MAX_ROUTE_CATS]; /* coverage (yg_scanner_coverage) */
     /* Event fields checked against the indicators (intel-fields.yml). */
     struct ifl *ifl[1u << MAX_ROUTE_CATS];
     uint32_t nifl[1u << MAX_ROUTE_CATS];
@@ -221,6 +222,10 @@ void yg_scanner_set_min_level(yg_scanner *s, yg_level_t lvl)
 yg_err yg_scanner_set_logsource(yg_scanner *s, const char *product, const char *service,
                                 const char *category)
 {
+    /* The service sets it per record: keep the built route when nothing changed. */
+    if (product == s->forced_product && service == s->forced_service &&
+        category == s->forced_category)
+        return YG_OK;
     free_route(s->generic);
     s->generic = NULL;
     s->forced_product = product;
@@ -1036,6 +1041,7 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
             return e;
     }
     s->last_ls_json = r->ls_json[bits];
+    r->events[bits]++;
     const yg_rules *rs = s->rs;
     if (s->no_eval || (!r->nrules[bits] && !r->nifl[bits]))
         return YG_OK; /* no rule for this log source: nothing to scan for */
@@ -1192,12 +1198,31 @@ yg_err yg_scanner_scan_json_as(yg_scanner *s, const char *json, size_t len, cons
     }
     s->last_ls_json = r->ls_json[0];
     if ((!r->nrules[0] && !r->nifl[0]) || s->no_eval) {
+        r->events[0]++;
         s->ev_ls = false;
         return YG_OK;
     }
     yg_err e = yg_scanner_scan_json_prefix(s, json, len, &used, cb, ud);
     s->ev_ls = false;
     return e;
+}
+
+static void route_coverage(const struct route *r, yg_coverage_cb cb, void *ud)
+{
+    if (!r)
+        return;
+    for (unsigned b = 0; b < (1u << MAX_ROUTE_CATS); b++)
+        if (r->built[b] && r->events[b])
+            cb(ud, r->ls_json[b], r->events[b], r->nrules[b]);
+}
+
+void yg_scanner_coverage(const yg_scanner *s, yg_coverage_cb cb, void *ud)
+{
+    for (uint32_t i = 0; i < s->nroutes; i++)
+        route_coverage(s->routes[i], cb, ud);
+    for (uint32_t i = 0; i < s->nlsroutes; i++)
+        route_coverage(s->lsroutes[i], cb, ud);
+    route_coverage(s->generic, cb, ud);
 }
 
 const char *yg_scanner_logsource_json(const yg_scanner *s)

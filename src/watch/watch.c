@@ -368,7 +368,7 @@ static int on_alert(void *ud, const yg_alert *a)
         if (yg__corr_suppress(cs, a->rule_index))
             return 0;
     }
-    if (w->replaying)
+    if (w->replaying || a->level_num < (int)w->cfg->min_level)
         return 0;
     yg_buf_reset(&w->json);
     yg_err err = yg__alert_json_head(&w->json, a);
@@ -409,6 +409,9 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a)
     if (w->replaying)
         return;
     w->corr_fired++;
+    /* min_level filters what is stored and sent, never what correlations see. */
+    if ((int)r->level < (int)w->cfg->min_level)
+        return;
     /* The id: the correlation rule and the detections that completed it, so
      * the same events give the same alert after a restart. */
     struct yg_buf key;
@@ -990,7 +993,6 @@ static void reload(struct watch *w)
         yg__corr_set_geo(w->corr, w->geo, geo_inactive, NULL);
         rebuild_correlation(w);
     }
-    yg_scanner_set_min_level(w->scanner, w->cfg->min_level);
     for (size_t i = 0; i < w->nsinks; i++)
         if (w->sinks[i]->ops->reopen)
             if (w->sinks[i]->ops->reopen(w->sinks[i]))
@@ -1031,7 +1033,6 @@ int yg__watch_run(const struct yg_watch_opts *o)
     }
     if (yg_scanner_create(w.rules, &w.scanner))
         goto out;
-    yg_scanner_set_min_level(w.scanner, w.cfg->min_level);
     yg_scanner_set_intel_wallclock(w.scanner, true);
     if (w.rules->corr) {
         if (yg__corr_state_new(w.rules->corr, w.cfg->correlation.memory_bytes, &w.corr))
