@@ -60,6 +60,11 @@ const struct yg_linefmt *yg__format_find(const char *name);
 
 /* ---- helpers shared by decoders (format.c) ----------------------------- */
 
+/* Whether p[0..n) has the JSON member "key": with any whitespace around the
+ * colon (compact and pretty-printed records alike); with vprefix, its value
+ * must be a string starting with vprefix ("" for any string). */
+bool yg__json_has_member(const char *p, size_t n, const char *key, const char *vprefix);
+
 /* Append `"key":"value"` (with a leading comma unless *first), JSON-escaping
  * both; invalid UTF-8 bytes are written as \u00XX of the byte (visible,
  * never dropped). */

@@ -49,9 +49,15 @@ static uint64_t json_shape(const char *p, size_t n)
     size_t end = n < YG_JSON_ROUTE_SPAN ? n : YG_JSON_ROUTE_SPAN;
     uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
     int keys = 0;
-    size_t i = 0;
+    size_t i = 0, depth = 0;
     while (i < end && keys < YG_JSON_ROUTE_KEYS) {
         if (p[i] != '"') {
+            /* The record ends at its closing brace: what follows is not
+             * part of its shape. */
+            if (p[i] == '{' || p[i] == '[')
+                depth++;
+            else if ((p[i] == '}' || p[i] == ']') && depth-- <= 1)
+                break;
             i++;
             continue;
         }
@@ -100,8 +106,10 @@ const struct yg_linefmt *yg__route_json(struct yg_linedec *d, const char *p, siz
     if (r->shape == shape)
         return r->fmt;
     d->route_sniffs++;
+    /* Sniff this record only, never the records after it in the buffer. */
+    size_t end = yg__json_object_end(p, n);
     r->shape = shape;
-    r->fmt = sniff_json_record(p, n);
+    r->fmt = sniff_json_record(p, end ? end : n);
     return r->fmt;
 }
 
