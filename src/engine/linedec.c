@@ -62,8 +62,20 @@ static uint64_t json_shape(const char *p, size_t n)
             continue;
         }
         size_t k0 = ++i;
-        while (i < end && p[i] != '"')
-            i += p[i] == '\\' ? 2 : 1;
+        for (;;) {
+            const char *q = memchr(p + i, '"', end - i);
+            if (!q) {
+                i = end;
+                break;
+            }
+            i = (size_t)(q - p);
+            size_t bs = 0; /* an odd run of backslashes escapes the quote */
+            while (i - bs > k0 && p[i - bs - 1] == '\\')
+                bs++;
+            if (!(bs & 1))
+                break;
+            i++;
+        }
         if (i >= end)
             break;
         size_t k1 = i++;
@@ -102,9 +114,24 @@ static const struct yg_linefmt *sniff_json_record(const char *p, size_t n)
 const struct yg_linefmt *yg__route_json(struct yg_linedec *d, const char *p, size_t n)
 {
     uint64_t shape = json_shape(p, n);
-    struct yg_json_route *r = &d->routes[shape % YG_JSON_ROUTE_SLOTS];
-    if (r->shape == shape)
-        return r->fmt;
+    /* Four ways per set, so a few shapes that alternate record by record
+     * (a shuffled mixed file) do not evict each other. */
+    uint64_t mix = shape ^ (shape >> 29) ^ (shape >> 43);
+    struct yg_json_route *set = &d->routes[(mix % (YG_JSON_ROUTE_SLOTS / 4)) * 4];
+    for (int w = 0; w < 4; w++)
+        if (set[w].shape == shape)
+            return set[w].fmt;
+    struct yg_json_route *r = &set[0];
+    for (int w = 0; w < 4; w++)
+        if (!set[w].shape) {
+            r = &set[w];
+            break;
+        }
+    if (r == &set[0] && set[0].shape) {
+        /* A full set: the oldest entry goes (entries shift down). */
+        memmove(&set[0], &set[1], 3 * sizeof *set);
+        r = &set[3];
+    }
     d->route_sniffs++;
     /* Sniff this record only, never the records after it in the buffer. */
     size_t end = yg__json_object_end(p, n);
