@@ -171,6 +171,9 @@ const char *yg_scanner_last_error(const yg_scanner *s, size_t *offset);
  */
 typedef void (*yg_coverage_cb)(void *ud, const char *ls_json, uint64_t events, uint32_t rules);
 void yg_scanner_coverage(const yg_scanner *s, yg_coverage_cb cb, void *ud);
+/* The earliest and latest event time (ms since the epoch, UTC) among the
+ * events this scanner routed; false when none had a time. */
+bool yg_scanner_time_range(const yg_scanner *s, int64_t *first_ms, int64_t *last_ms);
 
 #ifdef __cplusplus
 }

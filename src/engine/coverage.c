@@ -99,14 +99,14 @@ static const char *member(const char *js, const char *key, size_t *len)
     return p;
 }
 
-void yg__cov_label(const struct yg_cov_row *r, char *out, size_t n)
+void yg__cov_label(const char *ls_json, char *out, size_t n)
 {
     static const char *const keys[] = {"product", "service", "category"};
     size_t at = 0;
     out[0] = 0;
     for (int k = 0; k < 3; k++) {
         size_t len;
-        const char *v = member(r->ls_json, keys[k], &len);
+        const char *v = member(ls_json, keys[k], &len);
         if (!v)
             continue;
         int w = snprintf(out + at, n - at, "%s%s:%.*s", at ? " " : "", keys[k], (int)len, v);
@@ -132,7 +132,7 @@ void yg__cov_print(const struct yg_coverage *c, FILE *e)
     for (size_t i = 0; i < shown; i++) {
         const struct yg_cov_row *r = &c->rows[i];
         char label[256];
-        yg__cov_label(r, label, sizeof label);
+        yg__cov_label(r->ls_json, label, sizeof label);
         const char *warn = unrouted(r)  ? "  <- no log source: no rule can match these"
                            : !r->rules ? "  <- no loaded rule covers this log source"
                                        : "";
@@ -144,19 +144,23 @@ void yg__cov_print(const struct yg_coverage *c, FILE *e)
                 "    %10llu  ... in %zu more log source(s), %llu of them without rules "
                 "(--stats-json lists all)\n",
                 (unsigned long long)rest_ev, c->n - shown, (unsigned long long)rest_unc);
+}
+
+void yg__cov_warn(const struct yg_coverage *c, FILE *e)
+{
     uint64_t none = 0, unc = yg__cov_uncovered(c, &none);
     if (unc)
         fprintf(e,
-                "  warning: %llu event(s) are of log sources no loaded rule covers; add the rules "
-                "for them (-r) or check the mapping\n",
+                "yagura hunt: warning: %llu event(s) are of log sources no loaded rule covers; add "
+                "the rules for them (-r) or check the mapping\n",
                 (unsigned long long)unc);
     if (none)
         fprintf(e,
-                "  warning: %llu event(s) route to no log source (JSON without a known channel or "
-                "format); name it with --logsource product=...,service=...\n",
+                "yagura hunt: warning: %llu event(s) route to no log source (JSON without a known "
+                "channel or format); name it with --logsource product=...,service=...\n",
                 (unsigned long long)none);
     if (c->oom)
-        fprintf(e, "  warning: out of memory: the log source table above is incomplete\n");
+        fprintf(e, "yagura hunt: warning: out of memory: the log source counts are incomplete\n");
 }
 
 static void json_str(FILE *f, const char *p, size_t n)
@@ -194,4 +198,153 @@ void yg__cov_free(struct yg_coverage *c)
         yg_free(c->rows[i].ls_json);
     yg_free(c->rows);
     memset(c, 0, sizeof *c);
+}
+
+/* ---- tallies -------------------------------------------------------------- */
+
+static struct yg_tally_row *tally_row(struct yg_tally *t, const char *key, size_t kn)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strlen(t->rows[i].key) == kn && memcmp(t->rows[i].key, key, kn) == 0)
+            return &t->rows[i];
+    if (t->n >= YG_TALLY_MAX_KEYS && (kn != 7 || memcmp(key, "(other)", 7) != 0))
+        return tally_row(t, "(other)", 7);
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 16;
+        struct yg_tally_row *nr = yg_realloc(t->rows, nc * sizeof *nr);
+        if (!nr)
+            return NULL;
+        t->rows = nr;
+        t->cap = nc;
+    }
+    char *d = yg_strndup(key, kn);
+    if (!d)
+        return NULL;
+    struct yg_tally_row *r = &t->rows[t->n++];
+    memset(r, 0, sizeof *r);
+    r->key = d;
+    return r;
+}
+
+void yg__tally_add(struct yg_tally *t, const char *key, size_t kn, int level, uint64_t count)
+{
+    struct yg_tally_row *r = tally_row(t, key, kn);
+    if (!r) {
+        t->oom = true;
+        return;
+    }
+    if (level >= 0 && level < 6)
+        r->by_level[level] += count;
+    r->total += count;
+}
+
+void yg__tally_merge(struct yg_tally *into, const struct yg_tally *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        const struct yg_tally_row *f = &from->rows[i];
+        for (int l = 0; l < 6; l++)
+            if (f->by_level[l])
+                yg__tally_add(into, f->key, strlen(f->key), l, f->by_level[l]);
+    }
+    into->oom |= from->oom;
+}
+
+static int tally_cmp(const void *a, const void *b)
+{
+    const struct yg_tally_row *x = a, *y = b;
+    if (x->total != y->total)
+        return x->total > y->total ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+void yg__tally_sort(struct yg_tally *t)
+{
+    if (t->n > 1)
+        qsort(t->rows, t->n, sizeof *t->rows, tally_cmp);
+}
+
+void yg__tally_print(const struct yg_tally *t, FILE *e, const char *title, size_t max)
+{
+    if (!t->n)
+        return;
+    fprintf(e, "  %s:\n    %-56s %8s %8s %8s %8s %8s %8s\n", title, "", "total", "crit", "high",
+            "med", "low", "info");
+    for (size_t i = 0; i < t->n && i < max; i++) {
+        const struct yg_tally_row *r = &t->rows[i];
+        fprintf(e, "    %-56.56s %8llu %8llu %8llu %8llu %8llu %8llu\n", r->key,
+                (unsigned long long)r->total, (unsigned long long)r->by_level[5],
+                (unsigned long long)r->by_level[4], (unsigned long long)r->by_level[3],
+                (unsigned long long)r->by_level[2], (unsigned long long)r->by_level[1]);
+    }
+    if (t->n > max)
+        fprintf(e, "    ... and %zu more (--stats-json lists all)\n", t->n - max);
+}
+
+static void json_plain_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+void yg__tally_json(const struct yg_tally *t, FILE *f)
+{
+    static const char *const names[6] = {"unknown", "informational", "low",
+                                         "medium",  "high",          "critical"};
+    fputc('[', f);
+    for (size_t i = 0; i < t->n; i++) {
+        const struct yg_tally_row *r = &t->rows[i];
+        fputs(i ? ",{\"key\":" : "{\"key\":", f);
+        json_plain_str(f, r->key);
+        fprintf(f, ",\"total\":%llu", (unsigned long long)r->total);
+        for (int l = 5; l >= 1; l--)
+            fprintf(f, ",\"%s\":%llu", names[l], (unsigned long long)r->by_level[l]);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+void yg__tally_free(struct yg_tally *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        yg_free(t->rows[i].key);
+    yg_free(t->rows);
+    memset(t, 0, sizeof *t);
+}
+
+bool yg__event_host(const char *ev, size_t n, const char **host, size_t *hn)
+{
+    /* Windows first, then the names syslog, appliances and cloud logs use. */
+    static const char *const keys[] = {"\"Computer\"", "\"ComputerName\"", "\"Hostname\"",
+                                       "\"hostname\"", "\"host\"",         "\"devname\"",
+                                       "\"DeviceName\"", "\"dvchost\"",      "\"host.name\""};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        size_t kl = strlen(keys[k]);
+        const char *at = ev, *e = ev + n;
+        while ((at = memmem(at, (size_t)(e - at), keys[k], kl))) {
+            const char *q = at + kl;
+            at++;
+            while (q < e && (*q == ' ' || *q == ':'))
+                q++;
+            if (q >= e || *q != '"' || q[-1] == '"')
+                continue;
+            const char *v = ++q;
+            while (q < e && *q != '"' && *q != '\\')
+                q++;
+            if (q > v && q < e && *q == '"') {
+                *host = v;
+                *hn = (size_t)(q - v);
+                return true;
+            }
+        }
+    }
+    return false;
 }

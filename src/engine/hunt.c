@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -73,6 +74,14 @@ struct unit {
     bool done;
     bool fatal;
     struct unit *next;
+    /* Progress inside the unit while a worker reads it (bytes of a mapped
+     * unit, events), for the progress line; relaxed, only ever shown. */
+    _Atomic size_t prog_bytes;
+    _Atomic uint64_t prog_docs;
+    /* The analyst summary: events with at least one alert shown, alerts per
+     * computer and per log source by level. */
+    uint64_t hit_events;
+    struct yg_tally hosts, lsrc;
 };
 
 struct hunt {
@@ -97,6 +106,9 @@ struct hunt {
     struct yg_arena *arenas; /* units' evidence arenas, kept to the end */
     size_t narenas;
     struct yg_coverage cov; /* events per log source, from every worker */
+    struct yg_tally hosts, lsrc;
+    int64_t first_ms, last_ms; /* event time range, from every worker */
+    bool have_range;
 };
 
 /* A detection that feeds correlation, with its evidence. */
@@ -129,6 +141,7 @@ static yg_err add_patch(struct patch **p, size_t *n, size_t *cap, size_t off, ui
 }
 
 struct ctx {
+    uint64_t hit_mark; /* rel_index + 1 of the last event counted with a hit */
     struct hunt *h;
     struct unit *u;
     yg_scanner *s;
@@ -187,6 +200,25 @@ static yg_err capture_cev(struct ctx *c, const yg_alert *a, const struct yg_corr
     return yg_buf_add(&u->cev, &e, sizeof e);
 }
 
+/* The analyst summary's counts of one alert shown. */
+static void tally_alert(struct ctx *c, const yg_alert *a)
+{
+    struct unit *u = c->u;
+    if (c->hit_mark != c->rel_index + 1) {
+        c->hit_mark = c->rel_index + 1;
+        u->hit_events++;
+    }
+    const char *hn;
+    size_t hl;
+    if (a->event && yg__event_host(a->event, a->event_len, &hn, &hl))
+        yg__tally_add(&u->hosts, hn, hl, a->level_num, 1);
+    else
+        yg__tally_add(&u->hosts, "(no host field)", 15, a->level_num, 1);
+    char label[256];
+    yg__cov_label(a->logsource_json ? a->logsource_json : "{}", label, sizeof label);
+    yg__tally_add(&u->lsrc, label, strlen(label), a->level_num, 1);
+}
+
 static int on_alert(void *ud, const yg_alert *a)
 {
     struct ctx *c = ud;
@@ -209,6 +241,7 @@ static int on_alert(void *ud, const yg_alert *a)
     if (a->level_num < (int)o->min_level)
         return 0;
     u->alerts++;
+    tally_alert(c, a);
     if (a->level_num >= 0 && a->level_num < 6)
         u->by_level[a->level_num]++;
     if (!u->rule_hits && c->h->nrules)
@@ -433,6 +466,15 @@ struct window {
     void *src;
 };
 
+/* Progress within a large file: mapped units report their position, every
+ * unit its events. */
+static inline void note_progress(struct ctx *c, const struct window *w)
+{
+    if (!w->refill)
+        atomic_store_explicit(&c->u->prog_bytes, w->pos, memory_order_relaxed);
+    atomic_store_explicit(&c->u->prog_docs, c->u->docs, memory_order_relaxed);
+}
+
 static void frame_text(struct ctx *c, struct window *w, bool file_start)
 {
     uint64_t line = 0;
@@ -508,6 +550,7 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
         }
         if (used) {
             w->pos = pos + used;
+            note_progress(c, w);
             continue;
         }
         /* Bad document: skip to the next line that starts a document. */
@@ -608,6 +651,7 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
             decode_line(c, fmt, auto_fmt, p, len, line);
         w->pos = nl ? end + 1 : n;
         line++;
+        note_progress(c, w);
     }
 }
 
@@ -890,6 +934,14 @@ static void *worker(void *arg)
     }
     pthread_mutex_lock(&h->mu);
     yg__cov_add_scanner(&h->cov, s);
+    int64_t f, l;
+    if (s && yg_scanner_time_range(s, &f, &l)) {
+        if (!h->have_range || f < h->first_ms)
+            h->first_ms = f;
+        if (!h->have_range || l > h->last_ms)
+            h->last_ms = l;
+        h->have_range = true;
+    }
     pthread_mutex_unlock(&h->mu);
     yg_scanner_destroy(s);
     return NULL;
@@ -1104,6 +1156,7 @@ static void on_corr_one(void *ud, const struct yg_corr_alert *a)
     co->res->alerts++;
     if ((int)r->level >= 0 && (int)r->level < 6)
         co->res->by_level[r->level]++;
+    yg__tally_add(&co->h->lsrc, "correlation", 11, (int)r->level, 1);
     co->res->correlation_alerts++;
     return;
 done:
@@ -1202,16 +1255,29 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void progress(struct hunt *h, double t0, bool final)
+/* The progress line: bytes and events done (finished units plus the
+ * position inside the units being read), rate and time left. */
+static void progress(struct hunt *h, double t0, bool final, struct unit **units, size_t from,
+                     size_t to)
 {
     double el = now_s() - t0;
-    double mb = (double)h->bytes_done / 1e6;
-    fprintf(h->o->err, "\r\033[K%6.1f s  %10.1f MB", el, mb);
+    uint64_t bytes = h->bytes_done, events = h->events_done;
+    for (size_t i = from; i < to && !final; i++) {
+        if (!units[i] || units[i]->done)
+            continue;
+        bytes += atomic_load_explicit(&units[i]->prog_bytes, memory_order_relaxed);
+        events += atomic_load_explicit(&units[i]->prog_docs, memory_order_relaxed);
+    }
+    fprintf(h->o->err, "\r\033[K%6.1f s  %10.1f MB", el, (double)bytes / 1e6);
     if (h->bytes_total)
         fprintf(h->o->err, " / %.1f MB (%3.0f%%)", (double)h->bytes_total / 1e6,
-                100.0 * (double)h->bytes_done / (double)h->bytes_total);
-    fprintf(h->o->err, "  %12llu events  %8llu alerts", (unsigned long long)h->events_done,
-            (unsigned long long)h->alerts_done);
+                100.0 * (double)bytes / (double)h->bytes_total);
+    fprintf(h->o->err, "  %12llu events (%.0f/s)  %8llu alerts", (unsigned long long)events,
+            el > 0 ? (double)events / el : 0.0, (unsigned long long)h->alerts_done);
+    if (!final && h->bytes_total > bytes && bytes > 0 && el > 1) {
+        double left = el * (double)(h->bytes_total - bytes) / (double)bytes;
+        fprintf(h->o->err, "  ETA %.0f s", left);
+    }
     if (final)
         fputc('\n', h->o->err);
     fflush(h->o->err);
@@ -1231,6 +1297,11 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     res->errors += u->errors + (u->fatal ? 1 : 0);
     for (int i = 0; i < 6; i++)
         res->by_level[i] += u->by_level[i];
+    res->events_with_hits += u->hit_events;
+    yg__tally_merge(&h->hosts, &u->hosts);
+    yg__tally_merge(&h->lsrc, &u->lsrc);
+    yg__tally_free(&u->hosts);
+    yg__tally_free(&u->lsrc);
     for (size_t i = 0; u->rule_hits && h->rule_hits && i < h->nrules; i++)
         h->rule_hits[i] += u->rule_hits[i];
     yg_free(u->rule_hits);
@@ -1483,9 +1554,66 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
     return YG_OK;
 }
 
-static void write_stats(const struct yg_hunt_opts *o, const struct yg_hunt_result *r, size_t files,
-                        const struct yg_coverage *cov)
+/* Rules with alerts shown, most alerts first (ties: rule order). */
+static uint32_t *top_rules(const struct hunt *h, size_t *n)
 {
+    *n = 0;
+    uint32_t *v = h->rule_hits ? yg_malloc((h->nrules + 1) * sizeof *v) : NULL;
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < h->nrules; i++)
+        if (h->rule_hits[i])
+            v[(*n)++] = (uint32_t)i;
+    /* Insertion by count: the list is short next to the event work. */
+    for (size_t i = 1; i < *n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+        while (j > 0 && h->rule_hits[v[j - 1]] < h->rule_hits[x]) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+    return v;
+}
+
+static void print_top_rules(const struct hunt *h, const struct yg_hunt_result *res,
+                            const uint32_t *top, size_t ntop, FILE *e)
+{
+    uint64_t det = res->alerts - res->correlation_alerts;
+    for (size_t k = 0; k < ntop && k < 10; k++) {
+        if (k == 0)
+            fprintf(e, "  alerts by rule (share of the detection alerts):\n");
+        uint64_t n = h->rule_hits[top[k]];
+        fprintf(e, "    %8llu %5.1f%%  %s  %s\n", (unsigned long long)n,
+                det ? 100.0 * (double)n / (double)det : 0.0, yg_rules_rule_id(h->rules, top[k]),
+                yg_rules_rule_title(h->rules, top[k]));
+    }
+    if (ntop > 10)
+        fprintf(e, "    ... and %zu more rule(s) with alerts (--stats-json lists all)\n", ntop - 10);
+}
+
+/* First and last event, events with hits, alerts per computer and per log
+ * source by level. */
+static void print_analyst(const struct hunt *h, const struct yg_hunt_result *res, FILE *e)
+{
+    if (res->have_range) {
+        char a[40], b[40];
+        iso_ms(res->first_ms, a, sizeof a);
+        iso_ms(res->last_ms, b, sizeof b);
+        fprintf(e, "  events from %s to %s\n", a, b);
+    }
+    fprintf(e, "  events with alerts: %llu of %llu (%.2f%%)\n",
+            (unsigned long long)res->events_with_hits, (unsigned long long)res->events,
+            res->events ? 100.0 * (double)res->events_with_hits / (double)res->events : 0.0);
+    yg__tally_print(&h->hosts, e, "alerts by computer and level", 10);
+    yg__tally_print(&h->lsrc, e, "alerts by log source and level", 10);
+}
+
+static void write_stats(const struct hunt *h, const struct yg_hunt_result *r, size_t files,
+                        const uint32_t *top, size_t ntop)
+{
+    const struct yg_hunt_opts *o = h->o;
     if (!o->stats_json)
         return;
     FILE *f = fopen(o->stats_json, "w");
@@ -1494,13 +1622,45 @@ static void write_stats(const struct yg_hunt_opts *o, const struct yg_hunt_resul
     fprintf(f,
             "{\"files\":%zu,\"events\":%llu,\"bytes\":%llu,\"alerts\":%llu,\"errors\":%llu,"
             "\"seconds\":%.6f,\"compile_seconds\":%.6f,\"rules_loaded\":%zu,\"threads\":%u,"
-            "\"uncovered_events\":%llu,\"unrouted_events\":%llu,\"logsources\":",
+            "\"uncovered_events\":%llu,\"unrouted_events\":%llu,\"events_with_alerts\":%llu,",
             files, (unsigned long long)r->events, (unsigned long long)r->bytes,
             (unsigned long long)r->alerts, (unsigned long long)r->errors, r->seconds,
             o->compile_seconds, o->rules_loaded, o->threads,
-            (unsigned long long)r->uncovered_events, (unsigned long long)r->unrouted_events);
-    yg__cov_json(cov, f);
-    fputs("}\n", f);
+            (unsigned long long)r->uncovered_events, (unsigned long long)r->unrouted_events,
+            (unsigned long long)r->events_with_hits);
+    if (r->have_range) {
+        char a[40], b[40];
+        iso_ms(r->first_ms, a, sizeof a);
+        iso_ms(r->last_ms, b, sizeof b);
+        fprintf(f, "\"first_event\":\"%s\",\"last_event\":\"%s\",", a, b);
+    }
+    fprintf(f,
+            "\"by_level\":{\"critical\":%llu,\"high\":%llu,\"medium\":%llu,\"low\":%llu,"
+            "\"informational\":%llu},\"correlation_alerts\":%llu,\"logsources\":",
+            (unsigned long long)r->by_level[5], (unsigned long long)r->by_level[4],
+            (unsigned long long)r->by_level[3], (unsigned long long)r->by_level[2],
+            (unsigned long long)r->by_level[1], (unsigned long long)r->correlation_alerts);
+    yg__cov_json(&h->cov, f);
+    fputs(",\"by_computer\":", f);
+    yg__tally_json(&h->hosts, f);
+    fputs(",\"alerts_by_logsource\":", f);
+    yg__tally_json(&h->lsrc, f);
+    fputs(",\"by_rule\":[", f);
+    for (size_t k = 0; k < ntop; k++) {
+        struct yg_buf b;
+        yg_buf_init(&b, 1u << 16);
+        const char *id = yg_rules_rule_id(h->rules, top[k]);
+        const char *title = yg_rules_rule_title(h->rules, top[k]);
+        size_t idl = 0;
+        if (yg_buf_add_json_str(&b, id ? id : "", id ? strlen(id) : 0) == YG_OK &&
+            (idl = b.n) > 0 &&
+            yg_buf_add_json_str(&b, title ? title : "", title ? strlen(title) : 0) == YG_OK)
+            fprintf(f, "%s{\"id\":%.*s,\"title\":%.*s,\"alerts\":%llu}", k ? "," : "",
+                    (int)idl, b.p, (int)(b.n - idl), b.p + idl,
+                    (unsigned long long)h->rule_hits[top[k]]);
+        yg_buf_free(&b);
+    }
+    fputs("]}\n", f);
     fclose(f);
 }
 
@@ -1575,7 +1735,7 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
                 pthread_cond_timedwait(&h.cv_done, &h.mu, &ts);
                 if (now_s() - last_prog > 0.25) {
                     last_prog = now_s();
-                    progress(&h, t0, false);
+                    progress(&h, t0, false, units, next_write, next_feed);
                 }
             } else {
                 pthread_cond_wait(&h.cv_done, &h.mu);
@@ -1601,9 +1761,16 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     fflush(o->out);
     yg__cov_sort(&h.cov);
     res->uncovered_events = yg__cov_uncovered(&h.cov, &res->unrouted_events);
+    yg__tally_sort(&h.hosts);
+    yg__tally_sort(&h.lsrc);
+    res->first_ms = h.first_ms;
+    res->last_ms = h.last_ms;
+    res->have_range = h.have_range;
+    size_t ntop = 0;
+    uint32_t *top = top_rules(&h, &ntop);
     res->seconds = now_s() - t0;
     if (o->progress)
-        progress(&h, t0, true);
+        progress(&h, t0, true, NULL, 0, 0);
     if (o->summary) {
         FILE *e = o->err;
         fprintf(e,
@@ -1624,40 +1791,33 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
                 (unsigned long long)res->alerts, (unsigned long long)res->by_level[5],
                 (unsigned long long)res->by_level[4], (unsigned long long)res->by_level[3],
                 (unsigned long long)res->by_level[2], (unsigned long long)res->by_level[1]);
-        /* The rules that fired most, most first. */
-        for (int k = 0; k < 10 && h.rule_hits; k++) {
-            size_t best = (size_t)-1;
-            for (size_t i = 0; i < h.nrules; i++)
-                if (h.rule_hits[i] && (best == (size_t)-1 || h.rule_hits[i] > h.rule_hits[best]))
-                    best = i;
-            if (best == (size_t)-1)
-                break;
-            if (k == 0)
-                fprintf(e, "  alerts by rule:\n");
-            fprintf(e, "    %8llu  %s  %s\n", (unsigned long long)h.rule_hits[best],
-                    yg_rules_rule_id(rules, (uint32_t)best),
-                    yg_rules_rule_title(rules, (uint32_t)best));
-            h.rule_hits[best] = 0;
-        }
+        print_top_rules(&h, res, top, ntop, e);
         if (h.corr)
             fprintf(e,
                     "  correlation: %llu alert(s) from %zu rule(s) over %zu detection(s); "
                     "%llu without an event time, %llu dropped (late or memory cap)\n",
                     (unsigned long long)res->correlation_alerts, yg__corr_count(h.corr), h.ncev,
                     (unsigned long long)res->corr_untimed, (unsigned long long)res->corr_dropped);
-        if (!o->decode_only)
+        if (!o->decode_only) {
+            print_analyst(&h, res, e);
             yg__cov_print(&h.cov, e);
+        }
         if (res->errors)
             fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
                     (unsigned long long)res->errors);
     }
+    if (!o->decode_only)
+        yg__cov_warn(&h.cov, o->err);
     yg_free(h.rule_hits);
     yg_free(h.cevs);
     for (size_t i = 0; i < h.narenas; i++)
         yg_arena_free(&h.arenas[i]);
     yg_free(h.arenas);
-    write_stats(o, res, files.n, &h.cov);
+    write_stats(&h, res, files.n, top, ntop);
+    yg_free(top);
     yg__cov_free(&h.cov);
+    yg__tally_free(&h.hosts);
+    yg__tally_free(&h.lsrc);
     for (size_t i = 0; i < files.n; i++)
         yg_free(files.v[i]);
     yg_free(files.v);

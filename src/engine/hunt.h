@@ -53,6 +53,9 @@ struct yg_hunt_result {
     /* Coverage: events of log sources no loaded rule covers, and events
      * that route to no log source (both could hide a detection). */
     uint64_t uncovered_events, unrouted_events;
+    uint64_t events_with_hits; /* events with at least one alert shown */
+    int64_t first_ms, last_ms; /* event time range (valid when have_range) */
+    bool have_range;
     double seconds;
 };
 
