@@ -60,9 +60,11 @@ void yg_compiler_set_diag(yg_compiler *c, yg_diag_cb cb, void *ud);
  * *.yml and *.yaml.  Returns YG_OK unless the path cannot be read at all. */
 yg_err yg_compiler_add_path(yg_compiler *c, const char *path);
 yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len);
-/* Rule documents accepted so far (detection, correlation and filter rules):
+/* Rule documents accepted so far (detection, correlation and filter rules,
+ * and those left out by yg_compiler_exclude):
  * compare before and after yg_compiler_add_path to see what a path loaded. */
 size_t yg_compiler_rule_count(const yg_compiler *c);
+
 /*
  * Match the indicators of a frozen store too.  The compiler takes a
  * reference.  One built-in rule per indicator type is added, named
@@ -100,6 +102,15 @@ typedef enum yg_level_t {
     YG_LEVEL_HI = 4,
     YG_LEVEL_CRIT = 5
 } yg_level_t;
+/*
+ * Noise control, before any rule is added: leave out the rule with this id
+ * (an exclusion list), or give it another level (level tuning, as
+ * Hayabusa's level_tuning.txt).  yg_compiler_tuning_applied() says how many
+ * rules each touched, so a list that matched nothing can be reported.
+ */
+yg_err yg_compiler_exclude(yg_compiler *c, const char *rule_id);
+yg_err yg_compiler_set_level(yg_compiler *c, const char *rule_id, yg_level_t level);
+void yg_compiler_tuning_applied(const yg_compiler *c, size_t *excluded, size_t *retuned);
 
 /* One rule hit. */
 typedef struct yg_alert {

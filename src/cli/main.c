@@ -59,13 +59,19 @@ static void usage_hunt(FILE *f)
             "\n"
             "Run Sigma rules over logs. PATH is a file, a folder (searched recursively) or -\n"
             "for standard input. JSON lines, JSON arrays, concatenated or pretty-printed JSON\n"
-            "documents and EVTX are recognised per file; gzip and zstd are decompressed.\n"
+            "documents and EVTX are recognised per file, and every record is routed to its\n"
+            "log source on its own (files may mix sources); gzip and zstd are decompressed.\n"
             "\n"
             "Options:\n"
-            "  -r, --rules PATH       rule file or folder (repeatable; default: the bundled\n"
-            "                         SigmaHQ-compatible rules/ folder)\n"
-            "  -l, --min-level LEVEL  only rules at or above LEVEL (informational, low, medium,\n"
-            "                         high, critical)\n"
+            "  -r, --rules PATH...    rule file, folder or .zip archive (SigmaHQ releases);\n"
+            "                         repeatable, and rule folders right after one -r are\n"
+            "                         rules too (-r sigma/rules*). Default: the installed\n"
+            "                         rule sets (DATA/rules and DATA/rulesets/*), named on\n"
+            "                         standard error. A path that loads no rule is an error.\n"
+            "  -l, --min-level LEVEL  show only alerts at or above LEVEL (informational, low,\n"
+            "                         medium, high, critical); correlations still count all\n"
+            "      --exclude-rules FILE  leave out the rules whose ids FILE lists\n"
+            "      --level-tuning FILE   new levels per rule id (id,level or id: level lines)\n"
             "  -f, --format FORMAT    jsonl (default), csv or table\n"
             "  -o, --output FILE      write alerts to FILE instead of standard output\n"
             "  -t, --threads N        worker threads (default: all cores)\n"
@@ -89,8 +95,11 @@ static void usage_hunt(FILE *f)
             "  -q, --quiet            no summary and no progress on standard error\n"
             "  -h, --help             this text\n"
             "\n"
-            "Exit status: 0 no alert, 1 at least one alert, 2 error (bad arguments, unreadable\n"
-            "rules or inputs, or any input error under --strict).\n");
+            "Exit status: 0 no alert and every event checked; 1 at least one alert; 2 error\n"
+            "(bad arguments, no rules, a rule path that loads nothing, a rule folder given as\n"
+            "input, unreadable inputs, or any input error under --strict); 3 no alert, but\n"
+            "some events could not be checked (no loaded rule covers their log source, they\n"
+            "route to none, or input errors skipped records): see the warnings.\n");
 }
 
 static void usage_decode(FILE *f)
@@ -344,6 +353,20 @@ static bool load_rule_paths(yg_compiler *comp, const char **paths, int n)
     return ok;
 }
 
+/* What the noise control files did; one that matched no rule is a warning
+ * (a list for other rule ids, or a typo). */
+static void report_tuning(const yg_compiler *comp, const char *excl, const char *tune, bool quiet)
+{
+    size_t ne = 0, nt = 0;
+    yg_compiler_tuning_applied(comp, &ne, &nt);
+    if (excl && (!quiet || !ne))
+        fprintf(stderr, "%s hunt: %s%s: %zu rule(s) left out\n", prog, ne ? "" : "warning: ",
+                excl, ne);
+    if (tune && (!quiet || !nt))
+        fprintf(stderr, "%s hunt: %s%s: %zu rule level(s) changed\n", prog, nt ? "" : "warning: ",
+                tune, nt);
+}
+
 static int cmd_hunt(int argc, char **argv)
 {
     if (argc > 0 && strcmp(argv[0], "decode") == 0)
@@ -370,7 +393,9 @@ static int hunt_main(int argc, char **argv)
         O_STRICT,
         O_STATS,
         O_GEOCITY,
-        O_GEOASN
+        O_GEOASN,
+        O_EXCLUDE,
+        O_TUNING
     };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
@@ -390,6 +415,8 @@ static int hunt_main(int argc, char **argv)
                                          {"intel", required_argument, 0, O_INTEL},
                                          {"intel-tlp-default", required_argument, 0, O_INTEL_TLP},
                                          {"intel-levels", required_argument, 0, O_INTEL_LEVELS},
+                                         {"exclude-rules", required_argument, 0, O_EXCLUDE},
+                                         {"level-tuning", required_argument, 0, O_TUNING},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -398,6 +425,7 @@ static int hunt_main(int argc, char **argv)
     const char *intel_paths[256];
     size_t nintel = 0;
     const char *intel_tlp = NULL, *intel_levels = NULL;
+    const char *exclude_file = NULL, *tuning_file = NULL;
     const char *rule_paths[256];
     int nrules = 0;
     const char *geo_city[YG_GEO_MAX_DBS], *geo_asn[YG_GEO_MAX_DBS];
@@ -516,6 +544,8 @@ static int hunt_main(int argc, char **argv)
             intel_paths[nintel++] = optarg;
             break;
         case O_INTEL_TLP: intel_tlp = optarg; break;
+        case O_EXCLUDE: exclude_file = optarg; break;
+        case O_TUNING: tuning_file = optarg; break;
         case O_INTEL_LEVELS: intel_levels = optarg; break;
         case 'q': quiet = true; break;
         case 'h':
@@ -557,14 +587,20 @@ static int hunt_main(int argc, char **argv)
     }
 
     yg_compiler *comp;
-    if (yg_compiler_create(&comp, NULL)) {
+    if (yg_compiler_create(&comp, yg_cli_data_dir())) {
         fprintf(stderr, "%s: out of memory\n", prog);
         return EXIT_ERROR;
     }
     struct diag_state st = {0, stderr, false};
     yg_compiler_set_diag(comp, on_diag, &st);
+    if ((exclude_file && !yg_cli_load_exclusions(comp, exclude_file, stderr)) ||
+        (tuning_file && !yg_cli_load_level_tuning(comp, tuning_file, stderr))) {
+        yg_compiler_destroy(comp);
+        return EXIT_ERROR;
+    }
     double t0 = now_s();
     bool rules_missing = !load_rule_paths(comp, rule_paths, nrules);
+    report_tuning(comp, exclude_file, tuning_file, quiet);
     if (nintel && !decode) {
         yg_intel *intel = NULL;
         if (yg_cli_intel_open(intel_paths, nintel, intel_tlp, intel_levels, stderr, quiet,

@@ -4,7 +4,10 @@
  */
 #include "cli/rulesets.h"
 
+#include "yagura/yagura.h"
+
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,4 +237,101 @@ size_t yg_cli_default_rules(const char **paths, size_t max, FILE *err, bool quie
                     sets);
     }
     return n;
+}
+
+/* ---- noise control files ---------------------------------------------------- */
+
+/* The line without its comment and surrounding blanks. */
+static char *trim_line(char *l)
+{
+    char *h = strchr(l, '#');
+    if (h)
+        *h = 0;
+    while (*l == ' ' || *l == '\t')
+        l++;
+    size_t n = strlen(l);
+    while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r' || l[n - 1] == '\n'))
+        l[--n] = 0;
+    return l;
+}
+
+static size_t token_len(const char *s, const char *stops)
+{
+    size_t n = 0;
+    while (s[n] && !strchr(stops, s[n]))
+        n++;
+    return n;
+}
+
+typedef bool (*line_fn)(struct yg_compiler *c, const char *path, unsigned ln, char *line,
+                        char *orig, FILE *err);
+
+static bool each_line(struct yg_compiler *c, const char *path, FILE *err, line_fn fn)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+        return false;
+    }
+    char buf[4096];
+    unsigned ln = 0;
+    bool ok = true;
+    while (fgets(buf, sizeof buf, f)) {
+        ln++;
+        if (!strchr(buf, '\n') && !feof(f)) {
+            fprintf(err, "%s:%u:1: line longer than %zu bytes\n", path, ln, sizeof buf - 1);
+            ok = false;
+            int ch;
+            while ((ch = fgetc(f)) != EOF && ch != '\n')
+                ;
+            continue;
+        }
+        char *l = trim_line(buf);
+        if (*l && !fn(c, path, ln, l, buf, err))
+            ok = false;
+    }
+    fclose(f);
+    return ok;
+}
+
+static bool exclusion_line(struct yg_compiler *c, const char *path, unsigned ln, char *l, char *orig,
+                           FILE *err)
+{
+    (void)path, (void)ln, (void)orig, (void)err;
+    l[token_len(l, ", \t")] = 0;
+    if (strcmp(l, "id") == 0)
+        return true; /* a CSV header */
+    return yg_compiler_exclude(c, l) == YG_OK;
+}
+
+static bool tuning_line(struct yg_compiler *c, const char *path, unsigned ln, char *l, char *orig,
+                        FILE *err)
+{
+    size_t idl = token_len(l, ",: \t");
+    char *rest = l + idl;
+    while (*rest == ',' || *rest == ':' || *rest == ' ' || *rest == '\t')
+        rest++;
+    char sep = l[idl];
+    l[idl] = 0;
+    if (strcmp(l, "id") == 0)
+        return true; /* Hayabusa's header: id,new_level */
+    static const char *const names[] = {"informational", "low", "medium", "high", "critical"};
+    for (int i = 0; i < 5; i++)
+        if (*rest && strcasecmp(rest, names[i]) == 0)
+            return yg_compiler_set_level(c, l, (yg_level_t)(i + 1)) == YG_OK;
+    fprintf(err,
+            "%s:%u:%zu: expected `id,level` or `id: level` with a level of informational, low, "
+            "medium, high or critical%s%s\n",
+            path, ln, (size_t)(rest - orig) + 1, sep ? ", got " : "", sep ? rest : "");
+    return false;
+}
+
+bool yg_cli_load_exclusions(struct yg_compiler *c, const char *path, FILE *err)
+{
+    return each_line(c, path, err, exclusion_line);
+}
+
+bool yg_cli_load_level_tuning(struct yg_compiler *c, const char *path, FILE *err)
+{
+    return each_line(c, path, err, tuning_line);
 }

@@ -37,4 +37,17 @@ const char *yg_cli_data_dir(void);
  * SigmaHQ set is installed. */
 size_t yg_cli_default_rules(const char **paths, size_t max, FILE *err, bool quiet);
 
+/*
+ * Noise control files, applied to the compiler before rules are added.
+ *   exclusions: one rule id per line; `#` starts a comment; a CSV line's
+ *               first field counts (Hayabusa's exclude_rules.txt loads).
+ *   level tuning: `id,level` per line (Hayabusa's level_tuning.txt, its
+ *               `id,new_level` header skipped) or `id: level`.
+ * A line that cannot be read is reported as FILE:LINE:COL with what was
+ * expected; returns false then (the command exits 2).
+ */
+struct yg_compiler;
+bool yg_cli_load_exclusions(struct yg_compiler *c, const char *path, FILE *err);
+bool yg_cli_load_level_tuning(struct yg_compiler *c, const char *path, FILE *err);
+
 #endif

@@ -1808,12 +1808,12 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     }
     if (!o->decode_only)
         yg__cov_warn(&h.cov, o->err);
+    write_stats(&h, res, files.n, top, ntop);
     yg_free(h.rule_hits);
     yg_free(h.cevs);
     for (size_t i = 0; i < h.narenas; i++)
         yg_arena_free(&h.arenas[i]);
     yg_free(h.arenas);
-    write_stats(&h, res, files.n, top, ntop);
     yg_free(top);
     yg__cov_free(&h.cov);
     yg__tally_free(&h.hosts);

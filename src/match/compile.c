@@ -28,6 +28,14 @@ struct yg_compiler {
     char *data_dir;
     size_t nfailed, ndocuments;
     struct yg_intel *intel;
+    /* Noise control (yg_compiler_exclude / yg_compiler_set_level). */
+    struct tune {
+        char *id;
+        int level; /* -1: exclude */
+        bool used;
+    } *tunes;
+    size_t ntunes, tunecap;
+    size_t nexcluded, nretuned;
 };
 
 static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigned col,
@@ -87,6 +95,9 @@ void yg_compiler_destroy(yg_compiler *c)
     yg_arena_free(&c->arena);
     yg_free(c->docs);
     yg_free(c->data_dir);
+    for (size_t i = 0; i < c->ntunes; i++)
+        yg_free(c->tunes[i].id);
+    yg_free(c->tunes);
     if (c->intel)
         yg_intel_release(c->intel);
     yg_free(c);
@@ -169,8 +180,69 @@ static yg_err add_intel_rules(struct yg_compiler *c, struct yg_rules *rs, char *
     return YG_OK;
 }
 
+static yg_err add_tune(struct yg_compiler *c, const char *id, int level)
+{
+    if (c->spent || c->ndocs)
+        return YG_ESTATE; /* tuning applies as rules are added */
+    if (c->ntunes == c->tunecap) {
+        size_t nc = c->tunecap ? c->tunecap * 2 : 64;
+        struct tune *nt = yg_realloc(c->tunes, nc * sizeof *nt);
+        if (!nt)
+            return YG_ENOMEM;
+        c->tunes = nt;
+        c->tunecap = nc;
+    }
+    char *d = yg_strndup(id, strlen(id));
+    if (!d)
+        return YG_ENOMEM;
+    c->tunes[c->ntunes++] = (struct tune){d, level, false};
+    return YG_OK;
+}
+
+yg_err yg_compiler_exclude(yg_compiler *c, const char *rule_id)
+{
+    return add_tune(c, rule_id, -1);
+}
+
+yg_err yg_compiler_set_level(yg_compiler *c, const char *rule_id, yg_level_t level)
+{
+    if ((int)level < YG_LEVEL_INFORMATIONAL || (int)level > YG_LEVEL_CRITICAL)
+        return YG_EINVAL;
+    return add_tune(c, rule_id, (int)level);
+}
+
+void yg_compiler_tuning_applied(const yg_compiler *c, size_t *excluded, size_t *retuned)
+{
+    *excluded = c->nexcluded;
+    *retuned = c->nretuned;
+}
+
+/* Apply the exclusions and level changes to a rule being added: false
+ * when the rule is excluded.  The last entry for an id wins. */
+static bool apply_tuning(struct yg_compiler *c, struct yg_rule *r)
+{
+    if (!c->ntunes || !r->id)
+        return true;
+    for (size_t i = c->ntunes; i-- > 0;) {
+        struct tune *t = &c->tunes[i];
+        if (strcmp(t->id, r->id) != 0)
+            continue;
+        t->used = true;
+        if (t->level < 0) {
+            c->nexcluded++;
+            return false;
+        }
+        r->level = (enum yg_level)t->level;
+        c->nretuned++;
+        return true;
+    }
+    return true;
+}
+
 static yg_err add_doc(struct yg_compiler *c, struct yg_rule *r)
 {
+    if (!apply_tuning(c, r))
+        return YG_OK;
     if (c->ndocs == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 256;
         struct yg_rule **nd = yg_realloc(c->docs, nc * sizeof *nd);
@@ -185,7 +257,7 @@ static yg_err add_doc(struct yg_compiler *c, struct yg_rule *r)
 
 size_t yg_compiler_rule_count(const yg_compiler *c)
 {
-    return c->ndocs;
+    return c->ndocs + c->nexcluded; /* an excluded rule was loaded, then left out */
 }
 
 yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len)
