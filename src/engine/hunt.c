@@ -57,6 +57,7 @@ struct unit {
     bool last_of_file;
     void *map; /* mapping to unmap after the last unit of the file */
     size_t map_len;
+    int fd; /* U_STREAM: the opened file, taken by run_stream; -1 if none */
     /* results */
     struct yg_buf out, diag;
     struct yg_buf tap; /* opts->tap: every alert as a JSON line with its event */
@@ -723,7 +724,10 @@ static void run_stream(struct ctx *c)
         unit_diag(c, 0, 0, "out of memory");
         return;
     }
-    st->fd = strcmp(u->file, "-") == 0 ? 0 : open(u->file, O_RDONLY | O_CLOEXEC);
+    st->fd = u->fd >= 0                  ? u->fd
+             : strcmp(u->file, "-") == 0 ? 0
+                                         : open(u->file, O_RDONLY | O_CLOEXEC);
+    u->fd = -1;
     if (st->fd < 0) {
         char m[300];
         snprintf(m, sizeof m, "cannot open: %s", strerror(errno));
@@ -908,25 +912,130 @@ static bool not_a_log(const char *name)
     return false;
 }
 
-static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *errors,
-                   uint64_t *skipped, unsigned depth)
+/* (device, inode) pairs already listed.  Symbolic links can reach a folder
+ * again (a link to a parent loops forever) and a file can be named twice or
+ * reached through a link or a second hard link: each real folder is walked
+ * once and each real file read once, so no event is counted twice.  Open
+ * addressing, grown at half full. */
+struct idset {
+    struct idslot {
+        dev_t dev;
+        ino_t ino;
+        bool used;
+    } * v;
+    size_t n, cap;
+};
+
+/* Adds (dev, ino); *fresh tells whether it was new. */
+static yg_err idset_add(struct idset *s, dev_t dev, ino_t ino, bool *fresh)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 256;
+        struct idslot *nv = yg_calloc(nc, sizeof *nv);
+        if (!nv)
+            return YG_ENOMEM;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->v[i].used)
+                continue;
+            size_t k = (size_t)(yg_hash(&s->v[i].ino, sizeof s->v[i].ino) ^ s->v[i].dev) & (nc - 1);
+            while (nv[k].used)
+                k = (k + 1) & (nc - 1);
+            nv[k] = s->v[i];
+        }
+        yg_free(s->v);
+        s->v = nv;
+        s->cap = nc;
+    }
+    size_t k = (size_t)(yg_hash(&ino, sizeof ino) ^ dev) & (s->cap - 1);
+    for (; s->v[k].used; k = (k + 1) & (s->cap - 1)) {
+        if (s->v[k].dev == dev && s->v[k].ino == ino) {
+            *fresh = false;
+            return YG_OK;
+        }
+    }
+    s->v[k] = (struct idslot){dev, ino, true};
+    s->n++;
+    *fresh = true;
+    return YG_OK;
+}
+
+struct walker {
+    struct flist *l;
+    struct idset dirs, files;
+    bool stdin_listed;
+    FILE *err;
+    uint64_t *errors;
+    uint64_t *skipped; /* .yml/.yaml/.md in folders */
+    uint64_t *special; /* FIFOs, sockets, devices in folders */
+    uint64_t *bytes;   /* sizes of the regular files, for the progress line */
+};
+
+static const char *file_type_name(mode_t m)
+{
+    return S_ISFIFO(m)   ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+                         : "not a regular file";
+}
+
+/* List path (depth 0: named on the command line) into w->l.  Files are only
+ * listed here; each is opened and mapped when its turn comes (plan_file), so
+ * a folder of any number of files costs one name each until then. */
+static yg_err walk(struct walker *w, const char *path, unsigned depth)
 {
     struct stat st;
-    if (strcmp(path, "-") == 0)
-        return flist_add(l, path);
+    bool fresh;
+    if (strcmp(path, "-") == 0) {
+        if (w->stdin_listed)
+            return YG_OK;
+        w->stdin_listed = true;
+        return flist_add(w->l, path);
+    }
     if (stat(path, &st) != 0) {
-        fprintf(err, "yagura: %s: %s\n", path, strerror(errno));
-        (*errors)++;
+        fprintf(w->err, "yagura: %s: %s\n", path, strerror(errno));
+        (*w->errors)++;
         return YG_OK;
     }
-    if (!S_ISDIR(st.st_mode))
-        return S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ? flist_add(l, path) : YG_OK;
-    if (depth > 64)
+    if (!S_ISDIR(st.st_mode)) {
+        /* A FIFO, socket or device met in a folder is no log file: opening
+         * a FIFO blocks until a writer comes, reading a device may never
+         * end.  Named on the command line, a FIFO or character device is
+         * read as a stream (`<(zcat x.gz)`, /dev/stdin). */
+        bool stream = depth == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
+        if (!S_ISREG(st.st_mode) && !stream) {
+            fprintf(w->err, "yagura: %s: %s, not a regular file; skipped\n", path,
+                    file_type_name(st.st_mode));
+            (*w->special)++;
+            return YG_OK;
+        }
+        if (idset_add(&w->files, st.st_dev, st.st_ino, &fresh))
+            return YG_ENOMEM;
+        if (!fresh) {
+            fprintf(w->err, "yagura: %s: the same file as one listed before; read once\n", path);
+            return YG_OK;
+        }
+        if (S_ISREG(st.st_mode))
+            *w->bytes += (uint64_t)st.st_size;
+        return flist_add(w->l, path);
+    }
+    if (idset_add(&w->dirs, st.st_dev, st.st_ino, &fresh))
+        return YG_ENOMEM;
+    if (!fresh) {
+        fprintf(w->err,
+                "yagura: %s: a folder already listed (a link back or named twice); read once\n",
+                path);
         return YG_OK;
+    }
+    if (depth > 64) {
+        fprintf(w->err, "yagura: %s: folders nested more than 64 deep; not read\n", path);
+        (*w->errors)++;
+        return YG_OK;
+    }
     DIR *d = opendir(path);
     if (!d) {
-        fprintf(err, "yagura: %s: %s\n", path, strerror(errno));
-        (*errors)++;
+        fprintf(w->err, "yagura: %s: %s\n", path, strerror(errno));
+        (*w->errors)++;
         return YG_OK;
     }
     struct flist sub = {0};
@@ -936,7 +1045,7 @@ static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *error
         if (de->d_name[0] == '.')
             continue;
         if (de->d_type != DT_DIR && not_a_log(de->d_name)) {
-            (*skipped)++;
+            (*w->skipped)++;
             continue;
         }
         char *p = yg_malloc(strlen(path) + strlen(de->d_name) + 2);
@@ -953,7 +1062,7 @@ static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *error
         qsort(sub.v, sub.n, sizeof *sub.v, cmp_str);
     for (size_t i = 0; i < sub.n; i++) {
         if (!e)
-            e = walk(sub.v[i], l, err, errors, skipped, depth + 1);
+            e = walk(w, sub.v[i], depth + 1);
         yg_free(sub.v[i]);
     }
     yg_free(sub.v);
@@ -1250,6 +1359,8 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
             madvise((void *)a, e - a, MADV_DONTNEED);
     }
     *index_base += u->docs;
+    if (u->fd >= 0) /* a stream not read (a --strict stop) */
+        close(u->fd);
     if (u->last_of_file) {
         *line_base = 0;
         *index_base = 0;
@@ -1274,6 +1385,7 @@ static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enu
     u->seq = seq;
     u->file = file;
     u->kind = k;
+    u->fd = -1;
     yg_buf_init(&u->out, 0);
     yg_buf_init(&u->diag, 0);
     yg_buf_init(&u->tap, 0);
@@ -1339,7 +1451,8 @@ static yg_err utf16_to_utf8(const void *src, size_t n, char **out, size_t *on)
 static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, size_t *nunits,
                         size_t *cap, uint64_t *seq, FILE *err, uint64_t *errors)
 {
-    int fd = strcmp(file, "-") == 0 ? -1 : open(file, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait here for a writer. */
+    int fd = strcmp(file, "-") == 0 ? -1 : open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     unsigned char magic[8] = {0};
     ssize_t mr = 0;
@@ -1354,6 +1467,20 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         fprintf(err, "yagura: %s: %s\n", file, strerror(errno));
         (*errors)++;
         return YG_OK;
+    } else if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+        /* A FIFO named on the command line is read like standard input:
+         * wait for its writer with a blocking descriptor, opened before
+         * the first is closed so the writer never sees no reader. */
+        int bfd = open(file, O_RDONLY | O_CLOEXEC);
+        close(fd);
+        fd = bfd;
+        if (fd < 0) {
+            fprintf(err, "yagura: %s: %s\n", file, strerror(errno));
+            (*errors)++;
+            return YG_OK;
+        }
+    } else if (fd >= 0) {
+        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     }
     void *map = NULL;
     size_t len = 0;
@@ -1365,10 +1492,13 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
             kind = U_STREAM;
         } else {
             madvise(map, len, MADV_SEQUENTIAL);
-            h->bytes_total += len;
         }
     }
-    if (fd >= 0)
+    /* A stream keeps its descriptor until a worker reads it (run_stream). */
+    int stream_fd = -1;
+    if (kind == U_STREAM)
+        stream_fd = fd;
+    else if (fd >= 0)
         close(fd);
     const struct yg_linefmt *fmt = NULL;
     char *owned = NULL;
@@ -1400,6 +1530,8 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         if (map)
             munmap(map, len);
         yg_free(owned);
+        if (stream_fd >= 0)
+            close(stream_fd);
         return YG_OK;
     }
     size_t start = 0;
@@ -1446,6 +1578,7 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         u->map = map;
         u->map_len = len;
         u->last_of_file = end >= len;
+        u->fd = stream_fd;
         (*units)[(*nunits)++] = u;
         first = false;
         start = end;
@@ -1488,13 +1621,19 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
 
     struct flist files = {0};
     yg_err err = YG_OK;
+    struct walker wk = {.l = &files,
+                        .err = o->err,
+                        .errors = &res->errors,
+                        .skipped = &res->skipped_files,
+                        .special = &res->skipped_special,
+                        .bytes = &h.bytes_total};
     for (size_t i = 0; i < o->npaths && !err; i++)
-        err = walk(o->paths[i], &files, o->err, &res->errors, &res->skipped_files, 0);
+        err = walk(&wk, o->paths[i], 0);
+    yg_free(wk.dirs.v);
+    yg_free(wk.files.v);
     struct unit **units = NULL;
-    size_t nunits = 0, ucap = 0;
+    size_t nunits = 0, ucap = 0, next_file = 0;
     uint64_t seq = 0;
-    for (size_t i = 0; i < files.n && !err; i++)
-        err = plan_file(&h, files.v[i], &units, &nunits, &ucap, &seq, o->err, &res->errors);
     res->files = files.n;
     if (o->format == YG_OUT_CSV)
         fputs("timestamp,level,rule_id,rule_title,attack,source_file,line,index,record,matched,"
@@ -1517,7 +1656,15 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     size_t max_inflight = (size_t)nthreads * 4;
     uint64_t line_base = 0, index_base = 0;
     double last_prog = t0;
-    while (!err && next_write < nunits) {
+    for (;;) {
+        /* Files are opened and mapped only as their units come into the
+         * window in flight, and released once written (finish_unit): a
+         * folder of a million files holds a few mappings at a time. */
+        while (!err && next_file < files.n && nunits - next_write < max_inflight)
+            err = plan_file(&h, files.v[next_file++], &units, &nunits, &ucap, &seq, o->err,
+                            &res->errors);
+        if (err || next_write == nunits)
+            break;
         pthread_mutex_lock(&h.mu);
         while (next_feed < nunits && next_feed - next_write < max_inflight) {
             struct unit *u = units[next_feed++];
@@ -1581,6 +1728,11 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
         if (res->skipped_files)
             fprintf(e, "  skipped: %llu file(s) in folders that are not logs (.yml, .yaml, .md)\n",
                     (unsigned long long)res->skipped_files);
+        if (res->skipped_special)
+            fprintf(
+                e,
+                "  skipped: %llu FIFO(s), socket(s) or device(s) in folders (not regular files)\n",
+                (unsigned long long)res->skipped_special);
         fprintf(e,
                 "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational "
                 "%llu)\n",
