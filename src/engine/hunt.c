@@ -406,10 +406,35 @@ struct window {
     void *src;
 };
 
+/* Move the unread bytes of a window to its front and append more. */
+static void window_more(struct window *w, struct ctx *c)
+{
+    if (w->pos) {
+        memmove(w->buf.p, w->buf.p + w->pos, w->buf.n - w->pos);
+        w->buf.n -= w->pos;
+        w->pos = 0;
+    }
+    if (!w->refill(w->src, &w->buf, c))
+        w->eof = true;
+}
+
+/* One event size limit for every reader (a mapped file, a gzip or zstd
+ * stream, standard input): a document or line over YG_MAX_EVENT_BYTES is
+ * reported once, at the line where it starts, and skipped whole. */
+static void over_limit(struct ctx *c, uint64_t line, unsigned col, const char *what,
+                       const char *then)
+{
+    char m[200];
+    snprintf(m, sizeof m, "%s longer than the event size limit (%u MiB); %s", what,
+             YG_MAX_EVENT_BYTES >> 20, then);
+    unit_diag(c, line, col, m);
+}
+
 static void frame_text(struct ctx *c, struct window *w, bool file_start)
 {
     uint64_t line = 0;
     bool array = false, in_array = false;
+    bool skipping = false; /* past an oversize document, up to the next one */
     const char *b;
     size_t n;
     for (;;) {
@@ -436,6 +461,22 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
                 array = in_array = true;
                 w->pos = i + 1;
             }
+        }
+        if (skipping) {
+            /* Resume at the next line that starts a document, as after a
+             * malformed one; keep a last '\n' that may precede its '{'. */
+            bool end = w->eof || !w->refill;
+            const char *nx = w->pos < n ? memmem(b + w->pos, n - w->pos, "\n{", 2) : NULL;
+            size_t to = nx ? (size_t)(nx - b) + 1 : end || w->pos >= n ? n : n - 1;
+            line += count_nl(b + w->pos, to - w->pos);
+            w->pos = to;
+            if (nx)
+                skipping = false;
+            else if (end)
+                return;
+            else
+                window_more(w, c);
+            continue;
         }
         size_t pos = skip_ws(b, w->pos, n, &line);
         if (array && in_array) {
@@ -464,19 +505,26 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
         }
         bool need_more = false;
         uint64_t l0 = line;
-        size_t used = one_doc(c, b, pos, n, &line, &need_more, w->eof || !w->refill);
+        /* The scanner sees at most the limit of a document, mapped or
+         * streamed alike: one that does not end within it is oversize. */
+        size_t lim = n - pos > YG_MAX_EVENT_BYTES ? pos + YG_MAX_EVENT_BYTES : n;
+        size_t used =
+            one_doc(c, b, pos, lim, &line, &need_more, lim == n && (w->eof || !w->refill));
         if (need_more) {
             line = l0;
             w->pos = pos;
-            if (w->buf.n - w->pos >= YG_MAX_EVENT_BYTES) {
-                unit_diag(c, line, 1, "document longer than the event size limit; skipped");
-                const char *nx = memmem(b + pos + 1, n - pos - 1, "\n{", 2);
-                w->pos = nx ? (size_t)(nx - b) + 1 : n;
-                line += count_nl(b + pos, w->pos - pos);
+            if (lim < n) {
+                if (array) {
+                    over_limit(c, line, col_of(b, pos), "document",
+                               "rest of the JSON array skipped");
+                    return;
+                }
+                over_limit(c, line, col_of(b, pos), "document", "skipped");
+                w->pos = pos + 1;
+                skipping = true;
                 continue;
             }
-            if (!w->refill(w->src, &w->buf, c))
-                w->eof = true;
+            window_more(w, c);
             continue;
         }
         if (used) {
@@ -538,6 +586,7 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
                         bool auto_fmt)
 {
     uint64_t line = 0;
+    bool skip_line = false; /* in the rest of a line over the limit */
     if (w->buf.n - w->pos >= 3 && memcmp(w->buf.p + w->pos, "\xEF\xBB\xBF", 3) == 0)
         w->pos += 3;
     for (;;) {
@@ -560,14 +609,25 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
             continue;
         }
         const char *nl = memchr(b + w->pos, '\n', n - w->pos);
+        if (skip_line) {
+            /* Drop the rest of a line already reported, across windows. */
+            w->pos = nl ? (size_t)(nl - b) + 1 : n;
+            if (nl) {
+                line++;
+                skip_line = false;
+            }
+            continue;
+        }
         if (!nl && !(w->eof || !w->refill)) {
-            if (n - w->pos >= YG_MAX_EVENT_BYTES) {
-                unit_diag(c, line, 1, "line longer than the event size limit; skipped");
-                w->pos = n; /* the rest of the line follows in the next window */
+            /* Over the limit with no line end yet: oversize whatever comes
+             * next (unless a final '\r' turns out to end the line). */
+            if (n - w->pos - (b[n - 1] == '\r') > YG_MAX_EVENT_BYTES) {
+                over_limit(c, line, 1, "line", "skipped");
+                skip_line = true;
+                w->pos = n;
                 continue;
             }
-            if (!w->refill(w->src, &w->buf, c))
-                w->eof = true;
+            window_more(w, c);
             continue;
         }
         size_t end = nl ? (size_t)(nl - b) : n;
@@ -576,7 +636,7 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
         if (len && p[len - 1] == '\r')
             len--;
         if (len > YG_MAX_EVENT_BYTES)
-            unit_diag(c, line, 1, "line longer than the event size limit; skipped");
+            over_limit(c, line, 1, "line", "skipped");
         else if (len)
             decode_line(c, fmt, auto_fmt, p, len, line);
         w->pos = nl ? end + 1 : n;
