@@ -1511,9 +1511,13 @@ static yg_err utf16_to_utf8(const void *src, size_t n, char **out, size_t *on)
 static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, size_t *nunits,
                         size_t *cap, uint64_t *seq, FILE *err, uint64_t *errors)
 {
-    /* O_NONBLOCK: opening a FIFO must not wait here for a writer. */
-    int fd = strcmp(file, "-") == 0 ? -1 : open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    /* A FIFO named on the command line is opened by the worker that reads
+     * it, like standard input: the open waits for its writer there, not
+     * here.  O_NONBLOCK: should anything else turn out to be a FIFO, the
+     * open does not wait either. */
     struct stat st;
+    bool fifo = strcmp(file, "-") != 0 && stat(file, &st) == 0 && S_ISFIFO(st.st_mode);
+    int fd = strcmp(file, "-") == 0 || fifo ? -1 : open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     unsigned char magic[8] = {0};
     ssize_t mr = 0;
     enum unit_kind kind = U_STREAM;
@@ -1523,22 +1527,10 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
                                       (mr >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0));
         if (!compressed)
             kind = mr == 8 && memcmp(magic, "ElfFile", 8) == 0 ? U_EVTX : U_MMAP_TEXT;
-    } else if (fd < 0 && strcmp(file, "-") != 0) {
+    } else if (fd < 0 && strcmp(file, "-") != 0 && !fifo) {
         fprintf(err, "yagura: %s: %s\n", file, strerror(errno));
         (*errors)++;
         return YG_OK;
-    } else if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
-        /* A FIFO named on the command line is read like standard input:
-         * wait for its writer with a blocking descriptor, opened before
-         * the first is closed so the writer never sees no reader. */
-        int bfd = open(file, O_RDONLY | O_CLOEXEC);
-        close(fd);
-        fd = bfd;
-        if (fd < 0) {
-            fprintf(err, "yagura: %s: %s\n", file, strerror(errno));
-            (*errors)++;
-            return YG_OK;
-        }
     } else if (fd >= 0) {
         (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     }
