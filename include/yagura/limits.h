@@ -56,6 +56,14 @@
 /* Bytes read from one file or connection per service call, so one busy
  * source cannot starve the others. */
 #define YG_INGEST_READ_CHUNK (256u * 1024u)
+/* Warnings about skipped records (malformed, unrecognised) logged per input:
+ * at most this many per window; the rest are counted and their number is
+ * logged in one line when the window ends (docs/yagura-watch.md). */
+#define YG_LOG_RECORD_BURST 10u
+#define YG_LOG_RECORD_WINDOW_MS 10000u
+/* Receive buffer asked for a syslog-udp socket when the configuration
+ * gives no receive_buffer; the kernel may give less (net.core.rmem_max). */
+#define YG_UDP_RCVBUF_DEFAULT (4u << 20)
 /* Alert sinks (defaults when the configuration gives none). */
 #define YG_SINK_SYSLOG_QUEUE 10000u       /* alerts queued for a syslog collector */
 #define YG_SINK_SYSLOG_FLUSH_MS 5000u     /* most flush() waits for the queue to drain */

@@ -59,6 +59,7 @@ struct unit {
     bool last_of_file;
     void *map; /* mapping to unmap after the last unit of the file */
     size_t map_len;
+    int fd; /* U_STREAM: the opened file, taken by run_stream; -1 if none */
     /* results */
     struct yg_buf out, diag;
     struct yg_buf tap; /* opts->tap: every alert as a JSON line with its event */
@@ -475,10 +476,35 @@ static inline void note_progress(struct ctx *c, const struct window *w)
     atomic_store_explicit(&c->u->prog_docs, c->u->docs, memory_order_relaxed);
 }
 
+/* Move the unread bytes of a window to its front and append more. */
+static void window_more(struct window *w, struct ctx *c)
+{
+    if (w->pos) {
+        memmove(w->buf.p, w->buf.p + w->pos, w->buf.n - w->pos);
+        w->buf.n -= w->pos;
+        w->pos = 0;
+    }
+    if (!w->refill(w->src, &w->buf, c))
+        w->eof = true;
+}
+
+/* One event size limit for every reader (a mapped file, a gzip or zstd
+ * stream, standard input): a document or line over YG_MAX_EVENT_BYTES is
+ * reported once, at the line where it starts, and skipped whole. */
+static void over_limit(struct ctx *c, uint64_t line, unsigned col, const char *what,
+                       const char *then)
+{
+    char m[200];
+    snprintf(m, sizeof m, "%s longer than the event size limit (%u MiB); %s", what,
+             YG_MAX_EVENT_BYTES >> 20, then);
+    unit_diag(c, line, col, m);
+}
+
 static void frame_text(struct ctx *c, struct window *w, bool file_start)
 {
     uint64_t line = 0;
     bool array = false, in_array = false;
+    bool skipping = false; /* past an oversize document, up to the next one */
     const char *b;
     size_t n;
     for (;;) {
@@ -505,6 +531,22 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
                 array = in_array = true;
                 w->pos = i + 1;
             }
+        }
+        if (skipping) {
+            /* Resume at the next line that starts a document, as after a
+             * malformed one; keep a last '\n' that may precede its '{'. */
+            bool end = w->eof || !w->refill;
+            const char *nx = w->pos < n ? memmem(b + w->pos, n - w->pos, "\n{", 2) : NULL;
+            size_t to = nx ? (size_t)(nx - b) + 1 : end || w->pos >= n ? n : n - 1;
+            line += count_nl(b + w->pos, to - w->pos);
+            w->pos = to;
+            if (nx)
+                skipping = false;
+            else if (end)
+                return;
+            else
+                window_more(w, c);
+            continue;
         }
         size_t pos = skip_ws(b, w->pos, n, &line);
         if (array && in_array) {
@@ -533,19 +575,26 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
         }
         bool need_more = false;
         uint64_t l0 = line;
-        size_t used = one_doc(c, b, pos, n, &line, &need_more, w->eof || !w->refill);
+        /* The scanner sees at most the limit of a document, mapped or
+         * streamed alike: one that does not end within it is oversize. */
+        size_t lim = n - pos > YG_MAX_EVENT_BYTES ? pos + YG_MAX_EVENT_BYTES : n;
+        size_t used =
+            one_doc(c, b, pos, lim, &line, &need_more, lim == n && (w->eof || !w->refill));
         if (need_more) {
             line = l0;
             w->pos = pos;
-            if (w->buf.n - w->pos >= YG_MAX_EVENT_BYTES) {
-                unit_diag(c, line, 1, "document longer than the event size limit; skipped");
-                const char *nx = memmem(b + pos + 1, n - pos - 1, "\n{", 2);
-                w->pos = nx ? (size_t)(nx - b) + 1 : n;
-                line += count_nl(b + pos, w->pos - pos);
+            if (lim < n) {
+                if (array) {
+                    over_limit(c, line, col_of(b, pos), "document",
+                               "rest of the JSON array skipped");
+                    return;
+                }
+                over_limit(c, line, col_of(b, pos), "document", "skipped");
+                w->pos = pos + 1;
+                skipping = true;
                 continue;
             }
-            if (!w->refill(w->src, &w->buf, c))
-                w->eof = true;
+            window_more(w, c);
             continue;
         }
         if (used) {
@@ -608,6 +657,7 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
                         bool auto_fmt)
 {
     uint64_t line = 0;
+    bool skip_line = false; /* in the rest of a line over the limit */
     if (w->buf.n - w->pos >= 3 && memcmp(w->buf.p + w->pos, "\xEF\xBB\xBF", 3) == 0)
         w->pos += 3;
     for (;;) {
@@ -630,14 +680,25 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
             continue;
         }
         const char *nl = memchr(b + w->pos, '\n', n - w->pos);
+        if (skip_line) {
+            /* Drop the rest of a line already reported, across windows. */
+            w->pos = nl ? (size_t)(nl - b) + 1 : n;
+            if (nl) {
+                line++;
+                skip_line = false;
+            }
+            continue;
+        }
         if (!nl && !(w->eof || !w->refill)) {
-            if (n - w->pos >= YG_MAX_EVENT_BYTES) {
-                unit_diag(c, line, 1, "line longer than the event size limit; skipped");
-                w->pos = n; /* the rest of the line follows in the next window */
+            /* Over the limit with no line end yet: oversize whatever comes
+             * next (unless a final '\r' turns out to end the line). */
+            if (n - w->pos - (b[n - 1] == '\r') > YG_MAX_EVENT_BYTES) {
+                over_limit(c, line, 1, "line", "skipped");
+                skip_line = true;
+                w->pos = n;
                 continue;
             }
-            if (!w->refill(w->src, &w->buf, c))
-                w->eof = true;
+            window_more(w, c);
             continue;
         }
         size_t end = nl ? (size_t)(nl - b) : n;
@@ -646,7 +707,7 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
         if (len && p[len - 1] == '\r')
             len--;
         if (len > YG_MAX_EVENT_BYTES)
-            unit_diag(c, line, 1, "line longer than the event size limit; skipped");
+            over_limit(c, line, 1, "line", "skipped");
         else if (len)
             decode_line(c, fmt, auto_fmt, p, len, line);
         w->pos = nl ? end + 1 : n;
@@ -795,7 +856,10 @@ static void run_stream(struct ctx *c)
         unit_diag(c, 0, 0, "out of memory");
         return;
     }
-    st->fd = strcmp(u->file, "-") == 0 ? 0 : open(u->file, O_RDONLY | O_CLOEXEC);
+    st->fd = u->fd >= 0                  ? u->fd
+             : strcmp(u->file, "-") == 0 ? 0
+                                         : open(u->file, O_RDONLY | O_CLOEXEC);
+    u->fd = -1;
     if (st->fd < 0) {
         char m[300];
         snprintf(m, sizeof m, "cannot open: %s", strerror(errno));
@@ -990,25 +1054,130 @@ static bool not_a_log(const char *name)
     return false;
 }
 
-static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *errors,
-                   uint64_t *skipped, unsigned depth)
+/* (device, inode) pairs already listed.  Symbolic links can reach a folder
+ * again (a link to a parent loops forever) and a file can be named twice or
+ * reached through a link or a second hard link: each real folder is walked
+ * once and each real file read once, so no event is counted twice.  Open
+ * addressing, grown at half full. */
+struct idset {
+    struct idslot {
+        dev_t dev;
+        ino_t ino;
+        bool used;
+    } * v;
+    size_t n, cap;
+};
+
+/* Adds (dev, ino); *fresh tells whether it was new. */
+static yg_err idset_add(struct idset *s, dev_t dev, ino_t ino, bool *fresh)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 256;
+        struct idslot *nv = yg_calloc(nc, sizeof *nv);
+        if (!nv)
+            return YG_ENOMEM;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->v[i].used)
+                continue;
+            size_t k = (size_t)(yg_hash(&s->v[i].ino, sizeof s->v[i].ino) ^ s->v[i].dev) & (nc - 1);
+            while (nv[k].used)
+                k = (k + 1) & (nc - 1);
+            nv[k] = s->v[i];
+        }
+        yg_free(s->v);
+        s->v = nv;
+        s->cap = nc;
+    }
+    size_t k = (size_t)(yg_hash(&ino, sizeof ino) ^ dev) & (s->cap - 1);
+    for (; s->v[k].used; k = (k + 1) & (s->cap - 1)) {
+        if (s->v[k].dev == dev && s->v[k].ino == ino) {
+            *fresh = false;
+            return YG_OK;
+        }
+    }
+    s->v[k] = (struct idslot){dev, ino, true};
+    s->n++;
+    *fresh = true;
+    return YG_OK;
+}
+
+struct walker {
+    struct flist *l;
+    struct idset dirs, files;
+    bool stdin_listed;
+    FILE *err;
+    uint64_t *errors;
+    uint64_t *skipped; /* .yml/.yaml/.md in folders */
+    uint64_t *special; /* FIFOs, sockets, devices in folders */
+    uint64_t *bytes;   /* sizes of the regular files, for the progress line */
+};
+
+static const char *file_type_name(mode_t m)
+{
+    return S_ISFIFO(m)   ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+                         : "not a regular file";
+}
+
+/* List path (depth 0: named on the command line) into w->l.  Files are only
+ * listed here; each is opened and mapped when its turn comes (plan_file), so
+ * a folder of any number of files costs one name each until then. */
+static yg_err walk(struct walker *w, const char *path, unsigned depth)
 {
     struct stat st;
-    if (strcmp(path, "-") == 0)
-        return flist_add(l, path);
+    bool fresh;
+    if (strcmp(path, "-") == 0) {
+        if (w->stdin_listed)
+            return YG_OK;
+        w->stdin_listed = true;
+        return flist_add(w->l, path);
+    }
     if (stat(path, &st) != 0) {
-        fprintf(err, "yagura: %s: %s\n", path, strerror(errno));
-        (*errors)++;
+        fprintf(w->err, "yagura: %s: %s\n", path, strerror(errno));
+        (*w->errors)++;
         return YG_OK;
     }
-    if (!S_ISDIR(st.st_mode))
-        return S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ? flist_add(l, path) : YG_OK;
-    if (depth > 64)
+    if (!S_ISDIR(st.st_mode)) {
+        /* A FIFO, socket or device met in a folder is no log file: opening
+         * a FIFO blocks until a writer comes, reading a device may never
+         * end.  Named on the command line, a FIFO or character device is
+         * read as a stream (`<(zcat x.gz)`, /dev/stdin). */
+        bool stream = depth == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
+        if (!S_ISREG(st.st_mode) && !stream) {
+            fprintf(w->err, "yagura: %s: %s, not a regular file; skipped\n", path,
+                    file_type_name(st.st_mode));
+            (*w->special)++;
+            return YG_OK;
+        }
+        if (idset_add(&w->files, st.st_dev, st.st_ino, &fresh))
+            return YG_ENOMEM;
+        if (!fresh) {
+            fprintf(w->err, "yagura: %s: the same file as one listed before; read once\n", path);
+            return YG_OK;
+        }
+        if (S_ISREG(st.st_mode))
+            *w->bytes += (uint64_t)st.st_size;
+        return flist_add(w->l, path);
+    }
+    if (idset_add(&w->dirs, st.st_dev, st.st_ino, &fresh))
+        return YG_ENOMEM;
+    if (!fresh) {
+        fprintf(w->err,
+                "yagura: %s: a folder already listed (a link back or named twice); read once\n",
+                path);
         return YG_OK;
+    }
+    if (depth > 64) {
+        fprintf(w->err, "yagura: %s: folders nested more than 64 deep; not read\n", path);
+        (*w->errors)++;
+        return YG_OK;
+    }
     DIR *d = opendir(path);
     if (!d) {
-        fprintf(err, "yagura: %s: %s\n", path, strerror(errno));
-        (*errors)++;
+        fprintf(w->err, "yagura: %s: %s\n", path, strerror(errno));
+        (*w->errors)++;
         return YG_OK;
     }
     struct flist sub = {0};
@@ -1018,7 +1187,7 @@ static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *error
         if (de->d_name[0] == '.')
             continue;
         if (de->d_type != DT_DIR && not_a_log(de->d_name)) {
-            (*skipped)++;
+            (*w->skipped)++;
             continue;
         }
         char *p = yg_malloc(strlen(path) + strlen(de->d_name) + 2);
@@ -1035,7 +1204,7 @@ static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *error
         qsort(sub.v, sub.n, sizeof *sub.v, cmp_str);
     for (size_t i = 0; i < sub.n; i++) {
         if (!e)
-            e = walk(sub.v[i], l, err, errors, skipped, depth + 1);
+            e = walk(w, sub.v[i], depth + 1);
         yg_free(sub.v[i]);
     }
     yg_free(sub.v);
@@ -1351,6 +1520,8 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
             madvise((void *)a, e - a, MADV_DONTNEED);
     }
     *index_base += u->docs;
+    if (u->fd >= 0) /* a stream not read (a --strict stop) */
+        close(u->fd);
     if (u->last_of_file) {
         *line_base = 0;
         *index_base = 0;
@@ -1375,6 +1546,7 @@ static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enu
     u->seq = seq;
     u->file = file;
     u->kind = k;
+    u->fd = -1;
     yg_buf_init(&u->out, 0);
     yg_buf_init(&u->diag, 0);
     yg_buf_init(&u->tap, 0);
@@ -1440,8 +1612,13 @@ static yg_err utf16_to_utf8(const void *src, size_t n, char **out, size_t *on)
 static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, size_t *nunits,
                         size_t *cap, uint64_t *seq, FILE *err, uint64_t *errors)
 {
-    int fd = strcmp(file, "-") == 0 ? -1 : open(file, O_RDONLY | O_CLOEXEC);
+    /* A FIFO named on the command line is opened by the worker that reads
+     * it, like standard input: the open waits for its writer there, not
+     * here.  O_NONBLOCK: should anything else turn out to be a FIFO, the
+     * open does not wait either. */
     struct stat st;
+    bool fifo = strcmp(file, "-") != 0 && stat(file, &st) == 0 && S_ISFIFO(st.st_mode);
+    int fd = strcmp(file, "-") == 0 || fifo ? -1 : open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     unsigned char magic[8] = {0};
     ssize_t mr = 0;
     enum unit_kind kind = U_STREAM;
@@ -1451,10 +1628,12 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
                                       (mr >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0));
         if (!compressed)
             kind = mr == 8 && memcmp(magic, "ElfFile", 8) == 0 ? U_EVTX : U_MMAP_TEXT;
-    } else if (fd < 0 && strcmp(file, "-") != 0) {
+    } else if (fd < 0 && strcmp(file, "-") != 0 && !fifo) {
         fprintf(err, "yagura: %s: %s\n", file, strerror(errno));
         (*errors)++;
         return YG_OK;
+    } else if (fd >= 0) {
+        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     }
     void *map = NULL;
     size_t len = 0;
@@ -1466,10 +1645,13 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
             kind = U_STREAM;
         } else {
             madvise(map, len, MADV_SEQUENTIAL);
-            h->bytes_total += len;
         }
     }
-    if (fd >= 0)
+    /* A stream keeps its descriptor until a worker reads it (run_stream). */
+    int stream_fd = -1;
+    if (kind == U_STREAM)
+        stream_fd = fd;
+    else if (fd >= 0)
         close(fd);
     const struct yg_linefmt *fmt = NULL;
     char *owned = NULL;
@@ -1501,6 +1683,8 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         if (map)
             munmap(map, len);
         yg_free(owned);
+        if (stream_fd >= 0)
+            close(stream_fd);
         return YG_OK;
     }
     size_t start = 0;
@@ -1547,6 +1731,7 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         u->map = map;
         u->map_len = len;
         u->last_of_file = end >= len;
+        u->fd = stream_fd;
         (*units)[(*nunits)++] = u;
         first = false;
         start = end;
@@ -1683,13 +1868,19 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
 
     struct flist files = {0};
     yg_err err = YG_OK;
+    struct walker wk = {.l = &files,
+                        .err = o->err,
+                        .errors = &res->errors,
+                        .skipped = &res->skipped_files,
+                        .special = &res->skipped_special,
+                        .bytes = &h.bytes_total};
     for (size_t i = 0; i < o->npaths && !err; i++)
-        err = walk(o->paths[i], &files, o->err, &res->errors, &res->skipped_files, 0);
+        err = walk(&wk, o->paths[i], 0);
+    yg_free(wk.dirs.v);
+    yg_free(wk.files.v);
     struct unit **units = NULL;
-    size_t nunits = 0, ucap = 0;
+    size_t nunits = 0, ucap = 0, next_file = 0;
     uint64_t seq = 0;
-    for (size_t i = 0; i < files.n && !err; i++)
-        err = plan_file(&h, files.v[i], &units, &nunits, &ucap, &seq, o->err, &res->errors);
     res->files = files.n;
     if (o->format == YG_OUT_CSV)
         fputs("timestamp,level,rule_id,rule_title,attack,source_file,line,index,record,matched,"
@@ -1712,7 +1903,15 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     size_t max_inflight = (size_t)nthreads * 4;
     uint64_t line_base = 0, index_base = 0;
     double last_prog = t0;
-    while (!err && next_write < nunits) {
+    for (;;) {
+        /* Files are opened and mapped only as their units come into the
+         * window in flight, and released once written (finish_unit): a
+         * folder of a million files holds a few mappings at a time. */
+        while (!err && next_file < files.n && nunits - next_write < max_inflight)
+            err = plan_file(&h, files.v[next_file++], &units, &nunits, &ucap, &seq, o->err,
+                            &res->errors);
+        if (err || next_write == nunits)
+            break;
         pthread_mutex_lock(&h.mu);
         while (next_feed < nunits && next_feed - next_write < max_inflight) {
             struct unit *u = units[next_feed++];
@@ -1785,6 +1984,11 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
         if (res->skipped_files)
             fprintf(e, "  skipped: %llu file(s) in folders that are not logs (.yml, .yaml, .md)\n",
                     (unsigned long long)res->skipped_files);
+        if (res->skipped_special)
+            fprintf(
+                e,
+                "  skipped: %llu FIFO(s), socket(s) or device(s) in folders (not regular files)\n",
+                (unsigned long long)res->skipped_special);
         fprintf(e,
                 "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational "
                 "%llu)\n",

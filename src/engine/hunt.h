@@ -47,7 +47,8 @@ struct yg_hunt_opts {
 
 struct yg_hunt_result {
     uint64_t files, events, bytes, alerts, errors;
-    uint64_t skipped_files; /* .yml/.yaml/.md met in folders: not read */
+    uint64_t skipped_files;   /* .yml/.yaml/.md met in folders: not read */
+    uint64_t skipped_special; /* FIFOs, sockets, devices met in folders: not read */
     uint64_t by_level[6];
     uint64_t correlation_alerts, corr_untimed, corr_dropped;
     /* Coverage: events of log sources no loaded rule covers, and events

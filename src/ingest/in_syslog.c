@@ -11,7 +11,11 @@
  * client cap.
  *
  * UDP: one datagram is one message, read straight into a buffer that stays
- * valid until the next call - there is no queue to bound.  TCP and TLS:
+ * valid until the next call - there is no queue to bound.  Datagrams that
+ * arrive while the socket's receive buffer is full are dropped by the
+ * kernel, which the sender never learns; the socket's own drop counter
+ * (SO_MEMINFO, the counter /proc/net/udp shows) is added to `dropped` at
+ * every service call so the loss shows in /metrics.  TCP and TLS:
  * every client has its own RFC 6587 framer (frame.c) and is read only as
  * far as its framer has room, so a fast sender waits in its socket buffer
  * (TCP flow control) instead of growing ours.  At most
@@ -24,6 +28,8 @@
  * would otherwise kill it).
  */
 #include <inttypes.h>
+#include <limits.h>
+#include <linux/sock_diag.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -64,6 +70,7 @@ struct in_sock {
     struct yg_wake wake;
     struct yg_lines lines; /* K_FD */
     bool fd_eof;
+    uint32_t kdrops; /* K_UDP: the kernel's drop counter when last read */
 };
 
 static const char *kind_name(enum sock_kind k)
@@ -217,8 +224,9 @@ static yg_err listen_on(const char *addr, int type, int *out)
             if (ai->ai_family == AF_INET6 && !host[0])
                 (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
             if (type == SOCK_DGRAM) {
-                /* Bursts queue in the kernel while we work; best effort. */
-                int rcv = 4 << 20;
+                /* Bursts queue in the kernel while we work; best effort
+                 * (yg__in_syslog_set_rcvbuf sets a configured size). */
+                int rcv = (int)YG_UDP_RCVBUF_DEFAULT;
                 (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
             }
             if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
@@ -281,7 +289,18 @@ static yg_err udp_next(struct yg_input *in, struct yg_record *rec)
 
 static yg_err udp_service(struct yg_input *in)
 {
-    (void)in; /* datagrams are read by next, one at a time */
+    /* Datagrams are read by next, one at a time.  Here: what the kernel
+     * dropped since the last call (receive buffer full, bad checksum).  The
+     * counter is 32 bits and wraps; the difference is taken modulo 2^32. */
+    struct in_sock *s = (struct in_sock *)in;
+    uint32_t mi[SK_MEMINFO_VARS];
+    socklen_t ml = sizeof mi;
+    if (getsockopt(s->lfd, SOL_SOCKET, SO_MEMINFO, mi, &ml) == 0 &&
+        ml > SK_MEMINFO_DROPS * sizeof *mi) {
+        uint32_t d = mi[SK_MEMINFO_DROPS];
+        in->dropped += (uint32_t)(d - s->kdrops);
+        s->kdrops = d;
+    }
     return YG_OK;
 }
 
@@ -726,6 +745,26 @@ yg_err yg__in_fd_new(const char *name, int fd, struct yg_input **out)
 yg_err yg__in_stdin_new(const char *name, struct yg_input **out)
 {
     return yg__in_fd_new(name, STDIN_FILENO, out);
+}
+
+yg_err yg__in_syslog_set_rcvbuf(struct yg_input *in, uint64_t bytes, uint64_t *got)
+{
+    if (!in || in->ops != &udp_ops || bytes == 0 || bytes > INT_MAX / 2)
+        return YG_EINVAL;
+    struct in_sock *s = (struct in_sock *)in;
+    int v = (int)bytes, have = 0;
+    socklen_t hl = sizeof have;
+    /* SO_RCVBUFFORCE goes past net.core.rmem_max but needs CAP_NET_ADMIN;
+     * without it, SO_RCVBUF is capped there. */
+    if (setsockopt(s->lfd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0 &&
+        setsockopt(s->lfd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v) != 0)
+        return YG_EIO;
+    if (getsockopt(s->lfd, SOL_SOCKET, SO_RCVBUF, &have, &hl) != 0)
+        return YG_EIO;
+    /* Linux doubles the size asked for (room for its bookkeeping) and
+     * reports the doubled value; half of it is what was granted. */
+    *got = (uint64_t)have / 2;
+    return YG_OK;
 }
 
 int yg__in_syslog_port(struct yg_input *in)

@@ -71,6 +71,7 @@ struct winput {
     bool ckpt_dirty;
     uint64_t last_record_ms;
     struct yg_metric *m_events, *m_lag; /* this input's series */
+    struct yg_log_limit skip_log;       /* warnings about records skipped */
 };
 
 /* A detection kept for correlation: evidence of correlation alerts. */
@@ -514,18 +515,20 @@ static void process_record(struct watch *w, struct winput *in, const struct yg_r
         yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
         if (yg_scanner_scan_json(w->scanner, p, n, on_alert, w) != YG_OK) {
             in->in->errors++;
-            yg__log(YG_LOG_WARNING, "%s:%llu: invalid JSON: %s; record skipped", rec->source,
-                    (unsigned long long)rec->line, yg_scanner_last_error(w->scanner, NULL));
+            if (yg__log_limit_allow(&in->skip_log, in->cfg->name, now_ms()))
+                yg__log(YG_LOG_WARNING, "%s:%llu: invalid JSON: %s; record skipped", rec->source,
+                        (unsigned long long)rec->line, yg_scanner_last_error(w->scanner, NULL));
         }
     } else {
         struct yg_line_result r;
         yg__linedec_scan(&w->ld, w->scanner, in->fmt, !in->fmt, p, n, on_alert, w, &r);
         if (r.err != YG_OK && r.err != YG_EOF) {
             in->in->errors++;
-            yg__log(YG_LOG_WARNING, "%s:%llu:%zu: %s: %s; record skipped", rec->source,
-                    (unsigned long long)rec->line, r.de.col ? r.de.col : (size_t)1,
-                    r.fmt ? r.fmt->name : "unrecognised format",
-                    r.de.msg ? r.de.msg : yg_strerror(r.err));
+            if (yg__log_limit_allow(&in->skip_log, in->cfg->name, now_ms()))
+                yg__log(YG_LOG_WARNING, "%s:%llu:%zu: %s: %s; record skipped", rec->source,
+                        (unsigned long long)rec->line, r.de.col ? r.de.col : (size_t)1,
+                        r.fmt ? r.fmt->name : "unrecognised format",
+                        r.de.msg ? r.de.msg : yg_strerror(r.err));
         }
     }
     if (rec->ckpt_key) {
@@ -675,7 +678,21 @@ static yg_err open_inputs(struct watch *w)
         case YG_INPUT_FILE:
             e = yg__in_file_new(ci->name, ci->path, ci->start_at_end, &wi->in);
             break;
-        case YG_INPUT_SYSLOG_UDP: e = yg__in_syslog_udp_new(ci->name, ci->listen, &wi->in); break;
+        case YG_INPUT_SYSLOG_UDP:
+            e = yg__in_syslog_udp_new(ci->name, ci->listen, &wi->in);
+            if (!e && ci->receive_buffer) {
+                uint64_t got = 0;
+                if (yg__in_syslog_set_rcvbuf(wi->in, ci->receive_buffer, &got) != YG_OK)
+                    yg__log(YG_LOG_WARNING, "inputs: %s: cannot set receive_buffer: %s", ci->name,
+                            strerror(errno));
+                else if (got < ci->receive_buffer)
+                    yg__log(YG_LOG_WARNING,
+                            "inputs: %s: receive_buffer %llu bytes asked, the kernel gave %llu "
+                            "(raise net.core.rmem_max, or run with CAP_NET_ADMIN)",
+                            ci->name, (unsigned long long)ci->receive_buffer,
+                            (unsigned long long)got);
+            }
+            break;
         case YG_INPUT_SYSLOG_TCP: e = yg__in_syslog_tcp_new(ci->name, ci->listen, &wi->in); break;
         case YG_INPUT_SYSLOG_TLS:
             e = yg__in_syslog_tls_new(ci->name, ci->listen, ci->cert, ci->key, &wi->in);
@@ -1152,6 +1169,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
                                            (const char *[]){"reason", "input", "input",
                                                             w.inputs[i].cfg->name, NULL}),
                            (double)(inp->dropped + inp->errors));
+            yg__log_limit_flush(&w.inputs[i].skip_log, w.inputs[i].cfg->name, now, false);
         }
         if (w.corr) {
             struct yg_corr_stats cst;
@@ -1177,6 +1195,8 @@ int yg__watch_run(const struct yg_watch_opts *o)
         status = 1;
     if (publishing && w.alerts_new != published_at)
         publish(&w);
+    for (size_t i = 0; i < w.ninputs; i++)
+        yg__log_limit_flush(&w.inputs[i].skip_log, w.inputs[i].cfg->name, now_ms(), true);
     yg__log(YG_LOG_INFO, "stopped: %llu record(s), %llu new alert(s), %llu replayed, %llu error(s)",
             (unsigned long long)w.records, (unsigned long long)w.alerts_new,
             (unsigned long long)w.alerts_dup, (unsigned long long)w.errors);
