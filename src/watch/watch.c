@@ -505,12 +505,13 @@ static void process_record(struct watch *w, struct winput *in, const struct yg_r
     w->records++;
     const char *p = rec->data;
     size_t n = rec->len;
-    size_t i = 0;
-    while (i < n && (p[i] == ' ' || p[i] == '\t'))
-        i++;
     bool json = in->json;
-    if (!json && !in->fmt && i < n && p[i] == '{')
-        json = !yg__sniff_line(p, n, NULL);
+    /* Records of an input without a format are routed one by one (a JSON
+     * record no format claims is scanned as generic JSON by the line
+     * decoder): the log source given in the configuration applies to those. */
+    if (!json && !in->fmt)
+        yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service,
+                                 in->cfg->category);
     if (json) {
         yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
         if (yg_scanner_scan_json(w->scanner, p, n, on_alert, w) != YG_OK) {
