@@ -54,52 +54,51 @@ static void usage_main(FILE *f)
 
 static void usage_hunt(FILE *f)
 {
-    fprintf(f,
-            "Usage: yagura hunt [options] PATH...\n"
-            "\n"
-            "Run Sigma rules over logs. PATH is a file, a folder (searched recursively) or -\n"
-            "for standard input. JSON lines, JSON arrays, concatenated or pretty-printed JSON\n"
-            "documents and EVTX are recognised per file, and every record is routed to its\n"
-            "log source on its own (files may mix sources); gzip and zstd are decompressed.\n"
-            "\n"
-            "Options:\n"
-            "  -r, --rules PATH...    rule file, folder or .zip archive (SigmaHQ releases);\n"
-            "                         repeatable, and rule folders right after one -r are\n"
-            "                         rules too (-r sigma/rules*). Default: the installed\n"
-            "                         rule sets (DATA/rules and DATA/rulesets/*), named on\n"
-            "                         standard error. A path that loads no rule is an error.\n"
-            "  -l, --min-level LEVEL  show only alerts at or above LEVEL (informational, low,\n"
-            "                         medium, high, critical); correlations still count all\n"
-            "      --exclude-rules FILE  leave out the rules whose ids FILE lists\n"
-            "      --level-tuning FILE   new levels per rule id (id,level or id: level lines)\n"
-            "  -f, --format FORMAT    jsonl (default), csv or table\n"
-            "  -o, --output FILE      write alerts to FILE instead of standard output\n"
-            "  -t, --threads N        worker threads (default: all cores)\n"
-            "  -i, --input-format F   read every input as F instead of detecting it per file\n"
-            "                         and line: json, or a line format (yagura decode --list)\n"
-            "      --logsource SPEC   log source of events that carry none, as\n"
-            "                         product=P,service=S,category=C (any subset)\n"
-            "      --no-event         leave the matched event out of JSON alerts\n"
-            "      --strict           stop at the first invalid input or rule (exit 2)\n"
-            "      --stats-json FILE  write totals (events, bytes, seconds, ...) as JSON\n"
-            "      --geoip-city FILE  MaxMind DB city (or country) database for the analytics\n"
-            "                         (-r analytics/); repeatable, tried in order\n"
-            "      --geoip-asn FILE   MaxMind DB ASN database for the analytics; repeatable\n"
-            "      --incidents FILE   group the alerts into incidents in this SQLite file\n"
-            "                         (yagura incidents list --db FILE)\n"
-            "      --intel PATH       threat-intelligence file or folder (STIX, MISP, CSV,\n"
-            "                         lists; repeatable): indicator hits are alerts too\n"
-            "      --intel-tlp-default TLP  TLP of indicators whose source gives none (amber)\n"
-            "      --intel-levels MAP alert level by confidence, e.g. 90:critical,60:high,\n"
-            "                         0:medium (default: every indicator hit is high)\n"
-            "  -q, --quiet            no summary and no progress on standard error\n"
-            "  -h, --help             this text\n"
-            "\n"
-            "Exit status: 0 no alert and every event checked; 1 at least one alert; 2 error\n"
-            "(bad arguments, no rules, a rule path that loads nothing, a rule folder given as\n"
-            "input, unreadable inputs, or any input error under --strict); 3 no alert, but\n"
-            "some events could not be checked (no loaded rule covers their log source, they\n"
-            "route to none, or input errors skipped records): see the warnings.\n");
+    fprintf(f, "Usage: yagura hunt [options] PATH...\n"
+               "\n"
+               "Run Sigma rules over logs. PATH is a file, a folder (searched recursively) or -\n"
+               "for standard input. JSON lines, JSON arrays, concatenated or pretty-printed JSON\n"
+               "documents and EVTX are recognised per file, and every record is routed to its\n"
+               "log source on its own (files may mix sources); gzip and zstd are decompressed.\n"
+               "\n"
+               "Options:\n"
+               "  -r, --rules PATH...    rule file, folder or .zip archive (SigmaHQ releases);\n"
+               "                         repeatable, and rule folders right after one -r are\n"
+               "                         rules too (-r sigma/rules*). Default: the installed\n"
+               "                         rule sets (DATA/rules and DATA/rulesets/*), named on\n"
+               "                         standard error. A path that loads no rule is an error.\n"
+               "  -l, --min-level LEVEL  show only alerts at or above LEVEL (informational, low,\n"
+               "                         medium, high, critical); correlations still count all\n"
+               "      --exclude-rules FILE  leave out the rules whose ids FILE lists\n"
+               "      --level-tuning FILE   new levels per rule id (id,level or id: level lines)\n"
+               "  -f, --format FORMAT    jsonl (default), csv or table\n"
+               "  -o, --output FILE      write alerts to FILE instead of standard output\n"
+               "  -t, --threads N        worker threads (default: all cores)\n"
+               "  -i, --input-format F   read every input as F instead of detecting it per file\n"
+               "                         and line: json, or a line format (yagura decode --list)\n"
+               "      --logsource SPEC   log source of events that carry none, as\n"
+               "                         product=P,service=S,category=C (any subset)\n"
+               "      --no-event         leave the matched event out of JSON alerts\n"
+               "      --strict           stop at the first invalid input or rule (exit 2)\n"
+               "      --stats-json FILE  write totals (events, bytes, seconds, ...) as JSON\n"
+               "      --geoip-city FILE  MaxMind DB city (or country) database for the analytics\n"
+               "                         (-r analytics/); repeatable, tried in order\n"
+               "      --geoip-asn FILE   MaxMind DB ASN database for the analytics; repeatable\n"
+               "      --incidents FILE   group the alerts into incidents in this SQLite file\n"
+               "                         (yagura incidents list --db FILE)\n"
+               "      --intel PATH       threat-intelligence file or folder (STIX, MISP, CSV,\n"
+               "                         lists; repeatable): indicator hits are alerts too\n"
+               "      --intel-tlp-default TLP  TLP of indicators whose source gives none (amber)\n"
+               "      --intel-levels MAP alert level by confidence, e.g. 90:critical,60:high,\n"
+               "                         0:medium (default: every indicator hit is high)\n"
+               "  -q, --quiet            no summary and no progress on standard error\n"
+               "  -h, --help             this text\n"
+               "\n"
+               "Exit status: 0 no alert and every event checked; 1 at least one alert; 2 error\n"
+               "(bad arguments, no rules, a rule path that loads nothing, a rule folder given as\n"
+               "input, unreadable inputs, or any input error under --strict); 3 no alert, but\n"
+               "some events could not be checked (no loaded rule covers their log source, they\n"
+               "route to none, or input errors skipped records): see the warnings.\n");
 }
 
 static void usage_decode(FILE *f)
@@ -360,11 +359,11 @@ static void report_tuning(const yg_compiler *comp, const char *excl, const char 
     size_t ne = 0, nt = 0;
     yg_compiler_tuning_applied(comp, &ne, &nt);
     if (excl && (!quiet || !ne))
-        fprintf(stderr, "%s hunt: %s%s: %zu rule(s) left out\n", prog, ne ? "" : "warning: ",
-                excl, ne);
+        fprintf(stderr, "%s hunt: %s%s: %zu rule(s) left out\n", prog, ne ? "" : "warning: ", excl,
+                ne);
     if (tune && (!quiet || !nt))
-        fprintf(stderr, "%s hunt: %s%s: %zu rule level(s) changed\n", prog, nt ? "" : "warning: ",
-                tune, nt);
+        fprintf(stderr, "%s hunt: %s%s: %zu rule level(s) changed\n", prog,
+                nt ? "" : "warning: ", tune, nt);
 }
 
 static int cmd_hunt(int argc, char **argv)

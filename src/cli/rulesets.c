@@ -215,8 +215,7 @@ size_t yg_cli_default_rules(const char **paths, size_t max, FILE *err, bool quie
         qsort(names, nn, sizeof *names, cmp_str);
         for (size_t i = 0; i < nn; i++) {
             if (names[i] && n < max && n < 64 &&
-                (size_t)snprintf(pool[n], PATH_MAX, "%.2048s/%.1024s", sets, names[i]) <
-                    PATH_MAX &&
+                (size_t)snprintf(pool[n], PATH_MAX, "%.2048s/%.1024s", sets, names[i]) < PATH_MAX &&
                 stat(pool[n], &st) == 0 &&
                 (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && ends_with(pool[n], ".zip")))) {
                 paths[n] = pool[n];
@@ -294,8 +293,8 @@ static bool each_line(struct yg_compiler *c, const char *path, FILE *err, line_f
     return ok;
 }
 
-static bool exclusion_line(struct yg_compiler *c, const char *path, unsigned ln, char *l, char *orig,
-                           FILE *err)
+static bool exclusion_line(struct yg_compiler *c, const char *path, unsigned ln, char *l,
+                           char *orig, FILE *err)
 {
     (void)path, (void)ln, (void)orig, (void)err;
     l[token_len(l, ", \t")] = 0;

@@ -133,7 +133,7 @@ void yg__cov_print(const struct yg_coverage *c, FILE *e)
         const struct yg_cov_row *r = &c->rows[i];
         char label[256];
         yg__cov_label(r->ls_json, label, sizeof label);
-        const char *warn = unrouted(r)  ? "  <- no log source: no rule can match these"
+        const char *warn = unrouted(r) ? "  <- no log source: no rule can match these"
                            : !r->rules ? "  <- no loaded rule covers this log source"
                                        : "";
         fprintf(e, "    %10llu  %-56s %6u%s\n", (unsigned long long)r->events, label, r->rules,
@@ -323,8 +323,8 @@ void yg__tally_free(struct yg_tally *t)
 bool yg__event_host(const char *ev, size_t n, const char **host, size_t *hn)
 {
     /* Windows first, then the names syslog, appliances and cloud logs use. */
-    static const char *const keys[] = {"\"Computer\"", "\"ComputerName\"", "\"Hostname\"",
-                                       "\"hostname\"", "\"host\"",         "\"devname\"",
+    static const char *const keys[] = {"\"Computer\"",   "\"ComputerName\"", "\"Hostname\"",
+                                       "\"hostname\"",   "\"host\"",         "\"devname\"",
                                        "\"DeviceName\"", "\"dvchost\"",      "\"host.name\""};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         size_t kl = strlen(keys[k]);

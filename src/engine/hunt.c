@@ -1775,7 +1775,8 @@ static void print_top_rules(const struct hunt *h, const struct yg_hunt_result *r
                 yg_rules_rule_title(h->rules, top[k]));
     }
     if (ntop > 10)
-        fprintf(e, "    ... and %zu more rule(s) with alerts (--stats-json lists all)\n", ntop - 10);
+        fprintf(e, "    ... and %zu more rule(s) with alerts (--stats-json lists all)\n",
+                ntop - 10);
 }
 
 /* First and last event, events with hits, alerts per computer and per log
@@ -1840,9 +1841,8 @@ static void write_stats(const struct hunt *h, const struct yg_hunt_result *r, si
         if (yg_buf_add_json_str(&b, id ? id : "", id ? strlen(id) : 0) == YG_OK &&
             (idl = b.n) > 0 &&
             yg_buf_add_json_str(&b, title ? title : "", title ? strlen(title) : 0) == YG_OK)
-            fprintf(f, "%s{\"id\":%.*s,\"title\":%.*s,\"alerts\":%llu}", k ? "," : "",
-                    (int)idl, b.p, (int)(b.n - idl), b.p + idl,
-                    (unsigned long long)h->rule_hits[top[k]]);
+            fprintf(f, "%s{\"id\":%.*s,\"title\":%.*s,\"alerts\":%llu}", k ? "," : "", (int)idl,
+                    b.p, (int)(b.n - idl), b.p + idl, (unsigned long long)h->rule_hits[top[k]]);
         yg_buf_free(&b);
     }
     fputs("]}\n", f);

@@ -17,10 +17,10 @@
 /* Per-record routing of JSON records: a record's shape (the names of its
  * first keys) maps to the format that claims it, or to none. */
 #define YG_JSON_ROUTE_SLOTS 64
-#define YG_JSON_ROUTE_KEYS 4    /* keys that make a record's shape */
-#define YG_JSON_ROUTE_SPAN 512  /* bytes looked at for them */
+#define YG_JSON_ROUTE_KEYS 4   /* keys that make a record's shape */
+#define YG_JSON_ROUTE_SPAN 512 /* bytes looked at for them */
 struct yg_json_route {
-    uint64_t shape;                /* 0: empty slot */
+    uint64_t shape;               /* 0: empty slot */
     const struct yg_linefmt *fmt; /* NULL: a generic JSON event */
 };
 

@@ -33,7 +33,7 @@ struct yg_compiler {
         char *id;
         int level; /* -1: exclude */
         bool used;
-    } *tunes;
+    } * tunes;
     size_t ntunes, tunecap;
     size_t nexcluded, nretuned;
 };
@@ -420,7 +420,8 @@ static yg_err add_zip(struct yg_compiler *c, const char *path)
         char label[4096];
         snprintf(label, sizeof label, "%s:%s", path, names[i].p);
         zip_stat_t zs;
-        if (zip_stat_index(z, (zip_uint64_t)names[i].n, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE)) {
+        if (zip_stat_index(z, (zip_uint64_t)names[i].n, 0, &zs) != 0 ||
+            !(zs.valid & ZIP_STAT_SIZE)) {
             c->nfailed++;
             emit(c, label, 0, 0, NULL, YG_EIO, "cannot read archive member");
             continue;

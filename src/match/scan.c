@@ -110,8 +110,8 @@ struct yg_scanner {
     /* current event */
     const struct yg_val *channel, *eventid, *time;
     struct yg_val chan_v, eid_v, time_v;
-    int64_t time_ms;             /* s->time parsed (valid while s->time is set) */
-    int64_t first_ms, last_ms;   /* range of event times seen (yg_scanner_time_range) */
+    int64_t time_ms;           /* s->time parsed (valid while s->time is set) */
+    int64_t first_ms, last_ms; /* range of event times seen (yg_scanner_time_range) */
     bool have_range;
     const struct yg_val *date, *tod; /* the date_time pair of the mapping */
     struct yg_val date_v, tod_v;

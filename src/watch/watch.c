@@ -510,8 +510,7 @@ static void process_record(struct watch *w, struct winput *in, const struct yg_r
      * record no format claims is scanned as generic JSON by the line
      * decoder): the log source given in the configuration applies to those. */
     if (!json && !in->fmt)
-        yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service,
-                                 in->cfg->category);
+        yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
     if (json) {
         yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
         if (yg_scanner_scan_json(w->scanner, p, n, on_alert, w) != YG_OK) {
