@@ -24,34 +24,34 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: yagura serve -c CONFIG [options]\n"
-            "       yagura serve -c CONFIG --import COLLECTION FILE\n"
-            "       yagura serve --hash-password < password.txt\n"
-            "       yagura serve --new-token\n"
-            "\n"
-            "Serve the TAXII 2.1 API of the configuration's taxii: section (API roots,\n"
-            "collections with TLP ceilings, users with per-collection rights, TLS); see\n"
-            "docs/yagura-serve.md and docs/taxii.md.  `yagura watch` runs the same server\n"
-            "when its configuration has taxii.listen.\n"
-            "\n"
-            "Options:\n"
-            "  -c, --config FILE        the configuration file (its taxii: section is used)\n"
-            "      --listen ADDR        listen on ADDR (host:port, port 0: any free port)\n"
-            "                           instead of taxii.listen\n"
-            "      --port-file FILE     write the bound port to FILE once serving\n"
-            "      --import COLL FILE   add the objects of FILE (STIX bundle, TAXII envelope\n"
-            "                           or JSON lines of objects; - for standard input) to\n"
-            "                           collection COLL (id or alias), then exit\n"
-            "      --check              check the configuration and open the database, then exit\n"
-            "      --hash-password      read a password from standard input, print its hash\n"
-            "                           for taxii.users[].password\n"
-            "      --new-token          print a new API token and its hash for\n"
-            "                           taxii.users[].tokens\n"
-            "  -h, --help               this text\n"
-            "\n"
-            "Exit status: 0 clean stop (SIGTERM or SIGINT) or command done, 1 some imported\n"
-            "objects were refused, 2 configuration or start-up error.\n");
+    fprintf(f, "Usage: yagura serve -c CONFIG [options]\n"
+               "       yagura serve -c CONFIG --import COLLECTION FILE\n"
+               "       yagura serve --hash-password < password.txt\n"
+               "       yagura serve --new-token\n"
+               "\n"
+               "Serve the TAXII 2.1 API of the configuration's taxii: section (API roots,\n"
+               "collections with TLP ceilings, users with per-collection rights, TLS); see\n"
+               "docs/yagura-serve.md and docs/taxii.md.  `yagura watch` runs the same server\n"
+               "when its configuration has taxii.listen.\n"
+               "\n"
+               "Options:\n"
+               "  -c, --config FILE        the configuration file (its taxii: section is used)\n"
+               "      --listen ADDR        listen on ADDR (host:port, port 0: any free port)\n"
+               "                           instead of taxii.listen\n"
+               "      --port-file FILE     write the bound port to FILE once serving\n"
+               "      --import COLL FILE   add the objects of FILE (STIX bundle, TAXII envelope\n"
+               "                           or JSON lines of objects; - for standard input) to\n"
+               "                           collection COLL (id or alias), then exit\n"
+               "      --check              check the configuration, the TLS certificate and key,\n"
+               "                           and open the database, then exit\n"
+               "      --hash-password      read a password from standard input, print its hash\n"
+               "                           for taxii.users[].password\n"
+               "      --new-token          print a new API token and its hash for\n"
+               "                           taxii.users[].tokens\n"
+               "  -h, --help               this text\n"
+               "\n"
+               "Exit status: 0 clean stop (SIGTERM or SIGINT) or command done, 1 some imported\n"
+               "objects were refused, 2 configuration or start-up error.\n");
 }
 
 int yg_cli_serve(int argc, char **argv)
@@ -145,6 +145,10 @@ int yg_cli_serve(int argc, char **argv)
         goto done;
     }
     if (check) {
+        if (yg__taxii_tls_check(cfg, why, sizeof why) != YG_OK) {
+            fprintf(stderr, "yagura serve: %s\n", why);
+            goto done;
+        }
         printf("%s: the taxii section is valid (%zu API roots, %zu collections, %zu users)\n",
                config, cfg->nroots, cfg->ncolls, cfg->nusers);
         rc = 0;
