@@ -9,7 +9,7 @@
    40 connections from one address: at most 16 are kept.
 2. Failed logins: 10 wrong passwords from one address, then 429 with
    Retry-After and a TAXII error body (the right password too); a token
-   still works there.  30 addresses sending wrong passwords (for a known
+   still works there; `serve --metrics` counts the failures.  30 addresses sending wrong passwords (for a known
    user and for unknown ones) as fast as they are answered leave a token
    client's median latency under 50 ms (the password checks run off the
    serving threads, and the failure limits stop them).
@@ -224,7 +224,7 @@ def per_address_cap(port, cap, what):
 def serve_part(tmp):
     pw = tc.hash_password("s3cret")
     token, token_hash = tc.new_token()
-    port = tc.free_port()
+    port, mport = tc.free_port(), tc.free_port()
     cfg = os.path.join(tmp, "serve.yaml")
     with open(cfg, "w") as f:
         f.write(f"""taxii:
@@ -238,7 +238,8 @@ def serve_part(tmp):
     - {{name: alice, password: "{pw}", tokens: ["{token_hash}"], read: ["*"], write: ["*"]}}
 """)
     log = open(os.path.join(tmp, "serve.log"), "w+")
-    srv = subprocess.Popen([YAGURA, "serve", "-c", cfg], stderr=log)
+    srv = subprocess.Popen([YAGURA, "serve", "-c", cfg, "--metrics", f"127.0.0.1:{mport}"],
+                           stderr=log)
     tok = "Bearer " + token
     try:
         if not T.check(tc.wait_port(port, srv), "serve starts"):
@@ -302,6 +303,13 @@ def serve_part(tmp):
         print(f"serve: token client under 30 password guessers: median {med:.1f} ms, "
               f"p99 {p99(lat) * 1000:.1f} ms, {fails} failed", flush=True)
         T.check(fails == 0 and med < 50, f"token client median {med:.1f} ms, {fails} failed")
+        st, _, body, _ = request(mport, "/metrics")
+        counts = {}
+        for ln in body.decode().splitlines():
+            if ln.startswith("yagura_taxii_login_failures_total{reason="):
+                counts[ln.split('"')[1]] = float(ln.split()[-1])
+        T.check(st == 200 and counts.get("password", 0) >= 10 and counts.get("limited", 0) >= 2,
+                f"serve --metrics counts failed logins: {counts}")
     finally:
         tc.stop(srv)
         log.close()
