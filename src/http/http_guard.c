@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -42,7 +41,6 @@ struct yg_http_guard {
     pthread_t thr;
     bool stop, started;
     struct gconn *head;
-    _Atomic uint64_t ncut;
     /* log rate */
     pthread_mutex_t lmu;
     int64_t log_minute;
@@ -83,7 +81,6 @@ static void *guard_main(void *arg)
                 /* The entry exists, so libmicrohttpd has not closed fd. */
                 (void)shutdown(e->fd, SHUT_RDWR);
                 e->cut = true;
-                atomic_fetch_add(&g->ncut, 1);
             }
     }
     pthread_mutex_unlock(&g->mu);
@@ -188,11 +185,6 @@ void yg__http_guard_phase(struct yg_http_guard *g, struct MHD_Connection *c, enu
     pthread_mutex_lock(&g->mu);
     set_phase(g, e, ph);
     pthread_mutex_unlock(&g->mu);
-}
-
-uint64_t yg__http_guard_cut(const struct yg_http_guard *g)
-{
-    return g ? atomic_load(&((struct yg_http_guard *)g)->ncut) : 0;
 }
 
 void yg__http_guard_log(void *cls, const char *fmt, va_list ap)

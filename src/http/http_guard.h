@@ -49,8 +49,6 @@ void yg__http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_co
 /* The connection's request moved to phase ph; the phase's deadline starts
  * now.  Call YG_HTTP_HEADERS from MHD_OPTION_NOTIFY_COMPLETED. */
 void yg__http_guard_phase(struct yg_http_guard *g, struct MHD_Connection *c, enum yg_http_phase ph);
-/* How many connections the guard has cut so far. */
-uint64_t yg__http_guard_cut(const struct yg_http_guard *g);
 
 /* MHD_OPTION_EXTERNAL_LOGGER; its closure is the guard.  At most a few
  * lines a minute reach the log (a flood of refused connections would
