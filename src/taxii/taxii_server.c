@@ -311,8 +311,11 @@ static const char *const fail_reasons[NFAIL] = {"password", "token", "limited", 
 
 static void count_failure(struct yg_taxii_server *s, int why)
 {
+    /* Under amu: the series may be set while requests are served. */
+    pthread_mutex_lock(&s->amu);
     atomic_fetch_add(&s->nfail[why], 1);
     yg__metric_inc(s->m_fail[why]);
+    pthread_mutex_unlock(&s->amu);
 }
 
 void yg__taxii_server_set_metrics(struct yg_taxii_server *s, struct yg_metrics *m)
@@ -320,11 +323,13 @@ void yg__taxii_server_set_metrics(struct yg_taxii_server *s, struct yg_metrics *
     if (yg__metrics_declare(m, YG_M_TAXII_LOGIN_FAILURES, YG_METRIC_COUNTER,
                             "Failed TAXII logins, by reason.") != YG_OK)
         return;
+    pthread_mutex_lock(&s->amu);
     for (int i = 0; i < NFAIL; i++) {
         const char *lab[] = {"reason", fail_reasons[i], NULL};
         s->m_fail[i] = yg__metrics_get(m, YG_M_TAXII_LOGIN_FAILURES, lab);
         yg__metric_add(s->m_fail[i], (double)atomic_load(&s->nfail[i]));
     }
+    pthread_mutex_unlock(&s->amu);
 }
 
 uint64_t yg__taxii_login_failures(struct yg_taxii_server *s, const char *reason)
