@@ -1045,6 +1045,11 @@ int yg__watch_run(const struct yg_watch_opts *o)
         }
     }
     if (o->check_only) {
+        if (w.cfg->taxii && w.cfg->taxii->listen &&
+            yg__taxii_tls_check(w.cfg->taxii, why, sizeof why)) {
+            yg__log(YG_LOG_ERROR, "%s", why);
+            goto out;
+        }
         status = failed ? 1 : 0;
         goto out;
     }
@@ -1097,6 +1102,8 @@ int yg__watch_run(const struct yg_watch_opts *o)
         yg__log(YG_LOG_ERROR, "taxii: %s", why);
         goto out;
     }
+    if (w.taxii)
+        yg__taxii_server_set_metrics(w.taxii, w.metrics);
     if (w.cfg->user && yg__drop_privileges(w.cfg->user, why, sizeof why)) {
         yg__log(YG_LOG_ERROR, "user: %s", why);
         goto out;
