@@ -32,8 +32,11 @@
 #include <linux/sock_diag.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -195,19 +198,40 @@ static yg_err split_addr(const char *addr, char *host, size_t hl, const char **p
     return **port ? YG_OK : YG_EINVAL;
 }
 
+/* Why the last constructor of this thread failed ("" if it did not say):
+ * the cause and the path or address, for the service's log. */
+static _Thread_local char last_err[384];
+
+const char *yg__in_last_error(void)
+{
+    return last_err;
+}
+
+static yg_err fail(yg_err e, const char *fmt, ...) YG_PRINTF(2, 3);
+static yg_err fail(yg_err e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_err, sizeof last_err, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
 static yg_err listen_on(const char *addr, int type, int *out)
 {
     char host[256];
     const char *port;
     yg_err err = split_addr(addr, host, sizeof host, &port);
     if (err)
-        return err;
+        return fail(err, "listen: '%s' is not HOST:PORT", addr);
     struct addrinfo hints = {0}, *res = NULL;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = type;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    if (getaddrinfo(host[0] ? host : NULL, port, &hints, &res) != 0)
-        return YG_EINVAL;
+    int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+    if (gai != 0)
+        return fail(YG_EINVAL, "listen: cannot resolve '%s': %s", addr, gai_strerror(gai));
+    int why = 0; /* errno of the last failed socket, bind or listen */
     /* With no host, prefer one dual-stack IPv6 socket (it takes IPv4 too). */
     int fd = -1;
     for (int pass = 0; pass < 2 && fd < 0; pass++) {
@@ -216,8 +240,10 @@ static yg_err listen_on(const char *addr, int type, int *out)
                 continue;
             fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                         ai->ai_protocol);
-            if (fd < 0)
+            if (fd < 0) {
+                why = errno;
                 continue;
+            }
             int one = 1, zero = 0;
             if (type == SOCK_STREAM)
                 (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -231,6 +257,7 @@ static yg_err listen_on(const char *addr, int type, int *out)
             }
             if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
                 (type == SOCK_STREAM && listen(fd, 128) != 0)) {
+                why = errno;
                 close(fd);
                 fd = -1;
             }
@@ -238,7 +265,8 @@ static yg_err listen_on(const char *addr, int type, int *out)
     }
     freeaddrinfo(res);
     if (fd < 0)
-        return YG_EIO;
+        return fail(YG_EIO, "cannot listen on %s: %s", addr,
+                    why ? strerror(why) : "no usable address");
     *out = fd;
     return YG_OK;
 }
@@ -675,6 +703,7 @@ done:
 
 yg_err yg__in_syslog_udp_new(const char *name, const char *addr, struct yg_input **out)
 {
+    last_err[0] = 0;
     struct in_sock *s;
     yg_err err = listener_new(name, K_UDP, addr, &s);
     if (!err)
@@ -684,10 +713,54 @@ yg_err yg__in_syslog_udp_new(const char *name, const char *addr, struct yg_input
 
 yg_err yg__in_syslog_tcp_new(const char *name, const char *addr, struct yg_input **out)
 {
+    last_err[0] = 0;
     struct in_sock *s;
     yg_err err = listener_new(name, K_TCP, addr, &s);
     if (!err)
         *out = &s->in;
+    return err;
+}
+
+/* The server certificate chain and key into ctx, with the cause of a failure
+ * (file and reason) in why. */
+static yg_err load_cert(SSL_CTX *ctx, const char *cert, const char *key, char *why, size_t n)
+{
+    yg_err err = YG_OK;
+    if (access(cert, R_OK) != 0) {
+        snprintf(why, n, "tls cert %s: cannot read it: %s", cert, strerror(errno));
+        err = YG_EIO;
+    } else if (access(key, R_OK) != 0) {
+        snprintf(why, n, "tls key %s: cannot read it: %s", key, strerror(errno));
+        err = YG_EIO;
+    } else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+        snprintf(why, n, "tls cert %s: not a PEM certificate chain (%s)", cert,
+                 ERR_reason_error_string(ERR_peek_last_error()));
+        err = YG_EINVAL;
+    } else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+        snprintf(why, n, "tls key %s: not a PEM private key (%s)", key,
+                 ERR_reason_error_string(ERR_peek_last_error()));
+        err = YG_EINVAL;
+    } else if (SSL_CTX_check_private_key(ctx) != 1) {
+        snprintf(why, n, "tls key %s does not match the certificate %s", key, cert);
+        err = YG_EINVAL;
+    }
+    ERR_clear_error();
+    return err;
+}
+
+yg_err yg__in_tls_check(const char *cert, const char *key, char *why, size_t n)
+{
+    if (!cert || !key) {
+        snprintf(why, n, "tls: cert and key are both needed");
+        return YG_EINVAL;
+    }
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) {
+        snprintf(why, n, "tls: out of memory");
+        return YG_ENOMEM;
+    }
+    yg_err err = load_cert(ctx, cert, key, why, n);
+    SSL_CTX_free(ctx);
     return err;
 }
 
@@ -696,8 +769,9 @@ yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cer
 {
     yg_err err = YG_OK;
     struct in_sock *s = NULL;
+    last_err[0] = 0;
     if (!cert || !key || !out)
-        return YG_EINVAL;
+        return fail(YG_EINVAL, "tls: cert and key are both needed");
     YG_TRY(listener_new(name, K_TLS, addr, &s));
     s->ctx = SSL_CTX_new(TLS_server_method());
     if (!s->ctx) {
@@ -712,15 +786,7 @@ yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cer
      * its kernel send a reset - and a reset discards what we had not yet
      * read of its last messages. */
     SSL_CTX_set_num_tickets(s->ctx, 0);
-    if (SSL_CTX_use_certificate_chain_file(s->ctx, cert) != 1 ||
-        SSL_CTX_use_PrivateKey_file(s->ctx, key, SSL_FILETYPE_PEM) != 1) {
-        err = YG_EIO;
-        goto done;
-    }
-    if (SSL_CTX_check_private_key(s->ctx) != 1) {
-        err = YG_EINVAL;
-        goto done;
-    }
+    YG_TRY(load_cert(s->ctx, cert, key, last_err, sizeof last_err));
     *out = &s->in;
     s = NULL;
 done:

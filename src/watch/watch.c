@@ -700,7 +700,9 @@ static yg_err open_inputs(struct watch *w)
         default: e = yg__in_stdin_new(ci->name, &wi->in); break;
         }
         if (e) {
-            yg__log(YG_LOG_ERROR, "inputs: %s: cannot open: %s", ci->name, yg_strerror(e));
+            const char *why = yg__in_last_error();
+            yg__log(YG_LOG_ERROR, "inputs: %s: cannot open: %s", ci->name,
+                    *why ? why : yg_strerror(e));
             return e;
         }
         w->ninputs = i + 1;
@@ -1049,6 +1051,16 @@ int yg__watch_run(const struct yg_watch_opts *o)
             yg__taxii_tls_check(w.cfg->taxii, why, sizeof why)) {
             yg__log(YG_LOG_ERROR, "%s", why);
             goto out;
+        }
+        /* A TLS input whose certificate or key cannot be loaded would stop
+         * the service at start: --check says so now. */
+        for (size_t i = 0; i < w.cfg->ninputs; i++) {
+            const struct yg_cfg_input *ci = &w.cfg->inputs[i];
+            if (ci->type == YG_INPUT_SYSLOG_TLS &&
+                yg__in_tls_check(ci->cert, ci->key, why, sizeof why)) {
+                yg__log(YG_LOG_ERROR, "inputs: %s: %s", ci->name, why);
+                goto out;
+            }
         }
         status = failed ? 1 : 0;
         goto out;
