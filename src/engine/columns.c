@@ -88,7 +88,7 @@ struct yg_str yg__cols_product(const char *ls)
     return (struct yg_str){p, e ? (size_t)(e - p) : 0};
 }
 
-static struct yg_str service_of(const char *ls)
+struct yg_str yg__cols_service(const char *ls)
 {
     const char *p = ls ? strstr(ls, "\"service\":\"") : NULL;
     if (!p)
@@ -215,7 +215,7 @@ yg_err yg__cols_fill(struct yg_cols *c, const yg_alert *a, uint64_t evtx_record)
     c->channel = first_of(c, CHANNEL);
     if (!c->channel.n) {
         /* Not a Windows event: the log source stands for the channel. */
-        struct yg_str svc = service_of(a->logsource_json);
+        struct yg_str svc = yg__cols_service(a->logsource_json);
         int k = snprintf(c->chan, sizeof c->chan, "%.*s%s%.*s", (int)product.n, product.p,
                          product.n && svc.n ? "/" : "", (int)svc.n, svc.p);
         c->channel = (struct yg_str){c->chan, k > 0 ? (size_t)k : 0};

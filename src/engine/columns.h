@@ -46,5 +46,6 @@ YG_NODISCARD yg_err yg__cols_fill(struct yg_cols *c, const yg_alert *a, uint64_t
 /* The product of a log source JSON object ({"product":"windows",...}), or
  * an empty view. */
 struct yg_str yg__cols_product(const char *logsource_json);
+struct yg_str yg__cols_service(const char *logsource_json);
 
 #endif

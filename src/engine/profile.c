@@ -441,9 +441,14 @@ static yg_err ecs_json(struct yg_buf *b, bool include_event, const yg_alert *a,
         YG_TRY(lit(b, ",\"module\":"));
         YG_TRY(jstr(b, product));
     }
-    if (!src->correlation && c->channel.n) {
-        YG_TRY(lit(b, ",\"provider\":"));
-        YG_TRY(jstr(b, c->channel));
+    struct yg_str svc = yg__cols_service(a->logsource_json);
+    if (product.n && svc.n) {
+        /* event.dataset is module.name, as Elastic's integrations write it. */
+        YG_TRY(lit(b, ",\"dataset\":\""));
+        YG_TRY(yg_buf_add(b, product.p, product.n));
+        YG_TRY(yg_buf_addc(b, '.'));
+        YG_TRY(yg_buf_add(b, svc.p, svc.n));
+        YG_TRY(yg_buf_addc(b, '"'));
     }
     if (include_event && a->event_len && !src->correlation) {
         /* event.original is a string: the event's JSON text, whole. */
@@ -455,9 +460,7 @@ static yg_err ecs_json(struct yg_buf *b, bool include_event, const yg_alert *a,
     YG_TRY(jz(b, a->rule_id));
     YG_TRY(lit(b, ",\"name\":"));
     YG_TRY(jz(b, a->rule_title));
-    YG_TRY(lit(b, ",\"ruleset\":\"sigma\",\"reference\":"));
-    YG_TRY(jz(b, a->rule_file));
-    YG_TRY(lit(b, "},\"log\":{\"level\":"));
+    YG_TRY(lit(b, ",\"ruleset\":\"sigma\"},\"log\":{\"level\":"));
     YG_TRY(jz(b, a->level));
     if (src->file && *src->file) {
         YG_TRY(lit(b, ",\"file\":{\"path\":"));
@@ -465,6 +468,15 @@ static yg_err ecs_json(struct yg_buf *b, bool include_event, const yg_alert *a,
         YG_TRY(yg_buf_addc(b, '}'));
     }
     YG_TRY(yg_buf_addc(b, '}'));
+    if (!src->correlation && product.n == 7 && !memcmp(product.p, "windows", 7) &&
+        (c->channel.n || c->record_id.n)) {
+        /* Winlogbeat's names for the Windows event log's own fields. */
+        YG_TRY(lit(b, ",\"winlog\":{\"channel\":"));
+        YG_TRY(jstr(b, c->channel));
+        YG_TRY(lit(b, ",\"record_id\":"));
+        YG_TRY(jstr(b, c->record_id));
+        YG_TRY(yg_buf_addc(b, '}'));
+    }
     if (c->computer.n) {
         YG_TRY(lit(b, ",\"host\":{\"name\":"));
         YG_TRY(jstr(b, c->computer));
@@ -499,14 +511,26 @@ static yg_err ecs_json(struct yg_buf *b, bool include_event, const yg_alert *a,
         }
         YG_TRY(yg_buf_addc(b, '}'));
     }
-    YG_TRY(lit(b, ",\"threat\":{\"framework\":\"MITRE ATT&CK\",\"technique\":{\"id\":"));
-    YG_TRY(attack_ids(b, a->attack_json, false));
-    YG_TRY(lit(b, ",\"subtechnique\":{\"id\":"));
-    YG_TRY(attack_ids(b, a->attack_json, true));
-    YG_TRY(yg_buf_addf(b, "}}},\"tags\":%s,\"yagura\":{\"timestamp_source\":", a->tags_json));
+    {
+        /* threat.* only for rules tagged with ATT&CK techniques. */
+        size_t at = b->n;
+        YG_TRY(lit(b, ",\"threat\":{\"framework\":\"MITRE ATT&CK\",\"technique\":{\"id\":"));
+        size_t ids = b->n;
+        YG_TRY(attack_ids(b, a->attack_json, false));
+        if (b->n - ids == 2) {
+            b->n = at;
+        } else {
+            YG_TRY(lit(b, ",\"subtechnique\":{\"id\":"));
+            YG_TRY(attack_ids(b, a->attack_json, true));
+            YG_TRY(lit(b, "}}}"));
+        }
+    }
+    YG_TRY(yg_buf_addf(b, ",\"tags\":%s,\"yagura\":{\"timestamp_source\":", a->tags_json));
     YG_TRY(jstr(b, (struct yg_str){a->timestamp, a->timestamp_len}));
-    YG_TRY(lit(b, ",\"record_id\":"));
-    YG_TRY(jstr(b, c->record_id));
+    YG_TRY(lit(b, ",\"rule_file\":"));
+    YG_TRY(jz(b, a->rule_file));
+    YG_TRY(lit(b, ",\"channel\":"));
+    YG_TRY(jstr(b, c->channel));
     YG_TRY(lit(b, ",\"details\":"));
     YG_TRY(jstr(b, (struct yg_str){c->details.p ? c->details.p : "", c->details.n}));
     YG_TRY(yg_buf_addf(b, ",\"logsource\":%s,\"matched\":", a->logsource_json));
