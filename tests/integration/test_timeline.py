@@ -165,10 +165,11 @@ with tempfile.TemporaryDirectory() as tmp:
     check(not bad, f"{len(bad)} alerts without an RFC 3339 UTC ms timestamp, e.g. {bad[:1]}")
     plain = [a for a in alerts if "correlation" not in a]
     check(all(a.get("timestamp_source") for a in plain), "every event alert keeps timestamp_source")
-    mism = [a for a in plain if isinstance(oracle(a["timestamp_source"]), int)
+    mism = [a for a in plain if isinstance(oracle(a.get("timestamp_source", "")), int)
+            and RFC3339MS.fullmatch(a["timestamp"])
             and oracle(a["timestamp_source"]) != ms_of(a["timestamp"])]
     check(not mism, f"{len(mism)} timestamps differ from their source text, e.g. {mism[:1]}")
-    formats = {re.sub(r"\d", "9", a["timestamp_source"]) for a in plain}
+    formats = {re.sub(r"\d", "9", a.get("timestamp_source", "")) for a in plain}
     check(len(formats) >= 5, f"the samples' alerts show {len(formats)} time forms: {sorted(formats)}")
     print(f"SigmaHQ + Yagura rules: {len(alerts)} alerts, source time forms {sorted(formats)}")
 
@@ -192,7 +193,7 @@ with tempfile.TemporaryDirectory() as tmp:
     checked = year_less = unknown = 0
     for a in allrec:
         if a["timestamp"] == "":
-            check(a["timestamp_source"] == "", f"untimed alert with a source time {a}")
+            check(a.get("timestamp_source") == "", f"untimed alert with a source time {a}")
             f = a["source"]["file"]
             rel = os.path.relpath(f, logs) if f.startswith(logs) else os.path.basename(f)
             timeless[rel] = timeless.get(rel, 0) + 1
@@ -200,7 +201,7 @@ with tempfile.TemporaryDirectory() as tmp:
         if not RFC3339MS.fullmatch(a["timestamp"]):
             check(False, f"not RFC 3339 UTC ms: {a['timestamp']} ({a['source']})")
             continue
-        o = oracle(a["timestamp_source"])
+        o = oracle(a.get("timestamp_source", ""))
         if isinstance(o, int):
             checked += 1
             if o != ms_of(a["timestamp"]):
@@ -281,8 +282,7 @@ with tempfile.TemporaryDirectory() as tmp:
                  "EventData": {"Image": "C:\\Windows\\System32\\whoami.exe",
                                "CommandLine": "whoami /all", "User": "CORP\\bob"}}}) + "\n")
     out = run(["-r", dup_rule, ev]).stdout.decode()
-    pairs = json.loads(out, object_pairs_hook=lambda kv: kv)
-    matched = dict(pairs)["matched"]
+    matched = dict(json.loads(out, object_pairs_hook=lambda kv: kv))["matched"] if out else None
     check([k for k, _ in matched] == ["CommandLine", "Image"], f"matched keys once each: {matched}")
 
     # 6. Columns and profiles, with the SigmaHQ rules that fire on a Security
