@@ -32,6 +32,11 @@
  *
  * Impossible dates (Feb 30, hour 25) are rejected rather than normalised: a
  * wrong time would silently move an event out of its correlation window.
+ *
+ * yg__time_parse_tz reads a zone-less time on a given clock instead of UTC
+ * (a fixed offset, or a TZ database zone with its daylight-saving rules),
+ * for the sources that write their device's local time; yg__time_format
+ * writes the one form alerts carry, RFC 3339 UTC with milliseconds.
  */
 #include "core/timeparse.h"
 
@@ -465,14 +470,34 @@ int64_t yg__tz_to_utc(const struct yg_tz *tz, int64_t local_ms)
     int64_t sec = local_ms >= 0 ? local_ms / 1000 : -((-local_ms + 999) / 1000);
     int64_t frac = local_ms - sec * 1000;
     time_t ts = (time_t)sec;
-    struct tm tm;
-    if (!gmtime_r(&ts, &tm))
+    struct tm want;
+    if (!gmtime_r(&ts, &want))
         return local_ms;
-    /* The civil fields read in the zone; in the hour a clock is set back
-     * the earlier (daylight) reading is taken. */
-    tm.tm_isdst = -1;
-    time_t u = mktime(&tm);
-    return (int64_t)u * 1000 + frac;
+    /* The civil fields read in the zone, both as daylight and as standard
+     * time; a reading is right if it reads back as the same fields.  Both
+     * are right in the hour a clock is set back: the earlier (daylight)
+     * one is taken.  Neither is in the hour skipped in spring: the
+     * standard-time reading is taken.  Deciding here, rather than leaving
+     * it to mktime()'s guess from its previous call, keeps the result the
+     * same whatever was converted before. */
+    int64_t best = INT64_MAX;
+    for (int dst = 1; dst >= 0; dst--) {
+        struct tm t = want, back;
+        t.tm_isdst = dst;
+        time_t u = mktime(&t);
+        if (!localtime_r(&u, &back))
+            continue;
+        if (back.tm_year == want.tm_year && back.tm_mon == want.tm_mon &&
+            back.tm_mday == want.tm_mday && back.tm_hour == want.tm_hour &&
+            back.tm_min == want.tm_min && back.tm_sec == want.tm_sec && (int64_t)u < best)
+            best = (int64_t)u;
+    }
+    if (best == INT64_MAX) {
+        struct tm t = want;
+        t.tm_isdst = 0;
+        best = (int64_t)mktime(&t);
+    }
+    return best * 1000 + frac;
 }
 
 static int64_t tz_offset_at(const struct yg_tz *tz, int64_t utc_ms)
