@@ -411,8 +411,7 @@ static int cmd_hunt(int argc, char **argv)
             break;
         case 's':
             if (strcmp(optarg, "time") != 0) {
-                fprintf(stderr, "%s hunt: --sort: '%s' is not a sort order (time)\n", prog,
-                        optarg);
+                fprintf(stderr, "%s hunt: --sort: '%s' is not a sort order (time)\n", prog, optarg);
                 return EXIT_ERROR;
             }
             o.sort_time = true;

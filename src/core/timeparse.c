@@ -511,8 +511,8 @@ static int64_t tz_offset_at(const struct yg_tz *tz, int64_t utc_ms)
     return localtime_r(&ts, &tm) ? (int64_t)tm.tm_gmtoff * 1000 : 0;
 }
 
-bool yg__time_parse_tz(const char *s, size_t n, int64_t ref_ms, const struct yg_tz *tz,
-                       int64_t *ms, bool *zoned)
+bool yg__time_parse_tz(const char *s, size_t n, int64_t ref_ms, const struct yg_tz *tz, int64_t *ms,
+                       bool *zoned)
 {
     bool z = false;
     int64_t t;
@@ -546,7 +546,7 @@ size_t yg__time_format(int64_t ms, char out[YG_TIME_TEXT])
         return 0;
     }
     int k = snprintf(out, YG_TIME_TEXT, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m,
-                     (int)d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
-                     (int)(rem / 1000 % 60), (int)(rem % 1000));
+                     (int)d, (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
+                     (int)(rem % 1000));
     return k > 0 ? (size_t)k : 0;
 }

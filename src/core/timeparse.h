@@ -35,8 +35,8 @@ int64_t yg__tz_to_utc(const struct yg_tz *tz, int64_t local_ms);
 /* Like yg__time_parse_ref, but a time without a zone (and a year-less
  * syslog time) is read in tz (NULL: UTC); *zoned (may be NULL) tells
  * whether the text carried its own zone or was an epoch number. */
-bool yg__time_parse_tz(const char *s, size_t n, int64_t ref_ms, const struct yg_tz *tz,
-                       int64_t *ms, bool *zoned);
+bool yg__time_parse_tz(const char *s, size_t n, int64_t ref_ms, const struct yg_tz *tz, int64_t *ms,
+                       bool *zoned);
 /* The one form alerts carry: RFC 3339 in UTC with milliseconds,
  * 2025-06-02T01:10:00.000Z (24 characters; years 0 to 9999, else empty).
  * Returns the length. */

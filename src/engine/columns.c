@@ -15,27 +15,30 @@
 #include "decode/json.h"
 
 /* Names are tried in order; the first present wins. */
-static const char *const COMPUTER[] = {"Computer",    "computer_name", "ComputerName", "Hostname",
-                                       "hostname",    "host.name",     "devname",      "device_name",
-                                       "DeviceName",  "dvchost",       "syslog_host",  "host",
-                                       "s-computername", NULL};
+static const char *const COMPUTER[] = {
+    "Computer",    "computer_name", "ComputerName",   "Hostname",   "hostname",
+    "host.name",   "devname",       "device_name",    "DeviceName", "dvchost",
+    "syslog_host", "host",          "s-computername", NULL};
 static const char *const CHANNEL[] = {"Channel", "channel", NULL};
-static const char *const EVENT_ID[] = {"EventID", "event_id", "EventId", "logid", "message_id",
-                                       NULL};
+static const char *const EVENT_ID[] = {"EventID", "event_id",   "EventId",
+                                       "logid",   "message_id", NULL};
 static const char *const RECORD_ID[] = {"EventRecordID", "record_id", NULL};
-static const char *const USER[] = {"TargetUserName", "User",     "SubjectUserName", "user",
-                                   "UserId",         "srcuser",  "userPrincipalName",
-                                   "properties.userPrincipalName", "username", "cs-username",
-                                   "AccountName",    NULL};
-static const char *const SRC_IP[] = {"IpAddress", "SourceIp", "src_ip",    "srcip",
-                                     "id.orig_h", "ClientIP", "ClientIPAddress", "callerIpAddress",
-                                     "ipAddress", "properties.ipAddress", "remip", "src",
-                                     "public_ip", "c-ip",     "client_ip", NULL};
-static const char *const DST_IP[] = {"DestinationIp", "dest_ip", "dstip", "id.resp_h", "dst",
-                                     "s-ip",          NULL};
+static const char *const USER[] = {
+    "TargetUserName", "User",        "SubjectUserName",   "user",
+    "UserId",         "srcuser",     "userPrincipalName", "properties.userPrincipalName",
+    "username",       "cs-username", "AccountName",       NULL};
+static const char *const SRC_IP[] = {"IpAddress",       "SourceIp",
+                                     "src_ip",          "srcip",
+                                     "id.orig_h",       "ClientIP",
+                                     "ClientIPAddress", "callerIpAddress",
+                                     "ipAddress",       "properties.ipAddress",
+                                     "remip",           "src",
+                                     "public_ip",       "c-ip",
+                                     "client_ip",       NULL};
+static const char *const DST_IP[] = {"DestinationIp", "dest_ip", "dstip", "id.resp_h",
+                                     "dst",           "s-ip",    NULL};
 static const char *const CMDLINE[] = {"CommandLine", "ScriptBlockText", "cmd", "command", NULL};
-static const char *const PROCESS[] = {"Image", "NewProcessName", "ProcessName", "process",
-                                      NULL};
+static const char *const PROCESS[] = {"Image", "NewProcessName", "ProcessName", "process", NULL};
 
 /* The fields that say what happened, per log source (product); the
  * default list serves the others. */
@@ -45,10 +48,29 @@ struct details {
 };
 static const struct details DETAILS[] = {
     {"windows",
-     {"CommandLine", "ScriptBlockText", "Image", "ParentImage", "TargetFilename", "TargetObject",
-      "Details", "QueryName", "DestinationIp", "DestinationPort", "ServiceName", "ImagePath",
-      "TaskName", "ShareName", "RelativeTargetName", "TargetUserName", "TargetDomainName",
-      "SubjectUserName", "User", "IpAddress", "WorkstationName", "LogonType", NULL}},
+     {"CommandLine",
+      "ScriptBlockText",
+      "Image",
+      "ParentImage",
+      "TargetFilename",
+      "TargetObject",
+      "Details",
+      "QueryName",
+      "DestinationIp",
+      "DestinationPort",
+      "ServiceName",
+      "ImagePath",
+      "TaskName",
+      "ShareName",
+      "RelativeTargetName",
+      "TargetUserName",
+      "TargetDomainName",
+      "SubjectUserName",
+      "User",
+      "IpAddress",
+      "WorkstationName",
+      "LogonType",
+      NULL}},
     {"linux", {"appname", "user", "message", NULL}},
     {"fortigate",
      {"logdesc", "action", "user", "srcip", "srcport", "dstip", "dstport", "service", "remip",
@@ -60,22 +82,21 @@ static const struct details DETAILS[] = {
     {"ivanti", {"user", "realm", "src", "message", NULL}},
     {"citrix", {"module", "event_type", "user", "client_ip", "message", NULL}},
     {"zeek",
-     {"id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "query", "host", "uri", "user",
-      "note", "msg", "operation", "action", "name", "path", NULL}},
+     {"id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "query", "host", "uri", "user", "note",
+      "msg", "operation", "action", "name", "path", NULL}},
     {"suricata",
      {"alert.signature", "src_ip", "src_port", "dest_ip", "dest_port", "proto", "http.hostname",
       "http.url", "dns.rrname", NULL}},
     {"m365",
-     {"Operation", "UserId", "ClientIP", "ClientIPAddress", "ObjectId", "ResultStatus",
-      "Workload", NULL}},
+     {"Operation", "UserId", "ClientIP", "ClientIPAddress", "ObjectId", "ResultStatus", "Workload",
+      NULL}},
     {"azure",
      {"operationName", "properties.userPrincipalName", "userPrincipalName", "identity",
       "callerIpAddress", "properties.ipAddress", "ipAddress", "properties.appDisplayName",
       "appDisplayName", "resultType", NULL}},
-    {NULL,
-     {"CommandLine", "Image", "user", "User", "UserId", "src_ip", "srcip", "ClientIP", "dest_ip",
-      "dstip", "cs-method", "cs-uri-stem", "method", "url", "uri", "status", "action",
-      "Operation", "msg", "message", NULL}},
+    {NULL, {"CommandLine", "Image",   "user",   "User",      "UserId",      "src_ip",  "srcip",
+            "ClientIP",    "dest_ip", "dstip",  "cs-method", "cs-uri-stem", "method",  "url",
+            "uri",         "status",  "action", "Operation", "msg",         "message", NULL}},
 };
 
 struct yg_str yg__cols_product(const char *ls)

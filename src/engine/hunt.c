@@ -69,10 +69,10 @@ struct unit {
     uint64_t lines, docs, alerts, errors, bytes;
     uint64_t by_level[6];
     uint32_t *rule_hits;    /* per rule index, allocated on the first alert */
-    /* --sort time: where each alert starts in `out`, and its time */
-    struct yg_buf skeys;    /* struct skey */
     struct yg_buf cev;      /* struct cev records of detections correlations use */
     struct yg_arena carena; /* their strings */
+    /* --sort time: where each alert starts in `out`, and its time (struct skey) */
+    struct yg_buf skeys;
     bool done;
     bool fatal;
     struct unit *next;
@@ -958,7 +958,7 @@ struct corr_out {
     struct hunt *h;
     struct yg_hunt_result *res;
     struct yg_buf b;
-    struct yg_buf cj; /* the correlation object */
+    struct yg_buf cj;  /* the correlation object */
     struct yg_buf aux; /* tags, group and details of the other profiles */
     struct yg_cols cols;
     bool tap_pass; /* rendering the JSON line for opts->tap */

@@ -174,7 +174,7 @@ done:
 /* ---- headers --------------------------------------------------------------- */
 
 #define CSV_STANDARD                                                                               \
-    "timestamp,computer,channel,event_id,record_id,level,rule_title,details,rule_id,rule_file,"   \
+    "timestamp,computer,channel,event_id,record_id,level,rule_title,details,rule_id,rule_file,"    \
     "source_file,line,index"
 
 yg_err yg__profile_header(struct yg_buf *b, enum yg_out_format f, enum yg_profile p)

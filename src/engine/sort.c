@@ -267,7 +267,8 @@ yg_err yg__sorter_finish(struct yg_sorter *s, FILE *out)
         /* Everything fits in memory: no file at all. */
         qsort(s->r, s->nr, sizeof *s->r, rec_cmp);
         for (size_t i = 0; i < s->nr; i++)
-            if (s->r[i].len && fwrite(s->data.p + s->r[i].off, 1, s->r[i].len, out) != s->r[i].len) {
+            if (s->r[i].len &&
+                fwrite(s->data.p + s->r[i].off, 1, s->r[i].len, out) != s->r[i].len) {
                 snprintf(s->err, sizeof s->err, "cannot write the output: %s", strerror(errno));
                 return YG_EIO;
             }

@@ -164,8 +164,8 @@ int main(void)
         CHECK(yg__time_parse_tz("2024-05-01T12:00:00+02:00", 25, 0, &tokyo9, &t, &zoned) &&
               t == T0 && zoned);
         CHECK(yg__time_parse_tz("1714557600", 10, 0, &tokyo9, &t, &zoned) && t == T0 && zoned);
-        CHECK(yg__time_parse_tz("05/01/2024:10:00:00 GMT", 23, 0, &tokyo9, &t, &zoned) &&
-              t == T0 && zoned);
+        CHECK(yg__time_parse_tz("05/01/2024:10:00:00 GMT", 23, 0, &tokyo9, &t, &zoned) && t == T0 &&
+              zoned);
         CHECK(yg__time_parse_tz("05/01/2024:19:00:00", 19, 0, &tokyo9, &t, &zoned) && t == T0 &&
               !zoned);
         CHECK(yg__time_parse_tz("[01/May/2024:10:00:00 +0000]", 28, 0, &tokyo9, &t, &zoned) &&
@@ -183,12 +183,13 @@ int main(void)
               t == (int64_t)yg__days_from_civil(2024, 1, 15) * 86400000 + 10 * 3600000);
         /* 01:30 happens twice on 2024-11-03: the first (daylight) one,
          * whatever was converted just before. */
-        const char *before[] = {"2024-11-03 03:00:00", "2024-05-01 03:00:00", "2024-01-15 02:00:00"};
+        const char *before[] = {"2024-11-03 03:00:00", "2024-05-01 03:00:00",
+                                "2024-01-15 02:00:00"};
         for (int i = 0; i < 3; i++) {
             CHECK(yg__time_parse_tz(before[i], 19, 0, &la, &t, NULL));
             CHECK_MSG(yg__time_parse_tz("2024-11-03 01:30:00", 19, 0, &la, &t, NULL) &&
-                          t == (int64_t)yg__days_from_civil(2024, 11, 3) * 86400000 +
-                                   8 * 3600000 + 1800000,
+                          t == (int64_t)yg__days_from_civil(2024, 11, 3) * 86400000 + 8 * 3600000 +
+                                   1800000,
                       "after %s: %lld", before[i], (long long)t);
         }
         /* 02:30 does not exist on 2024-03-10: read as standard time. */
@@ -212,7 +213,8 @@ int main(void)
               out[0] == 0);
         /* Every day of 1900..2100 formats back to the date it came from. */
         int bad = 0;
-        for (int64_t d = yg__days_from_civil(1900, 1, 1); d < yg__days_from_civil(2100, 1, 1); d++) {
+        for (int64_t d = yg__days_from_civil(1900, 1, 1); d < yg__days_from_civil(2100, 1, 1);
+             d++) {
             int y, m, dd;
             yg__time_format(d * 86400000 + 3723004, out);
             if (sscanf(out, "%d-%d-%dT", &y, &m, &dd) != 3 ||
