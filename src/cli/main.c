@@ -69,7 +69,7 @@ static void usage_hunt(FILE *f)
             "                         ecs (Elastic Common Schema, jsonl)\n"
             "  -s, --sort time        one stream in event-time order over all inputs (sorted\n"
             "                         in bounded memory, spilled to $TMPDIR)\n"
-            "      --sort-mem MB      memory for --sort before it spills to disk (default 64)\n"
+            "      --sort-mem MB      memory for --sort before it spills to disk (default 32)\n"
             "      --timezone TZ      zone of event times without one, for sources that write\n"
             "                         their device's clock: UTC (default), +09:00, Asia/Tokyo\n"
             "  -o, --output FILE      write alerts to FILE instead of standard output\n"

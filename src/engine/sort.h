@@ -18,7 +18,7 @@
 
 /* Memory for records held before a run is written (default), and the most
  * runs merged in one pass. */
-#define YG_SORT_MEM_DEFAULT (64u << 20)
+#define YG_SORT_MEM_DEFAULT (32u << 20)
 #define YG_SORT_FAN_IN 64u
 
 struct yg_sorter;
