@@ -1047,10 +1047,9 @@ static yg_err corr_profile(struct corr_out *co, const struct yg_corr_alert *a,
     size_t group_len = x->n - group_at;
     YG_TRY(yg_buf_addc(x, 0));
     size_t details_at = x->n;
-    YG_TRY(yg_buf_addf(x, "%s: %.17g events \xC2\xA6 ", a->type, a->value));
+    YG_TRY(yg_buf_addf(x, "%s: %.17g", a->type, a->value));
     for (size_t i = 0; i < a->ngroup; i++)
-        YG_TRY(yg_buf_addf(x, "%s%s: %s", i ? " \xC2\xA6 " : "", a->group_names[i],
-                           a->group_values[i]));
+        YG_TRY(yg_buf_addf(x, " \xC2\xA6 %s: %s", a->group_names[i], a->group_values[i]));
     YG_TRY(yg_buf_addc(x, 0));
     yg_alert al = {r->id ? r->id : "",
                    r->title ? r->title : "",
