@@ -313,6 +313,21 @@ with tempfile.TemporaryDirectory() as tmp:
         check(f"TargetUserName: {data['TargetUserName']}" in r["details"] and
               f"SubjectUserName: {data['SubjectUserName']}" in r["details"], f"details {r['details']}")
 
+    # verbose: the summary object (jsonl) and the extra columns (csv).
+    verb = jsonl(run([*sig, "--profile", "verbose", evtx]).stdout)
+    vrows = list(csv.DictReader(io.StringIO(
+        run([*sig, "--profile", "verbose", "-f", "csv", evtx]).stdout.decode())))
+    for a, v, r, vr in zip(std, verb, rows, vrows):
+        check(v["summary"] == {"computer": r["computer"], "channel": r["channel"],
+                               "event_id": r["event_id"], "record_id": r["record_id"],
+                               "details": r["details"]} and
+              {k: v[k] for k in a} == a, f"verbose jsonl {v}")
+        check({k: vr[k] for k in r} == r and vr["timestamp_source"] == a["timestamp_source"] and
+              json.loads(vr["matched"]) == a["matched"] and json.loads(vr["attack"]) == a["rule"]["attack"]
+              and json.loads(vr["tags"]) == a["rule"]["tags"] and json.loads(vr["logsource"]) == a["logsource"]
+              and vr["intel"] == "", f"verbose csv {vr}")
+    check(len(verb) == len(vrows) == len(std), "verbose: one alert each")
+
     def ts_us(a):
         return ms_of(a["timestamp"]) * 1000
 
