@@ -101,6 +101,7 @@ struct hunt {
     size_t narenas;
     struct yg_sorter *sorter; /* --sort time */
     struct yg_buf sbuf;       /* one unit's alerts with their numbers, for the sorter */
+    yg_err sort_err;          /* the sorted output could not be made: the hunt fails */
 };
 
 /* An alert of a unit's output under --sort time. */
@@ -1232,6 +1233,8 @@ static void sort_unit(struct hunt *h, struct unit *u, uint64_t line_base, uint64
     const struct skey *k = (const struct skey *)u->skeys.p;
     size_t nk = u->skeys.n / sizeof *k, pi = 0;
     yg_err err = YG_OK;
+    if (h->sort_err)
+        return; /* reported once; the hunt is stopping */
     for (size_t i = 0; i < nk && !err; i++) {
         size_t end = i + 1 < nk ? k[i + 1].off : u->out.n, at = k[i].off;
         yg_buf_reset(&h->sbuf);
@@ -1256,6 +1259,7 @@ static void sort_unit(struct hunt *h, struct unit *u, uint64_t line_base, uint64
         fprintf(h->o->err, "yagura hunt: --sort time: %s\n",
                 *yg__sorter_error(h->sorter) ? yg__sorter_error(h->sorter) : yg_strerror(err));
         res->errors++;
+        h->sort_err = err;
         h->stop = true;
     }
 }
@@ -1676,12 +1680,15 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
             fprintf(o->err, "yagura hunt: --sort time: %s\n",
                     *yg__sorter_error(h.sorter) ? yg__sorter_error(h.sorter) : yg_strerror(se));
             res->errors++;
+            h.sort_err = se;
         }
         res->sort_runs = yg__sorter_runs(h.sorter);
         yg__sorter_free(h.sorter);
         h.sorter = NULL;
     }
     yg_buf_free(&h.sbuf);
+    if (!err && h.sort_err)
+        err = h.sort_err; /* an incomplete timeline is a failed hunt (exit 2) */
     fflush(o->out);
     res->seconds = now_s() - t0;
     if (o->progress)

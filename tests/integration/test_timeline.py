@@ -233,6 +233,9 @@ with tempfile.TemporaryDirectory() as tmp:
     check(sorted(s1.splitlines()) == sorted(p.stdout.splitlines()),
           "the sorted stream holds exactly the unsorted alerts")
     print(f"--sort time: {len(ts)} alerts, {len(s1)} bytes")
+    p = run([*base, "--sort-mem", "1", *inputs], env={**os.environ, "TMPDIR": os.path.join(tmp, "none")})
+    check(p.returncode == 2 and p.stderr.count(b"cannot create a sort file in") == 1,
+          f"--sort time without a usable TMPDIR: exit {p.returncode}, {p.stderr[-300:]}")
     p1 = run([*rule_args, "--no-event", "--sort", "time", "-t", "1", *inputs]).stdout
     p2 = run([*rule_args, "--no-event", "--sort", "time", "-t", "2", *inputs]).stdout
     t1 = [a["timestamp"] for a in jsonl(p1)]
