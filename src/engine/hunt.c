@@ -1603,7 +1603,7 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     {
         struct yg_buf hb;
         yg_buf_init(&hb, 0);
-        if (!o->decode_only && yg__profile_header(&hb, o->format, o->profile) == YG_OK)
+        if (!o->decode_only && yg__profile_header(&hb, o->format, o->profile) == YG_OK && hb.n)
             fwrite(hb.p, 1, hb.n, o->out);
         yg_buf_free(&hb);
     }

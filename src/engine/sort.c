@@ -265,7 +265,8 @@ yg_err yg__sorter_finish(struct yg_sorter *s, FILE *out)
     yg_err err = YG_OK;
     if (!s->nruns) {
         /* Everything fits in memory: no file at all. */
-        qsort(s->r, s->nr, sizeof *s->r, rec_cmp);
+        if (s->nr)
+            qsort(s->r, s->nr, sizeof *s->r, rec_cmp);
         for (size_t i = 0; i < s->nr; i++)
             if (s->r[i].len &&
                 fwrite(s->data.p + s->r[i].off, 1, s->r[i].len, out) != s->r[i].len) {
