@@ -30,6 +30,7 @@ PACKAGES=(
     libevtx-utils                               # evtxexport, to cross-check the EVTX reader
     python3 python3-venv                        # test tools (pySigma)
     time                                        # peak RSS in benchmarks
+    tzdata                                      # TZ database zones of hunt --timezone
 )
 
 # npm fetches the test geolocation database; Debian's package only when none is on PATH
