@@ -11,6 +11,8 @@
 #define YG_MAX_EVENT_BYTES (4u * 1024u * 1024u)
 /* Most fields kept for one event. */
 #define YG_MAX_EVENT_FIELDS 4096u
+/* Most fields listed in an alert's `matched` (each field once). */
+#define YG_MAX_MATCHED_FIELDS 128u
 /* Deepest JSON nesting accepted. */
 #define YG_MAX_JSON_DEPTH 64u
 /* Largest rule file, bytes. */

@@ -15,7 +15,9 @@
 #include "cli/rulesets.h"
 #include "cli/cmd_intel.h"
 #include "decode/format.h"
+#include "core/timeparse.h"
 #include "engine/hunt.h"
+#include "engine/profile.h"
 #include "geo/geo.h"
 #include "watch/watch.h"
 #include "yagura/yagura.h"
@@ -72,6 +74,14 @@ static void usage_hunt(FILE *f)
                "      --exclude-rules FILE  leave out the rules whose ids FILE lists\n"
                "      --level-tuning FILE   new levels per rule id (id,level or id: level lines)\n"
                "  -f, --format FORMAT    jsonl (default), csv or table\n"
+               "  -p, --profile P        what each alert carries: standard (default), verbose,\n"
+               "                         timesketch (csv or jsonl for Timesketch's importer),\n"
+               "                         ecs (Elastic Common Schema, jsonl)\n"
+               "  -s, --sort time        one stream in event-time order over all inputs (sorted\n"
+               "                         in bounded memory, spilled to $TMPDIR)\n"
+               "      --sort-mem MB      memory for --sort before it spills to disk (default 32)\n"
+               "      --timezone TZ      zone of event times without one, for sources that write\n"
+               "                         their device's clock: UTC (default), +09:00, Asia/Tokyo\n"
                "  -o, --output FILE      write alerts to FILE instead of standard output\n"
                "  -t, --threads N        worker threads (default: all cores)\n"
                "  -i, --input-format F   read every input as F instead of detecting it per file\n"
@@ -394,12 +404,18 @@ static int hunt_main(int argc, char **argv)
         O_GEOCITY,
         O_GEOASN,
         O_EXCLUDE,
-        O_TUNING
+        O_TUNING,
+        O_TIMEZONE,
+        O_SORTMEM
     };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
                                          {"min-level", required_argument, 0, 'l'},
                                          {"format", required_argument, 0, 'f'},
+                                         {"profile", required_argument, 0, 'p'},
+                                         {"sort", required_argument, 0, 's'},
+                                         {"sort-mem", required_argument, 0, O_SORTMEM},
+                                         {"timezone", required_argument, 0, O_TIMEZONE},
                                          {"output", required_argument, 0, 'o'},
                                          {"threads", required_argument, 0, 't'},
                                          {"input-format", required_argument, 0, 'i'},
@@ -438,10 +454,12 @@ static int hunt_main(int argc, char **argv)
     o.err = stderr;
     const char *outpath = NULL;
     char *ls = NULL;
+    struct yg_tz tz;
+    memset(&tz, 0, sizeof tz);
     bool quiet = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:l:f:o:t:i:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:l:f:p:s:o:t:i:qh", opts, NULL)) != -1) {
         if (decode && c == 'f')
             c = 'i'; /* decode: --format names the input format */
         switch (c) {
@@ -483,6 +501,41 @@ static int hunt_main(int argc, char **argv)
                 return EXIT_ERROR;
             }
             break;
+        case 'p':
+            if (!yg__profile_parse(optarg, &o.profile)) {
+                fprintf(stderr,
+                        "%s hunt: --profile: '%s' is not standard, verbose, timesketch or ecs\n",
+                        prog, optarg);
+                return EXIT_ERROR;
+            }
+            break;
+        case 's':
+            if (strcmp(optarg, "time") != 0) {
+                fprintf(stderr, "%s hunt: --sort: '%s' is not a sort order (time)\n", prog, optarg);
+                return EXIT_ERROR;
+            }
+            o.sort_time = true;
+            break;
+        case O_SORTMEM: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 65536) {
+                fprintf(stderr, "%s hunt: --sort-mem: '%s' is not a number of MB from 1 to 65536\n",
+                        prog, optarg);
+                return EXIT_ERROR;
+            }
+            o.sort_mem = (size_t)n << 20;
+            break;
+        }
+        case O_TIMEZONE: {
+            char why[300];
+            if (!yg__tz_parse(optarg, &tz, why, sizeof why)) {
+                fprintf(stderr, "%s hunt: --timezone: %s\n", prog, why);
+                return EXIT_ERROR;
+            }
+            o.tz = &tz;
+            break;
+        }
         case 'o': outpath = optarg; break;
         case 't': {
             char *end;
@@ -558,6 +611,13 @@ static int hunt_main(int argc, char **argv)
                 usage_decode(stderr);
             else
                 usage_hunt(stderr);
+            return EXIT_ERROR;
+        }
+    }
+    {
+        const char *why;
+        if (!decode && !yg__profile_fits(o.profile, o.format, &why)) {
+            fprintf(stderr, "%s hunt: --profile: %s\n", prog, why);
             return EXIT_ERROR;
         }
     }

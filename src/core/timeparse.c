@@ -32,9 +32,17 @@
  *
  * Impossible dates (Feb 30, hour 25) are rejected rather than normalised: a
  * wrong time would silently move an event out of its correlation window.
+ *
+ * yg__time_parse_tz reads a zone-less time on a given clock instead of UTC
+ * (a fixed offset, or a TZ database zone with its daylight-saving rules),
+ * for the sources that write their device's local time; yg__time_format
+ * writes the one form alerts carry, RFC 3339 UTC with milliseconds.
  */
 #include "core/timeparse.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/core.h"
@@ -165,11 +173,12 @@ static int64_t compose(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned 
 }
 
 /* Z, +hh:mm, +hhmm, +hh, or nothing; offset in minutes east of UTC. */
-static bool zone(struct cur *c, int *off_min)
+static bool zone(struct cur *c, int *off_min, bool *zoned)
 {
     *off_min = 0;
     if (at_end(c))
         return true;
+    *zoned = true;
     if (peek(c, ' ') && c->p + 1 < c->e && (c->p[1] == '+' || c->p[1] == '-' || c->p[1] == 'Z'))
         c->p++;
     if (eat(c, 'Z') || eat(c, 'z'))
@@ -190,7 +199,7 @@ static bool zone(struct cur *c, int *off_min)
     return true;
 }
 
-static bool parse_iso(struct cur c, int64_t *ms)
+static bool parse_iso(struct cur c, int64_t *ms, bool *zoned)
 {
     unsigned y, mo, d, h = 0, mi = 0, s = 0, f = 0;
     int off = 0;
@@ -210,7 +219,7 @@ static bool parse_iso(struct cur c, int64_t *ms)
             if ((eat(&c, '.') || eat(&c, ',')) && !frac_ms(&c, &f))
                 return false;
         }
-        if (!zone(&c, &off) || !at_end(&c))
+        if (!zone(&c, &off, zoned) || !at_end(&c))
             return false;
     }
     if (!valid_date(y, mo, d) || !valid_time(h, mi, s))
@@ -219,8 +228,9 @@ static bool parse_iso(struct cur c, int64_t *ms)
     return true;
 }
 
-static bool parse_epoch(struct cur c, int64_t *ms)
+static bool parse_epoch(struct cur c, int64_t *ms, bool *zoned)
 {
+    *zoned = true; /* seconds since the epoch are UTC by definition */
     bool neg = eat(&c, '-');
     uint64_t v = 0;
     unsigned nd = 0;
@@ -301,7 +311,7 @@ static bool parse_3164(struct cur c, int64_t ref_ms, int64_t *ms)
     return false;
 }
 
-static bool parse_apache(struct cur c, int64_t *ms)
+static bool parse_apache(struct cur c, int64_t *ms, bool *zoned)
 {
     unsigned d, mo, y, h, mi, s;
     int off = 0;
@@ -315,7 +325,7 @@ static bool parse_apache(struct cur c, int64_t *ms)
         !eat(&c, ':') || !num(&c, 2, &s))
         return false;
     if (eat(&c, ' ')) {
-        if (!zone(&c, &off))
+        if (!zone(&c, &off, zoned))
             return false;
     }
     if (!at_end(&c) || !valid_date(y, mo, d) || !valid_time(h, mi, s))
@@ -326,7 +336,7 @@ static bool parse_apache(struct cur c, int64_t *ms)
 
 /* NetScaler: 05/01/2024:10:00:00 GMT (month first; the zone is GMT, UTC or
  * absent, all meaning UTC, or a numeric offset). */
-static bool parse_mdy(struct cur c, int64_t *ms)
+static bool parse_mdy(struct cur c, int64_t *ms, bool *zoned)
 {
     unsigned d, mo, y, h, mi, s, f = 0;
     int off = 0;
@@ -338,9 +348,10 @@ static bool parse_mdy(struct cur c, int64_t *ms)
         return false;
     if (eat(&c, ' ')) {
         size_t rest = (size_t)(c.e - c.p);
-        if ((rest == 3 && (memcmp(c.p, "GMT", 3) == 0 || memcmp(c.p, "UTC", 3) == 0)))
+        if ((rest == 3 && (memcmp(c.p, "GMT", 3) == 0 || memcmp(c.p, "UTC", 3) == 0))) {
             c.p = c.e;
-        else if (!zone(&c, &off))
+            *zoned = true;
+        } else if (!zone(&c, &off, zoned))
             return false;
     }
     if (!at_end(&c) || !valid_date(y, mo, d) || !valid_time(h, mi, s))
@@ -349,8 +360,11 @@ static bool parse_mdy(struct cur c, int64_t *ms)
     return true;
 }
 
-bool yg__time_parse_ref(const char *s, size_t n, int64_t ref_ms, int64_t *ms)
+/* The parse proper; *zoned tells whether the text named its zone (or is an
+ * epoch number), so that a zone-less local time can be placed by the caller. */
+static bool parse_any(const char *s, size_t n, int64_t ref_ms, int64_t *ms, bool *zoned)
 {
+    *zoned = false;
     if (!s)
         return false;
     struct cur c = {s, s + n};
@@ -364,18 +378,24 @@ bool yg__time_parse_ref(const char *s, size_t n, int64_t ref_ms, int64_t *ms)
     int64_t t;
     bool ok;
     if (isdig(first) && c.e - c.p >= 10 && (c.p[4] == '-' || c.p[4] == '/'))
-        ok = parse_iso(c, &t);
+        ok = parse_iso(c, &t, zoned);
     else if (isdig(first) && c.e - c.p >= 19 && c.p[2] == '/' && isdig(c.p[3]))
-        ok = parse_mdy(c, &t);
+        ok = parse_mdy(c, &t, zoned);
     else if (first == '[' || (isdig(first) && c.e - c.p > 2 && c.p[2] == '/'))
-        ok = parse_apache(c, &t);
+        ok = parse_apache(c, &t, zoned);
     else if (isdig(first) || first == '-')
-        ok = parse_epoch(c, &t);
+        ok = parse_epoch(c, &t, zoned);
     else
         ok = parse_3164(c, ref_ms, &t);
     if (ok)
         *ms = t;
     return ok;
+}
+
+bool yg__time_parse_ref(const char *s, size_t n, int64_t ref_ms, int64_t *ms)
+{
+    bool zoned;
+    return parse_any(s, n, ref_ms, ms, &zoned);
 }
 
 bool yg__time_parse(const char *s, size_t n, int64_t *ms)
@@ -385,4 +405,148 @@ bool yg__time_parse(const char *s, size_t n, int64_t *ms)
     if (clock_gettime(CLOCK_REALTIME, &now) == 0)
         ref = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     return yg__time_parse_ref(s, n, ref, ms);
+}
+
+/* ---- zones and the one output form ------------------------------------ */
+
+static bool tz_offset(const char *s, int *off_min)
+{
+    struct cur c = {s, s + strlen(s)};
+    bool zoned = false;
+    if (!(peek(&c, '+') || peek(&c, '-')))
+        return false;
+    return zone(&c, off_min, &zoned) && at_end(&c);
+}
+
+bool yg__tz_parse(const char *spec, struct yg_tz *tz, char *why, size_t wl)
+{
+    memset(tz, 0, sizeof *tz);
+    if (!spec || !*spec || !strcasecmp(spec, "UTC") || !strcasecmp(spec, "Z") ||
+        !strcasecmp(spec, "GMT") || !strcmp(spec, "Etc/UTC"))
+        return true;
+    if (tz_offset(spec, &tz->off_min)) {
+        tz->kind = tz->off_min ? YG_TZ_FIXED : YG_TZ_UTC;
+        return true;
+    }
+    /* A zone of the TZ database, read through the C library: it knows the
+     * daylight-saving rules of every year, which a fixed offset cannot. */
+    bool name_ok = strlen(spec) < sizeof tz->name && spec[0] != '/' && !strstr(spec, "..");
+    for (const char *p = spec; name_ok && *p; p++)
+        name_ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                  (*p >= '0' && *p <= '9') || strchr("/_+-", *p);
+    if (!name_ok) {
+        snprintf(why, wl,
+                 "'%s' is not a zone: expected UTC, an offset such as +09:00 or -0700, or a "
+                 "TZ database name such as Asia/Tokyo",
+                 spec);
+        return false;
+    }
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", spec);
+    FILE *f = fopen(path, "rb");
+    char magic[4] = {0};
+    bool tzif = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+    if (f)
+        fclose(f);
+    if (!tzif) {
+        snprintf(why, wl, "'%s': no such zone in the TZ database (%s)", spec, path);
+        return false;
+    }
+    tz->kind = YG_TZ_NAMED;
+    snprintf(tz->name, sizeof tz->name, "%s", spec);
+    /* mktime() reads the process's zone: set it once, before any thread. */
+    setenv("TZ", spec, 1);
+    tzset();
+    return true;
+}
+
+int64_t yg__tz_to_utc(const struct yg_tz *tz, int64_t local_ms)
+{
+    if (!tz || tz->kind == YG_TZ_UTC)
+        return local_ms;
+    if (tz->kind == YG_TZ_FIXED)
+        return local_ms - (int64_t)tz->off_min * 60000;
+    int64_t sec = local_ms >= 0 ? local_ms / 1000 : -((-local_ms + 999) / 1000);
+    int64_t frac = local_ms - sec * 1000;
+    time_t ts = (time_t)sec;
+    struct tm want;
+    if (!gmtime_r(&ts, &want))
+        return local_ms;
+    /* The civil fields read in the zone, both as daylight and as standard
+     * time; a reading is right if it reads back as the same fields.  Both
+     * are right in the hour a clock is set back: the earlier (daylight)
+     * one is taken.  Neither is in the hour skipped in spring: the
+     * standard-time reading is taken.  Deciding here, rather than leaving
+     * it to mktime()'s guess from its previous call, keeps the result the
+     * same whatever was converted before. */
+    int64_t best = INT64_MAX;
+    for (int dst = 1; dst >= 0; dst--) {
+        struct tm t = want, back;
+        t.tm_isdst = dst;
+        time_t u = mktime(&t);
+        if (!localtime_r(&u, &back))
+            continue;
+        if (back.tm_year == want.tm_year && back.tm_mon == want.tm_mon &&
+            back.tm_mday == want.tm_mday && back.tm_hour == want.tm_hour &&
+            back.tm_min == want.tm_min && back.tm_sec == want.tm_sec && (int64_t)u < best)
+            best = (int64_t)u;
+    }
+    if (best == INT64_MAX) {
+        struct tm t = want;
+        t.tm_isdst = 0;
+        best = (int64_t)mktime(&t);
+    }
+    return best * 1000 + frac;
+}
+
+static int64_t tz_offset_at(const struct yg_tz *tz, int64_t utc_ms)
+{
+    if (!tz || tz->kind == YG_TZ_UTC)
+        return 0;
+    if (tz->kind == YG_TZ_FIXED)
+        return (int64_t)tz->off_min * 60000;
+    time_t ts = (time_t)(utc_ms / 1000);
+    struct tm tm;
+    return localtime_r(&ts, &tm) ? (int64_t)tm.tm_gmtoff * 1000 : 0;
+}
+
+bool yg__time_parse_tz(const char *s, size_t n, int64_t ref_ms, const struct yg_tz *tz, int64_t *ms,
+                       bool *zoned)
+{
+    bool z = false;
+    int64_t t;
+    /* A year-less time is placed relative to the reference read on the
+     * same local clock. */
+    if (!parse_any(s, n, ref_ms + tz_offset_at(tz, ref_ms), &t, &z))
+        return false;
+    *ms = z ? t : yg__tz_to_utc(tz, t);
+    if (zoned)
+        *zoned = z;
+    return true;
+}
+
+size_t yg__time_format(int64_t ms, char out[YG_TIME_TEXT])
+{
+    int64_t days = ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
+    int64_t rem = ms - days * MS_PER_DAY;
+    /* civil_from_days, the inverse of yg__days_from_civil. */
+    int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    if (y < 0 || y > 9999) {
+        out[0] = 0;
+        return 0;
+    }
+    int k = snprintf(out, YG_TIME_TEXT, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m,
+                     (int)d, (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
+                     (int)(rem % 1000));
+    return k > 0 ? (size_t)k : 0;
 }

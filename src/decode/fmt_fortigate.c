@@ -178,6 +178,14 @@ static const char *fgt_service(struct yg_str type)
     return NULL;
 }
 
+static bool all_digits(struct yg_str v)
+{
+    for (size_t i = 0; i < v.n; i++)
+        if (v.p[i] < '0' || v.p[i] > '9')
+            return false;
+    return true;
+}
+
 static yg_err fgt_decode(void *st, const char *line, size_t n, struct yg_buf *out,
                          struct yg_logsrc *ls, struct yg_decode_err *e)
 {
@@ -187,7 +195,7 @@ static yg_err fgt_decode(void *st, const char *line, size_t n, struct yg_buf *ou
     const char *m = s.msg.p;
     size_t mn = s.msg.n, base = (size_t)(m - line), i = 0, start = out->n;
     struct yg_str type = {NULL, 0}, date = {NULL, 0}, tod = {NULL, 0}, tz = {NULL, 0};
-    bool have_type = false, first = true, have_ts = false;
+    bool have_type = false, first = true, have_ts = false, have_epoch = false;
     struct kv kv;
     int r;
     yg_err err;
@@ -204,6 +212,8 @@ static yg_err fgt_decode(void *st, const char *line, size_t n, struct yg_buf *ou
             tz = kv.v;
         else if (str_is(kv.k, "timestamp"))
             have_ts = true;
+        else if (str_is(kv.k, "eventtime") && kv.v.n >= 9)
+            have_epoch = all_digits(kv.v);
         if (!have_type && str_is(kv.k, "type")) {
             type = kv.v;
             have_type = true;
@@ -220,9 +230,12 @@ static yg_err fgt_decode(void *st, const char *line, size_t n, struct yg_buf *ou
         err = YG_ESYNTAX;
         goto done;
     }
-    /* `time` holds only the time of day: the event time the rules and
-     * correlations see is `timestamp`, date and time with the tz offset. */
-    if (!have_ts && date.n == 10 && tod.n >= 8 && tod.n <= 15 && tz.n <= 6) {
+    /* `time` holds only the time of day.  `eventtime` (FortiOS 6.2 on) is
+     * the epoch in s, ms, us or ns: exact and in UTC, it is the event's time
+     * when present (the first time field that parses).  Without it the time
+     * is `timestamp`, date and time with the tz offset (zone-less without
+     * tz: read in the hunt's --timezone). */
+    if (!have_ts && !have_epoch && date.n == 10 && tod.n >= 8 && tod.n <= 15 && tz.n <= 6) {
         char ts[40];
         int tl = snprintf(ts, sizeof ts, "%.*sT%.*s%.*s", (int)date.n, date.p, (int)tod.n, tod.p,
                           (int)tz.n, tz.p);

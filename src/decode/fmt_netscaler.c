@@ -586,7 +586,11 @@ static yg_err ns_decode(void *st, const char *line, size_t n, struct yg_buf *out
         return YG_ESYNTAX;
     YG_TRY(yg_buf_addc(out, '{'));
     YG_TRY(put_syslog(out, &first, &sl));
-    if (r.date.n)
+    /* `timestamp` with its zone when GMT/UTC follows the date in the text,
+     * so that it is not read on the --timezone clock. */
+    if (r.date.n && r.tz.n && r.tz.p == r.date.p + r.date.n + 1)
+        YG_TRY(yg__json_kvz(out, &first, "timestamp", r.date.p, r.date.n + 1 + r.tz.n));
+    else if (r.date.n)
         YG_TRY(yg__json_kvz(out, &first, "timestamp", r.date.p, r.date.n));
     if (r.tz.n)
         YG_TRY(yg__json_kvz(out, &first, "timezone", r.tz.p, r.tz.n));

@@ -350,8 +350,11 @@ static yg_err panos_decode(void *st, const char *line, size_t n, struct yg_buf *
         return yg__fmt_fail(
             e, 0, "expected a PAN-OS CSV record: `FUTURE_USE,receive time,serial,TYPE,...`");
     YG_TRY(yg_buf_addc(out, '{'));
-    YG_TRY(put_header(out, &first, line, at));
+    /* The record before its syslog header: the event's time is the first
+     * time field that parses, and time_generated (with its year) is the
+     * firewall's own time, where the relay's header may have none. */
     YG_TRY(put_csv(out, &first, lt, line + at, n - at, at, e));
+    YG_TRY(put_header(out, &first, line, at));
     YG_TRY(yg_buf_addc(out, '}'));
     ls->product = "paloalto";
     ls->service = lt ? lt->service : NULL;

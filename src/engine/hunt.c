@@ -32,6 +32,8 @@
 #include "engine/alertjson.h"
 #include "engine/coverage.h"
 #include "engine/linedec.h"
+#include "engine/profile.h"
+#include "engine/sort.h"
 #include "geo/geo.h"
 #include "match/program.h"
 
@@ -72,6 +74,8 @@ struct unit {
     uint32_t *rule_hits;    /* per rule index, allocated on the first alert */
     struct yg_buf cev;      /* struct cev records of detections correlations use */
     struct yg_arena carena; /* their strings */
+    /* --sort time: where each alert starts in `out`, and its time (struct skey) */
+    struct yg_buf skeys;
     bool done;
     bool fatal;
     struct unit *next;
@@ -110,6 +114,15 @@ struct hunt {
     struct yg_tally hosts, lsrc;
     int64_t first_ms, last_ms; /* event time range, from every worker */
     bool have_range;
+    struct yg_sorter *sorter; /* --sort time */
+    struct yg_buf sbuf;       /* one unit's alerts with their numbers, for the sorter */
+    yg_err sort_err;          /* the sorted output could not be made: the hunt fails */
+};
+
+/* An alert of a unit's output under --sort time. */
+struct skey {
+    size_t off;  /* where it starts in the unit's `out` */
+    int64_t key; /* its event time; untimed alerts last */
 };
 
 /* A detection that feeds correlation, with its evidence. */
@@ -152,23 +165,15 @@ struct ctx {
     uint64_t record; /* EVTX record id, 0 if none */
     struct yg_buf tmp;
     struct yg_linedec ld; /* line formats: per-format state and scratch */
+    struct yg_cols cols;  /* the alert's columns (profile.c) */
+    int64_t ref_ms;       /* places year-less times: the file's modification time */
+    bool ref_set;
 };
-
-static yg_err csv_field(struct yg_buf *b, const char *s, size_t n)
-{
-    yg_err err = yg_buf_addc(b, '"');
-    for (size_t i = 0; !err && i < n; i++) {
-        if (s[i] == '"')
-            err = yg_buf_addc(b, '"');
-        if (!err)
-            err = yg_buf_addc(b, s[i] == '\n' || s[i] == '\r' ? ' ' : s[i]);
-    }
-    return err ? err : yg_buf_addc(b, '"');
-}
 
 /* Keep what a correlation needs of this detection: its event time and the
  * values of the fields the correlations group and aggregate by. */
-static yg_err capture_cev(struct ctx *c, const yg_alert *a, const struct yg_corr_set *cs)
+static yg_err capture_cev(struct ctx *c, const yg_alert *a, const struct yg_alert_time *t,
+                          const struct yg_corr_set *cs)
 {
     struct unit *u = c->u;
     size_t nf = yg__corr_nfields(cs, a->rule_index);
@@ -182,11 +187,11 @@ static yg_err capture_cev(struct ctx *c, const yg_alert *a, const struct yg_corr
     e->record = c->record;
     e->seq = 0;
     e->nvalues = (uint32_t)nf;
-    e->timestamp = yg_arena_strndup(&u->carena, a->timestamp, a->timestamp_len);
+    /* The same time as the alert's: zone and year placed the same way. */
+    e->timestamp = yg_arena_strndup(&u->carena, t->text, t->n);
     if (!e->timestamp)
         return YG_ENOMEM;
-    if (!a->timestamp_len || !yg__time_parse(a->timestamp, a->timestamp_len, &e->t_ms))
-        e->t_ms = INT64_MIN;
+    e->t_ms = t->timed ? t->ms : INT64_MIN;
     for (size_t k = 0; k < nf; k++) {
         const char *v;
         size_t vn;
@@ -220,6 +225,40 @@ static void tally_alert(struct ctx *c, const yg_alert *a)
     yg__tally_add(&u->lsrc, label, strlen(label), a->level_num, 1);
 }
 
+/* profile.c's `mark`: the line or index number goes here, patched in by
+ * the writer. */
+static yg_err mark_out(void *ud, struct yg_buf *b, int kind)
+{
+    struct ctx *c = ud;
+    struct unit *u = c->u;
+    return add_patch(&u->pat, &u->npat, &u->patcap, b->n, kind ? c->rel_index : c->rel_line,
+                     kind ? P_INDEX : P_LINE);
+}
+
+static yg_err mark_tap(void *ud, struct yg_buf *b, int kind)
+{
+    struct ctx *c = ud;
+    struct unit *u = c->u;
+    return add_patch(&u->tpat, &u->ntpat, &u->tpatcap, b->n, kind ? c->rel_index : c->rel_line,
+                     kind ? P_INDEX : P_LINE);
+}
+
+/* The reference time of year-less timestamps: the file's modification time
+ * (logs are read after they are written), or now for standard input. */
+static int64_t ref_time(struct ctx *c)
+{
+    if (!c->ref_set) {
+        struct stat st;
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        c->ref_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+        if (strcmp(c->u->file, "-") != 0 && stat(c->u->file, &st) == 0)
+            c->ref_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+        c->ref_set = true;
+    }
+    return c->ref_ms;
+}
+
 static int on_alert(void *ud, const yg_alert *a)
 {
     struct ctx *c = ud;
@@ -228,8 +267,10 @@ static int on_alert(void *ud, const yg_alert *a)
     const struct yg_hunt_opts *o = c->h->o;
     yg_err err = YG_OK;
     const struct yg_corr_set *cs = c->h->corr;
+    struct yg_alert_time t;
+    yg__alert_time(a, o->tz, ref_time(c), &t);
     if (cs && yg__corr_references(cs, a->rule_index)) {
-        if (capture_cev(c, a, cs)) {
+        if (capture_cev(c, a, &t, cs)) {
             u->fatal = true;
             return 1;
         }
@@ -249,76 +290,18 @@ static int on_alert(void *ud, const yg_alert *a)
         u->rule_hits = yg_calloc(c->h->nrules, sizeof *u->rule_hits);
     if (u->rule_hits && a->rule_index < c->h->nrules)
         u->rule_hits[a->rule_index]++;
+    struct yg_alert_src src = {u->file, c->record, mark_out, c, &t, false, NULL};
     if (o->tap) {
-        struct yg_buf *t = &u->tap;
-        YG_TRY(yg__alert_json_head(t, a));
-        YG_TRY(yg_buf_add(t, "{\"file\":", 8));
-        YG_TRY(yg_buf_add_json_str(t, u->file, strlen(u->file)));
-        YG_TRY(yg_buf_add(t, ",\"line\":", 8));
-        YG_TRY(add_patch(&u->tpat, &u->ntpat, &u->tpatcap, t->n, c->rel_line, P_LINE));
-        YG_TRY(yg_buf_add(t, ",\"index\":", 9));
-        YG_TRY(add_patch(&u->tpat, &u->ntpat, &u->tpatcap, t->n, c->rel_index, P_INDEX));
-        if (c->record)
-            YG_TRY(yg_buf_addf(t, ",\"record\":%llu", (unsigned long long)c->record));
-        YG_TRY(yg_buf_addc(t, '}'));
-        YG_TRY(yg__alert_json_tail(t, a, true));
-        YG_TRY(yg_buf_addc(t, '\n'));
+        struct yg_alert_src tsrc = src;
+        tsrc.mark = mark_tap;
+        YG_TRY(yg__profile_alert(&u->tap, YG_OUT_JSONL, YG_PROFILE_STANDARD, true, a, &tsrc,
+                                 &c->cols));
     }
-    switch (o->format) {
-    case YG_OUT_JSONL:
-        YG_TRY(yg__alert_json_head(b, a));
-        YG_TRY(yg_buf_add(b, "{\"file\":", 8));
-        YG_TRY(yg_buf_add_json_str(b, u->file, strlen(u->file)));
-        YG_TRY(yg_buf_add(b, ",\"line\":", 8));
-        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_line, P_LINE));
-        YG_TRY(yg_buf_add(b, ",\"index\":", 9));
-        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_index, P_INDEX));
-        if (c->record)
-            YG_TRY(yg_buf_addf(b, ",\"record\":%llu", (unsigned long long)c->record));
-        YG_TRY(yg_buf_addc(b, '}'));
-        YG_TRY(yg__alert_json_tail(b, a, o->include_event));
-        YG_TRY(yg_buf_addc(b, '\n'));
-        break;
-    case YG_OUT_CSV:
-        YG_TRY(csv_field(b, a->timestamp, a->timestamp_len));
-        YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(yg_buf_add(b, a->level, strlen(a->level)));
-        YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(csv_field(b, a->rule_id, strlen(a->rule_id)));
-        YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(csv_field(b, a->rule_title, strlen(a->rule_title)));
-        YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(csv_field(b, a->attack_json, strlen(a->attack_json)));
-        YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(csv_field(b, u->file, strlen(u->file)));
-        YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_line, P_LINE));
-        YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_index, P_INDEX));
-        YG_TRY(yg_buf_addf(b, ",%llu,", (unsigned long long)c->record));
-        YG_TRY(csv_field(b, a->matched_json, a->matched_len));
-        YG_TRY(yg_buf_addc(b, ','));
-        if (a->extra_len) /* the indicator of an intel hit, as a JSON object */
-            YG_TRY(csv_field(b, a->extra_json + 8, a->extra_len - 8));
-        YG_TRY(yg_buf_addc(b, '\n'));
-        break;
-    case YG_OUT_TABLE: {
-        const char *ts = a->timestamp_len ? a->timestamp : "-";
-        size_t tl = a->timestamp_len ? a->timestamp_len : 1;
-        YG_TRY(yg_buf_addf(b, "%-27.*s  %-13s  %-60.60s  %s:", (int)tl, ts, a->level, a->rule_title,
-                           u->file));
-        YG_TRY(add_patch(&u->pat, &u->npat, &u->patcap, b->n, c->rel_line, P_LINE));
-        if (a->extra_len) {
-            /* An intel hit: the field and value, then the indicator. */
-            YG_TRY(yg_buf_add(b, "  ", 2));
-            YG_TRY(yg_buf_add(b, a->matched_json, a->matched_len));
-            YG_TRY(yg_buf_add(b, " ", 1));
-            YG_TRY(yg_buf_add(b, a->extra_json + 8, a->extra_len - 8));
-        }
-        YG_TRY(yg_buf_addc(b, '\n'));
-        break;
+    if (o->sort_time) {
+        struct skey k = {b->n, t.timed ? t.ms : INT64_MAX};
+        YG_TRY(yg_buf_add(&u->skeys, &k, sizeof k));
     }
-    }
+    YG_TRY(yg__profile_alert(b, o->format, o->profile, o->include_event, a, &src, &c->cols));
 done:
     if (err)
         u->fatal = true;
@@ -925,11 +908,13 @@ static void ctx_init(struct ctx *c, struct hunt *h, struct unit *u, yg_scanner *
     c->u = u;
     c->s = s;
     yg__linedec_init(&c->ld);
+    yg__cols_init(&c->cols);
 }
 
 static void ctx_done(struct ctx *c)
 {
     yg__linedec_free(&c->ld);
+    yg__cols_free(&c->cols);
 }
 
 static void run_unit(struct hunt *h, yg_scanner *s, struct unit *u)
@@ -1221,24 +1206,125 @@ static int cev_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void iso_ms(int64_t ms, char *out, size_t n)
-{
-    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    int frac = (int)(ms - (int64_t)t * 1000);
-    char tmp[96];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-    snprintf(out, n, "%s", tmp);
-}
-
 struct corr_out {
     struct hunt *h;
     struct yg_hunt_result *res;
     struct yg_buf b;
+    struct yg_buf cj;  /* the correlation object */
+    struct yg_buf aux; /* tags, group and details of the other profiles */
+    struct yg_cols cols;
     bool tap_pass; /* rendering the JSON line for opts->tap */
 };
+
+/* {"type":..,"group":{..},"value":..,"first":..,"last":..,"events":[..]} */
+static yg_err corr_object(struct corr_out *co, const struct yg_corr_alert *a, const char *first,
+                          const char *last)
+{
+    struct yg_buf *b = &co->cj;
+    yg_err err = YG_OK;
+    yg_buf_reset(b);
+    YG_TRY(yg_buf_add(b, "{\"type\":", 8));
+    YG_TRY(yg_buf_add_json_str(b, a->type, strlen(a->type)));
+    YG_TRY(yg_buf_add(b, ",\"group\":{", 10));
+    for (size_t i = 0; i < a->ngroup; i++) {
+        if (i)
+            YG_TRY(yg_buf_addc(b, ','));
+        YG_TRY(yg_buf_add_json_str(b, a->group_names[i], strlen(a->group_names[i])));
+        YG_TRY(yg_buf_addc(b, ':'));
+        YG_TRY(yg_buf_add_json_str(b, a->group_values[i], strlen(a->group_values[i])));
+    }
+    YG_TRY(yg_buf_addf(b, "},\"value\":%.17g,\"first\":\"%s\",\"last\":\"%s\",", a->value, first,
+                       last));
+    if (a->detail) {
+        YG_TRY(yg_buf_add(b, "\"finding\":", 10));
+        YG_TRY(yg_buf_add(b, a->detail, a->detail_len));
+        YG_TRY(yg_buf_addc(b, ','));
+    }
+    YG_TRY(yg_buf_add(b, "\"events\":[", 10));
+    for (size_t i = 0; i < a->nevidence; i++) {
+        const struct cev *e = a->evidence[i];
+        if (i)
+            YG_TRY(yg_buf_addc(b, ','));
+        if (!e) {
+            YG_TRY(yg_buf_add(b, "null", 4));
+            continue;
+        }
+        const char *rid = yg_rules_rule_id(co->h->rules, e->rule);
+        YG_TRY(yg_buf_add(b, "{\"rule\":", 8));
+        YG_TRY(yg_buf_add_json_str(b, rid, strlen(rid)));
+        YG_TRY(yg_buf_add(b, ",\"timestamp\":", 13));
+        YG_TRY(yg_buf_add_json_str(b, e->timestamp, strlen(e->timestamp)));
+        YG_TRY(yg_buf_add(b, ",\"file\":", 8));
+        YG_TRY(yg_buf_add_json_str(b, e->file, strlen(e->file)));
+        if (e->record)
+            YG_TRY(yg_buf_addf(b, ",\"record\":%llu", (unsigned long long)e->record));
+        else
+            YG_TRY(yg_buf_addf(b, ",\"line\":%llu", (unsigned long long)e->line));
+        YG_TRY(yg_buf_addf(b, ",\"index\":%llu}", (unsigned long long)e->index));
+    }
+    YG_TRY(yg_buf_add(b, "]}", 2));
+done:
+    return err;
+}
+
+/* A correlation alert in a profile other than the standard JSON: the
+ * fields of an event alert, with the group as `matched` and the
+ * correlation object as the event. */
+static yg_err corr_profile(struct corr_out *co, const struct yg_corr_alert *a,
+                           const struct yg_alert_time *t, enum yg_out_format fmt)
+{
+    const struct yg_rule *r = a->rule;
+    const struct yg_hunt_opts *o = co->h->o;
+    struct yg_buf *x = &co->aux;
+    yg_err err = YG_OK;
+    yg_buf_reset(x);
+    /* tags, then the group object, then the details, one after another. */
+    YG_TRY(yg_buf_addc(x, '['));
+    for (size_t i = 0; i < r->ntags; i++) {
+        if (i)
+            YG_TRY(yg_buf_addc(x, ','));
+        YG_TRY(yg_buf_add_json_str(x, r->tags[i], strlen(r->tags[i])));
+    }
+    YG_TRY(yg_buf_add(x, "]", 2)); /* with its NUL */
+    size_t group_at = x->n;
+    YG_TRY(yg_buf_addc(x, '{'));
+    for (size_t i = 0; i < a->ngroup; i++) {
+        if (i)
+            YG_TRY(yg_buf_addc(x, ','));
+        YG_TRY(yg_buf_add_json_str(x, a->group_names[i], strlen(a->group_names[i])));
+        YG_TRY(yg_buf_addc(x, ':'));
+        YG_TRY(yg_buf_add_json_str(x, a->group_values[i], strlen(a->group_values[i])));
+    }
+    YG_TRY(yg_buf_addc(x, '}'));
+    size_t group_len = x->n - group_at;
+    YG_TRY(yg_buf_addc(x, 0));
+    size_t details_at = x->n;
+    YG_TRY(yg_buf_addf(x, "%s: %.17g", a->type, a->value));
+    for (size_t i = 0; i < a->ngroup; i++)
+        YG_TRY(yg_buf_addf(x, " \xC2\xA6 %s: %s", a->group_names[i], a->group_values[i]));
+    YG_TRY(yg_buf_addc(x, 0));
+    yg_alert al = {r->id ? r->id : "",
+                   r->title ? r->title : "",
+                   yg__level_name(r->level),
+                   (int)r->level,
+                   x->p,
+                   "[]",
+                   r->file,
+                   x->p + group_at,
+                   group_len,
+                   "{}",
+                   "",
+                   0,
+                   co->cj.p,
+                   co->cj.n,
+                   0,
+                   NULL,
+                   0};
+    struct yg_alert_src src = {"", 0, NULL, NULL, t, true, x->p + details_at};
+    YG_TRY(yg__profile_alert(&co->b, fmt, o->profile, o->include_event, &al, &src, &co->cols));
+done:
+    return err;
+}
 
 static void on_corr_one(void *ud, const struct yg_corr_alert *a)
 {
@@ -1247,14 +1333,18 @@ static void on_corr_one(void *ud, const struct yg_corr_alert *a)
     const struct yg_rule *r = a->rule;
     const struct yg_hunt_opts *o = co->h->o;
     enum yg_out_format fmt = co->tap_pass ? YG_OUT_JSONL : o->format;
-    char first[96], last[96];
+    char first[YG_TIME_TEXT], last[YG_TIME_TEXT];
     yg_err err = YG_OK;
     if ((int)r->level < (int)o->min_level)
         return;
-    iso_ms(a->first_ms, first, sizeof first);
-    iso_ms(a->last_ms, last, sizeof last);
+    yg__time_format(a->first_ms, first);
+    struct yg_alert_time t = {true, a->last_ms, "", 0};
+    t.n = yg__time_format(a->last_ms, t.text);
+    memcpy(last, t.text, sizeof last);
     yg_buf_reset(b);
-    if (fmt == YG_OUT_JSONL) {
+    YG_TRY(corr_object(co, a, first, last));
+    if (fmt == YG_OUT_JSONL &&
+        (co->tap_pass || o->profile == YG_PROFILE_STANDARD || o->profile == YG_PROFILE_VERBOSE)) {
         YG_TRY(yg_buf_addf(b, "{\"timestamp\":\"%s\",\"rule\":{\"id\":", last));
         YG_TRY(yg_buf_add_json_str(b, r->id ? r->id : "", r->id ? strlen(r->id) : 0));
         YG_TRY(yg_buf_add(b, ",\"title\":", 9));
@@ -1269,59 +1359,20 @@ static void on_corr_one(void *ud, const struct yg_corr_alert *a)
         }
         YG_TRY(yg_buf_add(b, "],\"file\":", 9));
         YG_TRY(yg_buf_add_json_str(b, r->file, strlen(r->file)));
-        YG_TRY(yg_buf_add(b, "},\"correlation\":{\"type\":", 24));
-        YG_TRY(yg_buf_add_json_str(b, a->type, strlen(a->type)));
-        YG_TRY(yg_buf_add(b, ",\"group\":{", 10));
-        for (size_t i = 0; i < a->ngroup; i++) {
-            if (i)
-                YG_TRY(yg_buf_addc(b, ','));
-            YG_TRY(yg_buf_add_json_str(b, a->group_names[i], strlen(a->group_names[i])));
-            YG_TRY(yg_buf_addc(b, ':'));
-            YG_TRY(yg_buf_add_json_str(b, a->group_values[i], strlen(a->group_values[i])));
-        }
-        YG_TRY(yg_buf_addf(b, "},\"value\":%.17g,\"first\":\"%s\",\"last\":\"%s\",", a->value,
-                           first, last));
-        if (a->detail) {
-            YG_TRY(yg_buf_add(b, "\"finding\":", 10));
-            YG_TRY(yg_buf_add(b, a->detail, a->detail_len));
-            YG_TRY(yg_buf_addc(b, ','));
-        }
-        YG_TRY(yg_buf_add(b, "\"events\":[", 10));
-        for (size_t i = 0; i < a->nevidence; i++) {
-            const struct cev *e = a->evidence[i];
-            if (i)
-                YG_TRY(yg_buf_addc(b, ','));
-            if (!e) {
-                YG_TRY(yg_buf_add(b, "null", 4));
-                continue;
-            }
-            const char *rid = yg_rules_rule_id(co->h->rules, e->rule);
-            YG_TRY(yg_buf_add(b, "{\"rule\":", 8));
-            YG_TRY(yg_buf_add_json_str(b, rid, strlen(rid)));
-            YG_TRY(yg_buf_add(b, ",\"timestamp\":", 13));
-            YG_TRY(yg_buf_add_json_str(b, e->timestamp, strlen(e->timestamp)));
-            YG_TRY(yg_buf_add(b, ",\"file\":", 8));
-            YG_TRY(yg_buf_add_json_str(b, e->file, strlen(e->file)));
-            if (e->record)
-                YG_TRY(yg_buf_addf(b, ",\"record\":%llu", (unsigned long long)e->record));
-            else
-                YG_TRY(yg_buf_addf(b, ",\"line\":%llu", (unsigned long long)e->line));
-            YG_TRY(yg_buf_addf(b, ",\"index\":%llu}", (unsigned long long)e->index));
-        }
-        YG_TRY(yg_buf_add(b, "]}}\n", 4));
-    } else if (fmt == YG_OUT_CSV) {
-        YG_TRY(yg_buf_addf(b, "\"%s\",%s,\"%s\",", last, yg__level_name(r->level),
-                           r->id ? r->id : ""));
-        YG_TRY(csv_field(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
-        YG_TRY(yg_buf_addf(b, ",\"[]\",\"correlation:%s\",,,,\"\"\n", a->type));
+        YG_TRY(yg_buf_add(b, "},\"correlation\":", 16));
+        YG_TRY(yg_buf_add(b, co->cj.p, co->cj.n));
+        YG_TRY(yg_buf_add(b, "}\n", 2));
     } else {
-        YG_TRY(yg_buf_addf(b, "%-27s  %-13s  %-60.60s  correlation %s, %zu events\n", last,
-                           yg__level_name(r->level), r->title ? r->title : "", a->type,
-                           a->nevidence));
+        YG_TRY(corr_profile(co, a, &t, fmt));
     }
-    fwrite(b->p, 1, b->n, co->tap_pass ? o->tap : o->out);
-    if (co->tap_pass)
+    if (co->tap_pass) {
+        fwrite(b->p, 1, b->n, o->tap);
         return;
+    }
+    if (co->h->sorter)
+        YG_TRY(yg__sorter_add(co->h->sorter, a->last_ms, b->p, b->n));
+    else
+        fwrite(b->p, 1, b->n, o->out);
     co->res->alerts++;
     if ((int)r->level >= 0 && (int)r->level < 6)
         co->res->by_level[r->level]++;
@@ -1378,8 +1429,14 @@ static void run_correlation(struct hunt *h, struct yg_hunt_result *res)
         return;
     }
     yg__corr_set_geo(st, h->o->geo, NULL, NULL);
-    struct corr_out co = {h, res, {0}, false};
+    struct corr_out co;
+    memset(&co, 0, sizeof co);
+    co.h = h;
+    co.res = res;
     yg_buf_init(&co.b, YG_MAX_EVENT_BYTES);
+    yg_buf_init(&co.cj, YG_MAX_EVENT_BYTES);
+    yg_buf_init(&co.aux, 0);
+    yg__cols_init(&co.cols);
     for (size_t i = 0; i < h->ncev; i++) {
         struct cev *e = h->cevs[i];
         if (e->t_ms == INT64_MIN) {
@@ -1397,6 +1454,9 @@ static void run_correlation(struct hunt *h, struct yg_hunt_result *res)
     res->corr_untimed = h->corr_untimed;
     yg__corr_state_free(st);
     yg_buf_free(&co.b);
+    yg_buf_free(&co.cj);
+    yg_buf_free(&co.aux);
+    yg__cols_free(&co.cols);
     fflush(h->o->out);
 }
 
@@ -1415,6 +1475,45 @@ static void write_patched(FILE *f, const struct yg_buf *b, const struct patch *p
     }
     if (b->n > at)
         fwrite(b->p + at, 1, b->n - at, f);
+}
+
+/* --sort time: the unit's alerts, numbers patched in, to the sorter one by
+ * one.  Units come here in input order, so equal times keep input order. */
+static void sort_unit(struct hunt *h, struct unit *u, uint64_t line_base, uint64_t index_base,
+                      struct yg_hunt_result *res)
+{
+    const struct skey *k = (const struct skey *)u->skeys.p;
+    size_t nk = u->skeys.n / sizeof *k, pi = 0;
+    yg_err err = YG_OK;
+    if (h->sort_err)
+        return; /* reported once; the hunt is stopping */
+    for (size_t i = 0; i < nk && !err; i++) {
+        size_t end = i + 1 < nk ? k[i + 1].off : u->out.n, at = k[i].off;
+        yg_buf_reset(&h->sbuf);
+        /* Every alert ends with a line break, so its patches are those
+         * before the next alert's start. */
+        for (; !err && pi < u->npat && u->pat[pi].off < end; pi++) {
+            const struct patch *p = &u->pat[pi];
+            if (p->off < at)
+                continue;
+            uint64_t v = p->kind == P_LINE ? line_base + p->rel + 1 : index_base + p->rel + 1;
+            err = yg_buf_add(&h->sbuf, u->out.p + at, p->off - at);
+            if (!err)
+                err = yg_buf_addf(&h->sbuf, "%llu", (unsigned long long)v);
+            at = p->off;
+        }
+        if (!err)
+            err = yg_buf_add(&h->sbuf, u->out.p + at, end - at);
+        if (!err)
+            err = yg__sorter_add(h->sorter, k[i].key, h->sbuf.p, h->sbuf.n);
+    }
+    if (err) {
+        fprintf(h->o->err, "yagura hunt: --sort time: %s\n",
+                *yg__sorter_error(h->sorter) ? yg__sorter_error(h->sorter) : yg_strerror(err));
+        res->errors++;
+        h->sort_err = err;
+        h->stop = true;
+    }
 }
 
 static double now_s(void)
@@ -1456,7 +1555,10 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
                         struct yg_hunt_result *res)
 {
     const struct yg_hunt_opts *o = h->o;
-    write_patched(o->out, &u->out, u->pat, u->npat, *line_base, *index_base);
+    if (h->sorter)
+        sort_unit(h, u, *line_base, *index_base, res);
+    else
+        write_patched(o->out, &u->out, u->pat, u->npat, *line_base, *index_base);
     write_patched(o->err, &u->diag, u->dpat, u->ndpat, *line_base, *index_base);
     if (o->tap)
         write_patched(o->tap, &u->tap, u->tpat, u->ntpat, *line_base, *index_base);
@@ -1535,6 +1637,7 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     yg_free(u->dpat);
     yg_buf_free(&u->tap);
     yg_free(u->tpat);
+    yg_buf_free(&u->skeys);
 }
 
 static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enum unit_kind k)
@@ -1550,6 +1653,7 @@ static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enu
     yg_buf_init(&u->out, 0);
     yg_buf_init(&u->diag, 0);
     yg_buf_init(&u->tap, 0);
+    yg_buf_init(&u->skeys, 0);
     yg_buf_init(&u->cev, 0);
     yg_arena_init(&u->carena, 1u << 16, 0);
     return u;
@@ -1784,9 +1888,9 @@ static void print_top_rules(const struct hunt *h, const struct yg_hunt_result *r
 static void print_analyst(const struct hunt *h, const struct yg_hunt_result *res, FILE *e)
 {
     if (res->have_range) {
-        char a[40], b[40];
-        iso_ms(res->first_ms, a, sizeof a);
-        iso_ms(res->last_ms, b, sizeof b);
+        char a[YG_TIME_TEXT], b[YG_TIME_TEXT];
+        yg__time_format(res->first_ms, a);
+        yg__time_format(res->last_ms, b);
         fprintf(e, "  events from %s to %s\n", a, b);
     }
     fprintf(e, "  events with alerts: %llu of %llu (%.2f%%)\n",
@@ -1815,9 +1919,9 @@ static void write_stats(const struct hunt *h, const struct yg_hunt_result *r, si
             (unsigned long long)r->uncovered_events, (unsigned long long)r->unrouted_events,
             (unsigned long long)r->events_with_hits);
     if (r->have_range) {
-        char a[40], b[40];
-        iso_ms(r->first_ms, a, sizeof a);
-        iso_ms(r->last_ms, b, sizeof b);
+        char a[YG_TIME_TEXT], b[YG_TIME_TEXT];
+        yg__time_format(r->first_ms, a);
+        yg__time_format(r->last_ms, b);
         fprintf(f, "\"first_event\":\"%s\",\"last_event\":\"%s\",", a, b);
     }
     fprintf(f,
@@ -1882,10 +1986,17 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     size_t nunits = 0, ucap = 0, next_file = 0;
     uint64_t seq = 0;
     res->files = files.n;
-    if (o->format == YG_OUT_CSV)
-        fputs("timestamp,level,rule_id,rule_title,attack,source_file,line,index,record,matched,"
-              "intel\n",
-              o->out);
+    {
+        struct yg_buf hb;
+        yg_buf_init(&hb, 0);
+        if (!o->decode_only && yg__profile_header(&hb, o->format, o->profile) == YG_OK && hb.n)
+            fwrite(hb.p, 1, hb.n, o->out);
+        yg_buf_free(&hb);
+    }
+    yg_buf_init(&h.sbuf, 0);
+    if (!err && o->sort_time && !o->decode_only) {
+        err = yg__sorter_new(o->sort_mem, o->sort_dir, &h.sorter);
+    }
 
     unsigned nthreads = o->threads ? o->threads : 1;
     pthread_t *tids = yg_calloc(nthreads, sizeof *tids);
@@ -1957,6 +2068,21 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
         yg_free(units[i]);
     yg_free(units);
     run_correlation(&h, res);
+    if (h.sorter) {
+        yg_err se = yg__sorter_finish(h.sorter, o->out);
+        if (se) {
+            fprintf(o->err, "yagura hunt: --sort time: %s\n",
+                    *yg__sorter_error(h.sorter) ? yg__sorter_error(h.sorter) : yg_strerror(se));
+            res->errors++;
+            h.sort_err = se;
+        }
+        res->sort_runs = yg__sorter_runs(h.sorter);
+        yg__sorter_free(h.sorter);
+        h.sorter = NULL;
+    }
+    yg_buf_free(&h.sbuf);
+    if (!err && h.sort_err)
+        err = h.sort_err; /* an incomplete timeline is a failed hunt (exit 2) */
     fflush(o->out);
     yg__cov_sort(&h.cov);
     res->uncovered_events = yg__cov_uncovered(&h.cov, &res->unrouted_events);

@@ -15,8 +15,11 @@
 #include "yagura/yagura.h"
 
 enum yg_out_format { YG_OUT_JSONL, YG_OUT_CSV, YG_OUT_TABLE };
+/* What each alert carries (src/engine/profile.c, docs/yagura-hunt.md). */
+enum yg_profile { YG_PROFILE_STANDARD, YG_PROFILE_VERBOSE, YG_PROFILE_TIMESKETCH, YG_PROFILE_ECS };
 
 struct yg_geo;
+struct yg_tz;
 
 struct yg_hunt_opts {
     const char **paths; /* files, folders, or "-" for standard input */
@@ -24,6 +27,16 @@ struct yg_hunt_opts {
     unsigned threads; /* 0: all cores */
     yg_level_t min_level;
     enum yg_out_format format;
+    enum yg_profile profile;
+    /* Zone of event times that carry none, for sources that write their
+     * device's clock (--timezone; NULL: UTC). */
+    const struct yg_tz *tz;
+    /* --sort time: one stream in event-time order (src/engine/sort.c),
+     * sorted in at most sort_mem bytes of memory (0: the default), spilled
+     * to files in sort_dir (NULL: $TMPDIR or /tmp). */
+    bool sort_time;
+    size_t sort_mem;
+    const char *sort_dir;
     FILE *out;     /* alerts */
     FILE *err;     /* diagnostics, progress, summary */
     bool progress; /* redraw a progress line on err */
@@ -57,6 +70,7 @@ struct yg_hunt_result {
     uint64_t events_with_hits; /* events with at least one alert shown */
     int64_t first_ms, last_ms; /* event time range (valid when have_range) */
     bool have_range;
+    uint64_t sort_runs; /* --sort time: sorted runs written to disk */
     double seconds;
 };
 

@@ -851,8 +851,15 @@ bool yg__rule_eval(struct yg_scanner *s, const struct yg_crule *r)
 }
 
 /* Fields that satisfied positive items of the rule, for the alert. */
+/* The fields already in `matched`: a field tested by several items (two
+ * selections on CommandLine) is listed once, with its value. */
+struct matched_seen {
+    int32_t fid[YG_MAX_MATCHED_FIELDS];
+    unsigned n;
+};
+
 static yg_err collect_matched(struct yg_scanner *s, const struct yg_node *n, struct yg_buf *b,
-                              unsigned *count, unsigned depth)
+                              struct matched_seen *seen, unsigned depth)
 {
     yg_err err = YG_OK;
     if (depth > 64)
@@ -865,11 +872,15 @@ static yg_err collect_matched(struct yg_scanner *s, const struct yg_node *n, str
         int32_t k = field_first(s, it->fid);
         if (k < 0)
             return YG_OK;
-        /* One entry per field name. */
-        for (unsigned i = 0; i < *count; i++)
-            (void)i;
-        if ((*count)++)
+        /* One entry per field. */
+        for (unsigned i = 0; i < seen->n; i++)
+            if (seen->fid[i] == it->fid)
+                return YG_OK;
+        if (seen->n == YG_MAX_MATCHED_FIELDS)
+            return YG_OK;
+        if (seen->n)
             YG_TRY(yg_buf_addc(b, ','));
+        seen->fid[seen->n++] = it->fid;
         YG_TRY(yg_buf_add_json_str(b, it->field, strlen(it->field)));
         YG_TRY(yg_buf_addc(b, ':'));
         const struct yg_val *v = &s->f[k].v;
@@ -882,7 +893,7 @@ static yg_err collect_matched(struct yg_scanner *s, const struct yg_node *n, str
     case YG_N_AND:
     case YG_N_OR:
         for (uint32_t i = 0; i < n->n; i++)
-            YG_TRY(collect_matched(s, n->kids[i], b, count, depth + 1));
+            YG_TRY(collect_matched(s, n->kids[i], b, seen, depth + 1));
         return YG_OK;
     default: return YG_OK;
     }
@@ -1088,10 +1099,11 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
         if (!eval_node(s, cr->root))
             continue;
         yg_buf_reset(&s->out);
-        unsigned cnt = 0;
+        struct matched_seen seen;
+        seen.n = 0;
         yg_err e = yg_buf_addc(&s->out, '{');
         if (!e)
-            e = collect_matched(s, cr->root, &s->out, &cnt, 0);
+            e = collect_matched(s, cr->root, &s->out, &seen, 0);
         if (!e)
             e = yg_buf_addc(&s->out, '}');
         if (e)

@@ -277,7 +277,7 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a);
 
 /* Keep a detection for the state database, so that a restart can rebuild
  * the correlation windows it belongs to. */
-static yg_err record_detection(struct watch *w, const yg_alert *a, int64_t t,
+static yg_err record_detection(struct watch *w, const yg_alert *a, int64_t t, const char *ts,
                                const struct yg_str *vals, size_t nf)
 {
     const struct yg_corr_set *cs = w->rules->corr;
@@ -316,7 +316,7 @@ static yg_err record_detection(struct watch *w, const yg_alert *a, int64_t t,
         d->fields = yg_arena_strndup(&w->arena, f.p, f.n);
         d->record_id = yg_arena_strndup(&w->arena, w->rec->record_id, strlen(w->rec->record_id));
         d->source = yg_arena_strndup(&w->arena, w->rec->source, strlen(w->rec->source));
-        d->timestamp = yg_arena_strndup(&w->arena, a->timestamp, a->timestamp_len);
+        d->timestamp = yg_arena_strndup(&w->arena, ts, strlen(ts));
         d->line = w->rec->line;
         if (!d->rule_id || !d->fields || !d->record_id || !d->source || !d->timestamp)
             err = YG_ENOMEM;
@@ -332,9 +332,16 @@ static int on_alert(void *ud, const yg_alert *a)
     struct watch *w = ud;
     const struct yg_record *rec = w->rec;
     const struct yg_corr_set *cs = w->rules->corr;
+    /* The event's time in the one form alerts carry (zone-less times are
+     * UTC here; year-less ones placed by the current time), for the alert,
+     * its correlation and what is stored. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct yg_alert_time at;
+    yg__alert_time(a, NULL, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, &at);
     if (cs && yg__corr_references(cs, a->rule_index)) {
-        int64_t t = 0;
-        bool timed = a->timestamp_len && yg__time_parse(a->timestamp, a->timestamp_len, &t);
+        int64_t t = at.ms;
+        bool timed = at.timed;
         if (!timed) {
             /* No usable event time: the arrival time stands in for it. */
             struct timespec ts;
@@ -352,14 +359,14 @@ static int on_alert(void *ud, const yg_alert *a)
                           ? (struct yg_str){v, vn}
                           : (struct yg_str){NULL, 0};
         }
-        if (!w->replaying && record_detection(w, a, t, vals, nf) != YG_OK)
+        if (!w->replaying && record_detection(w, a, t, at.text, vals, nf) != YG_OK)
             w->errors++;
         struct evid *e = yg_calloc(1, sizeof *e);
         if (e) {
             e->rule = a->rule_index;
             e->record_id = yg_strndup(rec->record_id, strlen(rec->record_id));
             e->source = yg_strndup(rec->source, strlen(rec->source));
-            e->timestamp = yg_strndup(a->timestamp, a->timestamp_len);
+            e->timestamp = yg_strndup(at.text, at.n);
             e->line = rec->line;
             e->refs = 1;
             if (yg__corr_feed(w->corr, a->rule_index, t, vals, e, corr_alert, w))
@@ -372,7 +379,7 @@ static int on_alert(void *ud, const yg_alert *a)
     if (w->replaying || a->level_num < (int)w->cfg->min_level)
         return 0;
     yg_buf_reset(&w->json);
-    yg_err err = yg__alert_json_head(&w->json, a);
+    yg_err err = yg__alert_json_head_at(&w->json, a, &at);
     if (!err)
         err = yg_buf_add(&w->json, "{\"input\":", 9);
     if (!err)
@@ -392,8 +399,8 @@ static int on_alert(void *ud, const yg_alert *a)
     char id[33];
     yg__alert_id(a->rule_id, rec->record_id, id);
     if (!err)
-        err = add_pending(w, id, a->rule_id, a->rule_title, a->level, a->timestamp,
-                          a->timestamp_len, rec->source, rec->record_id, w->json.p, w->json.n);
+        err = add_pending(w, id, a->rule_id, a->rule_title, a->level, at.text, at.n, rec->source,
+                          rec->record_id, w->json.p, w->json.n);
     if (err)
         w->errors++;
     return 0;

@@ -31,7 +31,7 @@ ok "summary counts 3 events" 'grep -q "3 events" "$T/err"'
 ok "alert has line 4 and index 3" 'tail -1 "$T/out" | grep -q "\"line\":4,\"index\":3"'
 ok "ATT&CK ids split out" 'head -1 "$T/out" | grep -q "\"attack\":\[\"T1033\"\]"'
 ok "matched field" 'head -1 "$T/out" | grep -q "\"matched\":{\"Image\":"'
-ok "timestamp from the event" 'head -1 "$T/out" | grep -q "\"timestamp\":\"2025-01-01T00:00:00Z\""'
+ok "timestamp from the event, RFC 3339 UTC with ms" 'head -1 "$T/out" | grep -q "\"timestamp\":\"2025-01-01T00:00:00.000Z\",\"timestamp_source\":\"2025-01-01T00:00:00Z\""'
 
 # --strict turns the bad line into an error.
 "$Y" hunt -q --strict -r "$T/rule.yml" "$T/a.jsonl" > /dev/null 2>&1; st=$?
@@ -83,7 +83,7 @@ ok "invalid bytes kept visible" '"$Y" decode -q "$T/badutf8.log" | grep -q "bad 
 # Folders are searched recursively; CSV and table formats; -o.
 mkdir -p "$T/dir/sub"; cp "$T/a.jsonl" "$T/dir/sub/x.jsonl"; cp "$T/arr.json" "$T/dir/y.json"
 "$Y" hunt -q -r "$T/rule.yml" --format csv -o "$T/out.csv" "$T/dir" 2>/dev/null
-ok "csv header and 4 rows" '[ $(wc -l < "$T/out.csv") -eq 5 ] && head -1 "$T/out.csv" | grep -q "^timestamp,level,rule_id"'
+ok "csv header and 4 rows" '[ $(wc -l < "$T/out.csv") -eq 5 ] && head -1 "$T/out.csv" | grep -q "^timestamp,computer,channel,event_id,record_id,level,rule_title,details,rule_id"'
 "$Y" hunt -q -r "$T/rule.yml" --format table "$T/dir" > "$T/table" 2>/dev/null
 ok "table format" 'grep -q "high.*Whoami" "$T/table"'
 ok "min-level filters" '[ $("$Y" hunt -q -r "$T/rule.yml" --min-level critical "$T/dir" 2>/dev/null | wc -l) -eq 0 ]'

@@ -16,6 +16,7 @@ hold every expected alert exactly once (alert ids are deterministic).
 4. SIGTERM drains and exits 0; /healthz and /metrics answer.
 """
 import json
+import re
 import os
 import random
 import signal
@@ -235,6 +236,17 @@ with tempfile.TemporaryDirectory() as tmp:
     expect = sorted(line(k, "marker").split(": ", 1)[1] for k in range(i))
     check(len(rows) == i, f"rotation: {len(rows)} alerts for {i} lines")
     check(recs == expect, "rotation: a line lost or repeated")
+    # Every stored alert carries its time as RFC 3339 UTC with milliseconds, read from the
+    # syslog time kept beside it (the year is inferred, the rest is the line's own).
+    bad = []
+    for r in rows:
+        a = json.loads(r[3])
+        ts, src = a["timestamp"], a.get("timestamp_source", "")
+        want = time.strptime(src, "%b %d %H:%M:%S") if src else None
+        if not (re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", ts) and want and
+                time.strftime("%m-%dT%H:%M:%S", want) == ts[5:19]):
+            bad.append((ts, src))
+    check(not bad, f"rotation: alert times not RFC 3339 UTC ms from their source: {bad[:3]}")
 
 # ---- 3. reload under load ------------------------------------------------------
 with tempfile.TemporaryDirectory() as tmp:

@@ -136,5 +136,93 @@ int main(void)
     int64_t ms = 0;
     CHECK(yg__time_parse("2024-05-01T10:00:00Z", 20, &ms) && ms == T0);
     CHECK(!yg__time_parse(NULL, 0, &ms));
+    /* Zones: whether the text named one, and a zone for those that do not. */
+    {
+        struct yg_tz utc, tokyo9, minus7, la;
+        char why[300];
+        CHECK(yg__tz_parse("UTC", &utc, why, sizeof why) && utc.kind == YG_TZ_UTC);
+        CHECK(yg__tz_parse("+09:00", &tokyo9, why, sizeof why) && tokyo9.kind == YG_TZ_FIXED &&
+              tokyo9.off_min == 540);
+        CHECK(yg__tz_parse("-0700", &minus7, why, sizeof why) && minus7.off_min == -420);
+        struct yg_tz z;
+        CHECK(yg__tz_parse("+00:00", &z, why, sizeof why) && z.kind == YG_TZ_UTC);
+        CHECK_MSG(!yg__tz_parse("Mars/Olympus_Mons", &z, why, sizeof why) &&
+                      strstr(why, "no such zone"),
+                  "%s", why);
+        CHECK(!yg__tz_parse("../../etc/passwd", &z, why, sizeof why) && strstr(why, "not a zone"));
+        CHECK(!yg__tz_parse("+25:00", &z, why, sizeof why));
+        int64_t t = 0;
+        bool zoned = true;
+        /* Zone-less: read on the given clock. */
+        CHECK(yg__time_parse_tz("2024-05-01 19:00:00", 19, 0, &tokyo9, &t, &zoned) && t == T0 &&
+              !zoned);
+        CHECK(yg__time_parse_tz("2024-05-01 10:00:00", 19, 0, NULL, &t, &zoned) && t == T0);
+        CHECK(yg__time_parse_tz("2024-05-01T03:00:00", 19, 0, &minus7, &t, NULL) && t == T0);
+        /* A zone in the text, or an epoch, is never moved. */
+        CHECK(yg__time_parse_tz("2024-05-01T10:00:00Z", 20, 0, &tokyo9, &t, &zoned) && t == T0 &&
+              zoned);
+        CHECK(yg__time_parse_tz("2024-05-01T12:00:00+02:00", 25, 0, &tokyo9, &t, &zoned) &&
+              t == T0 && zoned);
+        CHECK(yg__time_parse_tz("1714557600", 10, 0, &tokyo9, &t, &zoned) && t == T0 && zoned);
+        CHECK(yg__time_parse_tz("05/01/2024:10:00:00 GMT", 23, 0, &tokyo9, &t, &zoned) && t == T0 &&
+              zoned);
+        CHECK(yg__time_parse_tz("05/01/2024:19:00:00", 19, 0, &tokyo9, &t, &zoned) && t == T0 &&
+              !zoned);
+        CHECK(yg__time_parse_tz("[01/May/2024:10:00:00 +0000]", 28, 0, &tokyo9, &t, &zoned) &&
+              t == T0 && zoned);
+        /* Year-less syslog on a +09:00 clock, read on 2024-01-01 05:00 UTC
+         * (14:00 local): "Dec 31 23:00:00" is the day before, 14:00 UTC. */
+        int64_t ref = (int64_t)yg__days_from_civil(2024, 1, 1) * 86400000 + 5 * 3600000;
+        CHECK(yg__time_parse_tz("Dec 31 23:00:00", 15, ref, &tokyo9, &t, &zoned) && !zoned &&
+              t == (int64_t)yg__days_from_civil(2023, 12, 31) * 86400000 + 14 * 3600000);
+        /* A TZ database zone follows daylight saving time: Los Angeles is
+         * -07:00 in May and -08:00 in January. */
+        CHECK(yg__tz_parse("America/Los_Angeles", &la, why, sizeof why) && la.kind == YG_TZ_NAMED);
+        CHECK(yg__time_parse_tz("2024-05-01 03:00:00", 19, 0, &la, &t, NULL) && t == T0);
+        CHECK(yg__time_parse_tz("2024-01-15 02:00:00", 19, 0, &la, &t, NULL) &&
+              t == (int64_t)yg__days_from_civil(2024, 1, 15) * 86400000 + 10 * 3600000);
+        /* 01:30 happens twice on 2024-11-03: the first (daylight) one,
+         * whatever was converted just before. */
+        const char *before[] = {"2024-11-03 03:00:00", "2024-05-01 03:00:00",
+                                "2024-01-15 02:00:00"};
+        for (int i = 0; i < 3; i++) {
+            CHECK(yg__time_parse_tz(before[i], 19, 0, &la, &t, NULL));
+            CHECK_MSG(yg__time_parse_tz("2024-11-03 01:30:00", 19, 0, &la, &t, NULL) &&
+                          t == (int64_t)yg__days_from_civil(2024, 11, 3) * 86400000 + 8 * 3600000 +
+                                   1800000,
+                      "after %s: %lld", before[i], (long long)t);
+        }
+        /* 02:30 does not exist on 2024-03-10: read as standard time. */
+        CHECK(yg__time_parse_tz("2024-03-10 02:30:00", 19, 0, &la, &t, NULL) &&
+              t == (int64_t)yg__days_from_civil(2024, 3, 10) * 86400000 + 10 * 3600000 + 1800000);
+        CHECK(yg__time_parse_tz("2024-01-15 02:00:00.250", 23, 0, &la, &t, NULL) &&
+              t == (int64_t)yg__days_from_civil(2024, 1, 15) * 86400000 + 10 * 3600000 + 250);
+    }
+
+    /* The one output form. */
+    {
+        char out[YG_TIME_TEXT];
+        CHECK(yg__time_format(0, out) == 24 && !strcmp(out, "1970-01-01T00:00:00.000Z"));
+        CHECK(yg__time_format(-1, out) == 24 && !strcmp(out, "1969-12-31T23:59:59.999Z"));
+        CHECK(yg__time_format(T0 + 123, out) == 24 && !strcmp(out, "2024-05-01T10:00:00.123Z"));
+        CHECK(yg__time_format((int64_t)yg__days_from_civil(2024, 2, 29) * 86400000 + 86399999,
+                              out) == 24 &&
+              !strcmp(out, "2024-02-29T23:59:59.999Z"));
+        CHECK(yg__time_format(1748826600000ll, out) && !strcmp(out, "2025-06-02T01:10:00.000Z"));
+        CHECK(yg__time_format((int64_t)yg__days_from_civil(10000, 1, 1) * 86400000, out) == 0 &&
+              out[0] == 0);
+        /* Every day of 1900..2100 formats back to the date it came from. */
+        int bad = 0;
+        for (int64_t d = yg__days_from_civil(1900, 1, 1); d < yg__days_from_civil(2100, 1, 1);
+             d++) {
+            int y, m, dd;
+            yg__time_format(d * 86400000 + 3723004, out);
+            if (sscanf(out, "%d-%d-%dT", &y, &m, &dd) != 3 ||
+                yg__days_from_civil(y, (unsigned)m, (unsigned)dd) != d ||
+                strcmp(out + 10, "T01:02:03.004Z") != 0)
+                bad++;
+        }
+        CHECK_MSG(bad == 0, "%d days format wrongly", bad);
+    }
     TAP_DONE();
 }
