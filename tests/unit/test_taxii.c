@@ -358,6 +358,30 @@ static void test_spec_versions(void)
     yg_buf_free(&rs.body);
 }
 
+/* The TLP ceiling cannot be passed with a repeated name: GREEN first, RED
+ * second is refused as a whole, naming the key, and nothing is stored. */
+static void test_duplicate_keys(void)
+{
+    const char *id = "indicator--0000dddd-0000-4000-8000-000000000000";
+    char env[2048];
+    snprintf(env, sizeof env,
+             "{\"objects\":[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+             "\"created\":\"2024-03-01T00:00:00Z\",\"modified\":\"2024-03-01T00:00:00Z\","
+             "\"pattern\":\"[ipv4-addr:value = '10.0.0.3']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2024-03-01T00:00:00Z\",\"object_marking_refs\":[\"" TLP_GREEN
+             "\"],\"object_marking_refs\":[\"" TLP_RED "\"]}]}",
+             id);
+    struct yg_taxii_resp rs = req("POST", "/api1/collections/g/objects/", NULL, auth_alice, env);
+    CHECK_MSG(rs.status == 400 && strstr(rs.body.p, "duplicate key 'object_marking_refs'"), "%u %s",
+              rs.status, rs.body.p);
+    yg_buf_free(&rs.body);
+    char q[256];
+    snprintf(q, sizeof q, "match[id]=%s", id);
+    rs = req("GET", "/api1/collections/g/objects/", q, auth_alice, NULL);
+    CHECK(!strstr(rs.body.p ? rs.body.p : "", id));
+    yg_buf_free(&rs.body);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/yg-test-taxii-XXXXXX";
@@ -369,6 +393,7 @@ int main(void)
     setup(dir);
     test_server();
     test_spec_versions();
+    test_duplicate_keys();
     yg__taxii_server_free(srv);
     yg__taxii_cfg_free(cfg);
     char cmd[256];
