@@ -50,6 +50,7 @@ struct yg_hunt_result {
     uint64_t skipped_files; /* .yml/.yaml/.md met in folders: not read */
     uint64_t by_level[6];
     uint64_t correlation_alerts, corr_untimed, corr_dropped;
+    uint64_t regex_limits; /* rule evaluations a regex limit left undecided (no match) */
     double seconds;
 };
 

@@ -134,6 +134,13 @@ int32_t yg__field_intern(struct yg_rules *rs, const char *name);
 struct yg_scanner;
 bool yg__rule_eval(struct yg_scanner *s, const struct yg_crule *r);
 
+/* Evaluations, per rule index (as yg_alert.rule_index, *nrules entries), in
+ * which a regex of the rule reached a PCRE2 limit and so counted as no
+ * match; *total their sum.  NULL while no rule has reached one.  The
+ * array belongs to the scanner and lives as long as it. */
+const uint64_t *yg__scanner_regex_limits(const struct yg_scanner *s, size_t *nrules,
+                                         uint64_t *total);
+
 /* Build the prefilter over the compiled rules. */
 YG_NODISCARD yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t whylen);
 void yg__prefilter_free(struct yg_rules *rs);

@@ -1566,7 +1566,14 @@ struct re_scratch {
     pcre2_match_context *mc;
     pcre2_match_data *md;
     pcre2_jit_stack *js;
+    uint64_t limits; /* matches that gave up at a limit (see regex_test) */
 };
+
+uint64_t yg__re_scratch_limits(const void *scratch)
+{
+    const struct re_scratch *s = scratch;
+    return s ? s->limits : 0;
+}
 
 void yg__re_scratch_free(void *p)
 {
@@ -2029,8 +2036,12 @@ static bool regex_test(const struct yg_vm *vm, const char *p, size_t n, void *sc
     }
     int rc = pcre2_match(vm->re, (PCRE2_SPTR)(p ? p : ""), n, 0, 0, s->md, s->mc);
     yg__re_scratch_free(own);
-    /* Negative: no match, or a match/depth/JIT-stack limit was hit, which
-     * by policy counts as no match. */
+    /* Negative: no match, or a match/depth/heap/JIT-stack limit was hit,
+     * which by policy counts as no match, but is counted so the scanner can
+     * name the rule that could not be decided (yg__scanner_regex_limits). */
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        s->limits++;
     return rc >= 0;
 }
 
