@@ -106,8 +106,8 @@ struct yg_rules {
     uint8_t *always;
     uint8_t *nclauses; /* per rule: clauses that must all hit */
     size_t nalways, natoms;
-    void *hs_db;    /* atoms looked for in the raw document */
-    void **fid_db;  /* per field id: atoms looked for in that field's values */
+    void *hs_db;    /* atoms looked for in the raw document (prefilter.c: struct pf_dbs) */
+    void **fid_db;  /* per field id: atoms looked for in that field's values (idem) */
     size_t nfid_db; /* fields that existed when fid_db was built */
     uint32_t *atom_off, *atom_rules;
     /* Distinct items (the evaluator caches each item's result per event). */
