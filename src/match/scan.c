@@ -120,8 +120,9 @@ struct yg_scanner {
     /* Regex limits: an item whose regex gave up is remembered as such in
      * the item cache, so every rule sharing it is charged, not only the
      * first to evaluate it. */
-    bool rule_limited;  /* the rule being evaluated met such an item */
-    uint64_t *re_limit; /* per rule index, allocated on the first limit */
+    bool rule_limited;         /* the rule being evaluated met such an item */
+    const uint64_t *re_limits; /* the regex scratch's count of limits reached */
+    uint64_t *re_limit;        /* per rule index, allocated on the first limit */
     uint64_t re_limit_total;
     bool pf_ok;      /* the prefilter decided for this event */
     const char *doc; /* the current document's bytes */
@@ -144,6 +145,7 @@ yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
     s->head = yg_malloc((rs->nfields + 1) * sizeof *s->head);
     s->gen = yg_calloc(rs->nfields + 1, sizeof *s->gen);
     s->re_scratch = yg__re_scratch_new();
+    s->re_limits = yg__re_scratch_limits_at(s->re_scratch);
     s->pf_scratch = yg__prefilter_scratch(rs);
     s->pf.stamp = yg_calloc(rs->nrules + 1, sizeof *s->pf.stamp);
     s->pf.mask = yg_calloc(rs->nrules + 1, 1);
@@ -822,9 +824,9 @@ static bool eval_item(struct yg_scanner *s, const struct yg_item *it)
             s->rule_limited = true;
         return s->item_res[it->id] & ITEM_TRUE;
     }
-    uint64_t lim = yg__re_scratch_limits(s->re_scratch);
+    uint64_t lim = *s->re_limits;
     bool r = eval_item_uncached(s, it);
-    bool limited = yg__re_scratch_limits(s->re_scratch) != lim;
+    bool limited = *s->re_limits != lim;
     s->item_stamp[it->id] = s->curgen;
     s->item_res[it->id] = (uint8_t)((r ? ITEM_TRUE : 0) | (limited ? ITEM_LIMIT : 0));
     if (limited)

@@ -1569,10 +1569,10 @@ struct re_scratch {
     uint64_t limits; /* matches that gave up at a limit (see regex_test) */
 };
 
-uint64_t yg__re_scratch_limits(const void *scratch)
+const uint64_t *yg__re_scratch_limits_at(const void *scratch)
 {
     const struct re_scratch *s = scratch;
-    return s ? s->limits : 0;
+    return s ? &s->limits : NULL;
 }
 
 void yg__re_scratch_free(void *p)
