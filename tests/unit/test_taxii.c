@@ -380,6 +380,29 @@ static void test_duplicate_keys(void)
     rs = req("GET", "/api1/collections/g/objects/", q, auth_alice, NULL);
     CHECK(!strstr(rs.body.p ? rs.body.p : "", id));
     yg_buf_free(&rs.body);
+    /* Imported files: a bundle, and JSON lines whose second line repeats a
+     * key, are refused naming it. */
+    char why[256];
+    uint64_t added = 0, refused = 0;
+    char bundle[2048];
+    snprintf(bundle, sizeof bundle, "{\"type\":\"bundle\",%s", strstr(env, "\"objects\""));
+    CHECK(yg__taxii_import_buffer(srv, "g", bundle, strlen(bundle), &added, &refused, why,
+                                  sizeof why) == YG_ESYNTAX &&
+          strstr(why, "duplicate key 'object_marking_refs'"));
+    char path[] = "/tmp/yg-test-taxii-dup-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    char *objs = strstr(env, "[") + 1;
+    fprintf(f, "%s\n%.*s\n", obj(77, TLP_GREEN), (int)(strlen(objs) - 2), objs);
+    fclose(f);
+    yg_err e = yg__taxii_import(srv, "g", path, &added, &refused, why, sizeof why);
+    CHECK_MSG(e == YG_ESYNTAX && strstr(why, ":2: byte ") &&
+                  strstr(why, "duplicate key 'object_marking_refs'"),
+              "%d %s", e, why);
+    unlink(path);
 }
 
 int main(void)
