@@ -2035,13 +2035,13 @@ static bool regex_test(const struct yg_vm *vm, const char *p, size_t n, void *sc
             return false;
     }
     int rc = pcre2_match(vm->re, (PCRE2_SPTR)(p ? p : ""), n, 0, 0, s->md, s->mc);
-    yg__re_scratch_free(own);
     /* Negative: no match, or a match/depth/heap/JIT-stack limit was hit,
      * which by policy counts as no match, but is counted so the scanner can
      * name the rule that could not be decided (yg__scanner_regex_limits). */
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
         rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
         s->limits++;
+    yg__re_scratch_free(own);
     return rc >= 0;
 }
 
