@@ -36,7 +36,9 @@ echo "== decoders alone (bench_decode --mb $mb)"
 echo
 echo "== decoding vs full hunt, 1 thread, whole SigmaHQ corpus"
 rules=()
-for d in "$shared"/sigma/rules*; do rules+=(-r "$d"); done
+for d in "$shared"/sigma/rules*; do
+    [[ -n "$(find "$d" -name '*.yml' -print -quit)" ]] && rules+=(-r "$d") # not doc-only folders
+done
 mkdir -p "$data/norules"
 printf '%-10s %10s %10s %8s %s\n' format decode_s hunt_s share target
 for f in "$data"/*.log; do

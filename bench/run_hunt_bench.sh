@@ -16,6 +16,9 @@
 #   --repeat N        simdjson runs per mode, the fastest is kept (default 3)
 #   --yagura PATH     the yagura binary (default build/yagura, or $YAGURA)
 #   --simdjson-only   stop after the simdjson part
+# The routing part states the per-record routing cost (bench_route) as a share of the hunt's
+# time per event, and checks that the mixed file's alerts equal the sum of its sources hunted
+# alone (Microsoft 365 records and the rest); a mismatch is a MISS.
 #   --strict          exit 1 when a target is missed
 # Environment: YG_SHARED_DIR (default ../shared beside the checkout), YAGURA,
 #   YG_BENCH_BUILD (build folder for gen_events and simdjson_parse, default build-bench).
@@ -160,8 +163,10 @@ if [[ ! -x "$yagura" ]]; then
 fi
 [[ -d "$shared" ]] && shared="$(cd "$shared" && pwd)"
 rule_args=()
+# Folders with rule files only: a -r that loads nothing is an error (SigmaHQ's
+# rules-dfir can hold only a README).
 for d in "$shared"/sigma/rules*; do
-    [[ -d "$d" ]] && rule_args+=(-r "$d")
+    [[ -d "$d" ]] && [[ -n "$(find "$d" -name '*.yml' -print -quit)" ]] && rule_args+=(-r "$d")
 done
 ((${#rule_args[@]})) || die "no SigmaHQ rule folders under $shared/sigma (set YG_SHARED_DIR)"
 
@@ -293,6 +298,47 @@ if [[ "${R_RSS[$t]}" != "n/a" ]]; then
 else
     printf '%-5s %-34s %s\n' "n/a" "peak RSS < 200 MB" "GNU time missing (apt-get install time)"
 fi
+
+# ------------------------------------------------------------------ routing
+# Every record is routed on its own (yg__route_json).  Its cost per record,
+# measured alone on the same file, as a share of the 1-thread hunt's time per
+# event; and the alerts must be those of each source hunted alone, so that a
+# routing regression cannot pass as a speed-up.
+echo
+echo "== per-record routing"
+route_share=""
+if cmake --build "$build" --target bench_route >"$tmp/build.log" 2>&1; then
+    "$tools/bench_route" --repeat "$repeat" "$data" >"$tmp/route.txt"
+    route_ns=$(result_field route ns_per_record "$tmp/route.txt")
+    echo "routing     $route_ns ns per record ($(sed -n 's/^RESULT route //p' "$tmp/route.txt"))"
+    ns_per_event=$(calc "${R_SEC[$base_t]} * 1e9 * $base_t / ${R_EVENTS[$base_t]}" %.1f)
+    route_share=$(calc "$route_ns / $ns_per_event * 100" %.2f)
+    echo "hunt        $ns_per_event ns per event per core; routing is $route_share% of it"
+else
+    echo "note: bench_route not built; routing share not measured" >&2
+fi
+grep -F '"Workload"' "$data" >"$tmp/part-m365.jsonl" || true
+grep -vF '"Workload"' "$data" >"$tmp/part-other.jsonl" || true
+part_alerts=0
+for part in m365 other; do
+    f="$tmp/part-$part.jsonl"
+    [[ -s "$f" ]] || continue
+    "$yagura" hunt --threads "$base_t" "${rule_args[@]}" --stats-json "$tmp/part-$part.json" \
+        -o /dev/null -q "$f" || true
+    a=$(json_num alerts "$tmp/part-$part.json")
+    echo "alone       $part: $(wc -l <"$f") events, $a alerts"
+    part_alerts=$((part_alerts + a))
+done
+rm -f "$tmp"/part-*.jsonl
+echo "mixed       ${R_ALERTS[$base_t]} alerts; sum of the sources alone: $part_alerts"
+
+echo
+echo "== routing checks"
+if [[ -n "$route_share" ]]; then
+    check "routing <= 5% of the hunt" "$route_share <= 5" "$route_share%"
+fi
+check "alerts = sum of sources alone" "${R_ALERTS[$base_t]} == $part_alerts" \
+    "${R_ALERTS[$base_t]} vs $part_alerts"
 
 if ((strict && missed)); then
     exit 1

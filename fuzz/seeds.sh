@@ -19,6 +19,26 @@ json)
     done
     find "$shared/logs" -name '*.json' -o -name '*.ndjson' -o -name '*.jsonl' | sort | head -50 |
         while read -r f; do head -c 65536 "$f" | head -n 1 > "$out/l_$(basename "$f")"; done ;;
+route)
+    # One file per record of every JSON source, and a pretty-printed one.
+    for f in "$shared"/logs/elastic-integrations/o365/* \
+        "$shared/logs/elastic-integrations/azure_signinlogs/test-signinlogs-raw.log" \
+        "$shared/logs/elastic-integrations/suricata/test-eve-6-0.log" \
+        "$shared/logs/otrf-security-datasets/GoldenSAMLADFSMailAccess/WindowsEvents.json"; do
+        head -n 40 "$f" | awk -v o="$out/$(basename "$f")_" '{ f = o NR; printf "%s", $0 > f; close(f) }'
+    done
+    zcat "$shared/logs/zed-sample-data/zeek-json/dns.json.gz" | head -n 20 |
+        awk -v o="$out/zeek_" '{ f = o NR; printf "%s", $0 > f; close(f) }'
+    find "$shared/sigma/regression" -name '*.json' | sort | head -20 | while read -r f; do
+        head -c 65536 "$f" > "$out/reg_$(basename "$f")"
+    done ;;
+rule_archive)
+    # Small zip archives of real SigmaHQ rule folders (as the release archives are built).
+    command -v zip > /dev/null || exit 0
+    for d in "$shared"/sigma/rules/windows/builtin/security/account_management \
+        "$shared"/sigma/rules/linux/auditd "$shared"/sigma/rules/cloud/azure/signin_logs; do
+        [ -d "$d" ] && (cd "$(dirname "$d")" && zip -qr "$out/$(basename "$d").zip" "$(basename "$d")")
+    done ;;
 evtx)
     find "$shared/sigma/regression" "$shared/logs" -name '*.evtx' -size -2M | sort | head -40 |
         while read -r f; do cp "$f" "$out/$(basename "$f")"; done ;;

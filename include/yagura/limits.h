@@ -15,6 +15,10 @@
 #define YG_MAX_JSON_DEPTH 64u
 /* Largest rule file, bytes. */
 #define YG_MAX_RULE_FILE_BYTES (4u * 1024u * 1024u)
+/* A rule archive (-r sigma_all_rules.zip): members read in all, and how
+ * many; past either the rest of the archive is reported and skipped. */
+#define YG_MAX_RULE_ARCHIVE_BYTES (512u * 1024u * 1024u)
+#define YG_MAX_RULE_ARCHIVE_MEMBERS 200000u
 /* Deepest YAML nesting in a rule. */
 #define YG_MAX_YAML_DEPTH 32u
 /* Longest condition expression, bytes, and deepest nesting of it. */
@@ -52,6 +56,14 @@
 /* Bytes read from one file or connection per service call, so one busy
  * source cannot starve the others. */
 #define YG_INGEST_READ_CHUNK (256u * 1024u)
+/* Warnings about skipped records (malformed, unrecognised) logged per input:
+ * at most this many per window; the rest are counted and their number is
+ * logged in one line when the window ends (docs/yagura-watch.md). */
+#define YG_LOG_RECORD_BURST 10u
+#define YG_LOG_RECORD_WINDOW_MS 10000u
+/* Receive buffer asked for a syslog-udp socket when the configuration
+ * gives no receive_buffer; the kernel may give less (net.core.rmem_max). */
+#define YG_UDP_RCVBUF_DEFAULT (4u << 20)
 /* Alert sinks (defaults when the configuration gives none). */
 #define YG_SINK_SYSLOG_QUEUE 10000u       /* alerts queued for a syslog collector */
 #define YG_SINK_SYSLOG_FLUSH_MS 5000u     /* most flush() waits for the queue to drain */
@@ -62,6 +74,13 @@
 #define YG_SINK_UDP_MAX 65000u            /* larger messages are not sent over UDP */
 /* Largest configuration file. */
 #define YG_MAX_CONFIG_BYTES (1u << 20)
+/* The /healthz and /metrics endpoint (src/http): for a scraper and a health
+ * checker; docs/watch-config.md. */
+#define YG_HTTP_MAX_CONNECTIONS 256u           /* simultaneous clients */
+#define YG_HTTP_MAX_CONNECTIONS_PER_ADDRESS 8u /* of one client address */
+#define YG_HTTP_HEADER_TIMEOUT_MS 10000u       /* request headers complete within */
+#define YG_HTTP_IDLE_TIMEOUT_S 10u             /* no progress sending a response */
+#define YG_HTTP_THREADS 2u                     /* serving threads */
 
 /* ---- sharing: TAXII 2.1 server and client, STIX export (src/taxii) ---- */
 #define YG_TAXII_MAX_JSON_NODES 4000000u           /* values in one parsed request or response */
@@ -75,12 +94,26 @@
 #define YG_TAXII_DRAIN_BYTES (64u << 20) /* oversize body read and dropped before the 413 */
 #define YG_TAXII_MAX_URL_BYTES 8192u     /* path plus query string */
 #define YG_TAXII_STATUS_KEEP_MS (7ull * 86400 * 1000) /* status resources kept */
-#define YG_TAXII_MAX_CONNECTIONS 64u                  /* simultaneous clients of the server */
-#define YG_TAXII_CONNECTION_TIMEOUT_S 30u             /* idle client connection closed after */
+#define YG_TAXII_MAX_CONNECTIONS 512u                 /* simultaneous clients of the server */
+#define YG_TAXII_CONNECTION_TIMEOUT_S 30u             /* no progress sending a response: closed */
 #define YG_TAXII_PBKDF2_MIN_ITER 10000u               /* weakest password hash accepted */
 #define YG_TAXII_PBKDF2_ITER 210000u                  /* iterations of hashes made by yagura */
 #define YG_TAXII_MAX_USERS 1024u                      /* users of the server */
 #define YG_TAXII_MAX_COLLECTIONS 1024u                /* collections over all API roots */
+/* The server under load (docs/taxii.md#limits). */
+#define YG_TAXII_MAX_CONNECTIONS_PER_ADDRESS 16u /* of one client address (IPv6: /64) */
+#define YG_TAXII_HEADER_TIMEOUT_MS 10000u /* TLS handshake and request headers complete within */
+#define YG_TAXII_BODY_TIMEOUT_MS 60000u   /* request body complete within, after its headers */
+#define YG_TAXII_THREADS 4u               /* serving threads */
+#define YG_TAXII_MAX_HEADER_BYTES 16384u  /* request line and headers; 431 beyond */
+/* libmicrohttpd's buffer per connection: requests between the limits
+ * above and this get TAXII error bodies; larger ones the library's own. */
+#define YG_TAXII_CONNECTION_BUFFER (128u << 10)
+#define YG_TAXII_LOGIN_FAILURES_PER_ADDRESS 10u /* failed logins per window, then 429 */
+#define YG_TAXII_LOGIN_FAILURES_PER_ACCOUNT 20u /* failed logins per window, then 429 */
+#define YG_TAXII_LOGIN_WINDOW_S 60u             /* the window of those counts */
+#define YG_TAXII_LOGIN_TABLE 4096u              /* addresses and accounts tracked */
+#define YG_TAXII_LOGIN_QUEUE 64u                /* password checks waiting, then 503 */
 /* yagura intel pull */
 #define YG_TAXII_PULL_MAX_PAGES 100000u         /* pages read from one collection per run */
 #define YG_TAXII_PULL_MAX_RESPONSE (256u << 20) /* largest response body accepted */

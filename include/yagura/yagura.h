@@ -60,6 +60,11 @@ void yg_compiler_set_diag(yg_compiler *c, yg_diag_cb cb, void *ud);
  * *.yml and *.yaml.  Returns YG_OK unless the path cannot be read at all. */
 yg_err yg_compiler_add_path(yg_compiler *c, const char *path);
 yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len);
+/* Rule documents accepted so far (detection, correlation and filter rules,
+ * and those left out by yg_compiler_exclude):
+ * compare before and after yg_compiler_add_path to see what a path loaded. */
+size_t yg_compiler_rule_count(const yg_compiler *c);
+
 /*
  * Match the indicators of a frozen store too.  The compiler takes a
  * reference.  One built-in rule per indicator type is added, named
@@ -97,6 +102,15 @@ typedef enum yg_level_t {
     YG_LEVEL_HI = 4,
     YG_LEVEL_CRIT = 5
 } yg_level_t;
+/*
+ * Noise control, before any rule is added: leave out the rule with this id
+ * (an exclusion list), or give it another level (level tuning, as
+ * Hayabusa's level_tuning.txt).  yg_compiler_tuning_applied() says how many
+ * rules each touched, so a list that matched nothing can be reported.
+ */
+yg_err yg_compiler_exclude(yg_compiler *c, const char *rule_id);
+yg_err yg_compiler_set_level(yg_compiler *c, const char *rule_id, yg_level_t level);
+void yg_compiler_tuning_applied(const yg_compiler *c, size_t *excluded, size_t *retuned);
 
 /* One rule hit. */
 typedef struct yg_alert {
@@ -159,6 +173,18 @@ bool yg_scanner_field(const yg_scanner *s, const char *name, const char **v, siz
 void yg_scanner_set_intel_wallclock(yg_scanner *s, bool wallclock);
 /* Description and byte offset of the last decode error. */
 const char *yg_scanner_last_error(const yg_scanner *s, size_t *offset);
+/*
+ * Coverage: for each log source this scanner has seen events of, cb gets
+ * its JSON ({"product":...,"service":...,"category":...}, "{}" for events
+ * that route to no log source), the events seen, and how many of the
+ * loaded detection rules apply to it.  A log source may be reported more
+ * than once (once per Windows channel and event id): callers add them up.
+ */
+typedef void (*yg_coverage_cb)(void *ud, const char *ls_json, uint64_t events, uint32_t rules);
+void yg_scanner_coverage(const yg_scanner *s, yg_coverage_cb cb, void *ud);
+/* The earliest and latest event time (ms since the epoch, UTC) among the
+ * events this scanner routed; false when none had a time. */
+bool yg_scanner_time_range(const yg_scanner *s, int64_t *first_ms, int64_t *last_ms);
 
 #ifdef __cplusplus
 }

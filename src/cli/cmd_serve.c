@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cmd_share.h"
+#include "http/http.h"
 #include "taxii/taxii.h"
 #include "watch/log.h"
 
@@ -40,10 +41,12 @@ static void usage(FILE *f)
             "      --listen ADDR        listen on ADDR (host:port, port 0: any free port)\n"
             "                           instead of taxii.listen\n"
             "      --port-file FILE     write the bound port to FILE once serving\n"
+            "      --metrics ADDR       serve /metrics (failed logins) and /healthz on ADDR\n"
             "      --import COLL FILE   add the objects of FILE (STIX bundle, TAXII envelope\n"
             "                           or JSON lines of objects; - for standard input) to\n"
             "                           collection COLL (id or alias), then exit\n"
-            "      --check              check the configuration and open the database, then exit\n"
+            "      --check              check the configuration, the TLS certificate and key,\n"
+            "                           and open the database, then exit\n"
             "      --hash-password      read a password from standard input, print its hash\n"
             "                           for taxii.users[].password\n"
             "      --new-token          print a new API token and its hash for\n"
@@ -56,17 +59,19 @@ static void usage(FILE *f)
 
 int yg_cli_serve(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_PORTFILE, O_IMPORT, O_CHECK, O_HASH, O_TOKEN };
+    enum { O_LISTEN = 256, O_PORTFILE, O_IMPORT, O_CHECK, O_HASH, O_TOKEN, O_METRICS };
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"listen", required_argument, 0, O_LISTEN},
                                          {"port-file", required_argument, 0, O_PORTFILE},
+                                         {"metrics", required_argument, 0, O_METRICS},
                                          {"import", required_argument, 0, O_IMPORT},
                                          {"check", no_argument, 0, O_CHECK},
                                          {"hash-password", no_argument, 0, O_HASH},
                                          {"new-token", no_argument, 0, O_TOKEN},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *config = NULL, *listen = NULL, *port_file = NULL, *import = NULL;
+    const char *config = NULL, *listen = NULL, *port_file = NULL, *import = NULL,
+               *metrics_addr = NULL;
     bool check = false;
     int c;
     optind = 1;
@@ -75,6 +80,7 @@ int yg_cli_serve(int argc, char **argv)
         case 'c': config = optarg; break;
         case O_LISTEN: listen = optarg; break;
         case O_PORTFILE: port_file = optarg; break;
+        case O_METRICS: metrics_addr = optarg; break;
         case O_IMPORT: import = optarg; break;
         case O_CHECK: check = true; break;
         case O_HASH: {
@@ -126,6 +132,8 @@ int yg_cli_serve(int argc, char **argv)
     struct yg_taxii_cfg *cfg = NULL;
     struct yg_taxii_server *srv = NULL;
     struct yg_taxii_http *http = NULL;
+    struct yg_metrics *metrics = NULL;
+    struct yg_http *mhttp = NULL;
     int rc = 2;
     if (yg__taxii_cfg_load(config, &cfg, why, sizeof why) != YG_OK) {
         fprintf(stderr, "yagura serve: %s\n", why);
@@ -145,6 +153,10 @@ int yg_cli_serve(int argc, char **argv)
         goto done;
     }
     if (check) {
+        if (yg__taxii_tls_check(cfg, why, sizeof why) != YG_OK) {
+            fprintf(stderr, "yagura serve: %s\n", why);
+            goto done;
+        }
         printf("%s: the taxii section is valid (%zu API roots, %zu collections, %zu users)\n",
                config, cfg->nroots, cfg->ncolls, cfg->nusers);
         rc = 0;
@@ -172,6 +184,13 @@ int yg_cli_serve(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (metrics_addr) {
+        /* yg__http_start logs its reason (the address and the cause). */
+        if (yg__metrics_new(&metrics) != YG_OK ||
+            yg__http_start(metrics_addr, metrics, NULL, NULL, &mhttp) != YG_OK)
+            goto done;
+        yg__taxii_server_set_metrics(srv, metrics);
+    }
     if (yg__taxii_http_start(srv, cfg, &http, why, sizeof why) != YG_OK) {
         fprintf(stderr, "yagura serve: %s\n", why);
         goto done;
@@ -189,6 +208,8 @@ int yg_cli_serve(int argc, char **argv)
     rc = 0;
 done:
     yg__taxii_http_stop(http);
+    yg__http_stop(mhttp);
+    yg__metrics_free(metrics);
     yg__taxii_server_free(srv);
     yg__taxii_cfg_free(cfg);
     return rc;

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cmd_share.h"
 #include "cli/cmd_incidents.h"
+#include "cli/rulesets.h"
 #include "cli/cmd_intel.h"
 #include "decode/format.h"
 #include "engine/hunt.h"
@@ -18,7 +20,10 @@
 #include "watch/watch.h"
 #include "yagura/yagura.h"
 
-enum { EXIT_NOALERT = 0, EXIT_ALERTS = 1, EXIT_ERROR = 2 };
+/* EXIT_GAPS: no alert, but some events could not be checked (no loaded
+ * rule covers their log source, they route to none, or input errors
+ * skipped records): "nothing found" would be a claim the run cannot make. */
+enum { EXIT_NOALERT = 0, EXIT_ALERTS = 1, EXIT_ERROR = 2, EXIT_GAPS = 3 };
 
 static const char *prog = "yagura";
 
@@ -49,43 +54,51 @@ static void usage_main(FILE *f)
 
 static void usage_hunt(FILE *f)
 {
-    fprintf(f,
-            "Usage: yagura hunt [options] PATH...\n"
-            "\n"
-            "Run Sigma rules over logs. PATH is a file, a folder (searched recursively) or -\n"
-            "for standard input. JSON lines, JSON arrays, concatenated or pretty-printed JSON\n"
-            "documents and EVTX are recognised per file; gzip and zstd are decompressed.\n"
-            "\n"
-            "Options:\n"
-            "  -r, --rules PATH       rule file or folder (repeatable; default: the bundled\n"
-            "                         SigmaHQ-compatible rules/ folder)\n"
-            "  -l, --min-level LEVEL  only rules at or above LEVEL (informational, low, medium,\n"
-            "                         high, critical)\n"
-            "  -f, --format FORMAT    jsonl (default), csv or table\n"
-            "  -o, --output FILE      write alerts to FILE instead of standard output\n"
-            "  -t, --threads N        worker threads (default: all cores)\n"
-            "  -i, --input-format F   read every input as F instead of detecting it per file\n"
-            "                         and line: json, or a line format (yagura decode --list)\n"
-            "      --logsource SPEC   log source of events that carry none, as\n"
-            "                         product=P,service=S,category=C (any subset)\n"
-            "      --no-event         leave the matched event out of JSON alerts\n"
-            "      --strict           stop at the first invalid input or rule (exit 2)\n"
-            "      --stats-json FILE  write totals (events, bytes, seconds, ...) as JSON\n"
-            "      --geoip-city FILE  MaxMind DB city (or country) database for the analytics\n"
-            "                         (-r analytics/); repeatable, tried in order\n"
-            "      --geoip-asn FILE   MaxMind DB ASN database for the analytics; repeatable\n"
-            "      --incidents FILE   group the alerts into incidents in this SQLite file\n"
-            "                         (yagura incidents list --db FILE)\n"
-            "      --intel PATH       threat-intelligence file or folder (STIX, MISP, CSV,\n"
-            "                         lists; repeatable): indicator hits are alerts too\n"
-            "      --intel-tlp-default TLP  TLP of indicators whose source gives none (amber)\n"
-            "      --intel-levels MAP alert level by confidence, e.g. 90:critical,60:high,\n"
-            "                         0:medium (default: every indicator hit is high)\n"
-            "  -q, --quiet            no summary and no progress on standard error\n"
-            "  -h, --help             this text\n"
-            "\n"
-            "Exit status: 0 no alert, 1 at least one alert, 2 error (bad arguments, unreadable\n"
-            "rules or inputs, or any input error under --strict).\n");
+    fprintf(f, "Usage: yagura hunt [options] PATH...\n"
+               "\n"
+               "Run Sigma rules over logs. PATH is a file, a folder (searched recursively) or -\n"
+               "for standard input. JSON lines, JSON arrays, concatenated or pretty-printed JSON\n"
+               "documents and EVTX are recognised per file, and every record is routed to its\n"
+               "log source on its own (files may mix sources); gzip and zstd are decompressed.\n"
+               "\n"
+               "Options:\n"
+               "  -r, --rules PATH...    rule file, folder or .zip archive (SigmaHQ releases);\n"
+               "                         repeatable, and rule folders right after one -r are\n"
+               "                         rules too (-r sigma/rules*). Default: the installed\n"
+               "                         rule sets (DATA/rules and DATA/rulesets/*), named on\n"
+               "                         standard error. A path that loads no rule is an error.\n"
+               "  -l, --min-level LEVEL  show only alerts at or above LEVEL (informational, low,\n"
+               "                         medium, high, critical); correlations still count all\n"
+               "      --exclude-rules FILE  leave out the rules whose ids FILE lists\n"
+               "      --level-tuning FILE   new levels per rule id (id,level or id: level lines)\n"
+               "  -f, --format FORMAT    jsonl (default), csv or table\n"
+               "  -o, --output FILE      write alerts to FILE instead of standard output\n"
+               "  -t, --threads N        worker threads (default: all cores)\n"
+               "  -i, --input-format F   read every input as F instead of detecting it per file\n"
+               "                         and line: json, or a line format (yagura decode --list)\n"
+               "      --logsource SPEC   log source of events that carry none, as\n"
+               "                         product=P,service=S,category=C (any subset)\n"
+               "      --no-event         leave the matched event out of JSON alerts\n"
+               "      --strict           stop at the first invalid input or rule (exit 2)\n"
+               "      --stats-json FILE  write totals (events, bytes, seconds, ...) as JSON\n"
+               "      --geoip-city FILE  MaxMind DB city (or country) database for the analytics\n"
+               "                         (-r analytics/); repeatable, tried in order\n"
+               "      --geoip-asn FILE   MaxMind DB ASN database for the analytics; repeatable\n"
+               "      --incidents FILE   group the alerts into incidents in this SQLite file\n"
+               "                         (yagura incidents list --db FILE)\n"
+               "      --intel PATH       threat-intelligence file or folder (STIX, MISP, CSV,\n"
+               "                         lists; repeatable): indicator hits are alerts too\n"
+               "      --intel-tlp-default TLP  TLP of indicators whose source gives none (amber)\n"
+               "      --intel-levels MAP alert level by confidence, e.g. 90:critical,60:high,\n"
+               "                         0:medium (default: every indicator hit is high)\n"
+               "  -q, --quiet            no summary and no progress on standard error\n"
+               "  -h, --help             this text\n"
+               "\n"
+               "Exit status: 0 no alert and every event checked; 1 at least one alert; 2 error\n"
+               "(bad arguments, no rules, a rule path that loads nothing, a rule folder given as\n"
+               "input, unreadable inputs, or any input error under --strict); 3 no alert, but\n"
+               "some events could not be checked (no loaded rule covers their log source, they\n"
+               "route to none, or input errors skipped records): see the warnings.\n");
 }
 
 static void usage_decode(FILE *f)
@@ -285,7 +298,89 @@ static int cmd_rules_check(int argc, char **argv)
     return (rs.failed || st.count) ? 1 : 0;
 }
 
+static int hunt_main(int argc, char **argv);
+
+static bool has_quiet(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+            return true;
+    return false;
+}
+
+/* Inputs that are rule folders (or rule files) are a mistake, not logs:
+ * hunting them would find nothing and say nothing. */
+static bool refuse_rule_inputs(char **paths, int n)
+{
+    bool bad = false;
+    for (int i = 0; i < n; i++) {
+        size_t nr = 0;
+        size_t l = strlen(paths[i]);
+        bool yml = (l > 4 && strcasecmp(paths[i] + l - 4, ".yml") == 0) ||
+                   (l > 5 && strcasecmp(paths[i] + l - 5, ".yaml") == 0);
+        if (yml || yg_cli_is_rule_folder(paths[i], &nr)) {
+            fprintf(stderr,
+                    "%s hunt: %s looks like a rule %s (%zu Sigma rule file(s), no logs): did you "
+                    "mean -r %s?\n",
+                    prog, paths[i], yml ? "file" : "folder", yml ? (size_t)1 : nr, paths[i]);
+            bad = true;
+        }
+    }
+    return bad;
+}
+
+/* Compile every rule path; a path that loads no rule is an error (a wrong
+ * path or an empty archive would otherwise hunt with fewer rules than the
+ * user believes). */
+static bool load_rule_paths(yg_compiler *comp, const char **paths, int n)
+{
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        size_t before = yg_compiler_rule_count(comp);
+        yg_err e = yg_compiler_add_path(comp, paths[i]);
+        if (e == YG_ENOTFOUND) {
+            fprintf(stderr, "%s hunt: %s: no such rule file or folder\n", prog, paths[i]);
+            ok = false;
+        } else if (yg_compiler_rule_count(comp) == before) {
+            fprintf(stderr,
+                    "%s hunt: %s: no rule loaded from this path (no .yml/.yaml rule in it, or "
+                    "every one failed: see above)\n",
+                    prog, paths[i]);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* What the noise control files did; one that matched no rule is a warning
+ * (a list for other rule ids, or a typo). */
+static void report_tuning(const yg_compiler *comp, const char *excl, const char *tune, bool quiet)
+{
+    size_t ne = 0, nt = 0;
+    yg_compiler_tuning_applied(comp, &ne, &nt);
+    if (excl && (!quiet || !ne))
+        fprintf(stderr, "%s hunt: %s%s: %zu rule(s) left out\n", prog, ne ? "" : "warning: ", excl,
+                ne);
+    if (tune && (!quiet || !nt))
+        fprintf(stderr, "%s hunt: %s%s: %zu rule level(s) changed\n", prog,
+                nt ? "" : "warning: ", tune, nt);
+}
+
 static int cmd_hunt(int argc, char **argv)
+{
+    if (argc > 0 && strcmp(argv[0], "decode") == 0)
+        return hunt_main(argc, argv);
+    char **av = yg_cli_regroup_rules(&argc, argv, stderr, has_quiet(argc, argv));
+    if (!av) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_ERROR;
+    }
+    int rc = hunt_main(argc, av);
+    free(av);
+    return rc;
+}
+
+static int hunt_main(int argc, char **argv)
 {
     enum {
         O_INCIDENTS = 300,
@@ -297,7 +392,9 @@ static int cmd_hunt(int argc, char **argv)
         O_STRICT,
         O_STATS,
         O_GEOCITY,
-        O_GEOASN
+        O_GEOASN,
+        O_EXCLUDE,
+        O_TUNING
     };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
@@ -317,6 +414,8 @@ static int cmd_hunt(int argc, char **argv)
                                          {"intel", required_argument, 0, O_INTEL},
                                          {"intel-tlp-default", required_argument, 0, O_INTEL_TLP},
                                          {"intel-levels", required_argument, 0, O_INTEL_LEVELS},
+                                         {"exclude-rules", required_argument, 0, O_EXCLUDE},
+                                         {"level-tuning", required_argument, 0, O_TUNING},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -325,6 +424,7 @@ static int cmd_hunt(int argc, char **argv)
     const char *intel_paths[256];
     size_t nintel = 0;
     const char *intel_tlp = NULL, *intel_levels = NULL;
+    const char *exclude_file = NULL, *tuning_file = NULL;
     const char *rule_paths[256];
     int nrules = 0;
     const char *geo_city[YG_GEO_MAX_DBS], *geo_asn[YG_GEO_MAX_DBS];
@@ -443,6 +543,8 @@ static int cmd_hunt(int argc, char **argv)
             intel_paths[nintel++] = optarg;
             break;
         case O_INTEL_TLP: intel_tlp = optarg; break;
+        case O_EXCLUDE: exclude_file = optarg; break;
+        case O_TUNING: tuning_file = optarg; break;
         case O_INTEL_LEVELS: intel_levels = optarg; break;
         case 'q': quiet = true; break;
         case 'h':
@@ -473,25 +575,31 @@ static int cmd_hunt(int argc, char **argv)
         nrules = 0;
         o.decode_only = true;
     }
+    if (!decode && refuse_rule_inputs(argv + optind, argc - optind))
+        return EXIT_ERROR;
     if (!nrules && !decode)
-        rule_paths[nrules++] = YG_SOURCE_DIR "/rules";
+        nrules = (int)yg_cli_default_rules(rule_paths, sizeof rule_paths / sizeof *rule_paths,
+                                           stderr, quiet);
     if (!o.threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         o.threads = n > 0 ? (unsigned)n : 1;
     }
 
     yg_compiler *comp;
-    if (yg_compiler_create(&comp, NULL)) {
+    if (yg_compiler_create(&comp, yg_cli_data_dir())) {
         fprintf(stderr, "%s: out of memory\n", prog);
         return EXIT_ERROR;
     }
     struct diag_state st = {0, stderr, false};
     yg_compiler_set_diag(comp, on_diag, &st);
+    if ((exclude_file && !yg_cli_load_exclusions(comp, exclude_file, stderr)) ||
+        (tuning_file && !yg_cli_load_level_tuning(comp, tuning_file, stderr))) {
+        yg_compiler_destroy(comp);
+        return EXIT_ERROR;
+    }
     double t0 = now_s();
-    bool rules_missing = false;
-    for (int i = 0; i < nrules; i++)
-        if (yg_compiler_add_path(comp, rule_paths[i]) == YG_ENOTFOUND)
-            rules_missing = true;
+    bool rules_missing = !load_rule_paths(comp, rule_paths, nrules);
+    report_tuning(comp, exclude_file, tuning_file, quiet);
     if (nintel && !decode) {
         yg_intel *intel = NULL;
         if (yg_cli_intel_open(intel_paths, nintel, intel_tlp, intel_levels, stderr, quiet,
@@ -518,9 +626,13 @@ static int cmd_hunt(int argc, char **argv)
     yg_rules_stats rs;
     yg_rules_get_stats(rules, &rs);
     o.rules_loaded = rs.detection - rs.builtin;
-    if (rules_missing || (o.strict && st.count)) {
+    bool no_rules = !decode && !rules_missing && rs.detection == 0;
+    if (rules_missing || no_rules || (o.strict && st.count)) {
         fprintf(stderr, "%s hunt: %s\n", prog,
-                rules_missing ? "a rule path does not exist" : "rule errors under --strict");
+                rules_missing ? "a rule path loaded nothing (see above); nothing was hunted"
+                : no_rules    ? "no rules loaded: nothing to hunt with (-r names rule files, "
+                                "folders or .zip archives)"
+                              : "rule errors under --strict");
         yg_rules_release(rules);
         return EXIT_ERROR;
     }
@@ -575,7 +687,9 @@ static int cmd_hunt(int argc, char **argv)
         return EXIT_ERROR;
     if (decode)
         return res.errors ? EXIT_ALERTS : EXIT_NOALERT;
-    return res.alerts ? EXIT_ALERTS : EXIT_NOALERT;
+    if (res.alerts)
+        return EXIT_ALERTS;
+    return res.uncovered_events || res.unrouted_events || res.errors ? EXIT_GAPS : EXIT_NOALERT;
 }
 
 int main(int argc, char **argv)

@@ -248,6 +248,7 @@ static void entra_state_free(void *st)
 }
 
 const struct yg_linefmt yg__fmt_entra = {
+    .json_records = true,
     .name = "entra",
     .desc = "Entra ID (Azure AD) sign-in, audit and risk logs (diagnostic settings / Event Hub "
             "export, Microsoft Graph API or Sentinel JSON, one per line)",

@@ -814,6 +814,7 @@ static yg_err m365_decode(void *st, const char *line, size_t n, struct yg_buf *o
 }
 
 const struct yg_linefmt yg__fmt_m365 = {
+    .json_records = true,
     .name = "m365",
     .desc = "Microsoft 365 unified audit log records (Management Activity API or Sentinel "
             "OfficeActivity JSON, one per line)",

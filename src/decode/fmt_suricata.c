@@ -80,13 +80,14 @@ static int sniff(const char *line, size_t n)
         return 0;
     /* EVE starts with timestamp and puts event_type within the first few
      * keys (after flow_id, in_iface). */
-    size_t head = n - i < 256 ? n - i : 256;
-    bool ts = memmem(line + i, head, "\"timestamp\":\"", 13) != NULL;
-    bool et = memmem(line + i, head, "\"event_type\":\"", 14) != NULL;
+    size_t head = n - i < 512 ? n - i : 512;
+    bool ts = yg__json_has_member(line + i, head, "timestamp", "");
+    bool et = yg__json_has_member(line + i, head, "event_type", "");
     return ts && et ? 90 : et ? 60 : 0;
 }
 
 const struct yg_linefmt yg__fmt_suricata = {
+    .json_records = true,
     .name = "suricata",
     .desc = "Suricata EVE JSON (service = event_type; nested keys dotted)",
     .sniff = sniff,

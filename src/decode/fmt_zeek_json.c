@@ -51,11 +51,6 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
     return YG_OK;
 }
 
-static const char *find(const char *line, size_t n, const char *s)
-{
-    return memmem(line, n, s, strlen(s));
-}
-
 static int sniff(const char *line, size_t n)
 {
     size_t i = 0;
@@ -63,19 +58,23 @@ static int sniff(const char *line, size_t n)
         i++;
     if (i >= n || line[i] != '{')
         return 0;
-    size_t head = n - i < 256 ? n - i : 256;
-    if (find(line + i, head, "\"_path\":\"") || find(line + i, head, "\"@stream\":\""))
+    /* The first members, compact or pretty-printed. */
+    size_t head = n - i < 512 ? n - i : 512;
+    const char *h = line + i;
+    if (yg__json_has_member(h, head, "_path", "") || yg__json_has_member(h, head, "@stream", ""))
         return 95;
     /* Without a path field: Zeek's connection fields give it away. */
-    if (find(line + i, head, "\"uid\":\"C") &&
-        (find(line + i, head, "\"id.orig_h\":") || find(line + i, head, "\"id_orig_h\":")))
+    if (yg__json_has_member(h, head, "uid", "C") &&
+        (yg__json_has_member(h, head, "id.orig_h", NULL) ||
+         yg__json_has_member(h, head, "id_orig_h", NULL)))
         return 70;
-    if (find(line + i, head, "\"ts\":") && find(line + i, head, "\"fuid\":\"F"))
+    if (yg__json_has_member(h, head, "ts", NULL) && yg__json_has_member(h, head, "fuid", "F"))
         return 60;
     return 0;
 }
 
 const struct yg_linefmt yg__fmt_zeek_json = {
+    .json_records = true,
     .name = "zeek_json",
     .desc = "Zeek logs as JSON lines (_path or @stream names the log)",
     .sniff = sniff,

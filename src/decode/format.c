@@ -3,6 +3,8 @@
  */
 #include "decode/format.h"
 
+#include <stdio.h>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -73,6 +75,32 @@ const struct yg_linefmt *const *yg__formats_list(void)
         linked[k] = NULL;
     }
     return linked;
+}
+
+bool yg__json_has_member(const char *p, size_t n, const char *key, const char *vprefix)
+{
+    char pat[64];
+    int pl = snprintf(pat, sizeof pat, "\"%s\"", key);
+    if (pl < 0 || (size_t)pl >= sizeof pat)
+        return false;
+    const char *e = p + n, *at = p;
+    while ((at = memmem(at, (size_t)(e - at), pat, (size_t)pl))) {
+        const char *q = at + pl;
+        at++;
+        while (q < e && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+            q++;
+        if (q >= e || *q != ':')
+            continue;
+        q++;
+        while (q < e && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+            q++;
+        if (!vprefix)
+            return q < e;
+        size_t vl = strlen(vprefix);
+        if (q < e && *q == '"' && (size_t)(e - q - 1) >= vl && memcmp(q + 1, vprefix, vl) == 0)
+            return true;
+    }
+    return false;
 }
 
 const struct yg_linefmt *yg__format_find(const char *name)

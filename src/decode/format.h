@@ -35,6 +35,10 @@ struct yg_decode_err {
 struct yg_linefmt {
     const char *name; /* --format name, e.g. "fortigate" */
     const char *desc; /* one line for --help and docs */
+    /* Records are JSON objects (Microsoft 365, Entra, Zeek JSON, Suricata
+     * EVE): such a format is chosen per record among JSON records, never
+     * for a whole file (see yg__route_json in engine/linedec.c). */
+    bool json_records;
     /* Confidence 0..100 that `line` is a record of this format (no state). */
     int (*sniff)(const char *line, size_t n);
     /* Per-file state (may be NULL when the format needs none). */
@@ -55,6 +59,11 @@ const struct yg_linefmt *const *yg__formats_list(void);
 const struct yg_linefmt *yg__format_find(const char *name);
 
 /* ---- helpers shared by decoders (format.c) ----------------------------- */
+
+/* Whether p[0..n) has the JSON member "key": with any whitespace around the
+ * colon (compact and pretty-printed records alike); with vprefix, its value
+ * must be a string starting with vprefix ("" for any string). */
+bool yg__json_has_member(const char *p, size_t n, const char *key, const char *vprefix);
 
 /* Append `"key":"value"` (with a leading comma unless *first), JSON-escaping
  * both; invalid UTF-8 bytes are written as \u00XX of the byte (visible,

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@
 #include "decode/evtx.h"
 #include "decode/format.h"
 #include "engine/alertjson.h"
+#include "engine/coverage.h"
 #include "engine/linedec.h"
 #include "geo/geo.h"
 #include "match/program.h"
@@ -57,6 +59,7 @@ struct unit {
     bool last_of_file;
     void *map; /* mapping to unmap after the last unit of the file */
     size_t map_len;
+    int fd; /* U_STREAM: the opened file, taken by run_stream; -1 if none */
     /* results */
     struct yg_buf out, diag;
     struct yg_buf tap; /* opts->tap: every alert as a JSON line with its event */
@@ -72,6 +75,14 @@ struct unit {
     bool done;
     bool fatal;
     struct unit *next;
+    /* Progress inside the unit while a worker reads it (bytes of a mapped
+     * unit, events), for the progress line; relaxed, only ever shown. */
+    _Atomic size_t prog_bytes;
+    _Atomic uint64_t prog_docs;
+    /* The analyst summary: events with at least one alert shown, alerts per
+     * computer and per log source by level. */
+    uint64_t hit_events;
+    struct yg_tally hosts, lsrc;
 };
 
 struct hunt {
@@ -97,6 +108,10 @@ struct hunt {
     uint64_t corr_untimed;   /* detections without a usable event time */
     struct yg_arena *arenas; /* units' evidence arenas, kept to the end */
     size_t narenas;
+    struct yg_coverage cov; /* events per log source, from every worker */
+    struct yg_tally hosts, lsrc;
+    int64_t first_ms, last_ms; /* event time range, from every worker */
+    bool have_range;
 };
 
 /* A detection that feeds correlation, with its evidence. */
@@ -129,6 +144,7 @@ static yg_err add_patch(struct patch **p, size_t *n, size_t *cap, size_t off, ui
 }
 
 struct ctx {
+    uint64_t hit_mark; /* rel_index + 1 of the last event counted with a hit */
     struct hunt *h;
     struct unit *u;
     yg_scanner *s;
@@ -187,6 +203,25 @@ static yg_err capture_cev(struct ctx *c, const yg_alert *a, const struct yg_corr
     return yg_buf_add(&u->cev, &e, sizeof e);
 }
 
+/* The analyst summary's counts of one alert shown. */
+static void tally_alert(struct ctx *c, const yg_alert *a)
+{
+    struct unit *u = c->u;
+    if (c->hit_mark != c->rel_index + 1) {
+        c->hit_mark = c->rel_index + 1;
+        u->hit_events++;
+    }
+    const char *hn;
+    size_t hl;
+    if (a->event && yg__event_host(a->event, a->event_len, &hn, &hl))
+        yg__tally_add(&u->hosts, hn, hl, a->level_num, 1);
+    else
+        yg__tally_add(&u->hosts, "(no host field)", 15, a->level_num, 1);
+    char label[256];
+    yg__cov_label(a->logsource_json ? a->logsource_json : "{}", label, sizeof label);
+    yg__tally_add(&u->lsrc, label, strlen(label), a->level_num, 1);
+}
+
 static int on_alert(void *ud, const yg_alert *a)
 {
     struct ctx *c = ud;
@@ -205,7 +240,11 @@ static int on_alert(void *ud, const yg_alert *a)
         if (yg__corr_suppress(cs, a->rule_index))
             return 0;
     }
+    /* --min-level filters what is shown, never what correlations count. */
+    if (a->level_num < (int)o->min_level)
+        return 0;
     u->alerts++;
+    tally_alert(c, a);
     if (a->level_num >= 0 && a->level_num < 6)
         u->by_level[a->level_num]++;
     if (!u->rule_hits && c->h->nrules)
@@ -365,6 +404,9 @@ static unsigned col_of(const char *b, size_t at)
     return (unsigned)(at - i + 1);
 }
 
+static void decode_line(struct ctx *c, const struct yg_linefmt *fixed, bool may_switch,
+                        const char *p, size_t n, uint64_t rel_line);
+
 /* Run one document at b[pos..n). Returns the bytes consumed, or 0 on error
  * (reported). */
 static size_t one_doc(struct ctx *c, const char *b, size_t pos, size_t n, uint64_t *line,
@@ -374,6 +416,26 @@ static size_t one_doc(struct ctx *c, const char *b, size_t pos, size_t n, uint64
     c->doc = b + pos;
     c->rel_line = *line;
     c->rel_index = c->u->docs;
+    /* Each record is routed on its own: a Microsoft 365 record between
+     * Sysmon events reaches the Microsoft 365 rules, whatever came first. */
+    const struct yg_linefmt *claim =
+        c->h->o->input_format ? NULL : yg__route_json(&c->ld, b + pos, n - pos);
+    if (claim) {
+        size_t end = yg__json_object_end(b + pos, n - pos);
+        if (!end && !eof) {
+            *need_more = true;
+            return 0;
+        }
+        if (!end) {
+            unit_diag(c, *line, col_of(b, pos),
+                      "invalid JSON: object not closed at end of input; document skipped");
+            return 0;
+        }
+        decode_line(c, claim, false, b + pos, end, *line);
+        c->doclen = end;
+        *line += count_nl(b + pos, end);
+        return end;
+    }
     yg_err e = yg_scanner_scan_json_prefix(c->s, b + pos, n - pos, &used, on_alert, c);
     if (e == YG_ESYNTAX && !eof && pos + used >= n) {
         *need_more = true;
@@ -407,10 +469,44 @@ struct window {
     void *src;
 };
 
+/* Progress within a large file: mapped units report their position, every
+ * unit its events. */
+static inline void note_progress(struct ctx *c, const struct window *w)
+{
+    if (!w->refill)
+        atomic_store_explicit(&c->u->prog_bytes, w->pos, memory_order_relaxed);
+    atomic_store_explicit(&c->u->prog_docs, c->u->docs, memory_order_relaxed);
+}
+
+/* Move the unread bytes of a window to its front and append more. */
+static void window_more(struct window *w, struct ctx *c)
+{
+    if (w->pos) {
+        memmove(w->buf.p, w->buf.p + w->pos, w->buf.n - w->pos);
+        w->buf.n -= w->pos;
+        w->pos = 0;
+    }
+    if (!w->refill(w->src, &w->buf, c))
+        w->eof = true;
+}
+
+/* One event size limit for every reader (a mapped file, a gzip or zstd
+ * stream, standard input): a document or line over YG_MAX_EVENT_BYTES is
+ * reported once, at the line where it starts, and skipped whole. */
+static void over_limit(struct ctx *c, uint64_t line, unsigned col, const char *what,
+                       const char *then)
+{
+    char m[200];
+    snprintf(m, sizeof m, "%s longer than the event size limit (%u MiB); %s", what,
+             YG_MAX_EVENT_BYTES >> 20, then);
+    unit_diag(c, line, col, m);
+}
+
 static void frame_text(struct ctx *c, struct window *w, bool file_start)
 {
     uint64_t line = 0;
     bool array = false, in_array = false;
+    bool skipping = false; /* past an oversize document, up to the next one */
     const char *b;
     size_t n;
     for (;;) {
@@ -437,6 +533,22 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
                 array = in_array = true;
                 w->pos = i + 1;
             }
+        }
+        if (skipping) {
+            /* Resume at the next line that starts a document, as after a
+             * malformed one; keep a last '\n' that may precede its '{'. */
+            bool end = w->eof || !w->refill;
+            const char *nx = w->pos < n ? memmem(b + w->pos, n - w->pos, "\n{", 2) : NULL;
+            size_t to = nx ? (size_t)(nx - b) + 1 : end || w->pos >= n ? n : n - 1;
+            line += count_nl(b + w->pos, to - w->pos);
+            w->pos = to;
+            if (nx)
+                skipping = false;
+            else if (end)
+                return;
+            else
+                window_more(w, c);
+            continue;
         }
         size_t pos = skip_ws(b, w->pos, n, &line);
         if (array && in_array) {
@@ -465,23 +577,31 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
         }
         bool need_more = false;
         uint64_t l0 = line;
-        size_t used = one_doc(c, b, pos, n, &line, &need_more, w->eof || !w->refill);
+        /* The scanner sees at most the limit of a document, mapped or
+         * streamed alike: one that does not end within it is oversize. */
+        size_t lim = n - pos > YG_MAX_EVENT_BYTES ? pos + YG_MAX_EVENT_BYTES : n;
+        size_t used =
+            one_doc(c, b, pos, lim, &line, &need_more, lim == n && (w->eof || !w->refill));
         if (need_more) {
             line = l0;
             w->pos = pos;
-            if (w->buf.n - w->pos >= YG_MAX_EVENT_BYTES) {
-                unit_diag(c, line, 1, "document longer than the event size limit; skipped");
-                const char *nx = memmem(b + pos + 1, n - pos - 1, "\n{", 2);
-                w->pos = nx ? (size_t)(nx - b) + 1 : n;
-                line += count_nl(b + pos, w->pos - pos);
+            if (lim < n) {
+                if (array) {
+                    over_limit(c, line, col_of(b, pos), "document",
+                               "rest of the JSON array skipped");
+                    return;
+                }
+                over_limit(c, line, col_of(b, pos), "document", "skipped");
+                w->pos = pos + 1;
+                skipping = true;
                 continue;
             }
-            if (!w->refill(w->src, &w->buf, c))
-                w->eof = true;
+            window_more(w, c);
             continue;
         }
         if (used) {
             w->pos = pos + used;
+            note_progress(c, w);
             continue;
         }
         /* Bad document: skip to the next line that starts a document. */
@@ -539,6 +659,7 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
                         bool auto_fmt)
 {
     uint64_t line = 0;
+    bool skip_line = false; /* in the rest of a line over the limit */
     if (w->buf.n - w->pos >= 3 && memcmp(w->buf.p + w->pos, "\xEF\xBB\xBF", 3) == 0)
         w->pos += 3;
     for (;;) {
@@ -561,14 +682,25 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
             continue;
         }
         const char *nl = memchr(b + w->pos, '\n', n - w->pos);
+        if (skip_line) {
+            /* Drop the rest of a line already reported, across windows. */
+            w->pos = nl ? (size_t)(nl - b) + 1 : n;
+            if (nl) {
+                line++;
+                skip_line = false;
+            }
+            continue;
+        }
         if (!nl && !(w->eof || !w->refill)) {
-            if (n - w->pos >= YG_MAX_EVENT_BYTES) {
-                unit_diag(c, line, 1, "line longer than the event size limit; skipped");
-                w->pos = n; /* the rest of the line follows in the next window */
+            /* Over the limit with no line end yet: oversize whatever comes
+             * next (unless a final '\r' turns out to end the line). */
+            if (n - w->pos - (b[n - 1] == '\r') > YG_MAX_EVENT_BYTES) {
+                over_limit(c, line, 1, "line", "skipped");
+                skip_line = true;
+                w->pos = n;
                 continue;
             }
-            if (!w->refill(w->src, &w->buf, c))
-                w->eof = true;
+            window_more(w, c);
             continue;
         }
         size_t end = nl ? (size_t)(nl - b) : n;
@@ -577,11 +709,12 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
         if (len && p[len - 1] == '\r')
             len--;
         if (len > YG_MAX_EVENT_BYTES)
-            unit_diag(c, line, 1, "line longer than the event size limit; skipped");
+            over_limit(c, line, 1, "line", "skipped");
         else if (len)
             decode_line(c, fmt, auto_fmt, p, len, line);
         w->pos = nl ? end + 1 : n;
         line++;
+        note_progress(c, w);
     }
 }
 
@@ -725,7 +858,10 @@ static void run_stream(struct ctx *c)
         unit_diag(c, 0, 0, "out of memory");
         return;
     }
-    st->fd = strcmp(u->file, "-") == 0 ? 0 : open(u->file, O_RDONLY | O_CLOEXEC);
+    st->fd = u->fd >= 0                  ? u->fd
+             : strcmp(u->file, "-") == 0 ? 0
+                                         : open(u->file, O_RDONLY | O_CLOEXEC);
+    u->fd = -1;
     if (st->fd < 0) {
         char m[300];
         snprintf(m, sizeof m, "cannot open: %s", strerror(errno));
@@ -850,7 +986,6 @@ static void *worker(void *arg)
         s = NULL;
     if (s) {
         yg_scanner_set_eval(s, !h->o->decode_only);
-        yg_scanner_set_min_level(s, h->o->min_level);
         yg_scanner_set_logsource(s, h->o->product, h->o->service, h->o->category);
     }
     for (;;) {
@@ -879,6 +1014,17 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&h->mu);
     }
     fold_regex_limits(h, s);
+    pthread_mutex_lock(&h->mu);
+    yg__cov_add_scanner(&h->cov, s);
+    int64_t f, l;
+    if (s && yg_scanner_time_range(s, &f, &l)) {
+        if (!h->have_range || f < h->first_ms)
+            h->first_ms = f;
+        if (!h->have_range || l > h->last_ms)
+            h->last_ms = l;
+        h->have_range = true;
+    }
+    pthread_mutex_unlock(&h->mu);
     yg_scanner_destroy(s);
     return NULL;
 }
@@ -926,25 +1072,130 @@ static bool not_a_log(const char *name)
     return false;
 }
 
-static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *errors,
-                   uint64_t *skipped, unsigned depth)
+/* (device, inode) pairs already listed.  Symbolic links can reach a folder
+ * again (a link to a parent loops forever) and a file can be named twice or
+ * reached through a link or a second hard link: each real folder is walked
+ * once and each real file read once, so no event is counted twice.  Open
+ * addressing, grown at half full. */
+struct idset {
+    struct idslot {
+        dev_t dev;
+        ino_t ino;
+        bool used;
+    } * v;
+    size_t n, cap;
+};
+
+/* Adds (dev, ino); *fresh tells whether it was new. */
+static yg_err idset_add(struct idset *s, dev_t dev, ino_t ino, bool *fresh)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 256;
+        struct idslot *nv = yg_calloc(nc, sizeof *nv);
+        if (!nv)
+            return YG_ENOMEM;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->v[i].used)
+                continue;
+            size_t k = (size_t)(yg_hash(&s->v[i].ino, sizeof s->v[i].ino) ^ s->v[i].dev) & (nc - 1);
+            while (nv[k].used)
+                k = (k + 1) & (nc - 1);
+            nv[k] = s->v[i];
+        }
+        yg_free(s->v);
+        s->v = nv;
+        s->cap = nc;
+    }
+    size_t k = (size_t)(yg_hash(&ino, sizeof ino) ^ dev) & (s->cap - 1);
+    for (; s->v[k].used; k = (k + 1) & (s->cap - 1)) {
+        if (s->v[k].dev == dev && s->v[k].ino == ino) {
+            *fresh = false;
+            return YG_OK;
+        }
+    }
+    s->v[k] = (struct idslot){dev, ino, true};
+    s->n++;
+    *fresh = true;
+    return YG_OK;
+}
+
+struct walker {
+    struct flist *l;
+    struct idset dirs, files;
+    bool stdin_listed;
+    FILE *err;
+    uint64_t *errors;
+    uint64_t *skipped; /* .yml/.yaml/.md in folders */
+    uint64_t *special; /* FIFOs, sockets, devices in folders */
+    uint64_t *bytes;   /* sizes of the regular files, for the progress line */
+};
+
+static const char *file_type_name(mode_t m)
+{
+    return S_ISFIFO(m)   ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+                         : "not a regular file";
+}
+
+/* List path (depth 0: named on the command line) into w->l.  Files are only
+ * listed here; each is opened and mapped when its turn comes (plan_file), so
+ * a folder of any number of files costs one name each until then. */
+static yg_err walk(struct walker *w, const char *path, unsigned depth)
 {
     struct stat st;
-    if (strcmp(path, "-") == 0)
-        return flist_add(l, path);
+    bool fresh;
+    if (strcmp(path, "-") == 0) {
+        if (w->stdin_listed)
+            return YG_OK;
+        w->stdin_listed = true;
+        return flist_add(w->l, path);
+    }
     if (stat(path, &st) != 0) {
-        fprintf(err, "yagura: %s: %s\n", path, strerror(errno));
-        (*errors)++;
+        fprintf(w->err, "yagura: %s: %s\n", path, strerror(errno));
+        (*w->errors)++;
         return YG_OK;
     }
-    if (!S_ISDIR(st.st_mode))
-        return S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ? flist_add(l, path) : YG_OK;
-    if (depth > 64)
+    if (!S_ISDIR(st.st_mode)) {
+        /* A FIFO, socket or device met in a folder is no log file: opening
+         * a FIFO blocks until a writer comes, reading a device may never
+         * end.  Named on the command line, a FIFO or character device is
+         * read as a stream (`<(zcat x.gz)`, /dev/stdin). */
+        bool stream = depth == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
+        if (!S_ISREG(st.st_mode) && !stream) {
+            fprintf(w->err, "yagura: %s: %s, not a regular file; skipped\n", path,
+                    file_type_name(st.st_mode));
+            (*w->special)++;
+            return YG_OK;
+        }
+        if (idset_add(&w->files, st.st_dev, st.st_ino, &fresh))
+            return YG_ENOMEM;
+        if (!fresh) {
+            fprintf(w->err, "yagura: %s: the same file as one listed before; read once\n", path);
+            return YG_OK;
+        }
+        if (S_ISREG(st.st_mode))
+            *w->bytes += (uint64_t)st.st_size;
+        return flist_add(w->l, path);
+    }
+    if (idset_add(&w->dirs, st.st_dev, st.st_ino, &fresh))
+        return YG_ENOMEM;
+    if (!fresh) {
+        fprintf(w->err,
+                "yagura: %s: a folder already listed (a link back or named twice); read once\n",
+                path);
         return YG_OK;
+    }
+    if (depth > 64) {
+        fprintf(w->err, "yagura: %s: folders nested more than 64 deep; not read\n", path);
+        (*w->errors)++;
+        return YG_OK;
+    }
     DIR *d = opendir(path);
     if (!d) {
-        fprintf(err, "yagura: %s: %s\n", path, strerror(errno));
-        (*errors)++;
+        fprintf(w->err, "yagura: %s: %s\n", path, strerror(errno));
+        (*w->errors)++;
         return YG_OK;
     }
     struct flist sub = {0};
@@ -954,7 +1205,7 @@ static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *error
         if (de->d_name[0] == '.')
             continue;
         if (de->d_type != DT_DIR && not_a_log(de->d_name)) {
-            (*skipped)++;
+            (*w->skipped)++;
             continue;
         }
         char *p = yg_malloc(strlen(path) + strlen(de->d_name) + 2);
@@ -971,7 +1222,7 @@ static yg_err walk(const char *path, struct flist *l, FILE *err, uint64_t *error
         qsort(sub.v, sub.n, sizeof *sub.v, cmp_str);
     for (size_t i = 0; i < sub.n; i++) {
         if (!e)
-            e = walk(sub.v[i], l, err, errors, skipped, depth + 1);
+            e = walk(w, sub.v[i], depth + 1);
         yg_free(sub.v[i]);
     }
     yg_free(sub.v);
@@ -1092,6 +1343,7 @@ static void on_corr_one(void *ud, const struct yg_corr_alert *a)
     co->res->alerts++;
     if ((int)r->level >= 0 && (int)r->level < 6)
         co->res->by_level[r->level]++;
+    yg__tally_add(&co->h->lsrc, "correlation", 11, (int)r->level, 1);
     co->res->correlation_alerts++;
     return;
 done:
@@ -1190,16 +1442,29 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void progress(struct hunt *h, double t0, bool final)
+/* The progress line: bytes and events done (finished units plus the
+ * position inside the units being read), rate and time left. */
+static void progress(struct hunt *h, double t0, bool final, struct unit **units, size_t from,
+                     size_t to)
 {
     double el = now_s() - t0;
-    double mb = (double)h->bytes_done / 1e6;
-    fprintf(h->o->err, "\r\033[K%6.1f s  %10.1f MB", el, mb);
+    uint64_t bytes = h->bytes_done, events = h->events_done;
+    for (size_t i = from; i < to && !final; i++) {
+        if (!units[i] || units[i]->done)
+            continue;
+        bytes += atomic_load_explicit(&units[i]->prog_bytes, memory_order_relaxed);
+        events += atomic_load_explicit(&units[i]->prog_docs, memory_order_relaxed);
+    }
+    fprintf(h->o->err, "\r\033[K%6.1f s  %10.1f MB", el, (double)bytes / 1e6);
     if (h->bytes_total)
         fprintf(h->o->err, " / %.1f MB (%3.0f%%)", (double)h->bytes_total / 1e6,
-                100.0 * (double)h->bytes_done / (double)h->bytes_total);
-    fprintf(h->o->err, "  %12llu events  %8llu alerts", (unsigned long long)h->events_done,
-            (unsigned long long)h->alerts_done);
+                100.0 * (double)bytes / (double)h->bytes_total);
+    fprintf(h->o->err, "  %12llu events (%.0f/s)  %8llu alerts", (unsigned long long)events,
+            el > 0 ? (double)events / el : 0.0, (unsigned long long)h->alerts_done);
+    if (!final && h->bytes_total > bytes && bytes > 0 && el > 1) {
+        double left = el * (double)(h->bytes_total - bytes) / (double)bytes;
+        fprintf(h->o->err, "  ETA %.0f s", left);
+    }
     if (final)
         fputc('\n', h->o->err);
     fflush(h->o->err);
@@ -1219,6 +1484,11 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     res->errors += u->errors + (u->fatal ? 1 : 0);
     for (int i = 0; i < 6; i++)
         res->by_level[i] += u->by_level[i];
+    res->events_with_hits += u->hit_events;
+    yg__tally_merge(&h->hosts, &u->hosts);
+    yg__tally_merge(&h->lsrc, &u->lsrc);
+    yg__tally_free(&u->hosts);
+    yg__tally_free(&u->lsrc);
     for (size_t i = 0; u->rule_hits && h->rule_hits && i < h->nrules; i++)
         h->rule_hits[i] += u->rule_hits[i];
     yg_free(u->rule_hits);
@@ -1268,6 +1538,8 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
             madvise((void *)a, e - a, MADV_DONTNEED);
     }
     *index_base += u->docs;
+    if (u->fd >= 0) /* a stream not read (a --strict stop) */
+        close(u->fd);
     if (u->last_of_file) {
         *line_base = 0;
         *index_base = 0;
@@ -1292,6 +1564,7 @@ static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enu
     u->seq = seq;
     u->file = file;
     u->kind = k;
+    u->fd = -1;
     yg_buf_init(&u->out, 0);
     yg_buf_init(&u->diag, 0);
     yg_buf_init(&u->tap, 0);
@@ -1357,8 +1630,13 @@ static yg_err utf16_to_utf8(const void *src, size_t n, char **out, size_t *on)
 static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, size_t *nunits,
                         size_t *cap, uint64_t *seq, FILE *err, uint64_t *errors)
 {
-    int fd = strcmp(file, "-") == 0 ? -1 : open(file, O_RDONLY | O_CLOEXEC);
+    /* A FIFO named on the command line is opened by the worker that reads
+     * it, like standard input: the open waits for its writer there, not
+     * here.  O_NONBLOCK: should anything else turn out to be a FIFO, the
+     * open does not wait either. */
     struct stat st;
+    bool fifo = strcmp(file, "-") != 0 && stat(file, &st) == 0 && S_ISFIFO(st.st_mode);
+    int fd = strcmp(file, "-") == 0 || fifo ? -1 : open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     unsigned char magic[8] = {0};
     ssize_t mr = 0;
     enum unit_kind kind = U_STREAM;
@@ -1368,10 +1646,12 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
                                       (mr >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0));
         if (!compressed)
             kind = mr == 8 && memcmp(magic, "ElfFile", 8) == 0 ? U_EVTX : U_MMAP_TEXT;
-    } else if (fd < 0 && strcmp(file, "-") != 0) {
+    } else if (fd < 0 && strcmp(file, "-") != 0 && !fifo) {
         fprintf(err, "yagura: %s: %s\n", file, strerror(errno));
         (*errors)++;
         return YG_OK;
+    } else if (fd >= 0) {
+        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     }
     void *map = NULL;
     size_t len = 0;
@@ -1383,10 +1663,13 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
             kind = U_STREAM;
         } else {
             madvise(map, len, MADV_SEQUENTIAL);
-            h->bytes_total += len;
         }
     }
-    if (fd >= 0)
+    /* A stream keeps its descriptor until a worker reads it (run_stream). */
+    int stream_fd = -1;
+    if (kind == U_STREAM)
+        stream_fd = fd;
+    else if (fd >= 0)
         close(fd);
     const struct yg_linefmt *fmt = NULL;
     char *owned = NULL;
@@ -1418,6 +1701,8 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         if (map)
             munmap(map, len);
         yg_free(owned);
+        if (stream_fd >= 0)
+            close(stream_fd);
         return YG_OK;
     }
     size_t start = 0;
@@ -1464,6 +1749,7 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
         u->map = map;
         u->map_len = len;
         u->last_of_file = end >= len;
+        u->fd = stream_fd;
         (*units)[(*nunits)++] = u;
         first = false;
         start = end;
@@ -1496,9 +1782,67 @@ done:
     return err;
 }
 
-static void write_stats(const struct yg_hunt_opts *o, const struct yg_hunt_result *r, size_t files,
-                        const struct hunt *h)
+/* Rules with alerts shown, most alerts first (ties: rule order). */
+static uint32_t *top_rules(const struct hunt *h, size_t *n)
 {
+    *n = 0;
+    uint32_t *v = h->rule_hits ? yg_malloc((h->nrules + 1) * sizeof *v) : NULL;
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < h->nrules; i++)
+        if (h->rule_hits[i])
+            v[(*n)++] = (uint32_t)i;
+    /* Insertion by count: the list is short next to the event work. */
+    for (size_t i = 1; i < *n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+        while (j > 0 && h->rule_hits[v[j - 1]] < h->rule_hits[x]) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+    return v;
+}
+
+static void print_top_rules(const struct hunt *h, const struct yg_hunt_result *res,
+                            const uint32_t *top, size_t ntop, FILE *e)
+{
+    uint64_t det = res->alerts - res->correlation_alerts;
+    for (size_t k = 0; k < ntop && k < 10; k++) {
+        if (k == 0)
+            fprintf(e, "  alerts by rule (share of the detection alerts):\n");
+        uint64_t n = h->rule_hits[top[k]];
+        fprintf(e, "    %8llu %5.1f%%  %s  %s\n", (unsigned long long)n,
+                det ? 100.0 * (double)n / (double)det : 0.0, yg_rules_rule_id(h->rules, top[k]),
+                yg_rules_rule_title(h->rules, top[k]));
+    }
+    if (ntop > 10)
+        fprintf(e, "    ... and %zu more rule(s) with alerts (--stats-json lists all)\n",
+                ntop - 10);
+}
+
+/* First and last event, events with hits, alerts per computer and per log
+ * source by level. */
+static void print_analyst(const struct hunt *h, const struct yg_hunt_result *res, FILE *e)
+{
+    if (res->have_range) {
+        char a[40], b[40];
+        iso_ms(res->first_ms, a, sizeof a);
+        iso_ms(res->last_ms, b, sizeof b);
+        fprintf(e, "  events from %s to %s\n", a, b);
+    }
+    fprintf(e, "  events with alerts: %llu of %llu (%.2f%%)\n",
+            (unsigned long long)res->events_with_hits, (unsigned long long)res->events,
+            res->events ? 100.0 * (double)res->events_with_hits / (double)res->events : 0.0);
+    yg__tally_print(&h->hosts, e, "alerts by computer and level", 10);
+    yg__tally_print(&h->lsrc, e, "alerts by log source and level", 10);
+}
+
+static void write_stats(const struct hunt *h, const struct yg_hunt_result *r, size_t files,
+                        const uint32_t *top, size_t ntop)
+{
+    const struct yg_hunt_opts *o = h->o;
     if (!o->stats_json)
         return;
     FILE *f = fopen(o->stats_json, "w");
@@ -1509,10 +1853,48 @@ static void write_stats(const struct yg_hunt_opts *o, const struct yg_hunt_resul
     bool ok = regex_limits_json(h, &rl) == YG_OK && yg_buf_addc(&rl, 0) == YG_OK;
     fprintf(f,
             "{\"files\":%zu,\"events\":%llu,\"bytes\":%llu,\"alerts\":%llu,\"errors\":%llu,"
-            "\"seconds\":%.6f,\"compile_seconds\":%.6f,\"rules_loaded\":%zu,\"threads\":%u%s%s}\n",
+            "\"seconds\":%.6f,\"compile_seconds\":%.6f,\"rules_loaded\":%zu,\"threads\":%u,"
+            "\"uncovered_events\":%llu,\"unrouted_events\":%llu,\"events_with_alerts\":%llu,",
             files, (unsigned long long)r->events, (unsigned long long)r->bytes,
             (unsigned long long)r->alerts, (unsigned long long)r->errors, r->seconds,
-            o->compile_seconds, o->rules_loaded, o->threads, ok ? "," : "", ok ? rl.p : "");
+            o->compile_seconds, o->rules_loaded, o->threads,
+            (unsigned long long)r->uncovered_events, (unsigned long long)r->unrouted_events,
+            (unsigned long long)r->events_with_hits);
+    if (r->have_range) {
+        char a[40], b[40];
+        iso_ms(r->first_ms, a, sizeof a);
+        iso_ms(r->last_ms, b, sizeof b);
+        fprintf(f, "\"first_event\":\"%s\",\"last_event\":\"%s\",", a, b);
+    }
+    fprintf(f,
+            "\"by_level\":{\"critical\":%llu,\"high\":%llu,\"medium\":%llu,\"low\":%llu,"
+            "\"informational\":%llu},\"correlation_alerts\":%llu,\"logsources\":",
+            (unsigned long long)r->by_level[5], (unsigned long long)r->by_level[4],
+            (unsigned long long)r->by_level[3], (unsigned long long)r->by_level[2],
+            (unsigned long long)r->by_level[1], (unsigned long long)r->correlation_alerts);
+    yg__cov_json(&h->cov, f);
+    fputs(",\"by_computer\":", f);
+    yg__tally_json(&h->hosts, f);
+    fputs(",\"alerts_by_logsource\":", f);
+    yg__tally_json(&h->lsrc, f);
+    fputs(",\"by_rule\":[", f);
+    for (size_t k = 0; k < ntop; k++) {
+        struct yg_buf b;
+        yg_buf_init(&b, 1u << 16);
+        const char *id = yg_rules_rule_id(h->rules, top[k]);
+        const char *title = yg_rules_rule_title(h->rules, top[k]);
+        size_t idl = 0;
+        if (yg_buf_add_json_str(&b, id ? id : "", id ? strlen(id) : 0) == YG_OK &&
+            (idl = b.n) > 0 &&
+            yg_buf_add_json_str(&b, title ? title : "", title ? strlen(title) : 0) == YG_OK)
+            fprintf(f, "%s{\"id\":%.*s,\"title\":%.*s,\"alerts\":%llu}", k ? "," : "", (int)idl,
+                    b.p, (int)(b.n - idl), b.p + idl, (unsigned long long)h->rule_hits[top[k]]);
+        yg_buf_free(&b);
+    }
+    fputs("]", f);
+    if (ok)
+        fprintf(f, ",%s", rl.p);
+    fputs("}\n", f);
     yg_buf_free(&rl);
     fclose(f);
 }
@@ -1570,13 +1952,19 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
 
     struct flist files = {0};
     yg_err err = YG_OK;
+    struct walker wk = {.l = &files,
+                        .err = o->err,
+                        .errors = &res->errors,
+                        .skipped = &res->skipped_files,
+                        .special = &res->skipped_special,
+                        .bytes = &h.bytes_total};
     for (size_t i = 0; i < o->npaths && !err; i++)
-        err = walk(o->paths[i], &files, o->err, &res->errors, &res->skipped_files, 0);
+        err = walk(&wk, o->paths[i], 0);
+    yg_free(wk.dirs.v);
+    yg_free(wk.files.v);
     struct unit **units = NULL;
-    size_t nunits = 0, ucap = 0;
+    size_t nunits = 0, ucap = 0, next_file = 0;
     uint64_t seq = 0;
-    for (size_t i = 0; i < files.n && !err; i++)
-        err = plan_file(&h, files.v[i], &units, &nunits, &ucap, &seq, o->err, &res->errors);
     res->files = files.n;
     if (o->format == YG_OUT_CSV)
         fputs("timestamp,level,rule_id,rule_title,attack,source_file,line,index,record,matched,"
@@ -1599,7 +1987,15 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     size_t max_inflight = (size_t)nthreads * 4;
     uint64_t line_base = 0, index_base = 0;
     double last_prog = t0;
-    while (!err && next_write < nunits) {
+    for (;;) {
+        /* Files are opened and mapped only as their units come into the
+         * window in flight, and released once written (finish_unit): a
+         * folder of a million files holds a few mappings at a time. */
+        while (!err && next_file < files.n && nunits - next_write < max_inflight)
+            err = plan_file(&h, files.v[next_file++], &units, &nunits, &ucap, &seq, o->err,
+                            &res->errors);
+        if (err || next_write == nunits)
+            break;
         pthread_mutex_lock(&h.mu);
         while (next_feed < nunits && next_feed - next_write < max_inflight) {
             struct unit *u = units[next_feed++];
@@ -1622,7 +2018,7 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
                 pthread_cond_timedwait(&h.cv_done, &h.mu, &ts);
                 if (now_s() - last_prog > 0.25) {
                     last_prog = now_s();
-                    progress(&h, t0, false);
+                    progress(&h, t0, false, units, next_write, next_feed);
                 }
             } else {
                 pthread_cond_wait(&h.cv_done, &h.mu);
@@ -1646,9 +2042,18 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     yg_free(units);
     run_correlation(&h, res);
     fflush(o->out);
+    yg__cov_sort(&h.cov);
+    res->uncovered_events = yg__cov_uncovered(&h.cov, &res->unrouted_events);
+    yg__tally_sort(&h.hosts);
+    yg__tally_sort(&h.lsrc);
+    res->first_ms = h.first_ms;
+    res->last_ms = h.last_ms;
+    res->have_range = h.have_range;
+    size_t ntop = 0;
+    uint32_t *top = top_rules(&h, &ntop);
     res->seconds = now_s() - t0;
     if (o->progress)
-        progress(&h, t0, true);
+        progress(&h, t0, true, NULL, 0, 0);
     if (o->summary) {
         FILE *e = o->err;
         fprintf(e,
@@ -1663,45 +2068,46 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
         if (res->skipped_files)
             fprintf(e, "  skipped: %llu file(s) in folders that are not logs (.yml, .yaml, .md)\n",
                     (unsigned long long)res->skipped_files);
+        if (res->skipped_special)
+            fprintf(
+                e,
+                "  skipped: %llu FIFO(s), socket(s) or device(s) in folders (not regular files)\n",
+                (unsigned long long)res->skipped_special);
         fprintf(e,
                 "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational "
                 "%llu)\n",
                 (unsigned long long)res->alerts, (unsigned long long)res->by_level[5],
                 (unsigned long long)res->by_level[4], (unsigned long long)res->by_level[3],
                 (unsigned long long)res->by_level[2], (unsigned long long)res->by_level[1]);
-        /* The rules that fired most, most first. */
-        for (int k = 0; k < 10 && h.rule_hits; k++) {
-            size_t best = (size_t)-1;
-            for (size_t i = 0; i < h.nrules; i++)
-                if (h.rule_hits[i] && (best == (size_t)-1 || h.rule_hits[i] > h.rule_hits[best]))
-                    best = i;
-            if (best == (size_t)-1)
-                break;
-            if (k == 0)
-                fprintf(e, "  alerts by rule:\n");
-            fprintf(e, "    %8llu  %s  %s\n", (unsigned long long)h.rule_hits[best],
-                    yg_rules_rule_id(rules, (uint32_t)best),
-                    yg_rules_rule_title(rules, (uint32_t)best));
-            h.rule_hits[best] = 0;
-        }
+        print_top_rules(&h, res, top, ntop, e);
         if (h.corr)
             fprintf(e,
                     "  correlation: %llu alert(s) from %zu rule(s) over %zu detection(s); "
                     "%llu without an event time, %llu dropped (late or memory cap)\n",
                     (unsigned long long)res->correlation_alerts, yg__corr_count(h.corr), h.ncev,
                     (unsigned long long)res->corr_untimed, (unsigned long long)res->corr_dropped);
+        if (!o->decode_only) {
+            print_analyst(&h, res, e);
+            yg__cov_print(&h.cov, e);
+        }
         if (res->errors)
             fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
                     (unsigned long long)res->errors);
         summary_regex_limits(&h, e);
     }
+    if (!o->decode_only)
+        yg__cov_warn(&h.cov, o->err);
+    res->regex_limits = h.re_limit_total;
+    write_stats(&h, res, files.n, top, ntop);
     yg_free(h.rule_hits);
     yg_free(h.cevs);
     for (size_t i = 0; i < h.narenas; i++)
         yg_arena_free(&h.arenas[i]);
     yg_free(h.arenas);
-    res->regex_limits = h.re_limit_total;
-    write_stats(o, res, files.n, &h);
+    yg_free(top);
+    yg__cov_free(&h.cov);
+    yg__tally_free(&h.hosts);
+    yg__tally_free(&h.lsrc);
     yg_free(h.re_limit);
     for (size_t i = 0; i < files.n; i++)
         yg_free(files.v[i]);

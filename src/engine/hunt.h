@@ -47,10 +47,17 @@ struct yg_hunt_opts {
 
 struct yg_hunt_result {
     uint64_t files, events, bytes, alerts, errors;
-    uint64_t skipped_files; /* .yml/.yaml/.md met in folders: not read */
+    uint64_t skipped_files;   /* .yml/.yaml/.md met in folders: not read */
+    uint64_t skipped_special; /* FIFOs, sockets, devices met in folders: not read */
     uint64_t by_level[6];
     uint64_t correlation_alerts, corr_untimed, corr_dropped;
     uint64_t regex_limits; /* rule evaluations a regex limit left undecided (no match) */
+    /* Coverage: events of log sources no loaded rule covers, and events
+     * that route to no log source (both could hide a detection). */
+    uint64_t uncovered_events, unrouted_events;
+    uint64_t events_with_hits; /* events with at least one alert shown */
+    int64_t first_ms, last_ms; /* event time range (valid when have_range) */
+    bool have_range;
     double seconds;
 };
 

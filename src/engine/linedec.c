@@ -40,6 +40,106 @@ static size_t first_line(const char *p, size_t n)
     return l;
 }
 
+/* A record's shape: the names of its first keys, at any depth, within the
+ * first YG_JSON_ROUTE_SPAN bytes.  Exporters write the keys of one source
+ * in one order, so records of one source share a shape and records of
+ * different sources almost never do; values (times, ids) do not count. */
+static uint64_t json_shape(const char *p, size_t n)
+{
+    size_t end = n < YG_JSON_ROUTE_SPAN ? n : YG_JSON_ROUTE_SPAN;
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    int keys = 0;
+    size_t i = 0, depth = 0;
+    while (i < end && keys < YG_JSON_ROUTE_KEYS) {
+        if (p[i] != '"') {
+            /* The record ends at its closing brace: what follows is not
+             * part of its shape. */
+            if (p[i] == '{' || p[i] == '[')
+                depth++;
+            else if ((p[i] == '}' || p[i] == ']') && depth-- <= 1)
+                break;
+            i++;
+            continue;
+        }
+        size_t k0 = ++i;
+        for (;;) {
+            const char *q = memchr(p + i, '"', end - i);
+            if (!q) {
+                i = end;
+                break;
+            }
+            i = (size_t)(q - p);
+            size_t bs = 0; /* an odd run of backslashes escapes the quote */
+            while (i - bs > k0 && p[i - bs - 1] == '\\')
+                bs++;
+            if (!(bs & 1))
+                break;
+            i++;
+        }
+        if (i >= end)
+            break;
+        size_t k1 = i++;
+        size_t j = i;
+        while (j < end && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r' || p[j] == '\n'))
+            j++;
+        if (j >= end || p[j] != ':')
+            continue; /* a value, not a key */
+        for (size_t k = k0; k < k1; k++)
+            h = (h ^ (unsigned char)p[k]) * 0x100000001b3u;
+        h = (h ^ 0xFF) * 0x100000001b3u; /* key separator */
+        keys++;
+        i = j + 1;
+    }
+    h = (h ^ (uint64_t)keys) * 0x100000001b3u;
+    return h ? h : 1;
+}
+
+/* The full sniff, among the formats whose records are JSON objects. */
+static const struct yg_linefmt *sniff_json_record(const char *p, size_t n)
+{
+    const struct yg_linefmt *const *f = yg__formats_list(), *best = NULL;
+    int bs = 0;
+    for (; *f; f++) {
+        if (!(*f)->json_records || !(*f)->sniff)
+            continue;
+        int sc = (*f)->sniff(p, n);
+        if (sc > bs) {
+            bs = sc;
+            best = *f;
+        }
+    }
+    return bs >= YG_SNIFF_MIN ? best : NULL;
+}
+
+const struct yg_linefmt *yg__route_json(struct yg_linedec *d, const char *p, size_t n)
+{
+    uint64_t shape = json_shape(p, n);
+    /* Four ways per set, so a few shapes that alternate record by record
+     * (a shuffled mixed file) do not evict each other. */
+    uint64_t mix = shape ^ (shape >> 29) ^ (shape >> 43);
+    struct yg_json_route *set = &d->routes[(mix % (YG_JSON_ROUTE_SLOTS / 4)) * 4];
+    for (int w = 0; w < 4; w++)
+        if (set[w].shape == shape)
+            return set[w].fmt;
+    struct yg_json_route *r = &set[0];
+    for (int w = 0; w < 4; w++)
+        if (!set[w].shape) {
+            r = &set[w];
+            break;
+        }
+    if (r == &set[0] && set[0].shape) {
+        /* A full set: the oldest entry goes (entries shift down). */
+        memmove(&set[0], &set[1], 3 * sizeof *set);
+        r = &set[3];
+    }
+    d->route_sniffs++;
+    /* Sniff this record only, never the records after it in the buffer. */
+    size_t end = yg__json_object_end(p, n);
+    r->shape = shape;
+    r->fmt = sniff_json_record(p, end ? end : n);
+    return r->fmt;
+}
+
 const struct yg_linefmt *yg__detect_format(const char *p, size_t n, bool *is_json)
 {
     size_t i = 0;
@@ -49,12 +149,36 @@ const struct yg_linefmt *yg__detect_format(const char *p, size_t n, bool *is_jso
         i++;
     *is_json = i < n && (p[i] == '{' || p[i] == '[');
     size_t l = first_line(p + i, n - i);
-    /* A line format may claim a line that starts like JSON: JSON records of
-     * known sources, or `[Sun Dec 04 04:47:44 2005] [notice]` (Apache). */
+    /* A line format may claim a line that starts like JSON:
+     * `[Sun Dec 04 04:47:44 2005] [notice]` (Apache).  JSON records of known
+     * sources (Microsoft 365, Entra, ...) do not decide for the whole file:
+     * every record is routed on its own (yg__route_json). */
     const struct yg_linefmt *f = yg__sniff_line(p + i, l, NULL);
+    if (f && f->json_records && *is_json)
+        return NULL;
     if (f)
         *is_json = false;
     return f;
+}
+
+size_t yg__json_object_end(const char *p, size_t n)
+{
+    size_t depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (ch == '"') {
+            for (i++; i < n && p[i] != '"'; i++)
+                if (p[i] == '\\')
+                    i++;
+        } else if (ch == '{' || ch == '[') {
+            depth++;
+        } else if (ch == '}' || ch == ']') {
+            if (depth <= 1)
+                return depth ? i + 1 : 0;
+            depth--;
+        }
+    }
+    return 0;
 }
 
 static void *fmt_state(struct yg_linedec *d, const struct yg_linefmt *f)
@@ -134,6 +258,27 @@ static bool from_cp932(struct yg_linedec *d, const char *p, size_t n, const char
     return true;
 }
 
+/* Stands for generic JSON events in results and messages. */
+const struct yg_linefmt yg__fmt_json = {
+    .name = "json",
+    .desc = "JSON events no specific format claims (Windows and Sysmon JSON, Winlogbeat/ECS, ...)",
+};
+
+static void generic_json(yg_scanner *s, const char *p, size_t n, yg_alert_cb cb, void *ud,
+                         struct yg_line_result *res)
+{
+    res->fmt = &yg__fmt_json;
+    res->err = yg_scanner_scan_json(s, p, n, cb, ud);
+    if (res->err == YG_OK) {
+        res->fields = p;
+        res->fields_len = n;
+        return;
+    }
+    size_t off = 0;
+    res->de.msg = yg_scanner_last_error(s, &off);
+    res->de.col = off + 1;
+}
+
 void yg__linedec_scan(struct yg_linedec *d, yg_scanner *s, const struct yg_linefmt *fixed,
                       bool may_switch, const char *p, size_t n, yg_alert_cb cb, void *ud,
                       struct yg_line_result *res)
@@ -143,6 +288,21 @@ void yg__linedec_scan(struct yg_linedec *d, yg_scanner *s, const struct yg_linef
     memset(res, 0, sizeof *res);
     (void)from_cp932(d, p, n, &lp, &ln);
     const struct yg_linefmt *f = fixed;
+    /* A JSON record in a file or stream of mixed records: the format that
+     * claims this record, or a generic JSON event (Windows, Sysmon, ...). */
+    if (may_switch) {
+        size_t i = 0;
+        while (i < ln && (lp[i] == ' ' || lp[i] == '\t'))
+            i++;
+        if (i < ln && lp[i] == '{') {
+            f = yg__route_json(d, lp + i, ln - i);
+            if (!f) {
+                generic_json(s, lp, ln, cb, ud, res);
+                return;
+            }
+            may_switch = false;
+        }
+    }
     /* A plain syslog file is often a stream from several devices: each line
      * goes to the most specific format that claims it (an ASA or FortiGate
      * line behind a syslog header must reach those rules). */

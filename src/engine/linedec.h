@@ -14,8 +14,20 @@
 /* Below this, a sniff is not a detection. */
 #define YG_SNIFF_MIN 30
 
+/* Per-record routing of JSON records: a record's shape (the names of its
+ * first keys) maps to the format that claims it, or to none. */
+#define YG_JSON_ROUTE_SLOTS 64
+#define YG_JSON_ROUTE_KEYS 4   /* keys that make a record's shape */
+#define YG_JSON_ROUTE_SPAN 512 /* bytes looked at for them */
+struct yg_json_route {
+    uint64_t shape;               /* 0: empty slot */
+    const struct yg_linefmt *fmt; /* NULL: a generic JSON event */
+};
+
 /* Per-thread (or per-input) decoding state. */
 struct yg_linedec {
+    struct yg_json_route routes[YG_JSON_ROUTE_SLOTS];
+    uint64_t route_sniffs; /* records that needed a full sniff (cache misses) */
     struct yg_buf dec, conv;
     void *fstate[32];
     const struct yg_linefmt *fmts[32];
@@ -27,8 +39,26 @@ void yg__linedec_free(struct yg_linedec *d);
 
 /* The best line format for one line, or NULL (see detect in linedec.c). */
 const struct yg_linefmt *yg__sniff_line(const char *p, size_t n, int *score);
-/* Per-file detection from the first non-blank line of p[0..n). */
+/*
+ * The format that claims the JSON record p[0..n) (NULL: none, a generic JSON
+ * event such as Windows or Sysmon JSON).  Decided per record, so a file's
+ * alerts never depend on the order of its records: the full sniff of the
+ * JSON formats runs once per record shape (the names of the first
+ * YG_JSON_ROUTE_KEYS keys within YG_JSON_ROUTE_SPAN bytes) and is cached.
+ */
+const struct yg_linefmt *yg__route_json(struct yg_linedec *d, const char *p, size_t n);
+/* Per-file detection from the first non-blank line of p[0..n).  JSON
+ * (an object or an array first) gives NULL and *is_json: such files are
+ * routed record by record. */
 const struct yg_linefmt *yg__detect_format(const char *p, size_t n, bool *is_json);
+
+/* End of the JSON object or array at p[0] (just past its closing bracket),
+ * or 0 when it does not end within n bytes.  Structure only: the decoder
+ * that reads the record checks the rest. */
+size_t yg__json_object_end(const char *p, size_t n);
+
+/* Generic JSON events in results (its decode is NULL: the scanner reads them). */
+extern const struct yg_linefmt yg__fmt_json;
 
 /* The outcome of decoding one line. */
 struct yg_line_result {

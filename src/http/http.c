@@ -14,8 +14,11 @@
  * libmicrohttpd, so that the reason for a failure (address in use,
  * permission denied on a low port) reaches the log in our words, ":port"
  * can fall back from dual-stack IPv6 to IPv4, and port 0 can be read back
- * with getsockname.  libmicrohttpd runs its internal polling thread over
- * that socket with a small connection limit and timeout: the endpoint is
+ * with getsockname.  libmicrohttpd serves that socket from a small pool of
+ * threads, with a cap on connections in all and per client address, and
+ * http_guard.c gives each request a deadline for its headers that no
+ * trickle of bytes extends: a few slow or silent clients cost a few
+ * connection slots, never the health checker's answer.  The endpoint is
  * for a scraper and a health checker, not for the public.
  */
 #include "http/http.h"
@@ -34,6 +37,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/http_guard.h"
 #include "watch/config.h"
 #include "watch/log.h"
 
@@ -345,6 +349,7 @@ done:
 
 struct yg_http {
     struct MHD_Daemon *d;
+    struct yg_http_guard *guard;
     int fd;
     unsigned port;
     struct yg_metrics *m;
@@ -383,6 +388,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)version;
     (void)upload;
     (void)req;
+    yg__http_guard_phase(h->guard, c, YG_HTTP_BUSY);
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         /* Answer at once: the body of a request we refuse is not read. */
         *upload_size = 0;
@@ -414,15 +420,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return reply(c, MHD_HTTP_NOT_FOUND, text, "not found\n", 10, false);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* The next request of a kept-alive connection has its own header deadline. */
+static void completed(void *cls, struct MHD_Connection *c, void **req,
+                      enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    size_t n = strlen(msg);
-    while (n && msg[n - 1] == '\n')
-        msg[--n] = 0;
-    yg__log(YG_LOG_WARNING, "http: %s", msg);
+    struct yg_http *h = cls;
+    (void)req;
+    (void)toe;
+    yg__http_guard_phase(h->guard, c, YG_HTTP_HEADERS);
 }
 
 /* A listening socket for one address; -1 with errno set on failure. */
@@ -435,7 +440,7 @@ static int listen_on(const struct sockaddr *sa, socklen_t sl, bool dual)
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (dual)
         (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-    if (bind(fd, sa, sl) != 0 || listen(fd, 64) != 0) {
+    if (bind(fd, sa, sl) != 0 || listen(fd, (int)YG_HTTP_MAX_CONNECTIONS) != 0) {
         int e = errno;
         close(fd);
         errno = e;
@@ -487,6 +492,11 @@ static int bind_addr(const char *host, unsigned port, char *why, size_t wl)
     return fd;
 }
 
+int yg__http_listen(const char *host, unsigned port, char *why, size_t wl)
+{
+    return bind_addr(host, port, why, wl);
+}
+
 yg_err yg__http_start(const char *addr, struct yg_metrics *m, yg_health_fn health, void *ud,
                       struct yg_http **out)
 {
@@ -514,14 +524,26 @@ yg_err yg__http_start(const char *addr, struct yg_metrics *m, yg_health_fn healt
     if (getsockname(h->fd, (struct sockaddr *)&ss, &sl) == 0)
         h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                  : ((struct sockaddr_in *)&ss)->sin_port);
-    h->d =
-        MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, h,
-                         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd, MHD_OPTION_CONNECTION_LIMIT,
-                         (unsigned)32, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    if (yg__http_guard_new("http", YG_HTTP_HEADER_TIMEOUT_MS, 0, &h->guard) != YG_OK) {
+        close(h->fd);
+        yg_free(h);
+        return YG_ENOMEM;
+    }
+    /* The logger comes first so that libmicrohttpd's complaints about the
+     * options that follow reach it. */
+    h->d = MHD_start_daemon(
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, h,
+        MHD_OPTION_EXTERNAL_LOGGER, yg__http_guard_log, h->guard, MHD_OPTION_LISTEN_SOCKET,
+        (MHD_socket)h->fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)YG_HTTP_THREADS,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)YG_HTTP_MAX_CONNECTIONS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)YG_HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)YG_HTTP_IDLE_TIMEOUT_S,
+        MHD_OPTION_NOTIFY_CONNECTION, yg__http_guard_notify, h->guard, MHD_OPTION_NOTIFY_COMPLETED,
+        completed, h, MHD_OPTION_END);
     if (!h->d) {
         yg__log(YG_LOG_ERROR, "http: cannot start the server on %s", addr);
         close(h->fd);
+        yg__http_guard_free(h->guard);
         yg_free(h);
         return YG_EIO;
     }
@@ -541,5 +563,6 @@ void yg__http_stop(struct yg_http *h)
         return;
     /* MHD_stop_daemon closes the listening socket it was given. */
     MHD_stop_daemon(h->d);
+    yg__http_guard_free(h->guard);
     yg_free(h);
 }

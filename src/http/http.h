@@ -96,6 +96,10 @@ struct yg_http;
  */
 YG_NODISCARD yg_err yg__http_start(const char *addr, struct yg_metrics *m, yg_health_fn health,
                                    void *ud, struct yg_http **out);
+/* A listening TCP socket (non-blocking, close-on-exec) on host and port;
+ * host "" is every address (dual-stack IPv6, else IPv4).  -1 on failure,
+ * with the cause ("Address already in use", a resolver error) in why. */
+int yg__http_listen(const char *host, unsigned port, char *why, size_t wl);
 /* The bound port (useful after binding port 0). */
 unsigned yg__http_port(const struct yg_http *h);
 /* Stop serving, join the thread, close the socket and free h (NULL: no-op). */

@@ -11,7 +11,11 @@
  * client cap.
  *
  * UDP: one datagram is one message, read straight into a buffer that stays
- * valid until the next call - there is no queue to bound.  TCP and TLS:
+ * valid until the next call - there is no queue to bound.  Datagrams that
+ * arrive while the socket's receive buffer is full are dropped by the
+ * kernel, which the sender never learns; the socket's own drop counter
+ * (SO_MEMINFO, the counter /proc/net/udp shows) is added to `dropped` at
+ * every service call so the loss shows in /metrics.  TCP and TLS:
  * every client has its own RFC 6587 framer (frame.c) and is read only as
  * far as its framer has room, so a fast sender waits in its socket buffer
  * (TCP flow control) instead of growing ours.  At most
@@ -24,10 +28,15 @@
  * would otherwise kill it).
  */
 #include <inttypes.h>
+#include <limits.h>
+#include <linux/sock_diag.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -64,6 +73,7 @@ struct in_sock {
     struct yg_wake wake;
     struct yg_lines lines; /* K_FD */
     bool fd_eof;
+    uint32_t kdrops; /* K_UDP: the kernel's drop counter when last read */
 };
 
 static const char *kind_name(enum sock_kind k)
@@ -188,19 +198,40 @@ static yg_err split_addr(const char *addr, char *host, size_t hl, const char **p
     return **port ? YG_OK : YG_EINVAL;
 }
 
+/* Why the last constructor of this thread failed ("" if it did not say):
+ * the cause and the path or address, for the service's log. */
+static _Thread_local char last_err[384];
+
+const char *yg__in_last_error(void)
+{
+    return last_err;
+}
+
+static yg_err fail(yg_err e, const char *fmt, ...) YG_PRINTF(2, 3);
+static yg_err fail(yg_err e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_err, sizeof last_err, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
 static yg_err listen_on(const char *addr, int type, int *out)
 {
     char host[256];
     const char *port;
     yg_err err = split_addr(addr, host, sizeof host, &port);
     if (err)
-        return err;
+        return fail(err, "listen: '%s' is not HOST:PORT", addr);
     struct addrinfo hints = {0}, *res = NULL;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = type;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    if (getaddrinfo(host[0] ? host : NULL, port, &hints, &res) != 0)
-        return YG_EINVAL;
+    int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+    if (gai != 0)
+        return fail(YG_EINVAL, "listen: cannot resolve '%s': %s", addr, gai_strerror(gai));
+    int why = 0; /* errno of the last failed socket, bind or listen */
     /* With no host, prefer one dual-stack IPv6 socket (it takes IPv4 too). */
     int fd = -1;
     for (int pass = 0; pass < 2 && fd < 0; pass++) {
@@ -209,20 +240,24 @@ static yg_err listen_on(const char *addr, int type, int *out)
                 continue;
             fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                         ai->ai_protocol);
-            if (fd < 0)
+            if (fd < 0) {
+                why = errno;
                 continue;
+            }
             int one = 1, zero = 0;
             if (type == SOCK_STREAM)
                 (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
             if (ai->ai_family == AF_INET6 && !host[0])
                 (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
             if (type == SOCK_DGRAM) {
-                /* Bursts queue in the kernel while we work; best effort. */
-                int rcv = 4 << 20;
+                /* Bursts queue in the kernel while we work; best effort
+                 * (yg__in_syslog_set_rcvbuf sets a configured size). */
+                int rcv = (int)YG_UDP_RCVBUF_DEFAULT;
                 (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
             }
             if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
                 (type == SOCK_STREAM && listen(fd, 128) != 0)) {
+                why = errno;
                 close(fd);
                 fd = -1;
             }
@@ -230,7 +265,8 @@ static yg_err listen_on(const char *addr, int type, int *out)
     }
     freeaddrinfo(res);
     if (fd < 0)
-        return YG_EIO;
+        return fail(YG_EIO, "cannot listen on %s: %s", addr,
+                    why ? strerror(why) : "no usable address");
     *out = fd;
     return YG_OK;
 }
@@ -281,7 +317,18 @@ static yg_err udp_next(struct yg_input *in, struct yg_record *rec)
 
 static yg_err udp_service(struct yg_input *in)
 {
-    (void)in; /* datagrams are read by next, one at a time */
+    /* Datagrams are read by next, one at a time.  Here: what the kernel
+     * dropped since the last call (receive buffer full, bad checksum).  The
+     * counter is 32 bits and wraps; the difference is taken modulo 2^32. */
+    struct in_sock *s = (struct in_sock *)in;
+    uint32_t mi[SK_MEMINFO_VARS];
+    socklen_t ml = sizeof mi;
+    if (getsockopt(s->lfd, SOL_SOCKET, SO_MEMINFO, mi, &ml) == 0 &&
+        ml > SK_MEMINFO_DROPS * sizeof *mi) {
+        uint32_t d = mi[SK_MEMINFO_DROPS];
+        in->dropped += (uint32_t)(d - s->kdrops);
+        s->kdrops = d;
+    }
     return YG_OK;
 }
 
@@ -656,6 +703,7 @@ done:
 
 yg_err yg__in_syslog_udp_new(const char *name, const char *addr, struct yg_input **out)
 {
+    last_err[0] = 0;
     struct in_sock *s;
     yg_err err = listener_new(name, K_UDP, addr, &s);
     if (!err)
@@ -665,10 +713,54 @@ yg_err yg__in_syslog_udp_new(const char *name, const char *addr, struct yg_input
 
 yg_err yg__in_syslog_tcp_new(const char *name, const char *addr, struct yg_input **out)
 {
+    last_err[0] = 0;
     struct in_sock *s;
     yg_err err = listener_new(name, K_TCP, addr, &s);
     if (!err)
         *out = &s->in;
+    return err;
+}
+
+/* The server certificate chain and key into ctx, with the cause of a failure
+ * (file and reason) in why. */
+static yg_err load_cert(SSL_CTX *ctx, const char *cert, const char *key, char *why, size_t n)
+{
+    yg_err err = YG_OK;
+    if (access(cert, R_OK) != 0) {
+        snprintf(why, n, "tls cert %s: cannot read it: %s", cert, strerror(errno));
+        err = YG_EIO;
+    } else if (access(key, R_OK) != 0) {
+        snprintf(why, n, "tls key %s: cannot read it: %s", key, strerror(errno));
+        err = YG_EIO;
+    } else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+        snprintf(why, n, "tls cert %s: not a PEM certificate chain (%s)", cert,
+                 ERR_reason_error_string(ERR_peek_last_error()));
+        err = YG_EINVAL;
+    } else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+        snprintf(why, n, "tls key %s: not a PEM private key (%s)", key,
+                 ERR_reason_error_string(ERR_peek_last_error()));
+        err = YG_EINVAL;
+    } else if (SSL_CTX_check_private_key(ctx) != 1) {
+        snprintf(why, n, "tls key %s does not match the certificate %s", key, cert);
+        err = YG_EINVAL;
+    }
+    ERR_clear_error();
+    return err;
+}
+
+yg_err yg__in_tls_check(const char *cert, const char *key, char *why, size_t n)
+{
+    if (!cert || !key) {
+        snprintf(why, n, "tls: cert and key are both needed");
+        return YG_EINVAL;
+    }
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) {
+        snprintf(why, n, "tls: out of memory");
+        return YG_ENOMEM;
+    }
+    yg_err err = load_cert(ctx, cert, key, why, n);
+    SSL_CTX_free(ctx);
     return err;
 }
 
@@ -677,8 +769,9 @@ yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cer
 {
     yg_err err = YG_OK;
     struct in_sock *s = NULL;
+    last_err[0] = 0;
     if (!cert || !key || !out)
-        return YG_EINVAL;
+        return fail(YG_EINVAL, "tls: cert and key are both needed");
     YG_TRY(listener_new(name, K_TLS, addr, &s));
     s->ctx = SSL_CTX_new(TLS_server_method());
     if (!s->ctx) {
@@ -693,15 +786,7 @@ yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cer
      * its kernel send a reset - and a reset discards what we had not yet
      * read of its last messages. */
     SSL_CTX_set_num_tickets(s->ctx, 0);
-    if (SSL_CTX_use_certificate_chain_file(s->ctx, cert) != 1 ||
-        SSL_CTX_use_PrivateKey_file(s->ctx, key, SSL_FILETYPE_PEM) != 1) {
-        err = YG_EIO;
-        goto done;
-    }
-    if (SSL_CTX_check_private_key(s->ctx) != 1) {
-        err = YG_EINVAL;
-        goto done;
-    }
+    YG_TRY(load_cert(s->ctx, cert, key, last_err, sizeof last_err));
     *out = &s->in;
     s = NULL;
 done:
@@ -726,6 +811,26 @@ yg_err yg__in_fd_new(const char *name, int fd, struct yg_input **out)
 yg_err yg__in_stdin_new(const char *name, struct yg_input **out)
 {
     return yg__in_fd_new(name, STDIN_FILENO, out);
+}
+
+yg_err yg__in_syslog_set_rcvbuf(struct yg_input *in, uint64_t bytes, uint64_t *got)
+{
+    if (!in || in->ops != &udp_ops || bytes == 0 || bytes > INT_MAX / 2)
+        return YG_EINVAL;
+    struct in_sock *s = (struct in_sock *)in;
+    int v = (int)bytes, have = 0;
+    socklen_t hl = sizeof have;
+    /* SO_RCVBUFFORCE goes past net.core.rmem_max but needs CAP_NET_ADMIN;
+     * without it, SO_RCVBUF is capped there. */
+    if (setsockopt(s->lfd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0 &&
+        setsockopt(s->lfd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v) != 0)
+        return YG_EIO;
+    if (getsockopt(s->lfd, SOL_SOCKET, SO_RCVBUF, &have, &hl) != 0)
+        return YG_EIO;
+    /* Linux doubles the size asked for (room for its bookkeeping) and
+     * reports the doubled value; half of it is what was granted. */
+    *got = (uint64_t)have / 2;
+    return YG_OK;
 }
 
 int yg__in_syslog_port(struct yg_input *in)

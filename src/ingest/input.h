@@ -70,10 +70,20 @@ yg_err yg__in_file_new(const char *name, const char *glob, bool start_at_end,
                        struct yg_input **out);
 /* Syslog listeners.  addr is "host:port", "[v6]:port" or ":port". */
 yg_err yg__in_syslog_udp_new(const char *name, const char *addr, struct yg_input **out);
+/* Why the last syslog input constructor of this thread failed, with the
+ * cause and the address or file ("" when it gave none). */
+const char *yg__in_last_error(void);
+/* Whether cert and key load as a TLS server's (for --check): the file and
+ * the reason in why when not. */
+yg_err yg__in_tls_check(const char *cert, const char *key, char *why, size_t n);
 yg_err yg__in_syslog_tcp_new(const char *name, const char *addr, struct yg_input **out);
 yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cert, const char *key,
                              struct yg_input **out);
 yg_err yg__in_stdin_new(const char *name, struct yg_input **out);
+/* Ask the kernel for a receive buffer of `bytes` on a syslog-udp input
+ * (SO_RCVBUF; past net.core.rmem_max only with CAP_NET_ADMIN); *got is what
+ * it granted, which may be less. */
+yg_err yg__in_syslog_set_rcvbuf(struct yg_input *in, uint64_t bytes, uint64_t *got);
 /* Same as yg__in_stdin_new on any readable descriptor (not closed by the input). */
 yg_err yg__in_fd_new(const char *name, int fd, struct yg_input **out);
 

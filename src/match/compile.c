@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <zip.h>
 
 #include "core/strindex.h"
 #include "correlate/correlate.h"
@@ -28,6 +29,14 @@ struct yg_compiler {
     char *data_dir;
     size_t nfailed, ndocuments;
     struct yg_intel *intel;
+    /* Noise control (yg_compiler_exclude / yg_compiler_set_level). */
+    struct tune {
+        char *id;
+        int level; /* -1: exclude */
+        bool used;
+    } * tunes;
+    size_t ntunes, tunecap;
+    size_t nexcluded, nretuned;
 };
 
 static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigned col,
@@ -87,6 +96,9 @@ void yg_compiler_destroy(yg_compiler *c)
     yg_arena_free(&c->arena);
     yg_free(c->docs);
     yg_free(c->data_dir);
+    for (size_t i = 0; i < c->ntunes; i++)
+        yg_free(c->tunes[i].id);
+    yg_free(c->tunes);
     if (c->intel)
         yg_intel_release(c->intel);
     yg_free(c);
@@ -169,8 +181,69 @@ static yg_err add_intel_rules(struct yg_compiler *c, struct yg_rules *rs, char *
     return YG_OK;
 }
 
+static yg_err add_tune(struct yg_compiler *c, const char *id, int level)
+{
+    if (c->spent || c->ndocs)
+        return YG_ESTATE; /* tuning applies as rules are added */
+    if (c->ntunes == c->tunecap) {
+        size_t nc = c->tunecap ? c->tunecap * 2 : 64;
+        struct tune *nt = yg_realloc(c->tunes, nc * sizeof *nt);
+        if (!nt)
+            return YG_ENOMEM;
+        c->tunes = nt;
+        c->tunecap = nc;
+    }
+    char *d = yg_strndup(id, strlen(id));
+    if (!d)
+        return YG_ENOMEM;
+    c->tunes[c->ntunes++] = (struct tune){d, level, false};
+    return YG_OK;
+}
+
+yg_err yg_compiler_exclude(yg_compiler *c, const char *rule_id)
+{
+    return add_tune(c, rule_id, -1);
+}
+
+yg_err yg_compiler_set_level(yg_compiler *c, const char *rule_id, yg_level_t level)
+{
+    if ((int)level < YG_LEVEL_INFORMATIONAL || (int)level > YG_LEVEL_CRITICAL)
+        return YG_EINVAL;
+    return add_tune(c, rule_id, (int)level);
+}
+
+void yg_compiler_tuning_applied(const yg_compiler *c, size_t *excluded, size_t *retuned)
+{
+    *excluded = c->nexcluded;
+    *retuned = c->nretuned;
+}
+
+/* Apply the exclusions and level changes to a rule being added: false
+ * when the rule is excluded.  The last entry for an id wins. */
+static bool apply_tuning(struct yg_compiler *c, struct yg_rule *r)
+{
+    if (!c->ntunes || !r->id)
+        return true;
+    for (size_t i = c->ntunes; i-- > 0;) {
+        struct tune *t = &c->tunes[i];
+        if (strcmp(t->id, r->id) != 0)
+            continue;
+        t->used = true;
+        if (t->level < 0) {
+            c->nexcluded++;
+            return false;
+        }
+        r->level = (enum yg_level)t->level;
+        c->nretuned++;
+        return true;
+    }
+    return true;
+}
+
 static yg_err add_doc(struct yg_compiler *c, struct yg_rule *r)
 {
+    if (!apply_tuning(c, r))
+        return YG_OK;
     if (c->ndocs == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 256;
         struct yg_rule **nd = yg_realloc(c->docs, nc * sizeof *nd);
@@ -181,6 +254,11 @@ static yg_err add_doc(struct yg_compiler *c, struct yg_rule *r)
     }
     c->docs[c->ndocs++] = r;
     return YG_OK;
+}
+
+size_t yg_compiler_rule_count(const yg_compiler *c)
+{
+    return c->ndocs + c->nexcluded; /* an excluded rule was loaded, then left out */
 }
 
 yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len)
@@ -300,6 +378,99 @@ static yg_err add_dir(struct yg_compiler *c, const char *path, unsigned depth)
     return err;
 }
 
+static bool zip_ext(const char *n)
+{
+    size_t l = strlen(n);
+    return l > 4 && strcasecmp(n + l - 4, ".zip") == 0;
+}
+
+static int cmp_zname(const void *a, const void *b)
+{
+    return strcmp(((const struct yg_str *)a)->p, ((const struct yg_str *)b)->p);
+}
+
+/* A rule archive, as SigmaHQ publishes its releases (sigma_core.zip, ...):
+ * every .yml/.yaml member in name order, each reported as ARCHIVE:MEMBER.
+ * Members are read with the same size cap as files; the archive as a whole
+ * is capped too, so a zip bomb costs a bounded amount of memory and time. */
+static yg_err add_zip(struct yg_compiler *c, const char *path)
+{
+    int zerr = 0;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+    if (!z) {
+        zip_error_t ze;
+        zip_error_init_with_code(&ze, zerr);
+        c->nfailed++;
+        emit(c, path, 0, 0, NULL, YG_EIO, "cannot open rule archive: %s", zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        return YG_EIO;
+    }
+    zip_int64_t nent = zip_get_num_entries(z, 0);
+    struct yg_str *names = nent > 0 ? yg_calloc((size_t)nent, sizeof *names) : NULL;
+    size_t nn = 0;
+    yg_err err = nent > 0 && !names ? YG_ENOMEM : YG_OK;
+    for (zip_int64_t i = 0; i < nent && !err; i++) {
+        const char *nm = zip_get_name(z, (zip_uint64_t)i, 0);
+        if (nm && rule_ext(nm))
+            names[nn++] = (struct yg_str){nm, (size_t)i};
+    }
+    if (nn > 1)
+        qsort(names, nn, sizeof *names, cmp_zname);
+    size_t total = 0, loaded = 0;
+    for (size_t i = 0; i < nn && !err; i++) {
+        char label[4096];
+        snprintf(label, sizeof label, "%s:%s", path, names[i].p);
+        zip_stat_t zs;
+        if (zip_stat_index(z, (zip_uint64_t)names[i].n, 0, &zs) != 0 ||
+            !(zs.valid & ZIP_STAT_SIZE)) {
+            c->nfailed++;
+            emit(c, label, 0, 0, NULL, YG_EIO, "cannot read archive member");
+            continue;
+        }
+        if (zs.size > YG_MAX_RULE_FILE_BYTES) {
+            c->nfailed++;
+            emit(c, label, 0, 0, NULL, YG_ELIMIT, "rule file over %u bytes; skipped",
+                 (unsigned)YG_MAX_RULE_FILE_BYTES);
+            continue;
+        }
+        if (total + zs.size > YG_MAX_RULE_ARCHIVE_BYTES || loaded >= YG_MAX_RULE_ARCHIVE_MEMBERS) {
+            c->nfailed++;
+            emit(c, path, 0, 0, NULL, YG_ELIMIT,
+                 "rule archive over %u bytes or %u members: %zu member(s) not read",
+                 (unsigned)YG_MAX_RULE_ARCHIVE_BYTES, (unsigned)YG_MAX_RULE_ARCHIVE_MEMBERS,
+                 nn - i);
+            break;
+        }
+        char *text = yg_malloc((size_t)zs.size + 1);
+        zip_file_t *zf = text ? zip_fopen_index(z, (zip_uint64_t)names[i].n, 0) : NULL;
+        zip_int64_t got = zf ? zip_fread(zf, text, zs.size) : -1;
+        if (zf)
+            zip_fclose(zf);
+        if (!text) {
+            err = YG_ENOMEM;
+            break;
+        }
+        if (got < 0 || (zip_uint64_t)got != zs.size) {
+            c->nfailed++;
+            emit(c, label, 0, 0, NULL, YG_EIO, "cannot read archive member (corrupt archive?)");
+            yg_free(text);
+            continue;
+        }
+        text[got] = 0;
+        total += (size_t)got;
+        loaded++;
+        err = yg_compiler_add_string(c, label, text, (size_t)got);
+        yg_free(text);
+    }
+    if (!err && !nn) {
+        c->nfailed++;
+        emit(c, path, 0, 0, NULL, YG_ENOTFOUND, "rule archive holds no .yml or .yaml file");
+    }
+    yg_free(names);
+    zip_discard(z);
+    return err;
+}
+
 yg_err yg_compiler_add_path(yg_compiler *c, const char *path)
 {
     if (c->spent)
@@ -311,6 +482,8 @@ yg_err yg_compiler_add_path(yg_compiler *c, const char *path)
     }
     if (S_ISDIR(st.st_mode))
         return add_dir(c, path, 0);
+    if (S_ISREG(st.st_mode) && zip_ext(path))
+        return add_zip(c, path);
     return add_file(c, path);
 }
 

@@ -63,6 +63,7 @@ struct route {
     uint32_t nalways[1u << MAX_ROUTE_CATS];
     char *ls_json[1u << MAX_ROUTE_CATS];
     bool built[1u << MAX_ROUTE_CATS];
+    uint64_t events[1u << MAX_ROUTE_CATS]; /* coverage (yg_scanner_coverage) */
     /* Event fields checked against the indicators (intel-fields.yml). */
     struct ifl *ifl[1u << MAX_ROUTE_CATS];
     uint32_t nifl[1u << MAX_ROUTE_CATS];
@@ -109,6 +110,9 @@ struct yg_scanner {
     /* current event */
     const struct yg_val *channel, *eventid, *time;
     struct yg_val chan_v, eid_v, time_v;
+    int64_t time_ms;           /* s->time parsed (valid while s->time is set) */
+    int64_t first_ms, last_ms; /* range of event times seen (yg_scanner_time_range) */
+    bool have_range;
     const struct yg_val *date, *tod; /* the date_time pair of the mapping */
     struct yg_val date_v, tod_v;
     char date_time[32]; /* "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" built from the pair */
@@ -230,6 +234,10 @@ void yg_scanner_set_min_level(yg_scanner *s, yg_level_t lvl)
 yg_err yg_scanner_set_logsource(yg_scanner *s, const char *product, const char *service,
                                 const char *category)
 {
+    /* The service sets it per record: keep the built route when nothing changed. */
+    if (product == s->forced_product && service == s->forced_service &&
+        category == s->forced_category)
+        return YG_OK;
     free_route(s->generic);
     s->generic = NULL;
     s->forced_product = product;
@@ -459,6 +467,7 @@ static void on_leaf(void *ud, int32_t path, const struct yg_val *v)
         if ((p->role & ROLE_TIME) && !s->time && yg__time_parse(v->p, v->n, &t_ms)) {
             s->time_v = *v;
             s->time = &s->time_v;
+            s->time_ms = t_ms;
         }
         if ((p->role & ROLE_DATE) && !s->date && v->n == 10) {
             s->date_v = *v;
@@ -1071,6 +1080,14 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
             return e;
     }
     s->last_ls_json = r->ls_json[bits];
+    r->events[bits]++;
+    if (s->time) {
+        if (!s->have_range || s->time_ms < s->first_ms)
+            s->first_ms = s->time_ms;
+        if (!s->have_range || s->time_ms > s->last_ms)
+            s->last_ms = s->time_ms;
+        s->have_range = true;
+    }
     const yg_rules *rs = s->rs;
     if (s->no_eval || (!r->nrules[bits] && !r->nifl[bits]))
         return YG_OK; /* no rule for this log source: nothing to scan for */
@@ -1161,6 +1178,7 @@ static void date_time_from_pair(struct yg_scanner *s)
     s->time_v.p = s->date_time;
     s->time_v.n = n;
     s->time = &s->time_v;
+    s->time_ms = t_ms;
 }
 
 yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, size_t *used,
@@ -1231,12 +1249,38 @@ yg_err yg_scanner_scan_json_as(yg_scanner *s, const char *json, size_t len, cons
     }
     s->last_ls_json = r->ls_json[0];
     if ((!r->nrules[0] && !r->nifl[0]) || s->no_eval) {
+        r->events[0]++;
         s->ev_ls = false;
         return YG_OK;
     }
     yg_err e = yg_scanner_scan_json_prefix(s, json, len, &used, cb, ud);
     s->ev_ls = false;
     return e;
+}
+
+static void route_coverage(const struct route *r, yg_coverage_cb cb, void *ud)
+{
+    if (!r)
+        return;
+    for (unsigned b = 0; b < (1u << MAX_ROUTE_CATS); b++)
+        if (r->built[b] && r->events[b])
+            cb(ud, r->ls_json[b], r->events[b], r->nrules[b]);
+}
+
+bool yg_scanner_time_range(const yg_scanner *s, int64_t *first_ms, int64_t *last_ms)
+{
+    *first_ms = s->first_ms;
+    *last_ms = s->last_ms;
+    return s->have_range;
+}
+
+void yg_scanner_coverage(const yg_scanner *s, yg_coverage_cb cb, void *ud)
+{
+    for (uint32_t i = 0; i < s->nroutes; i++)
+        route_coverage(s->routes[i], cb, ud);
+    for (uint32_t i = 0; i < s->nlsroutes; i++)
+        route_coverage(s->lsroutes[i], cb, ud);
+    route_coverage(s->generic, cb, ud);
 }
 
 const char *yg_scanner_logsource_json(const yg_scanner *s)

@@ -152,10 +152,27 @@ yg_err yg__yaml_parse(const char *text, size_t len, struct yg_arena *a, struct y
     while (!done) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&p, &ev)) {
+            unsigned line = (unsigned)p.problem_mark.line + 1;
+            unsigned col = (unsigned)p.problem_mark.column + 1;
+            if (p.error == YAML_READER_ERROR) {
+                /* The reader (bad UTF-8, control characters, NUL) gives a
+                 * byte offset, not a mark: count the lines up to it. */
+                size_t off = p.problem_offset < len ? p.problem_offset : len;
+                line = 1;
+                col = 1;
+                for (size_t i = 0; i < off; i++) {
+                    if (text[i] == '\n') {
+                        line++;
+                        col = 1;
+                    } else {
+                        col++;
+                    }
+                }
+            }
             if (eline)
-                *eline = (unsigned)p.problem_mark.line + 1;
+                *eline = line;
             if (ecol)
-                *ecol = (unsigned)p.problem_mark.column + 1;
+                *ecol = col;
             if (why)
                 snprintf(why, whylen, "YAML: %s%s%s", p.problem ? p.problem : "syntax error",
                          p.context ? " " : "", p.context ? p.context : "");

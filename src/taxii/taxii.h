@@ -140,6 +140,10 @@ bool yg__taxii_check_password(const char *hash, const char *password, size_t pn)
 YG_NODISCARD yg_err yg__taxii_hash_token(const char *token, char **out);
 /* A new random API token (43 characters of base64url). */
 YG_NODISCARD yg_err yg__taxii_new_token(char **out);
+/* A hash of a random password with the iteration count of like (or the
+ * default when like is not a valid hash): what a password of an unknown
+ * user is checked against, so that it takes as long as a known user's. */
+YG_NODISCARD yg_err yg__taxii_dummy_hash(const char *like, char **out);
 /* Valid hash forms (for configuration checks). */
 bool yg__taxii_password_hash_ok(const char *hash);
 bool yg__taxii_token_hash_ok(const char *hash);
@@ -222,6 +226,59 @@ struct yg_taxii_arg {
     const char *key, *val; /* decoded */
 };
 
+struct yg_taxii_server;
+
+/*
+ * Logins.  Checking a password costs a PBKDF2 run (about 0.2 s by design),
+ * so the transport splits it off the threads that serve requests:
+ * yg__taxii_login_start decides everything that is cheap (a bearer token,
+ * a password verified before from the same address, a malformed header, a
+ * failure limit reached) and says whether a password check remains;
+ * yg__taxii_login_finish, on any thread, runs it.
+ *
+ * Failure limits: failed password logins are counted per client address
+ * and per account name (known or not, so the limit says nothing about
+ * which names exist) over YG_TAXII_LOGIN_WINDOW_S; at the limits
+ * (YG_TAXII_LOGIN_FAILURES_PER_*) further password logins from that
+ * address, or for that account, are refused with 429 and Retry-After until
+ * the window ends, without checking the password.  A credential verified
+ * before from the same address still works while its account is limited,
+ * so a guesser elsewhere cannot lock a working client out.  Bearer tokens
+ * are 256-bit random and cost one SHA-256: they are never limited.
+ */
+struct yg_taxii_login {
+    long user;            /* the authenticated user, or -1 */
+    unsigned status;      /* 0; 429: a failure limit; 503: no capacity to check */
+    unsigned retry_after; /* seconds, with 429 and 503 */
+    /* A password check to do (yg__taxii_login_finish). */
+    bool pending;
+    long cand; /* the user named, or -1 (the dummy hash is checked) */
+    char *pw;  /* the password (heap; wiped and freed by finish or clear) */
+    size_t pwn;
+    unsigned char key[32]; /* remembers a verified credential */
+    uint64_t addr_key, acct_key;
+    char peer[64]; /* the client address, for the log */
+};
+/* Start a login from the Authorization header (NULL: none) of a client at
+ * peer (text of the address, NULL or "" when unknown).  true: a password
+ * check remains (l->pending). */
+bool yg__taxii_login_start(struct yg_taxii_server *s, const char *authorization, const char *peer,
+                           struct yg_taxii_login *l);
+/* The password check (slow); records the failure or remembers success. */
+void yg__taxii_login_finish(struct yg_taxii_server *s, struct yg_taxii_login *l);
+/* Wipe and free what l holds (also after finish; idempotent). */
+void yg__taxii_login_clear(struct yg_taxii_login *l);
+
+struct yg_metrics;
+#define YG_M_TAXII_LOGIN_FAILURES "yagura_taxii_login_failures_total" /* counter {reason} */
+/* Count failed logins in m: yagura_taxii_login_failures_total{reason}, with
+ * reason "password" (wrong password or unknown user), "token" (unknown
+ * token), "limited" (refused by a failure limit), "busy" (no capacity to
+ * check the password).  m must outlive the server. */
+void yg__taxii_server_set_metrics(struct yg_taxii_server *s, struct yg_metrics *m);
+/* The same counts, for tests and for the log. */
+uint64_t yg__taxii_login_failures(struct yg_taxii_server *s, const char *reason);
+
 struct yg_taxii_req {
     const char *method; /* "GET", "POST", "DELETE", ... */
     const char *path;   /* decoded path, no query */
@@ -231,6 +288,10 @@ struct yg_taxii_req {
     const char *body;
     size_t body_len;
     bool body_too_large; /* the transport stopped reading at max_content_length */
+    const char *peer;    /* client address (failure limits); NULL: unknown */
+    /* A login the transport ran (yg__taxii_login_*); NULL: the handler
+     * authenticates itself, password check included. */
+    const struct yg_taxii_login *login;
 };
 
 struct yg_taxii_resp {
@@ -239,6 +300,7 @@ struct yg_taxii_resp {
     struct yg_buf body;
     char date_first[32], date_last[32]; /* X-TAXII-Date-Added-*, "" when not sent */
     bool www_authenticate;              /* add WWW-Authenticate (401) */
+    unsigned retry_after;               /* add Retry-After: seconds (429, 503); 0: not sent */
     bool allow_get_post, allow_get_delete, allow_get;
 };
 
@@ -254,6 +316,12 @@ struct yg_taxii_store *yg__taxii_server_store(struct yg_taxii_server *s);
  * empty body when memory ran out); the caller frees rs->body (yg_buf_free). */
 void yg__taxii_handle(struct yg_taxii_server *s, const struct yg_taxii_req *rq,
                       struct yg_taxii_resp *rs);
+/* Write a TAXII error resource (status, title, description) into rs, as
+ * the handler does; for answers the transport gives itself (414, 431, a
+ * NUL byte in the URL).  rs must have been set up by yg__taxii_resp_init. */
+YG_NODISCARD yg_err yg__taxii_error(struct yg_taxii_resp *rs, unsigned status,
+                                    const char *description);
+void yg__taxii_resp_init(struct yg_taxii_resp *rs);
 /* Split a raw query string into decoded arguments (arena memory). */
 YG_NODISCARD yg_err yg__taxii_parse_query(const char *q, size_t n, struct yg_arena *a,
                                           struct yg_taxii_arg **args, size_t *nargs);
@@ -286,6 +354,11 @@ struct yg_taxii_http;
 YG_NODISCARD yg_err yg__taxii_http_start(struct yg_taxii_server *s, const struct yg_taxii_cfg *c,
                                          struct yg_taxii_http **out, char *why, size_t wl);
 unsigned yg__taxii_http_port(const struct yg_taxii_http *h);
+/* Read and check the TLS certificate and key of c (nothing without TLS):
+ * each file readable, a PEM certificate, a PEM private key without a
+ * passphrase, and the key the certificate's.  *why names the key path,
+ * the file and the cause. */
+YG_NODISCARD yg_err yg__taxii_tls_check(const struct yg_taxii_cfg *c, char *why, size_t wl);
 void yg__taxii_http_stop(struct yg_taxii_http *h);
 
 /* ---- time --------------------------------------------------------------- */

@@ -164,13 +164,13 @@ bool yg__taxii_password_hash_ok(const char *hash)
     return parse_pw(hash, &p);
 }
 
-yg_err yg__taxii_hash_password(const char *password, char **out)
+static yg_err hash_iter(const char *password, size_t pn, unsigned long iter, char **out)
 {
     unsigned char salt[SALT_BYTES], hash[HASH_BYTES];
     if (RAND_bytes(salt, sizeof salt) != 1)
         return YG_EIO;
-    if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, sizeof salt,
-                          (int)YG_TAXII_PBKDF2_ITER, EVP_sha256(), sizeof hash, hash) != 1)
+    if (PKCS5_PBKDF2_HMAC(password, (int)pn, salt, sizeof salt, (int)iter, EVP_sha256(),
+                          sizeof hash, hash) != 1)
         return YG_EIO;
     char sh[2 * SALT_BYTES + 1], hh[2 * HASH_BYTES + 1];
     to_hex(salt, sizeof salt, sh);
@@ -179,8 +179,25 @@ yg_err yg__taxii_hash_password(const char *password, char **out)
     *out = yg_malloc(n);
     if (!*out)
         return YG_ENOMEM;
-    snprintf(*out, n, "pbkdf2-sha256$%u$%s$%s", YG_TAXII_PBKDF2_ITER, sh, hh);
+    snprintf(*out, n, "pbkdf2-sha256$%lu$%s$%s", iter, sh, hh);
     return YG_OK;
+}
+
+yg_err yg__taxii_hash_password(const char *password, char **out)
+{
+    return hash_iter(password, strlen(password), YG_TAXII_PBKDF2_ITER, out);
+}
+
+yg_err yg__taxii_dummy_hash(const char *like, char **out)
+{
+    struct pw p;
+    unsigned char r[32];
+    if (RAND_bytes(r, sizeof r) != 1)
+        return YG_EIO;
+    yg_err err = hash_iter((const char *)r, sizeof r,
+                           like && parse_pw(like, &p) ? p.iter : YG_TAXII_PBKDF2_ITER, out);
+    OPENSSL_cleanse(r, sizeof r);
+    return err;
 }
 
 bool yg__taxii_check_password(const char *hash, const char *password, size_t pn)

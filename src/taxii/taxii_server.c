@@ -28,12 +28,16 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <time.h>
 
+#include "http/http.h"
 #include "taxii/taxii.h"
+#include "watch/log.h"
 
 #define CT_TAXII "application/taxii+json;version=2.1"
 #define CT_STIX "application/stix+json;version=2.1"
@@ -44,12 +48,28 @@ struct auth_cache_ent {
     long user; /* -1: empty */
 };
 
+/* Failed logins counted per client address or account name (see
+ * yg_taxii_login in taxii.h); key 0: free. */
+struct limit_ent {
+    uint64_t key;
+    int64_t window_end; /* monotonic seconds */
+    unsigned count;
+};
+#define LIMIT_PROBE 8u
+
+enum { F_PASSWORD, F_TOKEN, F_LIMITED, F_BUSY, NFAIL };
+
 struct yg_taxii_server {
     const struct yg_taxii_cfg *cfg;
     struct yg_taxii_store *st;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;  /* the store: requests are handled one at a time */
+    pthread_mutex_t amu; /* logins: the cache and the failure table */
     struct auth_cache_ent cache[AUTH_CACHE];
     unsigned cache_next;
+    struct limit_ent lim[YG_TAXII_LOGIN_TABLE];
+    char *dummy; /* the hash unknown users are checked against */
+    _Atomic uint64_t nfail[NFAIL];
+    struct yg_metric *m_fail[NFAIL];
 };
 
 yg_err yg__taxii_server_new(const struct yg_taxii_cfg *c, struct yg_taxii_server **out, char *why,
@@ -64,14 +84,27 @@ yg_err yg__taxii_server_new(const struct yg_taxii_cfg *c, struct yg_taxii_server
     if (!s)
         return YG_ENOMEM;
     s->cfg = c;
-    yg_err err = yg__taxii_store_open(c->db, &s->st, why, wl);
+    /* The dummy takes the iteration count of the first configured
+     * password, which is every password's when yagura made them. */
+    const char *like = NULL;
+    for (size_t i = 0; i < c->nusers && !like; i++)
+        like = c->users[i].password_hash;
+    yg_err err = yg__taxii_dummy_hash(like, &s->dummy);
     if (err) {
+        snprintf(why, wl, "taxii: cannot make a password hash (no random bytes)");
+        yg_free(s);
+        return err;
+    }
+    err = yg__taxii_store_open(c->db, &s->st, why, wl);
+    if (err) {
+        yg_free(s->dummy);
         yg_free(s);
         return err;
     }
     for (size_t i = 0; i < AUTH_CACHE; i++)
         s->cache[i].user = -1;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->amu, NULL);
     *out = s;
     return YG_OK;
 }
@@ -83,6 +116,8 @@ void yg__taxii_server_free(struct yg_taxii_server *s)
     yg__taxii_store_close(s->st);
     OPENSSL_cleanse(s->cache, sizeof s->cache);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->amu);
+    yg_free(s->dummy);
     yg_free(s);
 }
 
@@ -103,8 +138,12 @@ static const char *reason(unsigned st)
     case 405: return "Method Not Allowed";
     case 406: return "Not Acceptable";
     case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
     default: return "Internal Server Error";
     }
 }
@@ -126,6 +165,18 @@ static yg_err fail(struct yg_taxii_resp *rs, unsigned status, const char *descri
     YG_TRY(yg_buf_addf(&rs->body, ",\"http_status\":\"%u\"}", status));
 done:
     return err;
+}
+
+yg_err yg__taxii_error(struct yg_taxii_resp *rs, unsigned status, const char *description)
+{
+    return fail(rs, status, description);
+}
+
+void yg__taxii_resp_init(struct yg_taxii_resp *rs)
+{
+    memset(rs, 0, sizeof *rs);
+    yg_buf_init(&rs->body, (size_t)YG_TAXII_MAX_PAGE_BYTES * 2 + (1u << 20));
+    rs->content_type = CT_TAXII;
 }
 
 static yg_err put_str(struct yg_buf *b, const char *key, const char *val, bool comma)
@@ -237,50 +288,6 @@ static long find_user(const struct yg_taxii_cfg *c, const char *name, size_t n)
     return -1;
 }
 
-static long auth_basic(struct yg_taxii_server *s, const char *cred)
-{
-    const struct yg_taxii_cfg *c = s->cfg;
-    size_t cl = strlen(cred);
-    if (cl == 0 || cl > 4096)
-        return -1;
-    /* Verified credentials are remembered by their MAC: PBKDF2 is slow on
-     * purpose, and a client paging through a collection sends the same
-     * header with every request. */
-    unsigned char key[32];
-    unsigned kl = 0;
-    if (!HMAC(EVP_sha256(), yg__taxii_store_secret(s->st), 32, (const unsigned char *)cred, cl, key,
-              &kl))
-        return -1;
-    for (size_t i = 0; i < AUTH_CACHE; i++)
-        if (s->cache[i].user >= 0 && CRYPTO_memcmp(s->cache[i].key, key, 32) == 0)
-            return s->cache[i].user;
-    unsigned char dec[3 * 4096 / 4 + 4];
-    int dn = EVP_DecodeBlock(dec, (const unsigned char *)cred, (int)cl);
-    if (dn < 0)
-        return -1;
-    /* EVP_DecodeBlock counts padding as zero bytes. */
-    if (cl >= 1 && cred[cl - 1] == '=')
-        dn--;
-    if (cl >= 2 && cred[cl - 2] == '=')
-        dn--;
-    const unsigned char *colon = memchr(dec, ':', (size_t)dn);
-    if (!colon)
-        return -1;
-    long u = find_user(c, (const char *)dec, (size_t)(colon - dec));
-    long ok = -1;
-    if (u >= 0 && c->users[u].password_hash &&
-        yg__taxii_check_password(c->users[u].password_hash, (const char *)colon + 1,
-                                 (size_t)dn - (size_t)(colon - dec) - 1))
-        ok = u;
-    OPENSSL_cleanse(dec, sizeof dec);
-    if (ok >= 0) {
-        struct auth_cache_ent *e = &s->cache[s->cache_next++ % AUTH_CACHE];
-        memcpy(e->key, key, 32);
-        e->user = ok;
-    }
-    return ok;
-}
-
 static long auth_bearer(struct yg_taxii_server *s, const char *tok)
 {
     char *h = NULL;
@@ -298,25 +305,279 @@ static long auth_bearer(struct yg_taxii_server *s, const char *tok)
     return ok;
 }
 
-static long authenticate(struct yg_taxii_server *s, const char *auth)
+/* ---- failed logins ----------------------------------------------------------- */
+
+static const char *const fail_reasons[NFAIL] = {"password", "token", "limited", "busy"};
+
+static void count_failure(struct yg_taxii_server *s, int why)
 {
+    /* Under amu: the series may be set while requests are served. */
+    pthread_mutex_lock(&s->amu);
+    atomic_fetch_add(&s->nfail[why], 1);
+    yg__metric_inc(s->m_fail[why]);
+    pthread_mutex_unlock(&s->amu);
+}
+
+void yg__taxii_server_set_metrics(struct yg_taxii_server *s, struct yg_metrics *m)
+{
+    if (yg__metrics_declare(m, YG_M_TAXII_LOGIN_FAILURES, YG_METRIC_COUNTER,
+                            "Failed TAXII logins, by reason.") != YG_OK)
+        return;
+    pthread_mutex_lock(&s->amu);
+    for (int i = 0; i < NFAIL; i++) {
+        const char *lab[] = {"reason", fail_reasons[i], NULL};
+        s->m_fail[i] = yg__metrics_get(m, YG_M_TAXII_LOGIN_FAILURES, lab);
+        yg__metric_add(s->m_fail[i], (double)atomic_load(&s->nfail[i]));
+    }
+    pthread_mutex_unlock(&s->amu);
+}
+
+uint64_t yg__taxii_login_failures(struct yg_taxii_server *s, const char *reason)
+{
+    for (int i = 0; i < NFAIL; i++)
+        if (strcmp(reason, fail_reasons[i]) == 0)
+            return atomic_load(&s->nfail[i]);
+    return 0;
+}
+
+static int64_t mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+/* Keys of the failure table are MACs, so that nobody can choose an
+ * address or name colliding with another one's entry. */
+static uint64_t limit_key(struct yg_taxii_server *s, char kind, const char *p, size_t n)
+{
+    unsigned char msg[4097], mac[32];
+    unsigned ml = 0;
+    uint64_t k = 0;
+    if (n > sizeof msg - 1)
+        n = sizeof msg - 1;
+    msg[0] = (unsigned char)kind;
+    memcpy(msg + 1, p, n);
+    if (HMAC(EVP_sha256(), yg__taxii_store_secret(s->st), 32, msg, n + 1, mac, &ml))
+        memcpy(&k, mac, sizeof k);
+    OPENSSL_cleanse(msg, n + 1);
+    return k | 1; /* 0 marks a free entry */
+}
+
+/* The entry of key, or (create) a free one taken for it: in the probe
+ * window, an empty entry or else the one whose window ends first.  Under
+ * s->amu. */
+static struct limit_ent *limit_get(struct yg_taxii_server *s, uint64_t key, bool create)
+{
+    struct limit_ent *victim = NULL;
+    for (size_t i = 0; i < LIMIT_PROBE; i++) {
+        struct limit_ent *e = &s->lim[(key + i) % YG_TAXII_LOGIN_TABLE];
+        if (e->key == key)
+            return e;
+        if (!victim || (victim->key && (!e->key || e->window_end < victim->window_end)))
+            victim = e;
+    }
+    if (!create)
+        return NULL;
+    memset(victim, 0, sizeof *victim);
+    victim->key = key;
+    return victim;
+}
+
+/* Seconds until key may try again, 0 when it may now.  Under s->amu. */
+static unsigned limit_wait(struct yg_taxii_server *s, uint64_t key, unsigned limit, int64_t now)
+{
+    struct limit_ent *e = key ? limit_get(s, key, false) : NULL;
+    if (e && e->count >= limit && now < e->window_end)
+        return (unsigned)(e->window_end - now);
+    return 0;
+}
+
+/* Count a failure of key; true when it just reached the limit.  Under
+ * s->amu. */
+static bool limit_fail(struct yg_taxii_server *s, uint64_t key, unsigned limit, int64_t now)
+{
+    if (!key)
+        return false;
+    struct limit_ent *e = limit_get(s, key, true);
+    if (now >= e->window_end) {
+        e->count = 0;
+        e->window_end = now + YG_TAXII_LOGIN_WINDOW_S;
+    }
+    return ++e->count == limit;
+}
+
+/* A failed login that cost no password check (a malformed header). */
+static void fail_cheap(struct yg_taxii_server *s, struct yg_taxii_login *l)
+{
+    pthread_mutex_lock(&s->amu);
+    bool a = limit_fail(s, l->addr_key, YG_TAXII_LOGIN_FAILURES_PER_ADDRESS, mono_s());
+    pthread_mutex_unlock(&s->amu);
+    count_failure(s, F_PASSWORD);
+    if (a)
+        yg__log(YG_LOG_WARNING,
+                "taxii: %u failed logins from %s within %u s: its password logins are refused "
+                "(429) for the rest of that time",
+                YG_TAXII_LOGIN_FAILURES_PER_ADDRESS, *l->peer ? l->peer : "an unknown address",
+                YG_TAXII_LOGIN_WINDOW_S);
+}
+
+bool yg__taxii_login_start(struct yg_taxii_server *s, const char *auth, const char *peer,
+                           struct yg_taxii_login *l)
+{
+    memset(l, 0, sizeof *l);
+    l->user = l->cand = -1;
+    snprintf(l->peer, sizeof l->peer, "%s", peer ? peer : "");
     if (!auth)
-        return -1;
+        return false;
     while (*auth == ' ')
         auth++;
-    if (strncasecmp(auth, "Basic ", 6) == 0) {
-        const char *p = auth + 6;
-        while (*p == ' ')
-            p++;
-        return auth_basic(s, p);
-    }
     if (strncasecmp(auth, "Bearer ", 7) == 0) {
         const char *p = auth + 7;
         while (*p == ' ')
             p++;
-        return auth_bearer(s, p);
+        if ((l->user = auth_bearer(s, p)) < 0)
+            count_failure(s, F_TOKEN);
+        return false;
     }
-    return -1;
+    if (strncasecmp(auth, "Basic ", 6) != 0)
+        return false;
+    const char *cred = auth + 6;
+    while (*cred == ' ')
+        cred++;
+    size_t cl = strlen(cred);
+    int64_t now = mono_s();
+    l->addr_key = limit_key(s, 'a', l->peer, strlen(l->peer));
+    pthread_mutex_lock(&s->amu);
+    unsigned wait = limit_wait(s, l->addr_key, YG_TAXII_LOGIN_FAILURES_PER_ADDRESS, now);
+    pthread_mutex_unlock(&s->amu);
+    if (wait) {
+        l->status = 429;
+        l->retry_after = wait;
+        count_failure(s, F_LIMITED);
+        return false;
+    }
+    if (cl == 0 || cl > 4096) {
+        fail_cheap(s, l);
+        return false;
+    }
+    /* Verified credentials are remembered by their MAC with the address
+     * they came from: PBKDF2 is slow on purpose, and a client paging
+     * through a collection sends the same header with every request. */
+    unsigned char key[32], msg[sizeof l->peer + 4096];
+    unsigned kl = 0;
+    size_t pl = strlen(l->peer) + 1;
+    memcpy(msg, l->peer, pl);
+    memcpy(msg + pl, cred, cl);
+    bool mac_ok =
+        HMAC(EVP_sha256(), yg__taxii_store_secret(s->st), 32, msg, pl + cl, key, &kl) != NULL;
+    OPENSSL_cleanse(msg, pl + cl);
+    if (!mac_ok)
+        return false;
+    pthread_mutex_lock(&s->amu);
+    for (size_t i = 0; i < AUTH_CACHE && l->user < 0; i++)
+        if (s->cache[i].user >= 0 && CRYPTO_memcmp(s->cache[i].key, key, 32) == 0)
+            l->user = s->cache[i].user;
+    pthread_mutex_unlock(&s->amu);
+    if (l->user >= 0)
+        return false;
+    unsigned char dec[3 * 4096 / 4 + 4];
+    int dn = EVP_DecodeBlock(dec, (const unsigned char *)cred, (int)cl);
+    /* EVP_DecodeBlock counts padding as zero bytes. */
+    if (dn >= 0 && cl >= 1 && cred[cl - 1] == '=')
+        dn--;
+    if (dn >= 0 && cl >= 2 && cred[cl - 2] == '=')
+        dn--;
+    const unsigned char *colon = dn > 0 ? memchr(dec, ':', (size_t)dn) : NULL;
+    if (!colon) {
+        OPENSSL_cleanse(dec, sizeof dec);
+        fail_cheap(s, l);
+        return false;
+    }
+    size_t nl = (size_t)(colon - dec);
+    l->acct_key = limit_key(s, 'u', (const char *)dec, nl);
+    pthread_mutex_lock(&s->amu);
+    wait = limit_wait(s, l->acct_key, YG_TAXII_LOGIN_FAILURES_PER_ACCOUNT, now);
+    pthread_mutex_unlock(&s->amu);
+    if (wait) {
+        OPENSSL_cleanse(dec, sizeof dec);
+        l->status = 429;
+        l->retry_after = wait;
+        count_failure(s, F_LIMITED);
+        return false;
+    }
+    l->cand = find_user(s->cfg, (const char *)dec, nl);
+    l->pwn = (size_t)dn - nl - 1;
+    l->pw = yg_malloc(l->pwn + 1);
+    if (l->pw)
+        memcpy(l->pw, colon + 1, l->pwn);
+    OPENSSL_cleanse(dec, sizeof dec);
+    if (!l->pw) {
+        l->status = 503;
+        l->retry_after = 1;
+        return false;
+    }
+    memcpy(l->key, key, sizeof key);
+    l->pending = true;
+    return true;
+}
+
+void yg__taxii_login_finish(struct yg_taxii_server *s, struct yg_taxii_login *l)
+{
+    if (!l->pending)
+        return;
+    const struct yg_taxii_user *u = l->cand >= 0 ? &s->cfg->users[l->cand] : NULL;
+    bool known = u && u->password_hash;
+    /* An unknown user, or one without a password, is checked against the
+     * dummy hash: the answer must take as long as a wrong password of a
+     * known user, or its timing would tell which names exist. */
+    bool ok = yg__taxii_check_password(known ? u->password_hash : s->dummy, l->pw, l->pwn) && known;
+    OPENSSL_cleanse(l->pw, l->pwn);
+    yg_free(l->pw);
+    l->pw = NULL;
+    l->pending = false;
+    bool a = false, b = false;
+    pthread_mutex_lock(&s->amu);
+    if (ok) {
+        struct auth_cache_ent *e = &s->cache[s->cache_next++ % AUTH_CACHE];
+        memcpy(e->key, l->key, 32);
+        e->user = l->cand;
+        l->user = l->cand;
+    } else {
+        int64_t now = mono_s();
+        a = limit_fail(s, l->addr_key, YG_TAXII_LOGIN_FAILURES_PER_ADDRESS, now);
+        b = limit_fail(s, l->acct_key, YG_TAXII_LOGIN_FAILURES_PER_ACCOUNT, now);
+    }
+    pthread_mutex_unlock(&s->amu);
+    OPENSSL_cleanse(l->key, sizeof l->key);
+    if (ok)
+        return;
+    count_failure(s, F_PASSWORD);
+    if (a)
+        yg__log(YG_LOG_WARNING,
+                "taxii: %u failed logins from %s within %u s: its password logins are refused "
+                "(429) for the rest of that time",
+                YG_TAXII_LOGIN_FAILURES_PER_ADDRESS, *l->peer ? l->peer : "an unknown address",
+                YG_TAXII_LOGIN_WINDOW_S);
+    /* Only configured names are written to the log: any other is text a
+     * client chose. */
+    if (b)
+        yg__log(YG_LOG_WARNING,
+                "taxii: %u failed logins for %s%s within %u s: password logins for it are refused "
+                "(429) for the rest of that time, except from addresses where it logged in before",
+                YG_TAXII_LOGIN_FAILURES_PER_ACCOUNT, u ? "user " : "an account not configured",
+                u ? u->name : "", YG_TAXII_LOGIN_WINDOW_S);
+}
+
+void yg__taxii_login_clear(struct yg_taxii_login *l)
+{
+    if (l->pw) {
+        OPENSSL_cleanse(l->pw, l->pwn);
+        yg_free(l->pw);
+        l->pw = NULL;
+    }
+    l->pending = false;
+    OPENSSL_cleanse(l->key, sizeof l->key);
 }
 
 /* ---- next tokens -------------------------------------------------------------- */
@@ -1161,19 +1422,36 @@ static yg_err route(struct ctx *c)
 void yg__taxii_handle(struct yg_taxii_server *s, const struct yg_taxii_req *rq,
                       struct yg_taxii_resp *rs)
 {
-    memset(rs, 0, sizeof *rs);
-    yg_buf_init(&rs->body, (size_t)YG_TAXII_MAX_PAGE_BYTES * 2 + (1u << 20));
-    rs->content_type = CT_TAXII;
+    yg__taxii_resp_init(rs);
     struct yg_arena a;
     yg_arena_init(&a, 8192, (size_t)YG_TAXII_MAX_CONTENT_LENGTH_CAP * 4);
     struct ctx c = {.s = s, .rq = rq, .rs = rs, .a = &a, .coll = -1};
     yg_err err;
+    /* Without a login from the transport, log in here, password check
+     * included, before taking the store's lock. */
+    struct yg_taxii_login own;
+    const struct yg_taxii_login *lg = rq->login;
+    if (!lg) {
+        if (yg__taxii_login_start(s, rq->authorization, rq->peer, &own))
+            yg__taxii_login_finish(s, &own);
+        lg = &own;
+    }
     pthread_mutex_lock(&s->mu);
     if (!rq->method || !rq->path || strlen(rq->path) > YG_TAXII_MAX_URL_BYTES) {
         err = fail(rs, 404, "no such resource");
         goto done;
     }
-    c.user = authenticate(s, rq->authorization);
+    if (lg->status) {
+        if (lg->status == 503)
+            count_failure(s, F_BUSY);
+        rs->retry_after = lg->retry_after;
+        err = fail(rs, lg->status,
+                   lg->status == 429 ? "too many failed logins from this address or for this "
+                                       "account; retry after the seconds in Retry-After"
+                                     : "too many logins are being checked; retry later");
+        goto done;
+    }
+    c.user = lg->user;
     if (c.user < 0) {
         rs->www_authenticate = true;
         err = fail(rs, 401, "authentication is required (HTTP Basic or a bearer API token)");
@@ -1183,6 +1461,8 @@ void yg__taxii_handle(struct yg_taxii_server *s, const struct yg_taxii_req *rq,
     err = route(&c);
 done:
     pthread_mutex_unlock(&s->mu);
+    if (lg == &own)
+        yg__taxii_login_clear(&own);
     yg_arena_free(&a);
     if (err) {
         /* Only memory can fail here: answer 500 with what fits. */

@@ -556,11 +556,14 @@ static bool valid_name(const char *s)
 static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m,
                          struct yg_cfg_input *in)
 {
-    static const char *const any[] = {"name",      "type",   "path", "start_at", "format",
-                                      "logsource", "listen", "cert", "key",      NULL};
+    static const char *const any[] = {"name",   "type",           "path",   "start_at",
+                                      "format", "logsource",      "listen", "cert",
+                                      "key",    "receive_buffer", NULL};
     static const char *const k_file[] = {"name", "type",     "format", "logsource",
                                          "path", "start_at", NULL};
     static const char *const k_net[] = {"name", "type", "format", "logsource", "listen", NULL};
+    static const char *const k_udp[] = {"name",   "type",           "format", "logsource",
+                                        "listen", "receive_buffer", NULL};
     static const char *const k_tls[] = {"name",   "type", "format", "logsource",
                                         "listen", "cert", "key",    NULL};
     static const char *const k_stdin[] = {"name", "type", "format", "logsource", NULL};
@@ -584,6 +587,7 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
     const char *const *allowed = type == YG_INPUT_FILE         ? k_file
                                  : type == YG_INPUT_SYSLOG_TLS ? k_tls
                                  : type == YG_INPUT_STDIN      ? k_stdin
+                                 : type == YG_INPUT_SYSLOG_UDP ? k_udp
                                                                : k_net;
     YG_TRY(check_map(c, kp, m, allowed, any, input_type_names[type]));
 
@@ -624,6 +628,14 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
         break;
     }
     case YG_INPUT_SYSLOG_UDP:
+        YG_TRY(get_hostport(c, kp, m, "listen", true, false, &in->listen));
+        /* SO_RCVBUF takes an int, and Linux doubles it. */
+        YG_TRY(get_size(c, kp, m, "receive_buffer", 4096, &in->receive_buffer));
+        if (in->receive_buffer > (1ull << 30)) {
+            kp_key(sub, kp, "receive_buffer");
+            return fail(c, sub, yg__ymap_get(m, "receive_buffer"), "must be at most 1GB");
+        }
+        break;
     case YG_INPUT_SYSLOG_TCP:
         YG_TRY(get_hostport(c, kp, m, "listen", true, false, &in->listen));
         break;
@@ -1176,6 +1188,8 @@ yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
         }
         if (in->listen)
             YG_TRY(put_kv(b, "    ", "listen", in->listen));
+        if (in->receive_buffer)
+            YG_TRY(put_size(b, "    ", "receive_buffer", in->receive_buffer));
         if (in->cert)
             YG_TRY(put_kv(b, "    ", "cert", in->cert));
         if (in->key) /* a path, not key material */

@@ -47,6 +47,9 @@ struct yg_cfg_input {
     char *product, *service, *category;
     /* syslog-udp, syslog-tcp, syslog-tls: "host:port", "[v6]:port", ":port" */
     char *listen;
+    /* syslog-udp: receive buffer to ask the kernel for (SO_RCVBUF), bytes;
+     * 0: YG_UDP_RCVBUF_DEFAULT */
+    uint64_t receive_buffer;
     /* syslog-tls */
     char *cert, *key;
 };

@@ -129,3 +129,32 @@ void yg__log(enum yg_log_level level, const char *fmt, ...)
     yg__vlog(level, fmt, ap);
     va_end(ap);
 }
+
+/* ---- rate limit ------------------------------------------------------------ */
+
+void yg__log_limit_flush(struct yg_log_limit *l, const char *what, uint64_t now_ms, bool force)
+{
+    bool over = now_ms - l->start_ms >= YG_LOG_RECORD_WINDOW_MS;
+    if (l->suppressed && (over || force))
+        yg__log(YG_LOG_WARNING,
+                "%s: %llu more skipped record(s) not logged (at most %u logged per %u s; all "
+                "are counted in yagura_dropped_total)",
+                what, (unsigned long long)l->suppressed, YG_LOG_RECORD_BURST,
+                YG_LOG_RECORD_WINDOW_MS / 1000u);
+    if (over || force) {
+        l->start_ms = now_ms;
+        l->logged = 0;
+        l->suppressed = 0;
+    }
+}
+
+bool yg__log_limit_allow(struct yg_log_limit *l, const char *what, uint64_t now_ms)
+{
+    yg__log_limit_flush(l, what, now_ms, false);
+    if (l->logged < YG_LOG_RECORD_BURST) {
+        l->logged++;
+        return true;
+    }
+    l->suppressed++;
+    return false;
+}

@@ -37,6 +37,25 @@ void yg__log_setup(enum yg_log_target target, enum yg_log_level min, const char 
 void yg__log_set_fd(int fd);
 void yg__log(enum yg_log_level level, const char *fmt, ...) YG_PRINTF(2, 3);
 void yg__vlog(enum yg_log_level level, const char *fmt, va_list ap);
+/*
+ * A rate limit on one repeated kind of warning (records skipped on one
+ * input): a flood of malformed messages must not become a flood of log
+ * lines.  At most `burst` messages are let through per window; the others
+ * are counted, and the count is logged in one line ("NAME: N more ... not
+ * logged") when the window is over, at the next message or the next
+ * yg__log_limit_flush, whichever comes first.  Zero-initialise; one thread.
+ */
+struct yg_log_limit {
+    uint64_t start_ms;   /* start of the current window */
+    uint32_t logged;     /* messages let through in it */
+    uint64_t suppressed; /* messages held back in it */
+};
+/* true: log this message now.  what names the source in the count line. */
+bool yg__log_limit_allow(struct yg_log_limit *l, const char *what, uint64_t now_ms);
+/* Log the count of held-back messages if the window is over (or always,
+ * with force: at stop). */
+void yg__log_limit_flush(struct yg_log_limit *l, const char *what, uint64_t now_ms, bool force);
+
 /* "debug", "info", "warning", "error". */
 const char *yg__log_level_name(enum yg_log_level level);
 

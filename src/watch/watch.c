@@ -71,6 +71,7 @@ struct winput {
     bool ckpt_dirty;
     uint64_t last_record_ms;
     struct yg_metric *m_events, *m_lag; /* this input's series */
+    struct yg_log_limit skip_log;       /* warnings about records skipped */
 };
 
 /* A detection kept for correlation: evidence of correlation alerts. */
@@ -403,7 +404,7 @@ static int on_alert(void *ud, const yg_alert *a)
         if (yg__corr_suppress(cs, a->rule_index))
             return 0;
     }
-    if (w->replaying)
+    if (w->replaying || a->level_num < (int)w->cfg->min_level)
         return 0;
     yg_buf_reset(&w->json);
     yg_err err = yg__alert_json_head(&w->json, a);
@@ -444,6 +445,9 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a)
     if (w->replaying)
         return;
     w->corr_fired++;
+    /* min_level filters what is stored and sent, never what correlations see. */
+    if ((int)r->level < (int)w->cfg->min_level)
+        return;
     /* The id: the correlation rule and the detections that completed it, so
      * the same events give the same alert after a restart. */
     struct yg_buf key;
@@ -536,28 +540,30 @@ static void process_record(struct watch *w, struct winput *in, const struct yg_r
     w->records++;
     const char *p = rec->data;
     size_t n = rec->len;
-    size_t i = 0;
-    while (i < n && (p[i] == ' ' || p[i] == '\t'))
-        i++;
     bool json = in->json;
-    if (!json && !in->fmt && i < n && p[i] == '{')
-        json = !yg__sniff_line(p, n, NULL);
+    /* Records of an input without a format are routed one by one (a JSON
+     * record no format claims is scanned as generic JSON by the line
+     * decoder): the log source given in the configuration applies to those. */
+    if (!json && !in->fmt)
+        yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
     if (json) {
         yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
         if (yg_scanner_scan_json(w->scanner, p, n, on_alert, w) != YG_OK) {
             in->in->errors++;
-            yg__log(YG_LOG_WARNING, "%s:%llu: invalid JSON: %s; record skipped", rec->source,
-                    (unsigned long long)rec->line, yg_scanner_last_error(w->scanner, NULL));
+            if (yg__log_limit_allow(&in->skip_log, in->cfg->name, now_ms()))
+                yg__log(YG_LOG_WARNING, "%s:%llu: invalid JSON: %s; record skipped", rec->source,
+                        (unsigned long long)rec->line, yg_scanner_last_error(w->scanner, NULL));
         }
     } else {
         struct yg_line_result r;
         yg__linedec_scan(&w->ld, w->scanner, in->fmt, !in->fmt, p, n, on_alert, w, &r);
         if (r.err != YG_OK && r.err != YG_EOF) {
             in->in->errors++;
-            yg__log(YG_LOG_WARNING, "%s:%llu:%zu: %s: %s; record skipped", rec->source,
-                    (unsigned long long)rec->line, r.de.col ? r.de.col : (size_t)1,
-                    r.fmt ? r.fmt->name : "unrecognised format",
-                    r.de.msg ? r.de.msg : yg_strerror(r.err));
+            if (yg__log_limit_allow(&in->skip_log, in->cfg->name, now_ms()))
+                yg__log(YG_LOG_WARNING, "%s:%llu:%zu: %s: %s; record skipped", rec->source,
+                        (unsigned long long)rec->line, r.de.col ? r.de.col : (size_t)1,
+                        r.fmt ? r.fmt->name : "unrecognised format",
+                        r.de.msg ? r.de.msg : yg_strerror(r.err));
         }
     }
     if (rec->ckpt_key) {
@@ -707,7 +713,21 @@ static yg_err open_inputs(struct watch *w)
         case YG_INPUT_FILE:
             e = yg__in_file_new(ci->name, ci->path, ci->start_at_end, &wi->in);
             break;
-        case YG_INPUT_SYSLOG_UDP: e = yg__in_syslog_udp_new(ci->name, ci->listen, &wi->in); break;
+        case YG_INPUT_SYSLOG_UDP:
+            e = yg__in_syslog_udp_new(ci->name, ci->listen, &wi->in);
+            if (!e && ci->receive_buffer) {
+                uint64_t got = 0;
+                if (yg__in_syslog_set_rcvbuf(wi->in, ci->receive_buffer, &got) != YG_OK)
+                    yg__log(YG_LOG_WARNING, "inputs: %s: cannot set receive_buffer: %s", ci->name,
+                            strerror(errno));
+                else if (got < ci->receive_buffer)
+                    yg__log(YG_LOG_WARNING,
+                            "inputs: %s: receive_buffer %llu bytes asked, the kernel gave %llu "
+                            "(raise net.core.rmem_max, or run with CAP_NET_ADMIN)",
+                            ci->name, (unsigned long long)ci->receive_buffer,
+                            (unsigned long long)got);
+            }
+            break;
         case YG_INPUT_SYSLOG_TCP: e = yg__in_syslog_tcp_new(ci->name, ci->listen, &wi->in); break;
         case YG_INPUT_SYSLOG_TLS:
             e = yg__in_syslog_tls_new(ci->name, ci->listen, ci->cert, ci->key, &wi->in);
@@ -715,7 +735,9 @@ static yg_err open_inputs(struct watch *w)
         default: e = yg__in_stdin_new(ci->name, &wi->in); break;
         }
         if (e) {
-            yg__log(YG_LOG_ERROR, "inputs: %s: cannot open: %s", ci->name, yg_strerror(e));
+            const char *why = yg__in_last_error();
+            yg__log(YG_LOG_ERROR, "inputs: %s: cannot open: %s", ci->name,
+                    *why ? why : yg_strerror(e));
             return e;
         }
         w->ninputs = i + 1;
@@ -1031,7 +1053,6 @@ static void reload(struct watch *w)
         yg__corr_set_geo(w->corr, w->geo, geo_inactive, NULL);
         rebuild_correlation(w);
     }
-    yg_scanner_set_min_level(w->scanner, w->cfg->min_level);
     for (size_t i = 0; i < w->nsinks; i++)
         if (w->sinks[i]->ops->reopen)
             if (w->sinks[i]->ops->reopen(w->sinks[i]))
@@ -1067,12 +1088,26 @@ int yg__watch_run(const struct yg_watch_opts *o)
         }
     }
     if (o->check_only) {
+        if (w.cfg->taxii && w.cfg->taxii->listen &&
+            yg__taxii_tls_check(w.cfg->taxii, why, sizeof why)) {
+            yg__log(YG_LOG_ERROR, "%s", why);
+            goto out;
+        }
+        /* A TLS input whose certificate or key cannot be loaded would stop
+         * the service at start: --check says so now. */
+        for (size_t i = 0; i < w.cfg->ninputs; i++) {
+            const struct yg_cfg_input *ci = &w.cfg->inputs[i];
+            if (ci->type == YG_INPUT_SYSLOG_TLS &&
+                yg__in_tls_check(ci->cert, ci->key, why, sizeof why)) {
+                yg__log(YG_LOG_ERROR, "inputs: %s: %s", ci->name, why);
+                goto out;
+            }
+        }
         status = failed ? 1 : 0;
         goto out;
     }
     if (yg_scanner_create(w.rules, &w.scanner))
         goto out;
-    yg_scanner_set_min_level(w.scanner, w.cfg->min_level);
     yg_scanner_set_intel_wallclock(w.scanner, true);
     if (w.rules->corr) {
         if (yg__corr_state_new(w.rules->corr, w.cfg->correlation.memory_bytes, &w.corr))
@@ -1120,6 +1155,8 @@ int yg__watch_run(const struct yg_watch_opts *o)
         yg__log(YG_LOG_ERROR, "taxii: %s", why);
         goto out;
     }
+    if (w.taxii)
+        yg__taxii_server_set_metrics(w.taxii, w.metrics);
     if (w.cfg->user && yg__drop_privileges(w.cfg->user, why, sizeof why)) {
         yg__log(YG_LOG_ERROR, "user: %s", why);
         goto out;
@@ -1193,6 +1230,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
                                            (const char *[]){"reason", "input", "input",
                                                             w.inputs[i].cfg->name, NULL}),
                            (double)(inp->dropped + inp->errors));
+            yg__log_limit_flush(&w.inputs[i].skip_log, w.inputs[i].cfg->name, now, false);
         }
         if (w.corr) {
             struct yg_corr_stats cst;
@@ -1218,6 +1256,8 @@ int yg__watch_run(const struct yg_watch_opts *o)
         status = 1;
     if (publishing && w.alerts_new != published_at)
         publish(&w);
+    for (size_t i = 0; i < w.ninputs; i++)
+        yg__log_limit_flush(&w.inputs[i].skip_log, w.inputs[i].cfg->name, now_ms(), true);
     yg__log(YG_LOG_INFO, "stopped: %llu record(s), %llu new alert(s), %llu replayed, %llu error(s)",
             (unsigned long long)w.records, (unsigned long long)w.alerts_new,
             (unsigned long long)w.alerts_dup, (unsigned long long)w.errors);

@@ -346,7 +346,8 @@ class Rule:
 
 
 def rule_dirs(shared: Path) -> list[Path]:
-    return sorted(p for p in (shared / "sigma").glob("rules*") if p.is_dir())
+    # Folders with rule files only: a -r that loads nothing is an error for yagura hunt.
+    return sorted(p for p in (shared / "sigma").glob("rules*") if p.is_dir() and any(p.rglob("*.yml")))
 
 
 def load_rules(shared: Path):

@@ -255,6 +255,60 @@ def main():
         if failed:
             with open(os.path.join(tmp, "service.log")) as f:
                 print(f.read()[-3000:])
+        min_level_run(gen, vpn, entra, m365)
+
+
+def min_level_run(gen, vpn, entra, m365):
+    """min_level: high stores and sends only high and critical alerts, and the
+    correlations still count the low and medium detections they are built from:
+    both chain alerts are stored."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for d in ("in/vpn", "in/entra", "in/m365"):
+            os.makedirs(os.path.join(tmp, d))
+        for rel, recs in (("in/vpn/fgt.log", vpn), ("in/entra/signins.json", entra),
+                          ("in/m365/audit.json", m365)):
+            with open(os.path.join(tmp, rel), "w") as f:
+                f.write("".join(l + "\n" for l in recs))
+        cfg = os.path.join(tmp, "yagura.yaml")
+        state = os.path.join(tmp, "state.db")
+        with open(cfg, "w") as f:
+            f.write(f"rules: ['{src}/rules']\n"
+                    f"data_dir: '{src}'\n"
+                    f"state: {state}\n"
+                    "min_level: high\n"
+                    "correlation: {lateness: 2h}\n"
+                    "inputs:\n"
+                    f"  - {{name: vpn, type: file, path: '{tmp}/in/vpn/*.log', format: fortigate, "
+                    "start_at: beginning}\n"
+                    f"  - {{name: entra, type: file, path: '{tmp}/in/entra/*.json', "
+                    "start_at: beginning}\n"
+                    f"  - {{name: m365, type: file, path: '{tmp}/in/m365/*.json', "
+                    "start_at: beginning}\n"
+                    f"sinks:\n  - {{type: jsonl, path: {tmp}/alerts.jsonl}}\n")
+        err = open(os.path.join(tmp, "service.log"), "w")
+        p = subprocess.Popen([yagura, "watch", "-c", cfg], stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            ok = wait_for(lambda: os.path.exists(state) and
+                          {CHAIN_BY_ADDRESS, CHAIN_BY_ACCOUNT} <= {a[1] for a in alerts(state)})
+            check(ok, "min_level: high: both chain alerts stored")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            err.close()
+        rows = alerts(state) if os.path.exists(state) else []
+        low = [a for a in rows if a[2] not in ("high", "critical")]
+        check(rows and not low, f"min_level: high: {len(low)} alert(s) below high stored: {low[:3]}")
+        with open(os.path.join(tmp, "alerts.jsonl")) as f:
+            levels = {json.loads(l)["rule"]["level"] for l in f if l.strip()}
+        check(levels <= {"high", "critical"} and "critical" in levels,
+              f"min_level: high: levels sent to the sink {sorted(levels)}")
+        if failed:
+            with open(os.path.join(tmp, "service.log")) as f:
+                print(f.read()[-2000:])
 
 
 main()

@@ -164,6 +164,12 @@ with tempfile.TemporaryDirectory() as tmp:
                os.path.join(src, "intel", "mirrorface")]
     args = ["hunt", "-q", "--no-event", "-t", "2", "-r", os.path.join(tmp, "none")]
     os.mkdir(os.path.join(tmp, "none"))
+    # Indicator hits only: one rule that never matches (a rule path that
+    # loads nothing is refused).
+    with open(os.path.join(tmp, "none", "never.yml"), "w") as f:
+        f.write("title: Never\nid: 00000000-0000-4000-8000-00000000abcd\nlevel: low\n"
+                "logsource: {product: yagura-test}\ndetection:\n  sel:\n    Never: never\n"
+                "  condition: sel\n")
     for s in sources:
         args += ["--intel", s]
     rc, out, err = run(*args, ev, forti, o365)

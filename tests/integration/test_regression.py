@@ -20,6 +20,8 @@ rule_dirs = sorted(
     os.path.join(shared, "sigma", d)
     for d in os.listdir(os.path.join(shared, "sigma"))
     if d.startswith("rules")
+    # A -r that loads nothing is an error: leave out documentation-only folders.
+    and any(f.endswith(".yml") for _, _, fs in os.walk(os.path.join(shared, "sigma", d)) for f in fs)
 )
 
 # Folders whose info.yml match_count disagrees with what the rule's own

@@ -18,8 +18,10 @@ import tempfile
 
 yagura = os.environ["YAGURA"]
 shared = os.environ["YG_SHARED_DIR"]
+# Rule folders with rule files (a -r that loads nothing is an error).
 rules = [os.path.join(shared, "sigma", d) for d in sorted(os.listdir(os.path.join(shared, "sigma")))
-         if d.startswith("rules")]
+         if d.startswith("rules")
+         and any(f.endswith(".yml") for _, _, fs in os.walk(os.path.join(shared, "sigma", d)) for f in fs)]
 passed = failed = 0
 
 def check(ok, msg):
@@ -68,7 +70,10 @@ with tempfile.TemporaryDirectory() as tmp:
             check(a["logsource"] == {"product": "fortigate", "service": "event"}, f"logsource {a['logsource']}")
 rc, alerts, err = hunt([os.path.join(shared, "logs/elastic-integrations/fortinet_fortigate")],
                        [os.path.join(shared, "sigma", "rules", "network", "fortinet")])
-check(rc == 0 and not alerts, f"no FortiGate rule on the real sample: {len(alerts)} alerts")
+# No alert, but most FortiGate log types have no rule in that folder: exit 3
+# ("nothing found, and not everything was checked"), with the warning.
+check(rc == 3 and not alerts and "no loaded rule covers" in err,
+      f"no FortiGate rule on the real sample: exit {rc}, {len(alerts)} alerts")
 
 # --- 2. The corpus over real samples -------------------------------------------
 SAMPLES = ["logs/zed-sample-data", "logs/elastic-integrations", "logs/loghub",

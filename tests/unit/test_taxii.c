@@ -1,10 +1,13 @@
 /*
  * test_taxii.c - the TAXII request handler without sockets: routing,
  * media types, authentication, rights, the TLP ceiling, paging and next
- * tokens, POST and status, DELETE; the JSON tree; TLP and time helpers.
+ * tokens, POST and status, DELETE; the JSON tree; TLP and time helpers;
+ * failed-login limits and the timing of logins of unknown users.
  */
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sigma/yaml.h"
@@ -19,6 +22,7 @@
 static struct yg_taxii_server *srv;
 static struct yg_taxii_cfg *cfg;
 static char auth_alice[128], auth_bob[128], bearer[128];
+static const char *peer; /* client address of req() */
 
 static struct yg_taxii_resp req(const char *method, const char *path, const char *query,
                                 const char *auth, const char *body)
@@ -37,7 +41,8 @@ static struct yg_taxii_resp req(const char *method, const char *path, const char
                               .content_type = body ? "application/taxii+json;version=2.1" : NULL,
                               .authorization = auth,
                               .body = body,
-                              .body_len = body ? strlen(body) : 0};
+                              .body_len = body ? strlen(body) : 0,
+                              .peer = peer};
     struct yg_taxii_resp rs;
     yg__taxii_handle(srv, &rq, &rs);
     yg_arena_free(&a);
@@ -405,6 +410,146 @@ static void test_duplicate_keys(void)
     unlink(path);
 }
 
+/* "pbkdf2-sha256$iter$salt$hash" of pw, made here rather than with
+ * yg__taxii_hash_password so that the test can use fewer iterations. */
+static void make_hash(const char *pw, unsigned iter, char *out, size_t n)
+{
+    static const unsigned char salt[16] = "0123456789abcdef";
+    unsigned char h[32];
+    if (PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, sizeof salt, (int)iter, EVP_sha256(), sizeof h,
+                          h) != 1)
+        abort();
+    int o = snprintf(out, n, "pbkdf2-sha256$%u$", iter);
+    for (size_t i = 0; i < sizeof salt; i++)
+        o += snprintf(out + o, n - (size_t)o, "%02x", salt[i]);
+    out[o++] = '$';
+    for (size_t i = 0; i < sizeof h; i++)
+        o += snprintf(out + o, n - (size_t)o, "%02x", h[i]);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void basic(char *out, size_t n, const char *user, const char *pw)
+{
+    char plain[256];
+    unsigned char b64[400];
+    int pl = snprintf(plain, sizeof plain, "%s:%s", user, pw);
+    EVP_EncodeBlock(b64, (const unsigned char *)plain, pl);
+    snprintf(out, n, "Basic %s", b64);
+}
+
+static void test_logins(const char *dir)
+{
+    struct yg_taxii_server *keep_srv = srv;
+    struct yg_taxii_cfg *c2 = NULL;
+    struct yg_taxii_server *s2 = NULL;
+    char h[256], *th = NULL, yaml[4096], path[512], why[512];
+    make_hash("pw", 50000, h, sizeof h);
+    if (yg__taxii_hash_token("tok-erin", &th) != YG_OK)
+        abort();
+    snprintf(yaml, sizeof yaml,
+             "taxii:\n  db: %s/logins.db\n"
+             "  api_roots:\n    - path: api1\n      collections:\n"
+             "        - {id: " C_G ", alias: g}\n"
+             "  users:\n"
+             "    - {name: carol, password: \"%s\", read: [g]}\n"
+             "    - {name: erin, password: \"%s\", tokens: [\"%s\"], read: [g]}\n",
+             dir, h, h, th);
+    yg_free(th);
+    snprintf(path, sizeof path, "%s/logins.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs(yaml, f);
+    fclose(f);
+    if (yg__taxii_cfg_load(path, &c2, why, sizeof why) != YG_OK ||
+        yg__taxii_server_new(c2, &s2, why, sizeof why) != YG_OK) {
+        fprintf(stderr, "test_logins: %s\n", why);
+        abort();
+    }
+    srv = s2;
+    char a_carol_bad[512], a_carol[512], a_nosuch[512], a_erin_bad[512], a_erin[512], addr[64];
+    basic(a_carol_bad, sizeof a_carol_bad, "carol", "wrong");
+    basic(a_carol, sizeof a_carol, "carol", "pw");
+    basic(a_nosuch, sizeof a_nosuch, "nosuch", "wrong");
+    basic(a_erin_bad, sizeof a_erin_bad, "erin", "wrong");
+    basic(a_erin, sizeof a_erin, "erin", "pw");
+    unsigned fails = 0;
+
+    /* An unknown user takes as long as a wrong password of a known one:
+     * both run PBKDF2 (the unknown one against the dummy hash). */
+    double tk[9], tu[9];
+    for (int i = 0; i < 9; i++) {
+        snprintf(addr, sizeof addr, "198.51.100.%d", i);
+        peer = addr;
+        double t0 = now_s();
+        CHECK(status("GET", "/taxii2/", NULL, a_carol_bad, NULL) == 401);
+        double t1 = now_s();
+        CHECK(status("GET", "/taxii2/", NULL, a_nosuch, NULL) == 401);
+        tu[i] = now_s() - t1;
+        tk[i] = t1 - t0;
+        fails += 2;
+    }
+    qsort(tk, 9, sizeof *tk, cmp_d);
+    qsort(tu, 9, sizeof *tu, cmp_d);
+    CHECK_MSG(tu[4] > 0.5 * tk[4] && tu[4] < 2 * tk[4],
+              "median login time: unknown user %.2f ms, wrong password %.2f ms", tu[4] * 1e3,
+              tk[4] * 1e3);
+
+    /* Per address: YG_TAXII_LOGIN_FAILURES_PER_ADDRESS failures, then 429
+     * with Retry-After, even for the right password; tokens still work;
+     * other addresses are not affected. */
+    peer = "192.0.2.1";
+    for (unsigned i = 0; i < YG_TAXII_LOGIN_FAILURES_PER_ADDRESS; i++, fails++)
+        CHECK(status("GET", "/taxii2/", NULL, a_erin_bad, NULL) == 401);
+    struct yg_taxii_resp rs = req("GET", "/taxii2/", NULL, a_erin_bad, NULL);
+    CHECK(rs.status == 429 && rs.retry_after >= 1 && rs.retry_after <= YG_TAXII_LOGIN_WINDOW_S &&
+          strstr(rs.body.p, "\"http_status\":\"429\""));
+    yg_buf_free(&rs.body);
+    CHECK(status("GET", "/taxii2/", NULL, a_erin, NULL) == 429);
+    CHECK(status("GET", "/taxii2/", NULL, "Bearer tok-erin", NULL) == 200);
+    CHECK(status("GET", "/taxii2/", NULL, "Bearer nope", NULL) == 401);
+    peer = "192.0.2.2";
+    CHECK(status("GET", "/taxii2/", NULL, a_erin, NULL) == 200);
+
+    /* Per account, over many addresses: carol has 9 failures above. */
+    for (unsigned i = 9; i < YG_TAXII_LOGIN_FAILURES_PER_ACCOUNT; i++, fails++) {
+        snprintf(addr, sizeof addr, "203.0.113.%u", i);
+        peer = addr;
+        CHECK(status("GET", "/taxii2/", NULL, a_carol_bad, NULL) == 401);
+    }
+    peer = "203.0.113.200";
+    CHECK(status("GET", "/taxii2/", NULL, a_carol, NULL) == 429);
+    /* erin, limited the same way, still works where she logged in before. */
+    for (unsigned i = 10; i < YG_TAXII_LOGIN_FAILURES_PER_ACCOUNT; i++, fails++) {
+        snprintf(addr, sizeof addr, "203.0.113.%u", 100 + i);
+        peer = addr;
+        CHECK(status("GET", "/taxii2/", NULL, a_erin_bad, NULL) == 401);
+    }
+    peer = "203.0.113.201";
+    CHECK(status("GET", "/taxii2/", NULL, a_erin, NULL) == 429);
+    peer = "192.0.2.2";
+    CHECK(status("GET", "/taxii2/", NULL, a_erin, NULL) == 200);
+
+    CHECK_MSG(yg__taxii_login_failures(s2, "password") == fails, "%llu password failures, not %u",
+              (unsigned long long)yg__taxii_login_failures(s2, "password"), fails);
+    CHECK(yg__taxii_login_failures(s2, "token") == 1);
+    CHECK(yg__taxii_login_failures(s2, "limited") == 4);
+    peer = NULL;
+    srv = keep_srv;
+    yg__taxii_server_free(s2);
+    yg__taxii_cfg_free(c2);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/yg-test-taxii-XXXXXX";
@@ -417,6 +562,7 @@ int main(void)
     test_server();
     test_spec_versions();
     test_duplicate_keys();
+    test_logins(dir);
     yg__taxii_server_free(srv);
     yg__taxii_cfg_free(cfg);
     char cmd[256];
