@@ -76,6 +76,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/strindex.h"
 #include "geo/geo.h"
 
 /* ---- compiled set ---------------------------------------------------- */
@@ -199,6 +200,10 @@ struct cctx {
     struct yg_arena *a;
     struct cand *cands;
     size_t ncands;
+    /* Rules by id and by name (detections, correlations, and every loaded
+     * detection document), so resolving a reference costs a binary search,
+     * not a scan of every rule (quadratic over a large rule set). */
+    struct yg_strindex det_id, det_name, cand_id, cand_name, doc_key;
 };
 
 static void report(struct cctx *x, struct cand *c, const struct yg_ynode *at, yg_err e,
@@ -225,38 +230,67 @@ static void report(struct cctx *x, struct cand *c, const struct yg_ynode *at, yg
         x->diag(x->ud, &d);
 }
 
-static bool eq_opt(const char *a, const char *b)
-{
-    return a && b && strcmp(a, b) == 0;
-}
-
 /* Rule references: ids first (they are unique by design), then names;
  * detection rules before correlations when both claim the same string. */
+/* Ids first (detections, then correlations), then names; the first rule
+ * in order when several share one. */
 static struct target resolve(const struct cctx *x, const char *s)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < x->rs->nrules; i++) {
-            const struct yg_rule *r = x->rs->rules[i].rule;
-            if (eq_opt(pass ? r->name : r->id, s))
-                return (struct target){K_DET, (uint32_t)i};
-        }
-        for (size_t i = 0; i < x->ncands; i++) {
-            const struct yg_rule *r = x->cands[i].rule;
-            if (eq_opt(pass ? r->name : r->id, s))
-                return (struct target){K_CORR, (uint32_t)i};
-        }
-    }
+    size_t at;
+    if (yg__strindex_find(&x->det_id, s, &at))
+        return (struct target){K_DET, x->det_id.e[at].val};
+    if (yg__strindex_find(&x->cand_id, s, &at))
+        return (struct target){K_CORR, x->cand_id.e[at].val};
+    if (yg__strindex_find(&x->det_name, s, &at))
+        return (struct target){K_DET, x->det_name.e[at].val};
+    if (yg__strindex_find(&x->cand_name, s, &at))
+        return (struct target){K_CORR, x->cand_name.e[at].val};
     return (struct target){K_NONE, 0};
 }
 
 static bool loaded_but_not_compiled(const struct cctx *x, const char *s)
 {
-    for (size_t i = 0; i < x->ndocs; i++) {
-        const struct yg_rule *r = x->docs[i];
-        if (r && r->kind == YG_RULE_DETECTION && (eq_opt(r->id, s) || eq_opt(r->name, s)))
-            return true;
+    size_t at;
+    return yg__strindex_find(&x->doc_key, s, &at) != 0;
+}
+
+static yg_err build_indexes(struct cctx *x)
+{
+    yg_err err = YG_OK;
+    YG_TRY(yg__strindex_init(&x->det_id, x->rs->nrules));
+    YG_TRY(yg__strindex_init(&x->det_name, x->rs->nrules));
+    YG_TRY(yg__strindex_init(&x->cand_id, x->ncands));
+    YG_TRY(yg__strindex_init(&x->cand_name, x->ncands));
+    YG_TRY(yg__strindex_init(&x->doc_key, 2 * x->ndocs));
+    for (size_t i = 0; i < x->rs->nrules; i++) {
+        yg__strindex_add(&x->det_id, x->rs->rules[i].rule->id, (uint32_t)i);
+        yg__strindex_add(&x->det_name, x->rs->rules[i].rule->name, (uint32_t)i);
     }
-    return false;
+    for (size_t i = 0; i < x->ncands; i++) {
+        yg__strindex_add(&x->cand_id, x->cands[i].rule->id, (uint32_t)i);
+        yg__strindex_add(&x->cand_name, x->cands[i].rule->name, (uint32_t)i);
+    }
+    for (size_t i = 0; i < x->ndocs; i++)
+        if (x->docs[i] && x->docs[i]->kind == YG_RULE_DETECTION) {
+            yg__strindex_add(&x->doc_key, x->docs[i]->id, (uint32_t)i);
+            yg__strindex_add(&x->doc_key, x->docs[i]->name, (uint32_t)i);
+        }
+    yg__strindex_sort(&x->det_id);
+    yg__strindex_sort(&x->det_name);
+    yg__strindex_sort(&x->cand_id);
+    yg__strindex_sort(&x->cand_name);
+    yg__strindex_sort(&x->doc_key);
+done:
+    return err;
+}
+
+static void free_indexes(struct cctx *x)
+{
+    yg__strindex_free(&x->det_id);
+    yg__strindex_free(&x->det_name);
+    yg__strindex_free(&x->cand_id);
+    yg__strindex_free(&x->cand_name);
+    yg__strindex_free(&x->doc_key);
 }
 
 static const char *target_name(const struct cctx *x, struct target t)
@@ -745,7 +779,7 @@ yg_err yg__corr_compile(const struct yg_rule *const *docs, size_t ndocs, const s
     if (!cs)
         return YG_ENOMEM;
     yg_arena_init(&cs->a, 1u << 14, 0);
-    struct cctx x = {docs, ndocs, rs, diag, ud, &cs->a, NULL, 0};
+    struct cctx x = {.docs = docs, .ndocs = ndocs, .rs = rs, .diag = diag, .ud = ud, .a = &cs->a};
 
     for (size_t i = 0; i < ndocs; i++)
         x.ncands += docs[i] && docs[i]->kind == YG_RULE_CORRELATION;
@@ -768,6 +802,7 @@ yg_err yg__corr_compile(const struct yg_rule *const *docs, size_t ndocs, const s
 
     for (size_t i = 0; i < x.ncands; i++)
         YG_TRY(parse_cand(&x, &x.cands[i]));
+    YG_TRY(build_indexes(&x));
     for (size_t i = 0; i < x.ncands; i++)
         if (!x.cands[i].bad)
             YG_TRY(resolve_cand(&x, &x.cands[i]));
@@ -881,6 +916,7 @@ yg_err yg__corr_compile(const struct yg_rule *const *docs, size_t ndocs, const s
     *out = cs;
     cs = NULL;
 done:
+    free_indexes(&x);
     yg_free(x.cands);
     yg_free(path);
     yg_free(fcap);

@@ -101,6 +101,8 @@ struct hunt {
     uint64_t bytes_total, bytes_done, events_done, alerts_done;
     size_t nrules;
     uint64_t *rule_hits; /* totals per rule, for the summary */
+    uint64_t *re_limit;  /* per rule: evaluations a regex limit left undecided */
+    uint64_t re_limit_total;
     /* Correlation: every detection a correlation uses, collected over all
      * inputs, then replayed in event-time order at the end. */
     const struct yg_corr_set *corr;
@@ -946,6 +948,21 @@ static void run_unit(struct hunt *h, yg_scanner *s, struct unit *u)
     ctx_done(&c);
 }
 
+/* The scanner's regex-limit counts into the hunt's totals. */
+static void fold_regex_limits(struct hunt *h, const yg_scanner *s)
+{
+    size_t n;
+    uint64_t total;
+    const uint64_t *lim = yg__scanner_regex_limits(s, &n, &total);
+    if (!total)
+        return;
+    pthread_mutex_lock(&h->mu);
+    h->re_limit_total += total;
+    for (size_t i = 0; lim && h->re_limit && i < n && i < h->nrules; i++)
+        h->re_limit[i] += lim[i];
+    pthread_mutex_unlock(&h->mu);
+}
+
 static void *worker(void *arg)
 {
     struct hunt *h = arg;
@@ -981,6 +998,7 @@ static void *worker(void *arg)
         pthread_cond_broadcast(&h->cv_done);
         pthread_mutex_unlock(&h->mu);
     }
+    fold_regex_limits(h, s);
     pthread_mutex_lock(&h->mu);
     yg__cov_add_scanner(&h->cov, s);
     int64_t f, l;
@@ -1843,6 +1861,31 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
     return YG_OK;
 }
 
+/* The rules a regex limit left undecided, as a JSON array of {id, title,
+ * count}, most first. */
+static yg_err regex_limits_json(const struct hunt *h, struct yg_buf *b)
+{
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_addf(b, "\"regex_limit\":{\"total\":%llu,\"rules\":[",
+                       (unsigned long long)h->re_limit_total));
+    bool first = true;
+    for (size_t i = 0; h->re_limit && i < h->nrules; i++) {
+        if (!h->re_limit[i])
+            continue;
+        const char *id = yg_rules_rule_id(h->rules, (uint32_t)i);
+        const char *title = yg_rules_rule_title(h->rules, (uint32_t)i);
+        YG_TRY(yg_buf_add(b, first ? "{\"id\":" : ",{\"id\":", first ? 6 : 7));
+        YG_TRY(yg_buf_add_json_str(b, id ? id : "", id ? strlen(id) : 0));
+        YG_TRY(yg_buf_add(b, ",\"title\":", 9));
+        YG_TRY(yg_buf_add_json_str(b, title ? title : "", title ? strlen(title) : 0));
+        YG_TRY(yg_buf_addf(b, ",\"count\":%llu}", (unsigned long long)h->re_limit[i]));
+        first = false;
+    }
+    YG_TRY(yg_buf_add(b, "]}", 2));
+done:
+    return err;
+}
+
 /* Rules with alerts shown, most alerts first (ties: rule order). */
 static uint32_t *top_rules(const struct hunt *h, size_t *n)
 {
@@ -1909,6 +1952,9 @@ static void write_stats(const struct hunt *h, const struct yg_hunt_result *r, si
     FILE *f = fopen(o->stats_json, "w");
     if (!f)
         return;
+    struct yg_buf rl;
+    yg_buf_init(&rl, 0);
+    bool ok = regex_limits_json(h, &rl) == YG_OK && yg_buf_addc(&rl, 0) == YG_OK;
     fprintf(f,
             "{\"files\":%zu,\"events\":%llu,\"bytes\":%llu,\"alerts\":%llu,\"errors\":%llu,"
             "\"seconds\":%.6f,\"compile_seconds\":%.6f,\"rules_loaded\":%zu,\"threads\":%u,"
@@ -1949,8 +1995,45 @@ static void write_stats(const struct hunt *h, const struct yg_hunt_result *r, si
                     b.p, (int)(b.n - idl), b.p + idl, (unsigned long long)h->rule_hits[top[k]]);
         yg_buf_free(&b);
     }
-    fputs("]}\n", f);
+    fputs("]", f);
+    if (ok)
+        fprintf(f, ",%s", rl.p);
+    fputs("}\n", f);
+    yg_buf_free(&rl);
     fclose(f);
+}
+
+/* Rules that could not be decided on some events because a regex reached
+ * its PCRE2 step limit (YG_REGEX_MATCH_LIMIT): named, most first, since
+ * each such evaluation counted as "no match" and may hide a detection. */
+static void summary_regex_limits(const struct hunt *h, FILE *e)
+{
+    if (!h->re_limit_total)
+        return;
+    size_t nr = 0;
+    for (size_t i = 0; h->re_limit && i < h->nrules; i++)
+        nr += h->re_limit[i] != 0;
+    fprintf(e,
+            "  regex limit: %llu evaluation(s) of %zu rule(s) undecided, counted as no match (a "
+            "regex reached its PCRE2 step limit):\n",
+            (unsigned long long)h->re_limit_total, nr);
+    bool *shown = yg_calloc(h->nrules + 1, sizeof *shown);
+    for (int k = 0; k < 10 && shown; k++) {
+        size_t best = (size_t)-1;
+        for (size_t i = 0; i < h->nrules; i++)
+            if (h->re_limit[i] && !shown[i] &&
+                (best == (size_t)-1 || h->re_limit[i] > h->re_limit[best]))
+                best = i;
+        if (best == (size_t)-1)
+            break;
+        shown[best] = true;
+        fprintf(e, "    %8llu  %s  %s\n", (unsigned long long)h->re_limit[best],
+                yg_rules_rule_id(h->rules, (uint32_t)best),
+                yg_rules_rule_title(h->rules, (uint32_t)best));
+    }
+    if (nr > 10)
+        fprintf(e, "    ... and %zu more rule(s) (--stats-json lists them all)\n", nr - 10);
+    yg_free(shown);
 }
 
 yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt_result *res)
@@ -1965,6 +2048,7 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     h.nrules = rst.detection;
     h.corr = rules->corr;
     h.rule_hits = yg_calloc(h.nrules + 1, sizeof *h.rule_hits);
+    h.re_limit = yg_calloc(h.nrules + 1, sizeof *h.re_limit);
     pthread_mutex_init(&h.mu, NULL);
     pthread_cond_init(&h.cv_work, NULL);
     pthread_cond_init(&h.cv_done, NULL);
@@ -2135,9 +2219,11 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
         if (res->errors)
             fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
                     (unsigned long long)res->errors);
+        summary_regex_limits(&h, e);
     }
     if (!o->decode_only)
         yg__cov_warn(&h.cov, o->err);
+    res->regex_limits = h.re_limit_total;
     write_stats(&h, res, files.n, top, ntop);
     yg_free(h.rule_hits);
     yg_free(h.cevs);
@@ -2148,6 +2234,7 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     yg__cov_free(&h.cov);
     yg__tally_free(&h.hosts);
     yg__tally_free(&h.lsrc);
+    yg_free(h.re_limit);
     for (size_t i = 0; i < files.n; i++)
         yg_free(files.v[i]);
     yg_free(files.v);

@@ -64,6 +64,7 @@ struct yg_hunt_result {
     uint64_t skipped_special; /* FIFOs, sockets, devices met in folders: not read */
     uint64_t by_level[6];
     uint64_t correlation_alerts, corr_untimed, corr_dropped;
+    uint64_t regex_limits; /* rule evaluations a regex limit left undecided (no match) */
     /* Coverage: events of log sources no loaded rule covers, and events
      * that route to no log source (both could hide a detection). */
     uint64_t uncovered_events, unrouted_events;

@@ -15,13 +15,15 @@
  * vendor with either shape works as well.
  *
  * Addresses that mean nothing on a map are answered before any database is
- * asked: private ranges (RFC 1918, RFC 4193), loopback, link-local, shared
- * address space (RFC 6598), documentation ranges, multicast, and the other
- * reserved blocks.  Some databases do carry entries for a few of them (a
- * country for a "private" block registered to a company, say), which would
- * turn a VPN's internal address into a country.
+ * asked: those the special-purpose registries say are not globally
+ * reachable (core/addr.c: private ranges, loopback, link-local, shared
+ * address space, documentation and benchmarking ranges, ...) and multicast.  Some databases do
+ * carry entries for a few of them (a country for a "private" block registered to a company, say),
+ * which would turn a VPN's internal address into a country.
  */
 #include "geo/geo.h"
+
+#include "core/addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -151,102 +153,17 @@ bool yg__geo_has_asn(const struct yg_geo *g)
 
 /* ---- addresses ---------------------------------------------------------- */
 
-struct addr {
-    int family; /* AF_INET or AF_INET6 */
-    unsigned char b[16];
-};
-
-/* Text to address: blanks trimmed, [v6] brackets dropped, an IPv4-mapped
- * IPv6 address becomes the IPv4 address it maps (databases index those
- * under the IPv4 tree, and the reserved test must see the IPv4 form). */
-static bool parse_addr(const char *s, size_t n, struct addr *a)
+/* Text to address (core/addr.h): blanks trimmed, [v6] brackets and a zone
+ * dropped, an IPv4-mapped IPv6 address becomes the IPv4 address it maps
+ * (databases index those under the IPv4 tree). */
+static bool parse_addr(const char *s, size_t n, struct yg_addr *a)
 {
-    char buf[INET6_ADDRSTRLEN + 8];
-    while (n && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    if (n >= 2 && s[0] == '[' && s[n - 1] == ']')
-        s++, n -= 2;
-    if (!n || n >= sizeof buf || memchr(s, 0, n))
-        return false;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    if (inet_pton(AF_INET, buf, a->b) == 1) {
-        a->family = AF_INET;
-        return true;
-    }
-    /* A zone (fe80::1%eth0) only occurs on link-local addresses. */
-    char *pct = strchr(buf, '%');
-    if (pct)
-        *pct = 0;
-    if (inet_pton(AF_INET6, buf, a->b) != 1)
-        return false;
-    a->family = AF_INET6;
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (memcmp(a->b, mapped, 12) == 0) {
-        memmove(a->b, a->b + 12, 4);
-        a->family = AF_INET;
-    }
-    return true;
-}
-
-static bool in_prefix(const unsigned char *b, const unsigned char *net, unsigned bits)
-{
-    for (unsigned i = 0; i < bits / 8; i++)
-        if (b[i] != net[i])
-            return false;
-    unsigned rem = bits % 8;
-    if (!rem)
-        return true;
-    unsigned char mask = (unsigned char)(0xff << (8 - rem));
-    return (b[bits / 8] & mask) == (net[bits / 8] & mask);
-}
-
-static bool reserved(const struct addr *a)
-{
-    /* IANA special-purpose registries, less the blocks that are global
-     * unicast in practice. */
-    static const struct {
-        unsigned char net[4];
-        unsigned bits;
-    } v4[] = {
-        {{0, 0, 0, 0}, 8},     {{10, 0, 0, 0}, 8},      {{100, 64, 0, 0}, 10},
-        {{127, 0, 0, 0}, 8},   {{169, 254, 0, 0}, 16},  {{172, 16, 0, 0}, 12},
-        {{192, 0, 0, 0}, 24},  {{192, 0, 2, 0}, 24},    {{192, 168, 0, 0}, 16},
-        {{198, 18, 0, 0}, 15}, {{198, 51, 100, 0}, 24}, {{203, 0, 113, 0}, 24},
-        {{224, 0, 0, 0}, 4},   {{240, 0, 0, 0}, 4},
-    };
-    static const struct {
-        unsigned char net[16];
-        unsigned bits;
-    } v6[] = {
-        {{0}, 96},                      /* ::/96: unspecified, loopback, compat */
-        {{0x01, 0x00}, 64},             /* 100::/64 discard */
-        {{0x20, 0x01, 0x0d, 0xb8}, 32}, /* documentation */
-        {{0x20, 0x01, 0x00, 0x00}, 32}, /* Teredo: the relay, not the client */
-        {{0x20, 0x01, 0x00, 0x10}, 28}, /* ORCHID */
-        {{0xfc}, 7},                    /* unique local */
-        {{0xfe, 0x80}, 10},             /* link-local */
-        {{0xfe, 0xc0}, 10},             /* site-local (deprecated) */
-        {{0xff}, 8},                    /* multicast */
-    };
-    if (a->family == AF_INET) {
-        for (size_t i = 0; i < sizeof v4 / sizeof *v4; i++)
-            if (in_prefix(a->b, v4[i].net, v4[i].bits))
-                return true;
-        return false;
-    }
-    for (size_t i = 0; i < sizeof v6 / sizeof *v6; i++)
-        if (in_prefix(a->b, v6[i].net, v6[i].bits))
-            return true;
-    return false;
+    return yg__addr_parse(s, n, YG_ADDR_TRIM | YG_ADDR_BRACKET | YG_ADDR_ZONE | YG_ADDR_UNMAP, a);
 }
 
 bool yg__geo_reserved(const char *ip, size_t n)
 {
-    struct addr a;
-    return ip && parse_addr(ip, n, &a) && reserved(&a);
+    return yg__addr_text_reserved(ip, n);
 }
 
 /* ---- entries ------------------------------------------------------------- */
@@ -339,12 +256,12 @@ static void read_asn(MMDB_entry_s *e, struct yg_geo_info *out)
 
 /* The entry of a in db, if any.  An IPv6 address in an IPv4-only database
  * is simply not there. */
-static bool find(MMDB_s *db, const struct addr *a, MMDB_entry_s *e, yg_err *err)
+static bool find(MMDB_s *db, const struct yg_addr *a, MMDB_entry_s *e, yg_err *err)
 {
     struct sockaddr_in s4;
     struct sockaddr_in6 s6;
     const struct sockaddr *sa;
-    if (a->family == AF_INET) {
+    if (a->fam == 4) {
         memset(&s4, 0, sizeof s4);
         s4.sin_family = AF_INET;
         memcpy(&s4.sin_addr, a->b, 4);
@@ -372,11 +289,11 @@ static bool find(MMDB_s *db, const struct addr *a, MMDB_entry_s *e, yg_err *err)
 yg_err yg__geo_lookup(const struct yg_geo *g, const char *ip, size_t n, struct yg_geo_info *out)
 {
     yg_err err = YG_OK;
-    struct addr a;
+    struct yg_addr a;
     memset(out, 0, sizeof *out);
     if (!ip || !parse_addr(ip, n, &a))
         return YG_EINVAL;
-    if (!g || reserved(&a))
+    if (!g || yg__addr_reserved(&a))
         return YG_OK;
     MMDB_entry_s e;
     for (size_t i = 0; i < g->ncity; i++)

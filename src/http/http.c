@@ -171,6 +171,10 @@ yg_err yg__metrics_declare_standard(struct yg_metrics *m)
         {YG_M_DROPPED, "Records or detections dropped, by reason.", YG_METRIC_COUNTER},
         {YG_M_CORR_BYTES, "Bytes held by correlation windows.", YG_METRIC_GAUGE},
         {YG_M_EVAL_SECONDS, "Seconds spent decoding and matching events.", YG_METRIC_COUNTER},
+        {YG_M_REGEX_LIMIT,
+         "Records on which a rule's regex reached its PCRE2 step limit (counted as no match), by "
+         "rule.",
+         YG_METRIC_COUNTER},
     };
     yg_err err = YG_OK;
     for (size_t i = 0; i < sizeof std / sizeof *std; i++)

@@ -34,6 +34,7 @@
 #define YG_M_DROPPED "yagura_dropped_total"              /* counter {reason} */
 #define YG_M_CORR_BYTES "yagura_correlation_state_bytes" /* gauge */
 #define YG_M_EVAL_SECONDS "yagura_eval_seconds_total"    /* counter */
+#define YG_M_REGEX_LIMIT "yagura_regex_limit_total"      /* counter {rule} */
 
 enum yg_metric_kind { YG_METRIC_COUNTER, YG_METRIC_GAUGE };
 
@@ -48,7 +49,7 @@ void yg__metrics_free(struct yg_metrics *m);
  * it is YG_EINVAL.  help is copied. */
 YG_NODISCARD yg_err yg__metrics_declare(struct yg_metrics *m, const char *name,
                                         enum yg_metric_kind kind, const char *help);
-/* The six YG_M_* families with their help texts. */
+/* The YG_M_* families with their help texts. */
 YG_NODISCARD yg_err yg__metrics_declare_standard(struct yg_metrics *m);
 
 /*

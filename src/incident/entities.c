@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/addr.h"
 #include "sigma/yaml.h"
 
 static const char *const kind_names[YG_ENT_N] = {"account", "host", "address", "observer"};
@@ -344,23 +345,15 @@ size_t yg__entity_normalise(const struct yg_entity_map *m, int kind, const char 
             n -= skip;
         }
     }
-    if (kind == YG_ENT_ADDRESS && n > 2 && v[0] == '[') {
-        /* [v6]:port or [v6] */
-        const char *rb = memchr(v, ']', n);
-        if (rb) {
-            n = (size_t)(rb - v) - 1;
-            v++;
-        }
-    } else if (kind == YG_ENT_ADDRESS) {
-        /* a.b.c.d:port (one colon: not IPv6) */
-        const char *c = memchr(v, ':', n);
-        if (c && !memchr(c + 1, ':', n - (size_t)(c - v) - 1) && memchr(v, '.', (size_t)(c - v)))
-            n = (size_t)(c - v);
-    }
-    if (kind == YG_ENT_ADDRESS && n > 7 && strncmp(v, "::ffff:", 7) == 0 &&
-        memchr(v + 7, '.', n - 7)) {
-        v += 7;
-        n -= 7;
+    /* An address is named by its canonical text (core/addr.h), whatever the
+     * spelling: [v6]:port, a.b.c.d:port, a zone, upper-case hex,
+     * ::ffff:10.0.0.5 and ::ffff:a00:5 all become one entity. */
+    char canon[64];
+    struct yg_addr ad;
+    if (kind == YG_ENT_ADDRESS &&
+        yg__addr_parse(v, n, YG_ADDR_BRACKET | YG_ADDR_PORT | YG_ADDR_ZONE | YG_ADDR_UNMAP, &ad)) {
+        n = yg__addr_format(&ad, canon, sizeof canon);
+        v = canon;
     }
     if (!n || n >= cap)
         return 0;

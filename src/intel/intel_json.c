@@ -16,6 +16,8 @@
  */
 #include "intel/intel.h"
 
+#include "core/keyset.h"
+
 void yg__ij_ws(struct yg_ijp *pp)
 {
     while (pp->pos < pp->len) {
@@ -156,6 +158,72 @@ static struct yg_ij *new_node(struct yg_ijp *pp)
     return n;
 }
 
+/* A member name seen before in the same object, reported at the repeated
+ * name; the message lives in the arena like the tree. */
+static yg_err dup_key(struct yg_ijp *pp, size_t at, const char *key, size_t keyn)
+{
+    enum { MSG = 100 };
+    char *m = yg_arena_alloc(pp->a, MSG);
+    if (!m)
+        return YG_ENOMEM;
+    yg__keyset_dup_msg(m, MSG, key, keyn);
+    pp->err = m;
+    pp->err_off = at;
+    return YG_ESYNTAX;
+}
+
+/* The members of the container n from pp->pos to its closing bracket; in
+ * an object, a name given twice is refused (core/keyset.h). */
+static yg_err members(struct yg_ijp *pp, struct yg_ij *n, bool obj, unsigned depth,
+                      struct yg_keyset *seen)
+{
+    const char *p = pp->p;
+    struct yg_ij **tail = &n->first;
+    yg_err err;
+    for (;;) {
+        const char *key = NULL;
+        size_t keyn = 0;
+        yg__ij_ws(pp);
+        if (obj) {
+            if (pp->pos >= pp->len || p[pp->pos] != '"')
+                return fail(pp, "a member name (string) expected");
+            size_t at = pp->pos;
+            if ((err = parse_str(pp, &key, &keyn)))
+                return err;
+            bool dup;
+            if ((err = yg__keyset_add(seen, key, keyn, &dup)))
+                return err;
+            if (dup)
+                return dup_key(pp, at, key, keyn);
+            yg__ij_ws(pp);
+            if (pp->pos >= pp->len || p[pp->pos] != ':')
+                return fail(pp, "':' expected after a member name");
+            pp->pos++;
+        }
+        struct yg_ij *kid;
+        if ((err = parse_value(pp, &kid, depth + 1)))
+            return err;
+        kid->key = key;
+        kid->keyn = keyn;
+        *tail = kid;
+        tail = &kid->next;
+        n->n++;
+        yg__ij_ws(pp);
+        if (pp->pos >= pp->len)
+            return fail(pp, obj ? "'}' or ',' expected" : "']' or ',' expected");
+        if (p[pp->pos] == ',') {
+            pp->pos++;
+            continue;
+        }
+        if (p[pp->pos] == (obj ? '}' : ']')) {
+            pp->pos++;
+            break;
+        }
+        return fail(pp, obj ? "'}' or ',' expected" : "']' or ',' expected");
+    }
+    return YG_OK;
+}
+
 static yg_err parse_value(struct yg_ijp *pp, struct yg_ij **out, unsigned depth)
 {
     yg__ij_ws(pp);
@@ -181,47 +249,17 @@ static yg_err parse_value(struct yg_ijp *pp, struct yg_ij **out, unsigned depth)
         n->type = obj ? YG_IJ_OBJ : YG_IJ_ARR;
         pp->pos++;
         yg__ij_ws(pp);
-        struct yg_ij **tail = &n->first;
         if (pp->pos < pp->len && p[pp->pos] == (obj ? '}' : ']')) {
             pp->pos++;
             *out = n;
             return YG_OK;
         }
-        for (;;) {
-            const char *key = NULL;
-            size_t keyn = 0;
-            yg__ij_ws(pp);
-            if (obj) {
-                if (pp->pos >= pp->len || p[pp->pos] != '"')
-                    return fail(pp, "a member name (string) expected");
-                if ((err = parse_str(pp, &key, &keyn)))
-                    return err;
-                yg__ij_ws(pp);
-                if (pp->pos >= pp->len || p[pp->pos] != ':')
-                    return fail(pp, "':' expected after a member name");
-                pp->pos++;
-            }
-            struct yg_ij *kid;
-            if ((err = parse_value(pp, &kid, depth + 1)))
-                return err;
-            kid->key = key;
-            kid->keyn = keyn;
-            *tail = kid;
-            tail = &kid->next;
-            n->n++;
-            yg__ij_ws(pp);
-            if (pp->pos >= pp->len)
-                return fail(pp, obj ? "'}' or ',' expected" : "']' or ',' expected");
-            if (p[pp->pos] == ',') {
-                pp->pos++;
-                continue;
-            }
-            if (p[pp->pos] == (obj ? '}' : ']')) {
-                pp->pos++;
-                break;
-            }
-            return fail(pp, obj ? "'}' or ',' expected" : "']' or ',' expected");
-        }
+        struct yg_keyset seen;
+        yg__keyset_init(&seen);
+        err = members(pp, n, obj, depth, &seen);
+        yg__keyset_free(&seen);
+        if (err)
+            return err;
     } else if (c == '"') {
         n->type = YG_IJ_STR;
         if ((err = parse_str(pp, &n->s, &n->sn)))

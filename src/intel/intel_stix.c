@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/keyset.h"
 #include "intel/intel.h"
 
 struct kv {
@@ -335,6 +336,8 @@ static yg_err walk(struct stix_ctx *c, obj_fn fn)
     yg_arena_init(&a, 1u << 16, 0);
     yg_arena_init(&top, 1u << 12, 0);
     struct yg_ijp pp = {c->l->buf, c->l->len, 0, &a, 0, YG_INTEL_MAX_JSON_NODES, NULL, 0};
+    struct yg_keyset seen;
+    yg__keyset_init(&seen);
     yg_err e = YG_OK;
     c->nobj = 0;
     yg__ij_ws(&pp);
@@ -373,6 +376,23 @@ static yg_err walk(struct stix_ctx *c, obj_fn fn)
             struct yg_ij *kn;
             if ((e = yg__ij_value(&kp, &kn))) {
                 e = json_err(c, &kp, e);
+                goto done;
+            }
+            /* A repeated name (two "objects" arrays, two "type"s) is
+             * refused like in every nested object (core/keyset.h). */
+            bool dup;
+            if ((e = yg__keyset_add(&seen, kn->s, kn->sn, &dup)))
+                goto done;
+            if (dup) {
+                char *m = yg_arena_alloc(&top, 100);
+                if (!m) {
+                    e = YG_ENOMEM;
+                    goto done;
+                }
+                yg__keyset_dup_msg(m, 100, kn->s, kn->sn);
+                pp.err = m;
+                pp.err_off = pp.pos; /* still at the repeated name */
+                e = json_err(c, &pp, YG_ESYNTAX);
                 goto done;
             }
             pp.pos = kp.pos;
@@ -429,6 +449,7 @@ static yg_err walk(struct stix_ctx *c, obj_fn fn)
     if (!had_objects)
         e = fn(c, &self, &a);
 done:
+    yg__keyset_free(&seen);
     yg_arena_free(&a);
     yg_arena_free(&top);
     return e;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/addr.h"
 #include "core/timeparse.h"
 #include "intel/intel.h"
 #include "yagura/yagura.h"
@@ -159,38 +160,6 @@ void yg__uuid5(const char *name, size_t n, char out[37])
 
 /* ---- normalisation ----------------------------------------------------- */
 
-/* Dotted-quad IPv4, strictly: four decimal parts 0..255. */
-static bool ip4_parse(const char *v, size_t n, uint8_t a[4])
-{
-    unsigned part = 0, val = 0, digits = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || v[i] == '.') {
-            if (!digits || val > 255 || part > 3)
-                return false;
-            a[part++] = (uint8_t)val;
-            val = digits = 0;
-            continue;
-        }
-        if (v[i] < '0' || v[i] > '9' || ++digits > 3)
-            return false;
-        val = val * 10 + (unsigned)(v[i] - '0');
-    }
-    return part == 4;
-}
-
-static bool ip6_parse(const char *v, size_t n, uint8_t a[16])
-{
-    char t[64];
-    const char *pct = memchr(v, '%', n);
-    if (pct)
-        n = (size_t)(pct - v);
-    if (n < 2 || n >= sizeof t || !memchr(v, ':', n))
-        return false;
-    memcpy(t, v, n);
-    t[n] = 0;
-    return inet_pton(AF_INET6, t, a) == 1;
-}
-
 /* An address, optionally with /prefix (cidr) or :port / [v6]:port (port).
  * fam 4 or 6; plen the prefix length (32/128 for a single address). */
 static bool ip_parse(const char *v, size_t n, bool cidr, bool port, uint8_t a[16], int *fam,
@@ -213,33 +182,17 @@ static bool ip_parse(const char *v, size_t n, bool cidr, bool port, uint8_t a[16
         }
         n = (size_t)(sl - v);
     }
-    if (v[0] == '[') {
-        const char *rb = memchr(v, ']', n);
-        if (!rb || (!port && (size_t)(rb - v) + 1 != n))
-            return false;
-        v++;
-        n = (size_t)(rb - v);
-    }
-    memset(a, 0, 16);
-    if (ip4_parse(v, n, a)) {
-        *fam = 4;
-    } else if (port && memchr(v, '.', n) && memchr(v, ':', n) &&
-               memchr(v, ':', n) == memrchr(v, ':', n) &&
-               ip4_parse(v, (size_t)((const char *)memchr(v, ':', n) - v), a)) {
-        *fam = 4;
-    } else if (ip6_parse(v, n, a)) {
-        *fam = 6;
-        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (!memcmp(a, mapped, 12) && (pl < 0 || pl >= 96)) {
-            memmove(a, a + 12, 4);
-            memset(a + 4, 0, 12);
-            *fam = 4;
-            if (pl >= 0)
-                pl -= 96;
-        }
-    } else {
+    /* The one address parser (core/addr.h); [v6] always, a port only
+     * where asked (values of events), a zone dropped. */
+    struct yg_addr ad;
+    if (!yg__addr_parse(v, n, YG_ADDR_BRACKET | YG_ADDR_ZONE | (port ? YG_ADDR_PORT : 0), &ad))
         return false;
-    }
+    /* An IPv4-mapped address is its IPv4 address, and a mapped prefix of
+     * /96 or longer the IPv4 prefix, so both forms find the same entry. */
+    if ((pl < 0 || pl >= 96) && yg__addr_unmap(&ad) && pl >= 0)
+        pl -= 96; /* ::ffff:10.0.0.0/104 is 10.0.0.0/8 */
+    memcpy(a, ad.b, 16);
+    *fam = ad.fam;
     int maxl = *fam == 4 ? 32 : 128;
     if (pl > maxl)
         return false;
@@ -813,11 +766,10 @@ yg_err yg__intel_add(struct yg_intel *in, const struct yg_ioc_in *x, const char 
     if (x->type == YG_IOC_IP) {
         /* The address as text after the binary key. */
         char t[INET6_ADDRSTRLEN + 8];
-        uint8_t a[16] = {0};
+        struct yg_addr ad = {.fam = (uint8_t)key[0]};
         int fam = key[0], plen = (uint8_t)key[1];
-        memcpy(a, key + 2, fam == 4 ? 4 : 16);
-        inet_ntop(fam == 4 ? AF_INET : AF_INET6, a, t, sizeof t);
-        size_t tl = strlen(t);
+        memcpy(ad.b, key + 2, fam == 4 ? 4 : 16);
+        size_t tl = yg__addr_format(&ad, t, sizeof t);
         if (plen != (fam == 4 ? 32 : 128))
             tl += (size_t)snprintf(t + tl, sizeof t - tl, "/%d", plen);
         YG_TRY(str_push(in, t, tl, &voff));

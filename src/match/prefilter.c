@@ -18,6 +18,11 @@
  * database (the approach Suricata takes with its multi-pattern matcher), so
  * one pass over the raw event bytes yields the candidate rules.
  *
+ * A database holds at most PF_DB_ATOMS atoms; a field (or the raw document)
+ * with more gets several, scanned one after the other.  Hyperscan's compile
+ * time grows faster than the number of literals it is given, so bounded
+ * databases keep rule compilation linear in the number of rules.
+ *
  * The scan runs over the JSON text of the event, so atoms are stored in
  * their JSON-escaped form (`\` as `\\`, `"` as `\"`).  A document that uses
  * `\u` or `\/` escapes could hide an atom from the raw scan; such documents
@@ -35,6 +40,16 @@
 #define LONG_LIST 8
 /* Fields with at least this many atoms get a database of their own. */
 #define FIELD_DB_MIN 16
+/* Most atoms in one Hyperscan database.  The whole SigmaHQ corpus needs at
+ * most about 9,600 in one field, so it compiles to one database per field;
+ * generated sets of tens of thousands of rules get several. */
+#define PF_DB_ATOMS 16384u
+
+/* The databases of one field or of the raw document (rs->hs_db, fid_db[f]). */
+struct pf_dbs {
+    size_t n;
+    hs_database_t *db[];
+};
 
 /* An atom and the field it must occur in (-1: any field, for keywords). */
 struct atomref {
@@ -431,44 +446,56 @@ static yg_err mark_vm_atoms(struct yg_rules *rs, const struct yg_node *n, struct
     return err;
 }
 
-/* Compile the atoms of one database (db: field id or -1). */
-static yg_err compile_db(const struct atom_tab *t, int32_t db, hs_database_t **out, char *why,
-                         size_t wl)
+static void dbs_free(struct pf_dbs *d)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < t->n; i++)
-        n += t->e[i].db == db;
+    for (size_t i = 0; d && i < d->n; i++)
+        hs_free_database(d->db[i]);
+    yg_free(d);
+}
+
+/* Compile the atoms idx[0..n) of one field or of the raw document into
+ * databases of at most PF_DB_ATOMS atoms each. */
+static yg_err compile_db(const struct atom_tab *t, const uint32_t *idx, size_t n,
+                         struct pf_dbs **out, char *why, size_t wl)
+{
     *out = NULL;
     if (!n)
         return YG_OK;
+    size_t nd = (n + PF_DB_ATOMS - 1) / PF_DB_ATOMS;
+    struct pf_dbs *d = yg_calloc(1, sizeof *d + nd * sizeof *d->db);
     const char **exprs = yg_malloc(n * sizeof *exprs);
     unsigned *flags = yg_malloc(n * sizeof *flags);
     unsigned *ids = yg_malloc(n * sizeof *ids);
     size_t *lens = yg_malloc(n * sizeof *lens);
     yg_err err = YG_OK;
-    if (!exprs || !flags || !ids || !lens) {
+    if (!d || !exprs || !flags || !ids || !lens) {
         err = YG_ENOMEM;
         goto done;
     }
-    size_t k = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (t->e[i].db != db)
-            continue;
-        exprs[k] = t->e[i].s;
-        lens[k] = t->e[i].n;
+    for (size_t k = 0; k < n; k++) {
+        exprs[k] = t->e[idx[k]].s;
+        lens[k] = t->e[idx[k]].n;
         flags[k] = HS_FLAG_CASELESS;
-        ids[k] = (unsigned)i; /* global atom index */
-        k++;
+        ids[k] = idx[k]; /* global atom index */
     }
-    hs_compile_error_t *ce = NULL;
-    if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL, out, &ce) !=
-        HS_SUCCESS) {
-        snprintf(why, wl, "prefilter: %s", ce && ce->message ? ce->message : "hs_compile failed");
-        if (ce)
-            hs_free_compile_error(ce);
-        err = YG_EUNSUPPORTED;
+    for (size_t at = 0; at < n; at += PF_DB_ATOMS) {
+        unsigned m = (unsigned)(n - at < PF_DB_ATOMS ? n - at : PF_DB_ATOMS);
+        hs_compile_error_t *ce = NULL;
+        if (hs_compile_lit_multi(exprs + at, flags + at, ids + at, lens + at, m, HS_MODE_BLOCK,
+                                 NULL, &d->db[d->n], &ce) != HS_SUCCESS) {
+            snprintf(why, wl, "prefilter: %s",
+                     ce && ce->message ? ce->message : "hs_compile failed");
+            if (ce)
+                hs_free_compile_error(ce);
+            err = YG_EUNSUPPORTED;
+            goto done;
+        }
+        d->n++;
     }
+    *out = d;
+    d = NULL;
 done:
+    dbs_free(d);
     yg_free(exprs);
     yg_free(flags);
     yg_free(ids);
@@ -482,6 +509,8 @@ yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
     struct atom_tab t = {0};
     struct cnf *cnfs = NULL;
     size_t *per_fid = NULL;
+    size_t *byfield = NULL; /* atoms per database, then where each starts */
+    uint32_t *order = NULL; /* atom indices grouped by database */
     rs->always = yg_calloc(rs->nrules + 1, 1);
     rs->nclauses = yg_calloc(rs->nrules + 1, 1);
     cnfs = yg_calloc(rs->nrules + 1, sizeof *cnfs);
@@ -565,18 +594,36 @@ yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
         k += t.e[i].nrules;
     }
     rs->atom_off[t.n] = (uint32_t)k;
-    hs_database_t *db;
-    if ((err = compile_db(&t, -1, &db, why, wl)))
+    /* The atoms grouped by database (raw document first, then by field id),
+     * in atom order, by counting: one pass whatever the number of fields. */
+    byfield = yg_calloc(rs->nfields + 2, sizeof *byfield);
+    order = yg_malloc((t.n + 1) * sizeof *order);
+    if (!byfield || !order) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < t.n; i++)
+        byfield[t.e[i].db + 2]++;
+    for (size_t f = 1; f < rs->nfields + 2; f++)
+        byfield[f] += byfield[f - 1];
+    for (size_t i = 0; i < t.n; i++)
+        order[byfield[t.e[i].db + 1]++] = (uint32_t)i;
+    /* byfield[g] is now where group g (db + 1) ends: the raw document's atoms
+     * are order[0, byfield[0]), field f's order[byfield[f], byfield[f + 1]). */
+    struct pf_dbs *db;
+    if ((err = compile_db(&t, order, byfield[0], &db, why, wl)))
         goto done;
     rs->hs_db = db;
     for (size_t f = 0; f < rs->nfields && !err; f++) {
         if (!rs->fid_db[f])
             continue;
         rs->fid_db[f] = NULL;
-        if (!(err = compile_db(&t, (int32_t)f, &db, why, wl)))
+        if (!(err = compile_db(&t, order + byfield[f], byfield[f + 1] - byfield[f], &db, why, wl)))
             rs->fid_db[f] = db;
     }
 done:
+    yg_free(byfield);
+    yg_free(order);
     if (cnfs)
         for (size_t r = 0; r < rs->nrules; r++)
             cnf_free(&cnfs[r]);
@@ -597,11 +644,10 @@ done:
 
 void yg__prefilter_free(struct yg_rules *rs)
 {
-    if (rs->hs_db)
-        hs_free_database(rs->hs_db);
+    dbs_free(rs->hs_db);
     for (size_t f = 0; rs->fid_db && f < rs->nfid_db; f++)
         if (rs->fid_db[f] && rs->fid_db[f] != (void *)rs)
-            hs_free_database(rs->fid_db[f]);
+            dbs_free(rs->fid_db[f]);
     yg_free(rs->fid_db);
     yg_free(rs->atom_off);
     yg_free(rs->atom_rules);
@@ -651,6 +697,15 @@ static bool has_hiding_escapes(const char *p, size_t n)
     return false;
 }
 
+static bool scan_dbs(const struct pf_dbs *d, const char *p, size_t n, void *scratch,
+                     struct pf_ctx *c)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (hs_scan(d->db[i], p, (unsigned)n, 0, scratch, on_match, c) != HS_SUCCESS)
+            return false;
+    return true;
+}
+
 bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
                         const struct yg_field *f, uint32_t nf, struct yg_pf_state *st)
 {
@@ -660,14 +715,14 @@ bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p,
     if (rs->hs_db && has_hiding_escapes(p, n))
         return false;
     struct pf_ctx c = {rs, st};
-    if (rs->hs_db && hs_scan(rs->hs_db, p, (unsigned)n, 0, scratch, on_match, &c) != HS_SUCCESS)
+    if (rs->hs_db && !scan_dbs(rs->hs_db, p, n, scratch, &c))
         return false;
     for (uint32_t i = 0; i < nf; i++) {
         int32_t fid = f[i].fid;
         if (fid < 0 || (size_t)fid >= rs->nfid_db || !rs->fid_db[fid] ||
             f[i].v.type == YG_VT_NULL || f[i].v.type == YG_VT_OBJ)
             continue;
-        if (hs_scan(rs->fid_db[fid], f[i].v.p, f[i].v.n, 0, scratch, on_match, &c) != HS_SUCCESS)
+        if (!scan_dbs(rs->fid_db[fid], f[i].v.p, f[i].v.n, scratch, &c))
             return false;
     }
     return true;
@@ -677,14 +732,15 @@ void *yg__prefilter_scratch(const struct yg_rules *rs)
 {
     hs_scratch_t *s = NULL;
     /* One scratch grown to fit every database. */
-    if (rs->hs_db && hs_alloc_scratch(rs->hs_db, &s) != HS_SUCCESS)
-        return NULL;
-    for (size_t f = 0; rs->fid_db && f < rs->nfid_db; f++)
-        if (rs->fid_db[f] && hs_alloc_scratch(rs->fid_db[f], &s) != HS_SUCCESS) {
-            if (s)
-                hs_free_scratch(s);
-            return NULL;
-        }
+    for (size_t f = 0; f <= rs->nfid_db; f++) {
+        const struct pf_dbs *d = f < rs->nfid_db ? (rs->fid_db ? rs->fid_db[f] : NULL) : rs->hs_db;
+        for (size_t i = 0; d && i < d->n; i++)
+            if (hs_alloc_scratch(d->db[i], &s) != HS_SUCCESS) {
+                if (s)
+                    hs_free_scratch(s);
+                return NULL;
+            }
+    }
     return s;
 }
 

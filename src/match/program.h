@@ -106,8 +106,8 @@ struct yg_rules {
     uint8_t *always;
     uint8_t *nclauses; /* per rule: clauses that must all hit */
     size_t nalways, natoms;
-    void *hs_db;    /* atoms looked for in the raw document */
-    void **fid_db;  /* per field id: atoms looked for in that field's values */
+    void *hs_db;    /* atoms looked for in the raw document (prefilter.c: struct pf_dbs) */
+    void **fid_db;  /* per field id: atoms looked for in that field's values (idem) */
     size_t nfid_db; /* fields that existed when fid_db was built */
     uint32_t *atom_off, *atom_rules;
     /* Distinct items (the evaluator caches each item's result per event). */
@@ -133,6 +133,13 @@ int32_t yg__field_intern(struct yg_rules *rs, const char *name);
 /* Evaluate one rule on the scanner's current event. */
 struct yg_scanner;
 bool yg__rule_eval(struct yg_scanner *s, const struct yg_crule *r);
+
+/* Evaluations, per rule index (as yg_alert.rule_index, *nrules entries), in
+ * which a regex of the rule reached a PCRE2 limit and so counted as no
+ * match; *total their sum.  NULL while no rule has reached one.  The
+ * array belongs to the scanner and lives as long as it. */
+const uint64_t *yg__scanner_regex_limits(const struct yg_scanner *s, size_t *nrules,
+                                         uint64_t *total);
 
 /* Build the prefilter over the compiled rules. */
 YG_NODISCARD yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t whylen);

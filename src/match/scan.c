@@ -120,7 +120,14 @@ struct yg_scanner {
     void *pf_scratch;
     struct yg_pf_state pf;
     uint32_t *item_stamp; /* per item: event generation of the cached result */
-    uint8_t *item_res;
+    uint8_t *item_res;    /* ITEM_TRUE, ITEM_LIMIT */
+    /* Regex limits: an item whose regex gave up is remembered as such in
+     * the item cache, so every rule sharing it is charged, not only the
+     * first to evaluate it. */
+    bool rule_limited;         /* the rule being evaluated met such an item */
+    const uint64_t *re_limits; /* the regex scratch's count of limits reached */
+    uint64_t *re_limit;        /* per rule index, allocated on the first limit */
+    uint64_t re_limit_total;
     bool pf_ok;      /* the prefilter decided for this event */
     const char *doc; /* the current document's bytes */
     size_t doclen;
@@ -142,6 +149,7 @@ yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
     s->head = yg_malloc((rs->nfields + 1) * sizeof *s->head);
     s->gen = yg_calloc(rs->nfields + 1, sizeof *s->gen);
     s->re_scratch = yg__re_scratch_new();
+    s->re_limits = yg__re_scratch_limits_at(s->re_scratch);
     s->pf_scratch = yg__prefilter_scratch(rs);
     s->pf.stamp = yg_calloc(rs->nrules + 1, sizeof *s->pf.stamp);
     s->pf.mask = yg_calloc(rs->nrules + 1, 1);
@@ -209,6 +217,7 @@ void yg_scanner_destroy(yg_scanner *s)
     yg_free(s->pf.seen);
     yg_free(s->item_stamp);
     yg_free(s->item_res);
+    yg_free(s->re_limit);
     yg_buf_free(&s->out);
     yg_buf_free(&s->iout);
     yg_arena_free(&s->scratch);
@@ -815,14 +824,40 @@ static bool eval_item_uncached(struct yg_scanner *s, const struct yg_item *it)
     }
 }
 
+enum { ITEM_TRUE = 1, ITEM_LIMIT = 2 };
+
 static bool eval_item(struct yg_scanner *s, const struct yg_item *it)
 {
-    if (s->item_stamp[it->id] == s->curgen)
-        return s->item_res[it->id];
+    if (s->item_stamp[it->id] == s->curgen) {
+        if (s->item_res[it->id] & ITEM_LIMIT)
+            s->rule_limited = true;
+        return s->item_res[it->id] & ITEM_TRUE;
+    }
+    uint64_t lim = *s->re_limits;
     bool r = eval_item_uncached(s, it);
+    bool limited = *s->re_limits != lim;
     s->item_stamp[it->id] = s->curgen;
-    s->item_res[it->id] = r;
+    s->item_res[it->id] = (uint8_t)((r ? ITEM_TRUE : 0) | (limited ? ITEM_LIMIT : 0));
+    if (limited)
+        s->rule_limited = true;
     return r;
+}
+
+/* Rule ri could not be decided on this event: a regex of it gave up. */
+static void note_limit(struct yg_scanner *s, uint32_t ri)
+{
+    s->re_limit_total++;
+    if (!s->re_limit)
+        s->re_limit = yg_calloc(s->rs->nrules + 1, sizeof *s->re_limit);
+    if (s->re_limit && ri < s->rs->nrules)
+        s->re_limit[ri]++;
+}
+
+const uint64_t *yg__scanner_regex_limits(const yg_scanner *s, size_t *nrules, uint64_t *total)
+{
+    *nrules = s ? s->rs->nrules : 0;
+    *total = s ? s->re_limit_total : 0;
+    return s ? s->re_limit : NULL;
 }
 
 static bool eval_node(struct yg_scanner *s, const struct yg_node *n)
@@ -1096,7 +1131,11 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
         const struct yg_crule *cr = &rs->rules[ri];
         if ((int)cr->rule->level < (int)s->min_level)
             continue;
-        if (!eval_node(s, cr->root))
+        s->rule_limited = false;
+        bool hit = eval_node(s, cr->root);
+        if (s->rule_limited)
+            note_limit(s, ri);
+        if (!hit)
             continue;
         yg_buf_reset(&s->out);
         struct matched_seen seen;

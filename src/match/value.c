@@ -39,7 +39,8 @@
  */
 #include "match/value.h"
 
-#include <arpa/inet.h>
+#include "core/addr.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1462,33 +1463,15 @@ static bool cmp_num(uint8_t cmp, double a, double b)
 
 /* ---- CIDR ---------------------------------------------------------------- */
 
+/* The address part of a CIDR expression, as written (core/addr.h). */
 static bool parse_ip(const char *p, size_t n, uint8_t *addr, uint8_t *fam)
 {
-    char buf[INET6_ADDRSTRLEN + 1];
-    if (n == 0 || n >= sizeof buf)
+    struct yg_addr a;
+    if (!yg__addr_parse(p, n, 0, &a))
         return false;
-    memcpy(buf, p, n);
-    buf[n] = 0;
-    if (inet_pton(AF_INET, buf, addr) == 1) {
-        *fam = 4;
-        return true;
-    }
-    if (inet_pton(AF_INET6, buf, addr) == 1) {
-        *fam = 6;
-        return true;
-    }
-    return false;
-}
-
-static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-    unsigned full = bits / 8, rem = bits % 8;
-    if (memcmp(a, b, full) != 0)
-        return false;
-    if (!rem)
-        return true;
-    uint8_t mask = (uint8_t)(0xFF << (8 - rem));
-    return (a[full] & mask) == (b[full] & mask);
+    memcpy(addr, a.b, 16);
+    *fam = a.fam;
+    return true;
 }
 
 static yg_err compile_cidr(struct cx *x, const struct yg_ynode *v, struct yg_vm *vm)
@@ -1556,20 +1539,12 @@ static bool cidr_test(const struct yg_vm *vm, const struct yg_val *v)
 {
     if (v->type != YG_VT_STR)
         return false;
-    const char *p = v->p;
-    size_t n = v->n;
-    while (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-        p++, n--;
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
-        n--;
-    /* A zone index (fe80::1%eth0) names an interface, not address bits. */
-    const char *pct = vm->fam == 6 ? memchr(p, '%', n) : NULL;
-    if (pct)
-        n = (size_t)(pct - p);
-    uint8_t addr[16], fam;
-    if (!parse_ip(p, n, addr, &fam) || fam != vm->fam)
+    /* Blanks around the value are not part of it; a zone index
+     * (fe80::1%eth0) names an interface, not address bits. */
+    struct yg_addr a;
+    if (!yg__addr_parse(v->p, v->n, YG_ADDR_TRIM | YG_ADDR_ZONE, &a) || a.fam != vm->fam)
         return false;
-    return prefix_eq(addr, vm->addr, vm->bits);
+    return yg__addr_prefix_eq(a.b, vm->addr, vm->bits);
 }
 
 /* ---- regex -------------------------------------------------------------- */
@@ -1591,7 +1566,14 @@ struct re_scratch {
     pcre2_match_context *mc;
     pcre2_match_data *md;
     pcre2_jit_stack *js;
+    uint64_t limits; /* matches that gave up at a limit (see regex_test) */
 };
+
+const uint64_t *yg__re_scratch_limits_at(const void *scratch)
+{
+    const struct re_scratch *s = scratch;
+    return s ? &s->limits : NULL;
+}
 
 void yg__re_scratch_free(void *p)
 {
@@ -2053,9 +2035,13 @@ static bool regex_test(const struct yg_vm *vm, const char *p, size_t n, void *sc
             return false;
     }
     int rc = pcre2_match(vm->re, (PCRE2_SPTR)(p ? p : ""), n, 0, 0, s->md, s->mc);
+    /* Negative: no match, or a match/depth/heap/JIT-stack limit was hit,
+     * which by policy counts as no match, but is counted so the scanner can
+     * name the rule that could not be decided (yg__scanner_regex_limits). */
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        s->limits++;
     yg__re_scratch_free(own);
-    /* Negative: no match, or a match/depth/JIT-stack limit was hit, which
-     * by policy counts as no match. */
     return rc >= 0;
 }
 

@@ -155,6 +155,11 @@ YG_NODISCARD yg_err yg__value_compile(const struct yg_mods *m, const struct yg_y
 /* Scratch for regex matching; one per thread. */
 void *yg__re_scratch_new(void);
 void yg__re_scratch_free(void *md);
+/* Where the scratch counts the regex matches that reached a PCRE2 limit
+ * (match steps, depth, heap, JIT stack) and so counted as no match; NULL
+ * for a NULL scratch.  The evaluator reads it around every item, without a
+ * call. */
+const uint64_t *yg__re_scratch_limits_at(const void *scratch);
 
 /* Does v satisfy vm?  (Not for FIELDREF/EXISTS, which the evaluator does.) */
 bool yg__vm_test(const struct yg_vm *vm, const struct yg_val *v, void *re_scratch);

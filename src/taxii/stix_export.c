@@ -22,7 +22,6 @@
  * A sighting of an intel hit is marked at least as restrictively as the
  * indicator it sights: exporting does not downgrade a partner's TLP.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -30,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/addr.h"
 #include "taxii/stix.h"
 
 /* STIX 2.1 section 2.9: the namespace of SCO ids. */
@@ -134,59 +134,12 @@ static yg_err put_marking(struct ex *e, struct yg_buf *b, int tlp)
 
 /* ---- SCOs --------------------------------------------------------------- */
 
-static bool is_ipv4(const char *s)
+/* 4 or 6 when v is an IPv4 or IPv6 address as written (core/addr.h), so
+ * the observable's type matches its value; 0 otherwise. */
+static int addr_family(const char *v)
 {
-    int parts = 0, digits = 0, val = 0;
-    for (;; s++) {
-        if (*s >= '0' && *s <= '9') {
-            val = val * 10 + (*s - '0');
-            if (++digits > 3 || val > 255)
-                return false;
-        } else if (*s == '.' || *s == 0) {
-            if (!digits)
-                return false;
-            parts++;
-            digits = val = 0;
-            if (!*s)
-                break;
-        } else {
-            return false;
-        }
-    }
-    return parts == 4;
-}
-
-static bool is_ipv6(const char *s)
-{
-    size_t colons = 0, n = strlen(s);
-    if (n < 2 || n > 45)
-        return false;
-    for (; *s; s++) {
-        if (*s == ':')
-            colons++;
-        else if (!isxdigit((unsigned char)*s) && *s != '.')
-            return false;
-    }
-    return colons >= 2;
-}
-
-/* Addresses of one's own network (RFC 1918, loopback, link-local, shared,
- * unique-local): never published as indicators. */
-static bool is_internal_addr(const char *s)
-{
-    struct in_addr a4;
-    struct in6_addr a6;
-    if (inet_pton(AF_INET, s, &a4) == 1) {
-        uint32_t v = ntohl(a4.s_addr);
-        return (v >> 24) == 10 || (v >> 24) == 127 || (v >> 20) == (172u << 4 | 1) ||
-               (v >> 16) == (192u << 8 | 168) || (v >> 16) == (169u << 8 | 254) ||
-               (v >> 22) == (100u << 2 | 1) || v == 0;
-    }
-    if (inet_pton(AF_INET6, s, &a6) == 1)
-        return (a6.s6_addr[0] & 0xfe) == 0xfc ||
-               (a6.s6_addr[0] == 0xfe && (a6.s6_addr[1] & 0xc0) == 0x80) ||
-               IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6);
-    return true; /* not an address: nothing to publish */
+    struct yg_addr a;
+    return yg__addr_parse(v, strlen(v), 0, &a) ? a.fam : 0;
 }
 
 static bool is_domain(const char *s)
@@ -299,9 +252,10 @@ static yg_err leaf(struct ex *e, const char *key, const char *v, char ***refs, s
     static const char *const mailk[] = {"mail", "sender", "recipient", NULL};
     if (!*v || strlen(v) > 2048)
         return YG_OK;
-    if (key_has(key, ipk) && is_ipv4(v))
+    int fam = key_has(key, ipk) ? addr_family(v) : 0;
+    if (fam == 4)
         return add_sco(e, "ipv4-addr", "value", NULL, v, refs, nrefs);
-    if (key_has(key, ipk) && is_ipv6(v))
+    if (fam == 6)
         return add_sco(e, "ipv6-addr", "value", NULL, v, refs, nrefs);
     if (key_has(key, urlk) && (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0))
         return add_sco(e, "url", "value", NULL, v, refs, nrefs);
@@ -815,9 +769,20 @@ static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out
         for (size_t i = 0; i < ents->n; i++) {
             const char *kind = yg__tj_str(ents->kids[i], "kind");
             const char *v = yg__tj_str(ents->kids[i], "value");
-            bool v4 = v && is_ipv4(v), v6 = v && !v4 && is_ipv6(v);
-            if (!kind || strcmp(kind, "address") != 0 || !(v4 || v6) || is_internal_addr(v))
+            /* Only globally reachable unicast addresses leave (core/addr.h:
+             * the special-purpose registries), whatever their spelling; an
+             * IPv4-mapped address is the IPv4 address it maps, and each is
+             * published in its canonical text. */
+            struct yg_addr ad;
+            char canon[64];
+            if (!kind || strcmp(kind, "address") != 0 || !v ||
+                !yg__addr_parse(v, strlen(v),
+                                YG_ADDR_TRIM | YG_ADDR_BRACKET | YG_ADDR_ZONE | YG_ADDR_UNMAP,
+                                &ad) ||
+                yg__addr_reserved(&ad) || !yg__addr_format(&ad, canon, sizeof canon))
                 continue;
+            bool v4 = ad.fam == 4;
+            v = canon;
             char nm[200];
             snprintf(nm, sizeof nm, "incident-address|%s", v);
             yg_id("indicator", nm, derived[nderived]);

@@ -351,9 +351,14 @@ yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, 
         size_t eoff;
         const char *emsg;
         yg_arena_reset(&a);
-        if (yg__tj_parse(r.body.p ? r.body.p : "", r.body.n, &a, &env, &eoff, &emsg) != YG_OK ||
-            env->type != YG_TJ_OBJ) {
-            snprintf(why, wl, "%s: the response is not a JSON envelope (byte %zu)", p->name, eoff);
+        yg_err perr = yg__tj_parse(r.body.p ? r.body.p : "", r.body.n, &a, &env, &eoff, &emsg);
+        if (perr != YG_OK || env->type != YG_TJ_OBJ) {
+            /* The parser's reason too: a repeated key must be named. */
+            if (perr != YG_OK)
+                snprintf(why, wl, "%s: the response is not a JSON envelope (byte %zu: %s)", p->name,
+                         eoff, emsg);
+            else
+                snprintf(why, wl, "%s: the response is not a JSON envelope", p->name);
             err = YG_ESYNTAX;
             goto done;
         }

@@ -1659,12 +1659,18 @@ yg_err yg__taxii_import(struct yg_taxii_server *s, const char *coll, const char 
             size_t eoff;
             const char *emsg;
             yg_arena_reset(&a);
-            if (yg__tj_parse(line, (size_t)ln, &a, &v, &eoff, &emsg) == YG_OK &&
-                v->type == YG_TJ_OBJ && !yg__tj_get(v, "objects")) {
+            yg_err perr = yg__tj_parse(line, (size_t)ln, &a, &v, &eoff, &emsg);
+            if (perr == YG_OK && v->type == YG_TJ_OBJ && !yg__tj_get(v, "objects")) {
                 err = import_value(&ic, line, v);
                 if (err)
                     goto done;
                 continue;
+            }
+            if ((ic.added || ic.refused) && perr != YG_OK) {
+                snprintf(why, wl, "%s:%llu: byte %zu: %s", path, (unsigned long long)lineno, eoff,
+                         emsg);
+                err = YG_ESYNTAX;
+                goto done;
             }
             if (ic.added || ic.refused) {
                 snprintf(why, wl, "%s:%llu: not a JSON object", path, (unsigned long long)lineno);

@@ -9,6 +9,8 @@
  */
 #include "taxii/tjson.h"
 
+#include "core/keyset.h"
+
 struct p {
     const char *s;
     size_t n, i;
@@ -232,9 +234,25 @@ static yg_err kids_push(struct kids *k, struct yg_tj *v, const char *key)
 
 static yg_err value(struct p *p, unsigned depth, struct yg_tj **out);
 
+/* A member name seen before in the same object: refused (core/keyset.h),
+ * reported at the repeated name. */
+static yg_err dup_key(struct p *p, size_t at, const char *key, size_t kn)
+{
+    enum { MSG = 100 };
+    char *m = yg_arena_alloc(p->a, MSG);
+    if (!m)
+        return YG_ENOMEM;
+    yg__keyset_dup_msg(m, MSG, key, kn);
+    p->eoff = at;
+    p->emsg = m;
+    return YG_ESYNTAX;
+}
+
 static yg_err container(struct p *p, unsigned depth, struct yg_tj *v, bool obj)
 {
     struct kids k = {0};
+    struct yg_keyset seen;
+    yg__keyset_init(&seen);
     yg_err err = YG_OK;
     char close = obj ? '}' : ']';
     p->i++;
@@ -252,7 +270,16 @@ static yg_err container(struct p *p, unsigned depth, struct yg_tj *v, bool obj)
                 err = bad(p, "expected a string key");
                 goto done;
             }
-            YG_TRY(str(p, &key, &kn));
+            size_t at = p->i;
+            if ((err = str(p, &key, &kn)))
+                goto done;
+            bool dup;
+            if ((err = yg__keyset_add(&seen, key, kn, &dup)))
+                goto done;
+            if (dup) {
+                err = dup_key(p, at, key, kn);
+                goto done;
+            }
             ws(p);
             if (p->i >= p->n || p->s[p->i] != ':') {
                 err = bad(p, "expected ':'");
@@ -261,8 +288,8 @@ static yg_err container(struct p *p, unsigned depth, struct yg_tj *v, bool obj)
             p->i++;
         }
         struct yg_tj *c;
-        YG_TRY(value(p, depth + 1, &c));
-        YG_TRY(kids_push(&k, c, key));
+        if ((err = value(p, depth + 1, &c)) || (err = kids_push(&k, c, key)))
+            goto done;
         ws(p);
         if (p->i < p->n && p->s[p->i] == ',') {
             p->i++;
@@ -294,6 +321,7 @@ fill:
         }
     }
 done:
+    yg__keyset_free(&seen);
     yg_free(k.v);
     yg_free(k.k);
     return err;

@@ -11,7 +11,10 @@
  *
  * Input is hostile: nesting is capped at YG_MAX_JSON_DEPTH, the number of
  * nodes at YG_TAXII_MAX_JSON_NODES, and every byte must be well-formed JSON
- * (RFC 8259; trailing content is an error).  All memory comes from the
+ * (RFC 8259; trailing content is an error).  An object that repeats a
+ * member name is refused ("duplicate key 'NAME'" at the repeated name):
+ * readers disagree on which copy counts, so the first one this tree would
+ * check (a TLP marking, say) need not be the one a consumer acts on.  All memory comes from the
  * caller's arena and lives as long as it.
  */
 #ifndef YG_TAXII_TJSON_H
@@ -37,7 +40,7 @@ struct yg_tj {
 YG_NODISCARD yg_err yg__tj_parse(const char *buf, size_t len, struct yg_arena *a,
                                  struct yg_tj **out, size_t *eoff, const char **emsg);
 
-/* Member of an object by key (the first when repeated); NULL if absent or
+/* Member of an object by key (names are unique, see above); NULL if absent or
  * o is not an object. */
 const struct yg_tj *yg__tj_get(const struct yg_tj *o, const char *key);
 /* The string value of member key, or NULL when absent or not a string. */

@@ -122,11 +122,46 @@ struct watch {
     size_t ndet, detcap;
     int64_t max_timespan_ms;
     size_t failed; /* rules of the running set that did not load */
+    /* regex limits already exported, per rule index of the running scanner */
+    uint64_t *re_seen;
+    uint64_t re_seen_total;
     /* totals */
     uint64_t records, alerts_new, alerts_dup, errors, corr_fired;
 };
 
 /* ---- evidence reference counting (correlation hooks) --------------------- */
+
+/* A rule whose regex reached its PCRE2 step limit was not decided on that
+ * record (it counted as no match): the scanner's counts go to
+ * yagura_regex_limit_total{rule}, by difference so the counter only grows
+ * across reloads, and a rule's first such record is logged with its id. */
+static void export_regex_limits(struct watch *w)
+{
+    size_t n;
+    uint64_t total;
+    const uint64_t *lim = yg__scanner_regex_limits(w->scanner, &n, &total);
+    if (!lim || total == w->re_seen_total)
+        return;
+    if (!w->re_seen && !(w->re_seen = yg_calloc(n + 1, sizeof *w->re_seen)))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (lim[i] == w->re_seen[i])
+            continue;
+        const char *rid = yg_rules_rule_id(w->rules, (uint32_t)i);
+        rid = rid ? rid : "";
+        if (!w->re_seen[i])
+            yg__log(YG_LOG_WARNING,
+                    "rule %s (%s): a regex reached its PCRE2 step limit; such records count as "
+                    "no match for it (yagura_regex_limit_total)",
+                    rid, yg_rules_rule_title(w->rules, (uint32_t)i));
+        if (w->metrics)
+            yg__metric_add(
+                yg__metrics_get(w->metrics, YG_M_REGEX_LIMIT, (const char *[]){"rule", rid, NULL}),
+                (double)(lim[i] - w->re_seen[i]));
+        w->re_seen[i] = lim[i];
+    }
+    w->re_seen_total = total;
+}
 
 static void ev_hold(void *ud, void *e)
 {
@@ -1004,12 +1039,18 @@ static void reload(struct watch *w)
             yg__corr_state_free(nc);
         return;
     }
+    export_regex_limits(w);
     yg_scanner_destroy(w->scanner);
     if (w->corr)
         yg__corr_state_free(w->corr);
     yg_rules_release(w->rules);
     w->rules = nr;
     w->scanner = ns;
+    /* The new scanner counts from zero; the exported counters keep their
+     * totals. */
+    yg_free(w->re_seen);
+    w->re_seen = NULL;
+    w->re_seen_total = 0;
     w->corr = nc;
     w->max_timespan_ms = longest_timespan(nr);
     w->failed = failed;
@@ -1173,6 +1214,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
                 got = true;
             }
             if (nrec) {
+                export_regex_limits(&w);
                 yg__metric_add(in->m_events, (double)nrec);
                 yg__metric_add(yg__metrics_get(w.metrics, YG_M_EVAL_SECONDS, NULL),
                                (double)(now_ms() - t0) / 1000.0);
@@ -1251,6 +1293,7 @@ out:
     if (w.corr)
         yg__corr_state_free(w.corr);
     yg_scanner_destroy(w.scanner);
+    yg_free(w.re_seen);
     yg_rules_release(w.rules);
     yg__geo_free(w.geo);
     yg__linedec_free(&w.ld);

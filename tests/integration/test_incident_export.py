@@ -112,15 +112,11 @@ def main():
         T.check(r.returncode == 0, f"export --derive-addresses: exit {r.returncode} {r.stderr}")
         objs3 = json.load(open(out3))["objects"]
         derived = [o for o in objs3 if o["type"] == "indicator" and o.get("pattern_type") == "stix"]
-        T.check(len(derived) == 1 and derived[0]["pattern"] == f"[ipv4-addr:value = '{ATTACKER}']",
-                f"one derived indicator for the attacker's address ({[o.get('pattern') for o in derived]})")
-        for o in derived:
-            res = validate_instance(o, opts)
-            T.check(res.is_valid, f"stix2-validator: {o['id']}: {[str(e) for e in res.errors][:2]}")
-        rep3 = [o for o in objs3 if o["type"] == "report"]
-        T.check(rep3 and all(o["id"] in rep3[0]["object_refs"] for o in derived),
-                "the report refers to the derived indicator")
-        T.check(json.load(open(out3))["id"] != bundle["id"], "a different bundle id")
+        # The demo's attacker is a documentation address (203.0.113.0/24, RFC 5737), which the
+        # special-purpose registries mark not globally reachable: nothing is derived from it.
+        # test_export_addresses.py derives public addresses and validates those indicators.
+        T.check(not derived,
+                f"no indicator derived from documentation addresses ({[o.get('pattern') for o in derived]})")
 
         r = run("incidents", "export", "inc-0000000000000000", "--db", db)
         T.check(r.returncode == 1 and "no such incident" in r.stderr,

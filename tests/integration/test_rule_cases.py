@@ -23,7 +23,13 @@ for case in sorted(os.listdir(root)):
     want_exit = 1 if exp["matches"] else 0
     got = sorted((a["rule"]["id"], a["source"]["index"]) for a in map(json.loads, p.stdout.splitlines()))
     want = sorted((m[0], m[1]) for m in exp["matches"])
-    if got == want and p.returncode == want_exit and not p.stderr.strip():
+    # Coverage warnings (events of a log source no loaded rule covers) are
+    # expected when a case has such events; anything else on stderr fails.
+    stderr = "\n".join(l for l in p.stderr.splitlines()
+                       if "no loaded rule covers" not in l and "route to no log source" not in l)
+    if not exp["matches"] and p.returncode == 3 and p.stderr != stderr:
+        want_exit = 3  # nothing found, and the warning said some events were not checked
+    if got == want and p.returncode == want_exit and not stderr.strip():
         passed += 1
         continue
     failed += 1
@@ -32,7 +38,7 @@ for case in sorted(os.listdir(root)):
         print("  missing", m)
     for m in sorted(set(got) - set(want)):
         print("  extra  ", m)
-    if p.stderr.strip():
-        print("  stderr:", p.stderr.strip()[:2000])
+    if stderr.strip():
+        print("  stderr:", stderr.strip()[:2000])
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

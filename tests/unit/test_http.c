@@ -250,6 +250,9 @@ static void test_registry(void)
         "# HELP yagura_eval_seconds_total Seconds spent decoding and matching events.\n"
         "# TYPE yagura_eval_seconds_total counter\n"
         "yagura_eval_seconds_total 0.1\n"
+        "# HELP yagura_regex_limit_total Records on which a rule's regex reached its PCRE2 step "
+        "limit (counted as no match), by rule.\n"
+        "# TYPE yagura_regex_limit_total counter\n"
         "# HELP yagura_up 1 when up.\\nSecond \\\\ line\n"
         "# TYPE yagura_up gauge\n"
         "yagura_up +Inf\n";

@@ -363,6 +363,53 @@ static void test_spec_versions(void)
     yg_buf_free(&rs.body);
 }
 
+/* The TLP ceiling cannot be passed with a repeated name: GREEN first, RED
+ * second is refused as a whole, naming the key, and nothing is stored. */
+static void test_duplicate_keys(void)
+{
+    const char *id = "indicator--0000dddd-0000-4000-8000-000000000000";
+    char env[2048];
+    snprintf(env, sizeof env,
+             "{\"objects\":[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+             "\"created\":\"2024-03-01T00:00:00Z\",\"modified\":\"2024-03-01T00:00:00Z\","
+             "\"pattern\":\"[ipv4-addr:value = '10.0.0.3']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2024-03-01T00:00:00Z\",\"object_marking_refs\":[\"" TLP_GREEN
+             "\"],\"object_marking_refs\":[\"" TLP_RED "\"]}]}",
+             id);
+    struct yg_taxii_resp rs = req("POST", "/api1/collections/g/objects/", NULL, auth_alice, env);
+    CHECK_MSG(rs.status == 400 && strstr(rs.body.p, "duplicate key 'object_marking_refs'"), "%u %s",
+              rs.status, rs.body.p);
+    yg_buf_free(&rs.body);
+    char q[256];
+    snprintf(q, sizeof q, "match[id]=%s", id);
+    rs = req("GET", "/api1/collections/g/objects/", q, auth_alice, NULL);
+    CHECK(!strstr(rs.body.p ? rs.body.p : "", id));
+    yg_buf_free(&rs.body);
+    /* Imported files: a bundle, and JSON lines whose second line repeats a
+     * key, are refused naming it. */
+    char why[256];
+    uint64_t added = 0, refused = 0;
+    char bundle[2048];
+    snprintf(bundle, sizeof bundle, "{\"type\":\"bundle\",%s", strstr(env, "\"objects\""));
+    CHECK(yg__taxii_import_buffer(srv, "g", bundle, strlen(bundle), &added, &refused, why,
+                                  sizeof why) == YG_ESYNTAX &&
+          strstr(why, "duplicate key 'object_marking_refs'"));
+    char path[] = "/tmp/yg-test-taxii-dup-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    char *objs = strstr(env, "[") + 1;
+    fprintf(f, "%s\n%.*s\n", obj(77, TLP_GREEN), (int)(strlen(objs) - 2), objs);
+    fclose(f);
+    yg_err e = yg__taxii_import(srv, "g", path, &added, &refused, why, sizeof why);
+    CHECK_MSG(e == YG_ESYNTAX && strstr(why, ":2: byte ") &&
+                  strstr(why, "duplicate key 'object_marking_refs'"),
+              "%d %s", e, why);
+    unlink(path);
+}
+
 /* "pbkdf2-sha256$iter$salt$hash" of pw, made here rather than with
  * yg__taxii_hash_password so that the test can use fewer iterations. */
 static void make_hash(const char *pw, unsigned iter, char *out, size_t n)
@@ -514,6 +561,7 @@ int main(void)
     setup(dir);
     test_server();
     test_spec_versions();
+    test_duplicate_keys();
     test_logins(dir);
     yg__taxii_server_free(srv);
     yg__taxii_cfg_free(cfg);
