@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <zip.h>
 
+#include "core/installed.h"
 #include "correlate/correlate.h"
 #include "intel/intel.h"
 #include "match/program.h"
@@ -70,9 +71,7 @@ yg_err yg_compiler_create(yg_compiler **out, const char *data_dir)
         return YG_ENOMEM;
     yg_arena_init(&c->arena, 1u << 20, 0);
     if (!data_dir)
-        data_dir = getenv("YAGURA_DATA_DIR");
-    if (!data_dir)
-        data_dir = YG_SOURCE_DIR;
+        data_dir = yg__data_dir();
     c->data_dir = yg_strndup(data_dir, strlen(data_dir));
     if (!c->data_dir) {
         yg_free(c);

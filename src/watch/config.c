@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/installed.h"
 #include "decode/format.h"
 #include "sigma/yaml.h"
 #include "taxii/taxii.h"
@@ -416,8 +417,27 @@ static yg_err read_rules(struct ctx *c, struct yg_config *cfg, const struct yg_y
 {
     yg_err err = YG_OK;
     const struct yg_ynode *v = yg__ymap_get(root, "rules");
-    if (!v)
-        return missing(c, "", root, "rules");
+    if (!v) {
+        /* No `rules:`: the installed rule sets run, as for `yagura hunt`
+         * without -r (DATA/rules and every set `yagura rules install` put
+         * in place); they are found again on every reload. */
+        char *p[YG_MAX_RULESETS + 1];
+        int own = 0;
+        size_t n = yg__installed_rules(cfg->data_dir ? cfg->data_dir : yg__data_dir(), p,
+                                       sizeof p / sizeof *p, &own);
+        if (!n)
+            return missing(c, "", root, "rules");
+        cfg->rules = yg_calloc(n, sizeof *cfg->rules);
+        for (size_t i = 0; i < n; i++) {
+            if (cfg->rules && !(cfg->rules[i] = yg_strndup(p[i], strlen(p[i]))))
+                err = YG_ENOMEM;
+            free(p[i]);
+        }
+        if (!cfg->rules)
+            return YG_ENOMEM;
+        cfg->nrules = n;
+        return err;
+    }
     if (v->type != YG_Y_SEQ)
         return fail(c, "rules", v, "expected a sequence of files or folders, found %s",
                     describe(v));
@@ -862,8 +882,8 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     yg_err err = YG_OK;
 
     YG_TRY(check_map(c, "", root, k_root, NULL, NULL));
-    YG_TRY(read_rules(c, cfg, root));
     YG_TRY(get_str(c, "", root, "data_dir", false, &cfg->data_dir));
+    YG_TRY(read_rules(c, cfg, root));
     YG_TRY(get_str(c, "", root, "state", true, &cfg->state));
     int lvl = 0;
     YG_TRY(get_word(c, "", root, "min_level", levels, "informational, low, medium, high, critical",
