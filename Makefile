@@ -42,11 +42,13 @@ install:
 # The Debian package yagura_VERSION_ARCH.deb, built with prefix /usr in its
 # own build folder (docs/install.md).
 DEB_BUILD ?= build-deb
+DEB_OUT ?= .
 deb:
-	cmake -S . -B $(DEB_BUILD) -G Ninja $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
+	cmake -S . -B $(DEB_BUILD) -G Ninja $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+	    -DCMAKE_INSTALL_PREFIX=/usr
 	cmake --build $(DEB_BUILD) -j $(JOBS) --target yagura_cli yagura_man
 	cd $(DEB_BUILD) && cpack -G DEB
-	cp $(DEB_BUILD)/yagura_*.deb .
+	cp $(DEB_BUILD)/yagura_*.deb $(DEB_OUT)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -100,7 +100,9 @@ endif()
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "yagura")
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
-set(CPACK_PACKAGE_CONTACT "Yagura maintainers <yagura@localhost>")
+set(YG_DEB_MAINTAINER "Yagura maintainers <maintainers@yagura.example.org>"
+    CACHE STRING "Maintainer field of the Debian package")
+set(CPACK_PACKAGE_CONTACT "${YG_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Sigma detection engine for security logs")
 set(CPACK_PACKAGE_DESCRIPTION
     "Yagura runs the Sigma rule language, correlation rules included, over security\n logs: Windows EVTX and its JSON renderings, syslog, firewall and VPN logs,\n cloud audit logs.  It hunts offline (yagura hunt) and runs as a service\n (yagura watch), with incidents, threat intelligence and a TAXII 2.1 server.")
