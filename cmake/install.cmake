@@ -75,8 +75,11 @@ if(YG_STATIC)
   # (libc, libm, libpthread, libdl, librt, libresolv, ld-linux), which
   # every glibc system has.  The target system needs glibc at least as new
   # as the build's.
+  # DT_RPATH, not DT_RUNPATH: it applies to the libraries' own dependencies
+  # too (libcurl's, libssl's), so those come from the bundle as well.
   set_target_properties(yagura_cli PROPERTIES INSTALL_RPATH "$ORIGIN/../lib/yagura"
-                                              BUILD_WITH_INSTALL_RPATH OFF)
+                                              BUILD_WITH_INSTALL_RPATH ON)
+  target_link_options(yagura_cli PRIVATE -Wl,--disable-new-dtags)
   install(CODE [[
     set(bin "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}/bin/yagura")
     set(libdir "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}/lib/yagura")
