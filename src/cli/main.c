@@ -95,6 +95,8 @@ static void usage_hunt(FILE *f)
             "  -t, --threads N        worker threads (default: all cores)\n"
             "  -i, --input-format F   read every input as F instead of detecting it per file\n"
             "                         and line: json, or a line format (yagura decode --list)\n"
+            "      --mapping FILE     a mapping file laid over DATA/mappings/windows.yml (its\n"
+            "                         channels, categories, aliases win; repeatable)\n"
             "      --logsource SPEC   log source of events that carry none, as\n"
             "                         product=P,service=S,category=C (any subset)\n"
             "      --no-event         leave the matched event out of JSON alerts\n"
@@ -134,6 +136,7 @@ static void usage_decode(FILE *f)
             "  -f, --format F         read every input as F (json or a line format)\n"
             "      --list             list the line formats and exit\n"
             "      --logsource SPEC   log source of JSON events that carry none\n"
+            "      --mapping FILE     a mapping file laid over DATA/mappings/windows.yml\n"
             "  -o, --output FILE      write to FILE instead of standard output\n"
             "  -t, --threads N        worker threads (default: all cores)\n"
             "      --strict           stop at the first undecodable input (exit 2)\n"
@@ -414,7 +417,8 @@ static int hunt_main(int argc, char **argv)
         O_GEOCITY,
         O_GEOASN,
         O_EXCLUDE,
-        O_TUNING
+        O_TUNING,
+        O_MAPPING
     };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
@@ -436,6 +440,7 @@ static int hunt_main(int argc, char **argv)
                                          {"intel-levels", required_argument, 0, O_INTEL_LEVELS},
                                          {"exclude-rules", required_argument, 0, O_EXCLUDE},
                                          {"level-tuning", required_argument, 0, O_TUNING},
+                                         {"mapping", required_argument, 0, O_MAPPING},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -447,6 +452,8 @@ static int hunt_main(int argc, char **argv)
     const char *exclude_file = NULL, *tuning_file = NULL;
     const char *rule_paths[256];
     int nrules = 0;
+    const char *mappings[YG_MAX_MAPPING_OVERLAYS];
+    size_t nmappings = 0;
     const char *geo_city[YG_GEO_MAX_DBS], *geo_asn[YG_GEO_MAX_DBS];
     size_t ngeo_city = 0, ngeo_asn = 0;
     struct yg_geo *geo = NULL;
@@ -565,6 +572,14 @@ static int hunt_main(int argc, char **argv)
         case O_INTEL_TLP: intel_tlp = optarg; break;
         case O_EXCLUDE: exclude_file = optarg; break;
         case O_TUNING: tuning_file = optarg; break;
+        case O_MAPPING:
+            if (nmappings == YG_MAX_MAPPING_OVERLAYS) {
+                fprintf(stderr, "%s: at most %d --mapping options\n", prog,
+                        YG_MAX_MAPPING_OVERLAYS);
+                return EXIT_ERROR;
+            }
+            mappings[nmappings++] = optarg;
+            break;
         case O_INTEL_LEVELS: intel_levels = optarg; break;
         case 'q': quiet = true; break;
         case 'h':
@@ -612,6 +627,12 @@ static int hunt_main(int argc, char **argv)
     }
     struct diag_state st = {0, stderr, false};
     yg_compiler_set_diag(comp, on_diag, &st);
+    for (size_t i = 0; i < nmappings; i++)
+        if (yg_compiler_add_mapping(comp, mappings[i])) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            yg_compiler_destroy(comp);
+            return EXIT_ERROR;
+        }
     if ((exclude_file && !yg_cli_load_exclusions(comp, exclude_file, stderr)) ||
         (tuning_file && !yg_cli_load_level_tuning(comp, tuning_file, stderr))) {
         yg_compiler_destroy(comp);

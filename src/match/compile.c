@@ -37,6 +37,8 @@ struct yg_compiler {
     } *tunes;
     size_t ntunes, tunecap;
     size_t nexcluded, nretuned;
+    char *mappings[YG_MAX_MAPPING_OVERLAYS]; /* yg_compiler_add_mapping */
+    size_t nmappings;
 };
 
 static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigned col,
@@ -94,12 +96,26 @@ void yg_compiler_destroy(yg_compiler *c)
     yg_arena_free(&c->arena);
     yg_free(c->docs);
     yg_free(c->data_dir);
+    for (size_t i = 0; i < c->nmappings; i++)
+        yg_free(c->mappings[i]);
     for (size_t i = 0; i < c->ntunes; i++)
         yg_free(c->tunes[i].id);
     yg_free(c->tunes);
     if (c->intel)
         yg_intel_release(c->intel);
     yg_free(c);
+}
+
+yg_err yg_compiler_add_mapping(yg_compiler *c, const char *path)
+{
+    if (c->spent)
+        return YG_ESTATE;
+    if (c->nmappings == YG_MAX_MAPPING_OVERLAYS)
+        return YG_ELIMIT;
+    if (!(c->mappings[c->nmappings] = yg_strndup(path, strlen(path))))
+        return YG_ENOMEM;
+    c->nmappings++;
+    return YG_OK;
 }
 
 yg_err yg_compiler_add_intel(yg_compiler *c, yg_intel *intel)
@@ -1107,6 +1123,11 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         emit(c, path, 0, 0, NULL, err, "field mapping: %s", why);
         goto done;
     }
+    for (size_t i = 0; i < c->nmappings; i++)
+        if ((err = yg__mapping_overlay(rs, c->mappings[i], why, sizeof why))) {
+            emit(c, c->mappings[i], 0, 0, NULL, err, "field mapping: %s", why);
+            goto done;
+        }
     snprintf(path, sizeof path, "%s/mappings/placeholders.yml", c->data_dir);
     if ((err = yg__placeholders_load(path, &rs->ph, why, sizeof why))) {
         emit(c, path, 0, 0, NULL, err, "placeholders: %s", why);

@@ -456,6 +456,31 @@ done:
     return err;
 }
 
+/* mappings: [FILE, ...]: mapping files laid over DATA/mappings/windows.yml. */
+static yg_err read_mappings(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    yg_err err = YG_OK;
+    const struct yg_ynode *v = yg__ymap_get(root, "mappings");
+    if (!v)
+        return YG_OK;
+    if (v->type != YG_Y_SEQ)
+        return fail(c, "mappings", v, "expected a sequence of mapping files, found %s",
+                    describe(v));
+    if (v->n > YG_MAX_MAPPING_OVERLAYS)
+        return fail(c, "mappings", v, "at most %d mapping files", YG_MAX_MAPPING_OVERLAYS);
+    cfg->mappings = yg_calloc(v->n ? v->n : 1, sizeof *cfg->mappings);
+    if (!cfg->mappings)
+        return YG_ENOMEM;
+    cfg->nmappings = v->n;
+    for (size_t i = 0; i < v->n; i++) {
+        char sub[KEYPATH_MAX];
+        kp_index(sub, "mappings", i);
+        YG_TRY(want_str(c, sub, v->items[i], &cfg->mappings[i]));
+    }
+done:
+    return err;
+}
+
 /* geoip: {city: PATH | [PATH, ...], asn: ...}; at most four paths each
  * (an IPv4 and an IPv6 file, say). */
 static yg_err read_geoip_paths(struct ctx *c, const struct yg_ynode *map, const char *key,
@@ -874,7 +899,7 @@ done:
 
 static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
-    static const char *const k_root[] = {"rules", "data_dir",  "state", "min_level", "correlation",
+    static const char *const k_root[] = {"rules", "data_dir", "mappings", "state", "min_level", "correlation",
                                          "geoip", "inputs",    "sinks", "http",      "log",
                                          "user",  "incidents", "intel", "taxii",     NULL};
     static const char *const levels[] = {"informational", "low",      "medium",
@@ -884,6 +909,7 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     YG_TRY(check_map(c, "", root, k_root, NULL, NULL));
     YG_TRY(get_str(c, "", root, "data_dir", false, &cfg->data_dir));
     YG_TRY(read_rules(c, cfg, root));
+    YG_TRY(read_mappings(c, cfg, root));
     YG_TRY(get_str(c, "", root, "state", true, &cfg->state));
     int lvl = 0;
     YG_TRY(get_word(c, "", root, "min_level", levels, "informational, low, medium, high, critical",
@@ -1051,6 +1077,9 @@ void yg__config_free(struct yg_config *cfg)
     for (size_t i = 0; i < cfg->nrules; i++)
         yg_free(cfg->rules[i]);
     yg_free(cfg->rules);
+    for (size_t i = 0; i < cfg->nmappings; i++)
+        yg_free(cfg->mappings[i]);
+    yg_free(cfg->mappings);
     for (size_t i = 0; i < cfg->intel.npaths; i++)
         yg_free(cfg->intel.paths[i]);
     yg_free(cfg->intel.paths);
