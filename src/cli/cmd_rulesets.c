@@ -36,8 +36,8 @@
 #define SET_MAX_DEPTH 32
 
 struct entry {
-    char *rel;      /* path inside the set */
-    char hex[65];   /* sha256 */
+    char *rel;    /* path inside the set */
+    char hex[65]; /* sha256 */
 };
 
 struct set {
@@ -106,8 +106,7 @@ static bool mkdirs(const char *path)
 }
 
 /* Write one rule file into the new set, its folders created. */
-static bool put_file(const char *root, const char *rel, const void *data, size_t n,
-                     struct set *s)
+static bool put_file(const char *root, const char *rel, const void *data, size_t n, struct set *s)
 {
     char path[PATH_MAX];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", root, rel) >= sizeof path)
@@ -236,8 +235,8 @@ static bool safe_member(const char *n)
     return true;
 }
 
-static bool copy_zip(const char *src, const char *dst, struct set *s, char *version,
-                     size_t vl, FILE *err)
+static bool copy_zip(const char *src, const char *dst, struct set *s, char *version, size_t vl,
+                     FILE *err)
 {
     int zerr = 0;
     zip_t *z = zip_open(src, ZIP_RDONLY, &zerr);
@@ -267,8 +266,8 @@ static bool copy_zip(const char *src, const char *dst, struct set *s, char *vers
             continue;
         }
         if (zs.size > YG_MAX_RULE_FILE_BYTES || s->n >= SET_MAX_FILES) {
-            fprintf(err, "yagura rules: %s:%s: larger than %u bytes or more than %d files\n",
-                    src, zs.name, YG_MAX_RULE_FILE_BYTES, SET_MAX_FILES);
+            fprintf(err, "yagura rules: %s:%s: larger than %u bytes or more than %d files\n", src,
+                    zs.name, YG_MAX_RULE_FILE_BYTES, SET_MAX_FILES);
             ok = false;
             break;
         }
@@ -351,8 +350,7 @@ static bool write_meta(const char *dir, const char *name, const char *version, c
     for (size_t i = 0; i < s->n; i++)
         fprintf(f, "%s  %s\n", s->v[i].hex, s->v[i].rel);
     bool ok = fclose(f) == 0;
-    if (!ok || (size_t)snprintf(p, sizeof p, "%s/RULESET", dir) >= sizeof p ||
-        !(f = fopen(p, "w")))
+    if (!ok || (size_t)snprintf(p, sizeof p, "%s/RULESET", dir) >= sizeof p || !(f = fopen(p, "w")))
         return false;
     char when[32];
     time_t now = time(NULL);
@@ -570,8 +568,9 @@ static int manage(int argc, char **argv, bool update)
     snprintf(tmp, sizeof tmp, "%s/.%s.new-%ld", dir, name, (long)getpid());
     snprintf(dest, sizeof dest, "%s/%s", dir, name);
     if (!mkdirs(dir) || (rm_tree(tmp), mkdir(tmp, 0755)) != 0) {
-        fprintf(stderr, "yagura rules %s: cannot create %s: %s (set YAGURA_RULESETS_DIR to a "
-                        "writable folder)\n",
+        fprintf(stderr,
+                "yagura rules %s: cannot create %s: %s (set YAGURA_RULESETS_DIR to a "
+                "writable folder)\n",
                 verb, tmp, strerror(errno));
         free(locs);
         return 2;
@@ -668,8 +667,8 @@ static int manage(int argc, char **argv, bool update)
             fprintf(stderr, "yagura rules %s: cannot compile %s\n", verb, tmp);
         } else if (nprob || loaded < docs || loaded == 0) {
             fprintf(stderr,
-                    "yagura rules %s: %s refused: %zu of %zu rule(s) do not load (above)%s\n",
-                    verb, name, docs - loaded, docs,
+                    "yagura rules %s: %s refused: %zu of %zu rule(s) do not load (above)%s\n", verb,
+                    name, docs - loaded, docs,
                     old ? "; the installed set is kept and keeps running" : "");
             status = 1;
         } else
@@ -692,8 +691,7 @@ static int manage(int argc, char **argv, bool update)
         }
         if (status == 0 && !quiet)
             printf("%s %s %s (%s, %zu rule file(s), %zu load) in %s\n",
-                   update && old ? "updated" : "installed", name, version, kind, s.n, loaded,
-                   dest);
+                   update && old ? "updated" : "installed", name, version, kind, s.n, loaded, dest);
     }
     rm_tree(tmp);
     set_free(&s);

@@ -899,9 +899,9 @@ done:
 
 static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
-    static const char *const k_root[] = {"rules", "data_dir", "mappings", "state", "min_level", "correlation",
-                                         "geoip", "inputs",    "sinks", "http",      "log",
-                                         "user",  "incidents", "intel", "taxii",     NULL};
+    static const char *const k_root[] = {
+        "rules", "data_dir", "mappings", "state", "min_level", "correlation", "geoip", "inputs",
+        "sinks", "http",     "log",      "user",  "incidents", "intel",       "taxii", NULL};
     static const char *const levels[] = {"informational", "low",      "medium",
                                          "high",          "critical", NULL};
     yg_err err = YG_OK;

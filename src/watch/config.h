@@ -86,7 +86,7 @@ struct yg_config {
     char *path; /* the file it was read from */
     char **rules;
     size_t nrules;
-    char *data_dir; /* NULL when not set */
+    char *data_dir;  /* NULL when not set */
     char **mappings; /* mapping files laid over the data folder's (mappings:) */
     size_t nmappings;
     char *state;
