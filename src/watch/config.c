@@ -420,7 +420,8 @@ static yg_err read_rules(struct ctx *c, struct yg_config *cfg, const struct yg_y
     if (!v) {
         /* No `rules:`: the installed rule sets run, as for `yagura hunt`
          * without -r (DATA/rules and every set `yagura rules install` put
-         * in place); they are found again on every reload. */
+         * in place) when the configuration is loaded; a reload recompiles
+         * the same paths, so an updated set is picked up then. */
         char *p[YG_MAX_RULESETS + 1];
         int own = 0;
         size_t n = yg__installed_rules(cfg->data_dir ? cfg->data_dir : yg__data_dir(), p,
