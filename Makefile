@@ -9,7 +9,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DYG_WERROR=ON
 
-.PHONY: all setup build demo check test test-asan fuzz format clean
+.PHONY: all setup build demo check test test-asan fuzz format clean install deb
 
 all: build
 
@@ -31,6 +31,24 @@ check: setup build
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE slow
+
+# Install into PREFIX (default /usr/local); DESTDIR is honoured.
+PREFIX ?= /usr/local
+install:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS) --target yagura_cli yagura_man
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package yagura_VERSION_ARCH.deb, built with prefix /usr in its
+# own build folder (docs/install.md).
+DEB_BUILD ?= build-deb
+DEB_OUT ?= .
+deb:
+	cmake -S . -B $(DEB_BUILD) -G Ninja $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+	    -DCMAKE_INSTALL_PREFIX=/usr
+	cmake --build $(DEB_BUILD) -j $(JOBS) --target yagura_cli yagura_man
+	cd $(DEB_BUILD) && cpack -G DEB
+	cp $(DEB_BUILD)/yagura_*.deb $(DEB_OUT)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -33,6 +33,7 @@ PACKAGES=(
     time                                        # peak RSS in benchmarks
     iproute2                                    # ss: socket buffers in the watch input test
     tzdata                                      # TZ database zones of hunt --timezone
+    lintian man-db                              # the Debian package test; man pages rendered
 )
 
 # npm fetches the test geolocation database; Debian's package only when none is on PATH

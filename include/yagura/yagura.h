@@ -59,6 +59,12 @@ void yg_compiler_set_diag(yg_compiler *c, yg_diag_cb cb, void *ud);
 /* A rule file (multi-document YAML) or a folder searched recursively for
  * *.yml and *.yaml.  Returns YG_OK unless the path cannot be read at all. */
 yg_err yg_compiler_add_path(yg_compiler *c, const char *path);
+/* A mapping file (the format of mappings/windows.yml, any subset of its
+ * keys) laid over the data folder's: its channels, categories, aliases and
+ * paths come first; everything else of the shipped mapping stays.  At most
+ * YG_MAX_MAPPING_OVERLAYS; read when the rules are compiled. */
+#define YG_MAX_MAPPING_OVERLAYS 8
+yg_err yg_compiler_add_mapping(yg_compiler *c, const char *path);
 yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len);
 /* Rule documents accepted so far (detection, correlation and filter rules,
  * and those left out by yg_compiler_exclude):

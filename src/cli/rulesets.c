@@ -4,6 +4,7 @@
  */
 #include "cli/rulesets.h"
 
+#include "core/installed.h"
 #include "yagura/yagura.h"
 
 #include <dirent.h>
@@ -14,10 +15,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#ifndef YG_SOURCE_DIR
-#define YG_SOURCE_DIR "."
-#endif
 
 /* Walk caps: a rule folder is recognised from its first entries. */
 #define WALK_MAX_ENTRIES 20000
@@ -159,81 +156,34 @@ char **yg_cli_regroup_rules(int *argc, char **argv, FILE *err, bool quiet)
 
 const char *yg_cli_data_dir(void)
 {
-    static char dir[PATH_MAX];
-    if (dir[0])
-        return dir;
-    const char *env = getenv("YAGURA_DATA_DIR");
-    struct stat st;
-    if (env && *env && stat(env, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(dir, sizeof dir, "%s", env);
-        return dir;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            char cand[PATH_MAX];
-            if (snprintf(cand, sizeof cand, "%s/../share/yagura", exe) < (int)sizeof cand &&
-                stat(cand, &st) == 0 && S_ISDIR(st.st_mode) && realpath(cand, dir))
-                return dir;
-        }
-    }
-    snprintf(dir, sizeof dir, "%s", YG_SOURCE_DIR);
-    return dir;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return yg__data_dir();
 }
 
 size_t yg_cli_default_rules(const char **paths, size_t max, FILE *err, bool quiet)
 {
-    static char pool[64][PATH_MAX];
-    size_t n = 0;
+    static char *pool[YG_MAX_RULESETS + 1];
+    for (size_t i = 0; i < sizeof pool / sizeof *pool; i++) {
+        free(pool[i]);
+        pool[i] = NULL;
+    }
+    if (max > sizeof pool / sizeof *pool)
+        max = sizeof pool / sizeof *pool;
+    int own = 0;
     const char *dd = yg_cli_data_dir();
-    struct stat st;
-    if (max && snprintf(pool[n], PATH_MAX, "%s/rules", dd) < PATH_MAX && stat(pool[n], &st) == 0) {
-        paths[n] = pool[n];
-        n++;
-    }
-    char sets[PATH_MAX + 16];
-    snprintf(sets, sizeof sets, "%s/rulesets", dd);
-    size_t own = n;
-    DIR *d = opendir(sets);
-    if (d) {
-        char *names[64];
-        size_t nn = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) && nn < 64)
-            if (de->d_name[0] != '.')
-                names[nn++] = strdup(de->d_name);
-        closedir(d);
-        qsort(names, nn, sizeof *names, cmp_str);
-        for (size_t i = 0; i < nn; i++) {
-            if (names[i] && n < max && n < 64 &&
-                (size_t)snprintf(pool[n], PATH_MAX, "%.2048s/%.1024s", sets, names[i]) < PATH_MAX &&
-                stat(pool[n], &st) == 0 &&
-                (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && ends_with(pool[n], ".zip")))) {
-                paths[n] = pool[n];
-                n++;
-            }
-            free(names[i]);
-        }
-    }
+    size_t n = yg__installed_rules(dd, pool, max, &own);
+    for (size_t i = 0; i < n; i++)
+        paths[i] = pool[i];
     if (!quiet && err) {
         fprintf(err, "yagura: no -r given: running the installed rule sets:\n");
         for (size_t i = 0; i < n; i++)
             fprintf(err, "  %s\n", paths[i]);
-        if (n == own)
+        if (n == (size_t)own)
             fprintf(err,
-                    "yagura: warning: no SigmaHQ rule set is installed in %s: only Yagura's own "
-                    "rules run, so most Windows, Linux and cloud events are not checked; put a "
-                    "SigmaHQ release there (sigma_core.zip or a rules folder) or give -r PATH\n",
-                    sets);
+                    "yagura: warning: no SigmaHQ rule set is installed in %s/rulesets or %s: "
+                    "only Yagura's own rules run, so most Windows, Linux and cloud events are not "
+                    "checked; install one with `yagura rules install sigma_core.zip` (a SigmaHQ "
+                    "release, folder or git checkout) or give -r PATH\n",
+                    dd, yg__rulesets_var_dir());
     }
     return n;
 }

@@ -15,6 +15,7 @@
 #include <zip.h>
 
 #include "core/strindex.h"
+#include "core/installed.h"
 #include "correlate/correlate.h"
 #include "intel/intel.h"
 #include "match/program.h"
@@ -37,6 +38,8 @@ struct yg_compiler {
     } * tunes;
     size_t ntunes, tunecap;
     size_t nexcluded, nretuned;
+    char *mappings[YG_MAX_MAPPING_OVERLAYS]; /* yg_compiler_add_mapping */
+    size_t nmappings;
 };
 
 static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigned col,
@@ -71,9 +74,7 @@ yg_err yg_compiler_create(yg_compiler **out, const char *data_dir)
         return YG_ENOMEM;
     yg_arena_init(&c->arena, 1u << 20, 0);
     if (!data_dir)
-        data_dir = getenv("YAGURA_DATA_DIR");
-    if (!data_dir)
-        data_dir = YG_SOURCE_DIR;
+        data_dir = yg__data_dir();
     c->data_dir = yg_strndup(data_dir, strlen(data_dir));
     if (!c->data_dir) {
         yg_free(c);
@@ -96,12 +97,26 @@ void yg_compiler_destroy(yg_compiler *c)
     yg_arena_free(&c->arena);
     yg_free(c->docs);
     yg_free(c->data_dir);
+    for (size_t i = 0; i < c->nmappings; i++)
+        yg_free(c->mappings[i]);
     for (size_t i = 0; i < c->ntunes; i++)
         yg_free(c->tunes[i].id);
     yg_free(c->tunes);
     if (c->intel)
         yg_intel_release(c->intel);
     yg_free(c);
+}
+
+yg_err yg_compiler_add_mapping(yg_compiler *c, const char *path)
+{
+    if (c->spent)
+        return YG_ESTATE;
+    if (c->nmappings == YG_MAX_MAPPING_OVERLAYS)
+        return YG_ELIMIT;
+    if (!(c->mappings[c->nmappings] = yg_strndup(path, strlen(path))))
+        return YG_ENOMEM;
+    c->nmappings++;
+    return YG_OK;
 }
 
 yg_err yg_compiler_add_intel(yg_compiler *c, yg_intel *intel)
@@ -1109,6 +1124,11 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         emit(c, path, 0, 0, NULL, err, "field mapping: %s", why);
         goto done;
     }
+    for (size_t i = 0; i < c->nmappings; i++)
+        if ((err = yg__mapping_overlay(rs, c->mappings[i], why, sizeof why))) {
+            emit(c, c->mappings[i], 0, 0, NULL, err, "field mapping: %s", why);
+            goto done;
+        }
     snprintf(path, sizeof path, "%s/mappings/placeholders.yml", c->data_dir);
     if ((err = yg__placeholders_load(path, &rs->ph, why, sizeof why))) {
         emit(c, path, 0, 0, NULL, err, "placeholders: %s", why);

@@ -68,7 +68,72 @@ static yg_err str_map(struct yg_rules *rs, const struct yg_ynode *n, const char 
     return YG_OK;
 }
 
+static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping *m, char *why,
+                        size_t wl);
+
 yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why, size_t wl)
+{
+    return load_into(rs, path, &rs->map, why, wl);
+}
+
+/* base's items after overlay's: lookups take the first match, so the
+ * overlay's entries win and the base's still apply to everything else. */
+static yg_err join(struct yg_rules *rs, const char ***base, size_t *nb, const char **ov, size_t no)
+{
+    if (!no)
+        return YG_OK;
+    const char **v = yg_arena_alloc(&rs->perm, (no + *nb + 1) * sizeof *v);
+    if (!v)
+        return YG_ENOMEM;
+    for (size_t i = 0; i < no; i++)
+        v[i] = ov[i];
+    for (size_t i = 0; i < *nb; i++)
+        v[no + i] = (*base)[i];
+    *base = v;
+    *nb += no;
+    return YG_OK;
+}
+
+yg_err yg__mapping_overlay(struct yg_rules *rs, const char *path, char *why, size_t wl)
+{
+    struct yg_mapping o;
+    memset(&o, 0, sizeof o);
+    yg_err err = load_into(rs, path, &o, why, wl);
+    if (err)
+        return err;
+    struct yg_mapping *m = &rs->map;
+    size_t n;
+    /* Both arrays of a map grow together. */
+    n = m->nchan;
+    YG_TRY(join(rs, &m->chan_names, &n, o.chan_names, o.nchan));
+    YG_TRY(join(rs, &m->chan_services, &m->nchan, o.chan_services, o.nchan));
+    n = m->naliases;
+    YG_TRY(join(rs, &m->alias_path, &n, o.alias_path, o.naliases));
+    YG_TRY(join(rs, &m->alias_name, &m->naliases, o.alias_name, o.naliases));
+    YG_TRY(join(rs, &m->prefixes, &m->nprefixes, o.prefixes, o.nprefixes));
+    YG_TRY(join(rs, &m->time_paths, &m->ntime, o.time_paths, o.ntime));
+    YG_TRY(join(rs, &m->channel_paths, &m->nchannel_paths, o.channel_paths, o.nchannel_paths));
+    YG_TRY(join(rs, &m->eventid_paths, &m->neventid_paths, o.eventid_paths, o.neventid_paths));
+    if (o.ndate_time) {
+        m->date_time_paths = o.date_time_paths;
+        m->ndate_time = o.ndate_time;
+    }
+    if (o.ncats) {
+        struct yg_wincat *c = yg_arena_alloc(&rs->perm, (o.ncats + m->ncats + 1) * sizeof *c);
+        if (!c)
+            return YG_ENOMEM;
+        memcpy(c, o.cats, o.ncats * sizeof *c);
+        if (m->ncats)
+            memcpy(c + o.ncats, m->cats, m->ncats * sizeof *c);
+        m->cats = c;
+        m->ncats += o.ncats;
+    }
+done:
+    return err;
+}
+
+static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping *m, char *why,
+                        size_t wl)
 {
     char *text = NULL;
     size_t n;
@@ -93,7 +158,6 @@ yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why, size_t
         err = YG_ESYNTAX;
         goto done;
     }
-    struct yg_mapping *m = &rs->map;
     const struct yg_ynode *root = docs[0].root;
     const struct yg_ynode *win = yg__ymap_get(root, "windows");
     const struct yg_ynode *fl = yg__ymap_get(root, "fields");

@@ -163,6 +163,10 @@ bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p,
                         const struct yg_field *f, uint32_t nf, struct yg_pf_state *st);
 
 /* Load the mapping file (YAML) into rs->map. */
+/* A user's mapping file over the one loaded: its entries come first (so
+ * they win), the shipped ones still apply (docs/mappings.md). */
+YG_NODISCARD yg_err yg__mapping_overlay(struct yg_rules *rs, const char *path, char *why,
+                                        size_t wl);
 YG_NODISCARD yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why,
                                      size_t whylen);
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/installed.h"
 #include "decode/format.h"
 #include "sigma/yaml.h"
 #include "taxii/taxii.h"
@@ -416,8 +417,28 @@ static yg_err read_rules(struct ctx *c, struct yg_config *cfg, const struct yg_y
 {
     yg_err err = YG_OK;
     const struct yg_ynode *v = yg__ymap_get(root, "rules");
-    if (!v)
-        return missing(c, "", root, "rules");
+    if (!v) {
+        /* No `rules:`: the installed rule sets run, as for `yagura hunt`
+         * without -r (DATA/rules and every set `yagura rules install` put
+         * in place) when the configuration is loaded; a reload recompiles
+         * the same paths, so an updated set is picked up then. */
+        char *p[YG_MAX_RULESETS + 1];
+        int own = 0;
+        size_t n = yg__installed_rules(cfg->data_dir ? cfg->data_dir : yg__data_dir(), p,
+                                       sizeof p / sizeof *p, &own);
+        if (!n)
+            return missing(c, "", root, "rules");
+        cfg->rules = yg_calloc(n, sizeof *cfg->rules);
+        for (size_t i = 0; i < n; i++) {
+            if (cfg->rules && !(cfg->rules[i] = yg_strndup(p[i], strlen(p[i]))))
+                err = YG_ENOMEM;
+            free(p[i]);
+        }
+        if (!cfg->rules)
+            return YG_ENOMEM;
+        cfg->nrules = n;
+        return err;
+    }
     if (v->type != YG_Y_SEQ)
         return fail(c, "rules", v, "expected a sequence of files or folders, found %s",
                     describe(v));
@@ -431,6 +452,31 @@ static yg_err read_rules(struct ctx *c, struct yg_config *cfg, const struct yg_y
         char sub[KEYPATH_MAX];
         kp_index(sub, "rules", i);
         YG_TRY(want_str(c, sub, v->items[i], &cfg->rules[i]));
+    }
+done:
+    return err;
+}
+
+/* mappings: [FILE, ...]: mapping files laid over DATA/mappings/windows.yml. */
+static yg_err read_mappings(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    yg_err err = YG_OK;
+    const struct yg_ynode *v = yg__ymap_get(root, "mappings");
+    if (!v)
+        return YG_OK;
+    if (v->type != YG_Y_SEQ)
+        return fail(c, "mappings", v, "expected a sequence of mapping files, found %s",
+                    describe(v));
+    if (v->n > YG_MAX_MAPPING_OVERLAYS)
+        return fail(c, "mappings", v, "at most %d mapping files", YG_MAX_MAPPING_OVERLAYS);
+    cfg->mappings = yg_calloc(v->n ? v->n : 1, sizeof *cfg->mappings);
+    if (!cfg->mappings)
+        return YG_ENOMEM;
+    cfg->nmappings = v->n;
+    for (size_t i = 0; i < v->n; i++) {
+        char sub[KEYPATH_MAX];
+        kp_index(sub, "mappings", i);
+        YG_TRY(want_str(c, sub, v->items[i], &cfg->mappings[i]));
     }
 done:
     return err;
@@ -854,16 +900,17 @@ done:
 
 static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
-    static const char *const k_root[] = {"rules", "data_dir",  "state", "min_level", "correlation",
-                                         "geoip", "inputs",    "sinks", "http",      "log",
-                                         "user",  "incidents", "intel", "taxii",     NULL};
+    static const char *const k_root[] = {
+        "rules", "data_dir", "mappings", "state", "min_level", "correlation", "geoip", "inputs",
+        "sinks", "http",     "log",      "user",  "incidents", "intel",       "taxii", NULL};
     static const char *const levels[] = {"informational", "low",      "medium",
                                          "high",          "critical", NULL};
     yg_err err = YG_OK;
 
     YG_TRY(check_map(c, "", root, k_root, NULL, NULL));
-    YG_TRY(read_rules(c, cfg, root));
     YG_TRY(get_str(c, "", root, "data_dir", false, &cfg->data_dir));
+    YG_TRY(read_rules(c, cfg, root));
+    YG_TRY(read_mappings(c, cfg, root));
     YG_TRY(get_str(c, "", root, "state", true, &cfg->state));
     int lvl = 0;
     YG_TRY(get_word(c, "", root, "min_level", levels, "informational, low, medium, high, critical",
@@ -1031,6 +1078,9 @@ void yg__config_free(struct yg_config *cfg)
     for (size_t i = 0; i < cfg->nrules; i++)
         yg_free(cfg->rules[i]);
     yg_free(cfg->rules);
+    for (size_t i = 0; i < cfg->nmappings; i++)
+        yg_free(cfg->mappings[i]);
+    yg_free(cfg->mappings);
     for (size_t i = 0; i < cfg->intel.npaths; i++)
         yg_free(cfg->intel.paths[i]);
     yg_free(cfg->intel.paths);

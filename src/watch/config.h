@@ -86,7 +86,9 @@ struct yg_config {
     char *path; /* the file it was read from */
     char **rules;
     size_t nrules;
-    char *data_dir; /* NULL when not set */
+    char *data_dir;  /* NULL when not set */
+    char **mappings; /* mapping files laid over the data folder's (mappings:) */
+    size_t nmappings;
     char *state;
     yg_level_t min_level; /* default YG_LEVEL_INFO */
     struct {

@@ -659,6 +659,11 @@ static yg_rules *compile_rules(const struct yg_config *cfg, size_t *failed)
     if (yg_compiler_create(&c, cfg->data_dir))
         return NULL;
     yg_compiler_set_diag(c, diag_log, NULL);
+    for (size_t i = 0; i < cfg->nmappings; i++)
+        if (yg_compiler_add_mapping(c, cfg->mappings[i])) {
+            yg_compiler_destroy(c);
+            return NULL;
+        }
     bool missing = false;
     for (size_t i = 0; i < cfg->nrules; i++)
         if (yg_compiler_add_path(c, cfg->rules[i]) == YG_ENOTFOUND)
