@@ -111,7 +111,8 @@ with tempfile.TemporaryDirectory() as tmp:
     inputs = [logs, unz]
 
     # 1. The SigmaHQ rules and Yagura's own over every sample.
-    rule_args = sum((["-r", d] for d in SIGMA), []) + ["-r", os.path.join(src, "rules")]
+    # As a shell glob gives them (-r sigma/rules*): every folder after one -r.
+    rule_args = ["-r", *SIGMA, "-r", os.path.join(src, "rules")]
     p = run([*rule_args, "--no-event", "-t", "2", *inputs])
     alerts = jsonl(p.stdout)
     check(p.returncode == 1 and len(alerts) > 3000, f"SigmaHQ hunt: exit {p.returncode}, {len(alerts)} alerts")
