@@ -82,6 +82,8 @@ def alerts(db_path):
     db = sqlite3.connect(db_path)
     try:
         return db.execute("select id, rule_id, level from alerts").fetchall()
+    except sqlite3.OperationalError:
+        return []  # the service has created the file but not yet its tables
     finally:
         db.close()
 
