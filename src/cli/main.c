@@ -15,6 +15,7 @@
 #include "cli/cmd_rulesets.h"
 #include "cli/rulesets.h"
 #include "cli/cmd_intel.h"
+#include "cli/cmd_analyst.h"
 #include "decode/format.h"
 #include "core/timeparse.h"
 #include "engine/hunt.h"
@@ -46,6 +47,9 @@ static void usage_main(FILE *f)
             "Commands:\n"
             "  hunt          run rules over log files, folders or standard input\n"
             "  decode        print events as the rules see them (log source and fields)\n"
+            "  search        events matching keywords, regular expressions, field=value\n"
+            "  metrics       events per log source, channel and event id, computer, file\n"
+            "  logons        successful and failed logons per account, source, computer\n"
             "  watch         run as a detection service (files, syslog, stdin; see -c)\n"
             "  rules check   validate rule files and report every unsupported or invalid rule\n"
             "  rules install install a rule set (SigmaHQ release zip, folder, git checkout)\n"
@@ -811,6 +815,10 @@ int main(int argc, char **argv)
         return cmd_hunt(argc - 1, argv + 1);
     if (!strcmp(cmd, "watch"))
         return cmd_watch(argc - 1, argv + 1);
+    if (!strcmp(cmd, "metrics"))
+        return yg_cli_metrics(argc - 1, argv + 1);
+    if (!strcmp(cmd, "logons"))
+        return yg_cli_logons(argc - 1, argv + 1);
     if (!strcmp(cmd, "incidents"))
         return yg_cli_incidents(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve"))

@@ -284,6 +284,16 @@ static int on_alert(void *ud, const yg_alert *a)
     /* --min-level filters what is shown, never what correlations count. */
     if (a->level_num < (int)o->min_level)
         return 0;
+    if ((o->has_from || o->has_to) &&
+        (!t.timed || (o->has_from && t.ms < o->from_ms) || (o->has_to && t.ms > o->to_ms)))
+        return 0;
+    if (o->alert_hook) {
+        o->alert_hook(o->hook_ud, a, &t, u->file);
+        if (o->hook_only) {
+            u->alerts++;
+            return 0;
+        }
+    }
     u->alerts++;
     tally_alert(c, a);
     if (a->level_num >= 0 && a->level_num < 6)
