@@ -2231,7 +2231,8 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
                     (unsigned long long)res->errors);
         summary_regex_limits(&h, e);
     }
-    if (!o->decode_only)
+    /* Generated selection rules cover what they select by design. */
+    if (!o->decode_only && !o->hook_only)
         yg__cov_warn(&h.cov, o->err);
     res->regex_limits = h.re_limit_total;
     write_stats(&h, res, files.n, top, ntop);
