@@ -198,7 +198,8 @@ done:
 
 /* ---- pivots ------------------------------------------------------------ */
 
-static const char *const LEVELS[] = {"informational", "low", "medium", "high", "critical"};
+static const char *const LEVELS[] = {"(none)", "informational", "low",
+                                     "medium", "high",          "critical"};
 
 void yg__pivots_init(struct yg_pivots *p)
 {
@@ -252,7 +253,7 @@ void yg__pivots_hook(void *ud, const yg_alert *a, const struct yg_alert_time *t,
     (void)t;
     (void)file;
     struct yg_pivots *p = ud;
-    int lv = a->level_num < 0 ? 0 : a->level_num > 4 ? 4 : a->level_num;
+    int lv = a->level_num < 0 ? 0 : a->level_num > 5 ? 5 : a->level_num;
     pthread_mutex_lock(&p->mu);
     if (yg__cols_fill(&p->cols, a, 0)) {
         p->err = YG_ENOMEM;
@@ -296,7 +297,7 @@ static bool pivot_split(const char *key, int *lv, struct yg_str *kind, const cha
     *lv = atoi(key);
     *kind = (struct yg_str){t1 + 1, (size_t)(t2 - t1 - 1)};
     *val = t2 + 1;
-    return *lv >= 0 && *lv <= 4;
+    return *lv >= 0 && *lv <= 5;
 }
 
 static int pivot_cmp(const void *a, const void *b)

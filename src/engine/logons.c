@@ -173,7 +173,7 @@ static struct logon classify(enum src s, const struct yg_cols *c)
             l.protocol = S("Kerberos pre-auth");
         } else if (eq(id, "4776")) {
             l.ok = zero_status(st);
-            l.protocol = S("NTLM");
+            l.protocol = S("NTLM validation");
             /* 4776 names the client's workstation, not its address. */
             l.source = yg__an_leaf(c, "Workstation");
         }
