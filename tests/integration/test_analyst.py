@@ -130,6 +130,21 @@ check(vpn({"GlobalProtect"}) == exp and exp[0], f"logons: GlobalProtect {exp}")
 check(lg["success"] == sum(r["success"] for r in lg["logons"]) and
       lg["failure"] == sum(r["failure"] for r in lg["logons"]), "logons: totals")
 
+# The source address's country, with a city database (tests/geo/mkmmdb.pl: 81.2.69.0/24 is GB).
+with tempfile.TemporaryDirectory() as tmp:
+    src_dir = os.environ["YG_SOURCE_DIR"]
+    p = subprocess.run(["perl", os.path.join(src_dir, "tests/geo/mkmmdb.pl"), tmp],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, "mkmmdb.pl: " + p.stderr)
+    g = json.loads(y("logons", "-f", "json", "--geoip-city", os.path.join(tmp, "city-geoip2.mmdb"),
+                     *vpn_dirs).stdout)
+    gb = [r for r in g["logons"] if r["source"].startswith("81.2.69.")]
+    check(gb and all(r["country"] == "GB" for r in gb) and
+          all(r["country"] is None for r in g["logons"] if r not in gb),
+          f"logons: country of the source ({len(gb)} rows in 81.2.69.0/24)")
+    r = y("logons", "--geoip-city", os.path.join(tmp, "none.mmdb"), vpn_dirs[0])
+    check(r.returncode == 2 and b"none.mmdb" in r.stderr, "logons: a missing database is exit 2")
+
 # ---- search ---------------------------------------------------------------
 spray = os.path.join(logs, "deepbluecli-evtx/smb-password-guessing-security.evtx")
 ev = [win(e) for e in decoded([spray])]
@@ -152,13 +167,19 @@ def jst(ms):
 r = y("search", "-w", "EventID=4625", "-w", "TargetUserName|contains=ADMIN", "--from", jst(lo),
       "--to", jst(hi), "-s", "time", "--no-event", spray)
 hits = [json.loads(l) for l in r.stdout.decode().splitlines()]
-exp = [t for t in tms if lo <= t <= hi]
+exp_t = [t for t in tms if lo <= t <= hi]
 got_t = [ms_of(h["timestamp"]) for h in hits]
-check(got_t == exp, f"search: modifiers and --from/--to in +09:00 ({len(got_t)} vs {len(exp)})")
+check(got_t == exp_t and 0 < len(exp_t) < len(tms), f"search: modifiers and --from/--to in +09:00 ({len(got_t)} vs {len(exp_t)})")
 # Keywords and regular expressions over a line format, against the raw lines.
 r = y("search", "-k", "login failed", "-e", r"Reason: [A-Z]", "-f", "csv", vpn_dirs[0])
 exp = [l for l in lines(vpn_dirs[0]) if "login failed" in l.lower() and re.search(r"Reason: [A-Z]", l)]
 check(len(r.stdout.decode().splitlines()) - 1 == len(exp) > 0, f"search: keyword and regex {len(exp)}")
+# A time without a zone is read in --timezone.
+r = y("search", "-w", "EventID=4625", "-w", "TargetUserName|contains=ADMIN", "--timezone", "+09:00",
+      "--from", jst(lo)[:23].replace("T", " "), "--to", jst(hi)[:23].replace("T", " "),
+      "-s", "time", "--no-event", spray)
+check([ms_of(json.loads(l)["timestamp"]) for l in r.stdout.decode().splitlines()] == exp_t,
+      "search: zone-less --from/--to in --timezone")
 r = y("search", "-k", "no-such-text-anywhere", vpn_dirs[0])
 check(r.returncode == 1 and not r.stdout, "search: nothing found is exit 1")
 r = y("search", "-w", "novalue", vpn_dirs[0])
