@@ -230,24 +230,32 @@ static int run(int argc, char **argv, bool logons)
     }
     o.hook_only = true;
     o.out = stdout;
+    /* Opened before the run: an output that cannot be written fails at once. */
+    FILE *out = stdout;
+    if (outpath && !(out = fopen(outpath, "w"))) {
+        perror(outpath);
+        if (logons)
+            yg__logons_free(&l);
+        else
+            yg__evmetrics_free(&m);
+        yg_rules_release(rules);
+        yg__geo_free(geo);
+        free(ls);
+        return 2;
+    }
     o.paths = (const char **)(argv + optind);
     o.npaths = (size_t)(argc - optind);
     struct yg_hunt_result res;
     e = yg_hunt_run(rules, &o, &res);
     yg_rules_release(rules);
     int rc = 0;
-    FILE *out = stdout;
-    if (!e && outpath && !(out = fopen(outpath, "w"))) {
-        perror(outpath);
-        rc = 2;
-    }
     if (e) {
         fprintf(stderr, "yagura %s: %s\n", cmd, yg_strerror(e));
         rc = 2;
     } else if (res.errors && res.events == 0) {
         fprintf(stderr, "yagura %s: nothing could be read\n", cmd);
         rc = 2;
-    } else if (!rc) {
+    } else {
         e = logons ? yg__logons_print(&l, fmt, out)
                    : yg__evmetrics_print(&m, fmt, res.unrouted_events, out);
         if (e) {

@@ -897,7 +897,17 @@ static int hunt_main(int argc, char **argv)
         }
     }
     struct yg_pivots pv;
+    FILE *pf = NULL;
     if (pivots && !decode) {
+        /* Opened before the hunt: a path that cannot be written fails at once. */
+        if (!(pf = fopen(pivots, "w"))) {
+            perror(pivots);
+            yg_rules_release(rules);
+            yg__geo_free(geo);
+            if (out != stdout)
+                fclose(out);
+            return EXIT_ERROR;
+        }
         yg__pivots_init(&pv);
         o.alert_hook = yg__pivots_hook;
         o.hook_ud = &pv;
@@ -905,16 +915,19 @@ static int hunt_main(int argc, char **argv)
     o.progress = !quiet && isatty(2);
     struct yg_hunt_result res;
     if (incidents && !decode && yg_cli_hunt_incidents_begin(incidents, &hinc, &o.tap)) {
+        if (pf) {
+            fclose(pf);
+            yg__pivots_free(&pv);
+        }
         yg_rules_release(rules);
         return EXIT_ERROR;
     }
     e = yg_hunt_run(rules, &o, &res);
     if (hinc && yg_cli_hunt_incidents_end(hinc, rules, quiet) && !e)
         e = YG_EIO;
-    if (pivots && !decode) {
-        FILE *pf = e ? NULL : fopen(pivots, "w");
-        yg_err pe = e ? YG_OK : !pf ? YG_EIO : yg__pivots_write(&pv, pf);
-        if (pf && fclose(pf) != 0)
+    if (pf) {
+        yg_err pe = e ? YG_OK : yg__pivots_write(&pv, pf);
+        if (fclose(pf) != 0 && !pe)
             pe = YG_EIO;
         if (!e && pe) {
             fprintf(stderr, "%s hunt: --pivots %s: %s\n", prog, pivots, yg_strerror(pe));

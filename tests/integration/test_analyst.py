@@ -76,6 +76,9 @@ check(csv_out[0] == "table,key,event_id,name,events,first,last,bytes" and
 tab = y("metrics", *paths).stdout.decode()
 check("Events per channel and event id" in tab and "Logon failure" in tab, "metrics: table")
 
+r = y("metrics", "-o", "/nonexistent/m.txt", vpn_dirs[0])
+check(r.returncode == 2 and b"/nonexistent/m.txt" in r.stderr, "metrics: an unwritable -o is exit 2")
+
 # ---- logons ---------------------------------------------------------------
 lg = json.loads(y("logons", "-f", "json", *evtx_dirs, *vpn_dirs).stdout)
 # 4624/4625 from the raw records, per account.
@@ -180,6 +183,10 @@ r = y("search", "-w", "EventID=4625", "-w", "TargetUserName|contains=ADMIN", "--
       "-s", "time", "--no-event", spray)
 check([ms_of(json.loads(l)["timestamp"]) for l in r.stdout.decode().splitlines()] == exp_t,
       "search: zone-less --from/--to in --timezone")
+# A quote in a term stays a quote in the generated rule.
+r = y("search", "-w", "user=first.o'last@example.com", "--no-event", vpn_dirs[1])
+exp = [l for l in lines(vpn_dirs[1]) if "User <first.o'last@example.com>" in l]
+check(len(r.stdout.decode().splitlines()) == len(exp) == 2, "search: a term with a quote")
 r = y("search", "-k", "no-such-text-anywhere", vpn_dirs[0])
 check(r.returncode == 1 and not r.stdout, "search: nothing found is exit 1")
 r = y("search", "-w", "novalue", vpn_dirs[0])
@@ -210,5 +217,9 @@ with tempfile.TemporaryDirectory() as tmp:
     check(len(alerts) > 0 and sections["high: computer"] == comps, "pivots: computers")
     check(accts <= sections["high: account"], "pivots: accounts")
     check(not any(k.startswith(("critical", "medium")) for k in sections), "pivots: levels")
+    r = subprocess.run([yagura, "hunt", "-q", "-r", rule, "--pivots", "/nonexistent/p.txt",
+                        *evtx_dirs], capture_output=True)
+    check(r.returncode == 2 and b"/nonexistent/p.txt" in r.stderr and not r.stdout,
+          "pivots: an unwritable file is exit 2 before the hunt")
 
 sys.exit(check.done())
