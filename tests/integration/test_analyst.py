@@ -5,6 +5,7 @@ lines of the line formats, and for EVTX the records `yagura decode` prints
 (decoding only, no rule and no table of the commands under test).
 """
 import collections
+import gzip
 import json
 import os
 import re
@@ -183,6 +184,12 @@ r = y("search", "-w", "EventID=4625", "-w", "TargetUserName|contains=ADMIN", "--
       "-s", "time", "--no-event", spray)
 check([ms_of(json.loads(l)["timestamp"]) for l in r.stdout.decode().splitlines()] == exp_t,
       "search: zone-less --from/--to in --timezone")
+# A field term over compressed Zeek JSON, against its raw records.
+dns = os.path.join(logs, "zed-sample-data/zeek-json/dns.json.gz")
+
+exp = [l for l in gzip.open(dns, "rt") if str(json.loads(l).get("query", "")).lower().endswith(".local")]
+r = y("search", "-w", "query|endswith=.local", "--no-event", dns)
+check(len(r.stdout.decode().splitlines()) == len(exp) > 0, f"search: Zeek dns query ({len(exp)})")
 # A quote in a term stays a quote in the generated rule.
 r = y("search", "-w", "user=first.o'last@example.com", "--no-event", vpn_dirs[1])
 exp = [l for l in lines(vpn_dirs[1]) if "User <first.o'last@example.com>" in l]
