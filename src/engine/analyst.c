@@ -39,11 +39,10 @@ struct yg_an_row *yg__an_get(struct yg_an_table *t, const char *key, size_t kn)
         if (strlen(r->key) == kn && memcmp(r->key, key, kn) == 0)
             return r;
     }
-    if (t->n >= YG_AN_MAX_KEYS) {
-        if (kn == 7 && memcmp(key, "(other)", 7) == 0)
-            return NULL; /* cannot happen: "(other)" is looked up first */
+    /* Past the limit every new key counts as "(other)", the one row allowed
+     * beyond it. */
+    if (t->n >= YG_AN_MAX_KEYS && !(kn == 7 && memcmp(key, "(other)", 7) == 0))
         return yg__an_get(t, "(other)", 7);
-    }
     if (t->n == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 64;
         struct yg_an_row *nr = yg_realloc(t->rows, nc * sizeof *nr);
