@@ -144,6 +144,34 @@ static bool zero_status(struct yg_str v)
     return eq(v, "0x0") || eq(v, "0") || eq(v, "0x00000000");
 }
 
+/* Windows' logon types by name, as the analyst reads them ("3 Network"). */
+static struct yg_str logon_type(struct yg_str v)
+{
+    static const char *const names[] = {NULL,
+                                        NULL,
+                                        "2 Interactive",
+                                        "3 Network",
+                                        "4 Batch",
+                                        "5 Service",
+                                        NULL,
+                                        "7 Unlock",
+                                        "8 NetworkCleartext",
+                                        "9 NewCredentials",
+                                        "10 RemoteInteractive",
+                                        "11 CachedInteractive",
+                                        "12 CachedRemoteInteractive",
+                                        "13 CachedUnlock"};
+    unsigned n = 0;
+    for (size_t i = 0; i < v.n && i < 3; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9')
+            return v;
+        n = n * 10 + (unsigned)(v.p[i] - '0');
+    }
+    if (v.n == 0 || v.n > 2 || n >= sizeof names / sizeof *names || !names[n])
+        return v;
+    return S(names[n]);
+}
+
 struct logon {
     struct yg_str account, source, computer, type, protocol;
     int ok; /* 1 success, 0 failure, -1 not a logon */
@@ -160,7 +188,7 @@ static struct logon classify(enum src s, const struct yg_cols *c)
         struct yg_str st = yg__an_leaf(c, "Status");
         if (eq(id, "4624") || eq(id, "4625")) {
             l.ok = eq(id, "4624");
-            l.type = yg__an_leaf(c, "LogonType");
+            l.type = logon_type(yg__an_leaf(c, "LogonType"));
             l.protocol = yg__an_leaf(c, "AuthenticationPackageName");
         } else if (eq(id, "4648")) {
             l.ok = 1;

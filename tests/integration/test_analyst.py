@@ -87,18 +87,20 @@ raw = collections.Counter()
 for e in decoded(evtx_dirs):
     s, d = win(e)
     if s and s.get("Channel") == "Security" and eid(s) in ("4624", "4625"):
-        raw[(d.get("TargetUserName") or "-", eid(s) == "4624")] += 1
+        raw[(d.get("TargetUserName") or "-", str(d.get("LogonType")), eid(s) == "4624")] += 1
 got = collections.Counter()
 other = {"explicit credentials", "Kerberos TGT", "Kerberos pre-auth", "NTLM validation",
          "Ivanti Connect Secure", "AnyConnect", "Cisco ASA AAA", "NetScaler SSL VPN",
          "GlobalProtect"}
 for r in lg["logons"]:
     if r["protocol"] not in other:
-        got[(r["account"], True)] += r["success"]
-        got[(r["account"], False)] += r["failure"]
+        # The type is Windows' number and its name ("3 Network").
+        t = r["logon_type"].split(" ")[0]
+        got[(r["account"], t, True)] += r["success"]
+        got[(r["account"], t, False)] += r["failure"]
 got = +got
 check(got == raw and sum(raw.values()) > 3000,
-      f"logons: Windows 4624/4625 per account ({sum(got.values())} vs {sum(raw.values())})")
+      f"logons: Windows 4624/4625 per account and logon type ({sum(got.values())} vs {sum(raw.values())})")
 
 
 def lines(d):
@@ -131,6 +133,7 @@ gl = [l.split(",") for l in lines(vpn_dirs[3]) if ",GLOBALPROTECT," in l]
 gp = [f for f in gl if f[8] in ("portal-auth", "gateway-auth")]
 exp = (sum(1 for f in gp if "success" in f), sum(1 for f in gp if "success" not in f))
 check(vpn({"GlobalProtect"}) == exp and exp[0], f"logons: GlobalProtect {exp}")
+check(any(r["logon_type"] == "3 Network" for r in lg["logons"]), "logons: logon type names")
 check(lg["success"] == sum(r["success"] for r in lg["logons"]) and
       lg["failure"] == sum(r["failure"] for r in lg["logons"]), "logons: totals")
 
