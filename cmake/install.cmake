@@ -48,7 +48,8 @@ install(FILES ${CMAKE_BINARY_DIR}/debian/changelog.gz DESTINATION ${CMAKE_INSTAL
 # docs/watch-config.md on every build that changes either, then gzipped as
 # Debian installs them (man reads them as they are).
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
-set(YG_MAN_PAGES yagura.1 yagura-hunt.1 yagura-decode.1 yagura-watch.1 yagura-rules.1
+set(YG_MAN_PAGES yagura.1 yagura-hunt.1 yagura-decode.1 yagura-search.1 yagura-metrics.1
+    yagura-logons.1 yagura-watch.1 yagura-rules.1
     yagura-incidents.1 yagura-serve.1 yagura-intel.1 yagura.yaml.5)
 set(YG_MAN_OUT "")
 foreach(p ${YG_MAN_PAGES})

@@ -15,6 +15,8 @@
 #include "cli/cmd_rulesets.h"
 #include "cli/rulesets.h"
 #include "cli/cmd_intel.h"
+#include "cli/cmd_analyst.h"
+#include "engine/analyst.h"
 #include "decode/format.h"
 #include "core/timeparse.h"
 #include "engine/hunt.h"
@@ -46,6 +48,9 @@ static void usage_main(FILE *f)
             "Commands:\n"
             "  hunt          run rules over log files, folders or standard input\n"
             "  decode        print events as the rules see them (log source and fields)\n"
+            "  search        events matching keywords, regular expressions, field=value\n"
+            "  metrics       events per log source, channel and event id, computer, file\n"
+            "  logons        successful and failed logons per account, source, computer\n"
             "  watch         run as a detection service (files, syslog, stdin; see -c)\n"
             "  rules check   validate rule files and report every unsupported or invalid rule\n"
             "  rules install install a rule set (SigmaHQ release zip, folder, git checkout)\n"
@@ -114,6 +119,8 @@ static void usage_hunt(FILE *f)
                "      --geoip-city FILE  MaxMind DB city (or country) database for the analytics\n"
                "                         (-r analytics/); repeatable, tried in order\n"
                "      --geoip-asn FILE   MaxMind DB ASN database for the analytics; repeatable\n"
+               "      --pivots FILE      write the accounts, computers, addresses, processes and\n"
+               "                         hashes of the alerts shown, per level, to FILE\n"
                "      --incidents FILE   group the alerts into incidents in this SQLite file\n"
                "                         (yagura incidents list --db FILE)\n"
                "      --intel PATH       threat-intelligence file or folder (STIX, MISP, CSV,\n"
@@ -398,6 +405,105 @@ static void report_tuning(const yg_compiler *comp, const char *excl, const char 
                 nt ? "" : "warning: ", tune, nt);
 }
 
+/* `yagura search`: the query as one generated rule, and its time bounds,
+ * for hunt_main (which does the rest as for `hunt`). */
+static struct {
+    const char *yaml;
+    const char *from, *to;
+} g_search;
+
+static void usage_search(FILE *f)
+{
+    fprintf(f,
+            "Usage: yagura search [options] TERM-OPTIONS... PATH...\n"
+            "\n"
+            "Events that match every term, over every format `yagura hunt` reads, written\n"
+            "as hunt writes alerts (--format, --profile, --sort time). Terms:\n"
+            "  -k, --keyword WORD     WORD anywhere in the event (case-insensitive; * and ?\n"
+            "                         are wildcards, as in Sigma keywords)\n"
+            "  -e, --regex RE         a value of the event matches the regular expression RE\n"
+            "  -w, --where F=V        field F equals V; F may carry Sigma modifiers:\n"
+            "                         CommandLine|contains=mimikatz, Image|endswith=\\cmd.exe,\n"
+            "                         IpAddress|cidr=10.0.0.0/8, EventID=4625\n"
+            "      --from TIME        only events at or after TIME (RFC 3339, or a date and\n"
+            "                         time without zone read in --timezone)\n"
+            "      --to TIME          only events at or before TIME\n"
+            "Every hunt option but -r applies (-f, -p, -s time, --timezone, -o, -t, -i, ...).\n"
+            "\n"
+            "Exit status: 0 at least one event matched; 1 none; 2 error. docs/yagura-search.md.\n");
+}
+
+static int cmd_search(int argc, char **argv)
+{
+    struct yg_search_term terms[256];
+    size_t nt = 0;
+    char **av = calloc((size_t)argc + 2, sizeof *av);
+    if (!av) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_ERROR;
+    }
+    int ac = 0;
+    av[ac++] = "search";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int kind = -1;
+        const char **slot = NULL;
+        if (!strcmp(a, "-k") || !strcmp(a, "--keyword"))
+            kind = YG_SEARCH_KEYWORD;
+        else if (!strcmp(a, "-e") || !strcmp(a, "--regex"))
+            kind = YG_SEARCH_REGEX;
+        else if (!strcmp(a, "-w") || !strcmp(a, "--where"))
+            kind = YG_SEARCH_FIELD;
+        else if (!strcmp(a, "--from"))
+            slot = &g_search.from;
+        else if (!strcmp(a, "--to"))
+            slot = &g_search.to;
+        else if (!strcmp(a, "-r") || !strcmp(a, "--rules")) {
+            fprintf(stderr, "%s search: takes no rules (-k, -e and -w make the query)\n", prog);
+            free(av);
+            return EXIT_ERROR;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage_search(stdout);
+            free(av);
+            return 0;
+        }
+        if (kind < 0 && !slot) {
+            av[ac++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "%s search: %s needs a value\n", prog, a);
+            free(av);
+            return EXIT_ERROR;
+        }
+        if (slot) {
+            *slot = argv[++i];
+        } else if (nt == sizeof terms / sizeof *terms) {
+            fprintf(stderr, "%s search: at most 256 terms\n", prog);
+            free(av);
+            return EXIT_ERROR;
+        } else {
+            terms[nt++] = (struct yg_search_term){(enum yg_search_kind)kind, argv[++i]};
+        }
+    }
+    struct yg_buf yaml;
+    yg_buf_init(&yaml, 0);
+    char why[512];
+    if (yg__search_rule(terms, nt, &yaml, why, sizeof why) || yg_buf_addc(&yaml, 0)) {
+        fprintf(stderr, "%s search: %s\n", prog, why);
+        usage_search(stderr);
+        yg_buf_free(&yaml);
+        free(av);
+        return EXIT_ERROR;
+    }
+    g_search.yaml = yaml.p;
+    int rc = hunt_main(ac, av);
+    yg_buf_free(&yaml);
+    free(av);
+    /* grep's convention: a search that finds nothing is not an error. */
+    return rc == EXIT_ALERTS ? 0 : rc == EXIT_NOALERT || rc == EXIT_GAPS ? 1 : rc;
+}
+
 static int cmd_hunt(int argc, char **argv)
 {
     if (argc > 0 && strcmp(argv[0], "decode") == 0)
@@ -429,7 +535,8 @@ static int hunt_main(int argc, char **argv)
         O_TUNING,
         O_TIMEZONE,
         O_SORTMEM,
-        O_MAPPING
+        O_MAPPING,
+        O_PIVOTS
     };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
@@ -456,10 +563,13 @@ static int hunt_main(int argc, char **argv)
                                          {"exclude-rules", required_argument, 0, O_EXCLUDE},
                                          {"level-tuning", required_argument, 0, O_TUNING},
                                          {"mapping", required_argument, 0, O_MAPPING},
+                                         {"pivots", required_argument, 0, O_PIVOTS},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *incidents = NULL;
+    const char *pivots = NULL;
+    bool search = g_search.yaml != NULL;
     struct yg_hunt_incidents *hinc = NULL;
     const char *intel_paths[256];
     size_t nintel = 0;
@@ -553,6 +663,7 @@ static int hunt_main(int argc, char **argv)
             o.sort_mem = (size_t)n << 20;
             break;
         }
+        case O_PIVOTS: pivots = optarg; break;
         case O_TIMEZONE: {
             char why[300];
             if (!yg__tz_parse(optarg, &tz, why, sizeof why)) {
@@ -671,7 +782,7 @@ static int hunt_main(int argc, char **argv)
     }
     if (!decode && refuse_rule_inputs(argv + optind, argc - optind))
         return EXIT_ERROR;
-    if (!nrules && !decode)
+    if (!nrules && !decode && !search)
         nrules = (int)yg_cli_default_rules(rule_paths, sizeof rule_paths / sizeof *rule_paths,
                                            stderr, quiet);
     if (!o.threads) {
@@ -699,6 +810,8 @@ static int hunt_main(int argc, char **argv)
     }
     double t0 = now_s();
     bool rules_missing = !load_rule_paths(comp, rule_paths, nrules);
+    if (search && yg_compiler_add_string(comp, "search", g_search.yaml, strlen(g_search.yaml)))
+        rules_missing = true;
     report_tuning(comp, exclude_file, tuning_file, quiet);
     if (nintel && !decode) {
         yg_intel *intel = NULL;
@@ -760,16 +873,68 @@ static int hunt_main(int argc, char **argv)
     o.out = out;
     o.paths = (const char **)(argv + optind);
     o.npaths = (size_t)(argc - optind);
-    o.summary = !quiet && !decode;
+    o.summary = !quiet && !decode && !search;
+    if (search) {
+        /* Times without a zone are read in --timezone, as events are. */
+        const char *bound[2] = {g_search.from, g_search.to};
+        int64_t *ms[2] = {&o.from_ms, &o.to_ms};
+        bool *has[2] = {&o.has_from, &o.has_to};
+        for (int i = 0; i < 2; i++) {
+            if (!bound[i])
+                continue;
+            if (!yg__time_parse_tz(bound[i], strlen(bound[i]), 0, o.tz, ms[i], NULL)) {
+                fprintf(stderr,
+                        "%s search: --%s: '%s' is not a time (2024-05-01T10:00:00+09:00, "
+                        "2024-05-01 10:00:00, 2024-05-01)\n",
+                        prog, i ? "to" : "from", bound[i]);
+                yg_rules_release(rules);
+                yg__geo_free(geo);
+                if (out != stdout)
+                    fclose(out);
+                return EXIT_ERROR;
+            }
+            *has[i] = true;
+        }
+    }
+    struct yg_pivots pv;
+    FILE *pf = NULL;
+    if (pivots && !decode) {
+        /* Opened before the hunt: a path that cannot be written fails at once. */
+        if (!(pf = fopen(pivots, "w"))) {
+            perror(pivots);
+            yg_rules_release(rules);
+            yg__geo_free(geo);
+            if (out != stdout)
+                fclose(out);
+            return EXIT_ERROR;
+        }
+        yg__pivots_init(&pv);
+        o.alert_hook = yg__pivots_hook;
+        o.hook_ud = &pv;
+    }
     o.progress = !quiet && isatty(2);
     struct yg_hunt_result res;
     if (incidents && !decode && yg_cli_hunt_incidents_begin(incidents, &hinc, &o.tap)) {
+        if (pf) {
+            fclose(pf);
+            yg__pivots_free(&pv);
+        }
         yg_rules_release(rules);
         return EXIT_ERROR;
     }
     e = yg_hunt_run(rules, &o, &res);
     if (hinc && yg_cli_hunt_incidents_end(hinc, rules, quiet) && !e)
         e = YG_EIO;
+    if (pf) {
+        yg_err pe = e ? YG_OK : yg__pivots_write(&pv, pf);
+        if (fclose(pf) != 0 && !pe)
+            pe = YG_EIO;
+        if (!e && pe) {
+            fprintf(stderr, "%s hunt: --pivots %s: %s\n", prog, pivots, yg_strerror(pe));
+            e = pe;
+        }
+        yg__pivots_free(&pv);
+    }
     yg_rules_release(rules);
     yg__geo_free(geo);
     if (out != stdout && fclose(out) != 0) {
@@ -811,6 +976,12 @@ int main(int argc, char **argv)
         return cmd_hunt(argc - 1, argv + 1);
     if (!strcmp(cmd, "watch"))
         return cmd_watch(argc - 1, argv + 1);
+    if (!strcmp(cmd, "search"))
+        return cmd_search(argc - 1, argv + 1);
+    if (!strcmp(cmd, "metrics"))
+        return yg_cli_metrics(argc - 1, argv + 1);
+    if (!strcmp(cmd, "logons"))
+        return yg_cli_logons(argc - 1, argv + 1);
     if (!strcmp(cmd, "incidents"))
         return yg_cli_incidents(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve"))

@@ -284,6 +284,16 @@ static int on_alert(void *ud, const yg_alert *a)
     /* --min-level filters what is shown, never what correlations count. */
     if (a->level_num < (int)o->min_level)
         return 0;
+    if ((o->has_from || o->has_to) &&
+        (!t.timed || (o->has_from && t.ms < o->from_ms) || (o->has_to && t.ms > o->to_ms)))
+        return 0;
+    if (o->alert_hook) {
+        o->alert_hook(o->hook_ud, a, &t, u->file);
+        if (o->hook_only) {
+            u->alerts++;
+            return 0;
+        }
+    }
     u->alerts++;
     tally_alert(c, a);
     if (a->level_num >= 0 && a->level_num < 6)
@@ -2221,7 +2231,8 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
                     (unsigned long long)res->errors);
         summary_regex_limits(&h, e);
     }
-    if (!o->decode_only)
+    /* Generated selection rules cover what they select by design. */
+    if (!o->decode_only && !o->hook_only)
         yg__cov_warn(&h.cov, o->err);
     res->regex_limits = h.re_limit_total;
     write_stats(&h, res, files.n, top, ntop);

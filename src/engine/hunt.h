@@ -20,6 +20,7 @@ enum yg_profile { YG_PROFILE_STANDARD, YG_PROFILE_VERBOSE, YG_PROFILE_TIMESKETCH
 
 struct yg_geo;
 struct yg_tz;
+struct yg_alert_time;
 
 struct yg_hunt_opts {
     const char **paths; /* files, folders, or "-" for standard input */
@@ -54,6 +55,19 @@ struct yg_hunt_opts {
     /* Geolocation databases of the analytics (src/geo), or NULL: correlations
      * that need one are reported inactive once and skipped. */
     const struct yg_geo *geo;
+    /* Alerts outside [from_ms, to_ms] (epoch ms, when has_from/has_to) are
+     * not shown, nor alerts without an event time once a bound is given
+     * (`yagura search --from/--to`). */
+    bool has_from, has_to;
+    int64_t from_ms, to_ms;
+    /* Each alert shown (after --min-level and the time bounds) is also given
+     * to alert_hook, from the worker threads, concurrently; with hook_only
+     * it is given to the hook only and not written (`yagura metrics` and
+     * `logons` select events with generated rules; `hunt --pivots`). */
+    void (*alert_hook)(void *ud, const yg_alert *a, const struct yg_alert_time *t,
+                       const char *file);
+    void *hook_ud;
+    bool hook_only;
     double compile_seconds; /* reported in the summary/stats */
     size_t rules_loaded;
 };

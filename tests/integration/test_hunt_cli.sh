@@ -136,8 +136,8 @@ ok "clean rules exit 0" '[ $st -eq 0 ]'
 ok "help for hunt" '"$Y" hunt --help | grep -q "Exit status"'
 ok "help for rules" '"$Y" rules --help | grep -q "rules check"'
 # Every command answers --help on standard output with exit 0, and names what it does.
-ok "help lists every command" '"$Y" --help | grep -q "incidents" && "$Y" --help | grep -q "intel export" && "$Y" --help | grep -q "serve"'
-for c in "watch" "decode" "serve" "incidents" "incidents list" "incidents show" "incidents close" \
+ok "help lists every command" '"$Y" --help | grep -q "incidents" && "$Y" --help | grep -q "intel export" && "$Y" --help | grep -q "serve" && "$Y" --help | grep -q "metrics" && "$Y" --help | grep -q "logons" && "$Y" --help | grep -q "search"'
+for c in "watch" "decode" "search" "metrics" "logons" "serve" "incidents" "incidents list" "incidents show" "incidents close" \
     "incidents export" "intel" "intel check" "intel load" "intel pull" "intel export"; do
     ok "help for $c" '"$Y" $c --help > "$T/help" 2> "$T/helperr" && [ -s "$T/help" ] && grep -qi "usage" "$T/help"'
 done

@@ -37,6 +37,9 @@ check() {
 check yagura ""
 check yagura-hunt hunt
 check yagura-decode decode
+check yagura-search search
+check yagura-metrics metrics
+check yagura-logons logons
 check yagura-watch watch
 check yagura-rules "rules check" "rules install" "rules update" "rules list"
 check yagura-incidents incidents
