@@ -17,8 +17,9 @@
  * decoders).
  *
  * Fields: `message` is the whole system message from `%` (SigmaHQ's Cisco
- * rules are keywords, some of them the tag itself: `%SYS-5-CONFIG_P:`),
- * `text` the part after the tag, `facility`, `severity`, `mnemonic`;
+ * rules are keywords, some of them the tag itself: `%SYS-5-CONFIG_P:`;
+ * the text after the tag is not repeated in a field of its own, which would
+ * double the bytes written per record), `facility`, `severity`, `mnemonic`;
  * `sequence`, `timestamp` (the device's, without the `*`/`.` of an unsynced
  * clock) and `host` (origin id) from the parts in front; `syslog_*` from a
  * relay's header.  Command logging (`%PARSER-5-CFGLOG_LOGGEDCMD`) gives
@@ -228,24 +229,33 @@ done:
     return err;
 }
 
-/* `[user: x] [Source: ip] [localport: n] [Reason: r]` of login messages
- * (keys lowercase: the search ignores case). */
+/* `[user: x] [Source: ip] [localport: n] [Reason: r]` of login messages:
+ * one pass over the brackets (a search per key would scan the text four
+ * times). */
 static yg_err put_login(struct yg_buf *out, bool *first, const char *p, size_t n)
 {
     static const struct {
         const char *key, *field;
-    } keys[] = {
-        {"user", "user"}, {"source", "src_ip"}, {"localport", "dst_port"}, {"reason", "reason"}};
+        size_t kn;
+    } keys[] = {{"user: ", "user", 6},
+                {"source: ", "src_ip", 8},
+                {"localport: ", "dst_port", 11},
+                {"reason: ", "reason", 8}};
     yg_err err = YG_OK;
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-        char pat[16];
-        int pl = snprintf(pat, sizeof pat, "[%s: ", keys[i].key);
-        const char *at = yg_memimem(p, n, pat, (size_t)pl);
-        if (!at)
-            continue;
-        const char *v = at + pl, *e = memchr(v, ']', (size_t)(p + n - v));
-        if (e)
-            YG_TRY(yg__json_kvz(out, first, keys[i].field, v, (size_t)(e - v)));
+    const char *e = p + n, *b = p;
+    while ((b = memchr(b, '[', (size_t)(e - b)))) {
+        b++;
+        const char *close = memchr(b, ']', (size_t)(e - b));
+        if (!close)
+            break;
+        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+            size_t kn = keys[i].kn;
+            if ((size_t)(close - b) >= kn && yg_str_ieq(b, kn, keys[i].key, kn)) {
+                YG_TRY(yg__json_kvz(out, first, keys[i].field, b + kn, (size_t)(close - b - kn)));
+                break;
+            }
+        }
+        b = close + 1;
     }
 done:
     return err;
@@ -278,7 +288,6 @@ static yg_err ios_decode(void *st, const char *line, size_t n, struct yg_buf *ou
     YG_TRY(yg__json_kv(out, &first, "severity", 8, line + t.sev, 1));
     YG_TRY(yg__json_kv(out, &first, "mnemonic", 8, line + t.mn0, t.mn1 - t.mn0));
     YG_TRY(yg__json_kv(out, &first, "message", 7, line + t.at, n - t.at));
-    YG_TRY(yg__json_kv(out, &first, "text", 4, text, tn));
     const char *f = line + t.fac0;
     size_t fn = t.fac1 - t.fac0;
     if (span_is(f, fn, "PARSER") && span_is(line + t.mn0, t.mn1 - t.mn0, "CFGLOG_LOGGEDCMD")) {

@@ -34,8 +34,7 @@ LINES = [
     # Cisco IOS Configuration Fundamentals, "service sequence-numbers" / timestamps.
     ("000013: *Mar  1 18:46:11: %SYS-5-CONFIG_I: Configured from console by vty2 (10.34.195.36)",
      "syslog", {"sequence": "000013", "timestamp": "Mar  1 18:46:11", "facility": "SYS",
-                "severity": "5", "mnemonic": "CONFIG_I",
-                "text": "Configured from console by vty2 (10.34.195.36)"}),
+                "severity": "5", "mnemonic": "CONFIG_I"}),
     # Relayed with PRI, sequence number and `logging origin-id hostname`.
     ("<189>52: rtr1: *Mar  1 00:00:52.187 UTC: %LINK-3-UPDOWN: Interface FastEthernet0/0, changed state to up",
      "syslog", {"syslog_pri": "189", "sequence": "52", "host": "rtr1",
