@@ -48,6 +48,8 @@ static const struct sample samples[] = {
     {"m365", "logs/elastic-integrations/o365/test-exchange-item.log", 0},
     {"m365_csv", NULL, 500},
     {"entra", "logs/elastic-integrations/azure_signinlogs/test-signinlogs-raw.log", 0},
+    {"cisco_ios", NULL, 500},
+    {"text", "logs/loghub/Linux_2k.log", 500},
 };
 
 static double now(void)
@@ -116,6 +118,14 @@ static char *generate(const char *fmt, size_t *n)
                                  "HTTP/1.1\" %u %u \"http://www.example.com/start.html\" "
                                  "\"Mozilla/4.08 [en] (Win98; I ;Nav)\"\n",
                                  c, i / 60 % 60, i % 60, p, a, st, 2326 + a);
+        else if (!strcmp(fmt, "cisco_ios"))
+            len += (size_t)snprintf(
+                b + len, cap - len, "%06d: *Mar  1 18:%02d:%02d.%03u UTC: %s\n", i, i / 60 % 60,
+                i % 60, a,
+                x % 3 ? "%SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: admin] [Source: "
+                        "10.4.2.11] [localport: 22] at 18:46:11 UTC Fri Mar 1 2024"
+                      : "%PARSER-5-CFGLOG_LOGGEDCMD: User:admin  logged command:show "
+                        "running-config");
         else if (!strcmp(fmt, "cef"))
             len += (size_t)snprintf(
                 b + len, cap - len,

@@ -70,6 +70,17 @@ fmt_leef)
     printf '%s' 'LEEF:2.0|Lancope|StealthWatch|1.0|41|x5E|src=10.0.1.8^dst=10.0.0.5' > "$out/v2_hex"
     printf '%s' 'LEEF:2.0|Lancope|StealthWatch|1.0|41|0x5E|src=10.0.1.8^msg=a b^^dst=x^' > "$out/v2_0xhex"
     printf 'LEEF:2.0|V\\|W|P|1|E||src=1.2.3.4\tusrName=a=b' > "$out/v2_empty" ;;
+fmt_cisco_ios)
+    # No IOS log is shared: Cisco's documented message forms, with the parts
+    # in front that sequence numbers, timestamps, origin id and a relay add.
+    printf '%s' '000013: *Mar  1 18:46:11: %SYS-5-CONFIG_I: Configured from console by vty2 (10.34.195.36)' > "$out/seq_time"
+    printf '%s' '<189>52: rtr1: *Mar  1 00:00:52.187 UTC: %LINK-3-UPDOWN: Interface FastEthernet0/0, changed state to up' > "$out/pri_origin"
+    printf '%s' 'Nov 12 10:11:12 10.0.0.1 123: Nov 12 10:11:11.123 UTC: %SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: sdfs] [Source: 10.4.2.11] [localport: 23] [Reason: Invalid login] at 20:55:40 UTC Fri Feb 28 2003' > "$out/relay"
+    printf '%s' '%PARSER-5-CFGLOG_LOGGEDCMD: User:cisco  logged command:no logging console' > "$out/cfglog"
+    printf '%s' '*Mar  1 00:01:02: %IP-TCP-3-BADAUTH: Invalid MD5 digest from 192.0.2.1:179 to 192.0.2.2:11003' > "$out/subfacility"
+    printf '%s' '%SEC_LOGIN-5-WEBLOGIN_SUCCESS: Login Success [user: x] [Source: 198.51.100.66' > "$out/open_bracket" ;;
+fmt_text)
+    head -n 20 "$shared/logs/loghub/Linux_2k.log" | awk -v o="$out/line_" '{ f = o NR; printf "%s", $0 > f; close(f) }' ;;
 fmt_asa)
     awk -v o="$out/asa_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
         "$shared/logs/elastic-integrations/cisco_asa/test-anyconnect-messages.log" ;;

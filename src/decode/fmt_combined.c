@@ -31,7 +31,10 @@
  *       [client 72.15.99.187] File does not exist: /usr/local/apache2/htdocs/favicon.ico
  *   [Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6
  *   2024/05/01 12:00:00 [alert] 1234#0: worker process 5678 exited on signal 6 (core dumped)
+ *   [error] [client 192.0.2.5] File does not exist: /var/www/favicon.ico
  *
+ * (the last an Apache 2.0 line without its date, as `ErrorLog syslog` and
+ * collectors that keep their own time give it: no date or time field)
  * give date, time (as logged: the error logs carry no zone), module, level,
  * pid, tid, c-ip, c-port, code (Apache's AHnnnnn), connection (nginx's *N)
  * and message.  SigmaHQ's rules for them are keyword searches under
@@ -207,18 +210,23 @@ static size_t quoted_end(const char *line, size_t i, size_t n, enum after next)
     return fallback;
 }
 
-/* `[10/Oct/2000:13:55:36 -0700]` at line[i]: date and time in UTC. */
+/* `[10/Oct/2000:13:55:36 -0700]` at line[i]: date and time in UTC.  The day
+ * may have one digit (`[1/Apr/2014:...`): loggers that format it with %e
+ * or without padding write it so. */
 static yg_err access_time(const char *line, size_t i, size_t n, struct yg_buf *out, bool *first,
                           size_t *next, struct yg_decode_err *e)
 {
-    const char *t = line + i;
-    if (n - i < 28 || t[0] != '[' || t[3] != '/' || t[7] != '/' || t[12] != ':' || t[15] != ':' ||
-        t[18] != ':' || t[21] != ' ' || (t[22] != '+' && t[22] != '-') || t[27] != ']' ||
-        !digits(t + 1, 2) || !digits(t + 8, 4) || !digits(t + 13, 2) || !digits(t + 16, 2) ||
-        !digits(t + 19, 2) || !digits(t + 23, 4))
+    /* t is where a two-digit day's line would start: the offsets below are
+     * those of that form. */
+    size_t one = n - i > 2 && line[i + 2] == '/' ? 1 : 0;
+    const char *t = line + i - one;
+    if (n - i < 28 - one || line[i] != '[' || t[3] != '/' || t[7] != '/' || t[12] != ':' ||
+        t[15] != ':' || t[18] != ':' || t[21] != ' ' || (t[22] != '+' && t[22] != '-') ||
+        t[27] != ']' || !digits(t + 1 + one, 2 - one) || !digits(t + 8, 4) || !digits(t + 13, 2) ||
+        !digits(t + 16, 2) || !digits(t + 19, 2) || !digits(t + 23, 4))
         return bad(e, i, "expected the time as [dd/Mon/yyyy:hh:mm:ss +zzzz]");
-    unsigned d = num(t + 1, 2), mo = month(t + 4), h = num(t + 13, 2), mi = num(t + 16, 2),
-             s = num(t + 19, 2), oh = num(t + 23, 2), om = num(t + 25, 2);
+    unsigned d = num(t + 1 + one, 2 - one), mo = month(t + 4), h = num(t + 13, 2),
+             mi = num(t + 16, 2), s = num(t + 19, 2), oh = num(t + 23, 2), om = num(t + 25, 2);
     if (!mo || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || om > 59)
         return bad(e, i + 1, "invalid date or time");
     long secs = (days_from_civil((long)num(t + 8, 4), mo, d) * 86400 + h * 3600 + mi * 60 + s) -
@@ -226,8 +234,8 @@ static yg_err access_time(const char *line, size_t i, size_t n, struct yg_buf *o
     long days = (secs >= 0 ? secs : secs - 86399) / 86400, rem = secs - days * 86400, y;
     civil_from_days(days, &y, &mo, &d);
     if (y < 0 || y > 9999)
-        return bad(e, i + 8, "year out of range");
-    *next = i + 28;
+        return bad(e, i + 8 - one, "year out of range");
+    *next = i + 28 - one;
     return put_datetime(out, first, y, mo, d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
                         (unsigned)(rem % 60), NULL, 0);
 }
@@ -436,13 +444,28 @@ static bool prefix(struct yg_str g, const char *p)
     return g.n >= pn && memcmp(g.p, p, pn) == 0;
 }
 
+/* Whether the line starts with an Apache error level in brackets, `[error] `:
+ * an Apache 2.0 error log line without its date (as `ErrorLog syslog` and
+ * collectors that keep their own time write it). */
+static bool undated_level(const char *line, size_t n)
+{
+    static const char *const levels[] = {"[emerg] ", "[alert] ",  "[crit] ", "[error] ",
+                                         "[warn] ",  "[notice] ", "[info] ", "[debug] "};
+    for (size_t k = 0; k < sizeof levels / sizeof *levels; k++) {
+        size_t l = strlen(levels[k]);
+        if (n > l && memcmp(line, levels[k], l) == 0)
+            return true;
+    }
+    return false;
+}
+
 static yg_err decode_apache_error(const char *line, size_t n, struct yg_buf *out,
                                   struct yg_decode_err *e)
 {
     bool first = true;
-    size_t i;
+    size_t i = 0;
     yg_err err = yg__putc(out, '{');
-    if (err || (err = apache_time(line, n, out, &first, &i, e)))
+    if (err || (!undated_level(line, n) && (err = apache_time(line, n, out, &first, &i, e))))
         return err;
     if (i < n && line[i] == ' ')
         i++;
@@ -485,6 +508,50 @@ static yg_err decode_apache_error(const char *line, size_t n, struct yg_buf *out
     if ((err = KEY(out, &first, "message")) || (err = put_val(out, line + i, n - i)))
         return err;
     return yg_buf_addc(out, '}');
+}
+
+/* The context nginx appends to a request's error message (ngx_http_log_error:
+ * `, server: s, request: "GET /x HTTP/1.1", upstream: "http://...", host:
+ * "h", referrer: "r"`): the request as the access log's fields, host and
+ * referrer under their W3C names.  A quoted value ends at `", ` or at the
+ * last quote of the line (nginx writes quotes inside as \x22). */
+static yg_err nginx_context(struct yg_buf *out, bool *first, const char *m, size_t n)
+{
+    static const struct {
+        const char *key, *field;
+        size_t kn;
+        bool quoted;
+    } ctx[] = {{", server: ", "\"server\":", 10, false},
+               {", request: \"", NULL, 12, true},
+               {", upstream: \"", "\"upstream\":", 13, true},
+               {", host: \"", "\"cs-host\":", 9, true},
+               {", referrer: \"", "\"cs-referer\":", 13, true}};
+    yg_err err = YG_OK;
+    for (size_t k = 0; k < sizeof ctx / sizeof *ctx; k++) {
+        const char *at = memmem(m, n, ctx[k].key, ctx[k].kn);
+        if (!at)
+            continue;
+        const char *v = at + ctx[k].kn, *end = m + n, *stop;
+        if (ctx[k].quoted) {
+            stop = memmem(v, (size_t)(end - v), "\", ", 3);
+            if (!stop)
+                stop = memrchr(v, '"', (size_t)(end - v));
+            if (!stop)
+                continue;
+        } else {
+            stop = memchr(v, ',', (size_t)(end - v));
+            if (!stop)
+                stop = end;
+        }
+        size_t vn = (size_t)(stop - v);
+        if (!ctx[k].field)
+            err = put_request(out, first, v, vn);
+        else if (!(err = put_key(out, first, ctx[k].field, strlen(ctx[k].field))))
+            err = put_val(out, v, vn);
+        if (err)
+            return err;
+    }
+    return YG_OK;
 }
 
 /* `2024/05/01 12:00:00 [error] 1234#5678: *99 message, client: 1.2.3.4, ...` */
@@ -543,6 +610,8 @@ static yg_err decode_nginx_error(const char *line, size_t n, struct yg_buf *out,
         if (an && ((err = KEY(out, &first, "c-ip")) || (err = put_val(out, a, an))))
             return err;
     }
+    if ((err = nginx_context(out, &first, line + i, n - i)))
+        return err;
     if ((err = KEY(out, &first, "message")) || (err = put_val(out, line + i, n - i)))
         return err;
     return yg_buf_addc(out, '}');
@@ -597,7 +666,7 @@ static int sniff(const char *line, size_t n)
         if (n > 26 && line[4] == ' ' && line[8] == ' ' && line[14] == ':' && line[17] == ':' &&
             month(line + 5))
             return 85;
-        return 0;
+        return undated_level(line, n) ? 70 : 0;
     }
     if (nginx_shape(line, n))
         return 80;
@@ -611,6 +680,9 @@ static int sniff(const char *line, size_t n)
     }
     if (n - i >= 14 && line[i] == '[' && line[i + 3] == '/' && line[i + 7] == '/' &&
         line[i + 12] == ':' && month(line + i + 4))
+        return 90;
+    if (n - i >= 13 && line[i] == '[' && line[i + 2] == '/' && line[i + 6] == '/' &&
+        line[i + 11] == ':' && month(line + i + 3))
         return 90;
     return 0;
 }

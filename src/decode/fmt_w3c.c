@@ -29,7 +29,8 @@
  *  - `cs-user-agent`: some rules spell spaces as spaces, some as IIS's `+`.
  *    A user agent with `+` holds both, [as logged, with spaces].
  *
- * Log source: category webserver; when #Software names IIS also product
+ * Log source: category webserver; when #Software names IIS, or #Fields
+ * names a field only IIS writes (s-sitename, sc-win32-status), also product
  * windows, service iis (the taxonomy's name for IIS logs).  A record before
  * any #Fields directive is read with IIS's default fields when its column
  * count matches them (14 fields before IIS 8.5, 15 since), since IIS logs
@@ -168,8 +169,14 @@ static yg_err set_fields(struct w3c_st *w, const char *s, size_t n, size_t at,
 
 static yg_err directive(struct w3c_st *w, const char *line, size_t n, struct yg_decode_err *e)
 {
-    if (starts(line, n, "#Fields:"))
+    if (starts(line, n, "#Fields:")) {
+        /* IIS logs whose #Software line was lost (a file cut by a collector,
+         * a custom field order copied from another server) still name the
+         * fields only IIS writes: the site (W3SVC1) and the Win32 status. */
+        if (memmem(line, n, " s-sitename", 11) || memmem(line, n, " sc-win32-status", 16))
+            w->iis = true;
         return set_fields(w, line + 8, n - 8, 8, e);
+    }
     if (starts(line, n, "#Software:")) {
         w->iis = memmem(line, n, "Internet Information Services", 29) != NULL;
         return YG_EOF;

@@ -53,6 +53,8 @@ FMT(m365)
 FMT(m365_csv)
 FMT(entra)
 FMT(syslog)
+FMT(cisco_ios)
+FMT(text)
 #undef FMT
 
 static const struct yg_linefmt *const all[] = {
@@ -60,6 +62,8 @@ static const struct yg_linefmt *const all[] = {
     &yg__fmt_pulse,     &yg__fmt_netscaler, &yg__fmt_panos,     &yg__fmt_w3c,
     &yg__fmt_combined,  &yg__fmt_zeek,      &yg__fmt_zeek_json, &yg__fmt_suricata,
     &yg__fmt_m365,      &yg__fmt_m365_csv,  &yg__fmt_entra,     &yg__fmt_syslog,
+    &yg__fmt_cisco_ios, // below ASA's sniff score, above syslog's
+    &yg__fmt_text,      // never sniffed: --input-format text only
 };
 
 #define NALL (sizeof all / sizeof *all)

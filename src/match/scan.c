@@ -1241,6 +1241,13 @@ yg_err yg_scanner_scan_json_as(yg_scanner *s, const char *json, size_t len, cons
                                const char *service, const char *category, yg_alert_cb cb, void *ud)
 {
     size_t used = 0;
+    /* A record that names no log source (plain text lines) takes the one
+     * given for events that carry none (--logsource). */
+    if (!product && !service && !category) {
+        product = s->forced_product;
+        service = s->forced_service;
+        category = s->forced_category;
+    }
     s->ev_ls = true;
     s->ev_product = product;
     s->ev_service = service;
