@@ -53,6 +53,11 @@ FMT(m365)
 FMT(m365_csv)
 FMT(entra)
 FMT(syslog)
+FMT(sonicwall)
+FMT(checkpoint)
+FMT(junos)
+FMT(sophos)
+FMT(f5apm)
 #undef FMT
 
 static const struct yg_linefmt *const all[] = {
@@ -62,8 +67,15 @@ static const struct yg_linefmt *const all[] = {
     &yg__fmt_m365,      &yg__fmt_m365_csv,  &yg__fmt_entra,     &yg__fmt_syslog,
 };
 
+/* Appliances, linked after `all`: their sniffers score their own lines above
+ * every generic format (syslog's at most 60), so the order never decides. */
+static const struct yg_linefmt *const appliances[] = {
+    &yg__fmt_sonicwall, &yg__fmt_checkpoint, &yg__fmt_junos, &yg__fmt_sophos, &yg__fmt_f5apm,
+};
+
 #define NALL (sizeof all / sizeof *all)
-static const struct yg_linefmt *linked[NALL + 1];
+#define NAPP (sizeof appliances / sizeof *appliances)
+static const struct yg_linefmt *linked[NALL + NAPP + 1];
 
 const struct yg_linefmt *const *yg__formats_list(void)
 {
@@ -72,6 +84,8 @@ const struct yg_linefmt *const *yg__formats_list(void)
         size_t k = 0;
         for (size_t i = 0; i < NALL; i++)
             linked[k++] = all[i];
+        for (size_t i = 0; i < NAPP; i++)
+            linked[k++] = appliances[i];
         linked[k] = NULL;
     }
     return linked;
