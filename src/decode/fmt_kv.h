@@ -93,7 +93,7 @@ static inline int yg__kv_next(const char *m, size_t n, size_t *i, struct yg_kvpa
     while (j < n && m[j] != '=' && m[j] != ' ' && m[j] != '"')
         j++;
     if (j == k0 || j >= n || m[j] != '=') {
-        e->col = j >= n ? n : j;
+        e->col = j < n ? j : k0; /* where `=` was expected, or the key that ran out */
         e->msg = "expected key=value";
         return -1;
     }
