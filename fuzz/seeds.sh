@@ -72,7 +72,16 @@ fmt_leef)
     printf 'LEEF:2.0|V\\|W|P|1|E||src=1.2.3.4\tusrName=a=b' > "$out/v2_empty" ;;
 fmt_asa)
     awk -v o="$out/asa_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
-        "$shared/logs/elastic-integrations/cisco_asa/test-anyconnect-messages.log" ;;
+        "$shared/logs/elastic-integrations/cisco_asa/test-anyconnect-messages.log"
+    # PIX and FWSM: no shared sample; the documented lines kept in the tree.
+    awk -v o="$out/pix_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
+        "$(dirname "$0")/../tests/appliances/pix.log" ;;
+fmt_sonicwall | fmt_sophos | fmt_checkpoint | fmt_junos | fmt_f5apm)
+    # No shared sample: the vendor documentation and public sample lines kept
+    # in the tree (tests/appliances, sources in docs/sources.md).
+    name=${target#fmt_}
+    awk -v o="$out/${name}_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
+        "$(dirname "$0")/../tests/appliances/$name.log" ;;
 fmt_pulse)
     for f in "$shared"/logs/elastic-integrations/pulse_connect_secure/test-log-*.log; do
         awk -v o="$out/$(basename "$f" .log)_" '{ f = o NR; printf "%s", $0 > f; close(f) }' "$f"
