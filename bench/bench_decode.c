@@ -48,6 +48,14 @@ static const struct sample samples[] = {
     {"m365", "logs/elastic-integrations/o365/test-exchange-item.log", 0},
     {"m365_csv", NULL, 500},
     {"entra", "logs/elastic-integrations/azure_signinlogs/test-signinlogs-raw.log", 0},
+    /* No shared sample: the vendor documentation and public sample lines kept
+     * in the tree (`tree:` paths are relative to the source folder). */
+    {"sonicwall", "tree:tests/appliances/sonicwall.log", 500},
+    {"sophos", "tree:tests/appliances/sophos.log", 500},
+    {"checkpoint", "tree:tests/appliances/checkpoint.log", 500},
+    {"junos", "tree:tests/appliances/junos.log", 500},
+    {"f5apm", "tree:tests/appliances/f5apm.log", 500},
+    {"asa", "tree:tests/appliances/pix.log", 500},
 };
 
 static double now(void)
@@ -185,7 +193,13 @@ int main(int argc, char **argv)
         size_t n = 0;
         char *src;
         char path[4096];
-        if (sm->path) {
+        if (sm->path && !strncmp(sm->path, "tree:", 5)) {
+            /* This file's folder is bench/ in the source tree. */
+            const char *slash = strrchr(__FILE__, '/');
+            int dl = slash ? (int)(slash - __FILE__) : 1;
+            snprintf(path, sizeof path, "%.*s/../%s", dl, slash ? __FILE__ : ".", sm->path + 5);
+            src = slurp(path, &n);
+        } else if (sm->path) {
             snprintf(path, sizeof path, "%s/%s", shared, sm->path);
             src = slurp(path, &n);
         } else {
