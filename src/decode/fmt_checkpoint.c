@@ -85,8 +85,7 @@ static yg_err cp_decode(void *st, const char *line, size_t n, struct yg_buf *out
     if (at == n)
         return yg__fmt_fail(e, 0, "expected a Check Point record: [key:\"value\"; ...]");
     struct yg_kvset set;
-    set.n = 0;
-    set.filter = 0;
+    yg__kv_init(&set);
     struct yg_str src = {NULL, 0}, client = {NULL, 0}, admin = {NULL, 0};
     YG_TRY(yg_buf_addc(out, '{'));
     size_t hn = at;

@@ -43,7 +43,7 @@
 #define YG_F5_SESSIONS 1024
 
 struct session {
-    size_t idn;
+    size_t idn, usern, ipn;
     char id[24], user[96], ip[48];
 };
 
@@ -66,18 +66,25 @@ static bool is_hex(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* Where the `hhhhhhhh:d: ` code starts at a word start, or n. */
+/* Where the `hhhhhhhh:d: ` code starts at a word start, or n: found from
+ * its colons, which are few in a line. */
 static size_t find_code(const char *s, size_t n)
 {
-    for (size_t i = 0; i + 12 <= n; i++) {
-        if (i && s[i - 1] != ' ')
+    if (n < 12)
+        return n;
+    const char *p = s + 8, *e = s + n;
+    while (p + 4 <= e && (p = memchr(p, ':', (size_t)(e - p - 3)))) {
+        size_t c = (size_t)(p - s);
+        p++;
+        if (s[c + 1] < '0' || s[c + 1] > '7' || s[c + 2] != ':' || s[c + 3] != ' ')
             continue;
-        size_t k = 0;
-        while (k < 8 && is_hex((unsigned char)s[i + k]))
+        if (c > 8 && s[c - 9] != ' ')
+            continue;
+        size_t k = c - 8;
+        while (k < c && is_hex((unsigned char)s[k]))
             k++;
-        if (k == 8 && s[i + 8] == ':' && s[i + 9] >= '0' && s[i + 9] <= '7' && s[i + 10] == ':' &&
-            s[i + 11] == ' ')
-            return i;
+        if (k == c)
+            return c - 8;
     }
     return n;
 }
@@ -142,12 +149,14 @@ static struct session *find_session(struct f5_state *st, struct yg_str id, bool 
     return s;
 }
 
-static void keep(char *dst, size_t cap, struct yg_str v)
+/* Keep v in dst (cap bytes) and its length in *len; a longer value is not
+ * kept. */
+static void keep(char *dst, size_t *len, size_t cap, struct yg_str v)
 {
-    if (v.n >= cap || memchr(v.p, 0, v.n))
+    if (v.n > cap)
         return;
     memcpy(dst, v.p, v.n);
-    dst[v.n] = 0;
+    *len = v.n;
 }
 
 static yg_err f5_decode(void *stp, const char *line, size_t n, struct yg_buf *out,
@@ -167,8 +176,7 @@ static yg_err f5_decode(void *stp, const char *line, size_t n, struct yg_buf *ou
     if (at == n)
         return yg__fmt_fail(e, 0, "expected a BIG-IP message code (hhhhhhhh:severity: )");
     struct yg_kvset set;
-    set.n = 0;
-    set.filter = 0;
+    yg__kv_init(&set);
     YG_TRY(yg_buf_addc(out, '{'));
     size_t hn = at;
     const char *h = yg__trim_sp(line, &hn);
@@ -220,7 +228,7 @@ static yg_err f5_decode(void *stp, const char *line, size_t n, struct yg_buf *ou
     if (between(m, mn, "New session from client IP ", " ", &v)) {
         YG_TRY(yg__kv_putz(&set, out, &first, "client_ip", v.p, v.n));
         if ((s = find_session(st, sid, true)))
-            keep(s->ip, sizeof s->ip, v);
+            keep(s->ip, &s->ipn, sizeof s->ip, v);
         const char *vip = memmem(m, mn, " at VIP ", 8);
         if (vip && between(vip, mn - (size_t)(vip - m), " at VIP ", " ", &w))
             YG_TRY(yg__kv_putz(&set, out, &first, "vip", w.p, w.n));
@@ -230,10 +238,12 @@ static yg_err f5_decode(void *stp, const char *line, size_t n, struct yg_buf *ou
     } else if (between(m, mn, "Username '", "'", &v)) {
         YG_TRY(yg__kv_putz(&set, out, &first, "user", v.p, v.n));
         if ((s = find_session(st, sid, true)))
-            keep(s->user, sizeof s->user, v);
-    } else if (memmem(m, mn, "authenticate with '", 19)) {
+            keep(s->user, &s->usern, sizeof s->user, v);
+    } else if (memmem(m, mn < 24 ? mn : 24, " agent: ", 8)) {
+        /* `AD agent: Auth (logon attempt:0): authenticate with 'u' failed`
+         * (and the LDAP and RADIUS agents'). */
         const char *a = memmem(m, mn, "authenticate with '", 19);
-        if (between(a, mn - (size_t)(a - m), "authenticate with '", "'", &v))
+        if (a && between(a, mn - (size_t)(a - m), "authenticate with '", "'", &v))
             YG_TRY(yg__kv_putz(&set, out, &first, "user", v.p, v.n));
     } else if (between(m, mn, "Following rule '", "' from item '", &v)) {
         YG_TRY(yg__kv_putz(&set, out, &first, "rule", v.p, v.n));
@@ -252,10 +262,10 @@ static yg_err f5_decode(void *stp, const char *line, size_t n, struct yg_buf *ou
     }
     if (!s)
         s = find_session(st, sid, false);
-    if (s && s->user[0])
-        YG_TRY(yg__kv_putz(&set, out, &first, "user", s->user, strlen(s->user)));
-    if (s && s->ip[0])
-        YG_TRY(yg__kv_putz(&set, out, &first, "src_ip", s->ip, strlen(s->ip)));
+    if (s && s->usern)
+        YG_TRY(yg__kv_putz(&set, out, &first, "user", s->user, s->usern));
+    if (s && s->ipn)
+        YG_TRY(yg__kv_putz(&set, out, &first, "src_ip", s->ip, s->ipn));
     YG_TRY(yg_buf_addc(out, '}'));
     ls->product = "f5";
     ls->service = "apm";

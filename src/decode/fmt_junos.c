@@ -71,8 +71,7 @@ static yg_err junos_decode(void *st, const char *line, size_t n, struct yg_buf *
     if (!yg__syslog_split(line, n, &s) || s.version != 1)
         return yg__fmt_fail(e, 0, "expected an RFC 5424 header (<PRI>1 TIMESTAMP HOST ...)");
     struct yg_kvset set;
-    set.n = 0;
-    set.filter = 0;
+    yg__kv_init(&set);
     struct yg_str user = {NULL, 0}, src = {NULL, 0};
     YG_TRY(yg_buf_addc(out, '{'));
     if (s.ts.n)
@@ -96,16 +95,24 @@ static yg_err junos_decode(void *st, const char *line, size_t n, struct yg_buf *
             while (i < dn && d[i] == ' ')
                 i++;
             size_t k0 = i;
-            while (i < dn && d[i] != '=' && d[i] != ']')
-                i++;
+            const char *eq = memchr(d + i, '=', dn - i);
+            i = eq ? (size_t)(eq - d) : dn;
             if (i + 1 >= dn || d[i] != '=' || d[i + 1] != '"') {
                 err = yg__fmt_fail(e, (size_t)(d - line) + i, "expected name=\"value\"");
                 goto done;
             }
             struct yg_str k = {d + k0, i - k0};
             size_t v0 = i + 2, j = v0;
-            while (j < dn && d[j] != '"')
-                j += d[j] == '\\' ? 2 : 1;
+            for (;;) { /* the closing quote: one not escaped by a backslash */
+                const char *q = j < dn ? memchr(d + j, '"', dn - j) : NULL;
+                j = q ? (size_t)(q - d) : dn;
+                size_t b = 0;
+                while (q && j - b > v0 && d[j - b - 1] == '\\')
+                    b++;
+                if (!q || b % 2 == 0)
+                    break;
+                j++;
+            }
             if (j >= dn) {
                 err = yg__fmt_fail(e, (size_t)(d - line) + v0 - 1, "unterminated value");
                 goto done;

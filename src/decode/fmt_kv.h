@@ -14,28 +14,37 @@
 
 #include "decode/format.h"
 
-/* Keys written so far in one record.  A 64-bit filter on (length, first and
- * last byte) skips the comparisons for nearly every new key; beyond
- * YG_KV_KEYS keys the record fails with YG_ELIMIT (the limit is documented
- * in docs/yagura-decode.md). */
+/* Keys written so far in one record.  A 1024-bit filter on (length, first
+ * two and last byte) skips the comparisons for nearly every new key (a
+ * record has a few dozen); beyond YG_KV_KEYS keys the record fails with
+ * YG_ELIMIT (the limit is documented in docs/yagura-decode.md). */
 #define YG_KV_KEYS 512
 struct yg_kvset {
-    uint64_t filter;
+    uint64_t filter[16];
     size_t n;
     struct yg_str k[YG_KV_KEYS];
 };
 
+static inline void yg__kv_init(struct yg_kvset *s)
+{
+    memset(s->filter, 0, sizeof s->filter);
+    s->n = 0;
+}
+
 static inline unsigned yg__kv_bit(const char *k, size_t kn)
 {
-    unsigned h =
-        (unsigned)kn * 31u + (kn ? (unsigned char)k[0] * 7u + (unsigned char)k[kn - 1] : 0);
-    return h & 63u;
+    unsigned h = (unsigned)kn * 0x9e37u;
+    if (kn)
+        h += (unsigned char)k[0] * 131u + (unsigned char)k[kn - 1] * 31u +
+             (unsigned char)k[kn > 1] * 7u;
+    return (h ^ h >> 10) & 1023u;
 }
 
 /* Whether k was already written. */
 static inline bool yg__kv_seen(const struct yg_kvset *s, const char *k, size_t kn)
 {
-    if (!(s->filter >> yg__kv_bit(k, kn) & 1u))
+    unsigned b = yg__kv_bit(k, kn);
+    if (!(s->filter[b >> 6] >> (b & 63) & 1u))
         return false;
     for (size_t i = 0; i < s->n; i++)
         if (s->k[i].n == kn && memcmp(s->k[i].p, k, kn) == 0)
@@ -55,16 +64,15 @@ static inline YG_NODISCARD yg_err yg__kv_put(struct yg_kvset *s, struct yg_buf *
         return YG_OK;
     if (s->n == YG_KV_KEYS)
         return YG_ELIMIT;
-    s->filter |= (uint64_t)1 << yg__kv_bit(k, kn);
+    unsigned b = yg__kv_bit(k, kn);
+    s->filter[b >> 6] |= (uint64_t)1 << (b & 63);
     s->k[s->n++] = (struct yg_str){k, kn};
     return yg__json_kv(out, first, k, kn, v, vn);
 }
 
-static inline YG_NODISCARD yg_err yg__kv_putz(struct yg_kvset *s, struct yg_buf *out, bool *first,
-                                              const char *k, const char *v, size_t vn)
-{
-    return yg__kv_put(s, out, first, k, strlen(k), v, vn);
-}
+/* yg__kv_put with a NUL-terminated key; a macro so that the length of a
+ * literal key is known at compile time (this is the decoders' hot path). */
+#define yg__kv_putz(s, out, first, k, v, vn) yg__kv_put(s, out, first, k, strlen(k), v, vn)
 
 /* One `key=value` pair; quoted values exclude their quotes. */
 struct yg_kvpair {

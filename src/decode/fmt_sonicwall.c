@@ -107,8 +107,7 @@ static yg_err sw_decode(void *st, const char *line, size_t n, struct yg_buf *out
     if (at == n)
         return yg__fmt_fail(e, 0, "expected a SonicWall record: `id=... sn=...` pairs");
     struct yg_kvset set;
-    set.n = 0;
-    set.filter = 0;
+    yg__kv_init(&set);
     struct yg_str id = {NULL, 0}, src = {NULL, 0}, dst = {NULL, 0}, usr = {NULL, 0};
     struct yg_str tm = {NULL, 0};
     YG_TRY(yg_buf_addc(out, '{'));

@@ -66,8 +66,7 @@ static yg_err sophos_decode(void *st, const char *line, size_t n, struct yg_buf 
     const char *m = s.msg.p;
     size_t mn = s.msg.n, base = (size_t)(m - line), i = 0;
     struct yg_kvset set;
-    set.n = 0;
-    set.filter = 0;
+    yg__kv_init(&set);
     struct yg_str user = {NULL, 0};
     bool log_id = false;
     struct yg_kvpair kv;
