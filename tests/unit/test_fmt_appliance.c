@@ -443,8 +443,9 @@ static void test_robust(struct rec *r)
             free(p);
         }
         /* A NUL byte: an error at its column. */
-        char *p = malloc(n);
+        char *p = malloc(n + 1);
         memcpy(p, good[f], n);
+        p[n] = 0; /* for strstr below; the decoders get n bytes */
         for (size_t at = 0; at < n; at += 5) {
             char c = p[at];
             p[at] = 0;
