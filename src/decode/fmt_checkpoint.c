@@ -34,7 +34,7 @@
 static bool is_key_char(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.' || c == ':' || c == ' ';
+           c == '-' || c == '.';
 }
 
 /* Where the `[key:"` list opens (the bracket), or n. */
@@ -46,8 +46,7 @@ static size_t find_list(const char *s, size_t n)
         if (!p)
             return n;
         size_t at = (size_t)(p - s), j = at + 1;
-        while (j < n && j - at < 80 && s[j] != ':' && is_key_char((unsigned char)s[j]) &&
-               s[j] != ' ')
+        while (j < n && j - at < 80 && is_key_char((unsigned char)s[j]))
             j++;
         if (j > at + 1 && j + 1 < n && s[j] == ':' && s[j + 1] == '"')
             return at;
