@@ -67,8 +67,10 @@ static const struct yg_linefmt *const all[] = {
     &yg__fmt_m365,      &yg__fmt_m365_csv,  &yg__fmt_entra,     &yg__fmt_syslog,
 };
 
-/* Appliances, linked after `all`: their sniffers score their own lines above
- * every generic format (syslog's at most 60), so the order never decides. */
+/* Appliances, linked after `all`: their sniffers score their own lines 80 to
+ * 92, above the generic syslog's 60 and any other format's score on those
+ * lines (tests/unit/test_fmt_appliance.c checks the detection), so their
+ * place in the order does not decide. */
 static const struct yg_linefmt *const appliances[] = {
     &yg__fmt_sonicwall, &yg__fmt_checkpoint, &yg__fmt_junos, &yg__fmt_sophos, &yg__fmt_f5apm,
 };
