@@ -13,9 +13,10 @@
  *       message="User gaurav authenticated successfully to login to SSLVPN
  *       through Local authentication mechanism" name="" src_mac=
  *
- * SFOS 19 and later lead with `timestamp="..."` and name the model and
- * serial (`device_model=`, `device_serial_id=`) but keep the same keys
- * otherwise.  Each pair becomes a field named as Sophos names it; a key
+ * SFOS 19 and later write `timestamp="2021-11-15T20:52:23-0600"` and name the
+ * model and serial (`device_model=`, `device_serial_id=`) but keep the same
+ * keys otherwise.  A relay's header gives syslog_timestamp and syslog_host,
+ * written after the pairs.  Each pair becomes a field named as Sophos names it; a key
  * written twice keeps its first value.  The account is `user_name`; it is
  * also given as `user`, the name the other VPN decoders use (src_ip is
  * already Sophos's own name for the client address), so the VPN rules and
@@ -72,10 +73,6 @@ static yg_err sophos_decode(void *st, const char *line, size_t n, struct yg_buf 
     struct yg_kvpair kv;
     int r;
     YG_TRY(yg_buf_addc(out, '{'));
-    if (s.ts.n)
-        YG_TRY(yg__kv_putz(&set, out, &first, "syslog_timestamp", s.ts.p, s.ts.n));
-    if (s.host.n)
-        YG_TRY(yg__kv_putz(&set, out, &first, "syslog_host", s.host.p, s.host.n));
     while ((r = yg__kv_next(m, mn, &i, &kv, e)) == 1) {
         err = yg__kv_put(&set, out, &first, kv.k.p, kv.k.n, kv.v.p, kv.v.n);
         if (err == YG_ELIMIT) {
@@ -102,6 +99,13 @@ static yg_err sophos_decode(void *st, const char *line, size_t n, struct yg_buf 
     }
     if (user.p && user.n)
         YG_TRY(yg__kv_putz(&set, out, &first, "user", user.p, user.n));
+    /* The relay's header after the record's own pairs: the event time is the
+     * first time field that parses, and SFOS 19's `timestamp` has the year and
+     * zone that a BSD header lacks. */
+    if (s.ts.n)
+        YG_TRY(yg__kv_putz(&set, out, &first, "syslog_timestamp", s.ts.p, s.ts.n));
+    if (s.host.n)
+        YG_TRY(yg__kv_putz(&set, out, &first, "syslog_host", s.host.p, s.host.n));
     YG_TRY(yg_buf_addc(out, '}'));
     ls->product = "sophos";
     ls->service = "firewall";
