@@ -83,7 +83,16 @@ fmt_text)
     head -n 20 "$shared/logs/loghub/Linux_2k.log" | awk -v o="$out/line_" '{ f = o NR; printf "%s", $0 > f; close(f) }' ;;
 fmt_asa)
     awk -v o="$out/asa_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
-        "$shared/logs/elastic-integrations/cisco_asa/test-anyconnect-messages.log" ;;
+        "$shared/logs/elastic-integrations/cisco_asa/test-anyconnect-messages.log"
+    # PIX and FWSM: no shared sample; the documented lines kept in the tree.
+    awk -v o="$out/pix_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
+        "$(dirname "$0")/../tests/appliances/pix.log" ;;
+fmt_sonicwall | fmt_sophos | fmt_checkpoint | fmt_junos | fmt_f5apm)
+    # No shared sample: the vendor documentation and public sample lines kept
+    # in the tree (tests/appliances, sources in docs/sources.md).
+    name=${target#fmt_}
+    awk -v o="$out/${name}_" '{ f = o NR; printf "%s", $0 > f; close(f) }' \
+        "$(dirname "$0")/../tests/appliances/$name.log" ;;
 fmt_pulse)
     for f in "$shared"/logs/elastic-integrations/pulse_connect_secure/test-log-*.log; do
         awk -v o="$out/$(basename "$f" .log)_" '{ f = o NR; printf "%s", $0 > f; close(f) }' "$f"

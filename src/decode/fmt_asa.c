@@ -35,6 +35,11 @@
  * Username = u, IP = a,`) still give the session's group, user and address.
  * The whole text always stays available as `message`.
  *
+ * Cisco PIX (`%PIX-`) and FWSM (`%FWSM-`) write the same tag with their own
+ * prefix and the same message ids and texts (the ASA's syslog guide grew out
+ * of theirs), so they are read here too, with the same log source: the VPN
+ * and firewall rules for the ASA apply to them unchanged.
+ *
  * The Sigma log source is product cisco, service asa.
  */
 #include <assert.h>
@@ -73,6 +78,14 @@ static const struct pattern patterns[] = {
              "{dst_interface}/{dst_ip}({dst_port}) hit-cnt {hit_count} "},
     {106100, "access-list {acl} {action} {protocol} {src_interface}/{src_ip}({src_port}) -> "
              "{dst_interface}/{dst_ip}({dst_port}) hit-cnt {hit_count}"},
+    {109005, "Authentication succeeded for user '{user}' from {src@} to {dst@} on interface "
+             "{interface}"},
+    {109005, "Authentication succeeded for user {user} from {src@} to {dst@} on interface "
+             "{interface}"},
+    {109006, "Authentication failed for user '{user}' from {src@} to {dst@} on interface "
+             "{interface}"},
+    {109006, "Authentication failed for user {user} from {src@} to {dst@} on interface "
+             "{interface}"},
     {111008, "User '{user}' executed the '{command}' command."},
     {111009, "User '{user}' executed cmd: {command}"},
     {111010, "User '{user}', running '{app}' from IP {src_ip}, executed '{command}'"},
@@ -337,9 +350,12 @@ static yg_err put_message_fields(struct yg_buf *out, bool *first, unsigned id, c
     return YG_OK;
 }
 
-/* The tag: `%ASA-` or `%FTD-`, then a severity digit, `-`, the message id
- * digits and `:`.  Where it starts (or n), found at a word start. */
-static size_t find_tag(const char *s, size_t n)
+/* The tag: `%ASA-` or `%FTD-` (or the ASA's predecessors, `%PIX-` and the
+ * Catalyst 6500 Firewall Services Module's `%FWSM-`, which write the same
+ * message ids), then a severity digit, `-`, the message id digits and `:`.
+ * Where it starts (or n), found at a word start; *len is the length of
+ * `%XXX-`. */
+static size_t find_tag(const char *s, size_t n, size_t *len)
 {
     size_t i = 0;
     while (i < n) {
@@ -347,9 +363,15 @@ static size_t find_tag(const char *s, size_t n)
         if (!p)
             return n;
         size_t at = (size_t)(p - s);
-        if (n - at >= 5 && (at == 0 || s[at - 1] == ' ' || s[at - 1] == ':') &&
-            (memcmp(p + 1, "ASA-", 4) == 0 || memcmp(p + 1, "FTD-", 4) == 0))
-            return at;
+        if (n - at >= 5 && (at == 0 || s[at - 1] == ' ' || s[at - 1] == ':')) {
+            *len = 5;
+            if (memcmp(p + 1, "ASA-", 4) == 0 || memcmp(p + 1, "FTD-", 4) == 0 ||
+                memcmp(p + 1, "PIX-", 4) == 0)
+                return at;
+            *len = 6;
+            if (n - at >= 6 && memcmp(p + 1, "FWSM-", 5) == 0)
+                return at;
+        }
         i = at + 1;
     }
     return n;
@@ -357,9 +379,9 @@ static size_t find_tag(const char *s, size_t n)
 
 static int asa_sniff(const char *line, size_t n)
 {
-    size_t at = find_tag(line, n);
-    if (at + 9 > n || !is_digit((unsigned char)line[at + 5]) || line[at + 6] != '-' ||
-        !is_digit((unsigned char)line[at + 7]))
+    size_t tl = 5, at = find_tag(line, n, &tl);
+    if (at + tl + 4 > n || !is_digit((unsigned char)line[at + tl]) || line[at + tl + 1] != '-' ||
+        !is_digit((unsigned char)line[at + tl + 2]))
         return 0;
     return 95;
 }
@@ -410,10 +432,10 @@ static yg_err asa_decode(void *st, const char *line, size_t n, struct yg_buf *ou
     const char *nul = memchr(line, 0, n);
     if (nul)
         return yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
-    size_t at = find_tag(line, n);
+    size_t tl = 5, at = find_tag(line, n, &tl);
     if (at == n)
         return yg__fmt_fail(e, 0, "expected a %ASA-<severity>-<message id>: tag");
-    size_t i = at + 5;
+    size_t i = at + tl;
     if (i >= n || line[i] < '0' || line[i] > '7')
         return yg__fmt_fail(e, i, "expected a severity digit 0-7 after %ASA-");
     size_t sev = i++;
@@ -457,7 +479,7 @@ done:
 
 const struct yg_linefmt yg__fmt_asa = {
     .name = "asa",
-    .desc = "Cisco ASA / FTD syslog (%ASA-<sev>-<id>: ...), VPN and firewall messages parsed",
+    .desc = "Cisco ASA / FTD / PIX / FWSM syslog (%ASA-<sev>-<id>: ...), VPN and firewall parsed",
     .sniff = asa_sniff,
     .state_new = NULL,
     .state_free = NULL,

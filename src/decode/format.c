@@ -55,6 +55,11 @@ FMT(entra)
 FMT(syslog)
 FMT(cisco_ios)
 FMT(text)
+FMT(sonicwall)
+FMT(checkpoint)
+FMT(junos)
+FMT(sophos)
+FMT(f5apm)
 #undef FMT
 
 static const struct yg_linefmt *const all[] = {
@@ -66,8 +71,17 @@ static const struct yg_linefmt *const all[] = {
     &yg__fmt_text,      // never sniffed: --input-format text only
 };
 
+/* Appliances, linked after `all`: their sniffers score their own lines 80 to
+ * 92, above the generic syslog's 60 and any other format's score on those
+ * lines (tests/unit/test_fmt_appliance.c checks the detection), so their
+ * place in the order does not decide. */
+static const struct yg_linefmt *const appliances[] = {
+    &yg__fmt_sonicwall, &yg__fmt_checkpoint, &yg__fmt_junos, &yg__fmt_sophos, &yg__fmt_f5apm,
+};
+
 #define NALL (sizeof all / sizeof *all)
-static const struct yg_linefmt *linked[NALL + 1];
+#define NAPP (sizeof appliances / sizeof *appliances)
+static const struct yg_linefmt *linked[NALL + NAPP + 1];
 
 const struct yg_linefmt *const *yg__formats_list(void)
 {
@@ -76,6 +90,8 @@ const struct yg_linefmt *const *yg__formats_list(void)
         size_t k = 0;
         for (size_t i = 0; i < NALL; i++)
             linked[k++] = all[i];
+        for (size_t i = 0; i < NAPP; i++)
+            linked[k++] = appliances[i];
         linked[k] = NULL;
     }
     return linked;

@@ -446,6 +446,106 @@ put(S, "tp.log", [asa("10:32:01", "%ASA-6-113039: Group <GroupPolicy_VPN> User <
 put(S, "benign.log", [asa("10:33:00", "%ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.20 : user = tanaka : user IP = 198.51.100.23"),
                       asa("10:33:01", "%ASA-4-113038: Group <GroupPolicy_VPN> User <tanaka> IP <198.51.100.23> Unable to create AnyConnect parent session.")])
 
+# Appliance decoders (src/decode/fmt_sonicwall.c, fmt_sophos.c, fmt_checkpoint.c,
+# fmt_junos.c, fmt_f5apm.c): the shapes of tests/appliances/*.log.
+def sonicwall(ts, m, msg, user, ip="198.51.100.23"):
+    return (f'<134> id=firewall sn=C0EAE4000001 time="2026-11-20 {ts} UTC" fw=192.0.2.10 pri=5 c=16 '
+            f'gcat=3 m={m} msg="{msg}" n=910001 src={ip}:55001:X1 dst=192.0.2.10:443:X0 usr="{user}"')
+
+
+def sma(ts, msg, user, ip="198.51.100.23"):
+    return (f'Nov 20 {ts} sslvpn SSLVPN: id=sslvpn sn=0006B119CE3C time="2026-11-20 {ts}" '
+            f'vp_time="2026-11-20 {ts} UTC" fw=192.0.2.11 pri=5 m=1 src={ip} dst=192.0.2.11 '
+            f'user="{user}" usr="{user}" msg="{msg}" agent="Mozilla/5.0"')
+
+
+def sophos(ts, component, status, user, ip="198.51.100.23"):
+    return (f'<30>device="SFW" date=2026-11-20 time={ts} timezone="UTC" device_name="XG230" '
+            f'device_id=C44313350024-P29PUA log_id=063110617710 log_type="Event" '
+            f'log_component="{component}" log_subtype="Authentication" status="{status}" '
+            f'priority=Information user_name="{user}" usergroupname="" auth_client="N/A" '
+            f'auth_mechanism="Local" reason="" src_ip={ip} message="User {user} login" name="" src_mac=')
+
+
+def checkpoint(ts, body):
+    return f'<134>1 2026-11-20T{ts}Z CP-GW CheckPoint 10547 - [flags:"150784"; origin:"192.0.2.12"; version:"5"; {body}]'
+
+
+def junos(ts, tag, user, ip="198.51.100.23"):
+    return (f'<30>1 2026-11-20T{ts}.000Z srx1 authd 2101 {tag} [junos@2636.1.1.1.2.26 '
+            f'username="{user}" source-address="{ip}" profile-name="dyn-vpn"]')
+
+
+def f5(ts, sid, user, last, ip="198.51.100.23"):
+    pre = f"Nov 20 {ts} bigip1 notice apmd[8371]:"
+    return [f"{pre} 01490500:5: /Common/vpn_ap:Common:{sid}: New session from client IP {ip} (ST=/CC=/C=) at VIP 192.0.2.10 Listener /Common/vs_vpn (Reputation=Unknown)",
+            f"{pre} 01490010:5: /Common/vpn_ap:Common:{sid}: Username '{user}'",
+            f"{pre} 01490005:5: /Common/vpn_ap:Common:{sid}: {last}" if last.startswith("Following") else
+            f"{pre} 01490102:5: /Common/vpn_ap:Common:{sid}: {last}"]
+
+
+S = "vpn_sonicwall_login_failed"
+put(S, "tp.log", [sonicwall("10:30:00", "749", "User login denied - invalid credentials on LDAP server", "tanaka"),
+                  sma("10:30:02", "User login failed", "suzuki")],
+    ("an SSL VPN user login denied (SonicOS) and an SMA login failure", "an SSL VPN login allowed and an administrator login denied"))
+put(S, "benign.log", [sonicwall("10:31:00", "1080", "SSL VPN zone remote user login allowed", "tanaka"),
+                      sonicwall("10:31:01", "30", "Administrator login denied due to bad credentials", "admin")])
+
+S = "vpn_sonicwall_login_success"
+put(S, "tp.log", [sonicwall("10:32:00", "1080", "SSL VPN zone remote user login allowed", "tanaka"),
+                  sma("10:32:02", "User login successful", "suzuki")],
+    ("an SSL VPN login allowed (SonicOS) and an SMA login success", "login failures and a NetExtender disconnect"))
+put(S, "benign.log", [sonicwall("10:33:00", "749", "User login denied - invalid credentials on LDAP server", "tanaka"),
+                      sma("10:33:01", "NetExtender disconnected", "tanaka")])
+
+S = "vpn_sophos_login_failed"
+put(S, "tp.log", [sophos("10:30:00", "SSL VPN Authentication", "Failed", "tanaka"),
+                  sophos("10:30:02", "VPN Authentication", "Failed", "suzuki")],
+    ("SSL VPN and L2TP/IPsec authentication failures", "a VPN success and a firewall (captive portal) failure"))
+put(S, "benign.log", [sophos("10:31:00", "SSL VPN Authentication", "Successful", "tanaka"),
+                      sophos("10:31:01", "Firewall Authentication", "Failed", "tanaka")])
+
+S = "vpn_sophos_login_success"
+put(S, "tp.log", [sophos("10:32:00", "SSL VPN Authentication", "Successful", "tanaka")],
+    ("an SSL VPN authentication success", "a VPN failure and a firewall authentication success"))
+put(S, "benign.log", [sophos("10:33:00", "SSL VPN Authentication", "Failed", "tanaka"),
+                      sophos("10:33:01", "Firewall Authentication", "Successful", "tanaka")])
+
+S = "vpn_checkpoint_login_failed"
+put(S, "tp.log", [checkpoint("10:30:00", 'action:"Failed Log In"; product:"VPN-1 & FireWall-1"; auth_method:"Password"; reason:"Wrong password"; src:"198.51.100.23"; user:"tanaka"')],
+    ("a Remote Access login failure", "a VPN login success and an accepted connection"))
+put(S, "benign.log", [checkpoint("10:31:00", 'action:"Update"; auth_status:"Successful Login"; identity_src:"VPN Remote Access"; product:"Identity Awareness"; src:"198.51.100.23"; user:"tanaka"'),
+                      checkpoint("10:31:01", 'action:"Accept"; product:"VPN-1 & FireWall-1"; src:"198.51.100.23"; dst:"10.0.0.5"; service:"443"')])
+
+S = "vpn_checkpoint_login_success"
+put(S, "tp.log", [checkpoint("10:32:00", 'action:"Update"; auth_status:"Successful Login"; identity_src:"VPN Remote Access"; product:"Identity Awareness"; src:"198.51.100.23"; user:"tanaka"')],
+    ("an Identity Awareness login from the Remote Access VPN", "an AD Query login and a failed VPN login"))
+put(S, "benign.log", [checkpoint("10:33:00", 'action:"Update"; auth_status:"Successful Login"; identity_src:"AD Query"; product:"Identity Awareness"; src:"10.0.0.7"; user:"tanaka"'),
+                      checkpoint("10:33:01", 'action:"Failed Log In"; product:"VPN-1 & FireWall-1"; src:"198.51.100.23"; user:"tanaka"')])
+
+S = "vpn_junos_login_failed"
+put(S, "tp.log", [junos("10:30:00", "DYNAMIC_VPN_AUTH_FAIL", "tanaka")],
+    ("a dynamic VPN authentication failure", "a dynamic VPN success and an SSH login failure"))
+put(S, "benign.log", [junos("10:31:00", "DYNAMIC_VPN_AUTH_OK", "tanaka"),
+                      junos("10:31:01", "SSHD_LOGIN_FAILED", "root")])
+
+S = "vpn_junos_login_success"
+put(S, "tp.log", [junos("10:32:00", "DYNAMIC_VPN_AUTH_OK", "tanaka")],
+    ("a dynamic VPN authentication success", "a dynamic VPN failure"))
+put(S, "benign.log", [junos("10:33:00", "DYNAMIC_VPN_AUTH_FAIL", "tanaka")])
+
+S = "vpn_f5_apm_login_failed"
+put(S, "tp.log", f5("10:30:00", "5a3b2c1d", "tanaka", "Following rule 'fallback' from item 'AD Auth' to ending 'Deny'"),
+    ("an access session that ends in Deny", "a session that ends in Allow with a Network_Access result"))
+put(S, "benign.log", f5("10:31:00", "5a3b2c1e", "tanaka", "Following rule 'Successful' from item 'AD Auth' to ending 'Allow'") +
+    f5("10:31:01", "5a3b2c1e", "tanaka", "Access policy result: Network_Access")[2:])
+
+S = "vpn_f5_apm_login_success"
+put(S, "tp.log", f5("10:32:00", "5a3b2c1f", "tanaka", "Access policy result: Network_Access"),
+    ("a Network_Access access policy result", "a Logon_Deny result and a Deny ending"))
+put(S, "benign.log", f5("10:33:00", "5a3b2c20", "tanaka", "Access policy result: Logon_Deny") +
+    f5("10:33:01", "5a3b2c20", "tanaka", "Following rule 'fallback' from item 'AD Auth' to ending 'Deny'")[2:])
+
 S = "vpn_globalprotect_login_failed"
 put(S, "tp.log", [gp("10:40:00", "gateway-auth", "login", "corp\\tanaka", "203.0.113.74", "failure", "Authentication failed: Invalid username or password"),
                   gp("10:40:02", "portal-auth", "login", "corp\\suzuki", "203.0.113.74", "failure", "Authentication failed: Invalid username or password")],

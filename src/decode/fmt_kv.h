@@ -1,0 +1,155 @@
+/*
+ * fmt_kv.h - pieces shared by the appliance decoders that write `key=value`
+ * pairs or key/value lists (SonicWall, Sophos Firewall, Check Point, Junos,
+ * F5 APM): a set of the keys already written, so that a record never holds
+ * a key twice (SonicWall repeats `msg=`, and the common VPN fields `user`
+ * and `src_ip` must not shadow a vendor's own field of that name), and the
+ * scanner of space-separated `key=value` pairs.
+ *
+ * Header-only and static: each decoder is its own translation unit and the
+ * registry in format.c stays the only shared list.
+ */
+#ifndef YG_DECODE_FMT_KV_H
+#define YG_DECODE_FMT_KV_H
+
+#include "decode/format.h"
+
+/* Keys written so far in one record.  A 1024-bit filter on (length, first
+ * two and last byte) skips the comparisons for nearly every new key (a
+ * record has a few dozen); beyond YG_KV_KEYS keys the record fails with
+ * YG_ELIMIT (the limit is documented in docs/yagura-decode.md). */
+#define YG_KV_KEYS 512
+struct yg_kvset {
+    uint64_t filter[16];
+    size_t n;
+    struct yg_str k[YG_KV_KEYS];
+};
+
+static inline void yg__kv_init(struct yg_kvset *s)
+{
+    memset(s->filter, 0, sizeof s->filter);
+    s->n = 0;
+}
+
+static inline unsigned yg__kv_bit(const char *k, size_t kn)
+{
+    unsigned h = (unsigned)kn * 0x9e37u;
+    if (kn)
+        h += (unsigned char)k[0] * 131u + (unsigned char)k[kn - 1] * 31u +
+             (unsigned char)k[kn > 1] * 7u;
+    return (h ^ h >> 10) & 1023u;
+}
+
+/* Whether k was already written. */
+static inline bool yg__kv_seen(const struct yg_kvset *s, const char *k, size_t kn)
+{
+    unsigned b = yg__kv_bit(k, kn);
+    if (!(s->filter[b >> 6] >> (b & 63) & 1u))
+        return false;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->k[i].n == kn && memcmp(s->k[i].p, k, kn) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Append `"k":"v"` unless k was already written (the first occurrence wins,
+ * as a reader of the line sees it first).  k must outlive the set (a view
+ * into the line or a literal).  YG_ELIMIT when the set is full.
+ */
+static inline YG_NODISCARD yg_err yg__kv_put(struct yg_kvset *s, struct yg_buf *out, bool *first,
+                                             const char *k, size_t kn, const char *v, size_t vn)
+{
+    if (yg__kv_seen(s, k, kn))
+        return YG_OK;
+    if (s->n == YG_KV_KEYS)
+        return YG_ELIMIT;
+    unsigned b = yg__kv_bit(k, kn);
+    s->filter[b >> 6] |= (uint64_t)1 << (b & 63);
+    s->k[s->n++] = (struct yg_str){k, kn};
+    return yg__json_kv(out, first, k, kn, v, vn);
+}
+
+/* yg__kv_put with a NUL-terminated key; a macro so that the length of a
+ * literal key is known at compile time (this is the decoders' hot path). */
+#define yg__kv_putz(s, out, first, k, v, vn) yg__kv_put(s, out, first, k, strlen(k), v, vn)
+
+/* One `key=value` pair; quoted values exclude their quotes. */
+struct yg_kvpair {
+    struct yg_str k, v;
+    size_t k0; /* where the key starts in the scanned text */
+};
+
+/*
+ * The next pair of m[*i..n), spaces before it skipped.  A value quoted with
+ * `"` (or `'`, which SonicWall uses for appName) runs to the next same quote
+ * that ends the text or is followed by a space; an unquoted value runs to
+ * the next space.  Returns 1 for a pair, 0 at the end, -1 on an error
+ * (e->col 0-based within m, e->msg set).
+ */
+static inline int yg__kv_next(const char *m, size_t n, size_t *i, struct yg_kvpair *kv,
+                              struct yg_decode_err *e)
+{
+    size_t j = *i;
+    while (j < n && m[j] == ' ')
+        j++;
+    if (j >= n) {
+        *i = j;
+        return 0;
+    }
+    size_t k0 = j;
+    while (j < n && m[j] != '=' && m[j] != ' ' && m[j] != '"')
+        j++;
+    if (j == k0 || j >= n || m[j] != '=') {
+        e->col = j < n ? j : k0; /* where `=` was expected, or the key that ran out */
+        e->msg = "expected key=value";
+        return -1;
+    }
+    kv->k = (struct yg_str){m + k0, j - k0};
+    kv->k0 = k0;
+    j++;
+    if (j < n && (m[j] == '"' || m[j] == '\'')) {
+        char q = m[j];
+        size_t open = j, v0 = j + 1, at = v0;
+        for (;;) {
+            const char *p = at < n ? memchr(m + at, q, n - at) : NULL;
+            if (!p) {
+                e->col = open;
+                e->msg = "unterminated quoted value";
+                return -1;
+            }
+            at = (size_t)(p - m);
+            if (at + 1 == n || m[at + 1] == ' ')
+                break;
+            at++; /* a quote inside the text */
+        }
+        kv->v = (struct yg_str){m + v0, at - v0};
+        j = at + 1;
+    } else {
+        size_t v0 = j;
+        const char *sp = memchr(m + j, ' ', n - j);
+        j = sp ? (size_t)(sp - m) : n;
+        kv->v = (struct yg_str){m + v0, j - v0};
+    }
+    *i = j;
+    return 1;
+}
+
+static inline bool yg__str_is(struct yg_str s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+/* A refusal for a line holding a NUL byte, or false. */
+static inline bool yg__kv_nul(const char *line, size_t n, struct yg_decode_err *e)
+{
+    const char *nul = memchr(line, 0, n);
+    if (!nul)
+        return false;
+    e->col = (size_t)(nul - line) + 1;
+    e->msg = "NUL byte in the line";
+    return true;
+}
+
+#endif

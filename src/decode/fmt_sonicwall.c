@@ -1,0 +1,186 @@
+/*
+ * fmt_sonicwall.c - SonicWall firewall (SonicOS) and SMA / SSL-VPN syslog.
+ *
+ * Both write space-separated `key=value` pairs that start with `id=` and the
+ * serial number `sn=`, behind whatever syslog header the sender or a relay
+ * added (`<134>`, `Jan  3 13:45:36 192.168.5.1 `, `Aug 10 00:19:47 SRA4600
+ * SSLVPN: `, or none):
+ *
+ *   id=firewall sn=000SERIAL time="2007-01-03 14:48:07" fw=1.128.3.4 pri=1
+ *       c=32 m=30 msg="Administrator login denied due to bad credentials"
+ *       n=7 src=216.160.83.57:36701:WAN dst=1.128.3.4:50000:WAN
+ *   id=sslvpn sn=0006B119CE3C time="2010-10-18 01:40:26" vp_time="..."
+ *       fw=10.6.4.117 pri=4 m=1 src=78.165.130.251 dst=10.6.4.117
+ *       user="admin" usr="admin" msg="User login failed" agent="..."
+ *
+ * Each pair becomes a field named as SonicWall names it (`m`, `msg`, `c`,
+ * `usr`, `fw_action`, ...).  A key written twice (SonicOS repeats `msg=` in
+ * IPS alerts) keeps its first value.  Addresses are `ip[:port[:interface[:
+ * host]]]` (empty ip when the address is IPv6 and given in srcV6/dstV6), so
+ * `src` and `dst` are also split into src_ip, src_port, src_interface,
+ * src_host (dst_* alike).  The account is `usr` on the firewall and `user`
+ * on the SMA; both give `user`, the name the other VPN decoders use, and
+ * src_ip is the client's address: the VPN rules and correlations key on
+ * those two (docs/sources-vpn.md).
+ *
+ * `time` is the event time; when it ends in ` UTC` (SonicOS 7) the same time
+ * is also written as `timestamp` with a `Z`, which the time parser reads.
+ * The header before `id=` is kept whole as `syslog_header`.  Log source:
+ * product sonicwall, service sslvpn for `id=sslvpn` (SMA 100 and the older
+ * SRA appliances) and firewall for every other id.
+ */
+#include "decode/fmt_kv.h"
+
+/* Where `id=` starts the body (a word start followed by a ` sn=` pair), or
+ * n. */
+static size_t find_body(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i + 3 < n) {
+        const char *p = memmem(s + i, n - i, "id=", 3);
+        if (!p)
+            return n;
+        size_t at = (size_t)(p - s);
+        if (at == 0 || s[at - 1] == ' ') {
+            const char *sp = memchr(p, ' ', n - at);
+            size_t j = sp ? (size_t)(sp - s) : n;
+            while (j < n && s[j] == ' ')
+                j++;
+            if (n - j >= 3 && memcmp(s + j, "sn=", 3) == 0)
+                return at;
+        }
+        i = at + 1;
+    }
+    return n;
+}
+
+static int sw_sniff(const char *line, size_t n)
+{
+    return find_body(line, n) < n ? 92 : 0;
+}
+
+/* `ip:port:interface:host` into x_ip, x_port, x_interface, x_host; a value
+ * with more than three colons is an IPv6 address alone. */
+static yg_err put_addr(struct yg_kvset *set, struct yg_buf *out, bool *first, const char *x,
+                       struct yg_str v)
+{
+    static const char *const part[2][4] = {
+        {"src_ip", "src_port", "src_interface", "src_host"},
+        {"dst_ip", "dst_port", "dst_interface", "dst_host"},
+    };
+    int which = x[0] == 's' ? 0 : 1;
+    size_t colons = 0;
+    for (size_t k = 0; k < v.n; k++)
+        colons += v.p[k] == ':';
+    if (colons > 3)
+        return v.n ? yg__kv_putz(set, out, first, part[which][0], v.p, v.n) : YG_OK;
+    size_t s = 0;
+    for (int f = 0; f < 4 && s <= v.n; f++) {
+        const char *c = memchr(v.p + s, ':', v.n - s);
+        size_t e = c ? (size_t)(c - v.p) : v.n;
+        if (e > s) {
+            yg_err err = yg__kv_putz(set, out, first, part[which][f], v.p + s, e - s);
+            if (err)
+                return err;
+        }
+        if (!c)
+            break;
+        s = e + 1;
+    }
+    return YG_OK;
+}
+
+static yg_err sw_decode(void *st, const char *line, size_t n, struct yg_buf *out,
+                        struct yg_logsrc *ls, struct yg_decode_err *e)
+{
+    (void)st;
+    yg_err err = YG_OK;
+    size_t start = out->n;
+    bool first = true;
+    e->col = 0;
+    e->msg = NULL;
+    if (n && line[n - 1] == '\r')
+        n--;
+    if (yg__kv_nul(line, n, e))
+        return YG_ESYNTAX;
+    size_t at = find_body(line, n);
+    if (at == n)
+        return yg__fmt_fail(e, 0, "expected a SonicWall record: `id=... sn=...` pairs");
+    struct yg_kvset set;
+    yg__kv_init(&set);
+    struct yg_str id = {NULL, 0}, src = {NULL, 0}, dst = {NULL, 0}, usr = {NULL, 0};
+    struct yg_str tm = {NULL, 0};
+    YG_TRY(yg_buf_addc(out, '{'));
+    size_t hn = at;
+    const char *h = yg__trim_sp(line, &hn);
+    if (hn)
+        YG_TRY(yg__kv_putz(&set, out, &first, "syslog_header", h, hn));
+    const char *m = line + at;
+    size_t mn = n - at, i = 0;
+    struct yg_kvpair kv;
+    int r;
+    while ((r = yg__kv_next(m, mn, &i, &kv, e)) == 1) {
+        err = yg__kv_put(&set, out, &first, kv.k.p, kv.k.n, kv.v.p, kv.v.n);
+        if (err == YG_ELIMIT) {
+            e->col = at + kv.k0 + 1;
+            e->msg = "more distinct keys than the 512 a record may have";
+            goto done;
+        }
+        if (err)
+            goto done;
+        if (!id.p && yg__str_is(kv.k, "id"))
+            id = kv.v;
+        else if (!src.p && yg__str_is(kv.k, "src"))
+            src = kv.v;
+        else if (!dst.p && yg__str_is(kv.k, "dst"))
+            dst = kv.v;
+        else if (!usr.p && yg__str_is(kv.k, "usr"))
+            usr = kv.v;
+        else if (!tm.p && yg__str_is(kv.k, "time"))
+            tm = kv.v;
+    }
+    if (r < 0) {
+        e->col += at + 1;
+        err = YG_ESYNTAX;
+        goto done;
+    }
+    if (src.p)
+        YG_TRY(put_addr(&set, out, &first, "src", src));
+    if (dst.p)
+        YG_TRY(put_addr(&set, out, &first, "dst", dst));
+    if (usr.p)
+        YG_TRY(yg__kv_putz(&set, out, &first, "user", usr.p, usr.n));
+    /* SonicOS 7 writes `time="2022-02-22 18:24:30 UTC"`: the zone as a word
+     * no time parser takes, so the event time is also given as timestamp,
+     * the same time with `Z`. */
+    if (tm.n > 4 && tm.n < 40 && memcmp(tm.p + tm.n - 4, " UTC", 4) == 0) {
+        char ts[40];
+        memcpy(ts, tm.p, tm.n - 4);
+        ts[tm.n - 4] = 'Z';
+        YG_TRY(yg__kv_putz(&set, out, &first, "timestamp", ts, tm.n - 3));
+    }
+    YG_TRY(yg_buf_addc(out, '}'));
+    ls->product = "sonicwall";
+    ls->service = yg__str_is(id, "sslvpn") ? "sslvpn" : "firewall";
+    ls->category = NULL;
+done:
+    if (err) {
+        out->n = start;
+        if (out->p)
+            out->p[start] = 0;
+        if (!e->msg) {
+            e->col = 1;
+            e->msg = err == YG_ELIMIT ? "more fields than a record may have" : yg_strerror(err);
+        }
+    }
+    return err;
+}
+
+const struct yg_linefmt yg__fmt_sonicwall = {
+    .name = "sonicwall",
+    .desc = "SonicWall firewall and SMA/SSL-VPN key=value syslog (id=... sn=...)",
+    .sniff = sw_sniff,
+    .state_new = NULL,
+    .state_free = NULL,
+    .decode = sw_decode,
+};
