@@ -12,6 +12,7 @@
 
 #include "cli/cmd_share.h"
 #include "cli/cmd_incidents.h"
+#include "cli/cmd_report.h"
 #include "cli/cmd_rulesets.h"
 #include "cli/rulesets.h"
 #include "cli/cmd_intel.h"
@@ -116,6 +117,9 @@ static void usage_hunt(FILE *f)
                "      --geoip-asn FILE   MaxMind DB ASN database for the analytics; repeatable\n"
                "      --incidents FILE   group the alerts into incidents in this SQLite file\n"
                "                         (yagura incidents list --db FILE)\n"
+               "      --html FILE        also write a self-contained HTML report: parameters,\n"
+               "                         coverage, alerts over time, top rules, computers,\n"
+               "                         accounts, incidents, every alert's details\n"
                "      --intel PATH       threat-intelligence file or folder (STIX, MISP, CSV,\n"
                "                         lists; repeatable): indicator hits are alerts too\n"
                "      --intel-tlp-default TLP  TLP of indicators whose source gives none (amber)\n"
@@ -429,7 +433,8 @@ static int hunt_main(int argc, char **argv)
         O_TUNING,
         O_TIMEZONE,
         O_SORTMEM,
-        O_MAPPING
+        O_MAPPING,
+        O_HTML
     };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
@@ -450,6 +455,7 @@ static int hunt_main(int argc, char **argv)
                                          {"geoip-city", required_argument, 0, O_GEOCITY},
                                          {"geoip-asn", required_argument, 0, O_GEOASN},
                                          {"incidents", required_argument, 0, O_INCIDENTS},
+                                         {"html", required_argument, 0, O_HTML},
                                          {"intel", required_argument, 0, O_INTEL},
                                          {"intel-tlp-default", required_argument, 0, O_INTEL_TLP},
                                          {"intel-levels", required_argument, 0, O_INTEL_LEVELS},
@@ -461,6 +467,8 @@ static int hunt_main(int argc, char **argv)
                                          {0, 0, 0, 0}};
     const char *incidents = NULL;
     struct yg_hunt_incidents *hinc = NULL;
+    const char *html = NULL;
+    struct yg_hunt_report *hrep = NULL;
     const char *intel_paths[256];
     size_t nintel = 0;
     const char *intel_tlp = NULL, *intel_levels = NULL;
@@ -614,6 +622,7 @@ static int hunt_main(int argc, char **argv)
                 geo_asn[ngeo_asn++] = optarg;
             break;
         case O_INCIDENTS: incidents = optarg; break;
+        case O_HTML: html = optarg; break;
         case O_INTEL:
             if (nintel == 256) {
                 fprintf(stderr, "%s hunt: too many --intel options (256 at most)\n", prog);
@@ -763,12 +772,19 @@ static int hunt_main(int argc, char **argv)
     o.summary = !quiet && !decode;
     o.progress = !quiet && isatty(2);
     struct yg_hunt_result res;
+    /* --html first: --incidents then reads the same temporary file of alerts. */
+    if (html && !decode && yg_cli_hunt_report_begin(html, &o, &hrep)) {
+        yg_rules_release(rules);
+        return EXIT_ERROR;
+    }
     if (incidents && !decode && yg_cli_hunt_incidents_begin(incidents, &hinc, &o.tap)) {
         yg_rules_release(rules);
         return EXIT_ERROR;
     }
     e = yg_hunt_run(rules, &o, &res);
     if (hinc && yg_cli_hunt_incidents_end(hinc, rules, quiet) && !e)
+        e = YG_EIO;
+    if (hrep && yg_cli_hunt_report_end(hrep, &o, argc, argv, incidents, quiet) && !e)
         e = YG_EIO;
     yg_rules_release(rules);
     yg__geo_free(geo);
