@@ -45,7 +45,7 @@
     var from = page * PAGE, to = Math.min(shown.length, from + PAGE);
     for (var i = from; i < to; i++) {
       var a = JSON.parse(shown[i].slice(1)), lvl = shown[i].charCodeAt(0) - 48;
-      var tr = el("tr", { cls: "alert" }, el("td", { text: a[1] || "-" }), el("td", null, YG.lvBadge(lvl)),
+      var tr = el("tr", { cls: "alert" }, el("td", { cls: "t", text: a[1] || "-" }), el("td", null, YG.lvBadge(lvl)),
                   el("td", { text: a[2] }), el("td", { cls: "k", text: a[4] }), el("td", { cls: "k", text: a[5] }));
       tr.addEventListener("click", detail.bind(null, tr, a));
       body.appendChild(tr);
@@ -72,18 +72,38 @@
   render();
   /* #selftest: the browser test's hook.  Opens the first alert's details
    * and writes what it saw into the page, for a headless browser's DOM dump. */
-  if (location.hash === "#selftest") {
+  if (location.hash.indexOf("#selftest") === 0) {
+    /* Synchronously in the load handler: a headless --dump-dom dumps right
+     * after it. */
     window.addEventListener("load", function () {
-      setTimeout(function () {
+      (function () {
         var first = body.querySelector("tr.alert");
         if (first) first.click();
         var d = body.querySelector("tr.detail pre");
         var paint = performance.getEntriesByType("paint").map(function (p) { return [p.name, p.startTime]; });
         var r = { rows: body.querySelectorAll("tr.alert").length, listed: lines.length,
                   detail: d ? JSON.parse(d.textContent) : null, paint: paint,
-                  loaded: performance.now(), errors: window.ygErrors };
+                  loaded: performance.now(), errors: window.ygErrors, filter: [],
+                  overview_drawn: YG.drawn };
+        /* Usable: each level filter and a page turn, timed. */
+        for (var l = 5; l >= 1; l--) {
+          var t0 = performance.now();
+          sel.value = String(l);
+          sel.dispatchEvent(new Event("change"));
+          r.filter.push([l, shown.length, performance.now() - t0]);
+        }
+        t0 = performance.now();
+        next.click();
+        r.page = [page, body.querySelectorAll("tr.alert").length, performance.now() - t0];
+        sel.value = "0";
+        sel.dispatchEvent(new Event("change"));
+        var nav = performance.getEntriesByType("navigation")[0];
+        r.dom_content_loaded = nav ? nav.domContentLoadedEventEnd : null;
+        r.now = Date.now();
+        /* The dump need not carry the alerts back. */
+        document.getElementById("yg-alerts").textContent = "";
         document.body.appendChild(el("pre", { id: "yg-selftest", text: JSON.stringify(r) }));
-      }, 0);
+      })();
     });
   }
 })();

@@ -68,11 +68,14 @@ var YG = (function () {
       tot.push(t);
       max = Math.max(max, t);
     }
+    /* Whole-number gridlines: four steps up to a multiple of four. */
+    var tick = Math.max(1, Math.ceil(max / 4));
+    max = tick * 4;
     var g = svg("svg", { viewBox: "0 0 " + W + " " + H, width: "100%", role: "img",
                          "aria-label": "alerts by level over time" });
     var bw = (W - L - 10) / nb;
     for (var y = 0; y <= 4; y++) {
-      var v = Math.round(max * y / 4), py = H - B - (H - B - T) * y / 4;
+      var v = tick * y, py = H - B - (H - B - T) * y / 4;
       g.appendChild(svg("line", { x1: L, x2: W - 10, y1: py, y2: py, stroke: "#e6eaee" }));
       var tx = svg("text", { x: L - 6, y: py + 4, "text-anchor": "end" });
       tx.textContent = num(v);
@@ -99,7 +102,8 @@ var YG = (function () {
       var anchor = i === 0 ? "start" : i === ticks - 1 ? "end" : "middle";
       var lab = svg("text", { x: L + kk * bw + (anchor === "start" ? 0 : anchor === "end" ? bw : bw / 2),
                               y: H - 10, "text-anchor": anchor });
-      lab.textContent = new Date(h.start + kk * h.step).toISOString().replace("T", " ").slice(0, 16);
+      lab.textContent = new Date(h.start + kk * h.step).toISOString().replace("T", " ")
+        .slice(0, h.step < 60000 ? 19 : h.step < 86400000 ? 16 : 10);
       g.appendChild(lab);
     }
     s.appendChild(g);
@@ -150,7 +154,7 @@ var YG = (function () {
       var rows = i.timeline.map(function (st) {
         var l = LV.indexOf(st[1]);
         var e = (st[4] || []).map(function (x) { return x.kind + ":" + x.value; }).join(", ");
-        return el("tr", null, el("td", { text: st[0] }), el("td", null, lvBadge(l < 0 ? 0 : l)),
+        return el("tr", null, el("td", { cls: "t", text: st[0] }), el("td", null, lvBadge(l < 0 ? 0 : l)),
                   el("td", { text: st[2] }), el("td", { text: st[3] }), el("td", { cls: "k", text: e }),
                   el("td", { cls: "k", text: st[5] }));
       });
@@ -201,5 +205,5 @@ var YG = (function () {
   var al = el("section", { id: "alerts" }, el("h2", { text: "Alerts" }));
   al.appendChild(el("p", { cls: "note", id: "alerts-status", text: "loading " + num(A.listed) + " alert(s)…" }));
   app.appendChild(al);
-  return { S: S, el: el, num: num, lvBadge: lvBadge, LV: LV };
+  return { S: S, el: el, num: num, lvBadge: lvBadge, LV: LV, drawn: Date.now() };
 })();
