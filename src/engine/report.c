@@ -340,7 +340,7 @@ static int64_t bucket_ms(int64_t span)
     return s;
 }
 
-static yg_err first_pass(FILE *f, struct scan_state *s, struct yg_arena *a)
+static yg_err first_pass(FILE *f, struct scan_state *s, struct yg_arena *a, size_t max_alerts)
 {
     char *buf = NULL;
     size_t cap = 0;
@@ -368,7 +368,7 @@ static yg_err first_pass(FILE *f, struct scan_state *s, struct yg_arena *a)
     if (ferror(f))
         return YG_EIO;
     /* The most severe alerts are listed first when there are too many. */
-    uint64_t room = YG_REPORT_MAX_ALERTS;
+    uint64_t room = max_alerts;
     for (int l = 5; l >= 0; l--) {
         s->quota[l] = s->by_level[l] < room ? s->by_level[l] : room;
         room -= s->quota[l];
@@ -511,6 +511,7 @@ yg_err yg__report_write(const struct yg_report_in *in, FILE *out, char *why, siz
 {
     yg_err err = YG_OK;
     const char *what = "writing the report";
+    size_t max_alerts = in->max_alerts ? in->max_alerts : YG_REPORT_MAX_ALERTS;
     struct scan_state *s = yg_malloc(sizeof *s);
     struct yg_sorter *sorter = NULL;
     struct yg_arena arena;
@@ -532,7 +533,7 @@ yg_err yg__report_write(const struct yg_report_in *in, FILE *out, char *why, siz
             err = YG_EIO;
             goto done;
         }
-        YG_TRY(first_pass(in->alerts, s, &arena));
+        YG_TRY(first_pass(in->alerts, s, &arena, max_alerts));
         if (fseek(in->alerts, 0, SEEK_SET) != 0) {
             err = YG_EIO;
             goto done;
@@ -563,10 +564,10 @@ yg_err yg__report_write(const struct yg_report_in *in, FILE *out, char *why, siz
     else
         YG_TRY(yg_buf_add(&sum, "null", 4));
     YG_TRY(yg_buf_addf(&sum,
-                       ",\"alerts\":{\"total\":%llu,\"listed\":%llu,\"cap\":%u,\"oversize\":%llu,"
+                       ",\"alerts\":{\"total\":%llu,\"listed\":%llu,\"cap\":%zu,\"oversize\":%llu,"
                        "\"alert_bytes\":%u,\"untimed\":%llu,\"by_level\":[",
-                       (unsigned long long)s->total, (unsigned long long)s->kept,
-                       YG_REPORT_MAX_ALERTS, (unsigned long long)s->oversize, YG_REPORT_ALERT_BYTES,
+                       (unsigned long long)s->total, (unsigned long long)s->kept, max_alerts,
+                       (unsigned long long)s->oversize, YG_REPORT_ALERT_BYTES,
                        (unsigned long long)s->untimed));
     for (int l = 0; l < 6; l++)
         YG_TRY(yg_buf_addf(&sum, "%s%llu", l ? "," : "", (unsigned long long)s->by_level[l]));

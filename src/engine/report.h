@@ -55,6 +55,7 @@ struct yg_report_in {
     struct yg_store *incidents;
     const char *incident;
     const char *tmp_dir; /* where the sort spills (NULL: $TMPDIR or /tmp) */
+    size_t max_alerts;   /* alerts listed (0: YG_REPORT_MAX_ALERTS) */
 };
 
 /* Write the page to out.  On failure *why says what failed. */
