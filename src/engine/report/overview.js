@@ -140,10 +140,15 @@ var YG = (function () {
   function incidents(inc) {
     var s = el("section", { id: "incidents" }, el("h2", { text: "Incidents (" + inc.list.length + (inc.more ? "+" : "") + ")" }));
     if (!inc.list.length) s.appendChild(el("p", { cls: "note", text: "none" }));
+    /* Most severe first (stable: most recent activity first within a level);
+     * the most severe one is open. */
+    inc.list = inc.list.map(function (i, n) { return [LV.indexOf(i.level), n, i]; })
+      .sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; })
+      .map(function (x) { return x[2]; });
     inc.list.forEach(function (i, n) {
       var lvl = LV.indexOf(i.level);
       var d = el("details", { cls: "inc", "data-incident": i.id });
-      if (inc.list.length === 1) d.open = true;
+      if (n === 0) d.open = true;
       var ents = (i.entities || []).map(function (e) { return e.kind + ":" + e.value; }).join(", ");
       d.appendChild(el("summary", null, lvBadge(lvl < 0 ? 0 : lvl),
                        document.createTextNode(" " + i.title + " "),
@@ -151,11 +156,24 @@ var YG = (function () {
                                    " alert(s) · " + i.first + " .. " + i.last })));
       d.appendChild(el("p", { cls: "note", text: "entities: " + (ents || "-") +
                                                (i.closed ? " · closed: " + i.closed : "") }));
-      var rows = i.timeline.map(function (st) {
-        var l = LV.indexOf(st[1]);
+      /* A run of detections of one rule on the same entities is one row, as
+       * `yagura incidents show` prints it. */
+      var runs = [];
+      i.timeline.forEach(function (st) {
         var e = (st[4] || []).map(function (x) { return x.kind + ":" + x.value; }).join(", ");
+        var last = runs[runs.length - 1];
+        if (last && st[2] === "detection" && last.st[2] === "detection" && last.st[3] === st[3] && last.e === e) {
+          last.n++;
+          last.to = st[0];
+        } else {
+          runs.push({ st: st, e: e, n: 1, to: st[0] });
+        }
+      });
+      var rows = runs.map(function (r) {
+        var st = r.st, l = LV.indexOf(st[1]);
+        var title = st[3] + (r.n > 1 ? " (×" + r.n + ", to " + r.to + ")" : "");
         return el("tr", null, el("td", { cls: "t", text: st[0] }), el("td", null, lvBadge(l < 0 ? 0 : l)),
-                  el("td", { text: st[2] }), el("td", { text: st[3] }), el("td", { cls: "k", text: e }),
+                  el("td", { text: st[2] }), el("td", { text: title }), el("td", { cls: "k", text: r.e }),
                   el("td", { cls: "k", text: st[5] }));
       });
       d.appendChild(table([["time"], ["level"], ["kind"], ["rule"], ["entities"], ["source"]], rows));
