@@ -53,7 +53,7 @@ def load(path, workdir, timeout=60):
     console = [l for l in p.stderr.splitlines() if ":CONSOLE" in l]
     if console:
         raise SystemExit("FAIL: console messages from the report:\n" + "\n".join(console[:20]))
-    m = re.search(r'<pre id="yg-selftest">(.*?)</pre>', p.stdout, re.S)
+    m = re.search(r'<pre id="yg-selftest"[^>]*>(.*?)</pre>', p.stdout, re.S)
     if not m:
         raise SystemExit("FAIL: the report wrote no self-test result (did its scripts run?)")
     st = json.loads(html.unescape(m.group(1)))
