@@ -307,6 +307,92 @@ done:
     return err;
 }
 
+/* ---- tallies with an index ------------------------------------------------------ */
+
+/* yg__tally_add finds a key by a linear scan, which is quadratic in the
+ * number of keys: fine for a run's computers, far too slow for 100,000
+ * distinct accounts.  The report's tallies keep a hash index of their rows
+ * (open addressing, row number + 1; 0 is empty) and fill the same struct, so
+ * sorting, printing and freeing are yg__tally's. */
+struct htally {
+    struct yg_tally t;
+    uint32_t *slot;
+    size_t nslot;
+};
+
+static bool ht_grow(struct htally *h)
+{
+    size_t n = h->nslot ? h->nslot * 2 : 1024;
+    uint32_t *ns = yg_malloc(n * sizeof *ns);
+    if (!ns)
+        return false;
+    memset(ns, 0, n * sizeof *ns);
+    for (size_t i = 0; i < h->t.n; i++) {
+        size_t at = yg_hash(h->t.rows[i].key, strlen(h->t.rows[i].key)) & (n - 1);
+        while (ns[at])
+            at = (at + 1) & (n - 1);
+        ns[at] = (uint32_t)i + 1;
+    }
+    yg_free(h->slot);
+    h->slot = ns;
+    h->nslot = n;
+    return true;
+}
+
+static void ht_add(struct htally *h, const char *key, size_t kn, int level)
+{
+    if ((h->t.n + 1) * 2 > h->nslot && !ht_grow(h)) {
+        h->t.oom = true;
+        return;
+    }
+    for (;;) {
+        size_t at = yg_hash(key, kn) & (h->nslot - 1);
+        for (; h->slot[at]; at = (at + 1) & (h->nslot - 1)) {
+            struct yg_tally_row *r = &h->t.rows[h->slot[at] - 1];
+            if (strlen(r->key) == kn && !memcmp(r->key, key, kn)) {
+                r->by_level[level]++;
+                r->total++;
+                return;
+            }
+        }
+        /* As yg__tally_add: past the cap, new keys count as "(other)". */
+        if (h->t.n >= YG_TALLY_MAX_KEYS && (kn != 7 || memcmp(key, "(other)", 7))) {
+            key = "(other)";
+            kn = 7;
+            continue;
+        }
+        if (h->t.n == h->t.cap) {
+            size_t nc = h->t.cap ? h->t.cap * 2 : 64;
+            struct yg_tally_row *nr = yg_realloc(h->t.rows, nc * sizeof *nr);
+            if (!nr) {
+                h->t.oom = true;
+                return;
+            }
+            h->t.rows = nr;
+            h->t.cap = nc;
+        }
+        char *d = yg_strndup(key, kn);
+        if (!d) {
+            h->t.oom = true;
+            return;
+        }
+        struct yg_tally_row *r = &h->t.rows[h->t.n];
+        memset(r, 0, sizeof *r);
+        r->key = d;
+        r->by_level[level] = 1;
+        r->total = 1;
+        h->slot[at] = (uint32_t)++h->t.n;
+        return;
+    }
+}
+
+static void ht_free(struct htally *h)
+{
+    yg__tally_free(&h->t);
+    yg_free(h->slot);
+    memset(h, 0, sizeof *h);
+}
+
 /* ---- the alerts ------------------------------------------------------------------ */
 
 struct scan_state {
@@ -316,7 +402,7 @@ struct scan_state {
     uint64_t quota[6]; /* alerts of each level listed */
     int64_t step;      /* histogram bucket width, ms */
     uint64_t hist[6][YG_REPORT_BUCKETS];
-    struct yg_tally rules, hosts, users;
+    struct htally rules, hosts, users;
 };
 
 static ssize_t next_line(FILE *f, char **buf, size_t *cap)
@@ -410,16 +496,16 @@ static yg_err second_pass(FILE *f, struct scan_state *s, struct yg_arena *a, str
         } else {
             s->untimed++;
         }
-        yg__tally_add(&s->rules, p.title.p ? p.title.p : "", p.title.n, l, 1);
+        ht_add(&s->rules, p.title.p ? p.title.p : "", p.title.n, l);
         /* Computers as the hunt counts them (coverage.c), so the report's
          * table agrees with --stats-json's by_computer. */
         const char *host = NULL;
         size_t hn = 0;
         if (!p.corr) {
             if (p.event.n && yg__event_host(p.event.p, p.event.n, &host, &hn))
-                yg__tally_add(&s->hosts, host, hn, l, 1);
+                ht_add(&s->hosts, host, hn, l);
             else
-                yg__tally_add(&s->hosts, "(no host field)", 15, l, 1);
+                ht_add(&s->hosts, "(no host field)", 15, l);
         }
         /* The account as the timeline columns read it (columns.c). */
         struct yg_str user = {NULL, 0};
@@ -435,7 +521,7 @@ static yg_err second_pass(FILE *f, struct scan_state *s, struct yg_arena *a, str
             al.level_num = l;
             if (yg__cols_fill(cols, &al, 0) == YG_OK && cols->user.n) {
                 user = cols->user;
-                yg__tally_add(&s->users, user.p, user.n, l, 1);
+                ht_add(&s->users, user.p, user.n, l);
             }
             if (cols->computer.n) {
                 host = cols->computer.p;
@@ -539,9 +625,10 @@ yg_err yg__report_write(const struct yg_report_in *in, FILE *out, char *why, siz
             goto done;
         }
         YG_TRY(second_pass(in->alerts, s, &arena, &cols, sorter));
-        yg__tally_sort(&s->rules);
-        yg__tally_sort(&s->hosts);
-        yg__tally_sort(&s->users);
+        /* Sorting moves rows: the indexes are not used after this. */
+        yg__tally_sort(&s->rules.t);
+        yg__tally_sort(&s->hosts.t);
+        yg__tally_sort(&s->users.t);
     }
 
     /* The summary the overview is drawn from. */
@@ -586,12 +673,12 @@ yg_err yg__report_write(const struct yg_report_in *in, FILE *out, char *why, siz
         YG_TRY(yg_buf_addc(&sum, ']'));
     }
     YG_TRY(yg_buf_add(&sum, "]},\"rules\":", 11));
-    YG_TRY(add_tally(&sum, &s->rules, 50));
-    YG_TRY(yg_buf_addf(&sum, ",\"rules_n\":%zu,\"computers\":", s->rules.n));
-    YG_TRY(add_tally(&sum, &s->hosts, 50));
-    YG_TRY(yg_buf_addf(&sum, ",\"computers_n\":%zu,\"accounts\":", s->hosts.n));
-    YG_TRY(add_tally(&sum, &s->users, 50));
-    YG_TRY(yg_buf_addf(&sum, ",\"accounts_n\":%zu,\"incidents\":", s->users.n));
+    YG_TRY(add_tally(&sum, &s->rules.t, 50));
+    YG_TRY(yg_buf_addf(&sum, ",\"rules_n\":%zu,\"computers\":", s->rules.t.n));
+    YG_TRY(add_tally(&sum, &s->hosts.t, 50));
+    YG_TRY(yg_buf_addf(&sum, ",\"computers_n\":%zu,\"accounts\":", s->hosts.t.n));
+    YG_TRY(add_tally(&sum, &s->users.t, 50));
+    YG_TRY(yg_buf_addf(&sum, ",\"accounts_n\":%zu,\"incidents\":", s->users.t.n));
     if (in->incidents) {
         what = "reading the incidents";
         YG_TRY(incidents_json(in->incidents, in->incident, &sum));
@@ -634,9 +721,9 @@ done:
         snprintf(why, wl, "%s: %s", what, detail);
     }
     if (s) {
-        yg__tally_free(&s->rules);
-        yg__tally_free(&s->hosts);
-        yg__tally_free(&s->users);
+        ht_free(&s->rules);
+        ht_free(&s->hosts);
+        ht_free(&s->users);
         yg_free(s);
     }
     yg__sorter_free(sorter);

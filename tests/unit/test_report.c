@@ -11,6 +11,7 @@
 
 #include "tap.h"
 
+#include "engine/coverage.h"
 #include "engine/report.h"
 
 static void alert(FILE *f, const char *ts, const char *level, const char *title, const char *event)
@@ -116,6 +117,37 @@ int main(void)
     CHECK(blk && count(blk, "\n") == 3 && strstr(blk, "\"C1\"") && strstr(blk, "\"C2\"") &&
           strstr(blk, "\"H1\"") && !strstr(blk, "\"L1\""));
     free(blk);
+    free(page);
+    fclose(in);
+
+    /* More distinct accounts than a tally keeps: the extra ones count as
+     * "(other)", as in the hunt's tallies (the report indexes its own). */
+    in = tmpfile();
+    CHECK(in != NULL);
+    if (!in)
+        TAP_DONE();
+    for (unsigned i = 0; i < YG_TALLY_MAX_KEYS + 5; i++) {
+        char ev[128];
+        snprintf(ev, sizeof ev, "{\"hostname\":\"pc\",\"user\":\"u%u\"}", i);
+        fprintf(in,
+                "{\"timestamp\":\"2024-05-01T00:00:00.000Z\",\"rule\":{\"id\":\"r\","
+                "\"title\":\"R\",\"level\":\"low\"},\"logsource\":{\"product\":\"test\"},"
+                "\"event\":%s}\n",
+                ev);
+    }
+    page = NULL;
+    out = open_memstream(&page, &pn);
+    struct yg_report_in many = {.title = "many", .alerts = in};
+    CHECK(yg__report_write(&many, out, why, sizeof why) == YG_OK);
+    fclose(out);
+    char want[128];
+    snprintf(want, sizeof want, "\"accounts\":[[\"(other)\",5,0,0,0,5,0],");
+    CHECK(strstr(page, want) != NULL);
+    snprintf(want, sizeof want, "\"accounts_n\":%u", YG_TALLY_MAX_KEYS + 1);
+    CHECK(strstr(page, want) != NULL);
+    snprintf(want, sizeof want, "\"computers\":[[\"pc\",%u,0,0,0,%u,0]]", YG_TALLY_MAX_KEYS + 5,
+             YG_TALLY_MAX_KEYS + 5);
+    CHECK(strstr(page, want) != NULL);
     free(page);
     fclose(in);
     TAP_DONE();
