@@ -30,7 +30,7 @@ PAGES = {
     "yagura-watch": ([["watch", "--help"]], "run as a detection service"),
     "yagura-rules": ([["rules", "check", "--help"], ["rules", "install", "--help"]],
                      "check rules; install, update and list rule sets"),
-    "yagura-incidents": ([["incidents", "--help"]], "list, show, close and export incidents"),
+    "yagura-incidents": ([["incidents", "--help"]], "list, show, close, export and report incidents"),
     "yagura-serve": ([["serve", "--help"]], "serve the TAXII 2.1 API of the configuration"),
     "yagura-intel": ([["intel", "--help"], ["intel", "check", "--help"], ["intel", "load", "--help"],
                       ["intel", "pull", "--help"], ["intel", "export", "--help"]],

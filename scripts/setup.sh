@@ -34,6 +34,7 @@ PACKAGES=(
     iproute2                                    # ss: socket buffers in the watch input test
     tzdata                                      # TZ database zones of hunt --timezone
     lintian man-db                              # the Debian package test; man pages rendered
+    chromium                                    # the HTML report's test, headless (report_browser.py)
 )
 
 # npm fetches the test geolocation database; Debian's package only when none is on PATH

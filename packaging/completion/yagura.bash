@@ -13,7 +13,7 @@ _yagura()
     case ${words[1]} in
     rules) sub="check install update list" ;;
     intel) sub="check load pull export" ;;
-    incidents) sub="list show close export" ;;
+    incidents) sub="list show close export report" ;;
     esac
     if [[ -n $sub ]] && ((cword == 2)); then
         COMPREPLY=($(compgen -W "$sub" -- "$cur"))

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_report.h"
 #include "cli/cmd_share.h"
 #include "core/core.h"
 #include "incident/incident.h"
@@ -44,6 +45,8 @@ static void usage(FILE *f, const char *sub)
                    "                               [--tlp LEVEL] [--identity NAME]\n"
                    "                               [--rules-base DIR] [--derive-addresses]\n"
                    "                               [--push URL COLLECTION]\n");
+    if (!sub || !strcmp(sub, "report"))
+        fprintf(f, "Usage: yagura incidents report ID --html FILE [--db FILE | -c CONFIG]\n");
     if (!sub) {
         fprintf(f, "\nAlerts grouped into incidents per account, host and source address, with a\n"
                    "timeline of every step (docs/incidents.md).\n");
@@ -64,6 +67,11 @@ static void usage(FILE *f, const char *sub)
     if (!sub || !strcmp(sub, "list") || !strcmp(sub, "show"))
         fprintf(f, "      --json             JSON instead of a readable table (list: one object\n"
                    "                         per line; show: one object with its timeline)\n");
+    if (!sub || !strcmp(sub, "report"))
+        fprintf(f,
+                "      --html FILE        report: write the incident as one self-contained HTML\n"
+                "                         page (timeline, alerts and their events, computers,\n"
+                "                         accounts) to hand over\n");
     if (!sub || !strcmp(sub, "close"))
         fprintf(f, "      --reason TEXT      why the incident is closed (required)\n"
                    "      --by NAME          who closes it (default: the login name)\n");
@@ -689,6 +697,48 @@ static int cmd_export(int argc, char **argv)
     return rc;
 }
 
+static int cmd_report(int argc, char **argv)
+{
+    enum { O_DB = 256, O_HTML };
+    static const struct option opts[] = {{"db", required_argument, 0, O_DB},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"html", required_argument, 0, O_HTML},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL, *config = NULL, *html = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DB: db = optarg; break;
+        case 'c': config = optarg; break;
+        case O_HTML: html = optarg; break;
+        case 'h': usage(stdout, "report"); return 0;
+        default: usage(stderr, "report"); return EXIT_ERR;
+        }
+    }
+    if (optind + 1 != argc || !html) {
+        fprintf(stderr, "yagura incidents report: give one incident id and --html FILE\n");
+        usage(stderr, "report");
+        return EXIT_ERR;
+    }
+    struct yg_store *st = NULL;
+    int rc = open_db(db, config, &st);
+    if (rc)
+        return rc;
+    char id[40];
+    yg_err e = yg__incident_resolve(st, argv[optind], id);
+    if (e) {
+        fprintf(stderr, "yagura incidents report: %s: %s\n", argv[optind],
+                e == YG_EINVAL ? "more than one incident starts so" : "no such incident");
+        yg__store_close(st);
+        return e == YG_ENOTFOUND || e == YG_EINVAL ? EXIT_NOTFOUND : EXIT_ERR;
+    }
+    rc = yg_cli_incident_report(st, db ? db : config, id, html);
+    yg__store_close(st);
+    return rc;
+}
+
 int yg_cli_incidents(int argc, char **argv)
 {
     /* argv[0] is "incidents" */
@@ -705,11 +755,14 @@ int yg_cli_incidents(int argc, char **argv)
         return cmd_close(argc - 1, argv + 1);
     if (!strcmp(sub, "export"))
         return cmd_export(argc - 1, argv + 1);
+    if (!strcmp(sub, "report"))
+        return cmd_report(argc - 1, argv + 1);
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
         usage(stdout, NULL);
         return 0;
     }
-    fprintf(stderr, "yagura incidents: unknown subcommand '%s' (list, show, close, export)\n", sub);
+    fprintf(stderr,
+            "yagura incidents: unknown subcommand '%s' (list, show, close, export, report)\n", sub);
     return EXIT_ERR;
 }
 
@@ -720,6 +773,7 @@ struct yg_hunt_incidents {
     struct yg_store *st;
     struct yg_entity_map *map;
     FILE *tap;
+    bool own_tap; /* false: the tap is --html's, which reads it after us */
 };
 
 int yg_cli_hunt_incidents_begin(const char *path, struct yg_hunt_incidents **out, FILE **tap)
@@ -739,7 +793,9 @@ int yg_cli_hunt_incidents_begin(const char *path, struct yg_hunt_incidents **out
         fprintf(stderr, "yagura hunt: --incidents: %s\n", why);
         goto fail;
     }
-    if (!(hi->tap = tmpfile())) {
+    hi->own_tap = !*tap;
+    hi->tap = *tap ? *tap : tmpfile();
+    if (!hi->tap) {
         fprintf(stderr, "yagura hunt: --incidents: temporary file: %s\n", strerror(errno));
         goto fail;
     }
@@ -826,7 +882,8 @@ int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rule
     }
 done:
     yg__incident_builder_free(b);
-    fclose(hi->tap);
+    if (hi->own_tap)
+        fclose(hi->tap);
     yg__store_close(hi->st);
     yg__entity_map_free(hi->map);
     free(hi->path);

@@ -13,8 +13,9 @@
 int yg_cli_incidents(int argc, char **argv);
 
 /* `yagura hunt --incidents FILE`: open (create) the database and a
- * temporary file the hunt writes every alert to (opts.tap).  Returns 0, or
- * 2 after printing the reason. */
+ * temporary file the hunt writes every alert to (opts.tap), or, when *tap is
+ * already set (--html), read that one and leave it open.  Returns 0, or 2
+ * after printing the reason. */
 struct yg_hunt_incidents;
 int yg_cli_hunt_incidents_begin(const char *path, struct yg_hunt_incidents **out, FILE **tap);
 /* After the hunt: build incidents from the alerts in event-time order and

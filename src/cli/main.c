@@ -12,6 +12,7 @@
 
 #include "cli/cmd_share.h"
 #include "cli/cmd_incidents.h"
+#include "cli/cmd_report.h"
 #include "cli/cmd_rulesets.h"
 #include "cli/rulesets.h"
 #include "cli/cmd_intel.h"
@@ -56,7 +57,7 @@ static void usage_main(FILE *f)
             "  rules install install a rule set (SigmaHQ release zip, folder, git checkout)\n"
             "  rules update  replace an installed set once the new one compiles; report changes\n"
             "  rules list    installed rule sets, versions, rule counts, how many load\n"
-            "  incidents     list, show, close and export incidents (alerts grouped per entity)\n"
+            "  incidents     list, show, close, export, report incidents (alerts per entity)\n"
             "  serve         run the TAXII 2.1 server of the configuration (see -c)\n"
             "  intel check   load threat-intelligence files and report what loaded\n"
             "  intel load    the same, with load time and memory\n"
@@ -123,6 +124,9 @@ static void usage_hunt(FILE *f)
                "                         hashes of the alerts shown, per level, to FILE\n"
                "      --incidents FILE   group the alerts into incidents in this SQLite file\n"
                "                         (yagura incidents list --db FILE)\n"
+               "      --html FILE        also write a self-contained HTML report: parameters,\n"
+               "                         coverage, alerts over time, top rules, computers,\n"
+               "                         accounts, incidents, every alert's details\n"
                "      --intel PATH       threat-intelligence file or folder (STIX, MISP, CSV,\n"
                "                         lists; repeatable): indicator hits are alerts too\n"
                "      --intel-tlp-default TLP  TLP of indicators whose source gives none (amber)\n"
@@ -536,7 +540,8 @@ static int hunt_main(int argc, char **argv)
         O_TIMEZONE,
         O_SORTMEM,
         O_MAPPING,
-        O_PIVOTS
+        O_PIVOTS,
+        O_HTML
     };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
@@ -557,6 +562,7 @@ static int hunt_main(int argc, char **argv)
                                          {"geoip-city", required_argument, 0, O_GEOCITY},
                                          {"geoip-asn", required_argument, 0, O_GEOASN},
                                          {"incidents", required_argument, 0, O_INCIDENTS},
+                                         {"html", required_argument, 0, O_HTML},
                                          {"intel", required_argument, 0, O_INTEL},
                                          {"intel-tlp-default", required_argument, 0, O_INTEL_TLP},
                                          {"intel-levels", required_argument, 0, O_INTEL_LEVELS},
@@ -571,6 +577,8 @@ static int hunt_main(int argc, char **argv)
     const char *pivots = NULL;
     bool search = g_search.yaml != NULL;
     struct yg_hunt_incidents *hinc = NULL;
+    const char *html = NULL;
+    struct yg_hunt_report *hrep = NULL;
     const char *intel_paths[256];
     size_t nintel = 0;
     const char *intel_tlp = NULL, *intel_levels = NULL;
@@ -725,6 +733,7 @@ static int hunt_main(int argc, char **argv)
                 geo_asn[ngeo_asn++] = optarg;
             break;
         case O_INCIDENTS: incidents = optarg; break;
+        case O_HTML: html = optarg; break;
         case O_INTEL:
             if (nintel == 256) {
                 fprintf(stderr, "%s hunt: too many --intel options (256 at most)\n", prog);
@@ -914,6 +923,11 @@ static int hunt_main(int argc, char **argv)
     }
     o.progress = !quiet && isatty(2);
     struct yg_hunt_result res;
+    /* --html first: --incidents then reads the same temporary file of alerts. */
+    if (html && !decode && yg_cli_hunt_report_begin(html, &o, &hrep)) {
+        yg_rules_release(rules);
+        return EXIT_ERROR;
+    }
     if (incidents && !decode && yg_cli_hunt_incidents_begin(incidents, &hinc, &o.tap)) {
         if (pf) {
             fclose(pf);
@@ -935,6 +949,8 @@ static int hunt_main(int argc, char **argv)
         }
         yg__pivots_free(&pv);
     }
+    if (hrep && yg_cli_hunt_report_end(hrep, &o, argc, argv, incidents, quiet) && !e)
+        e = YG_EIO;
     yg_rules_release(rules);
     yg__geo_free(geo);
     if (out != stdout && fclose(out) != 0) {

@@ -202,11 +202,38 @@ void yg__cov_free(struct yg_coverage *c)
 
 /* ---- tallies -------------------------------------------------------------- */
 
+/* Rebuild the index at twice the size (rows never move within it). */
+static bool tally_grow_index(struct yg_tally *t)
+{
+    size_t nc = t->icap ? t->icap * 2 : 64;
+    uint32_t *ni = yg_calloc(nc, sizeof *ni);
+    if (!ni)
+        return false;
+    for (size_t r = 0; r < t->n; r++) {
+        const char *k = t->rows[r].key;
+        size_t i = yg_hash(k, strlen(k)) & (nc - 1);
+        while (ni[i])
+            i = (i + 1) & (nc - 1);
+        ni[i] = (uint32_t)(r + 1);
+    }
+    yg_free(t->idx);
+    t->idx = ni;
+    t->icap = nc;
+    return true;
+}
+
+/* The row of key, added if new: a hash lookup, so a run whose alerts name
+ * many distinct computers stays linear. */
 static struct yg_tally_row *tally_row(struct yg_tally *t, const char *key, size_t kn)
 {
-    for (size_t i = 0; i < t->n; i++)
-        if (strlen(t->rows[i].key) == kn && memcmp(t->rows[i].key, key, kn) == 0)
-            return &t->rows[i];
+    if ((t->n + 1) * 2 > t->icap && !tally_grow_index(t))
+        return NULL;
+    size_t mask = t->icap - 1, i = yg_hash(key, kn) & mask;
+    for (; t->idx[i]; i = (i + 1) & mask) {
+        struct yg_tally_row *r = &t->rows[t->idx[i] - 1];
+        if (strlen(r->key) == kn && memcmp(r->key, key, kn) == 0)
+            return r;
+    }
     if (t->n >= YG_TALLY_MAX_KEYS && (kn != 7 || memcmp(key, "(other)", 7) != 0))
         return tally_row(t, "(other)", 7);
     if (t->n == t->cap) {
@@ -220,9 +247,10 @@ static struct yg_tally_row *tally_row(struct yg_tally *t, const char *key, size_
     char *d = yg_strndup(key, kn);
     if (!d)
         return NULL;
-    struct yg_tally_row *r = &t->rows[t->n++];
+    struct yg_tally_row *r = &t->rows[t->n];
     memset(r, 0, sizeof *r);
     r->key = d;
+    t->idx[i] = (uint32_t)(++t->n);
     return r;
 }
 
@@ -261,6 +289,12 @@ void yg__tally_sort(struct yg_tally *t)
 {
     if (t->n > 1)
         qsort(t->rows, t->n, sizeof *t->rows, tally_cmp);
+    /* Rows moved: the index is rebuilt at its size. */
+    if (t->icap) {
+        t->icap /= 2;
+        if (!tally_grow_index(t))
+            t->oom = true;
+    }
 }
 
 void yg__tally_print(const struct yg_tally *t, FILE *e, const char *title, size_t max)
@@ -317,6 +351,7 @@ void yg__tally_free(struct yg_tally *t)
     for (size_t i = 0; i < t->n; i++)
         yg_free(t->rows[i].key);
     yg_free(t->rows);
+    yg_free(t->idx);
     memset(t, 0, sizeof *t);
 }
 

@@ -55,6 +55,8 @@ struct yg_tally_row {
 struct yg_tally {
     struct yg_tally_row *rows;
     size_t n, cap;
+    uint32_t *idx; /* open addressing over rows: row + 1, 0 empty */
+    size_t icap;   /* a power of two, at least twice n */
     bool oom;
 };
 
