@@ -77,8 +77,10 @@ trap 'rm -rf "$tmp"' EXIT
 # Floating-point helpers (awk): calc EXPR [FORMAT]
 calc() { awk "BEGIN { printf \"${2:-%.0f}\", $1 }"; }
 # Number after "key": in a JSON file (flat keys, one value each).
+# A top-level number of the stats JSON (nested objects repeat names such as
+# "events" and "alerts", so a text match would take the wrong one).
 json_num() {
-    sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\(-\{0,1\}[0-9][0-9.eE+-]*\).*/\1/p" "$2" | head -n 1
+    python3 -c 'import json, sys; v = json.load(open(sys.argv[2])).get(sys.argv[1]); print("" if v is None else v)' "$1" "$2"
 }
 # Field key=value of the RESULT line of a simdjson_parse mode.
 result_field() { sed -n "s/^RESULT $1 .*\<$2=\([^ ]*\).*/\1/p" "$3"; }
