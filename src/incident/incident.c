@@ -17,7 +17,14 @@
  *      several: all are merged into the one that started first;
  *   4. the alert (and, for a correlation alert, each contributing
  *      detection) is added to the timeline, its entities counted, and the
- *      incident's summary (times, severity, title, main entity) recomputed.
+ *      incident's summary (times, severity, title, main entity) updated.
+ *
+ * The summary is a running one, kept in the incident's row (struct summary):
+ * adding an alert compares it with the incident's top alert and adds it to
+ * the counts, and counting an entity compares its new count with the main
+ * entity's, so an alert costs the same whatever the size of its incident
+ * (a noisy host must not slow every input down).  Merging combines the two
+ * summaries and looks at the merged-away incident's entities only.
  */
 #include "incident/entity.h"
 
@@ -389,11 +396,13 @@ enum {
     Q_UPD,
     Q_MAXSEQ,
     Q_ALERT_ENTS,
+    Q_SUMM_GET,
+    Q_MERGE_MAINCAND,
     Q_N
 };
 
 static const char *const q_sql[Q_N] = {
-    [Q_HAS] = "SELECT kind, incident_id FROM incident_alerts WHERE alert_id = ?1",
+    [Q_HAS] = "SELECT kind, incident_id, t_ms, seq FROM incident_alerts WHERE alert_id = ?1",
     [Q_CAND] = "SELECT DISTINCT i.id, i.first_ms FROM incident_entities e"
                " JOIN incidents i ON i.id = e.incident_id"
                " WHERE e.kind = ?1 AND e.value = ?2 AND i.status = 'open'"
@@ -410,7 +419,7 @@ static const char *const q_sql[Q_N] = {
                         " event_time = ?9 WHERE alert_id = ?1 AND kind = 'detection'",
     [Q_ENT_ADD] = "INSERT INTO incident_entities(incident_id, kind, value, alerts)"
                   " VALUES (?1, ?2, ?3, 1) ON CONFLICT(incident_id, kind, value)"
-                  " DO UPDATE SET alerts = alerts + 1",
+                  " DO UPDATE SET alerts = alerts + 1 RETURNING alerts",
     [Q_MERGE_ALERTS] = "UPDATE incident_alerts SET incident_id = ?1 WHERE incident_id = ?2",
     [Q_MERGE_ENTS] = "INSERT INTO incident_entities(incident_id, kind, value, alerts)"
                      " SELECT ?1, kind, value, alerts FROM incident_entities"
@@ -423,16 +432,28 @@ static const char *const q_sql[Q_N] = {
     [Q_SUMMARY] = "SELECT min(t_ms), max(t_ms), sum(kind <> 'detection'),"
                   " max(CASE WHEN kind <> 'detection' THEN level_num END)"
                   " FROM incident_alerts WHERE incident_id = ?1",
-    [Q_TOP] = "SELECT rule_title, level FROM incident_alerts WHERE incident_id = ?1"
+    [Q_TOP] = "SELECT rule_title, level, kind = 'detection', level_num, t_ms, seq"
+              " FROM incident_alerts WHERE incident_id = ?1"
               " ORDER BY kind = 'detection', level_num DESC, t_ms, seq LIMIT 1",
-    [Q_MAIN] = "SELECT kind, value FROM incident_entities WHERE incident_id = ?1"
+    [Q_MAIN] = "SELECT kind, value, alerts FROM incident_entities WHERE incident_id = ?1"
                " AND kind <> 'observer' ORDER BY alerts DESC,"
                " CASE kind WHEN 'account' THEN 0 WHEN 'address' THEN 1 ELSE 2 END, value"
                " LIMIT 1",
     [Q_UPD] = "UPDATE incidents SET title = ?2, level = ?3, level_num = ?4, first_ms = ?5,"
-              " last_ms = ?6, alert_count = ?7, main_entity = ?8, updated_at = ?9 WHERE id = ?1",
+              " last_ms = ?6, alert_count = ?7, main_entity = ?8, updated_at = ?9, top_seq = ?10,"
+              " top_det = ?11, top_level_num = ?12, top_t_ms = ?13, top_title = ?14,"
+              " top_level = ?15, max_level_num = ?16, main_kind = ?17, main_value = ?18,"
+              " main_alerts = ?19 WHERE id = ?1",
     [Q_MAXSEQ] = "SELECT coalesce(max(seq), 0) FROM incident_alerts",
     [Q_ALERT_ENTS] = "SELECT entities FROM incident_alerts WHERE alert_id = ?1",
+    [Q_SUMM_GET] = "SELECT first_ms, last_ms, alert_count, top_seq, top_det, top_level_num,"
+                   " top_t_ms, top_title, top_level, max_level_num, main_kind, main_value,"
+                   " main_alerts FROM incidents WHERE id = ?1",
+    /* The merged-away incident's entities with their counts in the merged
+     * one: the only entities whose counts a merge changes. */
+    [Q_MERGE_MAINCAND] = "SELECT f.kind, f.value, e.alerts FROM incident_entities f"
+                         " JOIN incident_entities e ON e.incident_id = ?1 AND e.kind = f.kind"
+                         " AND e.value = f.value WHERE f.incident_id = ?2",
 };
 
 struct yg_incident_builder {
@@ -446,6 +467,8 @@ struct yg_incident_builder {
     void *lookup_ud;
     struct yg_incident_stats stats;
     struct yg_arena arena;
+    int64_t found_t, found_seq; /* of the row lookup_alert found */
+    bool inserted;              /* whether insert_row's row was new */
     char why[512];
 };
 
@@ -568,77 +591,272 @@ done:
     return err;
 }
 
-/* Add entities of the kinds that link (and observers) to an incident. */
-static yg_err count_entities(struct yg_incident_builder *b, const char *inc, const struct entity *e,
-                             size_t n)
+/* ---- the running summary of an incident ------------------------------------ */
+
+/* What titles and ranks an incident, kept up to date alert by alert in its
+ * row.  The top alert is the first of its timeline in the order alerts
+ * before contributing detections, higher level first, then event time, then
+ * arrival; the main entity (observers aside) has the most alerts, accounts
+ * before addresses before hosts, then the lower value. */
+struct summary {
+    int64_t first, last; /* event time of the earliest and latest rows */
+    int64_t count;       /* alerts, not counting contributing detections */
+    int lvl;             /* highest level_num of those alerts, -1: none yet */
+    bool has_top;
+    int top_det, top_lvl;
+    int64_t top_t, top_seq;
+    char top_title[512], top_level[32];
+    bool has_main;
+    char main_kind[16], main_value[256];
+    int64_t main_alerts;
+};
+
+static void sm_empty(struct summary *sm)
 {
-    yg_err err = YG_OK;
-    for (size_t i = 0; i < n && !err; i++) {
-        sqlite3_stmt *s = b->q[Q_ENT_ADD];
-        bt(s, 1, inc);
-        bt(s, 2, yg__entity_kind_name(e[i].kind));
-        bt(s, 3, e[i].value);
-        err = run(b, s, "counting an incident entity");
-    }
-    return err;
+    memset(sm, 0, sizeof *sm);
+    sm->first = INT64_MAX;
+    sm->last = INT64_MIN;
+    sm->lvl = -1;
 }
 
-/* Recompute an incident's summary from its timeline and entities. */
-static yg_err summarise(struct yg_incident_builder *b, const char *inc)
+/* A row joins the timeline (or a contributing detection becomes an alert). */
+static void sm_row(struct summary *sm, bool det, int lvl, int64_t t, int64_t seq, const char *title,
+                   const char *level)
 {
+    if (t < sm->first)
+        sm->first = t;
+    if (t > sm->last)
+        sm->last = t;
+    if (!det) {
+        sm->count++;
+        if (lvl > sm->lvl)
+            sm->lvl = lvl;
+    }
+    bool better = !sm->has_top || seq == sm->top_seq;
+    if (!better && (int)det != sm->top_det)
+        better = !det;
+    else if (!better && lvl != sm->top_lvl)
+        better = lvl > sm->top_lvl;
+    else if (!better && t != sm->top_t)
+        better = t < sm->top_t;
+    else if (!better)
+        better = seq < sm->top_seq;
+    if (better) {
+        sm->has_top = true;
+        sm->top_det = det;
+        sm->top_lvl = lvl;
+        sm->top_t = t;
+        sm->top_seq = seq;
+        snprintf(sm->top_title, sizeof sm->top_title, "%s", title ? title : "");
+        snprintf(sm->top_level, sizeof sm->top_level, "%s", level ? level : "");
+    }
+}
+
+static int kind_rank(const char *kind)
+{
+    return strcmp(kind, "account") == 0 ? 0 : strcmp(kind, "address") == 0 ? 1 : 2;
+}
+
+/* An entity of the incident now counts `alerts` alerts.  Counts only grow,
+ * so comparing with the main entity is enough. */
+static void sm_entity(struct summary *sm, const char *kind, const char *value, int64_t alerts)
+{
+    if (strcmp(kind, "observer") == 0)
+        return;
+    bool same =
+        sm->has_main && strcmp(kind, sm->main_kind) == 0 && strcmp(value, sm->main_value) == 0;
+    bool better = !sm->has_main || same;
+    if (!better && alerts != sm->main_alerts)
+        better = alerts > sm->main_alerts;
+    else if (!better && kind_rank(kind) != kind_rank(sm->main_kind))
+        better = kind_rank(kind) < kind_rank(sm->main_kind);
+    else if (!better)
+        better = strcmp(value, sm->main_value) < 0;
+    if (better) {
+        sm->has_main = true;
+        snprintf(sm->main_kind, sizeof sm->main_kind, "%s", kind);
+        snprintf(sm->main_value, sizeof sm->main_value, "%s", value);
+        sm->main_alerts = alerts;
+    }
+}
+
+/* The timeline of `from` joined that of `into` (entities apart). */
+static void sm_merge(struct summary *into, const struct summary *from)
+{
+    if (from->first < into->first)
+        into->first = from->first;
+    if (from->last > into->last)
+        into->last = from->last;
+    into->count += from->count;
+    if (from->lvl > into->lvl)
+        into->lvl = from->lvl;
+    if (from->has_top) {
+        struct summary t = *into;
+        sm_row(&t, from->top_det, from->top_lvl, from->top_t, from->top_seq, from->top_title,
+               from->top_level);
+        /* Only the top is taken from t: first, last and the counts are set above. */
+        into->has_top = t.has_top;
+        into->top_det = t.top_det;
+        into->top_lvl = t.top_lvl;
+        into->top_t = t.top_t;
+        into->top_seq = t.top_seq;
+        memcpy(into->top_title, t.top_title, sizeof t.top_title);
+        memcpy(into->top_level, t.top_level, sizeof t.top_level);
+    }
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+    const char *v = (const char *)sqlite3_column_text(s, i);
+    return v ? v : "";
+}
+
+/* Compute the summary from the timeline and entities: once for an incident
+ * written by a version that kept none. */
+static yg_err sm_compute(struct yg_incident_builder *b, const char *inc, struct summary *sm)
+{
+    sm_empty(sm);
     sqlite3_stmt *s = b->q[Q_SUMMARY];
     bt(s, 1, inc);
-    int64_t first = 0, last = 0, count = 0;
-    int lvl = 1;
     int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        first = sqlite3_column_int64(s, 0);
-        last = sqlite3_column_int64(s, 1);
-        count = sqlite3_column_int64(s, 2);
+    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        sm->first = sqlite3_column_int64(s, 0);
+        sm->last = sqlite3_column_int64(s, 1);
+        sm->count = sqlite3_column_int64(s, 2);
         if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-            lvl = sqlite3_column_int(s, 3);
+            sm->lvl = sqlite3_column_int(s, 3);
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_ROW)
         return sqlfail(b, rc, "summarising an incident");
-    char title[768] = "", level[32] = "informational", main[300] = "", mvalue[256] = "";
     s = b->q[Q_TOP];
     bt(s, 1, inc);
     if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        snprintf(title, sizeof title, "%s", (const char *)sqlite3_column_text(s, 0));
-        snprintf(level, sizeof level, "%s", (const char *)sqlite3_column_text(s, 1));
+        sm->has_top = true;
+        snprintf(sm->top_title, sizeof sm->top_title, "%s", col_text(s, 0));
+        snprintf(sm->top_level, sizeof sm->top_level, "%s", col_text(s, 1));
+        sm->top_det = sqlite3_column_int(s, 2);
+        sm->top_lvl = sqlite3_column_int(s, 3);
+        sm->top_t = sqlite3_column_int64(s, 4);
+        sm->top_seq = sqlite3_column_int64(s, 5);
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlfail(b, rc, "summarising an incident");
     s = b->q[Q_MAIN];
     bt(s, 1, inc);
-    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        snprintf(main, sizeof main, "%s:%s", (const char *)sqlite3_column_text(s, 0),
-                 (const char *)sqlite3_column_text(s, 1));
-        snprintf(mvalue, sizeof mvalue, "%s", (const char *)sqlite3_column_text(s, 1));
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        sm_entity(sm, col_text(s, 0), col_text(s, 1), sqlite3_column_int64(s, 2));
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlfail(b, rc, "summarising an incident");
+    return YG_OK;
+}
+
+/* The summary kept in the incident's row. */
+static yg_err sm_load(struct yg_incident_builder *b, const char *inc, struct summary *sm)
+{
+    sm_empty(sm);
+    sqlite3_stmt *s = b->q[Q_SUMM_GET];
+    bt(s, 1, inc);
+    int rc = sqlite3_step(s);
+    bool legacy = rc == SQLITE_ROW && sqlite3_column_type(s, 3) == SQLITE_NULL;
+    if (rc == SQLITE_ROW && !legacy) {
+        sm->first = sqlite3_column_int64(s, 0);
+        sm->last = sqlite3_column_int64(s, 1);
+        sm->count = sqlite3_column_int64(s, 2);
+        sm->has_top = true;
+        sm->top_seq = sqlite3_column_int64(s, 3);
+        sm->top_det = sqlite3_column_int(s, 4);
+        sm->top_lvl = sqlite3_column_int(s, 5);
+        sm->top_t = sqlite3_column_int64(s, 6);
+        snprintf(sm->top_title, sizeof sm->top_title, "%s", col_text(s, 7));
+        snprintf(sm->top_level, sizeof sm->top_level, "%s", col_text(s, 8));
+        if (sqlite3_column_type(s, 9) != SQLITE_NULL)
+            sm->lvl = sqlite3_column_int(s, 9);
+        if (sqlite3_column_type(s, 10) != SQLITE_NULL) {
+            sm->has_main = true;
+            snprintf(sm->main_kind, sizeof sm->main_kind, "%s", col_text(s, 10));
+            snprintf(sm->main_value, sizeof sm->main_value, "%s", col_text(s, 11));
+            sm->main_alerts = sqlite3_column_int64(s, 12);
+        }
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (mvalue[0]) {
-        size_t tl = strlen(title);
-        snprintf(title + tl, sizeof title - tl, " - %s", mvalue);
-    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlfail(b, rc, "reading an incident");
+    return legacy ? sm_compute(b, inc, sm) : YG_OK;
+}
+
+/* Write the summary, and what it gives (title, level, times, count, main
+ * entity), into the incident's row. */
+static yg_err sm_store(struct yg_incident_builder *b, const char *inc, const struct summary *sm)
+{
     static const char *const names[] = {"informational", "informational", "low",
                                         "medium",        "high",          "critical"};
+    char title[768], level[32], main[300] = "";
+    int lvl = sm->lvl < 0 ? 1 : sm->lvl;
+    snprintf(title, sizeof title, "%s", sm->has_top ? sm->top_title : "");
+    if (sm->has_main && sm->main_value[0]) {
+        size_t tl = strlen(title);
+        snprintf(title + tl, sizeof title - tl, " - %s", sm->main_value);
+    }
+    if (sm->has_main)
+        snprintf(main, sizeof main, "%s:%s", sm->main_kind, sm->main_value);
     if (lvl >= 1 && lvl <= 5)
         snprintf(level, sizeof level, "%s", names[lvl]);
-    s = b->q[Q_UPD];
+    else
+        snprintf(level, sizeof level, "%s", sm->has_top ? sm->top_level : "informational");
+    sqlite3_stmt *s = b->q[Q_UPD];
     bt(s, 1, inc);
     bt(s, 2, title);
     bt(s, 3, level);
     sqlite3_bind_int(s, 4, lvl);
-    sqlite3_bind_int64(s, 5, first);
-    sqlite3_bind_int64(s, 6, last);
-    sqlite3_bind_int64(s, 7, count);
+    sqlite3_bind_int64(s, 5, sm->first == INT64_MAX ? 0 : sm->first);
+    sqlite3_bind_int64(s, 6, sm->last == INT64_MIN ? 0 : sm->last);
+    sqlite3_bind_int64(s, 7, sm->count);
     bt(s, 8, main);
     sqlite3_bind_int64(s, 9, wall_ms());
+    if (sm->has_top) {
+        sqlite3_bind_int64(s, 10, sm->top_seq);
+        sqlite3_bind_int(s, 11, sm->top_det);
+        sqlite3_bind_int(s, 12, sm->top_lvl);
+        sqlite3_bind_int64(s, 13, sm->top_t);
+        bt(s, 14, sm->top_title);
+        bt(s, 15, sm->top_level);
+    }
+    if (sm->lvl >= 0)
+        sqlite3_bind_int(s, 16, sm->lvl);
+    if (sm->has_main) {
+        bt(s, 17, sm->main_kind);
+        bt(s, 18, sm->main_value);
+        sqlite3_bind_int64(s, 19, sm->main_alerts);
+    }
     return run(b, s, "updating an incident");
+}
+
+/* Add entities of the kinds that link (and observers) to an incident. */
+static yg_err count_entities(struct yg_incident_builder *b, const char *inc, const struct entity *e,
+                             size_t n, struct summary *sm)
+{
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *s = b->q[Q_ENT_ADD];
+        const char *kind = yg__entity_kind_name(e[i].kind);
+        bt(s, 1, inc);
+        bt(s, 2, kind);
+        bt(s, 3, e[i].value);
+        int rc = sqlite3_step(s);
+        int64_t alerts = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (rc != SQLITE_ROW)
+            return sqlfail(b, rc, "counting an incident entity");
+        sm_entity(sm, kind, e[i].value, alerts);
+    }
+    return YG_OK;
 }
 
 struct cand {
@@ -678,10 +896,15 @@ static yg_err find_candidates(struct yg_incident_builder *b, const struct alert 
     return YG_OK;
 }
 
-/* Merge incident `from` into `into`. */
-static yg_err merge(struct yg_incident_builder *b, const char *into, const char *from)
+/* Merge incident `from` into `into`, whose summary is sm.  This costs the
+ * size of `from` (its rows move), never that of `into`. */
+static yg_err merge(struct yg_incident_builder *b, const char *into, const char *from,
+                    struct summary *sm)
 {
     yg_err err = YG_OK;
+    struct summary fs;
+    YG_TRY(sm_load(b, from, &fs));
+    sm_merge(sm, &fs);
     sqlite3_stmt *s = b->q[Q_MERGE_ALERTS];
     bt(s, 1, into);
     bt(s, 2, from);
@@ -690,6 +913,17 @@ static yg_err merge(struct yg_incident_builder *b, const char *into, const char 
     bt(s, 1, into);
     bt(s, 2, from);
     YG_TRY(run(b, s, "merging incident entities"));
+    /* Only the entities of `from` changed their counts in `into`. */
+    s = b->q[Q_MERGE_MAINCAND];
+    bt(s, 1, into);
+    bt(s, 2, from);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        sm_entity(sm, col_text(s, 0), col_text(s, 1), sqlite3_column_int64(s, 2));
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE)
+        return sqlfail(b, rc, "merging incident entities");
     s = b->q[Q_DEL_ENTS];
     bt(s, 1, from);
     YG_TRY(run(b, s, "merging incident entities"));
@@ -718,6 +952,8 @@ static yg_err lookup_alert(struct yg_incident_builder *b, const char *id, char k
     if (*found) {
         snprintf(kind, 16, "%s", (const char *)sqlite3_column_text(s, 0));
         snprintf(inc, 40, "%s", (const char *)sqlite3_column_text(s, 1));
+        b->found_t = sqlite3_column_int64(s, 2);
+        b->found_seq = sqlite3_column_int64(s, 3);
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
@@ -747,7 +983,10 @@ static yg_err insert_row(struct yg_incident_builder *b, const char *id, const ch
     if (parent)
         bt(s, 13, parent);
     sqlite3_bind_text(s, 14, json, (int)jn, SQLITE_TRANSIENT);
-    return run(b, s, "storing an incident alert");
+    yg_err err = run(b, s, "storing an incident alert");
+    /* A contributing detection may already be in a timeline (ignored). */
+    b->inserted = err == YG_OK && sqlite3_changes(b->db) == 1;
+    return err;
 }
 
 /* Entities recorded for a detection stored earlier as an alert of its own
@@ -825,9 +1064,13 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         bt(s, 7, ents.p);
         sqlite3_bind_text(s, 8, json, (int)n, SQLITE_TRANSIENT);
         bt(s, 9, al->event_time);
+        int64_t t = b->found_t, seq = b->found_seq;
         YG_TRY(run(b, s, "updating an incident alert"));
-        YG_TRY(count_entities(b, inc, al->ent, al->nent));
-        YG_TRY(summarise(b, inc));
+        struct summary sm;
+        YG_TRY(sm_load(b, inc, &sm));
+        sm_row(&sm, false, al->level_num, t, seq, al->title, al->level);
+        YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
+        YG_TRY(sm_store(b, inc, &sm));
         snprintf(res->incident, sizeof res->incident, "%s", inc);
         goto done;
     }
@@ -867,6 +1110,7 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
     /* No incident shares an entity (or the alert names nobody): it opens
      * an incident of its own. */
     (void)linking;
+    struct summary sm;
     if (!nc) {
         snprintf(inc, sizeof inc, "inc-%.16s", al->id);
         sqlite3_stmt *s = b->q[Q_INC_INS];
@@ -874,6 +1118,10 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         sqlite3_bind_int64(s, 2, al->t_ms);
         sqlite3_bind_int64(s, 3, wall_ms());
         YG_TRY(run(b, s, "creating an incident"));
+        if (sqlite3_changes(b->db) == 1)
+            sm_empty(&sm);
+        else /* an incident of that id exists already: it goes on growing */
+            YG_TRY(sm_load(b, inc, &sm));
         res->created = true;
         b->stats.created++;
     } else {
@@ -883,16 +1131,18 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
                 (c[i].first == c[keep].first && strcmp(c[i].id, c[keep].id) < 0))
                 keep = i;
         memcpy(inc, c[keep].id, sizeof inc);
+        YG_TRY(sm_load(b, inc, &sm));
         for (size_t i = 0; i < nc; i++)
             if (i != keep) {
-                YG_TRY(merge(b, inc, c[i].id));
+                YG_TRY(merge(b, inc, c[i].id, &sm));
                 res->merged++;
                 b->stats.merged++;
             }
     }
     YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id, al->title,
                       al->level, al->level_num, al->source, ents.p, NULL, json, n));
-    YG_TRY(count_entities(b, inc, al->ent, al->nent));
+    sm_row(&sm, false, al->level_num, al->t_ms, b->seq, al->title, al->level);
+    YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
     /* The contributing detections, as steps of the timeline. */
     for (size_t i = 0; i < al->nev; i++) {
         const struct evidence *e = &al->ev[i];
@@ -932,15 +1182,17 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
             err = yg_buf_add_json_str(&j, src, strlen(src));
         if (!err)
             err = yg_buf_addf(&j, ",\"correlation\":\"%s\"}", al->id);
+        int dl = level ? level_num(level) : 1;
         if (!err)
             err = insert_row(b, evid[i], inc, t, et, "detection", rule, title ? title : rule,
-                             level ? level : "informational", level ? level_num(level) : 1, src,
-                             ents.p, al->id, j.p, j.n);
+                             level ? level : "informational", dl, src, ents.p, al->id, j.p, j.n);
+        if (!err && b->inserted)
+            sm_row(&sm, true, dl, t, b->seq, title ? title : rule, level ? level : "informational");
         yg_buf_free(&j);
         if (err)
             goto done;
     }
-    YG_TRY(summarise(b, inc));
+    YG_TRY(sm_store(b, inc, &sm));
     snprintf(res->incident, sizeof res->incident, "%s", inc);
 done:
     yg_buf_free(&ents);

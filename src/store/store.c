@@ -176,6 +176,21 @@ static const char *const migrations[] = {
     " alerts INTEGER NOT NULL,"
     " PRIMARY KEY (incident_id, kind, value));"
     "CREATE INDEX incident_entities_value ON incident_entities(kind, value);",
+    /* 3 -> 4: each incident's running summary (src/incident/incident.c), so
+     * that a new alert updates it in constant time instead of rescanning
+     * the incident's timeline: the top alert (what titles the incident) and
+     * the main entity with its alert count.  NULL top_seq: not kept yet (an
+     * incident of an older version); it is computed once, on the next alert. */
+    "ALTER TABLE incidents ADD COLUMN top_seq INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN top_det INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN top_level_num INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN top_t_ms INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN top_title TEXT;"
+    "ALTER TABLE incidents ADD COLUMN top_level TEXT;"
+    "ALTER TABLE incidents ADD COLUMN max_level_num INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN main_kind TEXT;"
+    "ALTER TABLE incidents ADD COLUMN main_value TEXT;"
+    "ALTER TABLE incidents ADD COLUMN main_alerts INTEGER;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
