@@ -398,15 +398,18 @@ enum {
     Q_ALERT_ENTS,
     Q_SUMM_GET,
     Q_MERGE_MAINCAND,
+    Q_ENT_COUNT,
+    Q_ENT_SET,
     Q_N
 };
 
 static const char *const q_sql[Q_N] = {
     [Q_HAS] = "SELECT kind, incident_id, t_ms, seq FROM incident_alerts WHERE alert_id = ?1",
-    [Q_CAND] = "SELECT DISTINCT i.id, i.first_ms FROM incident_entities e"
+    /* The window is checked by the caller, against the times of the
+     * transaction's cache where the row's are not written yet. */
+    [Q_CAND] = "SELECT DISTINCT i.id, i.first_ms, i.last_ms FROM incident_entities e"
                " JOIN incidents i ON i.id = e.incident_id"
-               " WHERE e.kind = ?1 AND e.value = ?2 AND i.status = 'open'"
-               " AND i.last_ms >= ?3 AND i.first_ms <= ?4",
+               " WHERE e.kind = ?1 AND e.value = ?2 AND i.status = 'open'",
     [Q_INC_INS] = "INSERT OR IGNORE INTO incidents(id, title, level, level_num, status, first_ms,"
                   " last_ms, alert_count, main_entity, created_at, updated_at)"
                   " VALUES (?1, '', 'informational', 1, 'open', ?2, ?2, 0, '', ?3, ?3)",
@@ -419,7 +422,7 @@ static const char *const q_sql[Q_N] = {
                         " event_time = ?9 WHERE alert_id = ?1 AND kind = 'detection'",
     [Q_ENT_ADD] = "INSERT INTO incident_entities(incident_id, kind, value, alerts)"
                   " VALUES (?1, ?2, ?3, 1) ON CONFLICT(incident_id, kind, value)"
-                  " DO UPDATE SET alerts = alerts + 1 RETURNING alerts",
+                  " DO UPDATE SET alerts = alerts + 1",
     [Q_MERGE_ALERTS] = "UPDATE incident_alerts SET incident_id = ?1 WHERE incident_id = ?2",
     [Q_MERGE_ENTS] = "INSERT INTO incident_entities(incident_id, kind, value, alerts)"
                      " SELECT ?1, kind, value, alerts FROM incident_entities"
@@ -454,6 +457,10 @@ static const char *const q_sql[Q_N] = {
     [Q_MERGE_MAINCAND] = "SELECT f.kind, f.value, e.alerts FROM incident_entities f"
                          " JOIN incident_entities e ON e.incident_id = ?1 AND e.kind = f.kind"
                          " AND e.value = f.value WHERE f.incident_id = ?2",
+    [Q_ENT_COUNT] = "SELECT alerts FROM incident_entities WHERE incident_id = ?1 AND kind = ?2"
+                    " AND value = ?3",
+    [Q_ENT_SET] = "UPDATE incident_entities SET alerts = ?4 WHERE incident_id = ?1 AND kind = ?2"
+                  " AND value = ?3",
 };
 
 struct yg_incident_builder {
@@ -468,6 +475,8 @@ struct yg_incident_builder {
     struct yg_incident_stats stats;
     struct yg_arena arena;
     int64_t found_t, found_seq; /* of the row lookup_alert found */
+    bool json_in_alerts;        /* yg__incident_set_alerts_stored */
+    struct tx_cache *cache;     /* what the open transaction changed */
     bool inserted;              /* whether insert_row's row was new */
     char why[512];
 };
@@ -510,12 +519,23 @@ const char *yg__incident_errmsg(const struct yg_incident_builder *b)
     return b->why;
 }
 
+static yg_err cache_before_commit(void *ud, char *why, size_t wl);
+static void cache_discard(void *ud);
+static struct tx_cache *cache_new(void);
+
 void yg__incident_builder_free(struct yg_incident_builder *b)
 {
     if (!b)
         return;
+    /* A transaction still open keeps what was fed: written now, or
+     * dropped with it if it rolls back. */
+    char why[512];
+    if (b->cache && yg__store_in_tx(b->st))
+        (void)cache_before_commit(b, why, sizeof why);
+    yg__store_set_tx_hooks(b->st, NULL, NULL, NULL);
     for (int i = 0; i < Q_N; i++)
         sqlite3_finalize(b->q[i]);
+    yg_free(b->cache);
     yg_arena_free(&b->arena);
     yg_free(b);
 }
@@ -532,6 +552,12 @@ yg_err yg__incident_builder_new(struct yg_store *st, const struct yg_entity_map 
     b->map = m;
     b->window = window_ms > 0 ? window_ms : YG_INCIDENT_DEFAULT_WINDOW_MS;
     yg_arena_init(&b->arena, 1u << 16, 0);
+    b->cache = cache_new();
+    if (!b->cache) {
+        yg_free(b);
+        return YG_ENOMEM;
+    }
+    yg__store_set_tx_hooks(st, cache_before_commit, cache_discard, b);
     for (int i = 0; i < Q_N; i++) {
         int rc = sqlite3_prepare_v3(b->db, q_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &b->q[i], NULL);
         if (rc != SQLITE_OK) {
@@ -545,6 +571,11 @@ yg_err yg__incident_builder_new(struct yg_store *st, const struct yg_entity_map 
     sqlite3_reset(s);
     *out = b;
     return YG_OK;
+}
+
+void yg__incident_set_alerts_stored(struct yg_incident_builder *b, bool on)
+{
+    b->json_in_alerts = on;
 }
 
 void yg__incident_set_rule_lookup(struct yg_incident_builder *b, yg_rule_lookup_fn fn, void *ud)
@@ -757,7 +788,7 @@ static yg_err sm_compute(struct yg_incident_builder *b, const char *inc, struct 
 }
 
 /* The summary kept in the incident's row. */
-static yg_err sm_load(struct yg_incident_builder *b, const char *inc, struct summary *sm)
+static yg_err sm_read(struct yg_incident_builder *b, const char *inc, struct summary *sm)
 {
     sm_empty(sm);
     sqlite3_stmt *s = b->q[Q_SUMM_GET];
@@ -838,22 +869,226 @@ static yg_err sm_store(struct yg_incident_builder *b, const char *inc, const str
     return run(b, s, "updating an incident");
 }
 
+/* ---- the transaction's cache -------------------------------------------------- */
+
+/* An incident's summary changes with nearly every alert (its last time, its
+ * count), and so does the count of its main entity.  Writing both per alert
+ * would cost as much as storing the alert itself; instead the builder keeps
+ * what the open transaction changed and writes each touched incident and
+ * entity once, just before the transaction commits (the store's commit
+ * hook), or when the cache is full.  A rollback drops the cache, as the
+ * database drops the rows.  Every other reader sees only committed rows. */
+#define CACHE_MAX 2048u
+#define CACHE_IDX (4u * CACHE_MAX) /* hash slots, a power of two */
+
+struct sm_slot {
+    char id[40];
+    bool dirty;
+    struct summary sm;
+};
+
+struct ent_slot {
+    char inc[40], kind[16], value[256];
+    bool dirty;
+    int64_t alerts;
+};
+
+struct tx_cache {
+    struct sm_slot sm[CACHE_MAX];
+    struct ent_slot ent[CACHE_MAX];
+    uint32_t nsm, nent;
+    uint32_t sm_idx[CACHE_IDX], ent_idx[CACHE_IDX]; /* slot + 1; 0: empty */
+};
+
+static struct tx_cache *cache_new(void)
+{
+    return yg_calloc(1, sizeof(struct tx_cache));
+}
+
+static uint32_t key_hash(const char *a, const char *b, const char *c)
+{
+    uint64_t h = yg_hash(a, strlen(a));
+    if (b)
+        h = h * 31 + yg_hash(b, strlen(b));
+    if (c)
+        h = h * 31 + yg_hash(c, strlen(c));
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The index cell of an incident's summary: its slot, or the empty cell
+ * where it would go. */
+static uint32_t *sm_cell(struct tx_cache *c, const char *id)
+{
+    for (uint32_t h = key_hash(id, NULL, NULL);; h++) {
+        uint32_t *cell = &c->sm_idx[h & (CACHE_IDX - 1)];
+        if (!*cell || strcmp(c->sm[*cell - 1].id, id) == 0)
+            return cell;
+    }
+}
+
+static uint32_t *ent_cell(struct tx_cache *c, const char *inc, const char *kind, const char *value)
+{
+    for (uint32_t h = key_hash(inc, kind, value);; h++) {
+        uint32_t *cell = &c->ent_idx[h & (CACHE_IDX - 1)];
+        if (!*cell)
+            return cell;
+        const struct ent_slot *e = &c->ent[*cell - 1];
+        if (strcmp(e->inc, inc) == 0 && strcmp(e->kind, kind) == 0 && strcmp(e->value, value) == 0)
+            return cell;
+    }
+}
+
+static yg_err ent_write(struct yg_incident_builder *b)
+{
+    yg_err err = YG_OK;
+    struct tx_cache *c = b->cache;
+    for (uint32_t i = 0; i < c->nent && !err; i++) {
+        struct ent_slot *e = &c->ent[i];
+        if (!e->dirty)
+            continue;
+        sqlite3_stmt *s = b->q[Q_ENT_SET];
+        bt(s, 1, e->inc);
+        bt(s, 2, e->kind);
+        bt(s, 3, e->value);
+        sqlite3_bind_int64(s, 4, e->alerts);
+        err = run(b, s, "counting an incident entity");
+    }
+    c->nent = 0;
+    memset(c->ent_idx, 0, sizeof c->ent_idx);
+    return err;
+}
+
+static yg_err sm_store(struct yg_incident_builder *b, const char *inc, const struct summary *sm);
+
+static yg_err sm_write(struct yg_incident_builder *b)
+{
+    yg_err err = YG_OK;
+    struct tx_cache *c = b->cache;
+    for (uint32_t i = 0; i < c->nsm && !err; i++)
+        if (c->sm[i].dirty)
+            err = sm_store(b, c->sm[i].id, &c->sm[i].sm);
+    c->nsm = 0;
+    memset(c->sm_idx, 0, sizeof c->sm_idx);
+    return err;
+}
+
+static yg_err cache_before_commit(void *ud, char *why, size_t wl)
+{
+    struct yg_incident_builder *b = ud;
+    yg_err err = ent_write(b);
+    yg_err e2 = sm_write(b);
+    if (!err)
+        err = e2;
+    if (err && why != b->why)
+        snprintf(why, wl, "%s", b->why);
+    return err;
+}
+
+static void cache_discard(void *ud)
+{
+    struct yg_incident_builder *b = ud;
+    b->cache->nsm = b->cache->nent = 0;
+    memset(b->cache->sm_idx, 0, sizeof b->cache->sm_idx);
+    memset(b->cache->ent_idx, 0, sizeof b->cache->ent_idx);
+}
+
+/* The times of an incident as the open transaction has them, if cached. */
+static bool sm_cached_times(struct yg_incident_builder *b, const char *inc, int64_t *first,
+                            int64_t *last)
+{
+    uint32_t *cell = sm_cell(b->cache, inc);
+    if (!*cell)
+        return false;
+    *first = b->cache->sm[*cell - 1].sm.first;
+    *last = b->cache->sm[*cell - 1].sm.last;
+    return true;
+}
+
+/* An incident's current summary (a copy: the caller saves it back). */
+static yg_err sm_load(struct yg_incident_builder *b, const char *inc, struct summary *sm)
+{
+    uint32_t *cell = sm_cell(b->cache, inc);
+    if (*cell) {
+        *sm = b->cache->sm[*cell - 1].sm;
+        return YG_OK;
+    }
+    return sm_read(b, inc, sm);
+}
+
+static yg_err sm_save(struct yg_incident_builder *b, const char *inc, const struct summary *sm)
+{
+    struct tx_cache *c = b->cache;
+    uint32_t *cell = sm_cell(c, inc);
+    if (!*cell) {
+        if (c->nsm == CACHE_MAX) {
+            yg_err err = sm_write(b);
+            if (err)
+                return err;
+            cell = sm_cell(c, inc);
+        }
+        snprintf(c->sm[c->nsm].id, sizeof c->sm[c->nsm].id, "%s", inc);
+        *cell = ++c->nsm;
+    }
+    c->sm[*cell - 1].sm = *sm;
+    c->sm[*cell - 1].dirty = true;
+    return YG_OK;
+}
+
+/* One more alert of an incident names an entity: its new count. */
+static yg_err ent_add(struct yg_incident_builder *b, const char *inc, const char *kind,
+                      const char *value, int64_t *alerts)
+{
+    struct tx_cache *c = b->cache;
+    uint32_t *cell = ent_cell(c, inc, kind, value);
+    if (*cell) {
+        struct ent_slot *e = &c->ent[*cell - 1];
+        *alerts = ++e->alerts;
+        e->dirty = true;
+        return YG_OK;
+    }
+    /* First time in this transaction: the row is created (or counted) now,
+     * so that finding candidates sees it, and its count read. */
+    yg_err err = YG_OK;
+    sqlite3_stmt *s = b->q[Q_ENT_ADD];
+    bt(s, 1, inc);
+    bt(s, 2, kind);
+    bt(s, 3, value);
+    YG_TRY(run(b, s, "counting an incident entity"));
+    s = b->q[Q_ENT_COUNT];
+    bt(s, 1, inc);
+    bt(s, 2, kind);
+    bt(s, 3, value);
+    int rc = sqlite3_step(s);
+    *alerts = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW)
+        return sqlfail(b, rc, "counting an incident entity");
+    if (c->nent == CACHE_MAX) {
+        YG_TRY(ent_write(b));
+        cell = ent_cell(c, inc, kind, value);
+    }
+    struct ent_slot *e = &c->ent[c->nent];
+    snprintf(e->inc, sizeof e->inc, "%s", inc);
+    snprintf(e->kind, sizeof e->kind, "%s", kind);
+    snprintf(e->value, sizeof e->value, "%s", value);
+    e->alerts = *alerts;
+    e->dirty = false;
+    *cell = ++c->nent;
+done:
+    return err;
+}
+
 /* Add entities of the kinds that link (and observers) to an incident. */
 static yg_err count_entities(struct yg_incident_builder *b, const char *inc, const struct entity *e,
                              size_t n, struct summary *sm)
 {
     for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *s = b->q[Q_ENT_ADD];
         const char *kind = yg__entity_kind_name(e[i].kind);
-        bt(s, 1, inc);
-        bt(s, 2, kind);
-        bt(s, 3, e[i].value);
-        int rc = sqlite3_step(s);
-        int64_t alerts = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        if (rc != SQLITE_ROW)
-            return sqlfail(b, rc, "counting an incident entity");
+        int64_t alerts = 0;
+        yg_err err = ent_add(b, inc, kind, e[i].value, &alerts);
+        if (err)
+            return err;
         sm_entity(sm, kind, e[i].value, alerts);
     }
     return YG_OK;
@@ -873,12 +1108,14 @@ static yg_err find_candidates(struct yg_incident_builder *b, const struct alert 
         sqlite3_stmt *s = b->q[Q_CAND];
         bt(s, 1, yg__entity_kind_name(al->ent[i].kind));
         bt(s, 2, al->ent[i].value);
-        sqlite3_bind_int64(s, 3, al->t_ms - b->window);
-        sqlite3_bind_int64(s, 4, al->t_ms + b->window);
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            const char *id = (const char *)sqlite3_column_text(s, 0);
-            int64_t first = sqlite3_column_int64(s, 1);
+            const char *id = col_text(s, 0);
+            int64_t first = sqlite3_column_int64(s, 1), last = sqlite3_column_int64(s, 2);
+            (void)sm_cached_times(b, id, &first, &last);
+            /* Active within the window of the alert's time. */
+            if (last < al->t_ms - b->window || first > al->t_ms + b->window)
+                continue;
             bool seen = false;
             for (size_t j = 0; j < *nc && !seen; j++)
                 seen = strcmp(c[j].id, id) == 0;
@@ -905,6 +1142,13 @@ static yg_err merge(struct yg_incident_builder *b, const char *into, const char 
     struct summary fs;
     YG_TRY(sm_load(b, from, &fs));
     sm_merge(sm, &fs);
+    /* The merge moves counts in the table: write the cached ones first (the
+     * cache is empty after).  The summary of `from` is no longer kept up:
+     * its row says `merged`. */
+    YG_TRY(ent_write(b));
+    uint32_t *cell = sm_cell(b->cache, from);
+    if (*cell)
+        b->cache->sm[*cell - 1].dirty = false;
     sqlite3_stmt *s = b->q[Q_MERGE_ALERTS];
     bt(s, 1, into);
     bt(s, 2, from);
@@ -1062,7 +1306,7 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         sqlite3_bind_int(s, 5, al->level_num);
         bt(s, 6, al->source);
         bt(s, 7, ents.p);
-        sqlite3_bind_text(s, 8, json, (int)n, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 8, json, b->json_in_alerts ? 0 : (int)n, SQLITE_TRANSIENT);
         bt(s, 9, al->event_time);
         int64_t t = b->found_t, seq = b->found_seq;
         YG_TRY(run(b, s, "updating an incident alert"));
@@ -1070,7 +1314,7 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         YG_TRY(sm_load(b, inc, &sm));
         sm_row(&sm, false, al->level_num, t, seq, al->title, al->level);
         YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
-        YG_TRY(sm_store(b, inc, &sm));
+        YG_TRY(sm_save(b, inc, &sm));
         snprintf(res->incident, sizeof res->incident, "%s", inc);
         goto done;
     }
@@ -1101,6 +1345,8 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
                 if (sqlite3_step(s) == SQLITE_ROW) {
                     snprintf(c[nc].id, sizeof c[nc].id, "%s", i2);
                     c[nc].first = sqlite3_column_int64(s, 0);
+                    int64_t last;
+                    (void)sm_cached_times(b, i2, &c[nc].first, &last);
                     nc++;
                 }
                 sqlite3_finalize(s);
@@ -1140,7 +1386,8 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
             }
     }
     YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id, al->title,
-                      al->level, al->level_num, al->source, ents.p, NULL, json, n));
+                      al->level, al->level_num, al->source, ents.p, NULL, json,
+                      b->json_in_alerts ? 0 : n));
     sm_row(&sm, false, al->level_num, al->t_ms, b->seq, al->title, al->level);
     YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
     /* The contributing detections, as steps of the timeline. */
@@ -1192,7 +1439,7 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         if (err)
             goto done;
     }
-    YG_TRY(sm_store(b, inc, &sm));
+    YG_TRY(sm_save(b, inc, &sm));
     snprintf(res->incident, sizeof res->incident, "%s", inc);
 done:
     yg_buf_free(&ents);

@@ -60,6 +60,13 @@ YG_NODISCARD yg_err yg__incident_builder_new(struct yg_store *st, const struct y
 void yg__incident_builder_free(struct yg_incident_builder *b);
 void yg__incident_set_rule_lookup(struct yg_incident_builder *b, yg_rule_lookup_fn fn, void *ud);
 
+/* The alerts fed are also stored in the state database's alerts table under
+ * the same id, in the same transaction (`yagura watch`): their JSON is then
+ * kept there only, and the timeline row refers to it (an empty json column;
+ * yg__incident_show reads it from the alerts table), which halves what an
+ * alert writes.  Contributing detections keep their reference JSON. */
+void yg__incident_set_alerts_stored(struct yg_incident_builder *b, bool on);
+
 /* What one feed did. */
 struct yg_incident_feed_result {
     bool duplicate;    /* the alert was already in an incident */

@@ -154,7 +154,9 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
         return map_rc(rc);
     rc = sqlite3_prepare_v2(db,
                             "SELECT alert_id, kind, rule_id, rule_title, level, event_time, source,"
-                            " entities, parent, json, t_ms, level_num FROM incident_alerts"
+                            " entities, parent, CASE WHEN json = '' THEN coalesce((SELECT"
+                            " json FROM alerts WHERE alerts.id = alert_id), '') ELSE json END,"
+                            " t_ms, level_num FROM incident_alerts"
                             " WHERE incident_id = ?1 ORDER BY t_ms, seq",
                             -1, &s, NULL);
     if (rc != SQLITE_OK)

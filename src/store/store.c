@@ -238,8 +238,20 @@ struct yg_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_N];
     bool in_tx;
+    yg_err (*before_commit)(void *ud, char *why, size_t wl);
+    void (*discard)(void *ud);
+    void *hook_ud;
     char why[256];
 };
+
+void yg__store_set_tx_hooks(struct yg_store *st,
+                            yg_err (*before_commit)(void *ud, char *why, size_t wl),
+                            void (*discard)(void *ud), void *ud)
+{
+    st->before_commit = before_commit;
+    st->discard = discard;
+    st->hook_ud = ud;
+}
 
 static int64_t now_ms(void)
 {
@@ -425,6 +437,11 @@ yg_err yg__store_open(const char *path, struct yg_store **out, char *why, size_t
      * database fails here with "file is not a database". */
     YG_TRY(exec_script(st, "PRAGMA journal_mode=WAL", "enabling WAL"));
     YG_TRY(exec_script(st, "PRAGMA synchronous=NORMAL", "setting synchronous"));
+    /* Alert ids are random keys: every insert lands on a random leaf of the
+     * alert and timeline indexes.  SQLite's default page cache (2 MiB) then
+     * rereads most leaves from the file once the database has grown past a
+     * few hundred thousand alerts; 64 MiB keeps them for some millions. */
+    YG_TRY(exec_script(st, "PRAGMA cache_size=-65536", "setting the cache size"));
     YG_TRY(exec_script(st, "PRAGMA foreign_keys=ON", "enabling foreign keys"));
     YG_TRY(migrate(st));
     for (int i = 0; i < S_N; i++) {
@@ -477,15 +494,24 @@ yg_err yg__store_commit(struct yg_store *st)
         snprintf(st->why, sizeof st->why, "no transaction is open");
         return YG_ESTATE;
     }
+    if (st->before_commit) {
+        yg_err err = st->before_commit(st->hook_ud, st->why, sizeof st->why);
+        if (err)
+            return err;
+    }
     yg_err err = step_done(st, st->stmt[S_COMMIT], "committing");
     /* A busy COMMIT leaves the transaction open (the caller may retry or
      * roll back); most other failures have already rolled it back. */
     st->in_tx = !sqlite3_get_autocommit(st->db);
+    if (err && !st->in_tx && st->discard)
+        st->discard(st->hook_ud);
     return err;
 }
 
 void yg__store_rollback(struct yg_store *st)
 {
+    if (st->discard)
+        st->discard(st->hook_ud);
     if (!st->in_tx && sqlite3_get_autocommit(st->db))
         return;
     sqlite3_stmt *s = st->stmt[S_ROLLBACK];

@@ -73,6 +73,16 @@ const char *yg__store_errmsg(const struct yg_store *st);
 struct sqlite3 *yg__store_sqlite(struct yg_store *st);
 /* Whether yg__store_begin() has opened a transaction not yet committed. */
 bool yg__store_in_tx(const struct yg_store *st);
+/* Work a module keeps in memory during a transaction and writes just before
+ * it commits (src/incident/ writes each touched incident's summary once per
+ * transaction, not once per alert).  before_commit runs inside the
+ * transaction, first thing in yg__store_commit; its failure (described in
+ * why) fails the commit (nothing is committed; the caller rolls back).  discard runs when the
+ * transaction ends without committing (yg__store_rollback, or a COMMIT that
+ * failed and rolled it back).  One module per store; NULL functions remove it. */
+void yg__store_set_tx_hooks(struct yg_store *st,
+                            yg_err (*before_commit)(void *ud, char *why, size_t wl),
+                            void (*discard)(void *ud), void *ud);
 /* SipHash-2-4 of data under the key (k0, k1), the hash behind yg__alert_id. */
 uint64_t yg__siphash24(uint64_t k0, uint64_t k1, const void *data, size_t n);
 

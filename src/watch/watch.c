@@ -1053,6 +1053,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
                                      &w.incidents))
             goto out;
         yg__incident_set_rule_lookup(w.incidents, incident_rule, &w);
+        yg__incident_set_alerts_stored(w.incidents, true);
     }
     if (yg__metrics_new(&w.metrics) || yg__metrics_declare_standard(w.metrics))
         goto out;
