@@ -504,6 +504,7 @@ void yg__incident_iso(int64_t ms, char *out, size_t n)
 static yg_err sqlfail(struct yg_incident_builder *b, int rc, const char *what)
 {
     snprintf(b->why, sizeof b->why, "%s: %s", what, sqlite3_errmsg(b->db));
+    yg__store_note_failure(b->st, rc);
     switch (rc & 0xff) {
     case SQLITE_NOMEM: return YG_ENOMEM;
     case SQLITE_BUSY:
@@ -1486,6 +1487,14 @@ yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, co
     bool own_tx = !yg__store_in_tx(b->st);
     if (own_tx && (err = yg__store_begin(b->st))) {
         snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
+        goto out;
+    }
+    /* The caller's transaction was rolled back by a failed statement
+     * (a full disk, an I/O error): what we wrote now would commit on its
+     * own, without the alerts it belongs with. */
+    if (!own_tx && sqlite3_get_autocommit(b->db)) {
+        snprintf(b->why, sizeof b->why, "the state transaction was rolled back by a failure");
+        err = YG_ESTATE;
         goto out;
     }
     err = feed_parsed(b, al, &scratch, json, n, res);

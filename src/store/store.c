@@ -25,6 +25,7 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
@@ -241,7 +242,9 @@ struct yg_store {
     yg_err (*before_commit)(void *ud, char *why, size_t wl);
     void (*discard)(void *ud);
     void *hook_ud;
+    char *path;
     char why[256];
+    char cause[512];
 };
 
 void yg__store_set_tx_hooks(struct yg_store *st,
@@ -279,9 +282,38 @@ static yg_err map_rc(int rc)
     }
 }
 
+void yg__store_note_failure(struct yg_store *st, int rc)
+{
+    /* The errno of the last failed system call of the VFS tells a full
+     * disk apart when SQLite reports it as an I/O error (a full disk while
+     * the WAL index grows). */
+    int e = st->db ? sqlite3_system_errno(st->db) : 0;
+    const char *path = st->path ? st->path : "?";
+    if ((rc & 0xff) == SQLITE_FULL || e == ENOSPC || e == EDQUOT)
+        snprintf(st->cause, sizeof st->cause, "disk full: %s", path);
+    else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+        snprintf(st->cause, sizeof st->cause, "database corrupt: %s", path);
+    else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN ||
+             (rc & 0xff) == SQLITE_READONLY)
+        snprintf(st->cause, sizeof st->cause, "input/output error: %s: %s", path,
+                 e ? strerror(e) : sqlite3_errstr(rc));
+    else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        snprintf(st->cause, sizeof st->cause, "database locked: %s", path);
+    else if ((rc & 0xff) == SQLITE_NOMEM)
+        snprintf(st->cause, sizeof st->cause, "out of memory");
+    else
+        snprintf(st->cause, sizeof st->cause, "%s: %s", path, sqlite3_errstr(rc));
+}
+
+const char *yg__store_cause(const struct yg_store *st)
+{
+    return st->cause;
+}
+
 /* Record the SQLite message of a failure on the handle and map it. */
 static yg_err fail(struct yg_store *st, int rc, const char *what)
 {
+    yg__store_note_failure(st, rc);
     const char *msg = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
     /* errmsg may still describe an earlier call when rc came from a step
      * that SQLite reported through the statement; prefer the code's text
@@ -420,6 +452,12 @@ yg_err yg__store_open(const char *path, struct yg_store **out, char *why, size_t
         snprintf(why, wl, "%s: out of memory", path);
         return YG_ENOMEM;
     }
+    st->path = yg_strndup(path, strlen(path));
+    if (!st->path) {
+        yg_free(st);
+        snprintf(why, wl, "%s: out of memory", path);
+        return YG_ENOMEM;
+    }
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         err = fail(st, rc, "opening the database");
@@ -454,7 +492,10 @@ yg_err yg__store_open(const char *path, struct yg_store **out, char *why, size_t
     }
 done:
     if (err != YG_OK) {
-        snprintf(why, wl, "%s: %s", path, st->why);
+        if (st->cause[0]) /* "database corrupt: PATH (reading ...: malformed)" */
+            snprintf(why, wl, "%s (%s)", st->cause, st->why);
+        else
+            snprintf(why, wl, "%s: %s", path, st->why);
         yg__store_close(st);
         return err;
     }
@@ -473,6 +514,7 @@ void yg__store_close(struct yg_store *st)
     /* close_v2 defers the close until nothing refers to the handle; every
      * statement is finalized above, so it closes now. */
     sqlite3_close_v2(st->db);
+    yg_free(st->path);
     yg_free(st);
 }
 
@@ -494,6 +536,19 @@ yg_err yg__store_commit(struct yg_store *st)
         snprintf(st->why, sizeof st->why, "no transaction is open");
         return YG_ESTATE;
     }
+    /* A statement that failed with a full disk, an I/O error or out of
+     * memory may have rolled the whole transaction back; what ran after it
+     * ran on its own and is committed already (callers stop at the first
+     * failure, so that is nothing).  Never commit "the rest". */
+    if (sqlite3_get_autocommit(st->db)) {
+        st->in_tx = false;
+        if (st->discard)
+            st->discard(st->hook_ud);
+        snprintf(st->why, sizeof st->why, "committing: the transaction was rolled back");
+        if (!st->cause[0])
+            snprintf(st->cause, sizeof st->cause, "%s: the transaction was rolled back", st->path);
+        return YG_ESTATE;
+    }
     if (st->before_commit) {
         yg_err err = st->before_commit(st->hook_ud, st->why, sizeof st->why);
         if (err)
@@ -505,6 +560,8 @@ yg_err yg__store_commit(struct yg_store *st)
     st->in_tx = !sqlite3_get_autocommit(st->db);
     if (err && !st->in_tx && st->discard)
         st->discard(st->hook_ud);
+    if (!err)
+        st->cause[0] = 0;
     return err;
 }
 

@@ -68,6 +68,13 @@ YG_NODISCARD yg_err yg__store_alert_count(struct yg_store *st, uint64_t *n);
 /* The message of the last failed call on st ("storing an alert: database is
  * locked"); valid until the next call on st. */
 const char *yg__store_errmsg(const struct yg_store *st);
+/* Why the last write failed, in words an operator acts on: "disk full:
+ * PATH", "database corrupt: PATH", "input/output error: PATH: <errno text>",
+ * "database locked: PATH", "out of memory"; "" after a successful commit.
+ * yg__store_note_failure records a failure of a statement a module ran on
+ * the handle itself (src/incident/), with its SQLite result code. */
+const char *yg__store_cause(const struct yg_store *st);
+void yg__store_note_failure(struct yg_store *st, int sqlite_rc);
 /* The SQLite handle, for modules that keep tables of their own in the state
  * database (src/incident/); their statements join the store's transactions. */
 struct sqlite3 *yg__store_sqlite(struct yg_store *st);

@@ -440,6 +440,36 @@ static void test_constant_cost(void)
     yg__incident_builder_free(b);
 }
 
+/* A failed statement may roll the whole transaction back (SQLite does so
+ * for a full disk or an I/O error).  Incident rows fed after that must not
+ * commit on their own, without the alerts of the transaction. */
+static void test_rolled_back_transaction(void)
+{
+    reset_db();
+    struct yg_incident_builder *b = NULL;
+    CHECK(yg__incident_builder_new(st, map, 0, &b) == YG_OK);
+    CHECK(yg__store_begin(st) == YG_OK);
+    feed(b, rule_alert("r1", "high", "2024-05-01T10:00:00Z", "m365", "{\"UserId\":\"eve\"}", 1));
+    /* What SQLite does by itself after such a failure. */
+    CHECK(sqlite3_exec(yg__store_sqlite(st), "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+    const char *j =
+        rule_alert("r2", "high", "2024-05-01T10:01:00Z", "m365", "{\"UserId\":\"eve\"}", 2);
+    struct yg_incident_feed_result r;
+    CHECK(yg__incident_feed(b, NULL, j, strlen(j), INT64_MIN, &r) == YG_ESTATE);
+    CHECK(yg__store_commit(st) == YG_ESTATE);
+    CHECK(!yg__store_in_tx(st));
+    CHECK(count("select count(*) from incident_alerts") == 0);
+    CHECK(count("select count(*) from incidents") == 0);
+    CHECK(count("select count(*) from incident_entities") == 0);
+    /* The builder goes on cleanly in the next transaction. */
+    CHECK(yg__store_begin(st) == YG_OK);
+    feed(b, j);
+    CHECK(yg__store_commit(st) == YG_OK);
+    CHECK(count("select alert_count from incidents") == 1);
+    CHECK(summary_mismatches() == 0);
+    yg__incident_builder_free(b);
+}
+
 static void test_mapping_errors(void)
 {
     char path[160], why[512];
@@ -485,6 +515,7 @@ int main(void)
     test_correlation();
     test_running_summary();
     test_constant_cost();
+    test_rolled_back_transaction();
     test_mapping_errors();
     yg__store_close(st);
     yg__entity_map_free(map);
