@@ -81,7 +81,27 @@ struct winput {
     bool ckpt_dirty;
     uint64_t last_record_ms;
     struct yg_metric *m_events, *m_lag; /* this input's series */
+    uint64_t drops_logged, drop_log_ms; /* dropped records already logged, and when */
 };
+
+/* Records an input dropped on purpose (over the event size limit, a
+ * truncated datagram, a message cut by a closed connection) are logged
+ * with the count since the last line, at most once per
+ * YG_DROP_LOG_INTERVAL_MS per input, so a flood of them cannot flood the log. */
+#define YG_DROP_LOG_INTERVAL_MS 1000u
+
+static void log_drops(struct winput *in, uint64_t now, bool final)
+{
+    uint64_t d = in->in->dropped;
+    if (d == in->drops_logged ||
+        (!final && in->drop_log_ms && now - in->drop_log_ms < YG_DROP_LOG_INTERVAL_MS))
+        return;
+    yg__log(YG_LOG_WARNING, "inputs: %s: %llu record(s) dropped; the last: %s", in->cfg->name,
+            (unsigned long long)(d - in->drops_logged),
+            in->in->drop_why[0] ? in->in->drop_why : "(no detail)");
+    in->drops_logged = d;
+    in->drop_log_ms = now;
+}
 
 /* A detection kept for correlation: evidence of correlation alerts. */
 struct evid {
@@ -1257,6 +1277,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
             idle_since = now;
         for (size_t i = 0; i < w.ninputs; i++) {
             struct yg_input *inp = w.inputs[i].in;
+            log_drops(&w.inputs[i], now, false);
             yg__metric_set(yg__metrics_get(w.metrics, YG_M_DROPPED,
                                            (const char *[]){"reason", "input", "input",
                                                             w.inputs[i].cfg->name, NULL}),
@@ -1283,6 +1304,8 @@ int yg__watch_run(const struct yg_watch_opts *o)
         if (o->exit_when_idle_ms && !got && !w.npend && now - idle_since >= o->exit_when_idle_ms)
             break;
     }
+    for (size_t i = 0; i < w.ninputs; i++)
+        log_drops(&w.inputs[i], now_ms(), true);
     /* Drain: what was read is matched and committed before stopping. */
     if (flush_batch(&w) != YG_OK)
         status = 1;
