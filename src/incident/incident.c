@@ -52,6 +52,7 @@ struct leaf {
 struct flat {
     struct yg_arena *a;
     char **paths;
+    size_t *plens; /* strlen of each path: lookups compare lengths first */
     size_t npaths, pcap;
     struct leaf *leaves;
     size_t nleaves, lcap;
@@ -69,10 +70,16 @@ static int32_t flat_key(void *ud, int32_t parent, const char *k, size_t kn)
             return -1;
         }
         f->paths = np;
+        size_t *nl = yg_realloc(f->plens, nc * sizeof *nl);
+        if (!nl) {
+            f->oom = true;
+            return -1;
+        }
+        f->plens = nl;
         f->pcap = nc;
     }
     const char *pp = parent >= 0 ? f->paths[parent] : "";
-    size_t pl = strlen(pp);
+    size_t pl = parent >= 0 ? f->plens[parent] : 0;
     char *p = yg_arena_alloc(f->a, pl + kn + 2);
     if (!p) {
         f->oom = true;
@@ -85,6 +92,7 @@ static int32_t flat_key(void *ud, int32_t parent, const char *k, size_t kn)
     memcpy(p + pl, k, kn);
     p[pl + kn] = 0;
     f->paths[f->npaths] = p;
+    f->plens[f->npaths] = pl + kn;
     return (int32_t)f->npaths++;
 }
 
@@ -107,6 +115,7 @@ static void flat_leaf(void *ud, int32_t path, const struct yg_val *v)
 static void flat_free(struct flat *f)
 {
     yg_free(f->paths);
+    yg_free(f->plens);
     yg_free(f->leaves);
 }
 
@@ -118,9 +127,13 @@ static const char *lpath(const struct flat *f, const struct leaf *l)
 /* The first leaf at exactly path; NULL if none. */
 static const struct yg_val *flat_get(const struct flat *f, const char *path)
 {
-    for (size_t i = 0; i < f->nleaves; i++)
-        if (strcmp(lpath(f, &f->leaves[i]), path) == 0)
+    size_t n = strlen(path);
+    for (size_t i = 0; i < f->nleaves; i++) {
+        int32_t p = f->leaves[i].path;
+        if (p >= 0 && (size_t)p < f->npaths && f->plens[p] == n &&
+            memcmp(f->paths[p], path, n) == 0)
             return &f->leaves[i].v;
+    }
     return NULL;
 }
 
@@ -400,11 +413,17 @@ enum {
     Q_MERGE_MAINCAND,
     Q_ENT_COUNT,
     Q_ENT_SET,
+    Q_MERGE_STORED,
+    Q_ATTACH,
     Q_N
 };
 
 static const char *const q_sql[Q_N] = {
-    [Q_HAS] = "SELECT kind, incident_id, t_ms, seq FROM incident_alerts WHERE alert_id = ?1",
+    /* A timeline row, or an alert of the state database that joined an
+     * incident in its own row (yg__incident_set_alerts_stored). */
+    [Q_HAS] = "SELECT kind, incident_id, t_ms, seq FROM incident_alerts WHERE alert_id = ?1"
+              " UNION ALL SELECT inc_kind, incident_id, inc_t_ms, inc_seq FROM alerts"
+              " WHERE id = ?1 AND incident_id IS NOT NULL LIMIT 1",
     /* The window is checked by the caller, against the times of the
      * transaction's cache where the row's are not written yet. */
     [Q_CAND] = "SELECT DISTINCT i.id, i.first_ms, i.last_ms FROM incident_entities e"
@@ -432,11 +451,17 @@ static const char *const q_sql[Q_N] = {
     [Q_MARK_MERGED] = "UPDATE incidents SET status = 'merged', merged_into = ?1, updated_at = ?3"
                       " WHERE id = ?2",
     [Q_REPOINT] = "UPDATE incidents SET merged_into = ?1 WHERE merged_into = ?2",
+    /* (Only for an incident whose summary is not kept yet: these read its
+     * whole timeline, rows of its own and alerts that joined it.) */
     [Q_SUMMARY] = "SELECT min(t_ms), max(t_ms), sum(kind <> 'detection'),"
-                  " max(CASE WHEN kind <> 'detection' THEN level_num END)"
-                  " FROM incident_alerts WHERE incident_id = ?1",
-    [Q_TOP] = "SELECT rule_title, level, kind = 'detection', level_num, t_ms, seq"
-              " FROM incident_alerts WHERE incident_id = ?1"
+                  " max(CASE WHEN kind <> 'detection' THEN level_num END) FROM"
+                  " (SELECT t_ms, kind, level_num FROM incident_alerts WHERE incident_id = ?1"
+                  " UNION ALL SELECT inc_t_ms, inc_kind, inc_level_num FROM alerts"
+                  " WHERE incident_id = ?1)",
+    [Q_TOP] = "SELECT rule_title, level, kind = 'detection', level_num, t_ms, seq FROM"
+              " (SELECT rule_title, level, kind, level_num, t_ms, seq FROM incident_alerts"
+              " WHERE incident_id = ?1 UNION ALL SELECT rule_title, level, inc_kind,"
+              " inc_level_num, inc_t_ms, inc_seq FROM alerts WHERE incident_id = ?1)"
               " ORDER BY kind = 'detection', level_num DESC, t_ms, seq LIMIT 1",
     [Q_MAIN] = "SELECT kind, value, alerts FROM incident_entities WHERE incident_id = ?1"
                " AND kind <> 'observer' ORDER BY alerts DESC,"
@@ -447,8 +472,15 @@ static const char *const q_sql[Q_N] = {
               " top_det = ?11, top_level_num = ?12, top_t_ms = ?13, top_title = ?14,"
               " top_level = ?15, max_level_num = ?16, main_kind = ?17, main_value = ?18,"
               " main_alerts = ?19 WHERE id = ?1",
-    [Q_MAXSEQ] = "SELECT coalesce(max(seq), 0) FROM incident_alerts",
-    [Q_ALERT_ENTS] = "SELECT entities FROM incident_alerts WHERE alert_id = ?1",
+    [Q_MAXSEQ] = "SELECT max(coalesce((SELECT max(seq) FROM incident_alerts), 0),"
+                 " coalesce((SELECT max(inc_seq) FROM alerts), 0))",
+    [Q_ALERT_ENTS] = "SELECT entities FROM incident_alerts WHERE alert_id = ?1 UNION ALL"
+                     " SELECT inc_entities FROM alerts WHERE id = ?1 AND incident_id IS NOT NULL"
+                     " LIMIT 1",
+    [Q_MERGE_STORED] = "UPDATE alerts SET incident_id = ?1 WHERE incident_id = ?2",
+    [Q_ATTACH] = "UPDATE alerts SET incident_id = ?2, inc_t_ms = ?3, inc_seq = ?4,"
+                 " inc_event_time = ?5, inc_kind = ?6, inc_level_num = ?7, inc_source = ?8,"
+                 " inc_entities = ?9 WHERE id = ?1 AND incident_id IS NULL",
     [Q_SUMM_GET] = "SELECT first_ms, last_ms, alert_count, top_seq, top_det, top_level_num,"
                    " top_t_ms, top_title, top_level, max_level_num, main_kind, main_value,"
                    " main_alerts FROM incidents WHERE id = ?1",
@@ -461,6 +493,17 @@ static const char *const q_sql[Q_N] = {
                     " AND value = ?3",
     [Q_ENT_SET] = "UPDATE incident_entities SET alerts = ?4 WHERE incident_id = ?1 AND kind = ?2"
                   " AND value = ?3",
+};
+
+struct cand_memo {
+    bool valid;
+    uint64_t gen;
+    size_t sign, n;
+    char sig[2048];
+    struct {
+        char id[40];
+        int64_t first, last;
+    } r[MAX_CANDIDATES];
 };
 
 struct yg_incident_builder {
@@ -477,7 +520,14 @@ struct yg_incident_builder {
     int64_t found_t, found_seq; /* of the row lookup_alert found */
     bool json_in_alerts;        /* yg__incident_set_alerts_stored */
     struct tx_cache *cache;     /* what the open transaction changed */
-    bool inserted;              /* whether insert_row's row was new */
+    /* Which incidents hold which entity changes only when an entity joins an
+     * incident, incidents merge, or the cache is written; gen counts those.
+     * The open incidents that share the last alert's linking entities are
+     * kept with the gen they were found at: the next alert naming the same
+     * entities (a noisy host) reuses them without a query. */
+    uint64_t gen;
+    struct cand_memo *memo;
+    bool inserted; /* whether insert_row's row was new */
     char why[512];
 };
 
@@ -537,6 +587,7 @@ void yg__incident_builder_free(struct yg_incident_builder *b)
     for (int i = 0; i < Q_N; i++)
         sqlite3_finalize(b->q[i]);
     yg_free(b->cache);
+    yg_free(b->memo);
     yg_arena_free(&b->arena);
     yg_free(b);
 }
@@ -554,7 +605,10 @@ yg_err yg__incident_builder_new(struct yg_store *st, const struct yg_entity_map 
     b->window = window_ms > 0 ? window_ms : YG_INCIDENT_DEFAULT_WINDOW_MS;
     yg_arena_init(&b->arena, 1u << 16, 0);
     b->cache = cache_new();
-    if (!b->cache) {
+    b->memo = yg_calloc(1, sizeof *b->memo);
+    if (!b->cache || !b->memo) {
+        yg_free(b->cache);
+        yg_free(b->memo);
         yg_free(b);
         return YG_ENOMEM;
     }
@@ -965,6 +1019,7 @@ static yg_err sm_write(struct yg_incident_builder *b)
 {
     yg_err err = YG_OK;
     struct tx_cache *c = b->cache;
+    b->gen++; /* times kept with the candidates may be older than the rows now */
     for (uint32_t i = 0; i < c->nsm && !err; i++)
         if (c->sm[i].dirty)
             err = sm_store(b, c->sm[i].id, &c->sm[i].sm);
@@ -988,6 +1043,7 @@ static yg_err cache_before_commit(void *ud, char *why, size_t wl)
 static void cache_discard(void *ud)
 {
     struct yg_incident_builder *b = ud;
+    b->gen++;
     b->cache->nsm = b->cache->nent = 0;
     memset(b->cache->sm_idx, 0, sizeof b->cache->sm_idx);
     memset(b->cache->ent_idx, 0, sizeof b->cache->ent_idx);
@@ -1065,6 +1121,8 @@ static yg_err ent_add(struct yg_incident_builder *b, const char *inc, const char
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_ROW)
         return sqlfail(b, rc, "counting an incident entity");
+    if (*alerts == 1)
+        b->gen++; /* the entity joined the incident */
     if (c->nent == CACHE_MAX) {
         YG_TRY(ent_write(b));
         cell = ent_cell(c, inc, kind, value);
@@ -1100,9 +1158,54 @@ struct cand {
     int64_t first;
 };
 
+/* The linking entities of an alert as one string; false if too long to keep. */
+static bool cand_sig(const struct yg_incident_builder *b, const struct alert *al, char *sig,
+                     size_t cap, size_t *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < al->nent; i++) {
+        if (!b->map->link[al->ent[i].kind])
+            continue;
+        int w = snprintf(sig + k, cap - k, "%d\x1f%s\x1e", al->ent[i].kind, al->ent[i].value);
+        if (w < 0 || (size_t)w >= cap - k)
+            return false;
+        k += (size_t)w;
+    }
+    *n = k;
+    return true;
+}
+
+static void cand_take(struct yg_incident_builder *b, const struct alert *al, const char *id,
+                      int64_t first, int64_t last, struct cand *c, size_t *nc)
+{
+    (void)sm_cached_times(b, id, &first, &last);
+    /* Active within the window of the alert's time. */
+    if (last < al->t_ms - b->window || first > al->t_ms + b->window)
+        return;
+    for (size_t j = 0; j < *nc; j++)
+        if (strcmp(c[j].id, id) == 0)
+            return;
+    if (*nc < MAX_CANDIDATES) {
+        snprintf(c[*nc].id, sizeof c[*nc].id, "%s", id);
+        c[*nc].first = first;
+        (*nc)++;
+    }
+}
+
 static yg_err find_candidates(struct yg_incident_builder *b, const struct alert *al, struct cand *c,
                               size_t *nc)
 {
+    struct cand_memo *m = b->memo;
+    char sig[sizeof m->sig];
+    size_t sign = 0;
+    bool keep = cand_sig(b, al, sig, sizeof sig, &sign);
+    if (keep && m->valid && m->gen == b->gen && m->sign == sign && !memcmp(m->sig, sig, sign)) {
+        for (size_t i = 0; i < m->n; i++)
+            cand_take(b, al, m->r[i].id, m->r[i].first, m->r[i].last, c, nc);
+        return YG_OK;
+    }
+    m->valid = false;
+    m->n = 0;
     for (size_t i = 0; i < al->nent; i++) {
         if (!b->map->link[al->ent[i].kind])
             continue;
@@ -1113,23 +1216,29 @@ static yg_err find_candidates(struct yg_incident_builder *b, const struct alert 
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             const char *id = col_text(s, 0);
             int64_t first = sqlite3_column_int64(s, 1), last = sqlite3_column_int64(s, 2);
-            (void)sm_cached_times(b, id, &first, &last);
-            /* Active within the window of the alert's time. */
-            if (last < al->t_ms - b->window || first > al->t_ms + b->window)
-                continue;
             bool seen = false;
-            for (size_t j = 0; j < *nc && !seen; j++)
-                seen = strcmp(c[j].id, id) == 0;
-            if (!seen && *nc < MAX_CANDIDATES) {
-                snprintf(c[*nc].id, sizeof c[*nc].id, "%s", id);
-                c[*nc].first = first;
-                (*nc)++;
+            for (size_t j = 0; j < m->n && !seen; j++)
+                seen = strcmp(m->r[j].id, id) == 0;
+            if (!seen && m->n < MAX_CANDIDATES) {
+                snprintf(m->r[m->n].id, sizeof m->r[m->n].id, "%s", id);
+                m->r[m->n].first = first;
+                m->r[m->n].last = last;
+                m->n++;
+            } else if (!seen) {
+                keep = false; /* too many to keep: found by query each time */
             }
+            cand_take(b, al, id, first, last, c, nc);
         }
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
         if (rc != SQLITE_DONE)
             return sqlfail(b, rc, "finding incidents");
+    }
+    if (keep) {
+        m->valid = true;
+        m->gen = b->gen;
+        m->sign = sign;
+        memcpy(m->sig, sig, sign);
     }
     return YG_OK;
 }
@@ -1143,6 +1252,7 @@ static yg_err merge(struct yg_incident_builder *b, const char *into, const char 
     struct summary fs;
     YG_TRY(sm_load(b, from, &fs));
     sm_merge(sm, &fs);
+    b->gen++;
     /* The merge moves counts in the table: write the cached ones first (the
      * cache is empty after).  The summary of `from` is no longer kept up:
      * its row says `merged`. */
@@ -1151,6 +1261,10 @@ static yg_err merge(struct yg_incident_builder *b, const char *into, const char 
     if (*cell)
         b->cache->sm[*cell - 1].dirty = false;
     sqlite3_stmt *s = b->q[Q_MERGE_ALERTS];
+    bt(s, 1, into);
+    bt(s, 2, from);
+    YG_TRY(run(b, s, "merging incidents"));
+    s = b->q[Q_MERGE_STORED];
     bt(s, 1, into);
     bt(s, 2, from);
     YG_TRY(run(b, s, "merging incidents"));
@@ -1386,9 +1500,25 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
                 b->stats.merged++;
             }
     }
-    YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id, al->title,
-                      al->level, al->level_num, al->source, ents.p, NULL, json,
-                      b->json_in_alerts ? 0 : n));
+    bool attached = false;
+    if (b->json_in_alerts) {
+        /* The alert's own row in the alerts table joins the timeline. */
+        sqlite3_stmt *s = b->q[Q_ATTACH];
+        bt(s, 1, al->id);
+        bt(s, 2, inc);
+        sqlite3_bind_int64(s, 3, al->t_ms);
+        sqlite3_bind_int64(s, 4, ++b->seq);
+        bt(s, 5, al->event_time);
+        bt(s, 6, al->kind);
+        sqlite3_bind_int(s, 7, al->level_num);
+        bt(s, 8, al->source);
+        bt(s, 9, ents.p);
+        YG_TRY(run(b, s, "adding an alert to an incident"));
+        attached = sqlite3_changes(b->db) == 1;
+    }
+    if (!attached) /* not stored as an alert: a timeline row of its own */
+        YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id,
+                          al->title, al->level, al->level_num, al->source, ents.p, NULL, json, n));
     sm_row(&sm, false, al->level_num, al->t_ms, b->seq, al->title, al->level);
     YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
     /* The contributing detections, as steps of the timeline. */
@@ -1457,7 +1587,7 @@ yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, co
     b->why[0] = 0;
     b->stats.fed++;
     yg_arena_reset(&b->arena);
-    struct flat f = {&b->arena, NULL, 0, 0, NULL, 0, 0, false};
+    struct flat f = {.a = &b->arena};
     struct yg_json_sink sink = {&f, flat_key, flat_leaf};
     struct yg_json_err je;
     size_t used = 0;
@@ -1483,7 +1613,7 @@ yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, co
     }
     /* The evidence views point into f's leaves; a scratch flat for stored
      * entities must not disturb them. */
-    struct flat scratch = {&b->arena, NULL, 0, 0, NULL, 0, 0, false};
+    struct flat scratch = {.a = &b->arena};
     bool own_tx = !yg__store_in_tx(b->st);
     if (own_tx && (err = yg__store_begin(b->st))) {
         snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
@@ -1532,7 +1662,7 @@ static int line_cmp(const void *a, const void *b)
 static bool line_time(struct yg_incident_builder *b, const char *p, size_t n, int64_t *t)
 {
     yg_arena_reset(&b->arena);
-    struct flat f = {&b->arena, NULL, 0, 0, NULL, 0, 0, false};
+    struct flat f = {.a = &b->arena};
     struct yg_json_sink sink = {&f, flat_key, flat_leaf};
     struct yg_json_err je;
     size_t used;

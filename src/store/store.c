@@ -191,7 +191,30 @@ static const char *const migrations[] = {
     "ALTER TABLE incidents ADD COLUMN max_level_num INTEGER;"
     "ALTER TABLE incidents ADD COLUMN main_kind TEXT;"
     "ALTER TABLE incidents ADD COLUMN main_value TEXT;"
-    "ALTER TABLE incidents ADD COLUMN main_alerts INTEGER;",
+    "ALTER TABLE incidents ADD COLUMN main_alerts INTEGER;"
+    /* The service's alerts join their incident's timeline in their own row
+     * (a timeline row of their own would cost a second index on a random
+     * key, as much again as storing the alert): incident_id and the
+     * timeline fields, NULL for alerts in no incident (incidents off). */
+    "ALTER TABLE alerts ADD COLUMN incident_id TEXT;"
+    "ALTER TABLE alerts ADD COLUMN inc_t_ms INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN inc_seq INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN inc_kind TEXT;"
+    "ALTER TABLE alerts ADD COLUMN inc_level_num INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN inc_event_time TEXT;"
+    "ALTER TABLE alerts ADD COLUMN inc_source TEXT;"
+    "ALTER TABLE alerts ADD COLUMN inc_entities TEXT;"
+    "CREATE INDEX alerts_incident ON alerts(incident_id, inc_t_ms, inc_seq)"
+    " WHERE incident_id IS NOT NULL;"
+    /* Every timeline in one place, for readers of the database. */
+    "CREATE VIEW incident_timeline AS"
+    " SELECT alert_id, incident_id, t_ms, seq, event_time, kind, rule_id, rule_title, level,"
+    " level_num, source, entities, parent, CASE WHEN i.json = '' THEN coalesce((SELECT a.json"
+    " FROM alerts a WHERE a.id = i.alert_id), '') ELSE i.json END AS json"
+    " FROM incident_alerts i UNION ALL"
+    " SELECT id, incident_id, inc_t_ms, inc_seq, inc_event_time, inc_kind, rule_id, rule_title,"
+    " level, inc_level_num, inc_source, inc_entities, NULL, json FROM alerts"
+    " WHERE incident_id IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -287,7 +310,10 @@ void yg__store_note_failure(struct yg_store *st, int rc)
     /* The errno of the last failed system call of the VFS tells a full
      * disk apart when SQLite reports it as an I/O error (a full disk while
      * the WAL index grows). */
-    int e = st->db ? sqlite3_system_errno(st->db) : 0;
+    int p = rc & 0xff;
+    int e = st->db && (p == SQLITE_IOERR || p == SQLITE_FULL || p == SQLITE_CANTOPEN)
+                ? sqlite3_system_errno(st->db)
+                : 0;
     const char *path = st->path ? st->path : "?";
     if ((rc & 0xff) == SQLITE_FULL || e == ENOSPC || e == EDQUOT)
         snprintf(st->cause, sizeof st->cause, "disk full: %s", path);

@@ -102,7 +102,7 @@ os.mkdir(os.path.join(tmp, "in"))
 mounted = False
 proc = None
 try:
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", state],
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", state],
                        capture_output=True, text=True)
     if r.returncode != 0:
         print(f"FAIL cannot mount a tmpfs on {state} (needs root and mount(8)): "
@@ -189,11 +189,19 @@ try:
     check(len(ids) == N and len(set(ids)) == N,
           f"sink: {len(ids)} lines of {len(set(ids))} distinct ids, expected {N} once each")
     check(set(ids) == set(rows), "the sink and the database hold different alerts")
+    # Timeline rows of their own, and alerts that joined an incident in their row.
     orphans = c.execute("select count(*) from incident_alerts i where kind <> 'detection' and"
                         " not exists (select 1 from alerts a where a.id = i.alert_id)").fetchone()[0]
     check(orphans == 0, f"{orphans} incident timeline row(s) without their alert")
-    timeline = c.execute("select count(*) from incident_alerts where kind <> 'detection'").fetchone()[0]
+    lost = c.execute("select count(*) from alerts a where incident_id is not null and not exists"
+                     " (select 1 from incidents i where i.id = a.incident_id)").fetchone()[0]
+    check(lost == 0, f"{lost} alert(s) in an incident that was not stored")
+    timeline = (c.execute("select count(*) from incident_alerts where kind <> 'detection'").fetchone()[0]
+                + c.execute("select count(*) from alerts where incident_id is not null").fetchone()[0])
     check(timeline == N, f"{timeline} alerts in incident timelines, expected {N}")
+    counted = c.execute("select coalesce(sum(alert_count), 0) from incidents"
+                        " where status <> 'merged'").fetchone()[0]
+    check(counted == N, f"incidents count {counted} alerts, expected {N}")
     c.close()
 finally:
     if proc is not None:

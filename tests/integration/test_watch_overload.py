@@ -7,7 +7,9 @@ stream, once with `incidents: {enabled: false}` and once with incidents on
 (the default), each with a fresh state database.  The rate of each run is N
 divided by the time from the first byte sent until the N-th alert is stored;
 the run with incidents must reach at least half the rate of the run without
-(both measured in this run of the test, on this machine).  In both runs every
+(both measured in this run of the test, on this machine; the two alternate,
+YG_OVERLOAD_ROUNDS times each (default 2), and the best of each counts, so
+that a burst of load from elsewhere on a shared machine does not decide).  In both runs every
 alert is stored exactly once, and with incidents on every alert is in the
 timeline of the one incident of that host.
 
@@ -133,19 +135,31 @@ def run(tmp, data, incidents):
           f"incidents={incidents}: {rows} alerts of {distinct} records stored, expected {N} once each")
     if incidents:
         inc = c.execute("select count(*), sum(alert_count) from incidents where status = 'open'").fetchone()
-        tl = c.execute("select count(*) from incident_alerts").fetchone()[0]
+        # The service's alerts join their incident in their own row.
+        tl = (c.execute("select count(*) from incident_alerts").fetchone()[0]
+              + c.execute("select count(*) from alerts where incident_id is not null").fetchone()[0])
         check(inc == (1, N), f"incidents of the host: {inc}, expected one with {N} alerts")
         check(tl == N, f"{tl} alerts in incident timelines, expected {N}")
     c.close()
     return N / elapsed
 
 
+# The machine is shared: a run can be slowed by others.  The two settings
+# alternate, ROUNDS times each, and the best rate of each is compared.
+ROUNDS = int(os.environ.get("YG_OVERLOAD_ROUNDS", "2"))
 with tempfile.TemporaryDirectory() as tmp:
     data = payload(N)
-    off = run(tmp, data, False)
-    on = run(tmp, data, True)
-    print(f"{N} lines from one host: {off:.0f} alerts/s with incidents off, "
-          f"{on:.0f} alerts/s with incidents on ({on / off:.2f} of it)", flush=True)
+    offs, ons = [], []
+    for r in range(ROUNDS):
+        offs.append(run(tmp, data, False))
+        ons.append(run(tmp, data, True))
+        for f in os.listdir(tmp):
+            if f.startswith("state-"):
+                os.unlink(os.path.join(tmp, f))
+    off, on = max(offs), max(ons)
+    print(f"{N} lines from one host, best of {ROUNDS}: {off:.0f} alerts/s with incidents off "
+          f"({', '.join(f'{x:.0f}' for x in offs)}), {on:.0f} alerts/s with incidents on "
+          f"({', '.join(f'{x:.0f}' for x in ons)}): {on / off:.2f} of it", flush=True)
     check(on >= off / 2, f"incidents on: {on:.0f} alerts/s, less than half of {off:.0f} alerts/s")
 
 print("PASS" if not failed else f"{failed} check(s) failed")

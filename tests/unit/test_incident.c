@@ -293,7 +293,12 @@ static void test_correlation(void)
  * entities give when computed from scratch. */
 static int summary_mismatches(void)
 {
+    /* The timeline: its own rows, and alerts of the alerts table that
+     * joined an incident in their row (yg__incident_set_alerts_stored). */
     static const char *const sql =
+        "WITH incident_alerts AS (SELECT incident_id, t_ms, seq, kind, level_num, rule_title"
+        " FROM main.incident_alerts UNION ALL SELECT incident_id, inc_t_ms, inc_seq, inc_kind,"
+        " inc_level_num, rule_title FROM alerts WHERE incident_id IS NOT NULL) "
         "SELECT i.id, i.first_ms = (SELECT min(t_ms) FROM incident_alerts a WHERE"
         " a.incident_id = i.id),"
         " i.last_ms = (SELECT max(t_ms) FROM incident_alerts a WHERE a.incident_id = i.id),"
@@ -335,11 +340,52 @@ static int summary_mismatches(void)
  * incidents grow, merge and get closed), and correlations whose detections
  * later alert on their own: the running summaries stay exact, also for
  * incidents whose summary was not kept yet (written by an older version). */
-static void test_running_summary(void)
+static struct yg_incident_builder *stored_b;
+
+/* Feed an alert as the service does with alerts stored: the alert row
+ * first, then the builder, in one transaction. */
+static void feed_stored(struct yg_incident_builder *b, const char *json)
+{
+    struct yg_incident_feed_result r;
+    char id[33], rec[64], title[300] = "", level[32] = "";
+    const char *t = strstr(json, "\"title\":\""), *l = strstr(json, "\"level\":\"");
+    if (t)
+        sscanf(t + 9, "%299[^\"]", title);
+    if (l)
+        sscanf(l + 9, "%31[^\"]", level);
+    snprintf(rec, sizeof rec, "%zu:%u", strlen(json), (unsigned)yg_hash(json, strlen(json)));
+    yg__alert_id("r", rec, id);
+    struct yg_alert_row row = {.id = id,
+                               .rule_id = "r",
+                               .rule_title = title,
+                               .level = level,
+                               .event_time = "",
+                               .source = "s",
+                               .record_id = rec,
+                               .json = json};
+    bool ins;
+    CHECK(yg__store_begin(st) == YG_OK);
+    CHECK(yg__store_alert(st, &row, &ins) == YG_OK);
+    yg_err e = yg__incident_feed(b, id, json, strlen(json), INT64_MIN, &r);
+    CHECK_MSG(e == YG_OK, "feed: %s (%s)", yg_strerror(e), yg__incident_errmsg(b));
+    CHECK(yg__store_commit(st) == YG_OK);
+}
+
+static void feed_any(struct yg_incident_builder *b, const char *json)
+{
+    if (b == stored_b)
+        feed_stored(b, json);
+    else
+        feed(b, json);
+}
+
+static void test_running_summary(bool stored)
 {
     reset_db();
     struct yg_incident_builder *b = NULL;
     CHECK(yg__incident_builder_new(st, map, 6 * 3600 * 1000LL, &b) == YG_OK);
+    yg__incident_set_alerts_stored(b, stored);
+    stored_b = stored ? b : NULL;
     static const char *const levels[] = {"informational", "low", "medium", "high", "critical"};
     unsigned x = 12345;
     char ts[40], ev[256], buf[2048];
@@ -359,11 +405,11 @@ static void test_running_summary(void)
                      "\"events\":[{\"rule\":\"det\",\"timestamp\":\"%s\",\"file\":\"logs/x.log\","
                      "\"line\":%d,\"index\":%d}]}}",
                      ts, i, levels[r % 5], addr, ts, i + 1000, i + 1000);
-            feed(b, buf);
+            feed_any(b, buf);
             if (r % 2) {
                 snprintf(ev, sizeof ev, "{\"UserId\":\"u%d\",\"ClientIP\":\"198.51.100.%d\"}", acct,
                          addr);
-                feed(b, rule_alert("det", levels[(r >> 3) % 5], ts, "m365", ev, i + 1000));
+                feed_any(b, rule_alert("det", levels[(r >> 3) % 5], ts, "m365", ev, i + 1000));
             }
             continue;
         }
@@ -376,7 +422,7 @@ static void test_running_summary(void)
                      addr);
         char rule[16];
         snprintf(rule, sizeof rule, "r%u", r % 11);
-        feed(b, rule_alert(rule, levels[(r >> 4) % 5], ts, "m365", ev, i));
+        feed_any(b, rule_alert(rule, levels[(r >> 4) % 5], ts, "m365", ev, i));
         if (i == 300) {
             CHECK(summary_mismatches() == 0);
             /* As an older version left them: no summary kept. */
@@ -391,6 +437,8 @@ static void test_running_summary(void)
     CHECK(summary_mismatches() == 0);
     CHECK(count("select count(*) from incidents where status = 'merged'") > 0);
     CHECK(count("select count(*) from incident_alerts where kind = 'detection'") > 0);
+    if (stored) /* the alerts joined in their own rows */
+        CHECK(count("select count(*) from alerts where incident_id is not null") > 400);
     yg__incident_builder_free(b);
 }
 
@@ -513,7 +561,8 @@ int main(void)
     test_normalise();
     test_grouping();
     test_correlation();
-    test_running_summary();
+    test_running_summary(false);
+    test_running_summary(true);
     test_constant_cost();
     test_rolled_back_transaction();
     test_mapping_errors();
