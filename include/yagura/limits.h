@@ -74,6 +74,10 @@
 #define YG_SINK_WEBHOOK_TIMEOUT_MS 10000u /* whole HTTP request */
 #define YG_SINK_WEBHOOK_CONNECT_MS 3000u  /* TCP + TLS connect */
 #define YG_SINK_UDP_MAX 65000u            /* larger messages are not sent over UDP */
+/* The service's state database: a batch whose commit failed (disk full,
+ * corrupt page, I/O error) is retried after this delay, doubled per failure. */
+#define YG_STATE_RETRY_MIN_MS 250u  /* first retry */
+#define YG_STATE_RETRY_MAX_MS 5000u /* longest delay between two retries */
 /* Largest configuration file. */
 #define YG_MAX_CONFIG_BYTES (1u << 20)
 /* The /healthz and /metrics endpoint (src/http): for a scraper and a health

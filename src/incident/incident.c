@@ -17,7 +17,14 @@
  *      several: all are merged into the one that started first;
  *   4. the alert (and, for a correlation alert, each contributing
  *      detection) is added to the timeline, its entities counted, and the
- *      incident's summary (times, severity, title, main entity) recomputed.
+ *      incident's summary (times, severity, title, main entity) updated.
+ *
+ * The summary is a running one, kept in the incident's row (struct summary):
+ * adding an alert compares it with the incident's top alert and adds it to
+ * the counts, and counting an entity compares its new count with the main
+ * entity's, so an alert costs the same whatever the size of its incident
+ * (a noisy host must not slow every input down).  Merging combines the two
+ * summaries and looks at the merged-away incident's entities only.
  */
 #include "incident/entity.h"
 
@@ -45,6 +52,7 @@ struct leaf {
 struct flat {
     struct yg_arena *a;
     char **paths;
+    size_t *plens; /* strlen of each path: lookups compare lengths first */
     size_t npaths, pcap;
     struct leaf *leaves;
     size_t nleaves, lcap;
@@ -62,10 +70,16 @@ static int32_t flat_key(void *ud, int32_t parent, const char *k, size_t kn)
             return -1;
         }
         f->paths = np;
+        size_t *nl = yg_realloc(f->plens, nc * sizeof *nl);
+        if (!nl) {
+            f->oom = true;
+            return -1;
+        }
+        f->plens = nl;
         f->pcap = nc;
     }
     const char *pp = parent >= 0 ? f->paths[parent] : "";
-    size_t pl = strlen(pp);
+    size_t pl = parent >= 0 ? f->plens[parent] : 0;
     char *p = yg_arena_alloc(f->a, pl + kn + 2);
     if (!p) {
         f->oom = true;
@@ -78,6 +92,7 @@ static int32_t flat_key(void *ud, int32_t parent, const char *k, size_t kn)
     memcpy(p + pl, k, kn);
     p[pl + kn] = 0;
     f->paths[f->npaths] = p;
+    f->plens[f->npaths] = pl + kn;
     return (int32_t)f->npaths++;
 }
 
@@ -100,6 +115,7 @@ static void flat_leaf(void *ud, int32_t path, const struct yg_val *v)
 static void flat_free(struct flat *f)
 {
     yg_free(f->paths);
+    yg_free(f->plens);
     yg_free(f->leaves);
 }
 
@@ -111,9 +127,13 @@ static const char *lpath(const struct flat *f, const struct leaf *l)
 /* The first leaf at exactly path; NULL if none. */
 static const struct yg_val *flat_get(const struct flat *f, const char *path)
 {
-    for (size_t i = 0; i < f->nleaves; i++)
-        if (strcmp(lpath(f, &f->leaves[i]), path) == 0)
+    size_t n = strlen(path);
+    for (size_t i = 0; i < f->nleaves; i++) {
+        int32_t p = f->leaves[i].path;
+        if (p >= 0 && (size_t)p < f->npaths && f->plens[p] == n &&
+            memcmp(f->paths[p], path, n) == 0)
             return &f->leaves[i].v;
+    }
     return NULL;
 }
 
@@ -389,15 +409,26 @@ enum {
     Q_UPD,
     Q_MAXSEQ,
     Q_ALERT_ENTS,
+    Q_SUMM_GET,
+    Q_MERGE_MAINCAND,
+    Q_ENT_COUNT,
+    Q_ENT_SET,
+    Q_MERGE_STORED,
+    Q_ATTACH,
     Q_N
 };
 
 static const char *const q_sql[Q_N] = {
-    [Q_HAS] = "SELECT kind, incident_id FROM incident_alerts WHERE alert_id = ?1",
-    [Q_CAND] = "SELECT DISTINCT i.id, i.first_ms FROM incident_entities e"
+    /* A timeline row, or an alert of the state database that joined an
+     * incident in its own row (yg__incident_set_alerts_stored). */
+    [Q_HAS] = "SELECT kind, incident_id, t_ms, seq FROM incident_alerts WHERE alert_id = ?1"
+              " UNION ALL SELECT inc_kind, incident_id, inc_t_ms, inc_seq FROM alerts"
+              " WHERE id = ?1 AND incident_id IS NOT NULL LIMIT 1",
+    /* The window is checked by the caller, against the times of the
+     * transaction's cache where the row's are not written yet. */
+    [Q_CAND] = "SELECT DISTINCT i.id, i.first_ms, i.last_ms FROM incident_entities e"
                " JOIN incidents i ON i.id = e.incident_id"
-               " WHERE e.kind = ?1 AND e.value = ?2 AND i.status = 'open'"
-               " AND i.last_ms >= ?3 AND i.first_ms <= ?4",
+               " WHERE e.kind = ?1 AND e.value = ?2 AND i.status = 'open'",
     [Q_INC_INS] = "INSERT OR IGNORE INTO incidents(id, title, level, level_num, status, first_ms,"
                   " last_ms, alert_count, main_entity, created_at, updated_at)"
                   " VALUES (?1, '', 'informational', 1, 'open', ?2, ?2, 0, '', ?3, ?3)",
@@ -420,19 +451,59 @@ static const char *const q_sql[Q_N] = {
     [Q_MARK_MERGED] = "UPDATE incidents SET status = 'merged', merged_into = ?1, updated_at = ?3"
                       " WHERE id = ?2",
     [Q_REPOINT] = "UPDATE incidents SET merged_into = ?1 WHERE merged_into = ?2",
+    /* (Only for an incident whose summary is not kept yet: these read its
+     * whole timeline, rows of its own and alerts that joined it.) */
     [Q_SUMMARY] = "SELECT min(t_ms), max(t_ms), sum(kind <> 'detection'),"
-                  " max(CASE WHEN kind <> 'detection' THEN level_num END)"
-                  " FROM incident_alerts WHERE incident_id = ?1",
-    [Q_TOP] = "SELECT rule_title, level FROM incident_alerts WHERE incident_id = ?1"
+                  " max(CASE WHEN kind <> 'detection' THEN level_num END) FROM"
+                  " (SELECT t_ms, kind, level_num FROM incident_alerts WHERE incident_id = ?1"
+                  " UNION ALL SELECT inc_t_ms, inc_kind, inc_level_num FROM alerts"
+                  " WHERE incident_id = ?1)",
+    [Q_TOP] = "SELECT rule_title, level, kind = 'detection', level_num, t_ms, seq FROM"
+              " (SELECT rule_title, level, kind, level_num, t_ms, seq FROM incident_alerts"
+              " WHERE incident_id = ?1 UNION ALL SELECT rule_title, level, inc_kind,"
+              " inc_level_num, inc_t_ms, inc_seq FROM alerts WHERE incident_id = ?1)"
               " ORDER BY kind = 'detection', level_num DESC, t_ms, seq LIMIT 1",
-    [Q_MAIN] = "SELECT kind, value FROM incident_entities WHERE incident_id = ?1"
+    [Q_MAIN] = "SELECT kind, value, alerts FROM incident_entities WHERE incident_id = ?1"
                " AND kind <> 'observer' ORDER BY alerts DESC,"
                " CASE kind WHEN 'account' THEN 0 WHEN 'address' THEN 1 ELSE 2 END, value"
                " LIMIT 1",
     [Q_UPD] = "UPDATE incidents SET title = ?2, level = ?3, level_num = ?4, first_ms = ?5,"
-              " last_ms = ?6, alert_count = ?7, main_entity = ?8, updated_at = ?9 WHERE id = ?1",
-    [Q_MAXSEQ] = "SELECT coalesce(max(seq), 0) FROM incident_alerts",
-    [Q_ALERT_ENTS] = "SELECT entities FROM incident_alerts WHERE alert_id = ?1",
+              " last_ms = ?6, alert_count = ?7, main_entity = ?8, updated_at = ?9, top_seq = ?10,"
+              " top_det = ?11, top_level_num = ?12, top_t_ms = ?13, top_title = ?14,"
+              " top_level = ?15, max_level_num = ?16, main_kind = ?17, main_value = ?18,"
+              " main_alerts = ?19 WHERE id = ?1",
+    [Q_MAXSEQ] = "SELECT max(coalesce((SELECT max(seq) FROM incident_alerts), 0),"
+                 " coalesce((SELECT max(inc_seq) FROM alerts), 0))",
+    [Q_ALERT_ENTS] = "SELECT entities FROM incident_alerts WHERE alert_id = ?1 UNION ALL"
+                     " SELECT inc_entities FROM alerts WHERE id = ?1 AND incident_id IS NOT NULL"
+                     " LIMIT 1",
+    [Q_MERGE_STORED] = "UPDATE alerts SET incident_id = ?1 WHERE incident_id = ?2",
+    [Q_ATTACH] = "UPDATE alerts SET incident_id = ?2, inc_t_ms = ?3, inc_seq = ?4,"
+                 " inc_event_time = ?5, inc_kind = ?6, inc_level_num = ?7, inc_source = ?8,"
+                 " inc_entities = ?9 WHERE id = ?1 AND incident_id IS NULL",
+    [Q_SUMM_GET] = "SELECT first_ms, last_ms, alert_count, top_seq, top_det, top_level_num,"
+                   " top_t_ms, top_title, top_level, max_level_num, main_kind, main_value,"
+                   " main_alerts FROM incidents WHERE id = ?1",
+    /* The merged-away incident's entities with their counts in the merged
+     * one: the only entities whose counts a merge changes. */
+    [Q_MERGE_MAINCAND] = "SELECT f.kind, f.value, e.alerts FROM incident_entities f"
+                         " JOIN incident_entities e ON e.incident_id = ?1 AND e.kind = f.kind"
+                         " AND e.value = f.value WHERE f.incident_id = ?2",
+    [Q_ENT_COUNT] = "SELECT alerts FROM incident_entities WHERE incident_id = ?1 AND kind = ?2"
+                    " AND value = ?3",
+    [Q_ENT_SET] = "UPDATE incident_entities SET alerts = ?4 WHERE incident_id = ?1 AND kind = ?2"
+                  " AND value = ?3",
+};
+
+struct cand_memo {
+    bool valid;
+    uint64_t gen;
+    size_t sign, n;
+    char sig[2048];
+    struct {
+        char id[40];
+        int64_t first, last;
+    } r[MAX_CANDIDATES];
 };
 
 struct yg_incident_builder {
@@ -446,6 +517,17 @@ struct yg_incident_builder {
     void *lookup_ud;
     struct yg_incident_stats stats;
     struct yg_arena arena;
+    int64_t found_t, found_seq; /* of the row lookup_alert found */
+    bool json_in_alerts;        /* yg__incident_set_alerts_stored */
+    struct tx_cache *cache;     /* what the open transaction changed */
+    /* Which incidents hold which entity changes only when an entity joins an
+     * incident, incidents merge, or the cache is written; gen counts those.
+     * The open incidents that share the last alert's linking entities are
+     * kept with the gen they were found at: the next alert naming the same
+     * entities (a noisy host) reuses them without a query. */
+    uint64_t gen;
+    struct cand_memo *memo;
+    bool inserted; /* whether insert_row's row was new */
     char why[512];
 };
 
@@ -472,6 +554,7 @@ void yg__incident_iso(int64_t ms, char *out, size_t n)
 static yg_err sqlfail(struct yg_incident_builder *b, int rc, const char *what)
 {
     snprintf(b->why, sizeof b->why, "%s: %s", what, sqlite3_errmsg(b->db));
+    yg__store_note_failure(b->st, rc);
     switch (rc & 0xff) {
     case SQLITE_NOMEM: return YG_ENOMEM;
     case SQLITE_BUSY:
@@ -487,12 +570,24 @@ const char *yg__incident_errmsg(const struct yg_incident_builder *b)
     return b->why;
 }
 
+static yg_err cache_before_commit(void *ud, char *why, size_t wl);
+static void cache_discard(void *ud);
+static struct tx_cache *cache_new(void);
+
 void yg__incident_builder_free(struct yg_incident_builder *b)
 {
     if (!b)
         return;
+    /* A transaction still open keeps what was fed: written now, or
+     * dropped with it if it rolls back. */
+    char why[512];
+    if (b->cache && yg__store_in_tx(b->st))
+        (void)cache_before_commit(b, why, sizeof why);
+    yg__store_set_tx_hooks(b->st, NULL, NULL, NULL);
     for (int i = 0; i < Q_N; i++)
         sqlite3_finalize(b->q[i]);
+    yg_free(b->cache);
+    yg_free(b->memo);
     yg_arena_free(&b->arena);
     yg_free(b);
 }
@@ -509,6 +604,15 @@ yg_err yg__incident_builder_new(struct yg_store *st, const struct yg_entity_map 
     b->map = m;
     b->window = window_ms > 0 ? window_ms : YG_INCIDENT_DEFAULT_WINDOW_MS;
     yg_arena_init(&b->arena, 1u << 16, 0);
+    b->cache = cache_new();
+    b->memo = yg_calloc(1, sizeof *b->memo);
+    if (!b->cache || !b->memo) {
+        yg_free(b->cache);
+        yg_free(b->memo);
+        yg_free(b);
+        return YG_ENOMEM;
+    }
+    yg__store_set_tx_hooks(st, cache_before_commit, cache_discard, b);
     for (int i = 0; i < Q_N; i++) {
         int rc = sqlite3_prepare_v3(b->db, q_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &b->q[i], NULL);
         if (rc != SQLITE_OK) {
@@ -522,6 +626,11 @@ yg_err yg__incident_builder_new(struct yg_store *st, const struct yg_entity_map 
     sqlite3_reset(s);
     *out = b;
     return YG_OK;
+}
+
+void yg__incident_set_alerts_stored(struct yg_incident_builder *b, bool on)
+{
+    b->json_in_alerts = on;
 }
 
 void yg__incident_set_rule_lookup(struct yg_incident_builder *b, yg_rule_lookup_fn fn, void *ud)
@@ -568,77 +677,480 @@ done:
     return err;
 }
 
-/* Add entities of the kinds that link (and observers) to an incident. */
-static yg_err count_entities(struct yg_incident_builder *b, const char *inc, const struct entity *e,
-                             size_t n)
+/* ---- the running summary of an incident ------------------------------------ */
+
+/* What titles and ranks an incident, kept up to date alert by alert in its
+ * row.  The top alert is the first of its timeline in the order alerts
+ * before contributing detections, higher level first, then event time, then
+ * arrival; the main entity (observers aside) has the most alerts, accounts
+ * before addresses before hosts, then the lower value. */
+struct summary {
+    int64_t first, last; /* event time of the earliest and latest rows */
+    int64_t count;       /* alerts, not counting contributing detections */
+    int lvl;             /* highest level_num of those alerts, -1: none yet */
+    bool has_top;
+    int top_det, top_lvl;
+    int64_t top_t, top_seq;
+    char top_title[512], top_level[32];
+    bool has_main;
+    char main_kind[16], main_value[256];
+    int64_t main_alerts;
+};
+
+static void sm_empty(struct summary *sm)
 {
-    yg_err err = YG_OK;
-    for (size_t i = 0; i < n && !err; i++) {
-        sqlite3_stmt *s = b->q[Q_ENT_ADD];
-        bt(s, 1, inc);
-        bt(s, 2, yg__entity_kind_name(e[i].kind));
-        bt(s, 3, e[i].value);
-        err = run(b, s, "counting an incident entity");
-    }
-    return err;
+    memset(sm, 0, sizeof *sm);
+    sm->first = INT64_MAX;
+    sm->last = INT64_MIN;
+    sm->lvl = -1;
 }
 
-/* Recompute an incident's summary from its timeline and entities. */
-static yg_err summarise(struct yg_incident_builder *b, const char *inc)
+/* A row joins the timeline (or a contributing detection becomes an alert). */
+static void sm_row(struct summary *sm, bool det, int lvl, int64_t t, int64_t seq, const char *title,
+                   const char *level)
 {
+    if (t < sm->first)
+        sm->first = t;
+    if (t > sm->last)
+        sm->last = t;
+    if (!det) {
+        sm->count++;
+        if (lvl > sm->lvl)
+            sm->lvl = lvl;
+    }
+    bool better = !sm->has_top || seq == sm->top_seq;
+    if (!better && (int)det != sm->top_det)
+        better = !det;
+    else if (!better && lvl != sm->top_lvl)
+        better = lvl > sm->top_lvl;
+    else if (!better && t != sm->top_t)
+        better = t < sm->top_t;
+    else if (!better)
+        better = seq < sm->top_seq;
+    if (better) {
+        sm->has_top = true;
+        sm->top_det = det;
+        sm->top_lvl = lvl;
+        sm->top_t = t;
+        sm->top_seq = seq;
+        snprintf(sm->top_title, sizeof sm->top_title, "%s", title ? title : "");
+        snprintf(sm->top_level, sizeof sm->top_level, "%s", level ? level : "");
+    }
+}
+
+static int kind_rank(const char *kind)
+{
+    return strcmp(kind, "account") == 0 ? 0 : strcmp(kind, "address") == 0 ? 1 : 2;
+}
+
+/* An entity of the incident now counts `alerts` alerts.  Counts only grow,
+ * so comparing with the main entity is enough. */
+static void sm_entity(struct summary *sm, const char *kind, const char *value, int64_t alerts)
+{
+    if (strcmp(kind, "observer") == 0)
+        return;
+    bool same =
+        sm->has_main && strcmp(kind, sm->main_kind) == 0 && strcmp(value, sm->main_value) == 0;
+    bool better = !sm->has_main || same;
+    if (!better && alerts != sm->main_alerts)
+        better = alerts > sm->main_alerts;
+    else if (!better && kind_rank(kind) != kind_rank(sm->main_kind))
+        better = kind_rank(kind) < kind_rank(sm->main_kind);
+    else if (!better)
+        better = strcmp(value, sm->main_value) < 0;
+    if (better) {
+        sm->has_main = true;
+        snprintf(sm->main_kind, sizeof sm->main_kind, "%s", kind);
+        snprintf(sm->main_value, sizeof sm->main_value, "%s", value);
+        sm->main_alerts = alerts;
+    }
+}
+
+/* The timeline of `from` joined that of `into` (entities apart). */
+static void sm_merge(struct summary *into, const struct summary *from)
+{
+    if (from->first < into->first)
+        into->first = from->first;
+    if (from->last > into->last)
+        into->last = from->last;
+    into->count += from->count;
+    if (from->lvl > into->lvl)
+        into->lvl = from->lvl;
+    if (from->has_top) {
+        struct summary t = *into;
+        sm_row(&t, from->top_det, from->top_lvl, from->top_t, from->top_seq, from->top_title,
+               from->top_level);
+        /* Only the top is taken from t: first, last and the counts are set above. */
+        into->has_top = t.has_top;
+        into->top_det = t.top_det;
+        into->top_lvl = t.top_lvl;
+        into->top_t = t.top_t;
+        into->top_seq = t.top_seq;
+        memcpy(into->top_title, t.top_title, sizeof t.top_title);
+        memcpy(into->top_level, t.top_level, sizeof t.top_level);
+    }
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+    const char *v = (const char *)sqlite3_column_text(s, i);
+    return v ? v : "";
+}
+
+/* Compute the summary from the timeline and entities: once for an incident
+ * written by a version that kept none. */
+static yg_err sm_compute(struct yg_incident_builder *b, const char *inc, struct summary *sm)
+{
+    sm_empty(sm);
     sqlite3_stmt *s = b->q[Q_SUMMARY];
     bt(s, 1, inc);
-    int64_t first = 0, last = 0, count = 0;
-    int lvl = 1;
     int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        first = sqlite3_column_int64(s, 0);
-        last = sqlite3_column_int64(s, 1);
-        count = sqlite3_column_int64(s, 2);
+    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        sm->first = sqlite3_column_int64(s, 0);
+        sm->last = sqlite3_column_int64(s, 1);
+        sm->count = sqlite3_column_int64(s, 2);
         if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-            lvl = sqlite3_column_int(s, 3);
+            sm->lvl = sqlite3_column_int(s, 3);
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_ROW)
         return sqlfail(b, rc, "summarising an incident");
-    char title[768] = "", level[32] = "informational", main[300] = "", mvalue[256] = "";
     s = b->q[Q_TOP];
     bt(s, 1, inc);
     if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        snprintf(title, sizeof title, "%s", (const char *)sqlite3_column_text(s, 0));
-        snprintf(level, sizeof level, "%s", (const char *)sqlite3_column_text(s, 1));
+        sm->has_top = true;
+        snprintf(sm->top_title, sizeof sm->top_title, "%s", col_text(s, 0));
+        snprintf(sm->top_level, sizeof sm->top_level, "%s", col_text(s, 1));
+        sm->top_det = sqlite3_column_int(s, 2);
+        sm->top_lvl = sqlite3_column_int(s, 3);
+        sm->top_t = sqlite3_column_int64(s, 4);
+        sm->top_seq = sqlite3_column_int64(s, 5);
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlfail(b, rc, "summarising an incident");
     s = b->q[Q_MAIN];
     bt(s, 1, inc);
-    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        snprintf(main, sizeof main, "%s:%s", (const char *)sqlite3_column_text(s, 0),
-                 (const char *)sqlite3_column_text(s, 1));
-        snprintf(mvalue, sizeof mvalue, "%s", (const char *)sqlite3_column_text(s, 1));
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        sm_entity(sm, col_text(s, 0), col_text(s, 1), sqlite3_column_int64(s, 2));
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlfail(b, rc, "summarising an incident");
+    return YG_OK;
+}
+
+/* The summary kept in the incident's row. */
+static yg_err sm_read(struct yg_incident_builder *b, const char *inc, struct summary *sm)
+{
+    sm_empty(sm);
+    sqlite3_stmt *s = b->q[Q_SUMM_GET];
+    bt(s, 1, inc);
+    int rc = sqlite3_step(s);
+    bool legacy = rc == SQLITE_ROW && sqlite3_column_type(s, 3) == SQLITE_NULL;
+    if (rc == SQLITE_ROW && !legacy) {
+        sm->first = sqlite3_column_int64(s, 0);
+        sm->last = sqlite3_column_int64(s, 1);
+        sm->count = sqlite3_column_int64(s, 2);
+        sm->has_top = true;
+        sm->top_seq = sqlite3_column_int64(s, 3);
+        sm->top_det = sqlite3_column_int(s, 4);
+        sm->top_lvl = sqlite3_column_int(s, 5);
+        sm->top_t = sqlite3_column_int64(s, 6);
+        snprintf(sm->top_title, sizeof sm->top_title, "%s", col_text(s, 7));
+        snprintf(sm->top_level, sizeof sm->top_level, "%s", col_text(s, 8));
+        if (sqlite3_column_type(s, 9) != SQLITE_NULL)
+            sm->lvl = sqlite3_column_int(s, 9);
+        if (sqlite3_column_type(s, 10) != SQLITE_NULL) {
+            sm->has_main = true;
+            snprintf(sm->main_kind, sizeof sm->main_kind, "%s", col_text(s, 10));
+            snprintf(sm->main_value, sizeof sm->main_value, "%s", col_text(s, 11));
+            sm->main_alerts = sqlite3_column_int64(s, 12);
+        }
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (mvalue[0]) {
-        size_t tl = strlen(title);
-        snprintf(title + tl, sizeof title - tl, " - %s", mvalue);
-    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlfail(b, rc, "reading an incident");
+    return legacy ? sm_compute(b, inc, sm) : YG_OK;
+}
+
+/* Write the summary, and what it gives (title, level, times, count, main
+ * entity), into the incident's row. */
+static yg_err sm_store(struct yg_incident_builder *b, const char *inc, const struct summary *sm)
+{
     static const char *const names[] = {"informational", "informational", "low",
                                         "medium",        "high",          "critical"};
+    char title[768], level[32], main[300] = "";
+    int lvl = sm->lvl < 0 ? 1 : sm->lvl;
+    snprintf(title, sizeof title, "%s", sm->has_top ? sm->top_title : "");
+    if (sm->has_main && sm->main_value[0]) {
+        size_t tl = strlen(title);
+        snprintf(title + tl, sizeof title - tl, " - %s", sm->main_value);
+    }
+    if (sm->has_main)
+        snprintf(main, sizeof main, "%s:%s", sm->main_kind, sm->main_value);
     if (lvl >= 1 && lvl <= 5)
         snprintf(level, sizeof level, "%s", names[lvl]);
-    s = b->q[Q_UPD];
+    else
+        snprintf(level, sizeof level, "%s", sm->has_top ? sm->top_level : "informational");
+    sqlite3_stmt *s = b->q[Q_UPD];
     bt(s, 1, inc);
     bt(s, 2, title);
     bt(s, 3, level);
     sqlite3_bind_int(s, 4, lvl);
-    sqlite3_bind_int64(s, 5, first);
-    sqlite3_bind_int64(s, 6, last);
-    sqlite3_bind_int64(s, 7, count);
+    sqlite3_bind_int64(s, 5, sm->first == INT64_MAX ? 0 : sm->first);
+    sqlite3_bind_int64(s, 6, sm->last == INT64_MIN ? 0 : sm->last);
+    sqlite3_bind_int64(s, 7, sm->count);
     bt(s, 8, main);
     sqlite3_bind_int64(s, 9, wall_ms());
+    if (sm->has_top) {
+        sqlite3_bind_int64(s, 10, sm->top_seq);
+        sqlite3_bind_int(s, 11, sm->top_det);
+        sqlite3_bind_int(s, 12, sm->top_lvl);
+        sqlite3_bind_int64(s, 13, sm->top_t);
+        bt(s, 14, sm->top_title);
+        bt(s, 15, sm->top_level);
+    }
+    if (sm->lvl >= 0)
+        sqlite3_bind_int(s, 16, sm->lvl);
+    if (sm->has_main) {
+        bt(s, 17, sm->main_kind);
+        bt(s, 18, sm->main_value);
+        sqlite3_bind_int64(s, 19, sm->main_alerts);
+    }
     return run(b, s, "updating an incident");
+}
+
+/* ---- the transaction's cache -------------------------------------------------- */
+
+/* An incident's summary changes with nearly every alert (its last time, its
+ * count), and so does the count of its main entity.  Writing both per alert
+ * would cost as much as storing the alert itself; instead the builder keeps
+ * what the open transaction changed and writes each touched incident and
+ * entity once, just before the transaction commits (the store's commit
+ * hook), or when the cache is full.  A rollback drops the cache, as the
+ * database drops the rows.  Every other reader sees only committed rows. */
+#define CACHE_MAX 2048u
+#define CACHE_IDX (4u * CACHE_MAX) /* hash slots, a power of two */
+
+struct sm_slot {
+    char id[40];
+    bool dirty;
+    struct summary sm;
+};
+
+struct ent_slot {
+    char inc[40], kind[16], value[256];
+    bool dirty;
+    int64_t alerts;
+};
+
+struct tx_cache {
+    struct sm_slot sm[CACHE_MAX];
+    struct ent_slot ent[CACHE_MAX];
+    uint32_t nsm, nent;
+    uint32_t sm_idx[CACHE_IDX], ent_idx[CACHE_IDX]; /* slot + 1; 0: empty */
+};
+
+static struct tx_cache *cache_new(void)
+{
+    return yg_calloc(1, sizeof(struct tx_cache));
+}
+
+static uint32_t key_hash(const char *a, const char *b, const char *c)
+{
+    uint64_t h = yg_hash(a, strlen(a));
+    if (b)
+        h = h * 31 + yg_hash(b, strlen(b));
+    if (c)
+        h = h * 31 + yg_hash(c, strlen(c));
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The index cell of an incident's summary: its slot, or the empty cell
+ * where it would go. */
+static uint32_t *sm_cell(struct tx_cache *c, const char *id)
+{
+    for (uint32_t h = key_hash(id, NULL, NULL);; h++) {
+        uint32_t *cell = &c->sm_idx[h & (CACHE_IDX - 1)];
+        if (!*cell || strcmp(c->sm[*cell - 1].id, id) == 0)
+            return cell;
+    }
+}
+
+static uint32_t *ent_cell(struct tx_cache *c, const char *inc, const char *kind, const char *value)
+{
+    for (uint32_t h = key_hash(inc, kind, value);; h++) {
+        uint32_t *cell = &c->ent_idx[h & (CACHE_IDX - 1)];
+        if (!*cell)
+            return cell;
+        const struct ent_slot *e = &c->ent[*cell - 1];
+        if (strcmp(e->inc, inc) == 0 && strcmp(e->kind, kind) == 0 && strcmp(e->value, value) == 0)
+            return cell;
+    }
+}
+
+static yg_err ent_write(struct yg_incident_builder *b)
+{
+    yg_err err = YG_OK;
+    struct tx_cache *c = b->cache;
+    for (uint32_t i = 0; i < c->nent && !err; i++) {
+        struct ent_slot *e = &c->ent[i];
+        if (!e->dirty)
+            continue;
+        sqlite3_stmt *s = b->q[Q_ENT_SET];
+        bt(s, 1, e->inc);
+        bt(s, 2, e->kind);
+        bt(s, 3, e->value);
+        sqlite3_bind_int64(s, 4, e->alerts);
+        err = run(b, s, "counting an incident entity");
+    }
+    c->nent = 0;
+    memset(c->ent_idx, 0, sizeof c->ent_idx);
+    return err;
+}
+
+static yg_err sm_store(struct yg_incident_builder *b, const char *inc, const struct summary *sm);
+
+static yg_err sm_write(struct yg_incident_builder *b)
+{
+    yg_err err = YG_OK;
+    struct tx_cache *c = b->cache;
+    b->gen++; /* times kept with the candidates may be older than the rows now */
+    for (uint32_t i = 0; i < c->nsm && !err; i++)
+        if (c->sm[i].dirty)
+            err = sm_store(b, c->sm[i].id, &c->sm[i].sm);
+    c->nsm = 0;
+    memset(c->sm_idx, 0, sizeof c->sm_idx);
+    return err;
+}
+
+static yg_err cache_before_commit(void *ud, char *why, size_t wl)
+{
+    struct yg_incident_builder *b = ud;
+    yg_err err = ent_write(b);
+    yg_err e2 = sm_write(b);
+    if (!err)
+        err = e2;
+    if (err && why != b->why)
+        snprintf(why, wl, "%s", b->why);
+    return err;
+}
+
+static void cache_discard(void *ud)
+{
+    struct yg_incident_builder *b = ud;
+    b->gen++;
+    b->cache->nsm = b->cache->nent = 0;
+    memset(b->cache->sm_idx, 0, sizeof b->cache->sm_idx);
+    memset(b->cache->ent_idx, 0, sizeof b->cache->ent_idx);
+}
+
+/* The times of an incident as the open transaction has them, if cached. */
+static bool sm_cached_times(struct yg_incident_builder *b, const char *inc, int64_t *first,
+                            int64_t *last)
+{
+    uint32_t *cell = sm_cell(b->cache, inc);
+    if (!*cell)
+        return false;
+    *first = b->cache->sm[*cell - 1].sm.first;
+    *last = b->cache->sm[*cell - 1].sm.last;
+    return true;
+}
+
+/* An incident's current summary (a copy: the caller saves it back). */
+static yg_err sm_load(struct yg_incident_builder *b, const char *inc, struct summary *sm)
+{
+    uint32_t *cell = sm_cell(b->cache, inc);
+    if (*cell) {
+        *sm = b->cache->sm[*cell - 1].sm;
+        return YG_OK;
+    }
+    return sm_read(b, inc, sm);
+}
+
+static yg_err sm_save(struct yg_incident_builder *b, const char *inc, const struct summary *sm)
+{
+    struct tx_cache *c = b->cache;
+    uint32_t *cell = sm_cell(c, inc);
+    if (!*cell) {
+        if (c->nsm == CACHE_MAX) {
+            yg_err err = sm_write(b);
+            if (err)
+                return err;
+            cell = sm_cell(c, inc);
+        }
+        snprintf(c->sm[c->nsm].id, sizeof c->sm[c->nsm].id, "%s", inc);
+        *cell = ++c->nsm;
+    }
+    c->sm[*cell - 1].sm = *sm;
+    c->sm[*cell - 1].dirty = true;
+    return YG_OK;
+}
+
+/* One more alert of an incident names an entity: its new count. */
+static yg_err ent_add(struct yg_incident_builder *b, const char *inc, const char *kind,
+                      const char *value, int64_t *alerts)
+{
+    struct tx_cache *c = b->cache;
+    uint32_t *cell = ent_cell(c, inc, kind, value);
+    if (*cell) {
+        struct ent_slot *e = &c->ent[*cell - 1];
+        *alerts = ++e->alerts;
+        e->dirty = true;
+        return YG_OK;
+    }
+    /* First time in this transaction: the row is created (or counted) now,
+     * so that finding candidates sees it, and its count read. */
+    yg_err err = YG_OK;
+    sqlite3_stmt *s = b->q[Q_ENT_ADD];
+    bt(s, 1, inc);
+    bt(s, 2, kind);
+    bt(s, 3, value);
+    YG_TRY(run(b, s, "counting an incident entity"));
+    s = b->q[Q_ENT_COUNT];
+    bt(s, 1, inc);
+    bt(s, 2, kind);
+    bt(s, 3, value);
+    int rc = sqlite3_step(s);
+    *alerts = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW)
+        return sqlfail(b, rc, "counting an incident entity");
+    if (*alerts == 1)
+        b->gen++; /* the entity joined the incident */
+    if (c->nent == CACHE_MAX) {
+        YG_TRY(ent_write(b));
+        cell = ent_cell(c, inc, kind, value);
+    }
+    struct ent_slot *e = &c->ent[c->nent];
+    snprintf(e->inc, sizeof e->inc, "%s", inc);
+    snprintf(e->kind, sizeof e->kind, "%s", kind);
+    snprintf(e->value, sizeof e->value, "%s", value);
+    e->alerts = *alerts;
+    e->dirty = false;
+    *cell = ++c->nent;
+done:
+    return err;
+}
+
+/* Add entities of the kinds that link (and observers) to an incident. */
+static yg_err count_entities(struct yg_incident_builder *b, const char *inc, const struct entity *e,
+                             size_t n, struct summary *sm)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *kind = yg__entity_kind_name(e[i].kind);
+        int64_t alerts = 0;
+        yg_err err = ent_add(b, inc, kind, e[i].value, &alerts);
+        if (err)
+            return err;
+        sm_entity(sm, kind, e[i].value, alerts);
+    }
+    return YG_OK;
 }
 
 struct cand {
@@ -646,43 +1158,113 @@ struct cand {
     int64_t first;
 };
 
+/* The linking entities of an alert as one string; false if too long to keep. */
+static bool cand_sig(const struct yg_incident_builder *b, const struct alert *al, char *sig,
+                     size_t cap, size_t *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < al->nent; i++) {
+        if (!b->map->link[al->ent[i].kind])
+            continue;
+        int w = snprintf(sig + k, cap - k, "%d\x1f%s\x1e", al->ent[i].kind, al->ent[i].value);
+        if (w < 0 || (size_t)w >= cap - k)
+            return false;
+        k += (size_t)w;
+    }
+    *n = k;
+    return true;
+}
+
+static void cand_take(struct yg_incident_builder *b, const struct alert *al, const char *id,
+                      int64_t first, int64_t last, struct cand *c, size_t *nc)
+{
+    (void)sm_cached_times(b, id, &first, &last);
+    /* Active within the window of the alert's time. */
+    if (last < al->t_ms - b->window || first > al->t_ms + b->window)
+        return;
+    for (size_t j = 0; j < *nc; j++)
+        if (strcmp(c[j].id, id) == 0)
+            return;
+    if (*nc < MAX_CANDIDATES) {
+        snprintf(c[*nc].id, sizeof c[*nc].id, "%s", id);
+        c[*nc].first = first;
+        (*nc)++;
+    }
+}
+
 static yg_err find_candidates(struct yg_incident_builder *b, const struct alert *al, struct cand *c,
                               size_t *nc)
 {
+    struct cand_memo *m = b->memo;
+    char sig[sizeof m->sig];
+    size_t sign = 0;
+    bool keep = cand_sig(b, al, sig, sizeof sig, &sign);
+    if (keep && m->valid && m->gen == b->gen && m->sign == sign && !memcmp(m->sig, sig, sign)) {
+        for (size_t i = 0; i < m->n; i++)
+            cand_take(b, al, m->r[i].id, m->r[i].first, m->r[i].last, c, nc);
+        return YG_OK;
+    }
+    m->valid = false;
+    m->n = 0;
     for (size_t i = 0; i < al->nent; i++) {
         if (!b->map->link[al->ent[i].kind])
             continue;
         sqlite3_stmt *s = b->q[Q_CAND];
         bt(s, 1, yg__entity_kind_name(al->ent[i].kind));
         bt(s, 2, al->ent[i].value);
-        sqlite3_bind_int64(s, 3, al->t_ms - b->window);
-        sqlite3_bind_int64(s, 4, al->t_ms + b->window);
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            const char *id = (const char *)sqlite3_column_text(s, 0);
-            int64_t first = sqlite3_column_int64(s, 1);
+            const char *id = col_text(s, 0);
+            int64_t first = sqlite3_column_int64(s, 1), last = sqlite3_column_int64(s, 2);
             bool seen = false;
-            for (size_t j = 0; j < *nc && !seen; j++)
-                seen = strcmp(c[j].id, id) == 0;
-            if (!seen && *nc < MAX_CANDIDATES) {
-                snprintf(c[*nc].id, sizeof c[*nc].id, "%s", id);
-                c[*nc].first = first;
-                (*nc)++;
+            for (size_t j = 0; j < m->n && !seen; j++)
+                seen = strcmp(m->r[j].id, id) == 0;
+            if (!seen && m->n < MAX_CANDIDATES) {
+                snprintf(m->r[m->n].id, sizeof m->r[m->n].id, "%s", id);
+                m->r[m->n].first = first;
+                m->r[m->n].last = last;
+                m->n++;
+            } else if (!seen) {
+                keep = false; /* too many to keep: found by query each time */
             }
+            cand_take(b, al, id, first, last, c, nc);
         }
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
         if (rc != SQLITE_DONE)
             return sqlfail(b, rc, "finding incidents");
     }
+    if (keep) {
+        m->valid = true;
+        m->gen = b->gen;
+        m->sign = sign;
+        memcpy(m->sig, sig, sign);
+    }
     return YG_OK;
 }
 
-/* Merge incident `from` into `into`. */
-static yg_err merge(struct yg_incident_builder *b, const char *into, const char *from)
+/* Merge incident `from` into `into`, whose summary is sm.  This costs the
+ * size of `from` (its rows move), never that of `into`. */
+static yg_err merge(struct yg_incident_builder *b, const char *into, const char *from,
+                    struct summary *sm)
 {
     yg_err err = YG_OK;
+    struct summary fs;
+    YG_TRY(sm_load(b, from, &fs));
+    sm_merge(sm, &fs);
+    b->gen++;
+    /* The merge moves counts in the table: write the cached ones first (the
+     * cache is empty after).  The summary of `from` is no longer kept up:
+     * its row says `merged`. */
+    YG_TRY(ent_write(b));
+    uint32_t *cell = sm_cell(b->cache, from);
+    if (*cell)
+        b->cache->sm[*cell - 1].dirty = false;
     sqlite3_stmt *s = b->q[Q_MERGE_ALERTS];
+    bt(s, 1, into);
+    bt(s, 2, from);
+    YG_TRY(run(b, s, "merging incidents"));
+    s = b->q[Q_MERGE_STORED];
     bt(s, 1, into);
     bt(s, 2, from);
     YG_TRY(run(b, s, "merging incidents"));
@@ -690,6 +1272,17 @@ static yg_err merge(struct yg_incident_builder *b, const char *into, const char 
     bt(s, 1, into);
     bt(s, 2, from);
     YG_TRY(run(b, s, "merging incident entities"));
+    /* Only the entities of `from` changed their counts in `into`. */
+    s = b->q[Q_MERGE_MAINCAND];
+    bt(s, 1, into);
+    bt(s, 2, from);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        sm_entity(sm, col_text(s, 0), col_text(s, 1), sqlite3_column_int64(s, 2));
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE)
+        return sqlfail(b, rc, "merging incident entities");
     s = b->q[Q_DEL_ENTS];
     bt(s, 1, from);
     YG_TRY(run(b, s, "merging incident entities"));
@@ -718,6 +1311,8 @@ static yg_err lookup_alert(struct yg_incident_builder *b, const char *id, char k
     if (*found) {
         snprintf(kind, 16, "%s", (const char *)sqlite3_column_text(s, 0));
         snprintf(inc, 40, "%s", (const char *)sqlite3_column_text(s, 1));
+        b->found_t = sqlite3_column_int64(s, 2);
+        b->found_seq = sqlite3_column_int64(s, 3);
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
@@ -747,7 +1342,10 @@ static yg_err insert_row(struct yg_incident_builder *b, const char *id, const ch
     if (parent)
         bt(s, 13, parent);
     sqlite3_bind_text(s, 14, json, (int)jn, SQLITE_TRANSIENT);
-    return run(b, s, "storing an incident alert");
+    yg_err err = run(b, s, "storing an incident alert");
+    /* A contributing detection may already be in a timeline (ignored). */
+    b->inserted = err == YG_OK && sqlite3_changes(b->db) == 1;
+    return err;
 }
 
 /* Entities recorded for a detection stored earlier as an alert of its own
@@ -823,11 +1421,15 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         sqlite3_bind_int(s, 5, al->level_num);
         bt(s, 6, al->source);
         bt(s, 7, ents.p);
-        sqlite3_bind_text(s, 8, json, (int)n, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 8, json, b->json_in_alerts ? 0 : (int)n, SQLITE_TRANSIENT);
         bt(s, 9, al->event_time);
+        int64_t t = b->found_t, seq = b->found_seq;
         YG_TRY(run(b, s, "updating an incident alert"));
-        YG_TRY(count_entities(b, inc, al->ent, al->nent));
-        YG_TRY(summarise(b, inc));
+        struct summary sm;
+        YG_TRY(sm_load(b, inc, &sm));
+        sm_row(&sm, false, al->level_num, t, seq, al->title, al->level);
+        YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
+        YG_TRY(sm_save(b, inc, &sm));
         snprintf(res->incident, sizeof res->incident, "%s", inc);
         goto done;
     }
@@ -858,6 +1460,8 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
                 if (sqlite3_step(s) == SQLITE_ROW) {
                     snprintf(c[nc].id, sizeof c[nc].id, "%s", i2);
                     c[nc].first = sqlite3_column_int64(s, 0);
+                    int64_t last;
+                    (void)sm_cached_times(b, i2, &c[nc].first, &last);
                     nc++;
                 }
                 sqlite3_finalize(s);
@@ -867,6 +1471,7 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
     /* No incident shares an entity (or the alert names nobody): it opens
      * an incident of its own. */
     (void)linking;
+    struct summary sm;
     if (!nc) {
         snprintf(inc, sizeof inc, "inc-%.16s", al->id);
         sqlite3_stmt *s = b->q[Q_INC_INS];
@@ -874,6 +1479,10 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         sqlite3_bind_int64(s, 2, al->t_ms);
         sqlite3_bind_int64(s, 3, wall_ms());
         YG_TRY(run(b, s, "creating an incident"));
+        if (sqlite3_changes(b->db) == 1)
+            sm_empty(&sm);
+        else /* an incident of that id exists already: it goes on growing */
+            YG_TRY(sm_load(b, inc, &sm));
         res->created = true;
         b->stats.created++;
     } else {
@@ -883,16 +1492,35 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
                 (c[i].first == c[keep].first && strcmp(c[i].id, c[keep].id) < 0))
                 keep = i;
         memcpy(inc, c[keep].id, sizeof inc);
+        YG_TRY(sm_load(b, inc, &sm));
         for (size_t i = 0; i < nc; i++)
             if (i != keep) {
-                YG_TRY(merge(b, inc, c[i].id));
+                YG_TRY(merge(b, inc, c[i].id, &sm));
                 res->merged++;
                 b->stats.merged++;
             }
     }
-    YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id, al->title,
-                      al->level, al->level_num, al->source, ents.p, NULL, json, n));
-    YG_TRY(count_entities(b, inc, al->ent, al->nent));
+    bool attached = false;
+    if (b->json_in_alerts) {
+        /* The alert's own row in the alerts table joins the timeline. */
+        sqlite3_stmt *s = b->q[Q_ATTACH];
+        bt(s, 1, al->id);
+        bt(s, 2, inc);
+        sqlite3_bind_int64(s, 3, al->t_ms);
+        sqlite3_bind_int64(s, 4, ++b->seq);
+        bt(s, 5, al->event_time);
+        bt(s, 6, al->kind);
+        sqlite3_bind_int(s, 7, al->level_num);
+        bt(s, 8, al->source);
+        bt(s, 9, ents.p);
+        YG_TRY(run(b, s, "adding an alert to an incident"));
+        attached = sqlite3_changes(b->db) == 1;
+    }
+    if (!attached) /* not stored as an alert: a timeline row of its own */
+        YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id,
+                          al->title, al->level, al->level_num, al->source, ents.p, NULL, json, n));
+    sm_row(&sm, false, al->level_num, al->t_ms, b->seq, al->title, al->level);
+    YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
     /* The contributing detections, as steps of the timeline. */
     for (size_t i = 0; i < al->nev; i++) {
         const struct evidence *e = &al->ev[i];
@@ -932,15 +1560,17 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
             err = yg_buf_add_json_str(&j, src, strlen(src));
         if (!err)
             err = yg_buf_addf(&j, ",\"correlation\":\"%s\"}", al->id);
+        int dl = level ? level_num(level) : 1;
         if (!err)
             err = insert_row(b, evid[i], inc, t, et, "detection", rule, title ? title : rule,
-                             level ? level : "informational", level ? level_num(level) : 1, src,
-                             ents.p, al->id, j.p, j.n);
+                             level ? level : "informational", dl, src, ents.p, al->id, j.p, j.n);
+        if (!err && b->inserted)
+            sm_row(&sm, true, dl, t, b->seq, title ? title : rule, level ? level : "informational");
         yg_buf_free(&j);
         if (err)
             goto done;
     }
-    YG_TRY(summarise(b, inc));
+    YG_TRY(sm_save(b, inc, &sm));
     snprintf(res->incident, sizeof res->incident, "%s", inc);
 done:
     yg_buf_free(&ents);
@@ -957,7 +1587,7 @@ yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, co
     b->why[0] = 0;
     b->stats.fed++;
     yg_arena_reset(&b->arena);
-    struct flat f = {&b->arena, NULL, 0, 0, NULL, 0, 0, false};
+    struct flat f = {.a = &b->arena};
     struct yg_json_sink sink = {&f, flat_key, flat_leaf};
     struct yg_json_err je;
     size_t used = 0;
@@ -983,10 +1613,18 @@ yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, co
     }
     /* The evidence views point into f's leaves; a scratch flat for stored
      * entities must not disturb them. */
-    struct flat scratch = {&b->arena, NULL, 0, 0, NULL, 0, 0, false};
+    struct flat scratch = {.a = &b->arena};
     bool own_tx = !yg__store_in_tx(b->st);
     if (own_tx && (err = yg__store_begin(b->st))) {
         snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
+        goto out;
+    }
+    /* The caller's transaction was rolled back by a failed statement
+     * (a full disk, an I/O error): what we wrote now would commit on its
+     * own, without the alerts it belongs with. */
+    if (!own_tx && sqlite3_get_autocommit(b->db)) {
+        snprintf(b->why, sizeof b->why, "the state transaction was rolled back by a failure");
+        err = YG_ESTATE;
         goto out;
     }
     err = feed_parsed(b, al, &scratch, json, n, res);
@@ -1024,7 +1662,7 @@ static int line_cmp(const void *a, const void *b)
 static bool line_time(struct yg_incident_builder *b, const char *p, size_t n, int64_t *t)
 {
     yg_arena_reset(&b->arena);
-    struct flat f = {&b->arena, NULL, 0, 0, NULL, 0, 0, false};
+    struct flat f = {.a = &b->arena};
     struct yg_json_sink sink = {&f, flat_key, flat_leaf};
     struct yg_json_err je;
     size_t used;

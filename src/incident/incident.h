@@ -60,6 +60,16 @@ YG_NODISCARD yg_err yg__incident_builder_new(struct yg_store *st, const struct y
 void yg__incident_builder_free(struct yg_incident_builder *b);
 void yg__incident_set_rule_lookup(struct yg_incident_builder *b, yg_rule_lookup_fn fn, void *ud);
 
+/* The alerts fed are also stored in the state database's alerts table under
+ * the same id, in the same transaction (`yagura watch`): an alert then joins
+ * its incident in its own row of the alerts table (columns incident_id,
+ * inc_*; docs/state.md) instead of a timeline row of its own, which would
+ * cost as much again as storing the alert.  yg__incident_show reads both.
+ * An alert found in a timeline before as a correlation's contributing
+ * detection keeps that row, which then refers to the alerts table for its
+ * JSON (an empty json column). */
+void yg__incident_set_alerts_stored(struct yg_incident_builder *b, bool on);
+
 /* What one feed did. */
 struct yg_incident_feed_result {
     bool duplicate;    /* the alert was already in an incident */

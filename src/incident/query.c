@@ -154,8 +154,13 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
         return map_rc(rc);
     rc = sqlite3_prepare_v2(db,
                             "SELECT alert_id, kind, rule_id, rule_title, level, event_time, source,"
-                            " entities, parent, json, t_ms, level_num FROM incident_alerts"
-                            " WHERE incident_id = ?1 ORDER BY t_ms, seq",
+                            " entities, parent, CASE WHEN json = '' THEN coalesce((SELECT"
+                            " json FROM alerts WHERE alerts.id = alert_id), '') ELSE json END,"
+                            " t_ms, level_num, seq FROM incident_alerts WHERE incident_id = ?1"
+                            " UNION ALL SELECT id, inc_kind, rule_id, rule_title, level,"
+                            " inc_event_time, inc_source, inc_entities, NULL, json, inc_t_ms,"
+                            " inc_level_num, inc_seq FROM alerts WHERE incident_id = ?1"
+                            " ORDER BY 11, 13",
                             -1, &s, NULL);
     if (rc != SQLITE_OK)
         return map_rc(rc);

@@ -530,8 +530,10 @@ static yg_err file_next(struct yg_input *in, struct yg_record *rec)
         uint64_t errs = f->lines.errors;
         yg_err r = yg__lines_next(&f->lines, &msg, &len);
         if (f->lines.errors != errs) {
-            fi->in.errors += f->lines.errors - errs;
             fi->in.dropped += f->lines.errors - errs;
+            snprintf(fi->in.drop_why, sizeof fi->in.drop_why,
+                     "%s: a line longer than %u bytes was skipped near line %llu", f->path,
+                     (unsigned)YG_MAX_EVENT_BYTES, (unsigned long long)f->lines.line);
         }
         if (r == YG_OK) {
             fi->cursor = i;

@@ -157,8 +157,12 @@ static void client_free(struct in_sock *s, struct client *c)
     if (c->fd >= 0)
         close(c->fd);
     /* Bytes of a message that will never be completed. */
-    if (c->fr.buf.n > c->fr.pos || c->fr.skip || c->fr.skip_line)
+    if (c->fr.buf.n > c->fr.pos || c->fr.skip || c->fr.skip_line) {
         s->in.dropped++;
+        snprintf(s->in.drop_why, sizeof s->in.drop_why,
+                 "%s: the connection ended inside a message, which was dropped",
+                 c->source ? c->source : s->in.name);
+    }
     yg__frame_free(&c->fr);
     yg_free(c->source);
     yg_free(c);
@@ -290,6 +294,9 @@ static yg_err udp_next(struct yg_input *in, struct yg_record *rec)
         }
         if ((size_t)r > UDP_BUF) {
             in->dropped++; /* larger than any datagram we can hold */
+            snprintf(in->drop_why, sizeof in->drop_why,
+                     "a datagram of %zd bytes was dropped (larger than %u bytes)", r,
+                     (unsigned)UDP_BUF);
             continue;
         }
         size_t n = (size_t)r;
@@ -477,8 +484,10 @@ static yg_err stream_next(struct yg_input *in, struct yg_record *rec)
         uint64_t errs = c->fr.errors;
         yg_err r = yg__frame_next(&c->fr, &msg, &len);
         if (c->fr.errors != errs) {
-            in->errors += c->fr.errors - errs;
             in->dropped += c->fr.errors - errs;
+            snprintf(in->drop_why, sizeof in->drop_why,
+                     "%s: a message longer than %u bytes was skipped", c->source,
+                     (unsigned)YG_MAX_EVENT_BYTES);
         }
         if (r == YG_OK) {
             /* Stay on this client: its messages are in order anyway, and
@@ -574,8 +583,10 @@ static yg_err fd_next(struct yg_input *in, struct yg_record *rec)
     uint64_t errs = s->lines.errors;
     yg_err r = yg__lines_next(&s->lines, &msg, &len);
     if (s->lines.errors != errs) {
-        in->errors += s->lines.errors - errs;
         in->dropped += s->lines.errors - errs;
+        snprintf(in->drop_why, sizeof in->drop_why,
+                 "%s: a line longer than %u bytes was skipped near line %llu", in->name,
+                 (unsigned)YG_MAX_EVENT_BYTES, (unsigned long long)s->lines.line);
     }
     if (r == YG_EOF && s->fd_eof) {
         r = yg__lines_flush(&s->lines, &msg, &len);

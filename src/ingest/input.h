@@ -55,6 +55,10 @@ struct yg_input {
      * conns_dropped counts connections closed to stay under a cap. */
     uint64_t records, bytes, errors, dropped;
     uint64_t conns_dropped;
+    /* What the last drop was, for the service's log ("PATH: a line longer
+     * than 4194304 bytes was skipped near line 12"); a drop is counted in
+     * dropped only, never in errors as well. */
+    char drop_why[256];
     /* Set once the input can never produce another record (stdin closed). */
     bool eof;
 };

@@ -105,16 +105,45 @@ static yg_err write_all(struct jsonl *j, const char *p, size_t n)
     return YG_OK;
 }
 
+/* The alert JSON with its deterministic id as the first member, so that a
+ * consumer can drop the copies a replay after a crash writes again
+ * (docs/sinks.md).  Alerts of rules carry no "id" member of their own;
+ * correlation alerts already begin with it and are written as they are. */
+static yg_err add_with_id(struct yg_buf *b, const struct yg_alert_row *row, size_t n)
+{
+    const char *p = row->json;
+    size_t i = 1;
+    if (!row->id || !row->id[0] || n < 2 || p[0] != '{')
+        return yg_buf_add(b, p, n);
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+        i++;
+    if (n - i >= 5 && memcmp(p + i, "\"id\"", 4) == 0) {
+        size_t k = i + 4;
+        while (k < n && (p[k] == ' ' || p[k] == '\t' || p[k] == '\n' || p[k] == '\r'))
+            k++;
+        if (k < n && p[k] == ':')
+            return yg_buf_add(b, p, n);
+    }
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_add(b, "{\"id\":", 6));
+    YG_TRY(yg_buf_add_json_str(b, row->id, strlen(row->id)));
+    if (i < n && p[i] != '}')
+        YG_TRY(yg_buf_addc(b, ','));
+    YG_TRY(yg_buf_add(b, p + 1, n - 1));
+done:
+    return err;
+}
+
 static yg_err jsonl_write(struct yg_sink *s, const struct yg_alert_row *row)
 {
     struct jsonl *j = (struct jsonl *)s;
     yg_err err = YG_OK;
     size_t n = strlen(row->json);
     yg_buf_reset(&j->line);
-    YG_TRY(yg_buf_add(&j->line, row->json, n));
+    YG_TRY(add_with_id(&j->line, row, n));
     /* One alert, one line: a raw line break can only be whitespace between
      * JSON tokens (inside strings it would be invalid JSON anyway). */
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < j->line.n; i++)
         if (j->line.p[i] == '\n' || j->line.p[i] == '\r')
             j->line.p[i] = ' ';
     YG_TRY(yg_buf_addc(&j->line, '\n'));

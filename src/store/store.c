@@ -25,6 +25,7 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
@@ -176,6 +177,44 @@ static const char *const migrations[] = {
     " alerts INTEGER NOT NULL,"
     " PRIMARY KEY (incident_id, kind, value));"
     "CREATE INDEX incident_entities_value ON incident_entities(kind, value);",
+    /* 3 -> 4: each incident's running summary (src/incident/incident.c), so
+     * that a new alert updates it in constant time instead of rescanning
+     * the incident's timeline: the top alert (what titles the incident) and
+     * the main entity with its alert count.  NULL top_seq: not kept yet (an
+     * incident of an older version); it is computed once, on the next alert. */
+    "ALTER TABLE incidents ADD COLUMN top_seq INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN top_det INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN top_level_num INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN top_t_ms INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN top_title TEXT;"
+    "ALTER TABLE incidents ADD COLUMN top_level TEXT;"
+    "ALTER TABLE incidents ADD COLUMN max_level_num INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN main_kind TEXT;"
+    "ALTER TABLE incidents ADD COLUMN main_value TEXT;"
+    "ALTER TABLE incidents ADD COLUMN main_alerts INTEGER;"
+    /* The service's alerts join their incident's timeline in their own row
+     * (a timeline row of their own would cost a second index on a random
+     * key, as much again as storing the alert): incident_id and the
+     * timeline fields, NULL for alerts in no incident (incidents off). */
+    "ALTER TABLE alerts ADD COLUMN incident_id TEXT;"
+    "ALTER TABLE alerts ADD COLUMN inc_t_ms INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN inc_seq INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN inc_kind TEXT;"
+    "ALTER TABLE alerts ADD COLUMN inc_level_num INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN inc_event_time TEXT;"
+    "ALTER TABLE alerts ADD COLUMN inc_source TEXT;"
+    "ALTER TABLE alerts ADD COLUMN inc_entities TEXT;"
+    "CREATE INDEX alerts_incident ON alerts(incident_id, inc_t_ms, inc_seq)"
+    " WHERE incident_id IS NOT NULL;"
+    /* Every timeline in one place, for readers of the database. */
+    "CREATE VIEW incident_timeline AS"
+    " SELECT alert_id, incident_id, t_ms, seq, event_time, kind, rule_id, rule_title, level,"
+    " level_num, source, entities, parent, CASE WHEN i.json = '' THEN coalesce((SELECT a.json"
+    " FROM alerts a WHERE a.id = i.alert_id), '') ELSE i.json END AS json"
+    " FROM incident_alerts i UNION ALL"
+    " SELECT id, incident_id, inc_t_ms, inc_seq, inc_event_time, inc_kind, rule_id, rule_title,"
+    " level, inc_level_num, inc_source, inc_entities, NULL, json FROM alerts"
+    " WHERE incident_id IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -223,8 +262,22 @@ struct yg_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_N];
     bool in_tx;
+    yg_err (*before_commit)(void *ud, char *why, size_t wl);
+    void (*discard)(void *ud);
+    void *hook_ud;
+    char *path;
     char why[256];
+    char cause[512];
 };
+
+void yg__store_set_tx_hooks(struct yg_store *st,
+                            yg_err (*before_commit)(void *ud, char *why, size_t wl),
+                            void (*discard)(void *ud), void *ud)
+{
+    st->before_commit = before_commit;
+    st->discard = discard;
+    st->hook_ud = ud;
+}
 
 static int64_t now_ms(void)
 {
@@ -252,9 +305,41 @@ static yg_err map_rc(int rc)
     }
 }
 
+void yg__store_note_failure(struct yg_store *st, int rc)
+{
+    /* The errno of the last failed system call of the VFS tells a full
+     * disk apart when SQLite reports it as an I/O error (a full disk while
+     * the WAL index grows). */
+    int p = rc & 0xff;
+    int e = st->db && (p == SQLITE_IOERR || p == SQLITE_FULL || p == SQLITE_CANTOPEN)
+                ? sqlite3_system_errno(st->db)
+                : 0;
+    const char *path = st->path ? st->path : "?";
+    if ((rc & 0xff) == SQLITE_FULL || e == ENOSPC || e == EDQUOT)
+        snprintf(st->cause, sizeof st->cause, "disk full: %s", path);
+    else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+        snprintf(st->cause, sizeof st->cause, "database corrupt: %s", path);
+    else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN ||
+             (rc & 0xff) == SQLITE_READONLY)
+        snprintf(st->cause, sizeof st->cause, "input/output error: %s: %s", path,
+                 e ? strerror(e) : sqlite3_errstr(rc));
+    else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        snprintf(st->cause, sizeof st->cause, "database locked: %s", path);
+    else if ((rc & 0xff) == SQLITE_NOMEM)
+        snprintf(st->cause, sizeof st->cause, "out of memory");
+    else
+        snprintf(st->cause, sizeof st->cause, "%s: %s", path, sqlite3_errstr(rc));
+}
+
+const char *yg__store_cause(const struct yg_store *st)
+{
+    return st->cause;
+}
+
 /* Record the SQLite message of a failure on the handle and map it. */
 static yg_err fail(struct yg_store *st, int rc, const char *what)
 {
+    yg__store_note_failure(st, rc);
     const char *msg = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
     /* errmsg may still describe an earlier call when rc came from a step
      * that SQLite reported through the statement; prefer the code's text
@@ -393,6 +478,12 @@ yg_err yg__store_open(const char *path, struct yg_store **out, char *why, size_t
         snprintf(why, wl, "%s: out of memory", path);
         return YG_ENOMEM;
     }
+    st->path = yg_strndup(path, strlen(path));
+    if (!st->path) {
+        yg_free(st);
+        snprintf(why, wl, "%s: out of memory", path);
+        return YG_ENOMEM;
+    }
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         err = fail(st, rc, "opening the database");
@@ -410,6 +501,11 @@ yg_err yg__store_open(const char *path, struct yg_store **out, char *why, size_t
      * database fails here with "file is not a database". */
     YG_TRY(exec_script(st, "PRAGMA journal_mode=WAL", "enabling WAL"));
     YG_TRY(exec_script(st, "PRAGMA synchronous=NORMAL", "setting synchronous"));
+    /* Alert ids are random keys: every insert lands on a random leaf of the
+     * alert and timeline indexes.  SQLite's default page cache (2 MiB) then
+     * rereads most leaves from the file once the database has grown past a
+     * few hundred thousand alerts; 64 MiB keeps them for some millions. */
+    YG_TRY(exec_script(st, "PRAGMA cache_size=-65536", "setting the cache size"));
     YG_TRY(exec_script(st, "PRAGMA foreign_keys=ON", "enabling foreign keys"));
     YG_TRY(migrate(st));
     for (int i = 0; i < S_N; i++) {
@@ -422,7 +518,10 @@ yg_err yg__store_open(const char *path, struct yg_store **out, char *why, size_t
     }
 done:
     if (err != YG_OK) {
-        snprintf(why, wl, "%s: %s", path, st->why);
+        if (st->cause[0]) /* "database corrupt: PATH (reading ...: malformed)" */
+            snprintf(why, wl, "%s (%s)", st->cause, st->why);
+        else
+            snprintf(why, wl, "%s: %s", path, st->why);
         yg__store_close(st);
         return err;
     }
@@ -441,6 +540,7 @@ void yg__store_close(struct yg_store *st)
     /* close_v2 defers the close until nothing refers to the handle; every
      * statement is finalized above, so it closes now. */
     sqlite3_close_v2(st->db);
+    yg_free(st->path);
     yg_free(st);
 }
 
@@ -462,15 +562,39 @@ yg_err yg__store_commit(struct yg_store *st)
         snprintf(st->why, sizeof st->why, "no transaction is open");
         return YG_ESTATE;
     }
+    /* A statement that failed with a full disk, an I/O error or out of
+     * memory may have rolled the whole transaction back; what ran after it
+     * ran on its own and is committed already (callers stop at the first
+     * failure, so that is nothing).  Never commit "the rest". */
+    if (sqlite3_get_autocommit(st->db)) {
+        st->in_tx = false;
+        if (st->discard)
+            st->discard(st->hook_ud);
+        snprintf(st->why, sizeof st->why, "committing: the transaction was rolled back");
+        if (!st->cause[0])
+            snprintf(st->cause, sizeof st->cause, "%s: the transaction was rolled back", st->path);
+        return YG_ESTATE;
+    }
+    if (st->before_commit) {
+        yg_err err = st->before_commit(st->hook_ud, st->why, sizeof st->why);
+        if (err)
+            return err;
+    }
     yg_err err = step_done(st, st->stmt[S_COMMIT], "committing");
     /* A busy COMMIT leaves the transaction open (the caller may retry or
      * roll back); most other failures have already rolled it back. */
     st->in_tx = !sqlite3_get_autocommit(st->db);
+    if (err && !st->in_tx && st->discard)
+        st->discard(st->hook_ud);
+    if (!err)
+        st->cause[0] = 0;
     return err;
 }
 
 void yg__store_rollback(struct yg_store *st)
 {
+    if (st->discard)
+        st->discard(st->hook_ud);
     if (!st->in_tx && sqlite3_get_autocommit(st->db))
         return;
     sqlite3_stmt *s = st->stmt[S_ROLLBACK];

@@ -68,11 +68,28 @@ YG_NODISCARD yg_err yg__store_alert_count(struct yg_store *st, uint64_t *n);
 /* The message of the last failed call on st ("storing an alert: database is
  * locked"); valid until the next call on st. */
 const char *yg__store_errmsg(const struct yg_store *st);
+/* Why the last write failed, in words an operator acts on: "disk full:
+ * PATH", "database corrupt: PATH", "input/output error: PATH: <errno text>",
+ * "database locked: PATH", "out of memory"; "" after a successful commit.
+ * yg__store_note_failure records a failure of a statement a module ran on
+ * the handle itself (src/incident/), with its SQLite result code. */
+const char *yg__store_cause(const struct yg_store *st);
+void yg__store_note_failure(struct yg_store *st, int sqlite_rc);
 /* The SQLite handle, for modules that keep tables of their own in the state
  * database (src/incident/); their statements join the store's transactions. */
 struct sqlite3 *yg__store_sqlite(struct yg_store *st);
 /* Whether yg__store_begin() has opened a transaction not yet committed. */
 bool yg__store_in_tx(const struct yg_store *st);
+/* Work a module keeps in memory during a transaction and writes just before
+ * it commits (src/incident/ writes each touched incident's summary once per
+ * transaction, not once per alert).  before_commit runs inside the
+ * transaction, first thing in yg__store_commit; its failure (described in
+ * why) fails the commit (nothing is committed; the caller rolls back).  discard runs when the
+ * transaction ends without committing (yg__store_rollback, or a COMMIT that
+ * failed and rolled it back).  One module per store; NULL functions remove it. */
+void yg__store_set_tx_hooks(struct yg_store *st,
+                            yg_err (*before_commit)(void *ud, char *why, size_t wl),
+                            void (*discard)(void *ud), void *ud);
 /* SipHash-2-4 of data under the key (k0, k1), the hash behind yg__alert_id. */
 uint64_t yg__siphash24(uint64_t k0, uint64_t k1, const void *data, size_t n);
 

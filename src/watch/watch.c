@@ -11,7 +11,16 @@
  *      inputs' new checkpoints.
  *
  * A crash before 3 commits replays the batch from the old checkpoints: the
- * sinks may see an alert twice, the alert table never does.  Correlation
+ * sinks may see an alert twice, the alert table never does.
+ *
+ * When 3 fails (a full disk, a corrupt page, an I/O error), nothing of the
+ * batch is committed: the batch is kept, no further record is read, and the
+ * commit is tried again after a delay that doubles per failure
+ * (YG_STATE_RETRY_MIN_MS to YG_STATE_RETRY_MAX_MS).  Sinks are not written
+ * again on a retry: each sink remembers how many alerts of the batch it
+ * already took, so a sink sees an alert once however long the database
+ * stays unwritable.  /healthz answers 503 with the cause meanwhile, and the
+ * log names it once when it starts, on each retry, and when it ends.  Correlation
  * state is rebuilt on start by replaying the stored detections of the last
  * timespan, so a correlation whose events straddle a restart still fires
  * (and its deterministic id makes a re-fired alert a no-op in the table).
@@ -20,6 +29,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +82,27 @@ struct winput {
     uint64_t last_record_ms;
     struct yg_metric *m_events, *m_lag; /* this input's series */
     struct yg_log_limit skip_log;       /* warnings about records skipped */
+    uint64_t drops_logged, drop_log_ms; /* dropped records already logged, and when */
 };
+
+/* Records an input dropped on purpose (over the event size limit, a
+ * truncated datagram, a message cut by a closed connection) are logged
+ * with the count since the last line, at most once per
+ * YG_DROP_LOG_INTERVAL_MS per input, so a flood of them cannot flood the log. */
+#define YG_DROP_LOG_INTERVAL_MS 1000u
+
+static void log_drops(struct winput *in, uint64_t now, bool final)
+{
+    uint64_t d = in->in->dropped;
+    if (d == in->drops_logged ||
+        (!final && in->drop_log_ms && now - in->drop_log_ms < YG_DROP_LOG_INTERVAL_MS))
+        return;
+    yg__log(YG_LOG_WARNING, "inputs: %s: %llu record(s) dropped; the last: %s", in->cfg->name,
+            (unsigned long long)(d - in->drops_logged),
+            in->in->drop_why[0] ? in->in->drop_why : "(no detail)");
+    in->drops_logged = d;
+    in->drop_log_ms = now;
+}
 
 /* A detection kept for correlation: evidence of correlation alerts. */
 struct evid {
@@ -125,6 +155,16 @@ struct watch {
     /* regex limits already exported, per rule index of the running scanner */
     uint64_t *re_seen;
     uint64_t re_seen_total;
+    /* alerts of the batch each sink has taken: sent[s] written, sent[nsinks
+     * + s] also flushed */
+    size_t *sent;
+    /* the state database failing: the batch waits for its commit */
+    bool stalled;
+    unsigned failures;    /* consecutive failed commits */
+    uint64_t retry_at_ms; /* monotonic time of the next attempt */
+    uint64_t stalled_since;
+    char cause[512];            /* what failed, for /healthz and the log */
+    pthread_mutex_t cause_lock; /* /healthz reads cause from its thread */
     /* totals */
     uint64_t records, alerts_new, alerts_dup, errors, corr_fired;
 };
@@ -215,10 +255,40 @@ static yg_err add_pending(struct watch *w, const char *id, const char *rule_id,
     return YG_OK;
 }
 
+/* The batch could not be delivered or stored: keep it, stop reading, and
+ * try again later.  cause: what failed ("state database: disk full: PATH",
+ * "sinks[0]: ..."); what: the step. */
+static void batch_failed(struct watch *w, const char *cause, const char *what)
+{
+    uint64_t delay = YG_STATE_RETRY_MIN_MS;
+    for (unsigned i = 0; i < w->failures && delay < YG_STATE_RETRY_MAX_MS; i++)
+        delay *= 2;
+    if (delay > YG_STATE_RETRY_MAX_MS)
+        delay = YG_STATE_RETRY_MAX_MS;
+    uint64_t now = now_ms();
+    if (!w->stalled)
+        w->stalled_since = now;
+    w->stalled = true;
+    w->failures++;
+    w->retry_at_ms = now + delay;
+    w->errors++;
+    pthread_mutex_lock(&w->cause_lock);
+    snprintf(w->cause, sizeof w->cause, "%s (%s); %u failed attempt(s), retrying", cause, what,
+             w->failures);
+    pthread_mutex_unlock(&w->cause_lock);
+    /* One line per attempt, and attempts are at least YG_STATE_RETRY_MIN_MS
+     * apart and soon YG_STATE_RETRY_MAX_MS: the log cannot flood. */
+    yg__log(YG_LOG_ERROR,
+            "storing a batch of %zu alert(s) failed: %s (%s); input paused, attempt %u, next in "
+            "%llu ms",
+            w->npend, cause, what, w->failures, (unsigned long long)delay);
+}
+
 /* Write the batch to the sinks, then commit alerts and checkpoints. */
 static yg_err flush_batch(struct watch *w)
 {
     yg_err err = YG_OK;
+    const char *what = "sink";
     bool any_ckpt = false;
     for (size_t i = 0; i < w->ninputs; i++)
         any_ckpt |= w->inputs[i].ckpt_dirty;
@@ -229,80 +299,123 @@ static yg_err flush_batch(struct watch *w)
         /* Syslog forwarding is best effort (the protocol has no
          * acknowledgement); its drops are counted, not retried. */
         bool best_effort = strcmp(k->ops->kind, "syslog") == 0;
-        for (size_t i = 0; i < w->npend; i++)
-            if ((err = k->ops->write(k, &w->pend[i].row)) && !best_effort)
-                goto fail;
+        /* Alerts a previous attempt already handed to this sink are not
+         * sent again when only the commit (or a later sink) failed. */
+        size_t *written = &w->sent[s], *flushed = &w->sent[w->nsinks + s];
+        if (*flushed >= w->npend)
+            continue;
+        for (; *written < w->npend; ++*written)
+            if ((err = k->ops->write(k, &w->pend[*written].row)) && !best_effort)
+                goto fail_sink;
         if ((err = k->ops->flush(k)) && !best_effort)
-            goto fail;
+            goto fail_sink;
+        *flushed = w->npend;
         err = YG_OK;
     }
+    uint64_t fresh = 0, replayed = 0;
+    what = "beginning a transaction";
     if ((err = yg__store_begin(w->store)))
         goto fail;
+    what = "storing alerts";
     for (size_t i = 0; i < w->npend; i++) {
         bool inserted = false;
-        if ((err = yg__store_alert(w->store, &w->pend[i].row, &inserted))) {
-            yg__store_rollback(w->store);
-            goto fail;
-        }
+        if ((err = yg__store_alert(w->store, &w->pend[i].row, &inserted)))
+            goto fail_tx;
         if (inserted)
-            w->alerts_new++;
+            fresh++;
         else
-            w->alerts_dup++;
+            replayed++;
     }
+    what = "storing detections";
     for (size_t i = 0; i < w->ndet; i++)
-        if ((err = yg__store_det_put(w->store, &w->det[i]))) {
-            yg__store_rollback(w->store);
-            goto fail;
-        }
+        if ((err = yg__store_det_put(w->store, &w->det[i])))
+            goto fail_tx;
     if (w->ndet && w->max_timespan_ms) {
         int64_t before = w->det[w->ndet - 1].t_ms - w->max_timespan_ms -
                          (int64_t)w->cfg->correlation.lateness_ms;
-        if ((err = yg__store_det_prune(w->store, before))) {
-            yg__store_rollback(w->store);
-            goto fail;
-        }
+        if ((err = yg__store_det_prune(w->store, before)))
+            goto fail_tx;
     }
+    what = "storing checkpoints";
     for (size_t i = 0; i < w->ninputs; i++) {
         struct winput *in = &w->inputs[i];
         if (!in->ckpt_dirty || !in->ckpt_key)
             continue;
-        if ((err = yg__store_ckpt_put(w->store, in->ckpt_key, in->ckpt_val))) {
-            yg__store_rollback(w->store);
-            goto fail;
-        }
+        if ((err = yg__store_ckpt_put(w->store, in->ckpt_key, in->ckpt_val)))
+            goto fail_tx;
     }
-    /* Incidents are derived from the alerts in the same transaction; a
-     * failure there is logged and does not hold the alerts back. */
+    /* Incidents are derived from the alerts in the same transaction, so
+     * that neither commits without the other.  An alert the builder cannot
+     * read is logged and left out of incidents; a failure to write them
+     * fails the batch like any other. */
+    what = "storing incidents";
     for (size_t i = 0; w->incidents && i < w->npend; i++) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         const struct yg_alert_row *r = &w->pend[i].row;
         yg_err ie = yg__incident_feed(w->incidents, r->id, r->json, strlen(r->json),
                                       (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, NULL);
-        if (ie) {
+        if (ie == YG_ESYNTAX || ie == YG_ELIMIT) {
             w->errors++;
             yg__log(YG_LOG_WARNING, "incidents: alert %s: %s", r->id,
-                    yg__incident_errmsg(w->incidents)[0] ? yg__incident_errmsg(w->incidents)
-                                                         : yg_strerror(ie));
+                    yg__incident_errmsg(w->incidents));
+        } else if (ie) {
+            err = ie;
+            goto fail_tx;
         }
     }
+    what = "committing";
     if ((err = yg__store_commit(w->store)))
-        goto fail;
+        goto fail_tx;
+    w->alerts_new += fresh;
+    w->alerts_dup += replayed;
     for (size_t i = 0; i < w->ninputs; i++)
         w->inputs[i].ckpt_dirty = false;
+    if (w->stalled) {
+        yg__log(YG_LOG_INFO,
+                "state: the batch is stored after %u failed attempt(s) over %llu ms; "
+                "input resumed",
+                w->failures, (unsigned long long)(now_ms() - w->stalled_since));
+        pthread_mutex_lock(&w->cause_lock);
+        w->cause[0] = 0;
+        pthread_mutex_unlock(&w->cause_lock);
+    }
+    w->stalled = false;
+    w->failures = 0;
 reset:
     w->npend = 0;
     w->ndet = 0;
     w->batch_records = 0;
+    for (size_t s = 0; s < 2 * w->nsinks; s++)
+        w->sent[s] = 0;
     yg_arena_reset(&w->arena);
     w->batch_start_ms = now_ms();
     return YG_OK;
+fail_tx:
+    yg__store_rollback(w->store);
 fail:
-    /* Nothing advanced: the records are read again after a restart.  The
-     * service keeps the batch and tries again at the next flush. */
-    w->errors++;
-    yg__log(YG_LOG_ERROR, "storing a batch of %zu alert(s) failed: %s; will retry", w->npend,
-            yg_strerror(err));
+    /* Nothing advanced: the records are read again after a restart, and
+     * the service keeps the batch and tries again. */
+    {
+        char cause[600];
+        const char *c = yg__store_cause(w->store);
+        snprintf(cause, sizeof cause, "state database: %s", c[0] ? c : yg_strerror(err));
+        batch_failed(w, cause, what);
+    }
+    return err;
+fail_sink:
+    /* The sink keeps what it could not deliver (a webhook spools it); the
+     * batch is tried again, from the first alert this sink has not taken. */
+    {
+        char cause[600] = "a sink";
+        for (size_t s = 0; s < w->nsinks; s++)
+            if (w->sent[w->nsinks + s] < w->npend) {
+                snprintf(cause, sizeof cause, "%s: %s", w->sinks[s]->name,
+                         w->sinks[s]->why[0] ? w->sinks[s]->why : yg_strerror(err));
+                break;
+            }
+        batch_failed(w, cause, "delivering to a sink");
+    }
     return err;
 }
 
@@ -845,7 +958,12 @@ static bool healthy(void *ud, char *why, size_t wl)
         snprintf(why, wl, "no rule set loaded");
         return false;
     }
-    return true;
+    pthread_mutex_lock(&w->cause_lock);
+    bool ok = !w->cause[0];
+    if (!ok)
+        snprintf(why, wl, "%s", w->cause);
+    pthread_mutex_unlock(&w->cause_lock);
+    return ok;
 }
 
 /* ---- publishing sightings to our own TAXII collection ----------------------------- */
@@ -1079,6 +1197,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
     int status = 2;
     memset(&w, 0, sizeof w);
     w.o = o;
+    pthread_mutex_init(&w.cause_lock, NULL);
     yg_arena_init(&w.arena, 1u << 16, 0);
     yg_buf_init(&w.json, YG_MAX_EVENT_BYTES * 4);
     yg__linedec_init(&w.ld);
@@ -1141,10 +1260,13 @@ int yg__watch_run(const struct yg_watch_opts *o)
                                      &w.incidents))
             goto out;
         yg__incident_set_rule_lookup(w.incidents, incident_rule, &w);
+        yg__incident_set_alerts_stored(w.incidents, true);
     }
     if (yg__metrics_new(&w.metrics) || yg__metrics_declare_standard(w.metrics))
         goto out;
     if (open_inputs(&w) || open_sinks(&w))
+        goto out;
+    if (!(w.sent = yg_calloc(2 * w.nsinks + 1, sizeof *w.sent)))
         goto out;
     w.max_timespan_ms = longest_timespan(w.rules);
     rebuild_correlation(&w);
@@ -1195,13 +1317,20 @@ int yg__watch_run(const struct yg_watch_opts *o)
         }
         struct pollfd fds[MAX_POLLFDS];
         int nfds = 0;
-        for (size_t i = 0; i < w.ninputs && nfds < MAX_POLLFDS; i++)
+        /* While the batch waits for a retry, readable inputs must not wake
+         * the loop: it sleeps until the retry is due. */
+        for (size_t i = 0; !w.stalled && i < w.ninputs && nfds < MAX_POLLFDS; i++)
             if (w.inputs[i].in->ops->pollfds)
                 nfds +=
                     w.inputs[i].in->ops->pollfds(w.inputs[i].in, fds + nfds, MAX_POLLFDS - nfds);
         /* Inputs may hold records already read from their descriptors (a TCP
          * framer full of messages): while records keep coming, do not wait. */
         int wait = busy ? 0 : w.npend || w.batch_records ? 20 : 100;
+        if (w.stalled) {
+            /* Waiting to retry the commit: nothing is read meanwhile. */
+            uint64_t t = now_ms();
+            wait = w.retry_at_ms > t ? (int)(w.retry_at_ms - t < 100 ? w.retry_at_ms - t : 100) : 0;
+        }
         if (poll(fds, (nfds_t)nfds, wait) < 0 && errno != EINTR)
             yg__log(YG_LOG_WARNING, "poll: %s", strerror(errno));
         bool got = false;
@@ -1211,7 +1340,8 @@ int yg__watch_run(const struct yg_watch_opts *o)
                 in->in->errors++;
             struct yg_record rec;
             uint64_t t0 = now_ms(), nrec = 0;
-            while (w.batch_records < BATCH_RECORDS && in->in->ops->next(in->in, &rec) == YG_OK) {
+            while (!w.stalled && w.batch_records < BATCH_RECORDS &&
+                   in->in->ops->next(in->in, &rec) == YG_OK) {
                 process_record(&w, in, &rec);
                 in->in->records++;
                 in->in->bytes += rec.len;
@@ -1238,6 +1368,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
             idle_since = now;
         for (size_t i = 0; i < w.ninputs; i++) {
             struct yg_input *inp = w.inputs[i].in;
+            log_drops(&w.inputs[i], now, false);
             yg__metric_set(yg__metrics_get(w.metrics, YG_M_DROPPED,
                                            (const char *[]){"reason", "input", "input",
                                                             w.inputs[i].cfg->name, NULL}),
@@ -1252,7 +1383,9 @@ int yg__watch_run(const struct yg_watch_opts *o)
                                            (const char *[]){"reason", "correlation", NULL}),
                            (double)(cst.dropped_late + cst.dropped_mem));
         }
-        if (w.batch_records >= BATCH_RECORDS || now - w.batch_start_ms >= BATCH_MS || !got)
+        if (w.stalled
+                ? now >= w.retry_at_ms
+                : w.batch_records >= BATCH_RECORDS || now - w.batch_start_ms >= BATCH_MS || !got)
             (void)flush_batch(&w);
         if (publishing && w.alerts_new != published_at &&
             now - last_publish >= w.cfg->taxii->publish_interval_ms) {
@@ -1263,6 +1396,8 @@ int yg__watch_run(const struct yg_watch_opts *o)
         if (o->exit_when_idle_ms && !got && !w.npend && now - idle_since >= o->exit_when_idle_ms)
             break;
     }
+    for (size_t i = 0; i < w.ninputs; i++)
+        log_drops(&w.inputs[i], now_ms(), true);
     /* Drain: what was read is matched and committed before stopping. */
     if (flush_batch(&w) != YG_OK)
         status = 1;
@@ -1304,6 +1439,8 @@ out:
     yg__linedec_free(&w.ld);
     yg_buf_free(&w.json);
     yg_free(w.pend);
+    yg_free(w.sent);
+    pthread_mutex_destroy(&w.cause_lock);
     yg_arena_free(&w.arena);
     yg__config_free(w.cfg);
     return status;

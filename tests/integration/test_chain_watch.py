@@ -230,7 +230,7 @@ def main():
         check(len(crit) == 2, f"{len(crit)} critical alerts, expected the two chain alerts")
 
         db = sqlite3.connect(state)
-        inc = db.execute("select distinct incident_id from incident_alerts where alert_id in "
+        inc = db.execute("select distinct incident_id from incident_timeline where alert_id in "
                          "(select id from alerts where level = 'critical')").fetchall()
         check(len(inc) == 1, f"the critical alerts are in {len(inc)} incident(s), expected 1")
         crit_inc = db.execute("select id, alert_count from incidents where status = 'open' "

@@ -289,6 +289,235 @@ static void test_correlation(void)
     yg__incident_builder_free(b);
 }
 
+/* The summary each incident row holds must equal what its timeline and
+ * entities give when computed from scratch. */
+static int summary_mismatches(void)
+{
+    /* The timeline: its own rows, and alerts of the alerts table that
+     * joined an incident in their row (yg__incident_set_alerts_stored). */
+    static const char *const sql =
+        "WITH incident_alerts AS (SELECT incident_id, t_ms, seq, kind, level_num, rule_title"
+        " FROM main.incident_alerts UNION ALL SELECT incident_id, inc_t_ms, inc_seq, inc_kind,"
+        " inc_level_num, rule_title FROM alerts WHERE incident_id IS NOT NULL) "
+        "SELECT i.id, i.first_ms = (SELECT min(t_ms) FROM incident_alerts a WHERE"
+        " a.incident_id = i.id),"
+        " i.last_ms = (SELECT max(t_ms) FROM incident_alerts a WHERE a.incident_id = i.id),"
+        " i.alert_count = (SELECT count(*) FROM incident_alerts a WHERE a.incident_id = i.id"
+        "  AND kind <> 'detection'),"
+        " i.level_num = coalesce((SELECT max(level_num) FROM incident_alerts a WHERE"
+        "  a.incident_id = i.id AND kind <> 'detection'), 1),"
+        " i.main_entity = coalesce((SELECT kind || ':' || value FROM incident_entities e"
+        "  WHERE e.incident_id = i.id AND kind <> 'observer' ORDER BY alerts DESC,"
+        "  CASE kind WHEN 'account' THEN 0 WHEN 'address' THEN 1 ELSE 2 END, value LIMIT 1),"
+        "  ''),"
+        " i.title = (SELECT rule_title FROM incident_alerts a WHERE a.incident_id = i.id"
+        "  ORDER BY kind = 'detection', level_num DESC, t_ms, seq LIMIT 1)"
+        "  || coalesce((SELECT ' - ' || value FROM incident_entities e"
+        "  WHERE e.incident_id = i.id AND kind <> 'observer' ORDER BY alerts DESC,"
+        "  CASE kind WHEN 'account' THEN 0 WHEN 'address' THEN 1 ELSE 2 END, value LIMIT 1),"
+        "  ''),"
+        " i.title, i.main_entity"
+        " FROM incidents i WHERE status <> 'merged'";
+    sqlite3_stmt *q = NULL;
+    int bad = 0, n = 0;
+    CHECK(sqlite3_prepare_v2(yg__store_sqlite(st), sql, -1, &q, NULL) == SQLITE_OK);
+    while (q && sqlite3_step(q) == SQLITE_ROW) {
+        n++;
+        for (int c = 1; c <= 6; c++)
+            if (sqlite3_column_int(q, c) != 1) {
+                bad++;
+                CHECK_MSG(0, "incident %s: summary column %d differs (title '%s', main '%s')",
+                          sqlite3_column_text(q, 0), c, sqlite3_column_text(q, 7),
+                          sqlite3_column_text(q, 8));
+            }
+    }
+    sqlite3_finalize(q);
+    CHECK(n > 0);
+    return bad;
+}
+
+/* A pseudo-random stream of alerts over few accounts and addresses (so that
+ * incidents grow, merge and get closed), and correlations whose detections
+ * later alert on their own: the running summaries stay exact, also for
+ * incidents whose summary was not kept yet (written by an older version). */
+static struct yg_incident_builder *stored_b;
+
+/* Feed an alert as the service does with alerts stored: the alert row
+ * first, then the builder, in one transaction. */
+static void feed_stored(struct yg_incident_builder *b, const char *json)
+{
+    struct yg_incident_feed_result r;
+    char id[33], rec[64], title[300] = "", level[32] = "";
+    const char *t = strstr(json, "\"title\":\""), *l = strstr(json, "\"level\":\"");
+    if (t)
+        sscanf(t + 9, "%299[^\"]", title);
+    if (l)
+        sscanf(l + 9, "%31[^\"]", level);
+    snprintf(rec, sizeof rec, "%zu:%u", strlen(json), (unsigned)yg_hash(json, strlen(json)));
+    yg__alert_id("r", rec, id);
+    struct yg_alert_row row = {.id = id,
+                               .rule_id = "r",
+                               .rule_title = title,
+                               .level = level,
+                               .event_time = "",
+                               .source = "s",
+                               .record_id = rec,
+                               .json = json};
+    bool ins;
+    CHECK(yg__store_begin(st) == YG_OK);
+    CHECK(yg__store_alert(st, &row, &ins) == YG_OK);
+    yg_err e = yg__incident_feed(b, id, json, strlen(json), INT64_MIN, &r);
+    CHECK_MSG(e == YG_OK, "feed: %s (%s)", yg_strerror(e), yg__incident_errmsg(b));
+    CHECK(yg__store_commit(st) == YG_OK);
+}
+
+static void feed_any(struct yg_incident_builder *b, const char *json)
+{
+    if (b == stored_b)
+        feed_stored(b, json);
+    else
+        feed(b, json);
+}
+
+static void test_running_summary(bool stored)
+{
+    reset_db();
+    struct yg_incident_builder *b = NULL;
+    CHECK(yg__incident_builder_new(st, map, 6 * 3600 * 1000LL, &b) == YG_OK);
+    yg__incident_set_alerts_stored(b, stored);
+    stored_b = stored ? b : NULL;
+    static const char *const levels[] = {"informational", "low", "medium", "high", "critical"};
+    unsigned x = 12345;
+    char ts[40], ev[256], buf[2048];
+    for (int i = 0; i < 600; i++) {
+        x = x * 1103515245u + 12345u;
+        unsigned r = x >> 8;
+        int hour = (int)(r % 72), acct = (int)((r >> 7) % 7), addr = (int)((r >> 11) % 9);
+        snprintf(ts, sizeof ts, "2024-05-%02dT%02d:%02d:00Z", 1 + hour / 24, hour % 24,
+                 (int)(r >> 15) % 60);
+        if (r % 13 == 0) {
+            /* A correlation over the detection of alert index i + 1000, whose
+             * own alert comes a few steps later (or never). */
+            snprintf(buf, sizeof buf,
+                     "{\"timestamp\":\"%s\",\"rule\":{\"id\":\"corr\",\"title\":\"Corr %d\","
+                     "\"level\":\"%s\",\"tags\":[],\"file\":\"c.yml\"},\"correlation\":{\"type\":"
+                     "\"event_count\",\"group\":{\"ip\":\"198.51.100.%d\"},\"value\":1,"
+                     "\"events\":[{\"rule\":\"det\",\"timestamp\":\"%s\",\"file\":\"logs/x.log\","
+                     "\"line\":%d,\"index\":%d}]}}",
+                     ts, i, levels[r % 5], addr, ts, i + 1000, i + 1000);
+            feed_any(b, buf);
+            if (r % 2) {
+                snprintf(ev, sizeof ev, "{\"UserId\":\"u%d\",\"ClientIP\":\"198.51.100.%d\"}", acct,
+                         addr);
+                feed_any(b, rule_alert("det", levels[(r >> 3) % 5], ts, "m365", ev, i + 1000));
+            }
+            continue;
+        }
+        if (r % 17 == 0)
+            snprintf(ev, sizeof ev, "{\"ClientIP\":\"198.51.100.%d\"}", addr);
+        else if (r % 5 == 0)
+            snprintf(ev, sizeof ev, "{\"UserId\":\"u%d\"}", acct);
+        else
+            snprintf(ev, sizeof ev, "{\"UserId\":\"u%d\",\"ClientIP\":\"198.51.100.%d\"}", acct,
+                     addr);
+        char rule[16];
+        snprintf(rule, sizeof rule, "r%u", r % 11);
+        feed_any(b, rule_alert(rule, levels[(r >> 4) % 5], ts, "m365", ev, i));
+        if (i == 300) {
+            CHECK(summary_mismatches() == 0);
+            /* As an older version left them: no summary kept. */
+            CHECK(sqlite3_exec(yg__store_sqlite(st), "UPDATE incidents SET top_seq = NULL", NULL,
+                               NULL, NULL) == SQLITE_OK);
+        }
+        if (i == 450) {
+            struct row_ctx o = list(YG_INC_OPEN, 0);
+            CHECK(o.n > 0 && yg__incident_close(st, o.id, "done", "analyst") == YG_OK);
+        }
+    }
+    CHECK(summary_mismatches() == 0);
+    CHECK(count("select count(*) from incidents where status = 'merged'") > 0);
+    CHECK(count("select count(*) from incident_alerts where kind = 'detection'") > 0);
+    if (stored) /* the alerts joined in their own rows */
+        CHECK(count("select count(*) from alerts where incident_id is not null") > 400);
+    yg__incident_builder_free(b);
+}
+
+static int on_progress(void *ud)
+{
+    (*(uint64_t *)ud)++;
+    return 0;
+}
+
+/* SQLite virtual-machine instructions spent on feeding n alerts of one
+ * host, from alert index `from` on. */
+static uint64_t feed_cost(struct yg_incident_builder *b, int from, int n)
+{
+    uint64_t ops = 0;
+    char ts[40];
+    sqlite3_progress_handler(yg__store_sqlite(st), 1, on_progress, &ops);
+    for (int i = from; i < from + n; i++) {
+        snprintf(ts, sizeof ts, "2024-05-01T%02d:%02d:%02dZ", i / 3600 % 24, i / 60 % 60, i % 60);
+        feed(b, rule_alert("noisy", i % 2 ? "high" : "low", ts, "windows",
+                           "{\"Computer\":\"HOST1.contoso.local\"}", i));
+    }
+    sqlite3_progress_handler(yg__store_sqlite(st), 0, NULL, NULL);
+    return ops;
+}
+
+/* An alert costs the same whatever the size of its incident: the work of
+ * the 50 alerts after 4,000 in one incident is that of the 50 after 100
+ * (counted in SQLite instructions, which do not depend on the machine). */
+static void test_constant_cost(void)
+{
+    reset_db();
+    struct yg_incident_builder *b = NULL;
+    CHECK(yg__incident_builder_new(st, map, 0, &b) == YG_OK);
+    CHECK(yg__store_begin(st) == YG_OK);
+    feed_cost(b, 0, 100);
+    uint64_t early = feed_cost(b, 100, 50);
+    feed_cost(b, 150, 3850);
+    uint64_t late = feed_cost(b, 4000, 50);
+    CHECK(yg__store_commit(st) == YG_OK);
+    CHECK(count("select count(*) from incidents") == 1);
+    CHECK(count("select alert_count from incidents") == 4050);
+    printf("# 50 alerts: %llu instructions after 100, %llu after 4000\n", (unsigned long long)early,
+           (unsigned long long)late);
+    CHECK_MSG(late < early + early / 4,
+              "50 alerts cost %llu instructions after 100, %llu after 4000",
+              (unsigned long long)early, (unsigned long long)late);
+    yg__incident_builder_free(b);
+}
+
+/* A failed statement may roll the whole transaction back (SQLite does so
+ * for a full disk or an I/O error).  Incident rows fed after that must not
+ * commit on their own, without the alerts of the transaction. */
+static void test_rolled_back_transaction(void)
+{
+    reset_db();
+    struct yg_incident_builder *b = NULL;
+    CHECK(yg__incident_builder_new(st, map, 0, &b) == YG_OK);
+    CHECK(yg__store_begin(st) == YG_OK);
+    feed(b, rule_alert("r1", "high", "2024-05-01T10:00:00Z", "m365", "{\"UserId\":\"eve\"}", 1));
+    /* What SQLite does by itself after such a failure. */
+    CHECK(sqlite3_exec(yg__store_sqlite(st), "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+    const char *j =
+        rule_alert("r2", "high", "2024-05-01T10:01:00Z", "m365", "{\"UserId\":\"eve\"}", 2);
+    struct yg_incident_feed_result r;
+    CHECK(yg__incident_feed(b, NULL, j, strlen(j), INT64_MIN, &r) == YG_ESTATE);
+    CHECK(yg__store_commit(st) == YG_ESTATE);
+    CHECK(!yg__store_in_tx(st));
+    CHECK(count("select count(*) from incident_alerts") == 0);
+    CHECK(count("select count(*) from incidents") == 0);
+    CHECK(count("select count(*) from incident_entities") == 0);
+    /* The builder goes on cleanly in the next transaction. */
+    CHECK(yg__store_begin(st) == YG_OK);
+    feed(b, j);
+    CHECK(yg__store_commit(st) == YG_OK);
+    CHECK(count("select alert_count from incidents") == 1);
+    CHECK(summary_mismatches() == 0);
+    yg__incident_builder_free(b);
+}
+
 static void test_mapping_errors(void)
 {
     char path[160], why[512];
@@ -332,6 +561,10 @@ int main(void)
     test_normalise();
     test_grouping();
     test_correlation();
+    test_running_summary(false);
+    test_running_summary(true);
+    test_constant_cost();
+    test_rolled_back_transaction();
     test_mapping_errors();
     yg__store_close(st);
     yg__entity_map_free(map);

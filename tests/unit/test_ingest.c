@@ -350,11 +350,14 @@ static void test_file_basic(void)
         fputs("0123456789012345678901234567890123456789012345678901234567890123", f);
     fputs("\nafter\n", f);
     fclose(f);
-    uint64_t dropped = in->dropped;
+    uint64_t dropped = in->dropped, errors = in->errors;
     for (int i = 0; i < 40 && rs.n == 0; i++)
         drain(in, &rs);
     CHECK(strcmp(joined(&rs), "after") == 0);
-    CHECK(in->dropped == dropped + 1);
+    /* Counted once (the service's dropped metric adds errors), and said. */
+    CHECK(in->dropped == dropped + 1 && in->errors == errors);
+    CHECK_MSG(strstr(in->drop_why, "a.log: a line longer than 4194304 bytes") != NULL, "%s",
+              in->drop_why);
     CHECK(rs.n == 1 && rs.r[0].line == 6);
     recs_free(&rs);
     in->ops->destroy(in);
@@ -714,7 +717,7 @@ static void test_tcp(const char *bind_addr, const char *host)
 
     /* Oversize: a counted message over the cap and an endless line, each
      * skipped and counted, with the connection still usable after. */
-    uint64_t dropped = in->dropped;
+    uint64_t dropped = in->dropped, errors = in->errors;
     pid_t pc = fork();
     if (pc == 0) {
         int fd = connect_to(host, port);
@@ -747,7 +750,9 @@ static void test_tcp(const char *bind_addr, const char *host)
     waitpid(pc, &st, 0);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     CHECK(strcmp(joined(&rs), "<1>after-counted|<3>after-line") == 0);
-    CHECK(in->dropped == dropped + 2);
+    CHECK(in->dropped == dropped + 2 && in->errors == errors);
+    CHECK_MSG(strstr(in->drop_why, "a message longer than 4194304 bytes") != NULL, "%s",
+              in->drop_why);
     recs_free(&rs);
     in->ops->destroy(in);
 }

@@ -106,38 +106,44 @@ static void test_jsonl(void)
     snprintf(p2, sizeof p2, "%s.2", path);
     snprintf(p3, sizeof p3, "%s.3", path);
     struct yg_sink *s = NULL;
-    struct yg_jsonl_opts o = {.path = path, .max_bytes = 100, .keep = 2};
+    struct yg_jsonl_opts o = {.path = path, .max_bytes = 200, .keep = 2};
     CHECK_MSG(yg__out_jsonl_new("file", &o, &s, why, sizeof why) == YG_OK, "%s", why);
     if (!s)
         return;
     CHECK(strcmp(s->ops->kind, "jsonl") == 0);
-    /* 40 bytes of JSON + newline: two lines fit in 100 bytes, not three. */
+    /* 40 bytes of JSON, 40 of the id member the sink puts first
+     * ({"id":"<32 hex>",) and the newline: two lines fit in 200 bytes, not
+     * three. */
     char json[8][41];
-    char id[33];
+    char id[33], ids[8][33];
     for (int i = 0; i < 7; i++) {
         snprintf(json[i], sizeof json[i], "{\"n\":%d,\"pad\":\"%024d\"}", i, 0);
         CHECK(strlen(json[i]) == 40);
         struct yg_alert_row r = row_n(id, i, json[i]);
+        memcpy(ids[i], id, sizeof id);
         CHECK(yg__sink_write(s, &r) == YG_OK);
     }
     CHECK(yg__sink_flush(s) == YG_OK);
     CHECK(get(&s->written) == 7);
-    CHECK(file_size(path) == 41);
-    CHECK(file_size(p1) == 82);
-    CHECK(file_size(p2) == 82);
+    CHECK(file_size(path) == 81);
+    CHECK(file_size(p1) == 162);
+    CHECK(file_size(p2) == 162);
     CHECK(file_size(p3) == -1);
     char *txt = NULL;
     size_t n = 0;
     CHECK(yg_file_read(p2, 1000, &txt, &n) == YG_OK);
     if (txt) {
-        char want[100];
-        snprintf(want, sizeof want, "%s\n%s\n", json[2], json[3]);
-        CHECK(strcmp(txt, want) == 0);
+        char want[1024];
+        snprintf(want, sizeof want, "{\"id\":\"%s\",%s\n{\"id\":\"%s\",%s\n", ids[2], json[2] + 1,
+                 ids[3], json[3] + 1);
+        CHECK_MSG(strcmp(txt, want) == 0, "%s", txt);
         yg_free(txt);
     }
     CHECK(yg_file_read(path, 1000, &txt, &n) == YG_OK);
     if (txt) {
-        CHECK(strncmp(txt, json[6], 40) == 0 && n == 41);
+        char want[200];
+        snprintf(want, sizeof want, "{\"id\":\"%s\",%s\n", ids[6], json[6] + 1);
+        CHECK(strcmp(txt, want) == 0 && n == 81);
         yg_free(txt);
     }
 
@@ -146,7 +152,9 @@ static void test_jsonl(void)
     CHECK(yg__sink_write(s, &r) == YG_OK);
     CHECK(yg_file_read(path, 1000, &txt, &n) == YG_OK);
     if (txt) {
-        CHECK(n == 41 + 9 && strcmp(txt + 41, "{\"a\": 1}\n") == 0);
+        char want[100];
+        snprintf(want, sizeof want, "{\"id\":\"%s\",\"a\": 1}\n", id);
+        CHECK(n == 81 + 49 && strcmp(txt + 81, want) == 0);
         yg_free(txt);
     }
 
@@ -157,8 +165,8 @@ static void test_jsonl(void)
     CHECK(yg__sink_reopen(s) == YG_OK);
     CHECK(yg__sink_write(s, &r) == YG_OK);
     CHECK(yg__sink_flush(s) == YG_OK);
-    CHECK(file_size(path) == 9);
-    CHECK(file_size(moved) == 50);
+    CHECK(file_size(path) == 49);
+    CHECK(file_size(moved) == 130);
     yg__sink_destroy(s);
 
     /* keep = 0: rotation starts a new file and keeps no old one; a line
@@ -183,9 +191,33 @@ static void test_jsonl(void)
         struct yg_alert_row rb = row_n(id, 5, big);
         CHECK(yg__sink_write(s, &rb) == YG_OK);
         CHECK(yg__sink_flush(s) == YG_OK);
-        CHECK(file_size(path) == 120);
+        /* '{', 117 spaces, '}': the id member is put first, no comma. */
+        CHECK(file_size(path) == 159);
         CHECK(file_size(p1) == -1);
         yg__sink_destroy(s);
+    }
+
+    /* An alert that already begins with its id (a correlation alert) is
+     * written as it is; an empty object gets the id alone. */
+    unlink(path);
+    o.max_bytes = 0;
+    s = NULL;
+    CHECK(yg__out_jsonl_new("ids", &o, &s, why, sizeof why) == YG_OK);
+    if (s) {
+        char withid[80], want[200];
+        snprintf(withid, sizeof withid, "{ \"id\" :\"%s\",\"b\":2}", id);
+        struct yg_alert_row ri = row_n(id, 9, withid);
+        CHECK(yg__sink_write(s, &ri) == YG_OK);
+        struct yg_alert_row re = row_n(id, 9, "{}");
+        CHECK(yg__sink_write(s, &re) == YG_OK);
+        CHECK(yg__sink_flush(s) == YG_OK);
+        yg__sink_destroy(s);
+        CHECK(yg_file_read(path, 1000, &txt, &n) == YG_OK);
+        if (txt) {
+            snprintf(want, sizeof want, "%s\n{\"id\":\"%s\"}\n", withid, id);
+            CHECK_MSG(strcmp(txt, want) == 0, "%s", txt);
+            yg_free(txt);
+        }
     }
 
     /* A file that cannot be created is a clear error. */

@@ -257,6 +257,62 @@ static void test_corrupt(void)
     remove_db(p);
 }
 
+/* A write that meets a damaged page names the cause and the file. */
+static void test_write_failure_cause(void)
+{
+    char p[512], why[512] = "";
+    path_of(p, sizeof p, "damaged.db");
+    remove_db(p);
+    struct yg_store *st = NULL;
+    CHECK(yg__store_open(p, &st, why, sizeof why) == YG_OK);
+    if (!st)
+        return;
+    CHECK(yg__store_cause(st)[0] == 0);
+    char id[33], rec[32];
+    bool ins;
+    CHECK(yg__store_begin(st) == YG_OK);
+    for (int i = 0; i < 2000; i++) {
+        snprintf(rec, sizeof rec, "1:%d:x:0", i);
+        struct yg_alert_row r = make_row(id, "rule-a", rec);
+        CHECK(yg__store_alert(st, &r, &ins) == YG_OK);
+    }
+    CHECK(yg__store_commit(st) == YG_OK);
+    yg__store_close(st);
+    /* Every page after the schema's first 40 is overwritten: the alerts'
+     * leaves, not the pages the schema lives on. */
+    FILE *f = fopen(p, "r+b");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    CHECK(size > 80 * 4096);
+    fseek(f, 40 * 4096, SEEK_SET);
+    for (long i = 40 * 4096; i < size; i++)
+        fputc(0x5a, f);
+    fclose(f);
+    st = NULL;
+    CHECK_MSG(yg__store_open(p, &st, why, sizeof why) == YG_OK, "%s", why);
+    if (!st)
+        return;
+    yg_err e = YG_OK;
+    CHECK(yg__store_begin(st) == YG_OK);
+    for (int i = 0; i < 200 && !e; i++) {
+        snprintf(rec, sizeof rec, "2:%d:x:0", i);
+        struct yg_alert_row r = make_row(id, "rule-b", rec);
+        e = yg__store_alert(st, &r, &ins);
+    }
+    if (!e)
+        e = yg__store_commit(st);
+    yg__store_rollback(st);
+    char want[600];
+    snprintf(want, sizeof want, "database corrupt: %s", p);
+    CHECK_MSG(e == YG_ECORRUPT && strcmp(yg__store_cause(st), want) == 0, "%s: '%s'",
+              yg_strerror(e), yg__store_cause(st));
+    yg__store_close(st);
+    remove_db(p);
+}
+
 /* One full cycle of store use; returns YG_OK or the first error. */
 static yg_err cycle(const char *p)
 {
@@ -331,6 +387,7 @@ int main(void)
     test_alert_id();
     test_basic();
     test_corrupt();
+    test_write_failure_cause();
     test_alloc_failures();
     rmdir(dir);
     TAP_DONE();
