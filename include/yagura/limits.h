@@ -17,6 +17,11 @@
 #define YG_MAX_JSON_DEPTH 64u
 /* Largest rule file, bytes. */
 #define YG_MAX_RULE_FILE_BYTES (4u * 1024u * 1024u)
+/* pySigma processing pipelines (--pipeline, `pipelines:`; docs/pipelines.md):
+ * how many files, and how many alternatives one search may become when
+ * field_name_mapping maps its fields to several names each. */
+#define YG_MAX_PIPELINES 8
+#define YG_MAX_PIPELINE_EXPANSION 64
 /* A rule archive (-r sigma_all_rules.zip): members read in all, and how
  * many; past either the rest of the archive is reported and skipped. */
 #define YG_MAX_RULE_ARCHIVE_BYTES (512u * 1024u * 1024u)

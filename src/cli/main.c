@@ -106,6 +106,8 @@ static void usage_hunt(FILE *f)
                "                         and line: json, or a line format (yagura decode --list)\n"
                "      --mapping FILE     a mapping file laid over DATA/mappings/windows.yml (its\n"
                "                         channels, categories, aliases win; repeatable)\n"
+               "      --pipeline FILE    a pySigma processing pipeline (YAML) applied to the\n"
+               "                         rules: your SIEM's field names (docs/pipelines.md)\n"
                "      --logsource SPEC   log source of events that carry none, as\n"
                "                         product=P,service=S,category=C (any subset)\n"
                "      --no-event         leave the matched event out of JSON alerts\n"
@@ -429,7 +431,8 @@ static int hunt_main(int argc, char **argv)
         O_TUNING,
         O_TIMEZONE,
         O_SORTMEM,
-        O_MAPPING
+        O_MAPPING,
+        O_PIPELINE
     };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
@@ -456,6 +459,7 @@ static int hunt_main(int argc, char **argv)
                                          {"exclude-rules", required_argument, 0, O_EXCLUDE},
                                          {"level-tuning", required_argument, 0, O_TUNING},
                                          {"mapping", required_argument, 0, O_MAPPING},
+                                         {"pipeline", required_argument, 0, O_PIPELINE},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -469,6 +473,8 @@ static int hunt_main(int argc, char **argv)
     int nrules = 0;
     const char *mappings[YG_MAX_MAPPING_OVERLAYS];
     size_t nmappings = 0;
+    const char *pipelines[YG_MAX_PIPELINES];
+    size_t npipelines = 0;
     const char *geo_city[YG_GEO_MAX_DBS], *geo_asn[YG_GEO_MAX_DBS];
     size_t ngeo_city = 0, ngeo_asn = 0;
     struct yg_geo *geo = NULL;
@@ -632,6 +638,13 @@ static int hunt_main(int argc, char **argv)
             }
             mappings[nmappings++] = optarg;
             break;
+        case O_PIPELINE:
+            if (npipelines == YG_MAX_PIPELINES) {
+                fprintf(stderr, "%s: at most %d --pipeline options\n", prog, YG_MAX_PIPELINES);
+                return EXIT_ERROR;
+            }
+            pipelines[npipelines++] = optarg;
+            break;
         case O_INTEL_LEVELS: intel_levels = optarg; break;
         case 'q': quiet = true; break;
         case 'h':
@@ -688,6 +701,12 @@ static int hunt_main(int argc, char **argv)
     yg_compiler_set_diag(comp, on_diag, &st);
     for (size_t i = 0; i < nmappings; i++)
         if (yg_compiler_add_mapping(comp, mappings[i])) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            yg_compiler_destroy(comp);
+            return EXIT_ERROR;
+        }
+    for (size_t i = 0; i < npipelines; i++)
+        if (yg_compiler_add_pipeline(comp, pipelines[i])) {
             fprintf(stderr, "%s: out of memory\n", prog);
             yg_compiler_destroy(comp);
             return EXIT_ERROR;

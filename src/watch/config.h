@@ -89,6 +89,8 @@ struct yg_config {
     char *data_dir;  /* NULL when not set */
     char **mappings; /* mapping files laid over the data folder's (mappings:) */
     size_t nmappings;
+    char **pipelines; /* pySigma processing pipelines applied to the rules (pipelines:) */
+    size_t npipelines;
     char *state;
     yg_level_t min_level; /* default YG_LEVEL_INFO */
     struct {

@@ -664,6 +664,11 @@ static yg_rules *compile_rules(const struct yg_config *cfg, size_t *failed)
             yg_compiler_destroy(c);
             return NULL;
         }
+    for (size_t i = 0; i < cfg->npipelines; i++)
+        if (yg_compiler_add_pipeline(c, cfg->pipelines[i])) {
+            yg_compiler_destroy(c);
+            return NULL;
+        }
     bool missing = false;
     for (size_t i = 0; i < cfg->nrules; i++)
         if (yg_compiler_add_path(c, cfg->rules[i]) == YG_ENOTFOUND)
