@@ -53,13 +53,14 @@ FMT(m365)
 FMT(m365_csv)
 FMT(entra)
 FMT(syslog)
+FMT(otlp)
 #undef FMT
 
 static const struct yg_linefmt *const all[] = {
-    &yg__fmt_fortigate, &yg__fmt_cef,       &yg__fmt_leef,      &yg__fmt_asa,
-    &yg__fmt_pulse,     &yg__fmt_netscaler, &yg__fmt_panos,     &yg__fmt_w3c,
-    &yg__fmt_combined,  &yg__fmt_zeek,      &yg__fmt_zeek_json, &yg__fmt_suricata,
-    &yg__fmt_m365,      &yg__fmt_m365_csv,  &yg__fmt_entra,     &yg__fmt_syslog,
+    &yg__fmt_fortigate, &yg__fmt_cef,      &yg__fmt_leef, &yg__fmt_asa,      &yg__fmt_pulse,
+    &yg__fmt_netscaler, &yg__fmt_panos,    &yg__fmt_w3c,  &yg__fmt_combined, &yg__fmt_zeek,
+    &yg__fmt_zeek_json, &yg__fmt_suricata, &yg__fmt_m365, &yg__fmt_m365_csv, &yg__fmt_entra,
+    &yg__fmt_syslog,    &yg__fmt_otlp,
 };
 
 #define NALL (sizeof all / sizeof *all)
