@@ -291,10 +291,13 @@ static void scan_records(struct yg_linedec *d, yg_scanner *s, const struct yg_li
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
         struct yg_logsrc ls;
         f->record_logsrc(st, i, &ls);
+        d->in_records = true;
+        d->record_index = i;
         yg_err se =
             ls.product || ls.service || ls.category
                 ? yg_scanner_scan_json_as(s, p, n, ls.product, ls.service, ls.category, cb, ud)
                 : yg_scanner_scan_json(s, p, n, cb, ud);
+        d->in_records = false;
         if (se) {
             res->err = YG_ECORRUPT; /* the decoder's output did not parse */
             res->de.msg = yg_scanner_last_error(s, NULL);

@@ -36,6 +36,10 @@ struct yg_linedec {
      * export requests), for `yagura decode`; NULL: not called. */
     void (*on_record)(void *ud, yg_scanner *s, const char *p, size_t n);
     void *rec_ud;
+    /* While such a record's events are scanned: which one (from 0), so
+     * that the alerts of two events of one record stay distinct. */
+    bool in_records;
+    size_t record_index;
 };
 
 void yg__linedec_init(struct yg_linedec *d);

@@ -607,8 +607,8 @@ done:
     return err;
 }
 
-static const char *const input_type_names[] = {"file",       "syslog-udp", "syslog-tcp",
-                                               "syslog-tls", "stdin",      NULL};
+static const char *const input_type_names[] = {"file",  "syslog-udp", "syslog-tcp", "syslog-tls",
+                                               "stdin", "otlp-http",  NULL};
 
 static bool valid_name(const char *s)
 {
@@ -638,6 +638,8 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
     static const char *const k_tls[] = {"name",   "type", "format", "logsource",
                                         "listen", "cert", "key",    NULL};
     static const char *const k_stdin[] = {"name", "type", "format", "logsource", NULL};
+    /* OTLP requests are read by the otlp format: no format key. */
+    static const char *const k_otlp[] = {"name", "type", "logsource", "listen", NULL};
     yg_err err = YG_OK;
     char sub[KEYPATH_MAX];
 
@@ -647,7 +649,7 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
     /* The type decides which keys are allowed, so read it first. */
     int type = -1;
     YG_TRY(get_word(c, kp, m, "type", input_type_names,
-                    "file, syslog-udp, syslog-tcp, syslog-tls, stdin", &type));
+                    "file, syslog-udp, syslog-tcp, syslog-tls, stdin, otlp-http", &type));
     if (type < 0) {
         /* Report an unknown key before a missing type: the type key itself
          * may be the misspelt one. */
@@ -659,6 +661,7 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
                                  : type == YG_INPUT_SYSLOG_TLS ? k_tls
                                  : type == YG_INPUT_STDIN      ? k_stdin
                                  : type == YG_INPUT_SYSLOG_UDP ? k_udp
+                                 : type == YG_INPUT_OTLP_HTTP  ? k_otlp
                                                                : k_net;
     YG_TRY(check_map(c, kp, m, allowed, any, input_type_names[type]));
 
@@ -716,6 +719,12 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
         YG_TRY(get_str(c, kp, m, "key", true, &in->key));
         break;
     case YG_INPUT_STDIN: break;
+    case YG_INPUT_OTLP_HTTP:
+        YG_TRY(get_hostport(c, kp, m, "listen", true, false, &in->listen));
+        in->format = yg_strndup("otlp", 4);
+        if (!in->format)
+            return YG_ENOMEM;
+        break;
     }
 done:
     return err;
