@@ -163,9 +163,10 @@ static void usage_watch(FILE *f)
     fprintf(f,
             "Usage: yagura watch -c CONFIG [options]\n"
             "\n"
-            "Run as a detection service: tail files, receive syslog over UDP, TCP and TLS, read\n"
-            "standard input; match every record against the configured rules and correlations;\n"
-            "store alerts in the state database and the configured sinks. See\n"
+            "Run as a detection service: tail files, receive syslog over UDP, TCP and TLS and\n"
+            "OpenTelemetry logs over OTLP/HTTP, read standard input; match every record against\n"
+            "the configured rules and correlations; store alerts in the state database and the\n"
+            "configured sinks. See\n"
             "docs/yagura-watch.md and docs/watch-config.md.\n"
             "\n"
             "Options:\n"

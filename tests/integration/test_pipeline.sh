@@ -127,5 +127,12 @@ printf 'transformations: [\n' > "$T/bad4.yml"
 ok "YAML syntax error in a pipeline: exit 2 with its position" '[ $st -eq 2 ] && grep -q "bad4.yml:[0-9]*:[0-9]*: " "$T/err"'
 "$Y" hunt -q -r "$T/r.yml" --pipeline "$T/missing.yml" "$T/ev.jsonl" > /dev/null 2> "$T/err"; st=$?
 ok "missing pipeline file: exit 2" '[ $st -eq 2 ] && grep -q "missing.yml" "$T/err"'
+# The service: `pipelines:` in its configuration, checked with --check.
+printf 'rules: [%s]\nstate: %s\npipelines: [%s]\ninputs: [{name: i, type: stdin}]\n' \
+    "$T/r.yml" "$T/state.db" "$T/map.yml" > "$T/w_ok.yaml"
+sed "s#$T/map.yml#$T/bad1.yml#" "$T/w_ok.yaml" > "$T/w_bad.yaml"
+"$Y" watch -c "$T/w_ok.yaml" --check > /dev/null 2>&1; st_ok=$?
+"$Y" watch -c "$T/w_bad.yaml" --check > /dev/null 2> "$T/werr"; st_bad=$?
+ok "watch: pipelines loads, a bad one is refused naming it" '[ $st_ok -eq 0 ] && [ $st_bad -eq 2 ] && grep -q "bad1.yml:7:11: .*replace_string" "$T/werr"'
 echo "test_pipeline: $pass passed, $fail failed"
 [ $fail -eq 0 ]
