@@ -821,6 +821,75 @@ static yg_err xf_key(struct actx *x, uint32_t idx, const struct yg_ynode *k,
     }
 }
 
+/* Whether a detection-item key has the fieldref modifier: its values are
+ * field names, which pySigma's renaming transformations rename too. */
+static bool is_fieldref_key(const struct yg_ynode *k)
+{
+    for (const char *b = memchr(k->s, '|', k->slen); b; b = strchr(b + 1, '|'))
+        if (strncmp(b + 1, "fieldref", 8) == 0 && (b[9] == 0 || b[9] == '|'))
+            return true;
+    return false;
+}
+
+/* The values of a fieldref item renamed as its key would be; *out = v when
+ * nothing changes. */
+static yg_err xf_fieldref_values(struct actx *x, uint32_t idx, const struct yg_ynode *k,
+                                 const struct yg_ynode *v, const struct yg_ynode **out)
+{
+    const struct pitem *it = &x->ps->items[idx];
+    *out = v;
+    if (it->type != PT_FIELD_MAP && it->type != PT_PREFIX_MAP && it->type != PT_PREFIX &&
+        it->type != PT_SUFFIX)
+        return YG_OK;
+    size_t nv = v->type == YG_Y_SEQ ? v->n : 1;
+    if (v->type == YG_Y_MAP)
+        return YG_OK;
+    struct yg_ynode **items =
+        yg_arena_alloc(x->a, (nv * YG_MAX_PIPELINE_EXPANSION + 1) * sizeof *items);
+    if (!items)
+        return YG_ENOMEM;
+    size_t ni = 0;
+    bool changed = false;
+    for (size_t i = 0; i < nv; i++) {
+        struct yg_ynode *one = v->type == YG_Y_SEQ ? v->items[i] : (struct yg_ynode *)v;
+        if (!is_str(one)) {
+            items[ni++] = one;
+            continue;
+        }
+        /* The value as a key of its own, renamed the way keys are. */
+        const struct yg_ynode *alt[YG_MAX_PIPELINE_EXPANSION];
+        size_t na = 0;
+        (void)k;
+        if (memchr(one->s, '|', one->slen)) {
+            items[ni++] = one;
+            continue;
+        }
+        yg_err e = xf_key(x, idx, one, alt, &na);
+        if (e)
+            return e;
+        for (size_t j = 0; j < na; j++) {
+            if (alt[j] != one) {
+                changed = true;
+                items[ni++] = (struct yg_ynode *)alt[j];
+            } else {
+                items[ni++] = one;
+            }
+        }
+    }
+    if (!changed)
+        return YG_OK;
+    struct yg_ynode *seq = yg_arena_alloc(x->a, sizeof *seq);
+    if (!seq)
+        return YG_ENOMEM;
+    *seq = *v;
+    seq->type = YG_Y_SEQ;
+    seq->skind = YG_S_STR;
+    seq->items = items;
+    seq->n = ni;
+    *out = ni == 1 ? items[0] : seq;
+    return YG_OK;
+}
+
 static yg_err xf_map_with(struct actx *x, uint32_t idx, const struct yg_ynode *m,
                           const struct yg_ynode **alts, size_t *nalt, const struct yg_ynode **out);
 
@@ -845,6 +914,7 @@ static yg_err xf_map_with(struct actx *x, uint32_t idx, const struct yg_ynode *m
     size_t n = m->n;
     size_t combos = 1, kept = 0;
     bool changed = false;
+    const struct yg_ynode **vals = NULL; /* renamed fieldref values, when any */
     for (size_t i = 0; i < n; i++) {
         const struct yg_ynode *k = m->items[2 * i];
         if (!is_str(k)) {
@@ -852,6 +922,22 @@ static yg_err xf_map_with(struct actx *x, uint32_t idx, const struct yg_ynode *m
             alts[i * YG_MAX_PIPELINE_EXPANSION] = k;
             kept++;
             continue;
+        }
+        if (is_fieldref_key(k)) {
+            const struct yg_ynode *nv;
+            yg_err fe = xf_fieldref_values(x, idx, k, m->items[2 * i + 1], &nv);
+            if (fe)
+                return fe;
+            if (nv != m->items[2 * i + 1]) {
+                if (!vals) {
+                    if (!(vals = yg_arena_alloc(x->a, (n + 1) * sizeof *vals)))
+                        return YG_ENOMEM;
+                    for (size_t j = 0; j < n; j++)
+                        vals[j] = m->items[2 * j + 1];
+                }
+                vals[i] = nv;
+                changed = true;
+            }
         }
         yg_err e = xf_key(x, idx, k, &alts[i * YG_MAX_PIPELINE_EXPANSION], &nalt[i]);
         if (e == YG_ELIMIT) {
@@ -895,7 +981,7 @@ static yg_err xf_map_with(struct actx *x, uint32_t idx, const struct yg_ynode *m
             if (!nalt[i])
                 continue;
             items[2 * j] = (struct yg_ynode *)alts[i * YG_MAX_PIPELINE_EXPANSION + rem % nalt[i]];
-            items[2 * j + 1] = m->items[2 * i + 1];
+            items[2 * j + 1] = (struct yg_ynode *)(vals ? vals[i] : m->items[2 * i + 1]);
             rem /= nalt[i];
             j++;
         }

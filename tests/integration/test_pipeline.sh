@@ -127,6 +127,23 @@ printf 'transformations: [\n' > "$T/bad4.yml"
 ok "YAML syntax error in a pipeline: exit 2 with its position" '[ $st -eq 2 ] && grep -q "bad4.yml:[0-9]*:[0-9]*: " "$T/err"'
 "$Y" hunt -q -r "$T/r.yml" --pipeline "$T/missing.yml" "$T/ev.jsonl" > /dev/null 2> "$T/err"; st=$?
 ok "missing pipeline file: exit 2" '[ $st -eq 2 ] && grep -q "missing.yml" "$T/err"'
+# fieldref values are field names: renamed too, as pySigma does.
+cat > "$T/fr.yml" << 'R'
+title: same user
+id: 8e0f3c5a-2d41-4b6e-9c7a-1f2e3d4c5b6a
+logsource: {product: windows, category: process_creation}
+detection:
+  sel:
+    User|fieldref: TargetUser
+  condition: sel
+level: low
+R
+printf '%s\n' '{"user":"a","target_user":"a"}' '{"user":"a","target_user":"b"}' '{"User":"a","TargetUser":"a"}' > "$T/fr.jsonl"
+printf 'transformations:\n  - type: field_name_mapping\n    mapping: {User: user, TargetUser: target_user}\n' > "$T/frp.yml"
+got=$("$Y" hunt -q --no-event -t 1 -r "$T/fr.yml" --pipeline "$T/frp.yml" \
+    --logsource product=windows,category=process_creation "$T/fr.jsonl" | sed -n 's/.*"line":\([0-9]*\).*/\1/p' | tr '\n' ' ')
+ok "fieldref values renamed with their fields" '[ "$got" = "1 " ]'
+
 # The service: `pipelines:` in its configuration, checked with --check.
 printf 'rules: [%s]\nstate: %s\npipelines: [%s]\ninputs: [{name: i, type: stdin}]\n' \
     "$T/r.yml" "$T/state.db" "$T/map.yml" > "$T/w_ok.yaml"
