@@ -109,6 +109,8 @@ with tempfile.TemporaryDirectory() as tmp:
             except OSError:
                 return False
         check(wait_for(ready), "the input listens")
+        if failures:
+            raise SystemExit(1)
         two_admin = request([("login failed", {"user.name": "admin"}), ("login ok", {"user.name": "alice"}),
                              ("login failed", {"user.name": "admin"})])
         st, body = post(port, json.dumps(two_admin).encode())
@@ -138,9 +140,12 @@ with tempfile.TemporaryDirectory() as tmp:
               f"both admin records of one request alert ({ids})")
         check(ids.count("1c9d7e55-0a3b-4f6c-8d21-6e5f4a3b2c19") == 1, "log source from resource attributes")
     finally:
-        p.terminate()
+        if p.poll() is None:
+            p.terminate()
         rc = p.wait(timeout=30)
         log.close()
+        if failures:
+            print(open(os.path.join(tmp, "service.log")).read()[-3000:])
     check(rc == 0, f"SIGTERM: exit 0 ({rc})")
     db = sqlite3.connect(os.path.join(tmp, "state.db"))
     rows = db.execute("select id, record_id from alerts").fetchall()
