@@ -833,8 +833,8 @@ static bool is_fieldref_key(const struct yg_ynode *k)
 
 /* The values of a fieldref item renamed as its key would be; *out = v when
  * nothing changes. */
-static yg_err xf_fieldref_values(struct actx *x, uint32_t idx, const struct yg_ynode *k,
-                                 const struct yg_ynode *v, const struct yg_ynode **out)
+static yg_err xf_fieldref_values(struct actx *x, uint32_t idx, const struct yg_ynode *v,
+                                 const struct yg_ynode **out)
 {
     const struct pitem *it = &x->ps->items[idx];
     *out = v;
@@ -859,7 +859,6 @@ static yg_err xf_fieldref_values(struct actx *x, uint32_t idx, const struct yg_y
         /* The value as a key of its own, renamed the way keys are. */
         const struct yg_ynode *alt[YG_MAX_PIPELINE_EXPANSION];
         size_t na = 0;
-        (void)k;
         if (memchr(one->s, '|', one->slen)) {
             items[ni++] = one;
             continue;
@@ -925,7 +924,7 @@ static yg_err xf_map_with(struct actx *x, uint32_t idx, const struct yg_ynode *m
         }
         if (is_fieldref_key(k)) {
             const struct yg_ynode *nv;
-            yg_err fe = xf_fieldref_values(x, idx, k, m->items[2 * i + 1], &nv);
+            yg_err fe = xf_fieldref_values(x, idx, m->items[2 * i + 1], &nv);
             if (fe)
                 return fe;
             if (nv != m->items[2 * i + 1]) {
@@ -1172,6 +1171,9 @@ yg_err yg__pipeset_apply(const struct yg_pipeset *ps, struct yg_rule *r, struct 
             r->ls.category = lower_dup(a, it->category);
             r->ls.product = lower_dup(a, it->product);
             r->ls.service = lower_dup(a, it->service);
+            if ((it->category && !r->ls.category) || (it->product && !r->ls.product) ||
+                (it->service && !r->ls.service))
+                e = YG_ENOMEM;
             break;
         case PT_RULE_FAILURE:
             *at = NULL; /* the rule's own position; the message names the pipeline's */
