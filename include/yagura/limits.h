@@ -17,6 +17,11 @@
 #define YG_MAX_JSON_DEPTH 64u
 /* Largest rule file, bytes. */
 #define YG_MAX_RULE_FILE_BYTES (4u * 1024u * 1024u)
+/* pySigma processing pipelines (--pipeline, `pipelines:`; docs/pipelines.md):
+ * how many files, and how many alternatives one search may become when
+ * field_name_mapping maps its fields to several names each. */
+#define YG_MAX_PIPELINES 8
+#define YG_MAX_PIPELINE_EXPANSION 64
 /* A rule archive (-r sigma_all_rules.zip): members read in all, and how
  * many; past either the rest of the archive is reported and skipped. */
 #define YG_MAX_RULE_ARCHIVE_BYTES (512u * 1024u * 1024u)
@@ -87,6 +92,12 @@
 #define YG_HTTP_HEADER_TIMEOUT_MS 10000u       /* request headers complete within */
 #define YG_HTTP_IDLE_TIMEOUT_S 10u             /* no progress sending a response */
 #define YG_HTTP_THREADS 2u                     /* serving threads */
+/* The OpenTelemetry input (otlp-http, docs/inputs.md): requests waiting for
+ * the service loop (past either cap, 503 and the exporter retries), and how
+ * long a request body may take to arrive. */
+#define YG_OTLP_QUEUE 256u
+#define YG_OTLP_QUEUE_BYTES (64u * 1024u * 1024u)
+#define YG_OTLP_BODY_TIMEOUT_MS 30000u
 
 /* ---- sharing: TAXII 2.1 server and client, STIX export (src/taxii) ---- */
 #define YG_TAXII_MAX_JSON_NODES 4000000u           /* values in one parsed request or response */

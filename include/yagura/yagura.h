@@ -65,6 +65,13 @@ yg_err yg_compiler_add_path(yg_compiler *c, const char *path);
  * YG_MAX_MAPPING_OVERLAYS; read when the rules are compiled. */
 #define YG_MAX_MAPPING_OVERLAYS 8
 yg_err yg_compiler_add_mapping(yg_compiler *c, const char *path);
+/* A pySigma processing pipeline file (docs/pipelines.md) applied to every
+ * detection and filter rule before it is compiled; pipelines run in order of
+ * their `priority`.  At most YG_MAX_PIPELINES; read when the rules are
+ * compiled, where a pipeline that does not load (or asks for what Yagura
+ * does not support) is reported with its line and column and fails the
+ * compilation (YG_ESYNTAX, YG_EUNSUPPORTED, ...). */
+yg_err yg_compiler_add_pipeline(yg_compiler *c, const char *path);
 yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text, size_t len);
 /* Rule documents accepted so far (detection, correlation and filter rules,
  * and those left out by yg_compiler_exclude):

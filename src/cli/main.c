@@ -112,6 +112,8 @@ static void usage_hunt(FILE *f)
                "                         and line: json, or a line format (yagura decode --list)\n"
                "      --mapping FILE     a mapping file laid over DATA/mappings/windows.yml (its\n"
                "                         channels, categories, aliases win; repeatable)\n"
+               "      --pipeline FILE    a pySigma processing pipeline (YAML) applied to the\n"
+               "                         rules: your SIEM's field names (docs/pipelines.md)\n"
                "      --logsource SPEC   log source of events that carry none, as\n"
                "                         product=P,service=S,category=C (any subset)\n"
                "      --no-event         leave the matched event out of JSON alerts\n"
@@ -172,9 +174,10 @@ static void usage_watch(FILE *f)
     fprintf(f,
             "Usage: yagura watch -c CONFIG [options]\n"
             "\n"
-            "Run as a detection service: tail files, receive syslog over UDP, TCP and TLS, read\n"
-            "standard input; match every record against the configured rules and correlations;\n"
-            "store alerts in the state database and the configured sinks. See\n"
+            "Run as a detection service: tail files, receive syslog over UDP, TCP and TLS and\n"
+            "OpenTelemetry logs over OTLP/HTTP, read standard input; match every record against\n"
+            "the configured rules and correlations; store alerts in the state database and the\n"
+            "configured sinks. See\n"
             "docs/yagura-watch.md and docs/watch-config.md.\n"
             "\n"
             "Options:\n"
@@ -541,7 +544,8 @@ static int hunt_main(int argc, char **argv)
         O_SORTMEM,
         O_MAPPING,
         O_PIVOTS,
-        O_HTML
+        O_HTML,
+        O_PIPELINE
     };
     bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
@@ -570,6 +574,7 @@ static int hunt_main(int argc, char **argv)
                                          {"level-tuning", required_argument, 0, O_TUNING},
                                          {"mapping", required_argument, 0, O_MAPPING},
                                          {"pivots", required_argument, 0, O_PIVOTS},
+                                         {"pipeline", required_argument, 0, O_PIPELINE},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -587,6 +592,8 @@ static int hunt_main(int argc, char **argv)
     int nrules = 0;
     const char *mappings[YG_MAX_MAPPING_OVERLAYS];
     size_t nmappings = 0;
+    const char *pipelines[YG_MAX_PIPELINES];
+    size_t npipelines = 0;
     const char *geo_city[YG_GEO_MAX_DBS], *geo_asn[YG_GEO_MAX_DBS];
     size_t ngeo_city = 0, ngeo_asn = 0;
     struct yg_geo *geo = NULL;
@@ -752,6 +759,13 @@ static int hunt_main(int argc, char **argv)
             }
             mappings[nmappings++] = optarg;
             break;
+        case O_PIPELINE:
+            if (npipelines == YG_MAX_PIPELINES) {
+                fprintf(stderr, "%s: at most %d --pipeline options\n", prog, YG_MAX_PIPELINES);
+                return EXIT_ERROR;
+            }
+            pipelines[npipelines++] = optarg;
+            break;
         case O_INTEL_LEVELS: intel_levels = optarg; break;
         case 'q': quiet = true; break;
         case 'h':
@@ -808,6 +822,12 @@ static int hunt_main(int argc, char **argv)
     yg_compiler_set_diag(comp, on_diag, &st);
     for (size_t i = 0; i < nmappings; i++)
         if (yg_compiler_add_mapping(comp, mappings[i])) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            yg_compiler_destroy(comp);
+            return EXIT_ERROR;
+        }
+    for (size_t i = 0; i < npipelines; i++)
+        if (yg_compiler_add_pipeline(comp, pipelines[i])) {
             fprintf(stderr, "%s: out of memory\n", prog);
             yg_compiler_destroy(comp);
             return EXIT_ERROR;

@@ -60,6 +60,7 @@ FMT(checkpoint)
 FMT(junos)
 FMT(sophos)
 FMT(f5apm)
+FMT(otlp)
 #undef FMT
 
 static const struct yg_linefmt *const all[] = {
@@ -69,6 +70,7 @@ static const struct yg_linefmt *const all[] = {
     &yg__fmt_m365,      &yg__fmt_m365_csv,  &yg__fmt_entra,     &yg__fmt_syslog,
     &yg__fmt_cisco_ios, // below ASA's sniff score, above syslog's
     &yg__fmt_text,      // never sniffed: --input-format text only
+    &yg__fmt_otlp,
 };
 
 /* Appliances, linked after `all`: their sniffers score their own lines 80 to

@@ -52,6 +52,14 @@ struct yg_linefmt {
      */
     yg_err (*decode)(void *st, const char *line, size_t n, struct yg_buf *out, struct yg_logsrc *ls,
                      struct yg_decode_err *e);
+    /*
+     * Formats whose one record holds many events (an OpenTelemetry export
+     * request): decode appends one JSON object per event, each followed by
+     * a newline, and this gives the log source of the i-th (all NULL: none
+     * of its own, the configured one applies as for generic JSON).  NULL
+     * for formats with one event per record.
+     */
+    void (*record_logsrc)(void *st, size_t i, struct yg_logsrc *ls);
 };
 
 /* All linked formats, NULL-terminated, most specific first (format.c). */

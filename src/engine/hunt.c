@@ -351,6 +351,13 @@ done:
         u->fatal = true;
 }
 
+/* `yagura decode` of a record holding several events: each as it is scanned. */
+static void decoded_record(void *ud, yg_scanner *s, const char *p, size_t n)
+{
+    struct ctx *c = ud;
+    emit_decoded(c, yg_scanner_logsource_json(s), p, n);
+}
+
 static void unit_diag(struct ctx *c, uint64_t rel_line, unsigned col, const char *what)
 {
     struct unit *u = c->u;
@@ -642,7 +649,7 @@ static void decode_line(struct ctx *c, const struct yg_linefmt *fixed, bool may_
         unit_diag(c, rel_line, (unsigned)(r.de.col ? r.de.col : 1), what);
         return;
     }
-    if (c->h->o->decode_only)
+    if (c->h->o->decode_only && !r.fmt->record_logsrc)
         emit_decoded(c, yg_scanner_logsource_json(c->s), r.fields, r.fields_len);
     c->u->docs++;
 }
@@ -920,6 +927,10 @@ static void ctx_init(struct ctx *c, struct hunt *h, struct unit *u, yg_scanner *
     c->u = u;
     c->s = s;
     yg__linedec_init(&c->ld);
+    if (h->o->decode_only) {
+        c->ld.on_record = decoded_record;
+        c->ld.rec_ud = c;
+    }
     yg__cols_init(&c->cols);
 }
 

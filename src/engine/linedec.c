@@ -279,6 +279,40 @@ static void generic_json(yg_scanner *s, const char *p, size_t n, yg_alert_cb cb,
     res->de.col = off + 1;
 }
 
+/* The events of a record that holds several (record_logsrc): one object a
+ * line in d->dec, each scanned with its own log source, or as a generic JSON
+ * event (the configured log source) when it has none. */
+static void scan_records(struct yg_linedec *d, yg_scanner *s, const struct yg_linefmt *f, void *st,
+                         yg_alert_cb cb, void *ud, struct yg_line_result *res)
+{
+    const char *p = d->dec.p, *end = d->dec.p + d->dec.n;
+    for (size_t i = 0; p < end; i++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        struct yg_logsrc ls;
+        f->record_logsrc(st, i, &ls);
+        d->in_records = true;
+        d->record_index = i;
+        yg_err se =
+            ls.product || ls.service || ls.category
+                ? yg_scanner_scan_json_as(s, p, n, ls.product, ls.service, ls.category, cb, ud)
+                : yg_scanner_scan_json(s, p, n, cb, ud);
+        d->in_records = false;
+        if (se) {
+            res->err = YG_ECORRUPT; /* the decoder's output did not parse */
+            res->de.msg = yg_scanner_last_error(s, NULL);
+            res->de.col = 1;
+            return;
+        }
+        res->fields = p;
+        res->fields_len = n;
+        res->records++;
+        if (d->on_record)
+            d->on_record(d->rec_ud, s, p, n);
+        p += n + 1;
+    }
+}
+
 void yg__linedec_scan(struct yg_linedec *d, yg_scanner *s, const struct yg_linefmt *fixed,
                       bool may_switch, const char *p, size_t n, yg_alert_cb cb, void *ud,
                       struct yg_line_result *res)
@@ -331,6 +365,10 @@ void yg__linedec_scan(struct yg_linedec *d, yg_scanner *s, const struct yg_linef
     res->err = f ? e : YG_ESYNTAX;
     if (!f || e != YG_OK)
         return;
+    if (f->record_logsrc) {
+        scan_records(d, s, f, fmt_state(d, f), cb, ud, res);
+        return;
+    }
     res->fields = d->dec.p;
     res->fields_len = d->dec.n;
     yg_err se =

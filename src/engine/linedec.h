@@ -32,6 +32,14 @@ struct yg_linedec {
     void *fstate[32];
     const struct yg_linefmt *fmts[32];
     iconv_t cp932;
+    /* Called after each event of a record that holds several (OpenTelemetry
+     * export requests), for `yagura decode`; NULL: not called. */
+    void (*on_record)(void *ud, yg_scanner *s, const char *p, size_t n);
+    void *rec_ud;
+    /* While such a record's events are scanned: which one (from 0), so
+     * that the alerts of two events of one record stay distinct. */
+    bool in_records;
+    size_t record_index;
 };
 
 void yg__linedec_init(struct yg_linedec *d);
@@ -67,6 +75,7 @@ struct yg_line_result {
     struct yg_decode_err de;      /* where and why, when err is a decode error */
     const char *fields;           /* the decoded object (valid until the next call) */
     size_t fields_len;
+    size_t records; /* events scanned, for formats with several per record (else 0) */
 };
 
 /*

@@ -84,6 +84,13 @@ yg_err yg__in_syslog_tcp_new(const char *name, const char *addr, struct yg_input
 yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cert, const char *key,
                              struct yg_input **out);
 yg_err yg__in_stdin_new(const char *name, struct yg_input **out);
+/* OpenTelemetry logs: an HTTP server on addr taking OTLP/HTTP JSON requests
+ * at POST /v1/logs; each request body is one record (format otlp). */
+yg_err yg__in_otlp_new(const char *name, const char *addr, struct yg_input **out);
+/* Why the last yg__in_otlp_new failed ("" when it gave no reason). */
+const char *yg__in_otlp_last_error(void);
+/* The local port an otlp-http input listens on (after binding port 0), or -1. */
+int yg__in_otlp_port(struct yg_input *in);
 /* Ask the kernel for a receive buffer of `bytes` on a syslog-udp input
  * (SO_RCVBUF; past net.core.rmem_max only with CAP_NET_ADMIN); *got is what
  * it granted, which may be less. */

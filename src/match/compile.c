@@ -18,6 +18,7 @@
 #include "core/installed.h"
 #include "correlate/correlate.h"
 #include "intel/intel.h"
+#include "match/pipeline.h"
 #include "match/program.h"
 
 struct yg_compiler {
@@ -40,6 +41,8 @@ struct yg_compiler {
     size_t nexcluded, nretuned;
     char *mappings[YG_MAX_MAPPING_OVERLAYS]; /* yg_compiler_add_mapping */
     size_t nmappings;
+    char *pipelines[YG_MAX_PIPELINES]; /* yg_compiler_add_pipeline */
+    size_t npipelines;
 };
 
 static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigned col,
@@ -99,6 +102,8 @@ void yg_compiler_destroy(yg_compiler *c)
     yg_free(c->data_dir);
     for (size_t i = 0; i < c->nmappings; i++)
         yg_free(c->mappings[i]);
+    for (size_t i = 0; i < c->npipelines; i++)
+        yg_free(c->pipelines[i]);
     for (size_t i = 0; i < c->ntunes; i++)
         yg_free(c->tunes[i].id);
     yg_free(c->tunes);
@@ -117,6 +122,59 @@ yg_err yg_compiler_add_mapping(yg_compiler *c, const char *path)
         return YG_ENOMEM;
     c->nmappings++;
     return YG_OK;
+}
+
+yg_err yg_compiler_add_pipeline(yg_compiler *c, const char *path)
+{
+    if (c->spent)
+        return YG_ESTATE;
+    if (c->npipelines == YG_MAX_PIPELINES)
+        return YG_ELIMIT;
+    if (!(c->pipelines[c->npipelines] = yg_strndup(path, strlen(path))))
+        return YG_ENOMEM;
+    c->npipelines++;
+    return YG_OK;
+}
+
+/* Rewrite every detection and filter rule through the pipelines; a rule a
+ * pipeline fails (rule_failure, detection_item_failure, too many
+ * alternatives) is reported and left out like any rule that does not
+ * compile. */
+static yg_err apply_pipelines(struct yg_compiler *c, size_t *nfailed)
+{
+    struct yg_pipeset *ps = NULL;
+    struct yg_pipe_err pe;
+    memset(&pe, 0, sizeof pe);
+    yg_err e =
+        yg__pipeset_load((const char *const *)c->pipelines, c->npipelines, &c->arena, &ps, &pe);
+    if (e) {
+        if (e != YG_ENOMEM)
+            emit(c, pe.file ? pe.file : "<pipeline>", pe.line, pe.col, NULL, e, "pipeline: %s",
+                 pe.msg);
+        return e;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < c->ndocs; i++) {
+        struct yg_rule *r = c->docs[i];
+        if (r->kind != YG_RULE_CORRELATION) {
+            const struct yg_ynode *at = NULL;
+            char why[768] = "";
+            e = yg__pipeset_apply(ps, r, &c->arena, &at, why, sizeof why);
+            if (e == YG_ENOMEM)
+                break;
+            if (e) {
+                emit(c, r->file, at ? at->line : r->line, at ? at->col : 1, r, e, "%s", why);
+                (*nfailed)++;
+                e = YG_OK;
+                continue;
+            }
+        }
+        c->docs[k++] = r;
+    }
+    if (!e)
+        c->ndocs = k;
+    yg__pipeset_free(ps);
+    return e;
 }
 
 yg_err yg_compiler_add_intel(yg_compiler *c, yg_intel *intel)
@@ -1134,6 +1192,8 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         emit(c, path, 0, 0, NULL, err, "placeholders: %s", why);
         goto done;
     }
+    if (c->npipelines && (err = apply_pipelines(c, &rs->nfailed)))
+        goto done;
 
     rs->icache = yg_calloc(1, sizeof *rs->icache);
     if (!rs->icache) {

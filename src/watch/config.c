@@ -482,6 +482,31 @@ done:
     return err;
 }
 
+/* pipelines: [FILE, ...]: pySigma processing pipelines applied to the rules. */
+static yg_err read_pipelines(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    yg_err err = YG_OK;
+    const struct yg_ynode *v = yg__ymap_get(root, "pipelines");
+    if (!v)
+        return YG_OK;
+    if (v->type != YG_Y_SEQ)
+        return fail(c, "pipelines", v, "expected a sequence of pipeline files, found %s",
+                    describe(v));
+    if (v->n > YG_MAX_PIPELINES)
+        return fail(c, "pipelines", v, "at most %d pipeline files", YG_MAX_PIPELINES);
+    cfg->pipelines = yg_calloc(v->n ? v->n : 1, sizeof *cfg->pipelines);
+    if (!cfg->pipelines)
+        return YG_ENOMEM;
+    cfg->npipelines = v->n;
+    for (size_t i = 0; i < v->n; i++) {
+        char sub[KEYPATH_MAX];
+        kp_index(sub, "pipelines", i);
+        YG_TRY(want_str(c, sub, v->items[i], &cfg->pipelines[i]));
+    }
+done:
+    return err;
+}
+
 /* geoip: {city: PATH | [PATH, ...], asn: ...}; at most four paths each
  * (an IPv4 and an IPv6 file, say). */
 static yg_err read_geoip_paths(struct ctx *c, const struct yg_ynode *map, const char *key,
@@ -582,8 +607,8 @@ done:
     return err;
 }
 
-static const char *const input_type_names[] = {"file",       "syslog-udp", "syslog-tcp",
-                                               "syslog-tls", "stdin",      NULL};
+static const char *const input_type_names[] = {"file",  "syslog-udp", "syslog-tcp", "syslog-tls",
+                                               "stdin", "otlp-http",  NULL};
 
 static bool valid_name(const char *s)
 {
@@ -613,6 +638,8 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
     static const char *const k_tls[] = {"name",   "type", "format", "logsource",
                                         "listen", "cert", "key",    NULL};
     static const char *const k_stdin[] = {"name", "type", "format", "logsource", NULL};
+    /* OTLP requests are read by the otlp format: no format key. */
+    static const char *const k_otlp[] = {"name", "type", "logsource", "listen", NULL};
     yg_err err = YG_OK;
     char sub[KEYPATH_MAX];
 
@@ -622,7 +649,7 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
     /* The type decides which keys are allowed, so read it first. */
     int type = -1;
     YG_TRY(get_word(c, kp, m, "type", input_type_names,
-                    "file, syslog-udp, syslog-tcp, syslog-tls, stdin", &type));
+                    "file, syslog-udp, syslog-tcp, syslog-tls, stdin, otlp-http", &type));
     if (type < 0) {
         /* Report an unknown key before a missing type: the type key itself
          * may be the misspelt one. */
@@ -634,6 +661,7 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
                                  : type == YG_INPUT_SYSLOG_TLS ? k_tls
                                  : type == YG_INPUT_STDIN      ? k_stdin
                                  : type == YG_INPUT_SYSLOG_UDP ? k_udp
+                                 : type == YG_INPUT_OTLP_HTTP  ? k_otlp
                                                                : k_net;
     YG_TRY(check_map(c, kp, m, allowed, any, input_type_names[type]));
 
@@ -691,6 +719,12 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
         YG_TRY(get_str(c, kp, m, "key", true, &in->key));
         break;
     case YG_INPUT_STDIN: break;
+    case YG_INPUT_OTLP_HTTP:
+        YG_TRY(get_hostport(c, kp, m, "listen", true, false, &in->listen));
+        in->format = yg_strndup("otlp", 4);
+        if (!in->format)
+            return YG_ENOMEM;
+        break;
     }
 done:
     return err;
@@ -901,8 +935,9 @@ done:
 static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     static const char *const k_root[] = {
-        "rules", "data_dir", "mappings", "state", "min_level", "correlation", "geoip", "inputs",
-        "sinks", "http",     "log",      "user",  "incidents", "intel",       "taxii", NULL};
+        "rules",       "data_dir",  "mappings", "pipelines", "state", "min_level",
+        "correlation", "geoip",     "inputs",   "sinks",     "http",  "log",
+        "user",        "incidents", "intel",    "taxii",     NULL};
     static const char *const levels[] = {"informational", "low",      "medium",
                                          "high",          "critical", NULL};
     yg_err err = YG_OK;
@@ -911,6 +946,7 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     YG_TRY(get_str(c, "", root, "data_dir", false, &cfg->data_dir));
     YG_TRY(read_rules(c, cfg, root));
     YG_TRY(read_mappings(c, cfg, root));
+    YG_TRY(read_pipelines(c, cfg, root));
     YG_TRY(get_str(c, "", root, "state", true, &cfg->state));
     int lvl = 0;
     YG_TRY(get_word(c, "", root, "min_level", levels, "informational, low, medium, high, critical",
@@ -1081,6 +1117,9 @@ void yg__config_free(struct yg_config *cfg)
     for (size_t i = 0; i < cfg->nmappings; i++)
         yg_free(cfg->mappings[i]);
     yg_free(cfg->mappings);
+    for (size_t i = 0; i < cfg->npipelines; i++)
+        yg_free(cfg->pipelines[i]);
+    yg_free(cfg->pipelines);
     for (size_t i = 0; i < cfg->intel.npaths; i++)
         yg_free(cfg->intel.paths[i]);
     yg_free(cfg->intel.paths);

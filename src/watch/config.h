@@ -33,6 +33,7 @@ enum yg_input_type {
     YG_INPUT_SYSLOG_TCP,
     YG_INPUT_SYSLOG_TLS,
     YG_INPUT_STDIN,
+    YG_INPUT_OTLP_HTTP, /* OpenTelemetry logs, OTLP/HTTP JSON */
 };
 
 struct yg_cfg_input {
@@ -45,7 +46,7 @@ struct yg_cfg_input {
     char *format;      /* NULL for auto; else "json" or a line format name */
     /* Log source given to every record of the input (NULL when not set). */
     char *product, *service, *category;
-    /* syslog-udp, syslog-tcp, syslog-tls: "host:port", "[v6]:port", ":port" */
+    /* syslog-udp, syslog-tcp, syslog-tls, otlp-http: "host:port", "[v6]:port", ":port" */
     char *listen;
     /* syslog-udp: receive buffer to ask the kernel for (SO_RCVBUF), bytes;
      * 0: YG_UDP_RCVBUF_DEFAULT */
@@ -89,6 +90,8 @@ struct yg_config {
     char *data_dir;  /* NULL when not set */
     char **mappings; /* mapping files laid over the data folder's (mappings:) */
     size_t nmappings;
+    char **pipelines; /* pySigma processing pipelines applied to the rules (pipelines:) */
+    size_t npipelines;
     char *state;
     yg_level_t min_level; /* default YG_LEVEL_INFO */
     struct {

@@ -425,6 +425,18 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a);
 
 /* Keep a detection for the state database, so that a restart can rebuild
  * the correlation windows it belongs to. */
+/* The record id of the event being scanned: the input's, or for one event of
+ * a record that holds several (an OpenTelemetry request) the input's with
+ * the event's ordinal, so that every event's alerts and detections are its
+ * own. */
+static const char *event_record_id(const struct watch *w, char *buf, size_t n)
+{
+    if (!w->ld.in_records)
+        return w->rec->record_id;
+    snprintf(buf, n, "%s#%zu", w->rec->record_id, w->ld.record_index);
+    return buf;
+}
+
 static yg_err record_detection(struct watch *w, const yg_alert *a, int64_t t, const char *ts,
                                const struct yg_str *vals, size_t nf)
 {
@@ -462,7 +474,9 @@ static yg_err record_detection(struct watch *w, const yg_alert *a, int64_t t, co
         d->rule_id = yg_arena_strndup(&w->arena, a->rule_id, strlen(a->rule_id));
         d->t_ms = t;
         d->fields = yg_arena_strndup(&w->arena, f.p, f.n);
-        d->record_id = yg_arena_strndup(&w->arena, w->rec->record_id, strlen(w->rec->record_id));
+        char sub_id[640];
+        const char *rid = event_record_id(w, sub_id, sizeof sub_id);
+        d->record_id = yg_arena_strndup(&w->arena, rid, strlen(rid));
         d->source = yg_arena_strndup(&w->arena, w->rec->source, strlen(w->rec->source));
         d->timestamp = yg_arena_strndup(&w->arena, ts, strlen(ts));
         d->line = w->rec->line;
@@ -479,6 +493,15 @@ static int on_alert(void *ud, const yg_alert *a)
 {
     struct watch *w = ud;
     const struct yg_record *rec = w->rec;
+    /* One OpenTelemetry request holds many events: each its own record id,
+     * or the alerts of two of them for one rule would share an id. */
+    struct yg_record sub;
+    char sub_id[640];
+    if (w->ld.in_records) {
+        sub = *rec;
+        sub.record_id = event_record_id(w, sub_id, sizeof sub_id);
+        rec = &sub;
+    }
     const struct yg_corr_set *cs = w->rules->corr;
     /* The event's time in the one form alerts carry (zone-less times are
      * UTC here; year-less ones placed by the current time), for the alert,
@@ -664,7 +687,7 @@ static void process_record(struct watch *w, struct winput *in, const struct yg_r
     /* Records of an input without a format are routed one by one (a JSON
      * record no format claims is scanned as generic JSON by the line
      * decoder): the log source given in the configuration applies to those. */
-    if (!json && !in->fmt)
+    if (!json && (!in->fmt || in->fmt->record_logsrc))
         yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
     if (json) {
         yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
@@ -777,6 +800,11 @@ static yg_rules *compile_rules(const struct yg_config *cfg, size_t *failed)
             yg_compiler_destroy(c);
             return NULL;
         }
+    for (size_t i = 0; i < cfg->npipelines; i++)
+        if (yg_compiler_add_pipeline(c, cfg->pipelines[i])) {
+            yg_compiler_destroy(c);
+            return NULL;
+        }
     bool missing = false;
     for (size_t i = 0; i < cfg->nrules; i++)
         if (yg_compiler_add_path(c, cfg->rules[i]) == YG_ENOTFOUND)
@@ -856,6 +884,16 @@ static yg_err open_inputs(struct watch *w)
         case YG_INPUT_SYSLOG_TCP: e = yg__in_syslog_tcp_new(ci->name, ci->listen, &wi->in); break;
         case YG_INPUT_SYSLOG_TLS:
             e = yg__in_syslog_tls_new(ci->name, ci->listen, ci->cert, ci->key, &wi->in);
+            break;
+        case YG_INPUT_OTLP_HTTP:
+            e = yg__in_otlp_new(ci->name, ci->listen, &wi->in);
+            if (e) {
+                yg__log(YG_LOG_ERROR, "inputs: %s: cannot open: %s", ci->name,
+                        *yg__in_otlp_last_error() ? yg__in_otlp_last_error() : yg_strerror(e));
+                return e;
+            }
+            yg__log(YG_LOG_INFO, "inputs: %s: OTLP/HTTP logs on %s (port %d), POST /v1/logs",
+                    ci->name, ci->listen, yg__in_otlp_port(wi->in));
             break;
         default: e = yg__in_stdin_new(ci->name, &wi->in); break;
         }

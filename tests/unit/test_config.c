@@ -117,6 +117,35 @@ static void test_minimal_defaults(void)
     yg__config_free(cfg);
 }
 
+/* OpenTelemetry input and pySigma pipelines (docs/inputs.md, docs/pipelines.md). */
+static void test_otlp_pipelines(void)
+{
+    char why[512] = "";
+    yg_err err;
+    struct yg_config *cfg = parse("rules: [r]\nstate: s\npipelines: [/p/splunk.yml, /p/extra.yml]\n"
+                                  "inputs: [{name: o, type: otlp-http, listen: '127.0.0.1:4318',\n"
+                                  "          logsource: {product: otel}}]\n",
+                                  why, sizeof why, &err);
+    CHECK_MSG(cfg != NULL, "%s", why);
+    if (!cfg)
+        return;
+    CHECK(cfg->npipelines == 2 && strcmp(cfg->pipelines[1], "/p/extra.yml") == 0);
+    CHECK(cfg->inputs[0].type == YG_INPUT_OTLP_HTTP);
+    CHECK(strcmp(cfg->inputs[0].listen, "127.0.0.1:4318") == 0);
+    CHECK(strcmp(cfg->inputs[0].format, "otlp") == 0 &&
+          strcmp(cfg->inputs[0].product, "otel") == 0);
+    yg__config_free(cfg);
+    cfg = parse("rules: [r]\nstate: s\ninputs: [{name: o, type: otlp-http, listen: ':1', format: "
+                "json}]\n",
+                why, sizeof why, &err);
+    CHECK(cfg == NULL && strstr(why, "inputs[0].format") != NULL);
+    yg__config_free(cfg);
+    cfg = parse("rules: [r]\nstate: s\npipelines: /p.yml\ninputs: [{name: i, type: stdin}]\n", why,
+                sizeof why, &err);
+    CHECK_MSG(cfg == NULL && strstr(why, "pipelines: line 3") != NULL, "%s", why);
+    yg__config_free(cfg);
+}
+
 /* Each kind of error, with the exact message: key path, line, column. */
 static void test_errors(void)
 {
@@ -185,7 +214,7 @@ static void test_errors(void)
          YG_EINVAL},
         {"rules: [r]\nstate: s\ninputs: [{name: a, type: syslog_udp, listen: ':5'}]\n",
          "inputs[0].type: line 3, column 26: expected one of file, syslog-udp, syslog-tcp, "
-         "syslog-tls, stdin (did you mean \"syslog-udp\"?)",
+         "syslog-tls, stdin, otlp-http (did you mean \"syslog-udp\"?)",
          YG_EINVAL},
         {"rules: [r]\nstate: s\ninputs: [{name: a, type: file, path: /x, format: nope}]\n",
          "inputs[0].format: line 3, column 50: expected auto, json or a line format "
@@ -518,6 +547,7 @@ int main(void)
     test_example();
     test_minimal_defaults();
     test_errors();
+    test_otlp_pipelines();
     test_durations_sizes();
     test_redaction();
     test_alloc_failures();
