@@ -19,7 +19,7 @@ ok "YG_STATIC build and install" '[ $st -eq 0 ]' || tail -20 "$T/build.log"
 mkdir -p "$T/root/opt"
 cp -a "$T/dest/opt/yagura" "$T/root/opt/yagura"
 BIN="$T/root/opt/yagura/bin/yagura"
-ok "rpath is \$ORIGIN/../lib/yagura" 'readelf -d "$BIN" | grep -q "(RPATH).*\[\$ORIGIN/../lib/yagura\]"'
+ok "rpath is \$ORIGIN/../lib/yagura" 'readelf -d "$BIN" | grep "(RPATH).*\[\$ORIGIN/../lib/yagura\]" > /dev/null'
 ldd "$BIN" > "$T/ldd" 2>&1
 n_bundled=$(grep -c "=> $T/root/opt/yagura/bin/../lib/yagura/" "$T/ldd")
 others=$(grep "=>" "$T/ldd" | grep -v "=> $T/root/opt/yagura/bin/../lib/yagura/" |
