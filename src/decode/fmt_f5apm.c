@@ -271,16 +271,7 @@ static yg_err f5_decode(void *stp, const char *line, size_t n, struct yg_buf *ou
     ls->service = "apm";
     ls->category = NULL;
 done:
-    if (err) {
-        out->n = start;
-        if (out->p)
-            out->p[start] = 0;
-        if (!e->msg) {
-            e->col = 1;
-            e->msg = yg_strerror(err);
-        }
-    }
-    return err;
+    return yg__kv_done(err, out, start, e);
 }
 
 const struct yg_linefmt yg__fmt_f5apm = {

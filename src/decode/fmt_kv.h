@@ -152,4 +152,21 @@ static inline bool yg__kv_nul(const char *line, size_t n, struct yg_decode_err *
     return true;
 }
 
+/* The end of an appliance decoder: on an error, out is as it was before
+ * the record (nothing half-written stays) and e says why. */
+static inline yg_err yg__kv_done(yg_err err, struct yg_buf *out, size_t start,
+                                 struct yg_decode_err *e)
+{
+    if (!err)
+        return err;
+    out->n = start;
+    if (out->p)
+        out->p[start] = 0;
+    if (!e->msg) {
+        e->col = 1;
+        e->msg = err == YG_ELIMIT ? "more fields than a record may have" : yg_strerror(err);
+    }
+    return err;
+}
+
 #endif

@@ -111,16 +111,7 @@ static yg_err sophos_decode(void *st, const char *line, size_t n, struct yg_buf 
     ls->service = "firewall";
     ls->category = NULL;
 done:
-    if (err) {
-        out->n = start;
-        if (out->p)
-            out->p[start] = 0;
-        if (!e->msg) {
-            e->col = 1;
-            e->msg = err == YG_ELIMIT ? "more fields than a record may have" : yg_strerror(err);
-        }
-    }
-    return err;
+    return yg__kv_done(err, out, start, e);
 }
 
 const struct yg_linefmt yg__fmt_sophos = {
