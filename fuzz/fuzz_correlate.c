@@ -17,7 +17,7 @@
 #include "correlate/correlate.h"
 #include "match/program.h"
 #include "sigma/rule.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 #include "yagura/yagura.h"
 
 static const char detections[] = "title: a\nid: A\nname: rule_a\nlogsource: {product: test}\n"

@@ -11,7 +11,7 @@
 
 #include "cli/cmd_share.h"
 #include "taxii/stix.h"
-#include "watch/log.h"
+#include "core/log.h"
 
 static void usage_pull(FILE *f)
 {

@@ -13,7 +13,7 @@
 #include "cli/cmd_share.h"
 #include "http/http.h"
 #include "taxii/taxii.h"
-#include "watch/log.h"
+#include "core/log.h"
 
 static volatile sig_atomic_t stop_flag;
 

@@ -25,7 +25,7 @@
 #include <time.h>
 
 #include "decode/format.h"
-#include "taxii/tjson.h"
+#include "core/tjson.h"
 
 /* Log source strings kept for the records of the last request: at most this
  * many records carry their own (the rest fall back to the configured one),

@@ -38,8 +38,8 @@
 #include <unistd.h>
 
 #include "http/http_guard.h"
-#include "watch/config.h"
-#include "watch/log.h"
+#include "core/confval.h"
+#include "core/log.h"
 
 #define HASH_BUCKETS 4096u
 /* Largest exposition text rendered for one scrape. */

@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "watch/log.h"
+#include "core/log.h"
 
 #define GUARD_TICK_MS 100
 /* libmicrohttpd log lines let through per minute. */

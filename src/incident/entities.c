@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "core/addr.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 
 static const char *const kind_names[YG_ENT_N] = {"account", "host", "address", "observer"};
 

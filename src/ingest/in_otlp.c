@@ -35,7 +35,7 @@
 #include "http/http.h"
 #include "http/http_guard.h"
 #include "ingest/ingest.h"
-#include "watch/config.h"
+#include "core/confval.h"
 
 struct body {
     char *p;

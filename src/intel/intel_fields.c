@@ -15,7 +15,7 @@
 #include <stdio.h>
 
 #include "intel/intel.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 
 static const char *sdup(struct yg_arena *a, const struct yg_ynode *n)
 {

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 
 #include "match/pipeline.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 #include "yagura/limits.h"
 
 enum ptype {

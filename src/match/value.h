@@ -26,7 +26,7 @@
 
 #include "core/core.h"
 #include "decode/event.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 
 /* Modifier bits. */
 enum {

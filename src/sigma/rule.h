@@ -11,7 +11,7 @@
 #define YG_SIGMA_RULE_H
 
 #include "core/core.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 
 enum yg_rule_kind { YG_RULE_DETECTION, YG_RULE_CORRELATION, YG_RULE_FILTER };
 

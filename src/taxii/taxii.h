@@ -28,7 +28,7 @@
 #define YG_TAXII_TAXII_H
 
 #include "core/core.h"
-#include "taxii/tjson.h"
+#include "core/tjson.h"
 
 /* ---- TLP -------------------------------------------------------------- */
 

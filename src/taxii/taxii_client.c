@@ -37,7 +37,7 @@
 
 #include "store/store.h"
 #include "taxii/stix.h"
-#include "watch/log.h"
+#include "core/log.h"
 
 struct resp {
     struct yg_buf body;

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 #include "taxii/taxii.h"
-#include "watch/config.h"
+#include "core/confval.h"
 
 #define KP 256
 

@@ -43,8 +43,8 @@
 #include "http/http.h"
 #include "http/http_guard.h"
 #include "taxii/taxii.h"
-#include "watch/config.h"
-#include "watch/log.h"
+#include "core/confval.h"
+#include "core/log.h"
 
 /* One request.  Made by the URI logger (the first callback of a request)
  * so that the raw URL can be looked at; freed when the request ends. */

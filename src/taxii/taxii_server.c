@@ -37,7 +37,7 @@
 
 #include "http/http.h"
 #include "taxii/taxii.h"
-#include "watch/log.h"
+#include "core/log.h"
 
 #define CT_TAXII "application/taxii+json;version=2.1"
 #define CT_STIX "application/stix+json;version=2.1"

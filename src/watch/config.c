@@ -1,7 +1,7 @@
 /*
  * config.c - reading and checking the configuration of `yagura watch`.
  *
- * The YAML tree (sigma/yaml.h) keeps the line and column of every node, so
+ * The YAML tree (core/yaml.h) keeps the line and column of every node, so
  * checking walks it with the key path of the current node in hand and any
  * complaint can say exactly which key, where, and what was expected.  Each
  * mapping is first checked against the keys it may hold (unknown keys are
@@ -23,7 +23,7 @@
 
 #include "core/installed.h"
 #include "decode/format.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 #include "taxii/taxii.h"
 
 /* Longest key path kept for messages ("sinks[12].headers.Authorization"). */
@@ -308,107 +308,6 @@ static yg_err get_hostport(struct ctx *c, const char *kp, const struct yg_ynode 
         return fail(c, sub, v, "expected host:port");
     *out = yg_strndup(v->s, v->slen);
     return *out ? YG_OK : YG_ENOMEM;
-}
-
-/* ---- value forms -------------------------------------------------------- */
-
-/* Leading decimal digits of s into *n (no sign, no overflow); returns the
- * rest, or NULL when there are no digits or the number overflows. */
-static const char *whole_number(const char *s, uint64_t *n)
-{
-    uint64_t v = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return NULL;
-        v = v * 10 + d;
-    }
-    if (p == s)
-        return NULL;
-    *n = v;
-    return p;
-}
-
-bool yg__parse_duration_ms(const char *s, uint64_t *ms)
-{
-    static const struct {
-        const char *unit;
-        uint64_t ms;
-    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
-    uint64_t n;
-    const char *u = s ? whole_number(s, &n) : NULL;
-    if (!u)
-        return false;
-    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-        if (strcmp(u, units[i].unit) == 0) {
-            if (n > UINT64_MAX / units[i].ms)
-                return false;
-            *ms = n * units[i].ms;
-            return true;
-        }
-    return false;
-}
-
-bool yg__parse_size(const char *s, uint64_t *bytes)
-{
-    static const char *const units[] = {"b", "kb", "mb", "gb", "tb"};
-    uint64_t n;
-    const char *u = s ? whole_number(s, &n) : NULL;
-    if (!u)
-        return false;
-    for (unsigned i = 0; i < sizeof units / sizeof *units; i++)
-        if (yg_str_ieq(u, strlen(u), units[i], strlen(units[i]))) {
-            unsigned shift = 10 * i;
-            if (shift && n > (UINT64_MAX >> shift))
-                return false;
-            *bytes = n << shift;
-            return true;
-        }
-    return false;
-}
-
-bool yg__parse_hostport(const char *s, char *host, size_t hl, unsigned *port, bool allow_zero)
-{
-    if (!s || !hl)
-        return false;
-    const char *colon, *h = s;
-    size_t hn;
-    if (*s == '[') {
-        const char *close = strchr(s, ']');
-        if (!close || close[1] != ':' || close == s + 1)
-            return false;
-        h = s + 1;
-        hn = (size_t)(close - h);
-        colon = close + 1;
-        if (memchr(h, ':', hn) == NULL) /* brackets are for IPv6 only */
-            return false;
-    } else {
-        colon = strrchr(s, ':');
-        if (!colon)
-            return false;
-        hn = (size_t)(colon - s);
-        if (memchr(s, ':', hn)) /* a bare IPv6 address needs brackets */
-            return false;
-    }
-    for (size_t i = 0; i < hn; i++) {
-        unsigned char ch = (unsigned char)h[i];
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_' || ch == ':' ||
-                  ch == '%';
-        if (!ok)
-            return false;
-    }
-    uint64_t p;
-    const char *end = whole_number(colon + 1, &p);
-    if (!end || *end || end - (colon + 1) > 5 || p > 65535 || (p == 0 && !allow_zero))
-        return false;
-    if (hn >= hl)
-        return false;
-    memcpy(host, h, hn);
-    host[hn] = 0;
-    *port = (unsigned)p;
-    return true;
 }
 
 /* ---- sections ----------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /*
  * config.h - the configuration file of `yagura watch` (docs/watch-config.md).
  *
- * The file is YAML, read into the position-keeping tree of sigma/yaml.h and
+ * The file is YAML, read into the position-keeping tree of core/yaml.h and
  * checked key by key into the plain structs below.  Checking is strict: an
  * unknown key, a value of the wrong type, a missing required key or a bad
  * duration, size or address is an error that names the key path and the
@@ -21,8 +21,9 @@
 #ifndef YG_WATCH_CONFIG_H
 #define YG_WATCH_CONFIG_H
 
+#include "core/confval.h"
 #include "core/core.h"
-#include "watch/log.h"
+#include "core/log.h"
 #include "yagura/yagura.h"
 
 /* The largest configuration file read is YG_MAX_CONFIG_BYTES (limits.h). */
@@ -153,16 +154,5 @@ void yg__config_free(struct yg_config *cfg);
  * the secret themselves).  Appends to b.
  */
 YG_NODISCARD yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b);
-
-/* Parsers of the value forms, exposed for tests.  Durations: a whole
- * number and one of ms, s, m, h, d ("500ms", "5m").  Sizes: a whole number
- * and one of B, KB, MB, GB, TB, powers of 1024, any case ("100MB").
- * Both return false on anything else, including overflow of 64 bits. */
-bool yg__parse_duration_ms(const char *s, uint64_t *ms);
-bool yg__parse_size(const char *s, uint64_t *bytes);
-/* Split "host:port", "[v6]:port" or ":port" (empty host: every address).
- * host gets the bare name or address (no brackets); port must be 1-65535,
- * or 0 as well when allow_zero. */
-bool yg__parse_hostport(const char *s, char *host, size_t hl, unsigned *port, bool allow_zero);
 
 #endif

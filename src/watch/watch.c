@@ -46,7 +46,7 @@
 #include "ingest/input.h"
 #include "match/program.h"
 #include "output/sink.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 #include "store/store.h"
 #include "taxii/taxii.h"
 #include "watch/privdrop.h"

@@ -14,7 +14,7 @@
 #include "correlate/correlate.h"
 #include "match/program.h"
 #include "sigma/rule.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 #include "yagura/yagura.h"
 
 struct fix {

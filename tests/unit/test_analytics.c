@@ -12,7 +12,7 @@
 #include "geo/geo.h"
 #include "match/program.h"
 #include "sigma/rule.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 
 #include <math.h>
 #include <stdint.h>

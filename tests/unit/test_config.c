@@ -1,5 +1,5 @@
 /* Tests of the watch configuration (src/watch/config.c), the service log
- * (src/watch/log.c) and the privilege drop (src/watch/privdrop.c). */
+ * (src/core/log.c) and the privilege drop (src/watch/privdrop.c). */
 #include <pwd.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -7,7 +7,7 @@
 
 #include "tap.h"
 #include "watch/config.h"
-#include "watch/log.h"
+#include "core/log.h"
 #include "watch/privdrop.h"
 
 static struct yg_config *parse(const char *text, char *why, size_t wl, yg_err *errp)

@@ -8,7 +8,7 @@
 #include "correlate/correlate.h"
 #include "match/program.h"
 #include "sigma/rule.h"
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 
 #include <stdint.h>
 

@@ -11,7 +11,7 @@
 
 #include "http/http.h"
 #include "tap.h"
-#include "watch/log.h"
+#include "core/log.h"
 
 /* ---- client ------------------------------------------------------------ */
 

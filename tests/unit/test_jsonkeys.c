@@ -1,7 +1,7 @@
 /*
  * test_jsonkeys.c - a member name given twice is refused by every JSON
  * reader of outside input: the name set itself (small and hashed), the
- * TAXII tree (taxii/tjson.c) and the intelligence tree (intel/intel_json.c)
+ * TAXII tree (core/tjson.c) and the intelligence tree (intel/intel_json.c)
  * with STIX bundles, loose objects and MISP events.  The TAXII handler's
  * answer is in test_taxii.c.
  */
@@ -11,7 +11,7 @@
 #include "core/core.h"
 #include "core/keyset.h"
 #include "intel/intel.h"
-#include "taxii/tjson.h"
+#include "core/tjson.h"
 
 #define TLP_GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 #define TLP_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 #include "taxii/taxii.h"
 #include "tap.h"
 

@@ -1,12 +1,12 @@
 /* Limits of the service's inputs: the receive_buffer key of syslog-udp inputs
  * (src/watch/config.c) and the rate limit on warnings about skipped records
- * (src/watch/log.c). */
+ * (src/core/log.c). */
 #include <stdio.h>
 #include <unistd.h>
 
 #include "tap.h"
 #include "watch/config.h"
-#include "watch/log.h"
+#include "core/log.h"
 
 static struct yg_config *parse(const char *text, char *why, size_t wl)
 {

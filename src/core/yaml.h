@@ -7,8 +7,8 @@
  * string, and plain `null`, `~`, `true` and `false` are typed as YAML 1.2
  * core schema says.  The tree is allocated in an arena owned by the caller.
  */
-#ifndef YG_SIGMA_YAML_H
-#define YG_SIGMA_YAML_H
+#ifndef YG_CORE_YAML_H
+#define YG_CORE_YAML_H
 
 #include "core/core.h"
 

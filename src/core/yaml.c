@@ -7,7 +7,7 @@
  * say exactly where the bad value is.  Aliases are rejected: rules never
  * need them and they are the classic "billion laughs" amplification.
  */
-#include "sigma/yaml.h"
+#include "core/yaml.h"
 
 #include <stdio.h>
 #include <yaml.h>

@@ -8,7 +8,7 @@
  * interleave.  The settings are atomics: the level may change on reload
  * while other threads log.
  */
-#include "watch/log.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <stdatomic.h>

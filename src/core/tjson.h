@@ -1,6 +1,6 @@
 /*
- * tjson.h - a small JSON tree for the sharing code (TAXII envelopes, STIX
- * objects, alerts read back for export).
+ * tjson.h - a small JSON tree for files and requests (TAXII envelopes, STIX
+ * objects, alerts read back for export, OTLP/HTTP request bodies).
  *
  * The decode/json.c scanner flattens documents into leaves for matching;
  * TAXII needs the opposite: walk an envelope, pick properties of each
@@ -17,8 +17,8 @@
  * check (a TLP marking, say) need not be the one a consumer acts on.  All memory comes from the
  * caller's arena and lives as long as it.
  */
-#ifndef YG_TAXII_TJSON_H
-#define YG_TAXII_TJSON_H
+#ifndef YG_CORE_TJSON_H
+#define YG_CORE_TJSON_H
 
 #include "core/core.h"
 

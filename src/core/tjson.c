@@ -7,7 +7,7 @@
  * depth is bounded by YG_MAX_JSON_DEPTH, the total node count by
  * YG_TAXII_MAX_JSON_NODES.
  */
-#include "taxii/tjson.h"
+#include "core/tjson.h"
 
 #include "core/keyset.h"
 

@@ -1,5 +1,6 @@
 /*
- * log.h - the service log of `yagura watch`: one line per message, to
+ * log.h - the service log (`yagura watch`, `yagura serve` and the TAXII
+ * client, which share it from here, below every layer): one line per message, to
  * standard error (with an ISO 8601 UTC timestamp and the level) or to
  * syslog(3), below a level filter.
  *
@@ -17,8 +18,8 @@
  * lines of concurrent threads never interleave.  yg__log_setup is meant to
  * be called at start and on reload; it may race with yg__log harmlessly.
  */
-#ifndef YG_WATCH_LOG_H
-#define YG_WATCH_LOG_H
+#ifndef YG_CORE_LOG_H
+#define YG_CORE_LOG_H
 
 #include <stdarg.h>
 
