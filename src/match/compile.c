@@ -3,9 +3,12 @@
  *
  * Loading and compiling are separate steps: every document is loaded first
  * (filters and correlations refer to other rules by id or name), then
- * yg_compiler_get_rules() compiles each detection rule on its own.  A rule
+ * yg__compile_detections() compiles each detection rule on its own.  A rule
  * that fails is reported through the diagnostic callback with the line and
  * column of the offending node and left out; it never stops the others.
+ * Correlation documents are loaded here but compiled by their own layer
+ * (src/correlate/correlate_rules.c, yg_compiler_get_rules), which sits above
+ * this one: the program only keeps the compiled set and its destructor.
  */
 #include <dirent.h>
 #include <stdarg.h>
@@ -16,7 +19,6 @@
 
 #include "core/strindex.h"
 #include "core/installed.h"
-#include "correlate/correlate.h"
 #include "intel/intel.h"
 #include "match/pipeline.h"
 #include "match/program.h"
@@ -61,7 +63,13 @@ static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigne
     c->cb(c->ud, &d);
 }
 
-static void diag_bridge(void *ud, const struct yg_diag *d)
+size_t yg__compiler_docs(const struct yg_compiler *c, const struct yg_rule *const **docs)
+{
+    *docs = (const struct yg_rule *const *)c->docs;
+    return c->ndocs;
+}
+
+void yg__compiler_diag(void *ud, const struct yg_diag *d)
 {
     struct yg_compiler *c = ud;
     if (c->cb) {
@@ -351,7 +359,7 @@ yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text
     for (size_t i = 0; i < nd; i++) {
         struct yg_rule *r = NULL;
         c->ndocuments++;
-        yg_err e = yg__rule_from_doc(&docs[i], fname, &c->arena, &r, diag_bridge, c);
+        yg_err e = yg__rule_from_doc(&docs[i], fname, &c->arena, &r, yg__compiler_diag, c);
         if (e == YG_ENOMEM)
             return e;
         if (e) {
@@ -1163,7 +1171,7 @@ static int u32_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
+yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
 {
     yg_err err = YG_OK;
     char path[4096], why[512] = "";
@@ -1311,37 +1319,6 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         goto done;
     }
 
-    /* Correlation rules refer to the compiled detection rules (and to each
-     * other); the fields they group and aggregate by must be known to the
-     * scanners, so they are interned before any scanner exists. */
-    {
-        size_t ncor = 0;
-        for (size_t i = 0; i < c->ndocs; i++)
-            ncor += c->docs[i]->kind == YG_RULE_CORRELATION;
-        if (ncor) {
-            const struct yg_rule **cd = yg_calloc(ncor, sizeof *cd);
-            if (!cd) {
-                err = YG_ENOMEM;
-                goto done;
-            }
-            size_t k = 0;
-            for (size_t i = 0; i < c->ndocs; i++)
-                if (c->docs[i]->kind == YG_RULE_CORRELATION)
-                    cd[k++] = c->docs[i];
-            err = yg__corr_compile(cd, ncor, rs, diag_bridge, c, &rs->corr);
-            yg_free(cd);
-            if (err)
-                goto done;
-            rs->nfailed += ncor - yg__corr_count(rs->corr);
-            for (size_t r = 0; r < rs->nrules; r++)
-                for (size_t f = 0; f < yg__corr_nfields(rs->corr, (uint32_t)r); f++)
-                    if (yg__field_intern(rs, yg__corr_field(rs->corr, (uint32_t)r, f)) < 0) {
-                        err = YG_ENOMEM;
-                        goto done;
-                    }
-        }
-    }
-
     /* The rules point into the compiler's arena: the program takes it. */
     struct yg_arena *keep = yg_malloc(sizeof *keep);
     if (!keep) {
@@ -1352,7 +1329,6 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
     yg_arena_init(&c->arena, 1u << 20, 0);
     rs->docs_arena = keep;
     rs->ndocuments = c->ndocuments;
-    rs->ncorrelation = rs->corr ? yg__corr_count(rs->corr) : 0;
     for (size_t i = 0; i < c->ndocs; i++) {
         rs->nfilters += c->docs[i]->kind == YG_RULE_FILTER;
     }
@@ -1404,7 +1380,7 @@ void yg_rules_release(yg_rules *r)
     }
     yg_free(r->ifid);
     if (r->corr)
-        yg__corr_set_free(r->corr);
+        r->corr_free(r->corr);
     yg__vm_pool_free(&r->pool);
     if (r->ph)
         yg__placeholders_free(r->ph);

@@ -114,8 +114,11 @@ struct yg_rules {
     size_t nitems;
     /* Compile-time only: canonical item text -> node, to share items. */
     struct yg_item_cache *icache;
-    /* Correlation rules over the detection rules (src/correlate). */
+    /* Correlation rules over the detection rules, compiled and freed by
+     * src/correlate (correlate_rules.c), which this layer does not include:
+     * corr_free is set together with corr. */
     struct yg_corr_set *corr;
+    void (*corr_free)(struct yg_corr_set *cs);
     /* Indicators (src/intel): the store, the fields checked per log source
      * (ifid: field id of each set's each field, flattened in set order),
      * and the index of the built-in rule of each indicator type. */
@@ -125,6 +128,19 @@ struct yg_rules {
     uint32_t intel_rule[YG_IOC_NTYPES];
     size_t nbuiltin;
 };
+
+/*
+ * The detection program of every document added to c (compile.c), without
+ * correlations: yg_compiler_get_rules (src/correlate/correlate_rules.c) calls
+ * it, then compiles the correlation documents against it.  Marks c spent;
+ * on success the program owns the documents' arena.
+ */
+YG_NODISCARD yg_err yg__compile_detections(struct yg_compiler *c, struct yg_rules **out);
+/* The documents added to c, in order (they stay valid as long as the program
+ * made from c, or c itself before compiling). */
+size_t yg__compiler_docs(const struct yg_compiler *c, const struct yg_rule *const **docs);
+/* Report d through c's diagnostic callback (ud is the compiler). */
+void yg__compiler_diag(void *ud, const struct yg_diag *d);
 
 int32_t yg__field_lookup(const struct yg_rules *rs, const char *name, size_t n);
 /* Intern a field name (NUL-terminated); -1 on allocation failure. */
