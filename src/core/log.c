@@ -9,6 +9,7 @@
  * while other threads log.
  */
 #include "core/log.h"
+#include "core/timeparse.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -95,12 +96,10 @@ void yg__vlog(enum yg_log_level level, const char *fmt, va_list ap)
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
+    char when[YG_TIME_TEXT];
+    yg__time_format_frac(ts.tv_sec, (uint32_t)(ts.tv_nsec / 1000000L), 3, when);
     char line[sizeof msg + 64];
-    int hl = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s ",
-                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                      tm.tm_sec, ts.tv_nsec / 1000000L, yg__log_level_name(level));
+    int hl = snprintf(line, sizeof line, "%s %s ", when, yg__log_level_name(level));
     if (hl < 0 || (size_t)hl + ml + 1 >= sizeof line) {
         errno = saved;
         return;

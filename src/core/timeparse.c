@@ -526,27 +526,43 @@ bool yg__time_parse_tz(const char *s, size_t n, int64_t ref_ms, const struct yg_
     return true;
 }
 
-size_t yg__time_format(int64_t ms, char out[YG_TIME_TEXT])
+void yg__civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 {
-    int64_t days = ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
-    int64_t rem = ms - days * MS_PER_DAY;
-    /* civil_from_days, the inverse of yg__days_from_civil. */
-    int64_t z = days + 719468;
+    /* Howard Hinnant's civil_from_days, the inverse of yg__days_from_civil. */
+    const int64_t z = days + 719468;
     const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     const int64_t doe = z - era * 146097;
     const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400;
     const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     const int64_t mp = (5 * doy + 2) / 153;
-    const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    if (y < 0 || y > 9999) {
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+size_t yg__time_format_frac(int64_t secs, uint32_t frac, unsigned digits, char out[YG_TIME_TEXT])
+{
+    /* Floor division: a time before 1970 lies in the day (and second) that
+     * starts before it, so -1 ms is 1969-12-31T23:59:59.999Z. */
+    int64_t days = secs >= 0 ? secs / 86400 : -((-(secs + 1)) / 86400) - 1;
+    int64_t rem = secs - days * 86400, y;
+    unsigned m, d;
+    yg__civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999 || digits > 9) {
         out[0] = 0;
         return 0;
     }
-    int k = snprintf(out, YG_TIME_TEXT, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m,
-                     (int)d, (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
-                     (int)(rem % 1000));
+    int k = snprintf(out, YG_TIME_TEXT, "%04d-%02u-%02uT%02d:%02d:%02d", (int)y, m, d,
+                     (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+    if (k > 0 && digits)
+        k += snprintf(out + k, YG_TIME_TEXT - (size_t)k, ".%0*u", (int)digits, (unsigned)frac);
+    if (k > 0)
+        k += snprintf(out + k, YG_TIME_TEXT - (size_t)k, "Z");
     return k > 0 ? (size_t)k : 0;
+}
+
+size_t yg__time_format(int64_t ms, char out[YG_TIME_TEXT])
+{
+    int64_t secs = ms >= 0 ? ms / 1000 : -((-(ms + 1)) / 1000) - 1;
+    return yg__time_format_frac(secs, (uint32_t)(ms - secs * 1000), 3, out);
 }

@@ -42,7 +42,16 @@ bool yg__time_parse_tz(const char *s, size_t n, int64_t ref_ms, const struct yg_
  * Returns the length. */
 #define YG_TIME_TEXT 32
 size_t yg__time_format(int64_t ms, char out[YG_TIME_TEXT]);
-/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d. */
+/* The same form for secs seconds since the epoch and a fraction of frac
+ * written with `digits` digits (0: no fraction; 3: milliseconds, 6:
+ * microseconds, 9: nanoseconds; frac < 10^digits).  Times before 1970 are
+ * floored: the second of -0.5 s is 1969-12-31T23:59:59.  Every ISO 8601
+ * time the engine writes comes from here.  Returns the length, 0 (and an
+ * empty string) for a year outside 0 to 9999. */
+size_t yg__time_format_frac(int64_t secs, uint32_t frac, unsigned digits, char out[YG_TIME_TEXT]);
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d, and back (a
+ * negative day count is before 1970). */
 int64_t yg__days_from_civil(int64_t y, unsigned m, unsigned d);
+void yg__civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 #endif

@@ -77,6 +77,7 @@
 #include <time.h>
 
 #include "core/strindex.h"
+#include "core/timeparse.h"
 #include "geo/geo.h"
 
 /* ---- compiled set ---------------------------------------------------- */
@@ -1845,15 +1846,11 @@ static int ext_value(struct yg_corr_state *st, const struct corr *c, struct yg_s
 
 static void fmt_ms(int64_t ms, char *out, size_t n)
 {
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int frac = (int)(ms - (int64_t)s * 1000);
-    struct tm tm;
-    if (!gmtime_r(&s, &tm)) {
+    char t[YG_TIME_TEXT];
+    if (yg__time_format(ms, t))
+        snprintf(out, n, "%s", t);
+    else /* a year outside 0-9999 */
         snprintf(out, n, "%lld", (long long)ms);
-        return;
-    }
-    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 static yg_err json_place(struct yg_buf *b, const struct entry *en)

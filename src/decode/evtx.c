@@ -59,6 +59,8 @@
 #include <stdlib.h>
 #include <zlib.h>
 
+#include "core/timeparse.h"
+
 #define FILE_HEADER_SIZE 4096u
 #define CHUNK_SIZE 65536u
 #define CHUNK_HEADER_SIZE 512u
@@ -705,18 +707,10 @@ struct tm_utc {
     uint32_t nano; /* < 1e9; sec is 60 during a leap second */
 };
 
-/* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm). */
+/* Days since 1970-01-01 to a civil date. */
 static void civil(int64_t z, struct tm_utc *t)
 {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    t->day = doy - (153 * mp + 2) / 5 + 1;
-    t->mon = mp < 10 ? mp + 3 : mp - 9;
-    t->year = (int64_t)yoe + era * 400 + (t->mon <= 2);
+    yg__civil_from_days(z, &t->year, &t->mon, &t->day);
 }
 
 /* FILETIME: 100 ns ticks since 1601; evtx keeps whole microseconds. */

@@ -46,6 +46,7 @@
  * The decoder needs no state, so the hunt can cut a large file anywhere.
  */
 #include "decode/fmt_net.h"
+#include "core/timeparse.h"
 
 static yg_err bad(struct yg_decode_err *e, size_t at, const char *msg)
 {
@@ -83,31 +84,6 @@ static unsigned month(const char *s)
         if (s[0] == names[3 * m] && s[1] == names[3 * m + 1] && s[2] == names[3 * m + 2])
             return m + 1;
     return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil), and back. */
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long)doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (long)yoe + era * 400 + (*m <= 2);
 }
 
 static void put2(char *o, unsigned v)
@@ -229,10 +205,10 @@ static yg_err access_time(const char *line, size_t i, size_t n, struct yg_buf *o
              mi = num(t + 16, 2), s = num(t + 19, 2), oh = num(t + 23, 2), om = num(t + 25, 2);
     if (!mo || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || om > 59)
         return bad(e, i + 1, "invalid date or time");
-    long secs = (days_from_civil((long)num(t + 8, 4), mo, d) * 86400 + h * 3600 + mi * 60 + s) -
-                (t[22] == '-' ? -1 : 1) * (long)(oh * 3600 + om * 60);
-    long days = (secs >= 0 ? secs : secs - 86399) / 86400, rem = secs - days * 86400, y;
-    civil_from_days(days, &y, &mo, &d);
+    int64_t secs = (yg__days_from_civil(num(t + 8, 4), mo, d) * 86400 + h * 3600 + mi * 60 + s) -
+                   (t[22] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
+    int64_t days = (secs >= 0 ? secs : secs - 86399) / 86400, rem = secs - days * 86400, y;
+    yg__civil_from_days(days, &y, &mo, &d);
     if (y < 0 || y > 9999)
         return bad(e, i + 8 - one, "year out of range");
     *next = i + 28 - one;

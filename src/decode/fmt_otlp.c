@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "decode/format.h"
+#include "core/timeparse.h"
 #include "core/tjson.h"
 
 /* Log source strings kept for the records of the last request: at most this
@@ -195,15 +196,12 @@ static yg_err put_time(struct out *o, const struct yg_tj *v)
     }
     if (!ns)
         return YG_OK; /* 0 means unknown in OTLP */
-    time_t sec = (time_t)(ns / 1000000000ull);
-    struct tm tm;
-    if (!gmtime_r(&sec, &tm))
+    char buf[YG_TIME_TEXT];
+    size_t w =
+        yg__time_format_frac((int64_t)(ns / 1000000000ull), (uint32_t)(ns % 1000000000ull), 9, buf);
+    if (!w)
         return YG_OK;
-    char buf[64];
-    int w =
-        snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lluZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns % 1000000000ull);
-    return put_str(o, setkey(o, "timestamp"), buf, (size_t)w);
+    return put_str(o, setkey(o, "timestamp"), buf, w);
 }
 
 /* A log source name from an attribute: short, lower-cased, [a-z0-9_.-]. */

@@ -540,15 +540,11 @@ static int64_t wall_ms(void)
 
 void yg__incident_iso(int64_t ms, char *out, size_t n)
 {
-    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
+    char t[YG_TIME_TEXT];
+    if (yg__time_format(ms, t))
+        snprintf(out, n, "%s", t);
+    else /* a year outside 0-9999 */
         snprintf(out, n, "%lld", (long long)ms);
-        return;
-    }
-    int frac = (int)(ms - (int64_t)t * 1000);
-    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 static yg_err sqlfail(struct yg_incident_builder *b, int rc, const char *what)

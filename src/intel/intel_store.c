@@ -1231,12 +1231,10 @@ static yg_err add_time(struct yg_buf *b, const char *name, int64_t ms)
 {
     if (ms == INT64_MIN)
         return YG_OK;
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    char t[64];
-    gmtime_r(&s, &tm);
-    strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
-    return yg_buf_addf(b, ",\"%s\":\"%s.%03dZ\"", name, t, (int)(ms % 1000 + 1000) % 1000);
+    char t[YG_TIME_TEXT];
+    if (!yg__time_format(ms, t))
+        return YG_OK; /* outside years 0-9999: no such member, like no time */
+    return yg_buf_addf(b, ",\"%s\":\"%s\"", name, t);
 }
 
 yg_err yg__intel_alert_json(const struct yg_intel *in, uint32_t ri, struct yg_buf *b)

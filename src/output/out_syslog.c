@@ -19,6 +19,7 @@
  * JSON bodies commonly mishandle it).
  */
 #include "output/sink.h"
+#include "core/timeparse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -271,13 +272,11 @@ yg_err yg__syslog_format(struct yg_buf *b, int facility, const char *hostname, c
 {
     yg_err err = YG_OK;
     struct timespec ts;
-    struct tm tm;
+    char when[YG_TIME_TEXT];
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    YG_TRY(yg_buf_addf(b, "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s %d alert ",
-                       facility * 8 + severity_of(row->level), tm.tm_year + 1900, tm.tm_mon + 1,
-                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, hostname,
-                       app, pid));
+    yg__time_format_frac(ts.tv_sec, (uint32_t)(ts.tv_nsec / 1000000), 3, when);
+    YG_TRY(yg_buf_addf(b, "<%d>1 %s %s %s %d alert ", facility * 8 + severity_of(row->level), when,
+                       hostname, app, pid));
     static const char *const names[] = {"id", "rule_id", "rule_title", "level"};
     const char *vals[] = {row->id, row->rule_id, row->rule_title, row->level};
     YG_TRY(yg_buf_add(b, "[yagura@32473", 13));

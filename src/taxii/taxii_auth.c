@@ -324,17 +324,10 @@ static void fmt(int64_t us, char out[32], int fracdigits)
         frac += 1000000;
         secs--;
     }
-    time_t t = (time_t)secs;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char tmp[96];
     if (fracdigits == 6)
-        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+        yg__time_format_frac(secs, (uint32_t)frac, 6, out);
     else
-        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(frac / 1000));
-    snprintf(out, 32, "%.31s", tmp);
+        yg__time_format_frac(secs, (uint32_t)(frac / 1000), 3, out);
 }
 
 void yg__taxii_time_fmt(int64_t us, char out[32])

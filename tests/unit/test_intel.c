@@ -450,8 +450,29 @@ static void test_engine(void)
     yg_rules_release(rules);
 }
 
+/* Times of indicators before 1970 are written on the day and second they
+ * fall in (floored), like every other time the engine writes: -0.5 s is
+ * 1969-12-31T23:59:59.500Z, not 1970-01-01T00:00:00.500Z. */
+static void test_alert_times(void)
+{
+    static const char old[] = "type,value,valid_from\n"
+                              "ip,192.0.2.9,1969-12-31T23:59:59.500Z\n";
+    yg_intel *in;
+    CHECK(yg_intel_create(&in) == YG_OK);
+    CHECK(yg_intel_load_buffer(in, "old.csv", old, sizeof old - 1, NULL) == YG_OK);
+    CHECK(yg_intel_freeze(in) == YG_OK);
+    struct yg_buf b;
+    yg_buf_init(&b, 0);
+    CHECK(yg__intel_alert_json(in, 0, &b) == YG_OK && yg_buf_addc(&b, 0) == YG_OK);
+    CHECK_MSG(b.p && strstr(b.p, "\"valid_from\":\"1969-12-31T23:59:59.500Z\""), "%s",
+              b.p ? b.p : "(none)");
+    yg_buf_free(&b);
+    yg_intel_release(in);
+}
+
 int main(void)
 {
+    test_alert_times();
     test_spec_examples();
     test_pattern_errors();
     test_store();
