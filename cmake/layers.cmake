@@ -22,7 +22,7 @@ set(YG_LAYER_io output http ingest taxii)
 set(YG_LAYER_pipeline pipeline)
 set(YG_LAYER_watch watch)
 # The system libraries each layer's own folders use.
-set(YG_LAYER_DEPS_core PkgConfig::YAML Threads::Threads m)
+set(YG_LAYER_DEPS_core PkgConfig::YAML PkgConfig::SSL Threads::Threads m)
 set(YG_LAYER_DEPS_decode PkgConfig::ZLIB)
 set(YG_LAYER_DEPS_match PkgConfig::PCRE2 PkgConfig::HS PkgConfig::LIBZIP PkgConfig::SSL)
 set(YG_LAYER_DEPS_correlate PkgConfig::MAXMINDDB)

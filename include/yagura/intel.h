@@ -53,7 +53,8 @@ const char *yg_ioc_type_name(yg_ioc_type t);
  * INT64_MIN when absent.  hash_kind: "md5", "sha1", "sha256", "sha512" for
  * hashes, else "". */
 typedef struct yg_intel_indicator {
-    const char *id; /* STIX id, MISP attribute uuid, CSV id, or a uuid5 of type+value+source */
+    const char *id; /* STIX id, MISP attribute uuid, CSV id, or a uuid5 of type+value+source
+                       ("" if SHA-1 is unavailable to derive one) */
     yg_ioc_type type;
     const char *value; /* normalised (lowercase host, hex, address text) */
     const char *hash_kind;

@@ -146,15 +146,15 @@ size_t yg__intel_match(const struct yg_intel *in, enum yg_ifield_kind k, const c
                        int64_t at_ms, yg__ihit_fn fn, void *ud);
 /* Whether any indicator of the kind's types is stored (cheap skip). */
 bool yg__intel_has_kind(const struct yg_intel *in, enum yg_ifield_kind k);
-/* A record as the public struct; id written to idbuf (>= 40 bytes) when derived. */
-void yg__intel_record(const struct yg_intel *in, uint32_t rec, yg_intel_indicator *out,
-                      char *idbuf);
+/* A record as the public struct; id written to idbuf (>= 40 bytes) when
+ * derived.  When it cannot be derived (core/uuid.h), id is "" and the
+ * error is returned; every other member is set. */
+YG_NODISCARD yg_err yg__intel_record(const struct yg_intel *in, uint32_t rec,
+                                     yg_intel_indicator *out, char *idbuf);
 /* Alert level (yg_level_t value) of a record. */
 int yg__intel_level(const struct yg_intel *in, uint32_t rec);
 /* A record's "intel" member for an alert: "intel":{...}. */
 YG_NODISCARD yg_err yg__intel_alert_json(const struct yg_intel *in, uint32_t rec, struct yg_buf *b);
-/* UUID version 5 (SHA-1) of name in Yagura's namespace, 36 chars + NUL. */
-void yg__uuid5(const char *name, size_t n, char out[37]);
 
 /* ---- loaders ---- */
 struct yg_iload {

@@ -22,6 +22,7 @@
 
 #include "core/addr.h"
 #include "core/timeparse.h"
+#include "core/uuid.h"
 #include "intel/intel.h"
 #include "yagura/yagura.h"
 
@@ -131,31 +132,6 @@ void yg__intel_linecol(const char *buf, size_t off, unsigned *line, unsigned *co
     }
     *line = l;
     *col = c;
-}
-
-void yg__uuid5(const char *name, size_t n, char out[37])
-{
-    /* RFC 4122 URL namespace 6ba7b811-9dad-11d1-80b4-00c04fd430c8. */
-    static const unsigned char ns[16] = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
-                                         0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned dn = 0;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    if (!c || !EVP_DigestInit_ex(c, EVP_sha1(), NULL) || !EVP_DigestUpdate(c, ns, 16) ||
-        !EVP_DigestUpdate(c, name, n) || !EVP_DigestFinal_ex(c, d, &dn))
-        memset(d, 0, sizeof d);
-    EVP_MD_CTX_free(c);
-    d[6] = (unsigned char)((d[6] & 0x0f) | 0x50);
-    d[8] = (unsigned char)((d[8] & 0x3f) | 0x80);
-    static const char hx[] = "0123456789abcdef";
-    size_t k = 0;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[k++] = '-';
-        out[k++] = hx[d[i] >> 4];
-        out[k++] = hx[d[i] & 15];
-    }
-    out[k] = 0;
 }
 
 /* ---- normalisation ----------------------------------------------------- */
@@ -1169,7 +1145,10 @@ static int pub_hit(void *ud, uint32_t rec)
     struct pub_hit *p = ud;
     yg_intel_indicator ind;
     char idbuf[64];
-    yg__intel_record(p->in, rec, &ind, idbuf);
+    /* An id that cannot be derived is reported as "" (yagura/intel.h): the
+     * hit itself still counts. */
+    yg_err e = yg__intel_record(p->in, rec, &ind, idbuf);
+    (void)e;
     return p->cb ? p->cb(p->ud, &ind) : 0;
 }
 
@@ -1184,10 +1163,11 @@ size_t yg_intel_lookup(const yg_intel *in, yg_ioc_type t, const char *value, siz
     return yg__intel_match(in, kind[t], value, n, at_ms, pub_hit, &p);
 }
 
-void yg__intel_record(const struct yg_intel *in, uint32_t ri, yg_intel_indicator *o, char *idbuf)
+yg_err yg__intel_record(const struct yg_intel *in, uint32_t ri, yg_intel_indicator *o, char *idbuf)
 {
     const struct yg_ioc_rec *r = &in->rec[ri];
     const struct yg_ioc_meta *m = &in->meta[r->meta];
+    yg_err err = YG_OK;
     o->type = (yg_ioc_type)r->type;
     const char *k = in->str + r->off;
     o->value = r->vlen ? k + r->klen + 1 : k;
@@ -1201,8 +1181,8 @@ void yg__intel_record(const struct yg_intel *in, uint32_t ri, yg_intel_indicator
         if (nn < 0 || (size_t)nn >= sizeof name)
             nn = (int)sizeof name - 1;
         memcpy(idbuf, "indicator--", 11);
-        yg__uuid5(name, (size_t)nn, idbuf + 11);
-        o->id = idbuf;
+        err = yg__uuid5(yg__uuid_ns_url, name, (size_t)nn, idbuf + 11);
+        o->id = err ? "" : idbuf;
     }
     o->source = m->source;
     o->tlp = m->tlp;
@@ -1214,6 +1194,7 @@ void yg__intel_record(const struct yg_intel *in, uint32_t ri, yg_intel_indicator
     o->description = m->description;
     o->labels_json = m->labels_json;
     o->file = m->file;
+    return err;
 }
 
 int yg__intel_level(const struct yg_intel *in, uint32_t ri)
@@ -1241,8 +1222,9 @@ yg_err yg__intel_alert_json(const struct yg_intel *in, uint32_t ri, struct yg_bu
 {
     yg_intel_indicator d;
     char idbuf[64];
-    yg__intel_record(in, ri, &d, idbuf);
-    yg_err err = YG_OK;
+    yg_err err = yg__intel_record(in, ri, &d, idbuf);
+    if (err)
+        return err;
     YG_TRY(yg_buf_add(b, "\"intel\":{\"indicator_id\":", 24));
     YG_TRY(yg_buf_add_json_str(b, d.id, strlen(d.id)));
     YG_TRY(yg_buf_addf(b, ",\"type\":\"%s\"", type_names[d.type]));

@@ -19,6 +19,7 @@
 
 #include "core/strindex.h"
 #include "core/installed.h"
+#include "core/uuid.h"
 #include "intel/intel.h"
 #include "match/pipeline.h"
 #include "match/program.h"
@@ -233,7 +234,9 @@ static yg_err add_intel_rules(struct yg_compiler *c, struct yg_rules *rs, char *
             return YG_ENOMEM;
         memset(r, 0, sizeof *r);
         int nn = snprintf(name, sizeof name, "yagura-intel-%s", yg_ioc_type_name(t));
-        yg__uuid5(name, (size_t)nn, uuid);
+        yg_err err = yg__uuid5(yg__uuid_ns_url, name, (size_t)nn, uuid);
+        if (err)
+            return err;
         snprintf(name, sizeof name, "yagura_intel_%s", yg_ioc_type_name(t));
         snprintf(title, sizeof title, "Threat intelligence: %s indicator", yg_ioc_type_name(t));
         r->kind = YG_RULE_DETECTION;

@@ -44,8 +44,6 @@ YG_NODISCARD yg_err yg__stix_export_incident(const struct yg_stix_export_opts *o
                                              const struct yg_stix_incident *inc, struct yg_buf *out,
                                              struct yg_stix_export_stats *stats, char *why,
                                              size_t wl);
-/* UUID v5 of name under namespace ns. */
-void yg__stix_uuid5(const unsigned char ns[16], const char *name, size_t n, char out[37]);
 
 /* POST a bundle's objects as an envelope to a TAXII collection (the
  * objects/ URL of a collection); *status_json gets the status resource

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 
 #include "core/addr.h"
+#include "core/uuid.h"
 #include "taxii/stix.h"
 
 /* STIX 2.1 section 2.9: the namespace of SCO ids. */
@@ -40,27 +41,14 @@ static const unsigned char ns_sco[16] = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x4
 static const unsigned char ns_yg[16] = {0x6b, 0x2f, 0x0e, 0x61, 0x3a, 0x8d, 0x5c, 0x1e,
                                         0x9a, 0x47, 0x0b, 0x52, 0xd3, 0x6e, 0x74, 0x19};
 
-void yg__stix_uuid5(const unsigned char ns[16], const char *name, size_t n, char out[37])
-{
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned dl = 0;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    if (!c || EVP_DigestInit_ex(c, EVP_sha1(), NULL) != 1 || EVP_DigestUpdate(c, ns, 16) != 1 ||
-        EVP_DigestUpdate(c, name, n) != 1 || EVP_DigestFinal_ex(c, d, &dl) != 1)
-        memset(d, 0, sizeof d);
-    EVP_MD_CTX_free(c);
-    d[6] = (unsigned char)((d[6] & 0x0f) | 0x50);
-    d[8] = (unsigned char)((d[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[0],
-             d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13],
-             d[14], d[15]);
-}
-
-static void yg_id(const char *type, const char *name, char out[128])
+static yg_err yg_id(const char *type, const char *name, char out[128])
 {
     char u[37];
-    yg__stix_uuid5(ns_yg, name, strlen(name), u);
+    yg_err err = yg__uuid5(ns_yg, name, strlen(name), u);
+    if (err)
+        return err;
     snprintf(out, 128, "%s--%s", type, u);
+    return YG_OK;
 }
 
 /* ---- collected state ------------------------------------------------------ */
@@ -190,7 +178,7 @@ static yg_err add_sco(struct ex *e, const char *type, const char *prop, const ch
         YG_TRY(yg_buf_addc(&idn, '}'));
     }
     char u[37], id[128];
-    yg__stix_uuid5(ns_sco, idn.p, idn.n, u);
+    YG_TRY(yg__uuid5(ns_sco, idn.p, idn.n, u));
     snprintf(id, sizeof id, "%s--%s", type, u);
     if (*nrefs >= 64 || seen_id(*refs, *nrefs, id))
         goto done;
@@ -449,7 +437,7 @@ static yg_err add_alert(struct ex *e, const char *text, size_t n)
                      yg__tj_str(intel, "value") ?: "");
         else
             snprintf(name, sizeof name, "sigma|%s", rule_id ? rule_id : "");
-        yg_id("indicator", name, ind);
+        YG_TRY(yg_id("indicator", name, ind));
         if (!seen_id(e->ind_ids, e->nind, ind)) {
             char tsm[32];
             yg__taxii_time_fmt_ms(t, tsm);
@@ -526,8 +514,10 @@ static yg_err add_alert(struct ex *e, const char *text, size_t n)
         YG_TRY(yg_buf_add(&nm, "observed|", 9));
         YG_TRY(yg_buf_add(&nm, text, n));
         YG_TRY(yg_buf_addc(&nm, 0));
-        yg_id("observed-data", nm.p, od);
+        err = yg_id("observed-data", nm.p, od);
         yg_buf_free(&nm);
+        if (err)
+            goto done;
         char tsm[32];
         yg__taxii_time_fmt_ms(t, tsm);
         yg_buf_reset(&b);
@@ -654,7 +644,7 @@ static yg_err render(struct ex *e, struct yg_buf *out, const struct yg_stix_inci
                            (long long)e->sig[i].last));
     YG_TRY(yg_buf_addc(&ids, 0));
     char bid[128];
-    yg_id("bundle", ids.p, bid);
+    YG_TRY(yg_id("bundle", ids.p, bid));
     YG_TRY(yg_buf_addf(out, "{\"type\":\"bundle\",\"id\":\"%s\",\"objects\":[\n", bid));
     /* Our identity, at a fixed date: its id and content never change. */
     yg_buf_reset(&b);
@@ -678,7 +668,7 @@ static yg_err render(struct ex *e, struct yg_buf *out, const struct yg_stix_inci
         const struct sighting *s = &e->sig[i];
         char name[300], sid[128], f[32], l[32];
         snprintf(name, sizeof name, "sighting|%s|%s", e->identity, s->indicator);
-        yg_id("sighting", name, sid);
+        YG_TRY(yg_id("sighting", name, sid));
         yg__taxii_time_fmt_ms(s->first, f);
         yg__taxii_time_fmt_ms(s->last, l);
         yg_buf_reset(&b);
@@ -729,9 +719,9 @@ static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out
     yg_buf_init(&d, 1u << 20);
     char name[300], iid[128], rid[128], f[32], l[32];
     snprintf(name, sizeof name, "incident|%s|%s", e->identity, inc->id);
-    yg_id("incident", name, iid);
+    YG_TRY(yg_id("incident", name, iid));
     snprintf(name, sizeof name, "report|%s|%s", e->identity, inc->id);
-    yg_id("report", name, rid);
+    YG_TRY(yg_id("report", name, rid));
     /* Incident times are in milliseconds, STIX times here in microseconds. */
     yg__taxii_time_fmt_ms(inc->first_ms * 1000, f);
     yg__taxii_time_fmt_ms((inc->last_ms > inc->first_ms ? inc->last_ms : inc->first_ms) * 1000, l);
@@ -785,7 +775,7 @@ static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out
             v = canon;
             char nm[200];
             snprintf(nm, sizeof nm, "incident-address|%s", v);
-            yg_id("indicator", nm, derived[nderived]);
+            YG_TRY(yg_id("indicator", nm, derived[nderived]));
             yg_buf_reset(b);
             YG_TRY(yg_buf_addf(b,
                                "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
@@ -850,7 +840,7 @@ done:
     return err;
 }
 
-static void ex_init(struct ex *e, const struct yg_stix_export_opts *o)
+static yg_err ex_init(struct ex *e, const struct yg_stix_export_opts *o)
 {
     memset(e, 0, sizeof *e);
     e->o = o;
@@ -859,7 +849,7 @@ static void ex_init(struct ex *e, const struct yg_stix_export_opts *o)
     yg_arena_init(&e->a, 1u << 16, (size_t)YG_MAX_EVENT_BYTES * 16);
     char name[512];
     snprintf(name, sizeof name, "identity|%s", o->identity_name ? o->identity_name : "Yagura");
-    yg_id("identity", name, e->identity);
+    return yg_id("identity", name, e->identity);
 }
 
 static void ex_stats(const struct ex *e, struct yg_stix_export_stats *stats)
@@ -896,8 +886,7 @@ yg_err yg__stix_export_incident(const struct yg_stix_export_opts *o,
                                 struct yg_stix_export_stats *stats, char *why, size_t wl)
 {
     struct ex e;
-    ex_init(&e, o);
-    yg_err err = YG_OK;
+    yg_err err = ex_init(&e, o);
     *why = 0;
     for (size_t i = 0; i < inc->nalerts && !err; i++)
         err = add_alert(&e, inc->alerts[i], strlen(inc->alerts[i]));
@@ -917,11 +906,13 @@ yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, st
                        struct yg_stix_export_stats *stats, char *why, size_t wl)
 {
     struct ex e;
-    ex_init(&e, o);
-    yg_err err = YG_OK;
+    yg_err err = ex_init(&e, o);
     *why = 0;
+    FILE *f = NULL;
+    if (err)
+        goto done;
     /* A state database (SQLite header) or JSON lines of alerts. */
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         snprintf(why, wl, "%s: %s", path, strerror(errno));
         err = YG_EIO;
@@ -981,6 +972,8 @@ done:
         fclose(f);
     if (err == YG_ENOMEM && !*why)
         snprintf(why, wl, "out of memory");
+    else if (err && !*why) /* ids not derivable (core/uuid.h) */
+        snprintf(why, wl, "%s", yg_strerror(err));
     ex_free(&e);
     return err;
 }

@@ -38,6 +38,7 @@
 #include "store/store.h"
 #include "taxii/stix.h"
 #include "core/log.h"
+#include "core/uuid.h"
 
 struct resp {
     struct yg_buf body;
@@ -256,6 +257,12 @@ static yg_err write_page(const char *dir, const char *text, const struct yg_tj *
     snprintf(path, sizeof path, "%s/pull-%016lld-%06llu.json", dir, (long long)now,
              (unsigned long long)page_no);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char u[37];
+    yg_err err = yg__uuid5((const unsigned char *)"yagura-pull-page", path, strlen(path), u);
+    if (err) {
+        snprintf(why, wl, "%s: bundle id: %s", path, yg_strerror(err));
+        return err;
+    }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) {
         snprintf(why, wl, "%s: %s", tmp, strerror(errno));
@@ -266,8 +273,6 @@ static yg_err write_page(const char *dir, const char *text, const struct yg_tj *
         close(fd);
         return YG_EIO;
     }
-    char u[37];
-    yg__stix_uuid5((const unsigned char *)"yagura-pull-page", path, strlen(path), u);
     fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", u);
     for (size_t i = 0; i < objs->n; i++) {
         const struct yg_tj *o = objs->kids[i];
