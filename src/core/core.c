@@ -286,45 +286,6 @@ yg_err yg_buf_addf(struct yg_buf *b, const char *fmt, ...)
     return YG_OK;
 }
 
-yg_err yg_buf_add_json_str(struct yg_buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    yg_err err = yg_buf_reserve(b, n + 2);
-    if (err)
-        return err;
-    b->p[b->n++] = '"';
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        if ((err = yg_buf_add(b, s + run, i - run)))
-            return err;
-        run = i + 1;
-        char esc[7] = {'\\', 0};
-        size_t el = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            el = 6;
-        }
-        if ((err = yg_buf_add(b, esc, el)))
-            return err;
-    }
-    if ((err = yg_buf_add(b, s + run, n - run)))
-        return err;
-    return yg_buf_addc(b, '"');
-}
-
 void yg_buf_reset(struct yg_buf *b)
 {
     b->n = 0;

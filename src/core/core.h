@@ -90,7 +90,9 @@ YG_NODISCARD yg_err yg_buf_add(struct yg_buf *b, const void *p, size_t n);
 YG_NODISCARD yg_err yg_buf_addc(struct yg_buf *b, char c);
 YG_NODISCARD yg_err yg_buf_addf(struct yg_buf *b, const char *fmt, ...) YG_PRINTF(2, 3);
 YG_NODISCARD yg_err yg_buf_reserve(struct yg_buf *b, size_t extra);
-/* Append s as a JSON string literal, quotes included. */
+/* Append s as a JSON string literal, quotes included: the one JSON string
+ * writer, with one UTF-8 policy (valid UTF-8 copied, every other byte and
+ * every control character escaped; core/jsonstr.h). */
 YG_NODISCARD yg_err yg_buf_add_json_str(struct yg_buf *b, const char *s, size_t n);
 void yg_buf_reset(struct yg_buf *b);
 void yg_buf_free(struct yg_buf *b);

@@ -10,6 +10,7 @@
 #include "core/tjson.h"
 
 #include "core/keyset.h"
+#include "core/utf8.h"
 
 struct p {
     const char *s;
@@ -58,30 +59,6 @@ static bool hex4(struct p *p, size_t at, unsigned *out)
     }
     *out = v;
     return true;
-}
-
-static size_t put_utf8(char *d, unsigned cp)
-{
-    if (cp < 0x80) {
-        d[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        d[0] = (char)(0xc0 | (cp >> 6));
-        d[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        d[0] = (char)(0xe0 | (cp >> 12));
-        d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        d[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    d[0] = (char)(0xf0 | (cp >> 18));
-    d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    d[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
 }
 
 /* p->i at the opening quote.  The decoded text is never longer than the
@@ -138,19 +115,17 @@ static yg_err str(struct p *p, const char **out, size_t *outn)
         case 'r': d[o++] = '\r'; break;
         case 't': d[o++] = '\t'; break;
         case 'u': {
-            unsigned cp, lo;
+            unsigned cp, lo = 0, used;
             if (i > end || !hex4(p, i, &cp) || i + 4 > end)
                 return bad(p, "bad \\u escape");
             i += 4;
-            if (cp >= 0xd800 && cp < 0xdc00 && end - i >= 6 && p->s[i] == '\\' &&
-                p->s[i + 1] == 'u' && hex4(p, i + 2, &lo) && lo >= 0xdc00 && lo < 0xe000) {
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            if (end - i >= 6 && p->s[i] == '\\' && p->s[i + 1] == 'u' && !hex4(p, i + 2, &lo))
+                lo = 0;
+            cp = yg__utf16_join(cp, lo, &used);
+            if (used == 2)
                 i += 6;
-            } else if (cp >= 0xd800 && cp < 0xe000) {
-                cp = 0xfffd; /* a lone surrogate has no UTF-8 form */
-            }
             /* \uXXXX is 6 bytes; its UTF-8 is at most 3 (4 for a pair of 12). */
-            o += put_utf8(d + o, cp);
+            o += yg__utf8_put(d + o, cp);
             break;
         }
         default: return bad(p, "bad escape");

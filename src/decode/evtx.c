@@ -60,6 +60,7 @@
 #include <zlib.h>
 
 #include "core/timeparse.h"
+#include "core/utf8.h"
 
 #define FILE_HEADER_SIZE 4096u
 #define CHUNK_SIZE 65536u
@@ -402,18 +403,8 @@ static char *put_cp(char *o, uint32_t c)
             *o++ = (char)c;
         else
             o = esc_ascii(o, c);
-    } else if (c < 0x800) {
-        *o++ = (char)(0xc0 | (c >> 6));
-        *o++ = (char)(0x80 | (c & 0x3f));
-    } else if (c < 0x10000) {
-        *o++ = (char)(0xe0 | (c >> 12));
-        *o++ = (char)(0x80 | ((c >> 6) & 0x3f));
-        *o++ = (char)(0x80 | (c & 0x3f));
     } else {
-        *o++ = (char)(0xf0 | (c >> 18));
-        *o++ = (char)(0x80 | ((c >> 12) & 0x3f));
-        *o++ = (char)(0x80 | ((c >> 6) & 0x3f));
-        *o++ = (char)(0x80 | (c & 0x3f));
+        o += yg__utf8_put(o, c);
     }
     return o;
 }
@@ -483,13 +474,9 @@ static yg_err put_utf16(struct yg_buf *b, const uint8_t *p, size_t n, bool trim)
             break;
         i++;
         if (c >= 0xd800 && c <= 0xdfff) {
-            uint32_t d = i < n ? ld16(p + 2 * i) : 0;
-            if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-                c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-                i++;
-            } else {
-                c = 0xfffd;
-            }
+            unsigned used;
+            c = yg__utf16_join(c, i < n ? ld16(p + 2 * i) : 0, &used);
+            i += used - 1;
         }
         o = put_cp(o, c);
     }

@@ -42,7 +42,7 @@ static void cef_state_free(void *st)
 static yg_err json_frag(struct yg_buf *out, const char *s, size_t n)
 {
     size_t at = out->n;
-    yg_err err = yg__json_str_utf8(out, s, n);
+    yg_err err = yg_buf_add_json_str(out, s, n);
     if (err)
         return err;
     memmove(out->p + at, out->p + at + 1, out->n - at - 2);
@@ -58,7 +58,7 @@ static yg_err json_frag(struct yg_buf *out, const char *s, size_t n)
 static yg_err put_unescaped(struct yg_buf *out, const char *s, size_t n, const char *lit, bool nl)
 {
     if (!n || !memchr(s, '\\', n))
-        return yg__json_str_utf8(out, s, n);
+        return yg_buf_add_json_str(out, s, n);
     yg_err err;
     size_t from = 0;
     YG_TRY(yg_buf_addc(out, '"'));
@@ -108,7 +108,7 @@ static yg_err put_key(struct yg_buf *out, bool comma, const char *k, size_t kn)
 escaped:
     if (comma && (err = yg_buf_addc(out, ',')))
         return err;
-    if ((err = yg__json_str_utf8(out, k, kn)))
+    if ((err = yg_buf_add_json_str(out, k, kn)))
         return err;
     return yg_buf_addc(out, ':');
 }

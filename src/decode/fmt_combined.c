@@ -246,7 +246,7 @@ static yg_err put_request(struct yg_buf *out, bool *first, const char *r, size_t
     }
     const char *q = memchr(tgt, '?', tn);
     size_t sn = q ? (size_t)(q - tgt) : tn;
-    if ((err = KEY(out, first, "cs-method")) || (err = yg__json_str(out, r, m)) ||
+    if ((err = KEY(out, first, "cs-method")) || (err = yg_buf_add_json_str(out, r, m)) ||
         (err = KEY(out, first, "cs-uri-stem")) || (err = put_val(out, tgt, sn)) ||
         (err = KEY(out, first, "cs-uri-query")))
         return err;

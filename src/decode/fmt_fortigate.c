@@ -124,7 +124,7 @@ static yg_err put_key(struct yg_buf *out, bool comma, const char *k, size_t kn)
 escaped:
     if (comma && (err = yg_buf_addc(out, ',')))
         return err;
-    if ((err = yg__json_str_utf8(out, k, kn)))
+    if ((err = yg_buf_add_json_str(out, k, kn)))
         return err;
     return yg_buf_addc(out, ':');
 }
@@ -133,7 +133,7 @@ escaped:
 static yg_err put_value(struct yg_buf *out, const struct kv *kv)
 {
     if (!kv->escaped)
-        return yg__json_str_utf8(out, kv->v.p, kv->v.n);
+        return yg_buf_add_json_str(out, kv->v.p, kv->v.n);
     yg_err err;
     const char *s = kv->v.p;
     size_t n = kv->v.n, from = 0;
@@ -141,7 +141,7 @@ static yg_err put_value(struct yg_buf *out, const struct kv *kv)
     for (size_t k = 0; k + 1 < n; k++) {
         if (s[k] == '\\' && s[k + 1] == '"') {
             size_t at = out->n;
-            YG_TRY(yg__json_str_utf8(out, s + from, k - from));
+            YG_TRY(yg_buf_add_json_str(out, s + from, k - from));
             /* keep the piece's content, drop its quotes */
             memmove(out->p + at, out->p + at + 1, out->n - at - 2);
             out->n -= 2;
@@ -149,7 +149,7 @@ static yg_err put_value(struct yg_buf *out, const struct kv *kv)
         }
     }
     size_t at = out->n;
-    YG_TRY(yg__json_str_utf8(out, s + from, n - from));
+    YG_TRY(yg_buf_add_json_str(out, s + from, n - from));
     memmove(out->p + at, out->p + at + 1, out->n - at - 1);
     out->n -= 1;
 done:
@@ -244,7 +244,7 @@ static yg_err fgt_decode(void *st, const char *line, size_t n, struct yg_buf *ou
              * parses is its time, and `time` alone parses as a time of day. */
             size_t at = out->n;
             YG_TRY(yg_buf_add(out, "\"timestamp\":", 12));
-            YG_TRY(yg__json_str_utf8(out, ts, (size_t)tl));
+            YG_TRY(yg_buf_add_json_str(out, ts, (size_t)tl));
             YG_TRY(yg_buf_addc(out, ','));
             size_t add = out->n - at;
             char tmp[64];

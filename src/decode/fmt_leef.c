@@ -40,21 +40,21 @@ static void leef_state_free(void *st)
 static yg_err put_header(struct yg_buf *out, const char *s, size_t n)
 {
     if (!n || !memchr(s, '\\', n))
-        return yg__json_str_utf8(out, s, n);
+        return yg_buf_add_json_str(out, s, n);
     yg_err err;
     size_t from = 0;
     YG_TRY(yg_buf_addc(out, '"'));
     for (size_t k = 0; k + 1 < n; k++) {
         if (s[k] == '\\' && (s[k + 1] == '|' || s[k + 1] == '\\')) {
             size_t at = out->n;
-            YG_TRY(yg__json_str_utf8(out, s + from, k - from));
+            YG_TRY(yg_buf_add_json_str(out, s + from, k - from));
             memmove(out->p + at, out->p + at + 1, out->n - at - 2);
             out->n -= 2;
             from = ++k;
         }
     }
     size_t at = out->n;
-    YG_TRY(yg__json_str_utf8(out, s + from, n - from));
+    YG_TRY(yg_buf_add_json_str(out, s + from, n - from));
     memmove(out->p + at, out->p + at + 1, out->n - at - 1);
     out->n -= 1;
 done:
@@ -188,7 +188,7 @@ static yg_err put_key(struct yg_buf *out, bool comma, const char *k, size_t kn)
 escaped:
     if (comma && (err = yg_buf_addc(out, ',')))
         return err;
-    if ((err = yg__json_str_utf8(out, k, kn)))
+    if ((err = yg_buf_add_json_str(out, k, kn)))
         return err;
     return yg_buf_addc(out, ':');
 }
@@ -196,7 +196,7 @@ escaped:
 static yg_err put_kv(struct yg_buf *out, const char *k, size_t kn, const char *v, size_t vn)
 {
     yg_err err = put_key(out, true, k, kn);
-    return err ? err : yg__json_str_utf8(out, v, vn);
+    return err ? err : yg_buf_add_json_str(out, v, vn);
 }
 
 /* Attributes split at each delimiter; empty pieces are skipped. */

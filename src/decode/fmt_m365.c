@@ -643,7 +643,7 @@ static yg_err emit_val(struct yg_buf *out, const struct val *v)
 {
     if (v->type == YG_VT_NULL)
         return yg_buf_add(out, "null", 4);
-    return yg__json_str_utf8(out, v->p, v->n);
+    return yg_buf_add_json_str(out, v->p, v->n);
 }
 
 yg_err yg__cloud_emit(struct yg_cloud *c, struct yg_buf *out)
@@ -659,7 +659,7 @@ yg_err yg__cloud_emit(struct yg_cloud *c, struct yg_buf *out)
         if (!first)
             YG_TRY(yg_buf_addc(out, ','));
         first = false;
-        YG_TRY(yg__json_str_utf8(out, fname(c, x), x->name_len));
+        YG_TRY(yg_buf_add_json_str(out, fname(c, x), x->name_len));
         YG_TRY(yg_buf_addc(out, ':'));
         if (c->vals[x->first].next < 0) {
             YG_TRY(emit_val(out, &c->vals[x->first]));

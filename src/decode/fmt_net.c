@@ -12,164 +12,10 @@
  */
 #include "decode/fmt_net.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "core/jsonstr.h"
+#include "core/utf8.h"
 
 static const char hexd[] = "0123456789abcdef";
-
-static inline int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Length of the valid UTF-8 sequence at s[0..n) (lead byte >= 0x80), or 0.
- * Overlongs, surrogates and code points above U+10FFFF are invalid, as in
- * yg__json_str_utf8. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t k = 1; k < len; k++)
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) || (c == 0xF0 && s[1] < 0x90) ||
-        (c == 0xF4 && s[1] >= 0x90))
-        return 0;
-    return len;
-}
-
-/* Index of the first byte at or after i that needs attention in a JSON
- * string: a quote, a backslash, a control byte or a non-ASCII byte. */
-static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
-{
-#if defined(__SSE2__)
-    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
-                  lim = _mm_set1_epi8((char)(0x20 ^ 0x80)), top = _mm_set1_epi8((char)0x80);
-    while (n - i >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-        /* Unsigned c < 0x20 is signed (c ^ 0x80) < (0x20 ^ 0x80). */
-        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-                                   _mm_cmplt_epi8(_mm_xor_si128(v, top), lim));
-        unsigned m = (unsigned)(_mm_movemask_epi8(hit) | _mm_movemask_epi8(v));
-        if (m)
-            return i + (size_t)__builtin_ctz(m);
-        i += 16;
-    }
-#endif
-    while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
-        i++;
-    return i;
-}
-
-/* The body writer behind yg__json_body and yg__json_str_unesc: plain runs
- * are copied into space reserved once; each escape reserves again for the
- * rest, since it is the only thing that makes the output longer than the
- * input. */
-static yg_err body(struct yg_buf *out, const char *str, size_t n, bool unesc, unsigned char sep)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    yg_err err;
-    if ((out->cap - out->n <= n || out->n + n > out->toobig) && (err = yg_buf_reserve(out, n)))
-        return err;
-    char *o = out->p + out->n;
-    size_t i = 0;
-    while (i < n) {
-        size_t j = plain_run(s, i, n);
-        memcpy(o, s + i, j - i);
-        o += j - i;
-        if ((i = j) == n)
-            break;
-        unsigned char c = s[i];
-        if (c >= 0x80) {
-            size_t len = utf8_len(s + i, n - i);
-            if (len) {
-                memcpy(o, s + i, len);
-                o += len;
-                i += len;
-                continue;
-            }
-        }
-        if (c == '\\' && unesc && i + 1 < n) {
-            /* A log writer's escape: printable bytes were escaped only
-             * because they were special to the writer; others stay visible
-             * as the writer spelt them. */
-            int v = -1, skip = 2;
-            if (s[i + 1] == '\\' || s[i + 1] == '"') {
-                v = s[i + 1];
-            } else if (s[i + 1] == 'x' && n - i >= 4 && hexval(s[i + 2]) >= 0 &&
-                       hexval(s[i + 3]) >= 0) {
-                v = hexval(s[i + 2]) << 4 | hexval(s[i + 3]);
-                skip = 4;
-                if (!((v >= 0x20 && v < 0x7f) || (sep && v == sep)))
-                    v = -1;
-            }
-            if (v >= 0) {
-                i += (size_t)skip;
-                if (v >= 0x20 && v != '"' && v != '\\') {
-                    *o++ = (char)v;
-                    continue;
-                }
-                c = (unsigned char)v; /* escaped for JSON below */
-                i--;
-            }
-        }
-        /* JSON escape of c (at most 6 bytes for 1 input byte). */
-        out->n = (size_t)(o - out->p);
-        if ((err = yg_buf_reserve(out, n - i + 5)))
-            return err;
-        o = out->p + out->n;
-        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
-            o[0] = '\\';
-            o[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
-            o += 2;
-        } else {
-            memcpy(o, "\\u00", 4);
-            o[4] = hexd[c >> 4];
-            o[5] = hexd[c & 15];
-            o += 6;
-        }
-        i++;
-    }
-    out->n = (size_t)(o - out->p);
-    return YG_OK;
-}
-
-yg_err yg__json_body(struct yg_buf *out, const char *s, size_t n)
-{
-    return body(out, s, n, false, 0);
-}
-
-yg_err yg__json_str(struct yg_buf *out, const char *s, size_t n)
-{
-    yg_err err = yg__putc(out, '"');
-    if (!err)
-        err = body(out, s, n, false, 0);
-    return err ? err : yg__putc(out, '"');
-}
-
-yg_err yg__json_str_unesc(struct yg_buf *out, const char *s, size_t n, unsigned char sep)
-{
-    yg_err err = yg__putc(out, '"');
-    if (!err)
-        err = body(out, s, n, true, sep);
-    return err ? err : yg__putc(out, '"');
-}
 
 /* ---- JSON flattening ------------------------------------------------------ */
 
@@ -221,7 +67,7 @@ static yg_err scan_str(struct flat *f, struct jstr *s)
     bool clean = true;
     for (;;) {
         /* The common case: a run of printable ASCII. */
-        i = plain_run((const unsigned char *)b, i, n);
+        i = yg__json_plain_run((const unsigned char *)b, i, n);
         if (i >= n)
             return fail(f, n, "unterminated string", YG_ESYNTAX);
         unsigned char c = (unsigned char)b[i];
@@ -239,9 +85,9 @@ static yg_err scan_str(struct flat *f, struct jstr *s)
             return fail(f, n, "unterminated string", YG_ESYNTAX);
         char x = b[i + 1];
         if (x == 'u') {
-            if (n - i < 6 || hexval((unsigned char)b[i + 2]) < 0 ||
-                hexval((unsigned char)b[i + 3]) < 0 || hexval((unsigned char)b[i + 4]) < 0 ||
-                hexval((unsigned char)b[i + 5]) < 0)
+            if (n - i < 6 || yg__hexval((unsigned char)b[i + 2]) < 0 ||
+                yg__hexval((unsigned char)b[i + 3]) < 0 ||
+                yg__hexval((unsigned char)b[i + 4]) < 0 || yg__hexval((unsigned char)b[i + 5]) < 0)
                 return fail(f, i, "invalid \\u escape (expected 4 hex digits)", YG_ESYNTAX);
             i += 6;
         } else if (x == '"' || x == '\\' || x == '/' || x == 'b' || x == 'f' || x == 'n' ||
@@ -261,7 +107,7 @@ static yg_err scan_str(struct flat *f, struct jstr *s)
 }
 
 /* Copy a scanned string body: escapes as they are, invalid UTF-8 bytes as
- * \u00XX like yg__json_str_utf8. */
+ * \u00XX like yg_buf_add_json_str. */
 static yg_err copy_str(struct yg_buf *out, const struct jstr *s)
 {
     if (s->clean)
@@ -278,7 +124,7 @@ static yg_err copy_str(struct yg_buf *out, const struct jstr *s)
             i++;
             continue;
         }
-        size_t len = utf8_len(u + i, n - i);
+        size_t len = yg__utf8_valid_len(u + i, n - i);
         if (len) {
             i += len;
             continue;

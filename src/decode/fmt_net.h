@@ -19,6 +19,7 @@
 #define YG_DECODE_FMT_NET_H
 
 #include "decode/format.h"
+#include "core/jsonstr.h"
 
 /* Append n bytes: the inline fast path of yg_buf_add for the many small
  * pieces of a record (the buffer's NUL terminator is restored by the last
@@ -42,20 +43,8 @@ static inline yg_err yg__putc(struct yg_buf *b, char c)
     return yg_buf_addc(b, c);
 }
 
-/* Append the bytes of s as the body of a JSON string (no quotes), with the
- * same escaping as yg__json_str_utf8: invalid UTF-8 bytes become \u00XX. */
-YG_NODISCARD yg_err yg__json_body(struct yg_buf *out, const char *s, size_t n);
-
-/* Append s as a JSON string, quotes included: yg__json_str_utf8, faster. */
-YG_NODISCARD yg_err yg__json_str(struct yg_buf *out, const char *s, size_t n);
-
-/* Append s as a JSON string (quotes included) after undoing log escapes:
- * `\\` -> `\`, `\"` -> `"`, `\xHH` -> the byte when it is printable ASCII
- * (0x20-0x7e) or equal to `sep` (a field separator the writer had to
- * escape; 0 for none); any other `\xHH` and any other backslash stay as
- * written. */
-YG_NODISCARD yg_err yg__json_str_unesc(struct yg_buf *out, const char *s, size_t n,
-                                       unsigned char sep);
+/* The JSON string writers (yg__json_body, yg__json_str_unesc) are in
+ * core/jsonstr.h. */
 
 /* ---- JSON lines flattened to dotted keys -------------------------------- */
 

@@ -131,7 +131,7 @@ static yg_err put_any(struct out *o, size_t kl, const struct yg_tj *v, unsigned 
         if (!o->first && yg_buf_addc(o->b, ','))
             return YG_ENOMEM;
         o->first = false;
-        if (yg__json_str_utf8(o->b, o->key, kl) || yg_buf_add(o->b, ":[", 2))
+        if (yg_buf_add_json_str(o->b, o->key, kl) || yg_buf_add(o->b, ":[", 2))
             return YG_ENOMEM;
         for (size_t i = 0, w = 0; i < vals->n; i++) {
             const char *t = scalar_text(vals->kids[i], &n);
@@ -139,7 +139,7 @@ static yg_err put_any(struct out *o, size_t kl, const struct yg_tj *v, unsigned 
                 continue;
             if (w++ && yg_buf_addc(o->b, ','))
                 return YG_ENOMEM;
-            if (yg__json_str_utf8(o->b, t, n))
+            if (yg_buf_add_json_str(o->b, t, n))
                 return YG_ENOMEM;
         }
         return yg_buf_addc(o->b, ']');

@@ -203,7 +203,7 @@ static yg_err put_unquoted(struct yg_buf *out, bool *first, const char *k, size_
     if (!*first)
         YG_TRY(yg_buf_addc(out, ','));
     *first = false;
-    YG_TRY(yg__json_str_utf8(out, k, kn));
+    YG_TRY(yg_buf_add_json_str(out, k, kn));
     YG_TRY(yg_buf_addc(out, ':'));
     /* A JSON escape is at most 6 bytes per input byte, plus the quotes. */
     if (vn > (SIZE_MAX - 3) / 7)
@@ -216,7 +216,7 @@ static yg_err put_unquoted(struct yg_buf *out, bool *first, const char *k, size_
             i++;
     }
     out->n = base + m;
-    YG_TRY(yg__json_str_utf8(out, out->p + base, m));
+    YG_TRY(yg_buf_add_json_str(out, out->p + base, m));
     memmove(out->p + base, out->p + base + m, out->n - base - m);
     out->n -= m;
     out->p[out->n] = 0;

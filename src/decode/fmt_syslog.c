@@ -375,12 +375,12 @@ bool yg__syslog_split(const char *line, size_t n, struct yg_syslog *out)
 
 /* ---- the generic syslog format ----------------------------------------- */
 
-/* A JSON string fragment (no quotes): s escaped the way yg__json_str_utf8
+/* A JSON string fragment (no quotes): s escaped the way yg_buf_add_json_str
  * escapes it.  Used to build keys and values from several pieces. */
 static yg_err json_frag(struct yg_buf *out, const char *s, size_t n)
 {
     size_t at = out->n;
-    yg_err err = yg__json_str_utf8(out, s, n);
+    yg_err err = yg_buf_add_json_str(out, s, n);
     if (err)
         return err;
     memmove(out->p + at, out->p + at + 1, out->n - at - 2);

@@ -128,7 +128,7 @@ static yg_err add_col(struct w3c_st *w, const char *name, size_t n)
         c.role = R_QUERY;
     else if (ieq(name, n, "cs-user-agent"))
         c.role = R_UA;
-    yg_err err = yg__json_str_utf8(&w->keys, name, n);
+    yg_err err = yg_buf_add_json_str(&w->keys, name, n);
     if (!err)
         err = yg_buf_addc(&w->keys, ':');
     if (err)
@@ -247,7 +247,7 @@ static size_t count_fields(const char *line, size_t n)
 static yg_err put_val(struct yg_buf *out, const char *v, size_t n)
 {
     if (n < 2 || v[0] != '"')
-        return yg__json_str(out, v, n);
+        return yg_buf_add_json_str(out, v, n);
     v++;
     n -= 2;
     yg_err err = yg__putc(out, '"');

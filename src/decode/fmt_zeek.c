@@ -172,9 +172,9 @@ static yg_err set_fields(struct zeek_st *z, const char *line, size_t i, size_t n
         const char *name = yg__zeek_dotted(line + i, end - i);
         size_t start = z->keys.n;
         if (name)
-            err = yg__json_str_utf8(&z->keys, name, strlen(name));
+            err = yg_buf_add_json_str(&z->keys, name, strlen(name));
         else
-            err = yg__json_str_utf8(&z->keys, line + i, end - i);
+            err = yg_buf_add_json_str(&z->keys, line + i, end - i);
         if (err || (err = yg_buf_addc(&z->keys, ':')))
             goto oom;
         z->cols[z->ncols++] = (struct col){(uint32_t)start, (uint32_t)(z->keys.n - start), K_STR};

@@ -5,35 +5,6 @@
 
 #include <stdio.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-/* Length of the prefix of s that needs no escaping in JSON and is ASCII:
- * most log text.  Sixteen bytes at a time where SSE2 is available. */
-static size_t plain_run(const char *s, size_t n)
-{
-    size_t i = 0;
-#if defined(__SSE2__)
-    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
-    while (n - i >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-        /* Signed compare: bytes >= 0x80 are negative, so `v < 0x20` also
-         * catches them, together with the control characters. */
-        __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-                                   _mm_cmplt_epi8(v, sp));
-        int m = _mm_movemask_epi8(bad);
-        if (m)
-            return i + (size_t)__builtin_ctz((unsigned)m);
-        i += 16;
-    }
-#endif
-    while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80 && s[i] != '"' &&
-           s[i] != '\\')
-        i++;
-    return i;
-}
-
 /* The formats, most specific first: detection takes the highest sniff
  * score, and the first format wins a tie. */
 #define FMT(x) extern const struct yg_linefmt yg__fmt_##x;
@@ -167,7 +138,7 @@ static int classify(const char *s, size_t n)
  * `"k":"v"` (after a comma unless *first).  Most keys and values need no
  * escaping and are copied in one go; printable ASCII with quotes or
  * backslashes is escaped run by run; anything else (UTF-8, control bytes)
- * goes through yg__json_str_utf8.  Decoders call this once per field, so it
+ * goes through yg_buf_add_json_str.  Decoders call this once per field, so it
  * is their hot path.
  */
 yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v,
@@ -179,9 +150,9 @@ yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, co
         if (!*first && (err = yg_buf_addc(out, ',')))
             return err;
         *first = false;
-        if ((err = yg__json_str_utf8(out, k, kn)) || (err = yg_buf_addc(out, ':')))
+        if ((err = yg_buf_add_json_str(out, k, kn)) || (err = yg_buf_addc(out, ':')))
             return err;
-        return yg__json_str_utf8(out, v, vn);
+        return yg_buf_add_json_str(out, v, vn);
     }
     if ((err = yg_buf_reserve(out, kn + (how ? 2 * vn : vn) + 6)))
         return err;
@@ -212,75 +183,6 @@ yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, co
     out->n = (size_t)(p - out->p);
     out->p[out->n] = 0;
     return YG_OK;
-}
-
-/* A JSON string of bytes that should be UTF-8: valid sequences are copied,
- * each invalid byte becomes \u00XX (so it stays visible and the output is
- * always valid JSON). */
-yg_err yg__json_str_utf8(struct yg_buf *out, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    yg_err err = yg_buf_reserve(out, n + 2);
-    if (err)
-        return err;
-    out->p[out->n++] = '"';
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = 0;
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            size_t j = i + plain_run(s + i, n - i);
-            if ((err = yg_buf_add(out, s + i, j - i)))
-                return err;
-            i = j;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2;
-        else if (c >= 0xE0 && c <= 0xEF)
-            len = 3;
-        else if (c >= 0xF0 && c <= 0xF4)
-            len = 4;
-        if (len && i + len <= n) {
-            bool ok = true;
-            for (size_t k = 1; k < len; k++)
-                ok &= ((unsigned char)s[i + k] & 0xC0) == 0x80;
-            /* Reject overlongs and surrogates the simple way. */
-            if (ok && len == 3 && c == 0xE0 && (unsigned char)s[i + 1] < 0xA0)
-                ok = false;
-            if (ok && len == 3 && c == 0xED && (unsigned char)s[i + 1] >= 0xA0)
-                ok = false;
-            if (ok && len == 4 && c == 0xF0 && (unsigned char)s[i + 1] < 0x90)
-                ok = false;
-            if (ok && len == 4 && c == 0xF4 && (unsigned char)s[i + 1] >= 0x90)
-                ok = false;
-            if (ok) {
-                if ((err = yg_buf_add(out, s + i, len)))
-                    return err;
-                i += len;
-                continue;
-            }
-        }
-        char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-        size_t el = 6;
-        if (c == '"' || c == '\\') {
-            esc[1] = (char)c;
-            el = 2;
-        } else if (c == '\n') {
-            esc[1] = 'n';
-            el = 2;
-        } else if (c == '\r') {
-            esc[1] = 'r';
-            el = 2;
-        } else if (c == '\t') {
-            esc[1] = 't';
-            el = 2;
-        }
-        if ((err = yg_buf_add(out, esc, el)))
-            return err;
-        i++;
-    }
-    return yg_buf_addc(out, '"');
 }
 
 const char *yg__product_intern(struct yg_product_names *t, const char *p, size_t n)

@@ -102,8 +102,6 @@ static inline const char *yg__trim_sp(const char *p, size_t *n)
         (*n)--;
     return p;
 }
-/* Append s as a JSON string, quotes included, invalid UTF-8 as \u00XX. */
-YG_NODISCARD yg_err yg__json_str_utf8(struct yg_buf *out, const char *s, size_t n);
 
 /* Lower-cased device product names kept per file, for log sources named
  * after a product (CEF, LEEF): log-source strings must outlive the record,

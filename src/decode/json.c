@@ -8,6 +8,7 @@
  * counted limit, not a stack overflow.
  */
 #include "decode/json.h"
+#include "core/utf8.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -29,30 +30,6 @@ static int hexval(char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
-}
-
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 /* Parse a string starting after the opening quote at b[i].  On success sets
@@ -159,20 +136,18 @@ static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a,
             uint32_t cp = (uint32_t)(hexval(b[i]) << 12 | hexval(b[i + 1]) << 8 |
                                      hexval(b[i + 2]) << 4 | hexval(b[i + 3]));
             i += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF && end - i >= 6 && b[i] == '\\' && b[i + 1] == 'u') {
+            uint32_t lo = 0;
+            if (end - i >= 6 && b[i] == '\\' && b[i + 1] == 'u') {
                 int h0 = hexval(b[i + 2]), h1 = hexval(b[i + 3]), h2 = hexval(b[i + 4]),
                     h3 = hexval(b[i + 5]);
-                if (h0 >= 0 && h1 >= 0 && h2 >= 0 && h3 >= 0) {
-                    uint32_t lo = (uint32_t)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
-                    if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                        i += 6;
-                    }
-                }
+                if (h0 >= 0 && h1 >= 0 && h2 >= 0 && h3 >= 0)
+                    lo = (uint32_t)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
             }
-            if (cp >= 0xD800 && cp <= 0xDFFF)
-                cp = 0xFFFD; /* lone surrogate */
-            on += put_utf8(o + on, cp);
+            unsigned used;
+            cp = yg__utf16_join(cp, lo, &used);
+            if (used == 2)
+                i += 6;
+            on += yg__utf8_put(o + on, cp);
             break;
         }
         default:

@@ -17,6 +17,7 @@
 #include "intel/intel.h"
 
 #include "core/keyset.h"
+#include "core/utf8.h"
 
 void yg__ij_ws(struct yg_ijp *pp)
 {
@@ -49,30 +50,6 @@ static int hex4(const char *p)
         v = v * 16 + d;
     }
     return v;
-}
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xc0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xe0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        o[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    o[0] = (char)(0xf0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    o[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
 }
 
 /* A string at pp->pos (on the quote), decoded into the arena. */
@@ -125,15 +102,13 @@ static yg_err parse_str(struct yg_ijp *pp, const char **out, size_t *outn)
             if (cp < 0)
                 return pp->pos = j, fail(pp, "bad \\u escape");
             j += 4;
-            if (cp >= 0xd800 && cp < 0xdc00 && j + 6 < i && p[j + 1] == '\\' && p[j + 2] == 'u') {
-                int lo = hex4(p + j + 3);
-                if (lo >= 0xdc00 && lo < 0xe000) {
-                    cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                    j += 6;
-                }
-            }
+            int lo = j + 6 < i && p[j + 1] == '\\' && p[j + 2] == 'u' ? hex4(p + j + 3) : -1;
+            unsigned used;
+            uint32_t c = yg__utf16_join((uint32_t)cp, lo < 0 ? 0 : (uint32_t)lo, &used);
+            if (used == 2)
+                j += 6;
             /* \u escapes take 6 bytes and give at most 4. */
-            k += put_utf8(d + k, (unsigned)cp);
+            k += yg__utf8_put(d + k, c);
             break;
         }
         default: return pp->pos = j, fail(pp, "bad escape in a string");

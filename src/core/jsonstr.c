@@ -1,0 +1,105 @@
+/*
+ * jsonstr.c - the JSON string writer (jsonstr.h).
+ *
+ * Plain runs are found sixteen bytes at a time and copied into space
+ * reserved once; only an escape makes the output longer than the input.
+ */
+#include "core/jsonstr.h"
+
+#include "core/utf8.h"
+
+static const char hex[] = "0123456789abcdef";
+
+/* The body writer behind every JSON string the engine writes: plain runs
+ * are copied into space reserved once; each escape reserves again for the
+ * rest, since it is the only thing that makes the output longer than the
+ * input. */
+static yg_err body(struct yg_buf *out, const char *str, size_t n, bool unesc, unsigned char sep)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    yg_err err;
+    if ((out->cap - out->n <= n || out->n + n > out->toobig) && (err = yg_buf_reserve(out, n)))
+        return err;
+    char *o = out->p + out->n;
+    size_t i = 0;
+    while (i < n) {
+        size_t j = yg__json_plain_run(s, i, n);
+        memcpy(o, s + i, j - i);
+        o += j - i;
+        if ((i = j) == n)
+            break;
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t len = yg__utf8_valid_len(s + i, n - i);
+            if (len) {
+                memcpy(o, s + i, len);
+                o += len;
+                i += len;
+                continue;
+            }
+        }
+        if (c == '\\' && unesc && i + 1 < n) {
+            /* A log writer's escape: printable bytes were escaped only
+             * because they were special to the writer; others stay visible
+             * as the writer spelt them. */
+            int v = -1, skip = 2;
+            if (s[i + 1] == '\\' || s[i + 1] == '"') {
+                v = s[i + 1];
+            } else if (s[i + 1] == 'x' && n - i >= 4 && yg__hexval(s[i + 2]) >= 0 &&
+                       yg__hexval(s[i + 3]) >= 0) {
+                v = yg__hexval(s[i + 2]) << 4 | yg__hexval(s[i + 3]);
+                skip = 4;
+                if (!((v >= 0x20 && v < 0x7f) || (sep && v == sep)))
+                    v = -1;
+            }
+            if (v >= 0) {
+                i += (size_t)skip;
+                if (v >= 0x20 && v != '"' && v != '\\') {
+                    *o++ = (char)v;
+                    continue;
+                }
+                c = (unsigned char)v; /* escaped for JSON below */
+                i--;
+            }
+        }
+        /* JSON escape of c (at most 6 bytes for 1 input byte). */
+        out->n = (size_t)(o - out->p);
+        if ((err = yg_buf_reserve(out, n - i + 5)))
+            return err;
+        o = out->p + out->n;
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+            o[0] = '\\';
+            o[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
+            o += 2;
+        } else {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+        }
+        i++;
+    }
+    out->n = (size_t)(o - out->p);
+    return YG_OK;
+}
+
+yg_err yg__json_body(struct yg_buf *out, const char *s, size_t n)
+{
+    return body(out, s, n, false, 0);
+}
+
+yg_err yg_buf_add_json_str(struct yg_buf *out, const char *s, size_t n)
+{
+    yg_err err = yg_buf_addc(out, '"');
+    if (!err)
+        err = body(out, s, n, false, 0);
+    return err ? err : yg_buf_addc(out, '"');
+}
+
+yg_err yg__json_str_unesc(struct yg_buf *out, const char *s, size_t n, unsigned char sep)
+{
+    yg_err err = yg_buf_addc(out, '"');
+    if (!err)
+        err = body(out, s, n, true, sep);
+    return err ? err : yg_buf_addc(out, '"');
+}
