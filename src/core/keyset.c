@@ -10,39 +10,12 @@ void yg__keyset_init(struct yg_keyset *s)
     memset(s, 0, sizeof *s);
 }
 
-static void put(struct yg_keyset_ent *slot, size_t cap, const char *k, size_t n)
-{
-    size_t i = (size_t)yg_hash(k, n) & (cap - 1);
-    while (slot[i].k)
-        i = (i + 1) & (cap - 1);
-    slot[i].k = k;
-    slot[i].n = n;
-}
-
-static yg_err grow(struct yg_keyset *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 4 * YG_KEYSET_SMALL;
-    struct yg_keyset_ent *ns = yg_calloc(cap, sizeof *ns);
-    if (!ns)
-        return YG_ENOMEM;
-    if (s->slot) {
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slot[i].k)
-                put(ns, cap, s->slot[i].k, s->slot[i].n);
-    } else {
-        for (size_t i = 0; i < s->n; i++)
-            put(ns, cap, s->small[i].k, s->small[i].n);
-    }
-    yg_free(s->slot);
-    s->slot = ns;
-    s->cap = cap;
-    return YG_OK;
-}
-
 yg_err yg__keyset_add(struct yg_keyset *s, const char *k, size_t n, bool *dup)
 {
     *dup = false;
-    if (!s->slot) {
+    uint32_t v = 0;
+    bool added;
+    if (s->n <= YG_KEYSET_SMALL) {
         for (size_t i = 0; i < s->n; i++)
             if (s->small[i].n == n && memcmp(s->small[i].k, k, n) == 0) {
                 *dup = true;
@@ -54,31 +27,27 @@ yg_err yg__keyset_add(struct yg_keyset *s, const char *k, size_t n, bool *dup)
             s->n++;
             return YG_OK;
         }
-        yg_err err = grow(s);
-        if (err)
-            return err;
-    } else {
-        size_t i = (size_t)yg_hash(k, n) & (s->cap - 1);
-        for (; s->slot[i].k; i = (i + 1) & (s->cap - 1))
-            if (s->slot[i].n == n && memcmp(s->slot[i].k, k, n) == 0) {
-                *dup = true;
-                return YG_OK;
+        /* The ninth name: every name moves to the table. */
+        for (size_t i = 0; i < s->n; i++) {
+            yg_err err = yg__htab_add(&s->big, s->small[i].k, s->small[i].n, &v, &added);
+            if (err) {
+                yg__htab_free(&s->big);
+                return err;
             }
+        }
     }
-    /* Load kept at or under one half so probes stay short. */
-    if ((s->n + 1) * 2 > s->cap) {
-        yg_err err = grow(s);
-        if (err)
-            return err;
-    }
-    put(s->slot, s->cap, k, n);
-    s->n++;
+    yg_err err = yg__htab_add(&s->big, k, n, &v, &added);
+    if (err)
+        return err;
+    *dup = !added;
+    if (added)
+        s->n++;
     return YG_OK;
 }
 
 void yg__keyset_free(struct yg_keyset *s)
 {
-    yg_free(s->slot);
+    yg__htab_free(&s->big);
     memset(s, 0, sizeof *s);
 }
 

@@ -18,6 +18,7 @@
 #define YG_CORE_KEYSET_H
 
 #include "core/core.h"
+#include "core/htab.h"
 
 #define YG_KEYSET_SMALL 8
 
@@ -28,8 +29,8 @@ struct yg_keyset_ent {
 
 struct yg_keyset {
     struct yg_keyset_ent small[YG_KEYSET_SMALL];
-    struct yg_keyset_ent *slot; /* NULL while n <= YG_KEYSET_SMALL */
-    size_t n, cap;
+    size_t n;           /* names in small; past YG_KEYSET_SMALL, all are in big */
+    struct yg_htab big; /* empty while n <= YG_KEYSET_SMALL */
 };
 
 /* An empty set (a zeroed struct is one too). */

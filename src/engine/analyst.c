@@ -10,35 +10,25 @@
 
 /* ---- keyed table ------------------------------------------------------- */
 
-static yg_err an_rehash(struct yg_an_table *t, size_t icap)
+/* Index every row again (after the rows moved). */
+static yg_err an_reindex(struct yg_an_table *t)
 {
-    uint32_t *ix = yg_calloc(icap, sizeof *ix);
-    if (!ix)
-        return YG_ENOMEM;
+    yg__htab_clear(&t->index);
     for (size_t i = 0; i < t->n; i++) {
-        size_t h = yg_hash(t->rows[i].key, strlen(t->rows[i].key)) & (icap - 1);
-        while (ix[h])
-            h = (h + 1) & (icap - 1);
-        ix[h] = (uint32_t)(i + 1);
+        uint32_t r = (uint32_t)i;
+        bool added;
+        yg_err err = yg__htab_add(&t->index, t->rows[i].key, strlen(t->rows[i].key), &r, &added);
+        if (err)
+            return err;
     }
-    yg_free(t->index);
-    t->index = ix;
-    t->icap = icap;
     return YG_OK;
 }
 
 struct yg_an_row *yg__an_get(struct yg_an_table *t, const char *key, size_t kn)
 {
-    if (!t->icap && an_rehash(t, 1024)) {
-        t->oom = true;
-        return NULL;
-    }
-    size_t h = yg_hash(key, kn) & (t->icap - 1);
-    for (; t->index[h]; h = (h + 1) & (t->icap - 1)) {
-        struct yg_an_row *r = &t->rows[t->index[h] - 1];
-        if (strlen(r->key) == kn && memcmp(r->key, key, kn) == 0)
-            return r;
-    }
+    uint32_t ri;
+    if (yg__htab_get(&t->index, key, kn, &ri))
+        return &t->rows[ri];
     /* Past the limit every new key counts as "(other)", the one row allowed
      * beyond it. */
     if (t->n >= YG_AN_MAX_KEYS && !(kn == 7 && memcmp(key, "(other)", 7) == 0))
@@ -54,22 +44,20 @@ struct yg_an_row *yg__an_get(struct yg_an_table *t, const char *key, size_t kn)
         t->cap = nc;
     }
     char *k = yg_strndup(key, kn);
-    if (!k) {
+    bool added;
+    ri = (uint32_t)t->n;
+    /* The key is the row's own copy, which lives as long as the row. */
+    if (!k || yg__htab_add(&t->index, k, kn, &ri, &added)) {
+        yg_free(k);
         t->oom = true;
         return NULL;
     }
-    struct yg_an_row *r = &t->rows[t->n];
+    struct yg_an_row *r = &t->rows[t->n++];
     memset(r, 0, sizeof *r);
     r->key = k;
     r->first_ms = INT64_MAX;
     r->last_ms = INT64_MIN;
-    t->index[h] = (uint32_t)(++t->n);
-    /* Keep the index at most half full. */
-    if (t->n * 2 > t->icap && an_rehash(t, t->icap * 2)) {
-        t->oom = true;
-        return NULL;
-    }
-    return &t->rows[t->n - 1];
+    return r;
 }
 
 static int an_cmp(const void *a, const void *b)
@@ -85,7 +73,7 @@ void yg__an_sort(struct yg_an_table *t)
 {
     if (t->n)
         qsort(t->rows, t->n, sizeof *t->rows, an_cmp);
-    if (t->icap && an_rehash(t, t->icap))
+    if (an_reindex(t))
         t->oom = true;
 }
 
@@ -94,7 +82,7 @@ void yg__an_free(struct yg_an_table *t)
     for (size_t i = 0; i < t->n; i++)
         yg_free(t->rows[i].key);
     yg_free(t->rows);
-    yg_free(t->index);
+    yg__htab_free(&t->index);
     memset(t, 0, sizeof *t);
 }
 

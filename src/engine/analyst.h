@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "core/core.h"
+#include "core/htab.h"
 #include "engine/alertjson.h"
 #include "engine/columns.h"
 #include "engine/hunt.h"
@@ -39,8 +40,7 @@ struct yg_an_row {
 struct yg_an_table {
     struct yg_an_row *rows;
     size_t n, cap;
-    uint32_t *index; /* open addressing over rows (row + 1; 0: empty) */
-    size_t icap;
+    struct yg_htab index; /* key -> row */
     bool oom;
 };
 

@@ -202,38 +202,13 @@ void yg__cov_free(struct yg_coverage *c)
 
 /* ---- tallies -------------------------------------------------------------- */
 
-/* Rebuild the index at twice the size (rows never move within it). */
-static bool tally_grow_index(struct yg_tally *t)
-{
-    size_t nc = t->icap ? t->icap * 2 : 64;
-    uint32_t *ni = yg_calloc(nc, sizeof *ni);
-    if (!ni)
-        return false;
-    for (size_t r = 0; r < t->n; r++) {
-        const char *k = t->rows[r].key;
-        size_t i = yg_hash(k, strlen(k)) & (nc - 1);
-        while (ni[i])
-            i = (i + 1) & (nc - 1);
-        ni[i] = (uint32_t)(r + 1);
-    }
-    yg_free(t->idx);
-    t->idx = ni;
-    t->icap = nc;
-    return true;
-}
-
 /* The row of key, added if new: a hash lookup, so a run whose alerts name
  * many distinct computers stays linear. */
 static struct yg_tally_row *tally_row(struct yg_tally *t, const char *key, size_t kn)
 {
-    if ((t->n + 1) * 2 > t->icap && !tally_grow_index(t))
-        return NULL;
-    size_t mask = t->icap - 1, i = yg_hash(key, kn) & mask;
-    for (; t->idx[i]; i = (i + 1) & mask) {
-        struct yg_tally_row *r = &t->rows[t->idx[i] - 1];
-        if (strlen(r->key) == kn && memcmp(r->key, key, kn) == 0)
-            return r;
-    }
+    uint32_t r;
+    if (yg__htab_get(&t->idx, key, kn, &r))
+        return &t->rows[r];
     if (t->n >= YG_TALLY_MAX_KEYS && (kn != 7 || memcmp(key, "(other)", 7) != 0))
         return tally_row(t, "(other)", 7);
     if (t->n == t->cap) {
@@ -247,11 +222,17 @@ static struct yg_tally_row *tally_row(struct yg_tally *t, const char *key, size_
     char *d = yg_strndup(key, kn);
     if (!d)
         return NULL;
-    struct yg_tally_row *r = &t->rows[t->n];
-    memset(r, 0, sizeof *r);
-    r->key = d;
-    t->idx[i] = (uint32_t)(++t->n);
-    return r;
+    bool added;
+    r = (uint32_t)t->n;
+    /* The key is the row's own copy, which lives as long as the row. */
+    if (yg__htab_add(&t->idx, d, kn, &r, &added)) {
+        yg_free(d);
+        return NULL;
+    }
+    struct yg_tally_row *row = &t->rows[t->n++];
+    memset(row, 0, sizeof *row);
+    row->key = d;
+    return row;
 }
 
 void yg__tally_add(struct yg_tally *t, const char *key, size_t kn, int level, uint64_t count)
@@ -289,10 +270,12 @@ void yg__tally_sort(struct yg_tally *t)
 {
     if (t->n > 1)
         qsort(t->rows, t->n, sizeof *t->rows, tally_cmp);
-    /* Rows moved: the index is rebuilt at its size. */
-    if (t->icap) {
-        t->icap /= 2;
-        if (!tally_grow_index(t))
+    /* Rows moved: the index is rebuilt. */
+    yg__htab_clear(&t->idx);
+    for (size_t i = 0; i < t->n; i++) {
+        uint32_t r = (uint32_t)i;
+        bool added;
+        if (yg__htab_add(&t->idx, t->rows[i].key, strlen(t->rows[i].key), &r, &added))
             t->oom = true;
     }
 }
@@ -351,7 +334,7 @@ void yg__tally_free(struct yg_tally *t)
     for (size_t i = 0; i < t->n; i++)
         yg_free(t->rows[i].key);
     yg_free(t->rows);
-    yg_free(t->idx);
+    yg__htab_free(&t->idx);
     memset(t, 0, sizeof *t);
 }
 

@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 
+#include "core/htab.h"
 #include "yagura/yagura.h"
 
 struct yg_cov_row {
@@ -55,8 +56,7 @@ struct yg_tally_row {
 struct yg_tally {
     struct yg_tally_row *rows;
     size_t n, cap;
-    uint32_t *idx; /* open addressing over rows: row + 1, 0 empty */
-    size_t icap;   /* a power of two, at least twice n */
+    struct yg_htab idx; /* key -> row */
     bool oom;
 };
 
