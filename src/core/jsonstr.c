@@ -103,3 +103,14 @@ yg_err yg__json_str_unesc(struct yg_buf *out, const char *s, size_t n, unsigned 
         err = body(out, s, n, true, sep);
     return err ? err : yg_buf_addc(out, '"');
 }
+
+void yg__json_str_fput(FILE *f, const char *s, size_t n)
+{
+    struct yg_buf b;
+    yg_buf_init(&b, 0);
+    if (yg_buf_add_json_str(&b, s, n) == YG_OK)
+        fwrite(b.p, 1, b.n, f);
+    else
+        fputs("\"\"", f);
+    yg_buf_free(&b);
+}

@@ -14,6 +14,8 @@
 #ifndef YG_CORE_JSONSTR_H
 #define YG_CORE_JSONSTR_H
 
+#include <stdio.h>
+
 #include "core/core.h"
 
 #if defined(__SSE2__)
@@ -52,6 +54,11 @@ static inline size_t yg__json_plain_run(const unsigned char *s, size_t i, size_t
         i++;
     return i;
 }
+
+/* Write s as a JSON string to f (for reports printed straight to a stream);
+ * when memory runs out, the empty string "" is written instead, so the
+ * document stays valid JSON. */
+void yg__json_str_fput(FILE *f, const char *s, size_t n);
 
 /* Append the bytes of s as the body of a JSON string (no quotes). */
 YG_NODISCARD yg_err yg__json_body(struct yg_buf *out, const char *s, size_t n);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/jsonstr.h"
 
 /* Rows of the summary table; the stats JSON has them all. */
 #define COV_ROWS_SHOWN 20
@@ -297,21 +298,6 @@ void yg__tally_print(const struct yg_tally *t, FILE *e, const char *title, size_
         fprintf(e, "    ... and %zu more (--stats-json lists all)\n", t->n - max);
 }
 
-static void json_plain_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 void yg__tally_json(const struct yg_tally *t, FILE *f)
 {
     static const char *const names[6] = {"unknown", "informational", "low",
@@ -320,7 +306,7 @@ void yg__tally_json(const struct yg_tally *t, FILE *f)
     for (size_t i = 0; i < t->n; i++) {
         const struct yg_tally_row *r = &t->rows[i];
         fputs(i ? ",{\"key\":" : "{\"key\":", f);
-        json_plain_str(f, r->key);
+        yg__json_str_fput(f, r->key, strlen(r->key));
         fprintf(f, ",\"total\":%llu", (unsigned long long)r->total);
         for (int l = 5; l >= 1; l--)
             fprintf(f, ",\"%s\":%llu", names[l], (unsigned long long)r->by_level[l]);

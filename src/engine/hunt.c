@@ -26,6 +26,7 @@
 
 #include "core/core.h"
 #include "core/timeparse.h"
+#include "core/utf8.h"
 #include "correlate/correlate.h"
 #include "decode/evtx.h"
 #include "decode/format.h"
@@ -1708,39 +1709,14 @@ static yg_err utf16_to_utf8(const void *src, size_t n, char **out, size_t *on)
     yg_err err = yg_buf_reserve(&b, n + n / 2);
     for (size_t i = 2; !err && i + 1 < n; i += 2) {
         uint32_t u = le ? (uint32_t)(p[i] | p[i + 1] << 8) : (uint32_t)(p[i] << 8 | p[i + 1]);
-        if (u >= 0xD800 && u <= 0xDBFF && i + 3 < n) {
-            uint32_t lo =
-                le ? (uint32_t)(p[i + 2] | p[i + 3] << 8) : (uint32_t)(p[i + 2] << 8 | p[i + 3]);
-            if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-                i += 2;
-            } else {
-                u = 0xFFFD;
-            }
-        } else if (u >= 0xD800 && u <= 0xDFFF) {
-            u = 0xFFFD;
-        }
+        uint32_t lo = 0;
+        if (i + 3 < n)
+            lo = le ? (uint32_t)(p[i + 2] | p[i + 3] << 8) : (uint32_t)(p[i + 2] << 8 | p[i + 3]);
+        unsigned used;
+        u = yg__utf16_join(u, lo, &used);
+        i += 2 * (used - 1);
         char tmp[4];
-        size_t k;
-        if (u < 0x80) {
-            tmp[0] = (char)u;
-            k = 1;
-        } else if (u < 0x800) {
-            tmp[0] = (char)(0xC0 | u >> 6);
-            tmp[1] = (char)(0x80 | (u & 0x3F));
-            k = 2;
-        } else if (u < 0x10000) {
-            tmp[0] = (char)(0xE0 | u >> 12);
-            tmp[1] = (char)(0x80 | ((u >> 6) & 0x3F));
-            tmp[2] = (char)(0x80 | (u & 0x3F));
-            k = 3;
-        } else {
-            tmp[0] = (char)(0xF0 | u >> 18);
-            tmp[1] = (char)(0x80 | ((u >> 12) & 0x3F));
-            tmp[2] = (char)(0x80 | ((u >> 6) & 0x3F));
-            tmp[3] = (char)(0x80 | (u & 0x3F));
-            k = 4;
-        }
+        size_t k = yg__utf8_put(tmp, u);
         err = yg_buf_add(&b, tmp, k);
     }
     if (err) {

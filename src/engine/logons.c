@@ -9,6 +9,7 @@
  * count: appliances that log several records per attempt (Ivanti's primary
  * authentication, then its login) count each.
  */
+#include "core/jsonstr.h"
 #include "engine/analyst.h"
 
 #include <string.h>
@@ -358,17 +359,6 @@ static void cell_csv(FILE *f, const char *s, size_t n)
         fputc('"', f);
 }
 
-static void cell_json(FILE *f, const char *s, size_t n)
-{
-    struct yg_buf b;
-    yg_buf_init(&b, 0);
-    if (yg_buf_add_json_str(&b, s, n) == YG_OK)
-        fwrite(b.p, 1, b.n, f);
-    else
-        fputs("\"\"", f);
-    yg_buf_free(&b);
-}
-
 yg_err yg__logons_print(struct yg_logons *l, enum yg_an_format f, FILE *out)
 {
     if (l->err)
@@ -432,20 +422,20 @@ yg_err yg__logons_print(struct yg_logons *l, enum yg_an_format f, FILE *out)
             fprintf(out, "%s{\"success\":%llu,\"failure\":%llu,\"first\":", i ? "," : "",
                     (unsigned long long)r->n[0], (unsigned long long)r->n[1]);
             if (r->first_ms != INT64_MAX) {
-                cell_json(out, t0, strlen(t0));
+                yg__json_str_fput(out, t0, strlen(t0));
                 fputs(",\"last\":", out);
-                cell_json(out, t1, strlen(t1));
+                yg__json_str_fput(out, t1, strlen(t1));
             } else {
                 fputs("null,\"last\":null", out);
             }
             for (int k = 0; k < 5; k++) {
                 fprintf(out, ",\"%s\":", COLS[k]);
-                cell_json(out, cell[k].p, cell[k].n);
+                yg__json_str_fput(out, cell[k].p, cell[k].n);
             }
             if (geo) {
                 fputs(",\"country\":", out);
                 if (*country)
-                    cell_json(out, country, strlen(country));
+                    yg__json_str_fput(out, country, strlen(country));
                 else
                     fputs("null", out);
             }

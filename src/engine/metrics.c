@@ -9,6 +9,7 @@
  * reach no rule: the hunt counts them (unrouted_events) and they are shown
  * as one line of their own.
  */
+#include "core/jsonstr.h"
 #include "engine/analyst.h"
 
 #include <string.h>
@@ -241,17 +242,6 @@ static void csv_cell(FILE *f, const char *s, size_t n)
     fputc('"', f);
 }
 
-static void json_str(FILE *f, const char *s, size_t n)
-{
-    struct yg_buf b;
-    yg_buf_init(&b, 0);
-    if (yg_buf_add_json_str(&b, s, n) == YG_OK)
-        fwrite(b.p, 1, b.n, f);
-    else
-        fputs("\"\"", f);
-    yg_buf_free(&b);
-}
-
 enum sect { S_LSRC, S_EID, S_HOST, S_FILE };
 static const char *const SECT_NAME[] = {"log_sources", "event_ids", "computers", "files"};
 static const char *const SECT_TITLE[] = {"Events per log source", "Events per channel and event id",
@@ -301,21 +291,21 @@ static void print_row(FILE *out, enum yg_an_format f, enum sect s, const struct 
                 : s == S_EID  ? "channel"
                 : s == S_HOST ? "computer"
                               : "file");
-        json_str(out, key, kn);
+        yg__json_str_fput(out, key, kn);
         if (s == S_EID) {
             fputs(",\"event_id\":", out);
-            json_str(out, eid, strlen(eid));
+            yg__json_str_fput(out, eid, strlen(eid));
             fputs(",\"name\":", out);
             if (name)
-                json_str(out, name, strlen(name));
+                yg__json_str_fput(out, name, strlen(name));
             else
                 fputs("null", out);
         }
         fprintf(out, ",\"events\":%llu", (unsigned long long)r->n[0]);
         fputs(",\"first\":", out);
-        timed ? json_str(out, t0, strlen(t0)) : (void)fputs("null", out);
+        timed ? yg__json_str_fput(out, t0, strlen(t0)) : (void)fputs("null", out);
         fputs(",\"last\":", out);
-        timed ? json_str(out, t1, strlen(t1)) : (void)fputs("null", out);
+        timed ? yg__json_str_fput(out, t1, strlen(t1)) : (void)fputs("null", out);
         if (s == S_FILE)
             fprintf(out, ",\"bytes\":%llu", (unsigned long long)r->size);
         fputc('}', out);

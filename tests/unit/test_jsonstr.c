@@ -246,8 +246,25 @@ static void readers(void)
     }
 }
 
+/* The stream form (reports printed as they are made) has the same policy. */
+static void to_stream(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    yg__json_str_fput(f, "a\xff\nb\xc3\xa9", 6);
+    fclose(f);
+    static const char want[] = "\"a\\u00ff\\nb\xc3\xa9\"";
+    CHECK_MSG(len == sizeof want - 1 && !memcmp(text, want, len), "%s", text);
+    free(text);
+}
+
 int main(void)
 {
+    to_stream();
     policy();
     positions();
     always_valid();
