@@ -28,6 +28,7 @@
 #include "core/timeparse.h"
 #include "correlate/correlate.h"
 #include "decode/evtx.h"
+#include "detector/corr_json.h"
 #include "decode/format.h"
 #include "engine/alertjson.h"
 #include "engine/coverage.h"
@@ -1255,55 +1256,19 @@ struct corr_out {
     bool tap_pass; /* rendering the JSON line for opts->tap */
 };
 
-/* {"type":..,"group":{..},"value":..,"first":..,"last":..,"events":[..]} */
-static yg_err corr_object(struct corr_out *co, const struct yg_corr_alert *a, const char *first,
-                          const char *last)
+/* A contributing detection of the hunt: its file, and its line (or EVTX
+ * record) and document ordinal there. */
+static void cev_ref(void *ud, const void *ev, struct yg_corr_evref *out)
 {
-    struct yg_buf *b = &co->cj;
-    yg_err err = YG_OK;
-    yg_buf_reset(b);
-    YG_TRY(yg_buf_add(b, "{\"type\":", 8));
-    YG_TRY(yg_buf_add_json_str(b, a->type, strlen(a->type)));
-    YG_TRY(yg_buf_add(b, ",\"group\":{", 10));
-    for (size_t i = 0; i < a->ngroup; i++) {
-        if (i)
-            YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(yg_buf_add_json_str(b, a->group_names[i], strlen(a->group_names[i])));
-        YG_TRY(yg_buf_addc(b, ':'));
-        YG_TRY(yg_buf_add_json_str(b, a->group_values[i], strlen(a->group_values[i])));
-    }
-    YG_TRY(yg_buf_addf(b, "},\"value\":%.17g,\"first\":\"%s\",\"last\":\"%s\",", a->value, first,
-                       last));
-    if (a->detail) {
-        YG_TRY(yg_buf_add(b, "\"finding\":", 10));
-        YG_TRY(yg_buf_add(b, a->detail, a->detail_len));
-        YG_TRY(yg_buf_addc(b, ','));
-    }
-    YG_TRY(yg_buf_add(b, "\"events\":[", 10));
-    for (size_t i = 0; i < a->nevidence; i++) {
-        const struct cev *e = a->evidence[i];
-        if (i)
-            YG_TRY(yg_buf_addc(b, ','));
-        if (!e) {
-            YG_TRY(yg_buf_add(b, "null", 4));
-            continue;
-        }
-        const char *rid = yg_rules_rule_id(co->h->rules, e->rule);
-        YG_TRY(yg_buf_add(b, "{\"rule\":", 8));
-        YG_TRY(yg_buf_add_json_str(b, rid, strlen(rid)));
-        YG_TRY(yg_buf_add(b, ",\"timestamp\":", 13));
-        YG_TRY(yg_buf_add_json_str(b, e->timestamp, strlen(e->timestamp)));
-        YG_TRY(yg_buf_add(b, ",\"file\":", 8));
-        YG_TRY(yg_buf_add_json_str(b, e->file, strlen(e->file)));
-        if (e->record)
-            YG_TRY(yg_buf_addf(b, ",\"record\":%llu", (unsigned long long)e->record));
-        else
-            YG_TRY(yg_buf_addf(b, ",\"line\":%llu", (unsigned long long)e->line));
-        YG_TRY(yg_buf_addf(b, ",\"index\":%llu}", (unsigned long long)e->index));
-    }
-    YG_TRY(yg_buf_add(b, "]}", 2));
-done:
-    return err;
+    const struct corr_out *co = ud;
+    const struct cev *e = ev;
+    out->rule_id = yg_rules_rule_id(co->h->rules, e->rule);
+    out->timestamp = e->timestamp;
+    out->file = e->file;
+    out->record = e->record;
+    out->line = e->line;
+    out->has_index = true;
+    out->index = e->index;
 }
 
 /* A correlation alert in a profile other than the standard JSON: the
@@ -1372,35 +1337,17 @@ static void on_corr_one(void *ud, const struct yg_corr_alert *a)
     const struct yg_rule *r = a->rule;
     const struct yg_hunt_opts *o = co->h->o;
     enum yg_out_format fmt = co->tap_pass ? YG_OUT_JSONL : o->format;
-    char first[YG_TIME_TEXT], last[YG_TIME_TEXT];
     yg_err err = YG_OK;
     if ((int)r->level < (int)o->min_level)
         return;
-    yg__time_format(a->first_ms, first);
     struct yg_alert_time t = {true, a->last_ms, "", 0};
     t.n = yg__time_format(a->last_ms, t.text);
-    memcpy(last, t.text, sizeof last);
     yg_buf_reset(b);
-    YG_TRY(corr_object(co, a, first, last));
+    YG_TRY(yg__corr_object_json(&co->cj, a, false, cev_ref, co));
     if (fmt == YG_OUT_JSONL &&
         (co->tap_pass || o->profile == YG_PROFILE_STANDARD || o->profile == YG_PROFILE_VERBOSE)) {
-        YG_TRY(yg_buf_addf(b, "{\"timestamp\":\"%s\",\"rule\":{\"id\":", last));
-        YG_TRY(yg_buf_add_json_str(b, r->id ? r->id : "", r->id ? strlen(r->id) : 0));
-        YG_TRY(yg_buf_add(b, ",\"title\":", 9));
-        YG_TRY(yg_buf_add_json_str(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
-        YG_TRY(yg_buf_add(b, ",\"level\":", 9));
-        YG_TRY(yg_buf_add_json_str(b, yg__level_name(r->level), strlen(yg__level_name(r->level))));
-        YG_TRY(yg_buf_add(b, ",\"tags\":[", 9));
-        for (size_t i = 0; i < r->ntags; i++) {
-            if (i)
-                YG_TRY(yg_buf_addc(b, ','));
-            YG_TRY(yg_buf_add_json_str(b, r->tags[i], strlen(r->tags[i])));
-        }
-        YG_TRY(yg_buf_add(b, "],\"file\":", 9));
-        YG_TRY(yg_buf_add_json_str(b, r->file, strlen(r->file)));
-        YG_TRY(yg_buf_add(b, "},\"correlation\":", 16));
-        YG_TRY(yg_buf_add(b, co->cj.p, co->cj.n));
-        YG_TRY(yg_buf_add(b, "}\n", 2));
+        YG_TRY(yg__corr_alert_json(b, NULL, a, co->cj.p, co->cj.n));
+        YG_TRY(yg_buf_addc(b, '\n'));
     } else {
         YG_TRY(corr_profile(co, a, &t, fmt));
     }

@@ -38,6 +38,7 @@
 
 #include "core/timeparse.h"
 #include "correlate/correlate.h"
+#include "detector/corr_json.h"
 #include "engine/alertjson.h"
 #include "engine/linedec.h"
 #include "geo/geo.h"
@@ -146,6 +147,7 @@ struct watch {
     const struct yg_record *rec;
     struct winput *win;
     struct yg_buf json;
+    struct yg_buf corr_obj; /* the correlation object of a correlation alert */
     bool replaying; /* rebuilding correlation state: alerts only dedupe */
     /* detections of this batch that feed correlations (strings in the arena) */
     struct yg_det_row *det;
@@ -577,6 +579,17 @@ static int on_alert(void *ud, const yg_alert *a)
     return 0;
 }
 
+/* A contributing detection of the service: its record id and source. */
+static void evid_ref(void *ud, const void *ev, struct yg_corr_evref *out)
+{
+    const struct watch *w = ud;
+    const struct evid *e = ev;
+    out->rule_id = yg_rules_rule_id(w->rules, e->rule);
+    out->timestamp = e->timestamp;
+    out->file = e->source;
+    out->record_id = e->record_id;
+}
+
 static void corr_alert(void *ud, const struct yg_corr_alert *a)
 {
     struct watch *w = ud;
@@ -603,64 +616,11 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a)
     char id[33];
     yg__alert_id(r->id ? r->id : r->title, key.p ? key.p : "", id);
     yg_buf_free(&key);
-    yg_buf_reset(b);
-    /* The same members as a correlation alert of `yagura hunt` (timestamp:
-     * the time of the detection that completed it; the rule's tags and
-     * file), plus the window in epoch milliseconds. */
-    char first[40], last[40];
-    yg__incident_iso(a->first_ms, first, sizeof first);
-    yg__incident_iso(a->last_ms, last, sizeof last);
-    YG_TRY(yg_buf_addf(b, "{\"id\":\"%s\",\"timestamp\":\"%s\",\"rule\":{\"id\":", id, last));
-    YG_TRY(yg_buf_add_json_str(b, r->id ? r->id : "", r->id ? strlen(r->id) : 0));
-    YG_TRY(yg_buf_add(b, ",\"title\":", 9));
-    YG_TRY(yg_buf_add_json_str(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
-    YG_TRY(yg_buf_addf(b, ",\"level\":\"%s\",\"tags\":[", yg__level_name(r->level)));
-    for (size_t i = 0; i < r->ntags; i++) {
-        if (i)
-            YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(yg_buf_add_json_str(b, r->tags[i], strlen(r->tags[i])));
-    }
-    YG_TRY(yg_buf_add(b, "],\"file\":", 9));
-    YG_TRY(yg_buf_add_json_str(b, r->file ? r->file : "", r->file ? strlen(r->file) : 0));
-    YG_TRY(yg_buf_addf(b,
-                       "},\"correlation\":{\"type\":\"%s\",\"value\":%.17g,"
-                       "\"first\":\"%s\",\"last\":\"%s\",\"first_ms\":%lld,\"last_ms\":%lld,"
-                       "\"group\":{",
-                       a->type, a->value, first, last, (long long)a->first_ms,
-                       (long long)a->last_ms));
-    for (size_t i = 0; i < a->ngroup; i++) {
-        if (i)
-            YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(yg_buf_add_json_str(b, a->group_names[i], strlen(a->group_names[i])));
-        YG_TRY(yg_buf_addc(b, ':'));
-        YG_TRY(yg_buf_add_json_str(b, a->group_values[i], strlen(a->group_values[i])));
-    }
-    YG_TRY(yg_buf_addc(b, '}'));
-    if (a->detail) {
-        YG_TRY(yg_buf_add(b, ",\"finding\":", 11));
-        YG_TRY(yg_buf_add(b, a->detail, a->detail_len));
-    }
-    YG_TRY(yg_buf_add(b, ",\"events\":[", 11));
-    for (size_t i = 0; i < a->nevidence; i++) {
-        const struct evid *e = a->evidence[i];
-        if (i)
-            YG_TRY(yg_buf_addc(b, ','));
-        if (!e) {
-            YG_TRY(yg_buf_add(b, "null", 4));
-            continue;
-        }
-        YG_TRY(yg_buf_add(b, "{\"rule\":", 8));
-        const char *rid = yg_rules_rule_id(w->rules, e->rule);
-        YG_TRY(yg_buf_add_json_str(b, rid, strlen(rid)));
-        YG_TRY(yg_buf_add(b, ",\"record\":", 10));
-        YG_TRY(yg_buf_add_json_str(b, e->record_id, strlen(e->record_id)));
-        YG_TRY(yg_buf_add(b, ",\"file\":", 8));
-        YG_TRY(yg_buf_add_json_str(b, e->source, strlen(e->source)));
-        YG_TRY(yg_buf_add(b, ",\"timestamp\":", 13));
-        YG_TRY(yg_buf_add_json_str(b, e->timestamp, strlen(e->timestamp)));
-        YG_TRY(yg_buf_addc(b, '}'));
-    }
-    YG_TRY(yg_buf_add(b, "]}}", 3));
+    /* The members of a correlation alert of `yagura hunt` (src/detector/
+     * corr_json.c), plus the alert's id and the window in epoch
+     * milliseconds. */
+    YG_TRY(yg__corr_object_json(&w->corr_obj, a, true, evid_ref, w));
+    YG_TRY(yg__corr_alert_json(b, id, a, w->corr_obj.p, w->corr_obj.n));
     {
         const struct evid *last = a->nevidence ? a->evidence[0] : NULL;
         char when[32];
@@ -1238,6 +1198,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
     pthread_mutex_init(&w.cause_lock, NULL);
     yg_arena_init(&w.arena, 1u << 16, 0);
     yg_buf_init(&w.json, YG_MAX_EVENT_BYTES * 4);
+    yg_buf_init(&w.corr_obj, YG_MAX_EVENT_BYTES * 4);
     yg__linedec_init(&w.ld);
     if (yg__config_load(o->config_path, &w.cfg, why, sizeof why)) {
         fprintf(stderr, "yagura watch: %s\n", why);
@@ -1476,6 +1437,7 @@ out:
     yg__geo_free(w.geo);
     yg__linedec_free(&w.ld);
     yg_buf_free(&w.json);
+    yg_buf_free(&w.corr_obj);
     yg_free(w.pend);
     yg_free(w.sent);
     pthread_mutex_destroy(&w.cause_lock);
