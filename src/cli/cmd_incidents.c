@@ -17,6 +17,7 @@
 #include "cli/cmd_report.h"
 #include "cli/cmd_share.h"
 #include "core/core.h"
+#include "detector/detector.h"
 #include "incident/incident.h"
 #include "match/program.h"
 #include "sigma/rule.h"
@@ -770,27 +771,21 @@ int yg_cli_incidents(int argc, char **argv)
 
 struct yg_hunt_incidents {
     char *path;
-    struct yg_store *st;
-    struct yg_entity_map *map;
     FILE *tap;
     bool own_tap; /* false: the tap is --html's, which reads it after us */
 };
 
-int yg_cli_hunt_incidents_begin(const char *path, struct yg_hunt_incidents **out, FILE **tap)
+int yg_cli_hunt_incidents_begin(const char *path, struct yg_detector *det,
+                                struct yg_hunt_incidents **out, FILE **tap)
 {
-    char why[1024];
     struct yg_hunt_incidents *hi = calloc(1, sizeof *hi);
     if (!hi || !(hi->path = strdup(path))) {
         free(hi);
         fprintf(stderr, "yagura hunt: out of memory\n");
         return EXIT_ERR;
     }
-    if (yg__entity_map_load_default(NULL, &hi->map, why, sizeof why)) {
-        fprintf(stderr, "yagura hunt: --incidents: %s\n", why);
-        goto fail;
-    }
-    if (yg__store_open(path, &hi->st, why, sizeof why)) {
-        fprintf(stderr, "yagura hunt: --incidents: %s\n", why);
+    if (yg__detector_open_incidents(det, NULL, path, NULL, 0)) {
+        fprintf(stderr, "yagura hunt: --incidents: %s\n", det->why);
         goto fail;
     }
     hi->own_tap = !*tap;
@@ -803,25 +798,9 @@ int yg_cli_hunt_incidents_begin(const char *path, struct yg_hunt_incidents **out
     *tap = hi->tap;
     return 0;
 fail:
-    yg__store_close(hi->st);
-    yg__entity_map_free(hi->map);
     free(hi->path);
     free(hi);
     return EXIT_ERR;
-}
-
-static bool rule_lookup(void *ud, const char *rule_id, const char **title, const char **level)
-{
-    const yg_rules *rs = ud;
-    for (size_t i = 0; rs && i < rs->nrules; i++) {
-        const struct yg_rule *r = rs->rules[i].rule;
-        if (r && r->id && !strcmp(r->id, rule_id)) {
-            *title = r->title;
-            *level = yg__level_name(r->level);
-            return true;
-        }
-    }
-    return false;
 }
 
 struct summary_ctx {
@@ -839,21 +818,15 @@ static void summary_row(void *ud, const struct yg_incident_row *r)
     }
 }
 
-int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rules, bool quiet)
+int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, struct yg_detector *det, bool quiet)
 {
     int rc = 0;
-    struct yg_incident_builder *b = NULL;
+    struct yg_incident_builder *b = det->incidents;
     if (fflush(hi->tap) != 0 || fseek(hi->tap, 0, SEEK_SET) != 0) {
         fprintf(stderr, "yagura hunt: --incidents: temporary file: %s\n", strerror(errno));
         rc = EXIT_ERR;
         goto done;
     }
-    if (yg__incident_builder_new(hi->st, hi->map, 0, &b)) {
-        fprintf(stderr, "yagura hunt: --incidents: %s: %s\n", hi->path, yg__store_errmsg(hi->st));
-        rc = EXIT_ERR;
-        goto done;
-    }
-    yg__incident_set_rule_lookup(b, rule_lookup, (void *)rules);
     yg_err e = yg__incident_feed_jsonl(b, hi->tap);
     if (e) {
         fprintf(stderr, "yagura hunt: --incidents: %s: %s\n", hi->path,
@@ -872,7 +845,7 @@ int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rule
                 (unsigned long long)s.duplicates, (unsigned long long)s.skipped);
         struct summary_ctx sc = {0, 0};
         fprintf(stderr, "  open incidents of medium severity and above, most recent first:\n");
-        if (yg__incident_list(hi->st, YG_INC_OPEN, 3, summary_row, &sc) == YG_OK) {
+        if (yg__incident_list(det->store, YG_INC_OPEN, 3, summary_row, &sc) == YG_OK) {
             if (!sc.n)
                 fprintf(stderr, "    none\n");
             else if (sc.n > sc.shown)
@@ -881,11 +854,8 @@ int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rule
         }
     }
 done:
-    yg__incident_builder_free(b);
     if (hi->own_tap)
         fclose(hi->tap);
-    yg__store_close(hi->st);
-    yg__entity_map_free(hi->map);
     free(hi->path);
     free(hi);
     return rc;

@@ -148,7 +148,7 @@ struct watch {
     struct winput *win;
     struct yg_buf json;
     struct yg_buf corr_obj; /* the correlation object of a correlation alert */
-    bool replaying; /* rebuilding correlation state: alerts only dedupe */
+    bool replaying;         /* rebuilding correlation state: alerts only dedupe */
     /* detections of this batch that feed correlations (strings in the arena) */
     struct yg_det_row *det;
     size_t ndet, detcap;
