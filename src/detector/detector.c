@@ -132,14 +132,24 @@ void yg__detector_set_rules(struct yg_detector *d, yg_rules *rules)
     d->rules = rules;
 }
 
-void yg__detector_free(struct yg_detector *d)
+void yg__detector_close_incidents(struct yg_detector *d)
 {
     if (!d)
         return;
     yg__incident_builder_free(d->incidents);
+    d->incidents = NULL;
     yg__entity_map_free(d->entmap);
+    d->entmap = NULL;
     if (d->own_store && d->store)
         yg__store_close(d->store);
+    d->store = NULL;
+}
+
+void yg__detector_free(struct yg_detector *d)
+{
+    if (!d)
+        return;
+    yg__detector_close_incidents(d);
     yg__geo_free(d->geo);
     yg_rules_release(d->rules);
     yg_free(d);

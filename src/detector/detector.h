@@ -99,5 +99,8 @@ YG_NODISCARD yg_err yg__detector_open_geo(struct yg_detector *d, const char *con
 YG_NODISCARD yg_err yg__detector_open_incidents(struct yg_detector *d, struct yg_store *st,
                                                 const char *path, const char *data_dir,
                                                 int64_t window_ms);
+/* Free the incident builder (before a state database the caller owns is
+ * closed: the builder's statements run on it).  d may be NULL. */
+void yg__detector_close_incidents(struct yg_detector *d);
 
 #endif
