@@ -57,11 +57,16 @@ struct flat {
     struct leaf *leaves;
     size_t nleaves, lcap;
     bool oom;
+    /* 1 + the path top-level keys go under (a member's JSON scanned into
+     * its place in an alert given as a struct); 0: the root. */
+    int32_t root1;
 };
 
 static int32_t flat_key(void *ud, int32_t parent, const char *k, size_t kn)
 {
     struct flat *f = ud;
+    if (parent < 0)
+        parent = f->root1 - 1;
     if (f->npaths == f->pcap) {
         size_t nc = f->pcap ? f->pcap * 2 : 128;
         char **np = yg_realloc(f->paths, nc * sizeof *np);
@@ -222,11 +227,9 @@ static void evidence_id(const struct evidence *e, char out[33])
     yg__alert_id(rule, key, out);
 }
 
-/* Read what the builder needs from a flattened alert. */
-static void read_alert(const struct yg_entity_map *m, const struct flat *f, const char *given_id,
-                       int64_t fallback_ms, struct alert *al)
+/* Rule, level and kind. */
+static void read_rule(const struct flat *f, struct alert *al)
 {
-    memset(al, 0, sizeof *al);
     val_copy(flat_get(f, "rule.id"), al->rule_id, sizeof al->rule_id);
     val_copy(flat_get(f, "rule.title"), al->title, sizeof al->title);
     val_copy(flat_get(f, "rule.level"), al->level, sizeof al->level);
@@ -234,16 +237,18 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         snprintf(al->level, sizeof al->level, "informational");
     al->level_num = level_num(al->level);
     bool corr = flat_get(f, "correlation.type") != NULL;
-    bool intel = false, matched = false;
+    bool intel = false;
     for (size_t i = 0; i < f->nleaves; i++) {
         const char *p = lpath(f, &f->leaves[i]);
         intel |= has_prefix(p, "intel.") || strcmp(p, "intel") == 0;
-        matched |= has_prefix(p, "matched.");
     }
-    (void)matched;
     al->kind = corr ? "correlation" : intel ? "intel" : "rule";
+}
 
-    /* Event time. */
+/* The event time: the alert's timestamp, else the end of a correlation's
+ * window, else fallback_ms (INT64_MIN: none). */
+static void read_time(const struct flat *f, int64_t fallback_ms, struct alert *al)
+{
     const struct yg_val *ts = flat_get(f, "timestamp");
     if (ts && ts->type == YG_VT_STR && ts->n)
         al->timed = yg__time_parse(ts->p, ts->n, &al->t_ms);
@@ -269,11 +274,12 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         al->t_ms = fallback_ms;
         al->timed = true;
     }
-    if (al->timed)
-        yg__incident_iso(al->t_ms, al->event_time, sizeof al->event_time);
+}
 
-    /* Evidence of a correlation: one element per "rule" key. */
-    for (size_t i = 0; corr && i < f->nleaves; i++) {
+/* Evidence of a correlation: one element per "rule" key. */
+static void read_evidence(const struct flat *f, struct alert *al)
+{
+    for (size_t i = 0; i < f->nleaves; i++) {
         const struct leaf *l = &f->leaves[i];
         const char *p = lpath(f, l);
         if (!has_prefix(p, "correlation.events."))
@@ -299,9 +305,12 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         else if (strcmp(k, "record") == 0)
             e->record = &l->v;
     }
+}
 
-    /* Source: file:line of the event (of the latest detection for a
-     * correlation). */
+/* Source: file:line of the event (of the latest detection for a
+ * correlation). */
+static void read_source(const struct flat *f, struct alert *al)
+{
     const struct yg_val *file = flat_get(f, "source.file"), *line = flat_get(f, "source.line");
     if (!file && al->nev) {
         file = al->ev[0].file;
@@ -316,14 +325,18 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         else
             snprintf(al->source, sizeof al->source, "%s", fb);
     }
+}
 
-    /* Id. */
+/* The id: given, the alert's own, or derived from the rule and the event's
+ * place (the detections that completed a correlation). */
+static void read_id(const struct flat *f, const char *given_id, struct alert *al)
+{
     const struct yg_val *idv = flat_get(f, "id");
     if (given_id && strlen(given_id) == 32) {
         memcpy(al->id, given_id, 33);
     } else if (idv && idv->type == YG_VT_STR && idv->n == 32) {
         val_copy(idv, al->id, sizeof al->id);
-    } else if (corr) {
+    } else if (strcmp(al->kind, "correlation") == 0) {
         struct yg_buf key;
         yg_buf_init(&key, 1u << 20);
         for (size_t i = 0; i < al->nev; i++) {
@@ -343,19 +356,22 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
             val_copy(rec, key, sizeof key);
         } else {
             char fb[1536], ib[32];
-            val_copy(file, fb, sizeof fb);
+            val_copy(flat_get(f, "source.file"), fb, sizeof fb);
             val_copy(idx, ib, sizeof ib);
             snprintf(key, sizeof key, "%s:%s", fb, ib);
         }
         yg__alert_id(al->rule_id, key, al->id);
     }
+}
 
+/* Entities: an intel hit's address, event and matched fields by the mapping
+ * of the event's log source, correlation group-by values by name. */
+static void read_entities(const struct yg_entity_map *m, const struct flat *f, struct alert *al)
+{
     /* An intel hit on an address names that address (docs/intel.md). */
     const struct yg_val *itype = flat_get(f, "intel.type"), *ival = flat_get(f, "intel.value");
     if (itype && ival && itype->n == 2 && !memcmp(itype->p, "ip", 2))
         add_entity(m, al, YG_ENT_ADDRESS, ival->p, ival->n);
-    /* Entities: event and matched fields by the mapping of the event's log
-     * source, correlation group-by values by name. */
     struct yg_str ls[3] = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
     static const char *const lsk[3] = {"logsource.product", "logsource.service",
                                        "logsource.category"};
@@ -387,6 +403,22 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         }
         add_entity(m, al, k, l->v.p, l->v.n);
     }
+}
+
+/* Read what the builder needs from a flattened alert. */
+static void read_alert(const struct yg_entity_map *m, const struct flat *f, const char *given_id,
+                       int64_t fallback_ms, struct alert *al)
+{
+    memset(al, 0, sizeof *al);
+    read_rule(f, al);
+    read_time(f, fallback_ms, al);
+    if (al->timed)
+        yg__incident_iso(al->t_ms, al->event_time, sizeof al->event_time);
+    if (strcmp(al->kind, "correlation") == 0)
+        read_evidence(f, al);
+    read_source(f, al);
+    read_id(f, given_id, al);
+    read_entities(m, f, al);
 }
 
 /* ---- the builder ------------------------------------------------------------ */
@@ -1577,42 +1609,19 @@ done:
     return err;
 }
 
-yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, const char *json,
-                         size_t n, int64_t fallback_ms, struct yg_incident_feed_result *res)
+/* Feed an alert read into al (its views into f), in the store's open
+ * transaction or one of its own. */
+static yg_err feed_read(struct yg_incident_builder *b, struct alert *al, const char *json, size_t n,
+                        struct yg_incident_feed_result *res)
 {
-    struct yg_incident_feed_result dummy;
-    if (!res)
-        res = &dummy;
-    memset(res, 0, sizeof *res);
-    b->why[0] = 0;
-    b->stats.fed++;
-    yg_arena_reset(&b->arena);
-    struct flat f = {.a = &b->arena};
-    struct yg_json_sink sink = {&f, flat_key, flat_leaf};
-    struct yg_json_err je;
-    size_t used = 0;
-    yg_err err = yg__json_scan(json, n, &used, &sink, &b->arena, &je);
-    if (err || f.oom) {
-        snprintf(b->why, sizeof b->why, "an alert is not valid JSON (%s at byte %zu)",
-                 je.msg ? je.msg : "out of memory", je.offset);
-        flat_free(&f);
-        return err ? err : YG_ENOMEM;
-    }
-    struct alert *al = yg_malloc(sizeof *al);
-    if (!al) {
-        flat_free(&f);
-        return YG_ENOMEM;
-    }
-    read_alert(b->map, &f, alert_id, fallback_ms, al);
+    yg_err err = YG_OK;
     if (!al->timed || !al->rule_id[0]) {
         res->skipped = true;
         b->stats.skipped++;
-        yg_free(al);
-        flat_free(&f);
         return YG_OK;
     }
-    /* The evidence views point into f's leaves; a scratch flat for stored
-     * entities must not disturb them. */
+    /* The evidence views point into the alert's leaves; a scratch flat for
+     * stored entities must not disturb them. */
     struct flat scratch = {.a = &b->arena};
     bool own_tx = !yg__store_in_tx(b->st);
     if (own_tx && (err = yg__store_begin(b->st))) {
@@ -1636,6 +1645,197 @@ yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, co
     }
 out:
     flat_free(&scratch);
+    return err;
+}
+
+static void feed_start(struct yg_incident_builder *b, struct yg_incident_feed_result *res)
+{
+    memset(res, 0, sizeof *res);
+    b->why[0] = 0;
+    b->stats.fed++;
+    yg_arena_reset(&b->arena);
+}
+
+yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, const char *json,
+                         size_t n, int64_t fallback_ms, struct yg_incident_feed_result *res)
+{
+    struct yg_incident_feed_result dummy;
+    if (!res)
+        res = &dummy;
+    feed_start(b, res);
+    struct flat f = {.a = &b->arena};
+    struct yg_json_sink sink = {&f, flat_key, flat_leaf};
+    struct yg_json_err je;
+    size_t used = 0;
+    yg_err err = yg__json_scan(json, n, &used, &sink, &b->arena, &je);
+    if (err || f.oom) {
+        snprintf(b->why, sizeof b->why, "an alert is not valid JSON (%s at byte %zu)",
+                 je.msg ? je.msg : "out of memory", je.offset);
+        flat_free(&f);
+        return err ? err : YG_ENOMEM;
+    }
+    struct alert *al = yg_malloc(sizeof *al);
+    if (!al) {
+        flat_free(&f);
+        return YG_ENOMEM;
+    }
+    read_alert(b->map, &f, alert_id, fallback_ms, al);
+    err = feed_read(b, al, json, n, res);
+    flat_free(&f);
+    yg_free(al);
+    return err;
+}
+
+/* ---- an alert given as a struct ------------------------------------------------- */
+
+/* Leaves of an alert given as a struct, at the paths its JSON would give
+ * them, so that one reader serves both forms. */
+static int32_t put_path(struct flat *f, int32_t parent, const char *k)
+{
+    int32_t saved = f->root1;
+    f->root1 = 0; /* parent < 0 here is the root itself */
+    int32_t p = flat_key(f, parent, k, strlen(k));
+    f->root1 = saved;
+    return p;
+}
+
+static void put_str(struct flat *f, int32_t parent, const char *k, const char *v, size_t n)
+{
+    int32_t p = v ? put_path(f, parent, k) : -1;
+    if (p >= 0)
+        flat_leaf(f, p, &(struct yg_val){v, (uint32_t)n, YG_VT_STR});
+}
+
+static void put_cstr(struct flat *f, int32_t parent, const char *k, const char *v)
+{
+    put_str(f, parent, k, v, v ? strlen(v) : 0);
+}
+
+static void put_num(struct flat *f, int32_t parent, const char *k, uint64_t v)
+{
+    char *t = yg_arena_alloc(f->a, 24);
+    int32_t p = t ? put_path(f, parent, k) : -1;
+    if (p < 0) {
+        f->oom = true;
+        return;
+    }
+    int tn = snprintf(t, 24, "%llu", (unsigned long long)v);
+    flat_leaf(f, p, &(struct yg_val){t, (uint32_t)tn, YG_VT_NUM});
+}
+
+/* A JSON value the alert carries as JSON (the event, the matched fields,
+ * the log source: the scanner's own form of them), under its member. */
+static yg_err put_json(struct flat *f, struct yg_arena *a, const char *k, const char *json,
+                       size_t n)
+{
+    if (!json || !n)
+        return YG_OK;
+    int32_t p = k ? put_path(f, -1, k) : -1;
+    if (k && p < 0)
+        return YG_ENOMEM;
+    f->root1 = p + 1;
+    struct yg_json_sink sink = {f, flat_key, flat_leaf};
+    struct yg_json_err je;
+    size_t used = 0;
+    yg_err err = yg__json_scan(json, n, &used, &sink, a, &je);
+    f->root1 = 0;
+    return err ? err : f->oom ? YG_ENOMEM : YG_OK;
+}
+
+/* The intel hit's members ("intel":{...}), given without braces. */
+static yg_err put_extra(struct flat *f, struct yg_arena *a, const char *extra, size_t n)
+{
+    if (!extra || !n)
+        return YG_OK;
+    char *obj = yg_arena_alloc(a, n + 2);
+    if (!obj)
+        return YG_ENOMEM;
+    obj[0] = '{';
+    memcpy(obj + 1, extra, n);
+    obj[n + 1] = '}';
+    return put_json(f, a, NULL, obj, n + 2);
+}
+
+static void put_evidence(struct flat *f, int32_t events, const struct yg_incident_evidence *e)
+{
+    put_cstr(f, events, "rule", e->rule_id);
+    put_cstr(f, events, "timestamp", e->timestamp);
+    put_cstr(f, events, "file", e->file);
+    if (e->record_id)
+        put_cstr(f, events, "record", e->record_id);
+    else if (e->line)
+        put_num(f, events, "line", e->line);
+    if (e->has_index)
+        put_num(f, events, "index", e->index);
+}
+
+static void put_correlation(struct flat *f, const struct yg_incident_alert *a)
+{
+    int32_t c = put_path(f, -1, "correlation");
+    put_cstr(f, c, "type", a->corr_type);
+    int32_t g = put_path(f, c, "group");
+    for (size_t i = 0; i < a->ngroup; i++)
+        put_cstr(f, g, a->group_names[i], a->group_values[i]);
+    int32_t ev = put_path(f, c, "events");
+    for (size_t i = 0; i < a->nev; i++)
+        put_evidence(f, ev, &a->ev[i]);
+}
+
+static yg_err put_alert(struct flat *f, struct yg_arena *ar, const struct yg_incident_alert *a)
+{
+    yg_err err = YG_OK;
+    int32_t r = put_path(f, -1, "rule");
+    put_cstr(f, r, "id", a->rule_id);
+    put_cstr(f, r, "title", a->rule_title);
+    put_cstr(f, r, "level", a->level);
+    YG_TRY(put_json(f, ar, "logsource", a->logsource_json, a->logsource_len));
+    YG_TRY(put_json(f, ar, "matched", a->matched_json, a->matched_len));
+    if (a->file) {
+        int32_t s = put_path(f, -1, "source");
+        put_cstr(f, s, "file", a->file);
+        put_num(f, s, "line", a->line);
+        if (a->record_id)
+            put_cstr(f, s, "record", a->record_id);
+        if (a->has_index)
+            put_num(f, s, "index", a->index);
+    }
+    if (a->corr_type)
+        put_correlation(f, a);
+    YG_TRY(put_extra(f, ar, a->extra_json, a->extra_len));
+    YG_TRY(put_json(f, ar, "event", a->event_json, a->event_len));
+done:
+    return err ? err : f->oom ? YG_ENOMEM : YG_OK;
+}
+
+yg_err yg__incident_feed_alert(struct yg_incident_builder *b, const struct yg_incident_alert *a,
+                               int64_t fallback_ms, struct yg_incident_feed_result *res)
+{
+    struct yg_incident_feed_result dummy;
+    if (!res)
+        res = &dummy;
+    feed_start(b, res);
+    struct flat f = {.a = &b->arena};
+    struct alert *al = yg_malloc(sizeof *al);
+    yg_err err = al ? put_alert(&f, &b->arena, a) : YG_ENOMEM;
+    if (err) {
+        snprintf(b->why, sizeof b->why, "an alert's %s",
+                 err == YG_ENOMEM ? "fields do not fit in memory"
+                                  : "event, matched fields or log source is not valid JSON");
+        goto out;
+    }
+    memset(al, 0, sizeof *al);
+    read_rule(&f, al);
+    al->timed = a->timed || fallback_ms != INT64_MIN;
+    al->t_ms = a->timed ? a->t_ms : fallback_ms;
+    if (al->timed)
+        yg__incident_iso(al->t_ms, al->event_time, sizeof al->event_time);
+    if (a->corr_type)
+        read_evidence(&f, al);
+    read_source(&f, al);
+    read_id(&f, a->id, al);
+    read_entities(b->map, &f, al);
+    err = feed_read(b, al, a->json, a->json_len, res);
+out:
     flat_free(&f);
     yg_free(al);
     return err;

@@ -91,6 +91,53 @@ YG_NODISCARD yg_err yg__incident_feed(struct yg_incident_builder *b, const char 
                                       const char *json, size_t n, int64_t fallback_ms,
                                       struct yg_incident_feed_result *res);
 
+/* A contributing detection of a correlation alert. */
+struct yg_incident_evidence {
+    const char *rule_id, *timestamp, *file;
+    const char *record_id; /* the service's record id, or NULL (then file:index) */
+    uint64_t line;         /* 0: none */
+    bool has_index;
+    uint64_t index; /* the hunt's document ordinal in its file */
+};
+
+/*
+ * An alert as its driver has it, before any JSON is written.  The event, the
+ * matched fields, the log source and the extra members are the scanner's own
+ * JSON (yg_alert); json is the alert as the sinks wrote it, kept in the
+ * timeline (or in the alerts table, yg__incident_set_alerts_stored).
+ * Strings may be NULL where they do not apply.
+ */
+struct yg_incident_alert {
+    const char *id; /* 32 hex digits, or NULL: derived as for a JSON alert */
+    const char *rule_id, *rule_title, *level;
+    bool timed;       /* false: fallback_ms applies */
+    int64_t t_ms;     /* the event time, UTC epoch ms */
+    const char *file; /* the event's place: file and line (0: none), */
+    uint64_t line;
+    const char *record_id; /* the service's record id, */
+    bool has_index;        /* or the hunt's document ordinal */
+    uint64_t index;
+    const char *logsource_json, *matched_json, *event_json, *extra_json;
+    size_t logsource_len, matched_len, event_len, extra_len;
+    const char *corr_type; /* a correlation alert's type, NULL for others */
+    const char *const *group_names, *const *group_values;
+    size_t ngroup;
+    const struct yg_incident_evidence *ev;
+    size_t nev;
+    const char *json;
+    size_t json_len;
+};
+
+/*
+ * Feed one alert given as a struct: the same incidents as yg__incident_feed
+ * of its JSON, without reading that JSON back.  YG_ESYNTAX (message in
+ * yg__incident_errmsg) when its event, matched fields or log source is not
+ * valid JSON.
+ */
+YG_NODISCARD yg_err yg__incident_feed_alert(struct yg_incident_builder *b,
+                                            const struct yg_incident_alert *a, int64_t fallback_ms,
+                                            struct yg_incident_feed_result *res);
+
 /* Counters of a builder's life. */
 struct yg_incident_stats {
     uint64_t fed, duplicates, skipped, created, merged;
