@@ -114,9 +114,12 @@ struct evid {
     uint64_t line;
 };
 
-/* One alert of the current batch (strings in the batch arena). */
+/* One alert of the current batch (strings in the batch arena): its row for
+ * the sinks and the state database, and its fields for the incident
+ * builder (when incidents are built). */
 struct pending {
     struct yg_alert_row row;
+    struct yg_incident_alert inc;
 };
 
 struct watch {
@@ -224,10 +227,64 @@ static void ev_release(void *ud, void *e)
 
 /* ---- batch ---------------------------------------------------------------- */
 
+static const char *arena_dup(struct yg_arena *a, const char *s, size_t n, bool *oom)
+{
+    if (!s)
+        return NULL;
+    const char *c = yg_arena_strndup(a, s, n);
+    *oom |= !c;
+    return c;
+}
+
+/* The incident builder's view of an alert, copied into the batch arena (the
+ * scanner's strings live only during its callback). */
+static yg_err copy_incident_alert(struct yg_arena *a, const struct yg_incident_alert *src,
+                                  struct yg_incident_alert *dst)
+{
+    bool oom = false;
+    *dst = *src;
+#define DUP(f, n) dst->f = arena_dup(a, src->f, n, &oom)
+#define DUPZ(f) DUP(f, src->f ? strlen(src->f) : 0)
+    DUPZ(id);
+    DUPZ(rule_id);
+    DUPZ(rule_title);
+    DUPZ(level);
+    DUPZ(file);
+    DUPZ(record_id);
+    DUPZ(corr_type);
+    DUP(logsource_json, src->logsource_len);
+    DUP(matched_json, src->matched_len);
+    DUP(event_json, src->event_len);
+    DUP(extra_json, src->extra_len);
+#undef DUPZ
+#undef DUP
+    const char **names = src->ngroup ? yg_arena_alloc(a, 2 * src->ngroup * sizeof *names) : NULL;
+    for (size_t i = 0; names && i < src->ngroup; i++) {
+        names[i] = arena_dup(a, src->group_names[i], strlen(src->group_names[i]), &oom);
+        names[src->ngroup + i] =
+            arena_dup(a, src->group_values[i], strlen(src->group_values[i]), &oom);
+    }
+    dst->group_names = names;
+    dst->group_values = names ? names + src->ngroup : NULL;
+    struct yg_incident_evidence *ev = src->nev ? yg_arena_alloc(a, src->nev * sizeof *ev) : NULL;
+    for (size_t i = 0; ev && i < src->nev; i++) {
+        const struct yg_incident_evidence *e = &src->ev[i];
+        ev[i] = *e;
+        ev[i].rule_id = arena_dup(a, e->rule_id, strlen(e->rule_id), &oom);
+        ev[i].timestamp = arena_dup(a, e->timestamp, strlen(e->timestamp), &oom);
+        ev[i].file = arena_dup(a, e->file, strlen(e->file), &oom);
+        ev[i].record_id = arena_dup(a, e->record_id, e->record_id ? strlen(e->record_id) : 0, &oom);
+    }
+    dst->ev = ev;
+    if (oom || (src->ngroup && !names) || (src->nev && !ev))
+        return YG_ENOMEM;
+    return YG_OK;
+}
+
 static yg_err add_pending(struct watch *w, const char *id, const char *rule_id,
                           const char *rule_title, const char *level, const char *event_time,
                           size_t etn, const char *source, const char *record_id, const char *json,
-                          size_t jn)
+                          size_t jn, const struct yg_incident_alert *inc)
 {
     if (w->npend == w->pendcap) {
         size_t nc = w->pendcap ? w->pendcap * 2 : 256;
@@ -249,6 +306,13 @@ static yg_err add_pending(struct watch *w, const char *id, const char *rule_id,
     if (!r->id || !r->rule_id || !r->rule_title || !r->level || !r->event_time || !r->source ||
         !r->record_id || !r->json)
         return YG_ENOMEM;
+    if (w->detector->incidents) {
+        struct yg_incident_alert *ia = &w->pend[w->npend].inc;
+        if (copy_incident_alert(&w->arena, inc, ia))
+            return YG_ENOMEM;
+        ia->json = r->json;
+        ia->json_len = jn;
+    }
     w->npend++;
     if (w->metrics && !w->replaying)
         yg__metric_inc(yg__metrics_get(w->metrics, YG_M_ALERTS,
@@ -319,8 +383,8 @@ static yg_err store_incidents(struct watch *w)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         const struct yg_alert_row *r = &w->pend[i].row;
-        yg_err ie = yg__incident_feed(w->detector->incidents, r->id, r->json, strlen(r->json),
-                                      (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, NULL);
+        yg_err ie = yg__incident_feed_alert(w->detector->incidents, &w->pend[i].inc,
+                                            (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, NULL);
         if (ie == YG_ESYNTAX || ie == YG_ELIMIT) {
             w->errors++;
             yg__log(YG_LOG_WARNING, "incidents: alert %s: %s", r->id,
@@ -601,9 +665,28 @@ static int on_alert(void *ud, const yg_alert *a)
         err = yg__alert_json_tail(&w->json, a, true);
     char id[33];
     yg__alert_id(a->rule_id, rec->record_id, id);
+    struct yg_incident_alert ia = {
+        .id = id,
+        .rule_id = a->rule_id,
+        .rule_title = a->rule_title,
+        .level = a->level,
+        .timed = at.timed,
+        .t_ms = at.ms,
+        .file = rec->source,
+        .line = rec->line,
+        .record_id = rec->record_id,
+        .logsource_json = a->logsource_json,
+        .logsource_len = a->logsource_json ? strlen(a->logsource_json) : 0,
+        .matched_json = a->matched_json,
+        .matched_len = a->matched_len,
+        .event_json = a->event,
+        .event_len = a->event_len,
+        .extra_json = a->extra_json,
+        .extra_len = a->extra_len,
+    };
     if (!err)
         err = add_pending(w, id, a->rule_id, a->rule_title, a->level, at.text, at.n, rec->source,
-                          rec->record_id, w->json.p, w->json.n);
+                          rec->record_id, w->json.p, w->json.n, &ia);
     if (err)
         w->errors++;
     return 0;
@@ -618,6 +701,42 @@ static void evid_ref(void *ud, const void *ev, struct yg_corr_evref *out)
     out->timestamp = e->timestamp;
     out->file = e->source;
     out->record_id = e->record_id;
+}
+
+/* The incident builder's view of a correlation alert: its group and the
+ * detections that completed it (ev: room for every evidence handle). */
+static void corr_incident_alert(const struct watch *w, const struct yg_corr_alert *a,
+                                const char *id, struct yg_incident_evidence *ev,
+                                struct yg_incident_alert *ia)
+{
+    const struct yg_rule *r = a->rule;
+    size_t nev = 0;
+    for (size_t i = 0; i < a->nevidence && nev < YG_CORR_MAX_EVIDENCE; i++) {
+        const struct evid *e = a->evidence[i];
+        if (!e)
+            continue;
+        ev[nev++] = (struct yg_incident_evidence){yg_rules_rule_id(w->detector->rules, e->rule),
+                                                  e->timestamp,
+                                                  e->source,
+                                                  e->record_id,
+                                                  0,
+                                                  false,
+                                                  0};
+    }
+    *ia = (struct yg_incident_alert){
+        .id = id,
+        .rule_id = r->id ? r->id : "",
+        .rule_title = r->title ? r->title : "",
+        .level = yg__level_name(r->level),
+        .timed = true,
+        .t_ms = a->last_ms,
+        .corr_type = a->type,
+        .group_names = a->group_names,
+        .group_values = a->group_values,
+        .ngroup = a->ngroup,
+        .ev = ev,
+        .nev = nev,
+    };
 }
 
 static void corr_alert(void *ud, const struct yg_corr_alert *a)
@@ -655,9 +774,12 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a)
         const struct evid *last = a->nevidence ? a->evidence[0] : NULL;
         char when[32];
         snprintf(when, sizeof when, "%lld", (long long)a->last_ms);
+        struct yg_incident_evidence ev[YG_CORR_MAX_EVIDENCE];
+        struct yg_incident_alert ia;
+        corr_incident_alert(w, a, id, ev, &ia);
         YG_TRY(add_pending(w, id, r->id ? r->id : "", r->title ? r->title : "",
                            yg__level_name(r->level), when, strlen(when),
-                           last ? last->source : "correlation", id, b->p, b->n));
+                           last ? last->source : "correlation", id, b->p, b->n, &ia));
     }
     return;
 done:
