@@ -1416,6 +1416,193 @@ static void merge_stored_entities(struct yg_incident_builder *b, const char *id,
     sqlite3_clear_bindings(s);
 }
 
+/* The alert of a detection already in a timeline as a correlation's
+ * contributing detection: keep its place, add what it says. */
+static yg_err upgrade_detection(struct yg_incident_builder *b, const struct alert *al,
+                                const char *inc, const char *ents, const char *json, size_t n)
+{
+    yg_err err = YG_OK;
+    sqlite3_stmt *s = b->q[Q_ALERT_UPGRADE];
+    bt(s, 1, al->id);
+    bt(s, 2, al->kind);
+    bt(s, 3, al->title);
+    bt(s, 4, al->level);
+    sqlite3_bind_int(s, 5, al->level_num);
+    bt(s, 6, al->source);
+    bt(s, 7, ents);
+    sqlite3_bind_text(s, 8, json, b->json_in_alerts ? 0 : (int)n, SQLITE_TRANSIENT);
+    bt(s, 9, al->event_time);
+    int64_t t = b->found_t, seq = b->found_seq;
+    YG_TRY(run(b, s, "updating an incident alert"));
+    struct summary sm;
+    YG_TRY(sm_load(b, inc, &sm));
+    sm_row(&sm, false, al->level_num, t, seq, al->title, al->level);
+    YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
+    YG_TRY(sm_save(b, inc, &sm));
+done:
+    return err;
+}
+
+/* Incidents holding an earlier alert of one of the contributing detections
+ * belong with the correlation, whatever their entities (if still open). */
+static yg_err evidence_candidates(struct yg_incident_builder *b, const struct alert *al,
+                                  char evid[][33], struct cand *c, size_t *nc)
+{
+    yg_err err = YG_OK;
+    for (size_t i = 0; i < al->nev; i++) {
+        char k2[16], i2[40];
+        bool f2 = false;
+        YG_TRY(lookup_alert(b, evid[i], k2, i2, &f2));
+        bool seen = !f2;
+        for (size_t j = 0; j < *nc && !seen; j++)
+            seen = strcmp(c[j].id, i2) == 0;
+        if (seen || *nc == MAX_CANDIDATES)
+            continue;
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(b->db,
+                               "SELECT first_ms FROM incidents WHERE id = ?1 AND status = "
+                               "'open'",
+                               -1, &s, NULL) != SQLITE_OK)
+            continue;
+        bt(s, 1, i2);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            snprintf(c[*nc].id, sizeof c[*nc].id, "%s", i2);
+            c[*nc].first = sqlite3_column_int64(s, 0);
+            int64_t last;
+            (void)sm_cached_times(b, i2, &c[*nc].first, &last);
+            ++*nc;
+        }
+        sqlite3_finalize(s);
+    }
+done:
+    return err;
+}
+
+/* The incident the alert joins: a new one when no candidate shares an
+ * entity (or the alert names nobody), else the one that started first,
+ * with the others merged into it. */
+static yg_err join_incident(struct yg_incident_builder *b, const struct alert *al,
+                            const struct cand *c, size_t nc, char inc[40], struct summary *sm,
+                            struct yg_incident_feed_result *res)
+{
+    yg_err err = YG_OK;
+    if (!nc) {
+        snprintf(inc, 40, "inc-%.16s", al->id);
+        sqlite3_stmt *s = b->q[Q_INC_INS];
+        bt(s, 1, inc);
+        sqlite3_bind_int64(s, 2, al->t_ms);
+        sqlite3_bind_int64(s, 3, wall_ms());
+        YG_TRY(run(b, s, "creating an incident"));
+        if (sqlite3_changes(b->db) == 1)
+            sm_empty(sm);
+        else /* an incident of that id exists already: it goes on growing */
+            YG_TRY(sm_load(b, inc, sm));
+        res->created = true;
+        b->stats.created++;
+        return YG_OK;
+    }
+    size_t keep = 0;
+    for (size_t i = 1; i < nc; i++)
+        if (c[i].first < c[keep].first ||
+            (c[i].first == c[keep].first && strcmp(c[i].id, c[keep].id) < 0))
+            keep = i;
+    memcpy(inc, c[keep].id, 40);
+    YG_TRY(sm_load(b, inc, sm));
+    for (size_t i = 0; i < nc; i++)
+        if (i != keep) {
+            YG_TRY(merge(b, inc, c[i].id, sm));
+            res->merged++;
+            b->stats.merged++;
+        }
+done:
+    return err;
+}
+
+/* The alert into the incident's timeline: its own row of the alerts table
+ * when the service stored it there, else a timeline row of its own. */
+static yg_err add_alert_row(struct yg_incident_builder *b, const struct alert *al, const char *inc,
+                            const char *ents, const char *json, size_t n)
+{
+    yg_err err = YG_OK;
+    bool attached = false;
+    if (b->json_in_alerts) {
+        sqlite3_stmt *s = b->q[Q_ATTACH];
+        bt(s, 1, al->id);
+        bt(s, 2, inc);
+        sqlite3_bind_int64(s, 3, al->t_ms);
+        sqlite3_bind_int64(s, 4, ++b->seq);
+        bt(s, 5, al->event_time);
+        bt(s, 6, al->kind);
+        sqlite3_bind_int(s, 7, al->level_num);
+        bt(s, 8, al->source);
+        bt(s, 9, ents);
+        YG_TRY(run(b, s, "adding an alert to an incident"));
+        attached = sqlite3_changes(b->db) == 1;
+    }
+    if (!attached)
+        YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id,
+                          al->title, al->level, al->level_num, al->source, ents, NULL, json, n));
+done:
+    return err;
+}
+
+/* {"rule":{"id":..,"title":..},"timestamp":..,"source":..,"correlation":ID}:
+ * a contributing detection's reference in the timeline. */
+static yg_err detection_json(struct yg_buf *j, const char *rule, const char *title, const char *ts,
+                             const char *src, const char *corr_id)
+{
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_add(j, "{\"rule\":{\"id\":", 14));
+    YG_TRY(yg_buf_add_json_str(j, rule, strlen(rule)));
+    if (title) {
+        YG_TRY(yg_buf_add(j, ",\"title\":", 9));
+        YG_TRY(yg_buf_add_json_str(j, title, strlen(title)));
+    }
+    YG_TRY(yg_buf_add(j, "},\"timestamp\":", 14));
+    YG_TRY(yg_buf_add_json_str(j, ts, strlen(ts)));
+    YG_TRY(yg_buf_add(j, ",\"source\":", 10));
+    YG_TRY(yg_buf_add_json_str(j, src, strlen(src)));
+    YG_TRY(yg_buf_addf(j, ",\"correlation\":\"%s\"}", corr_id));
+done:
+    return err;
+}
+
+/* One contributing detection of a correlation alert, as a step of the
+ * timeline. */
+static yg_err add_detection_row(struct yg_incident_builder *b, const struct alert *al,
+                                const struct evidence *e, const char *eid, const char *inc,
+                                const char *ents, struct summary *sm)
+{
+    char rule[256], ts[128] = "", file[900] = "", line[32] = "", src[1024], et[64] = "";
+    const char *title = NULL, *level = NULL;
+    val_copy(e->rule, rule, sizeof rule);
+    val_copy(e->timestamp, ts, sizeof ts);
+    val_copy(e->file, file, sizeof file);
+    val_copy(e->line, line, sizeof line);
+    if (b->lookup)
+        (void)b->lookup(b->lookup_ud, rule, &title, &level);
+    int64_t t = al->t_ms;
+    if (ts[0] && yg__time_parse(ts, strlen(ts), &t))
+        yg__incident_iso(t, et, sizeof et);
+    else
+        snprintf(et, sizeof et, "%s", al->event_time);
+    if (line[0] && strcmp(line, "0") != 0)
+        snprintf(src, sizeof src, "%s:%s", file, line);
+    else
+        snprintf(src, sizeof src, "%s", file);
+    struct yg_buf j;
+    yg_buf_init(&j, 1u << 20);
+    yg_err err = detection_json(&j, rule, title, ts, src, al->id);
+    int dl = level ? level_num(level) : 1;
+    if (!err)
+        err = insert_row(b, eid, inc, t, et, "detection", rule, title ? title : rule,
+                         level ? level : "informational", dl, src, ents, al->id, j.p, j.n);
+    if (!err && b->inserted)
+        sm_row(sm, true, dl, t, b->seq, title ? title : rule, level ? level : "informational");
+    yg_buf_free(&j);
+    return err;
+}
+
 static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struct flat *f,
                           const char *json, size_t n, struct yg_incident_feed_result *res)
 {
@@ -1432,7 +1619,6 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         b->stats.duplicates++;
         goto done;
     }
-
     /* Contributing detections of a correlation: their ids, and entities
      * of those stored earlier as alerts of their own. */
     char evid[MAX_EVIDENCE][33];
@@ -1441,167 +1627,22 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         merge_stored_entities(b, evid[i], al, f);
     }
     YG_TRY(entities_json(al->ent, al->nent, &ents));
-
     if (upgrade) {
-        /* The alert of a detection already in a timeline as a correlation's
-         * contributing detection: keep its place, add what it says. */
-        sqlite3_stmt *s = b->q[Q_ALERT_UPGRADE];
-        bt(s, 1, al->id);
-        bt(s, 2, al->kind);
-        bt(s, 3, al->title);
-        bt(s, 4, al->level);
-        sqlite3_bind_int(s, 5, al->level_num);
-        bt(s, 6, al->source);
-        bt(s, 7, ents.p);
-        sqlite3_bind_text(s, 8, json, b->json_in_alerts ? 0 : (int)n, SQLITE_TRANSIENT);
-        bt(s, 9, al->event_time);
-        int64_t t = b->found_t, seq = b->found_seq;
-        YG_TRY(run(b, s, "updating an incident alert"));
-        struct summary sm;
-        YG_TRY(sm_load(b, inc, &sm));
-        sm_row(&sm, false, al->level_num, t, seq, al->title, al->level);
-        YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
-        YG_TRY(sm_save(b, inc, &sm));
+        YG_TRY(upgrade_detection(b, al, inc, ents.p, json, n));
         snprintf(res->incident, sizeof res->incident, "%s", inc);
         goto done;
     }
-
-    bool linking = false;
-    for (size_t i = 0; i < al->nent; i++)
-        linking |= b->map->link[al->ent[i].kind];
     struct cand c[MAX_CANDIDATES];
     size_t nc = 0;
     YG_TRY(find_candidates(b, al, c, &nc));
-    /* Incidents holding an earlier alert of one of the contributing
-     * detections belong with the correlation, whatever their entities. */
-    for (size_t i = 0; i < al->nev; i++) {
-        char k2[16], i2[40];
-        bool f2 = false;
-        YG_TRY(lookup_alert(b, evid[i], k2, i2, &f2));
-        bool seen = !f2;
-        for (size_t j = 0; j < nc && !seen; j++)
-            seen = strcmp(c[j].id, i2) == 0;
-        if (!seen && nc < MAX_CANDIDATES) {
-            /* Only if that incident is still open. */
-            sqlite3_stmt *s;
-            if (sqlite3_prepare_v2(b->db,
-                                   "SELECT first_ms FROM incidents WHERE id = ?1 AND status = "
-                                   "'open'",
-                                   -1, &s, NULL) == SQLITE_OK) {
-                bt(s, 1, i2);
-                if (sqlite3_step(s) == SQLITE_ROW) {
-                    snprintf(c[nc].id, sizeof c[nc].id, "%s", i2);
-                    c[nc].first = sqlite3_column_int64(s, 0);
-                    int64_t last;
-                    (void)sm_cached_times(b, i2, &c[nc].first, &last);
-                    nc++;
-                }
-                sqlite3_finalize(s);
-            }
-        }
-    }
-    /* No incident shares an entity (or the alert names nobody): it opens
-     * an incident of its own. */
-    (void)linking;
+    YG_TRY(evidence_candidates(b, al, evid, c, &nc));
     struct summary sm;
-    if (!nc) {
-        snprintf(inc, sizeof inc, "inc-%.16s", al->id);
-        sqlite3_stmt *s = b->q[Q_INC_INS];
-        bt(s, 1, inc);
-        sqlite3_bind_int64(s, 2, al->t_ms);
-        sqlite3_bind_int64(s, 3, wall_ms());
-        YG_TRY(run(b, s, "creating an incident"));
-        if (sqlite3_changes(b->db) == 1)
-            sm_empty(&sm);
-        else /* an incident of that id exists already: it goes on growing */
-            YG_TRY(sm_load(b, inc, &sm));
-        res->created = true;
-        b->stats.created++;
-    } else {
-        size_t keep = 0;
-        for (size_t i = 1; i < nc; i++)
-            if (c[i].first < c[keep].first ||
-                (c[i].first == c[keep].first && strcmp(c[i].id, c[keep].id) < 0))
-                keep = i;
-        memcpy(inc, c[keep].id, sizeof inc);
-        YG_TRY(sm_load(b, inc, &sm));
-        for (size_t i = 0; i < nc; i++)
-            if (i != keep) {
-                YG_TRY(merge(b, inc, c[i].id, &sm));
-                res->merged++;
-                b->stats.merged++;
-            }
-    }
-    bool attached = false;
-    if (b->json_in_alerts) {
-        /* The alert's own row in the alerts table joins the timeline. */
-        sqlite3_stmt *s = b->q[Q_ATTACH];
-        bt(s, 1, al->id);
-        bt(s, 2, inc);
-        sqlite3_bind_int64(s, 3, al->t_ms);
-        sqlite3_bind_int64(s, 4, ++b->seq);
-        bt(s, 5, al->event_time);
-        bt(s, 6, al->kind);
-        sqlite3_bind_int(s, 7, al->level_num);
-        bt(s, 8, al->source);
-        bt(s, 9, ents.p);
-        YG_TRY(run(b, s, "adding an alert to an incident"));
-        attached = sqlite3_changes(b->db) == 1;
-    }
-    if (!attached) /* not stored as an alert: a timeline row of its own */
-        YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id,
-                          al->title, al->level, al->level_num, al->source, ents.p, NULL, json, n));
+    YG_TRY(join_incident(b, al, c, nc, inc, &sm, res));
+    YG_TRY(add_alert_row(b, al, inc, ents.p, json, n));
     sm_row(&sm, false, al->level_num, al->t_ms, b->seq, al->title, al->level);
     YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
-    /* The contributing detections, as steps of the timeline. */
-    for (size_t i = 0; i < al->nev; i++) {
-        const struct evidence *e = &al->ev[i];
-        char rule[256], ts[128] = "", file[900] = "", line[32] = "", src[1024], et[64] = "";
-        const char *title = NULL, *level = NULL;
-        val_copy(e->rule, rule, sizeof rule);
-        val_copy(e->timestamp, ts, sizeof ts);
-        val_copy(e->file, file, sizeof file);
-        val_copy(e->line, line, sizeof line);
-        if (b->lookup)
-            (void)b->lookup(b->lookup_ud, rule, &title, &level);
-        int64_t t = al->t_ms;
-        if (ts[0] && yg__time_parse(ts, strlen(ts), &t))
-            yg__incident_iso(t, et, sizeof et);
-        else
-            snprintf(et, sizeof et, "%s", al->event_time);
-        if (line[0] && strcmp(line, "0") != 0)
-            snprintf(src, sizeof src, "%s:%s", file, line);
-        else
-            snprintf(src, sizeof src, "%s", file);
-        struct yg_buf j;
-        yg_buf_init(&j, 1u << 20);
-        err = yg_buf_add(&j, "{\"rule\":{\"id\":", 14);
-        if (!err)
-            err = yg_buf_add_json_str(&j, rule, strlen(rule));
-        if (!err && title)
-            err = yg_buf_add(&j, ",\"title\":", 9);
-        if (!err && title)
-            err = yg_buf_add_json_str(&j, title, strlen(title));
-        if (!err)
-            err = yg_buf_add(&j, "},\"timestamp\":", 14);
-        if (!err)
-            err = yg_buf_add_json_str(&j, ts, strlen(ts));
-        if (!err)
-            err = yg_buf_add(&j, ",\"source\":", 10);
-        if (!err)
-            err = yg_buf_add_json_str(&j, src, strlen(src));
-        if (!err)
-            err = yg_buf_addf(&j, ",\"correlation\":\"%s\"}", al->id);
-        int dl = level ? level_num(level) : 1;
-        if (!err)
-            err = insert_row(b, evid[i], inc, t, et, "detection", rule, title ? title : rule,
-                             level ? level : "informational", dl, src, ents.p, al->id, j.p, j.n);
-        if (!err && b->inserted)
-            sm_row(&sm, true, dl, t, b->seq, title ? title : rule, level ? level : "informational");
-        yg_buf_free(&j);
-        if (err)
-            goto done;
-    }
+    for (size_t i = 0; i < al->nev; i++)
+        YG_TRY(add_detection_row(b, al, &al->ev[i], evid[i], inc, ents.p, &sm));
     YG_TRY(sm_save(b, inc, &sm));
     snprintf(res->incident, sizeof res->incident, "%s", inc);
 done:
