@@ -174,40 +174,25 @@ static void put_row_json(FILE *f, const struct yg_incident_row *r)
     }
 }
 
-/* "account:alice, address:203.0.113.7 (+3)" from the entities JSON, the
- * kinds that link first; at most max characters. */
-static void entity_summary(const char *json, char *out, size_t max)
+/* "account:alice, address:203.0.113.7 (+3)": the kinds that link first; at
+ * most max characters. */
+static void entity_summary(const struct yg_incident_entity *e, size_t ne, char *out, size_t max)
 {
     out[0] = 0;
-    size_t n = 0, shown = 0, total = 0;
-    const char *p = json;
-    while ((p = strstr(p, "{\"kind\":\""))) {
-        p += 9;
-        const char *ke = strchr(p, '"');
-        if (!ke)
-            break;
-        const char *v = strstr(ke, "\"value\":\"");
-        if (!v)
-            break;
-        v += 9;
-        const char *ve = v;
-        while (*ve && *ve != '"')
-            ve += *ve == '\\' && ve[1] ? 2 : 1;
-        total++;
-        if (!strncmp(p, "observer", 8))
+    size_t n = 0, shown = 0;
+    for (size_t i = 0; i < ne; i++) {
+        if (!strcmp(e[i].kind, "observer"))
             continue;
         char item[300];
-        int il = snprintf(item, sizeof item, "%s%.*s:%.*s", shown ? ", " : "", (int)(ke - p), p,
-                          (int)(ve - v), v);
-        if (il > 0 && n + (size_t)il + 8 < max) {
+        int il = snprintf(item, sizeof item, "%s%s:%s", shown ? ", " : "", e[i].kind, e[i].value);
+        if (il > 0 && (size_t)il < sizeof item && n + (size_t)il + 8 < max) {
             memcpy(out + n, item, (size_t)il + 1);
             n += (size_t)il;
             shown++;
         }
-        p = ve;
     }
-    if (total > shown && n + 12 < max)
-        snprintf(out + n, max - n, " (+%zu)", total - shown);
+    if (ne > shown && n + 12 < max)
+        snprintf(out + n, max - n, " (+%zu)", ne - shown);
 }
 
 struct list_ctx {
@@ -226,7 +211,7 @@ static void list_row(void *ud, const struct yg_incident_row *r)
         yg__incident_iso(r->first_ms, first, sizeof first);
         yg__incident_iso(r->last_ms, last, sizeof last);
         first[19] = last[19] = 0; /* to the second */
-        entity_summary(r->entities, ents, sizeof ents);
+        entity_summary(r->ents, r->nents, ents, sizeof ents);
         if (!c->n)
             printf("%-20s  %-13s  %-6s  %-19s  %-19s  %6s  %-40s  %s\n", "ID", "SEVERITY", "STATUS",
                    "FIRST SEEN", "LAST SEEN", "ALERTS", "ENTITIES", "TITLE");
@@ -347,23 +332,11 @@ static void show_head(void *ud, const struct yg_incident_row *r)
     printf("  seen:      %s .. %s\n  alerts:    %lld\n  entities:  ", first, last,
            (long long)r->alert_count);
     /* entities, one kind:value (alerts) after the other */
-    const char *p = r->entities;
     bool any = false;
-    while ((p = strstr(p, "{\"kind\":\""))) {
-        p += 9;
-        const char *ke = strchr(p, '"');
-        const char *v = ke ? strstr(ke, "\"value\":\"") : NULL;
-        if (!v)
-            break;
-        v += 9;
-        const char *ve = v;
-        while (*ve && *ve != '"')
-            ve += *ve == '\\' && ve[1] ? 2 : 1;
-        const char *a = strstr(ve, "\"alerts\":");
-        long alerts = a ? strtol(a + 9, NULL, 10) : 0;
-        printf("%s%.*s:%.*s (%ld)", any ? ", " : "", (int)(ke - p), p, (int)(ve - v), v, alerts);
+    for (size_t i = 0; i < r->nents; i++) {
+        printf("%s%s:%s (%lld)", any ? ", " : "", r->ents[i].kind, r->ents[i].value,
+               (long long)r->ents[i].alerts);
         any = true;
-        p = ve;
     }
     printf("%s\n\nTimeline:\n", any ? "" : "-");
 }
@@ -397,7 +370,7 @@ static void show_step(void *ud, const struct yg_incident_step *s)
         return;
     }
     char ents[200];
-    entity_summary(s->entities, ents, sizeof ents);
+    entity_summary(s->ents, s->nents, ents, sizeof ents);
     if (!strcmp(s->kind, "detection") && !c->evidence) {
         if (c->run_n && !strcmp(c->run_rule, s->rule_id) && !strcmp(c->run_ents, ents)) {
             snprintf(c->run_last, sizeof c->run_last, "%s", s->event_time);

@@ -158,12 +158,20 @@ const char *yg__incident_errmsg(const struct yg_incident_builder *b);
 
 enum yg_incident_status { YG_INC_OPEN = 1, YG_INC_CLOSED = 2, YG_INC_ALL = 3 };
 
+/* One entity of an incident (with the alerts naming it) or of a step. */
+struct yg_incident_entity {
+    const char *kind, *value; /* unescaped */
+    int64_t alerts;           /* 0 for a step's */
+};
+
 struct yg_incident_row {
     const char *id, *title, *level, *status, *main_entity;
     int level_num;
     int64_t first_ms, last_ms;
     int64_t alert_count;
-    const char *entities;                 /* JSON array of {"kind","value","alerts"} */
+    const char *entities;                  /* JSON array of {"kind","value","alerts"} */
+    const struct yg_incident_entity *ents; /* the same, most alerts first */
+    size_t nents;
     const char *close_reason, *closed_by; /* NULL unless closed */
     int64_t closed_at;                    /* Unix epoch ms, 0 unless closed */
 };
@@ -175,6 +183,8 @@ struct yg_incident_step {
     const char *json;     /* the alert (with its event) or the detection's reference */
     int64_t t_ms;
     int level_num;
+    const struct yg_incident_entity *ents; /* the entities, read */
+    size_t nents;
 };
 
 /* Incidents with the given status and at least min_level (yg_level_t,

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "core/timeparse.h"
+#include "decode/json.h"
 #include "correlate/correlate.h"
 #include "detector/corr_json.h"
 #include "detector/detector.h"
@@ -1143,46 +1144,52 @@ static bool rule_index_of(const yg_rules *rs, const char *id, uint32_t *out)
     return false;
 }
 
-/* The value of "name" in a flat JSON object of strings written by
- * record_detection (keys and values JSON-escaped). */
-static bool fields_get(const char *json, const char *name, struct yg_arena *a, struct yg_str *out)
+/* The correlation fields of a stored detection ({"name":"value",...}, as
+ * record_detection wrote them), read with the JSON reader. */
+struct fields_ctx {
+    const struct yg_corr_set *cs;
+    uint32_t rule;
+    size_t nf;
+    struct yg_str *vals;
+    struct yg_arena *a;
+};
+
+static int32_t fields_key(void *ud, int32_t parent, const char *k, size_t kn)
 {
-    struct yg_buf key;
-    yg_buf_init(&key, 1u << 16);
-    if (yg_buf_add_json_str(&key, name, strlen(name)) || yg_buf_addc(&key, ':')) {
-        yg_buf_free(&key);
-        return false;
+    const struct fields_ctx *x = ud;
+    for (size_t i = 0; parent < 0 && i < x->nf; i++) {
+        const char *name = yg__corr_field(x->cs, x->rule, i);
+        if (strlen(name) == kn && memcmp(name, k, kn) == 0)
+            return (int32_t)i;
     }
-    const char *p = strstr(json, key.p);
-    size_t kl = key.n;
-    yg_buf_free(&key);
-    if (!p)
-        return false;
-    p += kl;
-    if (*p != '"')
-        return false;
-    const char *q = ++p;
-    struct yg_buf v;
-    yg_buf_init(&v, 1u << 20);
-    while (*q && *q != '"') {
-        char c = *q++;
-        if (c == '\\' && *q) {
-            char x = *q++;
-            c = x == 'n' ? '\n' : x == 't' ? '\t' : x == 'r' ? '\r' : x;
-            if (x == 'u' && q[0] && q[1] && q[2] && q[3]) {
-                c = (char)strtol((char[]){q[2], q[3], 0}, NULL, 16);
-                q += 4;
-            }
-        }
-        if (yg_buf_addc(&v, c)) {
-            yg_buf_free(&v);
-            return false;
-        }
-    }
-    out->p = yg_arena_strndup(a, v.p ? v.p : "", v.n);
-    out->n = v.n;
-    yg_buf_free(&v);
-    return out->p != NULL;
+    return -1;
+}
+
+static void fields_leaf(void *ud, int32_t path, const struct yg_val *v)
+{
+    struct fields_ctx *x = ud;
+    if (v->type != YG_VT_STR || x->vals[path].p)
+        return;
+    const char *c = yg_arena_strndup(x->a, v->p, v->n);
+    if (c)
+        x->vals[path] = (struct yg_str){c, v->n};
+}
+
+/* vals[k] for each of the nf fields (NULL where the detection had none). */
+static void fields_read(const char *json, struct fields_ctx *x)
+{
+    for (size_t k = 0; k < x->nf; k++)
+        x->vals[k] = (struct yg_str){NULL, 0};
+    struct yg_json_sink sink = {x, fields_key, fields_leaf};
+    struct yg_json_err je;
+    size_t used;
+    if (yg__json_scan(json, strlen(json), &used, &sink, x->a, &je) != YG_OK)
+        return;
+    /* A name listed twice gets its value at its first place only. */
+    for (size_t k = 0; k < x->nf; k++)
+        for (size_t j = 0; !x->vals[k].p && j < k; j++)
+            if (!strcmp(yg__corr_field(x->cs, x->rule, j), yg__corr_field(x->cs, x->rule, k)))
+                x->vals[k] = x->vals[j];
 }
 
 static void replay_one(void *ud, const struct yg_det_row *d)
@@ -1199,9 +1206,8 @@ static void replay_one(void *ud, const struct yg_det_row *d)
     struct yg_str vals[YG_CORR_MAX_GROUP_BY * 4];
     if (nf > sizeof vals / sizeof *vals)
         nf = sizeof vals / sizeof *vals;
-    for (size_t k = 0; k < nf; k++)
-        if (!fields_get(d->fields, yg__corr_field(cs, r, k), &w->arena, &vals[k]))
-            vals[k] = (struct yg_str){NULL, 0};
+    struct fields_ctx fx = {cs, r, nf, vals, &w->arena};
+    fields_read(d->fields, &fx);
     struct evid *e = yg_calloc(1, sizeof *e);
     if (!e)
         return;
