@@ -895,7 +895,7 @@ static int hunt_compile(struct hunt_args *a, struct yg_detector **det)
     }
     a->o.compile_seconds = dr.seconds;
     a->o.rules_loaded = dr.stats.detection - dr.stats.builtin;
-    bool rules_missing = dr.paths_not_found || dr.paths_empty || dr.extra_failed;
+    bool rules_missing = dr.paths_not_found || dr.paths_empty || dr.extra_err != YG_OK;
     bool no_rules = !a->decode && !rules_missing && dr.stats.detection == 0;
     if (rules_missing || no_rules || (a->o.strict && a->diag.count)) {
         fprintf(stderr, "%s hunt: %s\n", prog,

@@ -51,9 +51,9 @@ static void add_rule_paths(const struct yg_detector_conf *c, yg_compiler *comp,
         if (c->path_empty)
             c->path_empty(c->ud, c->rule_paths[i], not_found);
     }
-    if (c->extra_yaml && yg_compiler_add_string(comp, c->extra_name ? c->extra_name : "generated",
-                                                c->extra_yaml, strlen(c->extra_yaml)))
-        out->extra_failed = true;
+    if (c->extra_yaml)
+        out->extra_err = yg_compiler_add_string(comp, c->extra_name ? c->extra_name : "generated",
+                                                c->extra_yaml, strlen(c->extra_yaml));
 }
 
 static yg_err add_intel(const struct yg_detector_conf *c, yg_compiler *comp,

@@ -57,7 +57,7 @@ struct yg_detector_rules {
     yg_rules_stats stats;
     double seconds;                      /* compile time */
     size_t paths_not_found, paths_empty; /* rule paths that loaded nothing */
-    bool extra_failed;                   /* the generated rule did not load */
+    yg_err extra_err;                    /* why the generated rule did not load */
     bool intel_failed;                   /* the intelligence could not be added */
     bool reported;                       /* a callback already said why */
     char why[512];                       /* why rules is NULL */
