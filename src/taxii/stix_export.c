@@ -392,6 +392,180 @@ static bool stix_indicator_id(const char *id)
 
 /* ---- one alert ---------------------------------------------------------------- */
 
+/* An alert below --min-level is left out. */
+static bool below_min_level(const struct ex *e, const char *level)
+{
+    if (!e->o->min_level || !level)
+        return false;
+    static const char *const lv[] = {"informational", "low", "medium", "high", "critical"};
+    int have = -1, want = -1;
+    for (int i = 0; i < 5; i++) {
+        if (!strcmp(level, lv[i]))
+            have = i;
+        if (!strcmp(e->o->min_level, lv[i]))
+            want = i;
+    }
+    return have < want;
+}
+
+/* The indicator the alert is a sighting of (the intel's own, or one per
+ * intel value or Sigma rule, added once); *refused when its pattern cannot
+ * be written. */
+static yg_err add_indicator(struct ex *e, const struct yg_tj *rule, const struct yg_tj *intel,
+                            int64_t t, int tlp, char ind[128], struct yg_buf *b, bool *refused)
+{
+    yg_err err = YG_OK;
+    const char *rule_id = yg__tj_str(rule, "id");
+    const char *iid = intel ? yg__tj_str(intel, "indicator_id") : NULL;
+    if (iid && stix_indicator_id(iid)) {
+        snprintf(ind, 128, "%s", iid);
+        return YG_OK;
+    }
+    char name[1024];
+    if (intel)
+        snprintf(name, sizeof name, "intel|%s|%s", yg__tj_str(intel, "type") ?: "",
+                 yg__tj_str(intel, "value") ?: "");
+    else
+        snprintf(name, sizeof name, "sigma|%s", rule_id ? rule_id : "");
+    yg_id("indicator", name, ind);
+    if (seen_id(e->ind_ids, e->nind, ind))
+        return YG_OK;
+    char tsm[32];
+    yg__taxii_time_fmt_ms(t, tsm);
+    yg_buf_reset(b);
+    YG_TRY(yg_buf_addf(b,
+                       "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                       "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                       "\"valid_from\":\"%s\"",
+                       ind, e->identity, tsm, tsm, tsm));
+    const char *title = intel ? yg__tj_str(intel, "value") : yg__tj_str(rule, "title");
+    YG_TRY(put_kv(b, "name", title ? title : "unnamed"));
+    char desc[1024];
+    if (intel)
+        snprintf(desc, sizeof desc, "%s indicator %s from %s, seen in our events",
+                 yg__tj_str(intel, "type") ?: "", yg__tj_str(intel, "value") ?: "",
+                 yg__tj_str(intel, "source") ?: "an unnamed source");
+    else
+        snprintf(desc, sizeof desc, "Events matching the Sigma rule %s (%s)",
+                 rule_id ? rule_id : "", title ? title : "unnamed");
+    YG_TRY(put_kv(b, "description", desc));
+    YG_TRY(yg_buf_add(b, ",\"indicator_types\":[\"malicious-activity\"]", 41));
+    bool ok = true;
+    if (intel) {
+        YG_TRY(yg_buf_add(b, ",\"pattern_type\":\"stix\",\"pattern\":", 33));
+        ok = intel_pattern(intel, b);
+    } else {
+        YG_TRY(yg_buf_add(b, ",\"pattern_type\":\"sigma\",\"pattern\":", 34));
+        YG_TRY(sigma_pattern(e, rule, b));
+        YG_TRY(yg_buf_add(b,
+                          ",\"external_references\":[{\"source_name\":\"sigma\","
+                          "\"external_id\":",
+                          61));
+        YG_TRY(yg_buf_add_json_str(b, rule_id ? rule_id : "", rule_id ? strlen(rule_id) : 0));
+        YG_TRY(yg_buf_add(b, "}]", 2));
+    }
+    if (!ok) {
+        *refused = true;
+        return YG_OK;
+    }
+    YG_TRY(put_marking(e, b, tlp));
+    YG_TRY(yg_buf_add(b, "}\n", 2));
+    YG_TRY(yg_buf_add(&e->indicators, b->p, b->n));
+    YG_TRY(push_str(e, &e->ind_ids, &e->nind, ind));
+done:
+    return err;
+}
+
+/* Observables: the intel value itself, then what the alert's matched
+ * fields and event hold; a correlation alert has no event: what it grouped
+ * by is what it saw. */
+static yg_err collect_observables(struct ex *e, const struct yg_tj *al, const struct yg_tj *intel,
+                                  char ***refs, size_t *nrefs)
+{
+    yg_err err = YG_OK;
+    if (intel && yg__tj_str(intel, "value")) {
+        const char *ty = yg__tj_str(intel, "type") ?: "";
+        const char *key = !strcmp(ty, "ip")       ? "ip"
+                          : !strcmp(ty, "domain") ? "domain"
+                          : !strcmp(ty, "url")    ? "url"
+                          : !strcmp(ty, "email")  ? "mail"
+                          : !strcmp(ty, "hash")   ? "hash"
+                                                  : "none";
+        YG_TRY(leaf(e, key, yg__tj_str(intel, "value"), refs, nrefs));
+    }
+    const struct yg_tj *m = yg__tj_get(al, "matched"), *ev = yg__tj_get(al, "event");
+    if (m)
+        YG_TRY(walk(e, "", m, 0, refs, nrefs));
+    if (ev)
+        YG_TRY(walk(e, "", ev, 0, refs, nrefs));
+    const struct yg_tj *cg = yg__tj_get(yg__tj_get(al, "correlation"), "group");
+    if (cg)
+        YG_TRY(walk(e, "", cg, 0, refs, nrefs));
+done:
+    return err;
+}
+
+/* The observed-data object of the alert's observables (id od). */
+static yg_err add_observed(struct ex *e, const char *text, size_t n, int64_t t, int tlp,
+                           char *const *refs, size_t nrefs, char od[128], struct yg_buf *b)
+{
+    yg_err err = YG_OK;
+    struct yg_buf nm;
+    yg_buf_init(&nm, 1u << 30);
+    YG_TRY(yg_buf_add(&nm, "observed|", 9));
+    YG_TRY(yg_buf_add(&nm, text, n));
+    YG_TRY(yg_buf_addc(&nm, 0));
+    yg_id("observed-data", nm.p, od);
+    char tsm[32];
+    yg__taxii_time_fmt_ms(t, tsm);
+    yg_buf_reset(b);
+    YG_TRY(yg_buf_addf(b,
+                       "{\"type\":\"observed-data\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                       "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                       "\"first_observed\":\"%s\",\"last_observed\":\"%s\","
+                       "\"number_observed\":1,\"object_refs\":[",
+                       od, e->identity, tsm, tsm, tsm, tsm));
+    for (size_t i = 0; i < nrefs; i++)
+        YG_TRY(yg_buf_addf(b, "%s\"%s\"", i ? "," : "", refs[i]));
+    YG_TRY(yg_buf_addc(b, ']'));
+    YG_TRY(put_marking(e, b, tlp));
+    YG_TRY(yg_buf_add(b, "}\n", 2));
+    YG_TRY(yg_buf_add(&e->observed, b->p, b->n));
+done:
+    yg_buf_free(&nm);
+    return err;
+}
+
+/* One sighting per indicator: its count, time span, TLP and observations. */
+static yg_err add_sighting(struct ex *e, const char *ind, int64_t t, int tlp, const char *od)
+{
+    struct sighting *s = NULL;
+    for (size_t i = 0; i < e->nsig; i++)
+        if (!strcmp(e->sig[i].indicator, ind))
+            s = &e->sig[i];
+    if (!s) {
+        struct sighting *ns = yg_realloc(e->sig, (e->nsig + 1) * sizeof *ns);
+        if (!ns)
+            return YG_ENOMEM;
+        e->sig = ns;
+        s = &ns[e->nsig++];
+        memset(s, 0, sizeof *s);
+        snprintf(s->indicator, sizeof s->indicator, "%s", ind);
+        s->first = s->last = t;
+        s->tlp = tlp;
+    }
+    s->count++;
+    if (t < s->first)
+        s->first = t;
+    if (t > s->last)
+        s->last = t;
+    if (tlp > s->tlp)
+        s->tlp = tlp;
+    if (*od && s->nod < YG_STIX_MAX_OBSERVED_REFS && !seen_id(s->od, s->nod, od))
+        return push_str(e, &s->od, &s->nod, od);
+    return YG_OK;
+}
+
 static yg_err add_alert(struct ex *e, const char *text, size_t n)
 {
     struct yg_tj *al;
@@ -408,21 +582,9 @@ static yg_err add_alert(struct ex *e, const char *text, size_t n)
         goto done;
     }
     const struct yg_tj *rule = yg__tj_get(al, "rule"), *intel = yg__tj_get(al, "intel");
-    const char *rule_id = yg__tj_str(rule, "id");
-    const char *level = yg__tj_str(rule, "level");
-    if (e->o->min_level && level) {
-        static const char *const lv[] = {"informational", "low", "medium", "high", "critical"};
-        int have = -1, want = -1;
-        for (int i = 0; i < 5; i++) {
-            if (!strcmp(level, lv[i]))
-                have = i;
-            if (!strcmp(e->o->min_level, lv[i]))
-                want = i;
-        }
-        if (have < want) {
-            e->skipped++;
-            goto done;
-        }
+    if (below_min_level(e, yg__tj_str(rule, "level"))) {
+        e->skipped++;
+        goto done;
     }
     int64_t t;
     const char *ts = yg__tj_str(al, "timestamp");
@@ -433,143 +595,24 @@ static yg_err add_alert(struct ex *e, const char *text, size_t n)
     }
     e->alerts++;
     int tlp = e->o->tlp;
-    char ind[128];
-    const char *iid = intel ? yg__tj_str(intel, "indicator_id") : NULL;
     if (intel) {
         int itlp;
         if (yg__tlp_parse(yg__tj_str(intel, "tlp"), &itlp) && itlp > tlp)
             tlp = itlp;
     }
-    if (iid && stix_indicator_id(iid)) {
-        snprintf(ind, sizeof ind, "%s", iid);
-    } else {
-        char name[1024];
-        if (intel)
-            snprintf(name, sizeof name, "intel|%s|%s", yg__tj_str(intel, "type") ?: "",
-                     yg__tj_str(intel, "value") ?: "");
-        else
-            snprintf(name, sizeof name, "sigma|%s", rule_id ? rule_id : "");
-        yg_id("indicator", name, ind);
-        if (!seen_id(e->ind_ids, e->nind, ind)) {
-            char tsm[32];
-            yg__taxii_time_fmt_ms(t, tsm);
-            yg_buf_reset(&b);
-            YG_TRY(yg_buf_addf(&b,
-                               "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-                               "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
-                               "\"valid_from\":\"%s\"",
-                               ind, e->identity, tsm, tsm, tsm));
-            const char *title = intel ? yg__tj_str(intel, "value") : yg__tj_str(rule, "title");
-            YG_TRY(put_kv(&b, "name", title ? title : "unnamed"));
-            char desc[1024];
-            if (intel)
-                snprintf(desc, sizeof desc, "%s indicator %s from %s, seen in our events",
-                         yg__tj_str(intel, "type") ?: "", yg__tj_str(intel, "value") ?: "",
-                         yg__tj_str(intel, "source") ?: "an unnamed source");
-            else
-                snprintf(desc, sizeof desc, "Events matching the Sigma rule %s (%s)",
-                         rule_id ? rule_id : "", title ? title : "unnamed");
-            YG_TRY(put_kv(&b, "description", desc));
-            YG_TRY(yg_buf_add(&b, ",\"indicator_types\":[\"malicious-activity\"]", 41));
-            bool ok = true;
-            if (intel) {
-                YG_TRY(yg_buf_add(&b, ",\"pattern_type\":\"stix\",\"pattern\":", 33));
-                ok = intel_pattern(intel, &b);
-            } else {
-                YG_TRY(yg_buf_add(&b, ",\"pattern_type\":\"sigma\",\"pattern\":", 34));
-                YG_TRY(sigma_pattern(e, rule, &b));
-                YG_TRY(yg_buf_add(&b,
-                                  ",\"external_references\":[{\"source_name\":\"sigma\","
-                                  "\"external_id\":",
-                                  61));
-                YG_TRY(
-                    yg_buf_add_json_str(&b, rule_id ? rule_id : "", rule_id ? strlen(rule_id) : 0));
-                YG_TRY(yg_buf_add(&b, "}]", 2));
-            }
-            if (ok) {
-                YG_TRY(put_marking(e, &b, tlp));
-                YG_TRY(yg_buf_add(&b, "}\n", 2));
-                YG_TRY(yg_buf_add(&e->indicators, b.p, b.n));
-                YG_TRY(push_str(e, &e->ind_ids, &e->nind, ind));
-            } else {
-                e->skipped++;
-                e->alerts--;
-                goto done;
-            }
-        }
+    char ind[128];
+    bool refused = false;
+    YG_TRY(add_indicator(e, rule, intel, t, tlp, ind, &b, &refused));
+    if (refused) {
+        e->skipped++;
+        e->alerts--;
+        goto done;
     }
-    /* Observables: the intel value itself, then what the alert's matched
-     * fields and event hold. */
-    if (intel && yg__tj_str(intel, "value")) {
-        const char *ty = yg__tj_str(intel, "type") ?: "";
-        const char *key = !strcmp(ty, "ip")       ? "ip"
-                          : !strcmp(ty, "domain") ? "domain"
-                          : !strcmp(ty, "url")    ? "url"
-                          : !strcmp(ty, "email")  ? "mail"
-                          : !strcmp(ty, "hash")   ? "hash"
-                                                  : "none";
-        YG_TRY(leaf(e, key, yg__tj_str(intel, "value"), &refs, &nrefs));
-    }
-    const struct yg_tj *m = yg__tj_get(al, "matched"), *ev = yg__tj_get(al, "event");
-    if (m)
-        YG_TRY(walk(e, "", m, 0, &refs, &nrefs));
-    if (ev)
-        YG_TRY(walk(e, "", ev, 0, &refs, &nrefs));
-    /* A correlation alert has no event: what it grouped by is what it saw. */
-    const struct yg_tj *cg = yg__tj_get(yg__tj_get(al, "correlation"), "group");
-    if (cg)
-        YG_TRY(walk(e, "", cg, 0, &refs, &nrefs));
+    YG_TRY(collect_observables(e, al, intel, &refs, &nrefs));
     char od[128] = "";
-    if (nrefs) {
-        struct yg_buf nm;
-        yg_buf_init(&nm, 1u << 30);
-        YG_TRY(yg_buf_add(&nm, "observed|", 9));
-        YG_TRY(yg_buf_add(&nm, text, n));
-        YG_TRY(yg_buf_addc(&nm, 0));
-        yg_id("observed-data", nm.p, od);
-        yg_buf_free(&nm);
-        char tsm[32];
-        yg__taxii_time_fmt_ms(t, tsm);
-        yg_buf_reset(&b);
-        YG_TRY(yg_buf_addf(&b,
-                           "{\"type\":\"observed-data\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-                           "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
-                           "\"first_observed\":\"%s\",\"last_observed\":\"%s\","
-                           "\"number_observed\":1,\"object_refs\":[",
-                           od, e->identity, tsm, tsm, tsm, tsm));
-        for (size_t i = 0; i < nrefs; i++)
-            YG_TRY(yg_buf_addf(&b, "%s\"%s\"", i ? "," : "", refs[i]));
-        YG_TRY(yg_buf_addc(&b, ']'));
-        YG_TRY(put_marking(e, &b, tlp));
-        YG_TRY(yg_buf_add(&b, "}\n", 2));
-        YG_TRY(yg_buf_add(&e->observed, b.p, b.n));
-    }
-    struct sighting *s = NULL;
-    for (size_t i = 0; i < e->nsig; i++)
-        if (!strcmp(e->sig[i].indicator, ind))
-            s = &e->sig[i];
-    if (!s) {
-        struct sighting *ns = yg_realloc(e->sig, (e->nsig + 1) * sizeof *ns);
-        if (!ns) {
-            err = YG_ENOMEM;
-            goto done;
-        }
-        e->sig = ns;
-        s = &ns[e->nsig++];
-        memset(s, 0, sizeof *s);
-        snprintf(s->indicator, sizeof s->indicator, "%s", ind);
-        s->first = s->last = t;
-        s->tlp = tlp;
-    }
-    s->count++;
-    if (t < s->first)
-        s->first = t;
-    if (t > s->last)
-        s->last = t;
-    if (tlp > s->tlp)
-        s->tlp = tlp;
-    if (*od && s->nod < YG_STIX_MAX_OBSERVED_REFS && !seen_id(s->od, s->nod, od))
-        YG_TRY(push_str(e, &s->od, &s->nod, od));
+    if (nrefs)
+        YG_TRY(add_observed(e, text, n, t, tlp, refs, nrefs, od, &b));
+    YG_TRY(add_sighting(e, ind, t, tlp, od));
 done:
     for (size_t i = 0; i < nrefs; i++)
         yg_free(refs[i]);
