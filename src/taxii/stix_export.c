@@ -758,119 +758,142 @@ done:
     return err;
 }
 
-/* An incident as STIX: an `incident` object (its name, severity, status and
- * entities) and a `report` on it whose object_refs are the incident and
- * everything else the bundle holds, so a partner receives one unit. */
-static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out, size_t *nobj,
-                              const struct yg_stix_incident *inc, const char *const *sids,
-                              size_t nsids)
+/* What rendering one incident holds. */
+struct inc_out {
+    struct ex *e;
+    struct yg_buf *b, *out;
+    size_t *nobj;
+    const struct yg_stix_incident *inc;
+    char iid[128], rid[128], f[32], l[32];
+    int tlp;
+    struct yg_tj *ents;   /* its entities, or NULL */
+    struct yg_buf d;      /* the description */
+    char (*derived)[128]; /* ids of indicators derived from addresses */
+    size_t nderived;
+};
+
+/* "Yagura incident ID: severity S, STATUS, N alert(s) from F to L.
+ * Entities: kind:value, ..." */
+static yg_err incident_description(struct inc_out *x)
 {
     yg_err err = YG_OK;
-    char(*derived)[128] = NULL; /* ids of indicators derived from addresses */
-    size_t nderived = 0;
-    struct yg_buf d;
-    yg_buf_init(&d, 1u << 20);
-    char name[300], iid[128], rid[128], f[32], l[32];
-    snprintf(name, sizeof name, "incident|%s|%s", e->identity, inc->id);
-    yg_id("incident", name, iid);
-    snprintf(name, sizeof name, "report|%s|%s", e->identity, inc->id);
-    yg_id("report", name, rid);
-    /* Incident times are in milliseconds, STIX times here in microseconds. */
-    yg__taxii_time_fmt_ms(inc->first_ms * 1000, f);
-    yg__taxii_time_fmt_ms((inc->last_ms > inc->first_ms ? inc->last_ms : inc->first_ms) * 1000, l);
-    /* The incident is marked as its most restricted content is. */
-    int tlp = e->o->tlp;
-    for (size_t i = 0; i < e->nsig; i++)
-        if (e->sig[i].tlp > tlp)
-            tlp = e->sig[i].tlp;
-    YG_TRY(yg_buf_addf(&d, "Yagura incident %s: severity %s, %s, %lld alert(s) from %s to %s.",
-                       inc->id, inc->level, inc->status, (long long)inc->nalerts_total, f, l));
+    const struct yg_stix_incident *inc = x->inc;
+    YG_TRY(yg_buf_addf(&x->d, "Yagura incident %s: severity %s, %s, %lld alert(s) from %s to %s.",
+                       inc->id, inc->level, inc->status, (long long)inc->nalerts_total, x->f,
+                       x->l));
     /* Entities: a JSON array of {"kind","value","alerts"}, told as kind:value. */
-    struct yg_tj *ents = NULL;
     size_t eoff;
     const char *emsg;
-    yg_arena_reset(&e->a);
-    if (inc->entities &&
-        yg__tj_parse(inc->entities, strlen(inc->entities), &e->a, &ents, &eoff, &emsg) == YG_OK &&
-        ents->type == YG_TJ_ARR && ents->n) {
-        YG_TRY(yg_buf_add(&d, " Entities:", 10));
-        for (size_t i = 0; i < ents->n; i++)
-            YG_TRY(yg_buf_addf(&d, "%s %s:%s", i ? "," : "",
-                               yg__tj_str(ents->kids[i], "kind") ?: "",
-                               yg__tj_str(ents->kids[i], "value") ?: ""));
-        YG_TRY(yg_buf_addc(&d, '.'));
+    yg_arena_reset(&x->e->a);
+    if (inc->entities && yg__tj_parse(inc->entities, strlen(inc->entities), &x->e->a, &x->ents,
+                                      &eoff, &emsg) != YG_OK)
+        x->ents = NULL;
+    if (x->ents && (x->ents->type != YG_TJ_ARR || !x->ents->n))
+        x->ents = NULL;
+    if (x->ents) {
+        YG_TRY(yg_buf_add(&x->d, " Entities:", 10));
+        for (size_t i = 0; i < x->ents->n; i++)
+            YG_TRY(yg_buf_addf(&x->d, "%s %s:%s", i ? "," : "",
+                               yg__tj_str(x->ents->kids[i], "kind") ?: "",
+                               yg__tj_str(x->ents->kids[i], "value") ?: ""));
+        YG_TRY(yg_buf_addc(&x->d, '.'));
     }
-    YG_TRY(yg_buf_addc(&d, 0));
-    /* With derive_addresses, each public address among the incident's
-     * entities becomes an indicator of its own: what a partner can block. */
-    if (inc->derive_addresses && ents && ents->type == YG_TJ_ARR && ents->n) {
-        derived = yg_calloc(ents->n, sizeof *derived);
-        if (!derived) {
-            err = YG_ENOMEM;
-            goto done;
-        }
-        for (size_t i = 0; i < ents->n; i++) {
-            const char *kind = yg__tj_str(ents->kids[i], "kind");
-            const char *v = yg__tj_str(ents->kids[i], "value");
-            /* Only globally reachable unicast addresses leave (core/addr.h:
-             * the special-purpose registries), whatever their spelling; an
-             * IPv4-mapped address is the IPv4 address it maps, and each is
-             * published in its canonical text. */
-            struct yg_addr ad;
-            char canon[64];
-            if (!kind || strcmp(kind, "address") != 0 || !v ||
-                !yg__addr_parse(v, strlen(v),
-                                YG_ADDR_TRIM | YG_ADDR_BRACKET | YG_ADDR_ZONE | YG_ADDR_UNMAP,
-                                &ad) ||
-                yg__addr_reserved(&ad) || !yg__addr_format(&ad, canon, sizeof canon))
-                continue;
-            bool v4 = ad.fam == 4;
-            v = canon;
-            char nm[200];
-            snprintf(nm, sizeof nm, "incident-address|%s", v);
-            yg_id("indicator", nm, derived[nderived]);
-            yg_buf_reset(b);
-            YG_TRY(yg_buf_addf(b,
-                               "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-                               "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
-                               "\"valid_from\":\"%s\",\"indicator_types\":[\"malicious-activity\"],"
-                               "\"pattern_type\":\"stix\",\"pattern\":\"[%s:value = '%s']\"",
-                               derived[nderived], e->identity, f, l, f,
-                               v4 ? "ipv4-addr" : "ipv6-addr", v));
-            YG_TRY(put_kv(b, "name", v));
-            snprintf(nm, sizeof nm, "Address that took part in Yagura incident %s", inc->id);
-            YG_TRY(put_kv(b, "description", nm));
-            YG_TRY(put_marking(e, b, tlp));
-            YG_TRY(yg_buf_add(b, "}", 2));
-            YG_TRY(obj(out, nobj, b->p));
-            nderived++;
-        }
+    YG_TRY(yg_buf_addc(&x->d, 0));
+done:
+    return err;
+}
+
+/* With derive_addresses, each public address among the incident's entities
+ * becomes an indicator of its own: what a partner can block. */
+static yg_err derive_address_indicators(struct inc_out *x)
+{
+    yg_err err = YG_OK;
+    struct yg_buf *b = x->b;
+    if (!x->inc->derive_addresses || !x->ents)
+        return YG_OK;
+    if (!(x->derived = yg_calloc(x->ents->n, sizeof *x->derived)))
+        return YG_ENOMEM;
+    for (size_t i = 0; i < x->ents->n; i++) {
+        const char *kind = yg__tj_str(x->ents->kids[i], "kind");
+        const char *v = yg__tj_str(x->ents->kids[i], "value");
+        /* Only globally reachable unicast addresses leave (core/addr.h:
+         * the special-purpose registries), whatever their spelling; an
+         * IPv4-mapped address is the IPv4 address it maps, and each is
+         * published in its canonical text. */
+        struct yg_addr ad;
+        char canon[64];
+        if (!kind || strcmp(kind, "address") != 0 || !v ||
+            !yg__addr_parse(v, strlen(v),
+                            YG_ADDR_TRIM | YG_ADDR_BRACKET | YG_ADDR_ZONE | YG_ADDR_UNMAP, &ad) ||
+            yg__addr_reserved(&ad) || !yg__addr_format(&ad, canon, sizeof canon))
+            continue;
+        bool v4 = ad.fam == 4;
+        v = canon;
+        char nm[200];
+        snprintf(nm, sizeof nm, "incident-address|%s", v);
+        yg_id("indicator", nm, x->derived[x->nderived]);
+        yg_buf_reset(b);
+        YG_TRY(yg_buf_addf(b,
+                           "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                           "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                           "\"valid_from\":\"%s\",\"indicator_types\":[\"malicious-activity\"],"
+                           "\"pattern_type\":\"stix\",\"pattern\":\"[%s:value = '%s']\"",
+                           x->derived[x->nderived], x->e->identity, x->f, x->l, x->f,
+                           v4 ? "ipv4-addr" : "ipv6-addr", v));
+        YG_TRY(put_kv(b, "name", v));
+        snprintf(nm, sizeof nm, "Address that took part in Yagura incident %s", x->inc->id);
+        YG_TRY(put_kv(b, "description", nm));
+        YG_TRY(put_marking(x->e, b, x->tlp));
+        YG_TRY(yg_buf_add(b, "}", 2));
+        YG_TRY(obj(x->out, x->nobj, b->p));
+        x->nderived++;
     }
+done:
+    return err;
+}
+
+static yg_err incident_object(struct inc_out *x)
+{
+    yg_err err = YG_OK;
+    struct yg_buf *b = x->b;
     yg_buf_reset(b);
     YG_TRY(yg_buf_addf(b,
                        "{\"type\":\"incident\",\"spec_version\":\"2.1\",\"id\":\"%s\","
                        "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\"",
-                       iid, e->identity, f, l));
-    YG_TRY(put_kv(b, "name", inc->title));
-    YG_TRY(put_kv(b, "description", d.p));
-    YG_TRY(yg_buf_addf(b, ",\"labels\":[\"severity:%s\",\"status:%s\"]", inc->level, inc->status));
-    YG_TRY(put_marking(e, b, tlp));
+                       x->iid, x->e->identity, x->f, x->l));
+    YG_TRY(put_kv(b, "name", x->inc->title));
+    YG_TRY(put_kv(b, "description", x->d.p));
+    YG_TRY(yg_buf_addf(b, ",\"labels\":[\"severity:%s\",\"status:%s\"]", x->inc->level,
+                       x->inc->status));
+    YG_TRY(put_marking(x->e, b, x->tlp));
     YG_TRY(yg_buf_add(b, "}", 2));
-    YG_TRY(obj(out, nobj, b->p));
+    YG_TRY(obj(x->out, x->nobj, b->p));
+done:
+    return err;
+}
+
+/* The report on the incident: its object_refs are the incident and
+ * everything else the bundle holds. */
+static yg_err report_object(struct inc_out *x, const char *const *sids, size_t nsids)
+{
+    yg_err err = YG_OK;
+    struct ex *e = x->e;
+    struct yg_buf *b = x->b;
+    char name[300];
     yg_buf_reset(b);
     YG_TRY(yg_buf_addf(b,
                        "{\"type\":\"report\",\"spec_version\":\"2.1\",\"id\":\"%s\","
                        "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
                        "\"published\":\"%s\",\"report_types\":[\"threat-report\"]",
-                       rid, e->identity, f, l, l));
-    snprintf(name, sizeof name, "Incident: %s", inc->title);
+                       x->rid, e->identity, x->f, x->l, x->l));
+    snprintf(name, sizeof name, "Incident: %s", x->inc->title);
     YG_TRY(put_kv(b, "name", name));
-    YG_TRY(put_kv(b, "description", d.p));
-    YG_TRY(yg_buf_addf(b, ",\"object_refs\":[\"%s\"", iid));
+    YG_TRY(put_kv(b, "description", x->d.p));
+    YG_TRY(yg_buf_addf(b, ",\"object_refs\":[\"%s\"", x->iid));
     for (size_t i = 0; i < e->nind; i++)
         YG_TRY(yg_buf_addf(b, ",\"%s\"", e->ind_ids[i]));
-    for (size_t i = 0; i < nderived; i++)
-        YG_TRY(yg_buf_addf(b, ",\"%s\"", derived[i]));
+    for (size_t i = 0; i < x->nderived; i++)
+        YG_TRY(yg_buf_addf(b, ",\"%s\"", x->derived[i]));
     for (size_t i = 0; i < nsids; i++)
         YG_TRY(yg_buf_addf(b, ",\"%s\"", sids[i]));
     for (size_t i = 0; i < e->nsig; i++)
@@ -884,12 +907,50 @@ static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out
     for (size_t i = 0; i < e->nsco; i++)
         YG_TRY(yg_buf_addf(b, ",\"%s\"", e->scos[i].id));
     YG_TRY(yg_buf_addc(b, ']'));
-    YG_TRY(put_marking(e, b, tlp));
+    YG_TRY(put_marking(e, b, x->tlp));
     YG_TRY(yg_buf_add(b, "}", 2));
-    YG_TRY(obj(out, nobj, b->p));
+    YG_TRY(obj(x->out, x->nobj, b->p));
 done:
-    yg_free(derived);
-    yg_buf_free(&d);
+    return err;
+}
+
+/* An incident as STIX: an `incident` object (its name, severity, status and
+ * entities) and a `report` on it whose object_refs are the incident and
+ * everything else the bundle holds, so a partner receives one unit. */
+static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out, size_t *nobj,
+                              const struct yg_stix_incident *inc, const char *const *sids,
+                              size_t nsids)
+{
+    yg_err err = YG_OK;
+    struct inc_out x;
+    memset(&x, 0, sizeof x);
+    x.e = e;
+    x.b = b;
+    x.out = out;
+    x.nobj = nobj;
+    x.inc = inc;
+    yg_buf_init(&x.d, 1u << 20);
+    char name[300];
+    snprintf(name, sizeof name, "incident|%s|%s", e->identity, inc->id);
+    yg_id("incident", name, x.iid);
+    snprintf(name, sizeof name, "report|%s|%s", e->identity, inc->id);
+    yg_id("report", name, x.rid);
+    /* Incident times are in milliseconds, STIX times here in microseconds. */
+    yg__taxii_time_fmt_ms(inc->first_ms * 1000, x.f);
+    yg__taxii_time_fmt_ms((inc->last_ms > inc->first_ms ? inc->last_ms : inc->first_ms) * 1000,
+                          x.l);
+    /* The incident is marked as its most restricted content is. */
+    x.tlp = e->o->tlp;
+    for (size_t i = 0; i < e->nsig; i++)
+        if (e->sig[i].tlp > x.tlp)
+            x.tlp = e->sig[i].tlp;
+    YG_TRY(incident_description(&x));
+    YG_TRY(derive_address_indicators(&x));
+    YG_TRY(incident_object(&x));
+    YG_TRY(report_object(&x, sids, nsids));
+done:
+    yg_free(x.derived);
+    yg_buf_free(&x.d);
     return err;
 }
 
