@@ -1163,58 +1163,38 @@ static int u32_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
+/* The field mapping (with its overlays), the placeholders and the
+ * processing pipelines: what every rule compiles against. */
+static yg_err load_mappings(yg_compiler *c, struct yg_rules *rs)
 {
-    yg_err err = YG_OK;
+    yg_err err;
     char path[4096], why[512] = "";
-    if (c->spent)
-        return YG_ESTATE;
-    c->spent = true;
-    struct yg_rules *rs = yg_calloc(1, sizeof *rs);
-    if (!rs)
-        return YG_ENOMEM;
-    atomic_init(&rs->refs, 1);
-    yg_arena_init(&rs->perm, 1u << 20, 0);
-    rs->nfailed = c->nfailed;
-
     snprintf(path, sizeof path, "%s/mappings/windows.yml", c->data_dir);
     if ((err = yg__mapping_load(rs, path, why, sizeof why))) {
         emit(c, path, 0, 0, NULL, err, "field mapping: %s", why);
-        goto done;
+        return err;
     }
     for (size_t i = 0; i < c->nmappings; i++)
         if ((err = yg__mapping_overlay(rs, c->mappings[i], why, sizeof why))) {
             emit(c, c->mappings[i], 0, 0, NULL, err, "field mapping: %s", why);
-            goto done;
+            return err;
         }
     snprintf(path, sizeof path, "%s/mappings/placeholders.yml", c->data_dir);
     if ((err = yg__placeholders_load(path, &rs->ph, why, sizeof why))) {
         emit(c, path, 0, 0, NULL, err, "placeholders: %s", why);
-        goto done;
+        return err;
     }
     if (c->npipelines && (err = apply_pipelines(c, &rs->nfailed)))
-        goto done;
+        return err;
+    return YG_OK;
+}
 
-    rs->icache = yg_calloc(1, sizeof *rs->icache);
-    if (!rs->icache) {
-        err = YG_ENOMEM;
-        goto done;
-    }
-    size_t ndet = 0;
-    for (size_t i = 0; i < c->ndocs; i++)
-        ndet += c->docs[i]->kind == YG_RULE_DETECTION;
-    rs->rules = yg_calloc(ndet + YG_IOC_NTYPES + 1, sizeof *rs->rules);
-    if (!rs->rules) {
-        err = YG_ENOMEM;
-        goto done;
-    }
-    /* Filters first, so they can be folded into the rules they name. */
-    struct yg_node **fnodes = yg_calloc(c->ndocs ? c->ndocs : 1, sizeof *fnodes);
-    if (!fnodes) {
-        err = YG_ENOMEM;
-        goto done;
-    }
-    size_t nfref = 0;
+/* Filters first, so they can be folded into the rules they name: each
+ * filter document's tree in fnodes (NULL if it failed); *nfref: the
+ * references of those that compiled. */
+static void compile_filters(yg_compiler *c, struct yg_rules *rs, struct yg_node **fnodes,
+                            size_t *nfref)
+{
     for (size_t i = 0; i < c->ndocs; i++) {
         struct yg_rule *r = c->docs[i];
         if (r->kind != YG_RULE_FILTER)
@@ -1226,8 +1206,43 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
             rs->nfailed++;
             continue;
         }
-        nfref += r->nfilter_rules;
+        *nfref += r->nfilter_rules;
     }
+}
+
+/* The filters naming the rule by id or name, each once, folded into its
+ * tree in document order as `and not`. */
+static yg_err fold_filters(struct cctx *x, const struct yg_strindex *fref, uint32_t *fcand,
+                           struct yg_node *const *fnodes, struct yg_node **root)
+{
+    const struct yg_rule *r = x->r;
+    size_t nc = 0, at;
+    for (size_t k = yg__strindex_find(fref, r->id, &at); k; k--)
+        fcand[nc++] = fref->e[at++].val;
+    for (size_t k = yg__strindex_find(fref, r->name, &at); k; k--)
+        fcand[nc++] = fref->e[at++].val;
+    qsort(fcand, nc, sizeof *fcand, u32_cmp);
+    for (size_t k = 0; k < nc; k++) {
+        uint32_t j = fcand[k];
+        if ((k && fcand[k - 1] == j) || !filter_ls_applies(x->c->docs[j], r))
+            continue;
+        struct yg_node *nt = mknode(x, YG_N_NOT, 1);
+        struct yg_node *an = mknode(x, YG_N_AND, 2);
+        if (!nt || !an)
+            return YG_ENOMEM;
+        nt->kids[0] = fnodes[j];
+        an->kids[0] = *root;
+        an->kids[1] = nt;
+        *root = an;
+    }
+    return YG_OK;
+}
+
+/* Every detection rule, its filters folded in, into rs->rules. */
+static yg_err compile_detections(yg_compiler *c, struct yg_rules *rs, struct yg_node **fnodes,
+                                 size_t nfref)
+{
+    yg_err err = YG_OK;
     /* Which filters name which rules: every (reference, filter) pair in a
      * sorted index, so each rule finds the filters naming its id or name by
      * binary search instead of scanning every document (which made
@@ -1236,9 +1251,6 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
     struct yg_strindex fref;
     uint32_t *fcand = yg_calloc(2 * nfref + 1, sizeof *fcand);
     if (yg__strindex_init(&fref, nfref) || !fcand) {
-        yg__strindex_free(&fref);
-        yg_free(fcand);
-        yg_free(fnodes);
         err = YG_ENOMEM;
         goto done;
     }
@@ -1256,32 +1268,8 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
             rs->nfailed++;
             continue;
         }
-        /* The filters naming the rule by id or name, each once, folded in
-         * document order. */
-        size_t nc = 0, at;
-        for (size_t k = yg__strindex_find(&fref, r->id, &at); k; k--)
-            fcand[nc++] = fref.e[at++].val;
-        for (size_t k = yg__strindex_find(&fref, r->name, &at); k; k--)
-            fcand[nc++] = fref.e[at++].val;
-        qsort(fcand, nc, sizeof *fcand, u32_cmp);
-        for (size_t k = 0; k < nc; k++) {
-            uint32_t j = fcand[k];
-            if ((k && fcand[k - 1] == j) || !filter_ls_applies(c->docs[j], r))
-                continue;
-            struct yg_node *nt = mknode(&x, YG_N_NOT, 1);
-            struct yg_node *an = mknode(&x, YG_N_AND, 2);
-            if (!nt || !an) {
-                err = YG_ENOMEM;
-                yg__strindex_free(&fref);
-                yg_free(fcand);
-                yg_free(fnodes);
-                goto done;
-            }
-            nt->kids[0] = fnodes[j];
-            an->kids[0] = root;
-            an->kids[1] = nt;
-            root = an;
-        }
+        if ((err = fold_filters(&x, &fref, fcand, fnodes, &root)))
+            goto done;
         struct yg_crule *cr = &rs->rules[rs->nrules];
         cr->rule = r;
         cr->root = root;
@@ -1290,16 +1278,85 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         cr->tags_json = tags_to_json(&rs->perm, r, false);
         if (!cr->attack_json || !cr->tags_json) {
             err = YG_ENOMEM;
-            yg__strindex_free(&fref);
-            yg_free(fcand);
-            yg_free(fnodes);
             goto done;
         }
         rs->nrules++;
     }
+done:
     yg__strindex_free(&fref);
     yg_free(fcand);
+    return err;
+}
+
+/* Correlation rules refer to the compiled detection rules (and to each
+ * other); the fields they group and aggregate by must be known to the
+ * scanners, so they are interned before any scanner exists. */
+static yg_err compile_correlations(yg_compiler *c, struct yg_rules *rs)
+{
+    size_t ncor = 0;
+    for (size_t i = 0; i < c->ndocs; i++)
+        ncor += c->docs[i]->kind == YG_RULE_CORRELATION;
+    if (!ncor)
+        return YG_OK;
+    const struct yg_rule **cd = yg_calloc(ncor, sizeof *cd);
+    if (!cd)
+        return YG_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < c->ndocs; i++)
+        if (c->docs[i]->kind == YG_RULE_CORRELATION)
+            cd[k++] = c->docs[i];
+    yg_err err = yg__corr_compile(cd, ncor, rs, diag_bridge, c, &rs->corr);
+    yg_free(cd);
+    if (err)
+        return err;
+    rs->nfailed += ncor - yg__corr_count(rs->corr);
+    for (size_t r = 0; r < rs->nrules; r++)
+        for (size_t f = 0; f < yg__corr_nfields(rs->corr, (uint32_t)r); f++)
+            if (yg__field_intern(rs, yg__corr_field(rs->corr, (uint32_t)r, f)) < 0)
+                return YG_ENOMEM;
+    return YG_OK;
+}
+
+/* Filters, then detection rules with their filters folded in. */
+static yg_err compile_rules(yg_compiler *c, struct yg_rules *rs)
+{
+    size_t ndet = 0;
+    for (size_t i = 0; i < c->ndocs; i++)
+        ndet += c->docs[i]->kind == YG_RULE_DETECTION;
+    rs->rules = yg_calloc(ndet + YG_IOC_NTYPES + 1, sizeof *rs->rules);
+    struct yg_node **fnodes = yg_calloc(c->ndocs ? c->ndocs : 1, sizeof *fnodes);
+    yg_err err = YG_ENOMEM;
+    if (rs->rules && fnodes) {
+        size_t nfref = 0;
+        compile_filters(c, rs, fnodes, &nfref);
+        err = compile_detections(c, rs, fnodes, nfref);
+    }
     yg_free(fnodes);
+    return err;
+}
+
+yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
+{
+    yg_err err = YG_OK;
+    char why[512] = "";
+    if (c->spent)
+        return YG_ESTATE;
+    c->spent = true;
+    struct yg_rules *rs = yg_calloc(1, sizeof *rs);
+    if (!rs)
+        return YG_ENOMEM;
+    atomic_init(&rs->refs, 1);
+    yg_arena_init(&rs->perm, 1u << 20, 0);
+    rs->nfailed = c->nfailed;
+    if ((err = load_mappings(c, rs)))
+        goto done;
+    rs->icache = yg_calloc(1, sizeof *rs->icache);
+    if (!rs->icache) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    if ((err = compile_rules(c, rs)))
+        goto done;
     icache_free(rs->icache);
     rs->icache = NULL;
     if ((err = yg__prefilter_build(rs, why, sizeof why))) {
@@ -1310,38 +1367,8 @@ yg_err yg_compiler_get_rules(yg_compiler *c, yg_rules **out)
         emit(c, "<intel>", 0, 0, NULL, err, "intel fields: %s", why);
         goto done;
     }
-
-    /* Correlation rules refer to the compiled detection rules (and to each
-     * other); the fields they group and aggregate by must be known to the
-     * scanners, so they are interned before any scanner exists. */
-    {
-        size_t ncor = 0;
-        for (size_t i = 0; i < c->ndocs; i++)
-            ncor += c->docs[i]->kind == YG_RULE_CORRELATION;
-        if (ncor) {
-            const struct yg_rule **cd = yg_calloc(ncor, sizeof *cd);
-            if (!cd) {
-                err = YG_ENOMEM;
-                goto done;
-            }
-            size_t k = 0;
-            for (size_t i = 0; i < c->ndocs; i++)
-                if (c->docs[i]->kind == YG_RULE_CORRELATION)
-                    cd[k++] = c->docs[i];
-            err = yg__corr_compile(cd, ncor, rs, diag_bridge, c, &rs->corr);
-            yg_free(cd);
-            if (err)
-                goto done;
-            rs->nfailed += ncor - yg__corr_count(rs->corr);
-            for (size_t r = 0; r < rs->nrules; r++)
-                for (size_t f = 0; f < yg__corr_nfields(rs->corr, (uint32_t)r); f++)
-                    if (yg__field_intern(rs, yg__corr_field(rs->corr, (uint32_t)r, f)) < 0) {
-                        err = YG_ENOMEM;
-                        goto done;
-                    }
-        }
-    }
-
+    if ((err = compile_correlations(c, rs)))
+        goto done;
     /* The rules point into the compiler's arena: the program takes it. */
     struct yg_arena *keep = yg_malloc(sizeof *keep);
     if (!keep) {
