@@ -797,15 +797,14 @@ static struct yg_node *compile_item(struct cctx *x, const struct yg_ynode *key,
     return nd;
 }
 
-/* Compile `key: value` where key is `field|mod|mod` (field may be empty for
- * keyword modifiers). */
-static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_ynode *key,
-                                             const struct yg_ynode *val)
+/* The modifiers of `field|mod|mod` into m; *fl: the field name's length
+ * (0 for keywords).  false after reporting why. */
+static bool item_mods(struct cctx *x, const struct yg_ynode *key, struct yg_mods *m, size_t *fl)
 {
     const char *k = key ? key->s : "";
     size_t kl = key ? key->slen : 0;
     const char *bar = memchr(k, '|', kl);
-    size_t fl = bar ? (size_t)(bar - k) : kl;
+    *fl = bar ? (size_t)(bar - k) : kl;
     struct yg_str mods[16];
     size_t nm = 0;
     while (bar) {
@@ -814,26 +813,117 @@ static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_yno
         size_t ml = bar ? (size_t)(bar - s) : kl - (size_t)(s - k);
         if (nm == 16) {
             cfail(x, key, YG_ELIMIT, "more than 16 modifiers on '%s'", k);
-            return NULL;
+            return false;
         }
         mods[nm++] = (struct yg_str){s, ml};
     }
-    struct yg_mods m;
     char why[512] = "";
-    yg_err e = yg__mods_parse(mods, nm, &m, why, sizeof why);
+    yg_err e = yg__mods_parse(mods, nm, m, why, sizeof why);
     if (e) {
         cfail(x, key, e, "field '%s': %s", k, why);
-        return NULL;
+        return false;
     }
     /* Keywords search the whole event: a plain keyword matches anywhere in a
      * value, as the specification's `event::clear` example needs. */
     const uint32_t positional = YG_MOD_CONTAINS | YG_MOD_STARTSWITH | YG_MOD_ENDSWITH | YG_MOD_RE |
                                 YG_MOD_CIDR | YG_MOD_LT | YG_MOD_LTE | YG_MOD_GT | YG_MOD_GTE |
                                 YG_MOD_EXISTS | YG_MOD_FIELDREF;
-    if (!fl && !(m.bits & positional) && m.nchain < 16) {
-        m.chain[m.nchain++] = YG_MOD_CONTAINS;
-        m.bits |= YG_MOD_CONTAINS;
+    if (!*fl && !(m->bits & positional) && m->nchain < 16) {
+        m->chain[m->nchain++] = YG_MOD_CONTAINS;
+        m->bits |= YG_MOD_CONTAINS;
     }
+    return true;
+}
+
+/* A number among keywords is searched as its text (`200` in an access log
+ * line), as pySigma does for keyword lists: a copy of val with numbers
+ * made strings.  false when out of memory. */
+static bool keyword_numbers_as_text(struct cctx *x, const struct yg_ynode **valp)
+{
+    const struct yg_ynode *val = *valp;
+    size_t n = val->type == YG_Y_SEQ ? val->n : 1;
+    struct yg_ynode *copy = yg_arena_alloc(&x->rs->perm, sizeof *copy);
+    struct yg_ynode **items =
+        val->type == YG_Y_SEQ ? yg_arena_alloc(&x->rs->perm, (n + 1) * sizeof *items) : NULL;
+    if (!copy || (val->type == YG_Y_SEQ && !items))
+        return false;
+    *copy = *val;
+    for (size_t i = 0; i < n && val->type == YG_Y_SEQ; i++) {
+        const struct yg_ynode *v = val->items[i];
+        items[i] = (struct yg_ynode *)v;
+        if (v->type == YG_Y_SCALAR && (v->skind == YG_S_INT || v->skind == YG_S_FLOAT)) {
+            struct yg_ynode *t = yg_arena_alloc(&x->rs->perm, sizeof *t);
+            if (!t)
+                return false;
+            *t = *v;
+            t->skind = YG_S_STR;
+            items[i] = t;
+        }
+    }
+    if (val->type == YG_Y_SEQ)
+        copy->items = items;
+    else if (copy->skind == YG_S_INT || copy->skind == YG_S_FLOAT)
+        copy->skind = YG_S_STR;
+    *valp = copy;
+    return true;
+}
+
+/* One value of the item: its group of value tests (a field reference
+ * makes the item compare two fields).  false after reporting why. */
+static bool item_value(struct cctx *x, struct yg_item *it, const struct yg_mods *m,
+                       const struct yg_ynode *key, const struct yg_ynode *v)
+{
+    const char *k = key ? key->s : "";
+    char why[512] = "";
+    if (v && v->type != YG_Y_SCALAR) {
+        cfail(x, v, YG_ESYNTAX, "field '%s': list items must be plain values", k);
+        return false;
+    }
+    yg_err e = yg__value_compile(m, v, x->rs->ph, &x->rs->perm, &x->rs->pool,
+                                 &it->groups[it->ngroups], why, sizeof why);
+    if (e) {
+        cfail(x, v ? v : key, e, "field '%s': %s", k, why);
+        return false;
+    }
+    struct yg_vmgroup *g = &it->groups[it->ngroups];
+    if (g->n == 1 && g->v[0].op == YG_VOP_NULL) {
+        it->null_ok = true;
+    }
+    if (g->n >= 1 && g->v[0].op == YG_VOP_FIELDREF) {
+        it->kind = YG_I_FIELDREF;
+        it->ref_fid = field_intern(x->rs, g->v[0].pat, g->v[0].n);
+        it->ref_op = YG_VOP_EQ;
+        if (m->bits & YG_MOD_CONTAINS)
+            it->ref_op = YG_VOP_CONTAINS;
+        else if (m->bits & YG_MOD_STARTSWITH)
+            it->ref_op = YG_VOP_PREFIX;
+        else if (m->bits & YG_MOD_ENDSWITH)
+            it->ref_op = YG_VOP_SUFFIX;
+        it->ref_cased = (m->bits & YG_MOD_CASED) != 0;
+        it->neq = (m->bits & YG_MOD_NEQ) != 0;
+    }
+    it->ngroups++;
+    return true;
+}
+
+static struct yg_node *item_node(struct cctx *x, struct yg_item *it)
+{
+    struct yg_node *nd = mknode(x, YG_N_ITEM, 0);
+    if (nd)
+        nd->item = it;
+    return nd;
+}
+
+/* Compile `key: value` where key is `field|mod|mod` (field may be empty for
+ * keyword modifiers). */
+static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_ynode *key,
+                                             const struct yg_ynode *val)
+{
+    const char *k = key ? key->s : "";
+    struct yg_mods m;
+    size_t fl;
+    if (!item_mods(x, key, &m, &fl))
+        return NULL;
     struct yg_item *it = yg_arena_alloc(&x->rs->perm, sizeof *it);
     if (!it)
         return NULL;
@@ -857,34 +947,8 @@ static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_yno
         cfail(x, val, YG_ESYNTAX, "field '%s': a value can not be a map", k);
         return NULL;
     }
-    /* A number among keywords is searched as its text (`200` in an access
-     * log line), as pySigma does for keyword lists. */
-    if (!fl && val && (m.bits & YG_MOD_CONTAINS)) {
-        size_t n = val->type == YG_Y_SEQ ? val->n : 1;
-        struct yg_ynode *copy = yg_arena_alloc(&x->rs->perm, sizeof *copy);
-        struct yg_ynode **items =
-            val->type == YG_Y_SEQ ? yg_arena_alloc(&x->rs->perm, (n + 1) * sizeof *items) : NULL;
-        if (!copy || (val->type == YG_Y_SEQ && !items))
-            return NULL;
-        *copy = *val;
-        for (size_t i = 0; i < n && val->type == YG_Y_SEQ; i++) {
-            const struct yg_ynode *v = val->items[i];
-            items[i] = (struct yg_ynode *)v;
-            if (v->type == YG_Y_SCALAR && (v->skind == YG_S_INT || v->skind == YG_S_FLOAT)) {
-                struct yg_ynode *t = yg_arena_alloc(&x->rs->perm, sizeof *t);
-                if (!t)
-                    return NULL;
-                *t = *v;
-                t->skind = YG_S_STR;
-                items[i] = t;
-            }
-        }
-        if (val->type == YG_Y_SEQ)
-            copy->items = items;
-        else if (copy->skind == YG_S_INT || copy->skind == YG_S_FLOAT)
-            copy->skind = YG_S_STR;
-        val = copy;
-    }
+    if (!fl && val && (m.bits & YG_MOD_CONTAINS) && !keyword_numbers_as_text(x, &val))
+        return NULL;
     size_t nv = !val ? 1 : val->type == YG_Y_SEQ ? val->n : 1;
     if (m.bits & YG_MOD_EXISTS) {
         if (!fl || !val || val->type != YG_Y_SCALAR || val->skind != YG_S_BOOL) {
@@ -894,10 +958,7 @@ static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_yno
         }
         it->kind = YG_I_EXISTS;
         it->exists = val->s[0] == 't' || val->s[0] == 'T';
-        struct yg_node *nd = mknode(x, YG_N_ITEM, 0);
-        if (nd)
-            nd->item = it;
-        return nd;
+        return item_node(x, it);
     }
     if (nv == 0) {
         /* An empty list matches nothing (pySigma: no condition to satisfy). */
@@ -910,43 +971,12 @@ static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_yno
     it->groups = yg_arena_alloc(&x->rs->perm, nv * sizeof *it->groups);
     if (!it->groups)
         return NULL;
-    for (size_t i = 0; i < nv; i++) {
-        const struct yg_ynode *v = !val ? NULL : val->type == YG_Y_SEQ ? val->items[i] : val;
-        if (v && v->type != YG_Y_SCALAR) {
-            cfail(x, v, YG_ESYNTAX, "field '%s': list items must be plain values", k);
+    for (size_t i = 0; i < nv; i++)
+        if (!item_value(x, it, &m, key, !val ? NULL : val->type == YG_Y_SEQ ? val->items[i] : val))
             return NULL;
-        }
-        e = yg__value_compile(&m, v, x->rs->ph, &x->rs->perm, &x->rs->pool,
-                              &it->groups[it->ngroups], why, sizeof why);
-        if (e) {
-            cfail(x, v ? v : key, e, "field '%s': %s", k, why);
-            return NULL;
-        }
-        struct yg_vmgroup *g = &it->groups[it->ngroups];
-        if (g->n == 1 && g->v[0].op == YG_VOP_NULL) {
-            it->null_ok = true;
-        }
-        if (g->n >= 1 && g->v[0].op == YG_VOP_FIELDREF) {
-            it->kind = YG_I_FIELDREF;
-            it->ref_fid = field_intern(x->rs, g->v[0].pat, g->v[0].n);
-            it->ref_op = YG_VOP_EQ;
-            if (m.bits & YG_MOD_CONTAINS)
-                it->ref_op = YG_VOP_CONTAINS;
-            else if (m.bits & YG_MOD_STARTSWITH)
-                it->ref_op = YG_VOP_PREFIX;
-            else if (m.bits & YG_MOD_ENDSWITH)
-                it->ref_op = YG_VOP_SUFFIX;
-            it->ref_cased = (m.bits & YG_MOD_CASED) != 0;
-            it->neq = (m.bits & YG_MOD_NEQ) != 0;
-        }
-        it->ngroups++;
-    }
     if (it->null_ok && it->ngroups == 1 && it->kind == YG_I_VALUES)
         it->kind = YG_I_NULL;
-    struct yg_node *nd = mknode(x, YG_N_ITEM, 0);
-    if (nd)
-        nd->item = it;
-    return nd;
+    return item_node(x, it);
 }
 
 static struct yg_node *compile_map(struct cctx *x, const struct yg_ynode *map)
