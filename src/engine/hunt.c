@@ -91,6 +91,10 @@ struct unit {
 };
 
 struct hunt {
+    /* units not written (an error stopped the hunt): units_left[units_from,
+     * units_n) */
+    struct unit **units_left;
+    size_t units_from, units_n;
     yg_rules *rules;
     const struct yg_hunt_opts *o;
     pthread_mutex_t mu;
@@ -2004,6 +2008,194 @@ static void summary_regex_limits(const struct hunt *h, FILE *e)
     yg_free(shown);
 }
 
+/* The files of every input path (folders walked), into files. */
+static yg_err list_inputs(struct hunt *h, struct yg_hunt_result *res, struct flist *files)
+{
+    const struct yg_hunt_opts *o = h->o;
+    yg_err err = YG_OK;
+    struct walker wk = {.l = files,
+                        .err = o->err,
+                        .errors = &res->errors,
+                        .skipped = &res->skipped_files,
+                        .special = &res->skipped_special,
+                        .bytes = &h->bytes_total};
+    for (size_t i = 0; i < o->npaths && !err; i++)
+        err = walk(&wk, o->paths[i], 0);
+    yg_free(wk.dirs.v);
+    yg_free(wk.files.v);
+    res->files = files->n;
+    return err;
+}
+
+/* The output format's header (CSV columns, ...). */
+static void write_header(const struct yg_hunt_opts *o)
+{
+    struct yg_buf hb;
+    yg_buf_init(&hb, 0);
+    if (!o->decode_only && yg__profile_header(&hb, o->format, o->profile) == YG_OK && hb.n)
+        fwrite(hb.p, 1, hb.n, o->out);
+    yg_buf_free(&hb);
+}
+
+/* Wait until unit units[next_write] is done, redrawing the progress line
+ * meanwhile.  Called with h->mu held. */
+static void wait_unit(struct hunt *h, struct unit **units, size_t next_write, size_t next_feed,
+                      double t0, double *last_prog)
+{
+    while (!units[next_write]->done) {
+        if (!h->o->progress) {
+            pthread_cond_wait(&h->cv_done, &h->mu);
+            continue;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&h->cv_done, &h->mu, &ts);
+        if (now_s() - *last_prog > 0.25) {
+            *last_prog = now_s();
+            progress(h, t0, false, units, next_write, next_feed);
+        }
+    }
+}
+
+/* Feed units to the workers with a bounded number in flight, write them
+ * in order. */
+static yg_err run_units(struct hunt *h, const struct flist *files, struct yg_hunt_result *res,
+                        unsigned nthreads, double t0, yg_err err)
+{
+    const struct yg_hunt_opts *o = h->o;
+    struct unit **units = NULL;
+    size_t nunits = 0, ucap = 0, next_file = 0;
+    uint64_t seq = 0;
+    size_t next_feed = 0, next_write = 0;
+    size_t max_inflight = (size_t)nthreads * 4;
+    uint64_t line_base = 0, index_base = 0;
+    double last_prog = t0;
+    for (;;) {
+        /* Files are opened and mapped only as their units come into the
+         * window in flight, and released once written (finish_unit): a
+         * folder of a million files holds a few mappings at a time. */
+        while (!err && next_file < files->n && nunits - next_write < max_inflight)
+            err = plan_file(h, files->v[next_file++], &units, &nunits, &ucap, &seq, o->err,
+                            &res->errors);
+        if (err || next_write == nunits)
+            break;
+        pthread_mutex_lock(&h->mu);
+        while (next_feed < nunits && next_feed - next_write < max_inflight) {
+            struct unit *u = units[next_feed++];
+            if (h->qtail)
+                h->qtail->next = u;
+            else
+                h->qhead = u;
+            h->qtail = u;
+            pthread_cond_signal(&h->cv_work);
+        }
+        wait_unit(h, units, next_write, next_feed, t0, &last_prog);
+        pthread_mutex_unlock(&h->mu);
+        finish_unit(h, units[next_write], &line_base, &index_base, res);
+        yg_free(units[next_write]);
+        units[next_write] = NULL;
+        next_write++;
+    }
+    /* The workers stop once the queue is closed. */
+    pthread_mutex_lock(&h->mu);
+    h->closing = true;
+    pthread_cond_broadcast(&h->cv_work);
+    pthread_mutex_unlock(&h->mu);
+    h->units_left = units;
+    h->units_from = next_write;
+    h->units_n = nunits;
+    return err;
+}
+
+/* --sort time: merge the sorted runs into the output. */
+static void finish_sort(struct hunt *h, struct yg_hunt_result *res)
+{
+    if (!h->sorter)
+        return;
+    yg_err se = yg__sorter_finish(h->sorter, h->o->out);
+    if (se) {
+        fprintf(h->o->err, "yagura hunt: --sort time: %s\n",
+                *yg__sorter_error(h->sorter) ? yg__sorter_error(h->sorter) : yg_strerror(se));
+        res->errors++;
+        h->sort_err = se;
+    }
+    res->sort_runs = yg__sorter_runs(h->sorter);
+    yg__sorter_free(h->sorter);
+    h->sorter = NULL;
+}
+
+/* The summary on standard error (unless -q). */
+static void print_summary(const struct hunt *h, const struct yg_hunt_result *res,
+                          const uint32_t *top, size_t ntop, unsigned nthreads)
+{
+    const struct yg_hunt_opts *o = h->o;
+    FILE *e = o->err;
+    fprintf(e,
+            "\nyagura hunt: %llu file(s), %llu events, %.1f MB in %.2f s (%.0f events/s, %.1f "
+            "MB/s)\n",
+            (unsigned long long)res->files, (unsigned long long)res->events,
+            (double)res->bytes / 1e6, res->seconds,
+            res->seconds > 0 ? (double)res->events / res->seconds : 0.0,
+            res->seconds > 0 ? (double)res->bytes / 1e6 / res->seconds : 0.0);
+    fprintf(e, "  rules: %zu loaded (compiled in %.2f s), threads: %u\n", o->rules_loaded,
+            o->compile_seconds, nthreads);
+    if (res->skipped_files)
+        fprintf(e, "  skipped: %llu file(s) in folders that are not logs (.yml, .yaml, .md)\n",
+                (unsigned long long)res->skipped_files);
+    if (res->skipped_special)
+        fprintf(e,
+                "  skipped: %llu FIFO(s), socket(s) or device(s) in folders (not regular files)\n",
+                (unsigned long long)res->skipped_special);
+    fprintf(e,
+            "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational "
+            "%llu)\n",
+            (unsigned long long)res->alerts, (unsigned long long)res->by_level[5],
+            (unsigned long long)res->by_level[4], (unsigned long long)res->by_level[3],
+            (unsigned long long)res->by_level[2], (unsigned long long)res->by_level[1]);
+    print_top_rules(h, res, top, ntop, e);
+    if (h->corr)
+        fprintf(e,
+                "  correlation: %llu alert(s) from %zu rule(s) over %zu detection(s); "
+                "%llu without an event time, %llu dropped (late or memory cap)\n",
+                (unsigned long long)res->correlation_alerts, yg__corr_count(h->corr), h->ncev,
+                (unsigned long long)res->corr_untimed, (unsigned long long)res->corr_dropped);
+    if (!o->decode_only) {
+        print_analyst(h, res, e);
+        yg__cov_print(&h->cov, e);
+    }
+    if (res->errors)
+        fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
+                (unsigned long long)res->errors);
+    summary_regex_limits(h, e);
+}
+
+static void hunt_free(struct hunt *h, struct flist *files)
+{
+    for (size_t i = h->units_from; i < h->units_n; i++)
+        yg_free(h->units_left[i]);
+    yg_free(h->units_left);
+    yg_free(h->rule_hits);
+    yg_free(h->cevs);
+    for (size_t i = 0; i < h->narenas; i++)
+        yg_arena_free(&h->arenas[i]);
+    yg_free(h->arenas);
+    yg__cov_free(&h->cov);
+    yg__tally_free(&h->hosts);
+    yg__tally_free(&h->lsrc);
+    yg_free(h->re_limit);
+    for (size_t i = 0; i < files->n; i++)
+        yg_free(files->v[i]);
+    yg_free(files->v);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv_work);
+    pthread_cond_destroy(&h->cv_done);
+}
+
 yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt_result *res)
 {
     struct hunt h;
@@ -2021,35 +2213,12 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     pthread_cond_init(&h.cv_work, NULL);
     pthread_cond_init(&h.cv_done, NULL);
     double t0 = now_s();
-
     struct flist files = {0};
-    yg_err err = YG_OK;
-    struct walker wk = {.l = &files,
-                        .err = o->err,
-                        .errors = &res->errors,
-                        .skipped = &res->skipped_files,
-                        .special = &res->skipped_special,
-                        .bytes = &h.bytes_total};
-    for (size_t i = 0; i < o->npaths && !err; i++)
-        err = walk(&wk, o->paths[i], 0);
-    yg_free(wk.dirs.v);
-    yg_free(wk.files.v);
-    struct unit **units = NULL;
-    size_t nunits = 0, ucap = 0, next_file = 0;
-    uint64_t seq = 0;
-    res->files = files.n;
-    {
-        struct yg_buf hb;
-        yg_buf_init(&hb, 0);
-        if (!o->decode_only && yg__profile_header(&hb, o->format, o->profile) == YG_OK && hb.n)
-            fwrite(hb.p, 1, hb.n, o->out);
-        yg_buf_free(&hb);
-    }
+    yg_err err = list_inputs(&h, res, &files);
+    write_header(o);
     yg_buf_init(&h.sbuf, 0);
-    if (!err && o->sort_time && !o->decode_only) {
+    if (!err && o->sort_time && !o->decode_only)
         err = yg__sorter_new(o->sort_mem, o->sort_dir, &h.sorter);
-    }
-
     unsigned nthreads = o->threads ? o->threads : 1;
     pthread_t *tids = yg_calloc(nthreads, sizeof *tids);
     unsigned started = 0;
@@ -2060,78 +2229,12 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
             started++;
     if (!err && !started)
         err = YG_ENOMEM;
-
-    /* Feed units with a bounded number in flight, write them in order. */
-    size_t next_feed = 0, next_write = 0;
-    size_t max_inflight = (size_t)nthreads * 4;
-    uint64_t line_base = 0, index_base = 0;
-    double last_prog = t0;
-    for (;;) {
-        /* Files are opened and mapped only as their units come into the
-         * window in flight, and released once written (finish_unit): a
-         * folder of a million files holds a few mappings at a time. */
-        while (!err && next_file < files.n && nunits - next_write < max_inflight)
-            err = plan_file(&h, files.v[next_file++], &units, &nunits, &ucap, &seq, o->err,
-                            &res->errors);
-        if (err || next_write == nunits)
-            break;
-        pthread_mutex_lock(&h.mu);
-        while (next_feed < nunits && next_feed - next_write < max_inflight) {
-            struct unit *u = units[next_feed++];
-            if (h.qtail)
-                h.qtail->next = u;
-            else
-                h.qhead = u;
-            h.qtail = u;
-            pthread_cond_signal(&h.cv_work);
-        }
-        while (!units[next_write]->done) {
-            if (o->progress) {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                ts.tv_nsec += 250000000;
-                if (ts.tv_nsec >= 1000000000) {
-                    ts.tv_sec++;
-                    ts.tv_nsec -= 1000000000;
-                }
-                pthread_cond_timedwait(&h.cv_done, &h.mu, &ts);
-                if (now_s() - last_prog > 0.25) {
-                    last_prog = now_s();
-                    progress(&h, t0, false, units, next_write, next_feed);
-                }
-            } else {
-                pthread_cond_wait(&h.cv_done, &h.mu);
-            }
-        }
-        pthread_mutex_unlock(&h.mu);
-        finish_unit(&h, units[next_write], &line_base, &index_base, res);
-        yg_free(units[next_write]);
-        units[next_write] = NULL;
-        next_write++;
-    }
-    pthread_mutex_lock(&h.mu);
-    h.closing = true;
-    pthread_cond_broadcast(&h.cv_work);
-    pthread_mutex_unlock(&h.mu);
+    err = run_units(&h, &files, res, nthreads, t0, err);
     for (unsigned i = 0; i < started; i++)
         pthread_join(tids[i], NULL);
     yg_free(tids);
-    for (size_t i = next_write; i < nunits; i++)
-        yg_free(units[i]);
-    yg_free(units);
     run_correlation(&h, res);
-    if (h.sorter) {
-        yg_err se = yg__sorter_finish(h.sorter, o->out);
-        if (se) {
-            fprintf(o->err, "yagura hunt: --sort time: %s\n",
-                    *yg__sorter_error(h.sorter) ? yg__sorter_error(h.sorter) : yg_strerror(se));
-            res->errors++;
-            h.sort_err = se;
-        }
-        res->sort_runs = yg__sorter_runs(h.sorter);
-        yg__sorter_free(h.sorter);
-        h.sorter = NULL;
-    }
+    finish_sort(&h, res);
     yg_buf_free(&h.sbuf);
     if (!err && h.sort_err)
         err = h.sort_err; /* an incomplete timeline is a failed hunt (exit 2) */
@@ -2148,67 +2251,14 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     res->seconds = now_s() - t0;
     if (o->progress)
         progress(&h, t0, true, NULL, 0, 0);
-    if (o->summary) {
-        FILE *e = o->err;
-        fprintf(e,
-                "\nyagura hunt: %llu file(s), %llu events, %.1f MB in %.2f s (%.0f events/s, %.1f "
-                "MB/s)\n",
-                (unsigned long long)res->files, (unsigned long long)res->events,
-                (double)res->bytes / 1e6, res->seconds,
-                res->seconds > 0 ? (double)res->events / res->seconds : 0.0,
-                res->seconds > 0 ? (double)res->bytes / 1e6 / res->seconds : 0.0);
-        fprintf(e, "  rules: %zu loaded (compiled in %.2f s), threads: %u\n", o->rules_loaded,
-                o->compile_seconds, nthreads);
-        if (res->skipped_files)
-            fprintf(e, "  skipped: %llu file(s) in folders that are not logs (.yml, .yaml, .md)\n",
-                    (unsigned long long)res->skipped_files);
-        if (res->skipped_special)
-            fprintf(
-                e,
-                "  skipped: %llu FIFO(s), socket(s) or device(s) in folders (not regular files)\n",
-                (unsigned long long)res->skipped_special);
-        fprintf(e,
-                "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational "
-                "%llu)\n",
-                (unsigned long long)res->alerts, (unsigned long long)res->by_level[5],
-                (unsigned long long)res->by_level[4], (unsigned long long)res->by_level[3],
-                (unsigned long long)res->by_level[2], (unsigned long long)res->by_level[1]);
-        print_top_rules(&h, res, top, ntop, e);
-        if (h.corr)
-            fprintf(e,
-                    "  correlation: %llu alert(s) from %zu rule(s) over %zu detection(s); "
-                    "%llu without an event time, %llu dropped (late or memory cap)\n",
-                    (unsigned long long)res->correlation_alerts, yg__corr_count(h.corr), h.ncev,
-                    (unsigned long long)res->corr_untimed, (unsigned long long)res->corr_dropped);
-        if (!o->decode_only) {
-            print_analyst(&h, res, e);
-            yg__cov_print(&h.cov, e);
-        }
-        if (res->errors)
-            fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
-                    (unsigned long long)res->errors);
-        summary_regex_limits(&h, e);
-    }
+    if (o->summary)
+        print_summary(&h, res, top, ntop, nthreads);
     /* Generated selection rules cover what they select by design. */
     if (!o->decode_only && !o->hook_only)
         yg__cov_warn(&h.cov, o->err);
     res->regex_limits = h.re_limit_total;
     write_stats(&h, res, files.n, top, ntop);
-    yg_free(h.rule_hits);
-    yg_free(h.cevs);
-    for (size_t i = 0; i < h.narenas; i++)
-        yg_arena_free(&h.arenas[i]);
-    yg_free(h.arenas);
     yg_free(top);
-    yg__cov_free(&h.cov);
-    yg__tally_free(&h.hosts);
-    yg__tally_free(&h.lsrc);
-    yg_free(h.re_limit);
-    for (size_t i = 0; i < files.n; i++)
-        yg_free(files.v[i]);
-    yg_free(files.v);
-    pthread_mutex_destroy(&h.mu);
-    pthread_cond_destroy(&h.cv_work);
-    pthread_cond_destroy(&h.cv_done);
+    hunt_free(&h, &files);
     return err;
 }
