@@ -1703,8 +1703,20 @@ static yg_err utf16_to_utf8(const void *src, size_t n, char **out, size_t *on)
 }
 
 /* Split a mapped text file into units cut before a line starting with '{'. */
-static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, size_t *nunits,
-                        size_t *cap, uint64_t *seq, FILE *err, uint64_t *errors)
+/* One input file as planned: how it is read and what holds its bytes. */
+struct planned {
+    enum unit_kind kind;
+    void *map;     /* the mapping (mmap'd kinds) */
+    size_t len;    /* of the mapping, or of owned */
+    char *owned;   /* the text converted from UTF-16, or NULL */
+    int stream_fd; /* a stream keeps its descriptor until a worker reads it */
+    const struct yg_linefmt *fmt;
+};
+
+/* Open the file: a regular uncompressed file is mapped (text or EVTX by its
+ * signature); anything else is a stream.  false if it cannot be opened
+ * (reported and counted). */
+static bool open_input(const char *file, struct planned *p, FILE *err, uint64_t *errors)
 {
     /* A FIFO named on the command line is opened by the worker that reads
      * it, like standard input: the open waits for its writer there, not
@@ -1715,97 +1727,113 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
     int fd = strcmp(file, "-") == 0 || fifo ? -1 : open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     unsigned char magic[8] = {0};
     ssize_t mr = 0;
-    enum unit_kind kind = U_STREAM;
+    p->kind = U_STREAM;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         mr = pread(fd, magic, sizeof magic, 0);
         bool compressed = mr >= 2 && ((magic[0] == 0x1f && magic[1] == 0x8b) ||
                                       (mr >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0));
         if (!compressed)
-            kind = mr == 8 && memcmp(magic, "ElfFile", 8) == 0 ? U_EVTX : U_MMAP_TEXT;
+            p->kind = mr == 8 && memcmp(magic, "ElfFile", 8) == 0 ? U_EVTX : U_MMAP_TEXT;
     } else if (fd < 0 && strcmp(file, "-") != 0 && !fifo) {
         fprintf(err, "yagura: %s: %s\n", file, strerror(errno));
         (*errors)++;
-        return YG_OK;
+        return false;
     } else if (fd >= 0) {
         (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     }
-    void *map = NULL;
-    size_t len = 0;
-    if (kind != U_STREAM) {
-        len = (size_t)st.st_size;
-        map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED) {
-            map = NULL;
-            kind = U_STREAM;
+    if (p->kind != U_STREAM) {
+        p->len = (size_t)st.st_size;
+        p->map = mmap(NULL, p->len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p->map == MAP_FAILED) {
+            p->map = NULL;
+            p->kind = U_STREAM;
         } else {
-            madvise(map, len, MADV_SEQUENTIAL);
+            madvise(p->map, p->len, MADV_SEQUENTIAL);
         }
     }
-    /* A stream keeps its descriptor until a worker reads it (run_stream). */
-    int stream_fd = -1;
-    if (kind == U_STREAM)
-        stream_fd = fd;
+    if (p->kind == U_STREAM)
+        p->stream_fd = fd;
     else if (fd >= 0)
         close(fd);
-    const struct yg_linefmt *fmt = NULL;
-    char *owned = NULL;
-    bool unknown = false;
-    if (kind == U_MMAP_TEXT) {
-        /* UTF-16 with a byte-order mark: read as UTF-8 from here on. */
-        if (len >= 2 && (((unsigned char *)map)[0] == 0xFF || ((unsigned char *)map)[0] == 0xFE) &&
-            (((unsigned char *)map)[1] == 0xFE || ((unsigned char *)map)[1] == 0xFF) &&
-            ((unsigned char *)map)[0] != ((unsigned char *)map)[1]) {
-            size_t on = 0;
-            if (utf16_to_utf8(map, len, &owned, &on) == YG_OK) {
-                munmap(map, len);
-                map = NULL;
-                len = on;
-            }
-        }
-        const char *text = owned ? owned : map;
-        bool json;
-        fmt = forced_format(h->o, &json);
-        if (!fmt && !json) {
-            fmt = yg__detect_format(text, len < 65536 ? len : 65536, &json);
-            unknown = !fmt && !json;
+    return true;
+}
+
+/* A mapped text file: UTF-16 converted, its format forced or detected.
+ * false if no format recognises it (reported, counted, released). */
+static bool text_format(struct hunt *h, const char *file, struct planned *p, FILE *err,
+                        uint64_t *errors)
+{
+    const unsigned char *m = p->map;
+    /* UTF-16 with a byte-order mark: read as UTF-8 from here on. */
+    if (p->len >= 2 && (m[0] == 0xFF || m[0] == 0xFE) && (m[1] == 0xFE || m[1] == 0xFF) &&
+        m[0] != m[1]) {
+        size_t on = 0;
+        if (utf16_to_utf8(p->map, p->len, &p->owned, &on) == YG_OK) {
+            munmap(p->map, p->len);
+            p->map = NULL;
+            p->len = on;
         }
     }
-    if (unknown) {
-        fprintf(err, "%s:1:1: unrecognised log format; file skipped (--input-format names one)\n",
-                file);
-        (*errors)++;
-        if (map)
-            munmap(map, len);
-        yg_free(owned);
-        if (stream_fd >= 0)
-            close(stream_fd);
+    const char *text = p->owned ? p->owned : p->map;
+    bool json;
+    p->fmt = forced_format(h->o, &json);
+    if (p->fmt || json)
+        return true;
+    p->fmt = yg__detect_format(text, p->len < 65536 ? p->len : 65536, &json);
+    if (p->fmt || json)
+        return true;
+    fprintf(err, "%s:1:1: unrecognised log format; file skipped (--input-format names one)\n",
+            file);
+    (*errors)++;
+    if (p->map)
+        munmap(p->map, p->len);
+    yg_free(p->owned);
+    if (p->stream_fd >= 0)
+        close(p->stream_fd);
+    return false;
+}
+
+/* Where the unit starting at start ends: a large text file is cut into
+ * chunks at line (or JSON document) boundaries. */
+static size_t unit_end(const struct planned *p, size_t start, bool first)
+{
+    size_t len = p->len;
+    if (p->kind != U_MMAP_TEXT || len - start <= CHUNK_BYTES)
+        return len;
+    if (p->fmt && !p->fmt->state_new) {
+        /* A stateless line format: cut at any line. */
+        const char *b = p->owned ? p->owned : p->map;
+        const char *nx = memchr(b + start + CHUNK_BYTES, '\n', len - start - CHUNK_BYTES);
+        return nx ? (size_t)(nx - b) + 1 : len;
+    }
+    if (p->fmt)
+        return len;
+    /* Cut only JSON-lines/concatenated files, never a JSON array. */
+    const char *b = p->map;
+    size_t i = start;
+    while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t' ||
+                       (unsigned char)b[i] == 0xEF || (unsigned char)b[i] == 0xBB ||
+                       (unsigned char)b[i] == 0xBF))
+        i++;
+    if (first && i < len && b[i] == '[')
+        return len;
+    const char *nx = memmem(b + start + CHUNK_BYTES, len - start - CHUNK_BYTES, "\n{", 2);
+    return nx ? (size_t)(nx - b) + 1 : len;
+}
+
+/* Split a mapped text file into units cut before a line starting with '{'. */
+static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, size_t *nunits,
+                        size_t *cap, uint64_t *seq, FILE *err, uint64_t *errors)
+{
+    struct planned p = {U_STREAM, NULL, 0, NULL, -1, NULL};
+    if (!open_input(file, &p, err, errors))
         return YG_OK;
-    }
+    if (p.kind == U_MMAP_TEXT && !text_format(h, file, &p, err, errors))
+        return YG_OK;
     size_t start = 0;
     bool first = true;
     do {
-        size_t end = len;
-        if (kind == U_MMAP_TEXT && fmt && !fmt->state_new && len - start > CHUNK_BYTES) {
-            /* A stateless line format: cut at any line. */
-            const char *b = owned ? owned : map;
-            const char *nx = memchr(b + start + CHUNK_BYTES, '\n', len - start - CHUNK_BYTES);
-            if (nx)
-                end = (size_t)(nx - b) + 1;
-        } else if (kind == U_MMAP_TEXT && !fmt && len - start > CHUNK_BYTES) {
-            /* Cut only JSON-lines/concatenated files, never a JSON array. */
-            const char *b = map;
-            size_t i = start;
-            while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t' ||
-                               (unsigned char)b[i] == 0xEF || (unsigned char)b[i] == 0xBB ||
-                               (unsigned char)b[i] == 0xBF))
-                i++;
-            if (!(first && i < len && b[i] == '[')) {
-                const char *nx =
-                    memmem(b + start + CHUNK_BYTES, len - start - CHUNK_BYTES, "\n{", 2);
-                if (nx)
-                    end = (size_t)(nx - b) + 1;
-            }
-        }
+        size_t end = unit_end(&p, start, first);
         if (*nunits == *cap) {
             size_t nc = *cap ? *cap * 2 : 64;
             struct unit **nu = yg_realloc(*units, nc * sizeof *nu);
@@ -1814,22 +1842,22 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
             *units = nu;
             *cap = nc;
         }
-        struct unit *u = new_unit(h, (*seq)++, file, kind);
+        struct unit *u = new_unit(h, (*seq)++, file, p.kind);
         if (!u)
             return YG_ENOMEM;
-        u->buf = owned ? owned + start : map ? (const char *)map + start : NULL;
+        u->buf = p.owned ? p.owned + start : p.map ? (const char *)p.map + start : NULL;
         u->len = end - start;
         u->file_start = first;
-        u->fmt = fmt;
-        u->owned = end >= len ? owned : NULL; /* freed with the file's last unit */
-        u->map = map;
-        u->map_len = len;
-        u->last_of_file = end >= len;
-        u->fd = stream_fd;
+        u->fmt = p.fmt;
+        u->owned = end >= p.len ? p.owned : NULL; /* freed with the file's last unit */
+        u->map = p.map;
+        u->map_len = p.len;
+        u->last_of_file = end >= p.len;
+        u->fd = p.stream_fd;
         (*units)[(*nunits)++] = u;
         first = false;
         start = end;
-    } while (start < len);
+    } while (start < p.len);
     return YG_OK;
 }
 
