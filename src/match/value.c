@@ -1689,9 +1689,10 @@ static size_t skip_escape_arg(const char *p, size_t n, size_t i)
  * non-ASCII letters to other bytes, so those end a run; extended mode
  * (x flag) makes spaces vanish, so it disables atoms entirely.
  */
-static void regex_atom(const char *p, size_t n, bool caseless, char *best, size_t *bestlen)
+/* Inline flags: (?i) makes the pattern caseless; false for (?x), whose
+ * vanishing spaces make literal runs meaningless. */
+static bool regex_flags(const char *p, size_t n, bool *caseless)
 {
-    *bestlen = 0;
     for (size_t i = 0; i + 1 < n; i++) {
         size_t bs = 0;
         while (bs < i && p[i - 1 - bs] == '\\')
@@ -1703,153 +1704,183 @@ static void regex_atom(const char *p, size_t n, bool caseless, char *best, size_
                        (p[j] >= 'A' && p[j] <= 'Z'));
              j++) {
             if (p[j] == 'x')
-                return;
+                return false;
             if (p[j] == 'i')
-                caseless = true;
+                *caseless = true;
         }
     }
+    return true;
+}
+
+/* The literal run being read, and the longest one so far. */
+struct ratom {
     char run[256];
-    size_t rn = 0;
-    int depth = 0;
-    bool in_class = false;
-#define FLUSH()                                                                                    \
-    do {                                                                                           \
-        if (rn > *bestlen) {                                                                       \
-            memcpy(best, run, rn);                                                                 \
-            *bestlen = rn;                                                                         \
-        }                                                                                          \
-        rn = 0;                                                                                    \
-    } while (0)
+    size_t rn;
+    char *best;
+    size_t *bestlen;
+    int depth;
+    bool in_class;
+};
+
+static void ra_flush(struct ratom *r)
+{
+    if (r->rn > *r->bestlen) {
+        memcpy(r->best, r->run, r->rn);
+        *r->bestlen = r->rn;
+    }
+    r->rn = 0;
+}
+
 /* Drop the last character (all bytes of a UTF-8 sequence) of the run. */
-#define DROP_LAST()                                                                                \
-    do {                                                                                           \
-        while (rn > 0 && ((unsigned char)run[rn - 1] & 0xC0) == 0x80)                              \
-            rn--;                                                                                  \
-        if (rn > 0)                                                                                \
-            rn--;                                                                                  \
-    } while (0)
+static void ra_drop_last(struct ratom *r)
+{
+    while (r->rn > 0 && ((unsigned char)r->run[r->rn - 1] & 0xC0) == 0x80)
+        r->rn--;
+    if (r->rn > 0)
+        r->rn--;
+}
+
+static void ra_push(struct ratom *r, unsigned char c)
+{
+    if (r->rn == sizeof r->run)
+        ra_flush(r);
+    r->run[r->rn++] = (char)yg_lc(c);
+}
+
+/* Inside a character class: skip to its end ([:name:], [=x=], [.x.]
+ * included). */
+static size_t ra_class(struct ratom *r, const char *p, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)p[i];
+    if (c == '\\')
+        return i + 2;
+    if (c == '[' && i + 1 < n && (p[i + 1] == ':' || p[i + 1] == '=' || p[i + 1] == '.')) {
+        char t = p[i + 1];
+        i += 2;
+        while (i + 1 < n && !(p[i] == t && p[i + 1] == ']'))
+            i++;
+        return i + 2;
+    }
+    if (c == ']')
+        r->in_class = false;
+    return i + 1;
+}
+
+/* An escape at p[i] == '\\': a literal character, \Q...\E, or a class or
+ * assertion that ends the run.  A trailing backslash ends the pattern. */
+static size_t ra_escape(struct ratom *r, const char *p, size_t n, size_t i)
+{
+    if (i + 1 >= n) {
+        ra_flush(r);
+        return n;
+    }
+    unsigned char d = (unsigned char)p[i + 1];
+    if (d == 'Q') {
+        ra_flush(r);
+        size_t e = i + 2;
+        while (e + 1 < n && !(p[e] == '\\' && p[e + 1] == 'E'))
+            e++;
+        return e + 1 < n ? e + 2 : n;
+    }
+    if ((d >= '0' && d <= '9') || (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || d >= 0x80) {
+        ra_flush(r);
+        return d >= 0x80 ? i + 2 : skip_escape_arg(p, n, i + 1);
+    }
+    if (r->depth == 0)
+        ra_push(r, d);
+    return i + 2;
+}
+
+/* A metacharacter outside classes and groups; 0 if p[i] is none, RA_NONE
+ * when the pattern has no usable run (an alternation at the top, an
+ * unbalanced group). */
+#define RA_NONE SIZE_MAX
+static size_t ra_meta(struct ratom *r, const char *p, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)p[i];
+    switch (c) {
+    case '[':
+        ra_flush(r);
+        r->in_class = true;
+        i++;
+        if (i < n && p[i] == '^')
+            i++;
+        if (i < n && p[i] == ']')
+            i++;
+        return i;
+    case '(':
+        ra_flush(r);
+        r->depth++;
+        return i + 1;
+    case ')': ra_flush(r); return --r->depth < 0 ? RA_NONE : i + 1;
+    }
+    if (r->depth > 0)
+        return i + 1;
+    switch (c) {
+    case '|': return RA_NONE;
+    case '*':
+    case '?':
+        ra_drop_last(r);
+        ra_flush(r);
+        return i + 1;
+    case '+':
+    case '.':
+    case '^':
+    case '$': ra_flush(r); return i + 1;
+    case '{': {
+        size_t j = i + 1;
+        while (j < n && ((p[j] >= '0' && p[j] <= '9') || p[j] == ',' || p[j] == ' '))
+            j++;
+        if (j < n && p[j] == '}' && j > i + 1) {
+            ra_drop_last(r);
+            ra_flush(r);
+            return j + 1;
+        }
+        ra_flush(r);
+        return i + 1;
+    }
+    }
+    return 0;
+}
+
+static void regex_atom(const char *p, size_t n, bool caseless, char *best, size_t *bestlen)
+{
+    *bestlen = 0;
+    if (!regex_flags(p, n, &caseless))
+        return;
+    struct ratom r;
+    r.rn = 0;
+    r.best = best;
+    r.bestlen = bestlen;
+    r.depth = 0;
+    r.in_class = false;
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)p[i];
-        if (in_class) {
-            if (c == '\\')
-                i += 2;
-            else if (c == '[' && i + 1 < n &&
-                     (p[i + 1] == ':' || p[i + 1] == '=' || p[i + 1] == '.')) {
-                char t = p[i + 1];
-                i += 2;
-                while (i + 1 < n && !(p[i] == t && p[i + 1] == ']'))
-                    i++;
-                i += 2;
-            } else {
-                if (c == ']')
-                    in_class = false;
-                i++;
-            }
-            continue;
+        size_t next;
+        if (r.in_class)
+            next = ra_class(&r, p, n, i);
+        else if (c == '\\')
+            next = ra_escape(&r, p, n, i);
+        else if (!(next = ra_meta(&r, p, n, i))) {
+            /* Under (?i), k and s also match the Kelvin and long-s signs,
+             * which a caseless literal scan would not find. */
+            if (caseless && (c >= 0x80 || yg_lc(c) == 'k' || yg_lc(c) == 's'))
+                ra_flush(&r);
+            else
+                ra_push(&r, c);
+            next = i + 1;
         }
-        if (c == '\\') {
-            if (i + 1 >= n) {
-                FLUSH();
-                break;
-            }
-            unsigned char d = (unsigned char)p[i + 1];
-            if (d == 'Q') {
-                FLUSH();
-                size_t e = i + 2;
-                while (e + 1 < n && !(p[e] == '\\' && p[e + 1] == 'E'))
-                    e++;
-                i = e + 1 < n ? e + 2 : n;
-                continue;
-            }
-            if ((d >= '0' && d <= '9') || (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') ||
-                d >= 0x80) {
-                FLUSH();
-                i = d >= 0x80 ? i + 2 : skip_escape_arg(p, n, i + 1);
-                continue;
-            }
-            i += 2;
-            if (depth == 0) {
-                if (rn == sizeof run)
-                    FLUSH();
-                run[rn++] = (char)yg_lc(d);
-            }
-            continue;
-        }
-        if (c == '[') {
-            FLUSH();
-            in_class = true;
-            i++;
-            if (i < n && p[i] == '^')
-                i++;
-            if (i < n && p[i] == ']')
-                i++;
-            continue;
-        }
-        if (c == '(') {
-            FLUSH();
-            depth++;
-            i++;
-            continue;
-        }
-        if (c == ')') {
-            FLUSH();
-            if (--depth < 0) {
-                *bestlen = 0;
-                return;
-            }
-            i++;
-            continue;
-        }
-        if (depth > 0) {
-            i++;
-            continue;
-        }
-        if (c == '|') {
+        if (next == RA_NONE) {
             *bestlen = 0;
             return;
         }
-        if (c == '*' || c == '?') {
-            DROP_LAST();
-            FLUSH();
-            i++;
-            continue;
-        }
-        if (c == '+' || c == '.' || c == '^' || c == '$') {
-            FLUSH();
-            i++;
-            continue;
-        }
-        if (c == '{') {
-            size_t j = i + 1;
-            while (j < n && ((p[j] >= '0' && p[j] <= '9') || p[j] == ',' || p[j] == ' '))
-                j++;
-            if (j < n && p[j] == '}' && j > i + 1) {
-                DROP_LAST();
-                FLUSH();
-                i = j + 1;
-            } else {
-                FLUSH();
-                i++;
-            }
-            continue;
-        }
-        if (caseless && (c >= 0x80 || yg_lc(c) == 'k' || yg_lc(c) == 's')) {
-            FLUSH();
-            i++;
-            continue;
-        }
-        if (rn == sizeof run)
-            FLUSH();
-        run[rn++] = (char)yg_lc(c);
-        i++;
+        i = next;
     }
-    if (in_class || depth != 0) {
+    if (r.in_class || r.depth != 0) {
         *bestlen = 0;
         return;
     }
-    FLUSH();
-#undef FLUSH
-#undef DROP_LAST
+    ra_flush(&r);
 }
 
 static yg_err compile_one_regex(struct cx *x, const char *src, size_t n, struct yg_vm *vm)
