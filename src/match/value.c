@@ -2110,150 +2110,120 @@ static yg_err one_vm(struct cx *x, struct yg_vmgroup *out, struct yg_vm **vm)
     return YG_OK;
 }
 
-static yg_err compile_value(struct cx *x, const struct yg_ynode *v, struct yg_vmgroup *out)
+/* lt, lte, gt, gte and the time-part modifiers: a number compared. */
+static yg_err value_compare(struct cx *x, const struct yg_ynode *v, enum yg_skind kind, uint32_t vb,
+                            struct yg_vmgroup *out)
 {
     yg_err err = YG_OK;
-    const struct yg_mods *m = x->m;
-    uint32_t vb = m->bits & ~(uint32_t)MODS_LIST;
     struct yg_vm *vm = NULL;
+    if (kind != YG_S_INT && kind != YG_S_FLOAT) {
+        say(x->why, x->whylen, "modifier '%s' needs a number, got %s '%s'",
+            mod_name(first_value_mod(x->m)), skind_name(kind), v->s);
+        return YG_ESYNTAX;
+    }
+    char canon[400];
+    double num;
+    YG_TRY(rule_number(x, v, &num, canon, sizeof canon));
+    YG_TRY(one_vm(x, out, &vm));
+    vm->op = YG_VOP_NUM;
+    vm->timepart = (uint8_t)timepart_of(vb);
+    vm->num = vm->timepart ? trunc(num) : num;
+    vm->cmp = vb & YG_MOD_LT    ? YG_CMP_LT
+              : vb & YG_MOD_LTE ? YG_CMP_LTE
+              : vb & YG_MOD_GT  ? YG_CMP_GT
+              : vb & YG_MOD_GTE ? YG_CMP_GTE
+                                : YG_CMP_EQ;
+    vm->pat = perm_copy(x, canon, strlen(canon), false);
+    if (!vm->pat)
+        YG_TRY(nomem(x));
+    vm->n = (uint32_t)strlen(canon);
+done:
+    return err;
+}
 
-    if (v && v->type != YG_Y_SCALAR) {
-        say(x->why, x->whylen, "a value must be a plain scalar");
-        err = YG_ESYNTAX;
-        goto done;
+/* fieldref: the value names another field of the event. */
+static yg_err value_fieldref(struct cx *x, const struct yg_ynode *v, uint32_t vb,
+                             struct yg_vmgroup *out)
+{
+    yg_err err = YG_OK;
+    struct yg_vm *vm = NULL;
+    struct sstr s;
+    YG_TRY(parse_sstr(x, v->s, v->slen, false, &s));
+    char *name = yg_arena_alloc(x->perm, s.n + 1);
+    if (!name)
+        YG_TRY(nomem(x));
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.v[i].k != SK_LIT) {
+            say(x->why, x->whylen, "field references must not contain wildcards");
+            return YG_ESYNTAX;
+        }
+        name[i] = (char)s.v[i].c;
     }
-    bool is_null = !v || v->skind == YG_S_NULL;
-    enum yg_skind kind = v ? pyyaml_kind(v) : YG_S_NULL;
+    name[s.n] = 0;
+    if (!s.n) {
+        say(x->why, x->whylen, "empty field reference");
+        return YG_ESYNTAX;
+    }
+    YG_TRY(one_vm(x, out, &vm));
+    vm->op = YG_VOP_FIELDREF;
+    vm->pat = name;
+    vm->n = (uint32_t)s.n;
+    vm->cased = x->cased;
+    vm->refop = (vb & YG_MOD_CONTAINS) || ((vb & YG_MOD_STARTSWITH) && (vb & YG_MOD_ENDSWITH))
+                    ? YG_VOP_CONTAINS
+                : vb & YG_MOD_STARTSWITH ? YG_VOP_PREFIX
+                : vb & YG_MOD_ENDSWITH   ? YG_VOP_SUFFIX
+                                         : YG_VOP_EQ;
+done:
+    return err;
+}
 
-    if (m->bits & YG_MOD_EXISTS) {
-        if (is_null || kind != YG_S_BOOL) {
-            say(x->why, x->whylen, "'exists' needs true or false, got %s",
-                is_null ? "null" : skind_name(kind));
-            err = YG_ESYNTAX;
-            goto done;
-        }
-        YG_TRY(one_vm(x, out, &vm));
-        vm->op = YG_VOP_EXISTS;
-        vm->num = (v->s[0] == 't' || v->s[0] == 'T') ? 1 : 0;
-        goto done;
+/* A number without modifiers: equal as a number, or as its text. */
+static yg_err value_number(struct cx *x, const struct yg_ynode *v, struct yg_vmgroup *out)
+{
+    yg_err err = YG_OK;
+    struct yg_vm *vm = NULL;
+    char canon[400];
+    double num;
+    YG_TRY(rule_number(x, v, &num, canon, sizeof canon));
+    YG_TRY(one_vm(x, out, &vm));
+    vm->op = YG_VOP_NUM;
+    vm->cmp = YG_CMP_EQ;
+    vm->num = num;
+    size_t cn = strlen(canon);
+    vm->pat = perm_copy(x, canon, cn, false);
+    if (!vm->pat)
+        YG_TRY(nomem(x));
+    vm->n = (uint32_t)cn;
+    /* JSON numbers equal to it contain its unsigned digits (see num_eq). */
+    if (!memchr(canon, 'e', cn)) {
+        size_t sgn = canon[0] == '-';
+        vm->atom = (struct yg_str){vm->pat + sgn, cn - sgn};
     }
-    if (is_null) {
-        if (vb) {
-            say(x->why, x->whylen, "a null value cannot take modifier '%s'",
-                mod_name(first_value_mod(m)));
-            err = YG_ESYNTAX;
-            goto done;
-        }
-        YG_TRY(one_vm(x, out, &vm));
-        vm->op = YG_VOP_NULL;
-        goto done;
-    }
-    if (vb & (MODS_CMP | MODS_TIME)) {
-        if (kind != YG_S_INT && kind != YG_S_FLOAT) {
-            say(x->why, x->whylen, "modifier '%s' needs a number, got %s '%s'",
-                mod_name(first_value_mod(m)), skind_name(kind), v->s);
-            err = YG_ESYNTAX;
-            goto done;
-        }
-        char canon[400];
-        double num;
-        YG_TRY(rule_number(x, v, &num, canon, sizeof canon));
-        YG_TRY(one_vm(x, out, &vm));
-        vm->op = YG_VOP_NUM;
-        vm->timepart = (uint8_t)timepart_of(vb);
-        vm->num = vm->timepart ? trunc(num) : num;
-        vm->cmp = vb & YG_MOD_LT    ? YG_CMP_LT
-                  : vb & YG_MOD_LTE ? YG_CMP_LTE
-                  : vb & YG_MOD_GT  ? YG_CMP_GT
-                  : vb & YG_MOD_GTE ? YG_CMP_GTE
-                                    : YG_CMP_EQ;
-        vm->pat = perm_copy(x, canon, strlen(canon), false);
-        if (!vm->pat)
-            YG_TRY(nomem(x));
-        vm->n = (uint32_t)strlen(canon);
-        goto done;
-    }
-    if (vb & (YG_MOD_RE | YG_MOD_CIDR | YG_MOD_FIELDREF | MODS_STRING)) {
-        if (kind != YG_S_STR) {
-            say(x->why, x->whylen, "modifier '%s' needs a string, got %s '%s'",
-                mod_name(first_value_mod(m)), skind_name(kind), v->s);
-            err = YG_ESYNTAX;
-            goto done;
-        }
-    }
-    if (vb & YG_MOD_RE) {
-        err = compile_regex(x, v, out);
-        goto done;
-    }
-    if (vb & YG_MOD_CIDR) {
-        YG_TRY(one_vm(x, out, &vm));
-        err = compile_cidr(x, v, vm);
-        goto done;
-    }
-    if (vb & YG_MOD_FIELDREF) {
-        struct sstr s;
-        YG_TRY(parse_sstr(x, v->s, v->slen, false, &s));
-        char *name = yg_arena_alloc(x->perm, s.n + 1);
-        if (!name)
-            YG_TRY(nomem(x));
-        for (size_t i = 0; i < s.n; i++) {
-            if (s.v[i].k != SK_LIT) {
-                say(x->why, x->whylen, "field references must not contain wildcards");
-                err = YG_ESYNTAX;
-                goto done;
-            }
-            name[i] = (char)s.v[i].c;
-        }
-        name[s.n] = 0;
-        if (!s.n) {
-            say(x->why, x->whylen, "empty field reference");
-            err = YG_ESYNTAX;
-            goto done;
-        }
-        YG_TRY(one_vm(x, out, &vm));
-        vm->op = YG_VOP_FIELDREF;
-        vm->pat = name;
-        vm->n = (uint32_t)s.n;
-        vm->cased = x->cased;
-        vm->refop = (vb & YG_MOD_CONTAINS) || ((vb & YG_MOD_STARTSWITH) && (vb & YG_MOD_ENDSWITH))
-                        ? YG_VOP_CONTAINS
-                    : vb & YG_MOD_STARTSWITH ? YG_VOP_PREFIX
-                    : vb & YG_MOD_ENDSWITH   ? YG_VOP_SUFFIX
-                                             : YG_VOP_EQ;
-        goto done;
-    }
-    if (kind == YG_S_INT || kind == YG_S_FLOAT) {
-        char canon[400];
-        double num;
-        YG_TRY(rule_number(x, v, &num, canon, sizeof canon));
-        YG_TRY(one_vm(x, out, &vm));
-        vm->op = YG_VOP_NUM;
-        vm->cmp = YG_CMP_EQ;
-        vm->num = num;
-        size_t cn = strlen(canon);
-        vm->pat = perm_copy(x, canon, cn, false);
-        if (!vm->pat)
-            YG_TRY(nomem(x));
-        vm->n = (uint32_t)cn;
-        /* JSON numbers equal to it contain its unsigned digits (see num_eq). */
-        if (!memchr(canon, 'e', cn)) {
-            size_t sgn = canon[0] == '-';
-            vm->atom = (struct yg_str){vm->pat + sgn, cn - sgn};
-        }
-        goto done;
-    }
-    if (kind == YG_S_BOOL) {
-        YG_TRY(one_vm(x, out, &vm));
-        bool t = v->s[0] == 't' || v->s[0] == 'T';
-        vm->op = YG_VOP_BOOL;
-        vm->num = t;
-        vm->pat = t ? "true" : "false";
-        vm->n = t ? 4 : 5;
-        vm->atom = (struct yg_str){vm->pat, vm->n};
-        goto done;
-    }
+done:
+    return err;
+}
 
-    /* Strings. */
+static yg_err value_bool(struct cx *x, const struct yg_ynode *v, struct yg_vmgroup *out)
+{
+    struct yg_vm *vm = NULL;
+    yg_err err = one_vm(x, out, &vm);
+    if (err)
+        return err;
+    bool t = v->s[0] == 't' || v->s[0] == 'T';
+    vm->op = YG_VOP_BOOL;
+    vm->num = t;
+    vm->pat = t ? "true" : "false";
+    vm->n = t ? 4 : 5;
+    vm->atom = (struct yg_str){vm->pat, vm->n};
+    return YG_OK;
+}
+
+/* A string: wildcards, the modifier chain, placeholders expanded. */
+static yg_err value_string(struct cx *x, const struct yg_ynode *v, uint32_t vb,
+                           struct yg_vmgroup *out)
+{
+    yg_err err = YG_OK;
     struct slist l = {0}, fin = {0};
     struct sstr s;
     YG_TRY(parse_sstr(x, v->s, v->slen, (vb & YG_MOD_EXPAND) != 0, &s));
@@ -2266,6 +2236,72 @@ static yg_err compile_value(struct cx *x, const struct yg_ynode *v, struct yg_vm
     for (size_t i = 0; i < fin.n; i++)
         YG_TRY(lower_sstr(x, &fin.s[i], &out->v[i]));
     out->n = (uint32_t)fin.n;
+done:
+    return err;
+}
+
+/* exists: true or false; a null value (no modifier may apply). */
+static yg_err value_exists_or_null(struct cx *x, const struct yg_ynode *v, bool is_null,
+                                   enum yg_skind kind, uint32_t vb, struct yg_vmgroup *out)
+{
+    yg_err err = YG_OK;
+    struct yg_vm *vm = NULL;
+    if (x->m->bits & YG_MOD_EXISTS) {
+        if (is_null || kind != YG_S_BOOL) {
+            say(x->why, x->whylen, "'exists' needs true or false, got %s",
+                is_null ? "null" : skind_name(kind));
+            return YG_ESYNTAX;
+        }
+        YG_TRY(one_vm(x, out, &vm));
+        vm->op = YG_VOP_EXISTS;
+        vm->num = (v->s[0] == 't' || v->s[0] == 'T') ? 1 : 0;
+        return YG_OK;
+    }
+    if (vb) {
+        say(x->why, x->whylen, "a null value cannot take modifier '%s'",
+            mod_name(first_value_mod(x->m)));
+        return YG_ESYNTAX;
+    }
+    YG_TRY(one_vm(x, out, &vm));
+    vm->op = YG_VOP_NULL;
+done:
+    return err;
+}
+
+static yg_err compile_value(struct cx *x, const struct yg_ynode *v, struct yg_vmgroup *out)
+{
+    yg_err err = YG_OK;
+    const struct yg_mods *m = x->m;
+    uint32_t vb = m->bits & ~(uint32_t)MODS_LIST;
+    struct yg_vm *vm = NULL;
+    if (v && v->type != YG_Y_SCALAR) {
+        say(x->why, x->whylen, "a value must be a plain scalar");
+        return YG_ESYNTAX;
+    }
+    bool is_null = !v || v->skind == YG_S_NULL;
+    enum yg_skind kind = v ? pyyaml_kind(v) : YG_S_NULL;
+    if ((m->bits & YG_MOD_EXISTS) || is_null)
+        return value_exists_or_null(x, v, is_null, kind, vb, out);
+    if (vb & (MODS_CMP | MODS_TIME))
+        return value_compare(x, v, kind, vb, out);
+    if ((vb & (YG_MOD_RE | YG_MOD_CIDR | YG_MOD_FIELDREF | MODS_STRING)) && kind != YG_S_STR) {
+        say(x->why, x->whylen, "modifier '%s' needs a string, got %s '%s'",
+            mod_name(first_value_mod(m)), skind_name(kind), v->s);
+        return YG_ESYNTAX;
+    }
+    if (vb & YG_MOD_RE)
+        return compile_regex(x, v, out);
+    if (vb & YG_MOD_CIDR) {
+        YG_TRY(one_vm(x, out, &vm));
+        return compile_cidr(x, v, vm);
+    }
+    if (vb & YG_MOD_FIELDREF)
+        return value_fieldref(x, v, vb, out);
+    if (kind == YG_S_INT || kind == YG_S_FLOAT)
+        return value_number(x, v, out);
+    if (kind == YG_S_BOOL)
+        return value_bool(x, v, out);
+    return value_string(x, v, vb, out);
 done:
     return err;
 }
