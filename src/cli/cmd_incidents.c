@@ -744,36 +744,36 @@ int yg_cli_incidents(int argc, char **argv)
 
 struct yg_hunt_incidents {
     char *path;
-    FILE *tap;
-    bool own_tap; /* false: the tap is --html's, which reads it after us */
+    struct yg_incident_batch *batch; /* the hunt's alerts, as structs */
 };
 
+static yg_err take_alert(void *ud, const struct yg_incident_alert *a)
+{
+    return yg__incident_batch_add(ud, a);
+}
+
 int yg_cli_hunt_incidents_begin(const char *path, struct yg_detector *det,
-                                struct yg_hunt_incidents **out, FILE **tap)
+                                struct yg_hunt_incidents **out, struct yg_hunt_opts *o)
 {
     struct yg_hunt_incidents *hi = calloc(1, sizeof *hi);
-    if (!hi || !(hi->path = strdup(path))) {
+    if (!hi || !(hi->path = strdup(path)) || yg__incident_batch_new(&hi->batch)) {
+        if (hi)
+            free(hi->path);
         free(hi);
         fprintf(stderr, "yagura hunt: out of memory\n");
         return EXIT_ERR;
     }
     if (yg__detector_open_incidents(det, NULL, path, NULL, 0)) {
         fprintf(stderr, "yagura hunt: --incidents: %s\n", det->why);
-        goto fail;
+        yg__incident_batch_free(hi->batch);
+        free(hi->path);
+        free(hi);
+        return EXIT_ERR;
     }
-    hi->own_tap = !*tap;
-    hi->tap = *tap ? *tap : tmpfile();
-    if (!hi->tap) {
-        fprintf(stderr, "yagura hunt: --incidents: temporary file: %s\n", strerror(errno));
-        goto fail;
-    }
+    o->incident_hook = take_alert;
+    o->incident_ud = hi->batch;
     *out = hi;
-    *tap = hi->tap;
     return 0;
-fail:
-    free(hi->path);
-    free(hi);
-    return EXIT_ERR;
 }
 
 struct summary_ctx {
@@ -795,12 +795,7 @@ int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, struct yg_detector *
 {
     int rc = 0;
     struct yg_incident_builder *b = det->incidents;
-    if (fflush(hi->tap) != 0 || fseek(hi->tap, 0, SEEK_SET) != 0) {
-        fprintf(stderr, "yagura hunt: --incidents: temporary file: %s\n", strerror(errno));
-        rc = EXIT_ERR;
-        goto done;
-    }
-    yg_err e = yg__incident_feed_jsonl(b, hi->tap);
+    yg_err e = yg__incident_feed_batch(b, hi->batch);
     if (e) {
         fprintf(stderr, "yagura hunt: --incidents: %s: %s\n", hi->path,
                 yg__incident_errmsg(b)[0] ? yg__incident_errmsg(b) : yg_strerror(e));
@@ -827,8 +822,7 @@ int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, struct yg_detector *
         }
     }
 done:
-    if (hi->own_tap)
-        fclose(hi->tap);
+    yg__incident_batch_free(hi->batch);
     free(hi->path);
     free(hi);
     return rc;

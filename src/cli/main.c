@@ -970,11 +970,10 @@ static int hunt_open_outputs(struct hunt_args *a, struct hunt_run *r)
         a->o.hook_ud = &r->pv;
     }
     a->o.progress = !a->quiet && isatty(2);
-    /* --html first: --incidents then reads the same temporary file of alerts. */
     if (a->html && !a->decode && yg_cli_hunt_report_begin(a->html, &a->o, &r->hrep))
         return EXIT_ERROR;
     if (a->incidents && !a->decode &&
-        yg_cli_hunt_incidents_begin(a->incidents, r->det, &r->hinc, &a->o.tap))
+        yg_cli_hunt_incidents_begin(a->incidents, r->det, &r->hinc, &a->o))
         return EXIT_ERROR;
     return GO_ON;
 }

@@ -35,6 +35,7 @@
 #include "engine/linedec.h"
 #include "engine/profile.h"
 #include "engine/sort.h"
+#include "incident/incident.h"
 #include "geo/geo.h"
 #include "match/program.h"
 
@@ -66,6 +67,8 @@ struct unit {
     /* results */
     struct yg_buf out, diag;
     struct yg_buf tap; /* opts->tap: every alert as a JSON line with its event */
+    /* opts->incident_hook: per alert, a struct irec (its JSON line in tap) */
+    struct yg_buf irecs;
     struct patch *tpat;
     size_t ntpat, tpatcap;
     struct patch *pat, *dpat;
@@ -91,6 +94,7 @@ struct unit {
 };
 
 struct hunt {
+    struct yg_buf ijson; /* an alert's JSON line for the incident hook */
     /* units not written (an error stopped the hunt): units_left[units_from,
      * units_n) */
     struct unit **units_left;
@@ -213,6 +217,58 @@ static yg_err capture_cev(struct ctx *c, const yg_alert *a, const struct yg_aler
     return yg_buf_add(&u->cev, &e, sizeof e);
 }
 
+/* An alert for the incident builder, kept until the writer knows its line
+ * and document numbers: its JSON line is tap[json_from, json_to) with the
+ * patches tpat[tpat_from, tpat_to); its strings are in the unit's arena. */
+struct irec {
+    size_t json_from, json_to, tpat_from, tpat_to;
+    const char *rule_id, *rule_title, *level;
+    const char *logsource, *matched, *event, *extra;
+    size_t logsource_len, matched_len, event_len, extra_len;
+    bool timed;
+    int64_t t_ms;
+    uint64_t rel_line, rel_index;
+};
+
+static const char *carena_dup(struct unit *u, const char *p, size_t n, bool *oom)
+{
+    if (!p)
+        return NULL;
+    const char *c = yg_arena_strndup(&u->carena, p, n);
+    *oom |= !c;
+    return c;
+}
+
+/* Keep what the incident builder needs of an alert whose JSON line was just
+ * rendered into tap (from json_from, patches from tpat_from). */
+static yg_err capture_irec(struct ctx *c, const yg_alert *a, const struct yg_alert_time *t,
+                           size_t json_from, size_t tpat_from)
+{
+    struct unit *u = c->u;
+    bool oom = false;
+    size_t lsn = a->logsource_json ? strlen(a->logsource_json) : 0;
+    struct irec r = {json_from,
+                     u->tap.n,
+                     tpat_from,
+                     u->ntpat,
+                     carena_dup(u, a->rule_id, strlen(a->rule_id), &oom),
+                     carena_dup(u, a->rule_title, strlen(a->rule_title), &oom),
+                     carena_dup(u, a->level, strlen(a->level), &oom),
+                     carena_dup(u, a->logsource_json, lsn, &oom),
+                     carena_dup(u, a->matched_json, a->matched_len, &oom),
+                     carena_dup(u, a->event, a->event_len, &oom),
+                     carena_dup(u, a->extra_json, a->extra_len, &oom),
+                     lsn,
+                     a->matched_len,
+                     a->event_len,
+                     a->extra_len,
+                     t->timed,
+                     t->ms,
+                     c->rel_line,
+                     c->rel_index};
+    return oom ? YG_ENOMEM : yg_buf_add(&u->irecs, &r, sizeof r);
+}
+
 /* The analyst summary's counts of one alert shown. */
 static void tally_alert(struct ctx *c, const yg_alert *a)
 {
@@ -308,11 +364,14 @@ static int on_alert(void *ud, const yg_alert *a)
     if (u->rule_hits && a->rule_index < c->h->nrules)
         u->rule_hits[a->rule_index]++;
     struct yg_alert_src src = {u->file, c->record, mark_out, c, &t, false, NULL};
-    if (o->tap) {
+    if (o->tap || o->incident_hook) {
         struct yg_alert_src tsrc = src;
         tsrc.mark = mark_tap;
+        size_t json_from = u->tap.n, tpat_from = u->ntpat;
         YG_TRY(yg__profile_alert(&u->tap, YG_OUT_JSONL, YG_PROFILE_STANDARD, true, a, &tsrc,
                                  &c->cols));
+        if (o->incident_hook)
+            YG_TRY(capture_irec(c, a, &t, json_from, tpat_from));
     }
     if (o->sort_time) {
         struct skey k = {b->n, t.timed ? t.ms : INT64_MAX};
@@ -1334,6 +1393,45 @@ done:
     return err;
 }
 
+/* A correlation alert to the incident hook: its group and the detections
+ * that completed it, with its JSON line (b, without the newline). */
+static yg_err corr_incident(struct corr_out *co, const struct yg_corr_alert *a,
+                            const struct yg_buf *b)
+{
+    const struct yg_hunt_opts *o = co->h->o;
+    const struct yg_rule *r = a->rule;
+    struct yg_incident_evidence ev[YG_CORR_MAX_EVIDENCE];
+    size_t nev = 0;
+    for (size_t i = 0; i < a->nevidence && nev < YG_CORR_MAX_EVIDENCE; i++) {
+        const struct cev *e = a->evidence[i];
+        if (!e)
+            continue;
+        ev[nev++] = (struct yg_incident_evidence){yg_rules_rule_id(co->h->rules, e->rule),
+                                                  e->timestamp,
+                                                  e->file,
+                                                  NULL,
+                                                  e->record ? 0 : e->line,
+                                                  true,
+                                                  e->index};
+    }
+    struct yg_incident_alert ia = {
+        .rule_id = r->id ? r->id : "",
+        .rule_title = r->title ? r->title : "",
+        .level = yg__level_name(r->level),
+        .timed = true,
+        .t_ms = a->last_ms,
+        .corr_type = a->type,
+        .group_names = a->group_names,
+        .group_values = a->group_values,
+        .ngroup = a->ngroup,
+        .ev = ev,
+        .nev = nev,
+        .json = b->p,
+        .json_len = b->n && b->p[b->n - 1] == '\n' ? b->n - 1 : b->n,
+    };
+    return o->incident_hook(o->incident_ud, &ia);
+}
+
 static void on_corr_one(void *ud, const struct yg_corr_alert *a)
 {
     struct corr_out *co = ud;
@@ -1356,7 +1454,10 @@ static void on_corr_one(void *ud, const struct yg_corr_alert *a)
         YG_TRY(corr_profile(co, a, &t, fmt));
     }
     if (co->tap_pass) {
-        fwrite(b->p, 1, b->n, o->tap);
+        if (o->tap)
+            fwrite(b->p, 1, b->n, o->tap);
+        if (o->incident_hook && corr_incident(co, a, b))
+            co->res->errors++;
         return;
     }
     if (co->h->sorter)
@@ -1376,7 +1477,7 @@ done:
 static void on_corr(void *ud, const struct yg_corr_alert *a)
 {
     struct corr_out *co = ud;
-    if (co->h->o->tap) {
+    if (co->h->o->tap || co->h->o->incident_hook) {
         co->tap_pass = true;
         on_corr_one(ud, a);
         co->tap_pass = false;
@@ -1541,6 +1642,56 @@ static void progress(struct hunt *h, double t0, bool final, struct unit **units,
     fflush(h->o->err);
 }
 
+/* The unit's alerts to the incident hook, numbers patched in. */
+static void incident_unit(struct hunt *h, struct unit *u, uint64_t line_base, uint64_t index_base,
+                          struct yg_hunt_result *res)
+{
+    const struct yg_hunt_opts *o = h->o;
+    const struct irec *r = (const struct irec *)u->irecs.p;
+    size_t n = u->irecs.n / sizeof *r;
+    for (size_t i = 0; i < n; i++, r++) {
+        yg_buf_reset(&h->ijson);
+        size_t at = r->json_from;
+        yg_err err = YG_OK;
+        for (size_t k = r->tpat_from; k < r->tpat_to && !err; k++) {
+            const struct patch *p = &u->tpat[k];
+            uint64_t v = p->kind == P_LINE ? line_base + p->rel + 1 : index_base + p->rel + 1;
+            err = yg_buf_add(&h->ijson, u->tap.p + at, p->off - at);
+            if (!err)
+                err = yg_buf_addf(&h->ijson, "%llu", (unsigned long long)v);
+            at = p->off;
+        }
+        /* The line without its newline, as the timeline keeps it. */
+        size_t end =
+            r->json_to > at && u->tap.p[r->json_to - 1] == '\n' ? r->json_to - 1 : r->json_to;
+        if (!err)
+            err = yg_buf_add(&h->ijson, u->tap.p + at, end - at);
+        struct yg_incident_alert a = {
+            .rule_id = r->rule_id,
+            .rule_title = r->rule_title,
+            .level = r->level,
+            .timed = r->timed,
+            .t_ms = r->t_ms,
+            .file = u->file,
+            .line = line_base + r->rel_line + 1,
+            .has_index = true,
+            .index = index_base + r->rel_index + 1,
+            .logsource_json = r->logsource,
+            .logsource_len = r->logsource_len,
+            .matched_json = r->matched,
+            .matched_len = r->matched_len,
+            .event_json = r->event,
+            .event_len = r->event_len,
+            .extra_json = r->extra,
+            .extra_len = r->extra_len,
+            .json = h->ijson.p,
+            .json_len = h->ijson.n,
+        };
+        if (err || o->incident_hook(o->incident_ud, &a))
+            res->errors++;
+    }
+}
+
 static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uint64_t *index_base,
                         struct yg_hunt_result *res)
 {
@@ -1552,6 +1703,8 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     write_patched(o->err, &u->diag, u->dpat, u->ndpat, *line_base, *index_base);
     if (o->tap)
         write_patched(o->tap, &u->tap, u->tpat, u->ntpat, *line_base, *index_base);
+    if (o->incident_hook)
+        incident_unit(h, u, *line_base, *index_base, res);
     res->events += u->docs;
     res->bytes += u->bytes;
     res->alerts += u->alerts;
@@ -1626,6 +1779,7 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     yg_free(u->pat);
     yg_free(u->dpat);
     yg_buf_free(&u->tap);
+    yg_buf_free(&u->irecs);
     yg_free(u->tpat);
     yg_buf_free(&u->skeys);
 }
@@ -1643,6 +1797,7 @@ static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enu
     yg_buf_init(&u->out, 0);
     yg_buf_init(&u->diag, 0);
     yg_buf_init(&u->tap, 0);
+    yg_buf_init(&u->irecs, 0);
     yg_buf_init(&u->skeys, 0);
     yg_buf_init(&u->cev, 0);
     yg_arena_init(&u->carena, 1u << 16, 0);
@@ -2204,6 +2359,7 @@ static void print_summary(const struct hunt *h, const struct yg_hunt_result *res
 
 static void hunt_free(struct hunt *h, struct flist *files)
 {
+    yg_buf_free(&h->ijson);
     for (size_t i = h->units_from; i < h->units_n; i++)
         yg_free(h->units_left[i]);
     yg_free(h->units_left);
@@ -2242,6 +2398,7 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     pthread_cond_init(&h.cv_done, NULL);
     double t0 = now_s();
     struct flist files = {0};
+    yg_buf_init(&h.ijson, 0);
     yg_err err = list_inputs(&h, res, &files);
     write_header(o);
     yg_buf_init(&h.sbuf, 0);

@@ -1882,99 +1882,135 @@ out:
     return err;
 }
 
-/* ---- a hunt's alerts, in event-time order ------------------------------------ */
+/* ---- copies and batches of alerts given as structs ------------------------------ */
 
-struct line {
-    char *p;
-    size_t n;
-    int64_t t;
-    size_t ord;
+static const char *arena_dup(struct yg_arena *a, const char *s, size_t n, bool *oom)
+{
+    if (!s)
+        return NULL;
+    const char *c = yg_arena_strndup(a, s, n);
+    *oom |= !c;
+    return c;
+}
+
+yg_err yg__incident_alert_copy(struct yg_arena *a, const struct yg_incident_alert *src,
+                               struct yg_incident_alert *dst)
+{
+    bool oom = false;
+    *dst = *src;
+#define DUP(f, n) dst->f = arena_dup(a, src->f, n, &oom)
+#define DUPZ(f) DUP(f, src->f ? strlen(src->f) : 0)
+    DUPZ(id);
+    DUPZ(rule_id);
+    DUPZ(rule_title);
+    DUPZ(level);
+    DUPZ(file);
+    DUPZ(record_id);
+    DUPZ(corr_type);
+    DUP(logsource_json, src->logsource_len);
+    DUP(matched_json, src->matched_len);
+    DUP(event_json, src->event_len);
+    DUP(extra_json, src->extra_len);
+    DUP(json, src->json_len);
+#undef DUPZ
+#undef DUP
+    const char **names = src->ngroup ? yg_arena_alloc(a, 2 * src->ngroup * sizeof *names) : NULL;
+    for (size_t i = 0; names && i < src->ngroup; i++) {
+        names[i] = arena_dup(a, src->group_names[i], strlen(src->group_names[i]), &oom);
+        names[src->ngroup + i] =
+            arena_dup(a, src->group_values[i], strlen(src->group_values[i]), &oom);
+    }
+    dst->group_names = names;
+    dst->group_values = names ? names + src->ngroup : NULL;
+    struct yg_incident_evidence *ev = src->nev ? yg_arena_alloc(a, src->nev * sizeof *ev) : NULL;
+    for (size_t i = 0; ev && i < src->nev; i++) {
+        const struct yg_incident_evidence *e = &src->ev[i];
+        ev[i] = *e;
+        ev[i].rule_id = arena_dup(a, e->rule_id, strlen(e->rule_id), &oom);
+        ev[i].timestamp = arena_dup(a, e->timestamp, strlen(e->timestamp), &oom);
+        ev[i].file = arena_dup(a, e->file, strlen(e->file), &oom);
+        ev[i].record_id = arena_dup(a, e->record_id, e->record_id ? strlen(e->record_id) : 0, &oom);
+    }
+    dst->ev = ev;
+    if (oom || (src->ngroup && !names) || (src->nev && !ev))
+        return YG_ENOMEM;
+    return YG_OK;
+}
+
+struct yg_incident_batch {
+    struct yg_arena arena;
+    struct batch_item {
+        struct yg_incident_alert a;
+        size_t ord;
+    } * v;
+    size_t n, cap;
+    uint64_t untimed;
 };
 
-static int line_cmp(const void *a, const void *b)
+yg_err yg__incident_batch_new(struct yg_incident_batch **out)
 {
-    const struct line *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
+    struct yg_incident_batch *q = yg_calloc(1, sizeof *q);
+    if (!q)
+        return YG_ENOMEM;
+    yg_arena_init(&q->arena, 1u << 16, 0);
+    *out = q;
+    return YG_OK;
+}
+
+void yg__incident_batch_free(struct yg_incident_batch *q)
+{
+    if (!q)
+        return;
+    yg_arena_free(&q->arena);
+    yg_free(q->v);
+    yg_free(q);
+}
+
+yg_err yg__incident_batch_add(struct yg_incident_batch *q, const struct yg_incident_alert *a)
+{
+    if (!a->timed) {
+        q->untimed++;
+        return YG_OK;
+    }
+    if (q->n == q->cap) {
+        size_t nc = q->cap ? q->cap * 2 : 1024;
+        struct batch_item *nv = yg_realloc(q->v, nc * sizeof *nv);
+        if (!nv)
+            return YG_ENOMEM;
+        q->v = nv;
+        q->cap = nc;
+    }
+    yg_err err = yg__incident_alert_copy(&q->arena, a, &q->v[q->n].a);
+    if (err)
+        return err;
+    q->v[q->n].ord = q->n;
+    q->n++;
+    return YG_OK;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+    const struct batch_item *x = a, *y = b;
+    if (x->a.t_ms != y->a.t_ms)
+        return x->a.t_ms < y->a.t_ms ? -1 : 1;
     return x->ord < y->ord ? -1 : x->ord > y->ord;
 }
 
-/* The event time of one alert line without flattening all of it. */
-static bool line_time(struct yg_incident_builder *b, const char *p, size_t n, int64_t *t)
+yg_err yg__incident_feed_batch(struct yg_incident_builder *b, struct yg_incident_batch *q)
 {
-    yg_arena_reset(&b->arena);
-    struct flat f = {.a = &b->arena};
-    struct yg_json_sink sink = {&f, flat_key, flat_leaf};
-    struct yg_json_err je;
-    size_t used;
-    bool ok = false;
-    if (yg__json_scan(p, n, &used, &sink, &b->arena, &je) == YG_OK) {
-        struct alert *al = yg_malloc(sizeof *al);
-        if (al) {
-            read_alert(b->map, &f, NULL, INT64_MIN, al);
-            ok = al->timed;
-            *t = al->t_ms;
-            yg_free(al);
-        }
-    }
-    flat_free(&f);
-    return ok;
-}
-
-yg_err yg__incident_feed_jsonl(struct yg_incident_builder *b, FILE *f)
-{
-    yg_err err = YG_OK;
-    struct line *v = NULL;
-    size_t nv = 0, cap = 0;
-    char *buf = NULL;
-    size_t bcap = 0;
-    ssize_t len;
-    while ((len = getline(&buf, &bcap, f)) >= 0) {
-        while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-            len--;
-        if (!len || buf[0] != '{')
-            continue;
-        int64_t t = 0;
-        if (!line_time(b, buf, (size_t)len, &t)) {
-            b->stats.fed++;
-            b->stats.skipped++;
-            continue;
-        }
-        if (nv == cap) {
-            size_t nc = cap ? cap * 2 : 1024;
-            struct line *nl = yg_realloc(v, nc * sizeof *nl);
-            if (!nl) {
-                err = YG_ENOMEM;
-                goto done;
-            }
-            v = nl;
-            cap = nc;
-        }
-        v[nv].p = yg_strndup(buf, (size_t)len);
-        if (!v[nv].p) {
-            err = YG_ENOMEM;
-            goto done;
-        }
-        v[nv].n = (size_t)len;
-        v[nv].t = t;
-        v[nv].ord = nv;
-        nv++;
-    }
-    qsort(v, nv, sizeof *v, line_cmp);
-    if ((err = yg__store_begin(b->st))) {
+    b->stats.fed += q->untimed;
+    b->stats.skipped += q->untimed;
+    qsort(q->v, q->n, sizeof *q->v, item_cmp);
+    yg_err err = yg__store_begin(b->st);
+    if (err) {
         snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
-        goto done;
+        return err;
     }
-    for (size_t i = 0; i < nv && !err; i++)
-        err = yg__incident_feed(b, NULL, v[i].p, v[i].n, INT64_MIN, NULL);
+    for (size_t i = 0; i < q->n && !err; i++)
+        err = yg__incident_feed_alert(b, &q->v[i].a, INT64_MIN, NULL);
     if (err)
         yg__store_rollback(b->st);
     else if ((err = yg__store_commit(b->st)))
         snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
-done:
-    for (size_t i = 0; i < nv; i++)
-        yg_free(v[i].p);
-    yg_free(v);
-    free(buf);
     return err;
 }

@@ -138,18 +138,31 @@ YG_NODISCARD yg_err yg__incident_feed_alert(struct yg_incident_builder *b,
                                             const struct yg_incident_alert *a, int64_t fallback_ms,
                                             struct yg_incident_feed_result *res);
 
+/* A deep copy of a into arena (the driver's strings live only during its
+ * callback): YG_ENOMEM if it does not fit. */
+YG_NODISCARD yg_err yg__incident_alert_copy(struct yg_arena *arena,
+                                            const struct yg_incident_alert *a,
+                                            struct yg_incident_alert *out);
+
+/*
+ * The alerts of a hunt, collected as structs while it runs and fed in
+ * event-time order once it is over (equal times keep the order they were
+ * added in), in one transaction.  Alerts without an event time are skipped
+ * and counted.
+ */
+struct yg_incident_batch;
+YG_NODISCARD yg_err yg__incident_batch_new(struct yg_incident_batch **out);
+void yg__incident_batch_free(struct yg_incident_batch *q);
+YG_NODISCARD yg_err yg__incident_batch_add(struct yg_incident_batch *q,
+                                           const struct yg_incident_alert *a);
+YG_NODISCARD yg_err yg__incident_feed_batch(struct yg_incident_builder *b,
+                                            struct yg_incident_batch *q);
+
 /* Counters of a builder's life. */
 struct yg_incident_stats {
     uint64_t fed, duplicates, skipped, created, merged;
 };
 void yg__incident_stats(const struct yg_incident_builder *b, struct yg_incident_stats *out);
-
-/*
- * Read JSON-lines alerts from f (a hunt's alerts), order them by event time
- * (stable: equal times keep their order in f) and feed them, in one
- * transaction.  Alerts without a usable event time are skipped and counted.
- */
-YG_NODISCARD yg_err yg__incident_feed_jsonl(struct yg_incident_builder *b, FILE *f);
 
 /* The message of the last failure ("" if none). */
 const char *yg__incident_errmsg(const struct yg_incident_builder *b);

@@ -228,60 +228,6 @@ static void ev_release(void *ud, void *e)
 
 /* ---- batch ---------------------------------------------------------------- */
 
-static const char *arena_dup(struct yg_arena *a, const char *s, size_t n, bool *oom)
-{
-    if (!s)
-        return NULL;
-    const char *c = yg_arena_strndup(a, s, n);
-    *oom |= !c;
-    return c;
-}
-
-/* The incident builder's view of an alert, copied into the batch arena (the
- * scanner's strings live only during its callback). */
-static yg_err copy_incident_alert(struct yg_arena *a, const struct yg_incident_alert *src,
-                                  struct yg_incident_alert *dst)
-{
-    bool oom = false;
-    *dst = *src;
-#define DUP(f, n) dst->f = arena_dup(a, src->f, n, &oom)
-#define DUPZ(f) DUP(f, src->f ? strlen(src->f) : 0)
-    DUPZ(id);
-    DUPZ(rule_id);
-    DUPZ(rule_title);
-    DUPZ(level);
-    DUPZ(file);
-    DUPZ(record_id);
-    DUPZ(corr_type);
-    DUP(logsource_json, src->logsource_len);
-    DUP(matched_json, src->matched_len);
-    DUP(event_json, src->event_len);
-    DUP(extra_json, src->extra_len);
-#undef DUPZ
-#undef DUP
-    const char **names = src->ngroup ? yg_arena_alloc(a, 2 * src->ngroup * sizeof *names) : NULL;
-    for (size_t i = 0; names && i < src->ngroup; i++) {
-        names[i] = arena_dup(a, src->group_names[i], strlen(src->group_names[i]), &oom);
-        names[src->ngroup + i] =
-            arena_dup(a, src->group_values[i], strlen(src->group_values[i]), &oom);
-    }
-    dst->group_names = names;
-    dst->group_values = names ? names + src->ngroup : NULL;
-    struct yg_incident_evidence *ev = src->nev ? yg_arena_alloc(a, src->nev * sizeof *ev) : NULL;
-    for (size_t i = 0; ev && i < src->nev; i++) {
-        const struct yg_incident_evidence *e = &src->ev[i];
-        ev[i] = *e;
-        ev[i].rule_id = arena_dup(a, e->rule_id, strlen(e->rule_id), &oom);
-        ev[i].timestamp = arena_dup(a, e->timestamp, strlen(e->timestamp), &oom);
-        ev[i].file = arena_dup(a, e->file, strlen(e->file), &oom);
-        ev[i].record_id = arena_dup(a, e->record_id, e->record_id ? strlen(e->record_id) : 0, &oom);
-    }
-    dst->ev = ev;
-    if (oom || (src->ngroup && !names) || (src->nev && !ev))
-        return YG_ENOMEM;
-    return YG_OK;
-}
-
 static yg_err add_pending(struct watch *w, const char *id, const char *rule_id,
                           const char *rule_title, const char *level, const char *event_time,
                           size_t etn, const char *source, const char *record_id, const char *json,
@@ -309,7 +255,11 @@ static yg_err add_pending(struct watch *w, const char *id, const char *rule_id,
         return YG_ENOMEM;
     if (w->detector->incidents) {
         struct yg_incident_alert *ia = &w->pend[w->npend].inc;
-        if (copy_incident_alert(&w->arena, inc, ia))
+        /* The JSON is the row's (already in the arena). */
+        struct yg_incident_alert src = *inc;
+        src.json = NULL;
+        src.json_len = 0;
+        if (yg__incident_alert_copy(&w->arena, &src, ia))
             return YG_ENOMEM;
         ia->json = r->json;
         ia->json_len = jn;

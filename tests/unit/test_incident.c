@@ -600,6 +600,19 @@ static const char *const json_alerts[] = {
     "{\"rule\":\"dl\",\"timestamp\":\"2024-05-01T10:05:00.000Z\",\"file\":\"m.json\","
     "\"record\":\"m.json:3\"},{\"rule\":\"login\",\"timestamp\":\"2024-05-01T10:00:00.000Z\","
     "\"file\":\"fw.log\",\"record\":\"fw.log:1\"}]}}",
+    /* as `yagura hunt` writes them: no id, the place by file, line and index
+     * (an EVTX record number is not an id), correlation events the same */
+    "{\"timestamp\":\"2024-05-01T10:06:00.000Z\",\"rule\":{\"id\":\"logon\",\"title\":\"Logon\","
+    "\"level\":\"medium\",\"tags\":[],\"file\":\"w.yml\"},\"logsource\":{\"product\":\"windows\"},"
+    "\"matched\":{},\"source\":{\"file\":\"s.evtx\",\"line\":1,\"index\":5,\"record\":77},"
+    "\"event\":" WIN_EVENT "}",
+    "{\"timestamp\":\"2024-05-01T10:07:00.000Z\",\"rule\":{\"id\":\"pair\",\"title\":\"Pair\","
+    "\"level\":\"high\",\"tags\":[],\"file\":\"p.yml\"},\"correlation\":{\"type\":\"event_count\","
+    "\"group\":{\"user\":\"carol\"},\"value\":2,\"first\":\"2024-05-01T10:00:00.000Z\","
+    "\"last\":\"2024-05-01T10:07:00.000Z\",\"events\":[{\"rule\":\"logon\",\"timestamp\":"
+    "\"2024-05-01T10:06:00.000Z\",\"file\":\"s.evtx\",\"record\":77,\"index\":5},{\"rule\":"
+    "\"login\",\"timestamp\":\"2024-05-01T10:00:00.000Z\",\"file\":\"fw.log\",\"line\":3,"
+    "\"index\":3}]}}",
     /* no event time: the fallback stands in */
     "{\"timestamp\":\"\",\"rule\":{\"id\":\"late\",\"title\":\"Late\",\"level\":\"\",\"tags\":[],"
     "\"file\":\"x.yml\"},\"logsource\":{\"product\":\"fortigate\"},\"matched\":{},\"source\":{"
@@ -610,9 +623,13 @@ static const char *const json_alerts[] = {
 static void struct_alerts(struct yg_incident_alert *a)
 {
     static const char *const gn[] = {"ip"}, *const gv[] = {"203.0.113.5"};
+    static const char *const gn2[] = {"user"}, *const gv2[] = {"carol"};
     static const struct yg_incident_evidence ev[] = {
         {"dl", "2024-05-01T10:05:00.000Z", "m.json", "m.json:3", 0, false, 0},
         {"login", "2024-05-01T10:00:00.000Z", "fw.log", "fw.log:1", 0, false, 0}};
+    static const struct yg_incident_evidence ev2[] = {
+        {"logon", "2024-05-01T10:06:00.000Z", "s.evtx", NULL, 0, true, 5},
+        {"login", "2024-05-01T10:00:00.000Z", "fw.log", NULL, 3, true, 3}};
 #define JS(s) s, sizeof s - 1
     a[0] = (struct yg_incident_alert){.rule_id = "login",
                                       .rule_title = "Login",
@@ -649,18 +666,46 @@ static void struct_alerts(struct yg_incident_alert *a)
                                       .ngroup = 1,
                                       .ev = ev,
                                       .nev = 2};
-    a[4] = (struct yg_incident_alert){.rule_id = "late",
+    a[4] = (struct yg_incident_alert){.rule_id = "logon",
+                                      .rule_title = "Logon",
+                                      .level = "medium",
+                                      .timed = true,
+                                      .t_ms = 1714557960000,
+                                      .file = "s.evtx",
+                                      .line = 1,
+                                      .has_index = true,
+                                      .index = 5};
+    a[5] = (struct yg_incident_alert){.rule_id = "pair",
+                                      .rule_title = "Pair",
+                                      .level = "high",
+                                      .timed = true,
+                                      .t_ms = 1714558020000,
+                                      .corr_type = "event_count",
+                                      .group_names = gn2,
+                                      .group_values = gv2,
+                                      .ngroup = 1,
+                                      .ev = ev2,
+                                      .nev = 2};
+    a[6] = (struct yg_incident_alert){.rule_id = "late",
                                       .rule_title = "Late",
                                       .level = "",
                                       .file = "fw.log",
                                       .line = 9,
                                       .record_id = "fw.log:9"};
     const char *ls[] = {"{\"product\":\"fortigate\"}", "{\"product\":\"windows\"}",
-                        "{\"product\":\"zeek\"}", NULL, "{\"product\":\"fortigate\"}"};
-    const char *ev_json[] = {FW_EVENT, WIN_EVENT, "{\"ip\":\"198.51.100.9\"}", NULL, FW_EVENT};
-    const char *matched[] = {"{\"user\":\"carol\"}", "{}", "{\"DestinationIp\":\"198.51.100.9\"}",
-                             NULL, "{}"};
-    for (int i = 0; i < 5; i++) {
+                        "{\"product\":\"zeek\"}",      NULL,
+                        "{\"product\":\"windows\"}",   NULL,
+                        "{\"product\":\"fortigate\"}"};
+    const char *ev_json[] = {FW_EVENT, WIN_EVENT, "{\"ip\":\"198.51.100.9\"}", NULL, WIN_EVENT,
+                             NULL,     FW_EVENT};
+    const char *matched[] = {"{\"user\":\"carol\"}",
+                             "{}",
+                             "{\"DestinationIp\":\"198.51.100.9\"}",
+                             NULL,
+                             "{}",
+                             NULL,
+                             "{}"};
+    for (int i = 0; i < 7; i++) {
         a[i].logsource_json = ls[i];
         a[i].logsource_len = ls[i] ? strlen(ls[i]) : 0;
         a[i].event_json = ev_json[i];
@@ -697,9 +742,9 @@ static void test_struct_path(void)
     struct yg_store *st2 = NULL;
     CHECK(yg__store_open(path2, &st2, why, sizeof why) == YG_OK);
     CHECK(yg__incident_builder_new(st2, map, 0, &b) == YG_OK);
-    struct yg_incident_alert a[5];
+    struct yg_incident_alert a[7];
     struct_alerts(a);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 7; i++)
         CHECK_MSG(yg__incident_feed_alert(b, &a[i], fallback, NULL) == YG_OK, "struct %d: %s", i,
                   yg__incident_errmsg(b));
     /* an event that is not JSON is an error of that alert, said with why */
