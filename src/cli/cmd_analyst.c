@@ -11,6 +11,7 @@
 #include "cli/cmd_analyst.h"
 #include "cli/rulesets.h"
 #include "core/timeparse.h"
+#include "detector/detector.h"
 #include "engine/analyst.h"
 #include "geo/geo.h"
 
@@ -85,9 +86,87 @@ static bool parse_logsource(char *spec, struct yg_hunt_opts *o)
     return true;
 }
 
-static int run(int argc, char **argv, bool logons)
+/* What `metrics` or `logons` was asked for. */
+struct an_args {
+    const char *cmd;
+    bool logons;
+    struct yg_hunt_opts o;
+    enum yg_an_format fmt;
+    const char *outpath;
+    const char *geo_city[YG_GEO_MAX_DBS];
+    size_t ngeo;
+    struct yg_tz tz;
+    char *ls;
+};
+
+enum { AN_GO_ON = -1 };
+
+static void an_usage(const struct an_args *a, FILE *f)
 {
-    const char *cmd = logons ? "logons" : "metrics";
+    a->logons ? usage_logons(f) : usage_metrics(f);
+}
+
+static int an_option(struct an_args *a, int c, const char *arg)
+{
+    char *end, why[300];
+    long n;
+    switch (c) {
+    case 'f':
+        if (!strcmp(arg, "table"))
+            a->fmt = YG_AN_TABLE;
+        else if (!strcmp(arg, "csv"))
+            a->fmt = YG_AN_CSV;
+        else if (!strcmp(arg, "json"))
+            a->fmt = YG_AN_JSON;
+        else {
+            fprintf(stderr, "yagura %s: --format: expected table, csv or json, not '%s'\n", a->cmd,
+                    arg);
+            return 2;
+        }
+        return AN_GO_ON;
+    case 'o': a->outpath = arg; return AN_GO_ON;
+    case 't':
+        n = strtol(arg, &end, 10);
+        if (*end || n < 1 || n > 1024) {
+            fprintf(stderr, "yagura %s: --threads: expected 1 to 1024, not '%s'\n", a->cmd, arg);
+            return 2;
+        }
+        a->o.threads = (unsigned)n;
+        return AN_GO_ON;
+    case 'i': a->o.input_format = arg; return AN_GO_ON;
+    case 'L':
+        free(a->ls);
+        a->ls = strdup(arg);
+        if (!a->ls || !parse_logsource(a->ls, &a->o)) {
+            fprintf(stderr,
+                    "yagura %s: --logsource: expected product=P,service=S,category=C, not '%s'\n",
+                    a->cmd, arg);
+            return 2;
+        }
+        return AN_GO_ON;
+    case 'Z':
+        if (!yg__tz_parse(arg, &a->tz, why, sizeof why)) {
+            fprintf(stderr, "yagura %s: --timezone: %s\n", a->cmd, why);
+            return 2;
+        }
+        a->o.tz = &a->tz;
+        return AN_GO_ON;
+    case 'G':
+        if (!a->logons || a->ngeo == YG_GEO_MAX_DBS) {
+            fprintf(stderr, "yagura %s: %s\n", a->cmd,
+                    a->logons ? "too many --geoip-city options" : "unknown option --geoip-city");
+            return 2;
+        }
+        a->geo_city[a->ngeo++] = arg;
+        return AN_GO_ON;
+    case 'h': an_usage(a, stdout); return 0;
+    }
+    an_usage(a, stderr);
+    return 2;
+}
+
+static int an_parse(struct an_args *a, int argc, char **argv)
+{
     static const struct option lopts[] = {{"format", required_argument, 0, 'f'},
                                           {"output", required_argument, 0, 'o'},
                                           {"threads", required_argument, 0, 't'},
@@ -97,182 +176,121 @@ static int run(int argc, char **argv, bool logons)
                                           {"geoip-city", required_argument, 0, 'G'},
                                           {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
-    struct yg_hunt_opts o;
-    memset(&o, 0, sizeof o);
-    o.err = stderr;
-    o.include_event = true;
-    enum yg_an_format fmt = YG_AN_TABLE;
-    const char *outpath = NULL;
-    const char *geo_city[YG_GEO_MAX_DBS];
-    size_t ngeo = 0;
-    struct yg_tz tz;
-    char *ls = NULL;
-    int c;
+    int c, rc;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:t:i:h", lopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (!strcmp(optarg, "table"))
-                fmt = YG_AN_TABLE;
-            else if (!strcmp(optarg, "csv"))
-                fmt = YG_AN_CSV;
-            else if (!strcmp(optarg, "json"))
-                fmt = YG_AN_JSON;
-            else {
-                fprintf(stderr, "yagura %s: --format: expected table, csv or json, not '%s'\n", cmd,
-                        optarg);
-                free(ls);
-                return 2;
-            }
-            break;
-        case 'o': outpath = optarg; break;
-        case 't': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 1024) {
-                fprintf(stderr, "yagura %s: --threads: expected 1 to 1024, not '%s'\n", cmd,
-                        optarg);
-                free(ls);
-                return 2;
-            }
-            o.threads = (unsigned)n;
-            break;
-        }
-        case 'i': o.input_format = optarg; break;
-        case 'L':
-            free(ls);
-            ls = strdup(optarg);
-            if (!ls || !parse_logsource(ls, &o)) {
-                fprintf(stderr,
-                        "yagura %s: --logsource: expected product=P,service=S,category=C, not "
-                        "'%s'\n",
-                        cmd, optarg);
-                free(ls);
-                return 2;
-            }
-            break;
-        case 'Z': {
-            char why[300];
-            if (!yg__tz_parse(optarg, &tz, why, sizeof why)) {
-                fprintf(stderr, "yagura %s: --timezone: %s\n", cmd, why);
-                free(ls);
-                return 2;
-            }
-            o.tz = &tz;
-            break;
-        }
-        case 'G':
-            if (!logons || ngeo == YG_GEO_MAX_DBS) {
-                fprintf(stderr, "yagura %s: %s\n", cmd,
-                        logons ? "too many --geoip-city options" : "unknown option --geoip-city");
-                free(ls);
-                return 2;
-            }
-            geo_city[ngeo++] = optarg;
-            break;
-        case 'h':
-            logons ? usage_logons(stdout) : usage_metrics(stdout);
-            free(ls);
-            return 0;
-        default:
-            logons ? usage_logons(stderr) : usage_metrics(stderr);
-            free(ls);
-            return 2;
-        }
-    }
+    while ((c = getopt_long(argc, argv, "f:o:t:i:h", lopts, NULL)) != -1)
+        if ((rc = an_option(a, c, optarg)) != AN_GO_ON)
+            return rc;
     if (optind >= argc) {
-        fprintf(stderr, "yagura %s: no input (give files, folders or -)\n", cmd);
-        logons ? usage_logons(stderr) : usage_metrics(stderr);
-        free(ls);
+        fprintf(stderr, "yagura %s: no input (give files, folders or -)\n", a->cmd);
+        an_usage(a, stderr);
         return 2;
     }
-    if (!o.threads) {
+    if (!a->o.threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        o.threads = n > 0 ? (unsigned)n : 1;
+        a->o.threads = n > 0 ? (unsigned)n : 1;
     }
-    yg_compiler *comp;
-    yg_rules *rules = NULL;
-    if (yg_compiler_create(&comp, yg_cli_data_dir())) {
-        fprintf(stderr, "yagura %s: out of memory\n", cmd);
-        free(ls);
-        return 2;
-    }
-    const char *text = logons ? yg__logons_rules : yg__evmetrics_rule;
-    yg_err e = yg_compiler_add_string(comp, cmd, text, strlen(text));
-    if (!e)
-        e = yg_compiler_get_rules(comp, &rules);
-    yg_compiler_destroy(comp);
+    return AN_GO_ON;
+}
+
+/* The selection rules (generated) and the city database, in a detector. */
+static int an_detector(struct an_args *a, struct yg_detector **det)
+{
+    struct yg_detector_conf conf;
+    memset(&conf, 0, sizeof conf);
+    conf.data_dir = yg_cli_data_dir();
+    conf.extra_name = a->cmd;
+    conf.extra_yaml = a->logons ? yg__logons_rules : yg__evmetrics_rule;
+    struct yg_detector_rules dr;
+    yg_err e = yg__detector_compile(&conf, &dr);
+    if (!e && dr.extra_err)
+        e = dr.extra_err;
     if (e) {
-        fprintf(stderr, "yagura %s: cannot compile the selection rules: %s\n", cmd, yg_strerror(e));
-        free(ls);
+        fprintf(stderr, "yagura %s: cannot compile the selection rules: %s\n", a->cmd,
+                yg_strerror(e));
+        yg_rules_release(dr.rules);
         return 2;
     }
-    struct yg_geo *geo = NULL;
-    if (ngeo) {
-        char why[512];
-        if (yg__geo_open(geo_city, ngeo, NULL, 0, &geo, why, sizeof why)) {
-            fprintf(stderr, "yagura %s: geolocation database: %s\n", cmd, why);
-            yg_rules_release(rules);
-            free(ls);
-            return 2;
-        }
+    if (yg__detector_new(dr.rules, det)) {
+        yg_rules_release(dr.rules);
+        fprintf(stderr, "yagura %s: out of memory\n", a->cmd);
+        return 2;
     }
+    if (yg__detector_open_geo(*det, a->geo_city, a->ngeo, NULL, 0)) {
+        fprintf(stderr, "yagura %s: geolocation database: %s\n", a->cmd, (*det)->why);
+        return 2;
+    }
+    return AN_GO_ON;
+}
+
+/* Run the selection over the inputs and print the table. */
+static int an_run(struct an_args *a, struct yg_detector *det, int argc, char **argv)
+{
     struct yg_evmetrics m;
     struct yg_logons l;
-    if (logons) {
-        yg__logons_init(&l, geo);
-        o.alert_hook = yg__logons_hook;
-        o.hook_ud = &l;
+    if (a->logons) {
+        yg__logons_init(&l, det->geo);
+        a->o.alert_hook = yg__logons_hook;
+        a->o.hook_ud = &l;
     } else {
         yg__evmetrics_init(&m);
-        o.alert_hook = yg__evmetrics_hook;
-        o.hook_ud = &m;
+        a->o.alert_hook = yg__evmetrics_hook;
+        a->o.hook_ud = &m;
     }
-    o.hook_only = true;
-    o.out = stdout;
+    a->o.hook_only = true;
+    a->o.out = stdout;
+    int rc = 0;
     /* Opened before the run: an output that cannot be written fails at once. */
     FILE *out = stdout;
-    if (outpath && !(out = fopen(outpath, "w"))) {
-        perror(outpath);
-        if (logons)
-            yg__logons_free(&l);
-        else
-            yg__evmetrics_free(&m);
-        yg_rules_release(rules);
-        yg__geo_free(geo);
-        free(ls);
-        return 2;
+    if (a->outpath && !(out = fopen(a->outpath, "w"))) {
+        perror(a->outpath);
+        rc = 2;
+        goto done;
     }
-    o.paths = (const char **)(argv + optind);
-    o.npaths = (size_t)(argc - optind);
+    a->o.paths = (const char **)(argv + optind);
+    a->o.npaths = (size_t)(argc - optind);
     struct yg_hunt_result res;
-    e = yg_hunt_run(rules, &o, &res);
-    yg_rules_release(rules);
-    int rc = 0;
+    yg_err e = yg_hunt_run(det->rules, &a->o, &res);
     if (e) {
-        fprintf(stderr, "yagura %s: %s\n", cmd, yg_strerror(e));
+        fprintf(stderr, "yagura %s: %s\n", a->cmd, yg_strerror(e));
         rc = 2;
     } else if (res.errors && res.events == 0) {
-        fprintf(stderr, "yagura %s: nothing could be read\n", cmd);
+        fprintf(stderr, "yagura %s: nothing could be read\n", a->cmd);
         rc = 2;
-    } else {
-        e = logons ? yg__logons_print(&l, fmt, out)
-                   : yg__evmetrics_print(&m, fmt, res.unrouted_events, out);
-        if (e) {
-            fprintf(stderr, "yagura %s: %s\n", cmd, yg_strerror(e));
-            rc = 2;
-        }
+    } else if ((e = a->logons ? yg__logons_print(&l, a->fmt, out)
+                              : yg__evmetrics_print(&m, a->fmt, res.unrouted_events, out))) {
+        fprintf(stderr, "yagura %s: %s\n", a->cmd, yg_strerror(e));
+        rc = 2;
     }
     if (out != stdout && fclose(out) != 0) {
-        perror(outpath);
+        perror(a->outpath);
         rc = 2;
     }
-    if (logons)
+done:
+    if (a->logons)
         yg__logons_free(&l);
     else
         yg__evmetrics_free(&m);
-    yg__geo_free(geo);
-    free(ls);
+    return rc;
+}
+
+static int run(int argc, char **argv, bool logons)
+{
+    struct an_args a;
+    memset(&a, 0, sizeof a);
+    a.cmd = logons ? "logons" : "metrics";
+    a.logons = logons;
+    a.o.err = stderr;
+    a.o.include_event = true;
+    a.fmt = YG_AN_TABLE;
+    struct yg_detector *det = NULL;
+    int rc = an_parse(&a, argc, argv);
+    if (rc == AN_GO_ON)
+        rc = an_detector(&a, &det);
+    if (rc == AN_GO_ON)
+        rc = an_run(&a, det, argc, argv);
+    yg__detector_free(det);
+    free(a.ls);
     return rc;
 }
 

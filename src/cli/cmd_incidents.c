@@ -17,6 +17,7 @@
 #include "cli/cmd_report.h"
 #include "cli/cmd_share.h"
 #include "core/core.h"
+#include "detector/detector.h"
 #include "incident/incident.h"
 #include "match/program.h"
 #include "sigma/rule.h"
@@ -173,40 +174,25 @@ static void put_row_json(FILE *f, const struct yg_incident_row *r)
     }
 }
 
-/* "account:alice, address:203.0.113.7 (+3)" from the entities JSON, the
- * kinds that link first; at most max characters. */
-static void entity_summary(const char *json, char *out, size_t max)
+/* "account:alice, address:203.0.113.7 (+3)": the kinds that link first; at
+ * most max characters. */
+static void entity_summary(const struct yg_incident_entity *e, size_t ne, char *out, size_t max)
 {
     out[0] = 0;
-    size_t n = 0, shown = 0, total = 0;
-    const char *p = json;
-    while ((p = strstr(p, "{\"kind\":\""))) {
-        p += 9;
-        const char *ke = strchr(p, '"');
-        if (!ke)
-            break;
-        const char *v = strstr(ke, "\"value\":\"");
-        if (!v)
-            break;
-        v += 9;
-        const char *ve = v;
-        while (*ve && *ve != '"')
-            ve += *ve == '\\' && ve[1] ? 2 : 1;
-        total++;
-        if (!strncmp(p, "observer", 8))
+    size_t n = 0, shown = 0;
+    for (size_t i = 0; i < ne; i++) {
+        if (!strcmp(e[i].kind, "observer"))
             continue;
         char item[300];
-        int il = snprintf(item, sizeof item, "%s%.*s:%.*s", shown ? ", " : "", (int)(ke - p), p,
-                          (int)(ve - v), v);
-        if (il > 0 && n + (size_t)il + 8 < max) {
+        int il = snprintf(item, sizeof item, "%s%s:%s", shown ? ", " : "", e[i].kind, e[i].value);
+        if (il > 0 && (size_t)il < sizeof item && n + (size_t)il + 8 < max) {
             memcpy(out + n, item, (size_t)il + 1);
             n += (size_t)il;
             shown++;
         }
-        p = ve;
     }
-    if (total > shown && n + 12 < max)
-        snprintf(out + n, max - n, " (+%zu)", total - shown);
+    if (ne > shown && n + 12 < max)
+        snprintf(out + n, max - n, " (+%zu)", ne - shown);
 }
 
 struct list_ctx {
@@ -225,7 +211,7 @@ static void list_row(void *ud, const struct yg_incident_row *r)
         yg__incident_iso(r->first_ms, first, sizeof first);
         yg__incident_iso(r->last_ms, last, sizeof last);
         first[19] = last[19] = 0; /* to the second */
-        entity_summary(r->entities, ents, sizeof ents);
+        entity_summary(r->ents, r->nents, ents, sizeof ents);
         if (!c->n)
             printf("%-20s  %-13s  %-6s  %-19s  %-19s  %6s  %-40s  %s\n", "ID", "SEVERITY", "STATUS",
                    "FIRST SEEN", "LAST SEEN", "ALERTS", "ENTITIES", "TITLE");
@@ -346,23 +332,11 @@ static void show_head(void *ud, const struct yg_incident_row *r)
     printf("  seen:      %s .. %s\n  alerts:    %lld\n  entities:  ", first, last,
            (long long)r->alert_count);
     /* entities, one kind:value (alerts) after the other */
-    const char *p = r->entities;
     bool any = false;
-    while ((p = strstr(p, "{\"kind\":\""))) {
-        p += 9;
-        const char *ke = strchr(p, '"');
-        const char *v = ke ? strstr(ke, "\"value\":\"") : NULL;
-        if (!v)
-            break;
-        v += 9;
-        const char *ve = v;
-        while (*ve && *ve != '"')
-            ve += *ve == '\\' && ve[1] ? 2 : 1;
-        const char *a = strstr(ve, "\"alerts\":");
-        long alerts = a ? strtol(a + 9, NULL, 10) : 0;
-        printf("%s%.*s:%.*s (%ld)", any ? ", " : "", (int)(ke - p), p, (int)(ve - v), v, alerts);
+    for (size_t i = 0; i < r->nents; i++) {
+        printf("%s%s:%s (%lld)", any ? ", " : "", r->ents[i].kind, r->ents[i].value,
+               (long long)r->ents[i].alerts);
         any = true;
-        p = ve;
     }
     printf("%s\n\nTimeline:\n", any ? "" : "-");
 }
@@ -396,7 +370,7 @@ static void show_step(void *ud, const struct yg_incident_step *s)
         return;
     }
     char ents[200];
-    entity_summary(s->entities, ents, sizeof ents);
+    entity_summary(s->ents, s->nents, ents, sizeof ents);
     if (!strcmp(s->kind, "detection") && !c->evidence) {
         if (c->run_n && !strcmp(c->run_rule, s->rule_id) && !strcmp(c->run_ents, ents)) {
             snprintf(c->run_last, sizeof c->run_last, "%s", s->event_time);
@@ -770,58 +744,36 @@ int yg_cli_incidents(int argc, char **argv)
 
 struct yg_hunt_incidents {
     char *path;
-    struct yg_store *st;
-    struct yg_entity_map *map;
-    FILE *tap;
-    bool own_tap; /* false: the tap is --html's, which reads it after us */
+    struct yg_incident_batch *batch; /* the hunt's alerts, as structs */
 };
 
-int yg_cli_hunt_incidents_begin(const char *path, struct yg_hunt_incidents **out, FILE **tap)
+static yg_err take_alert(void *ud, const struct yg_incident_alert *a)
 {
-    char why[1024];
+    return yg__incident_batch_add(ud, a);
+}
+
+int yg_cli_hunt_incidents_begin(const char *path, struct yg_detector *det,
+                                struct yg_hunt_incidents **out, struct yg_hunt_opts *o)
+{
     struct yg_hunt_incidents *hi = calloc(1, sizeof *hi);
-    if (!hi || !(hi->path = strdup(path))) {
+    if (!hi || !(hi->path = strdup(path)) || yg__incident_batch_new(&hi->batch)) {
+        if (hi)
+            free(hi->path);
         free(hi);
         fprintf(stderr, "yagura hunt: out of memory\n");
         return EXIT_ERR;
     }
-    if (yg__entity_map_load_default(NULL, &hi->map, why, sizeof why)) {
-        fprintf(stderr, "yagura hunt: --incidents: %s\n", why);
-        goto fail;
+    if (yg__detector_open_incidents(det, NULL, path, NULL, 0)) {
+        fprintf(stderr, "yagura hunt: --incidents: %s\n", det->why);
+        yg__incident_batch_free(hi->batch);
+        free(hi->path);
+        free(hi);
+        return EXIT_ERR;
     }
-    if (yg__store_open(path, &hi->st, why, sizeof why)) {
-        fprintf(stderr, "yagura hunt: --incidents: %s\n", why);
-        goto fail;
-    }
-    hi->own_tap = !*tap;
-    hi->tap = *tap ? *tap : tmpfile();
-    if (!hi->tap) {
-        fprintf(stderr, "yagura hunt: --incidents: temporary file: %s\n", strerror(errno));
-        goto fail;
-    }
+    o->incident_hook = take_alert;
+    o->incident_ud = hi->batch;
     *out = hi;
-    *tap = hi->tap;
     return 0;
-fail:
-    yg__store_close(hi->st);
-    yg__entity_map_free(hi->map);
-    free(hi->path);
-    free(hi);
-    return EXIT_ERR;
-}
-
-static bool rule_lookup(void *ud, const char *rule_id, const char **title, const char **level)
-{
-    const yg_rules *rs = ud;
-    for (size_t i = 0; rs && i < rs->nrules; i++) {
-        const struct yg_rule *r = rs->rules[i].rule;
-        if (r && r->id && !strcmp(r->id, rule_id)) {
-            *title = r->title;
-            *level = yg__level_name(r->level);
-            return true;
-        }
-    }
-    return false;
 }
 
 struct summary_ctx {
@@ -839,22 +791,11 @@ static void summary_row(void *ud, const struct yg_incident_row *r)
     }
 }
 
-int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rules, bool quiet)
+int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, struct yg_detector *det, bool quiet)
 {
     int rc = 0;
-    struct yg_incident_builder *b = NULL;
-    if (fflush(hi->tap) != 0 || fseek(hi->tap, 0, SEEK_SET) != 0) {
-        fprintf(stderr, "yagura hunt: --incidents: temporary file: %s\n", strerror(errno));
-        rc = EXIT_ERR;
-        goto done;
-    }
-    if (yg__incident_builder_new(hi->st, hi->map, 0, &b)) {
-        fprintf(stderr, "yagura hunt: --incidents: %s: %s\n", hi->path, yg__store_errmsg(hi->st));
-        rc = EXIT_ERR;
-        goto done;
-    }
-    yg__incident_set_rule_lookup(b, rule_lookup, (void *)rules);
-    yg_err e = yg__incident_feed_jsonl(b, hi->tap);
+    struct yg_incident_builder *b = det->incidents;
+    yg_err e = yg__incident_feed_batch(b, hi->batch);
     if (e) {
         fprintf(stderr, "yagura hunt: --incidents: %s: %s\n", hi->path,
                 yg__incident_errmsg(b)[0] ? yg__incident_errmsg(b) : yg_strerror(e));
@@ -872,7 +813,7 @@ int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rule
                 (unsigned long long)s.duplicates, (unsigned long long)s.skipped);
         struct summary_ctx sc = {0, 0};
         fprintf(stderr, "  open incidents of medium severity and above, most recent first:\n");
-        if (yg__incident_list(hi->st, YG_INC_OPEN, 3, summary_row, &sc) == YG_OK) {
+        if (yg__incident_list(det->store, YG_INC_OPEN, 3, summary_row, &sc) == YG_OK) {
             if (!sc.n)
                 fprintf(stderr, "    none\n");
             else if (sc.n > sc.shown)
@@ -881,11 +822,7 @@ int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rule
         }
     }
 done:
-    yg__incident_builder_free(b);
-    if (hi->own_tap)
-        fclose(hi->tap);
-    yg__store_close(hi->st);
-    yg__entity_map_free(hi->map);
+    yg__incident_batch_free(hi->batch);
     free(hi->path);
     free(hi);
     return rc;

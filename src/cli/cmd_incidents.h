@@ -12,15 +12,18 @@
 
 int yg_cli_incidents(int argc, char **argv);
 
-/* `yagura hunt --incidents FILE`: open (create) the database and a
- * temporary file the hunt writes every alert to (opts.tap), or, when *tap is
- * already set (--html), read that one and leave it open.  Returns 0, or 2
- * after printing the reason. */
+struct yg_detector;
+struct yg_hunt_opts;
+
+/* `yagura hunt --incidents FILE`: open (create) the database and the
+ * detector's incident builder over it, and take every alert of the hunt as a
+ * struct (o->incident_hook).  Returns 0, or 2 after printing the reason. */
 struct yg_hunt_incidents;
-int yg_cli_hunt_incidents_begin(const char *path, struct yg_hunt_incidents **out, FILE **tap);
-/* After the hunt: build incidents from the alerts in event-time order and
+int yg_cli_hunt_incidents_begin(const char *path, struct yg_detector *det,
+                                struct yg_hunt_incidents **out, struct yg_hunt_opts *o);
+/* After the hunt: build incidents (the detector's builder) from the alerts in event-time order and
  * print a short summary on standard error (unless quiet).  Frees hi.
  * Returns 0, or 2 after printing the reason. */
-int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, const yg_rules *rules, bool quiet);
+int yg_cli_hunt_incidents_end(struct yg_hunt_incidents *hi, struct yg_detector *det, bool quiet);
 
 #endif

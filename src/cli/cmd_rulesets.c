@@ -501,39 +501,155 @@ static bool valid_name(const char *n)
     return true;
 }
 
-static int manage(int argc, char **argv, bool update)
+/* The rule files of src (a folder, a SigmaHQ checkout or a .zip) into tmp;
+ * its version where it names one (a checkout's commit, a release's). */
+static bool copy_source(const char *src, const struct stat *st, const char *tmp, struct set *s,
+                        char *version, size_t vl, const char **kind)
+{
+    if (!S_ISDIR(st->st_mode)) {
+        *kind = "archive";
+        return copy_zip(src, tmp, s, version, vl, stderr);
+    }
+    /* A SigmaHQ checkout: its rules/ folder (what sigma_core.zip holds);
+     * rules-emerging-threats and the others are installed as sets of
+     * their own when wanted. */
+    char sub[PATH_MAX];
+    snprintf(sub, sizeof sub, "%s/rules", src);
+    struct stat ss;
+    bool checkout = stat(sub, &ss) == 0 && S_ISDIR(ss.st_mode);
+    if (!git_version(src, version, vl))
+        version[0] = 0;
+    *kind = version[0] ? "git checkout" : "folder";
+    return copy_dir(checkout ? sub : src, "", tmp, 0, s, stderr);
+}
+
+/* No version of its own: the checksum of every file's checksum. */
+static void content_version(struct set *s, char *version, size_t vl)
+{
+    qsort(s->v, s->n, sizeof *s->v, cmp_entry);
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    unsigned char md[32];
+    unsigned ml = 0;
+    EVP_DigestInit_ex(m, EVP_sha256(), NULL);
+    for (size_t i = 0; i < s->n; i++) {
+        EVP_DigestUpdate(m, s->v[i].hex, 64);
+        EVP_DigestUpdate(m, s->v[i].rel, strlen(s->v[i].rel) + 1);
+    }
+    EVP_DigestFinal_ex(m, md, &ml);
+    EVP_MD_CTX_free(m);
+    snprintf(version, vl, "sha256-%02x%02x%02x%02x%02x%02x", md[0], md[1], md[2], md[3], md[4],
+             md[5]);
+}
+
+/* What the update changes, also when it is refused: the broken rule is
+ * then among the added or changed files named here. */
+static void report_changes(const char *old, const struct set *s, const char *name,
+                           const char *version, bool quiet)
+{
+    struct set prev = {0};
+    sums_load(old, &prev);
+    size_t added = 0, removed = 0, changed = 0, i = 0, j = 0;
+    /* Both lists are sorted by path: one merge walk. */
+    while (i < prev.n || j < s->n) {
+        int cmp = i == prev.n ? 1 : j == s->n ? -1 : strcmp(prev.v[i].rel, s->v[j].rel);
+        if (cmp < 0) {
+            removed++;
+            if (!quiet)
+                printf("removed  %s\n", prev.v[i].rel);
+            i++;
+        } else if (cmp > 0) {
+            added++;
+            if (!quiet)
+                printf("added    %s\n", s->v[j].rel);
+            j++;
+        } else {
+            if (strcmp(prev.v[i].hex, s->v[j].hex) != 0) {
+                changed++;
+                if (!quiet)
+                    printf("changed  %s\n", s->v[j].rel);
+            }
+            i++, j++;
+        }
+    }
+    set_free(&prev);
+    char oldver[128];
+    meta_get(old, "version", oldver, sizeof oldver);
+    if (!quiet)
+        printf("%s: %s -> %s: %zu added, %zu removed, %zu changed, %zu unchanged\n", name, oldver,
+               version, added, removed, changed, s->n - added - changed);
+}
+
+/* 0 if every rule of the new set loads, 1 if some do not, 2 on error. */
+static int check_loads(const char *tmp, const char *verb, const char *name, const char *old,
+                       size_t *loaded)
+{
+    size_t docs = 0, nprob = 0;
+    if (!set_compile(tmp, stderr, &docs, loaded, &nprob)) {
+        fprintf(stderr, "yagura rules %s: cannot compile %s\n", verb, tmp);
+        return 2;
+    }
+    if (nprob || *loaded < docs || *loaded == 0) {
+        fprintf(stderr, "yagura rules %s: %s refused: %zu of %zu rule(s) do not load (above)%s\n",
+                verb, name, docs - *loaded, docs,
+                old ? "; the installed set is kept and keeps running" : "");
+        return 1;
+    }
+    return 0;
+}
+
+/* The old set (if it is in this folder) and the new one change places in
+ * one step; a hunt that starts meanwhile sees one or the other, never a
+ * half-written set. */
+static int swap_in(const char *tmp, const char *dest, const char *verb)
+{
+    struct stat st;
+    if (stat(dest, &st) == 0) {
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_EXCHANGE) != 0) {
+            fprintf(stderr, "yagura rules %s: cannot replace %s: %s\n", verb, dest,
+                    strerror(errno));
+            return 2;
+        }
+    } else if (rename(tmp, dest) != 0) {
+        fprintf(stderr, "yagura rules %s: cannot move %s to %s: %s\n", verb, tmp, dest,
+                strerror(errno));
+        return 2;
+    }
+    return 0;
+}
+
+/* The options and the set's name; 0 and *src on success, else the exit
+ * status (-1: --help, exit 0). */
+static int manage_args(int argc, char **argv, const char *verb, const char **src, char *name,
+                       size_t nl, const char **version_opt, bool *quiet)
 {
     static const struct option opts[] = {{"name", required_argument, 0, 'n'},
                                          {"set-version", required_argument, 0, 'V'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *name_opt = NULL, *version_opt = NULL;
-    bool quiet = false;
+    const char *name_opt = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'n': name_opt = optarg; break;
-        case 'V': version_opt = optarg; break;
-        case 'q': quiet = true; break;
-        case 'h': usage_manage(stdout); return 0;
+        case 'V': *version_opt = optarg; break;
+        case 'q': *quiet = true; break;
+        case 'h': usage_manage(stdout); return -1;
         default: usage_manage(stderr); return 2;
         }
     }
-    const char *verb = update ? "update" : "install";
     if (optind + 1 != argc) {
         fprintf(stderr, "yagura rules %s: expected one SRC (a .zip, a folder or a checkout)\n",
                 verb);
         usage_manage(stderr);
         return 2;
     }
-    const char *src = argv[optind];
-    char name[256];
+    *src = argv[optind];
     if (name_opt)
-        snprintf(name, sizeof name, "%s", name_opt);
+        snprintf(name, nl, "%s", name_opt);
     else
-        default_name(src, name, sizeof name);
+        default_name(*src, name, nl);
     if (!valid_name(name)) {
         fprintf(stderr,
                 "yagura rules %s: '%s' is not a valid set name (letters, digits, _ - ., not "
@@ -541,6 +657,67 @@ static int manage(int argc, char **argv, bool update)
                 verb, name);
         return 2;
     }
+    return 0;
+}
+
+/* The installed set of that name (its path in locs), or NULL. */
+static const char *installed_set(const struct yg_ruleset_loc *locs, size_t nloc, const char *name)
+{
+    const char *old = NULL;
+    for (size_t i = 0; i < nloc; i++)
+        if (strcmp(locs[i].name, name) == 0)
+            old = locs[i].path;
+    return old;
+}
+
+/* Copy, version, compare, check, then swap in: the set in tmp. */
+static int install_set(const char *src, const struct stat *st, const char *tmp, const char *dest,
+                       const char *name, const char *old, const char *version_opt, bool update,
+                       bool quiet)
+{
+    const char *verb = update ? "update" : "install";
+    struct set s = {0};
+    char version[128] = "";
+    const char *kind;
+    bool ok = copy_source(src, st, tmp, &s, version, sizeof version, &kind);
+    if (ok && s.n == 0) {
+        fprintf(stderr, "yagura rules %s: %s holds no .yml or .yaml rule file\n", verb, src);
+        ok = false;
+    }
+    if (ok && version_opt)
+        snprintf(version, sizeof version, "%s", version_opt);
+    if (ok && !version[0])
+        content_version(&s, version, sizeof version);
+    char abs_src[PATH_MAX];
+    if (!realpath(src, abs_src))
+        snprintf(abs_src, sizeof abs_src, "%s", src);
+    if (ok && !write_meta(tmp, name, version, abs_src, &s)) {
+        fprintf(stderr, "yagura rules %s: cannot write the metadata of %s: %s\n", verb, tmp,
+                strerror(errno));
+        ok = false;
+    }
+    if (ok && old)
+        report_changes(old, &s, name, version, quiet);
+    size_t loaded = 0;
+    int status = ok ? check_loads(tmp, verb, name, old, &loaded) : 2;
+    if (status == 0)
+        status = swap_in(tmp, dest, verb);
+    if (status == 0 && !quiet)
+        printf("%s %s %s (%s, %zu rule file(s), %zu load) in %s\n",
+               update && old ? "updated" : "installed", name, version, kind, s.n, loaded, dest);
+    set_free(&s);
+    return status;
+}
+
+static int manage(int argc, char **argv, bool update)
+{
+    const char *verb = update ? "update" : "install";
+    const char *src = NULL, *version_opt = NULL;
+    char name[256];
+    bool quiet = false;
+    int rc = manage_args(argc, argv, verb, &src, name, sizeof name, &version_opt, &quiet);
+    if (rc)
+        return rc < 0 ? 0 : rc;
     struct stat st;
     if (stat(src, &st) != 0) {
         fprintf(stderr, "yagura rules %s: %s: %s\n", verb, src, strerror(errno));
@@ -550,11 +727,7 @@ static int manage(int argc, char **argv, bool update)
     struct yg_ruleset_loc *locs = calloc(YG_MAX_RULESETS, sizeof *locs);
     if (!locs)
         return 2;
-    size_t nloc = yg__rulesets_find(data, locs, YG_MAX_RULESETS);
-    const char *old = NULL;
-    for (size_t i = 0; i < nloc; i++)
-        if (strcmp(locs[i].name, name) == 0)
-            old = locs[i].path;
+    const char *old = installed_set(locs, yg__rulesets_find(data, locs, YG_MAX_RULESETS), name);
     if (old && !update) {
         fprintf(stderr,
                 "yagura rules install: a set named %s is installed (%s): use `yagura rules "
@@ -575,126 +748,8 @@ static int manage(int argc, char **argv, bool update)
         free(locs);
         return 2;
     }
-    struct set s = {0};
-    char version[128] = "";
-    bool ok;
-    const char *kind;
-    if (S_ISDIR(st.st_mode)) {
-        /* A SigmaHQ checkout: its rules/ folder (what sigma_core.zip holds);
-         * rules-emerging-threats and the others are installed as sets of
-         * their own when wanted. */
-        char sub[PATH_MAX];
-        snprintf(sub, sizeof sub, "%s/rules", src);
-        struct stat ss;
-        bool checkout = stat(sub, &ss) == 0 && S_ISDIR(ss.st_mode);
-        if (!git_version(src, version, sizeof version))
-            version[0] = 0;
-        kind = version[0] ? "git checkout" : "folder";
-        ok = copy_dir(checkout ? sub : src, "", tmp, 0, &s, stderr);
-    } else {
-        kind = "archive";
-        ok = copy_zip(src, tmp, &s, version, sizeof version, stderr);
-    }
-    if (ok && s.n == 0) {
-        fprintf(stderr, "yagura rules %s: %s holds no .yml or .yaml rule file\n", verb, src);
-        ok = false;
-    }
-    if (ok && version_opt)
-        snprintf(version, sizeof version, "%s", version_opt);
-    if (ok && !version[0]) {
-        /* No version of its own: the checksum of every file's checksum. */
-        qsort(s.v, s.n, sizeof *s.v, cmp_entry);
-        EVP_MD_CTX *m = EVP_MD_CTX_new();
-        unsigned char md[32];
-        unsigned ml = 0;
-        EVP_DigestInit_ex(m, EVP_sha256(), NULL);
-        for (size_t i = 0; i < s.n; i++) {
-            EVP_DigestUpdate(m, s.v[i].hex, 64);
-            EVP_DigestUpdate(m, s.v[i].rel, strlen(s.v[i].rel) + 1);
-        }
-        EVP_DigestFinal_ex(m, md, &ml);
-        EVP_MD_CTX_free(m);
-        snprintf(version, sizeof version, "sha256-%02x%02x%02x%02x%02x%02x", md[0], md[1], md[2],
-                 md[3], md[4], md[5]);
-    }
-    char abs_src[PATH_MAX];
-    if (!realpath(src, abs_src))
-        snprintf(abs_src, sizeof abs_src, "%s", src);
-    if (ok && !write_meta(tmp, name, version, abs_src, &s)) {
-        fprintf(stderr, "yagura rules %s: cannot write the metadata of %s: %s\n", verb, tmp,
-                strerror(errno));
-        ok = false;
-    }
-    /* What the update changes, also when it is refused: the broken rule
-     * is then among the added or changed files named here. */
-    if (ok && old) {
-        struct set prev = {0};
-        sums_load(old, &prev);
-        size_t added = 0, removed = 0, changed = 0, i = 0, j = 0;
-        /* Both lists are sorted by path: one merge walk. */
-        while (i < prev.n || j < s.n) {
-            int cmp = i == prev.n ? 1 : j == s.n ? -1 : strcmp(prev.v[i].rel, s.v[j].rel);
-            if (cmp < 0) {
-                removed++;
-                if (!quiet)
-                    printf("removed  %s\n", prev.v[i].rel);
-                i++;
-            } else if (cmp > 0) {
-                added++;
-                if (!quiet)
-                    printf("added    %s\n", s.v[j].rel);
-                j++;
-            } else {
-                if (strcmp(prev.v[i].hex, s.v[j].hex) != 0) {
-                    changed++;
-                    if (!quiet)
-                        printf("changed  %s\n", s.v[j].rel);
-                }
-                i++, j++;
-            }
-        }
-        set_free(&prev);
-        char oldver[128];
-        meta_get(old, "version", oldver, sizeof oldver);
-        if (!quiet)
-            printf("%s: %s -> %s: %zu added, %zu removed, %zu changed, %zu unchanged\n", name,
-                   oldver, version, added, removed, changed, s.n - added - changed);
-    }
-    int status = 2;
-    size_t docs = 0, loaded = 0, nprob = 0;
-    if (ok) {
-        if (!set_compile(tmp, stderr, &docs, &loaded, &nprob)) {
-            fprintf(stderr, "yagura rules %s: cannot compile %s\n", verb, tmp);
-        } else if (nprob || loaded < docs || loaded == 0) {
-            fprintf(stderr,
-                    "yagura rules %s: %s refused: %zu of %zu rule(s) do not load (above)%s\n", verb,
-                    name, docs - loaded, docs,
-                    old ? "; the installed set is kept and keeps running" : "");
-            status = 1;
-        } else
-            status = 0;
-    }
-    if (status == 0) {
-        /* The old set (if it is in this folder) and the new one change
-         * places in one step; a hunt that starts meanwhile sees one or the
-         * other, never a half-written set. */
-        if (stat(dest, &st) == 0) {
-            if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_EXCHANGE) != 0) {
-                fprintf(stderr, "yagura rules %s: cannot replace %s: %s\n", verb, dest,
-                        strerror(errno));
-                status = 2;
-            }
-        } else if (rename(tmp, dest) != 0) {
-            fprintf(stderr, "yagura rules %s: cannot move %s to %s: %s\n", verb, tmp, dest,
-                    strerror(errno));
-            status = 2;
-        }
-        if (status == 0 && !quiet)
-            printf("%s %s %s (%s, %zu rule file(s), %zu load) in %s\n",
-                   update && old ? "updated" : "installed", name, version, kind, s.n, loaded, dest);
-    }
+    int status = install_set(src, &st, tmp, dest, name, old, version_opt, update, quiet);
     rm_tree(tmp);
-    set_free(&s);
     free(locs);
     return status;
 }

@@ -19,6 +19,7 @@
 #include "cli/cmd_analyst.h"
 #include "engine/analyst.h"
 #include "decode/format.h"
+#include "detector/detector.h"
 #include "core/timeparse.h"
 #include "engine/hunt.h"
 #include "engine/profile.h"
@@ -375,29 +376,6 @@ static bool refuse_rule_inputs(char **paths, int n)
     return bad;
 }
 
-/* Compile every rule path; a path that loads no rule is an error (a wrong
- * path or an empty archive would otherwise hunt with fewer rules than the
- * user believes). */
-static bool load_rule_paths(yg_compiler *comp, const char **paths, int n)
-{
-    bool ok = true;
-    for (int i = 0; i < n; i++) {
-        size_t before = yg_compiler_rule_count(comp);
-        yg_err e = yg_compiler_add_path(comp, paths[i]);
-        if (e == YG_ENOTFOUND) {
-            fprintf(stderr, "%s hunt: %s: no such rule file or folder\n", prog, paths[i]);
-            ok = false;
-        } else if (yg_compiler_rule_count(comp) == before) {
-            fprintf(stderr,
-                    "%s hunt: %s: no rule loaded from this path (no .yml/.yaml rule in it, or "
-                    "every one failed: see above)\n",
-                    prog, paths[i]);
-            ok = false;
-        }
-    }
-    return ok;
-}
-
 /* What the noise control files did; one that matched no rule is a warning
  * (a list for other rule ids, or a typo). */
 static void report_tuning(const yg_compiler *comp, const char *excl, const char *tune, bool quiet)
@@ -525,29 +503,264 @@ static int cmd_hunt(int argc, char **argv)
     return rc;
 }
 
-static int hunt_main(int argc, char **argv)
+/* Everything `yagura hunt` (and `decode`, `search`) was asked for. */
+struct hunt_args {
+    struct yg_hunt_opts o;
+    bool decode, search, quiet;
+    const char *incidents, *pivots, *html, *outpath;
+    const char *intel_paths[256];
+    size_t nintel;
+    const char *intel_tlp, *intel_levels;
+    const char *exclude_file, *tuning_file;
+    const char *rule_paths[256];
+    int nrules;
+    const char *mappings[YG_MAX_MAPPING_OVERLAYS];
+    size_t nmappings;
+    const char *pipelines[YG_MAX_PIPELINES];
+    size_t npipelines;
+    const char *geo_city[YG_GEO_MAX_DBS], *geo_asn[YG_GEO_MAX_DBS];
+    size_t ngeo_city, ngeo_asn;
+    char *ls; /* the last --logsource's copy */
+    struct yg_tz tz;
+    struct diag_state diag;
+    int argc;
+    char **argv;
+};
+
+/* What a hunt holds open while it runs. */
+struct hunt_run {
+    struct yg_detector *det;
+    FILE *out, *pf;
+    struct yg_pivots pv;
+    struct yg_hunt_incidents *hinc;
+    struct yg_hunt_report *hrep;
+    struct yg_hunt_result res;
+};
+
+/* The option parsers return -1 to go on, else the exit status. */
+enum { GO_ON = -1 };
+
+static void hunt_usage(const struct hunt_args *a, FILE *f)
 {
-    enum {
-        O_INCIDENTS = 300,
-        O_INTEL,
-        O_INTEL_TLP,
-        O_INTEL_LEVELS,
-        O_LOGSOURCE = 256,
-        O_NOEVENT,
-        O_STRICT,
-        O_STATS,
-        O_GEOCITY,
-        O_GEOASN,
-        O_EXCLUDE,
-        O_TUNING,
-        O_TIMEZONE,
-        O_SORTMEM,
-        O_MAPPING,
-        O_PIVOTS,
-        O_HTML,
-        O_PIPELINE
-    };
-    bool decode = argc > 0 && strcmp(argv[0], "decode") == 0;
+    if (a->decode)
+        usage_decode(f);
+    else
+        usage_hunt(f);
+}
+
+static int parse_logsource(struct hunt_args *a, const char *arg)
+{
+    /* Kept for the whole run: the log source fields point into it (an
+     * earlier option's copy too, when this one does not name every key). */
+    char *ls = strdup(arg);
+    if (!ls) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_ERROR;
+    }
+    a->ls = ls;
+    for (char *tok = strtok(ls, ","); tok; tok = strtok(NULL, ",")) {
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            fprintf(stderr, "%s hunt: --logsource: '%s' is not key=value\n", prog, tok);
+            return EXIT_ERROR;
+        }
+        *eq = 0;
+        if (!strcmp(tok, "product"))
+            a->o.product = eq + 1;
+        else if (!strcmp(tok, "service"))
+            a->o.service = eq + 1;
+        else if (!strcmp(tok, "category"))
+            a->o.category = eq + 1;
+        else {
+            fprintf(stderr, "%s hunt: --logsource: unknown key '%s' (product, service, category)\n",
+                    prog, tok);
+            return EXIT_ERROR;
+        }
+    }
+    return GO_ON;
+}
+
+static int parse_out_format(struct hunt_args *a, const char *arg)
+{
+    if (!strcmp(arg, "jsonl") || !strcmp(arg, "json"))
+        a->o.format = YG_OUT_JSONL;
+    else if (!strcmp(arg, "csv"))
+        a->o.format = YG_OUT_CSV;
+    else if (!strcmp(arg, "table"))
+        a->o.format = YG_OUT_TABLE;
+    else {
+        fprintf(stderr, "%s hunt: --format: '%s' is not jsonl, csv or table\n", prog, arg);
+        return EXIT_ERROR;
+    }
+    return GO_ON;
+}
+
+/* A number from lo to hi, or a message naming the option and the range. */
+static bool parse_bounded(const char *opt, const char *what, const char *arg, long lo, long hi,
+                          long *out)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (*end || n < lo || n > hi) {
+        fprintf(stderr, "%s hunt: %s: '%s' is not a number %sfrom %ld to %ld\n", prog, opt, arg,
+                what, lo, hi);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+/* A path option that may be given up to max times. */
+static int add_repeated(const char **v, size_t *n, size_t max, const char *arg, const char *what)
+{
+    if (*n == max) {
+        fprintf(stderr, "%s", what);
+        return EXIT_ERROR;
+    }
+    v[(*n)++] = arg;
+    return GO_ON;
+}
+
+enum {
+    O_INCIDENTS = 300,
+    O_INTEL,
+    O_INTEL_TLP,
+    O_INTEL_LEVELS,
+    O_LOGSOURCE = 256,
+    O_NOEVENT,
+    O_STRICT,
+    O_STATS,
+    O_GEOCITY,
+    O_GEOASN,
+    O_EXCLUDE,
+    O_TUNING,
+    O_TIMEZONE,
+    O_SORTMEM,
+    O_MAPPING,
+    O_PIVOTS,
+    O_HTML,
+    O_PIPELINE
+};
+
+/* Options of what is written: format, profile, order, filters, files. */
+static int hunt_output_option(struct hunt_args *a, int c, const char *arg)
+{
+    long n;
+    switch (c) {
+    case 'l':
+        if (!parse_level(arg, &a->o.min_level)) {
+            fprintf(stderr,
+                    "%s hunt: --min-level: unknown level '%s' (informational, low, medium, "
+                    "high, critical)\n",
+                    prog, arg);
+            return EXIT_ERROR;
+        }
+        return GO_ON;
+    case 'f': return parse_out_format(a, arg);
+    case 'p':
+        if (!yg__profile_parse(arg, &a->o.profile)) {
+            fprintf(stderr,
+                    "%s hunt: --profile: '%s' is not standard, verbose, timesketch or ecs\n", prog,
+                    arg);
+            return EXIT_ERROR;
+        }
+        return GO_ON;
+    case 's':
+        if (strcmp(arg, "time") != 0) {
+            fprintf(stderr, "%s hunt: --sort: '%s' is not a sort order (time)\n", prog, arg);
+            return EXIT_ERROR;
+        }
+        a->o.sort_time = true;
+        return GO_ON;
+    case O_SORTMEM:
+        if (!parse_bounded("--sort-mem", "of MB ", arg, 1, 65536, &n))
+            return EXIT_ERROR;
+        a->o.sort_mem = (size_t)n << 20;
+        return GO_ON;
+    case O_TIMEZONE: {
+        char why[300];
+        if (!yg__tz_parse(arg, &a->tz, why, sizeof why)) {
+            fprintf(stderr, "%s hunt: --timezone: %s\n", prog, why);
+            return EXIT_ERROR;
+        }
+        a->o.tz = &a->tz;
+        return GO_ON;
+    }
+    case 'o': a->outpath = arg; return GO_ON;
+    case O_PIVOTS: a->pivots = arg; return GO_ON;
+    case O_NOEVENT: a->o.include_event = false; return GO_ON;
+    case O_STATS: a->o.stats_json = arg; return GO_ON;
+    case O_INCIDENTS: a->incidents = arg; return GO_ON;
+    case O_HTML: a->html = arg; return GO_ON;
+    case 'q': a->quiet = true; return GO_ON;
+    }
+    return 0; /* not an output option */
+}
+
+/* Options of the rules and what they are matched with. */
+static int hunt_rule_option(struct hunt_args *a, int c, const char *arg)
+{
+    char msg[128];
+    switch (c) {
+    case 'r':
+        if (a->nrules == 256) {
+            fprintf(stderr, "%s hunt: too many -r options (256 at most)\n", prog);
+            return EXIT_ERROR;
+        }
+        a->rule_paths[a->nrules++] = arg;
+        return GO_ON;
+    case O_GEOCITY:
+    case O_GEOASN:
+        snprintf(msg, sizeof msg, "%s hunt: at most %u --geoip-%s options\n", prog, YG_GEO_MAX_DBS,
+                 c == O_GEOCITY ? "city" : "asn");
+        return c == O_GEOCITY ? add_repeated(a->geo_city, &a->ngeo_city, YG_GEO_MAX_DBS, arg, msg)
+                              : add_repeated(a->geo_asn, &a->ngeo_asn, YG_GEO_MAX_DBS, arg, msg);
+    case O_INTEL:
+        snprintf(msg, sizeof msg, "%s hunt: too many --intel options (256 at most)\n", prog);
+        return add_repeated(a->intel_paths, &a->nintel, 256, arg, msg);
+    case O_INTEL_TLP: a->intel_tlp = arg; return GO_ON;
+    case O_INTEL_LEVELS: a->intel_levels = arg; return GO_ON;
+    case O_EXCLUDE: a->exclude_file = arg; return GO_ON;
+    case O_TUNING: a->tuning_file = arg; return GO_ON;
+    case O_MAPPING:
+        snprintf(msg, sizeof msg, "%s: at most %d --mapping options\n", prog,
+                 YG_MAX_MAPPING_OVERLAYS);
+        return add_repeated(a->mappings, &a->nmappings, YG_MAX_MAPPING_OVERLAYS, arg, msg);
+    case O_PIPELINE:
+        snprintf(msg, sizeof msg, "%s: at most %d --pipeline options\n", prog, YG_MAX_PIPELINES);
+        return add_repeated(a->pipelines, &a->npipelines, YG_MAX_PIPELINES, arg, msg);
+    }
+    return 0;
+}
+
+/* Options of the inputs and how they are read. */
+static int hunt_input_option(struct hunt_args *a, int c, const char *arg)
+{
+    long n;
+    switch (c) {
+    case 'i':
+        if (strcmp(arg, "json") != 0 && !yg__format_find(arg)) {
+            fprintf(stderr, "%s: unknown input format '%s' (yagura decode --list)\n", prog, arg);
+            return EXIT_ERROR;
+        }
+        a->o.input_format = arg;
+        return GO_ON;
+    case 'L': list_formats(); return 0;
+    case 't':
+        if (!parse_bounded("--threads", "", arg, 1, 1024, &n))
+            return EXIT_ERROR;
+        a->o.threads = (unsigned)n;
+        return GO_ON;
+    case O_LOGSOURCE: return parse_logsource(a, arg);
+    case O_STRICT: a->o.strict = true; return GO_ON;
+    case 'h': hunt_usage(a, stdout); return 0;
+    }
+    hunt_usage(a, stderr);
+    return EXIT_ERROR;
+}
+
+static int hunt_parse_options(struct hunt_args *a)
+{
     static const struct option opts[] = {{"rules", required_argument, 0, 'r'},
                                          {"min-level", required_argument, 0, 'l'},
                                          {"format", required_argument, 0, 'f'},
@@ -578,419 +791,282 @@ static int hunt_main(int argc, char **argv)
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *incidents = NULL;
-    const char *pivots = NULL;
-    bool search = g_search.yaml != NULL;
-    struct yg_hunt_incidents *hinc = NULL;
-    const char *html = NULL;
-    struct yg_hunt_report *hrep = NULL;
-    const char *intel_paths[256];
-    size_t nintel = 0;
-    const char *intel_tlp = NULL, *intel_levels = NULL;
-    const char *exclude_file = NULL, *tuning_file = NULL;
-    const char *rule_paths[256];
-    int nrules = 0;
-    const char *mappings[YG_MAX_MAPPING_OVERLAYS];
-    size_t nmappings = 0;
-    const char *pipelines[YG_MAX_PIPELINES];
-    size_t npipelines = 0;
-    const char *geo_city[YG_GEO_MAX_DBS], *geo_asn[YG_GEO_MAX_DBS];
-    size_t ngeo_city = 0, ngeo_asn = 0;
-    struct yg_geo *geo = NULL;
-    struct yg_hunt_opts o;
-    memset(&o, 0, sizeof o);
-    o.format = YG_OUT_JSONL;
-    o.summary = true;
-    o.include_event = true;
-    o.err = stderr;
-    const char *outpath = NULL;
-    char *ls = NULL;
-    struct yg_tz tz;
-    memset(&tz, 0, sizeof tz);
-    bool quiet = false;
-    int c;
+    int c, rc;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:l:f:p:s:o:t:i:qh", opts, NULL)) != -1) {
-        if (decode && c == 'f')
+    while ((c = getopt_long(a->argc, a->argv, "r:l:f:p:s:o:t:i:qh", opts, NULL)) != -1) {
+        if (a->decode && c == 'f')
             c = 'i'; /* decode: --format names the input format */
-        switch (c) {
-        case 'i':
-            if (strcmp(optarg, "json") != 0 && !yg__format_find(optarg)) {
-                fprintf(stderr, "%s: unknown input format '%s' (yagura decode --list)\n", prog,
-                        optarg);
-                return EXIT_ERROR;
-            }
-            o.input_format = optarg;
-            break;
-        case 'L': list_formats(); return 0;
-        case 'r':
-            if (nrules == 256) {
-                fprintf(stderr, "%s hunt: too many -r options (256 at most)\n", prog);
-                return EXIT_ERROR;
-            }
-            rule_paths[nrules++] = optarg;
-            break;
-        case 'l':
-            if (!parse_level(optarg, &o.min_level)) {
-                fprintf(stderr,
-                        "%s hunt: --min-level: unknown level '%s' (informational, low, medium, "
-                        "high, critical)\n",
-                        prog, optarg);
-                return EXIT_ERROR;
-            }
-            break;
-        case 'f':
-            if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
-                o.format = YG_OUT_JSONL;
-            else if (!strcmp(optarg, "csv"))
-                o.format = YG_OUT_CSV;
-            else if (!strcmp(optarg, "table"))
-                o.format = YG_OUT_TABLE;
-            else {
-                fprintf(stderr, "%s hunt: --format: '%s' is not jsonl, csv or table\n", prog,
-                        optarg);
-                return EXIT_ERROR;
-            }
-            break;
-        case 'p':
-            if (!yg__profile_parse(optarg, &o.profile)) {
-                fprintf(stderr,
-                        "%s hunt: --profile: '%s' is not standard, verbose, timesketch or ecs\n",
-                        prog, optarg);
-                return EXIT_ERROR;
-            }
-            break;
-        case 's':
-            if (strcmp(optarg, "time") != 0) {
-                fprintf(stderr, "%s hunt: --sort: '%s' is not a sort order (time)\n", prog, optarg);
-                return EXIT_ERROR;
-            }
-            o.sort_time = true;
-            break;
-        case O_SORTMEM: {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 65536) {
-                fprintf(stderr, "%s hunt: --sort-mem: '%s' is not a number of MB from 1 to 65536\n",
-                        prog, optarg);
-                return EXIT_ERROR;
-            }
-            o.sort_mem = (size_t)n << 20;
-            break;
-        }
-        case O_PIVOTS: pivots = optarg; break;
-        case O_TIMEZONE: {
-            char why[300];
-            if (!yg__tz_parse(optarg, &tz, why, sizeof why)) {
-                fprintf(stderr, "%s hunt: --timezone: %s\n", prog, why);
-                return EXIT_ERROR;
-            }
-            o.tz = &tz;
-            break;
-        }
-        case 'o': outpath = optarg; break;
-        case 't': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 1024) {
-                fprintf(stderr, "%s hunt: --threads: '%s' is not a number from 1 to 1024\n", prog,
-                        optarg);
-                return EXIT_ERROR;
-            }
-            o.threads = (unsigned)n;
-            break;
-        }
-        case O_LOGSOURCE: {
-            ls = strdup(optarg);
-            for (char *tok = strtok(ls, ","); tok; tok = strtok(NULL, ",")) {
-                char *eq = strchr(tok, '=');
-                if (!eq) {
-                    fprintf(stderr, "%s hunt: --logsource: '%s' is not key=value\n", prog, tok);
-                    return EXIT_ERROR;
-                }
-                *eq = 0;
-                if (!strcmp(tok, "product"))
-                    o.product = eq + 1;
-                else if (!strcmp(tok, "service"))
-                    o.service = eq + 1;
-                else if (!strcmp(tok, "category"))
-                    o.category = eq + 1;
-                else {
-                    fprintf(stderr,
-                            "%s hunt: --logsource: unknown key '%s' (product, service, category)\n",
-                            prog, tok);
-                    return EXIT_ERROR;
-                }
-            }
-            break;
-        }
-        case O_NOEVENT: o.include_event = false; break;
-        case O_STRICT: o.strict = true; break;
-        case O_STATS: o.stats_json = optarg; break;
-        case O_GEOCITY:
-        case O_GEOASN:
-            if ((c == O_GEOCITY ? ngeo_city : ngeo_asn) == YG_GEO_MAX_DBS) {
-                fprintf(stderr, "%s hunt: at most %u --geoip-%s options\n", prog, YG_GEO_MAX_DBS,
-                        c == O_GEOCITY ? "city" : "asn");
-                return EXIT_ERROR;
-            }
-            if (c == O_GEOCITY)
-                geo_city[ngeo_city++] = optarg;
-            else
-                geo_asn[ngeo_asn++] = optarg;
-            break;
-        case O_INCIDENTS: incidents = optarg; break;
-        case O_HTML: html = optarg; break;
-        case O_INTEL:
-            if (nintel == 256) {
-                fprintf(stderr, "%s hunt: too many --intel options (256 at most)\n", prog);
-                return EXIT_ERROR;
-            }
-            intel_paths[nintel++] = optarg;
-            break;
-        case O_INTEL_TLP: intel_tlp = optarg; break;
-        case O_EXCLUDE: exclude_file = optarg; break;
-        case O_TUNING: tuning_file = optarg; break;
-        case O_MAPPING:
-            if (nmappings == YG_MAX_MAPPING_OVERLAYS) {
-                fprintf(stderr, "%s: at most %d --mapping options\n", prog,
-                        YG_MAX_MAPPING_OVERLAYS);
-                return EXIT_ERROR;
-            }
-            mappings[nmappings++] = optarg;
-            break;
-        case O_PIPELINE:
-            if (npipelines == YG_MAX_PIPELINES) {
-                fprintf(stderr, "%s: at most %d --pipeline options\n", prog, YG_MAX_PIPELINES);
-                return EXIT_ERROR;
-            }
-            pipelines[npipelines++] = optarg;
-            break;
-        case O_INTEL_LEVELS: intel_levels = optarg; break;
-        case 'q': quiet = true; break;
-        case 'h':
-            if (decode)
-                usage_decode(stdout);
-            else
-                usage_hunt(stdout);
-            return 0;
-        default:
-            if (decode)
-                usage_decode(stderr);
-            else
-                usage_hunt(stderr);
-            return EXIT_ERROR;
-        }
+        if ((rc = hunt_output_option(a, c, optarg)) == 0 &&
+            (rc = hunt_rule_option(a, c, optarg)) == 0)
+            rc = hunt_input_option(a, c, optarg);
+        if (rc != GO_ON)
+            return rc;
     }
-    {
-        const char *why;
-        if (!decode && !yg__profile_fits(o.profile, o.format, &why)) {
-            fprintf(stderr, "%s hunt: --profile: %s\n", prog, why);
-            return EXIT_ERROR;
-        }
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "%s %s: no input given (a file, a folder, or - for standard input)\n", prog,
-                decode ? "decode" : "hunt");
-        if (decode)
-            usage_decode(stderr);
-        else
-            usage_hunt(stderr);
-        return EXIT_ERROR;
-    }
-    if (decode) {
-        /* Decoding needs the mappings, not rules: an empty rule set. */
-        nrules = 0;
-        o.decode_only = true;
-    }
-    if (!decode && refuse_rule_inputs(argv + optind, argc - optind))
-        return EXIT_ERROR;
-    if (!nrules && !decode && !search)
-        nrules = (int)yg_cli_default_rules(rule_paths, sizeof rule_paths / sizeof *rule_paths,
-                                           stderr, quiet);
-    if (!o.threads) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        o.threads = n > 0 ? (unsigned)n : 1;
-    }
+    return GO_ON;
+}
 
-    yg_compiler *comp;
-    if (yg_compiler_create(&comp, yg_cli_data_dir())) {
-        fprintf(stderr, "%s: out of memory\n", prog);
+/* What the options mean together, once all are read. */
+static int hunt_check_args(struct hunt_args *a)
+{
+    const char *why;
+    if (!a->decode && !yg__profile_fits(a->o.profile, a->o.format, &why)) {
+        fprintf(stderr, "%s hunt: --profile: %s\n", prog, why);
         return EXIT_ERROR;
     }
-    struct diag_state st = {0, stderr, false};
-    yg_compiler_set_diag(comp, on_diag, &st);
-    for (size_t i = 0; i < nmappings; i++)
-        if (yg_compiler_add_mapping(comp, mappings[i])) {
-            fprintf(stderr, "%s: out of memory\n", prog);
-            yg_compiler_destroy(comp);
-            return EXIT_ERROR;
-        }
-    for (size_t i = 0; i < npipelines; i++)
-        if (yg_compiler_add_pipeline(comp, pipelines[i])) {
-            fprintf(stderr, "%s: out of memory\n", prog);
-            yg_compiler_destroy(comp);
-            return EXIT_ERROR;
-        }
-    if ((exclude_file && !yg_cli_load_exclusions(comp, exclude_file, stderr)) ||
-        (tuning_file && !yg_cli_load_level_tuning(comp, tuning_file, stderr))) {
-        yg_compiler_destroy(comp);
+    if (optind >= a->argc) {
+        fprintf(stderr, "%s %s: no input given (a file, a folder, or - for standard input)\n", prog,
+                a->decode ? "decode" : "hunt");
+        hunt_usage(a, stderr);
         return EXIT_ERROR;
     }
-    double t0 = now_s();
-    bool rules_missing = !load_rule_paths(comp, rule_paths, nrules);
-    if (search && yg_compiler_add_string(comp, "search", g_search.yaml, strlen(g_search.yaml)))
-        rules_missing = true;
-    report_tuning(comp, exclude_file, tuning_file, quiet);
-    if (nintel && !decode) {
-        yg_intel *intel = NULL;
-        if (yg_cli_intel_open(intel_paths, nintel, intel_tlp, intel_levels, stderr, quiet,
-                              &intel)) {
-            yg_compiler_destroy(comp);
-            return EXIT_ERROR;
-        }
-        yg_err ie = yg_compiler_add_intel(comp, intel);
-        yg_intel_release(intel);
-        if (ie) {
-            fprintf(stderr, "%s hunt: --intel: %s\n", prog, yg_strerror(ie));
-            yg_compiler_destroy(comp);
-            return EXIT_ERROR;
-        }
+    if (a->decode) {
+        /* Decoding needs the mappings, not rules: an empty rule set. */
+        a->nrules = 0;
+        a->o.decode_only = true;
     }
-    yg_rules *rules = NULL;
-    yg_err e = yg_compiler_get_rules(comp, &rules);
-    yg_compiler_destroy(comp);
+    if (!a->decode && refuse_rule_inputs(a->argv + optind, a->argc - optind))
+        return EXIT_ERROR;
+    if (!a->nrules && !a->decode && !a->search)
+        a->nrules = (int)yg_cli_default_rules(
+            a->rule_paths, sizeof a->rule_paths / sizeof *a->rule_paths, stderr, a->quiet);
+    if (!a->o.threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        a->o.threads = n > 0 ? (unsigned)n : 1;
+    }
+    return GO_ON;
+}
+
+/* ---- the detector's callbacks: what compiling the rules says ---------------- */
+
+static bool hunt_before_rules(void *ud, yg_compiler *c)
+{
+    const struct hunt_args *a = ud;
+    return !((a->exclude_file && !yg_cli_load_exclusions(c, a->exclude_file, stderr)) ||
+             (a->tuning_file && !yg_cli_load_level_tuning(c, a->tuning_file, stderr)));
+}
+
+static void hunt_after_rules(void *ud, const yg_compiler *c)
+{
+    const struct hunt_args *a = ud;
+    report_tuning(c, a->exclude_file, a->tuning_file, a->quiet);
+}
+
+static void hunt_path_empty(void *ud, const char *path, bool not_found)
+{
+    (void)ud;
+    if (not_found)
+        fprintf(stderr, "%s hunt: %s: no such rule file or folder\n", prog, path);
+    else
+        fprintf(stderr,
+                "%s hunt: %s: no rule loaded from this path (no .yml/.yaml rule in it, or "
+                "every one failed: see above)\n",
+                prog, path);
+}
+
+static int hunt_open_intel(void *ud, yg_intel **out)
+{
+    const struct hunt_args *a = ud;
+    *out = NULL;
+    if (!a->nintel || a->decode)
+        return 0;
+    return yg_cli_intel_open(a->intel_paths, a->nintel, a->intel_tlp, a->intel_levels, stderr,
+                             a->quiet, out);
+}
+
+/* Compile the rules into a detector; a path that loads nothing, no rule at
+ * all, or (--strict) any rule problem stops the hunt. */
+static int hunt_compile(struct hunt_args *a, struct yg_detector **det)
+{
+    struct yg_detector_conf conf = {
+        yg_cli_data_dir(), a->mappings,      a->nmappings,
+        a->pipelines,      a->npipelines,    a->rule_paths,
+        (size_t)a->nrules, "search",         a->search ? g_search.yaml : NULL,
+        on_diag,           &a->diag,         a,
+        hunt_before_rules, hunt_after_rules, hunt_path_empty,
+        hunt_open_intel};
+    struct yg_detector_rules dr;
+    yg_err e = yg__detector_compile(&conf, &dr);
     if (e) {
-        fprintf(stderr, "%s: cannot compile rules: %s\n", prog, yg_strerror(e));
+        if (dr.intel_failed && !dr.reported)
+            fprintf(stderr, "%s hunt: --intel: %s\n", prog, yg_strerror(e));
+        else if (!dr.reported)
+            fprintf(stderr, "%s: %s\n", prog, dr.why);
         return EXIT_ERROR;
     }
-    o.compile_seconds = now_s() - t0;
-    yg_rules_stats rs;
-    yg_rules_get_stats(rules, &rs);
-    o.rules_loaded = rs.detection - rs.builtin;
-    bool no_rules = !decode && !rules_missing && rs.detection == 0;
-    if (rules_missing || no_rules || (o.strict && st.count)) {
+    a->o.compile_seconds = dr.seconds;
+    a->o.rules_loaded = dr.stats.detection - dr.stats.builtin;
+    bool rules_missing = dr.paths_not_found || dr.paths_empty || dr.extra_err != YG_OK;
+    bool no_rules = !a->decode && !rules_missing && dr.stats.detection == 0;
+    if (rules_missing || no_rules || (a->o.strict && a->diag.count)) {
         fprintf(stderr, "%s hunt: %s\n", prog,
                 rules_missing ? "a rule path loaded nothing (see above); nothing was hunted"
                 : no_rules    ? "no rules loaded: nothing to hunt with (-r names rule files, "
                                 "folders or .zip archives)"
                               : "rule errors under --strict");
-        yg_rules_release(rules);
+        yg_rules_release(dr.rules);
         return EXIT_ERROR;
     }
-    if (st.count && !quiet)
+    if (a->diag.count && !a->quiet)
         fprintf(stderr, "%s hunt: %zu rule problem(s) reported above; those rules are skipped\n",
-                prog, st.count);
+                prog, a->diag.count);
+    if (yg__detector_new(dr.rules, det)) {
+        yg_rules_release(dr.rules);
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_ERROR;
+    }
+    if (!a->decode &&
+        yg__detector_open_geo(*det, a->geo_city, a->ngeo_city, a->geo_asn, a->ngeo_asn)) {
+        fprintf(stderr, "%s hunt: geolocation database: %s\n", prog, (*det)->why);
+        return EXIT_ERROR;
+    }
+    a->o.geo = (*det)->geo;
+    return GO_ON;
+}
 
-    if ((ngeo_city || ngeo_asn) && !decode) {
-        char why[512];
-        if (yg__geo_open(geo_city, ngeo_city, geo_asn, ngeo_asn, &geo, why, sizeof why)) {
-            fprintf(stderr, "%s hunt: geolocation database: %s\n", prog, why);
-            yg_rules_release(rules);
+/* `yagura search --from/--to`: times without a zone are read in
+ * --timezone, as events are. */
+static int hunt_search_bounds(struct hunt_args *a)
+{
+    const char *bound[2] = {g_search.from, g_search.to};
+    int64_t *ms[2] = {&a->o.from_ms, &a->o.to_ms};
+    bool *has[2] = {&a->o.has_from, &a->o.has_to};
+    for (int i = 0; a->search && i < 2; i++) {
+        if (!bound[i])
+            continue;
+        if (!yg__time_parse_tz(bound[i], strlen(bound[i]), 0, a->o.tz, ms[i], NULL)) {
+            fprintf(stderr,
+                    "%s search: --%s: '%s' is not a time (2024-05-01T10:00:00+09:00, "
+                    "2024-05-01 10:00:00, 2024-05-01)\n",
+                    prog, i ? "to" : "from", bound[i]);
             return EXIT_ERROR;
         }
-        o.geo = geo;
+        *has[i] = true;
     }
+    return GO_ON;
+}
 
-    FILE *out = stdout;
-    if (outpath && !(out = fopen(outpath, "w"))) {
-        yg__geo_free(geo);
-        perror(outpath);
-        yg_rules_release(rules);
+/* The output, --pivots, --html and --incidents, opened before the hunt: a
+ * path that cannot be written fails at once. */
+static int hunt_open_outputs(struct hunt_args *a, struct hunt_run *r)
+{
+    r->out = stdout;
+    if (a->outpath && !(r->out = fopen(a->outpath, "w"))) {
+        perror(a->outpath);
         return EXIT_ERROR;
     }
-    o.out = out;
-    o.paths = (const char **)(argv + optind);
-    o.npaths = (size_t)(argc - optind);
-    o.summary = !quiet && !decode && !search;
-    if (search) {
-        /* Times without a zone are read in --timezone, as events are. */
-        const char *bound[2] = {g_search.from, g_search.to};
-        int64_t *ms[2] = {&o.from_ms, &o.to_ms};
-        bool *has[2] = {&o.has_from, &o.has_to};
-        for (int i = 0; i < 2; i++) {
-            if (!bound[i])
-                continue;
-            if (!yg__time_parse_tz(bound[i], strlen(bound[i]), 0, o.tz, ms[i], NULL)) {
-                fprintf(stderr,
-                        "%s search: --%s: '%s' is not a time (2024-05-01T10:00:00+09:00, "
-                        "2024-05-01 10:00:00, 2024-05-01)\n",
-                        prog, i ? "to" : "from", bound[i]);
-                yg_rules_release(rules);
-                yg__geo_free(geo);
-                if (out != stdout)
-                    fclose(out);
-                return EXIT_ERROR;
-            }
-            *has[i] = true;
-        }
-    }
-    struct yg_pivots pv;
-    FILE *pf = NULL;
-    if (pivots && !decode) {
-        /* Opened before the hunt: a path that cannot be written fails at once. */
-        if (!(pf = fopen(pivots, "w"))) {
-            perror(pivots);
-            yg_rules_release(rules);
-            yg__geo_free(geo);
-            if (out != stdout)
-                fclose(out);
+    a->o.out = r->out;
+    a->o.paths = (const char **)(a->argv + optind);
+    a->o.npaths = (size_t)(a->argc - optind);
+    a->o.summary = !a->quiet && !a->decode && !a->search;
+    if (hunt_search_bounds(a) != GO_ON)
+        return EXIT_ERROR;
+    if (a->pivots && !a->decode) {
+        if (!(r->pf = fopen(a->pivots, "w"))) {
+            perror(a->pivots);
             return EXIT_ERROR;
         }
-        yg__pivots_init(&pv);
-        o.alert_hook = yg__pivots_hook;
-        o.hook_ud = &pv;
+        yg__pivots_init(&r->pv);
+        a->o.alert_hook = yg__pivots_hook;
+        a->o.hook_ud = &r->pv;
     }
-    o.progress = !quiet && isatty(2);
-    struct yg_hunt_result res;
-    /* --html first: --incidents then reads the same temporary file of alerts. */
-    if (html && !decode && yg_cli_hunt_report_begin(html, &o, &hrep)) {
-        yg_rules_release(rules);
+    a->o.progress = !a->quiet && isatty(2);
+    if (a->html && !a->decode && yg_cli_hunt_report_begin(a->html, &a->o, &r->hrep))
         return EXIT_ERROR;
-    }
-    if (incidents && !decode && yg_cli_hunt_incidents_begin(incidents, &hinc, &o.tap)) {
-        if (pf) {
-            fclose(pf);
-            yg__pivots_free(&pv);
-        }
-        yg_rules_release(rules);
+    if (a->incidents && !a->decode &&
+        yg_cli_hunt_incidents_begin(a->incidents, r->det, &r->hinc, &a->o))
         return EXIT_ERROR;
-    }
-    e = yg_hunt_run(rules, &o, &res);
-    if (hinc && yg_cli_hunt_incidents_end(hinc, rules, quiet) && !e)
+    return GO_ON;
+}
+
+/* Run the hunt, then what reads its alerts: incidents, pivots, the report. */
+static yg_err hunt_execute(struct hunt_args *a, struct hunt_run *r)
+{
+    yg_err e = yg_hunt_run(r->det->rules, &a->o, &r->res);
+    if (r->hinc && yg_cli_hunt_incidents_end(r->hinc, r->det, a->quiet) && !e)
         e = YG_EIO;
-    if (pf) {
-        yg_err pe = e ? YG_OK : yg__pivots_write(&pv, pf);
-        if (fclose(pf) != 0 && !pe)
+    r->hinc = NULL;
+    if (r->pf) {
+        yg_err pe = e ? YG_OK : yg__pivots_write(&r->pv, r->pf);
+        if (fclose(r->pf) != 0 && !pe)
             pe = YG_EIO;
+        r->pf = NULL;
         if (!e && pe) {
-            fprintf(stderr, "%s hunt: --pivots %s: %s\n", prog, pivots, yg_strerror(pe));
+            fprintf(stderr, "%s hunt: --pivots %s: %s\n", prog, a->pivots, yg_strerror(pe));
             e = pe;
         }
-        yg__pivots_free(&pv);
+        yg__pivots_free(&r->pv);
     }
-    if (hrep && yg_cli_hunt_report_end(hrep, &o, argc, argv, incidents, quiet) && !e)
+    if (r->hrep &&
+        yg_cli_hunt_report_end(r->hrep, &a->o, a->argc, a->argv, a->incidents, a->quiet) && !e)
         e = YG_EIO;
-    yg_rules_release(rules);
-    yg__geo_free(geo);
-    if (out != stdout && fclose(out) != 0) {
-        perror(outpath);
-        return EXIT_ERROR;
+    r->hrep = NULL;
+    return e;
+}
+
+/* Close what is still open; the output's close can fail (a full disk). */
+static bool hunt_close(struct hunt_args *a, struct hunt_run *r)
+{
+    bool ok = true;
+    if (r->pf) {
+        fclose(r->pf);
+        yg__pivots_free(&r->pv);
     }
-    free(ls);
-    if (e) {
-        fprintf(stderr, "%s hunt: %s\n", prog, yg_strerror(e));
-        return EXIT_ERROR;
+    yg__detector_free(r->det);
+    if (r->out && r->out != stdout && fclose(r->out) != 0) {
+        perror(a->outpath);
+        ok = false;
     }
-    if (res.errors && o.strict)
+    free(a->ls);
+    return ok;
+}
+
+static int hunt_exit_status(const struct hunt_args *a, const struct yg_hunt_result *res)
+{
+    if (res->errors && a->o.strict)
         return EXIT_ERROR;
-    if (res.errors && res.events == 0)
+    if (res->errors && res->events == 0)
         return EXIT_ERROR;
-    if (decode)
-        return res.errors ? EXIT_ALERTS : EXIT_NOALERT;
-    if (res.alerts)
+    if (a->decode)
+        return res->errors ? EXIT_ALERTS : EXIT_NOALERT;
+    if (res->alerts)
         return EXIT_ALERTS;
-    return res.uncovered_events || res.unrouted_events || res.errors ? EXIT_GAPS : EXIT_NOALERT;
+    return res->uncovered_events || res->unrouted_events || res->errors ? EXIT_GAPS : EXIT_NOALERT;
+}
+
+static int hunt_main(int argc, char **argv)
+{
+    struct hunt_args *a = calloc(1, sizeof *a);
+    struct hunt_run r;
+    memset(&r, 0, sizeof r);
+    if (!a) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_ERROR;
+    }
+    a->argc = argc;
+    a->argv = argv;
+    a->decode = argc > 0 && strcmp(argv[0], "decode") == 0;
+    a->search = g_search.yaml != NULL;
+    a->o.format = YG_OUT_JSONL;
+    a->o.summary = true;
+    a->o.include_event = true;
+    a->o.err = stderr;
+    a->diag = (struct diag_state){0, stderr, false};
+    int rc = hunt_parse_options(a);
+    if (rc == GO_ON)
+        rc = hunt_check_args(a);
+    if (rc == GO_ON)
+        rc = hunt_compile(a, &r.det);
+    if (rc == GO_ON)
+        rc = hunt_open_outputs(a, &r);
+    yg_err e = YG_OK;
+    if (rc == GO_ON && (e = hunt_execute(a, &r)) != YG_OK)
+        fprintf(stderr, "%s hunt: %s\n", prog, yg_strerror(e));
+    if (!hunt_close(a, &r) && rc == GO_ON)
+        rc = EXIT_ERROR;
+    if (rc == GO_ON)
+        rc = e ? EXIT_ERROR : hunt_exit_status(a, &r.res);
+    free(a);
+    return rc;
 }
 
 int main(int argc, char **argv)

@@ -125,6 +125,110 @@ static yg_err close_node(struct builder *b)
     return YG_OK;
 }
 
+/* Where and why parsing stopped (any may be NULL). */
+struct yerr {
+    unsigned *eline, *ecol;
+    char *why;
+    size_t whylen;
+};
+
+static void yerr_at(const struct yerr *y, unsigned line, unsigned col)
+{
+    if (y->eline)
+        *y->eline = line;
+    if (y->ecol)
+        *y->ecol = col;
+}
+
+/* libyaml's error: its mark, or for the reader (bad UTF-8, control
+ * characters, NUL) a byte offset counted into lines. */
+static yg_err parse_error(const yaml_parser_t *p, const char *text, size_t len,
+                          const struct yerr *y)
+{
+    unsigned line = (unsigned)p->problem_mark.line + 1;
+    unsigned col = (unsigned)p->problem_mark.column + 1;
+    if (p->error == YAML_READER_ERROR) {
+        size_t off = p->problem_offset < len ? p->problem_offset : len;
+        line = 1;
+        col = 1;
+        for (size_t i = 0; i < off; i++) {
+            if (text[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+    }
+    yerr_at(y, line, col);
+    if (y->why)
+        snprintf(y->why, y->whylen, "YAML: %s%s%s", p->problem ? p->problem : "syntax error",
+                 p->context ? " " : "", p->context ? p->context : "");
+    return YG_ESYNTAX;
+}
+
+static yg_err on_scalar(struct builder *b, const yaml_event_t *ev, struct yg_ynode **root)
+{
+    struct yg_ynode *nd = new_node(b, YG_Y_SCALAR, ev->start_mark);
+    if (!nd)
+        return YG_ENOMEM;
+    nd->s = yg_arena_strndup(b->a, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+    if (!nd->s)
+        return YG_ENOMEM;
+    nd->slen = ev->data.scalar.length;
+    nd->skind = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag
+                    ? classify_plain(nd->s, nd->slen)
+                    : YG_S_STR;
+    return attach(b, nd, root);
+}
+
+static yg_err on_open(struct builder *b, const yaml_event_t *ev, struct yg_ynode **root,
+                      const struct yerr *y)
+{
+    if (b->depth >= YG_MAX_YAML_DEPTH) {
+        yerr_at(y, (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1);
+        if (y->why)
+            snprintf(y->why, y->whylen, "YAML nesting deeper than %u", YG_MAX_YAML_DEPTH);
+        return YG_ELIMIT;
+    }
+    struct yg_ynode *nd =
+        new_node(b, ev->type == YAML_MAPPING_START_EVENT ? YG_Y_MAP : YG_Y_SEQ, ev->start_mark);
+    if (!nd)
+        return YG_ENOMEM;
+    yg_err err = attach(b, nd, root);
+    if (!err)
+        b->stack[b->depth++] = nd;
+    return err;
+}
+
+/* One parser event into the tree; *done at the end of the stream. */
+static yg_err on_event(struct builder *b, const yaml_event_t *ev, struct yg_ynode **root,
+                       unsigned *docline, struct yg_buf *out, const struct yerr *y, bool *done)
+{
+    switch (ev->type) {
+    case YAML_STREAM_END_EVENT: *done = true; return YG_OK;
+    case YAML_DOCUMENT_START_EVENT:
+        *root = NULL;
+        *docline = (unsigned)ev->start_mark.line + 1;
+        return YG_OK;
+    case YAML_DOCUMENT_END_EVENT: {
+        struct yg_ydoc d = {*root, *docline};
+        return yg_buf_add(out, &d, sizeof d);
+    }
+    case YAML_ALIAS_EVENT:
+        yerr_at(y, (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1);
+        if (y->why)
+            snprintf(y->why, y->whylen, "YAML aliases are not accepted in rules");
+        return YG_EUNSUPPORTED;
+    case YAML_SCALAR_EVENT: return on_scalar(b, ev, root);
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: return on_open(b, ev, root, y);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: return close_node(b);
+    default: return YG_OK;
+    }
+}
+
 yg_err yg__yaml_parse(const char *text, size_t len, struct yg_arena *a, struct yg_ydoc **docs,
                       size_t *ndocs, unsigned *eline, unsigned *ecol, char *why, size_t whylen)
 {
@@ -135,6 +239,7 @@ yg_err yg__yaml_parse(const char *text, size_t len, struct yg_arena *a, struct y
     bool done = false;
     struct yg_ynode *root = NULL;
     unsigned docline = 1;
+    const struct yerr y = {eline, ecol, why, whylen};
 
     *docs = NULL;
     *ndocs = 0;
@@ -148,105 +253,14 @@ yg_err yg__yaml_parse(const char *text, size_t len, struct yg_arena *a, struct y
     if (!yaml_parser_initialize(&p))
         return YG_ENOMEM;
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-
-    while (!done) {
+    while (!done && !err) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&p, &ev)) {
-            unsigned line = (unsigned)p.problem_mark.line + 1;
-            unsigned col = (unsigned)p.problem_mark.column + 1;
-            if (p.error == YAML_READER_ERROR) {
-                /* The reader (bad UTF-8, control characters, NUL) gives a
-                 * byte offset, not a mark: count the lines up to it. */
-                size_t off = p.problem_offset < len ? p.problem_offset : len;
-                line = 1;
-                col = 1;
-                for (size_t i = 0; i < off; i++) {
-                    if (text[i] == '\n') {
-                        line++;
-                        col = 1;
-                    } else {
-                        col++;
-                    }
-                }
-            }
-            if (eline)
-                *eline = line;
-            if (ecol)
-                *ecol = col;
-            if (why)
-                snprintf(why, whylen, "YAML: %s%s%s", p.problem ? p.problem : "syntax error",
-                         p.context ? " " : "", p.context ? p.context : "");
-            err = YG_ESYNTAX;
+            err = parse_error(&p, text, len, &y);
             break;
         }
-        struct yg_ynode *nd = NULL;
-        switch (ev.type) {
-        case YAML_STREAM_END_EVENT: done = true; break;
-        case YAML_DOCUMENT_START_EVENT:
-            root = NULL;
-            docline = (unsigned)ev.start_mark.line + 1;
-            break;
-        case YAML_DOCUMENT_END_EVENT: {
-            struct yg_ydoc d = {root, docline};
-            err = yg_buf_add(&out, &d, sizeof d);
-            break;
-        }
-        case YAML_ALIAS_EVENT:
-            if (eline)
-                *eline = (unsigned)ev.start_mark.line + 1;
-            if (ecol)
-                *ecol = (unsigned)ev.start_mark.column + 1;
-            if (why)
-                snprintf(why, whylen, "YAML aliases are not accepted in rules");
-            err = YG_EUNSUPPORTED;
-            break;
-        case YAML_SCALAR_EVENT: {
-            nd = new_node(&b, YG_Y_SCALAR, ev.start_mark);
-            if (!nd) {
-                err = YG_ENOMEM;
-                break;
-            }
-            nd->s = yg_arena_strndup(a, (const char *)ev.data.scalar.value, ev.data.scalar.length);
-            if (!nd->s) {
-                err = YG_ENOMEM;
-                break;
-            }
-            nd->slen = ev.data.scalar.length;
-            nd->skind = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev.data.scalar.tag
-                            ? classify_plain(nd->s, nd->slen)
-                            : YG_S_STR;
-            err = attach(&b, nd, &root);
-            break;
-        }
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            if (b.depth >= YG_MAX_YAML_DEPTH) {
-                if (eline)
-                    *eline = (unsigned)ev.start_mark.line + 1;
-                if (ecol)
-                    *ecol = (unsigned)ev.start_mark.column + 1;
-                if (why)
-                    snprintf(why, whylen, "YAML nesting deeper than %u", YG_MAX_YAML_DEPTH);
-                err = YG_ELIMIT;
-                break;
-            }
-            nd = new_node(&b, ev.type == YAML_MAPPING_START_EVENT ? YG_Y_MAP : YG_Y_SEQ,
-                          ev.start_mark);
-            if (!nd) {
-                err = YG_ENOMEM;
-                break;
-            }
-            if ((err = attach(&b, nd, &root)))
-                break;
-            b.stack[b.depth++] = nd;
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT: err = close_node(&b); break;
-        default: break;
-        }
+        err = on_event(&b, &ev, &root, &docline, &out, &y, &done);
         yaml_event_delete(&ev);
-        if (err)
-            break;
     }
     yaml_parser_delete(&p);
     for (unsigned i = 0; i <= YG_MAX_YAML_DEPTH; i++)

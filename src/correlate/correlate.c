@@ -450,7 +450,8 @@ done:
     return err;
 }
 
-static yg_err parse_cand(struct cctx *x, struct cand *c)
+/* type, timespan, rules, group-by and generate of a correlation. */
+static yg_err parse_cand_head(struct cctx *x, struct cand *c)
 {
     yg_err err = YG_OK;
     const struct yg_ynode *cor = c->node, *v;
@@ -507,11 +508,66 @@ static yg_err parse_cand(struct cctx *x, struct cand *c)
         return YG_OK;
     }
     c->generate = v && (v->s[0] == 't' || v->s[0] == 'T');
+done:
+    return err;
+}
 
+/* One key of a correlation's condition map: a comparison, the field, or
+ * the percentile. */
+static yg_err parse_cond_key(struct cctx *x, struct cand *c, const struct yg_ynode *k,
+                             const struct yg_ynode *val)
+{
+    yg_err err = YG_OK;
+    const char *key = k->type == YG_Y_SCALAR ? k->s : "?";
+    int op = -1;
+    for (int j = 0; j < NOPS; j++)
+        if (strcmp(key, op_names[j]) == 0)
+            op = j;
+    if (op >= 0) {
+        char *end = NULL;
+        double d = is_number(val) ? strtod(val->s, &end) : NAN;
+        if (!isfinite(d) || end != val->s + val->slen) {
+            report(x, c, val, YG_ESYNTAX, "correlation condition: '%s' needs a number", key);
+            return YG_OK;
+        }
+        c->conds[c->nconds++] = (struct ccond){(enum cop)op, d};
+    } else if (strcmp(key, "field") == 0) {
+        YG_TRY(str_list(x, c, val, "condition.field", YG_CORR_MAX_GROUP_BY, &c->vnames, NULL,
+                        &c->nvf));
+        c->vnode = val;
+        if (c->bad)
+            return YG_OK;
+    } else if (strcmp(key, "percentile") == 0) {
+        c->pct = is_number(val) ? strtod(val->s, NULL) : NAN;
+        if (!(c->pct >= 0 && c->pct <= 100)) {
+            report(x, c, val, YG_ESYNTAX,
+                   "correlation condition: 'percentile' must be a number from 0 to 100");
+            return YG_OK;
+        }
+        if (c->type != T_VALUE_PERCENTILE) {
+            report(x, c, k, YG_ESYNTAX,
+                   "correlation condition: 'percentile' applies only to value_percentile");
+            return YG_OK;
+        }
+    } else {
+        report(x, c, k, YG_ESYNTAX, "correlation condition: unknown key '%s'", key);
+        return YG_OK;
+    }
+done:
+    return err;
+}
+
+static yg_err parse_cand(struct cctx *x, struct cand *c)
+{
+    yg_err err = YG_OK;
+    YG_TRY(parse_cand_head(x, c));
+    if (c->bad)
+        return YG_OK;
+    bool ext = c->type == T_NEW_VALUE || c->type == T_TRAVEL;
     bool temporal = c->type == T_TEMPORAL || c->type == T_TEMPORAL_ORDERED;
     bool valued = c->type == T_VALUE_COUNT || c->type == T_VALUE_SUM || c->type == T_VALUE_AVG ||
                   c->type == T_VALUE_PERCENTILE;
-    const struct yg_ynode *cond = yg__ymap_get(cor, "condition");
+    const struct yg_ynode *cond = yg__ymap_get(c->node, "condition");
     c->pct = 50;
     if (ext)
         return parse_ext_cond(x, c, cond);
@@ -525,44 +581,10 @@ static yg_err parse_cand(struct cctx *x, struct cand *c)
                type_names[c->type]);
         return YG_OK;
     }
-    for (size_t i = 0; i < cond->n; i++) {
-        const struct yg_ynode *k = cond->items[2 * i], *val = cond->items[2 * i + 1];
-        const char *key = k->type == YG_Y_SCALAR ? k->s : "?";
-        int op = -1;
-        for (int j = 0; j < NOPS; j++)
-            if (strcmp(key, op_names[j]) == 0)
-                op = j;
-        if (op >= 0) {
-            char *end = NULL;
-            double d = is_number(val) ? strtod(val->s, &end) : NAN;
-            if (!isfinite(d) || end != val->s + val->slen) {
-                report(x, c, val, YG_ESYNTAX, "correlation condition: '%s' needs a number", key);
-                return YG_OK;
-            }
-            c->conds[c->nconds++] = (struct ccond){(enum cop)op, d};
-        } else if (strcmp(key, "field") == 0) {
-            YG_TRY(str_list(x, c, val, "condition.field", YG_CORR_MAX_GROUP_BY, &c->vnames, NULL,
-                            &c->nvf));
-            c->vnode = val;
-            if (c->bad)
-                return YG_OK;
-        } else if (strcmp(key, "percentile") == 0) {
-            c->pct = is_number(val) ? strtod(val->s, NULL) : NAN;
-            if (!(c->pct >= 0 && c->pct <= 100)) {
-                report(x, c, val, YG_ESYNTAX,
-                       "correlation condition: 'percentile' must be a number from 0 to 100");
-                return YG_OK;
-            }
-            if (c->type != T_VALUE_PERCENTILE) {
-                report(x, c, k, YG_ESYNTAX,
-                       "correlation condition: 'percentile' applies only to value_percentile");
-                return YG_OK;
-            }
-        } else {
-            report(x, c, k, YG_ESYNTAX, "correlation condition: unknown key '%s'", key);
-            return YG_OK;
-        }
-    }
+    for (size_t i = 0; i < cond->n && !c->bad; i++)
+        YG_TRY(parse_cond_key(x, c, cond->items[2 * i], cond->items[2 * i + 1]));
+    if (c->bad)
+        return YG_OK;
     if (!c->nconds) {
         report(x, c, cond, YG_ESYNTAX,
                "correlation condition: needs a comparison (gt, gte, lt, lte, eq or neq)");
@@ -769,6 +791,118 @@ static uint32_t group_slot(const struct cand *q, const char *name)
     return 0; /* unreachable: check_chain_fields guarantees a match */
 }
 
+/* Parse, resolve and check every candidate; the bad ones are marked. */
+static yg_err check_cands(struct cctx *x, size_t *path)
+{
+    yg_err err = YG_OK;
+    for (size_t i = 0; i < x->ncands; i++)
+        YG_TRY(parse_cand(x, &x->cands[i]));
+    YG_TRY(build_indexes(x));
+    for (size_t i = 0; i < x->ncands; i++)
+        if (!x->cands[i].bad)
+            YG_TRY(resolve_cand(x, &x->cands[i]));
+    for (size_t i = 0; i < x->ncands; i++)
+        if (!x->cands[i].bad)
+            check_chain_fields(x, &x->cands[i]);
+    for (size_t i = 0; i < x->ncands; i++)
+        if (x->cands[i].state == 0 && !x->cands[i].bad && x->cands[i].refs)
+            find_cycles(x, i, path, 0);
+    for (size_t i = 0; i < x->ncands; i++)
+        (void)is_bad(x, i);
+done:
+    return err;
+}
+
+/* Final numbering, then the subscription lists of every detection and
+ * correlation, sized. */
+static yg_err alloc_subscriptions(struct cctx *x, struct yg_corr_set *cs, size_t *fcap)
+{
+    for (size_t i = 0; i < x->ncands; i++)
+        if (!x->cands[i].bad)
+            x->cands[i].final = (uint32_t)cs->nc++;
+    cs->c = yg_arena_alloc(&cs->a, (cs->nc + 1) * sizeof *cs->c);
+    if (!cs->c)
+        return YG_ENOMEM;
+    memset(cs->c, 0, (cs->nc + 1) * sizeof *cs->c);
+    for (size_t i = 0; i < x->ncands; i++) {
+        const struct cand *c = &x->cands[i];
+        for (size_t k = 0; !c->bad && k < c->nrefs; k++) {
+            if (c->refs[k].kind == K_DET) {
+                cs->d[c->refs[k].idx].nsubs++;
+                fcap[c->refs[k].idx] += c->ngroup + c->nvf;
+            } else {
+                cs->c[x->cands[c->refs[k].idx].final].nsubs++;
+            }
+        }
+    }
+    for (size_t r = 0; r < cs->nd; r++) {
+        struct det *d = &cs->d[r];
+        d->subs = yg_arena_alloc(&cs->a, (d->nsubs + 1) * sizeof *d->subs);
+        d->fields = yg_arena_alloc(&cs->a, (fcap[r] + 1) * sizeof *d->fields);
+        if (!d->subs || !d->fields)
+            return YG_ENOMEM;
+        d->nsubs = 0;
+        d->suppress = true;
+    }
+    for (size_t i = 0; i < x->ncands; i++) {
+        const struct cand *c = &x->cands[i];
+        if (c->bad)
+            continue;
+        struct corr *o = &cs->c[c->final];
+        o->subs = yg_arena_alloc(&cs->a, (o->nsubs + 1) * sizeof *o->subs);
+        if (!o->subs)
+            return YG_ENOMEM;
+        o->nsubs = 0;
+        o->suppress = true;
+    }
+    return YG_OK;
+}
+
+/* One correlation, and the subscriptions of its sources. */
+static yg_err fill_corr(struct cctx *x, struct yg_corr_set *cs, const struct cand *c)
+{
+    struct corr *o = &cs->c[c->final];
+    o->rule = c->rule;
+    o->type = c->type;
+    o->span = c->span;
+    o->gnames = c->gnames;
+    o->ngroup = c->ngroup;
+    o->nvf = c->nvf;
+    o->nrefs = c->nrefs;
+    memcpy(o->conds, c->conds, sizeof o->conds);
+    o->nconds = c->nconds;
+    o->pct = c->pct;
+    o->geo = c->geo;
+    o->vname = c->nvf ? c->vnames[0] : NULL;
+    o->min_history = c->min_history;
+    o->min_km = c->min_km;
+    o->max_kmh = c->max_kmh;
+    o->generate = c->generate;
+    size_t nf = c->ngroup + c->nvf;
+    for (size_t k = 0; k < c->nrefs; k++) {
+        struct sub *sb;
+        uint32_t *idx = yg_arena_alloc(&cs->a, (nf + 1) * sizeof *idx);
+        if (!idx)
+            return YG_ENOMEM;
+        if (c->refs[k].kind == K_DET) {
+            struct det *d = &cs->d[c->refs[k].idx];
+            sb = &d->subs[d->nsubs++];
+            for (size_t f = 0; f < nf; f++)
+                idx[f] = field_slot(d, c->fnames[k * nf + f]);
+            d->suppress &= !c->generate;
+        } else {
+            const struct cand *q = &x->cands[c->refs[k].idx];
+            struct corr *inner = &cs->c[q->final];
+            sb = &inner->subs[inner->nsubs++];
+            for (size_t f = 0; f < nf; f++)
+                idx[f] = group_slot(q, c->fnames[k * nf + f]);
+            inner->suppress &= !c->generate;
+        }
+        *sb = (struct sub){c->final, (uint32_t)k, idx, idx + c->ngroup};
+    }
+    return YG_OK;
+}
+
 yg_err yg__corr_compile(const struct yg_rule *const *docs, size_t ndocs, const struct yg_rules *rs,
                         void (*diag)(void *ud, const struct yg_diag *d), void *ud,
                         struct yg_corr_set **out)
@@ -800,116 +934,11 @@ yg_err yg__corr_compile(const struct yg_rule *const *docs, size_t ndocs, const s
             x.cands[x.ncands].rule = docs[i];
             x.cands[x.ncands++].node = docs[i]->correlation;
         }
-
-    for (size_t i = 0; i < x.ncands; i++)
-        YG_TRY(parse_cand(&x, &x.cands[i]));
-    YG_TRY(build_indexes(&x));
+    YG_TRY(check_cands(&x, path));
+    YG_TRY(alloc_subscriptions(&x, cs, fcap));
     for (size_t i = 0; i < x.ncands; i++)
         if (!x.cands[i].bad)
-            YG_TRY(resolve_cand(&x, &x.cands[i]));
-    for (size_t i = 0; i < x.ncands; i++)
-        if (!x.cands[i].bad)
-            check_chain_fields(&x, &x.cands[i]);
-    for (size_t i = 0; i < x.ncands; i++)
-        if (x.cands[i].state == 0 && !x.cands[i].bad && x.cands[i].refs)
-            find_cycles(&x, i, path, 0);
-    for (size_t i = 0; i < x.ncands; i++)
-        (void)is_bad(&x, i);
-
-    /* Final numbering, then sizes of the subscription lists. */
-    for (size_t i = 0; i < x.ncands; i++)
-        if (!x.cands[i].bad)
-            x.cands[i].final = (uint32_t)cs->nc++;
-    cs->c = yg_arena_alloc(&cs->a, (cs->nc + 1) * sizeof *cs->c);
-    if (!cs->c) {
-        err = YG_ENOMEM;
-        goto done;
-    }
-    memset(cs->c, 0, (cs->nc + 1) * sizeof *cs->c);
-    for (size_t i = 0; i < x.ncands; i++) {
-        const struct cand *c = &x.cands[i];
-        if (c->bad)
-            continue;
-        for (size_t k = 0; k < c->nrefs; k++) {
-            if (c->refs[k].kind == K_DET) {
-                cs->d[c->refs[k].idx].nsubs++;
-                fcap[c->refs[k].idx] += c->ngroup + c->nvf;
-            } else {
-                cs->c[x.cands[c->refs[k].idx].final].nsubs++;
-            }
-        }
-    }
-    for (size_t r = 0; r < cs->nd; r++) {
-        struct det *d = &cs->d[r];
-        d->subs = yg_arena_alloc(&cs->a, (d->nsubs + 1) * sizeof *d->subs);
-        d->fields = yg_arena_alloc(&cs->a, (fcap[r] + 1) * sizeof *d->fields);
-        if (!d->subs || !d->fields) {
-            err = YG_ENOMEM;
-            goto done;
-        }
-        d->nsubs = 0;
-        d->suppress = true;
-    }
-    for (size_t i = 0; i < x.ncands; i++) {
-        const struct cand *c = &x.cands[i];
-        if (c->bad)
-            continue;
-        struct corr *o = &cs->c[c->final];
-        o->subs = yg_arena_alloc(&cs->a, (o->nsubs + 1) * sizeof *o->subs);
-        if (!o->subs) {
-            err = YG_ENOMEM;
-            goto done;
-        }
-        o->nsubs = 0;
-        o->suppress = true;
-    }
-    /* Fill in each correlation and the subscriptions of its sources. */
-    for (size_t i = 0; i < x.ncands; i++) {
-        const struct cand *c = &x.cands[i];
-        if (c->bad)
-            continue;
-        struct corr *o = &cs->c[c->final];
-        o->rule = c->rule;
-        o->type = c->type;
-        o->span = c->span;
-        o->gnames = c->gnames;
-        o->ngroup = c->ngroup;
-        o->nvf = c->nvf;
-        o->nrefs = c->nrefs;
-        memcpy(o->conds, c->conds, sizeof o->conds);
-        o->nconds = c->nconds;
-        o->pct = c->pct;
-        o->geo = c->geo;
-        o->vname = c->nvf ? c->vnames[0] : NULL;
-        o->min_history = c->min_history;
-        o->min_km = c->min_km;
-        o->max_kmh = c->max_kmh;
-        o->generate = c->generate;
-        size_t nf = c->ngroup + c->nvf;
-        for (size_t k = 0; k < c->nrefs; k++) {
-            struct sub *sb;
-            uint32_t *idx = yg_arena_alloc(&cs->a, (nf + 1) * sizeof *idx);
-            if (!idx) {
-                err = YG_ENOMEM;
-                goto done;
-            }
-            if (c->refs[k].kind == K_DET) {
-                struct det *d = &cs->d[c->refs[k].idx];
-                sb = &d->subs[d->nsubs++];
-                for (size_t f = 0; f < nf; f++)
-                    idx[f] = field_slot(d, c->fnames[k * nf + f]);
-                d->suppress &= !c->generate;
-            } else {
-                const struct cand *q = &x.cands[c->refs[k].idx];
-                struct corr *inner = &cs->c[q->final];
-                sb = &inner->subs[inner->nsubs++];
-                for (size_t f = 0; f < nf; f++)
-                    idx[f] = group_slot(q, c->fnames[k * nf + f]);
-                inner->suppress &= !c->generate;
-            }
-            *sb = (struct sub){c->final, (uint32_t)k, idx, idx + c->ngroup};
-        }
-    }
+            YG_TRY(fill_corr(&x, cs, &x.cands[i]));
     for (size_t r = 0; r < cs->nd; r++)
         cs->d[r].suppress &= cs->d[r].nsubs > 0;
     for (size_t i = 0; i < cs->nc; i++)

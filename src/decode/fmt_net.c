@@ -188,6 +188,171 @@ static size_t scan_num(const char *b, size_t i, size_t n)
     return i - s;
 }
 
+/* The flattener's next step. */
+enum fstep { F_VALUE, F_KEY, F_AFTER, F_END };
+
+/* A member key at f->i and its ':' (a root key possibly renamed). */
+static yg_err flat_key_at(struct flat *f, const struct frame *o, unsigned depth,
+                          const struct yg_json_flatten *how)
+{
+    yg_err err = YG_OK;
+    const char *line = f->b;
+    size_t n = f->n;
+    if (f->i >= n || line[f->i] != '"')
+        return fail(f, f->i, "expected a string key in object", YG_ESYNTAX);
+    struct jstr k;
+    YG_TRY(scan_str(f, &k));
+    if (depth == 1 && how && how->root_rename) {
+        const char *r = how->root_rename(k.p, k.n);
+        if (r)
+            k = (struct jstr){r, (uint32_t)strlen(r), true};
+    }
+    f->comp[o->ncomp] = k;
+    f->ncomp = o->ncomp + 1;
+    f->i = skip_ws(line, f->i, n);
+    if (f->i >= n || line[f->i] != ':')
+        return fail(f, f->i, "expected ':' after object key", YG_ESYNTAX);
+    f->i = skip_ws(line, f->i + 1, n);
+done:
+    return err;
+}
+
+/* An object or array at f->i: pushed (its first member or element next),
+ * or, when empty, written as a leaf ([] kept so `exists` sees it). */
+static yg_err flat_container(struct flat *f, struct frame *st, unsigned *depth, enum fstep *next)
+{
+    yg_err err = YG_OK;
+    const char *line = f->b;
+    struct frame *top = &st[*depth - 1];
+    char c = line[f->i];
+    size_t j = skip_ws(line, f->i + 1, f->n);
+    bool empty = j < f->n && line[j] == (c == '{' ? '}' : ']');
+    if (!top->obj && top->open && !empty) {
+        YG_TRY(yg__putc(f->out, ']'));
+        top->open = false;
+    }
+    if (empty) {
+        /* An empty object has no leaves; an empty array is a field with no
+         * values, kept so `exists` sees it. */
+        if (c == '[' && (top->obj || !top->open)) {
+            YG_TRY(put_key(f));
+            YG_TRY(yg__put(f->out, "[]", 2));
+        }
+        f->i = j + 1;
+        *next = F_AFTER;
+        return YG_OK;
+    }
+    if (*depth > YG_MAX_JSON_DEPTH)
+        return fail(f, f->i, "JSON nested deeper than YG_MAX_JSON_DEPTH", YG_ELIMIT);
+    st[(*depth)++] = (struct frame){.obj = c == '{', .open = false, .ncomp = f->ncomp};
+    f->i = j;
+    *next = c == '{' ? F_KEY : F_VALUE;
+done:
+    return err;
+}
+
+/* A scalar: its text between quotes, or nothing for null. */
+static yg_err flat_scalar(struct flat *f, struct frame *top, unsigned depth,
+                          const struct yg_json_flatten *how)
+{
+    yg_err err = YG_OK;
+    const char *line = f->b;
+    size_t n = f->n;
+    struct yg_buf *out = f->out;
+    char c = line[f->i];
+    struct jstr s = {line + f->i, 0, true};
+    bool is_str = c == '"', is_null = false;
+    if (is_str) {
+        YG_TRY(scan_str(f, &s));
+    } else if (c == 't' && n - f->i >= 4 && !memcmp(line + f->i, "true", 4)) {
+        s.n = 4;
+    } else if (c == 'f' && n - f->i >= 5 && !memcmp(line + f->i, "false", 5)) {
+        s.n = 5;
+    } else if (c == 'n' && n - f->i >= 4 && !memcmp(line + f->i, "null", 4)) {
+        s.n = 4;
+        is_null = true;
+    } else if (!(s.n = (uint32_t)scan_num(line, f->i, n))) {
+        return fail(f, f->i,
+                    c == '-' || (c >= '0' && c <= '9')
+                        ? "invalid number"
+                        : "invalid value (expected a string, number, object, "
+                          "array, true, false or null)",
+                    YG_ESYNTAX);
+    }
+    if (!is_str)
+        f->i += s.n;
+    if (is_null)
+        return YG_OK;
+    if (++f->fields > YG_MAX_EVENT_FIELDS)
+        return fail(f, (size_t)(s.p - line), "more values than YG_MAX_EVENT_FIELDS", YG_ELIMIT);
+    if (top->obj) {
+        YG_TRY(put_key(f));
+    } else if (!top->open) {
+        YG_TRY(put_key(f));
+        YG_TRY(yg__putc(out, '['));
+        top->open = true;
+    } else {
+        YG_TRY(yg__putc(out, ','));
+    }
+    YG_TRY(yg__putc(out, '"'));
+    YG_TRY(copy_str(out, &s));
+    YG_TRY(yg__putc(out, '"'));
+    if (is_str && depth == 1 && how && how->root_str)
+        how->root_str(how->ud, f->comp[0].p, f->comp[0].n, s.p, s.n);
+done:
+    return err;
+}
+
+/* After a value: the next member or element, or the containers it closes. */
+static yg_err flat_after(struct flat *f, struct frame *st, unsigned *depth, enum fstep *next)
+{
+    yg_err err = YG_OK;
+    const char *line = f->b;
+    size_t n = f->n;
+    for (;;) {
+        f->i = skip_ws(line, f->i, n);
+        if (f->i >= n)
+            return fail(f, n, "unexpected end of line inside the JSON object", YG_ESYNTAX);
+        struct frame *top = &st[*depth - 1];
+        if (line[f->i] == ',') {
+            f->i = skip_ws(line, f->i + 1, n);
+            if (top->obj) {
+                *next = F_KEY;
+            } else {
+                f->ncomp = top->ncomp;
+                *next = F_VALUE; /* next array element */
+            }
+            return YG_OK;
+        }
+        if (line[f->i] != (top->obj ? '}' : ']'))
+            return fail(f, f->i,
+                        top->obj ? "expected ',' or '}' in object" : "expected ',' or ']' in array",
+                        YG_ESYNTAX);
+        f->i++;
+        if (!top->obj && top->open)
+            YG_TRY(yg__putc(f->out, ']'));
+        if (--*depth == 0) {
+            *next = F_END;
+            return YG_OK;
+        }
+    }
+done:
+    return err;
+}
+
+/* The value at f->i: a container, or a scalar written as a leaf. */
+static yg_err flat_value(struct flat *f, struct frame *st, unsigned *depth,
+                         const struct yg_json_flatten *how, enum fstep *next)
+{
+    if (f->i >= f->n)
+        return fail(f, f->n, "unexpected end of line inside the JSON object", YG_ESYNTAX);
+    char c = f->b[f->i];
+    if (c == '{' || c == '[')
+        return flat_container(f, st, depth, next);
+    *next = F_AFTER;
+    return flat_scalar(f, &st[*depth - 1], *depth, how);
+}
+
 yg_err yg__json_flatten(const char *line, size_t n, struct yg_buf *out,
                         const struct yg_json_flatten *how, struct yg_decode_err *e)
 {
@@ -213,152 +378,23 @@ yg_err yg__json_flatten(const char *line, size_t n, struct yg_buf *out,
     YG_TRY(yg__putc(out, '{'));
     st[0] = (struct frame){.obj = true, .open = false, .ncomp = 0};
     depth = 1;
-    f.i++;
-    goto member; /* the root's first member (or its closing brace) */
-
-    for (;;) {
-        /* ---- a value at f.i for the key comp[0..ncomp) ---- */
-        if (f.i >= n) {
-            err = fail(&f, n, "unexpected end of line inside the JSON object", YG_ESYNTAX);
-            goto done;
-        }
-        struct frame *top = &st[depth - 1];
-        char c = line[f.i];
-        if (c == '{' || c == '[') {
-            size_t j = skip_ws(line, f.i + 1, n);
-            bool empty = j < n && line[j] == (c == '{' ? '}' : ']');
-            if (!top->obj && top->open && !empty) {
-                YG_TRY(yg__putc(out, ']'));
-                top->open = false;
-            }
-            if (empty) {
-                /* An empty object has no leaves; an empty array is a field
-                 * with no values, kept so `exists` sees it. */
-                if (c == '[' && (top->obj || !top->open)) {
-                    YG_TRY(put_key(&f));
-                    YG_TRY(yg__put(out, "[]", 2));
-                }
-                f.i = j + 1;
-            } else {
-                if (depth > YG_MAX_JSON_DEPTH) {
-                    err = fail(&f, f.i, "JSON nested deeper than YG_MAX_JSON_DEPTH", YG_ELIMIT);
-                    goto done;
-                }
-                st[depth++] = (struct frame){.obj = c == '{', .open = false, .ncomp = f.ncomp};
-                f.i = j;
-                if (c == '{')
-                    goto member;
-                continue; /* the array's first element */
-            }
+    /* The root's first member, or its closing brace. */
+    f.i = skip_ws(line, f.i + 1, n);
+    enum fstep step = F_KEY;
+    if (f.i < n && line[f.i] == '}') {
+        f.i++;
+        step = F_END;
+    }
+    while (step != F_END) {
+        if (step == F_KEY) {
+            YG_TRY(flat_key_at(&f, &st[depth - 1], depth, how));
+            step = F_VALUE;
+        } else if (step == F_VALUE) {
+            YG_TRY(flat_value(&f, st, &depth, how, &step));
         } else {
-            /* A scalar: its text between quotes, or nothing for null. */
-            struct jstr s = {line + f.i, 0, true};
-            bool is_str = c == '"', is_null = false;
-            if (is_str) {
-                YG_TRY(scan_str(&f, &s));
-            } else if (c == 't' && n - f.i >= 4 && !memcmp(line + f.i, "true", 4)) {
-                s.n = 4;
-            } else if (c == 'f' && n - f.i >= 5 && !memcmp(line + f.i, "false", 5)) {
-                s.n = 5;
-            } else if (c == 'n' && n - f.i >= 4 && !memcmp(line + f.i, "null", 4)) {
-                s.n = 4;
-                is_null = true;
-            } else if (!(s.n = (uint32_t)scan_num(line, f.i, n))) {
-                err = fail(&f, f.i,
-                           c == '-' || (c >= '0' && c <= '9')
-                               ? "invalid number"
-                               : "invalid value (expected a string, number, object, "
-                                 "array, true, false or null)",
-                           YG_ESYNTAX);
-                goto done;
-            }
-            if (!is_str)
-                f.i += s.n;
-            if (!is_null) {
-                if (++f.fields > YG_MAX_EVENT_FIELDS) {
-                    err = fail(&f, (size_t)(s.p - line), "more values than YG_MAX_EVENT_FIELDS",
-                               YG_ELIMIT);
-                    goto done;
-                }
-                if (top->obj) {
-                    YG_TRY(put_key(&f));
-                } else if (!top->open) {
-                    YG_TRY(put_key(&f));
-                    YG_TRY(yg__putc(out, '['));
-                    top->open = true;
-                } else {
-                    YG_TRY(yg__putc(out, ','));
-                }
-                YG_TRY(yg__putc(out, '"'));
-                YG_TRY(copy_str(out, &s));
-                YG_TRY(yg__putc(out, '"'));
-                if (is_str && depth == 1 && how && how->root_str)
-                    how->root_str(how->ud, f.comp[0].p, f.comp[0].n, s.p, s.n);
-            }
+            YG_TRY(flat_after(&f, st, &depth, &step));
         }
-
-        /* ---- after a value: the next member or element, or close ---- */
-        for (;;) {
-            f.i = skip_ws(line, f.i, n);
-            if (f.i >= n) {
-                err = fail(&f, n, "unexpected end of line inside the JSON object", YG_ESYNTAX);
-                goto done;
-            }
-            top = &st[depth - 1];
-            if (line[f.i] == ',') {
-                f.i = skip_ws(line, f.i + 1, n);
-                if (top->obj)
-                    goto key;
-                f.ncomp = top->ncomp;
-                break; /* next array element */
-            }
-            if (line[f.i] != (top->obj ? '}' : ']')) {
-                err = fail(&f, f.i,
-                           top->obj ? "expected ',' or '}' in object"
-                                    : "expected ',' or ']' in array",
-                           YG_ESYNTAX);
-                goto done;
-            }
-            f.i++;
-            if (!top->obj && top->open)
-                YG_TRY(yg__putc(out, ']'));
-            if (--depth == 0)
-                goto end;
-        }
-        continue;
-
-    member:
-        /* Just inside an object: a key, or the closing brace. */
-        f.i = skip_ws(line, f.i, n);
-        if (f.i < n && line[f.i] == '}' && depth == 1) {
-            f.i++;
-            goto end;
-        }
-    key : {
-        struct frame *o = &st[depth - 1];
-        if (f.i >= n || line[f.i] != '"') {
-            err = fail(&f, f.i, "expected a string key in object", YG_ESYNTAX);
-            goto done;
-        }
-        struct jstr k;
-        YG_TRY(scan_str(&f, &k));
-        if (depth == 1 && how && how->root_rename) {
-            const char *r = how->root_rename(k.p, k.n);
-            if (r)
-                k = (struct jstr){r, (uint32_t)strlen(r), true};
-        }
-        f.comp[o->ncomp] = k;
-        f.ncomp = o->ncomp + 1;
-        f.i = skip_ws(line, f.i, n);
-        if (f.i >= n || line[f.i] != ':') {
-            err = fail(&f, f.i, "expected ':' after object key", YG_ESYNTAX);
-            goto done;
-        }
-        f.i = skip_ws(line, f.i + 1, n);
     }
-    }
-
-end:
     if (skip_ws(line, f.i, n) != n) {
         err = fail(&f, skip_ws(line, f.i, n), "text after the JSON object", YG_ESYNTAX);
         goto done;

@@ -32,6 +32,101 @@ static int hexval(char c)
     return -1;
 }
 
+/* \uXXXX at b[i] (after the "\u"), with a following low surrogate joined;
+ * i moves past what was read.  false if the digits are not hex. */
+static bool u_escape(const char *b, size_t *ip, size_t end, uint32_t *cpo)
+{
+    size_t i = *ip;
+    if (end - i < 4 || hexval(b[i]) < 0 || hexval(b[i + 1]) < 0 || hexval(b[i + 2]) < 0 ||
+        hexval(b[i + 3]) < 0)
+        return false;
+    uint32_t cp = (uint32_t)(hexval(b[i]) << 12 | hexval(b[i + 1]) << 8 | hexval(b[i + 2]) << 4 |
+                             hexval(b[i + 3]));
+    i += 4;
+    uint32_t lo = 0;
+    if (end - i >= 6 && b[i] == '\\' && b[i + 1] == 'u') {
+        int h0 = hexval(b[i + 2]), h1 = hexval(b[i + 3]), h2 = hexval(b[i + 4]),
+            h3 = hexval(b[i + 5]);
+        if (h0 >= 0 && h1 >= 0 && h2 >= 0 && h3 >= 0)
+            lo = (uint32_t)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
+    }
+    unsigned used;
+    cp = yg__utf16_join(cp, lo, &used);
+    if (used == 2)
+        i += 6;
+    *ip = i;
+    *cpo = cp;
+    return true;
+}
+
+/* The slow path of scan_string, from the first backslash at b[i]: decode
+ * escapes into the arena.  Output is never longer than input. */
+static size_t scan_escaped(const char *b, size_t start, size_t i, size_t n, struct yg_arena *a,
+                           const char **out, size_t *outn, struct yg_json_err *e)
+{
+    size_t end = i;
+    while (end < n && b[end] != '"') {
+        if (b[end] == '\\')
+            end++;
+        end++;
+    }
+    if (end >= n) {
+        e->offset = n;
+        e->msg = "unterminated string";
+        return 0;
+    }
+    char *o = yg_arena_alloc(a, end - start + 1);
+    if (!o) {
+        e->offset = start;
+        e->msg = "out of memory decoding a string";
+        return 0;
+    }
+    size_t on = i - start;
+    memcpy(o, b + start, on);
+    while (i < end) {
+        unsigned char c = (unsigned char)b[i];
+        if (c != '\\') {
+            if (c < 0x20) {
+                e->offset = i;
+                e->msg = "control character inside a string (must be escaped)";
+                return 0;
+            }
+            o[on++] = (char)c;
+            i++;
+            continue;
+        }
+        char x = b[i + 1];
+        i += 2;
+        uint32_t cp;
+        switch (x) {
+        case '"': o[on++] = '"'; break;
+        case '\\': o[on++] = '\\'; break;
+        case '/': o[on++] = '/'; break;
+        case 'b': o[on++] = '\b'; break;
+        case 'f': o[on++] = '\f'; break;
+        case 'n': o[on++] = '\n'; break;
+        case 'r': o[on++] = '\r'; break;
+        case 't': o[on++] = '\t'; break;
+        case 'u':
+            if (!u_escape(b, &i, end, &cp)) {
+                e->offset = i - 2;
+                e->msg = "invalid \\u escape (expected 4 hex digits)";
+                return 0;
+            }
+            on += yg__utf8_put(o + on, cp);
+            break;
+        default:
+            e->offset = i - 2;
+            e->msg = "invalid escape in string";
+            return 0;
+        }
+    }
+    o[on] = 0;
+    *out = o;
+    *outn = on;
+    return end + 1;
+}
+
 /* Parse a string starting after the opening quote at b[i].  On success sets
  * out and outn (a view, or a copy in the arena) and returns the index after the closing
  * quote; returns 0 on error. */
@@ -82,84 +177,7 @@ static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a,
         e->msg = "unterminated string";
         return 0;
     }
-    /* Slow path: decode escapes into the arena.  Output is never longer
-     * than input. */
-    size_t end = i;
-    while (end < n && b[end] != '"') {
-        if (b[end] == '\\')
-            end++;
-        end++;
-    }
-    if (end >= n) {
-        e->offset = n;
-        e->msg = "unterminated string";
-        return 0;
-    }
-    char *o = yg_arena_alloc(a, end - start + 1);
-    if (!o) {
-        e->offset = start;
-        e->msg = "out of memory decoding a string";
-        return 0;
-    }
-    size_t on = i - start;
-    memcpy(o, b + start, on);
-    while (i < end) {
-        unsigned char c = (unsigned char)b[i];
-        if (c != '\\') {
-            if (c < 0x20) {
-                e->offset = i;
-                e->msg = "control character inside a string (must be escaped)";
-                return 0;
-            }
-            o[on++] = (char)c;
-            i++;
-            continue;
-        }
-        char x = b[i + 1];
-        i += 2;
-        switch (x) {
-        case '"': o[on++] = '"'; break;
-        case '\\': o[on++] = '\\'; break;
-        case '/': o[on++] = '/'; break;
-        case 'b': o[on++] = '\b'; break;
-        case 'f': o[on++] = '\f'; break;
-        case 'n': o[on++] = '\n'; break;
-        case 'r': o[on++] = '\r'; break;
-        case 't': o[on++] = '\t'; break;
-        case 'u': {
-            if (end - i < 4 || hexval(b[i]) < 0 || hexval(b[i + 1]) < 0 || hexval(b[i + 2]) < 0 ||
-                hexval(b[i + 3]) < 0) {
-                e->offset = i - 2;
-                e->msg = "invalid \\u escape (expected 4 hex digits)";
-                return 0;
-            }
-            uint32_t cp = (uint32_t)(hexval(b[i]) << 12 | hexval(b[i + 1]) << 8 |
-                                     hexval(b[i + 2]) << 4 | hexval(b[i + 3]));
-            i += 4;
-            uint32_t lo = 0;
-            if (end - i >= 6 && b[i] == '\\' && b[i + 1] == 'u') {
-                int h0 = hexval(b[i + 2]), h1 = hexval(b[i + 3]), h2 = hexval(b[i + 4]),
-                    h3 = hexval(b[i + 5]);
-                if (h0 >= 0 && h1 >= 0 && h2 >= 0 && h3 >= 0)
-                    lo = (uint32_t)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
-            }
-            unsigned used;
-            cp = yg__utf16_join(cp, lo, &used);
-            if (used == 2)
-                i += 6;
-            on += yg__utf8_put(o + on, cp);
-            break;
-        }
-        default:
-            e->offset = i - 2;
-            e->msg = "invalid escape in string";
-            return 0;
-        }
-    }
-    o[on] = 0;
-    *out = o;
-    *outn = on;
-    return end + 1;
+    return scan_escaped(b, start, i, n, a, out, outn, e);
 }
 
 static size_t scan_number(const char *b, size_t i, size_t n, struct yg_json_err *e)
@@ -202,6 +220,106 @@ struct frame {
     bool is_object; /* else array */
 };
 
+/* true, false, null or a number at b[*i] into v. */
+static yg_err scan_atom(const char *b, size_t *ip, size_t n, struct yg_val *v,
+                        struct yg_json_err *e)
+{
+    static const struct {
+        const char *w;
+        uint32_t n;
+        uint8_t type;
+    } words[] = {{"true", 4, YG_VT_BOOL}, {"false", 5, YG_VT_BOOL}, {"null", 4, YG_VT_NULL}};
+    size_t i = *ip;
+    char c = b[i];
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        if (c == words[k].w[0]) {
+            if (n - i < words[k].n || memcmp(b + i, words[k].w, words[k].n) != 0)
+                break;
+            *v = (struct yg_val){b + i, words[k].n, words[k].type};
+            *ip = i + words[k].n;
+            return YG_OK;
+        }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        size_t j = scan_number(b, i, n, e);
+        if (!j)
+            return YG_ESYNTAX;
+        *v = (struct yg_val){b + i, (uint32_t)(j - i), YG_VT_NUM};
+        *ip = j;
+        return YG_OK;
+    }
+    e->offset = i;
+    e->msg = "invalid value (expected a string, number, object, array, true, false or null)";
+    return YG_ESYNTAX;
+}
+
+/* An object's key at b[*i] and its ':'; *cur_path: the path its value
+ * belongs to (-2: ignored by the sink, with its subtree). */
+static yg_err scan_key(const char *b, size_t *ip, size_t n, struct yg_arena *a,
+                       const struct yg_json_sink *sink, int32_t parent, int32_t *cur_path,
+                       struct yg_json_err *e)
+{
+    size_t i = *ip;
+    if (i >= n || b[i] != '"') {
+        e->offset = i;
+        e->msg = "expected a string key in object";
+        return YG_ESYNTAX;
+    }
+    const char *k;
+    size_t kn;
+    size_t j = scan_string(b, i + 1, n, a, &k, &kn, e);
+    if (!j)
+        return YG_ESYNTAX;
+    j = skip_ws(b, j, n);
+    if (j >= n || b[j] != ':') {
+        e->offset = j;
+        e->msg = "expected ':' after object key";
+        return YG_ESYNTAX;
+    }
+    *ip = skip_ws(b, j + 1, n);
+    /* A parent ignored by the sink (-2) keeps its subtree ignored. */
+    *cur_path = parent < -1 ? parent : sink->key(sink->ud, parent, k, kn);
+    if (*cur_path < 0 && *cur_path != -2)
+        *cur_path = -2;
+    return YG_OK;
+}
+
+/* What follows a value. */
+enum next_slot { NEXT_DONE, NEXT_ELEMENT, NEXT_KEY };
+
+/* After a value: close the containers it ends, find the next slot. */
+static yg_err after_value(const char *b, size_t *ip, size_t n, const struct frame *st,
+                          unsigned *depth, enum next_slot *next, struct yg_json_err *e)
+{
+    size_t i = *ip;
+    for (;;) {
+        if (*depth == 0) {
+            *ip = i;
+            *next = NEXT_DONE;
+            return YG_OK;
+        }
+        i = skip_ws(b, i, n);
+        if (i >= n) {
+            e->offset = n;
+            e->msg = "unexpected end of input inside a document";
+            return YG_ESYNTAX;
+        }
+        const struct frame *f = &st[*depth - 1];
+        if (b[i] == ',') {
+            *ip = skip_ws(b, i + 1, n);
+            *next = f->is_object ? NEXT_KEY : NEXT_ELEMENT;
+            return YG_OK;
+        }
+        if (b[i] == (f->is_object ? '}' : ']')) {
+            i++;
+            --*depth;
+            continue;
+        }
+        e->offset = i;
+        e->msg = f->is_object ? "expected ',' or '}' in object" : "expected ',' or ']' in array";
+        return YG_ESYNTAX;
+    }
+}
+
 yg_err yg__json_scan(const char *b, size_t n, size_t *used, const struct yg_json_sink *sink,
                      struct yg_arena *a, struct yg_json_err *e)
 {
@@ -209,9 +327,9 @@ yg_err yg__json_scan(const char *b, size_t n, size_t *used, const struct yg_json
     unsigned depth = 0;
     int32_t cur_path = -1; /* path the next value belongs to */
     size_t i = skip_ws(b, 0, n);
+    yg_err err;
     e->offset = 0;
     e->msg = NULL;
-
     for (;;) {
         /* ---- parse a value at i, for path cur_path ---- */
         if (i >= n) {
@@ -221,149 +339,51 @@ yg_err yg__json_scan(const char *b, size_t n, size_t *used, const struct yg_json
         }
         char c = b[i];
         struct yg_val v;
-        bool leaf = true;
-        switch (c) {
-        case '{':
-        case '[': {
+        if (c == '{' || c == '[') {
             size_t j = skip_ws(b, i + 1, n);
             char close = c == '{' ? '}' : ']';
             if (j < n && b[j] == close) {
                 /* Empty container: a leaf so `exists` and keyword logic see it. */
-                v.p = b + i;
-                v.n = (uint32_t)(j + 1 - i);
-                v.type = YG_VT_OBJ;
+                v = (struct yg_val){b + i, (uint32_t)(j + 1 - i), YG_VT_OBJ};
                 i = j + 1;
-                break;
+            } else {
+                if (depth >= YG_MAX_JSON_DEPTH) {
+                    e->offset = i;
+                    e->msg = "JSON nested deeper than the limit";
+                    return YG_ELIMIT;
+                }
+                st[depth].path = cur_path;
+                st[depth].is_object = c == '{';
+                depth++;
+                i = j;
+                if (c == '{' &&
+                    (err = scan_key(b, &i, n, a, sink, st[depth - 1].path, &cur_path, e)))
+                    return err;
+                continue; /* an array's first element has the array's path */
             }
-            if (depth >= YG_MAX_JSON_DEPTH) {
-                e->offset = i;
-                e->msg = "JSON nested deeper than the limit";
-                return YG_ELIMIT;
-            }
-            st[depth].path = cur_path;
-            st[depth].is_object = c == '{';
-            depth++;
-            i = j;
-            leaf = false;
-            if (c == '{')
-                goto object_key;
-            continue; /* array: parse first element with the same path */
-        }
-        case '"': {
-            const char *s;
+        } else if (c == '"') {
+            const char *sv;
             size_t sn;
-            size_t j = scan_string(b, i + 1, n, a, &s, &sn, e);
+            size_t j = scan_string(b, i + 1, n, a, &sv, &sn, e);
             if (!j)
                 return YG_ESYNTAX;
-            v.p = s;
-            v.n = (uint32_t)sn;
-            v.type = YG_VT_STR;
+            v = (struct yg_val){sv, (uint32_t)sn, YG_VT_STR};
             i = j;
-            break;
+        } else if ((err = scan_atom(b, &i, n, &v, e))) {
+            return err;
         }
-        case 't':
-            if (n - i >= 4 && memcmp(b + i, "true", 4) == 0) {
-                v.p = b + i;
-                v.n = 4;
-                v.type = YG_VT_BOOL;
-                i += 4;
-                break;
-            }
-            goto bad_value;
-        case 'f':
-            if (n - i >= 5 && memcmp(b + i, "false", 5) == 0) {
-                v.p = b + i;
-                v.n = 5;
-                v.type = YG_VT_BOOL;
-                i += 5;
-                break;
-            }
-            goto bad_value;
-        case 'n':
-            if (n - i >= 4 && memcmp(b + i, "null", 4) == 0) {
-                v.p = b + i;
-                v.n = 4;
-                v.type = YG_VT_NULL;
-                i += 4;
-                break;
-            }
-            goto bad_value;
-        default:
-            if (c == '-' || (c >= '0' && c <= '9')) {
-                size_t j = scan_number(b, i, n, e);
-                if (!j)
-                    return YG_ESYNTAX;
-                v.p = b + i;
-                v.n = (uint32_t)(j - i);
-                v.type = YG_VT_NUM;
-                i = j;
-                break;
-            }
-            goto bad_value;
-        }
-        if (leaf && cur_path >= 0 && sink->leaf)
+        if (cur_path >= 0 && sink->leaf)
             sink->leaf(sink->ud, cur_path, &v);
-
-        /* ---- after a value: close containers / find the next slot ---- */
-        for (;;) {
-            if (depth == 0) {
-                *used = i;
-                return YG_OK;
-            }
-            i = skip_ws(b, i, n);
-            if (i >= n) {
-                e->offset = n;
-                e->msg = "unexpected end of input inside a document";
-                return YG_ESYNTAX;
-            }
-            struct frame *f = &st[depth - 1];
-            if (b[i] == ',') {
-                i = skip_ws(b, i + 1, n);
-                if (f->is_object)
-                    goto object_key;
-                cur_path = f->path;
-                break; /* next array element */
-            }
-            if (b[i] == (f->is_object ? '}' : ']')) {
-                i++;
-                depth--;
-                continue;
-            }
-            e->offset = i;
-            e->msg =
-                f->is_object ? "expected ',' or '}' in object" : "expected ',' or ']' in array";
-            return YG_ESYNTAX;
+        enum next_slot next;
+        if ((err = after_value(b, &i, n, st, &depth, &next, e)))
+            return err;
+        if (next == NEXT_DONE) {
+            *used = i;
+            return YG_OK;
         }
-        continue;
-
-    object_key : {
-        if (i >= n || b[i] != '"') {
-            e->offset = i;
-            e->msg = "expected a string key in object";
-            return YG_ESYNTAX;
-        }
-        const char *k;
-        size_t kn;
-        size_t j = scan_string(b, i + 1, n, a, &k, &kn, e);
-        if (!j)
-            return YG_ESYNTAX;
-        j = skip_ws(b, j, n);
-        if (j >= n || b[j] != ':') {
-            e->offset = j;
-            e->msg = "expected ':' after object key";
-            return YG_ESYNTAX;
-        }
-        i = skip_ws(b, j + 1, n);
-        int32_t parent = st[depth - 1].path;
-        /* A parent ignored by the sink (-2) keeps its subtree ignored. */
-        cur_path = parent < -1 ? parent : sink->key(sink->ud, parent, k, kn);
-        if (cur_path < 0 && cur_path != -2)
-            cur_path = -2;
-        continue;
-    }
-    bad_value:
-        e->offset = i;
-        e->msg = "invalid value (expected a string, number, object, array, true, false or null)";
-        return YG_ESYNTAX;
+        if (next == NEXT_ELEMENT)
+            cur_path = st[depth - 1].path;
+        else if ((err = scan_key(b, &i, n, a, sink, st[depth - 1].path, &cur_path, e)))
+            return err;
     }
 }

@@ -29,12 +29,14 @@
 #include "core/utf8.h"
 #include "correlate/correlate.h"
 #include "decode/evtx.h"
+#include "detector/corr_json.h"
 #include "decode/format.h"
 #include "engine/alertjson.h"
 #include "engine/coverage.h"
 #include "engine/linedec.h"
 #include "engine/profile.h"
 #include "engine/sort.h"
+#include "incident/incident.h"
 #include "geo/geo.h"
 #include "match/program.h"
 
@@ -66,6 +68,8 @@ struct unit {
     /* results */
     struct yg_buf out, diag;
     struct yg_buf tap; /* opts->tap: every alert as a JSON line with its event */
+    /* opts->incident_hook: per alert, a struct irec (its JSON line in tap) */
+    struct yg_buf irecs;
     struct patch *tpat;
     size_t ntpat, tpatcap;
     struct patch *pat, *dpat;
@@ -91,6 +95,11 @@ struct unit {
 };
 
 struct hunt {
+    struct yg_buf ijson; /* an alert's JSON line for the incident hook */
+    /* units not written (an error stopped the hunt): units_left[units_from,
+     * units_n) */
+    struct unit **units_left;
+    size_t units_from, units_n;
     yg_rules *rules;
     const struct yg_hunt_opts *o;
     pthread_mutex_t mu;
@@ -209,6 +218,58 @@ static yg_err capture_cev(struct ctx *c, const yg_alert *a, const struct yg_aler
     return yg_buf_add(&u->cev, &e, sizeof e);
 }
 
+/* An alert for the incident builder, kept until the writer knows its line
+ * and document numbers: its JSON line is tap[json_from, json_to) with the
+ * patches tpat[tpat_from, tpat_to); its strings are in the unit's arena. */
+struct irec {
+    size_t json_from, json_to, tpat_from, tpat_to;
+    const char *rule_id, *rule_title, *level;
+    const char *logsource, *matched, *event, *extra;
+    size_t logsource_len, matched_len, event_len, extra_len;
+    bool timed;
+    int64_t t_ms;
+    uint64_t rel_line, rel_index;
+};
+
+static const char *carena_dup(struct unit *u, const char *p, size_t n, bool *oom)
+{
+    if (!p)
+        return NULL;
+    const char *c = yg_arena_strndup(&u->carena, p, n);
+    *oom |= !c;
+    return c;
+}
+
+/* Keep what the incident builder needs of an alert whose JSON line was just
+ * rendered into tap (from json_from, patches from tpat_from). */
+static yg_err capture_irec(struct ctx *c, const yg_alert *a, const struct yg_alert_time *t,
+                           size_t json_from, size_t tpat_from)
+{
+    struct unit *u = c->u;
+    bool oom = false;
+    size_t lsn = a->logsource_json ? strlen(a->logsource_json) : 0;
+    struct irec r = {json_from,
+                     u->tap.n,
+                     tpat_from,
+                     u->ntpat,
+                     carena_dup(u, a->rule_id, strlen(a->rule_id), &oom),
+                     carena_dup(u, a->rule_title, strlen(a->rule_title), &oom),
+                     carena_dup(u, a->level, strlen(a->level), &oom),
+                     carena_dup(u, a->logsource_json, lsn, &oom),
+                     carena_dup(u, a->matched_json, a->matched_len, &oom),
+                     carena_dup(u, a->event, a->event_len, &oom),
+                     carena_dup(u, a->extra_json, a->extra_len, &oom),
+                     lsn,
+                     a->matched_len,
+                     a->event_len,
+                     a->extra_len,
+                     t->timed,
+                     t->ms,
+                     c->rel_line,
+                     c->rel_index};
+    return oom ? YG_ENOMEM : yg_buf_add(&u->irecs, &r, sizeof r);
+}
+
 /* The analyst summary's counts of one alert shown. */
 static void tally_alert(struct ctx *c, const yg_alert *a)
 {
@@ -304,11 +365,14 @@ static int on_alert(void *ud, const yg_alert *a)
     if (u->rule_hits && a->rule_index < c->h->nrules)
         u->rule_hits[a->rule_index]++;
     struct yg_alert_src src = {u->file, c->record, mark_out, c, &t, false, NULL};
-    if (o->tap) {
+    if (o->tap || o->incident_hook) {
         struct yg_alert_src tsrc = src;
         tsrc.mark = mark_tap;
+        size_t json_from = u->tap.n, tpat_from = u->ntpat;
         YG_TRY(yg__profile_alert(&u->tap, YG_OUT_JSONL, YG_PROFILE_STANDARD, true, a, &tsrc,
                                  &c->cols));
+        if (o->incident_hook)
+            YG_TRY(capture_irec(c, a, &t, json_from, tpat_from));
     }
     if (o->sort_time) {
         struct skey k = {b->n, t.timed ? t.ms : INT64_MAX};
@@ -1256,55 +1320,19 @@ struct corr_out {
     bool tap_pass; /* rendering the JSON line for opts->tap */
 };
 
-/* {"type":..,"group":{..},"value":..,"first":..,"last":..,"events":[..]} */
-static yg_err corr_object(struct corr_out *co, const struct yg_corr_alert *a, const char *first,
-                          const char *last)
+/* A contributing detection of the hunt: its file, and its line (or EVTX
+ * record) and document ordinal there. */
+static void cev_ref(void *ud, const void *ev, struct yg_corr_evref *out)
 {
-    struct yg_buf *b = &co->cj;
-    yg_err err = YG_OK;
-    yg_buf_reset(b);
-    YG_TRY(yg_buf_add(b, "{\"type\":", 8));
-    YG_TRY(yg_buf_add_json_str(b, a->type, strlen(a->type)));
-    YG_TRY(yg_buf_add(b, ",\"group\":{", 10));
-    for (size_t i = 0; i < a->ngroup; i++) {
-        if (i)
-            YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(yg_buf_add_json_str(b, a->group_names[i], strlen(a->group_names[i])));
-        YG_TRY(yg_buf_addc(b, ':'));
-        YG_TRY(yg_buf_add_json_str(b, a->group_values[i], strlen(a->group_values[i])));
-    }
-    YG_TRY(yg_buf_addf(b, "},\"value\":%.17g,\"first\":\"%s\",\"last\":\"%s\",", a->value, first,
-                       last));
-    if (a->detail) {
-        YG_TRY(yg_buf_add(b, "\"finding\":", 10));
-        YG_TRY(yg_buf_add(b, a->detail, a->detail_len));
-        YG_TRY(yg_buf_addc(b, ','));
-    }
-    YG_TRY(yg_buf_add(b, "\"events\":[", 10));
-    for (size_t i = 0; i < a->nevidence; i++) {
-        const struct cev *e = a->evidence[i];
-        if (i)
-            YG_TRY(yg_buf_addc(b, ','));
-        if (!e) {
-            YG_TRY(yg_buf_add(b, "null", 4));
-            continue;
-        }
-        const char *rid = yg_rules_rule_id(co->h->rules, e->rule);
-        YG_TRY(yg_buf_add(b, "{\"rule\":", 8));
-        YG_TRY(yg_buf_add_json_str(b, rid, strlen(rid)));
-        YG_TRY(yg_buf_add(b, ",\"timestamp\":", 13));
-        YG_TRY(yg_buf_add_json_str(b, e->timestamp, strlen(e->timestamp)));
-        YG_TRY(yg_buf_add(b, ",\"file\":", 8));
-        YG_TRY(yg_buf_add_json_str(b, e->file, strlen(e->file)));
-        if (e->record)
-            YG_TRY(yg_buf_addf(b, ",\"record\":%llu", (unsigned long long)e->record));
-        else
-            YG_TRY(yg_buf_addf(b, ",\"line\":%llu", (unsigned long long)e->line));
-        YG_TRY(yg_buf_addf(b, ",\"index\":%llu}", (unsigned long long)e->index));
-    }
-    YG_TRY(yg_buf_add(b, "]}", 2));
-done:
-    return err;
+    const struct corr_out *co = ud;
+    const struct cev *e = ev;
+    out->rule_id = yg_rules_rule_id(co->h->rules, e->rule);
+    out->timestamp = e->timestamp;
+    out->file = e->file;
+    out->record = e->record;
+    out->line = e->line;
+    out->has_index = true;
+    out->index = e->index;
 }
 
 /* A correlation alert in a profile other than the standard JSON: the
@@ -1366,6 +1394,45 @@ done:
     return err;
 }
 
+/* A correlation alert to the incident hook: its group and the detections
+ * that completed it, with its JSON line (b, without the newline). */
+static yg_err corr_incident(struct corr_out *co, const struct yg_corr_alert *a,
+                            const struct yg_buf *b)
+{
+    const struct yg_hunt_opts *o = co->h->o;
+    const struct yg_rule *r = a->rule;
+    struct yg_incident_evidence ev[YG_CORR_MAX_EVIDENCE];
+    size_t nev = 0;
+    for (size_t i = 0; i < a->nevidence && nev < YG_CORR_MAX_EVIDENCE; i++) {
+        const struct cev *e = a->evidence[i];
+        if (!e)
+            continue;
+        ev[nev++] = (struct yg_incident_evidence){yg_rules_rule_id(co->h->rules, e->rule),
+                                                  e->timestamp,
+                                                  e->file,
+                                                  NULL,
+                                                  e->record ? 0 : e->line,
+                                                  true,
+                                                  e->index};
+    }
+    struct yg_incident_alert ia = {
+        .rule_id = r->id ? r->id : "",
+        .rule_title = r->title ? r->title : "",
+        .level = yg__level_name(r->level),
+        .timed = true,
+        .t_ms = a->last_ms,
+        .corr_type = a->type,
+        .group_names = a->group_names,
+        .group_values = a->group_values,
+        .ngroup = a->ngroup,
+        .ev = ev,
+        .nev = nev,
+        .json = b->p,
+        .json_len = b->n && b->p[b->n - 1] == '\n' ? b->n - 1 : b->n,
+    };
+    return o->incident_hook(o->incident_ud, &ia);
+}
+
 static void on_corr_one(void *ud, const struct yg_corr_alert *a)
 {
     struct corr_out *co = ud;
@@ -1373,40 +1440,25 @@ static void on_corr_one(void *ud, const struct yg_corr_alert *a)
     const struct yg_rule *r = a->rule;
     const struct yg_hunt_opts *o = co->h->o;
     enum yg_out_format fmt = co->tap_pass ? YG_OUT_JSONL : o->format;
-    char first[YG_TIME_TEXT], last[YG_TIME_TEXT];
     yg_err err = YG_OK;
     if ((int)r->level < (int)o->min_level)
         return;
-    yg__time_format(a->first_ms, first);
     struct yg_alert_time t = {true, a->last_ms, "", 0};
     t.n = yg__time_format(a->last_ms, t.text);
-    memcpy(last, t.text, sizeof last);
     yg_buf_reset(b);
-    YG_TRY(corr_object(co, a, first, last));
+    YG_TRY(yg__corr_object_json(&co->cj, a, false, cev_ref, co));
     if (fmt == YG_OUT_JSONL &&
         (co->tap_pass || o->profile == YG_PROFILE_STANDARD || o->profile == YG_PROFILE_VERBOSE)) {
-        YG_TRY(yg_buf_addf(b, "{\"timestamp\":\"%s\",\"rule\":{\"id\":", last));
-        YG_TRY(yg_buf_add_json_str(b, r->id ? r->id : "", r->id ? strlen(r->id) : 0));
-        YG_TRY(yg_buf_add(b, ",\"title\":", 9));
-        YG_TRY(yg_buf_add_json_str(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
-        YG_TRY(yg_buf_add(b, ",\"level\":", 9));
-        YG_TRY(yg_buf_add_json_str(b, yg__level_name(r->level), strlen(yg__level_name(r->level))));
-        YG_TRY(yg_buf_add(b, ",\"tags\":[", 9));
-        for (size_t i = 0; i < r->ntags; i++) {
-            if (i)
-                YG_TRY(yg_buf_addc(b, ','));
-            YG_TRY(yg_buf_add_json_str(b, r->tags[i], strlen(r->tags[i])));
-        }
-        YG_TRY(yg_buf_add(b, "],\"file\":", 9));
-        YG_TRY(yg_buf_add_json_str(b, r->file, strlen(r->file)));
-        YG_TRY(yg_buf_add(b, "},\"correlation\":", 16));
-        YG_TRY(yg_buf_add(b, co->cj.p, co->cj.n));
-        YG_TRY(yg_buf_add(b, "}\n", 2));
+        YG_TRY(yg__corr_alert_json(b, NULL, a, co->cj.p, co->cj.n));
+        YG_TRY(yg_buf_addc(b, '\n'));
     } else {
         YG_TRY(corr_profile(co, a, &t, fmt));
     }
     if (co->tap_pass) {
-        fwrite(b->p, 1, b->n, o->tap);
+        if (o->tap)
+            fwrite(b->p, 1, b->n, o->tap);
+        if (o->incident_hook && corr_incident(co, a, b))
+            co->res->errors++;
         return;
     }
     if (co->h->sorter)
@@ -1426,7 +1478,7 @@ done:
 static void on_corr(void *ud, const struct yg_corr_alert *a)
 {
     struct corr_out *co = ud;
-    if (co->h->o->tap) {
+    if (co->h->o->tap || co->h->o->incident_hook) {
         co->tap_pass = true;
         on_corr_one(ud, a);
         co->tap_pass = false;
@@ -1591,6 +1643,56 @@ static void progress(struct hunt *h, double t0, bool final, struct unit **units,
     fflush(h->o->err);
 }
 
+/* The unit's alerts to the incident hook, numbers patched in. */
+static void incident_unit(struct hunt *h, struct unit *u, uint64_t line_base, uint64_t index_base,
+                          struct yg_hunt_result *res)
+{
+    const struct yg_hunt_opts *o = h->o;
+    const struct irec *r = (const struct irec *)u->irecs.p;
+    size_t n = u->irecs.n / sizeof *r;
+    for (size_t i = 0; i < n; i++, r++) {
+        yg_buf_reset(&h->ijson);
+        size_t at = r->json_from;
+        yg_err err = YG_OK;
+        for (size_t k = r->tpat_from; k < r->tpat_to && !err; k++) {
+            const struct patch *p = &u->tpat[k];
+            uint64_t v = p->kind == P_LINE ? line_base + p->rel + 1 : index_base + p->rel + 1;
+            err = yg_buf_add(&h->ijson, u->tap.p + at, p->off - at);
+            if (!err)
+                err = yg_buf_addf(&h->ijson, "%llu", (unsigned long long)v);
+            at = p->off;
+        }
+        /* The line without its newline, as the timeline keeps it. */
+        size_t end =
+            r->json_to > at && u->tap.p[r->json_to - 1] == '\n' ? r->json_to - 1 : r->json_to;
+        if (!err)
+            err = yg_buf_add(&h->ijson, u->tap.p + at, end - at);
+        struct yg_incident_alert a = {
+            .rule_id = r->rule_id,
+            .rule_title = r->rule_title,
+            .level = r->level,
+            .timed = r->timed,
+            .t_ms = r->t_ms,
+            .file = u->file,
+            .line = line_base + r->rel_line + 1,
+            .has_index = true,
+            .index = index_base + r->rel_index + 1,
+            .logsource_json = r->logsource,
+            .logsource_len = r->logsource_len,
+            .matched_json = r->matched,
+            .matched_len = r->matched_len,
+            .event_json = r->event,
+            .event_len = r->event_len,
+            .extra_json = r->extra,
+            .extra_len = r->extra_len,
+            .json = h->ijson.p,
+            .json_len = h->ijson.n,
+        };
+        if (err || o->incident_hook(o->incident_ud, &a))
+            res->errors++;
+    }
+}
+
 static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uint64_t *index_base,
                         struct yg_hunt_result *res)
 {
@@ -1602,6 +1704,8 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     write_patched(o->err, &u->diag, u->dpat, u->ndpat, *line_base, *index_base);
     if (o->tap)
         write_patched(o->tap, &u->tap, u->tpat, u->ntpat, *line_base, *index_base);
+    if (o->incident_hook)
+        incident_unit(h, u, *line_base, *index_base, res);
     res->events += u->docs;
     res->bytes += u->bytes;
     res->alerts += u->alerts;
@@ -1676,6 +1780,7 @@ static void finish_unit(struct hunt *h, struct unit *u, uint64_t *line_base, uin
     yg_free(u->pat);
     yg_free(u->dpat);
     yg_buf_free(&u->tap);
+    yg_buf_free(&u->irecs);
     yg_free(u->tpat);
     yg_buf_free(&u->skeys);
 }
@@ -1693,6 +1798,7 @@ static struct unit *new_unit(struct hunt *h, uint64_t seq, const char *file, enu
     yg_buf_init(&u->out, 0);
     yg_buf_init(&u->diag, 0);
     yg_buf_init(&u->tap, 0);
+    yg_buf_init(&u->irecs, 0);
     yg_buf_init(&u->skeys, 0);
     yg_buf_init(&u->cev, 0);
     yg_arena_init(&u->carena, 1u << 16, 0);
@@ -1728,8 +1834,20 @@ static yg_err utf16_to_utf8(const void *src, size_t n, char **out, size_t *on)
 }
 
 /* Split a mapped text file into units cut before a line starting with '{'. */
-static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, size_t *nunits,
-                        size_t *cap, uint64_t *seq, FILE *err, uint64_t *errors)
+/* One input file as planned: how it is read and what holds its bytes. */
+struct planned {
+    enum unit_kind kind;
+    void *map;     /* the mapping (mmap'd kinds) */
+    size_t len;    /* of the mapping, or of owned */
+    char *owned;   /* the text converted from UTF-16, or NULL */
+    int stream_fd; /* a stream keeps its descriptor until a worker reads it */
+    const struct yg_linefmt *fmt;
+};
+
+/* Open the file: a regular uncompressed file is mapped (text or EVTX by its
+ * signature); anything else is a stream.  false if it cannot be opened
+ * (reported and counted). */
+static bool open_input(const char *file, struct planned *p, FILE *err, uint64_t *errors)
 {
     /* A FIFO named on the command line is opened by the worker that reads
      * it, like standard input: the open waits for its writer there, not
@@ -1740,97 +1858,113 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
     int fd = strcmp(file, "-") == 0 || fifo ? -1 : open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     unsigned char magic[8] = {0};
     ssize_t mr = 0;
-    enum unit_kind kind = U_STREAM;
+    p->kind = U_STREAM;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         mr = pread(fd, magic, sizeof magic, 0);
         bool compressed = mr >= 2 && ((magic[0] == 0x1f && magic[1] == 0x8b) ||
                                       (mr >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0));
         if (!compressed)
-            kind = mr == 8 && memcmp(magic, "ElfFile", 8) == 0 ? U_EVTX : U_MMAP_TEXT;
+            p->kind = mr == 8 && memcmp(magic, "ElfFile", 8) == 0 ? U_EVTX : U_MMAP_TEXT;
     } else if (fd < 0 && strcmp(file, "-") != 0 && !fifo) {
         fprintf(err, "yagura: %s: %s\n", file, strerror(errno));
         (*errors)++;
-        return YG_OK;
+        return false;
     } else if (fd >= 0) {
         (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     }
-    void *map = NULL;
-    size_t len = 0;
-    if (kind != U_STREAM) {
-        len = (size_t)st.st_size;
-        map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED) {
-            map = NULL;
-            kind = U_STREAM;
+    if (p->kind != U_STREAM) {
+        p->len = (size_t)st.st_size;
+        p->map = mmap(NULL, p->len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p->map == MAP_FAILED) {
+            p->map = NULL;
+            p->kind = U_STREAM;
         } else {
-            madvise(map, len, MADV_SEQUENTIAL);
+            madvise(p->map, p->len, MADV_SEQUENTIAL);
         }
     }
-    /* A stream keeps its descriptor until a worker reads it (run_stream). */
-    int stream_fd = -1;
-    if (kind == U_STREAM)
-        stream_fd = fd;
+    if (p->kind == U_STREAM)
+        p->stream_fd = fd;
     else if (fd >= 0)
         close(fd);
-    const struct yg_linefmt *fmt = NULL;
-    char *owned = NULL;
-    bool unknown = false;
-    if (kind == U_MMAP_TEXT) {
-        /* UTF-16 with a byte-order mark: read as UTF-8 from here on. */
-        if (len >= 2 && (((unsigned char *)map)[0] == 0xFF || ((unsigned char *)map)[0] == 0xFE) &&
-            (((unsigned char *)map)[1] == 0xFE || ((unsigned char *)map)[1] == 0xFF) &&
-            ((unsigned char *)map)[0] != ((unsigned char *)map)[1]) {
-            size_t on = 0;
-            if (utf16_to_utf8(map, len, &owned, &on) == YG_OK) {
-                munmap(map, len);
-                map = NULL;
-                len = on;
-            }
-        }
-        const char *text = owned ? owned : map;
-        bool json;
-        fmt = forced_format(h->o, &json);
-        if (!fmt && !json) {
-            fmt = yg__detect_format(text, len < 65536 ? len : 65536, &json);
-            unknown = !fmt && !json;
+    return true;
+}
+
+/* A mapped text file: UTF-16 converted, its format forced or detected.
+ * false if no format recognises it (reported, counted, released). */
+static bool text_format(struct hunt *h, const char *file, struct planned *p, FILE *err,
+                        uint64_t *errors)
+{
+    const unsigned char *m = p->map;
+    /* UTF-16 with a byte-order mark: read as UTF-8 from here on. */
+    if (p->len >= 2 && (m[0] == 0xFF || m[0] == 0xFE) && (m[1] == 0xFE || m[1] == 0xFF) &&
+        m[0] != m[1]) {
+        size_t on = 0;
+        if (utf16_to_utf8(p->map, p->len, &p->owned, &on) == YG_OK) {
+            munmap(p->map, p->len);
+            p->map = NULL;
+            p->len = on;
         }
     }
-    if (unknown) {
-        fprintf(err, "%s:1:1: unrecognised log format; file skipped (--input-format names one)\n",
-                file);
-        (*errors)++;
-        if (map)
-            munmap(map, len);
-        yg_free(owned);
-        if (stream_fd >= 0)
-            close(stream_fd);
+    const char *text = p->owned ? p->owned : p->map;
+    bool json;
+    p->fmt = forced_format(h->o, &json);
+    if (p->fmt || json)
+        return true;
+    p->fmt = yg__detect_format(text, p->len < 65536 ? p->len : 65536, &json);
+    if (p->fmt || json)
+        return true;
+    fprintf(err, "%s:1:1: unrecognised log format; file skipped (--input-format names one)\n",
+            file);
+    (*errors)++;
+    if (p->map)
+        munmap(p->map, p->len);
+    yg_free(p->owned);
+    if (p->stream_fd >= 0)
+        close(p->stream_fd);
+    return false;
+}
+
+/* Where the unit starting at start ends: a large text file is cut into
+ * chunks at line (or JSON document) boundaries. */
+static size_t unit_end(const struct planned *p, size_t start, bool first)
+{
+    size_t len = p->len;
+    if (p->kind != U_MMAP_TEXT || len - start <= CHUNK_BYTES)
+        return len;
+    if (p->fmt && !p->fmt->state_new) {
+        /* A stateless line format: cut at any line. */
+        const char *b = p->owned ? p->owned : p->map;
+        const char *nx = memchr(b + start + CHUNK_BYTES, '\n', len - start - CHUNK_BYTES);
+        return nx ? (size_t)(nx - b) + 1 : len;
+    }
+    if (p->fmt)
+        return len;
+    /* Cut only JSON-lines/concatenated files, never a JSON array. */
+    const char *b = p->map;
+    size_t i = start;
+    while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t' ||
+                       (unsigned char)b[i] == 0xEF || (unsigned char)b[i] == 0xBB ||
+                       (unsigned char)b[i] == 0xBF))
+        i++;
+    if (first && i < len && b[i] == '[')
+        return len;
+    const char *nx = memmem(b + start + CHUNK_BYTES, len - start - CHUNK_BYTES, "\n{", 2);
+    return nx ? (size_t)(nx - b) + 1 : len;
+}
+
+/* Split a mapped text file into units cut before a line starting with '{'. */
+static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, size_t *nunits,
+                        size_t *cap, uint64_t *seq, FILE *err, uint64_t *errors)
+{
+    struct planned p = {U_STREAM, NULL, 0, NULL, -1, NULL};
+    if (!open_input(file, &p, err, errors))
         return YG_OK;
-    }
+    if (p.kind == U_MMAP_TEXT && !text_format(h, file, &p, err, errors))
+        return YG_OK;
     size_t start = 0;
     bool first = true;
     do {
-        size_t end = len;
-        if (kind == U_MMAP_TEXT && fmt && !fmt->state_new && len - start > CHUNK_BYTES) {
-            /* A stateless line format: cut at any line. */
-            const char *b = owned ? owned : map;
-            const char *nx = memchr(b + start + CHUNK_BYTES, '\n', len - start - CHUNK_BYTES);
-            if (nx)
-                end = (size_t)(nx - b) + 1;
-        } else if (kind == U_MMAP_TEXT && !fmt && len - start > CHUNK_BYTES) {
-            /* Cut only JSON-lines/concatenated files, never a JSON array. */
-            const char *b = map;
-            size_t i = start;
-            while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t' ||
-                               (unsigned char)b[i] == 0xEF || (unsigned char)b[i] == 0xBB ||
-                               (unsigned char)b[i] == 0xBF))
-                i++;
-            if (!(first && i < len && b[i] == '[')) {
-                const char *nx =
-                    memmem(b + start + CHUNK_BYTES, len - start - CHUNK_BYTES, "\n{", 2);
-                if (nx)
-                    end = (size_t)(nx - b) + 1;
-            }
-        }
+        size_t end = unit_end(&p, start, first);
         if (*nunits == *cap) {
             size_t nc = *cap ? *cap * 2 : 64;
             struct unit **nu = yg_realloc(*units, nc * sizeof *nu);
@@ -1839,22 +1973,22 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
             *units = nu;
             *cap = nc;
         }
-        struct unit *u = new_unit(h, (*seq)++, file, kind);
+        struct unit *u = new_unit(h, (*seq)++, file, p.kind);
         if (!u)
             return YG_ENOMEM;
-        u->buf = owned ? owned + start : map ? (const char *)map + start : NULL;
+        u->buf = p.owned ? p.owned + start : p.map ? (const char *)p.map + start : NULL;
         u->len = end - start;
         u->file_start = first;
-        u->fmt = fmt;
-        u->owned = end >= len ? owned : NULL; /* freed with the file's last unit */
-        u->map = map;
-        u->map_len = len;
-        u->last_of_file = end >= len;
-        u->fd = stream_fd;
+        u->fmt = p.fmt;
+        u->owned = end >= p.len ? p.owned : NULL; /* freed with the file's last unit */
+        u->map = p.map;
+        u->map_len = p.len;
+        u->last_of_file = end >= p.len;
+        u->fd = p.stream_fd;
         (*units)[(*nunits)++] = u;
         first = false;
         start = end;
-    } while (start < len);
+    } while (start < p.len);
     return YG_OK;
 }
 
@@ -2033,6 +2167,195 @@ static void summary_regex_limits(const struct hunt *h, FILE *e)
     yg_free(shown);
 }
 
+/* The files of every input path (folders walked), into files. */
+static yg_err list_inputs(struct hunt *h, struct yg_hunt_result *res, struct flist *files)
+{
+    const struct yg_hunt_opts *o = h->o;
+    yg_err err = YG_OK;
+    struct walker wk = {.l = files,
+                        .err = o->err,
+                        .errors = &res->errors,
+                        .skipped = &res->skipped_files,
+                        .special = &res->skipped_special,
+                        .bytes = &h->bytes_total};
+    for (size_t i = 0; i < o->npaths && !err; i++)
+        err = walk(&wk, o->paths[i], 0);
+    yg_free(wk.dirs.v);
+    yg_free(wk.files.v);
+    res->files = files->n;
+    return err;
+}
+
+/* The output format's header (CSV columns, ...). */
+static void write_header(const struct yg_hunt_opts *o)
+{
+    struct yg_buf hb;
+    yg_buf_init(&hb, 0);
+    if (!o->decode_only && yg__profile_header(&hb, o->format, o->profile) == YG_OK && hb.n)
+        fwrite(hb.p, 1, hb.n, o->out);
+    yg_buf_free(&hb);
+}
+
+/* Wait until unit units[next_write] is done, redrawing the progress line
+ * meanwhile.  Called with h->mu held. */
+static void wait_unit(struct hunt *h, struct unit **units, size_t next_write, size_t next_feed,
+                      double t0, double *last_prog)
+{
+    while (!units[next_write]->done) {
+        if (!h->o->progress) {
+            pthread_cond_wait(&h->cv_done, &h->mu);
+            continue;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&h->cv_done, &h->mu, &ts);
+        if (now_s() - *last_prog > 0.25) {
+            *last_prog = now_s();
+            progress(h, t0, false, units, next_write, next_feed);
+        }
+    }
+}
+
+/* Feed units to the workers with a bounded number in flight, write them
+ * in order. */
+static yg_err run_units(struct hunt *h, const struct flist *files, struct yg_hunt_result *res,
+                        unsigned nthreads, double t0, yg_err err)
+{
+    const struct yg_hunt_opts *o = h->o;
+    struct unit **units = NULL;
+    size_t nunits = 0, ucap = 0, next_file = 0;
+    uint64_t seq = 0;
+    size_t next_feed = 0, next_write = 0;
+    size_t max_inflight = (size_t)nthreads * 4;
+    uint64_t line_base = 0, index_base = 0;
+    double last_prog = t0;
+    for (;;) {
+        /* Files are opened and mapped only as their units come into the
+         * window in flight, and released once written (finish_unit): a
+         * folder of a million files holds a few mappings at a time. */
+        while (!err && next_file < files->n && nunits - next_write < max_inflight)
+            err = plan_file(h, files->v[next_file++], &units, &nunits, &ucap, &seq, o->err,
+                            &res->errors);
+        if (err || next_write == nunits)
+            break;
+        pthread_mutex_lock(&h->mu);
+        while (next_feed < nunits && next_feed - next_write < max_inflight) {
+            struct unit *u = units[next_feed++];
+            if (h->qtail)
+                h->qtail->next = u;
+            else
+                h->qhead = u;
+            h->qtail = u;
+            pthread_cond_signal(&h->cv_work);
+        }
+        wait_unit(h, units, next_write, next_feed, t0, &last_prog);
+        pthread_mutex_unlock(&h->mu);
+        finish_unit(h, units[next_write], &line_base, &index_base, res);
+        yg_free(units[next_write]);
+        units[next_write] = NULL;
+        next_write++;
+    }
+    /* The workers stop once the queue is closed. */
+    pthread_mutex_lock(&h->mu);
+    h->closing = true;
+    pthread_cond_broadcast(&h->cv_work);
+    pthread_mutex_unlock(&h->mu);
+    h->units_left = units;
+    h->units_from = next_write;
+    h->units_n = nunits;
+    return err;
+}
+
+/* --sort time: merge the sorted runs into the output. */
+static void finish_sort(struct hunt *h, struct yg_hunt_result *res)
+{
+    if (!h->sorter)
+        return;
+    yg_err se = yg__sorter_finish(h->sorter, h->o->out);
+    if (se) {
+        fprintf(h->o->err, "yagura hunt: --sort time: %s\n",
+                *yg__sorter_error(h->sorter) ? yg__sorter_error(h->sorter) : yg_strerror(se));
+        res->errors++;
+        h->sort_err = se;
+    }
+    res->sort_runs = yg__sorter_runs(h->sorter);
+    yg__sorter_free(h->sorter);
+    h->sorter = NULL;
+}
+
+/* The summary on standard error (unless -q). */
+static void print_summary(const struct hunt *h, const struct yg_hunt_result *res,
+                          const uint32_t *top, size_t ntop, unsigned nthreads)
+{
+    const struct yg_hunt_opts *o = h->o;
+    FILE *e = o->err;
+    fprintf(e,
+            "\nyagura hunt: %llu file(s), %llu events, %.1f MB in %.2f s (%.0f events/s, %.1f "
+            "MB/s)\n",
+            (unsigned long long)res->files, (unsigned long long)res->events,
+            (double)res->bytes / 1e6, res->seconds,
+            res->seconds > 0 ? (double)res->events / res->seconds : 0.0,
+            res->seconds > 0 ? (double)res->bytes / 1e6 / res->seconds : 0.0);
+    fprintf(e, "  rules: %zu loaded (compiled in %.2f s), threads: %u\n", o->rules_loaded,
+            o->compile_seconds, nthreads);
+    if (res->skipped_files)
+        fprintf(e, "  skipped: %llu file(s) in folders that are not logs (.yml, .yaml, .md)\n",
+                (unsigned long long)res->skipped_files);
+    if (res->skipped_special)
+        fprintf(e,
+                "  skipped: %llu FIFO(s), socket(s) or device(s) in folders (not regular files)\n",
+                (unsigned long long)res->skipped_special);
+    fprintf(e,
+            "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational "
+            "%llu)\n",
+            (unsigned long long)res->alerts, (unsigned long long)res->by_level[5],
+            (unsigned long long)res->by_level[4], (unsigned long long)res->by_level[3],
+            (unsigned long long)res->by_level[2], (unsigned long long)res->by_level[1]);
+    print_top_rules(h, res, top, ntop, e);
+    if (h->corr)
+        fprintf(e,
+                "  correlation: %llu alert(s) from %zu rule(s) over %zu detection(s); "
+                "%llu without an event time, %llu dropped (late or memory cap)\n",
+                (unsigned long long)res->correlation_alerts, yg__corr_count(h->corr), h->ncev,
+                (unsigned long long)res->corr_untimed, (unsigned long long)res->corr_dropped);
+    if (!o->decode_only) {
+        print_analyst(h, res, e);
+        yg__cov_print(&h->cov, e);
+    }
+    if (res->errors)
+        fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
+                (unsigned long long)res->errors);
+    summary_regex_limits(h, e);
+}
+
+static void hunt_free(struct hunt *h, struct flist *files)
+{
+    yg_buf_free(&h->ijson);
+    for (size_t i = h->units_from; i < h->units_n; i++)
+        yg_free(h->units_left[i]);
+    yg_free(h->units_left);
+    yg_free(h->rule_hits);
+    yg_free(h->cevs);
+    for (size_t i = 0; i < h->narenas; i++)
+        yg_arena_free(&h->arenas[i]);
+    yg_free(h->arenas);
+    yg__cov_free(&h->cov);
+    yg__tally_free(&h->hosts);
+    yg__tally_free(&h->lsrc);
+    yg_free(h->re_limit);
+    for (size_t i = 0; i < files->n; i++)
+        yg_free(files->v[i]);
+    yg_free(files->v);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv_work);
+    pthread_cond_destroy(&h->cv_done);
+}
+
 yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt_result *res)
 {
     struct hunt h;
@@ -2050,35 +2373,13 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     pthread_cond_init(&h.cv_work, NULL);
     pthread_cond_init(&h.cv_done, NULL);
     double t0 = now_s();
-
     struct flist files = {0};
-    yg_err err = YG_OK;
-    struct walker wk = {.l = &files,
-                        .err = o->err,
-                        .errors = &res->errors,
-                        .skipped = &res->skipped_files,
-                        .special = &res->skipped_special,
-                        .bytes = &h.bytes_total};
-    for (size_t i = 0; i < o->npaths && !err; i++)
-        err = walk(&wk, o->paths[i], 0);
-    yg_free(wk.dirs.v);
-    yg_free(wk.files.v);
-    struct unit **units = NULL;
-    size_t nunits = 0, ucap = 0, next_file = 0;
-    uint64_t seq = 0;
-    res->files = files.n;
-    {
-        struct yg_buf hb;
-        yg_buf_init(&hb, 0);
-        if (!o->decode_only && yg__profile_header(&hb, o->format, o->profile) == YG_OK && hb.n)
-            fwrite(hb.p, 1, hb.n, o->out);
-        yg_buf_free(&hb);
-    }
+    yg_buf_init(&h.ijson, 0);
+    yg_err err = list_inputs(&h, res, &files);
+    write_header(o);
     yg_buf_init(&h.sbuf, 0);
-    if (!err && o->sort_time && !o->decode_only) {
+    if (!err && o->sort_time && !o->decode_only)
         err = yg__sorter_new(o->sort_mem, o->sort_dir, &h.sorter);
-    }
-
     unsigned nthreads = o->threads ? o->threads : 1;
     pthread_t *tids = yg_calloc(nthreads, sizeof *tids);
     unsigned started = 0;
@@ -2089,78 +2390,12 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
             started++;
     if (!err && !started)
         err = YG_ENOMEM;
-
-    /* Feed units with a bounded number in flight, write them in order. */
-    size_t next_feed = 0, next_write = 0;
-    size_t max_inflight = (size_t)nthreads * 4;
-    uint64_t line_base = 0, index_base = 0;
-    double last_prog = t0;
-    for (;;) {
-        /* Files are opened and mapped only as their units come into the
-         * window in flight, and released once written (finish_unit): a
-         * folder of a million files holds a few mappings at a time. */
-        while (!err && next_file < files.n && nunits - next_write < max_inflight)
-            err = plan_file(&h, files.v[next_file++], &units, &nunits, &ucap, &seq, o->err,
-                            &res->errors);
-        if (err || next_write == nunits)
-            break;
-        pthread_mutex_lock(&h.mu);
-        while (next_feed < nunits && next_feed - next_write < max_inflight) {
-            struct unit *u = units[next_feed++];
-            if (h.qtail)
-                h.qtail->next = u;
-            else
-                h.qhead = u;
-            h.qtail = u;
-            pthread_cond_signal(&h.cv_work);
-        }
-        while (!units[next_write]->done) {
-            if (o->progress) {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                ts.tv_nsec += 250000000;
-                if (ts.tv_nsec >= 1000000000) {
-                    ts.tv_sec++;
-                    ts.tv_nsec -= 1000000000;
-                }
-                pthread_cond_timedwait(&h.cv_done, &h.mu, &ts);
-                if (now_s() - last_prog > 0.25) {
-                    last_prog = now_s();
-                    progress(&h, t0, false, units, next_write, next_feed);
-                }
-            } else {
-                pthread_cond_wait(&h.cv_done, &h.mu);
-            }
-        }
-        pthread_mutex_unlock(&h.mu);
-        finish_unit(&h, units[next_write], &line_base, &index_base, res);
-        yg_free(units[next_write]);
-        units[next_write] = NULL;
-        next_write++;
-    }
-    pthread_mutex_lock(&h.mu);
-    h.closing = true;
-    pthread_cond_broadcast(&h.cv_work);
-    pthread_mutex_unlock(&h.mu);
+    err = run_units(&h, &files, res, nthreads, t0, err);
     for (unsigned i = 0; i < started; i++)
         pthread_join(tids[i], NULL);
     yg_free(tids);
-    for (size_t i = next_write; i < nunits; i++)
-        yg_free(units[i]);
-    yg_free(units);
     run_correlation(&h, res);
-    if (h.sorter) {
-        yg_err se = yg__sorter_finish(h.sorter, o->out);
-        if (se) {
-            fprintf(o->err, "yagura hunt: --sort time: %s\n",
-                    *yg__sorter_error(h.sorter) ? yg__sorter_error(h.sorter) : yg_strerror(se));
-            res->errors++;
-            h.sort_err = se;
-        }
-        res->sort_runs = yg__sorter_runs(h.sorter);
-        yg__sorter_free(h.sorter);
-        h.sorter = NULL;
-    }
+    finish_sort(&h, res);
     yg_buf_free(&h.sbuf);
     if (!err && h.sort_err)
         err = h.sort_err; /* an incomplete timeline is a failed hunt (exit 2) */
@@ -2177,67 +2412,14 @@ yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt
     res->seconds = now_s() - t0;
     if (o->progress)
         progress(&h, t0, true, NULL, 0, 0);
-    if (o->summary) {
-        FILE *e = o->err;
-        fprintf(e,
-                "\nyagura hunt: %llu file(s), %llu events, %.1f MB in %.2f s (%.0f events/s, %.1f "
-                "MB/s)\n",
-                (unsigned long long)res->files, (unsigned long long)res->events,
-                (double)res->bytes / 1e6, res->seconds,
-                res->seconds > 0 ? (double)res->events / res->seconds : 0.0,
-                res->seconds > 0 ? (double)res->bytes / 1e6 / res->seconds : 0.0);
-        fprintf(e, "  rules: %zu loaded (compiled in %.2f s), threads: %u\n", o->rules_loaded,
-                o->compile_seconds, nthreads);
-        if (res->skipped_files)
-            fprintf(e, "  skipped: %llu file(s) in folders that are not logs (.yml, .yaml, .md)\n",
-                    (unsigned long long)res->skipped_files);
-        if (res->skipped_special)
-            fprintf(
-                e,
-                "  skipped: %llu FIFO(s), socket(s) or device(s) in folders (not regular files)\n",
-                (unsigned long long)res->skipped_special);
-        fprintf(e,
-                "  alerts: %llu (critical %llu, high %llu, medium %llu, low %llu, informational "
-                "%llu)\n",
-                (unsigned long long)res->alerts, (unsigned long long)res->by_level[5],
-                (unsigned long long)res->by_level[4], (unsigned long long)res->by_level[3],
-                (unsigned long long)res->by_level[2], (unsigned long long)res->by_level[1]);
-        print_top_rules(&h, res, top, ntop, e);
-        if (h.corr)
-            fprintf(e,
-                    "  correlation: %llu alert(s) from %zu rule(s) over %zu detection(s); "
-                    "%llu without an event time, %llu dropped (late or memory cap)\n",
-                    (unsigned long long)res->correlation_alerts, yg__corr_count(h.corr), h.ncev,
-                    (unsigned long long)res->corr_untimed, (unsigned long long)res->corr_dropped);
-        if (!o->decode_only) {
-            print_analyst(&h, res, e);
-            yg__cov_print(&h.cov, e);
-        }
-        if (res->errors)
-            fprintf(e, "  input errors: %llu (reported above; those events were skipped)\n",
-                    (unsigned long long)res->errors);
-        summary_regex_limits(&h, e);
-    }
+    if (o->summary)
+        print_summary(&h, res, top, ntop, nthreads);
     /* Generated selection rules cover what they select by design. */
     if (!o->decode_only && !o->hook_only)
         yg__cov_warn(&h.cov, o->err);
     res->regex_limits = h.re_limit_total;
     write_stats(&h, res, files.n, top, ntop);
-    yg_free(h.rule_hits);
-    yg_free(h.cevs);
-    for (size_t i = 0; i < h.narenas; i++)
-        yg_arena_free(&h.arenas[i]);
-    yg_free(h.arenas);
     yg_free(top);
-    yg__cov_free(&h.cov);
-    yg__tally_free(&h.hosts);
-    yg__tally_free(&h.lsrc);
-    yg_free(h.re_limit);
-    for (size_t i = 0; i < files.n; i++)
-        yg_free(files.v[i]);
-    yg_free(files.v);
-    pthread_mutex_destroy(&h.mu);
-    pthread_cond_destroy(&h.cv_work);
-    pthread_cond_destroy(&h.cv_done);
+    hunt_free(&h, &files);
     return err;
 }

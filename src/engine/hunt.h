@@ -21,6 +21,7 @@ enum yg_profile { YG_PROFILE_STANDARD, YG_PROFILE_VERBOSE, YG_PROFILE_TIMESKETCH
 struct yg_geo;
 struct yg_tz;
 struct yg_alert_time;
+struct yg_incident_alert;
 
 struct yg_hunt_opts {
     const char **paths; /* files, folders, or "-" for standard input */
@@ -52,6 +53,12 @@ struct yg_hunt_opts {
     /* Every alert (correlation alerts included) also as a JSON line with its
      * event, whatever the format, in output order (`--incidents`). */
     FILE *tap;
+    /* Every alert (correlation alerts included) as the incident builder
+     * takes it, with its JSON line (the standard profile with its event), in
+     * output order, from one thread (`--incidents`).  An error counts as an
+     * input error. */
+    yg_err (*incident_hook)(void *ud, const struct yg_incident_alert *a);
+    void *incident_ud;
     /* Geolocation databases of the analytics (src/geo), or NULL: correlations
      * that need one are reported inactive once and skipped. */
     const struct yg_geo *geo;

@@ -420,23 +420,21 @@ done:
     return err;
 }
 
-static yg_err ecs_json(struct yg_buf *b, bool include_event, const yg_alert *a,
-                       const struct yg_alert_src *src, const struct yg_cols *c)
+/* "event":{kind, severity, code, module, dataset, original}, "rule" and
+ * "log" of an ECS alert. */
+static yg_err ecs_event(struct yg_buf *b, bool include_event, const yg_alert *a,
+                        const struct yg_alert_src *src, const struct yg_cols *c,
+                        struct yg_str product)
 {
     yg_err err = YG_OK;
     struct yg_buf orig;
     yg_buf_init(&orig, 0);
-    YG_TRY(lit(b, "{\"@timestamp\":"));
-    YG_TRY(jstr(b, (struct yg_str){src->t->text, src->t->n}));
-    YG_TRY(lit(b, ",\"message\":"));
-    YG_TRY(jz(b, a->rule_title));
     YG_TRY(lit(b, ",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"kind\":\"alert\""));
     YG_TRY(yg_buf_addf(b, ",\"severity\":%d", ecs_severity(a->level_num)));
     if (c->event_id.n) {
         YG_TRY(lit(b, ",\"code\":"));
         YG_TRY(jstr(b, c->event_id));
     }
-    struct yg_str product = yg__cols_product(a->logsource_json);
     if (product.n) {
         YG_TRY(lit(b, ",\"module\":"));
         YG_TRY(jstr(b, product));
@@ -468,6 +466,29 @@ static yg_err ecs_json(struct yg_buf *b, bool include_event, const yg_alert *a,
         YG_TRY(yg_buf_addc(b, '}'));
     }
     YG_TRY(yg_buf_addc(b, '}'));
+done:
+    yg_buf_free(&orig);
+    return err;
+}
+
+/* ,"NAME":{"KEY":value} when value is set. */
+static yg_err ecs_one(struct yg_buf *b, const char *head, struct yg_str v)
+{
+    yg_err err = YG_OK;
+    if (!v.n)
+        return YG_OK;
+    YG_TRY(lit(b, head));
+    YG_TRY(jstr(b, v));
+    YG_TRY(yg_buf_addc(b, '}'));
+done:
+    return err;
+}
+
+/* winlog, host, source, destination, user and process of an ECS alert. */
+static yg_err ecs_entities(struct yg_buf *b, const struct yg_alert_src *src,
+                           const struct yg_cols *c, struct yg_str product)
+{
+    yg_err err = YG_OK;
     if (!src->correlation && product.n == 7 && !memcmp(product.p, "windows", 7) &&
         (c->channel.n || c->record_id.n)) {
         /* Winlogbeat's names for the Windows event log's own fields. */
@@ -477,28 +498,14 @@ static yg_err ecs_json(struct yg_buf *b, bool include_event, const yg_alert *a,
         YG_TRY(jstr(b, c->record_id));
         YG_TRY(yg_buf_addc(b, '}'));
     }
-    if (c->computer.n) {
-        YG_TRY(lit(b, ",\"host\":{\"name\":"));
-        YG_TRY(jstr(b, c->computer));
-        YG_TRY(yg_buf_addc(b, '}'));
-    }
+    YG_TRY(ecs_one(b, ",\"host\":{\"name\":", c->computer));
     /* Addresses only when they are addresses: Elasticsearch maps
      * source.ip as an ip and refuses the document otherwise. */
-    if (is_ip(c->src_ip)) {
-        YG_TRY(lit(b, ",\"source\":{\"ip\":"));
-        YG_TRY(jstr(b, c->src_ip));
-        YG_TRY(yg_buf_addc(b, '}'));
-    }
-    if (is_ip(c->dst_ip)) {
-        YG_TRY(lit(b, ",\"destination\":{\"ip\":"));
-        YG_TRY(jstr(b, c->dst_ip));
-        YG_TRY(yg_buf_addc(b, '}'));
-    }
-    if (c->user.n) {
-        YG_TRY(lit(b, ",\"user\":{\"name\":"));
-        YG_TRY(jstr(b, c->user));
-        YG_TRY(yg_buf_addc(b, '}'));
-    }
+    if (is_ip(c->src_ip))
+        YG_TRY(ecs_one(b, ",\"source\":{\"ip\":", c->src_ip));
+    if (is_ip(c->dst_ip))
+        YG_TRY(ecs_one(b, ",\"destination\":{\"ip\":", c->dst_ip));
+    YG_TRY(ecs_one(b, ",\"user\":{\"name\":", c->user));
     if (c->command_line.n || c->process.n) {
         YG_TRY(lit(b, ",\"process\":{"));
         if (c->command_line.n) {
@@ -511,20 +518,34 @@ static yg_err ecs_json(struct yg_buf *b, bool include_event, const yg_alert *a,
         }
         YG_TRY(yg_buf_addc(b, '}'));
     }
-    {
-        /* threat.* only for rules tagged with ATT&CK techniques. */
-        size_t at = b->n;
-        YG_TRY(lit(b, ",\"threat\":{\"framework\":\"MITRE ATT&CK\",\"technique\":{\"id\":"));
-        size_t ids = b->n;
-        YG_TRY(attack_ids(b, a->attack_json, false));
-        if (b->n - ids == 2) {
-            b->n = at;
-        } else {
-            YG_TRY(lit(b, ",\"subtechnique\":{\"id\":"));
-            YG_TRY(attack_ids(b, a->attack_json, true));
-            YG_TRY(lit(b, "}}}"));
-        }
+done:
+    return err;
+}
+
+/* threat.* only for rules tagged with ATT&CK techniques. */
+static yg_err ecs_threat(struct yg_buf *b, const yg_alert *a)
+{
+    yg_err err = YG_OK;
+    size_t at = b->n;
+    YG_TRY(lit(b, ",\"threat\":{\"framework\":\"MITRE ATT&CK\",\"technique\":{\"id\":"));
+    size_t ids = b->n;
+    YG_TRY(attack_ids(b, a->attack_json, false));
+    if (b->n - ids == 2) {
+        b->n = at;
+    } else {
+        YG_TRY(lit(b, ",\"subtechnique\":{\"id\":"));
+        YG_TRY(attack_ids(b, a->attack_json, true));
+        YG_TRY(lit(b, "}}}"));
     }
+done:
+    return err;
+}
+
+/* tags, and what ECS has no place for under "yagura". */
+static yg_err ecs_yagura(struct yg_buf *b, const yg_alert *a, const struct yg_alert_src *src,
+                         const struct yg_cols *c)
+{
+    yg_err err = YG_OK;
     YG_TRY(yg_buf_addf(b, ",\"tags\":%s,\"yagura\":{\"timestamp_source\":", a->tags_json));
     YG_TRY(jstr(b, (struct yg_str){a->timestamp, a->timestamp_len}));
     YG_TRY(lit(b, ",\"rule_file\":"));
@@ -547,7 +568,23 @@ static yg_err ecs_json(struct yg_buf *b, bool include_event, const yg_alert *a,
     }
     YG_TRY(lit(b, "}}\n"));
 done:
-    yg_buf_free(&orig);
+    return err;
+}
+
+static yg_err ecs_json(struct yg_buf *b, bool include_event, const yg_alert *a,
+                       const struct yg_alert_src *src, const struct yg_cols *c)
+{
+    yg_err err = YG_OK;
+    YG_TRY(lit(b, "{\"@timestamp\":"));
+    YG_TRY(jstr(b, (struct yg_str){src->t->text, src->t->n}));
+    YG_TRY(lit(b, ",\"message\":"));
+    YG_TRY(jz(b, a->rule_title));
+    struct yg_str product = yg__cols_product(a->logsource_json);
+    YG_TRY(ecs_event(b, include_event, a, src, c, product));
+    YG_TRY(ecs_entities(b, src, c, product));
+    YG_TRY(ecs_threat(b, a));
+    YG_TRY(ecs_yagura(b, a, src, c));
+done:
     return err;
 }
 

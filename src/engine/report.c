@@ -309,7 +309,6 @@ done:
 
 /* ---- tallies with an index ------------------------------------------------------ */
 
-
 /* ---- the alerts ------------------------------------------------------------------ */
 
 struct scan_state {
@@ -510,6 +509,124 @@ static yg_err html_text(FILE *out, const char *s)
     return YG_OK;
 }
 
+/* Both passes over the alerts (tallies, histogram, the listed alerts into
+ * the sorter). */
+static yg_err read_alerts(const struct yg_report_in *in, struct scan_state *s,
+                          struct yg_arena *arena, struct yg_cols *cols, struct yg_sorter *sorter,
+                          size_t max_alerts)
+{
+    yg_err err = YG_OK;
+    if (fflush(in->alerts) != 0 || fseek(in->alerts, 0, SEEK_SET) != 0)
+        return YG_EIO;
+    YG_TRY(first_pass(in->alerts, s, arena, max_alerts));
+    if (fseek(in->alerts, 0, SEEK_SET) != 0)
+        return YG_EIO;
+    YG_TRY(second_pass(in->alerts, s, arena, cols, sorter));
+    /* Sorting moves rows: the indexes are not used after this. */
+    yg__tally_sort(&s->rules);
+    yg__tally_sort(&s->hosts);
+    yg__tally_sort(&s->users);
+done:
+    return err;
+}
+
+/* {"title":..,"generated":..,"params":[[name,value],..],"stats":.. */
+static yg_err summary_head(struct yg_buf *sum, const struct yg_report_in *in)
+{
+    yg_err err = YG_OK;
+    char now[YG_TIME_TEXT];
+    yg__time_format((int64_t)time(NULL) * 1000, now);
+    YG_TRY(yg_buf_add(sum, "{\"title\":", 9));
+    YG_TRY(add_jz(sum, in->title));
+    YG_TRY(yg_buf_addf(sum, ",\"generated\":\"%s\",\"params\":[", now));
+    for (size_t i = 0; i < in->nparams; i++) {
+        YG_TRY(yg_buf_add(sum, i ? ",[" : "[", i ? 2 : 1));
+        YG_TRY(add_jz(sum, in->params[i].name));
+        YG_TRY(yg_buf_addc(sum, ','));
+        YG_TRY(add_jz(sum, in->params[i].value));
+        YG_TRY(yg_buf_addc(sum, ']'));
+    }
+    YG_TRY(yg_buf_add(sum, "],\"stats\":", 10));
+    if (in->stats_json && *in->stats_json)
+        YG_TRY(add_safe(sum, in->stats_json, strlen(in->stats_json)));
+    else
+        YG_TRY(yg_buf_add(sum, "null", 4));
+done:
+    return err;
+}
+
+/* ,"alerts":{totals, by_level},"hist":{start, step, counts per level},
+ * and the top rules, computers and accounts. */
+static yg_err summary_alerts(struct yg_buf *sum, const struct scan_state *s, size_t max_alerts)
+{
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_addf(sum,
+                       ",\"alerts\":{\"total\":%llu,\"listed\":%llu,\"cap\":%zu,\"oversize\":%llu,"
+                       "\"alert_bytes\":%u,\"untimed\":%llu,\"by_level\":[",
+                       (unsigned long long)s->total, (unsigned long long)s->kept, max_alerts,
+                       (unsigned long long)s->oversize, YG_REPORT_ALERT_BYTES,
+                       (unsigned long long)s->untimed));
+    for (int l = 0; l < 6; l++)
+        YG_TRY(yg_buf_addf(sum, "%s%llu", l ? "," : "", (unsigned long long)s->by_level[l]));
+    YG_TRY(yg_buf_addf(sum, "]},\"hist\":{\"start\":%lld,\"step\":%lld,\"counts\":[",
+                       (long long)(s->any_time ? s->lo : 0), (long long)s->step));
+    for (int l = 0; l < 6; l++) {
+        YG_TRY(yg_buf_add(sum, l ? ",[" : "[", l ? 2 : 1));
+        size_t nb = 0;
+        if (s->any_time) {
+            nb = (size_t)((s->hi - s->lo) / s->step) + 1;
+            if (nb > YG_REPORT_BUCKETS)
+                nb = YG_REPORT_BUCKETS;
+        }
+        for (size_t k = 0; k < nb; k++)
+            YG_TRY(yg_buf_addf(sum, "%s%llu", k ? "," : "", (unsigned long long)s->hist[l][k]));
+        YG_TRY(yg_buf_addc(sum, ']'));
+    }
+    YG_TRY(yg_buf_add(sum, "]},\"rules\":", 11));
+    YG_TRY(add_tally(sum, &s->rules, 50));
+    YG_TRY(yg_buf_addf(sum, ",\"rules_n\":%zu,\"computers\":", s->rules.n));
+    YG_TRY(add_tally(sum, &s->hosts, 50));
+    YG_TRY(yg_buf_addf(sum, ",\"computers_n\":%zu,\"accounts\":", s->hosts.n));
+    YG_TRY(add_tally(sum, &s->users, 50));
+    YG_TRY(yg_buf_addf(sum, ",\"accounts_n\":%zu,\"incidents\":", s->users.n));
+done:
+    return err;
+}
+
+/* The page: its head, the summary, the overview script, the sorted alerts
+ * and the list script.  *what names the step that failed. */
+static yg_err write_page(const struct yg_report_in *in, FILE *out, const struct yg_buf *sum,
+                         struct yg_sorter *sorter, const char **what)
+{
+    yg_err err = YG_OK;
+    *what = "writing the report";
+    YG_TRY(put(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                    "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width\">\n<title>"));
+    YG_TRY(html_text(out, in->title ? in->title : "Yagura report"));
+    YG_TRY(put(out, "</title>\n<style>"));
+    YG_TRY(put(out, REPORT_CSS));
+    YG_TRY(put(out, "</style></head>\n<body>\n<main id=\"app\"></main>\n"
+                    "<script type=\"application/json\" id=\"yg-summary\">"));
+    YG_TRY(put_buf(out, sum));
+    YG_TRY(put(out, "</script>\n<script>"));
+    YG_TRY(put(out, REPORT_JS_OVERVIEW));
+    YG_TRY(put(out, "</script>\n<script type=\"text/plain\" id=\"yg-alerts\">\n"));
+    *what = "sorting the alerts";
+    if (fflush(out) != 0)
+        return YG_EIO;
+    YG_TRY(yg__sorter_finish(sorter, out));
+    *what = "writing the report";
+    YG_TRY(put(out, "</script>\n<script>"));
+    YG_TRY(put(out, REPORT_JS_LIST));
+    YG_TRY(put(out, "</script>\n</body></html>\n"));
+    if (fflush(out) != 0 || ferror(out))
+        err = YG_EIO;
+done:
+    return err;
+}
+
 yg_err yg__report_write(const struct yg_report_in *in, FILE *out, char *why, size_t wl)
 {
     yg_err err = YG_OK;
@@ -530,72 +647,13 @@ yg_err yg__report_write(const struct yg_report_in *in, FILE *out, char *why, siz
     memset(s, 0, sizeof *s);
     what = "sorting the alerts";
     YG_TRY(yg__sorter_new(0, in->tmp_dir, &sorter));
-    if (in->alerts) {
-        what = "reading the alerts";
-        if (fflush(in->alerts) != 0 || fseek(in->alerts, 0, SEEK_SET) != 0) {
-            err = YG_EIO;
-            goto done;
-        }
-        YG_TRY(first_pass(in->alerts, s, &arena, max_alerts));
-        if (fseek(in->alerts, 0, SEEK_SET) != 0) {
-            err = YG_EIO;
-            goto done;
-        }
-        YG_TRY(second_pass(in->alerts, s, &arena, &cols, sorter));
-        /* Sorting moves rows: the indexes are not used after this. */
-        yg__tally_sort(&s->rules);
-        yg__tally_sort(&s->hosts);
-        yg__tally_sort(&s->users);
-    }
-
+    what = "reading the alerts";
+    if (in->alerts)
+        YG_TRY(read_alerts(in, s, &arena, &cols, sorter, max_alerts));
     /* The summary the overview is drawn from. */
     what = "building the summary";
-    char now[YG_TIME_TEXT];
-    yg__time_format((int64_t)time(NULL) * 1000, now);
-    YG_TRY(yg_buf_add(&sum, "{\"title\":", 9));
-    YG_TRY(add_jz(&sum, in->title));
-    YG_TRY(yg_buf_addf(&sum, ",\"generated\":\"%s\",\"params\":[", now));
-    for (size_t i = 0; i < in->nparams; i++) {
-        YG_TRY(yg_buf_add(&sum, i ? ",[" : "[", i ? 2 : 1));
-        YG_TRY(add_jz(&sum, in->params[i].name));
-        YG_TRY(yg_buf_addc(&sum, ','));
-        YG_TRY(add_jz(&sum, in->params[i].value));
-        YG_TRY(yg_buf_addc(&sum, ']'));
-    }
-    YG_TRY(yg_buf_add(&sum, "],\"stats\":", 10));
-    if (in->stats_json && *in->stats_json)
-        YG_TRY(add_safe(&sum, in->stats_json, strlen(in->stats_json)));
-    else
-        YG_TRY(yg_buf_add(&sum, "null", 4));
-    YG_TRY(yg_buf_addf(&sum,
-                       ",\"alerts\":{\"total\":%llu,\"listed\":%llu,\"cap\":%zu,\"oversize\":%llu,"
-                       "\"alert_bytes\":%u,\"untimed\":%llu,\"by_level\":[",
-                       (unsigned long long)s->total, (unsigned long long)s->kept, max_alerts,
-                       (unsigned long long)s->oversize, YG_REPORT_ALERT_BYTES,
-                       (unsigned long long)s->untimed));
-    for (int l = 0; l < 6; l++)
-        YG_TRY(yg_buf_addf(&sum, "%s%llu", l ? "," : "", (unsigned long long)s->by_level[l]));
-    YG_TRY(yg_buf_addf(&sum, "]},\"hist\":{\"start\":%lld,\"step\":%lld,\"counts\":[",
-                       (long long)(s->any_time ? s->lo : 0), (long long)s->step));
-    for (int l = 0; l < 6; l++) {
-        YG_TRY(yg_buf_add(&sum, l ? ",[" : "[", l ? 2 : 1));
-        size_t nb = 0;
-        if (s->any_time) {
-            nb = (size_t)((s->hi - s->lo) / s->step) + 1;
-            if (nb > YG_REPORT_BUCKETS)
-                nb = YG_REPORT_BUCKETS;
-        }
-        for (size_t k = 0; k < nb; k++)
-            YG_TRY(yg_buf_addf(&sum, "%s%llu", k ? "," : "", (unsigned long long)s->hist[l][k]));
-        YG_TRY(yg_buf_addc(&sum, ']'));
-    }
-    YG_TRY(yg_buf_add(&sum, "]},\"rules\":", 11));
-    YG_TRY(add_tally(&sum, &s->rules, 50));
-    YG_TRY(yg_buf_addf(&sum, ",\"rules_n\":%zu,\"computers\":", s->rules.n));
-    YG_TRY(add_tally(&sum, &s->hosts, 50));
-    YG_TRY(yg_buf_addf(&sum, ",\"computers_n\":%zu,\"accounts\":", s->hosts.n));
-    YG_TRY(add_tally(&sum, &s->users, 50));
-    YG_TRY(yg_buf_addf(&sum, ",\"accounts_n\":%zu,\"incidents\":", s->users.n));
+    YG_TRY(summary_head(&sum, in));
+    YG_TRY(summary_alerts(&sum, s, max_alerts));
     if (in->incidents) {
         what = "reading the incidents";
         YG_TRY(incidents_json(in->incidents, in->incident, &sum));
@@ -603,33 +661,7 @@ yg_err yg__report_write(const struct yg_report_in *in, FILE *out, char *why, siz
         YG_TRY(yg_buf_add(&sum, "null", 4));
     }
     YG_TRY(yg_buf_addc(&sum, '}'));
-
-    what = "writing the report";
-    YG_TRY(put(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                    "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
-                    "<meta name=\"viewport\" content=\"width=device-width\">\n<title>"));
-    YG_TRY(html_text(out, in->title ? in->title : "Yagura report"));
-    YG_TRY(put(out, "</title>\n<style>"));
-    YG_TRY(put(out, REPORT_CSS));
-    YG_TRY(put(out, "</style></head>\n<body>\n<main id=\"app\"></main>\n"
-                    "<script type=\"application/json\" id=\"yg-summary\">"));
-    YG_TRY(put_buf(out, &sum));
-    YG_TRY(put(out, "</script>\n<script>"));
-    YG_TRY(put(out, REPORT_JS_OVERVIEW));
-    YG_TRY(put(out, "</script>\n<script type=\"text/plain\" id=\"yg-alerts\">\n"));
-    what = "sorting the alerts";
-    if (fflush(out) != 0) {
-        err = YG_EIO;
-        goto done;
-    }
-    YG_TRY(yg__sorter_finish(sorter, out));
-    what = "writing the report";
-    YG_TRY(put(out, "</script>\n<script>"));
-    YG_TRY(put(out, REPORT_JS_LIST));
-    YG_TRY(put(out, "</script>\n</body></html>\n"));
-    if (fflush(out) != 0 || ferror(out))
-        err = YG_EIO;
+    YG_TRY(write_page(in, out, &sum, sorter, &what));
 done:
     if (err && why) {
         const char *detail = sorter && *yg__sorter_error(sorter) ? yg__sorter_error(sorter)

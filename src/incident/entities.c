@@ -75,6 +75,139 @@ static bool scalars(struct yg_entity_map *m, const struct yg_ynode *n, const cha
     return true;
 }
 
+/* Where an entity map's problem is reported. */
+struct ectx {
+    struct yg_entity_map *m;
+    const char *path;
+    char *why;
+    size_t wl;
+};
+
+/* link: the kinds that join alerts into one incident. */
+static yg_err parse_link(struct ectx *x, const struct yg_ynode *val)
+{
+    char **v = NULL;
+    size_t nv = 0;
+    if (!scalars(x->m, val, "link", &v, &nv, x->why, x->wl, x->path))
+        return YG_ESYNTAX;
+    for (int k = 0; k < YG_ENT_N; k++)
+        x->m->link[k] = false;
+    for (size_t j = 0; j < nv; j++) {
+        int k = kind_of(v[j]);
+        if (k < 0) {
+            snprintf(x->why, x->wl, "%s:%u:%u: link: unknown entity kind '%s'", x->path, val->line,
+                     val->col, v[j]);
+            return YG_ESYNTAX;
+        }
+        x->m->link[k] = true;
+    }
+    return YG_OK;
+}
+
+/* ignore (values per kind) and correlation (group-by names per kind): a
+ * mapping of kind to a list of strings. */
+static yg_err parse_by_kind(struct ectx *x, const struct yg_ynode *val, const char *what,
+                            char **lists[YG_ENT_N], size_t counts[YG_ENT_N])
+{
+    if (val->type != YG_Y_MAP) {
+        snprintf(x->why, x->wl, "%s:%u:%u: %s: expected a mapping of kind to %s", x->path,
+                 val->line, val->col, what, strcmp(what, "ignore") == 0 ? "values" : "names");
+        return YG_ESYNTAX;
+    }
+    for (size_t j = 0; j < val->n; j++) {
+        const struct yg_ynode *kk = val->items[2 * j];
+        int k = kind_of(kk->s);
+        if (k < 0) {
+            snprintf(x->why, x->wl, "%s:%u:%u: %s: unknown entity kind '%s'", x->path, kk->line,
+                     kk->col, what, kk->s);
+            return YG_ESYNTAX;
+        }
+        if (!scalars(x->m, val->items[2 * j + 1], what, &lists[k], &counts[k], x->why, x->wl,
+                     x->path))
+            return YG_ESYNTAX;
+    }
+    return YG_OK;
+}
+
+/* A source's logsource: product, service, category. */
+static yg_err parse_source_ls(struct ectx *x, struct yg_entity_source *es,
+                              const struct yg_ynode *sv)
+{
+    if (sv->type != YG_Y_MAP) {
+        snprintf(x->why, x->wl, "%s:%u:%u: logsource: expected a mapping", x->path, sv->line,
+                 sv->col);
+        return YG_ESYNTAX;
+    }
+    for (size_t r = 0; r < sv->n; r++) {
+        const struct yg_ynode *lk = sv->items[2 * r], *lv = sv->items[2 * r + 1];
+        char **slot = strcmp(lk->s, "product") == 0    ? &es->product
+                      : strcmp(lk->s, "service") == 0  ? &es->service
+                      : strcmp(lk->s, "category") == 0 ? &es->category
+                                                       : NULL;
+        if (!slot || lv->type != YG_Y_SCALAR) {
+            snprintf(x->why, x->wl,
+                     "%s:%u:%u: logsource: expected product, service or category with a value",
+                     x->path, lk->line, lk->col);
+            return YG_ESYNTAX;
+        }
+        if (!(*slot = dup_lower(&x->m->arena, lv->s, lv->slen)))
+            return YG_ENOMEM;
+    }
+    return YG_OK;
+}
+
+/* One source: its logsource and the fields of each entity kind. */
+static yg_err parse_source(struct ectx *x, struct yg_entity_source *es, const struct yg_ynode *s)
+{
+    if (s->type != YG_Y_MAP) {
+        snprintf(x->why, x->wl, "%s:%u:%u: sources: expected a mapping", x->path, s->line, s->col);
+        return YG_ESYNTAX;
+    }
+    for (size_t q = 0; q < s->n; q++) {
+        const struct yg_ynode *sk = s->items[2 * q], *sv = s->items[2 * q + 1];
+        yg_err e;
+        if (strcmp(sk->s, "logsource") == 0) {
+            if ((e = parse_source_ls(x, es, sv)))
+                return e;
+            continue;
+        }
+        int k = kind_of(sk->s);
+        if (k < 0) {
+            snprintf(x->why, x->wl,
+                     "%s:%u:%u: unknown key '%s' (expected logsource, account, host, "
+                     "address or observer)",
+                     x->path, sk->line, sk->col, sk->s);
+            return YG_ESYNTAX;
+        }
+        if (!scalars(x->m, sv, sk->s, &es->fields[k], &es->nfields[k], x->why, x->wl, x->path))
+            return YG_ESYNTAX;
+    }
+    return YG_OK;
+}
+
+static yg_err parse_sources(struct ectx *x, const struct yg_ynode *key, const struct yg_ynode *val)
+{
+    struct yg_entity_map *m = x->m;
+    if (val->type != YG_Y_SEQ) {
+        snprintf(x->why, x->wl, "%s:%u:%u: sources: expected a list", x->path, val->line, val->col);
+        return YG_ESYNTAX;
+    }
+    if (m->src) {
+        snprintf(x->why, x->wl, "%s:%u:%u: sources: given twice", x->path, key->line, key->col);
+        return YG_ESYNTAX;
+    }
+    m->src = yg_arena_alloc(&m->arena, (val->n + 1) * sizeof *m->src);
+    if (!m->src)
+        return YG_ENOMEM;
+    memset(m->src, 0, (val->n + 1) * sizeof *m->src);
+    for (size_t j = 0; j < val->n; j++) {
+        yg_err e = parse_source(x, &m->src[m->nsrc++], val->items[j]);
+        if (e)
+            return e;
+    }
+    return YG_OK;
+}
+
 static yg_err parse(struct yg_entity_map *m, const struct yg_ynode *root, const char *path,
                     char *why, size_t wl)
 {
@@ -82,129 +215,29 @@ static yg_err parse(struct yg_entity_map *m, const struct yg_ynode *root, const 
         snprintf(why, wl, "%s: expected a mapping with link, ignore and sources", path);
         return YG_ESYNTAX;
     }
+    struct ectx x = {m, path, why, wl};
     for (int k = 0; k < YG_ENT_N; k++)
         m->link[k] = k != YG_ENT_OBSERVER;
     for (size_t i = 0; i < root->n; i++) {
         const struct yg_ynode *key = root->items[2 * i], *val = root->items[2 * i + 1];
-        if (strcmp(key->s, "link") == 0) {
-            char **v = NULL;
-            size_t nv = 0;
-            if (!scalars(m, val, "link", &v, &nv, why, wl, path))
-                return YG_ESYNTAX;
-            for (int k = 0; k < YG_ENT_N; k++)
-                m->link[k] = false;
-            for (size_t j = 0; j < nv; j++) {
-                int k = kind_of(v[j]);
-                if (k < 0) {
-                    snprintf(why, wl, "%s:%u:%u: link: unknown entity kind '%s'", path, val->line,
-                             val->col, v[j]);
-                    return YG_ESYNTAX;
-                }
-                m->link[k] = true;
-            }
-        } else if (strcmp(key->s, "ignore") == 0) {
-            if (val->type != YG_Y_MAP) {
-                snprintf(why, wl, "%s:%u:%u: ignore: expected a mapping of kind to values", path,
-                         val->line, val->col);
-                return YG_ESYNTAX;
-            }
-            for (size_t j = 0; j < val->n; j++) {
-                const struct yg_ynode *kk = val->items[2 * j];
-                int k = kind_of(kk->s);
-                if (k < 0) {
-                    snprintf(why, wl, "%s:%u:%u: ignore: unknown entity kind '%s'", path, kk->line,
-                             kk->col, kk->s);
-                    return YG_ESYNTAX;
-                }
-                if (!scalars(m, val->items[2 * j + 1], "ignore", &m->ignore[k], &m->nignore[k], why,
-                             wl, path))
-                    return YG_ESYNTAX;
-            }
-        } else if (strcmp(key->s, "sources") == 0) {
-            if (val->type != YG_Y_SEQ) {
-                snprintf(why, wl, "%s:%u:%u: sources: expected a list", path, val->line, val->col);
-                return YG_ESYNTAX;
-            }
-            if (m->src) {
-                snprintf(why, wl, "%s:%u:%u: sources: given twice", path, key->line, key->col);
-                return YG_ESYNTAX;
-            }
-            m->src = yg_arena_alloc(&m->arena, (val->n + 1) * sizeof *m->src);
-            if (!m->src)
-                return YG_ENOMEM;
-            memset(m->src, 0, (val->n + 1) * sizeof *m->src);
-            for (size_t j = 0; j < val->n; j++) {
-                const struct yg_ynode *s = val->items[j];
-                struct yg_entity_source *es = &m->src[m->nsrc++];
-                if (s->type != YG_Y_MAP) {
-                    snprintf(why, wl, "%s:%u:%u: sources: expected a mapping", path, s->line,
-                             s->col);
-                    return YG_ESYNTAX;
-                }
-                for (size_t q = 0; q < s->n; q++) {
-                    const struct yg_ynode *sk = s->items[2 * q], *sv = s->items[2 * q + 1];
-                    if (strcmp(sk->s, "logsource") == 0) {
-                        if (sv->type != YG_Y_MAP) {
-                            snprintf(why, wl, "%s:%u:%u: logsource: expected a mapping", path,
-                                     sv->line, sv->col);
-                            return YG_ESYNTAX;
-                        }
-                        for (size_t r = 0; r < sv->n; r++) {
-                            const struct yg_ynode *lk = sv->items[2 * r],
-                                                  *lv = sv->items[2 * r + 1];
-                            char **slot = strcmp(lk->s, "product") == 0    ? &es->product
-                                          : strcmp(lk->s, "service") == 0  ? &es->service
-                                          : strcmp(lk->s, "category") == 0 ? &es->category
-                                                                           : NULL;
-                            if (!slot || lv->type != YG_Y_SCALAR) {
-                                snprintf(why, wl,
-                                         "%s:%u:%u: logsource: expected product, service or "
-                                         "category with a value",
-                                         path, lk->line, lk->col);
-                                return YG_ESYNTAX;
-                            }
-                            if (!(*slot = dup_lower(&m->arena, lv->s, lv->slen)))
-                                return YG_ENOMEM;
-                        }
-                        continue;
-                    }
-                    int k = kind_of(sk->s);
-                    if (k < 0) {
-                        snprintf(why, wl,
-                                 "%s:%u:%u: unknown key '%s' (expected logsource, account, host, "
-                                 "address or observer)",
-                                 path, sk->line, sk->col, sk->s);
-                        return YG_ESYNTAX;
-                    }
-                    if (!scalars(m, sv, sk->s, &es->fields[k], &es->nfields[k], why, wl, path))
-                        return YG_ESYNTAX;
-                }
-            }
-        } else if (strcmp(key->s, "correlation") == 0) {
+        yg_err e;
+        if (strcmp(key->s, "link") == 0)
+            e = parse_link(&x, val);
+        else if (strcmp(key->s, "ignore") == 0)
+            e = parse_by_kind(&x, val, "ignore", m->ignore, m->nignore);
+        else if (strcmp(key->s, "sources") == 0)
+            e = parse_sources(&x, key, val);
+        else if (strcmp(key->s, "correlation") == 0)
             /* Group-by names of correlation rules, by kind. */
-            if (val->type != YG_Y_MAP) {
-                snprintf(why, wl, "%s:%u:%u: correlation: expected a mapping of kind to names",
-                         path, val->line, val->col);
-                return YG_ESYNTAX;
-            }
-            for (size_t j = 0; j < val->n; j++) {
-                const struct yg_ynode *kk = val->items[2 * j];
-                int k = kind_of(kk->s);
-                if (k < 0) {
-                    snprintf(why, wl, "%s:%u:%u: correlation: unknown entity kind '%s'", path,
-                             kk->line, kk->col, kk->s);
-                    return YG_ESYNTAX;
-                }
-                if (!scalars(m, val->items[2 * j + 1], "correlation", &m->corr[k], &m->ncorr[k],
-                             why, wl, path))
-                    return YG_ESYNTAX;
-            }
-        } else {
+            e = parse_by_kind(&x, val, "correlation", m->corr, m->ncorr);
+        else {
             snprintf(why, wl,
                      "%s:%u:%u: unknown key '%s' (expected link, ignore, sources or correlation)",
                      path, key->line, key->col, key->s);
-            return YG_ESYNTAX;
+            e = YG_ESYNTAX;
         }
+        if (e)
+            return e;
     }
     return YG_OK;
 }

@@ -57,11 +57,16 @@ struct flat {
     struct leaf *leaves;
     size_t nleaves, lcap;
     bool oom;
+    /* 1 + the path top-level keys go under (a member's JSON scanned into
+     * its place in an alert given as a struct); 0: the root. */
+    int32_t root1;
 };
 
 static int32_t flat_key(void *ud, int32_t parent, const char *k, size_t kn)
 {
     struct flat *f = ud;
+    if (parent < 0)
+        parent = f->root1 - 1;
     if (f->npaths == f->pcap) {
         size_t nc = f->pcap ? f->pcap * 2 : 128;
         char **np = yg_realloc(f->paths, nc * sizeof *np);
@@ -222,11 +227,9 @@ static void evidence_id(const struct evidence *e, char out[33])
     yg__alert_id(rule, key, out);
 }
 
-/* Read what the builder needs from a flattened alert. */
-static void read_alert(const struct yg_entity_map *m, const struct flat *f, const char *given_id,
-                       int64_t fallback_ms, struct alert *al)
+/* Rule, level and kind. */
+static void read_rule(const struct flat *f, struct alert *al)
 {
-    memset(al, 0, sizeof *al);
     val_copy(flat_get(f, "rule.id"), al->rule_id, sizeof al->rule_id);
     val_copy(flat_get(f, "rule.title"), al->title, sizeof al->title);
     val_copy(flat_get(f, "rule.level"), al->level, sizeof al->level);
@@ -234,16 +237,18 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         snprintf(al->level, sizeof al->level, "informational");
     al->level_num = level_num(al->level);
     bool corr = flat_get(f, "correlation.type") != NULL;
-    bool intel = false, matched = false;
+    bool intel = false;
     for (size_t i = 0; i < f->nleaves; i++) {
         const char *p = lpath(f, &f->leaves[i]);
         intel |= has_prefix(p, "intel.") || strcmp(p, "intel") == 0;
-        matched |= has_prefix(p, "matched.");
     }
-    (void)matched;
     al->kind = corr ? "correlation" : intel ? "intel" : "rule";
+}
 
-    /* Event time. */
+/* The event time: the alert's timestamp, else the end of a correlation's
+ * window, else fallback_ms (INT64_MIN: none). */
+static void read_time(const struct flat *f, int64_t fallback_ms, struct alert *al)
+{
     const struct yg_val *ts = flat_get(f, "timestamp");
     if (ts && ts->type == YG_VT_STR && ts->n)
         al->timed = yg__time_parse(ts->p, ts->n, &al->t_ms);
@@ -269,11 +274,12 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         al->t_ms = fallback_ms;
         al->timed = true;
     }
-    if (al->timed)
-        yg__incident_iso(al->t_ms, al->event_time, sizeof al->event_time);
+}
 
-    /* Evidence of a correlation: one element per "rule" key. */
-    for (size_t i = 0; corr && i < f->nleaves; i++) {
+/* Evidence of a correlation: one element per "rule" key. */
+static void read_evidence(const struct flat *f, struct alert *al)
+{
+    for (size_t i = 0; i < f->nleaves; i++) {
         const struct leaf *l = &f->leaves[i];
         const char *p = lpath(f, l);
         if (!has_prefix(p, "correlation.events."))
@@ -299,9 +305,12 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         else if (strcmp(k, "record") == 0)
             e->record = &l->v;
     }
+}
 
-    /* Source: file:line of the event (of the latest detection for a
-     * correlation). */
+/* Source: file:line of the event (of the latest detection for a
+ * correlation). */
+static void read_source(const struct flat *f, struct alert *al)
+{
     const struct yg_val *file = flat_get(f, "source.file"), *line = flat_get(f, "source.line");
     if (!file && al->nev) {
         file = al->ev[0].file;
@@ -316,14 +325,18 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         else
             snprintf(al->source, sizeof al->source, "%s", fb);
     }
+}
 
-    /* Id. */
+/* The id: given, the alert's own, or derived from the rule and the event's
+ * place (the detections that completed a correlation). */
+static void read_id(const struct flat *f, const char *given_id, struct alert *al)
+{
     const struct yg_val *idv = flat_get(f, "id");
     if (given_id && strlen(given_id) == 32) {
         memcpy(al->id, given_id, 33);
     } else if (idv && idv->type == YG_VT_STR && idv->n == 32) {
         val_copy(idv, al->id, sizeof al->id);
-    } else if (corr) {
+    } else if (strcmp(al->kind, "correlation") == 0) {
         struct yg_buf key;
         yg_buf_init(&key, 1u << 20);
         for (size_t i = 0; i < al->nev; i++) {
@@ -343,19 +356,22 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
             val_copy(rec, key, sizeof key);
         } else {
             char fb[1536], ib[32];
-            val_copy(file, fb, sizeof fb);
+            val_copy(flat_get(f, "source.file"), fb, sizeof fb);
             val_copy(idx, ib, sizeof ib);
             snprintf(key, sizeof key, "%s:%s", fb, ib);
         }
         yg__alert_id(al->rule_id, key, al->id);
     }
+}
 
+/* Entities: an intel hit's address, event and matched fields by the mapping
+ * of the event's log source, correlation group-by values by name. */
+static void read_entities(const struct yg_entity_map *m, const struct flat *f, struct alert *al)
+{
     /* An intel hit on an address names that address (docs/intel.md). */
     const struct yg_val *itype = flat_get(f, "intel.type"), *ival = flat_get(f, "intel.value");
     if (itype && ival && itype->n == 2 && !memcmp(itype->p, "ip", 2))
         add_entity(m, al, YG_ENT_ADDRESS, ival->p, ival->n);
-    /* Entities: event and matched fields by the mapping of the event's log
-     * source, correlation group-by values by name. */
     struct yg_str ls[3] = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
     static const char *const lsk[3] = {"logsource.product", "logsource.service",
                                        "logsource.category"};
@@ -387,6 +403,22 @@ static void read_alert(const struct yg_entity_map *m, const struct flat *f, cons
         }
         add_entity(m, al, k, l->v.p, l->v.n);
     }
+}
+
+/* Read what the builder needs from a flattened alert. */
+static void read_alert(const struct yg_entity_map *m, const struct flat *f, const char *given_id,
+                       int64_t fallback_ms, struct alert *al)
+{
+    memset(al, 0, sizeof *al);
+    read_rule(f, al);
+    read_time(f, fallback_ms, al);
+    if (al->timed)
+        yg__incident_iso(al->t_ms, al->event_time, sizeof al->event_time);
+    if (strcmp(al->kind, "correlation") == 0)
+        read_evidence(f, al);
+    read_source(f, al);
+    read_id(f, given_id, al);
+    read_entities(m, f, al);
 }
 
 /* ---- the builder ------------------------------------------------------------ */
@@ -1380,6 +1412,193 @@ static void merge_stored_entities(struct yg_incident_builder *b, const char *id,
     sqlite3_clear_bindings(s);
 }
 
+/* The alert of a detection already in a timeline as a correlation's
+ * contributing detection: keep its place, add what it says. */
+static yg_err upgrade_detection(struct yg_incident_builder *b, const struct alert *al,
+                                const char *inc, const char *ents, const char *json, size_t n)
+{
+    yg_err err = YG_OK;
+    sqlite3_stmt *s = b->q[Q_ALERT_UPGRADE];
+    bt(s, 1, al->id);
+    bt(s, 2, al->kind);
+    bt(s, 3, al->title);
+    bt(s, 4, al->level);
+    sqlite3_bind_int(s, 5, al->level_num);
+    bt(s, 6, al->source);
+    bt(s, 7, ents);
+    sqlite3_bind_text(s, 8, json, b->json_in_alerts ? 0 : (int)n, SQLITE_TRANSIENT);
+    bt(s, 9, al->event_time);
+    int64_t t = b->found_t, seq = b->found_seq;
+    YG_TRY(run(b, s, "updating an incident alert"));
+    struct summary sm;
+    YG_TRY(sm_load(b, inc, &sm));
+    sm_row(&sm, false, al->level_num, t, seq, al->title, al->level);
+    YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
+    YG_TRY(sm_save(b, inc, &sm));
+done:
+    return err;
+}
+
+/* Incidents holding an earlier alert of one of the contributing detections
+ * belong with the correlation, whatever their entities (if still open). */
+static yg_err evidence_candidates(struct yg_incident_builder *b, const struct alert *al,
+                                  char evid[][33], struct cand *c, size_t *nc)
+{
+    yg_err err = YG_OK;
+    for (size_t i = 0; i < al->nev; i++) {
+        char k2[16], i2[40];
+        bool f2 = false;
+        YG_TRY(lookup_alert(b, evid[i], k2, i2, &f2));
+        bool seen = !f2;
+        for (size_t j = 0; j < *nc && !seen; j++)
+            seen = strcmp(c[j].id, i2) == 0;
+        if (seen || *nc == MAX_CANDIDATES)
+            continue;
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(b->db,
+                               "SELECT first_ms FROM incidents WHERE id = ?1 AND status = "
+                               "'open'",
+                               -1, &s, NULL) != SQLITE_OK)
+            continue;
+        bt(s, 1, i2);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            snprintf(c[*nc].id, sizeof c[*nc].id, "%s", i2);
+            c[*nc].first = sqlite3_column_int64(s, 0);
+            int64_t last;
+            (void)sm_cached_times(b, i2, &c[*nc].first, &last);
+            ++*nc;
+        }
+        sqlite3_finalize(s);
+    }
+done:
+    return err;
+}
+
+/* The incident the alert joins: a new one when no candidate shares an
+ * entity (or the alert names nobody), else the one that started first,
+ * with the others merged into it. */
+static yg_err join_incident(struct yg_incident_builder *b, const struct alert *al,
+                            const struct cand *c, size_t nc, char inc[40], struct summary *sm,
+                            struct yg_incident_feed_result *res)
+{
+    yg_err err = YG_OK;
+    if (!nc) {
+        snprintf(inc, 40, "inc-%.16s", al->id);
+        sqlite3_stmt *s = b->q[Q_INC_INS];
+        bt(s, 1, inc);
+        sqlite3_bind_int64(s, 2, al->t_ms);
+        sqlite3_bind_int64(s, 3, wall_ms());
+        YG_TRY(run(b, s, "creating an incident"));
+        if (sqlite3_changes(b->db) == 1)
+            sm_empty(sm);
+        else /* an incident of that id exists already: it goes on growing */
+            YG_TRY(sm_load(b, inc, sm));
+        res->created = true;
+        b->stats.created++;
+        return YG_OK;
+    }
+    size_t keep = 0;
+    for (size_t i = 1; i < nc; i++)
+        if (c[i].first < c[keep].first ||
+            (c[i].first == c[keep].first && strcmp(c[i].id, c[keep].id) < 0))
+            keep = i;
+    memcpy(inc, c[keep].id, 40);
+    YG_TRY(sm_load(b, inc, sm));
+    for (size_t i = 0; i < nc; i++)
+        if (i != keep) {
+            YG_TRY(merge(b, inc, c[i].id, sm));
+            res->merged++;
+            b->stats.merged++;
+        }
+done:
+    return err;
+}
+
+/* The alert into the incident's timeline: its own row of the alerts table
+ * when the service stored it there, else a timeline row of its own. */
+static yg_err add_alert_row(struct yg_incident_builder *b, const struct alert *al, const char *inc,
+                            const char *ents, const char *json, size_t n)
+{
+    yg_err err = YG_OK;
+    bool attached = false;
+    if (b->json_in_alerts) {
+        sqlite3_stmt *s = b->q[Q_ATTACH];
+        bt(s, 1, al->id);
+        bt(s, 2, inc);
+        sqlite3_bind_int64(s, 3, al->t_ms);
+        sqlite3_bind_int64(s, 4, ++b->seq);
+        bt(s, 5, al->event_time);
+        bt(s, 6, al->kind);
+        sqlite3_bind_int(s, 7, al->level_num);
+        bt(s, 8, al->source);
+        bt(s, 9, ents);
+        YG_TRY(run(b, s, "adding an alert to an incident"));
+        attached = sqlite3_changes(b->db) == 1;
+    }
+    if (!attached)
+        YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id,
+                          al->title, al->level, al->level_num, al->source, ents, NULL, json, n));
+done:
+    return err;
+}
+
+/* {"rule":{"id":..,"title":..},"timestamp":..,"source":..,"correlation":ID}:
+ * a contributing detection's reference in the timeline. */
+static yg_err detection_json(struct yg_buf *j, const char *rule, const char *title, const char *ts,
+                             const char *src, const char *corr_id)
+{
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_add(j, "{\"rule\":{\"id\":", 14));
+    YG_TRY(yg_buf_add_json_str(j, rule, strlen(rule)));
+    if (title) {
+        YG_TRY(yg_buf_add(j, ",\"title\":", 9));
+        YG_TRY(yg_buf_add_json_str(j, title, strlen(title)));
+    }
+    YG_TRY(yg_buf_add(j, "},\"timestamp\":", 14));
+    YG_TRY(yg_buf_add_json_str(j, ts, strlen(ts)));
+    YG_TRY(yg_buf_add(j, ",\"source\":", 10));
+    YG_TRY(yg_buf_add_json_str(j, src, strlen(src)));
+    YG_TRY(yg_buf_addf(j, ",\"correlation\":\"%s\"}", corr_id));
+done:
+    return err;
+}
+
+/* One contributing detection of a correlation alert, as a step of the
+ * timeline. */
+static yg_err add_detection_row(struct yg_incident_builder *b, const struct alert *al,
+                                const struct evidence *e, const char *eid, const char *inc,
+                                const char *ents, struct summary *sm)
+{
+    char rule[256], ts[128] = "", file[900] = "", line[32] = "", src[1024], et[64] = "";
+    const char *title = NULL, *level = NULL;
+    val_copy(e->rule, rule, sizeof rule);
+    val_copy(e->timestamp, ts, sizeof ts);
+    val_copy(e->file, file, sizeof file);
+    val_copy(e->line, line, sizeof line);
+    if (b->lookup)
+        (void)b->lookup(b->lookup_ud, rule, &title, &level);
+    int64_t t = al->t_ms;
+    if (ts[0] && yg__time_parse(ts, strlen(ts), &t))
+        yg__incident_iso(t, et, sizeof et);
+    else
+        snprintf(et, sizeof et, "%s", al->event_time);
+    if (line[0] && strcmp(line, "0") != 0)
+        snprintf(src, sizeof src, "%s:%s", file, line);
+    else
+        snprintf(src, sizeof src, "%s", file);
+    struct yg_buf j;
+    yg_buf_init(&j, 1u << 20);
+    yg_err err = detection_json(&j, rule, title, ts, src, al->id);
+    int dl = level ? level_num(level) : 1;
+    if (!err)
+        err = insert_row(b, eid, inc, t, et, "detection", rule, title ? title : rule,
+                         level ? level : "informational", dl, src, ents, al->id, j.p, j.n);
+    if (!err && b->inserted)
+        sm_row(sm, true, dl, t, b->seq, title ? title : rule, level ? level : "informational");
+    yg_buf_free(&j);
+    return err;
+}
+
 static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struct flat *f,
                           const char *json, size_t n, struct yg_incident_feed_result *res)
 {
@@ -1396,7 +1615,6 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         b->stats.duplicates++;
         goto done;
     }
-
     /* Contributing detections of a correlation: their ids, and entities
      * of those stored earlier as alerts of their own. */
     char evid[MAX_EVIDENCE][33];
@@ -1405,167 +1623,22 @@ static yg_err feed_parsed(struct yg_incident_builder *b, struct alert *al, struc
         merge_stored_entities(b, evid[i], al, f);
     }
     YG_TRY(entities_json(al->ent, al->nent, &ents));
-
     if (upgrade) {
-        /* The alert of a detection already in a timeline as a correlation's
-         * contributing detection: keep its place, add what it says. */
-        sqlite3_stmt *s = b->q[Q_ALERT_UPGRADE];
-        bt(s, 1, al->id);
-        bt(s, 2, al->kind);
-        bt(s, 3, al->title);
-        bt(s, 4, al->level);
-        sqlite3_bind_int(s, 5, al->level_num);
-        bt(s, 6, al->source);
-        bt(s, 7, ents.p);
-        sqlite3_bind_text(s, 8, json, b->json_in_alerts ? 0 : (int)n, SQLITE_TRANSIENT);
-        bt(s, 9, al->event_time);
-        int64_t t = b->found_t, seq = b->found_seq;
-        YG_TRY(run(b, s, "updating an incident alert"));
-        struct summary sm;
-        YG_TRY(sm_load(b, inc, &sm));
-        sm_row(&sm, false, al->level_num, t, seq, al->title, al->level);
-        YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
-        YG_TRY(sm_save(b, inc, &sm));
+        YG_TRY(upgrade_detection(b, al, inc, ents.p, json, n));
         snprintf(res->incident, sizeof res->incident, "%s", inc);
         goto done;
     }
-
-    bool linking = false;
-    for (size_t i = 0; i < al->nent; i++)
-        linking |= b->map->link[al->ent[i].kind];
     struct cand c[MAX_CANDIDATES];
     size_t nc = 0;
     YG_TRY(find_candidates(b, al, c, &nc));
-    /* Incidents holding an earlier alert of one of the contributing
-     * detections belong with the correlation, whatever their entities. */
-    for (size_t i = 0; i < al->nev; i++) {
-        char k2[16], i2[40];
-        bool f2 = false;
-        YG_TRY(lookup_alert(b, evid[i], k2, i2, &f2));
-        bool seen = !f2;
-        for (size_t j = 0; j < nc && !seen; j++)
-            seen = strcmp(c[j].id, i2) == 0;
-        if (!seen && nc < MAX_CANDIDATES) {
-            /* Only if that incident is still open. */
-            sqlite3_stmt *s;
-            if (sqlite3_prepare_v2(b->db,
-                                   "SELECT first_ms FROM incidents WHERE id = ?1 AND status = "
-                                   "'open'",
-                                   -1, &s, NULL) == SQLITE_OK) {
-                bt(s, 1, i2);
-                if (sqlite3_step(s) == SQLITE_ROW) {
-                    snprintf(c[nc].id, sizeof c[nc].id, "%s", i2);
-                    c[nc].first = sqlite3_column_int64(s, 0);
-                    int64_t last;
-                    (void)sm_cached_times(b, i2, &c[nc].first, &last);
-                    nc++;
-                }
-                sqlite3_finalize(s);
-            }
-        }
-    }
-    /* No incident shares an entity (or the alert names nobody): it opens
-     * an incident of its own. */
-    (void)linking;
+    YG_TRY(evidence_candidates(b, al, evid, c, &nc));
     struct summary sm;
-    if (!nc) {
-        snprintf(inc, sizeof inc, "inc-%.16s", al->id);
-        sqlite3_stmt *s = b->q[Q_INC_INS];
-        bt(s, 1, inc);
-        sqlite3_bind_int64(s, 2, al->t_ms);
-        sqlite3_bind_int64(s, 3, wall_ms());
-        YG_TRY(run(b, s, "creating an incident"));
-        if (sqlite3_changes(b->db) == 1)
-            sm_empty(&sm);
-        else /* an incident of that id exists already: it goes on growing */
-            YG_TRY(sm_load(b, inc, &sm));
-        res->created = true;
-        b->stats.created++;
-    } else {
-        size_t keep = 0;
-        for (size_t i = 1; i < nc; i++)
-            if (c[i].first < c[keep].first ||
-                (c[i].first == c[keep].first && strcmp(c[i].id, c[keep].id) < 0))
-                keep = i;
-        memcpy(inc, c[keep].id, sizeof inc);
-        YG_TRY(sm_load(b, inc, &sm));
-        for (size_t i = 0; i < nc; i++)
-            if (i != keep) {
-                YG_TRY(merge(b, inc, c[i].id, &sm));
-                res->merged++;
-                b->stats.merged++;
-            }
-    }
-    bool attached = false;
-    if (b->json_in_alerts) {
-        /* The alert's own row in the alerts table joins the timeline. */
-        sqlite3_stmt *s = b->q[Q_ATTACH];
-        bt(s, 1, al->id);
-        bt(s, 2, inc);
-        sqlite3_bind_int64(s, 3, al->t_ms);
-        sqlite3_bind_int64(s, 4, ++b->seq);
-        bt(s, 5, al->event_time);
-        bt(s, 6, al->kind);
-        sqlite3_bind_int(s, 7, al->level_num);
-        bt(s, 8, al->source);
-        bt(s, 9, ents.p);
-        YG_TRY(run(b, s, "adding an alert to an incident"));
-        attached = sqlite3_changes(b->db) == 1;
-    }
-    if (!attached) /* not stored as an alert: a timeline row of its own */
-        YG_TRY(insert_row(b, al->id, inc, al->t_ms, al->event_time, al->kind, al->rule_id,
-                          al->title, al->level, al->level_num, al->source, ents.p, NULL, json, n));
+    YG_TRY(join_incident(b, al, c, nc, inc, &sm, res));
+    YG_TRY(add_alert_row(b, al, inc, ents.p, json, n));
     sm_row(&sm, false, al->level_num, al->t_ms, b->seq, al->title, al->level);
     YG_TRY(count_entities(b, inc, al->ent, al->nent, &sm));
-    /* The contributing detections, as steps of the timeline. */
-    for (size_t i = 0; i < al->nev; i++) {
-        const struct evidence *e = &al->ev[i];
-        char rule[256], ts[128] = "", file[900] = "", line[32] = "", src[1024], et[64] = "";
-        const char *title = NULL, *level = NULL;
-        val_copy(e->rule, rule, sizeof rule);
-        val_copy(e->timestamp, ts, sizeof ts);
-        val_copy(e->file, file, sizeof file);
-        val_copy(e->line, line, sizeof line);
-        if (b->lookup)
-            (void)b->lookup(b->lookup_ud, rule, &title, &level);
-        int64_t t = al->t_ms;
-        if (ts[0] && yg__time_parse(ts, strlen(ts), &t))
-            yg__incident_iso(t, et, sizeof et);
-        else
-            snprintf(et, sizeof et, "%s", al->event_time);
-        if (line[0] && strcmp(line, "0") != 0)
-            snprintf(src, sizeof src, "%s:%s", file, line);
-        else
-            snprintf(src, sizeof src, "%s", file);
-        struct yg_buf j;
-        yg_buf_init(&j, 1u << 20);
-        err = yg_buf_add(&j, "{\"rule\":{\"id\":", 14);
-        if (!err)
-            err = yg_buf_add_json_str(&j, rule, strlen(rule));
-        if (!err && title)
-            err = yg_buf_add(&j, ",\"title\":", 9);
-        if (!err && title)
-            err = yg_buf_add_json_str(&j, title, strlen(title));
-        if (!err)
-            err = yg_buf_add(&j, "},\"timestamp\":", 14);
-        if (!err)
-            err = yg_buf_add_json_str(&j, ts, strlen(ts));
-        if (!err)
-            err = yg_buf_add(&j, ",\"source\":", 10);
-        if (!err)
-            err = yg_buf_add_json_str(&j, src, strlen(src));
-        if (!err)
-            err = yg_buf_addf(&j, ",\"correlation\":\"%s\"}", al->id);
-        int dl = level ? level_num(level) : 1;
-        if (!err)
-            err = insert_row(b, evid[i], inc, t, et, "detection", rule, title ? title : rule,
-                             level ? level : "informational", dl, src, ents.p, al->id, j.p, j.n);
-        if (!err && b->inserted)
-            sm_row(&sm, true, dl, t, b->seq, title ? title : rule, level ? level : "informational");
-        yg_buf_free(&j);
-        if (err)
-            goto done;
-    }
+    for (size_t i = 0; i < al->nev; i++)
+        YG_TRY(add_detection_row(b, al, &al->ev[i], evid[i], inc, ents.p, &sm));
     YG_TRY(sm_save(b, inc, &sm));
     snprintf(res->incident, sizeof res->incident, "%s", inc);
 done:
@@ -1573,42 +1646,19 @@ done:
     return err;
 }
 
-yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, const char *json,
-                         size_t n, int64_t fallback_ms, struct yg_incident_feed_result *res)
+/* Feed an alert read into al (its views into f), in the store's open
+ * transaction or one of its own. */
+static yg_err feed_read(struct yg_incident_builder *b, struct alert *al, const char *json, size_t n,
+                        struct yg_incident_feed_result *res)
 {
-    struct yg_incident_feed_result dummy;
-    if (!res)
-        res = &dummy;
-    memset(res, 0, sizeof *res);
-    b->why[0] = 0;
-    b->stats.fed++;
-    yg_arena_reset(&b->arena);
-    struct flat f = {.a = &b->arena};
-    struct yg_json_sink sink = {&f, flat_key, flat_leaf};
-    struct yg_json_err je;
-    size_t used = 0;
-    yg_err err = yg__json_scan(json, n, &used, &sink, &b->arena, &je);
-    if (err || f.oom) {
-        snprintf(b->why, sizeof b->why, "an alert is not valid JSON (%s at byte %zu)",
-                 je.msg ? je.msg : "out of memory", je.offset);
-        flat_free(&f);
-        return err ? err : YG_ENOMEM;
-    }
-    struct alert *al = yg_malloc(sizeof *al);
-    if (!al) {
-        flat_free(&f);
-        return YG_ENOMEM;
-    }
-    read_alert(b->map, &f, alert_id, fallback_ms, al);
+    yg_err err = YG_OK;
     if (!al->timed || !al->rule_id[0]) {
         res->skipped = true;
         b->stats.skipped++;
-        yg_free(al);
-        flat_free(&f);
         return YG_OK;
     }
-    /* The evidence views point into f's leaves; a scratch flat for stored
-     * entities must not disturb them. */
+    /* The evidence views point into the alert's leaves; a scratch flat for
+     * stored entities must not disturb them. */
     struct flat scratch = {.a = &b->arena};
     bool own_tx = !yg__store_in_tx(b->st);
     if (own_tx && (err = yg__store_begin(b->st))) {
@@ -1632,104 +1682,331 @@ yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, co
     }
 out:
     flat_free(&scratch);
+    return err;
+}
+
+static void feed_start(struct yg_incident_builder *b, struct yg_incident_feed_result *res)
+{
+    memset(res, 0, sizeof *res);
+    b->why[0] = 0;
+    b->stats.fed++;
+    yg_arena_reset(&b->arena);
+}
+
+yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, const char *json,
+                         size_t n, int64_t fallback_ms, struct yg_incident_feed_result *res)
+{
+    struct yg_incident_feed_result dummy;
+    if (!res)
+        res = &dummy;
+    feed_start(b, res);
+    struct flat f = {.a = &b->arena};
+    struct yg_json_sink sink = {&f, flat_key, flat_leaf};
+    struct yg_json_err je;
+    size_t used = 0;
+    yg_err err = yg__json_scan(json, n, &used, &sink, &b->arena, &je);
+    if (err || f.oom) {
+        snprintf(b->why, sizeof b->why, "an alert is not valid JSON (%s at byte %zu)",
+                 je.msg ? je.msg : "out of memory", je.offset);
+        flat_free(&f);
+        return err ? err : YG_ENOMEM;
+    }
+    struct alert *al = yg_malloc(sizeof *al);
+    if (!al) {
+        flat_free(&f);
+        return YG_ENOMEM;
+    }
+    read_alert(b->map, &f, alert_id, fallback_ms, al);
+    err = feed_read(b, al, json, n, res);
     flat_free(&f);
     yg_free(al);
     return err;
 }
 
-/* ---- a hunt's alerts, in event-time order ------------------------------------ */
+/* ---- an alert given as a struct ------------------------------------------------- */
 
-struct line {
-    char *p;
-    size_t n;
-    int64_t t;
-    size_t ord;
+/* Leaves of an alert given as a struct, at the paths its JSON would give
+ * them, so that one reader serves both forms. */
+static int32_t put_path(struct flat *f, int32_t parent, const char *k)
+{
+    int32_t saved = f->root1;
+    f->root1 = 0; /* parent < 0 here is the root itself */
+    int32_t p = flat_key(f, parent, k, strlen(k));
+    f->root1 = saved;
+    return p;
+}
+
+static void put_str(struct flat *f, int32_t parent, const char *k, const char *v, size_t n)
+{
+    int32_t p = v ? put_path(f, parent, k) : -1;
+    if (p >= 0)
+        flat_leaf(f, p, &(struct yg_val){v, (uint32_t)n, YG_VT_STR});
+}
+
+static void put_cstr(struct flat *f, int32_t parent, const char *k, const char *v)
+{
+    put_str(f, parent, k, v, v ? strlen(v) : 0);
+}
+
+static void put_num(struct flat *f, int32_t parent, const char *k, uint64_t v)
+{
+    char *t = yg_arena_alloc(f->a, 24);
+    int32_t p = t ? put_path(f, parent, k) : -1;
+    if (p < 0) {
+        f->oom = true;
+        return;
+    }
+    int tn = snprintf(t, 24, "%llu", (unsigned long long)v);
+    flat_leaf(f, p, &(struct yg_val){t, (uint32_t)tn, YG_VT_NUM});
+}
+
+/* A JSON value the alert carries as JSON (the event, the matched fields,
+ * the log source: the scanner's own form of them), under its member. */
+static yg_err put_json(struct flat *f, struct yg_arena *a, const char *k, const char *json,
+                       size_t n)
+{
+    if (!json || !n)
+        return YG_OK;
+    int32_t p = k ? put_path(f, -1, k) : -1;
+    if (k && p < 0)
+        return YG_ENOMEM;
+    f->root1 = p + 1;
+    struct yg_json_sink sink = {f, flat_key, flat_leaf};
+    struct yg_json_err je;
+    size_t used = 0;
+    yg_err err = yg__json_scan(json, n, &used, &sink, a, &je);
+    f->root1 = 0;
+    return err ? err : f->oom ? YG_ENOMEM : YG_OK;
+}
+
+/* The intel hit's members ("intel":{...}), given without braces. */
+static yg_err put_extra(struct flat *f, struct yg_arena *a, const char *extra, size_t n)
+{
+    if (!extra || !n)
+        return YG_OK;
+    char *obj = yg_arena_alloc(a, n + 2);
+    if (!obj)
+        return YG_ENOMEM;
+    obj[0] = '{';
+    memcpy(obj + 1, extra, n);
+    obj[n + 1] = '}';
+    return put_json(f, a, NULL, obj, n + 2);
+}
+
+static void put_evidence(struct flat *f, int32_t events, const struct yg_incident_evidence *e)
+{
+    put_cstr(f, events, "rule", e->rule_id);
+    put_cstr(f, events, "timestamp", e->timestamp);
+    put_cstr(f, events, "file", e->file);
+    if (e->record_id)
+        put_cstr(f, events, "record", e->record_id);
+    else if (e->line)
+        put_num(f, events, "line", e->line);
+    if (e->has_index)
+        put_num(f, events, "index", e->index);
+}
+
+static void put_correlation(struct flat *f, const struct yg_incident_alert *a)
+{
+    int32_t c = put_path(f, -1, "correlation");
+    put_cstr(f, c, "type", a->corr_type);
+    int32_t g = put_path(f, c, "group");
+    for (size_t i = 0; i < a->ngroup; i++)
+        put_cstr(f, g, a->group_names[i], a->group_values[i]);
+    int32_t ev = put_path(f, c, "events");
+    for (size_t i = 0; i < a->nev; i++)
+        put_evidence(f, ev, &a->ev[i]);
+}
+
+static yg_err put_alert(struct flat *f, struct yg_arena *ar, const struct yg_incident_alert *a)
+{
+    yg_err err = YG_OK;
+    int32_t r = put_path(f, -1, "rule");
+    put_cstr(f, r, "id", a->rule_id);
+    put_cstr(f, r, "title", a->rule_title);
+    put_cstr(f, r, "level", a->level);
+    YG_TRY(put_json(f, ar, "logsource", a->logsource_json, a->logsource_len));
+    YG_TRY(put_json(f, ar, "matched", a->matched_json, a->matched_len));
+    if (a->file) {
+        int32_t s = put_path(f, -1, "source");
+        put_cstr(f, s, "file", a->file);
+        put_num(f, s, "line", a->line);
+        if (a->record_id)
+            put_cstr(f, s, "record", a->record_id);
+        if (a->has_index)
+            put_num(f, s, "index", a->index);
+    }
+    if (a->corr_type)
+        put_correlation(f, a);
+    YG_TRY(put_extra(f, ar, a->extra_json, a->extra_len));
+    YG_TRY(put_json(f, ar, "event", a->event_json, a->event_len));
+done:
+    return err ? err : f->oom ? YG_ENOMEM : YG_OK;
+}
+
+yg_err yg__incident_feed_alert(struct yg_incident_builder *b, const struct yg_incident_alert *a,
+                               int64_t fallback_ms, struct yg_incident_feed_result *res)
+{
+    struct yg_incident_feed_result dummy;
+    if (!res)
+        res = &dummy;
+    feed_start(b, res);
+    struct flat f = {.a = &b->arena};
+    struct alert *al = yg_malloc(sizeof *al);
+    yg_err err = al ? put_alert(&f, &b->arena, a) : YG_ENOMEM;
+    if (err) {
+        snprintf(b->why, sizeof b->why, "an alert's %s",
+                 err == YG_ENOMEM ? "fields do not fit in memory"
+                                  : "event, matched fields or log source is not valid JSON");
+        goto out;
+    }
+    memset(al, 0, sizeof *al);
+    read_rule(&f, al);
+    al->timed = a->timed || fallback_ms != INT64_MIN;
+    al->t_ms = a->timed ? a->t_ms : fallback_ms;
+    if (al->timed)
+        yg__incident_iso(al->t_ms, al->event_time, sizeof al->event_time);
+    if (a->corr_type)
+        read_evidence(&f, al);
+    read_source(&f, al);
+    read_id(&f, a->id, al);
+    read_entities(b->map, &f, al);
+    err = feed_read(b, al, a->json, a->json_len, res);
+out:
+    flat_free(&f);
+    yg_free(al);
+    return err;
+}
+
+/* ---- copies and batches of alerts given as structs ------------------------------ */
+
+static const char *arena_dup(struct yg_arena *a, const char *s, size_t n, bool *oom)
+{
+    if (!s)
+        return NULL;
+    const char *c = yg_arena_strndup(a, s, n);
+    *oom |= !c;
+    return c;
+}
+
+yg_err yg__incident_alert_copy(struct yg_arena *a, const struct yg_incident_alert *src,
+                               struct yg_incident_alert *dst)
+{
+    bool oom = false;
+    *dst = *src;
+#define DUP(f, n) dst->f = arena_dup(a, src->f, n, &oom)
+#define DUPZ(f) DUP(f, src->f ? strlen(src->f) : 0)
+    DUPZ(id);
+    DUPZ(rule_id);
+    DUPZ(rule_title);
+    DUPZ(level);
+    DUPZ(file);
+    DUPZ(record_id);
+    DUPZ(corr_type);
+    DUP(logsource_json, src->logsource_len);
+    DUP(matched_json, src->matched_len);
+    DUP(event_json, src->event_len);
+    DUP(extra_json, src->extra_len);
+    DUP(json, src->json_len);
+#undef DUPZ
+#undef DUP
+    const char **names = src->ngroup ? yg_arena_alloc(a, 2 * src->ngroup * sizeof *names) : NULL;
+    for (size_t i = 0; names && i < src->ngroup; i++) {
+        names[i] = arena_dup(a, src->group_names[i], strlen(src->group_names[i]), &oom);
+        names[src->ngroup + i] =
+            arena_dup(a, src->group_values[i], strlen(src->group_values[i]), &oom);
+    }
+    dst->group_names = names;
+    dst->group_values = names ? names + src->ngroup : NULL;
+    struct yg_incident_evidence *ev = src->nev ? yg_arena_alloc(a, src->nev * sizeof *ev) : NULL;
+    for (size_t i = 0; ev && i < src->nev; i++) {
+        const struct yg_incident_evidence *e = &src->ev[i];
+        ev[i] = *e;
+        ev[i].rule_id = arena_dup(a, e->rule_id, strlen(e->rule_id), &oom);
+        ev[i].timestamp = arena_dup(a, e->timestamp, strlen(e->timestamp), &oom);
+        ev[i].file = arena_dup(a, e->file, strlen(e->file), &oom);
+        ev[i].record_id = arena_dup(a, e->record_id, e->record_id ? strlen(e->record_id) : 0, &oom);
+    }
+    dst->ev = ev;
+    if (oom || (src->ngroup && !names) || (src->nev && !ev))
+        return YG_ENOMEM;
+    return YG_OK;
+}
+
+struct yg_incident_batch {
+    struct yg_arena arena;
+    struct batch_item {
+        struct yg_incident_alert a;
+        size_t ord;
+    } * v;
+    size_t n, cap;
+    uint64_t untimed;
 };
 
-static int line_cmp(const void *a, const void *b)
+yg_err yg__incident_batch_new(struct yg_incident_batch **out)
 {
-    const struct line *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
+    struct yg_incident_batch *q = yg_calloc(1, sizeof *q);
+    if (!q)
+        return YG_ENOMEM;
+    yg_arena_init(&q->arena, 1u << 16, 0);
+    *out = q;
+    return YG_OK;
+}
+
+void yg__incident_batch_free(struct yg_incident_batch *q)
+{
+    if (!q)
+        return;
+    yg_arena_free(&q->arena);
+    yg_free(q->v);
+    yg_free(q);
+}
+
+yg_err yg__incident_batch_add(struct yg_incident_batch *q, const struct yg_incident_alert *a)
+{
+    if (!a->timed) {
+        q->untimed++;
+        return YG_OK;
+    }
+    if (q->n == q->cap) {
+        size_t nc = q->cap ? q->cap * 2 : 1024;
+        struct batch_item *nv = yg_realloc(q->v, nc * sizeof *nv);
+        if (!nv)
+            return YG_ENOMEM;
+        q->v = nv;
+        q->cap = nc;
+    }
+    yg_err err = yg__incident_alert_copy(&q->arena, a, &q->v[q->n].a);
+    if (err)
+        return err;
+    q->v[q->n].ord = q->n;
+    q->n++;
+    return YG_OK;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+    const struct batch_item *x = a, *y = b;
+    if (x->a.t_ms != y->a.t_ms)
+        return x->a.t_ms < y->a.t_ms ? -1 : 1;
     return x->ord < y->ord ? -1 : x->ord > y->ord;
 }
 
-/* The event time of one alert line without flattening all of it. */
-static bool line_time(struct yg_incident_builder *b, const char *p, size_t n, int64_t *t)
+yg_err yg__incident_feed_batch(struct yg_incident_builder *b, struct yg_incident_batch *q)
 {
-    yg_arena_reset(&b->arena);
-    struct flat f = {.a = &b->arena};
-    struct yg_json_sink sink = {&f, flat_key, flat_leaf};
-    struct yg_json_err je;
-    size_t used;
-    bool ok = false;
-    if (yg__json_scan(p, n, &used, &sink, &b->arena, &je) == YG_OK) {
-        struct alert *al = yg_malloc(sizeof *al);
-        if (al) {
-            read_alert(b->map, &f, NULL, INT64_MIN, al);
-            ok = al->timed;
-            *t = al->t_ms;
-            yg_free(al);
-        }
-    }
-    flat_free(&f);
-    return ok;
-}
-
-yg_err yg__incident_feed_jsonl(struct yg_incident_builder *b, FILE *f)
-{
-    yg_err err = YG_OK;
-    struct line *v = NULL;
-    size_t nv = 0, cap = 0;
-    char *buf = NULL;
-    size_t bcap = 0;
-    ssize_t len;
-    while ((len = getline(&buf, &bcap, f)) >= 0) {
-        while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-            len--;
-        if (!len || buf[0] != '{')
-            continue;
-        int64_t t = 0;
-        if (!line_time(b, buf, (size_t)len, &t)) {
-            b->stats.fed++;
-            b->stats.skipped++;
-            continue;
-        }
-        if (nv == cap) {
-            size_t nc = cap ? cap * 2 : 1024;
-            struct line *nl = yg_realloc(v, nc * sizeof *nl);
-            if (!nl) {
-                err = YG_ENOMEM;
-                goto done;
-            }
-            v = nl;
-            cap = nc;
-        }
-        v[nv].p = yg_strndup(buf, (size_t)len);
-        if (!v[nv].p) {
-            err = YG_ENOMEM;
-            goto done;
-        }
-        v[nv].n = (size_t)len;
-        v[nv].t = t;
-        v[nv].ord = nv;
-        nv++;
-    }
-    qsort(v, nv, sizeof *v, line_cmp);
-    if ((err = yg__store_begin(b->st))) {
+    b->stats.fed += q->untimed;
+    b->stats.skipped += q->untimed;
+    qsort(q->v, q->n, sizeof *q->v, item_cmp);
+    yg_err err = yg__store_begin(b->st);
+    if (err) {
         snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
-        goto done;
+        return err;
     }
-    for (size_t i = 0; i < nv && !err; i++)
-        err = yg__incident_feed(b, NULL, v[i].p, v[i].n, INT64_MIN, NULL);
+    for (size_t i = 0; i < q->n && !err; i++)
+        err = yg__incident_feed_alert(b, &q->v[i].a, INT64_MIN, NULL);
     if (err)
         yg__store_rollback(b->st);
     else if ((err = yg__store_commit(b->st)))
         snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
-done:
-    for (size_t i = 0; i < nv; i++)
-        yg_free(v[i].p);
-    yg_free(v);
-    free(buf);
     return err;
 }

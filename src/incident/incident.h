@@ -91,18 +91,78 @@ YG_NODISCARD yg_err yg__incident_feed(struct yg_incident_builder *b, const char 
                                       const char *json, size_t n, int64_t fallback_ms,
                                       struct yg_incident_feed_result *res);
 
+/* A contributing detection of a correlation alert. */
+struct yg_incident_evidence {
+    const char *rule_id, *timestamp, *file;
+    const char *record_id; /* the service's record id, or NULL (then file:index) */
+    uint64_t line;         /* 0: none */
+    bool has_index;
+    uint64_t index; /* the hunt's document ordinal in its file */
+};
+
+/*
+ * An alert as its driver has it, before any JSON is written.  The event, the
+ * matched fields, the log source and the extra members are the scanner's own
+ * JSON (yg_alert); json is the alert as the sinks wrote it, kept in the
+ * timeline (or in the alerts table, yg__incident_set_alerts_stored).
+ * Strings may be NULL where they do not apply.
+ */
+struct yg_incident_alert {
+    const char *id; /* 32 hex digits, or NULL: derived as for a JSON alert */
+    const char *rule_id, *rule_title, *level;
+    bool timed;       /* false: fallback_ms applies */
+    int64_t t_ms;     /* the event time, UTC epoch ms */
+    const char *file; /* the event's place: file and line (0: none), */
+    uint64_t line;
+    const char *record_id; /* the service's record id, */
+    bool has_index;        /* or the hunt's document ordinal */
+    uint64_t index;
+    const char *logsource_json, *matched_json, *event_json, *extra_json;
+    size_t logsource_len, matched_len, event_len, extra_len;
+    const char *corr_type; /* a correlation alert's type, NULL for others */
+    const char *const *group_names, *const *group_values;
+    size_t ngroup;
+    const struct yg_incident_evidence *ev;
+    size_t nev;
+    const char *json;
+    size_t json_len;
+};
+
+/*
+ * Feed one alert given as a struct: the same incidents as yg__incident_feed
+ * of its JSON, without reading that JSON back.  YG_ESYNTAX (message in
+ * yg__incident_errmsg) when its event, matched fields or log source is not
+ * valid JSON.
+ */
+YG_NODISCARD yg_err yg__incident_feed_alert(struct yg_incident_builder *b,
+                                            const struct yg_incident_alert *a, int64_t fallback_ms,
+                                            struct yg_incident_feed_result *res);
+
+/* A deep copy of a into arena (the driver's strings live only during its
+ * callback): YG_ENOMEM if it does not fit. */
+YG_NODISCARD yg_err yg__incident_alert_copy(struct yg_arena *arena,
+                                            const struct yg_incident_alert *a,
+                                            struct yg_incident_alert *out);
+
+/*
+ * The alerts of a hunt, collected as structs while it runs and fed in
+ * event-time order once it is over (equal times keep the order they were
+ * added in), in one transaction.  Alerts without an event time are skipped
+ * and counted.
+ */
+struct yg_incident_batch;
+YG_NODISCARD yg_err yg__incident_batch_new(struct yg_incident_batch **out);
+void yg__incident_batch_free(struct yg_incident_batch *q);
+YG_NODISCARD yg_err yg__incident_batch_add(struct yg_incident_batch *q,
+                                           const struct yg_incident_alert *a);
+YG_NODISCARD yg_err yg__incident_feed_batch(struct yg_incident_builder *b,
+                                            struct yg_incident_batch *q);
+
 /* Counters of a builder's life. */
 struct yg_incident_stats {
     uint64_t fed, duplicates, skipped, created, merged;
 };
 void yg__incident_stats(const struct yg_incident_builder *b, struct yg_incident_stats *out);
-
-/*
- * Read JSON-lines alerts from f (a hunt's alerts), order them by event time
- * (stable: equal times keep their order in f) and feed them, in one
- * transaction.  Alerts without a usable event time are skipped and counted.
- */
-YG_NODISCARD yg_err yg__incident_feed_jsonl(struct yg_incident_builder *b, FILE *f);
 
 /* The message of the last failure ("" if none). */
 const char *yg__incident_errmsg(const struct yg_incident_builder *b);
@@ -111,12 +171,20 @@ const char *yg__incident_errmsg(const struct yg_incident_builder *b);
 
 enum yg_incident_status { YG_INC_OPEN = 1, YG_INC_CLOSED = 2, YG_INC_ALL = 3 };
 
+/* One entity of an incident (with the alerts naming it) or of a step. */
+struct yg_incident_entity {
+    const char *kind, *value; /* unescaped */
+    int64_t alerts;           /* 0 for a step's */
+};
+
 struct yg_incident_row {
     const char *id, *title, *level, *status, *main_entity;
     int level_num;
     int64_t first_ms, last_ms;
     int64_t alert_count;
-    const char *entities;                 /* JSON array of {"kind","value","alerts"} */
+    const char *entities;                  /* JSON array of {"kind","value","alerts"} */
+    const struct yg_incident_entity *ents; /* the same, most alerts first */
+    size_t nents;
     const char *close_reason, *closed_by; /* NULL unless closed */
     int64_t closed_at;                    /* Unix epoch ms, 0 unless closed */
 };
@@ -128,6 +196,8 @@ struct yg_incident_step {
     const char *json;     /* the alert (with its event) or the detection's reference */
     int64_t t_ms;
     int level_num;
+    const struct yg_incident_entity *ents; /* the entities, read */
+    size_t nents;
 };
 
 /* Incidents with the given status and at least min_level (yg_level_t,

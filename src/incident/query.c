@@ -4,9 +4,12 @@
 #include "incident/incident.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <sqlite3.h>
+
+#include "decode/json.h"
 
 #define INC_COLS                                                                                   \
     "i.id, i.title, i.level, i.level_num, i.status, i.main_entity, i.first_ms, i.last_ms,"         \
@@ -34,6 +37,83 @@ static const char *col(sqlite3_stmt *s, int i)
 {
     const char *t = (const char *)sqlite3_column_text(s, i);
     return t ? t : "";
+}
+
+/* ---- entities, read from their JSON column ------------------------------------ */
+
+/* The entities of a row or a step, valid during its callback. */
+struct ent_list {
+    struct yg_arena a;
+    struct yg_incident_entity *v;
+    size_t n, cap;
+};
+
+enum { ENT_KIND, ENT_VALUE, ENT_ALERTS };
+
+static int32_t ent_key(void *ud, int32_t parent, const char *k, size_t kn)
+{
+    (void)ud;
+    (void)parent;
+    if (kn == 4 && !memcmp(k, "kind", 4))
+        return ENT_KIND;
+    if (kn == 5 && !memcmp(k, "value", 5))
+        return ENT_VALUE;
+    if (kn == 6 && !memcmp(k, "alerts", 6))
+        return ENT_ALERTS;
+    return -1;
+}
+
+/* [{"kind":..,"value":..,"alerts":..},...]: each "kind" starts an entity. */
+static void ent_leaf(void *ud, int32_t path, const struct yg_val *v)
+{
+    struct ent_list *l = ud;
+    if (path == ENT_KIND) {
+        if (l->n == l->cap) {
+            size_t nc = l->cap ? l->cap * 2 : 16;
+            struct yg_incident_entity *nv = yg_arena_alloc(&l->a, nc * sizeof *nv);
+            if (!nv)
+                return;
+            if (l->n)
+                memcpy(nv, l->v, l->n * sizeof *nv);
+            l->v = nv;
+            l->cap = nc;
+        }
+        l->v[l->n++] = (struct yg_incident_entity){yg_arena_strndup(&l->a, v->p, v->n), "", 0};
+        return;
+    }
+    if (!l->n)
+        return;
+    struct yg_incident_entity *e = &l->v[l->n - 1];
+    if (path == ENT_VALUE) {
+        const char *c = yg_arena_strndup(&l->a, v->p, v->n);
+        e->value = c ? c : "";
+    } else if (path == ENT_ALERTS && v->type == YG_VT_NUM) {
+        char b[32];
+        size_t n = v->n < sizeof b - 1 ? v->n : sizeof b - 1;
+        memcpy(b, v->p, n);
+        b[n] = 0;
+        e->alerts = strtoll(b, NULL, 10);
+    }
+}
+
+/* The entities of json into l (reset first); a column that does not read
+ * as JSON gives none. */
+static void read_entities(const char *json, struct ent_list *l, const struct yg_incident_entity **v,
+                          size_t *n)
+{
+    yg_arena_reset(&l->a);
+    l->v = NULL;
+    l->n = l->cap = 0;
+    struct yg_json_sink sink = {l, ent_key, ent_leaf};
+    struct yg_json_err je;
+    size_t used;
+    if (json && yg__json_scan(json, strlen(json), &used, &sink, &l->a, &je) != YG_OK)
+        l->n = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (!l->v[i].kind)
+            l->v[i].kind = "";
+    *v = l->v;
+    *n = l->n;
 }
 
 static void read_row(sqlite3_stmt *s, struct yg_incident_row *r)
@@ -70,12 +150,16 @@ yg_err yg__incident_list(struct yg_store *st, enum yg_incident_status status, in
         return map_rc(rc);
     sqlite3_bind_int(s, 1, (int)status);
     sqlite3_bind_int(s, 2, min_level);
+    struct ent_list el = {.v = NULL};
+    yg_arena_init(&el.a, 1u << 12, 0);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct yg_incident_row r;
         read_row(s, &r);
+        read_entities(r.entities, &el, &r.ents, &r.nents);
         fn(ud, &r);
     }
     sqlite3_finalize(s);
+    yg_arena_free(&el.a);
     return rc == SQLITE_DONE ? YG_OK : map_rc(rc);
 }
 
@@ -140,18 +224,21 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
     if (rc != SQLITE_OK)
         return map_rc(rc);
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    struct ent_list el = {.v = NULL};
+    yg_arena_init(&el.a, 1u << 12, 0);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         struct yg_incident_row r;
         read_row(s, &r);
+        read_entities(r.entities, &el, &r.ents, &r.nents);
         if (head)
             head(ud, &r);
     }
     sqlite3_finalize(s);
-    if (rc == SQLITE_DONE)
-        return YG_ENOTFOUND;
-    if (rc != SQLITE_ROW)
-        return map_rc(rc);
+    if (rc != SQLITE_ROW) {
+        yg_arena_free(&el.a);
+        return rc == SQLITE_DONE ? YG_ENOTFOUND : map_rc(rc);
+    }
     rc = sqlite3_prepare_v2(db,
                             "SELECT alert_id, kind, rule_id, rule_title, level, event_time, source,"
                             " entities, parent, CASE WHEN json = '' THEN coalesce((SELECT"
@@ -162,8 +249,10 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
                             " inc_level_num, inc_seq FROM alerts WHERE incident_id = ?1"
                             " ORDER BY 11, 13",
                             -1, &s, NULL);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK) {
+        yg_arena_free(&el.a);
         return map_rc(rc);
+    }
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct yg_incident_step x = {col(s, 0),
@@ -177,11 +266,15 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
                                      sqlite3_column_type(s, 8) == SQLITE_NULL ? NULL : col(s, 8),
                                      col(s, 9),
                                      sqlite3_column_int64(s, 10),
-                                     sqlite3_column_int(s, 11)};
+                                     sqlite3_column_int(s, 11),
+                                     NULL,
+                                     0};
+        read_entities(x.entities, &el, &x.ents, &x.nents);
         if (step)
             step(ud, &x);
     }
     sqlite3_finalize(s);
+    yg_arena_free(&el.a);
     return rc == SQLITE_DONE ? YG_OK : map_rc(rc);
 }
 

@@ -225,6 +225,112 @@ static char *fdup(struct yg_arena *a, const struct field *f)
     return yg_arena_strndup(a, f->p, f->n);
 }
 
+/* One data row of a CSV indicator file. */
+struct csv_row {
+    const struct field *f;
+    int nf;
+    const int *map;
+    size_t rec_start;
+    unsigned line;
+};
+
+static const struct field *csv_col(const struct csv_row *r, int c)
+{
+    return r->map[c] >= 0 && r->map[c] < r->nf ? &r->f[r->map[c]] : NULL;
+}
+
+/* The column of a field, 1-based, for diagnostics. */
+static unsigned csv_at(const struct csv_row *r, const struct field *fp)
+{
+    return (unsigned)(fp->off - r->rec_start) + 1;
+}
+
+/* The optional columns: source, TLP, confidence, times, id, description.
+ * false after reporting a bad one (the row is skipped). */
+static bool csv_optional(struct yg_iload *l, const struct csv_row *r, struct yg_arena *a,
+                         struct yg_ioc_in *x)
+{
+    const struct field *fp;
+    x->source = (fp = csv_col(r, C_SOURCE)) && fp->n ? fdup(a, fp) : l->source;
+    x->tlp = l->tlp;
+    if ((fp = csv_col(r, C_TLP)) && fp->n) {
+        x->tlp = yg__tlp_canon(fp->p, fp->n);
+        if (!x->tlp) {
+            yg__intel_diag(l->in, l->file, r->line, csv_at(r, fp), NULL, YG_ESYNTAX, NULL,
+                           "TLP '%.*s' is not clear, white, green, amber, amber+strict or red",
+                           (int)(fp->n > 32 ? 32 : fp->n), fp->p);
+            return false;
+        }
+    }
+    if (l->o && l->o->confidence > 0)
+        x->confidence = l->o->confidence;
+    if ((fp = csv_col(r, C_CONF)) && fp->n) {
+        char t[16];
+        size_t tn = fp->n < sizeof t - 1 ? fp->n : sizeof t - 1;
+        memcpy(t, fp->p, tn);
+        t[tn] = 0;
+        char *e;
+        long v = strtol(t, &e, 10);
+        if (e == t || *e || v < 0 || v > 100 || fp->n >= sizeof t) {
+            yg__intel_diag(l->in, l->file, r->line, csv_at(r, fp), NULL, YG_ESYNTAX, NULL,
+                           "confidence '%.*s' is not a number from 0 to 100",
+                           (int)(fp->n > 32 ? 32 : fp->n), fp->p);
+            return false;
+        }
+        x->confidence = (int)v;
+    }
+    static const int tcols[4] = {C_VFROM, C_VUNTIL, C_FSEEN, C_LSEEN};
+    int64_t *tdst[4] = {&x->valid_from, &x->valid_until, &x->first_seen, &x->last_seen};
+    for (int i = 0; i < 4; i++)
+        if ((fp = csv_col(r, tcols[i])) && fp->n && !yg__intel_time(fp->p, fp->n, tdst[i])) {
+            yg__intel_diag(l->in, l->file, r->line, csv_at(r, fp), NULL, YG_ESYNTAX, NULL,
+                           "'%.*s' is not a time (RFC 3339, a date, or epoch seconds)",
+                           (int)(fp->n > 40 ? 40 : fp->n), fp->p);
+            return false;
+        }
+    if ((fp = csv_col(r, C_ID)) && fp->n) {
+        x->id = fp->p;
+        x->idn = fp->n;
+    }
+    if ((fp = csv_col(r, C_DESC)) && fp->n)
+        x->description = fdup(a, fp);
+    return true;
+}
+
+/* One data row into the store.  YG_ENOMEM and YG_ELIMIT stop the file;
+ * other problems are reported and the row skipped. */
+static yg_err csv_row_add(struct yg_iload *l, const struct csv_row *r, size_t pos,
+                          struct yg_arena *a)
+{
+    const struct field *tv = csv_col(r, C_TYPE), *vv = csv_col(r, C_VALUE);
+    if (!tv || !vv) {
+        yg__intel_diag(l->in, l->file, r->line, (unsigned)(pos - r->rec_start), NULL, YG_ESYNTAX,
+                       NULL, "%s column missing", !tv ? "type" : "value");
+        return YG_OK;
+    }
+    struct yg_ioc_in x;
+    yg__ioc_in_init(&x);
+    if (!type_name(tv->p, tv->n, &x.type, &x.hash_kind)) {
+        yg__intel_diag(l->in, l->file, r->line, csv_at(r, tv), NULL, YG_EUNSUPPORTED, NULL,
+                       "type '%.*s' is not ip, domain, url, hash (md5, sha1, sha256), email "
+                       "or user_agent",
+                       (int)(tv->n > 64 ? 64 : tv->n), tv->p);
+        return YG_OK;
+    }
+    x.value = vv->p;
+    x.vn = vv->n;
+    if (!csv_optional(l, r, a, &x))
+        return YG_OK;
+    x.file = l->file;
+    const char *why;
+    yg_err err = yg__intel_add(l->in, &x, &why);
+    if (err && err != YG_ENOMEM)
+        yg__intel_diag(l->in, l->file, r->line, csv_at(r, vv), NULL, err, NULL, "%s '%.*s': %s",
+                       yg_ioc_type_name(x.type), (int)(vv->n > 200 ? 200 : vv->n), vv->p,
+                       why ? why : yg_strerror(err));
+    return err == YG_ENOMEM || err == YG_ELIMIT ? err : YG_OK;
+}
+
 yg_err yg__intel_load_csv(struct yg_iload *l)
 {
     const char *b = l->buf;
@@ -280,87 +386,9 @@ yg_err yg__intel_load_csv(struct yg_iload *l)
             break;
         }
         yg_arena_reset(&a);
-#define COLF(c) (map[c] >= 0 && map[c] < nf ? &f[map[c]] : NULL)
-#define AT(fp) ((unsigned)((fp)->off - rec_start) + 1)
-        const struct field *tv = COLF(C_TYPE), *vv = COLF(C_VALUE);
-        if (!tv || !vv) {
-            yg__intel_diag(l->in, l->file, line, (unsigned)(pos - rec_start), NULL, YG_ESYNTAX,
-                           NULL, "%s column missing", !tv ? "type" : "value");
-            continue;
-        }
-        struct yg_ioc_in x;
-        yg__ioc_in_init(&x);
-        if (!type_name(tv->p, tv->n, &x.type, &x.hash_kind)) {
-            yg__intel_diag(l->in, l->file, line, AT(tv), NULL, YG_EUNSUPPORTED, NULL,
-                           "type '%.*s' is not ip, domain, url, hash (md5, sha1, sha256), email "
-                           "or user_agent",
-                           (int)(tv->n > 64 ? 64 : tv->n), tv->p);
-            continue;
-        }
-        x.value = vv->p;
-        x.vn = vv->n;
-        const struct field *fp;
-        x.source = (fp = COLF(C_SOURCE)) && fp->n ? fdup(&a, fp) : l->source;
-        x.tlp = l->tlp;
-        if ((fp = COLF(C_TLP)) && fp->n) {
-            x.tlp = yg__tlp_canon(fp->p, fp->n);
-            if (!x.tlp) {
-                yg__intel_diag(l->in, l->file, line, AT(fp), NULL, YG_ESYNTAX, NULL,
-                               "TLP '%.*s' is not clear, white, green, amber, amber+strict or red",
-                               (int)(fp->n > 32 ? 32 : fp->n), fp->p);
-                continue;
-            }
-        }
-        if (l->o && l->o->confidence > 0)
-            x.confidence = l->o->confidence;
-        if ((fp = COLF(C_CONF)) && fp->n) {
-            char t[16];
-            size_t tn = fp->n < sizeof t - 1 ? fp->n : sizeof t - 1;
-            memcpy(t, fp->p, tn);
-            t[tn] = 0;
-            char *e;
-            long v = strtol(t, &e, 10);
-            if (e == t || *e || v < 0 || v > 100 || fp->n >= sizeof t) {
-                yg__intel_diag(l->in, l->file, line, AT(fp), NULL, YG_ESYNTAX, NULL,
-                               "confidence '%.*s' is not a number from 0 to 100",
-                               (int)(fp->n > 32 ? 32 : fp->n), fp->p);
-                continue;
-            }
-            x.confidence = (int)v;
-        }
-        static const int tcols[4] = {C_VFROM, C_VUNTIL, C_FSEEN, C_LSEEN};
-        int64_t *tdst[4] = {&x.valid_from, &x.valid_until, &x.first_seen, &x.last_seen};
-        bool bad_time = false;
-        for (int i = 0; i < 4 && !bad_time; i++)
-            if ((fp = COLF(tcols[i])) && fp->n && !yg__intel_time(fp->p, fp->n, tdst[i])) {
-                yg__intel_diag(l->in, l->file, line, AT(fp), NULL, YG_ESYNTAX, NULL,
-                               "'%.*s' is not a time (RFC 3339, a date, or epoch seconds)",
-                               (int)(fp->n > 40 ? 40 : fp->n), fp->p);
-                bad_time = true;
-            }
-        if (bad_time)
-            continue;
-        if ((fp = COLF(C_ID)) && fp->n) {
-            x.id = fp->p;
-            x.idn = fp->n;
-        }
-        if ((fp = COLF(C_DESC)) && fp->n)
-            x.description = fdup(&a, fp);
-        x.file = l->file;
-        const char *why;
-        err = yg__intel_add(l->in, &x, &why);
-        if (err == YG_ENOMEM)
+        struct csv_row row = {f, nf, map, rec_start, line};
+        if ((err = csv_row_add(l, &row, pos, &a)))
             break;
-        if (err) {
-            yg__intel_diag(l->in, l->file, line, AT(vv), NULL, err, NULL, "%s '%.*s': %s",
-                           yg_ioc_type_name(x.type), (int)(vv->n > 200 ? 200 : vv->n), vv->p,
-                           why ? why : yg_strerror(err));
-            if (err == YG_ELIMIT)
-                break;
-            err = YG_OK;
-        }
-#undef COLF
-#undef AT
     }
     yg_free(scratch);
     yg_arena_free(&a);

@@ -156,7 +156,8 @@ static yg_err lex_string(struct pp *x)
     return YG_OK;
 }
 
-static yg_err next(struct pp *x)
+/* Whitespace and comments (block comments and // to the end of the line). */
+static yg_err skip_blank(struct pp *x)
 {
     const char *p = x->p;
     for (;;) {
@@ -175,8 +176,100 @@ static yg_err next(struct pp *x)
                 x->pos++;
             continue;
         }
-        break;
+        return YG_OK;
     }
+}
+
+/* [+-]digits[.digits] */
+static yg_err lex_number(struct pp *x, char c)
+{
+    const char *p = x->p;
+    size_t i = x->pos + (c == '+' || c == '-');
+    size_t d = 0;
+    while (i < x->n && p[i] >= '0' && p[i] <= '9')
+        i++, d++;
+    if (i < x->n && p[i] == '.') {
+        i++;
+        size_t f = 0;
+        while (i < x->n && p[i] >= '0' && p[i] <= '9')
+            i++, f++;
+        if (!f)
+            return perr(x, i, YG_ESYNTAX, "%s", "a digit expected after '.'");
+        d += f;
+    }
+    if (!d)
+        return perr(x, x->pos, YG_ESYNTAX, "%s", "a number expected");
+    x->t = T_NUM;
+    x->pos = i;
+    return YG_OK;
+}
+
+/* An identifier, or a keyword. */
+static void lex_ident(struct pp *x)
+{
+    size_t i = x->pos;
+    while (i < x->n && idch(x->p[i], false))
+        i++;
+    x->t = T_IDENT;
+    for (size_t k = 0; k < sizeof keywords / sizeof *keywords; k++)
+        if (strlen(keywords[k].k) == i - x->pos &&
+            !memcmp(keywords[k].k, x->p + x->pos, i - x->pos))
+            x->t = keywords[k].t;
+    x->pos = i;
+}
+
+/* Operators and punctuation; false if c is none. */
+static bool lex_punct(struct pp *x, char c, char c1, yg_err *err)
+{
+    static const struct {
+        char c;
+        enum tok t;
+    } single[] = {{'[', T_LBRACK}, {']', T_RBRACK}, {'(', T_LPAREN}, {')', T_RPAREN},
+                  {':', T_COLON},  {',', T_COMMA},  {'*', T_STAR}};
+    *err = YG_OK;
+    for (size_t i = 0; i < sizeof single / sizeof *single; i++)
+        if (c == single[i].c) {
+            x->t = single[i].t;
+            x->pos++;
+            return true;
+        }
+    switch (c) {
+    case '=':
+        x->t = T_EQ;
+        x->pos += c1 == '=' ? 2 : 1;
+        return true;
+    case '!':
+        if (c1 != '=') {
+            *err = perr(x, x->pos, YG_ESYNTAX, "%s", "'!=' expected");
+            return true;
+        }
+        x->t = T_NEQ;
+        x->pos += 2;
+        return true;
+    case '<':
+        x->t = c1 == '>' ? T_NEQ : T_ORD;
+        x->pos += (c1 == '>' || c1 == '=') ? 2 : 1;
+        return true;
+    case '>':
+        x->t = T_ORD;
+        x->pos += c1 == '=' ? 2 : 1;
+        return true;
+    case '.':
+        if (c1 >= '0' && c1 <= '9')
+            return false; /* a number */
+        x->t = T_DOT;
+        x->pos++;
+        return true;
+    }
+    return false;
+}
+
+static yg_err next(struct pp *x)
+{
+    const char *p = x->p;
+    yg_err err = skip_blank(x);
+    if (err)
+        return err;
     x->tstart = x->pos;
     if (x->pos >= x->n) {
         x->t = T_EOF;
@@ -185,103 +278,20 @@ static yg_err next(struct pp *x)
     }
     char c = p[x->pos];
     char c1 = x->pos + 1 < x->n ? p[x->pos + 1] : 0;
-    switch (c) {
-    case '[':
-        x->t = T_LBRACK;
-        x->pos++;
-        break;
-    case ']':
-        x->t = T_RBRACK;
-        x->pos++;
-        break;
-    case '(':
-        x->t = T_LPAREN;
-        x->pos++;
-        break;
-    case ')':
-        x->t = T_RPAREN;
-        x->pos++;
-        break;
-    case ':':
-        x->t = T_COLON;
-        x->pos++;
-        break;
-    case ',':
-        x->t = T_COMMA;
-        x->pos++;
-        break;
-    case '*':
-        x->t = T_STAR;
-        x->pos++;
-        break;
-    case '=':
-        x->t = T_EQ;
-        x->pos += c1 == '=' ? 2 : 1;
-        break;
-    case '!':
-        if (c1 != '=')
-            return perr(x, x->pos, YG_ESYNTAX, "%s", "'!=' expected");
-        x->t = T_NEQ;
-        x->pos += 2;
-        break;
-    case '<':
-        x->t = c1 == '>' ? T_NEQ : T_ORD;
-        x->pos += (c1 == '>' || c1 == '=') ? 2 : 1;
-        break;
-    case '>':
-        x->t = T_ORD;
-        x->pos += c1 == '=' ? 2 : 1;
-        break;
-    case '\'':
+    if (lex_punct(x, c, c1, &err)) {
+        if (err)
+            return err;
+    } else if (c == '\'' || ((c == 'h' || c == 'b' || c == 't') && c1 == '\'')) {
+        x->pos += c != '\'';
         if (lex_string(x))
             return x->err;
-        x->t = T_STR;
-        break;
-    default:
-        if (c == '.' && !(c1 >= '0' && c1 <= '9')) {
-            x->t = T_DOT;
-            x->pos++;
-            break;
-        }
-        if ((c == 'h' || c == 'b' || c == 't') && c1 == '\'') {
-            x->pos++;
-            if (lex_string(x))
-                return x->err;
-            x->t = T_PREFIXED;
-            break;
-        }
-        if (c == '+' || c == '-' || c == '.' || (c >= '0' && c <= '9')) {
-            size_t i = x->pos + (c == '+' || c == '-');
-            size_t d = 0;
-            while (i < x->n && p[i] >= '0' && p[i] <= '9')
-                i++, d++;
-            if (i < x->n && p[i] == '.') {
-                i++;
-                size_t f = 0;
-                while (i < x->n && p[i] >= '0' && p[i] <= '9')
-                    i++, f++;
-                if (!f)
-                    return perr(x, i, YG_ESYNTAX, "%s", "a digit expected after '.'");
-                d += f;
-            }
-            if (!d)
-                return perr(x, x->pos, YG_ESYNTAX, "%s", "a number expected");
-            x->t = T_NUM;
-            x->pos = i;
-            break;
-        }
-        if (idch(c, true)) {
-            size_t i = x->pos;
-            while (i < x->n && idch(p[i], false))
-                i++;
-            x->t = T_IDENT;
-            for (size_t k = 0; k < sizeof keywords / sizeof *keywords; k++)
-                if (strlen(keywords[k].k) == i - x->pos &&
-                    !memcmp(keywords[k].k, p + x->pos, i - x->pos))
-                    x->t = keywords[k].t;
-            x->pos = i;
-            break;
-        }
+        x->t = c == '\'' ? T_STR : T_PREFIXED;
+    } else if (c == '+' || c == '-' || c == '.' || (c >= '0' && c <= '9')) {
+        if ((err = lex_number(x, c)))
+            return err;
+    } else if (idch(c, true)) {
+        lex_ident(x);
+    } else {
         return perr(x, x->pos, YG_ESYNTAX, "%s", "unexpected character");
     }
     x->tlen = x->pos - x->tstart;

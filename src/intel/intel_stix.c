@@ -330,14 +330,118 @@ static yg_err walk_array(struct stix_ctx *c, struct yg_ijp *pp, obj_fn fn, struc
     }
 }
 
+/* A syntax error at the parser's position. */
+static yg_err walk_syntax(struct stix_ctx *c, struct yg_ijp *pp, const char *msg)
+{
+    pp->err = msg;
+    pp->err_off = pp->pos;
+    return json_err(c, pp, YG_ESYNTAX);
+}
+
+/* The top object being walked: its members other than "objects" (the
+ * object itself when there is no "objects" array). */
+struct top_walk {
+    struct stix_ctx *c;
+    obj_fn fn;
+    struct yg_arena *a, *top;
+    struct yg_keyset seen;
+    struct yg_ij self;
+    struct yg_ij **tail;
+    bool had_objects;
+};
+
+/* One member of the top object: "objects" walked in place, anything else
+ * kept as a member of self. */
+static yg_err top_member(struct top_walk *w, struct yg_ijp *pp)
+{
+    struct stix_ctx *c = w->c;
+    yg_err e;
+    yg__ij_ws(pp);
+    if (pp->pos >= pp->len || pp->p[pp->pos] != '"')
+        return walk_syntax(c, pp, "a member name expected");
+    /* Parse the name as a value to reuse the string decoder. */
+    struct yg_ijp kp = *pp;
+    kp.a = w->top;
+    struct yg_ij *kn;
+    if ((e = yg__ij_value(&kp, &kn)))
+        return json_err(c, &kp, e);
+    /* A repeated name (two "objects" arrays, two "type"s) is refused like
+     * in every nested object (core/keyset.h). */
+    bool dup;
+    if ((e = yg__keyset_add(&w->seen, kn->s, kn->sn, &dup)))
+        return e;
+    if (dup) {
+        char *m = yg_arena_alloc(w->top, 100);
+        if (!m)
+            return YG_ENOMEM;
+        yg__keyset_dup_msg(m, 100, kn->s, kn->sn);
+        return walk_syntax(c, pp, m); /* still at the repeated name */
+    }
+    pp->pos = kp.pos;
+    yg__ij_ws(pp);
+    if (pp->pos >= pp->len || pp->p[pp->pos] != ':')
+        return walk_syntax(c, pp, "':' expected");
+    pp->pos++;
+    yg__ij_ws(pp);
+    if (!strcmp(kn->s, "objects") && pp->pos < pp->len && pp->p[pp->pos] == '[') {
+        w->had_objects = true;
+        return walk_array(c, pp, w->fn, w->a);
+    }
+    struct yg_ijp vp = *pp;
+    vp.a = w->top;
+    struct yg_ij *v;
+    if ((e = yg__ij_value(&vp, &v)))
+        return json_err(c, &vp, e);
+    pp->pos = vp.pos;
+    v->key = kn->s;
+    v->keyn = kn->sn;
+    *w->tail = v;
+    w->tail = &v->next;
+    w->self.n++;
+    return YG_OK;
+}
+
+/* The members of the top object, up to its closing brace. */
+static yg_err top_members(struct top_walk *w, struct yg_ijp *pp)
+{
+    pp->pos++;
+    yg__ij_ws(pp);
+    if (pp->pos < pp->len && pp->p[pp->pos] == '}') {
+        pp->pos++;
+        return YG_OK;
+    }
+    for (;;) {
+        yg_err e = top_member(w, pp);
+        if (e)
+            return e;
+        yg__ij_ws(pp);
+        if (pp->pos < pp->len && pp->p[pp->pos] == ',') {
+            pp->pos++;
+            continue;
+        }
+        if (pp->pos < pp->len && pp->p[pp->pos] == '}') {
+            pp->pos++;
+            return YG_OK;
+        }
+        return walk_syntax(w->c, pp, "',' or '}' expected");
+    }
+}
+
 static yg_err walk(struct stix_ctx *c, obj_fn fn)
 {
     struct yg_arena a, top;
     yg_arena_init(&a, 1u << 16, 0);
     yg_arena_init(&top, 1u << 12, 0);
     struct yg_ijp pp = {c->l->buf, c->l->len, 0, &a, 0, YG_INTEL_MAX_JSON_NODES, NULL, 0};
-    struct yg_keyset seen;
-    yg__keyset_init(&seen);
+    struct top_walk w;
+    memset(&w, 0, sizeof w);
+    w.c = c;
+    w.fn = fn;
+    w.a = &a;
+    w.top = &top;
+    w.self.type = YG_IJ_OBJ;
+    w.tail = &w.self.first;
+    yg__keyset_init(&w.seen);
     yg_err e = YG_OK;
     c->nobj = 0;
     yg__ij_ws(&pp);
@@ -346,110 +450,22 @@ static yg_err walk(struct stix_ctx *c, obj_fn fn)
         goto done;
     }
     if (pp.pos >= pp.len || pp.p[pp.pos] != '{') {
-        pp.err = "a JSON object or array expected";
-        pp.err_off = pp.pos;
-        e = json_err(c, &pp, YG_ESYNTAX);
+        e = walk_syntax(c, &pp, "a JSON object or array expected");
         goto done;
     }
     /* The members of the top object, "objects" walked in place; without
      * one, the top object itself is the STIX object. */
-    pp.pos++;
-    struct yg_ij self = {0};
-    self.type = YG_IJ_OBJ;
-    struct yg_ij **tail = &self.first;
-    bool had_objects = false;
-    yg__ij_ws(&pp);
-    if (pp.pos < pp.len && pp.p[pp.pos] == '}') {
-        pp.pos++;
-    } else {
-        for (;;) {
-            yg__ij_ws(&pp);
-            if (pp.pos >= pp.len || pp.p[pp.pos] != '"') {
-                pp.err = "a member name expected";
-                pp.err_off = pp.pos;
-                e = json_err(c, &pp, YG_ESYNTAX);
-                goto done;
-            }
-            /* Parse the name as a value to reuse the string decoder. */
-            struct yg_ijp kp = pp;
-            kp.a = &top;
-            struct yg_ij *kn;
-            if ((e = yg__ij_value(&kp, &kn))) {
-                e = json_err(c, &kp, e);
-                goto done;
-            }
-            /* A repeated name (two "objects" arrays, two "type"s) is
-             * refused like in every nested object (core/keyset.h). */
-            bool dup;
-            if ((e = yg__keyset_add(&seen, kn->s, kn->sn, &dup)))
-                goto done;
-            if (dup) {
-                char *m = yg_arena_alloc(&top, 100);
-                if (!m) {
-                    e = YG_ENOMEM;
-                    goto done;
-                }
-                yg__keyset_dup_msg(m, 100, kn->s, kn->sn);
-                pp.err = m;
-                pp.err_off = pp.pos; /* still at the repeated name */
-                e = json_err(c, &pp, YG_ESYNTAX);
-                goto done;
-            }
-            pp.pos = kp.pos;
-            yg__ij_ws(&pp);
-            if (pp.pos >= pp.len || pp.p[pp.pos] != ':') {
-                pp.err = "':' expected";
-                pp.err_off = pp.pos;
-                e = json_err(c, &pp, YG_ESYNTAX);
-                goto done;
-            }
-            pp.pos++;
-            yg__ij_ws(&pp);
-            if (!strcmp(kn->s, "objects") && pp.pos < pp.len && pp.p[pp.pos] == '[') {
-                had_objects = true;
-                if ((e = walk_array(c, &pp, fn, &a)))
-                    goto done;
-            } else {
-                struct yg_ijp vp = pp;
-                vp.a = &top;
-                struct yg_ij *v;
-                if ((e = yg__ij_value(&vp, &v))) {
-                    e = json_err(c, &vp, e);
-                    goto done;
-                }
-                pp.pos = vp.pos;
-                v->key = kn->s;
-                v->keyn = kn->sn;
-                *tail = v;
-                tail = &v->next;
-                self.n++;
-            }
-            yg__ij_ws(&pp);
-            if (pp.pos < pp.len && pp.p[pp.pos] == ',') {
-                pp.pos++;
-                continue;
-            }
-            if (pp.pos < pp.len && pp.p[pp.pos] == '}') {
-                pp.pos++;
-                break;
-            }
-            pp.err = "',' or '}' expected";
-            pp.err_off = pp.pos;
-            e = json_err(c, &pp, YG_ESYNTAX);
-            goto done;
-        }
-    }
+    if ((e = top_members(&w, &pp)))
+        goto done;
     yg__ij_ws(&pp);
     if (pp.pos < pp.len) {
-        pp.err = "content after the JSON value";
-        pp.err_off = pp.pos;
-        e = json_err(c, &pp, YG_ESYNTAX);
+        e = walk_syntax(c, &pp, "content after the JSON value");
         goto done;
     }
-    if (!had_objects)
-        e = fn(c, &self, &a);
+    if (!w.had_objects)
+        e = fn(c, &w.self, &a);
 done:
-    yg__keyset_free(&seen);
+    yg__keyset_free(&w.seen);
     yg_arena_free(&a);
     yg_arena_free(&top);
     return e;

@@ -808,15 +808,14 @@ static struct yg_node *compile_item(struct cctx *x, const struct yg_ynode *key,
     return nd;
 }
 
-/* Compile `key: value` where key is `field|mod|mod` (field may be empty for
- * keyword modifiers). */
-static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_ynode *key,
-                                             const struct yg_ynode *val)
+/* The modifiers of `field|mod|mod` into m; *fl: the field name's length
+ * (0 for keywords).  false after reporting why. */
+static bool item_mods(struct cctx *x, const struct yg_ynode *key, struct yg_mods *m, size_t *fl)
 {
     const char *k = key ? key->s : "";
     size_t kl = key ? key->slen : 0;
     const char *bar = memchr(k, '|', kl);
-    size_t fl = bar ? (size_t)(bar - k) : kl;
+    *fl = bar ? (size_t)(bar - k) : kl;
     struct yg_str mods[16];
     size_t nm = 0;
     while (bar) {
@@ -825,26 +824,117 @@ static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_yno
         size_t ml = bar ? (size_t)(bar - s) : kl - (size_t)(s - k);
         if (nm == 16) {
             cfail(x, key, YG_ELIMIT, "more than 16 modifiers on '%s'", k);
-            return NULL;
+            return false;
         }
         mods[nm++] = (struct yg_str){s, ml};
     }
-    struct yg_mods m;
     char why[512] = "";
-    yg_err e = yg__mods_parse(mods, nm, &m, why, sizeof why);
+    yg_err e = yg__mods_parse(mods, nm, m, why, sizeof why);
     if (e) {
         cfail(x, key, e, "field '%s': %s", k, why);
-        return NULL;
+        return false;
     }
     /* Keywords search the whole event: a plain keyword matches anywhere in a
      * value, as the specification's `event::clear` example needs. */
     const uint32_t positional = YG_MOD_CONTAINS | YG_MOD_STARTSWITH | YG_MOD_ENDSWITH | YG_MOD_RE |
                                 YG_MOD_CIDR | YG_MOD_LT | YG_MOD_LTE | YG_MOD_GT | YG_MOD_GTE |
                                 YG_MOD_EXISTS | YG_MOD_FIELDREF;
-    if (!fl && !(m.bits & positional) && m.nchain < 16) {
-        m.chain[m.nchain++] = YG_MOD_CONTAINS;
-        m.bits |= YG_MOD_CONTAINS;
+    if (!*fl && !(m->bits & positional) && m->nchain < 16) {
+        m->chain[m->nchain++] = YG_MOD_CONTAINS;
+        m->bits |= YG_MOD_CONTAINS;
     }
+    return true;
+}
+
+/* A number among keywords is searched as its text (`200` in an access log
+ * line), as pySigma does for keyword lists: a copy of val with numbers
+ * made strings.  false when out of memory. */
+static bool keyword_numbers_as_text(struct cctx *x, const struct yg_ynode **valp)
+{
+    const struct yg_ynode *val = *valp;
+    size_t n = val->type == YG_Y_SEQ ? val->n : 1;
+    struct yg_ynode *copy = yg_arena_alloc(&x->rs->perm, sizeof *copy);
+    struct yg_ynode **items =
+        val->type == YG_Y_SEQ ? yg_arena_alloc(&x->rs->perm, (n + 1) * sizeof *items) : NULL;
+    if (!copy || (val->type == YG_Y_SEQ && !items))
+        return false;
+    *copy = *val;
+    for (size_t i = 0; i < n && val->type == YG_Y_SEQ; i++) {
+        const struct yg_ynode *v = val->items[i];
+        items[i] = (struct yg_ynode *)v;
+        if (v->type == YG_Y_SCALAR && (v->skind == YG_S_INT || v->skind == YG_S_FLOAT)) {
+            struct yg_ynode *t = yg_arena_alloc(&x->rs->perm, sizeof *t);
+            if (!t)
+                return false;
+            *t = *v;
+            t->skind = YG_S_STR;
+            items[i] = t;
+        }
+    }
+    if (val->type == YG_Y_SEQ)
+        copy->items = items;
+    else if (copy->skind == YG_S_INT || copy->skind == YG_S_FLOAT)
+        copy->skind = YG_S_STR;
+    *valp = copy;
+    return true;
+}
+
+/* One value of the item: its group of value tests (a field reference
+ * makes the item compare two fields).  false after reporting why. */
+static bool item_value(struct cctx *x, struct yg_item *it, const struct yg_mods *m,
+                       const struct yg_ynode *key, const struct yg_ynode *v)
+{
+    const char *k = key ? key->s : "";
+    char why[512] = "";
+    if (v && v->type != YG_Y_SCALAR) {
+        cfail(x, v, YG_ESYNTAX, "field '%s': list items must be plain values", k);
+        return false;
+    }
+    yg_err e = yg__value_compile(m, v, x->rs->ph, &x->rs->perm, &x->rs->pool,
+                                 &it->groups[it->ngroups], why, sizeof why);
+    if (e) {
+        cfail(x, v ? v : key, e, "field '%s': %s", k, why);
+        return false;
+    }
+    struct yg_vmgroup *g = &it->groups[it->ngroups];
+    if (g->n == 1 && g->v[0].op == YG_VOP_NULL) {
+        it->null_ok = true;
+    }
+    if (g->n >= 1 && g->v[0].op == YG_VOP_FIELDREF) {
+        it->kind = YG_I_FIELDREF;
+        it->ref_fid = field_intern(x->rs, g->v[0].pat, g->v[0].n);
+        it->ref_op = YG_VOP_EQ;
+        if (m->bits & YG_MOD_CONTAINS)
+            it->ref_op = YG_VOP_CONTAINS;
+        else if (m->bits & YG_MOD_STARTSWITH)
+            it->ref_op = YG_VOP_PREFIX;
+        else if (m->bits & YG_MOD_ENDSWITH)
+            it->ref_op = YG_VOP_SUFFIX;
+        it->ref_cased = (m->bits & YG_MOD_CASED) != 0;
+        it->neq = (m->bits & YG_MOD_NEQ) != 0;
+    }
+    it->ngroups++;
+    return true;
+}
+
+static struct yg_node *item_node(struct cctx *x, struct yg_item *it)
+{
+    struct yg_node *nd = mknode(x, YG_N_ITEM, 0);
+    if (nd)
+        nd->item = it;
+    return nd;
+}
+
+/* Compile `key: value` where key is `field|mod|mod` (field may be empty for
+ * keyword modifiers). */
+static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_ynode *key,
+                                             const struct yg_ynode *val)
+{
+    const char *k = key ? key->s : "";
+    struct yg_mods m;
+    size_t fl;
+    if (!item_mods(x, key, &m, &fl))
+        return NULL;
     struct yg_item *it = yg_arena_alloc(&x->rs->perm, sizeof *it);
     if (!it)
         return NULL;
@@ -868,34 +958,8 @@ static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_yno
         cfail(x, val, YG_ESYNTAX, "field '%s': a value can not be a map", k);
         return NULL;
     }
-    /* A number among keywords is searched as its text (`200` in an access
-     * log line), as pySigma does for keyword lists. */
-    if (!fl && val && (m.bits & YG_MOD_CONTAINS)) {
-        size_t n = val->type == YG_Y_SEQ ? val->n : 1;
-        struct yg_ynode *copy = yg_arena_alloc(&x->rs->perm, sizeof *copy);
-        struct yg_ynode **items =
-            val->type == YG_Y_SEQ ? yg_arena_alloc(&x->rs->perm, (n + 1) * sizeof *items) : NULL;
-        if (!copy || (val->type == YG_Y_SEQ && !items))
-            return NULL;
-        *copy = *val;
-        for (size_t i = 0; i < n && val->type == YG_Y_SEQ; i++) {
-            const struct yg_ynode *v = val->items[i];
-            items[i] = (struct yg_ynode *)v;
-            if (v->type == YG_Y_SCALAR && (v->skind == YG_S_INT || v->skind == YG_S_FLOAT)) {
-                struct yg_ynode *t = yg_arena_alloc(&x->rs->perm, sizeof *t);
-                if (!t)
-                    return NULL;
-                *t = *v;
-                t->skind = YG_S_STR;
-                items[i] = t;
-            }
-        }
-        if (val->type == YG_Y_SEQ)
-            copy->items = items;
-        else if (copy->skind == YG_S_INT || copy->skind == YG_S_FLOAT)
-            copy->skind = YG_S_STR;
-        val = copy;
-    }
+    if (!fl && val && (m.bits & YG_MOD_CONTAINS) && !keyword_numbers_as_text(x, &val))
+        return NULL;
     size_t nv = !val ? 1 : val->type == YG_Y_SEQ ? val->n : 1;
     if (m.bits & YG_MOD_EXISTS) {
         if (!fl || !val || val->type != YG_Y_SCALAR || val->skind != YG_S_BOOL) {
@@ -905,10 +969,7 @@ static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_yno
         }
         it->kind = YG_I_EXISTS;
         it->exists = val->s[0] == 't' || val->s[0] == 'T';
-        struct yg_node *nd = mknode(x, YG_N_ITEM, 0);
-        if (nd)
-            nd->item = it;
-        return nd;
+        return item_node(x, it);
     }
     if (nv == 0) {
         /* An empty list matches nothing (pySigma: no condition to satisfy). */
@@ -921,43 +982,12 @@ static struct yg_node *compile_item_uncached(struct cctx *x, const struct yg_yno
     it->groups = yg_arena_alloc(&x->rs->perm, nv * sizeof *it->groups);
     if (!it->groups)
         return NULL;
-    for (size_t i = 0; i < nv; i++) {
-        const struct yg_ynode *v = !val ? NULL : val->type == YG_Y_SEQ ? val->items[i] : val;
-        if (v && v->type != YG_Y_SCALAR) {
-            cfail(x, v, YG_ESYNTAX, "field '%s': list items must be plain values", k);
+    for (size_t i = 0; i < nv; i++)
+        if (!item_value(x, it, &m, key, !val ? NULL : val->type == YG_Y_SEQ ? val->items[i] : val))
             return NULL;
-        }
-        e = yg__value_compile(&m, v, x->rs->ph, &x->rs->perm, &x->rs->pool,
-                              &it->groups[it->ngroups], why, sizeof why);
-        if (e) {
-            cfail(x, v ? v : key, e, "field '%s': %s", k, why);
-            return NULL;
-        }
-        struct yg_vmgroup *g = &it->groups[it->ngroups];
-        if (g->n == 1 && g->v[0].op == YG_VOP_NULL) {
-            it->null_ok = true;
-        }
-        if (g->n >= 1 && g->v[0].op == YG_VOP_FIELDREF) {
-            it->kind = YG_I_FIELDREF;
-            it->ref_fid = field_intern(x->rs, g->v[0].pat, g->v[0].n);
-            it->ref_op = YG_VOP_EQ;
-            if (m.bits & YG_MOD_CONTAINS)
-                it->ref_op = YG_VOP_CONTAINS;
-            else if (m.bits & YG_MOD_STARTSWITH)
-                it->ref_op = YG_VOP_PREFIX;
-            else if (m.bits & YG_MOD_ENDSWITH)
-                it->ref_op = YG_VOP_SUFFIX;
-            it->ref_cased = (m.bits & YG_MOD_CASED) != 0;
-            it->neq = (m.bits & YG_MOD_NEQ) != 0;
-        }
-        it->ngroups++;
-    }
     if (it->null_ok && it->ngroups == 1 && it->kind == YG_I_VALUES)
         it->kind = YG_I_NULL;
-    struct yg_node *nd = mknode(x, YG_N_ITEM, 0);
-    if (nd)
-        nd->item = it;
-    return nd;
+    return item_node(x, it);
 }
 
 static struct yg_node *compile_map(struct cctx *x, const struct yg_ynode *map)
@@ -1174,58 +1204,38 @@ static int u32_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
+/* The field mapping (with its overlays), the placeholders and the
+ * processing pipelines: what every rule compiles against. */
+static yg_err load_mappings(yg_compiler *c, struct yg_rules *rs)
 {
-    yg_err err = YG_OK;
+    yg_err err;
     char path[4096], why[512] = "";
-    if (c->spent)
-        return YG_ESTATE;
-    c->spent = true;
-    struct yg_rules *rs = yg_calloc(1, sizeof *rs);
-    if (!rs)
-        return YG_ENOMEM;
-    atomic_init(&rs->refs, 1);
-    yg_arena_init(&rs->perm, 1u << 20, 0);
-    rs->nfailed = c->nfailed;
-
     snprintf(path, sizeof path, "%s/mappings/windows.yml", c->data_dir);
     if ((err = yg__mapping_load(rs, path, why, sizeof why))) {
         emit(c, path, 0, 0, NULL, err, "field mapping: %s", why);
-        goto done;
+        return err;
     }
     for (size_t i = 0; i < c->nmappings; i++)
         if ((err = yg__mapping_overlay(rs, c->mappings[i], why, sizeof why))) {
             emit(c, c->mappings[i], 0, 0, NULL, err, "field mapping: %s", why);
-            goto done;
+            return err;
         }
     snprintf(path, sizeof path, "%s/mappings/placeholders.yml", c->data_dir);
     if ((err = yg__placeholders_load(path, &rs->ph, why, sizeof why))) {
         emit(c, path, 0, 0, NULL, err, "placeholders: %s", why);
-        goto done;
+        return err;
     }
     if (c->npipelines && (err = apply_pipelines(c, &rs->nfailed)))
-        goto done;
+        return err;
+    return YG_OK;
+}
 
-    rs->icache = yg_calloc(1, sizeof *rs->icache);
-    if (!rs->icache) {
-        err = YG_ENOMEM;
-        goto done;
-    }
-    size_t ndet = 0;
-    for (size_t i = 0; i < c->ndocs; i++)
-        ndet += c->docs[i]->kind == YG_RULE_DETECTION;
-    rs->rules = yg_calloc(ndet + YG_IOC_NTYPES + 1, sizeof *rs->rules);
-    if (!rs->rules) {
-        err = YG_ENOMEM;
-        goto done;
-    }
-    /* Filters first, so they can be folded into the rules they name. */
-    struct yg_node **fnodes = yg_calloc(c->ndocs ? c->ndocs : 1, sizeof *fnodes);
-    if (!fnodes) {
-        err = YG_ENOMEM;
-        goto done;
-    }
-    size_t nfref = 0;
+/* Filters first, so they can be folded into the rules they name: each
+ * filter document's tree in fnodes (NULL if it failed); *nfref: the
+ * references of those that compiled. */
+static void compile_filters(yg_compiler *c, struct yg_rules *rs, struct yg_node **fnodes,
+                            size_t *nfref)
+{
     for (size_t i = 0; i < c->ndocs; i++) {
         struct yg_rule *r = c->docs[i];
         if (r->kind != YG_RULE_FILTER)
@@ -1237,8 +1247,43 @@ yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
             rs->nfailed++;
             continue;
         }
-        nfref += r->nfilter_rules;
+        *nfref += r->nfilter_rules;
     }
+}
+
+/* The filters naming the rule by id or name, each once, folded into its
+ * tree in document order as `and not`. */
+static yg_err fold_filters(struct cctx *x, const struct yg_strindex *fref, uint32_t *fcand,
+                           struct yg_node *const *fnodes, struct yg_node **root)
+{
+    const struct yg_rule *r = x->r;
+    size_t nc = 0, at;
+    for (size_t k = yg__strindex_find(fref, r->id, &at); k; k--)
+        fcand[nc++] = fref->e[at++].val;
+    for (size_t k = yg__strindex_find(fref, r->name, &at); k; k--)
+        fcand[nc++] = fref->e[at++].val;
+    qsort(fcand, nc, sizeof *fcand, u32_cmp);
+    for (size_t k = 0; k < nc; k++) {
+        uint32_t j = fcand[k];
+        if ((k && fcand[k - 1] == j) || !filter_ls_applies(x->c->docs[j], r))
+            continue;
+        struct yg_node *nt = mknode(x, YG_N_NOT, 1);
+        struct yg_node *an = mknode(x, YG_N_AND, 2);
+        if (!nt || !an)
+            return YG_ENOMEM;
+        nt->kids[0] = fnodes[j];
+        an->kids[0] = *root;
+        an->kids[1] = nt;
+        *root = an;
+    }
+    return YG_OK;
+}
+
+/* Every detection rule, its filters folded in, into rs->rules. */
+static yg_err compile_detections(yg_compiler *c, struct yg_rules *rs, struct yg_node **fnodes,
+                                 size_t nfref)
+{
+    yg_err err = YG_OK;
     /* Which filters name which rules: every (reference, filter) pair in a
      * sorted index, so each rule finds the filters naming its id or name by
      * binary search instead of scanning every document (which made
@@ -1247,9 +1292,6 @@ yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
     struct yg_strindex fref;
     uint32_t *fcand = yg_calloc(2 * nfref + 1, sizeof *fcand);
     if (yg__strindex_init(&fref, nfref) || !fcand) {
-        yg__strindex_free(&fref);
-        yg_free(fcand);
-        yg_free(fnodes);
         err = YG_ENOMEM;
         goto done;
     }
@@ -1267,32 +1309,8 @@ yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
             rs->nfailed++;
             continue;
         }
-        /* The filters naming the rule by id or name, each once, folded in
-         * document order. */
-        size_t nc = 0, at;
-        for (size_t k = yg__strindex_find(&fref, r->id, &at); k; k--)
-            fcand[nc++] = fref.e[at++].val;
-        for (size_t k = yg__strindex_find(&fref, r->name, &at); k; k--)
-            fcand[nc++] = fref.e[at++].val;
-        qsort(fcand, nc, sizeof *fcand, u32_cmp);
-        for (size_t k = 0; k < nc; k++) {
-            uint32_t j = fcand[k];
-            if ((k && fcand[k - 1] == j) || !filter_ls_applies(c->docs[j], r))
-                continue;
-            struct yg_node *nt = mknode(&x, YG_N_NOT, 1);
-            struct yg_node *an = mknode(&x, YG_N_AND, 2);
-            if (!nt || !an) {
-                err = YG_ENOMEM;
-                yg__strindex_free(&fref);
-                yg_free(fcand);
-                yg_free(fnodes);
-                goto done;
-            }
-            nt->kids[0] = fnodes[j];
-            an->kids[0] = root;
-            an->kids[1] = nt;
-            root = an;
-        }
+        if ((err = fold_filters(&x, &fref, fcand, fnodes, &root)))
+            goto done;
         struct yg_crule *cr = &rs->rules[rs->nrules];
         cr->rule = r;
         cr->root = root;
@@ -1301,16 +1319,56 @@ yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
         cr->tags_json = tags_to_json(&rs->perm, r, false);
         if (!cr->attack_json || !cr->tags_json) {
             err = YG_ENOMEM;
-            yg__strindex_free(&fref);
-            yg_free(fcand);
-            yg_free(fnodes);
             goto done;
         }
         rs->nrules++;
     }
+done:
     yg__strindex_free(&fref);
     yg_free(fcand);
+    return err;
+}
+
+/* Filters, then detection rules with their filters folded in. */
+static yg_err compile_rules(yg_compiler *c, struct yg_rules *rs)
+{
+    size_t ndet = 0;
+    for (size_t i = 0; i < c->ndocs; i++)
+        ndet += c->docs[i]->kind == YG_RULE_DETECTION;
+    rs->rules = yg_calloc(ndet + YG_IOC_NTYPES + 1, sizeof *rs->rules);
+    struct yg_node **fnodes = yg_calloc(c->ndocs ? c->ndocs : 1, sizeof *fnodes);
+    yg_err err = YG_ENOMEM;
+    if (rs->rules && fnodes) {
+        size_t nfref = 0;
+        compile_filters(c, rs, fnodes, &nfref);
+        err = compile_detections(c, rs, fnodes, nfref);
+    }
     yg_free(fnodes);
+    return err;
+}
+
+yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
+{
+    yg_err err = YG_OK;
+    char why[512] = "";
+    if (c->spent)
+        return YG_ESTATE;
+    c->spent = true;
+    struct yg_rules *rs = yg_calloc(1, sizeof *rs);
+    if (!rs)
+        return YG_ENOMEM;
+    atomic_init(&rs->refs, 1);
+    yg_arena_init(&rs->perm, 1u << 20, 0);
+    rs->nfailed = c->nfailed;
+    if ((err = load_mappings(c, rs)))
+        goto done;
+    rs->icache = yg_calloc(1, sizeof *rs->icache);
+    if (!rs->icache) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    if ((err = compile_rules(c, rs)))
+        goto done;
     icache_free(rs->icache);
     rs->icache = NULL;
     if ((err = yg__prefilter_build(rs, why, sizeof why))) {
@@ -1321,7 +1379,6 @@ yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
         emit(c, "<intel>", 0, 0, NULL, err, "intel fields: %s", why);
         goto done;
     }
-
     /* The rules point into the compiler's arena: the program takes it. */
     struct yg_arena *keep = yg_malloc(sizeof *keep);
     if (!keep) {

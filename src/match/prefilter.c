@@ -503,14 +503,108 @@ done:
     return err;
 }
 
+/* A rule's clauses whose literals can all be searched (a raw-document
+ * literal must fit JSON-escaped) go into the table; a rule left without
+ * any runs on every event of its log source. */
+static yg_err rule_clauses(struct yg_rules *rs, struct atom_tab *t, struct cnf *f, size_t r)
+{
+    yg_err err = YG_OK;
+    unsigned keep = 0;
+    for (unsigned c = 0; c < f->n; c++) {
+        bool ok = true;
+        for (size_t i = 0; ok && i < f->c[c].n; i++) {
+            char tmp[1024];
+            size_t n;
+            const struct atomref *a = &f->c[c].a[i];
+            if (atom_db(rs, a->fid) < 0)
+                ok = json_escape_atom(a->p, a->n, tmp, &n, sizeof tmp);
+        }
+        if (ok)
+            f->c[keep++] = f->c[c];
+        else
+            aset_free(&f->c[c]);
+    }
+    f->n = keep;
+    if (!f->n) {
+        rs->always[r] = 1;
+        rs->nalways++;
+    }
+    rs->nclauses[r] = (uint8_t)f->n;
+    for (unsigned c = 0; c < f->n && !err; c++)
+        for (size_t i = 0; i < f->c[c].n && !err; i++) {
+            bool ok;
+            const struct atomref *a = &f->c[c].a[i];
+            err = add_atom(rs, t, a->p, a->n, a->fid, (uint32_t)r << 2 | c, NULL, &ok);
+        }
+    return err;
+}
+
+/* Per atom, the rule clauses it serves: atom_rules[atom_off[i],
+ * atom_off[i + 1]). */
+static yg_err atom_index(struct yg_rules *rs, const struct atom_tab *t)
+{
+    rs->natoms = t->n;
+    rs->atom_off = yg_malloc((t->n + 1) * sizeof *rs->atom_off);
+    size_t total = 0;
+    for (size_t i = 0; i < t->n; i++)
+        total += t->e[i].nrules;
+    rs->atom_rules = yg_malloc((total + 1) * sizeof *rs->atom_rules);
+    if (!rs->atom_off || !rs->atom_rules)
+        return YG_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        rs->atom_off[i] = (uint32_t)k;
+        if (t->e[i].nrules) /* value-only atoms serve no rule clause */
+            memcpy(rs->atom_rules + k, t->e[i].rules, t->e[i].nrules * sizeof(uint32_t));
+        k += t->e[i].nrules;
+    }
+    rs->atom_off[t->n] = (uint32_t)k;
+    return YG_OK;
+}
+
+/* The atoms grouped by database (raw document first, then by field id), in
+ * atom order, by counting: one pass whatever the number of fields; then
+ * each database compiled. */
+static yg_err compile_dbs(struct yg_rules *rs, const struct atom_tab *t, char *why, size_t wl)
+{
+    yg_err err = YG_OK;
+    size_t *byfield = yg_calloc(rs->nfields + 2, sizeof *byfield);
+    uint32_t *order = yg_malloc((t->n + 1) * sizeof *order);
+    if (!byfield || !order) {
+        err = YG_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        byfield[t->e[i].db + 2]++;
+    for (size_t f = 1; f < rs->nfields + 2; f++)
+        byfield[f] += byfield[f - 1];
+    for (size_t i = 0; i < t->n; i++)
+        order[byfield[t->e[i].db + 1]++] = (uint32_t)i;
+    /* byfield[g] is now where group g (db + 1) ends: the raw document's atoms
+     * are order[0, byfield[0]), field f's order[byfield[f], byfield[f + 1]). */
+    struct pf_dbs *db;
+    if ((err = compile_db(t, order, byfield[0], &db, why, wl)))
+        goto done;
+    rs->hs_db = db;
+    for (size_t f = 0; f < rs->nfields && !err; f++) {
+        if (!rs->fid_db[f])
+            continue;
+        rs->fid_db[f] = NULL;
+        if (!(err = compile_db(t, order + byfield[f], byfield[f + 1] - byfield[f], &db, why, wl)))
+            rs->fid_db[f] = db;
+    }
+done:
+    yg_free(byfield);
+    yg_free(order);
+    return err;
+}
+
 yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
 {
     yg_err err = YG_OK;
     struct atom_tab t = {0};
     struct cnf *cnfs = NULL;
     size_t *per_fid = NULL;
-    size_t *byfield = NULL; /* atoms per database, then where each starts */
-    uint32_t *order = NULL; /* atom indices grouped by database */
     rs->always = yg_calloc(rs->nrules + 1, 1);
     rs->nclauses = yg_calloc(rs->nrules + 1, 1);
     cnfs = yg_calloc(rs->nrules + 1, sizeof *cnfs);
@@ -539,91 +633,18 @@ yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
         if (per_fid[f] >= FIELD_DB_MIN)
             rs->fid_db[f] = (void *)rs;
     /* Pass 2: the table. */
-    for (size_t r = 0; r < rs->nrules && !err; r++) {
-        struct cnf *f = &cnfs[r];
-        unsigned keep = 0;
-        for (unsigned c = 0; c < f->n; c++) {
-            bool ok = true;
-            for (size_t i = 0; ok && i < f->c[c].n; i++) {
-                char tmp[1024];
-                size_t n;
-                const struct atomref *a = &f->c[c].a[i];
-                if (atom_db(rs, a->fid) < 0)
-                    ok = json_escape_atom(a->p, a->n, tmp, &n, sizeof tmp);
-            }
-            if (ok)
-                f->c[keep++] = f->c[c];
-            else
-                aset_free(&f->c[c]);
-        }
-        f->n = keep;
-        if (!f->n) {
-            rs->always[r] = 1;
-            rs->nalways++;
-        }
-        rs->nclauses[r] = (uint8_t)f->n;
-        for (unsigned c = 0; c < f->n && !err; c++)
-            for (size_t i = 0; i < f->c[c].n && !err; i++) {
-                bool ok;
-                const struct atomref *a = &f->c[c].a[i];
-                err = add_atom(rs, &t, a->p, a->n, a->fid, (uint32_t)r << 2 | c, NULL, &ok);
-            }
-    }
+    for (size_t r = 0; r < rs->nrules && !err; r++)
+        err = rule_clauses(rs, &t, &cnfs[r], r);
     /* The atoms of every value of long value lists go in too, so that the
      * evaluator skips a value whose atom is not in the event instead of
      * searching for it. */
     for (size_t r = 0; r < rs->nrules && !err; r++)
         err = mark_vm_atoms(rs, rs->rules[r].root, &t, 0);
-    if (err)
-        goto done;
-    rs->natoms = t.n;
-    rs->atom_off = yg_malloc((t.n + 1) * sizeof *rs->atom_off);
-    size_t total = 0;
-    for (size_t i = 0; i < t.n; i++)
-        total += t.e[i].nrules;
-    rs->atom_rules = yg_malloc((total + 1) * sizeof *rs->atom_rules);
-    if (!rs->atom_off || !rs->atom_rules) {
-        err = YG_ENOMEM;
-        goto done;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < t.n; i++) {
-        rs->atom_off[i] = (uint32_t)k;
-        if (t.e[i].nrules) /* value-only atoms serve no rule clause */
-            memcpy(rs->atom_rules + k, t.e[i].rules, t.e[i].nrules * sizeof(uint32_t));
-        k += t.e[i].nrules;
-    }
-    rs->atom_off[t.n] = (uint32_t)k;
-    /* The atoms grouped by database (raw document first, then by field id),
-     * in atom order, by counting: one pass whatever the number of fields. */
-    byfield = yg_calloc(rs->nfields + 2, sizeof *byfield);
-    order = yg_malloc((t.n + 1) * sizeof *order);
-    if (!byfield || !order) {
-        err = YG_ENOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < t.n; i++)
-        byfield[t.e[i].db + 2]++;
-    for (size_t f = 1; f < rs->nfields + 2; f++)
-        byfield[f] += byfield[f - 1];
-    for (size_t i = 0; i < t.n; i++)
-        order[byfield[t.e[i].db + 1]++] = (uint32_t)i;
-    /* byfield[g] is now where group g (db + 1) ends: the raw document's atoms
-     * are order[0, byfield[0]), field f's order[byfield[f], byfield[f + 1]). */
-    struct pf_dbs *db;
-    if ((err = compile_db(&t, order, byfield[0], &db, why, wl)))
-        goto done;
-    rs->hs_db = db;
-    for (size_t f = 0; f < rs->nfields && !err; f++) {
-        if (!rs->fid_db[f])
-            continue;
-        rs->fid_db[f] = NULL;
-        if (!(err = compile_db(&t, order + byfield[f], byfield[f + 1] - byfield[f], &db, why, wl)))
-            rs->fid_db[f] = db;
-    }
+    if (!err)
+        err = atom_index(rs, &t);
+    if (!err)
+        err = compile_dbs(rs, &t, why, wl);
 done:
-    yg_free(byfield);
-    yg_free(order);
     if (cnfs)
         for (size_t r = 0; r < rs->nrules; r++)
             cnf_free(&cnfs[r]);

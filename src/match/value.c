@@ -1689,9 +1689,10 @@ static size_t skip_escape_arg(const char *p, size_t n, size_t i)
  * non-ASCII letters to other bytes, so those end a run; extended mode
  * (x flag) makes spaces vanish, so it disables atoms entirely.
  */
-static void regex_atom(const char *p, size_t n, bool caseless, char *best, size_t *bestlen)
+/* Inline flags: (?i) makes the pattern caseless; false for (?x), whose
+ * vanishing spaces make literal runs meaningless. */
+static bool regex_flags(const char *p, size_t n, bool *caseless)
 {
-    *bestlen = 0;
     for (size_t i = 0; i + 1 < n; i++) {
         size_t bs = 0;
         while (bs < i && p[i - 1 - bs] == '\\')
@@ -1703,153 +1704,183 @@ static void regex_atom(const char *p, size_t n, bool caseless, char *best, size_
                        (p[j] >= 'A' && p[j] <= 'Z'));
              j++) {
             if (p[j] == 'x')
-                return;
+                return false;
             if (p[j] == 'i')
-                caseless = true;
+                *caseless = true;
         }
     }
+    return true;
+}
+
+/* The literal run being read, and the longest one so far. */
+struct ratom {
     char run[256];
-    size_t rn = 0;
-    int depth = 0;
-    bool in_class = false;
-#define FLUSH()                                                                                    \
-    do {                                                                                           \
-        if (rn > *bestlen) {                                                                       \
-            memcpy(best, run, rn);                                                                 \
-            *bestlen = rn;                                                                         \
-        }                                                                                          \
-        rn = 0;                                                                                    \
-    } while (0)
+    size_t rn;
+    char *best;
+    size_t *bestlen;
+    int depth;
+    bool in_class;
+};
+
+static void ra_flush(struct ratom *r)
+{
+    if (r->rn > *r->bestlen) {
+        memcpy(r->best, r->run, r->rn);
+        *r->bestlen = r->rn;
+    }
+    r->rn = 0;
+}
+
 /* Drop the last character (all bytes of a UTF-8 sequence) of the run. */
-#define DROP_LAST()                                                                                \
-    do {                                                                                           \
-        while (rn > 0 && ((unsigned char)run[rn - 1] & 0xC0) == 0x80)                              \
-            rn--;                                                                                  \
-        if (rn > 0)                                                                                \
-            rn--;                                                                                  \
-    } while (0)
+static void ra_drop_last(struct ratom *r)
+{
+    while (r->rn > 0 && ((unsigned char)r->run[r->rn - 1] & 0xC0) == 0x80)
+        r->rn--;
+    if (r->rn > 0)
+        r->rn--;
+}
+
+static void ra_push(struct ratom *r, unsigned char c)
+{
+    if (r->rn == sizeof r->run)
+        ra_flush(r);
+    r->run[r->rn++] = (char)yg_lc(c);
+}
+
+/* Inside a character class: skip to its end ([:name:], [=x=], [.x.]
+ * included). */
+static size_t ra_class(struct ratom *r, const char *p, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)p[i];
+    if (c == '\\')
+        return i + 2;
+    if (c == '[' && i + 1 < n && (p[i + 1] == ':' || p[i + 1] == '=' || p[i + 1] == '.')) {
+        char t = p[i + 1];
+        i += 2;
+        while (i + 1 < n && !(p[i] == t && p[i + 1] == ']'))
+            i++;
+        return i + 2;
+    }
+    if (c == ']')
+        r->in_class = false;
+    return i + 1;
+}
+
+/* An escape at p[i] == '\\': a literal character, \Q...\E, or a class or
+ * assertion that ends the run.  A trailing backslash ends the pattern. */
+static size_t ra_escape(struct ratom *r, const char *p, size_t n, size_t i)
+{
+    if (i + 1 >= n) {
+        ra_flush(r);
+        return n;
+    }
+    unsigned char d = (unsigned char)p[i + 1];
+    if (d == 'Q') {
+        ra_flush(r);
+        size_t e = i + 2;
+        while (e + 1 < n && !(p[e] == '\\' && p[e + 1] == 'E'))
+            e++;
+        return e + 1 < n ? e + 2 : n;
+    }
+    if ((d >= '0' && d <= '9') || (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || d >= 0x80) {
+        ra_flush(r);
+        return d >= 0x80 ? i + 2 : skip_escape_arg(p, n, i + 1);
+    }
+    if (r->depth == 0)
+        ra_push(r, d);
+    return i + 2;
+}
+
+/* A metacharacter outside classes and groups; 0 if p[i] is none, RA_NONE
+ * when the pattern has no usable run (an alternation at the top, an
+ * unbalanced group). */
+#define RA_NONE SIZE_MAX
+static size_t ra_meta(struct ratom *r, const char *p, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)p[i];
+    switch (c) {
+    case '[':
+        ra_flush(r);
+        r->in_class = true;
+        i++;
+        if (i < n && p[i] == '^')
+            i++;
+        if (i < n && p[i] == ']')
+            i++;
+        return i;
+    case '(':
+        ra_flush(r);
+        r->depth++;
+        return i + 1;
+    case ')': ra_flush(r); return --r->depth < 0 ? RA_NONE : i + 1;
+    }
+    if (r->depth > 0)
+        return i + 1;
+    switch (c) {
+    case '|': return RA_NONE;
+    case '*':
+    case '?':
+        ra_drop_last(r);
+        ra_flush(r);
+        return i + 1;
+    case '+':
+    case '.':
+    case '^':
+    case '$': ra_flush(r); return i + 1;
+    case '{': {
+        size_t j = i + 1;
+        while (j < n && ((p[j] >= '0' && p[j] <= '9') || p[j] == ',' || p[j] == ' '))
+            j++;
+        if (j < n && p[j] == '}' && j > i + 1) {
+            ra_drop_last(r);
+            ra_flush(r);
+            return j + 1;
+        }
+        ra_flush(r);
+        return i + 1;
+    }
+    }
+    return 0;
+}
+
+static void regex_atom(const char *p, size_t n, bool caseless, char *best, size_t *bestlen)
+{
+    *bestlen = 0;
+    if (!regex_flags(p, n, &caseless))
+        return;
+    struct ratom r;
+    r.rn = 0;
+    r.best = best;
+    r.bestlen = bestlen;
+    r.depth = 0;
+    r.in_class = false;
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)p[i];
-        if (in_class) {
-            if (c == '\\')
-                i += 2;
-            else if (c == '[' && i + 1 < n &&
-                     (p[i + 1] == ':' || p[i + 1] == '=' || p[i + 1] == '.')) {
-                char t = p[i + 1];
-                i += 2;
-                while (i + 1 < n && !(p[i] == t && p[i + 1] == ']'))
-                    i++;
-                i += 2;
-            } else {
-                if (c == ']')
-                    in_class = false;
-                i++;
-            }
-            continue;
+        size_t next;
+        if (r.in_class)
+            next = ra_class(&r, p, n, i);
+        else if (c == '\\')
+            next = ra_escape(&r, p, n, i);
+        else if (!(next = ra_meta(&r, p, n, i))) {
+            /* Under (?i), k and s also match the Kelvin and long-s signs,
+             * which a caseless literal scan would not find. */
+            if (caseless && (c >= 0x80 || yg_lc(c) == 'k' || yg_lc(c) == 's'))
+                ra_flush(&r);
+            else
+                ra_push(&r, c);
+            next = i + 1;
         }
-        if (c == '\\') {
-            if (i + 1 >= n) {
-                FLUSH();
-                break;
-            }
-            unsigned char d = (unsigned char)p[i + 1];
-            if (d == 'Q') {
-                FLUSH();
-                size_t e = i + 2;
-                while (e + 1 < n && !(p[e] == '\\' && p[e + 1] == 'E'))
-                    e++;
-                i = e + 1 < n ? e + 2 : n;
-                continue;
-            }
-            if ((d >= '0' && d <= '9') || (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') ||
-                d >= 0x80) {
-                FLUSH();
-                i = d >= 0x80 ? i + 2 : skip_escape_arg(p, n, i + 1);
-                continue;
-            }
-            i += 2;
-            if (depth == 0) {
-                if (rn == sizeof run)
-                    FLUSH();
-                run[rn++] = (char)yg_lc(d);
-            }
-            continue;
-        }
-        if (c == '[') {
-            FLUSH();
-            in_class = true;
-            i++;
-            if (i < n && p[i] == '^')
-                i++;
-            if (i < n && p[i] == ']')
-                i++;
-            continue;
-        }
-        if (c == '(') {
-            FLUSH();
-            depth++;
-            i++;
-            continue;
-        }
-        if (c == ')') {
-            FLUSH();
-            if (--depth < 0) {
-                *bestlen = 0;
-                return;
-            }
-            i++;
-            continue;
-        }
-        if (depth > 0) {
-            i++;
-            continue;
-        }
-        if (c == '|') {
+        if (next == RA_NONE) {
             *bestlen = 0;
             return;
         }
-        if (c == '*' || c == '?') {
-            DROP_LAST();
-            FLUSH();
-            i++;
-            continue;
-        }
-        if (c == '+' || c == '.' || c == '^' || c == '$') {
-            FLUSH();
-            i++;
-            continue;
-        }
-        if (c == '{') {
-            size_t j = i + 1;
-            while (j < n && ((p[j] >= '0' && p[j] <= '9') || p[j] == ',' || p[j] == ' '))
-                j++;
-            if (j < n && p[j] == '}' && j > i + 1) {
-                DROP_LAST();
-                FLUSH();
-                i = j + 1;
-            } else {
-                FLUSH();
-                i++;
-            }
-            continue;
-        }
-        if (caseless && (c >= 0x80 || yg_lc(c) == 'k' || yg_lc(c) == 's')) {
-            FLUSH();
-            i++;
-            continue;
-        }
-        if (rn == sizeof run)
-            FLUSH();
-        run[rn++] = (char)yg_lc(c);
-        i++;
+        i = next;
     }
-    if (in_class || depth != 0) {
+    if (r.in_class || r.depth != 0) {
         *bestlen = 0;
         return;
     }
-    FLUSH();
-#undef FLUSH
-#undef DROP_LAST
+    ra_flush(&r);
 }
 
 static yg_err compile_one_regex(struct cx *x, const char *src, size_t n, struct yg_vm *vm)
@@ -2079,150 +2110,120 @@ static yg_err one_vm(struct cx *x, struct yg_vmgroup *out, struct yg_vm **vm)
     return YG_OK;
 }
 
-static yg_err compile_value(struct cx *x, const struct yg_ynode *v, struct yg_vmgroup *out)
+/* lt, lte, gt, gte and the time-part modifiers: a number compared. */
+static yg_err value_compare(struct cx *x, const struct yg_ynode *v, enum yg_skind kind, uint32_t vb,
+                            struct yg_vmgroup *out)
 {
     yg_err err = YG_OK;
-    const struct yg_mods *m = x->m;
-    uint32_t vb = m->bits & ~(uint32_t)MODS_LIST;
     struct yg_vm *vm = NULL;
+    if (kind != YG_S_INT && kind != YG_S_FLOAT) {
+        say(x->why, x->whylen, "modifier '%s' needs a number, got %s '%s'",
+            mod_name(first_value_mod(x->m)), skind_name(kind), v->s);
+        return YG_ESYNTAX;
+    }
+    char canon[400];
+    double num;
+    YG_TRY(rule_number(x, v, &num, canon, sizeof canon));
+    YG_TRY(one_vm(x, out, &vm));
+    vm->op = YG_VOP_NUM;
+    vm->timepart = (uint8_t)timepart_of(vb);
+    vm->num = vm->timepart ? trunc(num) : num;
+    vm->cmp = vb & YG_MOD_LT    ? YG_CMP_LT
+              : vb & YG_MOD_LTE ? YG_CMP_LTE
+              : vb & YG_MOD_GT  ? YG_CMP_GT
+              : vb & YG_MOD_GTE ? YG_CMP_GTE
+                                : YG_CMP_EQ;
+    vm->pat = perm_copy(x, canon, strlen(canon), false);
+    if (!vm->pat)
+        YG_TRY(nomem(x));
+    vm->n = (uint32_t)strlen(canon);
+done:
+    return err;
+}
 
-    if (v && v->type != YG_Y_SCALAR) {
-        say(x->why, x->whylen, "a value must be a plain scalar");
-        err = YG_ESYNTAX;
-        goto done;
+/* fieldref: the value names another field of the event. */
+static yg_err value_fieldref(struct cx *x, const struct yg_ynode *v, uint32_t vb,
+                             struct yg_vmgroup *out)
+{
+    yg_err err = YG_OK;
+    struct yg_vm *vm = NULL;
+    struct sstr s;
+    YG_TRY(parse_sstr(x, v->s, v->slen, false, &s));
+    char *name = yg_arena_alloc(x->perm, s.n + 1);
+    if (!name)
+        YG_TRY(nomem(x));
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.v[i].k != SK_LIT) {
+            say(x->why, x->whylen, "field references must not contain wildcards");
+            return YG_ESYNTAX;
+        }
+        name[i] = (char)s.v[i].c;
     }
-    bool is_null = !v || v->skind == YG_S_NULL;
-    enum yg_skind kind = v ? pyyaml_kind(v) : YG_S_NULL;
+    name[s.n] = 0;
+    if (!s.n) {
+        say(x->why, x->whylen, "empty field reference");
+        return YG_ESYNTAX;
+    }
+    YG_TRY(one_vm(x, out, &vm));
+    vm->op = YG_VOP_FIELDREF;
+    vm->pat = name;
+    vm->n = (uint32_t)s.n;
+    vm->cased = x->cased;
+    vm->refop = (vb & YG_MOD_CONTAINS) || ((vb & YG_MOD_STARTSWITH) && (vb & YG_MOD_ENDSWITH))
+                    ? YG_VOP_CONTAINS
+                : vb & YG_MOD_STARTSWITH ? YG_VOP_PREFIX
+                : vb & YG_MOD_ENDSWITH   ? YG_VOP_SUFFIX
+                                         : YG_VOP_EQ;
+done:
+    return err;
+}
 
-    if (m->bits & YG_MOD_EXISTS) {
-        if (is_null || kind != YG_S_BOOL) {
-            say(x->why, x->whylen, "'exists' needs true or false, got %s",
-                is_null ? "null" : skind_name(kind));
-            err = YG_ESYNTAX;
-            goto done;
-        }
-        YG_TRY(one_vm(x, out, &vm));
-        vm->op = YG_VOP_EXISTS;
-        vm->num = (v->s[0] == 't' || v->s[0] == 'T') ? 1 : 0;
-        goto done;
+/* A number without modifiers: equal as a number, or as its text. */
+static yg_err value_number(struct cx *x, const struct yg_ynode *v, struct yg_vmgroup *out)
+{
+    yg_err err = YG_OK;
+    struct yg_vm *vm = NULL;
+    char canon[400];
+    double num;
+    YG_TRY(rule_number(x, v, &num, canon, sizeof canon));
+    YG_TRY(one_vm(x, out, &vm));
+    vm->op = YG_VOP_NUM;
+    vm->cmp = YG_CMP_EQ;
+    vm->num = num;
+    size_t cn = strlen(canon);
+    vm->pat = perm_copy(x, canon, cn, false);
+    if (!vm->pat)
+        YG_TRY(nomem(x));
+    vm->n = (uint32_t)cn;
+    /* JSON numbers equal to it contain its unsigned digits (see num_eq). */
+    if (!memchr(canon, 'e', cn)) {
+        size_t sgn = canon[0] == '-';
+        vm->atom = (struct yg_str){vm->pat + sgn, cn - sgn};
     }
-    if (is_null) {
-        if (vb) {
-            say(x->why, x->whylen, "a null value cannot take modifier '%s'",
-                mod_name(first_value_mod(m)));
-            err = YG_ESYNTAX;
-            goto done;
-        }
-        YG_TRY(one_vm(x, out, &vm));
-        vm->op = YG_VOP_NULL;
-        goto done;
-    }
-    if (vb & (MODS_CMP | MODS_TIME)) {
-        if (kind != YG_S_INT && kind != YG_S_FLOAT) {
-            say(x->why, x->whylen, "modifier '%s' needs a number, got %s '%s'",
-                mod_name(first_value_mod(m)), skind_name(kind), v->s);
-            err = YG_ESYNTAX;
-            goto done;
-        }
-        char canon[400];
-        double num;
-        YG_TRY(rule_number(x, v, &num, canon, sizeof canon));
-        YG_TRY(one_vm(x, out, &vm));
-        vm->op = YG_VOP_NUM;
-        vm->timepart = (uint8_t)timepart_of(vb);
-        vm->num = vm->timepart ? trunc(num) : num;
-        vm->cmp = vb & YG_MOD_LT    ? YG_CMP_LT
-                  : vb & YG_MOD_LTE ? YG_CMP_LTE
-                  : vb & YG_MOD_GT  ? YG_CMP_GT
-                  : vb & YG_MOD_GTE ? YG_CMP_GTE
-                                    : YG_CMP_EQ;
-        vm->pat = perm_copy(x, canon, strlen(canon), false);
-        if (!vm->pat)
-            YG_TRY(nomem(x));
-        vm->n = (uint32_t)strlen(canon);
-        goto done;
-    }
-    if (vb & (YG_MOD_RE | YG_MOD_CIDR | YG_MOD_FIELDREF | MODS_STRING)) {
-        if (kind != YG_S_STR) {
-            say(x->why, x->whylen, "modifier '%s' needs a string, got %s '%s'",
-                mod_name(first_value_mod(m)), skind_name(kind), v->s);
-            err = YG_ESYNTAX;
-            goto done;
-        }
-    }
-    if (vb & YG_MOD_RE) {
-        err = compile_regex(x, v, out);
-        goto done;
-    }
-    if (vb & YG_MOD_CIDR) {
-        YG_TRY(one_vm(x, out, &vm));
-        err = compile_cidr(x, v, vm);
-        goto done;
-    }
-    if (vb & YG_MOD_FIELDREF) {
-        struct sstr s;
-        YG_TRY(parse_sstr(x, v->s, v->slen, false, &s));
-        char *name = yg_arena_alloc(x->perm, s.n + 1);
-        if (!name)
-            YG_TRY(nomem(x));
-        for (size_t i = 0; i < s.n; i++) {
-            if (s.v[i].k != SK_LIT) {
-                say(x->why, x->whylen, "field references must not contain wildcards");
-                err = YG_ESYNTAX;
-                goto done;
-            }
-            name[i] = (char)s.v[i].c;
-        }
-        name[s.n] = 0;
-        if (!s.n) {
-            say(x->why, x->whylen, "empty field reference");
-            err = YG_ESYNTAX;
-            goto done;
-        }
-        YG_TRY(one_vm(x, out, &vm));
-        vm->op = YG_VOP_FIELDREF;
-        vm->pat = name;
-        vm->n = (uint32_t)s.n;
-        vm->cased = x->cased;
-        vm->refop = (vb & YG_MOD_CONTAINS) || ((vb & YG_MOD_STARTSWITH) && (vb & YG_MOD_ENDSWITH))
-                        ? YG_VOP_CONTAINS
-                    : vb & YG_MOD_STARTSWITH ? YG_VOP_PREFIX
-                    : vb & YG_MOD_ENDSWITH   ? YG_VOP_SUFFIX
-                                             : YG_VOP_EQ;
-        goto done;
-    }
-    if (kind == YG_S_INT || kind == YG_S_FLOAT) {
-        char canon[400];
-        double num;
-        YG_TRY(rule_number(x, v, &num, canon, sizeof canon));
-        YG_TRY(one_vm(x, out, &vm));
-        vm->op = YG_VOP_NUM;
-        vm->cmp = YG_CMP_EQ;
-        vm->num = num;
-        size_t cn = strlen(canon);
-        vm->pat = perm_copy(x, canon, cn, false);
-        if (!vm->pat)
-            YG_TRY(nomem(x));
-        vm->n = (uint32_t)cn;
-        /* JSON numbers equal to it contain its unsigned digits (see num_eq). */
-        if (!memchr(canon, 'e', cn)) {
-            size_t sgn = canon[0] == '-';
-            vm->atom = (struct yg_str){vm->pat + sgn, cn - sgn};
-        }
-        goto done;
-    }
-    if (kind == YG_S_BOOL) {
-        YG_TRY(one_vm(x, out, &vm));
-        bool t = v->s[0] == 't' || v->s[0] == 'T';
-        vm->op = YG_VOP_BOOL;
-        vm->num = t;
-        vm->pat = t ? "true" : "false";
-        vm->n = t ? 4 : 5;
-        vm->atom = (struct yg_str){vm->pat, vm->n};
-        goto done;
-    }
+done:
+    return err;
+}
 
-    /* Strings. */
+static yg_err value_bool(struct cx *x, const struct yg_ynode *v, struct yg_vmgroup *out)
+{
+    struct yg_vm *vm = NULL;
+    yg_err err = one_vm(x, out, &vm);
+    if (err)
+        return err;
+    bool t = v->s[0] == 't' || v->s[0] == 'T';
+    vm->op = YG_VOP_BOOL;
+    vm->num = t;
+    vm->pat = t ? "true" : "false";
+    vm->n = t ? 4 : 5;
+    vm->atom = (struct yg_str){vm->pat, vm->n};
+    return YG_OK;
+}
+
+/* A string: wildcards, the modifier chain, placeholders expanded. */
+static yg_err value_string(struct cx *x, const struct yg_ynode *v, uint32_t vb,
+                           struct yg_vmgroup *out)
+{
+    yg_err err = YG_OK;
     struct slist l = {0}, fin = {0};
     struct sstr s;
     YG_TRY(parse_sstr(x, v->s, v->slen, (vb & YG_MOD_EXPAND) != 0, &s));
@@ -2235,6 +2236,72 @@ static yg_err compile_value(struct cx *x, const struct yg_ynode *v, struct yg_vm
     for (size_t i = 0; i < fin.n; i++)
         YG_TRY(lower_sstr(x, &fin.s[i], &out->v[i]));
     out->n = (uint32_t)fin.n;
+done:
+    return err;
+}
+
+/* exists: true or false; a null value (no modifier may apply). */
+static yg_err value_exists_or_null(struct cx *x, const struct yg_ynode *v, bool is_null,
+                                   enum yg_skind kind, uint32_t vb, struct yg_vmgroup *out)
+{
+    yg_err err = YG_OK;
+    struct yg_vm *vm = NULL;
+    if (x->m->bits & YG_MOD_EXISTS) {
+        if (is_null || kind != YG_S_BOOL) {
+            say(x->why, x->whylen, "'exists' needs true or false, got %s",
+                is_null ? "null" : skind_name(kind));
+            return YG_ESYNTAX;
+        }
+        YG_TRY(one_vm(x, out, &vm));
+        vm->op = YG_VOP_EXISTS;
+        vm->num = (v->s[0] == 't' || v->s[0] == 'T') ? 1 : 0;
+        return YG_OK;
+    }
+    if (vb) {
+        say(x->why, x->whylen, "a null value cannot take modifier '%s'",
+            mod_name(first_value_mod(x->m)));
+        return YG_ESYNTAX;
+    }
+    YG_TRY(one_vm(x, out, &vm));
+    vm->op = YG_VOP_NULL;
+done:
+    return err;
+}
+
+static yg_err compile_value(struct cx *x, const struct yg_ynode *v, struct yg_vmgroup *out)
+{
+    yg_err err = YG_OK;
+    const struct yg_mods *m = x->m;
+    uint32_t vb = m->bits & ~(uint32_t)MODS_LIST;
+    struct yg_vm *vm = NULL;
+    if (v && v->type != YG_Y_SCALAR) {
+        say(x->why, x->whylen, "a value must be a plain scalar");
+        return YG_ESYNTAX;
+    }
+    bool is_null = !v || v->skind == YG_S_NULL;
+    enum yg_skind kind = v ? pyyaml_kind(v) : YG_S_NULL;
+    if ((m->bits & YG_MOD_EXISTS) || is_null)
+        return value_exists_or_null(x, v, is_null, kind, vb, out);
+    if (vb & (MODS_CMP | MODS_TIME))
+        return value_compare(x, v, kind, vb, out);
+    if ((vb & (YG_MOD_RE | YG_MOD_CIDR | YG_MOD_FIELDREF | MODS_STRING)) && kind != YG_S_STR) {
+        say(x->why, x->whylen, "modifier '%s' needs a string, got %s '%s'",
+            mod_name(first_value_mod(m)), skind_name(kind), v->s);
+        return YG_ESYNTAX;
+    }
+    if (vb & YG_MOD_RE)
+        return compile_regex(x, v, out);
+    if (vb & YG_MOD_CIDR) {
+        YG_TRY(one_vm(x, out, &vm));
+        return compile_cidr(x, v, vm);
+    }
+    if (vb & YG_MOD_FIELDREF)
+        return value_fieldref(x, v, vb, out);
+    if (kind == YG_S_INT || kind == YG_S_FLOAT)
+        return value_number(x, v, out);
+    if (kind == YG_S_BOOL)
+        return value_bool(x, v, out);
+    return value_string(x, v, vb, out);
 done:
     return err;
 }

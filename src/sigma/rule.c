@@ -269,14 +269,116 @@ static yg_err string_list(struct ctx *c, struct yg_arena *a, const struct yg_yno
     return YG_OK;
 }
 
+/* Correlation, filter or detection, and the node holding its condition. */
+static yg_err rule_kind(struct ctx *c, struct yg_arena *a, struct yg_rule *r,
+                        const struct yg_ynode *root, unsigned line,
+                        const struct yg_ynode **condnode)
+{
+    yg_err err = YG_OK;
+    const struct yg_ynode *ls = yg__ymap_get(root, "logsource");
+    const struct yg_ynode *cor = yg__ymap_get(root, "correlation");
+    const struct yg_ynode *flt = yg__ymap_get(root, "filter");
+    const struct yg_ynode *det = yg__ymap_get(root, "detection");
+    *condnode = NULL;
+    if (cor) {
+        r->kind = YG_RULE_CORRELATION;
+        r->correlation = cor;
+        validate_correlation(c, cor, line);
+        return YG_OK;
+    }
+    if (flt) {
+        r->kind = YG_RULE_FILTER;
+        if (flt->type != YG_Y_MAP) {
+            report(c, flt, line, YG_ESYNTAX, "'filter' must be a map");
+        } else {
+            YG_TRY(string_list(c, a, yg__ymap_get(flt, "rules"), "filter.rules", &r->filter_rules,
+                               &r->nfilter_rules, line));
+            if (!r->nfilter_rules)
+                report(c, flt, line, YG_ESYNTAX, "filter: missing 'rules'");
+            r->detection = flt;
+            *condnode = yg__ymap_get(flt, "condition");
+            if (!*condnode)
+                report(c, flt, line, YG_ESYNTAX, "filter: missing 'condition'");
+        }
+    } else {
+        r->kind = YG_RULE_DETECTION;
+        if (!det) {
+            report(c, root, line, YG_ESYNTAX, "missing required field 'detection'");
+        } else if (det->type != YG_Y_MAP) {
+            report(c, det, line, YG_ESYNTAX, "'detection' must be a map");
+        } else {
+            r->detection = det;
+            *condnode = yg__ymap_get(det, "condition");
+            if (!*condnode)
+                report(c, det, line, YG_ESYNTAX, "detection: missing 'condition'");
+        }
+    }
+    if (!ls)
+        report(c, root, line, YG_ESYNTAX, "missing required field 'logsource'");
+done:
+    return err;
+}
+
+/* The condition: one string or a list of them. */
+static yg_err rule_conditions(struct ctx *c, struct yg_arena *a, struct yg_rule *r,
+                              const struct yg_ynode *condnode, unsigned line)
+{
+    if (condnode->type == YG_Y_SCALAR) {
+        r->conditions = yg_arena_alloc(a, sizeof *r->conditions);
+        if (!r->conditions)
+            return YG_ENOMEM;
+        r->conditions[0] = condnode;
+        r->nconditions = 1;
+    } else if (condnode->type == YG_Y_SEQ && condnode->n) {
+        r->conditions = yg_arena_alloc(a, condnode->n * sizeof *r->conditions);
+        if (!r->conditions)
+            return YG_ENOMEM;
+        for (size_t i = 0; i < condnode->n; i++) {
+            if (condnode->items[i]->type != YG_Y_SCALAR)
+                report(c, condnode->items[i], line, YG_ESYNTAX, "each condition must be a string");
+            else
+                r->conditions[r->nconditions++] = condnode->items[i];
+        }
+    } else {
+        report(c, condnode, line, YG_ESYNTAX, "'condition' must be a string or a list of strings");
+    }
+    return YG_OK;
+}
+
+/* Every field but the detection as JSON, for alerts and exports. */
+static yg_err rule_meta_json(struct yg_arena *a, struct yg_rule *r, const struct yg_ynode *root)
+{
+    yg_err err = YG_OK;
+    struct yg_buf b;
+    yg_buf_init(&b, 1u << 20);
+    YG_TRY(yg_buf_addc(&b, '{'));
+    bool first = true;
+    for (size_t i = 0; i < root->n; i++) {
+        const struct yg_ynode *k = root->items[2 * i];
+        if (k->type != YG_Y_SCALAR || strcmp(k->s, "detection") == 0)
+            continue;
+        if (!first)
+            YG_TRY(yg_buf_addc(&b, ','));
+        first = false;
+        YG_TRY(yg_buf_add_json_str(&b, k->s, k->slen));
+        YG_TRY(yg_buf_addc(&b, ':'));
+        YG_TRY(yg__ynode_to_json(root->items[2 * i + 1], &b));
+    }
+    YG_TRY(yg_buf_addc(&b, '}'));
+    r->meta_json = yg_arena_strndup(a, b.p, b.n);
+    if (!r->meta_json)
+        err = YG_ENOMEM;
+done:
+    yg_buf_free(&b);
+    return err;
+}
+
 yg_err yg__rule_from_doc(const struct yg_ydoc *doc, const char *file, struct yg_arena *a,
                          struct yg_rule **out, yg__diag_fn diag, void *ud)
 {
     yg_err err = YG_OK;
     struct ctx c = {file, diag, ud, NULL, 0};
     const struct yg_ynode *root = doc->root;
-    struct yg_buf b;
-    yg_buf_init(&b, 1u << 20);
     *out = NULL;
     if (!root)
         return YG_OK;
@@ -314,92 +416,13 @@ yg_err yg__rule_from_doc(const struct yg_ydoc *doc, const char *file, struct yg_
     } else if (ls) {
         report(&c, ls, doc->line, YG_ESYNTAX, "'logsource' must be a map");
     }
-
-    const struct yg_ynode *cor = yg__ymap_get(root, "correlation");
-    const struct yg_ynode *flt = yg__ymap_get(root, "filter");
-    const struct yg_ynode *det = yg__ymap_get(root, "detection");
-    const struct yg_ynode *condnode = NULL;
-    if (cor) {
-        r->kind = YG_RULE_CORRELATION;
-        r->correlation = cor;
-        validate_correlation(&c, cor, doc->line);
-    } else if (flt) {
-        r->kind = YG_RULE_FILTER;
-        if (flt->type != YG_Y_MAP) {
-            report(&c, flt, doc->line, YG_ESYNTAX, "'filter' must be a map");
-        } else {
-            YG_TRY(string_list(&c, a, yg__ymap_get(flt, "rules"), "filter.rules", &r->filter_rules,
-                               &r->nfilter_rules, doc->line));
-            if (!r->nfilter_rules)
-                report(&c, flt, doc->line, YG_ESYNTAX, "filter: missing 'rules'");
-            r->detection = flt;
-            condnode = yg__ymap_get(flt, "condition");
-            if (!condnode)
-                report(&c, flt, doc->line, YG_ESYNTAX, "filter: missing 'condition'");
-        }
-        if (!ls)
-            report(&c, root, doc->line, YG_ESYNTAX, "missing required field 'logsource'");
-    } else {
-        r->kind = YG_RULE_DETECTION;
-        if (!det) {
-            report(&c, root, doc->line, YG_ESYNTAX, "missing required field 'detection'");
-        } else if (det->type != YG_Y_MAP) {
-            report(&c, det, doc->line, YG_ESYNTAX, "'detection' must be a map");
-        } else {
-            r->detection = det;
-            condnode = yg__ymap_get(det, "condition");
-            if (!condnode)
-                report(&c, det, doc->line, YG_ESYNTAX, "detection: missing 'condition'");
-        }
-        if (!ls)
-            report(&c, root, doc->line, YG_ESYNTAX, "missing required field 'logsource'");
-    }
-    if (condnode) {
-        if (condnode->type == YG_Y_SCALAR) {
-            r->conditions = yg_arena_alloc(a, sizeof *r->conditions);
-            if (!r->conditions)
-                return YG_ENOMEM;
-            r->conditions[0] = condnode;
-            r->nconditions = 1;
-        } else if (condnode->type == YG_Y_SEQ && condnode->n) {
-            r->conditions = yg_arena_alloc(a, condnode->n * sizeof *r->conditions);
-            if (!r->conditions)
-                return YG_ENOMEM;
-            for (size_t i = 0; i < condnode->n; i++) {
-                if (condnode->items[i]->type != YG_Y_SCALAR)
-                    report(&c, condnode->items[i], doc->line, YG_ESYNTAX,
-                           "each condition must be a string");
-                else
-                    r->conditions[r->nconditions++] = condnode->items[i];
-            }
-        } else {
-            report(&c, condnode, doc->line, YG_ESYNTAX,
-                   "'condition' must be a string or a list of strings");
-        }
-    }
-
-    /* Keep every field but the detection as JSON for alerts and exports. */
-    YG_TRY(yg_buf_addc(&b, '{'));
-    bool first = true;
-    for (size_t i = 0; i < root->n; i++) {
-        const struct yg_ynode *k = root->items[2 * i];
-        if (k->type != YG_Y_SCALAR || strcmp(k->s, "detection") == 0)
-            continue;
-        if (!first)
-            YG_TRY(yg_buf_addc(&b, ','));
-        first = false;
-        YG_TRY(yg_buf_add_json_str(&b, k->s, k->slen));
-        YG_TRY(yg_buf_addc(&b, ':'));
-        YG_TRY(yg__ynode_to_json(root->items[2 * i + 1], &b));
-    }
-    YG_TRY(yg_buf_addc(&b, '}'));
-    r->meta_json = yg_arena_strndup(a, b.p, b.n);
-    yg_buf_free(&b);
-    if (!r->meta_json)
-        return YG_ENOMEM;
+    const struct yg_ynode *condnode;
+    YG_TRY(rule_kind(&c, a, r, root, doc->line, &condnode));
+    if (condnode)
+        YG_TRY(rule_conditions(&c, a, r, condnode, doc->line));
+    YG_TRY(rule_meta_json(a, r, root));
     *out = r;
     return c.errors ? YG_ESYNTAX : YG_OK;
 done:
-    yg_buf_free(&b);
     return err;
 }

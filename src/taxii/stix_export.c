@@ -380,6 +380,180 @@ static bool stix_indicator_id(const char *id)
 
 /* ---- one alert ---------------------------------------------------------------- */
 
+/* An alert below --min-level is left out. */
+static bool below_min_level(const struct ex *e, const char *level)
+{
+    if (!e->o->min_level || !level)
+        return false;
+    static const char *const lv[] = {"informational", "low", "medium", "high", "critical"};
+    int have = -1, want = -1;
+    for (int i = 0; i < 5; i++) {
+        if (!strcmp(level, lv[i]))
+            have = i;
+        if (!strcmp(e->o->min_level, lv[i]))
+            want = i;
+    }
+    return have < want;
+}
+
+/* The indicator the alert is a sighting of (the intel's own, or one per
+ * intel value or Sigma rule, added once); *refused when its pattern cannot
+ * be written. */
+static yg_err add_indicator(struct ex *e, const struct yg_tj *rule, const struct yg_tj *intel,
+                            int64_t t, int tlp, char ind[128], struct yg_buf *b, bool *refused)
+{
+    yg_err err = YG_OK;
+    const char *rule_id = yg__tj_str(rule, "id");
+    const char *iid = intel ? yg__tj_str(intel, "indicator_id") : NULL;
+    if (iid && stix_indicator_id(iid)) {
+        snprintf(ind, 128, "%s", iid);
+        return YG_OK;
+    }
+    char name[1024];
+    if (intel)
+        snprintf(name, sizeof name, "intel|%s|%s", yg__tj_str(intel, "type") ?: "",
+                 yg__tj_str(intel, "value") ?: "");
+    else
+        snprintf(name, sizeof name, "sigma|%s", rule_id ? rule_id : "");
+    YG_TRY(yg_id("indicator", name, ind));
+    if (seen_id(e->ind_ids, e->nind, ind))
+        return YG_OK;
+    char tsm[32];
+    yg__taxii_time_fmt_ms(t, tsm);
+    yg_buf_reset(b);
+    YG_TRY(yg_buf_addf(b,
+                       "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                       "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                       "\"valid_from\":\"%s\"",
+                       ind, e->identity, tsm, tsm, tsm));
+    const char *title = intel ? yg__tj_str(intel, "value") : yg__tj_str(rule, "title");
+    YG_TRY(put_kv(b, "name", title ? title : "unnamed"));
+    char desc[1024];
+    if (intel)
+        snprintf(desc, sizeof desc, "%s indicator %s from %s, seen in our events",
+                 yg__tj_str(intel, "type") ?: "", yg__tj_str(intel, "value") ?: "",
+                 yg__tj_str(intel, "source") ?: "an unnamed source");
+    else
+        snprintf(desc, sizeof desc, "Events matching the Sigma rule %s (%s)",
+                 rule_id ? rule_id : "", title ? title : "unnamed");
+    YG_TRY(put_kv(b, "description", desc));
+    YG_TRY(yg_buf_add(b, ",\"indicator_types\":[\"malicious-activity\"]", 41));
+    bool ok = true;
+    if (intel) {
+        YG_TRY(yg_buf_add(b, ",\"pattern_type\":\"stix\",\"pattern\":", 33));
+        ok = intel_pattern(intel, b);
+    } else {
+        YG_TRY(yg_buf_add(b, ",\"pattern_type\":\"sigma\",\"pattern\":", 34));
+        YG_TRY(sigma_pattern(e, rule, b));
+        YG_TRY(yg_buf_add(b,
+                          ",\"external_references\":[{\"source_name\":\"sigma\","
+                          "\"external_id\":",
+                          61));
+        YG_TRY(yg_buf_add_json_str(b, rule_id ? rule_id : "", rule_id ? strlen(rule_id) : 0));
+        YG_TRY(yg_buf_add(b, "}]", 2));
+    }
+    if (!ok) {
+        *refused = true;
+        return YG_OK;
+    }
+    YG_TRY(put_marking(e, b, tlp));
+    YG_TRY(yg_buf_add(b, "}\n", 2));
+    YG_TRY(yg_buf_add(&e->indicators, b->p, b->n));
+    YG_TRY(push_str(e, &e->ind_ids, &e->nind, ind));
+done:
+    return err;
+}
+
+/* Observables: the intel value itself, then what the alert's matched
+ * fields and event hold; a correlation alert has no event: what it grouped
+ * by is what it saw. */
+static yg_err collect_observables(struct ex *e, const struct yg_tj *al, const struct yg_tj *intel,
+                                  char ***refs, size_t *nrefs)
+{
+    yg_err err = YG_OK;
+    if (intel && yg__tj_str(intel, "value")) {
+        const char *ty = yg__tj_str(intel, "type") ?: "";
+        const char *key = !strcmp(ty, "ip")       ? "ip"
+                          : !strcmp(ty, "domain") ? "domain"
+                          : !strcmp(ty, "url")    ? "url"
+                          : !strcmp(ty, "email")  ? "mail"
+                          : !strcmp(ty, "hash")   ? "hash"
+                                                  : "none";
+        YG_TRY(leaf(e, key, yg__tj_str(intel, "value"), refs, nrefs));
+    }
+    const struct yg_tj *m = yg__tj_get(al, "matched"), *ev = yg__tj_get(al, "event");
+    if (m)
+        YG_TRY(walk(e, "", m, 0, refs, nrefs));
+    if (ev)
+        YG_TRY(walk(e, "", ev, 0, refs, nrefs));
+    const struct yg_tj *cg = yg__tj_get(yg__tj_get(al, "correlation"), "group");
+    if (cg)
+        YG_TRY(walk(e, "", cg, 0, refs, nrefs));
+done:
+    return err;
+}
+
+/* The observed-data object of the alert's observables (id od). */
+static yg_err add_observed(struct ex *e, const char *text, size_t n, int64_t t, int tlp,
+                           char *const *refs, size_t nrefs, char od[128], struct yg_buf *b)
+{
+    yg_err err = YG_OK;
+    struct yg_buf nm;
+    yg_buf_init(&nm, 1u << 30);
+    YG_TRY(yg_buf_add(&nm, "observed|", 9));
+    YG_TRY(yg_buf_add(&nm, text, n));
+    YG_TRY(yg_buf_addc(&nm, 0));
+    YG_TRY(yg_id("observed-data", nm.p, od));
+    char tsm[32];
+    yg__taxii_time_fmt_ms(t, tsm);
+    yg_buf_reset(b);
+    YG_TRY(yg_buf_addf(b,
+                       "{\"type\":\"observed-data\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                       "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                       "\"first_observed\":\"%s\",\"last_observed\":\"%s\","
+                       "\"number_observed\":1,\"object_refs\":[",
+                       od, e->identity, tsm, tsm, tsm, tsm));
+    for (size_t i = 0; i < nrefs; i++)
+        YG_TRY(yg_buf_addf(b, "%s\"%s\"", i ? "," : "", refs[i]));
+    YG_TRY(yg_buf_addc(b, ']'));
+    YG_TRY(put_marking(e, b, tlp));
+    YG_TRY(yg_buf_add(b, "}\n", 2));
+    YG_TRY(yg_buf_add(&e->observed, b->p, b->n));
+done:
+    yg_buf_free(&nm);
+    return err;
+}
+
+/* One sighting per indicator: its count, time span, TLP and observations. */
+static yg_err add_sighting(struct ex *e, const char *ind, int64_t t, int tlp, const char *od)
+{
+    struct sighting *s = NULL;
+    for (size_t i = 0; i < e->nsig; i++)
+        if (!strcmp(e->sig[i].indicator, ind))
+            s = &e->sig[i];
+    if (!s) {
+        struct sighting *ns = yg_realloc(e->sig, (e->nsig + 1) * sizeof *ns);
+        if (!ns)
+            return YG_ENOMEM;
+        e->sig = ns;
+        s = &ns[e->nsig++];
+        memset(s, 0, sizeof *s);
+        snprintf(s->indicator, sizeof s->indicator, "%s", ind);
+        s->first = s->last = t;
+        s->tlp = tlp;
+    }
+    s->count++;
+    if (t < s->first)
+        s->first = t;
+    if (t > s->last)
+        s->last = t;
+    if (tlp > s->tlp)
+        s->tlp = tlp;
+    if (*od && s->nod < YG_STIX_MAX_OBSERVED_REFS && !seen_id(s->od, s->nod, od))
+        return push_str(e, &s->od, &s->nod, od);
+    return YG_OK;
+}
+
 static yg_err add_alert(struct ex *e, const char *text, size_t n)
 {
     struct yg_tj *al;
@@ -396,21 +570,9 @@ static yg_err add_alert(struct ex *e, const char *text, size_t n)
         goto done;
     }
     const struct yg_tj *rule = yg__tj_get(al, "rule"), *intel = yg__tj_get(al, "intel");
-    const char *rule_id = yg__tj_str(rule, "id");
-    const char *level = yg__tj_str(rule, "level");
-    if (e->o->min_level && level) {
-        static const char *const lv[] = {"informational", "low", "medium", "high", "critical"};
-        int have = -1, want = -1;
-        for (int i = 0; i < 5; i++) {
-            if (!strcmp(level, lv[i]))
-                have = i;
-            if (!strcmp(e->o->min_level, lv[i]))
-                want = i;
-        }
-        if (have < want) {
-            e->skipped++;
-            goto done;
-        }
+    if (below_min_level(e, yg__tj_str(rule, "level"))) {
+        e->skipped++;
+        goto done;
     }
     int64_t t;
     const char *ts = yg__tj_str(al, "timestamp");
@@ -421,145 +583,24 @@ static yg_err add_alert(struct ex *e, const char *text, size_t n)
     }
     e->alerts++;
     int tlp = e->o->tlp;
-    char ind[128];
-    const char *iid = intel ? yg__tj_str(intel, "indicator_id") : NULL;
     if (intel) {
         int itlp;
         if (yg__tlp_parse(yg__tj_str(intel, "tlp"), &itlp) && itlp > tlp)
             tlp = itlp;
     }
-    if (iid && stix_indicator_id(iid)) {
-        snprintf(ind, sizeof ind, "%s", iid);
-    } else {
-        char name[1024];
-        if (intel)
-            snprintf(name, sizeof name, "intel|%s|%s", yg__tj_str(intel, "type") ?: "",
-                     yg__tj_str(intel, "value") ?: "");
-        else
-            snprintf(name, sizeof name, "sigma|%s", rule_id ? rule_id : "");
-        YG_TRY(yg_id("indicator", name, ind));
-        if (!seen_id(e->ind_ids, e->nind, ind)) {
-            char tsm[32];
-            yg__taxii_time_fmt_ms(t, tsm);
-            yg_buf_reset(&b);
-            YG_TRY(yg_buf_addf(&b,
-                               "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-                               "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
-                               "\"valid_from\":\"%s\"",
-                               ind, e->identity, tsm, tsm, tsm));
-            const char *title = intel ? yg__tj_str(intel, "value") : yg__tj_str(rule, "title");
-            YG_TRY(put_kv(&b, "name", title ? title : "unnamed"));
-            char desc[1024];
-            if (intel)
-                snprintf(desc, sizeof desc, "%s indicator %s from %s, seen in our events",
-                         yg__tj_str(intel, "type") ?: "", yg__tj_str(intel, "value") ?: "",
-                         yg__tj_str(intel, "source") ?: "an unnamed source");
-            else
-                snprintf(desc, sizeof desc, "Events matching the Sigma rule %s (%s)",
-                         rule_id ? rule_id : "", title ? title : "unnamed");
-            YG_TRY(put_kv(&b, "description", desc));
-            YG_TRY(yg_buf_add(&b, ",\"indicator_types\":[\"malicious-activity\"]", 41));
-            bool ok = true;
-            if (intel) {
-                YG_TRY(yg_buf_add(&b, ",\"pattern_type\":\"stix\",\"pattern\":", 33));
-                ok = intel_pattern(intel, &b);
-            } else {
-                YG_TRY(yg_buf_add(&b, ",\"pattern_type\":\"sigma\",\"pattern\":", 34));
-                YG_TRY(sigma_pattern(e, rule, &b));
-                YG_TRY(yg_buf_add(&b,
-                                  ",\"external_references\":[{\"source_name\":\"sigma\","
-                                  "\"external_id\":",
-                                  61));
-                YG_TRY(
-                    yg_buf_add_json_str(&b, rule_id ? rule_id : "", rule_id ? strlen(rule_id) : 0));
-                YG_TRY(yg_buf_add(&b, "}]", 2));
-            }
-            if (ok) {
-                YG_TRY(put_marking(e, &b, tlp));
-                YG_TRY(yg_buf_add(&b, "}\n", 2));
-                YG_TRY(yg_buf_add(&e->indicators, b.p, b.n));
-                YG_TRY(push_str(e, &e->ind_ids, &e->nind, ind));
-            } else {
-                e->skipped++;
-                e->alerts--;
-                goto done;
-            }
-        }
+    char ind[128];
+    bool refused = false;
+    YG_TRY(add_indicator(e, rule, intel, t, tlp, ind, &b, &refused));
+    if (refused) {
+        e->skipped++;
+        e->alerts--;
+        goto done;
     }
-    /* Observables: the intel value itself, then what the alert's matched
-     * fields and event hold. */
-    if (intel && yg__tj_str(intel, "value")) {
-        const char *ty = yg__tj_str(intel, "type") ?: "";
-        const char *key = !strcmp(ty, "ip")       ? "ip"
-                          : !strcmp(ty, "domain") ? "domain"
-                          : !strcmp(ty, "url")    ? "url"
-                          : !strcmp(ty, "email")  ? "mail"
-                          : !strcmp(ty, "hash")   ? "hash"
-                                                  : "none";
-        YG_TRY(leaf(e, key, yg__tj_str(intel, "value"), &refs, &nrefs));
-    }
-    const struct yg_tj *m = yg__tj_get(al, "matched"), *ev = yg__tj_get(al, "event");
-    if (m)
-        YG_TRY(walk(e, "", m, 0, &refs, &nrefs));
-    if (ev)
-        YG_TRY(walk(e, "", ev, 0, &refs, &nrefs));
-    /* A correlation alert has no event: what it grouped by is what it saw. */
-    const struct yg_tj *cg = yg__tj_get(yg__tj_get(al, "correlation"), "group");
-    if (cg)
-        YG_TRY(walk(e, "", cg, 0, &refs, &nrefs));
+    YG_TRY(collect_observables(e, al, intel, &refs, &nrefs));
     char od[128] = "";
-    if (nrefs) {
-        struct yg_buf nm;
-        yg_buf_init(&nm, 1u << 30);
-        YG_TRY(yg_buf_add(&nm, "observed|", 9));
-        YG_TRY(yg_buf_add(&nm, text, n));
-        YG_TRY(yg_buf_addc(&nm, 0));
-        err = yg_id("observed-data", nm.p, od);
-        yg_buf_free(&nm);
-        if (err)
-            goto done;
-        char tsm[32];
-        yg__taxii_time_fmt_ms(t, tsm);
-        yg_buf_reset(&b);
-        YG_TRY(yg_buf_addf(&b,
-                           "{\"type\":\"observed-data\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-                           "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
-                           "\"first_observed\":\"%s\",\"last_observed\":\"%s\","
-                           "\"number_observed\":1,\"object_refs\":[",
-                           od, e->identity, tsm, tsm, tsm, tsm));
-        for (size_t i = 0; i < nrefs; i++)
-            YG_TRY(yg_buf_addf(&b, "%s\"%s\"", i ? "," : "", refs[i]));
-        YG_TRY(yg_buf_addc(&b, ']'));
-        YG_TRY(put_marking(e, &b, tlp));
-        YG_TRY(yg_buf_add(&b, "}\n", 2));
-        YG_TRY(yg_buf_add(&e->observed, b.p, b.n));
-    }
-    struct sighting *s = NULL;
-    for (size_t i = 0; i < e->nsig; i++)
-        if (!strcmp(e->sig[i].indicator, ind))
-            s = &e->sig[i];
-    if (!s) {
-        struct sighting *ns = yg_realloc(e->sig, (e->nsig + 1) * sizeof *ns);
-        if (!ns) {
-            err = YG_ENOMEM;
-            goto done;
-        }
-        e->sig = ns;
-        s = &ns[e->nsig++];
-        memset(s, 0, sizeof *s);
-        snprintf(s->indicator, sizeof s->indicator, "%s", ind);
-        s->first = s->last = t;
-        s->tlp = tlp;
-    }
-    s->count++;
-    if (t < s->first)
-        s->first = t;
-    if (t > s->last)
-        s->last = t;
-    if (tlp > s->tlp)
-        s->tlp = tlp;
-    if (*od && s->nod < YG_STIX_MAX_OBSERVED_REFS && !seen_id(s->od, s->nod, od))
-        YG_TRY(push_str(e, &s->od, &s->nod, od));
+    if (nrefs)
+        YG_TRY(add_observed(e, text, n, t, tlp, refs, nrefs, od, &b));
+    YG_TRY(add_sighting(e, ind, t, tlp, od));
 done:
     for (size_t i = 0; i < nrefs; i++)
         yg_free(refs[i]);
@@ -705,119 +746,142 @@ done:
     return err;
 }
 
-/* An incident as STIX: an `incident` object (its name, severity, status and
- * entities) and a `report` on it whose object_refs are the incident and
- * everything else the bundle holds, so a partner receives one unit. */
-static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out, size_t *nobj,
-                              const struct yg_stix_incident *inc, const char *const *sids,
-                              size_t nsids)
+/* What rendering one incident holds. */
+struct inc_out {
+    struct ex *e;
+    struct yg_buf *b, *out;
+    size_t *nobj;
+    const struct yg_stix_incident *inc;
+    char iid[128], rid[128], f[32], l[32];
+    int tlp;
+    struct yg_tj *ents;   /* its entities, or NULL */
+    struct yg_buf d;      /* the description */
+    char (*derived)[128]; /* ids of indicators derived from addresses */
+    size_t nderived;
+};
+
+/* "Yagura incident ID: severity S, STATUS, N alert(s) from F to L.
+ * Entities: kind:value, ..." */
+static yg_err incident_description(struct inc_out *x)
 {
     yg_err err = YG_OK;
-    char(*derived)[128] = NULL; /* ids of indicators derived from addresses */
-    size_t nderived = 0;
-    struct yg_buf d;
-    yg_buf_init(&d, 1u << 20);
-    char name[300], iid[128], rid[128], f[32], l[32];
-    snprintf(name, sizeof name, "incident|%s|%s", e->identity, inc->id);
-    YG_TRY(yg_id("incident", name, iid));
-    snprintf(name, sizeof name, "report|%s|%s", e->identity, inc->id);
-    YG_TRY(yg_id("report", name, rid));
-    /* Incident times are in milliseconds, STIX times here in microseconds. */
-    yg__taxii_time_fmt_ms(inc->first_ms * 1000, f);
-    yg__taxii_time_fmt_ms((inc->last_ms > inc->first_ms ? inc->last_ms : inc->first_ms) * 1000, l);
-    /* The incident is marked as its most restricted content is. */
-    int tlp = e->o->tlp;
-    for (size_t i = 0; i < e->nsig; i++)
-        if (e->sig[i].tlp > tlp)
-            tlp = e->sig[i].tlp;
-    YG_TRY(yg_buf_addf(&d, "Yagura incident %s: severity %s, %s, %lld alert(s) from %s to %s.",
-                       inc->id, inc->level, inc->status, (long long)inc->nalerts_total, f, l));
+    const struct yg_stix_incident *inc = x->inc;
+    YG_TRY(yg_buf_addf(&x->d, "Yagura incident %s: severity %s, %s, %lld alert(s) from %s to %s.",
+                       inc->id, inc->level, inc->status, (long long)inc->nalerts_total, x->f,
+                       x->l));
     /* Entities: a JSON array of {"kind","value","alerts"}, told as kind:value. */
-    struct yg_tj *ents = NULL;
     size_t eoff;
     const char *emsg;
-    yg_arena_reset(&e->a);
-    if (inc->entities &&
-        yg__tj_parse(inc->entities, strlen(inc->entities), &e->a, &ents, &eoff, &emsg) == YG_OK &&
-        ents->type == YG_TJ_ARR && ents->n) {
-        YG_TRY(yg_buf_add(&d, " Entities:", 10));
-        for (size_t i = 0; i < ents->n; i++)
-            YG_TRY(yg_buf_addf(&d, "%s %s:%s", i ? "," : "",
-                               yg__tj_str(ents->kids[i], "kind") ?: "",
-                               yg__tj_str(ents->kids[i], "value") ?: ""));
-        YG_TRY(yg_buf_addc(&d, '.'));
+    yg_arena_reset(&x->e->a);
+    if (inc->entities && yg__tj_parse(inc->entities, strlen(inc->entities), &x->e->a, &x->ents,
+                                      &eoff, &emsg) != YG_OK)
+        x->ents = NULL;
+    if (x->ents && (x->ents->type != YG_TJ_ARR || !x->ents->n))
+        x->ents = NULL;
+    if (x->ents) {
+        YG_TRY(yg_buf_add(&x->d, " Entities:", 10));
+        for (size_t i = 0; i < x->ents->n; i++)
+            YG_TRY(yg_buf_addf(&x->d, "%s %s:%s", i ? "," : "",
+                               yg__tj_str(x->ents->kids[i], "kind") ?: "",
+                               yg__tj_str(x->ents->kids[i], "value") ?: ""));
+        YG_TRY(yg_buf_addc(&x->d, '.'));
     }
-    YG_TRY(yg_buf_addc(&d, 0));
-    /* With derive_addresses, each public address among the incident's
-     * entities becomes an indicator of its own: what a partner can block. */
-    if (inc->derive_addresses && ents && ents->type == YG_TJ_ARR && ents->n) {
-        derived = yg_calloc(ents->n, sizeof *derived);
-        if (!derived) {
-            err = YG_ENOMEM;
-            goto done;
-        }
-        for (size_t i = 0; i < ents->n; i++) {
-            const char *kind = yg__tj_str(ents->kids[i], "kind");
-            const char *v = yg__tj_str(ents->kids[i], "value");
-            /* Only globally reachable unicast addresses leave (core/addr.h:
-             * the special-purpose registries), whatever their spelling; an
-             * IPv4-mapped address is the IPv4 address it maps, and each is
-             * published in its canonical text. */
-            struct yg_addr ad;
-            char canon[64];
-            if (!kind || strcmp(kind, "address") != 0 || !v ||
-                !yg__addr_parse(v, strlen(v),
-                                YG_ADDR_TRIM | YG_ADDR_BRACKET | YG_ADDR_ZONE | YG_ADDR_UNMAP,
-                                &ad) ||
-                yg__addr_reserved(&ad) || !yg__addr_format(&ad, canon, sizeof canon))
-                continue;
-            bool v4 = ad.fam == 4;
-            v = canon;
-            char nm[200];
-            snprintf(nm, sizeof nm, "incident-address|%s", v);
-            YG_TRY(yg_id("indicator", nm, derived[nderived]));
-            yg_buf_reset(b);
-            YG_TRY(yg_buf_addf(b,
-                               "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-                               "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
-                               "\"valid_from\":\"%s\",\"indicator_types\":[\"malicious-activity\"],"
-                               "\"pattern_type\":\"stix\",\"pattern\":\"[%s:value = '%s']\"",
-                               derived[nderived], e->identity, f, l, f,
-                               v4 ? "ipv4-addr" : "ipv6-addr", v));
-            YG_TRY(put_kv(b, "name", v));
-            snprintf(nm, sizeof nm, "Address that took part in Yagura incident %s", inc->id);
-            YG_TRY(put_kv(b, "description", nm));
-            YG_TRY(put_marking(e, b, tlp));
-            YG_TRY(yg_buf_add(b, "}", 2));
-            YG_TRY(obj(out, nobj, b->p));
-            nderived++;
-        }
+    YG_TRY(yg_buf_addc(&x->d, 0));
+done:
+    return err;
+}
+
+/* With derive_addresses, each public address among the incident's entities
+ * becomes an indicator of its own: what a partner can block. */
+static yg_err derive_address_indicators(struct inc_out *x)
+{
+    yg_err err = YG_OK;
+    struct yg_buf *b = x->b;
+    if (!x->inc->derive_addresses || !x->ents)
+        return YG_OK;
+    if (!(x->derived = yg_calloc(x->ents->n, sizeof *x->derived)))
+        return YG_ENOMEM;
+    for (size_t i = 0; i < x->ents->n; i++) {
+        const char *kind = yg__tj_str(x->ents->kids[i], "kind");
+        const char *v = yg__tj_str(x->ents->kids[i], "value");
+        /* Only globally reachable unicast addresses leave (core/addr.h:
+         * the special-purpose registries), whatever their spelling; an
+         * IPv4-mapped address is the IPv4 address it maps, and each is
+         * published in its canonical text. */
+        struct yg_addr ad;
+        char canon[64];
+        if (!kind || strcmp(kind, "address") != 0 || !v ||
+            !yg__addr_parse(v, strlen(v),
+                            YG_ADDR_TRIM | YG_ADDR_BRACKET | YG_ADDR_ZONE | YG_ADDR_UNMAP, &ad) ||
+            yg__addr_reserved(&ad) || !yg__addr_format(&ad, canon, sizeof canon))
+            continue;
+        bool v4 = ad.fam == 4;
+        v = canon;
+        char nm[200];
+        snprintf(nm, sizeof nm, "incident-address|%s", v);
+        YG_TRY(yg_id("indicator", nm, x->derived[x->nderived]));
+        yg_buf_reset(b);
+        YG_TRY(yg_buf_addf(b,
+                           "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                           "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                           "\"valid_from\":\"%s\",\"indicator_types\":[\"malicious-activity\"],"
+                           "\"pattern_type\":\"stix\",\"pattern\":\"[%s:value = '%s']\"",
+                           x->derived[x->nderived], x->e->identity, x->f, x->l, x->f,
+                           v4 ? "ipv4-addr" : "ipv6-addr", v));
+        YG_TRY(put_kv(b, "name", v));
+        snprintf(nm, sizeof nm, "Address that took part in Yagura incident %s", x->inc->id);
+        YG_TRY(put_kv(b, "description", nm));
+        YG_TRY(put_marking(x->e, b, x->tlp));
+        YG_TRY(yg_buf_add(b, "}", 2));
+        YG_TRY(obj(x->out, x->nobj, b->p));
+        x->nderived++;
     }
+done:
+    return err;
+}
+
+static yg_err incident_object(struct inc_out *x)
+{
+    yg_err err = YG_OK;
+    struct yg_buf *b = x->b;
     yg_buf_reset(b);
     YG_TRY(yg_buf_addf(b,
                        "{\"type\":\"incident\",\"spec_version\":\"2.1\",\"id\":\"%s\","
                        "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\"",
-                       iid, e->identity, f, l));
-    YG_TRY(put_kv(b, "name", inc->title));
-    YG_TRY(put_kv(b, "description", d.p));
-    YG_TRY(yg_buf_addf(b, ",\"labels\":[\"severity:%s\",\"status:%s\"]", inc->level, inc->status));
-    YG_TRY(put_marking(e, b, tlp));
+                       x->iid, x->e->identity, x->f, x->l));
+    YG_TRY(put_kv(b, "name", x->inc->title));
+    YG_TRY(put_kv(b, "description", x->d.p));
+    YG_TRY(yg_buf_addf(b, ",\"labels\":[\"severity:%s\",\"status:%s\"]", x->inc->level,
+                       x->inc->status));
+    YG_TRY(put_marking(x->e, b, x->tlp));
     YG_TRY(yg_buf_add(b, "}", 2));
-    YG_TRY(obj(out, nobj, b->p));
+    YG_TRY(obj(x->out, x->nobj, b->p));
+done:
+    return err;
+}
+
+/* The report on the incident: its object_refs are the incident and
+ * everything else the bundle holds. */
+static yg_err report_object(struct inc_out *x, const char *const *sids, size_t nsids)
+{
+    yg_err err = YG_OK;
+    struct ex *e = x->e;
+    struct yg_buf *b = x->b;
+    char name[300];
     yg_buf_reset(b);
     YG_TRY(yg_buf_addf(b,
                        "{\"type\":\"report\",\"spec_version\":\"2.1\",\"id\":\"%s\","
                        "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
                        "\"published\":\"%s\",\"report_types\":[\"threat-report\"]",
-                       rid, e->identity, f, l, l));
-    snprintf(name, sizeof name, "Incident: %s", inc->title);
+                       x->rid, e->identity, x->f, x->l, x->l));
+    snprintf(name, sizeof name, "Incident: %s", x->inc->title);
     YG_TRY(put_kv(b, "name", name));
-    YG_TRY(put_kv(b, "description", d.p));
-    YG_TRY(yg_buf_addf(b, ",\"object_refs\":[\"%s\"", iid));
+    YG_TRY(put_kv(b, "description", x->d.p));
+    YG_TRY(yg_buf_addf(b, ",\"object_refs\":[\"%s\"", x->iid));
     for (size_t i = 0; i < e->nind; i++)
         YG_TRY(yg_buf_addf(b, ",\"%s\"", e->ind_ids[i]));
-    for (size_t i = 0; i < nderived; i++)
-        YG_TRY(yg_buf_addf(b, ",\"%s\"", derived[i]));
+    for (size_t i = 0; i < x->nderived; i++)
+        YG_TRY(yg_buf_addf(b, ",\"%s\"", x->derived[i]));
     for (size_t i = 0; i < nsids; i++)
         YG_TRY(yg_buf_addf(b, ",\"%s\"", sids[i]));
     for (size_t i = 0; i < e->nsig; i++)
@@ -831,12 +895,50 @@ static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out
     for (size_t i = 0; i < e->nsco; i++)
         YG_TRY(yg_buf_addf(b, ",\"%s\"", e->scos[i].id));
     YG_TRY(yg_buf_addc(b, ']'));
-    YG_TRY(put_marking(e, b, tlp));
+    YG_TRY(put_marking(e, b, x->tlp));
     YG_TRY(yg_buf_add(b, "}", 2));
-    YG_TRY(obj(out, nobj, b->p));
+    YG_TRY(obj(x->out, x->nobj, b->p));
 done:
-    yg_free(derived);
-    yg_buf_free(&d);
+    return err;
+}
+
+/* An incident as STIX: an `incident` object (its name, severity, status and
+ * entities) and a `report` on it whose object_refs are the incident and
+ * everything else the bundle holds, so a partner receives one unit. */
+static yg_err render_incident(struct ex *e, struct yg_buf *b, struct yg_buf *out, size_t *nobj,
+                              const struct yg_stix_incident *inc, const char *const *sids,
+                              size_t nsids)
+{
+    yg_err err = YG_OK;
+    struct inc_out x;
+    memset(&x, 0, sizeof x);
+    x.e = e;
+    x.b = b;
+    x.out = out;
+    x.nobj = nobj;
+    x.inc = inc;
+    yg_buf_init(&x.d, 1u << 20);
+    char name[300];
+    snprintf(name, sizeof name, "incident|%s|%s", e->identity, inc->id);
+    YG_TRY(yg_id("incident", name, x.iid));
+    snprintf(name, sizeof name, "report|%s|%s", e->identity, inc->id);
+    YG_TRY(yg_id("report", name, x.rid));
+    /* Incident times are in milliseconds, STIX times here in microseconds. */
+    yg__taxii_time_fmt_ms(inc->first_ms * 1000, x.f);
+    yg__taxii_time_fmt_ms((inc->last_ms > inc->first_ms ? inc->last_ms : inc->first_ms) * 1000,
+                          x.l);
+    /* The incident is marked as its most restricted content is. */
+    x.tlp = e->o->tlp;
+    for (size_t i = 0; i < e->nsig; i++)
+        if (e->sig[i].tlp > x.tlp)
+            x.tlp = e->sig[i].tlp;
+    YG_TRY(incident_description(&x));
+    YG_TRY(derive_address_indicators(&x));
+    YG_TRY(incident_object(&x));
+    YG_TRY(report_object(&x, sids, nsids));
+done:
+    yg_free(x.derived);
+    yg_buf_free(&x.d);
     return err;
 }
 

@@ -290,173 +290,244 @@ static yg_err write_page(const char *dir, const char *text, const struct yg_tj *
     return YG_OK;
 }
 
+/* One pull's paging state. */
+struct pull {
+    const struct yg_taxii_partner *p;
+    struct yg_store *st;
+    struct resp r;
+    struct yg_buf base, url;
+    struct yg_arena a;
+    struct yg_taxii_pull_stats *stats;
+    char *why;
+    size_t wl;
+    /* cursor: what is stored, advanced page by page; query_after: the
+     * added_after of the request chain that next continues, which must
+     * stay the same along the chain (servers check it). */
+    char dir[4096], key[300], cursor[128], query_after[128], next[1024];
+    char prev_first[256], prev_last[256];
+    bool use_next;
+    unsigned limit;
+    size_t prev_n;
+    int64_t last_us;
+};
+
+/* The objects URL of the next request: limit, added_after, next. */
+static yg_err page_url(struct pull *x)
+{
+    yg_err err = YG_OK;
+    struct yg_buf *url = &x->url;
+    yg_buf_reset(url);
+    YG_TRY(yg_buf_add(url, x->base.p, x->base.n));
+    YG_TRY(yg_buf_addf(url, "?limit=%u", x->limit));
+    if (!(*x->next && x->use_next))
+        snprintf(x->query_after, sizeof x->query_after, "%s", x->cursor);
+    if (*x->query_after) {
+        YG_TRY(yg_buf_add(url, "&added_after=", 13));
+        YG_TRY(url_escape(url, x->query_after));
+    }
+    if (*x->next && x->use_next) {
+        YG_TRY(yg_buf_add(url, "&next=", 6));
+        YG_TRY(url_escape(url, x->next));
+    }
+    YG_TRY(yg_buf_addc(url, 0));
+done:
+    return err;
+}
+
+/* Request a page and read its envelope into *env. */
+static yg_err fetch_page(struct pull *x, struct yg_tj **env)
+{
+    yg_err err = page_url(x);
+    if (!err)
+        err = request(x->p, x->url.p, NULL, 0, &x->r, x->stats, x->why, x->wl);
+    if (err)
+        return err;
+    if (x->r.status != 200) {
+        snprintf(x->why, x->wl, "%s: HTTP %ld from the objects endpoint", x->p->name, x->r.status);
+        return YG_EIO;
+    }
+    size_t eoff;
+    const char *emsg;
+    yg_arena_reset(&x->a);
+    yg_err perr =
+        yg__tj_parse(x->r.body.p ? x->r.body.p : "", x->r.body.n, &x->a, env, &eoff, &emsg);
+    if (perr != YG_OK || (*env)->type != YG_TJ_OBJ) {
+        /* The parser's reason too: a repeated key must be named. */
+        if (perr != YG_OK)
+            snprintf(x->why, x->wl, "%s: the response is not a JSON envelope (byte %zu: %s)",
+                     x->p->name, eoff, emsg);
+        else
+            snprintf(x->why, x->wl, "%s: the response is not a JSON envelope", x->p->name);
+        return YG_ESYNTAX;
+    }
+    return YG_OK;
+}
+
+/* What to do with a page that repeats the previous one. */
+enum repeat { REP_AGAIN, REP_NEXT, REP_STOP };
+
+/* A server that ignores next= sends the same page again. */
+static yg_err on_repeat(struct pull *x, size_t n, enum repeat *what)
+{
+    if (x->use_next && *x->next) {
+        yg__log(YG_LOG_WARNING, "taxii pull: %s: the server ignores next; paging by added_after",
+                x->p->name);
+        x->use_next = false;
+        *what = REP_AGAIN;
+        return YG_OK;
+    }
+    /* Paging by added_after with the cursor just before the last date
+     * added, a page can come back whole when all its objects share one
+     * date added (servers that stamp a whole POST with one time).  A
+     * larger page gets past the group; when the server will not give one,
+     * step past the date and say what may be missed. */
+    if (n >= x->prev_n && x->limit < YG_TAXII_MAX_PAGE && n >= x->limit) {
+        x->limit = x->limit * 2 < YG_TAXII_MAX_PAGE ? x->limit * 2 : YG_TAXII_MAX_PAGE;
+        x->prev_n = n;
+        *what = REP_AGAIN;
+        return YG_OK;
+    }
+    if (x->last_us) {
+        yg__log(YG_LOG_WARNING,
+                "taxii pull: %s: more than %zu objects share one date added and the "
+                "server gives no next: objects of that date beyond them are skipped",
+                x->p->name, n);
+        yg__taxii_time_fmt(x->last_us, x->cursor);
+        x->prev_first[0] = x->prev_last[0] = 0;
+        *what = REP_NEXT;
+        return yg__store_ckpt_put(x->st, x->key, x->cursor);
+    }
+    yg__log(YG_LOG_WARNING, "taxii pull: %s: the server repeats the same page; stopping",
+            x->p->name);
+    *what = REP_STOP;
+    return YG_OK;
+}
+
+/* The cursor is one microsecond before the last date added: objects added
+ * in the same microsecond as the last one received but not yet delivered
+ * are fetched next time (those delivered come again, which is harmless). */
+static yg_err advance_cursor(struct pull *x)
+{
+    int64_t us;
+    const char *dl = x->r.date_last;
+    if (!*dl || !(yg__taxii_time_parse(dl, &us) || js_date(dl, &us)))
+        return YG_OK;
+    char ts[32];
+    x->last_us = us;
+    yg__taxii_time_fmt(us - 1, ts);
+    /* Only forward: a server that sends an older date must not make us
+     * fetch everything again. */
+    int64_t cur;
+    if (*x->cursor && yg__taxii_time_parse(x->cursor, &cur) && us - 1 <= cur)
+        return YG_OK;
+    snprintf(x->cursor, sizeof x->cursor, "%s", ts);
+    return yg__store_ckpt_put(x->st, x->key, x->cursor);
+}
+
+/* Whether another page follows, and how to ask for it. */
+static bool more_pages(struct pull *x, const struct yg_tj *env)
+{
+    const struct yg_tj *more = yg__tj_get(env, "more");
+    const char *nx = yg__tj_str(env, "next");
+    if (!(more && more->type == YG_TJ_BOOL && more->b))
+        return false;
+    if (nx && *nx && strlen(nx) < sizeof x->next && x->use_next) {
+        snprintf(x->next, sizeof x->next, "%s", nx);
+        return true;
+    }
+    /* more without next: section 3.5, page by added_after. */
+    x->next[0] = 0;
+    if (!*x->r.date_last) {
+        yg__log(YG_LOG_WARNING,
+                "taxii pull: %s: more is true but the server gave neither next nor "
+                "X-TAXII-Date-Added-Last; stopping",
+                x->p->name);
+        return false;
+    }
+    return true;
+}
+
+/* Page through the collection from the stored cursor. */
+static yg_err pull_pages(struct pull *x)
+{
+    yg_err err = YG_OK;
+    for (uint64_t page = 0; page < YG_TAXII_PULL_MAX_PAGES; page++) {
+        struct yg_tj *env;
+        YG_TRY(fetch_page(x, &env));
+        const struct yg_tj *objs = yg__tj_get(env, "objects");
+        size_t n = objs && objs->type == YG_TJ_ARR ? objs->n : 0;
+        if (n == 0)
+            break;
+        const char *fid = yg__tj_str(objs->kids[0], "id") ?: "";
+        const char *lid = yg__tj_str(objs->kids[n - 1], "id") ?: "";
+        if (page > 0 && !strcmp(fid, x->prev_first) && !strcmp(lid, x->prev_last)) {
+            enum repeat what;
+            YG_TRY(on_repeat(x, n, &what));
+            if (what == REP_STOP)
+                break;
+            if (what == REP_AGAIN)
+                page--;
+            continue;
+        }
+        x->prev_n = n;
+        snprintf(x->prev_first, sizeof x->prev_first, "%s", fid);
+        snprintf(x->prev_last, sizeof x->prev_last, "%s", lid);
+        YG_TRY(write_page(x->dir, x->r.body.p, objs, page, x->why, x->wl));
+        x->stats->pages++;
+        x->stats->objects += n;
+        YG_TRY(advance_cursor(x));
+        if (!more_pages(x, env))
+            break;
+    }
+done:
+    return err;
+}
+
 yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, const char *out_dir,
                       struct yg_taxii_pull_stats *stats, char *why, size_t wl)
 {
     yg_err err = YG_OK;
-    struct yg_store *st = NULL;
-    struct resp r;
-    struct yg_buf base, url;
-    struct yg_arena a;
-    /* cursor: what is stored, advanced page by page; query_after: the
-     * added_after of the request chain that next continues, which must
-     * stay the same along the chain (servers check it). */
-    char dir[4096], key[300], cursor[128] = "", query_after[128] = "", next[1024] = "";
-    char prev_first[256] = "", prev_last[256] = "";
-    bool use_next = !p->ignore_next;
-    unsigned limit = p->page_size;
-    size_t prev_n = 0;
-    int64_t last_us = 0;
+    struct pull *x = yg_calloc(1, sizeof *x);
+    if (!x)
+        return YG_ENOMEM;
+    x->p = p;
+    x->stats = stats;
+    x->why = why;
+    x->wl = wl;
+    x->use_next = !p->ignore_next;
+    x->limit = p->page_size;
     memset(stats, 0, sizeof *stats);
-    yg_buf_init(&r.body, YG_TAXII_PULL_MAX_RESPONSE);
-    yg_buf_init(&base, 1u << 16);
-    yg_buf_init(&url, 1u << 16);
-    yg_arena_init(&a, 1u << 16, (size_t)YG_TAXII_PULL_MAX_RESPONSE * 4);
+    yg_buf_init(&x->r.body, YG_TAXII_PULL_MAX_RESPONSE);
+    yg_buf_init(&x->base, 1u << 16);
+    yg_buf_init(&x->url, 1u << 16);
+    yg_arena_init(&x->a, 1u << 16, (size_t)YG_TAXII_PULL_MAX_RESPONSE * 4);
     *why = 0;
-    snprintf(dir, sizeof dir, "%s/%s", out_dir, p->name);
-    if (mkdirs(dir) != 0) {
-        snprintf(why, wl, "%s: %s", dir, strerror(errno));
+    snprintf(x->dir, sizeof x->dir, "%s/%s", out_dir, p->name);
+    if (mkdirs(x->dir) != 0) {
+        snprintf(why, wl, "%s: %s", x->dir, strerror(errno));
         err = YG_EIO;
         goto done;
     }
-    if (yg__store_open(state_path, &st, why, wl) != YG_OK) {
+    if (yg__store_open(state_path, &x->st, why, wl) != YG_OK) {
         err = YG_EIO;
         goto done;
     }
-    snprintf(key, sizeof key, "taxii-pull:%s", p->name);
-    struct cursor_find cf = {key, ""};
-    YG_TRY(yg__store_ckpt_each(st, find_cursor, &cf));
-    snprintf(cursor, sizeof cursor, "%s", cf.val);
-    snprintf(query_after, sizeof query_after, "%s", cursor);
-    YG_TRY(objects_url(p, &base));
-    for (uint64_t page = 0; page < YG_TAXII_PULL_MAX_PAGES; page++) {
-        yg_buf_reset(&url);
-        YG_TRY(yg_buf_add(&url, base.p, base.n));
-        YG_TRY(yg_buf_addf(&url, "?limit=%u", limit));
-        if (!(*next && use_next))
-            snprintf(query_after, sizeof query_after, "%s", cursor);
-        if (*query_after) {
-            YG_TRY(yg_buf_add(&url, "&added_after=", 13));
-            YG_TRY(url_escape(&url, query_after));
-        }
-        if (*next && use_next) {
-            YG_TRY(yg_buf_add(&url, "&next=", 6));
-            YG_TRY(url_escape(&url, next));
-        }
-        YG_TRY(yg_buf_addc(&url, 0));
-        err = request(p, url.p, NULL, 0, &r, stats, why, wl);
-        if (err)
-            goto done;
-        if (r.status != 200) {
-            snprintf(why, wl, "%s: HTTP %ld from the objects endpoint", p->name, r.status);
-            err = YG_EIO;
-            goto done;
-        }
-        struct yg_tj *env;
-        size_t eoff;
-        const char *emsg;
-        yg_arena_reset(&a);
-        yg_err perr = yg__tj_parse(r.body.p ? r.body.p : "", r.body.n, &a, &env, &eoff, &emsg);
-        if (perr != YG_OK || env->type != YG_TJ_OBJ) {
-            /* The parser's reason too: a repeated key must be named. */
-            if (perr != YG_OK)
-                snprintf(why, wl, "%s: the response is not a JSON envelope (byte %zu: %s)", p->name,
-                         eoff, emsg);
-            else
-                snprintf(why, wl, "%s: the response is not a JSON envelope", p->name);
-            err = YG_ESYNTAX;
-            goto done;
-        }
-        const struct yg_tj *objs = yg__tj_get(env, "objects"), *more = yg__tj_get(env, "more");
-        const char *nx = yg__tj_str(env, "next");
-        size_t n = objs && objs->type == YG_TJ_ARR ? objs->n : 0;
-        if (n == 0)
-            break;
-        /* A server that ignores next= sends the same page again. */
-        const char *fid = yg__tj_str(objs->kids[0], "id") ?: "";
-        const char *lid = yg__tj_str(objs->kids[n - 1], "id") ?: "";
-        if (page > 0 && !strcmp(fid, prev_first) && !strcmp(lid, prev_last)) {
-            if (use_next && *next) {
-                yg__log(YG_LOG_WARNING,
-                        "taxii pull: %s: the server ignores next; paging by added_after", p->name);
-                use_next = false;
-                page--;
-                continue;
-            }
-            /* Paging by added_after with the cursor just before the last
-             * date added, a page can come back whole when all its objects
-             * share one date added (servers that stamp a whole POST with
-             * one time).  A larger page gets past the group; when the
-             * server will not give one, step past the date and say what
-             * may be missed. */
-            if (n >= prev_n && limit < YG_TAXII_MAX_PAGE && n >= limit) {
-                limit = limit * 2 < YG_TAXII_MAX_PAGE ? limit * 2 : YG_TAXII_MAX_PAGE;
-                prev_n = n;
-                page--;
-                continue;
-            }
-            if (last_us) {
-                yg__log(YG_LOG_WARNING,
-                        "taxii pull: %s: more than %zu objects share one date added and the "
-                        "server gives no next: objects of that date beyond them are skipped",
-                        p->name, n);
-                yg__taxii_time_fmt(last_us, cursor);
-                YG_TRY(yg__store_ckpt_put(st, key, cursor));
-                prev_first[0] = prev_last[0] = 0;
-                continue;
-            }
-            yg__log(YG_LOG_WARNING, "taxii pull: %s: the server repeats the same page; stopping",
-                    p->name);
-            break;
-        }
-        prev_n = n;
-        snprintf(prev_first, sizeof prev_first, "%s", fid);
-        snprintf(prev_last, sizeof prev_last, "%s", lid);
-        YG_TRY(write_page(dir, r.body.p, objs, page, why, wl));
-        stats->pages++;
-        stats->objects += n;
-        int64_t us;
-        if (*r.date_last && (yg__taxii_time_parse(r.date_last, &us) || js_date(r.date_last, &us))) {
-            char ts[32];
-            /* The cursor is one microsecond before the last date added:
-             * objects added in the same microsecond as the last one
-             * received but not yet delivered are fetched next time (those
-             * delivered come again, which is harmless). */
-            last_us = us;
-            yg__taxii_time_fmt(us - 1, ts);
-            /* Only forward: a server that sends an older date must not make
-             * us fetch everything again. */
-            int64_t cur;
-            if (!*cursor || !yg__taxii_time_parse(cursor, &cur) || us - 1 > cur) {
-                snprintf(cursor, sizeof cursor, "%s", ts);
-                YG_TRY(yg__store_ckpt_put(st, key, cursor));
-            }
-        }
-        bool has_more = more && more->type == YG_TJ_BOOL && more->b;
-        if (!has_more)
-            break;
-        if (nx && *nx && strlen(nx) < sizeof next && use_next) {
-            snprintf(next, sizeof next, "%s", nx);
-        } else {
-            /* more without next: section 3.5, page by added_after. */
-            next[0] = 0;
-            if (!*r.date_last) {
-                yg__log(YG_LOG_WARNING,
-                        "taxii pull: %s: more is true but the server gave neither next nor "
-                        "X-TAXII-Date-Added-Last; stopping",
-                        p->name);
-                break;
-            }
-        }
-    }
+    snprintf(x->key, sizeof x->key, "taxii-pull:%s", p->name);
+    struct cursor_find cf = {x->key, ""};
+    YG_TRY(yg__store_ckpt_each(x->st, find_cursor, &cf));
+    snprintf(x->cursor, sizeof x->cursor, "%s", cf.val);
+    snprintf(x->query_after, sizeof x->query_after, "%s", x->cursor);
+    YG_TRY(objects_url(p, &x->base));
+    err = pull_pages(x);
 done:
-    if (err == YG_EIO && !*why && st)
-        snprintf(why, wl, "%s", yg__store_errmsg(st));
-    yg__store_close(st);
-    yg_buf_free(&r.body);
-    yg_buf_free(&base);
-    yg_buf_free(&url);
-    yg_arena_free(&a);
+    if (err == YG_EIO && !*why && x->st)
+        snprintf(why, wl, "%s", yg__store_errmsg(x->st));
+    yg__store_close(x->st);
+    yg_buf_free(&x->r.body);
+    yg_buf_free(&x->base);
+    yg_buf_free(&x->url);
+    yg_arena_free(&x->a);
+    yg_free(x);
     return err;
 }
 

@@ -395,6 +395,63 @@ done:
     return err;
 }
 
+/* taxii.publish: the collection the service's sightings go to, and how
+ * often and how far back. */
+static yg_err read_publish(struct cc *c, struct yg_taxii_cfg *t, const struct yg_ynode *pub)
+{
+    yg_err err = YG_OK;
+    static const char *const k_pub[] = {"collection", "min_level", "interval", "window", NULL};
+    static const char *const levels[] = {"informational", "low", "medium", "high", "critical"};
+    YG_TRY(check_map(c, "taxii.publish", pub, k_pub));
+    YG_TRY(get_str(c, "taxii.publish", pub, "collection", true, &t->publish_coll));
+    if (yg__taxii_cfg_coll(t, t->publish_coll) < 0)
+        return fail(c, "taxii.publish.collection", yg__ymap_get(pub, "collection"),
+                    "not a collection of api_roots");
+    YG_TRY(get_str(c, "taxii.publish", pub, "min_level", false, &t->publish_min_level));
+    if (t->publish_min_level) {
+        bool ok = false;
+        for (size_t i = 0; i < 5; i++)
+            ok |= strcmp(levels[i], t->publish_min_level) == 0;
+        if (!ok)
+            return fail(c, "taxii.publish.min_level", yg__ymap_get(pub, "min_level"),
+                        "expected informational, low, medium, high or critical");
+    }
+    static const char *const k_dur[] = {"interval", "window"};
+    uint64_t *dst[] = {&t->publish_interval_ms, &t->publish_window_ms};
+    for (size_t i = 0; i < 2; i++) {
+        const struct yg_ynode *d = yg__ymap_get(pub, k_dur[i]);
+        char sub[KP];
+        kp_key(sub, "taxii.publish", k_dur[i]);
+        if (d && (d->type != YG_Y_SCALAR || !yg__parse_duration_ms(d->s, dst[i]) || *dst[i] < 1000))
+            return fail(c, sub, d, "expected a duration of at least 1s (30s, 5m, 7d)");
+    }
+done:
+    return err;
+}
+
+/* taxii.listen (host:port) and taxii.tls. */
+static yg_err read_listen(struct cc *c, struct yg_taxii_cfg *t, const struct yg_ynode *m)
+{
+    yg_err err = YG_OK;
+    const struct yg_ynode *v = yg__ymap_get(m, "listen");
+    if (v) {
+        char host[256];
+        unsigned port;
+        if (v->type != YG_Y_SCALAR || !yg__parse_hostport(v->s, host, sizeof host, &port, true))
+            return fail(c, "taxii.listen", v, "expected host:port");
+        YG_TRY(want_str(c, "taxii.listen", v, &t->listen));
+    }
+    const struct yg_ynode *tls = yg__ymap_get(m, "tls");
+    if (tls) {
+        static const char *const k_tls[] = {"cert", "key", NULL};
+        YG_TRY(check_map(c, "taxii.tls", tls, k_tls));
+        YG_TRY(get_str(c, "taxii.tls", tls, "cert", true, &t->cert));
+        YG_TRY(get_str(c, "taxii.tls", tls, "key", true, &t->key));
+    }
+done:
+    return err;
+}
+
 yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, char *why, size_t wl)
 {
     static const char *const k_taxii[] = {"listen",
@@ -428,29 +485,13 @@ yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, c
     t->publish_interval_ms = 60000;
     t->publish_window_ms = 7ull * 86400 * 1000;
     YG_TRY(check_map(&c, "taxii", m, k_taxii));
-    const struct yg_ynode *v = yg__ymap_get(m, "listen");
-    if (v) {
-        char host[256];
-        unsigned port;
-        if (v->type != YG_Y_SCALAR || !yg__parse_hostport(v->s, host, sizeof host, &port, true)) {
-            err = fail(&c, "taxii.listen", v, "expected host:port");
-            goto done;
-        }
-        YG_TRY(want_str(&c, "taxii.listen", v, &t->listen));
-    }
-    const struct yg_ynode *tls = yg__ymap_get(m, "tls");
-    if (tls) {
-        static const char *const k_tls[] = {"cert", "key", NULL};
-        YG_TRY(check_map(&c, "taxii.tls", tls, k_tls));
-        YG_TRY(get_str(&c, "taxii.tls", tls, "cert", true, &t->cert));
-        YG_TRY(get_str(&c, "taxii.tls", tls, "key", true, &t->key));
-    }
+    YG_TRY(read_listen(&c, t, m));
     YG_TRY(get_str(&c, "taxii", m, "db", false, &t->db));
     YG_TRY(get_str(&c, "taxii", m, "title", false, &t->title));
     YG_TRY(get_str(&c, "taxii", m, "description", false, &t->description));
     YG_TRY(get_str(&c, "taxii", m, "contact", false, &t->contact));
     YG_TRY(get_str(&c, "taxii", m, "public_url", false, &t->public_url));
-    v = yg__ymap_get(m, "max_content_length");
+    const struct yg_ynode *v = yg__ymap_get(m, "max_content_length");
     if (v) {
         uint64_t n;
         if (v->type != YG_Y_SCALAR || !yg__parse_size(v->s, &n) || n < 1024 ||
@@ -469,40 +510,8 @@ yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, c
     YG_TRY(read_users(&c, t, m));
     YG_TRY(read_partners(&c, t, m));
     const struct yg_ynode *pub = yg__ymap_get(m, "publish");
-    if (pub) {
-        static const char *const k_pub[] = {"collection", "min_level", "interval", "window", NULL};
-        static const char *const levels[] = {"informational", "low", "medium", "high", "critical"};
-        YG_TRY(check_map(&c, "taxii.publish", pub, k_pub));
-        YG_TRY(get_str(&c, "taxii.publish", pub, "collection", true, &t->publish_coll));
-        if (yg__taxii_cfg_coll(t, t->publish_coll) < 0) {
-            err = fail(&c, "taxii.publish.collection", yg__ymap_get(pub, "collection"),
-                       "not a collection of api_roots");
-            goto done;
-        }
-        YG_TRY(get_str(&c, "taxii.publish", pub, "min_level", false, &t->publish_min_level));
-        if (t->publish_min_level) {
-            bool ok = false;
-            for (size_t i = 0; i < 5; i++)
-                ok |= strcmp(levels[i], t->publish_min_level) == 0;
-            if (!ok) {
-                err = fail(&c, "taxii.publish.min_level", yg__ymap_get(pub, "min_level"),
-                           "expected informational, low, medium, high or critical");
-                goto done;
-            }
-        }
-        static const char *const k_dur[] = {"interval", "window"};
-        uint64_t *dst[] = {&t->publish_interval_ms, &t->publish_window_ms};
-        for (size_t i = 0; i < 2; i++) {
-            const struct yg_ynode *d = yg__ymap_get(pub, k_dur[i]);
-            char sub[KP];
-            kp_key(sub, "taxii.publish", k_dur[i]);
-            if (d && (d->type != YG_Y_SCALAR || !yg__parse_duration_ms(d->s, dst[i]) ||
-                      *dst[i] < 1000)) {
-                err = fail(&c, sub, d, "expected a duration of at least 1s (30s, 5m, 7d)");
-                goto done;
-            }
-        }
-    }
+    if (pub)
+        YG_TRY(read_publish(&c, t, pub));
     if (t->publish_coll && !t->listen) {
         err = fail(&c, "taxii.publish", pub, "publishing needs the server (listen, db, api_roots)");
         goto done;

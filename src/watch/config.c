@@ -1106,35 +1106,26 @@ static yg_err put_size(struct yg_buf *b, const char *indent, const char *key, ui
     return yg_buf_addf(b, "%s%s: %lluB\n", indent, key, (unsigned long long)n);
 }
 
-yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
+/* "  - VALUE" lines of a list of paths under INDENT. */
+static yg_err render_paths(struct yg_buf *b, const char *indent, char *const *v, size_t n)
 {
-    static const char *const levels[] = {"informational", "low", "medium", "high", "critical"};
     yg_err err = YG_OK;
-    YG_TRY(yg_buf_addf(b, "rules:\n"));
-    for (size_t i = 0; i < cfg->nrules; i++) {
-        YG_TRY(yg_buf_addf(b, "  - "));
-        YG_TRY(yg_buf_add_json_str(b, cfg->rules[i], strlen(cfg->rules[i])));
+    for (size_t i = 0; i < n; i++) {
+        YG_TRY(yg_buf_addf(b, "%s- ", indent));
+        YG_TRY(yg_buf_add_json_str(b, v[i], strlen(v[i])));
         YG_TRY(yg_buf_addc(b, '\n'));
     }
-    if (cfg->data_dir)
-        YG_TRY(put_kv(b, "", "data_dir", cfg->data_dir));
-    YG_TRY(put_kv(b, "", "state", cfg->state));
-    int lvl = (int)cfg->min_level - (int)YG_LEVEL_INFO;
-    YG_TRY(yg_buf_addf(b, "min_level: %s\n", levels[lvl >= 0 && lvl < 5 ? lvl : 0]));
-    YG_TRY(yg_buf_addf(b, "correlation:\n"));
-    YG_TRY(put_duration(b, "  ", "lateness", cfg->correlation.lateness_ms));
-    YG_TRY(put_size(b, "  ", "memory", cfg->correlation.memory_bytes));
-    YG_TRY(put_duration(b, "  ", "snapshot_interval", cfg->correlation.snapshot_interval_ms));
-    YG_TRY(
-        yg_buf_addf(b, "incidents:\n  enabled: %s\n", cfg->incidents.enabled ? "true" : "false"));
-    YG_TRY(put_duration(b, "  ", "window", cfg->incidents.window_ms));
+done:
+    return err;
+}
+
+/* intel: and geoip:, when configured. */
+static yg_err render_intel_geoip(const struct yg_config *cfg, struct yg_buf *b)
+{
+    yg_err err = YG_OK;
     if (cfg->intel.npaths) {
         YG_TRY(yg_buf_addf(b, "intel:\n  paths:\n"));
-        for (size_t i = 0; i < cfg->intel.npaths; i++) {
-            YG_TRY(yg_buf_addf(b, "    - "));
-            YG_TRY(yg_buf_add_json_str(b, cfg->intel.paths[i], strlen(cfg->intel.paths[i])));
-            YG_TRY(yg_buf_addc(b, '\n'));
-        }
+        YG_TRY(render_paths(b, "    ", cfg->intel.paths, cfg->intel.npaths));
         if (cfg->intel.tlp_default)
             YG_TRY(put_kv(b, "  ", "tlp_default", cfg->intel.tlp_default));
         if (cfg->intel.levels)
@@ -1148,91 +1139,128 @@ yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
             if (!n)
                 continue;
             YG_TRY(yg_buf_addf(b, "  %s:\n", k ? "asn" : "city"));
-            for (size_t i = 0; i < n; i++) {
-                YG_TRY(yg_buf_addf(b, "    - "));
-                YG_TRY(yg_buf_add_json_str(b, p[i], strlen(p[i])));
-                YG_TRY(yg_buf_addc(b, '\n'));
-            }
+            YG_TRY(render_paths(b, "    ", p, n));
         }
     }
+done:
+    return err;
+}
+
+static yg_err render_input(const struct yg_cfg_input *in, struct yg_buf *b)
+{
+    yg_err err = YG_OK;
+    YG_TRY(put_kv(b, "  - ", "name", in->name));
+    YG_TRY(yg_buf_addf(b, "    type: %s\n", input_type_names[in->type]));
+    YG_TRY(put_kv(b, "    ", "format", in->format ? in->format : "auto"));
+    if (in->product || in->service || in->category) {
+        YG_TRY(yg_buf_addf(b, "    logsource:\n"));
+        if (in->product)
+            YG_TRY(put_kv(b, "      ", "product", in->product));
+        if (in->service)
+            YG_TRY(put_kv(b, "      ", "service", in->service));
+        if (in->category)
+            YG_TRY(put_kv(b, "      ", "category", in->category));
+    }
+    if (in->path) {
+        YG_TRY(put_kv(b, "    ", "path", in->path));
+        YG_TRY(yg_buf_addf(b, "    start_at: %s\n", in->start_at_end ? "end" : "beginning"));
+    }
+    if (in->listen)
+        YG_TRY(put_kv(b, "    ", "listen", in->listen));
+    if (in->receive_buffer)
+        YG_TRY(put_size(b, "    ", "receive_buffer", in->receive_buffer));
+    if (in->cert)
+        YG_TRY(put_kv(b, "    ", "cert", in->cert));
+    if (in->key) /* a path, not key material */
+        YG_TRY(put_kv(b, "    ", "key", in->key));
+done:
+    return err;
+}
+
+/* A webhook sink: its URL's origin only (credentials redacted), header
+ * names without values. */
+static yg_err render_webhook(const struct yg_cfg_sink *s, struct yg_buf *b)
+{
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_addf(b, "  - type: webhook\n    url: \""));
+    size_t ol = url_origin_len(s->url);
+    /* Credentials may sit in the user info part of the origin. */
+    const char *at = memchr(s->url, '@', ol);
+    if (at) {
+        const char *host = strstr(s->url, "://") + 3;
+        YG_TRY(yg_buf_add(b, s->url, (size_t)(host - s->url)));
+        YG_TRY(yg_buf_addf(b, "<redacted>"));
+        YG_TRY(yg_buf_add(b, at, (size_t)(s->url + ol - at)));
+    } else {
+        YG_TRY(yg_buf_add(b, s->url, ol));
+    }
+    YG_TRY(yg_buf_addf(b, "/<redacted>\"\n"));
+    if (s->spool)
+        YG_TRY(put_kv(b, "    ", "spool", s->spool));
+    YG_TRY(put_duration(b, "    ", "timeout", s->timeout_ms));
+    if (s->nheaders) {
+        YG_TRY(yg_buf_addf(b, "    headers:\n"));
+        for (size_t j = 0; j < s->nheaders; j++) {
+            /* Token characters such as '#' or '*' mean something at the
+             * start of a plain YAML key: quote the name. */
+            const char *hn = s->headers[j].name;
+            YG_TRY(yg_buf_addf(b, "      "));
+            YG_TRY(yg_buf_add_json_str(b, hn, strlen(hn)));
+            YG_TRY(yg_buf_addf(b, ": \"<redacted>\"\n"));
+        }
+    }
+done:
+    return err;
+}
+
+static yg_err render_sink(const struct yg_cfg_sink *s, struct yg_buf *b)
+{
+    yg_err err = YG_OK;
+    switch (s->type) {
+    case YG_SINK_JSONL:
+        YG_TRY(yg_buf_addf(b, "  - type: jsonl\n"));
+        YG_TRY(put_kv(b, "    ", "path", s->path));
+        if (s->rotate)
+            YG_TRY(put_size(b, "    ", "rotate", s->rotate));
+        YG_TRY(yg_buf_addf(b, "    keep: %u\n", s->keep));
+        break;
+    case YG_SINK_SYSLOG:
+        YG_TRY(yg_buf_addf(b, "  - type: syslog\n"));
+        YG_TRY(put_kv(b, "    ", "address", s->address));
+        YG_TRY(yg_buf_addf(b, "    protocol: %s\n", s->protocol == YG_PROTO_TCP ? "tcp" : "udp"));
+        break;
+    case YG_SINK_WEBHOOK: return render_webhook(s, b);
+    }
+done:
+    return err;
+}
+
+yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
+{
+    static const char *const levels[] = {"informational", "low", "medium", "high", "critical"};
+    yg_err err = YG_OK;
+    YG_TRY(yg_buf_addf(b, "rules:\n"));
+    YG_TRY(render_paths(b, "  ", cfg->rules, cfg->nrules));
+    if (cfg->data_dir)
+        YG_TRY(put_kv(b, "", "data_dir", cfg->data_dir));
+    YG_TRY(put_kv(b, "", "state", cfg->state));
+    int lvl = (int)cfg->min_level - (int)YG_LEVEL_INFO;
+    YG_TRY(yg_buf_addf(b, "min_level: %s\n", levels[lvl >= 0 && lvl < 5 ? lvl : 0]));
+    YG_TRY(yg_buf_addf(b, "correlation:\n"));
+    YG_TRY(put_duration(b, "  ", "lateness", cfg->correlation.lateness_ms));
+    YG_TRY(put_size(b, "  ", "memory", cfg->correlation.memory_bytes));
+    YG_TRY(put_duration(b, "  ", "snapshot_interval", cfg->correlation.snapshot_interval_ms));
+    YG_TRY(
+        yg_buf_addf(b, "incidents:\n  enabled: %s\n", cfg->incidents.enabled ? "true" : "false"));
+    YG_TRY(put_duration(b, "  ", "window", cfg->incidents.window_ms));
+    YG_TRY(render_intel_geoip(cfg, b));
     YG_TRY(yg_buf_addf(b, "inputs:\n"));
-    for (size_t i = 0; i < cfg->ninputs; i++) {
-        const struct yg_cfg_input *in = &cfg->inputs[i];
-        YG_TRY(put_kv(b, "  - ", "name", in->name));
-        YG_TRY(yg_buf_addf(b, "    type: %s\n", input_type_names[in->type]));
-        YG_TRY(put_kv(b, "    ", "format", in->format ? in->format : "auto"));
-        if (in->product || in->service || in->category) {
-            YG_TRY(yg_buf_addf(b, "    logsource:\n"));
-            if (in->product)
-                YG_TRY(put_kv(b, "      ", "product", in->product));
-            if (in->service)
-                YG_TRY(put_kv(b, "      ", "service", in->service));
-            if (in->category)
-                YG_TRY(put_kv(b, "      ", "category", in->category));
-        }
-        if (in->path) {
-            YG_TRY(put_kv(b, "    ", "path", in->path));
-            YG_TRY(yg_buf_addf(b, "    start_at: %s\n", in->start_at_end ? "end" : "beginning"));
-        }
-        if (in->listen)
-            YG_TRY(put_kv(b, "    ", "listen", in->listen));
-        if (in->receive_buffer)
-            YG_TRY(put_size(b, "    ", "receive_buffer", in->receive_buffer));
-        if (in->cert)
-            YG_TRY(put_kv(b, "    ", "cert", in->cert));
-        if (in->key) /* a path, not key material */
-            YG_TRY(put_kv(b, "    ", "key", in->key));
-    }
+    for (size_t i = 0; i < cfg->ninputs; i++)
+        YG_TRY(render_input(&cfg->inputs[i], b));
     if (cfg->nsinks)
         YG_TRY(yg_buf_addf(b, "sinks:\n"));
-    for (size_t i = 0; i < cfg->nsinks; i++) {
-        const struct yg_cfg_sink *s = &cfg->sinks[i];
-        switch (s->type) {
-        case YG_SINK_JSONL:
-            YG_TRY(yg_buf_addf(b, "  - type: jsonl\n"));
-            YG_TRY(put_kv(b, "    ", "path", s->path));
-            if (s->rotate)
-                YG_TRY(put_size(b, "    ", "rotate", s->rotate));
-            YG_TRY(yg_buf_addf(b, "    keep: %u\n", s->keep));
-            break;
-        case YG_SINK_SYSLOG:
-            YG_TRY(yg_buf_addf(b, "  - type: syslog\n"));
-            YG_TRY(put_kv(b, "    ", "address", s->address));
-            YG_TRY(
-                yg_buf_addf(b, "    protocol: %s\n", s->protocol == YG_PROTO_TCP ? "tcp" : "udp"));
-            break;
-        case YG_SINK_WEBHOOK: {
-            YG_TRY(yg_buf_addf(b, "  - type: webhook\n    url: \""));
-            size_t ol = url_origin_len(s->url);
-            /* Credentials may sit in the user info part of the origin. */
-            const char *at = memchr(s->url, '@', ol);
-            if (at) {
-                const char *host = strstr(s->url, "://") + 3;
-                YG_TRY(yg_buf_add(b, s->url, (size_t)(host - s->url)));
-                YG_TRY(yg_buf_addf(b, "<redacted>"));
-                YG_TRY(yg_buf_add(b, at, (size_t)(s->url + ol - at)));
-            } else {
-                YG_TRY(yg_buf_add(b, s->url, ol));
-            }
-            YG_TRY(yg_buf_addf(b, "/<redacted>\"\n"));
-            if (s->spool)
-                YG_TRY(put_kv(b, "    ", "spool", s->spool));
-            YG_TRY(put_duration(b, "    ", "timeout", s->timeout_ms));
-            if (s->nheaders) {
-                YG_TRY(yg_buf_addf(b, "    headers:\n"));
-                for (size_t j = 0; j < s->nheaders; j++) {
-                    /* Token characters such as '#' or '*' mean something at
-                     * the start of a plain YAML key: quote the name. */
-                    const char *hn = s->headers[j].name;
-                    YG_TRY(yg_buf_addf(b, "      "));
-                    YG_TRY(yg_buf_add_json_str(b, hn, strlen(hn)));
-                    YG_TRY(yg_buf_addf(b, ": \"<redacted>\"\n"));
-                }
-            }
-            break;
-        }
-        }
-    }
+    for (size_t i = 0; i < cfg->nsinks; i++)
+        YG_TRY(render_sink(&cfg->sinks[i], b));
     if (cfg->http_listen) {
         YG_TRY(yg_buf_addf(b, "http:\n"));
         YG_TRY(put_kv(b, "  ", "listen", cfg->http_listen));

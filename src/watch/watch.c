@@ -37,7 +37,10 @@
 #include <unistd.h>
 
 #include "core/timeparse.h"
+#include "decode/json.h"
 #include "correlate/correlate.h"
+#include "detector/corr_json.h"
+#include "detector/detector.h"
 #include "engine/alertjson.h"
 #include "engine/linedec.h"
 #include "geo/geo.h"
@@ -112,22 +115,23 @@ struct evid {
     uint64_t line;
 };
 
-/* One alert of the current batch (strings in the batch arena). */
+/* One alert of the current batch (strings in the batch arena): its row for
+ * the sinks and the state database, and its fields for the incident
+ * builder (when incidents are built). */
 struct pending {
     struct yg_alert_row row;
+    struct yg_incident_alert inc;
 };
 
 struct watch {
     const struct yg_watch_opts *o;
     struct yg_config *cfg;
-    struct yg_geo *geo; /* geolocation of the analytics, NULL without geoip */
-    yg_rules *rules;
+    /* the running rules, geolocation of the analytics, the incident builder */
+    struct yg_detector *detector;
     yg_scanner *scanner;
     struct yg_linedec ld;
     struct yg_corr_state *corr;
     struct yg_store *store;
-    struct yg_entity_map *entmap; /* incidents (NULL: disabled) */
-    struct yg_incident_builder *incidents;
     struct yg_sink **sinks;
     size_t nsinks;
     struct winput *inputs;
@@ -146,7 +150,8 @@ struct watch {
     const struct yg_record *rec;
     struct winput *win;
     struct yg_buf json;
-    bool replaying; /* rebuilding correlation state: alerts only dedupe */
+    struct yg_buf corr_obj; /* the correlation object of a correlation alert */
+    bool replaying;         /* rebuilding correlation state: alerts only dedupe */
     /* detections of this batch that feed correlations (strings in the arena) */
     struct yg_det_row *det;
     size_t ndet, detcap;
@@ -187,13 +192,13 @@ static void export_regex_limits(struct watch *w)
     for (size_t i = 0; i < n; i++) {
         if (lim[i] == w->re_seen[i])
             continue;
-        const char *rid = yg_rules_rule_id(w->rules, (uint32_t)i);
+        const char *rid = yg_rules_rule_id(w->detector->rules, (uint32_t)i);
         rid = rid ? rid : "";
         if (!w->re_seen[i])
             yg__log(YG_LOG_WARNING,
                     "rule %s (%s): a regex reached its PCRE2 step limit; such records count as "
                     "no match for it (yagura_regex_limit_total)",
-                    rid, yg_rules_rule_title(w->rules, (uint32_t)i));
+                    rid, yg_rules_rule_title(w->detector->rules, (uint32_t)i));
         if (w->metrics)
             yg__metric_add(
                 yg__metrics_get(w->metrics, YG_M_REGEX_LIMIT, (const char *[]){"rule", rid, NULL}),
@@ -226,7 +231,7 @@ static void ev_release(void *ud, void *e)
 static yg_err add_pending(struct watch *w, const char *id, const char *rule_id,
                           const char *rule_title, const char *level, const char *event_time,
                           size_t etn, const char *source, const char *record_id, const char *json,
-                          size_t jn)
+                          size_t jn, const struct yg_incident_alert *inc)
 {
     if (w->npend == w->pendcap) {
         size_t nc = w->pendcap ? w->pendcap * 2 : 256;
@@ -248,6 +253,17 @@ static yg_err add_pending(struct watch *w, const char *id, const char *rule_id,
     if (!r->id || !r->rule_id || !r->rule_title || !r->level || !r->event_time || !r->source ||
         !r->record_id || !r->json)
         return YG_ENOMEM;
+    if (w->detector->incidents) {
+        struct yg_incident_alert *ia = &w->pend[w->npend].inc;
+        /* The JSON is the row's (already in the arena). */
+        struct yg_incident_alert src = *inc;
+        src.json = NULL;
+        src.json_len = 0;
+        if (yg__incident_alert_copy(&w->arena, &src, ia))
+            return YG_ENOMEM;
+        ia->json = r->json;
+        ia->json_len = jn;
+    }
     w->npend++;
     if (w->metrics && !w->replaying)
         yg__metric_inc(yg__metrics_get(w->metrics, YG_M_ALERTS,
@@ -284,16 +300,10 @@ static void batch_failed(struct watch *w, const char *cause, const char *what)
             w->npend, cause, what, w->failures, (unsigned long long)delay);
 }
 
-/* Write the batch to the sinks, then commit alerts and checkpoints. */
-static yg_err flush_batch(struct watch *w)
+/* Alerts of the batch that a sink has not taken yet go to it. */
+static yg_err deliver_batch(struct watch *w)
 {
     yg_err err = YG_OK;
-    const char *what = "sink";
-    bool any_ckpt = false;
-    for (size_t i = 0; i < w->ninputs; i++)
-        any_ckpt |= w->inputs[i].ckpt_dirty;
-    if (!w->npend && !any_ckpt && !w->ndet)
-        goto reset;
     for (size_t s = 0; s < w->nsinks; s++) {
         struct yg_sink *k = w->sinks[s];
         /* Syslog forwarding is best effort (the protocol has no
@@ -306,67 +316,74 @@ static yg_err flush_batch(struct watch *w)
             continue;
         for (; *written < w->npend; ++*written)
             if ((err = k->ops->write(k, &w->pend[*written].row)) && !best_effort)
-                goto fail_sink;
+                return err;
         if ((err = k->ops->flush(k)) && !best_effort)
-            goto fail_sink;
+            return err;
         *flushed = w->npend;
-        err = YG_OK;
     }
-    uint64_t fresh = 0, replayed = 0;
-    what = "beginning a transaction";
-    if ((err = yg__store_begin(w->store)))
-        goto fail;
-    what = "storing alerts";
+    return YG_OK;
+}
+
+/* Incidents are derived from the alerts in the same transaction, so that
+ * neither commits without the other.  An alert the builder cannot read is
+ * logged and left out of incidents; a failure to write them fails the
+ * batch like any other. */
+static yg_err store_incidents(struct watch *w)
+{
+    for (size_t i = 0; w->detector->incidents && i < w->npend; i++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        const struct yg_alert_row *r = &w->pend[i].row;
+        yg_err ie = yg__incident_feed_alert(w->detector->incidents, &w->pend[i].inc,
+                                            (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, NULL);
+        if (ie == YG_ESYNTAX || ie == YG_ELIMIT) {
+            w->errors++;
+            yg__log(YG_LOG_WARNING, "incidents: alert %s: %s", r->id,
+                    yg__incident_errmsg(w->detector->incidents));
+        } else if (ie) {
+            return ie;
+        }
+    }
+    return YG_OK;
+}
+
+/* Alerts, detections, checkpoints and incidents of the batch, inside the
+ * open transaction; *what names the step that failed. */
+static yg_err store_batch(struct watch *w, const char **what, uint64_t *fresh, uint64_t *replayed)
+{
+    yg_err err;
+    *what = "storing alerts";
     for (size_t i = 0; i < w->npend; i++) {
         bool inserted = false;
         if ((err = yg__store_alert(w->store, &w->pend[i].row, &inserted)))
-            goto fail_tx;
-        if (inserted)
-            fresh++;
-        else
-            replayed++;
+            return err;
+        ++*(inserted ? fresh : replayed);
     }
-    what = "storing detections";
+    *what = "storing detections";
     for (size_t i = 0; i < w->ndet; i++)
         if ((err = yg__store_det_put(w->store, &w->det[i])))
-            goto fail_tx;
+            return err;
     if (w->ndet && w->max_timespan_ms) {
         int64_t before = w->det[w->ndet - 1].t_ms - w->max_timespan_ms -
                          (int64_t)w->cfg->correlation.lateness_ms;
         if ((err = yg__store_det_prune(w->store, before)))
-            goto fail_tx;
+            return err;
     }
-    what = "storing checkpoints";
+    *what = "storing checkpoints";
     for (size_t i = 0; i < w->ninputs; i++) {
         struct winput *in = &w->inputs[i];
         if (!in->ckpt_dirty || !in->ckpt_key)
             continue;
         if ((err = yg__store_ckpt_put(w->store, in->ckpt_key, in->ckpt_val)))
-            goto fail_tx;
+            return err;
     }
-    /* Incidents are derived from the alerts in the same transaction, so
-     * that neither commits without the other.  An alert the builder cannot
-     * read is logged and left out of incidents; a failure to write them
-     * fails the batch like any other. */
-    what = "storing incidents";
-    for (size_t i = 0; w->incidents && i < w->npend; i++) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        const struct yg_alert_row *r = &w->pend[i].row;
-        yg_err ie = yg__incident_feed(w->incidents, r->id, r->json, strlen(r->json),
-                                      (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, NULL);
-        if (ie == YG_ESYNTAX || ie == YG_ELIMIT) {
-            w->errors++;
-            yg__log(YG_LOG_WARNING, "incidents: alert %s: %s", r->id,
-                    yg__incident_errmsg(w->incidents));
-        } else if (ie) {
-            err = ie;
-            goto fail_tx;
-        }
-    }
-    what = "committing";
-    if ((err = yg__store_commit(w->store)))
-        goto fail_tx;
+    *what = "storing incidents";
+    return store_incidents(w);
+}
+
+/* The batch is committed: count it, and end a stall. */
+static void batch_stored(struct watch *w, uint64_t fresh, uint64_t replayed)
+{
     w->alerts_new += fresh;
     w->alerts_dup += replayed;
     for (size_t i = 0; i < w->ninputs; i++)
@@ -382,7 +399,10 @@ static yg_err flush_batch(struct watch *w)
     }
     w->stalled = false;
     w->failures = 0;
-reset:
+}
+
+static void batch_reset(struct watch *w)
+{
     w->npend = 0;
     w->ndet = 0;
     w->batch_records = 0;
@@ -390,6 +410,47 @@ reset:
         w->sent[s] = 0;
     yg_arena_reset(&w->arena);
     w->batch_start_ms = now_ms();
+}
+
+/* The sink keeps what it could not deliver (a webhook spools it); the
+ * batch is tried again, from the first alert this sink has not taken. */
+static yg_err sink_failed(struct watch *w, yg_err err)
+{
+    char cause[600] = "a sink";
+    for (size_t s = 0; s < w->nsinks; s++)
+        if (w->sent[w->nsinks + s] < w->npend) {
+            snprintf(cause, sizeof cause, "%s: %s", w->sinks[s]->name,
+                     w->sinks[s]->why[0] ? w->sinks[s]->why : yg_strerror(err));
+            break;
+        }
+    batch_failed(w, cause, "delivering to a sink");
+    return err;
+}
+
+/* Write the batch to the sinks, then commit alerts and checkpoints. */
+static yg_err flush_batch(struct watch *w)
+{
+    yg_err err = YG_OK;
+    const char *what = "beginning a transaction";
+    bool any_ckpt = false;
+    for (size_t i = 0; i < w->ninputs; i++)
+        any_ckpt |= w->inputs[i].ckpt_dirty;
+    if (!w->npend && !any_ckpt && !w->ndet) {
+        batch_reset(w);
+        return YG_OK;
+    }
+    if ((err = deliver_batch(w)))
+        return sink_failed(w, err);
+    uint64_t fresh = 0, replayed = 0;
+    if ((err = yg__store_begin(w->store)))
+        goto fail;
+    if ((err = store_batch(w, &what, &fresh, &replayed)))
+        goto fail_tx;
+    what = "committing";
+    if ((err = yg__store_commit(w->store)))
+        goto fail_tx;
+    batch_stored(w, fresh, replayed);
+    batch_reset(w);
     return YG_OK;
 fail_tx:
     yg__store_rollback(w->store);
@@ -401,20 +462,6 @@ fail:
         const char *c = yg__store_cause(w->store);
         snprintf(cause, sizeof cause, "state database: %s", c[0] ? c : yg_strerror(err));
         batch_failed(w, cause, what);
-    }
-    return err;
-fail_sink:
-    /* The sink keeps what it could not deliver (a webhook spools it); the
-     * batch is tried again, from the first alert this sink has not taken. */
-    {
-        char cause[600] = "a sink";
-        for (size_t s = 0; s < w->nsinks; s++)
-            if (w->sent[w->nsinks + s] < w->npend) {
-                snprintf(cause, sizeof cause, "%s: %s", w->sinks[s]->name,
-                         w->sinks[s]->why[0] ? w->sinks[s]->why : yg_strerror(err));
-                break;
-            }
-        batch_failed(w, cause, "delivering to a sink");
     }
     return err;
 }
@@ -440,7 +487,7 @@ static const char *event_record_id(const struct watch *w, char *buf, size_t n)
 static yg_err record_detection(struct watch *w, const yg_alert *a, int64_t t, const char *ts,
                                const struct yg_str *vals, size_t nf)
 {
-    const struct yg_corr_set *cs = w->rules->corr;
+    const struct yg_corr_set *cs = w->detector->rules->corr;
     struct yg_buf f;
     yg_buf_init(&f, 1u << 20);
     yg_err err = yg_buf_addc(&f, '{');
@@ -502,7 +549,7 @@ static int on_alert(void *ud, const yg_alert *a)
         sub.record_id = event_record_id(w, sub_id, sizeof sub_id);
         rec = &sub;
     }
-    const struct yg_corr_set *cs = w->rules->corr;
+    const struct yg_corr_set *cs = w->detector->rules->corr;
     /* The event's time in the one form alerts carry (zone-less times are
      * UTC here; year-less ones placed by the current time), for the alert,
      * its correlation and what is stored. */
@@ -569,12 +616,78 @@ static int on_alert(void *ud, const yg_alert *a)
         err = yg__alert_json_tail(&w->json, a, true);
     char id[33];
     yg__alert_id(a->rule_id, rec->record_id, id);
+    struct yg_incident_alert ia = {
+        .id = id,
+        .rule_id = a->rule_id,
+        .rule_title = a->rule_title,
+        .level = a->level,
+        .timed = at.timed,
+        .t_ms = at.ms,
+        .file = rec->source,
+        .line = rec->line,
+        .record_id = rec->record_id,
+        .logsource_json = a->logsource_json,
+        .logsource_len = a->logsource_json ? strlen(a->logsource_json) : 0,
+        .matched_json = a->matched_json,
+        .matched_len = a->matched_len,
+        .event_json = a->event,
+        .event_len = a->event_len,
+        .extra_json = a->extra_json,
+        .extra_len = a->extra_len,
+    };
     if (!err)
         err = add_pending(w, id, a->rule_id, a->rule_title, a->level, at.text, at.n, rec->source,
-                          rec->record_id, w->json.p, w->json.n);
+                          rec->record_id, w->json.p, w->json.n, &ia);
     if (err)
         w->errors++;
     return 0;
+}
+
+/* A contributing detection of the service: its record id and source. */
+static void evid_ref(void *ud, const void *ev, struct yg_corr_evref *out)
+{
+    const struct watch *w = ud;
+    const struct evid *e = ev;
+    out->rule_id = yg_rules_rule_id(w->detector->rules, e->rule);
+    out->timestamp = e->timestamp;
+    out->file = e->source;
+    out->record_id = e->record_id;
+}
+
+/* The incident builder's view of a correlation alert: its group and the
+ * detections that completed it (ev: room for every evidence handle). */
+static void corr_incident_alert(const struct watch *w, const struct yg_corr_alert *a,
+                                const char *id, struct yg_incident_evidence *ev,
+                                struct yg_incident_alert *ia)
+{
+    const struct yg_rule *r = a->rule;
+    size_t nev = 0;
+    for (size_t i = 0; i < a->nevidence && nev < YG_CORR_MAX_EVIDENCE; i++) {
+        const struct evid *e = a->evidence[i];
+        if (!e)
+            continue;
+        ev[nev++] = (struct yg_incident_evidence){yg_rules_rule_id(w->detector->rules, e->rule),
+                                                  e->timestamp,
+                                                  e->source,
+                                                  e->record_id,
+                                                  0,
+                                                  false,
+                                                  0};
+    }
+    *ia = (struct yg_incident_alert){
+        .id = id,
+        .rule_id = r->id ? r->id : "",
+        .rule_title = r->title ? r->title : "",
+        .level = yg__level_name(r->level),
+        .timed = true,
+        .t_ms = a->last_ms,
+        .corr_type = a->type,
+        .group_names = a->group_names,
+        .group_values = a->group_values,
+        .ngroup = a->ngroup,
+        .ev = ev,
+        .nev = nev,
+    };
 }
 
 static void corr_alert(void *ud, const struct yg_corr_alert *a)
@@ -603,71 +716,21 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a)
     char id[33];
     yg__alert_id(r->id ? r->id : r->title, key.p ? key.p : "", id);
     yg_buf_free(&key);
-    yg_buf_reset(b);
-    /* The same members as a correlation alert of `yagura hunt` (timestamp:
-     * the time of the detection that completed it; the rule's tags and
-     * file), plus the window in epoch milliseconds. */
-    char first[40], last[40];
-    yg__incident_iso(a->first_ms, first, sizeof first);
-    yg__incident_iso(a->last_ms, last, sizeof last);
-    YG_TRY(yg_buf_addf(b, "{\"id\":\"%s\",\"timestamp\":\"%s\",\"rule\":{\"id\":", id, last));
-    YG_TRY(yg_buf_add_json_str(b, r->id ? r->id : "", r->id ? strlen(r->id) : 0));
-    YG_TRY(yg_buf_add(b, ",\"title\":", 9));
-    YG_TRY(yg_buf_add_json_str(b, r->title ? r->title : "", r->title ? strlen(r->title) : 0));
-    YG_TRY(yg_buf_addf(b, ",\"level\":\"%s\",\"tags\":[", yg__level_name(r->level)));
-    for (size_t i = 0; i < r->ntags; i++) {
-        if (i)
-            YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(yg_buf_add_json_str(b, r->tags[i], strlen(r->tags[i])));
-    }
-    YG_TRY(yg_buf_add(b, "],\"file\":", 9));
-    YG_TRY(yg_buf_add_json_str(b, r->file ? r->file : "", r->file ? strlen(r->file) : 0));
-    YG_TRY(yg_buf_addf(b,
-                       "},\"correlation\":{\"type\":\"%s\",\"value\":%.17g,"
-                       "\"first\":\"%s\",\"last\":\"%s\",\"first_ms\":%lld,\"last_ms\":%lld,"
-                       "\"group\":{",
-                       a->type, a->value, first, last, (long long)a->first_ms,
-                       (long long)a->last_ms));
-    for (size_t i = 0; i < a->ngroup; i++) {
-        if (i)
-            YG_TRY(yg_buf_addc(b, ','));
-        YG_TRY(yg_buf_add_json_str(b, a->group_names[i], strlen(a->group_names[i])));
-        YG_TRY(yg_buf_addc(b, ':'));
-        YG_TRY(yg_buf_add_json_str(b, a->group_values[i], strlen(a->group_values[i])));
-    }
-    YG_TRY(yg_buf_addc(b, '}'));
-    if (a->detail) {
-        YG_TRY(yg_buf_add(b, ",\"finding\":", 11));
-        YG_TRY(yg_buf_add(b, a->detail, a->detail_len));
-    }
-    YG_TRY(yg_buf_add(b, ",\"events\":[", 11));
-    for (size_t i = 0; i < a->nevidence; i++) {
-        const struct evid *e = a->evidence[i];
-        if (i)
-            YG_TRY(yg_buf_addc(b, ','));
-        if (!e) {
-            YG_TRY(yg_buf_add(b, "null", 4));
-            continue;
-        }
-        YG_TRY(yg_buf_add(b, "{\"rule\":", 8));
-        const char *rid = yg_rules_rule_id(w->rules, e->rule);
-        YG_TRY(yg_buf_add_json_str(b, rid, strlen(rid)));
-        YG_TRY(yg_buf_add(b, ",\"record\":", 10));
-        YG_TRY(yg_buf_add_json_str(b, e->record_id, strlen(e->record_id)));
-        YG_TRY(yg_buf_add(b, ",\"file\":", 8));
-        YG_TRY(yg_buf_add_json_str(b, e->source, strlen(e->source)));
-        YG_TRY(yg_buf_add(b, ",\"timestamp\":", 13));
-        YG_TRY(yg_buf_add_json_str(b, e->timestamp, strlen(e->timestamp)));
-        YG_TRY(yg_buf_addc(b, '}'));
-    }
-    YG_TRY(yg_buf_add(b, "]}}", 3));
+    /* The members of a correlation alert of `yagura hunt` (src/detector/
+     * corr_json.c), plus the alert's id and the window in epoch
+     * milliseconds. */
+    YG_TRY(yg__corr_object_json(&w->corr_obj, a, true, evid_ref, w));
+    YG_TRY(yg__corr_alert_json(b, id, a, w->corr_obj.p, w->corr_obj.n));
     {
         const struct evid *last = a->nevidence ? a->evidence[0] : NULL;
         char when[32];
         snprintf(when, sizeof when, "%lld", (long long)a->last_ms);
+        struct yg_incident_evidence ev[YG_CORR_MAX_EVIDENCE];
+        struct yg_incident_alert ia;
+        corr_incident_alert(w, a, id, ev, &ia);
         YG_TRY(add_pending(w, id, r->id ? r->id : "", r->title ? r->title : "",
                            yg__level_name(r->level), when, strlen(when),
-                           last ? last->source : "correlation", id, b->p, b->n));
+                           last ? last->source : "correlation", id, b->p, b->n, &ia));
     }
     return;
 done:
@@ -721,22 +784,6 @@ static void process_record(struct watch *w, struct winput *in, const struct yg_r
     w->batch_records++;
 }
 
-/* Title and level of a detection rule of the running set, for the
- * contributing detections of correlation alerts in incident timelines. */
-static bool incident_rule(void *ud, const char *rule_id, const char **title, const char **level)
-{
-    const struct watch *w = ud;
-    for (size_t i = 0; w->rules && i < w->rules->nrules; i++) {
-        const struct yg_rule *r = w->rules->rules[i].rule;
-        if (r && r->id && strcmp(r->id, rule_id) == 0) {
-            *title = r->title;
-            *level = yg__level_name(r->level);
-            return true;
-        }
-    }
-    return false;
-}
-
 /* ---- set-up ------------------------------------------------------------------ */
 
 static void diag_log(void *ud, const yg_diagnostic *d)
@@ -758,7 +805,7 @@ static void intel_diag_log(void *ud, const yg_intel_diag *d)
 /* The configured intelligence into the compiler: loaded again with every
  * rule load, so SIGHUP picks up changed feeds.  A path that cannot be read
  * fails the load like a missing rule path; bad indicators are logged. */
-static bool load_intel(const struct yg_config *cfg, yg_compiler *c)
+static bool load_intel(const struct yg_config *cfg, yg_intel **out)
 {
     yg_intel *in;
     if (yg_intel_create(&in))
@@ -774,7 +821,7 @@ static bool load_intel(const struct yg_config *cfg, yg_compiler *c)
             ok = false;
         }
     }
-    ok = ok && yg_intel_freeze(in) == YG_OK && yg_compiler_add_intel(c, in) == YG_OK;
+    ok = ok && yg_intel_freeze(in) == YG_OK;
     if (ok) {
         yg_intel_stats st;
         yg_intel_get_stats(in, &st);
@@ -782,53 +829,55 @@ static bool load_intel(const struct yg_config *cfg, yg_compiler *c)
                 "intel: %zu indicator(s) from %zu file(s); %zu rejected, %zu unsupported, %zu "
                 "expired",
                 st.indicators, st.files, st.errors, st.unsupported, st.expired);
+        *out = in;
+        return true;
     }
     yg_intel_release(in);
-    return ok;
+    return false;
+}
+
+static int open_intel(void *ud, yg_intel **out)
+{
+    const struct yg_config *cfg = ud;
+    *out = NULL;
+    if (!cfg->intel.npaths)
+        return 0;
+    return load_intel(cfg, out) ? 0 : 1;
 }
 
 /* Compile the configured rules; NULL (logged) when the set does not load. */
 static yg_rules *compile_rules(const struct yg_config *cfg, size_t *failed)
 {
-    yg_compiler *c;
-    yg_rules *r = NULL;
-    if (yg_compiler_create(&c, cfg->data_dir))
-        return NULL;
-    yg_compiler_set_diag(c, diag_log, NULL);
-    for (size_t i = 0; i < cfg->nmappings; i++)
-        if (yg_compiler_add_mapping(c, cfg->mappings[i])) {
-            yg_compiler_destroy(c);
-            return NULL;
-        }
-    for (size_t i = 0; i < cfg->npipelines; i++)
-        if (yg_compiler_add_pipeline(c, cfg->pipelines[i])) {
-            yg_compiler_destroy(c);
-            return NULL;
-        }
-    bool missing = false;
-    for (size_t i = 0; i < cfg->nrules; i++)
-        if (yg_compiler_add_path(c, cfg->rules[i]) == YG_ENOTFOUND)
-            missing = true;
-    if (cfg->intel.npaths && !missing && !load_intel(cfg, c)) {
-        yg_compiler_destroy(c);
-        return NULL;
-    }
-    yg_err e = yg_compiler_get_rules(c, &r);
-    yg_compiler_destroy(c);
-    if (e || missing) {
-        yg__log(YG_LOG_ERROR, "rules: %s", missing ? "a rule path does not exist" : yg_strerror(e));
-        yg_rules_release(r);
+    struct yg_detector_conf conf;
+    memset(&conf, 0, sizeof conf);
+    conf.data_dir = cfg->data_dir;
+    conf.mappings = (const char *const *)cfg->mappings;
+    conf.nmappings = cfg->nmappings;
+    conf.pipelines = (const char *const *)cfg->pipelines;
+    conf.npipelines = cfg->npipelines;
+    conf.rule_paths = (const char *const *)cfg->rules;
+    conf.nrule_paths = cfg->nrules;
+    conf.diag = diag_log;
+    conf.ud = (void *)cfg;
+    conf.open_intel = open_intel;
+    struct yg_detector_rules dr;
+    yg_err e = yg__detector_compile(&conf, &dr);
+    /* A rule path that exists but holds no rule is not an error here: a
+     * folder the operator fills later. */
+    if (e || dr.paths_not_found) {
+        yg__log(YG_LOG_ERROR, "rules: %s",
+                dr.paths_not_found ? "a rule path does not exist" : dr.why);
+        yg_rules_release(dr.rules);
         return NULL;
     }
-    yg_rules_stats st;
-    yg_rules_get_stats(r, &st);
-    *failed = st.failed;
+    *failed = dr.stats.failed;
     /* The built-in intel rules are counted apart from the Sigma rules. */
     yg__log(YG_LOG_INFO,
             "rules: %zu detection, %zu correlation, %zu filter(s), %zu built-in (intel); %zu "
             "failed",
-            st.detection - st.builtin, st.correlation, st.filters, st.builtin, st.failed);
-    return r;
+            dr.stats.detection - dr.stats.builtin, dr.stats.correlation, dr.stats.filters,
+            dr.stats.builtin, dr.stats.failed);
+    return dr.rules;
 }
 
 struct restore_ctx {
@@ -1045,55 +1094,61 @@ static bool rule_index_of(const yg_rules *rs, const char *id, uint32_t *out)
     return false;
 }
 
-/* The value of "name" in a flat JSON object of strings written by
- * record_detection (keys and values JSON-escaped). */
-static bool fields_get(const char *json, const char *name, struct yg_arena *a, struct yg_str *out)
+/* The correlation fields of a stored detection ({"name":"value",...}, as
+ * record_detection wrote them), read with the JSON reader. */
+struct fields_ctx {
+    const struct yg_corr_set *cs;
+    uint32_t rule;
+    size_t nf;
+    struct yg_str *vals;
+    struct yg_arena *a;
+};
+
+static int32_t fields_key(void *ud, int32_t parent, const char *k, size_t kn)
 {
-    struct yg_buf key;
-    yg_buf_init(&key, 1u << 16);
-    if (yg_buf_add_json_str(&key, name, strlen(name)) || yg_buf_addc(&key, ':')) {
-        yg_buf_free(&key);
-        return false;
+    const struct fields_ctx *x = ud;
+    for (size_t i = 0; parent < 0 && i < x->nf; i++) {
+        const char *name = yg__corr_field(x->cs, x->rule, i);
+        if (strlen(name) == kn && memcmp(name, k, kn) == 0)
+            return (int32_t)i;
     }
-    const char *p = strstr(json, key.p);
-    size_t kl = key.n;
-    yg_buf_free(&key);
-    if (!p)
-        return false;
-    p += kl;
-    if (*p != '"')
-        return false;
-    const char *q = ++p;
-    struct yg_buf v;
-    yg_buf_init(&v, 1u << 20);
-    while (*q && *q != '"') {
-        char c = *q++;
-        if (c == '\\' && *q) {
-            char x = *q++;
-            c = x == 'n' ? '\n' : x == 't' ? '\t' : x == 'r' ? '\r' : x;
-            if (x == 'u' && q[0] && q[1] && q[2] && q[3]) {
-                c = (char)strtol((char[]){q[2], q[3], 0}, NULL, 16);
-                q += 4;
-            }
-        }
-        if (yg_buf_addc(&v, c)) {
-            yg_buf_free(&v);
-            return false;
-        }
-    }
-    out->p = yg_arena_strndup(a, v.p ? v.p : "", v.n);
-    out->n = v.n;
-    yg_buf_free(&v);
-    return out->p != NULL;
+    return -1;
+}
+
+static void fields_leaf(void *ud, int32_t path, const struct yg_val *v)
+{
+    struct fields_ctx *x = ud;
+    if (v->type != YG_VT_STR || x->vals[path].p)
+        return;
+    const char *c = yg_arena_strndup(x->a, v->p, v->n);
+    if (c)
+        x->vals[path] = (struct yg_str){c, v->n};
+}
+
+/* vals[k] for each of the nf fields (NULL where the detection had none). */
+static void fields_read(const char *json, struct fields_ctx *x)
+{
+    for (size_t k = 0; k < x->nf; k++)
+        x->vals[k] = (struct yg_str){NULL, 0};
+    struct yg_json_sink sink = {x, fields_key, fields_leaf};
+    struct yg_json_err je;
+    size_t used;
+    if (yg__json_scan(json, strlen(json), &used, &sink, x->a, &je) != YG_OK)
+        return;
+    /* A name listed twice gets its value at its first place only. */
+    for (size_t k = 0; k < x->nf; k++)
+        for (size_t j = 0; !x->vals[k].p && j < k; j++)
+            if (!strcmp(yg__corr_field(x->cs, x->rule, j), yg__corr_field(x->cs, x->rule, k)))
+                x->vals[k] = x->vals[j];
 }
 
 static void replay_one(void *ud, const struct yg_det_row *d)
 {
     struct replay_ctx *rc = ud;
     struct watch *w = rc->w;
-    const struct yg_corr_set *cs = w->rules->corr;
+    const struct yg_corr_set *cs = w->detector->rules->corr;
     uint32_t r;
-    if (!rule_index_of(w->rules, d->rule_id, &r) || !yg__corr_references(cs, r)) {
+    if (!rule_index_of(w->detector->rules, d->rule_id, &r) || !yg__corr_references(cs, r)) {
         rc->skipped++;
         return;
     }
@@ -1101,9 +1156,8 @@ static void replay_one(void *ud, const struct yg_det_row *d)
     struct yg_str vals[YG_CORR_MAX_GROUP_BY * 4];
     if (nf > sizeof vals / sizeof *vals)
         nf = sizeof vals / sizeof *vals;
-    for (size_t k = 0; k < nf; k++)
-        if (!fields_get(d->fields, yg__corr_field(cs, r, k), &w->arena, &vals[k]))
-            vals[k] = (struct yg_str){NULL, 0};
+    struct fields_ctx fx = {cs, r, nf, vals, &w->arena};
+    fields_read(d->fields, &fx);
     struct evid *e = yg_calloc(1, sizeof *e);
     if (!e)
         return;
@@ -1204,8 +1258,7 @@ static void reload(struct watch *w)
     yg_scanner_destroy(w->scanner);
     if (w->corr)
         yg__corr_state_free(w->corr);
-    yg_rules_release(w->rules);
-    w->rules = nr;
+    yg__detector_set_rules(w->detector, nr);
     w->scanner = ns;
     /* The new scanner counts from zero; the exported counters keep their
      * totals. */
@@ -1218,7 +1271,7 @@ static void reload(struct watch *w)
     if (w->corr) {
         yg__corr_set_lateness(w->corr, (int64_t)w->cfg->correlation.lateness_ms);
         yg__corr_set_evidence_hooks(w->corr, ev_hold, ev_release, w);
-        yg__corr_set_geo(w->corr, w->geo, geo_inactive, NULL);
+        yg__corr_set_geo(w->corr, w->detector->geo, geo_inactive, NULL);
         rebuild_correlation(w);
     }
     for (size_t i = 0; i < w->nsinks; i++)
@@ -1228,258 +1281,326 @@ static void reload(struct watch *w)
     yg__log(YG_LOG_INFO, "reload done (%zu rule(s) failed to load)", failed);
 }
 
+/* The configuration, the log, the rules and the geolocation databases:
+ * everything `--check` validates.  2 (logged) when one does not load. */
+static int watch_load(struct watch *w, const struct yg_watch_opts *o)
+{
+    char why[1024];
+    if (yg__config_load(o->config_path, &w->cfg, why, sizeof why)) {
+        fprintf(stderr, "yagura watch: %s\n", why);
+        return 2;
+    }
+    yg__log_setup(w->cfg->log_target, w->cfg->log_level, "yagura");
+    size_t failed = 0;
+    yg_rules *rules = compile_rules(w->cfg, &failed);
+    if (!rules)
+        return 2;
+    if (yg__detector_new(rules, &w->detector)) {
+        yg_rules_release(rules);
+        return 2;
+    }
+    w->failed = failed;
+    if (yg__detector_open_geo(w->detector, (const char *const *)w->cfg->geoip.city,
+                              w->cfg->geoip.ncity, (const char *const *)w->cfg->geoip.asn,
+                              w->cfg->geoip.nasn)) {
+        yg__log(YG_LOG_ERROR, "geoip: %s", w->detector->why);
+        return 2;
+    }
+    return 0;
+}
+
+/* `--check`: what would stop the service at start.  The exit status. */
+static int watch_check(struct watch *w)
+{
+    char why[1024];
+    if (w->cfg->taxii && w->cfg->taxii->listen &&
+        yg__taxii_tls_check(w->cfg->taxii, why, sizeof why)) {
+        yg__log(YG_LOG_ERROR, "%s", why);
+        return 2;
+    }
+    /* A TLS input whose certificate or key cannot be loaded would stop
+     * the service at start: --check says so now. */
+    for (size_t i = 0; i < w->cfg->ninputs; i++) {
+        const struct yg_cfg_input *ci = &w->cfg->inputs[i];
+        if (ci->type == YG_INPUT_SYSLOG_TLS &&
+            yg__in_tls_check(ci->cert, ci->key, why, sizeof why)) {
+            yg__log(YG_LOG_ERROR, "inputs: %s: %s", ci->name, why);
+            return 2;
+        }
+    }
+    return w->failed ? 1 : 0;
+}
+
+/* The scanner, the correlation state, the state database and incidents. */
+static bool watch_start_matching(struct watch *w)
+{
+    char why[1024];
+    if (yg_scanner_create(w->detector->rules, &w->scanner))
+        return false;
+    yg_scanner_set_intel_wallclock(w->scanner, true);
+    if (w->detector->rules->corr) {
+        if (yg__corr_state_new(w->detector->rules->corr, w->cfg->correlation.memory_bytes,
+                               &w->corr))
+            return false;
+        yg__corr_set_lateness(w->corr, (int64_t)w->cfg->correlation.lateness_ms);
+        yg__corr_set_evidence_hooks(w->corr, ev_hold, ev_release, w);
+        yg__corr_set_geo(w->corr, w->detector->geo, geo_inactive, NULL);
+    }
+    if (yg__store_open(w->cfg->state, &w->store, why, sizeof why)) {
+        yg__log(YG_LOG_ERROR, "state: %s", why);
+        return false;
+    }
+    if (w->cfg->incidents.enabled) {
+        if (yg__detector_open_incidents(w->detector, w->store, NULL, w->cfg->data_dir,
+                                        (int64_t)w->cfg->incidents.window_ms)) {
+            yg__log(YG_LOG_ERROR, "incidents: %s", w->detector->why);
+            return false;
+        }
+        yg__incident_set_alerts_stored(w->detector->incidents, true);
+    }
+    return true;
+}
+
+/* Metrics, inputs, sinks, checkpoints, the HTTP and TAXII servers, and the
+ * privilege drop, in that order. */
+static bool watch_start_io(struct watch *w)
+{
+    char why[1024];
+    if (yg__metrics_new(&w->metrics) || yg__metrics_declare_standard(w->metrics))
+        return false;
+    if (open_inputs(w) || open_sinks(w))
+        return false;
+    if (!(w->sent = yg_calloc(2 * w->nsinks + 1, sizeof *w->sent)))
+        return false;
+    w->max_timespan_ms = longest_timespan(w->detector->rules);
+    rebuild_correlation(w);
+    for (size_t i = 0; i < w->ninputs; i++) {
+        const char *lab[] = {"input", w->inputs[i].cfg->name, NULL};
+        w->inputs[i].m_events = yg__metrics_get(w->metrics, YG_M_EVENTS, lab);
+        w->inputs[i].m_lag = yg__metrics_get(w->metrics, YG_M_INPUT_LAG, lab);
+    }
+    if (yg__store_ckpt_each(w->store, restore_ckpt, w)) {
+        yg__log(YG_LOG_ERROR, "state: cannot read checkpoints");
+        return false;
+    }
+    if (w->cfg->http_listen &&
+        yg__http_start(w->cfg->http_listen, w->metrics, healthy, w, &w->http)) {
+        yg__log(YG_LOG_ERROR, "http: cannot listen on %s", w->cfg->http_listen);
+        return false;
+    }
+    if (w->cfg->taxii && w->cfg->taxii->listen &&
+        (yg__taxii_server_new(w->cfg->taxii, &w->taxii, why, sizeof why) ||
+         yg__taxii_http_start(w->taxii, w->cfg->taxii, &w->taxii_http, why, sizeof why))) {
+        yg__log(YG_LOG_ERROR, "taxii: %s", why);
+        return false;
+    }
+    if (w->taxii)
+        yg__taxii_server_set_metrics(w->taxii, w->metrics);
+    if (w->cfg->user && yg__drop_privileges(w->cfg->user, why, sizeof why)) {
+        yg__log(YG_LOG_ERROR, "user: %s", why);
+        return false;
+    }
+    return true;
+}
+
+/* How long the loop may wait in poll, and for which descriptors. */
+static int watch_poll(struct watch *w, bool busy)
+{
+    struct pollfd fds[MAX_POLLFDS];
+    int nfds = 0;
+    /* While the batch waits for a retry, readable inputs must not wake
+     * the loop: it sleeps until the retry is due. */
+    for (size_t i = 0; !w->stalled && i < w->ninputs && nfds < MAX_POLLFDS; i++)
+        if (w->inputs[i].in->ops->pollfds)
+            nfds += w->inputs[i].in->ops->pollfds(w->inputs[i].in, fds + nfds, MAX_POLLFDS - nfds);
+    /* Inputs may hold records already read from their descriptors (a TCP
+     * framer full of messages): while records keep coming, do not wait. */
+    int wait = busy ? 0 : w->npend || w->batch_records ? 20 : 100;
+    if (w->stalled) {
+        /* Waiting to retry the commit: nothing is read meanwhile. */
+        uint64_t t = now_ms();
+        wait = w->retry_at_ms > t ? (int)(w->retry_at_ms - t < 100 ? w->retry_at_ms - t : 100) : 0;
+    }
+    return poll(fds, (nfds_t)nfds, wait);
+}
+
+/* Read and match what every input has, up to a batch; true if any record
+ * came. */
+static bool watch_read_inputs(struct watch *w)
+{
+    bool got = false;
+    for (size_t i = 0; i < w->ninputs && !sig_stop; i++) {
+        struct winput *in = &w->inputs[i];
+        if (in->in->ops->service(in->in) != YG_OK)
+            in->in->errors++;
+        struct yg_record rec;
+        uint64_t t0 = now_ms(), nrec = 0;
+        while (!w->stalled && w->batch_records < BATCH_RECORDS &&
+               in->in->ops->next(in->in, &rec) == YG_OK) {
+            process_record(w, in, &rec);
+            in->in->records++;
+            in->in->bytes += rec.len;
+            nrec++;
+            got = true;
+        }
+        if (nrec) {
+            export_regex_limits(w);
+            yg__metric_add(in->m_events, (double)nrec);
+            yg__metric_add(yg__metrics_get(w->metrics, YG_M_EVAL_SECONDS, NULL),
+                           (double)(now_ms() - t0) / 1000.0);
+            in->last_record_ms = now_ms();
+        }
+        yg__metric_set(in->m_lag, in->last_record_ms && !nrec
+                                      ? 0.0
+                                      : (double)(now_ms() - (in->last_record_ms ? in->last_record_ms
+                                                                                : now_ms())) /
+                                            1000.0);
+    }
+    return got;
+}
+
+/* Drops of the inputs and of the correlation state, as gauges and logs. */
+static void watch_report_drops(struct watch *w, uint64_t now)
+{
+    for (size_t i = 0; i < w->ninputs; i++) {
+        struct yg_input *inp = w->inputs[i].in;
+        log_drops(&w->inputs[i], now, false);
+        yg__metric_set(yg__metrics_get(w->metrics, YG_M_DROPPED,
+                                       (const char *[]){"reason", "input", "input",
+                                                        w->inputs[i].cfg->name, NULL}),
+                       (double)(inp->dropped + inp->errors));
+        yg__log_limit_flush(&w->inputs[i].skip_log, w->inputs[i].cfg->name, now, false);
+    }
+    if (w->corr) {
+        struct yg_corr_stats cst;
+        yg__corr_stats(w->corr, &cst);
+        yg__metric_set(yg__metrics_get(w->metrics, YG_M_CORR_BYTES, NULL), (double)cst.bytes);
+        yg__metric_set(yg__metrics_get(w->metrics, YG_M_DROPPED,
+                                       (const char *[]){"reason", "correlation", NULL}),
+                       (double)(cst.dropped_late + cst.dropped_mem));
+    }
+}
+
+/* Publishing runs when new alerts were stored, at most every interval. */
+struct publishing {
+    bool on;
+    uint64_t published_at, last_publish;
+};
+
+/* The service loop until a stop signal (or --exit-when-idle), then the
+ * drain: what was read is matched and committed before stopping.  The exit
+ * status. */
+static int watch_loop(struct watch *w, const struct yg_watch_opts *o)
+{
+    int status = 0;
+    w->batch_start_ms = now_ms();
+    uint64_t idle_since = now_ms();
+    struct publishing pub = {w->taxii && w->cfg->taxii->publish_coll, 0, 0};
+    bool busy = false; /* the last round read records: more may be buffered */
+    while (!sig_stop) {
+        if (sig_reload) {
+            sig_reload = 0;
+            reload(w);
+        }
+        if (watch_poll(w, busy) < 0 && errno != EINTR)
+            yg__log(YG_LOG_WARNING, "poll: %s", strerror(errno));
+        bool got = watch_read_inputs(w);
+        uint64_t now = now_ms();
+        busy = got;
+        if (got)
+            idle_since = now;
+        watch_report_drops(w, now);
+        if (w->stalled
+                ? now >= w->retry_at_ms
+                : w->batch_records >= BATCH_RECORDS || now - w->batch_start_ms >= BATCH_MS || !got)
+            (void)flush_batch(w);
+        if (pub.on && w->alerts_new != pub.published_at &&
+            now - pub.last_publish >= w->cfg->taxii->publish_interval_ms) {
+            pub.published_at = w->alerts_new;
+            pub.last_publish = now;
+            publish(w);
+        }
+        if (o->exit_when_idle_ms && !got && !w->npend && now - idle_since >= o->exit_when_idle_ms)
+            break;
+    }
+    for (size_t i = 0; i < w->ninputs; i++)
+        log_drops(&w->inputs[i], now_ms(), true);
+    if (flush_batch(w) != YG_OK)
+        status = 1;
+    if (pub.on && w->alerts_new != pub.published_at)
+        publish(w);
+    for (size_t i = 0; i < w->ninputs; i++)
+        yg__log_limit_flush(&w->inputs[i].skip_log, w->inputs[i].cfg->name, now_ms(), true);
+    yg__log(YG_LOG_INFO, "stopped: %llu record(s), %llu new alert(s), %llu replayed, %llu error(s)",
+            (unsigned long long)w->records, (unsigned long long)w->alerts_new,
+            (unsigned long long)w->alerts_dup, (unsigned long long)w->errors);
+    return status;
+}
+
+static void watch_free(struct watch *w)
+{
+    if (w->http)
+        yg__http_stop(w->http);
+    yg__taxii_http_stop(w->taxii_http);
+    yg__taxii_server_free(w->taxii);
+    if (w->metrics)
+        yg__metrics_free(w->metrics);
+    yg_free(w->det);
+    for (size_t i = 0; w->inputs && i < w->cfg->ninputs; i++) { /* inputs not opened are NULL */
+        if (w->inputs[i].in)
+            w->inputs[i].in->ops->destroy(w->inputs[i].in);
+        yg_free(w->inputs[i].ckpt_key);
+        yg_free(w->inputs[i].ckpt_val);
+    }
+    yg_free(w->inputs);
+    for (size_t i = 0; i < w->nsinks; i++)
+        w->sinks[i]->ops->destroy(w->sinks[i]);
+    yg_free(w->sinks);
+    /* The builder's statements go before the database they run on. */
+    yg__detector_close_incidents(w->detector);
+    if (w->store)
+        yg__store_close(w->store);
+    if (w->corr)
+        yg__corr_state_free(w->corr);
+    yg_scanner_destroy(w->scanner);
+    yg_free(w->re_seen);
+    yg__detector_free(w->detector);
+    yg__linedec_free(&w->ld);
+    yg_buf_free(&w->json);
+    yg_buf_free(&w->corr_obj);
+    yg_free(w->pend);
+    yg_free(w->sent);
+    pthread_mutex_destroy(&w->cause_lock);
+    yg_arena_free(&w->arena);
+    yg__config_free(w->cfg);
+}
+
 int yg__watch_run(const struct yg_watch_opts *o)
 {
     struct watch w;
-    char why[1024];
-    int status = 2;
     memset(&w, 0, sizeof w);
     w.o = o;
     pthread_mutex_init(&w.cause_lock, NULL);
     yg_arena_init(&w.arena, 1u << 16, 0);
     yg_buf_init(&w.json, YG_MAX_EVENT_BYTES * 4);
+    yg_buf_init(&w.corr_obj, YG_MAX_EVENT_BYTES * 4);
     yg__linedec_init(&w.ld);
-    if (yg__config_load(o->config_path, &w.cfg, why, sizeof why)) {
-        fprintf(stderr, "yagura watch: %s\n", why);
-        goto out;
+    int status = watch_load(&w, o);
+    if (!status && o->check_only)
+        status = watch_check(&w);
+    else if (!status && (!watch_start_matching(&w) || !watch_start_io(&w)))
+        status = 2;
+    else if (!status) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(SIGHUP, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        yg__log(YG_LOG_INFO, "watching %zu input(s), %zu sink(s)", w.ninputs, w.nsinks);
+        status = watch_loop(&w, o);
     }
-    yg__log_setup(w.cfg->log_target, w.cfg->log_level, "yagura");
-    size_t failed = 0;
-    if (!(w.rules = compile_rules(w.cfg, &failed)))
-        goto out;
-    w.failed = failed;
-    if (w.cfg->geoip.ncity || w.cfg->geoip.nasn) {
-        if (yg__geo_open((const char *const *)w.cfg->geoip.city, w.cfg->geoip.ncity,
-                         (const char *const *)w.cfg->geoip.asn, w.cfg->geoip.nasn, &w.geo, why,
-                         sizeof why)) {
-            yg__log(YG_LOG_ERROR, "geoip: %s", why);
-            goto out;
-        }
-    }
-    if (o->check_only) {
-        if (w.cfg->taxii && w.cfg->taxii->listen &&
-            yg__taxii_tls_check(w.cfg->taxii, why, sizeof why)) {
-            yg__log(YG_LOG_ERROR, "%s", why);
-            goto out;
-        }
-        /* A TLS input whose certificate or key cannot be loaded would stop
-         * the service at start: --check says so now. */
-        for (size_t i = 0; i < w.cfg->ninputs; i++) {
-            const struct yg_cfg_input *ci = &w.cfg->inputs[i];
-            if (ci->type == YG_INPUT_SYSLOG_TLS &&
-                yg__in_tls_check(ci->cert, ci->key, why, sizeof why)) {
-                yg__log(YG_LOG_ERROR, "inputs: %s: %s", ci->name, why);
-                goto out;
-            }
-        }
-        status = failed ? 1 : 0;
-        goto out;
-    }
-    if (yg_scanner_create(w.rules, &w.scanner))
-        goto out;
-    yg_scanner_set_intel_wallclock(w.scanner, true);
-    if (w.rules->corr) {
-        if (yg__corr_state_new(w.rules->corr, w.cfg->correlation.memory_bytes, &w.corr))
-            goto out;
-        yg__corr_set_lateness(w.corr, (int64_t)w.cfg->correlation.lateness_ms);
-        yg__corr_set_evidence_hooks(w.corr, ev_hold, ev_release, &w);
-        yg__corr_set_geo(w.corr, w.geo, geo_inactive, NULL);
-    }
-    if (yg__store_open(w.cfg->state, &w.store, why, sizeof why)) {
-        yg__log(YG_LOG_ERROR, "state: %s", why);
-        goto out;
-    }
-    if (w.cfg->incidents.enabled) {
-        if (yg__entity_map_load_default(w.cfg->data_dir, &w.entmap, why, sizeof why)) {
-            yg__log(YG_LOG_ERROR, "incidents: %s", why);
-            goto out;
-        }
-        if (yg__incident_builder_new(w.store, w.entmap, (int64_t)w.cfg->incidents.window_ms,
-                                     &w.incidents))
-            goto out;
-        yg__incident_set_rule_lookup(w.incidents, incident_rule, &w);
-        yg__incident_set_alerts_stored(w.incidents, true);
-    }
-    if (yg__metrics_new(&w.metrics) || yg__metrics_declare_standard(w.metrics))
-        goto out;
-    if (open_inputs(&w) || open_sinks(&w))
-        goto out;
-    if (!(w.sent = yg_calloc(2 * w.nsinks + 1, sizeof *w.sent)))
-        goto out;
-    w.max_timespan_ms = longest_timespan(w.rules);
-    rebuild_correlation(&w);
-    for (size_t i = 0; i < w.ninputs; i++) {
-        const char *lab[] = {"input", w.inputs[i].cfg->name, NULL};
-        w.inputs[i].m_events = yg__metrics_get(w.metrics, YG_M_EVENTS, lab);
-        w.inputs[i].m_lag = yg__metrics_get(w.metrics, YG_M_INPUT_LAG, lab);
-    }
-    if (yg__store_ckpt_each(w.store, restore_ckpt, &w)) {
-        yg__log(YG_LOG_ERROR, "state: cannot read checkpoints");
-        goto out;
-    }
-    if (w.cfg->http_listen && yg__http_start(w.cfg->http_listen, w.metrics, healthy, &w, &w.http)) {
-        yg__log(YG_LOG_ERROR, "http: cannot listen on %s", w.cfg->http_listen);
-        goto out;
-    }
-    if (w.cfg->taxii && w.cfg->taxii->listen &&
-        (yg__taxii_server_new(w.cfg->taxii, &w.taxii, why, sizeof why) ||
-         yg__taxii_http_start(w.taxii, w.cfg->taxii, &w.taxii_http, why, sizeof why))) {
-        yg__log(YG_LOG_ERROR, "taxii: %s", why);
-        goto out;
-    }
-    if (w.taxii)
-        yg__taxii_server_set_metrics(w.taxii, w.metrics);
-    if (w.cfg->user && yg__drop_privileges(w.cfg->user, why, sizeof why)) {
-        yg__log(YG_LOG_ERROR, "user: %s", why);
-        goto out;
-    }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    yg__log(YG_LOG_INFO, "watching %zu input(s), %zu sink(s)", w.ninputs, w.nsinks);
-    w.batch_start_ms = now_ms();
-    uint64_t idle_since = now_ms();
-    /* Publishing runs when new alerts were stored, at most every interval. */
-    bool publishing = w.taxii && w.cfg->taxii->publish_coll;
-    uint64_t published_at = 0, last_publish = 0;
-    bool busy = false; /* the last round read records: more may be buffered */
-    status = 0;
-    while (!sig_stop) {
-        if (sig_reload) {
-            sig_reload = 0;
-            reload(&w);
-        }
-        struct pollfd fds[MAX_POLLFDS];
-        int nfds = 0;
-        /* While the batch waits for a retry, readable inputs must not wake
-         * the loop: it sleeps until the retry is due. */
-        for (size_t i = 0; !w.stalled && i < w.ninputs && nfds < MAX_POLLFDS; i++)
-            if (w.inputs[i].in->ops->pollfds)
-                nfds +=
-                    w.inputs[i].in->ops->pollfds(w.inputs[i].in, fds + nfds, MAX_POLLFDS - nfds);
-        /* Inputs may hold records already read from their descriptors (a TCP
-         * framer full of messages): while records keep coming, do not wait. */
-        int wait = busy ? 0 : w.npend || w.batch_records ? 20 : 100;
-        if (w.stalled) {
-            /* Waiting to retry the commit: nothing is read meanwhile. */
-            uint64_t t = now_ms();
-            wait = w.retry_at_ms > t ? (int)(w.retry_at_ms - t < 100 ? w.retry_at_ms - t : 100) : 0;
-        }
-        if (poll(fds, (nfds_t)nfds, wait) < 0 && errno != EINTR)
-            yg__log(YG_LOG_WARNING, "poll: %s", strerror(errno));
-        bool got = false;
-        for (size_t i = 0; i < w.ninputs && !sig_stop; i++) {
-            struct winput *in = &w.inputs[i];
-            if (in->in->ops->service(in->in) != YG_OK)
-                in->in->errors++;
-            struct yg_record rec;
-            uint64_t t0 = now_ms(), nrec = 0;
-            while (!w.stalled && w.batch_records < BATCH_RECORDS &&
-                   in->in->ops->next(in->in, &rec) == YG_OK) {
-                process_record(&w, in, &rec);
-                in->in->records++;
-                in->in->bytes += rec.len;
-                nrec++;
-                got = true;
-            }
-            if (nrec) {
-                export_regex_limits(&w);
-                yg__metric_add(in->m_events, (double)nrec);
-                yg__metric_add(yg__metrics_get(w.metrics, YG_M_EVAL_SECONDS, NULL),
-                               (double)(now_ms() - t0) / 1000.0);
-                in->last_record_ms = now_ms();
-            }
-            yg__metric_set(
-                in->m_lag,
-                in->last_record_ms && !nrec
-                    ? 0.0
-                    : (double)(now_ms() - (in->last_record_ms ? in->last_record_ms : now_ms())) /
-                          1000.0);
-        }
-        uint64_t now = now_ms();
-        busy = got;
-        if (got)
-            idle_since = now;
-        for (size_t i = 0; i < w.ninputs; i++) {
-            struct yg_input *inp = w.inputs[i].in;
-            log_drops(&w.inputs[i], now, false);
-            yg__metric_set(yg__metrics_get(w.metrics, YG_M_DROPPED,
-                                           (const char *[]){"reason", "input", "input",
-                                                            w.inputs[i].cfg->name, NULL}),
-                           (double)(inp->dropped + inp->errors));
-            yg__log_limit_flush(&w.inputs[i].skip_log, w.inputs[i].cfg->name, now, false);
-        }
-        if (w.corr) {
-            struct yg_corr_stats cst;
-            yg__corr_stats(w.corr, &cst);
-            yg__metric_set(yg__metrics_get(w.metrics, YG_M_CORR_BYTES, NULL), (double)cst.bytes);
-            yg__metric_set(yg__metrics_get(w.metrics, YG_M_DROPPED,
-                                           (const char *[]){"reason", "correlation", NULL}),
-                           (double)(cst.dropped_late + cst.dropped_mem));
-        }
-        if (w.stalled
-                ? now >= w.retry_at_ms
-                : w.batch_records >= BATCH_RECORDS || now - w.batch_start_ms >= BATCH_MS || !got)
-            (void)flush_batch(&w);
-        if (publishing && w.alerts_new != published_at &&
-            now - last_publish >= w.cfg->taxii->publish_interval_ms) {
-            published_at = w.alerts_new;
-            last_publish = now;
-            publish(&w);
-        }
-        if (o->exit_when_idle_ms && !got && !w.npend && now - idle_since >= o->exit_when_idle_ms)
-            break;
-    }
-    for (size_t i = 0; i < w.ninputs; i++)
-        log_drops(&w.inputs[i], now_ms(), true);
-    /* Drain: what was read is matched and committed before stopping. */
-    if (flush_batch(&w) != YG_OK)
-        status = 1;
-    if (publishing && w.alerts_new != published_at)
-        publish(&w);
-    for (size_t i = 0; i < w.ninputs; i++)
-        yg__log_limit_flush(&w.inputs[i].skip_log, w.inputs[i].cfg->name, now_ms(), true);
-    yg__log(YG_LOG_INFO, "stopped: %llu record(s), %llu new alert(s), %llu replayed, %llu error(s)",
-            (unsigned long long)w.records, (unsigned long long)w.alerts_new,
-            (unsigned long long)w.alerts_dup, (unsigned long long)w.errors);
-out:
-    if (w.http)
-        yg__http_stop(w.http);
-    yg__taxii_http_stop(w.taxii_http);
-    yg__taxii_server_free(w.taxii);
-    if (w.metrics)
-        yg__metrics_free(w.metrics);
-    yg_free(w.det);
-    for (size_t i = 0; w.inputs && i < w.cfg->ninputs; i++) { /* inputs not opened are NULL */
-        if (w.inputs[i].in)
-            w.inputs[i].in->ops->destroy(w.inputs[i].in);
-        yg_free(w.inputs[i].ckpt_key);
-        yg_free(w.inputs[i].ckpt_val);
-    }
-    yg_free(w.inputs);
-    for (size_t i = 0; i < w.nsinks; i++)
-        w.sinks[i]->ops->destroy(w.sinks[i]);
-    yg_free(w.sinks);
-    yg__incident_builder_free(w.incidents);
-    yg__entity_map_free(w.entmap);
-    if (w.store)
-        yg__store_close(w.store);
-    if (w.corr)
-        yg__corr_state_free(w.corr);
-    yg_scanner_destroy(w.scanner);
-    yg_free(w.re_seen);
-    yg_rules_release(w.rules);
-    yg__geo_free(w.geo);
-    yg__linedec_free(&w.ld);
-    yg_buf_free(&w.json);
-    yg_free(w.pend);
-    yg_free(w.sent);
-    pthread_mutex_destroy(&w.cause_lock);
-    yg_arena_free(&w.arena);
-    yg__config_free(w.cfg);
+    watch_free(&w);
     return status;
 }

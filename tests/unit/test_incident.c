@@ -542,6 +542,228 @@ static void test_mapping_errors(void)
     yg__entity_map_free(m);
 }
 
+/* ---- the same alerts given as structs (the service's path) ------------------ */
+
+/* Everything the builder wrote but the wall-clock times, one text. */
+static void dump_incidents(struct yg_store *s, char *out, size_t cap)
+{
+    static const char *const q[] = {
+        "SELECT id, title, level, level_num, status, first_ms, last_ms, alert_count,"
+        " main_entity, coalesce(merged_into, '') FROM incidents ORDER BY id",
+        "SELECT alert_id, incident_id, t_ms, seq, event_time, kind, rule_id, rule_title, level,"
+        " level_num, source, entities, coalesce(parent, ''), json FROM incident_alerts"
+        " ORDER BY alert_id",
+        "SELECT incident_id, kind, value, alerts FROM incident_entities"
+        " ORDER BY incident_id, kind, value"};
+    size_t n = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+        sqlite3_stmt *st2 = NULL;
+        CHECK(sqlite3_prepare_v2(yg__store_sqlite(s), q[i], -1, &st2, NULL) == SQLITE_OK);
+        while (st2 && sqlite3_step(st2) == SQLITE_ROW)
+            for (int c = 0; c < sqlite3_column_count(st2); c++) {
+                const char *t = (const char *)sqlite3_column_text(st2, c);
+                int w = snprintf(out + n, cap - n, "%s%c", t ? t : "NULL",
+                                 c + 1 == sqlite3_column_count(st2) ? '\n' : '|');
+                if (w > 0 && (size_t)w < cap - n)
+                    n += (size_t)w;
+            }
+        sqlite3_finalize(st2);
+    }
+}
+
+#define FW_EVENT "{\"user\":\"carol\",\"remip\":\"203.0.113.5\",\"devname\":\"FGT1\"}"
+#define WIN_EVENT                                                                                  \
+    "{\"Event\":{\"System\":{\"Computer\":\"WS1\"},\"EventData\":{\"TargetUserName\":\"alice\"}}}"
+#define INTEL_EXTRA "\"intel\":{\"type\":\"ip\",\"value\":\"198.51.100.9\",\"source\":\"feed\"}"
+
+/* Alerts as `yagura watch` writes them, and the same alerts as structs. */
+static const char *const json_alerts[] = {
+    "{\"timestamp\":\"2024-05-01T10:00:00.000Z\",\"rule\":{\"id\":\"login\",\"title\":\"Login\","
+    "\"level\":\"low\",\"tags\":[],\"file\":\"l.yml\"},\"logsource\":{\"product\":\"fortigate\"},"
+    "\"matched\":{\"user\":\"carol\"},\"source\":{\"input\":\"fw\",\"file\":\"fw.log\",\"line\":1,"
+    "\"record\":\"fw.log:1\"},\"event\":" FW_EVENT "}",
+    "{\"timestamp\":\"2024-05-01T10:01:00.000Z\",\"rule\":{\"id\":\"logon\",\"title\":\"Logon\","
+    "\"level\":\"medium\",\"tags\":[],\"file\":\"w.yml\"},\"logsource\":{\"product\":\"windows\"},"
+    "\"matched\":{},\"source\":{\"input\":\"win\",\"file\":\"sec.json\",\"line\":0,"
+    "\"record\":\"sec.json:7\"},\"event\":" WIN_EVENT "}",
+    "{\"timestamp\":\"2024-05-01T10:02:00.000Z\",\"rule\":{\"id\":\"intel-ip\",\"title\":\"Intel\","
+    "\"level\":\"high\",\"tags\":[],\"file\":\"\"},\"logsource\":{\"product\":\"zeek\"},"
+    "\"matched\":{\"DestinationIp\":\"198.51.100.9\"}," INTEL_EXTRA ",\"source\":{\"input\":\"z\","
+    "\"file\":\"conn.log\",\"line\":4,\"record\":\"conn.log:4\"},\"event\":{\"ip\":\"198.51.100."
+    "9\"}}",
+    "{\"id\":\"0123456789abcdef0123456789abcdef\",\"timestamp\":\"2024-05-01T10:05:00.000Z\","
+    "\"rule\":{\"id\":\"chain\",\"title\":\"Chain\",\"level\":\"critical\",\"tags\":[],\"file\":"
+    "\"c.yml\"},\"correlation\":{\"type\":\"temporal_ordered\",\"group\":{\"ip\":\"203.0.113.5\"},"
+    "\"value\":2,\"first\":\"2024-05-01T10:00:00.000Z\",\"last\":\"2024-05-01T10:05:00.000Z\","
+    "\"first_ms\":1714557600000,\"last_ms\":1714557900000,\"events\":["
+    "{\"rule\":\"dl\",\"timestamp\":\"2024-05-01T10:05:00.000Z\",\"file\":\"m.json\","
+    "\"record\":\"m.json:3\"},{\"rule\":\"login\",\"timestamp\":\"2024-05-01T10:00:00.000Z\","
+    "\"file\":\"fw.log\",\"record\":\"fw.log:1\"}]}}",
+    /* as `yagura hunt` writes them: no id, the place by file, line and index
+     * (an EVTX record number is not an id), correlation events the same */
+    "{\"timestamp\":\"2024-05-01T10:06:00.000Z\",\"rule\":{\"id\":\"logon\",\"title\":\"Logon\","
+    "\"level\":\"medium\",\"tags\":[],\"file\":\"w.yml\"},\"logsource\":{\"product\":\"windows\"},"
+    "\"matched\":{},\"source\":{\"file\":\"s.evtx\",\"line\":1,\"index\":5,\"record\":77},"
+    "\"event\":" WIN_EVENT "}",
+    "{\"timestamp\":\"2024-05-01T10:07:00.000Z\",\"rule\":{\"id\":\"pair\",\"title\":\"Pair\","
+    "\"level\":\"high\",\"tags\":[],\"file\":\"p.yml\"},\"correlation\":{\"type\":\"event_count\","
+    "\"group\":{\"user\":\"carol\"},\"value\":2,\"first\":\"2024-05-01T10:00:00.000Z\","
+    "\"last\":\"2024-05-01T10:07:00.000Z\",\"events\":[{\"rule\":\"logon\",\"timestamp\":"
+    "\"2024-05-01T10:06:00.000Z\",\"file\":\"s.evtx\",\"record\":77,\"index\":5},{\"rule\":"
+    "\"login\",\"timestamp\":\"2024-05-01T10:00:00.000Z\",\"file\":\"fw.log\",\"line\":3,"
+    "\"index\":3}]}}",
+    /* no event time: the fallback stands in */
+    "{\"timestamp\":\"\",\"rule\":{\"id\":\"late\",\"title\":\"Late\",\"level\":\"\",\"tags\":[],"
+    "\"file\":\"x.yml\"},\"logsource\":{\"product\":\"fortigate\"},\"matched\":{},\"source\":{"
+    "\"input\":\"fw\",\"file\":\"fw.log\",\"line\":9,\"record\":\"fw.log:9\"},\"event\":" FW_EVENT
+    "}",
+};
+
+static void struct_alerts(struct yg_incident_alert *a)
+{
+    static const char *const gn[] = {"ip"}, *const gv[] = {"203.0.113.5"};
+    static const char *const gn2[] = {"user"}, *const gv2[] = {"carol"};
+    static const struct yg_incident_evidence ev[] = {
+        {"dl", "2024-05-01T10:05:00.000Z", "m.json", "m.json:3", 0, false, 0},
+        {"login", "2024-05-01T10:00:00.000Z", "fw.log", "fw.log:1", 0, false, 0}};
+    static const struct yg_incident_evidence ev2[] = {
+        {"logon", "2024-05-01T10:06:00.000Z", "s.evtx", NULL, 0, true, 5},
+        {"login", "2024-05-01T10:00:00.000Z", "fw.log", NULL, 3, true, 3}};
+#define JS(s) s, sizeof s - 1
+    a[0] = (struct yg_incident_alert){.rule_id = "login",
+                                      .rule_title = "Login",
+                                      .level = "low",
+                                      .timed = true,
+                                      .t_ms = 1714557600000,
+                                      .file = "fw.log",
+                                      .line = 1,
+                                      .record_id = "fw.log:1"};
+    a[1] = (struct yg_incident_alert){.rule_id = "logon",
+                                      .rule_title = "Logon",
+                                      .level = "medium",
+                                      .timed = true,
+                                      .t_ms = 1714557660000,
+                                      .file = "sec.json",
+                                      .record_id = "sec.json:7"};
+    a[2] = (struct yg_incident_alert){.rule_id = "intel-ip",
+                                      .rule_title = "Intel",
+                                      .level = "high",
+                                      .timed = true,
+                                      .t_ms = 1714557720000,
+                                      .file = "conn.log",
+                                      .line = 4,
+                                      .record_id = "conn.log:4"};
+    a[3] = (struct yg_incident_alert){.id = "0123456789abcdef0123456789abcdef",
+                                      .rule_id = "chain",
+                                      .rule_title = "Chain",
+                                      .level = "critical",
+                                      .timed = true,
+                                      .t_ms = 1714557900000,
+                                      .corr_type = "temporal_ordered",
+                                      .group_names = gn,
+                                      .group_values = gv,
+                                      .ngroup = 1,
+                                      .ev = ev,
+                                      .nev = 2};
+    a[4] = (struct yg_incident_alert){.rule_id = "logon",
+                                      .rule_title = "Logon",
+                                      .level = "medium",
+                                      .timed = true,
+                                      .t_ms = 1714557960000,
+                                      .file = "s.evtx",
+                                      .line = 1,
+                                      .has_index = true,
+                                      .index = 5};
+    a[5] = (struct yg_incident_alert){.rule_id = "pair",
+                                      .rule_title = "Pair",
+                                      .level = "high",
+                                      .timed = true,
+                                      .t_ms = 1714558020000,
+                                      .corr_type = "event_count",
+                                      .group_names = gn2,
+                                      .group_values = gv2,
+                                      .ngroup = 1,
+                                      .ev = ev2,
+                                      .nev = 2};
+    a[6] = (struct yg_incident_alert){.rule_id = "late",
+                                      .rule_title = "Late",
+                                      .level = "",
+                                      .file = "fw.log",
+                                      .line = 9,
+                                      .record_id = "fw.log:9"};
+    const char *ls[] = {"{\"product\":\"fortigate\"}", "{\"product\":\"windows\"}",
+                        "{\"product\":\"zeek\"}",      NULL,
+                        "{\"product\":\"windows\"}",   NULL,
+                        "{\"product\":\"fortigate\"}"};
+    const char *ev_json[] = {FW_EVENT, WIN_EVENT, "{\"ip\":\"198.51.100.9\"}", NULL, WIN_EVENT,
+                             NULL,     FW_EVENT};
+    const char *matched[] = {"{\"user\":\"carol\"}",
+                             "{}",
+                             "{\"DestinationIp\":\"198.51.100.9\"}",
+                             NULL,
+                             "{}",
+                             NULL,
+                             "{}"};
+    for (int i = 0; i < 7; i++) {
+        a[i].logsource_json = ls[i];
+        a[i].logsource_len = ls[i] ? strlen(ls[i]) : 0;
+        a[i].event_json = ev_json[i];
+        a[i].event_len = ev_json[i] ? strlen(ev_json[i]) : 0;
+        a[i].matched_json = matched[i];
+        a[i].matched_len = matched[i] ? strlen(matched[i]) : 0;
+        a[i].json = json_alerts[i];
+        a[i].json_len = strlen(json_alerts[i]);
+    }
+    a[2].extra_json = INTEL_EXTRA;
+    a[2].extra_len = strlen(INTEL_EXTRA);
+#undef JS
+}
+
+/* The service gives the builder its alerts as structs: the incidents, their
+ * timelines and entities must be those of the same alerts as JSON. */
+static void test_struct_path(void)
+{
+    const int64_t fallback = 1714558000000;
+    char why[256], path2[160];
+    static char by_json[16384], by_struct[16384];
+    reset_db();
+    struct yg_incident_builder *b = NULL;
+    CHECK(yg__incident_builder_new(st, map, 0, &b) == YG_OK);
+    for (size_t i = 0; i < sizeof json_alerts / sizeof *json_alerts; i++)
+        CHECK_MSG(yg__incident_feed(b, NULL, json_alerts[i], strlen(json_alerts[i]), fallback,
+                                    NULL) == YG_OK,
+                  "json %zu: %s", i, yg__incident_errmsg(b));
+    yg__incident_builder_free(b);
+    dump_incidents(st, by_json, sizeof by_json);
+
+    snprintf(path2, sizeof path2, "%s/struct.db", dir);
+    unlink(path2);
+    struct yg_store *st2 = NULL;
+    CHECK(yg__store_open(path2, &st2, why, sizeof why) == YG_OK);
+    CHECK(yg__incident_builder_new(st2, map, 0, &b) == YG_OK);
+    struct yg_incident_alert a[7];
+    struct_alerts(a);
+    for (int i = 0; i < 7; i++)
+        CHECK_MSG(yg__incident_feed_alert(b, &a[i], fallback, NULL) == YG_OK, "struct %d: %s", i,
+                  yg__incident_errmsg(b));
+    /* an event that is not JSON is an error of that alert, said with why */
+    struct yg_incident_alert bad = a[0];
+    bad.record_id = "fw.log:99";
+    bad.event_json = "{\"user\":";
+    bad.event_len = strlen(bad.event_json);
+    CHECK(yg__incident_feed_alert(b, &bad, fallback, NULL) == YG_ESYNTAX &&
+          strstr(yg__incident_errmsg(b), "not valid JSON"));
+    yg__incident_builder_free(b);
+    dump_incidents(st2, by_struct, sizeof by_struct);
+    yg__store_close(st2);
+    /* the dump is not trivially empty: five alerts, a detection, entities */
+    CHECK_MSG(strstr(by_json, "carol") && strstr(by_json, "alice") && strstr(by_json, "ws1") &&
+                  strstr(by_json, "198.51.100.9") && strstr(by_json, "|detection|"),
+              "%s", by_json);
+    CHECK_MSG(strcmp(by_json, by_struct) == 0, "as JSON:\n%s\nas structs:\n%s", by_json, by_struct);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/yg-test-incident-XXXXXX");
@@ -566,6 +788,7 @@ int main(void)
     test_constant_cost();
     test_rolled_back_transaction();
     test_mapping_errors();
+    test_struct_path();
     yg__store_close(st);
     yg__entity_map_free(map);
     char cmd[160];

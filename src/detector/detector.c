@@ -1,0 +1,200 @@
+/*
+ * detector.c - the detection pipeline both drivers run (see detector.h).
+ */
+#include "detector/detector.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "geo/geo.h"
+#include "incident/incident.h"
+#include "match/program.h"
+#include "sigma/rule.h"
+#include "store/store.h"
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Mappings and processing pipelines first: they shape how every rule
+ * compiles. */
+static yg_err add_mappings(const struct yg_detector_conf *c, yg_compiler *comp)
+{
+    for (size_t i = 0; i < c->nmappings; i++)
+        if (yg_compiler_add_mapping(comp, c->mappings[i]))
+            return YG_ENOMEM;
+    for (size_t i = 0; i < c->npipelines; i++)
+        if (yg_compiler_add_pipeline(comp, c->pipelines[i]))
+            return YG_ENOMEM;
+    return YG_OK;
+}
+
+/* Every rule path; one that loads no rule is counted (a wrong path or an
+ * empty archive would otherwise hunt with fewer rules than the user
+ * believes). */
+static void add_rule_paths(const struct yg_detector_conf *c, yg_compiler *comp,
+                           struct yg_detector_rules *out)
+{
+    for (size_t i = 0; i < c->nrule_paths; i++) {
+        size_t before = yg_compiler_rule_count(comp);
+        yg_err e = yg_compiler_add_path(comp, c->rule_paths[i]);
+        bool not_found = e == YG_ENOTFOUND;
+        if (!not_found && yg_compiler_rule_count(comp) != before)
+            continue;
+        if (not_found)
+            out->paths_not_found++;
+        else
+            out->paths_empty++;
+        if (c->path_empty)
+            c->path_empty(c->ud, c->rule_paths[i], not_found);
+    }
+    if (c->extra_yaml)
+        out->extra_err = yg_compiler_add_string(comp, c->extra_name ? c->extra_name : "generated",
+                                                c->extra_yaml, strlen(c->extra_yaml));
+}
+
+static yg_err add_intel(const struct yg_detector_conf *c, yg_compiler *comp,
+                        struct yg_detector_rules *out)
+{
+    yg_intel *intel = NULL;
+    if (!c->open_intel)
+        return YG_OK;
+    if (c->open_intel(c->ud, &intel)) {
+        snprintf(out->why, sizeof out->why, "intelligence did not load");
+        out->intel_failed = out->reported = true;
+        return YG_EINVAL;
+    }
+    if (!intel)
+        return YG_OK;
+    yg_err e = yg_compiler_add_intel(comp, intel);
+    yg_intel_release(intel);
+    if (e) {
+        snprintf(out->why, sizeof out->why, "intelligence: %s", yg_strerror(e));
+        out->intel_failed = true;
+    }
+    return e;
+}
+
+yg_err yg__detector_compile(const struct yg_detector_conf *c, struct yg_detector_rules *out)
+{
+    memset(out, 0, sizeof *out);
+    yg_compiler *comp;
+    if (yg_compiler_create(&comp, c->data_dir)) {
+        snprintf(out->why, sizeof out->why, "out of memory");
+        return YG_ENOMEM;
+    }
+    if (c->diag)
+        yg_compiler_set_diag(comp, c->diag, c->diag_ud);
+    yg_err e = add_mappings(c, comp);
+    if (e) {
+        snprintf(out->why, sizeof out->why, "out of memory");
+        goto done;
+    }
+    if (c->before_rules && !c->before_rules(c->ud, comp)) {
+        e = YG_EINVAL;
+        snprintf(out->why, sizeof out->why, "rule tuning did not load");
+        out->reported = true;
+        goto done;
+    }
+    double t0 = mono_s();
+    add_rule_paths(c, comp, out);
+    if (c->after_rules)
+        c->after_rules(c->ud, comp);
+    if ((e = add_intel(c, comp, out)))
+        goto done;
+    if ((e = yg_compiler_get_rules(comp, &out->rules))) {
+        snprintf(out->why, sizeof out->why, "cannot compile rules: %s", yg_strerror(e));
+        goto done;
+    }
+    out->seconds = mono_s() - t0;
+    yg_rules_get_stats(out->rules, &out->stats);
+done:
+    yg_compiler_destroy(comp);
+    return e;
+}
+
+yg_err yg__detector_new(yg_rules *rules, struct yg_detector **out)
+{
+    struct yg_detector *d = yg_calloc(1, sizeof *d);
+    if (!d)
+        return YG_ENOMEM;
+    d->rules = rules;
+    *out = d;
+    return YG_OK;
+}
+
+void yg__detector_set_rules(struct yg_detector *d, yg_rules *rules)
+{
+    yg_rules_release(d->rules);
+    d->rules = rules;
+}
+
+void yg__detector_close_incidents(struct yg_detector *d)
+{
+    if (!d)
+        return;
+    yg__incident_builder_free(d->incidents);
+    d->incidents = NULL;
+    yg__entity_map_free(d->entmap);
+    d->entmap = NULL;
+    if (d->own_store && d->store)
+        yg__store_close(d->store);
+    d->store = NULL;
+}
+
+void yg__detector_free(struct yg_detector *d)
+{
+    if (!d)
+        return;
+    yg__detector_close_incidents(d);
+    yg__geo_free(d->geo);
+    yg_rules_release(d->rules);
+    yg_free(d);
+}
+
+yg_err yg__detector_open_geo(struct yg_detector *d, const char *const *city, size_t ncity,
+                             const char *const *asn, size_t nasn)
+{
+    if (!ncity && !nasn)
+        return YG_OK;
+    return yg__geo_open(city, ncity, asn, nasn, &d->geo, d->why, sizeof d->why);
+}
+
+/* Title and level of a detection rule of the running set, for the
+ * contributing detections of correlation alerts in incident timelines. */
+static bool rule_lookup(void *ud, const char *rule_id, const char **title, const char **level)
+{
+    const struct yg_detector *d = ud;
+    for (size_t i = 0; d->rules && i < d->rules->nrules; i++) {
+        const struct yg_rule *r = d->rules->rules[i].rule;
+        if (r && r->id && strcmp(r->id, rule_id) == 0) {
+            *title = r->title;
+            *level = yg__level_name(r->level);
+            return true;
+        }
+    }
+    return false;
+}
+
+yg_err yg__detector_open_incidents(struct yg_detector *d, struct yg_store *st, const char *path,
+                                   const char *data_dir, int64_t window_ms)
+{
+    yg_err e = yg__entity_map_load_default(data_dir, &d->entmap, d->why, sizeof d->why);
+    if (e)
+        return e;
+    if (!st) {
+        if ((e = yg__store_open(path, &st, d->why, sizeof d->why)))
+            return e;
+        d->own_store = true;
+    }
+    d->store = st;
+    if ((e = yg__incident_builder_new(st, d->entmap, window_ms, &d->incidents))) {
+        snprintf(d->why, sizeof d->why, "%s: %s", path ? path : "state", yg__store_errmsg(st));
+        return e;
+    }
+    yg__incident_set_rule_lookup(d->incidents, rule_lookup, d);
+    return YG_OK;
+}
