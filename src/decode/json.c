@@ -8,7 +8,8 @@
  * counted limit, not a stack overflow.
  */
 #include "decode/json.h"
-#include "core/utf8.h"
+
+#include "core/jsonlex.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -16,20 +17,7 @@
 
 static inline size_t skip_ws(const char *b, size_t i, size_t n)
 {
-    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
-        i++;
-    return i;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return yg__jlex_ws(b, i, n);
 }
 
 /* Parse a string starting after the opening quote at b[i].  On success sets
@@ -82,17 +70,14 @@ static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a,
         e->msg = "unterminated string";
         return 0;
     }
-    /* Slow path: decode escapes into the arena.  Output is never longer
-     * than input. */
-    size_t end = i;
-    while (end < n && b[end] != '"') {
-        if (b[end] == '\\')
-            end++;
-        end++;
-    }
-    if (end >= n) {
-        e->offset = n;
-        e->msg = "unterminated string";
+    /* Slow path: validate the rest (core/jsonlex.c) and decode escapes
+     * into the arena.  Output is never longer than input. */
+    size_t end;
+    unsigned flags;
+    const char *why;
+    if (yg__jlex_str(b, i, n, &end, &flags, &why)) {
+        e->offset = end;
+        e->msg = why;
         return 0;
     }
     char *o = yg_arena_alloc(a, end - start + 1);
@@ -103,60 +88,7 @@ static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a,
     }
     size_t on = i - start;
     memcpy(o, b + start, on);
-    while (i < end) {
-        unsigned char c = (unsigned char)b[i];
-        if (c != '\\') {
-            if (c < 0x20) {
-                e->offset = i;
-                e->msg = "control character inside a string (must be escaped)";
-                return 0;
-            }
-            o[on++] = (char)c;
-            i++;
-            continue;
-        }
-        char x = b[i + 1];
-        i += 2;
-        switch (x) {
-        case '"': o[on++] = '"'; break;
-        case '\\': o[on++] = '\\'; break;
-        case '/': o[on++] = '/'; break;
-        case 'b': o[on++] = '\b'; break;
-        case 'f': o[on++] = '\f'; break;
-        case 'n': o[on++] = '\n'; break;
-        case 'r': o[on++] = '\r'; break;
-        case 't': o[on++] = '\t'; break;
-        case 'u': {
-            if (end - i < 4 || hexval(b[i]) < 0 || hexval(b[i + 1]) < 0 || hexval(b[i + 2]) < 0 ||
-                hexval(b[i + 3]) < 0) {
-                e->offset = i - 2;
-                e->msg = "invalid \\u escape (expected 4 hex digits)";
-                return 0;
-            }
-            uint32_t cp = (uint32_t)(hexval(b[i]) << 12 | hexval(b[i + 1]) << 8 |
-                                     hexval(b[i + 2]) << 4 | hexval(b[i + 3]));
-            i += 4;
-            uint32_t lo = 0;
-            if (end - i >= 6 && b[i] == '\\' && b[i + 1] == 'u') {
-                int h0 = hexval(b[i + 2]), h1 = hexval(b[i + 3]), h2 = hexval(b[i + 4]),
-                    h3 = hexval(b[i + 5]);
-                if (h0 >= 0 && h1 >= 0 && h2 >= 0 && h3 >= 0)
-                    lo = (uint32_t)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
-            }
-            unsigned used;
-            cp = yg__utf16_join(cp, lo, &used);
-            if (used == 2)
-                i += 6;
-            on += yg__utf8_put(o + on, cp);
-            break;
-        }
-        default:
-            e->offset = i - 2;
-            e->msg = "invalid escape in string";
-            return 0;
-        }
-    }
-    o[on] = 0;
+    on += yg__jlex_unescape(b + i, end - i, o + on);
     *out = o;
     *outn = on;
     return end + 1;
@@ -164,35 +96,10 @@ static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a,
 
 static size_t scan_number(const char *b, size_t i, size_t n, struct yg_json_err *e)
 {
-    size_t s = i;
-    if (i < n && b[i] == '-')
-        i++;
-    if (i < n && b[i] == '0')
-        i++;
-    else if (i < n && b[i] >= '1' && b[i] <= '9')
-        while (i < n && b[i] >= '0' && b[i] <= '9')
-            i++;
-    else
-        goto bad;
-    if (i < n && b[i] == '.') {
-        i++;
-        if (i >= n || b[i] < '0' || b[i] > '9')
-            goto bad;
-        while (i < n && b[i] >= '0' && b[i] <= '9')
-            i++;
-    }
-    if (i < n && (b[i] == 'e' || b[i] == 'E')) {
-        i++;
-        if (i < n && (b[i] == '+' || b[i] == '-'))
-            i++;
-        if (i >= n || b[i] < '0' || b[i] > '9')
-            goto bad;
-        while (i < n && b[i] >= '0' && b[i] <= '9')
-            i++;
-    }
-    return i;
-bad:
-    e->offset = i > s ? i : s;
+    size_t end;
+    if (yg__jlex_num(b, i, n, &end))
+        return end;
+    e->offset = end;
     e->msg = "invalid number";
     return 0;
 }

@@ -1,0 +1,51 @@
+/*
+ * jsonlex.h - the JSON tokens, read one way for every JSON reader.
+ *
+ * The engine reads JSON in three shapes: the zero-copy event scanner
+ * (decode/json.c, the hot path), the tree for files and requests
+ * (core/tjson.c, also under the intel loaders) and the Zeek/Suricata
+ * flattener (decode/fmt_net.c), which re-emits strings as they were
+ * escaped.  The shapes differ; the tokens do not, so whitespace, numbers,
+ * string bodies (validation and unescaping) are read here once, with the
+ * same errors everywhere (RFC 8259).
+ */
+#ifndef YG_CORE_JSONLEX_H
+#define YG_CORE_JSONLEX_H
+
+#include "core/core.h"
+
+/* Index of the first byte at or after i that is not JSON whitespace. */
+static inline size_t yg__jlex_ws(const char *b, size_t i, size_t n)
+{
+    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* A number at b[i] per the JSON grammar.  Returns true with *end just past
+ * it, or false with *end at the byte where a digit (or the number) was
+ * expected. */
+bool yg__jlex_num(const char *b, size_t i, size_t n, size_t *end);
+
+/* What a string body holds besides printable ASCII. */
+enum { YG_JLEX_ESC = 1, YG_JLEX_HIGH = 2 };
+
+/* The body of the string whose opening quote is just before b[i]: control
+ * bytes are refused and every escape must be well-formed (\u with four hex
+ * digits).  Returns YG_OK with *end at the closing quote and *flags
+ * (YG_JLEX_ESC: a backslash; YG_JLEX_HIGH: a byte >= 0x80), or YG_ESYNTAX
+ * with *end at the problem (n when unterminated) and *why what was
+ * expected. */
+YG_NODISCARD yg_err yg__jlex_str(const char *b, size_t i, size_t n, size_t *end, unsigned *flags,
+                                 const char **why);
+
+/* Decode a body yg__jlex_str accepted, s[0..n), into o (room for n + 1
+ * bytes; the result is never longer): escapes resolved, \u surrogate pairs
+ * joined, a lone surrogate U+FFFD (core/utf8.h).  NUL-terminates; returns
+ * the decoded length. */
+size_t yg__jlex_unescape(const char *s, size_t n, char *o);
+
+/* 1-based line and column (in bytes) of offset off in buf, for messages. */
+void yg__jlex_linecol(const char *buf, size_t off, unsigned *line, unsigned *col);
+
+#endif
