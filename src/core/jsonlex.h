@@ -27,6 +27,15 @@ static inline size_t yg__jlex_ws(const char *b, size_t i, size_t n)
  * expected. */
 bool yg__jlex_num(const char *b, size_t i, size_t n, size_t *end);
 
+/* The length of the literal true, false or null at b[i], or 0 when there
+ * is none. */
+static inline size_t yg__jlex_lit(const char *b, size_t i, size_t n)
+{
+    size_t l = i < n ? (b[i] == 't' || b[i] == 'n' ? 4 : b[i] == 'f' ? 5 : 0) : 0;
+    const char *w = !l ? "" : b[i] == 't' ? "true" : b[i] == 'f' ? "false" : "null";
+    return l && n - i >= l && memcmp(b + i, w, l) == 0 ? l : 0;
+}
+
 /* What a string body holds besides printable ASCII. */
 enum { YG_JLEX_ESC = 1, YG_JLEX_HIGH = 2 };
 

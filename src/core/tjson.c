@@ -79,14 +79,6 @@ static yg_err num(struct yg_tjp *p, struct yg_tj *v)
     return v->s ? YG_OK : YG_ENOMEM;
 }
 
-static bool lit(struct yg_tjp *p, const char *w, size_t wl)
-{
-    if (p->len - p->pos < wl || memcmp(p->p + p->pos, w, wl) != 0)
-        return false;
-    p->pos += wl;
-    return true;
-}
-
 /* A growable scratch list of children on the heap, copied into the arena. */
 struct kids {
     struct yg_tj **v;
@@ -253,21 +245,16 @@ static yg_err value(struct yg_tjp *p, unsigned depth, struct yg_tj **out)
         err = str(p, &v->s, &v->sn);
         break;
     case 't':
-        if (!lit(p, "true", 4))
-            return bad(p, "expected a value (true)");
-        v->type = YG_TJ_BOOL;
-        v->b = true;
-        break;
     case 'f':
-        if (!lit(p, "false", 5))
-            return bad(p, "expected a value (false)");
-        v->type = YG_TJ_BOOL;
+    case 'n': {
+        size_t l = yg__jlex_lit(p->p, p->pos, p->len);
+        if (!l)
+            return bad(p, "expected a value (string, number, object, array, true, false or null)");
+        v->type = p->p[p->pos] == 'n' ? YG_TJ_NULL : YG_TJ_BOOL;
+        v->b = p->p[p->pos] == 't';
+        p->pos += l;
         break;
-    case 'n':
-        if (!lit(p, "null", 4))
-            return bad(p, "expected a value (null)");
-        v->type = YG_TJ_NULL;
-        break;
+    }
     default: err = num(p, v); break;
     }
     if (err)

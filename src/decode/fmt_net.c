@@ -203,13 +203,8 @@ yg_err yg__json_flatten(const char *line, size_t n, struct yg_buf *out,
             bool is_str = c == '"', is_null = false;
             if (is_str) {
                 YG_TRY(scan_str(&f, &s));
-            } else if (c == 't' && n - f.i >= 4 && !memcmp(line + f.i, "true", 4)) {
-                s.n = 4;
-            } else if (c == 'f' && n - f.i >= 5 && !memcmp(line + f.i, "false", 5)) {
-                s.n = 5;
-            } else if (c == 'n' && n - f.i >= 4 && !memcmp(line + f.i, "null", 4)) {
-                s.n = 4;
-                is_null = true;
+            } else if ((s.n = (uint32_t)yg__jlex_lit(line, f.i, n))) {
+                is_null = c == 'n';
             } else if (!(s.n = (uint32_t)scan_num(line, f.i, n))) {
                 err = fail(&f, f.i,
                            c == '-' || (c >= '0' && c <= '9')

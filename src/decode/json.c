@@ -169,32 +169,17 @@ yg_err yg__json_scan(const char *b, size_t n, size_t *used, const struct yg_json
             break;
         }
         case 't':
-            if (n - i >= 4 && memcmp(b + i, "true", 4) == 0) {
-                v.p = b + i;
-                v.n = 4;
-                v.type = YG_VT_BOOL;
-                i += 4;
-                break;
-            }
-            goto bad_value;
         case 'f':
-            if (n - i >= 5 && memcmp(b + i, "false", 5) == 0) {
-                v.p = b + i;
-                v.n = 5;
-                v.type = YG_VT_BOOL;
-                i += 5;
-                break;
-            }
-            goto bad_value;
-        case 'n':
-            if (n - i >= 4 && memcmp(b + i, "null", 4) == 0) {
-                v.p = b + i;
-                v.n = 4;
-                v.type = YG_VT_NULL;
-                i += 4;
-                break;
-            }
-            goto bad_value;
+        case 'n': {
+            size_t l = yg__jlex_lit(b, i, n);
+            if (!l)
+                goto bad_value;
+            v.p = b + i;
+            v.n = (uint32_t)l;
+            v.type = c == 'n' ? YG_VT_NULL : YG_VT_BOOL;
+            i += l;
+            break;
+        }
         default:
             if (c == '-' || (c >= '0' && c <= '9')) {
                 size_t j = scan_number(b, i, n, e);

@@ -10,6 +10,7 @@
 #include "core/jsonlex.h"
 #include "core/tjson.h"
 #include "decode/fmt_net.h"
+#include "decode/format.h"
 #include "decode/json.h"
 #include "tap.h"
 
@@ -141,6 +142,38 @@ static void strings(void)
     CHECK(yg__jlex_str("plain\"", 0, 6, &end, &flags, &why) == YG_OK && end == 5 && flags == 0);
 }
 
+static void literals(void)
+{
+    CHECK(yg__jlex_lit("true,", 0, 5) == 4 && yg__jlex_lit("false", 0, 5) == 5);
+    CHECK(yg__jlex_lit("[null]", 1, 6) == 4);
+    CHECK(yg__jlex_lit("tru", 0, 3) == 0 && yg__jlex_lit("nul", 0, 3) == 0);
+    CHECK(yg__jlex_lit("falsy", 0, 5) == 0 && yg__jlex_lit("x", 0, 1) == 0);
+    CHECK(yg__jlex_lit("true", 4, 4) == 0);
+    /* All readers: a cut literal is an invalid value at its first byte. */
+    struct yg_arena a;
+    yg_arena_init(&a, 4096, 0);
+    const char *doc = "{\"a\":tru}";
+    struct verdict v[3] = {by_scanner(doc, &a), by_tree(doc, &a), by_flattener(doc)};
+    for (int r = 0; r < 3; r++)
+        CHECK_MSG(!v[r].ok && v[r].off == 5, "reader %d: %s at %zu", r, v[r].msg ? v[r].msg : "?",
+                  v[r].off);
+    yg_arena_free(&a);
+}
+
+/* What the JSON format sniffers look at: the object's first bytes. */
+static void sniff_head(void)
+{
+    size_t hn = 99;
+    const char *line = " \t{\"a\":1}";
+    CHECK(yg__json_sniff_head(line, strlen(line), false, 4, &hn) == line + 2 && hn == 4);
+    CHECK(yg__json_sniff_head(line, strlen(line), false, 512, &hn) == line + 2 && hn == 7);
+    CHECK(yg__json_sniff_head("[1]", 3, false, 512, &hn) == NULL && hn == 0);
+    CHECK(yg__json_sniff_head("  ", 2, false, 512, &hn) == NULL);
+    const char *bom = "\xEF\xBB\xBF{}";
+    CHECK(yg__json_sniff_head(bom, 5, true, 512, &hn) == bom + 3 && hn == 2);
+    CHECK(yg__json_sniff_head(bom, 5, false, 512, &hn) == NULL);
+}
+
 /* The tree one value at a time: several values in a row, the caller's node
  * cap, and the line and column of what went wrong. */
 static void stream(void)
@@ -192,6 +225,8 @@ int main(void)
     same_everywhere();
     numbers();
     strings();
+    literals();
+    sniff_head();
     stream();
     TAP_DONE();
 }
