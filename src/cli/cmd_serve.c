@@ -148,8 +148,8 @@ int yg_cli_serve(int argc, char **argv)
                 config);
         goto done;
     }
-    if (yg__taxii_server_new(cfg, &srv, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "yagura serve: %s\n", why);
+    if (yg__taxii_server_new(cfg, &srv) != YG_OK) {
+        fprintf(stderr, "yagura serve: %s\n", yg__taxii_server_errmsg(srv));
         goto done;
     }
     if (check) {
@@ -164,9 +164,8 @@ int yg_cli_serve(int argc, char **argv)
     }
     if (import) {
         uint64_t added = 0, refused = 0;
-        if (yg__taxii_import(srv, import, argv[optind], &added, &refused, why, sizeof why) !=
-            YG_OK) {
-            fprintf(stderr, "yagura serve: --import: %s\n", why);
+        if (yg__taxii_import(srv, import, argv[optind], &added, &refused) != YG_OK) {
+            fprintf(stderr, "yagura serve: --import: %s\n", yg__taxii_server_errmsg(srv));
             goto done;
         }
         fprintf(stderr, "yagura serve: %llu objects added, %llu refused\n",
@@ -191,8 +190,8 @@ int yg_cli_serve(int argc, char **argv)
             goto done;
         yg__taxii_server_set_metrics(srv, metrics);
     }
-    if (yg__taxii_http_start(srv, cfg, &http, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "yagura serve: %s\n", why);
+    if (yg__taxii_http_start(srv, cfg, &http) != YG_OK) {
+        fprintf(stderr, "yagura serve: %s\n", yg__taxii_server_errmsg(srv));
         goto done;
     }
     if (port_file) {
