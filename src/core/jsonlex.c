@@ -6,44 +6,6 @@
 #include "core/jsonstr.h"
 #include "core/utf8.h"
 
-static bool digit(const char *b, size_t i, size_t n)
-{
-    return i < n && b[i] >= '0' && b[i] <= '9';
-}
-
-bool yg__jlex_num(const char *b, size_t i, size_t n, size_t *end)
-{
-    if (i < n && b[i] == '-')
-        i++;
-    if (i < n && b[i] == '0')
-        i++;
-    else if (i < n && b[i] >= '1' && b[i] <= '9')
-        while (digit(b, i, n))
-            i++;
-    else
-        goto bad;
-    if (i < n && b[i] == '.') {
-        if (!digit(b, ++i, n))
-            goto bad;
-        while (digit(b, i, n))
-            i++;
-    }
-    if (i < n && (b[i] == 'e' || b[i] == 'E')) {
-        i++;
-        if (i < n && (b[i] == '+' || b[i] == '-'))
-            i++;
-        if (!digit(b, i, n))
-            goto bad;
-        while (digit(b, i, n))
-            i++;
-    }
-    *end = i;
-    return true;
-bad:
-    *end = i;
-    return false;
-}
-
 static bool hex4(const char *b, size_t i, size_t n, uint32_t *out)
 {
     if (n - i < 4)

@@ -22,10 +22,46 @@ static inline size_t yg__jlex_ws(const char *b, size_t i, size_t n)
     return i;
 }
 
+static inline bool yg__jlex_digit(const char *b, size_t i, size_t n)
+{
+    return i < n && b[i] >= '0' && b[i] <= '9';
+}
+
 /* A number at b[i] per the JSON grammar.  Returns true with *end just past
  * it, or false with *end at the byte where a digit (or the number) was
- * expected. */
-bool yg__jlex_num(const char *b, size_t i, size_t n, size_t *end);
+ * expected.  Inline: the event scanner reads one per numeric value. */
+static inline bool yg__jlex_num(const char *b, size_t i, size_t n, size_t *end)
+{
+    if (i < n && b[i] == '-')
+        i++;
+    if (i < n && b[i] == '0')
+        i++;
+    else if (i < n && b[i] >= '1' && b[i] <= '9')
+        while (yg__jlex_digit(b, i, n))
+            i++;
+    else
+        goto bad;
+    if (i < n && b[i] == '.') {
+        if (!yg__jlex_digit(b, ++i, n))
+            goto bad;
+        while (yg__jlex_digit(b, i, n))
+            i++;
+    }
+    if (i < n && (b[i] == 'e' || b[i] == 'E')) {
+        i++;
+        if (i < n && (b[i] == '+' || b[i] == '-'))
+            i++;
+        if (!yg__jlex_digit(b, i, n))
+            goto bad;
+        while (yg__jlex_digit(b, i, n))
+            i++;
+    }
+    *end = i;
+    return true;
+bad:
+    *end = i;
+    return false;
+}
 
 /* The length of the literal true, false or null at b[i], or 0 when there
  * is none. */
