@@ -44,9 +44,12 @@ static void setup(void)
     fclose(f);
     yg_free(ph);
     yg_free(th);
-    if (yg__taxii_cfg_load(path, &cfg, why, sizeof why) != YG_OK ||
-        yg__taxii_server_new(cfg, &srv, why, sizeof why) != YG_OK) {
+    if (yg__taxii_cfg_load(path, &cfg, why, sizeof why) != YG_OK) {
         fprintf(stderr, "fuzz_taxii: %s\n", why);
+        abort();
+    }
+    if (yg__taxii_server_new(cfg, &srv) != YG_OK) {
+        fprintf(stderr, "fuzz_taxii: %s\n", yg__taxii_server_errmsg(srv));
         abort();
     }
 }

@@ -222,6 +222,11 @@ stix_bundle)
         cp "$f" "$out/$(echo "$f" | md5sum | cut -c1-12).json"; done ;;
 misp)
     cp "$shared"/intel/misp-events/*.json "$out/" ;;
+tjson)
+    # Whole STIX bundles and MISP events, and TAXII-sized pieces of them.
+    cp "$shared"/intel/misp-events/*.json "$out/"
+    find "$shared/intel/stix-examples" -name '*.json' -size -200k | sort | head -40 | while read -r f; do
+        cp "$f" "$out/s_$(echo "$f" | md5sum | cut -c1-12).json"; done ;;
 intel_csv)
     cp "$shared/intel/intel-ivanti/volexity-2024-01-10/iocs.csv" "$out/volexity1.csv"
     cp "$shared/intel/intel-ivanti/volexity-2024-01-18/iocs.csv" "$out/volexity2.csv"

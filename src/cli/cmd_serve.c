@@ -167,8 +167,8 @@ static bool serve_open(const struct serve_args *a, struct serve *s)
                 a->config);
         return false;
     }
-    if (yg__taxii_server_new(s->cfg, &s->srv, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "yagura serve: %s\n", why);
+    if (yg__taxii_server_new(s->cfg, &s->srv) != YG_OK) {
+        fprintf(stderr, "yagura serve: %s\n", yg__taxii_server_errmsg(s->srv));
         return false;
     }
     return true;
@@ -188,11 +188,9 @@ static int serve_check(const struct serve_args *a, struct serve *s)
 
 static int serve_import(const struct serve_args *a, struct serve *s)
 {
-    char why[512] = "";
     uint64_t added = 0, refused = 0;
-    if (yg__taxii_import(s->srv, a->import, a->import_file, &added, &refused, why, sizeof why) !=
-        YG_OK) {
-        fprintf(stderr, "yagura serve: --import: %s\n", why);
+    if (yg__taxii_import(s->srv, a->import, a->import_file, &added, &refused) != YG_OK) {
+        fprintf(stderr, "yagura serve: --import: %s\n", yg__taxii_server_errmsg(s->srv));
         return 2;
     }
     fprintf(stderr, "yagura serve: %llu objects added, %llu refused\n", (unsigned long long)added,
@@ -203,7 +201,6 @@ static int serve_import(const struct serve_args *a, struct serve *s)
 /* Serve until SIGTERM or SIGINT. */
 static int serve_run(const struct serve_args *a, struct serve *s)
 {
-    char why[512] = "";
     if (!s->cfg->listen) {
         fprintf(stderr, "yagura serve: %s: no taxii.listen (or --listen)\n", a->config);
         return 2;
@@ -221,8 +218,8 @@ static int serve_run(const struct serve_args *a, struct serve *s)
             return 2;
         yg__taxii_server_set_metrics(s->srv, s->metrics);
     }
-    if (yg__taxii_http_start(s->srv, s->cfg, &s->http, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "yagura serve: %s\n", why);
+    if (yg__taxii_http_start(s->srv, s->cfg, &s->http) != YG_OK) {
+        fprintf(stderr, "yagura serve: %s\n", yg__taxii_server_errmsg(s->srv));
         return 2;
     }
     if (a->port_file) {

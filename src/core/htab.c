@@ -3,12 +3,31 @@
  */
 #include "core/htab.h"
 
+/* The 32 bits of k's hash the slots keep: of the lowercased bytes with
+ * icase (FNV-1a, folding as it goes, so no copy is made). */
+static uint32_t hkey(const struct yg_htab *t, const char *k, size_t n)
+{
+    if (!t->icase)
+        return (uint32_t)yg_hash(k, n);
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ yg_lc((unsigned char)k[i])) * 1099511628211ull;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static bool same(const struct yg_htab *t, const struct yg_htab_slot *s, const char *k, size_t n)
+{
+    if (s->n != n)
+        return false;
+    return t->icase ? yg_str_ieq(s->k, s->n, k, n) : memcmp(s->k, k, n) == 0;
+}
+
 /* The slot of k (its own, or the empty one where it would go). */
 static size_t find(const struct yg_htab *t, const char *k, size_t n, uint32_t h)
 {
     size_t mask = t->cap - 1, i = h & mask;
     for (; t->slot[i].k; i = (i + 1) & mask)
-        if (t->slot[i].h == h && t->slot[i].n == n && memcmp(t->slot[i].k, k, n) == 0)
+        if (t->slot[i].h == h && same(t, &t->slot[i], k, n))
             break;
     return i;
 }
@@ -17,7 +36,7 @@ bool yg__htab_get(const struct yg_htab *t, const char *k, size_t n, uint32_t *v)
 {
     if (!t->n)
         return false;
-    size_t i = find(t, k, n, (uint32_t)yg_hash(k, n));
+    size_t i = find(t, k, n, hkey(t, k, n));
     if (!t->slot[i].k)
         return false;
     *v = t->slot[i].v;
@@ -47,7 +66,7 @@ static yg_err grow(struct yg_htab *t)
 
 yg_err yg__htab_add(struct yg_htab *t, const char *k, size_t n, uint32_t *v, bool *added)
 {
-    uint32_t h = (uint32_t)yg_hash(k, n);
+    uint32_t h = hkey(t, k, n);
     *added = false;
     if (t->cap) {
         size_t i = find(t, k, n, h);

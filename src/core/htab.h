@@ -10,8 +10,10 @@
  *
  * Keys are not copied: each must stay valid and unchanged while it is in
  * the table (the callers' arenas or rows own them).  A zeroed struct is an
- * empty table.  Not thread-safe for writers; any number of readers may
- * share a table nobody changes.
+ * empty table.  With icase set (before the first add), keys are compared
+ * and hashed with ASCII letters folded to lowercase (yg_str_ieq), for names
+ * that are case-insensitive like Sigma's field names.  Not thread-safe for writers; any number of
+ * readers may share a table nobody changes.
  */
 #ifndef YG_CORE_HTAB_H
 #define YG_CORE_HTAB_H
@@ -28,6 +30,7 @@ struct yg_htab_slot {
 struct yg_htab {
     struct yg_htab_slot *slot;
     size_t n, cap; /* entries; slots (0 or a power of two) */
+    bool icase;    /* ASCII case-insensitive keys; set while the table is empty */
 };
 
 /* The value of k[0..n) in *v; false when absent. */
@@ -36,7 +39,7 @@ bool yg__htab_get(const struct yg_htab *t, const char *k, size_t n, uint32_t *v)
  * *added is false.  YG_ENOMEM when the table cannot grow (it is unchanged). */
 YG_NODISCARD yg_err yg__htab_add(struct yg_htab *t, const char *k, size_t n, uint32_t *v,
                                  bool *added);
-/* Remove every entry, keeping the slots. */
+/* Remove every entry, keeping the slots (and icase). */
 void yg__htab_clear(struct yg_htab *t);
 void yg__htab_free(struct yg_htab *t);
 

@@ -5,179 +5,78 @@
  * into an exactly sized array once the container closes, so a container of
  * n members costs O(n) arena bytes whatever its growth pattern.  Recursion
  * depth is bounded by YG_MAX_JSON_DEPTH, the total node count by
- * YG_TAXII_MAX_JSON_NODES.
+ * pp->max_nodes (YG_TAXII_MAX_JSON_NODES unless the caller sets another).
+ * Tokens (strings, numbers, whitespace) are read by core/jsonlex.c.
  */
 #include "core/tjson.h"
 
+#include "core/jsonlex.h"
 #include "core/keyset.h"
-#include "core/utf8.h"
 
-struct p {
-    const char *s;
-    size_t n, i;
-    struct yg_arena *a;
-    size_t nodes;
-    size_t eoff;
-    const char *emsg;
-};
+#include <stdio.h>
 
-static yg_err bad(struct p *p, const char *msg)
+static yg_err bad_at(struct yg_tjp *p, size_t at, const char *msg)
 {
-    p->eoff = p->i;
-    p->emsg = msg;
+    p->err_off = at;
+    p->err = msg;
     return YG_ESYNTAX;
 }
 
-static void ws(struct p *p)
+static yg_err bad(struct yg_tjp *p, const char *msg)
 {
-    while (p->i < p->n &&
-           (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r'))
-        p->i++;
+    return bad_at(p, p->pos, msg);
 }
 
-static int hexv(char c)
+void yg__tj_ws(struct yg_tjp *p)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    p->pos = yg__jlex_ws(p->p, p->pos, p->len);
 }
 
-static bool hex4(struct p *p, size_t at, unsigned *out)
+void yg__tj_errpos(const struct yg_tjp *p, unsigned *line, unsigned *col)
 {
-    if (p->n - at < 4)
-        return false;
-    unsigned v = 0;
-    for (size_t k = 0; k < 4; k++) {
-        int h = hexv(p->s[at + k]);
-        if (h < 0)
-            return false;
-        v = v * 16 + (unsigned)h;
-    }
-    *out = v;
-    return true;
+    yg__jlex_linecol(p->p, p->err_off < p->len ? p->err_off : p->len, line, col);
 }
 
-/* p->i at the opening quote.  The decoded text is never longer than the
+/* p->pos at the opening quote.  The decoded text is never longer than the
  * escaped text, so one allocation of the raw length suffices. */
-static yg_err str(struct p *p, const char **out, size_t *outn)
+static yg_err str(struct yg_tjp *p, const char **out, size_t *outn)
 {
-    size_t st = ++p->i, end = st;
-    bool esc = false;
-    while (end < p->n && p->s[end] != '"') {
-        unsigned char c = (unsigned char)p->s[end];
-        if (c < 0x20) {
-            p->i = end;
-            return bad(p, "control character in string");
-        }
-        if (c == '\\') {
-            esc = true;
-            end++;
-        }
-        end++;
-    }
-    if (end >= p->n) {
-        p->i = p->n;
-        return bad(p, "unterminated string");
-    }
+    size_t st = p->pos + 1, end;
+    unsigned flags;
+    const char *why;
+    if (yg__jlex_str(p->p, st, p->len, &end, &flags, &why))
+        return bad_at(p, end, why);
     char *d = yg_arena_alloc(p->a, end - st + 1);
     if (!d)
         return YG_ENOMEM;
-    if (!esc) {
-        memcpy(d, p->s + st, end - st);
+    if (flags & YG_JLEX_ESC) {
+        *outn = yg__jlex_unescape(p->p + st, end - st, d);
+    } else {
+        memcpy(d, p->p + st, end - st);
         d[end - st] = 0;
-        *out = d;
         *outn = end - st;
-        p->i = end + 1;
-        return YG_OK;
     }
-    size_t o = 0;
-    for (size_t i = st; i < end;) {
-        char c = p->s[i];
-        if (c != '\\') {
-            d[o++] = c;
-            i++;
-            continue;
-        }
-        p->i = i;
-        char e = p->s[i + 1];
-        i += 2;
-        switch (e) {
-        case '"': d[o++] = '"'; break;
-        case '\\': d[o++] = '\\'; break;
-        case '/': d[o++] = '/'; break;
-        case 'b': d[o++] = '\b'; break;
-        case 'f': d[o++] = '\f'; break;
-        case 'n': d[o++] = '\n'; break;
-        case 'r': d[o++] = '\r'; break;
-        case 't': d[o++] = '\t'; break;
-        case 'u': {
-            unsigned cp, lo = 0, used;
-            if (i > end || !hex4(p, i, &cp) || i + 4 > end)
-                return bad(p, "bad \\u escape");
-            i += 4;
-            if (end - i >= 6 && p->s[i] == '\\' && p->s[i + 1] == 'u' && !hex4(p, i + 2, &lo))
-                lo = 0;
-            cp = yg__utf16_join(cp, lo, &used);
-            if (used == 2)
-                i += 6;
-            /* \uXXXX is 6 bytes; its UTF-8 is at most 3 (4 for a pair of 12). */
-            o += yg__utf8_put(d + o, cp);
-            break;
-        }
-        default: return bad(p, "bad escape");
-        }
-    }
-    d[o] = 0;
     *out = d;
-    *outn = o;
-    p->i = end + 1;
+    p->pos = end + 1;
     return YG_OK;
 }
 
-static yg_err num(struct p *p, struct yg_tj *v)
+static yg_err num(struct yg_tjp *p, struct yg_tj *v)
 {
-    size_t st = p->i;
-    if (p->i < p->n && p->s[p->i] == '-')
-        p->i++;
-    if (p->i >= p->n || p->s[p->i] < '0' || p->s[p->i] > '9')
-        return bad(p, "expected a value");
-    if (p->s[p->i] == '0')
-        p->i++;
-    else
-        while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9')
-            p->i++;
-    if (p->i < p->n && p->s[p->i] == '.') {
-        p->i++;
-        if (p->i >= p->n || p->s[p->i] < '0' || p->s[p->i] > '9')
-            return bad(p, "expected a digit");
-        while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9')
-            p->i++;
+    size_t st = p->pos, end;
+    if (!yg__jlex_num(p->p, st, p->len, &end)) {
+        /* Nothing number-like at all is a missing value. */
+        bool none = end == st || (end == st + 1 && p->p[st] == '-');
+        return bad_at(p, end,
+                      none ? "expected a value (string, number, object, array, true, "
+                             "false or null)"
+                           : "expected a digit");
     }
-    if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
-        p->i++;
-        if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-'))
-            p->i++;
-        if (p->i >= p->n || p->s[p->i] < '0' || p->s[p->i] > '9')
-            return bad(p, "expected a digit");
-        while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9')
-            p->i++;
-    }
+    p->pos = end;
     v->type = YG_TJ_NUM;
-    v->s = yg_arena_strndup(p->a, p->s + st, p->i - st);
-    v->sn = p->i - st;
+    v->s = yg_arena_strndup(p->a, p->p + st, end - st);
+    v->sn = end - st;
     return v->s ? YG_OK : YG_ENOMEM;
-}
-
-static bool lit(struct p *p, const char *w, size_t wl)
-{
-    if (p->n - p->i < wl || memcmp(p->s + p->i, w, wl) != 0)
-        return false;
-    p->i += wl;
-    return true;
 }
 
 /* A growable scratch list of children on the heap, copied into the arena. */
@@ -207,45 +106,48 @@ static yg_err kids_push(struct kids *k, struct yg_tj *v, const char *key)
     return YG_OK;
 }
 
-static yg_err value(struct p *p, unsigned depth, struct yg_tj **out);
+static yg_err value(struct yg_tjp *p, unsigned depth, struct yg_tj **out);
+
+/* A message with a name or number in it, kept in the arena like the tree. */
+static char *arena_msg(struct yg_tjp *p)
+{
+    return yg_arena_alloc(p->a, 100);
+}
 
 /* A member name seen before in the same object: refused (core/keyset.h),
  * reported at the repeated name. */
-static yg_err dup_key(struct p *p, size_t at, const char *key, size_t kn)
+static yg_err dup_key(struct yg_tjp *p, size_t at, const char *key, size_t kn)
 {
-    enum { MSG = 100 };
-    char *m = yg_arena_alloc(p->a, MSG);
+    char *m = arena_msg(p);
     if (!m)
         return YG_ENOMEM;
-    yg__keyset_dup_msg(m, MSG, key, kn);
-    p->eoff = at;
-    p->emsg = m;
-    return YG_ESYNTAX;
+    yg__keyset_dup_msg(m, 100, key, kn);
+    return bad_at(p, at, m);
 }
 
-static yg_err container(struct p *p, unsigned depth, struct yg_tj *v, bool obj)
+static yg_err container(struct yg_tjp *p, unsigned depth, struct yg_tj *v, bool obj)
 {
     struct kids k = {0};
     struct yg_keyset seen;
     yg__keyset_init(&seen);
     yg_err err = YG_OK;
     char close = obj ? '}' : ']';
-    p->i++;
-    ws(p);
-    if (p->i < p->n && p->s[p->i] == close) {
-        p->i++;
+    p->pos++;
+    yg__tj_ws(p);
+    if (p->pos < p->len && p->p[p->pos] == close) {
+        p->pos++;
         goto fill;
     }
     for (;;) {
         const char *key = NULL;
         size_t kn;
-        ws(p);
+        yg__tj_ws(p);
         if (obj) {
-            if (p->i >= p->n || p->s[p->i] != '"') {
-                err = bad(p, "expected a string key");
+            if (p->pos >= p->len || p->p[p->pos] != '"') {
+                err = bad(p, "expected a member name (a string)");
                 goto done;
             }
-            size_t at = p->i;
+            size_t at = p->pos;
             if ((err = str(p, &key, &kn)))
                 goto done;
             bool dup;
@@ -255,23 +157,23 @@ static yg_err container(struct p *p, unsigned depth, struct yg_tj *v, bool obj)
                 err = dup_key(p, at, key, kn);
                 goto done;
             }
-            ws(p);
-            if (p->i >= p->n || p->s[p->i] != ':') {
-                err = bad(p, "expected ':'");
+            yg__tj_ws(p);
+            if (p->pos >= p->len || p->p[p->pos] != ':') {
+                err = bad(p, "expected ':' after a member name");
                 goto done;
             }
-            p->i++;
+            p->pos++;
         }
         struct yg_tj *c;
         if ((err = value(p, depth + 1, &c)) || (err = kids_push(&k, c, key)))
             goto done;
-        ws(p);
-        if (p->i < p->n && p->s[p->i] == ',') {
-            p->i++;
+        yg__tj_ws(p);
+        if (p->pos < p->len && p->p[p->pos] == ',') {
+            p->pos++;
             continue;
         }
-        if (p->i < p->n && p->s[p->i] == close) {
-            p->i++;
+        if (p->pos < p->len && p->p[p->pos] == close) {
+            p->pos++;
             break;
         }
         err = bad(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
@@ -302,28 +204,34 @@ done:
     return err;
 }
 
-static yg_err value(struct p *p, unsigned depth, struct yg_tj **out)
+/* Past a limit: YG_ELIMIT with the limit named. */
+static yg_err limit(struct yg_tjp *p, const char *what, size_t max)
 {
-    if (depth > YG_MAX_JSON_DEPTH) {
-        p->eoff = p->i;
-        p->emsg = "nested too deeply";
-        return YG_ELIMIT;
-    }
-    if (++p->nodes > YG_TAXII_MAX_JSON_NODES) {
-        p->eoff = p->i;
-        p->emsg = "too many values";
-        return YG_ELIMIT;
-    }
-    ws(p);
-    if (p->i >= p->n)
-        return bad(p, "unexpected end of input");
+    char *m = arena_msg(p);
+    if (!m)
+        return YG_ENOMEM;
+    snprintf(m, 100, "%s (the limit is %zu)", what, max);
+    bad(p, m);
+    return YG_ELIMIT;
+}
+
+static yg_err value(struct yg_tjp *p, unsigned depth, struct yg_tj **out)
+{
+    size_t max = p->max_nodes ? p->max_nodes : YG_TAXII_MAX_JSON_NODES;
+    if (depth > YG_MAX_JSON_DEPTH)
+        return limit(p, "JSON nested deeper than YG_MAX_JSON_DEPTH", YG_MAX_JSON_DEPTH);
+    if (++p->nodes > max)
+        return limit(p, "more JSON values than allowed", max);
+    yg__tj_ws(p);
+    if (p->pos >= p->len)
+        return bad(p, "expected a value, found the end of the input");
     struct yg_tj *v = yg_arena_alloc(p->a, sizeof *v);
     if (!v)
         return YG_ENOMEM;
     memset(v, 0, sizeof *v);
-    v->start = p->i;
+    v->start = p->pos;
     yg_err err = YG_OK;
-    switch (p->s[p->i]) {
+    switch (p->p[p->pos]) {
     case '{':
         v->type = YG_TJ_OBJ;
         err = container(p, depth, v, true);
@@ -337,46 +245,52 @@ static yg_err value(struct p *p, unsigned depth, struct yg_tj **out)
         err = str(p, &v->s, &v->sn);
         break;
     case 't':
-        if (!lit(p, "true", 4))
-            return bad(p, "expected a value");
-        v->type = YG_TJ_BOOL;
-        v->b = true;
-        break;
     case 'f':
-        if (!lit(p, "false", 5))
-            return bad(p, "expected a value");
-        v->type = YG_TJ_BOOL;
+    case 'n': {
+        size_t l = yg__jlex_lit(p->p, p->pos, p->len);
+        if (!l)
+            return bad(p, "expected a value (string, number, object, array, true, false or null)");
+        v->type = p->p[p->pos] == 'n' ? YG_TJ_NULL : YG_TJ_BOOL;
+        v->b = p->p[p->pos] == 't';
+        p->pos += l;
         break;
-    case 'n':
-        if (!lit(p, "null", 4))
-            return bad(p, "expected a value");
-        v->type = YG_TJ_NULL;
-        break;
+    }
     default: err = num(p, v); break;
     }
     if (err)
         return err;
-    v->end = p->i;
+    v->end = p->pos;
     *out = v;
     return YG_OK;
+}
+
+yg_err yg__tj_value(struct yg_tjp *pp, struct yg_tj **out)
+{
+    pp->err = NULL;
+    yg_err err = value(pp, 0, out);
+    if (err == YG_ENOMEM) {
+        pp->err = "out of memory";
+        pp->err_off = pp->pos;
+    }
+    return err;
 }
 
 yg_err yg__tj_parse(const char *buf, size_t len, struct yg_arena *a, struct yg_tj **out,
                     size_t *eoff, const char **emsg)
 {
-    struct p p = {.s = buf, .n = len, .a = a, .emsg = ""};
-    yg_err err = value(&p, 0, out);
+    struct yg_tjp p = {.p = buf, .len = len, .a = a};
+    yg_err err = yg__tj_value(&p, out);
     if (!err) {
-        ws(&p);
-        if (p.i != p.n)
+        yg__tj_ws(&p);
+        if (p.pos != p.len)
             err = bad(&p, "content after the JSON value");
     }
     if (err) {
         *out = NULL;
         if (eoff)
-            *eoff = p.eoff;
+            *eoff = p.err_off;
         if (emsg)
-            *emsg = err == YG_ENOMEM ? "out of memory" : p.emsg;
+            *emsg = p.err;
     }
     return err;
 }

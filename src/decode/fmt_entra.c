@@ -211,15 +211,10 @@ done:
 
 static int entra_sniff(const char *p, size_t n)
 {
-    size_t i = 0;
-    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
-    while (i < n && (p[i] == ' ' || p[i] == '\t'))
-        i++;
-    if (i >= n || p[i] != '{')
+    size_t w;
+    const char *s = yg__json_sniff_head(p, n, true, 8192, &w);
+    if (!s)
         return 0;
-    size_t w = n - i < 8192 ? n - i : 8192;
-    const char *s = p + i;
 #define HAS(lit) (yg_memimem(s, w, lit, sizeof lit - 1) != NULL)
     if (HAS("providers/microsoft.aadiam") || HAS("\"signinlogs\"") || HAS("signinlogs\"") ||
         (HAS("\"category\"") && HAS("\"auditlogs\"")) || HAS("\"sign-in activity\""))

@@ -771,15 +771,10 @@ done:
 
 int yg__m365_sniff_json(const char *p, size_t n)
 {
-    size_t i = 0;
-    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
-    while (i < n && (p[i] == ' ' || p[i] == '\t'))
-        i++;
-    if (i >= n || p[i] != '{')
+    size_t w;
+    const char *s = yg__json_sniff_head(p, n, true, 8192, &w);
+    if (!s)
         return 0;
-    size_t w = n - i < 8192 ? n - i : 8192;
-    const char *s = p + i;
     bool op = yg_memimem(s, w, "\"operation\"", 11) != NULL;
     bool wl = yg_memimem(s, w, "\"workload\"", 10) != NULL;
     bool owl = yg_memimem(s, w, "\"officeworkload\"", 16) != NULL;

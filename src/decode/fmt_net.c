@@ -2,16 +2,19 @@
  * fmt_net.c - escapes, JSON flattening and Zeek names shared by the web
  * server and network sensor formats (see fmt_net.h).
  *
- * The flattener is a second JSON walker next to decode/json.c on purpose:
+ * The flattener walks JSON itself, next to decode/json.c, on purpose:
  * json.c decodes strings into an arena so the matcher sees plain bytes,
  * while a decoder only re-emits JSON and can copy the escaped bytes as they
  * are.  Copying keeps Zeek JSON and Suricata decoding free of allocation
  * and per-file state, which lets the hunt split big files across threads.
- * It validates what it copies (escapes, control bytes, UTF-8) so the output
- * is always valid JSON.
+ * The tokens (whitespace, numbers, string bodies and their escapes) are
+ * read by core/jsonlex.c like in every other JSON reader, so what the
+ * flattener copies is validated the same way; invalid UTF-8 is escaped
+ * when copied, so the output is always valid JSON.
  */
 #include "decode/fmt_net.h"
 
+#include "core/jsonlex.h"
 #include "core/jsonstr.h"
 #include "core/utf8.h"
 
@@ -46,9 +49,7 @@ struct flat {
 
 static inline size_t skip_ws(const char *b, size_t i, size_t n)
 {
-    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
-        i++;
-    return i;
+    return yg__jlex_ws(b, i, n);
 }
 
 static yg_err fail(struct flat *f, size_t at, const char *msg, yg_err err)
@@ -62,47 +63,17 @@ static yg_err fail(struct flat *f, size_t at, const char *msg, yg_err err)
  * control bytes.  On success s is its body and f->i is past the quote. */
 static yg_err scan_str(struct flat *f, struct jstr *s)
 {
-    const char *b = f->b;
-    size_t n = f->n, i = f->i + 1, start = i;
-    bool clean = true;
-    for (;;) {
-        /* The common case: a run of printable ASCII. */
-        i = yg__json_plain_run((const unsigned char *)b, i, n);
-        if (i >= n)
-            return fail(f, n, "unterminated string", YG_ESYNTAX);
-        unsigned char c = (unsigned char)b[i];
-        if (c == '"')
-            break;
-        if (c < 0x20)
-            return fail(f, i, "control character inside a string (must be escaped)", YG_ESYNTAX);
-        clean = false;
-        if (c >= 0x80) {
-            i++;
-            continue; /* checked (and escaped if invalid) when copied */
-        }
-        /* A backslash escape. */
-        if (i + 1 >= n)
-            return fail(f, n, "unterminated string", YG_ESYNTAX);
-        char x = b[i + 1];
-        if (x == 'u') {
-            if (n - i < 6 || yg__hexval((unsigned char)b[i + 2]) < 0 ||
-                yg__hexval((unsigned char)b[i + 3]) < 0 ||
-                yg__hexval((unsigned char)b[i + 4]) < 0 || yg__hexval((unsigned char)b[i + 5]) < 0)
-                return fail(f, i, "invalid \\u escape (expected 4 hex digits)", YG_ESYNTAX);
-            i += 6;
-        } else if (x == '"' || x == '\\' || x == '/' || x == 'b' || x == 'f' || x == 'n' ||
-                   x == 'r' || x == 't') {
-            i += 2;
-        } else {
-            return fail(f, i, "invalid escape in string", YG_ESYNTAX);
-        }
-    }
-    if (i - start > UINT32_MAX)
+    size_t start = f->i + 1, end;
+    unsigned flags;
+    const char *why;
+    if (yg__jlex_str(f->b, start, f->n, &end, &flags, &why))
+        return fail(f, end, why, YG_ESYNTAX);
+    if (end - start > UINT32_MAX)
         return fail(f, start, "string too long", YG_ELIMIT);
-    s->p = b + start;
-    s->n = (uint32_t)(i - start);
-    s->clean = clean;
-    f->i = i + 1;
+    s->p = f->b + start;
+    s->n = (uint32_t)(end - start);
+    s->clean = !flags;
+    f->i = end + 1;
     return YG_OK;
 }
 
@@ -157,35 +128,11 @@ static yg_err put_key(struct flat *f)
     return err;
 }
 
-/* Scan a number at f->i per the JSON grammar; returns its length or 0. */
+/* The length of the number at b[i] per the JSON grammar, or 0. */
 static size_t scan_num(const char *b, size_t i, size_t n)
 {
-    size_t s = i;
-    if (i < n && b[i] == '-')
-        i++;
-    if (i < n && b[i] == '0')
-        i++;
-    else if (i < n && b[i] >= '1' && b[i] <= '9')
-        while (i < n && b[i] >= '0' && b[i] <= '9')
-            i++;
-    else
-        return 0;
-    if (i < n && b[i] == '.') {
-        if (++i >= n || b[i] < '0' || b[i] > '9')
-            return 0;
-        while (i < n && b[i] >= '0' && b[i] <= '9')
-            i++;
-    }
-    if (i < n && (b[i] == 'e' || b[i] == 'E')) {
-        i++;
-        if (i < n && (b[i] == '+' || b[i] == '-'))
-            i++;
-        if (i >= n || b[i] < '0' || b[i] > '9')
-            return 0;
-        while (i < n && b[i] >= '0' && b[i] <= '9')
-            i++;
-    }
-    return i - s;
+    size_t end;
+    return yg__jlex_num(b, i, n, &end) ? end - i : 0;
 }
 
 /* The flattener's next step. */
@@ -264,13 +211,8 @@ static yg_err flat_scalar(struct flat *f, struct frame *top, unsigned depth,
     bool is_str = c == '"', is_null = false;
     if (is_str) {
         YG_TRY(scan_str(f, &s));
-    } else if (c == 't' && n - f->i >= 4 && !memcmp(line + f->i, "true", 4)) {
-        s.n = 4;
-    } else if (c == 'f' && n - f->i >= 5 && !memcmp(line + f->i, "false", 5)) {
-        s.n = 5;
-    } else if (c == 'n' && n - f->i >= 4 && !memcmp(line + f->i, "null", 4)) {
-        s.n = 4;
-        is_null = true;
+    } else if ((s.n = (uint32_t)yg__jlex_lit(line, f->i, n))) {
+        is_null = c == 'n';
     } else if (!(s.n = (uint32_t)scan_num(line, f->i, n))) {
         return fail(f, f->i,
                     c == '-' || (c >= '0' && c <= '9')

@@ -339,13 +339,9 @@ static void record_logsrc(void *stp, size_t i, struct yg_logsrc *ls)
 
 static int sniff(const char *line, size_t n)
 {
-    size_t i = 0;
-    while (i < n && (line[i] == ' ' || line[i] == '\t'))
-        i++;
-    if (i >= n || line[i] != '{')
-        return 0;
-    size_t head = n - i < 256 ? n - i : 256;
-    return yg__json_has_member(line + i, head, "resourceLogs", NULL) ? 95 : 0;
+    size_t head;
+    const char *h = yg__json_sniff_head(line, n, false, 256, &head);
+    return h && yg__json_has_member(h, head, "resourceLogs", NULL) ? 95 : 0;
 }
 
 const struct yg_linefmt yg__fmt_otlp = {

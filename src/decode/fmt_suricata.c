@@ -73,16 +73,14 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
 
 static int sniff(const char *line, size_t n)
 {
-    size_t i = 0;
-    while (i < n && (line[i] == ' ' || line[i] == '\t'))
-        i++;
-    if (i >= n || line[i] != '{')
-        return 0;
     /* EVE starts with timestamp and puts event_type within the first few
      * keys (after flow_id, in_iface). */
-    size_t head = n - i < 512 ? n - i : 512;
-    bool ts = yg__json_has_member(line + i, head, "timestamp", "");
-    bool et = yg__json_has_member(line + i, head, "event_type", "");
+    size_t head;
+    const char *h = yg__json_sniff_head(line, n, false, 512, &head);
+    if (!h)
+        return 0;
+    bool ts = yg__json_has_member(h, head, "timestamp", "");
+    bool et = yg__json_has_member(h, head, "event_type", "");
     return ts && et ? 90 : et ? 60 : 0;
 }
 

@@ -53,14 +53,11 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
 
 static int sniff(const char *line, size_t n)
 {
-    size_t i = 0;
-    while (i < n && (line[i] == ' ' || line[i] == '\t'))
-        i++;
-    if (i >= n || line[i] != '{')
-        return 0;
     /* The first members, compact or pretty-printed. */
-    size_t head = n - i < 512 ? n - i : 512;
-    const char *h = line + i;
+    size_t head;
+    const char *h = yg__json_sniff_head(line, n, false, 512, &head);
+    if (!h)
+        return 0;
     if (yg__json_has_member(h, head, "_path", "") || yg__json_has_member(h, head, "@stream", ""))
         return 95;
     /* Without a path field: Zeek's connection fields give it away. */

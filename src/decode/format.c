@@ -96,6 +96,20 @@ bool yg__json_has_member(const char *p, size_t n, const char *key, const char *v
     return false;
 }
 
+const char *yg__json_sniff_head(const char *p, size_t n, bool bom, size_t max, size_t *headn)
+{
+    size_t i = 0;
+    if (bom && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    *headn = 0;
+    if (i >= n || p[i] != '{')
+        return NULL;
+    *headn = n - i < max ? n - i : max;
+    return p + i;
+}
+
 const struct yg_linefmt *yg__format_find(const char *name)
 {
     const struct yg_linefmt *const *f = yg__formats_list();

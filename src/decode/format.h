@@ -73,6 +73,12 @@ const struct yg_linefmt *yg__format_find(const char *name);
  * must be a string starting with vprefix ("" for any string). */
 bool yg__json_has_member(const char *p, size_t n, const char *key, const char *vprefix);
 
+/* The head of a line that starts a JSON object, for a sniffer: after an
+ * optional UTF-8 byte order mark (when bom) and spaces or tabs, the '{' and
+ * at most max bytes from it, their count in *headn.  NULL when the line
+ * does not start an object. */
+const char *yg__json_sniff_head(const char *p, size_t n, bool bom, size_t max, size_t *headn);
+
 /* Append `"key":"value"` (with a leading comma unless *first), JSON-escaping
  * both; invalid UTF-8 bytes are written as \u00XX of the byte (visible,
  * never dropped). */

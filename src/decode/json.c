@@ -8,7 +8,8 @@
  * counted limit, not a stack overflow.
  */
 #include "decode/json.h"
-#include "core/utf8.h"
+
+#include "core/jsonlex.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -16,115 +17,7 @@
 
 static inline size_t skip_ws(const char *b, size_t i, size_t n)
 {
-    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
-        i++;
-    return i;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* \uXXXX at b[i] (after the "\u"), with a following low surrogate joined;
- * i moves past what was read.  false if the digits are not hex. */
-static bool u_escape(const char *b, size_t *ip, size_t end, uint32_t *cpo)
-{
-    size_t i = *ip;
-    if (end - i < 4 || hexval(b[i]) < 0 || hexval(b[i + 1]) < 0 || hexval(b[i + 2]) < 0 ||
-        hexval(b[i + 3]) < 0)
-        return false;
-    uint32_t cp = (uint32_t)(hexval(b[i]) << 12 | hexval(b[i + 1]) << 8 | hexval(b[i + 2]) << 4 |
-                             hexval(b[i + 3]));
-    i += 4;
-    uint32_t lo = 0;
-    if (end - i >= 6 && b[i] == '\\' && b[i + 1] == 'u') {
-        int h0 = hexval(b[i + 2]), h1 = hexval(b[i + 3]), h2 = hexval(b[i + 4]),
-            h3 = hexval(b[i + 5]);
-        if (h0 >= 0 && h1 >= 0 && h2 >= 0 && h3 >= 0)
-            lo = (uint32_t)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
-    }
-    unsigned used;
-    cp = yg__utf16_join(cp, lo, &used);
-    if (used == 2)
-        i += 6;
-    *ip = i;
-    *cpo = cp;
-    return true;
-}
-
-/* The slow path of scan_string, from the first backslash at b[i]: decode
- * escapes into the arena.  Output is never longer than input. */
-static size_t scan_escaped(const char *b, size_t start, size_t i, size_t n, struct yg_arena *a,
-                           const char **out, size_t *outn, struct yg_json_err *e)
-{
-    size_t end = i;
-    while (end < n && b[end] != '"') {
-        if (b[end] == '\\')
-            end++;
-        end++;
-    }
-    if (end >= n) {
-        e->offset = n;
-        e->msg = "unterminated string";
-        return 0;
-    }
-    char *o = yg_arena_alloc(a, end - start + 1);
-    if (!o) {
-        e->offset = start;
-        e->msg = "out of memory decoding a string";
-        return 0;
-    }
-    size_t on = i - start;
-    memcpy(o, b + start, on);
-    while (i < end) {
-        unsigned char c = (unsigned char)b[i];
-        if (c != '\\') {
-            if (c < 0x20) {
-                e->offset = i;
-                e->msg = "control character inside a string (must be escaped)";
-                return 0;
-            }
-            o[on++] = (char)c;
-            i++;
-            continue;
-        }
-        char x = b[i + 1];
-        i += 2;
-        uint32_t cp;
-        switch (x) {
-        case '"': o[on++] = '"'; break;
-        case '\\': o[on++] = '\\'; break;
-        case '/': o[on++] = '/'; break;
-        case 'b': o[on++] = '\b'; break;
-        case 'f': o[on++] = '\f'; break;
-        case 'n': o[on++] = '\n'; break;
-        case 'r': o[on++] = '\r'; break;
-        case 't': o[on++] = '\t'; break;
-        case 'u':
-            if (!u_escape(b, &i, end, &cp)) {
-                e->offset = i - 2;
-                e->msg = "invalid \\u escape (expected 4 hex digits)";
-                return 0;
-            }
-            on += yg__utf8_put(o + on, cp);
-            break;
-        default:
-            e->offset = i - 2;
-            e->msg = "invalid escape in string";
-            return 0;
-        }
-    }
-    o[on] = 0;
-    *out = o;
-    *outn = on;
-    return end + 1;
+    return yg__jlex_ws(b, i, n);
 }
 
 /* Parse a string starting after the opening quote at b[i].  On success sets
@@ -177,40 +70,36 @@ static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a,
         e->msg = "unterminated string";
         return 0;
     }
-    return scan_escaped(b, start, i, n, a, out, outn, e);
+    /* Slow path: validate the rest (core/jsonlex.c) and decode escapes
+     * into the arena.  Output is never longer than input. */
+    size_t end;
+    unsigned flags;
+    const char *why;
+    if (yg__jlex_str(b, i, n, &end, &flags, &why)) {
+        e->offset = end;
+        e->msg = why;
+        return 0;
+    }
+    char *o = yg_arena_alloc(a, end - start + 1);
+    if (!o) {
+        e->offset = start;
+        e->msg = "out of memory decoding a string";
+        return 0;
+    }
+    size_t on = i - start;
+    memcpy(o, b + start, on);
+    on += yg__jlex_unescape(b + i, end - i, o + on);
+    *out = o;
+    *outn = on;
+    return end + 1;
 }
 
 static size_t scan_number(const char *b, size_t i, size_t n, struct yg_json_err *e)
 {
-    size_t s = i;
-    if (i < n && b[i] == '-')
-        i++;
-    if (i < n && b[i] == '0')
-        i++;
-    else if (i < n && b[i] >= '1' && b[i] <= '9')
-        while (i < n && b[i] >= '0' && b[i] <= '9')
-            i++;
-    else
-        goto bad;
-    if (i < n && b[i] == '.') {
-        i++;
-        if (i >= n || b[i] < '0' || b[i] > '9')
-            goto bad;
-        while (i < n && b[i] >= '0' && b[i] <= '9')
-            i++;
-    }
-    if (i < n && (b[i] == 'e' || b[i] == 'E')) {
-        i++;
-        if (i < n && (b[i] == '+' || b[i] == '-'))
-            i++;
-        if (i >= n || b[i] < '0' || b[i] > '9')
-            goto bad;
-        while (i < n && b[i] >= '0' && b[i] <= '9')
-            i++;
-    }
-    return i;
-bad:
-    e->offset = i > s ? i : s;
+    size_t end;
+    if (yg__jlex_num(b, i, n, &end))
+        return end;
+    e->offset = end;
     e->msg = "invalid number";
     return 0;
 }
@@ -224,21 +113,14 @@ struct frame {
 static yg_err scan_atom(const char *b, size_t *ip, size_t n, struct yg_val *v,
                         struct yg_json_err *e)
 {
-    static const struct {
-        const char *w;
-        uint32_t n;
-        uint8_t type;
-    } words[] = {{"true", 4, YG_VT_BOOL}, {"false", 5, YG_VT_BOOL}, {"null", 4, YG_VT_NULL}};
     size_t i = *ip;
     char c = b[i];
-    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
-        if (c == words[k].w[0]) {
-            if (n - i < words[k].n || memcmp(b + i, words[k].w, words[k].n) != 0)
-                break;
-            *v = (struct yg_val){b + i, words[k].n, words[k].type};
-            *ip = i + words[k].n;
-            return YG_OK;
-        }
+    size_t l = yg__jlex_lit(b, i, n);
+    if (l) {
+        *v = (struct yg_val){b + i, (uint32_t)l, c == 'n' ? YG_VT_NULL : YG_VT_BOOL};
+        *ip = i + l;
+        return YG_OK;
+    }
     if (c == '-' || (c >= '0' && c <= '9')) {
         size_t j = scan_number(b, i, n, e);
         if (!j)

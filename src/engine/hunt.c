@@ -25,6 +25,7 @@
 #include <zstd.h>
 
 #include "core/core.h"
+#include "core/htab.h"
 #include "core/timeparse.h"
 #include "core/utf8.h"
 #include "correlate/correlate.h"
@@ -1146,48 +1147,45 @@ static bool not_a_log(const char *name)
 /* (device, inode) pairs already listed.  Symbolic links can reach a folder
  * again (a link to a parent loops forever) and a file can be named twice or
  * reached through a link or a second hard link: each real folder is walked
- * once and each real file read once, so no event is counted twice.  Open
- * addressing, grown at half full. */
+ * once and each real file read once, so no event is counted twice.  The
+ * pairs are the keys of a core/htab.h table, kept in an arena because the
+ * table does not copy its keys. */
 struct idset {
-    struct idslot {
-        dev_t dev;
-        ino_t ino;
-        bool used;
-    } * v;
-    size_t n, cap;
+    struct yg_htab t;
+    struct yg_arena keys; /* zeroed until the first add */
+};
+
+struct devino {
+    dev_t dev;
+    ino_t ino;
 };
 
 /* Adds (dev, ino); *fresh tells whether it was new. */
 static yg_err idset_add(struct idset *s, dev_t dev, ino_t ino, bool *fresh)
 {
-    if (2 * (s->n + 1) > s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 256;
-        struct idslot *nv = yg_calloc(nc, sizeof *nv);
-        if (!nv)
-            return YG_ENOMEM;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->v[i].used)
-                continue;
-            size_t k = (size_t)(yg_hash(&s->v[i].ino, sizeof s->v[i].ino) ^ s->v[i].dev) & (nc - 1);
-            while (nv[k].used)
-                k = (k + 1) & (nc - 1);
-            nv[k] = s->v[i];
-        }
-        yg_free(s->v);
-        s->v = nv;
-        s->cap = nc;
+    struct devino k;
+    memset(&k, 0, sizeof k); /* padding is part of the key's bytes */
+    k.dev = dev;
+    k.ino = ino;
+    uint32_t v;
+    if (yg__htab_get(&s->t, (const char *)&k, sizeof k, &v)) {
+        *fresh = false;
+        return YG_OK;
     }
-    size_t k = (size_t)(yg_hash(&ino, sizeof ino) ^ dev) & (s->cap - 1);
-    for (; s->v[k].used; k = (k + 1) & (s->cap - 1)) {
-        if (s->v[k].dev == dev && s->v[k].ino == ino) {
-            *fresh = false;
-            return YG_OK;
-        }
-    }
-    s->v[k] = (struct idslot){dev, ino, true};
-    s->n++;
-    *fresh = true;
-    return YG_OK;
+    if (!s->keys.block_size)
+        yg_arena_init(&s->keys, 4096, 0);
+    struct devino *kept = yg_arena_alloc(&s->keys, sizeof k);
+    if (!kept)
+        return YG_ENOMEM;
+    *kept = k;
+    v = (uint32_t)s->t.n;
+    return yg__htab_add(&s->t, (const char *)kept, sizeof *kept, &v, fresh);
+}
+
+static void idset_free(struct idset *s)
+{
+    yg__htab_free(&s->t);
+    yg_arena_free(&s->keys);
 }
 
 struct walker {
@@ -2180,8 +2178,8 @@ static yg_err list_inputs(struct hunt *h, struct yg_hunt_result *res, struct fli
                         .bytes = &h->bytes_total};
     for (size_t i = 0; i < o->npaths && !err; i++)
         err = walk(&wk, o->paths[i], 0);
-    yg_free(wk.dirs.v);
-    yg_free(wk.files.v);
+    idset_free(&wk.dirs);
+    idset_free(&wk.files);
     res->files = files->n;
     return err;
 }

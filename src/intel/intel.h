@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 
 #include "core/core.h"
+#include "core/tjson.h"
 #include "yagura/intel.h"
 
 /* Kinds of event fields checked against the store (mappings/intel-fields.yml). */
@@ -193,33 +194,6 @@ struct yg_pat_result {
  * nothing matchable, or FOLLOWEDBY/WITHIN/REPEATS/START), YG_ELIMIT. */
 YG_NODISCARD yg_err yg__stix_pattern(const char *p, size_t n, struct yg_arena *a,
                                      struct yg_pat_result *r);
-
-/* ---- JSON tree (intel_json.c) ---- */
-enum yg_ij_type { YG_IJ_NULL, YG_IJ_BOOL, YG_IJ_NUM, YG_IJ_STR, YG_IJ_ARR, YG_IJ_OBJ };
-struct yg_ij {
-    uint8_t type;
-    bool b;
-    const char *s; /* strings decoded, NUL-terminated; numbers: their text */
-    size_t sn;
-    const char *key; /* member name inside an object */
-    size_t keyn;
-    size_t off; /* byte offset of the value in the input */
-    size_t n;   /* children */
-    struct yg_ij *first, *next;
-};
-struct yg_ijp {
-    const char *p;
-    size_t len, pos;
-    struct yg_arena *a;
-    size_t nodes, max_nodes;
-    const char *err;
-    size_t err_off;
-};
-/* Parse one value at pp->pos (whitespace skipped), leaving pos after it. */
-YG_NODISCARD yg_err yg__ij_value(struct yg_ijp *pp, struct yg_ij **out);
-void yg__ij_ws(struct yg_ijp *pp);
-const struct yg_ij *yg__ij_get(const struct yg_ij *o, const char *key);
-const char *yg__ij_str(const struct yg_ij *o, const char *key);
 
 /* ---- field selection (intel_fields.c) ---- */
 struct yg_ifield {

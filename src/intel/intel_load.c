@@ -199,10 +199,10 @@ static yg_err load_feed(struct yg_intel *in, const char *dir, const char *manife
     }
     struct yg_arena a;
     yg_arena_init(&a, 1u << 14, 0);
-    struct yg_ijp pp = {buf, n, 0, &a, 0, YG_INTEL_MAX_JSON_NODES, NULL, 0};
-    struct yg_ij *root;
-    e = yg__ij_value(&pp, &root);
-    if (e || root->type != YG_IJ_OBJ) {
+    struct yg_tjp pp = {buf, n, 0, &a, 0, YG_INTEL_MAX_JSON_NODES, NULL, 0};
+    struct yg_tj *root;
+    e = yg__tj_value(&pp, &root);
+    if (e || root->type != YG_TJ_OBJ) {
         unsigned line = 0, col = 0;
         if (e)
             yg__intel_linecol(buf, pp.err_off, &line, &col);
@@ -212,22 +212,22 @@ static yg_err load_feed(struct yg_intel *in, const char *dir, const char *manife
                          : "an object of event uuids expected");
         e = e == YG_ENOMEM ? e : YG_OK;
     } else {
-        for (const struct yg_ij *k = root->first; k && !e; k = k->next) {
-            bool ok = k->keyn >= 32 && k->keyn <= 40;
-            for (size_t i = 0; i < k->keyn && ok; i++)
-                ok = (k->key[i] >= '0' && k->key[i] <= '9') ||
-                     (k->key[i] >= 'a' && k->key[i] <= 'f') ||
-                     (k->key[i] >= 'A' && k->key[i] <= 'F') || k->key[i] == '-';
+        for (size_t ki = 0; ki < root->n && !e; ki++) {
+            const char *key = root->keys[ki];
+            size_t keyn = strlen(key);
+            bool ok = keyn >= 32 && keyn <= 40;
+            for (size_t i = 0; i < keyn && ok; i++)
+                ok = (key[i] >= '0' && key[i] <= '9') || (key[i] >= 'a' && key[i] <= 'f') ||
+                     (key[i] >= 'A' && key[i] <= 'F') || key[i] == '-';
             if (!ok) {
                 unsigned line, col;
-                yg__intel_linecol(buf, k->off, &line, &col);
+                yg__intel_linecol(buf, root->kids[ki]->start, &line, &col);
                 yg__intel_diag(in, manifest, line, col, NULL, YG_ESYNTAX, NULL,
-                               "'%.*s' is not an event uuid", (int)(k->keyn > 64 ? 64 : k->keyn),
-                               k->key);
+                               "'%.*s' is not an event uuid", (int)(keyn > 64 ? 64 : keyn), key);
                 continue;
             }
             char path[4096];
-            snprintf(path, sizeof path, "%s/%.*s.json", dir, (int)k->keyn, k->key);
+            snprintf(path, sizeof path, "%s/%.*s.json", dir, (int)keyn, key);
             yg_err fe = load_file(in, path, o);
             if (fe == YG_ENOMEM)
                 e = fe;

@@ -68,16 +68,16 @@ struct ev {
     struct yg_arena *a;
 };
 
-static const char *tag_name(const struct yg_ij *t)
+static const char *tag_name(const struct yg_tj *t)
 {
-    return yg__ij_str(t, "name");
+    return yg__tj_str(t, "name");
 }
 
 /* TLP and confidence from a Tag array. */
-static void scan_tags(const struct yg_ij *tags, const char **tlp, int *conf)
+static void scan_tags(const struct yg_tj *tags, const char **tlp, int *conf)
 {
-    for (const struct yg_ij *t = tags && tags->type == YG_IJ_ARR ? tags->first : NULL; t;
-         t = t->next) {
+    const struct yg_tj *t;
+    for (size_t ti = 0; (t = yg__tj_kid(tags, YG_TJ_ARR, ti)); ti++) {
         const char *n = tag_name(t);
         if (!n)
             continue;
@@ -114,14 +114,14 @@ static void scan_tags(const struct yg_ij *tags, const char **tlp, int *conf)
     }
 }
 
-static const char *labels_of(const struct yg_ij *tags, struct yg_arena *a)
+static const char *labels_of(const struct yg_tj *tags, struct yg_arena *a)
 {
     struct yg_buf b;
     yg_buf_init(&b, 1u << 20);
     bool ok = !yg_buf_addc(&b, '[');
     size_t k = 0;
-    for (const struct yg_ij *t = tags && tags->type == YG_IJ_ARR ? tags->first : NULL; t && ok;
-         t = t->next) {
+    const struct yg_tj *t;
+    for (size_t ti = 0; (t = yg__tj_kid(tags, YG_TJ_ARR, ti)) && ok; ti++) {
         const char *n = tag_name(t);
         if (!n || (strlen(n) > 4 && yg_str_ieq(n, 4, "tlp:", 4)))
             continue;
@@ -133,28 +133,28 @@ static const char *labels_of(const struct yg_ij *tags, struct yg_arena *a)
     return r;
 }
 
-static bool truthy(const struct yg_ij *v)
+static bool truthy(const struct yg_tj *v)
 {
     if (!v)
         return false;
-    if (v->type == YG_IJ_BOOL)
+    if (v->type == YG_TJ_BOOL)
         return v->b;
-    if (v->type == YG_IJ_NUM || v->type == YG_IJ_STR)
+    if (v->type == YG_TJ_NUM || v->type == YG_TJ_STR)
         return v->sn && strcmp(v->s, "0") && strcmp(v->s, "false");
     return false;
 }
 
-static yg_err attribute(struct ev *e, const struct yg_ij *at)
+static yg_err attribute(struct ev *e, const struct yg_tj *at)
 {
     struct yg_iload *l = e->l;
-    const char *type = yg__ij_str(at, "type");
-    const struct yg_ij *vn = yg__ij_get(at, "value");
-    const char *uuid = yg__ij_str(at, "uuid");
+    const char *type = yg__tj_str(at, "type");
+    const struct yg_tj *vn = yg__tj_get(at, "value");
+    const char *uuid = yg__tj_str(at, "uuid");
     unsigned line, col;
-    if (truthy(yg__ij_get(at, "deleted")))
+    if (truthy(yg__tj_get(at, "deleted")))
         return YG_OK;
-    if (!type || !vn || vn->type != YG_IJ_STR) {
-        yg__intel_linecol(l->buf, at->off, &line, &col);
+    if (!type || !vn || vn->type != YG_TJ_STR) {
+        yg__intel_linecol(l->buf, at->start, &line, &col);
         yg__intel_diag(l->in, l->file, line, col, uuid, YG_ESYNTAX, NULL,
                        "attribute without a type and a value (strings)");
         return YG_OK;
@@ -167,7 +167,7 @@ static yg_err attribute(struct ev *e, const struct yg_ij *at)
         l->in->st.skipped_other++;
         return YG_OK;
     }
-    const struct yg_ij *tid = yg__ij_get(at, "to_ids");
+    const struct yg_tj *tid = yg__tj_get(at, "to_ids");
     if (tid && !truthy(tid)) {
         l->in->st.skipped_not_ids++;
         return YG_OK;
@@ -179,17 +179,17 @@ static yg_err attribute(struct ev *e, const struct yg_ij *at)
     x.source = e->source;
     x.tlp = e->tlp;
     x.confidence = e->confidence;
-    const struct yg_ij *tags = yg__ij_get(at, "Tag");
+    const struct yg_tj *tags = yg__tj_get(at, "Tag");
     if (tags)
         scan_tags(tags, &x.tlp, &x.confidence);
-    const char *cm = yg__ij_str(at, "comment");
+    const char *cm = yg__tj_str(at, "comment");
     x.description = cm && *cm ? cm : e->info;
     x.labels_json = e->labels;
     x.file = l->file;
     const char *t;
-    if ((t = yg__ij_str(at, "first_seen")))
+    if ((t = yg__tj_str(at, "first_seen")))
         (void)yg__intel_time(t, strlen(t), &x.first_seen);
-    if ((t = yg__ij_str(at, "last_seen")))
+    if ((t = yg__tj_str(at, "last_seen")))
         (void)yg__intel_time(t, strlen(t), &x.last_seen);
     const char *v = vn->s;
     size_t n = vn->sn;
@@ -220,7 +220,7 @@ static yg_err attribute(struct ev *e, const struct yg_ij *at)
         if (err == YG_ENOMEM)
             return err;
         if (err) {
-            yg__intel_linecol(l->buf, vn->off, &line, &col);
+            yg__intel_linecol(l->buf, vn->start, &line, &col);
             yg__intel_diag(l->in, l->file, line, col, uuid, err, NULL, "%s '%.*s': %s", type,
                            (int)(x.vn > 200 ? 200 : x.vn), x.value, why ? why : yg_strerror(err));
             if (err == YG_ELIMIT)
@@ -229,77 +229,77 @@ static yg_err attribute(struct ev *e, const struct yg_ij *at)
     }
     return YG_OK;
 bad_pair:
-    yg__intel_linecol(l->buf, vn->off, &line, &col);
+    yg__intel_linecol(l->buf, vn->start, &line, &col);
     yg__intel_diag(l->in, l->file, line, col, uuid, YG_ESYNTAX, NULL,
                    "%s value '%.*s' has no '|' between its two parts", type,
                    (int)(n > 200 ? 200 : n), v);
     return YG_OK;
 }
 
-static yg_err event(struct yg_iload *l, const struct yg_ij *evn, struct yg_arena *a)
+static yg_err event(struct yg_iload *l, const struct yg_tj *evn, struct yg_arena *a)
 {
     struct ev e = {l, NULL, NULL, NULL, NULL, -1, a};
-    const struct yg_ij *orgc = yg__ij_get(evn, "Orgc");
+    const struct yg_tj *orgc = yg__tj_get(evn, "Orgc");
     if (!orgc)
-        orgc = yg__ij_get(evn, "Org");
-    e.source = orgc ? yg__ij_str(orgc, "name") : NULL;
+        orgc = yg__tj_get(evn, "Org");
+    e.source = orgc ? yg__tj_str(orgc, "name") : NULL;
     if (!e.source)
         e.source = l->source;
-    e.info = yg__ij_str(evn, "info");
+    e.info = yg__tj_str(evn, "info");
     e.tlp = l->tlp;
-    const struct yg_ij *tl = yg__ij_get(evn, "threat_level_id");
-    if (tl && (tl->type == YG_IJ_STR || tl->type == YG_IJ_NUM)) {
+    const struct yg_tj *tl = yg__tj_get(evn, "threat_level_id");
+    if (tl && (tl->type == YG_TJ_STR || tl->type == YG_TJ_NUM)) {
         static const int conf[5] = {-1, 85, 60, 35, -1};
         long v = strtol(tl->s, NULL, 10);
         e.confidence = v >= 1 && v <= 4 ? conf[v] : -1;
     }
     if (e.confidence < 0 && l->o && l->o->confidence > 0)
         e.confidence = l->o->confidence;
-    const struct yg_ij *tags = yg__ij_get(evn, "Tag");
+    const struct yg_tj *tags = yg__tj_get(evn, "Tag");
     scan_tags(tags, &e.tlp, &e.confidence);
     e.labels = labels_of(tags, a);
     yg_err err;
-    const struct yg_ij *attrs = yg__ij_get(evn, "Attribute");
-    for (const struct yg_ij *at = attrs && attrs->type == YG_IJ_ARR ? attrs->first : NULL; at;
-         at = at->next)
-        if (at->type == YG_IJ_OBJ && (err = attribute(&e, at)))
+    const struct yg_tj *attrs = yg__tj_get(evn, "Attribute");
+    const struct yg_tj *at;
+    for (size_t ati = 0; (at = yg__tj_kid(attrs, YG_TJ_ARR, ati)); ati++)
+        if (at->type == YG_TJ_OBJ && (err = attribute(&e, at)))
             return err;
-    const struct yg_ij *objs = yg__ij_get(evn, "Object");
-    for (const struct yg_ij *o = objs && objs->type == YG_IJ_ARR ? objs->first : NULL; o;
-         o = o->next) {
-        const struct yg_ij *oa = yg__ij_get(o, "Attribute");
-        for (const struct yg_ij *at = oa && oa->type == YG_IJ_ARR ? oa->first : NULL; at;
-             at = at->next)
-            if (at->type == YG_IJ_OBJ && (err = attribute(&e, at)))
+    const struct yg_tj *objs = yg__tj_get(evn, "Object");
+    const struct yg_tj *o;
+    for (size_t oi = 0; (o = yg__tj_kid(objs, YG_TJ_ARR, oi)); oi++) {
+        const struct yg_tj *oa = yg__tj_get(o, "Attribute");
+        const struct yg_tj *at;
+        for (size_t ati = 0; (at = yg__tj_kid(oa, YG_TJ_ARR, ati)); ati++)
+            if (at->type == YG_TJ_OBJ && (err = attribute(&e, at)))
                 return err;
     }
     return YG_OK;
 }
 
-static yg_err element(struct yg_iload *l, const struct yg_ij *v, struct yg_arena *a, unsigned d)
+static yg_err element(struct yg_iload *l, const struct yg_tj *v, struct yg_arena *a, unsigned d)
 {
     if (d > 4 || !v)
         return YG_OK;
-    if (v->type == YG_IJ_ARR) {
-        for (const struct yg_ij *k = v->first; k; k = k->next) {
-            yg_err e = element(l, k, a, d + 1);
+    if (v->type == YG_TJ_ARR) {
+        for (size_t i = 0; i < v->n; i++) {
+            yg_err e = element(l, v->kids[i], a, d + 1);
             if (e)
                 return e;
         }
         return YG_OK;
     }
-    if (v->type != YG_IJ_OBJ)
+    if (v->type != YG_TJ_OBJ)
         return YG_OK;
-    const struct yg_ij *ev = yg__ij_get(v, "Event");
-    if (ev && ev->type == YG_IJ_OBJ)
+    const struct yg_tj *ev = yg__tj_get(v, "Event");
+    if (ev && ev->type == YG_TJ_OBJ)
         return event(l, ev, a);
-    const struct yg_ij *resp = yg__ij_get(v, "response");
+    const struct yg_tj *resp = yg__tj_get(v, "response");
     if (resp)
         return element(l, resp, a, d + 1);
-    if (yg__ij_get(v, "Attribute") && yg__ij_get(v, "info"))
+    if (yg__tj_get(v, "Attribute") && yg__tj_get(v, "info"))
         return event(l, v, a); /* a bare event object */
     unsigned line, col;
-    yg__intel_linecol(l->buf, v->off, &line, &col);
+    yg__intel_linecol(l->buf, v->start, &line, &col);
     yg__intel_diag(l->in, l->file, line, col, NULL, YG_ESYNTAX, NULL,
                    "not a MISP event: {\"Event\":...} or {\"response\":[...]} expected");
     return YG_OK;
@@ -309,11 +309,11 @@ yg_err yg__intel_load_misp(struct yg_iload *l)
 {
     struct yg_arena a;
     yg_arena_init(&a, 1u << 16, 0);
-    struct yg_ijp pp = {l->buf, l->len, 0, &a, 0, YG_INTEL_MAX_JSON_NODES, NULL, 0};
-    struct yg_ij *root;
-    yg_err e = yg__ij_value(&pp, &root);
+    struct yg_tjp pp = {l->buf, l->len, 0, &a, 0, YG_INTEL_MAX_JSON_NODES, NULL, 0};
+    struct yg_tj *root;
+    yg_err e = yg__tj_value(&pp, &root);
     if (!e) {
-        yg__ij_ws(&pp);
+        yg__tj_ws(&pp);
         if (pp.pos < pp.len) {
             pp.err = "content after the JSON value";
             pp.err_off = pp.pos;

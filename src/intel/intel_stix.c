@@ -102,35 +102,35 @@ static const char *kv_find(const struct kv *a, size_t n, const char *k)
 }
 
 /* TLP of a marking-definition object, NULL if it is not a TLP marking. */
-static const char *marking_tlp(const struct yg_ij *o)
+static const char *marking_tlp(const struct yg_tj *o)
 {
-    const char *dt = yg__ij_str(o, "definition_type");
-    const struct yg_ij *def = yg__ij_get(o, "definition");
+    const char *dt = yg__tj_str(o, "definition_type");
+    const struct yg_tj *def = yg__tj_get(o, "definition");
     if (dt && !strcmp(dt, "tlp") && def) {
-        const char *t = yg__ij_str(def, "tlp");
+        const char *t = yg__tj_str(def, "tlp");
         if (t)
             return yg__tlp_canon(t, strlen(t));
     }
-    const struct yg_ij *ext = yg__ij_get(o, "extensions");
-    for (const struct yg_ij *e = ext && ext->type == YG_IJ_OBJ ? ext->first : NULL; e;
-         e = e->next) {
-        const char *t = yg__ij_str(e, "tlp_2_0");
+    const struct yg_tj *ext = yg__tj_get(o, "extensions");
+    const struct yg_tj *e;
+    for (size_t ei = 0; (e = yg__tj_kid(ext, YG_TJ_OBJ, ei)); ei++) {
+        const char *t = yg__tj_str(e, "tlp_2_0");
         if (t)
             return yg__tlp_canon(t, strlen(t));
     }
-    const char *name = yg__ij_str(o, "name");
+    const char *name = yg__tj_str(o, "name");
     if (name && !strncmp(name, "TLP:", 4))
         return yg__tlp_canon(name, strlen(name));
     return NULL;
 }
 
-static yg_err pass1(struct stix_ctx *c, const struct yg_ij *o)
+static yg_err pass1(struct stix_ctx *c, const struct yg_tj *o)
 {
-    const char *type = yg__ij_str(o, "type"), *id = yg__ij_str(o, "id");
+    const char *type = yg__tj_str(o, "type"), *id = yg__tj_str(o, "id");
     if (!type || !id)
         return YG_OK;
     if (!strcmp(type, "identity")) {
-        const char *name = yg__ij_str(o, "name");
+        const char *name = yg__tj_str(o, "name");
         if (name)
             return kv_add(c, &c->ids, &c->nids, &c->capids, id, name, true);
     } else if (!strcmp(type, "marking-definition")) {
@@ -141,16 +141,16 @@ static yg_err pass1(struct stix_ctx *c, const struct yg_ij *o)
     return YG_OK;
 }
 
-static const char *tlp_of(struct stix_ctx *c, const struct yg_ij *o)
+static const char *tlp_of(struct stix_ctx *c, const struct yg_tj *o)
 {
-    const struct yg_ij *refs = yg__ij_get(o, "object_marking_refs");
+    const struct yg_tj *refs = yg__tj_get(o, "object_marking_refs");
     const char *best = NULL;
     static const char *const order[] = {"TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT",
                                         "TLP:RED"};
     int bi = -1;
-    for (const struct yg_ij *r = refs && refs->type == YG_IJ_ARR ? refs->first : NULL; r;
-         r = r->next) {
-        if (r->type != YG_IJ_STR)
+    const struct yg_tj *r;
+    for (size_t ri = 0; (r = yg__tj_kid(refs, YG_TJ_ARR, ri)); ri++) {
+        if (r->type != YG_TJ_STR)
             continue;
         const char *t = NULL;
         for (size_t i = 0; i < sizeof tlp_ids / sizeof *tlp_ids && !t; i++)
@@ -168,18 +168,20 @@ static const char *tlp_of(struct stix_ctx *c, const struct yg_ij *o)
     return best;
 }
 
-static const char *labels_json(struct stix_ctx *c, const struct yg_ij *o, struct yg_arena *a)
+static const char *labels_json(struct stix_ctx *c, const struct yg_tj *o, struct yg_arena *a)
 {
-    const struct yg_ij *lb = yg__ij_get(o, "labels");
-    if (!lb || lb->type != YG_IJ_ARR || !lb->n)
+    const struct yg_tj *lb = yg__tj_get(o, "labels");
+    if (!lb || lb->type != YG_TJ_ARR || !lb->n)
         return NULL;
     struct yg_buf b;
     yg_buf_init(&b, 1u << 20);
     bool ok = !yg_buf_addc(&b, '[');
     size_t k = 0;
-    for (const struct yg_ij *e = lb->first; e && ok; e = e->next)
-        if (e->type == YG_IJ_STR)
+    for (size_t i = 0; i < lb->n && ok; i++) {
+        const struct yg_tj *e = lb->kids[i];
+        if (e->type == YG_TJ_STR)
             ok = !(k++ && yg_buf_addc(&b, ',')) && !yg_buf_add_json_str(&b, e->s, e->sn);
+    }
     ok = ok && !yg_buf_addc(&b, ']');
     const char *r = ok ? yg_arena_strndup(a, b.p, b.n) : NULL;
     yg_buf_free(&b);
@@ -187,20 +189,20 @@ static const char *labels_json(struct stix_ctx *c, const struct yg_ij *o, struct
     return r;
 }
 
-static yg_err pass2(struct stix_ctx *c, const struct yg_ij *o, struct yg_arena *a)
+static yg_err pass2(struct stix_ctx *c, const struct yg_tj *o, struct yg_arena *a)
 {
     struct yg_iload *l = c->l;
-    const char *type = yg__ij_str(o, "type");
+    const char *type = yg__tj_str(o, "type");
     if (!type || strcmp(type, "indicator"))
         return YG_OK;
-    const char *id = yg__ij_str(o, "id");
+    const char *id = yg__tj_str(o, "id");
     unsigned line, col;
-    linecol(c, o->off, &line, &col);
-    const struct yg_ij *rv = yg__ij_get(o, "revoked");
-    if (rv && rv->type == YG_IJ_BOOL && rv->b)
+    linecol(c, o->start, &line, &col);
+    const struct yg_tj *rv = yg__tj_get(o, "revoked");
+    if (rv && rv->type == YG_TJ_BOOL && rv->b)
         return YG_OK;
-    const char *ptype = yg__ij_str(o, "pattern_type");
-    const char *pattern = yg__ij_str(o, "pattern");
+    const char *ptype = yg__tj_str(o, "pattern_type");
+    const char *pattern = yg__tj_str(o, "pattern");
     if (!pattern) {
         yg__intel_diag(l->in, l->file, line, col, id, YG_ESYNTAX, NULL,
                        "indicator without a pattern (a string) ");
@@ -216,9 +218,9 @@ static yg_err pass2(struct stix_ctx *c, const struct yg_ij *o, struct yg_arena *
     if (e == YG_ENOMEM)
         return e;
     if (e) {
-        const struct yg_ij *pn = yg__ij_get(o, "pattern");
+        const struct yg_tj *pn = yg__tj_get(o, "pattern");
         unsigned pl, pc;
-        linecol(c, pn->off, &pl, &pc);
+        linecol(c, pn->start, &pl, &pc);
         yg__intel_diag(l->in, l->file, pl, pc, id, e, pattern, "pattern column %u: %s", pr.col,
                        pr.why);
         return YG_OK;
@@ -227,28 +229,28 @@ static yg_err pass2(struct stix_ctx *c, const struct yg_ij *o, struct yg_arena *
     yg__ioc_in_init(&x);
     x.id = id;
     x.idn = id ? strlen(id) : 0;
-    const char *cb = yg__ij_str(o, "created_by_ref");
+    const char *cb = yg__tj_str(o, "created_by_ref");
     x.source = cb ? kv_find(c->ids, c->nids, cb) : NULL;
     if (!x.source)
         x.source = l->source ? l->source : cb;
     x.tlp = tlp_of(c, o);
     if (!x.tlp)
         x.tlp = l->tlp;
-    const struct yg_ij *conf = yg__ij_get(o, "confidence");
-    if (conf && conf->type == YG_IJ_NUM) {
+    const struct yg_tj *conf = yg__tj_get(o, "confidence");
+    if (conf && conf->type == YG_TJ_NUM) {
         long v = strtol(conf->s, NULL, 10);
         x.confidence = v < 0 ? 0 : v > 100 ? 100 : (int)v;
     } else if (l->o && l->o->confidence > 0) {
         x.confidence = l->o->confidence;
     }
     const char *t;
-    if ((t = yg__ij_str(o, "valid_from")))
+    if ((t = yg__tj_str(o, "valid_from")))
         (void)yg__intel_time(t, strlen(t), &x.valid_from);
-    if ((t = yg__ij_str(o, "valid_until")))
+    if ((t = yg__tj_str(o, "valid_until")))
         (void)yg__intel_time(t, strlen(t), &x.valid_until);
-    x.description = yg__ij_str(o, "description");
+    x.description = yg__tj_str(o, "description");
     if (!x.description)
-        x.description = yg__ij_str(o, "name");
+        x.description = yg__tj_str(o, "name");
     x.labels_json = labels_json(c, o, a);
     x.file = l->file;
     for (size_t i = 0; i < pr.n; i++) {
@@ -271,15 +273,15 @@ static yg_err pass2(struct stix_ctx *c, const struct yg_ij *o, struct yg_arena *
     return YG_OK;
 }
 
-typedef yg_err (*obj_fn)(struct stix_ctx *c, const struct yg_ij *o, struct yg_arena *a);
+typedef yg_err (*obj_fn)(struct stix_ctx *c, const struct yg_tj *o, struct yg_arena *a);
 
-static yg_err pass1_fn(struct stix_ctx *c, const struct yg_ij *o, struct yg_arena *a)
+static yg_err pass1_fn(struct stix_ctx *c, const struct yg_tj *o, struct yg_arena *a)
 {
     (void)a;
     return pass1(c, o);
 }
 
-static yg_err json_err(struct stix_ctx *c, struct yg_ijp *pp, yg_err e)
+static yg_err json_err(struct stix_ctx *c, struct yg_tjp *pp, yg_err e)
 {
     if (e == YG_ENOMEM)
         return e;
@@ -293,11 +295,11 @@ static yg_err json_err(struct stix_ctx *c, struct yg_ijp *pp, yg_err e)
 }
 
 /* Each element of the array at pp->pos, one at a time. */
-static yg_err walk_array(struct stix_ctx *c, struct yg_ijp *pp, obj_fn fn, struct yg_arena *a)
+static yg_err walk_array(struct stix_ctx *c, struct yg_tjp *pp, obj_fn fn, struct yg_arena *a)
 {
     yg_err e;
     pp->pos++; /* '[' */
-    yg__ij_ws(pp);
+    yg__tj_ws(pp);
     if (pp->pos < pp->len && pp->p[pp->pos] == ']') {
         pp->pos++;
         return YG_OK;
@@ -305,17 +307,17 @@ static yg_err walk_array(struct stix_ctx *c, struct yg_ijp *pp, obj_fn fn, struc
     for (;;) {
         yg_arena_reset(a);
         pp->nodes = 0;
-        struct yg_ij *o;
-        if ((e = yg__ij_value(pp, &o)))
+        struct yg_tj *o;
+        if ((e = yg__tj_value(pp, &o)))
             return json_err(c, pp, e);
         if (++c->nobj > YG_INTEL_MAX_PER_FILE) {
             yg__intel_diag(c->l->in, c->l->file, 0, 0, NULL, YG_ELIMIT, NULL,
                            "more objects than YG_INTEL_MAX_PER_FILE; the rest is ignored");
             return YG_ELIMIT;
         }
-        if (o->type == YG_IJ_OBJ && (e = fn(c, o, a)))
+        if (o->type == YG_TJ_OBJ && (e = fn(c, o, a)))
             return e;
-        yg__ij_ws(pp);
+        yg__tj_ws(pp);
         if (pp->pos < pp->len && pp->p[pp->pos] == ',') {
             pp->pos++;
             continue;
@@ -331,7 +333,7 @@ static yg_err walk_array(struct stix_ctx *c, struct yg_ijp *pp, obj_fn fn, struc
 }
 
 /* A syntax error at the parser's position. */
-static yg_err walk_syntax(struct stix_ctx *c, struct yg_ijp *pp, const char *msg)
+static yg_err walk_syntax(struct stix_ctx *c, struct yg_tjp *pp, const char *msg)
 {
     pp->err = msg;
     pp->err_off = pp->pos;
@@ -345,25 +347,25 @@ struct top_walk {
     obj_fn fn;
     struct yg_arena *a, *top;
     struct yg_keyset seen;
-    struct yg_ij self;
-    struct yg_ij **tail;
+    struct yg_tj self;
+    size_t cap; /* of self.kids and self.keys */
     bool had_objects;
 };
 
 /* One member of the top object: "objects" walked in place, anything else
  * kept as a member of self. */
-static yg_err top_member(struct top_walk *w, struct yg_ijp *pp)
+static yg_err top_member(struct top_walk *w, struct yg_tjp *pp)
 {
     struct stix_ctx *c = w->c;
     yg_err e;
-    yg__ij_ws(pp);
+    yg__tj_ws(pp);
     if (pp->pos >= pp->len || pp->p[pp->pos] != '"')
         return walk_syntax(c, pp, "a member name expected");
     /* Parse the name as a value to reuse the string decoder. */
-    struct yg_ijp kp = *pp;
+    struct yg_tjp kp = *pp;
     kp.a = w->top;
-    struct yg_ij *kn;
-    if ((e = yg__ij_value(&kp, &kn)))
+    struct yg_tj *kn;
+    if ((e = yg__tj_value(&kp, &kn)))
         return json_err(c, &kp, e);
     /* A repeated name (two "objects" arrays, two "type"s) is refused like
      * in every nested object (core/keyset.h). */
@@ -378,34 +380,46 @@ static yg_err top_member(struct top_walk *w, struct yg_ijp *pp)
         return walk_syntax(c, pp, m); /* still at the repeated name */
     }
     pp->pos = kp.pos;
-    yg__ij_ws(pp);
+    yg__tj_ws(pp);
     if (pp->pos >= pp->len || pp->p[pp->pos] != ':')
         return walk_syntax(c, pp, "':' expected");
     pp->pos++;
-    yg__ij_ws(pp);
+    yg__tj_ws(pp);
     if (!strcmp(kn->s, "objects") && pp->pos < pp->len && pp->p[pp->pos] == '[') {
         w->had_objects = true;
         return walk_array(c, pp, w->fn, w->a);
     }
-    struct yg_ijp vp = *pp;
+    struct yg_tjp vp = *pp;
     vp.a = w->top;
-    struct yg_ij *v;
-    if ((e = yg__ij_value(&vp, &v)))
+    struct yg_tj *v;
+    if ((e = yg__tj_value(&vp, &v)))
         return json_err(c, &vp, e);
     pp->pos = vp.pos;
-    v->key = kn->s;
-    v->keyn = kn->sn;
-    *w->tail = v;
-    w->tail = &v->next;
-    w->self.n++;
+    /* The members are kept in `top`, which lives until the end. */
+    if (w->self.n == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 16;
+        struct yg_tj **kids = yg_arena_alloc(w->top, nc * sizeof *kids);
+        const char **keys = yg_arena_alloc(w->top, nc * sizeof *keys);
+        if (!kids || !keys)
+            return YG_ENOMEM;
+        if (w->self.n) {
+            memcpy(kids, w->self.kids, w->self.n * sizeof *kids);
+            memcpy(keys, w->self.keys, w->self.n * sizeof *keys);
+        }
+        w->self.kids = kids;
+        w->self.keys = keys;
+        w->cap = nc;
+    }
+    w->self.kids[w->self.n] = v;
+    w->self.keys[w->self.n++] = kn->s;
     return YG_OK;
 }
 
 /* The members of the top object, up to its closing brace. */
-static yg_err top_members(struct top_walk *w, struct yg_ijp *pp)
+static yg_err top_members(struct top_walk *w, struct yg_tjp *pp)
 {
     pp->pos++;
-    yg__ij_ws(pp);
+    yg__tj_ws(pp);
     if (pp->pos < pp->len && pp->p[pp->pos] == '}') {
         pp->pos++;
         return YG_OK;
@@ -414,7 +428,7 @@ static yg_err top_members(struct top_walk *w, struct yg_ijp *pp)
         yg_err e = top_member(w, pp);
         if (e)
             return e;
-        yg__ij_ws(pp);
+        yg__tj_ws(pp);
         if (pp->pos < pp->len && pp->p[pp->pos] == ',') {
             pp->pos++;
             continue;
@@ -432,19 +446,18 @@ static yg_err walk(struct stix_ctx *c, obj_fn fn)
     struct yg_arena a, top;
     yg_arena_init(&a, 1u << 16, 0);
     yg_arena_init(&top, 1u << 12, 0);
-    struct yg_ijp pp = {c->l->buf, c->l->len, 0, &a, 0, YG_INTEL_MAX_JSON_NODES, NULL, 0};
+    struct yg_tjp pp = {c->l->buf, c->l->len, 0, &a, 0, YG_INTEL_MAX_JSON_NODES, NULL, 0};
     struct top_walk w;
     memset(&w, 0, sizeof w);
     w.c = c;
     w.fn = fn;
     w.a = &a;
     w.top = &top;
-    w.self.type = YG_IJ_OBJ;
-    w.tail = &w.self.first;
+    w.self.type = YG_TJ_OBJ;
     yg__keyset_init(&w.seen);
     yg_err e = YG_OK;
     c->nobj = 0;
-    yg__ij_ws(&pp);
+    yg__tj_ws(&pp);
     if (pp.pos < pp.len && pp.p[pp.pos] == '[') {
         e = walk_array(c, &pp, fn, &a);
         goto done;
@@ -457,7 +470,7 @@ static yg_err walk(struct stix_ctx *c, obj_fn fn)
      * one, the top object itself is the STIX object. */
     if ((e = top_members(&w, &pp)))
         goto done;
-    yg__ij_ws(&pp);
+    yg__tj_ws(&pp);
     if (pp.pos < pp.len) {
         e = walk_syntax(c, &pp, "content after the JSON value");
         goto done;

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/addr.h"
+#include "core/jsonlex.h"
 #include "core/timeparse.h"
 #include "core/uuid.h"
 #include "intel/intel.h"
@@ -121,17 +122,7 @@ bool yg__intel_time(const char *s, size_t n, int64_t *ms)
 
 void yg__intel_linecol(const char *buf, size_t off, unsigned *line, unsigned *col)
 {
-    unsigned l = 1, c = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (buf[i] == '\n') {
-            l++;
-            c = 1;
-        } else {
-            c++;
-        }
-    }
-    *line = l;
-    *col = c;
+    yg__jlex_linecol(buf, off, line, col);
 }
 
 /* ---- normalisation ----------------------------------------------------- */

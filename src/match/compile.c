@@ -573,53 +573,18 @@ yg_err yg_compiler_add_path(yg_compiler *c, const char *path)
 
 /* ---- field interning ------------------------------------------------ */
 
-static uint64_t field_hash(const char *s, size_t n)
-{
-    /* Case-insensitive: hash the lowercased bytes. */
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ yg_lc((unsigned char)s[i])) * 1099511628211ull;
-    return h;
-}
-
 int32_t yg__field_lookup(const struct yg_rules *rs, const char *name, size_t n)
 {
-    if (!rs->field_hash_cap)
-        return -1;
-    size_t mask = rs->field_hash_cap - 1;
-    for (size_t i = field_hash(name, n) & mask;; i = (i + 1) & mask) {
-        int32_t id = rs->field_hash[i];
-        if (id < 0)
-            return -1;
-        const char *fn = rs->field_names[id];
-        if (yg_str_ieq(fn, strlen(fn), name, n))
-            return id;
-    }
+    uint32_t id;
+    return yg__htab_get(&rs->field_tab, name, n, &id) ? (int32_t)id : -1;
 }
 
+/* Field names are case-insensitive (core/htab.h, icase). */
 static int32_t field_intern(struct yg_rules *rs, const char *name, size_t n)
 {
     int32_t id = yg__field_lookup(rs, name, n);
     if (id >= 0)
         return id;
-    if ((rs->nfields + 1) * 2 > rs->field_hash_cap) {
-        size_t nc = rs->field_hash_cap ? rs->field_hash_cap * 2 : 1024;
-        int32_t *nh = yg_malloc(nc * sizeof *nh);
-        if (!nh)
-            return -1;
-        for (size_t i = 0; i < nc; i++)
-            nh[i] = -1;
-        for (size_t f = 0; f < rs->nfields; f++) {
-            const char *fn = rs->field_names[f];
-            size_t j = field_hash(fn, strlen(fn)) & (nc - 1);
-            while (nh[j] >= 0)
-                j = (j + 1) & (nc - 1);
-            nh[j] = (int32_t)f;
-        }
-        yg_free(rs->field_hash);
-        rs->field_hash = nh;
-        rs->field_hash_cap = nc;
-    }
     if (rs->nfields == rs->field_cap) {
         size_t nc = rs->field_cap ? rs->field_cap * 2 : 256;
         char **nn = yg_realloc(rs->field_names, nc * sizeof *nn);
@@ -631,13 +596,13 @@ static int32_t field_intern(struct yg_rules *rs, const char *name, size_t n)
     char *copy = yg_arena_strndup(&rs->perm, name, n);
     if (!copy)
         return -1;
+    rs->field_tab.icase = true;
+    uint32_t v = (uint32_t)rs->nfields;
+    bool added;
+    if (yg__htab_add(&rs->field_tab, copy, n, &v, &added) != YG_OK)
+        return -1;
     id = (int32_t)rs->nfields++;
     rs->field_names[id] = copy;
-    size_t mask = rs->field_hash_cap - 1;
-    size_t j = field_hash(name, n) & mask;
-    while (rs->field_hash[j] >= 0)
-        j = (j + 1) & mask;
-    rs->field_hash[j] = id;
     return id;
 }
 
@@ -1451,6 +1416,6 @@ void yg_rules_release(yg_rules *r)
     yg_arena_free(&r->perm);
     yg_free(r->rules);
     yg_free(r->field_names);
-    yg_free(r->field_hash);
+    yg__htab_free(&r->field_tab);
     yg_free(r);
 }

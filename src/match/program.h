@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 
 #include "core/core.h"
+#include "core/htab.h"
 #include "decode/event.h"
 #include "match/value.h"
 #include "sigma/rule.h"
@@ -96,8 +97,7 @@ struct yg_rules {
     /* Field names referenced by any rule: name (lowercase) -> id. */
     char **field_names;
     size_t nfields, field_cap;
-    int32_t *field_hash; /* open addressing, -1 empty */
-    size_t field_hash_cap;
+    struct yg_htab field_tab; /* name (any case) -> id */
     struct yg_mapping map;
     struct yg_placeholders *ph;
     struct yg_arena *docs_arena; /* YAML trees and rule metadata */

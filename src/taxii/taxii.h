@@ -305,11 +305,26 @@ struct yg_taxii_resp {
 };
 
 struct yg_taxii_server;
+/*
+ * Errors of the server's calls are kept on the server, as SQLite keeps them
+ * on a connection: after a call that takes the server fails,
+ * yg__taxii_server_errmsg says why (the file, line or byte, and what was
+ * expected), until the next such call.  Those calls (server_new, import,
+ * import_buffer, publish, http_start) are made by one thread at a time (the
+ * CLI, the watch loop); the request handler sets no message.
+ */
 /* Open the store and check the configuration against it; c must outlive
- * the server. */
-YG_NODISCARD yg_err yg__taxii_server_new(const struct yg_taxii_cfg *c, struct yg_taxii_server **out,
-                                         char *why, size_t wl);
+ * the server.  Like sqlite3_open, *out is set even on failure (to a server
+ * that only holds the message) unless memory ran out; free it either way. */
+YG_NODISCARD yg_err yg__taxii_server_new(const struct yg_taxii_cfg *c,
+                                         struct yg_taxii_server **out);
 void yg__taxii_server_free(struct yg_taxii_server *s);
+/* Why the last failed call on s failed; "" after a success; "out of memory"
+ * for a NULL s (server_new could not allocate one). */
+const char *yg__taxii_server_errmsg(const struct yg_taxii_server *s);
+/* Set the message of s (printf-style); for the taxii folder's own files. */
+void yg__taxii_server_seterr(struct yg_taxii_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 struct yg_taxii_store *yg__taxii_server_store(struct yg_taxii_server *s);
 /* Handle one request (thread-safe: requests are serialised).  rs is
  * initialised here and always holds a response afterwards (500 with an
@@ -329,22 +344,21 @@ YG_NODISCARD yg_err yg__taxii_parse_query(const char *q, size_t n, struct yg_are
  * JSON lines of single objects (streamed; "-" is standard input).  Objects
  * above the collection's TLP ceiling are refused and counted in *refused. */
 YG_NODISCARD yg_err yg__taxii_import(struct yg_taxii_server *s, const char *coll, const char *path,
-                                     uint64_t *added, uint64_t *refused, char *why, size_t wl);
+                                     uint64_t *added, uint64_t *refused);
 
 /* Import a STIX bundle or TAXII envelope held in memory: *added counts the
  * objects (or versions) that were not there before, *refused those above
  * the collection's TLP ceiling or invalid. */
 YG_NODISCARD yg_err yg__taxii_import_buffer(struct yg_taxii_server *s, const char *coll,
                                             const char *text, size_t len, uint64_t *added,
-                                            uint64_t *refused, char *why, size_t wl);
+                                            uint64_t *refused);
 /* Publish: export the alerts of the state database stored within
  * c->publish_window_ms at or above c->publish_min_level as STIX (stix.h)
  * and add the objects to collection c->publish_coll.  Objects already there
  * unchanged are not added again; a sighting seen again since is added as
  * its newer version.  *added counts new objects and versions. */
 YG_NODISCARD yg_err yg__taxii_publish(struct yg_taxii_server *s, const struct yg_taxii_cfg *c,
-                                      const char *state_db, uint64_t *added, uint64_t *refused,
-                                      char *why, size_t wl);
+                                      const char *state_db, uint64_t *added, uint64_t *refused);
 
 /* ---- the transport (taxii_http.c) --------------------------------------- */
 
@@ -352,7 +366,7 @@ struct yg_taxii_http;
 /* Serve s on c->listen (TLS when c->cert is set).  The socket is bound
  * before return; port 0 picks a free port (yg__taxii_http_port). */
 YG_NODISCARD yg_err yg__taxii_http_start(struct yg_taxii_server *s, const struct yg_taxii_cfg *c,
-                                         struct yg_taxii_http **out, char *why, size_t wl);
+                                         struct yg_taxii_http **out);
 unsigned yg__taxii_http_port(const struct yg_taxii_http *h);
 /* Read and check the TLS certificate and key of c (nothing without TLS):
  * each file readable, a PEM certificate, a PEM private key without a

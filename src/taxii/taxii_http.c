@@ -404,18 +404,23 @@ yg_err yg__taxii_tls_check(const struct yg_taxii_cfg *c, char *why, size_t wl)
 /* ---- start and stop ------------------------------------------------------ */
 
 yg_err yg__taxii_http_start(struct yg_taxii_server *s, const struct yg_taxii_cfg *c,
-                            struct yg_taxii_http **out, char *why, size_t wl)
+                            struct yg_taxii_http **out)
 {
-    char host[256], bwhy[256];
+    /* The message goes on s (taxii.h); the helpers here still fill a buffer. */
+    char host[256], bwhy[256], why[512] = "";
+    size_t wl = sizeof why;
     unsigned port;
     *out = NULL;
+    yg__taxii_server_seterr(s, "%s", "");
     if (!c->listen || !yg__parse_hostport(c->listen, host, sizeof host, &port, true)) {
-        snprintf(why, wl, "taxii.listen: expected host:port");
+        yg__taxii_server_seterr(s, "taxii.listen: expected host:port");
         return YG_EINVAL;
     }
     struct yg_taxii_http *h = yg_calloc(1, sizeof *h);
-    if (!h)
+    if (!h) {
+        yg__taxii_server_seterr(s, "out of memory");
         return YG_ENOMEM;
+    }
     h->s = s;
     h->cfg = c;
     pthread_mutex_init(&h->mu, NULL);
@@ -492,6 +497,7 @@ fail:
     if (fd >= 0)
         close(fd);
     yg__taxii_http_stop(h);
+    yg__taxii_server_seterr(s, "%s", why[0] ? why : err == YG_ENOMEM ? "out of memory" : "failed");
     return err ? err : YG_EIO;
 }
 

@@ -28,6 +28,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -70,20 +71,39 @@ struct yg_taxii_server {
     char *dummy; /* the hash unknown users are checked against */
     _Atomic uint64_t nfail[NFAIL];
     struct yg_metric *m_fail[NFAIL];
+    char errmsg[512]; /* why the last failed call failed (taxii.h) */
 };
 
-yg_err yg__taxii_server_new(const struct yg_taxii_cfg *c, struct yg_taxii_server **out, char *why,
-                            size_t wl)
+const char *yg__taxii_server_errmsg(const struct yg_taxii_server *s)
 {
-    *out = NULL;
-    if (!c->db) {
-        snprintf(why, wl, "taxii.db: no database file configured");
-        return YG_EINVAL;
-    }
+    return s ? s->errmsg : "out of memory";
+}
+
+void yg__taxii_server_seterr(struct yg_taxii_server *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
+    va_end(ap);
+}
+
+yg_err yg__taxii_server_new(const struct yg_taxii_cfg *c, struct yg_taxii_server **out)
+{
+    /* Allocated first, so that every failure after this one has a handle
+     * to keep its message on (sqlite3_open does the same). */
     struct yg_taxii_server *s = yg_calloc(1, sizeof *s);
+    *out = s;
     if (!s)
         return YG_ENOMEM;
     s->cfg = c;
+    for (size_t i = 0; i < AUTH_CACHE; i++)
+        s->cache[i].user = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->amu, NULL);
+    if (!c->db) {
+        yg__taxii_server_seterr(s, "taxii.db: no database file configured");
+        return YG_EINVAL;
+    }
     /* The dummy takes the iteration count of the first configured
      * password, which is every password's when yagura made them. */
     const char *like = NULL;
@@ -91,22 +111,10 @@ yg_err yg__taxii_server_new(const struct yg_taxii_cfg *c, struct yg_taxii_server
         like = c->users[i].password_hash;
     yg_err err = yg__taxii_dummy_hash(like, &s->dummy);
     if (err) {
-        snprintf(why, wl, "taxii: cannot make a password hash (no random bytes)");
-        yg_free(s);
+        yg__taxii_server_seterr(s, "taxii: cannot make a password hash (no random bytes)");
         return err;
     }
-    err = yg__taxii_store_open(c->db, &s->st, why, wl);
-    if (err) {
-        yg_free(s->dummy);
-        yg_free(s);
-        return err;
-    }
-    for (size_t i = 0; i < AUTH_CACHE; i++)
-        s->cache[i].user = -1;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_mutex_init(&s->amu, NULL);
-    *out = s;
-    return YG_OK;
+    return yg__taxii_store_open(c->db, &s->st, s->errmsg, sizeof s->errmsg);
 }
 
 void yg__taxii_server_free(struct yg_taxii_server *s)
@@ -1561,7 +1569,7 @@ done:
 
 /* A bundle or envelope read whole: every member of its `objects`. */
 static yg_err import_whole(struct import_ctx *ic, struct yg_arena *a, const char *name,
-                           const char *text, size_t len, char *why, size_t wl)
+                           const char *text, size_t len)
 {
     struct yg_tj *v;
     size_t eoff;
@@ -1570,12 +1578,13 @@ static yg_err import_whole(struct import_ctx *ic, struct yg_arena *a, const char
     yg_arena_reset(a);
     err = yg__tj_parse(text, len, a, &v, &eoff, &emsg);
     if (err) {
-        snprintf(why, wl, "%s: byte %zu: %s", name, eoff, emsg);
+        yg__taxii_server_seterr(ic->s, "%s: byte %zu: %s", name, eoff, emsg);
         return err;
     }
     const struct yg_tj *objs = yg__tj_get(v, "objects");
     if (!objs || objs->type != YG_TJ_ARR) {
-        snprintf(why, wl, "%s: not a STIX bundle, a TAXII envelope or JSON lines", name);
+        yg__taxii_server_seterr(ic->s, "%s: not a STIX bundle, a TAXII envelope or JSON lines",
+                                name);
         return YG_ESYNTAX;
     }
     for (size_t i = 0; i < objs->n; i++)
@@ -1584,14 +1593,24 @@ done:
     return err;
 }
 
-yg_err yg__taxii_import_buffer(struct yg_taxii_server *s, const char *coll, const char *text,
-                               size_t len, uint64_t *added, uint64_t *refused, char *why, size_t wl)
+/* After a failed import: nothing of it stays, and the message says why
+ * (the store's own for a database error). */
+static void import_failed(struct yg_taxii_server *s, yg_err err)
 {
-    if (wl)
-        *why = 0;
+    yg__taxii_store_rollback(s->st);
+    if (err == YG_EIO)
+        yg__taxii_server_seterr(s, "%s", yg__taxii_store_errmsg(s->st));
+    else if (err == YG_ENOMEM && !s->errmsg[0])
+        yg__taxii_server_seterr(s, "out of memory");
+}
+
+yg_err yg__taxii_import_buffer(struct yg_taxii_server *s, const char *coll, const char *text,
+                               size_t len, uint64_t *added, uint64_t *refused)
+{
+    s->errmsg[0] = 0;
     long ci = yg__taxii_cfg_coll(s->cfg, coll);
     if (ci < 0) {
-        snprintf(why, wl, "%s: no such collection in the configuration", coll);
+        yg__taxii_server_seterr(s, "%s: no such collection in the configuration", coll);
         return YG_ENOTFOUND;
     }
     struct import_ctx ic = {.s = s, .col = &s->cfg->colls[ci]};
@@ -1599,16 +1618,11 @@ yg_err yg__taxii_import_buffer(struct yg_taxii_server *s, const char *coll, cons
     struct yg_arena a;
     yg_arena_init(&a, 1u << 16, (size_t)YG_TAXII_MAX_CONTENT_LENGTH_CAP * 4);
     pthread_mutex_lock(&s->mu);
-    yg_err err = import_whole(&ic, &a, "bundle", text, len, why, wl);
+    yg_err err = import_whole(&ic, &a, "bundle", text, len);
     if (!err && ic.in_tx)
         err = yg__taxii_store_commit(s->st);
-    if (err) {
-        yg__taxii_store_rollback(s->st);
-        if (err == YG_EIO)
-            snprintf(why, wl, "%s", yg__taxii_store_errmsg(s->st));
-        else if (err == YG_ENOMEM && !*why)
-            snprintf(why, wl, "out of memory");
-    }
+    if (err)
+        import_failed(s, err);
     pthread_mutex_unlock(&s->mu);
     *added = ic.added - ic.dups;
     *refused = ic.refused;
@@ -1618,18 +1632,17 @@ yg_err yg__taxii_import_buffer(struct yg_taxii_server *s, const char *coll, cons
 }
 
 yg_err yg__taxii_import(struct yg_taxii_server *s, const char *coll, const char *path,
-                        uint64_t *added, uint64_t *refused, char *why, size_t wl)
+                        uint64_t *added, uint64_t *refused)
 {
-    if (wl)
-        *why = 0;
+    s->errmsg[0] = 0;
     long ci = yg__taxii_cfg_coll(s->cfg, coll);
     if (ci < 0) {
-        snprintf(why, wl, "%s: no such collection in the configuration", coll);
+        yg__taxii_server_seterr(s, "%s: no such collection in the configuration", coll);
         return YG_ENOTFOUND;
     }
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
-        snprintf(why, wl, "%s: %s", path, strerror(errno));
+        yg__taxii_server_seterr(s, "%s: %s", path, strerror(errno));
         return YG_EIO;
     }
     struct import_ctx ic = {.s = s, .col = &s->cfg->colls[ci]};
@@ -1667,13 +1680,14 @@ yg_err yg__taxii_import(struct yg_taxii_server *s, const char *coll, const char 
                 continue;
             }
             if ((ic.added || ic.refused) && perr != YG_OK) {
-                snprintf(why, wl, "%s:%llu: byte %zu: %s", path, (unsigned long long)lineno, eoff,
-                         emsg);
+                yg__taxii_server_seterr(s, "%s:%llu: byte %zu: %s", path,
+                                        (unsigned long long)lineno, eoff, emsg);
                 err = YG_ESYNTAX;
                 goto done;
             }
             if (ic.added || ic.refused) {
-                snprintf(why, wl, "%s:%llu: not a JSON object", path, (unsigned long long)lineno);
+                yg__taxii_server_seterr(s, "%s:%llu: not a JSON object", path,
+                                        (unsigned long long)lineno);
                 err = YG_ESYNTAX;
                 goto done;
             }
@@ -1681,22 +1695,17 @@ yg_err yg__taxii_import(struct yg_taxii_server *s, const char *coll, const char 
         }
         err = yg_buf_add(&doc, line, (size_t)ln);
         if (err) {
-            snprintf(why, wl, "%s: too large to import whole (use JSON lines)", path);
+            yg__taxii_server_seterr(s, "%s: too large to import whole (use JSON lines)", path);
             goto done;
         }
     }
     if (!jsonl)
-        YG_TRY(import_whole(&ic, &a, path, doc.p ? doc.p : "", doc.n, why, wl));
+        YG_TRY(import_whole(&ic, &a, path, doc.p ? doc.p : "", doc.n));
     if (ic.in_tx)
         err = yg__taxii_store_commit(s->st);
 done:
-    if (err) {
-        yg__taxii_store_rollback(s->st);
-        if (err == YG_EIO)
-            snprintf(why, wl, "%s", yg__taxii_store_errmsg(s->st));
-        else if (err == YG_ENOMEM && !*why)
-            snprintf(why, wl, "out of memory");
-    }
+    if (err)
+        import_failed(s, err);
     pthread_mutex_unlock(&s->mu);
     *added = ic.added;
     *refused = ic.refused;

@@ -1060,10 +1060,8 @@ static bool healthy(void *ud, char *why, size_t wl)
 static void publish(struct watch *w)
 {
     uint64_t added = 0, refused = 0;
-    char why[512];
-    if (yg__taxii_publish(w->taxii, w->cfg->taxii, w->cfg->state, &added, &refused, why,
-                          sizeof why) != YG_OK) {
-        yg__log(YG_LOG_WARNING, "taxii publish: %s", why);
+    if (yg__taxii_publish(w->taxii, w->cfg->taxii, w->cfg->state, &added, &refused) != YG_OK) {
+        yg__log(YG_LOG_WARNING, "taxii publish: %s", yg__taxii_server_errmsg(w->taxii));
         return;
     }
     if (added)
@@ -1389,9 +1387,9 @@ static bool watch_start_io(struct watch *w)
         return false;
     }
     if (w->cfg->taxii && w->cfg->taxii->listen &&
-        (yg__taxii_server_new(w->cfg->taxii, &w->taxii, why, sizeof why) ||
-         yg__taxii_http_start(w->taxii, w->cfg->taxii, &w->taxii_http, why, sizeof why))) {
-        yg__log(YG_LOG_ERROR, "taxii: %s", why);
+        (yg__taxii_server_new(w->cfg->taxii, &w->taxii) ||
+         yg__taxii_http_start(w->taxii, w->cfg->taxii, &w->taxii_http))) {
+        yg__log(YG_LOG_ERROR, "taxii: %s", yg__taxii_server_errmsg(w->taxii));
         return false;
     }
     if (w->taxii)

@@ -1,8 +1,8 @@
 /* The hash table of core (src/core/htab.c) and the tables converted to it:
  * lookups and duplicates, growth through many keys, keys that share
  * prefixes or are empty, clearing, a failed allocation that leaves the
- * table as it was, and the JSON member-name set (core/keyset.c) past its
- * linear part. */
+ * table as it was, the case-insensitive mode (Sigma field names), and the
+ * JSON member-name set (core/keyset.c) past its linear part. */
 #include <stdio.h>
 
 #include "core/htab.h"
@@ -113,9 +113,52 @@ static void keyset(void)
     yg__keyset_free(&s);
 }
 
+/* icase: ASCII letters fold, nothing else does; the first spelling added is
+ * the one kept. */
+static void icase(void)
+{
+    struct yg_htab t = {.icase = true};
+    uint32_t v = 1;
+    bool added;
+    CHECK(yg__htab_add(&t, "CommandLine", 11, &v, &added) == YG_OK && added);
+    v = 2;
+    CHECK(yg__htab_add(&t, "commandline", 11, &v, &added) == YG_OK && !added && v == 1);
+    CHECK(yg__htab_get(&t, "COMMANDLINE", 11, &v) && v == 1);
+    CHECK(!yg__htab_get(&t, "CommandLin", 10, &v));
+    CHECK(!yg__htab_get(&t, "Command_Line", 12, &v));
+    /* Bytes above ASCII are compared as they are: \xc3\x89 is not \xc3\xa9. */
+    v = 3;
+    CHECK(yg__htab_add(&t, "\xc3\x89", 2, &v, &added) == YG_OK && added);
+    CHECK(!yg__htab_get(&t, "\xc3\xa9", 2, &v));
+    /* Through growth, every spelling still finds its entry. */
+    static char names[3000][16];
+    unsigned bad = 0;
+    for (unsigned i = 0; i < 3000; i++) {
+        snprintf(names[i], sizeof names[i], "Field%uX", i);
+        v = i + 10;
+        CHECK(yg__htab_add(&t, names[i], strlen(names[i]), &v, &added) == YG_OK);
+    }
+    for (unsigned i = 0; i < 3000; i++) {
+        char lower[16];
+        snprintf(lower, sizeof lower, "fIELD%ux", i);
+        bad += !yg__htab_get(&t, lower, strlen(lower), &v) || v != i + 10;
+    }
+    CHECK_MSG(bad == 0, "%u names not found in another case", bad);
+    yg__htab_clear(&t);
+    CHECK(t.icase && t.n == 0);
+    yg__htab_free(&t);
+    /* Without icase, case counts. */
+    struct yg_htab c = {0};
+    v = 1;
+    CHECK(yg__htab_add(&c, "Image", 5, &v, &added) == YG_OK && added);
+    CHECK(!yg__htab_get(&c, "image", 5, &v));
+    yg__htab_free(&c);
+}
+
 int main(void)
 {
     basics();
+    icase();
     many();
     no_memory();
     keyset();

@@ -1,8 +1,8 @@
 /*
  * test_jsonkeys.c - a member name given twice is refused by every JSON
  * reader of outside input: the name set itself (small and hashed), the
- * TAXII tree (core/tjson.c) and the intelligence tree (intel/intel_json.c)
- * with STIX bundles, loose objects and MISP events.  The TAXII handler's
+ * JSON tree (core/tjson.c), whole and as the intel loaders read it with
+ * STIX bundles, loose objects and MISP events.  The TAXII handler's
  * answer is in test_taxii.c.
  */
 #include "tap.h"

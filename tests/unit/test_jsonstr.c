@@ -2,9 +2,9 @@
  * (src/core/jsonstr.c, src/core/utf8.c): valid UTF-8 is copied, every
  * invalid byte (stray continuation, overlong, surrogate, above U+10FFFF,
  * truncated) and every control character is escaped, so the output is valid
- * JSON for any input; and the three JSON readers (decode/json.c, core/tjson.c,
- * intel/intel_json.c) turn \u escapes, surrogate pairs and lone surrogates
- * into the same UTF-8. */
+ * JSON for any input; and the JSON readers (decode/json.c, core/tjson.c
+ * whole and one value at a time, as the intel loaders read) turn \u
+ * escapes, surrogate pairs and lone surrogates into the same UTF-8. */
 #include <stdint.h>
 
 #include "core/core.h"
@@ -12,7 +12,6 @@
 #include "core/tjson.h"
 #include "core/utf8.h"
 #include "decode/json.h"
-#include "intel/intel.h"
 #include "tap.h"
 
 static char got[4096];
@@ -235,12 +234,12 @@ static void readers(void)
         const struct yg_tj *v = yg__tj_get(t, "k");
         CHECK_MSG(v && v->sn == wn && !memcmp(v->s, cases[i].utf8, wn), "tjson.c: %s",
                   cases[i].esc);
-        /* intel/intel_json.c */
-        struct yg_ijp pp = {doc, (size_t)dn, 0, &a, 0, 100, NULL, 0};
-        struct yg_ij *ij;
-        CHECK(yg__ij_value(&pp, &ij) == YG_OK);
-        const struct yg_ij *iv = ij ? yg__ij_get(ij, "k") : NULL;
-        CHECK_MSG(iv && iv->sn == wn && !memcmp(iv->s, cases[i].utf8, wn), "intel_json.c: %s",
+        /* core/tjson.c, one value at a time (the intel loaders) */
+        struct yg_tjp pp = {doc, (size_t)dn, 0, &a, 0, 100, NULL, 0};
+        struct yg_tj *ij;
+        CHECK(yg__tj_value(&pp, &ij) == YG_OK);
+        const struct yg_tj *iv = ij ? yg__tj_get(ij, "k") : NULL;
+        CHECK_MSG(iv && iv->sn == wn && !memcmp(iv->s, cases[i].utf8, wn), "yg__tj_value: %s",
                   cases[i].esc);
         yg_arena_free(&a);
     }

@@ -142,9 +142,12 @@ static void setup(const char *dir)
     fclose(f);
     yg_free(ph);
     yg_free(th);
-    if (yg__taxii_cfg_load(path, &cfg, why, sizeof why) != YG_OK ||
-        yg__taxii_server_new(cfg, &srv, why, sizeof why) != YG_OK) {
+    if (yg__taxii_cfg_load(path, &cfg, why, sizeof why) != YG_OK) {
         fprintf(stderr, "setup: %s\n", why);
+        abort();
+    }
+    if (yg__taxii_server_new(cfg, &srv) != YG_OK) {
+        fprintf(stderr, "setup: %s\n", yg__taxii_server_errmsg(srv));
         abort();
     }
     snprintf(auth_alice, sizeof auth_alice, "Basic YWxpY2U6cHc="); /* alice:pw */
@@ -387,13 +390,12 @@ static void test_duplicate_keys(void)
     yg_buf_free(&rs.body);
     /* Imported files: a bundle, and JSON lines whose second line repeats a
      * key, are refused naming it. */
-    char why[256];
     uint64_t added = 0, refused = 0;
     char bundle[2048];
     snprintf(bundle, sizeof bundle, "{\"type\":\"bundle\",%s", strstr(env, "\"objects\""));
-    CHECK(yg__taxii_import_buffer(srv, "g", bundle, strlen(bundle), &added, &refused, why,
-                                  sizeof why) == YG_ESYNTAX &&
-          strstr(why, "duplicate key 'object_marking_refs'"));
+    CHECK(yg__taxii_import_buffer(srv, "g", bundle, strlen(bundle), &added, &refused) ==
+              YG_ESYNTAX &&
+          strstr(yg__taxii_server_errmsg(srv), "duplicate key 'object_marking_refs'"));
     char path[] = "/tmp/yg-test-taxii-dup-XXXXXX";
     int fd = mkstemp(path);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -403,7 +405,8 @@ static void test_duplicate_keys(void)
     char *objs = strstr(env, "[") + 1;
     fprintf(f, "%s\n%.*s\n", obj(77, TLP_GREEN), (int)(strlen(objs) - 2), objs);
     fclose(f);
-    yg_err e = yg__taxii_import(srv, "g", path, &added, &refused, why, sizeof why);
+    yg_err e = yg__taxii_import(srv, "g", path, &added, &refused);
+    const char *why = yg__taxii_server_errmsg(srv);
     CHECK_MSG(e == YG_ESYNTAX && strstr(why, ":2: byte ") &&
                   strstr(why, "duplicate key 'object_marking_refs'"),
               "%d %s", e, why);
@@ -471,9 +474,12 @@ static void test_logins(const char *dir)
     FILE *f = fopen(path, "w");
     fputs(yaml, f);
     fclose(f);
-    if (yg__taxii_cfg_load(path, &c2, why, sizeof why) != YG_OK ||
-        yg__taxii_server_new(c2, &s2, why, sizeof why) != YG_OK) {
+    if (yg__taxii_cfg_load(path, &c2, why, sizeof why) != YG_OK) {
         fprintf(stderr, "test_logins: %s\n", why);
+        abort();
+    }
+    if (yg__taxii_server_new(c2, &s2) != YG_OK) {
+        fprintf(stderr, "test_logins: %s\n", yg__taxii_server_errmsg(s2));
         abort();
     }
     srv = s2;
@@ -550,6 +556,49 @@ static void test_logins(const char *dir)
     yg__taxii_cfg_free(c2);
 }
 
+/* The server's calls keep their error message on the server
+ * (yg__taxii_server_errmsg), as SQLite does on a connection: set by a
+ * failed call, cleared by the next one that succeeds. */
+static void test_errmsg(void)
+{
+    CHECK(!strcmp(yg__taxii_server_errmsg(NULL), "out of memory"));
+    /* A failed open still gives a handle, holding the reason. */
+    struct yg_taxii_cfg nodb = *cfg;
+    nodb.db = NULL;
+    struct yg_taxii_server *s = NULL;
+    CHECK(yg__taxii_server_new(&nodb, &s) == YG_EINVAL && s != NULL);
+    CHECK_MSG(!strcmp(yg__taxii_server_errmsg(s), "taxii.db: no database file configured"), "%s",
+              yg__taxii_server_errmsg(s));
+    yg__taxii_server_free(s);
+
+    uint64_t added = 0, refused = 0;
+    const char *empty = "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[]}";
+    CHECK(yg__taxii_import_buffer(srv, "nosuch", empty, strlen(empty), &added, &refused) ==
+          YG_ENOTFOUND);
+    CHECK_MSG(
+        !strcmp(yg__taxii_server_errmsg(srv), "nosuch: no such collection in the configuration"),
+        "%s", yg__taxii_server_errmsg(srv));
+    CHECK(yg__taxii_import_buffer(srv, "g", empty, strlen(empty), &added, &refused) == YG_OK);
+    CHECK_MSG(!strcmp(yg__taxii_server_errmsg(srv), ""), "%s", yg__taxii_server_errmsg(srv));
+    /* A syntax error names where it is and what was expected. */
+    CHECK(yg__taxii_import_buffer(srv, "g", "{\"objects\" []}", 14, &added, &refused) ==
+          YG_ESYNTAX);
+    CHECK_MSG(
+        !strcmp(yg__taxii_server_errmsg(srv), "bundle: byte 11: expected ':' after a member name"),
+        "%s", yg__taxii_server_errmsg(srv));
+    CHECK(yg__taxii_import(srv, "g", "/nonexistent/x.json", &added, &refused) == YG_EIO);
+    CHECK_MSG(strstr(yg__taxii_server_errmsg(srv), "/nonexistent/x.json: No such file"), "%s",
+              yg__taxii_server_errmsg(srv));
+    /* The transport's start reports on the server too. */
+    struct yg_taxii_cfg badlisten = *cfg;
+    char nohostport[] = "no port here";
+    badlisten.listen = nohostport;
+    struct yg_taxii_http *h = NULL;
+    CHECK(yg__taxii_http_start(srv, &badlisten, &h) == YG_EINVAL && h == NULL);
+    CHECK_MSG(!strcmp(yg__taxii_server_errmsg(srv), "taxii.listen: expected host:port"), "%s",
+              yg__taxii_server_errmsg(srv));
+}
+
 int main(void)
 {
     char dir[] = "/tmp/yg-test-taxii-XXXXXX";
@@ -562,6 +611,7 @@ int main(void)
     test_server();
     test_spec_versions();
     test_duplicate_keys();
+    test_errmsg();
     test_logins(dir);
     yg__taxii_server_free(srv);
     yg__taxii_cfg_free(cfg);
