@@ -203,19 +203,30 @@ static inline __attribute__((always_inline)) int classify_kv(const char *k, size
 }
 
 /* memcpy for the few bytes of most keys and values without a call: two
- * overlapping loads and stores of the source's own bytes. */
+ * overlapping loads and stores of the source's own bytes (never a byte
+ * outside s[0..n) is read). */
 static inline __attribute__((always_inline)) char *put_bytes(char *p, const char *s, size_t n)
 {
-    if (n >= 8 && n <= 16) {
+    if (n > 32) {
+        memcpy(p, s, n);
+    } else if (n >= 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)s),
+                b = _mm_loadu_si128((const __m128i *)(s + n - 16));
+        _mm_storeu_si128((__m128i *)p, a);
+        _mm_storeu_si128((__m128i *)(p + n - 16), b);
+    } else if (n >= 8) {
         uint64_t a = load64(s), b = load64(s + n - 8);
         memcpy(p, &a, 8);
         memcpy(p + n - 8, &b, 8);
-    } else if (n >= 4 && n < 8) {
+    } else if (n >= 4) {
         uint32_t a = load32(s), b = load32(s + n - 4);
         memcpy(p, &a, 4);
         memcpy(p + n - 4, &b, 4);
-    } else {
-        memcpy(p, s, n);
+    } else if (n) {
+        char a = s[0], b = s[n / 2], c = s[n - 1];
+        p[0] = a;
+        p[n / 2] = b;
+        p[n - 1] = c;
     }
     return p + n;
 }
