@@ -277,8 +277,8 @@ static char *put_bytes(char *p, const char *s, size_t n)
  * goes through yg__json_str_utf8.  Decoders call this once per field, so it
  * is their hot path.
  */
-yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v,
-                   size_t vn)
+yg_err yg__json_kv_any(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v,
+                       size_t vn)
 {
     yg_err err;
     int how = classify_kv(k, kn, v, vn);
