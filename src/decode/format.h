@@ -123,20 +123,24 @@ static inline __attribute__((always_inline)) void yg__short_store(char *p, size_
     }
 }
 
-/* Whether any byte of the words needs escaping in JSON: a control byte,
- * DEL, a byte >= 0x80, `"` or `\`.  Short words hold copies of the string's
- * own bytes in their unused lanes (zero lanes would count as control
- * bytes), which the caller arranges by what it passes. */
-static inline __attribute__((always_inline)) bool yg__short_plain(uint64_t a, uint64_t b)
+/* The bytes of v that need escaping in JSON (yg__vec_bad), or whether no
+ * byte of the words does (yg__short_plain): a control byte, DEL, a byte >=
+ * 0x80, `"` or `\`.  Short words hold copies of the string's own bytes in
+ * their unused lanes (zero lanes would count as control bytes), which the
+ * caller arranges by what it passes (yg__short_fill). */
+static inline __attribute__((always_inline)) __m128i yg__vec_bad(__m128i v)
 {
-    __m128i v = _mm_set_epi64x((long long)b, (long long)a);
     /* Signed compare: bytes >= 0x80 are negative, so `v < 0x20` catches
      * them with the control bytes. */
-    __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                                            _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
-                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-    return _mm_movemask_epi8(bad) == 0;
+    return _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
+                        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+}
+
+static inline __attribute__((always_inline)) bool yg__short_plain(uint64_t a, uint64_t b)
+{
+    return _mm_movemask_epi8(yg__vec_bad(_mm_set_epi64x((long long)b, (long long)a))) == 0;
 }
 
 /* The words of yg__short_load with every lane a byte of the string: the
@@ -158,26 +162,43 @@ static inline __attribute__((always_inline)) void yg__short_fill(size_t n, uint6
 #endif
 
 /*
- * yg__json_kv_any, with the most common field inline: key and value of 1 to
- * 16 bytes of printable ASCII without `"` or `\`, and room in the buffer.
- * Decoders write each field through here, most with a literal key (whose
- * loads the compiler folds), so the call and the general classification are
- * what a field would otherwise cost.  Same output as yg__json_kv_any.
+ * yg__json_kv_any, with the most common field inline: a key of 1 to 16 and
+ * a value of 1 to 32 bytes of printable ASCII without `"` or `\`, and room
+ * in the buffer.  Decoders write each field through here, most with a
+ * literal key (whose loads the compiler folds), so the call and the general
+ * classification are what a field would otherwise cost.  Same output as
+ * yg__json_kv_any.
  */
 static inline __attribute__((always_inline)) YG_NODISCARD yg_err
 yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v, size_t vn)
 {
 #if defined(__SSE2__)
     size_t need = kn + vn + 6;
-    if (kn - 1 < 16 && vn - 1 < 16 && need <= out->toobig && out->n <= out->toobig - need &&
+    if (kn - 1 < 16 && vn - 1 < 32 && need <= out->toobig && out->n <= out->toobig - need &&
         out->n + need < out->cap) {
-        uint64_t ka, kb, va, vb, kfa, kfb, vfa, vfb;
+        uint64_t ka, kb, va = 0, vb = 0, kfa, kfb;
+        __m128i vx = _mm_setzero_si128(), vy = _mm_setzero_si128();
         yg__short_load(k, kn, &ka, &kb);
-        yg__short_load(v, vn, &va, &vb);
-        kfa = ka, kfb = kb, vfa = va, vfb = vb;
+        kfa = ka, kfb = kb;
         yg__short_fill(kn, &kfa, &kfb);
-        yg__short_fill(vn, &vfa, &vfb);
-        if (yg__short_plain(kfa, kfb) && yg__short_plain(vfa, vfb)) {
+        bool plain = yg__short_plain(kfa, kfb);
+        if (vn <= 16) {
+            uint64_t vfa, vfb;
+            yg__short_load(v, vn, &va, &vb);
+            vfa = va, vfb = vb;
+            yg__short_fill(vn, &vfa, &vfb);
+            plain = plain && yg__short_plain(vfa, vfb);
+        } else {
+            /* Two overlapping blocks of sixteen.  The empty asm hides which
+             * object v points into: GCC otherwise warns, for a caller's short
+             * array, about this branch that vn > 16 rules out for it. */
+            const char *w = v;
+            __asm__("" : "+r"(w));
+            vx = _mm_loadu_si128((const __m128i *)w);
+            vy = _mm_loadu_si128((const __m128i *)(w + vn - 16));
+            plain = plain && _mm_movemask_epi8(_mm_or_si128(yg__vec_bad(vx), yg__vec_bad(vy))) == 0;
+        }
+        if (plain) {
             char *p = out->p + out->n;
             if (!*first)
                 *p++ = ',';
@@ -187,7 +208,12 @@ yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const cha
             p += kn;
             memcpy(p, "\":\"", 3);
             p += 3;
-            yg__short_store(p, vn, va, vb);
+            if (vn <= 16) {
+                yg__short_store(p, vn, va, vb);
+            } else {
+                _mm_storeu_si128((__m128i *)p, vx);
+                _mm_storeu_si128((__m128i *)(p + vn - 16), vy);
+            }
             p += vn;
             *p++ = '"';
             *p = 0;
@@ -198,6 +224,7 @@ yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const cha
 #endif
     return yg__json_kv_any(out, first, k, kn, v, vn);
 }
+
 /* yg__json_kv with a NUL-terminated key. */
 static inline YG_NODISCARD yg_err yg__json_kvz(struct yg_buf *out, bool *first, const char *k,
                                                const char *v, size_t vn)
