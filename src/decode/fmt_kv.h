@@ -55,6 +55,12 @@ static inline bool yg__kv_seen_bit(const struct yg_kvset *s, unsigned b, const c
     return false;
 }
 
+/* Whether k was already written. */
+static inline bool yg__kv_seen(const struct yg_kvset *s, const char *k, size_t kn)
+{
+    return yg__kv_seen_bit(s, yg__kv_bit(k, kn), k, kn);
+}
+
 /*
  * Append `"k":"v"` unless k was already written (the first occurrence wins,
  * as a reader of the line sees it first).  k must outlive the set (a view
