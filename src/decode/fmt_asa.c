@@ -43,7 +43,7 @@
  * The Sigma log source is product cisco, service asa.
  */
 #include <assert.h>
-#include <stdio.h>
+#include <pthread.h>
 
 #include "decode/format.h"
 
@@ -201,7 +201,7 @@ static bool is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-static const char *trim_sp(const char *p, size_t *n)
+static inline const char *trim_sp(const char *p, size_t *n)
 {
     while (*n && (p[0] == ' ' || p[0] == '\t')) {
         p++;
@@ -212,45 +212,118 @@ static const char *trim_sp(const char *p, size_t *n)
     return p;
 }
 
-/*
- * Match template t against s[0..n).  On success the captures are in caps
- * and their number is returned; -1 when the text does not fit.
- */
-static int tmpl_match(const char *t, const char *s, size_t n, struct cap *caps)
+/* The length of the literal text at the start of t: up to `{` or the end
+ * (one pass; templates are short). */
+static size_t lit_len(const char *t)
 {
-    size_t i = 0;
-    int nc = 0;
+    size_t l = 0;
+    while (t[l] && t[l] != '{')
+        l++;
+    return l;
+}
+
+/* The first occurrence of t[0..tl) in s[i..n) (tl > 0), or NULL: memmem's
+ * result, found by the literal's first byte and a comparison of the rest,
+ * which on these short texts costs less than memmem's preparation. */
+static const char *find_lit(const char *s, size_t i, size_t n, const char *t, size_t tl)
+{
+    while (n - i >= tl) {
+        const char *p = memchr(s + i, t[0], n - i - tl + 1);
+        if (!p)
+            return NULL;
+        if (memcmp(p + 1, t + 1, tl - 1) == 0)
+            return p;
+        i = (size_t)(p - s) + 1;
+    }
+    return NULL;
+}
+
+/*
+ * A template split once into its parts (compile below), so that matching
+ * does not scan the template's text for `{`, `}` and `=` on every record.
+ * Offsets and lengths are into the template's text:
+ *
+ *   SEG_LIT    the literal t[a, a+an) must come next;
+ *   SEG_CONST  the constant capture t[a, a+an) = t[b, b+bn);
+ *   SEG_CAP    the capture named t[a, a+an) runs to the first occurrence
+ *              of the literal t[b, b+bn) that follows it in the template,
+ *              which is then passed; bn 0: to the end of the message.
+ */
+enum { SEG_LIT, SEG_CONST, SEG_CAP };
+struct seg {
+    uint8_t op;
+    uint16_t a, an, b, bn;
+};
+/* A literal comes before each capture at most once, and one may end. */
+#define MAX_SEGS (2 * MAX_CAPS + 1)
+struct ctmpl {
+    size_t n;
+    struct seg seg[MAX_SEGS];
+};
+
+static void compile(const char *t0, struct ctmpl *c)
+{
+    const char *t = t0;
+    c->n = 0;
     while (*t) {
+        assert(c->n < MAX_SEGS);
+        struct seg *g = &c->seg[c->n++];
         if (*t != '{') {
-            const char *lb = strchr(t, '{');
-            size_t ll = lb ? (size_t)(lb - t) : strlen(t);
-            if (n - i < ll || memcmp(s + i, t, ll) != 0)
-                return -1;
-            i += ll;
+            size_t ll = lit_len(t);
+            *g = (struct seg){SEG_LIT, (uint16_t)(t - t0), (uint16_t)ll, 0, 0};
             t += ll;
             continue;
         }
         const char *ne = strchr(t, '}');
-        assert(ne && nc < MAX_CAPS);
+        assert(ne);
         const char *name = t + 1;
         size_t nn = (size_t)(ne - name);
         t = ne + 1;
         const char *eq = memchr(name, '=', nn);
         if (eq) {
-            caps[nc++] =
-                (struct cap){name, (size_t)(eq - name), eq + 1, nn - (size_t)(eq - name) - 1};
+            *g = (struct seg){SEG_CONST, (uint16_t)(name - t0), (uint16_t)(eq - name),
+                              (uint16_t)(eq + 1 - t0), (uint16_t)(ne - eq - 1)};
             continue;
         }
-        const char *lb = strchr(t, '{');
-        size_t ll = lb ? (size_t)(lb - t) : strlen(t), end = n;
-        if (ll) {
-            const char *f = memmem(s + i, n - i, t, ll);
+        size_t ll = lit_len(t);
+        *g = (struct seg){SEG_CAP, (uint16_t)(name - t0), (uint16_t)nn, (uint16_t)(t - t0),
+                          (uint16_t)ll};
+        t += ll;
+    }
+}
+
+/*
+ * Match template t (c, compiled from it) against s[0..n).  On success the
+ * captures are in caps and their number is returned; -1 when the text does
+ * not fit.
+ */
+static int tmpl_match(const char *t, const struct ctmpl *c, const char *s, size_t n,
+                      struct cap *caps)
+{
+    size_t i = 0;
+    int nc = 0;
+    for (size_t k = 0; k < c->n; k++) {
+        const struct seg *g = &c->seg[k];
+        if (g->op == SEG_LIT) {
+            if (n - i < g->an || memcmp(s + i, t + g->a, g->an) != 0)
+                return -1;
+            i += g->an;
+            continue;
+        }
+        assert(nc < MAX_CAPS);
+        if (g->op == SEG_CONST) {
+            caps[nc++] = (struct cap){t + g->a, g->an, t + g->b, g->bn};
+            continue;
+        }
+        size_t end = n;
+        if (g->bn) {
+            const char *f = find_lit(s, i, n, t + g->b, g->bn);
             if (!f)
                 return -1;
             end = (size_t)(f - s);
         }
-        caps[nc++] = (struct cap){name, nn, s + i, end - i};
-        i = end;
+        caps[nc++] = (struct cap){t + g->a, g->an, s + i, end - i};
+        i = end + g->bn;
     }
     return nc;
 }
@@ -325,11 +398,27 @@ static yg_err put_caps(struct yg_buf *out, bool *first, const struct cap *caps, 
 
 /* Fields of the message text: the first template of the id that fits, else
  * the first generic VPN prefix that fits, else none. */
+#define NPAT (sizeof patterns / sizeof *patterns)
+#define NGEN (sizeof generic / sizeof *generic)
+/* The compiled templates: patterns, then generic; built once, then only
+ * read (decoders run in several threads). */
+static struct ctmpl compiled[NPAT + NGEN];
+static pthread_once_t compiled_once = PTHREAD_ONCE_INIT;
+
+static void compile_all(void)
+{
+    for (size_t k = 0; k < NPAT; k++)
+        compile(patterns[k].t, &compiled[k]);
+    for (size_t k = 0; k < NGEN; k++)
+        compile(generic[k], &compiled[NPAT + k]);
+}
+
 static yg_err put_message_fields(struct yg_buf *out, bool *first, unsigned id, const char *m,
                                  size_t mn)
 {
     struct cap caps[MAX_CAPS];
-    size_t lo = 0, hi = sizeof patterns / sizeof *patterns;
+    pthread_once(&compiled_once, compile_all);
+    size_t lo = 0, hi = NPAT;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (patterns[mid].id < id)
@@ -337,13 +426,13 @@ static yg_err put_message_fields(struct yg_buf *out, bool *first, unsigned id, c
         else
             hi = mid;
     }
-    for (size_t k = lo; k < sizeof patterns / sizeof *patterns && patterns[k].id == id; k++) {
-        int nc = tmpl_match(patterns[k].t, m, mn, caps);
+    for (size_t k = lo; k < NPAT && patterns[k].id == id; k++) {
+        int nc = tmpl_match(patterns[k].t, &compiled[k], m, mn, caps);
         if (nc >= 0)
             return put_caps(out, first, caps, nc, m, mn);
     }
-    for (size_t k = 0; k < sizeof generic / sizeof *generic; k++) {
-        int nc = tmpl_match(generic[k], m, mn, caps);
+    for (size_t k = 0; k < NGEN; k++) {
+        int nc = tmpl_match(generic[k], &compiled[NPAT + k], m, mn, caps);
         if (nc >= 0)
             return put_caps(out, first, caps, nc, m, mn);
     }
@@ -403,8 +492,16 @@ static yg_err put_header(struct yg_buf *out, bool *first, const char *h, size_t 
     if (!yg__syslog_split(h, hn, &sl))
         return yg__json_kv(out, first, "syslog_header", 13, h, hn);
     if (sl.pri >= 0) {
-        int k = snprintf(num, sizeof num, "%d", sl.pri);
-        YG_TRY(yg__json_kv(out, first, "syslog_pri", 10, num, (size_t)k));
+        /* 0 to 191 (yg__syslog_split refuses more): snprintf would cost as
+         * much as the rest of the header. */
+        size_t k = 0;
+        int pri = sl.pri;
+        if (pri >= 100)
+            num[k++] = (char)('0' + pri / 100);
+        if (pri >= 10)
+            num[k++] = (char)('0' + pri / 10 % 10);
+        num[k++] = (char)('0' + pri % 10);
+        YG_TRY(yg__json_kv(out, first, "syslog_pri", 10, num, k));
     }
     if (sl.ts.n)
         YG_TRY(yg__json_kv(out, first, "syslog_timestamp", 16, sl.ts.p, sl.ts.n));

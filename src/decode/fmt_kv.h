@@ -14,6 +14,10 @@
 
 #include "decode/format.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Keys written so far in one record.  A 1024-bit filter on (length, first
  * two and last byte) skips the comparisons for nearly every new key (a
  * record has a few dozen); beyond YG_KV_KEYS keys the record fails with
@@ -40,10 +44,9 @@ static inline unsigned yg__kv_bit(const char *k, size_t kn)
     return (h ^ h >> 10) & 1023u;
 }
 
-/* Whether k was already written. */
-static inline bool yg__kv_seen(const struct yg_kvset *s, const char *k, size_t kn)
+/* Whether k, whose filter bit is b, was already written. */
+static inline bool yg__kv_seen_bit(const struct yg_kvset *s, unsigned b, const char *k, size_t kn)
 {
-    unsigned b = yg__kv_bit(k, kn);
     if (!(s->filter[b >> 6] >> (b & 63) & 1u))
         return false;
     for (size_t i = 0; i < s->n; i++)
@@ -52,19 +55,28 @@ static inline bool yg__kv_seen(const struct yg_kvset *s, const char *k, size_t k
     return false;
 }
 
+/* Whether k was already written. */
+static inline bool yg__kv_seen(const struct yg_kvset *s, const char *k, size_t kn)
+{
+    return yg__kv_seen_bit(s, yg__kv_bit(k, kn), k, kn);
+}
+
 /*
  * Append `"k":"v"` unless k was already written (the first occurrence wins,
  * as a reader of the line sees it first).  k must outlive the set (a view
- * into the line or a literal).  YG_ELIMIT when the set is full.
+ * into the line or a literal).  YG_ELIMIT when the set is full.  Always
+ * inlined: it is a few instructions around the call of yg__json_kv, once
+ * per field, and a call of its own cost about as much as its work.
  */
-static inline YG_NODISCARD yg_err yg__kv_put(struct yg_kvset *s, struct yg_buf *out, bool *first,
-                                             const char *k, size_t kn, const char *v, size_t vn)
+static inline __attribute__((always_inline)) YG_NODISCARD yg_err
+yg__kv_put(struct yg_kvset *s, struct yg_buf *out, bool *first, const char *k, size_t kn,
+           const char *v, size_t vn)
 {
-    if (yg__kv_seen(s, k, kn))
+    unsigned b = yg__kv_bit(k, kn);
+    if (yg__kv_seen_bit(s, b, k, kn))
         return YG_OK;
     if (s->n == YG_KV_KEYS)
         return YG_ELIMIT;
-    unsigned b = yg__kv_bit(k, kn);
     s->filter[b >> 6] |= (uint64_t)1 << (b & 63);
     s->k[s->n++] = (struct yg_str){k, kn};
     return yg__json_kv(out, first, k, kn, v, vn);
@@ -73,6 +85,46 @@ static inline YG_NODISCARD yg_err yg__kv_put(struct yg_kvset *s, struct yg_buf *
 /* yg__kv_put with a NUL-terminated key; a macro so that the length of a
  * literal key is known at compile time (this is the decoders' hot path). */
 #define yg__kv_putz(s, out, first, k, v, vn) yg__kv_put(s, out, first, k, strlen(k), v, vn)
+
+/*
+ * The first i in [i, n) where m[i] is c, or n.  Values are a few bytes
+ * long, so the first sixteen bytes are looked at inline (with SSE2, when
+ * that many remain) before a library call would be worth its cost.
+ */
+static inline size_t yg__kv_find(const char *m, size_t i, size_t n, char c)
+{
+#if defined(__SSE2__)
+    if (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(m + i));
+        unsigned hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+        if (hit)
+            return i + (size_t)__builtin_ctz(hit);
+        i += 16;
+    }
+#endif
+    const char *p = i < n ? memchr(m + i, c, n - i) : NULL;
+    return p ? (size_t)(p - m) : n;
+}
+
+/* The end of a key: the first `=`, space or `"` at or after i, or n. */
+static inline size_t yg__kv_key_end(const char *m, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(m + i));
+        unsigned hit = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(' '))),
+                         _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+        if (hit)
+            return i + (size_t)__builtin_ctz(hit);
+        i += 16;
+    }
+#endif
+    while (i < n && m[i] != '=' && m[i] != ' ' && m[i] != '"')
+        i++;
+    return i;
+}
 
 /* One `key=value` pair; quoted values exclude their quotes. */
 struct yg_kvpair {
@@ -98,8 +150,7 @@ static inline int yg__kv_next(const char *m, size_t n, size_t *i, struct yg_kvpa
         return 0;
     }
     size_t k0 = j;
-    while (j < n && m[j] != '=' && m[j] != ' ' && m[j] != '"')
-        j++;
+    j = yg__kv_key_end(m, j, n);
     if (j == k0 || j >= n || m[j] != '=') {
         e->col = j < n ? j : k0; /* where `=` was expected, or the key that ran out */
         e->msg = "expected key=value";
@@ -127,8 +178,7 @@ static inline int yg__kv_next(const char *m, size_t n, size_t *i, struct yg_kvpa
         j = at + 1;
     } else {
         size_t v0 = j;
-        const char *sp = memchr(m + j, ' ', n - j);
-        j = sp ? (size_t)(sp - m) : n;
+        j = yg__kv_find(m, j, n, ' ');
         kv->v = (struct yg_str){m + v0, j - v0};
     }
     *i = j;

@@ -120,11 +120,105 @@ const struct yg_linefmt *yg__format_find(const char *name)
 }
 
 /*
- * How s must be written as a JSON string: 0 as is (printable ASCII without
- * `"` or `\`), 1 printable ASCII with quotes or backslashes to escape, 2
- * anything else (UTF-8, control bytes).  Eight bytes at a time: a byte is
- * flagged by the "has a zero byte" test on the word xor-ed with each value.
+ * How a field must be written (classify_kv): 0 as is (key and value
+ * printable ASCII without `"` or `\`), 1 the value has quotes or
+ * backslashes to escape, 2 anything else (UTF-8 or control bytes in the
+ * value, or a key that needs any escaping: yg__json_str_utf8 writes both).
+ * Every field's key and value pass through here, most of them a few bytes
+ * long, so the short ones must not go byte by byte: with SSE2, sixteen bytes
+ * at a time, the last block (or a string shorter than 16 bytes) read as
+ * overlapping loads of its own bytes, so every lane holds a byte of the
+ * string and nothing outside it is read.
  */
+#if defined(__SSE2__)
+static inline uint64_t load64(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+static inline uint32_t load32(const char *s)
+{
+    uint32_t w;
+    memcpy(&w, s, 4);
+    return w;
+}
+
+/* The bytes of s as one or more 16-byte blocks: the flags of the bytes to
+ * escape are or-ed into *esc (`"`, `\`) and *ctl (anything else that is not
+ * printable ASCII).  Always inlined: called twice per field. */
+static inline __attribute__((always_inline)) void scan16(const char *s, size_t n, __m128i *ctl,
+                                                         __m128i *esc)
+{
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20),
+                  del = _mm_set1_epi8(0x7f);
+    __m128i v;
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16) {
+            v = _mm_loadu_si128((const __m128i *)(s + i));
+            /* Signed compare: bytes >= 0x80 are negative, so `v < 0x20` also
+             * catches them, together with the control characters. */
+            *ctl = _mm_or_si128(*ctl, _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, del)));
+            *esc = _mm_or_si128(*esc, _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)));
+        }
+        v = _mm_loadu_si128((const __m128i *)(s + n - 16));
+    } else if (n >= 8) {
+        v = _mm_set_epi64x((long long)load64(s + n - 8), (long long)load64(s));
+    } else if (n >= 4) {
+        v = _mm_set1_epi64x((long long)(load32(s) | (uint64_t)load32(s + n - 4) << 32));
+    } else if (n) {
+        unsigned char a = (unsigned char)s[0], b = (unsigned char)s[n / 2],
+                      c = (unsigned char)s[n - 1];
+        v = _mm_set1_epi32((int)(a | (uint32_t)b << 8 | (uint32_t)c << 16 | (uint32_t)a << 24));
+    } else {
+        return;
+    }
+    *ctl = _mm_or_si128(*ctl, _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, del)));
+    *esc = _mm_or_si128(*esc, _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)));
+}
+
+static inline __attribute__((always_inline)) int classify_kv(const char *k, size_t kn,
+                                                             const char *v, size_t vn)
+{
+    __m128i kbad = _mm_setzero_si128(), vctl = _mm_setzero_si128(), vesc = _mm_setzero_si128();
+    scan16(k, kn, &kbad, &kbad);
+    scan16(v, vn, &vctl, &vesc);
+    return _mm_movemask_epi8(_mm_or_si128(kbad, vctl)) ? 2 : _mm_movemask_epi8(vesc) ? 1 : 0;
+}
+
+/* memcpy for the few bytes of most keys and values without a call: two
+ * overlapping loads and stores of the source's own bytes (never a byte
+ * outside s[0..n) is read). */
+static inline __attribute__((always_inline)) char *put_bytes(char *p, const char *s, size_t n)
+{
+    if (n > 32) {
+        memcpy(p, s, n);
+    } else if (n >= 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)s),
+                b = _mm_loadu_si128((const __m128i *)(s + n - 16));
+        _mm_storeu_si128((__m128i *)p, a);
+        _mm_storeu_si128((__m128i *)(p + n - 16), b);
+    } else if (n >= 8) {
+        uint64_t a = load64(s), b = load64(s + n - 8);
+        memcpy(p, &a, 8);
+        memcpy(p + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a = load32(s), b = load32(s + n - 4);
+        memcpy(p, &a, 4);
+        memcpy(p + n - 4, &b, 4);
+    } else if (n) {
+        char a = s[0], b = s[n / 2], c = s[n - 1];
+        p[0] = a;
+        p[n / 2] = b;
+        p[n - 1] = c;
+    }
+    return p + n;
+}
+#else
+/* How s must be written as a JSON string: 0 as is, 1 printable ASCII with
+ * quotes or backslashes, 2 anything else.  Eight bytes at a time: a byte is
+ * flagged by the "has a zero byte" test on the word xor-ed with each value. */
 static int classify(const char *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
@@ -148,6 +242,19 @@ static int classify(const char *s, size_t n)
     return r;
 }
 
+static int classify_kv(const char *k, size_t kn, const char *v, size_t vn)
+{
+    int how = classify(v, vn);
+    return how == 2 || classify(k, kn) != 0 ? 2 : how;
+}
+
+static char *put_bytes(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+#endif
+
 /*
  * `"k":"v"` (after a comma unless *first).  Most keys and values need no
  * escaping and are copied in one go; printable ASCII with quotes or
@@ -155,12 +262,12 @@ static int classify(const char *s, size_t n)
  * goes through yg_buf_add_json_str.  Decoders call this once per field, so it
  * is their hot path.
  */
-yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v,
-                   size_t vn)
+yg_err yg__json_kv_any(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v,
+                       size_t vn)
 {
     yg_err err;
-    int how = classify(v, vn);
-    if (how == 2 || classify(k, kn) != 0) {
+    int how = classify_kv(k, kn, v, vn);
+    if (how == 2) {
         if (!*first && (err = yg_buf_addc(out, ',')))
             return err;
         *first = false;
@@ -168,15 +275,19 @@ yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, co
             return err;
         return yg_buf_add_json_str(out, v, vn);
     }
-    if ((err = yg_buf_reserve(out, kn + (how ? 2 * vn : vn) + 6)))
+    size_t need = kn + (how ? 2 * vn : vn) + 6;
+    /* yg_buf_reserve's checks, its call only when the buffer must grow or the
+     * cap is near (a call per field is a visible share of a short record). */
+    if (YG_UNLIKELY(need > out->toobig || out->n > out->toobig - need ||
+                    out->n + need >= out->cap) &&
+        (err = yg_buf_reserve(out, need)))
         return err;
     char *p = out->p + out->n;
     if (!*first)
         *p++ = ',';
     *first = false;
     *p++ = '"';
-    memcpy(p, k, kn);
-    p += kn;
+    p = put_bytes(p, k, kn);
     memcpy(p, "\":\"", 3);
     p += 3;
     const char *s = v, *e = v + vn;
@@ -191,8 +302,7 @@ yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, co
         *p++ = *x;
         s = x + 1;
     }
-    memcpy(p, s, (size_t)(e - s));
-    p += e - s;
+    p = put_bytes(p, s, (size_t)(e - s));
     *p++ = '"';
     out->n = (size_t)(p - out->p);
     out->p[out->n] = 0;

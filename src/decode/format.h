@@ -21,6 +21,10 @@
 
 #include "core/core.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* A Sigma log source; strings are static (lowercase), NULL if not set. */
 struct yg_logsrc {
     const char *product, *service, *category;
@@ -81,9 +85,152 @@ const char *yg__json_sniff_head(const char *p, size_t n, bool bom, size_t max, s
 
 /* Append `"key":"value"` (with a leading comma unless *first), JSON-escaping
  * both; invalid UTF-8 bytes are written as \u00XX of the byte (visible,
- * never dropped). */
-YG_NODISCARD yg_err yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn,
-                                const char *v, size_t vn);
+ * never dropped).  yg__json_kv below is the same with an inline fast path. */
+YG_NODISCARD yg_err yg__json_kv_any(struct yg_buf *out, bool *first, const char *k, size_t kn,
+                                    const char *v, size_t vn);
+
+#if defined(__SSE2__)
+/* A string of 1 to 16 bytes as two overlapping words of its own bytes (no
+ * byte outside s[0..n) is read): *a from the start, *b ending at the end. */
+static inline __attribute__((always_inline)) void yg__short_load(const char *s, size_t n,
+                                                                 uint64_t *a, uint64_t *b)
+{
+    if (n >= 8) {
+        memcpy(a, s, 8);
+        memcpy(b, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        *a = x;
+        *b = y;
+    } else {
+        *a = (unsigned char)s[0];
+        *b = (uint64_t)(unsigned char)s[n / 2] << 8 | (uint64_t)(unsigned char)s[n - 1] << 16;
+        *b |= *a;
+    }
+}
+
+/* Write back what yg__short_load read: the n bytes at p. */
+static inline __attribute__((always_inline)) void yg__short_store(char *p, size_t n, uint64_t a,
+                                                                  uint64_t b)
+{
+    if (n >= 8) {
+        memcpy(p, &a, 8);
+        memcpy(p + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t x = (uint32_t)a, y = (uint32_t)b;
+        memcpy(p, &x, 4);
+        memcpy(p + n - 4, &y, 4);
+    } else {
+        p[0] = (char)a;
+        p[n / 2] = (char)(b >> 8);
+        p[n - 1] = (char)(b >> 16);
+    }
+}
+
+/* The bytes of v that need escaping in JSON (yg__vec_bad), or whether no
+ * byte of the words does (yg__short_plain): a control byte, DEL, a byte >=
+ * 0x80, `"` or `\`.  Short words hold copies of the string's own bytes in
+ * their unused lanes (zero lanes would count as control bytes), which the
+ * caller arranges by what it passes (yg__short_fill). */
+static inline __attribute__((always_inline)) __m128i yg__vec_bad(__m128i v)
+{
+    /* Signed compare: bytes >= 0x80 are negative, so `v < 0x20` catches
+     * them with the control bytes. */
+    return _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
+                        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+}
+
+static inline __attribute__((always_inline)) bool yg__short_plain(uint64_t a, uint64_t b)
+{
+    return _mm_movemask_epi8(yg__vec_bad(_mm_set_epi64x((long long)b, (long long)a))) == 0;
+}
+
+/* The words of yg__short_load with every lane a byte of the string: the
+ * first byte fills what the load left zero (it needs escaping exactly when
+ * the string does, so the test is unchanged). */
+static inline __attribute__((always_inline)) void yg__short_fill(size_t n, uint64_t *a, uint64_t *b)
+{
+    if (n >= 8)
+        return;
+    uint64_t f = (*a & 0xff) * 0x0101010101010101u;
+    if (n >= 4) {
+        *a |= f & 0xffffffff00000000u;
+        *b |= f & 0xffffffff00000000u;
+    } else {
+        *a |= f & ~(uint64_t)0xff;
+        *b |= f & ~(uint64_t)0xffffff;
+    }
+}
+#endif
+
+/*
+ * yg__json_kv_any, with the most common field inline: a key of 1 to 16 and
+ * a value of 1 to 32 bytes of printable ASCII without `"` or `\`, and room
+ * in the buffer.  Decoders write each field through here, most with a
+ * literal key (whose loads the compiler folds), so the call and the general
+ * classification are what a field would otherwise cost.  Same output as
+ * yg__json_kv_any.
+ */
+static inline __attribute__((always_inline)) YG_NODISCARD yg_err
+yg__json_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v, size_t vn)
+{
+#if defined(__SSE2__)
+    size_t need = kn + vn + 6;
+    if (kn - 1 < 16 && vn - 1 < 32 && need <= out->toobig && out->n <= out->toobig - need &&
+        out->n + need < out->cap) {
+        uint64_t ka, kb, va = 0, vb = 0, kfa, kfb;
+        __m128i vx = _mm_setzero_si128(), vy = _mm_setzero_si128();
+        yg__short_load(k, kn, &ka, &kb);
+        kfa = ka, kfb = kb;
+        yg__short_fill(kn, &kfa, &kfb);
+        bool plain = yg__short_plain(kfa, kfb);
+        if (vn <= 16) {
+            uint64_t vfa, vfb;
+            yg__short_load(v, vn, &va, &vb);
+            vfa = va, vfb = vb;
+            yg__short_fill(vn, &vfa, &vfb);
+            plain = plain && yg__short_plain(vfa, vfb);
+        } else {
+            /* Two overlapping blocks of sixteen.  The empty asm hides which
+             * object v points into: GCC otherwise warns, for a caller's short
+             * array, about this branch that vn > 16 rules out for it. */
+            const char *w = v;
+            __asm__("" : "+r"(w));
+            vx = _mm_loadu_si128((const __m128i *)w);
+            vy = _mm_loadu_si128((const __m128i *)(w + vn - 16));
+            plain = plain && _mm_movemask_epi8(_mm_or_si128(yg__vec_bad(vx), yg__vec_bad(vy))) == 0;
+        }
+        if (plain) {
+            char *p = out->p + out->n;
+            if (!*first)
+                *p++ = ',';
+            *first = false;
+            *p++ = '"';
+            yg__short_store(p, kn, ka, kb);
+            p += kn;
+            memcpy(p, "\":\"", 3);
+            p += 3;
+            if (vn <= 16) {
+                yg__short_store(p, vn, va, vb);
+            } else {
+                _mm_storeu_si128((__m128i *)p, vx);
+                _mm_storeu_si128((__m128i *)(p + vn - 16), vy);
+            }
+            p += vn;
+            *p++ = '"';
+            *p = 0;
+            out->n = (size_t)(p - out->p);
+            return YG_OK;
+        }
+    }
+#endif
+    return yg__json_kv_any(out, first, k, kn, v, vn);
+}
+
 /* yg__json_kv with a NUL-terminated key. */
 static inline YG_NODISCARD yg_err yg__json_kvz(struct yg_buf *out, bool *first, const char *k,
                                                const char *v, size_t vn)
