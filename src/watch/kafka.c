@@ -17,6 +17,7 @@
 #include "watch/kafka.h"
 
 #include <librdkafka/rdkafka.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,9 +51,9 @@ struct yg_kafka {
     bool fatal;    /* a rebalance could not commit: the service must stop */
     struct kin **ins;
     size_t nins;
-    /* offset after the last record handed out, per partition: pos since
-     * the last commit (what the next commit carries), next since the
-     * assignment (for the lag) */
+    /* offset after the last record handed out since the last commit, per
+     * partition (what the next commit carries); next: the offsets committed
+     * since the assignment (the lag counts what is not yet committed) */
     rd_kafka_topic_partition_list_t *pos, *next;
     /* committed offsets of the assignment, fetched when it was assigned */
     rd_kafka_topic_partition_list_t *committed;
@@ -244,7 +245,7 @@ yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool produce
             !set(c, "enable.auto.commit", "false") ||
             !set(c, "enable.auto.offset.store", "false") ||
             !set(c, "isolation.level", "read_committed") ||
-            !set(c, "auto.offset.reset", "earliest") ||
+            !set(c, "auto.offset.reset", "earliest") || !set(c, "enable.partition.eof", "true") ||
             !apply_props(k, c, RD_KAFKA_CONSUMER, why, wl)) {
             rd_kafka_conf_destroy(c);
             goto fail;
@@ -394,9 +395,30 @@ bool yg__kafka_pending(const struct yg_kafka *k)
     return k->produced || k->in_txn || (k->pos && k->pos->cnt > 0);
 }
 
+/* YG_KAFKA_CRASH_BEFORE_COMMIT=N: the process kills itself (SIGKILL) just
+ * before the Nth commit that carries produced messages, once they are sent
+ * and before the transaction or the offsets commit.  For the crash test of
+ * docs/kafka.md: a kill at the one point where a duplicate or a loss could
+ * arise. */
+static void crash_point(struct yg_kafka *k)
+{
+    static long left = -1;
+    if (left == -1) {
+        const char *e = getenv("YG_KAFKA_CRASH_BEFORE_COMMIT");
+        left = e ? strtol(e, NULL, 10) : 0;
+    }
+    if (left > 0 && k->produced && --left == 0) {
+        if (k->prod)
+            rd_kafka_flush(k->prod, KAFKA_TIMEOUT_MS);
+        yg__log(YG_LOG_WARNING, "kafka: YG_KAFKA_CRASH_BEFORE_COMMIT reached: killing myself");
+        raise(SIGKILL);
+    }
+}
+
 yg_err yg__kafka_commit(struct yg_kafka *k, char *why, size_t wl)
 {
     yg_err err = YG_OK;
+    crash_point(k);
     if (k->fatal) {
         set_why(why, wl, "kafka: a rebalance found the batch uncommittable");
         return YG_EIO;
@@ -456,6 +478,14 @@ yg_err yg__kafka_commit(struct yg_kafka *k, char *why, size_t wl)
     }
     k->produced = false;
     if (offsets) {
+        for (int i = 0; i < k->pos->cnt; i++) {
+            const rd_kafka_topic_partition_t *p = &k->pos->elems[i];
+            rd_kafka_topic_partition_t *q =
+                rd_kafka_topic_partition_list_find(k->next, p->topic, p->partition);
+            if (!q)
+                q = rd_kafka_topic_partition_list_add(k->next, p->topic, p->partition);
+            q->offset = p->offset;
+        }
         rd_kafka_topic_partition_list_destroy(k->pos);
         k->pos = rd_kafka_topic_partition_list_new(16);
     }
@@ -498,20 +528,39 @@ static void hand_out(struct kin *in, rd_kafka_message_t *m, struct yg_record *re
     in->cur = m;
     snprintf(in->src, sizeof in->src, "kafka:%s/%d", topic, (int)m->partition);
     snprintf(in->rid, sizeof in->rid, "%s/%d/%lld", topic, (int)m->partition, (long long)m->offset);
-    rd_kafka_topic_partition_list_t *lists[] = {k->pos, k->next};
-    for (int i = 0; i < 2; i++) {
-        rd_kafka_topic_partition_t *tp =
-            rd_kafka_topic_partition_list_find(lists[i], topic, m->partition);
-        if (!tp)
-            tp = rd_kafka_topic_partition_list_add(lists[i], topic, m->partition);
-        tp->offset = m->offset + 1;
-    }
+    rd_kafka_topic_partition_t *tp =
+        rd_kafka_topic_partition_list_find(k->pos, topic, m->partition);
+    if (!tp)
+        tp = rd_kafka_topic_partition_list_add(k->pos, topic, m->partition);
+    tp->offset = m->offset + 1;
     memset(rec, 0, sizeof *rec);
     rec->data = m->payload ? (const char *)m->payload : "";
     rec->len = m->len;
     rec->source = in->src;
     rec->line = (uint64_t)m->offset;
     rec->record_id = in->rid;
+}
+
+/* The end of a partition was reached at offset end.  Records of aborted
+ * transactions and transaction markers take offsets but are never handed
+ * out, so the offset after the last record handed out can stay below the
+ * end forever (and the lag with it).  Once nothing of the partition waits
+ * in an input's queue, every record before end has been handed out, and
+ * end is the offset to commit. */
+static void at_end(struct yg_kafka *k, const char *topic, int32_t part, int64_t end)
+{
+    struct kin *in = input_of(k, topic);
+    for (size_t i = 0; in && i < in->qn; i++)
+        if (in->q[(in->qhead + i) % in->qcap]->partition == part)
+            return;
+    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(k->next, topic, part);
+    if (p && p->offset >= end)
+        return;
+    p = rd_kafka_topic_partition_list_find(k->pos, topic, part);
+    if (!p)
+        p = rd_kafka_topic_partition_list_add(k->pos, topic, part);
+    if (p->offset < end)
+        p->offset = end;
 }
 
 static yg_err kin_next(struct yg_input *base, struct yg_record *rec)
@@ -535,8 +584,13 @@ static yg_err kin_next(struct yg_input *base, struct yg_record *rec)
         rd_kafka_message_t *m = rd_kafka_consumer_poll(k->cons, 0);
         if (!m)
             return YG_EOF;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && m->rkt) {
+            at_end(k, rd_kafka_topic_name(m->rkt), m->partition, m->offset);
+            rd_kafka_message_destroy(m);
+            continue;
+        }
         if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            {
                 base->errors++;
                 yg__log(YG_LOG_WARNING, "kafka: %s: %s",
                         m->rkt ? rd_kafka_topic_name(m->rkt) : "consumer",
@@ -792,9 +846,13 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
     rd_kafka_conf_t *c = base_conf(k, why, wl);
     if (!c)
         return YG_EINVAL;
-    /* No group: the partitions are assigned by hand and nothing is committed. */
-    if (!set(c, "isolation.level", "read_committed") || !set(c, "enable.partition.eof", "true") ||
-        !set(c, "enable.auto.commit", "false") || !apply_props(k, c, RD_KAFKA_CONSUMER, why, wl)) {
+    /* Partitions are assigned by hand: the group id (librdkafka's consumer
+     * queue needs one) is never joined, nothing is committed under it. */
+    char gid[300];
+    snprintf(gid, sizeof gid, "%s.rebuild", k->cfg->group ? k->cfg->group : "yagura");
+    if (!set(c, "group.id", gid) || !set(c, "isolation.level", "read_committed") ||
+        !set(c, "enable.partition.eof", "true") || !set(c, "enable.auto.commit", "false") ||
+        !apply_props(k, c, RD_KAFKA_CONSUMER, why, wl)) {
         rd_kafka_conf_destroy(c);
         return YG_EINVAL;
     }

@@ -17,6 +17,7 @@ to start (about 300 MB of RSS).
 """
 import base64
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -185,16 +186,15 @@ transaction.abort.timed.out.transaction.cleanup.interval.ms=2000
     def consume(self, topic, committed=True):
         """Every record of topic, read to its end: a list of (partition, offset, key, value)."""
         args = ["kcat", "-b", self.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
-                "-f", "%p\x1f%o\x1f%k\x1f%s\x1e"]
+                "-J"]
         if committed:
             args += ["-X", "isolation.level=read_committed"]
         r = subprocess.run(args, capture_output=True, timeout=60)
         if r.returncode:
             raise BrokerError(f"kcat -C {topic}: {r.stderr.decode()[-500:]}")
         out = []
-        for rec in r.stdout.decode(errors="replace").split("\x1e"):
-            if not rec:
-                continue
-            p, o, k, v = rec.split("\x1f", 3)
-            out.append((int(p), int(o), k, v))
+        for line in r.stdout.decode(errors="replace").splitlines():
+            if line.strip():
+                m = json.loads(line)
+                out.append((m["partition"], m["offset"], m["key"] or "", m["payload"] or ""))
         return out
