@@ -126,6 +126,18 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
              m->rkt ? rd_kafka_topic_name(m->rkt) : "?", rd_kafka_err2str(m->err));
 }
 
+/* A copy with topic, partition and offset only.  Lists librdkafka hands
+ * out hold references to its partition objects (rd_kafka_destroy waits for
+ * them), and must not be given to another client handle. */
+static rd_kafka_topic_partition_list_t *plain_copy(const rd_kafka_topic_partition_list_t *l)
+{
+    rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_new(l ? l->cnt : 0);
+    for (int i = 0; l && i < l->cnt; i++)
+        rd_kafka_topic_partition_list_add(c, l->elems[i].topic, l->elems[i].partition)->offset =
+            l->elems[i].offset;
+    return c;
+}
+
 static void drop_queued(struct yg_kafka *k)
 {
     for (size_t i = 0; i < k->nins; i++) {
@@ -146,7 +158,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         yg__log(YG_LOG_INFO, "kafka: %d partition(s) assigned", parts->cnt);
         if (k->committed)
             rd_kafka_topic_partition_list_destroy(k->committed);
-        k->committed = rd_kafka_topic_partition_list_copy(parts);
+        k->committed = plain_copy(parts);
         rd_kafka_resp_err_t ce = rd_kafka_committed(rk, k->committed, KAFKA_TIMEOUT_MS);
         if (ce)
             yg__log(YG_LOG_WARNING, "kafka: reading the committed offsets: %s",
@@ -294,6 +306,27 @@ fail:
     return YG_EINVAL;
 }
 
+yg_err yg__kafka_refresh_committed(struct yg_kafka *k, char *why, size_t wl)
+{
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (!k->cons)
+        return YG_OK;
+    rd_kafka_resp_err_t e = rd_kafka_assignment(k->cons, &a);
+    if (!e)
+        e = rd_kafka_committed(k->cons, a, KAFKA_TIMEOUT_MS);
+    if (e) {
+        if (a)
+            rd_kafka_topic_partition_list_destroy(a);
+        set_why(why, wl, "kafka: reading the committed offsets: %s", rd_kafka_err2str(e));
+        return YG_EIO;
+    }
+    if (k->committed)
+        rd_kafka_topic_partition_list_destroy(k->committed);
+    k->committed = plain_copy(a);
+    rd_kafka_topic_partition_list_destroy(a);
+    return YG_OK;
+}
+
 void yg__kafka_set_hooks(struct yg_kafka *k, const struct yg_kafka_hooks *h)
 {
     k->hooks = *h;
@@ -308,6 +341,13 @@ void yg__kafka_free(struct yg_kafka *k)
 {
     if (!k)
         return;
+    if (k->pos)
+        rd_kafka_topic_partition_list_destroy(k->pos);
+    if (k->next)
+        rd_kafka_topic_partition_list_destroy(k->next);
+    if (k->committed)
+        rd_kafka_topic_partition_list_destroy(k->committed);
+    k->pos = k->next = k->committed = NULL;
     if (k->cons) {
         /* Leaves the group at once (no session timeout for the others to
          * wait out); the revoke hook is gone by now, nothing is committed. */
@@ -331,12 +371,11 @@ void yg__kafka_free(struct yg_kafka *k)
         rd_kafka_flush(k->prod, KAFKA_TIMEOUT_MS);
         rd_kafka_destroy(k->prod);
     }
+    /* The revoke of consumer_close made new ones. */
     if (k->pos)
         rd_kafka_topic_partition_list_destroy(k->pos);
     if (k->next)
         rd_kafka_topic_partition_list_destroy(k->next);
-    if (k->committed)
-        rd_kafka_topic_partition_list_destroy(k->committed);
     for (size_t i = 0; i < k->nlag; i++)
         yg_free(k->lag[i].topic);
     yg_free(k->lag);
@@ -865,7 +904,7 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
     }
     rd_kafka_poll_set_consumer(rk);
     /* Where to start: the first record at or after since_ms. */
-    rd_kafka_topic_partition_list_t *start = rd_kafka_topic_partition_list_copy(k->committed);
+    rd_kafka_topic_partition_list_t *start = plain_copy(k->committed);
     for (int i = 0; i < start->cnt; i++)
         start->elems[i].offset = since_ms;
     rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, start, KAFKA_TIMEOUT_MS);

@@ -74,6 +74,11 @@ YG_NODISCARD yg_err yg__kafka_commit(struct yg_kafka *k, char *why, size_t wl);
  * yagura_kafka_lag_messages{topic,partition}. */
 void yg__kafka_export_lag(struct yg_kafka *k, struct yg_metrics *m);
 
+/* Read the committed offsets of the current assignment again (they are
+ * read on each assignment; after a commit, yg__kafka_read_assigned needs
+ * them fresh). */
+YG_NODISCARD yg_err yg__kafka_refresh_committed(struct yg_kafka *k, char *why, size_t wl);
+
 /* Every record of the consumer's assigned partitions whose timestamp is at
  * or after since_ms and whose offset is below the partition's committed
  * offset (what the group has already processed), read at read_committed

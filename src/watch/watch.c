@@ -1411,6 +1411,8 @@ static void geo_inactive(void *ud, const struct yg_rule *r, const char *why)
 
 /* ---- the loop ---------------------------------------------------------------- */
 
+static void kafka_assign(void *ud);
+
 static void reload(struct watch *w)
 {
     size_t failed = 0;
@@ -1429,7 +1431,8 @@ static void reload(struct watch *w)
         return;
     }
     if (!nr || yg_scanner_create(nr, &ns) ||
-        (nr->corr && yg__corr_state_new(nr->corr, w->cfg->correlation.memory_bytes, &nc))) {
+        (nr->corr && w->role != YG_ROLE_MATCH &&
+         yg__corr_state_new(nr->corr, w->cfg->correlation.memory_bytes, &nc))) {
         yg__log(YG_LOG_ERROR, "reload rejected: the new rule set does not load; the running "
                               "rules stay in force");
         yg_scanner_destroy(ns);
@@ -1465,7 +1468,20 @@ static void reload(struct watch *w)
         yg__corr_set_lateness(w->corr, (int64_t)w->cfg->correlation.lateness_ms);
         yg__corr_set_evidence_hooks(w->corr, ev_hold, ev_release, w);
         yg__corr_set_geo(w->corr, w->geo, geo_inactive, NULL);
-        rebuild_correlation(w);
+        /* A correlate watch keeps its detections in Kafka, not in the
+         * state database: its windows come back from the detections
+         * topic, up to the offsets the batch above committed. */
+        if (w->role == YG_ROLE_CORRELATE) {
+            char why[512];
+            if (yg__kafka_refresh_committed(w->kafka, why, sizeof why)) {
+                yg__log(YG_LOG_ERROR, "%s; stopping", why);
+                w->kafka_failed = true;
+            } else {
+                kafka_assign(w);
+            }
+        } else {
+            rebuild_correlation(w);
+        }
     }
     for (size_t i = 0; i < w->nsinks; i++)
         if (w->sinks[i]->ops->reopen)

@@ -34,6 +34,10 @@ class BrokerError(Exception):
     pass
 
 
+class BrokerExited(BrokerError):
+    pass
+
+
 def jars():
     """The folder of the broker's jars, resolved once per POM."""
     libs = os.path.join(BUILD, "kafka", "libs")
@@ -70,11 +74,17 @@ class Broker:
     def __init__(self, workdir, partitions=4):
         self.dir = os.path.join(workdir, "kafka")
         self.partitions = partitions
-        self.port = free_port()
-        self.controller = free_port()
+        self.port, self.controller = self._ports()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.p = None
         self.log = None
+
+    @staticmethod
+    def _ports():
+        while True:
+            a, b = free_port(), free_port()
+            if a != b:
+                return a, b
 
     def __enter__(self):
         self.start()
@@ -89,6 +99,19 @@ class Broker:
             "-cp", os.path.join(jars(), "*"), cls] + args
 
     def start(self, timeout=90):
+        # The ports are picked free but bound by the JVM only later: another process may take
+        # one meanwhile. A broker that exits during start-up is tried again on new ports.
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except BrokerExited:
+                if attempt == 2:
+                    raise
+                self.port, self.controller = self._ports()
+                self.bootstrap = f"127.0.0.1:{self.port}"
+                shutil.rmtree(os.path.join(self.dir, "data"), ignore_errors=True)
+
+    def _start(self, timeout):
         os.makedirs(self.dir, exist_ok=True)
         props = os.path.join(self.dir, "server.properties")
         with open(props, "w") as f:
@@ -127,14 +150,16 @@ transaction.abort.timed.out.transaction.cleanup.interval.ms=2000
                            capture_output=True, text=True)
         if r.returncode:
             raise BrokerError("StorageTool format failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
-        self.log = open(os.path.join(self.dir, "broker.log"), "w")
+        self.log = open(os.path.join(self.dir, "broker.log"), "a")
         self.p = subprocess.Popen(self._java("kafka.Kafka", [props]), stdout=self.log,
                                   stderr=subprocess.STDOUT)
         end = time.time() + timeout
         while True:
             if self.p.poll() is not None:
-                raise BrokerError(f"the broker exited with {self.p.returncode}:\n" +
-                                  self.tail())
+                self.log.close()
+                self.log = None
+                raise BrokerExited(f"the broker exited with {self.p.returncode}:\n" +
+                                   self.tail())
             r = subprocess.run(["kcat", "-b", self.bootstrap, "-L", "-m", "2"],
                                capture_output=True, text=True)
             if r.returncode == 0 and "broker 1 at" in r.stdout:

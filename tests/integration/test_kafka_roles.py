@@ -18,9 +18,12 @@ themselves.
 import collections
 import json
 import os
+import re
+import signal
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import kafka_broker  # noqa: E402
@@ -38,6 +41,22 @@ def check(ok, msg):
         print("FAIL", msg, flush=True)
 
 
+def wait_settled(w, timeout=60):
+    """Until the instance's lag gauges all read 0 (everything it was assigned is committed)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{w.port}/metrics", timeout=5) as r:
+                lag = [float(l.rsplit(" ", 1)[1]) for l in r.read().decode().splitlines()
+                       if l.startswith("yagura_kafka_lag_messages{")]
+            if lag and not any(lag):
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    check(False, f"{w.name}: lag did not reach 0")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         data = kw.demo(tmp)
@@ -50,13 +69,16 @@ def main():
             for topic, (_, lines) in data.items():
                 b.produce(topic, [(f"{topic}-{i}", l) for i, l in enumerate(lines)])
             try:
+                ports = [kafka_broker.free_port() for _ in range(3)]
                 corr = kw.Watch(tmp, "correlate", kw.config(
                     tmp, "correlate", b.bootstrap, role="correlate", group="yagura-correlate",
-                    txn="correlate-1")).start()
+                    txn="correlate-1", http_port=ports[0])).start()
+                corr.port = ports[0]
                 procs.append(corr)
                 m1 = kw.Watch(tmp, "match1", kw.config(
                     tmp, "match1", b.bootstrap, role="match", group="yagura-match",
-                    txn="match-1")).start()
+                    txn="match-1", http_port=ports[1])).start()
+                m1.port = ports[1]
                 procs.append(m1)
                 # The second match instance joins once the first is assigned: a rebalance
                 # while records are being read.
@@ -65,7 +87,8 @@ def main():
                     time.sleep(0.2)
                 m2 = kw.Watch(tmp, "match2", kw.config(
                     tmp, "match2", b.bootstrap, role="match", group="yagura-match",
-                    txn="match-2")).start()
+                    txn="match-2", http_port=ports[2])).start()
+                m2.port = ports[2]
                 procs.append(m2)
                 want = sum(expected.values())
                 end = time.time() + 90
@@ -75,7 +98,20 @@ def main():
                     if len(got) >= want:
                         break
                     time.sleep(0.5)
-                time.sleep(1.0)  # nothing more may come: a duplicate would show now
+                # A rule reload (SIGHUP) of the correlate instance rebuilds its windows from
+                # the detections topic, not from its state database (which holds none).
+                corr.p.send_signal(signal.SIGHUP)
+                end = time.time() + 30
+                while time.time() < end and "reload done" not in corr.logtext():
+                    time.sleep(0.2)
+                replayed = re.findall(r"correlation: (\d+) detection\(s\) replayed",
+                                      corr.logtext())
+                check(len(replayed) >= 2 and int(replayed[-1]) > 0,
+                      f"the reload replayed the detections topic: {replayed}")
+                # Everything is committed once each instance's lag is 0; a duplicate would show
+                # on the alerts topic by then.
+                for w in procs:
+                    wait_settled(w)
             finally:
                 rcs = [p.stop() for p in procs]
             check(rcs == [0, 0, 0], f"every instance stops cleanly: {rcs}")
