@@ -2167,16 +2167,35 @@ size_t yg__corr_feed_target(const struct yg_corr_set *cs, uint32_t r, size_t s)
     return cs->d[r].subs[s].corr;
 }
 
-yg_err yg__corr_group_key(const struct yg_corr_set *cs, uint32_t r, size_t s,
-                          const struct yg_str *values, struct yg_buf *b)
+yg_err yg__corr_partition_key(const struct yg_corr_set *cs, uint32_t r, size_t s,
+                              const struct yg_str *values, struct yg_buf *b)
 {
     const struct sub *sb = &cs->d[r].subs[s];
-    const struct corr *c = &cs->c[sb->corr];
-    yg_err err = YG_OK;
-    for (size_t k = 0; k < c->ngroup && !err; k++) {
-        struct yg_str v = values[sb->gidx[k]];
-        /* The unit separator cannot be confused with a value's own bytes
-         * in practice, and an absent field groups with the empty value. */
+    uint32_t ci = sb->corr;
+    /* idx[k]: where in values the k-th group value of correlation ci is. */
+    uint32_t idx[YG_CORR_MAX_GROUP_BY + 1];
+    size_t n = cs->c[ci].ngroup;
+    for (size_t k = 0; k < n; k++)
+        idx[k] = sb->gidx[k];
+    /* Up the chain while the correlation feeds exactly one outer one: the
+     * outer groups by a subset of its group values (checked when compiled),
+     * so keying by the outer group keeps both on one partition. */
+    for (size_t depth = 0; cs->c[ci].nsubs == 1 && depth < cs->nc; depth++) {
+        const struct sub *up = &cs->c[ci].subs[0];
+        const struct corr *o = &cs->c[up->corr];
+        uint32_t nidx[YG_CORR_MAX_GROUP_BY + 1];
+        for (size_t k = 0; k < o->ngroup; k++)
+            nidx[k] = idx[up->gidx[k]];
+        memcpy(idx, nidx, o->ngroup * sizeof *idx);
+        n = o->ngroup;
+        ci = up->corr;
+    }
+    const struct yg_rule *root = cs->c[ci].rule;
+    const char *id = root->id ? root->id : root->title ? root->title : "";
+    yg_err err = yg_buf_add(b, id, strlen(id));
+    for (size_t k = 0; k < n && !err; k++) {
+        struct yg_str v = values[idx[k]];
+        /* An absent field groups with the empty value. */
         err = yg_buf_addc(b, '\x1f');
         if (!err && v.p)
             err = yg_buf_add(b, v.p, v.n);

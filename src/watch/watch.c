@@ -521,8 +521,9 @@ static yg_err record_detection(struct watch *w, const yg_alert *a, int64_t t, co
 /* A detection as the match stage publishes it: one JSON object naming the
  * detection rule, the correlation it is for, the event time, the fields the
  * correlation needs and the evidence (record, source, timestamp, line).
- * The key is the correlation's id and the group-by values, so every
- * detection of one group lands on one partition, hence one correlate
+ * The key is the correlation's id and group-by values (those of the outer
+ * correlation for an inner one of a chain, yg__corr_partition_key), so
+ * every detection of one group lands on one partition, hence one correlate
  * instance, whatever topics and keys its events came from. */
 static yg_err publish_detection(struct watch *w, const yg_alert *a, int64_t t, const char *ts,
                                 const struct yg_str *vals, size_t nf, const struct yg_record *rec)
@@ -537,8 +538,7 @@ static yg_err publish_detection(struct watch *w, const yg_alert *a, int64_t t, c
         const char *cid = cr->id ? cr->id : cr->title ? cr->title : "";
         yg_buf_reset(&msg);
         yg_buf_reset(&key);
-        YG_TRY(yg_buf_add(&key, cid, strlen(cid)));
-        YG_TRY(yg__corr_group_key(cs, a->rule_index, s, vals, &key));
+        YG_TRY(yg__corr_partition_key(cs, a->rule_index, s, vals, &key));
         YG_TRY(yg_buf_add(&msg, "{\"rule\":", 8));
         YG_TRY(yg_buf_add_json_str(&msg, a->rule_id, strlen(a->rule_id)));
         YG_TRY(yg_buf_add(&msg, ",\"correlation\":", 15));
@@ -1583,7 +1583,8 @@ static void kafka_assign(void *ud)
                 w->cfg->kafka.detections_topic, c.oom ? "out of memory" : why);
         w->kafka_failed = true;
     } else {
-        qsort(c.v, c.n, sizeof *c.v, rebuild_cmp);
+        if (c.n) /* qsort of no array is undefined */
+            qsort(c.v, c.n, sizeof *c.v, rebuild_cmp);
         w->replaying = true;
         const struct yg_record *saved = w->rec;
         w->rec = NULL;

@@ -62,12 +62,22 @@ def jars():
     return libs
 
 
+def free_ports(n):
+    """n distinct free loopback ports (all held open while picking, so none repeats)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    return free_ports(1)[0]
 
 
 class Broker:
@@ -81,10 +91,7 @@ class Broker:
 
     @staticmethod
     def _ports():
-        while True:
-            a, b = free_port(), free_port()
-            if a != b:
-                return a, b
+        return free_ports(2)
 
     def __enter__(self):
         self.start()

@@ -98,7 +98,7 @@ def main():
             b.produce("entra", [(f"entra-{i}", l) for i, l in enumerate(data["entra"][1])])
             b.produce("m365", [(f"m365-{i}", l) for i, l in enumerate(early)])
             b.produce("vpn", [(f"bg-{i}", l) for i, l in enumerate(background[half:], half)])
-            ports = {"match": kafka_broker.free_port(), "correlate": kafka_broker.free_port()}
+            ports = dict(zip(("match", "correlate"), kafka_broker.free_ports(2)))
 
             def start(role, env=None):
                 cfg = kw.config(tmp, role, b.bootstrap, role=role, group="yagura-" + role,

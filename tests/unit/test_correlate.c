@@ -528,6 +528,30 @@ static void test_aliases(void)
     teardown(&f);
 }
 
+/* ---- chains and generate (the specification's complete example) --------- */
+
+static const char chain_yaml_head[] =
+    "title: Correlation - Multiple Failed Logins Followed by Successful Login\n"
+    "id: b180ead8-d58f-40b2-ae54-c8940995b9b6\n"
+    "correlation:\n    type: temporal_ordered\n    rules:\n        - multiple_failed_login\n"
+    "        - successful_login\n    group-by:\n        - User\n    timespan: 10m\n";
+static const char chain_yaml_tail[] =
+    "level: high\n---\n"
+    "title: Multiple failed logons\nid: a8418a5a-5fc4-46b5-b23b-6c73beb19d41\n"
+    "name: multiple_failed_login\ncorrelation:\n    type: event_count\n    rules:\n"
+    "        - failed_login\n    group-by:\n        - User\n    timespan: 10m\n"
+    "    condition:\n        gte: 3\n---\n"
+    "title: Single failed login\nid: 53ba33fd-3a50-4468-a5ef-c583635cfa92\nname: failed_login\n"
+    "logsource:\n    product: windows\n    service: security\ndetection:\n    selection:\n"
+    "        EventID:\n            - 529\n            - 4625\n    condition: selection\n---\n"
+    "title: Successful login\nid: 4d0a2c83-c62c-4ed4-b475-c7e23a9269b8\n"
+    "name: successful_login\nlogsource:\n    product: windows\n    service: security\n"
+    "detection:\n    selection:\n        EventID:\n            - 528\n            - 4624\n"
+    "    condition: selection\n";
+
+#define FAILED "53ba33fd-3a50-4468-a5ef-c583635cfa92"
+#define SUCCESS "4d0a2c83-c62c-4ed4-b475-c7e23a9269b8"
+
 /* ---- one correlation at a time (the correlate stage of docs/kafka.md) ---- */
 
 static void values_of(struct fix *f, uint32_t r, const char *const *kv, struct yg_str *vals)
@@ -572,17 +596,17 @@ static void test_feed_one(void)
     values_of(&f, a, KV("User=alice", "Host=h1"), vals);
     struct yg_buf key;
     yg_buf_init(&key, 1024);
-    CHECK(yg__corr_group_key(f.cs, a, su, vals, &key) == YG_OK);
-    CHECK(key.n == 6 && memcmp(key.p,
-                               "\x1f"
+    CHECK(yg__corr_partition_key(f.cs, a, su, vals, &key) == YG_OK);
+    CHECK(key.n == 7 && memcmp(key.p,
+                               "U\x1f"
                                "alice",
-                               6) == 0);
+                               7) == 0);
     yg_buf_reset(&key);
-    CHECK(yg__corr_group_key(f.cs, a, sh, vals, &key) == YG_OK);
-    CHECK(key.n == 3 && memcmp(key.p,
-                               "\x1f"
+    CHECK(yg__corr_partition_key(f.cs, a, sh, vals, &key) == YG_OK);
+    CHECK(key.n == 4 && memcmp(key.p,
+                               "H\x1f"
                                "h1",
-                               3) == 0);
+                               4) == 0);
     struct yg_corr_state *st;
     struct got g = {0};
     CHECK(yg__corr_state_new(f.cs, 0, &st) == YG_OK);
@@ -616,38 +640,37 @@ static void test_feed_one(void)
     yg_buf_init(&k2, 1024);
     yg_buf_reset(&key);
     values_of(&f, ie, KV("destination.ip=10.0.0.1", "source.ip=1.2.3.4"), vals);
-    CHECK(yg__corr_group_key(f.cs, ie, 0, vals, &key) == YG_OK);
+    CHECK(yg__corr_partition_key(f.cs, ie, 0, vals, &key) == YG_OK);
     values_of(&f, nc, KV("source.ip=10.0.0.1", "destination.ip=1.2.3.4"), vals);
-    CHECK(yg__corr_group_key(f.cs, nc, 0, vals, &k2) == YG_OK);
-    CHECK(key.n == k2.n && key.n == 17 && memcmp(key.p, k2.p, key.n) == 0);
+    CHECK(yg__corr_partition_key(f.cs, nc, 0, vals, &k2) == YG_OK);
+    CHECK(key.n == k2.n && key.n == 19 && memcmp(key.p, k2.p, key.n) == 0);
     yg_buf_free(&k2);
+    teardown(&f);
+
+    /* A chain: failed logins feed the inner event_count, which feeds the
+     * outer temporal_ordered one; the successful login feeds the outer
+     * directly.  Both detections of one user share the outer's key. */
+    char yaml[4096];
+    snprintf(yaml, sizeof yaml, "%s%s", chain_yaml_head, chain_yaml_tail);
+    CHECK(setup(&f, yaml) == YG_OK && f.ndiag == 0);
+    uint32_t fl = ridx(&f, FAILED), ok = ridx(&f, SUCCESS);
+    CHECK(yg__corr_nfeeds(f.cs, fl) == 1 && yg__corr_nfeeds(f.cs, ok) == 1);
+    yg_buf_reset(&key);
+    values_of(&f, fl, KV("User=bob"), vals);
+    CHECK(yg__corr_partition_key(f.cs, fl, 0, vals, &key) == YG_OK);
+    struct yg_buf k3;
+    yg_buf_init(&k3, 1024);
+    values_of(&f, ok, KV("User=bob"), vals);
+    CHECK(yg__corr_partition_key(f.cs, ok, 0, vals, &k3) == YG_OK);
+    CHECK(key.n == k3.n && memcmp(key.p, k3.p, key.n) == 0);
+    CHECK(key.n == 40 && memcmp(key.p,
+                                "b180ead8-d58f-40b2-ae54-c8940995b9b6\x1f"
+                                "bob",
+                                40) == 0);
+    yg_buf_free(&k3);
     yg_buf_free(&key);
     teardown(&f);
 }
-
-/* ---- chains and generate (the specification's complete example) --------- */
-
-static const char chain_yaml_head[] =
-    "title: Correlation - Multiple Failed Logins Followed by Successful Login\n"
-    "id: b180ead8-d58f-40b2-ae54-c8940995b9b6\n"
-    "correlation:\n    type: temporal_ordered\n    rules:\n        - multiple_failed_login\n"
-    "        - successful_login\n    group-by:\n        - User\n    timespan: 10m\n";
-static const char chain_yaml_tail[] =
-    "level: high\n---\n"
-    "title: Multiple failed logons\nid: a8418a5a-5fc4-46b5-b23b-6c73beb19d41\n"
-    "name: multiple_failed_login\ncorrelation:\n    type: event_count\n    rules:\n"
-    "        - failed_login\n    group-by:\n        - User\n    timespan: 10m\n"
-    "    condition:\n        gte: 3\n---\n"
-    "title: Single failed login\nid: 53ba33fd-3a50-4468-a5ef-c583635cfa92\nname: failed_login\n"
-    "logsource:\n    product: windows\n    service: security\ndetection:\n    selection:\n"
-    "        EventID:\n            - 529\n            - 4625\n    condition: selection\n---\n"
-    "title: Successful login\nid: 4d0a2c83-c62c-4ed4-b475-c7e23a9269b8\n"
-    "name: successful_login\nlogsource:\n    product: windows\n    service: security\n"
-    "detection:\n    selection:\n        EventID:\n            - 528\n            - 4624\n"
-    "    condition: selection\n";
-
-#define FAILED "53ba33fd-3a50-4468-a5ef-c583635cfa92"
-#define SUCCESS "4d0a2c83-c62c-4ed4-b475-c7e23a9269b8"
 
 static void test_chain(bool generate)
 {
