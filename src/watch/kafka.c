@@ -327,6 +327,24 @@ yg_err yg__kafka_refresh_committed(struct yg_kafka *k, char *why, size_t wl)
     return YG_OK;
 }
 
+yg_err yg__kafka_check(const struct yg_cfg_kafka *cfg, char *why, size_t wl)
+{
+    struct yg_kafka k;
+    memset(&k, 0, sizeof k);
+    k.cfg = cfg;
+    rd_kafka_type_t types[] = {RD_KAFKA_CONSUMER, RD_KAFKA_PRODUCER};
+    for (int i = 0; i < 2; i++) {
+        rd_kafka_conf_t *c = base_conf(&k, why, wl);
+        if (!c)
+            return YG_EINVAL;
+        bool ok = apply_props(&k, c, types[i], why, wl);
+        rd_kafka_conf_destroy(c);
+        if (!ok)
+            return YG_EINVAL;
+    }
+    return YG_OK;
+}
+
 void yg__kafka_set_hooks(struct yg_kafka *k, const struct yg_kafka_hooks *h)
 {
     k->hooks = *h;

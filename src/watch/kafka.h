@@ -46,6 +46,9 @@ struct yg_kafka_hooks {
 YG_NODISCARD yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool producer,
                                   struct yg_kafka **out, char *why, size_t wl);
 void yg__kafka_free(struct yg_kafka *k);
+/* The kafka.properties as librdkafka takes them, without connecting (for
+ * --check): YG_EINVAL with why naming the property when one is refused. */
+YG_NODISCARD yg_err yg__kafka_check(const struct yg_cfg_kafka *cfg, char *why, size_t wl);
 void yg__kafka_set_hooks(struct yg_kafka *k, const struct yg_kafka_hooks *h);
 bool yg__kafka_transactional(const struct yg_kafka *k);
 

@@ -1645,6 +1645,10 @@ int yg__watch_run(const struct yg_watch_opts *o)
                 goto out;
             }
         }
+        if (w.cfg->kafka.present && yg__kafka_check(&w.cfg->kafka, why, sizeof why)) {
+            yg__log(YG_LOG_ERROR, "%s", why);
+            goto out;
+        }
         status = failed ? 1 : 0;
         goto out;
     }

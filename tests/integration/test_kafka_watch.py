@@ -95,6 +95,17 @@ def main():
         check(r.returncode == 2 and "inputs[0]: line 4" in r.stderr and "kafka:" in r.stderr,
               f"kafka input without kafka: refused with its line: {r.returncode} {r.stderr}")
 
+        # --check passes the properties through librdkafka: an unknown one is named.
+        with open(bad, "w") as f:
+            f.write(f"rules: ['{src}/rules']\nstate: {tmp}/bad.db\n"
+                    "kafka: {brokers: '127.0.0.1:9', group: g, properties: {ssl.nonsense: x}}\n"
+                    "inputs:\n  - {name: vpn, type: kafka, topic: vpn}\n")
+        r = subprocess.run([yagura, "watch", "-c", bad, "--check"], capture_output=True,
+                           text=True)
+        check(r.returncode == 2 and
+              "kafka.properties.ssl.nonsense: not a librdkafka property" in r.stderr,
+              f"--check names an unknown librdkafka property: {r.returncode} {r.stderr[-300:]}")
+
         with kafka_broker.Broker(tmp) as b:
             b.create_topics(["vpn", "entra", "m365", "alerts"])
             for topic, (_, lines) in data.items():
