@@ -355,6 +355,11 @@ bool yg__kafka_transactional(const struct yg_kafka *k)
     return k->transactional;
 }
 
+bool yg__kafka_fatal(const struct yg_kafka *k)
+{
+    return k->fatal;
+}
+
 void yg__kafka_free(struct yg_kafka *k)
 {
     if (!k)
@@ -647,12 +652,9 @@ static yg_err kin_next(struct yg_input *base, struct yg_record *rec)
             continue;
         }
         if (m->err) {
-            {
-                base->errors++;
-                yg__log(YG_LOG_WARNING, "kafka: %s: %s",
-                        m->rkt ? rd_kafka_topic_name(m->rkt) : "consumer",
-                        rd_kafka_message_errstr(m));
-            }
+            base->errors++;
+            yg__log(YG_LOG_WARNING, "kafka: %s: %s",
+                    m->rkt ? rd_kafka_topic_name(m->rkt) : "consumer", rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
             continue;
         }
@@ -663,10 +665,16 @@ static yg_err kin_next(struct yg_input *base, struct yg_record *rec)
         }
         if (!owner || !enqueue(owner, m)) {
             /* Not ours (cannot happen: we subscribe to the inputs' topics)
-             * or out of memory: the record is not acknowledged either, a
-             * restart reads it again. */
+             * or out of memory.  Later records of its partition would
+             * commit past it: the service stops instead, and the restart
+             * reads it again. */
             base->errors++;
+            yg__log(YG_LOG_ERROR, "kafka: %s/%d/%lld: %s; stopping", rd_kafka_topic_name(m->rkt),
+                    (int)m->partition, (long long)m->offset,
+                    owner ? "out of memory" : "a record of a topic no input reads");
             rd_kafka_message_destroy(m);
+            k->fatal = true;
+            return YG_EOF;
         }
     }
     return YG_EOF;

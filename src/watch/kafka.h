@@ -51,6 +51,10 @@ void yg__kafka_free(struct yg_kafka *k);
 YG_NODISCARD yg_err yg__kafka_check(const struct yg_cfg_kafka *cfg, char *why, size_t wl);
 void yg__kafka_set_hooks(struct yg_kafka *k, const struct yg_kafka_hooks *h);
 bool yg__kafka_transactional(const struct yg_kafka *k);
+/* Whether the client can no longer commit (a failed transaction, a
+ * rebalance that could not commit, a record it could not keep): the
+ * service must stop, and its restart resumes from the committed offsets. */
+bool yg__kafka_fatal(const struct yg_kafka *k);
 
 /* An input over one topic of the shared consumer.  Records: the message
  * value; source "kafka:TOPIC/PARTITION", line the offset, record id

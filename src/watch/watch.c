@@ -385,7 +385,7 @@ static yg_err flush_batch(struct watch *w)
     if (w->kafka && !w->kafka_failed) {
         char kwhy[512] = "";
         if (yg__kafka_commit(w->kafka, kwhy, sizeof kwhy)) {
-            if (yg__kafka_transactional(w->kafka)) {
+            if (yg__kafka_transactional(w->kafka) || yg__kafka_fatal(w->kafka)) {
                 yg__log(YG_LOG_ERROR, "%s; stopping (a restart resumes from the committed offsets)",
                         kwhy);
                 w->kafka_failed = true;
