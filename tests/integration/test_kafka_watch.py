@@ -24,14 +24,10 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import kafka_broker  # noqa: E402
+import kafka_watch as kw  # noqa: E402
+from kafka_watch import CHAIN_BY_ACCOUNT, CHAIN_BY_ADDRESS, yagura, src  # noqa: E402
 
-yagura = os.environ["YAGURA"]
-src = os.environ.get("YG_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 passed = failed = 0
-
-CHAIN_BY_ADDRESS = "4df17d28-f2bf-41d0-ad99-96d25309c7f6"
-CHAIN_BY_ACCOUNT = "2dc890ee-2015-4624-89d7-b618623a120c"
-
 
 def check(ok, msg):
     global passed, failed
@@ -40,28 +36,6 @@ def check(ok, msg):
     else:
         failed += 1
         print("FAIL", msg, flush=True)
-
-
-def demo(tmp):
-    gen = os.path.join(tmp, "gen")
-    subprocess.run([sys.executable, os.path.join(src, "scripts", "gen_demo.py"), "--out", gen],
-                   check=True, capture_output=True)
-    files = {"vpn": "vpn/fortigate-edge01.log", "entra": "cloud/entra-signins.json",
-             "m365": "cloud/m365-audit.json"}
-    out = {}
-    for topic, rel in files.items():
-        with open(os.path.join(gen, "logs", rel), encoding="utf-8") as f:
-            out[topic] = (os.path.join(gen, "logs", rel), [l.rstrip("\n") for l in f if l.strip()])
-    return out
-
-
-def hunt_counts(paths):
-    r = subprocess.run([yagura, "hunt", "-r", os.path.join(src, "rules")] + paths,
-                       capture_output=True, text=True)
-    c = collections.Counter()
-    for line in r.stdout.splitlines():
-        c[json.loads(line)["rule"]["id"]] += 1
-    return c
 
 
 def metrics(port):
@@ -80,8 +54,8 @@ def lag_series(text):
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        data = demo(tmp)
-        expected = hunt_counts([p for p, _ in data.values()])
+        data = kw.demo(tmp)
+        expected = kw.hunt_counts([p for p, _ in data.values()])
         check(expected[CHAIN_BY_ADDRESS] == 1 and expected[CHAIN_BY_ACCOUNT] == 1,
               f"the hunt raises both chain alerts once: {dict(expected)}")
 
