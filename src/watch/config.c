@@ -507,7 +507,7 @@ done:
 }
 
 static const char *const input_type_names[] = {"file",  "syslog-udp", "syslog-tcp", "syslog-tls",
-                                               "stdin", "otlp-http",  NULL};
+                                               "stdin", "otlp-http",  "kafka",      NULL};
 
 static bool valid_name(const char *s)
 {
@@ -528,7 +528,7 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
 {
     static const char *const any[] = {"name",   "type",           "path",   "start_at",
                                       "format", "logsource",      "listen", "cert",
-                                      "key",    "receive_buffer", NULL};
+                                      "key",    "receive_buffer", "topic",  NULL};
     static const char *const k_file[] = {"name", "type",     "format", "logsource",
                                          "path", "start_at", NULL};
     static const char *const k_net[] = {"name", "type", "format", "logsource", "listen", NULL};
@@ -539,6 +539,7 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
     static const char *const k_stdin[] = {"name", "type", "format", "logsource", NULL};
     /* OTLP requests are read by the otlp format: no format key. */
     static const char *const k_otlp[] = {"name", "type", "logsource", "listen", NULL};
+    static const char *const k_kafka[] = {"name", "type", "format", "logsource", "topic", NULL};
     yg_err err = YG_OK;
     char sub[KEYPATH_MAX];
 
@@ -548,7 +549,7 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
     /* The type decides which keys are allowed, so read it first. */
     int type = -1;
     YG_TRY(get_word(c, kp, m, "type", input_type_names,
-                    "file, syslog-udp, syslog-tcp, syslog-tls, stdin, otlp-http", &type));
+                    "file, syslog-udp, syslog-tcp, syslog-tls, stdin, otlp-http, kafka", &type));
     if (type < 0) {
         /* Report an unknown key before a missing type: the type key itself
          * may be the misspelt one. */
@@ -561,6 +562,7 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
                                  : type == YG_INPUT_STDIN      ? k_stdin
                                  : type == YG_INPUT_SYSLOG_UDP ? k_udp
                                  : type == YG_INPUT_OTLP_HTTP  ? k_otlp
+                                 : type == YG_INPUT_KAFKA      ? k_kafka
                                                                : k_net;
     YG_TRY(check_map(c, kp, m, allowed, any, input_type_names[type]));
 
@@ -624,6 +626,7 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
         if (!in->format)
             return YG_ENOMEM;
         break;
+    case YG_INPUT_KAFKA: YG_TRY(get_str(c, kp, m, "topic", true, &in->topic)); break;
     }
 done:
     return err;
@@ -633,6 +636,14 @@ static yg_err read_inputs(struct ctx *c, struct yg_config *cfg, const struct yg_
 {
     yg_err err = YG_OK;
     const struct yg_ynode *v = yg__ymap_get(root, "inputs");
+    /* A correlate watch reads the detections topic of the kafka: section. */
+    if (cfg->kafka.role == YG_ROLE_CORRELATE) {
+        if (v)
+            return fail(c, "inputs", v,
+                        "a watch of kafka.role correlate reads only kafka.detections_topic: "
+                        "remove the inputs");
+        return YG_OK;
+    }
     if (!v)
         return missing(c, "", root, "inputs");
     if (v->type != YG_Y_SEQ)
@@ -647,6 +658,9 @@ static yg_err read_inputs(struct ctx *c, struct yg_config *cfg, const struct yg_
         char sub[KEYPATH_MAX], nkp[KEYPATH_MAX];
         kp_index(sub, "inputs", i);
         YG_TRY(read_input(c, sub, v->items[i], &cfg->inputs[i]));
+        if (cfg->inputs[i].type == YG_INPUT_KAFKA && !cfg->kafka.present)
+            return fail(c, sub, v->items[i],
+                        "a kafka input needs the kafka: section (brokers, group)");
         kp_key(nkp, sub, "name");
         for (size_t j = 0; j < i; j++) {
             /* Names key the checkpoints and metrics of an input. */
@@ -735,12 +749,13 @@ static size_t url_origin_len(const char *u)
 static yg_err read_sink(struct ctx *c, const char *kp, const struct yg_ynode *m,
                         struct yg_cfg_sink *s)
 {
-    static const char *const types[] = {"jsonl", "syslog", "webhook", NULL};
+    static const char *const types[] = {"jsonl", "syslog", "webhook", "kafka", NULL};
     static const char *const k_jsonl[] = {"type", "path", "rotate", "keep", NULL};
     static const char *const k_syslog[] = {"type", "address", "protocol", NULL};
     static const char *const k_webhook[] = {"type", "url", "spool", "timeout", "headers", NULL};
+    static const char *const k_kafka[] = {"type", "topic", NULL};
     static const char *const any[] = {"type", "path",  "rotate",  "keep",    "address", "protocol",
-                                      "url",  "spool", "timeout", "headers", NULL};
+                                      "url",  "spool", "timeout", "headers", "topic",   NULL};
     yg_err err = YG_OK;
     char sub[KEYPATH_MAX];
 
@@ -748,7 +763,7 @@ static yg_err read_sink(struct ctx *c, const char *kp, const struct yg_ynode *m,
         return fail(c, kp, m, "expected a mapping, found %s", describe(m));
     s->line = m->line;
     int type = -1;
-    YG_TRY(get_word(c, kp, m, "type", types, "jsonl, syslog, webhook", &type));
+    YG_TRY(get_word(c, kp, m, "type", types, "jsonl, syslog, webhook, kafka", &type));
     if (type < 0) {
         YG_TRY(check_map(c, kp, m, any, NULL, NULL));
         return missing(c, kp, m, "type");
@@ -803,6 +818,10 @@ static yg_err read_sink(struct ctx *c, const char *kp, const struct yg_ynode *m,
         }
         break;
     }
+    case YG_SINK_KAFKA:
+        YG_TRY(check_map(c, kp, m, k_kafka, NULL, NULL));
+        YG_TRY(get_str(c, kp, m, "topic", true, &s->topic));
+        break;
     }
 done:
     return err;
@@ -826,6 +845,78 @@ static yg_err read_sinks(struct ctx *c, struct yg_config *cfg, const struct yg_y
         char sub[KEYPATH_MAX];
         kp_index(sub, "sinks", i);
         YG_TRY(read_sink(c, sub, v->items[i], &cfg->sinks[i]));
+        if (cfg->sinks[i].type == YG_SINK_KAFKA && !cfg->kafka.present)
+            return fail(c, sub, v->items[i], "a kafka sink needs the kafka: section (brokers)");
+    }
+done:
+    return err;
+}
+
+/* kafka: {brokers, group, role, detections_topic, transactional_id, properties}. */
+static yg_err read_kafka(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    static const char *const k_kafka[] = {
+        "brokers", "group", "role", "detections_topic", "properties", "transactional_id", NULL};
+    static const char *const roles[] = {"all", "match", "correlate", NULL};
+    yg_err err = YG_OK;
+    struct yg_cfg_kafka *k = &cfg->kafka;
+    const struct yg_ynode *m = yg__ymap_get(root, "kafka");
+    if (!m)
+        return YG_OK;
+    YG_TRY(check_map(c, "kafka", m, k_kafka, NULL, NULL));
+    k->present = true;
+    k->line = m->line;
+    YG_TRY(get_str(c, "kafka", m, "brokers", true, &k->brokers));
+    YG_TRY(get_str(c, "kafka", m, "group", false, &k->group));
+    int role = YG_ROLE_ALL;
+    YG_TRY(get_word(c, "kafka", m, "role", roles, "all, match, correlate", &role));
+    k->role = (enum yg_kafka_role)role;
+    YG_TRY(get_str(c, "kafka", m, "detections_topic", false, &k->detections_topic));
+    YG_TRY(get_str(c, "kafka", m, "transactional_id", false, &k->transactional_id));
+    if (k->role != YG_ROLE_ALL && !k->detections_topic)
+        return fail(c, "kafka.detections_topic", m,
+                    "required key is missing (the roles match and correlate exchange "
+                    "detections through it)");
+    if (k->role == YG_ROLE_CORRELATE && !k->group)
+        return fail(c, "kafka.group", m,
+                    "required key is missing (correlate instances share the detections "
+                    "topic's partitions as one consumer group)");
+    const struct yg_ynode *p = yg__ymap_get(m, "properties");
+    if (p) {
+        /* Passed through to librdkafka as they are; names are checked by
+         * librdkafka when the client is created (its message names them). */
+        if (p->type != YG_Y_MAP)
+            return fail(c, "kafka.properties", p,
+                        "expected a mapping of librdkafka property names to values, found %s",
+                        describe(p));
+        k->props = yg_calloc(p->n ? p->n : 1, sizeof *k->props);
+        if (!k->props)
+            return YG_ENOMEM;
+        for (size_t i = 0; i < p->n; i++) {
+            const struct yg_ynode *kn = p->items[2 * i], *vn = p->items[2 * i + 1];
+            char sub[KEYPATH_MAX];
+            if (kn->type != YG_Y_SCALAR || !kn->slen)
+                return fail(c, "kafka.properties", kn, "expected a property name");
+            kp_key(sub, "kafka.properties", kn->s);
+            YG_TRY(want_str(c, sub, kn, &k->props[i].name));
+            k->nprops = i + 1;
+            /* Properties the service sets itself would silently change its
+             * delivery guarantee: they are keys of the section instead. */
+            static const char *const own[] = {"bootstrap.servers",
+                                              "group.id",
+                                              "transactional.id",
+                                              "enable.auto.commit",
+                                              "isolation.level",
+                                              "enable.idempotence",
+                                              NULL};
+            if (in_list(kn->s, own))
+                return fail(c, sub, kn, "set by the service (use the keys of kafka: instead)");
+            if (vn->type != YG_Y_SCALAR || vn->skind == YG_S_NULL)
+                return fail(c, sub, vn, "expected a string value, found %s", describe(vn));
+            k->props[i].value = yg_strndup(vn->s, vn->slen);
+            if (!k->props[i].value)
+                return YG_ENOMEM;
+        }
     }
 done:
     return err;
@@ -836,7 +927,7 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     static const char *const k_root[] = {
         "rules",       "data_dir",  "mappings", "pipelines", "state", "min_level",
         "correlation", "geoip",     "inputs",   "sinks",     "http",  "log",
-        "user",        "incidents", "intel",    "taxii",     NULL};
+        "user",        "incidents", "intel",    "taxii",     "kafka", NULL};
     static const char *const levels[] = {"informational", "low",      "medium",
                                          "high",          "critical", NULL};
     yg_err err = YG_OK;
@@ -876,8 +967,24 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
 
     YG_TRY(read_geoip(c, cfg, root));
     YG_TRY(read_intel(c, cfg, root));
+    YG_TRY(read_kafka(c, cfg, root));
     YG_TRY(read_inputs(c, cfg, root));
     YG_TRY(read_sinks(c, cfg, root));
+    if (cfg->kafka.present && !cfg->kafka.group) {
+        for (size_t i = 0; i < cfg->ninputs; i++)
+            if (cfg->inputs[i].type == YG_INPUT_KAFKA)
+                return fail(c, "kafka.group", yg__ymap_get(root, "kafka"),
+                            "required key is missing (inputs[%zu] is a kafka input)", i);
+    }
+    if (cfg->kafka.role == YG_ROLE_MATCH)
+        for (size_t i = 0; i < cfg->ninputs; i++)
+            if (cfg->inputs[i].type != YG_INPUT_KAFKA) {
+                char sub[KEYPATH_MAX];
+                kp_index(sub, "inputs", i);
+                return fail(c, sub, yg__ymap_get(root, "inputs")->items[i],
+                            "a watch of kafka.role match reads kafka inputs only: its consumed "
+                            "offsets are its checkpoints");
+            }
 
     const struct yg_ynode *http = yg__ymap_get(root, "http");
     if (http) {
@@ -1039,6 +1146,7 @@ void yg__config_free(struct yg_config *cfg)
         yg_free(in->listen);
         yg_free(in->cert);
         yg_free(in->key);
+        yg_free(in->topic);
     }
     yg_free(cfg->inputs);
     for (size_t i = 0; i < cfg->nsinks; i++) {
@@ -1058,6 +1166,7 @@ void yg__config_free(struct yg_config *cfg)
             }
         }
         yg_free(s->headers);
+        yg_free(s->topic);
     }
     yg_free(cfg->sinks);
     yg_free(cfg->path);
@@ -1066,6 +1175,20 @@ void yg__config_free(struct yg_config *cfg)
     yg_free(cfg->http_listen);
     yg_free(cfg->user);
     yg__taxii_cfg_free(cfg->taxii);
+    yg_free(cfg->kafka.brokers);
+    yg_free(cfg->kafka.group);
+    yg_free(cfg->kafka.detections_topic);
+    yg_free(cfg->kafka.transactional_id);
+    for (size_t j = 0; j < cfg->kafka.nprops; j++) {
+        yg_free(cfg->kafka.props[j].name);
+        if (cfg->kafka.props[j].value) {
+            volatile char *p = cfg->kafka.props[j].value; /* may be a password */
+            while (*p)
+                *p++ = 0;
+            yg_free(cfg->kafka.props[j].value);
+        }
+    }
+    yg_free(cfg->kafka.props);
     yg_free(cfg);
 }
 
@@ -1173,6 +1296,8 @@ static yg_err render_input(const struct yg_cfg_input *in, struct yg_buf *b)
         YG_TRY(put_kv(b, "    ", "cert", in->cert));
     if (in->key) /* a path, not key material */
         YG_TRY(put_kv(b, "    ", "key", in->key));
+    if (in->topic)
+        YG_TRY(put_kv(b, "    ", "topic", in->topic));
 done:
     return err;
 }
@@ -1230,6 +1355,10 @@ static yg_err render_sink(const struct yg_cfg_sink *s, struct yg_buf *b)
         YG_TRY(yg_buf_addf(b, "    protocol: %s\n", s->protocol == YG_PROTO_TCP ? "tcp" : "udp"));
         break;
     case YG_SINK_WEBHOOK: return render_webhook(s, b);
+    case YG_SINK_KAFKA:
+        YG_TRY(yg_buf_addf(b, "  - type: kafka\n"));
+        YG_TRY(put_kv(b, "    ", "topic", s->topic));
+        break;
     }
 done:
     return err;
@@ -1269,6 +1398,27 @@ yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
                        cfg->log_target == YG_LOG_SYSLOG ? "syslog" : "stderr"));
     if (cfg->user)
         YG_TRY(put_kv(b, "", "user", cfg->user));
+    if (cfg->kafka.present) {
+        static const char *const roles[] = {"all", "match", "correlate"};
+        const struct yg_cfg_kafka *k = &cfg->kafka;
+        YG_TRY(yg_buf_addf(b, "kafka:\n"));
+        YG_TRY(put_kv(b, "  ", "brokers", k->brokers));
+        if (k->group)
+            YG_TRY(put_kv(b, "  ", "group", k->group));
+        YG_TRY(yg_buf_addf(b, "  role: %s\n", roles[k->role]));
+        if (k->detections_topic)
+            YG_TRY(put_kv(b, "  ", "detections_topic", k->detections_topic));
+        if (k->transactional_id)
+            YG_TRY(put_kv(b, "  ", "transactional_id", k->transactional_id));
+        if (k->nprops) {
+            YG_TRY(yg_buf_addf(b, "  properties:\n"));
+            for (size_t j = 0; j < k->nprops; j++) {
+                YG_TRY(yg_buf_addf(b, "    "));
+                YG_TRY(yg_buf_add_json_str(b, k->props[j].name, strlen(k->props[j].name)));
+                YG_TRY(yg_buf_addf(b, ": \"<redacted>\"\n"));
+            }
+        }
+    }
 done:
     return err;
 }

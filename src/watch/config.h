@@ -35,6 +35,7 @@ enum yg_input_type {
     YG_INPUT_SYSLOG_TLS,
     YG_INPUT_STDIN,
     YG_INPUT_OTLP_HTTP, /* OpenTelemetry logs, OTLP/HTTP JSON */
+    YG_INPUT_KAFKA,     /* one Kafka topic, through the kafka: section's consumer */
 };
 
 struct yg_cfg_input {
@@ -54,9 +55,11 @@ struct yg_cfg_input {
     uint64_t receive_buffer;
     /* syslog-tls */
     char *cert, *key;
+    /* kafka */
+    char *topic;
 };
 
-enum yg_sink_type { YG_SINK_JSONL, YG_SINK_SYSLOG, YG_SINK_WEBHOOK };
+enum yg_sink_type { YG_SINK_JSONL, YG_SINK_SYSLOG, YG_SINK_WEBHOOK, YG_SINK_KAFKA };
 enum yg_sink_proto { YG_PROTO_UDP, YG_PROTO_TCP };
 
 struct yg_cfg_header {
@@ -80,9 +83,34 @@ struct yg_cfg_sink {
     uint64_t timeout_ms; /* default 5s */
     struct yg_cfg_header *headers;
     size_t nheaders;
+    /* kafka: the topic alerts are produced to (keyed by alert id) */
+    char *topic;
 };
 
 struct yg_taxii_cfg; /* taxii/taxii.h */
+
+/* What a watch does with its events when it runs on Kafka (docs/kafka.md). */
+enum yg_kafka_role {
+    YG_ROLE_ALL,       /* match and correlate in one process (the default) */
+    YG_ROLE_MATCH,     /* detections feeding correlations go to the detections topic */
+    YG_ROLE_CORRELATE, /* reads the detections topic, raises correlation alerts */
+};
+
+/* The kafka: section: one client (consumer and producer) shared by every
+ * kafka input and sink. */
+struct yg_cfg_kafka {
+    bool present;
+    unsigned line;
+    char *brokers; /* bootstrap.servers */
+    char *group;   /* group.id of the consumer */
+    enum yg_kafka_role role;
+    char *detections_topic; /* required by the match and correlate roles */
+    char *transactional_id; /* set: exactly once (transactions); NULL: at least once */
+    /* librdkafka properties passed through (TLS, SASL, tuning); values are
+     * never printed: they hold passwords. */
+    struct yg_cfg_header *props;
+    size_t nprops;
+};
 
 struct yg_config {
     char *path; /* the file it was read from */
@@ -131,6 +159,7 @@ struct yg_config {
     /* The taxii: section (docs/taxii.md), checked by taxii/taxii_config.c;
      * NULL when absent.  Not part of yg__config_render. */
     struct yg_taxii_cfg *taxii;
+    struct yg_cfg_kafka kafka;
 };
 
 /*

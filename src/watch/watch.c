@@ -37,11 +37,11 @@
 #include <unistd.h>
 
 #include "core/timeparse.h"
-#include "decode/json.h"
 #include "correlate/correlate.h"
 #include "detector/corr_json.h"
 #include "detector/detector.h"
 #include "engine/alertjson.h"
+#include "decode/json.h"
 #include "engine/linedec.h"
 #include "geo/geo.h"
 #include "http/http.h"
@@ -52,6 +52,7 @@
 #include "core/yaml.h"
 #include "store/store.h"
 #include "taxii/taxii.h"
+#include "watch/kafka.h"
 #include "watch/privdrop.h"
 
 #define BATCH_RECORDS 512
@@ -140,6 +141,13 @@ struct watch {
     struct yg_taxii_server *taxii; /* the TAXII server of the taxii: section, or NULL */
     struct yg_taxii_http *taxii_http;
     struct yg_metrics *metrics;
+    /* Kafka (docs/kafka.md): the client of the kafka: section, or NULL */
+    struct yg_kafka *kafka;
+    enum yg_kafka_role role;
+    struct yg_cfg_input det_input; /* a correlate watch's input: the detections topic */
+    size_t inputs_alloc;           /* entries of inputs (opened or not) */
+    bool kafka_failed;             /* a Kafka commit failed: stop, restart resumes */
+    struct yg_arena karena;        /* a detection message being read (correlate) */
     /* the batch */
     struct yg_arena arena;
     struct pending *pend;
@@ -427,6 +435,25 @@ static yg_err sink_failed(struct watch *w, yg_err err)
     return err;
 }
 
+/* Kafka offsets are the checkpoints of kafka inputs: committed (with the
+ * transaction of what was produced) once the batch is everywhere else.  A
+ * failure here cannot be retried in place (docs/kafka.md): the service stops
+ * and resumes from the committed offsets. */
+static void kafka_commit_batch(struct watch *w)
+{
+    if (!w->kafka || w->kafka_failed)
+        return;
+    char kwhy[512] = "";
+    if (!yg__kafka_commit(w->kafka, kwhy, sizeof kwhy))
+        return;
+    if (yg__kafka_transactional(w->kafka) || yg__kafka_fatal(w->kafka)) {
+        yg__log(YG_LOG_ERROR, "%s; stopping (a restart resumes from the committed offsets)", kwhy);
+        w->kafka_failed = true;
+    } else {
+        yg__log(YG_LOG_WARNING, "%s; the offsets are committed with the next batch", kwhy);
+    }
+}
+
 /* Write the batch to the sinks, then commit alerts and checkpoints. */
 static yg_err flush_batch(struct watch *w)
 {
@@ -435,6 +462,8 @@ static yg_err flush_batch(struct watch *w)
     bool any_ckpt = false;
     for (size_t i = 0; i < w->ninputs; i++)
         any_ckpt |= w->inputs[i].ckpt_dirty;
+    if (w->kafka)
+        any_ckpt |= yg__kafka_pending(w->kafka);
     if (!w->npend && !any_ckpt && !w->ndet) {
         batch_reset(w);
         return YG_OK;
@@ -449,6 +478,7 @@ static yg_err flush_batch(struct watch *w)
     what = "committing";
     if ((err = yg__store_commit(w->store)))
         goto fail_tx;
+    kafka_commit_batch(w);
     batch_stored(w, fresh, replayed);
     batch_reset(w);
     return YG_OK;
@@ -536,6 +566,197 @@ static yg_err record_detection(struct watch *w, const yg_alert *a, int64_t t, co
     return err;
 }
 
+/* ---- Kafka stages (docs/kafka.md) ------------------------------------------ */
+
+/* A detection as the match stage publishes it: one JSON object naming the
+ * detection rule, the correlation it is for, the event time, the fields the
+ * correlation needs and the evidence (record, source, timestamp, line).
+ * The key is the correlation's id and group-by values (those of the outer
+ * correlation for an inner one of a chain, yg__corr_partition_key), so
+ * every detection of one group lands on one partition, hence one correlate
+ * instance, whatever topics and keys its events came from. */
+static yg_err publish_detection(struct watch *w, const yg_alert *a, int64_t t, const char *ts,
+                                const struct yg_str *vals, size_t nf, const struct yg_record *rec)
+{
+    const struct yg_corr_set *cs = w->detector->rules->corr;
+    struct yg_buf msg, key;
+    yg_buf_init(&msg, 1u << 22);
+    yg_buf_init(&key, 1u << 20);
+    yg_err err = YG_OK;
+    for (size_t s = 0; s < yg__corr_nfeeds(cs, a->rule_index) && !err; s++) {
+        const struct yg_rule *cr = yg__corr_rule(cs, yg__corr_feed_target(cs, a->rule_index, s));
+        const char *cid = cr->id ? cr->id : cr->title ? cr->title : "";
+        yg_buf_reset(&msg);
+        yg_buf_reset(&key);
+        YG_TRY(yg__corr_partition_key(cs, a->rule_index, s, vals, &key));
+        YG_TRY(yg_buf_add(&msg, "{\"rule\":", 8));
+        YG_TRY(yg_buf_add_json_str(&msg, a->rule_id, strlen(a->rule_id)));
+        YG_TRY(yg_buf_add(&msg, ",\"correlation\":", 15));
+        YG_TRY(yg_buf_add_json_str(&msg, cid, strlen(cid)));
+        YG_TRY(yg_buf_addf(&msg, ",\"t\":%lld,\"line\":%llu,\"timestamp\":", (long long)t,
+                           (unsigned long long)rec->line));
+        YG_TRY(yg_buf_add_json_str(&msg, ts, strlen(ts)));
+        YG_TRY(yg_buf_add(&msg, ",\"record\":", 10));
+        YG_TRY(yg_buf_add_json_str(&msg, rec->record_id, strlen(rec->record_id)));
+        YG_TRY(yg_buf_add(&msg, ",\"source\":", 10));
+        YG_TRY(yg_buf_add_json_str(&msg, rec->source, strlen(rec->source)));
+        YG_TRY(yg_buf_add(&msg, ",\"fields\":{", 11));
+        bool first = true;
+        for (size_t k = 0; k < nf; k++) {
+            if (!vals[k].p)
+                continue;
+            const char *name = yg__corr_field(cs, a->rule_index, k);
+            if (!first)
+                YG_TRY(yg_buf_addc(&msg, ','));
+            first = false;
+            YG_TRY(yg_buf_add_json_str(&msg, name, strlen(name)));
+            YG_TRY(yg_buf_addc(&msg, ':'));
+            YG_TRY(yg_buf_add_json_str(&msg, vals[k].p, vals[k].n));
+        }
+        YG_TRY(yg_buf_add(&msg, "}}", 2));
+        char why[512];
+        if ((err = yg__kafka_produce(w->kafka, w->cfg->kafka.detections_topic, key.p, key.n, msg.p,
+                                     msg.n, why, sizeof why))) {
+            /* A lost detection would be a lost correlation: stop, and let
+             * the restart read the record again. */
+            yg__log(YG_LOG_ERROR, "%s; stopping", why);
+            w->kafka_failed = true;
+        }
+    }
+done:
+    yg_buf_free(&msg);
+    yg_buf_free(&key);
+    return err;
+}
+
+/* A detection message read by the correlate stage. */
+struct detmsg {
+    struct yg_str f[8]; /* rule, correlation, t, line, timestamp, record, source */
+    struct yg_str names[YG_CORR_MAX_GROUP_BY * 4], values[YG_CORR_MAX_GROUP_BY * 4];
+    size_t nfields;
+};
+
+enum { DM_RULE, DM_CORR, DM_T, DM_LINE, DM_TS, DM_RECORD, DM_SOURCE, DM_FIELDS };
+static const char *const dm_keys[] = {"rule",      "correlation", "t",      "line",
+                                      "timestamp", "record",      "source", "fields"};
+
+static int32_t dm_key(void *ud, int32_t parent, const char *k, size_t kn)
+{
+    struct detmsg *d = ud;
+    if (parent < 0) {
+        for (int32_t i = 0; i < 8; i++)
+            if (strlen(dm_keys[i]) == kn && memcmp(dm_keys[i], k, kn) == 0)
+                return i;
+        return -1;
+    }
+    if (parent != DM_FIELDS || d->nfields >= sizeof d->names / sizeof *d->names)
+        return -1;
+    d->names[d->nfields] = (struct yg_str){k, kn};
+    return 100 + (int32_t)d->nfields++;
+}
+
+static void dm_leaf(void *ud, int32_t path, const struct yg_val *v)
+{
+    struct detmsg *d = ud;
+    if (path >= 0 && path < DM_FIELDS)
+        d->f[path] = (struct yg_str){v->p, v->n};
+    else if (path >= 100 && (size_t)(path - 100) < d->nfields)
+        d->values[path - 100] = (struct yg_str){v->p, v->n};
+}
+
+static bool dm_parse(struct watch *w, const char *p, size_t n, struct detmsg *d, int64_t *t)
+{
+    memset(d, 0, sizeof *d);
+    yg_arena_reset(&w->karena);
+    struct yg_json_sink sink = {d, dm_key, dm_leaf};
+    struct yg_json_err je;
+    size_t used;
+    if (yg__json_scan(p, n, &used, &sink, &w->karena, &je) || !d->f[DM_RULE].p ||
+        !d->f[DM_CORR].p || !d->f[DM_T].p || !d->f[DM_RECORD].p)
+        return false;
+    char num[32];
+    size_t tn = d->f[DM_T].n < sizeof num - 1 ? d->f[DM_T].n : sizeof num - 1;
+    memcpy(num, d->f[DM_T].p, tn);
+    num[tn] = 0;
+    *t = strtoll(num, NULL, 10);
+    return true;
+}
+
+static void corr_alert(void *ud, const struct yg_corr_alert *a);
+static bool rule_index_of(const yg_rules *rs, const char *id, uint32_t *out);
+
+/* Feed one detection message to the correlation it names. */
+static void feed_detection(struct watch *w, const char *p, size_t n)
+{
+    const struct yg_corr_set *cs = w->detector->rules->corr;
+    struct detmsg d;
+    int64_t t;
+    if (!cs || !w->corr || !dm_parse(w, p, n, &d, &t)) {
+        w->errors++;
+        if (w->win && yg__log_limit_allow(&w->win->skip_log, w->win->cfg->name, now_ms()))
+            yg__log(YG_LOG_WARNING, "%s:%llu: not a detection message; skipped",
+                    w->rec ? w->rec->source : "kafka",
+                    (unsigned long long)(w->rec ? w->rec->line : 0));
+        return;
+    }
+    char rid[512], cid[512];
+    snprintf(rid, sizeof rid, "%.*s", (int)d.f[DM_RULE].n, d.f[DM_RULE].p);
+    snprintf(cid, sizeof cid, "%.*s", (int)d.f[DM_CORR].n, d.f[DM_CORR].p);
+    uint32_t r;
+    size_t s = 0, ns = 0;
+    if (rule_index_of(w->detector->rules, rid, &r))
+        for (ns = yg__corr_nfeeds(cs, r); s < ns; s++) {
+            const struct yg_rule *cr = yg__corr_rule(cs, yg__corr_feed_target(cs, r, s));
+            const char *c = cr->id ? cr->id : cr->title ? cr->title : "";
+            if (strcmp(c, cid) == 0)
+                break;
+        }
+    if (s >= ns) {
+        /* The match stage runs other rules than this one: count it. */
+        w->errors++;
+        if (w->win && yg__log_limit_allow(&w->win->skip_log, w->win->cfg->name, now_ms()))
+            yg__log(YG_LOG_WARNING,
+                    "detection of rule %s for correlation %s: not in the loaded rules; skipped "
+                    "(match and correlate must run the same rule set)",
+                    rid, cid);
+        return;
+    }
+    size_t nf = yg__corr_nfields(cs, r);
+    struct yg_str vals[YG_CORR_MAX_GROUP_BY * 4];
+    if (nf > sizeof vals / sizeof *vals)
+        nf = sizeof vals / sizeof *vals;
+    for (size_t k = 0; k < nf; k++) {
+        const char *name = yg__corr_field(cs, r, k);
+        vals[k] = (struct yg_str){NULL, 0};
+        for (size_t j = 0; j < d.nfields; j++)
+            if (d.names[j].n == strlen(name) && memcmp(d.names[j].p, name, d.names[j].n) == 0)
+                vals[k] = d.values[j];
+    }
+    struct evid *e = yg_calloc(1, sizeof *e);
+    if (!e) {
+        w->errors++;
+        return;
+    }
+    e->rule = r;
+    e->record_id = yg_strndup(d.f[DM_RECORD].p, d.f[DM_RECORD].n);
+    e->source =
+        d.f[DM_SOURCE].p ? yg_strndup(d.f[DM_SOURCE].p, d.f[DM_SOURCE].n) : yg_strndup("kafka", 5);
+    e->timestamp = d.f[DM_TS].p ? yg_strndup(d.f[DM_TS].p, d.f[DM_TS].n) : yg_strndup("", 0);
+    e->line = 0;
+    if (d.f[DM_LINE].p) {
+        char num[32];
+        size_t ln = d.f[DM_LINE].n < sizeof num - 1 ? d.f[DM_LINE].n : sizeof num - 1;
+        memcpy(num, d.f[DM_LINE].p, ln);
+        num[ln] = 0;
+        e->line = strtoull(num, NULL, 10);
+    }
+    e->refs = 1;
+    if (!e->record_id || !e->source || !e->timestamp ||
+        yg__corr_feed_one(w->corr, r, s, t, vals, e, corr_alert, w))
+        w->errors++;
+    ev_release(w, e);
+}
+
 static int on_alert(void *ud, const yg_alert *a)
 {
     struct watch *w = ud;
@@ -577,6 +798,15 @@ static int on_alert(void *ud, const yg_alert *a)
                           ? (struct yg_str){v, vn}
                           : (struct yg_str){NULL, 0};
         }
+        if (w->role == YG_ROLE_MATCH) {
+            /* The correlate stage owns the windows: the detection goes to
+             * the detections topic, once per correlation it feeds. */
+            if (publish_detection(w, a, t, at.text, vals, nf, rec) != YG_OK)
+                w->errors++;
+            if (yg__corr_suppress(cs, a->rule_index))
+                return 0;
+            goto alert;
+        }
         if (!w->replaying && record_detection(w, a, t, at.text, vals, nf) != YG_OK)
             w->errors++;
         struct evid *e = yg_calloc(1, sizeof *e);
@@ -594,6 +824,7 @@ static int on_alert(void *ud, const yg_alert *a)
         if (yg__corr_suppress(cs, a->rule_index))
             return 0;
     }
+alert:
     if (w->replaying || a->level_num < (int)w->cfg->min_level)
         return 0;
     yg_buf_reset(&w->json);
@@ -744,6 +975,11 @@ static void process_record(struct watch *w, struct winput *in, const struct yg_r
     w->rec = rec;
     w->win = in;
     w->records++;
+    if (w->role == YG_ROLE_CORRELATE) {
+        feed_detection(w, rec->data, rec->len);
+        w->batch_records++;
+        return;
+    }
     const char *p = rec->data;
     size_t n = rec->len;
     bool json = in->json;
@@ -897,11 +1133,21 @@ static void restore_ckpt(void *ud, const char *key, const char *val)
 
 static yg_err open_inputs(struct watch *w)
 {
-    w->inputs = yg_calloc(w->cfg->ninputs, sizeof *w->inputs);
+    /* A correlate watch has one input of its own: the detections topic. */
+    bool det = w->role == YG_ROLE_CORRELATE;
+    w->inputs_alloc = w->cfg->ninputs + det;
+    w->inputs = yg_calloc(w->inputs_alloc + 1, sizeof *w->inputs);
     if (!w->inputs)
         return YG_ENOMEM;
-    for (size_t i = 0; i < w->cfg->ninputs; i++) {
-        const struct yg_cfg_input *ci = &w->cfg->inputs[i];
+    if (det) {
+        w->det_input.name = "detections";
+        w->det_input.type = YG_INPUT_KAFKA;
+        w->det_input.topic = w->cfg->kafka.detections_topic;
+        w->det_input.format = "json";
+        w->det_input.line = w->cfg->kafka.line;
+    }
+    for (size_t i = 0; i < w->inputs_alloc; i++) {
+        const struct yg_cfg_input *ci = i < w->cfg->ninputs ? &w->cfg->inputs[i] : &w->det_input;
         struct winput *wi = &w->inputs[i];
         yg_err e;
         wi->cfg = ci;
@@ -944,6 +1190,7 @@ static yg_err open_inputs(struct watch *w)
             yg__log(YG_LOG_INFO, "inputs: %s: OTLP/HTTP logs on %s (port %d), POST /v1/logs",
                     ci->name, ci->listen, yg__in_otlp_port(wi->in));
             break;
+        case YG_INPUT_KAFKA: e = yg__kafka_input_new(w->kafka, ci->name, ci->topic, &wi->in); break;
         default: e = yg__in_stdin_new(ci->name, &wi->in); break;
         }
         if (e) {
@@ -969,6 +1216,8 @@ static yg_err sink_from_config(struct watch *w, size_t i, struct yg_sink **out)
     if (cs->type == YG_SINK_JSONL) {
         struct yg_jsonl_opts o = {cs->path, cs->rotate, cs->keep};
         e = yg__out_jsonl_new(name, &o, out, why, sizeof why);
+    } else if (cs->type == YG_SINK_KAFKA) {
+        e = yg__kafka_sink_new(w->kafka, name, cs->topic, out);
     } else if (cs->type == YG_SINK_SYSLOG) {
         char host[256];
         unsigned port = 0;
@@ -1217,6 +1466,8 @@ static void geo_inactive(void *ud, const struct yg_rule *r, const char *why)
 
 /* ---- the loop ---------------------------------------------------------------- */
 
+static void kafka_assign(void *ud);
+
 static void reload(struct watch *w)
 {
     size_t failed = 0;
@@ -1235,7 +1486,8 @@ static void reload(struct watch *w)
         return;
     }
     if (!nr || yg_scanner_create(nr, &ns) ||
-        (nr->corr && yg__corr_state_new(nr->corr, w->cfg->correlation.memory_bytes, &nc))) {
+        (nr->corr && w->role != YG_ROLE_MATCH &&
+         yg__corr_state_new(nr->corr, w->cfg->correlation.memory_bytes, &nc))) {
         yg__log(YG_LOG_ERROR, "reload rejected: the new rule set does not load; the running "
                               "rules stay in force");
         yg_scanner_destroy(ns);
@@ -1270,7 +1522,20 @@ static void reload(struct watch *w)
         yg__corr_set_lateness(w->corr, (int64_t)w->cfg->correlation.lateness_ms);
         yg__corr_set_evidence_hooks(w->corr, ev_hold, ev_release, w);
         yg__corr_set_geo(w->corr, w->detector->geo, geo_inactive, NULL);
-        rebuild_correlation(w);
+        /* A correlate watch keeps its detections in Kafka, not in the
+         * state database: its windows come back from the detections
+         * topic, up to the offsets the batch above committed. */
+        if (w->role == YG_ROLE_CORRELATE) {
+            char why[512];
+            if (yg__kafka_refresh_committed(w->kafka, why, sizeof why)) {
+                yg__log(YG_LOG_ERROR, "%s; stopping", why);
+                w->kafka_failed = true;
+            } else {
+                kafka_assign(w);
+            }
+        } else {
+            rebuild_correlation(w);
+        }
     }
     for (size_t i = 0; i < w->nsinks; i++)
         if (w->sinks[i]->ops->reopen)
@@ -1326,6 +1591,10 @@ static int watch_check(struct watch *w)
             return 2;
         }
     }
+    if (w->cfg->kafka.present && yg__kafka_check(&w->cfg->kafka, why, sizeof why)) {
+        yg__log(YG_LOG_ERROR, "%s", why);
+        return 2;
+    }
     return w->failed ? 1 : 0;
 }
 
@@ -1336,7 +1605,7 @@ static bool watch_start_matching(struct watch *w)
     if (yg_scanner_create(w->detector->rules, &w->scanner))
         return false;
     yg_scanner_set_intel_wallclock(w->scanner, true);
-    if (w->detector->rules->corr) {
+    if (w->detector->rules->corr && w->cfg->kafka.role != YG_ROLE_MATCH) {
         if (yg__corr_state_new(w->detector->rules->corr, w->cfg->correlation.memory_bytes,
                                &w->corr))
             return false;
@@ -1359,6 +1628,31 @@ static bool watch_start_matching(struct watch *w)
     return true;
 }
 
+static bool kafka_revoke(void *ud);
+
+/* The Kafka client of the kafka: section (docs/kafka.md): a consumer for
+ * kafka inputs or the correlate role, a producer for a kafka sink or the
+ * match role. */
+static bool watch_start_kafka(struct watch *w)
+{
+    char why[1024];
+    w->role = w->cfg->kafka.role;
+    if (!w->cfg->kafka.present)
+        return true;
+    bool consumer = w->role == YG_ROLE_CORRELATE, producer = w->role == YG_ROLE_MATCH;
+    for (size_t i = 0; i < w->cfg->ninputs; i++)
+        consumer |= w->cfg->inputs[i].type == YG_INPUT_KAFKA;
+    for (size_t i = 0; i < w->cfg->nsinks; i++)
+        producer |= w->cfg->sinks[i].type == YG_SINK_KAFKA;
+    if (yg__kafka_new(&w->cfg->kafka, consumer, producer, &w->kafka, why, sizeof why)) {
+        yg__log(YG_LOG_ERROR, "%s", why);
+        return false;
+    }
+    struct yg_kafka_hooks h = {w, kafka_revoke, kafka_assign};
+    yg__kafka_set_hooks(w->kafka, &h);
+    return true;
+}
+
 /* Metrics, inputs, sinks, checkpoints, the HTTP and TAXII servers, and the
  * privilege drop, in that order. */
 static bool watch_start_io(struct watch *w)
@@ -1366,8 +1660,14 @@ static bool watch_start_io(struct watch *w)
     char why[1024];
     if (yg__metrics_new(&w->metrics) || yg__metrics_declare_standard(w->metrics))
         return false;
+    if (!watch_start_kafka(w))
+        return false;
     if (open_inputs(w) || open_sinks(w))
         return false;
+    if (w->kafka && yg__kafka_subscribe(w->kafka, why, sizeof why)) {
+        yg__log(YG_LOG_ERROR, "%s", why);
+        return false;
+    }
     if (!(w->sent = yg_calloc(2 * w->nsinks + 1, sizeof *w->sent)))
         return false;
     w->max_timespan_ms = longest_timespan(w->detector->rules);
@@ -1495,7 +1795,16 @@ static int watch_loop(struct watch *w, const struct yg_watch_opts *o)
     uint64_t idle_since = now_ms();
     struct publishing pub = {w->taxii && w->cfg->taxii->publish_coll, 0, 0};
     bool busy = false; /* the last round read records: more may be buffered */
+    uint64_t lag_at = 0;
     while (!sig_stop) {
+        if (w->kafka_failed) {
+            status = 1;
+            break;
+        }
+        if (w->kafka && now_ms() - lag_at >= 1000) {
+            lag_at = now_ms();
+            yg__kafka_export_lag(w->kafka, w->metrics);
+        }
         if (sig_reload) {
             sig_reload = 0;
             reload(w);
@@ -1523,7 +1832,9 @@ static int watch_loop(struct watch *w, const struct yg_watch_opts *o)
     }
     for (size_t i = 0; i < w->ninputs; i++)
         log_drops(&w->inputs[i], now_ms(), true);
-    if (flush_batch(w) != YG_OK)
+    /* Drain: what was read is matched and committed before stopping (not
+     * after a failed Kafka commit: the restart reads those records again). */
+    if (!w->kafka_failed && flush_batch(w) != YG_OK)
         status = 1;
     if (pub.on && w->alerts_new != pub.published_at)
         publish(w);
@@ -1544,7 +1855,10 @@ static void watch_free(struct watch *w)
     if (w->metrics)
         yg__metrics_free(w->metrics);
     yg_free(w->det);
-    for (size_t i = 0; w->inputs && i < w->cfg->ninputs; i++) { /* inputs not opened are NULL */
+    /* Before the inputs: the consumer leaves the group and their queued
+     * messages go back to librdkafka first. */
+    yg__kafka_free(w->kafka);
+    for (size_t i = 0; w->inputs && i < w->inputs_alloc; i++) { /* inputs not opened are NULL */
         if (w->inputs[i].in)
             w->inputs[i].in->ops->destroy(w->inputs[i].in);
         yg_free(w->inputs[i].ckpt_key);
@@ -1570,7 +1884,118 @@ static void watch_free(struct watch *w)
     yg_free(w->sent);
     pthread_mutex_destroy(&w->cause_lock);
     yg_arena_free(&w->arena);
+    yg_arena_free(&w->karena);
     yg__config_free(w->cfg);
+}
+
+/* ---- Kafka rebalances ------------------------------------------------------------ */
+
+/* Partitions are about to be revoked: the batch read from them is
+ * committed now, or their next owner would process it a second time. */
+static bool kafka_revoke(void *ud)
+{
+    struct watch *w = ud;
+    return flush_batch(w) == YG_OK && !w->kafka_failed;
+}
+
+struct rebuild_item {
+    int64_t t;
+    char *p;
+    size_t n;
+};
+
+struct rebuild_ctx {
+    struct watch *w;
+    struct rebuild_item *v;
+    size_t n, cap;
+    bool oom;
+};
+
+static void rebuild_collect(void *ud, const char *p, size_t n, const char *record_id)
+{
+    (void)record_id;
+    struct rebuild_ctx *c = ud;
+    struct detmsg d;
+    int64_t t;
+    if (!dm_parse(c->w, p, n, &d, &t))
+        return;
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 256;
+        struct rebuild_item *nv = yg_realloc(c->v, nc * sizeof *nv);
+        if (!nv) {
+            c->oom = true;
+            return;
+        }
+        c->v = nv;
+        c->cap = nc;
+    }
+    char *copy = yg_malloc(n + 1);
+    if (!copy) {
+        c->oom = true;
+        return;
+    }
+    memcpy(copy, p, n);
+    copy[n] = 0;
+    c->v[c->n++] = (struct rebuild_item){t, copy, n};
+}
+
+static int rebuild_cmp(const void *a, const void *b)
+{
+    const struct rebuild_item *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* Partitions were assigned to a correlate watch: its windows are rebuilt
+ * from the detections topic (Kafka is the changelog).  Every detection of
+ * the assigned partitions since now - longest timespan - lateness and
+ * before the committed offsets is replayed in event-time order with alerts
+ * off (those alerts were published by whoever processed them); the
+ * consumer then resumes at the committed offsets. */
+static void kafka_assign(void *ud)
+{
+    struct watch *w = ud;
+    if (w->role != YG_ROLE_CORRELATE || !w->detector->rules->corr)
+        return;
+    struct yg_corr_state *nc = NULL;
+    if (yg__corr_state_new(w->detector->rules->corr, w->cfg->correlation.memory_bytes, &nc)) {
+        yg__log(YG_LOG_ERROR, "correlation: out of memory rebuilding state");
+        w->kafka_failed = true;
+        return;
+    }
+    if (w->corr)
+        yg__corr_state_free(w->corr);
+    w->corr = nc;
+    yg__corr_set_lateness(w->corr, (int64_t)w->cfg->correlation.lateness_ms);
+    yg__corr_set_evidence_hooks(w->corr, ev_hold, ev_release, w);
+    yg__corr_set_geo(w->corr, w->detector->geo, geo_inactive, NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t since = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - w->max_timespan_ms -
+                    (int64_t)w->cfg->correlation.lateness_ms;
+    struct rebuild_ctx c = {w, NULL, 0, 0, false};
+    uint64_t nread = 0;
+    char why[512] = "";
+    if (yg__kafka_read_assigned(w->kafka, since, rebuild_collect, &c, &nread, why, sizeof why) ||
+        c.oom) {
+        yg__log(YG_LOG_ERROR, "correlation: rebuilding from %s: %s; stopping",
+                w->cfg->kafka.detections_topic, c.oom ? "out of memory" : why);
+        w->kafka_failed = true;
+    } else {
+        if (c.n) /* qsort of no array is undefined */
+            qsort(c.v, c.n, sizeof *c.v, rebuild_cmp);
+        w->replaying = true;
+        const struct yg_record *saved = w->rec;
+        w->rec = NULL;
+        for (size_t i = 0; i < c.n; i++)
+            feed_detection(w, c.v[i].p, c.v[i].n);
+        w->rec = saved;
+        w->replaying = false;
+        yg__log(YG_LOG_INFO, "correlation: %zu detection(s) replayed from %s", c.n,
+                w->cfg->kafka.detections_topic);
+    }
+    for (size_t i = 0; i < c.n; i++)
+        yg_free(c.v[i].p);
+    yg_free(c.v);
 }
 
 int yg__watch_run(const struct yg_watch_opts *o)
@@ -1580,6 +2005,7 @@ int yg__watch_run(const struct yg_watch_opts *o)
     w.o = o;
     pthread_mutex_init(&w.cause_lock, NULL);
     yg_arena_init(&w.arena, 1u << 16, 0);
+    yg_arena_init(&w.karena, 1u << 14, 0);
     yg_buf_init(&w.json, YG_MAX_EVENT_BYTES * 4);
     yg_buf_init(&w.corr_obj, YG_MAX_EVENT_BYTES * 4);
     yg__linedec_init(&w.ld);

@@ -166,6 +166,44 @@ static void test_errors(void)
         {"rules: [r]\ninputs: [{name: a, type: stdin}]\n",
          "state: line 1, column 1: required key is missing", YG_EINVAL},
         {"rules: [r]\nstate: s\n", "inputs: line 1, column 1: required key is missing", YG_EINVAL},
+        /* Kafka (docs/kafka.md): inputs and sinks need the kafka: section,
+         * roles their topic, and properties the service owns are refused */
+        {"rules: [r]\nstate: s\ninputs:\n  - {name: a, type: kafka, topic: t}\n",
+         "inputs[0]: line 4, column 5: a kafka input needs the kafka: section (brokers, group)",
+         YG_EINVAL},
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', group: g}\n"
+         "inputs:\n  - {name: a, type: kafka}\n",
+         "inputs[0].topic: line 5, column 5: required key is missing", YG_EINVAL},
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092'}\ninputs:\n  - {name: a, type: kafka, "
+         "topic: t}\n",
+         "kafka.group: line 3, column 8: required key is missing (inputs[0] is a kafka input)",
+         YG_EINVAL},
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', group: g, role: match}\n"
+         "inputs: [{name: a, type: stdin}]\n",
+         "kafka.detections_topic: line 3, column 8: required key is missing (the roles match and "
+         "correlate exchange detections through it)",
+         YG_EINVAL},
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', group: g, role: match, "
+         "detections_topic: d}\ninputs: [{name: a, type: stdin}]\n",
+         "inputs[0]: line 4, column 10: a watch of kafka.role match reads kafka inputs only: its "
+         "consumed offsets are its checkpoints",
+         YG_EINVAL},
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', group: g, role: correlate, "
+         "detections_topic: d}\ninputs: [{name: a, type: stdin}]\n",
+         "inputs: line 4, column 9: a watch of kafka.role correlate reads only "
+         "kafka.detections_topic: remove the inputs",
+         YG_EINVAL},
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', properties: {isolation.level: "
+         "read_uncommitted}}\ninputs: [{name: a, type: stdin}]\n",
+         "kafka.properties.isolation.level: line 3, column 41: set by the service (use the keys "
+         "of kafka: instead)",
+         YG_EINVAL},
+        {"rules: [r]\nstate: s\ninputs: [{name: a, type: stdin}]\nsinks: [{type: kafka, topic: "
+         "t}]\n",
+         "sinks[0]: line 4, column 9: a kafka sink needs the kafka: section (brokers)", YG_EINVAL},
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', role: both}\ninputs: [{name: a, type: "
+         "stdin}]\n",
+         "kafka.role: line 3, column 34: expected one of all, match, correlate", YG_EINVAL},
         {"rules: [r]\nstate: s\ninputs:\n  - {name: a, type: file}\n",
          "inputs[0].path: line 4, column 5: required key is missing", YG_EINVAL},
         {"rules: [r]\nstate: s\ninputs:\n  - {name: a}\n",
@@ -214,7 +252,7 @@ static void test_errors(void)
          YG_EINVAL},
         {"rules: [r]\nstate: s\ninputs: [{name: a, type: syslog_udp, listen: ':5'}]\n",
          "inputs[0].type: line 3, column 26: expected one of file, syslog-udp, syslog-tcp, "
-         "syslog-tls, stdin, otlp-http (did you mean \"syslog-udp\"?)",
+         "syslog-tls, stdin, otlp-http, kafka (did you mean \"syslog-udp\"?)",
          YG_EINVAL},
         {"rules: [r]\nstate: s\ninputs: [{name: a, type: file, path: /x, format: nope}]\n",
          "inputs[0].format: line 3, column 50: expected auto, json or a line format "

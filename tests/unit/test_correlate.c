@@ -552,6 +552,126 @@ static const char chain_yaml_tail[] =
 #define FAILED "53ba33fd-3a50-4468-a5ef-c583635cfa92"
 #define SUCCESS "4d0a2c83-c62c-4ed4-b475-c7e23a9269b8"
 
+/* ---- one correlation at a time (the correlate stage of docs/kafka.md) ---- */
+
+static void values_of(struct fix *f, uint32_t r, const char *const *kv, struct yg_str *vals)
+{
+    size_t nf = yg__corr_nfields(f->cs, r);
+    for (size_t k = 0; k < nf && k < 32; k++) {
+        const char *name = yg__corr_field(f->cs, r, k);
+        vals[k] = (struct yg_str){NULL, 0};
+        for (size_t i = 0; kv && kv[i]; i++) {
+            size_t ln = strlen(name);
+            if (strncmp(kv[i], name, ln) == 0 && kv[i][ln] == '=')
+                vals[k] = (struct yg_str){kv[i] + ln + 1, strlen(kv[i] + ln + 1)};
+        }
+    }
+}
+
+/* Rule A feeds two correlations with different group-by fields: the key of
+ * each is that correlation's group value, and feeding one leaves the other
+ * untouched.  With aliases, two rules' detections of one group share a key. */
+static void test_feed_one(void)
+{
+    struct fix f;
+    CHECK(setup(&f, DETS "title: by user\nid: U\ncorrelation:\n  type: event_count\n"
+                         "  rules: [A]\n  group-by: [User]\n  timespan: 10s\n"
+                         "  condition: {gte: 2}\n---\n"
+                         "title: by host\nid: H\ncorrelation:\n  type: event_count\n"
+                         "  rules: [A]\n  group-by: [Host]\n  timespan: 10s\n"
+                         "  condition: {gte: 2}\n") == YG_OK);
+    CHECK(f.ndiag == 0 && yg__corr_count(f.cs) == 2);
+    uint32_t a = ridx(&f, "A");
+    CHECK(yg__corr_nfeeds(f.cs, a) == 2 && yg__corr_nfeeds(f.cs, ridx(&f, "B")) == 0);
+    size_t su = SIZE_MAX, sh = SIZE_MAX;
+    for (size_t s = 0; s < yg__corr_nfeeds(f.cs, a); s++) {
+        const char *id = yg__corr_rule(f.cs, yg__corr_feed_target(f.cs, a, s))->id;
+        if (strcmp(id, "U") == 0)
+            su = s;
+        else if (strcmp(id, "H") == 0)
+            sh = s;
+    }
+    CHECK(su != SIZE_MAX && sh != SIZE_MAX);
+    struct yg_str vals[32];
+    values_of(&f, a, KV("User=alice", "Host=h1"), vals);
+    struct yg_buf key;
+    yg_buf_init(&key, 1024);
+    CHECK(yg__corr_partition_key(f.cs, a, su, vals, &key) == YG_OK);
+    CHECK(key.n == 7 && memcmp(key.p,
+                               "U\x1f"
+                               "alice",
+                               7) == 0);
+    yg_buf_reset(&key);
+    CHECK(yg__corr_partition_key(f.cs, a, sh, vals, &key) == YG_OK);
+    CHECK(key.n == 4 && memcmp(key.p,
+                               "H\x1f"
+                               "h1",
+                               4) == 0);
+    struct yg_corr_state *st;
+    struct got g = {0};
+    CHECK(yg__corr_state_new(f.cs, 0, &st) == YG_OK);
+    /* Twice to "by user" only: it fires; "by host" saw nothing. */
+    CHECK(yg__corr_feed_one(st, a, su, S(0), vals, EV(1), on_fire, &g) == YG_OK);
+    CHECK(yg__corr_feed_one(st, a, su, S(1), vals, EV(2), on_fire, &g) == YG_OK);
+    CHECK(g.n == 1 && strcmp(g.a[0].title, "by user") == 0 && g.a[0].value == 2);
+    CHECK(yg__corr_feed_one(st, a, sh, S(2), vals, EV(3), on_fire, &g) == YG_OK);
+    CHECK(g.n == 1);
+    CHECK(yg__corr_feed_one(st, a, 2, S(3), vals, EV(4), on_fire, &g) == YG_EINVAL);
+    yg__corr_state_free(st);
+    teardown(&f);
+
+    /* Aliases: the error served to 10.0.0.1 and the connection from it are
+     * one group of "aliased", and have one key. */
+    CHECK(setup(&f,
+                "title: internal error\nid: IE\nname: internal_error\nlogsource: {product: test}\n"
+                "detection:\n  sel: {http.response.status_code: 500}\n  condition: sel\n---\n"
+                "title: new connection\nid: NC\nname: new_network_connection\n"
+                "logsource: {product: test}\n"
+                "detection:\n  sel: {event.category: network}\n  condition: sel\n---\n"
+                "title: aliased\nid: AL\ncorrelation:\n  type: temporal\n"
+                "  rules: [internal_error, new_network_connection]\n"
+                "  group-by: [internal_ip, remote_ip]\n  timespan: 10s\n  aliases:\n"
+                "    internal_ip:\n      internal_error: destination.ip\n"
+                "      new_network_connection: source.ip\n"
+                "    remote_ip:\n      internal_error: source.ip\n"
+                "      new_network_connection: destination.ip\n") == YG_OK);
+    uint32_t ie = ridx(&f, "IE"), nc = ridx(&f, "NC");
+    struct yg_buf k2;
+    yg_buf_init(&k2, 1024);
+    yg_buf_reset(&key);
+    values_of(&f, ie, KV("destination.ip=10.0.0.1", "source.ip=1.2.3.4"), vals);
+    CHECK(yg__corr_partition_key(f.cs, ie, 0, vals, &key) == YG_OK);
+    values_of(&f, nc, KV("source.ip=10.0.0.1", "destination.ip=1.2.3.4"), vals);
+    CHECK(yg__corr_partition_key(f.cs, nc, 0, vals, &k2) == YG_OK);
+    CHECK(key.n == k2.n && key.n == 19 && memcmp(key.p, k2.p, key.n) == 0);
+    yg_buf_free(&k2);
+    teardown(&f);
+
+    /* A chain: failed logins feed the inner event_count, which feeds the
+     * outer temporal_ordered one; the successful login feeds the outer
+     * directly.  Both detections of one user share the outer's key. */
+    char yaml[4096];
+    snprintf(yaml, sizeof yaml, "%s%s", chain_yaml_head, chain_yaml_tail);
+    CHECK(setup(&f, yaml) == YG_OK && f.ndiag == 0);
+    uint32_t fl = ridx(&f, FAILED), ok = ridx(&f, SUCCESS);
+    CHECK(yg__corr_nfeeds(f.cs, fl) == 1 && yg__corr_nfeeds(f.cs, ok) == 1);
+    yg_buf_reset(&key);
+    values_of(&f, fl, KV("User=bob"), vals);
+    CHECK(yg__corr_partition_key(f.cs, fl, 0, vals, &key) == YG_OK);
+    struct yg_buf k3;
+    yg_buf_init(&k3, 1024);
+    values_of(&f, ok, KV("User=bob"), vals);
+    CHECK(yg__corr_partition_key(f.cs, ok, 0, vals, &k3) == YG_OK);
+    CHECK(key.n == k3.n && memcmp(key.p, k3.p, key.n) == 0);
+    CHECK(key.n == 40 && memcmp(key.p,
+                                "b180ead8-d58f-40b2-ae54-c8940995b9b6\x1f"
+                                "bob",
+                                40) == 0);
+    yg_buf_free(&k3);
+    yg_buf_free(&key);
+    teardown(&f);
+}
+
 static void test_chain(bool generate)
 {
     char yaml[4096];
@@ -850,6 +970,7 @@ int main(void)
     test_value_metrics();
     test_lateness();
     test_aliases();
+    test_feed_one();
     test_chain(false);
     test_chain(true);
     test_memory_cap();
