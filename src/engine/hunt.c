@@ -181,6 +181,9 @@ struct ctx {
     struct yg_cols cols;  /* the alert's columns (profile.c) */
     int64_t ref_ms;       /* places year-less times: the file's modification time */
     bool ref_set;
+    /* The line format of the last text line among JSON records (a relay
+     * writing one source's lines between another's JSON records). */
+    const struct yg_linefmt *text_fmt;
 };
 
 /* Keep what a correlation needs of this detection: its event time and the
@@ -473,6 +476,35 @@ static unsigned col_of(const char *b, size_t at)
 static void decode_line(struct ctx *c, const struct yg_linefmt *fixed, bool may_switch,
                         const char *p, size_t n, uint64_t rel_line);
 
+/* A text line among JSON records (a FortiGate or syslog line relayed into
+ * the same file): decoded by the line format that claims it, so it is not
+ * lost as "invalid JSON".  A line no format claims on its own (a FortiGate
+ * event without the traffic keys the sniffer looks for) takes the format of
+ * the text line before it, as every line of a file of that format does.
+ * Returns the bytes consumed (the line without its newline), 0 when the data
+ * at b[pos] is not such a line. */
+static size_t text_line_doc(struct ctx *c, const char *b, size_t pos, size_t n, uint64_t line,
+                            bool *need_more, bool eof)
+{
+    if (c->h->o->input_format || b[pos] == '{' || b[pos] == '[')
+        return 0;
+    const char *nl = memchr(b + pos, '\n', n - pos);
+    if (!nl && !eof) {
+        *need_more = true;
+        return 0;
+    }
+    size_t l = nl ? (size_t)(nl - (b + pos)) : n - pos;
+    const struct yg_linefmt *f = yg__sniff_line(b + pos, l, NULL);
+    if (f && f->json_records)
+        return 0;
+    if (!f && !(f = c->text_fmt))
+        return 0;
+    c->text_fmt = f;
+    decode_line(c, f, false, b + pos, l, line);
+    c->doclen = l;
+    return l;
+}
+
 /* Run one document at b[pos..n). Returns the bytes consumed, or 0 on error
  * (reported). */
 static size_t one_doc(struct ctx *c, const char *b, size_t pos, size_t n, uint64_t *line,
@@ -482,6 +514,8 @@ static size_t one_doc(struct ctx *c, const char *b, size_t pos, size_t n, uint64
     c->doc = b + pos;
     c->rel_line = *line;
     c->rel_index = c->u->docs;
+    if ((used = text_line_doc(c, b, pos, n, *line, need_more, eof)) || *need_more)
+        return used;
     /* Each record is routed on its own: a Microsoft 365 record between
      * Sysmon events reaches the Microsoft 365 rules, whatever came first. */
     const struct yg_linefmt *claim =

@@ -23,6 +23,9 @@ Records of six sources, all real or shaped exactly like real ones:
    JSON, give it too.
 4. The router's cache must not blur sources: the stats JSON reports the
    events per log source, equal to the sum over the single-source runs.
+5. FortiGate key=value lines interleaved with the JSON records (a relay
+   writing several sources into one file) are decoded as FortiGate lines:
+   no "invalid JSON" error, every line counted under its log source.
 The last line is "N passed, M failed"; the exit status is 1 on any failure.
 """
 import glob
@@ -199,6 +202,42 @@ def main():
                 f.write(pretty(r) + "\n")
         got, _, err = hunt(cat, tmp)
         check(got == expected, f"concatenated JSON: {len(got)} alerts, expected {len(expected)}: missing {short(expected - got)} extra {short(got - expected)}")
+        # 5. Text lines relayed into the same JSON-lines file (FortiGate
+        # key=value lines between the JSON records) are decoded by their
+        # line format, not lost as invalid JSON.
+        fg = lines_of(os.path.join(logs, "elastic-integrations", "fortinet_fortigate",
+                                   "test-fortinet-7-4.log"))
+        fgp = os.path.join(tmp, "fortigate.log")
+        write_lines(fgp, fg)
+        fga, fgst, _ = hunt(fgp, tmp)
+        # One line of Elastic's sample has an unterminated quote: skipped
+        # and reported alone and mixed alike.
+        check(fgst.get("events", 0) >= len(fg) - 1, f"fortigate alone: {fgst.get('events')} events of {len(fg)}")
+        recs = list(allrecs)
+        random.Random(7).shuffle(recs)
+        step = max(1, len(recs) // (len(fg) + 1))
+        withtext, fi = [], 0
+        for i, r in enumerate(recs):
+            withtext.append(r)
+            if i % step == 0 and fi < len(fg):
+                withtext.append(fg[fi])
+                fi += 1
+        withtext += fg[fi:]
+        check(len(withtext) == len(recs) + len(fg), f"mixed text file built with {len(withtext)} lines")
+        check(not withtext[0].startswith("date="), "the mixed text file starts with a JSON record")
+        write_lines(mixed, withtext)
+        got, st, err = hunt(mixed, tmp)
+        check("invalid JSON" not in err, f"text lines reported as invalid JSON: {err[-400:]}")
+        want = len(recs) + fgst.get("events", 0)
+        check(st.get("events") == want,
+              f"JSON records and text lines: {st.get('events')} events, expected {want}")
+        want_ls = dict(ev_by_ls)
+        for k, v in per_source_counts(fgst).items():
+            want_ls[k] = want_ls.get(k, 0) + v
+        check(per_source_counts(st) == want_ls,
+              f"JSON records and text lines: events per log source {per_source_counts(st)} != {want_ls}")
+        check(got == expected | fga,
+              f"JSON records and text lines: {len(got)} alerts, expected {len(expected | fga)}")
         print(f"{len(expected)} alerts over {len(allrecs)} records of {len(srcs)} sources")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
