@@ -186,8 +186,11 @@ yg_err yg__detector_open_incidents(struct yg_detector *d, struct yg_store *st, c
     if (e)
         return e;
     if (!st) {
-        if ((e = yg__store_open(path, &st, d->why, sizeof d->why)))
+        if ((e = yg__store_open(path, &st))) {
+            snprintf(d->why, sizeof d->why, "%s", yg__store_errmsg(st));
+            yg__store_close(st);
             return e;
+        }
         d->own_store = true;
     }
     d->store = st;

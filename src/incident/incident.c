@@ -598,7 +598,7 @@ const char *yg__incident_errmsg(const struct yg_incident_builder *b)
     return b->why;
 }
 
-static yg_err cache_before_commit(void *ud, char *why, size_t wl);
+static yg_err cache_before_commit(void *ud, const char **msg);
 static void cache_discard(void *ud);
 static struct tx_cache *cache_new(void);
 
@@ -608,9 +608,9 @@ void yg__incident_builder_free(struct yg_incident_builder *b)
         return;
     /* A transaction still open keeps what was fed: written now, or
      * dropped with it if it rolls back. */
-    char why[512];
+    const char *msg;
     if (b->cache && yg__store_in_tx(b->st))
-        (void)cache_before_commit(b, why, sizeof why);
+        (void)cache_before_commit(b, &msg);
     yg__store_set_tx_hooks(b->st, NULL, NULL, NULL);
     for (int i = 0; i < Q_N; i++)
         sqlite3_finalize(b->q[i]);
@@ -1056,15 +1056,14 @@ static yg_err sm_write(struct yg_incident_builder *b)
     return err;
 }
 
-static yg_err cache_before_commit(void *ud, char *why, size_t wl)
+static yg_err cache_before_commit(void *ud, const char **msg)
 {
     struct yg_incident_builder *b = ud;
     yg_err err = ent_write(b);
     yg_err e2 = sm_write(b);
     if (!err)
         err = e2;
-    if (err && why != b->why)
-        snprintf(why, wl, "%s", b->why);
+    *msg = b->why;
     return err;
 }
 

@@ -118,8 +118,7 @@ static void reset_db(void)
     if (st)
         yg__store_close(st);
     unlink(dbpath);
-    char why[256];
-    CHECK(yg__store_open(dbpath, &st, why, sizeof why) == YG_OK);
+    CHECK(yg__store_open(dbpath, &st) == YG_OK);
 }
 
 static void test_normalise(void)
@@ -725,7 +724,7 @@ static void struct_alerts(struct yg_incident_alert *a)
 static void test_struct_path(void)
 {
     const int64_t fallback = 1714558000000;
-    char why[256], path2[160];
+    char path2[160];
     static char by_json[16384], by_struct[16384];
     reset_db();
     struct yg_incident_builder *b = NULL;
@@ -740,7 +739,7 @@ static void test_struct_path(void)
     snprintf(path2, sizeof path2, "%s/struct.db", dir);
     unlink(path2);
     struct yg_store *st2 = NULL;
-    CHECK(yg__store_open(path2, &st2, why, sizeof why) == YG_OK);
+    CHECK(yg__store_open(path2, &st2) == YG_OK);
     CHECK(yg__incident_builder_new(st2, map, 0, &b) == YG_OK);
     struct yg_incident_alert a[7];
     struct_alerts(a);
