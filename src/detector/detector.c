@@ -160,7 +160,13 @@ yg_err yg__detector_open_geo(struct yg_detector *d, const char *const *city, siz
 {
     if (!ncity && !nasn)
         return YG_OK;
-    return yg__geo_open(city, ncity, asn, nasn, &d->geo, d->why, sizeof d->why);
+    yg_err e = yg__geo_open(city, ncity, asn, nasn, &d->geo);
+    if (e) {
+        snprintf(d->why, sizeof d->why, "%s", yg__geo_errmsg(d->geo));
+        yg__geo_free(d->geo);
+        d->geo = NULL;
+    }
+    return e;
 }
 
 /* Title and level of a detection rule of the running set, for the
