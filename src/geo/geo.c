@@ -59,8 +59,11 @@ static void close_all(struct yg_geo *g)
     g->ncity = g->nasn = 0;
 }
 
-static yg_err open_one(const char *path, MMDB_s **out, char *why, size_t whylen)
+/* Open one database into *out; a failure's message goes on g. */
+static yg_err open_one(struct yg_geo *g, const char *path, MMDB_s **out)
 {
+    char *why = g->errmsg;
+    size_t whylen = sizeof g->errmsg;
     struct stat sb;
     *out = NULL;
     if (!path || !*path) {
@@ -106,19 +109,17 @@ yg_err yg__geo_open(const char *const *city, size_t ncity, const char *const *as
     *out = g; /* a failure below leaves its message on the handle */
     if (!g)
         return YG_ENOMEM;
-    char *why = g->errmsg;
-    size_t whylen = sizeof g->errmsg;
     if (ncity > YG_GEO_MAX_DBS || nasn > YG_GEO_MAX_DBS) {
-        snprintf(why, whylen, "at most %u city and %u ASN databases", YG_GEO_MAX_DBS,
-                 YG_GEO_MAX_DBS);
+        snprintf(g->errmsg, sizeof g->errmsg, "at most %u city and %u ASN databases",
+                 YG_GEO_MAX_DBS, YG_GEO_MAX_DBS);
         return YG_ELIMIT;
     }
     for (size_t i = 0; i < ncity; i++) {
-        YG_TRY(open_one(city[i], &g->city[i], why, whylen));
+        YG_TRY(open_one(g, city[i], &g->city[i]));
         g->ncity++;
     }
     for (size_t i = 0; i < nasn; i++) {
-        YG_TRY(open_one(asn[i], &g->asn[i], why, whylen));
+        YG_TRY(open_one(g, asn[i], &g->asn[i]));
         g->nasn++;
     }
 done:
