@@ -130,10 +130,12 @@ static int open_db(const char *db, const char *config, struct yg_store **st)
         free(state);
         return EXIT_ERR;
     }
-    yg_err e = yg__store_open(db, st, why, sizeof why);
+    yg_err e = yg__store_open(db, st);
     free(state);
     if (e) {
-        fprintf(stderr, "yagura incidents: %s\n", why);
+        fprintf(stderr, "yagura incidents: %s\n", yg__store_errmsg(*st));
+        yg__store_close(*st);
+        *st = NULL;
         return EXIT_ERR;
     }
     return 0;

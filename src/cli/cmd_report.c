@@ -125,8 +125,9 @@ int yg_cli_hunt_report_end(struct yg_hunt_report *r, const struct yg_hunt_opts *
     snprintf(threads, sizeof threads, "%u%s", o->threads, o->threads ? "" : " (all cores)");
     struct yg_store *st = NULL;
     char why[1024];
-    if (incidents && yg__store_open(incidents, &st, why, sizeof why)) {
-        fprintf(stderr, "yagura hunt: --html: %s\n", why);
+    if (incidents && yg__store_open(incidents, &st)) {
+        fprintf(stderr, "yagura hunt: --html: %s\n", yg__store_errmsg(st));
+        yg__store_close(st);
         st = NULL;
     }
     struct yg_report_param params[] = {

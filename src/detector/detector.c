@@ -160,7 +160,13 @@ yg_err yg__detector_open_geo(struct yg_detector *d, const char *const *city, siz
 {
     if (!ncity && !nasn)
         return YG_OK;
-    return yg__geo_open(city, ncity, asn, nasn, &d->geo, d->why, sizeof d->why);
+    yg_err e = yg__geo_open(city, ncity, asn, nasn, &d->geo);
+    if (e) {
+        snprintf(d->why, sizeof d->why, "%s", yg__geo_errmsg(d->geo));
+        yg__geo_free(d->geo);
+        d->geo = NULL;
+    }
+    return e;
 }
 
 /* Title and level of a detection rule of the running set, for the
@@ -182,17 +188,27 @@ static bool rule_lookup(void *ud, const char *rule_id, const char **title, const
 yg_err yg__detector_open_incidents(struct yg_detector *d, struct yg_store *st, const char *path,
                                    const char *data_dir, int64_t window_ms)
 {
-    yg_err e = yg__entity_map_load_default(data_dir, &d->entmap, d->why, sizeof d->why);
-    if (e)
+    yg_err e = yg__entity_map_load_default(data_dir, &d->entmap);
+    if (e) {
+        snprintf(d->why, sizeof d->why, "%s", yg__entity_map_errmsg(d->entmap));
+        yg__entity_map_free(d->entmap);
+        d->entmap = NULL;
         return e;
+    }
     if (!st) {
-        if ((e = yg__store_open(path, &st, d->why, sizeof d->why)))
+        if ((e = yg__store_open(path, &st))) {
+            snprintf(d->why, sizeof d->why, "%s", yg__store_errmsg(st));
+            yg__store_close(st);
             return e;
+        }
         d->own_store = true;
     }
     d->store = st;
     if ((e = yg__incident_builder_new(st, d->entmap, window_ms, &d->incidents))) {
-        snprintf(d->why, sizeof d->why, "%s: %s", path ? path : "state", yg__store_errmsg(st));
+        snprintf(d->why, sizeof d->why, "%s: %s", path ? path : "state",
+                 yg__incident_errmsg(d->incidents));
+        yg__incident_builder_free(d->incidents);
+        d->incidents = NULL;
         return e;
     }
     yg__incident_set_rule_lookup(d->incidents, rule_lookup, d);

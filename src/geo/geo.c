@@ -40,6 +40,10 @@ struct yg_geo {
     size_t ncity;
     MMDB_s *asn[YG_GEO_MAX_DBS];
     size_t nasn;
+    /* Why the open failed, "" when it did not (yg__geo_errmsg).  Only the
+     * constructor writes it: lookups run on many threads at once and leave
+     * the handle untouched. */
+    char errmsg[1024];
 };
 
 static void close_all(struct yg_geo *g)
@@ -55,8 +59,11 @@ static void close_all(struct yg_geo *g)
     g->ncity = g->nasn = 0;
 }
 
-static yg_err open_one(const char *path, MMDB_s **out, char *why, size_t whylen)
+/* Open one database into *out; a failure's message goes on g. */
+static yg_err open_one(struct yg_geo *g, const char *path, MMDB_s **out)
 {
+    char *why = g->errmsg;
+    size_t whylen = sizeof g->errmsg;
     struct stat sb;
     *out = NULL;
     if (!path || !*path) {
@@ -95,42 +102,36 @@ static yg_err open_one(const char *path, MMDB_s **out, char *why, size_t whylen)
 }
 
 yg_err yg__geo_open(const char *const *city, size_t ncity, const char *const *asn, size_t nasn,
-                    struct yg_geo **out, char *why, size_t whylen)
+                    struct yg_geo **out)
 {
-    char scratch[8];
     yg_err err = YG_OK;
-    if (!why || !whylen) {
-        why = scratch;
-        whylen = sizeof scratch;
-    }
-    why[0] = 0;
-    *out = NULL;
+    struct yg_geo *g = yg_calloc(1, sizeof *g);
+    *out = g; /* a failure below leaves its message on the handle */
+    if (!g)
+        return YG_ENOMEM;
     if (ncity > YG_GEO_MAX_DBS || nasn > YG_GEO_MAX_DBS) {
-        snprintf(why, whylen, "at most %u city and %u ASN databases", YG_GEO_MAX_DBS,
-                 YG_GEO_MAX_DBS);
+        snprintf(g->errmsg, sizeof g->errmsg, "at most %u city and %u ASN databases",
+                 YG_GEO_MAX_DBS, YG_GEO_MAX_DBS);
         return YG_ELIMIT;
     }
-    struct yg_geo *g = yg_calloc(1, sizeof *g);
-    if (!g) {
-        snprintf(why, whylen, "out of memory");
-        return YG_ENOMEM;
-    }
     for (size_t i = 0; i < ncity; i++) {
-        YG_TRY(open_one(city[i], &g->city[i], why, whylen));
+        YG_TRY(open_one(g, city[i], &g->city[i]));
         g->ncity++;
     }
     for (size_t i = 0; i < nasn; i++) {
-        YG_TRY(open_one(asn[i], &g->asn[i], why, whylen));
+        YG_TRY(open_one(g, asn[i], &g->asn[i]));
         g->nasn++;
     }
-    *out = g;
-    g = NULL;
 done:
-    if (g) {
+    if (err) /* nothing stays open on a failed handle */
         close_all(g);
-        yg_free(g);
-    }
     return err;
+}
+
+const char *yg__geo_errmsg(const struct yg_geo *g)
+{
+    /* Only a failed allocation of the handle itself leaves no handle. */
+    return g ? g->errmsg : "out of memory";
 }
 
 void yg__geo_free(struct yg_geo *g)

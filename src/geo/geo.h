@@ -41,14 +41,20 @@ struct yg_geo_info {
 
 /*
  * Open the databases at city[0..ncity) and asn[0..nasn) (either count may be
- * 0; at most YG_GEO_MAX_DBS each).  On failure nothing stays open, *out is
- * NULL and why (if not NULL) names the file and the reason: YG_ENOTFOUND
- * for a missing file, YG_EIO for one that cannot be read, YG_ECORRUPT for
- * a file that is not a MaxMind DB, YG_ELIMIT for too many paths.  Free
- * with yg__geo_free().
+ * 0; at most YG_GEO_MAX_DBS each).  On failure nothing stays open but *out
+ * is still a handle whose yg__geo_errmsg names the file and the reason
+ * (only yg__geo_errmsg and yg__geo_free are meant for it): YG_ENOTFOUND for
+ * a missing file, YG_EIO for one that cannot be read, YG_ECORRUPT for a
+ * file that is not a MaxMind DB, YG_ELIMIT for too many paths.  *out is
+ * NULL only when the handle could not be allocated (YG_ENOMEM).  Free with
+ * yg__geo_free() in every case.
  */
 YG_NODISCARD yg_err yg__geo_open(const char *const *city, size_t ncity, const char *const *asn,
-                                 size_t nasn, struct yg_geo **out, char *why, size_t whylen);
+                                 size_t nasn, struct yg_geo **out);
+/* Why yg__geo_open failed on g, "" when it succeeded; "out of memory" for
+ * NULL.  Lookups report through their return value only: they share the
+ * handle between threads and do not write to it. */
+const char *yg__geo_errmsg(const struct yg_geo *g);
 void yg__geo_free(struct yg_geo *g);
 /* Whether city (country and coordinates) or ASN databases are open. */
 bool yg__geo_has_city(const struct yg_geo *g);

@@ -45,8 +45,10 @@ static char *dup_lower(struct yg_arena *a, const char *s, size_t n)
 
 /* A list of scalars (or one scalar) into an arena array of lowercase strings. */
 static bool scalars(struct yg_entity_map *m, const struct yg_ynode *n, const char *what,
-                    char ***out, size_t *nout, char *why, size_t wl, const char *path)
+                    char ***out, size_t *nout, const char *path)
 {
+    char *why = m->errmsg;
+    size_t wl = sizeof m->errmsg;
     size_t cnt = n->type == YG_Y_SCALAR ? 1 : n->type == YG_Y_SEQ ? n->n : 0;
     if (n->type == YG_Y_MAP) {
         snprintf(why, wl, "%s:%u:%u: %s: expected a list of names", path, n->line, n->col, what);
@@ -88,7 +90,7 @@ static yg_err parse_link(struct ectx *x, const struct yg_ynode *val)
 {
     char **v = NULL;
     size_t nv = 0;
-    if (!scalars(x->m, val, "link", &v, &nv, x->why, x->wl, x->path))
+    if (!scalars(x->m, val, "link", &v, &nv, x->path))
         return YG_ESYNTAX;
     for (int k = 0; k < YG_ENT_N; k++)
         x->m->link[k] = false;
@@ -122,8 +124,7 @@ static yg_err parse_by_kind(struct ectx *x, const struct yg_ynode *val, const ch
                      kk->col, what, kk->s);
             return YG_ESYNTAX;
         }
-        if (!scalars(x->m, val->items[2 * j + 1], what, &lists[k], &counts[k], x->why, x->wl,
-                     x->path))
+        if (!scalars(x->m, val->items[2 * j + 1], what, &lists[k], &counts[k], x->path))
             return YG_ESYNTAX;
     }
     return YG_OK;
@@ -179,7 +180,7 @@ static yg_err parse_source(struct ectx *x, struct yg_entity_source *es, const st
                      x->path, sk->line, sk->col, sk->s);
             return YG_ESYNTAX;
         }
-        if (!scalars(x->m, sv, sk->s, &es->fields[k], &es->nfields[k], x->why, x->wl, x->path))
+        if (!scalars(x->m, sv, sk->s, &es->fields[k], &es->nfields[k], x->path))
             return YG_ESYNTAX;
     }
     return YG_OK;
@@ -208,9 +209,10 @@ static yg_err parse_sources(struct ectx *x, const struct yg_ynode *key, const st
     return YG_OK;
 }
 
-static yg_err parse(struct yg_entity_map *m, const struct yg_ynode *root, const char *path,
-                    char *why, size_t wl)
+static yg_err parse(struct yg_entity_map *m, const struct yg_ynode *root, const char *path)
 {
+    char *why = m->errmsg;
+    size_t wl = sizeof m->errmsg;
     if (!root || root->type != YG_Y_MAP) {
         snprintf(why, wl, "%s: expected a mapping with link, ignore and sources", path);
         return YG_ESYNTAX;
@@ -242,23 +244,22 @@ static yg_err parse(struct yg_entity_map *m, const struct yg_ynode *root, const 
     return YG_OK;
 }
 
-yg_err yg__entity_map_load(const char *path, struct yg_entity_map **out, char *why, size_t wl)
+yg_err yg__entity_map_load(const char *path, struct yg_entity_map **out)
 {
     char *text = NULL;
     size_t n = 0;
-    *out = NULL;
+    struct yg_entity_map *m = yg_calloc(1, sizeof *m);
+    *out = m; /* a failure below leaves its message on the map */
+    if (!m)
+        return YG_ENOMEM;
+    yg_arena_init(&m->arena, 16384, 0);
+    char *why = m->errmsg;
+    size_t wl = sizeof m->errmsg;
     yg_err err = yg_file_read(path, 1u << 20, &text, &n);
     if (err) {
         snprintf(why, wl, "%s: %s", path, yg_strerror(err));
         return err;
     }
-    struct yg_entity_map *m = yg_calloc(1, sizeof *m);
-    if (!m) {
-        yg_free(text);
-        snprintf(why, wl, "%s: out of memory", path);
-        return YG_ENOMEM;
-    }
-    yg_arena_init(&m->arena, 16384, 0);
     struct yg_ydoc *docs = NULL;
     size_t nd = 0;
     unsigned el = 0, ec = 0;
@@ -270,19 +271,19 @@ yg_err yg__entity_map_load(const char *path, struct yg_entity_map **out, char *w
         snprintf(why, wl, "%s: expected one YAML document", path);
         err = YG_ESYNTAX;
     } else {
-        err = parse(m, docs[0].root, path, why, wl);
+        err = parse(m, docs[0].root, path);
     }
     yg_free(text);
-    if (err) {
-        yg__entity_map_free(m);
-        return err;
-    }
-    *out = m;
-    return YG_OK;
+    return err;
 }
 
-yg_err yg__entity_map_load_default(const char *data_dir, struct yg_entity_map **out, char *why,
-                                   size_t wl)
+const char *yg__entity_map_errmsg(const struct yg_entity_map *m)
+{
+    /* Only a failed allocation of the map itself leaves no handle. */
+    return m ? m->errmsg : "out of memory";
+}
+
+yg_err yg__entity_map_load_default(const char *data_dir, struct yg_entity_map **out)
 {
     if (!data_dir)
         data_dir = getenv("YAGURA_DATA_DIR");
@@ -294,7 +295,7 @@ yg_err yg__entity_map_load_default(const char *data_dir, struct yg_entity_map **
         data_dir = ".";
     char path[4096];
     snprintf(path, sizeof path, "%s/mappings/entities.yml", data_dir);
-    return yg__entity_map_load(path, out, why, wl);
+    return yg__entity_map_load(path, out);
 }
 
 /* ---- matching ----------------------------------------------------------- */

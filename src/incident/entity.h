@@ -21,6 +21,7 @@ struct yg_entity_map {
     size_t nignore[YG_ENT_N];
     char **corr[YG_ENT_N]; /* correlation group-by names per kind */
     size_t ncorr[YG_ENT_N];
+    char errmsg[1024]; /* why the load failed, "" if it did not (yg__entity_map_errmsg) */
 };
 
 /* The kind of an event field of log source ls (product, service, category;

@@ -595,10 +595,11 @@ static yg_err sqlfail(struct yg_incident_builder *b, int rc, const char *what)
 
 const char *yg__incident_errmsg(const struct yg_incident_builder *b)
 {
-    return b->why;
+    /* Only a failed allocation of the builder itself leaves no handle. */
+    return b ? b->why : "out of memory";
 }
 
-static yg_err cache_before_commit(void *ud, char *why, size_t wl);
+static yg_err cache_before_commit(void *ud, const char **msg);
 static void cache_discard(void *ud);
 static struct tx_cache *cache_new(void);
 
@@ -608,9 +609,9 @@ void yg__incident_builder_free(struct yg_incident_builder *b)
         return;
     /* A transaction still open keeps what was fed: written now, or
      * dropped with it if it rolls back. */
-    char why[512];
+    const char *msg;
     if (b->cache && yg__store_in_tx(b->st))
-        (void)cache_before_commit(b, why, sizeof why);
+        (void)cache_before_commit(b, &msg);
     yg__store_set_tx_hooks(b->st, NULL, NULL, NULL);
     for (int i = 0; i < Q_N; i++)
         sqlite3_finalize(b->q[i]);
@@ -623,8 +624,8 @@ void yg__incident_builder_free(struct yg_incident_builder *b)
 yg_err yg__incident_builder_new(struct yg_store *st, const struct yg_entity_map *m,
                                 int64_t window_ms, struct yg_incident_builder **out)
 {
-    *out = NULL;
     struct yg_incident_builder *b = yg_calloc(1, sizeof *b);
+    *out = b; /* a failure below leaves its message on the builder */
     if (!b)
         return YG_ENOMEM;
     b->st = st;
@@ -635,19 +636,23 @@ yg_err yg__incident_builder_new(struct yg_store *st, const struct yg_entity_map 
     b->cache = cache_new();
     b->memo = yg_calloc(1, sizeof *b->memo);
     if (!b->cache || !b->memo) {
+        /* No cache: yg__incident_builder_free has nothing to write. */
         yg_free(b->cache);
-        yg_free(b->memo);
-        yg_free(b);
+        b->cache = NULL;
+        snprintf(b->why, sizeof b->why, "out of memory");
         return YG_ENOMEM;
     }
-    yg__store_set_tx_hooks(st, cache_before_commit, cache_discard, b);
     for (int i = 0; i < Q_N; i++) {
         int rc = sqlite3_prepare_v3(b->db, q_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &b->q[i], NULL);
         if (rc != SQLITE_OK) {
-            yg__incident_builder_free(b);
-            return rc == SQLITE_NOMEM ? YG_ENOMEM : YG_EIO;
+            yg_err err = sqlfail(b, rc, "preparing the incident statements");
+            yg_free(b->cache);
+            b->cache = NULL;
+            return err;
         }
     }
+    /* Only a builder whose statements are ready writes before commits. */
+    yg__store_set_tx_hooks(st, cache_before_commit, cache_discard, b);
     sqlite3_stmt *s = b->q[Q_MAXSEQ];
     if (sqlite3_step(s) == SQLITE_ROW)
         b->seq = sqlite3_column_int64(s, 0);
@@ -1056,15 +1061,14 @@ static yg_err sm_write(struct yg_incident_builder *b)
     return err;
 }
 
-static yg_err cache_before_commit(void *ud, char *why, size_t wl)
+static yg_err cache_before_commit(void *ud, const char **msg)
 {
     struct yg_incident_builder *b = ud;
     yg_err err = ent_write(b);
     yg_err e2 = sm_write(b);
     if (!err)
         err = e2;
-    if (err && why != b->why)
-        snprintf(why, wl, "%s", b->why);
+    *msg = b->why;
     return err;
 }
 
@@ -1994,6 +1998,7 @@ static int item_cmp(const void *a, const void *b)
 
 yg_err yg__incident_feed_batch(struct yg_incident_builder *b, struct yg_incident_batch *q)
 {
+    b->why[0] = 0;
     b->stats.fed += q->untimed;
     b->stats.skipped += q->untimed;
     qsort(q->v, q->n, sizeof *q->v, item_cmp);

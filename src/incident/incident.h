@@ -32,13 +32,17 @@ const char *yg__entity_kind_name(enum yg_entity_kind k);
 
 struct yg_entity_map;
 
-/* Load a mapping file.  Errors name the file, line and column in why. */
-YG_NODISCARD yg_err yg__entity_map_load(const char *path, struct yg_entity_map **out, char *why,
-                                        size_t wl);
+/* Load a mapping file.  On failure *out is still a map whose
+ * yg__entity_map_errmsg names the file, line and column and what was
+ * expected (only yg__entity_map_errmsg and yg__entity_map_free are meant for
+ * it); *out is NULL only when the map could not be allocated (YG_ENOMEM).
+ * Free it with yg__entity_map_free in every case. */
+YG_NODISCARD yg_err yg__entity_map_load(const char *path, struct yg_entity_map **out);
 /* Load <data_dir>/mappings/entities.yml (data_dir NULL: $YAGURA_DATA_DIR, else
- * the source tree the program was built from). */
-YG_NODISCARD yg_err yg__entity_map_load_default(const char *data_dir, struct yg_entity_map **out,
-                                                char *why, size_t wl);
+ * the source tree the program was built from), as yg__entity_map_load. */
+YG_NODISCARD yg_err yg__entity_map_load_default(const char *data_dir, struct yg_entity_map **out);
+/* Why the load of m failed, "" if it succeeded; "out of memory" for NULL. */
+const char *yg__entity_map_errmsg(const struct yg_entity_map *m);
 void yg__entity_map_free(struct yg_entity_map *m);
 
 /* ---- the builder ------------------------------------------------------------ */

@@ -262,16 +262,16 @@ struct yg_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_N];
     bool in_tx;
-    yg_err (*before_commit)(void *ud, char *why, size_t wl);
+    yg_err (*before_commit)(void *ud, const char **msg);
     void (*discard)(void *ud);
     void *hook_ud;
     char *path;
-    char why[256];
+    char why[1024]; /* yg__store_errmsg */
     char cause[512];
 };
 
 void yg__store_set_tx_hooks(struct yg_store *st,
-                            yg_err (*before_commit)(void *ud, char *why, size_t wl),
+                            yg_err (*before_commit)(void *ud, const char **msg),
                             void (*discard)(void *ud), void *ud)
 {
     st->before_commit = before_commit;
@@ -363,7 +363,15 @@ bool yg__store_in_tx(const struct yg_store *st)
 
 const char *yg__store_errmsg(const struct yg_store *st)
 {
-    return st->why;
+    /* Only a failed allocation of the handle itself leaves no handle. */
+    return st ? st->why : "out of memory";
+}
+
+/* Every call starts without a message, so a message is always about the
+ * last call and a success leaves none (store.h). */
+static void clear_msg(struct yg_store *st)
+{
+    st->why[0] = 0;
 }
 
 /* Run SQL text that may hold several statements; no bound values. */
@@ -467,21 +475,19 @@ done:
     return err;
 }
 
-yg_err yg__store_open(const char *path, struct yg_store **out, char *why, size_t wl)
+yg_err yg__store_open(const char *path, struct yg_store **out)
 {
     yg_err err = YG_OK;
     struct yg_store *st = NULL;
     *out = NULL;
     pthread_once(&sq_once, sq_setup);
     st = yg_calloc(1, sizeof *st);
-    if (!st) {
-        snprintf(why, wl, "%s: out of memory", path);
+    if (!st)
         return YG_ENOMEM;
-    }
+    *out = st; /* from here on, a failure leaves its message on the handle */
     st->path = yg_strndup(path, strlen(path));
     if (!st->path) {
-        yg_free(st);
-        snprintf(why, wl, "%s: out of memory", path);
+        snprintf(st->why, sizeof st->why, "%s: out of memory", path);
         return YG_ENOMEM;
     }
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
@@ -518,15 +524,14 @@ yg_err yg__store_open(const char *path, struct yg_store **out, char *why, size_t
     }
 done:
     if (err != YG_OK) {
+        char keep[sizeof st->why];
+        memcpy(keep, st->why, sizeof keep);
         if (st->cause[0]) /* "database corrupt: PATH (reading ...: malformed)" */
-            snprintf(why, wl, "%s (%s)", st->cause, st->why);
+            snprintf(st->why, sizeof st->why, "%s (%.500s)", st->cause, keep);
         else
-            snprintf(why, wl, "%s: %s", path, st->why);
-        yg__store_close(st);
-        return err;
+            snprintf(st->why, sizeof st->why, "%s: %.1000s", path, keep);
     }
-    *out = st;
-    return YG_OK;
+    return err;
 }
 
 void yg__store_close(struct yg_store *st)
@@ -546,6 +551,7 @@ void yg__store_close(struct yg_store *st)
 
 yg_err yg__store_begin(struct yg_store *st)
 {
+    clear_msg(st);
     if (st->in_tx) {
         snprintf(st->why, sizeof st->why, "a transaction is already open");
         return YG_ESTATE;
@@ -558,6 +564,7 @@ yg_err yg__store_begin(struct yg_store *st)
 
 yg_err yg__store_commit(struct yg_store *st)
 {
+    clear_msg(st);
     if (!st->in_tx) {
         snprintf(st->why, sizeof st->why, "no transaction is open");
         return YG_ESTATE;
@@ -576,9 +583,13 @@ yg_err yg__store_commit(struct yg_store *st)
         return YG_ESTATE;
     }
     if (st->before_commit) {
-        yg_err err = st->before_commit(st->hook_ud, st->why, sizeof st->why);
-        if (err)
+        const char *msg = NULL;
+        yg_err err = st->before_commit(st->hook_ud, &msg);
+        if (err) {
+            snprintf(st->why, sizeof st->why, "%s",
+                     msg && *msg ? msg : "before committing: failed");
             return err;
+        }
     }
     yg_err err = step_done(st, st->stmt[S_COMMIT], "committing");
     /* A busy COMMIT leaves the transaction open (the caller may retry or
@@ -595,7 +606,8 @@ void yg__store_rollback(struct yg_store *st)
 {
     if (st->discard)
         st->discard(st->hook_ud);
-    if (!st->in_tx && sqlite3_get_autocommit(st->db))
+    /* A handle whose open failed may have no connection. */
+    if (!st->db || (!st->in_tx && sqlite3_get_autocommit(st->db)))
         return;
     sqlite3_stmt *s = st->stmt[S_ROLLBACK];
     (void)sqlite3_step(s);
@@ -757,6 +769,7 @@ static int bind_text(sqlite3_stmt *s, int i, const char *v)
 
 yg_err yg__store_alert(struct yg_store *st, const struct yg_alert_row *row, bool *inserted)
 {
+    clear_msg(st);
     sqlite3_stmt *s = st->stmt[S_ALERT_INS];
     *inserted = false;
     if (!row->id || strlen(row->id) != 32 || !row->rule_id || !row->json) {
@@ -783,6 +796,7 @@ yg_err yg__store_alert(struct yg_store *st, const struct yg_alert_row *row, bool
 
 yg_err yg__store_alert_count(struct yg_store *st, uint64_t *n)
 {
+    clear_msg(st);
     sqlite3_stmt *s = st->stmt[S_ALERT_COUNT];
     *n = 0;
     int rc = sqlite3_step(s);
@@ -796,6 +810,7 @@ yg_err yg__store_alert_count(struct yg_store *st, uint64_t *n)
 
 yg_err yg__store_ckpt_put(struct yg_store *st, const char *key, const char *val)
 {
+    clear_msg(st);
     sqlite3_stmt *s = st->stmt[S_CKPT_PUT];
     int rc = bind_text(s, 1, key);
     if (rc == SQLITE_OK)
@@ -813,6 +828,7 @@ yg_err yg__store_ckpt_put(struct yg_store *st, const char *key, const char *val)
 yg_err yg__store_ckpt_each(struct yg_store *st,
                            void (*fn)(void *ud, const char *key, const char *val), void *ud)
 {
+    clear_msg(st);
     sqlite3_stmt *s = st->stmt[S_CKPT_ALL];
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -835,6 +851,7 @@ yg_err yg__store_ckpt_each(struct yg_store *st,
 
 yg_err yg__store_blob_put(struct yg_store *st, const char *name, const void *p, size_t n)
 {
+    clear_msg(st);
     sqlite3_stmt *s = st->stmt[S_BLOB_PUT];
     int rc = bind_text(s, 1, name);
     /* A NULL pointer binds SQL NULL; an empty blob must stay a blob. */
@@ -852,6 +869,7 @@ yg_err yg__store_blob_put(struct yg_store *st, const char *name, const void *p, 
 
 yg_err yg__store_blob_get(struct yg_store *st, const char *name, void **p, size_t *n)
 {
+    clear_msg(st);
     yg_err err = YG_OK;
     sqlite3_stmt *s = st->stmt[S_BLOB_GET];
     *p = NULL;
@@ -894,6 +912,7 @@ done:
 
 yg_err yg__store_det_put(struct yg_store *st, const struct yg_det_row *d)
 {
+    clear_msg(st);
     sqlite3_stmt *s = st->stmt[S_DET_PUT];
     int rc = bind_text(s, 1, d->rule_id);
     if (rc == SQLITE_OK)
@@ -919,6 +938,7 @@ yg_err yg__store_det_put(struct yg_store *st, const struct yg_det_row *d)
 yg_err yg__store_det_each(struct yg_store *st, int64_t since_ms,
                           void (*fn)(void *ud, const struct yg_det_row *d), void *ud)
 {
+    clear_msg(st);
     sqlite3_stmt *s = st->stmt[S_DET_SINCE];
     int rc = sqlite3_bind_int64(s, 1, since_ms);
     if (rc != SQLITE_OK) {
@@ -950,6 +970,7 @@ yg_err yg__store_det_each(struct yg_store *st, int64_t since_ms,
 
 yg_err yg__store_det_prune(struct yg_store *st, int64_t before_ms)
 {
+    clear_msg(st);
     sqlite3_stmt *s = st->stmt[S_DET_PRUNE];
     int rc = sqlite3_bind_int64(s, 1, before_ms);
     if (rc != SQLITE_OK) {

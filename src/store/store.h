@@ -14,8 +14,12 @@
 
 struct yg_store;
 
-/* Open (creating and migrating the schema as needed).  WAL mode, synchronous NORMAL. */
-YG_NODISCARD yg_err yg__store_open(const char *path, struct yg_store **out, char *why, size_t wl);
+/* Open (creating and migrating the schema as needed).  WAL mode, synchronous NORMAL.
+ * On failure *out is still a handle holding the reason (yg__store_errmsg:
+ * the file and what failed); only yg__store_errmsg and yg__store_close are
+ * valid on it.  *out is NULL only when even the handle could not be
+ * allocated (yg__store_errmsg(NULL) then says "out of memory"). */
+YG_NODISCARD yg_err yg__store_open(const char *path, struct yg_store **out);
 void yg__store_close(struct yg_store *st);
 
 YG_NODISCARD yg_err yg__store_begin(struct yg_store *st);
@@ -65,8 +69,9 @@ YG_NODISCARD yg_err yg__store_det_prune(struct yg_store *st, int64_t before_ms);
 /* Number of stored alerts (for tests and /metrics). */
 YG_NODISCARD yg_err yg__store_alert_count(struct yg_store *st, uint64_t *n);
 
-/* The message of the last failed call on st ("storing an alert: database is
- * locked"); valid until the next call on st. */
+/* The message of the last call on st if it failed ("storing an alert:
+ * database is locked"), "" if it succeeded, as sqlite3_errmsg keeps one on a
+ * connection; valid until the next call on st. */
 const char *yg__store_errmsg(const struct yg_store *st);
 /* Why the last write failed, in words an operator acts on: "disk full:
  * PATH", "database corrupt: PATH", "input/output error: PATH: <errno text>",
@@ -83,12 +88,14 @@ bool yg__store_in_tx(const struct yg_store *st);
 /* Work a module keeps in memory during a transaction and writes just before
  * it commits (src/incident/ writes each touched incident's summary once per
  * transaction, not once per alert).  before_commit runs inside the
- * transaction, first thing in yg__store_commit; its failure (described in
- * why) fails the commit (nothing is committed; the caller rolls back).  discard runs when the
- * transaction ends without committing (yg__store_rollback, or a COMMIT that
- * failed and rolled it back).  One module per store; NULL functions remove it. */
+ * transaction, first thing in yg__store_commit; its failure (described by
+ * the message it points *msg at, which becomes yg__store_errmsg)
+ * fails the commit (nothing is committed; the caller rolls back).  discard
+ * runs when the transaction ends without committing (yg__store_rollback, or
+ * a COMMIT that failed and rolled it back).  One module per store; NULL
+ * functions remove it. */
 void yg__store_set_tx_hooks(struct yg_store *st,
-                            yg_err (*before_commit)(void *ud, char *why, size_t wl),
+                            yg_err (*before_commit)(void *ud, const char **msg),
                             void (*discard)(void *ud), void *ud);
 /* SipHash-2-4 of data under the key (k0, k1), the hash behind yg__alert_id. */
 uint64_t yg__siphash24(uint64_t k0, uint64_t k1, const void *data, size_t n);

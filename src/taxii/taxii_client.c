@@ -508,7 +508,8 @@ yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, 
         err = YG_EIO;
         goto done;
     }
-    if (yg__store_open(state_path, &x->st, why, wl) != YG_OK) {
+    if (yg__store_open(state_path, &x->st) != YG_OK) {
+        snprintf(why, wl, "%s", yg__store_errmsg(x->st));
         err = YG_EIO;
         goto done;
     }

@@ -1601,7 +1601,6 @@ static int watch_check(struct watch *w)
 /* The scanner, the correlation state, the state database and incidents. */
 static bool watch_start_matching(struct watch *w)
 {
-    char why[1024];
     if (yg_scanner_create(w->detector->rules, &w->scanner))
         return false;
     yg_scanner_set_intel_wallclock(w->scanner, true);
@@ -1613,8 +1612,8 @@ static bool watch_start_matching(struct watch *w)
         yg__corr_set_evidence_hooks(w->corr, ev_hold, ev_release, w);
         yg__corr_set_geo(w->corr, w->detector->geo, geo_inactive, NULL);
     }
-    if (yg__store_open(w->cfg->state, &w->store, why, sizeof why)) {
-        yg__log(YG_LOG_ERROR, "state: %s", why);
+    if (yg__store_open(w->cfg->state, &w->store)) {
+        yg__log(YG_LOG_ERROR, "state: %s", yg__store_errmsg(w->store));
         return false;
     }
     if (w->cfg->incidents.enabled) {

@@ -90,9 +90,12 @@ static struct yg_geo *open_city(void)
 {
     const char *city[] = {CITY4};
     struct yg_geo *g = NULL;
-    char why[256];
-    yg_err e = yg__geo_open(city, 1, NULL, 0, &g, why, sizeof why);
-    CHECK_MSG(e == YG_OK, "%s (run scripts/setup.sh)", why);
+    yg_err e = yg__geo_open(city, 1, NULL, 0, &g);
+    CHECK_MSG(e == YG_OK, "%s (run scripts/setup.sh)", yg__geo_errmsg(g));
+    if (e) {
+        yg__geo_free(g);
+        return NULL;
+    }
     return g;
 }
 

@@ -30,11 +30,12 @@ static void test_flat_schema(void)
 {
     const char *city[] = {CITY4, CITY6};
     struct yg_geo *g = NULL;
-    char why[256];
-    yg_err e = yg__geo_open(city, 2, NULL, 0, &g, why, sizeof why);
-    CHECK_MSG(e == YG_OK, "%s (run scripts/setup.sh)", why);
-    if (e)
+    yg_err e = yg__geo_open(city, 2, NULL, 0, &g);
+    CHECK_MSG(e == YG_OK, "%s (run scripts/setup.sh)", yg__geo_errmsg(g));
+    if (e) {
+        yg__geo_free(g);
         return;
+    }
     CHECK(yg__geo_has_city(g));
     CHECK(!yg__geo_has_asn(g));
     struct yg_geo_info gi;
@@ -66,7 +67,7 @@ static void test_flat_schema(void)
     yg__geo_free(g);
 
     /* The IPv4 file alone knows nothing of IPv6 addresses: no error, no place. */
-    CHECK(yg__geo_open(city, 1, NULL, 0, &g, why, sizeof why) == YG_OK);
+    CHECK(yg__geo_open(city, 1, NULL, 0, &g) == YG_OK);
     CHECK(look(g, "2001:4860:4860::8888", &gi) == YG_OK && !gi.country[0] && !gi.has_coords);
     yg__geo_free(g);
 }
@@ -76,7 +77,7 @@ static void test_reserved(void)
 {
     const char *city[] = {CITY4, CITY6};
     struct yg_geo *g = NULL;
-    CHECK(yg__geo_open(city, 2, NULL, 0, &g, NULL, 0) == YG_OK);
+    CHECK(yg__geo_open(city, 2, NULL, 0, &g) == YG_OK);
     static const char *const res[] = {
         "10.1.2.3",    "172.16.5.4",  "172.31.255.255",  "192.168.1.1",       "127.0.0.1",
         "100.64.0.1",  "169.254.1.1", "0.0.0.0",         "192.0.2.1",         "198.51.100.7",
@@ -119,11 +120,12 @@ static void test_geoip2_and_asn(const char *dir)
     const char *cities[] = {city, CITY4};
     const char *asns[] = {asn};
     struct yg_geo *g = NULL;
-    char why[256];
-    yg_err e = yg__geo_open(cities, 2, asns, 1, &g, why, sizeof why);
-    CHECK_MSG(e == YG_OK, "%s", why);
-    if (e)
+    yg_err e = yg__geo_open(cities, 2, asns, 1, &g);
+    CHECK_MSG(e == YG_OK, "%s", yg__geo_errmsg(g));
+    if (e) {
+        yg__geo_free(g);
         return;
+    }
     CHECK(yg__geo_has_city(g) && yg__geo_has_asn(g));
     struct yg_geo_info gi;
     /* Nested schema with an accuracy radius, from the first city file */
@@ -147,25 +149,43 @@ static void test_geoip2_and_asn(const char *dir)
     yg__geo_free(g);
 
     /* ASN database alone */
-    CHECK(yg__geo_open(NULL, 0, asns, 1, &g, why, sizeof why) == YG_OK);
+    CHECK(yg__geo_open(NULL, 0, asns, 1, &g) == YG_OK);
     CHECK(!yg__geo_has_city(g) && yg__geo_has_asn(g));
     CHECK(look(g, "133.242.0.1", &gi) == YG_OK && gi.asn == 7684 && !gi.country[0]);
     yg__geo_free(g);
 }
 
+/* A failed open leaves a handle naming the file and the cause; the handle
+ * of an open that succeeds has no message. */
+static void expect_fail(const char *const *city, size_t ncity, const char *const *asn, size_t nasn,
+                        yg_err want, const char *msg)
+{
+    struct yg_geo *g = NULL;
+    yg_err e = yg__geo_open(city, ncity, asn, nasn, &g);
+    CHECK_MSG(e == want && g != NULL, "%d", (int)e);
+    CHECK_MSG(strstr(yg__geo_errmsg(g), msg) != NULL, "%s (expected %s)", yg__geo_errmsg(g), msg);
+    /* nothing stays open */
+    CHECK(!yg__geo_has_city(g) && !yg__geo_has_asn(g));
+    yg__geo_free(g);
+    const char *good[] = {CITY4};
+    CHECK(yg__geo_open(good, 1, NULL, 0, &g) == YG_OK);
+    CHECK_MSG(!strcmp(yg__geo_errmsg(g), ""), "%s", yg__geo_errmsg(g));
+    yg__geo_free(g);
+}
+
 static void test_errors(const char *dir)
 {
-    struct yg_geo *g = (struct yg_geo *)1;
-    char why[256];
+    struct yg_geo *g = NULL;
+    CHECK(!strcmp(yg__geo_errmsg(NULL), "out of memory"));
     const char *missing[] = {"/nonexistent/GeoLite2-City.mmdb"};
-    CHECK(yg__geo_open(missing, 1, NULL, 0, &g, why, sizeof why) == YG_ENOTFOUND);
-    CHECK(g == NULL);
-    CHECK(strstr(why, "/nonexistent/GeoLite2-City.mmdb") != NULL);
+    expect_fail(missing, 1, NULL, 0, YG_ENOTFOUND,
+                "/nonexistent/GeoLite2-City.mmdb: No such file or directory");
     /* Missing ASN file after a good city file: nothing stays open */
     const char *city[] = {CITY4};
-    CHECK(yg__geo_open(city, 1, missing, 1, &g, why, sizeof why) == YG_ENOTFOUND && !g);
+    expect_fail(city, 1, missing, 1, YG_ENOTFOUND,
+                "/nonexistent/GeoLite2-City.mmdb: No such file or directory");
     /* A file that is not a MaxMind DB */
-    char notdb[512];
+    char notdb[512], want[600];
     snprintf(notdb, sizeof notdb, "%s/not.mmdb", dir);
     FILE *f = fopen(notdb, "w");
     CHECK(f != NULL);
@@ -174,27 +194,31 @@ static void test_errors(const char *dir)
         fclose(f);
     }
     const char *bad[] = {notdb};
-    CHECK(yg__geo_open(bad, 1, NULL, 0, &g, why, sizeof why) == YG_ECORRUPT && !g);
-    CHECK(strstr(why, "not a MaxMind DB") != NULL);
+    snprintf(want, sizeof want, "%s: not a MaxMind DB file", notdb);
+    expect_fail(bad, 1, NULL, 0, YG_ECORRUPT, want);
     /* A folder */
     const char *folder[] = {dir};
-    CHECK(yg__geo_open(folder, 1, NULL, 0, &g, why, sizeof why) == YG_EIO && !g);
+    snprintf(want, sizeof want, "%s: not a regular file", dir);
+    expect_fail(folder, 1, NULL, 0, YG_EIO, want);
     /* Too many files */
     const char *five[] = {CITY4, CITY4, CITY4, CITY4, CITY4};
-    CHECK(yg__geo_open(five, 5, NULL, 0, &g, why, sizeof why) == YG_ELIMIT && !g);
+    expect_fail(five, 5, NULL, 0, YG_ELIMIT, "at most 4 city and 4 ASN databases");
+    const char *empty[] = {""};
+    expect_fail(empty, 1, NULL, 0, YG_EINVAL, "empty database path");
     /* Nothing at all is a valid, empty handle */
-    CHECK(yg__geo_open(NULL, 0, NULL, 0, &g, why, sizeof why) == YG_OK && g);
+    CHECK(yg__geo_open(NULL, 0, NULL, 0, &g) == YG_OK && g);
     CHECK(!yg__geo_has_city(g) && !yg__geo_has_asn(g));
+    CHECK(!strcmp(yg__geo_errmsg(g), ""));
     yg__geo_free(g);
     yg__geo_free(NULL);
-    /* Allocation failures: every one fails cleanly */
+    /* Allocation failures: every one fails cleanly, saying so */
     for (long n = 1; n < 8; n++) {
-        yg__alloc_fail_after(n);
-        yg_err e = yg__geo_open(city, 1, NULL, 0, &g, why, sizeof why);
-        yg__alloc_fail_after(0);
-        CHECK(e == YG_OK || (e == YG_ENOMEM && !g));
-        yg__geo_free(g);
         g = NULL;
+        yg__alloc_fail_after(n);
+        yg_err e = yg__geo_open(city, 1, NULL, 0, &g);
+        yg__alloc_fail_after(0);
+        CHECK(e == YG_OK || (e == YG_ENOMEM && strstr(yg__geo_errmsg(g), "out of memory")));
+        yg__geo_free(g);
     }
 }
 
@@ -240,7 +264,7 @@ static void test_threads(void)
 {
     const char *city[] = {CITY4, CITY6};
     struct yg_geo *g = NULL;
-    if (yg__geo_open(city, 2, NULL, 0, &g, NULL, 0) != YG_OK) {
+    if (yg__geo_open(city, 2, NULL, 0, &g) != YG_OK) {
         CHECK(!"open");
         return;
     }

@@ -118,8 +118,7 @@ static void reset_db(void)
     if (st)
         yg__store_close(st);
     unlink(dbpath);
-    char why[256];
-    CHECK(yg__store_open(dbpath, &st, why, sizeof why) == YG_OK);
+    CHECK(yg__store_open(dbpath, &st) == YG_OK);
 }
 
 static void test_normalise(void)
@@ -520,14 +519,23 @@ static void test_rolled_back_transaction(void)
 
 static void test_mapping_errors(void)
 {
-    char path[160], why[512];
+    char path[160];
     snprintf(path, sizeof path, "%s/bad.yml", dir);
     FILE *f = fopen(path, "w");
     fputs("sources:\n  - logsource: {product: x}\n    acount: [user]\n", f);
     fclose(f);
+    /* a failed load still gives a map, holding the reason */
+    CHECK(!strcmp(yg__entity_map_errmsg(NULL), "out of memory"));
     struct yg_entity_map *m = NULL;
-    CHECK(yg__entity_map_load(path, &m, why, sizeof why) == YG_ESYNTAX && !m);
-    CHECK_MSG(strstr(why, "bad.yml:3:5") && strstr(why, "acount"), "%s", why);
+    CHECK(yg__entity_map_load(path, &m) == YG_ESYNTAX && m);
+    CHECK_MSG(strstr(yg__entity_map_errmsg(m), "bad.yml:3:5") &&
+                  strstr(yg__entity_map_errmsg(m), "acount"),
+              "%s", yg__entity_map_errmsg(m));
+    yg__entity_map_free(m);
+    CHECK(yg__entity_map_load("/nonexistent/entities.yml", &m) != YG_OK && m);
+    CHECK_MSG(strstr(yg__entity_map_errmsg(m), "/nonexistent/entities.yml: "), "%s",
+              yg__entity_map_errmsg(m));
+    yg__entity_map_free(m);
     /* a second `sources` list is refused, not written past the first one */
     f = fopen(path, "w");
     fputs("sources:\n  - logsource: {product: x}\n    account: [user]\n"
@@ -535,10 +543,15 @@ static void test_mapping_errors(void)
           "    host: [h]\n",
           f);
     fclose(f);
-    CHECK(yg__entity_map_load(path, &m, why, sizeof why) == YG_ESYNTAX && !m);
-    CHECK_MSG(strstr(why, "bad.yml:4:1") && strstr(why, "given twice"), "%s", why);
-    /* the shipped mapping loads */
-    CHECK_MSG(yg__entity_map_load_default(YG_SOURCE_DIR, &m, why, sizeof why) == YG_OK, "%s", why);
+    CHECK(yg__entity_map_load(path, &m) == YG_ESYNTAX && m);
+    CHECK_MSG(strstr(yg__entity_map_errmsg(m), "bad.yml:4:1") &&
+                  strstr(yg__entity_map_errmsg(m), "given twice"),
+              "%s", yg__entity_map_errmsg(m));
+    yg__entity_map_free(m);
+    /* the shipped mapping loads, without a message */
+    CHECK_MSG(yg__entity_map_load_default(YG_SOURCE_DIR, &m) == YG_OK, "%s",
+              yg__entity_map_errmsg(m));
+    CHECK_MSG(!strcmp(yg__entity_map_errmsg(m), ""), "%s", yg__entity_map_errmsg(m));
     yg__entity_map_free(m);
 }
 
@@ -720,12 +733,59 @@ static void struct_alerts(struct yg_incident_alert *a)
 #undef JS
 }
 
+/* The builder keeps the message of its last call: a failure names its cause,
+ * the next success clears it; a builder that cannot be made says why. */
+static void test_builder_errmsg(void)
+{
+    CHECK(!strcmp(yg__incident_errmsg(NULL), "out of memory"));
+    reset_db();
+    struct yg_incident_builder *b = NULL;
+    CHECK(yg__incident_builder_new(st, map, 0, &b) == YG_OK);
+    CHECK_MSG(!strcmp(yg__incident_errmsg(b), ""), "%s", yg__incident_errmsg(b));
+    struct yg_incident_alert a[7];
+    struct_alerts(a);
+    struct yg_incident_alert bad = a[0];
+    bad.event_json = "{\"user\":";
+    bad.event_len = strlen(bad.event_json);
+    CHECK(yg__incident_feed_alert(b, &bad, 0, NULL) == YG_ESYNTAX);
+    CHECK_MSG(!strcmp(yg__incident_errmsg(b),
+                      "an alert's event, matched fields or log source is not valid JSON"),
+              "%s", yg__incident_errmsg(b));
+    CHECK_MSG(yg__incident_feed_alert(b, &a[0], 0, NULL) == YG_OK, "%s", yg__incident_errmsg(b));
+    CHECK_MSG(!strcmp(yg__incident_errmsg(b), ""), "%s", yg__incident_errmsg(b));
+    /* a batch (even an empty one) that succeeds clears it too */
+    CHECK(yg__incident_feed_alert(b, &bad, 0, NULL) == YG_ESYNTAX && yg__incident_errmsg(b)[0]);
+    struct yg_incident_batch *q = NULL;
+    CHECK(yg__incident_batch_new(&q) == YG_OK);
+    CHECK(q && yg__incident_feed_batch(b, q) == YG_OK);
+    CHECK_MSG(!strcmp(yg__incident_errmsg(b), ""), "%s", yg__incident_errmsg(b));
+    yg__incident_batch_free(q);
+    yg__incident_builder_free(b);
+
+    /* A database without the incident tables: the builder says which. */
+    char p3[160];
+    snprintf(p3, sizeof p3, "%s/notables.db", dir);
+    unlink(p3);
+    struct yg_store *st3 = NULL;
+    CHECK_MSG(yg__store_open(p3, &st3) == YG_OK, "%s", yg__store_errmsg(st3));
+    CHECK(sqlite3_exec(yg__store_sqlite(st3), "DROP TABLE incident_entities", NULL, NULL, NULL) ==
+          SQLITE_OK);
+    b = NULL;
+    CHECK(yg__incident_builder_new(st3, map, 0, &b) == YG_EIO && b != NULL);
+    CHECK_MSG(strstr(yg__incident_errmsg(b), "preparing the incident statements: no such table: "
+                                             "incident_entities"),
+              "%s", yg__incident_errmsg(b));
+    yg__incident_builder_free(b);
+    yg__store_close(st3);
+    unlink(p3);
+}
+
 /* The service gives the builder its alerts as structs: the incidents, their
  * timelines and entities must be those of the same alerts as JSON. */
 static void test_struct_path(void)
 {
     const int64_t fallback = 1714558000000;
-    char why[256], path2[160];
+    char path2[160];
     static char by_json[16384], by_struct[16384];
     reset_db();
     struct yg_incident_builder *b = NULL;
@@ -740,7 +800,7 @@ static void test_struct_path(void)
     snprintf(path2, sizeof path2, "%s/struct.db", dir);
     unlink(path2);
     struct yg_store *st2 = NULL;
-    CHECK(yg__store_open(path2, &st2, why, sizeof why) == YG_OK);
+    CHECK(yg__store_open(path2, &st2) == YG_OK);
     CHECK(yg__incident_builder_new(st2, map, 0, &b) == YG_OK);
     struct yg_incident_alert a[7];
     struct_alerts(a);
@@ -772,14 +832,15 @@ int main(void)
         return 2;
     }
     snprintf(dbpath, sizeof dbpath, "%s/state.db", dir);
-    char mpath[160], why[512];
+    char mpath[160];
     snprintf(mpath, sizeof mpath, "%s/entities.yml", dir);
     FILE *f = fopen(mpath, "w");
     fputs(MAP, f);
     fclose(f);
-    CHECK_MSG(yg__entity_map_load(mpath, &map, why, sizeof why) == YG_OK, "%s", why);
-    if (!map)
+    if (yg__entity_map_load(mpath, &map) != YG_OK) {
+        CHECK_MSG(0, "%s", yg__entity_map_errmsg(map));
         TAP_DONE();
+    }
     test_normalise();
     test_grouping();
     test_correlation();
@@ -788,6 +849,7 @@ int main(void)
     test_constant_cost();
     test_rolled_back_transaction();
     test_mapping_errors();
+    test_builder_errmsg();
     test_struct_path();
     yg__store_close(st);
     yg__entity_map_free(map);

@@ -112,11 +112,11 @@ static void test_alert_id(void)
 
 static void test_basic(void)
 {
-    char p[512], why[512] = "";
+    char p[512];
     path_of(p, sizeof p, "basic.db");
     remove_db(p);
     struct yg_store *st = NULL;
-    CHECK_MSG(yg__store_open(p, &st, why, sizeof why) == YG_OK, "%s", why);
+    CHECK_MSG(yg__store_open(p, &st) == YG_OK, "%s", yg__store_errmsg(st));
     if (!st)
         return;
     char id[33];
@@ -178,7 +178,7 @@ static void test_basic(void)
 
     /* Reopen: everything is there, schema is not recreated. */
     st = NULL;
-    CHECK_MSG(yg__store_open(p, &st, why, sizeof why) == YG_OK, "%s", why);
+    CHECK_MSG(yg__store_open(p, &st) == YG_OK, "%s", yg__store_errmsg(st));
     if (!st)
         return;
     CHECK(yg__store_alert_count(st, &n) == YG_OK && n == 3);
@@ -208,7 +208,7 @@ static void test_basic(void)
     CHECK(yg__store_alert(st, &r4, &ins) == YG_OK && ins);
     yg__store_close(st);
     st = NULL;
-    CHECK(yg__store_open(p, &st, why, sizeof why) == YG_OK);
+    CHECK(yg__store_open(p, &st) == YG_OK);
     if (st) {
         CHECK(yg__store_alert_count(st, &n) == YG_OK && n == 3);
         yg__store_close(st);
@@ -229,30 +229,39 @@ static void test_corrupt(void)
         fputc("not a database "[i % 15], f);
     fclose(f);
     struct yg_store *st = NULL;
-    yg_err e = yg__store_open(p, &st, why, sizeof why);
-    CHECK(e == YG_ECORRUPT && st == NULL);
+    /* A failed open still gives a handle, holding the reason. */
+    yg_err e = yg__store_open(p, &st);
+    CHECK(e == YG_ECORRUPT && st != NULL);
+    snprintf(why, sizeof why, "%s", yg__store_errmsg(st));
     CHECK_MSG(strstr(why, "not a database") != NULL && strstr(why, p) != NULL, "%s", why);
+    yg__store_close(st);
+    st = NULL;
     remove_db(p);
 
     /* A directory where the file should be. */
     path_of(p, sizeof p, "missing-dir/sub/x.db");
-    e = yg__store_open(p, &st, why, sizeof why);
-    CHECK(e != YG_OK && st == NULL);
-    CHECK_MSG(strstr(why, "unable to open") != NULL, "%s", why);
+    e = yg__store_open(p, &st);
+    CHECK(e != YG_OK && st != NULL);
+    snprintf(why, sizeof why, "%s", yg__store_errmsg(st));
+    CHECK_MSG(strstr(why, "unable to open") != NULL && strstr(why, p) != NULL, "%s", why);
+    yg__store_close(st);
+    st = NULL;
 
     /* A schema newer than this build is refused, not downgraded. */
     path_of(p, sizeof p, "newer.db");
     remove_db(p);
-    CHECK(yg__store_open(p, &st, why, sizeof why) == YG_OK);
+    CHECK(yg__store_open(p, &st) == YG_OK);
     yg__store_close(st);
     st = NULL;
     char cmd[700];
     snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'UPDATE schema_version SET version = 99' 2>/dev/null",
              p);
     if (system(cmd) == 0) {
-        e = yg__store_open(p, &st, why, sizeof why);
-        CHECK(e == YG_EUNSUPPORTED && st == NULL);
+        e = yg__store_open(p, &st);
+        CHECK(e == YG_EUNSUPPORTED && st != NULL);
+        snprintf(why, sizeof why, "%s", yg__store_errmsg(st));
         CHECK_MSG(strstr(why, "version 99") != NULL, "%s", why);
+        yg__store_close(st);
     }
     remove_db(p);
 }
@@ -260,11 +269,11 @@ static void test_corrupt(void)
 /* A write that meets a damaged page names the cause and the file. */
 static void test_write_failure_cause(void)
 {
-    char p[512], why[512] = "";
+    char p[512];
     path_of(p, sizeof p, "damaged.db");
     remove_db(p);
     struct yg_store *st = NULL;
-    CHECK(yg__store_open(p, &st, why, sizeof why) == YG_OK);
+    CHECK(yg__store_open(p, &st) == YG_OK);
     if (!st)
         return;
     CHECK(yg__store_cause(st)[0] == 0);
@@ -292,7 +301,7 @@ static void test_write_failure_cause(void)
         fputc(0x5a, f);
     fclose(f);
     st = NULL;
-    CHECK_MSG(yg__store_open(p, &st, why, sizeof why) == YG_OK, "%s", why);
+    CHECK_MSG(yg__store_open(p, &st) == YG_OK, "%s", yg__store_errmsg(st));
     if (!st)
         return;
     yg_err e = YG_OK;
@@ -317,7 +326,6 @@ static void test_write_failure_cause(void)
 static yg_err cycle(const char *p)
 {
     yg_err err = YG_OK;
-    char why[256];
     struct yg_store *st = NULL;
     void *bp = NULL;
     size_t bn;
@@ -326,7 +334,7 @@ static yg_err cycle(const char *p)
     struct ckpts c = {0};
     char id[33];
     struct yg_alert_row r = make_row(id, "rule-a", "1:1:x:0");
-    YG_TRY(yg__store_open(p, &st, why, sizeof why));
+    YG_TRY(yg__store_open(p, &st));
     YG_TRY(yg__store_begin(st));
     YG_TRY(yg__store_alert(st, &r, &ins));
     YG_TRY(yg__store_ckpt_put(st, "k", "v"));
@@ -343,6 +351,39 @@ done:
         yg__store_rollback(st);
     yg__store_close(st);
     return err;
+}
+
+/* The handle keeps the message of its last call: a failure names its cause,
+ * the next success clears it (store.h). */
+static void test_errmsg(void)
+{
+    CHECK(!strcmp(yg__store_errmsg(NULL), "out of memory"));
+    char p[512];
+    path_of(p, sizeof p, "errmsg.db");
+    remove_db(p);
+    struct yg_store *st = NULL;
+    CHECK_MSG(yg__store_open(p, &st) == YG_OK, "%s", yg__store_errmsg(st));
+    if (!st)
+        return;
+    CHECK_MSG(!strcmp(yg__store_errmsg(st), ""), "%s", yg__store_errmsg(st));
+    CHECK(yg__store_commit(st) == YG_ESTATE);
+    CHECK_MSG(!strcmp(yg__store_errmsg(st), "no transaction is open"), "%s", yg__store_errmsg(st));
+    CHECK(yg__store_begin(st) == YG_OK);
+    CHECK_MSG(!strcmp(yg__store_errmsg(st), ""), "%s", yg__store_errmsg(st));
+    void *bp = NULL;
+    size_t bn = 0;
+    CHECK(yg__store_blob_get(st, "absent", &bp, &bn) == YG_ENOTFOUND);
+    CHECK_MSG(!strcmp(yg__store_errmsg(st), "no blob named absent"), "%s", yg__store_errmsg(st));
+    CHECK(yg__store_ckpt_put(st, "k", "v") == YG_OK);
+    CHECK_MSG(!strcmp(yg__store_errmsg(st), ""), "%s", yg__store_errmsg(st));
+    CHECK(yg__store_begin(st) == YG_ESTATE);
+    CHECK_MSG(!strcmp(yg__store_errmsg(st), "a transaction is already open"), "%s",
+              yg__store_errmsg(st));
+    CHECK(yg__store_commit(st) == YG_OK);
+    CHECK_MSG(!strcmp(yg__store_errmsg(st), ""), "%s", yg__store_errmsg(st));
+    yg_free(bp);
+    yg__store_close(st);
+    remove_db(p);
 }
 
 static void test_alloc_failures(void)
@@ -388,6 +429,7 @@ int main(void)
     test_basic();
     test_corrupt();
     test_write_failure_cause();
+    test_errmsg();
     test_alloc_failures();
     rmdir(dir);
     TAP_DONE();
