@@ -42,3 +42,18 @@ def wait_ready(log_path, proc, start=0, timeout=60):
             return None
         time.sleep(0.02)  # polling interval of the readiness check
     return None
+
+
+def metric(port, series):
+    """The value of one series of the service's /metrics (e.g. 'yagura_events_total{input="a"}'),
+    or None when the endpoint does not answer or has no such series."""
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    return None
