@@ -44,6 +44,27 @@ def wait_ready(log_path, proc, start=0, timeout=60):
     return None
 
 
+def wait_ports(log_path, proc, want, start=0, timeout=60):
+    """Wait until the log (from byte offset start on) names the port of every listener in want
+    (e.g. ("taxii", "http") for `yagura serve --metrics`, which logs at level info by default).
+    Returns {name: port}, or None when the process exits or the timeout passes first."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with open(log_path, "rb") as f:
+            f.seek(start)
+            text = f.read().decode("utf-8", "replace")
+        ports = {}
+        for m in _PORT.finditer(text):
+            g = [x for x in m.groups() if x is not None]
+            ports[g[0]] = int(g[1])
+        if all(k in ports for k in want):
+            return ports
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.02)  # polling interval of the readiness check
+    return None
+
+
 def metric(port, series):
     """The value of one series of the service's /metrics (e.g. 'yagura_events_total{input="a"}'),
     or None when the endpoint does not answer or has no such series."""
