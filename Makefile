@@ -31,7 +31,7 @@ demo: setup build
 #   a ThreadSanitizer tree only the threaded tests (label tsan) and what they need.
 # The sanitizer trees are built at -O1: the sanitizers' own advice, and several times faster
 # than -O0 for the same checks.
-CHECK_FUZZ_SECONDS ?= 2
+CHECK_FUZZ_SECONDS ?= 1
 SAN_FLAGS = -G Ninja $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
 check: setup build

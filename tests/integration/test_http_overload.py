@@ -262,8 +262,11 @@ def serve_part(tmp):
         a = raw(port, b"GET /taxii2/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 40000 + b"\r\n\r\n")
         T.check(taxii_error(a, 431), f"a 40,000-byte header is a TAXII 431: {a[:300]!r}")
 
-        # Start-up errors while this one holds the port.
-        r = subprocess.run([YAGURA, "serve", "-c", cfg], capture_output=True, text=True, timeout=20)
+        # Start-up errors while this one holds the port (the same configuration, naming it).
+        held = os.path.join(tmp, "serve-held.yaml")
+        with open(cfg) as f, open(held, "w") as g:
+            g.write(f.read().replace("listen: 127.0.0.1:0", f"listen: 127.0.0.1:{port}"))
+        r = subprocess.run([YAGURA, "serve", "-c", held], capture_output=True, text=True, timeout=20)
         T.check(r.returncode == 2 and "Address already in use" in r.stderr
                 and f"127.0.0.1:{port}" in r.stderr, f"address in use named: {r.stderr[-300:]}")
 
@@ -402,7 +405,11 @@ taxii:
         line = 'yagura_taxii_login_failures_total{reason="password"} 1'
         T.check(st == 200 and line in body.decode(), f"/metrics counts the failed login: {line}")
         # Address in use, for the service's endpoint.
-        r = subprocess.run([YAGURA, "watch", "-c", cfg], capture_output=True, text=True,
+        held = os.path.join(tmp, "watch-held.yaml")
+        with open(cfg) as f, open(held, "w") as g:
+            g.write(f.read().replace("http: {listen: '127.0.0.1:0'}",
+                                     f"http: {{listen: '127.0.0.1:{hp}'}}"))
+        r = subprocess.run([YAGURA, "watch", "-c", held], capture_output=True, text=True,
                            timeout=30)
         T.check(r.returncode != 0 and "Address already in use" in r.stderr
                 and f"127.0.0.1:{hp}" in r.stderr, f"watch names the address in use: "
