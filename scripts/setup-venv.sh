@@ -14,13 +14,18 @@
 # Idempotent: when the environment already holds exactly the pinned set (recorded in a stamp
 # file inside it) and imports, nothing is done. Quiet: one line on success. Any failure prints
 # what went wrong and returns non-zero.
+#
+# Without YG_VENV, and unless <repo>/.venv is already a directory of its own, the environment
+# is made once per user in ${YG_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/yagura}/venv-HASH (HASH:
+# the pinned set and the interpreter) and <repo>/.venv is a link to it, so that a fresh clone
+# reuses it instead of downloading and installing the same packages again.
 
 # The body runs in a subshell so that sourcing this file changes no shell options of the
 # caller.
 yg_setup_venv() (
     set -euo pipefail
 
-    local here repo venv req stamp want py candidate
+    local here repo venv req stamp want py candidate link=""
     here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
     repo="$(cd "$here/.." && pwd)"
     venv="${YG_VENV:-$repo/.venv}"
@@ -64,8 +69,16 @@ yg_setup_venv() (
         } | sha256sum | cut -d' ' -f1
     )"
 
+    if [[ -z "${YG_VENV:-}" && (! -e "$venv" || -L "$venv") ]]; then
+        link="$venv"
+        venv="${YG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/yagura}/venv-${want:0:16}"
+        stamp="$venv/.yg-requirements.sha256"
+        mkdir -p "$(dirname "$venv")"
+    fi
+
     if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
         "$venv/bin/python" -c 'import sigma.backends.sqlite, yaml, taxii2client, medallion, stix2validator' >/dev/null 2>&1; then
+        [[ -z "$link" ]] || ln -sfn "$venv" "$link"
         echo "setup-venv: $venv is up to date"
         return 0
     fi
@@ -83,6 +96,7 @@ yg_setup_venv() (
     "$venv/bin/python" -c 'import sigma.backends.sqlite, yaml, taxii2client, medallion, stix2validator' ||
         fail "the packages were installed but do not import"
     echo "$want" >"$stamp"
+    [[ -z "$link" ]] || ln -sfn "$venv" "$link"
     echo "setup-venv: $venv ready ($("$venv/bin/python" - <<'EOF'
 from importlib.metadata import version
 print(", ".join(f"{n} {version(n)}" for n in ("pySigma", "pySigma-backend-sqlite", "PyYAML")))

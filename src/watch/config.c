@@ -303,8 +303,11 @@ static yg_err get_hostport(struct ctx *c, const char *kp, const struct yg_ynode 
     char sub[KEYPATH_MAX], host[256];
     unsigned port;
     kp_key(sub, kp, key);
+    /* A listening port of 0 lets the kernel pick a free one; the service logs
+     * the port it got, so a test can run beside others without racing for one. */
+    bool any_port = strcmp(key, "listen") == 0;
     if (v->type != YG_Y_SCALAR || v->skind != YG_S_STR ||
-        !yg__parse_hostport(v->s, host, sizeof host, &port, false) || (need_host && !*host))
+        !yg__parse_hostport(v->s, host, sizeof host, &port, any_port) || (need_host && !*host))
         return fail(c, sub, v, "expected host:port");
     *out = yg_strndup(v->s, v->slen);
     return *out ? YG_OK : YG_ENOMEM;

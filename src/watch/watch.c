@@ -1199,6 +1199,10 @@ static yg_err open_inputs(struct watch *w)
                     *why ? why : yg_strerror(e));
             return e;
         }
+        /* The port actually bound: the one asked for, or the kernel's pick for port 0. */
+        if (yg__in_syslog_port(wi->in) > 0)
+            yg__log(YG_LOG_INFO, "inputs: %s: listening on %s (port %d)", ci->name, ci->listen,
+                    yg__in_syslog_port(wi->in));
         w->ninputs = i + 1;
     }
     return YG_OK;

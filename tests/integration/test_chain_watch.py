@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+import watch_common as wc
+
 yagura = os.environ["YAGURA"]
 src = os.environ.get("YG_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 passed = failed = 0
@@ -43,14 +45,6 @@ def check(ok, msg):
     else:
         failed += 1
         print("FAIL", msg, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def shuffled(lines, block, rng):
@@ -98,7 +92,7 @@ def wait_for(pred, timeout=30):
 
 
 class Service:
-    def __init__(self, tmp, port):
+    def __init__(self, tmp):
         self.tmp = tmp
         self.cfg = os.path.join(tmp, "yagura.yaml")
         with open(self.cfg, "w") as f:
@@ -108,20 +102,31 @@ class Service:
                     "correlation: {lateness: 2h}\n"
                     "incidents: {window: 24h}\n"
                     "inputs:\n"
-                    f"  - {{name: vpn, type: syslog-tcp, listen: '127.0.0.1:{port}', "
+                    f"  - {{name: vpn, type: syslog-tcp, listen: '127.0.0.1:0', "
                     "format: fortigate}\n"
                     f"  - {{name: entra, type: file, path: '{tmp}/in/entra/*.json', "
                     "start_at: beginning}\n"
                     f"  - {{name: m365, type: file, path: '{tmp}/in/m365/*.json', "
                     "start_at: beginning}\n"
                     f"sinks:\n  - {{type: jsonl, path: {tmp}/alerts.jsonl}}\n"
+                    "http: {listen: '127.0.0.1:0'}\n"
                     "log: {level: info}\n")
         self.p = None
 
     def start(self):
-        self.err = open(os.path.join(self.tmp, "service.log"), "a")
+        log = os.path.join(self.tmp, "service.log")
+        at = wc.log_size(log)
+        self.err = open(log, "a")
         self.p = subprocess.Popen([yagura, "watch", "-c", self.cfg], stdout=subprocess.DEVNULL,
                                   stderr=self.err)
+        # Ready when it says it is watching; its ports are in the same lines.
+        self.ports = wc.wait_ready(log, self.p, at) or {}
+        check("vpn" in self.ports and "http" in self.ports, "the service did not start")
+
+    def read_all(self, name, n):
+        """Wait until input name has read n records (its events counter)."""
+        return wait_for(lambda: wc.metric(self.ports.get("http"),
+                                          f'yagura_events_total{{input="{name}"}}') == n)
 
     def stop(self):
         self.p.send_signal(signal.SIGTERM)
@@ -180,8 +185,7 @@ def main():
         for d in ("in/entra", "in/m365"):
             os.makedirs(os.path.join(tmp, d))
 
-        port = free_port()
-        svc = Service(tmp, port)
+        svc = Service(tmp)
         state = os.path.join(tmp, "state.db")
         try:
             svc.start()
@@ -190,13 +194,13 @@ def main():
             # arrive after it but carry earlier times (within the lateness).
             with open(os.path.join(tmp, "in/entra/signins.json"), "w") as f:
                 f.write("".join(l + "\n" for l in entra))
-            time.sleep(1.0)
-            tcp_send(port, vpn)
+            check(svc.read_all("entra", len(entra)), "the sign-ins are read before the VPN log")
+            tcp_send(svc.ports["vpn"], vpn)
             ok = wait_for(lambda: os.path.exists(state) and any(
                 a[1] == SIGNIN_FROM_ATTACKER for a in alerts(state)))
             check(ok, "before the restart: the cloud sign-in from the attacking address is "
                       "stored")
-            time.sleep(0.5)
+            check(svc.read_all("vpn", len(vpn)), "the whole VPN log is read before the stop")
             rc = svc.stop()
             check(rc == 0, f"SIGTERM exit {rc}")
             before = alerts(state)
@@ -209,7 +213,8 @@ def main():
             ok = wait_for(lambda: {CHAIN_BY_ADDRESS, CHAIN_BY_ACCOUNT} <=
                           {a[1] for a in alerts(state)})
             check(ok, "after the restart: both chain correlations fired")
-            time.sleep(1.0)
+            # Every record is read before the stop, so a second chain alert would be there.
+            check(svc.read_all("m365", len(m365)), "the whole audit log is read before the stop")
             rc = svc.stop()
             check(rc == 0, f"SIGTERM exit {rc} (second run)")
         finally:

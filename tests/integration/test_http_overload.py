@@ -39,6 +39,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import taxii_common as tc  # noqa: E402
+import watch_common as wc  # noqa: E402
 
 T = tc.Tally()
 YAGURA = os.environ["YAGURA"]
@@ -224,11 +225,10 @@ def per_address_cap(port, cap, what):
 def serve_part(tmp):
     pw = tc.hash_password("s3cret")
     token, token_hash = tc.new_token()
-    port, mport = tc.free_port(), tc.free_port()
     cfg = os.path.join(tmp, "serve.yaml")
     with open(cfg, "w") as f:
         f.write(f"""taxii:
-  listen: 127.0.0.1:{port}
+  listen: 127.0.0.1:0
   db: {tmp}/taxii.db
   api_roots:
     - path: api1
@@ -238,11 +238,14 @@ def serve_part(tmp):
     - {{name: alice, password: "{pw}", tokens: ["{token_hash}"], read: ["*"], write: ["*"]}}
 """)
     log = open(os.path.join(tmp, "serve.log"), "w+")
-    srv = subprocess.Popen([YAGURA, "serve", "-c", cfg, "--metrics", f"127.0.0.1:{mport}"],
+    srv = subprocess.Popen([YAGURA, "serve", "-c", cfg, "--metrics", "127.0.0.1:0"],
                            stderr=log)
     tok = "Bearer " + token
     try:
-        if not T.check(tc.wait_port(port, srv), "serve starts"):
+        # The ports the system gave, logged once both servers serve.
+        ports = wc.wait_ports(log.name, srv, ("taxii", "http")) or {}
+        port, mport = ports.get("taxii"), ports.get("http")
+        if not T.check(port and mport, "serve starts"):
             return
         log.flush()
         start_log = open(log.name).read()
@@ -259,8 +262,11 @@ def serve_part(tmp):
         a = raw(port, b"GET /taxii2/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 40000 + b"\r\n\r\n")
         T.check(taxii_error(a, 431), f"a 40,000-byte header is a TAXII 431: {a[:300]!r}")
 
-        # Start-up errors while this one holds the port.
-        r = subprocess.run([YAGURA, "serve", "-c", cfg], capture_output=True, text=True, timeout=20)
+        # Start-up errors while this one holds the port (the same configuration, naming it).
+        held = os.path.join(tmp, "serve-held.yaml")
+        with open(cfg) as f, open(held, "w") as g:
+            g.write(f.read().replace("listen: 127.0.0.1:0", f"listen: 127.0.0.1:{port}"))
+        r = subprocess.run([YAGURA, "serve", "-c", held], capture_output=True, text=True, timeout=20)
         T.check(r.returncode == 2 and "Address already in use" in r.stderr
                 and f"127.0.0.1:{port}" in r.stderr, f"address in use named: {r.stderr[-300:]}")
 
@@ -334,12 +340,11 @@ def rules_file(tmp):
 
 
 def tls_errors(tmp):
-    port = tc.free_port()
     cfg = os.path.join(tmp, "tls.yaml")
     missing = os.path.join(tmp, "no-such-cert.pem")
     with open(cfg, "w") as f:
         f.write(f"""taxii:
-  listen: 127.0.0.1:{port}
+  listen: 127.0.0.1:0
   tls: {{cert: {missing}, key: {missing}}}
   db: {tmp}/tls.db
   api_roots:
@@ -365,7 +370,6 @@ def tls_errors(tmp):
 
 def watch_part(tmp):
     pw = tc.hash_password("s3cret")
-    hp, tp = tc.free_port(), tc.free_port()
     os.makedirs(os.path.join(tmp, "in"), exist_ok=True)
     cfg = os.path.join(tmp, "watch.yaml")
     with open(cfg, "w") as f:
@@ -373,10 +377,10 @@ def watch_part(tmp):
 state: {tmp}/state.db
 inputs:
   - {{name: files, type: file, path: '{tmp}/in/*.log'}}
-http: {{listen: '127.0.0.1:{hp}'}}
+http: {{listen: '127.0.0.1:0'}}
 log: {{level: info}}
 taxii:
-  listen: 127.0.0.1:{tp}
+  listen: 127.0.0.1:0
   db: {tmp}/wtaxii.db
   api_roots:
     - path: api1
@@ -388,7 +392,10 @@ taxii:
     log = open(os.path.join(tmp, "watch.log"), "w")
     p = subprocess.Popen([YAGURA, "watch", "-c", cfg], stdout=subprocess.DEVNULL, stderr=log)
     try:
-        if not T.check(tc.wait_port(hp, p) and tc.wait_port(tp, p), "watch starts"):
+        # The ports the system gave, from the service's log once it is watching.
+        ports = wc.wait_ready(os.path.join(tmp, "watch.log"), p) or {}
+        hp, tp = ports.get("http"), ports.get("taxii")
+        if not T.check(hp and tp, "watch starts"):
             return
         slow_client_round(hp, "/healthz", None, 8, "watch /healthz")
         per_address_cap(hp, 8, "watch /healthz")
@@ -398,7 +405,11 @@ taxii:
         line = 'yagura_taxii_login_failures_total{reason="password"} 1'
         T.check(st == 200 and line in body.decode(), f"/metrics counts the failed login: {line}")
         # Address in use, for the service's endpoint.
-        r = subprocess.run([YAGURA, "watch", "-c", cfg], capture_output=True, text=True,
+        held = os.path.join(tmp, "watch-held.yaml")
+        with open(cfg) as f, open(held, "w") as g:
+            g.write(f.read().replace("http: {listen: '127.0.0.1:0'}",
+                                     f"http: {{listen: '127.0.0.1:{hp}'}}"))
+        r = subprocess.run([YAGURA, "watch", "-c", held], capture_output=True, text=True,
                            timeout=30)
         T.check(r.returncode != 0 and "Address already in use" in r.stderr
                 and f"127.0.0.1:{hp}" in r.stderr, f"watch names the address in use: "

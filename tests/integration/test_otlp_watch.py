@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import watch_common as wc
 import urllib.error
 import urllib.request
 
@@ -73,14 +75,6 @@ def post(port, body, ctype="application/json", path="/v1/logs", method="POST", e
         return e.code, e.read()
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def wait_for(pred, timeout=20):
     end = time.time() + timeout
     while time.time() < end:
@@ -91,17 +85,18 @@ def wait_for(pred, timeout=20):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    port = free_port()
     open(os.path.join(tmp, "rules.yml"), "w").write(RULES)
     cfg = os.path.join(tmp, "yagura.yaml")
     open(cfg, "w").write(
         f"rules: [{tmp}/rules.yml]\nstate: {tmp}/state.db\n"
-        f"inputs:\n  - {{name: otel, type: otlp-http, listen: '127.0.0.1:{port}',"
+        f"inputs:\n  - {{name: otel, type: otlp-http, listen: '127.0.0.1:0',"
         f" logsource: {{product: otel, service: gateway}}}}\n"
         f"sinks:\n  - {{type: jsonl, path: {tmp}/alerts.jsonl}}\nlog: {{level: info}}\n")
     log = open(os.path.join(tmp, "service.log"), "w")
     p = subprocess.Popen([yagura, "watch", "-c", cfg], stdout=subprocess.DEVNULL, stderr=log)
     try:
+        # The port the kernel gave, from the service's log once it is watching.
+        port = (wc.wait_ready(os.path.join(tmp, "service.log"), p) or {}).get("otel")
         # Ready when the listener answers (a GET is refused with 405 and matches nothing).
         def ready():
             try:

@@ -23,6 +23,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import taxii_common as tc  # noqa: E402
+import watch_common as wc  # noqa: E402
 
 tc.reexec()
 
@@ -47,12 +48,11 @@ def main():
                     "-keyout", key, "-out", cert], check=True, capture_output=True)
     pw = tc.hash_password("s3cret")
     token, token_hash = tc.new_token()
-    port = tc.free_port()
     cfg = os.path.join(tmp, "taxii.yaml")
     with open(cfg, "w") as f:
         f.write(f"""
 taxii:
-  listen: 127.0.0.1:{port}
+  listen: 127.0.0.1:0
   tls: {{cert: {cert}, key: {key}}}
   db: {tmp}/taxii.db
   title: Yagura test
@@ -97,9 +97,13 @@ taxii:
     # below checks the green one never shows them even if present.
     subprocess.run([tc.YAGURA, "serve", "-c", cfg, "--import", "all", marked], capture_output=True)
 
-    srv = subprocess.Popen([tc.YAGURA, "serve", "-c", cfg], stderr=subprocess.PIPE, text=True)
+    log = os.path.join(tmp, "serve.log")
+    with open(log, "w") as f:
+        srv = subprocess.Popen([tc.YAGURA, "serve", "-c", cfg], stderr=f)
     try:
-        if not T.check(tc.wait_port(port, srv), "server starts"):
+        # The port the system gave, logged once the server serves.
+        port = (wc.wait_ports(log, srv, ("taxii",)) or {}).get("taxii")
+        if not T.check(port, "server starts"):
             return
         interop(port, cert, token)
         security(port, cert, token, tmp)

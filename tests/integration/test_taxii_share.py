@@ -29,6 +29,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import taxii_common as tc  # noqa: E402
+import watch_common as wc  # noqa: E402
 
 tc.reexec()
 
@@ -291,12 +292,11 @@ taxii:
 
 
 def push_to_yagura(tmp, bundle_path, nobj):
-    port = tc.free_port()
     pw = tc.hash_password("pw")
     cfg = os.path.join(tmp, "serve.yaml")
     with open(cfg, "w") as f:
         f.write(f"""taxii:
-  listen: 127.0.0.1:{port}
+  listen: 127.0.0.1:0
   db: {tmp}/serve.db
   api_roots:
     - path: api1
@@ -304,9 +304,13 @@ def push_to_yagura(tmp, bundle_path, nobj):
   users:
     - {{name: yagura, password: "{pw}", read: ["*"], write: ["*"]}}
 """)
-    srv = subprocess.Popen([tc.YAGURA, "serve", "-c", cfg], stderr=subprocess.DEVNULL)
+    log = os.path.join(tmp, "serve.log")
+    with open(log, "w") as f:
+        srv = subprocess.Popen([tc.YAGURA, "serve", "-c", cfg], stderr=f)
     try:
-        if not T.check(tc.wait_port(port, srv), "yagura serve starts"):
+        # The port the system gave, logged once the server serves.
+        port = (wc.wait_ports(log, srv, ("taxii",)) or {}).get("taxii")
+        if not T.check(port, "yagura serve starts"):
             return
         env = dict(os.environ, YG_TAXII_USER="yagura", YG_TAXII_PASSWORD="pw")
         r = subprocess.run([tc.YAGURA, "intel", "export", "--push", f"http://127.0.0.1:{port}/api1/", COLL,

@@ -29,6 +29,8 @@ import time
 import urllib.error
 import urllib.request
 
+import watch_common as wc
+
 yagura = os.environ["YAGURA"]
 failed = 0
 
@@ -51,14 +53,6 @@ detection:
 """
 
 N = 3000  # alerting lines; several MiB of state, far more than the room left
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def health(port):
@@ -111,7 +105,6 @@ try:
     mounted = True
     db = os.path.join(state, "state.db")
     sink = os.path.join(tmp, "alerts.jsonl")
-    port = free_port()
     with open(os.path.join(tmp, "rules.yml"), "w") as f:
         f.write(RULE)
     cfg = os.path.join(tmp, "yagura.yaml")
@@ -120,11 +113,13 @@ try:
                 f"inputs:\n  - {{name: files, type: file, path: '{tmp}/in/*.log',"
                 f" start_at: beginning}}\n"
                 f"sinks:\n  - {{type: jsonl, path: {sink}}}\n"
-                f"http: {{listen: '127.0.0.1:{port}'}}\n"
+                f"http: {{listen: '127.0.0.1:0'}}\n"
                 "log: {level: info}\n")
     log_path = os.path.join(tmp, "service.log")
     log = open(log_path, "w")
     proc = subprocess.Popen([yagura, "watch", "-c", cfg], stdout=subprocess.DEVNULL, stderr=log)
+    # The port the kernel gave, from the service's log once it is watching.
+    port = (wc.wait_ready(log_path, proc) or {}).get("http")
     check(wait_for(lambda: health(port)[0] == 200, 30), "the service did not become healthy")
 
     # Leave 1 MiB: the first batches fit, the whole stream does not.

@@ -20,6 +20,8 @@ import tempfile
 import time
 import urllib.request
 
+import watch_common as wc
+
 yagura = os.environ["YAGURA"]
 failed = 0
 LIMIT = 4 * 1024 * 1024
@@ -41,14 +43,6 @@ detection:
     message|contains: 'Accepted publickey for marker'
   condition: sel
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_for(pred, timeout):
@@ -91,7 +85,6 @@ keep = os.environ.get("YG_KEEP_LOG")
 with tempfile.TemporaryDirectory() as tmp:
     os.mkdir(os.path.join(tmp, "in"))
     db = os.path.join(tmp, "state.db")
-    port, tcp = free_port(), free_port()
     with open(os.path.join(tmp, "rules.yml"), "w") as f:
         f.write(RULE)
     cfg = os.path.join(tmp, "yagura.yaml")
@@ -99,20 +92,17 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write(f"rules: [{tmp}/rules.yml]\nstate: {db}\n"
                 f"inputs:\n  - {{name: files, type: file, path: '{tmp}/in/*.log',"
                 f" start_at: beginning}}\n"
-                f"  - {{name: tcp, type: syslog-tcp, listen: '127.0.0.1:{tcp}'}}\n"
-                f"http: {{listen: '127.0.0.1:{port}'}}\n"
+                f"  - {{name: tcp, type: syslog-tcp, listen: '127.0.0.1:0'}}\n"
+                f"http: {{listen: '127.0.0.1:0'}}\n"
                 "log: {level: info}\n")
     log_path = os.path.join(tmp, "service.log")
     log = open(log_path, "w")
     proc = subprocess.Popen([yagura, "watch", "-c", cfg], stdout=subprocess.DEVNULL, stderr=log)
     try:
-        def up():
-            try:
-                socket.create_connection(("127.0.0.1", tcp), timeout=1).close()
-                return True
-            except OSError:
-                return False
-        check(wait_for(up, 30), "the service did not listen")
+        # Ready when it says it is watching; the ports the kernel gave are in the same lines.
+        ports = wc.wait_ready(log_path, proc) or {}
+        check("tcp" in ports and "http" in ports, "the service did not listen")
+        port, tcp = ports.get("http"), ports.get("tcp")
         big = "x" * (LIMIT + LIMIT // 4)
         with open(os.path.join(tmp, "in", "auth.log"), "w") as f:
             f.write(marker(1) + "\n" + big + "\n" + marker(2) + "\n")

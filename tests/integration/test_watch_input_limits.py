@@ -21,6 +21,8 @@ import tempfile
 import time
 import urllib.request
 
+import watch_common as wc
+
 yagura = os.environ["YAGURA"]
 passed = failed = 0
 
@@ -32,14 +34,6 @@ def check(ok, msg):
     else:
         failed += 1
         print("FAIL", msg, flush=True)
-
-
-def free_port(kind=socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_for(pred, timeout=30):
@@ -73,21 +67,23 @@ def metric(text, name, **labels):
 
 def main():
     tmp = tempfile.mkdtemp()
-    hp, u1, u2, tp = free_port(), free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM), free_port()
     open(os.path.join(tmp, "rules.yml"), "w").write(RULES)
     cfg = os.path.join(tmp, "yagura.yaml")
     open(cfg, "w").write(
         f"rules: [{tmp}/rules.yml]\nstate: {tmp}/state.db\nincidents: {{enabled: false}}\n"
         "inputs:\n"
-        f"  - {{name: udp_default, type: syslog-udp, listen: '127.0.0.1:{u1}', format: syslog}}\n"
-        f"  - {{name: udp_small, type: syslog-udp, listen: '127.0.0.1:{u2}', format: syslog,"
+        f"  - {{name: udp_default, type: syslog-udp, listen: '127.0.0.1:0', format: syslog}}\n"
+        f"  - {{name: udp_small, type: syslog-udp, listen: '127.0.0.1:0', format: syslog,"
         " receive_buffer: 64KB}\n"
-        f"  - {{name: tcp, type: syslog-tcp, listen: '127.0.0.1:{tp}'}}\n"
+        f"  - {{name: tcp, type: syslog-tcp, listen: '127.0.0.1:0'}}\n"
         f"sinks:\n  - {{type: jsonl, path: {tmp}/alerts.jsonl}}\n"
-        f"http: {{listen: '127.0.0.1:{hp}'}}\nlog: {{level: info}}\n")
+        f"http: {{listen: '127.0.0.1:0'}}\nlog: {{level: info}}\n")
     logpath = os.path.join(tmp, "service.log")
     log = open(logpath, "w")
     p = subprocess.Popen([yagura, "watch", "-c", cfg], stdout=subprocess.DEVNULL, stderr=log)
+    # The ports the kernel gave, from the service's log once it is watching.
+    ports = wc.wait_ready(logpath, p) or {}
+    hp, u1, u2, tp = (ports.get(k) for k in ("http", "udp_default", "udp_small", "tcp"))
 
     def metrics():
         try:

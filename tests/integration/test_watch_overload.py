@@ -25,6 +25,8 @@ import tempfile
 import threading
 import time
 
+import watch_common as wc
+
 yagura = os.environ["YAGURA"]
 N = int(os.environ.get("YG_OVERLOAD_LINES", "1000000"))
 failed = 0
@@ -48,14 +50,6 @@ detection:
 """
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def payload(n):
     # Octet-counted RFC 5424 messages, each unique (the port), all from one host.
     out = []
@@ -76,19 +70,7 @@ def stored(db):
         return 0
 
 
-def wait_port(port, proc, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
 def run(tmp, data, incidents):
-    port = free_port()
     db = os.path.join(tmp, f"state-{int(incidents)}.db")
     rules = os.path.join(tmp, "rules.yml")
     cfg = os.path.join(tmp, f"yagura-{int(incidents)}.yaml")
@@ -96,14 +78,16 @@ def run(tmp, data, incidents):
         f.write(RULE)
     with open(cfg, "w") as f:
         f.write(f"rules: [{rules}]\nstate: {db}\n"
-                f"inputs:\n  - {{name: tcp, type: syslog-tcp, listen: '127.0.0.1:{port}',"
+                f"inputs:\n  - {{name: tcp, type: syslog-tcp, listen: '127.0.0.1:0',"
                 f" format: syslog}}\n"
                 f"incidents: {{enabled: {'true' if incidents else 'false'}}}\n"
-                "log: {level: warning}\n")
+                "log: {level: info}\n")
     log = open(os.path.join(tmp, f"service-{int(incidents)}.log"), "w")
     p = subprocess.Popen([yagura, "watch", "-c", cfg], stdout=subprocess.DEVNULL, stderr=log)
     try:
-        check(wait_port(port, p), f"incidents={incidents}: the service did not listen")
+        # The port the system gave, from the service's log once it is watching.
+        port = (wc.wait_ready(log.name, p) or {}).get("tcp")
+        check(port, f"incidents={incidents}: the service did not listen")
         t0 = time.monotonic()
         s = socket.create_connection(("127.0.0.1", port))
         sender = threading.Thread(target=s.sendall, args=(data,))

@@ -25,6 +25,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import taxii_common as tc  # noqa: E402
+import watch_common as wc  # noqa: E402
 
 tc.reexec()
 
@@ -95,7 +96,6 @@ def main():
             T.done()
         logs = os.path.join(gen, "logs")
         pw = tc.hash_password("s3cret")
-        port = tc.free_port()
         state = os.path.join(tmp, "state.db")
         cfg = os.path.join(tmp, "yagura.yaml")
         body = f"""rules: ['{src}/rules']
@@ -106,7 +106,7 @@ inputs:
   - {{name: vpn, type: file, path: '{logs}/vpn/*.log', start_at: beginning, format: fortigate}}
 log: {{level: info}}
 taxii:
-  listen: 127.0.0.1:{port}
+  listen: 127.0.0.1:0
   db: {tmp}/taxii.db
   api_roots:
     - path: api1
@@ -134,7 +134,9 @@ taxii:
         p = start(cfg, log)
         objs = None
         try:
-            T.check(tc.wait_port(port, p), "the service's TAXII server listens")
+            # The port the system gave, from the service's log once it is watching.
+            port = (wc.wait_ready(log.name, p) or {}).get("taxii")
+            T.check(port, "the service's TAXII server listens")
             # Published once the alerts are stored: wait until the collection sights every
             # rule with a high or critical alert, and stays so.
             end, last = time.time() + 60, None
@@ -183,10 +185,12 @@ taxii:
 
         # A restart with nothing new publishes nothing new.
         n_before = len(objs)
+        at = wc.log_size(os.path.join(tmp, "service.log"))
         log = open(os.path.join(tmp, "service.log"), "a")
         p = start(cfg, log)
         try:
-            T.check(tc.wait_port(port, p), "the service listens again")
+            port = (wc.wait_ready(log.name, p, at) or {}).get("taxii")
+            T.check(port, "the service listens again")
             time.sleep(3.0)
             again = all_objects(port)
             rc = stop(p)

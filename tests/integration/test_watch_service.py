@@ -28,6 +28,8 @@ import tempfile
 import time
 import urllib.request
 
+import watch_common as wc
+
 yagura = os.environ["YAGURA"]
 passed = failed = 0
 
@@ -69,13 +71,6 @@ correlation:
   condition: {gte: 5}
 """
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
 def line(i, kind):
     # Lines shaped like loghub's OpenSSH sample; each one unique.
     t = time.strftime("%b %d %H:%M:%S", time.gmtime(1700000000 + i))
@@ -86,13 +81,13 @@ def line(i, kind):
     return f"{t} LabSZ sshd[{1000 + i}]: Connection closed by 192.0.2.{i % 250} [preauth]"
 
 class Service:
-    def __init__(self, tmp, extra_inputs="", http_port=None):
+    def __init__(self, tmp, extra_inputs="", http=False):
         self.tmp = tmp
         self.cfg = os.path.join(tmp, "yagura.yaml")
         rules = os.path.join(tmp, "rules.yml")
         if not os.path.exists(rules):
             open(rules, "w").write(RULES)
-        http = f"http: {{listen: '127.0.0.1:{http_port}'}}\n" if http_port else ""
+        http = "http: {listen: '127.0.0.1:0'}\n" if http else ""
         open(self.cfg, "w").write(
             f"rules: [{rules}]\nstate: {tmp}/state.db\n"
             f"correlation: {{lateness: 1h}}\n"
@@ -103,10 +98,15 @@ class Service:
         self.p = None
 
     def start(self):
-        self.err = open(os.path.join(self.tmp, "service.log"), "a")
+        log = os.path.join(self.tmp, "service.log")
+        at = wc.log_size(log)
+        self.err = open(log, "a")
         self.p = subprocess.Popen([yagura, "watch", "-c", self.cfg], stdout=subprocess.DEVNULL,
                                   stderr=self.err)
-        time.sleep(0.4)
+        # Ready when it says it is watching; its listeners' ports are in the same lines.
+        self.ports = wc.wait_ready(log, self.p, at)
+        check(self.ports is not None, "the service did not start")
+        self.ports = self.ports or {}
 
     def kill(self):
         self.p.send_signal(signal.SIGKILL)
@@ -129,7 +129,7 @@ def wait_for(pred, timeout=20):
     while time.time() < end:
         if pred():
             return True
-        time.sleep(0.2)
+        time.sleep(0.05)  # polling interval
     return pred()
 
 def tcp_send(port, msgs):
@@ -142,8 +142,7 @@ def tcp_send(port, msgs):
 # ---- 1. crash ---------------------------------------------------------------
 with tempfile.TemporaryDirectory() as tmp:
     os.mkdir(os.path.join(tmp, "in"))
-    port = free_port()
-    svc = Service(tmp, f"  - {{name: tcp, type: syslog-tcp, listen: '127.0.0.1:{port}'}}\n")
+    svc = Service(tmp, "  - {name: tcp, type: syslog-tcp, listen: '127.0.0.1:0'}\n")
     rng = random.Random(7)
     kinds = [("fail" if i % 5 == 0 else "marker" if i % 7 == 0 else "other") for i in range(3000)]
     path = os.path.join(tmp, "in", "auth.log")
@@ -161,10 +160,12 @@ with tempfile.TemporaryDirectory() as tmp:
         # New syslog messages, each sent once during this service's life.
         upto = min(len(tcp_msgs), written // 60)
         try:
-            tcp_send(port, tcp_msgs[tcp_sent:upto])
+            tcp_send(svc.ports["tcp"], tcp_msgs[tcp_sent:upto])
             tcp_sent = upto
         except OSError:
             pass
+        # How long this service lives before the next kill: random, so that the kills land at
+        # random points of its work (not a wait for anything).
         time.sleep(rng.uniform(0.05, 0.4))
         if kills < 5 and rng.random() < 0.5:
             svc.kill()
@@ -173,8 +174,8 @@ with tempfile.TemporaryDirectory() as tmp:
             # Syslog has no acknowledgement: after a reconnect the sender
             # sends again everything it sent before (its messages in flight
             # at the kill may be lost); the repeats give the same ids.
-            tcp_send(port, tcp_msgs[:tcp_sent])
-    tcp_send(port, tcp_msgs[tcp_sent:])
+            tcp_send(svc.ports["tcp"], tcp_msgs[:tcp_sent])
+    tcp_send(svc.ports["tcp"], tcp_msgs[tcp_sent:])
     tcp_sent = len(tcp_msgs)
     exp_fail = sum(1 for k in kinds if k == "fail")
     exp_marker = sum(1 for k in kinds if k == "marker") + len(tcp_msgs)
@@ -214,20 +215,22 @@ with tempfile.TemporaryDirectory() as tmp:
                 f.write(line(i, "marker") + "\n")
                 i += 1
     write(100)
-    time.sleep(0.6)
+    wait_for(lambda: len(alerts(tmp)) >= i, 30)   # the service has read the file
     os.rename(path, path + ".1")        # rename rotation (the old name leaves the glob)
     write(10, path + ".1")              # late writes to the renamed file
     write(100)                          # the new file
-    time.sleep(1.5)
+    # Copy-truncate loses what the service has not read yet (the copy leaves the glob), so
+    # the truncation waits until every line written so far has its alert.
+    wait_for(lambda: len(alerts(tmp)) >= i, 30)
     with open(path, "r+") as f:         # copy-truncate
         data = f.read()
         open(path + ".2", "w").write(data)
         f.truncate(0)
     write(100)
-    time.sleep(1.5)
+    wait_for(lambda: len(alerts(tmp)) >= i, 30)
     os.unlink(path)                     # delete and re-create
     write(100)
-    time.sleep(0.3)
+    wait_for(lambda: len(alerts(tmp)) >= i, 30)
     write(50, os.path.join(tmp, "in", "new.log"))   # a new file matching the glob
     wait_for(lambda: len(alerts(tmp)) >= i, 30)
     svc.stop()
@@ -272,7 +275,7 @@ with tempfile.TemporaryDirectory() as tmp:
     good = open(rules).read()
     open(rules, "w").write(good + "---\ntitle: broken\nlogsource: {product: linux}\ndetection: {sel: {a|nosuchmod: 1}, condition: sel}\n")
     svc.p.send_signal(signal.SIGHUP)
-    time.sleep(0.5)
+    wait_for(lambda: "reload rejected" in open(os.path.join(tmp, "service.log")).read(), 30)
     with open(path, "a") as f:
         for _ in range(50):
             f.write(line(n, "marker") + "\n")
@@ -289,9 +292,9 @@ with tempfile.TemporaryDirectory() as tmp:
 # ---- 4. SIGTERM and HTTP -------------------------------------------------------
 with tempfile.TemporaryDirectory() as tmp:
     os.mkdir(os.path.join(tmp, "in"))
-    hp = free_port()
-    svc = Service(tmp, http_port=hp)
+    svc = Service(tmp, http=True)
     svc.start()
+    hp = svc.ports.get("http")
     with open(os.path.join(tmp, "in", "a.log"), "w") as f:
         for k in range(30):
             f.write(line(k, "marker") + "\n")

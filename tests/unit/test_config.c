@@ -146,6 +146,30 @@ static void test_otlp_pipelines(void)
     yg__config_free(cfg);
 }
 
+/* A listen port of 0 (the system picks one, the service logs it); a sink's
+ * address still needs a real port. */
+static void test_listen_port_zero(void)
+{
+    char why[512] = "";
+    yg_err err;
+    struct yg_config *cfg = parse("rules: [r]\nstate: s\n"
+                                  "inputs: [{name: t, type: syslog-tcp, listen: '127.0.0.1:0'},\n"
+                                  "         {name: u, type: syslog-udp, listen: '[::1]:0'}]\n"
+                                  "http: {listen: '127.0.0.1:0'}\n",
+                                  why, sizeof why, &err);
+    CHECK_MSG(cfg != NULL, "%s", why);
+    if (cfg)
+        CHECK(strcmp(cfg->inputs[0].listen, "127.0.0.1:0") == 0 &&
+              strcmp(cfg->inputs[1].listen, "[::1]:0") == 0 &&
+              strcmp(cfg->http_listen, "127.0.0.1:0") == 0);
+    yg__config_free(cfg);
+    cfg = parse("rules: [r]\nstate: s\ninputs: [{name: i, type: stdin}]\n"
+                "sinks: [{type: syslog, address: 'h:0'}]\n",
+                why, sizeof why, &err);
+    CHECK_MSG(cfg == NULL && strstr(why, "sinks[0].address") != NULL, "%s", why);
+    yg__config_free(cfg);
+}
+
 /* Each kind of error, with the exact message: key path, line, column. */
 static void test_errors(void)
 {
@@ -586,6 +610,7 @@ int main(void)
     test_minimal_defaults();
     test_errors();
     test_otlp_pipelines();
+    test_listen_port_zero();
     test_durations_sizes();
     test_redaction();
     test_alloc_failures();
