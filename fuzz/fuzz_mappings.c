@@ -31,12 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     yg__ifields_free(&fs);
     struct yg_entity_map *m = NULL;
-    if (yg__entity_map_load(path, &m, why, sizeof why) == YG_OK) {
+    if (yg__entity_map_load(path, &m) == YG_OK) {
         struct yg_str ls[3] = {{"windows", 7}, {"security", 8}, {"", 0}};
         (void)yg__entity_field_kind(m, ls, "TargetUserName", 14);
         char out[256];
         (void)yg__entity_normalise(m, 0, "CONTOSO\\Alice", 13, out, sizeof out);
-        yg__entity_map_free(m);
+    } else {
+        /* A failed load keeps its message on the map: one must be set. */
+        if (m && !yg__entity_map_errmsg(m)[0])
+            __builtin_trap();
     }
+    yg__entity_map_free(m);
     return 0;
 }
