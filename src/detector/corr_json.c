@@ -126,3 +126,33 @@ yg_err yg__corr_alert_json(struct yg_buf *b, const char *id, const struct yg_cor
 done:
     return err;
 }
+
+void yg__corr_incident_alert(const struct yg_corr_alert *a, yg_corr_evref_fn evf, void *ud,
+                             struct yg_incident_evidence *ev, struct yg_incident_alert *out)
+{
+    const struct yg_rule *r = a->rule;
+    size_t nev = 0;
+    for (size_t i = 0; i < a->nevidence && nev < YG_CORR_MAX_EVIDENCE; i++) {
+        if (!a->evidence[i])
+            continue;
+        struct yg_corr_evref e;
+        memset(&e, 0, sizeof e);
+        evf(ud, a->evidence[i], &e);
+        ev[nev++] = (struct yg_incident_evidence){e.rule_id,   e.timestamp,           e.file,
+                                                  e.record_id, e.record ? 0 : e.line, e.has_index,
+                                                  e.index};
+    }
+    *out = (struct yg_incident_alert){
+        .rule_id = r->id ? r->id : "",
+        .rule_title = r->title ? r->title : "",
+        .level = yg__level_name(r->level),
+        .timed = true,
+        .t_ms = a->last_ms,
+        .corr_type = a->type,
+        .group_names = a->group_names,
+        .group_values = a->group_values,
+        .ngroup = a->ngroup,
+        .ev = ev,
+        .nev = nev,
+    };
+}

@@ -18,6 +18,7 @@
 
 #include "core/core.h"
 #include "correlate/correlate.h"
+#include "incident/incident.h"
 
 /* One contributing detection, as its driver knows it. */
 struct yg_corr_evref {
@@ -45,5 +46,13 @@ YG_NODISCARD yg_err yg__corr_object_json(struct yg_buf *b, const struct yg_corr_
  * made by yg__corr_object_json. */
 YG_NODISCARD yg_err yg__corr_alert_json(struct yg_buf *b, const char *id,
                                         const struct yg_corr_alert *a, const char *cj, size_t cjn);
+
+/* The incident builder's view of a correlation alert (src/incident/): its
+ * rule, group and window, and the detections that completed it, read through
+ * evf into ev (room for YG_CORR_MAX_EVIDENCE).  The driver adds its own id
+ * or JSON line.  Evidence with an EVTX record has no line; a service's
+ * evidence has its record id. */
+void yg__corr_incident_alert(const struct yg_corr_alert *a, yg_corr_evref_fn evf, void *ud,
+                             struct yg_incident_evidence *ev, struct yg_incident_alert *out);
 
 #endif

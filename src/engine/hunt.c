@@ -1432,36 +1432,11 @@ static yg_err corr_incident(struct corr_out *co, const struct yg_corr_alert *a,
                             const struct yg_buf *b)
 {
     const struct yg_hunt_opts *o = co->h->o;
-    const struct yg_rule *r = a->rule;
     struct yg_incident_evidence ev[YG_CORR_MAX_EVIDENCE];
-    size_t nev = 0;
-    for (size_t i = 0; i < a->nevidence && nev < YG_CORR_MAX_EVIDENCE; i++) {
-        const struct cev *e = a->evidence[i];
-        if (!e)
-            continue;
-        ev[nev++] = (struct yg_incident_evidence){yg_rules_rule_id(co->h->rules, e->rule),
-                                                  e->timestamp,
-                                                  e->file,
-                                                  NULL,
-                                                  e->record ? 0 : e->line,
-                                                  true,
-                                                  e->index};
-    }
-    struct yg_incident_alert ia = {
-        .rule_id = r->id ? r->id : "",
-        .rule_title = r->title ? r->title : "",
-        .level = yg__level_name(r->level),
-        .timed = true,
-        .t_ms = a->last_ms,
-        .corr_type = a->type,
-        .group_names = a->group_names,
-        .group_values = a->group_values,
-        .ngroup = a->ngroup,
-        .ev = ev,
-        .nev = nev,
-        .json = b->p,
-        .json_len = b->n && b->p[b->n - 1] == '\n' ? b->n - 1 : b->n,
-    };
+    struct yg_incident_alert ia;
+    yg__corr_incident_alert(a, cev_ref, co, ev, &ia);
+    ia.json = b->p;
+    ia.json_len = b->n && b->p[b->n - 1] == '\n' ? b->n - 1 : b->n;
     return o->incident_hook(o->incident_ud, &ia);
 }
 

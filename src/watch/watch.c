@@ -885,42 +885,6 @@ static void evid_ref(void *ud, const void *ev, struct yg_corr_evref *out)
     out->record_id = e->record_id;
 }
 
-/* The incident builder's view of a correlation alert: its group and the
- * detections that completed it (ev: room for every evidence handle). */
-static void corr_incident_alert(const struct watch *w, const struct yg_corr_alert *a,
-                                const char *id, struct yg_incident_evidence *ev,
-                                struct yg_incident_alert *ia)
-{
-    const struct yg_rule *r = a->rule;
-    size_t nev = 0;
-    for (size_t i = 0; i < a->nevidence && nev < YG_CORR_MAX_EVIDENCE; i++) {
-        const struct evid *e = a->evidence[i];
-        if (!e)
-            continue;
-        ev[nev++] = (struct yg_incident_evidence){yg_rules_rule_id(w->detector->rules, e->rule),
-                                                  e->timestamp,
-                                                  e->source,
-                                                  e->record_id,
-                                                  0,
-                                                  false,
-                                                  0};
-    }
-    *ia = (struct yg_incident_alert){
-        .id = id,
-        .rule_id = r->id ? r->id : "",
-        .rule_title = r->title ? r->title : "",
-        .level = yg__level_name(r->level),
-        .timed = true,
-        .t_ms = a->last_ms,
-        .corr_type = a->type,
-        .group_names = a->group_names,
-        .group_values = a->group_values,
-        .ngroup = a->ngroup,
-        .ev = ev,
-        .nev = nev,
-    };
-}
-
 static void corr_alert(void *ud, const struct yg_corr_alert *a)
 {
     struct watch *w = ud;
@@ -958,7 +922,8 @@ static void corr_alert(void *ud, const struct yg_corr_alert *a)
         snprintf(when, sizeof when, "%lld", (long long)a->last_ms);
         struct yg_incident_evidence ev[YG_CORR_MAX_EVIDENCE];
         struct yg_incident_alert ia;
-        corr_incident_alert(w, a, id, ev, &ia);
+        yg__corr_incident_alert(a, evid_ref, w, ev, &ia);
+        ia.id = id;
         YG_TRY(add_pending(w, id, r->id ? r->id : "", r->title ? r->title : "",
                            yg__level_name(r->level), when, strlen(when),
                            last ? last->source : "correlation", id, b->p, b->n, &ia));
