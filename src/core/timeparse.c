@@ -563,6 +563,12 @@ size_t yg__time_format_frac(int64_t secs, uint32_t frac, unsigned digits, char o
 
 size_t yg__time_format(int64_t ms, char out[YG_TIME_TEXT])
 {
-    int64_t secs = ms >= 0 ? ms / 1000 : -((-(ms + 1)) / 1000) - 1;
-    return yg__time_format_frac(secs, (uint32_t)(ms - secs * 1000), 3, out);
+    /* Floor division without overflow at INT64_MIN: truncate, then step
+     * down for a negative remainder. */
+    int64_t secs = ms / 1000, r = ms % 1000;
+    if (r < 0) {
+        r += 1000;
+        secs--;
+    }
+    return yg__time_format_frac(secs, (uint32_t)r, 3, out);
 }

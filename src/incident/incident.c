@@ -2001,7 +2001,8 @@ yg_err yg__incident_feed_batch(struct yg_incident_builder *b, struct yg_incident
     b->why[0] = 0;
     b->stats.fed += q->untimed;
     b->stats.skipped += q->untimed;
-    qsort(q->v, q->n, sizeof *q->v, item_cmp);
+    if (q->n) /* an empty batch may have no array */
+        qsort(q->v, q->n, sizeof *q->v, item_cmp);
     yg_err err = yg__store_begin(b->st);
     if (err) {
         snprintf(b->why, sizeof b->why, "%s", yg__store_errmsg(b->st));
