@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/linedec.h"
+#include "detector/linedec.h"
 
 static double now(void)
 {

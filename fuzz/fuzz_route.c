@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "engine/linedec.h"
+#include "detector/linedec.h"
 
 static yg_scanner *scanner;
 static struct yg_linedec ld;

@@ -41,7 +41,7 @@ struct yg_linefmt {
     const char *desc; /* one line for --help and docs */
     /* Records are JSON objects (Microsoft 365, Entra, Zeek JSON, Suricata
      * EVE): such a format is chosen per record among JSON records, never
-     * for a whole file (see yg__route_json in engine/linedec.c). */
+     * for a whole file (see yg__route_json in detector/linedec.c). */
     bool json_records;
     /* Confidence 0..100 that `line` is a record of this format (no state). */
     int (*sniff)(const char *line, size_t n);

@@ -18,7 +18,7 @@
 
 #include "core/core.h"
 #include "core/htab.h"
-#include "engine/alertjson.h"
+#include "detector/alertjson.h"
 #include "engine/columns.h"
 #include "engine/hunt.h"
 

@@ -6,7 +6,7 @@
 #ifndef YG_ENGINE_PROFILE_H
 #define YG_ENGINE_PROFILE_H
 
-#include "engine/alertjson.h"
+#include "detector/alertjson.h"
 #include "engine/columns.h"
 #include "engine/hunt.h"
 

@@ -7,8 +7,8 @@
 #include "tap.h"
 
 #include "core/timeparse.h"
-#include "engine/alertjson.h"
-#include "engine/linedec.h"
+#include "detector/alertjson.h"
+#include "detector/linedec.h"
 
 static const char RULES[] =
     "title: every windows\nid: 10000000-0000-4000-8000-000000000001\nlogsource: {product: "

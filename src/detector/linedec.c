@@ -1,7 +1,7 @@
 /*
  * linedec.c - one text line to a scanned event (see linedec.h).
  */
-#include "engine/linedec.h"
+#include "detector/linedec.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /*
  * alertjson.c - the JSON form of an alert (see alertjson.h).
  */
-#include "engine/alertjson.h"
+#include "detector/alertjson.h"
 
 #include <time.h>
 
