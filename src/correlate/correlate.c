@@ -1042,6 +1042,7 @@ struct group {
     uint64_t h;
     uint64_t touch;
     uint32_t corr;
+    uint32_t lane; /* 0, or 1 + the copy of a fanned-out detection (see struct run) */
     size_t bytes;
     char *key; /* encoded values: see make_key() */
     size_t keylen;
@@ -1088,11 +1089,19 @@ struct yg_corr_state {
     struct yg_corr_stats stats;
 };
 
+/* lane: 0 for a detection fed to every correlation it reaches (hunt,
+ * watch); 1 + k for copy k of a detection published once per outer chain
+ * of a fan-out (yg__corr_feed_copy): up to and including the first
+ * correlation on its way that feeds several outer ones, its windows are
+ * kept apart from those of the other copies, only copy 0 raises their own
+ * alerts, and that fan-out correlation's alerts go to outer chain k only,
+ * where the lane ends (0 again). */
 struct run {
     yg_corr_fire_fn fire;
     void *ud;
     bool fired;
     yg_err err;
+    uint32_t lane;
 };
 
 static void evidence_hold(struct yg_corr_state *st, void *ev)
@@ -1463,16 +1472,19 @@ static void maybe_grow_table(struct yg_corr_state *st)
     st->tcap = nc;
 }
 
-static struct group *get_group(struct yg_corr_state *st, uint32_t ci, const struct yg_str *vals)
+static struct group *get_group(struct yg_corr_state *st, uint32_t ci, uint32_t lane,
+                               const struct yg_str *vals)
 {
     const struct corr *c = &st->cs->c[ci];
     if (make_key(&st->kbuf, vals, c->ngroup) != YG_OK)
         return NULL;
     const char *key = st->kbuf.p ? st->kbuf.p : "";
     size_t kn = st->kbuf.n;
-    uint64_t h = yg_hash(key, kn) ^ ((uint64_t)ci * 0x9E3779B97F4A7C15ull);
+    uint64_t h = yg_hash(key, kn) ^ ((uint64_t)ci * 0x9E3779B97F4A7C15ull) ^
+                 ((uint64_t)lane * 0xC2B2AE3D27D4EB4Full);
     for (struct group *g = st->tab[h & (st->tcap - 1)]; g; g = g->hnext)
-        if (g->h == h && g->corr == ci && g->keylen == kn && memcmp(g->key, key, kn) == 0)
+        if (g->h == h && g->corr == ci && g->lane == lane && g->keylen == kn &&
+            memcmp(g->key, key, kn) == 0)
             return g;
 
     struct group *g = yg_calloc(1, sizeof *g);
@@ -1520,6 +1532,7 @@ static struct group *get_group(struct yg_corr_state *st, uint32_t ci, const stru
     }
     g->h = h;
     g->corr = ci;
+    g->lane = lane;
     agg_reset(c, g);
     g->hnext = st->tab[h & (st->tcap - 1)];
     st->tab[h & (st->tcap - 1)] = g;
@@ -1605,6 +1618,28 @@ struct place;
 static int ext_value(struct yg_corr_state *st, const struct corr *c, struct yg_str v,
                      struct place **pl);
 
+/* Feed correlation c's alert (group g, completed by entry i at T) to the
+ * correlations chained on it.  A fanned-out copy (run->lane) goes to its
+ * own outer chain only, if c is where the fan-out is. */
+static void feed_chains(struct yg_corr_state *st, const struct corr *c, struct group *g, size_t i,
+                        int64_t T, struct run *run)
+{
+    struct yg_str gv[YG_CORR_MAX_GROUP_BY + 1];
+    for (size_t k = 0; k < c->ngroup; k++)
+        gv[k] = (struct yg_str){g->vals[k], g->vlens[k]};
+    uint32_t lane = run->lane;
+    if (lane && c->nsubs > 1) {
+        if (lane - 1 < c->nsubs) {
+            run->lane = 0;
+            feed_sub(st, &c->subs[lane - 1], T, gv, g->e[i].ev, run);
+            run->lane = lane;
+        }
+        return;
+    }
+    for (size_t s = 0; s < c->nsubs; s++)
+        feed_sub(st, &c->subs[s], T, gv, g->e[i].ev, run);
+}
+
 static void fire_group(struct yg_corr_state *st, const struct corr *c, struct group *g, size_t i,
                        int64_t first, int64_t T, double v, struct run *run)
 {
@@ -1613,7 +1648,7 @@ static void fire_group(struct yg_corr_state *st, const struct corr *c, struct gr
     for (size_t j = i + 1; j-- > g->w && nev < YG_CORR_MAX_EVIDENCE;)
         if (g->e[j].ev)
             evs[nev++] = g->e[j].ev;
-    if (!c->suppress && run->fire) {
+    if (!c->suppress && run->fire && run->lane <= 1) {
         struct yg_corr_alert a = {c->rule,   type_names[c->type],
                                   c->gnames, g->vals,
                                   c->ngroup, first,
@@ -1627,11 +1662,7 @@ static void fire_group(struct yg_corr_state *st, const struct corr *c, struct gr
     /* Chains: the alert is one detection of the outer correlations.  This
      * runs before the window is cleared so the evidence handle is still
      * held while the outer windows take their own hold on it. */
-    struct yg_str gv[YG_CORR_MAX_GROUP_BY + 1];
-    for (size_t k = 0; k < c->ngroup; k++)
-        gv[k] = (struct yg_str){g->vals[k], g->vlens[k]};
-    for (size_t s = 0; s < c->nsubs; s++)
-        feed_sub(st, &c->subs[s], T, gv, g->e[i].ev, run);
+    feed_chains(st, c, g, i, T, run);
 }
 
 /* Clear the window after an alert: entries up to i go, later ones (only
@@ -1750,7 +1781,7 @@ static void feed_sub(struct yg_corr_state *st, const struct sub *sb, int64_t t,
         st->stats.ignored_values++;
         return;
     }
-    struct group *g = get_group(st, sb->corr, gv);
+    struct group *g = get_group(st, sb->corr, run->lane, gv);
     struct entry en = {t, ev, {0}, NULL, false};
     if (!g || !ensure_cap(st, g))
         goto oom;
@@ -1914,7 +1945,7 @@ static void fire_ext(struct yg_corr_state *st, const struct corr *c, struct grou
 {
     int64_t T = g->e[i].t;
     g->e[i].fired = true;
-    if (!c->suppress && run->fire) {
+    if (!c->suppress && run->fire && run->lane <= 1) {
         struct yg_corr_alert a = {
             c->rule, type_names[c->type], c->gnames, g->vals, c->ngroup, first, T, v, nev,
             evs,     st->dbuf.p,          st->dbuf.n};
@@ -1922,11 +1953,7 @@ static void fire_ext(struct yg_corr_state *st, const struct corr *c, struct grou
         run->fired = true;
         st->stats.alerts++;
     }
-    struct yg_str gv[YG_CORR_MAX_GROUP_BY + 1];
-    for (size_t k = 0; k < c->ngroup; k++)
-        gv[k] = (struct yg_str){g->vals[k], g->vlens[k]};
-    for (size_t s = 0; s < c->nsubs; s++)
-        feed_sub(st, &c->subs[s], T, gv, g->e[i].ev, run);
+    feed_chains(st, c, g, i, T, run);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -2152,7 +2179,7 @@ yg_err yg__corr_feed(struct yg_corr_state *st, uint32_t r, int64_t t_ms,
     if (!st->any || t_ms > st->watermark)
         st->watermark = t_ms;
     st->any = true;
-    struct run run = {fire, ud, false, YG_OK};
+    struct run run = {fire, ud, false, YG_OK, 0};
     for (size_t s = 0; s < d->nsubs; s++)
         feed_sub(st, &d->subs[s], t_ms, values, evidence, &run);
     for (size_t s = 0; s < d->nsubs; s++)
@@ -2193,8 +2220,35 @@ size_t yg__corr_feed_target(const struct yg_corr_set *cs, uint32_t r, size_t s)
     return cs->d[r].subs[s].corr;
 }
 
+/* The first correlation on the way up from sub s of rule r that feeds
+ * several outer ones (following single links), or UINT32_MAX. */
+static uint32_t fan_out(const struct yg_corr_set *cs, uint32_t r, size_t s)
+{
+    uint32_t ci = cs->d[r].subs[s].corr;
+    for (size_t depth = 0; depth <= cs->nc; depth++) {
+        if (cs->c[ci].nsubs > 1)
+            return ci;
+        if (cs->c[ci].nsubs == 0)
+            break;
+        ci = cs->c[ci].subs[0].corr;
+    }
+    return UINT32_MAX;
+}
+
+size_t yg__corr_ncopies(const struct yg_corr_set *cs, uint32_t r, size_t s)
+{
+    uint32_t f = fan_out(cs, r, s);
+    return f == UINT32_MAX ? 1 : cs->c[f].nsubs;
+}
+
 yg_err yg__corr_partition_key(const struct yg_corr_set *cs, uint32_t r, size_t s,
                               const struct yg_str *values, struct yg_buf *b)
+{
+    return yg__corr_partition_key_copy(cs, r, s, 0, values, b);
+}
+
+yg_err yg__corr_partition_key_copy(const struct yg_corr_set *cs, uint32_t r, size_t s, size_t copy,
+                                   const struct yg_str *values, struct yg_buf *b)
 {
     const struct sub *sb = &cs->d[r].subs[s];
     uint32_t ci = sb->corr;
@@ -2205,9 +2259,19 @@ yg_err yg__corr_partition_key(const struct yg_corr_set *cs, uint32_t r, size_t s
         idx[k] = sb->gidx[k];
     /* Up the chain while the correlation feeds exactly one outer one: the
      * outer groups by a subset of its group values (checked when compiled),
-     * so keying by the outer group keeps both on one partition. */
-    for (size_t depth = 0; cs->c[ci].nsubs == 1 && depth < cs->nc; depth++) {
-        const struct sub *up = &cs->c[ci].subs[0];
+     * so keying by the outer group keeps both on one partition.  At the
+     * first correlation feeding several, copy k goes on up outer chain k
+     * (its windows below are the copy's own, yg__corr_feed_copy); at a
+     * second one the key stops there. */
+    bool fanned = yg__corr_ncopies(cs, r, s) < 2;
+    for (size_t depth = 0; depth < cs->nc; depth++) {
+        size_t up_i = 0;
+        if (cs->c[ci].nsubs > 1 && !fanned && copy < cs->c[ci].nsubs) {
+            up_i = copy;
+            fanned = true;
+        } else if (cs->c[ci].nsubs != 1)
+            break;
+        const struct sub *up = &cs->c[ci].subs[up_i];
         const struct corr *o = &cs->c[up->corr];
         uint32_t nidx[YG_CORR_MAX_GROUP_BY + 1];
         for (size_t k = 0; k < o->ngroup; k++)
@@ -2233,8 +2297,23 @@ yg_err yg__corr_feed_one(struct yg_corr_state *st, uint32_t r, size_t s, int64_t
                          const struct yg_str *values, void *evidence, yg_corr_fire_fn fire,
                          void *ud)
 {
+    return yg__corr_feed_copy(st, r, s, YG_CORR_EVERY_CHAIN, t_ms, values, evidence, fire, ud);
+}
+
+yg_err yg__corr_feed_copy(struct yg_corr_state *st, uint32_t r, size_t s, size_t copy, int64_t t_ms,
+                          const struct yg_str *values, void *evidence, yg_corr_fire_fn fire,
+                          void *ud)
+{
     if (!st || r >= st->cs->nd || s >= st->cs->d[r].nsubs)
         return YG_EINVAL;
+    size_t ncopies = yg__corr_ncopies(st->cs, r, s);
+    /* A detection without fan-out has one copy, fed as a whole. */
+    uint32_t lane = 0;
+    if (copy != YG_CORR_EVERY_CHAIN && ncopies > 1) {
+        if (copy >= ncopies)
+            return YG_EINVAL;
+        lane = (uint32_t)copy + 1;
+    }
     const struct det *d = &st->cs->d[r];
     if (d->nfields && !values)
         return YG_EINVAL;
@@ -2245,7 +2324,7 @@ yg_err yg__corr_feed_one(struct yg_corr_state *st, uint32_t r, size_t s, int64_t
     if (!st->any || t_ms > st->watermark)
         st->watermark = t_ms;
     st->any = true;
-    struct run run = {fire, ud, false, YG_OK};
+    struct run run = {fire, ud, false, YG_OK, lane};
     feed_sub(st, &d->subs[s], t_ms, values, evidence, &run);
     sweep(st, d->subs[s].corr);
     if (++st->feeds % 64 == 0)

@@ -152,6 +152,29 @@ YG_NODISCARD yg_err yg__corr_feed_one(struct yg_corr_state *st, uint32_t r, size
                                       yg_corr_fire_fn fire, void *ud);
 
 /*
+ * Fan-out: when the correlation fed by sub s of rule r feeds, directly or
+ * through correlations that each feed one, a correlation F that feeds N > 1
+ * outer correlations, yg__corr_ncopies is N (else 1).  The detection is
+ * then published N times: copy k keyed by yg__corr_partition_key_copy, the
+ * key of outer chain k (F's k-th outer correlation and on up as above,
+ * stopping at a second fan-out), and fed with yg__corr_feed_copy(copy k):
+ * the windows up to F are copy k's own, F's alerts feed outer chain k only,
+ * and only copy 0 raises the alerts of the correlations up to F, so each
+ * is raised once.  copy YG_CORR_EVERY_CHAIN (yg__corr_feed_one) feeds
+ * every chain from one window, as yg__corr_feed does.  A copy >= N is
+ * YG_EINVAL; with N = 1 every copy is fed as a whole.
+ * yg__corr_partition_key is yg__corr_partition_key_copy with copy 0.
+ */
+#define YG_CORR_EVERY_CHAIN ((size_t)-1)
+size_t yg__corr_ncopies(const struct yg_corr_set *cs, uint32_t r, size_t s);
+YG_NODISCARD yg_err yg__corr_partition_key_copy(const struct yg_corr_set *cs, uint32_t r, size_t s,
+                                                size_t copy, const struct yg_str *values,
+                                                struct yg_buf *b);
+YG_NODISCARD yg_err yg__corr_feed_copy(struct yg_corr_state *st, uint32_t r, size_t s, size_t copy,
+                                       int64_t t_ms, const struct yg_str *values, void *evidence,
+                                       yg_corr_fire_fn fire, void *ud);
+
+/*
  * Geolocation for yagura_new_value with `geo:` and yagura_travel.
  * yg__corr_geo_needs() tells what correlation i needs: 0, or
  * YG_CORR_NEEDS_CITY (country, coordinates), or YG_CORR_NEEDS_ASN.  A new

@@ -574,7 +574,10 @@ static yg_err record_detection(struct watch *w, const yg_alert *a, int64_t t, co
  * The key is the correlation's id and group-by values (those of the outer
  * correlation for an inner one of a chain, yg__corr_partition_key), so
  * every detection of one group lands on one partition, hence one correlate
- * instance, whatever topics and keys its events came from. */
+ * instance, whatever topics and keys its events came from.  A detection
+ * whose correlation feeds several outer chains is published once per chain
+ * ("chain": k, keyed by chain k's group, yg__corr_ncopies): each chain's
+ * instance then holds every detection it needs. */
 static yg_err publish_detection(struct watch *w, const yg_alert *a, int64_t t, const char *ts,
                                 const struct yg_str *vals, size_t nf, const struct yg_record *rec)
 {
@@ -583,16 +586,19 @@ static yg_err publish_detection(struct watch *w, const yg_alert *a, int64_t t, c
     yg_buf_init(&msg, 1u << 22);
     yg_buf_init(&key, 1u << 20);
     yg_err err = YG_OK;
-    for (size_t s = 0; s < yg__corr_nfeeds(cs, a->rule_index) && !err; s++) {
+    for (size_t s = 0, copy = 0; s < yg__corr_nfeeds(cs, a->rule_index) && !err;) {
+        size_t ncopies = yg__corr_ncopies(cs, a->rule_index, s);
         const struct yg_rule *cr = yg__corr_rule(cs, yg__corr_feed_target(cs, a->rule_index, s));
         const char *cid = cr->id ? cr->id : cr->title ? cr->title : "";
         yg_buf_reset(&msg);
         yg_buf_reset(&key);
-        YG_TRY(yg__corr_partition_key(cs, a->rule_index, s, vals, &key));
+        YG_TRY(yg__corr_partition_key_copy(cs, a->rule_index, s, copy, vals, &key));
         YG_TRY(yg_buf_add(&msg, "{\"rule\":", 8));
         YG_TRY(yg_buf_add_json_str(&msg, a->rule_id, strlen(a->rule_id)));
         YG_TRY(yg_buf_add(&msg, ",\"correlation\":", 15));
         YG_TRY(yg_buf_add_json_str(&msg, cid, strlen(cid)));
+        if (ncopies > 1)
+            YG_TRY(yg_buf_addf(&msg, ",\"chain\":%zu", copy));
         YG_TRY(yg_buf_addf(&msg, ",\"t\":%lld,\"line\":%llu,\"timestamp\":", (long long)t,
                            (unsigned long long)rec->line));
         YG_TRY(yg_buf_add_json_str(&msg, ts, strlen(ts)));
@@ -622,6 +628,10 @@ static yg_err publish_detection(struct watch *w, const yg_alert *a, int64_t t, c
             yg__log(YG_LOG_ERROR, "%s; stopping", why);
             w->kafka_failed = true;
         }
+        if (++copy >= ncopies) {
+            copy = 0;
+            s++;
+        }
     }
 done:
     yg_buf_free(&msg);
@@ -631,20 +641,20 @@ done:
 
 /* A detection message read by the correlate stage. */
 struct detmsg {
-    struct yg_str f[8]; /* rule, correlation, t, line, timestamp, record, source */
+    struct yg_str f[9]; /* rule, correlation, t, line, timestamp, record, source, -, chain */
     struct yg_str names[YG_CORR_MAX_GROUP_BY * 4], values[YG_CORR_MAX_GROUP_BY * 4];
     size_t nfields;
 };
 
-enum { DM_RULE, DM_CORR, DM_T, DM_LINE, DM_TS, DM_RECORD, DM_SOURCE, DM_FIELDS };
-static const char *const dm_keys[] = {"rule",      "correlation", "t",      "line",
-                                      "timestamp", "record",      "source", "fields"};
+enum { DM_RULE, DM_CORR, DM_T, DM_LINE, DM_TS, DM_RECORD, DM_SOURCE, DM_FIELDS, DM_CHAIN };
+static const char *const dm_keys[] = {"rule",   "correlation", "t",      "line", "timestamp",
+                                      "record", "source",      "fields", "chain"};
 
 static int32_t dm_key(void *ud, int32_t parent, const char *k, size_t kn)
 {
     struct detmsg *d = ud;
     if (parent < 0) {
-        for (int32_t i = 0; i < 8; i++)
+        for (int32_t i = 0; i < 9; i++)
             if (strlen(dm_keys[i]) == kn && memcmp(dm_keys[i], k, kn) == 0)
                 return i;
         return -1;
@@ -658,7 +668,7 @@ static int32_t dm_key(void *ud, int32_t parent, const char *k, size_t kn)
 static void dm_leaf(void *ud, int32_t path, const struct yg_val *v)
 {
     struct detmsg *d = ud;
-    if (path >= 0 && path < DM_FIELDS)
+    if (path >= 0 && path <= DM_CHAIN && path != DM_FIELDS)
         d->f[path] = (struct yg_str){v->p, v->n};
     else if (path >= 100 && (size_t)(path - 100) < d->nfields)
         d->values[path - 100] = (struct yg_str){v->p, v->n};
@@ -721,6 +731,27 @@ static void feed_detection(struct watch *w, const char *p, size_t n)
                     rid, cid);
         return;
     }
+    /* The copy for one outer chain of a fan-out; a message without one (a
+     * correlation with no fan-out) feeds its correlation as a whole. */
+    size_t copy = YG_CORR_EVERY_CHAIN;
+    if (d.f[DM_CHAIN].p) {
+        char num[32];
+        size_t cn = d.f[DM_CHAIN].n < sizeof num - 1 ? d.f[DM_CHAIN].n : sizeof num - 1;
+        memcpy(num, d.f[DM_CHAIN].p, cn);
+        num[cn] = 0;
+        char *end;
+        unsigned long long c = strtoull(num, &end, 10);
+        if (!cn || *end || c >= yg__corr_ncopies(cs, r, s)) {
+            w->errors++;
+            if (w->win && yg__log_limit_allow(&w->win->skip_log, w->win->cfg->name, now_ms()))
+                yg__log(YG_LOG_WARNING,
+                        "detection of rule %s for correlation %s: chain %s is not one of its %zu "
+                        "outer chains; skipped (match and correlate must run the same rule set)",
+                        rid, cid, num, yg__corr_ncopies(cs, r, s));
+            return;
+        }
+        copy = (size_t)c;
+    }
     size_t nf = yg__corr_nfields(cs, r);
     struct yg_str vals[YG_CORR_MAX_GROUP_BY * 4];
     if (nf > sizeof vals / sizeof *vals)
@@ -752,7 +783,7 @@ static void feed_detection(struct watch *w, const char *p, size_t n)
     }
     e->refs = 1;
     if (!e->record_id || !e->source || !e->timestamp ||
-        yg__corr_feed_one(w->corr, r, s, t, vals, e, corr_alert, w))
+        yg__corr_feed_copy(w->corr, r, s, copy, t, vals, e, corr_alert, w))
         w->errors++;
     ev_release(w, e);
 }

@@ -672,6 +672,117 @@ static void test_feed_one(void)
     teardown(&f);
 }
 
+/* Fan-out: inner I (rule A by User and Host, two detections) feeds outer X
+ * (by User, with B) and outer Y (by Host, with C).  A's detection is
+ * published twice, copy k keyed by outer chain k; fed by copy, I's windows
+ * are per copy, I alerts once (from copy 0) and each copy's I alert reaches
+ * its own chain only: the same alerts as feeding everything as a whole,
+ * whether both copies reach one state or two. */
+static int count_title(const struct got *g, const char *title)
+{
+    int n = 0;
+    for (int i = 0; i < g->n; i++)
+        n += strcmp(g->a[i].title, title) == 0;
+    return n;
+}
+
+static void test_fan_out(void)
+{
+    struct fix f;
+    CHECK(setup(&f, DETS "title: inner\nid: I\nname: inner\ncorrelation:\n  type: event_count\n"
+                         "  rules: [A]\n  group-by: [User, Host]\n  timespan: 10s\n"
+                         "  condition: {gte: 2}\n---\n"
+                         "title: by user\nid: X\ncorrelation:\n  type: temporal\n"
+                         "  rules: [inner, B]\n  group-by: [User]\n  timespan: 10s\n"
+                         "  generate: true\n---\n"
+                         "title: by host\nid: Y\ncorrelation:\n  type: temporal\n"
+                         "  rules: [inner, C]\n  group-by: [Host]\n  timespan: 10s\n"
+                         "  generate: true\n") == YG_OK);
+    CHECK(f.ndiag == 0 && yg__corr_count(f.cs) == 3);
+    uint32_t a = ridx(&f, "A"), b = ridx(&f, "B"), c = ridx(&f, "C");
+    CHECK(yg__corr_nfeeds(f.cs, a) == 1 && yg__corr_ncopies(f.cs, a, 0) == 2);
+    CHECK(yg__corr_ncopies(f.cs, b, 0) == 1 && yg__corr_ncopies(f.cs, c, 0) == 1);
+    struct yg_str va[32], vb[32], vc[32];
+    values_of(&f, a, KV("User=alice", "Host=h1"), va);
+    values_of(&f, b, KV("User=alice"), vb);
+    values_of(&f, c, KV("Host=h1"), vc);
+    /* Copy k carries chain k's key: that of the chain's own detections. */
+    struct yg_buf k0, k1, kb, kc;
+    yg_buf_init(&k0, 1024);
+    yg_buf_init(&k1, 1024);
+    yg_buf_init(&kb, 1024);
+    yg_buf_init(&kc, 1024);
+    CHECK(yg__corr_partition_key_copy(f.cs, a, 0, 0, va, &k0) == YG_OK);
+    CHECK(yg__corr_partition_key_copy(f.cs, a, 0, 1, va, &k1) == YG_OK);
+    CHECK(yg__corr_partition_key(f.cs, b, 0, vb, &kb) == YG_OK);
+    CHECK(yg__corr_partition_key(f.cs, c, 0, vc, &kc) == YG_OK);
+    CHECK(kb.n == 7 && memcmp(kb.p,
+                              "X\x1f"
+                              "alice",
+                              7) == 0);
+    CHECK(kc.n == 4 && memcmp(kc.p,
+                              "Y\x1f"
+                              "h1",
+                              4) == 0);
+    /* kx: the copy for X. */
+    size_t kx = k0.n == kb.n && memcmp(k0.p, kb.p, kb.n) == 0 ? 0 : 1, ky = 1 - kx;
+    const struct yg_buf *cx = kx ? &k1 : &k0, *cy = kx ? &k0 : &k1;
+    CHECK(cx->n == kb.n && memcmp(cx->p, kb.p, kb.n) == 0);
+    CHECK(cy->n == kc.n && memcmp(cy->p, kc.p, kc.n) == 0);
+    yg_buf_free(&k0);
+    yg_buf_free(&k1);
+    yg_buf_free(&kb);
+    yg_buf_free(&kc);
+
+    /* As a whole (hunt, watch): I once, X once, Y once. */
+    struct yg_corr_state *st;
+    struct got whole = {0};
+    CHECK(yg__corr_state_new(f.cs, 0, &st) == YG_OK);
+    CHECK(yg__corr_feed(st, a, S(0), va, EV(1), on_fire, &whole) == YG_OK);
+    CHECK(yg__corr_feed(st, a, S(1), va, EV(2), on_fire, &whole) == YG_OK);
+    CHECK(yg__corr_feed(st, b, S(2), vb, EV(3), on_fire, &whole) == YG_OK);
+    CHECK(yg__corr_feed(st, c, S(3), vc, EV(4), on_fire, &whole) == YG_OK);
+    CHECK(whole.n == 3 && count_title(&whole, "inner") == 1 &&
+          count_title(&whole, "by user") == 1 && count_title(&whole, "by host") == 1);
+    yg__corr_state_free(st);
+
+    /* Both copies in one state (one instance owns both partitions): I's
+     * windows are per copy, so two detections do not count four times. */
+    struct got one = {0};
+    CHECK(yg__corr_state_new(f.cs, 0, &st) == YG_OK);
+    CHECK(yg__corr_feed_copy(st, a, 0, 0, S(0), va, EV(1), on_fire, &one) == YG_OK);
+    CHECK(yg__corr_feed_copy(st, a, 0, 1, S(0), va, EV(1), on_fire, &one) == YG_OK);
+    CHECK(one.n == 0);
+    CHECK(yg__corr_feed_copy(st, a, 0, kx, S(1), va, EV(2), on_fire, &one) == YG_OK);
+    CHECK(yg__corr_feed_copy(st, a, 0, ky, S(1), va, EV(2), on_fire, &one) == YG_OK);
+    CHECK(one.n == 1 && count_title(&one, "inner") == 1);
+    CHECK(yg__corr_feed_copy(st, b, 0, 0, S(2), vb, EV(3), on_fire, &one) == YG_OK);
+    CHECK(yg__corr_feed_copy(st, c, 0, 0, S(3), vc, EV(4), on_fire, &one) == YG_OK);
+    CHECK(one.n == 3 && count_title(&one, "inner") == 1 && count_title(&one, "by user") == 1 &&
+          count_title(&one, "by host") == 1);
+    CHECK(yg__corr_feed_copy(st, a, 0, 2, S(4), va, EV(5), on_fire, &one) == YG_EINVAL);
+    yg__corr_state_free(st);
+
+    /* Two states (two instances): each chain's copy and detections on its
+     * own; I alerts only where copy 0 went, each chain once. */
+    struct got gx = {0}, gy = {0};
+    struct yg_corr_state *sx, *sy;
+    CHECK(yg__corr_state_new(f.cs, 0, &sx) == YG_OK && yg__corr_state_new(f.cs, 0, &sy) == YG_OK);
+    CHECK(yg__corr_feed_copy(sx, a, 0, kx, S(0), va, EV(1), on_fire, &gx) == YG_OK);
+    CHECK(yg__corr_feed_copy(sy, a, 0, ky, S(0), va, EV(1), on_fire, &gy) == YG_OK);
+    CHECK(yg__corr_feed_copy(sx, a, 0, kx, S(1), va, EV(2), on_fire, &gx) == YG_OK);
+    CHECK(yg__corr_feed_copy(sy, a, 0, ky, S(1), va, EV(2), on_fire, &gy) == YG_OK);
+    CHECK(yg__corr_feed_one(sx, b, 0, S(2), vb, EV(3), on_fire, &gx) == YG_OK);
+    CHECK(yg__corr_feed_one(sy, c, 0, S(3), vc, EV(4), on_fire, &gy) == YG_OK);
+    CHECK(count_title(&gx, "by user") == 1 && count_title(&gx, "by host") == 0);
+    CHECK(count_title(&gy, "by host") == 1 && count_title(&gy, "by user") == 0);
+    CHECK(count_title(&gx, "inner") == (kx == 0) && count_title(&gy, "inner") == (ky == 0));
+    CHECK(gx.n + gy.n == 3);
+    yg__corr_state_free(sx);
+    yg__corr_state_free(sy);
+    teardown(&f);
+}
+
 static void test_chain(bool generate)
 {
     char yaml[4096];
@@ -971,6 +1082,7 @@ int main(void)
     test_lateness();
     test_aliases();
     test_feed_one();
+    test_fan_out();
     test_chain(false);
     test_chain(true);
     test_memory_cap();
