@@ -766,8 +766,9 @@ static void test_fan_out(void)
     /* Two states (two instances): each chain's copy and detections on its
      * own; I alerts only where copy 0 went, each chain once. */
     struct got gx = {0}, gy = {0};
-    struct yg_corr_state *sx, *sy;
-    CHECK(yg__corr_state_new(f.cs, 0, &sx) == YG_OK && yg__corr_state_new(f.cs, 0, &sy) == YG_OK);
+    struct yg_corr_state *sx = NULL, *sy = NULL;
+    CHECK(yg__corr_state_new(f.cs, 0, &sx) == YG_OK);
+    CHECK(yg__corr_state_new(f.cs, 0, &sy) == YG_OK);
     CHECK(yg__corr_feed_copy(sx, a, 0, kx, S(0), va, EV(1), on_fire, &gx) == YG_OK);
     CHECK(yg__corr_feed_copy(sy, a, 0, ky, S(0), va, EV(1), on_fire, &gy) == YG_OK);
     CHECK(yg__corr_feed_copy(sx, a, 0, kx, S(1), va, EV(2), on_fire, &gx) == YG_OK);
