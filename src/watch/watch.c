@@ -56,6 +56,10 @@
 #include "watch/privdrop.h"
 
 #define BATCH_RECORDS 512
+/* With Kafka a batch ends in a transaction commit (offsets and produced
+ * messages together), a round trip to the broker's transaction coordinator
+ * that costs more than matching 512 records: Kafka batches are larger. */
+#define KAFKA_BATCH_RECORDS 8192
 #define BATCH_MS 200
 #define MAX_POLLFDS 256
 
@@ -153,6 +157,7 @@ struct watch {
     struct pending *pend;
     size_t npend, pendcap;
     size_t batch_records;
+    size_t batch_max; /* records per batch: BATCH_RECORDS, or KAFKA_BATCH_RECORDS */
     uint64_t batch_start_ms;
     /* the record being matched */
     const struct yg_record *rec;
@@ -1636,8 +1641,10 @@ static bool watch_start_kafka(struct watch *w)
 {
     char why[1024];
     w->role = w->cfg->kafka.role;
+    w->batch_max = BATCH_RECORDS;
     if (!w->cfg->kafka.present)
         return true;
+    w->batch_max = KAFKA_BATCH_RECORDS;
     bool consumer = w->role == YG_ROLE_CORRELATE, producer = w->role == YG_ROLE_MATCH;
     for (size_t i = 0; i < w->cfg->ninputs; i++)
         consumer |= w->cfg->inputs[i].type == YG_INPUT_KAFKA;
@@ -1732,7 +1739,7 @@ static bool watch_read_inputs(struct watch *w)
             in->in->errors++;
         struct yg_record rec;
         uint64_t t0 = now_ms(), nrec = 0;
-        while (!w->stalled && w->batch_records < BATCH_RECORDS &&
+        while (!w->stalled && w->batch_records < w->batch_max &&
                in->in->ops->next(in->in, &rec) == YG_OK) {
             process_record(w, in, &rec);
             in->in->records++;
@@ -1818,7 +1825,7 @@ static int watch_loop(struct watch *w, const struct yg_watch_opts *o)
         watch_report_drops(w, now);
         if (w->stalled
                 ? now >= w->retry_at_ms
-                : w->batch_records >= BATCH_RECORDS || now - w->batch_start_ms >= BATCH_MS || !got)
+                : w->batch_records >= w->batch_max || now - w->batch_start_ms >= BATCH_MS || !got)
             (void)flush_batch(w);
         if (pub.on && w->alerts_new != pub.published_at &&
             now - pub.last_publish >= w->cfg->taxii->publish_interval_ms) {
