@@ -855,11 +855,31 @@ done:
     return err;
 }
 
-/* kafka: {brokers, group, role, detections_topic, transactional_id, properties}. */
+/* kafka.batch_records: a whole number from 1 to 1,000,000 (default 8,192). */
+static yg_err get_batch_records(struct ctx *c, const struct yg_ynode *m, unsigned *out)
+{
+    *out = 8192;
+    const struct yg_ynode *k = yg__ymap_get(m, "batch_records");
+    if (!k)
+        return YG_OK;
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = k->type == YG_Y_SCALAR && k->skind == YG_S_INT && k->s[0] != '-'
+                          ? strtoul(k->s, &end, 10)
+                          : 0;
+    if (!end || *end || errno || n < 1 || n > 1000000)
+        return fail(c, "kafka.batch_records", k, "expected a whole number from 1 to 1000000");
+    *out = (unsigned)n;
+    return YG_OK;
+}
+
+/* kafka: {brokers, group, role, detections_topic, transactional_id,
+ * batch_records, properties}. */
 static yg_err read_kafka(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     static const char *const k_kafka[] = {
-        "brokers", "group", "role", "detections_topic", "properties", "transactional_id", NULL};
+        "brokers",          "group",         "role",       "detections_topic",
+        "transactional_id", "batch_records", "properties", NULL};
     static const char *const roles[] = {"all", "match", "correlate", NULL};
     yg_err err = YG_OK;
     struct yg_cfg_kafka *k = &cfg->kafka;
@@ -876,6 +896,7 @@ static yg_err read_kafka(struct ctx *c, struct yg_config *cfg, const struct yg_y
     k->role = (enum yg_kafka_role)role;
     YG_TRY(get_str(c, "kafka", m, "detections_topic", false, &k->detections_topic));
     YG_TRY(get_str(c, "kafka", m, "transactional_id", false, &k->transactional_id));
+    YG_TRY(get_batch_records(c, m, &k->batch_records));
     if (k->role != YG_ROLE_ALL && !k->detections_topic)
         return fail(c, "kafka.detections_topic", m,
                     "required key is missing (the roles match and correlate exchange "
@@ -1413,6 +1434,7 @@ yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
             YG_TRY(put_kv(b, "  ", "detections_topic", k->detections_topic));
         if (k->transactional_id)
             YG_TRY(put_kv(b, "  ", "transactional_id", k->transactional_id));
+        YG_TRY(yg_buf_addf(b, "  batch_records: %u\n", k->batch_records));
         if (k->nprops) {
             YG_TRY(yg_buf_addf(b, "  properties:\n"));
             for (size_t j = 0; j < k->nprops; j++) {

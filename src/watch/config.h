@@ -106,6 +106,9 @@ struct yg_cfg_kafka {
     enum yg_kafka_role role;
     char *detections_topic; /* required by the match and correlate roles */
     char *transactional_id; /* set: exactly once (transactions); NULL: at least once */
+    /* Records per batch read from Kafka; each batch ends in one commit (a
+     * transaction with transactional_id). */
+    unsigned batch_records;
     /* librdkafka properties passed through (TLS, SASL, tuning); values are
      * never printed: they hold passwords. */
     struct yg_cfg_header *props;

@@ -56,10 +56,6 @@
 #include "watch/privdrop.h"
 
 #define BATCH_RECORDS 512
-/* With Kafka a batch ends in a transaction commit (offsets and produced
- * messages together), a round trip to the broker's transaction coordinator
- * that costs more than matching 512 records: Kafka batches are larger. */
-#define KAFKA_BATCH_RECORDS 8192
 #define BATCH_MS 200
 #define MAX_POLLFDS 256
 
@@ -157,7 +153,7 @@ struct watch {
     struct pending *pend;
     size_t npend, pendcap;
     size_t batch_records;
-    size_t batch_max; /* records per batch: BATCH_RECORDS, or KAFKA_BATCH_RECORDS */
+    size_t batch_max; /* records per batch: BATCH_RECORDS, or kafka.batch_records */
     uint64_t batch_start_ms;
     /* the record being matched */
     const struct yg_record *rec;
@@ -1644,7 +1640,10 @@ static bool watch_start_kafka(struct watch *w)
     w->batch_max = BATCH_RECORDS;
     if (!w->cfg->kafka.present)
         return true;
-    w->batch_max = KAFKA_BATCH_RECORDS;
+    /* With Kafka a batch ends in a commit (a transaction of the offsets
+     * and the produced messages), a round trip to the broker that costs more
+     * than matching 512 records: Kafka batches are larger (docs/kafka.md). */
+    w->batch_max = w->cfg->kafka.batch_records;
     bool consumer = w->role == YG_ROLE_CORRELATE, producer = w->role == YG_ROLE_MATCH;
     for (size_t i = 0; i < w->cfg->ninputs; i++)
         consumer |= w->cfg->inputs[i].type == YG_INPUT_KAFKA;

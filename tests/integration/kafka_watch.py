@@ -39,13 +39,16 @@ def hunt_counts(paths):
     return c
 
 
-def config(tmp, name, bootstrap, role=None, group="yagura-test", txn=None, http_port=None):
+def config(tmp, name, bootstrap, role=None, group="yagura-test", txn=None, http_port=None,
+           batch_records=None):
     """A configuration file for one instance; role None is the default (all)."""
     kafka = f"  brokers: '{bootstrap}'\n  group: {group}\n"
     if role:
         kafka += f"  role: {role}\n  detections_topic: detections\n"
     if txn:
         kafka += f"  transactional_id: {txn}\n"
+    if batch_records:
+        kafka += f"  batch_records: {batch_records}\n"
     # A crashed member's partitions go to the others after the session timeout.
     kafka += "  properties: {session.timeout.ms: '6000', heartbeat.interval.ms: '500'}\n"
     text = (f"rules: ['{src}/rules']\n"

@@ -105,8 +105,10 @@ def main():
 
             def start(name, env=None):
                 role = "correlate" if name == "correlate" else "match"
+                # Small batches: many commits, so the crash points (before the
+                # Nth commit) fall while the records are still being read.
                 cfg = kw.config(tmp, name, b.bootstrap, role=role, group="yagura-" + role,
-                                txn=name, http_port=ports[name])
+                                txn=name, http_port=ports[name], batch_records=512)
                 w = kw.Watch(tmp, name, cfg)
                 saved = dict(os.environ)
                 os.environ.update(env or {})

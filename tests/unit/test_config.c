@@ -228,6 +228,14 @@ static void test_errors(void)
         {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', role: both}\ninputs: [{name: a, type: "
          "stdin}]\n",
          "kafka.role: line 3, column 34: expected one of all, match, correlate", YG_EINVAL},
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', batch_records: 0}\ninputs: [{name: a, "
+         "type: stdin}]\n",
+         "kafka.batch_records: line 3, column 43: expected a whole number from 1 to 1000000",
+         YG_EINVAL},
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', batch_records: many}\ninputs: [{name: "
+         "a, type: stdin}]\n",
+         "kafka.batch_records: line 3, column 43: expected a whole number from 1 to 1000000",
+         YG_EINVAL},
         {"rules: [r]\nstate: s\ninputs:\n  - {name: a, type: file}\n",
          "inputs[0].path: line 4, column 5: required key is missing", YG_EINVAL},
         {"rules: [r]\nstate: s\ninputs:\n  - {name: a}\n",
