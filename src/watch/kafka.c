@@ -943,22 +943,22 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
     /* Per partition: read [start, committed); a partition without a
      * committed offset has nothing processed yet. */
     int pending = 0;
-    rd_kafka_topic_partition_list_t *todo = rd_kafka_topic_partition_list_new(start->cnt);
+    rd_kafka_topic_partition_list_t *readback = rd_kafka_topic_partition_list_new(start->cnt);
     for (int i = 0; i < start->cnt; i++) {
         int64_t end = k->committed->elems[i].offset;
         int64_t from = start->elems[i].offset;
         if (end <= 0 || from < 0 || from >= end)
             continue;
         rd_kafka_topic_partition_t *t = rd_kafka_topic_partition_list_add(
-            todo, start->elems[i].topic, start->elems[i].partition);
+            readback, start->elems[i].topic, start->elems[i].partition);
         t->offset = from;
         pending++;
     }
     if (!pending) {
-        rd_kafka_topic_partition_list_destroy(todo);
+        rd_kafka_topic_partition_list_destroy(readback);
         goto out;
     }
-    rd_kafka_assign(rk, todo);
+    rd_kafka_assign(rk, readback);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (pending > 0) {
@@ -973,7 +973,7 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
             continue;
         const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
         rd_kafka_topic_partition_t *t =
-            rd_kafka_topic_partition_list_find(todo, topic, m->partition);
+            rd_kafka_topic_partition_list_find(readback, topic, m->partition);
         rd_kafka_topic_partition_t *cm =
             rd_kafka_topic_partition_list_find(k->committed, topic, m->partition);
         if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -999,7 +999,7 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
         }
         rd_kafka_message_destroy(m);
     }
-    rd_kafka_topic_partition_list_destroy(todo);
+    rd_kafka_topic_partition_list_destroy(readback);
 out:
     rd_kafka_topic_partition_list_destroy(start);
     rd_kafka_consumer_close(rk);
