@@ -17,6 +17,7 @@
 #include "watch/kafka.h"
 
 #include <librdkafka/rdkafka.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -877,9 +878,13 @@ void yg__kafka_export_lag(struct yg_kafka *k, struct yg_metrics *m)
     for (int i = 0; i < a->cnt; i++) {
         const rd_kafka_topic_partition_t *p = &a->elems[i];
         int64_t lo = -1, hi = -1;
-        /* The cached watermarks of the last fetch: no request to the broker. */
-        if (rd_kafka_get_watermark_offsets(k->cons, p->topic, p->partition, &lo, &hi) || hi < 0)
+        /* The cached watermarks of the last fetch: no request to the broker.  Before the
+         * first fetch of a partition its end is unknown, and so is its lag: it reads NaN,
+         * never 0, so nobody takes a partition not yet read for one read to its end. */
+        if (rd_kafka_get_watermark_offsets(k->cons, p->topic, p->partition, &lo, &hi) || hi < 0) {
+            yg__metric_set(lag_series(k, m, p->topic, p->partition), NAN);
             continue;
+        }
         int64_t next = -1;
         rd_kafka_topic_partition_t *q =
             rd_kafka_topic_partition_list_find(k->next, p->topic, p->partition);

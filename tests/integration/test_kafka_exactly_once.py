@@ -61,9 +61,18 @@ def lag(port):
 
 
 def settled(port, topics):
-    """Every partition of topics assigned to the instance and committed to its end."""
-    lg = lag(port)
-    return lg is not None and any(t in topics for t, _ in lg) and not any(lg.values())
+    """Every partition of topics assigned to the instance and committed to its end, in two
+    readings of /metrics 1.2 s apart: the gauges are refreshed every second from the
+    watermarks of the last fetch, so one reading of 0 could predate the last records.  A
+    partition not yet fetched reads NaN, which is not 0."""
+    for i in range(2):
+        if i:
+            time.sleep(1.2)
+        lg = lag(port)
+        if lg is None or not any(t in topics for t, _ in lg) or \
+                any(v != 0 for v in lg.values()):
+            return False
+    return True
 
 
 def wait(pred, timeout, what):
