@@ -4,6 +4,9 @@
 #include "detector/linedec.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 void yg__linedec_init(struct yg_linedec *d)
 {
@@ -161,15 +164,50 @@ const struct yg_linefmt *yg__detect_format(const char *p, size_t n, bool *is_jso
     return f;
 }
 
+/* The bytes that matter at p[i..]: `"` and `\\` inside a string; `"` and the
+ * four brackets outside one (`[` and `]` are `{` and `}` with bit 0x20 clear).
+ * Returns the offset of the first of them within the 16 bytes, or 16. */
+#if defined(__SSE2__)
+static inline unsigned next_structural(const char *p, bool in_str)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i m = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    if (in_str) {
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    } else {
+        __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(l, _mm_set1_epi8('{')),
+                                         _mm_cmpeq_epi8(l, _mm_set1_epi8('}'))));
+    }
+    unsigned bits = (unsigned)_mm_movemask_epi8(m);
+    return bits ? (unsigned)__builtin_ctz(bits) : 16;
+}
+#endif
+
+/* One pass over the record, 16 bytes at a time between the bytes that matter:
+ * every JSON record of a hunt goes through here to be framed (a byte at a time
+ * it was a tenth of the time of hunting Microsoft 365 records). */
 size_t yg__json_object_end(const char *p, size_t n)
 {
-    size_t depth = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t depth = 0, i = 0;
+    bool in_str = false;
+    while (i < n) {
+#if defined(__SSE2__)
+        if (n - i >= 16) {
+            unsigned k = next_structural(p + i, in_str);
+            i += k;
+            if (k == 16)
+                continue;
+        }
+#endif
         char ch = p[i];
-        if (ch == '"') {
-            for (i++; i < n && p[i] != '"'; i++)
-                if (p[i] == '\\')
-                    i++;
+        if (in_str) {
+            if (ch == '\\')
+                i++; /* the escaped byte is never the end of the string */
+            else if (ch == '"')
+                in_str = false;
+        } else if (ch == '"') {
+            in_str = true;
         } else if (ch == '{' || ch == '[') {
             depth++;
         } else if (ch == '}' || ch == ']') {
@@ -177,6 +215,7 @@ size_t yg__json_object_end(const char *p, size_t n)
                 return depth ? i + 1 : 0;
             depth--;
         }
+        i++;
     }
     return 0;
 }
