@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_kafka_bench.sh - match instances of `yagura watch` through Apache Kafka on loopback.
 #
-#   bench/run_kafka_bench.sh [--bytes SIZE] [--live N] [--no-transactions] [--yagura PATH]
+#   bench/run_kafka_bench.sh [--bytes SIZE] [--live N] [--batch N] [--no-transactions]
+#                            [--yagura PATH]
 #
 # Generates SIZE (default 120M, about 100,000 events) of gen_events JSON lines (Sysmon and
 # Microsoft 365; bench/README.md, "The data"), starts one Apache Kafka broker with
@@ -17,7 +18,8 @@
 #      chunks to a live topic: end-to-end latency from produce to alert, the raw record's
 #      timestamp against the alert record's (both CreateTime, kcat -f '%T'), median and p99.
 # --no-transactions runs the match instances without transactional_id (at least once), to see
-# what the transactions cost. Rates are taken from yagura_events_total (/metrics) between the first sample with events
+# what the transactions cost. --batch N sets kafka.batch_records of the match instances (default:
+# the configuration's default, 8,192). Rates are taken from yagura_events_total (/metrics) between the first sample with events
 # and the first with all of them (0.1 s samples), with the CPU time each process used meanwhile
 # (/proc/PID/stat; well under 1.0 of a core means the process waited). Prints the input, the commit, the machine
 # and its load (uptime) before and after, and says when other processes load the machine.
@@ -28,6 +30,7 @@ repo="$(cd "$here/.." && pwd)"
 bytes=120M
 live=20000
 txn=1
+batch=""
 build="${YG_BUILD_DIR:-$repo/build}"
 yagura="${YAGURA:-$build/yagura}"
 gen="${GEN_EVENTS:-$build/bench/gen_events}"
@@ -37,6 +40,7 @@ while (($#)); do
     --bytes) bytes="$2"; shift 2 ;;
     --live) live="$2"; shift 2 ;;
     --no-transactions) txn=0; shift ;;
+    --batch) batch="$2"; shift 2 ;;
     --yagura) yagura="$2"; shift 2 ;;
     -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "run_kafka_bench: unknown option $1" >&2; exit 2 ;;
@@ -54,9 +58,10 @@ trap 'rm -rf "$tmp"' EXIT
 "$gen" --bytes "$bytes" -o "$tmp/events.jsonl" | tail -1
 echo "rules: $(ls -d "$shared"/sigma/rules* | tr '\n' ' ')"
 export YAGURA="$yagura" YG_SOURCE_DIR="$repo" YG_BUILD_DIR="$build"
-python3 - "$tmp" "$live" "$shared" "$txn" <<'PY'
+python3 - "$tmp" "$live" "$shared" "$txn" "$batch" <<'PY'
 import json, os, re, statistics, subprocess, sys, time, glob, urllib.request
 tmp, live_n, shared, txn = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
+batch = sys.argv[5]
 sys.path.insert(0, os.path.join(os.environ["YG_SOURCE_DIR"], "tests", "integration"))
 import kafka_broker
 yagura = os.environ["YAGURA"]
@@ -173,14 +178,16 @@ try:
         print(f"produced {count} events to topic raw (4 partitions) in {time.time() - t:.1f} s",
               flush=True)
         print("match instances " + ("transactional (exactly once)" if txn else
-                                    "without transactional_id (at least once)"), flush=True)
+                                    "without transactional_id (at least once)")
+              + f", kafka.batch_records {batch or 'default'}", flush=True)
         for k in (1, 2):
             ports = kafka_broker.free_ports(k)
             for i, port in enumerate(ports):
                 start(f"match{k}-{i}", common + f"state: {tmp}/match{k}-{i}.db\n"
                       f"kafka:\n  brokers: '{b.bootstrap}'\n  group: bench-{k}\n  role: match\n"
                       f"  detections_topic: det{k}\n"
-                      + (f"  transactional_id: bench-{k}-{i}\n" if txn else "") +
+                      + (f"  transactional_id: bench-{k}-{i}\n" if txn else "")
+                      + (f"  batch_records: {batch}\n" if batch else "") +
                       f"inputs:\n  - {{name: raw, type: kafka, topic: raw, format: json}}\n"
                       f"  - {{name: live, type: kafka, topic: live{k}, format: json}}\n"
                       f"sinks:\n  - {{type: kafka, topic: alerts{k}}}\n"
