@@ -267,11 +267,13 @@ transaction.abort.timed.out.transaction.cleanup.interval.ms=2000
             raise BrokerError(f"kcat -P {topic}: {r.stderr.decode()[-500:]}")
 
     def consume(self, topic, committed=True):
-        """Every record of topic, read to its end: a list of (partition, offset, key, value)."""
+        """Every record of topic, read to its end: a list of (partition, offset, key, value);
+        committed=False also gives the records of open and aborted transactions."""
         args = ["kcat", "-b", self.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
                 "-J"]
-        if committed:
-            args += ["-X", "isolation.level=read_committed"]
+        # librdkafka reads at read_committed by default: read_uncommitted must be asked for.
+        args += ["-X", "isolation.level=" + ("read_committed" if committed else
+                                              "read_uncommitted")]
         r = subprocess.run(args, capture_output=True, timeout=60)
         if r.returncode:
             raise BrokerError(f"kcat -C {topic}: {r.stderr.decode()[-500:]}")
