@@ -15,11 +15,13 @@ Asserts:
   - the third instance's JSON lines sink holds exactly the alerts of the alerts topic (ids), and
     the alerts per rule id are those of `yagura hunt` over the same records;
   - its incidents (`yagura incidents list/show --json`) are those `yagura hunt --incidents`
-    builds over the same records: title, severity, alert count, main entity, entities and every
-    timeline step (kind, rule, time); both critical chain alerts are steps of an incident;
+    builds over the same records: title, severity, status, alert count, main entity, entities
+    and the rules of its alerts; every alert of the topic is a step of one incident, and each
+    correlation alert's detections (those not alerts of their own) are detection steps of its
+    incident; one critical incident holds both chain alerts;
   - its TAXII collection, read with taxii2-client: every object valid for the OASIS
-    stix2-validator, one sighting per rule with alerts at or above publish.min_level, each with
-    the count, first and last seen of that rule's alerts in `yagura hunt`'s output;
+    stix2-validator, one sighting per rule with alerts at or above publish.min_level, with the
+    count, first and last seen of that rule's alerts on the topic (the counts: the hunt's);
   - the record that is not an alert was logged and skipped.
 """
 import collections
