@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import taxii_common as tc  # noqa: E402
@@ -53,7 +54,6 @@ MIN_LEVEL = "low"
 
 def lags(port):
     """The instance's lag gauges, or None while it does not answer."""
-    import urllib.request
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
             return [float(l.rsplit(" ", 1)[1]) for l in r.read().decode().splitlines()
