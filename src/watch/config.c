@@ -580,10 +580,11 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
     if (in->format && strcmp(in->format, "auto") == 0) {
         yg_free(in->format);
         in->format = NULL;
-    } else if (in->format && strcmp(in->format, "json") != 0 && !yg__format_find(in->format)) {
+    } else if (in->format && strcmp(in->format, "json") != 0 && strcmp(in->format, "alerts") != 0 &&
+               !yg__format_find(in->format)) {
         kp_key(sub, kp, "format");
         return fail(c, sub, yg__ymap_get(m, "format"),
-                    "expected auto, json or a line format (yagura decode --list)");
+                    "expected auto, json, alerts or a line format (yagura decode --list)");
     }
 
     const struct yg_ynode *ls = yg__ymap_get(m, "logsource");
@@ -679,6 +680,37 @@ static yg_err read_inputs(struct ctx *c, struct yg_config *cfg, const struct yg_
     }
 done:
     return err;
+}
+
+/* Inputs of format alerts (alerts as the sinks write them, taken as they
+ * are: docs/kafka.md, "Incidents and TAXII from the alerts topic").  A match
+ * stage evaluates rules on raw records, so it takes none; and a kafka sink
+ * writing to the topic such an input reads would feed every alert back to
+ * itself without end. */
+static yg_err check_alert_inputs(struct ctx *c, const struct yg_config *cfg,
+                                 const struct yg_ynode *root)
+{
+    for (size_t i = 0; i < cfg->ninputs; i++) {
+        const struct yg_cfg_input *in = &cfg->inputs[i];
+        if (!in->format || strcmp(in->format, "alerts") != 0)
+            continue;
+        const struct yg_ynode *node = yg__ymap_get(root, "inputs")->items[i];
+        char sub[KEYPATH_MAX], fkp[KEYPATH_MAX];
+        kp_index(sub, "inputs", i);
+        kp_key(fkp, sub, "format");
+        if (cfg->kafka.role == YG_ROLE_MATCH)
+            return fail(c, fkp, yg__ymap_get(node, "format"),
+                        "a watch of kafka.role match evaluates rules on raw records: an input "
+                        "of format alerts belongs to a watch of role all");
+        for (size_t s = 0; in->type == YG_INPUT_KAFKA && s < cfg->nsinks; s++)
+            if (cfg->sinks[s].type == YG_SINK_KAFKA && cfg->sinks[s].topic &&
+                strcmp(cfg->sinks[s].topic, in->topic) == 0)
+                return fail(c, fkp, yg__ymap_get(node, "format"),
+                            "sinks[%zu] writes to the topic this input reads: every alert "
+                            "would come back to it",
+                            s);
+    }
+    return YG_OK;
 }
 
 /* Header names are RFC 9110 tokens; values may not break the header line. */
@@ -1000,6 +1032,7 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
                 return fail(c, "kafka.group", yg__ymap_get(root, "kafka"),
                             "required key is missing (inputs[%zu] is a kafka input)", i);
     }
+    YG_TRY(check_alert_inputs(c, cfg, root));
     if (cfg->kafka.role == YG_ROLE_MATCH)
         for (size_t i = 0; i < cfg->ninputs; i++)
             if (cfg->inputs[i].type != YG_INPUT_KAFKA) {

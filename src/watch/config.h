@@ -45,7 +45,7 @@ struct yg_cfg_input {
     /* file */
     char *path;        /* a glob */
     bool start_at_end; /* start_at: end (default) or beginning */
-    char *format;      /* NULL for auto; else "json" or a line format name */
+    char *format;      /* NULL for auto; else "json", "alerts" or a line format name */
     /* Log source given to every record of the input (NULL when not set). */
     char *product, *service, *category;
     /* syslog-udp, syslog-tcp, syslog-tls, otlp-http: "host:port", "[v6]:port", ":port" */

@@ -49,7 +49,11 @@ struct yg_kafka {
     rd_kafka_t *cons, *prod;
     bool transactional, in_txn;
     bool produced; /* messages produced since the last commit */
-    bool fatal;    /* a rebalance could not commit: the service must stop */
+    bool fatal;    /* a commit failed: the service must stop */
+    /* How long a transaction's commit or abort may block: KAFKA_TIMEOUT_MS,
+     * or the producer's transaction.timeout.ms when smaller (by then the
+     * broker has aborted the transaction anyway). */
+    int txn_ms;
     struct kin **ins;
     size_t nins;
     /* offset after the last record handed out since the last commit, per
@@ -241,6 +245,13 @@ yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool produce
         return YG_ENOMEM;
     k->cfg = cfg;
     k->transactional = cfg->transactional_id != NULL;
+    k->txn_ms = KAFKA_TIMEOUT_MS;
+    for (size_t i = 0; i < cfg->nprops; i++)
+        if (strcmp(cfg->props[i].name, "transaction.timeout.ms") == 0) {
+            long t = strtol(cfg->props[i].value, NULL, 10);
+            if (t > 0 && t < k->txn_ms)
+                k->txn_ms = (int)t;
+        }
     k->pos = rd_kafka_topic_partition_list_new(16);
     k->next = rd_kafka_topic_partition_list_new(16);
     /* Exactly once commits the consumed offsets through the producer. */
@@ -387,12 +398,19 @@ void yg__kafka_free(struct yg_kafka *k)
         rd_kafka_destroy(k->cons);
     }
     if (k->prod) {
-        if (k->in_txn) {
-            rd_kafka_error_t *e = rd_kafka_abort_transaction(k->prod, KAFKA_TIMEOUT_MS);
-            if (e)
-                rd_kafka_error_destroy(e);
+        if (k->fatal) {
+            /* After a failed commit the broker may be out of reach: nothing
+             * more is waited for.  What is open is aborted by the restart's
+             * init_transactions, or by the broker at transaction.timeout.ms. */
+            rd_kafka_purge(k->prod, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        } else {
+            if (k->in_txn) {
+                rd_kafka_error_t *e = rd_kafka_abort_transaction(k->prod, k->txn_ms);
+                if (e)
+                    rd_kafka_error_destroy(e);
+            }
+            rd_kafka_flush(k->prod, KAFKA_TIMEOUT_MS);
         }
-        rd_kafka_flush(k->prod, KAFKA_TIMEOUT_MS);
         rd_kafka_destroy(k->prod);
     }
     /* The revoke of consumer_close made new ones. */
@@ -462,19 +480,35 @@ bool yg__kafka_pending(const struct yg_kafka *k)
  * before the Nth commit that carries produced messages, once they are sent
  * and before the transaction or the offsets commit.  For the crash test of
  * docs/kafka.md: a kill at the one point where a duplicate or a loss could
- * arise. */
+ * arise.  YG_KAFKA_STOP_BEFORE_COMMIT=N: at the same point the process stops
+ * itself (SIGSTOP) until it is continued (SIGCONT), so that a test can make
+ * the broker unreachable while the batch's transaction is open. */
+static long hook_count(const char *name, long *left)
+{
+    if (*left == -1) {
+        const char *e = getenv(name);
+        *left = e ? strtol(e, NULL, 10) : 0;
+    }
+    return *left;
+}
+
 static void crash_point(struct yg_kafka *k)
 {
-    static long left = -1;
-    if (left == -1) {
-        const char *e = getenv("YG_KAFKA_CRASH_BEFORE_COMMIT");
-        left = e ? strtol(e, NULL, 10) : 0;
-    }
-    if (left > 0 && k->produced && --left == 0) {
+    static long kill_left = -1, stop_left = -1;
+    if (!k->produced)
+        return;
+    if (hook_count("YG_KAFKA_CRASH_BEFORE_COMMIT", &kill_left) > 0 && --kill_left == 0) {
         if (k->prod)
             rd_kafka_flush(k->prod, KAFKA_TIMEOUT_MS);
         yg__log(YG_LOG_WARNING, "kafka: YG_KAFKA_CRASH_BEFORE_COMMIT reached: killing myself");
         raise(SIGKILL);
+    }
+    if (hook_count("YG_KAFKA_STOP_BEFORE_COMMIT", &stop_left) > 0 && --stop_left == 0) {
+        if (k->prod)
+            rd_kafka_flush(k->prod, KAFKA_TIMEOUT_MS);
+        yg__log(YG_LOG_WARNING, "kafka: YG_KAFKA_STOP_BEFORE_COMMIT reached: stopping myself");
+        raise(SIGSTOP);
+        yg__log(YG_LOG_WARNING, "kafka: continued; committing");
     }
 }
 
@@ -495,17 +529,17 @@ yg_err yg__kafka_commit(struct yg_kafka *k, char *why, size_t wl)
         rd_kafka_error_t *e = NULL;
         if (offsets) {
             rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(k->cons);
-            e = rd_kafka_send_offsets_to_transaction(k->prod, k->pos, md, KAFKA_TIMEOUT_MS);
+            e = rd_kafka_send_offsets_to_transaction(k->prod, k->pos, md, k->txn_ms);
             rd_kafka_consumer_group_metadata_destroy(md);
         }
         if (!e)
-            e = rd_kafka_commit_transaction(k->prod, KAFKA_TIMEOUT_MS);
+            e = rd_kafka_commit_transaction(k->prod, k->txn_ms);
         if (e) {
             set_why(why, wl, "kafka: committing the transaction: %s", rd_kafka_error_string(e));
             bool abort = rd_kafka_error_txn_requires_abort(e);
             rd_kafka_error_destroy(e);
             if (abort) {
-                rd_kafka_error_t *a = rd_kafka_abort_transaction(k->prod, KAFKA_TIMEOUT_MS);
+                rd_kafka_error_t *a = rd_kafka_abort_transaction(k->prod, k->txn_ms);
                 if (a)
                     rd_kafka_error_destroy(a);
                 k->in_txn = false;

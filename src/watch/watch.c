@@ -81,6 +81,7 @@ struct winput {
     const struct yg_cfg_input *cfg;
     const struct yg_linefmt *fmt; /* forced line format, NULL: detect per line */
     bool json;                    /* format: json */
+    bool alerts;                  /* format: alerts: each record an alert, taken as it is */
     char *ckpt_key, *ckpt_val;    /* position after the last record read */
     bool ckpt_dirty;
     uint64_t last_record_ms;
@@ -122,6 +123,7 @@ struct evid {
 struct pending {
     struct yg_alert_row row;
     struct yg_incident_alert inc;
+    bool taken; /* an alert read from an input of format alerts: incidents read its JSON */
 };
 
 struct watch {
@@ -262,7 +264,8 @@ static yg_err add_pending(struct watch *w, const char *id, const char *rule_id,
     if (!r->id || !r->rule_id || !r->rule_title || !r->level || !r->event_time || !r->source ||
         !r->record_id || !r->json)
         return YG_ENOMEM;
-    if (w->detector->incidents) {
+    w->pend[w->npend].taken = !inc;
+    if (w->detector->incidents && inc) {
         struct yg_incident_alert *ia = &w->pend[w->npend].inc;
         /* The JSON is the row's (already in the arena). */
         struct yg_incident_alert src = *inc;
@@ -343,8 +346,11 @@ static yg_err store_incidents(struct watch *w)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         const struct yg_alert_row *r = &w->pend[i].row;
-        yg_err ie = yg__incident_feed_alert(w->detector->incidents, &w->pend[i].inc,
-                                            (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, NULL);
+        int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        yg_err ie = w->pend[i].taken ? yg__incident_feed(w->detector->incidents, r->id, r->json,
+                                                         strlen(r->json), now, NULL)
+                                     : yg__incident_feed_alert(w->detector->incidents,
+                                                               &w->pend[i].inc, now, NULL);
         if (ie == YG_ESYNTAX || ie == YG_ELIMIT) {
             w->errors++;
             yg__log(YG_LOG_WARNING, "incidents: alert %s: %s", r->id,
@@ -965,6 +971,106 @@ done:
     w->errors++;
 }
 
+/* ---- alerts taken as they are (format: alerts) ----------------------------- */
+
+/* An input of format alerts reads alerts as the sinks write them (the alerts
+ * topic of the Kafka stages, docs/kafka.md): each is stored under its own id,
+ * sent to the sinks and fed to the incident builder (whose alerts TAXII
+ * publishing sights), never matched against rules.  The members its row in
+ * the state database needs: */
+enum { AM_ID, AM_TS, AM_RULE, AM_SOURCE, AM_RULE_ID, AM_TITLE, AM_LEVEL, AM_FILE, AM_RECORD, AM_N };
+
+struct alertmsg {
+    struct yg_str f[AM_N];
+};
+
+static int32_t am_key(void *ud, int32_t parent, const char *k, size_t kn)
+{
+    (void)ud;
+    static const struct {
+        int32_t parent, path;
+        const char *k;
+    } keys[] = {{-1, AM_ID, "id"},
+                {-1, AM_TS, "timestamp"},
+                {-1, AM_RULE, "rule"},
+                {-1, AM_SOURCE, "source"},
+                {AM_RULE, AM_RULE_ID, "id"},
+                {AM_RULE, AM_TITLE, "title"},
+                {AM_RULE, AM_LEVEL, "level"},
+                {AM_SOURCE, AM_FILE, "file"},
+                {AM_SOURCE, AM_RECORD, "record"}};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (keys[i].parent == parent && strlen(keys[i].k) == kn && memcmp(keys[i].k, k, kn) == 0)
+            return keys[i].path;
+    return -1;
+}
+
+static void am_leaf(void *ud, int32_t path, const struct yg_val *v)
+{
+    struct alertmsg *a = ud;
+    if (path >= 0 && path < AM_N && v->type == YG_VT_STR)
+        a->f[path] = (struct yg_str){v->p, v->n};
+}
+
+static bool hex_id(struct yg_str s)
+{
+    if (s.n != 32)
+        return false;
+    for (size_t i = 0; i < s.n; i++)
+        if (!s.p[i] || !strchr("0123456789abcdef", s.p[i]))
+            return false;
+    return true;
+}
+
+static void take_alert(struct watch *w, struct winput *in, const struct yg_record *rec)
+{
+    struct alertmsg a;
+    memset(&a, 0, sizeof a);
+    yg_arena_reset(&w->karena);
+    struct yg_json_sink sink = {&a, am_key, am_leaf};
+    struct yg_json_err je = {0, NULL};
+    size_t used = 0;
+    const char *why = NULL;
+    enum yg_level lv = YG_LEVEL_NONE;
+    char level[16] = "";
+    if (yg__json_scan(rec->data, rec->len, &used, &sink, &w->karena, &je))
+        why = je.msg ? je.msg : "invalid JSON";
+    else if (!hex_id(a.f[AM_ID]))
+        why = "no \"id\" of 32 hex digits (a Yagura alert, as its sinks write it, is expected)";
+    else if (!a.f[AM_RULE_ID].p || !a.f[AM_TITLE].p)
+        why = "no \"rule\" with \"id\" and \"title\"";
+    else if (a.f[AM_LEVEL].n >= sizeof level ||
+             (snprintf(level, sizeof level, "%.*s", (int)a.f[AM_LEVEL].n, a.f[AM_LEVEL].p),
+              !yg__level_parse(level, &lv)))
+        why = "\"rule\".\"level\" is not informational, low, medium, high or critical";
+    if (why) {
+        in->in->errors++;
+        w->errors++;
+        if (yg__log_limit_allow(&in->skip_log, in->cfg->name, now_ms()))
+            yg__log(YG_LOG_WARNING, "%s:%llu: not an alert: %s; record skipped", rec->source,
+                    (unsigned long long)rec->line, why);
+        return;
+    }
+    /* min_level applies to what is stored and sent, as for the alerts the
+     * service raises itself. */
+    if ((int)lv < (int)w->cfg->min_level)
+        return;
+    char *s[AM_N];
+    for (int i = 0; i < AM_N; i++)
+        s[i] = a.f[i].p ? yg_arena_strndup(&w->karena, a.f[i].p, a.f[i].n) : NULL;
+    if (!s[AM_ID] || !s[AM_RULE_ID] || !s[AM_TITLE] || !s[AM_LEVEL]) {
+        w->errors++;
+        return;
+    }
+    /* The event's place as the alert gives it (a correlation alert has
+     * none: where it was read from stands in). */
+    const char *ts = s[AM_TS] ? s[AM_TS] : "";
+    if (add_pending(w, s[AM_ID], s[AM_RULE_ID], s[AM_TITLE], s[AM_LEVEL], ts, strlen(ts),
+                    s[AM_FILE] ? s[AM_FILE] : rec->source, s[AM_RECORD] ? s[AM_RECORD] : s[AM_ID],
+                    rec->data, rec->len, NULL))
+        w->errors++;
+}
+
 /* ---- records --------------------------------------------------------------- */
 
 static void process_record(struct watch *w, struct winput *in, const struct yg_record *rec)
@@ -983,9 +1089,11 @@ static void process_record(struct watch *w, struct winput *in, const struct yg_r
     /* Records of an input without a format are routed one by one (a JSON
      * record no format claims is scanned as generic JSON by the line
      * decoder): the log source given in the configuration applies to those. */
-    if (!json && (!in->fmt || in->fmt->record_logsrc))
+    if (!json && !in->alerts && (!in->fmt || in->fmt->record_logsrc))
         yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
-    if (json) {
+    if (in->alerts) {
+        take_alert(w, in, rec);
+    } else if (json) {
         yg_scanner_set_logsource(w->scanner, in->cfg->product, in->cfg->service, in->cfg->category);
         if (yg_scanner_scan_json(w->scanner, p, n, on_alert, w) != YG_OK) {
             in->in->errors++;
@@ -1149,8 +1257,9 @@ static yg_err open_inputs(struct watch *w)
         yg_err e;
         wi->cfg = ci;
         wi->json = ci->format && strcmp(ci->format, "json") == 0;
-        wi->fmt = ci->format && !wi->json ? yg__format_find(ci->format) : NULL;
-        if (ci->format && !wi->json && strcmp(ci->format, "auto") != 0 && !wi->fmt) {
+        wi->alerts = ci->format && strcmp(ci->format, "alerts") == 0;
+        wi->fmt = ci->format && !wi->json && !wi->alerts ? yg__format_find(ci->format) : NULL;
+        if (ci->format && !wi->json && !wi->alerts && strcmp(ci->format, "auto") != 0 && !wi->fmt) {
             yg__log(YG_LOG_ERROR, "inputs: %s: unknown format '%s'", ci->name, ci->format);
             return YG_EINVAL;
         }

@@ -11,7 +11,11 @@ resolution), and a changed POM fetches again.
         b.produce("raw", [("k1", "value1"), ...])   # kcat
         b.consume("alerts", ...)    # kcat, read_committed
 
-Readiness is a metadata request answered by the broker (kcat -L), polled, never a fixed sleep.
+Readiness is a metadata request answered (kcat -L), polled, never a fixed sleep, and both ports
+listening in this broker's own process: the ports are picked free but bound by the JVM seconds
+later, and another program (another test's broker among them) may take one meanwhile. Then the
+broker exits (its listener cannot bind), and it is started again on new ports; a broker of
+someone else answering on the port is never taken for ours.
 The JVM runs with a serial collector, C1 only and a 384 MB heap: a test broker, small and quick
 to start (about 300 MB of RSS).
 """
@@ -80,6 +84,49 @@ def free_port():
     return free_ports(1)[0]
 
 
+def cluster_id():
+    """A KRaft cluster id: 16 random bytes in URL-safe base64 without padding, never starting
+    with '-' (one id in 64 would: StorageTool then reads `-t -xyz` as an option and fails at
+    once; Kafka's own Uuid.randomUuid() draws again for the same reason)."""
+    while True:
+        cid = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
+
+
+def listening_inodes(port):
+    """Inodes of the loopback TCP sockets listening on port (/proc/net/tcp and tcp6)."""
+    out = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                next(f)
+                for line in f:
+                    c = line.split()
+                    # local address HEX:PORT, state 0A is LISTEN
+                    if c[3] == "0A" and int(c[1].rsplit(":", 1)[1], 16) == port:
+                        out.add(c[9])
+        except OSError:
+            pass
+    return out
+
+
+def owns_ports(pid, ports):
+    """Whether process pid has a socket listening on every port of ports."""
+    mine = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                mine.add(link[8:-1])
+    except OSError:
+        return False
+    return all(listening_inodes(p) & mine for p in ports)
+
+
 class Broker:
     def __init__(self, workdir, partitions=4):
         self.dir = os.path.join(workdir, "kafka")
@@ -105,14 +152,16 @@ class Broker:
             "-Dlog4j2.configurationFile=" + os.path.join(self.dir, "log4j2.properties"),
             "-cp", os.path.join(jars(), "*"), cls] + args
 
-    def start(self, timeout=90):
+    def start(self, timeout=90, attempts=5):
         # The ports are picked free but bound by the JVM only later: another process may take
         # one meanwhile. A broker that exits during start-up is tried again on new ports.
-        for attempt in range(3):
+        self.attempts = 0
+        for attempt in range(attempts):
+            self.attempts += 1
             try:
                 return self._start(timeout)
             except BrokerExited:
-                if attempt == 2:
+                if attempt == attempts - 1:
                     raise
                 self.port, self.controller = self._ports()
                 self.bootstrap = f"127.0.0.1:{self.port}"
@@ -150,10 +199,8 @@ transaction.abort.timed.out.transaction.cleanup.interval.ms=2000
                     "appender.stderr.type=Console\nappender.stderr.name=STDERR\n"
                     "appender.stderr.target=SYSTEM_ERR\nappender.stderr.layout.type=PatternLayout\n"
                     "appender.stderr.layout.pattern=[%d] %p %m (%c)%n\n")
-        # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding.
-        cid = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
         r = subprocess.run(self._java("kafka.tools.StorageTool",
-                                      ["format", "-t", cid, "-c", props]),
+                                      ["format", "-t", cluster_id(), "-c", props]),
                            capture_output=True, text=True)
         if r.returncode:
             raise BrokerError("StorageTool format failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
@@ -169,7 +216,11 @@ transaction.abort.timed.out.transaction.cleanup.interval.ms=2000
                                    self.tail())
             r = subprocess.run(["kcat", "-b", self.bootstrap, "-L", "-m", "2"],
                                capture_output=True, text=True)
-            if r.returncode == 0 and "broker 1 at" in r.stdout:
+            # The answer must come from this process: until it has bound both ports, a
+            # broker answering on them is someone else's (this one then fails to bind and
+            # exits, above).
+            if r.returncode == 0 and "broker 1 at" in r.stdout and \
+                    owns_ports(self.p.pid, (self.port, self.controller)):
                 return
             if time.time() > end:
                 self.stop()
@@ -216,11 +267,13 @@ transaction.abort.timed.out.transaction.cleanup.interval.ms=2000
             raise BrokerError(f"kcat -P {topic}: {r.stderr.decode()[-500:]}")
 
     def consume(self, topic, committed=True):
-        """Every record of topic, read to its end: a list of (partition, offset, key, value)."""
+        """Every record of topic, read to its end: a list of (partition, offset, key, value);
+        committed=False also gives the records of open and aborted transactions."""
         args = ["kcat", "-b", self.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
                 "-J"]
-        if committed:
-            args += ["-X", "isolation.level=read_committed"]
+        # librdkafka reads at read_committed by default: read_uncommitted must be asked for.
+        args += ["-X", "isolation.level=" + ("read_committed" if committed else
+                                              "read_uncommitted")]
         r = subprocess.run(args, capture_output=True, timeout=60)
         if r.returncode:
             raise BrokerError(f"kcat -C {topic}: {r.stderr.decode()[-500:]}")

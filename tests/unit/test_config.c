@@ -100,6 +100,7 @@ static void test_minimal_defaults(void)
     cfg = parse("rules: [r]\nstate: s\nmin_level: high\nlog: {level: debug, target: syslog}\n"
                 "inputs:\n  - {name: f, type: file, path: /x, start_at: beginning, format: json}\n"
                 "  - {name: g, type: file, path: /y, format: fortigate}\n"
+                "  - {name: h, type: file, path: /z, format: alerts}\n"
                 "sinks: [{type: jsonl, path: /a, keep: 3}, {type: syslog, address: 'h:1'},\n"
                 "        {type: webhook, url: 'http://h:8080'}]\n",
                 why, sizeof why, &err);
@@ -110,6 +111,7 @@ static void test_minimal_defaults(void)
     CHECK(cfg->log_level == YG_LOG_DEBUG && cfg->log_target == YG_LOG_SYSLOG);
     CHECK(!cfg->inputs[0].start_at_end && strcmp(cfg->inputs[0].format, "json") == 0);
     CHECK(strcmp(cfg->inputs[1].format, "fortigate") == 0 && cfg->inputs[1].start_at_end);
+    CHECK(strcmp(cfg->inputs[2].format, "alerts") == 0);
     CHECK(cfg->sinks[0].keep == 3 && cfg->sinks[0].rotate == 0);
     CHECK(cfg->sinks[1].protocol == YG_PROTO_UDP);
     CHECK(cfg->sinks[2].timeout_ms == 5000 && cfg->sinks[2].spool == NULL);
@@ -225,6 +227,18 @@ static void test_errors(void)
         {"rules: [r]\nstate: s\ninputs: [{name: a, type: stdin}]\nsinks: [{type: kafka, topic: "
          "t}]\n",
          "sinks[0]: line 4, column 9: a kafka sink needs the kafka: section (brokers)", YG_EINVAL},
+        /* format: alerts (docs/kafka.md, "Incidents and TAXII from the alerts topic") */
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', group: g, role: match, "
+         "detections_topic: d}\ninputs:\n  - {name: a, type: kafka, topic: t, format: alerts}\n",
+         "inputs[0].format: line 5, column 46: a watch of kafka.role match evaluates rules on raw "
+         "records: an input of format alerts belongs to a watch of role all",
+         YG_EINVAL},
+        {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', group: g}\ninputs:\n  - {name: a, "
+         "type: kafka, topic: t, format: alerts}\nsinks: [{type: jsonl, path: /x}, {type: kafka, "
+         "topic: t}]\n",
+         "inputs[0].format: line 5, column 46: sinks[1] writes to the topic this input reads: "
+         "every alert would come back to it",
+         YG_EINVAL},
         {"rules: [r]\nstate: s\nkafka: {brokers: 'b:9092', role: both}\ninputs: [{name: a, type: "
          "stdin}]\n",
          "kafka.role: line 3, column 34: expected one of all, match, correlate", YG_EINVAL},
@@ -287,7 +301,7 @@ static void test_errors(void)
          "syslog-tls, stdin, otlp-http, kafka (did you mean \"syslog-udp\"?)",
          YG_EINVAL},
         {"rules: [r]\nstate: s\ninputs: [{name: a, type: file, path: /x, format: nope}]\n",
-         "inputs[0].format: line 3, column 50: expected auto, json or a line format "
+         "inputs[0].format: line 3, column 50: expected auto, json, alerts or a line format "
          "(yagura decode --list)",
          YG_EINVAL},
         {"rules: [r]\nstate: s\ninputs: [{name: a b, type: stdin}]\n",
