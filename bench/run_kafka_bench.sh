@@ -58,6 +58,9 @@ trap 'rm -rf "$tmp"' EXIT
 "$gen" --bytes "$bytes" -o "$tmp/events.jsonl" | tail -1
 echo "rules: $(ls -d "$shared"/sigma/rules* | tr '\n' ' ')"
 export YAGURA="$yagura" YG_SOURCE_DIR="$repo" YG_BUILD_DIR="$build"
+# The broker as production runs it (the tests' broker starts fast on C1 only and a 384 MB heap).
+export YG_KAFKA_JVM_OPTS="${YG_KAFKA_JVM_OPTS:--Xms1g -Xmx1g}"
+echo "broker JVM options: $YG_KAFKA_JVM_OPTS"
 python3 - "$tmp" "$live" "$shared" "$txn" "$batch" <<'PY'
 import json, os, re, statistics, subprocess, sys, time, glob, urllib.request
 tmp, live_n, shared, txn = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
