@@ -261,11 +261,11 @@ YG_NODISCARD yg_err yg__incident_audit(struct yg_store *st, const char *id,
 /* What a list of incidents is filtered on (the console's list page). */
 enum { YG_INCF_NEW = 1, YG_INCF_ACKED = 2, YG_INCF_CLOSED = 4 };
 struct yg_incident_filter {
-    unsigned status;                          /* YG_INCF_* bits; 0: all three */
-    int min_level;                            /* yg_level_t, 0: any */
-    const char *entity_kind, *entity_value;   /* an entity (kind NULL: any kind), or NULL */
-    const char *text;                         /* a substring of the title, or NULL */
-    int64_t from_ms, to_ms;                   /* activity overlapping [from, to]; 0: open */
+    unsigned status;                        /* YG_INCF_* bits; 0: all three */
+    int min_level;                          /* yg_level_t, 0: any */
+    const char *entity_kind, *entity_value; /* an entity (kind NULL: any kind), or NULL */
+    const char *text;                       /* a substring of the title, or NULL */
+    int64_t from_ms, to_ms;                 /* activity overlapping [from, to]; 0: open */
 };
 /* Incidents matching f, most recent activity first; fn returns false to
  * stop.  Strings are valid during fn. */

@@ -340,8 +340,8 @@ done:
 
 static yg_err read_users(struct cc *c, struct yg_taxii_cfg *t, const struct yg_ynode *m)
 {
-    static const char *const k_user[] = {"name", "password", "tokens", "read",
-                                         "write", "console", NULL};
+    static const char *const k_user[] = {"name",  "password", "tokens", "read",
+                                         "write", "console",  NULL};
     const struct yg_ynode *users;
     yg_err err = YG_OK;
     YG_TRY(get_seq(c, "taxii", m, "users", &users));
@@ -570,7 +570,8 @@ yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, c
     if (con)
         YG_TRY(read_console(&c, t, con));
     if (t->console && !t->listen) {
-        err = fail(&c, "taxii.console", con, "the console needs the server (listen, db, api_roots)");
+        err =
+            fail(&c, "taxii.console", con, "the console needs the server (listen, db, api_roots)");
         goto done;
     }
     if (t->publish_coll && !t->listen) {

@@ -235,8 +235,8 @@ static const char *hdr(struct MHD_Connection *mc, const char *name)
 
 /* A request of the application: its password check (a login form) goes
  * through the TAXII login, suspended like a Basic login; then handle. */
-static enum MHD_Result run_app(struct yg_taxii_http *h, struct MHD_Connection *mc,
-                               const char *url, const char *method, struct conn *cn)
+static enum MHD_Result run_app(struct yg_taxii_http *h, struct MHD_Connection *mc, const char *url,
+                               const char *method, struct conn *cn)
 {
     struct yg_buf args;
     yg_buf_init(&args, 1u << 20);

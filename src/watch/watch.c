@@ -1675,8 +1675,7 @@ static bool start_taxii(struct watch *w)
         return false;
     }
     if (yg__taxii_http_start_app(w->taxii, w->cfg->taxii,
-                                 w->console ? yg__console_app(w->console) : NULL,
-                                 &w->taxii_http)) {
+                                 w->console ? yg__console_app(w->console) : NULL, &w->taxii_http)) {
         yg__log(YG_LOG_ERROR, "taxii: %s", yg__taxii_server_errmsg(w->taxii));
         return false;
     }
