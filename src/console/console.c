@@ -529,7 +529,13 @@ static void do_post(struct ctx *c)
     const char *tok = NULL;
     bool form =
         rq->content_type && strncmp(rq->content_type, "application/x-www-form-urlencoded", 33) == 0;
-    if (form && yg__form_parse(rq->body, rq->body_len, &c->a, f, &nf))
+    if (form && !yg__form_parse(rq->body, rq->body_len, &c->a, f, &nf)) {
+        yg__console_error_page(c, 400,
+                               "the form is malformed (a bad escape, a control "
+                               "character, text that is not UTF-8, or too many fields)");
+        return;
+    }
+    if (form)
         tok = yg__form_get(f, nf, "csrf");
     /* A request another site made the browser send carries no token; the
      * browser's own word on where it came from is checked too. */

@@ -328,8 +328,8 @@ static yg_err read_console(struct cc *c, struct yg_taxii_cfg *t, const struct yg
         char sub[KP];
         kp_key(sub, "taxii.console", k_dur[i]);
         if (d && (d->type != YG_Y_SCALAR || !yg__parse_duration_ms(d->s, dst[i]) ||
-                  *dst[i] < 60000 || *dst[i] > 7ull * 86400 * 1000))
-            return fail(c, sub, d, "expected a duration from 1m to 7d (30m, 12h)");
+                  *dst[i] < 1000 || *dst[i] > 7ull * 86400 * 1000))
+            return fail(c, sub, d, "expected a duration from 1s to 7d (30m, 12h)");
     }
     if (t->console_idle_ms > t->console_max_ms)
         return fail(c, "taxii.console.session_idle", yg__ymap_get(con, "session_idle"),
