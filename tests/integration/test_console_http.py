@@ -7,7 +7,8 @@ list's filters (severity, status, entity, organisation, title, time), HTML escap
 content, triage with its audit trail (and `yagura incidents close` in the same trail), the
 refusals (no or a wrong CSRF token: 403; a viewer's triage: 403; text too long, a body too
 large), STIX export, session end at sign-out and after the idle time, and TAXII beside it on
-the same listener.
+the same listener.  Then the console of `yagura watch`, over the incidents the service builds
+from the demo's FortiGate log, with a comment stored while the service writes.
 """
 import base64
 import http.client
@@ -252,6 +253,65 @@ def check_tls_and_expiry():
         srv.stop()
 
 
+def check_watch():
+    """The console of `yagura watch`, over the incidents it builds from the demo's FortiGate
+    log, triaged while the service writes the same database."""
+    import signal
+    import watch_common as wc
+    src = os.environ.get("YG_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+    work = WORK + "-watch"
+    cfg = make_case(work)  # users and organisations; the rest is the service's
+    gen = os.path.join(work, "gen")
+    subprocess.run([sys.executable, os.path.join(src, "scripts", "gen_demo.py"), "--out", gen],
+                   check=True, capture_output=True)
+    state = os.path.join(work, "watch-state.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(state + suffix):
+            os.remove(state + suffix)
+    with open(cfg) as f:
+        taxii = f.read().split("\ntaxii:\n", 1)[1]
+    with open(cfg, "w") as f:
+        f.write(f"""rules: ['{src}/rules']
+data_dir: '{src}'
+state: {state}
+correlation: {{lateness: 2h}}
+inputs:
+  - {{name: vpn, type: file, path: '{gen}/logs/vpn/*.log', start_at: beginning, format: fortigate}}
+log: {{level: info}}
+taxii:
+{taxii}""")
+    logp = os.path.join(work, "service.log")
+    log = open(logp, "w")
+    p = subprocess.Popen([YAGURA, "watch", "-c", cfg], stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        port = (wc.wait_ready(logp, p) or {}).get("taxii")
+        if not t.check(port, "watch serves the console's listener"):
+            return
+        c = Client(port)
+        st, _, _, _ = c.login("ana")
+        t.check(st == 303, f"watch: analyst login {st}")
+        end, found = time.monotonic() + 60, []
+        while time.monotonic() < end and not found:  # until the service has built incidents
+            found = ids(c.request("GET", "/console/incidents?status=all")[2])
+            if not found:
+                time.sleep(0.2)
+        if not t.check(found, "watch: the console lists the service's incidents"):
+            return
+        st, _, page, _ = c.request("GET", "/console/incidents/" + found[0])
+        t.check(st == 200 and "li class=\"step\"" in page, "watch: an incident's timeline")
+        st, _, _, _ = c.request("POST", f"/console/incidents/{found[0]}/comment",
+                                form={"csrf": c.csrf(page), "comment": "seen in the console"})
+        t.check(st == 303 and audit_rows(state, found[0])
+                == [("ana", "comment", "seen in the console")], f"watch: comment stored {st}")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+        log.close()
+
+
 def main():
     cfg = make_case(WORK)
     state = os.path.join(WORK, "state.db")
@@ -266,6 +326,7 @@ def main():
     finally:
         srv.stop()
     check_tls_and_expiry()
+    check_watch()
     t.done()
 
 
