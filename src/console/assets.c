@@ -64,7 +64,8 @@ static const char css[] =
     "font-size:.85em;max-height:30em;overflow:auto}\n"
     ".error{color:#82071e;background:#ffebe9;padding:.5em;border-radius:4px}\n"
     "form.login{max-width:22em}\n"
-    "td.detail{white-space:pre-wrap}\n";
+    "td.detail{white-space:pre-wrap}\n"
+    "time{white-space:nowrap}\n";
 
 /* Small conveniences only; every page works without the script. */
 static const char js[] =
