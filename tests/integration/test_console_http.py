@@ -312,6 +312,41 @@ taxii:
         log.close()
 
 
+def check_config_errors():
+    """The console's keys are checked like the rest of the file: key path, line, column."""
+    work = WORK + "-config"
+    cfg = make_case(work)
+    with open(cfg) as f:
+        good = f.read()
+    cases = [
+        (good.replace("console: viewer", "console: admin"), "taxii.users[1].console: line",
+         "expected viewer or analyst"),
+        (good.replace("session_idle: 30m", "session_idle: 1h\n    session_max: 30m"),
+         "taxii.console.session_idle: line", "longer than session_max"),
+        (good.replace("session_idle: 30m", "session_idle: 30"), "taxii.console.session_idle: line",
+         "expected a duration"),
+        (good.replace("    organisations:", "    colour: red\n    organisations:"),
+         "taxii.console", "unknown key"),
+        (good.replace("  listen: 127.0.0.1:0\n", ""), "taxii.console: line",
+         "the console needs the server"),
+    ]
+    for text, where, what in cases:
+        bad = os.path.join(work, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write(text)
+        r = subprocess.run([YAGURA, "serve", "-c", bad, "--check"], capture_output=True, text=True)
+        t.check(r.returncode == 2 and where in r.stderr and what in r.stderr,
+                f"config error {what!r}: {r.returncode} {r.stderr.strip()}")
+    # An inventory that does not load stops the start, naming the file, line and column.
+    orgs = os.path.join(work, "organisations.yml")
+    with open(orgs, "w") as f:
+        f.write("organisations:\n  - name: X\n    addresses: [not-an-address]\n")
+    r = subprocess.run([YAGURA, "serve", "-c", cfg, "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=30)
+    t.check(r.returncode == 2 and "taxii.console.organisations" in r.stderr
+            and "line 3" in r.stderr, f"a bad inventory: {r.returncode} {r.stderr.strip()}")
+
+
 def main():
     cfg = make_case(WORK)
     state = os.path.join(WORK, "state.db")
@@ -326,6 +361,7 @@ def main():
     finally:
         srv.stop()
     check_tls_and_expiry()
+    check_config_errors()
     check_watch()
     t.done()
 

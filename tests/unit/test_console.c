@@ -189,11 +189,96 @@ static void test_triage(void)
     unlink(dbp);
 }
 
+/* ---- the plug-in point of other pages (campaigns) ------------------------------------- */
+
+static void campaigns_page(void *ud, struct yg_console_page *p)
+{
+    ++*(int *)ud;
+    snprintf(p->title, sizeof p->title, "Campaigns");
+    CHECK(yg_buf_addf(p->html, "<h1>%s</h1><p>sub=[%s] role=%d</p>", p->user, p->sub, p->role) ==
+          YG_OK);
+}
+
+static const char *header(const struct yg_web_resp *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->nhdr; i++)
+        if (strcmp(rs->hdr[i].name, name) == 0)
+            return rs->hdr[i].value;
+    return NULL;
+}
+
+static void serve(struct yg_console *con, struct yg_web_req *rq, struct yg_web_resp *rs)
+{
+    memset(rs, 0, sizeof *rs);
+    yg_buf_init(&rs->body, 1u << 24);
+    const struct yg_web_app *app = yg__console_app(con);
+    if (!rq->path)
+        rq->path = "/console/";
+    app->handle(app->ud, rq, rs);
+    CHECK(yg_buf_addc(&rs->body, 0) == YG_OK);
+}
+
+static void test_plugin(void)
+{
+    char dbp[] = "/tmp/yg-console-XXXXXX";
+    int fd = mkstemp(dbp);
+    close(fd);
+    struct yg_taxii_user u = {.name = "ana", .password_hash = "x", .console_role = 2};
+    struct yg_taxii_cfg cfg = {.users = &u,
+                               .nusers = 1,
+                               .console = true,
+                               .console_idle_ms = 60000,
+                               .console_max_ms = 60000};
+    struct yg_console *con = NULL;
+    CHECK(yg__console_new(&cfg, dbp, &con) == YG_OK);
+    int calls = 0;
+    CHECK(yg__console_add_page(con, "incidents", "X", campaigns_page, &calls) == YG_EINVAL);
+    CHECK(yg__console_add_page(con, "Campaigns", "X", campaigns_page, &calls) == YG_EINVAL);
+    CHECK(yg__console_add_page(con, "campaigns", "Campaigns", campaigns_page, &calls) == YG_OK);
+    struct yg_web_resp rs;
+    struct yg_web_req rq = {.method = "GET", .path = "/console/campaigns", .login_user = -1};
+    serve(con, &rq, &rs);
+    CHECK(rs.status == 303 && calls == 0 && strcmp(header(&rs, "Location"), "/console/login") == 0);
+    yg_buf_free(&rs.body);
+    /* A sign-in the transport verified (user 0): a session cookie. */
+    rq = (struct yg_web_req){
+        .method = "POST", .path = "/console/login", .login_checked = true, .login_user = 0};
+    serve(con, &rq, &rs);
+    const char *set = header(&rs, "Set-Cookie");
+    char cookie[128] = "";
+    CHECK(rs.status == 303 && set && strncmp(set, "yg_session=", 11) == 0);
+    if (set)
+        snprintf(cookie, sizeof cookie, "%.54s", set);
+    yg_buf_free(&rs.body);
+    rq = (struct yg_web_req){
+        .method = "GET", .path = "/console/campaigns/c-1", .cookie = cookie, .login_user = -1};
+    serve(con, &rq, &rs);
+    CHECK_MSG(rs.status == 200 && calls == 1 && strstr(rs.body.p, "sub=[/c-1] role=2") &&
+                  strstr(rs.body.p, "<a href=\"/console/campaigns\">Campaigns</a>") &&
+                  strstr(header(&rs, "Content-Security-Policy"), "default-src 'self'"),
+              "%d %.300s", rs.status, rs.body.p ? rs.body.p : "");
+    yg_buf_free(&rs.body);
+    /* Its POSTs pass the CSRF check first: without the token, the page never runs. */
+    rq = (struct yg_web_req){.method = "POST",
+                             .path = "/console/campaigns",
+                             .cookie = cookie,
+                             .content_type = "application/x-www-form-urlencoded",
+                             .body = "a=1",
+                             .body_len = 3,
+                             .login_user = -1};
+    serve(con, &rq, &rs);
+    CHECK(rs.status == 403 && calls == 1);
+    yg_buf_free(&rs.body);
+    yg__console_free(con);
+    unlink(dbp);
+}
+
 int main(void)
 {
     test_form();
     test_escape();
     test_orgs();
     test_triage();
+    test_plugin();
     TAP_DONE();
 }
