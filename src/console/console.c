@@ -341,8 +341,10 @@ static void do_login(struct ctx *c)
     }
     if (rq->login_status == 429 || rq->login_status == 503) {
         char msg[128];
+        char ra[16];
         snprintf(msg, sizeof msg, "Too many attempts: try again in %u s.", rq->login_retry_after);
-        yg__web_header(c->rs, "Retry-After", "60");
+        snprintf(ra, sizeof ra, "%u", rq->login_retry_after ? rq->login_retry_after : 1);
+        yg__web_header(c->rs, "Retry-After", ra);
         yg__console_login_page(c, rq->login_status, msg);
         return;
     }
@@ -546,13 +548,11 @@ static void do_post(struct ctx *c)
         return;
     }
     if (strcmp(c->sub, "/logout") == 0) {
-        char id[SID_LEN + 1];
         pthread_mutex_lock(&c->con->mu);
         struct session *s = session_find(c->con, rq);
         if (s)
             memset(s, 0, sizeof *s);
         pthread_mutex_unlock(&c->con->mu);
-        (void)id;
         set_cookie(c, SESSION_COOKIE, "", true);
         yg__console_redirect(c, "/console/login");
         return;
