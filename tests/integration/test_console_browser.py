@@ -2,7 +2,9 @@
 
 An analyst signs in with the keyboard alone (the user field has the focus, Tab moves to the
 password, Enter sends the form, the focused field shows a visible outline), filters the list,
-opens an incident, comments on it and closes it, and sees both in the audit trail.  A viewer
+opens an incident, comments on it (typed, Tab to the button, Enter) and closes it, and sees both
+in the audit trail; every field of every page has a label, every link and button a name, and
+no tabindex reorders the Tab order.  A viewer
 sees no triage form, and a close the viewer's page POSTs anyway (with the session's valid CSRF
 token) is refused, as is a POST without a token.  No page logs a console error, an uncaught
 exception or a refused load (a Content-Security-Policy violation included), and no page asks
@@ -29,6 +31,7 @@ def shot(b, name):
 
 def keyboard_login(b, base, user, password):
     b.navigate(base + "/console/login")
+    accessible(b, "sign-in page")
     t.check(b.wait_true("document.activeElement.id === 'user'"),
             "login: the user field has the focus")
     b.type_text(user)
@@ -43,9 +46,31 @@ def keyboard_login(b, base, user, password):
     t.check(b.eval("location.pathname") == "/console/incidents", "login: Enter signs in")
 
 
+# Every field has a label, every button a name, nothing is taken out of (or reordered in) the
+# Tab order, and the page starts with the skip link.
+A11Y = """(() => {
+  const bad = [];
+  for (const e of document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+    if (!e.labels || !e.labels.length) bad.push('no label: ' + (e.id || e.name));
+  for (const e of document.querySelectorAll('button, a'))
+    if (!e.textContent.trim()) bad.push('no name: ' + e.outerHTML.slice(0, 60));
+  for (const e of document.querySelectorAll('[tabindex]'))
+    if (e.tabIndex > 0) bad.push('tabindex > 0: ' + e.tagName);
+  const first = document.querySelector('body a');
+  if (!first || first.getAttribute('href') !== '#main') bad.push('no skip link first');
+  return bad;
+})()"""
+
+
+def accessible(b, what):
+    bad = b.eval(A11Y)
+    t.check(bad == [], f"{what}: keyboard and labels {bad}")
+
+
 def analyst(b, base, state):
     keyboard_login(b, base, "ana", "ana-pass-1")
     shot(b, "1-incidents")
+    accessible(b, "list")
     rows = b.eval("document.querySelectorAll('table.incidents tbody tr').length")
     t.check(rows == 3, f"list: 3 open incidents ({rows})")
     # Filter: severity at least high, and the ACME organisation.
@@ -66,8 +91,17 @@ def analyst(b, base, state):
     t.check("TargetUserName" in b.eval("document.querySelector('li.step pre').textContent"),
             "evidence: the raw event is shown")
     shot(b, "3-incident")
-    b.act_and_wait("document.getElementById('t-comment').value = 'Password reset, VPN session"
-                   " killed.'; document.getElementById('do-comment').click()")
+    accessible(b, "incident")
+    # The comment with the keyboard: type, Tab to the button (outline shown), Enter.
+    b.eval("document.getElementById('t-comment').focus()")
+    b.type_text("Password reset, VPN session killed.")
+    b.key("Tab")
+    focused = b.eval("[document.activeElement.id,"
+                     " getComputedStyle(document.activeElement).outlineStyle]")
+    t.check(focused == ["do-comment", "solid"], f"Tab to the comment's button {focused}")
+    mark = len(b.events)
+    b.key("Enter")
+    b.wait_event("Page.loadEventFired", mark)
     b.act_and_wait("document.getElementById('t-reason').value = 'contained';"
                    "document.getElementById('do-close').click()")
     audit = b.eval("[...document.querySelectorAll('table.audit tbody tr')].map(r =>"
