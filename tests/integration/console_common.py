@@ -150,10 +150,12 @@ class Server:
             raise SystemExit("FAIL: yagura serve did not start (see %s)" % self.log.name)
 
     def stop(self):
+        """SIGTERM; the exit status (0 for a clean stop; a sanitizer's report makes it other)."""
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=30)
         self.log.close()
+        return self.proc.returncode
 
 
 class Client:

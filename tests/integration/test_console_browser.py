@@ -178,7 +178,8 @@ def main():
     finally:
         if b:
             b.close()
-        srv.stop()
+        rc = srv.stop()
+    t.check(rc == 0, f"yagura serve stops cleanly on SIGTERM: {rc}")
     t.done()
 
 

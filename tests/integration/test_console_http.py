@@ -306,10 +306,12 @@ taxii:
     finally:
         p.send_signal(signal.SIGTERM)
         try:
-            p.wait(timeout=30)
+            rc = p.wait(timeout=30)
         except subprocess.TimeoutExpired:
             p.kill()
+            rc = p.wait()
         log.close()
+    t.check(rc == 0, f"watch stops cleanly on SIGTERM: {rc}")
 
 
 def check_config_errors():
@@ -359,7 +361,8 @@ def main():
         check_triage(c, state)
         check_export_and_more(c, srv.port)
     finally:
-        srv.stop()
+        rc = srv.stop()
+    t.check(rc == 0, f"yagura serve stops cleanly on SIGTERM: {rc}")
     check_tls_and_expiry()
     check_config_errors()
     check_watch()
