@@ -701,6 +701,28 @@ yg_err yg__console_new(const struct yg_taxii_cfg *cfg, const char *state_db,
     return YG_OK;
 }
 
+yg_err yg__console_check(const struct yg_taxii_cfg *cfg, const char *state_db, char *why, size_t wl)
+{
+    if (!cfg->console)
+        return YG_OK;
+    if (!state_db) {
+        snprintf(why, wl,
+                 "taxii.console: the console shows the incidents of the state database: "
+                 "the configuration needs state");
+        return YG_EINVAL;
+    }
+    if (cfg->console_orgs) {
+        char w[768];
+        struct yg_orgs *o = yg__orgs_load(cfg->console_orgs, w, sizeof w);
+        if (!o) {
+            snprintf(why, wl, "taxii.console.organisations: %s", w);
+            return YG_EINVAL;
+        }
+        yg__orgs_free(o);
+    }
+    return YG_OK;
+}
+
 const char *yg__console_errmsg(const struct yg_console *con)
 {
     return con ? con->why : "out of memory";

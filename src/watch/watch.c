@@ -1580,7 +1580,8 @@ static int watch_check(struct watch *w)
 {
     char why[1024];
     if (w->cfg->taxii && w->cfg->taxii->listen &&
-        yg__taxii_tls_check(w->cfg->taxii, why, sizeof why)) {
+        (yg__taxii_tls_check(w->cfg->taxii, why, sizeof why) ||
+         yg__console_check(w->cfg->taxii, w->cfg->state, why, sizeof why))) {
         yg__log(YG_LOG_ERROR, "%s", why);
         return 2;
     }

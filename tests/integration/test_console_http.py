@@ -347,6 +347,9 @@ def check_config_errors():
                        capture_output=True, text=True, timeout=30)
     t.check(r.returncode == 2 and "taxii.console.organisations" in r.stderr
             and "line 3" in r.stderr, f"a bad inventory: {r.returncode} {r.stderr.strip()}")
+    r = subprocess.run([YAGURA, "serve", "-c", cfg, "--check"], capture_output=True, text=True)
+    t.check(r.returncode == 2 and "taxii.console.organisations" in r.stderr
+            and "line 3" in r.stderr, f"--check: a bad inventory {r.returncode} {r.stderr.strip()}")
 
 
 def main():
