@@ -19,7 +19,7 @@ set(YG_LAYER_correlate geo correlate)
 set(YG_LAYER_incident store incident)
 set(YG_LAYER_detector detector)
 set(YG_LAYER_engine engine)
-set(YG_LAYER_io output http ingest taxii)
+set(YG_LAYER_io output http ingest taxii console)
 set(YG_LAYER_watch watch)
 # The system libraries each layer's own folders use.
 set(YG_LAYER_DEPS_core PkgConfig::YAML PkgConfig::SSL Threads::Threads m)

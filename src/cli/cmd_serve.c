@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cmd_share.h"
+#include "console/console.h"
 #include "http/http.h"
 #include "taxii/taxii.h"
 #include "core/log.h"
@@ -33,7 +34,8 @@ static void usage(FILE *f)
                "Serve the TAXII 2.1 API of the configuration's taxii: section (API roots,\n"
                "collections with TLP ceilings, users with per-collection rights, TLS); see\n"
                "docs/yagura-serve.md and docs/taxii.md.  `yagura watch` runs the same server\n"
-               "when its configuration has taxii.listen.\n"
+               "when its configuration has taxii.listen.  With taxii.console, the web console\n"
+               "is served under /console/ on the same address (docs/console.md).\n"
                "\n"
                "Options:\n"
                "  -c, --config FILE        the configuration file (its taxii: section is used)\n"
@@ -148,6 +150,7 @@ struct serve {
     struct yg_taxii_http *http;
     struct yg_metrics *metrics;
     struct yg_http *mhttp;
+    struct yg_console *console; /* taxii.console: the web console */
 };
 
 /* The taxii section and the server over its database. */
@@ -177,7 +180,8 @@ static bool serve_open(const struct serve_args *a, struct serve *s)
 static int serve_check(const struct serve_args *a, struct serve *s)
 {
     char why[512] = "";
-    if (yg__taxii_tls_check(s->cfg, why, sizeof why) != YG_OK) {
+    if (yg__taxii_tls_check(s->cfg, why, sizeof why) != YG_OK ||
+        yg__console_check(s->cfg, s->cfg->state, why, sizeof why) != YG_OK) {
         fprintf(stderr, "yagura serve: %s\n", why);
         return 2;
     }
@@ -218,7 +222,12 @@ static int serve_run(const struct serve_args *a, struct serve *s)
             return 2;
         yg__taxii_server_set_metrics(s->srv, s->metrics);
     }
-    if (yg__taxii_http_start(s->srv, s->cfg, &s->http) != YG_OK) {
+    if (s->cfg->console && yg__console_new(s->cfg, s->cfg->state, &s->console) != YG_OK) {
+        fprintf(stderr, "yagura serve: %s\n", yg__console_errmsg(s->console));
+        return 2;
+    }
+    if (yg__taxii_http_start_app(s->srv, s->cfg, s->console ? yg__console_app(s->console) : NULL,
+                                 &s->http) != YG_OK) {
         fprintf(stderr, "yagura serve: %s\n", yg__taxii_server_errmsg(s->srv));
         return 2;
     }
@@ -249,6 +258,7 @@ int yg_cli_serve(int argc, char **argv)
     if (serve_open(&a, &s))
         rc = a.check ? serve_check(&a, &s) : a.import ? serve_import(&a, &s) : serve_run(&a, &s);
     yg__taxii_http_stop(s.http);
+    yg__console_free(s.console);
     yg__http_stop(s.mhttp);
     yg__metrics_free(s.metrics);
     yg__taxii_server_free(s.srv);

@@ -191,6 +191,8 @@ struct yg_incident_row {
     size_t nents;
     const char *close_reason, *closed_by; /* NULL unless closed */
     int64_t closed_at;                    /* Unix epoch ms, 0 unless closed */
+    const char *acked_by, *assignee;      /* NULL unless acknowledged, assigned */
+    int64_t acked_at;                     /* Unix epoch ms, 0 unless acknowledged */
 };
 
 struct yg_incident_step {
@@ -223,6 +225,53 @@ YG_NODISCARD yg_err yg__incident_show(struct yg_store *st, const char *id,
 /* Close an open incident (YG_ENOTFOUND if absent, YG_ESTATE if not open). */
 YG_NODISCARD yg_err yg__incident_close(struct yg_store *st, const char *id, const char *reason,
                                        const char *who);
+
+/* ---- triage (the console, docs/console.md) -------------------------------- */
+
+/* Triage actions; each is stored with an audit row (incident_audit: who,
+ * when, what) in the same transaction. */
+enum yg_triage_action {
+    YG_TRIAGE_ACK,     /* acknowledge: an open incident, once */
+    YG_TRIAGE_ASSIGN,  /* assign to detail (a user name): an open incident */
+    YG_TRIAGE_COMMENT, /* detail: the comment; any status */
+    YG_TRIAGE_CLOSE,   /* detail: the reason; an open incident */
+};
+/* The action's name in the audit trail ("acknowledge", "assign", ...). */
+const char *yg__triage_name(enum yg_triage_action a);
+/*
+ * Apply one triage action by who to incident id (a resolved id).
+ * YG_ENOTFOUND: no such incident; YG_ESTATE: the action does not apply to
+ * its status (closed, merged, already acknowledged); YG_EINVAL: detail
+ * missing where one is needed, or longer than YG_TRIAGE_MAX_DETAIL.  Runs
+ * in a transaction of its own (the store must have none open).
+ */
+#define YG_TRIAGE_MAX_DETAIL 4096
+YG_NODISCARD yg_err yg__incident_triage(struct yg_store *st, const char *id, const char *who,
+                                        enum yg_triage_action a, const char *detail);
+
+struct yg_incident_audit {
+    int64_t seq, at_ms;
+    const char *who, *action, *detail;
+};
+/* The audit trail of an incident, oldest first (strings valid during fn). */
+YG_NODISCARD yg_err yg__incident_audit(struct yg_store *st, const char *id,
+                                       void (*fn)(void *ud, const struct yg_incident_audit *a),
+                                       void *ud);
+
+/* What a list of incidents is filtered on (the console's list page). */
+enum { YG_INCF_NEW = 1, YG_INCF_ACKED = 2, YG_INCF_CLOSED = 4 };
+struct yg_incident_filter {
+    unsigned status;                        /* YG_INCF_* bits; 0: all three */
+    int min_level;                          /* yg_level_t, 0: any */
+    const char *entity_kind, *entity_value; /* an entity (kind NULL: any kind), or NULL */
+    const char *text;                       /* a substring of the title, or NULL */
+    int64_t from_ms, to_ms;                 /* activity overlapping [from, to]; 0: open */
+};
+/* Incidents matching f, most recent activity first; fn returns false to
+ * stop.  Strings are valid during fn. */
+YG_NODISCARD yg_err yg__incident_query(struct yg_store *st, const struct yg_incident_filter *f,
+                                       bool (*fn)(void *ud, const struct yg_incident_row *r),
+                                       void *ud);
 
 /* "2024-05-01T10:00:00.000Z" */
 void yg__incident_iso(int64_t ms, char *out, size_t n);

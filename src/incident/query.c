@@ -16,7 +16,8 @@
     " i.alert_count, i.close_reason, i.closed_by, i.closed_at,"                                    \
     " (SELECT json_group_array(json_object('kind', kind, 'value', value, 'alerts', alerts))"       \
     "  FROM (SELECT kind, value, alerts FROM incident_entities WHERE incident_id = i.id"           \
-    "        ORDER BY alerts DESC, kind, value))"
+    "        ORDER BY alerts DESC, kind, value)),"                                                 \
+    " i.acked_by, i.acked_at, i.assignee"
 
 static yg_err map_rc(int rc)
 {
@@ -132,6 +133,9 @@ static void read_row(sqlite3_stmt *s, struct yg_incident_row *r)
     r->closed_by = sqlite3_column_type(s, 10) == SQLITE_NULL ? NULL : col(s, 10);
     r->closed_at = sqlite3_column_int64(s, 11);
     r->entities = sqlite3_column_type(s, 12) == SQLITE_NULL ? "[]" : col(s, 12);
+    r->acked_by = sqlite3_column_type(s, 13) == SQLITE_NULL ? NULL : col(s, 13);
+    r->acked_at = sqlite3_column_int64(s, 14);
+    r->assignee = sqlite3_column_type(s, 15) == SQLITE_NULL ? NULL : col(s, 15);
 }
 
 yg_err yg__incident_list(struct yg_store *st, enum yg_incident_status status, int min_level,
@@ -280,37 +284,57 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
 
 yg_err yg__incident_close(struct yg_store *st, const char *id, const char *reason, const char *who)
 {
-    sqlite3 *db = yg__store_sqlite(st);
+    /* A close is a triage action: it leaves its row in the audit trail. */
+    if (!reason || !*reason)
+        reason = "-";
+    return yg__incident_triage(st, id, who ? who : "", YG_TRIAGE_CLOSE, reason);
+}
+
+/* The console's list: status bits, level, an entity, a title substring and
+ * a time range, each a no-op when not given (NULL binds). */
+yg_err yg__incident_query(struct yg_store *st, const struct yg_incident_filter *f,
+                          bool (*fn)(void *ud, const struct yg_incident_row *r), void *ud)
+{
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT status FROM incidents WHERE id = ?1", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(
+        yg__store_sqlite(st),
+        "SELECT " INC_COLS " FROM incidents i WHERE i.status != 'merged'"
+        " AND ((?1 & 1 AND i.status = 'open' AND i.acked_at IS NULL)"
+        "   OR (?1 & 2 AND i.status = 'open' AND i.acked_at IS NOT NULL)"
+        "   OR (?1 & 4 AND i.status = 'closed'))"
+        " AND i.level_num >= ?2"
+        " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM incident_entities e"
+        "      WHERE e.incident_id = i.id AND (?3 IS NULL OR e.kind = ?3) AND e.value = ?4))"
+        " AND (?5 IS NULL OR instr(lower(i.title), lower(?5)) > 0)"
+        " AND (?6 IS NULL OR i.last_ms >= ?6) AND (?7 IS NULL OR i.first_ms <= ?7)"
+        " ORDER BY i.last_ms DESC, i.id",
+        -1, &s, NULL);
     if (rc != SQLITE_OK)
         return map_rc(rc);
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    bool open = rc == SQLITE_ROW && strcmp(col(s, 0), "open") == 0;
-    bool found = rc == SQLITE_ROW;
+    sqlite3_bind_int(s, 1, (int)(f->status ? f->status : 7u));
+    sqlite3_bind_int(s, 2, f->min_level);
+    if (f->entity_kind && *f->entity_kind)
+        sqlite3_bind_text(s, 3, f->entity_kind, -1, SQLITE_TRANSIENT);
+    if (f->entity_value)
+        sqlite3_bind_text(s, 4, f->entity_value, -1, SQLITE_TRANSIENT);
+    if (f->text && *f->text)
+        sqlite3_bind_text(s, 5, f->text, -1, SQLITE_TRANSIENT);
+    if (f->from_ms)
+        sqlite3_bind_int64(s, 6, f->from_ms);
+    if (f->to_ms)
+        sqlite3_bind_int64(s, 7, f->to_ms);
+    struct ent_list el = {.v = NULL};
+    yg_arena_init(&el.a, 1u << 12, 0);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct yg_incident_row r;
+        read_row(s, &r);
+        read_entities(r.entities, &el, &r.ents, &r.nents);
+        if (!fn(ud, &r)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
     sqlite3_finalize(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return map_rc(rc);
-    if (!found)
-        return YG_ENOTFOUND;
-    if (!open)
-        return YG_ESTATE;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    rc = sqlite3_prepare_v2(db,
-                            "UPDATE incidents SET status = 'closed', close_reason = ?2,"
-                            " closed_by = ?3, closed_at = ?4, updated_at = ?4"
-                            " WHERE id = ?1 AND status = 'open'",
-                            -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return map_rc(rc);
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, reason ? reason : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, who ? who : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 4, now);
-    rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    yg_arena_free(&el.a);
     return rc == SQLITE_DONE ? YG_OK : map_rc(rc);
 }

@@ -215,6 +215,20 @@ static const char *const migrations[] = {
     " SELECT id, incident_id, inc_t_ms, inc_seq, inc_event_time, inc_kind, rule_id, rule_title,"
     " level, inc_level_num, inc_source, inc_entities, NULL, json FROM alerts"
     " WHERE incident_id IS NOT NULL;",
+    /* 4 -> 5: triage in the console (docs/console.md): who acknowledged an
+     * incident and when, whom it is assigned to, and an append-only audit
+     * trail of every triage action (who, when, what), closing included. */
+    "ALTER TABLE incidents ADD COLUMN acked_by TEXT;"
+    "ALTER TABLE incidents ADD COLUMN acked_at INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN assignee TEXT;"
+    "CREATE TABLE incident_audit ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " incident_id TEXT NOT NULL,"
+    " at_ms INTEGER NOT NULL,"
+    " who TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " detail TEXT NOT NULL);"
+    "CREATE INDEX incident_audit_incident ON incident_audit(incident_id, seq);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

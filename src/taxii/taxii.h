@@ -72,7 +72,12 @@ struct yg_taxii_user {
     size_t ntokens;
     /* Rights by collection index. */
     bool *can_read, *can_write;
+    int console_role; /* YG_CONSOLE_* (the web console, docs/console.md) */
 };
+
+/* Roles in the web console: none (no access), viewer (reads), analyst
+ * (reads and triages). */
+enum { YG_CONSOLE_NONE = 0, YG_CONSOLE_VIEWER = 1, YG_CONSOLE_ANALYST = 2 };
 
 struct yg_taxii_partner {
     char *name;                    /* unique; names the cursor and the output folder */
@@ -114,6 +119,11 @@ struct yg_taxii_cfg {
     char *publish_min_level;      /* alerts at or above (default "medium") */
     uint64_t publish_interval_ms; /* default 60 s */
     uint64_t publish_window_ms;   /* alerts stored within this window (default 7 d) */
+    /* the web console (taxii.console, docs/console.md), served under
+     * /console/ on listen when console is set */
+    bool console;
+    uint64_t console_idle_ms, console_max_ms; /* session expiry: idle, absolute */
+    char *console_orgs;                       /* organisation inventory file, or NULL */
 };
 
 struct yg_ynode;
@@ -367,6 +377,13 @@ struct yg_taxii_http;
  * before return; port 0 picks a free port (yg__taxii_http_port). */
 YG_NODISCARD yg_err yg__taxii_http_start(struct yg_taxii_server *s, const struct yg_taxii_cfg *c,
                                          struct yg_taxii_http **out);
+/* The same, with a web application (src/http/webapp.h; the console) served
+ * under its prefix on the same listener; app must outlive the transport. */
+struct yg_web_app;
+YG_NODISCARD yg_err yg__taxii_http_start_app(struct yg_taxii_server *s,
+                                             const struct yg_taxii_cfg *c,
+                                             const struct yg_web_app *app,
+                                             struct yg_taxii_http **out);
 unsigned yg__taxii_http_port(const struct yg_taxii_http *h);
 /* Read and check the TLS certificate and key of c (nothing without TLS):
  * each file readable, a PEM certificate, a PEM private key without a

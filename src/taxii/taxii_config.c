@@ -289,9 +289,59 @@ done:
     return err;
 }
 
+/* taxii.users[].console: viewer or analyst; the console logs in by password. */
+static yg_err read_role(struct cc *c, const char *kp, const struct yg_ynode *u,
+                        struct yg_taxii_user *us)
+{
+    const struct yg_ynode *v = yg__ymap_get(u, "console");
+    char sub[KP];
+    kp_key(sub, kp, "console");
+    if (!v)
+        return YG_OK;
+    if (v->type == YG_Y_SCALAR && strcmp(v->s, "viewer") == 0)
+        us->console_role = YG_CONSOLE_VIEWER;
+    else if (v->type == YG_Y_SCALAR && strcmp(v->s, "analyst") == 0)
+        us->console_role = YG_CONSOLE_ANALYST;
+    else
+        return fail(c, sub, v, "expected viewer or analyst");
+    if (!us->password_hash)
+        return fail(c, sub, v, "the console logs in with a password: this user has none");
+    return YG_OK;
+}
+
+/* taxii.console: session expiry and the organisation inventory. */
+static yg_err read_console(struct cc *c, struct yg_taxii_cfg *t, const struct yg_ynode *con)
+{
+    yg_err err = YG_OK;
+    static const char *const k_con[] = {"session_idle", "session_max", "organisations", NULL};
+    t->console = true;
+    if (con->type == YG_Y_SCALAR && con->skind == YG_S_BOOL) {
+        t->console = con->s[0] == 't' || con->s[0] == 'T';
+        return YG_OK;
+    }
+    YG_TRY(check_map(c, "taxii.console", con, k_con));
+    YG_TRY(get_str(c, "taxii.console", con, "organisations", false, &t->console_orgs));
+    static const char *const k_dur[] = {"session_idle", "session_max"};
+    uint64_t *dst[] = {&t->console_idle_ms, &t->console_max_ms};
+    for (size_t i = 0; i < 2; i++) {
+        const struct yg_ynode *d = yg__ymap_get(con, k_dur[i]);
+        char sub[KP];
+        kp_key(sub, "taxii.console", k_dur[i]);
+        if (d && (d->type != YG_Y_SCALAR || !yg__parse_duration_ms(d->s, dst[i]) ||
+                  *dst[i] < 1000 || *dst[i] > 7ull * 86400 * 1000))
+            return fail(c, sub, d, "expected a duration from 1s to 7d (30m, 12h)");
+    }
+    if (t->console_idle_ms > t->console_max_ms)
+        return fail(c, "taxii.console.session_idle", yg__ymap_get(con, "session_idle"),
+                    "longer than session_max");
+done:
+    return err;
+}
+
 static yg_err read_users(struct cc *c, struct yg_taxii_cfg *t, const struct yg_ynode *m)
 {
-    static const char *const k_user[] = {"name", "password", "tokens", "read", "write", NULL};
+    static const char *const k_user[] = {"name",  "password", "tokens", "read",
+                                         "write", "console",  NULL};
     const struct yg_ynode *users;
     yg_err err = YG_OK;
     YG_TRY(get_seq(c, "taxii", m, "users", &users));
@@ -345,6 +395,7 @@ static yg_err read_users(struct cc *c, struct yg_taxii_cfg *t, const struct yg_y
             return fail(c, kp, u, "a user needs a password or a token");
         YG_TRY(read_rights(c, kp, t, u, "read", us->can_read));
         YG_TRY(read_rights(c, kp, t, u, "write", us->can_write));
+        YG_TRY(read_role(c, kp, u, us));
     }
 done:
     return err;
@@ -471,6 +522,7 @@ yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, c
                                           "identity_name",
                                           "export_tlp",
                                           "publish",
+                                          "console",
                                           NULL};
     struct cc c = {why, wl};
     yg_err err = YG_OK;
@@ -484,6 +536,8 @@ yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, c
     t->export_tlp = YG_TLP_AMBER;
     t->publish_interval_ms = 60000;
     t->publish_window_ms = 7ull * 86400 * 1000;
+    t->console_idle_ms = 30ull * 60 * 1000;
+    t->console_max_ms = 12ull * 3600 * 1000;
     YG_TRY(check_map(&c, "taxii", m, k_taxii));
     YG_TRY(read_listen(&c, t, m));
     YG_TRY(get_str(&c, "taxii", m, "db", false, &t->db));
@@ -512,6 +566,14 @@ yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, c
     const struct yg_ynode *pub = yg__ymap_get(m, "publish");
     if (pub)
         YG_TRY(read_publish(&c, t, pub));
+    const struct yg_ynode *con = yg__ymap_get(m, "console");
+    if (con)
+        YG_TRY(read_console(&c, t, con));
+    if (t->console && !t->listen) {
+        err =
+            fail(&c, "taxii.console", con, "the console needs the server (listen, db, api_roots)");
+        goto done;
+    }
     if (t->publish_coll && !t->listen) {
         err = fail(&c, "taxii.publish", pub, "publishing needs the server (listen, db, api_roots)");
         goto done;
@@ -581,6 +643,7 @@ void yg__taxii_cfg_free(struct yg_taxii_cfg *t)
         return;
     yg_free(t->publish_coll);
     yg_free(t->publish_min_level);
+    yg_free(t->console_orgs);
     for (size_t i = 0; i < t->nroots; i++) {
         yg_free(t->roots[i].path);
         yg_free(t->roots[i].title);

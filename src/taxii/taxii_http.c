@@ -42,6 +42,7 @@
 
 #include "http/http.h"
 #include "http/http_guard.h"
+#include "http/webapp.h"
 #include "taxii/taxii.h"
 #include "core/confval.h"
 #include "core/log.h"
@@ -58,12 +59,15 @@ struct conn {
     struct yg_taxii_login login;
     struct MHD_Connection *mc;
     struct conn *qnext; /* in the queue of password checks */
+    bool app;           /* a request of the mounted application (webapp.h) */
+    bool app_login;     /* the application asked for a password check */
 };
 
 struct yg_taxii_http {
     struct MHD_Daemon *d;
     struct yg_taxii_server *s;
     const struct yg_taxii_cfg *cfg;
+    const struct yg_web_app *app; /* mounted under its prefix, or NULL */
     struct yg_http_guard *guard;
     char *cert, *key;
     unsigned port;
@@ -194,9 +198,102 @@ static bool check_later(struct yg_taxii_http *h, struct conn *cn, struct MHD_Con
 
 /* ---- requests ---------------------------------------------------------- */
 
+/* ---- the mounted application (webapp.h) ---------------------------------- */
+
+static enum MHD_Result collect_web_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    (void)kind;
+    struct yg_web_arg a = {key, value ? value : ""};
+    return yg_buf_add(cls, &a, sizeof a) == YG_OK ? MHD_YES : MHD_NO;
+}
+
+static enum MHD_Result respond_app(struct MHD_Connection *mc, struct yg_web_resp *rs, bool head)
+{
+    size_t n = 0;
+    char *p = yg_buf_take(&rs->body, &n);
+    struct MHD_Response *r;
+    if (head || !p) {
+        yg_free(p);
+        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    } else {
+        r = MHD_create_response_from_buffer_with_free_callback(n, p, yg_free);
+    }
+    if (!r)
+        return MHD_NO;
+    for (size_t i = 0; i < rs->nhdr; i++)
+        MHD_add_response_header(r, rs->hdr[i].name, rs->hdr[i].value);
+    enum MHD_Result ok = MHD_queue_response(mc, rs->status ? rs->status : 500, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static const char *hdr(struct MHD_Connection *mc, const char *name)
+{
+    return MHD_lookup_connection_value(mc, MHD_HEADER_KIND, name);
+}
+
+/* A request of the application: its password check (a login form) goes
+ * through the TAXII login, suspended like a Basic login; then handle. */
+static enum MHD_Result run_app(struct yg_taxii_http *h, struct MHD_Connection *mc, const char *url,
+                               const char *method, struct conn *cn)
+{
+    struct yg_buf args;
+    yg_buf_init(&args, 1u << 20);
+    if (MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_web_arg, &args) < 0) {
+        yg_buf_free(&args);
+        return MHD_NO;
+    }
+    char peer[64];
+    yg__http_peer(mc, peer, sizeof peer);
+    struct yg_web_req rq = {
+        .method = method,
+        .path = url,
+        .args = (const struct yg_web_arg *)args.p,
+        .nargs = args.n / sizeof(struct yg_web_arg),
+        .cookie = hdr(mc, MHD_HTTP_HEADER_COOKIE),
+        .content_type = hdr(mc, MHD_HTTP_HEADER_CONTENT_TYPE),
+        .origin = hdr(mc, MHD_HTTP_HEADER_ORIGIN),
+        .sec_fetch_site = hdr(mc, "Sec-Fetch-Site"),
+        .body = cn->body.p,
+        .body_len = cn->body.n,
+        .body_too_large = cn->too_large,
+        .peer = peer,
+        .login_user = -1,
+    };
+    if (cn->lstate == L_NONE) {
+        cn->lstate = L_DONE;
+        char auth[1024];
+        if (h->app->login && h->app->login(h->app->ud, &rq, auth, sizeof auth)) {
+            cn->app_login = true;
+            bool pending = yg__taxii_login_start(h->s, auth, peer, &cn->login);
+            OPENSSL_cleanse(auth, sizeof auth);
+            if (pending && check_later(h, cn, mc)) {
+                yg_buf_free(&args);
+                return MHD_YES;
+            }
+        }
+    }
+    rq.login_checked = cn->app_login;
+    rq.login_user = cn->login.user;
+    rq.login_status = cn->login.status;
+    rq.login_retry_after = cn->login.retry_after;
+    struct yg_web_resp rs;
+    memset(&rs, 0, sizeof rs);
+    yg_buf_init(&rs.body, 256u << 20);
+    h->app->handle(h->app->ud, &rq, &rs);
+    yg__taxii_login_clear(&cn->login);
+    yg_buf_free(&args);
+    enum MHD_Result ok = respond_app(mc, &rs, strcmp(method, "HEAD") == 0);
+    yg_buf_free(&rs.body);
+    return ok;
+}
+
 static enum MHD_Result run(struct yg_taxii_http *h, struct MHD_Connection *mc, const char *url,
                            const char *method, struct conn *cn)
 {
+    if (cn->app)
+        return run_app(h, mc, url, method, cn);
     if (cn->lstate == L_NONE) {
         char peer[64];
         yg__http_peer(mc, peer, sizeof peer);
@@ -288,17 +385,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
             return refuse(mc, 431, "the request headers are larger than the server accepts", head);
         if (cn->nul)
             return refuse(mc, 400, "the URL contains an encoded NUL byte (%00)", head);
+        /* The application's requests have its own, smaller body limit. */
+        uint64_t limit = h->cfg->max_content_length;
+        if ((cn->app = yg__web_app_owns(h->app, url))) {
+            limit = h->app->max_body;
+            yg_buf_free(&cn->body);
+            yg_buf_init(&cn->body, (size_t)limit);
+        }
         if (!has_body)
             return run(h, mc, url, method, cn);
         const char *cl =
             MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
-        if (len > h->cfg->max_content_length) {
+        if (len > limit) {
             cn->too_large = true;
             /* A body somewhat too large is read and dropped, so that the
              * client, still sending, gets to read the 413; a huge one is
              * answered at once and the connection closed. */
-            if (len - h->cfg->max_content_length > YG_TAXII_DRAIN_BYTES) {
+            if (len - limit > YG_TAXII_DRAIN_BYTES) {
                 yg__http_guard_phase(h->guard, mc, YG_HTTP_BUSY);
                 return run(h, mc, url, method, cn);
             }
@@ -406,6 +510,12 @@ yg_err yg__taxii_tls_check(const struct yg_taxii_cfg *c, char *why, size_t wl)
 yg_err yg__taxii_http_start(struct yg_taxii_server *s, const struct yg_taxii_cfg *c,
                             struct yg_taxii_http **out)
 {
+    return yg__taxii_http_start_app(s, c, NULL, out);
+}
+
+yg_err yg__taxii_http_start_app(struct yg_taxii_server *s, const struct yg_taxii_cfg *c,
+                                const struct yg_web_app *app, struct yg_taxii_http **out)
+{
     /* The message goes on s (taxii.h); the helpers here still fill a buffer. */
     char host[256], bwhy[256], why[512] = "";
     size_t wl = sizeof why;
@@ -423,6 +533,7 @@ yg_err yg__taxii_http_start(struct yg_taxii_server *s, const struct yg_taxii_cfg
     }
     h->s = s;
     h->cfg = c;
+    h->app = app;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
     yg_err err = YG_OK;

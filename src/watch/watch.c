@@ -52,6 +52,7 @@
 #include "core/yaml.h"
 #include "store/store.h"
 #include "taxii/taxii.h"
+#include "console/console.h"
 #include "watch/kafka.h"
 #include "watch/privdrop.h"
 
@@ -142,6 +143,7 @@ struct watch {
     struct yg_http *http;
     struct yg_taxii_server *taxii; /* the TAXII server of the taxii: section, or NULL */
     struct yg_taxii_http *taxii_http;
+    struct yg_console *console; /* taxii.console: the web console, on the TAXII listener */
     struct yg_metrics *metrics;
     /* Kafka (docs/kafka.md): the client of the kafka: section, or NULL */
     struct yg_kafka *kafka;
@@ -1687,7 +1689,8 @@ static int watch_check(struct watch *w)
 {
     char why[1024];
     if (w->cfg->taxii && w->cfg->taxii->listen &&
-        yg__taxii_tls_check(w->cfg->taxii, why, sizeof why)) {
+        (yg__taxii_tls_check(w->cfg->taxii, why, sizeof why) ||
+         yg__console_check(w->cfg->taxii, w->cfg->state, why, sizeof why))) {
         yg__log(YG_LOG_ERROR, "%s", why);
         return 2;
     }
@@ -1769,6 +1772,26 @@ static bool watch_start_kafka(struct watch *w)
 
 /* Metrics, inputs, sinks, checkpoints, the HTTP and TAXII servers, and the
  * privilege drop, in that order. */
+/* The TAXII server of the taxii: section, and the console on its listener
+ * (taxii.console) over the service's own state database. */
+static bool start_taxii(struct watch *w)
+{
+    if (yg__taxii_server_new(w->cfg->taxii, &w->taxii)) {
+        yg__log(YG_LOG_ERROR, "taxii: %s", yg__taxii_server_errmsg(w->taxii));
+        return false;
+    }
+    if (w->cfg->taxii->console && yg__console_new(w->cfg->taxii, w->cfg->state, &w->console)) {
+        yg__log(YG_LOG_ERROR, "%s", yg__console_errmsg(w->console));
+        return false;
+    }
+    if (yg__taxii_http_start_app(w->taxii, w->cfg->taxii,
+                                 w->console ? yg__console_app(w->console) : NULL, &w->taxii_http)) {
+        yg__log(YG_LOG_ERROR, "taxii: %s", yg__taxii_server_errmsg(w->taxii));
+        return false;
+    }
+    return true;
+}
+
 static bool watch_start_io(struct watch *w)
 {
     char why[1024];
@@ -1800,12 +1823,8 @@ static bool watch_start_io(struct watch *w)
         yg__log(YG_LOG_ERROR, "http: cannot listen on %s", w->cfg->http_listen);
         return false;
     }
-    if (w->cfg->taxii && w->cfg->taxii->listen &&
-        (yg__taxii_server_new(w->cfg->taxii, &w->taxii) ||
-         yg__taxii_http_start(w->taxii, w->cfg->taxii, &w->taxii_http))) {
-        yg__log(YG_LOG_ERROR, "taxii: %s", yg__taxii_server_errmsg(w->taxii));
+    if (w->cfg->taxii && w->cfg->taxii->listen && !start_taxii(w))
         return false;
-    }
     if (w->taxii)
         yg__taxii_server_set_metrics(w->taxii, w->metrics);
     if (w->cfg->user && yg__drop_privileges(w->cfg->user, why, sizeof why)) {
@@ -1965,6 +1984,7 @@ static void watch_free(struct watch *w)
     if (w->http)
         yg__http_stop(w->http);
     yg__taxii_http_stop(w->taxii_http);
+    yg__console_free(w->console);
     yg__taxii_server_free(w->taxii);
     if (w->metrics)
         yg__metrics_free(w->metrics);
