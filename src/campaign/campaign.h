@@ -132,7 +132,7 @@ struct yg_cmp_result {
 
 struct yg_cmp_opts {
     double threshold;    /* a link joins at or above this score (default 0.35) */
-    double tech_floor;   /* technique factor = floor + (1 - floor) x Jaccard (default 0.2) */
+    double tech_floor;   /* technique factor = floor + (1 - floor) x Jaccard (default 0.5) */
     double tau_days;     /* time factor = 1 / (1 + gap / tau) (default 365) */
     double phase_pen;    /* phase penalty = phase_pen x ln(incidents) (default 6) */
     size_t min_phase;    /* incidents of the smallest phase (default 3) */

@@ -75,6 +75,9 @@ YG_NODISCARD yg_err yg__cmp_tag(struct yg_cmp_set *s, struct cmp_raw *r, const c
 /* The time span of r widened to [a, b]. */
 void yg__cmp_span(struct cmp_raw *r, int64_t a, int64_t b);
 
+/* When r has no sector yet, those the inventory gives its organisation. */
+YG_NODISCARD yg_err yg__cmp_inventory_sectors(struct yg_cmp_set *s, struct cmp_raw *r);
+
 /* Inventory lookups: the organisation of a name or alias, of a domain (or a
  * name under it), of an address; NULL when none. */
 const struct cmp_org *yg__cmp_org_by_name(const struct yg_cmp_set *s, const char *name);

@@ -134,6 +134,8 @@ yg_err yg__cmp_load_store(struct yg_cmp_set *s, struct yg_store *st, const char 
         if (!err)
             err = c.err;
         if (!err)
+            err = yg__cmp_inventory_sectors(s, c.r);
+        if (!err)
             c.r->name = c.r->name ? c.r->name : c.ids.v[i];
         c.r->origin = c.ids.v[i];
     }

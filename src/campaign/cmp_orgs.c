@@ -78,6 +78,17 @@ const struct cmp_org *yg__cmp_org_by_addr(const struct yg_cmp_set *s, const stru
     return NULL;
 }
 
+yg_err yg__cmp_inventory_sectors(struct yg_cmp_set *s, struct cmp_raw *r)
+{
+    const struct cmp_org *o = r->f[YG_CMPF_SECTOR].n ? NULL : yg__cmp_org_by_name(s, r->org);
+    for (size_t i = 0; o && i < o->sectors.n; i++) {
+        yg_err err = yg__cmp_feat(s, r, YG_CMPF_SECTOR, o->sectors.v[i], strlen(o->sectors.v[i]));
+        if (err)
+            return err;
+    }
+    return YG_OK;
+}
+
 double yg__cmp_shared_weight(const struct yg_cmp_set *s, const char *ip_text)
 {
     struct yg_addr a;

@@ -265,7 +265,7 @@ size_t yg__cmp_sort_unique(const char **v, size_t n)
 void yg__cmp_opts_default(struct yg_cmp_opts *o)
 {
     o->threshold = 0.35;
-    o->tech_floor = 0.2;
+    o->tech_floor = 0.5;
     o->tau_days = 365;
     o->phase_pen = 6;
     o->min_phase = 3;

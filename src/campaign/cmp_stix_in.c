@@ -350,6 +350,8 @@ static yg_err one_incident(struct bctx *b, size_t idx, const struct pair *p, siz
         err = object(b, r, b->obj[b->queue[i]], stamp);
     if (!err && b->victim)
         err = set_victim(b, r);
+    if (!err)
+        err = yg__cmp_inventory_sectors(b->s, r);
     if (r->first_ms == INT64_MAX && r->created_ms != INT64_MAX)
         r->first_ms = r->last_ms = r->created_ms;
     if (!err && r->first_ms == INT64_MAX) {
