@@ -78,6 +78,7 @@ struct yg_cmp_evidence {
     enum yg_cmp_kind kind;
     const char *value;
     size_t df;     /* incidents carrying it */
+    size_t net_df; /* addresses: incidents with an address in its /24 (IPv6 /48), else 0 */
     double weight; /* its share of the link's score before scaling */
 };
 

@@ -81,8 +81,8 @@ static yg_err link(struct yg_buf *b, const struct yg_cmp_result *r, const struct
         if (!err)
             err = str(b, l->ev[i].value);
         if (!err)
-            err =
-                yg_buf_addf(b, ",\"incidents\":%zu,\"weight\":%.4f}", l->ev[i].df, l->ev[i].weight);
+            err = yg_buf_addf(b, ",\"incidents\":%zu,\"network_incidents\":%zu,\"weight\":%.4f}",
+                              l->ev[i].df, l->ev[i].net_df, l->ev[i].weight);
     }
     if (!err)
         err = yg_buf_add(b, "],\"techniques\":[", 16);

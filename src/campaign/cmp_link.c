@@ -39,6 +39,7 @@ struct feat {
     enum yg_cmp_kind k;
     const char *value;
     uint32_t df;
+    uint32_t net; /* addresses: index of its network's count, else UINT32_MAX */
     double w;
     uint32_t *post; /* incidents carrying it, ascending */
     size_t npost;
@@ -49,8 +50,17 @@ struct edge {
     double score;
 };
 
+/* Incidents with an address in one network (IPv4 /24, IPv6 /48). */
+struct netc {
+    uint32_t df;
+    uint32_t last; /* the incident counted last, + 1 */
+};
+
 struct lk {
     struct yg_cmp_result *r;
+    struct netc *net;
+    size_t nnet, capnet;
+    struct yg_htab netidx;
     const struct yg_cmp_opts *o;
     struct feat *f;
     size_t nf;
@@ -127,6 +137,44 @@ static int u32_cmp(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* Count incident i in the network of address feature x (once per incident):
+ * an address whose neighbours many incidents came from is a provider's pool
+ * (VPN exits, a scanner's cloud range), even when each address of the pool
+ * is seen only a few times. */
+static yg_err networks(struct lk *L, struct feat *x, uint32_t i)
+{
+    struct yg_addr a;
+    char key[64];
+    const char *slash = strchr(x->value, '/');
+    size_t n = slash ? (size_t)(slash - x->value) : strlen(x->value);
+    if (x->net == UINT32_MAX) {
+        if (!yg__addr_parse(x->value, n, 0, &a))
+            memset(&a, 0, sizeof a), a.fam = 4;
+        size_t keep = a.fam == 4 ? 3 : 6; /* /24, /48 */
+        memset(a.b + keep, 0, sizeof a.b - keep);
+        size_t kn = yg__addr_format(&a, key, sizeof key);
+        char *kc = yg_arena_strndup(&L->r->a, key, kn);
+        uint32_t v = (uint32_t)L->nnet;
+        bool added;
+        if (!kc || yg__htab_add(&L->netidx, kc, kn, &v, &added))
+            return YG_ENOMEM;
+        if (added) {
+            if (L->nnet == L->capnet) {
+                size_t cap = L->capnet ? L->capnet * 2 : 64;
+                struct netc *nn = yg_realloc(L->net, cap * sizeof *nn);
+                if (!nn)
+                    return YG_ENOMEM;
+                L->net = nn, L->capnet = cap;
+            }
+            L->net[L->nnet++] = (struct netc){0, 0};
+        }
+        x->net = v;
+    }
+    if (L->net[x->net].last != i + 1)
+        L->net[x->net].df++, L->net[x->net].last = i + 1;
+    return YG_OK;
+}
+
 /* The table of linking features, their document frequencies and weights. */
 static yg_err features(struct yg_cmp_set *s, struct lk *L)
 {
@@ -161,11 +209,13 @@ static yg_err features(struct yg_cmp_set *s, struct lk *L)
                             return YG_ENOMEM;
                         L->f = nf;
                     }
-                    L->f[L->nf++] =
-                        (struct feat){(enum yg_cmp_kind)k, r->inc[i].f[k].v[q], 0, 0, NULL, 0};
+                    L->f[L->nf++] = (struct feat){
+                        (enum yg_cmp_kind)k, r->inc[i].f[k].v[q], 0, UINT32_MAX, 0, NULL, 0};
                 }
                 L->f[v].df++;
                 L->incf[i][L->nincf[i]++] = v;
+                if (k == YG_CMPF_IP && networks(L, &L->f[v], (uint32_t)i))
+                    return YG_ENOMEM;
             }
         qsort(L->incf[i], L->nincf[i], sizeof **L->incf, u32_cmp);
     }
@@ -173,7 +223,8 @@ static yg_err features(struct yg_cmp_set *s, struct lk *L)
         struct feat *x = &L->f[f];
         x->w = N > 1 ? log((double)N / x->df) / log((double)N) : 0;
         if (x->k == YG_CMPF_IP)
-            x->w *= yg__cmp_shared_weight(s, x->value);
+            x->w *= yg__cmp_shared_weight(s, x->value) *
+                    (N > 1 ? log((double)N / L->net[x->net].df) / log((double)N) : 0);
         if (x->df < 2 || x->df > YG_CMP_MAX_POSTING)
             continue;
         if (!(x->post = yg_calloc(x->df, sizeof *x->post)))
@@ -317,7 +368,8 @@ static yg_err evidence(struct lk *L, const struct edge *e, struct yg_cmp_link *o
         } else {
             const struct feat *x = &L->f[fa[i]];
             if (x->post) {
-                out->ev[out->nev++] = (struct yg_cmp_evidence){x->k, x->value, x->df, x->w};
+                out->ev[out->nev++] = (struct yg_cmp_evidence){
+                    x->k, x->value, x->df, x->net == UINT32_MAX ? 0 : L->net[x->net].df, x->w};
                 out->evidence += x->w;
             }
             i++, j++;
@@ -460,7 +512,9 @@ static void lk_free(struct lk *L)
     yg_free(L->nincf);
     yg_free(L->e);
     yg_free(L->parent);
+    yg_free(L->net);
     yg__htab_free(&L->fidx);
+    yg__htab_free(&L->netidx);
 }
 
 yg_err yg__cmp_analyse(struct yg_cmp_set *s, const struct yg_cmp_opts *o,

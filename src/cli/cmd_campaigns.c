@@ -291,9 +291,14 @@ static void print_link(const struct yg_cmp_result *r, const struct yg_cmp_link *
     printf("    %.3f  %s (%s) - %s (%s), %.0f days apart\n", l->score, a->id, a->org ? a->org : "?",
            b->id, b->org ? b->org : "?", (double)l->gap_ms / 86400000.0);
     printf("           shared:");
-    for (size_t i = 0; i < l->nev; i++)
-        printf("%s %s %s (%zu incidents, weight %.2f)", i ? "," : "",
-               yg__cmp_kind_name(l->ev[i].kind), l->ev[i].value, l->ev[i].df, l->ev[i].weight);
+    for (size_t i = 0; i < l->nev; i++) {
+        const struct yg_cmp_evidence *e = &l->ev[i];
+        printf("%s %s %s (%zu incidents", i ? "," : "", yg__cmp_kind_name(e->kind), e->value,
+               e->df);
+        if (e->net_df)
+            printf(", %zu in its network", e->net_df);
+        printf(", weight %.2f)", e->weight);
+    }
     printf("\n           techniques in common (overlap %.2f):", l->tech_overlap);
     for (size_t i = 0; i < l->tech.n; i++)
         printf(" %s", l->tech.v[i]);
