@@ -30,6 +30,7 @@
 struct bctx {
     struct yg_cmp_set *s;
     const char *name;
+    const char *buf;          /* the bundle's text */
     struct yg_arena *pa;      /* the parse */
     const struct yg_tj **obj; /* latest version of each id */
     size_t nobj;
@@ -388,8 +389,17 @@ static yg_err index_objects(struct bctx *b, const struct yg_tj *arr)
             b->obj[b->nobj++] = o;
             continue;
         }
-        const char *m1 = yg__tj_str(b->obj[v], "modified"), *m2 = yg__tj_str(o, "modified");
-        if (m2 && (!m1 || strcmp(m2, m1) > 0))
+        /* The latest version wins; between two of the same version, the smaller text, so
+         * that the order of the objects never decides. */
+        const struct yg_tj *p = b->obj[v];
+        const char *m1 = yg__tj_str(p, "modified"), *m2 = yg__tj_str(o, "modified");
+        int c = m1 && m2 ? strcmp(m2, m1) : (m2 != NULL) - (m1 != NULL);
+        if (!c) {
+            size_t n1 = p->end - p->start, n2 = o->end - o->start;
+            c = memcmp(b->buf + p->start, b->buf + o->start, n1 < n2 ? n1 : n2);
+            c = c ? c : (n1 > n2) - (n1 < n2);
+        }
+        if (c > 0)
             b->obj[v] = o;
     }
     return YG_OK;
@@ -430,7 +440,7 @@ yg_err yg__cmp_load_bundle_mem(struct yg_cmp_set *s, const char *name, const cha
     yg_arena_init(&pa, 1u << 16, 0);
     struct yg_tjp pp = {.p = buf, .len = n, .a = &pa, .max_nodes = YG_INTEL_MAX_JSON_NODES};
     struct yg_tj *root = NULL;
-    struct bctx b = {.s = s, .name = name, .pa = &pa};
+    struct bctx b = {.s = s, .name = name, .buf = buf, .pa = &pa};
     yg_err err = yg__tj_value(&pp, &root);
     if (!err) {
         yg__tj_ws(&pp);
