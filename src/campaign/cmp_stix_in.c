@@ -27,12 +27,23 @@
 #include "core/tjson.h"
 #include "intel/intel.h"
 
+/* One object read, and where from. */
+struct bobj {
+    const struct yg_tj *o;
+    const char *text; /* its file's text (o->start, o->end are offsets in it) */
+    const char *file;
+};
+
 struct bctx {
     struct yg_cmp_set *s;
-    const char *name;
-    const char *buf;          /* the bundle's text */
+    const char *name; /* the file of the incident being read */
+    struct bobj *all; /* every object of every file of this load */
+    size_t nall, capall;
+    char **texts; /* the files' texts, kept while the trees refer to them */
+    size_t ntexts, captexts;
     struct yg_arena *pa;      /* the parse */
     const struct yg_tj **obj; /* latest version of each id */
+    const struct bobj **src;  /* and where it was read */
     size_t nobj;
     struct yg_htab ids; /* id -> index in obj */
     uint32_t *mark;     /* per object: the incident that last visited it, + 1 */
@@ -326,6 +337,7 @@ static yg_err one_incident(struct bctx *b, size_t idx, const struct pair *p, siz
 {
     const struct yg_tj *o = b->obj[idx];
     const char *id = yg__tj_str(o, "id"), *name = yg__tj_str(o, "name");
+    b->name = b->src[idx]->file;
     uint32_t stamp = (uint32_t)idx + 1;
     struct cmp_raw *r = yg__cmp_raw_new(b->s, id, b->name);
     if (!r)
@@ -368,54 +380,47 @@ static yg_err one_incident(struct bctx *b, size_t idx, const struct pair *p, siz
 }
 
 /* Index the objects by id, keeping each id's latest version. */
-static yg_err index_objects(struct bctx *b, const struct yg_tj *arr)
+static yg_err index_objects(struct bctx *b)
 {
-    b->obj = yg_calloc(arr->n ? arr->n : 1, sizeof *b->obj);
-    b->mark = yg_calloc(arr->n ? arr->n : 1, sizeof *b->mark);
-    if (!b->obj || !b->mark)
+    b->obj = yg_calloc(b->nall ? b->nall : 1, sizeof *b->obj);
+    b->src = yg_calloc(b->nall ? b->nall : 1, sizeof *b->src);
+    b->mark = yg_calloc(b->nall ? b->nall : 1, sizeof *b->mark);
+    if (!b->obj || !b->src || !b->mark)
         return YG_ENOMEM;
-    for (size_t i = 0; i < arr->n; i++) {
-        const struct yg_tj *o = arr->kids[i];
-        const char *id = yg__tj_str(o, "id");
-        if (!id || !yg__tj_str(o, "type")) {
-            yg__cmp_warn(b->s, "%s: object %zu has no type or id: skipped", b->name, i + 1);
-            continue;
-        }
+    for (size_t i = 0; i < b->nall; i++) {
+        const struct bobj *x = &b->all[i];
+        const char *id = yg__tj_str(x->o, "id");
         uint32_t v = (uint32_t)b->nobj;
         bool added;
         if (yg__htab_add(&b->ids, id, strlen(id), &v, &added))
             return YG_ENOMEM;
         if (added) {
-            b->obj[b->nobj++] = o;
+            b->src[b->nobj] = x;
+            b->obj[b->nobj++] = x->o;
             continue;
         }
         /* The latest version wins; between two of the same version, the smaller text, so
-         * that the order of the objects never decides. */
-        const struct yg_tj *p = b->obj[v];
-        const char *m1 = yg__tj_str(p, "modified"), *m2 = yg__tj_str(o, "modified");
+         * that the order of the objects and files never decides. */
+        const struct bobj *p = b->src[v];
+        const char *m1 = yg__tj_str(p->o, "modified"), *m2 = yg__tj_str(x->o, "modified");
         int c = m1 && m2 ? strcmp(m2, m1) : (m2 != NULL) - (m1 != NULL);
         if (!c) {
-            size_t n1 = p->end - p->start, n2 = o->end - o->start;
-            c = memcmp(b->buf + p->start, b->buf + o->start, n1 < n2 ? n1 : n2);
+            size_t n1 = p->o->end - p->o->start, n2 = x->o->end - x->o->start;
+            c = memcmp(p->text + p->o->start, x->text + x->o->start, n1 < n2 ? n1 : n2);
             c = c ? c : (n1 > n2) - (n1 < n2);
         }
         if (c > 0)
-            b->obj[v] = o;
+            b->obj[v] = x->o, b->src[v] = x;
     }
     return YG_OK;
 }
 
-static yg_err bundle(struct bctx *b, const struct yg_tj *root)
+/* Every incident of the objects read. */
+static yg_err incidents(struct bctx *b)
 {
-    const struct yg_tj *arr = yg__tj_get(root, "objects");
-    if (!root || root->type != YG_TJ_OBJ || !arr || arr->type != YG_TJ_ARR) {
-        yg__cmp_fail(b->s, "%s: not a STIX bundle (expected an object with an objects array)",
-                     b->name);
-        return YG_ESYNTAX;
-    }
     struct pair *p = NULL;
     size_t np = 0;
-    yg_err err = index_objects(b, arr);
+    yg_err err = index_objects(b);
     if (!err)
         err = links_of(b, &p, &np);
     if (err == YG_ENOMEM)
@@ -434,33 +439,75 @@ static yg_err bundle(struct bctx *b, const struct yg_tj *root)
     return err;
 }
 
-yg_err yg__cmp_load_bundle_mem(struct yg_cmp_set *s, const char *name, const char *buf, size_t n)
+/* Parse one file's text (kept by the caller until the load ends) and add its objects. */
+static yg_err parse_file(struct bctx *b, const char *name, const char *buf, size_t n)
 {
-    struct yg_arena pa;
-    yg_arena_init(&pa, 1u << 16, 0);
-    struct yg_tjp pp = {.p = buf, .len = n, .a = &pa, .max_nodes = YG_INTEL_MAX_JSON_NODES};
+    struct yg_tjp pp = {.p = buf, .len = n, .a = b->pa, .max_nodes = YG_INTEL_MAX_JSON_NODES};
     struct yg_tj *root = NULL;
-    struct bctx b = {.s = s, .name = name, .buf = buf, .pa = &pa};
     yg_err err = yg__tj_value(&pp, &root);
     if (!err) {
         yg__tj_ws(&pp);
-        if (pp.pos != pp.len) {
-            pp.err = "content after the bundle", pp.err_off = pp.pos;
-            err = YG_ESYNTAX;
-        }
+        if (pp.pos != pp.len)
+            pp.err = "content after the bundle", pp.err_off = pp.pos, err = YG_ESYNTAX;
     }
     if (err) {
         unsigned line, col;
         yg__tj_errpos(&pp, &line, &col);
-        yg__cmp_fail(s, "%s:%u:%u: %s", name, line, col, pp.err ? pp.err : "invalid JSON");
-    } else {
-        err = bundle(&b, root);
+        yg__cmp_fail(b->s, "%s:%u:%u: %s", name, line, col, pp.err ? pp.err : "invalid JSON");
+        return err;
     }
-    yg__htab_free(&b.ids);
-    yg_free(b.obj);
-    yg_free(b.mark);
-    yg_free(b.queue);
-    yg_arena_free(&pa);
+    const struct yg_tj *arr = yg__tj_get(root, "objects");
+    if (root->type != YG_TJ_OBJ || !arr || arr->type != YG_TJ_ARR) {
+        yg__cmp_fail(b->s, "%s: not a STIX bundle (expected an object with an objects array)",
+                     name);
+        return YG_ESYNTAX;
+    }
+    const char *file = yg_arena_strndup(b->pa, name, strlen(name));
+    if (!file)
+        return YG_ENOMEM;
+    for (size_t i = 0; i < arr->n; i++) {
+        const struct yg_tj *o = arr->kids[i];
+        if (!yg__tj_str(o, "id") || !yg__tj_str(o, "type")) {
+            yg__cmp_warn(b->s, "%s: object %zu has no type or id: skipped", name, i + 1);
+            continue;
+        }
+        if (b->nall == b->capall) {
+            size_t cap = b->capall ? b->capall * 2 : 256;
+            struct bobj *na = yg_realloc(b->all, cap * sizeof *na);
+            if (!na) {
+                yg__cmp_fail(b->s, "%s: out of memory", name);
+                return YG_ENOMEM;
+            }
+            b->all = na, b->capall = cap;
+        }
+        b->all[b->nall++] = (struct bobj){o, buf, file};
+    }
+    return YG_OK;
+}
+
+static void bctx_free(struct bctx *b)
+{
+    yg__htab_free(&b->ids);
+    yg_free(b->obj);
+    yg_free(b->src);
+    yg_free(b->mark);
+    yg_free(b->queue);
+    yg_free(b->all);
+    for (size_t i = 0; i < b->ntexts; i++)
+        yg_free(b->texts[i]);
+    yg_free(b->texts);
+    yg_arena_free(b->pa);
+}
+
+yg_err yg__cmp_load_bundle_mem(struct yg_cmp_set *s, const char *name, const char *buf, size_t n)
+{
+    struct yg_arena pa;
+    yg_arena_init(&pa, 1u << 16, 0);
+    struct bctx b = {.s = s, .name = name, .pa = &pa};
+    yg_err err = parse_file(&b, name, buf, n);
+    if (!err)
+        err = incidents(&b);
+    bctx_free(&b);
     return err;
 }
 
@@ -469,12 +516,37 @@ static int name_cmp(const void *x, const void *y)
     return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
+/* Read one bundle file into the load. */
+static yg_err read_file(struct bctx *b, const char *path)
+{
+    char *text = NULL;
+    size_t n = 0;
+    yg_err err = yg_file_read(path, YG_CMP_MAX_BUNDLE, &text, &n);
+    if (err) {
+        yg__cmp_fail(b->s, "%s: %s", path,
+                     err == YG_ELIMIT ? "larger than 512 MB (the limit)" : "cannot read the file");
+        return err;
+    }
+    if (b->ntexts == b->captexts) {
+        size_t cap = b->captexts ? b->captexts * 2 : 16;
+        char **nt = yg_realloc(b->texts, cap * sizeof *nt);
+        if (!nt) {
+            yg_free(text);
+            yg__cmp_fail(b->s, "%s: out of memory", path);
+            return YG_ENOMEM;
+        }
+        b->texts = nt, b->captexts = cap;
+    }
+    b->texts[b->ntexts++] = text;
+    return parse_file(b, path, text, n);
+}
+
 /* Every *.json file under dir, in name order, depth first. */
-static yg_err load_dir(struct yg_cmp_set *s, const char *dir, int depth)
+static yg_err read_dir(struct bctx *b, const char *dir, int depth)
 {
     DIR *d = opendir(dir);
     if (!d) {
-        yg__cmp_fail(s, "%s: cannot open the folder", dir);
+        yg__cmp_fail(b->s, "%s: cannot open the folder", dir);
         return YG_EIO;
     }
     char **names = NULL;
@@ -509,18 +581,20 @@ static yg_err load_dir(struct yg_cmp_set *s, const char *dir, int depth)
         if (stat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode) && depth < 8)
-            err = load_dir(s, path, depth + 1);
+            err = read_dir(b, path, depth + 1);
         else if (S_ISREG(st.st_mode) && len > 5 && !strcmp(names[i] + len - 5, ".json"))
-            err = yg__cmp_load_bundle(s, path);
+            err = read_file(b, path);
     }
     for (size_t i = 0; i < n; i++)
         yg_free(names[i]);
     yg_free(names);
     if (err == YG_ENOMEM)
-        yg__cmp_fail(s, "%s: out of memory", dir);
+        yg__cmp_fail(b->s, "%s: out of memory", dir);
     return err;
 }
 
+/* A file, or a folder read as one: its bundles may refer to each other's objects (the pages
+ * `yagura intel pull` writes cut a collection anywhere). */
 yg_err yg__cmp_load_bundle(struct yg_cmp_set *s, const char *path)
 {
     struct stat st;
@@ -528,17 +602,12 @@ yg_err yg__cmp_load_bundle(struct yg_cmp_set *s, const char *path)
         yg__cmp_fail(s, "%s: no such file or folder", path);
         return YG_ENOTFOUND;
     }
-    if (S_ISDIR(st.st_mode))
-        return load_dir(s, path, 0);
-    char *text = NULL;
-    size_t n = 0;
-    yg_err err = yg_file_read(path, YG_CMP_MAX_BUNDLE, &text, &n);
-    if (err) {
-        yg__cmp_fail(s, "%s: %s", path,
-                     err == YG_ELIMIT ? "larger than 512 MB (the limit)" : "cannot read the file");
-        return err;
-    }
-    err = yg__cmp_load_bundle_mem(s, path, text, n);
-    yg_free(text);
+    struct yg_arena pa;
+    yg_arena_init(&pa, 1u << 16, 0);
+    struct bctx b = {.s = s, .name = path, .pa = &pa};
+    yg_err err = S_ISDIR(st.st_mode) ? read_dir(&b, path, 0) : read_file(&b, path);
+    if (!err)
+        err = incidents(&b);
+    bctx_free(&b);
     return err;
 }
