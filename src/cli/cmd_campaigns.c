@@ -69,6 +69,7 @@ static void usage(FILE *f)
 struct args {
     const char *db, *config, *orgs, *stix, *identity, *tlp;
     bool json, pull;
+    int first_input; /* argv index of the first bundle (optind moves when --pull parses) */
     size_t links;
     struct yg_cmp_opts o;
     struct yg_cmp_attribution attr[MAX_ATTR];
@@ -180,6 +181,7 @@ static int parse(struct args *a, int argc, char **argv)
         if (r)
             return r;
     }
+    a->first_input = optind;
     if (a->pull && !a->config) {
         fprintf(stderr, "yagura campaigns: --pull needs -c CONFIG (its taxii.partners)\n");
         return EXIT_ERR;
@@ -262,11 +264,12 @@ static int load(struct args *a, struct yg_cmp_set *s, int argc, char **argv)
             return EXIT_ERR;
     }
     int rc = a->config ? load_config(a, s, &db) : 0;
-    const char *dbp = a->db ? a->db : db;
+    /* The configuration's state database holds local incidents once watch or a pull made it. */
+    const char *dbp = a->db ? a->db : db && access(db, F_OK) == 0 ? db : NULL;
     if (!rc && dbp)
         rc = load_db(s, dbp, a->identity);
     free(db);
-    for (int i = optind; !rc && i < argc; i++)
+    for (int i = a->first_input; !rc && i < argc; i++)
         if (yg__cmp_load_bundle(s, argv[i])) {
             fprintf(stderr, "yagura campaigns: %s\n", yg__cmp_errmsg(s));
             rc = EXIT_ERR;

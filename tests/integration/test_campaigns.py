@@ -16,7 +16,10 @@ commodity phishing, ransomware and scanners sharing cloud ranges and VPN exits w
   --attribute names the campaign (then exactly one, to an intrusion set of that name);
 - errors exit 2 with the file, line and column (organisations file) or the reason (--attribute
   naming no campaign), --help exits 0;
-- the incidents of a state database (`yagura hunt --incidents`) are read too (--db).
+- the incidents of a state database (`yagura hunt --incidents`) are read too (--db);
+- over TAXII: the generated objects, shuffled, are served by `yagura serve` from one collection;
+  `yagura campaigns -c CONFIG --pull` pulls them in pages of 150 objects (so an incident's objects
+  fall into different page files) and finds the same campaigns and phases as from the bundles.
 """
 import datetime as dt
 import json
@@ -178,6 +181,69 @@ def check_db(tmp):
             f"every incident of the database is read ({res.get('incidents')} of {n})")
 
 
+def check_taxii(tmp, gen_dir, result):
+    """The same campaigns from the objects pulled page by page from a TAXII collection."""
+    objs = {}
+    for f in sorted(os.listdir(os.path.join(gen_dir, "bundles"))):
+        for o in json.load(open(os.path.join(gen_dir, "bundles", f)))["objects"]:
+            objs[o["id"]] = o
+    order = sorted(objs)
+    random.Random(3).shuffle(order)
+    lines = os.path.join(tmp, "objects.jsonl")
+    with open(lines, "w") as f:
+        for i in order:
+            f.write(json.dumps(objs[i]) + "\n")
+    token, token_hash = tc.new_token()
+    port = tc.free_port()
+    coll = "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b"
+    cfg = os.path.join(tmp, "taxii.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"""state: {tmp}/pull-state.db
+taxii:
+  listen: 127.0.0.1:{port}
+  db: {tmp}/taxii.db
+  page_size: 1000
+  api_roots:
+    - path: api1
+      collections:
+        - {{id: {coll}, alias: shared, title: Shared, tlp_ceiling: red}}
+  users:
+    - name: unit
+      tokens: ["{token_hash}"]
+      read: ["*"]
+      write: ["*"]
+  pull_dir: {tmp}/pulled
+  partners:
+    - name: cert
+      url: http://127.0.0.1:{port}/api1/
+      collection: {coll}
+      token: "{token}"
+      page_size: 150
+""")
+    r = subprocess.run([yagura, "serve", "-c", cfg, "--import", "shared", lines],
+                       capture_output=True, text=True)
+    T.check(r.returncode == 0, f"import into the collection: {r.stderr.strip()[-300:]}")
+    srv = subprocess.Popen([yagura, "serve", "-c", cfg], stderr=subprocess.DEVNULL)
+    try:
+        if not T.check(tc.wait_port(port, srv), "yagura serve listens"):
+            return
+        r = run("-c", cfg, "--pull", "--orgs", os.path.join(gen_dir, "organisations.yml"), "--json")
+    finally:
+        tc.stop(srv)
+    T.check(r.returncode == 1, f"campaigns -c --pull: exit {r.returncode} {r.stderr[-400:]}")
+    pages = os.listdir(os.path.join(tmp, "pulled", "cert")) if r.returncode == 1 else []
+    T.check(len(pages) > 10, f"the collection came in many pages ({len(pages)})")
+    pulled = json.loads(r.stdout) if r.returncode == 1 else {"campaigns": []}
+
+    def shape(res):
+        return [(sorted(i["id"] for i in c["incidents"]),
+                 [(p["first_seen"], p["last_seen"], sorted(p["incidents"])) for p in c["phases"]])
+                for c in res["campaigns"]]
+
+    T.check(pulled.get("incidents") == result["incidents"] and shape(pulled) == shape(result),
+            f"pulled over TAXII: the same campaigns and phases ({pulled.get('incidents')} incidents)")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
@@ -210,6 +276,7 @@ def main():
             check_attribution(a, best["id"])
         check_errors(a)
         check_db(tmp)
+        check_taxii(tmp, a, result)
     T.done()
 
 
