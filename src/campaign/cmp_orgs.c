@@ -141,6 +141,9 @@ static yg_err ranges(struct ctx *c, const struct yg_ynode *v, struct cmp_range *
 {
     if (v->type != YG_Y_SEQ)
         return bad(c, v, "ranges: expected a list of addresses or CIDR ranges");
+    /* A key given twice: the last one counts (the first list is not kept). */
+    yg_free(*out);
+    *nout = 0;
     *out = yg_calloc(v->n ? v->n : 1, sizeof **out);
     if (!*out)
         return YG_ENOMEM;

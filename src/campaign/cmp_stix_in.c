@@ -433,7 +433,7 @@ static yg_err incidents(struct bctx *b)
         size_t k = j;
         while (k < np && p[k].inc == i)
             k++;
-        err = one_incident(b, i, p + j, k - j);
+        err = one_incident(b, i, p ? p + j : NULL, k - j);
     }
     yg_free(p);
     return err;

@@ -136,6 +136,13 @@ static void test_orgs(void)
     yg_buf_free(&b);
     yg__cmp_free(s);
 
+    /* A key given twice: the last list counts, the first is released (a leak under ASan). */
+    const char *twice = "organisations:\n  - name: X\n    ranges: [10.1.0.0/16]\n"
+                        "    ranges: [10.2.0.0/16]\n";
+    CHECK(yg__cmp_new(&s) == YG_OK);
+    CHECK(yg__cmp_load_orgs_mem(s, "o.yml", twice, strlen(twice)) == YG_OK);
+    yg__cmp_free(s);
+
     static const struct {
         const char *text, *msg;
     } bad[] = {
