@@ -182,6 +182,10 @@ static int parse(struct args *a, int argc, char **argv)
             return r;
     }
     a->first_input = optind;
+    if (a->json && a->stix && !strcmp(a->stix, "-")) {
+        fprintf(stderr, "yagura campaigns: --json and --stix - both write to standard output\n");
+        return EXIT_ERR;
+    }
     if (a->pull && !a->config) {
         fprintf(stderr, "yagura campaigns: --pull needs -c CONFIG (its taxii.partners)\n");
         return EXIT_ERR;
