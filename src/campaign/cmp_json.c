@@ -58,6 +58,24 @@ static yg_err incident(struct yg_buf *b, const struct yg_cmp_inc *x)
         err = yg_buf_add(b, ",\"last_seen\":", 13);
     if (!err)
         err = tm(b, x->last_ms);
+    static const struct {
+        const char *key;
+        enum yg_cmp_kind k;
+    } lists[] = {{"sectors", YG_CMPF_SECTOR},
+                 {"techniques", YG_CMPF_TECH},
+                 {"cves", YG_CMPF_CVE},
+                 {"malware", YG_CMPF_MALWARE}};
+    for (size_t l = 0; !err && l < sizeof lists / sizeof *lists; l++) {
+        err = yg_buf_addf(b, ",\"%s\":[", lists[l].key);
+        for (size_t i = 0; !err && i < x->f[lists[l].k].n; i++) {
+            if (i)
+                err = yg_buf_addc(b, ',');
+            if (!err)
+                err = str(b, x->f[lists[l].k].v[i]);
+        }
+        if (!err)
+            err = yg_buf_addc(b, ']');
+    }
     return err ? err : yg_buf_addc(b, '}');
 }
 
@@ -176,5 +194,23 @@ yg_err yg__cmp_json(const struct yg_cmp_result *r, struct yg_buf *out)
         if (!err)
             err = campaign(out, r, &r->c[i]);
     }
+    /* The incidents no campaign holds, by id: what an analyst looks at next. */
+    bool *in = yg_calloc(r->ninc ? r->ninc : 1, sizeof *in);
+    if (!err && !in)
+        err = YG_ENOMEM;
+    for (size_t i = 0; !err && i < r->nc; i++)
+        for (size_t k = 0; k < r->c[i].ninc; k++)
+            in[r->c[i].inc[k]] = true;
+    if (!err)
+        err = yg_buf_add(out, "],\"unlinked_incidents\":[", 24);
+    for (size_t i = 0, n = 0; !err && i < r->ninc; i++) {
+        if (in[i])
+            continue;
+        if (n++)
+            err = yg_buf_addc(out, ',');
+        if (!err)
+            err = incident(out, &r->inc[i]);
+    }
+    yg_free(in);
     return err ? err : yg_buf_add(out, "]}\n", 3);
 }

@@ -174,11 +174,24 @@ def check_db(tmp):
     r = subprocess.run([yagura, "incidents", "list", "--db", db, "--status", "all", "--json"],
                        capture_output=True, text=True)
     n = len([ln for ln in r.stdout.splitlines() if ln.strip()])
-    r = run("--db", db, "--json")
+    orgs = os.path.join(tmp, "contoso.yml")
+    with open(orgs, "w") as f:
+        f.write("organisations:\n  - name: Contoso\n    sector: aerospace\n"
+                "    domains: [contoso.example]\n")
+    r = run("--db", db, "--orgs", orgs, "--json")
     T.check(r.returncode in (0, 1), f"--db: exit {r.returncode} {r.stderr[-300:]}")
     res = json.loads(r.stdout) if r.returncode in (0, 1) else {}
     T.check(n > 0 and res.get("incidents") == n,
             f"every incident of the database is read ({res.get('incidents')} of {n})")
+    incs = res.get("unlinked_incidents", []) + [i for c in res.get("campaigns", [])
+                                                 for i in c["incidents"]]
+    T.check(all(i["id"].startswith("incident--") and i["origin"].startswith("inc-") for i in incs),
+            "local incidents: STIX ids, local ids as origin")
+    chain = [i for i in incs if "T1190" in i["techniques"]]
+    T.check(len(chain) == 1 and chain[0]["organisation"] == "Contoso" and
+            chain[0]["sectors"] == ["aerospace"],
+            f"the chain's incident: techniques from its rules' tags, victim from the account's domain "
+            f"({[(i['organisation'], i['techniques'][:3]) for i in incs]})")
 
 
 def check_taxii(tmp, gen_dir, result):
