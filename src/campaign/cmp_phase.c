@@ -248,18 +248,21 @@ yg_err yg__cmp_phases(struct yg_cmp_result *r, struct yg_cmp_campaign *c,
 {
     struct seg S = {0};
     size_t n = c->ninc, m = o->min_phase ? o->min_phase : 1;
-    size_t cuts[64], nk = 0; /* phase starts, last first */
+    size_t one = 0, *cuts = &one, nk = 0; /* phase starts, last first */
     yg_err err = YG_OK;
     if (n <= YG_CMP_MAX_PHASED && n >= 2 * m) {
         err = build(r, c, &S);
         if (!err)
             err = pelt(&S, o->phase_pen * log((double)n), m);
-        for (size_t t = n; !err && t > 0 && nk < 64; t = S.last[t])
+        /* At most n / m phases: the starts live in the result's arena with the phases. */
+        if (!err && !(cuts = yg_arena_alloc(&r->a, (n / m + 1) * sizeof *cuts)))
+            err = YG_ENOMEM;
+        for (size_t t = n; !err && t > 0; t = S.last[t])
             cuts[nk++] = S.last[t];
         if (!err)
             c->phase_cost = S.F[n];
     } else {
-        cuts[nk++] = 0;
+        nk = 1; /* one phase from 0 */
     }
     yg_free(S.P), yg_free(S.G), yg_free(S.grp), yg_free(S.F), yg_free(S.last), yg_free(S.cand);
     if (err)

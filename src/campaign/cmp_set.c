@@ -191,8 +191,13 @@ yg_err yg__cmp_feat(struct yg_cmp_set *s, struct cmp_raw *r, enum yg_cmp_kind k,
     char buf[1024];
     if (!v || !n)
         return YG_OK;
-    if (r->nfeat >= YG_CMP_MAX_FEATURES)
-        return YG_OK; /* counted by the caller's warning; the first features stay */
+    if (r->nfeat >= YG_CMP_MAX_FEATURES) {
+        /* The first features stay; say so once per incident. */
+        if (r->nfeat++ == YG_CMP_MAX_FEATURES)
+            yg__cmp_warn(s, "%s: %s: more than %u features: the rest are left out", r->origin,
+                         r->id, YG_CMP_MAX_FEATURES);
+        return YG_OK;
+    }
     if (k == YG_CMPF_IP) {
         if (!addr_feature(s, r, v, n, buf, sizeof buf))
             return YG_OK;

@@ -77,11 +77,15 @@ static void bundle(struct yg_buf *b, const struct tinc *v, size_t n, bool revers
     CHECK(yg_buf_add(b, "]}", 2) == 0);
 }
 
+static const struct yg_cmp_opts *test_opts; /* NULL: the defaults */
+
 static struct yg_cmp_result *analyse(struct yg_cmp_set *s)
 {
     struct yg_cmp_opts o;
     struct yg_cmp_result *r = NULL;
     yg__cmp_opts_default(&o);
+    if (test_opts)
+        o = *test_opts;
     yg_err e = yg__cmp_analyse(s, &o, &r);
     CHECK_MSG(e == YG_OK, "%s", yg__cmp_errmsg(s));
     return r;
@@ -229,16 +233,17 @@ static void test_links(void)
  * way of working throughout, sectors alternating). */
 static struct yg_cmp_result *chain(int n, int n1, bool noise, bool reverse, struct yg_cmp_set **sp)
 {
-    static char ids[64][8], orgs[64][16], doms[64][3][32], days[64][16];
-    struct tinc x[64];
+    static char ids[128][8], orgs[128][16], doms[128][3][32], days[128][16];
+    struct tinc x[128];
     memset(x, 0, sizeof x);
     for (int i = 0; i < n; i++) {
         bool late = !noise && i >= n1;
-        snprintf(ids[i], sizeof ids[i], "p%02d", i);
-        snprintf(orgs[i], sizeof orgs[i], "org%02d", i % 7 + (late ? 10 : 0));
-        snprintf(doms[i][0], 32, "c2-%02d.example", i);
-        snprintf(doms[i][1], 32, "c2-%02d.example", i + 1);
-        snprintf(days[i], sizeof days[i], "2022-%02d-%02d", 1 + i / 28, 1 + i % 28);
+        snprintf(ids[i], sizeof ids[i], "p%03d", i);
+        snprintf(orgs[i], sizeof orgs[i], "org%03d", noise ? i : i % 7 + (late ? 10 : 0));
+        snprintf(doms[i][0], 32, "c2-%03d.example", i);
+        snprintf(doms[i][1], 32, "c2-%03d.example", i + 1);
+        snprintf(days[i], sizeof days[i], "%d-%02d-%02d", 2022 + i / 336, 1 + i / 28 % 12,
+                 1 + i % 28);
         x[i] = (struct tinc){
             ids[i],
             orgs[i],
@@ -282,6 +287,27 @@ static void test_phases(void)
     /* Sectors varying within one way of working do not pay the penalty of a phase. */
     r = chain(24, 0, true, false, &s);
     CHECK(r && r->nc == 1 && r->c[0].nphases == 1);
+    yg__cmp_result_free(r);
+    yg__cmp_free(s);
+    /* Without a penalty every change of sector is a phase: more than 64 of them, covering every
+     * incident once, in order. */
+    struct yg_cmp_opts o;
+    yg__cmp_opts_default(&o);
+    o.phase_pen = 0, o.min_phase = 1;
+    test_opts = &o;
+    r = chain(120, 0, true, false, &s);
+    test_opts = NULL;
+    CHECK(r && r->nc == 1);
+    if (r && r->nc == 1) {
+        size_t tot = 0;
+        bool order = true;
+        for (size_t i = 0; i < r->c[0].nphases; i++) {
+            order = order && r->c[0].phases[i].inc == r->c[0].inc + tot;
+            tot += r->c[0].phases[i].ninc;
+        }
+        CHECK_MSG(r->c[0].nphases > 64 && tot == 120 && order, "%zu phases, %zu incidents",
+                  r->c[0].nphases, tot);
+    }
     yg__cmp_result_free(r);
     yg__cmp_free(s);
 }
