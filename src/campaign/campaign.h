@@ -64,11 +64,11 @@ struct yg_cmp_strs {
 
 /* One incident, after loading and merging (same id from several sources). */
 struct yg_cmp_inc {
-    const char *id;      /* its STIX id, or a local incident's id (inc-...) */
-    const char *stix_id; /* the STIX id exports refer to */
+    const char *id;      /* its STIX id (a local incident's: as `yagura incidents export`) */
+    const char *stix_id; /* the STIX id exports refer to (the same) */
     const char *name;
     const char *org;    /* the victim organisation, or NULL */
-    const char *origin; /* the first file it came from (in sorted order), or "local" */
+    const char *origin; /* the first file it came from (in sorted order), or its local id */
     int64_t first_ms, last_ms;
     struct yg_cmp_strs f[YG_CMPF_N]; /* features per kind (values without the kind prefix) */
 };

@@ -22,8 +22,8 @@ same VPN exits, and addresses of the same cloud hosting ranges (an address the a
 rented by a phishing kit).
 
 Everything is derived from --seed: the same seed gives the same bytes.  Addresses are drawn at
-random from public ranges named in mappings-like shared ranges below and mean nothing; domains and
-names are made up.
+random from the public ranges CLOUD_RANGES and VPN_RANGES below and mean nothing; domains and names
+are made up.
 
 Writes into --out:
   bundles/<partner>-<year>.json   one STIX 2.1 bundle per reporting organisation and year
@@ -153,7 +153,9 @@ class Gen:
         return [p for (a, b, p) in pool if a <= t <= b]
 
     def c2(self, tag):
-        dom = f"{self.word()}-{self.rnd.choice(['cdn', 'update', 'mail', 'sync'])}.{self.rnd.choice(['com', 'net', 'org'])}"
+        w = self.word()
+        kind = self.rnd.choice(["cdn", "update", "mail", "sync"])
+        dom = f"{w}-{kind}.{self.rnd.choice(['com', 'net', 'org'])}"
         return {"domain": dom, "ip": self.cloud_ip(), "cert": self.hexs(64, "cert", tag, dom)}
 
     # ---- the actor ------------------------------------------------------------------------
