@@ -49,7 +49,10 @@ struct yg_cmp_set {
     size_t nraw, capraw;
     struct cmp_org *orgs;
     size_t norgs, caporgs;
-    struct yg_htab org_by_name; /* lowercase names and aliases -> org index */
+    struct yg_htab org_by_name;   /* lowercase names and aliases -> org index */
+    struct yg_htab org_by_domain; /* lowercase domains -> org index */
+    struct yg_htab org_by_net;    /* family, prefix length, masked address -> org index */
+    bool plen[2][129];            /* prefix lengths present, IPv4 and IPv6 */
     struct cmp_shared *shared;
     size_t nshared, capshared;
     struct yg_buf warn;

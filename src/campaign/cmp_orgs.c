@@ -55,26 +55,39 @@ const struct cmp_org *yg__cmp_org_by_name(const struct yg_cmp_set *s, const char
     return NULL;
 }
 
+/* A name and each domain above it, most specific first: mail.kasumi.example, kasumi.example,
+ * example; one hash probe each. */
 const struct cmp_org *yg__cmp_org_by_domain(const struct yg_cmp_set *s, const char *dom)
 {
-    size_t dn = strlen(dom);
-    for (size_t i = 0; i < s->norgs; i++)
-        for (size_t j = 0; j < s->orgs[i].domains.n; j++) {
-            const char *d = s->orgs[i].domains.v[j];
-            size_t n = strlen(d);
-            if (dn == n ? !strcmp(dom, d)
-                        : dn > n && dom[dn - n - 1] == '.' && !strcmp(dom + dn - n, d))
-                return &s->orgs[i];
-        }
+    uint32_t v;
+    for (const char *p = dom; p && *p; p = strchr(p, '.'), p = p ? p + 1 : NULL)
+        if (yg__htab_get(&s->org_by_domain, p, strlen(p), &v))
+            return &s->orgs[v];
     return NULL;
 }
 
+/* The lookup key of a range: family, prefix length, the address masked to it. */
+static size_t net_key(const struct yg_addr *a, unsigned bits, uint8_t key[18])
+{
+    memset(key, 0, 18);
+    key[0] = a->fam, key[1] = (uint8_t)bits;
+    for (unsigned i = 0; i < bits / 8; i++)
+        key[2 + i] = a->b[i];
+    if (bits % 8)
+        key[2 + bits / 8] = (uint8_t)(a->b[bits / 8] & (0xffu << (8 - bits % 8)));
+    return 18;
+}
+
+/* The most specific range holding a: one probe per prefix length the inventory uses. */
 const struct cmp_org *yg__cmp_org_by_addr(const struct yg_cmp_set *s, const struct yg_addr *a)
 {
-    for (size_t i = 0; i < s->norgs; i++)
-        for (size_t j = 0; j < s->orgs[i].nranges; j++)
-            if (yg__cmp_range_has(&s->orgs[i].ranges[j], a))
-                return &s->orgs[i];
+    uint8_t key[18];
+    uint32_t v;
+    int f = a->fam == 4 ? 0 : 1;
+    for (int bits = a->fam == 4 ? 32 : 128; bits >= 0; bits--)
+        if (s->plen[f][bits] &&
+            yg__htab_get(&s->org_by_net, (const char *)key, net_key(a, (unsigned)bits, key), &v))
+            return &s->orgs[v];
     return NULL;
 }
 
@@ -163,6 +176,32 @@ static yg_err name_key(struct ctx *c, const char *name, uint32_t idx, const stru
     return added ? YG_OK : bad(c, at, "an organisation of this name or alias is listed already");
 }
 
+/* An organisation's domains and ranges in the lookup tables; a domain or range two
+ * organisations claim belongs to the first. */
+static yg_err org_index(struct ctx *c, const struct cmp_org *o, uint32_t idx)
+{
+    struct yg_cmp_set *s = c->s;
+    bool added;
+    for (size_t i = 0; i < o->domains.n; i++) {
+        uint32_t v = idx;
+        if (yg__htab_add(&s->org_by_domain, o->domains.v[i], strlen(o->domains.v[i]), &v, &added))
+            return YG_ENOMEM;
+    }
+    for (size_t i = 0; i < o->nranges; i++) {
+        uint8_t key[18];
+        uint32_t v = idx;
+        const struct cmp_range *r = &o->ranges[i];
+        char *k = yg_arena_alloc(&s->a, net_key(&r->net, r->bits, key));
+        if (!k)
+            return YG_ENOMEM;
+        memcpy(k, key, 18);
+        if (yg__htab_add(&s->org_by_net, k, 18, &v, &added))
+            return YG_ENOMEM;
+        s->plen[r->net.fam == 4 ? 0 : 1][r->bits] = true;
+    }
+    return YG_OK;
+}
+
 static yg_err org_entry(struct ctx *c, const struct yg_ynode *m)
 {
     struct yg_cmp_set *s = c->s;
@@ -201,10 +240,11 @@ static yg_err org_entry(struct ctx *c, const struct yg_ynode *m)
     }
     if (!o->name)
         return bad(c, m, "an organisation needs a name");
-    yg_err err = name_key(c, o->name, (uint32_t)(s->norgs - 1), m);
+    uint32_t idx = (uint32_t)(s->norgs - 1);
+    yg_err err = name_key(c, o->name, idx, m);
     for (size_t i = 0; !err && i < o->aliases.n; i++)
-        err = name_key(c, o->aliases.v[i], (uint32_t)(s->norgs - 1), m);
-    return err;
+        err = name_key(c, o->aliases.v[i], idx, m);
+    return err ? err : org_index(c, o, idx);
 }
 
 static yg_err shared_entry(struct ctx *c, const struct yg_ynode *m)

@@ -50,6 +50,8 @@ void yg__cmp_free(struct yg_cmp_set *s)
         yg_free(s->shared[i].ranges);
     yg_free(s->shared);
     yg__htab_free(&s->org_by_name);
+    yg__htab_free(&s->org_by_domain);
+    yg__htab_free(&s->org_by_net);
     yg_buf_free(&s->warn);
     yg_arena_free(&s->a);
     yg_free(s);

@@ -140,6 +140,28 @@ static void test_orgs(void)
     yg_buf_free(&b);
     yg__cmp_free(s);
 
+    /* The most specific range names the victim, whatever the order of the file. */
+    const char *nested = "organisations:\n  - name: Wide\n    ranges: [10.0.0.0/8]\n"
+                         "  - name: Narrow\n    domains: [narrow.example]\n"
+                         "    ranges: [10.1.2.0/24, \"2001:db8:1::/48\"]\n";
+    const char *nb = "{\"objects\":[{\"type\":\"incident\",\"id\":\"incident--n\",\"name\":\"n\","
+                     "\"created\":\"2021-01-01T00:00:00Z\"},{\"type\":\"relationship\",\"id\":"
+                     "\"relationship--n\",\"source_ref\":\"incident--n\",\"target_ref\":"
+                     "\"ipv4-addr--n\"},{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--n\",\"value\":"
+                     "\"10.1.2.3\"},{\"type\":\"incident\",\"id\":\"incident--o\",\"name\":\"o\","
+                     "\"created\":\"2021-01-01T00:00:00Z\"},{\"type\":\"relationship\",\"id\":"
+                     "\"relationship--o\",\"source_ref\":\"incident--o\",\"target_ref\":"
+                     "\"domain-name--o\"},{\"type\":\"domain-name\",\"id\":\"domain-name--o\","
+                     "\"value\":\"VPN.Narrow.Example.\"}]}";
+    CHECK(yg__cmp_new(&s) == YG_OK);
+    CHECK(yg__cmp_load_orgs_mem(s, "o.yml", nested, strlen(nested)) == YG_OK);
+    CHECK(yg__cmp_load_bundle_mem(s, "n.json", nb, strlen(nb)) == YG_OK);
+    r = analyse(s);
+    CHECK(r && r->ninc == 2 && r->inc[0].org && !strcmp(r->inc[0].org, "Narrow") && r->inc[1].org &&
+          !strcmp(r->inc[1].org, "Narrow") && r->inc[1].f[YG_CMPF_DOMAIN].n == 0);
+    yg__cmp_result_free(r);
+    yg__cmp_free(s);
+
     /* A key given twice: the last list counts, the first is released (a leak under ASan). */
     const char *twice = "organisations:\n  - name: X\n    ranges: [10.1.0.0/16]\n"
                         "    ranges: [10.2.0.0/16]\n";
