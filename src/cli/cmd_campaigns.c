@@ -18,6 +18,7 @@
 #include "cli/rulesets.h"
 #include "store/store.h"
 #include "taxii/taxii.h"
+#include "watch/config.h"
 
 #define EXIT_FOUND 1
 #define EXIT_ERR 2
@@ -68,6 +69,7 @@ static void usage(FILE *f)
 
 struct args {
     const char *db, *config, *orgs, *stix, *identity, *tlp;
+    char identity_buf[512]; /* the configuration's identity_name */
     bool json, pull;
     int first_input; /* argv index of the first bundle (optind moves when --pull parses) */
     size_t links;
@@ -208,12 +210,26 @@ static int load_config(struct args *a, struct yg_cmp_set *s, char **db)
         fprintf(stderr, "yagura campaigns: %s\n", why);
         return EXIT_ERR;
     }
+    if (e == YG_ENOTFOUND) {
+        /* No taxii: section: the configuration of yagura watch, for its state database. */
+        struct yg_config *wc = NULL;
+        if (yg__config_load(a->config, &wc, why, sizeof why)) {
+            fprintf(stderr, "yagura campaigns: %s\n", why);
+            return EXIT_ERR;
+        }
+        int rc = !a->db && wc->state && !(*db = strdup(wc->state)) ? EXIT_ERR : 0;
+        yg__config_free(wc);
+        return rc;
+    }
     int rc = 0;
     if (cfg) {
         if (!a->db && cfg->state && !(*db = strdup(cfg->state)))
             rc = EXIT_ERR;
-        if (!a->identity && cfg->identity_name && !(a->identity = strdup(cfg->identity_name)))
-            rc = EXIT_ERR;
+        if (!a->identity && cfg->identity_name)
+            a->identity = snprintf(a->identity_buf, sizeof a->identity_buf, "%s",
+                                   cfg->identity_name) < (int)sizeof a->identity_buf
+                              ? a->identity_buf
+                              : NULL;
         if (!a->tlp)
             a->tlp = yg__tlp_name(cfg->export_tlp);
         if (!rc && cfg->pull_dir && access(cfg->pull_dir, F_OK) == 0 &&

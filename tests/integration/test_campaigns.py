@@ -183,6 +183,12 @@ def check_db(tmp):
     res = json.loads(r.stdout) if r.returncode in (0, 1) else {}
     T.check(n > 0 and res.get("incidents") == n,
             f"every incident of the database is read ({res.get('incidents')} of {n})")
+    wcfg = os.path.join(tmp, "watch.yaml")
+    with open(wcfg, "w") as f:
+        f.write(f"state: {db}\ninputs:\n  - {{name: in, type: stdin}}\n")
+    r = run("-c", wcfg, "--orgs", orgs, "--json")
+    T.check(r.returncode in (0, 1) and json.loads(r.stdout) == res,
+            f"-c with the configuration of yagura watch: its state database ({r.stderr[-200:]})")
     incs = res.get("unlinked_incidents", []) + [i for c in res.get("campaigns", [])
                                                  for i in c["incidents"]]
     T.check(all(i["id"].startswith("incident--") and i["origin"].startswith("inc-") for i in incs),
