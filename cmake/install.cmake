@@ -50,7 +50,7 @@ install(FILES ${CMAKE_BINARY_DIR}/debian/changelog.gz DESTINATION ${CMAKE_INSTAL
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 set(YG_MAN_PAGES yagura.1 yagura-hunt.1 yagura-decode.1 yagura-search.1 yagura-metrics.1
     yagura-logons.1 yagura-watch.1 yagura-rules.1
-    yagura-incidents.1 yagura-serve.1 yagura-intel.1 yagura.yaml.5)
+    yagura-incidents.1 yagura-campaigns.1 yagura-serve.1 yagura-intel.1 yagura.yaml.5)
 set(YG_MAN_OUT "")
 foreach(p ${YG_MAN_PAGES})
   list(APPEND YG_MAN_OUT ${CMAKE_BINARY_DIR}/man/${p} ${CMAKE_BINARY_DIR}/man/${p}.gz)

@@ -11,12 +11,13 @@
 # tests/integration/test_layers.py reads this list: it walks the #include
 # graph of src/ and fails on a cycle between folders or an include that goes
 # up, and checks that docs/architecture.md shows the same order.
-set(YG_LAYERS core decode match correlate incident detector engine io watch)
+set(YG_LAYERS core decode match correlate incident campaign detector engine io watch)
 set(YG_LAYER_core core)
 set(YG_LAYER_decode decode)
 set(YG_LAYER_match sigma intel match)
 set(YG_LAYER_correlate geo correlate)
 set(YG_LAYER_incident store incident)
+set(YG_LAYER_campaign campaign)
 set(YG_LAYER_detector detector)
 set(YG_LAYER_engine engine)
 set(YG_LAYER_io output http ingest taxii console)
@@ -27,6 +28,7 @@ set(YG_LAYER_DEPS_decode PkgConfig::ZLIB)
 set(YG_LAYER_DEPS_match PkgConfig::PCRE2 PkgConfig::HS PkgConfig::LIBZIP PkgConfig::SSL)
 set(YG_LAYER_DEPS_correlate PkgConfig::MAXMINDDB)
 set(YG_LAYER_DEPS_incident PkgConfig::SQLITE)
+set(YG_LAYER_DEPS_campaign m)
 set(YG_LAYER_DEPS_detector)
 set(YG_LAYER_DEPS_engine PkgConfig::ZLIB PkgConfig::ZSTD)
 set(YG_LAYER_DEPS_io PkgConfig::MHD PkgConfig::CURL PkgConfig::SSL PkgConfig::ZLIB)

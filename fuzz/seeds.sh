@@ -265,6 +265,21 @@ mappings)
     printf 'intel_fields:\n  - logsource: {product: windows, category: "*"}\n    fields: {DestinationIp: ip, Hashes: hashes}\n' > "$out/intel-small"
     printf 'intel_fields: []\n' > "$out/intel-empty"
     head -c 2000 "$m/entities.yml" > "$out/entities-cut" ;;
+campaign_bundle)
+    # The generated partners' bundles (tests/campaigns/gen_campaigns.py), the smaller ones.
+    g="$(mktemp -d)"
+    python3 "$(dirname "$0")/../tests/campaigns/gen_campaigns.py" --out "$g" --seed 5 > /dev/null
+    ls -S -r "$g/bundles" | head -60 | while read -r f; do cp "$g/bundles/$f" "$out/$f"; done
+    rm -rf "$g" ;;
+organisations)
+    # The shipped inventory, the generated one and small variants of each shape.
+    g="$(mktemp -d)"
+    python3 "$(dirname "$0")/../tests/campaigns/gen_campaigns.py" --out "$g" --seed 5 > /dev/null
+    cp "$g/organisations.yml" "$out/generated"
+    cp "$(dirname "$0")/../mappings/organisations.yml" "$out/shipped"
+    printf 'organisations:\n  - name: A\n    aliases: [B]\n    sectors: [media]\n    domains: [a.example]\n    ranges: [10.0.0.0/8, "2001:db8::/32"]\n' > "$out/small"
+    printf 'shared:\n  - name: vpn\n    ranges: [91.207.57.0/24]\n    weight: 0.1\n' > "$out/shared"
+    rm -rf "$g" ;;
 *)
     # Other targets: the plain files of their own seed folder, if any.
     if [ -d "$(dirname "$0")/seeds/$target" ]; then cp "$(dirname "$0")/seeds/$target"/* "$out/"; fi ;;

@@ -31,6 +31,8 @@ PAGES = {
     "yagura-rules": ([["rules", "check", "--help"], ["rules", "install", "--help"]],
                      "check rules; install, update and list rule sets"),
     "yagura-incidents": ([["incidents", "--help"]], "list, show, close, export and report incidents"),
+    "yagura-campaigns": ([["campaigns", "--help"]],
+                         "link incidents of many organisations into campaigns and phases"),
     "yagura-serve": ([["serve", "--help"]], "serve the TAXII 2.1 API of the configuration"),
     "yagura-intel": ([["intel", "--help"], ["intel", "check", "--help"], ["intel", "load", "--help"],
                       ["intel", "pull", "--help"], ["intel", "export", "--help"]],

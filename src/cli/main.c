@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cmd_share.h"
+#include "cli/cmd_campaigns.h"
 #include "cli/cmd_incidents.h"
 #include "cli/cmd_report.h"
 #include "cli/cmd_rulesets.h"
@@ -59,6 +60,7 @@ static void usage_main(FILE *f)
             "  rules update  replace an installed set once the new one compiles; report changes\n"
             "  rules list    installed rule sets, versions, rule counts, how many load\n"
             "  incidents     list, show, close, export, report incidents (alerts per entity)\n"
+            "  campaigns     link incidents of many organisations into campaigns and phases\n"
             "  serve         run the TAXII 2.1 server of the configuration (see -c)\n"
             "  intel check   load threat-intelligence files and report what loaded\n"
             "  intel load    the same, with load time and memory\n"
@@ -1096,6 +1098,8 @@ int main(int argc, char **argv)
         return yg_cli_logons(argc - 1, argv + 1);
     if (!strcmp(cmd, "incidents"))
         return yg_cli_incidents(argc - 1, argv + 1);
+    if (!strcmp(cmd, "campaigns"))
+        return yg_cli_campaigns(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve"))
         return yg_cli_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "intel")) {

@@ -148,8 +148,8 @@ ok "help for hunt" 'grep -q "Exit status" "$T/help"'
 ok "help for rules" 'grep -q "rules check" "$T/help"'
 # Every command answers --help on standard output with exit 0, and names what it does.
 "$Y" --help > "$T/help"
-ok "help lists every command" 'grep -q incidents "$T/help" && grep -q "intel export" "$T/help" && grep -q serve "$T/help" && grep -q metrics "$T/help" && grep -q logons "$T/help" && grep -q search "$T/help"'
-for c in "watch" "decode" "search" "metrics" "logons" "serve" "incidents" "incidents list" "incidents show" "incidents close" \
+ok "help lists every command" 'grep -q incidents "$T/help" && grep -q "intel export" "$T/help" && grep -q serve "$T/help" && grep -q metrics "$T/help" && grep -q logons "$T/help" && grep -q search "$T/help" && grep -q campaigns "$T/help"'
+for c in "watch" "decode" "search" "metrics" "logons" "serve" "campaigns" "incidents" "incidents list" "incidents show" "incidents close" \
     "incidents export" "intel" "intel check" "intel load" "intel pull" "intel export"; do
     ok "help for $c" '"$Y" $c --help > "$T/help" 2> "$T/helperr" && [ -s "$T/help" ] && grep -qi "usage" "$T/help"'
 done

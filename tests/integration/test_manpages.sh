@@ -43,6 +43,7 @@ check yagura-logons logons
 check yagura-watch watch
 check yagura-rules "rules check" "rules install" "rules update" "rules list"
 check yagura-incidents incidents
+check yagura-campaigns campaigns
 check yagura-serve serve
 check yagura-intel "intel check" "intel load" "intel pull" "intel export"
 
