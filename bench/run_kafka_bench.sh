@@ -4,7 +4,7 @@
 #   bench/run_kafka_bench.sh [--bytes SIZE] [--live N] [--batch N] [--no-transactions]
 #                            [--yagura PATH]
 #
-# Generates SIZE (default 120M, about 100,000 events) of gen_events JSON lines (Sysmon and
+# Generates SIZE (default 360M, about 300,000 events) of gen_events JSON lines (Sysmon and
 # Microsoft 365; bench/README.md, "The data"), starts one Apache Kafka broker with
 # tests/integration/kafka_broker.py (KRaft, one node, 127.0.0.1) and measures, with the whole
 # SigmaHQ corpus (../shared/sigma/rules*) loaded by every process:
@@ -19,7 +19,8 @@
 #      timestamp against the alert record's (both CreateTime, kcat -f '%T'), median and p99.
 # --no-transactions runs the match instances without transactional_id (at least once), to see
 # what the transactions cost. --batch N sets kafka.batch_records of the match instances (default:
-# the configuration's default, 8,192). Rates are taken from yagura_events_total (/metrics) between the first sample with events
+# the configuration's default, 8,192). YG_BENCH_KAFKA_PROPS="name: value, ..." adds librdkafka
+# properties (kafka.properties) to the match instances. Rates are taken from yagura_events_total (/metrics) between the first sample with events
 # and the first with all of them (0.1 s samples), with the CPU time each process used meanwhile
 # (/proc/PID/stat; well under 1.0 of a core means the process waited). Prints the input, the commit, the machine
 # and its load (uptime) before and after, and says when other processes load the machine.
@@ -27,7 +28,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-bytes=120M
+bytes=360M
 live=20000
 txn=1
 batch=""
@@ -190,7 +191,9 @@ try:
                       f"kafka:\n  brokers: '{b.bootstrap}'\n  group: bench-{k}\n  role: match\n"
                       f"  detections_topic: det{k}\n"
                       + (f"  transactional_id: bench-{k}-{i}\n" if txn else "")
-                      + (f"  batch_records: {batch}\n" if batch else "") +
+                      + (f"  batch_records: {batch}\n" if batch else "")
+                      + (f"  properties: {{{os.environ['YG_BENCH_KAFKA_PROPS']}}}\n"
+                         if os.environ.get("YG_BENCH_KAFKA_PROPS") else "") +
                       f"inputs:\n  - {{name: raw, type: kafka, topic: raw, format: json}}\n"
                       f"  - {{name: live, type: kafka, topic: live{k}, format: json}}\n"
                       f"sinks:\n  - {{type: kafka, topic: alerts{k}}}\n"

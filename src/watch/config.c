@@ -887,10 +887,10 @@ done:
     return err;
 }
 
-/* kafka.batch_records: a whole number from 1 to 1,000,000 (default 8,192). */
+/* kafka.batch_records: a whole number from 1 to 1,000,000 (default 32,768). */
 static yg_err get_batch_records(struct ctx *c, const struct yg_ynode *m, unsigned *out)
 {
-    *out = 8192;
+    *out = 32768;
     const struct yg_ynode *k = yg__ymap_get(m, "batch_records");
     if (!k)
         return YG_OK;

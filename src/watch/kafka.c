@@ -22,7 +22,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http/http.h"
 #include "core/log.h"
@@ -47,6 +49,11 @@ struct lagseries {
 struct yg_kafka {
     const struct yg_cfg_kafka *cfg;
     rd_kafka_t *cons, *prod;
+    /* Readable when the consumer's queue turns non-empty (librdkafka writes to
+     * it): the service loop polls it with its other inputs instead of
+     * sleeping its idle wait while records arrive (-1: none). */
+    int wake_fd;
+    rd_kafka_queue_t *wake_q;
     bool transactional, in_txn;
     bool produced; /* messages produced since the last commit */
     bool fatal;    /* a commit failed: the service must stop */
@@ -97,6 +104,24 @@ static void set_why(char *why, size_t wl, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, wl, fmt, ap);
     va_end(ap);
+}
+
+/* An eventfd that librdkafka writes to whenever the consumer's queue turns
+ * non-empty (rd_kafka_queue_io_event_enable).  Without one the service falls
+ * back to polling the consumer on its idle wait. */
+static void wake_enable(struct yg_kafka *k)
+{
+    static const uint64_t one = 1;
+    k->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (k->wake_fd < 0)
+        return;
+    k->wake_q = rd_kafka_queue_get_consumer(k->cons);
+    if (!k->wake_q) {
+        close(k->wake_fd);
+        k->wake_fd = -1;
+        return;
+    }
+    rd_kafka_queue_io_event_enable(k->wake_q, k->wake_fd, &one, sizeof one);
 }
 
 /* ---- callbacks ------------------------------------------------------------ */
@@ -243,6 +268,7 @@ yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool produce
     *out = NULL;
     if (!k)
         return YG_ENOMEM;
+    k->wake_fd = -1;
     k->cfg = cfg;
     k->transactional = cfg->transactional_id != NULL;
     k->txn_ms = KAFKA_TIMEOUT_MS;
@@ -270,6 +296,10 @@ yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool produce
             !set(c, "enable.auto.offset.store", "false") ||
             !set(c, "isolation.level", "read_committed") ||
             !set(c, "auto.offset.reset", "earliest") || !set(c, "enable.partition.eof", "true") ||
+            /* 8 MiB a partition a fetch (librdkafka's default is 1 MiB): a match
+             * instance catching up waited on fetches a quarter of its time
+             * (bench/README.md); kafka.properties may set it back. */
+            !set(c, "max.partition.fetch.bytes", "8388608") ||
             !apply_props(k, c, RD_KAFKA_CONSUMER, why, wl)) {
             rd_kafka_conf_destroy(c);
             goto fail;
@@ -281,6 +311,7 @@ yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool produce
             goto fail;
         }
         rd_kafka_poll_set_consumer(k->cons);
+        wake_enable(k);
     }
     if (producer) {
         rd_kafka_conf_t *c = base_conf(k, why, wl);
@@ -394,9 +425,15 @@ void yg__kafka_free(struct yg_kafka *k)
                 rd_kafka_message_destroy(k->ins[i]->cur);
                 k->ins[i]->cur = NULL;
             }
+        if (k->wake_q) {
+            rd_kafka_queue_io_event_enable(k->wake_q, -1, NULL, 0);
+            rd_kafka_queue_destroy(k->wake_q);
+        }
         rd_kafka_consumer_close(k->cons);
         rd_kafka_destroy(k->cons);
     }
+    if (k->wake_fd >= 0)
+        close(k->wake_fd);
     if (k->prod) {
         if (k->fatal) {
             /* After a failed commit the broker may be out of reach: nothing
@@ -715,17 +752,29 @@ static yg_err kin_next(struct yg_input *base, struct yg_record *rec)
     return YG_EOF;
 }
 
+/* The consumer's wake-up descriptor, once (several inputs share the
+ * consumer).  Without it the loop slept its idle wait (up to 100 ms) each
+ * time librdkafka's queue ran dry for a moment, which held a match instance
+ * to about half of a core while records waited on the broker. */
 static int kin_pollfds(struct yg_input *base, struct pollfd *fds, int max)
 {
-    (void)base;
-    (void)fds;
-    (void)max;
-    return 0; /* librdkafka has its own threads: the loop polls the consumer */
+    struct kin *in = (struct kin *)base;
+    struct yg_kafka *k = in->k;
+    if (k->wake_fd < 0 || max < 1 || k->ins[0] != in)
+        return 0;
+    fds[0] = (struct pollfd){.fd = k->wake_fd, .events = POLLIN};
+    return 1;
 }
 
+/* Empty the wake-up descriptor: the next record to arrive in an empty queue
+ * makes it readable again. */
 static yg_err kin_service(struct yg_input *base)
 {
-    (void)base;
+    struct kin *in = (struct kin *)base;
+    uint64_t n;
+    if (in->k->wake_fd >= 0 && in->k->ins[0] == in)
+        while (read(in->k->wake_fd, &n, sizeof n) > 0)
+            ;
     return YG_OK;
 }
 
