@@ -69,6 +69,7 @@ struct yg_cmp_inc {
     const char *name;
     const char *org;    /* the victim organisation, or NULL */
     const char *origin; /* the first file it came from (in sorted order), or its local id */
+    const char *local_id; /* its id in the local state database (inc-...), or NULL: a partner's */
     int64_t first_ms, last_ms;
     struct yg_cmp_strs f[YG_CMPF_N]; /* features per kind (values without the kind prefix) */
 };
@@ -186,6 +187,7 @@ struct yg_cmp_stix_opts {
     int tlp;              /* 0 clear, 1 green, 2 amber, 3 amber+strict, 4 red */
     const struct yg_cmp_attribution *attr;
     size_t nattr;
+    const char *only; /* the id of the one campaign to export; NULL: every campaign */
 };
 /* The campaigns as a STIX 2.1 bundle: a campaign object each, `uses`
  * relationships to its attack patterns, vulnerabilities and malware, a

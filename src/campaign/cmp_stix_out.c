@@ -293,7 +293,8 @@ yg_err yg__cmp_stix(const struct yg_cmp_result *r, const struct yg_cmp_stix_opts
     struct yg_buf ids;
     yg_buf_init(&ids, 0);
     for (size_t i = 0; !err && i < r->nc; i++)
-        err = yg_buf_addf(&ids, "%s\n", r->c[i].id);
+        if (!o->only || !strcmp(o->only, r->c[i].id))
+            err = yg_buf_addf(&ids, "%s\n", r->c[i].id);
     if (!err)
         err = yg__uuid5(ns_out, ids.p ? ids.p : "", ids.n, name);
     yg_buf_free(&ids);
@@ -315,7 +316,8 @@ yg_err yg__cmp_stix(const struct yg_cmp_result *r, const struct yg_cmp_stix_opts
         err = yg_buf_addc(out, '}');
     x.nobj = 2;
     for (size_t i = 0; !err && i < r->nc; i++)
-        err = campaign(&x, &r->c[i]);
+        if (!o->only || !strcmp(o->only, r->c[i].id))
+            err = campaign(&x, &r->c[i]);
     if (!err)
         err = yg_buf_add(out, "\n]}\n", 4);
     sx_free(&x);
