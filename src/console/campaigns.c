@@ -54,8 +54,8 @@ static void mix(uint64_t *h, const void *p, size_t n)
 
 static void mix_file(uint64_t *h, const char *path, const struct stat *st)
 {
-    int64_t v[4] = {(int64_t)st->st_size, (int64_t)st->st_mtim.tv_sec,
-                    (int64_t)st->st_mtim.tv_nsec, (int64_t)st->st_ino};
+    int64_t v[4] = {(int64_t)st->st_size, (int64_t)st->st_mtim.tv_sec, (int64_t)st->st_mtim.tv_nsec,
+                    (int64_t)st->st_ino};
     mix(h, path, strlen(path) + 1);
     mix(h, v, sizeof v);
 }
@@ -433,8 +433,7 @@ static void timeline(struct out *o, const struct yg_cmp_result *r, const struct 
         }
         /* The dates under the bar, kept inside the picture near the right edge. */
         bool right = x1 > TL_W - 240;
-        putf(o,
-             "<text class=\"dates\" x=\"%.1f\" y=\"%.1f\"%s>%s to %s (%zu incidents)</text></a>",
+        putf(o, "<text class=\"dates\" x=\"%.1f\" y=\"%.1f\"%s>%s to %s (%zu incidents)</text></a>",
              right ? x1 + w : x1, y + 32, right ? " text-anchor=\"end\"" : "", d1, d2, p->ninc);
     }
     put(o, "</svg><figcaption>Each bar is a phase from its first to its last activity; each tick "
@@ -458,19 +457,20 @@ static void phase_section(struct out *o, const struct yg_cmp_result *r,
     const struct yg_cmp_phase *p = &c->phases[i];
     putf(o, "<section class=\"phase\" id=\"phase-%zu\"><h3>Phase %zu: ", i + 1, i + 1);
     period(o, p->first_ms, p->last_ms);
-    putf(o, "</h3><p>%zu incidents, %zu organisations</p><dl class=\"facts\">", p->ninc,
-         p->orgs.n);
+    putf(o, "</h3><p>%zu incidents, %zu organisations</p><dl class=\"facts\">", p->ninc, p->orgs.n);
     counts(o, "Sectors", &p->sectors);
     counts(o, "Initial access", &p->initial);
     counts(o, "Techniques", &p->tech);
     counts(o, "CVEs", &p->cve);
     counts(o, "Malware and tools", &p->malware);
     counts(o, "Organisations", &p->orgs);
+    /* Folded: the phases' facts and the graph stay within reach of each other. */
     putf(o,
-         "</dl><table class=\"phase-incidents\"><caption>Incidents of phase %zu</caption><thead>"
+         "</dl><details class=\"phase-incidents\"><summary>Incidents of phase %zu (%zu)"
+         "</summary><table class=\"phase-incidents\"><thead>"
          "<tr><th scope=\"col\">First seen (UTC)</th><th scope=\"col\">Incident</th>"
          "<th scope=\"col\">Organisation</th></tr></thead><tbody>",
-         i + 1);
+         i + 1, p->ninc);
     for (size_t j = 0; j < p->ninc && j < YG_CONSOLE_CMP_ROWS_MAX; j++) {
         const struct yg_cmp_inc *x = &r->inc[p->inc[j]];
         put(o, "<tr><td>");
@@ -481,7 +481,7 @@ static void phase_section(struct out *o, const struct yg_cmp_result *r,
         esc(o, x->org ? x->org : "");
         put(o, "</td></tr>");
     }
-    put(o, "</tbody></table></section>");
+    put(o, "</tbody></table></details></section>");
 }
 
 /* ---- the graph of linked incidents ---------------------------------------------------- */
@@ -527,8 +527,9 @@ static size_t phase_of(const struct yg_cmp_campaign *c, size_t ix)
 static void graph(struct out *o, const struct yg_cmp_result *r, const struct yg_cmp_campaign *c)
 {
     if (c->ninc > YG_CONSOLE_CMP_GRAPH_MAX) {
-        putf(o, "<p>The graph is drawn for campaigns of at most %d incidents; the table has the "
-                "links.</p>",
+        putf(o,
+             "<p>The graph is drawn for campaigns of at most %d incidents; the table has the "
+             "links.</p>",
              YG_CONSOLE_CMP_GRAPH_MAX);
         return;
     }
@@ -732,8 +733,10 @@ static void route(struct yg_console_cmp *k, struct out *o, struct yg_console_pag
             n = 0;
     const struct yg_cmp_campaign *c = n <= 64 ? find(k->res, id, n) : NULL;
     if (!c || (slash && strcmp(slash, "/stix") != 0)) {
-        not_found(o, p, c ? "no such page" : "no such campaign (it may have changed: campaign "
-                                             "ids change when their incidents do)");
+        not_found(o, p,
+                  c ? "no such page"
+                    : "no such campaign (it may have changed: campaign "
+                      "ids change when their incidents do)");
         return;
     }
     if (slash)

@@ -343,6 +343,8 @@ def browser(port, actor):
         t.check(b.eval("document.querySelector('svg.phase-timeline').getBoundingClientRect()"
                        ".width") > 600, "browser: the timeline is drawn")
         b.screenshot(os.path.join(WORK, "2-campaign.png"))
+        b.eval("document.getElementById('graph').scrollIntoView()")
+        b.screenshot(os.path.join(WORK, "3-graph.png"))
         # The keyboard: Tab from the export link reaches the first phase bar; Enter goes to it.
         b.eval("document.querySelector('a.button[href$=\"/stix\"]').focus()")
         b.key("Tab")
@@ -351,12 +353,18 @@ def browser(port, actor):
         t.check(focused == ["#phase-1", "solid"], f"browser: Tab to phase 1's bar {focused}")
         b.key("Enter")
         t.check(b.wait_true("location.hash === '#phase-1'"), "browser: Enter opens phase 1")
+        # Phase C's incidents, unfolded with the keyboard (Tab to its summary, Enter).
+        b.eval("document.querySelector('#phase-2 details summary').focus()")
+        b.key("Tab")
+        b.key("Enter")
+        t.check(b.wait_true("document.querySelector('#phase-3 details').open"),
+                "browser: a phase's incidents unfold with the keyboard")
         b.act_and_wait("document.querySelector('#phase-3 a[href=\"/console/incidents/%s\"]')"
                        ".click()" % LOCAL)
         t.check(b.eval("location.pathname") == "/console/incidents/" + LOCAL and
                 b.eval("document.querySelector('h1').textContent").startswith(LOCAL_TITLE),
                 "browser: phase C's local incident opens its page")
-        b.screenshot(os.path.join(WORK, "3-incident.png"))
+        b.screenshot(os.path.join(WORK, "4-incident.png"))
         t.check(b.problems() == [], f"browser: no console problem {b.problems()}")
         # data: URLs are Chromium's own (the calendar icon of the list's date fields).
         foreign = [u for u in b.requested_urls()
@@ -365,7 +373,7 @@ def browser(port, actor):
     finally:
         b.close()
     shots = sorted(f for f in os.listdir(WORK) if f.endswith(".png"))
-    t.check(len(shots) == 3 and all(os.path.getsize(os.path.join(WORK, f)) > 5000
+    t.check(len(shots) == 4 and all(os.path.getsize(os.path.join(WORK, f)) > 5000
                                     for f in shots), f"screenshots kept: {shots}")
 
 
