@@ -357,7 +357,7 @@ static void print_summary(const struct yg_cmp_result *r, size_t links)
 
 static int write_stix(struct args *a, const struct yg_cmp_result *r)
 {
-    struct yg_cmp_stix_opts so = {a->identity, YG_TLP_AMBER, a->attr, a->nattr, NULL};
+    struct yg_cmp_stix_opts so = {a->identity, YG_TLP_AMBER, a->attr, a->nattr};
     if (a->tlp && !yg__tlp_parse(a->tlp, &so.tlp)) {
         fprintf(stderr,
                 "yagura campaigns: --tlp: expected clear, green, amber, amber+strict or red\n");

@@ -695,9 +695,9 @@ static void stix_export(struct yg_console_cmp *k, const struct yg_cmp_campaign *
                         struct yg_console_page *p)
 {
     const struct yg_taxii_cfg *cfg = k->con->cfg;
-    struct yg_cmp_stix_opts so = {cfg->identity_name, cfg->export_tlp, NULL, 0, c->id};
+    struct yg_cmp_stix_opts so = {cfg->identity_name, cfg->export_tlp, NULL, 0};
     char why[512];
-    if (yg__cmp_stix(k->res, &so, p->html, why, sizeof why)) {
+    if (yg__cmp_stix_one(k->res, &so, c->id, p->html, why, sizeof why)) {
         yg_buf_reset(p->html);
         p->status = 500;
         struct out o = {p->html, false};

@@ -518,6 +518,10 @@ yg_err yg__console_add_page(struct yg_console *con, const char *name, const char
     if (!strcmp(name, "incidents") || !strcmp(name, "login") || !strcmp(name, "logout") ||
         !strcmp(name, "static"))
         return YG_EINVAL;
+    /* A second page of a name would never be served. */
+    for (size_t i = 0; i < con->npages; i++)
+        if (!strcmp(con->pages[i].name, name))
+            return YG_EINVAL;
     struct page_reg *pg = &con->pages[con->npages++];
     snprintf(pg->name, sizeof pg->name, "%s", name);
     snprintf(pg->label, sizeof pg->label, "%s", label);

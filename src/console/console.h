@@ -89,8 +89,8 @@ YG_NODISCARD yg_err yg__console_add_page(struct yg_console *con, const char *nam
 
 /* The campaign pages (campaigns.c, docs/console.md "Campaigns"): limits of
  * what one page shows. */
-#define YG_CONSOLE_CMP_GRAPH_MAX 400   /* incidents drawn in a campaign's graph */
-#define YG_CONSOLE_CMP_ROWS_MAX 2000   /* rows of one table (links, incidents) */
+#define YG_CONSOLE_CMP_GRAPH_MAX 400 /* incidents drawn in a campaign's graph */
+#define YG_CONSOLE_CMP_ROWS_MAX 2000 /* rows of one table (links, incidents) */
 
 /* Append s[0..n) HTML-escaped (& < > " ' and control bytes). */
 YG_NODISCARD yg_err yg__html_esc(struct yg_buf *b, const char *s, size_t n);

@@ -311,8 +311,7 @@ static yg_err read_role(struct cc *c, const char *kp, const struct yg_ynode *u,
 
 /* taxii.console.campaigns: more partners' bundles and the inventory of the
  * campaign pages. */
-static yg_err read_console_campaigns(struct cc *c, struct yg_taxii_cfg *t,
-                                     const struct yg_ynode *m)
+static yg_err read_console_campaigns(struct cc *c, struct yg_taxii_cfg *t, const struct yg_ynode *m)
 {
     static const char *const k_cmp[] = {"inputs", "organisations", NULL};
     const char *kp = "taxii.console.campaigns";
@@ -340,8 +339,8 @@ static yg_err read_console_campaigns(struct cc *c, struct yg_taxii_cfg *t,
 static yg_err read_console(struct cc *c, struct yg_taxii_cfg *t, const struct yg_ynode *con)
 {
     yg_err err = YG_OK;
-    static const char *const k_con[] = {"session_idle", "session_max", "organisations",
-                                        "campaigns", NULL};
+    static const char *const k_con[] = {"session_idle", "session_max", "organisations", "campaigns",
+                                        NULL};
     t->console = true;
     if (con->type == YG_Y_SCALAR && con->skind == YG_S_BOOL) {
         t->console = con->s[0] == 't' || con->s[0] == 'T';
