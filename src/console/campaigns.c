@@ -38,6 +38,9 @@ struct yg_console_cmp {
     bool have; /* set, res (or err) are for key */
     struct yg_cmp_set *set;
     struct yg_cmp_result *res;
+    /* Per incident of res: its place in its campaign's time order and its
+     * phase (an incident is in one campaign at most). */
+    size_t *place, *phase;
     char err[1024]; /* why the last analysis failed ("" when it did not) */
     int64_t computed_ms;
     unsigned long analyses; /* analyses run since start (shown, for the cache's test) */
@@ -133,6 +136,23 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static yg_err index_places(struct yg_console_cmp *k)
+{
+    const struct yg_cmp_result *r = k->res;
+    if (!(k->place = yg_calloc(2 * r->ninc + 1, sizeof *k->place)))
+        return YG_ENOMEM;
+    k->phase = k->place + r->ninc;
+    for (size_t i = 0; i < r->nc; i++) {
+        const struct yg_cmp_campaign *c = &r->c[i];
+        for (size_t j = 0; j < c->ninc; j++)
+            k->place[c->inc[j]] = j;
+        for (size_t q = 0; q < c->nphases; q++)
+            for (size_t j = 0; j < c->phases[q].ninc; j++)
+                k->phase[c->phases[q].inc[j]] = q;
+    }
+    return YG_OK;
+}
+
 /* Everything loaded and analysed into k (under k->mu); the message in k->err. */
 static void analyse(struct yg_console_cmp *k)
 {
@@ -140,7 +160,8 @@ static void analyse(struct yg_console_cmp *k)
     const struct yg_taxii_cfg *c = con->cfg;
     yg__cmp_result_free(k->res);
     yg__cmp_free(k->set);
-    k->res = NULL, k->set = NULL, k->err[0] = 0;
+    yg_free(k->place);
+    k->res = NULL, k->set = NULL, k->place = k->phase = NULL, k->err[0] = 0;
     k->analyses++;
     k->computed_ms = now_ms();
     struct yg_cmp_set *s = NULL;
@@ -165,8 +186,11 @@ static void analyse(struct yg_console_cmp *k)
     yg__cmp_opts_default(&o);
     if (!e)
         e = yg__cmp_analyse(s, &o, &k->res);
+    if (!e)
+        e = index_places(k);
     if (e) {
-        snprintf(k->err, sizeof k->err, "%s", yg__cmp_errmsg(s));
+        snprintf(k->err, sizeof k->err, "%s",
+                 *yg__cmp_errmsg(s) ? yg__cmp_errmsg(s) : yg_strerror(e));
         yg__cmp_result_free(k->res);
         k->res = NULL;
     }
@@ -178,6 +202,7 @@ static void analyse(struct yg_console_cmp *k)
 struct out {
     struct yg_buf *b;
     bool oom;
+    const size_t *place, *phase; /* the cache's, for the page being written */
 };
 
 static void put(struct out *o, const char *s)
@@ -442,13 +467,10 @@ static void timeline(struct out *o, const struct yg_cmp_result *r, const struct 
 
 /* ---- the phases ---------------------------------------------------------------------------- */
 
-/* The place of incident ix in campaign c (for the anchors of its table). */
-static size_t place(const struct yg_cmp_campaign *c, size_t ix)
+/* The place of incident ix in its campaign (for the anchors of its table). */
+static size_t place(const struct out *o, size_t ix)
 {
-    for (size_t k = 0; k < c->ninc; k++)
-        if (c->inc[k] == ix)
-            return k;
-    return 0;
+    return o->place[ix];
 }
 
 static void phase_section(struct out *o, const struct yg_cmp_result *r,
@@ -476,7 +498,7 @@ static void phase_section(struct out *o, const struct yg_cmp_result *r,
         put(o, "<tr><td>");
         day(o, x->first_ms);
         put(o, "</td><td>");
-        inc_link(o, x, place(c, p->inc[j]));
+        inc_link(o, x, place(o, p->inc[j]));
         put(o, x->local_id ? " <span class=\"local\">local</span></td><td>" : "</td><td>");
         esc(o, x->org ? x->org : "");
         put(o, "</td></tr>");
@@ -515,13 +537,9 @@ static void layout(const struct yg_cmp_result *r, const struct yg_cmp_campaign *
     }
 }
 
-static size_t phase_of(const struct yg_cmp_campaign *c, size_t ix)
+static size_t phase_of(const struct out *o, size_t ix)
 {
-    for (size_t i = 0; i < c->nphases; i++)
-        for (size_t j = 0; j < c->phases[i].ninc; j++)
-            if (c->phases[i].inc[j] == ix)
-                return i;
-    return 0;
+    return o->phase[ix];
 }
 
 static void graph(struct out *o, const struct yg_cmp_result *r, const struct yg_cmp_campaign *c)
@@ -551,7 +569,7 @@ static void graph(struct out *o, const struct yg_cmp_result *r, const struct yg_
     year_grid(o, &a, 0, h);
     for (size_t i = 0; i < c->nlinks; i++) {
         const struct yg_cmp_link *l = &c->links[i];
-        size_t ka = place(c, l->a), kb = place(c, l->b);
+        size_t ka = place(o, l->a), kb = place(o, l->b);
         int wc = l->score >= 1.5 ? 3 : l->score >= 0.8 ? 2 : 1;
         putf(o, "<line class=\"edge w%d\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", wc,
              x[ka], y[ka], x[kb], y[kb]);
@@ -568,7 +586,7 @@ static void graph(struct out *o, const struct yg_cmp_result *r, const struct yg_
         esc(o, in->org);
         put(o, in->org ? ")" : "");
         putf(o, "</title><circle class=\"ph-%zu%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.0f\"/></a>",
-             phase_of(c, c->inc[k]) % 6, in->local_id ? " local" : "", x[k], y[k], G_R);
+             phase_of(o, c->inc[k]) % 6, in->local_id ? " local" : "", x[k], y[k], G_R);
     }
     put(o, "</svg>");
     yg_free(x);
@@ -585,9 +603,9 @@ static void links_table(struct out *o, const struct yg_cmp_result *r,
     for (size_t i = 0; i < c->nlinks && i < YG_CONSOLE_CMP_ROWS_MAX; i++) {
         const struct yg_cmp_link *l = &c->links[i];
         put(o, "<tr><td>");
-        inc_link(o, &r->inc[l->a], place(c, l->a));
+        inc_link(o, &r->inc[l->a], place(o, l->a));
         put(o, " &ndash; ");
-        inc_link(o, &r->inc[l->b], place(c, l->b));
+        inc_link(o, &r->inc[l->b], place(o, l->b));
         putf(o, "</td><td class=\"num\">%.3f</td><td><ul class=\"evidence\">", l->score);
         for (size_t j = 0; j < l->nev; j++) {
             const struct yg_cmp_evidence *e = &l->ev[j];
@@ -700,7 +718,7 @@ static void stix_export(struct yg_console_cmp *k, const struct yg_cmp_campaign *
     if (yg__cmp_stix_one(k->res, &so, c->id, p->html, why, sizeof why)) {
         yg_buf_reset(p->html);
         p->status = 500;
-        struct out o = {p->html, false};
+        struct out o = {.b = p->html};
         put(&o, "<h1>Export failed</h1><p class=\"error\" role=\"alert\">");
         esc(&o, why);
         put(&o, "</p>");
@@ -748,7 +766,7 @@ static void route(struct yg_console_cmp *k, struct out *o, struct yg_console_pag
 static void page(void *ud, struct yg_console_page *p)
 {
     struct yg_console_cmp *k = ud;
-    struct out o = {p->html, false};
+    struct out o = {.b = p->html};
     if (strcmp(p->rq->method, "GET") != 0 && strcmp(p->rq->method, "HEAD") != 0) {
         p->status = 405;
         put(&o, "<h1>405</h1><p class=\"error\" role=\"alert\">The campaign pages are read "
@@ -762,6 +780,7 @@ static void page(void *ud, struct yg_console_page *p)
         k->key = key;
         k->have = true;
     }
+    o.place = k->place, o.phase = k->phase;
     if (!k->res) {
         p->status = 500;
         put(&o, "<h1>Campaigns</h1><p class=\"error\" role=\"alert\">The campaigns could not be "
@@ -776,7 +795,7 @@ static void page(void *ud, struct yg_console_page *p)
         yg_buf_reset(p->html);
         p->type = NULL;
         p->status = 500;
-        struct out e = {p->html, false};
+        struct out e = {.b = p->html};
         put(&e, "<h1>500</h1><p class=\"error\" role=\"alert\">The page is too large.</p>");
     }
 }
@@ -834,6 +853,7 @@ void yg__console_campaigns_free(struct yg_console_cmp *k)
         return;
     yg__cmp_result_free(k->res);
     yg__cmp_free(k->set);
+    yg_free(k->place);
     pthread_mutex_destroy(&k->mu);
     yg_free(k);
 }
