@@ -271,6 +271,16 @@ def check_cache(c, extra):
     os.remove(os.path.join(extra, "more.json"))
     a4, n4 = analysis_no(c)
     t.check(a4 == a3 + 1 and n4 == n1, "the bundle removed: analysed again")
+    # A malformed bundle: the page says which file and where, escaped; fixed, it is read again.
+    bad = os.path.join(extra, "<bad>.json")
+    with open(bad, "w") as f:
+        f.write('{"type":"bundle","objects":[{"type":"incident",]}')
+    st, _, page, _ = c.request("GET", "/console/campaigns")
+    t.check(st == 500 and "&lt;bad&gt;.json:1:" in page and "<bad>" not in page,
+            f"a malformed bundle: 500 naming it ({st})")
+    os.remove(bad)
+    a5, n5 = analysis_no(c)
+    t.check(a5 == a4 + 2 and n5 == n1, f"the bundle removed: read again ({a5})")
 
 
 def check_refusals(port, c):
