@@ -18,6 +18,7 @@ see its three phases with their periods, reach a phase from its timeline bar wit
 follow phase C's local incident to its page; no console error, CSP violation or foreign request;
 screenshots kept in build/test_console_campaigns/.
 """
+import datetime as dt
 import glob
 import json
 import os
@@ -94,7 +95,6 @@ def add_local_incident(state, gen):
 
 
 def tc_time(s):
-    import datetime as dt
     d = dt.datetime.strptime(s[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
     return d.timestamp() * 1000
 
