@@ -405,8 +405,8 @@ static void axis_init(struct axis *a, const struct yg_cmp_campaign *c, double x0
     a->x0 = x0, a->w = w;
 }
 
-/* Gridlines and labels at the start of each year (of each month for a
- * campaign shorter than two years is not needed: days are on the bars). */
+/* Gridlines and labels at the start of each year; a shorter campaign has
+ * none, its phases' days are written under the bars. */
 static void year_grid(struct out *o, const struct axis *a, double top, double bottom)
 {
     time_t s = (time_t)(a->t0 / 1000);
