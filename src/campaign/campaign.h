@@ -67,8 +67,9 @@ struct yg_cmp_inc {
     const char *id;      /* its STIX id (a local incident's: as `yagura incidents export`) */
     const char *stix_id; /* the STIX id exports refer to (the same) */
     const char *name;
-    const char *org;    /* the victim organisation, or NULL */
-    const char *origin; /* the first file it came from (in sorted order), or its local id */
+    const char *org;      /* the victim organisation, or NULL */
+    const char *origin;   /* the first file it came from (in sorted order), or its local id */
+    const char *local_id; /* its id in the local state database (inc-...), or NULL: a partner's */
     int64_t first_ms, last_ms;
     struct yg_cmp_strs f[YG_CMPF_N]; /* features per kind (values without the kind prefix) */
 };
@@ -193,6 +194,10 @@ struct yg_cmp_stix_opts {
  * YG_ENOTFOUND (message in why) when an attribution names no campaign. */
 YG_NODISCARD yg_err yg__cmp_stix(const struct yg_cmp_result *r, const struct yg_cmp_stix_opts *o,
                                  struct yg_buf *out, char *why, size_t wl);
+/* The same for one campaign of r (its id): the console's export of a campaign. */
+YG_NODISCARD yg_err yg__cmp_stix_one(const struct yg_cmp_result *r,
+                                     const struct yg_cmp_stix_opts *o, const char *campaign,
+                                     struct yg_buf *out, char *why, size_t wl);
 
 /* "2023-02-01" (UTC) */
 void yg__cmp_day(int64_t ms, char out[16]);

@@ -18,6 +18,7 @@ struct cmp_list {
 /* One incident as read, before incidents of the same id are merged. */
 struct cmp_raw {
     const char *id, *name, *org, *origin;
+    const char *local_id;      /* a local incident's id (inc-...), else NULL */
     int64_t first_ms, last_ms; /* INT64_MAX / INT64_MIN: not known */
     int64_t created_ms;        /* fallback time, INT64_MAX when absent */
     struct cmp_list f[YG_CMPF_N];

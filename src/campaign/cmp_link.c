@@ -106,6 +106,8 @@ static yg_err merge(struct yg_cmp_set *s, struct yg_cmp_result *r)
         for (j = i; j < s->nraw && !strcmp(p[j]->id, p[i]->id); j++) {
             x->name = min_str(x->name, p[j]->name);
             x->org = min_str(x->org, p[j]->org);
+            /* Our own export pulled back from a partner is still our incident. */
+            x->local_id = min_str(x->local_id, p[j]->local_id);
             x->first_ms = p[j]->first_ms < x->first_ms ? p[j]->first_ms : x->first_ms;
             x->last_ms = p[j]->last_ms > x->last_ms ? p[j]->last_ms : x->last_ms;
         }

@@ -137,7 +137,7 @@ yg_err yg__cmp_load_store(struct yg_cmp_set *s, struct yg_store *st, const char 
             err = yg__cmp_inventory_sectors(s, c.r);
         if (!err)
             c.r->name = c.r->name ? c.r->name : c.ids.v[i];
-        c.r->origin = c.ids.v[i];
+        c.r->origin = c.r->local_id = c.ids.v[i];
     }
     if (err)
         yg__cmp_fail(s, "the state database: %s",

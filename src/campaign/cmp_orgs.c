@@ -231,7 +231,9 @@ static yg_err org_entry(struct ctx *c, const struct yg_ynode *m)
             err = str_list(c, v, &o->sectors, true);
         else if (key_is(k, "domains"))
             err = str_list(c, v, &o->domains, true);
-        else if (key_is(k, "ranges"))
+        else if (key_is(k, "ranges") || key_is(k, "addresses"))
+            /* addresses: the console's name for them (taxii.console.organisations), so
+             * one inventory serves both. */
             err = ranges(c, v, &o->ranges, &o->nranges);
         else
             return bad(c, k, "unknown key (expected name, aliases, sector(s), domains, ranges)");

@@ -273,6 +273,12 @@ static void sx_free(struct sx *x)
 yg_err yg__cmp_stix(const struct yg_cmp_result *r, const struct yg_cmp_stix_opts *o,
                     struct yg_buf *out, char *why, size_t wl)
 {
+    return yg__cmp_stix_one(r, o, NULL, out, why, wl);
+}
+
+yg_err yg__cmp_stix_one(const struct yg_cmp_result *r, const struct yg_cmp_stix_opts *o,
+                        const char *only, struct yg_buf *out, char *why, size_t wl)
+{
     for (size_t i = 0; i < o->nattr; i++) {
         size_t hits = 0, n = strlen(o->attr[i].campaign);
         for (size_t c = 0; c < r->nc; c++)
@@ -293,7 +299,8 @@ yg_err yg__cmp_stix(const struct yg_cmp_result *r, const struct yg_cmp_stix_opts
     struct yg_buf ids;
     yg_buf_init(&ids, 0);
     for (size_t i = 0; !err && i < r->nc; i++)
-        err = yg_buf_addf(&ids, "%s\n", r->c[i].id);
+        if (!only || !strcmp(only, r->c[i].id))
+            err = yg_buf_addf(&ids, "%s\n", r->c[i].id);
     if (!err)
         err = yg__uuid5(ns_out, ids.p ? ids.p : "", ids.n, name);
     yg_buf_free(&ids);
@@ -315,7 +322,8 @@ yg_err yg__cmp_stix(const struct yg_cmp_result *r, const struct yg_cmp_stix_opts
         err = yg_buf_addc(out, '}');
     x.nobj = 2;
     for (size_t i = 0; !err && i < r->nc; i++)
-        err = campaign(&x, &r->c[i]);
+        if (!only || !strcmp(only, r->c[i].id))
+            err = campaign(&x, &r->c[i]);
     if (!err)
         err = yg_buf_add(out, "\n]}\n", 4);
     sx_free(&x);

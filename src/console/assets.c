@@ -65,7 +65,28 @@ static const char css[] =
     ".error{color:#82071e;background:#ffebe9;padding:.5em;border-radius:4px}\n"
     "form.login{max-width:22em}\n"
     "td.detail{white-space:pre-wrap}\n"
-    "time{white-space:nowrap}\n";
+    "time{white-space:nowrap}\n"
+    /* the campaign pages: phase timeline and graph of linked incidents (SVG) */
+    "figure.timeline{margin:.5em 0}\n"
+    "svg.phase-timeline,svg.link-graph{max-width:100%;height:auto;display:block}\n"
+    "svg .grid{stroke:var(--line)}svg .year{fill:var(--muted);font-size:11px}\n"
+    "svg .label{fill:var(--fg);font-size:13px;font-weight:600}\n"
+    "svg .dates{fill:var(--muted);font-size:12px}\n"
+    "svg .tick{stroke:#fff;stroke-opacity:.7}\n"
+    ".ph-0{fill:#0969da}.ph-1{fill:#bc4c00}.ph-2{fill:#1a7f37}.ph-3{fill:#8250df}"
+    ".ph-4{fill:#bf3989}.ph-5{fill:#57606a}\n"
+    "a.phase-bar:focus-visible{outline:3px solid var(--focus)}\n"
+    "a.phase-bar:focus-visible rect,a.phase-bar:hover rect{stroke:var(--focus);stroke-width:3}\n"
+    "svg .edge{stroke:#8c959f}svg .edge.w2{stroke-width:2}svg .edge.w3{stroke-width:3}\n"
+    "svg circle{stroke:#fff;stroke-width:1.5}svg circle.local{stroke:var(--fg);stroke-width:3}\n"
+    "a.node:hover circle{stroke:var(--focus);stroke-width:3}\n"
+    "section.phase{border:1px solid var(--line);border-radius:6px;padding:.2em .9em;"
+    "margin:.8em 0}\n"
+    "section.phase h3{margin:.4em 0}\n"
+    "ul.evidence{margin:0;padding-left:1.1em}\n"
+    ".local{font-size:.75em;border:1px solid var(--muted);border-radius:3px;padding:0 .3em}\n"
+    ".none,.count{color:var(--muted)}\n"
+    "tr:target{background:#fff8c5}\n";
 
 /* Small conveniences only; every page works without the script. */
 static const char js[] =

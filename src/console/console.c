@@ -488,9 +488,17 @@ static bool plugin(struct ctx *c)
         snprintf(p.title, sizeof p.title, "%s", pg->label);
         pg->fn(pg->ud, &p);
         c->rs->status = p.status ? p.status : 200;
-        yg__console_page_start(c, p.title);
-        yg__hn(c, html.p, html.n);
-        yg__console_page_end(c);
+        if (p.type && c->rs->status == 200) {
+            char disp[192];
+            snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", p.filename);
+            yg__console_headers(c, p.type);
+            yg__web_header(c->rs, "Content-Disposition", disp);
+            yg__hn(c, html.p, html.n);
+        } else {
+            yg__console_page_start(c, p.title);
+            yg__hn(c, html.p, html.n);
+            yg__console_page_end(c);
+        }
         yg_buf_free(&html);
         return true;
     }
@@ -510,6 +518,10 @@ yg_err yg__console_add_page(struct yg_console *con, const char *name, const char
     if (!strcmp(name, "incidents") || !strcmp(name, "login") || !strcmp(name, "logout") ||
         !strcmp(name, "static"))
         return YG_EINVAL;
+    /* A second page of a name would never be served. */
+    for (size_t i = 0; i < con->npages; i++)
+        if (!strcmp(con->pages[i].name, name))
+            return YG_EINVAL;
     struct page_reg *pg = &con->pages[con->npages++];
     snprintf(pg->name, sizeof pg->name, "%s", name);
     snprintf(pg->label, sizeof pg->label, "%s", label);
@@ -685,6 +697,10 @@ yg_err yg__console_new(const struct yg_taxii_cfg *cfg, const char *state_db,
                  "the configuration needs state");
         return YG_EINVAL;
     }
+    if (!(con->state_db = yg_strndup(state_db, strlen(state_db)))) {
+        snprintf(con->why, sizeof con->why, "out of memory");
+        return YG_ENOMEM;
+    }
     yg_err e = yg__store_open(state_db, &con->st);
     if (e) {
         snprintf(con->why, sizeof con->why, "console: %s", yg__store_errmsg(con->st));
@@ -698,7 +714,7 @@ yg_err yg__console_new(const struct yg_taxii_cfg *cfg, const char *state_db,
             return YG_EINVAL;
         }
     }
-    return YG_OK;
+    return yg__console_campaigns_new(con);
 }
 
 yg_err yg__console_check(const struct yg_taxii_cfg *cfg, const char *state_db, char *why, size_t wl)
@@ -720,7 +736,7 @@ yg_err yg__console_check(const struct yg_taxii_cfg *cfg, const char *state_db, c
         }
         yg__orgs_free(o);
     }
-    return YG_OK;
+    return yg__console_campaigns_check(cfg, why, wl);
 }
 
 const char *yg__console_errmsg(const struct yg_console *con)
@@ -737,7 +753,9 @@ void yg__console_free(struct yg_console *con)
 {
     if (!con)
         return;
+    yg__console_campaigns_free(con->cmp);
     yg__store_close(con->st);
+    yg_free(con->state_db);
     yg__orgs_free(con->orgs);
     if (con->sess)
         OPENSSL_cleanse(con->sess, YG_CONSOLE_MAX_SESSIONS * sizeof *con->sess);

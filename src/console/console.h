@@ -74,6 +74,10 @@ struct yg_console_page {
     struct yg_buf *html; /* the page's main content, HTML (escape with yg__html_esc) */
     char title[128];     /* the page's title (plain text) */
     unsigned status;     /* 200 unless set */
+    /* A download instead of a page: html holds the body, sent as it is with
+     * this Content-Type and as an attachment called filename. */
+    const char *type;
+    char filename[128];
 };
 /* Fill p (GET, or a POST whose CSRF token was checked); the console puts
  * it in its frame. */
@@ -82,6 +86,11 @@ typedef void (*yg_console_page_fn)(void *ud, struct yg_console_page *p);
  * name: lowercase letters; at most 8 pages. */
 YG_NODISCARD yg_err yg__console_add_page(struct yg_console *con, const char *name,
                                          const char *label, yg_console_page_fn fn, void *ud);
+
+/* The campaign pages (campaigns.c, docs/console.md "Campaigns"): limits of
+ * what one page shows. */
+#define YG_CONSOLE_CMP_GRAPH_MAX 400 /* incidents drawn in a campaign's graph */
+#define YG_CONSOLE_CMP_ROWS_MAX 2000 /* rows of one table (links, incidents) */
 
 /* Append s[0..n) HTML-escaped (& < > " ' and control bytes). */
 YG_NODISCARD yg_err yg__html_esc(struct yg_buf *b, const char *s, size_t n);

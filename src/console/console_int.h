@@ -12,6 +12,8 @@
 #include "incident/incident.h"
 #include "store/store.h"
 
+struct yg_console_cmp;
+
 #define SID_LEN 43 /* 32 random bytes, base64url without padding */
 
 struct session {
@@ -38,6 +40,7 @@ struct yg_console {
     struct yg_orgs *orgs;
     struct page_reg pages[8];
     size_t npages;
+    struct yg_console_cmp *cmp; /* the campaign pages (campaigns.c) */
     struct yg_web_app app;
     char why[1024];
 };
@@ -75,6 +78,12 @@ void yg__he(struct ctx *c, const char *s);
 void yg__hn(struct ctx *c, const char *s, size_t n);
 /* A query argument of the request, or NULL. */
 const char *yg__console_arg(const struct ctx *c, const char *key);
+
+/* campaigns.c: the campaign pages, plugged in by yg__console_new. */
+YG_NODISCARD yg_err yg__console_campaigns_new(struct yg_console *con);
+void yg__console_campaigns_free(struct yg_console_cmp *k);
+/* What would stop them at start: the inventory not loading, an input missing. */
+YG_NODISCARD yg_err yg__console_campaigns_check(const struct yg_taxii_cfg *c, char *why, size_t wl);
 
 /* pages.c */
 void yg__console_list(struct ctx *c);

@@ -124,6 +124,11 @@ struct yg_taxii_cfg {
     bool console;
     uint64_t console_idle_ms, console_max_ms; /* session expiry: idle, absolute */
     char *console_orgs;                       /* organisation inventory file, or NULL */
+    /* taxii.console.campaigns: what the campaign pages read besides the
+     * state database and pull_dir (docs/console.md, "Campaigns") */
+    char **console_cmp_inputs; /* partners' STIX bundle files or folders */
+    size_t nconsole_cmp_inputs;
+    char *console_cmp_orgs; /* the campaigns' inventory (default: console_orgs), or NULL */
 };
 
 struct yg_ynode;

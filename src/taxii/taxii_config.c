@@ -309,11 +309,38 @@ static yg_err read_role(struct cc *c, const char *kp, const struct yg_ynode *u,
     return YG_OK;
 }
 
+/* taxii.console.campaigns: more partners' bundles and the inventory of the
+ * campaign pages. */
+static yg_err read_console_campaigns(struct cc *c, struct yg_taxii_cfg *t, const struct yg_ynode *m)
+{
+    static const char *const k_cmp[] = {"inputs", "organisations", NULL};
+    const char *kp = "taxii.console.campaigns";
+    yg_err err = check_map(c, kp, m, k_cmp);
+    const struct yg_ynode *l = NULL;
+    if (!err)
+        err = get_str(c, kp, m, "organisations", false, &t->console_cmp_orgs);
+    if (!err)
+        err = get_seq(c, kp, m, "inputs", &l);
+    if (err || !l)
+        return err;
+    if (!(t->console_cmp_inputs = yg_calloc(l->n ? l->n : 1, sizeof *t->console_cmp_inputs)))
+        return YG_ENOMEM;
+    for (size_t i = 0; !err && i < l->n; i++) {
+        char sub[KP];
+        kp_idx(sub, "taxii.console.campaigns.inputs", i);
+        err = want_str(c, sub, l->items[i], &t->console_cmp_inputs[i]);
+        if (!err)
+            t->nconsole_cmp_inputs++;
+    }
+    return err;
+}
+
 /* taxii.console: session expiry and the organisation inventory. */
 static yg_err read_console(struct cc *c, struct yg_taxii_cfg *t, const struct yg_ynode *con)
 {
     yg_err err = YG_OK;
-    static const char *const k_con[] = {"session_idle", "session_max", "organisations", NULL};
+    static const char *const k_con[] = {"session_idle", "session_max", "organisations", "campaigns",
+                                        NULL};
     t->console = true;
     if (con->type == YG_Y_SCALAR && con->skind == YG_S_BOOL) {
         t->console = con->s[0] == 't' || con->s[0] == 'T';
@@ -321,6 +348,9 @@ static yg_err read_console(struct cc *c, struct yg_taxii_cfg *t, const struct yg
     }
     YG_TRY(check_map(c, "taxii.console", con, k_con));
     YG_TRY(get_str(c, "taxii.console", con, "organisations", false, &t->console_orgs));
+    const struct yg_ynode *cmp = yg__ymap_get(con, "campaigns");
+    if (cmp)
+        YG_TRY(read_console_campaigns(c, t, cmp));
     static const char *const k_dur[] = {"session_idle", "session_max"};
     uint64_t *dst[] = {&t->console_idle_ms, &t->console_max_ms};
     for (size_t i = 0; i < 2; i++) {
@@ -644,6 +674,10 @@ void yg__taxii_cfg_free(struct yg_taxii_cfg *t)
     yg_free(t->publish_coll);
     yg_free(t->publish_min_level);
     yg_free(t->console_orgs);
+    yg_free(t->console_cmp_orgs);
+    for (size_t i = 0; i < t->nconsole_cmp_inputs; i++)
+        yg_free(t->console_cmp_inputs[i]);
+    yg_free(t->console_cmp_inputs);
     for (size_t i = 0; i < t->nroots; i++) {
         yg_free(t->roots[i].path);
         yg_free(t->roots[i].title);

@@ -303,6 +303,10 @@ taxii:
                                 form={"csrf": c.csrf(page), "comment": "seen in the console"})
         t.check(st == 303 and audit_rows(state, found[0])
                 == [("ana", "comment", "seen in the console")], f"watch: comment stored {st}")
+        st, _, page, _ = c.request("GET", "/console/campaigns")
+        m = re.search(r"campaigns? from (\d+) incidents", page)
+        t.check(st == 200 and m and int(m.group(1)) >= len(found),
+                f"watch: the campaign pages read the service's incidents ({st})")
     finally:
         p.send_signal(signal.SIGTERM)
         try:

@@ -162,6 +162,19 @@ static void test_orgs(void)
     yg__cmp_result_free(r);
     yg__cmp_free(s);
 
+    /* addresses: the console's inventory names the ranges so (taxii.console.organisations):
+     * that file serves the campaign pages too. */
+    const char *con_inv = "organisations:\n  - name: ACME\n    sector: manufacturing\n"
+                          "    domains: [acme.example]\n    addresses: [10.1.2.0/24]\n";
+    CHECK(yg__cmp_new(&s) == YG_OK);
+    CHECK(yg__cmp_load_orgs_mem(s, "o.yml", con_inv, strlen(con_inv)) == YG_OK);
+    CHECK(yg__cmp_load_bundle_mem(s, "n.json", nb, strlen(nb)) == YG_OK);
+    r = analyse(s);
+    CHECK(r && r->ninc == 2 && r->inc[0].org && !strcmp(r->inc[0].org, "ACME") &&
+          !r->inc[0].local_id);
+    yg__cmp_result_free(r);
+    yg__cmp_free(s);
+
     /* A key given twice: the last list counts, the first is released (a leak under ASan). */
     const char *twice = "organisations:\n  - name: X\n    ranges: [10.1.0.0/16]\n"
                         "    ranges: [10.2.0.0/16]\n";
