@@ -63,6 +63,10 @@ struct sighting {
     int tlp;
     uint64_t count;
     int64_t first, last;
+    /* The latest time one of its alerts was stored, in microseconds like
+     * first and last (0: unknown, alerts read from JSON lines): see the
+     * sighting's `modified` below. */
+    int64_t stored;
     char **od; /* observed-data ids */
     size_t nod;
 };
@@ -80,6 +84,7 @@ struct ex {
     size_t nsig;
     bool used_tlp[YG_TLP_RED + 1];
     uint64_t alerts, skipped;
+    int64_t cur_stored; /* stored_at of the alert being added (0: unknown) */
     struct yg_arena a;
 };
 
@@ -549,6 +554,8 @@ static yg_err add_sighting(struct ex *e, const char *ind, int64_t t, int tlp, co
         s->last = t;
     if (tlp > s->tlp)
         s->tlp = tlp;
+    if (e->cur_stored > s->stored)
+        s->stored = e->cur_stored;
     if (*od && s->nod < YG_STIX_MAX_OBSERVED_REFS && !seen_id(s->od, s->nod, od))
         return push_str(e, &s->od, &s->nod, od);
     return YG_OK;
@@ -710,17 +717,24 @@ static yg_err render(struct ex *e, struct yg_buf *out, const struct yg_stix_inci
         char name[300], sid[128], f[32], l[32];
         snprintf(name, sizeof name, "sighting|%s|%s", e->identity, s->indicator);
         YG_TRY(yg_id("sighting", name, sid));
+        char m[32];
         yg__taxii_time_fmt_ms(s->first, f);
         yg__taxii_time_fmt_ms(s->last, l);
+        /* One sighting per indicator, versioned by the latest time one of its
+         * alerts was stored (never before its last sighting): a later export
+         * with more alerts is a newer version of it, also when the new alerts
+         * are older events than the last one (alerts read from Kafka come in
+         * any order; versioned by the last sighting alone, such a version
+         * equalled the one published and was dropped as a duplicate, and the
+         * count stayed short).  The same database exports the same bytes. */
+        yg__taxii_time_fmt_ms(s->stored > s->last ? s->stored : s->last, m);
         yg_buf_reset(&b);
-        /* One sighting per indicator, versioned by its last sighting: a
-         * later export with more alerts is a newer version of it. */
         YG_TRY(yg_buf_addf(&b,
                            "{\"type\":\"sighting\",\"spec_version\":\"2.1\",\"id\":\"%s\","
                            "\"created_by_ref\":\"%s\",\"created\":\"%s\",\"modified\":\"%s\","
                            "\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"count\":%llu,"
                            "\"sighting_of_ref\":\"%s\",\"where_sighted_refs\":[\"%s\"]",
-                           sid, e->identity, f, l, f, l, (unsigned long long)s->count, s->indicator,
+                           sid, e->identity, f, m, f, l, (unsigned long long)s->count, s->indicator,
                            e->identity));
         if (s->nod) {
             YG_TRY(yg_buf_add(&b, ",\"observed_data_refs\":[", 23));
@@ -1029,8 +1043,9 @@ yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, st
         sqlite3_stmt *st = NULL;
         if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(
-                db, "SELECT json FROM alerts WHERE stored_at >= ?1 ORDER BY stored_at, id", -1, &st,
-                NULL) != SQLITE_OK ||
+                db,
+                "SELECT json, stored_at FROM alerts WHERE stored_at >= ?1 ORDER BY stored_at, id",
+                -1, &st, NULL) != SQLITE_OK ||
             sqlite3_bind_int64(st, 1, o->stored_after_ms) != SQLITE_OK) {
             snprintf(why, wl, "%s: %s", path, sqlite3_errmsg(db));
             sqlite3_finalize(st);
@@ -1039,9 +1054,12 @@ yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, st
             goto done;
         }
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && !err)
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && !err) {
+            e.cur_stored = sqlite3_column_int64(st, 1) * 1000; /* ms to the us of times here */
             err = add_alert(&e, (const char *)sqlite3_column_text(st, 0),
                             (size_t)sqlite3_column_bytes(st, 0));
+        }
+        e.cur_stored = 0;
         if (!err && rc != SQLITE_DONE) {
             snprintf(why, wl, "%s: %s", path, sqlite3_errmsg(db));
             err = YG_EIO;
