@@ -142,7 +142,9 @@ def cmd_alerts(a):
                 ev = dig(al, "event", "Event", "System", "EventRecordID")
                 key = f'{os.path.basename(dig(al, "source", "file") or "")}#{ev}'
             else:
-                key = by_line.get(str(dig(al, "source", "line")), "?")
+                line = int(dig(al, "source", "line") or 0)
+                # --copies repeats the records: line n is record ((n - 1) mod records) + 1.
+                key = by_line.get(str((line - 1) % max(len(by_line), 1) + 1), "?")
             pairs.append((rid, key))
     elif a.tool == "hayabusa":
         for al in jsonl(a.output):

@@ -532,9 +532,11 @@ for p in "${ok[@]}"; do
             --enable-deprecated-rules --enable-unsupported-rules -p verbose -t 1 --no-color
         ;;
     chainsaw)
+        # Alerts to standard output: with -o FILE, Chainsaw 2.16.4 leaves the last line of a
+        # --jsonl file unwritten (cut in the middle).
         out=$(out_of chainsaw evtx)
-        measure chainsaw evtx "$out" "${BIN[chainsaw]}" --no-banner --num-threads 1 hunt -s "$rules" \
-            --mapping "$CHAINSAW_MAPPING" --jsonl -o "$out" -q "$evtx_in"
+        measure chainsaw evtx "$out" bash -c 'exec "$@" >"$0"' "$out" "${BIN[chainsaw]}" --no-banner \
+            --num-threads 1 hunt -s "$rules" --mapping "$CHAINSAW_MAPPING" --jsonl -q "$evtx_in"
         ;;
     rsigma)
         # rsigma eval reads one EVTX file per run (-e @FILE): one run per file, rules compiled
