@@ -398,13 +398,13 @@ if want yagura; then
     ok=(yagura "${ok[@]}")
 fi
 
-version_of() {
+version_of() { # first line of the tool's version (Hayabusa has no --version: its help's banner)
+    local v
     case "$1" in
-    yagura) "${BIN[yagura]}" --version 2>/dev/null | head -n 1 ;;
-    rsigma) "${BIN[rsigma]}" --version 2>/dev/null | head -n 1 ;;
-    chainsaw) "${BIN[chainsaw]}" --version 2>/dev/null | head -n 1 ;;
-    hayabusa) "${BIN[hayabusa]}" --version 2>/dev/null | head -n 1 | sed 's/\x1b\[[0-9;]*m//g' ;;
+    hayabusa) v=$("${BIN[hayabusa]}" help 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -m 1 '^Hayabusa v') || true ;;
+    *) v=$("${BIN[$1]}" --version 2>&1 | head -n 1) || true ;;
     esac
+    echo "${v:-unknown}"
 }
 
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
