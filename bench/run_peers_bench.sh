@@ -457,8 +457,9 @@ else
     for ((c = 1; c <= copies; c++)); do
         mkdir -p "$evtx_in/c$c"
         for f in "${evtx_files[@]}"; do
-            # Names stay unique per copy folder; hard links when the file system allows.
-            ln "$f" "$evtx_in/c$c/$(basename "$f")" 2>/dev/null || cp "$f" "$evtx_in/c$c/$(basename "$f")"
+            # Copies, not hard links: yagura hunt reads a file it meets twice (same device and
+            # inode) once.
+            cp "$f" "$evtx_in/c$c/$(basename "$f")"
         done
     done
     python3 "$here/peers_tool.py" flatten --yagura "$yagura" -o "$work/one.jsonl" "${evtx_files[@]}" >"$work/one.count" ||
@@ -513,6 +514,20 @@ measure() {
     rows+=("$peer|$kind|$best_wall|$(calc "$events / $best_wall")|$(calc "$best_rss / 1024" %.1f)|$alerts|$rc")
 }
 
+# The flat record of peers_tool.py flatten, in jq: System fields (an element's #text for its
+# value) over EventData over UserData's inner element.
+# shellcheck disable=SC2016 # jq's own variables
+rsigma_flat_jq='def v: if type == "object" and has("#text") then .["#text"] else . end;
+.Event as $e | ($e.System // {}) as $s
+| ([($e.UserData // {})[] | objects | del(.["#attributes"])] | add // {})
+  + (($e.EventData // {}) | if type == "object" then del(.["#attributes"]) else {} end)
+  + ({Channel: ($s.Channel | v), EventID: ($s.EventID | v), Computer: ($s.Computer | v),
+      EventRecordID: ($s.EventRecordID | v), Level: ($s.Level | v), Task: ($s.Task | v),
+      Opcode: ($s.Opcode | v), Keywords: ($s.Keywords | v), Version: ($s.Version | v),
+      Provider_Name: $s.Provider["#attributes"].Name,
+      TimeCreated: $s.TimeCreated["#attributes"].SystemTime}
+     | with_entries(select(.value != null)))'
+
 for p in "${ok[@]}"; do
     case "$p" in
     yagura)
@@ -539,14 +554,16 @@ for p in "${ok[@]}"; do
             --num-threads 1 hunt -s "$rules" --mapping "$CHAINSAW_MAPPING" --jsonl -q "$evtx_in"
         ;;
     rsigma)
-        # rsigma eval reads one EVTX file per run (-e @FILE): one run per file, rules compiled
-        # each time, under one /usr/bin/time (its peak RSS is the largest run's).
+        # rsigma engine eval reads one EVTX file per run (-e @FILE): one run per file, rules
+        # compiled each time, under one /usr/bin/time (its peak RSS is the largest run's). Its
+        # rules see an EVTX record in evtx_dump's nesting (Event.EventData.X), where they find
+        # none of their fields; --jq flattens each record as peers_tool.py flatten does.
         out=$(out_of rsigma evtx)
-        measure rsigma evtx "$out" bash -c 'bin="$1" rules="$2" out="$3"; shift 3; for f; do "$bin" eval -r "$rules" -e "@$f" --include-event >>"$out" || exit; done' \
-            rsigma-evtx "${BIN[rsigma]}" "$rules" "$out" "$evtx_in"/c*/*.evtx
+        measure rsigma evtx "$out" bash -c 'bin="$1" rules="$2" out="$3" jq="$4"; shift 4; for f; do "$bin" --output-format ndjson -q engine eval -r "$rules" -e "@$f" --include-event --jq "$jq" >>"$out" || exit; done' \
+            rsigma-evtx "${BIN[rsigma]}" "$rules" "$out" "$rsigma_flat_jq" "$evtx_in"/c*/*.evtx
         out=$(out_of rsigma jsonl)
-        measure rsigma jsonl "$out" bash -c 'exec "$1" eval -r "$2" -e "@$3" --include-event >"$4"' \
-            rsigma-jsonl "${BIN[rsigma]}" "$rules" "$jsonl_in" "$out"
+        measure rsigma jsonl "$out" bash -c 'exec "$@" >"$0"' "$out" "${BIN[rsigma]}" --output-format ndjson \
+            -q engine eval -r "$rules" -e "@$jsonl_in" --include-event
         ;;
     esac
 done
@@ -561,6 +578,16 @@ for row in "${rows[@]}"; do
     printf '| %-9s | %-30s | %-5s | %8s | %10s | %8s | %7s |\n' "$p" "${VERSION[$p]:0:30}" "$k" "$w" "$e" "$m" "$a"
 done
 print_unavailable
+# The same records in both inputs: Yagura must raise the same alerts on each.
+ya_e="" ya_j=""
+for row in "${rows[@]}"; do
+    IFS='|' read -r p k _ _ _ a _ <<<"$row"
+    [[ "$p" == yagura && "$k" == evtx ]] && ya_e=$a
+    [[ "$p" == yagura && "$k" == jsonl ]] && ya_j=$a
+done
+if [[ -n "$ya_e" && -n "$ya_j" && "$ya_e" != "$ya_j" ]]; then
+    echo "WARNING: yagura raised $ya_e alerts on the EVTX files and $ya_j on the same records as JSON lines" >&2
+fi
 
 if ((compare)) && want yagura; then
     echo
