@@ -488,7 +488,10 @@ measure() {
     local peer="$1" kind="$2" out="$3"
     shift 3
     local timef="$work/time-$peer-$kind.txt" rc=0 r wall rss best_wall="" best_rss=""
-    echo "run         $peer $kind: taskset -c $cpu $*"
+    local shown="taskset -c $cpu $*"
+    shown="${shown//$'\n'/ }"
+    ((${#shown} <= 400)) || shown="${shown:0:400} ..."
+    echo "run         $peer $kind: $shown"
     ((dry_run)) && return 0
     for ((r = 1; r <= runs; r++)); do
         rm -rf "$out"
