@@ -186,9 +186,39 @@ def cmd_compare(a):
     print(f'{y["tool"]}: rules fired by both {len(both)}, same events {len(same)}, '
           f'different {len(diff)}; rules fired by {x["tool"]} only {len(set(mx) - set(my))}, '
           f'by {y["tool"]} only {len(set(my) - set(mx))}')
+    titles = rule_titles(a.rules) if a.rules else {}
+
+    def name(r):
+        return f'{r} ({titles[r]})' if r in titles else r
+
     for r in diff[:a.limit]:
-        print(f'  {r}: {x["tool"]} {len(mx[r])} events, {y["tool"]} {len(my[r])}, '
+        print(f'  differ: {name(r)}: {x["tool"]} {len(mx[r])} events, {y["tool"]} {len(my[r])}, '
               f'common {len(mx[r] & my[r])}')
+    for who, only in ((x["tool"], sorted(set(mx) - set(my))), (y["tool"], sorted(set(my) - set(mx)))):
+        for r in only[:a.limit]:
+            print(f'  {who} only: {name(r)}')
+
+
+def rule_titles(folder):
+    """rule id -> "title; logsource path under the folder", read from the rule files' top lines."""
+    out = {}
+    for root, _, files in os.walk(folder):
+        for fn in files:
+            if not fn.endswith((".yml", ".yaml")):
+                continue
+            path = os.path.join(root, fn)
+            t = i = None
+            with open(path, encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    if line.startswith("title:"):
+                        t = line[6:].strip()
+                    elif line.startswith("id:"):
+                        i = line[3:].strip().lower()
+                    if t and i:
+                        break
+            if t and i:
+                out[i] = f'{t}; {os.path.relpath(os.path.dirname(path), folder)}'
+    return out
 
 
 def main():
@@ -206,7 +236,8 @@ def main():
     c = sub.add_parser("compare")
     c.add_argument("a")
     c.add_argument("b")
-    c.add_argument("--limit", type=int, default=5)
+    c.add_argument("--limit", type=int, default=8, help="rules listed per kind of difference")
+    c.add_argument("--rules", help="rule folder, to name the rules listed by their titles")
     a = ap.parse_args()
     {"flatten": cmd_flatten, "alerts": cmd_alerts, "compare": cmd_compare}[a.cmd](a)
 

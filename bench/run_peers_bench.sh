@@ -600,7 +600,7 @@ if ((compare)) && want yagura; then
         [[ "$p" == yagura ]] && continue
         [[ -s "$work/alerts-$p-$k.json" && -s "$work/alerts-yagura-$k.json" ]] || continue
         printf '%s  ' "$k"
-        python3 "$here/peers_tool.py" compare "$work/alerts-yagura-$k.json" "$work/alerts-$p-$k.json" || true
+        python3 "$here/peers_tool.py" compare --rules "$rules" "$work/alerts-yagura-$k.json" "$work/alerts-$p-$k.json" || true
     done
 fi
 exit 0
