@@ -7,10 +7,10 @@
       EventData / UserData field at the top level, as NXLog and flat SIEM exports write them.
       Engines that do not descend into evtx_dump's Event.EventData nesting (rsigma) read these.
 
-  peers_tool.py alerts --tool T --kind evtx|jsonl OUT [--json-input FILE]
+  peers_tool.py alerts --tool T --kind evtx|jsonl [--index OUT.index.tsv] OUT
       prints one JSON object: the alert count and the (rule id, event) pairs of a tool's output.
 
-  peers_tool.py compare A.json B.json
+  peers_tool.py compare [--rules DIR] A.json B.json
       for the rules both tools fired: how many flag the same events, and the ones that differ.
 
 An event is named "FILE#EventRecordID" (the EVTX file's name) in every input: `flatten` also
