@@ -583,14 +583,8 @@ static yg_err sqlfail(struct yg_incident_builder *b, int rc, const char *what)
 {
     snprintf(b->why, sizeof b->why, "%s: %s", what, sqlite3_errmsg(b->db));
     yg__store_note_failure(b->st, rc);
-    switch (rc & 0xff) {
-    case SQLITE_NOMEM: return YG_ENOMEM;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return YG_ESTATE;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return YG_ECORRUPT;
-    default: return YG_EIO;
-    }
+    yg_err e = yg__store_rc_err(rc);
+    return e ? e : YG_EIO; /* a statement that failed with SQLITE_OK is still a failure */
 }
 
 const char *yg__incident_errmsg(const struct yg_incident_builder *b)

@@ -19,21 +19,6 @@
     "        ORDER BY alerts DESC, kind, value)),"                                                 \
     " i.acked_by, i.acked_at, i.assignee"
 
-static yg_err map_rc(int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_OK:
-    case SQLITE_ROW:
-    case SQLITE_DONE: return YG_OK;
-    case SQLITE_NOMEM: return YG_ENOMEM;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return YG_ESTATE;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return YG_ECORRUPT;
-    default: return YG_EIO;
-    }
-}
-
 static const char *col(sqlite3_stmt *s, int i)
 {
     const char *t = (const char *)sqlite3_column_text(s, i);
@@ -151,7 +136,7 @@ yg_err yg__incident_list(struct yg_store *st, enum yg_incident_status status, in
                                 " ORDER BY i.last_ms DESC, i.id",
                                 -1, &s, NULL);
     if (rc != SQLITE_OK)
-        return map_rc(rc);
+        return yg__store_rc_err(rc);
     sqlite3_bind_int(s, 1, (int)status);
     sqlite3_bind_int(s, 2, min_level);
     struct ent_list el = {.v = NULL};
@@ -164,7 +149,7 @@ yg_err yg__incident_list(struct yg_store *st, enum yg_incident_status status, in
     }
     sqlite3_finalize(s);
     yg_arena_free(&el.a);
-    return rc == SQLITE_DONE ? YG_OK : map_rc(rc);
+    return rc == SQLITE_DONE ? YG_OK : yg__store_rc_err(rc);
 }
 
 yg_err yg__incident_resolve(struct yg_store *st, const char *q, char out[40])
@@ -180,7 +165,7 @@ yg_err yg__incident_resolve(struct yg_store *st, const char *q, char out[40])
                                 " OR substr(id, 5, length(?1)) = ?1 ORDER BY id = ?1 DESC LIMIT 3",
                                 -1, &s, NULL);
     if (rc != SQLITE_OK)
-        return map_rc(rc);
+        return yg__store_rc_err(rc);
     sqlite3_bind_text(s, 1, q, -1, SQLITE_TRANSIENT);
     int n = 0;
     bool exact = false;
@@ -196,7 +181,7 @@ yg_err yg__incident_resolve(struct yg_store *st, const char *q, char out[40])
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
-        return map_rc(rc);
+        return yg__store_rc_err(rc);
     if (!n)
         return YG_ENOTFOUND;
     if (n > 1 && !exact)
@@ -226,7 +211,7 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
     int rc = sqlite3_prepare_v2(db, "SELECT " INC_COLS " FROM incidents i WHERE i.id = ?1", -1, &s,
                                 NULL);
     if (rc != SQLITE_OK)
-        return map_rc(rc);
+        return yg__store_rc_err(rc);
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     struct ent_list el = {.v = NULL};
     yg_arena_init(&el.a, 1u << 12, 0);
@@ -241,7 +226,7 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW) {
         yg_arena_free(&el.a);
-        return rc == SQLITE_DONE ? YG_ENOTFOUND : map_rc(rc);
+        return rc == SQLITE_DONE ? YG_ENOTFOUND : yg__store_rc_err(rc);
     }
     rc = sqlite3_prepare_v2(db,
                             "SELECT alert_id, kind, rule_id, rule_title, level, event_time, source,"
@@ -255,7 +240,7 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
                             -1, &s, NULL);
     if (rc != SQLITE_OK) {
         yg_arena_free(&el.a);
-        return map_rc(rc);
+        return yg__store_rc_err(rc);
     }
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -279,7 +264,7 @@ yg_err yg__incident_show(struct yg_store *st, const char *id,
     }
     sqlite3_finalize(s);
     yg_arena_free(&el.a);
-    return rc == SQLITE_DONE ? YG_OK : map_rc(rc);
+    return rc == SQLITE_DONE ? YG_OK : yg__store_rc_err(rc);
 }
 
 yg_err yg__incident_close(struct yg_store *st, const char *id, const char *reason, const char *who)
@@ -310,7 +295,7 @@ yg_err yg__incident_query(struct yg_store *st, const struct yg_incident_filter *
         " ORDER BY i.last_ms DESC, i.id",
         -1, &s, NULL);
     if (rc != SQLITE_OK)
-        return map_rc(rc);
+        return yg__store_rc_err(rc);
     sqlite3_bind_int(s, 1, (int)(f->status ? f->status : 7u));
     sqlite3_bind_int(s, 2, f->min_level);
     if (f->entity_kind && *f->entity_kind)
@@ -336,5 +321,5 @@ yg_err yg__incident_query(struct yg_store *st, const struct yg_incident_filter *
     }
     sqlite3_finalize(s);
     yg_arena_free(&el.a);
-    return rc == SQLITE_DONE ? YG_OK : map_rc(rc);
+    return rc == SQLITE_DONE ? YG_OK : yg__store_rc_err(rc);
 }

@@ -14,21 +14,6 @@
 
 #include <sqlite3.h>
 
-static yg_err rc_err(int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_OK:
-    case SQLITE_ROW:
-    case SQLITE_DONE: return YG_OK;
-    case SQLITE_NOMEM: return YG_ENOMEM;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return YG_ESTATE;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return YG_ECORRUPT;
-    default: return YG_EIO;
-    }
-}
-
 static const char *ctext(sqlite3_stmt *s, int i)
 {
     const char *t = (const char *)sqlite3_column_text(s, i);
@@ -128,14 +113,14 @@ yg_err yg__incident_triage(struct yg_store *st, const char *id, const char *who,
         else if (rc == SQLITE_ROW && !applies(a, ctext(s, 0), sqlite3_column_int(s, 1)))
             err = YG_ESTATE;
         else if (rc != SQLITE_ROW)
-            err = rc_err(rc);
+            err = yg__store_rc_err(rc);
         sqlite3_finalize(s);
     } else {
-        err = rc_err(rc);
+        err = yg__store_rc_err(rc);
     }
     int64_t at = now_ms();
     if (!err && (rc = change(db, a, id, who, detail, at)) != SQLITE_DONE)
-        err = rc_err(rc);
+        err = yg__store_rc_err(rc);
     if (!err) {
         const char *t[] = {id, who, yg__triage_name(a), detail};
         rc = exec_bind(db,
@@ -143,7 +128,7 @@ yg_err yg__incident_triage(struct yg_store *st, const char *id, const char *who,
                        " VALUES (?1, ?2, ?3, ?4, ?5)",
                        t, 4, at);
         if (rc != SQLITE_DONE)
-            err = rc_err(rc);
+            err = yg__store_rc_err(rc);
     }
     if (err) {
         yg__store_rollback(st);
@@ -162,7 +147,7 @@ yg_err yg__incident_audit(struct yg_store *st, const char *id,
                                 " WHERE incident_id = ?1 ORDER BY seq",
                                 -1, &s, NULL);
     if (rc != SQLITE_OK)
-        return rc_err(rc);
+        return yg__store_rc_err(rc);
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct yg_incident_audit a = {sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
@@ -170,5 +155,5 @@ yg_err yg__incident_audit(struct yg_store *st, const char *id,
         fn(ud, &a);
     }
     sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? YG_OK : rc_err(rc);
+    return rc == SQLITE_DONE ? YG_OK : yg__store_rc_err(rc);
 }

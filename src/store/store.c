@@ -301,7 +301,7 @@ static int64_t now_ms(void)
 }
 
 /* Map a SQLite result code to the error enum. */
-static yg_err map_rc(int rc)
+yg_err yg__store_rc_err(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
@@ -361,7 +361,7 @@ static yg_err fail(struct yg_store *st, int rc, const char *what)
     if (st->db && (sqlite3_errcode(st->db) & 0xff) != (rc & 0xff))
         msg = sqlite3_errstr(rc);
     snprintf(st->why, sizeof st->why, "%s: %s", what, msg);
-    yg_err e = map_rc(rc);
+    yg_err e = yg__store_rc_err(rc);
     return e == YG_OK ? YG_EIO : e;
 }
 

@@ -73,6 +73,9 @@ YG_NODISCARD yg_err yg__store_alert_count(struct yg_store *st, uint64_t *n);
  * database is locked"), "" if it succeeded, as sqlite3_errmsg keeps one on a
  * connection; valid until the next call on st. */
 const char *yg__store_errmsg(const struct yg_store *st);
+/* The error of a SQLite result code (SQLITE_OK, _ROW and _DONE are YG_OK),
+ * for every layer that runs statements on the state database. */
+yg_err yg__store_rc_err(int rc);
 /* Why the last write failed, in words an operator acts on: "disk full:
  * PATH", "database corrupt: PATH", "input/output error: PATH: <errno text>",
  * "database locked: PATH", "out of memory"; "" after a successful commit.
