@@ -90,17 +90,21 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return yg_buf_add(b, &a, sizeof a) == YG_OK ? MHD_YES : MHD_NO;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *mc, struct yg_taxii_resp *rs, bool head)
+/* A response owning the body (none for HEAD), or NULL. */
+static struct MHD_Response *body_response(struct yg_buf *body, bool head)
 {
     size_t n = 0;
-    char *p = yg_buf_take(&rs->body, &n);
-    struct MHD_Response *r;
+    char *p = yg_buf_take(body, &n);
     if (head || !p) {
         yg_free(p);
-        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    } else {
-        r = MHD_create_response_from_buffer_with_free_callback(n, p, yg_free);
+        return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     }
+    return MHD_create_response_from_buffer_with_free_callback(n, p, yg_free);
+}
+
+static enum MHD_Result respond(struct MHD_Connection *mc, struct yg_taxii_resp *rs, bool head)
+{
+    struct MHD_Response *r = body_response(&rs->body, head);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->content_type);
@@ -210,15 +214,7 @@ static enum MHD_Result collect_web_arg(void *cls, enum MHD_ValueKind kind, const
 
 static enum MHD_Result respond_app(struct MHD_Connection *mc, struct yg_web_resp *rs, bool head)
 {
-    size_t n = 0;
-    char *p = yg_buf_take(&rs->body, &n);
-    struct MHD_Response *r;
-    if (head || !p) {
-        yg_free(p);
-        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    } else {
-        r = MHD_create_response_from_buffer_with_free_callback(n, p, yg_free);
-    }
+    struct MHD_Response *r = body_response(&rs->body, head);
     if (!r)
         return MHD_NO;
     for (size_t i = 0; i < rs->nhdr; i++)
