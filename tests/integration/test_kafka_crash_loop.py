@@ -182,8 +182,12 @@ def main():
             check(hooked >= 1, f"at least one match kill at the commit point: {hooked}")
             replayed = {n: re.findall(r"correlation: (\d+) detection\(s\) replayed",
                                       procs[n].logtext()) for n in ("correlate-a", "correlate-b")}
-            check(all(any(int(x) > 0 for x in r) for r in replayed.values()),
-                  f"both correlate instances rebuilt windows they were given: {replayed}")
+            # Which partitions each instance gets is the group's choice (member ids are
+            # random): one whose partitions had nothing committed yet at each of its
+            # assignments has nothing to rebuild, so the check is on the two together.
+            check(any(int(x) > 0 for r in replayed.values() for x in r),
+                  f"a correlate instance rebuilt the windows of partitions it was given: "
+                  f"{replayed}")
             print(f"{hooked} of {ROUNDS} match kills at the commit point; "
                   f"{time.time() - t_start:.1f} s in all", flush=True)
         if failed:
