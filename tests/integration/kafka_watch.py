@@ -3,9 +3,12 @@ watch` processes configured for a role of docs/kafka.md."""
 import collections
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
 
 yagura = os.environ["YAGURA"]
 src = os.environ.get("YG_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -13,6 +16,33 @@ src = os.environ.get("YG_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".
 CHAIN_BY_ADDRESS = "4df17d28-f2bf-41d0-ad99-96d25309c7f6"
 CHAIN_BY_ACCOUNT = "2dc890ee-2015-4624-89d7-b618623a120c"
 RAW_TOPICS = {"vpn": "fortigate", "entra": None, "m365": None}
+
+
+def lags(port):
+    """{(topic, partition): lag} of the instance's /metrics on port, or None while it does not
+    answer.  A partition not fetched yet reads NaN (docs/kafka.md, "Monitoring")."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    return {(m.group(1), int(m.group(2))): float(m.group(3)) for m in re.finditer(
+        r'^yagura_kafka_lag_messages\{topic="([^"]+)",partition="(\d+)"\} (\S+)$', text, re.M)}
+
+
+def settled(port, topics=None, readings=1):
+    """The instance answers, has partitions assigned (of topics, when given) and every one of
+    its lag gauges reads 0: all it was given is committed.  NaN is not 0.  With readings=2,
+    in two readings 1.2 s apart: the gauges are refreshed every second from the watermarks of
+    the last fetch, so one reading of 0 could predate the last records."""
+    for i in range(readings):
+        if i:
+            time.sleep(1.2)
+        lg = lags(port)
+        if not (lg and (topics is None or any(t in topics for t, _ in lg)) and
+                all(v == 0 for v in lg.values())):
+            return False
+    return True
 
 
 def demo(tmp):

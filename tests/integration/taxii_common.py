@@ -41,6 +41,19 @@ class Tally:
             print(f"FAIL: {what}", flush=True)
         return cond
 
+    def wait(self, pred, timeout, what):
+        """pred() every 0.25 s until it is true (an OSError, such as a server not answering
+        yet, counts as not yet), or a failed check after timeout seconds."""
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                if pred():
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.25)
+        return self.check(False, f"timed out waiting for {what}")
+
     def done(self):
         print(f"{self.passed} passed, {self.failed} failed")
         sys.exit(1 if self.failed else 0)

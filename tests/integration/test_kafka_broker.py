@@ -20,18 +20,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
+import taxii_common as tc  # noqa: E402
 import kafka_broker  # noqa: E402
 
-passed = failed = 0
-
-
-def check(ok, msg):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", msg, flush=True)
+T = tc.Tally()
+check = T.check
 
 
 class Taken(kafka_broker.Broker):
@@ -85,8 +78,7 @@ def main():
                     b.stop()
             finally:
                 a.stop()
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    T.done()
 
 
 if __name__ == "__main__":

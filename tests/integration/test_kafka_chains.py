@@ -22,26 +22,18 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
+import taxii_common as tc  # noqa: E402
 import kafka_broker  # noqa: E402
 import kafka_watch as kw  # noqa: E402
 
 STAGE = "bdf802f3-9357-4459-8f51-4a68f08b3d77"  # rules/chain/stage_cloud_signin.yml
 
-passed = failed = 0
-
-
-def check(ok, msg):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", msg, flush=True)
+T = tc.Tally()
+check = T.check
 
 
 def metrics_partitions(w, topic):
@@ -51,25 +43,6 @@ def metrics_partitions(w, topic):
     return sorted(int(p) for p in re.findall(
         r'yagura_kafka_lag_messages\{topic="' + re.escape(topic) + r'",partition="(\d+)"\}',
         text))
-
-
-def lags(w):
-    with urllib.request.urlopen(f"http://127.0.0.1:{w.port}/metrics", timeout=5) as r:
-        return [float(l.rsplit(" ", 1)[1]) for l in r.read().decode().splitlines()
-                if l.startswith("yagura_kafka_lag_messages{")]
-
-
-def wait_for(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if pred():
-                return True
-        except OSError:
-            pass
-        time.sleep(0.25)
-    check(False, f"timed out waiting for {what}")
-    return False
 
 
 def critical_group(tmp):
@@ -122,9 +95,9 @@ def main():
                     corr.append(w)
                 # Both correlate instances own their half of the detections topic before any
                 # detection is published.
-                wait_for(lambda: all(len(metrics_partitions(w, "detections")) == 2 for w in corr)
-                         and sorted(sum((metrics_partitions(w, "detections") for w in corr), []))
-                         == [0, 1, 2, 3], 60, "the detections topic split over both instances")
+                T.wait(lambda: all(len(metrics_partitions(w, "detections")) == 2 for w in corr)
+                       and sorted(sum((metrics_partitions(w, "detections") for w in corr), []))
+                       == [0, 1, 2, 3], 60, "the detections topic split over both instances")
                 owner = {p: i for i, w in enumerate(corr)
                          for p in metrics_partitions(w, "detections")}
                 for i in range(2):
@@ -134,12 +107,11 @@ def main():
                     w.port = ports[2 + i]
                     procs.append(w)
                 want = sum(expected.values())
-                wait_for(lambda: len(b.consume("alerts")) >= want, 90, f"{want} alerts")
+                T.wait(lambda: len(b.consume("alerts")) >= want, 90, f"{want} alerts")
                 # Everything is committed once each instance's lag is 0; a duplicate would show
                 # on the alerts topic by then.
                 for w in procs:
-                    wait_for(lambda: (lambda l: l and not any(l))(lags(w)), 60,
-                             f"{w.name}: lag 0")
+                    T.wait(lambda: kw.settled(w.port), 60, f"{w.name}: lag 0")
             finally:
                 rcs = [p.stop() for p in procs]
             check(rcs == [0, 0, 0, 0], f"every instance stops cleanly: {rcs}")
@@ -182,11 +154,10 @@ def main():
                   f"each critical chain group on one partition: {chains}")
             check(any(owner.get(single) != owner.get(p) for ps in chains.values() for p in ps),
                   "a single copy of the stage would be on another instance than a chain")
-        if failed:
+        if T.failed:
             for p in procs:
                 print(f"--- {p.name}\n" + p.logtext()[-3000:])
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    T.done()
 
 
 if __name__ == "__main__":

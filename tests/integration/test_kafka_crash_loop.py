@@ -45,33 +45,15 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+import taxii_common as tc  # noqa: E402
 import kafka_broker  # noqa: E402
 import kafka_watch as kw  # noqa: E402
-from test_kafka_exactly_once import lag, settled  # noqa: E402
 
-passed = failed = 0
+T = tc.Tally()
+check = T.check
 BACKGROUND = 100000
 ROUNDS = 5
 SEED = int(os.environ.get("YG_CRASH_SEED", "14"))
-
-
-def check(ok, msg):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", msg, flush=True)
-
-
-def wait(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.25)
-    check(False, f"timed out waiting for {what}")
-    return False
 
 
 def slices(items, n):
@@ -153,8 +135,9 @@ def main():
                     killer.start()
                     # match-a dies at its Nth commit with produced messages, or is killed once
                     # it has read everything it holds.
-                    wait(lambda: a.p.poll() is not None or settled(ports["match-a"], kw.RAW_TOPICS),
-                         120, f"round {i}: match-a to crash or read its partitions")
+                    T.wait(lambda: a.p.poll() is not None or
+                           kw.settled(ports["match-a"], kw.RAW_TOPICS, readings=2),
+                           120, f"round {i}: match-a to crash or read its partitions")
                     kill9("match-a")
                     killer.join()
                     print(f"round {i}: match-a exit {a.p.returncode}, "
@@ -162,11 +145,12 @@ def main():
                 produce(ROUNDS, [], [], late, [])
                 start("match-a")
                 total = sum(expected.values())
-                wait(lambda: len(b.consume("alerts")) >= total, 120,
-                     f"{total} alerts on the alerts topic")
+                T.wait(lambda: len(b.consume("alerts")) >= total, 120,
+                       f"{total} alerts on the alerts topic")
                 for name in names:
-                    wait(lambda: settled(ports[name], ["detections"] if name.startswith("correlate")
-                                         else kw.RAW_TOPICS), 60, f"{name} to commit everything")
+                    topics = ["detections"] if name.startswith("correlate") else kw.RAW_TOPICS
+                    T.wait(lambda: kw.settled(ports[name], topics, readings=2), 60,
+                           f"{name} to commit everything")
             finally:
                 rcs = {r: w.stop() for r, w in procs.items()}
             check(rcs == {n: 0 for n in names}, f"clean stops: {rcs}")
@@ -190,11 +174,10 @@ def main():
                   f"{replayed}")
             print(f"{hooked} of {ROUNDS} match kills at the commit point; "
                   f"{time.time() - t_start:.1f} s in all", flush=True)
-        if failed:
+        if T.failed:
             for p in procs.values():
                 print(f"--- {p.name}\n" + p.logtext()[-3000:])
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    T.done()
 
 
 if __name__ == "__main__":

@@ -26,63 +26,15 @@ import os
 import re
 import sys
 import tempfile
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+import taxii_common as tc  # noqa: E402
 import kafka_broker  # noqa: E402
 import kafka_watch as kw  # noqa: E402
 
-passed = failed = 0
+T = tc.Tally()
+check = T.check
 BACKGROUND = 20000
-
-
-def check(ok, msg):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", msg, flush=True)
-
-
-def lag(port):
-    """{(topic, partition): lag} of an instance, or None while it does not answer."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-            text = r.read().decode()
-    except OSError:
-        return None
-    out = {}
-    for m in re.finditer(r'^yagura_kafka_lag_messages\{topic="([^"]+)",partition="(\d+)"\} (\S+)$',
-                         text, re.M):
-        out[(m.group(1), int(m.group(2)))] = float(m.group(3))
-    return out
-
-
-def settled(port, topics):
-    """Every partition of topics assigned to the instance and committed to its end, in two
-    readings of /metrics 1.2 s apart: the gauges are refreshed every second from the
-    watermarks of the last fetch, so one reading of 0 could predate the last records.  A
-    partition not yet fetched reads NaN, which is not 0."""
-    for i in range(2):
-        if i:
-            time.sleep(1.2)
-        lg = lag(port)
-        if lg is None or not any(t in topics for t, _ in lg) or \
-                any(v != 0 for v in lg.values()):
-            return False
-    return True
-
-
-def wait(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.25)
-    check(False, f"timed out waiting for {what}")
-    return False
 
 
 def main():
@@ -130,16 +82,18 @@ def main():
                 m.log.close()
                 check(rc == -9, f"the match instance died by SIGKILL before its commit: {rc}")
                 start("match")
-                wait(lambda: settled(ports["match"], kw.RAW_TOPICS), 120, "match to commit phase 1")
-                wait(lambda: settled(ports["correlate"], ["detections"]), 60,
+                T.wait(lambda: kw.settled(ports["match"], kw.RAW_TOPICS, readings=2), 120,
+                       "match to commit phase 1")
+                T.wait(lambda: kw.settled(ports["correlate"], ["detections"], readings=2), 60,
                      "correlate to commit phase 1")
                 procs["correlate"].kill9()
                 b.produce("m365", [(f"m365-late-{i}", l) for i, l in enumerate(late)])
                 start("correlate")
-                wait(lambda: settled(ports["match"], kw.RAW_TOPICS), 60, "match to commit phase 2")
-                wait(lambda: len(b.consume("detections")) > 0 and
-                     settled(ports["correlate"], ["detections"]), 60,
-                     "correlate to commit phase 2")
+                T.wait(lambda: kw.settled(ports["match"], kw.RAW_TOPICS, readings=2), 60,
+                       "match to commit phase 2")
+                T.wait(lambda: len(b.consume("detections")) > 0 and
+                       kw.settled(ports["correlate"], ["detections"], readings=2), 60,
+                       "correlate to commit phase 2")
             finally:
                 rcs = {r: w.stop() for r, w in procs.items()}
             check(rcs == {"match": 0, "correlate": 0}, f"clean stops: {rcs}")
@@ -156,11 +110,10 @@ def main():
                                   procs["correlate"].logtext())
             check(any(int(n) > 0 for n in replayed),
                   f"the restarted correlate instance rebuilt its windows: {replayed}")
-        if failed:
+        if T.failed:
             for p in procs.values():
                 print(f"--- {p.name}\n" + p.logtext()[-3000:])
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    T.done()
 
 
 if __name__ == "__main__":

@@ -37,11 +37,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+import taxii_common as tc  # noqa: E402
 import kafka_broker  # noqa: E402
 import kafka_watch as kw  # noqa: E402
-from test_kafka_exactly_once import settled  # noqa: E402
 
-passed = failed = 0
+T = tc.Tally()
+check = T.check
 BACKGROUND = 20000
 TXN_TIMEOUT_MS = 4000
 # The longest a failed commit may keep an instance before it exits: the commit and the abort
@@ -49,26 +50,6 @@ TXN_TIMEOUT_MS = 4000
 # else is waited for, plus the margin of a loaded machine. (Before, with 30 s for the commit,
 # another 30 s for the abort and the flush on exit, it took 36 s here.)
 EXIT_BOUND_S = 2 * TXN_TIMEOUT_MS / 1000 + 10
-
-
-def check(ok, msg):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", msg, flush=True)
-    return ok
-
-
-def wait(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.25)
-    check(False, f"timed out waiting for {what}")
-    return False
 
 
 def end_offsets(b, topic):
@@ -131,8 +112,7 @@ def main():
                            capture_output=True, text=True)
         if not check(r.returncode == 0, f"cannot mount a tmpfs on {sinkfs} (needs root and "
                                         f"mount(8)): {r.stderr.strip()}"):
-            print(f"{passed} passed, {failed} failed")
-            sys.exit(1)
+            T.done()
         procs = {}
         try:
             with kafka_broker.Broker(tmp) as b:
@@ -176,12 +156,12 @@ def main():
                 b.produce("m365", [(f"m365-{i}", l) for i, l in enumerate(early)])
                 start("correlate")
                 m = start("match")
-                wait(lambda: re.search(r"storing a batch of \d+ alert\(s\) failed: sinks\[1\]",
-                                       m.logtext()), 60, "the file sink to fail")
+                T.wait(lambda: re.search(r"storing a batch of \d+ alert\(s\) failed: sinks\[1\]",
+                                         m.logtext()), 60, "the file sink to fail")
                 # The batch's alerts went to the kafka sink (sinks[0]) in the open transaction;
                 # the broker aborts it once the transaction timeout has passed.
-                wait(lambda: aborted(b, ["alerts", "detections"]), 60,
-                     "the broker to abort the open transaction")
+                T.wait(lambda: aborted(b, ["alerts", "detections"]), 60,
+                       "the broker to abort the open transaction")
                 check(m.p.poll() is None, "the instance waits for its sink meanwhile")
                 os.unlink(ballast)
                 try:
@@ -197,8 +177,9 @@ def main():
                 check(len(b.consume("alerts")) < sum(expected.values()),
                       "nothing of the aborted batch is visible at read_committed")
                 start("match")
-                wait(lambda: settled(ports["match"], kw.RAW_TOPICS), 90, "match to commit phase 1")
-                wait(lambda: settled(ports["correlate"], ["detections"]), 60,
+                T.wait(lambda: kw.settled(ports["match"], kw.RAW_TOPICS, readings=2), 90,
+                       "match to commit phase 1")
+                T.wait(lambda: kw.settled(ports["correlate"], ["detections"], readings=2), 60,
                      "correlate to commit phase 1")
                 check(procs["match"].stop() == 0, "the restarted instance stops cleanly")
 
@@ -208,7 +189,7 @@ def main():
                 b.produce("m365", [(f"m365-late-{i}", l) for i, l in enumerate(late)])
                 b.produce("vpn", [(f"bg-{i}", l) for i, l in enumerate(background[half:], half)])
                 m = start("match", {"YG_KAFKA_STOP_BEFORE_COMMIT": "1"})
-                wait(lambda: stopped(m.p.pid), 60, "the instance to stop before its commit")
+                T.wait(lambda: stopped(m.p.pid), 60, "the instance to stop before its commit")
                 b.p.send_signal(signal.SIGSTOP)
                 t0 = time.time()
                 m.p.send_signal(signal.SIGCONT)
@@ -227,9 +208,10 @@ def main():
                 print(f"phase 2: exit {rc} after {took:.1f} s with the broker stopped", flush=True)
                 start("match")
                 total = sum(expected.values())
-                wait(lambda: len(b.consume("alerts")) >= total, 90, f"{total} alerts")
-                wait(lambda: settled(ports["match"], kw.RAW_TOPICS), 90, "match to commit phase 2")
-                wait(lambda: settled(ports["correlate"], ["detections"]), 60,
+                T.wait(lambda: len(b.consume("alerts")) >= total, 90, f"{total} alerts")
+                T.wait(lambda: kw.settled(ports["match"], kw.RAW_TOPICS, readings=2), 90,
+                       "match to commit phase 2")
+                T.wait(lambda: kw.settled(ports["correlate"], ["detections"], readings=2), 60,
                      "correlate to commit phase 2")
                 rcs = {r: w.stop() for r, w in procs.items()}
                 check(rcs == {"match": 0, "correlate": 0}, f"clean stops: {rcs}")
@@ -247,11 +229,10 @@ def main():
             r = subprocess.run(["umount", sinkfs], capture_output=True, text=True)
             if r.returncode:
                 subprocess.run(["umount", "-l", sinkfs])
-        if failed:
+        if T.failed:
             for p in procs.values():
                 print(f"--- {p.name}\n" + p.logtext()[-4000:])
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    T.done()
 
 
 if __name__ == "__main__":

@@ -32,8 +32,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import taxii_common as tc  # noqa: E402
@@ -50,26 +48,6 @@ T = tc.Tally()
 COLL = "5b1d7a3c-8e2f-4c6a-9d0b-1f3e5a7c9b2d"
 LEVELS = ["informational", "low", "medium", "high", "critical"]
 MIN_LEVEL = "low"
-
-
-def lags(port):
-    """The instance's lag gauges, or None while it does not answer."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-            return [float(l.rsplit(" ", 1)[1]) for l in r.read().decode().splitlines()
-                    if l.startswith("yagura_kafka_lag_messages{")]
-    except OSError:
-        return None
-
-
-def wait_for(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.25)
-    T.check(False, f"timed out waiting for {what}")
-    return False
 
 
 def incidents(db):
@@ -244,12 +222,11 @@ def main():
                     procs.append(w)
                 inc.port = ports[4]
                 want = sum(expected.values())
-                wait_for(lambda: len(b.consume("alerts")) >= want + 1, 90, f"{want} alerts")
+                T.wait(lambda: len(b.consume("alerts")) >= want + 1, 90, f"{want} alerts")
                 # Every instance committed everything it was given (the third one every alert:
                 # its batch is stored, incidents included, before its offsets are committed).
                 for w in procs:
-                    wait_for(lambda: (lambda l: bool(l) and not any(l))(lags(w.port)), 60,
-                             f"{w.name}: lag 0")
+                    T.wait(lambda: kw.settled(w.port), 60, f"{w.name}: lag 0")
                 # The sightings are of the alerts on the topic: their counts per rule are the
                 # hunt's (checked below), their times those of the alerts the stages raised
                 # (a correlation completed by another detection than in the hunt's file order
@@ -262,7 +239,7 @@ def main():
                     nonlocal got_sightings
                     got_sightings = sightings(collection_objects(taxii_port))
                     return got_sightings == want_sightings
-                wait_for(published, 60, "the sightings of every alert in the collection")
+                T.wait(published, 60, "the sightings of every alert in the collection")
                 objs = collection_objects(taxii_port)
             finally:
                 rcs = [p.stop() for p in procs]

@@ -21,14 +21,14 @@ import os
 import re
 import sys
 import tempfile
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+import taxii_common as tc  # noqa: E402
 import kafka_broker  # noqa: E402
 import kafka_watch as kw  # noqa: E402
 
-passed = failed = 0
+T = tc.Tally()
+check = T.check
 USERS = [f"user{i}" for i in range(8)]
 RULES = """title: Failed login
 id: 6b1c0e1e-0000-4000-8000-000000000001
@@ -49,35 +49,6 @@ correlation:
   condition: {gte: 3}
 level: high
 """
-
-
-def check(ok, msg):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", msg, flush=True)
-
-
-def settled(port):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-            lag = [float(l.rsplit(" ", 1)[1]) for l in r.read().decode().splitlines()
-                   if l.startswith("yagura_kafka_lag_messages{")]
-        return bool(lag) and not any(lag)
-    except OSError:
-        return False
-
-
-def wait(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.25)
-    check(False, f"timed out waiting for {what}")
-    return False
 
 
 def config(tmp, name, bootstrap, role, port):
@@ -129,21 +100,21 @@ def main():
                 start("c1", "correlate")
                 start("c2", "correlate")
                 b.produce("raw", logins(1))
-                wait(lambda: all(settled(ports[n]) for n in ("match", "c1", "c2")) and
+                T.wait(lambda: all(kw.settled(ports[n]) for n in ("match", "c1", "c2")) and
                      len(b.consume("detections")) == 2 * len(USERS), 90, "phase 1 committed")
                 check(b.consume("alerts") == [], "no alert after two failed logins per user")
                 # Removed: c2 takes c1's partitions once c1's session times out.
                 before = assigned("c2")
                 procs["c1"].kill9()
-                wait(lambda: assigned("c2") > before and re.findall(
-                    r"kafka: (\d+) partition\(s\) assigned", procs["c2"].logtext())[-1] == "4",
-                    60, "c2 to own every partition")
+                T.wait(lambda: assigned("c2") > before and re.findall(
+                      r"kafka: (\d+) partition\(s\) assigned", procs["c2"].logtext())[-1] == "4",
+                      60, "c2 to own every partition")
                 # Added: the partitions are shared with c3.
                 start("c3", "correlate")
-                wait(lambda: assigned("c3") > 0, 60, "c3 to be assigned partitions")
+                T.wait(lambda: assigned("c3") > 0, 60, "c3 to be assigned partitions")
                 b.produce("raw", logins(2))
-                wait(lambda: len(b.consume("alerts")) >= len(USERS), 90, "the alerts")
-                wait(lambda: all(settled(ports[n]) for n in ("match", "c2", "c3")), 60,
+                T.wait(lambda: len(b.consume("alerts")) >= len(USERS), 90, "the alerts")
+                T.wait(lambda: all(kw.settled(ports[n]) for n in ("match", "c2", "c3")), 60,
                      "phase 2 committed")
             finally:
                 rcs = {n: w.stop() for n, w in procs.items() if n != "c1"}
@@ -158,11 +129,10 @@ def main():
                 replayed = [int(x) for x in re.findall(r"correlation: (\d+) detection\(s\) replayed",
                                                        procs[n].logtext())]
                 check(any(replayed), f"{n} rebuilt windows from the detections topic: {replayed}")
-        if failed:
+        if T.failed:
             for w in procs.values():
                 print(f"--- {w.name}\n" + w.logtext()[-2500:])
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    T.done()
 
 
 if __name__ == "__main__":

@@ -23,38 +23,14 @@ import signal
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+import taxii_common as tc  # noqa: E402
 import kafka_broker  # noqa: E402
 import kafka_watch as kw  # noqa: E402
 
-passed = failed = 0
-
-
-def check(ok, msg):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", msg, flush=True)
-
-
-def wait_settled(w, timeout=60):
-    """Until the instance's lag gauges all read 0 (everything it was assigned is committed)."""
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{w.port}/metrics", timeout=5) as r:
-                lag = [float(l.rsplit(" ", 1)[1]) for l in r.read().decode().splitlines()
-                       if l.startswith("yagura_kafka_lag_messages{")]
-            if lag and not any(lag):
-                return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    check(False, f"{w.name}: lag did not reach 0")
+T = tc.Tally()
+check = T.check
 
 
 def main():
@@ -111,7 +87,7 @@ def main():
                 # Everything is committed once each instance's lag is 0; a duplicate would show
                 # on the alerts topic by then.
                 for w in procs:
-                    wait_settled(w)
+                    T.wait(lambda: kw.settled(w.port), 60, f"{w.name}: lag 0")
             finally:
                 rcs = [p.stop() for p in procs]
             check(rcs == [0, 0, 0], f"every instance stops cleanly: {rcs}")
@@ -134,11 +110,10 @@ def main():
             check(all(k.split("\x1f")[0] for _, _, k, _ in dets), "every detection is keyed")
             assigned = [("partition(s) assigned" in p.logtext()) for p in procs]
             check(all(assigned), f"every instance was assigned partitions: {assigned}")
-        if failed:
+        if T.failed:
             for p in procs:
                 print(f"--- {p.name}\n" + p.logtext()[-3000:])
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    T.done()
 
 
 if __name__ == "__main__":

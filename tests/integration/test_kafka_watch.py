@@ -23,20 +23,13 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+import taxii_common as tc  # noqa: E402
 import kafka_broker  # noqa: E402
 import kafka_watch as kw  # noqa: E402
 from kafka_watch import CHAIN_BY_ACCOUNT, CHAIN_BY_ADDRESS, yagura, src  # noqa: E402
 
-passed = failed = 0
-
-def check(ok, msg):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", msg, flush=True)
-
+T = tc.Tally()
+check = T.check
 
 def metrics(port):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
@@ -141,11 +134,10 @@ def main():
                   f"both chain alerts exactly once: {dict(counts)}")
             check(all(k == json.loads(v).get("id") for _, _, k, v in got),
                   "every alert is keyed by its id")
-        if failed and os.path.exists(os.path.join(tmp, "watch.log")):
+        if T.failed and os.path.exists(os.path.join(tmp, "watch.log")):
             with open(os.path.join(tmp, "watch.log")) as f:
                 print(f.read()[-6000:])
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    T.done()
 
 
 if __name__ == "__main__":
