@@ -250,7 +250,7 @@ static int an_run(struct an_args *a, struct yg_detector *det, int argc, char **a
     a->o.paths = (const char **)(argv + optind);
     a->o.npaths = (size_t)(argc - optind);
     struct yg_hunt_result res;
-    yg_err e = yg_hunt_run(det->rules, &a->o, &res);
+    yg_err e = yg_hunt_run(det, &a->o, &res);
     if (e) {
         fprintf(stderr, "yagura %s: %s\n", a->cmd, yg_strerror(e));
         rc = 2;

@@ -921,7 +921,6 @@ static int hunt_compile(struct hunt_args *a, struct yg_detector **det)
         fprintf(stderr, "%s hunt: geolocation database: %s\n", prog, (*det)->why);
         return EXIT_ERROR;
     }
-    a->o.geo = (*det)->geo;
     return GO_ON;
 }
 
@@ -983,7 +982,7 @@ static int hunt_open_outputs(struct hunt_args *a, struct hunt_run *r)
 /* Run the hunt, then what reads its alerts: incidents, pivots, the report. */
 static yg_err hunt_execute(struct hunt_args *a, struct hunt_run *r)
 {
-    yg_err e = yg_hunt_run(r->det->rules, &a->o, &r->res);
+    yg_err e = yg_hunt_run(r->det, &a->o, &r->res);
     if (r->hinc && yg_cli_hunt_incidents_end(r->hinc, r->det, a->quiet) && !e)
         e = YG_EIO;
     r->hinc = NULL;

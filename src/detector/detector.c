@@ -126,10 +126,135 @@ yg_err yg__detector_new(yg_rules *rules, struct yg_detector **out)
     return YG_OK;
 }
 
-void yg__detector_set_rules(struct yg_detector *d, yg_rules *rules)
+/* ---- correlation state ------------------------------------------------- */
+
+/* The inactive analytics of a new state, for the driver's callback (which
+ * also wants to know which database is missing). */
+struct inactive_ctx {
+    const struct yg_detector_corr_conf *conf;
+    const struct yg_corr_set *cs;
+};
+
+static void on_inactive(void *ud, const struct yg_rule *r, const char *why)
 {
+    const struct inactive_ctx *x = ud;
+    unsigned need = 0;
+    for (size_t i = 0; i < yg__corr_count(x->cs) && !need; i++)
+        if (yg__corr_rule(x->cs, i) == r)
+            need = yg__corr_geo_needs(x->cs, i);
+    x->conf->inactive(x->conf->ud, r, need, why);
+}
+
+/* A state for the correlations of rs (NULL when not correlating or rs has
+ * none). */
+static yg_err corr_new(struct yg_detector *d, const yg_rules *rs, struct yg_corr_state **out)
+{
+    *out = NULL;
+    if (!d->corr_open || !rs || !rs->corr)
+        return YG_OK;
+    if (yg__corr_state_new(rs->corr, d->corr_conf.mem_bytes, out)) {
+        snprintf(d->why, sizeof d->why, "out of memory for the correlation state");
+        return YG_ENOMEM;
+    }
+    return YG_OK;
+}
+
+/* Put st (a state of the correlations of cs) in place of the running one,
+ * configured, its inactive analytics reported. */
+static void corr_install(struct yg_detector *d, struct yg_corr_state *st,
+                         const struct yg_corr_set *cs)
+{
+    yg__corr_state_free(d->corr);
+    d->corr = st;
+    if (!st)
+        return;
+    const struct yg_detector_corr_conf *c = &d->corr_conf;
+    yg__corr_set_lateness(st, c->lateness_ms);
+    if (c->hold || c->release)
+        yg__corr_set_evidence_hooks(st, c->hold, c->release, c->ud);
+    struct inactive_ctx x = {c, cs};
+    yg__corr_set_geo(st, d->geo, c->inactive ? on_inactive : NULL, &x);
+}
+
+yg_err yg__detector_open_corr(struct yg_detector *d, const struct yg_detector_corr_conf *conf)
+{
+    d->corr_conf = *conf;
+    d->corr_open = true;
+    struct yg_corr_state *st;
+    yg_err e = corr_new(d, d->rules, &st);
+    if (e) {
+        d->corr_open = false;
+        return e;
+    }
+    corr_install(d, st, d->rules->corr);
+    return YG_OK;
+}
+
+void yg__detector_close_corr(struct yg_detector *d)
+{
+    if (!d)
+        return;
+    yg__corr_state_free(d->corr);
+    d->corr = NULL;
+    d->corr_open = false;
+}
+
+yg_err yg__detector_reset_corr(struct yg_detector *d)
+{
+    struct yg_corr_state *st;
+    yg_err e = corr_new(d, d->rules, &st);
+    if (!e && st)
+        corr_install(d, st, d->rules->corr);
+    return e;
+}
+
+yg_err yg__detector_feed(struct yg_detector *d, const struct yg_detection *det,
+                         yg_corr_fire_fn fire, void *ud)
+{
+    if (!d->corr)
+        return YG_OK;
+    if (det->one)
+        return yg__corr_feed_copy(d->corr, det->rule, det->sub, det->copy, det->t_ms, det->values,
+                                  det->evidence, fire, ud);
+    return yg__corr_feed(d->corr, det->rule, det->t_ms, det->values, det->evidence, fire, ud);
+}
+
+bool yg__detector_corr_stats(const struct yg_detector *d, struct yg_corr_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!d->corr)
+        return false;
+    yg__corr_stats(d->corr, out);
+    return true;
+}
+
+yg_err yg__detector_prepare_rules(struct yg_detector *d, yg_rules *rules,
+                                  struct yg_detector_next *next)
+{
+    yg_err e = corr_new(d, rules, &next->corr);
+    next->rules = e ? NULL : rules;
+    return e;
+}
+
+void yg__detector_drop_rules(struct yg_detector_next *next)
+{
+    yg__corr_state_free(next->corr);
+    yg_rules_release(next->rules);
+    next->corr = NULL;
+    next->rules = NULL;
+}
+
+/* The old state goes before the old set: its windows point into the set's
+ * correlations. */
+void yg__detector_set_rules(struct yg_detector *d, struct yg_detector_next *next)
+{
+    yg__corr_state_free(d->corr);
+    d->corr = NULL;
     yg_rules_release(d->rules);
-    d->rules = rules;
+    d->rules = next->rules;
+    corr_install(d, next->corr, next->rules ? next->rules->corr : NULL);
+    next->rules = NULL;
+    next->corr = NULL;
 }
 
 void yg__detector_close_incidents(struct yg_detector *d)
@@ -150,6 +275,7 @@ void yg__detector_free(struct yg_detector *d)
     if (!d)
         return;
     yg__detector_close_incidents(d);
+    yg__detector_close_corr(d);
     yg__geo_free(d->geo);
     yg_rules_release(d->rules);
     yg_free(d);

@@ -31,6 +31,7 @@
 #include "correlate/correlate.h"
 #include "decode/evtx.h"
 #include "detector/corr_json.h"
+#include "detector/detector.h"
 #include "decode/format.h"
 #include "detector/alertjson.h"
 #include "engine/coverage.h"
@@ -38,7 +39,6 @@
 #include "engine/profile.h"
 #include "engine/sort.h"
 #include "incident/incident.h"
-#include "geo/geo.h"
 #include "match/program.h"
 
 #define CHUNK_BYTES (8u << 20)
@@ -101,6 +101,7 @@ struct hunt {
      * units_n) */
     struct unit **units_left;
     size_t units_from, units_n;
+    struct yg_detector *det; /* the rules, GeoIP and the correlation state */
     yg_rules *rules;
     const struct yg_hunt_opts *o;
     pthread_mutex_t mu;
@@ -1495,39 +1496,32 @@ static void on_corr(void *ud, const struct yg_corr_alert *a)
 
 /* Analytics whose geolocation database was not given are skipped, said
  * once: the rest of the hunt is not affected. */
-static void report_inactive(const struct hunt *h)
+static void report_inactive(void *ud, const struct yg_rule *r, unsigned need, const char *why)
 {
-    for (size_t i = 0; h->corr && i < yg__corr_count(h->corr); i++) {
-        unsigned need = yg__corr_geo_needs(h->corr, i);
-        const struct yg_rule *r = yg__corr_rule(h->corr, i);
-        const char *name = r->name ? r->name : r->id ? r->id : r->title ? r->title : "?";
-        if (need == YG_CORR_NEEDS_CITY && !yg__geo_has_city(h->o->geo))
-            fprintf(h->o->err,
-                    "yagura hunt: %s: inactive, needs a city geolocation database "
-                    "(--geoip-city)\n",
-                    name);
-        else if (need == YG_CORR_NEEDS_ASN && !yg__geo_has_asn(h->o->geo))
-            fprintf(h->o->err,
-                    "yagura hunt: %s: inactive, needs an ASN geolocation database "
-                    "(--geoip-asn)\n",
-                    name);
-    }
+    const struct hunt *h = ud;
+    const char *name = r->name ? r->name : r->id ? r->id : r->title ? r->title : "?";
+    fprintf(h->o->err, "yagura hunt: %s: inactive, %s (--geoip-%s)\n", name, why,
+            need == YG_CORR_NEEDS_CITY ? "city" : "asn");
 }
 
+/* The collected detections, sorted by event time (the order the detector's
+ * feed wants), through the detector's correlation state. */
 static void run_correlation(struct hunt *h, struct yg_hunt_result *res)
 {
-    if (h->corr && !h->o->decode_only)
-        report_inactive(h);
-    if (!h->corr || !h->ncev)
+    if (!h->corr || h->o->decode_only)
         return;
-    qsort(h->cevs, h->ncev, sizeof *h->cevs, cev_cmp);
-    struct yg_corr_state *st = NULL;
-    if (yg__corr_state_new(h->corr, h->o->corr_mem, &st)) {
+    struct yg_detector_corr_conf conf = {
+        .mem_bytes = h->o->corr_mem, .inactive = report_inactive, .ud = h};
+    if (yg__detector_open_corr(h->det, &conf)) {
         fprintf(h->o->err, "yagura hunt: out of memory for correlation state\n");
         res->errors++;
         return;
     }
-    yg__corr_set_geo(st, h->o->geo, NULL, NULL);
+    if (!h->ncev) {
+        yg__detector_close_corr(h->det);
+        return;
+    }
+    qsort(h->cevs, h->ncev, sizeof *h->cevs, cev_cmp);
     struct corr_out co;
     memset(&co, 0, sizeof co);
     co.h = h;
@@ -1542,16 +1536,18 @@ static void run_correlation(struct hunt *h, struct yg_hunt_result *res)
             h->corr_untimed++;
             continue;
         }
-        if (yg__corr_feed(st, e->rule, e->t_ms, e->values, e, on_corr, &co)) {
+        struct yg_detection d = {
+            .rule = e->rule, .t_ms = e->t_ms, .values = e->values, .evidence = e};
+        if (yg__detector_feed(h->det, &d, on_corr, &co)) {
             res->errors++;
             break;
         }
     }
     struct yg_corr_stats cst;
-    yg__corr_stats(st, &cst);
+    yg__detector_corr_stats(h->det, &cst);
     res->corr_dropped = cst.dropped_late + cst.dropped_mem;
     res->corr_untimed = h->corr_untimed;
-    yg__corr_state_free(st);
+    yg__detector_close_corr(h->det);
     yg_buf_free(&co.b);
     yg_buf_free(&co.cj);
     yg_buf_free(&co.aux);
@@ -2363,11 +2359,14 @@ static void hunt_free(struct hunt *h, struct flist *files)
     pthread_cond_destroy(&h->cv_done);
 }
 
-yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *o, struct yg_hunt_result *res)
+yg_err yg_hunt_run(struct yg_detector *det, const struct yg_hunt_opts *o,
+                   struct yg_hunt_result *res)
 {
     struct hunt h;
     memset(&h, 0, sizeof h);
     memset(res, 0, sizeof *res);
+    yg_rules *rules = det->rules;
+    h.det = det;
     h.rules = rules;
     h.o = o;
     yg_rules_stats rst;

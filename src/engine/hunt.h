@@ -18,7 +18,7 @@ enum yg_out_format { YG_OUT_JSONL, YG_OUT_CSV, YG_OUT_TABLE };
 /* What each alert carries (src/engine/profile.c, docs/yagura-hunt.md). */
 enum yg_profile { YG_PROFILE_STANDARD, YG_PROFILE_VERBOSE, YG_PROFILE_TIMESKETCH, YG_PROFILE_ECS };
 
-struct yg_geo;
+struct yg_detector;
 struct yg_tz;
 struct yg_alert_time;
 struct yg_incident_alert;
@@ -59,9 +59,6 @@ struct yg_hunt_opts {
      * input error. */
     yg_err (*incident_hook)(void *ud, const struct yg_incident_alert *a);
     void *incident_ud;
-    /* Geolocation databases of the analytics (src/geo), or NULL: correlations
-     * that need one are reported inactive once and skipped. */
-    const struct yg_geo *geo;
     /* Alerts outside [from_ms, to_ms] (epoch ms, when has_from/has_to) are
      * not shown, nor alerts without an event time once a bound is given
      * (`yagura search --from/--to`). */
@@ -96,8 +93,13 @@ struct yg_hunt_result {
     double seconds;
 };
 
-/* Returns YG_OK if the hunt ran (alerts or not); an input that could not be
- * read is counted in result->errors and reported on opts->err. */
-yg_err yg_hunt_run(yg_rules *rules, const struct yg_hunt_opts *opts, struct yg_hunt_result *res);
+/* Hunt with the detector's rules; its correlation state is opened over the
+ * detections, sorted by time, after the inputs were matched, and closed
+ * again (correlations whose geolocation database det has not opened are
+ * reported inactive once on opts->err and skipped).  Returns YG_OK if the
+ * hunt ran (alerts or not); an input that could not be read is counted in
+ * result->errors and reported on opts->err. */
+yg_err yg_hunt_run(struct yg_detector *det, const struct yg_hunt_opts *opts,
+                   struct yg_hunt_result *res);
 
 #endif

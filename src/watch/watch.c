@@ -134,7 +134,6 @@ struct watch {
     struct yg_detector *detector;
     yg_scanner *scanner;
     struct yg_linedec ld;
-    struct yg_corr_state *corr;
     struct yg_store *store;
     struct yg_sink **sinks;
     size_t nsinks;
@@ -710,7 +709,7 @@ static void feed_detection(struct watch *w, const char *p, size_t n)
     const struct yg_corr_set *cs = w->detector->rules->corr;
     struct detmsg d;
     int64_t t;
-    if (!cs || !w->corr || !dm_parse(w, p, n, &d, &t)) {
+    if (!cs || !w->detector->corr || !dm_parse(w, p, n, &d, &t)) {
         w->errors++;
         if (w->win && yg__log_limit_allow(&w->win->skip_log, w->win->cfg->name, now_ms()))
             yg__log(YG_LOG_WARNING, "%s:%llu: not a detection message; skipped",
@@ -791,8 +790,10 @@ static void feed_detection(struct watch *w, const char *p, size_t n)
         e->line = strtoull(num, NULL, 10);
     }
     e->refs = 1;
+    struct yg_detection det = {
+        .rule = r, .t_ms = t, .values = vals, .evidence = e, .one = true, .sub = s, .copy = copy};
     if (!e->record_id || !e->source || !e->timestamp ||
-        yg__corr_feed_copy(w->corr, r, s, copy, t, vals, e, corr_alert, w))
+        yg__detector_feed(w->detector, &det, corr_alert, w))
         w->errors++;
     ev_release(w, e);
 }
@@ -857,7 +858,9 @@ static int on_alert(void *ud, const yg_alert *a)
             e->timestamp = yg_strndup(at.text, at.n);
             e->line = rec->line;
             e->refs = 1;
-            if (yg__corr_feed(w->corr, a->rule_index, t, vals, e, corr_alert, w))
+            struct yg_detection det = {
+                .rule = a->rule_index, .t_ms = t, .values = vals, .evidence = e};
+            if (yg__detector_feed(w->detector, &det, corr_alert, w))
                 w->errors++;
             ev_release(w, e);
         }
@@ -1526,7 +1529,8 @@ static void replay_one(void *ud, const struct yg_det_row *d)
     e->timestamp = yg_strndup(d->timestamp, strlen(d->timestamp));
     e->line = d->line;
     e->refs = 1;
-    if (yg__corr_feed(w->corr, r, d->t_ms, vals, e, corr_alert, w))
+    struct yg_detection det = {.rule = r, .t_ms = d->t_ms, .values = vals, .evidence = e};
+    if (yg__detector_feed(w->detector, &det, corr_alert, w))
         w->errors++;
     ev_release(w, e);
     rc->n++;
@@ -1536,7 +1540,7 @@ static void replay_one(void *ud, const struct yg_det_row *d)
  * timespan plus lateness. */
 static void rebuild_correlation(struct watch *w)
 {
-    if (!w->corr)
+    if (!w->detector->corr)
         return;
     struct replay_ctx rc = {w, 0, 0};
     w->replaying = true;
@@ -1565,9 +1569,10 @@ static int64_t longest_timespan(const yg_rules *rs)
 
 /* Analytics whose geolocation database is not configured: said once per
  * load, and the rest runs. */
-static void geo_inactive(void *ud, const struct yg_rule *r, const char *why)
+static void geo_inactive(void *ud, const struct yg_rule *r, unsigned need, const char *why)
 {
     (void)ud;
+    (void)need;
     yg__log(YG_LOG_WARNING, "analytic %s inactive: %s (geoip in the configuration)",
             r->name    ? r->name
             : r->id    ? r->id
@@ -1586,7 +1591,6 @@ static void reload(struct watch *w)
     yg__log(YG_LOG_INFO, "SIGHUP: reloading rules");
     yg_rules *nr = compile_rules(w->cfg, &failed);
     yg_scanner *ns = NULL;
-    struct yg_corr_state *nc = NULL;
     /* A set with more rules that do not load than the running one is a
      * broken edit: keep the running rules rather than lose detections. */
     if (nr && failed > w->failed) {
@@ -1597,9 +1601,10 @@ static void reload(struct watch *w)
         yg_rules_release(nr);
         return;
     }
-    if (!nr || yg_scanner_create(nr, &ns) ||
-        (nr->corr && w->role != YG_ROLE_MATCH &&
-         yg__corr_state_new(nr->corr, w->cfg->correlation.memory_bytes, &nc))) {
+    /* The new set's correlation state is made here (a match stage has
+     * none): the running one keeps its windows until the swap below. */
+    struct yg_detector_next next;
+    if (!nr || yg_scanner_create(nr, &ns) || yg__detector_prepare_rules(w->detector, nr, &next)) {
         yg__log(YG_LOG_ERROR, "reload rejected: the new rule set does not load; the running "
                               "rules stay in force");
         yg_scanner_destroy(ns);
@@ -1611,29 +1616,22 @@ static void reload(struct watch *w)
      * rules, everything after by the new; no record is read twice. */
     if (flush_batch(w) != YG_OK) {
         yg_scanner_destroy(ns);
-        yg_rules_release(nr);
-        if (nc)
-            yg__corr_state_free(nc);
+        yg__detector_drop_rules(&next);
         return;
     }
     export_regex_limits(w);
     yg_scanner_destroy(w->scanner);
-    if (w->corr)
-        yg__corr_state_free(w->corr);
-    yg__detector_set_rules(w->detector, nr);
+    /* The old windows go; the new state's inactive analytics are logged. */
+    yg__detector_set_rules(w->detector, &next);
     w->scanner = ns;
     /* The new scanner counts from zero; the exported counters keep their
      * totals. */
     yg_free(w->re_seen);
     w->re_seen = NULL;
     w->re_seen_total = 0;
-    w->corr = nc;
     w->max_timespan_ms = longest_timespan(nr);
     w->failed = failed;
-    if (w->corr) {
-        yg__corr_set_lateness(w->corr, (int64_t)w->cfg->correlation.lateness_ms);
-        yg__corr_set_evidence_hooks(w->corr, ev_hold, ev_release, w);
-        yg__corr_set_geo(w->corr, w->detector->geo, geo_inactive, NULL);
+    if (w->detector->corr) {
         /* A correlate watch keeps its detections in Kafka, not in the
          * state database: its windows come back from the detections
          * topic, up to the offsets the batch above committed. */
@@ -1717,13 +1715,19 @@ static bool watch_start_matching(struct watch *w)
     if (yg_scanner_create(w->detector->rules, &w->scanner))
         return false;
     yg_scanner_set_intel_wallclock(w->scanner, true);
-    if (w->detector->rules->corr && w->cfg->kafka.role != YG_ROLE_MATCH) {
-        if (yg__corr_state_new(w->detector->rules->corr, w->cfg->correlation.memory_bytes,
-                               &w->corr))
+    /* A match stage publishes its detections; the correlate stage owns the
+     * windows (docs/kafka.md). */
+    if (w->cfg->kafka.role != YG_ROLE_MATCH) {
+        struct yg_detector_corr_conf cc = {
+            .mem_bytes = w->cfg->correlation.memory_bytes,
+            .lateness_ms = (int64_t)w->cfg->correlation.lateness_ms,
+            .hold = ev_hold,
+            .release = ev_release,
+            .inactive = geo_inactive,
+            .ud = w,
+        };
+        if (yg__detector_open_corr(w->detector, &cc))
             return false;
-        yg__corr_set_lateness(w->corr, (int64_t)w->cfg->correlation.lateness_ms);
-        yg__corr_set_evidence_hooks(w->corr, ev_hold, ev_release, w);
-        yg__corr_set_geo(w->corr, w->detector->geo, geo_inactive, NULL);
     }
     if (yg__store_open(w->cfg->state, &w->store)) {
         yg__log(YG_LOG_ERROR, "state: %s", yg__store_errmsg(w->store));
@@ -1902,9 +1906,8 @@ static void watch_report_drops(struct watch *w, uint64_t now)
                        (double)(inp->dropped + inp->errors));
         yg__log_limit_flush(&w->inputs[i].skip_log, w->inputs[i].cfg->name, now, false);
     }
-    if (w->corr) {
-        struct yg_corr_stats cst;
-        yg__corr_stats(w->corr, &cst);
+    struct yg_corr_stats cst;
+    if (yg__detector_corr_stats(w->detector, &cst)) {
         yg__metric_set(yg__metrics_get(w->metrics, YG_M_CORR_BYTES, NULL), (double)cst.bytes);
         yg__metric_set(yg__metrics_get(w->metrics, YG_M_DROPPED,
                                        (const char *[]){"reason", "correlation", NULL}),
@@ -2006,8 +2009,7 @@ static void watch_free(struct watch *w)
     yg__detector_close_incidents(w->detector);
     if (w->store)
         yg__store_close(w->store);
-    if (w->corr)
-        yg__corr_state_free(w->corr);
+    yg__detector_close_corr(w->detector);
     yg_scanner_destroy(w->scanner);
     yg_free(w->re_seen);
     yg__detector_free(w->detector);
@@ -2090,18 +2092,11 @@ static void kafka_assign(void *ud)
     struct watch *w = ud;
     if (w->role != YG_ROLE_CORRELATE || !w->detector->rules->corr)
         return;
-    struct yg_corr_state *nc = NULL;
-    if (yg__corr_state_new(w->detector->rules->corr, w->cfg->correlation.memory_bytes, &nc)) {
+    if (yg__detector_reset_corr(w->detector)) {
         yg__log(YG_LOG_ERROR, "correlation: out of memory rebuilding state");
         w->kafka_failed = true;
         return;
     }
-    if (w->corr)
-        yg__corr_state_free(w->corr);
-    w->corr = nc;
-    yg__corr_set_lateness(w->corr, (int64_t)w->cfg->correlation.lateness_ms);
-    yg__corr_set_evidence_hooks(w->corr, ev_hold, ev_release, w);
-    yg__corr_set_geo(w->corr, w->detector->geo, geo_inactive, NULL);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t since = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - w->max_timespan_ms -
