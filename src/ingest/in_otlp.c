@@ -321,7 +321,8 @@ const char *yg__in_otlp_last_error(void)
 
 yg_err yg__in_otlp_new(const char *name, const char *addr, struct yg_input **out)
 {
-    char host[256], why[256] = "";
+    char host[256];
+    struct yg_errmsg why = {""};
     unsigned port = 0;
     *out = NULL;
     last_error[0] = 0;
@@ -340,9 +341,9 @@ yg_err yg__in_otlp_new(const char *name, const char *addr, struct yg_input **out
         o_destroy(&s->in);
         return YG_ENOMEM;
     }
-    int fd = yg__http_listen(host, port, why, sizeof why);
+    int fd = yg__http_listen(host, port, &why);
     if (fd < 0) {
-        snprintf(last_error, sizeof last_error, "cannot listen on %s: %s", addr, why);
+        snprintf(last_error, sizeof last_error, "cannot listen on %s: %s", addr, why.msg);
         o_destroy(&s->in);
         return YG_EIO;
     }

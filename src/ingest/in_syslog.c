@@ -734,43 +734,43 @@ yg_err yg__in_syslog_tcp_new(const char *name, const char *addr, struct yg_input
 
 /* The server certificate chain and key into ctx, with the cause of a failure
  * (file and reason) in why. */
-static yg_err load_cert(SSL_CTX *ctx, const char *cert, const char *key, char *why, size_t n)
+static yg_err load_cert(SSL_CTX *ctx, const char *cert, const char *key, struct yg_errmsg *why)
 {
     yg_err err = YG_OK;
     if (access(cert, R_OK) != 0) {
-        snprintf(why, n, "tls cert %s: cannot read it: %s", cert, strerror(errno));
+        yg__errmsg_set(why, "tls cert %s: cannot read it: %s", cert, strerror(errno));
         err = YG_EIO;
     } else if (access(key, R_OK) != 0) {
-        snprintf(why, n, "tls key %s: cannot read it: %s", key, strerror(errno));
+        yg__errmsg_set(why, "tls key %s: cannot read it: %s", key, strerror(errno));
         err = YG_EIO;
     } else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-        snprintf(why, n, "tls cert %s: not a PEM certificate chain (%s)", cert,
-                 ERR_reason_error_string(ERR_peek_last_error()));
+        yg__errmsg_set(why, "tls cert %s: not a PEM certificate chain (%s)", cert,
+                       ERR_reason_error_string(ERR_peek_last_error()));
         err = YG_EINVAL;
     } else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-        snprintf(why, n, "tls key %s: not a PEM private key (%s)", key,
-                 ERR_reason_error_string(ERR_peek_last_error()));
+        yg__errmsg_set(why, "tls key %s: not a PEM private key (%s)", key,
+                       ERR_reason_error_string(ERR_peek_last_error()));
         err = YG_EINVAL;
     } else if (SSL_CTX_check_private_key(ctx) != 1) {
-        snprintf(why, n, "tls key %s does not match the certificate %s", key, cert);
+        yg__errmsg_set(why, "tls key %s does not match the certificate %s", key, cert);
         err = YG_EINVAL;
     }
     ERR_clear_error();
     return err;
 }
 
-yg_err yg__in_tls_check(const char *cert, const char *key, char *why, size_t n)
+yg_err yg__in_tls_check(const char *cert, const char *key, struct yg_errmsg *why)
 {
     if (!cert || !key) {
-        snprintf(why, n, "tls: cert and key are both needed");
+        yg__errmsg_set(why, "tls: cert and key are both needed");
         return YG_EINVAL;
     }
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) {
-        snprintf(why, n, "tls: out of memory");
+        yg__errmsg_set(why, "tls: out of memory");
         return YG_ENOMEM;
     }
-    yg_err err = load_cert(ctx, cert, key, why, n);
+    yg_err err = load_cert(ctx, cert, key, why);
     SSL_CTX_free(ctx);
     return err;
 }
@@ -797,7 +797,11 @@ yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cer
      * its kernel send a reset - and a reset discards what we had not yet
      * read of its last messages. */
     SSL_CTX_set_num_tickets(s->ctx, 0);
-    YG_TRY(load_cert(s->ctx, cert, key, last_err, sizeof last_err));
+    struct yg_errmsg why = {""};
+    if ((err = load_cert(s->ctx, cert, key, &why))) {
+        fail(err, "%s", why.msg);
+        goto done;
+    }
     *out = &s->in;
     s = NULL;
 done:

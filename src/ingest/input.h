@@ -16,6 +16,7 @@
 #include <poll.h>
 
 #include "core/core.h"
+#include "core/errmsg.h"
 
 /* One record handed out by an input. */
 struct yg_record {
@@ -79,7 +80,7 @@ yg_err yg__in_syslog_udp_new(const char *name, const char *addr, struct yg_input
 const char *yg__in_last_error(void);
 /* Whether cert and key load as a TLS server's (for --check): the file and
  * the reason in why when not. */
-yg_err yg__in_tls_check(const char *cert, const char *key, char *why, size_t n);
+yg_err yg__in_tls_check(const char *cert, const char *key, struct yg_errmsg *why);
 yg_err yg__in_syslog_tcp_new(const char *name, const char *addr, struct yg_input **out);
 yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cert, const char *key,
                              struct yg_input **out);

@@ -28,6 +28,7 @@
 #define YG_TAXII_TAXII_H
 
 #include "core/core.h"
+#include "core/errmsg.h"
 #include "core/tjson.h"
 
 /* ---- TLP -------------------------------------------------------------- */
@@ -392,9 +393,9 @@ YG_NODISCARD yg_err yg__taxii_http_start_app(struct yg_taxii_server *s,
 unsigned yg__taxii_http_port(const struct yg_taxii_http *h);
 /* Read and check the TLS certificate and key of c (nothing without TLS):
  * each file readable, a PEM certificate, a PEM private key without a
- * passphrase, and the key the certificate's.  *why names the key path,
+ * passphrase, and the key the certificate's.  why names the key path,
  * the file and the cause. */
-YG_NODISCARD yg_err yg__taxii_tls_check(const struct yg_taxii_cfg *c, char *why, size_t wl);
+YG_NODISCARD yg_err yg__taxii_tls_check(const struct yg_taxii_cfg *c, struct yg_errmsg *why);
 void yg__taxii_http_stop(struct yg_taxii_http *h);
 
 /* ---- time --------------------------------------------------------------- */

@@ -1405,17 +1405,17 @@ static yg_err open_sinks(struct watch *w)
     return YG_OK;
 }
 
-static bool healthy(void *ud, char *why, size_t wl)
+static bool healthy(void *ud, struct yg_errmsg *why)
 {
     struct watch *w = ud;
     if (!w->scanner) {
-        snprintf(why, wl, "no rule set loaded");
+        yg__errmsg_set(why, "no rule set loaded");
         return false;
     }
     pthread_mutex_lock(&w->cause_lock);
     bool ok = !w->cause[0];
     if (!ok)
-        snprintf(why, wl, "%s", w->cause);
+        yg__errmsg_set(why, "%s", w->cause);
     pthread_mutex_unlock(&w->cause_lock);
     return ok;
 }
@@ -1692,26 +1692,24 @@ static int watch_load(struct watch *w, const struct yg_watch_opts *o)
 /* `--check`: what would stop the service at start.  The exit status. */
 static int watch_check(struct watch *w)
 {
-    char why[1024];
+    struct yg_errmsg why = {""};
     if (w->cfg->taxii && w->cfg->taxii->listen &&
-        (yg__taxii_tls_check(w->cfg->taxii, why, sizeof why) ||
-         yg__console_check(w->cfg->taxii, w->cfg->state, why, sizeof why))) {
-        yg__log(YG_LOG_ERROR, "%s", why);
+        (yg__taxii_tls_check(w->cfg->taxii, &why) ||
+         yg__console_check(w->cfg->taxii, w->cfg->state, &why))) {
+        yg__log(YG_LOG_ERROR, "%s", why.msg);
         return 2;
     }
     /* A TLS input whose certificate or key cannot be loaded would stop
      * the service at start: --check says so now. */
     for (size_t i = 0; i < w->cfg->ninputs; i++) {
         const struct yg_cfg_input *ci = &w->cfg->inputs[i];
-        if (ci->type == YG_INPUT_SYSLOG_TLS &&
-            yg__in_tls_check(ci->cert, ci->key, why, sizeof why)) {
-            yg__log(YG_LOG_ERROR, "inputs: %s: %s", ci->name, why);
+        if (ci->type == YG_INPUT_SYSLOG_TLS && yg__in_tls_check(ci->cert, ci->key, &why)) {
+            yg__log(YG_LOG_ERROR, "inputs: %s: %s", ci->name, why.msg);
             return 2;
         }
     }
-    struct yg_errmsg e = {""};
-    if (w->cfg->kafka.present && yg__kafka_check(&w->cfg->kafka, &e)) {
-        yg__log(YG_LOG_ERROR, "%s", e.msg);
+    if (w->cfg->kafka.present && yg__kafka_check(&w->cfg->kafka, &why)) {
+        yg__log(YG_LOG_ERROR, "%s", why.msg);
         return 2;
     }
     return w->failed ? 1 : 0;
