@@ -714,13 +714,13 @@ static void stix_export(struct yg_console_cmp *k, const struct yg_cmp_campaign *
 {
     const struct yg_taxii_cfg *cfg = k->con->cfg;
     struct yg_cmp_stix_opts so = {cfg->identity_name, cfg->export_tlp, NULL, 0};
-    char why[512];
-    if (yg__cmp_stix_one(k->res, &so, c->id, p->html, why, sizeof why)) {
+    struct yg_errmsg why = {""};
+    if (yg__cmp_stix_one(k->res, &so, c->id, p->html, &why)) {
         yg_buf_reset(p->html);
         p->status = 500;
         struct out o = {.b = p->html};
         put(&o, "<h1>Export failed</h1><p class=\"error\" role=\"alert\">");
-        esc(&o, why);
+        esc(&o, why.msg);
         put(&o, "</p>");
         return;
     }
