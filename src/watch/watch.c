@@ -1290,21 +1290,21 @@ static yg_err open_inputs(struct watch *w)
             break;
         case YG_INPUT_OTLP_HTTP:
             e = yg__in_otlp_new(ci->name, ci->listen, &wi->in);
-            if (e) {
-                yg__log(YG_LOG_ERROR, "inputs: %s: cannot open: %s", ci->name,
-                        *yg__in_otlp_last_error() ? yg__in_otlp_last_error() : yg_strerror(e));
-                return e;
-            }
-            yg__log(YG_LOG_INFO, "inputs: %s: OTLP/HTTP logs on %s (port %d), POST /v1/logs",
-                    ci->name, ci->listen, yg__in_otlp_port(wi->in));
+            if (!e)
+                yg__log(YG_LOG_INFO, "inputs: %s: OTLP/HTTP logs on %s (port %d), POST /v1/logs",
+                        ci->name, ci->listen, yg__in_otlp_port(wi->in));
             break;
         case YG_INPUT_KAFKA: e = yg__kafka_input_new(w->kafka, ci->name, ci->topic, &wi->in); break;
         default: e = yg__in_stdin_new(ci->name, &wi->in); break;
         }
         if (e) {
-            const char *why = yg__in_last_error();
+            /* A failed constructor hands out a handle holding the reason. */
+            const char *why = wi->in ? yg__input_errmsg(wi->in) : "";
             yg__log(YG_LOG_ERROR, "inputs: %s: cannot open: %s", ci->name,
                     *why ? why : yg_strerror(e));
+            if (wi->in)
+                wi->in->ops->destroy(wi->in);
+            wi->in = NULL;
             return e;
         }
         /* The port actually bound: the one asked for, or the kernel's pick for port 0. */
