@@ -1799,7 +1799,6 @@ static bool start_taxii(struct watch *w)
 
 static bool watch_start_io(struct watch *w)
 {
-    char why[1024];
     if (yg__metrics_new(&w->metrics) || yg__metrics_declare_standard(w->metrics))
         return false;
     if (!watch_start_kafka(w))
@@ -1832,8 +1831,9 @@ static bool watch_start_io(struct watch *w)
         return false;
     if (w->taxii)
         yg__taxii_server_set_metrics(w->taxii, w->metrics);
-    if (w->cfg->user && yg__drop_privileges(w->cfg->user, why, sizeof why)) {
-        yg__log(YG_LOG_ERROR, "user: %s", why);
+    struct yg_errmsg why = {""};
+    if (w->cfg->user && yg__drop_privileges(w->cfg->user, &why)) {
+        yg__log(YG_LOG_ERROR, "user: %s", why.msg);
         return false;
     }
     return true;
