@@ -21,6 +21,7 @@
 #include "output/sink.h"
 #include "core/timeparse.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -327,6 +328,8 @@ static yg_err syslog_write(struct yg_sink *s, const struct yg_alert_row *row)
     m->n = y->scratch.n;
     memcpy(m->data, y->scratch.p, m->n);
     pthread_mutex_lock(&y->mu);
+    /* The queue is empty at both ends or at neither. */
+    assert((y->head == NULL) == (y->tail == NULL));
     if (y->tail)
         y->tail->next = m;
     else

@@ -24,6 +24,7 @@
  */
 #include "output/sink.h"
 
+#include <assert.h>
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
@@ -93,6 +94,8 @@ static struct item *item_new(const char *name)
 static void enqueue(struct webhook *w, struct item *it)
 {
     pthread_mutex_lock(&w->mu);
+    /* The queue is empty at both ends or at neither. */
+    assert(!it->next && (w->head == NULL) == (w->tail == NULL));
     if (w->tail)
         w->tail->next = it;
     else
@@ -202,6 +205,8 @@ static void *worker(void *arg)
         enum outcome o = post_one(w, it->name);
         pthread_mutex_lock(&w->mu);
         if (o != RETRY) {
+            /* Only this thread takes items off; it is still the head. */
+            assert(w->head == it && w->qlen > 0);
             w->head = it->next;
             if (!w->head)
                 w->tail = NULL;
