@@ -356,6 +356,7 @@ fail:
 
 yg_err yg__kafka_refresh_committed(struct yg_kafka *k)
 {
+    k->errmsg[0] = 0;
     rd_kafka_topic_partition_list_t *a = NULL;
     if (!k->cons)
         return YG_OK;
@@ -489,6 +490,7 @@ static yg_err begin(struct yg_kafka *k)
 yg_err yg__kafka_produce(struct yg_kafka *k, const char *topic, const char *key, size_t kn,
                          const char *val, size_t vn)
 {
+    k->errmsg[0] = 0;
     if (!k->prod) {
         seterr(k, "kafka: no producer");
         return YG_EINVAL;
@@ -559,6 +561,7 @@ static void crash_point(struct yg_kafka *k)
 
 yg_err yg__kafka_commit(struct yg_kafka *k)
 {
+    k->errmsg[0] = 0;
     yg_err err = YG_OK;
     crash_point(k);
     if (k->fatal) {
@@ -837,6 +840,7 @@ yg_err yg__kafka_input_new(struct yg_kafka *k, const char *name, const char *top
 
 yg_err yg__kafka_subscribe(struct yg_kafka *k)
 {
+    k->errmsg[0] = 0;
     if (!k->cons || !k->nins)
         return YG_OK;
     rd_kafka_topic_partition_list_t *t = rd_kafka_topic_partition_list_new((int)k->nins);
@@ -1003,6 +1007,7 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
                                void (*fn)(void *ud, const char *p, size_t n, const char *record_id),
                                void *ud, uint64_t *nread)
 {
+    k->errmsg[0] = 0;
     char err[512];
     yg_err ret = YG_OK;
     *nread = 0;

@@ -50,9 +50,9 @@ struct yg_kafka_hooks {
 YG_NODISCARD yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool producer,
                                   struct yg_kafka **out);
 void yg__kafka_free(struct yg_kafka *k);
-/* Why the last call on k that failed failed ("kafka: committing offsets:
- * ..."), as sqlite3_errmsg keeps one on a connection; valid until the next
- * call on k. */
+/* Why the last call on k failed ("kafka: committing offsets: ..."), "" when
+ * it succeeded, as sqlite3_errmsg keeps one on a connection; valid until
+ * the next call on k. */
 const char *yg__kafka_errmsg(const struct yg_kafka *k);
 /* The kafka.properties as librdkafka takes them, without connecting (for
  * --check): YG_EINVAL with e naming the property when one is refused. */
