@@ -28,6 +28,7 @@
 #define YG_CAMPAIGN_CAMPAIGN_H
 
 #include "core/core.h"
+#include "core/errmsg.h"
 #include "store/store.h"
 
 /* Limits (docs/campaigns.md, "Limits"). */
@@ -193,11 +194,11 @@ struct yg_cmp_stix_opts {
  * report per phase, and `attributed-to` only for the attributions given.
  * YG_ENOTFOUND (message in why) when an attribution names no campaign. */
 YG_NODISCARD yg_err yg__cmp_stix(const struct yg_cmp_result *r, const struct yg_cmp_stix_opts *o,
-                                 struct yg_buf *out, char *why, size_t wl);
+                                 struct yg_buf *out, struct yg_errmsg *why);
 /* The same for one campaign of r (its id): the console's export of a campaign. */
 YG_NODISCARD yg_err yg__cmp_stix_one(const struct yg_cmp_result *r,
                                      const struct yg_cmp_stix_opts *o, const char *campaign,
-                                     struct yg_buf *out, char *why, size_t wl);
+                                     struct yg_buf *out, struct yg_errmsg *why);
 
 /* "2023-02-01" (UTC) */
 void yg__cmp_day(int64_t ms, char out[16]);

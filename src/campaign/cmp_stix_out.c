@@ -271,21 +271,21 @@ static void sx_free(struct sx *x)
 }
 
 yg_err yg__cmp_stix(const struct yg_cmp_result *r, const struct yg_cmp_stix_opts *o,
-                    struct yg_buf *out, char *why, size_t wl)
+                    struct yg_buf *out, struct yg_errmsg *why)
 {
-    return yg__cmp_stix_one(r, o, NULL, out, why, wl);
+    return yg__cmp_stix_one(r, o, NULL, out, why);
 }
 
 yg_err yg__cmp_stix_one(const struct yg_cmp_result *r, const struct yg_cmp_stix_opts *o,
-                        const char *only, struct yg_buf *out, char *why, size_t wl)
+                        const char *only, struct yg_buf *out, struct yg_errmsg *why)
 {
     for (size_t i = 0; i < o->nattr; i++) {
         size_t hits = 0, n = strlen(o->attr[i].campaign);
         for (size_t c = 0; c < r->nc; c++)
             hits += n >= 8 && !strncmp(r->c[c].id, o->attr[i].campaign, n);
         if (hits != 1) {
-            snprintf(why, wl, "--attribute %s: %s", o->attr[i].campaign,
-                     hits ? "names several campaigns" : "names no campaign of this analysis");
+            yg__errmsg_set(why, "--attribute %s: %s", o->attr[i].campaign,
+                           hits ? "names several campaigns" : "names no campaign of this analysis");
             return YG_ENOTFOUND;
         }
     }
@@ -328,6 +328,6 @@ yg_err yg__cmp_stix_one(const struct yg_cmp_result *r, const struct yg_cmp_stix_
         err = yg_buf_add(out, "\n]}\n", 4);
     sx_free(&x);
     if (err)
-        snprintf(why, wl, "%s", err == YG_ENOMEM ? "out of memory" : "cannot make an id");
+        yg__errmsg_set(why, "%s", err == YG_ENOMEM ? "out of memory" : "cannot make an id");
     return err;
 }

@@ -364,11 +364,11 @@ static int write_stix(struct args *a, const struct yg_cmp_result *r)
         return EXIT_ERR;
     }
     struct yg_buf out;
-    char why[512];
+    struct yg_errmsg why = {""};
     yg_buf_init(&out, 0);
     int rc = 0;
-    if (yg__cmp_stix(r, &so, &out, why, sizeof why)) {
-        fprintf(stderr, "yagura campaigns: %s\n", why);
+    if (yg__cmp_stix(r, &so, &out, &why)) {
+        fprintf(stderr, "yagura campaigns: %s\n", why.msg);
         rc = EXIT_ERR;
     } else {
         FILE *f = strcmp(a->stix, "-") ? fopen(a->stix, "w") : stdout;

@@ -644,7 +644,7 @@ static int cmd_export(int argc, char **argv)
     struct yg_buf out;
     yg_buf_init(&out, (size_t)4 << 30);
     struct yg_stix_export_stats sst;
-    char why[1024];
+    struct yg_errmsg why = {""};
     rc = EXIT_ERR;
     if (e) {
         fprintf(stderr, "yagura incidents export: %s\n", yg_strerror(e));
@@ -652,8 +652,8 @@ static int cmd_export(int argc, char **argv)
         x.inc.alerts = (const char *const *)x.alerts;
         x.inc.nalerts = x.n;
         x.inc.derive_addresses = derive;
-        if (yg__stix_export_incident(&o, &x.inc, &out, &sst, why, sizeof why)) {
-            fprintf(stderr, "yagura incidents export: %s\n", why);
+        if (yg__stix_export_incident(&o, &x.inc, &out, &sst, &why)) {
+            fprintf(stderr, "yagura incidents export: %s\n", why.msg);
         } else {
             fprintf(stderr,
                     "yagura incidents export: %s: %llu alert(s), %llu sighting(s), %llu "

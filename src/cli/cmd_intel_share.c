@@ -140,9 +140,10 @@ int yg_cli_intel_pull(int argc, char **argv)
         if (!want)
             continue;
         struct yg_taxii_pull_stats st;
-        if (yg__taxii_pull(p, state, out, &st, why, sizeof why) != YG_OK) {
+        struct yg_errmsg pwhy = {""};
+        if (yg__taxii_pull(p, state, out, &st, &pwhy) != YG_OK) {
             fprintf(stderr, "yagura intel pull: %s: %s (%llu objects stored before the failure)\n",
-                    p->name, why, (unsigned long long)st.objects);
+                    p->name, pwhy.msg, (unsigned long long)st.objects);
             rc = 1;
             continue;
         }
@@ -175,7 +176,7 @@ int yg_cli_bundle_out(const char *cmd, const struct yg_buf *out, const char *out
     if (!push_url)
         return 0;
     int rc = 0;
-    char why[1024];
+    struct yg_errmsg why = {""};
     struct yg_taxii_partner to = {.name = (char *)push_url,
                                   .url = (char *)push_url,
                                   .collection = (char *)push_coll,
@@ -188,8 +189,8 @@ int yg_cli_bundle_out(const char *cmd, const struct yg_buf *out, const char *out
         to.user = to.password = NULL;
     char *status = NULL;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (yg__taxii_push(&to, out->p, out->n, &status, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "%s: --push: %s\n", cmd, why);
+    if (yg__taxii_push(&to, out->p, out->n, &status, &why) != YG_OK) {
+        fprintf(stderr, "%s: --push: %s\n", cmd, why.msg);
         rc = 1;
     } else {
         fprintf(stderr, "%s: pushed; status: %s\n", cmd, status ? status : "");
@@ -281,8 +282,9 @@ int yg_cli_intel_export(int argc, char **argv)
     yg_buf_init(&out, (size_t)4 << 30);
     struct yg_stix_export_stats st;
     int rc = 2;
-    if (yg__stix_export(&o, argv[optind], &out, &st, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "yagura intel export: %s\n", why);
+    struct yg_errmsg ewhy = {""};
+    if (yg__stix_export(&o, argv[optind], &out, &st, &ewhy) != YG_OK) {
+        fprintf(stderr, "yagura intel export: %s\n", ewhy.msg);
         goto done;
     }
     fprintf(stderr,

@@ -179,10 +179,10 @@ static bool serve_open(const struct serve_args *a, struct serve *s)
 
 static int serve_check(const struct serve_args *a, struct serve *s)
 {
-    char why[512] = "";
-    if (yg__taxii_tls_check(s->cfg, why, sizeof why) != YG_OK ||
-        yg__console_check(s->cfg, s->cfg->state, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "yagura serve: %s\n", why);
+    struct yg_errmsg why = {""};
+    if (yg__taxii_tls_check(s->cfg, &why) != YG_OK ||
+        yg__console_check(s->cfg, s->cfg->state, &why) != YG_OK) {
+        fprintf(stderr, "yagura serve: %s\n", why.msg);
         return 2;
     }
     printf("%s: the taxii section is valid (%zu API roots, %zu collections, %zu users)\n",

@@ -714,13 +714,13 @@ static void stix_export(struct yg_console_cmp *k, const struct yg_cmp_campaign *
 {
     const struct yg_taxii_cfg *cfg = k->con->cfg;
     struct yg_cmp_stix_opts so = {cfg->identity_name, cfg->export_tlp, NULL, 0};
-    char why[512];
-    if (yg__cmp_stix_one(k->res, &so, c->id, p->html, why, sizeof why)) {
+    struct yg_errmsg why = {""};
+    if (yg__cmp_stix_one(k->res, &so, c->id, p->html, &why)) {
         yg_buf_reset(p->html);
         p->status = 500;
         struct out o = {.b = p->html};
         put(&o, "<h1>Export failed</h1><p class=\"error\" role=\"alert\">");
-        esc(&o, why);
+        esc(&o, why.msg);
         put(&o, "</p>");
         return;
     }
@@ -812,21 +812,21 @@ yg_err yg__console_campaigns_new(struct yg_console *con)
     k->con = con;
     pthread_mutex_init(&k->mu, NULL);
     con->cmp = k;
-    char why[768];
-    if (yg__console_campaigns_check(con->cfg, why, sizeof why)) {
-        snprintf(con->why, sizeof con->why, "%s", why);
+    struct yg_errmsg why = {""};
+    if (yg__console_campaigns_check(con->cfg, &why)) {
+        snprintf(con->why, sizeof con->why, "%s", why.msg);
         return YG_EINVAL;
     }
     return yg__console_add_page(con, "campaigns", "Campaigns", page, k);
 }
 
-yg_err yg__console_campaigns_check(const struct yg_taxii_cfg *c, char *why, size_t wl)
+yg_err yg__console_campaigns_check(const struct yg_taxii_cfg *c, struct yg_errmsg *why)
 {
     struct stat st;
     for (size_t i = 0; i < c->nconsole_cmp_inputs; i++)
         if (stat(c->console_cmp_inputs[i], &st) != 0) {
-            snprintf(why, wl, "taxii.console.campaigns.inputs[%zu]: %s: no such file or folder", i,
-                     c->console_cmp_inputs[i]);
+            yg__errmsg_set(why, "taxii.console.campaigns.inputs[%zu]: %s: no such file or folder",
+                           i, c->console_cmp_inputs[i]);
             return YG_ENOTFOUND;
         }
     const char *orgs = cmp_orgs_file(c);
@@ -834,15 +834,15 @@ yg_err yg__console_campaigns_check(const struct yg_taxii_cfg *c, char *why, size
         return YG_OK;
     struct yg_cmp_set *s = NULL;
     if (yg__cmp_new(&s)) {
-        snprintf(why, wl, "out of memory");
+        yg__errmsg_set(why, "out of memory");
         return YG_ENOMEM;
     }
     yg_err e = yg__cmp_load_orgs(s, orgs);
     if (e)
-        snprintf(why, wl, "%s: %s",
-                 c->console_cmp_orgs ? "taxii.console.campaigns.organisations"
-                                     : "taxii.console.organisations",
-                 yg__cmp_errmsg(s));
+        yg__errmsg_set(why, "%s: %s",
+                       c->console_cmp_orgs ? "taxii.console.campaigns.organisations"
+                                           : "taxii.console.organisations",
+                       yg__cmp_errmsg(s));
     yg__cmp_free(s);
     return e;
 }

@@ -706,37 +706,36 @@ yg_err yg__console_new(const struct yg_taxii_cfg *cfg, const char *state_db,
         snprintf(con->why, sizeof con->why, "console: %s", yg__store_errmsg(con->st));
         return e;
     }
-    if (cfg->console_orgs) {
-        char why[768];
-        con->orgs = yg__orgs_load(cfg->console_orgs, why, sizeof why);
-        if (!con->orgs) {
-            snprintf(con->why, sizeof con->why, "taxii.console.organisations: %s", why);
-            return YG_EINVAL;
-        }
+    if (cfg->console_orgs && yg__orgs_load(cfg->console_orgs, &con->orgs)) {
+        snprintf(con->why, sizeof con->why, "taxii.console.organisations: %s",
+                 yg__orgs_errmsg(con->orgs));
+        yg__orgs_free(con->orgs);
+        con->orgs = NULL;
+        return YG_EINVAL;
     }
     return yg__console_campaigns_new(con);
 }
 
-yg_err yg__console_check(const struct yg_taxii_cfg *cfg, const char *state_db, char *why, size_t wl)
+yg_err yg__console_check(const struct yg_taxii_cfg *cfg, const char *state_db,
+                         struct yg_errmsg *why)
 {
     if (!cfg->console)
         return YG_OK;
     if (!state_db) {
-        snprintf(why, wl,
-                 "taxii.console: the console shows the incidents of the state database: "
-                 "the configuration needs state");
+        yg__errmsg_set(why, "taxii.console: the console shows the incidents of the state database: "
+                            "the configuration needs state");
         return YG_EINVAL;
     }
     if (cfg->console_orgs) {
-        char w[768];
-        struct yg_orgs *o = yg__orgs_load(cfg->console_orgs, w, sizeof w);
-        if (!o) {
-            snprintf(why, wl, "taxii.console.organisations: %s", w);
-            return YG_EINVAL;
-        }
+        struct yg_orgs *o = NULL;
+        bool bad = yg__orgs_load(cfg->console_orgs, &o) != YG_OK;
+        if (bad)
+            yg__errmsg_set(why, "taxii.console.organisations: %s", yg__orgs_errmsg(o));
         yg__orgs_free(o);
+        if (bad)
+            return YG_EINVAL;
     }
-    return yg__console_campaigns_check(cfg, why, wl);
+    return yg__console_campaigns_check(cfg, why);
 }
 
 const char *yg__console_errmsg(const struct yg_console *con)

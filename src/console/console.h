@@ -58,8 +58,8 @@ YG_NODISCARD yg_err yg__console_new(const struct yg_taxii_cfg *c, const char *st
 const char *yg__console_errmsg(const struct yg_console *con);
 /* What would stop the console at start, without opening anything: the
  * state database named, the organisation inventory loading.  For --check. */
-YG_NODISCARD yg_err yg__console_check(const struct yg_taxii_cfg *c, const char *state_db, char *why,
-                                      size_t wl);
+YG_NODISCARD yg_err yg__console_check(const struct yg_taxii_cfg *c, const char *state_db,
+                                      struct yg_errmsg *why);
 void yg__console_free(struct yg_console *con);
 /* The application to mount (yg__taxii_http_start_app). */
 const struct yg_web_app *yg__console_app(struct yg_console *con);

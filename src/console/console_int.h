@@ -83,7 +83,8 @@ const char *yg__console_arg(const struct ctx *c, const char *key);
 YG_NODISCARD yg_err yg__console_campaigns_new(struct yg_console *con);
 void yg__console_campaigns_free(struct yg_console_cmp *k);
 /* What would stop them at start: the inventory not loading, an input missing. */
-YG_NODISCARD yg_err yg__console_campaigns_check(const struct yg_taxii_cfg *c, char *why, size_t wl);
+YG_NODISCARD yg_err yg__console_campaigns_check(const struct yg_taxii_cfg *c,
+                                                struct yg_errmsg *why);
 
 /* pages.c */
 void yg__console_list(struct ctx *c);

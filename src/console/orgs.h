@@ -15,9 +15,14 @@
 #define YG_ORGS_MAX 4096
 
 struct yg_orgs;
-/* Load path; on failure NULL with why naming the file, line, column and
- * what was expected. */
-struct yg_orgs *yg__orgs_load(const char *path, char *why, size_t wl);
+/* Load path into *out.  On failure *out is still a handle holding the
+ * reason (yg__orgs_errmsg: the file, line, column and what was expected;
+ * YG_EIO when the file cannot be read, YG_EINVAL when it is not an
+ * inventory), on which only yg__orgs_errmsg and yg__orgs_free are valid.
+ * *out is NULL only when even the handle could not be allocated (YG_ENOMEM;
+ * yg__orgs_errmsg(NULL) says "out of memory"). */
+YG_NODISCARD yg_err yg__orgs_load(const char *path, struct yg_orgs **out);
+const char *yg__orgs_errmsg(const struct yg_orgs *o);
 void yg__orgs_free(struct yg_orgs *o);
 size_t yg__orgs_count(const struct yg_orgs *o);
 const char *yg__orgs_name(const struct yg_orgs *o, size_t i);

@@ -565,19 +565,19 @@ void yg__console_stix(struct ctx *c, const char *q)
     pthread_mutex_unlock(&c->con->mu);
     if (!e && x.oom)
         e = YG_ENOMEM;
-    char why[512] = "";
+    struct yg_errmsg why = {""};
     if (!e) {
         struct yg_stix_export_opts o = {.identity_name = c->con->cfg->identity_name,
                                         .tlp = c->con->cfg->export_tlp};
         struct yg_stix_export_stats sst;
         x.inc.alerts = x.alerts;
         x.inc.nalerts = x.n;
-        e = yg__stix_export_incident(&o, &x.inc, &c->rs->body, &sst, why, sizeof why);
+        e = yg__stix_export_incident(&o, &x.inc, &c->rs->body, &sst, &why);
     }
     if (e) {
         yg__console_error_page(c, e == YG_ENOTFOUND || e == YG_EINVAL ? 404 : 500,
                                e == YG_ENOTFOUND || e == YG_EINVAL ? "no such incident"
-                               : why[0]                            ? why
+                               : why.msg[0]                        ? why.msg
                                                                    : yg_strerror(e));
     } else {
         char disp[96];

@@ -44,6 +44,8 @@
 #define HASH_BUCKETS 4096u
 /* Largest exposition text rendered for one scrape. */
 #define RENDER_MAX (64u << 20)
+/* Longest /healthz reason sent (the body is one line). */
+#define HEALTH_REASON_MAX 254
 
 struct yg_metric {
     _Atomic uint64_t bits; /* the value, a double, as its bit pattern */
@@ -395,13 +397,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "method not allowed\n", 19, false);
     }
     if (strcmp(url, "/healthz") == 0) {
-        char reason[256] = "unhealthy";
-        if (!h->health || h->health(h->ud, reason, sizeof reason))
+        struct yg_errmsg reason = {"unhealthy"};
+        if (!h->health || h->health(h->ud, &reason))
             return reply(c, MHD_HTTP_OK, text, "ok\n", 3, false);
-        reason[sizeof reason - 2] = 0;
-        size_t n = strnlen(reason, sizeof reason - 2);
-        reason[n++] = '\n';
-        return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, reason, n, false);
+        /* One line of at most 254 characters and its newline. */
+        reason.msg[HEALTH_REASON_MAX] = 0;
+        size_t n = strlen(reason.msg);
+        reason.msg[n++] = '\n';
+        return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, reason.msg, n, false);
     }
     if (strcmp(url, "/metrics") == 0) {
         struct yg_buf b;
@@ -449,7 +452,7 @@ static int listen_on(const struct sockaddr *sa, socklen_t sl, bool dual)
     return fd;
 }
 
-static int bind_addr(const char *host, unsigned port, char *why, size_t wl)
+static int bind_addr(const char *host, unsigned port, struct yg_errmsg *e)
 {
     if (!*host) {
         /* Every address: dual-stack IPv6, or IPv4 where IPv6 is off. */
@@ -459,7 +462,7 @@ static int bind_addr(const char *host, unsigned port, char *why, size_t wl)
         int fd = listen_on((struct sockaddr *)&s6, sizeof s6, true);
         if (fd >= 0 || (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL)) {
             if (fd < 0)
-                snprintf(why, wl, "%s", strerror(errno));
+                yg__errmsg_set(e, "%s", strerror(errno));
             return fd;
         }
         struct sockaddr_in s4 = {.sin_family = AF_INET,
@@ -467,7 +470,7 @@ static int bind_addr(const char *host, unsigned port, char *why, size_t wl)
                                  .sin_addr.s_addr = htonl(INADDR_ANY)};
         fd = listen_on((struct sockaddr *)&s4, sizeof s4, false);
         if (fd < 0)
-            snprintf(why, wl, "%s", strerror(errno));
+            yg__errmsg_set(e, "%s", strerror(errno));
         return fd;
     }
     char ps[8];
@@ -478,29 +481,30 @@ static int bind_addr(const char *host, unsigned port, char *why, size_t wl)
                     *res = NULL;
     int rc = getaddrinfo(host, ps, &hints, &res);
     if (rc) {
-        snprintf(why, wl, "%s", gai_strerror(rc));
+        yg__errmsg_set(e, "%s", gai_strerror(rc));
         return -1;
     }
     int fd = -1;
-    snprintf(why, wl, "no address");
+    yg__errmsg_set(e, "no address");
     for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
         fd = listen_on(ai->ai_addr, ai->ai_addrlen, false);
         if (fd < 0)
-            snprintf(why, wl, "%s", strerror(errno));
+            yg__errmsg_set(e, "%s", strerror(errno));
     }
     freeaddrinfo(res);
     return fd;
 }
 
-int yg__http_listen(const char *host, unsigned port, char *why, size_t wl)
+int yg__http_listen(const char *host, unsigned port, struct yg_errmsg *e)
 {
-    return bind_addr(host, port, why, wl);
+    return bind_addr(host, port, e);
 }
 
 yg_err yg__http_start(const char *addr, struct yg_metrics *m, yg_health_fn health, void *ud,
                       struct yg_http **out)
 {
-    char host[256], why[256];
+    char host[256];
+    struct yg_errmsg why = {""};
     unsigned port;
     *out = NULL;
     if (!m || !yg__parse_hostport(addr, host, sizeof host, &port, true)) {
@@ -513,9 +517,9 @@ yg_err yg__http_start(const char *addr, struct yg_metrics *m, yg_health_fn healt
     h->m = m;
     h->health = health;
     h->ud = ud;
-    h->fd = bind_addr(host, port, why, sizeof why);
+    h->fd = bind_addr(host, port, &why);
     if (h->fd < 0) {
-        yg__log(YG_LOG_ERROR, "http: cannot listen on %s: %s", addr, why);
+        yg__log(YG_LOG_ERROR, "http: cannot listen on %s: %s", addr, why.msg);
         yg_free(h);
         return YG_EIO;
     }

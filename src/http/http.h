@@ -23,6 +23,7 @@
 #define YG_HTTP_HTTP_H
 
 #include "core/core.h"
+#include "core/errmsg.h"
 
 /* Most series in one registry (YG_MAX_METRIC_SERIES, limits.h); a lookup
  * past it gives NULL. */
@@ -75,10 +76,11 @@ YG_NODISCARD yg_err yg__metrics_render(struct yg_metrics *m, struct yg_buf *b);
 
 /* ---- the server ------------------------------------------------------- */
 
-/* Health probe: true when healthy; else write a one-line reason (shown to
- * HTTP clients: no secrets).  Called on the HTTP thread, concurrently with
- * the service, so it must only read state that is safe to read there. */
-typedef bool (*yg_health_fn)(void *ud, char *reason, size_t rl);
+/* Health probe: true when healthy; else set a one-line reason (shown to
+ * HTTP clients, its first 254 characters: no secrets).  Called on the HTTP
+ * thread, concurrently with the service, so it must only read state that is
+ * safe to read there. */
+typedef bool (*yg_health_fn)(void *ud, struct yg_errmsg *reason);
 
 struct yg_http;
 
@@ -98,8 +100,8 @@ YG_NODISCARD yg_err yg__http_start(const char *addr, struct yg_metrics *m, yg_he
                                    void *ud, struct yg_http **out);
 /* A listening TCP socket (non-blocking, close-on-exec) on host and port;
  * host "" is every address (dual-stack IPv6, else IPv4).  -1 on failure,
- * with the cause ("Address already in use", a resolver error) in why. */
-int yg__http_listen(const char *host, unsigned port, char *why, size_t wl);
+ * with the cause ("Address already in use", a resolver error) in e. */
+int yg__http_listen(const char *host, unsigned port, struct yg_errmsg *e);
 /* The bound port (useful after binding port 0). */
 unsigned yg__http_port(const struct yg_http *h);
 /* Stop serving, join the thread, close the socket and free h (NULL: no-op). */

@@ -699,11 +699,11 @@ yg_err yg__in_file_new(const char *name, const char *glob, bool start_at_end, st
 {
     yg_err err = YG_OK;
     struct in_file *fi = NULL;
-    if (!name || !glob || !*glob || !out)
-        return YG_EINVAL;
+    if (!name || !glob || !*glob)
+        return yg__input_failed(out, YG_EINVAL, "%s", "");
     fi = yg_calloc(1, sizeof *fi);
     if (!fi)
-        return YG_ENOMEM;
+        return yg__input_failed(out, YG_ENOMEM, "%s", "");
     fi->in.ops = &file_ops;
     fi->ino_fd = -1;
     fi->wake.rd = fi->wake.wr = -1;
@@ -731,5 +731,5 @@ yg_err yg__in_file_new(const char *name, const char *glob, bool start_at_end, st
     fi = NULL;
 done:
     file_destroy(fi ? &fi->in : NULL);
-    return err;
+    return err ? yg__input_failed(out, err, "%s", "") : YG_OK;
 }

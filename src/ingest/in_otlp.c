@@ -312,39 +312,29 @@ static void o_destroy(struct yg_input *in)
 static const struct yg_input_ops otlp_ops = {"otlp-http", o_pollfds, o_service,
                                              o_next,      o_restore, o_destroy};
 
-static char last_error[512];
-
-const char *yg__in_otlp_last_error(void)
-{
-    return last_error;
-}
-
 yg_err yg__in_otlp_new(const char *name, const char *addr, struct yg_input **out)
 {
-    char host[256], why[256] = "";
+    char host[256];
+    struct yg_errmsg why = {""};
     unsigned port = 0;
     *out = NULL;
-    last_error[0] = 0;
-    if (!yg__parse_hostport(addr, host, sizeof host, &port, true)) {
-        snprintf(last_error, sizeof last_error, "%s: expected host:port", addr);
-        return YG_EINVAL;
-    }
+    if (!yg__parse_hostport(addr, host, sizeof host, &port, true))
+        return yg__input_failed(out, YG_EINVAL, "%s: expected host:port", addr);
     struct in_otlp *s = yg_calloc(1, sizeof *s);
     if (!s)
-        return YG_ENOMEM;
+        return yg__input_failed(out, YG_ENOMEM, "%s", "");
     s->in.ops = &otlp_ops;
     pthread_mutex_init(&s->mu, NULL);
     s->wake.rd = s->wake.wr = -1;
     if (!(s->in.name = yg_strndup(name, strlen(name))) || yg__wake_open(&s->wake) ||
         yg__http_guard_new("otlp", YG_HTTP_HEADER_TIMEOUT_MS, YG_OTLP_BODY_TIMEOUT_MS, &s->guard)) {
         o_destroy(&s->in);
-        return YG_ENOMEM;
+        return yg__input_failed(out, YG_ENOMEM, "%s", "");
     }
-    int fd = yg__http_listen(host, port, why, sizeof why);
+    int fd = yg__http_listen(host, port, &why);
     if (fd < 0) {
-        snprintf(last_error, sizeof last_error, "cannot listen on %s: %s", addr, why);
         o_destroy(&s->in);
-        return YG_EIO;
+        return yg__input_failed(out, YG_EIO, "cannot listen on %s: %s", addr, why.msg);
     }
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
@@ -363,9 +353,8 @@ yg_err yg__in_otlp_new(const char *name, const char *addr, struct yg_input **out
                             MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
     if (!s->d) {
         close(fd);
-        snprintf(last_error, sizeof last_error, "cannot start the HTTP server on %s", addr);
         o_destroy(&s->in);
-        return YG_EIO;
+        return yg__input_failed(out, YG_EIO, "cannot start the HTTP server on %s", addr);
     }
     *out = &s->in;
     return YG_OK;

@@ -202,40 +202,32 @@ static yg_err split_addr(const char *addr, char *host, size_t hl, const char **p
     return **port ? YG_OK : YG_EINVAL;
 }
 
-/* Why the last constructor of this thread failed ("" if it did not say):
- * the cause and the path or address, for the service's log. */
-static _Thread_local char last_err[384];
-
-const char *yg__in_last_error(void)
-{
-    return last_err;
-}
-
-static yg_err fail(yg_err e, const char *fmt, ...) YG_PRINTF(2, 3);
-static yg_err fail(yg_err e, const char *fmt, ...)
+/* The cause and the address, for the handle a failed constructor hands out. */
+static yg_err fail(struct yg_errmsg *why, yg_err e, const char *fmt, ...) YG_PRINTF(3, 4);
+static yg_err fail(struct yg_errmsg *why, yg_err e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_err, sizeof last_err, fmt, ap);
+    vsnprintf(why->msg, sizeof why->msg, fmt, ap);
     va_end(ap);
     return e;
 }
 
-static yg_err listen_on(const char *addr, int type, int *out)
+static yg_err listen_on(const char *addr, int type, int *out, struct yg_errmsg *why)
 {
     char host[256];
     const char *port;
     yg_err err = split_addr(addr, host, sizeof host, &port);
     if (err)
-        return fail(err, "listen: '%s' is not HOST:PORT", addr);
+        return fail(why, err, "listen: '%s' is not HOST:PORT", addr);
     struct addrinfo hints = {0}, *res = NULL;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = type;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
     if (gai != 0)
-        return fail(YG_EINVAL, "listen: cannot resolve '%s': %s", addr, gai_strerror(gai));
-    int why = 0; /* errno of the last failed socket, bind or listen */
+        return fail(why, YG_EINVAL, "listen: cannot resolve '%s': %s", addr, gai_strerror(gai));
+    int cause = 0; /* errno of the last failed socket, bind or listen */
     /* With no host, prefer one dual-stack IPv6 socket (it takes IPv4 too). */
     int fd = -1;
     for (int pass = 0; pass < 2 && fd < 0; pass++) {
@@ -245,7 +237,7 @@ static yg_err listen_on(const char *addr, int type, int *out)
             fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                         ai->ai_protocol);
             if (fd < 0) {
-                why = errno;
+                cause = errno;
                 continue;
             }
             int one = 1, zero = 0;
@@ -261,7 +253,7 @@ static yg_err listen_on(const char *addr, int type, int *out)
             }
             if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
                 (type == SOCK_STREAM && listen(fd, 128) != 0)) {
-                why = errno;
+                cause = errno;
                 close(fd);
                 fd = -1;
             }
@@ -269,8 +261,8 @@ static yg_err listen_on(const char *addr, int type, int *out)
     }
     freeaddrinfo(res);
     if (fd < 0)
-        return fail(YG_EIO, "cannot listen on %s: %s", addr,
-                    why ? strerror(why) : "no usable address");
+        return fail(why, YG_EIO, "cannot listen on %s: %s", addr,
+                    cause ? strerror(cause) : "no usable address");
     *out = fd;
     return YG_OK;
 }
@@ -697,14 +689,14 @@ static yg_err sock_new(const char *name, enum sock_kind kind, struct in_sock **o
 }
 
 static yg_err listener_new(const char *name, enum sock_kind kind, const char *addr,
-                           struct in_sock **out)
+                           struct in_sock **out, struct yg_errmsg *why)
 {
     yg_err err = YG_OK;
     struct in_sock *s = NULL;
-    if (!addr || !out)
+    if (!addr)
         return YG_EINVAL;
     YG_TRY(sock_new(name, kind, &s));
-    YG_TRY(listen_on(addr, kind == K_UDP ? SOCK_DGRAM : SOCK_STREAM, &s->lfd));
+    YG_TRY(listen_on(addr, kind == K_UDP ? SOCK_DGRAM : SOCK_STREAM, &s->lfd, why));
     *out = s;
     s = NULL;
 done:
@@ -712,65 +704,71 @@ done:
     return err;
 }
 
+/* The end of a constructor: the input, or a handle holding why (input.h). */
+static yg_err opened(yg_err err, struct in_sock *s, const struct yg_errmsg *why,
+                     struct yg_input **out)
+{
+    if (err)
+        return yg__input_failed(out, err, "%s", why->msg);
+    *out = &s->in;
+    return YG_OK;
+}
+
 yg_err yg__in_syslog_udp_new(const char *name, const char *addr, struct yg_input **out)
 {
-    last_err[0] = 0;
-    struct in_sock *s;
-    yg_err err = listener_new(name, K_UDP, addr, &s);
-    if (!err)
-        *out = &s->in;
-    return err;
+    struct yg_errmsg why = {""};
+    struct in_sock *s = NULL;
+    yg_err err = listener_new(name, K_UDP, addr, &s, &why);
+    return opened(err, s, &why, out);
 }
 
 yg_err yg__in_syslog_tcp_new(const char *name, const char *addr, struct yg_input **out)
 {
-    last_err[0] = 0;
-    struct in_sock *s;
-    yg_err err = listener_new(name, K_TCP, addr, &s);
-    if (!err)
-        *out = &s->in;
-    return err;
+    struct yg_errmsg why = {""};
+    struct in_sock *s = NULL;
+    yg_err err = listener_new(name, K_TCP, addr, &s, &why);
+    return opened(err, s, &why, out);
 }
 
 /* The server certificate chain and key into ctx, with the cause of a failure
  * (file and reason) in why. */
-static yg_err load_cert(SSL_CTX *ctx, const char *cert, const char *key, char *why, size_t n)
+static yg_err load_cert(SSL_CTX *ctx, const char *cert, const char *key, struct yg_errmsg *why)
 {
     yg_err err = YG_OK;
     if (access(cert, R_OK) != 0) {
-        snprintf(why, n, "tls cert %s: cannot read it: %s", cert, strerror(errno));
+        yg__errmsg_set(why, "tls cert %s: cannot read it: %s", cert, strerror(errno));
         err = YG_EIO;
     } else if (access(key, R_OK) != 0) {
-        snprintf(why, n, "tls key %s: cannot read it: %s", key, strerror(errno));
+        yg__errmsg_set(why, "tls key %s: cannot read it: %s", key, strerror(errno));
         err = YG_EIO;
     } else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-        snprintf(why, n, "tls cert %s: not a PEM certificate chain (%s)", cert,
-                 ERR_reason_error_string(ERR_peek_last_error()));
+        yg__errmsg_set(why, "tls cert %s: not a PEM certificate chain (%s)", cert,
+                       ERR_reason_error_string(ERR_peek_last_error()));
         err = YG_EINVAL;
     } else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-        snprintf(why, n, "tls key %s: not a PEM private key (%s)", key,
-                 ERR_reason_error_string(ERR_peek_last_error()));
+        yg__errmsg_set(why, "tls key %s: not a PEM private key (%s)", key,
+                       ERR_reason_error_string(ERR_peek_last_error()));
         err = YG_EINVAL;
     } else if (SSL_CTX_check_private_key(ctx) != 1) {
-        snprintf(why, n, "tls key %s does not match the certificate %s", key, cert);
+        yg__errmsg_set(why, "tls key %s does not match the certificate %s", key, cert);
         err = YG_EINVAL;
     }
     ERR_clear_error();
     return err;
 }
 
-yg_err yg__in_tls_check(const char *cert, const char *key, char *why, size_t n)
+yg_err yg__in_tls_check(const char *cert, const char *key, struct yg_errmsg *why)
 {
     if (!cert || !key) {
-        snprintf(why, n, "tls: cert and key are both needed");
+        yg__errmsg_set(why, "tls: cert and key are both needed");
         return YG_EINVAL;
     }
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) {
-        snprintf(why, n, "tls: out of memory");
+        yg__errmsg_set(why, "tls: out of memory");
         return YG_ENOMEM;
     }
-    yg_err err = load_cert(ctx, cert, key, why, n);
+    yg_err err = load_cert(ctx, cert, key, why);
     SSL_CTX_free(ctx);
     return err;
 }
@@ -780,10 +778,10 @@ yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cer
 {
     yg_err err = YG_OK;
     struct in_sock *s = NULL;
-    last_err[0] = 0;
-    if (!cert || !key || !out)
-        return fail(YG_EINVAL, "tls: cert and key are both needed");
-    YG_TRY(listener_new(name, K_TLS, addr, &s));
+    struct yg_errmsg why = {""};
+    if (!cert || !key)
+        return yg__input_failed(out, YG_EINVAL, "tls: cert and key are both needed");
+    YG_TRY(listener_new(name, K_TLS, addr, &s, &why));
     s->ctx = SSL_CTX_new(TLS_server_method());
     if (!s->ctx) {
         err = YG_ENOMEM;
@@ -797,23 +795,23 @@ yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cer
      * its kernel send a reset - and a reset discards what we had not yet
      * read of its last messages. */
     SSL_CTX_set_num_tickets(s->ctx, 0);
-    YG_TRY(load_cert(s->ctx, cert, key, last_err, sizeof last_err));
+    YG_TRY(load_cert(s->ctx, cert, key, &why));
     *out = &s->in;
     s = NULL;
 done:
     ERR_clear_error();
     sock_destroy(s ? &s->in : NULL);
-    return err;
+    return err ? yg__input_failed(out, err, "%s", why.msg) : YG_OK;
 }
 
 yg_err yg__in_fd_new(const char *name, int fd, struct yg_input **out)
 {
     struct in_sock *s;
-    if (fd < 0 || !out)
-        return YG_EINVAL;
+    if (fd < 0)
+        return yg__input_failed(out, YG_EINVAL, "%s", "");
     yg_err err = sock_new(name, K_FD, &s);
     if (err)
-        return err;
+        return yg__input_failed(out, err, "%s", "");
     s->lfd = fd;
     *out = &s->in;
     return YG_OK;

@@ -9,6 +9,12 @@
  * service: it stores them in the checkpoint table after the alerts of every
  * record before them are safely in every sink, and gives them back to the
  * input on start (at-least-once delivery).
+ *
+ * Errors: a constructor that fails still sets *out to a handle holding the
+ * reason (yg__input_errmsg: the cause and the address or file, "" when it
+ * gave none and its result code says it all), on which only
+ * yg__input_errmsg and ops->destroy are valid; *out is NULL only when even
+ * that handle could not be allocated.
  */
 #ifndef YG_INGEST_INPUT_H
 #define YG_INGEST_INPUT_H
@@ -16,6 +22,7 @@
 #include <poll.h>
 
 #include "core/core.h"
+#include "core/errmsg.h"
 
 /* One record handed out by an input. */
 struct yg_record {
@@ -61,7 +68,18 @@ struct yg_input {
     char drop_why[256];
     /* Set once the input can never produce another record (stdin closed). */
     bool eof;
+    /* Why the constructor failed (see the top); "" on an input that opened. */
+    char errmsg[512];
 };
+
+/* The reason a failed constructor gave (see the top). */
+static inline const char *yg__input_errmsg(const struct yg_input *in)
+{
+    return in ? in->errmsg : "out of memory";
+}
+/* For constructors: *out becomes a handle holding the message; returns err. */
+YG_NODISCARD yg_err yg__input_failed(struct yg_input **out, yg_err err, const char *fmt, ...)
+    YG_PRINTF(3, 4);
 
 /* The inputs' caps (YG_MAX_TAILED_FILES, YG_MAX_SYSLOG_CLIENTS,
  * YG_INGEST_READ_CHUNK) are in include/yagura/limits.h. */
@@ -74,12 +92,9 @@ yg_err yg__in_file_new(const char *name, const char *glob, bool start_at_end,
                        struct yg_input **out);
 /* Syslog listeners.  addr is "host:port", "[v6]:port" or ":port". */
 yg_err yg__in_syslog_udp_new(const char *name, const char *addr, struct yg_input **out);
-/* Why the last syslog input constructor of this thread failed, with the
- * cause and the address or file ("" when it gave none). */
-const char *yg__in_last_error(void);
 /* Whether cert and key load as a TLS server's (for --check): the file and
  * the reason in why when not. */
-yg_err yg__in_tls_check(const char *cert, const char *key, char *why, size_t n);
+yg_err yg__in_tls_check(const char *cert, const char *key, struct yg_errmsg *why);
 yg_err yg__in_syslog_tcp_new(const char *name, const char *addr, struct yg_input **out);
 yg_err yg__in_syslog_tls_new(const char *name, const char *addr, const char *cert, const char *key,
                              struct yg_input **out);
@@ -87,8 +102,6 @@ yg_err yg__in_stdin_new(const char *name, struct yg_input **out);
 /* OpenTelemetry logs: an HTTP server on addr taking OTLP/HTTP JSON requests
  * at POST /v1/logs; each request body is one record (format otlp). */
 yg_err yg__in_otlp_new(const char *name, const char *addr, struct yg_input **out);
-/* Why the last yg__in_otlp_new failed ("" when it gave no reason). */
-const char *yg__in_otlp_last_error(void);
 /* The local port an otlp-http input listens on (after binding port 0), or -1. */
 int yg__in_otlp_port(struct yg_input *in);
 /* Ask the kernel for a receive buffer of `bytes` on a syslog-udp input

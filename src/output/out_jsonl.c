@@ -210,15 +210,12 @@ static const struct yg_sink_ops jsonl_ops = {
     .destroy = jsonl_destroy,
 };
 
-yg_err yg__out_jsonl_new(const char *name, const struct yg_jsonl_opts *o, struct yg_sink **out,
-                         char *why, size_t wl)
+yg_err yg__out_jsonl_new(const char *name, const struct yg_jsonl_opts *o, struct yg_sink **out)
 {
     yg_err err = YG_OK;
     *out = NULL;
-    if (!o->path || !*o->path) {
-        snprintf(why, wl, "jsonl sink %s: no path", name);
-        return YG_EINVAL;
-    }
+    if (!o->path || !*o->path)
+        return yg__sink_failed(out, YG_EINVAL, "jsonl sink %s: no path", name);
     struct jsonl *j = yg_calloc(1, sizeof *j);
     if (!j)
         goto nomem;
@@ -240,15 +237,14 @@ yg_err yg__out_jsonl_new(const char *name, const struct yg_jsonl_opts *o, struct
         goto nomem;
     err = open_file(j);
     if (err != YG_OK) {
-        snprintf(why, wl, "jsonl sink %s: %s", name, j->base.why);
+        err = yg__sink_failed(out, err, "jsonl sink %s: %s", name, j->base.why);
         jsonl_destroy(&j->base);
         return err;
     }
     *out = &j->base;
     return YG_OK;
 nomem:
-    snprintf(why, wl, "jsonl sink %s: out of memory", name);
     if (j)
         jsonl_destroy(&j->base);
-    return YG_ENOMEM;
+    return yg__sink_failed(out, YG_ENOMEM, "jsonl sink %s: out of memory", name);
 }

@@ -21,6 +21,7 @@
 #include "output/sink.h"
 #include "core/timeparse.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -327,6 +328,8 @@ static yg_err syslog_write(struct yg_sink *s, const struct yg_alert_row *row)
     m->n = y->scratch.n;
     memcpy(m->data, y->scratch.p, m->n);
     pthread_mutex_lock(&y->mu);
+    /* The queue is empty at both ends or at neither. */
+    assert((y->head == NULL) == (y->tail == NULL));
     if (y->tail)
         y->tail->next = m;
     else
@@ -426,23 +429,17 @@ static char *header_field(const char *v, size_t max)
     return d;
 }
 
-yg_err yg__out_syslog_new(const char *name, const struct yg_syslog_opts *o, struct yg_sink **out,
-                          char *why, size_t wl)
+yg_err yg__out_syslog_new(const char *name, const struct yg_syslog_opts *o, struct yg_sink **out)
 {
     *out = NULL;
-    if (!o->host || !*o->host || !o->port || !*o->port) {
-        snprintf(why, wl, "syslog sink %s: host and port are required", name);
-        return YG_EINVAL;
-    }
-    if (o->facility < 0 || o->facility > 23) {
-        snprintf(why, wl, "syslog sink %s: facility %d is not 0..23", name, o->facility);
-        return YG_EINVAL;
-    }
+    if (!o->host || !*o->host || !o->port || !*o->port)
+        return yg__sink_failed(out, YG_EINVAL, "syslog sink %s: host and port are required", name);
+    if (o->facility < 0 || o->facility > 23)
+        return yg__sink_failed(out, YG_EINVAL, "syslog sink %s: facility %d is not 0..23", name,
+                               o->facility);
     struct syslog_sink *y = yg_calloc(1, sizeof *y);
-    if (!y) {
-        snprintf(why, wl, "syslog sink %s: out of memory", name);
-        return YG_ENOMEM;
-    }
+    if (!y)
+        return yg__sink_failed(out, YG_ENOMEM, "syslog sink %s: out of memory", name);
     y->base.ops = &syslog_ops;
     y->fd = -1;
     y->tcp = o->tcp;
@@ -467,15 +464,14 @@ yg_err yg__out_syslog_new(const char *name, const struct yg_syslog_opts *o, stru
     y->app = header_field(o->app_name ? o->app_name : "yagura", 48);
     y->hostname = header_field(o->hostname ? o->hostname : hn, 255);
     if (!y->base.name || !y->host || !y->port || !y->app || !y->hostname) {
-        snprintf(why, wl, "syslog sink %s: out of memory", name);
         syslog_destroy(&y->base);
-        return YG_ENOMEM;
+        return yg__sink_failed(out, YG_ENOMEM, "syslog sink %s: out of memory", name);
     }
     int rc = pthread_create(&y->th, NULL, worker, y);
     if (rc != 0) {
-        snprintf(why, wl, "syslog sink %s: starting its thread: %s", name, strerror(rc));
         syslog_destroy(&y->base);
-        return YG_ENOMEM;
+        return yg__sink_failed(out, YG_ENOMEM, "syslog sink %s: starting its thread: %s", name,
+                               strerror(rc));
     }
     y->started = true;
     *out = &y->base;

@@ -24,6 +24,7 @@
  */
 #include "output/sink.h"
 
+#include <assert.h>
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
@@ -93,6 +94,8 @@ static struct item *item_new(const char *name)
 static void enqueue(struct webhook *w, struct item *it)
 {
     pthread_mutex_lock(&w->mu);
+    /* The queue is empty at both ends or at neither. */
+    assert(!it->next && (w->head == NULL) == (w->tail == NULL));
     if (w->tail)
         w->tail->next = it;
     else
@@ -202,6 +205,8 @@ static void *worker(void *arg)
         enum outcome o = post_one(w, it->name);
         pthread_mutex_lock(&w->mu);
         if (o != RETRY) {
+            /* Only this thread takes items off; it is still the head. */
+            assert(w->head == it && w->qlen > 0);
             w->head = it->next;
             if (!w->head)
                 w->tail = NULL;
@@ -407,15 +412,15 @@ static int cmp_names(const void *a, const void *b)
 
 /* Queue the files a previous run left, oldest first, and continue the
  * sequence after the newest. */
-static yg_err load_spool(struct webhook *w, char *why, size_t wl)
+static yg_err load_spool(struct webhook *w)
 {
     yg_err err = YG_OK;
     char **names = NULL;
     size_t n = 0, cap = 0;
     DIR *d = opendir(w->dir);
     if (!d) {
-        snprintf(why, wl, "webhook sink %s: opening the spool %s: %s", w->base.name, w->dir,
-                 strerror(errno));
+        snprintf(w->base.why, sizeof w->base.why, "webhook sink %s: opening the spool %s: %s",
+                 w->base.name, w->dir, strerror(errno));
         return YG_EIO;
     }
     struct dirent *de;
@@ -449,7 +454,7 @@ static yg_err load_spool(struct webhook *w, char *why, size_t wl)
     }
     goto done;
 nomem:
-    snprintf(why, wl, "webhook sink %s: out of memory", w->base.name);
+    snprintf(w->base.why, sizeof w->base.why, "webhook sink %s: out of memory", w->base.name);
     err = YG_ENOMEM;
 done:
     closedir(d);
@@ -466,7 +471,7 @@ static void curl_setup(void)
     curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static yg_err setup_curl(struct webhook *w, const struct yg_webhook_opts *o, char *why, size_t wl)
+static yg_err setup_curl(struct webhook *w, const struct yg_webhook_opts *o)
 {
     w->curl = curl_easy_init();
     if (!w->curl)
@@ -498,35 +503,27 @@ static yg_err setup_curl(struct webhook *w, const struct yg_webhook_opts *o, cha
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     return YG_OK;
 nomem:
-    snprintf(why, wl, "webhook sink %s: out of memory", w->base.name);
+    snprintf(w->base.why, sizeof w->base.why, "webhook sink %s: out of memory", w->base.name);
     return YG_ENOMEM;
 }
 
-yg_err yg__out_webhook_new(const char *name, const struct yg_webhook_opts *o, struct yg_sink **out,
-                           char *why, size_t wl)
+yg_err yg__out_webhook_new(const char *name, const struct yg_webhook_opts *o, struct yg_sink **out)
 {
     yg_err err = YG_OK;
     *out = NULL;
-    if (!o->url || !*o->url || !o->spool_dir || !*o->spool_dir) {
-        snprintf(why, wl, "webhook sink %s: url and spool directory are required", name);
-        return YG_EINVAL;
-    }
+    if (!o->url || !*o->url || !o->spool_dir || !*o->spool_dir)
+        return yg__sink_failed(out, YG_EINVAL,
+                               "webhook sink %s: url and spool directory are required", name);
     pthread_once(&curl_once, curl_setup);
-    if (curl_init_rc != CURLE_OK) {
-        snprintf(why, wl, "webhook sink %s: initialising libcurl: %s", name,
-                 curl_easy_strerror(curl_init_rc));
-        return YG_EIO;
-    }
-    if (mkdir(o->spool_dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(why, wl, "webhook sink %s: creating the spool %s: %s", name, o->spool_dir,
-                 strerror(errno));
-        return YG_EIO;
-    }
+    if (curl_init_rc != CURLE_OK)
+        return yg__sink_failed(out, YG_EIO, "webhook sink %s: initialising libcurl: %s", name,
+                               curl_easy_strerror(curl_init_rc));
+    if (mkdir(o->spool_dir, 0700) != 0 && errno != EEXIST)
+        return yg__sink_failed(out, YG_EIO, "webhook sink %s: creating the spool %s: %s", name,
+                               o->spool_dir, strerror(errno));
     struct webhook *w = yg_calloc(1, sizeof *w);
-    if (!w) {
-        snprintf(why, wl, "webhook sink %s: out of memory", name);
-        return YG_ENOMEM;
-    }
+    if (!w)
+        return yg__sink_failed(out, YG_ENOMEM, "webhook sink %s: out of memory", name);
     w->base.ops = &webhook_ops;
     w->timeout_ms = o->timeout_ms ? o->timeout_ms : YG_SINK_WEBHOOK_TIMEOUT_MS;
     w->connect_ms = o->connect_timeout_ms ? o->connect_timeout_ms : YG_SINK_WEBHOOK_CONNECT_MS;
@@ -543,21 +540,25 @@ yg_err yg__out_webhook_new(const char *name, const struct yg_webhook_opts *o, st
     w->path = yg_malloc(w->pathcap);
     w->wpath = yg_malloc(w->pathcap);
     if (!w->base.name || !w->url || !w->dir || !w->path || !w->wpath) {
-        snprintf(why, wl, "webhook sink %s: out of memory", name);
+        snprintf(w->base.why, sizeof w->base.why, "webhook sink %s: out of memory", name);
         err = YG_ENOMEM;
         goto done;
     }
-    YG_TRY(setup_curl(w, o, why, wl));
-    YG_TRY(load_spool(w, why, wl));
+    YG_TRY(setup_curl(w, o));
+    YG_TRY(load_spool(w));
     int rc = pthread_create(&w->th, NULL, worker, w);
     if (rc != 0) {
-        snprintf(why, wl, "webhook sink %s: starting its thread: %s", name, strerror(rc));
+        snprintf(w->base.why, sizeof w->base.why, "webhook sink %s: starting its thread: %s", name,
+                 strerror(rc));
         err = YG_ENOMEM;
         goto done;
     }
     w->started = true;
 done:
     if (err != YG_OK) {
+        /* The half-built sink goes; its message moves to the handle the
+         * caller gets (sink.h). */
+        err = yg__sink_failed(out, err, "%s", w->base.why);
         webhook_destroy(&w->base);
         return err;
     }

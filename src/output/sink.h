@@ -16,6 +16,12 @@
  * counters are updated with relaxed atomics (the worker changes them), so
  * read them with __atomic_load_n(&s->written, __ATOMIC_RELAXED).  why[] is
  * only written by the calling thread, during write() and flush().
+ *
+ * Errors: a failed call leaves its reason on the sink (yg__sink_errmsg).  A
+ * constructor that fails still sets *out to a handle holding the reason, on
+ * which only yg__sink_errmsg and yg__sink_destroy are valid; *out is NULL
+ * only when even that could not be allocated (yg__sink_errmsg(NULL) then
+ * says "out of memory").
  */
 #ifndef YG_OUTPUT_SINK_H
 #define YG_OUTPUT_SINK_H
@@ -49,8 +55,9 @@ struct yg_sink {
      *   spooled  alerts put in the webhook spool, or resent from it at start
      *   dropped  alerts given up: syslog queue full, webhook 4xx rejection */
     uint64_t written, failed, retried, spooled, dropped;
-    /* The last error, for logs (a worker's errors are copied in by flush()). */
-    char why[256];
+    /* The last error, for logs (a worker's errors are copied in by flush());
+     * read it with yg__sink_errmsg. */
+    char why[512];
 };
 
 /* Bump a counter from any thread. */
@@ -74,6 +81,15 @@ static inline void yg__sink_destroy(struct yg_sink *s)
     if (s)
         s->ops->destroy(s);
 }
+/* Why the last call on s that failed failed ("" if none has). */
+static inline const char *yg__sink_errmsg(const struct yg_sink *s)
+{
+    return s ? s->why : "out of memory";
+}
+/* For constructors: *out becomes a handle holding the message (see the top);
+ * returns err. */
+YG_NODISCARD yg_err yg__sink_failed(struct yg_sink **out, yg_err err, const char *fmt, ...)
+    YG_PRINTF(3, 4);
 
 /* Defaults of the options below (0 in an option selects its default) are the
  * YG_SINK_* values of include/yagura/limits.h. */
@@ -87,7 +103,7 @@ struct yg_jsonl_opts {
     unsigned keep;
 };
 YG_NODISCARD yg_err yg__out_jsonl_new(const char *name, const struct yg_jsonl_opts *o,
-                                      struct yg_sink **out, char *why, size_t wl);
+                                      struct yg_sink **out);
 
 /* RFC 5424 syslog over UDP (one datagram per alert) or TCP (octet-counted
  * framing, RFC 6587 3.4.1). */
@@ -100,7 +116,7 @@ struct yg_syslog_opts {
     unsigned queue_max, flush_ms, backoff_min_ms, backoff_max_ms;
 };
 YG_NODISCARD yg_err yg__out_syslog_new(const char *name, const struct yg_syslog_opts *o,
-                                       struct yg_sink **out, char *why, size_t wl);
+                                       struct yg_sink **out);
 
 /* HTTP POST of each alert's JSON.  Every alert is first written to a file
  * in spool_dir and removed after a 2xx answer; files left there are resent
@@ -112,7 +128,7 @@ struct yg_webhook_opts {
     unsigned timeout_ms, connect_timeout_ms, backoff_min_ms, backoff_max_ms;
 };
 YG_NODISCARD yg_err yg__out_webhook_new(const char *name, const struct yg_webhook_opts *o,
-                                        struct yg_sink **out, char *why, size_t wl);
+                                        struct yg_sink **out);
 /* Alerts waiting for delivery (queued or being retried); for tests and
  * /metrics. */
 uint64_t yg__out_webhook_pending(struct yg_sink *s);

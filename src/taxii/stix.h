@@ -27,7 +27,7 @@ struct yg_stix_export_stats {
  * append a STIX 2.1 bundle to out. */
 YG_NODISCARD yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path,
                                     struct yg_buf *out, struct yg_stix_export_stats *stats,
-                                    char *why, size_t wl);
+                                    struct yg_errmsg *why);
 /* An incident (`yagura incidents export`): its alerts become sightings as
  * above, and the bundle also holds an `incident` object and a `report` whose
  * object_refs are the incident and everything exported with it. */
@@ -42,14 +42,14 @@ struct yg_stix_incident {
 };
 YG_NODISCARD yg_err yg__stix_export_incident(const struct yg_stix_export_opts *o,
                                              const struct yg_stix_incident *inc, struct yg_buf *out,
-                                             struct yg_stix_export_stats *stats, char *why,
-                                             size_t wl);
+                                             struct yg_stix_export_stats *stats,
+                                             struct yg_errmsg *why);
 
 /* POST a bundle's objects as an envelope to a TAXII collection (the
  * objects/ URL of a collection); *status_json gets the status resource
  * (heap) when the server answered 202. */
 YG_NODISCARD yg_err yg__taxii_push(const struct yg_taxii_partner *to, const char *bundle, size_t n,
-                                   char **status_json, char *why, size_t wl);
+                                   char **status_json, struct yg_errmsg *why);
 
 /* failure_count of a TAXII status resource (JSON text), or -1 when it is
  * not one. */
@@ -63,6 +63,6 @@ struct yg_taxii_pull_stats {
  * database at state_path. */
 YG_NODISCARD yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path,
                                    const char *out_dir, struct yg_taxii_pull_stats *stats,
-                                   char *why, size_t wl);
+                                   struct yg_errmsg *why);
 
 #endif

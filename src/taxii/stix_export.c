@@ -999,11 +999,11 @@ static void ex_free(struct ex *e)
 
 yg_err yg__stix_export_incident(const struct yg_stix_export_opts *o,
                                 const struct yg_stix_incident *inc, struct yg_buf *out,
-                                struct yg_stix_export_stats *stats, char *why, size_t wl)
+                                struct yg_stix_export_stats *stats, struct yg_errmsg *why)
 {
     struct ex e;
     yg_err err = ex_init(&e, o);
-    *why = 0;
+    why->msg[0] = 0;
     for (size_t i = 0; i < inc->nalerts && !err; i++)
         err = add_alert(&e, inc->alerts[i], strlen(inc->alerts[i]));
     if (!err)
@@ -1011,26 +1011,26 @@ yg_err yg__stix_export_incident(const struct yg_stix_export_opts *o,
     if (!err)
         ex_stats(&e, stats);
     if (err == YG_ENOMEM)
-        snprintf(why, wl, "out of memory");
+        yg__errmsg_set(why, "out of memory");
     else if (err)
-        snprintf(why, wl, "%s", yg_strerror(err));
+        yg__errmsg_set(why, "%s", yg_strerror(err));
     ex_free(&e);
     return err;
 }
 
 yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, struct yg_buf *out,
-                       struct yg_stix_export_stats *stats, char *why, size_t wl)
+                       struct yg_stix_export_stats *stats, struct yg_errmsg *why)
 {
     struct ex e;
     yg_err err = ex_init(&e, o);
-    *why = 0;
+    why->msg[0] = 0;
     FILE *f = NULL;
     if (err)
         goto done;
     /* A state database (SQLite header) or JSON lines of alerts. */
     f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
-        snprintf(why, wl, "%s: %s", path, strerror(errno));
+        yg__errmsg_set(why, "%s: %s", path, strerror(errno));
         err = YG_EIO;
         goto done;
     }
@@ -1047,7 +1047,7 @@ yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, st
                 "SELECT json, stored_at FROM alerts WHERE stored_at >= ?1 ORDER BY stored_at, id",
                 -1, &st, NULL) != SQLITE_OK ||
             sqlite3_bind_int64(st, 1, o->stored_after_ms) != SQLITE_OK) {
-            snprintf(why, wl, "%s: %s", path, sqlite3_errmsg(db));
+            yg__errmsg_set(why, "%s: %s", path, sqlite3_errmsg(db));
             sqlite3_finalize(st);
             sqlite3_close(db);
             err = YG_EIO;
@@ -1061,7 +1061,7 @@ yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, st
         }
         e.cur_stored = 0;
         if (!err && rc != SQLITE_DONE) {
-            snprintf(why, wl, "%s: %s", path, sqlite3_errmsg(db));
+            yg__errmsg_set(why, "%s: %s", path, sqlite3_errmsg(db));
             err = YG_EIO;
         }
         sqlite3_finalize(st);
@@ -1090,10 +1090,10 @@ yg_err yg__stix_export(const struct yg_stix_export_opts *o, const char *path, st
 done:
     if (f && f != stdin)
         fclose(f);
-    if (err == YG_ENOMEM && !*why)
-        snprintf(why, wl, "out of memory");
-    else if (err && !*why) /* ids not derivable (core/uuid.h) */
-        snprintf(why, wl, "%s", yg_strerror(err));
+    if (err == YG_ENOMEM && !why->msg[0])
+        yg__errmsg_set(why, "out of memory");
+    else if (err && !why->msg[0]) /* ids not derivable (core/uuid.h) */
+        yg__errmsg_set(why, "%s", yg_strerror(err));
     ex_free(&e);
     return err;
 }

@@ -28,6 +28,7 @@
 #define YG_TAXII_TAXII_H
 
 #include "core/core.h"
+#include "core/errmsg.h"
 #include "core/tjson.h"
 
 /* ---- TLP -------------------------------------------------------------- */
@@ -166,8 +167,11 @@ bool yg__taxii_token_hash_ok(const char *hash);
 /* ---- the store (taxii_store.c) ------------------------------------------ */
 
 struct yg_taxii_store;
-YG_NODISCARD yg_err yg__taxii_store_open(const char *path, struct yg_taxii_store **out, char *why,
-                                         size_t wl);
+/* On failure *out is still a handle holding the reason ("PATH: opening the
+ * database: ..."), on which only yg__taxii_store_errmsg and
+ * yg__taxii_store_close are valid; NULL only when it could not be
+ * allocated (yg__taxii_store_errmsg(NULL) says "out of memory"). */
+YG_NODISCARD yg_err yg__taxii_store_open(const char *path, struct yg_taxii_store **out);
 void yg__taxii_store_close(struct yg_taxii_store *st);
 
 /* One object to add: the parsed facts and its compact JSON text. */
@@ -233,6 +237,7 @@ YG_NODISCARD yg_err yg__taxii_store_status_put(struct yg_taxii_store *st, const 
 /* *json heap (yg_free); YG_ENOTFOUND when absent, expired or not the user's. */
 YG_NODISCARD yg_err yg__taxii_store_status_get(struct yg_taxii_store *st, const char *id,
                                                const char *root, const char *user, char **json);
+/* Why the last call on st that failed failed, as sqlite3_errmsg. */
 const char *yg__taxii_store_errmsg(const struct yg_taxii_store *st);
 
 /* ---- the server core (taxii_server.c) ----------------------------------- */
@@ -392,9 +397,9 @@ YG_NODISCARD yg_err yg__taxii_http_start_app(struct yg_taxii_server *s,
 unsigned yg__taxii_http_port(const struct yg_taxii_http *h);
 /* Read and check the TLS certificate and key of c (nothing without TLS):
  * each file readable, a PEM certificate, a PEM private key without a
- * passphrase, and the key the certificate's.  *why names the key path,
+ * passphrase, and the key the certificate's.  why names the key path,
  * the file and the cause. */
-YG_NODISCARD yg_err yg__taxii_tls_check(const struct yg_taxii_cfg *c, char *why, size_t wl);
+YG_NODISCARD yg_err yg__taxii_tls_check(const struct yg_taxii_cfg *c, struct yg_errmsg *why);
 void yg__taxii_http_stop(struct yg_taxii_http *h);
 
 /* ---- time --------------------------------------------------------------- */

@@ -114,8 +114,8 @@ static void sleep_ms(uint64_t ms)
 /* One request with retries.  Transport errors, 429 and 5xx are retried;
  * any other status is returned as is. */
 static yg_err request(const struct yg_taxii_partner *p, const char *url, const char *body,
-                      size_t bn, struct resp *r, struct yg_taxii_pull_stats *stats, char *why,
-                      size_t wl)
+                      size_t bn, struct resp *r, struct yg_taxii_pull_stats *stats,
+                      struct yg_errmsg *why)
 {
     uint64_t backoff = YG_TAXII_PULL_BACKOFF_MS;
     for (unsigned attempt = 1;; attempt++) {
@@ -171,10 +171,11 @@ static yg_err request(const struct yg_taxii_partner *p, const char *url, const c
             return YG_OK;
         if (attempt >= YG_TAXII_PULL_TRIES) {
             if (cc != CURLE_OK)
-                snprintf(why, wl, "%s: %s (after %u attempts)", p->name, curl_easy_strerror(cc),
-                         attempt);
+                yg__errmsg_set(why, "%s: %s (after %u attempts)", p->name, curl_easy_strerror(cc),
+                               attempt);
             else
-                snprintf(why, wl, "%s: HTTP %ld (after %u attempts)", p->name, r->status, attempt);
+                yg__errmsg_set(why, "%s: HTTP %ld (after %u attempts)", p->name, r->status,
+                               attempt);
             return YG_EIO;
         }
         if (stats)
@@ -250,7 +251,7 @@ static int mkdirs(const char *path)
 
 /* Write the page's objects as a bundle file, atomically. */
 static yg_err write_page(const char *dir, const char *text, const struct yg_tj *objs,
-                         uint64_t page_no, char *why, size_t wl)
+                         uint64_t page_no, struct yg_errmsg *why)
 {
     char path[4200], tmp[4300];
     int64_t now = yg__taxii_now_us();
@@ -260,12 +261,12 @@ static yg_err write_page(const char *dir, const char *text, const struct yg_tj *
     char u[37];
     yg_err err = yg__uuid5((const unsigned char *)"yagura-pull-page", path, strlen(path), u);
     if (err) {
-        snprintf(why, wl, "%s: bundle id: %s", path, yg_strerror(err));
+        yg__errmsg_set(why, "%s: bundle id: %s", path, yg_strerror(err));
         return err;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) {
-        snprintf(why, wl, "%s: %s", tmp, strerror(errno));
+        yg__errmsg_set(why, "%s: %s", tmp, strerror(errno));
         return YG_EIO;
     }
     FILE *f = fdopen(fd, "w");
@@ -283,7 +284,7 @@ static yg_err write_page(const char *dir, const char *text, const struct yg_tj *
     bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
-        snprintf(why, wl, "%s: %s", path, strerror(errno));
+        yg__errmsg_set(why, "%s: %s", path, strerror(errno));
         unlink(tmp);
         return YG_EIO;
     }
@@ -298,8 +299,7 @@ struct pull {
     struct yg_buf base, url;
     struct yg_arena a;
     struct yg_taxii_pull_stats *stats;
-    char *why;
-    size_t wl;
+    struct yg_errmsg *why;
     /* cursor: what is stored, advanced page by page; query_after: the
      * added_after of the request chain that next continues, which must
      * stay the same along the chain (servers check it). */
@@ -339,11 +339,11 @@ static yg_err fetch_page(struct pull *x, struct yg_tj **env)
 {
     yg_err err = page_url(x);
     if (!err)
-        err = request(x->p, x->url.p, NULL, 0, &x->r, x->stats, x->why, x->wl);
+        err = request(x->p, x->url.p, NULL, 0, &x->r, x->stats, x->why);
     if (err)
         return err;
     if (x->r.status != 200) {
-        snprintf(x->why, x->wl, "%s: HTTP %ld from the objects endpoint", x->p->name, x->r.status);
+        yg__errmsg_set(x->why, "%s: HTTP %ld from the objects endpoint", x->p->name, x->r.status);
         return YG_EIO;
     }
     size_t eoff;
@@ -354,10 +354,10 @@ static yg_err fetch_page(struct pull *x, struct yg_tj **env)
     if (perr != YG_OK || (*env)->type != YG_TJ_OBJ) {
         /* The parser's reason too: a repeated key must be named. */
         if (perr != YG_OK)
-            snprintf(x->why, x->wl, "%s: the response is not a JSON envelope (byte %zu: %s)",
-                     x->p->name, eoff, emsg);
+            yg__errmsg_set(x->why, "%s: the response is not a JSON envelope (byte %zu: %s)",
+                           x->p->name, eoff, emsg);
         else
-            snprintf(x->why, x->wl, "%s: the response is not a JSON envelope", x->p->name);
+            yg__errmsg_set(x->why, "%s: the response is not a JSON envelope", x->p->name);
         return YG_ESYNTAX;
     }
     return YG_OK;
@@ -472,7 +472,7 @@ static yg_err pull_pages(struct pull *x)
         x->prev_n = n;
         snprintf(x->prev_first, sizeof x->prev_first, "%s", fid);
         snprintf(x->prev_last, sizeof x->prev_last, "%s", lid);
-        YG_TRY(write_page(x->dir, x->r.body.p, objs, page, x->why, x->wl));
+        YG_TRY(write_page(x->dir, x->r.body.p, objs, page, x->why));
         x->stats->pages++;
         x->stats->objects += n;
         YG_TRY(advance_cursor(x));
@@ -484,7 +484,7 @@ done:
 }
 
 yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, const char *out_dir,
-                      struct yg_taxii_pull_stats *stats, char *why, size_t wl)
+                      struct yg_taxii_pull_stats *stats, struct yg_errmsg *why)
 {
     yg_err err = YG_OK;
     struct pull *x = yg_calloc(1, sizeof *x);
@@ -493,7 +493,6 @@ yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, 
     x->p = p;
     x->stats = stats;
     x->why = why;
-    x->wl = wl;
     x->use_next = !p->ignore_next;
     x->limit = p->page_size;
     memset(stats, 0, sizeof *stats);
@@ -501,15 +500,15 @@ yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, 
     yg_buf_init(&x->base, 1u << 16);
     yg_buf_init(&x->url, 1u << 16);
     yg_arena_init(&x->a, 1u << 16, (size_t)YG_TAXII_PULL_MAX_RESPONSE * 4);
-    *why = 0;
+    why->msg[0] = 0;
     snprintf(x->dir, sizeof x->dir, "%s/%s", out_dir, p->name);
     if (mkdirs(x->dir) != 0) {
-        snprintf(why, wl, "%s: %s", x->dir, strerror(errno));
+        yg__errmsg_set(why, "%s: %s", x->dir, strerror(errno));
         err = YG_EIO;
         goto done;
     }
     if (yg__store_open(state_path, &x->st) != YG_OK) {
-        snprintf(why, wl, "%s", yg__store_errmsg(x->st));
+        yg__errmsg_set(why, "%s", yg__store_errmsg(x->st));
         err = YG_EIO;
         goto done;
     }
@@ -521,8 +520,8 @@ yg_err yg__taxii_pull(const struct yg_taxii_partner *p, const char *state_path, 
     YG_TRY(objects_url(p, &x->base));
     err = pull_pages(x);
 done:
-    if (err == YG_EIO && !*why && x->st)
-        snprintf(why, wl, "%s", yg__store_errmsg(x->st));
+    if (err == YG_EIO && !why->msg[0] && x->st)
+        yg__errmsg_set(why, "%s", yg__store_errmsg(x->st));
     yg__store_close(x->st);
     yg_buf_free(&x->r.body);
     yg_buf_free(&x->base);
@@ -533,14 +532,14 @@ done:
 }
 
 yg_err yg__taxii_push(const struct yg_taxii_partner *to, const char *bundle, size_t n,
-                      char **status_json, char *why, size_t wl)
+                      char **status_json, struct yg_errmsg *why)
 {
     struct yg_arena a;
     struct yg_buf env, url;
     struct resp r;
     yg_err err = YG_OK;
     *status_json = NULL;
-    *why = 0;
+    why->msg[0] = 0;
     yg_arena_init(&a, 1u << 16, (size_t)YG_TAXII_PULL_MAX_RESPONSE * 4);
     yg_buf_init(&env, YG_TAXII_MAX_CONTENT_LENGTH_CAP);
     yg_buf_init(&url, 1u << 16);
@@ -550,7 +549,7 @@ yg_err yg__taxii_push(const struct yg_taxii_partner *to, const char *bundle, siz
     const char *emsg;
     if (yg__tj_parse(bundle, n, &a, &b, &eoff, &emsg) != YG_OK || !yg__tj_get(b, "objects") ||
         yg__tj_get(b, "objects")->type != YG_TJ_ARR) {
-        snprintf(why, wl, "the bundle to push is not valid");
+        yg__errmsg_set(why, "the bundle to push is not valid");
         err = YG_ESYNTAX;
         goto done;
     }
@@ -560,10 +559,10 @@ yg_err yg__taxii_push(const struct yg_taxii_partner *to, const char *bundle, siz
     YG_TRY(yg_buf_addc(&env, '}'));
     YG_TRY(objects_url(to, &url));
     YG_TRY(yg_buf_addc(&url, 0));
-    YG_TRY(request(to, url.p, env.p, env.n, &r, NULL, why, wl));
+    YG_TRY(request(to, url.p, env.p, env.n, &r, NULL, why));
     if (r.status != 202 && r.status != 200) {
-        snprintf(why, wl, "%s: HTTP %ld: %.200s", to->name ? to->name : url.p, r.status,
-                 r.body.p ? r.body.p : "");
+        yg__errmsg_set(why, "%s: HTTP %ld: %.200s", to->name ? to->name : url.p, r.status,
+                       r.body.p ? r.body.p : "");
         err = YG_EIO;
         goto done;
     }

@@ -436,40 +436,40 @@ static void completed(void *cls, struct MHD_Connection *mc, void **req,
 
 /* ---- TLS material ------------------------------------------------------ */
 
-static yg_err read_pem(const char *what, const char *path, char **out, char *why, size_t wl)
+static yg_err read_pem(const char *what, const char *path, char **out, struct yg_errmsg *why)
 {
     size_t n;
     errno = 0;
     yg_err err = yg_file_read(path, 1u << 20, out, &n);
     int e = errno;
     if (err == YG_ENOMEM && e == 0)
-        snprintf(why, wl, "%s: %s: cannot read it: larger than 1 MiB", what, path);
+        yg__errmsg_set(why, "%s: %s: cannot read it: larger than 1 MiB", what, path);
     else if (err)
-        snprintf(why, wl, "%s: %s: cannot read it: %s", what, path,
-                 e ? strerror(e) : yg_strerror(err));
+        yg__errmsg_set(why, "%s: %s: cannot read it: %s", what, path,
+                       e ? strerror(e) : yg_strerror(err));
     return err;
 }
 
 /* Read and check the certificate and key of c into *cert, *key (heap). */
-static yg_err load_tls(const struct yg_taxii_cfg *c, char **cert, char **key, char *why, size_t wl)
+static yg_err load_tls(const struct yg_taxii_cfg *c, char **cert, char **key, struct yg_errmsg *why)
 {
     yg_err err;
     *cert = *key = NULL;
-    if ((err = read_pem("taxii.tls.cert", c->cert, cert, why, wl)) ||
-        (err = read_pem("taxii.tls.key", c->key, key, why, wl)))
+    if ((err = read_pem("taxii.tls.cert", c->cert, cert, why)) ||
+        (err = read_pem("taxii.tls.key", c->key, key, why)))
         goto fail;
     BIO *cb = BIO_new_mem_buf(*cert, -1), *kb = BIO_new_mem_buf(*key, -1);
     X509 *x = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
     EVP_PKEY *pk = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, (void *)"") : NULL;
     if (!x)
-        snprintf(why, wl, "taxii.tls.cert: %s: no PEM certificate in it", c->cert);
+        yg__errmsg_set(why, "taxii.tls.cert: %s: no PEM certificate in it", c->cert);
     else if (!pk)
-        snprintf(why, wl,
-                 "taxii.tls.key: %s: no PEM private key in it (or a passphrase protects it)",
-                 c->key);
+        yg__errmsg_set(why,
+                       "taxii.tls.key: %s: no PEM private key in it (or a passphrase protects it)",
+                       c->key);
     else if (X509_check_private_key(x, pk) != 1)
-        snprintf(why, wl, "taxii.tls: the key %s is not the key of the certificate %s", c->key,
-                 c->cert);
+        yg__errmsg_set(why, "taxii.tls: the key %s is not the key of the certificate %s", c->key,
+                       c->cert);
     err = x && pk && X509_check_private_key(x, pk) == 1 ? YG_OK : YG_EINVAL;
     X509_free(x);
     EVP_PKEY_free(pk);
@@ -487,12 +487,12 @@ fail:
     return err;
 }
 
-yg_err yg__taxii_tls_check(const struct yg_taxii_cfg *c, char *why, size_t wl)
+yg_err yg__taxii_tls_check(const struct yg_taxii_cfg *c, struct yg_errmsg *why)
 {
     char *cert, *key;
     if (!c->cert)
         return YG_OK;
-    yg_err err = load_tls(c, &cert, &key, why, wl);
+    yg_err err = load_tls(c, &cert, &key, why);
     if (!err) {
         OPENSSL_cleanse(key, strlen(key));
         yg_free(key);
@@ -512,9 +512,10 @@ yg_err yg__taxii_http_start(struct yg_taxii_server *s, const struct yg_taxii_cfg
 yg_err yg__taxii_http_start_app(struct yg_taxii_server *s, const struct yg_taxii_cfg *c,
                                 const struct yg_web_app *app, struct yg_taxii_http **out)
 {
-    /* The message goes on s (taxii.h); the helpers here still fill a buffer. */
-    char host[256], bwhy[256], why[512] = "";
-    size_t wl = sizeof why;
+    /* The message goes on s (taxii.h), once it is known whether the helpers
+     * gave one. */
+    char host[256];
+    struct yg_errmsg why = {""}, bwhy = {""};
     unsigned port;
     *out = NULL;
     yg__taxii_server_seterr(s, "%s", "");
@@ -534,11 +535,11 @@ yg_err yg__taxii_http_start_app(struct yg_taxii_server *s, const struct yg_taxii
     pthread_cond_init(&h->cv, NULL);
     yg_err err = YG_OK;
     int fd = -1;
-    if (c->cert && (err = load_tls(c, &h->cert, &h->key, why, wl)))
+    if (c->cert && (err = load_tls(c, &h->cert, &h->key, &why)))
         goto fail;
-    fd = yg__http_listen(host, port, bwhy, sizeof bwhy);
+    fd = yg__http_listen(host, port, &bwhy);
     if (fd < 0) {
-        snprintf(why, wl, "taxii.listen: cannot listen on %s: %s", c->listen, bwhy);
+        yg__errmsg_set(&why, "taxii.listen: cannot listen on %s: %s", c->listen, bwhy.msg);
         err = YG_EIO;
         goto fail;
     }
@@ -589,7 +590,8 @@ yg_err yg__taxii_http_start_app(struct yg_taxii_server *s, const struct yg_taxii
     if (!h->d) {
         /* The socket and the certificate were checked above; what is left
          * is the TLS library or resources. */
-        snprintf(why, wl, "taxii: cannot start serving on %s (see the warnings above)", c->listen);
+        yg__errmsg_set(&why, "taxii: cannot start serving on %s (see the warnings above)",
+                       c->listen);
         err = YG_EIO;
         goto fail;
     }
@@ -604,7 +606,10 @@ fail:
     if (fd >= 0)
         close(fd);
     yg__taxii_http_stop(h);
-    yg__taxii_server_seterr(s, "%s", why[0] ? why : err == YG_ENOMEM ? "out of memory" : "failed");
+    yg__taxii_server_seterr(s, "%s",
+                            why.msg[0]         ? why.msg
+                            : err == YG_ENOMEM ? "out of memory"
+                                               : "failed");
     return err ? err : YG_EIO;
 }
 

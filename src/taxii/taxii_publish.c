@@ -18,7 +18,7 @@ yg_err yg__taxii_publish(struct yg_taxii_server *s, const struct yg_taxii_cfg *c
                          const char *state_db, uint64_t *added, uint64_t *refused)
 {
     *added = *refused = 0;
-    char why[512] = "";
+    struct yg_errmsg why = {""};
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -31,9 +31,9 @@ yg_err yg__taxii_publish(struct yg_taxii_server *s, const struct yg_taxii_cfg *c
     struct yg_buf out;
     yg_buf_init(&out, (size_t)4 << 30);
     struct yg_stix_export_stats st;
-    yg_err err = yg__stix_export(&o, state_db, &out, &st, why, sizeof why);
+    yg_err err = yg__stix_export(&o, state_db, &out, &st, &why);
     if (err)
-        yg__taxii_server_seterr(s, "%s", why);
+        yg__taxii_server_seterr(s, "%s", why.msg);
     else if (st.sightings)
         err = yg__taxii_import_buffer(s, c->publish_coll, out.p, out.n, added, refused);
     else

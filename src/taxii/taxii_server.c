@@ -114,7 +114,12 @@ yg_err yg__taxii_server_new(const struct yg_taxii_cfg *c, struct yg_taxii_server
         yg__taxii_server_seterr(s, "taxii: cannot make a password hash (no random bytes)");
         return err;
     }
-    return yg__taxii_store_open(c->db, &s->st, s->errmsg, sizeof s->errmsg);
+    if ((err = yg__taxii_store_open(c->db, &s->st))) {
+        yg__taxii_server_seterr(s, "%s", yg__taxii_store_errmsg(s->st));
+        yg__taxii_store_close(s->st);
+        s->st = NULL;
+    }
+    return err;
 }
 
 void yg__taxii_server_free(struct yg_taxii_server *s)

@@ -27,7 +27,7 @@ struct yg_taxii_store {
     sqlite3_stmt *ins, *find0, *del0, *flags, *begin, *commit, *rollback, *oldspec;
     int64_t last_added;
     unsigned char secret[32];
-    char msg[256];
+    char msg[512]; /* yg__taxii_store_errmsg */
 };
 
 static const char schema[] =
@@ -53,7 +53,7 @@ static yg_err dberr(struct yg_taxii_store *st, const char *what)
 
 const char *yg__taxii_store_errmsg(const struct yg_taxii_store *st)
 {
-    return st->msg;
+    return st ? st->msg : "out of memory";
 }
 
 const unsigned char *yg__taxii_store_secret(const struct yg_taxii_store *st)
@@ -93,7 +93,7 @@ done:
     return err;
 }
 
-yg_err yg__taxii_store_open(const char *path, struct yg_taxii_store **out, char *why, size_t wl)
+yg_err yg__taxii_store_open(const char *path, struct yg_taxii_store **out)
 {
     yg_err err = YG_OK;
     *out = NULL;
@@ -139,9 +139,12 @@ yg_err yg__taxii_store_open(const char *path, struct yg_taxii_store **out, char 
     st = NULL;
 done:
     if (st) {
-        if (why && wl)
-            snprintf(why, wl, "%s: %s", path, st->msg);
-        yg__taxii_store_close(st);
+        /* The handle stays, holding the reason after the path (taxii.h). */
+        char what[256];
+        memcpy(what, st->msg, sizeof what - 1);
+        what[sizeof what - 1] = 0;
+        snprintf(st->msg, sizeof st->msg, "%s: %s", path, what);
+        *out = st;
     }
     return err;
 }

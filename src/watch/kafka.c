@@ -16,6 +16,7 @@
  */
 #include "watch/kafka.h"
 
+#include <assert.h>
 #include <librdkafka/rdkafka.h>
 #include <math.h>
 #include <signal.h>
@@ -76,6 +77,7 @@ struct yg_kafka {
     char fail_why[256];
     struct lagseries *lag;
     size_t nlag;
+    char errmsg[512]; /* why the last failed call failed (yg__kafka_errmsg) */
 };
 
 struct kin {
@@ -95,15 +97,18 @@ struct ksink {
     struct yg_buf msg;
 };
 
-static void set_why(char *why, size_t wl, const char *fmt, ...) YG_PRINTF(3, 4);
-static void set_why(char *why, size_t wl, const char *fmt, ...)
+static void seterr(struct yg_kafka *k, const char *fmt, ...) YG_PRINTF(2, 3);
+static void seterr(struct yg_kafka *k, const char *fmt, ...)
 {
-    if (!why || !wl)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, wl, fmt, ap);
+    vsnprintf(k->errmsg, sizeof k->errmsg, fmt, ap);
     va_end(ap);
+}
+
+const char *yg__kafka_errmsg(const struct yg_kafka *k)
+{
+    return k ? k->errmsg : "out of memory";
 }
 
 /* An eventfd that librdkafka writes to whenever the consumer's queue turns
@@ -215,7 +220,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /* ---- the client ----------------------------------------------------------- */
 
-static rd_kafka_conf_t *base_conf(struct yg_kafka *k, char *why, size_t wl)
+static rd_kafka_conf_t *base_conf(struct yg_kafka *k)
 {
     char err[512];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
@@ -225,7 +230,7 @@ static rd_kafka_conf_t *base_conf(struct yg_kafka *k, char *why, size_t wl)
     rd_kafka_conf_set_log_cb(c, on_log);
     rd_kafka_conf_set_error_cb(c, on_error);
     if (rd_kafka_conf_set(c, "bootstrap.servers", k->cfg->brokers, err, sizeof err)) {
-        set_why(why, wl, "kafka.brokers: %s", err);
+        seterr(k, "kafka.brokers: %s", err);
         rd_kafka_conf_destroy(c);
         return NULL;
     }
@@ -234,8 +239,7 @@ static rd_kafka_conf_t *base_conf(struct yg_kafka *k, char *why, size_t wl)
 
 /* The kafka.properties after the service's own settings, so they may
  * override the defaults below (never the keys config.c refuses). */
-static bool apply_props(struct yg_kafka *k, rd_kafka_conf_t *c, rd_kafka_type_t type, char *why,
-                        size_t wl)
+static bool apply_props(struct yg_kafka *k, rd_kafka_conf_t *c, rd_kafka_type_t type)
 {
     char err[512];
     for (size_t i = 0; i < k->cfg->nprops; i++) {
@@ -245,9 +249,9 @@ static bool apply_props(struct yg_kafka *k, rd_kafka_conf_t *c, rd_kafka_type_t 
          * reported by librdkafka as a warning, not an error; unknown names
          * and bad values are errors.  The value is never quoted. */
         if (r != RD_KAFKA_CONF_OK) {
-            set_why(why, wl, "kafka.properties.%s: %s (%s)", k->cfg->props[i].name,
-                    r == RD_KAFKA_CONF_UNKNOWN ? "not a librdkafka property" : "invalid value",
-                    type == RD_KAFKA_CONSUMER ? "consumer" : "producer");
+            seterr(k, "kafka.properties.%s: %s (%s)", k->cfg->props[i].name,
+                   r == RD_KAFKA_CONF_UNKNOWN ? "not a librdkafka property" : "invalid value",
+                   type == RD_KAFKA_CONSUMER ? "consumer" : "producer");
             return false;
         }
     }
@@ -261,7 +265,7 @@ static bool set(rd_kafka_conf_t *c, const char *name, const char *val)
 }
 
 yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool producer,
-                     struct yg_kafka **out, char *why, size_t wl)
+                     struct yg_kafka **out)
 {
     char err[512];
     struct yg_kafka *k = yg_calloc(1, sizeof *k);
@@ -284,7 +288,7 @@ yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool produce
     if (k->transactional && consumer)
         producer = true;
     if (consumer) {
-        rd_kafka_conf_t *c = base_conf(k, why, wl);
+        rd_kafka_conf_t *c = base_conf(k);
         if (!c)
             goto fail;
         /* Offsets move only when the service commits them, after the
@@ -300,34 +304,34 @@ yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool produce
              * instance catching up waited on fetches a quarter of its time
              * (bench/README.md); kafka.properties may set it back. */
             !set(c, "max.partition.fetch.bytes", "8388608") ||
-            !apply_props(k, c, RD_KAFKA_CONSUMER, why, wl)) {
+            !apply_props(k, c, RD_KAFKA_CONSUMER)) {
             rd_kafka_conf_destroy(c);
             goto fail;
         }
         rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
         if (!(k->cons = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err))) {
             rd_kafka_conf_destroy(c);
-            set_why(why, wl, "kafka: cannot create the consumer: %s", err);
+            seterr(k, "kafka: cannot create the consumer: %s", err);
             goto fail;
         }
         rd_kafka_poll_set_consumer(k->cons);
         wake_enable(k);
     }
     if (producer) {
-        rd_kafka_conf_t *c = base_conf(k, why, wl);
+        rd_kafka_conf_t *c = base_conf(k);
         if (!c)
             goto fail;
         /* Idempotent: a retried send is never written twice. */
         if (!set(c, "enable.idempotence", "true") || !set(c, "linger.ms", "5") ||
             (k->transactional && !set(c, "transactional.id", cfg->transactional_id)) ||
-            !apply_props(k, c, RD_KAFKA_PRODUCER, why, wl)) {
+            !apply_props(k, c, RD_KAFKA_PRODUCER)) {
             rd_kafka_conf_destroy(c);
             goto fail;
         }
         rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
         if (!(k->prod = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err))) {
             rd_kafka_conf_destroy(c);
-            set_why(why, wl, "kafka: cannot create the producer: %s", err);
+            seterr(k, "kafka: cannot create the producer: %s", err);
             goto fail;
         }
         if (k->transactional) {
@@ -335,8 +339,8 @@ yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool produce
              * crashed instance's zombie) and aborts its open transaction. */
             rd_kafka_error_t *e = rd_kafka_init_transactions(k->prod, KAFKA_TIMEOUT_MS);
             if (e) {
-                set_why(why, wl, "kafka: initialising transactions (transactional_id): %s",
-                        rd_kafka_error_string(e));
+                seterr(k, "kafka: initialising transactions (transactional_id): %s",
+                       rd_kafka_error_string(e));
                 rd_kafka_error_destroy(e);
                 goto fail;
             }
@@ -345,12 +349,14 @@ yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool produce
     *out = k;
     return YG_OK;
 fail:
-    yg__kafka_free(k);
+    /* The handle stays, holding the reason (kafka.h). */
+    *out = k;
     return YG_EINVAL;
 }
 
-yg_err yg__kafka_refresh_committed(struct yg_kafka *k, char *why, size_t wl)
+yg_err yg__kafka_refresh_committed(struct yg_kafka *k)
 {
+    k->errmsg[0] = 0;
     rd_kafka_topic_partition_list_t *a = NULL;
     if (!k->cons)
         return YG_OK;
@@ -360,7 +366,7 @@ yg_err yg__kafka_refresh_committed(struct yg_kafka *k, char *why, size_t wl)
     if (e) {
         if (a)
             rd_kafka_topic_partition_list_destroy(a);
-        set_why(why, wl, "kafka: reading the committed offsets: %s", rd_kafka_err2str(e));
+        seterr(k, "kafka: reading the committed offsets: %s", rd_kafka_err2str(e));
         return YG_EIO;
     }
     if (k->committed)
@@ -370,20 +376,21 @@ yg_err yg__kafka_refresh_committed(struct yg_kafka *k, char *why, size_t wl)
     return YG_OK;
 }
 
-yg_err yg__kafka_check(const struct yg_cfg_kafka *cfg, char *why, size_t wl)
+yg_err yg__kafka_check(const struct yg_cfg_kafka *cfg, struct yg_errmsg *e)
 {
     struct yg_kafka k;
     memset(&k, 0, sizeof k);
     k.cfg = cfg;
     rd_kafka_type_t types[] = {RD_KAFKA_CONSUMER, RD_KAFKA_PRODUCER};
     for (int i = 0; i < 2; i++) {
-        rd_kafka_conf_t *c = base_conf(&k, why, wl);
-        if (!c)
+        rd_kafka_conf_t *c = base_conf(&k);
+        bool ok = c && apply_props(&k, c, types[i]);
+        if (c)
+            rd_kafka_conf_destroy(c);
+        if (!ok) {
+            yg__errmsg_set(e, "%s", k.errmsg);
             return YG_EINVAL;
-        bool ok = apply_props(&k, c, types[i], why, wl);
-        rd_kafka_conf_destroy(c);
-        if (!ok)
-            return YG_EINVAL;
+        }
     }
     return YG_OK;
 }
@@ -464,13 +471,15 @@ void yg__kafka_free(struct yg_kafka *k)
 
 /* ---- producing ------------------------------------------------------------ */
 
-static yg_err begin(struct yg_kafka *k, char *why, size_t wl)
+static yg_err begin(struct yg_kafka *k)
 {
     if (!k->transactional || k->in_txn)
         return YG_OK;
+    /* A transactional client always has its producer (yg__kafka_new). */
+    assert(k->prod);
     rd_kafka_error_t *e = rd_kafka_begin_transaction(k->prod);
     if (e) {
-        set_why(why, wl, "kafka: beginning a transaction: %s", rd_kafka_error_string(e));
+        seterr(k, "kafka: beginning a transaction: %s", rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
         return YG_EIO;
     }
@@ -479,13 +488,14 @@ static yg_err begin(struct yg_kafka *k, char *why, size_t wl)
 }
 
 yg_err yg__kafka_produce(struct yg_kafka *k, const char *topic, const char *key, size_t kn,
-                         const char *val, size_t vn, char *why, size_t wl)
+                         const char *val, size_t vn)
 {
+    k->errmsg[0] = 0;
     if (!k->prod) {
-        set_why(why, wl, "kafka: no producer");
+        seterr(k, "kafka: no producer");
         return YG_EINVAL;
     }
-    yg_err err = begin(k, why, wl);
+    yg_err err = begin(k);
     if (err)
         return err;
     for (int tries = 0;; tries++) {
@@ -500,7 +510,7 @@ yg_err yg__kafka_produce(struct yg_kafka *k, const char *topic, const char *key,
             rd_kafka_poll(k->prod, 100);
             continue;
         }
-        set_why(why, wl, "kafka: producing to %s: %s", topic, rd_kafka_err2str(e));
+        seterr(k, "kafka: producing to %s: %s", topic, rd_kafka_err2str(e));
         return YG_EIO;
     }
     k->produced = true;
@@ -549,19 +559,22 @@ static void crash_point(struct yg_kafka *k)
     }
 }
 
-yg_err yg__kafka_commit(struct yg_kafka *k, char *why, size_t wl)
+yg_err yg__kafka_commit(struct yg_kafka *k)
 {
+    k->errmsg[0] = 0;
     yg_err err = YG_OK;
     crash_point(k);
     if (k->fatal) {
-        set_why(why, wl, "kafka: a rebalance found the batch uncommittable");
+        seterr(k, "kafka: a rebalance found the batch uncommittable");
         return YG_EIO;
     }
+    /* Only begin() opens a transaction, and only on a transactional client. */
+    assert(k->transactional || !k->in_txn);
     bool offsets = k->cons && k->pos && k->pos->cnt > 0;
     if (k->transactional) {
         if (!k->in_txn && !offsets)
             return YG_OK;
-        if ((err = begin(k, why, wl)))
+        if ((err = begin(k)))
             return err;
         rd_kafka_error_t *e = NULL;
         if (offsets) {
@@ -572,7 +585,7 @@ yg_err yg__kafka_commit(struct yg_kafka *k, char *why, size_t wl)
         if (!e)
             e = rd_kafka_commit_transaction(k->prod, k->txn_ms);
         if (e) {
-            set_why(why, wl, "kafka: committing the transaction: %s", rd_kafka_error_string(e));
+            seterr(k, "kafka: committing the transaction: %s", rd_kafka_error_string(e));
             bool abort = rd_kafka_error_txn_requires_abort(e);
             rd_kafka_error_destroy(e);
             if (abort) {
@@ -591,13 +604,13 @@ yg_err yg__kafka_commit(struct yg_kafka *k, char *why, size_t wl)
         if (k->prod && k->produced) {
             rd_kafka_flush(k->prod, KAFKA_TIMEOUT_MS);
             if (rd_kafka_outq_len(k->prod) > 0) {
-                set_why(why, wl, "kafka: %d message(s) still unacknowledged after %d ms",
-                        rd_kafka_outq_len(k->prod), KAFKA_TIMEOUT_MS);
+                seterr(k, "kafka: %d message(s) still unacknowledged after %d ms",
+                       rd_kafka_outq_len(k->prod), KAFKA_TIMEOUT_MS);
                 return YG_EIO;
             }
             if (k->failed) {
-                set_why(why, wl, "kafka: %llu message(s) not delivered; the last: %s",
-                        (unsigned long long)k->failed, k->fail_why);
+                seterr(k, "kafka: %llu message(s) not delivered; the last: %s",
+                       (unsigned long long)k->failed, k->fail_why);
                 k->failed = 0;
                 return YG_EIO;
             }
@@ -605,7 +618,7 @@ yg_err yg__kafka_commit(struct yg_kafka *k, char *why, size_t wl)
         if (offsets) {
             rd_kafka_resp_err_t e = rd_kafka_commit(k->cons, k->pos, 0);
             if (e) {
-                set_why(why, wl, "kafka: committing offsets: %s", rd_kafka_err2str(e));
+                seterr(k, "kafka: committing offsets: %s", rd_kafka_err2str(e));
                 return YG_EIO;
             }
         }
@@ -650,6 +663,7 @@ static bool enqueue(struct kin *in, rd_kafka_message_t *m)
         in->qhead = 0;
         in->qcap = nc;
     }
+    assert(in->qn < in->qcap);
     in->q[(in->qhead + in->qn) % in->qcap] = m;
     in->qn++;
     return true;
@@ -824,8 +838,9 @@ yg_err yg__kafka_input_new(struct yg_kafka *k, const char *name, const char *top
     return YG_OK;
 }
 
-yg_err yg__kafka_subscribe(struct yg_kafka *k, char *why, size_t wl)
+yg_err yg__kafka_subscribe(struct yg_kafka *k)
 {
+    k->errmsg[0] = 0;
     if (!k->cons || !k->nins)
         return YG_OK;
     rd_kafka_topic_partition_list_t *t = rd_kafka_topic_partition_list_new((int)k->nins);
@@ -834,7 +849,7 @@ yg_err yg__kafka_subscribe(struct yg_kafka *k, char *why, size_t wl)
     rd_kafka_resp_err_t e = rd_kafka_subscribe(k->cons, t);
     rd_kafka_topic_partition_list_destroy(t);
     if (e) {
-        set_why(why, wl, "kafka: subscribing: %s", rd_kafka_err2str(e));
+        seterr(k, "kafka: subscribing: %s", rd_kafka_err2str(e));
         return YG_EINVAL;
     }
     return YG_OK;
@@ -860,8 +875,9 @@ static yg_err ks_write(struct yg_sink *s, const struct yg_alert_row *row)
     } else {
         YG_TRY(yg_buf_add(&ks->msg, row->json, n));
     }
-    err = yg__kafka_produce(ks->k, ks->topic, row->id, strlen(row->id), ks->msg.p, ks->msg.n,
-                            s->why, sizeof s->why);
+    err = yg__kafka_produce(ks->k, ks->topic, row->id, strlen(row->id), ks->msg.p, ks->msg.n);
+    if (err)
+        snprintf(s->why, sizeof s->why, "%s", ks->k->errmsg);
 done:
     if (err)
         YG_SINK_COUNT(s, failed, 1);
@@ -989,14 +1005,15 @@ void yg__kafka_export_lag(struct yg_kafka *k, struct yg_metrics *m)
 
 yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
                                void (*fn)(void *ud, const char *p, size_t n, const char *record_id),
-                               void *ud, uint64_t *nread, char *why, size_t wl)
+                               void *ud, uint64_t *nread)
 {
+    k->errmsg[0] = 0;
     char err[512];
     yg_err ret = YG_OK;
     *nread = 0;
     if (!k->cons || !k->committed || !k->committed->cnt)
         return YG_OK;
-    rd_kafka_conf_t *c = base_conf(k, why, wl);
+    rd_kafka_conf_t *c = base_conf(k);
     if (!c)
         return YG_EINVAL;
     /* Partitions are assigned by hand: the group id (librdkafka's consumer
@@ -1005,7 +1022,7 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
     snprintf(gid, sizeof gid, "%s.rebuild", k->cfg->group ? k->cfg->group : "yagura");
     if (!set(c, "group.id", gid) || !set(c, "isolation.level", "read_committed") ||
         !set(c, "enable.partition.eof", "true") || !set(c, "enable.auto.commit", "false") ||
-        !apply_props(k, c, RD_KAFKA_CONSUMER, why, wl)) {
+        !apply_props(k, c, RD_KAFKA_CONSUMER)) {
         rd_kafka_conf_destroy(c);
         return YG_EINVAL;
     }
@@ -1013,7 +1030,7 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
     if (!rk) {
         rd_kafka_conf_destroy(c);
-        set_why(why, wl, "kafka: cannot create a consumer to read back: %s", err);
+        seterr(k, "kafka: cannot create a consumer to read back: %s", err);
         return YG_EINVAL;
     }
     rd_kafka_poll_set_consumer(rk);
@@ -1023,8 +1040,8 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
         start->elems[i].offset = since_ms;
     rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, start, KAFKA_TIMEOUT_MS);
     if (e) {
-        set_why(why, wl, "kafka: finding the offsets of %lld ms: %s", (long long)since_ms,
-                rd_kafka_err2str(e));
+        seterr(k, "kafka: finding the offsets of %lld ms: %s", (long long)since_ms,
+               rd_kafka_err2str(e));
         ret = YG_EIO;
         goto out;
     }
@@ -1052,7 +1069,7 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
     while (pending > 0) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         if ((now.tv_sec - t0.tv_sec) * 1000 > KAFKA_READBACK_MS) {
-            set_why(why, wl, "kafka: reading back did not finish within %d ms", KAFKA_READBACK_MS);
+            seterr(k, "kafka: reading back did not finish within %d ms", KAFKA_READBACK_MS);
             ret = YG_EIO;
             break;
         }
@@ -1065,7 +1082,7 @@ yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
         rd_kafka_topic_partition_t *cm =
             rd_kafka_topic_partition_list_find(k->committed, topic, m->partition);
         if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            set_why(why, wl, "kafka: reading back %s: %s", topic, rd_kafka_message_errstr(m));
+            seterr(k, "kafka: reading back %s: %s", topic, rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
             ret = YG_EIO;
             break;

@@ -24,6 +24,7 @@
 #define YG_WATCH_KAFKA_H
 
 #include "core/core.h"
+#include "core/errmsg.h"
 #include "ingest/input.h"
 #include "output/sink.h"
 #include "watch/config.h"
@@ -41,14 +42,21 @@ struct yg_kafka_hooks {
     void (*assign)(void *ud);
 };
 
-/* consumer / producer: which halves the service needs.  why: librdkafka's
- * reason (a bad property names itself) when creation fails. */
+/* consumer / producer: which halves the service needs.  On failure *out is
+ * still a handle holding librdkafka's reason (a bad property names itself)
+ * in yg__kafka_errmsg; only yg__kafka_errmsg and yg__kafka_free are valid
+ * on it.  *out is NULL only when even the handle could not be allocated
+ * (yg__kafka_errmsg(NULL) then says "out of memory"). */
 YG_NODISCARD yg_err yg__kafka_new(const struct yg_cfg_kafka *cfg, bool consumer, bool producer,
-                                  struct yg_kafka **out, char *why, size_t wl);
+                                  struct yg_kafka **out);
 void yg__kafka_free(struct yg_kafka *k);
+/* Why the last call on k failed ("kafka: committing offsets: ..."), "" when
+ * it succeeded, as sqlite3_errmsg keeps one on a connection; valid until
+ * the next call on k. */
+const char *yg__kafka_errmsg(const struct yg_kafka *k);
 /* The kafka.properties as librdkafka takes them, without connecting (for
- * --check): YG_EINVAL with why naming the property when one is refused. */
-YG_NODISCARD yg_err yg__kafka_check(const struct yg_cfg_kafka *cfg, char *why, size_t wl);
+ * --check): YG_EINVAL with e naming the property when one is refused. */
+YG_NODISCARD yg_err yg__kafka_check(const struct yg_cfg_kafka *cfg, struct yg_errmsg *e);
 void yg__kafka_set_hooks(struct yg_kafka *k, const struct yg_kafka_hooks *h);
 bool yg__kafka_transactional(const struct yg_kafka *k);
 /* Whether the client can no longer commit (a failed transaction, a
@@ -62,7 +70,7 @@ bool yg__kafka_fatal(const struct yg_kafka *k);
 YG_NODISCARD yg_err yg__kafka_input_new(struct yg_kafka *k, const char *name, const char *topic,
                                         struct yg_input **out);
 /* Subscribe to the topics of every input made so far. */
-YG_NODISCARD yg_err yg__kafka_subscribe(struct yg_kafka *k, char *why, size_t wl);
+YG_NODISCARD yg_err yg__kafka_subscribe(struct yg_kafka *k);
 
 /* A sink producing each alert's JSON to topic, keyed by the alert id. */
 YG_NODISCARD yg_err yg__kafka_sink_new(struct yg_kafka *k, const char *name, const char *topic,
@@ -70,12 +78,12 @@ YG_NODISCARD yg_err yg__kafka_sink_new(struct yg_kafka *k, const char *name, con
 
 /* Produce one message (in the open transaction, begun here if needed). */
 YG_NODISCARD yg_err yg__kafka_produce(struct yg_kafka *k, const char *topic, const char *key,
-                                      size_t kn, const char *val, size_t vn, char *why, size_t wl);
+                                      size_t kn, const char *val, size_t vn);
 /* Whether anything was consumed or produced since the last commit. */
 bool yg__kafka_pending(const struct yg_kafka *k);
 /* Make what was produced durable and the consumed offsets committed (see
- * the top).  YG_EIO with why on failure. */
-YG_NODISCARD yg_err yg__kafka_commit(struct yg_kafka *k, char *why, size_t wl);
+ * the top).  YG_EIO (yg__kafka_errmsg says why) on failure. */
+YG_NODISCARD yg_err yg__kafka_commit(struct yg_kafka *k);
 
 /* Lag per assigned partition (high watermark - next offset), into the gauge
  * yagura_kafka_lag_messages{topic,partition}. */
@@ -84,7 +92,7 @@ void yg__kafka_export_lag(struct yg_kafka *k, struct yg_metrics *m);
 /* Read the committed offsets of the current assignment again (they are
  * read on each assignment; after a commit, yg__kafka_read_assigned needs
  * them fresh). */
-YG_NODISCARD yg_err yg__kafka_refresh_committed(struct yg_kafka *k, char *why, size_t wl);
+YG_NODISCARD yg_err yg__kafka_refresh_committed(struct yg_kafka *k);
 
 /* Every record of the consumer's assigned partitions whose timestamp is at
  * or after since_ms and whose offset is below the partition's committed
@@ -93,6 +101,6 @@ YG_NODISCARD yg_err yg__kafka_refresh_committed(struct yg_kafka *k, char *why, s
 YG_NODISCARD yg_err yg__kafka_read_assigned(struct yg_kafka *k, int64_t since_ms,
                                             void (*fn)(void *ud, const char *p, size_t n,
                                                        const char *record_id),
-                                            void *ud, uint64_t *nread, char *why, size_t wl);
+                                            void *ud, uint64_t *nread);
 
 #endif

@@ -21,46 +21,46 @@
 /* Most supplementary groups taken from the group database. */
 #define MAX_GROUPS 256
 
-yg_err yg__drop_privileges(const char *user, char *why, size_t wl)
+yg_err yg__drop_privileges(const char *user, struct yg_errmsg *why)
 {
     char buf[16384];
     struct passwd pw, *res = NULL;
     if (!user || !*user) {
-        snprintf(why, wl, "no user given");
+        yg__errmsg_set(why, "no user given");
         return YG_EINVAL;
     }
     int rc = getpwnam_r(user, &pw, buf, sizeof buf, &res);
     if (rc || !res) {
-        snprintf(why, wl, "user %s: %s", user, rc ? strerror(rc) : "no such user");
+        yg__errmsg_set(why, "user %s: %s", user, rc ? strerror(rc) : "no such user");
         return YG_ENOTFOUND;
     }
     if (geteuid() != 0) {
         if (getuid() == pw.pw_uid && geteuid() == pw.pw_uid)
             return YG_OK;
-        snprintf(why, wl, "cannot switch to user %s: not running as root", user);
+        yg__errmsg_set(why, "cannot switch to user %s: not running as root", user);
         return YG_ESTATE;
     }
     if (pw.pw_uid == 0) {
-        snprintf(why, wl, "user %s is root: refusing to run the service as root", user);
+        yg__errmsg_set(why, "user %s is root: refusing to run the service as root", user);
         return YG_EINVAL;
     }
 
     gid_t groups[MAX_GROUPS];
     int ng = MAX_GROUPS;
     if (getgrouplist(user, pw.pw_gid, groups, &ng) < 0) {
-        snprintf(why, wl, "user %s is in more than %d groups", user, MAX_GROUPS);
+        yg__errmsg_set(why, "user %s is in more than %d groups", user, MAX_GROUPS);
         return YG_ELIMIT;
     }
     if (setgroups((size_t)ng, groups) != 0) {
-        snprintf(why, wl, "setgroups for %s: %s", user, strerror(errno));
+        yg__errmsg_set(why, "setgroups for %s: %s", user, strerror(errno));
         return YG_EIO;
     }
     if (setresgid(pw.pw_gid, pw.pw_gid, pw.pw_gid) != 0) {
-        snprintf(why, wl, "setgid %u: %s", (unsigned)pw.pw_gid, strerror(errno));
+        yg__errmsg_set(why, "setgid %u: %s", (unsigned)pw.pw_gid, strerror(errno));
         return YG_EIO;
     }
     if (setresuid(pw.pw_uid, pw.pw_uid, pw.pw_uid) != 0) {
-        snprintf(why, wl, "setuid %u: %s", (unsigned)pw.pw_uid, strerror(errno));
+        yg__errmsg_set(why, "setuid %u: %s", (unsigned)pw.pw_uid, strerror(errno));
         return YG_EIO;
     }
 
@@ -69,11 +69,11 @@ yg_err yg__drop_privileges(const char *user, char *why, size_t wl)
     if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 || ru != pw.pw_uid ||
         eu != pw.pw_uid || su != pw.pw_uid || rg != pw.pw_gid || eg != pw.pw_gid ||
         sg != pw.pw_gid) {
-        snprintf(why, wl, "user %s: the ids did not all change", user);
+        yg__errmsg_set(why, "user %s: the ids did not all change", user);
         return YG_ESTATE;
     }
     if (setuid(0) == 0 || seteuid(0) == 0) {
-        snprintf(why, wl, "user %s: root could be regained after the switch", user);
+        yg__errmsg_set(why, "user %s: root could be regained after the switch", user);
         return YG_ESTATE;
     }
     gid_t now[MAX_GROUPS];
@@ -84,7 +84,7 @@ yg_err yg__drop_privileges(const char *user, char *why, size_t wl)
             for (int j = 0; j < ng; j++)
                 listed |= groups[j] == 0;
             if (!listed) {
-                snprintf(why, wl, "user %s: still in group root", user);
+                yg__errmsg_set(why, "user %s: still in group root", user);
                 return YG_ESTATE;
             }
         }

@@ -9,6 +9,7 @@
 #define YG_WATCH_PRIVDROP_H
 
 #include "core/core.h"
+#include "core/errmsg.h"
 
 /*
  * Switch the whole process (every thread) to user: its primary group, its
@@ -18,6 +19,6 @@
  * already runs as that user.  On failure why says what failed; the caller
  * must exit, as the process may be half switched.
  */
-YG_NODISCARD yg_err yg__drop_privileges(const char *user, char *why, size_t wl);
+YG_NODISCARD yg_err yg__drop_privileges(const char *user, struct yg_errmsg *why);
 
 #endif

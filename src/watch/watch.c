@@ -436,7 +436,8 @@ static yg_err sink_failed(struct watch *w, yg_err err)
     for (size_t s = 0; s < w->nsinks; s++)
         if (w->sent[w->nsinks + s] < w->npend) {
             snprintf(cause, sizeof cause, "%s: %s", w->sinks[s]->name,
-                     w->sinks[s]->why[0] ? w->sinks[s]->why : yg_strerror(err));
+                     *yg__sink_errmsg(w->sinks[s]) ? yg__sink_errmsg(w->sinks[s])
+                                                   : yg_strerror(err));
             break;
         }
     batch_failed(w, cause, "delivering to a sink");
@@ -451,9 +452,9 @@ static void kafka_commit_batch(struct watch *w)
 {
     if (!w->kafka || w->kafka_failed)
         return;
-    char kwhy[512] = "";
-    if (!yg__kafka_commit(w->kafka, kwhy, sizeof kwhy))
+    if (!yg__kafka_commit(w->kafka))
         return;
+    const char *kwhy = yg__kafka_errmsg(w->kafka);
     if (yg__kafka_transactional(w->kafka) || yg__kafka_fatal(w->kafka)) {
         yg__log(YG_LOG_ERROR, "%s; stopping (a restart resumes from the committed offsets)", kwhy);
         w->kafka_failed = true;
@@ -628,12 +629,11 @@ static yg_err publish_detection(struct watch *w, const yg_alert *a, int64_t t, c
             YG_TRY(yg_buf_add_json_str(&msg, vals[k].p, vals[k].n));
         }
         YG_TRY(yg_buf_add(&msg, "}}", 2));
-        char why[512];
         if ((err = yg__kafka_produce(w->kafka, w->cfg->kafka.detections_topic, key.p, key.n, msg.p,
-                                     msg.n, why, sizeof why))) {
+                                     msg.n))) {
             /* A lost detection would be a lost correlation: stop, and let
              * the restart read the record again. */
-            yg__log(YG_LOG_ERROR, "%s; stopping", why);
+            yg__log(YG_LOG_ERROR, "%s; stopping", yg__kafka_errmsg(w->kafka));
             w->kafka_failed = true;
         }
         if (++copy >= ncopies) {
@@ -1293,21 +1293,21 @@ static yg_err open_inputs(struct watch *w)
             break;
         case YG_INPUT_OTLP_HTTP:
             e = yg__in_otlp_new(ci->name, ci->listen, &wi->in);
-            if (e) {
-                yg__log(YG_LOG_ERROR, "inputs: %s: cannot open: %s", ci->name,
-                        *yg__in_otlp_last_error() ? yg__in_otlp_last_error() : yg_strerror(e));
-                return e;
-            }
-            yg__log(YG_LOG_INFO, "inputs: %s: OTLP/HTTP logs on %s (port %d), POST /v1/logs",
-                    ci->name, ci->listen, yg__in_otlp_port(wi->in));
+            if (!e)
+                yg__log(YG_LOG_INFO, "inputs: %s: OTLP/HTTP logs on %s (port %d), POST /v1/logs",
+                        ci->name, ci->listen, yg__in_otlp_port(wi->in));
             break;
         case YG_INPUT_KAFKA: e = yg__kafka_input_new(w->kafka, ci->name, ci->topic, &wi->in); break;
         default: e = yg__in_stdin_new(ci->name, &wi->in); break;
         }
         if (e) {
-            const char *why = yg__in_last_error();
+            /* A failed constructor hands out a handle holding the reason. */
+            const char *why = wi->in ? yg__input_errmsg(wi->in) : "";
             yg__log(YG_LOG_ERROR, "inputs: %s: cannot open: %s", ci->name,
                     *why ? why : yg_strerror(e));
+            if (wi->in)
+                wi->in->ops->destroy(wi->in);
+            wi->in = NULL;
             return e;
         }
         /* The port actually bound: the one asked for, or the kernel's pick for port 0. */
@@ -1330,7 +1330,7 @@ static yg_err sink_from_config(struct watch *w, size_t i, struct yg_sink **out)
     snprintf(name, sizeof name, "sinks[%zu]", i);
     if (cs->type == YG_SINK_JSONL) {
         struct yg_jsonl_opts o = {cs->path, cs->rotate, cs->keep};
-        e = yg__out_jsonl_new(name, &o, out, why, sizeof why);
+        e = yg__out_jsonl_new(name, &o, out);
     } else if (cs->type == YG_SINK_KAFKA) {
         e = yg__kafka_sink_new(w->kafka, name, cs->topic, out);
     } else if (cs->type == YG_SINK_SYSLOG) {
@@ -1346,7 +1346,7 @@ static yg_err sink_from_config(struct watch *w, size_t i, struct yg_sink **out)
             o.host = host;
             o.port = ports;
             o.tcp = cs->protocol == YG_PROTO_TCP;
-            e = yg__out_syslog_new(name, &o, out, why, sizeof why);
+            e = yg__out_syslog_new(name, &o, out);
         }
     } else {
         char spool[4096];
@@ -1375,11 +1375,17 @@ static yg_err sink_from_config(struct watch *w, size_t i, struct yg_sink **out)
         o.spool_dir = sp;
         o.headers = hdr;
         o.timeout_ms = (unsigned)cs->timeout_ms;
-        e = yg__out_webhook_new(name, &o, out, why, sizeof why);
+        e = yg__out_webhook_new(name, &o, out);
         for (size_t h = 0; h < cs->nheaders; h++)
             yg_free(owned[h]);
         yg_free(owned);
         yg_free(hdr);
+    }
+    if (e && *out) {
+        /* A failed constructor hands out a handle holding the reason. */
+        snprintf(why, sizeof why, "%s", yg__sink_errmsg(*out));
+        yg__sink_destroy(*out);
+        *out = NULL;
     }
     if (e)
         /* The reason never includes the URL or header values. */
@@ -1402,17 +1408,17 @@ static yg_err open_sinks(struct watch *w)
     return YG_OK;
 }
 
-static bool healthy(void *ud, char *why, size_t wl)
+static bool healthy(void *ud, struct yg_errmsg *why)
 {
     struct watch *w = ud;
     if (!w->scanner) {
-        snprintf(why, wl, "no rule set loaded");
+        yg__errmsg_set(why, "no rule set loaded");
         return false;
     }
     pthread_mutex_lock(&w->cause_lock);
     bool ok = !w->cause[0];
     if (!ok)
-        snprintf(why, wl, "%s", w->cause);
+        yg__errmsg_set(why, "%s", w->cause);
     pthread_mutex_unlock(&w->cause_lock);
     return ok;
 }
@@ -1636,9 +1642,8 @@ static void reload(struct watch *w)
          * state database: its windows come back from the detections
          * topic, up to the offsets the batch above committed. */
         if (w->role == YG_ROLE_CORRELATE) {
-            char why[512];
-            if (yg__kafka_refresh_committed(w->kafka, why, sizeof why)) {
-                yg__log(YG_LOG_ERROR, "%s; stopping", why);
+            if (yg__kafka_refresh_committed(w->kafka)) {
+                yg__log(YG_LOG_ERROR, "%s; stopping", yg__kafka_errmsg(w->kafka));
                 w->kafka_failed = true;
             } else {
                 kafka_assign(w);
@@ -1685,25 +1690,24 @@ static int watch_load(struct watch *w, const struct yg_watch_opts *o)
 /* `--check`: what would stop the service at start.  The exit status. */
 static int watch_check(struct watch *w)
 {
-    char why[1024];
+    struct yg_errmsg why = {""};
     if (w->cfg->taxii && w->cfg->taxii->listen &&
-        (yg__taxii_tls_check(w->cfg->taxii, why, sizeof why) ||
-         yg__console_check(w->cfg->taxii, w->cfg->state, why, sizeof why))) {
-        yg__log(YG_LOG_ERROR, "%s", why);
+        (yg__taxii_tls_check(w->cfg->taxii, &why) ||
+         yg__console_check(w->cfg->taxii, w->cfg->state, &why))) {
+        yg__log(YG_LOG_ERROR, "%s", why.msg);
         return 2;
     }
     /* A TLS input whose certificate or key cannot be loaded would stop
      * the service at start: --check says so now. */
     for (size_t i = 0; i < w->cfg->ninputs; i++) {
         const struct yg_cfg_input *ci = &w->cfg->inputs[i];
-        if (ci->type == YG_INPUT_SYSLOG_TLS &&
-            yg__in_tls_check(ci->cert, ci->key, why, sizeof why)) {
-            yg__log(YG_LOG_ERROR, "inputs: %s: %s", ci->name, why);
+        if (ci->type == YG_INPUT_SYSLOG_TLS && yg__in_tls_check(ci->cert, ci->key, &why)) {
+            yg__log(YG_LOG_ERROR, "inputs: %s: %s", ci->name, why.msg);
             return 2;
         }
     }
-    if (w->cfg->kafka.present && yg__kafka_check(&w->cfg->kafka, why, sizeof why)) {
-        yg__log(YG_LOG_ERROR, "%s", why);
+    if (w->cfg->kafka.present && yg__kafka_check(&w->cfg->kafka, &why)) {
+        yg__log(YG_LOG_ERROR, "%s", why.msg);
         return 2;
     }
     return w->failed ? 1 : 0;
@@ -1751,7 +1755,6 @@ static bool kafka_revoke(void *ud);
  * match role. */
 static bool watch_start_kafka(struct watch *w)
 {
-    char why[1024];
     w->role = w->cfg->kafka.role;
     w->batch_max = BATCH_RECORDS;
     if (!w->cfg->kafka.present)
@@ -1765,8 +1768,10 @@ static bool watch_start_kafka(struct watch *w)
         consumer |= w->cfg->inputs[i].type == YG_INPUT_KAFKA;
     for (size_t i = 0; i < w->cfg->nsinks; i++)
         producer |= w->cfg->sinks[i].type == YG_SINK_KAFKA;
-    if (yg__kafka_new(&w->cfg->kafka, consumer, producer, &w->kafka, why, sizeof why)) {
-        yg__log(YG_LOG_ERROR, "%s", why);
+    if (yg__kafka_new(&w->cfg->kafka, consumer, producer, &w->kafka)) {
+        yg__log(YG_LOG_ERROR, "%s", yg__kafka_errmsg(w->kafka));
+        yg__kafka_free(w->kafka);
+        w->kafka = NULL;
         return false;
     }
     struct yg_kafka_hooks h = {w, kafka_revoke, kafka_assign};
@@ -1798,15 +1803,14 @@ static bool start_taxii(struct watch *w)
 
 static bool watch_start_io(struct watch *w)
 {
-    char why[1024];
     if (yg__metrics_new(&w->metrics) || yg__metrics_declare_standard(w->metrics))
         return false;
     if (!watch_start_kafka(w))
         return false;
     if (open_inputs(w) || open_sinks(w))
         return false;
-    if (w->kafka && yg__kafka_subscribe(w->kafka, why, sizeof why)) {
-        yg__log(YG_LOG_ERROR, "%s", why);
+    if (w->kafka && yg__kafka_subscribe(w->kafka)) {
+        yg__log(YG_LOG_ERROR, "%s", yg__kafka_errmsg(w->kafka));
         return false;
     }
     if (!(w->sent = yg_calloc(2 * w->nsinks + 1, sizeof *w->sent)))
@@ -1831,8 +1835,9 @@ static bool watch_start_io(struct watch *w)
         return false;
     if (w->taxii)
         yg__taxii_server_set_metrics(w->taxii, w->metrics);
-    if (w->cfg->user && yg__drop_privileges(w->cfg->user, why, sizeof why)) {
-        yg__log(YG_LOG_ERROR, "user: %s", why);
+    struct yg_errmsg why = {""};
+    if (w->cfg->user && yg__drop_privileges(w->cfg->user, &why)) {
+        yg__log(YG_LOG_ERROR, "user: %s", why.msg);
         return false;
     }
     return true;
@@ -2103,11 +2108,10 @@ static void kafka_assign(void *ud)
                     (int64_t)w->cfg->correlation.lateness_ms;
     struct rebuild_ctx c = {w, NULL, 0, 0, false};
     uint64_t nread = 0;
-    char why[512] = "";
-    if (yg__kafka_read_assigned(w->kafka, since, rebuild_collect, &c, &nread, why, sizeof why) ||
-        c.oom) {
+    if (yg__kafka_read_assigned(w->kafka, since, rebuild_collect, &c, &nread) || c.oom) {
         yg__log(YG_LOG_ERROR, "correlation: rebuilding from %s: %s; stopping",
-                w->cfg->kafka.detections_topic, c.oom ? "out of memory" : why);
+                w->cfg->kafka.detections_topic,
+                c.oom ? "out of memory" : yg__kafka_errmsg(w->kafka));
         w->kafka_failed = true;
     } else {
         if (c.n) /* qsort of no array is undefined */

@@ -403,21 +403,24 @@ static void test_stix(void)
     struct yg_cmp_result *r = chain(24, 14, false, false, &s);
     struct yg_cmp_stix_opts o = {"Test CERT", 1, NULL, 0};
     struct yg_buf b;
-    char why[256] = "";
+    struct yg_errmsg why = {""};
     yg_buf_init(&b, 0);
-    CHECK(r && yg__cmp_stix(r, &o, &b, why, sizeof why) == YG_OK);
+    CHECK(r && yg__cmp_stix(r, &o, &b, &why) == YG_OK);
     CHECK(yg_buf_addc(&b, 0) == YG_OK);
     CHECK(strstr(b.p, "\"type\":\"campaign\"") && strstr(b.p, "\"relationship_type\":\"uses\""));
     CHECK(!strstr(b.p, "attributed-to") && !strstr(b.p, "intrusion-set"));
     struct yg_cmp_attribution at = {r ? r->c[0].id : "", "Earth Kasha"};
     o.attr = &at, o.nattr = 1;
     yg_buf_reset(&b);
-    CHECK(yg__cmp_stix(r, &o, &b, why, sizeof why) == YG_OK);
+    CHECK(yg__cmp_stix(r, &o, &b, &why) == YG_OK);
     CHECK(yg_buf_addc(&b, 0) == YG_OK);
     CHECK(strstr(b.p, "\"relationship_type\":\"attributed-to\"") && strstr(b.p, "Earth Kasha"));
     at.campaign = "campaign--ffffffff";
     yg_buf_reset(&b);
-    CHECK(yg__cmp_stix(r, &o, &b, why, sizeof why) == YG_ENOTFOUND && strstr(why, "no campaign"));
+    CHECK(yg__cmp_stix(r, &o, &b, &why) == YG_ENOTFOUND);
+    CHECK_MSG(
+        strcmp(why.msg, "--attribute campaign--ffffffff: names no campaign of this analysis") == 0,
+        "%s", why.msg);
     yg_buf_free(&b);
     yg__cmp_result_free(r);
     yg__cmp_free(s);

@@ -591,33 +591,33 @@ static void test_log(void)
 
 static void test_privdrop(void)
 {
-    char why[256] = "";
-    CHECK(yg__drop_privileges("no-such-user-yagura", why, sizeof why) == YG_ENOTFOUND);
-    CHECK_MSG(strcmp(why, "user no-such-user-yagura: no such user") == 0, "%s", why);
+    struct yg_errmsg why = {""};
+    CHECK(yg__drop_privileges("no-such-user-yagura", &why) == YG_ENOTFOUND);
+    CHECK_MSG(strcmp(why.msg, "user no-such-user-yagura: no such user") == 0, "%s", why.msg);
     struct passwd *nob = getpwnam("nobody");
     if (!nob)
         return;
     if (geteuid() != 0) {
-        CHECK(yg__drop_privileges("nobody", why, sizeof why) == YG_ESTATE);
-        CHECK(strcmp(why, "cannot switch to user nobody: not running as root") == 0);
+        CHECK(yg__drop_privileges("nobody", &why) == YG_ESTATE);
+        CHECK(strcmp(why.msg, "cannot switch to user nobody: not running as root") == 0);
         return;
     }
-    CHECK(yg__drop_privileges("root", why, sizeof why) == YG_EINVAL);
+    CHECK(yg__drop_privileges("root", &why) == YG_EINVAL);
     uid_t want_uid = nob->pw_uid;
     gid_t want_gid = nob->pw_gid;
     /* The drop is irreversible: do it in a child. */
     pid_t pid = fork();
     if (pid == 0) {
-        char w[256];
+        struct yg_errmsg w = {""};
         int rc = 0;
-        if (yg__drop_privileges("nobody", w, sizeof w) != YG_OK)
+        if (yg__drop_privileges("nobody", &w) != YG_OK)
             rc |= 1;
         if (getuid() != want_uid || geteuid() != want_uid || getgid() != want_gid)
             rc |= 2;
         if (setuid(0) == 0)
             rc |= 4;
         /* Running as the target user already is fine. */
-        if (yg__drop_privileges("nobody", w, sizeof w) != YG_OK)
+        if (yg__drop_privileges("nobody", &w) != YG_OK)
             rc |= 8;
         _exit(rc);
     }

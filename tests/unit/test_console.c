@@ -83,9 +83,8 @@ static void test_orgs(void)
                       "  - name: Beta\n    domains: [beta.example]\n";
     CHECK(fd >= 0 && write(fd, yml, strlen(yml)) == (ssize_t)strlen(yml));
     close(fd);
-    char why[256];
-    struct yg_orgs *o = yg__orgs_load(path, why, sizeof why);
-    CHECK_MSG(o && yg__orgs_count(o) == 2, "%s", why);
+    struct yg_orgs *o = NULL;
+    CHECK_MSG(yg__orgs_load(path, &o) == YG_OK && yg__orgs_count(o) == 2, "%s", yg__orgs_errmsg(o));
     CHECK(yg__orgs_match(o, 0, "account", "alice@acme.example"));
     CHECK(yg__orgs_match(o, 0, "account", "bob@mail.acme.example"));
     CHECK(!yg__orgs_match(o, 0, "account", "eve@notacme.example"));
@@ -100,9 +99,20 @@ static void test_orgs(void)
     const char *badyml = "organisations:\n  - name: X\n    addresses: [300.1.1.1/8]\n";
     CHECK(fd >= 0 && write(fd, badyml, strlen(badyml)) == (ssize_t)strlen(badyml));
     close(fd);
-    o = yg__orgs_load(path, why, sizeof why);
-    CHECK_MSG(!o && strstr(why, "line 3") && strstr(why, "address"), "%s", why);
+    /* The failed load keeps the handle, holding the whole message. */
+    CHECK(yg__orgs_load(path, &o) == YG_EINVAL && o);
+    char want[600];
+    snprintf(want, sizeof want,
+             "%s: line 3, column 17: expected an address or a range (192.0.2.0/24)", path);
+    CHECK_MSG(strcmp(yg__orgs_errmsg(o), want) == 0, "%s", yg__orgs_errmsg(o));
+    yg__orgs_free(o);
     unlink(path);
+    o = NULL;
+    CHECK(yg__orgs_load(path, &o) == YG_EIO && o);
+    snprintf(want, sizeof want, "%s: cannot read it", path);
+    CHECK_MSG(strcmp(yg__orgs_errmsg(o), want) == 0, "%s", yg__orgs_errmsg(o));
+    yg__orgs_free(o);
+    CHECK(strcmp(yg__orgs_errmsg(NULL), "out of memory") == 0);
 }
 
 static int64_t count(struct yg_store *st, const char *sql)

@@ -313,13 +313,17 @@ static void test_threads(void)
 /* ---- server ------------------------------------------------------------ */
 
 static atomic_bool healthy = true;
+static atomic_bool long_reason = false;
 
-static bool health(void *ud, char *reason, size_t rl)
+static bool health(void *ud, struct yg_errmsg *reason)
 {
     CHECK(ud == &healthy);
     if (atomic_load(&healthy))
         return true;
-    snprintf(reason, rl, "input vpn: no data for 600 s");
+    if (atomic_load(&long_reason))
+        yg__errmsg_set(reason, "%0300d", 7);
+    else
+        yg__errmsg_set(reason, "input vpn: no data for 600 s");
     return false;
 }
 
@@ -351,6 +355,12 @@ static void test_server(void)
     CHECK(fetch(port, "GET", "/healthz", &r));
     CHECK(r.status == 503 && strcmp(r.body, "input vpn: no data for 600 s\n") == 0);
     CHECK(strncmp(r.headers, "HTTP/1.1 503 Service Unavailable", 32) == 0);
+    /* A longer reason is cut to one line of 254 characters. */
+    atomic_store(&long_reason, true);
+    CHECK(fetch(port, "GET", "/healthz", &r));
+    CHECK(r.status == 503 && strlen(r.body) == 255 && r.body[254] == '\n' && r.body[253] == '0' &&
+          r.body[0] == '0');
+    atomic_store(&long_reason, false);
     atomic_store(&healthy, true);
 
     CHECK(fetch(port, "GET", "/metrics", &r));

@@ -796,8 +796,23 @@ static void test_tls(const char *bind_addr, const char *host)
     snprintf(key, sizeof key, "%s", pth("srv.key"));
     CHECK(make_cert(crt, key));
     struct yg_input *in = NULL;
-    /* A missing key file is refused. */
-    CHECK(yg__in_syslog_tls_new("tls", bind_addr, crt, "/nonexistent/key", &in) != YG_OK);
+    /* A missing key file is refused; the handle handed out says why. */
+    CHECK(yg__in_syslog_tls_new("tls", bind_addr, crt, "/nonexistent/key", &in) != YG_OK && in);
+    CHECK_MSG(!strcmp(yg__input_errmsg(in),
+                      "tls key /nonexistent/key: cannot read it: No such file or directory"),
+              "%s", yg__input_errmsg(in));
+    in->ops->destroy(in);
+    CHECK(yg__in_syslog_tls_new("tls", bind_addr, crt, NULL, &in) == YG_EINVAL && in);
+    CHECK(!strcmp(yg__input_errmsg(in), "tls: cert and key are both needed"));
+    in->ops->destroy(in);
+    CHECK(yg__in_syslog_udp_new("udp", "no-port-here", &in) == YG_EINVAL && in);
+    CHECK_MSG(!strcmp(yg__input_errmsg(in), "listen: 'no-port-here' is not HOST:PORT"), "%s",
+              yg__input_errmsg(in));
+    in->ops->destroy(in);
+    CHECK(yg__in_file_new("files", "", false, &in) == YG_EINVAL && in);
+    CHECK(!strcmp(yg__input_errmsg(in), ""));
+    in->ops->destroy(in);
+    CHECK(!strcmp(yg__input_errmsg(NULL), "out of memory"));
     CHECK(yg__in_syslog_tls_new("tls", bind_addr, crt, key, &in) == YG_OK);
     if (!in)
         return;

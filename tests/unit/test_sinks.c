@@ -100,14 +100,14 @@ static void rm_tree(const char *d)
 
 static void test_jsonl(void)
 {
-    char path[512], p1[520], p2[520], p3[520], why[256] = "";
+    char path[512], p1[520], p2[520], p3[520], why[1024] = "";
     snprintf(path, sizeof path, "%s/alerts.jsonl", dir);
     snprintf(p1, sizeof p1, "%s.1", path);
     snprintf(p2, sizeof p2, "%s.2", path);
     snprintf(p3, sizeof p3, "%s.3", path);
     struct yg_sink *s = NULL;
     struct yg_jsonl_opts o = {.path = path, .max_bytes = 200, .keep = 2};
-    CHECK_MSG(yg__out_jsonl_new("file", &o, &s, why, sizeof why) == YG_OK, "%s", why);
+    CHECK_MSG(yg__out_jsonl_new("file", &o, &s) == YG_OK, "%s", yg__sink_errmsg(s));
     if (!s)
         return;
     CHECK(strcmp(s->ops->kind, "jsonl") == 0);
@@ -177,7 +177,7 @@ static void test_jsonl(void)
     o.keep = 0;
     o.max_bytes = 50;
     s = NULL;
-    CHECK(yg__out_jsonl_new("file0", &o, &s, why, sizeof why) == YG_OK);
+    CHECK(yg__out_jsonl_new("file0", &o, &s) == YG_OK);
     if (s) {
         for (int i = 0; i < 3; i++) {
             struct yg_alert_row ri = row_n(id, i, json[i]);
@@ -202,7 +202,7 @@ static void test_jsonl(void)
     unlink(path);
     o.max_bytes = 0;
     s = NULL;
-    CHECK(yg__out_jsonl_new("ids", &o, &s, why, sizeof why) == YG_OK);
+    CHECK(yg__out_jsonl_new("ids", &o, &s) == YG_OK);
     if (s) {
         char withid[80], want[200];
         snprintf(withid, sizeof withid, "{ \"id\" :\"%s\",\"b\":2}", id);
@@ -225,8 +225,17 @@ static void test_jsonl(void)
     snprintf(bad, sizeof bad, "%s/no/such/dir/a.jsonl", dir);
     o.path = bad;
     s = NULL;
-    CHECK(yg__out_jsonl_new("bad", &o, &s, why, sizeof why) == YG_EIO && !s);
-    CHECK_MSG(strstr(why, "No such file") != NULL, "%s", why);
+    /* The failed constructor hands out a handle holding the reason. */
+    CHECK(yg__out_jsonl_new("bad", &o, &s) == YG_EIO && s);
+    snprintf(why, sizeof why, "jsonl sink bad: opening %s: No such file or directory", bad);
+    CHECK_MSG(strcmp(yg__sink_errmsg(s), why) == 0, "%s", yg__sink_errmsg(s));
+    yg__sink_destroy(s);
+    o.path = "";
+    CHECK(yg__out_jsonl_new("nopath", &o, &s) == YG_EINVAL);
+    CHECK_MSG(strcmp(yg__sink_errmsg(s), "jsonl sink nopath: no path") == 0, "%s",
+              yg__sink_errmsg(s));
+    yg__sink_destroy(s);
+    CHECK(strcmp(yg__sink_errmsg(NULL), "out of memory") == 0);
 
     /* Every allocation of the constructor and a write may fail. */
     o.path = path;
@@ -234,7 +243,7 @@ static void test_jsonl(void)
     for (long i = 1; i < 100; i++) {
         s = NULL;
         yg__alloc_fail_after(i);
-        yg_err e = yg__out_jsonl_new("oom", &o, &s, why, sizeof why);
+        yg_err e = yg__out_jsonl_new("oom", &o, &s);
         if (e == YG_OK) {
             struct yg_alert_row ri = row_n(id, 0, json[0]);
             e = yg__sink_write(s, &ri);
@@ -310,11 +319,11 @@ static void test_syslog_udp(void)
     CHECK(fd >= 0);
     if (fd < 0)
         return;
-    char ps[16], why[256] = "";
+    char ps[16];
     snprintf(ps, sizeof ps, "%d", port);
     struct yg_syslog_opts o = {.host = "127.0.0.1", .port = ps, .hostname = "testhost"};
     struct yg_sink *s = NULL;
-    CHECK_MSG(yg__out_syslog_new("udp", &o, &s, why, sizeof why) == YG_OK, "%s", why);
+    CHECK_MSG(yg__out_syslog_new("udp", &o, &s) == YG_OK, "%s", yg__sink_errmsg(s));
     if (!s) {
         close(fd);
         return;
@@ -399,7 +408,7 @@ static void test_syslog_tcp(void)
     CHECK(l >= 0);
     if (l < 0)
         return;
-    char ps[16], why[256] = "";
+    char ps[16];
     snprintf(ps, sizeof ps, "%d", port);
     struct yg_syslog_opts o = {.host = "127.0.0.1",
                                .port = ps,
@@ -409,7 +418,7 @@ static void test_syslog_tcp(void)
                                .backoff_min_ms = 20,
                                .backoff_max_ms = 100};
     struct yg_sink *s = NULL;
-    CHECK_MSG(yg__out_syslog_new("tcp", &o, &s, why, sizeof why) == YG_OK, "%s", why);
+    CHECK_MSG(yg__out_syslog_new("tcp", &o, &s) == YG_OK, "%s", yg__sink_errmsg(s));
     if (!s) {
         close(l);
         return;
@@ -451,8 +460,9 @@ static void test_syslog_tcp(void)
     struct yg_alert_row r5 = row_n(id, 5, json[5]);
     CHECK(yg__sink_write(s, &r5) == YG_OK);
     CHECK(yg__sink_flush(s) == YG_EIO);
-    CHECK_MSG(strstr(s->why, "not yet sent") != NULL && strstr(s->why, "127.0.0.1") != NULL, "%s",
-              s->why);
+    CHECK_MSG(strstr(yg__sink_errmsg(s), "not yet sent") != NULL &&
+                  strstr(yg__sink_errmsg(s), "127.0.0.1") != NULL,
+              "%s", yg__sink_errmsg(s));
     CHECK(yg__out_syslog_pending(s) == 1);
     CHECK(get(&s->failed) >= 1 && get(&s->retried) >= 1);
 
@@ -474,7 +484,7 @@ static void test_syslog_tcp(void)
      * counted, and write never waits. */
     o.queue_max = 2;
     s = NULL;
-    CHECK(yg__out_syslog_new("tcp2", &o, &s, why, sizeof why) == YG_OK);
+    CHECK(yg__out_syslog_new("tcp2", &o, &s) == YG_OK);
     if (s) {
         uint64_t t0 = now_ms();
         for (int i = 0; i < 5; i++) {
@@ -489,10 +499,16 @@ static void test_syslog_tcp(void)
 
     /* Bad options. */
     struct yg_syslog_opts bad = {.host = "127.0.0.1"};
-    CHECK(yg__out_syslog_new("x", &bad, &s, why, sizeof why) == YG_EINVAL);
+    CHECK(yg__out_syslog_new("x", &bad, &s) == YG_EINVAL);
+    CHECK_MSG(strcmp(yg__sink_errmsg(s), "syslog sink x: host and port are required") == 0, "%s",
+              yg__sink_errmsg(s));
+    yg__sink_destroy(s);
     bad.port = "514";
     bad.facility = 24;
-    CHECK(yg__out_syslog_new("x", &bad, &s, why, sizeof why) == YG_EINVAL);
+    CHECK(yg__out_syslog_new("x", &bad, &s) == YG_EINVAL);
+    CHECK_MSG(strcmp(yg__sink_errmsg(s), "syslog sink x: facility 24 is not 0..23") == 0, "%s",
+              yg__sink_errmsg(s));
+    yg__sink_destroy(s);
 }
 
 /* ---- webhook ----------------------------------------------------------- */
@@ -611,7 +627,7 @@ static void srv_stop(struct http_srv *h)
 
 static void test_webhook(void)
 {
-    char spool[512], url[64], why[256] = "";
+    char spool[512], url[64], why[1024] = "";
     snprintf(spool, sizeof spool, "%s/spool", dir);
     struct http_srv h;
     int script[] = {500, 500};
@@ -625,7 +641,7 @@ static void test_webhook(void)
                                 .backoff_min_ms = 100,
                                 .backoff_max_ms = 1000};
     struct yg_sink *s = NULL;
-    CHECK_MSG(yg__out_webhook_new("hook", &o, &s, why, sizeof why) == YG_OK, "%s", why);
+    CHECK_MSG(yg__out_webhook_new("hook", &o, &s) == YG_OK, "%s", yg__sink_errmsg(s));
     if (!s) {
         srv_stop(&h);
         return;
@@ -667,7 +683,7 @@ static void test_webhook(void)
     /* A restart resends the spool, oldest first. */
     srv_set(&h, 200);
     s = NULL;
-    CHECK(yg__out_webhook_new("hook", &o, &s, why, sizeof why) == YG_OK);
+    CHECK(yg__out_webhook_new("hook", &o, &s) == YG_OK);
     if (s) {
         CHECK(get(&s->spooled) == 2);
         CHECK(wait_count(&s->written, 2, 5000));
@@ -704,7 +720,7 @@ static void test_webhook(void)
     }
     before = srv_nreq(&h);
     s = NULL;
-    CHECK(yg__out_webhook_new("hook", &o, &s, why, sizeof why) == YG_OK);
+    CHECK(yg__out_webhook_new("hook", &o, &s) == YG_OK);
     if (s) {
         CHECK(wait_count(&s->failed, 1, 3000));
         CHECK(file_size(dmg) == -1);
@@ -716,7 +732,7 @@ static void test_webhook(void)
     srv_stop(&h);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/alerts", h.port);
     s = NULL;
-    CHECK(yg__out_webhook_new("hook", &o, &s, why, sizeof why) == YG_OK);
+    CHECK(yg__out_webhook_new("hook", &o, &s) == YG_OK);
     if (s) {
         struct yg_alert_row r5 = row_n(id, 5, "{\"alert\":5}");
         CHECK(yg__sink_write(s, &r5) == YG_OK);
@@ -728,12 +744,19 @@ static void test_webhook(void)
 
     /* Bad options and an impossible spool directory. */
     struct yg_webhook_opts bad = {.url = url};
-    CHECK(yg__out_webhook_new("x", &bad, &s, why, sizeof why) == YG_EINVAL);
+    CHECK(yg__out_webhook_new("x", &bad, &s) == YG_EINVAL);
+    CHECK_MSG(strcmp(yg__sink_errmsg(s), "webhook sink x: url and spool directory are required") ==
+                  0,
+              "%s", yg__sink_errmsg(s));
+    yg__sink_destroy(s);
     char nodir[600];
     snprintf(nodir, sizeof nodir, "%s/no/such/spool", dir);
     bad.spool_dir = nodir;
-    CHECK(yg__out_webhook_new("x", &bad, &s, why, sizeof why) == YG_EIO);
-    CHECK_MSG(strstr(why, "spool") != NULL, "%s", why);
+    CHECK(yg__out_webhook_new("x", &bad, &s) == YG_EIO);
+    snprintf(why, sizeof why, "webhook sink x: creating the spool %s: No such file or directory",
+             nodir);
+    CHECK_MSG(strcmp(yg__sink_errmsg(s), why) == 0, "%s", yg__sink_errmsg(s));
+    yg__sink_destroy(s);
 
     /* Allocation failures in the constructor (libcurl's own allocations
      * are not routed through yg_malloc). */
@@ -742,7 +765,7 @@ static void test_webhook(void)
     for (long i = 1; i < 100; i++) {
         s = NULL;
         yg__alloc_fail_after(i);
-        yg_err e = yg__out_webhook_new("oom", &o, &s, why, sizeof why);
+        yg_err e = yg__out_webhook_new("oom", &o, &s);
         yg__alloc_fail_after(0);
         yg__sink_destroy(s);
         if (e == YG_OK)

@@ -570,6 +570,21 @@ static void test_errmsg(void)
     CHECK_MSG(!strcmp(yg__taxii_server_errmsg(s), "taxii.db: no database file configured"), "%s",
               yg__taxii_server_errmsg(s));
     yg__taxii_server_free(s);
+    /* So does the store's, with the path first; the server passes it on. */
+    struct yg_taxii_store *st = NULL;
+    CHECK(yg__taxii_store_open("/nonexistent/dir/t.db", &st) != YG_OK && st != NULL);
+    CHECK_MSG(!strcmp(yg__taxii_store_errmsg(st),
+                      "/nonexistent/dir/t.db: opening the database: unable to open database file"),
+              "%s", yg__taxii_store_errmsg(st));
+    yg__taxii_store_close(st);
+    CHECK(!strcmp(yg__taxii_store_errmsg(NULL), "out of memory"));
+    char nosuch[] = "/nonexistent/dir/t.db";
+    nodb.db = nosuch;
+    CHECK(yg__taxii_server_new(&nodb, &s) != YG_OK && s != NULL);
+    CHECK_MSG(!strcmp(yg__taxii_server_errmsg(s),
+                      "/nonexistent/dir/t.db: opening the database: unable to open database file"),
+              "%s", yg__taxii_server_errmsg(s));
+    yg__taxii_server_free(s);
 
     uint64_t added = 0, refused = 0;
     const char *empty = "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[]}";
