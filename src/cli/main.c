@@ -191,6 +191,8 @@ static void usage_watch(FILE *f)
             "  -c, --config FILE        the configuration file (required)\n"
             "      --check              validate the configuration and the rules, then exit\n"
             "      --exit-when-idle MS  stop after every input has been idle for MS ms\n"
+            "      --cache-dir DIR      keep compiled rule databases in DIR (over cache_dir:)\n"
+            "      --no-cache           compile the rule databases without the cache\n"
             "  -h, --help               this text\n"
             "\n"
             "Signals: SIGHUP reloads the rules (a set that does not load is rejected and the\n"
@@ -201,10 +203,12 @@ static void usage_watch(FILE *f)
 
 static int cmd_watch(int argc, char **argv)
 {
-    enum { O_CHECK = 256, O_IDLE };
+    enum { O_CHECK = 256, O_IDLE, O_CACHEDIR, O_NOCACHE };
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"check", no_argument, 0, O_CHECK},
                                          {"exit-when-idle", required_argument, 0, O_IDLE},
+                                         {"cache-dir", required_argument, 0, O_CACHEDIR},
+                                         {"no-cache", no_argument, 0, O_NOCACHE},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     struct yg_watch_opts o;
@@ -216,6 +220,8 @@ static int cmd_watch(int argc, char **argv)
         switch (c) {
         case 'c': o.config_path = optarg; break;
         case O_CHECK: check = true; break;
+        case O_CACHEDIR: o.cache_dir = optarg; break;
+        case O_NOCACHE: o.no_cache = true; break;
         case O_IDLE: {
             char *end;
             long long v = strtoll(optarg, &end, 10);
