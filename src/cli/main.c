@@ -75,7 +75,9 @@ static void usage_main(FILE *f)
             "\n"
             "Environment: YAGURA_DATA_DIR (the data folder: mappings, rules, rule sets; default\n"
             "../share/yagura beside the executable), YAGURA_RULESETS_DIR (where rule sets are\n"
-            "installed; default /var/lib/yagura/rulesets when the data folder is read-only).\n"
+            "installed; default /var/lib/yagura/rulesets when the data folder is read-only),\n"
+            "YAGURA_CACHE_DIR (compiled rule databases kept between runs; default\n"
+            "$XDG_CACHE_HOME/yagura/hs, else ~/.cache/yagura/hs).\n"
             "\n"
             "Documentation: man yagura-COMMAND; docs/ (yagura-hunt.md, yagura-watch.md,\n"
             "install.md, incidents.md, intel.md, taxii.md, ...).\n");

@@ -1210,7 +1210,10 @@ static yg_rules *compile_rules(const struct yg_config *cfg, size_t *failed)
     conf.ud = (void *)cfg;
     conf.open_intel = open_intel;
     conf.cache_dir = cfg->cache_dir;
-    conf.no_cache = cfg->no_cache;
+    /* Root before the switch to `user:` leaves the cache alone: the folder
+     * is the user's, which root would refuse, and one root created would be
+     * refused by every reload after the switch.  The reloads use it. */
+    conf.no_cache = cfg->no_cache || (cfg->user && geteuid() == 0);
     conf.cache_warn = cache_warn;
     struct yg_detector_rules dr;
     yg_err e = yg__detector_compile(&conf, &dr);

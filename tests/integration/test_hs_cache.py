@@ -10,7 +10,8 @@ correct and the entry is written again.  A folder others may write is not used
 (one warning), and a folder that cannot be created only costs a warning.  Two
 cold runs at once both give the same alerts and leave whole entries only.
 `yagura watch` takes the folder from cache_dir:, turns it off with
-cache_dir: false, and --cache-dir / --no-cache win over the configuration.
+cache_dir: false, and --cache-dir / --no-cache win over the configuration; started
+as root with user:, its start-up compile leaves the cache alone.
 """
 import json
 import os
@@ -217,6 +218,13 @@ check(rc == 0 and len(entries(default)) == n, "watch: no cache_dir: the default 
 shutil.rmtree(default)
 rc, err = watch_check("cache_dir: false\n", env={**os.environ, "YAGURA_CACHE_DIR": default})
 check(rc == 0 and not os.path.exists(default), "watch: cache_dir: false turns it off")
+if os.geteuid() == 0:
+    # Started as root with user: the start-up compile leaves the cache alone (the reloads,
+    # after the switch, use it): no folder made by root, no warning.
+    asroot = os.path.join(tmp, "watch-root")
+    rc, err = watch_check(f"cache_dir: {asroot}\nuser: nobody\n")
+    check(rc == 0 and not os.path.exists(asroot) and "cache folder" not in err,
+          f"watch as root with user: the start does not use the cache ({rc}) {err[-300:]}")
 os.chmod(wdir, 0o770)
 rc, err = watch_check(f"cache_dir: {wdir}\n")
 check(rc == 0 and err.count("not safe") == 1, f"watch: an unsafe folder is logged once: {err!r}")
