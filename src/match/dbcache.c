@@ -27,6 +27,7 @@
 #include "match/dbcache.h"
 
 #include <dirent.h>
+#include <hs.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -538,10 +539,10 @@ done:
     free(bytes); /* Hyperscan's default allocator is malloc */
 }
 
-hs_error_t yg__dbcache_compile_lit_multi(struct yg_dbcache *c, const char *const *exprs,
-                                         const unsigned *flags, const unsigned *ids,
-                                         const size_t *lens, unsigned n, unsigned mode,
-                                         hs_database_t **db, hs_compile_error_t **err)
+int yg__dbcache_compile_lit_multi(struct yg_dbcache *c, const char *const *exprs,
+                                  const unsigned *flags, const unsigned *ids, const size_t *lens,
+                                  unsigned n, unsigned mode, hs_database_t **db,
+                                  hs_compile_error_t **err)
 {
     unsigned char key[YG_DBCACHE_KEY];
     bool keyed = c && open_dir(c) && make_key(c, exprs, flags, ids, lens, n, mode, key);

@@ -14,13 +14,17 @@
 #ifndef YG_MATCH_DBCACHE_H
 #define YG_MATCH_DBCACHE_H
 
-#include <hs.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "core/core.h"
 
 struct yg_dbcache;
+/* Hyperscan's types by their struct names (hs_database_t, hs_compile_error_t),
+ * so that the headers including this one (the hunt's, the detector's) do not
+ * need Hyperscan's include path. */
+struct hs_database;
+struct hs_compile_error;
 
 /* What one compile did with the cache. */
 struct yg_dbcache_stats {
@@ -47,11 +51,11 @@ void yg__dbcache_get_stats(const struct yg_dbcache *c, struct yg_dbcache_stats *
 
 /* hs_compile_lit_multi through the cache (c NULL: no cache): the database
  * from the cache entry of these inputs, else compiled and the entry
- * written. */
-hs_error_t yg__dbcache_compile_lit_multi(struct yg_dbcache *c, const char *const *exprs,
-                                         const unsigned *flags, const unsigned *ids,
-                                         const size_t *lens, unsigned n, unsigned mode,
-                                         hs_database_t **db, hs_compile_error_t **err);
+ * written.  Returns Hyperscan's hs_error_t. */
+int yg__dbcache_compile_lit_multi(struct yg_dbcache *c, const char *const *exprs,
+                                  const unsigned *flags, const unsigned *ids, const size_t *lens,
+                                  unsigned n, unsigned mode, struct hs_database **db,
+                                  struct hs_compile_error **err);
 
 /*
  * An entry is one file, <64 hex digits of the key>.hsdb, of a header of
