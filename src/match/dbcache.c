@@ -65,7 +65,7 @@ struct yg_dbcache {
     struct entry *ents;
     size_t nents;
     bool listed;
-    uint64_t total;
+    uint64_t total, max_bytes; /* max_bytes: YG_HS_CACHE_MAX_BYTES but in tests */
     unsigned tmp_seq;
     struct yg_dbcache_stats st;
 };
@@ -235,7 +235,13 @@ struct yg_dbcache *yg__dbcache_new(const char *dir, void (*warn_cb)(void *ud, co
     c->warn = warn_cb;
     c->ud = ud;
     c->st.enabled = true;
+    c->max_bytes = YG_HS_CACHE_MAX_BYTES;
     return c;
+}
+
+void yg__dbcache_set_max_bytes(struct yg_dbcache *c, uint64_t max_bytes)
+{
+    c->max_bytes = max_bytes;
 }
 
 void yg__dbcache_free(struct yg_dbcache *c)
@@ -329,7 +335,7 @@ static unsigned char *read_entry(struct yg_dbcache *c, const char *name, size_t 
     struct stat sb;
     unsigned char *p = NULL;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
-        (sb.st_mode & (S_IWGRP | S_IWOTH)) || (uint64_t)sb.st_size > YG_HS_CACHE_MAX_BYTES ||
+        (sb.st_mode & (S_IWGRP | S_IWOTH)) || (uint64_t)sb.st_size > c->max_bytes ||
         !(p = yg_malloc((size_t)sb.st_size + 1)))
         goto fail;
     size_t got = 0;
@@ -440,7 +446,7 @@ static void list_entries(struct yg_dbcache *c)
  * could. */
 static bool make_room(struct yg_dbcache *c, const char *name, uint64_t size)
 {
-    if (size > YG_HS_CACHE_MAX_BYTES)
+    if (size > c->max_bytes)
         return false;
     if (!c->listed)
         list_entries(c);
@@ -450,7 +456,7 @@ static bool make_room(struct yg_dbcache *c, const char *name, uint64_t size)
             c->ents[i] = c->ents[--c->nents];
             break;
         }
-    while (c->total + size > YG_HS_CACHE_MAX_BYTES && c->nents) {
+    while (c->total + size > c->max_bytes && c->nents) {
         size_t old = 0;
         for (size_t i = 1; i < c->nents; i++)
             if (c->ents[i].mtime_ns < c->ents[old].mtime_ns)

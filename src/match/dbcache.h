@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/core.h"
 
@@ -47,6 +48,9 @@ const char *yg__dbcache_default_dir(char *buf, size_t n);
 struct yg_dbcache *yg__dbcache_new(const char *dir, void (*warn)(void *ud, const char *msg),
                                    void *ud);
 void yg__dbcache_free(struct yg_dbcache *c);
+/* The size cap of the folder's entries (YG_HS_CACHE_MAX_BYTES unless a test
+ * sets a smaller one). */
+void yg__dbcache_set_max_bytes(struct yg_dbcache *c, uint64_t max_bytes);
 void yg__dbcache_get_stats(const struct yg_dbcache *c, struct yg_dbcache_stats *out);
 
 /* hs_compile_lit_multi through the cache (c NULL: no cache): the database

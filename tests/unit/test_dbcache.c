@@ -3,12 +3,15 @@
  * key for any change of the inputs (a literal, its flags, its id, the mode);
  * a second compile loading what the first wrote; a damaged entry rejected,
  * compiled again and rewritten; the folder created 0700 and refused when
- * group or others may write it. */
+ * group or others may write it; the size cap removing the least recently
+ * used entries, and temporary files left by a crash removed. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <hs.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "match/dbcache.h"
@@ -212,6 +215,90 @@ static void cache_cases(void)
     CHECK(system(cmd) == 0);
 }
 
+static bool exists(const char *dir, const char *name)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
+/* The name of the one entry that is in dir and not in the names before. */
+static void newest(const char *dir, char names[][128], size_t n, char *out)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    *out = 0;
+    while (d && (de = readdir(d))) {
+        bool known = false;
+        for (size_t i = 0; i < n; i++)
+            known |= !strcmp(names[i], de->d_name);
+        if (!known && strstr(de->d_name, ".hsdb") && strlen(de->d_name) < 128)
+            memcpy(out, de->d_name, strlen(de->d_name) + 1);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Three literal sets under a cap that holds two entries: the least recently
+ * used one goes, and a hit counts as a use. */
+static void cap_cases(void)
+{
+    char dir[] = "/tmp/yg-dbcache-cap-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    struct lits l[3] = {
+        {{"mimikatz", "aaaa", "bbbb"}, {HS_FLAG_CASELESS, 0, 0}, {1, 2, 3}, {8, 4, 4}},
+        {{"mimikatz", "cccc", "dddd"}, {HS_FLAG_CASELESS, 0, 0}, {1, 2, 3}, {8, 4, 4}},
+        {{"mimikatz", "eeee", "ffff"}, {HS_FLAG_CASELESS, 0, 0}, {1, 2, 3}, {8, 4, 4}}};
+    char names[3][128];
+    struct stat sb;
+    for (int i = 0; i < 2; i++) {
+        CHECK(run(dir, &l[i], HS_MODE_BLOCK).written == 1);
+        newest(dir, names, (size_t)i, names[i]);
+        CHECK(names[i][0] != 0);
+    }
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, names[0]);
+    CHECK(stat(p, &sb) == 0);
+    uint64_t one = (uint64_t)sb.st_size;
+    /* A temporary file of a crash long ago goes; one being written now stays. */
+    snprintf(p, sizeof p, "%s/.tmp-1-0-old", dir);
+    FILE *f = fopen(p, "w");
+    CHECK(f && fclose(f) == 0);
+    struct timespec old[2] = {{time(NULL) - 7200, 0}, {time(NULL) - 7200, 0}};
+    CHECK(utimensat(AT_FDCWD, p, old, 0) == 0);
+    snprintf(p, sizeof p, "%s/.tmp-1-0-new", dir);
+    f = fopen(p, "w");
+    CHECK(f && fclose(f) == 0);
+    /* Both entries dated in the past, the first the older; then the first is
+     * used again (its time becomes now), so the second is the least recently
+     * used. */
+    for (int i = 0; i < 2; i++) {
+        struct timespec t[2] = {{time(NULL) - 3600 * (2 - i), 0}, {time(NULL) - 3600 * (2 - i), 0}};
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        CHECK(utimensat(AT_FDCWD, p, t, 0) == 0);
+    }
+    CHECK(run(dir, &l[0], HS_MODE_BLOCK).hits == 1);
+    struct yg_dbcache *c = yg__dbcache_new(dir, on_warn, NULL);
+    yg__dbcache_set_max_bytes(c, 2 * one + one / 2);
+    CHECK(compile_scan(c, &l[2], HS_MODE_BLOCK));
+    struct yg_dbcache_stats st;
+    yg__dbcache_get_stats(c, &st);
+    yg__dbcache_free(c);
+    CHECK(st.written == 1 && count_entries(dir) == 2);
+    CHECK_MSG(exists(dir, names[0]) && !exists(dir, names[1]), "least recently used removed");
+    CHECK(!exists(dir, ".tmp-1-0-old") && exists(dir, ".tmp-1-0-new"));
+    /* An entry larger than the cap is not written at all. */
+    c = yg__dbcache_new(dir, on_warn, NULL);
+    yg__dbcache_set_max_bytes(c, one / 2);
+    CHECK(compile_scan(c, &l[1], HS_MODE_BLOCK));
+    yg__dbcache_get_stats(c, &st);
+    yg__dbcache_free(c);
+    CHECK(st.written == 0 && st.compiled == 1 && count_entries(dir) == 2);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 static void default_dir(void)
 {
     char buf[512];
@@ -233,6 +320,7 @@ int main(void)
 {
     header_cases();
     cache_cases();
+    cap_cases();
     default_dir();
     TAP_DONE();
 }
