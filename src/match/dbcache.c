@@ -326,7 +326,9 @@ static bool open_dir(struct yg_dbcache *c)
  * NULL when there is none (ENOENT) or it is not safe (counted rejected). */
 static unsigned char *read_entry(struct yg_dbcache *c, const char *name, size_t *n)
 {
-    int fd = openat(c->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO put in place of an entry must not hang the open
+     * (it is then refused as not a regular file). */
+    int fd = openat(c->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno != ENOENT)
             c->st.rejected++;

@@ -153,6 +153,14 @@ damaged("truncated entry", truncate)
 damaged("entry of another key", other_key)
 damaged("entry writable by others", lambda p: os.chmod(p, 0o666))
 damaged("header only", lambda p: os.truncate(p, 88))
+
+
+def fifo(path):
+    os.unlink(path)
+    os.mkfifo(path, 0o600)
+
+
+damaged("a FIFO in place of the entry", fifo)
 if os.geteuid() == 0:
     # Only root can give a file to another user; as any other user such an
     # entry cannot arise in a folder of one's own.
