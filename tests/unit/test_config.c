@@ -34,6 +34,7 @@ static void test_example(void)
     CHECK(strcmp(cfg->rules[1], "/usr/share/yagura/sigma") == 0);
     CHECK(strcmp(cfg->data_dir, "/usr/share/yagura") == 0);
     CHECK(strcmp(cfg->state, "/var/lib/yagura/state.db") == 0);
+    CHECK(cfg->cache_dir && strcmp(cfg->cache_dir, "/var/lib/yagura/hs-cache") == 0);
     CHECK(cfg->min_level == YG_LEVEL_INFO);
     CHECK(cfg->correlation.lateness_ms == 300000);
     CHECK(cfg->correlation.memory_bytes == 256ull << 20);
