@@ -280,6 +280,25 @@ organisations)
     printf 'organisations:\n  - name: A\n    aliases: [B]\n    sectors: [media]\n    domains: [a.example]\n    ranges: [10.0.0.0/8, "2001:db8::/32"]\n' > "$out/small"
     printf 'shared:\n  - name: vpn\n    ranges: [91.207.57.0/24]\n    weight: 0.1\n' > "$out/shared"
     rm -rf "$g" ;;
+hs_cache)
+    # Cache entries (src/match/dbcache.h): a good header over a few blobs (not Hyperscan
+    # databases: those are the cache's own output, not shared data), and the same
+    # entry truncated, with another magic, version and length.
+    python3 - "$out" <<'PY'
+import hashlib, struct, sys
+out = sys.argv[1]
+def entry(key, blob, magic=b"YGHSDB\r\n", ver=1, n=None):
+    n = len(blob) if n is None else n
+    return magic + struct.pack("<II", ver, 0) + key + struct.pack("<Q", n) + hashlib.sha256(blob).digest() + blob
+for i, blob in enumerate([b"", b"x" * 64, bytes(range(256)) * 4]):
+    key = hashlib.sha256(b"seed%d" % i).digest()
+    good = entry(key, blob)
+    for name, b in [("good", good), ("cut", good[:len(good) // 2]),
+                    ("magic", entry(key, blob, magic=b"YGHSDB\n\n")),
+                    ("version", entry(key, blob, ver=2)), ("length", entry(key, blob, n=len(blob) + 1))]:
+        open(f"{out}/{name}{i}", "wb").write(b)
+PY
+    ;;
 *)
     # Other targets: the plain files of their own seed folder, if any.
     if [ -d "$(dirname "$0")/seeds/$target" ]; then cp "$(dirname "$0")/seeds/$target"/* "$out/"; fi ;;

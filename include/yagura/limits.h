@@ -154,4 +154,8 @@
 /* ---- geolocation (src/geo) ---- */
 #define YG_GEO_MAX_DBS 4u /* city databases, and ASN databases, per handle */
 
+/* ---- compiled prefilter databases kept between runs (src/match/dbcache.c) ---- */
+#define YG_HS_CACHE_MAX_BYTES (256ull << 20) /* entries of one cache folder; oldest go first */
+#define YG_HS_CACHE_TMP_AGE_S 3600u          /* older temporary files were left by a crash */
+
 #endif

@@ -75,7 +75,9 @@ static void usage_main(FILE *f)
             "\n"
             "Environment: YAGURA_DATA_DIR (the data folder: mappings, rules, rule sets; default\n"
             "../share/yagura beside the executable), YAGURA_RULESETS_DIR (where rule sets are\n"
-            "installed; default /var/lib/yagura/rulesets when the data folder is read-only).\n"
+            "installed; default /var/lib/yagura/rulesets when the data folder is read-only),\n"
+            "YAGURA_CACHE_DIR (compiled rule databases kept between runs; default\n"
+            "$XDG_CACHE_HOME/yagura/hs, else ~/.cache/yagura/hs).\n"
             "\n"
             "Documentation: man yagura-COMMAND; docs/ (yagura-hunt.md, yagura-watch.md,\n"
             "install.md, incidents.md, intel.md, taxii.md, ...).\n");
@@ -137,6 +139,10 @@ static void usage_hunt(FILE *f)
                "      --intel-tlp-default TLP  TLP of indicators whose source gives none (amber)\n"
                "      --intel-levels MAP alert level by confidence, e.g. 90:critical,60:high,\n"
                "                         0:medium (default: every indicator hit is high)\n"
+               "      --cache-dir DIR    keep compiled rule databases in DIR (default:\n"
+               "                         $YAGURA_CACHE_DIR, else $XDG_CACHE_HOME/yagura/hs, else\n"
+               "                         ~/.cache/yagura/hs); it must be yours, mode 0700\n"
+               "      --no-cache         compile the rule databases without the cache\n"
                "  -q, --quiet            no summary and no progress on standard error\n"
                "  -h, --help             this text\n"
                "\n"
@@ -187,6 +193,8 @@ static void usage_watch(FILE *f)
             "  -c, --config FILE        the configuration file (required)\n"
             "      --check              validate the configuration and the rules, then exit\n"
             "      --exit-when-idle MS  stop after every input has been idle for MS ms\n"
+            "      --cache-dir DIR      keep compiled rule databases in DIR (over cache_dir:)\n"
+            "      --no-cache           compile the rule databases without the cache\n"
             "  -h, --help               this text\n"
             "\n"
             "Signals: SIGHUP reloads the rules (a set that does not load is rejected and the\n"
@@ -197,10 +205,12 @@ static void usage_watch(FILE *f)
 
 static int cmd_watch(int argc, char **argv)
 {
-    enum { O_CHECK = 256, O_IDLE };
+    enum { O_CHECK = 256, O_IDLE, O_CACHEDIR, O_NOCACHE };
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"check", no_argument, 0, O_CHECK},
                                          {"exit-when-idle", required_argument, 0, O_IDLE},
+                                         {"cache-dir", required_argument, 0, O_CACHEDIR},
+                                         {"no-cache", no_argument, 0, O_NOCACHE},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     struct yg_watch_opts o;
@@ -212,6 +222,8 @@ static int cmd_watch(int argc, char **argv)
         switch (c) {
         case 'c': o.config_path = optarg; break;
         case O_CHECK: check = true; break;
+        case O_CACHEDIR: o.cache_dir = optarg; break;
+        case O_NOCACHE: o.no_cache = true; break;
         case O_IDLE: {
             char *end;
             long long v = strtoll(optarg, &end, 10);
@@ -514,6 +526,8 @@ struct hunt_args {
     size_t nintel;
     const char *intel_tlp, *intel_levels;
     const char *exclude_file, *tuning_file;
+    const char *cache_dir; /* --cache-dir */
+    bool no_cache;         /* --no-cache */
     const char *rule_paths[256];
     int nrules;
     const char *mappings[YG_MAX_MAPPING_OVERLAYS];
@@ -628,6 +642,8 @@ enum {
     O_INTEL,
     O_INTEL_TLP,
     O_INTEL_LEVELS,
+    O_CACHEDIR,
+    O_NOCACHE,
     O_LOGSOURCE = 256,
     O_NOEVENT,
     O_STRICT,
@@ -724,6 +740,8 @@ static int hunt_rule_option(struct hunt_args *a, int c, const char *arg)
     case O_INTEL_LEVELS: a->intel_levels = arg; return GO_ON;
     case O_EXCLUDE: a->exclude_file = arg; return GO_ON;
     case O_TUNING: a->tuning_file = arg; return GO_ON;
+    case O_CACHEDIR: a->cache_dir = arg; return GO_ON;
+    case O_NOCACHE: a->no_cache = true; return GO_ON;
     case O_MAPPING:
         snprintf(msg, sizeof msg, "%s: at most %d --mapping options\n", prog,
                  YG_MAX_MAPPING_OVERLAYS);
@@ -790,6 +808,8 @@ static int hunt_parse_options(struct hunt_args *a)
                                          {"mapping", required_argument, 0, O_MAPPING},
                                          {"pivots", required_argument, 0, O_PIVOTS},
                                          {"pipeline", required_argument, 0, O_PIPELINE},
+                                         {"cache-dir", required_argument, 0, O_CACHEDIR},
+                                         {"no-cache", no_argument, 0, O_NOCACHE},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -865,6 +885,12 @@ static void hunt_path_empty(void *ud, const char *path, bool not_found)
                 prog, path);
 }
 
+static void hunt_cache_warn(void *ud, const char *msg)
+{
+    (void)ud;
+    fprintf(stderr, "%s hunt: warning: %s\n", prog, msg);
+}
+
 static int hunt_open_intel(void *ud, yg_intel **out)
 {
     const struct hunt_args *a = ud;
@@ -885,7 +911,8 @@ static int hunt_compile(struct hunt_args *a, struct yg_detector **det)
         (size_t)a->nrules, "search",         a->search ? g_search.yaml : NULL,
         on_diag,           &a->diag,         a,
         hunt_before_rules, hunt_after_rules, hunt_path_empty,
-        hunt_open_intel};
+        hunt_open_intel,   a->cache_dir,     a->no_cache,
+        hunt_cache_warn};
     struct yg_detector_rules dr;
     yg_err e = yg__detector_compile(&conf, &dr);
     if (e) {
@@ -896,6 +923,7 @@ static int hunt_compile(struct hunt_args *a, struct yg_detector **det)
         return EXIT_ERROR;
     }
     a->o.compile_seconds = dr.seconds;
+    a->o.hs_cache = dr.cache;
     a->o.rules_loaded = dr.stats.detection - dr.stats.builtin;
     bool rules_missing = dr.paths_not_found || dr.paths_empty || dr.extra_err != YG_OK;
     bool no_rules = !a->decode && !rules_missing && dr.stats.detection == 0;

@@ -78,6 +78,17 @@ static yg_err add_intel(const struct yg_detector_conf *c, yg_compiler *comp,
     return e;
 }
 
+/* The compiled-database cache of the configuration, or NULL for none (also
+ * when it cannot be allocated: the compile is the same without it). */
+static struct yg_dbcache *open_cache(const struct yg_detector_conf *c)
+{
+    char buf[4096];
+    const char *dir = c->no_cache    ? NULL
+                      : c->cache_dir ? c->cache_dir
+                                     : yg__dbcache_default_dir(buf, sizeof buf);
+    return dir ? yg__dbcache_new(dir, c->cache_warn, c->ud) : NULL;
+}
+
 yg_err yg__detector_compile(const struct yg_detector_conf *c, struct yg_detector_rules *out)
 {
     memset(out, 0, sizeof *out);
@@ -86,6 +97,8 @@ yg_err yg__detector_compile(const struct yg_detector_conf *c, struct yg_detector
         snprintf(out->why, sizeof out->why, "out of memory");
         return YG_ENOMEM;
     }
+    struct yg_dbcache *cache = open_cache(c);
+    yg__compiler_set_dbcache(comp, cache);
     if (c->diag)
         yg_compiler_set_diag(comp, c->diag, c->diag_ud);
     yg_err e = add_mappings(c, comp);
@@ -113,6 +126,8 @@ yg_err yg__detector_compile(const struct yg_detector_conf *c, struct yg_detector
     yg_rules_get_stats(out->rules, &out->stats);
 done:
     yg_compiler_destroy(comp);
+    yg__dbcache_get_stats(cache, &out->cache);
+    yg__dbcache_free(cache);
     return e;
 }
 

@@ -18,6 +18,7 @@
 
 #include "core/core.h"
 #include "correlate/correlate.h"
+#include "match/dbcache.h"
 #include "yagura/intel.h"
 #include "yagura/yagura.h"
 
@@ -50,6 +51,14 @@ struct yg_detector_conf {
     /* The intelligence to add after the rules, or *out NULL for none;
      * nonzero: it failed (and said why). */
     int (*open_intel)(void *ud, yg_intel **out);
+    /* The folder where the compiled prefilter databases are kept between
+     * runs (src/match/dbcache.c): cache_dir, else the default
+     * (yg__dbcache_default_dir: $YAGURA_CACHE_DIR, the XDG cache folder);
+     * none with no_cache.  cache_warn (may be NULL) hears once per compile
+     * why the folder could not be used; the compile goes on without it. */
+    const char *cache_dir;
+    bool no_cache;
+    void (*cache_warn)(void *ud, const char *msg);
 };
 
 /* A compiled rule set and what compiling it found. */
@@ -62,6 +71,7 @@ struct yg_detector_rules {
     bool intel_failed;                   /* the intelligence could not be added */
     bool reported;                       /* a callback already said why */
     char why[512];                       /* why rules is NULL */
+    struct yg_dbcache_stats cache;       /* what the compile did with the cache */
 };
 
 /* Compile a rule set.  YG_OK with out->rules, or an error with out->why

@@ -2098,6 +2098,11 @@ static void write_stats(const struct hunt *h, const struct yg_hunt_result *r, si
             o->compile_seconds, o->rules_loaded, o->threads,
             (unsigned long long)r->uncovered_events, (unsigned long long)r->unrouted_events,
             (unsigned long long)r->events_with_hits);
+    fprintf(f,
+            "\"hs_cache\":{\"enabled\":%s,\"hits\":%zu,\"compiled\":%zu,\"written\":%zu,"
+            "\"rejected\":%zu},",
+            o->hs_cache.enabled ? "true" : "false", o->hs_cache.hits, o->hs_cache.compiled,
+            o->hs_cache.written, o->hs_cache.rejected);
     if (r->have_range) {
         char a[YG_TIME_TEXT], b[YG_TIME_TEXT];
         yg__time_format(r->first_ms, a);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "match/dbcache.h"
 #include "yagura/yagura.h"
 
 enum yg_out_format { YG_OUT_JSONL, YG_OUT_CSV, YG_OUT_TABLE };
@@ -74,6 +75,7 @@ struct yg_hunt_opts {
     bool hook_only;
     double compile_seconds; /* reported in the summary/stats */
     size_t rules_loaded;
+    struct yg_dbcache_stats hs_cache; /* what compiling did with the cache (stats) */
 };
 
 struct yg_hunt_result {

@@ -46,6 +46,7 @@ struct yg_compiler {
     size_t nmappings;
     char *pipelines[YG_MAX_PIPELINES]; /* yg_compiler_add_pipeline */
     size_t npipelines;
+    struct yg_dbcache *dbcache; /* borrowed (yg__compiler_set_dbcache) */
 };
 
 static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigned col,
@@ -62,6 +63,11 @@ static void emit(struct yg_compiler *c, const char *file, unsigned line, unsigne
         return;
     yg_diagnostic d = {file, line, col, r ? r->id : NULL, r ? r->title : NULL, e, msg};
     c->cb(c->ud, &d);
+}
+
+void yg__compiler_set_dbcache(struct yg_compiler *c, struct yg_dbcache *cache)
+{
+    c->dbcache = cache;
 }
 
 size_t yg__compiler_docs(const struct yg_compiler *c, const struct yg_rule *const **docs)
@@ -1336,7 +1342,10 @@ yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
         goto done;
     icache_free(rs->icache);
     rs->icache = NULL;
-    if ((err = yg__prefilter_build(rs, why, sizeof why))) {
+    rs->dbcache = c->dbcache;
+    err = yg__prefilter_build(rs, why, sizeof why);
+    rs->dbcache = NULL;
+    if (err) {
         emit(c, "<prefilter>", 0, 0, NULL, err, "%s", why);
         goto done;
     }

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "match/dbcache.h"
 #include "match/program.h"
 
 /* Atoms shorter than this match too often to be worth it. */
@@ -455,8 +456,8 @@ static void dbs_free(struct pf_dbs *d)
 
 /* Compile the atoms idx[0..n) of one field or of the raw document into
  * databases of at most PF_DB_ATOMS atoms each. */
-static yg_err compile_db(const struct atom_tab *t, const uint32_t *idx, size_t n,
-                         struct pf_dbs **out, char *why, size_t wl)
+static yg_err compile_db(struct yg_dbcache *cache, const struct atom_tab *t, const uint32_t *idx,
+                         size_t n, struct pf_dbs **out, char *why, size_t wl)
 {
     *out = NULL;
     if (!n)
@@ -481,8 +482,8 @@ static yg_err compile_db(const struct atom_tab *t, const uint32_t *idx, size_t n
     for (size_t at = 0; at < n; at += PF_DB_ATOMS) {
         unsigned m = (unsigned)(n - at < PF_DB_ATOMS ? n - at : PF_DB_ATOMS);
         hs_compile_error_t *ce = NULL;
-        if (hs_compile_lit_multi(exprs + at, flags + at, ids + at, lens + at, m, HS_MODE_BLOCK,
-                                 NULL, &d->db[d->n], &ce) != HS_SUCCESS) {
+        if (yg__dbcache_compile_lit_multi(cache, exprs + at, flags + at, ids + at, lens + at, m,
+                                          HS_MODE_BLOCK, &d->db[d->n], &ce) != HS_SUCCESS) {
             snprintf(why, wl, "prefilter: %s",
                      ce && ce->message ? ce->message : "hs_compile failed");
             if (ce)
@@ -583,14 +584,15 @@ static yg_err compile_dbs(struct yg_rules *rs, const struct atom_tab *t, char *w
     /* byfield[g] is now where group g (db + 1) ends: the raw document's atoms
      * are order[0, byfield[0]), field f's order[byfield[f], byfield[f + 1]). */
     struct pf_dbs *db;
-    if ((err = compile_db(t, order, byfield[0], &db, why, wl)))
+    if ((err = compile_db(rs->dbcache, t, order, byfield[0], &db, why, wl)))
         goto done;
     rs->hs_db = db;
     for (size_t f = 0; f < rs->nfields && !err; f++) {
         if (!rs->fid_db[f])
             continue;
         rs->fid_db[f] = NULL;
-        if (!(err = compile_db(t, order + byfield[f], byfield[f + 1] - byfield[f], &db, why, wl)))
+        if (!(err = compile_db(rs->dbcache, t, order + byfield[f], byfield[f + 1] - byfield[f], &db,
+                               why, wl)))
             rs->fid_db[f] = db;
     }
 done:

@@ -114,6 +114,9 @@ struct yg_rules {
     size_t nitems;
     /* Compile-time only: canonical item text -> node, to share items. */
     struct yg_item_cache *icache;
+    /* Compile-time only: where the prefilter's databases are kept between
+     * runs (dbcache.c), or NULL. */
+    struct yg_dbcache *dbcache;
     /* Correlation rules over the detection rules, compiled and freed by
      * src/correlate (correlate_rules.c), which this layer does not include:
      * corr_free is set together with corr. */
@@ -139,6 +142,10 @@ YG_NODISCARD yg_err yg__compile_detections(struct yg_compiler *c, struct yg_rule
 /* The documents added to c, in order (they stay valid as long as the program
  * made from c, or c itself before compiling). */
 size_t yg__compiler_docs(const struct yg_compiler *c, const struct yg_rule *const **docs);
+/* Keep the prefilter's compiled databases in cache (dbcache.h; NULL: none).
+ * The compiler borrows it: it must outlive the compile. */
+struct yg_dbcache;
+void yg__compiler_set_dbcache(struct yg_compiler *c, struct yg_dbcache *cache);
 /* Report d through c's diagnostic callback (ud is the compiler). */
 void yg__compiler_diag(void *ud, const struct yg_diag *d);
 

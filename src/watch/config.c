@@ -978,12 +978,23 @@ done:
     return err;
 }
 
+/* cache_dir: a folder, or false for no cache (true: the default folder). */
+static yg_err read_cache_dir(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+{
+    const struct yg_ynode *v = yg__ymap_get(root, "cache_dir");
+    if (v && v->type == YG_Y_SCALAR && v->skind == YG_S_BOOL) {
+        cfg->no_cache = !(v->s[0] == 't' || v->s[0] == 'T');
+        return YG_OK;
+    }
+    return get_str(c, "", root, "cache_dir", false, &cfg->cache_dir);
+}
+
 static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     static const char *const k_root[] = {
-        "rules",       "data_dir",  "mappings", "pipelines", "state", "min_level",
-        "correlation", "geoip",     "inputs",   "sinks",     "http",  "log",
-        "user",        "incidents", "intel",    "taxii",     "kafka", NULL};
+        "rules", "data_dir", "mappings", "pipelines", "state", "min_level", "correlation",
+        "geoip", "inputs",   "sinks",    "http",      "log",   "user",      "incidents",
+        "intel", "taxii",    "kafka",    "cache_dir", NULL};
     static const char *const levels[] = {"informational", "low",      "medium",
                                          "high",          "critical", NULL};
     yg_err err = YG_OK;
@@ -994,6 +1005,7 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     YG_TRY(read_mappings(c, cfg, root));
     YG_TRY(read_pipelines(c, cfg, root));
     YG_TRY(get_str(c, "", root, "state", true, &cfg->state));
+    YG_TRY(read_cache_dir(c, cfg, root));
     int lvl = 0;
     YG_TRY(get_word(c, "", root, "min_level", levels, "informational, low, medium, high, critical",
                     &lvl));
@@ -1228,6 +1240,7 @@ void yg__config_free(struct yg_config *cfg)
     yg_free(cfg->sinks);
     yg_free(cfg->path);
     yg_free(cfg->data_dir);
+    yg_free(cfg->cache_dir);
     yg_free(cfg->state);
     yg_free(cfg->http_listen);
     yg_free(cfg->user);
@@ -1430,6 +1443,10 @@ yg_err yg__config_render(const struct yg_config *cfg, struct yg_buf *b)
     if (cfg->data_dir)
         YG_TRY(put_kv(b, "", "data_dir", cfg->data_dir));
     YG_TRY(put_kv(b, "", "state", cfg->state));
+    if (cfg->no_cache)
+        YG_TRY(yg_buf_addf(b, "cache_dir: false\n"));
+    else if (cfg->cache_dir)
+        YG_TRY(put_kv(b, "", "cache_dir", cfg->cache_dir));
     int lvl = (int)cfg->min_level - (int)YG_LEVEL_INFO;
     YG_TRY(yg_buf_addf(b, "min_level: %s\n", levels[lvl >= 0 && lvl < 5 ? lvl : 0]));
     YG_TRY(yg_buf_addf(b, "correlation:\n"));

@@ -125,6 +125,10 @@ struct yg_config {
     char **pipelines; /* pySigma processing pipelines applied to the rules (pipelines:) */
     size_t npipelines;
     char *state;
+    /* Where the compiled rule databases are kept between starts and reloads
+     * (cache_dir:; NULL: the default folder), or none (cache_dir: false). */
+    char *cache_dir;
+    bool no_cache;
     yg_level_t min_level; /* default YG_LEVEL_INFO */
     struct {
         uint64_t lateness_ms;          /* default 0 */

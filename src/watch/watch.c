@@ -1191,6 +1191,12 @@ static int open_intel(void *ud, yg_intel **out)
     return load_intel(cfg, out) ? 0 : 1;
 }
 
+static void cache_warn(void *ud, const char *msg)
+{
+    (void)ud;
+    yg__log(YG_LOG_WARNING, "rules: %s", msg);
+}
+
 /* Compile the configured rules; NULL (logged) when the set does not load. */
 static yg_rules *compile_rules(const struct yg_config *cfg, size_t *failed)
 {
@@ -1206,6 +1212,12 @@ static yg_rules *compile_rules(const struct yg_config *cfg, size_t *failed)
     conf.diag = diag_log;
     conf.ud = (void *)cfg;
     conf.open_intel = open_intel;
+    conf.cache_dir = cfg->cache_dir;
+    /* Root before the switch to `user:` leaves the cache alone: the folder
+     * is the user's, which root would refuse, and one root created would be
+     * refused by every reload after the switch.  The reloads use it. */
+    conf.no_cache = cfg->no_cache || (cfg->user && geteuid() == 0);
+    conf.cache_warn = cache_warn;
     struct yg_detector_rules dr;
     yg_err e = yg__detector_compile(&conf, &dr);
     /* A rule path that exists but holds no rule is not an error here: a
@@ -1669,6 +1681,14 @@ static int watch_load(struct watch *w, const struct yg_watch_opts *o)
         return 2;
     }
     yg__log_setup(w->cfg->log_target, w->cfg->log_level, "yagura");
+    if (o->cache_dir) {
+        yg_free(w->cfg->cache_dir);
+        if (!(w->cfg->cache_dir = yg_strndup(o->cache_dir, strlen(o->cache_dir))))
+            return 2;
+    }
+    w->cfg->no_cache |= o->no_cache;
+    if (o->cache_dir && !o->no_cache)
+        w->cfg->no_cache = false;
     size_t failed = 0;
     yg_rules *rules = compile_rules(w->cfg, &failed);
     if (!rules)

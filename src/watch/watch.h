@@ -24,6 +24,9 @@ struct yg_watch_opts {
     uint64_t exit_when_idle_ms;
     /* Load the configuration and the rules, report, and exit (0 when both load). */
     bool check_only;
+    /* --cache-dir and --no-cache: over the configuration's cache_dir. */
+    const char *cache_dir;
+    bool no_cache;
 };
 
 /* Returns the process exit status: 0 clean stop, 2 configuration or start-up error. */

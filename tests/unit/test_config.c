@@ -34,6 +34,7 @@ static void test_example(void)
     CHECK(strcmp(cfg->rules[1], "/usr/share/yagura/sigma") == 0);
     CHECK(strcmp(cfg->data_dir, "/usr/share/yagura") == 0);
     CHECK(strcmp(cfg->state, "/var/lib/yagura/state.db") == 0);
+    CHECK(cfg->cache_dir && strcmp(cfg->cache_dir, "/var/lib/yagura/hs-cache") == 0);
     CHECK(cfg->min_level == YG_LEVEL_INFO);
     CHECK(cfg->correlation.lateness_ms == 300000);
     CHECK(cfg->correlation.memory_bytes == 256ull << 20);
@@ -117,6 +118,40 @@ static void test_minimal_defaults(void)
     CHECK(cfg->sinks[2].timeout_ms == 5000 && cfg->sinks[2].spool == NULL);
     CHECK(cfg->sinks[2].nheaders == 0);
     yg__config_free(cfg);
+}
+
+/* cache_dir: a folder, false (no cache), the default when left out; the
+ * rendering keeps it; anything else is an error with its position. */
+static void test_cache_dir(void)
+{
+    static const char *const head = "rules: [r]\nstate: s\ninputs: [{name: i, type: stdin}]\n";
+    char text[512], why[512] = "";
+    yg_err err;
+    snprintf(text, sizeof text, "%scache_dir: /var/lib/yagura/hs\n", head);
+    struct yg_config *cfg = parse(text, why, sizeof why, &err);
+    CHECK_MSG(cfg && cfg->cache_dir && !strcmp(cfg->cache_dir, "/var/lib/yagura/hs") &&
+                  !cfg->no_cache,
+              "%s", why);
+    struct yg_buf b;
+    yg_buf_init(&b, 1u << 20);
+    CHECK(cfg && yg__config_render(cfg, &b) == YG_OK && yg_buf_addc(&b, 0) == YG_OK &&
+          strstr(b.p, "cache_dir: \"/var/lib/yagura/hs\"\n"));
+    yg_buf_free(&b);
+    yg__config_free(cfg);
+    snprintf(text, sizeof text, "%scache_dir: false\n", head);
+    cfg = parse(text, why, sizeof why, &err);
+    CHECK_MSG(cfg && cfg->no_cache && !cfg->cache_dir, "%s", why);
+    yg_buf_init(&b, 1u << 20);
+    CHECK(cfg && yg__config_render(cfg, &b) == YG_OK && yg_buf_addc(&b, 0) == YG_OK &&
+          strstr(b.p, "cache_dir: false\n"));
+    yg_buf_free(&b);
+    yg__config_free(cfg);
+    cfg = parse(head, why, sizeof why, &err);
+    CHECK(cfg && !cfg->no_cache && !cfg->cache_dir);
+    yg__config_free(cfg);
+    snprintf(text, sizeof text, "%scache_dir: [a]\n", head);
+    cfg = parse(text, why, sizeof why, &err);
+    CHECK_MSG(!cfg && strstr(why, "cache_dir") && strstr(why, "line 4"), "%s", why);
 }
 
 /* OpenTelemetry input and pySigma pipelines (docs/inputs.md, docs/pipelines.md). */
@@ -630,6 +665,7 @@ int main(void)
 {
     test_example();
     test_minimal_defaults();
+    test_cache_dir();
     test_errors();
     test_otlp_pipelines();
     test_listen_port_zero();
