@@ -30,7 +30,8 @@
 #include "http/http.h"
 #include "core/log.h"
 
-#define YG_M_KAFKA_LAG "yagura_kafka_lag_messages" /* gauge {topic,partition} */
+#define YG_M_KAFKA_LAG "yagura_kafka_lag_messages"  /* gauge {topic,partition} */
+#define YG_M_KAFKA_ASSIGNED "yagura_kafka_assigned" /* gauge {topic,partition}: 1 or 0 */
 /* How long a commit, a flush or a transaction call may block the loop. */
 #define KAFKA_TIMEOUT_MS 30000
 /* How long reading back the detections topic on assignment may take. */
@@ -44,7 +45,7 @@ struct kin;
 struct lagseries {
     char *topic;
     int32_t partition;
-    struct yg_metric *m;
+    struct yg_metric *m, *assigned;
 };
 
 struct yg_kafka {
@@ -939,25 +940,31 @@ yg_err yg__kafka_sink_new(struct yg_kafka *k, const char *name, const char *topi
 
 /* ---- lag ------------------------------------------------------------------ */
 
-static struct yg_metric *lag_series(struct yg_kafka *k, struct yg_metrics *m, const char *topic,
+/* The lag and assignment gauges of one partition, made on first use: a
+ * partition keeps its series after a rebalance takes it away, reading lag 0
+ * and assigned 0.  NULL only when out of memory. */
+static struct lagseries *lag_series(struct yg_kafka *k, struct yg_metrics *m, const char *topic,
                                     int32_t part)
 {
     for (size_t i = 0; i < k->nlag; i++)
         if (k->lag[i].partition == part && strcmp(k->lag[i].topic, topic) == 0)
-            return k->lag[i].m;
+            return &k->lag[i];
     struct lagseries *nl = yg_realloc(k->lag, (k->nlag + 1) * sizeof *nl);
     if (!nl)
         return NULL;
     k->lag = nl;
     char ps[16];
     snprintf(ps, sizeof ps, "%d", (int)part);
-    struct yg_metric *s =
-        yg__metrics_get(m, YG_M_KAFKA_LAG, (const char *[]){"topic", topic, "partition", ps, NULL});
+    const char *labels[] = {"topic", topic, "partition", ps, NULL};
+    struct yg_metric *s = yg__metrics_get(m, YG_M_KAFKA_LAG, labels);
+    struct yg_metric *a = yg__metrics_get(m, YG_M_KAFKA_ASSIGNED, labels);
     char *t = yg_strndup(topic, strlen(topic));
-    if (!t)
-        return s;
-    k->lag[k->nlag++] = (struct lagseries){t, part, s};
-    return s;
+    if (!t || !s || !a) {
+        yg_free(t);
+        return NULL;
+    }
+    k->lag[k->nlag] = (struct lagseries){t, part, s, a};
+    return &k->lag[k->nlag++];
 }
 
 void yg__kafka_export_lag(struct yg_kafka *k, struct yg_metrics *m)
@@ -966,22 +973,31 @@ void yg__kafka_export_lag(struct yg_kafka *k, struct yg_metrics *m)
         return;
     if (yg__metrics_declare(m, YG_M_KAFKA_LAG, YG_METRIC_GAUGE,
                             "Records of a partition not yet processed (high watermark minus "
-                            "the next offset), by topic and partition."))
+                            "the next offset), by topic and partition.") ||
+        yg__metrics_declare(m, YG_M_KAFKA_ASSIGNED, YG_METRIC_GAUGE,
+                            "1 while the partition is assigned to this instance, 0 once a "
+                            "rebalance gave it to another, by topic and partition."))
         return;
     /* Partitions no longer assigned read 0: another instance owns them. */
-    for (size_t i = 0; i < k->nlag; i++)
+    for (size_t i = 0; i < k->nlag; i++) {
         yg__metric_set(k->lag[i].m, 0);
+        yg__metric_set(k->lag[i].assigned, 0);
+    }
     rd_kafka_topic_partition_list_t *a = NULL;
     if (rd_kafka_assignment(k->cons, &a) || !a)
         return;
     for (int i = 0; i < a->cnt; i++) {
         const rd_kafka_topic_partition_t *p = &a->elems[i];
         int64_t lo = -1, hi = -1;
+        struct lagseries *ls = lag_series(k, m, p->topic, p->partition);
+        if (!ls)
+            continue;
+        yg__metric_set(ls->assigned, 1);
         /* The cached watermarks of the last fetch: no request to the broker.  Before the
          * first fetch of a partition its end is unknown, and so is its lag: it reads NaN,
          * never 0, so nobody takes a partition not yet read for one read to its end. */
         if (rd_kafka_get_watermark_offsets(k->cons, p->topic, p->partition, &lo, &hi) || hi < 0) {
-            yg__metric_set(lag_series(k, m, p->topic, p->partition), NAN);
+            yg__metric_set(ls->m, NAN);
             continue;
         }
         int64_t next = -1;
@@ -995,8 +1011,7 @@ void yg__kafka_export_lag(struct yg_kafka *k, struct yg_metrics *m)
             next = q->offset;
         else
             next = lo >= 0 ? lo : 0;
-        yg__metric_set(lag_series(k, m, p->topic, p->partition),
-                       (double)(hi > next ? hi - next : 0));
+        yg__metric_set(ls->m, (double)(hi > next ? hi - next : 0));
     }
     rd_kafka_topic_partition_list_destroy(a);
 }

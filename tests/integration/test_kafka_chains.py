@@ -37,12 +37,13 @@ check = T.check
 
 
 def metrics_partitions(w, topic):
-    """The partitions of topic this instance has a lag gauge for (its assignment)."""
+    """The partitions of topic assigned to this instance now (yagura_kafka_assigned 1; a
+    partition a rebalance took away keeps its series, at 0)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{w.port}/metrics", timeout=5) as r:
         text = r.read().decode()
-    return sorted(int(p) for p in re.findall(
-        r'yagura_kafka_lag_messages\{topic="' + re.escape(topic) + r'",partition="(\d+)"\}',
-        text))
+    return sorted(int(p) for p, v in re.findall(
+        r'^yagura_kafka_assigned\{topic="' + re.escape(topic) + r'",partition="(\d+)"\} (\S+)$',
+        text, re.M) if float(v) == 1)
 
 
 def critical_group(tmp):
