@@ -86,6 +86,13 @@ static unsigned month(const char *s)
     return 0;
 }
 
+/* Days in month m (1..12) of year y (Gregorian). */
+static unsigned month_days(unsigned y, unsigned m)
+{
+    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 : days[m - 1];
+}
+
 static void put2(char *o, unsigned v)
 {
     o[0] = (char)('0' + v / 10 % 10);
@@ -135,11 +142,51 @@ static inline yg_err put_key(struct yg_buf *out, bool *first, const char *k, siz
 
 #define KEY(out, first, lit) put_key((out), (first), "\"" lit "\":", sizeof(lit) + 2)
 
-/* A value that may hold the writer's escapes. */
-static inline yg_err put_val(struct yg_buf *out, const char *v, size_t n)
+/* A value that may hold the writer's escapes: written in place when no byte
+ * needs an escape or an unescape and the buffer has room (almost every
+ * field), else by the general writer (the same bytes). */
+static inline __attribute__((always_inline)) yg_err put_val(struct yg_buf *out, const char *v,
+                                                            size_t n)
 {
+    if (yg__room(out, n + 2)) {
+        char *o = out->p + out->n;
+        *o = '"';
+        char *e = yg__json_plain_copy(o + 1, v, n);
+        if (e) {
+            *e = '"';
+            out->n = (size_t)(e + 1 - out->p);
+            return YG_OK;
+        }
+    }
     return yg__json_str_unesc(out, v, n, 0);
 }
+
+/* put_key and put_val in one step: `,"key":"value"` in place when it can
+ * be, as put_val. */
+static inline __attribute__((always_inline)) yg_err
+put_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v, size_t vn)
+{
+    if (yg__room(out, kn + vn + 3)) {
+        char *o = out->p + out->n;
+        *o = ',';
+        o += !*first;
+        memcpy(o, k, kn);
+        o += kn;
+        *o = '"';
+        char *e = yg__json_plain_copy(o + 1, v, vn);
+        if (e) {
+            *e = '"';
+            out->n = (size_t)(e + 1 - out->p);
+            *first = false;
+            return YG_OK;
+        }
+    }
+    yg_err err = put_key(out, first, k, kn);
+    return err ? err : yg__json_str_unesc(out, v, vn, 0);
+}
+
+#define KV(out, first, lit, v, vn)                                                                 \
+    put_kv((out), (first), "\"" lit "\":", sizeof(lit) + 2, (v), (vn))
 
 /* ---- access log ------------------------------------------------------------ */
 
@@ -158,10 +205,9 @@ static size_t quoted_end(const char *line, size_t i, size_t n, enum after next)
 {
     size_t j = i + 1, fallback = 0;
     while (j < n) {
-        const char *q = memchr(line + j, '"', n - j);
-        if (!q)
+        size_t k = yg__find_byte(line, j, n, '"'), bs = 0;
+        if (k == n)
             break;
-        size_t k = (size_t)(q - line), bs = 0;
         j = k + 1;
         while (k - bs > i + 1 && line[k - bs - 1] == '\\')
             bs++;
@@ -205,8 +251,18 @@ static yg_err access_time(const char *line, size_t i, size_t n, struct yg_buf *o
              mi = num(t + 16, 2), s = num(t + 19, 2), oh = num(t + 23, 2), om = num(t + 25, 2);
     if (!mo || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || om > 59)
         return bad(e, i + 1, "invalid date or time");
-    int64_t secs = (yg__days_from_civil(num(t + 8, 4), mo, d) * 86400 + h * 3600 + mi * 60 + s) -
-                   (t[22] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
+    unsigned y4 = num(t + 8, 4);
+    int64_t off = (t[22] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60),
+            sod = (int64_t)(h * 3600 + mi * 60 + s) - off;
+    /* Most lines stay on their day in UTC: the date as written, no
+     * calendar arithmetic (a day past the month's end, such as 31/Apr,
+     * is left to it: it rolls into the next month there). */
+    if (sod >= 0 && sod < 86400 && d <= month_days(y4, mo)) {
+        *next = i + 28 - one;
+        return put_datetime(out, first, y4, mo, d, (unsigned)(sod / 3600),
+                            (unsigned)(sod / 60 % 60), (unsigned)(sod % 60), NULL, 0);
+    }
+    int64_t secs = (yg__days_from_civil(y4, mo, d) * 86400 + h * 3600 + mi * 60 + s) - off;
     int64_t days = (secs >= 0 ? secs : secs - 86399) / 86400, rem = secs - days * 86400, y;
     yg__civil_from_days(days, &y, &mo, &d);
     if (y < 0 || y > 9999)
@@ -238,17 +294,24 @@ static yg_err put_request(struct yg_buf *out, bool *first, const char *r, size_t
     }
     const char *tgt = r + m + 1, *ver = NULL;
     size_t tn = n - m - 1, vn = 0;
-    const char *sp = tn > 5 ? memrchr(tgt, ' ', tn) : NULL;
+    /* The last space: the version is short, so it is found from the end
+     * byte by byte. */
+    const char *sp = NULL;
+    if (tn > 5)
+        for (size_t k = tn; k-- > 0;)
+            if (tgt[k] == ' ') {
+                sp = tgt + k;
+                break;
+            }
     if (sp && (size_t)(tgt + tn - sp) > 5 && !memcmp(sp + 1, "HTTP/", 5)) {
         ver = sp + 1;
         vn = (size_t)(tgt + tn - ver);
         tn = (size_t)(sp - tgt);
     }
-    const char *q = memchr(tgt, '?', tn);
-    size_t sn = q ? (size_t)(q - tgt) : tn;
+    size_t sn = yg__find_byte(tgt, 0, tn, '?');
+    const char *q = sn < tn ? tgt + sn : NULL;
     if ((err = KEY(out, first, "cs-method")) || (err = yg_buf_add_json_str(out, r, m)) ||
-        (err = KEY(out, first, "cs-uri-stem")) || (err = put_val(out, tgt, sn)) ||
-        (err = KEY(out, first, "cs-uri-query")))
+        (err = KV(out, first, "cs-uri-stem", tgt, sn)) || (err = KEY(out, first, "cs-uri-query")))
         return err;
     if (q && q + 1 < tgt + tn) {
         if ((err = yg__putc(out, '[')) || (err = put_val(out, tgt, tn)) ||
@@ -258,21 +321,21 @@ static yg_err put_request(struct yg_buf *out, bool *first, const char *r, size_t
     } else if ((err = put_val(out, tgt, tn))) {
         return err;
     }
-    if (ver && ((err = KEY(out, first, "cs-version")) || (err = put_val(out, ver, vn))))
+    if (ver && (err = KV(out, first, "cs-version", ver, vn)))
         return err;
     return YG_OK;
 }
 
 /* The next space-separated token at line[*i]; false at the end. */
-static bool token(const char *line, size_t n, size_t *i, struct yg_str *t)
+static inline __attribute__((always_inline)) bool token(const char *line, size_t n, size_t *i,
+                                                        struct yg_str *t)
 {
     if (*i >= n)
         return false;
-    const char *sp = memchr(line + *i, ' ', n - *i);
-    size_t end = sp ? (size_t)(sp - line) : n;
+    size_t end = yg__find_byte(line, *i, n, ' ');
     t->p = line + *i;
     t->n = end - *i;
-    *i = end + (sp != NULL);
+    *i = end + (end < n);
     return t->n > 0;
 }
 
@@ -292,10 +355,10 @@ static yg_err decode_access(const char *line, size_t n, struct yg_buf *out, stru
     at = i;
     if (!token(line, n, &i, &user))
         return bad(e, at, "expected the user (%u) field");
-    if ((err = KEY(out, &first, "c-ip")) || (err = put_val(out, host.p, host.n)))
+    if ((err = KV(out, &first, "c-ip", host.p, host.n)))
         return err;
     if (!(user.n == 1 && user.p[0] == '-') &&
-        ((err = KEY(out, &first, "cs-username")) || (err = put_val(out, user.p, user.n))))
+        (err = KV(out, &first, "cs-username", user.p, user.n)))
         return err;
     if ((err = access_time(line, i, n, out, &first, &i, e)))
         return err;
@@ -315,18 +378,16 @@ static yg_err decode_access(const char *line, size_t n, struct yg_buf *out, stru
     if (i >= n || line[i] != ' ' || (i++, !token(line, n, &i, &status)) ||
         !((status.n == 3 && digits(status.p, 3)) || (status.n == 1 && status.p[0] == '-')))
         return bad(e, at, "expected the status code (3 digits)");
-    if ((err = KEY(out, &first, "sc-status")) || (err = put_val(out, status.p, status.n)))
+    if ((err = KV(out, &first, "sc-status", status.p, status.n)))
         return err;
     at = i;
     if (!token(line, n, &i, &bytes) ||
         !((bytes.n == 1 && bytes.p[0] == '-') || (bytes.n <= 20 && digits(bytes.p, bytes.n))))
         return bad(e, at, "expected the response size (digits or -)");
-    if (bytes.p[0] != '-' &&
-        ((err = KEY(out, &first, "sc-bytes")) || (err = put_val(out, bytes.p, bytes.n))))
+    if (bytes.p[0] != '-' && (err = KV(out, &first, "sc-bytes", bytes.p, bytes.n)))
         return err;
 
     /* Combined: "referer" "user-agent". */
-    static const char *const qkeys[] = {"\"cs-referer\":", "\"cs-user-agent\":"};
     for (int f = 0; f < 2 && i < n && line[i] == '"'; f++) {
         q = quoted_end(line, i, n, f ? AFTER_AGENT : AFTER_REFERER);
         if (!q)
@@ -335,15 +396,14 @@ static yg_err decode_access(const char *line, size_t n, struct yg_buf *out, stru
                          : "unbalanced quote: the referer is not closed");
         const char *v = line + i + 1;
         size_t vn = q - i - 1;
-        if (!(vn == 1 && v[0] == '-') &&
-            ((err = put_key(out, &first, qkeys[f], strlen(qkeys[f]))) ||
-             (err = put_val(out, v, vn))))
+        if (!(vn == 1 && v[0] == '-') && (err = f ? KV(out, &first, "cs-user-agent", v, vn)
+                                                  : KV(out, &first, "cs-referer", v, vn)))
             return err;
         i = q + 1;
         if (i < n && line[i] == ' ')
             i++;
     }
-    if (i < n && ((err = KEY(out, &first, "extra")) || (err = put_val(out, line + i, n - i))))
+    if (i < n && (err = KV(out, &first, "extra", line + i, n - i)))
         return err;
     return yg_buf_addc(out, '}');
 }
@@ -390,10 +450,9 @@ static yg_err put_client(struct yg_buf *out, bool *first, const char *a, size_t 
     if (colon && digits(colon + 1, (size_t)(a + n - colon - 1)) && colon + 1 < a + n &&
         ((memchr(a, '.', n) && memchr(a, ':', n) == colon) || (v24 && memchr(a, ':', n) != colon)))
         an = (size_t)(colon - a);
-    if ((err = KEY(out, first, "c-ip")) || (err = put_val(out, a, an)))
+    if ((err = KV(out, first, "c-ip", a, an)))
         return err;
-    if (an < n &&
-        ((err = KEY(out, first, "c-port")) || (err = put_val(out, a + an + 1, n - an - 1))))
+    if (an < n && (err = KV(out, first, "c-port", a + an + 1, n - an - 1)))
         return err;
     return YG_OK;
 }
@@ -451,21 +510,19 @@ static yg_err decode_apache_error(const char *line, size_t n, struct yg_buf *out
         return bad(e, i, "expected the level as [level] or [module:level]");
     const char *colon = memchr(g.p, ':', g.n);
     bool v24 = colon != NULL;
-    if (colon &&
-        ((err = KEY(out, &first, "module")) || (err = put_val(out, g.p, (size_t)(colon - g.p)))))
+    if (colon && (err = KV(out, &first, "module", g.p, (size_t)(colon - g.p))))
         return err;
     const char *lv = colon ? colon + 1 : g.p;
-    if ((err = KEY(out, &first, "level")) || (err = put_val(out, lv, (size_t)(g.p + g.n - lv))))
+    if ((err = KV(out, &first, "level", lv, (size_t)(g.p + g.n - lv))))
         return err;
     i = next;
     if (group(line, n, i, &g, &next) && prefix(g, "pid ")) {
         v24 = true;
         const char *tid = memmem(g.p, g.n, ":tid ", 5);
         size_t pn = tid ? (size_t)(tid - g.p) - 4 : g.n - 4;
-        if ((err = KEY(out, &first, "pid")) || (err = put_val(out, g.p + 4, pn)))
+        if ((err = KV(out, &first, "pid", g.p + 4, pn)))
             return err;
-        if (tid && ((err = KEY(out, &first, "tid")) ||
-                    (err = put_val(out, tid + 5, (size_t)(g.p + g.n - tid - 5)))))
+        if (tid && (err = KV(out, &first, "tid", tid + 5, (size_t)(g.p + g.n - tid - 5))))
             return err;
         i = next;
     }
@@ -477,11 +534,11 @@ static yg_err decode_apache_error(const char *line, size_t n, struct yg_buf *out
     /* Apache 2.4's message id: `AH00128: `. */
     if (n - i > 9 && line[i] == 'A' && line[i + 1] == 'H' && digits(line + i + 2, 5) &&
         line[i + 7] == ':' && line[i + 8] == ' ') {
-        if ((err = KEY(out, &first, "code")) || (err = put_val(out, line + i, 7)))
+        if ((err = KV(out, &first, "code", line + i, 7)))
             return err;
         i += 9;
     }
-    if ((err = KEY(out, &first, "message")) || (err = put_val(out, line + i, n - i)))
+    if ((err = KV(out, &first, "message", line + i, n - i)))
         return err;
     return yg_buf_addc(out, '}');
 }
@@ -551,7 +608,7 @@ static yg_err decode_nginx_error(const char *line, size_t n, struct yg_buf *out,
     size_t i;
     if (!group(line, n, 20, &g, &i) || !g.n)
         return bad(e, 20, "expected the level as [level]");
-    if ((err = KEY(out, &first, "level")) || (err = put_val(out, g.p, g.n)))
+    if ((err = KV(out, &first, "level", g.p, g.n)))
         return err;
     /* `pid#tid: ` then an optional `*connection `. */
     size_t p = i;
@@ -562,8 +619,8 @@ static yg_err decode_nginx_error(const char *line, size_t n, struct yg_buf *out,
         while (te < n && digit(line[te]))
             te++;
         if (te > tb && te + 1 < n && line[te] == ':' && line[te + 1] == ' ') {
-            if ((err = KEY(out, &first, "pid")) || (err = put_val(out, line + i, p - i)) ||
-                (err = KEY(out, &first, "tid")) || (err = put_val(out, line + tb, te - tb)))
+            if ((err = KV(out, &first, "pid", line + i, p - i)) ||
+                (err = KV(out, &first, "tid", line + tb, te - tb)))
                 return err;
             i = te + 2;
             if (i < n && line[i] == '*') {
@@ -571,8 +628,7 @@ static yg_err decode_nginx_error(const char *line, size_t n, struct yg_buf *out,
                 while (c < n && digit(line[c]))
                     c++;
                 if (c > i + 1 && c < n && line[c] == ' ') {
-                    if ((err = KEY(out, &first, "connection")) ||
-                        (err = put_val(out, line + i + 1, c - i - 1)))
+                    if ((err = KV(out, &first, "connection", line + i + 1, c - i - 1)))
                         return err;
                     i = c + 1;
                 }
@@ -583,12 +639,12 @@ static yg_err decode_nginx_error(const char *line, size_t n, struct yg_buf *out,
     if (cl) {
         const char *a = cl + 10, *end = memchr(a, ',', (size_t)(line + n - a));
         size_t an = end ? (size_t)(end - a) : (size_t)(line + n - a);
-        if (an && ((err = KEY(out, &first, "c-ip")) || (err = put_val(out, a, an))))
+        if (an && (err = KV(out, &first, "c-ip", a, an)))
             return err;
     }
     if ((err = nginx_context(out, &first, line + i, n - i)))
         return err;
-    if ((err = KEY(out, &first, "message")) || (err = put_val(out, line + i, n - i)))
+    if ((err = KV(out, &first, "message", line + i, n - i)))
         return err;
     return yg_buf_addc(out, '}');
 }

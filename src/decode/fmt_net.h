@@ -57,7 +57,7 @@ static inline bool yg__room(const struct yg_buf *b, size_t n)
 }
 
 /* Copy n bytes (short ones without a call): key names, already escaped. */
-static inline void yg__copy_small(char *o, const char *s, size_t n)
+static inline __attribute__((always_inline)) void yg__copy_small(char *o, const char *s, size_t n)
 {
 #if defined(__SSE2__)
     if (n - 1 < 16) {
@@ -87,7 +87,8 @@ static inline void yg__copy_small(char *o, const char *s, size_t n)
  * o must have room for n bytes.  DEL counts as needing the general writer,
  * which copies it: the output is the same either way.
  */
-static inline char *yg__json_plain_copy(char *o, const char *s, size_t n)
+static inline __attribute__((always_inline)) char *yg__json_plain_copy(char *o, const char *s,
+                                                                       size_t n)
 {
 #if defined(__SSE2__)
     if (n <= 16) {

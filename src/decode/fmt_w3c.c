@@ -195,7 +195,7 @@ static const char iis_default14[] =
 
 /* The end of the field starting at line[i] (a quoted field ends after its
  * closing quote); returns n + 1 for an unterminated quote. */
-static size_t field_end(const char *line, size_t i, size_t n)
+static inline __attribute__((always_inline)) size_t field_end(const char *line, size_t i, size_t n)
 {
     if (line[i] != '"') {
 #if defined(__SSE2__)
@@ -289,8 +289,8 @@ static yg_err dup_tail(struct yg_buf *out, size_t from, size_t len)
  * almost every field; through put_kv and put_val otherwise (the same
  * bytes).
  */
-static inline yg_err put_field(struct yg_buf *out, bool *first, const char *key, size_t keyn,
-                               const char *v, size_t vn)
+static inline __attribute__((always_inline)) yg_err
+put_field(struct yg_buf *out, bool *first, const char *key, size_t keyn, const char *v, size_t vn)
 {
     if (v[0] != '"' && yg__room(out, keyn + vn + 3)) {
         char *o = out->p + out->n;
