@@ -547,26 +547,56 @@ static yg_err decode_apache_error(const char *line, size_t n, struct yg_buf *out
  * `, server: s, request: "GET /x HTTP/1.1", upstream: "http://...", host:
  * "h", referrer: "r"`): the request as the access log's fields, host and
  * referrer under their W3C names.  A quoted value ends at `", ` or at the
- * last quote of the line (nginx writes quotes inside as \x22). */
-static yg_err nginx_context(struct yg_buf *out, bool *first, const char *m, size_t n)
+ * last quote of the line (nginx writes quotes inside as \x22).  The client
+ * address (`, client: a,`) is found with them. */
+static const struct {
+    const char *key, *field;
+    size_t kn;
+    bool quoted;
+} nginx_ctx[] = {
+    {", server: ", "\"server\":", 10, false},        {", request: \"", NULL, 12, true},
+    {", upstream: \"", "\"upstream\":", 13, true},   {", host: \"", "\"cs-host\":", 9, true},
+    {", referrer: \"", "\"cs-referer\":", 13, true}, {", client: ", NULL, 10, false}};
+#define NGINX_CTX (sizeof nginx_ctx / sizeof *nginx_ctx)
+#define NGINX_CLIENT (NGINX_CTX - 1)
+
+/* Where each key of nginx_ctx first occurs in m[0..n), or NULL: what memmem
+ * would find for each, in one pass over the message, since every key
+ * starts with `, `. */
+static void nginx_find(const char *m, size_t n, const char *at[NGINX_CTX])
 {
-    static const struct {
-        const char *key, *field;
-        size_t kn;
-        bool quoted;
-    } ctx[] = {{", server: ", "\"server\":", 10, false},
-               {", request: \"", NULL, 12, true},
-               {", upstream: \"", "\"upstream\":", 13, true},
-               {", host: \"", "\"cs-host\":", 9, true},
-               {", referrer: \"", "\"cs-referer\":", 13, true}};
-    yg_err err = YG_OK;
-    for (size_t k = 0; k < sizeof ctx / sizeof *ctx; k++) {
-        const char *at = memmem(m, n, ctx[k].key, ctx[k].kn);
-        if (!at)
+    for (size_t k = 0; k < NGINX_CTX; k++)
+        at[k] = NULL;
+    for (size_t i = yg__find_byte(m, 0, n, ','); i + 1 < n; i = yg__find_byte(m, i + 1, n, ',')) {
+        if (m[i + 1] != ' ')
             continue;
-        const char *v = at + ctx[k].kn, *end = m + n, *stop;
-        if (ctx[k].quoted) {
-            stop = memmem(v, (size_t)(end - v), "\", ", 3);
+        for (size_t k = 0; k < NGINX_CTX; k++)
+            if (!at[k] && n - i >= nginx_ctx[k].kn &&
+                !memcmp(m + i, nginx_ctx[k].key, nginx_ctx[k].kn))
+                at[k] = m + i;
+    }
+}
+
+/* The first `", ` at or after v (m ends at end), or NULL. */
+static const char *quote_comma(const char *v, const char *end)
+{
+    size_t n = (size_t)(end - v);
+    for (size_t i = yg__find_byte(v, 0, n, '"'); i + 2 < n; i = yg__find_byte(v, i + 1, n, '"'))
+        if (v[i + 1] == ',' && v[i + 2] == ' ')
+            return v + i;
+    return NULL;
+}
+
+static yg_err nginx_context(struct yg_buf *out, bool *first, const char *m, size_t n,
+                            const char *const at[NGINX_CTX])
+{
+    yg_err err = YG_OK;
+    for (size_t k = 0; k < NGINX_CLIENT; k++) {
+        if (!at[k])
+            continue;
+        const char *v = at[k] + nginx_ctx[k].kn, *end = m + n, *stop;
+        if (nginx_ctx[k].quoted) {
+            stop = quote_comma(v, end);
             if (!stop)
                 stop = memrchr(v, '"', (size_t)(end - v));
             if (!stop)
@@ -577,9 +607,9 @@ static yg_err nginx_context(struct yg_buf *out, bool *first, const char *m, size
                 stop = end;
         }
         size_t vn = (size_t)(stop - v);
-        if (!ctx[k].field)
+        if (!nginx_ctx[k].field)
             err = put_request(out, first, v, vn);
-        else if (!(err = put_key(out, first, ctx[k].field, strlen(ctx[k].field))))
+        else if (!(err = put_key(out, first, nginx_ctx[k].field, strlen(nginx_ctx[k].field))))
             err = put_val(out, v, vn);
         if (err)
             return err;
@@ -635,14 +665,15 @@ static yg_err decode_nginx_error(const char *line, size_t n, struct yg_buf *out,
             }
         }
     }
-    const char *cl = memmem(line + i, n - i, ", client: ", 10);
-    if (cl) {
+    const char *at[NGINX_CTX], *cl;
+    nginx_find(line + i, n - i, at);
+    if ((cl = at[NGINX_CLIENT])) {
         const char *a = cl + 10, *end = memchr(a, ',', (size_t)(line + n - a));
         size_t an = end ? (size_t)(end - a) : (size_t)(line + n - a);
         if (an && (err = KV(out, &first, "c-ip", a, an)))
             return err;
     }
-    if ((err = nginx_context(out, &first, line + i, n - i)))
+    if ((err = nginx_context(out, &first, line + i, n - i, at)))
         return err;
     if ((err = KV(out, &first, "message", line + i, n - i)))
         return err;
