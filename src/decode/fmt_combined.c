@@ -562,18 +562,26 @@ static const struct {
 
 /* Where each key of nginx_ctx first occurs in m[0..n), or NULL: what memmem
  * would find for each, in one pass over the message, since every key
- * starts with `, `. */
+ * starts with `, ` (and is at least 9 bytes long); the byte after that
+ * tells which key can follow (`re` then `q` or `f`). */
 static void nginx_find(const char *m, size_t n, const char *at[NGINX_CTX])
 {
     for (size_t k = 0; k < NGINX_CTX; k++)
         at[k] = NULL;
-    for (size_t i = yg__find_byte(m, 0, n, ','); i + 1 < n; i = yg__find_byte(m, i + 1, n, ',')) {
+    for (size_t i = yg__find_byte(m, 0, n, ','); n - i >= 9; i = yg__find_byte(m, i + 1, n, ',')) {
         if (m[i + 1] != ' ')
             continue;
-        for (size_t k = 0; k < NGINX_CTX; k++)
-            if (!at[k] && n - i >= nginx_ctx[k].kn &&
-                !memcmp(m + i, nginx_ctx[k].key, nginx_ctx[k].kn))
-                at[k] = m + i;
+        size_t k;
+        switch (m[i + 2]) {
+        case 's': k = 0; break;
+        case 'r': k = m[i + 4] == 'q' ? 1 : 4; break;
+        case 'u': k = 2; break;
+        case 'h': k = 3; break;
+        case 'c': k = NGINX_CLIENT; break;
+        default: continue;
+        }
+        if (!at[k] && n - i >= nginx_ctx[k].kn && !memcmp(m + i, nginx_ctx[k].key, nginx_ctx[k].kn))
+            at[k] = m + i;
     }
 }
 
