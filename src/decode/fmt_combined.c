@@ -79,9 +79,16 @@ static unsigned num(const char *s, size_t n)
 /* Month number 1..12 of a three-letter English name, or 0. */
 static unsigned month(const char *s)
 {
-    static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    /* The three letters as one number each: one comparison a month. */
+#define M3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
+    static const uint32_t names[12] = {M3('J', 'a', 'n'), M3('F', 'e', 'b'), M3('M', 'a', 'r'),
+                                       M3('A', 'p', 'r'), M3('M', 'a', 'y'), M3('J', 'u', 'n'),
+                                       M3('J', 'u', 'l'), M3('A', 'u', 'g'), M3('S', 'e', 'p'),
+                                       M3('O', 'c', 't'), M3('N', 'o', 'v'), M3('D', 'e', 'c')};
+    uint32_t w = M3((unsigned char)s[0], (unsigned char)s[1], (unsigned char)s[2]);
+#undef M3
     for (unsigned m = 0; m < 12; m++)
-        if (s[0] == names[3 * m] && s[1] == names[3 * m + 1] && s[2] == names[3 * m + 2])
+        if (w == names[m])
             return m + 1;
     return 0;
 }
@@ -462,35 +469,40 @@ static bool group(const char *line, size_t n, size_t i, struct yg_str *g, size_t
 {
     if (i >= n || line[i] != '[')
         return false;
-    const char *c = memchr(line + i, ']', n - i);
-    if (!c)
+    size_t c = yg__find_byte(line, i, n, ']');
+    if (c == n)
         return false;
     g->p = line + i + 1;
-    g->n = (size_t)(c - line) - i - 1;
-    *next = (size_t)(c - line) + 1;
+    g->n = c - i - 1;
+    *next = c + 1;
     if (*next < n && line[*next] == ' ')
         (*next)++;
     return true;
 }
 
-static bool prefix(struct yg_str g, const char *p)
+static bool prefix(struct yg_str g, const char *p, size_t pn)
 {
-    size_t pn = strlen(p);
     return g.n >= pn && memcmp(g.p, p, pn) == 0;
 }
+
+#define PREFIX(g, lit) prefix((g), lit, sizeof lit - 1)
 
 /* Whether the line starts with an Apache error level in brackets, `[error] `:
  * an Apache 2.0 error log line without its date (as `ErrorLog syslog` and
  * collectors that keep their own time write it). */
 static bool undated_level(const char *line, size_t n)
 {
-    static const char *const levels[] = {"[emerg] ", "[alert] ",  "[crit] ", "[error] ",
-                                         "[warn] ",  "[notice] ", "[info] ", "[debug] "};
-    for (size_t k = 0; k < sizeof levels / sizeof *levels; k++) {
-        size_t l = strlen(levels[k]);
-        if (n > l && memcmp(line, levels[k], l) == 0)
+    static const struct {
+        const char *s;
+        size_t n;
+    } levels[] = {{"[emerg] ", 8}, {"[alert] ", 8},  {"[crit] ", 7}, {"[error] ", 8},
+                  {"[warn] ", 7},  {"[notice] ", 9}, {"[info] ", 7}, {"[debug] ", 8}};
+    /* Every level is lowercase; a dated line has `[` and a weekday. */
+    if (n < 2 || line[1] < 'a' || line[1] > 'z')
+        return false;
+    for (size_t k = 0; k < sizeof levels / sizeof *levels; k++)
+        if (n > levels[k].n && memcmp(line, levels[k].s, levels[k].n) == 0)
             return true;
-    }
     return false;
 }
 
@@ -516,7 +528,7 @@ static yg_err decode_apache_error(const char *line, size_t n, struct yg_buf *out
     if ((err = KV(out, &first, "level", lv, (size_t)(g.p + g.n - lv))))
         return err;
     i = next;
-    if (group(line, n, i, &g, &next) && prefix(g, "pid ")) {
+    if (group(line, n, i, &g, &next) && PREFIX(g, "pid ")) {
         v24 = true;
         const char *tid = memmem(g.p, g.n, ":tid ", 5);
         size_t pn = tid ? (size_t)(tid - g.p) - 4 : g.n - 4;
@@ -526,7 +538,7 @@ static yg_err decode_apache_error(const char *line, size_t n, struct yg_buf *out
             return err;
         i = next;
     }
-    if (group(line, n, i, &g, &next) && prefix(g, "client ")) {
+    if (group(line, n, i, &g, &next) && PREFIX(g, "client ")) {
         if ((err = put_client(out, &first, g.p + 7, g.n - 7, v24)))
             return err;
         i = next;
