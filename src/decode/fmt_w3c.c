@@ -413,8 +413,25 @@ static yg_err put_ua_field(struct yg_buf *out, bool *first, const char *key, siz
             e += 3;
             yg__copy_small(e, o, vn);
             /* `+` to space from the first `+` on (no escape: the offsets
-             * are those of v). */
-            for (size_t k = plus; k < vn; k++)
+             * are those of v); sixteen bytes at a time, the last block
+             * ending at the end (bytes done twice are spaces by then). */
+            size_t k = plus;
+#if defined(__SSE2__)
+            if (vn >= 16) {
+                const __m128i pl = _mm_set1_epi8('+'), flip = _mm_set1_epi8('+' ^ ' ');
+                for (;; k += 16) {
+                    if (k > vn - 16)
+                        k = vn - 16;
+                    __m128i x = _mm_loadu_si128((const __m128i *)(e + k));
+                    x = _mm_xor_si128(x, _mm_and_si128(_mm_cmpeq_epi8(x, pl), flip));
+                    _mm_storeu_si128((__m128i *)(e + k), x);
+                    if (k == vn - 16)
+                        break;
+                }
+                k = vn;
+            }
+#endif
+            for (; k < vn; k++)
                 if (e[k] == '+')
                     e[k] = ' ';
             e += vn;
