@@ -5,12 +5,13 @@
  *
  * For each format, the records of its real sample in ../shared/logs (or, for
  * formats no public sample covers, lines built here shaped exactly like the
- * format's documentation examples: W3C/IIS and combined access logs, the
- * Purview CSV export, CEF, LEEF) are repeated into an in-memory buffer of N
+ * format's documentation examples: W3C/IIS and combined access logs, nginx
+ * error logs, the Purview CSV export, CEF, LEEF) are repeated into an in-memory buffer of N
  * MiB (default 256), header lines once at the top.  The decoder then runs
  * over every line as `yagura hunt` runs it, and the benchmark prints MB/s and
  * records/s per core.  Generated lines are deterministic.  With --write, the
- * buffers are also written to DIR/<format>.log for whole-program runs
+ * buffers are also written to DIR/<format>.log (a format's second input to
+ * DIR/<format>.2.log, and so on) for whole-program runs
  * (bench/run_decode_bench.sh compares decoding with a full hunt).
  *
  * Never run by the test suite (see bench/README.md).
@@ -25,8 +26,10 @@
 
 struct sample {
     const char *fmt;
-    const char *path; /* relative to the shared folder, or NULL: built here */
-    int target;       /* MB/s per core the format must reach, 0: none set */
+    /* Relative to the shared folder; NULL: lines built here for fmt;
+     * "gen:NAME": lines built here by the generator NAME. */
+    const char *path;
+    int target; /* MB/s per core the format must reach, 0: none set */
 };
 
 static const struct sample samples[] = {
@@ -42,6 +45,9 @@ static const struct sample samples[] = {
      "logs/elastic-integrations/panw_globalprotect/test-panw-panos-globalprotect-sample.log", 500},
     {"w3c", NULL, 500},
     {"combined", NULL, 500},
+    /* The error logs the same decoder reads (docs/sources-net.md). */
+    {"combined", "logs/loghub/Apache_2k.log", 500},
+    {"combined", "gen:nginx_error", 500},
     {"zeek", "logs/zed-sample-data/zeek-default/dns.log.gz", 0},
     {"zeek_json", "logs/zed-sample-data/zeek-json/dns.json.gz", 0},
     {"suricata", "logs/elastic-integrations/suricata/test-eve-6-0.log", 0},
@@ -97,6 +103,17 @@ static char *generate(const char *fmt, size_t *n)
     size_t cap = 1 << 20, len = 0;
     char *b = malloc(cap);
     unsigned long long x = 0x9E3779B97F4A7C15ull;
+    static const char *const nginx[] = {
+        /* nginx's own messages, as in its documentation and bug reports. */
+        "[alert] 1234#0: worker process 5678 exited on signal 6 (core dumped)",
+        "[notice] 1#1: signal 17 (SIGCHLD) received from 5678",
+        /* Request errors, with the context ngx_http_log_error appends. */
+        "[error] 31#31: *%u open() \"/usr/share/nginx/html%s\" failed (2: No such file or "
+        "directory), client: 203.0.113.%u, server: localhost, request: \"GET %s HTTP/1.1\", "
+        "host: \"localhost:8080\", referrer: \"http://localhost:8080/\"",
+        "[error] 31#31: *%u upstream timed out (110: Connection timed out) while reading "
+        "response header from upstream, client: 203.0.113.%u, server: example.com, request: "
+        "\"POST %s HTTP/1.1\", upstream: \"http://127.0.0.1:8080%s\", host: \"example.com\""};
     static const char *paths[] = {
         "/index.html",
         "/remote/login",
@@ -131,7 +148,18 @@ static char *generate(const char *fmt, size_t *n)
                                  "HTTP/1.1\" %u %u \"http://www.example.com/start.html\" "
                                  "\"Mozilla/4.08 [en] (Win98; I ;Nav)\"\n",
                                  c, i / 60 % 60, i % 60, p, a, st, 2326 + a);
-        else if (!strcmp(fmt, "cisco_ios"))
+        else if (!strcmp(fmt, "nginx_error")) {
+            int k = x % 8 < 2 ? (int)(x % 8) : x % 8 < 5 ? 2 : 3;
+            len += (size_t)snprintf(b + len, cap - len, "2024/05/01 12:%02d:%02d ", i / 60 % 60,
+                                    i % 60);
+            if (k == 2)
+                len += (size_t)snprintf(b + len, cap - len, nginx[2], a, p, c, p);
+            else if (k == 3)
+                len += (size_t)snprintf(b + len, cap - len, nginx[3], a, c, p, p);
+            else
+                len += (size_t)snprintf(b + len, cap - len, "%s", nginx[k]);
+            b[len++] = '\n';
+        } else if (!strcmp(fmt, "cisco_ios"))
             len += (size_t)snprintf(
                 b + len, cap - len, "%06d: *Mar  1 18:%02d:%02d.%03u UTC: %s\n", i, i / 60 % 60,
                 i % 60, a,
@@ -217,6 +245,9 @@ int main(int argc, char **argv)
             int dl = slash ? (int)(slash - __FILE__) : 1;
             snprintf(path, sizeof path, "%.*s/../%s", dl, slash ? __FILE__ : ".", sm->path + 5);
             src = slurp(path, &n);
+        } else if (sm->path && !strncmp(sm->path, "gen:", 4)) {
+            snprintf(path, sizeof path, "(generated, %s documentation shape)", sm->path + 4);
+            src = generate(sm->path + 4, &n);
         } else if (sm->path) {
             snprintf(path, sizeof path, "%s/%s", shared, sm->path);
             src = slurp(path, &n);
@@ -257,7 +288,13 @@ int main(int argc, char **argv)
         }
         if (write_dir) {
             char out_path[4096];
-            snprintf(out_path, sizeof out_path, "%s/%s.log", write_dir, sm->fmt);
+            int nth = 1; /* this input's number among its format's */
+            for (size_t j = 0; j < k; j++)
+                nth += !strcmp(samples[j].fmt, sm->fmt);
+            if (nth == 1)
+                snprintf(out_path, sizeof out_path, "%s/%s.log", write_dir, sm->fmt);
+            else
+                snprintf(out_path, sizeof out_path, "%s/%s.%d.log", write_dir, sm->fmt, nth);
             FILE *wf = fopen(out_path, "wb");
             if (wf) {
                 fwrite(buf, 1, len, wf);

@@ -45,10 +45,11 @@ mkdir -p "$data/norules"
 printf 'title: never\nid: 00000000-0000-4000-8000-00000000abcd\nlevel: low\nlogsource: {product: yagura-bench-none}\ndetection:\n  sel: {never: never}\n  condition: sel\n' > "$data/norules/never.yml"
 printf '%-10s %10s %10s %8s %s\n' format decode_s hunt_s share target
 for f in "$data"/*.log; do
-    fmt=$(basename "$f" .log)
+    name=$(basename "$f" .log)
+    fmt=${name%%.*} # combined.2.log: the second input of combined
     "$yagura" hunt -q -t 1 -i "$fmt" --no-event -r "$data/norules" -o /dev/null --stats-json "$data/d.json" "$f" 2>/dev/null || true
     "$yagura" hunt -q -t 1 -i "$fmt" --no-event "${rules[@]}" -o /dev/null --stats-json "$data/s.json" "$f" 2>/dev/null || true
-    python3 - "$fmt" "$data/d.json" "$data/s.json" <<'PY'
+    python3 - "$name" "$data/d.json" "$data/s.json" <<'PY'
 import json, sys
 fmt, dstats, stats = sys.argv[1], sys.argv[2], sys.argv[3]
 hs = json.load(open(stats))["seconds"]

@@ -79,11 +79,25 @@ static unsigned num(const char *s, size_t n)
 /* Month number 1..12 of a three-letter English name, or 0. */
 static unsigned month(const char *s)
 {
-    static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    /* The three letters as one number each: one comparison a month. */
+#define M3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
+    static const uint32_t names[12] = {M3('J', 'a', 'n'), M3('F', 'e', 'b'), M3('M', 'a', 'r'),
+                                       M3('A', 'p', 'r'), M3('M', 'a', 'y'), M3('J', 'u', 'n'),
+                                       M3('J', 'u', 'l'), M3('A', 'u', 'g'), M3('S', 'e', 'p'),
+                                       M3('O', 'c', 't'), M3('N', 'o', 'v'), M3('D', 'e', 'c')};
+    uint32_t w = M3((unsigned char)s[0], (unsigned char)s[1], (unsigned char)s[2]);
+#undef M3
     for (unsigned m = 0; m < 12; m++)
-        if (s[0] == names[3 * m] && s[1] == names[3 * m + 1] && s[2] == names[3 * m + 2])
+        if (w == names[m])
             return m + 1;
     return 0;
+}
+
+/* Days in month m (1..12) of year y (Gregorian). */
+static unsigned month_days(unsigned y, unsigned m)
+{
+    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 : days[m - 1];
 }
 
 static void put2(char *o, unsigned v)
@@ -135,11 +149,51 @@ static inline yg_err put_key(struct yg_buf *out, bool *first, const char *k, siz
 
 #define KEY(out, first, lit) put_key((out), (first), "\"" lit "\":", sizeof(lit) + 2)
 
-/* A value that may hold the writer's escapes. */
-static inline yg_err put_val(struct yg_buf *out, const char *v, size_t n)
+/* A value that may hold the writer's escapes: written in place when no byte
+ * needs an escape or an unescape and the buffer has room (almost every
+ * field), else by the general writer (the same bytes). */
+static inline __attribute__((always_inline)) yg_err put_val(struct yg_buf *out, const char *v,
+                                                            size_t n)
 {
+    if (yg__room(out, n + 2)) {
+        char *o = out->p + out->n;
+        *o = '"';
+        char *e = yg__json_plain_copy(o + 1, v, n);
+        if (e) {
+            *e = '"';
+            out->n = (size_t)(e + 1 - out->p);
+            return YG_OK;
+        }
+    }
     return yg__json_str_unesc(out, v, n, 0);
 }
+
+/* put_key and put_val in one step: `,"key":"value"` in place when it can
+ * be, as put_val. */
+static inline __attribute__((always_inline)) yg_err
+put_kv(struct yg_buf *out, bool *first, const char *k, size_t kn, const char *v, size_t vn)
+{
+    if (yg__room(out, kn + vn + 3)) {
+        char *o = out->p + out->n;
+        *o = ',';
+        o += !*first;
+        memcpy(o, k, kn);
+        o += kn;
+        *o = '"';
+        char *e = yg__json_plain_copy(o + 1, v, vn);
+        if (e) {
+            *e = '"';
+            out->n = (size_t)(e + 1 - out->p);
+            *first = false;
+            return YG_OK;
+        }
+    }
+    yg_err err = put_key(out, first, k, kn);
+    return err ? err : yg__json_str_unesc(out, v, vn, 0);
+}
+
+#define KV(out, first, lit, v, vn)                                                                 \
+    put_kv((out), (first), "\"" lit "\":", sizeof(lit) + 2, (v), (vn))
 
 /* ---- access log ------------------------------------------------------------ */
 
@@ -158,10 +212,9 @@ static size_t quoted_end(const char *line, size_t i, size_t n, enum after next)
 {
     size_t j = i + 1, fallback = 0;
     while (j < n) {
-        const char *q = memchr(line + j, '"', n - j);
-        if (!q)
+        size_t k = yg__find_byte(line, j, n, '"'), bs = 0;
+        if (k == n)
             break;
-        size_t k = (size_t)(q - line), bs = 0;
         j = k + 1;
         while (k - bs > i + 1 && line[k - bs - 1] == '\\')
             bs++;
@@ -205,8 +258,18 @@ static yg_err access_time(const char *line, size_t i, size_t n, struct yg_buf *o
              mi = num(t + 16, 2), s = num(t + 19, 2), oh = num(t + 23, 2), om = num(t + 25, 2);
     if (!mo || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || om > 59)
         return bad(e, i + 1, "invalid date or time");
-    int64_t secs = (yg__days_from_civil(num(t + 8, 4), mo, d) * 86400 + h * 3600 + mi * 60 + s) -
-                   (t[22] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
+    unsigned y4 = num(t + 8, 4);
+    int64_t off = (t[22] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60),
+            sod = (int64_t)(h * 3600 + mi * 60 + s) - off;
+    /* Most lines stay on their day in UTC: the date as written, no
+     * calendar arithmetic (a day past the month's end, such as 31/Apr,
+     * is left to it: it rolls into the next month there). */
+    if (sod >= 0 && sod < 86400 && d <= month_days(y4, mo)) {
+        *next = i + 28 - one;
+        return put_datetime(out, first, y4, mo, d, (unsigned)(sod / 3600),
+                            (unsigned)(sod / 60 % 60), (unsigned)(sod % 60), NULL, 0);
+    }
+    int64_t secs = (yg__days_from_civil(y4, mo, d) * 86400 + h * 3600 + mi * 60 + s) - off;
     int64_t days = (secs >= 0 ? secs : secs - 86399) / 86400, rem = secs - days * 86400, y;
     yg__civil_from_days(days, &y, &mo, &d);
     if (y < 0 || y > 9999)
@@ -238,17 +301,24 @@ static yg_err put_request(struct yg_buf *out, bool *first, const char *r, size_t
     }
     const char *tgt = r + m + 1, *ver = NULL;
     size_t tn = n - m - 1, vn = 0;
-    const char *sp = tn > 5 ? memrchr(tgt, ' ', tn) : NULL;
+    /* The last space: the version is short, so it is found from the end
+     * byte by byte. */
+    const char *sp = NULL;
+    if (tn > 5)
+        for (size_t k = tn; k-- > 0;)
+            if (tgt[k] == ' ') {
+                sp = tgt + k;
+                break;
+            }
     if (sp && (size_t)(tgt + tn - sp) > 5 && !memcmp(sp + 1, "HTTP/", 5)) {
         ver = sp + 1;
         vn = (size_t)(tgt + tn - ver);
         tn = (size_t)(sp - tgt);
     }
-    const char *q = memchr(tgt, '?', tn);
-    size_t sn = q ? (size_t)(q - tgt) : tn;
+    size_t sn = yg__find_byte(tgt, 0, tn, '?');
+    const char *q = sn < tn ? tgt + sn : NULL;
     if ((err = KEY(out, first, "cs-method")) || (err = yg_buf_add_json_str(out, r, m)) ||
-        (err = KEY(out, first, "cs-uri-stem")) || (err = put_val(out, tgt, sn)) ||
-        (err = KEY(out, first, "cs-uri-query")))
+        (err = KV(out, first, "cs-uri-stem", tgt, sn)) || (err = KEY(out, first, "cs-uri-query")))
         return err;
     if (q && q + 1 < tgt + tn) {
         if ((err = yg__putc(out, '[')) || (err = put_val(out, tgt, tn)) ||
@@ -258,21 +328,21 @@ static yg_err put_request(struct yg_buf *out, bool *first, const char *r, size_t
     } else if ((err = put_val(out, tgt, tn))) {
         return err;
     }
-    if (ver && ((err = KEY(out, first, "cs-version")) || (err = put_val(out, ver, vn))))
+    if (ver && (err = KV(out, first, "cs-version", ver, vn)))
         return err;
     return YG_OK;
 }
 
 /* The next space-separated token at line[*i]; false at the end. */
-static bool token(const char *line, size_t n, size_t *i, struct yg_str *t)
+static inline __attribute__((always_inline)) bool token(const char *line, size_t n, size_t *i,
+                                                        struct yg_str *t)
 {
     if (*i >= n)
         return false;
-    const char *sp = memchr(line + *i, ' ', n - *i);
-    size_t end = sp ? (size_t)(sp - line) : n;
+    size_t end = yg__find_byte(line, *i, n, ' ');
     t->p = line + *i;
     t->n = end - *i;
-    *i = end + (sp != NULL);
+    *i = end + (end < n);
     return t->n > 0;
 }
 
@@ -292,10 +362,10 @@ static yg_err decode_access(const char *line, size_t n, struct yg_buf *out, stru
     at = i;
     if (!token(line, n, &i, &user))
         return bad(e, at, "expected the user (%u) field");
-    if ((err = KEY(out, &first, "c-ip")) || (err = put_val(out, host.p, host.n)))
+    if ((err = KV(out, &first, "c-ip", host.p, host.n)))
         return err;
     if (!(user.n == 1 && user.p[0] == '-') &&
-        ((err = KEY(out, &first, "cs-username")) || (err = put_val(out, user.p, user.n))))
+        (err = KV(out, &first, "cs-username", user.p, user.n)))
         return err;
     if ((err = access_time(line, i, n, out, &first, &i, e)))
         return err;
@@ -315,18 +385,16 @@ static yg_err decode_access(const char *line, size_t n, struct yg_buf *out, stru
     if (i >= n || line[i] != ' ' || (i++, !token(line, n, &i, &status)) ||
         !((status.n == 3 && digits(status.p, 3)) || (status.n == 1 && status.p[0] == '-')))
         return bad(e, at, "expected the status code (3 digits)");
-    if ((err = KEY(out, &first, "sc-status")) || (err = put_val(out, status.p, status.n)))
+    if ((err = KV(out, &first, "sc-status", status.p, status.n)))
         return err;
     at = i;
     if (!token(line, n, &i, &bytes) ||
         !((bytes.n == 1 && bytes.p[0] == '-') || (bytes.n <= 20 && digits(bytes.p, bytes.n))))
         return bad(e, at, "expected the response size (digits or -)");
-    if (bytes.p[0] != '-' &&
-        ((err = KEY(out, &first, "sc-bytes")) || (err = put_val(out, bytes.p, bytes.n))))
+    if (bytes.p[0] != '-' && (err = KV(out, &first, "sc-bytes", bytes.p, bytes.n)))
         return err;
 
     /* Combined: "referer" "user-agent". */
-    static const char *const qkeys[] = {"\"cs-referer\":", "\"cs-user-agent\":"};
     for (int f = 0; f < 2 && i < n && line[i] == '"'; f++) {
         q = quoted_end(line, i, n, f ? AFTER_AGENT : AFTER_REFERER);
         if (!q)
@@ -335,15 +403,14 @@ static yg_err decode_access(const char *line, size_t n, struct yg_buf *out, stru
                          : "unbalanced quote: the referer is not closed");
         const char *v = line + i + 1;
         size_t vn = q - i - 1;
-        if (!(vn == 1 && v[0] == '-') &&
-            ((err = put_key(out, &first, qkeys[f], strlen(qkeys[f]))) ||
-             (err = put_val(out, v, vn))))
+        if (!(vn == 1 && v[0] == '-') && (err = f ? KV(out, &first, "cs-user-agent", v, vn)
+                                                  : KV(out, &first, "cs-referer", v, vn)))
             return err;
         i = q + 1;
         if (i < n && line[i] == ' ')
             i++;
     }
-    if (i < n && ((err = KEY(out, &first, "extra")) || (err = put_val(out, line + i, n - i))))
+    if (i < n && (err = KV(out, &first, "extra", line + i, n - i)))
         return err;
     return yg_buf_addc(out, '}');
 }
@@ -390,10 +457,9 @@ static yg_err put_client(struct yg_buf *out, bool *first, const char *a, size_t 
     if (colon && digits(colon + 1, (size_t)(a + n - colon - 1)) && colon + 1 < a + n &&
         ((memchr(a, '.', n) && memchr(a, ':', n) == colon) || (v24 && memchr(a, ':', n) != colon)))
         an = (size_t)(colon - a);
-    if ((err = KEY(out, first, "c-ip")) || (err = put_val(out, a, an)))
+    if ((err = KV(out, first, "c-ip", a, an)))
         return err;
-    if (an < n &&
-        ((err = KEY(out, first, "c-port")) || (err = put_val(out, a + an + 1, n - an - 1))))
+    if (an < n && (err = KV(out, first, "c-port", a + an + 1, n - an - 1)))
         return err;
     return YG_OK;
 }
@@ -403,35 +469,40 @@ static bool group(const char *line, size_t n, size_t i, struct yg_str *g, size_t
 {
     if (i >= n || line[i] != '[')
         return false;
-    const char *c = memchr(line + i, ']', n - i);
-    if (!c)
+    size_t c = yg__find_byte(line, i, n, ']');
+    if (c == n)
         return false;
     g->p = line + i + 1;
-    g->n = (size_t)(c - line) - i - 1;
-    *next = (size_t)(c - line) + 1;
+    g->n = c - i - 1;
+    *next = c + 1;
     if (*next < n && line[*next] == ' ')
         (*next)++;
     return true;
 }
 
-static bool prefix(struct yg_str g, const char *p)
+static bool prefix(struct yg_str g, const char *p, size_t pn)
 {
-    size_t pn = strlen(p);
     return g.n >= pn && memcmp(g.p, p, pn) == 0;
 }
+
+#define PREFIX(g, lit) prefix((g), lit, sizeof lit - 1)
 
 /* Whether the line starts with an Apache error level in brackets, `[error] `:
  * an Apache 2.0 error log line without its date (as `ErrorLog syslog` and
  * collectors that keep their own time write it). */
 static bool undated_level(const char *line, size_t n)
 {
-    static const char *const levels[] = {"[emerg] ", "[alert] ",  "[crit] ", "[error] ",
-                                         "[warn] ",  "[notice] ", "[info] ", "[debug] "};
-    for (size_t k = 0; k < sizeof levels / sizeof *levels; k++) {
-        size_t l = strlen(levels[k]);
-        if (n > l && memcmp(line, levels[k], l) == 0)
+    static const struct {
+        const char *s;
+        size_t n;
+    } levels[] = {{"[emerg] ", 8}, {"[alert] ", 8},  {"[crit] ", 7}, {"[error] ", 8},
+                  {"[warn] ", 7},  {"[notice] ", 9}, {"[info] ", 7}, {"[debug] ", 8}};
+    /* Every level is lowercase; a dated line has `[` and a weekday. */
+    if (n < 2 || line[1] < 'a' || line[1] > 'z')
+        return false;
+    for (size_t k = 0; k < sizeof levels / sizeof *levels; k++)
+        if (n > levels[k].n && memcmp(line, levels[k].s, levels[k].n) == 0)
             return true;
-    }
     return false;
 }
 
@@ -451,25 +522,23 @@ static yg_err decode_apache_error(const char *line, size_t n, struct yg_buf *out
         return bad(e, i, "expected the level as [level] or [module:level]");
     const char *colon = memchr(g.p, ':', g.n);
     bool v24 = colon != NULL;
-    if (colon &&
-        ((err = KEY(out, &first, "module")) || (err = put_val(out, g.p, (size_t)(colon - g.p)))))
+    if (colon && (err = KV(out, &first, "module", g.p, (size_t)(colon - g.p))))
         return err;
     const char *lv = colon ? colon + 1 : g.p;
-    if ((err = KEY(out, &first, "level")) || (err = put_val(out, lv, (size_t)(g.p + g.n - lv))))
+    if ((err = KV(out, &first, "level", lv, (size_t)(g.p + g.n - lv))))
         return err;
     i = next;
-    if (group(line, n, i, &g, &next) && prefix(g, "pid ")) {
+    if (group(line, n, i, &g, &next) && PREFIX(g, "pid ")) {
         v24 = true;
         const char *tid = memmem(g.p, g.n, ":tid ", 5);
         size_t pn = tid ? (size_t)(tid - g.p) - 4 : g.n - 4;
-        if ((err = KEY(out, &first, "pid")) || (err = put_val(out, g.p + 4, pn)))
+        if ((err = KV(out, &first, "pid", g.p + 4, pn)))
             return err;
-        if (tid && ((err = KEY(out, &first, "tid")) ||
-                    (err = put_val(out, tid + 5, (size_t)(g.p + g.n - tid - 5)))))
+        if (tid && (err = KV(out, &first, "tid", tid + 5, (size_t)(g.p + g.n - tid - 5))))
             return err;
         i = next;
     }
-    if (group(line, n, i, &g, &next) && prefix(g, "client ")) {
+    if (group(line, n, i, &g, &next) && PREFIX(g, "client ")) {
         if ((err = put_client(out, &first, g.p + 7, g.n - 7, v24)))
             return err;
         i = next;
@@ -477,11 +546,11 @@ static yg_err decode_apache_error(const char *line, size_t n, struct yg_buf *out
     /* Apache 2.4's message id: `AH00128: `. */
     if (n - i > 9 && line[i] == 'A' && line[i + 1] == 'H' && digits(line + i + 2, 5) &&
         line[i + 7] == ':' && line[i + 8] == ' ') {
-        if ((err = KEY(out, &first, "code")) || (err = put_val(out, line + i, 7)))
+        if ((err = KV(out, &first, "code", line + i, 7)))
             return err;
         i += 9;
     }
-    if ((err = KEY(out, &first, "message")) || (err = put_val(out, line + i, n - i)))
+    if ((err = KV(out, &first, "message", line + i, n - i)))
         return err;
     return yg_buf_addc(out, '}');
 }
@@ -490,26 +559,64 @@ static yg_err decode_apache_error(const char *line, size_t n, struct yg_buf *out
  * `, server: s, request: "GET /x HTTP/1.1", upstream: "http://...", host:
  * "h", referrer: "r"`): the request as the access log's fields, host and
  * referrer under their W3C names.  A quoted value ends at `", ` or at the
- * last quote of the line (nginx writes quotes inside as \x22). */
-static yg_err nginx_context(struct yg_buf *out, bool *first, const char *m, size_t n)
+ * last quote of the line (nginx writes quotes inside as \x22).  The client
+ * address (`, client: a,`) is found with them. */
+static const struct {
+    const char *key, *field;
+    size_t kn;
+    bool quoted;
+} nginx_ctx[] = {
+    {", server: ", "\"server\":", 10, false},        {", request: \"", NULL, 12, true},
+    {", upstream: \"", "\"upstream\":", 13, true},   {", host: \"", "\"cs-host\":", 9, true},
+    {", referrer: \"", "\"cs-referer\":", 13, true}, {", client: ", NULL, 10, false}};
+#define NGINX_CTX (sizeof nginx_ctx / sizeof *nginx_ctx)
+#define NGINX_CLIENT (NGINX_CTX - 1)
+
+/* Where each key of nginx_ctx first occurs in m[0..n), or NULL: what memmem
+ * would find for each, in one pass over the message, since every key
+ * starts with `, ` (and is at least 9 bytes long); the byte after that
+ * tells which key can follow (`re` then `q` or `f`). */
+static void nginx_find(const char *m, size_t n, const char *at[NGINX_CTX])
 {
-    static const struct {
-        const char *key, *field;
-        size_t kn;
-        bool quoted;
-    } ctx[] = {{", server: ", "\"server\":", 10, false},
-               {", request: \"", NULL, 12, true},
-               {", upstream: \"", "\"upstream\":", 13, true},
-               {", host: \"", "\"cs-host\":", 9, true},
-               {", referrer: \"", "\"cs-referer\":", 13, true}};
-    yg_err err = YG_OK;
-    for (size_t k = 0; k < sizeof ctx / sizeof *ctx; k++) {
-        const char *at = memmem(m, n, ctx[k].key, ctx[k].kn);
-        if (!at)
+    for (size_t k = 0; k < NGINX_CTX; k++)
+        at[k] = NULL;
+    for (size_t i = yg__find_byte(m, 0, n, ','); n - i >= 9; i = yg__find_byte(m, i + 1, n, ',')) {
+        if (m[i + 1] != ' ')
             continue;
-        const char *v = at + ctx[k].kn, *end = m + n, *stop;
-        if (ctx[k].quoted) {
-            stop = memmem(v, (size_t)(end - v), "\", ", 3);
+        size_t k;
+        switch (m[i + 2]) {
+        case 's': k = 0; break;
+        case 'r': k = m[i + 4] == 'q' ? 1 : 4; break;
+        case 'u': k = 2; break;
+        case 'h': k = 3; break;
+        case 'c': k = NGINX_CLIENT; break;
+        default: continue;
+        }
+        if (!at[k] && n - i >= nginx_ctx[k].kn && !memcmp(m + i, nginx_ctx[k].key, nginx_ctx[k].kn))
+            at[k] = m + i;
+    }
+}
+
+/* The first `", ` at or after v (m ends at end), or NULL. */
+static const char *quote_comma(const char *v, const char *end)
+{
+    size_t n = (size_t)(end - v);
+    for (size_t i = yg__find_byte(v, 0, n, '"'); i + 2 < n; i = yg__find_byte(v, i + 1, n, '"'))
+        if (v[i + 1] == ',' && v[i + 2] == ' ')
+            return v + i;
+    return NULL;
+}
+
+static yg_err nginx_context(struct yg_buf *out, bool *first, const char *m, size_t n,
+                            const char *const at[NGINX_CTX])
+{
+    yg_err err = YG_OK;
+    for (size_t k = 0; k < NGINX_CLIENT; k++) {
+        if (!at[k])
+            continue;
+        const char *v = at[k] + nginx_ctx[k].kn, *end = m + n, *stop;
+        if (nginx_ctx[k].quoted) {
+            stop = quote_comma(v, end);
             if (!stop)
                 stop = memrchr(v, '"', (size_t)(end - v));
             if (!stop)
@@ -520,9 +627,9 @@ static yg_err nginx_context(struct yg_buf *out, bool *first, const char *m, size
                 stop = end;
         }
         size_t vn = (size_t)(stop - v);
-        if (!ctx[k].field)
+        if (!nginx_ctx[k].field)
             err = put_request(out, first, v, vn);
-        else if (!(err = put_key(out, first, ctx[k].field, strlen(ctx[k].field))))
+        else if (!(err = put_key(out, first, nginx_ctx[k].field, strlen(nginx_ctx[k].field))))
             err = put_val(out, v, vn);
         if (err)
             return err;
@@ -551,7 +658,7 @@ static yg_err decode_nginx_error(const char *line, size_t n, struct yg_buf *out,
     size_t i;
     if (!group(line, n, 20, &g, &i) || !g.n)
         return bad(e, 20, "expected the level as [level]");
-    if ((err = KEY(out, &first, "level")) || (err = put_val(out, g.p, g.n)))
+    if ((err = KV(out, &first, "level", g.p, g.n)))
         return err;
     /* `pid#tid: ` then an optional `*connection `. */
     size_t p = i;
@@ -562,8 +669,8 @@ static yg_err decode_nginx_error(const char *line, size_t n, struct yg_buf *out,
         while (te < n && digit(line[te]))
             te++;
         if (te > tb && te + 1 < n && line[te] == ':' && line[te + 1] == ' ') {
-            if ((err = KEY(out, &first, "pid")) || (err = put_val(out, line + i, p - i)) ||
-                (err = KEY(out, &first, "tid")) || (err = put_val(out, line + tb, te - tb)))
+            if ((err = KV(out, &first, "pid", line + i, p - i)) ||
+                (err = KV(out, &first, "tid", line + tb, te - tb)))
                 return err;
             i = te + 2;
             if (i < n && line[i] == '*') {
@@ -571,24 +678,24 @@ static yg_err decode_nginx_error(const char *line, size_t n, struct yg_buf *out,
                 while (c < n && digit(line[c]))
                     c++;
                 if (c > i + 1 && c < n && line[c] == ' ') {
-                    if ((err = KEY(out, &first, "connection")) ||
-                        (err = put_val(out, line + i + 1, c - i - 1)))
+                    if ((err = KV(out, &first, "connection", line + i + 1, c - i - 1)))
                         return err;
                     i = c + 1;
                 }
             }
         }
     }
-    const char *cl = memmem(line + i, n - i, ", client: ", 10);
-    if (cl) {
+    const char *at[NGINX_CTX], *cl;
+    nginx_find(line + i, n - i, at);
+    if ((cl = at[NGINX_CLIENT])) {
         const char *a = cl + 10, *end = memchr(a, ',', (size_t)(line + n - a));
         size_t an = end ? (size_t)(end - a) : (size_t)(line + n - a);
-        if (an && ((err = KEY(out, &first, "c-ip")) || (err = put_val(out, a, an))))
+        if (an && (err = KV(out, &first, "c-ip", a, an)))
             return err;
     }
-    if ((err = nginx_context(out, &first, line + i, n - i)))
+    if ((err = nginx_context(out, &first, line + i, n - i, at)))
         return err;
-    if ((err = KEY(out, &first, "message")) || (err = put_val(out, line + i, n - i)))
+    if ((err = KV(out, &first, "message", line + i, n - i)))
         return err;
     return yg_buf_addc(out, '}');
 }

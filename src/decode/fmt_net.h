@@ -46,6 +46,103 @@ static inline yg_err yg__putc(struct yg_buf *b, char c)
 /* The JSON string writers (yg__json_body, yg__json_str_unesc) are in
  * core/jsonstr.h. */
 
+/* ---- inline field writers of the web log decoders ----------------------- */
+
+/* Whether n more bytes fit in b both under its cap (with the NUL after
+ * them) and under its size limit: then a field can be written at b->p +
+ * b->n without a call, and the general writers would not have refused it. */
+static inline bool yg__room(const struct yg_buf *b, size_t n)
+{
+    return b->n <= b->toobig && n <= b->toobig - b->n && n < b->cap - b->n;
+}
+
+/* Copy n bytes (short ones without a call): key names, already escaped. */
+static inline __attribute__((always_inline)) void yg__copy_small(char *o, const char *s, size_t n)
+{
+#if defined(__SSE2__)
+    if (n - 1 < 16) {
+        uint64_t a, b;
+        yg__short_load(s, n, &a, &b);
+        yg__short_store(o, n, a, b);
+        return;
+    }
+    if (n - 17 < 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)s),
+                y = _mm_loadu_si128((const __m128i *)(s + n - 16));
+        _mm_storeu_si128((__m128i *)o, x);
+        _mm_storeu_si128((__m128i *)(o + n - 16), y);
+        return;
+    }
+#endif
+    memcpy(o, s, n);
+}
+
+/*
+ * Copy s[0..n) to o when no byte of it needs a JSON escape or a log
+ * writer's unescape (printable ASCII other than `"` and `\`), which is
+ * what almost every field of a web log is: the body of its JSON string is
+ * then the bytes themselves.  Sixteen bytes at a time, from loads of the
+ * string's own bytes only.  Returns the end of the copy, or NULL when some
+ * byte needs the general writer (o[0..n) may then hold part of the copy).
+ * o must have room for n bytes.  DEL counts as needing the general writer,
+ * which copies it: the output is the same either way.
+ */
+static inline __attribute__((always_inline)) char *yg__json_plain_copy(char *o, const char *s,
+                                                                       size_t n)
+{
+#if defined(__SSE2__)
+    if (n <= 16) {
+        if (!n)
+            return o;
+        uint64_t a, b, fa, fb;
+        yg__short_load(s, n, &a, &b);
+        fa = a, fb = b;
+        yg__short_fill(n, &fa, &fb);
+        if (!yg__short_plain(fa, fb))
+            return NULL;
+        yg__short_store(o, n, a, b);
+        return o + n;
+    }
+    size_t i = 0;
+    for (; n - i > 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+        if (_mm_movemask_epi8(yg__vec_bad(v)))
+            return NULL;
+        _mm_storeu_si128((__m128i *)(o + i), v);
+    }
+    __m128i v = _mm_loadu_si128((const __m128i *)(s + n - 16));
+    if (_mm_movemask_epi8(yg__vec_bad(v)))
+        return NULL;
+    _mm_storeu_si128((__m128i *)(o + n - 16), v);
+    return o + n;
+#else
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            return NULL;
+        o[i] = (char)c;
+    }
+    return o + n;
+#endif
+}
+
+/* The index of the first byte at or after i that is c, or n. */
+static inline size_t yg__find_byte(const char *s, size_t i, size_t n, char c)
+{
+#if defined(__SSE2__)
+    const __m128i k = _mm_set1_epi8(c);
+    for (; i + 16 <= n; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(s + i)), k));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (i < n && s[i] != c)
+        i++;
+    return i;
+}
+
 /* ---- JSON lines flattened to dotted keys -------------------------------- */
 
 struct yg_json_flatten {

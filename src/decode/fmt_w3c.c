@@ -195,7 +195,7 @@ static const char iis_default14[] =
 
 /* The end of the field starting at line[i] (a quoted field ends after its
  * closing quote); returns n + 1 for an unterminated quote. */
-static size_t field_end(const char *line, size_t i, size_t n)
+static inline __attribute__((always_inline)) size_t field_end(const char *line, size_t i, size_t n)
 {
     if (line[i] != '"') {
 #if defined(__SSE2__)
@@ -283,19 +283,71 @@ static yg_err dup_tail(struct yg_buf *out, size_t from, size_t len)
     return YG_OK;
 }
 
+/*
+ * One field, `,"key":"value"` (no comma first): written in place when the
+ * value is unquoted and needs no escape and the buffer has room, which is
+ * almost every field; through put_kv and put_val otherwise (the same
+ * bytes).
+ */
+static inline __attribute__((always_inline)) yg_err
+put_field(struct yg_buf *out, bool *first, const char *key, size_t keyn, const char *v, size_t vn)
+{
+    if (v[0] != '"' && yg__room(out, keyn + vn + 3)) {
+        char *o = out->p + out->n;
+        *o = ',';
+        o += !*first;
+        yg__copy_small(o, key, keyn);
+        o += keyn;
+        *o = '"';
+        char *e = yg__json_plain_copy(o + 1, v, vn);
+        if (e) {
+            *e = '"';
+            out->n = (size_t)(e + 1 - out->p);
+            *first = false;
+            return YG_OK;
+        }
+    }
+    yg_err err = put_kv(out, first, key, keyn);
+    return err ? err : put_val(out, v, vn);
+}
+
 /* `cs-uri-query` as SigmaHQ's rules read it (see the top of the file). */
 static yg_err put_query(struct yg_buf *out, bool *first, struct yg_str stem, struct yg_str query)
 {
     static const char key[] = "\"cs-uri-query\":";
     if (!stem.p && !query.p)
         return YG_OK;
+    if (!query.p)
+        return put_field(out, first, key, sizeof key - 1, stem.p, stem.n);
+    if (!stem.p)
+        return put_field(out, first, key, sizeof key - 1, query.p, query.n);
+    /* Both unquoted and needing no escape (the common request): written in
+     * place, the same bytes as below. */
+    if (stem.p[0] != '"' && query.p[0] != '"' &&
+        yg__room(out, sizeof key + stem.n + 2 * query.n + 9)) {
+        char *o = out->p + out->n, *e;
+        *o = ',';
+        o += !*first;
+        memcpy(o, key, sizeof key - 1);
+        o += sizeof key - 1;
+        memcpy(o, "[\"", 2);
+        if ((e = yg__json_plain_copy(o + 2, stem.p, stem.n))) {
+            *e = '?';
+            o = e + 1;
+            if ((e = yg__json_plain_copy(o, query.p, query.n))) {
+                memcpy(e, "\",\"", 3);
+                yg__copy_small(e + 3, o, query.n);
+                e += 3 + query.n;
+                memcpy(e, "\"]", 2);
+                out->n = (size_t)(e + 2 - out->p);
+                *first = false;
+                return YG_OK;
+            }
+        }
+    }
     yg_err err = put_kv(out, first, key, sizeof key - 1);
     if (err)
         return err;
-    if (!query.p)
-        return put_val(out, stem.p, stem.n);
-    if (!stem.p)
-        return put_val(out, query.p, query.n);
     bool quoted = stem.n >= 2 && stem.p[0] == '"';
     if (quoted) {
         stem.p++;
@@ -339,6 +391,58 @@ static yg_err put_ua(struct yg_buf *out, const char *v, size_t n)
         if (*p == '+')
             *p = ' ';
     return yg__put(out, "\"]", 2);
+}
+
+/* The user agent field: put_field's in-place writing for put_ua's output. */
+static yg_err put_ua_field(struct yg_buf *out, bool *first, const char *key, size_t keyn,
+                           const char *v, size_t vn)
+{
+    size_t plus = yg__find_byte(v, 0, vn, '+');
+    if (v[0] == '"' || plus == vn)
+        return put_field(out, first, key, keyn, v, vn);
+    if (yg__room(out, keyn + 2 * vn + 8)) {
+        char *o = out->p + out->n, *e;
+        *o = ',';
+        o += !*first;
+        yg__copy_small(o, key, keyn);
+        o += keyn;
+        memcpy(o, "[\"", 2);
+        o += 2;
+        if ((e = yg__json_plain_copy(o, v, vn))) {
+            memcpy(e, "\",\"", 3);
+            e += 3;
+            yg__copy_small(e, o, vn);
+            /* `+` to space from the first `+` on (no escape: the offsets
+             * are those of v); sixteen bytes at a time, the last block
+             * ending at the end (bytes done twice are spaces by then). */
+            size_t k = plus;
+#if defined(__SSE2__)
+            if (vn >= 16) {
+                const __m128i pl = _mm_set1_epi8('+'), flip = _mm_set1_epi8('+' ^ ' ');
+                for (;; k += 16) {
+                    if (k > vn - 16)
+                        k = vn - 16;
+                    __m128i x = _mm_loadu_si128((const __m128i *)(e + k));
+                    x = _mm_xor_si128(x, _mm_and_si128(_mm_cmpeq_epi8(x, pl), flip));
+                    _mm_storeu_si128((__m128i *)(e + k), x);
+                    if (k == vn - 16)
+                        break;
+                }
+                k = vn;
+            }
+#endif
+            for (; k < vn; k++)
+                if (e[k] == '+')
+                    e[k] = ' ';
+            e += vn;
+            memcpy(e, "\"]", 2);
+            out->n = (size_t)(e + 2 - out->p);
+            *first = false;
+            return YG_OK;
+        }
+    }
+    yg_err err = put_kv(out, first, key, keyn);
+    return err ? err : put_ua(out, v, vn);
 }
 
 static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, struct yg_logsrc *ls,
@@ -406,9 +510,9 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
         }
         if (col->role == R_STEM)
             stem = (struct yg_str){v, vn};
-        if ((err = put_kv(out, &first, w->keys.p + col->key, col->keyn)))
-            break;
-        if ((err = col->role == R_UA ? put_ua(out, v, vn) : put_val(out, v, vn)))
+        const char *key = w->keys.p + col->key;
+        if ((err = col->role == R_UA ? put_ua_field(out, &first, key, col->keyn, v, vn)
+                                     : put_field(out, &first, key, col->keyn, v, vn)))
             break;
     }
     if (!err && c < w->ncols)
