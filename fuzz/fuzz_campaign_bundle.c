@@ -24,12 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         yg__cmp_opts_default(&o);
         if (yg__cmp_analyse(s, &o, &r) == YG_OK) {
             struct yg_buf b;
-            char why[256];
+            struct yg_errmsg why;
             struct yg_cmp_stix_opts so = {NULL, 2, NULL, 0};
             yg_buf_init(&b, 0);
             (void)yg__cmp_json(r, &b);
             yg_buf_reset(&b);
-            (void)yg__cmp_stix(r, &so, &b, why, sizeof why);
+            (void)yg__cmp_stix(r, &so, &b, &why);
             yg_buf_free(&b);
         }
         yg__cmp_result_free(r);
