@@ -32,6 +32,7 @@
 
 #define YG_M_KAFKA_LAG "yagura_kafka_lag_messages"  /* gauge {topic,partition} */
 #define YG_M_KAFKA_ASSIGNED "yagura_kafka_assigned" /* gauge {topic,partition}: 1 or 0 */
+#define YG_M_KAFKA_LAG_REFRESHES "yagura_kafka_lag_refreshes_total" /* counter */
 /* How long a commit, a flush or a transaction call may block the loop. */
 #define KAFKA_TIMEOUT_MS 30000
 /* How long reading back the detections topic on assignment may take. */
@@ -1014,6 +1015,11 @@ void yg__kafka_export_lag(struct yg_kafka *k, struct yg_metrics *m)
         yg__metric_set(ls->m, (double)(hi > next ? hi - next : 0));
     }
     rd_kafka_topic_partition_list_destroy(a);
+    /* Counted once every gauge is set: a reader that sees the count move past a value it saw
+     * before reads gauges of a later refresh, without guessing the refresh period. */
+    if (!yg__metrics_declare(m, YG_M_KAFKA_LAG_REFRESHES, YG_METRIC_COUNTER,
+                             "Refreshes of yagura_kafka_lag_messages (about one a second)."))
+        yg__metric_inc(yg__metrics_get(m, YG_M_KAFKA_LAG_REFRESHES, NULL));
 }
 
 /* ---- reading back --------------------------------------------------------- */

@@ -1437,6 +1437,21 @@ static bool healthy(void *ud, struct yg_errmsg *why)
 
 /* ---- publishing sightings to our own TAXII collection ----------------------------- */
 
+/* Rounds of taxii.publish by outcome: "published" (a round ran, whatever it added),
+ * "failed", "nothing_new" (a round was due but every stored alert was published already).
+ * It tells a monitor, and a test, that the publisher is alive and caught up. */
+#define YG_M_PUBLISH_ROUNDS "yagura_taxii_publish_rounds_total" /* counter {outcome} */
+
+static void count_round(struct watch *w, const char *outcome)
+{
+    if (yg__metrics_declare(w->metrics, YG_M_PUBLISH_ROUNDS, YG_METRIC_COUNTER,
+                            "Rounds of taxii.publish, by outcome (published, failed, "
+                            "nothing_new)."))
+        return;
+    yg__metric_inc(yg__metrics_get(w->metrics, YG_M_PUBLISH_ROUNDS,
+                                   (const char *[]){"outcome", outcome, NULL}));
+}
+
 /* Add the sightings of the alerts stored within taxii.publish.window to the
  * collection taxii.publish.collection (src/taxii/taxii_publish.c). */
 static void publish(struct watch *w)
@@ -1444,8 +1459,10 @@ static void publish(struct watch *w)
     uint64_t added = 0, refused = 0;
     if (yg__taxii_publish(w->taxii, w->cfg->taxii, w->cfg->state, &added, &refused) != YG_OK) {
         yg__log(YG_LOG_WARNING, "taxii publish: %s", yg__taxii_server_errmsg(w->taxii));
+        count_round(w, "failed");
         return;
     }
+    count_round(w, "published");
     if (added)
         yg__log(YG_LOG_INFO, "taxii publish: %llu new object(s) or version(s) in %s",
                 (unsigned long long)added, w->cfg->taxii->publish_coll);
@@ -1940,10 +1957,11 @@ static void watch_report_drops(struct watch *w, uint64_t now)
     }
 }
 
-/* Publishing runs when new alerts were stored, at most every interval. */
+/* Publishing runs when new alerts were stored, at most every interval; a round due with
+ * nothing new is only counted, at most once an interval (idle_at). */
 struct publishing {
     bool on;
-    uint64_t published_at, last_publish;
+    uint64_t published_at, last_publish, idle_at;
 };
 
 /* The service loop until a stop signal (or --exit-when-idle), then the
@@ -1954,7 +1972,7 @@ static int watch_loop(struct watch *w, const struct yg_watch_opts *o)
     int status = 0;
     w->batch_start_ms = now_ms();
     uint64_t idle_since = now_ms();
-    struct publishing pub = {w->taxii && w->cfg->taxii->publish_coll, 0, 0};
+    struct publishing pub = {w->taxii && w->cfg->taxii->publish_coll, 0, 0, 0};
     bool busy = false; /* the last round read records: more may be buffered */
     uint64_t lag_at = 0;
     while (!sig_stop) {
@@ -1982,11 +2000,16 @@ static int watch_loop(struct watch *w, const struct yg_watch_opts *o)
                 ? now >= w->retry_at_ms
                 : w->batch_records >= w->batch_max || now - w->batch_start_ms >= BATCH_MS || !got)
             (void)flush_batch(w);
-        if (pub.on && w->alerts_new != pub.published_at &&
-            now - pub.last_publish >= w->cfg->taxii->publish_interval_ms) {
+        uint64_t every = pub.on ? w->cfg->taxii->publish_interval_ms : 0;
+        if (pub.on && w->alerts_new != pub.published_at && now - pub.last_publish >= every) {
             pub.published_at = w->alerts_new;
             pub.last_publish = now;
             publish(w);
+        } else if (pub.on && w->alerts_new == pub.published_at && !w->npend && !w->stalled &&
+                   now - pub.last_publish >= every && now - pub.idle_at >= every) {
+            /* Every alert read so far is stored and published. */
+            pub.idle_at = now;
+            count_round(w, "nothing_new");
         }
         if (o->exit_when_idle_ms && !got && !w->npend && now - idle_since >= o->exit_when_idle_ms)
             break;

@@ -13,7 +13,9 @@ resolution), and a changed POM fetches again.
 
 Readiness is a metadata request answered (kcat -L), polled, never a fixed sleep, and both ports
 listening in this broker's own process: the ports are picked free but bound by the JVM seconds
-later, and another program (another test's broker among them) may take one meanwhile. Then the
+later, and another program (another test's broker among them) may take one meanwhile.  (The
+controller's port cannot be 0: controller.quorum.voters names it before the start.  The
+broker's is picked the same way, so that one retry covers both.) Then the
 broker exits (its listener cannot bind), and it is started again on new ports; a broker of
 someone else answering on the port is never taken for ours.
 The JVM runs with a serial collector, C1 only and a 384 MB heap: a test broker, small and quick

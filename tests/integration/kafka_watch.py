@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.request
 
+import watch_common
+
 yagura = os.environ["YAGURA"]
 src = os.environ.get("YG_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -18,30 +20,45 @@ CHAIN_BY_ACCOUNT = "2dc890ee-2015-4624-89d7-b618623a120c"
 RAW_TOPICS = {"vpn": "fortigate", "entra": None, "m365": None}
 
 
-def lags(port):
-    """{(topic, partition): lag} of the instance's /metrics on port, or None while it does not
-    answer.  A partition not fetched yet reads NaN (docs/kafka.md, "Monitoring")."""
+def scrape(port):
+    """({(topic, partition): lag}, refreshes of those gauges) from one reading of the
+    instance's /metrics on port, or (None, None) while it does not answer.  A partition not
+    fetched yet reads NaN (docs/kafka.md, "Monitoring")."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
             text = r.read().decode()
     except OSError:
-        return None
+        return None, None
+    n = re.search(r"^yagura_kafka_lag_refreshes_total (\S+)$", text, re.M)
     return {(m.group(1), int(m.group(2))): float(m.group(3)) for m in re.finditer(
-        r'^yagura_kafka_lag_messages\{topic="([^"]+)",partition="(\d+)"\} (\S+)$', text, re.M)}
+        r'^yagura_kafka_lag_messages\{topic="([^"]+)",partition="(\d+)"\} (\S+)$', text,
+        re.M)}, float(n.group(1)) if n else 0.0
+
+
+def lags(port):
+    """{(topic, partition): lag} of the instance's /metrics on port, or None while it does not
+    answer."""
+    return scrape(port)[0]
 
 
 def settled(port, topics=None, readings=1):
     """The instance answers, has partitions assigned (of topics, when given) and every one of
     its lag gauges reads 0: all it was given is committed.  NaN is not 0.  With readings=2,
-    in two readings 1.2 s apart: the gauges are refreshed every second from the watermarks of
-    the last fetch, so one reading of 0 could predate the last records."""
+    in two refreshes of the gauges: they are refreshed about every second from the watermarks
+    of the last fetch, so one reading of 0 could predate the last records.  The second reading
+    waits for the refresh count to move on by 2 (the gauges are read before the count in one
+    reading, so one more could have been under way), not for time to pass."""
+    seen = None
     for i in range(readings):
-        if i:
-            time.sleep(1.2)
-        lg = lags(port)
+        lg, n = scrape(port)
+        end = time.monotonic() + 30
+        while seen is not None and (n is None or n < seen + 2) and time.monotonic() < end:
+            time.sleep(0.05)  # polling interval of the readiness check
+            lg, n = scrape(port)
         if not (lg and (topics is None or any(t in topics for t, _ in lg)) and
-                all(v == 0 for v in lg.values())):
+                all(v == 0 for v in lg.values())) or (seen is not None and n < seen + 2):
             return False
+        seen = n
     return True
 
 
@@ -93,7 +110,8 @@ def config(tmp, name, bootstrap, role=None, group="yagura-test", txn=None, http_
             text += f"  - {{name: {topic}, type: kafka, topic: {topic}"
             text += f", format: {fmt}}}\n" if fmt else "}\n"
     text += "sinks:\n  - {type: kafka, topic: alerts}\n"
-    if http_port:
+    if http_port is not None:
+        # Port 0: Watch.start reads the port the system gave from the log (Watch.port).
         text += f"http: {{listen: '127.0.0.1:{http_port}'}}\n"
     path = os.path.join(tmp, name + ".yaml")
     with open(path, "w") as f:
@@ -106,11 +124,17 @@ class Watch:
         self.name, self.cfg, self.tmp = name, cfg, tmp
         self.p = None
         self.log = None
+        self.port = None
 
     def start(self):
-        self.log = open(os.path.join(self.tmp, self.name + ".log"), "a")
+        """Start the instance and wait until it is watching (its log says so); self.port is
+        then the port of its http endpoint (None without one, or when it exited first)."""
+        path = os.path.join(self.tmp, self.name + ".log")
+        at = watch_common.log_size(path)
+        self.log = open(path, "a")
         self.p = subprocess.Popen([yagura, "watch", "-c", self.cfg], stdout=subprocess.DEVNULL,
                                   stderr=self.log)
+        self.port = (watch_common.wait_ready(path, self.p, at) or {}).get("http")
         return self
 
     def stop(self, timeout=30):

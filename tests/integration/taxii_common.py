@@ -6,7 +6,7 @@ reexec() restarts the test under that interpreter when it runs elsewhere.
 import base64
 import json
 import os
-import socket
+import select
 import subprocess
 import sys
 import time
@@ -59,25 +59,18 @@ class Tally:
         sys.exit(1 if self.failed else 0)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, proc, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if proc.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
+def medallion(conf, log):
+    """Start medallion on 127.0.0.1 with its JSON configuration conf, on a port the system
+    picks (medallion_run.py: "@PORT@" in the backend's data file becomes the port), logging
+    to the file log.  Returns (process, port); port is None when it exits or names no port
+    within 60 s."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(log, "w") as err:
+        proc = subprocess.Popen([sys.executable, os.path.join(here, "medallion_run.py"),
+                                 "127.0.0.1", conf], stdout=subprocess.PIPE, stderr=err, text=True)
+    ready, _, _ = select.select([proc.stdout], [], [], 60)
+    line = proc.stdout.readline() if ready else ""
+    return proc, int(line) if line.strip().isdigit() else None
 
 
 def hash_password(pw):

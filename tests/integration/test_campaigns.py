@@ -31,6 +31,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import taxii_common as tc  # noqa: E402
+import watch_common as wc  # noqa: E402
 
 tc.reexec()
 
@@ -213,13 +214,13 @@ def check_taxii(tmp, gen_dir, result):
         for i in order:
             f.write(json.dumps(objs[i]) + "\n")
     token, token_hash = tc.new_token()
-    port = tc.free_port()
     coll = "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b"
+    # The server listens on a port the system picks; the pulling side's configuration, the
+    # same file with that port in listen and in the partner's URL, is written once it is known.
     cfg = os.path.join(tmp, "taxii.yaml")
-    with open(cfg, "w") as f:
-        f.write(f"""state: {tmp}/pull-state.db
+    text = f"""state: {tmp}/pull-state.db
 taxii:
-  listen: 127.0.0.1:{port}
+  listen: 127.0.0.1:@PORT@
   db: {tmp}/taxii.db
   page_size: 1000
   api_roots:
@@ -234,18 +235,26 @@ taxii:
   pull_dir: {tmp}/pulled
   partners:
     - name: cert
-      url: http://127.0.0.1:{port}/api1/
+      url: http://127.0.0.1:@PORT@/api1/
       collection: {coll}
       token: "{token}"
       page_size: 150
-""")
+"""
+    with open(cfg, "w") as f:
+        f.write(text.replace("@PORT@", "0"))
     r = subprocess.run([yagura, "serve", "-c", cfg, "--import", "shared", lines],
                        capture_output=True, text=True)
     T.check(r.returncode == 0, f"import into the collection: {r.stderr.strip()[-300:]}")
-    srv = subprocess.Popen([yagura, "serve", "-c", cfg], stderr=subprocess.DEVNULL)
+    log = os.path.join(tmp, "serve.log")
+    with open(log, "w") as err:
+        srv = subprocess.Popen([yagura, "serve", "-c", cfg], stderr=err)
     try:
-        if not T.check(tc.wait_port(port, srv), "yagura serve listens"):
+        # The port the system gave, logged once the server serves.
+        port = (wc.wait_ports(log, srv, ("taxii",)) or {}).get("taxii")
+        if not T.check(port, "yagura serve listens"):
             return
+        with open(cfg, "w") as f:
+            f.write(text.replace("@PORT@", str(port)))
         r = run("-c", cfg, "--pull", "--orgs", os.path.join(gen_dir, "organisations.yml"), "--json")
     finally:
         tc.stop(srv)

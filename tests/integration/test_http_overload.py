@@ -157,6 +157,49 @@ class SlowClients:
             e[0].close()
 
 
+def _addr(hexaddr):
+    """'0100007F:1F90' of /proc/net/tcp: (dotted IPv4 address, port)."""
+    a, p = hexaddr.split(":")
+    return ".".join(str(int(a[i:i + 2], 16)) for i in (6, 4, 2, 0)), int(p, 16)
+
+
+def tcp_states(port):
+    """The kernel's view of the server on port (/proc/net/tcp): the number of connections
+    waiting in its listen queue (handshake done, not yet accepted), or None when it does not
+    listen; and {client address: [TCP state of each server-side connection]}."""
+    queued, peers = None, {}
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            c = line.split()
+            if _addr(c[1])[1] != port:
+                continue
+            if c[3] == "0A":  # LISTEN: rx_queue is the accept queue's length
+                queued = int(c[4].split(":")[1], 16)
+            else:
+                peers.setdefault(_addr(c[2])[0], []).append(c[3])
+    return queued, peers
+
+
+ESTABLISHED = "01"
+
+
+def wait_accepted(port, addrs, n, timeout=20.0):
+    """Wait until the server on port has taken every one of the n connections from addrs out
+    of its listen queue (accepted, and kept or closed): the kernel has all n handshakes done
+    and nothing waits to be accepted.  Returns the number still ESTABLISHED on the server's
+    side (the ones it keeps), or None at the timeout."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        queued, peers = tcp_states(port)
+        # SYN_RECV (03): the handshake is not done, the connection not yet queued.
+        mine = [st for a in set(addrs) for st in peers.get(a, []) if st != "03"]
+        if queued == 0 and len(mine) >= n:
+            return sum(st == ESTABLISHED for st in mine)
+        time.sleep(0.02)  # polling interval of the readiness check
+    return None
+
+
 def p99(xs):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(len(xs) * 0.99))]
@@ -177,9 +220,14 @@ def measure(port, path, auth, seconds):
 def slow_client_round(port, path, auth, per, what):
     atk = SlowClients(port, 100, 100, per, net=1 if per == 16 else 2, path=path.encode())
     try:
-        time.sleep(0.5)  # let the server accept them all
+        # Ready once the server has accepted all 200 (its listen queue empty); a connection
+        # refused at its limits is closed by then, so it no longer counts as established on
+        # the server's side, and the client sees the close.
+        kept = wait_accepted(port, [s.getsockname()[0] for s, _, _, _ in atk.socks], 200)
         held = sum(1 for e in atk.socks if e[2] is None)
-        T.check(held == 200, f"{what}: 200 slow connections accepted ({held})")
+        T.check(kept == 200 and held == 200,
+                f"{what}: 200 slow connections accepted ({kept} kept by the server, {held} "
+                f"open at the client)")
         lat, fails = measure(port, path, auth, HEADER_DEADLINE + 2.0)
         q = p99(lat) * 1000
         print(f"{what}: {len(lat)} requests under 200 slow clients: p99 {q:.1f} ms, "
@@ -208,16 +256,31 @@ def per_address_cap(port, cap, what):
         s.connect(("127.0.0.1", port))
         s.setblocking(False)
         socks.append(s)
-    time.sleep(0.5)
-    alive = 0
-    for s in socks:
-        try:
-            s.recv(1)  # b"": closed by the server
-        except BlockingIOError:
-            alive += 1  # open, nothing to read
-        except OSError:
-            pass  # reset by the server
-    T.check(alive == cap, f"{what}: {alive} of 40 connections from one address kept, cap {cap}")
+
+    def open_at_client():
+        alive = 0
+        for s in socks:
+            try:
+                s.recv(1)  # b"": closed by the server
+            except BlockingIOError:
+                alive += 1  # open, nothing to read
+            except OSError:
+                pass  # reset by the server
+        return alive
+
+    # Once the server has accepted all 40, the ones over the cap are closed: wait until the
+    # client has seen each of those closes (the number it holds open equals the number the
+    # server keeps), then compare with the cap.
+    kept = wait_accepted(port, ["127.0.3.1"], 40)
+    alive = open_at_client()
+    end = time.monotonic() + 10
+    while kept is not None and alive != kept and time.monotonic() < end:
+        time.sleep(0.02)  # polling interval: the closes travel over loopback
+        kept = tcp_states(port)[1].get("127.0.3.1", []).count(ESTABLISHED)
+        alive = open_at_client()
+    T.check(kept == cap and alive == cap,
+            f"{what}: {alive} of 40 connections from one address kept ({kept} at the server), "
+            f"cap {cap}")
     for s in socks:
         s.close()
 
@@ -292,15 +355,24 @@ def serve_part(tmp):
         # the dummy hash).
         stop = threading.Event()
 
+        answered = [0] * 30
+
         def attacker(i):
             while not stop.is_set():
                 user = "alice" if i % 2 else f"u{i}-{time.monotonic_ns()}"
-                request(port, "/taxii2/", basic(user, "x"), src=f"127.0.5.{i + 1}", timeout=10)
+                if request(port, "/taxii2/", basic(user, "x"), src=f"127.0.5.{i + 1}",
+                           timeout=10)[0]:
+                    answered[i] += 1
 
         ts = [threading.Thread(target=attacker, args=(i,), daemon=True) for i in range(30)]
         for t in ts:
             t.start()
-        time.sleep(0.5)
+        # The measurement starts once every guesser has been answered at least once: all 30
+        # are at work.
+        end = time.monotonic() + 30
+        while min(answered) == 0 and time.monotonic() < end:
+            time.sleep(0.02)  # polling interval of the readiness check
+        T.check(min(answered) > 0, f"every password guesser is answered: {answered}")
         lat, fails = measure(port, "/taxii2/", tok, 4.0)
         stop.set()
         for t in ts:

@@ -86,14 +86,13 @@ def main():
         with kafka_broker.Broker(tmp) as b:
             b.create_topics(list(kw.RAW_TOPICS) + ["detections", "alerts"])
             names = ("match-a", "match-b", "correlate-a", "correlate-b")
-            ports = dict(zip(names, kafka_broker.free_ports(len(names))))
 
             def start(name, env=None):
                 role = name.split("-")[0]
                 # Small batches: many commits, so the crash points (before the
                 # Nth commit) fall while the records are still being read.
                 cfg = kw.config(tmp, name, b.bootstrap, role=role, group="yagura-" + role,
-                                txn=name, http_port=ports[name], batch_records=512)
+                                txn=name, http_port=0, batch_records=512)
                 w = kw.Watch(tmp, name, cfg)
                 saved = dict(os.environ)
                 os.environ.update(env or {})
@@ -136,7 +135,7 @@ def main():
                     # match-a dies at its Nth commit with produced messages, or is killed once
                     # it has read everything it holds.
                     T.wait(lambda: a.p.poll() is not None or
-                           kw.settled(ports["match-a"], kw.RAW_TOPICS, readings=2),
+                           kw.settled(a.port, kw.RAW_TOPICS, readings=2),
                            120, f"round {i}: match-a to crash or read its partitions")
                     kill9("match-a")
                     killer.join()
@@ -149,7 +148,7 @@ def main():
                        f"{total} alerts on the alerts topic")
                 for name in names:
                     topics = ["detections"] if name.startswith("correlate") else kw.RAW_TOPICS
-                    T.wait(lambda: kw.settled(ports[name], topics, readings=2), 60,
+                    T.wait(lambda: kw.settled(procs[name].port, topics, readings=2), 60,
                            f"{name} to commit everything")
             finally:
                 rcs = {r: w.stop() for r, w in procs.items()}

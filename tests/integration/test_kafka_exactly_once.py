@@ -59,11 +59,10 @@ def main():
             b.produce("entra", [(f"entra-{i}", l) for i, l in enumerate(data["entra"][1])])
             b.produce("m365", [(f"m365-{i}", l) for i, l in enumerate(early)])
             b.produce("vpn", [(f"bg-{i}", l) for i, l in enumerate(background[half:], half)])
-            ports = dict(zip(("match", "correlate"), kafka_broker.free_ports(2)))
 
             def start(role, env=None):
                 cfg = kw.config(tmp, role, b.bootstrap, role=role, group="yagura-" + role,
-                                txn=role + "-1", http_port=ports[role])
+                                txn=role + "-1", http_port=0)
                 w = kw.Watch(tmp, role, cfg)
                 if env:
                     os.environ.update(env)
@@ -82,17 +81,17 @@ def main():
                 m.log.close()
                 check(rc == -9, f"the match instance died by SIGKILL before its commit: {rc}")
                 start("match")
-                T.wait(lambda: kw.settled(ports["match"], kw.RAW_TOPICS, readings=2), 120,
+                T.wait(lambda: kw.settled(procs["match"].port, kw.RAW_TOPICS, readings=2), 120,
                        "match to commit phase 1")
-                T.wait(lambda: kw.settled(ports["correlate"], ["detections"], readings=2), 60,
+                T.wait(lambda: kw.settled(procs["correlate"].port, ["detections"], readings=2), 60,
                      "correlate to commit phase 1")
                 procs["correlate"].kill9()
                 b.produce("m365", [(f"m365-late-{i}", l) for i, l in enumerate(late)])
                 start("correlate")
-                T.wait(lambda: kw.settled(ports["match"], kw.RAW_TOPICS, readings=2), 60,
+                T.wait(lambda: kw.settled(procs["match"].port, kw.RAW_TOPICS, readings=2), 60,
                        "match to commit phase 2")
                 T.wait(lambda: len(b.consume("detections")) > 0 and
-                       kw.settled(ports["correlate"], ["detections"], readings=2), 60,
+                       kw.settled(procs["correlate"].port, ["detections"], readings=2), 60,
                        "correlate to commit phase 2")
             finally:
                 rcs = {r: w.stop() for r, w in procs.items()}

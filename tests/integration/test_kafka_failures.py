@@ -117,11 +117,10 @@ def main():
         try:
             with kafka_broker.Broker(tmp) as b:
                 b.create_topics(list(kw.RAW_TOPICS) + ["detections", "alerts"])
-                ports = dict(zip(("match", "correlate"), kafka_broker.free_ports(2)))
 
                 def start(role, env=None):
                     cfg = kw.config(tmp, role, b.bootstrap, role=role, group="yagura-" + role,
-                                    txn=role + "-1", http_port=ports[role], batch_records=512)
+                                    txn=role + "-1", http_port=0, batch_records=512)
                     if role == "match":
                         with open(cfg) as f:
                             text = f.read()
@@ -177,9 +176,9 @@ def main():
                 check(len(b.consume("alerts")) < sum(expected.values()),
                       "nothing of the aborted batch is visible at read_committed")
                 start("match")
-                T.wait(lambda: kw.settled(ports["match"], kw.RAW_TOPICS, readings=2), 90,
+                T.wait(lambda: kw.settled(procs["match"].port, kw.RAW_TOPICS, readings=2), 90,
                        "match to commit phase 1")
-                T.wait(lambda: kw.settled(ports["correlate"], ["detections"], readings=2), 60,
+                T.wait(lambda: kw.settled(procs["correlate"].port, ["detections"], readings=2), 60,
                      "correlate to commit phase 1")
                 check(procs["match"].stop() == 0, "the restarted instance stops cleanly")
 
@@ -209,9 +208,9 @@ def main():
                 start("match")
                 total = sum(expected.values())
                 T.wait(lambda: len(b.consume("alerts")) >= total, 90, f"{total} alerts")
-                T.wait(lambda: kw.settled(ports["match"], kw.RAW_TOPICS, readings=2), 90,
+                T.wait(lambda: kw.settled(procs["match"].port, kw.RAW_TOPICS, readings=2), 90,
                        "match to commit phase 2")
-                T.wait(lambda: kw.settled(ports["correlate"], ["detections"], readings=2), 60,
+                T.wait(lambda: kw.settled(procs["correlate"].port, ["detections"], readings=2), 60,
                      "correlate to commit phase 2")
                 rcs = {r: w.stop() for r, w in procs.items()}
                 check(rcs == {"match": 0, "correlate": 0}, f"clean stops: {rcs}")

@@ -83,12 +83,11 @@ def main():
         with open(os.path.join(tmp, "rules.yml"), "w") as f:
             f.write(RULES)
         procs = {}
-        ports = dict(zip(("match", "c1", "c2", "c3"), kafka_broker.free_ports(4)))
         with kafka_broker.Broker(tmp) as b:
             b.create_topics(["raw", "detections", "alerts"])
 
             def start(name, role):
-                w = kw.Watch(tmp, name, config(tmp, name, b.bootstrap, role, ports[name]))
+                w = kw.Watch(tmp, name, config(tmp, name, b.bootstrap, role, 0))
                 procs[name] = w.start()
                 return w
 
@@ -100,7 +99,7 @@ def main():
                 start("c1", "correlate")
                 start("c2", "correlate")
                 b.produce("raw", logins(1))
-                T.wait(lambda: all(kw.settled(ports[n]) for n in ("match", "c1", "c2")) and
+                T.wait(lambda: all(kw.settled(procs[n].port) for n in ("match", "c1", "c2")) and
                      len(b.consume("detections")) == 2 * len(USERS), 90, "phase 1 committed")
                 check(b.consume("alerts") == [], "no alert after two failed logins per user")
                 # Removed: c2 takes c1's partitions once c1's session times out.
@@ -114,7 +113,7 @@ def main():
                 T.wait(lambda: assigned("c3") > 0, 60, "c3 to be assigned partitions")
                 b.produce("raw", logins(2))
                 T.wait(lambda: len(b.consume("alerts")) >= len(USERS), 90, "the alerts")
-                T.wait(lambda: all(kw.settled(ports[n]) for n in ("match", "c2", "c3")), 60,
+                T.wait(lambda: all(kw.settled(procs[n].port) for n in ("match", "c2", "c3")), 60,
                      "phase 2 committed")
             finally:
                 rcs = {n: w.stop() for n, w in procs.items() if n != "c1"}

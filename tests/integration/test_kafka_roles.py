@@ -45,16 +45,14 @@ def main():
             for topic, (_, lines) in data.items():
                 b.produce(topic, [(f"{topic}-{i}", l) for i, l in enumerate(lines)])
             try:
-                ports = kafka_broker.free_ports(3)
+                # Each instance's endpoint on a port the system picks (Watch.port).
                 corr = kw.Watch(tmp, "correlate", kw.config(
                     tmp, "correlate", b.bootstrap, role="correlate", group="yagura-correlate",
-                    txn="correlate-1", http_port=ports[0])).start()
-                corr.port = ports[0]
+                    txn="correlate-1", http_port=0)).start()
                 procs.append(corr)
                 m1 = kw.Watch(tmp, "match1", kw.config(
                     tmp, "match1", b.bootstrap, role="match", group="yagura-match",
-                    txn="match-1", http_port=ports[1])).start()
-                m1.port = ports[1]
+                    txn="match-1", http_port=0)).start()
                 procs.append(m1)
                 # The second match instance joins once the first is assigned: a rebalance
                 # while records are being read.
@@ -63,8 +61,7 @@ def main():
                     time.sleep(0.2)
                 m2 = kw.Watch(tmp, "match2", kw.config(
                     tmp, "match2", b.bootstrap, role="match", group="yagura-match",
-                    txn="match-2", http_port=ports[2])).start()
-                m2.port = ports[2]
+                    txn="match-2", http_port=0)).start()
                 procs.append(m2)
                 want = sum(expected.values())
                 end = time.time() + 90

@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import taxii_common as tc  # noqa: E402
 import kafka_broker  # noqa: E402
 import kafka_watch as kw  # noqa: E402
+import watch_common as wc  # noqa: E402
 from kafka_watch import CHAIN_BY_ACCOUNT, CHAIN_BY_ADDRESS, yagura, src  # noqa: E402
 
 T = tc.Tally()
@@ -77,7 +78,6 @@ def main():
             b.create_topics(["vpn", "entra", "m365", "alerts"])
             for topic, (_, lines) in data.items():
                 b.produce(topic, [(f"{topic}-{i}", l) for i, l in enumerate(lines)])
-            port = kafka_broker.free_port()
             cfg = os.path.join(tmp, "yagura.yaml")
             with open(cfg, "w") as f:
                 f.write(f"rules: ['{src}/rules']\n"
@@ -92,11 +92,14 @@ def main():
                         "  - {name: entra, type: kafka, topic: entra}\n"
                         "  - {name: m365, type: kafka, topic: m365}\n"
                         "sinks:\n  - {type: kafka, topic: alerts}\n"
-                        f"http: {{listen: '127.0.0.1:{port}'}}\n")
+                        "http: {listen: '127.0.0.1:0'}\n")
             log = open(os.path.join(tmp, "watch.log"), "w")
             p = subprocess.Popen([yagura, "watch", "-c", cfg], stdout=subprocess.DEVNULL,
                                  stderr=log)
             try:
+                # The endpoint's port, which the system picked, from the log once it watches.
+                port = (wc.wait_ready(log.name, p) or {}).get("http")
+                check(port, "the service watches, with its http endpoint")
                 want = sum(expected.values())
                 end = time.time() + 90
                 got = []

@@ -215,10 +215,10 @@ def pull(cfg, partner):
 
 
 def medallion_checks(tmp, bundle_path, nobj):
-    port = tc.free_port()
+    # medallion_run.py puts the port it is given into the discovery document.
     data = {
-        "/discovery": {"title": "medallion", "default": f"http://127.0.0.1:{port}/api1/",
-                       "api_roots": [f"http://127.0.0.1:{port}/api1/"]},
+        "/discovery": {"title": "medallion", "default": "http://127.0.0.1:@PORT@/api1/",
+                       "api_roots": ["http://127.0.0.1:@PORT@/api1/"]},
         "api1": {"information": {"title": "api1", "versions": ["application/taxii+json;version=2.1"],
                                  "max_content_length": 100000000},
                  "status": [],
@@ -232,15 +232,15 @@ def medallion_checks(tmp, bundle_path, nobj):
     json.dump({"backend": {"module_class": "MemoryBackend", "module": "medallion.backends.memory_backend",
                            "filename": dfile},
                "users": {"admin": "Password0"}, "taxii": {"max_page_size": 1000}}, open(conf, "w"))
-    venv_bin = os.path.dirname(sys.executable)
-    med = subprocess.Popen([os.path.join(venv_bin, "medallion"), "--host", "127.0.0.1", "--port",
-                            str(port), conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Listening on a port the system picked once it names the port.
+    med, port = tc.medallion(conf, os.path.join(tmp, "medallion.log"))
     proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
     Proxy.target = f"http://127.0.0.1:{port}"
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     pport = proxy.server_address[1]
     try:
-        if not T.check(tc.wait_port(port, med), "medallion starts"):
+        if not T.check(port, "medallion starts"):
+            print(open(os.path.join(tmp, "medallion.log")).read()[-2000:])
             return
         api = f"http://127.0.0.1:{port}/api1/"
         # Push our export to medallion.

@@ -8,7 +8,8 @@ stream of alerting lines comes in.  The database cannot grow: the commit
 fails with a full disk.  The test checks that meanwhile
 
   * /healthz answers 503 and names the cause ("disk full: PATH");
-  * the log names it too, and does not flood (bounded retries with backoff);
+  * the log names it too, and does not flood (retries with a doubling delay, each attempt
+    no sooner than the delay the previous one announced);
   * the JSON-lines sink does not receive the batch again on each retry;
 
 then it deletes the ballast and checks that the service recovers on its own
@@ -17,8 +18,10 @@ exactly once, in the sink exactly once, and that every incident timeline row
 of an alert has its alert stored (incident rows never commit without it).
 The tmpfs is unmounted at the end, also when the test fails.
 """
+import datetime
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -53,6 +56,17 @@ detection:
 """
 
 N = 3000  # alerting lines; several MiB of state, far more than the room left
+RETRIES = 4  # failed attempts waited for while the disk is full (250 + 500 + 1000 ms apart)
+ATTEMPT = re.compile(r"^(\S+) \S+ storing a batch of \d+ alert\(s\) failed: .*; input paused, "
+                     r"attempt (\d+), next in (\d+) ms$", re.M)
+
+
+def attempts(log_path):
+    """(time in s, attempt number, announced delay in ms) of each failed attempt logged."""
+    with open(log_path) as f:
+        text = f.read()
+    return [(datetime.datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp(), int(n),
+             int(d)) for t, n, d in ATTEMPT.findall(text)]
 
 
 def health(port):
@@ -153,14 +167,27 @@ try:
     # the sink must not receive that batch again and again.
     before = len(sink_ids(sink))
     check(0 < before < N, f"{before} alerts reached the sink before the disk was full")
-    time.sleep(3)  # several retry periods (250 ms doubling): the thing measured is elapsed time
+    # Several retry periods, counted in the log rather than slept through: each failed attempt
+    # logs one line with its number and the delay to the next one.
+    check(wait_for(lambda: len(attempts(log_path)) >= RETRIES, 60),
+          f"{len(attempts(log_path))} failed attempt(s) logged, waiting for {RETRIES}")
     during = len(sink_ids(sink))
-    check(during == before, f"the sink got {during - before} more alert(s) while the disk was full")
+    check(during == before, f"the sink got {during - before} more alert(s) while the disk was "
+          f"full ({len(attempts(log_path))} attempts)")
     with open(log_path) as f:
         text = f.read()
     check("disk full: " + db in text, "the log does not name the cause 'disk full: PATH'")
-    retries = text.count("storing a batch of")
-    check(0 < retries <= 12, f"{retries} failed attempts logged in about 3 s (backoff expected)")
+    # Backoff: the delays double from 250 ms (to at most 5 s), and each attempt comes no sooner
+    # than the delay the previous one announced (the log's clock, in ms): the log cannot flood.
+    tries = attempts(log_path)
+    numbers = [n for _, n, _ in tries]
+    check(numbers == list(range(1, len(tries) + 1)), f"attempts numbered 1, 2, ...: {numbers}")
+    delays = [d for _, _, d in tries]
+    check(delays == [min(250 << i, 5000) for i in range(len(tries))],
+          f"retry delays double from 250 ms: {delays}")
+    gaps = [round((b[0] - a[0]) * 1000) for a, b in zip(tries, tries[1:])]
+    check(all(g >= d - 2 for g, d in zip(gaps, delays)),
+          f"attempts at least their announced delay apart: gaps {gaps} ms, delays {delays} ms")
     check(proc.poll() is None, "the service exited while the disk was full")
 
     os.unlink(ballast)

@@ -12,6 +12,7 @@ After a restart with nothing new, publishing adds no object and no version.
 A configuration whose publish names an unknown collection is refused.
 """
 import base64
+import glob
 import json
 import os
 import signal
@@ -19,7 +20,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
@@ -74,6 +74,12 @@ def high_rules(state):
         db.close()
 
 
+def rounds(hport, outcome):
+    """Publishing rounds of the service so far with outcome (its /metrics); 0 before the first
+    one, and while the endpoint does not answer."""
+    return wc.metric(hport, f'yagura_taxii_publish_rounds_total{{outcome="{outcome}"}}') or 0
+
+
 def start(cfg, log):
     return subprocess.Popen([yagura, "watch", "-c", cfg], stdout=subprocess.DEVNULL, stderr=log)
 
@@ -105,6 +111,7 @@ correlation: {{lateness: 2h}}
 inputs:
   - {{name: vpn, type: file, path: '{logs}/vpn/*.log', start_at: beginning, format: fortigate}}
 log: {{level: info}}
+http: {{listen: '127.0.0.1:0'}}
 taxii:
   listen: 127.0.0.1:0
   db: {tmp}/taxii.db
@@ -130,26 +137,27 @@ taxii:
         T.check(r.returncode != 0 and "taxii.publish.collection" in r.stderr,
                 f"an unknown publish collection is refused: {r.returncode} {r.stderr[-300:]}")
 
+        records = 0
+        for name in glob.glob(os.path.join(logs, "vpn", "*.log")):
+            with open(name, "rb") as f:
+                records += sum(1 for line in f if line.strip())
         log = open(os.path.join(tmp, "service.log"), "a")
         p = start(cfg, log)
         objs = None
         try:
-            # The port the system gave, from the service's log once it is watching.
-            port = (wc.wait_ready(log.name, p) or {}).get("taxii")
-            T.check(port, "the service's TAXII server listens")
-            # Published once the alerts are stored: wait until the collection sights every
-            # rule with a high or critical alert, and stays so.
-            end, last = time.time() + 60, None
-            while time.time() < end:
-                time.sleep(1.0)
-                if not os.path.exists(state):
-                    continue
-                high, _ = high_rules(state)
-                objs = all_objects(port)
-                n = sum(o["type"] == "sighting" for o in objs or [])
-                if high and n == len(high) and last == len(objs):
-                    break
-                last = len(objs) if objs else None
+            # The ports the system gave, from the service's log once it is watching.
+            ports = wc.wait_ready(log.name, p) or {}
+            port, hport = ports.get("taxii"), ports.get("http")
+            T.check(port and hport, "the service's TAXII server and metrics endpoint listen")
+            # Published once the alerts are stored: wait until the service has read the whole
+            # log, then for a publishing round that finds nothing new (every alert read is
+            # stored and published); the collection is then complete, and stays so.
+            T.wait(lambda: wc.metric(hport, 'yagura_events_total{input="vpn"}') == records, 60,
+                   f"the service reading the {records} records of the VPN log")
+            idle = rounds(hport, "nothing_new")
+            T.wait(lambda: rounds(hport, "nothing_new") > idle, 60,
+                   "a publishing round with nothing new after the whole log")
+            objs = all_objects(port)
             st, _ = get(port, f"/api1/collections/{COLL}/objects/", "nobody")
             T.check(st == 404, f"a user without read rights does not see the collection: 404 ({st})")
             rc = stop(p)
@@ -189,9 +197,13 @@ taxii:
         log = open(os.path.join(tmp, "service.log"), "a")
         p = start(cfg, log)
         try:
-            port = (wc.wait_ready(log.name, p, at) or {}).get("taxii")
-            T.check(port, "the service listens again")
-            time.sleep(3.0)
+            ports = wc.wait_ready(log.name, p, at) or {}
+            port, hport = ports.get("taxii"), ports.get("http")
+            T.check(port and hport, "the service listens again")
+            # Two rounds due that found nothing new (an interval apart): the publisher has
+            # passed the points where it would have published.
+            T.wait(lambda: rounds(hport, "nothing_new") >= 2, 60,
+                   "two publishing rounds with nothing new after the restart")
             again = all_objects(port)
             rc = stop(p)
             T.check(rc == 0, f"SIGTERM exit {rc} (second run)")
