@@ -30,20 +30,18 @@ demo: setup build
 #                          CHECK_FUZZ_SECONDS over its seed corpus (fuzz/);
 #   a ThreadSanitizer tree only the threaded tests (label tsan) and what they need.
 # The sanitizer trees are built at -O1: the sanitizers' own advice, and several times faster
-# than -O0 for the same checks.
+# than -O0 for the same checks.  scripts/check.sh runs the ordinary build's tests while the
+# sanitizer trees build, then the ASan/UBSan and the ThreadSanitizer tests side by side, each
+# ctest with CTEST_JOBS (default twice the cores) tests at a time.
 CHECK_FUZZ_SECONDS ?= 1
 SAN_FLAGS = -G Ninja $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
 check: setup build
 	cmake -S . -B $(ASAN_BUILD) $(SAN_FLAGS) -DYG_SANITIZE=ON -DYG_FUZZ=ON \
 	    -DYG_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
-	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cmake -S . -B $(TSAN_BUILD) $(SAN_FLAGS) -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
 	    -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target yg_tsan_targets
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L 'unit|release|slow'
-	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE 'release|slow'
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -L tsan
+	JOBS=$(JOBS) scripts/check.sh $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
 
 # Install into PREFIX (default /usr/local); DESTDIR is honoured.
 PREFIX ?= /usr/local

@@ -22,6 +22,7 @@ The JVM runs with a serial collector, C1 only and a 384 MB heap: a test broker, 
 to start (about 300 MB of RSS).
 """
 import base64
+import fcntl
 import hashlib
 import json
 import os
@@ -49,7 +50,15 @@ class BrokerExited(BrokerError):
 
 
 def jars():
-    """The folder of the broker's jars, resolved once per POM."""
+    """The folder of the broker's jars, resolved once per POM.  Tests that start at the same
+    time take turns (a file lock), so one fetches and the others find the jars in place."""
+    os.makedirs(os.path.join(BUILD, "kafka"), exist_ok=True)
+    with open(os.path.join(BUILD, "kafka", "libs.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _jars()
+
+
+def _jars():
     libs = os.path.join(BUILD, "kafka", "libs")
     stamp = os.path.join(BUILD, "kafka", "libs.stamp")
     with open(POM, "rb") as f:
