@@ -161,7 +161,12 @@ PY
 # CPU seconds of the service (utime + stime, all its threads), from
 # /proc/PID/stat: fields 14 and 15 counted after the ")" of the name.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$pid/stat"; }
+# Time the service's threads spent runnable but waiting for a CPU (second
+# field of /proc/PID/task/*/schedstat, ns): on a shared machine, what other
+# processes took from the service's core, told apart from the service idling.
+waited_s() { cat /proc/"$pid"/task/*/schedstat 2> /dev/null | awk '{ w += $2 } END { printf "%.2f", w / 1e9 }'; }
 cpu0=$(cpu_s)
+wait0=$(waited_s)
 send=("$sender")
 [ "$workload" = windows ] && send+=(--lines "$lines" --marker "$tmp/marker.json")
 t0=$(date +%s.%N)
@@ -190,6 +195,7 @@ sleep 1
 # Peak resident memory and CPU time of the service, before stopping it.
 awk '/VmHWM/ {print $2}' "/proc/$pid/status" > "$tmp/rss"
 cpu1=$(cpu_s)
+wait1=$(waited_s)
 kill -TERM "$pid"
 wait "$pid" || true
 if ((perf_s > 0)) && [ -s "$tmp/perf.data" ]; then
@@ -197,12 +203,13 @@ if ((perf_s > 0)) && [ -s "$tmp/perf.data" ]; then
     perf report -i "$tmp/perf.data" --no-children 2> /dev/null | grep -v '^$' | head -60
 fi
 echo "uptime after  $(uptime)"
-python3 - "$count" "$n" "$t0" "$t1" "$tmp/state.db" "$tmp/rss" "$tmp/sent" "$cpu0" "$cpu1" "$target" <<'PY'
+python3 - "$count" "$n" "$t0" "$t1" "$tmp/state.db" "$tmp/rss" "$tmp/sent" "$cpu0" "$cpu1" "$target" "$wait0" "$wait1" <<'PY'
 import json, re, sqlite3, statistics, sys
 count, seen = int(sys.argv[1]), int(sys.argv[2])
 t0, t1 = float(sys.argv[3]), float(sys.argv[4])
 cpu = float(sys.argv[9]) - float(sys.argv[8])
 target = int(sys.argv[10])
+waited = float(sys.argv[12]) - float(sys.argv[11])
 db = sqlite3.connect(sys.argv[5])
 lat = []
 for stored_at, js in db.execute(
@@ -217,7 +224,8 @@ print(f"events processed     {seen} ({'zero loss' if seen == count else f'LOST {
 print(f"sustained rate       {seen / (t1 - t0):.0f} events/s (service, whole SigmaHQ corpus loaded)")
 if seen and cpu > 0:
     print(f"service CPU          {cpu:.2f} s, {cpu / seen * 1e6:.2f} us per event, "
-          f"{seen / cpu:.0f} events per CPU second")
+          f"{seen / cpu:.0f} events per CPU second; {waited:.2f} s runnable but waiting for a CPU "
+          f"(wall {t1 - t0:.2f} s)")
 print(f"peak RSS (service)   {rss:.1f} MB")
 if lat:
     lat.sort()
