@@ -200,8 +200,8 @@ kill -TERM "$pid"
 wait "$pid" || true
 if ((perf_s > 0)) && [ -s "$tmp/perf.data" ]; then
     echo "perf report --no-children (service, ${perf_s} s during the run):"
-    perf report -i "$tmp/perf.data" --no-children -g none --sort dso 2> /dev/null | grep -v "^#" | grep -v "^$" | head -12
-    perf report -i "$tmp/perf.data" --no-children -g none 2> /dev/null | grep -v "^#" | grep -v "^$" | head -40
+    perf report -i "$tmp/perf.data" --no-children -g none --sort dso 2> /dev/null | grep -v "^#" | grep -v "^$" | head -12 || true
+    perf report -i "$tmp/perf.data" --no-children -g none 2> /dev/null | grep -v "^#" | grep -v "^$" | head -40 || true
 fi
 echo "uptime after  $(uptime)"
 python3 - "$count" "$n" "$t0" "$t1" "$tmp/state.db" "$tmp/rss" "$tmp/sent" "$cpu0" "$cpu1" "$target" "$wait0" "$wait1" <<'PY'
