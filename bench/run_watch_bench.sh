@@ -20,7 +20,7 @@
 #            events/s.
 #   windows  Sysmon events in evtx_dump's JSON layout, the records gen_events
 #            writes for the hunt benchmark (`gen_events --m365-ratio 0 --bytes
-#            64M --seed 1`, about 55,000 distinct records, kept in
+#            64M --seed 1`, 56,040 distinct records, kept in
 #            bench/data/windows-sysmon-64M.jsonl), sent in turn as JSON lines to
 #            the same syslog-tcp input with `format: json`; target 500,000
 #            events/s per core (the speed issue's). Why a TCP JSON-lines input
