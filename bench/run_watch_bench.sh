@@ -38,7 +38,9 @@
 # events/s is the rate of one core of the service and the sender never takes
 # the service's core; --no-pin leaves both to the scheduler. --perf SECONDS
 # records the service with `perf record -g` for that long once the sending has
-# started and prints the top of `perf report --no-children`.
+# started and prints the top of `perf report --no-children`. YG_KEEP_TMP=1
+# keeps the run's folder (configuration, state database, perf.data) and says
+# where it is.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
