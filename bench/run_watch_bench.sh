@@ -67,6 +67,7 @@ while (($#)); do
 done
 case "$workload" in syslog | windows) ;; *) echo "run_watch_bench: --workload takes syslog or windows" >&2; exit 2 ;; esac
 [[ "$perf_s" =~ ^[0-9]+$ ]] || { echo "run_watch_bench: --perf takes whole seconds" >&2; exit 2; }
+[ -z "$lines" ] || [ "$workload" = windows ] || { echo "run_watch_bench: --lines goes with --workload windows" >&2; exit 2; }
 [ -x "$yagura" ] && [ -x "$sender" ] || { echo "build first: cmake --build build" >&2; exit 2; }
 echo "commit $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet || echo ' (with uncommitted changes)')"
 echo "machine $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
