@@ -31,6 +31,7 @@ PACKAGES=(
     libevtx-utils                               # evtxexport, to cross-check the EVTX reader
     python3 python3-venv                        # test tools (pySigma)
     time                                        # peak RSS in benchmarks
+    ccache                                      # the package and bundle tests share compiled objects
     iproute2                                    # ss: socket buffers in the watch input test
     tzdata                                      # TZ database zones of hunt --timezone
     lintian man-db                              # the Debian package test; man pages rendered

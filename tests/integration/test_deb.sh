@@ -17,7 +17,9 @@ trap cleanup EXIT
 ok "running as root" '[ "$(id -u)" -eq 0 ]'
 ok "yagura is not installed before the test" '! dpkg -s yagura > /dev/null 2>&1 && [ ! -e /usr/bin/yagura ]'
 
-make -C "$SRC" --no-print-directory deb DEB_BUILD="$B/deb" DEB_OUT="$T" JOBS=2 > "$T/make.log" 2>&1; st=$?
+. "$SRC/tests/integration/pkg_ccache.sh"
+make -C "$SRC" --no-print-directory deb DEB_BUILD="$B/deb" DEB_OUT="$T" JOBS=2 \
+    CMAKE_FLAGS="-DYG_WERROR=ON $YG_PKG_LAUNCHER" > "$T/make.log" 2>&1; st=$?
 ok "make deb: exit 0" '[ $st -eq 0 ]' || tail -20 "$T/make.log"
 deb=$(ls "$T"/yagura_*_*.deb 2> /dev/null | head -1)
 ok "package file yagura_VERSION_ARCH.deb" '[ -n "$deb" ]'

@@ -367,12 +367,15 @@ def serve_part(tmp):
         ts = [threading.Thread(target=attacker, args=(i,), daemon=True) for i in range(30)]
         for t in ts:
             t.start()
-        # The measurement starts once every guesser has been answered at least once: all 30
-        # are at work.
+        # The measurement starts once the flood is under way: the server has answered 60
+        # guesses.  (Not "each guesser at least once": with PBKDF2 slow under the sanitizers
+        # on a loaded machine, a guesser can wait its whole 10 s timeout in the listen queue
+        # more than once, and which ones do is the kernel's and the server's choice; what the
+        # test measures is the token client's service meanwhile.)
         end = time.monotonic() + 30
-        while min(answered) == 0 and time.monotonic() < end:
+        while sum(answered) < 60 and time.monotonic() < end:
             time.sleep(0.02)  # polling interval of the readiness check
-        T.check(min(answered) > 0, f"every password guesser is answered: {answered}")
+        T.check(sum(answered) >= 60, f"the password guessers are answered: {answered}")
         lat, fails = measure(port, "/taxii2/", tok, 4.0)
         stop.set()
         for t in ts:

@@ -11,7 +11,11 @@ pass=0 fail=0
 ok() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 
 SB="$B/static"
-{ cmake -S "$SRC" -B "$SB" -G Ninja -DYG_WERROR=ON -DYG_STATIC=ON -DBUILD_TESTING=OFF &&
+. "$SRC/tests/integration/pkg_ccache.sh"
+# Release, as the package: a bundle for responders is a release build, and the same flags let
+# it share test_deb's compiled objects.
+{ cmake -S "$SRC" -B "$SB" -G Ninja -DYG_WERROR=ON -DYG_STATIC=ON -DBUILD_TESTING=OFF \
+    -DCMAKE_BUILD_TYPE=Release $YG_PKG_LAUNCHER &&
     cmake --build "$SB" -j 2 --target yagura_cli yagura_man &&
     DESTDIR="$T/dest" cmake --install "$SB" --prefix /opt/yagura; } > "$T/build.log" 2>&1; st=$?
 ok "YG_STATIC build and install" '[ $st -eq 0 ]' || tail -20 "$T/build.log"
