@@ -8,7 +8,8 @@
 # Three chains run side by side:
 #   release  the ordinary build's tests (unit|release|slow);
 #   asan     build the ASan/UBSan tree, then its tests (everything else, the fuzz targets too);
-#   tsan     build the ThreadSanitizer targets, then the threaded tests (label tsan).
+#   tsan     build the ThreadSanitizer targets, then the threaded tests (label tsan);
+# then, alone, the tests that compare two rates measured in the run (label timing).
 # Why overlap: many integration tests wait on something (a broker, a server, a timer, a child
 # process) for much of their run: test_kafka_failures used 12 CPU seconds in 39 s, and
 # test_http_overload 21 in 47 (/usr/bin/time, ASan build). So tests run CTEST_JOBS at a time
@@ -45,7 +46,8 @@ start=$(date +%s)
 
 # Three chains side by side, each starting its tests as soon as its own tree is built, so no
 # core waits at a phase's end for the slowest half of it.
-run release ctest --test-dir "$B" --output-on-failure -j "$CTEST_JOBS" -L 'unit|release|slow' &
+run release ctest --test-dir "$B" --output-on-failure -j "$CTEST_JOBS" -L 'unit|release|slow' \
+    -LE timing &
 p1=$!
 chain_asan() {
     cmake --build "$SAN" -j "$JOBS" || return
@@ -63,6 +65,10 @@ run tsan chain_tsan &
 p3=$!
 wait "$p1" "$p2" "$p3"
 collect release asan tsan
+
+# Tests that compare rates measured in the run (label timing) go last, alone.
+run timing ctest --test-dir "$B" --output-on-failure -L timing
+collect timing
 
 echo "check: $(($(date +%s) - start)) s after the ordinary build"
 if [ ${#failed[@]} -gt 0 ]; then
