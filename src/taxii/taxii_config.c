@@ -627,7 +627,7 @@ yg_err yg__taxii_cfg_load(const char *path, struct yg_taxii_cfg **out, char *why
     struct yg_ydoc *docs = NULL;
     size_t ndocs = 0;
     unsigned el = 0, ec = 0;
-    char ywhy[200] = "";
+    struct yg_errmsg ywhy = {""};
     *out = NULL;
     yg_err err = yg_file_read(path, YG_MAX_CONFIG_BYTES, &text, &n);
     if (err) {
@@ -635,10 +635,10 @@ yg_err yg__taxii_cfg_load(const char *path, struct yg_taxii_cfg **out, char *why
         return err == YG_ENOTFOUND ? YG_EIO : err;
     }
     yg_arena_init(&a, 16384, 16u * YG_MAX_CONFIG_BYTES);
-    err = yg__yaml_parse(text, n, &a, &docs, &ndocs, &el, &ec, ywhy, sizeof ywhy);
+    err = yg__yaml_parse(text, n, &a, &docs, &ndocs, &el, &ec, &ywhy);
     if (err) {
         snprintf(why, wl, "%s: line %u, column %u: %s", path, el, ec,
-                 err == YG_EUNSUPPORTED ? "YAML aliases are not accepted" : ywhy);
+                 err == YG_EUNSUPPORTED ? "YAML aliases are not accepted" : ywhy.msg);
         err = YG_ESYNTAX;
         goto done;
     }

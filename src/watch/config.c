@@ -1107,8 +1107,8 @@ yg_err yg__config_parse(const char *text, size_t len, const char *name, struct y
         err = YG_ELIMIT;
         goto done;
     }
-    char ywhy[200] = "";
-    err = yg__yaml_parse(text, len, &a, &docs, &ndocs, &eline, &ecol, ywhy, sizeof ywhy);
+    struct yg_errmsg ywhy = {""};
+    err = yg__yaml_parse(text, len, &a, &docs, &ndocs, &eline, &ecol, &ywhy);
     if (err == YG_EUNSUPPORTED) {
         /* The parser's message speaks of rules; anchors and aliases are
          * refused here for the same reason (amplification). */
@@ -1119,7 +1119,7 @@ yg_err yg__config_parse(const char *text, size_t len, const char *name, struct y
     }
     if (err) {
         if (why && err != YG_ENOMEM)
-            snprintf(why, wl, "line %u, column %u: %s", eline, ecol, ywhy);
+            snprintf(why, wl, "line %u, column %u: %.199s", eline, ecol, ywhy.msg);
         goto done;
     }
     if (ndocs > 1) {

@@ -184,9 +184,9 @@ static void test_config_errors(void)
         struct yg_ydoc *docs;
         size_t nd;
         unsigned el, ec;
-        char ywhy[128], why[256] = "";
-        CHECK(yg__yaml_parse(bad[i], strlen(bad[i]), &a, &docs, &nd, &el, &ec, ywhy, sizeof ywhy) ==
-              YG_OK);
+        struct yg_errmsg ywhy = {""};
+        char why[256] = "";
+        CHECK(yg__yaml_parse(bad[i], strlen(bad[i]), &a, &docs, &nd, &el, &ec, &ywhy) == YG_OK);
         struct yg_taxii_cfg *c = NULL;
         CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, why, sizeof why) !=
                           YG_OK &&
@@ -204,8 +204,9 @@ static void test_config_errors(void)
     struct yg_ydoc *docs;
     size_t nd;
     unsigned el, ec;
-    char ywhy[128], why[256] = "";
-    CHECK(yg__yaml_parse(good, strlen(good), &a, &docs, &nd, &el, &ec, ywhy, sizeof ywhy) == YG_OK);
+    struct yg_errmsg ywhy = {""};
+    char why[256] = "";
+    CHECK(yg__yaml_parse(good, strlen(good), &a, &docs, &nd, &el, &ec, &ywhy) == YG_OK);
     struct yg_taxii_cfg *c = NULL;
     CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, why, sizeof why) == YG_OK,
               "%s", why);
