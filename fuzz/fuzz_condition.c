@@ -19,9 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     yg_arena_init(&a, 4096, 1u << 24);
     struct yg_cond *c;
     unsigned col;
-    char why[256];
+    struct yg_errmsg why;
     (void)yg__cond_parse((const char *)data, size, names, sizeof names / sizeof *names, &a, &c,
-                         &col, why, sizeof why);
+                         &col, &why);
     yg_arena_free(&a);
     return 0;
 }

@@ -11,15 +11,15 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct yg_config *cfg = NULL;
-    char why[512];
-    if (yg__config_parse((const char *)data, size, "fuzz", &cfg, why, sizeof why) != YG_OK)
+    struct yg_errmsg why = {""};
+    if (yg__config_parse((const char *)data, size, "fuzz", &cfg, &why) != YG_OK)
         return 0;
     struct yg_buf b;
     yg_buf_init(&b, 1u << 24);
     if (yg__config_render(cfg, &b) == YG_OK) {
         struct yg_config *again = NULL;
-        if (yg__config_parse(b.p ? b.p : "", b.n, "render", &again, why, sizeof why) != YG_OK) {
-            fprintf(stderr, "rendering does not load again: %s\n%.*s\n", why, (int)b.n, b.p);
+        if (yg__config_parse(b.p ? b.p : "", b.n, "render", &again, &why) != YG_OK) {
+            fprintf(stderr, "rendering does not load again: %s\n%.*s\n", why.msg, (int)b.n, b.p);
             abort();
         }
         if (again->ninputs != cfg->ninputs || again->nsinks != cfg->nsinks ||

@@ -119,8 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct yg_ydoc *yd = NULL;
     size_t n = 0;
     unsigned el, ec;
-    char why[128];
-    (void)yg__yaml_parse(text, tlen, &a, &yd, &n, &el, &ec, why, sizeof why);
+    struct yg_errmsg why = {""};
+    (void)yg__yaml_parse(text, tlen, &a, &yd, &n, &el, &ec, &why);
     const struct yg_rule **docs = n ? yg_arena_alloc(&a, n * sizeof *docs) : NULL;
     size_t nd = 0;
     for (size_t i = 0; docs && i < n; i++) {

@@ -22,9 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
         abort();
-    char why[512];
     struct yg_ifields fs;
-    if (yg__ifields_load(&fs, path, why, sizeof why) == YG_OK) {
+    if (yg__ifields_load(&fs, path) == YG_OK) {
         const char *cats[] = {"network_connection"};
         for (size_t i = 0; i < fs.nsets; i++)
             (void)yg__ifields_applies(&fs.sets[i], "windows", "sysmon", cats, 1);

@@ -23,7 +23,8 @@ static struct yg_taxii_cfg *cfg;
 
 static void setup(void)
 {
-    char dir[] = "/tmp/yg-fuzz-taxii-XXXXXX", path[128], why[512];
+    char dir[] = "/tmp/yg-fuzz-taxii-XXXXXX", path[128];
+    struct yg_errmsg why = {""};
     char *ph = NULL, *th = NULL;
     if (!mkdtemp(dir) || yg__taxii_hash_password("pw", &ph) != YG_OK ||
         yg__taxii_hash_token("token", &th) != YG_OK)
@@ -44,8 +45,8 @@ static void setup(void)
     fclose(f);
     yg_free(ph);
     yg_free(th);
-    if (yg__taxii_cfg_load(path, &cfg, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "fuzz_taxii: %s\n", why);
+    if (yg__taxii_cfg_load(path, &cfg, &why) != YG_OK) {
+        fprintf(stderr, "fuzz_taxii: %s\n", why.msg);
         abort();
     }
     if (yg__taxii_server_new(cfg, &srv) != YG_OK) {

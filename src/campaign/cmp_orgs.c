@@ -318,12 +318,12 @@ yg_err yg__cmp_load_orgs_mem(struct yg_cmp_set *s, const char *name, const char 
     struct yg_ydoc *docs = NULL;
     size_t nd = 0;
     unsigned el = 0, ec = 0;
-    char why[256];
+    struct yg_errmsg why = {""};
     struct ctx c = {s, name};
     /* The tree lives in the set's arena: names and lists point into it. */
-    yg_err err = yg__yaml_parse(buf, n, &s->a, &docs, &nd, &el, &ec, why, sizeof why);
+    yg_err err = yg__yaml_parse(buf, n, &s->a, &docs, &nd, &el, &ec, &why);
     if (err) {
-        yg__cmp_fail(s, "%s:%u:%u: %s", name, el, ec, why);
+        yg__cmp_fail(s, "%s:%u:%u: %s", name, el, ec, why.msg);
         return err;
     }
     if (nd > 1) {

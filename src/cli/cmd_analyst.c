@@ -108,7 +108,8 @@ static void an_usage(const struct an_args *a, FILE *f)
 
 static int an_option(struct an_args *a, int c, const char *arg)
 {
-    char *end, why[300];
+    char *end;
+    struct yg_errmsg why;
     long n;
     switch (c) {
     case 'f':
@@ -145,8 +146,9 @@ static int an_option(struct an_args *a, int c, const char *arg)
         }
         return AN_GO_ON;
     case 'Z':
-        if (!yg__tz_parse(arg, &a->tz, why, sizeof why)) {
-            fprintf(stderr, "yagura %s: --timezone: %s\n", a->cmd, why);
+        /* %.299s: as long as the message was in its former 300 bytes. */
+        if (!yg__tz_parse(arg, &a->tz, &why)) {
+            fprintf(stderr, "yagura %s: --timezone: %.299s\n", a->cmd, why.msg);
             return 2;
         }
         a->o.tz = &a->tz;

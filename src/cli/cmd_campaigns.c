@@ -203,18 +203,18 @@ static int parse(struct args *a, int argc, char **argv)
 /* -c CONFIG: the state database, the pulled bundles, our identity and TLP. */
 static int load_config(struct args *a, struct yg_cmp_set *s, char **db)
 {
-    char why[1024];
+    struct yg_errmsg why = {""};
     struct yg_taxii_cfg *cfg = NULL;
-    yg_err e = yg__taxii_cfg_load(a->config, &cfg, why, sizeof why);
+    yg_err e = yg__taxii_cfg_load(a->config, &cfg, &why);
     if (e && e != YG_ENOTFOUND) {
-        fprintf(stderr, "yagura campaigns: %s\n", why);
+        fprintf(stderr, "yagura campaigns: %s\n", why.msg);
         return EXIT_ERR;
     }
     if (e == YG_ENOTFOUND) {
         /* No taxii: section: the configuration of yagura watch, for its state database. */
         struct yg_config *wc = NULL;
-        if (yg__config_load(a->config, &wc, why, sizeof why)) {
-            fprintf(stderr, "yagura campaigns: %s\n", why);
+        if (yg__config_load(a->config, &wc, &why)) {
+            fprintf(stderr, "yagura campaigns: %s\n", why.msg);
             return EXIT_ERR;
         }
         int rc = !a->db && wc->state && !(*db = strdup(wc->state)) ? EXIT_ERR : 0;

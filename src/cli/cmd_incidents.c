@@ -104,7 +104,7 @@ static int level_of(const char *s)
 /* The database: --db, else the `state` of the configuration. */
 static int open_db(const char *db, const char *config, struct yg_store **st)
 {
-    char why[1024];
+    struct yg_errmsg why = {""};
     char *state = NULL;
     if (!db) {
         const char *cpath = config ? config : DEFAULT_CONFIG;
@@ -113,8 +113,8 @@ static int open_db(const char *db, const char *config, struct yg_store **st)
             return EXIT_ERR;
         }
         struct yg_config *cfg = NULL;
-        if (yg__config_load(cpath, &cfg, why, sizeof why)) {
-            fprintf(stderr, "yagura incidents: %s\n", why);
+        if (yg__config_load(cpath, &cfg, &why)) {
+            fprintf(stderr, "yagura incidents: %s\n", why.msg);
             return EXIT_ERR;
         }
         state = strdup(cfg->state);

@@ -103,10 +103,10 @@ int yg_cli_intel_pull(int argc, char **argv)
         return 2;
     }
     yg__log_setup(YG_LOG_STDERR, quiet ? YG_LOG_ERROR : YG_LOG_INFO, "yagura");
-    char why[1024];
+    struct yg_errmsg why = {""};
     struct yg_taxii_cfg *cfg = NULL;
-    if (yg__taxii_cfg_load(config, &cfg, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "yagura intel pull: %s\n", why);
+    if (yg__taxii_cfg_load(config, &cfg, &why) != YG_OK) {
+        fprintf(stderr, "yagura intel pull: %s\n", why.msg);
         return 2;
     }
     int rc = 2;
@@ -248,11 +248,11 @@ int yg_cli_intel_export(int argc, char **argv)
         fprintf(stderr, "yagura intel export: one ALERTS input is required (see --help)\n");
         return 2;
     }
-    char why[1024];
+    struct yg_errmsg why = {""};
     struct yg_taxii_cfg *cfg = NULL;
     if (config) {
-        if (yg__taxii_cfg_load(config, &cfg, why, sizeof why) != YG_OK) {
-            fprintf(stderr, "yagura intel export: %s\n", why);
+        if (yg__taxii_cfg_load(config, &cfg, &why) != YG_OK) {
+            fprintf(stderr, "yagura intel export: %s\n", why.msg);
             return 2;
         }
         o.identity_name = cfg->identity_name;

@@ -124,7 +124,7 @@ int yg_cli_hunt_report_end(struct yg_hunt_report *r, const struct yg_hunt_opts *
     char threads[32];
     snprintf(threads, sizeof threads, "%u%s", o->threads, o->threads ? "" : " (all cores)");
     struct yg_store *st = NULL;
-    char why[1024];
+    struct yg_errmsg why = {""};
     if (incidents && yg__store_open(incidents, &st)) {
         fprintf(stderr, "yagura hunt: --html: %s\n", yg__store_errmsg(st));
         yg__store_close(st);
@@ -151,8 +151,8 @@ int yg_cli_hunt_report_end(struct yg_hunt_report *r, const struct yg_hunt_opts *
         fprintf(stderr, "yagura hunt: --html: cannot read the run's stats (%s): %s\n",
                 o->stats_json, strerror(errno));
         rc = 2;
-    } else if (yg__report_write(&in, r->html, why, sizeof why)) {
-        fprintf(stderr, "yagura hunt: --html: %s: %s\n", r->path, why);
+    } else if (yg__report_write(&in, r->html, &why)) {
+        fprintf(stderr, "yagura hunt: --html: %s: %s\n", r->path, why.msg);
         rc = 2;
     }
     if (fclose(r->html) != 0 && !rc) {
@@ -199,7 +199,7 @@ static void step_line(void *ud, const struct yg_incident_step *s)
 int yg_cli_incident_report(struct yg_store *st, const char *db, const char *id, const char *path)
 {
     int rc = 0;
-    char why[1024];
+    struct yg_errmsg why = {""};
     struct steps_ctx c = {tmpfile(), false};
     FILE *html = NULL;
     if (!c.f) {
@@ -233,8 +233,8 @@ int yg_cli_incident_report(struct yg_store *st, const char *db, const char *id, 
         .incidents = st,
         .incident = id,
     };
-    if (yg__report_write(&in, html, why, sizeof why)) {
-        fprintf(stderr, "yagura incidents report: %s: %s\n", path, why);
+    if (yg__report_write(&in, html, &why)) {
+        fprintf(stderr, "yagura incidents report: %s: %s\n", path, why.msg);
         rc = 2;
     }
     if (fclose(html) != 0 && !rc) {

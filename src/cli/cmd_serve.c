@@ -156,9 +156,10 @@ struct serve {
 /* The taxii section and the server over its database. */
 static bool serve_open(const struct serve_args *a, struct serve *s)
 {
-    char why[512] = "";
-    if (yg__taxii_cfg_load(a->config, &s->cfg, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "yagura serve: %s\n", why);
+    struct yg_errmsg why = {""};
+    /* %.511s: as long as the message was in its former 512 bytes. */
+    if (yg__taxii_cfg_load(a->config, &s->cfg, &why) != YG_OK) {
+        fprintf(stderr, "yagura serve: %.511s\n", why.msg);
         return false;
     }
     if (a->listen) {

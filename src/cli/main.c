@@ -487,9 +487,10 @@ static int cmd_search(int argc, char **argv)
     }
     struct yg_buf yaml;
     yg_buf_init(&yaml, 0);
-    char why[512];
-    if (yg__search_rule(terms, nt, &yaml, why, sizeof why) || yg_buf_addc(&yaml, 0)) {
-        fprintf(stderr, "%s search: %s\n", prog, why);
+    struct yg_errmsg why = {""};
+    /* %.511s: as long as the message was in its former 512 bytes. */
+    if (yg__search_rule(terms, nt, &yaml, &why) || yg_buf_addc(&yaml, 0)) {
+        fprintf(stderr, "%s search: %.511s\n", prog, why.msg);
         usage_search(stderr);
         yg_buf_free(&yaml);
         free(av);
@@ -696,9 +697,10 @@ static int hunt_output_option(struct hunt_args *a, int c, const char *arg)
         a->o.sort_mem = (size_t)n << 20;
         return GO_ON;
     case O_TIMEZONE: {
-        char why[300];
-        if (!yg__tz_parse(arg, &a->tz, why, sizeof why)) {
-            fprintf(stderr, "%s hunt: --timezone: %s\n", prog, why);
+        struct yg_errmsg why = {""};
+        /* %.299s: as long as the message was in its former 300 bytes. */
+        if (!yg__tz_parse(arg, &a->tz, &why)) {
+            fprintf(stderr, "%s hunt: --timezone: %.299s\n", prog, why.msg);
             return EXIT_ERROR;
         }
         a->o.tz = &a->tz;

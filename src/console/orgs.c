@@ -153,12 +153,12 @@ yg_err yg__orgs_load(const char *path, struct yg_orgs **out)
     struct yg_ydoc *docs = NULL;
     size_t nd = 0;
     unsigned el = 0, ec = 0;
-    char ywhy[256];
-    yg_err e = yg__yaml_parse(text, len, &o->a, &docs, &nd, &el, &ec, ywhy, sizeof ywhy);
+    struct yg_errmsg ywhy = {""};
+    yg_err e = yg__yaml_parse(text, len, &o->a, &docs, &nd, &el, &ec, &ywhy);
     yg_free(text);
     bool ok;
     if (e) {
-        snprintf(o->errmsg, sizeof o->errmsg, "%s: line %u, column %u: %s", path, el, ec, ywhy);
+        snprintf(o->errmsg, sizeof o->errmsg, "%s: line %u, column %u: %s", path, el, ec, ywhy.msg);
         ok = false;
     } else {
         ok = read_orgs(o, path, nd ? docs[0].root : NULL);

@@ -418,7 +418,7 @@ static bool tz_offset(const char *s, int *off_min)
     return zone(&c, off_min, &zoned) && at_end(&c);
 }
 
-bool yg__tz_parse(const char *spec, struct yg_tz *tz, char *why, size_t wl)
+bool yg__tz_parse(const char *spec, struct yg_tz *tz, struct yg_errmsg *why)
 {
     memset(tz, 0, sizeof *tz);
     if (!spec || !*spec || !strcasecmp(spec, "UTC") || !strcasecmp(spec, "Z") ||
@@ -435,10 +435,10 @@ bool yg__tz_parse(const char *spec, struct yg_tz *tz, char *why, size_t wl)
         name_ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
                   (*p >= '0' && *p <= '9') || strchr("/_+-", *p);
     if (!name_ok) {
-        snprintf(why, wl,
-                 "'%s' is not a zone: expected UTC, an offset such as +09:00 or -0700, or a "
-                 "TZ database name such as Asia/Tokyo",
-                 spec);
+        yg__errmsg_set(why,
+                       "'%s' is not a zone: expected UTC, an offset such as +09:00 or -0700, or a "
+                       "TZ database name such as Asia/Tokyo",
+                       spec);
         return false;
     }
     const char *dir = getenv("TZDIR");
@@ -450,7 +450,7 @@ bool yg__tz_parse(const char *spec, struct yg_tz *tz, char *why, size_t wl)
     if (f)
         fclose(f);
     if (!tzif) {
-        snprintf(why, wl, "'%s': no such zone in the TZ database (%s)", spec, path);
+        yg__errmsg_set(why, "'%s': no such zone in the TZ database (%s)", spec, path);
         return false;
     }
     tz->kind = YG_TZ_NAMED;

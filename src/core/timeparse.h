@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/errmsg.h"
+
 /* Parse s (n bytes, not necessarily NUL-terminated).  Returns false, leaving
  * *ms untouched, if s is none of the accepted forms or names an impossible
  * date.  A year-less RFC 3164 time is placed relative to the wall clock. */
@@ -29,7 +31,7 @@ struct yg_tz {
     char name[64];
 };
 /* "UTC", "+09:00", "-0700", "+09", or "Asia/Tokyo"; false with a reason. */
-bool yg__tz_parse(const char *spec, struct yg_tz *tz, char *why, size_t wl);
+bool yg__tz_parse(const char *spec, struct yg_tz *tz, struct yg_errmsg *why);
 /* A civil time read on the zone's clock (as epoch ms) to UTC epoch ms. */
 int64_t yg__tz_to_utc(const struct yg_tz *tz, int64_t local_ms);
 /* Like yg__time_parse_ref, but a time without a zone (and a year-less

@@ -128,8 +128,7 @@ static yg_err close_node(struct builder *b)
 /* Where and why parsing stopped (any may be NULL). */
 struct yerr {
     unsigned *eline, *ecol;
-    char *why;
-    size_t whylen;
+    struct yg_errmsg *why;
 };
 
 static void yerr_at(const struct yerr *y, unsigned line, unsigned col)
@@ -161,9 +160,8 @@ static yg_err parse_error(const yaml_parser_t *p, const char *text, size_t len,
         }
     }
     yerr_at(y, line, col);
-    if (y->why)
-        snprintf(y->why, y->whylen, "YAML: %s%s%s", p->problem ? p->problem : "syntax error",
-                 p->context ? " " : "", p->context ? p->context : "");
+    yg__errmsg_set(y->why, "YAML: %s%s%s", p->problem ? p->problem : "syntax error",
+                   p->context ? " " : "", p->context ? p->context : "");
     return YG_ESYNTAX;
 }
 
@@ -187,8 +185,7 @@ static yg_err on_open(struct builder *b, const yaml_event_t *ev, struct yg_ynode
 {
     if (b->depth >= YG_MAX_YAML_DEPTH) {
         yerr_at(y, (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1);
-        if (y->why)
-            snprintf(y->why, y->whylen, "YAML nesting deeper than %u", YG_MAX_YAML_DEPTH);
+        yg__errmsg_set(y->why, "YAML nesting deeper than %u", YG_MAX_YAML_DEPTH);
         return YG_ELIMIT;
     }
     struct yg_ynode *nd =
@@ -217,8 +214,7 @@ static yg_err on_event(struct builder *b, const yaml_event_t *ev, struct yg_ynod
     }
     case YAML_ALIAS_EVENT:
         yerr_at(y, (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1);
-        if (y->why)
-            snprintf(y->why, y->whylen, "YAML aliases are not accepted in rules");
+        yg__errmsg_set(y->why, "YAML aliases are not accepted in rules");
         return YG_EUNSUPPORTED;
     case YAML_SCALAR_EVENT: return on_scalar(b, ev, root);
     case YAML_SEQUENCE_START_EVENT:
@@ -230,7 +226,7 @@ static yg_err on_event(struct builder *b, const yaml_event_t *ev, struct yg_ynod
 }
 
 yg_err yg__yaml_parse(const char *text, size_t len, struct yg_arena *a, struct yg_ydoc **docs,
-                      size_t *ndocs, unsigned *eline, unsigned *ecol, char *why, size_t whylen)
+                      size_t *ndocs, unsigned *eline, unsigned *ecol, struct yg_errmsg *why)
 {
     yaml_parser_t p;
     struct builder b;
@@ -239,12 +235,12 @@ yg_err yg__yaml_parse(const char *text, size_t len, struct yg_arena *a, struct y
     bool done = false;
     struct yg_ynode *root = NULL;
     unsigned docline = 1;
-    const struct yerr y = {eline, ecol, why, whylen};
+    const struct yerr y = {eline, ecol, why};
 
     *docs = NULL;
     *ndocs = 0;
-    if (why && whylen)
-        why[0] = 0;
+    if (why)
+        why->msg[0] = 0;
     memset(&b, 0, sizeof b);
     b.a = a;
     for (unsigned i = 0; i <= YG_MAX_YAML_DEPTH; i++)

@@ -11,6 +11,7 @@
 #define YG_CORE_YAML_H
 
 #include "core/core.h"
+#include "core/errmsg.h"
 
 enum yg_ytype { YG_Y_SCALAR, YG_Y_SEQ, YG_Y_MAP };
 
@@ -46,7 +47,7 @@ struct yg_ydoc {
  */
 YG_NODISCARD yg_err yg__yaml_parse(const char *text, size_t len, struct yg_arena *a,
                                    struct yg_ydoc **docs, size_t *ndocs, unsigned *eline,
-                                   unsigned *ecol, char *why, size_t whylen);
+                                   unsigned *ecol, struct yg_errmsg *why);
 
 /* Map lookup by key (exact); NULL if absent or node is not a map. */
 const struct yg_ynode *yg__ymap_get(const struct yg_ynode *map, const char *key);

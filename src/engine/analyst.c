@@ -133,12 +133,12 @@ done:
     return err;
 }
 
-yg_err yg__search_rule(const struct yg_search_term *t, size_t n, struct yg_buf *yaml, char *why,
-                       size_t wn)
+yg_err yg__search_rule(const struct yg_search_term *t, size_t n, struct yg_buf *yaml,
+                       struct yg_errmsg *why)
 {
     yg_err err = YG_OK;
     if (!n) {
-        snprintf(why, wn, "nothing to search for (give -k, -e or -w)");
+        yg__errmsg_set(why, "nothing to search for (give -k, -e or -w)");
         return YG_EINVAL;
     }
     /* A fixed id: every search alert names the same rule, which says what
@@ -162,7 +162,7 @@ yg_err yg__search_rule(const struct yg_search_term *t, size_t n, struct yg_buf *
         } else {
             const char *eq = strchr(s, '=');
             if (!eq || eq == s || *s == '|') {
-                snprintf(why, wn, "'%s': expected FIELD=VALUE or FIELD|modifier=VALUE", s);
+                yg__errmsg_set(why, "'%s': expected FIELD=VALUE or FIELD|modifier=VALUE", s);
                 return YG_EINVAL;
             }
             YG_TRY(yg_buf_add(yaml, "        ", 8));
@@ -171,7 +171,7 @@ yg_err yg__search_rule(const struct yg_search_term *t, size_t n, struct yg_buf *
             err = add_sq(yaml, eq + 1, strlen(eq + 1));
         }
         if (err == YG_EINVAL) {
-            snprintf(why, wn, "'%s': a search term is one line", s);
+            yg__errmsg_set(why, "'%s': a search term is one line", s);
             return err;
         }
         YG_TRY(yg_buf_addc(yaml, '\n'));
@@ -179,7 +179,7 @@ yg_err yg__search_rule(const struct yg_search_term *t, size_t n, struct yg_buf *
     YG_TRY(yg_buf_add(yaml, "    condition: all of q*\n", 25));
 done:
     if (err && err != YG_EINVAL)
-        snprintf(why, wn, "%s", yg_strerror(err));
+        yg__errmsg_set(why, "%s", yg_strerror(err));
     return err;
 }
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "core/core.h"
+#include "core/errmsg.h"
 #include "core/htab.h"
 #include "detector/alertjson.h"
 #include "engine/columns.h"
@@ -106,7 +107,7 @@ struct yg_search_term {
 /* The Sigma rule that selects events matching every term, into yaml.
  * YG_EINVAL with why filled for a field term without '=' or field name. */
 YG_NODISCARD yg_err yg__search_rule(const struct yg_search_term *t, size_t n, struct yg_buf *yaml,
-                                    char *why, size_t wn);
+                                    struct yg_errmsg *why);
 
 /* ---- pivots ------------------------------------------------------------ */
 

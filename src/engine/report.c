@@ -627,7 +627,7 @@ done:
     return err;
 }
 
-yg_err yg__report_write(const struct yg_report_in *in, FILE *out, char *why, size_t wl)
+yg_err yg__report_write(const struct yg_report_in *in, FILE *out, struct yg_errmsg *why)
 {
     yg_err err = YG_OK;
     const char *what = "writing the report";
@@ -667,7 +667,7 @@ done:
         const char *detail = sorter && *yg__sorter_error(sorter) ? yg__sorter_error(sorter)
                              : err == YG_EIO && errno            ? strerror(errno)
                                                                  : yg_strerror(err);
-        snprintf(why, wl, "%s: %s", what, detail);
+        yg__errmsg_set(why, "%s: %s", what, detail);
     }
     if (s) {
         yg__tally_free(&s->rules);

@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "core/core.h"
+#include "core/errmsg.h"
 
 /* Alerts listed with their details; the charts and tables count them all. */
 #define YG_REPORT_MAX_ALERTS 200000u
@@ -59,7 +60,7 @@ struct yg_report_in {
 };
 
 /* Write the page to out.  On failure *why says what failed. */
-YG_NODISCARD yg_err yg__report_write(const struct yg_report_in *in, FILE *out, char *why,
-                                     size_t wl);
+YG_NODISCARD yg_err yg__report_write(const struct yg_report_in *in, FILE *out,
+                                     struct yg_errmsg *why);
 
 #endif

@@ -263,10 +263,10 @@ yg_err yg__entity_map_load(const char *path, struct yg_entity_map **out)
     struct yg_ydoc *docs = NULL;
     size_t nd = 0;
     unsigned el = 0, ec = 0;
-    char ywhy[256] = "";
-    err = yg__yaml_parse(text, n, &m->arena, &docs, &nd, &el, &ec, ywhy, sizeof ywhy);
+    struct yg_errmsg ywhy = {""};
+    err = yg__yaml_parse(text, n, &m->arena, &docs, &nd, &el, &ec, &ywhy);
     if (err) {
-        snprintf(why, wl, "%s:%u:%u: %s", path, el, ec, ywhy);
+        snprintf(why, wl, "%s:%u:%u: %s", path, el, ec, ywhy.msg);
     } else if (nd != 1) {
         snprintf(why, wl, "%s: expected one YAML document", path);
         err = YG_ESYNTAX;

@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 
 #include "core/core.h"
+#include "core/errmsg.h"
 #include "core/tjson.h"
 #include "yagura/intel.h"
 
@@ -209,8 +210,16 @@ struct yg_ifields {
     struct yg_arena a;
     struct yg_ifield_set *sets;
     size_t nsets;
+    struct yg_errmsg why; /* yg__ifields_errmsg */
 };
-YG_NODISCARD yg_err yg__ifields_load(struct yg_ifields *fs, const char *path, char *why, size_t wl);
+/* On failure the reason is yg__ifields_errmsg(fs); fs still needs
+ * yg__ifields_free. */
+YG_NODISCARD yg_err yg__ifields_load(struct yg_ifields *fs, const char *path);
+/* Why the last yg__ifields_load on fs failed ("" if it did not). */
+static inline const char *yg__ifields_errmsg(const struct yg_ifields *fs)
+{
+    return fs ? fs->why.msg : "out of memory";
+}
 void yg__ifields_free(struct yg_ifields *fs);
 /* Whether a set applies to a log source (cats: categories of the event). */
 bool yg__ifields_applies(const struct yg_ifield_set *s, const char *product, const char *service,

@@ -22,7 +22,7 @@ static const char *sdup(struct yg_arena *a, const struct yg_ynode *n)
     return n && n->type == YG_Y_SCALAR ? yg_arena_strndup(a, n->s, n->slen) : NULL;
 }
 
-yg_err yg__ifields_load(struct yg_ifields *fs, const char *path, char *why, size_t wl)
+yg_err yg__ifields_load(struct yg_ifields *fs, const char *path)
 {
     memset(fs, 0, sizeof *fs);
     yg_arena_init(&fs->a, 1u << 14, 0);
@@ -30,24 +30,23 @@ yg_err yg__ifields_load(struct yg_ifields *fs, const char *path, char *why, size
     size_t len;
     yg_err e = yg_file_read(path, YG_MAX_CONFIG_BYTES, &text, &len);
     if (e) {
-        snprintf(why, wl, "cannot read: %s", yg_strerror(e));
+        yg__errmsg_set(&fs->why, "cannot read: %s", yg_strerror(e));
         return e;
     }
     struct yg_ydoc *docs;
     size_t nd;
     unsigned el = 0, ec = 0;
-    e = yg__yaml_parse(text, len, &fs->a, &docs, &nd, &el, &ec, why, wl);
+    struct yg_errmsg ywhy = {""};
+    e = yg__yaml_parse(text, len, &fs->a, &docs, &nd, &el, &ec, &ywhy);
     yg_free(text);
     if (e) {
-        char tmp[256];
-        snprintf(tmp, sizeof tmp, "%s", why);
-        snprintf(why, wl, "line %u column %u: %s", el, ec, tmp);
+        yg__errmsg_set(&fs->why, "line %u column %u: %.255s", el, ec, ywhy.msg);
         return e;
     }
     const struct yg_ynode *root = nd ? docs[0].root : NULL;
     const struct yg_ynode *list = yg__ymap_get(root, "intel_fields");
     if (!list || list->type != YG_Y_SEQ) {
-        snprintf(why, wl, "'intel_fields' (a list) expected at the top");
+        yg__errmsg_set(&fs->why, "'intel_fields' (a list) expected at the top");
         return YG_ESYNTAX;
     }
     fs->sets = yg_arena_alloc(&fs->a, (list->n + 1) * sizeof *fs->sets);
@@ -58,14 +57,14 @@ yg_err yg__ifields_load(struct yg_ifields *fs, const char *path, char *why, size
         const struct yg_ynode *ls = yg__ymap_get(ent, "logsource");
         const struct yg_ynode *fl = yg__ymap_get(ent, "fields");
         if (!fl || fl->type != YG_Y_MAP || (ls && ls->type != YG_Y_MAP)) {
-            snprintf(why, wl,
-                     "line %u: an entry needs 'fields' (a map of field: kind) and "
-                     "optionally 'logsource' (a map)",
-                     ent->line);
+            yg__errmsg_set(&fs->why,
+                           "line %u: an entry needs 'fields' (a map of field: kind) and "
+                           "optionally 'logsource' (a map)",
+                           ent->line);
             return YG_ESYNTAX;
         }
         if (fl->n > YG_INTEL_MAX_FIELDS) {
-            snprintf(why, wl, "line %u: more fields than YG_INTEL_MAX_FIELDS", fl->line);
+            yg__errmsg_set(&fs->why, "line %u: more fields than YG_INTEL_MAX_FIELDS", fl->line);
             return YG_ELIMIT;
         }
         struct yg_ifield_set *s = &fs->sets[fs->nsets];
@@ -80,10 +79,11 @@ yg_err yg__ifields_load(struct yg_ifields *fs, const char *path, char *why, size
             const struct yg_ynode *kn = fl->items[2 * k], *vn = fl->items[2 * k + 1];
             int kind = vn && vn->type == YG_Y_SCALAR ? yg__ifield_kind(vn->s) : -1;
             if (kind < 0 || kn->type != YG_Y_SCALAR) {
-                snprintf(why, wl,
-                         "line %u: field '%s': the kind must be one of ip, domain, url, hash, "
-                         "hashes, email, user_agent, host_or_ip",
-                         vn ? vn->line : kn->line, kn->s ? kn->s : "?");
+                yg__errmsg_set(
+                    &fs->why,
+                    "line %u: field '%s': the kind must be one of ip, domain, url, hash, "
+                    "hashes, email, user_agent, host_or_ip",
+                    vn ? vn->line : kn->line, kn->s ? kn->s : "?");
                 return YG_ESYNTAX;
             }
             s->f[k].name = sdup(&fs->a, kn);

@@ -173,12 +173,14 @@ static yg_err apply_pipelines(struct yg_compiler *c, size_t *nfailed)
         struct yg_rule *r = c->docs[i];
         if (r->kind != YG_RULE_CORRELATION) {
             const struct yg_ynode *at = NULL;
-            char why[768] = "";
-            e = yg__pipeset_apply(ps, r, &c->arena, &at, why, sizeof why);
+            struct yg_errmsg why = {""};
+            e = yg__pipeset_apply(ps, r, &c->arena, &at, &why);
             if (e == YG_ENOMEM)
                 break;
             if (e) {
-                emit(c, r->file, at ? at->line : r->line, at ? at->col : 1, r, e, "%s", why);
+                /* %.767s: as long as the message was in its former 768 bytes. */
+                emit(c, r->file, at ? at->line : r->line, at ? at->col : 1, r, e, "%.767s",
+                     why.msg);
                 (*nfailed)++;
                 e = YG_OK;
                 continue;
@@ -207,18 +209,16 @@ yg_err yg_compiler_add_intel(yg_compiler *c, yg_intel *intel)
  * yg_rule documents live in the compiler's arena like any rule's, so the
  * correlation compile finds them by name.  The intel fields are interned so
  * the scanners decode them. */
-static yg_err add_intel_rules(struct yg_compiler *c, struct yg_rules *rs, char *why, size_t wl)
+static yg_err add_intel_rules(struct yg_compiler *c, struct yg_rules *rs)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/mappings/intel-fields.yml", c->data_dir);
     rs->ifields = yg_calloc(1, sizeof *rs->ifields);
     if (!rs->ifields)
         return YG_ENOMEM;
-    yg_err err = yg__ifields_load(rs->ifields, path, why, wl);
+    yg_err err = yg__ifields_load(rs->ifields, path);
     if (err) {
-        char tmp[512];
-        snprintf(tmp, sizeof tmp, "%s", why);
-        snprintf(why, wl, "%.300s: %.200s", path, tmp);
+        yg__errmsg_set(&rs->why, "%.300s: %.200s", path, yg__ifields_errmsg(rs->ifields));
         return err;
     }
     size_t total = 0;
@@ -358,11 +358,11 @@ yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text
     struct yg_ydoc *docs;
     size_t nd;
     unsigned el = 0, ec = 0;
-    char why[512];
+    struct yg_errmsg why = {""};
     const char *fname = yg_arena_strndup(&c->arena, name, strlen(name));
     if (!fname)
         return YG_ENOMEM;
-    yg_err perr = yg__yaml_parse(text, len, &c->arena, &docs, &nd, &el, &ec, why, sizeof why);
+    yg_err perr = yg__yaml_parse(text, len, &c->arena, &docs, &nd, &el, &ec, &why);
     if (perr == YG_ENOMEM)
         return perr;
     for (size_t i = 0; i < nd; i++) {
@@ -380,7 +380,7 @@ yg_err yg_compiler_add_string(yg_compiler *c, const char *name, const char *text
     }
     if (perr) {
         c->nfailed++;
-        emit(c, fname, el, ec, NULL, perr, "%s", why);
+        emit(c, fname, el, ec, NULL, perr, "%s", why.msg);
     }
     return YG_OK;
 }
@@ -799,10 +799,10 @@ static bool item_mods(struct cctx *x, const struct yg_ynode *key, struct yg_mods
         }
         mods[nm++] = (struct yg_str){s, ml};
     }
-    char why[512] = "";
-    yg_err e = yg__mods_parse(mods, nm, m, why, sizeof why);
+    struct yg_errmsg why = {""};
+    yg_err e = yg__mods_parse(mods, nm, m, &why);
     if (e) {
-        cfail(x, key, e, "field '%s': %s", k, why);
+        cfail(x, key, e, "field '%s': %.511s", k, why.msg);
         return false;
     }
     /* Keywords search the whole event: a plain keyword matches anywhere in a
@@ -856,15 +856,16 @@ static bool item_value(struct cctx *x, struct yg_item *it, const struct yg_mods 
                        const struct yg_ynode *key, const struct yg_ynode *v)
 {
     const char *k = key ? key->s : "";
-    char why[512] = "";
+    struct yg_errmsg why = {""};
     if (v && v->type != YG_Y_SCALAR) {
         cfail(x, v, YG_ESYNTAX, "field '%s': list items must be plain values", k);
         return false;
     }
     yg_err e = yg__value_compile(m, v, x->rs->ph, &x->rs->perm, &x->rs->pool,
-                                 &it->groups[it->ngroups], why, sizeof why);
+                                 &it->groups[it->ngroups], &why);
     if (e) {
-        cfail(x, v ? v : key, e, "field '%s': %s", k, why);
+        /* %.511s: as long as the message was in its former 512 bytes. */
+        cfail(x, v ? v : key, e, "field '%s': %.511s", k, why.msg);
         return false;
     }
     struct yg_vmgroup *g = &it->groups[it->ngroups];
@@ -1092,15 +1093,14 @@ static struct yg_node *compile_detection(struct cctx *x)
         const struct yg_ynode *cn = x->r->conditions[i];
         struct yg_cond *cond;
         unsigned ecol = 0;
-        char why[512] = "";
-        yg_err e =
-            yg__cond_parse(cn->s, cn->slen, names, ns, &x->rs->perm, &cond, &ecol, why, sizeof why);
+        struct yg_errmsg why = {""};
+        yg_err e = yg__cond_parse(cn->s, cn->slen, names, ns, &x->rs->perm, &cond, &ecol, &why);
         if (e) {
             struct yg_ynode at = *cn;
             /* Point at the character when the condition is on one line. */
             if (!memchr(cn->s, '\n', cn->slen))
                 at.col = cn->col + ecol - 1 + (cn->s[0] != 0 && cn->col ? 0 : 0);
-            cfail(x, &at, e, "condition: %s", why);
+            cfail(x, &at, e, "condition: %.511s", why.msg);
             return NULL;
         }
         struct yg_node *nd = cond_to_node(x, cond, searches);
@@ -1180,20 +1180,22 @@ static int u32_cmp(const void *a, const void *b)
 static yg_err load_mappings(yg_compiler *c, struct yg_rules *rs)
 {
     yg_err err;
-    char path[4096], why[512] = "";
+    char path[4096];
     snprintf(path, sizeof path, "%s/mappings/windows.yml", c->data_dir);
-    if ((err = yg__mapping_load(rs, path, why, sizeof why))) {
-        emit(c, path, 0, 0, NULL, err, "field mapping: %s", why);
+    /* %.511s: the message as long as it was when it came in 512 bytes. */
+    if ((err = yg__mapping_load(rs, path))) {
+        emit(c, path, 0, 0, NULL, err, "field mapping: %.511s", yg__rules_errmsg(rs));
         return err;
     }
     for (size_t i = 0; i < c->nmappings; i++)
-        if ((err = yg__mapping_overlay(rs, c->mappings[i], why, sizeof why))) {
-            emit(c, c->mappings[i], 0, 0, NULL, err, "field mapping: %s", why);
+        if ((err = yg__mapping_overlay(rs, c->mappings[i]))) {
+            emit(c, c->mappings[i], 0, 0, NULL, err, "field mapping: %.511s", yg__rules_errmsg(rs));
             return err;
         }
     snprintf(path, sizeof path, "%s/mappings/placeholders.yml", c->data_dir);
-    if ((err = yg__placeholders_load(path, &rs->ph, why, sizeof why))) {
-        emit(c, path, 0, 0, NULL, err, "placeholders: %s", why);
+    struct yg_errmsg why = {""};
+    if ((err = yg__placeholders_load(path, &rs->ph, &why))) {
+        emit(c, path, 0, 0, NULL, err, "placeholders: %.511s", why.msg);
         return err;
     }
     if (c->npipelines && (err = apply_pipelines(c, &rs->nfailed)))
@@ -1321,7 +1323,6 @@ static yg_err compile_rules(yg_compiler *c, struct yg_rules *rs)
 yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
 {
     yg_err err = YG_OK;
-    char why[512] = "";
     if (c->spent)
         return YG_ESTATE;
     c->spent = true;
@@ -1343,14 +1344,14 @@ yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
     icache_free(rs->icache);
     rs->icache = NULL;
     rs->dbcache = c->dbcache;
-    err = yg__prefilter_build(rs, why, sizeof why);
+    err = yg__prefilter_build(rs);
     rs->dbcache = NULL;
     if (err) {
-        emit(c, "<prefilter>", 0, 0, NULL, err, "%s", why);
+        emit(c, "<prefilter>", 0, 0, NULL, err, "%.511s", yg__rules_errmsg(rs));
         goto done;
     }
-    if (c->intel && (err = add_intel_rules(c, rs, why, sizeof why))) {
-        emit(c, "<intel>", 0, 0, NULL, err, "intel fields: %s", why);
+    if (c->intel && (err = add_intel_rules(c, rs))) {
+        emit(c, "<intel>", 0, 0, NULL, err, "intel fields: %s", yg__rules_errmsg(rs));
         goto done;
     }
     /* The rules point into the compiler's arena: the program takes it. */

@@ -17,14 +17,14 @@ static const char *dup_s(struct yg_rules *rs, const struct yg_ynode *n)
 
 /* A list of scalars into an arena array. */
 static yg_err str_list(struct yg_rules *rs, const struct yg_ynode *n, const char ***out,
-                       size_t *nout, const char *what, char *why, size_t wl)
+                       size_t *nout, const char *what)
 {
     *out = NULL;
     *nout = 0;
     if (!n)
         return YG_OK;
     if (n->type != YG_Y_SEQ) {
-        snprintf(why, wl, "line %u: '%s' must be a list", n->line, what);
+        yg__errmsg_set(&rs->why, "line %u: '%s' must be a list", n->line, what);
         return YG_ESYNTAX;
     }
     *out = yg_arena_alloc(&rs->perm, (n->n + 1) * sizeof(char *));
@@ -32,7 +32,8 @@ static yg_err str_list(struct yg_rules *rs, const struct yg_ynode *n, const char
         return YG_ENOMEM;
     for (size_t i = 0; i < n->n; i++) {
         if (!((*out)[i] = dup_s(rs, n->items[i]))) {
-            snprintf(why, wl, "line %u: '%s' items must be strings", n->items[i]->line, what);
+            yg__errmsg_set(&rs->why, "line %u: '%s' items must be strings", n->items[i]->line,
+                           what);
             return YG_ESYNTAX;
         }
     }
@@ -42,14 +43,14 @@ static yg_err str_list(struct yg_rules *rs, const struct yg_ynode *n, const char
 
 /* A map of scalar -> scalar into two arrays. */
 static yg_err str_map(struct yg_rules *rs, const struct yg_ynode *n, const char ***k,
-                      const char ***v, size_t *nout, const char *what, char *why, size_t wl)
+                      const char ***v, size_t *nout, const char *what)
 {
     *k = *v = NULL;
     *nout = 0;
     if (!n)
         return YG_OK;
     if (n->type != YG_Y_MAP) {
-        snprintf(why, wl, "line %u: '%s' must be a map", n->line, what);
+        yg__errmsg_set(&rs->why, "line %u: '%s' must be a map", n->line, what);
         return YG_ESYNTAX;
     }
     *k = yg_arena_alloc(&rs->perm, (n->n + 1) * sizeof(char *));
@@ -60,7 +61,8 @@ static yg_err str_map(struct yg_rules *rs, const struct yg_ynode *n, const char 
         (*k)[i] = dup_s(rs, n->items[2 * i]);
         (*v)[i] = dup_s(rs, n->items[2 * i + 1]);
         if (!(*k)[i] || !(*v)[i]) {
-            snprintf(why, wl, "line %u: '%s' entries must be strings", n->items[2 * i]->line, what);
+            yg__errmsg_set(&rs->why, "line %u: '%s' entries must be strings", n->items[2 * i]->line,
+                           what);
             return YG_ESYNTAX;
         }
     }
@@ -68,12 +70,11 @@ static yg_err str_map(struct yg_rules *rs, const struct yg_ynode *n, const char 
     return YG_OK;
 }
 
-static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping *m, char *why,
-                        size_t wl);
+static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping *m);
 
-yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why, size_t wl)
+yg_err yg__mapping_load(struct yg_rules *rs, const char *path)
 {
-    return load_into(rs, path, &rs->map, why, wl);
+    return load_into(rs, path, &rs->map);
 }
 
 /* base's items after overlay's: lookups take the first match, so the
@@ -94,11 +95,11 @@ static yg_err join(struct yg_rules *rs, const char ***base, size_t *nb, const ch
     return YG_OK;
 }
 
-yg_err yg__mapping_overlay(struct yg_rules *rs, const char *path, char *why, size_t wl)
+yg_err yg__mapping_overlay(struct yg_rules *rs, const char *path)
 {
     struct yg_mapping o;
     memset(&o, 0, sizeof o);
-    yg_err err = load_into(rs, path, &o, why, wl);
+    yg_err err = load_into(rs, path, &o);
     if (err)
         return err;
     struct yg_mapping *m = &rs->map;
@@ -132,14 +133,13 @@ done:
     return err;
 }
 
-static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping *m, char *why,
-                        size_t wl)
+static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping *m)
 {
     char *text = NULL;
     size_t n;
     yg_err err = yg_file_read(path, YG_MAX_RULE_FILE_BYTES, &text, &n);
     if (err) {
-        snprintf(why, wl, "cannot read %s: %s", path, yg_strerror(err));
+        yg__errmsg_set(&rs->why, "cannot read %s: %s", path, yg_strerror(err));
         return err;
     }
     struct yg_arena tmp;
@@ -147,14 +147,14 @@ static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping
     struct yg_ydoc *docs;
     size_t nd;
     unsigned el = 0, ec = 0;
-    char ywhy[256];
-    err = yg__yaml_parse(text, n, &tmp, &docs, &nd, &el, &ec, ywhy, sizeof ywhy);
+    struct yg_errmsg ywhy = {""};
+    err = yg__yaml_parse(text, n, &tmp, &docs, &nd, &el, &ec, &ywhy);
     if (err) {
-        snprintf(why, wl, "%s:%u:%u: %s", path, el, ec, ywhy);
+        yg__errmsg_set(&rs->why, "%s:%u:%u: %s", path, el, ec, ywhy.msg);
         goto done;
     }
     if (nd != 1 || !docs[0].root || docs[0].root->type != YG_Y_MAP) {
-        snprintf(why, wl, "%s: expected one YAML map", path);
+        yg__errmsg_set(&rs->why, "%s: expected one YAML map", path);
         err = YG_ESYNTAX;
         goto done;
     }
@@ -162,20 +162,19 @@ static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping
     const struct yg_ynode *win = yg__ymap_get(root, "windows");
     const struct yg_ynode *fl = yg__ymap_get(root, "fields");
     YG_TRY(str_list(rs, yg__ymap_get(win, "channel_fields"), &m->channel_paths, &m->nchannel_paths,
-                    "channel_fields", why, wl));
+                    "channel_fields"));
     YG_TRY(str_list(rs, yg__ymap_get(win, "event_id_fields"), &m->eventid_paths, &m->neventid_paths,
-                    "event_id_fields", why, wl));
+                    "event_id_fields"));
     YG_TRY(str_map(rs, yg__ymap_get(win, "services"), &m->chan_names, &m->chan_services, &m->nchan,
-                   "services", why, wl));
-    YG_TRY(str_list(rs, yg__ymap_get(fl, "prefixes"), &m->prefixes, &m->nprefixes, "prefixes", why,
-                    wl));
+                   "services"));
+    YG_TRY(str_list(rs, yg__ymap_get(fl, "prefixes"), &m->prefixes, &m->nprefixes, "prefixes"));
     YG_TRY(str_map(rs, yg__ymap_get(fl, "aliases"), &m->alias_path, &m->alias_name, &m->naliases,
-                   "aliases", why, wl));
-    YG_TRY(str_list(rs, yg__ymap_get(fl, "time"), &m->time_paths, &m->ntime, "time", why, wl));
+                   "aliases"));
+    YG_TRY(str_list(rs, yg__ymap_get(fl, "time"), &m->time_paths, &m->ntime, "time"));
     YG_TRY(str_list(rs, yg__ymap_get(fl, "date_time"), &m->date_time_paths, &m->ndate_time,
-                    "date_time", why, wl));
+                    "date_time"));
     if (m->ndate_time != 0 && m->ndate_time != 2) {
-        snprintf(why, wl, "fields.date_time: expected two paths, a date and a time of day");
+        yg__errmsg_set(&rs->why, "fields.date_time: expected two paths, a date and a time of day");
         err = YG_ESYNTAX;
         goto done;
     }
@@ -195,8 +194,8 @@ static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping
             w->channel = dup_s(rs, yg__ymap_get(c, "channel"));
             const struct yg_ynode *ids = yg__ymap_get(c, "event_ids");
             if (!w->category || !w->channel || !ids || ids->type != YG_Y_SEQ) {
-                snprintf(why, wl, "%s:%u: a category needs category, channel and event_ids", path,
-                         c->line);
+                yg__errmsg_set(&rs->why, "%s:%u: a category needs category, channel and event_ids",
+                               path, c->line);
                 err = YG_ESYNTAX;
                 goto done;
             }
@@ -207,8 +206,8 @@ static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping
             }
             for (size_t j = 0; j < ids->n; j++) {
                 if (ids->items[j]->type != YG_Y_SCALAR || ids->items[j]->skind != YG_S_INT) {
-                    snprintf(why, wl, "%s:%u: event_ids must be integers", path,
-                             ids->items[j]->line);
+                    yg__errmsg_set(&rs->why, "%s:%u: event_ids must be integers", path,
+                                   ids->items[j]->line);
                     err = YG_ESYNTAX;
                     goto done;
                 }
@@ -223,12 +222,13 @@ static yg_err load_into(struct yg_rules *rs, const char *path, struct yg_mapping
                     goto done;
                 }
             } else if (wh) {
-                snprintf(why, wl, "%s:%u: 'where' must be a map of one field", path, wh->line);
+                yg__errmsg_set(&rs->why, "%s:%u: 'where' must be a map of one field", path,
+                               wh->line);
                 err = YG_ESYNTAX;
                 goto done;
             }
             YG_TRY(str_map(rs, yg__ymap_get(c, "fields"), &w->alias_from, &w->alias_to,
-                           &w->naliases, "fields", why, wl));
+                           &w->naliases, "fields"));
             for (size_t j = 0; j < w->naliases; j++)
                 if (yg__field_intern(rs, w->alias_from[j]) < 0 ||
                     yg__field_intern(rs, w->alias_to[j]) < 0) {

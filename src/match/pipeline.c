@@ -486,12 +486,12 @@ static yg_err load_file(struct lctx *x, const char *path, long *prio_out, size_t
     struct yg_ydoc *docs;
     size_t nd = 0;
     unsigned el = 0, ec = 0;
-    char why[256];
-    e = yg__yaml_parse(text, n, x->a, &docs, &nd, &el, &ec, why, sizeof why);
+    struct yg_errmsg why = {""};
+    e = yg__yaml_parse(text, n, x->a, &docs, &nd, &el, &ec, &why);
     yg_free(text);
     if (e) {
         struct yg_ynode at = {.line = el, .col = ec};
-        return e == YG_ENOMEM ? e : lfail(x, &at, e, "%s", why);
+        return e == YG_ENOMEM ? e : lfail(x, &at, e, "%s", why.msg);
     }
     if (nd != 1 || !docs[0].root || docs[0].root->type != YG_Y_MAP)
         return lfail(x, nd ? docs[nd - 1].root : NULL, YG_ESYNTAX,
@@ -605,8 +605,7 @@ struct actx {
     struct mark *marks;
     size_t nmarks, mcap;
     const struct yg_ynode **at;
-    char *why;
-    size_t wl;
+    struct yg_errmsg *why;
 };
 
 static bool eq_ci(const char *a, const char *b)
@@ -814,8 +813,8 @@ static yg_err xf_key(struct actx *x, uint32_t idx, const struct yg_ynode *k,
     case PT_DROP: *nalt = 0; return YG_OK;
     case PT_ITEM_FAILURE:
         *x->at = k;
-        snprintf(x->why, x->wl, "pipeline detection_item_failure on field '%s': %s", field,
-                 it->message);
+        yg__errmsg_set(x->why, "pipeline detection_item_failure on field '%s': %s", field,
+                       it->message);
         return YG_EUNSUPPORTED;
     default: return YG_OK;
     }
@@ -941,8 +940,8 @@ static yg_err xf_map_with(struct actx *x, uint32_t idx, const struct yg_ynode *m
         yg_err e = xf_key(x, idx, k, &alts[i * YG_MAX_PIPELINE_EXPANSION], &nalt[i]);
         if (e == YG_ELIMIT) {
             *x->at = k;
-            snprintf(x->why, x->wl, "pipeline maps field '%s' to more than %d fields", k->s,
-                     YG_MAX_PIPELINE_EXPANSION);
+            yg__errmsg_set(x->why, "pipeline maps field '%s' to more than %d fields", k->s,
+                           YG_MAX_PIPELINE_EXPANSION);
         }
         if (e)
             return e;
@@ -952,10 +951,10 @@ static yg_err xf_map_with(struct actx *x, uint32_t idx, const struct yg_ynode *m
             combos *= nalt[i];
             if (combos > YG_MAX_PIPELINE_EXPANSION) {
                 *x->at = k;
-                snprintf(x->why, x->wl,
-                         "pipeline field mappings expand this search into more than %d "
-                         "alternatives",
-                         YG_MAX_PIPELINE_EXPANSION);
+                yg__errmsg_set(x->why,
+                               "pipeline field mappings expand this search into more than %d "
+                               "alternatives",
+                               YG_MAX_PIPELINE_EXPANSION);
                 return YG_ELIMIT;
             }
         }
@@ -1145,11 +1144,11 @@ static const char *lower_dup(struct yg_arena *a, const char *s)
 }
 
 yg_err yg__pipeset_apply(const struct yg_pipeset *ps, struct yg_rule *r, struct yg_arena *a,
-                         const struct yg_ynode **at, char *why, size_t wl)
+                         const struct yg_ynode **at, struct yg_errmsg *why)
 {
     if (!ps || !ps->n || !r->detection)
         return YG_OK;
-    struct actx x = {ps, r, a, NULL, NULL, 0, 0, at, why, wl};
+    struct actx x = {ps, r, a, NULL, NULL, 0, 0, at, why};
     x.applied = yg_calloc(ps->n, sizeof *x.applied);
     if (!x.applied)
         return YG_ENOMEM;
@@ -1177,8 +1176,8 @@ yg_err yg__pipeset_apply(const struct yg_pipeset *ps, struct yg_rule *r, struct 
             break;
         case PT_RULE_FAILURE:
             *at = NULL; /* the rule's own position; the message names the pipeline's */
-            snprintf(why, wl, "pipeline rule_failure (%s:%u:%u): %s", it->file, it->node->line,
-                     it->node->col, it->message);
+            yg__errmsg_set(why, "pipeline rule_failure (%s:%u:%u): %s", it->file, it->node->line,
+                           it->node->col, it->message);
             e = YG_EUNSUPPORTED;
             break;
         case PT_NOOP: break;

@@ -39,7 +39,7 @@ void yg__pipeset_free(struct yg_pipeset *ps);
  * field mappings multiply past YG_MAX_PIPELINE_EXPANSION returns YG_ELIMIT.
  */
 YG_NODISCARD yg_err yg__pipeset_apply(const struct yg_pipeset *ps, struct yg_rule *r,
-                                      struct yg_arena *a, const struct yg_ynode **at, char *why,
-                                      size_t wl);
+                                      struct yg_arena *a, const struct yg_ynode **at,
+                                      struct yg_errmsg *why);
 
 #endif

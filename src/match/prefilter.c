@@ -457,7 +457,7 @@ static void dbs_free(struct pf_dbs *d)
 /* Compile the atoms idx[0..n) of one field or of the raw document into
  * databases of at most PF_DB_ATOMS atoms each. */
 static yg_err compile_db(struct yg_dbcache *cache, const struct atom_tab *t, const uint32_t *idx,
-                         size_t n, struct pf_dbs **out, char *why, size_t wl)
+                         size_t n, struct pf_dbs **out, struct yg_errmsg *why)
 {
     *out = NULL;
     if (!n)
@@ -484,8 +484,8 @@ static yg_err compile_db(struct yg_dbcache *cache, const struct atom_tab *t, con
         hs_compile_error_t *ce = NULL;
         if (yg__dbcache_compile_lit_multi(cache, exprs + at, flags + at, ids + at, lens + at, m,
                                           HS_MODE_BLOCK, &d->db[d->n], &ce) != HS_SUCCESS) {
-            snprintf(why, wl, "prefilter: %s",
-                     ce && ce->message ? ce->message : "hs_compile failed");
+            yg__errmsg_set(why, "prefilter: %s",
+                           ce && ce->message ? ce->message : "hs_compile failed");
             if (ce)
                 hs_free_compile_error(ce);
             err = YG_EUNSUPPORTED;
@@ -566,7 +566,7 @@ static yg_err atom_index(struct yg_rules *rs, const struct atom_tab *t)
 /* The atoms grouped by database (raw document first, then by field id), in
  * atom order, by counting: one pass whatever the number of fields; then
  * each database compiled. */
-static yg_err compile_dbs(struct yg_rules *rs, const struct atom_tab *t, char *why, size_t wl)
+static yg_err compile_dbs(struct yg_rules *rs, const struct atom_tab *t)
 {
     yg_err err = YG_OK;
     size_t *byfield = yg_calloc(rs->nfields + 2, sizeof *byfield);
@@ -584,7 +584,7 @@ static yg_err compile_dbs(struct yg_rules *rs, const struct atom_tab *t, char *w
     /* byfield[g] is now where group g (db + 1) ends: the raw document's atoms
      * are order[0, byfield[0]), field f's order[byfield[f], byfield[f + 1]). */
     struct pf_dbs *db;
-    if ((err = compile_db(rs->dbcache, t, order, byfield[0], &db, why, wl)))
+    if ((err = compile_db(rs->dbcache, t, order, byfield[0], &db, &rs->why)))
         goto done;
     rs->hs_db = db;
     for (size_t f = 0; f < rs->nfields && !err; f++) {
@@ -592,7 +592,7 @@ static yg_err compile_dbs(struct yg_rules *rs, const struct atom_tab *t, char *w
             continue;
         rs->fid_db[f] = NULL;
         if (!(err = compile_db(rs->dbcache, t, order + byfield[f], byfield[f + 1] - byfield[f], &db,
-                               why, wl)))
+                               &rs->why)))
             rs->fid_db[f] = db;
     }
 done:
@@ -601,7 +601,7 @@ done:
     return err;
 }
 
-yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
+yg_err yg__prefilter_build(struct yg_rules *rs)
 {
     yg_err err = YG_OK;
     struct atom_tab t = {0};
@@ -645,7 +645,7 @@ yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t wl)
     if (!err)
         err = atom_index(rs, &t);
     if (!err)
-        err = compile_dbs(rs, &t, why, wl);
+        err = compile_dbs(rs, &t);
 done:
     if (cnfs)
         for (size_t r = 0; r < rs->nrules; r++)

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 
 #include "core/core.h"
+#include "core/errmsg.h"
 #include "core/htab.h"
 #include "decode/event.h"
 #include "match/value.h"
@@ -130,7 +131,16 @@ struct yg_rules {
     int32_t *ifid;
     uint32_t intel_rule[YG_IOC_NTYPES];
     size_t nbuiltin;
+    /* Why the last compile step on these rules failed: yg__rules_errmsg. */
+    struct yg_errmsg why;
 };
+
+/* Why the last failed compile step on rs (the mapping, the prefilter, the
+ * intel fields) failed ("" if none has); rs NULL: out of memory. */
+static inline const char *yg__rules_errmsg(const struct yg_rules *rs)
+{
+    return rs ? rs->why.msg : "out of memory";
+}
 
 /*
  * The detection program of every document added to c (compile.c), without
@@ -164,8 +174,9 @@ bool yg__rule_eval(struct yg_scanner *s, const struct yg_crule *r);
 const uint64_t *yg__scanner_regex_limits(const struct yg_scanner *s, size_t *nrules,
                                          uint64_t *total);
 
-/* Build the prefilter over the compiled rules. */
-YG_NODISCARD yg_err yg__prefilter_build(struct yg_rules *rs, char *why, size_t whylen);
+/* Build the prefilter over the compiled rules; on failure the reason is
+ * yg__rules_errmsg(rs). */
+YG_NODISCARD yg_err yg__prefilter_build(struct yg_rules *rs);
 void yg__prefilter_free(struct yg_rules *rs);
 void *yg__prefilter_scratch(const struct yg_rules *rs);
 void yg__prefilter_scratch_free(void *s);
@@ -187,10 +198,9 @@ bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p,
 
 /* Load the mapping file (YAML) into rs->map. */
 /* A user's mapping file over the one loaded: its entries come first (so
- * they win), the shipped ones still apply (docs/mappings.md). */
-YG_NODISCARD yg_err yg__mapping_overlay(struct yg_rules *rs, const char *path, char *why,
-                                        size_t wl);
-YG_NODISCARD yg_err yg__mapping_load(struct yg_rules *rs, const char *path, char *why,
-                                     size_t whylen);
+ * they win), the shipped ones still apply (docs/mappings.md).  Both leave
+ * the reason of a failure in yg__rules_errmsg(rs). */
+YG_NODISCARD yg_err yg__mapping_overlay(struct yg_rules *rs, const char *path);
+YG_NODISCARD yg_err yg__mapping_load(struct yg_rules *rs, const char *path);
 
 #endif

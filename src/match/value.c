@@ -51,14 +51,14 @@
 
 /* ---- diagnostics --------------------------------------------------------- */
 
-static void say(char *why, size_t whylen, const char *fmt, ...) YG_PRINTF(3, 4);
-static void say(char *why, size_t whylen, const char *fmt, ...)
+static void say(struct yg_errmsg *why, const char *fmt, ...) YG_PRINTF(2, 3);
+static void say(struct yg_errmsg *why, const char *fmt, ...)
 {
-    if (!why || !whylen)
+    if (!why)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
+    vsnprintf(why->msg, sizeof why->msg, fmt, ap);
     va_end(ap);
 }
 
@@ -139,12 +139,12 @@ enum chain_state {
     CS_CMP
 };
 
-yg_err yg__mods_parse(const struct yg_str *names, size_t n, struct yg_mods *out, char *why,
-                      size_t whylen)
+yg_err yg__mods_parse(const struct yg_str *names, size_t n, struct yg_mods *out,
+                      struct yg_errmsg *why)
 {
     memset(out, 0, sizeof *out);
     if (n > sizeof out->chain / sizeof out->chain[0]) {
-        say(why, whylen, "more than %zu modifiers", sizeof out->chain / sizeof out->chain[0]);
+        say(why, "more than %zu modifiers", sizeof out->chain / sizeof out->chain[0]);
         return YG_ELIMIT;
     }
     for (size_t i = 0; i < n; i++) {
@@ -157,7 +157,7 @@ yg_err yg__mods_parse(const struct yg_str *names, size_t n, struct yg_mods *out,
             }
         }
         if (!bit) {
-            say(why, whylen, "unknown modifier '%.*s'", (int)(names[i].n > 64 ? 64 : names[i].n),
+            say(why, "unknown modifier '%.*s'", (int)(names[i].n > 64 ? 64 : names[i].n),
                 names[i].p ? names[i].p : "");
             return YG_EUNSUPPORTED;
         }
@@ -219,15 +219,12 @@ yg_err yg__mods_parse(const struct yg_str *names, size_t n, struct yg_mods *out,
         }
         if (!ok) {
             if (b & MODS_REFLAG)
-                say(why, whylen, "modifier '%s' is a regex flag and needs 're' before it",
-                    mod_name(b));
+                say(why, "modifier '%s' is a regex flag and needs 're' before it", mod_name(b));
             else if (b == YG_MOD_RE || b == YG_MOD_CIDR || b == YG_MOD_EXISTS)
-                say(why, whylen,
-                    "modifier '%s' must come before any other value modifier (found '%s')",
+                say(why, "modifier '%s' must come before any other value modifier (found '%s')",
                     mod_name(b), mod_name(prev));
             else
-                say(why, whylen, "modifier '%s' cannot be combined with '%s'", mod_name(b),
-                    mod_name(prev));
+                say(why, "modifier '%s' cannot be combined with '%s'", mod_name(b), mod_name(prev));
             return YG_ESYNTAX;
         }
         st = next;
@@ -237,7 +234,7 @@ yg_err yg__mods_parse(const struct yg_str *names, size_t n, struct yg_mods *out,
     if ((out->bits & YG_MOD_EXPAND) && (out->bits & MODS_ENC)) {
         /* pySigma would encode the placeholder text itself, or leave the
          * substituted values unencoded: neither is what the rule means. */
-        say(why, whylen, "'expand' cannot be combined with base64/utf16 encodings");
+        say(why, "'expand' cannot be combined with base64/utf16 encodings");
         return YG_ESYNTAX;
     }
     return YG_OK;
@@ -320,13 +317,12 @@ struct cx {
     struct yg_str *names; /* placeholder names referenced by the value */
     size_t nnames;
     bool cased;
-    char *why;
-    size_t whylen;
+    struct yg_errmsg *why;
 };
 
 static yg_err nomem(struct cx *x)
 {
-    say(x->why, x->whylen, "out of memory compiling value");
+    say(x->why, "out of memory compiling value");
     return YG_ENOMEM;
 }
 
@@ -351,8 +347,7 @@ static void put_bytes(struct sstr *s, const void *p, size_t n)
 static yg_err sl_push(struct cx *x, struct slist *l, struct sstr s)
 {
     if (l->n >= YG_MAX_VALUE_EXPANSION) {
-        say(x->why, x->whylen, "value expands to more than %u alternatives",
-            YG_MAX_VALUE_EXPANSION);
+        say(x->why, "value expands to more than %u alternatives", YG_MAX_VALUE_EXPANSION);
         return YG_ELIMIT;
     }
     if (l->n == l->cap) {
@@ -400,8 +395,7 @@ static yg_err parse_sstr(struct cx *x, const char *s, size_t n, bool expand, str
                 j++;
             if (j < n && s[j] == '%' && j > i + 1) {
                 if (x->nnames >= MAX_PLACEHOLDER_REFS) {
-                    say(x->why, x->whylen, "more than %u placeholders in one value",
-                        MAX_PLACEHOLDER_REFS);
+                    say(x->why, "more than %u placeholders in one value", MAX_PLACEHOLDER_REFS);
                     return YG_ELIMIT;
                 }
                 if (!x->names) {
@@ -525,8 +519,8 @@ static yg_err windash(struct cx *x, const struct slist *in, struct slist *out)
             if (s->v[i].k != SK_LIT || (s->v[i].c != '-' && s->v[i].c != '/') || !windash_at(s, i))
                 continue;
             if (k == WINDASH_MAX) {
-                say(x->why, x->whylen,
-                    "windash expands at most %u dashes in one value; split the value", WINDASH_MAX);
+                say(x->why, "windash expands at most %u dashes in one value; split the value",
+                    WINDASH_MAX);
                 err = YG_ELIMIT;
                 goto done;
             }
@@ -605,7 +599,7 @@ static yg_err base64_mod(struct cx *x, const struct slist *in, struct slist *out
         size_t dn = 0;
         for (size_t i = 0; i < s->n; i++) {
             if (s->v[i].k != SK_LIT) {
-                say(x->why, x->whylen, "base64 encoding of strings with wildcards is not allowed");
+                say(x->why, "base64 encoding of strings with wildcards is not allowed");
                 err = YG_ESYNTAX;
                 goto done;
             }
@@ -670,7 +664,7 @@ static yg_err utf16_mod(struct cx *x, struct sstr *s, uint32_t which)
         size_t len;
         int32_t cp = cell_cp(s, i, end, &len);
         if (cp < 0) {
-            say(x->why, x->whylen, "%s: value is not valid UTF-8", mod_name(which));
+            say(x->why, "%s: value is not valid UTF-8", mod_name(which));
             return YG_ESYNTAX;
         }
         uint16_t u[2];
@@ -775,8 +769,7 @@ static bool ph_value_ok(const struct yg_ynode *v)
            (v->skind == YG_S_STR || v->skind == YG_S_INT || v->skind == YG_S_FLOAT);
 }
 
-yg_err yg__placeholders_load(const char *path, struct yg_placeholders **out, char *why,
-                             size_t whylen)
+yg_err yg__placeholders_load(const char *path, struct yg_placeholders **out, struct yg_errmsg *why)
 {
     yg_err err = YG_OK;
     char *text = NULL;
@@ -785,28 +778,28 @@ yg_err yg__placeholders_load(const char *path, struct yg_placeholders **out, cha
     *out = NULL;
 
     if ((err = yg_file_read(path, YG_MAX_RULE_FILE_BYTES, &text, &len))) {
-        say(why, whylen, "cannot read %s: %s", path, yg_strerror(err));
+        say(why, "cannot read %s: %s", path, yg_strerror(err));
         goto done;
     }
     ph = yg_calloc(1, sizeof *ph);
     if (!ph) {
         err = YG_ENOMEM;
-        say(why, whylen, "out of memory");
+        say(why, "out of memory");
         goto done;
     }
     yg_arena_init(&ph->a, 16384, 0);
     struct yg_ydoc *docs = NULL;
     size_t ndocs = 0;
     unsigned eline = 0, ecol = 0;
-    char ywhy[256] = "";
-    err = yg__yaml_parse(text, len, &ph->a, &docs, &ndocs, &eline, &ecol, ywhy, sizeof ywhy);
+    struct yg_errmsg ywhy = {""};
+    err = yg__yaml_parse(text, len, &ph->a, &docs, &ndocs, &eline, &ecol, &ywhy);
     if (err) {
-        say(why, whylen, "%s:%u:%u: %s", path, eline, ecol, ywhy);
+        say(why, "%s:%u:%u: %s", path, eline, ecol, ywhy.msg);
         goto done;
     }
     if (ndocs > 1) {
         err = YG_ESYNTAX;
-        say(why, whylen, "%s: expected one YAML document, found %zu", path, ndocs);
+        say(why, "%s: expected one YAML document, found %zu", path, ndocs);
         goto done;
     }
     const struct yg_ynode *root = ndocs ? docs[0].root : NULL;
@@ -814,21 +807,20 @@ yg_err yg__placeholders_load(const char *path, struct yg_placeholders **out, cha
         goto done; /* an empty file defines no placeholders */
     if (root->type != YG_Y_MAP) {
         err = YG_ESYNTAX;
-        say(why, whylen, "%s:%u: expected a map of placeholder name to list of values", path,
-            root->line);
+        say(why, "%s:%u: expected a map of placeholder name to list of values", path, root->line);
         goto done;
     }
     ph->e = yg_arena_alloc(&ph->a, (root->n ? root->n : 1) * sizeof *ph->e);
     if (!ph->e) {
         err = YG_ENOMEM;
-        say(why, whylen, "out of memory");
+        say(why, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < root->n; i++) {
         const struct yg_ynode *k = root->items[2 * i], *v = root->items[2 * i + 1];
         if (k->type != YG_Y_SCALAR || k->slen == 0) {
             err = YG_ESYNTAX;
-            say(why, whylen, "%s:%u: a placeholder name must be a non-empty string", path, k->line);
+            say(why, "%s:%u: a placeholder name must be a non-empty string", path, k->line);
             goto done;
         }
         const char *name = k->s;
@@ -839,8 +831,7 @@ yg_err yg__placeholders_load(const char *path, struct yg_placeholders **out, cha
         for (size_t j = 0; j < ph->n; j++) {
             if (ph->e[j].nlen == nlen && memcmp(ph->e[j].name, name, nlen) == 0) {
                 err = YG_ESYNTAX;
-                say(why, whylen, "%s:%u: placeholder '%.*s' defined twice", path, k->line,
-                    (int)nlen, name);
+                say(why, "%s:%u: placeholder '%.*s' defined twice", path, k->line, (int)nlen, name);
                 goto done;
             }
         }
@@ -853,15 +844,15 @@ yg_err yg__placeholders_load(const char *path, struct yg_placeholders **out, cha
         e->vlens = yg_arena_alloc(&ph->a, (nv ? nv : 1) * sizeof *e->vlens);
         if (!e->vals || !e->vlens) {
             err = YG_ENOMEM;
-            say(why, whylen, "out of memory");
+            say(why, "out of memory");
             goto done;
         }
         for (size_t j = 0; j < nv; j++) {
             const struct yg_ynode *it = v->type == YG_Y_SEQ ? v->items[j] : v;
             if (!ph_value_ok(it)) {
                 err = YG_ESYNTAX;
-                say(why, whylen, "%s:%u: placeholder '%.*s': values must be strings or numbers",
-                    path, it->line, (int)nlen, name);
+                say(why, "%s:%u: placeholder '%.*s': values must be strings or numbers", path,
+                    it->line, (int)nlen, name);
                 goto done;
             }
             e->vals[e->nvals] = it->s;
@@ -886,7 +877,7 @@ static const struct ph_entry *ph_need(struct cx *x, size_t idx)
     const struct yg_str *nm = &x->names[idx];
     const struct ph_entry *e = ph_find(x->ph, nm->p, nm->n);
     if (!e)
-        say(x->why, x->whylen, "unknown placeholder %%%.*s%%%s", (int)nm->n, nm->p,
+        say(x->why, "unknown placeholder %%%.*s%%%s", (int)nm->n, nm->p,
             x->ph ? "" : " (no placeholders file loaded)");
     return e;
 }
@@ -930,8 +921,7 @@ static yg_err expand_placeholders(struct cx *x, const struct slist *in, struct s
                 YG_TRY(parse_sstr(x, e->vals[j], e->vlens[j], false, &vals[p][j]));
             nvals[p] = e->nvals;
             if (e->nvals && total > YG_MAX_VALUE_EXPANSION / e->nvals) {
-                say(x->why, x->whylen, "value expands to more than %u alternatives",
-                    YG_MAX_VALUE_EXPANSION);
+                say(x->why, "value expands to more than %u alternatives", YG_MAX_VALUE_EXPANSION);
                 err = YG_ELIMIT;
                 goto done;
             }
@@ -1246,7 +1236,7 @@ static yg_err rule_number(struct cx *x, const struct yg_ynode *v, double *num, c
                 unsigned char c = (unsigned char)s[j];
                 unsigned d = c <= '9' ? (unsigned)(c - '0') : (unsigned)(yg_lc(c) - 'a' + 10);
                 if (u > (UINT64_MAX - d) / base) {
-                    say(x->why, x->whylen, "number %s is too large", s);
+                    say(x->why, "number %s is too large", s);
                     return YG_ESYNTAX;
                 }
                 u = u * base + d;
@@ -1257,14 +1247,14 @@ static yg_err rule_number(struct cx *x, const struct yg_ynode *v, double *num, c
             uint64_t u = 0;
             for (size_t j = i; j < n; j++) {
                 if (u > (UINT64_MAX - 7) / 8) {
-                    say(x->why, x->whylen, "number %s is too large", s);
+                    say(x->why, "number %s is too large", s);
                     return YG_ESYNTAX;
                 }
                 u = u * 8 + (unsigned)(s[j] - '0');
             }
             snprintf(canon, canonsz, "%s%llu", s[0] == '-' && u ? "-" : "", (unsigned long long)u);
         } else if (!canon_decimal(s, n, canon, canonsz)) {
-            say(x->why, x->whylen, "invalid number '%s'", s);
+            say(x->why, "invalid number '%s'", s);
             return YG_ESYNTAX;
         }
         *num = strtod(canon, NULL);
@@ -1273,7 +1263,7 @@ static yg_err rule_number(struct cx *x, const struct yg_ynode *v, double *num, c
     char *end = NULL;
     double d = strtod(s, &end);
     if (end != s + n || !isfinite(d)) {
-        say(x->why, x->whylen, "invalid number '%s'", s);
+        say(x->why, "invalid number '%s'", s);
         return YG_ESYNTAX;
     }
     if (d == floor(d) && fabs(d) < 1e300) {
@@ -1481,7 +1471,7 @@ static yg_err compile_cidr(struct cx *x, const struct yg_ynode *v, struct yg_vm 
     uint8_t fam = 0;
     memset(vm, 0, sizeof *vm);
     if (!parse_ip(s, an, vm->addr, &fam)) {
-        say(x->why, x->whylen, "invalid CIDR expression '%s'", s);
+        say(x->why, "invalid CIDR expression '%s'", s);
         return YG_ESYNTAX;
     }
     unsigned maxbits = fam == 4 ? 32 : 128, bits = maxbits;
@@ -1490,25 +1480,25 @@ static yg_err compile_cidr(struct cx *x, const struct yg_ynode *v, struct yg_vm 
         size_t bn = v->slen - an - 1;
         bits = 0;
         if (bn == 0 || bn > 3) {
-            say(x->why, x->whylen, "invalid CIDR prefix length in '%s'", s);
+            say(x->why, "invalid CIDR prefix length in '%s'", s);
             return YG_ESYNTAX;
         }
         for (size_t i = 0; i < bn; i++) {
             if (b[i] < '0' || b[i] > '9') {
-                say(x->why, x->whylen, "invalid CIDR prefix length in '%s'", s);
+                say(x->why, "invalid CIDR prefix length in '%s'", s);
                 return YG_ESYNTAX;
             }
             bits = bits * 10 + (unsigned)(b[i] - '0');
         }
         if (bits > maxbits) {
-            say(x->why, x->whylen, "CIDR prefix length %u too large in '%s'", bits, s);
+            say(x->why, "CIDR prefix length %u too large in '%s'", bits, s);
             return YG_ESYNTAX;
         }
     }
     /* Python's ip_network() (strict) rejects host bits; so does pySigma. */
     for (unsigned i = bits; i < maxbits; i++) {
         if (vm->addr[i / 8] & (0x80 >> (i % 8))) {
-            say(x->why, x->whylen, "CIDR expression '%s' has host bits set", s);
+            say(x->why, "CIDR expression '%s' has host bits set", s);
             return YG_ESYNTAX;
         }
     }
@@ -1892,7 +1882,7 @@ static yg_err compile_one_regex(struct cx *x, const char *src, size_t n, struct 
     memset(vm, 0, sizeof *vm);
 
     if (n > YG_MAX_REGEX_BYTES) {
-        say(x->why, x->whylen, "regex longer than %u bytes", YG_MAX_REGEX_BYTES);
+        say(x->why, "regex longer than %u bytes", YG_MAX_REGEX_BYTES);
         return YG_ELIMIT;
     }
     uint32_t bits = x->m->bits;
@@ -1917,7 +1907,7 @@ static yg_err compile_one_regex(struct cx *x, const char *src, size_t n, struct 
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(ec, msg, sizeof msg) < 0)
             snprintf((char *)msg, sizeof msg, "error %d", ec);
-        say(x->why, x->whylen, "invalid regex at offset %zu: %s", (size_t)eo, (char *)msg);
+        say(x->why, "invalid regex at offset %zu: %s", (size_t)eo, (char *)msg);
         err = ec == PCRE2_ERROR_HEAP_FAILED ? YG_ENOMEM : YG_EREGEX;
         goto done;
     }
@@ -1992,8 +1982,7 @@ static yg_err compile_regex(struct cx *x, const struct yg_ynode *v, struct yg_vm
                 j++;
             if (j < n && s[j] == '%' && j > i + 1) {
                 if (x->nnames >= MAX_PLACEHOLDER_REFS) {
-                    say(x->why, x->whylen, "more than %u placeholders in one value",
-                        MAX_PLACEHOLDER_REFS);
+                    say(x->why, "more than %u placeholders in one value", MAX_PLACEHOLDER_REFS);
                     return YG_ELIMIT;
                 }
                 if (!x->names) {
@@ -2008,7 +1997,7 @@ static yg_err compile_regex(struct cx *x, const struct yg_ynode *v, struct yg_vm
                 pc[np++] = (struct piece){s + st, i - st, NULL};
                 pc[np++] = (struct piece){NULL, 0, e};
                 if (e->nvals && total > YG_MAX_VALUE_EXPANSION / e->nvals) {
-                    say(x->why, x->whylen, "value expands to more than %u alternatives",
+                    say(x->why, "value expands to more than %u alternatives",
                         YG_MAX_VALUE_EXPANSION);
                     return YG_ELIMIT;
                 }
@@ -2040,7 +2029,7 @@ static yg_err compile_regex(struct cx *x, const struct yg_ynode *v, struct yg_vm
                 err = yg_buf_add(&b, e->vals[pick], e->vlens[pick]);
             }
             if (err == YG_ELIMIT) {
-                say(x->why, x->whylen, "regex longer than %u bytes", YG_MAX_REGEX_BYTES);
+                say(x->why, "regex longer than %u bytes", YG_MAX_REGEX_BYTES);
                 goto done;
             }
             if (err) {
@@ -2117,8 +2106,8 @@ static yg_err value_compare(struct cx *x, const struct yg_ynode *v, enum yg_skin
     yg_err err = YG_OK;
     struct yg_vm *vm = NULL;
     if (kind != YG_S_INT && kind != YG_S_FLOAT) {
-        say(x->why, x->whylen, "modifier '%s' needs a number, got %s '%s'",
-            mod_name(first_value_mod(x->m)), skind_name(kind), v->s);
+        say(x->why, "modifier '%s' needs a number, got %s '%s'", mod_name(first_value_mod(x->m)),
+            skind_name(kind), v->s);
         return YG_ESYNTAX;
     }
     char canon[400];
@@ -2154,14 +2143,14 @@ static yg_err value_fieldref(struct cx *x, const struct yg_ynode *v, uint32_t vb
         YG_TRY(nomem(x));
     for (size_t i = 0; i < s.n; i++) {
         if (s.v[i].k != SK_LIT) {
-            say(x->why, x->whylen, "field references must not contain wildcards");
+            say(x->why, "field references must not contain wildcards");
             return YG_ESYNTAX;
         }
         name[i] = (char)s.v[i].c;
     }
     name[s.n] = 0;
     if (!s.n) {
-        say(x->why, x->whylen, "empty field reference");
+        say(x->why, "empty field reference");
         return YG_ESYNTAX;
     }
     YG_TRY(one_vm(x, out, &vm));
@@ -2248,7 +2237,7 @@ static yg_err value_exists_or_null(struct cx *x, const struct yg_ynode *v, bool 
     struct yg_vm *vm = NULL;
     if (x->m->bits & YG_MOD_EXISTS) {
         if (is_null || kind != YG_S_BOOL) {
-            say(x->why, x->whylen, "'exists' needs true or false, got %s",
+            say(x->why, "'exists' needs true or false, got %s",
                 is_null ? "null" : skind_name(kind));
             return YG_ESYNTAX;
         }
@@ -2258,8 +2247,7 @@ static yg_err value_exists_or_null(struct cx *x, const struct yg_ynode *v, bool 
         return YG_OK;
     }
     if (vb) {
-        say(x->why, x->whylen, "a null value cannot take modifier '%s'",
-            mod_name(first_value_mod(x->m)));
+        say(x->why, "a null value cannot take modifier '%s'", mod_name(first_value_mod(x->m)));
         return YG_ESYNTAX;
     }
     YG_TRY(one_vm(x, out, &vm));
@@ -2275,7 +2263,7 @@ static yg_err compile_value(struct cx *x, const struct yg_ynode *v, struct yg_vm
     uint32_t vb = m->bits & ~(uint32_t)MODS_LIST;
     struct yg_vm *vm = NULL;
     if (v && v->type != YG_Y_SCALAR) {
-        say(x->why, x->whylen, "a value must be a plain scalar");
+        say(x->why, "a value must be a plain scalar");
         return YG_ESYNTAX;
     }
     bool is_null = !v || v->skind == YG_S_NULL;
@@ -2285,8 +2273,8 @@ static yg_err compile_value(struct cx *x, const struct yg_ynode *v, struct yg_vm
     if (vb & (MODS_CMP | MODS_TIME))
         return value_compare(x, v, kind, vb, out);
     if ((vb & (YG_MOD_RE | YG_MOD_CIDR | YG_MOD_FIELDREF | MODS_STRING)) && kind != YG_S_STR) {
-        say(x->why, x->whylen, "modifier '%s' needs a string, got %s '%s'",
-            mod_name(first_value_mod(m)), skind_name(kind), v->s);
+        say(x->why, "modifier '%s' needs a string, got %s '%s'", mod_name(first_value_mod(m)),
+            skind_name(kind), v->s);
         return YG_ESYNTAX;
     }
     if (vb & YG_MOD_RE)
@@ -2308,7 +2296,7 @@ done:
 
 yg_err yg__value_compile(const struct yg_mods *m, const struct yg_ynode *value,
                          const struct yg_placeholders *ph, struct yg_arena *perm,
-                         struct yg_vm_pool *pool, struct yg_vmgroup *out, char *why, size_t whylen)
+                         struct yg_vm_pool *pool, struct yg_vmgroup *out, struct yg_errmsg *why)
 {
     struct cx x;
     memset(&x, 0, sizeof x);
@@ -2321,7 +2309,6 @@ yg_err yg__value_compile(const struct yg_mods *m, const struct yg_ynode *value,
     x.ph = ph;
     x.cased = (m->bits & YG_MOD_CASED) != 0;
     x.why = why;
-    x.whylen = whylen;
     out->v = NULL;
     out->n = 0;
     yg_err err = compile_value(&x, value, out);

@@ -25,6 +25,7 @@
 #define YG_MATCH_VALUE_H
 
 #include "core/core.h"
+#include "core/errmsg.h"
 #include "decode/event.h"
 #include "core/yaml.h"
 
@@ -126,8 +127,8 @@ struct yg_vmgroup {
 /* Placeholder values for `expand` (%name% -> list of strings). */
 struct yg_placeholders;
 /* Load from a YAML map `name: [values...]` (keys without %); NULL on error. */
-YG_NODISCARD yg_err yg__placeholders_load(const char *path, struct yg_placeholders **out, char *why,
-                                          size_t whylen);
+YG_NODISCARD yg_err yg__placeholders_load(const char *path, struct yg_placeholders **out,
+                                          struct yg_errmsg *why);
 void yg__placeholders_free(struct yg_placeholders *ph);
 
 /* Owner of compiled regexes. */
@@ -140,7 +141,7 @@ void yg__vm_pool_free(struct yg_vm_pool *pool);
 /* names: the modifiers after the field name (for `Image|endswith|all`,
  * "endswith" and "all"). */
 YG_NODISCARD yg_err yg__mods_parse(const struct yg_str *names, size_t n, struct yg_mods *out,
-                                   char *why, size_t whylen);
+                                   struct yg_errmsg *why);
 
 /*
  * Compile one value.  value is a YAML scalar (or NULL for an empty item).
@@ -149,8 +150,8 @@ YG_NODISCARD yg_err yg__mods_parse(const struct yg_str *names, size_t n, struct 
  */
 YG_NODISCARD yg_err yg__value_compile(const struct yg_mods *m, const struct yg_ynode *value,
                                       const struct yg_placeholders *ph, struct yg_arena *perm,
-                                      struct yg_vm_pool *pool, struct yg_vmgroup *out, char *why,
-                                      size_t whylen);
+                                      struct yg_vm_pool *pool, struct yg_vmgroup *out,
+                                      struct yg_errmsg *why);
 
 /* Scratch for regex matching; one per thread. */
 void *yg__re_scratch_new(void);

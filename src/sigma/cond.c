@@ -28,8 +28,7 @@ struct parser {
     unsigned depth;
     yg_err err;
     unsigned ecol;
-    char *why;
-    size_t whylen;
+    struct yg_errmsg *why;
 };
 
 enum tok { T_END, T_LP, T_RP, T_WORD, T_PIPE, T_BAD };
@@ -94,7 +93,7 @@ static void fail(struct parser *p, size_t at, yg_err e, const char *fmt, const c
     p->err = e;
     p->ecol = (unsigned)at + 1;
     if (p->why)
-        snprintf(p->why, p->whylen, fmt, (int)arglen, arg);
+        snprintf(p->why->msg, sizeof p->why->msg, fmt, (int)arglen, arg);
 }
 
 static struct yg_cond *node(struct parser *p, enum yg_cond_op op)
@@ -288,16 +287,15 @@ static struct yg_cond *parse_expr(struct parser *p)
 }
 
 yg_err yg__cond_parse(const char *s, size_t len, const char *const *names, size_t n,
-                      struct yg_arena *a, struct yg_cond **out, unsigned *ecol, char *why,
-                      size_t whylen)
+                      struct yg_arena *a, struct yg_cond **out, unsigned *ecol,
+                      struct yg_errmsg *why)
 {
-    struct parser p = {s, len, 0, names, n, a, 0, YG_OK, 0, why, whylen};
+    struct parser p = {s, len, 0, names, n, a, 0, YG_OK, 0, why};
     *out = NULL;
     if (len > YG_MAX_CONDITION_BYTES) {
         if (ecol)
             *ecol = 1;
-        if (why)
-            snprintf(why, whylen, "condition longer than %u bytes", YG_MAX_CONDITION_BYTES);
+        yg__errmsg_set(why, "condition longer than %u bytes", YG_MAX_CONDITION_BYTES);
         return YG_ELIMIT;
     }
     struct yg_cond *c = parse_expr(&p);

@@ -11,6 +11,7 @@
 #define YG_SIGMA_RULE_H
 
 #include "core/core.h"
+#include "core/errmsg.h"
 #include "core/yaml.h"
 
 enum yg_rule_kind { YG_RULE_DETECTION, YG_RULE_CORRELATION, YG_RULE_FILTER };
@@ -53,7 +54,7 @@ struct yg_cond {
  * Errors give the byte column (1-based) within the string. */
 YG_NODISCARD yg_err yg__cond_parse(const char *s, size_t len, const char *const *names, size_t n,
                                    struct yg_arena *a, struct yg_cond **out, unsigned *ecol,
-                                   char *why, size_t whylen);
+                                   struct yg_errmsg *why);
 
 struct yg_rule {
     enum yg_rule_kind kind;

@@ -137,11 +137,11 @@ struct yg_ynode;
  * Messages follow watch/config.h: "taxii.users[0].read: line L, column C:
  * ...", never quoting a value. */
 YG_NODISCARD yg_err yg__taxii_cfg_read(const struct yg_ynode *node, struct yg_taxii_cfg **out,
-                                       char *why, size_t wl);
+                                       struct yg_errmsg *why);
 /* Read the `taxii` section (and only it) of a YAML file; YG_ENOTFOUND when
  * the file has none. */
-YG_NODISCARD yg_err yg__taxii_cfg_load(const char *path, struct yg_taxii_cfg **out, char *why,
-                                       size_t wl);
+YG_NODISCARD yg_err yg__taxii_cfg_load(const char *path, struct yg_taxii_cfg **out,
+                                       struct yg_errmsg *why);
 void yg__taxii_cfg_free(struct yg_taxii_cfg *c);
 /* Index of a collection by id or alias, or -1. */
 long yg__taxii_cfg_coll(const struct yg_taxii_cfg *c, const char *id_or_alias);

@@ -533,7 +533,8 @@ done:
     return err;
 }
 
-yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, char *why, size_t wl)
+yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out,
+                          struct yg_errmsg *why)
 {
     static const char *const k_taxii[] = {"listen",
                                           "tls",
@@ -554,7 +555,7 @@ yg_err yg__taxii_cfg_read(const struct yg_ynode *m, struct yg_taxii_cfg **out, c
                                           "publish",
                                           "console",
                                           NULL};
-    struct cc c = {why, wl};
+    struct cc c = {why ? why->msg : NULL, why ? sizeof why->msg : 0};
     yg_err err = YG_OK;
     *out = NULL;
     struct yg_taxii_cfg *t = yg_calloc(1, sizeof *t);
@@ -619,7 +620,7 @@ done:
     return err;
 }
 
-yg_err yg__taxii_cfg_load(const char *path, struct yg_taxii_cfg **out, char *why, size_t wl)
+yg_err yg__taxii_cfg_load(const char *path, struct yg_taxii_cfg **out, struct yg_errmsg *why)
 {
     char *text = NULL;
     size_t n = 0;
@@ -627,32 +628,33 @@ yg_err yg__taxii_cfg_load(const char *path, struct yg_taxii_cfg **out, char *why
     struct yg_ydoc *docs = NULL;
     size_t ndocs = 0;
     unsigned el = 0, ec = 0;
-    char ywhy[200] = "";
+    struct yg_errmsg ywhy = {""};
     *out = NULL;
     yg_err err = yg_file_read(path, YG_MAX_CONFIG_BYTES, &text, &n);
     if (err) {
-        snprintf(why, wl, "%s: cannot read it (%s)", path, yg_strerror(err));
+        yg__errmsg_set(why, "%s: cannot read it (%s)", path, yg_strerror(err));
         return err == YG_ENOTFOUND ? YG_EIO : err;
     }
     yg_arena_init(&a, 16384, 16u * YG_MAX_CONFIG_BYTES);
-    err = yg__yaml_parse(text, n, &a, &docs, &ndocs, &el, &ec, ywhy, sizeof ywhy);
+    err = yg__yaml_parse(text, n, &a, &docs, &ndocs, &el, &ec, &ywhy);
     if (err) {
-        snprintf(why, wl, "%s: line %u, column %u: %s", path, el, ec,
-                 err == YG_EUNSUPPORTED ? "YAML aliases are not accepted" : ywhy);
+        yg__errmsg_set(why, "%s: line %u, column %u: %s", path, el, ec,
+                       err == YG_EUNSUPPORTED ? "YAML aliases are not accepted" : ywhy.msg);
         err = YG_ESYNTAX;
         goto done;
     }
     const struct yg_ynode *t =
         ndocs == 1 && docs[0].root ? yg__ymap_get(docs[0].root, "taxii") : NULL;
     if (!t) {
-        snprintf(why, wl, "%s: no taxii section", path);
+        yg__errmsg_set(why, "%s: no taxii section", path);
         err = YG_ENOTFOUND;
         goto done;
     }
-    char sub[400];
-    err = yg__taxii_cfg_read(t, out, sub, sizeof sub);
+    struct yg_errmsg sub = {""};
+    err = yg__taxii_cfg_read(t, out, &sub);
     if (err) {
-        snprintf(why, wl, "%s: %s", path, sub);
+        /* %.399s: as long as the message was in its former 400 bytes. */
+        yg__errmsg_set(why, "%s: %.399s", path, sub.msg);
         goto done;
     }
     const struct yg_ynode *sv = yg__ymap_get(docs[0].root, "state");

@@ -1078,8 +1078,12 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     }
     YG_TRY(get_str(c, "", root, "user", false, &cfg->user));
     const struct yg_ynode *taxii = yg__ymap_get(root, "taxii");
-    if (taxii)
-        YG_TRY(yg__taxii_cfg_read(taxii, &cfg->taxii, c->why, c->wl));
+    if (taxii) {
+        struct yg_errmsg twhy = {""};
+        err = yg__taxii_cfg_read(taxii, &cfg->taxii, &twhy);
+        if (err && c->why)
+            snprintf(c->why, c->wl, "%s", twhy.msg);
+    }
 done:
     return err;
 }
@@ -1087,8 +1091,10 @@ done:
 /* ---- entry points ------------------------------------------------------- */
 
 yg_err yg__config_parse(const char *text, size_t len, const char *name, struct yg_config **out,
-                        char *why, size_t wl)
+                        struct yg_errmsg *e)
 {
+    char *why = e ? e->msg : NULL;
+    size_t wl = e ? sizeof e->msg : 0;
     struct ctx c = {why, wl};
     struct yg_arena a;
     struct yg_ydoc *docs = NULL;
@@ -1107,8 +1113,8 @@ yg_err yg__config_parse(const char *text, size_t len, const char *name, struct y
         err = YG_ELIMIT;
         goto done;
     }
-    char ywhy[200] = "";
-    err = yg__yaml_parse(text, len, &a, &docs, &ndocs, &eline, &ecol, ywhy, sizeof ywhy);
+    struct yg_errmsg ywhy = {""};
+    err = yg__yaml_parse(text, len, &a, &docs, &ndocs, &eline, &ecol, &ywhy);
     if (err == YG_EUNSUPPORTED) {
         /* The parser's message speaks of rules; anchors and aliases are
          * refused here for the same reason (amplification). */
@@ -1119,7 +1125,7 @@ yg_err yg__config_parse(const char *text, size_t len, const char *name, struct y
     }
     if (err) {
         if (why && err != YG_ENOMEM)
-            snprintf(why, wl, "line %u, column %u: %s", eline, ecol, ywhy);
+            snprintf(why, wl, "line %u, column %u: %.199s", eline, ecol, ywhy.msg);
         goto done;
     }
     if (ndocs > 1) {
@@ -1160,24 +1166,22 @@ done:
     return err;
 }
 
-yg_err yg__config_load(const char *path, struct yg_config **out, char *why, size_t wl)
+yg_err yg__config_load(const char *path, struct yg_config **out, struct yg_errmsg *why)
 {
     char *text = NULL;
     size_t n = 0;
     *out = NULL;
     yg_err err = yg_file_read(path, YG_MAX_CONFIG_BYTES, &text, &n);
     if (err) {
-        if (why && wl) {
-            if (err == YG_ENOTFOUND || err == YG_EIO)
-                snprintf(why, wl, "%s: %s", path, strerror(errno));
-            else if (err == YG_ENOMEM)
-                snprintf(why, wl, "%s: out of memory", path);
-            else
-                snprintf(why, wl, "%s: larger than %u bytes", path, YG_MAX_CONFIG_BYTES);
-        }
+        if (err == YG_ENOTFOUND || err == YG_EIO)
+            yg__errmsg_set(why, "%s: %s", path, strerror(errno));
+        else if (err == YG_ENOMEM)
+            yg__errmsg_set(why, "%s: out of memory", path);
+        else
+            yg__errmsg_set(why, "%s: larger than %u bytes", path, YG_MAX_CONFIG_BYTES);
         return err == YG_ENOTFOUND ? YG_EIO : err;
     }
-    err = yg__config_parse(text, n, path, out, why, wl);
+    err = yg__config_parse(text, n, path, out, why);
     yg_free(text);
     return err;
 }

@@ -23,6 +23,7 @@
 
 #include "core/confval.h"
 #include "core/core.h"
+#include "core/errmsg.h"
 #include "core/log.h"
 #include "yagura/yagura.h"
 
@@ -176,10 +177,11 @@ struct yg_config {
  * file cannot be read).  Returns YG_EIO, YG_ESYNTAX, YG_EINVAL, YG_ELIMIT or
  * YG_ENOMEM.
  */
-YG_NODISCARD yg_err yg__config_load(const char *path, struct yg_config **out, char *why, size_t wl);
+YG_NODISCARD yg_err yg__config_load(const char *path, struct yg_config **out,
+                                    struct yg_errmsg *why);
 /* The same from text in memory; name is used as the configuration's path. */
 YG_NODISCARD yg_err yg__config_parse(const char *text, size_t len, const char *name,
-                                     struct yg_config **out, char *why, size_t wl);
+                                     struct yg_config **out, struct yg_errmsg *why);
 void yg__config_free(struct yg_config *cfg);
 
 /*

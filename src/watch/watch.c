@@ -1692,9 +1692,9 @@ static void reload(struct watch *w)
  * everything `--check` validates.  2 (logged) when one does not load. */
 static int watch_load(struct watch *w, const struct yg_watch_opts *o)
 {
-    char why[1024];
-    if (yg__config_load(o->config_path, &w->cfg, why, sizeof why)) {
-        fprintf(stderr, "yagura watch: %s\n", why);
+    struct yg_errmsg why = {""};
+    if (yg__config_load(o->config_path, &w->cfg, &why)) {
+        fprintf(stderr, "yagura watch: %s\n", why.msg);
         return 2;
     }
     yg__log_setup(w->cfg->log_target, w->cfg->log_level, "yagura");

@@ -72,8 +72,8 @@ static yg_err setup(struct fix *f, const char *yaml)
     struct yg_ydoc *yd;
     size_t n;
     unsigned el, ec;
-    char why[128];
-    err = yg__yaml_parse(yaml, strlen(yaml), &f->a, &yd, &n, &el, &ec, why, sizeof why);
+    struct yg_errmsg why = {""};
+    err = yg__yaml_parse(yaml, strlen(yaml), &f->a, &yd, &n, &el, &ec, &why);
     if (err)
         return err;
     f->docs = yg_arena_alloc(&f->a, (n + 1) * sizeof *f->docs);

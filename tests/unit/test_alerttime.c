@@ -115,9 +115,9 @@ int main(void)
         TAP_DONE();
     yg__linedec_init(&LD);
     struct yg_tz tokyo, minus5;
-    char why[200];
-    CHECK(yg__tz_parse("+09:00", &tokyo, why, sizeof why));
-    CHECK(yg__tz_parse("-05:00", &minus5, why, sizeof why));
+    struct yg_errmsg why = {""};
+    CHECK(yg__tz_parse("+09:00", &tokyo, &why));
+    CHECK(yg__tz_parse("-05:00", &minus5, &why));
     /* The reference ("file written") 2024-03-01: a year-less time is the
      * latest one no more than 31 days after it. */
     int64_t ref = day(2024, 3, 1);

@@ -43,8 +43,8 @@ static void test_search_rule(void)
     };
     struct yg_buf y;
     yg_buf_init(&y, 0);
-    char why[256] = "";
-    CHECK(yg__search_rule(q, 4, &y, why, sizeof why) == YG_OK);
+    struct yg_errmsg why = {""};
+    CHECK(yg__search_rule(q, 4, &y, &why) == YG_OK);
     CHECK(yg_buf_addc(&y, 0) == YG_OK);
     CHECK(strstr(y.p, "- 'it''s'\n"));
     CHECK(strstr(y.p, "'|re': 'a''b\\d+'\n"));
@@ -63,12 +63,12 @@ static void test_search_rule(void)
 
     struct yg_search_term bad[] = {{YG_SEARCH_FIELD, "novalue"}};
     yg_buf_init(&y, 0);
-    CHECK(yg__search_rule(bad, 1, &y, why, sizeof why) == YG_EINVAL);
-    CHECK(strstr(why, "'novalue'") && strstr(why, "FIELD=VALUE"));
+    CHECK(yg__search_rule(bad, 1, &y, &why) == YG_EINVAL);
+    CHECK(strstr(why.msg, "'novalue'") && strstr(why.msg, "FIELD=VALUE"));
     struct yg_search_term nl[] = {{YG_SEARCH_KEYWORD, "a\nb"}};
     yg_buf_reset(&y);
-    CHECK(yg__search_rule(nl, 1, &y, why, sizeof why) == YG_EINVAL);
-    CHECK(yg__search_rule(NULL, 0, &y, why, sizeof why) == YG_EINVAL);
+    CHECK(yg__search_rule(nl, 1, &y, &why) == YG_EINVAL);
+    CHECK(yg__search_rule(NULL, 0, &y, &why) == YG_EINVAL);
     yg_buf_free(&y);
 }
 

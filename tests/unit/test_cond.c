@@ -45,12 +45,13 @@ static void expect(const char *cond, const char *want)
     yg_arena_init(&a, 4096, 0);
     struct yg_cond *c;
     unsigned col = 0;
-    char why[256] = "", got[1024] = "";
-    yg_err e = yg__cond_parse(cond, strlen(cond), names, NN, &a, &c, &col, why, sizeof why);
+    struct yg_errmsg why = {""};
+    char got[1024] = "";
+    yg_err e = yg__cond_parse(cond, strlen(cond), names, NN, &a, &c, &col, &why);
     if (e == YG_OK)
         render(c, got, sizeof got);
     CHECK_MSG(e == YG_OK && strcmp(got, want) == 0, "'%s' -> '%s' (err %d %s), want '%s'", cond,
-              got, e, why, want);
+              got, e, why.msg, want);
     yg_arena_free(&a);
 }
 
@@ -60,10 +61,10 @@ static void expect_err(const char *cond, yg_err want, unsigned wantcol, const ch
     yg_arena_init(&a, 4096, 0);
     struct yg_cond *c;
     unsigned col = 0;
-    char why[256] = "";
-    yg_err e = yg__cond_parse(cond, strlen(cond), names, NN, &a, &c, &col, why, sizeof why);
-    CHECK_MSG(e == want && col == wantcol && strstr(why, msgpart), "'%s': err %d col %u '%s'", cond,
-              e, col, why);
+    struct yg_errmsg why = {""};
+    yg_err e = yg__cond_parse(cond, strlen(cond), names, NN, &a, &c, &col, &why);
+    CHECK_MSG(e == want && col == wantcol && strstr(why.msg, msgpart), "'%s': err %d col %u '%s'",
+              cond, e, col, why.msg);
     yg_arena_free(&a);
 }
 

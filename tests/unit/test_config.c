@@ -13,7 +13,9 @@
 static struct yg_config *parse(const char *text, char *why, size_t wl, yg_err *errp)
 {
     struct yg_config *cfg = NULL;
-    yg_err err = yg__config_parse(text, strlen(text), "test.yaml", &cfg, why, wl);
+    struct yg_errmsg e = {""};
+    yg_err err = yg__config_parse(text, strlen(text), "test.yaml", &cfg, &e);
+    snprintf(why, wl, "%s", e.msg);
     if (errp)
         *errp = err;
     return cfg;
@@ -24,9 +26,9 @@ static struct yg_config *parse(const char *text, char *why, size_t wl, yg_err *e
 static void test_example(void)
 {
     struct yg_config *cfg = NULL;
-    char why[512] = "";
-    yg_err err = yg__config_load(YG_SOURCE_DIR "/packaging/yagura.yaml", &cfg, why, sizeof why);
-    CHECK_MSG(err == YG_OK, "%s", why);
+    struct yg_errmsg why = {""};
+    yg_err err = yg__config_load(YG_SOURCE_DIR "/packaging/yagura.yaml", &cfg, &why);
+    CHECK_MSG(err == YG_OK, "%s", why.msg);
     if (!cfg)
         return;
     CHECK(cfg->nrules == 2);
@@ -403,10 +405,11 @@ static void test_errors(void)
 
     /* A file that does not exist names the path and the system's reason. */
     struct yg_config *cfg = NULL;
-    char why[512];
-    CHECK(yg__config_load("/nonexistent/yagura.yaml", &cfg, why, sizeof why) == YG_EIO);
+    struct yg_errmsg why = {""};
+    CHECK(yg__config_load("/nonexistent/yagura.yaml", &cfg, &why) == YG_EIO);
     CHECK(cfg == NULL);
-    CHECK_MSG(strcmp(why, "/nonexistent/yagura.yaml: No such file or directory") == 0, "%s", why);
+    CHECK_MSG(strcmp(why.msg, "/nonexistent/yagura.yaml: No such file or directory") == 0, "%s",
+              why.msg);
 }
 
 static void test_durations_sizes(void)
@@ -573,16 +576,16 @@ static void test_alloc_failures(void)
     int failures = 0;
     for (long k = 1; k < 100000; k++) {
         struct yg_config *cfg = NULL;
-        char why[256];
+        struct yg_errmsg why;
         yg__alloc_fail_after(k);
-        yg_err err = yg__config_parse(text, n, "x", &cfg, why, sizeof why);
+        yg_err err = yg__config_parse(text, n, "x", &cfg, &why);
         yg__alloc_fail_after(0);
         if (err == YG_OK) {
             CHECK(cfg != NULL);
             yg__config_free(cfg);
             break;
         }
-        CHECK_MSG(cfg == NULL && err == YG_ENOMEM, "k=%ld err=%d %s", k, (int)err, why);
+        CHECK_MSG(cfg == NULL && err == YG_ENOMEM, "k=%ld err=%d %s", k, (int)err, why.msg);
         failures++;
     }
     CHECK(failures > 20);

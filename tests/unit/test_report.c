@@ -76,8 +76,8 @@ int main(void)
     FILE *out = open_memstream(&page, &pn);
     struct yg_report_param params[] = {{"command", "yagura hunt </script>"}};
     struct yg_report_in ri = {.title = "T <b>", .params = params, .nparams = 1, .alerts = in};
-    char why[256] = "";
-    CHECK_MSG(yg__report_write(&ri, out, why, sizeof why) == YG_OK, "%s", why);
+    struct yg_errmsg why = {""};
+    CHECK_MSG(yg__report_write(&ri, out, &why) == YG_OK, "%s", why.msg);
     fclose(out);
     /* The page's own blocks only: summary, overview, alerts, list. */
     CHECK_MSG(count(page, "</script>") == 4, "%zu", count(page, "</script>"));
@@ -110,7 +110,7 @@ int main(void)
     page = NULL;
     out = open_memstream(&page, &pn);
     ri.max_alerts = 3;
-    CHECK(yg__report_write(&ri, out, why, sizeof why) == YG_OK);
+    CHECK(yg__report_write(&ri, out, &why) == YG_OK);
     fclose(out);
     CHECK(strstr(page, "\"total\":6,\"listed\":3,\"cap\":3") != NULL);
     blk = alerts_block(page);
@@ -138,7 +138,7 @@ int main(void)
     page = NULL;
     out = open_memstream(&page, &pn);
     struct yg_report_in many = {.title = "many", .alerts = in};
-    CHECK(yg__report_write(&many, out, why, sizeof why) == YG_OK);
+    CHECK(yg__report_write(&many, out, &why) == YG_OK);
     fclose(out);
     char want[128];
     snprintf(want, sizeof want, "\"accounts\":[[\"(other)\",5,0,0,0,5,0],");

@@ -125,7 +125,8 @@ static void setup(const char *dir)
     char *ph = NULL, *th = NULL;
     if (yg__taxii_hash_password("pw", &ph) != YG_OK || yg__taxii_hash_token("tok123", &th) != YG_OK)
         abort();
-    char yaml[4096], path[512], why[512];
+    char yaml[4096], path[512];
+    struct yg_errmsg why = {""};
     snprintf(
         yaml, sizeof yaml,
         "taxii:\n  db: %s/t.db\n  max_content_length: 8KB\n  page_size: 3\n"
@@ -142,8 +143,8 @@ static void setup(const char *dir)
     fclose(f);
     yg_free(ph);
     yg_free(th);
-    if (yg__taxii_cfg_load(path, &cfg, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "setup: %s\n", why);
+    if (yg__taxii_cfg_load(path, &cfg, &why) != YG_OK) {
+        fprintf(stderr, "setup: %s\n", why.msg);
         abort();
     }
     if (yg__taxii_server_new(cfg, &srv) != YG_OK) {
@@ -184,14 +185,13 @@ static void test_config_errors(void)
         struct yg_ydoc *docs;
         size_t nd;
         unsigned el, ec;
-        char ywhy[128], why[256] = "";
-        CHECK(yg__yaml_parse(bad[i], strlen(bad[i]), &a, &docs, &nd, &el, &ec, ywhy, sizeof ywhy) ==
-              YG_OK);
+        struct yg_errmsg ywhy = {""};
+        struct yg_errmsg why = {""};
+        CHECK(yg__yaml_parse(bad[i], strlen(bad[i]), &a, &docs, &nd, &el, &ec, &ywhy) == YG_OK);
         struct yg_taxii_cfg *c = NULL;
-        CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, why, sizeof why) !=
-                          YG_OK &&
-                      strstr(why, "taxii") && strstr(why, "line"),
-                  "%zu: %s", i, why);
+        CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, &why) != YG_OK &&
+                      strstr(why.msg, "taxii") && strstr(why.msg, "line"),
+                  "%zu: %s", i, why.msg);
         yg__taxii_cfg_free(c);
         yg_arena_free(&a);
     }
@@ -204,11 +204,12 @@ static void test_config_errors(void)
     struct yg_ydoc *docs;
     size_t nd;
     unsigned el, ec;
-    char ywhy[128], why[256] = "";
-    CHECK(yg__yaml_parse(good, strlen(good), &a, &docs, &nd, &el, &ec, ywhy, sizeof ywhy) == YG_OK);
+    struct yg_errmsg ywhy = {""};
+    struct yg_errmsg why = {""};
+    CHECK(yg__yaml_parse(good, strlen(good), &a, &docs, &nd, &el, &ec, &ywhy) == YG_OK);
     struct yg_taxii_cfg *c = NULL;
-    CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, why, sizeof why) == YG_OK,
-              "%s", why);
+    CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, &why) == YG_OK, "%s",
+              why.msg);
     CHECK(c && !strcmp(c->publish_coll, "g") && !strcmp(c->publish_min_level, "high") &&
           c->publish_interval_ms == 30000 && c->publish_window_ms == 2ull * 86400 * 1000);
     yg__taxii_cfg_free(c);
@@ -457,7 +458,8 @@ static void test_logins(const char *dir)
     struct yg_taxii_server *keep_srv = srv;
     struct yg_taxii_cfg *c2 = NULL;
     struct yg_taxii_server *s2 = NULL;
-    char h[256], *th = NULL, yaml[4096], path[512], why[512];
+    char h[256], *th = NULL, yaml[4096], path[512];
+    struct yg_errmsg why = {""};
     make_hash("pw", 50000, h, sizeof h);
     if (yg__taxii_hash_token("tok-erin", &th) != YG_OK)
         abort();
@@ -474,8 +476,8 @@ static void test_logins(const char *dir)
     FILE *f = fopen(path, "w");
     fputs(yaml, f);
     fclose(f);
-    if (yg__taxii_cfg_load(path, &c2, why, sizeof why) != YG_OK) {
-        fprintf(stderr, "test_logins: %s\n", why);
+    if (yg__taxii_cfg_load(path, &c2, &why) != YG_OK) {
+        fprintf(stderr, "test_logins: %s\n", why.msg);
         abort();
     }
     if (yg__taxii_server_new(c2, &s2) != YG_OK) {

@@ -18,7 +18,9 @@ static struct yg_arena perm;
 static struct yg_vm_pool pool;
 static void *scratch;
 static struct yg_placeholders *ph;
-static char why[512];
+/* The last failure's message; why names its text. */
+static struct yg_errmsg whymsg;
+static char *const why = whymsg.msg;
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -36,7 +38,7 @@ static yg_err mods(const char *chain, struct yg_mods *m)
         p = bar + 1;
     }
     why[0] = 0;
-    return yg__mods_parse(names, n, m, why, sizeof why);
+    return yg__mods_parse(names, n, m, &whymsg);
 }
 
 static struct yg_ynode node(enum yg_skind k, const char *s)
@@ -62,7 +64,7 @@ static yg_err compk(const char *chain, enum yg_skind k, const char *value, struc
         return err;
     struct yg_ynode v = node(k, value);
     why[0] = 0;
-    return yg__value_compile(&m, &v, ph, &perm, &pool, g, why, sizeof why);
+    return yg__value_compile(&m, &v, ph, &perm, &pool, g, &whymsg);
 }
 
 static yg_err comp(const char *chain, const char *value, struct yg_vmgroup *g)
@@ -679,7 +681,7 @@ static void test_null_bool_exists(void)
     CHECK(compk("neq", YG_S_NULL, "", &g) == YG_OK && g.v[0].op == YG_VOP_NULL);
     CHECK(compk("contains", YG_S_NULL, "null", &g) == YG_ESYNTAX && strstr(why, "contains"));
     CHECK(mods("", &m) == YG_OK);
-    CHECK(yg__value_compile(&m, NULL, ph, &perm, &pool, &g, why, sizeof why) == YG_OK && g.n == 1 &&
+    CHECK(yg__value_compile(&m, NULL, ph, &perm, &pool, &g, &whymsg) == YG_OK && g.n == 1 &&
           g.v[0].op == YG_VOP_NULL);
 
     CHECK(compk("", YG_S_BOOL, "true", &g) == YG_OK && g.v[0].op == YG_VOP_BOOL && g.v[0].num != 0);
@@ -869,7 +871,7 @@ static void test_expand(void)
     if (!path)
         return;
     struct yg_placeholders *p = NULL;
-    CHECK(yg__placeholders_load(path, &p, why, sizeof why) == YG_OK && p);
+    CHECK(yg__placeholders_load(path, &p, &whymsg) == YG_OK && p);
     unlink(path);
     ph = p;
 
@@ -921,7 +923,7 @@ static void test_expand(void)
     strcat(big, "]\n");
     path = write_tmp(big);
     p = NULL;
-    CHECK(path && yg__placeholders_load(path, &p, why, sizeof why) == YG_OK);
+    CHECK(path && yg__placeholders_load(path, &p, &whymsg) == YG_OK);
     if (path)
         unlink(path);
     ph = p;
@@ -938,18 +940,17 @@ static void test_expand(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         path = write_tmp(bad[i]);
         p = (struct yg_placeholders *)&p;
-        yg_err e = path ? yg__placeholders_load(path, &p, why, sizeof why) : YG_EIO;
+        yg_err e = path ? yg__placeholders_load(path, &p, &whymsg) : YG_EIO;
         CHECK_MSG(e == YG_ESYNTAX && p == NULL && why[0], "case %zu: %d %s", i, e, why);
         if (path)
             unlink(path);
     }
     path = write_tmp("# nothing here\n");
-    CHECK(path && yg__placeholders_load(path, &p, why, sizeof why) == YG_OK && p);
+    CHECK(path && yg__placeholders_load(path, &p, &whymsg) == YG_OK && p);
     if (path)
         unlink(path);
     yg__placeholders_free(p);
-    CHECK(yg__placeholders_load("/nonexistent/placeholders.yml", &p, why, sizeof why) ==
-              YG_ENOTFOUND &&
+    CHECK(yg__placeholders_load("/nonexistent/placeholders.yml", &p, &whymsg) == YG_ENOTFOUND &&
           p == NULL && strstr(why, "/nonexistent"));
     ph = saved;
 }
@@ -959,8 +960,7 @@ static void test_expand(void)
 static void test_default_placeholders(void)
 {
     struct yg_placeholders *p = NULL;
-    CHECK(yg__placeholders_load(YG_SOURCE_DIR "/mappings/placeholders.yml", &p, why, sizeof why) ==
-          YG_OK);
+    CHECK(yg__placeholders_load(YG_SOURCE_DIR "/mappings/placeholders.yml", &p, &whymsg) == YG_OK);
     if (!p)
         return;
     struct yg_placeholders *saved = ph;
@@ -1026,7 +1026,7 @@ static void test_alloc_failures(void)
     struct yg_placeholders *saved = ph;
     char *path = write_tmp("name: [x, 'y*']\n");
     struct yg_placeholders *p = NULL;
-    CHECK(path && yg__placeholders_load(path, &p, why, sizeof why) == YG_OK);
+    CHECK(path && yg__placeholders_load(path, &p, &whymsg) == YG_OK);
     ph = p;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         bool ok = false;
@@ -1039,7 +1039,7 @@ static void test_alloc_failures(void)
             CHECK(mods(cases[c].chain, &m) == YG_OK);
             struct yg_ynode v = node(YG_S_STR, cases[c].val);
             yg__alloc_fail_after(k);
-            yg_err e = yg__value_compile(&m, &v, ph, &a, &pl, &g, why, sizeof why);
+            yg_err e = yg__value_compile(&m, &v, ph, &a, &pl, &g, &whymsg);
             yg__alloc_fail_after(0);
             if (e == YG_OK) {
                 ok = g.n > 0;
@@ -1057,7 +1057,7 @@ static void test_alloc_failures(void)
     for (long k = 1; k < 200 && !ok && path; k++) {
         struct yg_placeholders *q = NULL;
         yg__alloc_fail_after(k);
-        yg_err e = yg__placeholders_load(path, &q, why, sizeof why);
+        yg_err e = yg__placeholders_load(path, &q, &whymsg);
         yg__alloc_fail_after(0);
         ok = e == YG_OK;
         CHECK(ok ? q != NULL : q == NULL);

@@ -11,7 +11,9 @@
 static struct yg_config *parse(const char *text, char *why, size_t wl)
 {
     struct yg_config *cfg = NULL;
-    yg_err err = yg__config_parse(text, strlen(text), "test.yaml", &cfg, why, wl);
+    struct yg_errmsg e = {""};
+    yg_err err = yg__config_parse(text, strlen(text), "test.yaml", &cfg, &e);
+    snprintf(why, wl, "%s", e.msg);
     return err == YG_OK ? cfg : NULL;
 }
 
