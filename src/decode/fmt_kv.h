@@ -82,6 +82,17 @@ yg__kv_put(struct yg_kvset *s, struct yg_buf *out, bool *first, const char *k, s
     return yg__json_kv(out, first, k, kn, v, vn);
 }
 
+/* err, where a full key set (YG_ELIMIT) is refused at the key that starts
+ * at col0 of the line. */
+static inline yg_err yg__kv_limit_at(yg_err err, size_t col0, struct yg_decode_err *e)
+{
+    if (YG_UNLIKELY(err == YG_ELIMIT)) {
+        e->col = col0 + 1;
+        e->msg = "more distinct keys than the 512 a record may have";
+    }
+    return err;
+}
+
 /* yg__kv_put with a NUL-terminated key; a macro so that the length of a
  * literal key is known at compile time (this is the decoders' hot path). */
 #define yg__kv_putz(s, out, first, k, v, vn) yg__kv_put(s, out, first, k, strlen(k), v, vn)
@@ -191,32 +202,16 @@ static inline bool yg__str_is(struct yg_str s, const char *lit)
     return s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
-/* A refusal for a line holding a NUL byte, or false. */
-static inline bool yg__kv_nul(const char *line, size_t n, struct yg_decode_err *e)
-{
-    const char *nul = memchr(line, 0, n);
-    if (!nul)
-        return false;
-    e->col = (size_t)(nul - line) + 1;
-    e->msg = "NUL byte in the line";
-    return true;
-}
-
-/* The end of an appliance decoder: on an error, out is as it was before
- * the record (nothing half-written stays) and e says why. */
+/* yg__fmt_done for an appliance decoder, whose YG_ELIMIT is the key set
+ * that filled up (the record's own limit, not the buffer's). */
 static inline yg_err yg__kv_done(yg_err err, struct yg_buf *out, size_t start,
                                  struct yg_decode_err *e)
 {
-    if (!err)
-        return err;
-    out->n = start;
-    if (out->p)
-        out->p[start] = 0;
-    if (!e->msg) {
+    if (err == YG_ELIMIT && !e->msg) {
         e->col = 1;
-        e->msg = err == YG_ELIMIT ? "more fields than a record may have" : yg_strerror(err);
+        e->msg = "more fields than a record may have";
     }
-    return err;
+    return yg__fmt_done(err, out, start, e);
 }
 
 #endif

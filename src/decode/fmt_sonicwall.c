@@ -116,11 +116,7 @@ static yg_err sw_decode(void *st, const char *line, size_t n, struct yg_buf *out
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    e->col = 0;
-    e->msg = NULL;
-    if (n && line[n - 1] == '\r')
-        n--;
-    if (yg__kv_nul(line, n, e))
+    if (!yg__line_begin(line, &n, e))
         return YG_ESYNTAX;
     size_t at = find_body(line, n);
     if (at == n)
@@ -139,12 +135,8 @@ static yg_err sw_decode(void *st, const char *line, size_t n, struct yg_buf *out
     struct yg_kvpair kv;
     int r;
     while ((r = yg__kv_next(m, mn, &i, &kv, e)) == 1) {
-        err = yg__kv_put(&set, out, &first, kv.k.p, kv.k.n, kv.v.p, kv.v.n);
-        if (err == YG_ELIMIT) {
-            e->col = at + kv.k0 + 1;
-            e->msg = "more distinct keys than the 512 a record may have";
-            goto done;
-        }
+        err = yg__kv_limit_at(yg__kv_put(&set, out, &first, kv.k.p, kv.k.n, kv.v.p, kv.v.n),
+                              at + kv.k0, e);
         if (err)
             goto done;
         if (!id.p && yg__str_is(kv.k, "id"))

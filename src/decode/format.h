@@ -244,6 +244,38 @@ static inline yg_err yg__fmt_fail(struct yg_decode_err *e, size_t col0, const ch
     e->msg = msg;
     return YG_ESYNTAX;
 }
+/* The start of a decoder of device log lines: e cleared, a trailing CR
+ * dropped from *n, and false (e set) for a line holding a NUL byte, which
+ * no device writes and which would cut every C string made from a field. */
+static inline bool yg__line_begin(const char *line, size_t *n, struct yg_decode_err *e)
+{
+    e->col = 0;
+    e->msg = NULL;
+    if (*n && line[*n - 1] == '\r')
+        (*n)--;
+    const char *nul = memchr(line, 0, *n);
+    if (!nul)
+        return true;
+    (void)yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
+    return false;
+}
+/* The end of such a decoder: on an error, out is as it was before the
+ * record (nothing half-written stays, the NUL after it restored) and e says
+ * why, the error's own name when the decoder left no message. */
+static inline yg_err yg__fmt_done(yg_err err, struct yg_buf *out, size_t start,
+                                  struct yg_decode_err *e)
+{
+    if (!err)
+        return err;
+    out->n = start;
+    if (out->p)
+        out->p[start] = 0;
+    if (!e->msg) {
+        e->col = 1;
+        e->msg = yg_strerror(err);
+    }
+    return err;
+}
 /* p[0..*n) without leading and trailing spaces (*n updated). */
 static inline const char *yg__trim_sp(const char *p, size_t *n)
 {
