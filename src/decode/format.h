@@ -237,6 +237,18 @@ static inline YG_NODISCARD yg_err yg__json_kvz(struct yg_buf *out, bool *first, 
 {
     return yg__json_kv(out, first, k, strlen(k), v, vn);
 }
+/* A JSON string fragment (no quotes): s escaped the way yg_buf_add_json_str
+ * escapes it, for keys and values built from several pieces. */
+static inline yg_err yg__json_frag(struct yg_buf *out, const char *s, size_t n)
+{
+    size_t at = out->n;
+    yg_err err = yg_buf_add_json_str(out, s, n);
+    if (err)
+        return err;
+    memmove(out->p + at, out->p + at + 1, out->n - at - 2);
+    out->n -= 2;
+    return YG_OK;
+}
 /* A refusal: column col0 + 1 of the line and why; YG_ESYNTAX. */
 static inline yg_err yg__fmt_fail(struct yg_decode_err *e, size_t col0, const char *msg)
 {
@@ -300,6 +312,9 @@ struct yg_product_names {
 /* The kept lower-case copy of p, or NULL when it cannot be kept (empty, too
  * long, a control character, or the table full). */
 const char *yg__product_intern(struct yg_product_names *t, const char *p, size_t n);
+/* state_new and state_free of a decoder whose state is that table. */
+void *yg__product_names_new(void);
+void yg__product_names_free(void *st);
 
 /* ---- syslog framing, shared by the appliance decoders (fmt_syslog.c) ---- */
 
