@@ -46,6 +46,23 @@ static inline yg_err yg__putc(struct yg_buf *b, char c)
 /* The JSON string writers (yg__json_body, yg__json_str_unesc) are in
  * core/jsonstr.h. */
 
+/* The start of a decoder with per-file header state (W3C `#Fields`, Zeek
+ * `#fields`): e cleared and a trailing CR dropped from *n; false (e set:
+ * YG_EINVAL) when the file has no state. */
+static inline bool yg__state_begin(const void *st, const char *line, size_t *n,
+                                   struct yg_decode_err *e)
+{
+    e->col = 0;
+    e->msg = NULL;
+    if (!st) {
+        e->msg = "no decoder state";
+        return false;
+    }
+    if (*n && line[*n - 1] == '\r')
+        (*n)--;
+    return true;
+}
+
 /* ---- inline field writers of the web log decoders ----------------------- */
 
 /* Whether n more bytes fit in b both under its cap (with the NUL after
