@@ -134,9 +134,11 @@ static yg_err cp_decode(void *st, const char *line, size_t n, struct yg_buf *out
             q++;
         }
         struct yg_str k = {line + k0, kn}, v = {line + v0, q - v0};
-        err = yg__kv_limit_at(yg__kv_put(&set, out, &first, k.p, k.n, v.p, v.n), k0, e);
-        if (err)
+        err = yg__kv_put(&set, out, &first, k.p, k.n, v.p, v.n);
+        if (err) {
+            yg__kv_limit_at(err, k0, e);
             goto done;
+        }
         if (!src.p && yg__str_is(k, "src"))
             src = v;
         else if (!client.p && yg__str_is(k, "client_ip"))

@@ -113,10 +113,11 @@ static yg_err junos_decode(void *st, const char *line, size_t n, struct yg_buf *
                 err = yg__fmt_fail(e, (size_t)(d - line) + v0 - 1, "unterminated value");
                 goto done;
             }
-            err = yg__kv_limit_at(put_param(&set, out, &first, k, d + v0, j - v0, tmp, sizeof tmp),
-                                  (size_t)(d - line) + k0, e);
-            if (err)
+            err = put_param(&set, out, &first, k, d + v0, j - v0, tmp, sizeof tmp);
+            if (err) {
+                yg__kv_limit_at(err, (size_t)(d - line) + k0, e);
                 goto done;
+            }
             if (!user.p && yg__str_is(k, "username"))
                 user = (struct yg_str){d + v0, j - v0};
             else if (!src.p && yg__str_is(k, "source-address"))

@@ -84,15 +84,15 @@ yg__kv_put(struct yg_kvset *s, struct yg_buf *out, bool *first, const char *k, s
     return yg__json_kv(out, first, k, kn, v, vn);
 }
 
-/* err, where a full key set (YG_ELIMIT) is refused at the key that starts
- * at col0 of the line. */
-static inline yg_err yg__kv_limit_at(yg_err err, size_t col0, struct yg_decode_err *e)
+/* On a failed yg__kv_put: a full key set (YG_ELIMIT) is refused at the key
+ * that starts at col0 of the line.  Called on the error path only, so that
+ * the per-field path stays one test of err. */
+static inline void yg__kv_limit_at(yg_err err, size_t col0, struct yg_decode_err *e)
 {
-    if (YG_UNLIKELY(err == YG_ELIMIT)) {
+    if (err == YG_ELIMIT) {
         e->col = col0 + 1;
         e->msg = "more distinct keys than the 512 a record may have";
     }
-    return err;
 }
 
 /* yg__kv_put with a NUL-terminated key; a macro so that the length of a

@@ -135,10 +135,11 @@ static yg_err sw_decode(void *st, const char *line, size_t n, struct yg_buf *out
     struct yg_kvpair kv;
     int r;
     while ((r = yg__kv_next(m, mn, &i, &kv, e)) == 1) {
-        err = yg__kv_limit_at(yg__kv_put(&set, out, &first, kv.k.p, kv.k.n, kv.v.p, kv.v.n),
-                              at + kv.k0, e);
-        if (err)
+        err = yg__kv_put(&set, out, &first, kv.k.p, kv.k.n, kv.v.p, kv.v.n);
+        if (err) {
+            yg__kv_limit_at(err, at + kv.k0, e);
             goto done;
+        }
         if (!id.p && yg__str_is(kv.k, "id"))
             id = kv.v;
         else if (!src.p && yg__str_is(kv.k, "src"))

@@ -70,10 +70,11 @@ static yg_err sophos_decode(void *st, const char *line, size_t n, struct yg_buf 
     int r;
     YG_TRY(yg_buf_addc(out, '{'));
     while ((r = yg__kv_next(m, mn, &i, &kv, e)) == 1) {
-        err = yg__kv_limit_at(yg__kv_put(&set, out, &first, kv.k.p, kv.k.n, kv.v.p, kv.v.n),
-                              base + kv.k0, e);
-        if (err)
+        err = yg__kv_put(&set, out, &first, kv.k.p, kv.k.n, kv.v.p, kv.v.n);
+        if (err) {
+            yg__kv_limit_at(err, base + kv.k0, e);
             goto done;
+        }
         log_id |= yg__str_is(kv.k, "log_id");
         if (!user.p && yg__str_is(kv.k, "user_name"))
             user = kv.v;
