@@ -74,7 +74,7 @@ static yg_err cp_decode(void *st, const char *line, size_t n, struct yg_buf *out
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    if (!yg__line_begin(line, &n, e))
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
         return YG_ESYNTAX;
     size_t at = find_list(line, n);
     if (at == n)

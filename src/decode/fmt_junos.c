@@ -61,7 +61,7 @@ static yg_err junos_decode(void *st, const char *line, size_t n, struct yg_buf *
     size_t start = out->n;
     bool first = true;
     char tmp[8192];
-    if (!yg__line_begin(line, &n, e))
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
         return YG_ESYNTAX;
     struct yg_syslog s;
     if (!yg__syslog_split(line, n, &s) || s.version != 1)

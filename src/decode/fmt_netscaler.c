@@ -572,7 +572,7 @@ static yg_err ns_decode(void *st, const char *line, size_t n, struct yg_buf *out
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    if (!yg__line_begin(line, &n, e))
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
         return YG_ESYNTAX;
     struct yg_syslog sl;
     struct rec r;

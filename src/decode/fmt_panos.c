@@ -336,7 +336,7 @@ static yg_err panos_decode(void *st, const char *line, size_t n, struct yg_buf *
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    if (!yg__line_begin(line, &n, e))
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
         return YG_ESYNTAX;
     const struct logtype *lt = NULL;
     bool unknown = false;

@@ -56,7 +56,7 @@ static yg_err sophos_decode(void *st, const char *line, size_t n, struct yg_buf 
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    if (!yg__line_begin(line, &n, e))
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
         return YG_ESYNTAX;
     struct yg_syslog s;
     yg__syslog_split(line, n, &s);

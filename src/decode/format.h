@@ -256,20 +256,23 @@ static inline yg_err yg__fmt_fail(struct yg_decode_err *e, size_t col0, const ch
     e->msg = msg;
     return YG_ESYNTAX;
 }
-/* The start of a decoder of device log lines: e cleared, a trailing CR
- * dropped from *n, and false (e set) for a line holding a NUL byte, which
- * no device writes and which would cut every C string made from a field. */
-static inline bool yg__line_begin(const char *line, size_t *n, struct yg_decode_err *e)
+/* The start of a decoder of device log lines: e cleared and the length of
+ * the line without a trailing CR, or YG_LINE_REFUSED (e set) for a line
+ * holding a NUL byte, which no device writes and which would cut every C
+ * string made from a field. */
+#define YG_LINE_REFUSED ((size_t)-1)
+static inline size_t yg__line_begin(const char *line, size_t n, struct yg_decode_err *e)
 {
     e->col = 0;
     e->msg = NULL;
-    if (*n && line[*n - 1] == '\r')
-        (*n)--;
-    const char *nul = memchr(line, 0, *n);
-    if (!nul)
-        return true;
-    (void)yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
-    return false;
+    if (n && line[n - 1] == '\r')
+        n--;
+    const char *nul = memchr(line, 0, n);
+    if (nul) {
+        (void)yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
+        return YG_LINE_REFUSED;
+    }
+    return n;
 }
 /* The end of such a decoder: on an error, out is as it was before the
  * record (nothing half-written stays, the NUL after it restored) and e says
