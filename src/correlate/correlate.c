@@ -2171,6 +2171,21 @@ static void enforce_cap(struct yg_corr_state *st)
     }
 }
 
+/* Whether a detection at t_ms is still in time (older than the watermark by
+ * more than the lateness: counted and dropped); the watermark follows the
+ * newest detection. */
+static bool admit(struct yg_corr_state *st, int64_t t_ms)
+{
+    if (st->any && t_ms < sub_sat(st->watermark, st->lateness)) {
+        st->stats.dropped_late++;
+        return false;
+    }
+    if (!st->any || t_ms > st->watermark)
+        st->watermark = t_ms;
+    st->any = true;
+    return true;
+}
+
 yg_err yg__corr_feed(struct yg_corr_state *st, uint32_t r, int64_t t_ms,
                      const struct yg_str *values, void *evidence, yg_corr_fire_fn fire, void *ud)
 {
@@ -2181,13 +2196,8 @@ yg_err yg__corr_feed(struct yg_corr_state *st, uint32_t r, int64_t t_ms,
         return YG_OK;
     if (d->nfields && !values)
         return YG_EINVAL;
-    if (st->any && t_ms < sub_sat(st->watermark, st->lateness)) {
-        st->stats.dropped_late++;
+    if (!admit(st, t_ms))
         return YG_OK;
-    }
-    if (!st->any || t_ms > st->watermark)
-        st->watermark = t_ms;
-    st->any = true;
     struct run run = {fire, ud, false, YG_OK, 0};
     for (size_t s = 0; s < d->nsubs; s++)
         feed_sub(st, &d->subs[s], t_ms, values, evidence, &run);
@@ -2326,13 +2336,8 @@ yg_err yg__corr_feed_copy(struct yg_corr_state *st, uint32_t r, size_t s, size_t
     const struct det *d = &st->cs->d[r];
     if (d->nfields && !values)
         return YG_EINVAL;
-    if (st->any && t_ms < sub_sat(st->watermark, st->lateness)) {
-        st->stats.dropped_late++;
+    if (!admit(st, t_ms))
         return YG_OK;
-    }
-    if (!st->any || t_ms > st->watermark)
-        st->watermark = t_ms;
-    st->any = true;
     struct run run = {fire, ud, false, YG_OK, lane};
     feed_sub(st, &d->subs[s], t_ms, values, evidence, &run);
     sweep(st, d->subs[s].corr);
