@@ -141,12 +141,19 @@ static int open_db(const char *db, const char *config, struct yg_store **st)
     return 0;
 }
 
-/* The store and the full id of the incident `arg` names (an id or a unique
- * prefix of one), for the commands on one incident; else the message and
- * exit code of `yagura incidents cmd` (the store is then closed). */
-static int open_incident(const char *cmd, const char *db, const char *config, const char *arg,
+/* The store and the full id of the incident the one operand names (an id
+ * or a unique prefix of one), for the commands on one incident; else the
+ * message and exit code of `yagura incidents cmd` (the store is then
+ * closed). */
+static int open_incident(const char *cmd, int argc, char **argv, const char *db, const char *config,
                          struct yg_store **st, char id[40])
 {
+    if (optind + 1 != argc) {
+        fprintf(stderr, "yagura incidents %s: give one incident id\n", cmd);
+        usage(stderr, cmd);
+        return EXIT_ERR;
+    }
+    const char *arg = argv[optind];
     int rc = open_db(db, config, st);
     if (rc)
         return rc;
@@ -444,14 +451,9 @@ static int cmd_show(int argc, char **argv)
         default: usage(stderr, "show"); return EXIT_ERR;
         }
     }
-    if (optind + 1 != argc) {
-        fprintf(stderr, "yagura incidents show: give one incident id\n");
-        usage(stderr, "show");
-        return EXIT_ERR;
-    }
     struct yg_store *st = NULL;
     char id[40];
-    int rc = open_incident("show", db, config, argv[optind], &st, id);
+    int rc = open_incident("show", argc, argv, db, config, &st, id);
     if (rc)
         return rc;
     yg_err e = YG_OK;
@@ -633,14 +635,9 @@ static int cmd_export(int argc, char **argv)
         default: usage(stderr, "export"); return EXIT_ERR;
         }
     }
-    if (optind + 1 != argc) {
-        fprintf(stderr, "yagura incidents export: give one incident id\n");
-        usage(stderr, "export");
-        return EXIT_ERR;
-    }
     struct yg_store *st = NULL;
     char id[40];
-    int rc = open_incident("export", db, config, argv[optind], &st, id);
+    int rc = open_incident("export", argc, argv, db, config, &st, id);
     if (rc)
         return rc;
     yg_err e = YG_OK;
@@ -710,7 +707,7 @@ static int cmd_report(int argc, char **argv)
     }
     struct yg_store *st = NULL;
     char id[40];
-    int rc = open_incident("report", db, config, argv[optind], &st, id);
+    int rc = open_incident("report", argc, argv, db, config, &st, id);
     if (rc)
         return rc;
     rc = yg_cli_incident_report(st, db ? db : config, id, html);
