@@ -509,16 +509,8 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
         err = put_query(out, &first, stem, query);
     if (!err)
         err = yg_buf_addc(out, '}');
-    if (err) {
-        if (!e->msg) {
-            e->col = i + 1;
-            e->msg = err == YG_ENOMEM ? "out of memory" : "decoded event too large";
-        }
-        out->n = start_n;
-        if (out->p)
-            out->p[out->n] = 0;
-        return err;
-    }
+    if (err)
+        return yg__record_undo(err, out, start_n, i, e);
     ls->category = "webserver";
     ls->product = w->iis ? "windows" : NULL;
     ls->service = w->iis ? "iis" : NULL;

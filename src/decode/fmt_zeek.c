@@ -316,16 +316,8 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
     }
     if (!err)
         err = yg_buf_addc(out, '}');
-    if (err) {
-        if (!e->msg) {
-            e->col = i + 1;
-            e->msg = err == YG_ENOMEM ? "out of memory" : "decoded event too large";
-        }
-        out->n = start_n;
-        if (out->p)
-            out->p[out->n] = 0;
-        return err;
-    }
+    if (err)
+        return yg__record_undo(err, out, start_n, i, e);
     ls->product = "zeek";
     ls->service = z->service;
     ls->category = yg__zeek_category(z->service);
