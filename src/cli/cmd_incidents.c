@@ -141,6 +141,35 @@ static int open_db(const char *db, const char *config, struct yg_store **st)
     return 0;
 }
 
+/* The store and the full id of the incident the one operand names (an id
+ * or a unique prefix of one), for the commands on one incident; else the
+ * message and exit code of `yagura incidents cmd` (the store is then
+ * closed). */
+static int open_incident(const char *cmd, int argc, char **argv, const char *db, const char *config,
+                         struct yg_store **st, char id[40])
+{
+    if (optind + 1 != argc) {
+        fprintf(stderr, "yagura incidents %s: give one incident id\n", cmd);
+        usage(stderr, cmd);
+        return EXIT_ERR;
+    }
+    const char *arg = argv[optind];
+    int rc = open_db(db, config, st);
+    if (rc)
+        return rc;
+    yg_err e = yg__incident_resolve(*st, arg, id);
+    if (!e)
+        return 0;
+    if (e == YG_ENOTFOUND || e == YG_EINVAL)
+        fprintf(stderr, "yagura incidents %s: %s: %s\n", cmd, arg,
+                e == YG_EINVAL ? "more than one incident starts so" : "no such incident");
+    else
+        fprintf(stderr, "yagura incidents %s: %s\n", cmd, yg_strerror(e));
+    yg__store_close(*st);
+    *st = NULL;
+    return e == YG_ENOTFOUND || e == YG_EINVAL ? EXIT_NOTFOUND : EXIT_ERR;
+}
+
 static void put_json_str(FILE *f, const char *s)
 {
     struct yg_buf b;
@@ -422,23 +451,12 @@ static int cmd_show(int argc, char **argv)
         default: usage(stderr, "show"); return EXIT_ERR;
         }
     }
-    if (optind + 1 != argc) {
-        fprintf(stderr, "yagura incidents show: give one incident id\n");
-        usage(stderr, "show");
-        return EXIT_ERR;
-    }
     struct yg_store *st = NULL;
-    int rc = open_db(db, config, &st);
+    char id[40];
+    int rc = open_incident("show", argc, argv, db, config, &st, id);
     if (rc)
         return rc;
-    char id[40];
-    yg_err e = yg__incident_resolve(st, argv[optind], id);
-    if (e == YG_ENOTFOUND || e == YG_EINVAL) {
-        fprintf(stderr, "yagura incidents show: %s: %s\n", argv[optind],
-                e == YG_EINVAL ? "more than one incident starts so" : "no such incident");
-        yg__store_close(st);
-        return EXIT_NOTFOUND;
-    }
+    yg_err e = YG_OK;
     struct show_ctx *sc = calloc(1, sizeof *sc);
     if (!sc) {
         yg__store_close(st);
@@ -617,23 +635,12 @@ static int cmd_export(int argc, char **argv)
         default: usage(stderr, "export"); return EXIT_ERR;
         }
     }
-    if (optind + 1 != argc) {
-        fprintf(stderr, "yagura incidents export: give one incident id\n");
-        usage(stderr, "export");
-        return EXIT_ERR;
-    }
     struct yg_store *st = NULL;
-    int rc = open_db(db, config, &st);
+    char id[40];
+    int rc = open_incident("export", argc, argv, db, config, &st, id);
     if (rc)
         return rc;
-    char id[40];
-    yg_err e = yg__incident_resolve(st, argv[optind], id);
-    if (e == YG_ENOTFOUND || e == YG_EINVAL) {
-        fprintf(stderr, "yagura incidents export: %s: %s\n", argv[optind],
-                e == YG_EINVAL ? "more than one incident starts so" : "no such incident");
-        yg__store_close(st);
-        return EXIT_NOTFOUND;
-    }
+    yg_err e = YG_OK;
     struct export_ctx x;
     memset(&x, 0, sizeof x);
     if (!e)
@@ -699,17 +706,10 @@ static int cmd_report(int argc, char **argv)
         return EXIT_ERR;
     }
     struct yg_store *st = NULL;
-    int rc = open_db(db, config, &st);
+    char id[40];
+    int rc = open_incident("report", argc, argv, db, config, &st, id);
     if (rc)
         return rc;
-    char id[40];
-    yg_err e = yg__incident_resolve(st, argv[optind], id);
-    if (e) {
-        fprintf(stderr, "yagura incidents report: %s: %s\n", argv[optind],
-                e == YG_EINVAL ? "more than one incident starts so" : "no such incident");
-        yg__store_close(st);
-        return e == YG_ENOTFOUND || e == YG_EINVAL ? EXIT_NOTFOUND : EXIT_ERR;
-    }
     rc = yg_cli_incident_report(st, db ? db : config, id, html);
     yg__store_close(st);
     return rc;

@@ -1675,25 +1675,49 @@ static void rearm(struct yg_corr_state *st, const struct corr *c, struct group *
     g->w = g->end = g->off;
 }
 
-/* Bring the window up to the newest entry, testing the condition at every
- * entry from pos on (pos < end after a late insertion: then the window is
- * rebuilt from the stored entries so each later window includes it). */
-static void process(struct yg_corr_state *st, struct group *g, size_t pos, struct run *run)
+/* The window upkeep of process() and process_ext().  An entry at pos
+ * before the window's end (a late insertion) rebuilds the window from the
+ * stored entries, so that each later window includes it. */
+static void window_rewind(const struct corr *c, struct group *g, size_t pos)
 {
-    const struct corr *c = &st->cs->c[g->corr];
     if (pos < g->end) {
         agg_reset(c, g);
         g->w = g->end = g->off;
     }
+}
+
+/* Take the next stored entry into the window, and drop from its front the
+ * entries more than the span older; returns the entry's index. */
+static size_t window_push(const struct corr *c, struct group *g)
+{
+    size_t i = g->end;
+    int64_t lo = sub_sat(g->e[i].t, c->span);
+    agg_add(c, g, &g->e[i]);
+    g->end = i + 1;
+    while (g->w < g->end && g->e[g->w].t < lo) {
+        agg_remove(c, g, &g->e[g->w]);
+        g->w++;
+    }
+    return i;
+}
+
+/* Keep what a detection up to `lateness` old could still need. */
+static void window_trim(struct yg_corr_state *st, const struct corr *c, struct group *g)
+{
+    int64_t keep = sub_sat(sub_sat(st->watermark, st->lateness), c->span);
+    while (g->off < g->w && g->e[g->off].t < keep)
+        drop_front(st, g);
+}
+
+/* Bring the window up to the newest entry, testing the condition at every
+ * entry from pos on. */
+static void process(struct yg_corr_state *st, struct group *g, size_t pos, struct run *run)
+{
+    const struct corr *c = &st->cs->c[g->corr];
+    window_rewind(c, g, pos);
     while (g->end < g->n) {
-        size_t i = g->end;
-        int64_t T = g->e[i].t, lo = sub_sat(T, c->span);
-        agg_add(c, g, &g->e[i]);
-        g->end = i + 1;
-        while (g->w < g->end && g->e[g->w].t < lo) {
-            agg_remove(c, g, &g->e[g->w]);
-            g->w++;
-        }
+        size_t i = window_push(c, g);
+        int64_t T = g->e[i].t;
         if (i < pos)
             continue;
         double v;
@@ -1708,10 +1732,7 @@ static void process(struct yg_corr_state *st, struct group *g, size_t pos, struc
         fire_group(st, c, g, i, first, T, v, run);
         rearm(st, c, g, i);
     }
-    /* Keep what a detection up to `lateness` old could still need. */
-    int64_t keep = sub_sat(sub_sat(st->watermark, st->lateness), c->span);
-    while (g->off < g->w && g->e[g->off].t < keep)
-        drop_front(st, g);
+    window_trim(st, c, g);
 }
 
 static bool to_number(struct yg_str v, double *out)
@@ -2065,19 +2086,9 @@ done:
 static void process_ext(struct yg_corr_state *st, struct group *g, size_t pos, struct run *run)
 {
     const struct corr *c = &st->cs->c[g->corr];
-    if (pos < g->end) {
-        agg_reset(c, g);
-        g->w = g->end = g->off;
-    }
+    window_rewind(c, g, pos);
     while (g->end < g->n) {
-        size_t i = g->end;
-        int64_t lo = sub_sat(g->e[i].t, c->span);
-        agg_add(c, g, &g->e[i]);
-        g->end = i + 1;
-        while (g->w < g->end && g->e[g->w].t < lo) {
-            agg_remove(c, g, &g->e[g->w]);
-            g->w++;
-        }
+        size_t i = window_push(c, g);
         if (i < pos || g->e[i].fired)
             continue;
         if (c->type == T_NEW_VALUE)
@@ -2085,9 +2096,7 @@ static void process_ext(struct yg_corr_state *st, struct group *g, size_t pos, s
         else
             test_travel(st, c, g, i, run);
     }
-    int64_t keep = sub_sat(sub_sat(st->watermark, st->lateness), c->span);
-    while (g->off < g->w && g->e[g->off].t < keep)
-        drop_front(st, g);
+    window_trim(st, c, g);
 }
 
 unsigned yg__corr_geo_needs(const struct yg_corr_set *cs, size_t i)
@@ -2162,6 +2171,21 @@ static void enforce_cap(struct yg_corr_state *st)
     }
 }
 
+/* Whether a detection at t_ms is still in time (older than the watermark by
+ * more than the lateness: counted and dropped); the watermark follows the
+ * newest detection. */
+static bool admit(struct yg_corr_state *st, int64_t t_ms)
+{
+    if (st->any && t_ms < sub_sat(st->watermark, st->lateness)) {
+        st->stats.dropped_late++;
+        return false;
+    }
+    if (!st->any || t_ms > st->watermark)
+        st->watermark = t_ms;
+    st->any = true;
+    return true;
+}
+
 yg_err yg__corr_feed(struct yg_corr_state *st, uint32_t r, int64_t t_ms,
                      const struct yg_str *values, void *evidence, yg_corr_fire_fn fire, void *ud)
 {
@@ -2172,13 +2196,8 @@ yg_err yg__corr_feed(struct yg_corr_state *st, uint32_t r, int64_t t_ms,
         return YG_OK;
     if (d->nfields && !values)
         return YG_EINVAL;
-    if (st->any && t_ms < sub_sat(st->watermark, st->lateness)) {
-        st->stats.dropped_late++;
+    if (!admit(st, t_ms))
         return YG_OK;
-    }
-    if (!st->any || t_ms > st->watermark)
-        st->watermark = t_ms;
-    st->any = true;
     struct run run = {fire, ud, false, YG_OK, 0};
     for (size_t s = 0; s < d->nsubs; s++)
         feed_sub(st, &d->subs[s], t_ms, values, evidence, &run);
@@ -2317,13 +2336,8 @@ yg_err yg__corr_feed_copy(struct yg_corr_state *st, uint32_t r, size_t s, size_t
     const struct det *d = &st->cs->d[r];
     if (d->nfields && !values)
         return YG_EINVAL;
-    if (st->any && t_ms < sub_sat(st->watermark, st->lateness)) {
-        st->stats.dropped_late++;
+    if (!admit(st, t_ms))
         return YG_OK;
-    }
-    if (!st->any || t_ms > st->watermark)
-        st->watermark = t_ms;
-    st->any = true;
     struct run run = {fire, ud, false, YG_OK, lane};
     feed_sub(st, &d->subs[s], t_ms, values, evidence, &run);
     sweep(st, d->subs[s].corr);

@@ -27,108 +27,7 @@
  * state_free; a product past that cap, or longer than YG_PRODUCT_NAME_LEN,
  * gets no service.
  */
-#include "decode/format.h"
-
-static void *cef_state_new(void)
-{
-    return yg_calloc(1, sizeof(struct yg_product_names));
-}
-static void cef_state_free(void *st)
-{
-    yg_free(st);
-}
-
-/* Append s as JSON string content (no quotes). */
-static yg_err json_frag(struct yg_buf *out, const char *s, size_t n)
-{
-    size_t at = out->n;
-    yg_err err = yg_buf_add_json_str(out, s, n);
-    if (err)
-        return err;
-    memmove(out->p + at, out->p + at + 1, out->n - at - 2);
-    out->n -= 2;
-    return YG_OK;
-}
-
-/*
- * Append s as a JSON string with escapes resolved: a backslash before a
- * character of lit stands for that character, and with nl, `\n` and `\r`
- * stand for line breaks.
- */
-static yg_err put_unescaped(struct yg_buf *out, const char *s, size_t n, const char *lit, bool nl)
-{
-    if (!n || !memchr(s, '\\', n))
-        return yg_buf_add_json_str(out, s, n);
-    yg_err err;
-    size_t from = 0;
-    YG_TRY(yg_buf_addc(out, '"'));
-    for (size_t k = 0; k + 1 < n; k++) {
-        if (s[k] != '\\')
-            continue;
-        char c = s[k + 1];
-        if (c && strchr(lit, c)) {
-            YG_TRY(json_frag(out, s + from, k - from));
-            from = k + 1; /* the escaped character starts the next piece */
-            k++;
-        } else if (nl && (c == 'n' || c == 'r')) {
-            YG_TRY(json_frag(out, s + from, k - from));
-            YG_TRY(yg_buf_add(out, c == 'n' ? "\\n" : "\\r", 2));
-            from = k + 2;
-            k++;
-        }
-    }
-    YG_TRY(json_frag(out, s + from, n - from));
-    err = yg_buf_addc(out, '"');
-done:
-    return err;
-}
-
-/* `"key":`, after a comma unless it is the first: keys are nearly always
- * plain ASCII and written in one step; others go through the JSON escaper. */
-static yg_err put_key(struct yg_buf *out, bool comma, const char *k, size_t kn)
-{
-    yg_err err = yg_buf_reserve(out, kn + 4);
-    if (err)
-        return err;
-    char *w = out->p + out->n;
-    if (comma)
-        *w++ = ',';
-    *w++ = '"';
-    for (size_t i = 0; i < kn; i++) {
-        unsigned char c = (unsigned char)k[i];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-            goto escaped;
-        w[i] = (char)c;
-    }
-    w += kn;
-    *w++ = '"';
-    *w++ = ':';
-    out->n = (size_t)(w - out->p);
-    return YG_OK;
-escaped:
-    if (comma && (err = yg_buf_addc(out, ',')))
-        return err;
-    if ((err = yg_buf_add_json_str(out, k, kn)))
-        return err;
-    return yg_buf_addc(out, ':');
-}
-
-/* Characters of an extension key: ArcSight keys are alphanumeric, vendors
- * add `_`, `.`, `-` and array brackets. */
-static bool key_char(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-' || c == '[' || c == ']';
-}
-
-/* Length of a `key=` at s[i..] (the key without `=`), or 0. */
-static size_t key_at(const char *s, size_t n, size_t i)
-{
-    size_t k = i;
-    while (k < n && key_char((unsigned char)s[k]))
-        k++;
-    return k > i && k < n && s[k] == '=' ? k - i : 0;
-}
+#include "decode/fmt_kv.h"
 
 static bool all_digits(struct yg_str v)
 {
@@ -187,7 +86,7 @@ static size_t value_end(const char *s, size_t n, size_t v, size_t *next)
             t += 2;
             continue;
         }
-        if (s[t] == ' ' && key_at(s, n, t + 1))
+        if (s[t] == ' ' && yg__kv_cef_key_at(s, n, t + 1))
             break;
         t++;
     }
@@ -224,11 +123,11 @@ static yg_err cef_decode(void *st, const char *line, size_t n, struct yg_buf *ou
     size_t start = out->n;
     YG_TRY(yg_buf_addc(out, '{'));
     for (int f = 0; f < 7; f++) {
-        YG_TRY(put_key(out, f > 0, head_names[f].s, head_names[f].n));
-        YG_TRY(put_unescaped(out, h.f[f].p, h.f[f].n, "|\\", false));
+        YG_TRY(yg__kv_key(out, f > 0, head_names[f].s, head_names[f].n));
+        YG_TRY(yg__kv_unescaped(out, h.f[f].p, h.f[f].n, "|\\", false));
         if (f == 4) {
             YG_TRY(yg_buf_add(out, ",\"deviceEventClassId\":", 22));
-            YG_TRY(put_unescaped(out, h.f[f].p, h.f[f].n, "|\\", false));
+            YG_TRY(yg__kv_unescaped(out, h.f[f].p, h.f[f].n, "|\\", false));
         }
     }
     size_t i = h.ext;
@@ -237,7 +136,7 @@ static yg_err cef_decode(void *st, const char *line, size_t n, struct yg_buf *ou
             i++;
         if (i >= n)
             break;
-        size_t kn = key_at(line, n, i);
+        size_t kn = yg__kv_cef_key_at(line, n, i);
         if (!kn) {
             e->col = i + 1;
             e->msg = "expected key=value in the CEF extension";
@@ -246,8 +145,8 @@ static yg_err cef_decode(void *st, const char *line, size_t n, struct yg_buf *ou
         }
         size_t v = i + kn + 1, next;
         size_t end = value_end(line, n, v, &next);
-        YG_TRY(put_key(out, true, line + i, kn));
-        YG_TRY(put_unescaped(out, line + v, end - v, "=\\", true));
+        YG_TRY(yg__kv_key(out, true, line + i, kn));
+        YG_TRY(yg__kv_unescaped(out, line + v, end - v, "=\\", true));
         i = next;
     }
     YG_TRY(yg_buf_addc(out, '}'));
@@ -268,18 +167,14 @@ static int cef_sniff(const char *line, size_t n)
     struct yg_decode_err e;
     if (n && line[n - 1] == '\r')
         n--;
-    if (!cef_head(line, n, &h, &e))
-        return 0;
-    struct yg_syslog s;
-    yg__syslog_split(line, n, &s);
-    return s.msg.n >= 4 && memcmp(s.msg.p, "CEF:", 4) == 0 ? 98 : 80;
+    return cef_head(line, n, &h, &e) ? yg__kv_tag_sniff(line, n, "CEF:", 4) : 0;
 }
 
 const struct yg_linefmt yg__fmt_cef = {
     .name = "cef",
     .desc = "ArcSight Common Event Format (CEF:0/1), with or without syslog header",
     .sniff = cef_sniff,
-    .state_new = cef_state_new,
-    .state_free = cef_state_free,
+    .state_new = yg__product_names_new,
+    .state_free = yg__product_names_free,
     .decode = cef_decode,
 };

@@ -74,11 +74,7 @@ static yg_err cp_decode(void *st, const char *line, size_t n, struct yg_buf *out
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    e->col = 0;
-    e->msg = NULL;
-    if (n && line[n - 1] == '\r')
-        n--;
-    if (yg__kv_nul(line, n, e))
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
         return YG_ESYNTAX;
     size_t at = find_list(line, n);
     if (at == n)
@@ -139,13 +135,10 @@ static yg_err cp_decode(void *st, const char *line, size_t n, struct yg_buf *out
         }
         struct yg_str k = {line + k0, kn}, v = {line + v0, q - v0};
         err = yg__kv_put(&set, out, &first, k.p, k.n, v.p, v.n);
-        if (err == YG_ELIMIT) {
-            e->col = k0 + 1;
-            e->msg = "more distinct keys than the 512 a record may have";
+        if (err) {
+            yg__kv_limit_at(err, k0, e);
             goto done;
         }
-        if (err)
-            goto done;
         if (!src.p && yg__str_is(k, "src"))
             src = v;
         else if (!client.p && yg__str_is(k, "client_ip"))

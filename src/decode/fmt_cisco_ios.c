@@ -268,11 +268,8 @@ static yg_err ios_decode(void *st, const char *line, size_t n, struct yg_buf *ou
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    if (n && line[n - 1] == '\r')
-        n--;
-    const char *nul = memchr(line, 0, n);
-    if (nul)
-        return yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
+        return YG_ESYNTAX;
     struct tag t;
     if (!find_tag(line, n, &t))
         return yg__fmt_fail(e, 0, "expected a %FACILITY-SEVERITY-MNEMONIC: tag");
@@ -308,14 +305,7 @@ static yg_err ios_decode(void *st, const char *line, size_t n, struct yg_buf *ou
     ls->service = service_of(line, &t, text, tn);
     ls->category = NULL;
 done:
-    if (err) {
-        out->n = start;
-        if (out->p)
-            out->p[start] = 0;
-        e->col = 1;
-        e->msg = yg_strerror(err);
-    }
-    return err;
+    return yg__fmt_done(err, out, start, e);
 }
 
 const struct yg_linefmt yg__fmt_cisco_ios = {

@@ -166,11 +166,7 @@ static yg_err f5_decode(void *stp, const char *line, size_t n, struct yg_buf *ou
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    e->col = 0;
-    e->msg = NULL;
-    if (n && line[n - 1] == '\r')
-        n--;
-    if (yg__kv_nul(line, n, e))
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
         return YG_ESYNTAX;
     size_t at = find_code(line, n);
     if (at == n)

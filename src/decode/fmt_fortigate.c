@@ -22,7 +22,7 @@
  * stands for a quote.  FortiOS leaves other backslashes alone (Windows
  * paths), so they are kept.  A quote that never closes is an error.
  */
-#include "decode/format.h"
+#include "decode/fmt_kv.h"
 
 #include <stdio.h>
 
@@ -99,67 +99,12 @@ static int kv_next(const char *m, size_t n, size_t *i, struct kv *kv, struct yg_
     return 1;
 }
 
-/* `"key":`, after a comma unless it is the first: keys are nearly always
- * plain ASCII and written in one step; others go through the JSON escaper. */
-static yg_err put_key(struct yg_buf *out, bool comma, const char *k, size_t kn)
-{
-    yg_err err = yg_buf_reserve(out, kn + 4);
-    if (err)
-        return err;
-    char *w = out->p + out->n;
-    if (comma)
-        *w++ = ',';
-    *w++ = '"';
-    for (size_t i = 0; i < kn; i++) {
-        unsigned char c = (unsigned char)k[i];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-            goto escaped;
-        w[i] = (char)c;
-    }
-    w += kn;
-    *w++ = '"';
-    *w++ = ':';
-    out->n = (size_t)(w - out->p);
-    return YG_OK;
-escaped:
-    if (comma && (err = yg_buf_addc(out, ',')))
-        return err;
-    if ((err = yg_buf_add_json_str(out, k, kn)))
-        return err;
-    return yg_buf_addc(out, ':');
-}
-
 /* The value with `\"` turned into `"`, as a JSON string. */
 static yg_err put_value(struct yg_buf *out, const struct kv *kv)
 {
     if (!kv->escaped)
         return yg_buf_add_json_str(out, kv->v.p, kv->v.n);
-    yg_err err;
-    const char *s = kv->v.p;
-    size_t n = kv->v.n, from = 0;
-    YG_TRY(yg_buf_addc(out, '"'));
-    for (size_t k = 0; k + 1 < n; k++) {
-        if (s[k] == '\\' && s[k + 1] == '"') {
-            size_t at = out->n;
-            YG_TRY(yg_buf_add_json_str(out, s + from, k - from));
-            /* keep the piece's content, drop its quotes */
-            memmove(out->p + at, out->p + at + 1, out->n - at - 2);
-            out->n -= 2;
-            from = ++k;
-        }
-    }
-    size_t at = out->n;
-    YG_TRY(yg_buf_add_json_str(out, s + from, n - from));
-    memmove(out->p + at, out->p + at + 1, out->n - at - 1);
-    out->n -= 1;
-done:
-    return err;
-}
-
-static bool str_is(struct yg_str s, const char *lit)
-{
-    size_t n = strlen(lit);
-    return s.n == n && memcmp(s.p, lit, n) == 0;
+    return yg__kv_unescaped(out, kv->v.p, kv->v.n, "\"", false);
 }
 
 /* The Sigma service of a `type` value: a static string, or NULL for a type
@@ -173,7 +118,7 @@ static const char *fgt_service(struct yg_str type)
         "icap",        "sctp-filter", "virtual-patch", "casb",  "spam",      "netscan",
     };
     for (size_t k = 0; k < sizeof types / sizeof *types; k++)
-        if (str_is(type, types[k]))
+        if (yg__str_is(type, types[k]))
             return types[k];
     return NULL;
 }
@@ -201,20 +146,20 @@ static yg_err fgt_decode(void *st, const char *line, size_t n, struct yg_buf *ou
     yg_err err;
     YG_TRY(yg_buf_addc(out, '{'));
     while ((r = kv_next(m, mn, &i, &kv, e)) == 1) {
-        YG_TRY(put_key(out, !first, kv.k.p, kv.k.n));
+        YG_TRY(yg__kv_key(out, !first, kv.k.p, kv.k.n));
         first = false;
         YG_TRY(put_value(out, &kv));
-        if (str_is(kv.k, "date"))
+        if (yg__str_is(kv.k, "date"))
             date = kv.v;
-        else if (str_is(kv.k, "time"))
+        else if (yg__str_is(kv.k, "time"))
             tod = kv.v;
-        else if (str_is(kv.k, "tz"))
+        else if (yg__str_is(kv.k, "tz"))
             tz = kv.v;
-        else if (str_is(kv.k, "timestamp"))
+        else if (yg__str_is(kv.k, "timestamp"))
             have_ts = true;
-        else if (str_is(kv.k, "eventtime") && kv.v.n >= 9)
+        else if (yg__str_is(kv.k, "eventtime") && kv.v.n >= 9)
             have_epoch = all_digits(kv.v);
-        if (!have_type && str_is(kv.k, "type")) {
+        if (!have_type && yg__str_is(kv.k, "type")) {
             type = kv.v;
             have_type = true;
         }
@@ -283,10 +228,11 @@ static int fgt_sniff(const char *line, size_t n)
     int r, pairs = 0;
     while ((r = kv_next(m, mn, &i, &kv, &e)) == 1) {
         if (pairs++ == 0)
-            lead = str_is(kv.k, "date") || str_is(kv.k, "logver") || str_is(kv.k, "eventtime") ||
-                   str_is(kv.k, "devname") || str_is(kv.k, "itime") || str_is(kv.k, "timestamp");
-        logid |= str_is(kv.k, "logid");
-        type |= str_is(kv.k, "type");
+            lead = yg__str_is(kv.k, "date") || yg__str_is(kv.k, "logver") ||
+                   yg__str_is(kv.k, "eventtime") || yg__str_is(kv.k, "devname") ||
+                   yg__str_is(kv.k, "itime") || yg__str_is(kv.k, "timestamp");
+        logid |= yg__str_is(kv.k, "logid");
+        type |= yg__str_is(kv.k, "type");
     }
     if (r < 0 || !type)
         return 0;

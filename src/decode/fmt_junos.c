@@ -61,11 +61,7 @@ static yg_err junos_decode(void *st, const char *line, size_t n, struct yg_buf *
     size_t start = out->n;
     bool first = true;
     char tmp[8192];
-    e->col = 0;
-    e->msg = NULL;
-    if (n && line[n - 1] == '\r')
-        n--;
-    if (yg__kv_nul(line, n, e))
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
         return YG_ESYNTAX;
     struct yg_syslog s;
     if (!yg__syslog_split(line, n, &s) || s.version != 1)
@@ -118,13 +114,10 @@ static yg_err junos_decode(void *st, const char *line, size_t n, struct yg_buf *
                 goto done;
             }
             err = put_param(&set, out, &first, k, d + v0, j - v0, tmp, sizeof tmp);
-            if (err == YG_ELIMIT) {
-                e->col = (size_t)(d - line) + k0 + 1;
-                e->msg = "more distinct keys than the 512 a record may have";
+            if (err) {
+                yg__kv_limit_at(err, (size_t)(d - line) + k0, e);
                 goto done;
             }
-            if (err)
-                goto done;
             if (!user.p && yg__str_is(k, "username"))
                 user = (struct yg_str){d + v0, j - v0};
             else if (!src.p && yg__str_is(k, "source-address"))

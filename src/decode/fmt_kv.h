@@ -1,10 +1,12 @@
 /*
  * fmt_kv.h - pieces shared by the appliance decoders that write `key=value`
  * pairs or key/value lists (SonicWall, Sophos Firewall, Check Point, Junos,
- * F5 APM): a set of the keys already written, so that a record never holds
- * a key twice (SonicWall repeats `msg=`, and the common VPN fields `user`
- * and `src_ip` must not shadow a vendor's own field of that name), and the
- * scanner of space-separated `key=value` pairs.
+ * F5 APM, and for the writers of keys and escaped values also CEF, LEEF and
+ * FortiGate): a set of the keys already written, so that a record never
+ * holds a key twice (SonicWall repeats `msg=`, and the common VPN fields
+ * `user` and `src_ip` must not shadow a vendor's own field of that name),
+ * the scanner of space-separated `key=value` pairs, and the writers of a
+ * key and of a value whose backslash escapes are resolved.
  *
  * Header-only and static: each decoder is its own translation unit and the
  * registry in format.c stays the only shared list.
@@ -80,6 +82,17 @@ yg__kv_put(struct yg_kvset *s, struct yg_buf *out, bool *first, const char *k, s
     s->filter[b >> 6] |= (uint64_t)1 << (b & 63);
     s->k[s->n++] = (struct yg_str){k, kn};
     return yg__json_kv(out, first, k, kn, v, vn);
+}
+
+/* On a failed yg__kv_put: a full key set (YG_ELIMIT) is refused at the key
+ * that starts at col0 of the line.  Called on the error path only, so that
+ * the per-field path stays one test of err. */
+static inline void yg__kv_limit_at(yg_err err, size_t col0, struct yg_decode_err *e)
+{
+    if (err == YG_ELIMIT) {
+        e->col = col0 + 1;
+        e->msg = "more distinct keys than the 512 a record may have";
+    }
 }
 
 /* yg__kv_put with a NUL-terminated key; a macro so that the length of a
@@ -191,32 +204,109 @@ static inline bool yg__str_is(struct yg_str s, const char *lit)
     return s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
-/* A refusal for a line holding a NUL byte, or false. */
-static inline bool yg__kv_nul(const char *line, size_t n, struct yg_decode_err *e)
+/* `"key":`, after a comma unless it is the first: keys are nearly always
+ * plain ASCII and written in one step; others go through the JSON escaper. */
+static inline yg_err yg__kv_key(struct yg_buf *out, bool comma, const char *k, size_t kn)
 {
-    const char *nul = memchr(line, 0, n);
-    if (!nul)
-        return false;
-    e->col = (size_t)(nul - line) + 1;
-    e->msg = "NUL byte in the line";
-    return true;
+    yg_err err = yg_buf_reserve(out, kn + 4);
+    if (err)
+        return err;
+    char *w = out->p + out->n;
+    if (comma)
+        *w++ = ',';
+    *w++ = '"';
+    for (size_t i = 0; i < kn; i++) {
+        unsigned char c = (unsigned char)k[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            goto escaped;
+        w[i] = (char)c;
+    }
+    w += kn;
+    *w++ = '"';
+    *w++ = ':';
+    out->n = (size_t)(w - out->p);
+    return YG_OK;
+escaped:
+    if (comma && (err = yg_buf_addc(out, ',')))
+        return err;
+    if ((err = yg_buf_add_json_str(out, k, kn)))
+        return err;
+    return yg_buf_addc(out, ':');
 }
 
-/* The end of an appliance decoder: on an error, out is as it was before
- * the record (nothing half-written stays) and e says why. */
+/*
+ * Append s as a JSON string with its escapes resolved: a backslash before a
+ * character of lit stands for that character (CEF `\|` and `\=`, FortiGate
+ * `\"`), and with nl, `\n` and `\r` stand for line breaks.  Any other
+ * backslash is kept as written.
+ */
+static inline yg_err yg__kv_unescaped(struct yg_buf *out, const char *s, size_t n, const char *lit,
+                                      bool nl)
+{
+    if (!n || !memchr(s, '\\', n))
+        return yg_buf_add_json_str(out, s, n);
+    yg_err err;
+    size_t from = 0;
+    YG_TRY(yg_buf_addc(out, '"'));
+    for (size_t k = 0; k + 1 < n; k++) {
+        if (s[k] != '\\')
+            continue;
+        char c = s[k + 1];
+        if (c && strchr(lit, c)) {
+            YG_TRY(yg__json_frag(out, s + from, k - from));
+            from = k + 1; /* the escaped character starts the next piece */
+            k++;
+        } else if (nl && (c == 'n' || c == 'r')) {
+            YG_TRY(yg__json_frag(out, s + from, k - from));
+            YG_TRY(yg_buf_add(out, c == 'n' ? "\\n" : "\\r", 2));
+            from = k + 2;
+            k++;
+        }
+    }
+    YG_TRY(yg__json_frag(out, s + from, n - from));
+    err = yg_buf_addc(out, '"');
+done:
+    return err;
+}
+
+/* Characters of a CEF extension key or a LEEF attribute key: ArcSight keys
+ * are alphanumeric, vendors add `_`, `.`, `-` and array brackets. */
+static inline bool yg__kv_cef_key_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-' || c == '[' || c == ']';
+}
+
+/* Length of such a `key=` at s[i..] (the key without `=`), or 0: where a
+ * value that may hold spaces ends, the next key starts. */
+static inline size_t yg__kv_cef_key_at(const char *s, size_t n, size_t i)
+{
+    size_t k = i;
+    while (k < n && yg__kv_cef_key_char((unsigned char)s[k]))
+        k++;
+    return k > i && k < n && s[k] == '=' ? k - i : 0;
+}
+
+/* The sniffer's confidence in a line whose CEF or LEEF header parsed: the
+ * tag (`CEF:`) right at the start of the syslog message is certain, further
+ * into the line likely. */
+static inline int yg__kv_tag_sniff(const char *line, size_t n, const char *tag, size_t tn)
+{
+    struct yg_syslog s;
+    yg__syslog_split(line, n, &s);
+    return s.msg.n >= tn && memcmp(s.msg.p, tag, tn) == 0 ? 98 : 80;
+}
+
+/* yg__fmt_done for an appliance decoder, whose YG_ELIMIT is the key set
+ * that filled up (the record's own limit, not the buffer's). */
 static inline yg_err yg__kv_done(yg_err err, struct yg_buf *out, size_t start,
                                  struct yg_decode_err *e)
 {
-    if (!err)
-        return err;
-    out->n = start;
-    if (out->p)
-        out->p[start] = 0;
-    if (!e->msg) {
+    if (err == YG_ELIMIT && !e->msg) {
         e->col = 1;
-        e->msg = err == YG_ELIMIT ? "more fields than a record may have" : yg_strerror(err);
+        e->msg = "more fields than a record may have";
     }
-    return err;
+    return yg__fmt_done(err, out, start, e);
 }
 
 #endif

@@ -25,41 +25,7 @@
  * the per-file state like the CEF decoder's (YG_PRODUCT_NAMES distinct
  * products of at most YG_PRODUCT_NAME_LEN bytes).
  */
-#include "decode/format.h"
-
-static void *leef_state_new(void)
-{
-    return yg_calloc(1, sizeof(struct yg_product_names));
-}
-static void leef_state_free(void *st)
-{
-    yg_free(st);
-}
-
-/* A header field as a JSON string, `\|` and `\\` resolved. */
-static yg_err put_header(struct yg_buf *out, const char *s, size_t n)
-{
-    if (!n || !memchr(s, '\\', n))
-        return yg_buf_add_json_str(out, s, n);
-    yg_err err;
-    size_t from = 0;
-    YG_TRY(yg_buf_addc(out, '"'));
-    for (size_t k = 0; k + 1 < n; k++) {
-        if (s[k] == '\\' && (s[k + 1] == '|' || s[k + 1] == '\\')) {
-            size_t at = out->n;
-            YG_TRY(yg_buf_add_json_str(out, s + from, k - from));
-            memmove(out->p + at, out->p + at + 1, out->n - at - 2);
-            out->n -= 2;
-            from = ++k;
-        }
-    }
-    size_t at = out->n;
-    YG_TRY(yg_buf_add_json_str(out, s + from, n - from));
-    memmove(out->p + at, out->p + at + 1, out->n - at - 1);
-    out->n -= 1;
-done:
-    return err;
-}
+#include "decode/fmt_kv.h"
 
 static int hex_val(unsigned char c)
 {
@@ -148,54 +114,9 @@ static bool leef_head(const char *s, size_t n, struct leef_head *h, struct yg_de
     return true;
 }
 
-static bool key_char(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-' || c == '[' || c == ']';
-}
-
-/* Length of a `key=` at s[i..] (without `=`), or 0. */
-static size_t key_at(const char *s, size_t n, size_t i)
-{
-    size_t k = i;
-    while (k < n && key_char((unsigned char)s[k]))
-        k++;
-    return k > i && k < n && s[k] == '=' ? k - i : 0;
-}
-
-/* `"key":`, after a comma unless it is the first: keys are nearly always
- * plain ASCII and written in one step; others go through the JSON escaper. */
-static yg_err put_key(struct yg_buf *out, bool comma, const char *k, size_t kn)
-{
-    yg_err err = yg_buf_reserve(out, kn + 4);
-    if (err)
-        return err;
-    char *w = out->p + out->n;
-    if (comma)
-        *w++ = ',';
-    *w++ = '"';
-    for (size_t i = 0; i < kn; i++) {
-        unsigned char c = (unsigned char)k[i];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-            goto escaped;
-        w[i] = (char)c;
-    }
-    w += kn;
-    *w++ = '"';
-    *w++ = ':';
-    out->n = (size_t)(w - out->p);
-    return YG_OK;
-escaped:
-    if (comma && (err = yg_buf_addc(out, ',')))
-        return err;
-    if ((err = yg_buf_add_json_str(out, k, kn)))
-        return err;
-    return yg_buf_addc(out, ':');
-}
-
 static yg_err put_kv(struct yg_buf *out, const char *k, size_t kn, const char *v, size_t vn)
 {
-    yg_err err = put_key(out, true, k, kn);
+    yg_err err = yg__kv_key(out, true, k, kn);
     return err ? err : yg_buf_add_json_str(out, v, vn);
 }
 
@@ -234,14 +155,14 @@ static yg_err attrs_spaces(struct yg_buf *out, const char *s, size_t n, size_t i
             i++;
         if (i >= n)
             break;
-        size_t kn = key_at(s, n, i);
+        size_t kn = yg__kv_cef_key_at(s, n, i);
         if (!kn) {
             e->col = i + 1;
             e->msg = "expected key=value in the LEEF attributes";
             return YG_ESYNTAX;
         }
         size_t v = i + kn + 1, t = v;
-        while (t < n && !(s[t] == ' ' && key_at(s, n, t + 1)))
+        while (t < n && !(s[t] == ' ' && yg__kv_cef_key_at(s, n, t + 1)))
             t++;
         size_t end = t;
         while (end > v && s[end - 1] == ' ')
@@ -278,8 +199,8 @@ static yg_err leef_decode(void *st, const char *line, size_t n, struct yg_buf *o
     size_t start = out->n;
     YG_TRY(yg_buf_addc(out, '{'));
     for (int f = 0; f < 5; f++) {
-        YG_TRY(put_key(out, f > 0, head_names[f].s, head_names[f].n));
-        YG_TRY(put_header(out, h.f[f].p, h.f[f].n));
+        YG_TRY(yg__kv_key(out, f > 0, head_names[f].s, head_names[f].n));
+        YG_TRY(yg__kv_unescaped(out, h.f[f].p, h.f[f].n, "|\\", false));
     }
     if (h.delim == '\t' && !memchr(line + h.attrs, '\t', n - h.attrs))
         YG_TRY(attrs_spaces(out, line, n, h.attrs, e));
@@ -301,18 +222,14 @@ static int leef_sniff(const char *line, size_t n)
     struct yg_decode_err e;
     if (n && line[n - 1] == '\r')
         n--;
-    if (!leef_head(line, n, &h, &e))
-        return 0;
-    struct yg_syslog s;
-    yg__syslog_split(line, n, &s);
-    return s.msg.n >= 5 && memcmp(s.msg.p, "LEEF:", 5) == 0 ? 98 : 80;
+    return leef_head(line, n, &h, &e) ? yg__kv_tag_sniff(line, n, "LEEF:", 5) : 0;
 }
 
 const struct yg_linefmt yg__fmt_leef = {
     .name = "leef",
     .desc = "IBM LEEF 1.0 and 2.0 (custom delimiter), with or without syslog header",
     .sniff = leef_sniff,
-    .state_new = leef_state_new,
-    .state_free = leef_state_free,
+    .state_new = yg__product_names_new,
+    .state_free = yg__product_names_free,
     .decode = leef_decode,
 };

@@ -46,6 +46,39 @@ static inline yg_err yg__putc(struct yg_buf *b, char c)
 /* The JSON string writers (yg__json_body, yg__json_str_unesc) are in
  * core/jsonstr.h. */
 
+/* The start of a decoder with per-file header state (W3C `#Fields`, Zeek
+ * `#fields`): e cleared and a trailing CR dropped from *n; false (e set:
+ * YG_EINVAL) when the file has no state. */
+static inline bool yg__state_begin(const void *st, const char *line, size_t *n,
+                                   struct yg_decode_err *e)
+{
+    e->col = 0;
+    e->msg = NULL;
+    if (!st) {
+        e->msg = "no decoder state";
+        return false;
+    }
+    if (*n && line[*n - 1] == '\r')
+        (*n)--;
+    return true;
+}
+
+/* The end of a W3C or Zeek record that failed: out as it was before the
+ * record, and e says why (at the field being written, col0, when the
+ * decoder left no message). */
+static inline yg_err yg__record_undo(yg_err err, struct yg_buf *out, size_t start, size_t col0,
+                                     struct yg_decode_err *e)
+{
+    if (!e->msg) {
+        e->col = col0 + 1;
+        e->msg = err == YG_ENOMEM ? "out of memory" : "decoded event too large";
+    }
+    out->n = start;
+    if (out->p)
+        out->p[out->n] = 0;
+    return err;
+}
+
 /* ---- inline field writers of the web log decoders ----------------------- */
 
 /* Whether n more bytes fit in b both under its cap (with the NUL after

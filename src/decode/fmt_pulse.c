@@ -410,13 +410,8 @@ static yg_err pulse_decode(void *st, const char *line, size_t n, struct yg_buf *
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    e->col = 0;
-    e->msg = NULL;
-    if (n && line[n - 1] == '\r')
-        n--;
-    const char *nul = memchr(line, 0, n);
-    if (nul)
-        return yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
+        return YG_ESYNTAX;
     size_t at;
     enum body kind = find_body(line, n, &at);
     if (kind == BODY_NONE)
@@ -437,16 +432,7 @@ static yg_err pulse_decode(void *st, const char *line, size_t n, struct yg_buf *
     ls->service = "connect_secure";
     ls->category = NULL;
 done:
-    if (err) {
-        out->n = start;
-        if (out->p)
-            out->p[start] = 0;
-        if (!e->msg) {
-            e->col = 1;
-            e->msg = yg_strerror(err);
-        }
-    }
-    return err;
+    return yg__fmt_done(err, out, start, e);
 }
 
 const struct yg_linefmt yg__fmt_pulse = {

@@ -116,11 +116,7 @@ static yg_err sw_decode(void *st, const char *line, size_t n, struct yg_buf *out
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    e->col = 0;
-    e->msg = NULL;
-    if (n && line[n - 1] == '\r')
-        n--;
-    if (yg__kv_nul(line, n, e))
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
         return YG_ESYNTAX;
     size_t at = find_body(line, n);
     if (at == n)
@@ -140,13 +136,10 @@ static yg_err sw_decode(void *st, const char *line, size_t n, struct yg_buf *out
     int r;
     while ((r = yg__kv_next(m, mn, &i, &kv, e)) == 1) {
         err = yg__kv_put(&set, out, &first, kv.k.p, kv.k.n, kv.v.p, kv.v.n);
-        if (err == YG_ELIMIT) {
-            e->col = at + kv.k0 + 1;
-            e->msg = "more distinct keys than the 512 a record may have";
+        if (err) {
+            yg__kv_limit_at(err, at + kv.k0, e);
             goto done;
         }
-        if (err)
-            goto done;
         if (!id.p && yg__str_is(kv.k, "id"))
             id = kv.v;
         else if (!src.p && yg__str_is(kv.k, "src"))

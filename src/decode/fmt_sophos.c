@@ -56,11 +56,7 @@ static yg_err sophos_decode(void *st, const char *line, size_t n, struct yg_buf 
     yg_err err = YG_OK;
     size_t start = out->n;
     bool first = true;
-    e->col = 0;
-    e->msg = NULL;
-    if (n && line[n - 1] == '\r')
-        n--;
-    if (yg__kv_nul(line, n, e))
+    if ((n = yg__line_begin(line, n, e)) == YG_LINE_REFUSED)
         return YG_ESYNTAX;
     struct yg_syslog s;
     yg__syslog_split(line, n, &s);
@@ -75,13 +71,10 @@ static yg_err sophos_decode(void *st, const char *line, size_t n, struct yg_buf 
     YG_TRY(yg_buf_addc(out, '{'));
     while ((r = yg__kv_next(m, mn, &i, &kv, e)) == 1) {
         err = yg__kv_put(&set, out, &first, kv.k.p, kv.k.n, kv.v.p, kv.v.n);
-        if (err == YG_ELIMIT) {
-            e->col = base + kv.k0 + 1;
-            e->msg = "more distinct keys than the 512 a record may have";
+        if (err) {
+            yg__kv_limit_at(err, base + kv.k0, e);
             goto done;
         }
-        if (err)
-            goto done;
         log_id |= yg__str_is(kv.k, "log_id");
         if (!user.p && yg__str_is(kv.k, "user_name"))
             user = kv.v;

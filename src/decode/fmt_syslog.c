@@ -375,19 +375,6 @@ bool yg__syslog_split(const char *line, size_t n, struct yg_syslog *out)
 
 /* ---- the generic syslog format ----------------------------------------- */
 
-/* A JSON string fragment (no quotes): s escaped the way yg_buf_add_json_str
- * escapes it.  Used to build keys and values from several pieces. */
-static yg_err json_frag(struct yg_buf *out, const char *s, size_t n)
-{
-    size_t at = out->n;
-    yg_err err = yg_buf_add_json_str(out, s, n);
-    if (err)
-        return err;
-    memmove(out->p + at, out->p + at + 1, out->n - at - 2);
-    out->n -= 2;
-    return YG_OK;
-}
-
 /* `"sd.<id>.<param>":"<value>"`, the value unescaped: RFC 5424 6.3.3 makes
  * `\"`, `\\` and `\]` stand for the character; any other backslash is kept. */
 static yg_err sd_param(struct yg_buf *out, const struct yg_str id, const char *name, size_t nn,
@@ -395,18 +382,18 @@ static yg_err sd_param(struct yg_buf *out, const struct yg_str id, const char *n
 {
     yg_err err;
     YG_TRY(yg_buf_add(out, ",\"sd.", 5));
-    YG_TRY(json_frag(out, id.p, id.n));
+    YG_TRY(yg__json_frag(out, id.p, id.n));
     YG_TRY(yg_buf_addc(out, '.'));
-    YG_TRY(json_frag(out, name, nn));
+    YG_TRY(yg__json_frag(out, name, nn));
     YG_TRY(yg_buf_add(out, "\":\"", 3));
     size_t from = 0;
     for (size_t k = 0; k + 1 < vn; k++) {
         if (v[k] == '\\' && (v[k + 1] == '"' || v[k + 1] == '\\' || v[k + 1] == ']')) {
-            YG_TRY(json_frag(out, v + from, k - from));
+            YG_TRY(yg__json_frag(out, v + from, k - from));
             from = ++k; /* the escaped character starts the next piece */
         }
     }
-    YG_TRY(json_frag(out, v + from, vn - from));
+    YG_TRY(yg__json_frag(out, v + from, vn - from));
     err = yg_buf_addc(out, '"');
 done:
     return err;

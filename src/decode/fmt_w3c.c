@@ -76,13 +76,6 @@ static void state_free(void *st)
     yg_free(w);
 }
 
-static yg_err bad(struct yg_decode_err *e, size_t at, const char *msg)
-{
-    e->col = at + 1;
-    e->msg = msg;
-    return YG_ESYNTAX;
-}
-
 static bool starts(const char *s, size_t n, const char *p)
 {
     size_t pn = strlen(p);
@@ -163,7 +156,7 @@ static yg_err set_fields(struct w3c_st *w, const char *s, size_t n, size_t at,
         }
     }
     if (!w->ncols)
-        return bad(e, at, "#Fields directive without field names");
+        return yg__fmt_fail(e, at, "#Fields directive without field names");
     return YG_EOF;
 }
 
@@ -449,14 +442,8 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
                      struct yg_decode_err *e)
 {
     struct w3c_st *w = st;
-    e->col = 0;
-    e->msg = NULL;
-    if (!w) {
-        e->msg = "no decoder state";
+    if (!yg__state_begin(w, line, &n, e))
         return YG_EINVAL;
-    }
-    if (n && line[n - 1] == '\r')
-        n--;
     if (n && line[0] == '#')
         return directive(w, line, n, e);
     if (!w->ncols || w->default_cols) {
@@ -465,7 +452,8 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
         const char *def = k == 15 ? iis_default15 : k == 14 ? iis_default14 : NULL;
         if (!def || n < 19 || line[4] != '-' || line[7] != '-' || line[10] != ' ' ||
             line[13] != ':')
-            return bad(e, 0, "record before any #Fields directive (and not IIS's default fields)");
+            return yg__fmt_fail(
+                e, 0, "record before any #Fields directive (and not IIS's default fields)");
         if (!w->default_cols || w->ncols != k) {
             yg_err err = set_fields(w, def, strlen(def), 0, e);
             if (err != YG_EOF)
@@ -486,16 +474,16 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
         if (i >= n)
             break;
         if (c == w->ncols) {
-            err = bad(e, i, "more fields than the #Fields directive names");
+            err = yg__fmt_fail(e, i, "more fields than the #Fields directive names");
             break;
         }
         size_t end = field_end(line, i, n);
         if (end > n) {
-            err = bad(e, i, "unterminated quoted field");
+            err = yg__fmt_fail(e, i, "unterminated quoted field");
             break;
         }
         if (end < n && line[end] != ' ' && line[end] != '\t') {
-            err = bad(e, end, "text after a quoted field");
+            err = yg__fmt_fail(e, end, "text after a quoted field");
             break;
         }
         const struct col *col = &w->cols[c++];
@@ -516,21 +504,13 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
             break;
     }
     if (!err && c < w->ncols)
-        err = bad(e, n, "fewer fields than the #Fields directive names");
+        err = yg__fmt_fail(e, n, "fewer fields than the #Fields directive names");
     if (!err)
         err = put_query(out, &first, stem, query);
     if (!err)
         err = yg_buf_addc(out, '}');
-    if (err) {
-        if (!e->msg) {
-            e->col = i + 1;
-            e->msg = err == YG_ENOMEM ? "out of memory" : "decoded event too large";
-        }
-        out->n = start_n;
-        if (out->p)
-            out->p[out->n] = 0;
-        return err;
-    }
+    if (err)
+        return yg__record_undo(err, out, start_n, i, e);
     ls->category = "webserver";
     ls->product = w->iis ? "windows" : NULL;
     ls->service = w->iis ? "iis" : NULL;

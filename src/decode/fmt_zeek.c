@@ -82,13 +82,6 @@ static void state_free(void *st)
     yg_free(z);
 }
 
-static yg_err bad(struct yg_decode_err *e, size_t at, const char *msg)
-{
-    e->col = at + 1;
-    e->msg = msg;
-    return YG_ESYNTAX;
-}
-
 /* Next field of line[i..n) ending at the separator (or the end); returns
  * its end and sets *next past the separator, or n + 1 at the end. */
 static size_t field_end(const struct zeek_st *z, const char *line, size_t i, size_t n, size_t *next)
@@ -120,7 +113,7 @@ static yg_err set_separator(struct zeek_st *z, const char *v, size_t n, size_t a
     size_t k = 0;
     for (size_t i = 0; i < n; k++) {
         if (k == MARK_MAX)
-            return bad(e, at, "#separator longer than 16 bytes");
+            return yg__fmt_fail(e, at, "#separator longer than 16 bytes");
         int hi, lo;
         if (n - i >= 4 && v[i] == '\\' && v[i + 1] == 'x' && (hi = hexv(v[i + 2])) >= 0 &&
             (lo = hexv(v[i + 3])) >= 0) {
@@ -131,7 +124,7 @@ static yg_err set_separator(struct zeek_st *z, const char *v, size_t n, size_t a
         }
     }
     if (!k)
-        return bad(e, at, "empty #separator");
+        return yg__fmt_fail(e, at, "empty #separator");
     reset_header(z);
     memcpy(z->sep, sep, k);
     z->sepn = k;
@@ -142,7 +135,7 @@ static yg_err set_mark(char *dst, size_t *dstn, const char *v, size_t n, size_t 
                        struct yg_decode_err *e)
 {
     if (n > MARK_MAX)
-        return bad(e, at, "header value longer than 16 bytes");
+        return yg__fmt_fail(e, at, "header value longer than 16 bytes");
     memcpy(dst, v, n);
     *dstn = n;
     return YG_EOF;
@@ -158,9 +151,9 @@ static yg_err set_fields(struct zeek_st *z, const char *line, size_t i, size_t n
     while (i <= n) {
         size_t next, end = field_end(z, line, i, n, &next);
         if (end == i)
-            return bad(e, i, "empty name in #fields");
+            return yg__fmt_fail(e, i, "empty name in #fields");
         if (z->ncols == YG_MAX_EVENT_FIELDS)
-            return bad(e, i, "#fields names more than YG_MAX_EVENT_FIELDS columns");
+            return yg__fmt_fail(e, i, "#fields names more than YG_MAX_EVENT_FIELDS columns");
         if (z->ncols == z->capcols) {
             uint32_t nc = z->capcols ? z->capcols * 2 : 32;
             struct col *c = yg_realloc(z->cols, nc * sizeof *c);
@@ -197,7 +190,7 @@ static yg_err set_types(struct zeek_st *z, const char *line, size_t i, size_t n,
     while (i <= n) {
         size_t next, end = field_end(z, line, i, n, &next);
         if (c == z->ncols)
-            return bad(e, i, "#types names more columns than #fields");
+            return yg__fmt_fail(e, i, "#types names more columns than #fields");
         size_t tn = end - i;
         const char *t = line + i;
         z->cols[c++].kind =
@@ -209,7 +202,7 @@ static yg_err set_types(struct zeek_st *z, const char *line, size_t i, size_t n,
     if (c != z->ncols) {
         for (uint32_t k = 0; k < z->ncols; k++)
             z->cols[k].kind = K_STR;
-        return bad(e, from, "#types names fewer columns than #fields");
+        return yg__fmt_fail(e, from, "#types names fewer columns than #fields");
     }
     return YG_EOF;
 }
@@ -229,7 +222,7 @@ static yg_err header(struct zeek_st *z, const char *line, size_t n, struct yg_de
     size_t nn = end - 1, v = next <= n ? next : n, vn = n - v;
     if (is(name, nn, "set_separator")) {
         if (!vn)
-            return bad(e, v, "empty #set_separator");
+            return yg__fmt_fail(e, v, "empty #set_separator");
         return set_mark(z->setsep, &z->setsepn, line + v, vn, v, e);
     }
     if (is(name, nn, "empty_field"))
@@ -242,14 +235,14 @@ static yg_err header(struct zeek_st *z, const char *line, size_t n, struct yg_de
     }
     if (is(name, nn, "fields")) {
         if (next > n)
-            return bad(e, n, "#fields without names");
+            return yg__fmt_fail(e, n, "#fields without names");
         return set_fields(z, line, next, n, e);
     }
     if (is(name, nn, "types")) {
         if (!z->ncols)
-            return bad(e, 0, "#types before #fields");
+            return yg__fmt_fail(e, 0, "#types before #fields");
         if (next > n)
-            return bad(e, n, "#types without types");
+            return yg__fmt_fail(e, n, "#types without types");
         return set_types(z, line, next, n, e);
     }
     /* #open, #close and comments carry nothing a rule matches. */
@@ -279,18 +272,12 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
                      struct yg_decode_err *e)
 {
     struct zeek_st *z = st;
-    e->col = 0;
-    e->msg = NULL;
-    if (!z) {
-        e->msg = "no decoder state";
+    if (!yg__state_begin(z, line, &n, e))
         return YG_EINVAL;
-    }
-    if (n && line[n - 1] == '\r')
-        n--;
     if (n && line[0] == '#')
         return header(z, line, n, e);
     if (!z->ncols)
-        return bad(e, 0, "record before the #fields header");
+        return yg__fmt_fail(e, 0, "record before the #fields header");
 
     size_t start_n = out->n, i = 0;
     unsigned char esc_sep = z->sepn == 1 ? (unsigned char)z->sep[0] : 0;
@@ -298,12 +285,12 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
     yg_err err = yg__putc(out, '{');
     for (uint32_t c = 0; !err && c < z->ncols; c++) {
         if (i > n) {
-            err = bad(e, n, "fewer fields than the #fields header names");
+            err = yg__fmt_fail(e, n, "fewer fields than the #fields header names");
             break;
         }
         size_t next, end = field_end(z, line, i, n, &next);
         if (c + 1 == z->ncols && next <= n) {
-            err = bad(e, next, "more fields than the #fields header names");
+            err = yg__fmt_fail(e, next, "more fields than the #fields header names");
             break;
         }
         const char *v = line + i;
@@ -329,16 +316,8 @@ static yg_err decode(void *st, const char *line, size_t n, struct yg_buf *out, s
     }
     if (!err)
         err = yg_buf_addc(out, '}');
-    if (err) {
-        if (!e->msg) {
-            e->col = i + 1;
-            e->msg = err == YG_ENOMEM ? "out of memory" : "decoded event too large";
-        }
-        out->n = start_n;
-        if (out->p)
-            out->p[out->n] = 0;
-        return err;
-    }
+    if (err)
+        return yg__record_undo(err, out, start_n, i, e);
     ls->product = "zeek";
     ls->service = z->service;
     ls->category = yg__zeek_category(z->service);

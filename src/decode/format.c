@@ -309,6 +309,16 @@ yg_err yg__json_kv_any(struct yg_buf *out, bool *first, const char *k, size_t kn
     return YG_OK;
 }
 
+void *yg__product_names_new(void)
+{
+    return yg_calloc(1, sizeof(struct yg_product_names));
+}
+
+void yg__product_names_free(void *st)
+{
+    yg_free(st);
+}
+
 const char *yg__product_intern(struct yg_product_names *t, const char *p, size_t n)
 {
     char low[YG_PRODUCT_NAME_LEN];

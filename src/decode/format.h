@@ -237,12 +237,59 @@ static inline YG_NODISCARD yg_err yg__json_kvz(struct yg_buf *out, bool *first, 
 {
     return yg__json_kv(out, first, k, strlen(k), v, vn);
 }
+/* A JSON string fragment (no quotes): s escaped the way yg_buf_add_json_str
+ * escapes it, for keys and values built from several pieces. */
+static inline yg_err yg__json_frag(struct yg_buf *out, const char *s, size_t n)
+{
+    size_t at = out->n;
+    yg_err err = yg_buf_add_json_str(out, s, n);
+    if (err)
+        return err;
+    memmove(out->p + at, out->p + at + 1, out->n - at - 2);
+    out->n -= 2;
+    return YG_OK;
+}
 /* A refusal: column col0 + 1 of the line and why; YG_ESYNTAX. */
 static inline yg_err yg__fmt_fail(struct yg_decode_err *e, size_t col0, const char *msg)
 {
     e->col = col0 + 1;
     e->msg = msg;
     return YG_ESYNTAX;
+}
+/* The start of a decoder of device log lines: e cleared and the length of
+ * the line without a trailing CR, or YG_LINE_REFUSED (e set) for a line
+ * holding a NUL byte, which no device writes and which would cut every C
+ * string made from a field. */
+#define YG_LINE_REFUSED ((size_t)-1)
+static inline size_t yg__line_begin(const char *line, size_t n, struct yg_decode_err *e)
+{
+    e->col = 0;
+    e->msg = NULL;
+    if (n && line[n - 1] == '\r')
+        n--;
+    const char *nul = memchr(line, 0, n);
+    if (nul) {
+        (void)yg__fmt_fail(e, (size_t)(nul - line), "NUL byte in the line");
+        return YG_LINE_REFUSED;
+    }
+    return n;
+}
+/* The end of such a decoder: on an error, out is as it was before the
+ * record (nothing half-written stays, the NUL after it restored) and e says
+ * why, the error's own name when the decoder left no message. */
+static inline yg_err yg__fmt_done(yg_err err, struct yg_buf *out, size_t start,
+                                  struct yg_decode_err *e)
+{
+    if (!err)
+        return err;
+    out->n = start;
+    if (out->p)
+        out->p[start] = 0;
+    if (!e->msg) {
+        e->col = 1;
+        e->msg = yg_strerror(err);
+    }
+    return err;
 }
 /* p[0..*n) without leading and trailing spaces (*n updated). */
 static inline const char *yg__trim_sp(const char *p, size_t *n)
@@ -268,6 +315,9 @@ struct yg_product_names {
 /* The kept lower-case copy of p, or NULL when it cannot be kept (empty, too
  * long, a control character, or the table full). */
 const char *yg__product_intern(struct yg_product_names *t, const char *p, size_t n);
+/* state_new and state_free of a decoder whose state is that table. */
+void *yg__product_names_new(void);
+void yg__product_names_free(void *st);
 
 /* ---- syslog framing, shared by the appliance decoders (fmt_syslog.c) ---- */
 

@@ -614,15 +614,8 @@ static void frame_text(struct ctx *c, struct window *w, bool file_start)
         if (c->h->stop)
             return;
         /* Keep at least a window's worth of data ahead of pos. */
-        if (w->refill && !w->eof && w->buf.n - w->pos < STREAM_WINDOW) {
-            if (w->pos) {
-                memmove(w->buf.p, w->buf.p + w->pos, w->buf.n - w->pos);
-                w->buf.n -= w->pos;
-                w->pos = 0;
-            }
-            if (!w->refill(w->src, &w->buf, c))
-                w->eof = true;
-        }
+        if (w->refill && !w->eof && w->buf.n - w->pos < STREAM_WINDOW)
+            window_more(w, c);
         b = w->buf.p;
         n = w->buf.n;
         if (file_start) {
@@ -766,15 +759,8 @@ static void frame_lines(struct ctx *c, struct window *w, const struct yg_linefmt
     for (;;) {
         if (c->h->stop)
             return;
-        if (w->refill && !w->eof && w->buf.n - w->pos < STREAM_WINDOW) {
-            if (w->pos) {
-                memmove(w->buf.p, w->buf.p + w->pos, w->buf.n - w->pos);
-                w->buf.n -= w->pos;
-                w->pos = 0;
-            }
-            if (!w->refill(w->src, &w->buf, c))
-                w->eof = true;
-        }
+        if (w->refill && !w->eof && w->buf.n - w->pos < STREAM_WINDOW)
+            window_more(w, c);
         const char *b = w->buf.p;
         size_t n = w->buf.n;
         if (w->pos >= n) {

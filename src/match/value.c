@@ -326,6 +326,23 @@ static yg_err nomem(struct cx *x)
     return YG_ENOMEM;
 }
 
+/* Keep the name of the next placeholder reference (`%name%` without the
+ * percent signs) at x->names[x->nnames]; the caller counts it. */
+static yg_err ph_name(struct cx *x, const char *name, size_t n)
+{
+    if (x->nnames >= MAX_PLACEHOLDER_REFS) {
+        say(x->why, "more than %u placeholders in one value", MAX_PLACEHOLDER_REFS);
+        return YG_ELIMIT;
+    }
+    if (!x->names) {
+        x->names = yg_arena_alloc(&x->tmp, MAX_PLACEHOLDER_REFS * sizeof *x->names);
+        if (!x->names)
+            return nomem(x);
+    }
+    x->names[x->nnames] = (struct yg_str){name, n};
+    return YG_OK;
+}
+
 static yg_err sstr_new(struct cx *x, size_t cap, struct sstr *s)
 {
     s->n = 0;
@@ -394,16 +411,8 @@ static yg_err parse_sstr(struct cx *x, const char *s, size_t n, bool expand, str
             while (j < n && s[j] != '%' && s[j] != '\\' && s[j] != '*' && s[j] != '?')
                 j++;
             if (j < n && s[j] == '%' && j > i + 1) {
-                if (x->nnames >= MAX_PLACEHOLDER_REFS) {
-                    say(x->why, "more than %u placeholders in one value", MAX_PLACEHOLDER_REFS);
-                    return YG_ELIMIT;
-                }
-                if (!x->names) {
-                    x->names = yg_arena_alloc(&x->tmp, MAX_PLACEHOLDER_REFS * sizeof *x->names);
-                    if (!x->names)
-                        return nomem(x);
-                }
-                x->names[x->nnames] = (struct yg_str){s + i + 1, j - i - 1};
+                if ((err = ph_name(x, s + i + 1, j - i - 1)))
+                    return err;
                 out->v[out->n++] = (struct sch){SK_PH, 0, (uint16_t)x->nnames};
                 x->nnames++;
                 i = j + 1;
@@ -1981,16 +1990,8 @@ static yg_err compile_regex(struct cx *x, const struct yg_ynode *v, struct yg_vm
             while (j < n && s[j] != '%' && s[j] != '\\')
                 j++;
             if (j < n && s[j] == '%' && j > i + 1) {
-                if (x->nnames >= MAX_PLACEHOLDER_REFS) {
-                    say(x->why, "more than %u placeholders in one value", MAX_PLACEHOLDER_REFS);
-                    return YG_ELIMIT;
-                }
-                if (!x->names) {
-                    x->names = yg_arena_alloc(&x->tmp, MAX_PLACEHOLDER_REFS * sizeof *x->names);
-                    if (!x->names)
-                        return nomem(x);
-                }
-                x->names[x->nnames] = (struct yg_str){s + i + 1, j - i - 1};
+                if ((err = ph_name(x, s + i + 1, j - i - 1)))
+                    return err;
                 const struct ph_entry *e = ph_need(x, x->nnames++);
                 if (!e)
                     return YG_EUNSUPPORTED;

@@ -18,15 +18,13 @@
  * The MSG is the alert JSON, sent as MSG-ANY (no BOM: collectors that index
  * JSON bodies commonly mishandle it).
  */
-#include "output/sink.h"
+#include "output/sendq.h"
 #include "core/timeparse.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -35,7 +33,7 @@
 #define IO_TIMEOUT_MS 5000 /* most one connect or one send may wait */
 
 struct msg {
-    struct msg *next;
+    struct yg_sendq_item link;
     size_t n;
     char data[];
 };
@@ -45,42 +43,18 @@ struct syslog_sink {
     char *host, *port, *app, *hostname;
     bool tcp;
     int facility, pid;
-    unsigned queue_max, flush_ms, bmin, bmax;
+    unsigned queue_max, flush_ms;
 
-    pthread_mutex_t mu;
-    pthread_cond_t wake;  /* to the worker: a message, or stop */
-    pthread_cond_t empty; /* to flush(): the queue drained */
-    struct msg *head, *tail;
-    size_t qlen;
-    uint64_t dropped_unreported;
-    bool stop;
-    char err[200]; /* the worker's last error, under mu */
-    pthread_t th;
-    bool started;
+    struct yg_sendq q;
+    uint64_t dropped_unreported; /* under q.mu */
 
     int fd; /* worker only */
     struct yg_buf scratch;
 };
 
-/* Absolute CLOCK_REALTIME deadline ms from now, for pthread_cond_timedwait. */
-static struct timespec deadline_in(unsigned ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-    return ts;
-}
-
 static void set_err(struct syslog_sink *y, const char *what, int e)
 {
-    pthread_mutex_lock(&y->mu);
-    snprintf(y->err, sizeof y->err, "%s %s:%s: %s", what, y->host, y->port, strerror(e));
-    pthread_mutex_unlock(&y->mu);
+    yg__sendq_error(&y->q, "%s %s:%s: %s", what, y->host, y->port, strerror(e));
 }
 
 static void close_peer(struct syslog_sink *y)
@@ -108,9 +82,7 @@ static bool connect_peer(struct syslog_sink *y)
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(y->host, y->port, &hints, &res);
     if (rc != 0) {
-        pthread_mutex_lock(&y->mu);
-        snprintf(y->err, sizeof y->err, "resolving %s:%s: %s", y->host, y->port, gai_strerror(rc));
-        pthread_mutex_unlock(&y->mu);
+        yg__sendq_error(&y->q, "resolving %s:%s: %s", y->host, y->port, gai_strerror(rc));
         return false;
     }
     int e = 0;
@@ -202,44 +174,9 @@ static bool deliver(struct syslog_sink *y, const struct msg *m)
     return true;
 }
 
-static void *worker(void *arg)
+static enum yg_send_outcome send_one(void *ud, struct yg_sendq_item *it)
 {
-    struct syslog_sink *y = arg;
-    unsigned delay = y->bmin;
-    pthread_mutex_lock(&y->mu);
-    while (!y->stop) {
-        if (!y->head) {
-            pthread_cond_wait(&y->wake, &y->mu);
-            continue;
-        }
-        struct msg *m = y->head; /* stays queued until sent */
-        pthread_mutex_unlock(&y->mu);
-        bool ok = deliver(y, m);
-        pthread_mutex_lock(&y->mu);
-        if (ok) {
-            y->head = m->next;
-            if (!y->head)
-                y->tail = NULL;
-            y->qlen--;
-            yg_free(m);
-            YG_SINK_COUNT(&y->base, written, 1);
-            delay = y->bmin;
-            if (!y->head)
-                pthread_cond_broadcast(&y->empty);
-            continue;
-        }
-        YG_SINK_COUNT(&y->base, failed, 1);
-        /* Back off before the next attempt, unless told to stop. */
-        struct timespec until = deadline_in(delay);
-        while (!y->stop && pthread_cond_timedwait(&y->wake, &y->mu, &until) == 0)
-            ;
-        delay = delay >= y->bmax / 2 ? y->bmax : delay * 2;
-        if (!y->stop)
-            YG_SINK_COUNT(&y->base, retried, 1);
-    }
-    pthread_mutex_unlock(&y->mu);
-    close_peer(y);
-    return NULL;
+    return deliver(ud, (const struct msg *)it) ? YG_SEND_OK : YG_SEND_RETRY;
 }
 
 static int severity_of(const char *level)
@@ -309,11 +246,11 @@ static yg_err syslog_write(struct yg_sink *s, const struct yg_alert_row *row)
         YG_SINK_COUNT(s, dropped, 1);
         return YG_ELIMIT;
     }
-    pthread_mutex_lock(&y->mu);
-    bool full = y->qlen >= y->queue_max;
+    pthread_mutex_lock(&y->q.mu);
+    bool full = y->q.qlen >= y->queue_max;
     if (full)
         y->dropped_unreported++;
-    pthread_mutex_unlock(&y->mu);
+    pthread_mutex_unlock(&y->q.mu);
     if (full) {
         YG_SINK_COUNT(s, dropped, 1);
         return YG_OK; /* reported by the next flush() */
@@ -324,20 +261,10 @@ static yg_err syslog_write(struct yg_sink *s, const struct yg_alert_row *row)
         YG_SINK_COUNT(s, failed, 1);
         return YG_ENOMEM;
     }
-    m->next = NULL;
+    m->link.next = NULL;
     m->n = y->scratch.n;
     memcpy(m->data, y->scratch.p, m->n);
-    pthread_mutex_lock(&y->mu);
-    /* The queue is empty at both ends or at neither. */
-    assert((y->head == NULL) == (y->tail == NULL));
-    if (y->tail)
-        y->tail->next = m;
-    else
-        y->head = m;
-    y->tail = m;
-    y->qlen++;
-    pthread_cond_signal(&y->wake);
-    pthread_mutex_unlock(&y->mu);
+    yg__sendq_push(&y->q, &m->link);
     return YG_OK;
 }
 
@@ -345,56 +272,46 @@ static yg_err syslog_flush(struct yg_sink *s)
 {
     struct syslog_sink *y = (struct syslog_sink *)s;
     yg_err err = YG_OK;
-    struct timespec until = deadline_in(y->flush_ms);
-    pthread_mutex_lock(&y->mu);
-    while (y->head && pthread_cond_timedwait(&y->empty, &y->mu, &until) == 0)
+    struct timespec until = yg__deadline_in(y->flush_ms);
+    pthread_mutex_lock(&y->q.mu);
+    while (y->q.head && pthread_cond_timedwait(&y->q.empty, &y->q.mu, &until) == 0)
         ;
-    size_t left = y->qlen;
+    size_t left = y->q.qlen;
     uint64_t dropped = y->dropped_unreported;
     y->dropped_unreported = 0;
     if (left) {
         snprintf(s->why, sizeof s->why, "syslog sink %s: %zu alerts not yet sent (%.120s)", s->name,
-                 left, y->err[0] ? y->err : "collector slow");
+                 left, y->q.err[0] ? y->q.err : "collector slow");
         err = YG_EIO;
     } else if (dropped) {
         snprintf(s->why, sizeof s->why,
                  "syslog sink %s: %llu alerts dropped, the queue of %u was full (%.120s)", s->name,
-                 (unsigned long long)dropped, y->queue_max, y->err[0] ? y->err : "collector slow");
+                 (unsigned long long)dropped, y->queue_max,
+                 y->q.err[0] ? y->q.err : "collector slow");
         err = YG_ELIMIT;
     }
-    pthread_mutex_unlock(&y->mu);
+    pthread_mutex_unlock(&y->q.mu);
     return err;
 }
 
 uint64_t yg__out_syslog_pending(struct yg_sink *s)
 {
-    struct syslog_sink *y = (struct syslog_sink *)s;
-    pthread_mutex_lock(&y->mu);
-    uint64_t n = y->qlen;
-    pthread_mutex_unlock(&y->mu);
-    return n;
+    return yg__sendq_pending(&((struct syslog_sink *)s)->q);
 }
 
 static void syslog_destroy(struct yg_sink *s)
 {
     struct syslog_sink *y = (struct syslog_sink *)s;
-    if (y->started) {
+    if (y->q.started) {
         (void)syslog_flush(s);
-        pthread_mutex_lock(&y->mu);
-        y->stop = true;
-        pthread_cond_broadcast(&y->wake);
-        pthread_mutex_unlock(&y->mu);
-        pthread_join(y->th, NULL);
+        yg__sendq_stop(&y->q);
     }
-    while (y->head) {
-        struct msg *m = y->head;
-        y->head = m->next;
+    close_peer(y);
+    for (struct yg_sendq_item *m = yg__sendq_destroy(&y->q), *next; m; m = next) {
+        next = m->next;
         YG_SINK_COUNT(s, dropped, 1);
         yg_free(m);
     }
-    pthread_cond_destroy(&y->wake);
-    pthread_cond_destroy(&y->empty);
-    pthread_mutex_destroy(&y->mu);
     yg_buf_free(&y->scratch);
     yg_free(y->host);
     yg_free(y->port);
@@ -447,14 +364,8 @@ yg_err yg__out_syslog_new(const char *name, const struct yg_syslog_opts *o, stru
     y->pid = (int)getpid();
     y->queue_max = o->queue_max ? o->queue_max : YG_SINK_SYSLOG_QUEUE;
     y->flush_ms = o->flush_ms ? o->flush_ms : YG_SINK_SYSLOG_FLUSH_MS;
-    y->bmin = o->backoff_min_ms ? o->backoff_min_ms : YG_SINK_BACKOFF_MIN_MS;
-    y->bmax = o->backoff_max_ms ? o->backoff_max_ms : YG_SINK_BACKOFF_MAX_MS;
-    if (y->bmax < y->bmin)
-        y->bmax = y->bmin;
+    yg__sendq_init(&y->q, &y->base, o->backoff_min_ms, o->backoff_max_ms);
     yg_buf_init(&y->scratch, YG_MAX_EVENT_BYTES * 2);
-    pthread_mutex_init(&y->mu, NULL);
-    pthread_cond_init(&y->wake, NULL);
-    pthread_cond_init(&y->empty, NULL);
     char hn[256] = "";
     if (!o->hostname && gethostname(hn, sizeof hn - 1) != 0)
         hn[0] = 0;
@@ -467,13 +378,12 @@ yg_err yg__out_syslog_new(const char *name, const struct yg_syslog_opts *o, stru
         syslog_destroy(&y->base);
         return yg__sink_failed(out, YG_ENOMEM, "syslog sink %s: out of memory", name);
     }
-    int rc = pthread_create(&y->th, NULL, worker, y);
+    int rc = yg__sendq_start(&y->q, send_one, y);
     if (rc != 0) {
         syslog_destroy(&y->base);
         return yg__sink_failed(out, YG_ENOMEM, "syslog sink %s: starting its thread: %s", name,
                                strerror(rc));
     }
-    y->started = true;
     *out = &y->base;
     return YG_OK;
 }

@@ -22,63 +22,40 @@
  * removed rather than sent, which is safe because its alert was not flushed
  * and so its record's checkpoint was not stored: the record is replayed.
  */
-#include "output/sink.h"
+#include "output/sendq.h"
 
-#include <assert.h>
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "yagura/version.h"
 
 struct item {
-    struct item *next;
-    char name[]; /* file name inside the spool directory */
+    struct yg_sendq_item link; /* in the queue, or the list of unsynced files */
+    char name[];               /* file name inside the spool directory */
 };
 
 struct webhook {
     struct yg_sink base;
     char *url, *dir;
     struct curl_slist *headers;
-    unsigned timeout_ms, connect_ms, bmin, bmax;
+    unsigned timeout_ms, connect_ms;
     uint64_t seq;
     char *path; /* scratch: dir + "/" + name */
     size_t pathcap;
 
-    pthread_mutex_t mu;
-    pthread_cond_t wake;
-    struct item *head, *tail; /* to deliver, in order */
-    size_t qlen;
-    struct item *unsynced; /* written since the last flush (caller thread only) */
-    bool stop;
-    char err[200]; /* the worker's last error, under mu */
-    pthread_t th;
-    bool started;
+    struct yg_sendq q; /* to deliver, in order */
+    /* Items written since the last flush (caller thread only). */
+    struct yg_sendq_item *unsynced;
     CURL *curl;  /* worker only */
     char *wpath; /* worker's scratch path */
 };
-
-static struct timespec deadline_in(unsigned ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-    return ts;
-}
 
 static struct item *item_new(const char *name)
 {
@@ -86,35 +63,9 @@ static struct item *item_new(const char *name)
     struct item *it = yg_malloc(sizeof *it + n + 1);
     if (!it)
         return NULL;
-    it->next = NULL;
+    it->link.next = NULL;
     memcpy(it->name, name, n + 1);
     return it;
-}
-
-static void enqueue(struct webhook *w, struct item *it)
-{
-    pthread_mutex_lock(&w->mu);
-    /* The queue is empty at both ends or at neither. */
-    assert(!it->next && (w->head == NULL) == (w->tail == NULL));
-    if (w->tail)
-        w->tail->next = it;
-    else
-        w->head = it;
-    w->tail = it;
-    w->qlen++;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->mu);
-}
-
-static void worker_err(struct webhook *w, const char *fmt, ...) YG_PRINTF(2, 3);
-static void worker_err(struct webhook *w, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    pthread_mutex_lock(&w->mu);
-    vsnprintf(w->err, sizeof w->err, fmt, ap);
-    pthread_mutex_unlock(&w->mu);
-    va_end(ap);
 }
 
 /* libcurl progress callback: abort a transfer in flight when stopping. */
@@ -122,7 +73,7 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 {
     (void)dt, (void)dn, (void)ut, (void)un;
     struct webhook *w = ud;
-    return __atomic_load_n(&w->stop, __ATOMIC_RELAXED) ? 1 : 0;
+    return __atomic_load_n(&w->q.stop, __ATOMIC_RELAXED) ? 1 : 0;
 }
 
 /* The endpoint's answer body is not needed; discard it. */
@@ -132,8 +83,6 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
     return sz * n;
 }
 
-enum outcome { DELIVERED, RETRY, REJECTED, GONE };
-
 static bool looks_complete(const char *p, size_t n)
 {
     while (n && (p[n - 1] == '\n' || p[n - 1] == ' ' || p[n - 1] == '\r' || p[n - 1] == '\t'))
@@ -141,8 +90,10 @@ static bool looks_complete(const char *p, size_t n)
     return n >= 2 && p[0] == '{' && p[n - 1] == '}';
 }
 
-static enum outcome post_one(struct webhook *w, const char *name)
+static enum yg_send_outcome post_one(void *ud, struct yg_sendq_item *it)
 {
+    struct webhook *w = ud;
+    const char *name = ((struct item *)it)->name;
     snprintf(w->wpath, w->pathcap, "%s/%s", w->dir, name);
     char *body = NULL;
     size_t n = 0;
@@ -151,16 +102,16 @@ static enum outcome post_one(struct webhook *w, const char *name)
         int e = errno;
         struct stat sb;
         if (stat(w->wpath, &sb) != 0 && errno == ENOENT)
-            return GONE;
-        worker_err(w, "reading %s: %s", w->wpath, strerror(e));
-        return RETRY;
+            return YG_SEND_GONE;
+        yg__sendq_error(&w->q, "reading %s: %s", w->wpath, strerror(e));
+        return YG_SEND_RETRY;
     }
     if (!looks_complete(body, n)) {
         yg_free(body);
         (void)unlink(w->wpath);
-        worker_err(w, "removed damaged spool file %s (%zu bytes)", name, n);
+        yg__sendq_error(&w->q, "removed damaged spool file %s (%zu bytes)", name, n);
         YG_SINK_COUNT(&w->base, failed, 1);
-        return GONE;
+        return YG_SEND_GONE;
     }
     curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
@@ -169,15 +120,15 @@ static enum outcome post_one(struct webhook *w, const char *name)
     long code = 0;
     curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &code);
     if (rc != CURLE_OK) {
-        worker_err(w, "POST to %s: %s", w->url, curl_easy_strerror(rc));
-        return RETRY;
+        yg__sendq_error(&w->q, "POST to %s: %s", w->url, curl_easy_strerror(rc));
+        return YG_SEND_RETRY;
     }
     if (code >= 200 && code < 300) {
         if (unlink(w->wpath) != 0 && errno != ENOENT)
-            worker_err(w, "removing delivered spool file %s: %s", name, strerror(errno));
-        return DELIVERED;
+            yg__sendq_error(&w->q, "removing delivered spool file %s: %s", name, strerror(errno));
+        return YG_SEND_OK;
     }
-    worker_err(w, "endpoint %s answered HTTP %ld", w->url, code);
+    yg__sendq_error(&w->q, "endpoint %s answered HTTP %ld", w->url, code);
     if (code >= 400 && code < 500 && code != 408 && code != 429) {
         char *rej = yg_malloc(strlen(w->wpath) + 10);
         if (rej) {
@@ -185,50 +136,9 @@ static enum outcome post_one(struct webhook *w, const char *name)
             (void)rename(w->wpath, rej);
             yg_free(rej);
         }
-        return REJECTED;
+        return YG_SEND_REJECTED;
     }
-    return RETRY;
-}
-
-static void *worker(void *arg)
-{
-    struct webhook *w = arg;
-    unsigned delay = w->bmin;
-    pthread_mutex_lock(&w->mu);
-    while (!w->stop) {
-        if (!w->head) {
-            pthread_cond_wait(&w->wake, &w->mu);
-            continue;
-        }
-        struct item *it = w->head; /* stays queued until settled */
-        pthread_mutex_unlock(&w->mu);
-        enum outcome o = post_one(w, it->name);
-        pthread_mutex_lock(&w->mu);
-        if (o != RETRY) {
-            /* Only this thread takes items off; it is still the head. */
-            assert(w->head == it && w->qlen > 0);
-            w->head = it->next;
-            if (!w->head)
-                w->tail = NULL;
-            w->qlen--;
-            yg_free(it);
-            if (o == DELIVERED)
-                YG_SINK_COUNT(&w->base, written, 1);
-            else if (o == REJECTED)
-                YG_SINK_COUNT(&w->base, dropped, 1);
-            delay = w->bmin;
-            continue;
-        }
-        YG_SINK_COUNT(&w->base, failed, 1);
-        struct timespec until = deadline_in(delay);
-        while (!w->stop && pthread_cond_timedwait(&w->wake, &w->mu, &until) == 0)
-            ;
-        delay = delay >= w->bmax / 2 ? w->bmax : delay * 2;
-        if (!w->stop)
-            YG_SINK_COUNT(&w->base, retried, 1);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
+    return YG_SEND_RETRY;
 }
 
 static yg_err write_file(struct webhook *w, const char *path, const char *p, size_t n)
@@ -275,10 +185,10 @@ static yg_err webhook_write(struct yg_sink *s, const struct yg_alert_row *row)
     YG_TRY(write_file(w, w->path, row->json, strlen(row->json)));
     w->seq++;
     YG_SINK_COUNT(s, spooled, 1);
-    u->next = w->unsynced;
-    w->unsynced = u;
+    u->link.next = w->unsynced;
+    w->unsynced = &u->link;
     u = NULL;
-    enqueue(w, q);
+    yg__sendq_push(&w->q, &q->link);
     q = NULL;
 done:
     if (err != YG_OK)
@@ -294,7 +204,7 @@ static yg_err webhook_flush(struct yg_sink *s)
     yg_err err = YG_OK;
     bool any = w->unsynced != NULL;
     while (w->unsynced) {
-        struct item *u = w->unsynced;
+        struct item *u = (struct item *)w->unsynced;
         snprintf(w->path, w->pathcap, "%s/%s", w->dir, u->name);
         int fd = open(w->path, O_RDONLY | O_CLOEXEC);
         /* ENOENT: delivered and removed since it was written. */
@@ -315,7 +225,7 @@ static yg_err webhook_flush(struct yg_sink *s)
                 break;
             }
         }
-        w->unsynced = u->next;
+        w->unsynced = u->link.next;
         yg_free(u);
     }
     if (err == YG_OK && any) {
@@ -329,11 +239,11 @@ static yg_err webhook_flush(struct yg_sink *s)
             close(dfd);
     }
     if (err == YG_OK) {
-        pthread_mutex_lock(&w->mu);
-        if (w->err[0] && w->qlen)
+        pthread_mutex_lock(&w->q.mu);
+        if (w->q.err[0] && w->q.qlen)
             snprintf(s->why, sizeof s->why, "webhook sink %s: %zu alerts spooled (%.150s)", s->name,
-                     w->qlen, w->err);
-        pthread_mutex_unlock(&w->mu);
+                     w->q.qlen, w->q.err);
+        pthread_mutex_unlock(&w->q.mu);
     }
     if (err != YG_OK)
         YG_SINK_COUNT(s, failed, 1);
@@ -342,17 +252,13 @@ static yg_err webhook_flush(struct yg_sink *s)
 
 uint64_t yg__out_webhook_pending(struct yg_sink *s)
 {
-    struct webhook *w = (struct webhook *)s;
-    pthread_mutex_lock(&w->mu);
-    uint64_t n = w->qlen;
-    pthread_mutex_unlock(&w->mu);
-    return n;
+    return yg__sendq_pending(&((struct webhook *)s)->q);
 }
 
-static void free_list(struct item *it)
+static void free_list(struct yg_sendq_item *it)
 {
     while (it) {
-        struct item *n = it->next;
+        struct yg_sendq_item *n = it->next;
         yg_free(it);
         it = n;
     }
@@ -363,21 +269,13 @@ static void webhook_destroy(struct yg_sink *s)
     struct webhook *w = (struct webhook *)s;
     if (w->path)
         (void)webhook_flush(s);
-    if (w->started) {
-        pthread_mutex_lock(&w->mu);
-        __atomic_store_n(&w->stop, true, __ATOMIC_RELAXED);
-        pthread_cond_broadcast(&w->wake);
-        pthread_mutex_unlock(&w->mu);
-        pthread_join(w->th, NULL);
-    }
+    yg__sendq_stop(&w->q);
     /* Undelivered alerts stay in the spool for the next start. */
-    free_list(w->head);
+    free_list(yg__sendq_destroy(&w->q));
     free_list(w->unsynced);
     if (w->curl)
         curl_easy_cleanup(w->curl);
     curl_slist_free_all(w->headers);
-    pthread_cond_destroy(&w->wake);
-    pthread_mutex_destroy(&w->mu);
     yg_free(w->url);
     yg_free(w->dir);
     yg_free(w->path);
@@ -446,7 +344,7 @@ static yg_err load_spool(struct webhook *w)
         struct item *it = item_new(names[i]);
         if (!it)
             goto nomem;
-        enqueue(w, it);
+        yg__sendq_push(&w->q, &it->link);
         uint64_t seq = strtoull(names[i], NULL, 16);
         if (seq >= w->seq)
             w->seq = seq + 1;
@@ -527,12 +425,7 @@ yg_err yg__out_webhook_new(const char *name, const struct yg_webhook_opts *o, st
     w->base.ops = &webhook_ops;
     w->timeout_ms = o->timeout_ms ? o->timeout_ms : YG_SINK_WEBHOOK_TIMEOUT_MS;
     w->connect_ms = o->connect_timeout_ms ? o->connect_timeout_ms : YG_SINK_WEBHOOK_CONNECT_MS;
-    w->bmin = o->backoff_min_ms ? o->backoff_min_ms : YG_SINK_BACKOFF_MIN_MS;
-    w->bmax = o->backoff_max_ms ? o->backoff_max_ms : YG_SINK_BACKOFF_MAX_MS;
-    if (w->bmax < w->bmin)
-        w->bmax = w->bmin;
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->wake, NULL);
+    yg__sendq_init(&w->q, &w->base, o->backoff_min_ms, o->backoff_max_ms);
     w->pathcap = strlen(o->spool_dir) + 128;
     w->base.name = yg_strndup(name, strlen(name));
     w->url = yg_strndup(o->url, strlen(o->url));
@@ -546,14 +439,13 @@ yg_err yg__out_webhook_new(const char *name, const struct yg_webhook_opts *o, st
     }
     YG_TRY(setup_curl(w, o));
     YG_TRY(load_spool(w));
-    int rc = pthread_create(&w->th, NULL, worker, w);
+    int rc = yg__sendq_start(&w->q, post_one, w);
     if (rc != 0) {
         snprintf(w->base.why, sizeof w->base.why, "webhook sink %s: starting its thread: %s", name,
                  strerror(rc));
         err = YG_ENOMEM;
         goto done;
     }
-    w->started = true;
 done:
     if (err != YG_OK) {
         /* The half-built sink goes; its message moves to the handle the

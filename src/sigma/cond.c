@@ -244,18 +244,21 @@ static struct yg_cond *parse_unary(struct parser *p)
     return parse_primary(p);
 }
 
-static struct yg_cond *parse_and(struct parser *p)
+/* A left-associative chain of operands joined by the keyword kw (`and`
+ * binds tighter than `or`: each level's operands are the next level). */
+static struct yg_cond *parse_chain(struct parser *p, const char *kw, enum yg_cond_op kind,
+                                   struct yg_cond *(*operand)(struct parser *))
 {
-    struct yg_cond *l = parse_unary(p);
+    struct yg_cond *l = operand(p);
     while (l) {
         struct token t = peek(p);
-        if (!is_kw(p, t, "and"))
+        if (!is_kw(p, t, kw))
             break;
         advance(p, t);
-        struct yg_cond *r = parse_unary(p);
+        struct yg_cond *r = operand(p);
         if (!r)
             return NULL;
-        struct yg_cond *c = node(p, YG_C_AND);
+        struct yg_cond *c = node(p, kind);
         if (!c)
             return NULL;
         c->a = l;
@@ -265,25 +268,14 @@ static struct yg_cond *parse_and(struct parser *p)
     return l;
 }
 
+static struct yg_cond *parse_and(struct parser *p)
+{
+    return parse_chain(p, "and", YG_C_AND, parse_unary);
+}
+
 static struct yg_cond *parse_expr(struct parser *p)
 {
-    struct yg_cond *l = parse_and(p);
-    while (l) {
-        struct token t = peek(p);
-        if (!is_kw(p, t, "or"))
-            break;
-        advance(p, t);
-        struct yg_cond *r = parse_and(p);
-        if (!r)
-            return NULL;
-        struct yg_cond *c = node(p, YG_C_OR);
-        if (!c)
-            return NULL;
-        c->a = l;
-        c->b = r;
-        l = c;
-    }
-    return l;
+    return parse_chain(p, "or", YG_C_OR, parse_and);
 }
 
 yg_err yg__cond_parse(const char *s, size_t len, const char *const *names, size_t n,
