@@ -86,6 +86,22 @@ def hunt_counts(paths):
     return c
 
 
+class Phases:
+    """The demo's records split the way the failure tests replay them: `data` (demo()),
+    `expected` (hunt_counts() over the same files), `background` (n VPN traffic lines,
+    repeated in turn), and the Microsoft 365 records before (`early`) and during (`late`) the
+    bulk download of the last phase."""
+
+    def __init__(self, tmp, n_background):
+        self.data = demo(tmp)
+        self.expected = hunt_counts([p for p, _ in self.data.values()])
+        traffic = [l for l in self.data["vpn"][1] if 'type="traffic"' in l]
+        self.background = [traffic[i % len(traffic)] for i in range(n_background)]
+        m365 = self.data["m365"][1]
+        self.late = [l for l in m365 if re.search(r'"CreationTime":"2025-06-02T0[2-9]', l)]
+        self.early = [l for l in m365 if l not in self.late]
+
+
 def config(tmp, name, bootstrap, role=None, group="yagura-test", txn=None, http_port=None,
            batch_records=None):
     """A configuration file for one instance; role None is the default (all)."""

@@ -39,16 +39,11 @@ BACKGROUND = 20000
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        data = kw.demo(tmp)
-        expected = kw.hunt_counts([p for p, _ in data.values()])
+        ph = kw.Phases(tmp, BACKGROUND)
+        data, expected = ph.data, ph.expected
+        vpn, background, early, late = data["vpn"][1], ph.background, ph.early, ph.late
         check(expected[kw.CHAIN_BY_ADDRESS] == 1 and expected[kw.CHAIN_BY_ACCOUNT] == 1,
               f"the hunt raises both chain alerts once: {dict(expected)}")
-        vpn = data["vpn"][1]
-        traffic = [l for l in vpn if 'type="traffic"' in l]
-        background = [traffic[i % len(traffic)] for i in range(BACKGROUND)]
-        m365 = data["m365"][1]
-        late = [l for l in m365 if re.search(r'"CreationTime":"2025-06-02T0[2-9]', l)]
-        early = [l for l in m365 if l not in late]
         check(len(late) > 0 and len(early) > 0, f"the download is in phase 2: {len(late)}")
         procs = {}
         with kafka_broker.Broker(tmp) as b:
