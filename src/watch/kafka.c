@@ -60,6 +60,7 @@ struct yg_kafka {
     bool transactional, in_txn;
     bool produced; /* messages produced since the last commit */
     bool fatal;    /* a commit failed: the service must stop */
+    bool closing;  /* in rd_kafka_consumer_close: assignments are only acknowledged */
     /* How long a transaction's commit or abort may block: KAFKA_TIMEOUT_MS,
      * or the producer's transaction.timeout.ms when smaller (by then the
      * broker has aborted the transaction anyway). */
@@ -193,6 +194,16 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     struct yg_kafka *k = opaque;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         yg__log(YG_LOG_INFO, "kafka: %d partition(s) assigned", parts->cnt);
+        if (k->closing) {
+            /* A rebalance that ends while the consumer closes (another
+             * member left at the same moment) still hands out partitions.
+             * The committed offsets are not read: the closing consumer
+             * serves no offset fetch, so the read would wait out its whole
+             * timeout (30 s) and hold the stop up.  Nothing is read from
+             * these partitions; the close revokes them at once. */
+            rd_kafka_assign(rk, parts);
+            return;
+        }
         if (k->committed)
             rd_kafka_topic_partition_list_destroy(k->committed);
         k->committed = plain_copy(parts);
@@ -428,6 +439,7 @@ void yg__kafka_free(struct yg_kafka *k)
          * wait out); the revoke hook is gone by now, nothing is committed. */
         k->hooks.revoke = NULL;
         k->hooks.assign = NULL;
+        k->closing = true;
         drop_queued(k);
         for (size_t i = 0; i < k->nins; i++)
             if (k->ins[i]->cur) {
