@@ -33,12 +33,17 @@ demo: setup build
 # than -O0 for the same checks.  scripts/check.sh runs the ordinary build's tests while the
 # sanitizer trees build, then the ASan/UBSan and the ThreadSanitizer tests side by side, each
 # ctest with CTEST_JOBS (default twice the cores) tests at a time.
+# UBSan's pointer-overflow check is left out of the check tree: it is what makes UBSan costly to
+# compile (src/decode and src/match: 59 s of compile with it, 35 s without; ASan alone 15 s), and
+# what it catches (a pointer computed past the address space's end) ASan reports at the access.
+# `make fuzz` and any -DYG_SANITIZE=ON tree keep it.
 CHECK_FUZZ_SECONDS ?= 1
+CHECK_UBSAN_SKIP ?= pointer-overflow
 SAN_FLAGS = -G Ninja $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
 check: setup build
 	cmake -S . -B $(ASAN_BUILD) $(SAN_FLAGS) -DYG_SANITIZE=ON -DYG_FUZZ=ON \
-	    -DYG_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
+	    -DYG_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) -DYG_UBSAN_SKIP=$(CHECK_UBSAN_SKIP)
 	cmake -S . -B $(TSAN_BUILD) $(SAN_FLAGS) -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
 	    -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
 	JOBS=$(JOBS) scripts/check.sh $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
