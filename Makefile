@@ -30,7 +30,9 @@ demo: setup build
 #                          CHECK_FUZZ_SECONDS over its seed corpus (fuzz/);
 #   a ThreadSanitizer tree only the threaded tests (label tsan) and what they need.
 # The sanitizer trees are built at -O1: the sanitizers' own advice, and several times faster
-# than -O0 for the same checks.  scripts/check.sh runs the ordinary build's tests while the
+# than -O0 for the same checks.  Their debug information is line tables only: reports still name
+# function, file and line (inlined frames too), and compiling takes a fifth less than with -g
+# (src/decode and src/match under ASan/UBSan: 27 s of CPU against 35 s).  scripts/check.sh runs the ordinary build's tests while the
 # sanitizer trees build, then the ASan/UBSan and the ThreadSanitizer tests side by side, each
 # ctest with CTEST_JOBS (default twice the cores) tests at a time.
 # UBSan's pointer-overflow check is left out of the check tree: it is what makes UBSan costly to
@@ -40,7 +42,8 @@ demo: setup build
 CHECK_FUZZ_SECONDS ?= 1
 CHECK_UBSAN_SKIP ?= pointer-overflow
 SAN_FLAGS = -G Ninja $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
-	    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
+	    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS_DEBUG="-gline-tables-only -O1" \
+	    -DCMAKE_CXX_FLAGS_DEBUG="-gline-tables-only -O1"
 check: setup build
 	cmake -S . -B $(ASAN_BUILD) $(SAN_FLAGS) -DYG_SANITIZE=ON -DYG_FUZZ=ON \
 	    -DYG_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) -DYG_UBSAN_SKIP=$(CHECK_UBSAN_SKIP)
