@@ -8,7 +8,8 @@
  * errors, with the nearest allowed key suggested when it is one or two
  * edits away, because a misspelt optional key would otherwise silently
  * fall back to its default), then each known key is read with a getter for
- * its type.
+ * its type.  Key paths, key checking and the getters are core/confcheck.h,
+ * shared with the taxii: section (taxii/taxii_config.c).
  *
  * Messages quote key names and keywords but never a value from the file:
  * webhook header values and URLs carry credentials, and a message that
@@ -17,305 +18,18 @@
 #include "watch/config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/confcheck.h"
 #include "core/installed.h"
-#include "decode/format.h"
 #include "core/yaml.h"
+#include "decode/format.h"
 #include "taxii/taxii.h"
-
-/* Longest key path kept for messages ("sinks[12].headers.Authorization"). */
-#define KEYPATH_MAX 256
-
-struct ctx {
-    char *why;
-    size_t wl;
-};
-
-/* ---- messages ---------------------------------------------------------- */
-
-static yg_err fail(struct ctx *c, const char *kp, const struct yg_ynode *n, const char *fmt, ...)
-    YG_PRINTF(4, 5);
-static yg_err fail(struct ctx *c, const char *kp, const struct yg_ynode *n, const char *fmt, ...)
-{
-    if (!c->why || !c->wl)
-        return YG_EINVAL;
-    int o;
-    if (*kp)
-        o = snprintf(c->why, c->wl, "%s: line %u, column %u: ", kp, n ? n->line : 1,
-                     n ? n->col : 1);
-    else
-        o = snprintf(c->why, c->wl, "line %u, column %u: ", n ? n->line : 1, n ? n->col : 1);
-    if (o >= 0 && (size_t)o < c->wl) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->why + o, c->wl - (size_t)o, fmt, ap);
-        va_end(ap);
-    }
-    return YG_EINVAL;
-}
-
-static const char *describe(const struct yg_ynode *n)
-{
-    if (n->type == YG_Y_SEQ)
-        return "a sequence";
-    if (n->type == YG_Y_MAP)
-        return "a mapping";
-    switch (n->skind) {
-    case YG_S_INT:
-    case YG_S_FLOAT: return "a number";
-    case YG_S_BOOL: return "true/false";
-    case YG_S_NULL: return "nothing (null)";
-    case YG_S_STR: break;
-    }
-    return "a string";
-}
-
-/* Key paths are cut at KEYPATH_MAX: they only label messages. */
-static void kp_cat(char *dst, size_t *o, const char *s)
-{
-    size_t n = strlen(s);
-    if (n > KEYPATH_MAX - 1 - *o)
-        n = KEYPATH_MAX - 1 - *o;
-    memcpy(dst + *o, s, n);
-    *o += n;
-    dst[*o] = 0;
-}
-
-static void kp_key(char *dst, const char *parent, const char *key)
-{
-    size_t o = 0;
-    dst[0] = 0;
-    kp_cat(dst, &o, parent);
-    if (*parent)
-        kp_cat(dst, &o, ".");
-    kp_cat(dst, &o, key);
-}
-
-static void kp_index(char *dst, const char *parent, size_t i)
-{
-    char num[32];
-    size_t o = 0;
-    snprintf(num, sizeof num, "[%zu]", i);
-    dst[0] = 0;
-    kp_cat(dst, &o, parent);
-    kp_cat(dst, &o, num);
-}
-
-/* ---- key checking ------------------------------------------------------- */
-
-/* Levenshtein distance, or a large number for long strings (keys are short;
- * anything longer than 63 bytes is nowhere near an allowed key). */
-static unsigned edit_distance(const char *a, const char *b)
-{
-    size_t an = strlen(a), bn = strlen(b);
-    if (an > 63 || bn > 63)
-        return 99;
-    unsigned row[64];
-    for (size_t j = 0; j <= bn; j++)
-        row[j] = (unsigned)j;
-    for (size_t i = 1; i <= an; i++) {
-        unsigned diag = row[0];
-        row[0] = (unsigned)i;
-        for (size_t j = 1; j <= bn; j++) {
-            unsigned up = row[j];
-            unsigned best =
-                diag + (yg_lc((unsigned char)a[i - 1]) != yg_lc((unsigned char)b[j - 1]));
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[bn];
-}
-
-/* The allowed word nearest to s when 1-2 edits away, else NULL. */
-static const char *nearest(const char *s, const char *const *allowed)
-{
-    const char *best = NULL;
-    unsigned bd = 3;
-    for (; *allowed; allowed++) {
-        unsigned d = edit_distance(s, *allowed);
-        if (d > 0 && d < bd) {
-            bd = d;
-            best = *allowed;
-        }
-    }
-    return best;
-}
-
-static bool in_list(const char *s, const char *const *list)
-{
-    for (; *list; list++)
-        if (strcmp(s, *list) == 0)
-            return true;
-    return false;
-}
-
-/*
- * Check that map is a mapping whose keys are strings from allowed, each at
- * most once.  elsewhere (may be NULL) lists keys valid in sibling variants
- * (other input types), named by variant, for a better message.
- */
-static yg_err check_map(struct ctx *c, const char *kp, const struct yg_ynode *map,
-                        const char *const *allowed, const char *const *elsewhere,
-                        const char *variant)
-{
-    if (map->type != YG_Y_MAP)
-        return fail(c, kp, map, "expected a mapping, found %s", describe(map));
-    for (size_t i = 0; i < map->n; i++) {
-        const struct yg_ynode *k = map->items[2 * i];
-        char sub[KEYPATH_MAX];
-        if (k->type != YG_Y_SCALAR)
-            return fail(c, kp, k, "keys must be plain strings, found %s", describe(k));
-        kp_key(sub, kp, k->s);
-        if (!in_list(k->s, allowed)) {
-            if (elsewhere && in_list(k->s, elsewhere))
-                return fail(c, sub, k, "not a key of a %s input", variant);
-            const char *near = nearest(k->s, allowed);
-            if (near)
-                return fail(c, sub, k, "unknown key (did you mean \"%s\"?)", near);
-            return fail(c, sub, k, "unknown key");
-        }
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(map->items[2 * j]->s, k->s) == 0)
-                return fail(c, sub, k, "duplicate key (first at line %u)", map->items[2 * j]->line);
-    }
-    return YG_OK;
-}
-
-static yg_err missing(struct ctx *c, const char *kp, const struct yg_ynode *map, const char *key)
-{
-    char sub[KEYPATH_MAX];
-    kp_key(sub, kp, key);
-    return fail(c, sub, map, "required key is missing");
-}
-
-/* ---- typed getters ------------------------------------------------------ */
-
-/* A string scalar (numbers are taken as written, so `user: 1000` works);
- * empty strings are refused: every string key names something. */
-static yg_err want_str(struct ctx *c, const char *kp, const struct yg_ynode *v, char **out)
-{
-    if (v->type != YG_Y_SCALAR || v->skind == YG_S_NULL || v->skind == YG_S_BOOL)
-        return fail(c, kp, v, "expected a string, found %s", describe(v));
-    if (v->slen == 0)
-        return fail(c, kp, v, "must not be empty");
-    if (memchr(v->s, 0, v->slen))
-        return fail(c, kp, v, "contains a NUL byte");
-    *out = yg_strndup(v->s, v->slen);
-    return *out ? YG_OK : YG_ENOMEM;
-}
-
-/* Optional or required string key of map. */
-static yg_err get_str(struct ctx *c, const char *kp, const struct yg_ynode *map, const char *key,
-                      bool required, char **out)
-{
-    const struct yg_ynode *v = yg__ymap_get(map, key);
-    if (!v)
-        return required ? missing(c, kp, map, key) : YG_OK;
-    char sub[KEYPATH_MAX];
-    kp_key(sub, kp, key);
-    return want_str(c, sub, v, out);
-}
-
-/* A keyword from words; the value is not quoted back (see the top). */
-static yg_err get_word(struct ctx *c, const char *kp, const struct yg_ynode *map, const char *key,
-                       const char *const *words, const char *expect, int *out)
-{
-    const struct yg_ynode *v = yg__ymap_get(map, key);
-    if (!v)
-        return YG_OK;
-    char sub[KEYPATH_MAX];
-    kp_key(sub, kp, key);
-    if (v->type != YG_Y_SCALAR || v->skind != YG_S_STR)
-        return fail(c, sub, v, "expected one of %s, found %s", expect, describe(v));
-    for (int i = 0; words[i]; i++)
-        if (strcmp(v->s, words[i]) == 0) {
-            *out = i;
-            return YG_OK;
-        }
-    const char *near = nearest(v->s, words);
-    if (near)
-        return fail(c, sub, v, "expected one of %s (did you mean \"%s\"?)", expect, near);
-    return fail(c, sub, v, "expected one of %s", expect);
-}
-
-static yg_err get_bool(struct ctx *c, const char *kp, const struct yg_ynode *map, const char *key,
-                       bool *out)
-{
-    const struct yg_ynode *v = yg__ymap_get(map, key);
-    if (!v)
-        return YG_OK;
-    char sub[KEYPATH_MAX];
-    kp_key(sub, kp, key);
-    if (v->type != YG_Y_SCALAR || v->skind != YG_S_BOOL)
-        return fail(c, sub, v, "expected true or false, found %s", describe(v));
-    *out = v->s[0] == 't' || v->s[0] == 'T';
-    return YG_OK;
-}
-
-static yg_err get_duration(struct ctx *c, const char *kp, const struct yg_ynode *map,
-                           const char *key, uint64_t min_ms, uint64_t *out)
-{
-    const struct yg_ynode *v = yg__ymap_get(map, key);
-    if (!v)
-        return YG_OK;
-    char sub[KEYPATH_MAX];
-    kp_key(sub, kp, key);
-    uint64_t ms;
-    if (v->type != YG_Y_SCALAR || !yg__parse_duration_ms(v->s, &ms))
-        return fail(c, sub, v, "expected a duration such as 500ms, 5s, 5m, 1h or 1d");
-    if (ms < min_ms)
-        return fail(c, sub, v, "must be at least %llu ms", (unsigned long long)min_ms);
-    *out = ms;
-    return YG_OK;
-}
-
-static yg_err get_size(struct ctx *c, const char *kp, const struct yg_ynode *map, const char *key,
-                       uint64_t min, uint64_t *out)
-{
-    const struct yg_ynode *v = yg__ymap_get(map, key);
-    if (!v)
-        return YG_OK;
-    char sub[KEYPATH_MAX];
-    kp_key(sub, kp, key);
-    uint64_t n;
-    if (v->type != YG_Y_SCALAR || !yg__parse_size(v->s, &n))
-        return fail(c, sub, v, "expected a size such as 512KB, 100MB or 1GB");
-    if (n < min)
-        return fail(c, sub, v, "must be at least %llu bytes", (unsigned long long)min);
-    *out = n;
-    return YG_OK;
-}
-
-static yg_err get_hostport(struct ctx *c, const char *kp, const struct yg_ynode *map,
-                           const char *key, bool required, bool need_host, char **out)
-{
-    const struct yg_ynode *v = yg__ymap_get(map, key);
-    if (!v)
-        return required ? missing(c, kp, map, key) : YG_OK;
-    char sub[KEYPATH_MAX], host[256];
-    unsigned port;
-    kp_key(sub, kp, key);
-    /* A listening port of 0 lets the kernel pick a free one; the service logs
-     * the port it got, so a test can run beside others without racing for one. */
-    bool any_port = strcmp(key, "listen") == 0;
-    if (v->type != YG_Y_SCALAR || v->skind != YG_S_STR ||
-        !yg__parse_hostport(v->s, host, sizeof host, &port, any_port) || (need_host && !*host))
-        return fail(c, sub, v, "expected host:port");
-    *out = yg_strndup(v->s, v->slen);
-    return *out ? YG_OK : YG_ENOMEM;
-}
 
 /* ---- sections ----------------------------------------------------------- */
 
-static yg_err read_rules(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+static yg_err read_rules(struct yg_errmsg *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     yg_err err = YG_OK;
     const struct yg_ynode *v = yg__ymap_get(root, "rules");
@@ -329,7 +43,7 @@ static yg_err read_rules(struct ctx *c, struct yg_config *cfg, const struct yg_y
         size_t n = yg__installed_rules(cfg->data_dir ? cfg->data_dir : yg__data_dir(), p,
                                        sizeof p / sizeof *p, &own);
         if (!n)
-            return missing(c, "", root, "rules");
+            return yg__cc_missing(c, "", root, "rules");
         cfg->rules = yg_calloc(n, sizeof *cfg->rules);
         for (size_t i = 0; i < n; i++) {
             if (cfg->rules && !(cfg->rules[i] = yg_strndup(p[i], strlen(p[i]))))
@@ -341,130 +55,81 @@ static yg_err read_rules(struct ctx *c, struct yg_config *cfg, const struct yg_y
         cfg->nrules = n;
         return err;
     }
-    if (v->type != YG_Y_SEQ)
-        return fail(c, "rules", v, "expected a sequence of files or folders, found %s",
-                    describe(v));
+    YG_TRY(yg__cc_get_seq(c, "", root, "rules", "a sequence of files or folders", &v));
     if (v->n == 0)
-        return fail(c, "rules", v, "must name at least one file or folder");
-    cfg->rules = yg_calloc(v->n, sizeof *cfg->rules);
-    if (!cfg->rules)
-        return YG_ENOMEM;
-    cfg->nrules = v->n;
-    for (size_t i = 0; i < v->n; i++) {
-        char sub[KEYPATH_MAX];
-        kp_index(sub, "rules", i);
-        YG_TRY(want_str(c, sub, v->items[i], &cfg->rules[i]));
-    }
+        return yg__cc_fail(c, "rules", v, "must name at least one file or folder");
+    return yg__cc_strs(c, "rules", v, &cfg->rules, &cfg->nrules);
 done:
     return err;
 }
 
-/* mappings: [FILE, ...]: mapping files laid over DATA/mappings/windows.yml. */
-static yg_err read_mappings(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+/* KEY: [FILE, ...], at most max files (what: "mapping files"). */
+static yg_err read_files(struct yg_errmsg *c, const struct yg_ynode *root, const char *key,
+                         const char *what, size_t max, char ***out, size_t *n)
 {
     yg_err err = YG_OK;
-    const struct yg_ynode *v = yg__ymap_get(root, "mappings");
+    const struct yg_ynode *v;
+    char seq[64];
+    snprintf(seq, sizeof seq, "a sequence of %s", what);
+    YG_TRY(yg__cc_get_seq(c, "", root, key, seq, &v));
     if (!v)
         return YG_OK;
-    if (v->type != YG_Y_SEQ)
-        return fail(c, "mappings", v, "expected a sequence of mapping files, found %s",
-                    describe(v));
-    if (v->n > YG_MAX_MAPPING_OVERLAYS)
-        return fail(c, "mappings", v, "at most %d mapping files", YG_MAX_MAPPING_OVERLAYS);
-    cfg->mappings = yg_calloc(v->n ? v->n : 1, sizeof *cfg->mappings);
-    if (!cfg->mappings)
-        return YG_ENOMEM;
-    cfg->nmappings = v->n;
-    for (size_t i = 0; i < v->n; i++) {
-        char sub[KEYPATH_MAX];
-        kp_index(sub, "mappings", i);
-        YG_TRY(want_str(c, sub, v->items[i], &cfg->mappings[i]));
-    }
-done:
-    return err;
-}
-
-/* pipelines: [FILE, ...]: pySigma processing pipelines applied to the rules. */
-static yg_err read_pipelines(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
-{
-    yg_err err = YG_OK;
-    const struct yg_ynode *v = yg__ymap_get(root, "pipelines");
-    if (!v)
-        return YG_OK;
-    if (v->type != YG_Y_SEQ)
-        return fail(c, "pipelines", v, "expected a sequence of pipeline files, found %s",
-                    describe(v));
-    if (v->n > YG_MAX_PIPELINES)
-        return fail(c, "pipelines", v, "at most %d pipeline files", YG_MAX_PIPELINES);
-    cfg->pipelines = yg_calloc(v->n ? v->n : 1, sizeof *cfg->pipelines);
-    if (!cfg->pipelines)
-        return YG_ENOMEM;
-    cfg->npipelines = v->n;
-    for (size_t i = 0; i < v->n; i++) {
-        char sub[KEYPATH_MAX];
-        kp_index(sub, "pipelines", i);
-        YG_TRY(want_str(c, sub, v->items[i], &cfg->pipelines[i]));
-    }
+    if (v->n > max)
+        return yg__cc_fail(c, key, v, "at most %zu %s", max, what);
+    return yg__cc_strs(c, key, v, out, n);
 done:
     return err;
 }
 
 /* geoip: {city: PATH | [PATH, ...], asn: ...}; at most four paths each
  * (an IPv4 and an IPv6 file, say). */
-static yg_err read_geoip_paths(struct ctx *c, const struct yg_ynode *map, const char *key,
+static yg_err read_geoip_paths(struct yg_errmsg *c, const struct yg_ynode *map, const char *key,
                                char **out, size_t *n)
 {
     yg_err err = YG_OK;
-    char sub[KEYPATH_MAX];
+    char sub[YG_CC_KEYPATH_MAX];
     const struct yg_ynode *v = yg__ymap_get(map, key);
     if (!v)
         return YG_OK;
-    kp_key(sub, "geoip", key);
+    yg__cc_key(sub, "geoip", key);
     if (v->type == YG_Y_SCALAR) {
-        YG_TRY(want_str(c, sub, v, &out[0]));
+        YG_TRY(yg__cc_want_str(c, sub, v, &out[0]));
         *n = 1;
         return YG_OK;
     }
     if (v->type != YG_Y_SEQ || v->n == 0)
-        return fail(c, sub, v, "expected a file or a non-empty sequence of files, found %s",
-                    describe(v));
+        return yg__cc_fail(c, sub, v, "expected a file or a non-empty sequence of files, found %s",
+                           yg__cc_describe(v));
     if (v->n > 4)
-        return fail(c, sub, v, "at most 4 files");
+        return yg__cc_fail(c, sub, v, "at most 4 files");
     for (size_t i = 0; i < v->n; i++) {
-        char item[KEYPATH_MAX];
-        kp_index(item, sub, i);
-        YG_TRY(want_str(c, item, v->items[i], &out[i]));
+        char item[YG_CC_KEYPATH_MAX];
+        yg__cc_index(item, sub, i);
+        YG_TRY(yg__cc_want_str(c, item, v->items[i], &out[i]));
         *n = i + 1;
     }
 done:
     return err;
 }
 
-static yg_err read_intel(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+static yg_err read_intel(struct yg_errmsg *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     static const char *const k_intel[] = {"paths", "tlp_default", "levels", NULL};
     yg_err err = YG_OK;
     const struct yg_ynode *g = yg__ymap_get(root, "intel");
     if (!g)
         return YG_OK;
-    YG_TRY(check_map(c, "intel", g, k_intel, NULL, NULL));
+    YG_TRY(yg__cc_check_map(c, "intel", g, k_intel, NULL, NULL));
     const struct yg_ynode *v = yg__ymap_get(g, "paths");
     if (!v)
-        return missing(c, "intel", g, "paths");
+        return yg__cc_missing(c, "intel", g, "paths");
     if (v->type != YG_Y_SEQ || v->n == 0)
-        return fail(c, "intel.paths", v,
-                    "expected a non-empty sequence of files or folders, found %s", describe(v));
-    cfg->intel.paths = yg_calloc(v->n, sizeof *cfg->intel.paths);
-    if (!cfg->intel.paths)
-        return YG_ENOMEM;
-    cfg->intel.npaths = v->n;
-    for (size_t i = 0; i < v->n; i++) {
-        char sub[KEYPATH_MAX];
-        kp_index(sub, "intel.paths", i);
-        YG_TRY(want_str(c, sub, v->items[i], &cfg->intel.paths[i]));
-    }
-    YG_TRY(get_str(c, "intel", g, "tlp_default", false, &cfg->intel.tlp_default));
-    YG_TRY(get_str(c, "intel", g, "levels", false, &cfg->intel.levels));
+        return yg__cc_fail(c, "intel.paths", v,
+                           "expected a non-empty sequence of files or folders, found %s",
+                           yg__cc_describe(v));
+    YG_TRY(yg__cc_strs(c, "intel.paths", v, &cfg->intel.paths, &cfg->intel.npaths));
+    YG_TRY(yg__cc_get_str(c, "intel", g, "tlp_default", false, &cfg->intel.tlp_default));
+    YG_TRY(yg__cc_get_str(c, "intel", g, "levels", false, &cfg->intel.levels));
     if (cfg->intel.tlp_default) {
         yg_intel *probe;
         if (yg_intel_create(&probe))
@@ -473,13 +138,13 @@ static yg_err read_intel(struct ctx *c, struct yg_config *cfg, const struct yg_y
         bool lok = !cfg->intel.levels || yg_intel_set_level_map(probe, cfg->intel.levels) == YG_OK;
         yg_intel_release(probe);
         if (!ok)
-            return fail(c, "intel.tlp_default", yg__ymap_get(g, "tlp_default"),
-                        "'%s' is not clear, green, amber, amber+strict or red",
-                        cfg->intel.tlp_default);
+            return yg__cc_fail(c, "intel.tlp_default", yg__ymap_get(g, "tlp_default"),
+                               "'%s' is not clear, green, amber, amber+strict or red",
+                               cfg->intel.tlp_default);
         if (!lok)
-            return fail(c, "intel.levels", yg__ymap_get(g, "levels"),
-                        "'%s' is not CONFIDENCE:LEVEL,... (e.g. 90:critical,60:high)",
-                        cfg->intel.levels);
+            return yg__cc_fail(c, "intel.levels", yg__ymap_get(g, "levels"),
+                               "'%s' is not CONFIDENCE:LEVEL,... (e.g. 90:critical,60:high)",
+                               cfg->intel.levels);
     } else if (cfg->intel.levels) {
         yg_intel *probe;
         if (yg_intel_create(&probe))
@@ -487,22 +152,22 @@ static yg_err read_intel(struct ctx *c, struct yg_config *cfg, const struct yg_y
         bool lok = yg_intel_set_level_map(probe, cfg->intel.levels) == YG_OK;
         yg_intel_release(probe);
         if (!lok)
-            return fail(c, "intel.levels", yg__ymap_get(g, "levels"),
-                        "'%s' is not CONFIDENCE:LEVEL,... (e.g. 90:critical,60:high)",
-                        cfg->intel.levels);
+            return yg__cc_fail(c, "intel.levels", yg__ymap_get(g, "levels"),
+                               "'%s' is not CONFIDENCE:LEVEL,... (e.g. 90:critical,60:high)",
+                               cfg->intel.levels);
     }
 done:
     return err;
 }
 
-static yg_err read_geoip(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+static yg_err read_geoip(struct yg_errmsg *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     static const char *const k_geoip[] = {"city", "asn", NULL};
     yg_err err = YG_OK;
     const struct yg_ynode *g = yg__ymap_get(root, "geoip");
     if (!g)
         return YG_OK;
-    YG_TRY(check_map(c, "geoip", g, k_geoip, NULL, NULL));
+    YG_TRY(yg__cc_check_map(c, "geoip", g, k_geoip, NULL, NULL));
     YG_TRY(read_geoip_paths(c, g, "city", cfg->geoip.city, &cfg->geoip.ncity));
     YG_TRY(read_geoip_paths(c, g, "asn", cfg->geoip.asn, &cfg->geoip.nasn));
 done:
@@ -526,7 +191,7 @@ static bool valid_name(const char *s)
     return true;
 }
 
-static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m,
+static yg_err read_input(struct yg_errmsg *c, const char *kp, const struct yg_ynode *m,
                          struct yg_cfg_input *in)
 {
     static const char *const any[] = {"name",   "type",           "path",   "start_at",
@@ -544,20 +209,21 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
     static const char *const k_otlp[] = {"name", "type", "logsource", "listen", NULL};
     static const char *const k_kafka[] = {"name", "type", "format", "logsource", "topic", NULL};
     yg_err err = YG_OK;
-    char sub[KEYPATH_MAX];
+    char sub[YG_CC_KEYPATH_MAX];
 
     if (m->type != YG_Y_MAP)
-        return fail(c, kp, m, "expected a mapping, found %s", describe(m));
+        return yg__cc_fail(c, kp, m, "expected a mapping, found %s", yg__cc_describe(m));
     in->line = m->line;
     /* The type decides which keys are allowed, so read it first. */
     int type = -1;
-    YG_TRY(get_word(c, kp, m, "type", input_type_names,
-                    "file, syslog-udp, syslog-tcp, syslog-tls, stdin, otlp-http, kafka", &type));
+    YG_TRY(yg__cc_get_word(c, kp, m, "type", input_type_names,
+                           "file, syslog-udp, syslog-tcp, syslog-tls, stdin, otlp-http, kafka",
+                           &type));
     if (type < 0) {
         /* Report an unknown key before a missing type: the type key itself
          * may be the misspelt one. */
-        YG_TRY(check_map(c, kp, m, any, NULL, NULL));
-        return missing(c, kp, m, "type");
+        YG_TRY(yg__cc_check_map(c, kp, m, any, NULL, NULL));
+        return yg__cc_missing(c, kp, m, "type");
     }
     in->type = (enum yg_input_type)type;
     const char *const *allowed = type == YG_INPUT_FILE         ? k_file
@@ -567,115 +233,115 @@ static yg_err read_input(struct ctx *c, const char *kp, const struct yg_ynode *m
                                  : type == YG_INPUT_OTLP_HTTP  ? k_otlp
                                  : type == YG_INPUT_KAFKA      ? k_kafka
                                                                : k_net;
-    YG_TRY(check_map(c, kp, m, allowed, any, input_type_names[type]));
+    YG_TRY(yg__cc_check_map(c, kp, m, allowed, any, input_type_names[type]));
 
-    YG_TRY(get_str(c, kp, m, "name", true, &in->name));
+    YG_TRY(yg__cc_get_str(c, kp, m, "name", true, &in->name));
     if (!valid_name(in->name)) {
-        kp_key(sub, kp, "name");
-        return fail(c, sub, yg__ymap_get(m, "name"),
-                    "expected 1-64 letters, digits, '_', '-' or '.'");
+        yg__cc_key(sub, kp, "name");
+        return yg__cc_fail(c, sub, yg__ymap_get(m, "name"),
+                           "expected 1-64 letters, digits, '_', '-' or '.'");
     }
 
-    YG_TRY(get_str(c, kp, m, "format", false, &in->format));
+    YG_TRY(yg__cc_get_str(c, kp, m, "format", false, &in->format));
     if (in->format && strcmp(in->format, "auto") == 0) {
         yg_free(in->format);
         in->format = NULL;
     } else if (in->format && strcmp(in->format, "json") != 0 && strcmp(in->format, "alerts") != 0 &&
                !yg__format_find(in->format)) {
-        kp_key(sub, kp, "format");
-        return fail(c, sub, yg__ymap_get(m, "format"),
-                    "expected auto, json, alerts or a line format (yagura decode --list)");
+        yg__cc_key(sub, kp, "format");
+        return yg__cc_fail(c, sub, yg__ymap_get(m, "format"),
+                           "expected auto, json, alerts or a line format (yagura decode --list)");
     }
 
     const struct yg_ynode *ls = yg__ymap_get(m, "logsource");
     if (ls) {
         static const char *const k_ls[] = {"product", "service", "category", NULL};
-        kp_key(sub, kp, "logsource");
-        YG_TRY(check_map(c, sub, ls, k_ls, NULL, NULL));
-        YG_TRY(get_str(c, sub, ls, "product", false, &in->product));
-        YG_TRY(get_str(c, sub, ls, "service", false, &in->service));
-        YG_TRY(get_str(c, sub, ls, "category", false, &in->category));
+        yg__cc_key(sub, kp, "logsource");
+        YG_TRY(yg__cc_check_map(c, sub, ls, k_ls, NULL, NULL));
+        YG_TRY(yg__cc_get_str(c, sub, ls, "product", false, &in->product));
+        YG_TRY(yg__cc_get_str(c, sub, ls, "service", false, &in->service));
+        YG_TRY(yg__cc_get_str(c, sub, ls, "category", false, &in->category));
     }
 
     switch (in->type) {
     case YG_INPUT_FILE: {
-        YG_TRY(get_str(c, kp, m, "path", true, &in->path));
+        YG_TRY(yg__cc_get_str(c, kp, m, "path", true, &in->path));
         static const char *const starts[] = {"beginning", "end", NULL};
         int start = 1;
-        YG_TRY(get_word(c, kp, m, "start_at", starts, "beginning, end", &start));
+        YG_TRY(yg__cc_get_word(c, kp, m, "start_at", starts, "beginning, end", &start));
         in->start_at_end = start == 1;
         break;
     }
     case YG_INPUT_SYSLOG_UDP:
-        YG_TRY(get_hostport(c, kp, m, "listen", true, false, &in->listen));
+        YG_TRY(yg__cc_get_hostport(c, kp, m, "listen", true, false, true, &in->listen));
         /* SO_RCVBUF takes an int, and Linux doubles it. */
-        YG_TRY(get_size(c, kp, m, "receive_buffer", 4096, &in->receive_buffer));
+        YG_TRY(yg__cc_get_size(c, kp, m, "receive_buffer", 4096, UINT64_MAX, NULL,
+                               &in->receive_buffer));
         if (in->receive_buffer > (1ull << 30)) {
-            kp_key(sub, kp, "receive_buffer");
-            return fail(c, sub, yg__ymap_get(m, "receive_buffer"), "must be at most 1GB");
+            yg__cc_key(sub, kp, "receive_buffer");
+            return yg__cc_fail(c, sub, yg__ymap_get(m, "receive_buffer"), "must be at most 1GB");
         }
         break;
     case YG_INPUT_SYSLOG_TCP:
-        YG_TRY(get_hostport(c, kp, m, "listen", true, false, &in->listen));
+        YG_TRY(yg__cc_get_hostport(c, kp, m, "listen", true, false, true, &in->listen));
         break;
     case YG_INPUT_SYSLOG_TLS:
-        YG_TRY(get_hostport(c, kp, m, "listen", true, false, &in->listen));
-        YG_TRY(get_str(c, kp, m, "cert", true, &in->cert));
-        YG_TRY(get_str(c, kp, m, "key", true, &in->key));
+        YG_TRY(yg__cc_get_hostport(c, kp, m, "listen", true, false, true, &in->listen));
+        YG_TRY(yg__cc_get_str(c, kp, m, "cert", true, &in->cert));
+        YG_TRY(yg__cc_get_str(c, kp, m, "key", true, &in->key));
         break;
     case YG_INPUT_STDIN: break;
     case YG_INPUT_OTLP_HTTP:
-        YG_TRY(get_hostport(c, kp, m, "listen", true, false, &in->listen));
+        YG_TRY(yg__cc_get_hostport(c, kp, m, "listen", true, false, true, &in->listen));
         in->format = yg_strndup("otlp", 4);
         if (!in->format)
             return YG_ENOMEM;
         break;
-    case YG_INPUT_KAFKA: YG_TRY(get_str(c, kp, m, "topic", true, &in->topic)); break;
+    case YG_INPUT_KAFKA: YG_TRY(yg__cc_get_str(c, kp, m, "topic", true, &in->topic)); break;
     }
 done:
     return err;
 }
 
-static yg_err read_inputs(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+static yg_err read_inputs(struct yg_errmsg *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     yg_err err = YG_OK;
     const struct yg_ynode *v = yg__ymap_get(root, "inputs");
     /* A correlate watch reads the detections topic of the kafka: section. */
     if (cfg->kafka.role == YG_ROLE_CORRELATE) {
         if (v)
-            return fail(c, "inputs", v,
-                        "a watch of kafka.role correlate reads only kafka.detections_topic: "
-                        "remove the inputs");
+            return yg__cc_fail(c, "inputs", v,
+                               "a watch of kafka.role correlate reads only kafka.detections_topic: "
+                               "remove the inputs");
         return YG_OK;
     }
     if (!v)
-        return missing(c, "", root, "inputs");
-    if (v->type != YG_Y_SEQ)
-        return fail(c, "inputs", v, "expected a sequence of inputs, found %s", describe(v));
+        return yg__cc_missing(c, "", root, "inputs");
+    YG_TRY(yg__cc_get_seq(c, "", root, "inputs", "a sequence of inputs", &v));
     if (v->n == 0)
-        return fail(c, "inputs", v, "must list at least one input");
+        return yg__cc_fail(c, "inputs", v, "must list at least one input");
     cfg->inputs = yg_calloc(v->n, sizeof *cfg->inputs);
     if (!cfg->inputs)
         return YG_ENOMEM;
     cfg->ninputs = v->n;
     for (size_t i = 0; i < v->n; i++) {
-        char sub[KEYPATH_MAX], nkp[KEYPATH_MAX];
-        kp_index(sub, "inputs", i);
+        char sub[YG_CC_KEYPATH_MAX], nkp[YG_CC_KEYPATH_MAX];
+        yg__cc_index(sub, "inputs", i);
         YG_TRY(read_input(c, sub, v->items[i], &cfg->inputs[i]));
         if (cfg->inputs[i].type == YG_INPUT_KAFKA && !cfg->kafka.present)
-            return fail(c, sub, v->items[i],
-                        "a kafka input needs the kafka: section (brokers, group)");
-        kp_key(nkp, sub, "name");
+            return yg__cc_fail(c, sub, v->items[i],
+                               "a kafka input needs the kafka: section (brokers, group)");
+        yg__cc_key(nkp, sub, "name");
         for (size_t j = 0; j < i; j++) {
             /* Names key the checkpoints and metrics of an input. */
             if (strcmp(cfg->inputs[j].name, cfg->inputs[i].name) == 0)
-                return fail(c, nkp, yg__ymap_get(v->items[i], "name"),
-                            "duplicate input name (first at line %u)", cfg->inputs[j].line);
+                return yg__cc_fail(c, nkp, yg__ymap_get(v->items[i], "name"),
+                                   "duplicate input name (first at line %u)", cfg->inputs[j].line);
             /* Standard input can be read by one input only. */
             if (cfg->inputs[i].type == YG_INPUT_STDIN && cfg->inputs[j].type == YG_INPUT_STDIN)
-                return fail(c, sub, v->items[i],
-                            "only one stdin input is possible (first at line %u)",
-                            cfg->inputs[j].line);
+                return yg__cc_fail(c, sub, v->items[i],
+                                   "only one stdin input is possible (first at line %u)",
+                                   cfg->inputs[j].line);
         }
     }
 done:
@@ -687,7 +353,7 @@ done:
  * stage evaluates rules on raw records, so it takes none; and a kafka sink
  * writing to the topic such an input reads would feed every alert back to
  * itself without end. */
-static yg_err check_alert_inputs(struct ctx *c, const struct yg_config *cfg,
+static yg_err check_alert_inputs(struct yg_errmsg *c, const struct yg_config *cfg,
                                  const struct yg_ynode *root)
 {
     for (size_t i = 0; i < cfg->ninputs; i++) {
@@ -695,20 +361,21 @@ static yg_err check_alert_inputs(struct ctx *c, const struct yg_config *cfg,
         if (!in->format || strcmp(in->format, "alerts") != 0)
             continue;
         const struct yg_ynode *node = yg__ymap_get(root, "inputs")->items[i];
-        char sub[KEYPATH_MAX], fkp[KEYPATH_MAX];
-        kp_index(sub, "inputs", i);
-        kp_key(fkp, sub, "format");
+        char sub[YG_CC_KEYPATH_MAX], fkp[YG_CC_KEYPATH_MAX];
+        yg__cc_index(sub, "inputs", i);
+        yg__cc_key(fkp, sub, "format");
         if (cfg->kafka.role == YG_ROLE_MATCH)
-            return fail(c, fkp, yg__ymap_get(node, "format"),
-                        "a watch of kafka.role match evaluates rules on raw records: an input "
-                        "of format alerts belongs to a watch of role all");
+            return yg__cc_fail(
+                c, fkp, yg__ymap_get(node, "format"),
+                "a watch of kafka.role match evaluates rules on raw records: an input "
+                "of format alerts belongs to a watch of role all");
         for (size_t s = 0; in->type == YG_INPUT_KAFKA && s < cfg->nsinks; s++)
             if (cfg->sinks[s].type == YG_SINK_KAFKA && cfg->sinks[s].topic &&
                 strcmp(cfg->sinks[s].topic, in->topic) == 0)
-                return fail(c, fkp, yg__ymap_get(node, "format"),
-                            "sinks[%zu] writes to the topic this input reads: every alert "
-                            "would come back to it",
-                            s);
+                return yg__cc_fail(c, fkp, yg__ymap_get(node, "format"),
+                                   "sinks[%zu] writes to the topic this input reads: every alert "
+                                   "would come back to it",
+                                   s);
     }
     return YG_OK;
 }
@@ -728,35 +395,36 @@ static bool header_token(const char *s)
     return true;
 }
 
-static yg_err read_headers(struct ctx *c, const char *kp, const struct yg_ynode *h,
+static yg_err read_headers(struct yg_errmsg *c, const char *kp, const struct yg_ynode *h,
                            struct yg_cfg_sink *s)
 {
     yg_err err = YG_OK;
     if (h->type != YG_Y_MAP)
-        return fail(c, kp, h, "expected a mapping of header names to values, found %s",
-                    describe(h));
+        return yg__cc_fail(c, kp, h, "expected a mapping of header names to values, found %s",
+                           yg__cc_describe(h));
     s->headers = yg_calloc(h->n ? h->n : 1, sizeof *s->headers);
     if (!s->headers)
         return YG_ENOMEM;
     s->nheaders = h->n;
     for (size_t i = 0; i < h->n; i++) {
         const struct yg_ynode *k = h->items[2 * i], *v = h->items[2 * i + 1];
-        char sub[KEYPATH_MAX];
+        char sub[YG_CC_KEYPATH_MAX];
         if (k->type != YG_Y_SCALAR || !header_token(k->s))
-            return fail(c, kp, k, "expected an HTTP header name");
-        kp_key(sub, kp, k->s);
+            return yg__cc_fail(c, kp, k, "expected an HTTP header name");
+        yg__cc_key(sub, kp, k->s);
         for (size_t j = 0; j < i; j++)
             if (yg_str_ieq(s->headers[j].name, strlen(s->headers[j].name), k->s, k->slen))
-                return fail(c, sub, k, "duplicate header (first at line %u)",
-                            h->items[2 * j]->line);
-        YG_TRY(want_str(c, sub, k, &s->headers[i].name));
+                return yg__cc_fail(c, sub, k, "duplicate header (first at line %u)",
+                                   h->items[2 * j]->line);
+        YG_TRY(yg__cc_want_str(c, sub, k, &s->headers[i].name));
         /* The value is a credential more often than not: the messages below
          * say what is wrong with it without showing it. */
         if (v->type != YG_Y_SCALAR || v->skind == YG_S_NULL)
-            return fail(c, sub, v, "expected a string value, found %s", describe(v));
+            return yg__cc_fail(c, sub, v, "expected a string value, found %s", yg__cc_describe(v));
         for (size_t j = 0; j < v->slen; j++)
             if ((unsigned char)v->s[j] < 0x20 && v->s[j] != '\t')
-                return fail(c, sub, v, "the value contains a control character or line break");
+                return yg__cc_fail(c, sub, v,
+                                   "the value contains a control character or line break");
         s->headers[i].value = yg_strndup(v->s, v->slen);
         if (!s->headers[i].value)
             return YG_ENOMEM;
@@ -781,7 +449,7 @@ static size_t url_origin_len(const char *u)
     return p > h ? p : 0;
 }
 
-static yg_err read_sink(struct ctx *c, const char *kp, const struct yg_ynode *m,
+static yg_err read_sink(struct yg_errmsg *c, const char *kp, const struct yg_ynode *m,
                         struct yg_cfg_sink *s)
 {
     static const char *const types[] = {"jsonl", "syslog", "webhook", "kafka", NULL};
@@ -792,16 +460,16 @@ static yg_err read_sink(struct ctx *c, const char *kp, const struct yg_ynode *m,
     static const char *const any[] = {"type", "path",  "rotate",  "keep",    "address", "protocol",
                                       "url",  "spool", "timeout", "headers", "topic",   NULL};
     yg_err err = YG_OK;
-    char sub[KEYPATH_MAX];
+    char sub[YG_CC_KEYPATH_MAX];
 
     if (m->type != YG_Y_MAP)
-        return fail(c, kp, m, "expected a mapping, found %s", describe(m));
+        return yg__cc_fail(c, kp, m, "expected a mapping, found %s", yg__cc_describe(m));
     s->line = m->line;
     int type = -1;
-    YG_TRY(get_word(c, kp, m, "type", types, "jsonl, syslog, webhook, kafka", &type));
+    YG_TRY(yg__cc_get_word(c, kp, m, "type", types, "jsonl, syslog, webhook, kafka", &type));
     if (type < 0) {
-        YG_TRY(check_map(c, kp, m, any, NULL, NULL));
-        return missing(c, kp, m, "type");
+        YG_TRY(yg__cc_check_map(c, kp, m, any, NULL, NULL));
+        return yg__cc_missing(c, kp, m, "type");
     }
     s->type = (enum yg_sink_type)type;
     s->keep = 10;
@@ -809,105 +477,73 @@ static yg_err read_sink(struct ctx *c, const char *kp, const struct yg_ynode *m,
     s->protocol = YG_PROTO_UDP;
     switch (s->type) {
     case YG_SINK_JSONL: {
-        YG_TRY(check_map(c, kp, m, k_jsonl, NULL, NULL));
-        YG_TRY(get_str(c, kp, m, "path", true, &s->path));
-        YG_TRY(get_size(c, kp, m, "rotate", 0, &s->rotate));
-        const struct yg_ynode *k = yg__ymap_get(m, "keep");
-        if (k) {
-            kp_key(sub, kp, "keep");
-            char *end;
-            errno = 0;
-            unsigned long n = k->type == YG_Y_SCALAR && k->skind == YG_S_INT && k->s[0] != '-'
-                                  ? strtoul(k->s, &end, 10)
-                                  : 0;
-            if (k->type != YG_Y_SCALAR || k->skind != YG_S_INT || k->s[0] == '-' || *end || errno ||
-                n < 1 || n > 1000)
-                return fail(c, sub, k, "expected a whole number from 1 to 1000");
-            s->keep = (unsigned)n;
-        }
+        YG_TRY(yg__cc_check_map(c, kp, m, k_jsonl, NULL, NULL));
+        YG_TRY(yg__cc_get_str(c, kp, m, "path", true, &s->path));
+        YG_TRY(yg__cc_get_size(c, kp, m, "rotate", 0, UINT64_MAX, NULL, &s->rotate));
+        YG_TRY(yg__cc_get_uint(c, kp, m, "keep", 1, 1000, &s->keep));
         break;
     }
     case YG_SINK_SYSLOG: {
         static const char *const protos[] = {"udp", "tcp", NULL};
         int proto = YG_PROTO_UDP;
-        YG_TRY(check_map(c, kp, m, k_syslog, NULL, NULL));
-        YG_TRY(get_hostport(c, kp, m, "address", true, true, &s->address));
-        YG_TRY(get_word(c, kp, m, "protocol", protos, "udp, tcp", &proto));
+        YG_TRY(yg__cc_check_map(c, kp, m, k_syslog, NULL, NULL));
+        YG_TRY(yg__cc_get_hostport(c, kp, m, "address", true, true, false, &s->address));
+        YG_TRY(yg__cc_get_word(c, kp, m, "protocol", protos, "udp, tcp", &proto));
         s->protocol = (enum yg_sink_proto)proto;
         break;
     }
     case YG_SINK_WEBHOOK: {
-        YG_TRY(check_map(c, kp, m, k_webhook, NULL, NULL));
-        YG_TRY(get_str(c, kp, m, "url", true, &s->url));
+        YG_TRY(yg__cc_check_map(c, kp, m, k_webhook, NULL, NULL));
+        YG_TRY(yg__cc_get_str(c, kp, m, "url", true, &s->url));
         if (!url_origin_len(s->url)) {
-            kp_key(sub, kp, "url");
-            return fail(c, sub, yg__ymap_get(m, "url"),
-                        "expected an http:// or https:// URL with a host");
+            yg__cc_key(sub, kp, "url");
+            return yg__cc_fail(c, sub, yg__ymap_get(m, "url"),
+                               "expected an http:// or https:// URL with a host");
         }
-        YG_TRY(get_str(c, kp, m, "spool", false, &s->spool));
-        YG_TRY(get_duration(c, kp, m, "timeout", 1, &s->timeout_ms));
+        YG_TRY(yg__cc_get_str(c, kp, m, "spool", false, &s->spool));
+        YG_TRY(yg__cc_get_duration(c, kp, m, "timeout", 1, UINT64_MAX, NULL, &s->timeout_ms));
         const struct yg_ynode *h = yg__ymap_get(m, "headers");
         if (h) {
-            kp_key(sub, kp, "headers");
+            yg__cc_key(sub, kp, "headers");
             YG_TRY(read_headers(c, sub, h, s));
         }
         break;
     }
     case YG_SINK_KAFKA:
-        YG_TRY(check_map(c, kp, m, k_kafka, NULL, NULL));
-        YG_TRY(get_str(c, kp, m, "topic", true, &s->topic));
+        YG_TRY(yg__cc_check_map(c, kp, m, k_kafka, NULL, NULL));
+        YG_TRY(yg__cc_get_str(c, kp, m, "topic", true, &s->topic));
         break;
     }
 done:
     return err;
 }
 
-static yg_err read_sinks(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+static yg_err read_sinks(struct yg_errmsg *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     yg_err err = YG_OK;
-    const struct yg_ynode *v = yg__ymap_get(root, "sinks");
-    if (!v)
-        return YG_OK;
-    if (v->type != YG_Y_SEQ)
-        return fail(c, "sinks", v, "expected a sequence of sinks, found %s", describe(v));
-    if (!v->n)
+    const struct yg_ynode *v;
+    YG_TRY(yg__cc_get_seq(c, "", root, "sinks", "a sequence of sinks", &v));
+    if (!v || !v->n)
         return YG_OK;
     cfg->sinks = yg_calloc(v->n, sizeof *cfg->sinks);
     if (!cfg->sinks)
         return YG_ENOMEM;
     cfg->nsinks = v->n;
     for (size_t i = 0; i < v->n; i++) {
-        char sub[KEYPATH_MAX];
-        kp_index(sub, "sinks", i);
+        char sub[YG_CC_KEYPATH_MAX];
+        yg__cc_index(sub, "sinks", i);
         YG_TRY(read_sink(c, sub, v->items[i], &cfg->sinks[i]));
         if (cfg->sinks[i].type == YG_SINK_KAFKA && !cfg->kafka.present)
-            return fail(c, sub, v->items[i], "a kafka sink needs the kafka: section (brokers)");
+            return yg__cc_fail(c, sub, v->items[i],
+                               "a kafka sink needs the kafka: section (brokers)");
     }
 done:
     return err;
 }
 
-/* kafka.batch_records: a whole number from 1 to 1,000,000 (default 32,768). */
-static yg_err get_batch_records(struct ctx *c, const struct yg_ynode *m, unsigned *out)
-{
-    *out = 32768;
-    const struct yg_ynode *k = yg__ymap_get(m, "batch_records");
-    if (!k)
-        return YG_OK;
-    char *end = NULL;
-    errno = 0;
-    unsigned long n = k->type == YG_Y_SCALAR && k->skind == YG_S_INT && k->s[0] != '-'
-                          ? strtoul(k->s, &end, 10)
-                          : 0;
-    if (!end || *end || errno || n < 1 || n > 1000000)
-        return fail(c, "kafka.batch_records", k, "expected a whole number from 1 to 1000000");
-    *out = (unsigned)n;
-    return YG_OK;
-}
-
 /* kafka: {brokers, group, role, detections_topic, transactional_id,
  * batch_records, properties}. */
-static yg_err read_kafka(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+static yg_err read_kafka(struct yg_errmsg *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     static const char *const k_kafka[] = {
         "brokers",          "group",         "role",       "detections_topic",
@@ -918,43 +554,45 @@ static yg_err read_kafka(struct ctx *c, struct yg_config *cfg, const struct yg_y
     const struct yg_ynode *m = yg__ymap_get(root, "kafka");
     if (!m)
         return YG_OK;
-    YG_TRY(check_map(c, "kafka", m, k_kafka, NULL, NULL));
+    YG_TRY(yg__cc_check_map(c, "kafka", m, k_kafka, NULL, NULL));
     k->present = true;
     k->line = m->line;
-    YG_TRY(get_str(c, "kafka", m, "brokers", true, &k->brokers));
-    YG_TRY(get_str(c, "kafka", m, "group", false, &k->group));
+    YG_TRY(yg__cc_get_str(c, "kafka", m, "brokers", true, &k->brokers));
+    YG_TRY(yg__cc_get_str(c, "kafka", m, "group", false, &k->group));
     int role = YG_ROLE_ALL;
-    YG_TRY(get_word(c, "kafka", m, "role", roles, "all, match, correlate", &role));
+    YG_TRY(yg__cc_get_word(c, "kafka", m, "role", roles, "all, match, correlate", &role));
     k->role = (enum yg_kafka_role)role;
-    YG_TRY(get_str(c, "kafka", m, "detections_topic", false, &k->detections_topic));
-    YG_TRY(get_str(c, "kafka", m, "transactional_id", false, &k->transactional_id));
-    YG_TRY(get_batch_records(c, m, &k->batch_records));
+    YG_TRY(yg__cc_get_str(c, "kafka", m, "detections_topic", false, &k->detections_topic));
+    YG_TRY(yg__cc_get_str(c, "kafka", m, "transactional_id", false, &k->transactional_id));
+    k->batch_records = 32768;
+    YG_TRY(yg__cc_get_uint(c, "kafka", m, "batch_records", 1, 1000000, &k->batch_records));
     if (k->role != YG_ROLE_ALL && !k->detections_topic)
-        return fail(c, "kafka.detections_topic", m,
-                    "required key is missing (the roles match and correlate exchange "
-                    "detections through it)");
+        return yg__cc_fail(c, "kafka.detections_topic", m,
+                           "required key is missing (the roles match and correlate exchange "
+                           "detections through it)");
     if (k->role == YG_ROLE_CORRELATE && !k->group)
-        return fail(c, "kafka.group", m,
-                    "required key is missing (correlate instances share the detections "
-                    "topic's partitions as one consumer group)");
+        return yg__cc_fail(c, "kafka.group", m,
+                           "required key is missing (correlate instances share the detections "
+                           "topic's partitions as one consumer group)");
     const struct yg_ynode *p = yg__ymap_get(m, "properties");
     if (p) {
         /* Passed through to librdkafka as they are; names are checked by
          * librdkafka when the client is created (its message names them). */
         if (p->type != YG_Y_MAP)
-            return fail(c, "kafka.properties", p,
-                        "expected a mapping of librdkafka property names to values, found %s",
-                        describe(p));
+            return yg__cc_fail(
+                c, "kafka.properties", p,
+                "expected a mapping of librdkafka property names to values, found %s",
+                yg__cc_describe(p));
         k->props = yg_calloc(p->n ? p->n : 1, sizeof *k->props);
         if (!k->props)
             return YG_ENOMEM;
         for (size_t i = 0; i < p->n; i++) {
             const struct yg_ynode *kn = p->items[2 * i], *vn = p->items[2 * i + 1];
-            char sub[KEYPATH_MAX];
+            char sub[YG_CC_KEYPATH_MAX];
             if (kn->type != YG_Y_SCALAR || !kn->slen)
-                return fail(c, "kafka.properties", kn, "expected a property name");
-            kp_key(sub, "kafka.properties", kn->s);
-            YG_TRY(want_str(c, sub, kn, &k->props[i].name));
+                return yg__cc_fail(c, "kafka.properties", kn, "expected a property name");
+            yg__cc_key(sub, "kafka.properties", kn->s);
+            YG_TRY(yg__cc_want_str(c, sub, kn, &k->props[i].name));
             k->nprops = i + 1;
             /* Properties the service sets itself would silently change its
              * delivery guarantee: they are keys of the section instead. */
@@ -965,10 +603,12 @@ static yg_err read_kafka(struct ctx *c, struct yg_config *cfg, const struct yg_y
                                               "isolation.level",
                                               "enable.idempotence",
                                               NULL};
-            if (in_list(kn->s, own))
-                return fail(c, sub, kn, "set by the service (use the keys of kafka: instead)");
+            if (yg__cc_in_list(kn->s, own))
+                return yg__cc_fail(c, sub, kn,
+                                   "set by the service (use the keys of kafka: instead)");
             if (vn->type != YG_Y_SCALAR || vn->skind == YG_S_NULL)
-                return fail(c, sub, vn, "expected a string value, found %s", describe(vn));
+                return yg__cc_fail(c, sub, vn, "expected a string value, found %s",
+                                   yg__cc_describe(vn));
             k->props[i].value = yg_strndup(vn->s, vn->slen);
             if (!k->props[i].value)
                 return YG_ENOMEM;
@@ -979,17 +619,18 @@ done:
 }
 
 /* cache_dir: a folder, or false for no cache (true: the default folder). */
-static yg_err read_cache_dir(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+static yg_err read_cache_dir(struct yg_errmsg *c, struct yg_config *cfg,
+                             const struct yg_ynode *root)
 {
     const struct yg_ynode *v = yg__ymap_get(root, "cache_dir");
     if (v && v->type == YG_Y_SCALAR && v->skind == YG_S_BOOL) {
         cfg->no_cache = !(v->s[0] == 't' || v->s[0] == 'T');
         return YG_OK;
     }
-    return get_str(c, "", root, "cache_dir", false, &cfg->cache_dir);
+    return yg__cc_get_str(c, "", root, "cache_dir", false, &cfg->cache_dir);
 }
 
-static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_ynode *root)
+static yg_err read_root(struct yg_errmsg *c, struct yg_config *cfg, const struct yg_ynode *root)
 {
     static const char *const k_root[] = {
         "rules", "data_dir", "mappings", "pipelines", "state", "min_level", "correlation",
@@ -999,16 +640,20 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
                                          "high",          "critical", NULL};
     yg_err err = YG_OK;
 
-    YG_TRY(check_map(c, "", root, k_root, NULL, NULL));
-    YG_TRY(get_str(c, "", root, "data_dir", false, &cfg->data_dir));
+    YG_TRY(yg__cc_check_map(c, "", root, k_root, NULL, NULL));
+    YG_TRY(yg__cc_get_str(c, "", root, "data_dir", false, &cfg->data_dir));
     YG_TRY(read_rules(c, cfg, root));
-    YG_TRY(read_mappings(c, cfg, root));
-    YG_TRY(read_pipelines(c, cfg, root));
-    YG_TRY(get_str(c, "", root, "state", true, &cfg->state));
+    /* Mapping files laid over DATA/mappings/windows.yml, and pySigma
+     * processing pipelines applied to the rules. */
+    YG_TRY(read_files(c, root, "mappings", "mapping files", YG_MAX_MAPPING_OVERLAYS, &cfg->mappings,
+                      &cfg->nmappings));
+    YG_TRY(read_files(c, root, "pipelines", "pipeline files", YG_MAX_PIPELINES, &cfg->pipelines,
+                      &cfg->npipelines));
+    YG_TRY(yg__cc_get_str(c, "", root, "state", true, &cfg->state));
     YG_TRY(read_cache_dir(c, cfg, root));
     int lvl = 0;
-    YG_TRY(get_word(c, "", root, "min_level", levels, "informational, low, medium, high, critical",
-                    &lvl));
+    YG_TRY(yg__cc_get_word(c, "", root, "min_level", levels,
+                           "informational, low, medium, high, critical", &lvl));
     cfg->min_level = (yg_level_t)(YG_LEVEL_INFO + lvl);
 
     cfg->correlation.memory_bytes = 256ull << 20;
@@ -1016,11 +661,13 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     const struct yg_ynode *corr = yg__ymap_get(root, "correlation");
     if (corr) {
         static const char *const k_corr[] = {"lateness", "memory", "snapshot_interval", NULL};
-        YG_TRY(check_map(c, "correlation", corr, k_corr, NULL, NULL));
-        YG_TRY(get_duration(c, "correlation", corr, "lateness", 0, &cfg->correlation.lateness_ms));
-        YG_TRY(get_size(c, "correlation", corr, "memory", 1, &cfg->correlation.memory_bytes));
-        YG_TRY(get_duration(c, "correlation", corr, "snapshot_interval", 1000,
-                            &cfg->correlation.snapshot_interval_ms));
+        YG_TRY(yg__cc_check_map(c, "correlation", corr, k_corr, NULL, NULL));
+        YG_TRY(yg__cc_get_duration(c, "correlation", corr, "lateness", 0, UINT64_MAX, NULL,
+                                   &cfg->correlation.lateness_ms));
+        YG_TRY(yg__cc_get_size(c, "correlation", corr, "memory", 1, UINT64_MAX, NULL,
+                               &cfg->correlation.memory_bytes));
+        YG_TRY(yg__cc_get_duration(c, "correlation", corr, "snapshot_interval", 1000, UINT64_MAX,
+                                   NULL, &cfg->correlation.snapshot_interval_ms));
     }
 
     cfg->incidents.enabled = true;
@@ -1028,9 +675,10 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     const struct yg_ynode *inc = yg__ymap_get(root, "incidents");
     if (inc) {
         static const char *const k_inc[] = {"enabled", "window", NULL};
-        YG_TRY(check_map(c, "incidents", inc, k_inc, NULL, NULL));
-        YG_TRY(get_bool(c, "incidents", inc, "enabled", &cfg->incidents.enabled));
-        YG_TRY(get_duration(c, "incidents", inc, "window", 1000, &cfg->incidents.window_ms));
+        YG_TRY(yg__cc_check_map(c, "incidents", inc, k_inc, NULL, NULL));
+        YG_TRY(yg__cc_get_bool(c, "incidents", inc, "enabled", &cfg->incidents.enabled));
+        YG_TRY(yg__cc_get_duration(c, "incidents", inc, "window", 1000, UINT64_MAX, NULL,
+                                   &cfg->incidents.window_ms));
     }
 
     YG_TRY(read_geoip(c, cfg, root));
@@ -1041,25 +689,27 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
     if (cfg->kafka.present && !cfg->kafka.group) {
         for (size_t i = 0; i < cfg->ninputs; i++)
             if (cfg->inputs[i].type == YG_INPUT_KAFKA)
-                return fail(c, "kafka.group", yg__ymap_get(root, "kafka"),
-                            "required key is missing (inputs[%zu] is a kafka input)", i);
+                return yg__cc_fail(c, "kafka.group", yg__ymap_get(root, "kafka"),
+                                   "required key is missing (inputs[%zu] is a kafka input)", i);
     }
     YG_TRY(check_alert_inputs(c, cfg, root));
     if (cfg->kafka.role == YG_ROLE_MATCH)
         for (size_t i = 0; i < cfg->ninputs; i++)
             if (cfg->inputs[i].type != YG_INPUT_KAFKA) {
-                char sub[KEYPATH_MAX];
-                kp_index(sub, "inputs", i);
-                return fail(c, sub, yg__ymap_get(root, "inputs")->items[i],
-                            "a watch of kafka.role match reads kafka inputs only: its consumed "
-                            "offsets are its checkpoints");
+                char sub[YG_CC_KEYPATH_MAX];
+                yg__cc_index(sub, "inputs", i);
+                return yg__cc_fail(
+                    c, sub, yg__ymap_get(root, "inputs")->items[i],
+                    "a watch of kafka.role match reads kafka inputs only: its consumed "
+                    "offsets are its checkpoints");
             }
 
     const struct yg_ynode *http = yg__ymap_get(root, "http");
     if (http) {
         static const char *const k_http[] = {"listen", NULL};
-        YG_TRY(check_map(c, "http", http, k_http, NULL, NULL));
-        YG_TRY(get_hostport(c, "http", http, "listen", true, false, &cfg->http_listen));
+        YG_TRY(yg__cc_check_map(c, "http", http, k_http, NULL, NULL));
+        YG_TRY(
+            yg__cc_get_hostport(c, "http", http, "listen", true, false, true, &cfg->http_listen));
     }
 
     cfg->log_level = YG_LOG_INFO;
@@ -1070,19 +720,16 @@ static yg_err read_root(struct ctx *c, struct yg_config *cfg, const struct yg_yn
         static const char *const lv[] = {"debug", "info", "warning", "error", NULL};
         static const char *const tg[] = {"stderr", "syslog", NULL};
         int l = YG_LOG_INFO, t = YG_LOG_STDERR;
-        YG_TRY(check_map(c, "log", log, k_log, NULL, NULL));
-        YG_TRY(get_word(c, "log", log, "level", lv, "debug, info, warning, error", &l));
-        YG_TRY(get_word(c, "log", log, "target", tg, "stderr, syslog", &t));
+        YG_TRY(yg__cc_check_map(c, "log", log, k_log, NULL, NULL));
+        YG_TRY(yg__cc_get_word(c, "log", log, "level", lv, "debug, info, warning, error", &l));
+        YG_TRY(yg__cc_get_word(c, "log", log, "target", tg, "stderr, syslog", &t));
         cfg->log_level = (enum yg_log_level)l;
         cfg->log_target = (enum yg_log_target)t;
     }
-    YG_TRY(get_str(c, "", root, "user", false, &cfg->user));
+    YG_TRY(yg__cc_get_str(c, "", root, "user", false, &cfg->user));
     const struct yg_ynode *taxii = yg__ymap_get(root, "taxii");
     if (taxii) {
-        struct yg_errmsg twhy = {""};
-        err = yg__taxii_cfg_read(taxii, &cfg->taxii, &twhy);
-        if (err && c->why)
-            snprintf(c->why, c->wl, "%s", twhy.msg);
+        err = yg__taxii_cfg_read(taxii, &cfg->taxii, c);
     }
 done:
     return err;
@@ -1095,7 +742,6 @@ yg_err yg__config_parse(const char *text, size_t len, const char *name, struct y
 {
     char *why = e ? e->msg : NULL;
     size_t wl = e ? sizeof e->msg : 0;
-    struct ctx c = {why, wl};
     struct yg_arena a;
     struct yg_ydoc *docs = NULL;
     size_t ndocs = 0;
@@ -1141,8 +787,8 @@ yg_err yg__config_parse(const char *text, size_t len, const char *name, struct y
         goto done;
     }
     if (docs[0].root->type != YG_Y_MAP) {
-        err = fail(&c, "", docs[0].root, "expected a mapping of settings, found %s",
-                   describe(docs[0].root));
+        err = yg__cc_fail(e, "", docs[0].root, "expected a mapping of settings, found %s",
+                          yg__cc_describe(docs[0].root));
         goto done;
     }
     cfg = yg_calloc(1, sizeof *cfg);
@@ -1155,7 +801,7 @@ yg_err yg__config_parse(const char *text, size_t len, const char *name, struct y
         err = YG_ENOMEM;
         goto done;
     }
-    YG_TRY(read_root(&c, cfg, docs[0].root));
+    YG_TRY(read_root(e, cfg, docs[0].root));
     *out = cfg;
     cfg = NULL;
 done:

@@ -195,6 +195,37 @@ static void test_config_errors(void)
         yg__taxii_cfg_free(c);
         yg_arena_free(&a);
     }
+    /* The checker of the whole configuration file (core/confcheck.h), so the
+     * same mistakes read as they do in the rest of the file. */
+    static const struct {
+        const char *text, *want;
+    } same[] = {
+        {"taxii: {pubilsh: {}}\n",
+         "taxii.pubilsh: line 1, column 9: unknown key (did you mean \"publish\"?)"},
+        {"taxii:\n  db: a\n  db: b\n",
+         "taxii.db: line 3, column 3: duplicate key (first at line 2)"},
+        {"taxii: {title: [x]}\n",
+         "taxii.title: line 1, column 16: expected a string, found a sequence"},
+        {"taxii: {users: {}}\n",
+         "taxii.users: line 1, column 16: expected a list, found a mapping"},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        struct yg_arena a;
+        yg_arena_init(&a, 4096, 1u << 20);
+        struct yg_ydoc *docs;
+        size_t nd;
+        unsigned el, ec;
+        struct yg_errmsg ywhy = {""};
+        struct yg_errmsg why = {""};
+        CHECK(yg__yaml_parse(same[i].text, strlen(same[i].text), &a, &docs, &nd, &el, &ec, &ywhy) ==
+              YG_OK);
+        struct yg_taxii_cfg *c = NULL;
+        CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, &why) != YG_OK &&
+                      strcmp(why.msg, same[i].want) == 0,
+                  "%zu: %s", i, why.msg);
+        yg__taxii_cfg_free(c);
+        yg_arena_free(&a);
+    }
     /* and a good publish section */
     const char *good = "taxii: {listen: 127.0.0.1:1, db: x.db, api_roots: [{path: a, collections: "
                        "[{id: " C_G ", alias: g}]}], publish: {collection: g, min_level: high, "
