@@ -130,31 +130,22 @@ static yg_err read_intel(struct yg_errmsg *c, struct yg_config *cfg, const struc
     YG_TRY(yg__cc_strs(c, "intel.paths", v, &cfg->intel.paths, &cfg->intel.npaths));
     YG_TRY(yg__cc_get_str(c, "intel", g, "tlp_default", false, &cfg->intel.tlp_default));
     YG_TRY(yg__cc_get_str(c, "intel", g, "levels", false, &cfg->intel.levels));
-    if (cfg->intel.tlp_default) {
+    if (cfg->intel.tlp_default || cfg->intel.levels) {
+        /* Checked by the store that will use them; the message names the
+         * key, not the value (config files hold credentials). */
         yg_intel *probe;
         if (yg_intel_create(&probe))
             return YG_ENOMEM;
-        bool ok = yg_intel_set_default_tlp(probe, cfg->intel.tlp_default) == YG_OK;
+        bool ok = !cfg->intel.tlp_default ||
+                  yg_intel_set_default_tlp(probe, cfg->intel.tlp_default) == YG_OK;
         bool lok = !cfg->intel.levels || yg_intel_set_level_map(probe, cfg->intel.levels) == YG_OK;
         yg_intel_release(probe);
         if (!ok)
             return yg__cc_fail(c, "intel.tlp_default", yg__ymap_get(g, "tlp_default"),
-                               "'%s' is not clear, green, amber, amber+strict or red",
-                               cfg->intel.tlp_default);
+                               "expected clear, green, amber, amber+strict or red");
         if (!lok)
             return yg__cc_fail(c, "intel.levels", yg__ymap_get(g, "levels"),
-                               "'%s' is not CONFIDENCE:LEVEL,... (e.g. 90:critical,60:high)",
-                               cfg->intel.levels);
-    } else if (cfg->intel.levels) {
-        yg_intel *probe;
-        if (yg_intel_create(&probe))
-            return YG_ENOMEM;
-        bool lok = yg_intel_set_level_map(probe, cfg->intel.levels) == YG_OK;
-        yg_intel_release(probe);
-        if (!lok)
-            return yg__cc_fail(c, "intel.levels", yg__ymap_get(g, "levels"),
-                               "'%s' is not CONFIDENCE:LEVEL,... (e.g. 90:critical,60:high)",
-                               cfg->intel.levels);
+                               "expected CONFIDENCE:LEVEL,... (e.g. 90:critical,60:high)");
     }
 done:
     return err;

@@ -543,6 +543,10 @@ static void test_redaction(void)
         "url: 'https://h/', headers: {Authorization: x, authorization: s3cr3t-t0k3n}}]\n",
         "rules: [r]\nstate: s3cr3t-t0k3n\nmin_level: s3cr3t-t0k3n\ninputs: [{name: a, type: "
         "stdin}]\n",
+        "rules: [r]\nstate: s\ninputs: [{name: a, type: stdin}]\n"
+        "intel: {paths: [f], tlp_default: s3cr3t-t0k3n}\n",
+        "rules: [r]\nstate: s\ninputs: [{name: a, type: stdin}]\n"
+        "intel: {paths: [f], levels: s3cr3t-t0k3n}\n",
     };
     static const char *const want[] = {
         "sinks[0].headers.Authorization: line 4, column 69: the value contains a control "
@@ -553,6 +557,8 @@ static void test_redaction(void)
         "sinks[0].headers.authorization: line 4, column 72: duplicate header (first at line 4)",
         "min_level: line 3, column 12: expected one of informational, low, medium, high, "
         "critical",
+        "intel.tlp_default: line 4, column 34: expected clear, green, amber, amber+strict or red",
+        "intel.levels: line 4, column 29: expected CONFIDENCE:LEVEL,... (e.g. 90:critical,60:high)",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         yg_err err;
