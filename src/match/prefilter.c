@@ -285,6 +285,28 @@ static yg_err node_cnf(const struct yg_node *n, struct cnf *out, unsigned depth)
 
 /* ---- atom table --------------------------------------------------------- */
 
+/* (rule, raw-document atom) pairs, in the order found. */
+struct rawpairs {
+    uint32_t (*p)[2];
+    size_t n, cap;
+};
+
+static yg_err raw_pair(struct rawpairs *rp, size_t rule, uint32_t atom)
+{
+    if (rp->n == rp->cap) {
+        size_t nc = rp->cap ? rp->cap * 2 : 1024;
+        uint32_t(*np)[2] = yg_realloc(rp->p, nc * sizeof *np);
+        if (!np)
+            return YG_ENOMEM;
+        rp->p = np;
+        rp->cap = nc;
+    }
+    rp->p[rp->n][0] = (uint32_t)rule;
+    rp->p[rp->n][1] = atom;
+    rp->n++;
+    return YG_OK;
+}
+
 struct atom_ent {
     int32_t db; /* field id of its database, or -1: the raw-document database */
     char *s;    /* lowercase; JSON-escaped in the raw-document database */
@@ -418,15 +440,18 @@ static yg_err add_atom(struct yg_rules *rs, struct atom_tab *t, const char *p, s
     return tab_add(t, -1, tmp, tn, rule, id);
 }
 
-static yg_err mark_vm_atoms(struct yg_rules *rs, const struct yg_node *n, struct atom_tab *t,
-                            unsigned depth)
+/* The atoms of rule r's long value lists; those looked for in the raw
+ * document are paired with r (an item shared with an earlier rule has its
+ * atoms already: they count for r too). */
+static yg_err mark_vm_atoms(struct yg_rules *rs, size_t r, const struct yg_node *n,
+                            struct atom_tab *t, struct rawpairs *rp, unsigned depth)
 {
     yg_err err = YG_OK;
     if (depth > 256)
         return YG_OK;
     if (n->kind != YG_N_ITEM) {
         for (uint32_t i = 0; i < n->n && !err; i++)
-            err = mark_vm_atoms(rs, n->kids[i], t, depth + 1);
+            err = mark_vm_atoms(rs, r, n->kids[i], t, rp, depth + 1);
         return err;
     }
     const struct yg_item *it = n->item;
@@ -439,10 +464,18 @@ static yg_err mark_vm_atoms(struct yg_rules *rs, const struct yg_node *n, struct
             struct yg_vm *vm = &it->groups[g].v[i];
             uint32_t id;
             bool ok;
-            if (vm->atom_id || vm->atom.n < MIN_ATOM)
+            if (vm->atom_id) {
+                if (t->e[vm->atom_id - 1].db < 0)
+                    err = raw_pair(rp, r, vm->atom_id - 1);
                 continue;
-            if (!(err = add_atom(rs, t, vm->atom.p, vm->atom.n, fid, NO_RULE, &id, &ok)) && ok)
+            }
+            if (vm->atom.n < MIN_ATOM)
+                continue;
+            if (!(err = add_atom(rs, t, vm->atom.p, vm->atom.n, fid, NO_RULE, &id, &ok)) && ok) {
                 vm->atom_id = id + 1;
+                if (t->e[id].db < 0)
+                    err = raw_pair(rp, r, id);
+            }
         }
     return err;
 }
@@ -507,7 +540,8 @@ done:
 /* A rule's clauses whose literals can all be searched (a raw-document
  * literal must fit JSON-escaped) go into the table; a rule left without
  * any runs on every event of its log source. */
-static yg_err rule_clauses(struct yg_rules *rs, struct atom_tab *t, struct cnf *f, size_t r)
+static yg_err rule_clauses(struct yg_rules *rs, struct atom_tab *t, struct cnf *f, size_t r,
+                           struct rawpairs *rp)
 {
     yg_err err = YG_OK;
     unsigned keep = 0;
@@ -535,7 +569,10 @@ static yg_err rule_clauses(struct yg_rules *rs, struct atom_tab *t, struct cnf *
         for (size_t i = 0; i < f->c[c].n && !err; i++) {
             bool ok;
             const struct atomref *a = &f->c[c].a[i];
-            err = add_atom(rs, t, a->p, a->n, a->fid, (uint32_t)r << 2 | c, NULL, &ok);
+            uint32_t id;
+            err = add_atom(rs, t, a->p, a->n, a->fid, (uint32_t)r << 2 | c, &id, &ok);
+            if (!err && ok && t->e[id].db < 0)
+                err = raw_pair(rp, r, id);
         }
     return err;
 }
@@ -560,6 +597,38 @@ static yg_err atom_index(struct yg_rules *rs, const struct atom_tab *t)
         k += t->e[i].nrules;
     }
     rs->atom_off[t->n] = (uint32_t)k;
+    return YG_OK;
+}
+
+/* Per rule, its raw-document atoms (from the pairs, by counting), and the
+ * text of each raw-document atom, kept for the log sources' databases. */
+static yg_err raw_index(struct yg_rules *rs, const struct atom_tab *t, const struct rawpairs *rp)
+{
+    rs->raw_off = yg_calloc(rs->nrules + 2, sizeof *rs->raw_off);
+    rs->raw_ids = yg_malloc((rp->n + 1) * sizeof *rs->raw_ids);
+    rs->raw_s = yg_calloc(t->n + 1, sizeof *rs->raw_s);
+    rs->raw_n = yg_calloc(t->n + 1, sizeof *rs->raw_n);
+    if (!rs->raw_off || !rs->raw_ids || !rs->raw_s || !rs->raw_n)
+        return YG_ENOMEM;
+    for (size_t i = 0; i < rp->n; i++)
+        rs->raw_off[rp->p[i][0] + 2]++;
+    for (size_t r = 2; r < rs->nrules + 2; r++)
+        rs->raw_off[r] += rs->raw_off[r - 1];
+    for (size_t i = 0; i < rp->n; i++)
+        rs->raw_ids[rs->raw_off[rp->p[i][0] + 1]++] = rp->p[i][1];
+    /* raw_off[r] is now where rule r's atoms start, raw_off[r + 1] where they end. */
+    rs->nraw = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->e[i].db >= 0)
+            continue;
+        char *c = yg_arena_alloc(&rs->perm, t->e[i].n + 1);
+        if (!c)
+            return YG_ENOMEM;
+        memcpy(c, t->e[i].s, t->e[i].n + 1);
+        rs->raw_s[i] = c;
+        rs->raw_n[i] = (uint32_t)t->e[i].n;
+        rs->nraw++;
+    }
     return YG_OK;
 }
 
@@ -605,6 +674,7 @@ yg_err yg__prefilter_build(struct yg_rules *rs)
 {
     yg_err err = YG_OK;
     struct atom_tab t = {0};
+    struct rawpairs rp = {0};
     struct cnf *cnfs = NULL;
     size_t *per_fid = NULL;
     rs->always = yg_calloc(rs->nrules + 1, 1);
@@ -636,14 +706,16 @@ yg_err yg__prefilter_build(struct yg_rules *rs)
             rs->fid_db[f] = (void *)rs;
     /* Pass 2: the table. */
     for (size_t r = 0; r < rs->nrules && !err; r++)
-        err = rule_clauses(rs, &t, &cnfs[r], r);
+        err = rule_clauses(rs, &t, &cnfs[r], r, &rp);
     /* The atoms of every value of long value lists go in too, so that the
      * evaluator skips a value whose atom is not in the event instead of
      * searching for it. */
     for (size_t r = 0; r < rs->nrules && !err; r++)
-        err = mark_vm_atoms(rs, rs->rules[r].root, &t, 0);
+        err = mark_vm_atoms(rs, r, rs->rules[r].root, &t, &rp, 0);
     if (!err)
         err = atom_index(rs, &t);
+    if (!err)
+        err = raw_index(rs, &t, &rp);
     if (!err)
         err = compile_dbs(rs, &t);
 done:
@@ -662,6 +734,7 @@ done:
     }
     yg_free(t.e);
     yg_free(t.hash);
+    yg_free(rp.p);
     return err;
 }
 
@@ -676,6 +749,10 @@ void yg__prefilter_free(struct yg_rules *rs)
     yg_free(rs->atom_rules);
     yg_free(rs->always);
     yg_free(rs->nclauses);
+    yg_free(rs->raw_off);
+    yg_free(rs->raw_ids);
+    yg_free(rs->raw_s);
+    yg_free(rs->raw_n);
 }
 
 /* Per scanner. */
@@ -730,15 +807,19 @@ static bool scan_dbs(const struct pf_dbs *d, const char *p, size_t n, void *scra
 }
 
 bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
-                        const struct yg_field *f, uint32_t nf, struct yg_pf_state *st)
+                        const void *raw, const struct yg_field *f, uint32_t nf,
+                        struct yg_pf_state *st)
 {
     st->ncand = 0;
     if (!scratch || (!rs->hs_db && !rs->natoms))
         return false;
-    if (rs->hs_db && has_hiding_escapes(p, n))
+    /* Atoms of a smaller database stay unseen, even when in the document:
+     * the caller evaluates only rules whose raw atoms raw holds.  The field
+     * databases scan decoded values, which escapes cannot hide an atom from. */
+    if (raw && has_hiding_escapes(p, n))
         return false;
     struct pf_ctx c = {rs, st};
-    if (rs->hs_db && !scan_dbs(rs->hs_db, p, n, scratch, &c))
+    if (raw && !scan_dbs(raw, p, n, scratch, &c))
         return false;
     for (uint32_t i = 0; i < nf; i++) {
         int32_t fid = f[i].fid;
@@ -749,6 +830,70 @@ bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p,
             return false;
     }
     return true;
+}
+
+const void *yg__prefilter_raw_db(const struct yg_rules *rs, const uint32_t *rules, uint32_t n,
+                                 void **scratch, bool *own)
+{
+    *own = false;
+    if (!rs->hs_db || !rs->raw_off)
+        return NULL;
+    size_t total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        total += rs->raw_off[rules[i] + 1] - rs->raw_off[rules[i]];
+    if (!total)
+        return NULL;
+    /* A database of most of the atoms scans no faster than the whole one,
+     * and one of more than PF_DB_ATOMS would be slow to compile. */
+    if (total * 2 > rs->nraw || total > PF_DB_ATOMS)
+        return rs->hs_db;
+    uint8_t *in = yg_calloc(rs->natoms / 8 + 1, 1);
+    const char **exprs = yg_malloc(total * sizeof *exprs);
+    size_t *lens = yg_malloc(total * sizeof *lens);
+    unsigned *flags = yg_malloc(total * sizeof *flags), *ids = yg_malloc(total * sizeof *ids);
+    struct pf_dbs *d = yg_calloc(1, sizeof *d + sizeof *d->db);
+    const void *out = rs->hs_db;
+    if (!in || !exprs || !lens || !flags || !ids || !d)
+        goto done;
+    unsigned k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = rs->raw_off[rules[i]]; j < rs->raw_off[rules[i] + 1]; j++) {
+            uint32_t a = rs->raw_ids[j];
+            if (in[a >> 3] & (1u << (a & 7)))
+                continue;
+            in[a >> 3] |= (uint8_t)(1u << (a & 7));
+            exprs[k] = rs->raw_s[a];
+            lens[k] = rs->raw_n[a];
+            flags[k] = HS_FLAG_CASELESS;
+            ids[k++] = a; /* global atom index, as in rs->hs_db */
+        }
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_lit_multi(exprs, flags, ids, lens, k, HS_MODE_BLOCK, NULL, &d->db[0], &ce) !=
+        HS_SUCCESS) {
+        /* The whole database is always right. */
+        if (ce)
+            hs_free_compile_error(ce);
+        goto done;
+    }
+    d->n = 1;
+    if (hs_alloc_scratch(d->db[0], (hs_scratch_t **)scratch) != HS_SUCCESS)
+        goto done;
+    out = d;
+    *own = true;
+    d = NULL;
+done:
+    dbs_free(d);
+    yg_free(in);
+    yg_free(exprs);
+    yg_free(lens);
+    yg_free(flags);
+    yg_free(ids);
+    return out;
+}
+
+void yg__prefilter_raw_db_free(void *db)
+{
+    dbs_free(db);
 }
 
 void *yg__prefilter_scratch(const struct yg_rules *rs)

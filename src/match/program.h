@@ -106,6 +106,14 @@ struct yg_rules {
     /* Prefilter (prefilter.c): rules that must always run, and atom -> rules. */
     uint8_t *always;
     uint8_t *nclauses; /* per rule: clauses that must all hit */
+    /* Per rule, the raw-document atoms (a clause's or a value's) it uses:
+     * raw_ids[raw_off[r], raw_off[r + 1]); raw_s/raw_n: each such atom's
+     * text as the raw database holds it (NULL for field atoms).  A log
+     * source's raw scan looks for its rules' atoms only. */
+    uint32_t *raw_off, *raw_ids;
+    const char **raw_s;
+    uint32_t *raw_n;
+    size_t nraw; /* atoms of the raw-document database */
     size_t nalways, natoms;
     void *hs_db;    /* atoms looked for in the raw document (prefilter.c: struct pf_dbs) */
     void **fid_db;  /* per field id: atoms looked for in that field's values (idem) */
@@ -190,11 +198,22 @@ struct yg_pf_state {
     uint32_t ncand;
     uint32_t *seen; /* per atom: generation of the last document containing it */
 };
-/* Scan raw document bytes.  Returns false when the prefilter cannot decide
- * (no database, or escapes that may hide atoms): then every rule of the
- * event's log source is a candidate. */
+/* Scan raw document bytes with raw (rs->hs_db, or a log source's database
+ * from yg__prefilter_raw_db; NULL: no rule that can run on the event has an
+ * atom there) and the values of fields with databases of their own.
+ * Returns false when the prefilter cannot decide (no database, or escapes
+ * that may hide atoms): then every rule of the event's log source is a
+ * candidate. */
 bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
-                        const struct yg_field *f, uint32_t nf, struct yg_pf_state *st);
+                        const void *raw, const struct yg_field *f, uint32_t nf,
+                        struct yg_pf_state *st);
+/* The raw-document database of the rules rules[0, n) (a log source's): NULL
+ * when none of them has a raw-document atom, a database of their atoms
+ * only (*own set; *scratch grown to fit it), or rs->hs_db when they use
+ * most of its atoms or the compile fails (*own clear). */
+const void *yg__prefilter_raw_db(const struct yg_rules *rs, const uint32_t *rules, uint32_t n,
+                                 void **scratch, bool *own);
+void yg__prefilter_raw_db_free(void *db);
 
 /* Load the mapping file (YAML) into rs->map. */
 /* A user's mapping file over the one loaded: its entries come first (so
