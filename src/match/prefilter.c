@@ -454,11 +454,14 @@ static yg_err mark_vm_atoms(struct yg_rules *rs, size_t r, const struct yg_node 
             err = mark_vm_atoms(rs, r, n->kids[i], t, rp, depth + 1);
         return err;
     }
-    const struct yg_item *it = n->item;
+    struct yg_item *it = n->item;
     /* Only long value lists are worth it: each atom makes the scan slower. */
     if (it->ngroups < LONG_LIST)
         return YG_OK;
     int32_t fid = it->kind == YG_I_KEYWORD ? -1 : it->fid;
+    bool shared = it->gatom != NULL; /* its atoms were added for an earlier rule */
+    if (!shared && !(it->gatom = yg_arena_alloc(&rs->perm, it->ngroups * sizeof *it->gatom)))
+        return YG_ENOMEM;
     for (uint32_t g = 0; g < it->ngroups && !err; g++)
         for (uint32_t i = 0; i < it->groups[g].n && !err; i++) {
             struct yg_vm *vm = &it->groups[g].v[i];
@@ -477,6 +480,9 @@ static yg_err mark_vm_atoms(struct yg_rules *rs, size_t r, const struct yg_node 
                     err = raw_pair(rp, r, id);
             }
         }
+    /* A group of one test with an atom: the evaluator checks the atom first. */
+    for (uint32_t g = 0; g < it->ngroups && !err && !shared; g++)
+        it->gatom[g] = it->groups[g].n == 1 ? it->groups[g].v[0].atom_id : 0;
     return err;
 }
 

@@ -37,6 +37,10 @@ struct yg_item {
     const char *field; /* as written, for alerts */
     struct yg_vmgroup *groups;
     uint32_t ngroups;
+    /* Per group, 1 + the prefilter atom of its one test, 0 when it has none
+     * or several (prefilter.c; long value lists only, else NULL): a group
+     * whose atom the event lacks is skipped without testing it. */
+    uint32_t *gatom;
 };
 
 enum yg_node_kind { YG_N_AND, YG_N_OR, YG_N_NOT, YG_N_ITEM, YG_N_TRUE, YG_N_FALSE };

@@ -768,9 +768,13 @@ static bool eval_values(struct yg_scanner *s, const struct yg_item *it)
     if (first < 0)
         return it->null_ok && !it->neq;
     bool result = it->all;
+    /* Long value lists: a group whose one test has an atom the prefilter did
+     * not see cannot match any value (group_test would skip it too). */
+    const uint32_t *gatom = s->pf_ok ? it->gatom : NULL;
     for (uint32_t gi = 0; gi < it->ngroups; gi++) {
         bool gm = false;
-        for (int32_t k = first; k >= 0 && !gm; k = s->f[k].next)
+        bool absent = gatom && gatom[gi] && s->pf.seen[gatom[gi] - 1] != s->curgen;
+        for (int32_t k = first; k >= 0 && !gm && !absent; k = s->f[k].next)
             gm = group_test(s, &it->groups[gi], &s->f[k].v);
         if (it->all && !gm) {
             result = false;

@@ -70,6 +70,16 @@ static const char rules[] =
     "    CommandLine|contains: [cmdaa01, cmdbb02, cmdcc03, cmddd04, cmdee05, cmdff06, cmdgg07,\n"
     "                           cmdhh08, cmdii09, cmdjj10, cmdkk11, cmdll12, cmdmm13, cmdnn14,\n"
     "                           cmdoo15, cmdpp16]\n"
+    "  condition: sel\n"
+    "---\n"
+    /* Groups of several tests (each dash): never skipped on one atom. */
+    "title: dashes\n"
+    "id: cl-dash\n"
+    "logsource: {product: fieldonly}\n"
+    "detection:\n"
+    "  sel:\n"
+    "    CommandLine|windash|contains: [-flagaa, -flagbb, -flagcc, -flagdd, -flagee, -flagff,\n"
+    "                                   -flaggg, -flaghh]\n"
     "  condition: sel\n";
 
 struct got {
@@ -128,7 +138,7 @@ int main(void)
     if (own)
         yg__prefilter_raw_db_free((void *)db);
     n = rules_of(r, "cl-", list);
-    CHECK(n == 1);
+    CHECK(n == 2);
     CHECK(yg__prefilter_raw_db(r, list, n, &scratch, &own) == NULL && !own);
     for (n = 0; n < r->nrules; n++)
         list[n] = n;
@@ -178,6 +188,13 @@ int main(void)
     CHECK(scan(s, "{\"CommandLine\":\"x cmdkk11 y\"}", &g) == 1);
     CHECK(scan(s, "{\"CommandLine\":\"x cmd\\u006bk11 y\",\"o\":\"\\/\"}", &g) == 1);
     CHECK(scan(s, "{\"CommandLine\":\"x cmdkk12 y\"}", &g) == 0);
+    /* The second value of a field matches. */
+    CHECK(scan(s, "{\"CommandLine\":[\"none\",\"x CMDPP16\"]}", &g) == 1);
+    CHECK(g.n == 1 && !strcmp(g.ids[0], "cl-only"));
+    /* Any dash of a windash value. */
+    CHECK(scan(s, "{\"CommandLine\":\"tool /flagcc\"}", &g) == 1);
+    CHECK(g.n == 1 && !strcmp(g.ids[0], "cl-dash"));
+    CHECK(scan(s, "{\"CommandLine\":\"tool -flaghh\"}", &g) == 1);
     yg_scanner_destroy(s);
     yg_rules_release(r);
     TAP_DONE();
