@@ -59,10 +59,8 @@ struct route {
     uint32_t nrules[1u << MAX_ROUTE_CATS];
     /* The same set as a bitmap, and its "always" rules (prefilter.c). */
     uint8_t *member[1u << MAX_ROUTE_CATS];
-    /* The raw-document database of the set's atoms (prefilter.c), and
-     * whether the route owns it. */
-    const void *rawdb[1u << MAX_ROUTE_CATS];
-    bool own_rawdb[1u << MAX_ROUTE_CATS];
+    /* The prefilter databases of the set's atoms (prefilter.c). */
+    struct yg_pf_route pf[1u << MAX_ROUTE_CATS];
     uint32_t *always[1u << MAX_ROUTE_CATS];
     uint32_t nalways[1u << MAX_ROUTE_CATS];
     char *ls_json[1u << MAX_ROUTE_CATS];
@@ -182,8 +180,7 @@ static void free_route(struct route *r)
         yg_free(r->ifl[i]);
         yg_free(r->member[i]);
         yg_free(r->always[i]);
-        if (r->own_rawdb[i])
-            yg__prefilter_raw_db_free((void *)r->rawdb[i]);
+        yg__prefilter_route_free(&r->pf[i]);
     }
     yg_free(r->channel);
     yg_free(r->eid);
@@ -624,7 +621,7 @@ static yg_err build_rules(struct yg_scanner *s, struct route *r, unsigned bits, 
         if (rs->always[list[i]])
             always[na++] = list[i];
     }
-    r->rawdb[bits] = yg__prefilter_raw_db(rs, list, n, &s->pf_scratch, &r->own_rawdb[bits]);
+    yg__prefilter_route(rs, list, n, &s->pf_scratch, &r->pf[bits]);
     r->member[bits] = member;
     r->always[bits] = always;
     r->nalways[bits] = na;
@@ -1116,8 +1113,8 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
     if (!r->nrules[bits])
         return run_intel(s, r, bits, cb, ud);
     s->pf.gen = s->curgen;
-    s->pf_ok = yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, r->rawdb[bits], s->f, s->nf,
-                                  &s->pf);
+    s->pf_ok =
+        yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, &r->pf[bits], s->f, s->nf, &s->pf);
     /* Candidates: with a prefilter verdict, the route's "always" rules and
      * the prefilter's hits that belong to the route, in rule order so that
      * alerts come out in the same order whatever the prefilter did; without

@@ -27,6 +27,15 @@ static const char rules[] =
     "  keywords: ['mimikatz']\n"
     "  condition: keywords\n"
     "---\n"
+    /* One CommandLine value in process creation. */
+    "title: marker\n"
+    "id: pcx-marker\n"
+    "logsource: {product: windows, category: process_creation}\n"
+    "detection:\n"
+    "  sel:\n"
+    "    CommandLine|contains: 'pcxonly-marker'\n"
+    "  condition: sel\n"
+    "---\n"
     /* Image load: the same Company item (one item, shared), which is not
      * one of this rule's prefilter clauses (Image and OriginalFileName have
      * longer atoms): its values' atoms reach this log source's database
@@ -126,23 +135,41 @@ int main(void)
     if (!r)
         TAP_DONE();
 
-    /* The databases themselves: Windows rules get one of their own atoms,
-     * the field-only log source none, all of them the whole one. */
+    /* The databases themselves: image load gets a raw-document one of its
+     * own atoms and scans no CommandLine; the CommandLine-only log source
+     * scans no raw document and the whole CommandLine database; so does
+     * process creation (fields keep their whole databases); all the rules
+     * together the whole databases. */
+    int32_t cl = yg__field_lookup(r, "CommandLine", 11);
+    CHECK(cl >= 0 && (size_t)cl < r->nfid_db && r->fid_db[cl] != NULL);
+    if (cl < 0 || (size_t)cl >= r->nfid_db)
+        TAP_DONE();
     uint32_t list[16], n;
     void *scratch = yg__prefilter_scratch(r);
-    bool own = true;
+    struct yg_pf_route pr;
     n = rules_of(r, "il-", list);
     CHECK(n == 2);
-    const void *db = yg__prefilter_raw_db(r, list, n, &scratch, &own);
-    CHECK(db != NULL && db != r->hs_db && own);
-    if (own)
-        yg__prefilter_raw_db_free((void *)db);
+    yg__prefilter_route(r, list, n, &scratch, &pr);
+    CHECK(pr.raw != NULL && pr.raw != r->hs_db && pr.own && pr.own[0]);
+    CHECK(pr.field && pr.field[cl] == NULL);
+    yg__prefilter_route_free(&pr);
     n = rules_of(r, "cl-", list);
     CHECK(n == 2);
-    CHECK(yg__prefilter_raw_db(r, list, n, &scratch, &own) == NULL && !own);
+    yg__prefilter_route(r, list, n, &scratch, &pr);
+    CHECK(pr.raw == NULL && pr.field && pr.field[cl] == r->fid_db[cl] && !pr.own[cl + 1]);
+    yg__prefilter_route_free(&pr);
+    n = rules_of(r, "pc", list);
+    CHECK(n == 3);
+    yg__prefilter_route(r, list, n, &scratch, &pr);
+    CHECK(pr.field && pr.field[cl] == r->fid_db[cl] && !pr.own[cl + 1]);
+    yg__prefilter_route_free(&pr);
     for (n = 0; n < r->nrules; n++)
         list[n] = n;
-    CHECK(yg__prefilter_raw_db(r, list, n, &scratch, &own) == r->hs_db && !own);
+    yg__prefilter_route(r, list, n, &scratch, &pr);
+    CHECK(pr.raw == r->hs_db && pr.field && pr.field[cl] == r->fid_db[cl]);
+    for (size_t d = 0; pr.own && d < pr.n; d++)
+        CHECK(!pr.own[d]);
+    yg__prefilter_route_free(&pr);
     yg__prefilter_scratch_free(scratch);
 
     yg_scanner *s;
@@ -173,6 +200,14 @@ int main(void)
                                         "\"CommandLine\":\"run MimiKatz now\"}}}",
                &g) == 2);
     CHECK(!strcmp(g.ids[0], "pc-company") && !strcmp(g.ids[1], "pc-keyword"));
+    /* Process creation's CommandLine atom; the other log source's atom in
+     * the same database makes no candidate here. */
+    CHECK(scan(s,
+               "{\"Event\":{" SYSMON(1) ",\"EventData\":{\"CommandLine\":\"a PCXonly-Marker b\"}}}",
+               &g) == 1);
+    CHECK(g.n == 1 && !strcmp(g.ids[0], "pcx-marker"));
+    CHECK(scan(s, "{\"Event\":{" SYSMON(1) ",\"EventData\":{\"CommandLine\":\"cmdkk11\"}}}", &g) ==
+          0);
     /* An escape that could hide an atom from the raw scan: still found. */
     CHECK(scan(s, "{\"Event\":{" SYSMON(1) ",\"EventData\":{\"Company\":\"hot\\u0065l8\"}}}", &g) ==
           1);
