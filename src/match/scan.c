@@ -33,6 +33,7 @@ struct path {
     int32_t fid;
     uint8_t role; /* ROLE_* */
     uint64_t hash;
+    int32_t next; /* the path whose key followed this one last time, or -1 */
 };
 
 enum {
@@ -96,6 +97,9 @@ struct yg_scanner {
     uint32_t npaths, pcap;
     int32_t *phash;
     uint32_t phcap;
+    /* The path of the event's previous key (-1: none yet), and the path of
+     * the first key of the last event. */
+    int32_t last_path, first_path;
     /* routing */
     struct route **routes;
     uint32_t nroutes;
@@ -147,6 +151,7 @@ yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
         return YG_ENOMEM;
     yg_rules_retain(rs);
     s->rs = rs;
+    s->last_path = s->first_path = -1;
     yg_arena_init(&s->scratch, 1u << 16, YG_MAX_EVENT_BYTES * 4);
     s->head = yg_malloc((rs->nfields + 1) * sizeof *s->head);
     s->gen = yg_calloc(rs->nfields + 1, sizeof *s->gen);
@@ -339,9 +344,8 @@ static void resolve_path(struct yg_scanner *s, struct path *p)
         p->role |= ROLE_TOD;
 }
 
-static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
+static int32_t find_path(struct yg_scanner *s, int32_t parent, const char *k, size_t kn)
 {
-    struct yg_scanner *s = ud;
     uint64_t h = path_hash(parent, k, kn);
     if (s->phcap) {
         uint32_t mask = s->phcap - 1;
@@ -385,6 +389,7 @@ static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
     }
     struct path *p = &s->paths[s->npaths];
     memset(p, 0, sizeof *p);
+    p->next = -1;
     p->parent = parent;
     p->klen = (uint32_t)kn;
     p->hash = h;
@@ -410,6 +415,31 @@ static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
     while (s->phash[j] >= 0)
         j = (j + 1) & mask;
     s->phash[j] = id;
+    return id;
+}
+
+static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
+{
+    struct yg_scanner *s = ud;
+    /* Records of one shape repeat their keys in the same order: the path
+     * that followed the previous key last time is tried first, and taken
+     * when it is this key under this parent, without hashing. */
+    int32_t c = s->last_path >= 0 ? s->paths[s->last_path].next : s->first_path;
+    if (c >= 0) {
+        const struct path *p = &s->paths[c];
+        if (p->parent == parent && p->klen == kn && memcmp(p->key, k, kn) == 0) {
+            s->last_path = c;
+            return c;
+        }
+    }
+    int32_t id = find_path(s, parent, k, kn);
+    if (id >= 0) {
+        if (s->last_path >= 0)
+            s->paths[s->last_path].next = id;
+        else
+            s->first_path = id;
+    }
+    s->last_path = id >= 0 ? id : -1;
     return id;
 }
 
@@ -1221,6 +1251,7 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
     }
     yg_arena_reset(&s->scratch);
     s->err_msg[0] = 0;
+    s->last_path = -1;
     size_t u = 0;
     yg_err e = yg__json_scan(buf, len, &u, &sink, &s->scratch, &je);
     if (used)
