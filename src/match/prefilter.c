@@ -604,9 +604,9 @@ static yg_err atom_index(struct yg_rules *rs, const struct atom_tab *t)
     return YG_OK;
 }
 
-/* Per rule, its atoms (from the pairs, by counting); each atom's text and
- * database, and the number of atoms of each database, kept for the log
- * sources' databases (yg__prefilter_route). */
+/* Per rule, its atoms (from the pairs, by counting); each atom's database
+ * (and a raw-document atom's text), and the number of atoms of each
+ * database, kept for the log sources' databases (yg__prefilter_route). */
 static yg_err raw_index(struct yg_rules *rs, const struct atom_tab *t, const struct rawpairs *rp)
 {
     rs->ratom_off = yg_calloc(rs->nrules + 2, sizeof *rs->ratom_off);
@@ -626,14 +626,17 @@ static yg_err raw_index(struct yg_rules *rs, const struct atom_tab *t, const str
         rs->ratom_ids[rs->ratom_off[rp->p[i][0] + 1]++] = rp->p[i][1];
     /* ratom_off[r] is now where rule r's atoms start, ratom_off[r + 1] where they end. */
     for (size_t i = 0; i < t->n; i++) {
+        rs->atom_dbf[i] = t->e[i].db;
+        rs->db_natoms[t->e[i].db + 1]++;
+        /* Only the raw document's databases are compiled per log source. */
+        if (t->e[i].db >= 0)
+            continue;
         char *c = yg_arena_alloc(&rs->perm, t->e[i].n + 1);
         if (!c)
             return YG_ENOMEM;
         memcpy(c, t->e[i].s, t->e[i].n + 1);
         rs->atom_s[i] = c;
         rs->atom_n[i] = (uint32_t)t->e[i].n;
-        rs->atom_dbf[i] = t->e[i].db;
-        rs->db_natoms[t->e[i].db + 1]++;
     }
     return YG_OK;
 }

@@ -111,10 +111,10 @@ struct yg_rules {
     uint8_t *always;
     uint8_t *nclauses; /* per rule: clauses that must all hit */
     /* Per rule, the atoms (a clause's or a value's) it uses:
-     * ratom_ids[ratom_off[r], ratom_off[r + 1]); per atom, its text as its
-     * database holds it and that database (a field id, -1: the raw
-     * document); per database (0: raw document, f + 1: field f), its number
-     * of atoms.  A log source's scan looks for its rules' atoms only
+     * ratom_ids[ratom_off[r], ratom_off[r + 1]); per atom, its database (a
+     * field id, -1: the raw document) and, for the raw document's, its text
+     * as that database holds it (NULL for the others); per database (0: raw document, f + 1: field
+     * f), its number of atoms.  A log source's scan looks for its rules' atoms only
      * (yg__prefilter_route). */
     uint32_t *ratom_off, *ratom_ids;
     const char **atom_s;
