@@ -37,6 +37,10 @@ struct yg_item {
     const char *field; /* as written, for alerts */
     struct yg_vmgroup *groups;
     uint32_t ngroups;
+    /* Per group, 1 + the prefilter atom of its one test, 0 when it has none
+     * or several (prefilter.c; long value lists only, else NULL): a group
+     * whose atom the event lacks is skipped without testing it. */
+    uint32_t *gatom;
 };
 
 enum yg_node_kind { YG_N_AND, YG_N_OR, YG_N_NOT, YG_N_ITEM, YG_N_TRUE, YG_N_FALSE };
@@ -106,6 +110,17 @@ struct yg_rules {
     /* Prefilter (prefilter.c): rules that must always run, and atom -> rules. */
     uint8_t *always;
     uint8_t *nclauses; /* per rule: clauses that must all hit */
+    /* Per rule, the atoms (a clause's or a value's) it uses:
+     * ratom_ids[ratom_off[r], ratom_off[r + 1]); per atom, its database (a
+     * field id, -1: the raw document) and, for the raw document's, its text
+     * as that database holds it (NULL for the others); per database (0: raw document, f + 1: field
+     * f), its number of atoms.  A log source's scan looks for its rules' atoms only
+     * (yg__prefilter_route). */
+    uint32_t *ratom_off, *ratom_ids;
+    const char **atom_s;
+    uint32_t *atom_n;
+    int32_t *atom_dbf;
+    size_t *db_natoms;
     size_t nalways, natoms;
     void *hs_db;    /* atoms looked for in the raw document (prefilter.c: struct pf_dbs) */
     void **fid_db;  /* per field id: atoms looked for in that field's values (idem) */
@@ -190,11 +205,28 @@ struct yg_pf_state {
     uint32_t ncand;
     uint32_t *seen; /* per atom: generation of the last document containing it */
 };
-/* Scan raw document bytes.  Returns false when the prefilter cannot decide
- * (no database, or escapes that may hide atoms): then every rule of the
- * event's log source is a candidate. */
+/* The databases a log source's events are scanned with, for its rules
+ * only: per database (the raw document's, each field's), none when no rule
+ * of the source has an atom there, one of their atoms when they use at most
+ * half of the whole one's, else the whole one. */
+struct yg_pf_route {
+    const void *raw; /* raw-document database, or NULL: not scanned */
+    void **field;    /* per field id < rs->nfid_db; NULL array: rs->fid_db */
+    uint8_t *own;    /* per database (0: raw, f + 1: field f): the route's own */
+    size_t n;
+};
+/* The databases of the rules rules[0, n) (*scratch grown to fit them); out
+ * of memory or a failed compile leaves the whole databases, always right. */
+void yg__prefilter_route(const struct yg_rules *rs, const uint32_t *rules, uint32_t n,
+                         void **scratch, struct yg_pf_route *out);
+void yg__prefilter_route_free(struct yg_pf_route *pr);
+/* Scan the raw document bytes and the values of fields with databases of
+ * their own, with the databases pr gives (NULL: the whole ones).  Returns
+ * false when the prefilter cannot decide (no database, or escapes that may
+ * hide atoms): then every rule of the event's log source is a candidate. */
 bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
-                        const struct yg_field *f, uint32_t nf, struct yg_pf_state *st);
+                        const struct yg_pf_route *pr, const struct yg_field *f, uint32_t nf,
+                        struct yg_pf_state *st);
 
 /* Load the mapping file (YAML) into rs->map. */
 /* A user's mapping file over the one loaded: its entries come first (so

@@ -33,6 +33,7 @@ struct path {
     int32_t fid;
     uint8_t role; /* ROLE_* */
     uint64_t hash;
+    int32_t next; /* the path whose key followed this one last time, or -1 */
 };
 
 enum {
@@ -59,6 +60,8 @@ struct route {
     uint32_t nrules[1u << MAX_ROUTE_CATS];
     /* The same set as a bitmap, and its "always" rules (prefilter.c). */
     uint8_t *member[1u << MAX_ROUTE_CATS];
+    /* The prefilter databases of the set's atoms (prefilter.c). */
+    struct yg_pf_route pf[1u << MAX_ROUTE_CATS];
     uint32_t *always[1u << MAX_ROUTE_CATS];
     uint32_t nalways[1u << MAX_ROUTE_CATS];
     char *ls_json[1u << MAX_ROUTE_CATS];
@@ -94,6 +97,9 @@ struct yg_scanner {
     uint32_t npaths, pcap;
     int32_t *phash;
     uint32_t phcap;
+    /* The path of the event's previous key (-1: none yet), and the path of
+     * the first key of the last event. */
+    int32_t last_path, first_path;
     /* routing */
     struct route **routes;
     uint32_t nroutes;
@@ -145,6 +151,7 @@ yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
         return YG_ENOMEM;
     yg_rules_retain(rs);
     s->rs = rs;
+    s->last_path = s->first_path = -1;
     yg_arena_init(&s->scratch, 1u << 16, YG_MAX_EVENT_BYTES * 4);
     s->head = yg_malloc((rs->nfields + 1) * sizeof *s->head);
     s->gen = yg_calloc(rs->nfields + 1, sizeof *s->gen);
@@ -178,6 +185,7 @@ static void free_route(struct route *r)
         yg_free(r->ifl[i]);
         yg_free(r->member[i]);
         yg_free(r->always[i]);
+        yg__prefilter_route_free(&r->pf[i]);
     }
     yg_free(r->channel);
     yg_free(r->eid);
@@ -336,9 +344,8 @@ static void resolve_path(struct yg_scanner *s, struct path *p)
         p->role |= ROLE_TOD;
 }
 
-static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
+static int32_t find_path(struct yg_scanner *s, int32_t parent, const char *k, size_t kn)
 {
-    struct yg_scanner *s = ud;
     uint64_t h = path_hash(parent, k, kn);
     if (s->phcap) {
         uint32_t mask = s->phcap - 1;
@@ -382,6 +389,7 @@ static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
     }
     struct path *p = &s->paths[s->npaths];
     memset(p, 0, sizeof *p);
+    p->next = -1;
     p->parent = parent;
     p->klen = (uint32_t)kn;
     p->hash = h;
@@ -407,6 +415,31 @@ static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
     while (s->phash[j] >= 0)
         j = (j + 1) & mask;
     s->phash[j] = id;
+    return id;
+}
+
+static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
+{
+    struct yg_scanner *s = ud;
+    /* Records of one shape repeat their keys in the same order: the path
+     * that followed the previous key last time is tried first, and taken
+     * when it is this key under this parent, without hashing. */
+    int32_t c = s->last_path >= 0 ? s->paths[s->last_path].next : s->first_path;
+    if (c >= 0) {
+        const struct path *p = &s->paths[c];
+        if (p->parent == parent && p->klen == kn && memcmp(p->key, k, kn) == 0) {
+            s->last_path = c;
+            return c;
+        }
+    }
+    int32_t id = find_path(s, parent, k, kn);
+    if (id >= 0) {
+        if (s->last_path >= 0)
+            s->paths[s->last_path].next = id;
+        else
+            s->first_path = id;
+    }
+    s->last_path = id >= 0 ? id : -1;
     return id;
 }
 
@@ -618,6 +651,7 @@ static yg_err build_rules(struct yg_scanner *s, struct route *r, unsigned bits, 
         if (rs->always[list[i]])
             always[na++] = list[i];
     }
+    yg__prefilter_route(rs, list, n, &s->pf_scratch, &r->pf[bits]);
     r->member[bits] = member;
     r->always[bits] = always;
     r->nalways[bits] = na;
@@ -761,9 +795,13 @@ static bool eval_values(struct yg_scanner *s, const struct yg_item *it)
     if (first < 0)
         return it->null_ok && !it->neq;
     bool result = it->all;
+    /* Long value lists: a group whose one test has an atom the prefilter did
+     * not see cannot match any value (group_test would skip it too). */
+    const uint32_t *gatom = s->pf_ok ? it->gatom : NULL;
     for (uint32_t gi = 0; gi < it->ngroups; gi++) {
         bool gm = false;
-        for (int32_t k = first; k >= 0 && !gm; k = s->f[k].next)
+        bool absent = gatom && gatom[gi] && s->pf.seen[gatom[gi] - 1] != s->curgen;
+        for (int32_t k = first; k >= 0 && !gm && !absent; k = s->f[k].next)
             gm = group_test(s, &it->groups[gi], &s->f[k].v);
         if (it->all && !gm) {
             result = false;
@@ -1105,7 +1143,8 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
     if (!r->nrules[bits])
         return run_intel(s, r, bits, cb, ud);
     s->pf.gen = s->curgen;
-    s->pf_ok = yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, s->f, s->nf, &s->pf);
+    s->pf_ok =
+        yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, &r->pf[bits], s->f, s->nf, &s->pf);
     /* Candidates: with a prefilter verdict, the route's "always" rules and
      * the prefilter's hits that belong to the route, in rule order so that
      * alerts come out in the same order whatever the prefilter did; without
@@ -1212,6 +1251,7 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
     }
     yg_arena_reset(&s->scratch);
     s->err_msg[0] = 0;
+    s->last_path = -1;
     size_t u = 0;
     yg_err e = yg__json_scan(buf, len, &u, &sink, &s->scratch, &je);
     if (used)
