@@ -2,6 +2,7 @@
  * (src/match/prefilter.c, yg__prefilter_raw_db): the database a route gets,
  * and that no rule of the route loses a match for an atom left out. */
 #include "tap.h"
+#include "hits_fixture.h"
 #include "yagura/yagura.h"
 
 #include "core/core.h"
@@ -91,26 +92,6 @@ static const char rules[] =
     "                                   -flaggg, -flaghh]\n"
     "  condition: sel\n";
 
-struct got {
-    char ids[8][16];
-    int n;
-};
-
-static int on_alert(void *ud, const yg_alert *a)
-{
-    struct got *g = ud;
-    if (g->n < 8)
-        snprintf(g->ids[g->n++], 16, "%s", a->rule_id);
-    return 0;
-}
-
-static int scan(yg_scanner *s, const char *ev, struct got *g)
-{
-    memset(g, 0, sizeof *g);
-    yg_err e = yg_scanner_scan_json(s, ev, strlen(ev), on_alert, g);
-    return e == YG_OK ? g->n : -1;
-}
-
 /* The indexes of the rules whose id starts with prefix. */
 static uint32_t rules_of(const yg_rules *r, const char *prefix, uint32_t *out)
 {
@@ -126,12 +107,7 @@ static uint32_t rules_of(const yg_rules *r, const char *prefix, uint32_t *out)
 
 int main(void)
 {
-    yg_compiler *c;
-    yg_rules *r = NULL;
-    CHECK(yg_compiler_create(&c, NULL) == YG_OK);
-    CHECK(yg_compiler_add_string(c, "t.yml", rules, sizeof rules - 1) == YG_OK);
-    CHECK(yg_compiler_get_rules(c, &r) == YG_OK);
-    yg_compiler_destroy(c);
+    yg_rules *r = compile_text(rules, sizeof rules - 1);
     if (!r)
         TAP_DONE();
 

@@ -4,6 +4,7 @@
  * differs only in length or case, must still resolve each key to its own
  * field. */
 #include "tap.h"
+#include "hits_fixture.h"
 #include "yagura/yagura.h"
 
 #include "core/core.h"
@@ -32,37 +33,17 @@ static const char rules[] = "title: top-level b\n"
                             "    keyxy: 'two'\n"
                             "  condition: sel\n";
 
-struct got {
-    char ids[8][16];
-    int n;
-};
-
-static int on_alert(void *ud, const yg_alert *a)
-{
-    struct got *g = ud;
-    if (g->n < 8)
-        snprintf(g->ids[g->n++], 16, "%s", a->rule_id);
-    return 0;
-}
-
 /* The one rule that fired on ev, or "" (none) or "many". */
 static const char *fired(yg_scanner *s, const char *ev)
 {
     static struct got g;
-    memset(&g, 0, sizeof g);
-    if (yg_scanner_scan_json(s, ev, strlen(ev), on_alert, &g) != YG_OK)
-        return "error";
-    return g.n == 0 ? "" : g.n == 1 ? g.ids[0] : "many";
+    int n = scan(s, ev, &g);
+    return n < 0 ? "error" : n == 0 ? "" : n == 1 ? g.ids[0] : "many";
 }
 
 int main(void)
 {
-    yg_compiler *c;
-    yg_rules *r = NULL;
-    CHECK(yg_compiler_create(&c, NULL) == YG_OK);
-    CHECK(yg_compiler_add_string(c, "t.yml", rules, sizeof rules - 1) == YG_OK);
-    CHECK(yg_compiler_get_rules(c, &r) == YG_OK);
-    yg_compiler_destroy(c);
+    yg_rules *r = compile_text(rules, sizeof rules - 1);
     if (!r)
         TAP_DONE();
     yg_scanner *s;
