@@ -156,6 +156,24 @@ static void setup(const char *dir)
     snprintf(bearer, sizeof bearer, "Bearer tok123");
 }
 
+/* Whether the taxii: section of text reads; why the reason when not (the
+ * YAML itself must parse). */
+static bool cfg_reads(const char *text, struct yg_errmsg *why)
+{
+    struct yg_arena a;
+    yg_arena_init(&a, 4096, 1u << 20);
+    struct yg_ydoc *docs;
+    size_t nd;
+    unsigned el, ec;
+    struct yg_errmsg ywhy = {""};
+    CHECK(yg__yaml_parse(text, strlen(text), &a, &docs, &nd, &el, &ec, &ywhy) == YG_OK);
+    struct yg_taxii_cfg *c = NULL;
+    bool ok = yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, why) == YG_OK;
+    yg__taxii_cfg_free(c);
+    yg_arena_free(&a);
+    return ok;
+}
+
 static void test_config_errors(void)
 {
     static const char *const bad[] = {
@@ -180,20 +198,9 @@ static void test_config_errors(void)
         ", alias: g}]}], publish: {collection: g, every: 1m}}\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        struct yg_arena a;
-        yg_arena_init(&a, 4096, 1u << 20);
-        struct yg_ydoc *docs;
-        size_t nd;
-        unsigned el, ec;
-        struct yg_errmsg ywhy = {""};
         struct yg_errmsg why = {""};
-        CHECK(yg__yaml_parse(bad[i], strlen(bad[i]), &a, &docs, &nd, &el, &ec, &ywhy) == YG_OK);
-        struct yg_taxii_cfg *c = NULL;
-        CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, &why) != YG_OK &&
-                      strstr(why.msg, "taxii") && strstr(why.msg, "line"),
+        CHECK_MSG(!cfg_reads(bad[i], &why) && strstr(why.msg, "taxii") && strstr(why.msg, "line"),
                   "%zu: %s", i, why.msg);
-        yg__taxii_cfg_free(c);
-        yg_arena_free(&a);
     }
     /* The checker of the whole configuration file (core/confcheck.h), so the
      * same mistakes read as they do in the rest of the file. */
@@ -210,21 +217,9 @@ static void test_config_errors(void)
          "taxii.users: line 1, column 16: expected a list, found a mapping"},
     };
     for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
-        struct yg_arena a;
-        yg_arena_init(&a, 4096, 1u << 20);
-        struct yg_ydoc *docs;
-        size_t nd;
-        unsigned el, ec;
-        struct yg_errmsg ywhy = {""};
         struct yg_errmsg why = {""};
-        CHECK(yg__yaml_parse(same[i].text, strlen(same[i].text), &a, &docs, &nd, &el, &ec, &ywhy) ==
-              YG_OK);
-        struct yg_taxii_cfg *c = NULL;
-        CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, &why) != YG_OK &&
-                      strcmp(why.msg, same[i].want) == 0,
-                  "%zu: %s", i, why.msg);
-        yg__taxii_cfg_free(c);
-        yg_arena_free(&a);
+        CHECK_MSG(!cfg_reads(same[i].text, &why) && strcmp(why.msg, same[i].want) == 0, "%zu: %s",
+                  i, why.msg);
     }
     /* and a good publish section */
     const char *good = "taxii: {listen: 127.0.0.1:1, db: x.db, api_roots: [{path: a, collections: "
