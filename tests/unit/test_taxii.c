@@ -156,9 +156,9 @@ static void setup(const char *dir)
     snprintf(bearer, sizeof bearer, "Bearer tok123");
 }
 
-/* Whether the taxii: section of text reads; why the reason when not (the
- * YAML itself must parse). */
-static bool cfg_reads(const char *text, struct yg_errmsg *why)
+/* The taxii: section of text read, or NULL with why the reason (the YAML
+ * itself must parse); yg__taxii_cfg_free frees it. */
+static struct yg_taxii_cfg *cfg_read(const char *text, struct yg_errmsg *why)
 {
     struct yg_arena a;
     yg_arena_init(&a, 4096, 1u << 20);
@@ -166,12 +166,22 @@ static bool cfg_reads(const char *text, struct yg_errmsg *why)
     size_t nd;
     unsigned el, ec;
     struct yg_errmsg ywhy = {""};
-    CHECK(yg__yaml_parse(text, strlen(text), &a, &docs, &nd, &el, &ec, &ywhy) == YG_OK);
     struct yg_taxii_cfg *c = NULL;
-    bool ok = yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, why) == YG_OK;
-    yg__taxii_cfg_free(c);
+    CHECK(yg__yaml_parse(text, strlen(text), &a, &docs, &nd, &el, &ec, &ywhy) == YG_OK);
+    if (yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, why) != YG_OK) {
+        yg__taxii_cfg_free(c);
+        c = NULL;
+    }
     yg_arena_free(&a);
-    return ok;
+    return c;
+}
+
+/* Whether the taxii: section of text reads; why the reason when not. */
+static bool cfg_reads(const char *text, struct yg_errmsg *why)
+{
+    struct yg_taxii_cfg *c = cfg_read(text, why);
+    yg__taxii_cfg_free(c);
+    return c != NULL;
 }
 
 static void test_config_errors(void)
@@ -225,21 +235,12 @@ static void test_config_errors(void)
     const char *good = "taxii: {listen: 127.0.0.1:1, db: x.db, api_roots: [{path: a, collections: "
                        "[{id: " C_G ", alias: g}]}], publish: {collection: g, min_level: high, "
                        "interval: 30s, window: 2d}}\n";
-    struct yg_arena a;
-    yg_arena_init(&a, 4096, 1u << 20);
-    struct yg_ydoc *docs;
-    size_t nd;
-    unsigned el, ec;
-    struct yg_errmsg ywhy = {""};
     struct yg_errmsg why = {""};
-    CHECK(yg__yaml_parse(good, strlen(good), &a, &docs, &nd, &el, &ec, &ywhy) == YG_OK);
-    struct yg_taxii_cfg *c = NULL;
-    CHECK_MSG(yg__taxii_cfg_read(yg__ymap_get(docs[0].root, "taxii"), &c, &why) == YG_OK, "%s",
-              why.msg);
+    struct yg_taxii_cfg *c = cfg_read(good, &why);
+    CHECK_MSG(c != NULL, "%s", why.msg);
     CHECK(c && !strcmp(c->publish_coll, "g") && !strcmp(c->publish_min_level, "high") &&
           c->publish_interval_ms == 30000 && c->publish_window_ms == 2ull * 86400 * 1000);
     yg__taxii_cfg_free(c);
-    yg_arena_free(&a);
 }
 
 static void test_server(void)
