@@ -1928,20 +1928,47 @@ static size_t unit_end(const struct planned *p, size_t start, bool first)
     }
     if (p->fmt)
         return len;
-    /* Cut only JSON-lines/concatenated files, never a JSON array. */
+    /* Cut only JSON-lines/concatenated files, never a JSON array.  Only
+     * the file's start is looked at: reading the start of every unit would
+     * map its pages again after plan_file dropped them. */
     const char *b = p->map;
-    size_t i = start;
-    while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t' ||
-                       (unsigned char)b[i] == 0xEF || (unsigned char)b[i] == 0xBB ||
-                       (unsigned char)b[i] == 0xBF))
-        i++;
-    if (first && i < len && b[i] == '[')
-        return len;
+    if (first) {
+        size_t i = start;
+        while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t' ||
+                           (unsigned char)b[i] == 0xEF || (unsigned char)b[i] == 0xBB ||
+                           (unsigned char)b[i] == 0xBF))
+            i++;
+        if (i < len && b[i] == '[')
+            return len;
+    }
     const char *nx = memmem(b + start + CHUNK_BYTES, len - start - CHUNK_BYTES, "\n{", 2);
     return nx ? (size_t)(nx - b) + 1 : len;
 }
 
 /* Split a mapped text file into units cut before a line starting with '{'. */
+/* Finding the cut between start + CHUNK_BYTES and end read a few bytes
+ * there, and the kernel may have mapped the whole large folio around them
+ * (up to 2 MiB, aligned): left alone, the 128 cuts of a 1 GiB file kept up
+ * to 256 MiB resident until their units were read.  No unit of the file is
+ * fed while it is planned, so the aligned 2 MiB windows around the cut are
+ * dropped at once (dropping only the bytes read would split the folio and
+ * keep the rest mapped); each unit faults its own pages in and drops them
+ * when done. */
+#define CUT_WINDOW ((uintptr_t)2 << 20)
+static void drop_cut(const struct planned *p, size_t from, size_t to)
+{
+    uintptr_t lo = (uintptr_t)p->map, hi = lo + p->len;
+    uintptr_t a = (lo + from) & ~(CUT_WINDOW - 1);
+    uintptr_t e = (lo + to + CUT_WINDOW - 1) & ~(CUT_WINDOW - 1);
+    long pg = sysconf(_SC_PAGESIZE);
+    if (a < lo)
+        a = lo; /* the mapping itself starts on a page */
+    if (e > hi)
+        e = (hi + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+    if (e > a)
+        madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
 static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, size_t *nunits,
                         size_t *cap, uint64_t *seq, FILE *err, uint64_t *errors)
 {
@@ -1954,6 +1981,8 @@ static yg_err plan_file(struct hunt *h, const char *file, struct unit ***units, 
     bool first = true;
     do {
         size_t end = unit_end(&p, start, first);
+        if (p.map && !p.owned && end < p.len)
+            drop_cut(&p, start + CHUNK_BYTES, end);
         if (*nunits == *cap) {
             size_t nc = *cap ? *cap * 2 : 64;
             struct unit **nu = yg_realloc(*units, nc * sizeof *nu);
