@@ -185,12 +185,13 @@ static int64_t name_put(struct yg_cloud *c, const char *a, size_t an, const char
     return (int64_t)off;
 }
 
-static int32_t field_find(const struct yg_cloud *c, const char *s, size_t n)
+/* The field named s, whose name_hash is h; -1 when there is none. */
+static int32_t field_find_h(const struct yg_cloud *c, const char *s, size_t n, uint64_t h)
 {
     if (!c->chash)
         return -1;
     size_t mask = c->chash - 1;
-    for (size_t i = name_hash(s, n) & mask;; i = (i + 1) & mask) {
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         int32_t fi = c->hash[i];
         if (fi < 0)
             return -1;
@@ -200,7 +201,13 @@ static int32_t field_find(const struct yg_cloud *c, const char *s, size_t n)
     }
 }
 
-static bool hash_insert(struct yg_cloud *c, int32_t fi)
+static int32_t field_find(const struct yg_cloud *c, const char *s, size_t n)
+{
+    return field_find_h(c, s, n, name_hash(s, n));
+}
+
+/* Index field fi, whose name_hash is h. */
+static bool hash_insert(struct yg_cloud *c, int32_t fi, uint64_t h)
 {
     if ((c->nfields + 1) * 2 > c->chash) {
         size_t nc = c->chash ? c->chash * 2 : 256;
@@ -221,9 +228,8 @@ static bool hash_insert(struct yg_cloud *c, int32_t fi)
             c->hash[j] = (int32_t)f;
         }
     }
-    const struct field *f = &c->fields[fi];
     size_t mask = c->chash - 1;
-    size_t j = name_hash(fname(c, f), f->name_len) & mask;
+    size_t j = h & mask;
     while (c->hash[j] >= 0)
         j = (j + 1) & mask;
     c->hash[j] = fi;
@@ -233,7 +239,9 @@ static bool hash_insert(struct yg_cloud *c, int32_t fi)
 /* The field named by names[off..off+len), created if new; -1 on failure. */
 static int32_t field_at(struct yg_cloud *c, size_t off, size_t len)
 {
-    int32_t fi = field_find(c, c->names + off, len);
+    /* Hashed once, for the lookup and for the insertion. */
+    uint64_t h = name_hash(c->names + off, len);
+    int32_t fi = field_find_h(c, c->names + off, len, h);
     if (fi >= 0)
         return fi;
     if (c->nfields >= 2 * (size_t)YG_MAX_EVENT_FIELDS)
@@ -245,7 +253,7 @@ static int32_t field_at(struct yg_cloud *c, size_t off, size_t len)
     fi = (int32_t)c->nfields;
     c->fields[fi] = (struct field){(uint32_t)off, (uint32_t)len, -1, -1, false};
     c->nfields++;
-    if (!hash_insert(c, fi)) {
+    if (!hash_insert(c, fi, h)) {
         c->nfields--;
         c->err = YG_ENOMEM;
         return -1;
