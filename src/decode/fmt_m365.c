@@ -311,6 +311,9 @@ static void field_add(struct yg_cloud *c, int32_t fi, const char *p, size_t n, u
 
 static uint8_t pair_kind(const char *k, size_t n)
 {
+    /* Every key of the record comes here: the lengths rule out most. */
+    if (n != 3 && n != 4 && n != 5 && n != 8 && n != 11)
+        return PK_NONE;
     if (yg_str_ieq(k, n, "name", 4) || yg_str_ieq(k, n, "key", 3) ||
         yg_str_ieq(k, n, "displayname", 11))
         return PK_NAME;

@@ -621,6 +621,17 @@ static void test_flattener(void)
     CHECK(dec_line(&d, r3, sizeof r3 - 1) == YG_OK);
     CHECK(has(&d, "\"operation\":[\"a\",\"b\"]"));
     CHECK(has(&d, "\"S\":\"[not json\"") && !has(&d, "\"S."));
+    /* Every name key (Name, Key, DisplayName) with every value key (Value,
+     * NewValue, OldValue), in any case, makes a pair; keys of the same
+     * lengths that are not pair keys do not. */
+    static const char r5[] = "{\"Operation\":\"x\",\"P\":[{\"KEY\":\"k\",\"value\":\"1\"},"
+                             "{\"displayname\":\"d\",\"NEWVALUE\":\"2\",\"oldValue\":\"3\"},"
+                             "{\"Kez\":\"z\",\"Valuf\":\"4\"},{\"Nama\":\"n\",\"NewValuf\":\"5\"},"
+                             "{\"DisplayNamf\":\"q\",\"Value\":\"6\"}]}";
+    CHECK(dec_line(&d, r5, sizeof r5 - 1) == YG_OK);
+    CHECK(has(&d, "\"P.k\":\"1\""));
+    CHECK(has(&d, "\"P.d.NEWVALUE\":\"2\"") && has(&d, "\"P.d.oldValue\":\"3\""));
+    CHECK(!has(&d, "\"P.z\"") && !has(&d, "\"P.n") && !has(&d, "\"P.q\""));
     /* An empty key is a name of its own: `a.` below `a`, `` at the root. */
     static const char r4[] = "{\"a\":{\"\":1},\"\":2}";
     CHECK(dec_line(&d, r4, sizeof r4 - 1) == YG_OK);
