@@ -46,6 +46,7 @@ enum { PK_NONE = 0, PK_NAME = 1, PK_VALUE = 2, PK_NEW = 3, PK_OLD = 4 };
 
 struct path {
     int32_t parent, first_child, next_sibling;
+    uint64_t kids;               /* key_bit of every child's key */
     uint32_t name_off, name_len; /* dotted name in c->names */
     uint32_t key_off, key_len;   /* the last key, inside the dotted name */
     int32_t field;               /* output field of the path's leaves, -1 */
@@ -92,6 +93,7 @@ struct yg_cloud {
     const char *doc;    /* the record being parsed (for positions) */
     int32_t root;       /* path under which keys of the root object go */
     int32_t root_first; /* first key of the record's root object */
+    uint64_t root_kids; /* key_bit of every key of the root object */
     int depth;          /* embedded documents being parsed */
     yg_err err;         /* first allocation failure during a scan */
 };
@@ -405,12 +407,28 @@ static void expand_embedded(struct yg_cloud *c, int32_t path, const struct yg_va
     c->root = saved;
 }
 
+/* One bit from a key's length and three of its bytes: a parent whose
+ * children's bits do not have it has no child of that key. */
+static uint64_t key_bit(const char *k, size_t kn)
+{
+    const unsigned char *u = (const unsigned char *)k;
+    uint32_t h = (uint32_t)kn;
+    if (kn)
+        h = ((h * 31 + u[0]) * 31 + u[kn - 1]) * 31 + u[kn / 2];
+    return 1ull << ((h * 0x9E3779B1u) >> 26);
+}
+
 static int32_t sink_key(void *ud, int32_t parent, const char *k, size_t kn)
 {
     struct yg_cloud *c = ud;
     if (parent == -1)
         parent = c->root;
-    int32_t id = parent >= 0 ? c->paths[parent].first_child : c->root_first;
+    /* Most keys are new in their object: the parent's key bits answer that
+     * without walking every earlier key. */
+    uint64_t bit = key_bit(k, kn);
+    int32_t id = -1;
+    if ((parent >= 0 ? c->paths[parent].kids : c->root_kids) & bit)
+        id = parent >= 0 ? c->paths[parent].first_child : c->root_first;
     for (; id >= 0; id = c->paths[id].next_sibling) {
         const struct path *p = &c->paths[id];
         if (p->key_len == kn && memcmp(c->names + p->key_off, k, kn) == 0)
@@ -435,11 +453,15 @@ static int32_t sink_key(void *ud, int32_t parent, const char *k, size_t kn)
     struct path *p = &c->paths[id];
     p->parent = parent;
     p->first_child = -1;
+    p->kids = 0;
     p->next_sibling = parent >= 0 ? c->paths[parent].first_child : c->root_first;
-    if (parent >= 0)
+    if (parent >= 0) {
         c->paths[parent].first_child = id;
-    else
+        c->paths[parent].kids |= bit;
+    } else {
         c->root_first = id;
+        c->root_kids |= bit;
+    }
     p->name_off = (uint32_t)off;
     p->name_len = (uint32_t)(parent >= 0 ? c->paths[parent].name_len + 1 + kn : kn);
     p->key_off = (uint32_t)(off + p->name_len - kn);
@@ -494,6 +516,7 @@ yg_err yg__cloud_parse(struct yg_cloud *c, const char *p, size_t n, struct yg_de
     if (c->chash)
         memset(c->hash, 0xff, c->chash * sizeof *c->hash);
     c->root = c->root_first = -1;
+    c->root_kids = 0;
     c->depth = 0;
     c->err = YG_OK;
     c->doc = p;

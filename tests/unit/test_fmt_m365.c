@@ -527,6 +527,17 @@ static void test_long_lines(void)
     CHECK(yg_buf_add(&b, ",\"Operation\":\"x\"}", 17) == YG_OK);
     CHECK(dec_line(&d, b.p, b.n) == YG_OK);
     CHECK(has(&d, "\"k0\":\"0\"") && !has(&d, "\"k4196\""));
+    /* The elements of an array of objects share their keys' paths: three
+     * keys per element for half the cap of leaves is far more keys than
+     * the cap, yet the key after the array still has its path. */
+    yg_buf_reset(&b);
+    CHECK(yg_buf_add(&b, "{\"A\":[", 6) == YG_OK);
+    for (unsigned i = 0; i < YG_MAX_EVENT_FIELDS / 2; i++)
+        ok &= yg_buf_addf(&b, "%s{\"a\":{\"b\":{\"c\":%u}}}", i ? "," : "", i) == YG_OK;
+    CHECK(ok);
+    CHECK(yg_buf_add(&b, "],\"Operation\":\"last\"}", 21) == YG_OK);
+    CHECK(dec_line(&d, b.p, b.n) == YG_OK);
+    CHECK(has(&d, "\"Operation\":\"last\""));
     yg_buf_free(&b);
     dec_close(&d);
 }
