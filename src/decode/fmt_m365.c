@@ -798,11 +798,18 @@ static size_t emit_bound(const struct yg_cloud *c)
     return need;
 }
 
+/* Records whose bound is larger are written piece by piece: the output
+ * buffer is kept by the caller, and six times a 4 MiB record would stay
+ * reserved per thread.  Audit records are a few KiB. */
+#define EMIT_FAST_MAX ((size_t)1 << 20)
+
 /* One pass into space reserved once; false (and nothing written) when that
- * space cannot be had, for yg__cloud_emit to write piece by piece. */
+ * space is too large or cannot be had, for yg__cloud_emit to write piece by
+ * piece. */
 static bool emit_fast(struct yg_cloud *c, struct yg_buf *out)
 {
-    if (yg_buf_reserve(out, emit_bound(c)) != YG_OK)
+    size_t bound = emit_bound(c);
+    if (bound > EMIT_FAST_MAX || yg_buf_reserve(out, bound) != YG_OK)
         return false;
     char *o = out->p + out->n;
     bool first = true;
