@@ -31,6 +31,9 @@
  * alert's Category is ThreatDetection), `audit` for every other workload.
  */
 #include "decode/fmt_m365.h"
+
+#include "core/jsonstr.h"
+#include "core/utf8.h"
 #include "decode/json.h"
 
 /* ==== the flattener ===================================================== */
@@ -43,6 +46,7 @@ enum { PK_NONE = 0, PK_NAME = 1, PK_VALUE = 2, PK_NEW = 3, PK_OLD = 4 };
 
 struct path {
     int32_t parent, first_child, next_sibling;
+    uint64_t kids;               /* key_bit of every child's key */
     uint32_t name_off, name_len; /* dotted name in c->names */
     uint32_t key_off, key_len;   /* the last key, inside the dotted name */
     int32_t field;               /* output field of the path's leaves, -1 */
@@ -89,6 +93,7 @@ struct yg_cloud {
     const char *doc;    /* the record being parsed (for positions) */
     int32_t root;       /* path under which keys of the root object go */
     int32_t root_first; /* first key of the record's root object */
+    uint64_t root_kids; /* key_bit of every key of the root object */
     int depth;          /* embedded documents being parsed */
     yg_err err;         /* first allocation failure during a scan */
 };
@@ -182,12 +187,13 @@ static int64_t name_put(struct yg_cloud *c, const char *a, size_t an, const char
     return (int64_t)off;
 }
 
-static int32_t field_find(const struct yg_cloud *c, const char *s, size_t n)
+/* The field named s, whose name_hash is h; -1 when there is none. */
+static int32_t field_find_h(const struct yg_cloud *c, const char *s, size_t n, uint64_t h)
 {
     if (!c->chash)
         return -1;
     size_t mask = c->chash - 1;
-    for (size_t i = name_hash(s, n) & mask;; i = (i + 1) & mask) {
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         int32_t fi = c->hash[i];
         if (fi < 0)
             return -1;
@@ -197,7 +203,13 @@ static int32_t field_find(const struct yg_cloud *c, const char *s, size_t n)
     }
 }
 
-static bool hash_insert(struct yg_cloud *c, int32_t fi)
+static int32_t field_find(const struct yg_cloud *c, const char *s, size_t n)
+{
+    return field_find_h(c, s, n, name_hash(s, n));
+}
+
+/* Index field fi, whose name_hash is h. */
+static bool hash_insert(struct yg_cloud *c, int32_t fi, uint64_t h)
 {
     if ((c->nfields + 1) * 2 > c->chash) {
         size_t nc = c->chash ? c->chash * 2 : 256;
@@ -218,9 +230,8 @@ static bool hash_insert(struct yg_cloud *c, int32_t fi)
             c->hash[j] = (int32_t)f;
         }
     }
-    const struct field *f = &c->fields[fi];
     size_t mask = c->chash - 1;
-    size_t j = name_hash(fname(c, f), f->name_len) & mask;
+    size_t j = h & mask;
     while (c->hash[j] >= 0)
         j = (j + 1) & mask;
     c->hash[j] = fi;
@@ -230,7 +241,9 @@ static bool hash_insert(struct yg_cloud *c, int32_t fi)
 /* The field named by names[off..off+len), created if new; -1 on failure. */
 static int32_t field_at(struct yg_cloud *c, size_t off, size_t len)
 {
-    int32_t fi = field_find(c, c->names + off, len);
+    /* Hashed once, for the lookup and for the insertion. */
+    uint64_t h = name_hash(c->names + off, len);
+    int32_t fi = field_find_h(c, c->names + off, len, h);
     if (fi >= 0)
         return fi;
     if (c->nfields >= 2 * (size_t)YG_MAX_EVENT_FIELDS)
@@ -242,7 +255,7 @@ static int32_t field_at(struct yg_cloud *c, size_t off, size_t len)
     fi = (int32_t)c->nfields;
     c->fields[fi] = (struct field){(uint32_t)off, (uint32_t)len, -1, -1, false};
     c->nfields++;
-    if (!hash_insert(c, fi)) {
+    if (!hash_insert(c, fi, h)) {
         c->nfields--;
         c->err = YG_ENOMEM;
         return -1;
@@ -300,6 +313,9 @@ static void field_add(struct yg_cloud *c, int32_t fi, const char *p, size_t n, u
 
 static uint8_t pair_kind(const char *k, size_t n)
 {
+    /* Every key of the record comes here: the lengths rule out most. */
+    if (n != 3 && n != 4 && n != 5 && n != 8 && n != 11)
+        return PK_NONE;
     if (yg_str_ieq(k, n, "name", 4) || yg_str_ieq(k, n, "key", 3) ||
         yg_str_ieq(k, n, "displayname", 11))
         return PK_NAME;
@@ -391,12 +407,28 @@ static void expand_embedded(struct yg_cloud *c, int32_t path, const struct yg_va
     c->root = saved;
 }
 
+/* One bit from a key's length and three of its bytes: a parent whose
+ * children's bits do not have it has no child of that key. */
+static uint64_t key_bit(const char *k, size_t kn)
+{
+    const unsigned char *u = (const unsigned char *)k;
+    uint32_t h = (uint32_t)kn;
+    if (kn)
+        h = ((h * 31 + u[0]) * 31 + u[kn - 1]) * 31 + u[kn / 2];
+    return 1ull << ((h * 0x9E3779B1u) >> 26);
+}
+
 static int32_t sink_key(void *ud, int32_t parent, const char *k, size_t kn)
 {
     struct yg_cloud *c = ud;
     if (parent == -1)
         parent = c->root;
-    int32_t id = parent >= 0 ? c->paths[parent].first_child : c->root_first;
+    /* Most keys are new in their object: the parent's key bits answer that
+     * without walking every earlier key. */
+    uint64_t bit = key_bit(k, kn);
+    int32_t id = -1;
+    if ((parent >= 0 ? c->paths[parent].kids : c->root_kids) & bit)
+        id = parent >= 0 ? c->paths[parent].first_child : c->root_first;
     for (; id >= 0; id = c->paths[id].next_sibling) {
         const struct path *p = &c->paths[id];
         if (p->key_len == kn && memcmp(c->names + p->key_off, k, kn) == 0)
@@ -421,11 +453,15 @@ static int32_t sink_key(void *ud, int32_t parent, const char *k, size_t kn)
     struct path *p = &c->paths[id];
     p->parent = parent;
     p->first_child = -1;
+    p->kids = 0;
     p->next_sibling = parent >= 0 ? c->paths[parent].first_child : c->root_first;
-    if (parent >= 0)
+    if (parent >= 0) {
         c->paths[parent].first_child = id;
-    else
+        c->paths[parent].kids |= bit;
+    } else {
         c->root_first = id;
+        c->root_kids |= bit;
+    }
     p->name_off = (uint32_t)off;
     p->name_len = (uint32_t)(parent >= 0 ? c->paths[parent].name_len + 1 + kn : kn);
     p->key_off = (uint32_t)(off + p->name_len - kn);
@@ -480,6 +516,7 @@ yg_err yg__cloud_parse(struct yg_cloud *c, const char *p, size_t n, struct yg_de
     if (c->chash)
         memset(c->hash, 0xff, c->chash * sizeof *c->hash);
     c->root = c->root_first = -1;
+    c->root_kids = 0;
     c->depth = 0;
     c->err = YG_OK;
     c->doc = p;
@@ -646,9 +683,169 @@ static yg_err emit_val(struct yg_buf *out, const struct val *v)
     return yg_buf_add_json_str(out, v->p, v->n);
 }
 
+/* ---- the one-pass writer ----------------------------------------------- *
+ * The record is written into space reserved once for all of it: a byte of a
+ * string becomes at most 6 (\u00XX), so 6n plus quotes and separators bounds
+ * the output.  With the room known, plain runs are stored sixteen bytes at a
+ * time with no length-sized copy, and an escape costs two stores instead of
+ * a reservation: the Payload field (the whole record, a quote every few
+ * bytes) is most of the output.  The policy is yg_buf_add_json_str's
+ * (core/jsonstr.h), byte for byte. */
+
+/* 1 for the bytes yg__json_plain_run passes over: printable ASCII other
+ * than `"` and `\\`. */
+static const unsigned char json_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* Write s as the body of a JSON string at o, which has room for 6n bytes;
+ * returns the end of what was written. */
+static char *esc_body(char *o, const unsigned char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+    while (i < n) {
+        size_t j;
+#if defined(__SSE2__)
+        if (n - i >= 16) {
+            const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+                          lim = _mm_set1_epi8((char)(0x20 ^ 0x80)), top = _mm_set1_epi8((char)0x80);
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            /* Stored whole, in bounds: o is at most 6i past the start and
+             * 16 <= n - i.  Bytes past a hit are overwritten next. */
+            _mm_storeu_si128((__m128i *)o, v);
+            __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+                                       _mm_cmplt_epi8(_mm_xor_si128(v, top), lim));
+            unsigned m = (unsigned)(_mm_movemask_epi8(hit) | _mm_movemask_epi8(v));
+            if (!m) {
+                i += 16;
+                o += 16;
+                continue;
+            }
+            j = i + (size_t)__builtin_ctz(m);
+        } else
+#endif
+        {
+            /* Short strings (most names and values) and tails: the test and
+             * the copy in one pass, as yg__json_plain_run tests. */
+            for (j = i; j < n && json_plain[s[j]]; j++)
+                o[j - i] = (char)s[j];
+        }
+        o += j - i;
+        if ((i = j) == n)
+            break;
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t len = yg__utf8_valid_len(s + i, n - i);
+            if (len) {
+                memcpy(o, s + i, len);
+                o += len;
+                i += len;
+                continue;
+            }
+        }
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+            o[0] = '\\';
+            o[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
+            o += 2;
+        } else {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+        }
+        i++;
+    }
+    return o;
+}
+
+static char *esc_str(char *o, const char *s, size_t n)
+{
+    *o++ = '"';
+    o = esc_body(o, (const unsigned char *)s, n);
+    *o++ = '"';
+    return o;
+}
+
+static char *emit_val_at(char *o, const struct val *v)
+{
+    if (v->type == YG_VT_NULL) {
+        memcpy(o, "null", 4);
+        return o + 4;
+    }
+    return esc_str(o, v->p, v->n);
+}
+
+/* The most bytes yg__cloud_emit can write for the record. */
+static size_t emit_bound(const struct yg_cloud *c)
+{
+    size_t need = 2; /* {} */
+    for (size_t f = 0; f < c->nfields; f++) {
+        const struct field *x = &c->fields[f];
+        if (x->first < 0)
+            continue;
+        need += 1 + 6 * (size_t)x->name_len + 2 + 1 + 2; /* , "name" : [] */
+        for (int32_t v = x->first; v >= 0; v = c->vals[v].next)
+            need += 1 + 6 * (size_t)c->vals[v].n + 4; /* , "value" or null */
+    }
+    return need;
+}
+
+/* Records whose bound is larger are written piece by piece: the output
+ * buffer is kept by the caller, and six times a 4 MiB record would stay
+ * reserved per thread.  Audit records are a few KiB. */
+#define EMIT_FAST_MAX ((size_t)1 << 20)
+
+/* One pass into space reserved once; false (and nothing written) when that
+ * space is too large or cannot be had, for yg__cloud_emit to write piece by
+ * piece. */
+static bool emit_fast(struct yg_cloud *c, struct yg_buf *out)
+{
+    size_t bound = emit_bound(c);
+    if (bound > EMIT_FAST_MAX || yg_buf_reserve(out, bound) != YG_OK)
+        return false;
+    char *o = out->p + out->n;
+    bool first = true;
+    *o++ = '{';
+    for (size_t f = 0; f < c->nfields; f++) {
+        const struct field *x = &c->fields[f];
+        if (x->first < 0)
+            continue;
+        if (!first)
+            *o++ = ',';
+        first = false;
+        o = esc_str(o, fname(c, x), x->name_len);
+        *o++ = ':';
+        if (c->vals[x->first].next < 0) {
+            o = emit_val_at(o, &c->vals[x->first]);
+            continue;
+        }
+        *o++ = '[';
+        for (int32_t v = x->first; v >= 0; v = c->vals[v].next) {
+            if (v != x->first)
+                *o++ = ',';
+            o = emit_val_at(o, &c->vals[v]);
+        }
+        *o++ = ']';
+    }
+    *o++ = '}';
+    out->n = (size_t)(o - out->p);
+    out->p[out->n] = 0;
+    return true;
+}
+
 yg_err yg__cloud_emit(struct yg_cloud *c, struct yg_buf *out)
 {
     yg_err err;
+    if (emit_fast(c, out))
+        return YG_OK;
     size_t n0 = out->n;
     bool first = true;
     YG_TRY(yg_buf_addc(out, '{'));

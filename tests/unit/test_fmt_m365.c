@@ -508,6 +508,8 @@ static void test_long_lines(void)
     CHECK(yg_buf_add(&b, "\"}", 2) == YG_OK);
     CHECK(dec_line(&d, b.p, b.n) == YG_OK);
     CHECK(d.out.n > 200 * 1024); /* the value, and Payload with it */
+    /* Written piece by piece: no room for six bytes per input byte kept. */
+    CHECK(d.out.cap <= 4 * d.out.n);
     CHECK(has(&d, "\"eventName\":\"New-InboxRule\""));
     CHECK(dec_line(&d, b.p, b.n - 2) == YG_ESYNTAX && d.e.col == b.n - 1);
     /* Past the event cap: refused, not decoded. */
@@ -527,6 +529,17 @@ static void test_long_lines(void)
     CHECK(yg_buf_add(&b, ",\"Operation\":\"x\"}", 17) == YG_OK);
     CHECK(dec_line(&d, b.p, b.n) == YG_OK);
     CHECK(has(&d, "\"k0\":\"0\"") && !has(&d, "\"k4196\""));
+    /* The elements of an array of objects share their keys' paths: three
+     * keys per element for half the cap of leaves is far more keys than
+     * the cap, yet the key after the array still has its path. */
+    yg_buf_reset(&b);
+    CHECK(yg_buf_add(&b, "{\"A\":[", 6) == YG_OK);
+    for (unsigned i = 0; i < YG_MAX_EVENT_FIELDS / 2; i++)
+        ok &= yg_buf_addf(&b, "%s{\"a\":{\"b\":{\"c\":%u}}}", i ? "," : "", i) == YG_OK;
+    CHECK(ok);
+    CHECK(yg_buf_add(&b, "],\"Operation\":\"last\"}", 21) == YG_OK);
+    CHECK(dec_line(&d, b.p, b.n) == YG_OK);
+    CHECK(has(&d, "\"Operation\":\"last\""));
     yg_buf_free(&b);
     dec_close(&d);
 }
@@ -621,6 +634,17 @@ static void test_flattener(void)
     CHECK(dec_line(&d, r3, sizeof r3 - 1) == YG_OK);
     CHECK(has(&d, "\"operation\":[\"a\",\"b\"]"));
     CHECK(has(&d, "\"S\":\"[not json\"") && !has(&d, "\"S."));
+    /* Every name key (Name, Key, DisplayName) with every value key (Value,
+     * NewValue, OldValue), in any case, makes a pair; keys of the same
+     * lengths that are not pair keys do not. */
+    static const char r5[] = "{\"Operation\":\"x\",\"P\":[{\"KEY\":\"k\",\"value\":\"1\"},"
+                             "{\"displayname\":\"d\",\"NEWVALUE\":\"2\",\"oldValue\":\"3\"},"
+                             "{\"Kez\":\"z\",\"Valuf\":\"4\"},{\"Nama\":\"n\",\"NewValuf\":\"5\"},"
+                             "{\"DisplayNamf\":\"q\",\"Value\":\"6\"}]}";
+    CHECK(dec_line(&d, r5, sizeof r5 - 1) == YG_OK);
+    CHECK(has(&d, "\"P.k\":\"1\""));
+    CHECK(has(&d, "\"P.d.NEWVALUE\":\"2\"") && has(&d, "\"P.d.oldValue\":\"3\""));
+    CHECK(!has(&d, "\"P.z\"") && !has(&d, "\"P.n") && !has(&d, "\"P.q\""));
     /* An empty key is a name of its own: `a.` below `a`, `` at the root. */
     static const char r4[] = "{\"a\":{\"\":1},\"\":2}";
     CHECK(dec_line(&d, r4, sizeof r4 - 1) == YG_OK);
@@ -668,6 +692,87 @@ static void test_flattener(void)
     CHECK(yg__fmt_entra.sniff(zeek, sizeof zeek - 1) == 0);
 }
 
+/* The writer escapes every string as yg_buf_add_json_str does: each kind of
+ * byte that needs attention, at every offset around the sixteen-byte blocks
+ * it is searched in, in a value (unescaped first) and in Payload (the record
+ * as received).  A bounded output buffer too small for the one-pass
+ * reservation gets the same bytes, written piece by piece. */
+static void test_escapes(void)
+{
+    static const struct {
+        const char *json, *raw; /* as written in the record; the value */
+    } sp[] = {
+        {"\\\"", "\""},
+        {"\\\\", "\\"},
+        {"\\n", "\n"},
+        {"\\r\\t", "\r\t"},
+        {"\\u0001", "\x01"},
+        {"\\u001f", "\x1f"},
+        {"\x7f", "\x7f"},
+        {"\xc3\xa9", "\xc3\xa9"},
+        {"\xe2\x82\xac", "\xe2\x82\xac"},
+        {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},
+        {"\xff", "\xff"},
+        {"\xc3(", "\xc3("},
+        {"\xed\xa0\x80", "\xed\xa0\x80"}, /* a surrogate: not valid UTF-8 */
+    };
+    struct dec d;
+    dec_open(&d, &yg__fmt_m365);
+    struct yg_buf line, raw, want, small;
+    yg_buf_init(&line, 0);
+    yg_buf_init(&raw, 0);
+    yg_buf_init(&want, 0);
+    int bad = 0, small_bad = 0;
+    for (size_t s = 0; s < sizeof sp / sizeof *sp; s++)
+        for (size_t len = 0; len <= 40; len++)
+            for (size_t k = 0; k <= len; k++) {
+                yg_buf_reset(&line);
+                yg_buf_reset(&raw);
+                bool ok =
+                    yg_buf_add(&line, "{\"Operation\":\"x\",\"Workload\":\"Exchange\",\"v\":\"",
+                               44) == YG_OK;
+                for (size_t i = 0; i < len; i++) {
+                    char c = (char)('a' + i % 26);
+                    if (i == k) {
+                        ok &= yg_buf_add(&line, sp[s].json, strlen(sp[s].json)) == YG_OK;
+                        ok &= yg_buf_add(&raw, sp[s].raw, strlen(sp[s].raw)) == YG_OK;
+                    }
+                    ok &= yg_buf_addc(&line, c) == YG_OK && yg_buf_addc(&raw, c) == YG_OK;
+                }
+                ok &= yg_buf_add(&line, "\"}", 2) == YG_OK;
+                if (!ok || dec_line(&d, line.p, line.n) != YG_OK) {
+                    bad++;
+                    continue;
+                }
+                yg_buf_reset(&want);
+                ok = yg_buf_add(&want, "\"v\":", 4) == YG_OK &&
+                     yg_buf_add_json_str(&want, raw.p, raw.n) == YG_OK &&
+                     yg_buf_addc(&want, 0) == YG_OK;
+                if (!ok || !has(&d, want.p))
+                    bad++;
+                yg_buf_reset(&want);
+                ok = yg_buf_add(&want, "\"Payload\":", 10) == YG_OK &&
+                     yg_buf_add_json_str(&want, line.p, line.n) == YG_OK &&
+                     yg_buf_addc(&want, 0) == YG_OK;
+                if (!ok || !has(&d, want.p))
+                    bad++;
+                /* Room for the output, not for six bytes per input byte. */
+                yg_buf_init(&small, d.out.n + 64);
+                struct yg_logsrc ls = {0};
+                struct yg_decode_err e = {0};
+                if (yg__fmt_m365.decode(d.st, line.p, line.n, &small, &ls, &e) != YG_OK ||
+                    small.n != d.out.n || memcmp(small.p, d.out.p, small.n) != 0)
+                    small_bad++;
+                yg_buf_free(&small);
+            }
+    CHECK(bad == 0);
+    CHECK(small_bad == 0);
+    yg_buf_free(&line);
+    yg_buf_free(&raw);
+    yg_buf_free(&want);
+    dec_close(&d);
+}
+
 int main(void)
 {
     test_samples();
@@ -679,5 +784,6 @@ int main(void)
     test_bad_csv();
     test_alloc_failures();
     test_flattener();
+    test_escapes();
     TAP_DONE();
 }
