@@ -60,6 +60,12 @@ static inline size_t yg__json_plain_run(const unsigned char *s, size_t i, size_t
  * document stays valid JSON. */
 void yg__json_str_fput(FILE *f, const char *s, size_t n);
 
+/* Write the bytes of s as the body of a JSON string (no quotes) at o, which
+ * has room for 6n bytes (every byte may become \u00XX); returns the end of
+ * what was written.  For writers that reserve once for a whole record
+ * (src/decode/fmt_m365.c); the bytes are yg__json_body's. */
+char *yg__json_body_at(char *o, const char *s, size_t n);
+
 /* Append the bytes of s as the body of a JSON string (no quotes). */
 YG_NODISCARD yg_err yg__json_body(struct yg_buf *out, const char *s, size_t n);
 

@@ -689,87 +689,13 @@ static yg_err emit_val(struct yg_buf *out, const struct val *v)
  * the output.  With the room known, plain runs are stored sixteen bytes at a
  * time with no length-sized copy, and an escape costs two stores instead of
  * a reservation: the Payload field (the whole record, a quote every few
- * bytes) is most of the output.  The policy is yg_buf_add_json_str's
- * (core/jsonstr.h), byte for byte. */
-
-/* 1 for the bytes yg__json_plain_run passes over: printable ASCII other
- * than `"` and `\\`. */
-static const unsigned char json_plain[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
-/* Write s as the body of a JSON string at o, which has room for 6n bytes;
- * returns the end of what was written. */
-static char *esc_body(char *o, const unsigned char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i = 0;
-    while (i < n) {
-        size_t j;
-#if defined(__SSE2__)
-        if (n - i >= 16) {
-            const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
-                          lim = _mm_set1_epi8((char)(0x20 ^ 0x80)), top = _mm_set1_epi8((char)0x80);
-            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-            /* Stored whole, in bounds: o is at most 6i past the start and
-             * 16 <= n - i.  Bytes past a hit are overwritten next. */
-            _mm_storeu_si128((__m128i *)o, v);
-            __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-                                       _mm_cmplt_epi8(_mm_xor_si128(v, top), lim));
-            unsigned m = (unsigned)(_mm_movemask_epi8(hit) | _mm_movemask_epi8(v));
-            if (!m) {
-                i += 16;
-                o += 16;
-                continue;
-            }
-            j = i + (size_t)__builtin_ctz(m);
-        } else
-#endif
-        {
-            /* Short strings (most names and values) and tails: the test and
-             * the copy in one pass, as yg__json_plain_run tests. */
-            for (j = i; j < n && json_plain[s[j]]; j++)
-                o[j - i] = (char)s[j];
-        }
-        o += j - i;
-        if ((i = j) == n)
-            break;
-        unsigned char c = s[i];
-        if (c >= 0x80) {
-            size_t len = yg__utf8_valid_len(s + i, n - i);
-            if (len) {
-                memcpy(o, s + i, len);
-                o += len;
-                i += len;
-                continue;
-            }
-        }
-        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
-            o[0] = '\\';
-            o[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
-            o += 2;
-        } else {
-            memcpy(o, "\\u00", 4);
-            o[4] = hex[c >> 4];
-            o[5] = hex[c & 15];
-            o += 6;
-        }
-        i++;
-    }
-    return o;
-}
+ * bytes) is most of the output.  Each string is written by
+ * yg__json_body_at (core/jsonstr.h), the policy of yg_buf_add_json_str. */
 
 static char *esc_str(char *o, const char *s, size_t n)
 {
     *o++ = '"';
-    o = esc_body(o, (const unsigned char *)s, n);
+    o = yg__json_body_at(o, s, n);
     *o++ = '"';
     return o;
 }
