@@ -184,6 +184,15 @@ void *yg_arena_alloc(struct yg_arena *a, size_t n)
     return b->data;
 }
 
+void yg_arena_shrink(struct yg_arena *a, void *p, size_t n, size_t keep)
+{
+    struct yg_arena_block *b = a->head;
+    n = (n + 15) & ~(size_t)15;
+    keep = (keep + 15) & ~(size_t)15;
+    if (b && keep <= n && (unsigned char *)p + n == b->data + b->off)
+        b->off -= n - keep;
+}
+
 char *yg_arena_strndup(struct yg_arena *a, const char *s, size_t n)
 {
     char *d = yg_arena_alloc(a, n + 1);

@@ -77,6 +77,9 @@ struct yg_arena {
 void yg_arena_init(struct yg_arena *a, size_t block_size, size_t cap);
 YG_NODISCARD void *yg_arena_alloc(struct yg_arena *a, size_t n);
 char *yg_arena_strndup(struct yg_arena *a, const char *s, size_t n);
+/* Give back all but the first keep bytes of p, the last allocation (of n
+ * bytes); anything else is left as it is. */
+void yg_arena_shrink(struct yg_arena *a, void *p, size_t n, size_t keep);
 void yg_arena_reset(struct yg_arena *a);
 void yg_arena_free(struct yg_arena *a);
 

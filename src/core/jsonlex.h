@@ -73,7 +73,9 @@ static inline size_t yg__jlex_lit(const char *b, size_t i, size_t n)
 }
 
 /* What a string body holds besides printable ASCII. */
-enum { YG_JLEX_ESC = 1, YG_JLEX_HIGH = 2 };
+/* YG_JLEX_HIDE: an ASCII character written as an escape (`\/`, `\u0041`),
+ * which a scan of the raw text for that character would not see. */
+enum { YG_JLEX_ESC = 1, YG_JLEX_HIGH = 2, YG_JLEX_HIDE = 4 };
 
 /* The body of the string whose opening quote is just before b[i]: control
  * bytes are refused and every escape must be well-formed (\u with four hex
@@ -89,6 +91,18 @@ YG_NODISCARD yg_err yg__jlex_str(const char *b, size_t i, size_t n, size_t *end,
  * joined, a lone surrogate U+FFFD (core/utf8.h).  NUL-terminates; returns
  * the decoded length. */
 size_t yg__jlex_unescape(const char *s, size_t n, char *o);
+
+/* yg__jlex_str and yg__jlex_unescape in one pass, for the event scanner:
+ * the body from b[i] is checked as yg__jlex_str checks it (same errors at
+ * the same offsets) and decoded into o, which has room for ocap bytes.
+ * Plain runs are copied sixteen bytes at a time, and an escape costs a few
+ * instructions rather than a search and a copy.  On YG_OK *end is at the
+ * closing quote, *on the decoded length (o[*on] is 0) and *flags as
+ * yg__jlex_str's plus YG_JLEX_HIDE.  YG_ELIMIT: the decoded string needs
+ * more than ocap bytes (n - i + 1 are always enough: it is never longer than
+ * its input); nothing else is set then. */
+YG_NODISCARD yg_err yg__jlex_str_decode(const char *b, size_t i, size_t n, char *o, size_t ocap,
+                                        size_t *end, size_t *on, unsigned *flags, const char **why);
 
 /* 1-based line and column (in bytes) of offset off in buf, for messages. */
 void yg__jlex_linecol(const char *buf, size_t off, unsigned *line, unsigned *col);

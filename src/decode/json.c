@@ -15,6 +15,10 @@
 #include <emmintrin.h>
 #endif
 
+/* Most room taken at once for decoding a string with escapes (see
+ * scan_string); log records are far smaller. */
+#define DECODE_ROOM 65536
+
 static inline size_t skip_ws(const char *b, size_t i, size_t n)
 {
     return yg__jlex_ws(b, i, n);
@@ -70,25 +74,47 @@ static size_t scan_string(const char *b, size_t i, size_t n, struct yg_arena *a,
         e->msg = "unterminated string";
         return 0;
     }
-    /* Slow path: validate the rest (core/jsonlex.c) and decode escapes
-     * into the arena.  Output is never longer than input. */
-    size_t end;
+    /* Slow path: check and decode the rest in one pass (core/jsonlex.c)
+     * into room taken from the arena, the unused end given back after.  The
+     * room is the input left (the string cannot be longer), at most
+     * DECODE_ROOM past the plain start; a longer string is measured and
+     * decoded again into room of its own size. */
+    size_t room = n - start + 1;
+    if (room > (i - start) + DECODE_ROOM)
+        room = (i - start) + DECODE_ROOM;
+    size_t end, on;
     unsigned flags;
     const char *why;
-    if (yg__jlex_str(b, i, n, &end, &flags, &why)) {
+    char *o;
+    yg_err err;
+    for (;;) {
+        o = yg_arena_alloc(a, room);
+        if (!o) {
+            e->offset = start;
+            e->msg = "out of memory decoding a string";
+            return 0;
+        }
+        memcpy(o, b + start, i - start);
+        err = yg__jlex_str_decode(b, i, n, o + (i - start), room - (i - start), &end, &on, &flags,
+                                  &why);
+        if (err != YG_ELIMIT)
+            break;
+        yg_arena_shrink(a, o, room, 0);
+        if (yg__jlex_str(b, i, n, &end, &flags, &why)) {
+            err = YG_ESYNTAX;
+            break;
+        }
+        room = end - start + 1;
+    }
+    if (err) {
         e->offset = end;
         e->msg = why;
         return 0;
     }
-    char *o = yg_arena_alloc(a, end - start + 1);
-    if (!o) {
-        e->offset = start;
-        e->msg = "out of memory decoding a string";
-        return 0;
-    }
-    size_t on = i - start;
-    memcpy(o, b + start, on);
-    on += yg__jlex_unescape(b + i, end - i, o + on);
+    on += i - start;
+    yg_arena_shrink(a, o, room, on + 1);
+    if (flags & YG_JLEX_HIDE)
+        e->hides = true;
     *out = o;
     *outn = on;
     return end + 1;
@@ -212,6 +238,7 @@ yg_err yg__json_scan(const char *b, size_t n, size_t *used, const struct yg_json
     yg_err err;
     e->offset = 0;
     e->msg = NULL;
+    e->hides = false;
     for (;;) {
         /* ---- parse a value at i, for path cur_path ---- */
         if (i >= n) {

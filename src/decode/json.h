@@ -31,6 +31,10 @@ struct yg_json_sink {
 struct yg_json_err {
     size_t offset;   /* byte offset of the problem within the input */
     const char *msg; /* static string: what was expected */
+    /* Not an error: set when a key or string wrote an ASCII character as an
+     * escape (`\/`, `\u0041`), which a scan of the raw bytes for that
+     * character would miss (match/prefilter.c). */
+    bool hides;
 };
 
 /*

@@ -795,19 +795,6 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     return 0;
 }
 
-/* Does the document use escapes that can hide an (ASCII) atom from a raw scan? */
-static bool has_hiding_escapes(const char *p, size_t n)
-{
-    const char *e = p + n;
-    while ((p = memchr(p, '\\', (size_t)(e - p))) && p + 1 < e) {
-        /* Atoms are ASCII: only escapes of ASCII characters can hide one. */
-        if (p[1] == '/' || (p[1] == 'u' && e - p >= 6 && p[2] == '0' && p[3] == '0' && p[4] < '8'))
-            return true;
-        p += 2; /* skip the escaped character (`\\` included) */
-    }
-    return false;
-}
-
 static bool scan_dbs(const struct pf_dbs *d, const char *p, size_t n, void *scratch,
                      struct pf_ctx *c)
 {
@@ -818,8 +805,8 @@ static bool scan_dbs(const struct pf_dbs *d, const char *p, size_t n, void *scra
 }
 
 bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
-                        const struct yg_pf_route *pr, const struct yg_field *f, uint32_t nf,
-                        struct yg_pf_state *st)
+                        bool hides, const struct yg_pf_route *pr, const struct yg_field *f,
+                        uint32_t nf, struct yg_pf_state *st)
 {
     st->ncand = 0;
     if (!scratch || (!rs->hs_db && !rs->natoms))
@@ -830,7 +817,7 @@ bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p,
      * from. */
     const void *raw = pr ? pr->raw : rs->hs_db;
     void *const *fdb = pr && pr->field ? pr->field : rs->fid_db;
-    if (raw && has_hiding_escapes(p, n))
+    if (raw && hides)
         return false;
     struct pf_ctx c = {rs, st};
     if (raw && !scan_dbs(raw, p, n, scratch, &c))

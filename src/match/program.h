@@ -221,12 +221,14 @@ void yg__prefilter_route(const struct yg_rules *rs, const uint32_t *rules, uint3
                          void **scratch, struct yg_pf_route *out);
 void yg__prefilter_route_free(struct yg_pf_route *pr);
 /* Scan the raw document bytes and the values of fields with databases of
- * their own, with the databases pr gives (NULL: the whole ones).  Returns
- * false when the prefilter cannot decide (no database, or escapes that may
- * hide atoms): then every rule of the event's log source is a candidate. */
+ * their own, with the databases pr gives (NULL: the whole ones).  hides:
+ * the document writes an ASCII character as an escape (the JSON scanner
+ * says so, struct yg_json_err).  Returns false when the prefilter cannot
+ * decide (no database, or escapes that may hide atoms from the raw scan):
+ * then every rule of the event's log source is a candidate. */
 bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p, size_t n,
-                        const struct yg_pf_route *pr, const struct yg_field *f, uint32_t nf,
-                        struct yg_pf_state *st);
+                        bool hides, const struct yg_pf_route *pr, const struct yg_field *f,
+                        uint32_t nf, struct yg_pf_state *st);
 
 /* Load the mapping file (YAML) into rs->map. */
 /* A user's mapping file over the one loaded: its entries come first (so

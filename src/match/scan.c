@@ -137,6 +137,7 @@ struct yg_scanner {
     bool pf_ok;      /* the prefilter decided for this event */
     const char *doc; /* the current document's bytes */
     size_t doclen;
+    bool doc_hides; /* an escape may hide an atom from the raw scan */
     struct yg_buf out;
     struct yg_buf iout; /* the "intel" member of an indicator hit */
     bool intel_wallclock;
@@ -1143,8 +1144,8 @@ static yg_err run_rules(struct yg_scanner *s, yg_alert_cb cb, void *ud)
     if (!r->nrules[bits])
         return run_intel(s, r, bits, cb, ud);
     s->pf.gen = s->curgen;
-    s->pf_ok =
-        yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, &r->pf[bits], s->f, s->nf, &s->pf);
+    s->pf_ok = yg__prefilter_scan(rs, s->pf_scratch, s->doc, s->doclen, s->doc_hides, &r->pf[bits],
+                                  s->f, s->nf, &s->pf);
     /* Candidates: with a prefilter verdict, the route's "always" rules and
      * the prefilter's hits that belong to the route, in rule order so that
      * alerts come out in the same order whatever the prefilter did; without
@@ -1258,6 +1259,7 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
         *used = u;
     s->doc = buf;
     s->doclen = u;
+    s->doc_hides = je.hides;
     if (e) {
         s->err_off = je.offset;
         snprintf(s->err_msg, sizeof s->err_msg, "%s", je.msg ? je.msg : yg_strerror(e));

@@ -1033,7 +1033,7 @@ static void take_alert(struct watch *w, struct winput *in, const struct yg_recor
     memset(&a, 0, sizeof a);
     yg_arena_reset(&w->karena);
     struct yg_json_sink sink = {&a, am_key, am_leaf};
-    struct yg_json_err je = {0, NULL};
+    struct yg_json_err je = {0};
     size_t used = 0;
     const char *why = NULL;
     enum yg_level lv = YG_LEVEL_NONE;

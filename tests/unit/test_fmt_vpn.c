@@ -197,7 +197,7 @@ static void test_pulse_elastic(struct rec *r)
     struct yg_arena a;
     yg_arena_init(&a, 4096, 0);
     struct yg_json_sink s = {&P, paths_key, paths_leaf};
-    struct yg_json_err je = {0, NULL};
+    struct yg_json_err je = {0};
     size_t used = 0;
     CHECK(js && yg__json_scan(js, jn, &used, &s, &a, &je) == YG_OK);
     /* Elastic field -> decoded field, for every record. */

@@ -53,7 +53,7 @@ static void expect_err(const char *json, size_t len, yg_err want, size_t off, co
     struct yg_json_sink s = {&r, on_key, on_leaf};
     struct yg_arena a;
     yg_arena_init(&a, 1024, 0);
-    struct yg_json_err e = {0, NULL};
+    struct yg_json_err e = {0};
     size_t used = 0;
     yg_err err = yg__json_scan(json, len, &used, &s, &a, &e);
     CHECK_MSG(err == want && e.offset == off && e.msg && strstr(e.msg, part),

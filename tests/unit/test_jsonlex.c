@@ -142,6 +142,186 @@ static void strings(void)
     CHECK(yg__jlex_str("plain\"", 0, 6, &end, &flags, &why) == YG_OK && end == 5 && flags == 0);
 }
 
+/* The one-pass check and decode against yg__jlex_str then yg__jlex_unescape,
+ * over strings built from pieces that stress it: escapes of every kind,
+ * pairs and lone halves, bytes >= 0x80, control bytes, bad escapes and cut
+ * ends, at every offset around the sixteen-byte steps. */
+static void decode_one_pass(void)
+{
+    static const char *const piece[] = {"a",
+                                        "plain text",
+                                        "0123456789abcdef",
+                                        "\\\\",
+                                        "\\\"",
+                                        "\\/",
+                                        "\\n",
+                                        "\\t",
+                                        "\\b",
+                                        "\\f",
+                                        "\\r",
+                                        "\\u0041",
+                                        "\\u00e9",
+                                        "\\u007f",
+                                        "\\u0080",
+                                        "\\ud83d\\ude00",
+                                        "\\ud800",
+                                        "\\udc00",
+                                        "\xc3\xa9",
+                                        "\x01",
+                                        "\\x",
+                                        "\\u12",
+                                        "\\u00G0",
+                                        "C:\\\\Windows\\\\System32"};
+    const size_t np = sizeof piece / sizeof *piece;
+    uint64_t seed = 42;
+    unsigned bad = 0, errors = 0, hides = 0;
+    for (int t = 0; t < 4000; t++) {
+        char in[512];
+        size_t n = 0;
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        size_t lead = (size_t)(seed >> 59); /* 0..31 plain bytes first */
+        for (size_t k = 0; k < lead; k++)
+            in[n++] = (char)('a' + k % 26);
+        int pieces = 1 + (int)((seed >> 40) % 8);
+        for (int k = 0; k < pieces; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            const char *pc = piece[(seed >> 33) % np];
+            /* Mostly well-formed strings: the bad pieces one time in four. */
+            if ((pc[0] == '\x01' || !strcmp(pc, "\\x") || !strncmp(pc, "\\u12", 4) ||
+                 !strcmp(pc, "\\u00G0")) &&
+                (seed >> 20) % 4)
+                pc = "z";
+            size_t l = strlen(pc);
+            memcpy(in + n, pc, l);
+            n += l;
+        }
+        bool cut = (seed >> 10) % 16 == 0; /* no closing quote */
+        if (!cut)
+            in[n++] = '"';
+        in[n] = 0;
+        size_t e1 = 0, e2 = 0, on = 0;
+        unsigned f1 = 0, f2 = 0;
+        const char *w1 = NULL, *w2 = NULL;
+        yg_err r1 = yg__jlex_str(in, 0, n, &e1, &f1, &w1);
+        /* Exactly the room the result needs, then a guard byte. */
+        char ref[512], out[520];
+        size_t refn = r1 ? 0 : yg__jlex_unescape(in, e1, ref);
+        size_t cap = r1 ? n + 1 : refn + 1;
+        memset(out, 0x5a, sizeof out);
+        yg_err r2 = yg__jlex_str_decode(in, 0, n, out, cap, &e2, &on, &f2, &w2);
+        /* What the prefilter looked for in the raw text before: `\/`, or a
+         * \u escape of 0000 to 007f, each backslash taking the next byte. */
+        bool hide = false;
+        for (const char *p = in; (p = strchr(p, '\\')) && p[1]; p += 2)
+            if (p[1] == '/' || (p[1] == 'u' && p[2] == '0' && p[3] == '0' && p[4] && p[4] < '8'))
+                hide = true;
+        bool same =
+            r1 == r2 && (r1 ? e1 == e2 && w1 == w2
+                            : e1 == e2 && on == refn && !memcmp(out, ref, on) && out[on] == 0 &&
+                                  (f2 & ~YG_JLEX_HIDE) == f1 && !!(f2 & YG_JLEX_HIDE) == hide);
+        bool guard = (unsigned char)out[cap] == 0x5a;
+        if (!same || !guard) {
+            if (bad++ < 5)
+                CHECK_MSG(false, "case %d: %.*s: rc %d/%d end %zu/%zu len %zu/%zu flags %u/%u%s", t,
+                          (int)n, in, r1, r2, e1, e2, refn, on, f1, f2, guard ? "" : " overrun");
+        }
+        errors += r1 != YG_OK;
+        hides += !r2 && (f2 & YG_JLEX_HIDE);
+    }
+    CHECK_MSG(bad == 0, "%u of 4000 strings differ", bad);
+    CHECK_MSG(errors > 200 && errors < 3000 && hides > 200, "%u refused, %u hiding", errors, hides);
+    /* Too little room is said, not overrun: the string is then measured. */
+    size_t end = 0, on = 0;
+    unsigned fl = 0;
+    const char *why = NULL;
+    char small[8];
+    memset(small, 0x5a, sizeof small);
+    CHECK(yg__jlex_str_decode("abcdefghij\"", 0, 11, small, 4, &end, &on, &fl, &why) == YG_ELIMIT);
+    CHECK(yg__jlex_str_decode("\\u00e9\\u00e9\"", 0, 13, small, 4, &end, &on, &fl, &why) ==
+          YG_ELIMIT);
+    CHECK((unsigned char)small[4] == 0x5a);
+    CHECK(yg__jlex_str_decode("\\u00e9\\u00e9\"", 0, 13, small, 5, &end, &on, &fl, &why) == YG_OK &&
+          on == 4 && end == 12 && !memcmp(small, "\xc3\xa9\xc3\xa9", 5));
+}
+
+/* The arena gives back the end of its last allocation, and nothing else. */
+static void arena_shrink(void)
+{
+    struct yg_arena a;
+    yg_arena_init(&a, 4096, 0);
+    char *p = yg_arena_alloc(&a, 1000);
+    yg_arena_shrink(&a, p, 1000, 10);
+    char *q = yg_arena_alloc(&a, 16);
+    CHECK_MSG(q == p + 16, "the next allocation follows the 16 kept bytes (%td)", q - p);
+    yg_arena_shrink(&a, p, 16, 0); /* p is no longer the last: left alone */
+    char *r = yg_arena_alloc(&a, 16);
+    CHECK(r == q + 16);
+    yg_arena_free(&a);
+}
+
+/* The leaves of a document, kept for checking. */
+struct leaves {
+    struct yg_val v[4];
+    int n;
+};
+
+static void keep_leaf(void *ud, int32_t path, const struct yg_val *v)
+{
+    struct leaves *l = ud;
+    (void)path;
+    if (l->n < 4)
+        l->v[l->n++] = *v;
+}
+
+/* Strings with escapes longer than the room the scanner takes at once (the
+ * input left, at most 64 KiB past the plain start): measured, then decoded
+ * whole; and one whose plain start alone is longer than that. */
+static void long_escaped(void)
+{
+    size_t big = 100000;
+    char *doc = malloc(3 * big + 64);
+    CHECK(doc != NULL);
+    if (!doc)
+        return;
+    for (int shape = 0; shape < 2; shape++) {
+        size_t k = (size_t)sprintf(doc, "{\"k\":\"");
+        if (shape == 1)
+            for (size_t i = 0; i < big; i++)
+                doc[k++] = (char)('a' + i % 26);
+        memcpy(doc + k, "ab\\n", 4);
+        k += 4;
+        for (size_t i = 0; i < big; i++)
+            doc[k++] = (char)('a' + i % 26);
+        memcpy(doc + k, "\\u0041\",\"z\":\"", 13);
+        k += 13;
+        for (size_t i = 0; i < big; i++)
+            doc[k++] = 'z';
+        memcpy(doc + k, "\"}", 3);
+        k += 2;
+        struct yg_arena a;
+        yg_arena_init(&a, 4096, 0);
+        struct leaves l = {.n = 0};
+        struct yg_json_sink sink = {&l, on_key, keep_leaf};
+        struct yg_json_err e = {0};
+        size_t used = 0;
+        yg_err err = yg__json_scan(doc, k, &used, &sink, &a, &e);
+        size_t want = (shape ? big : 0) + 3 + big + 1;
+        CHECK_MSG(err == YG_OK && used == k && l.n == 2, "shape %d: %s at %zu", shape,
+                  e.msg ? e.msg : "?", e.offset);
+        if (l.n == 2) {
+            const struct yg_val *v = &l.v[0];
+            CHECK_MSG(v->n == want, "shape %d: %u bytes, want %zu", shape, v->n, want);
+            size_t at = shape ? big : 0;
+            CHECK(v->n == want && !memcmp(v->p + at, "ab\n", 3) && v->p[want - 1] == 'A' &&
+                  v->p[at + 3] == 'a' && v->p[want - 2] == (char)('a' + (big - 1) % 26));
+            CHECK(l.v[1].n == big && l.v[1].p[0] == 'z');
+            CHECK(e.hides); /* \u0041 is an ASCII 'A' */
+        }
+        yg_arena_free(&a);
+    }
+    free(doc);
+}
+
 static void literals(void)
 {
     CHECK(yg__jlex_lit("true,", 0, 5) == 4 && yg__jlex_lit("false", 0, 5) == 5);
@@ -225,6 +405,9 @@ int main(void)
     same_everywhere();
     numbers();
     strings();
+    decode_one_pass();
+    arena_shrink();
+    long_escaped();
     literals();
     sniff_head();
     stream();
