@@ -36,7 +36,7 @@ static int fuzz_linefmt(const struct yg_linefmt *f, const uint8_t *data, size_t 
     yg_buf_init(&out, 1u << 24);
     struct yg_arena a;
     yg_arena_init(&a, 1 << 16, 0);
-    const struct yg_json_sink sink = {NULL, fz_key, fz_leaf};
+    const struct yg_json_sink sink = {NULL, fz_key, fz_leaf, NULL};
     const char *p = (const char *)data;
     size_t i = 0;
     while (i <= size) {

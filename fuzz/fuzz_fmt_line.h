@@ -48,7 +48,7 @@ static int fuzz_oneline(const struct yg_linefmt *f, const uint8_t *data, size_t 
     yg_err err = f->decode(st, line, size, &out, &ls, &e);
     if (err == YG_OK) {
         int32_t keys = -1;
-        struct yg_json_sink sink = {&keys, on_key, on_leaf};
+        struct yg_json_sink sink = {&keys, on_key, on_leaf, NULL};
         struct yg_arena a;
         yg_arena_init(&a, 4096, 0);
         struct yg_json_err je;

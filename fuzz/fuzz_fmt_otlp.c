@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 __builtin_trap();
             size_t len = (size_t)(nl - (out.p + i)), used = 0;
             int32_t keys = -1;
-            const struct yg_json_sink sink = {&keys, fz_key, fz_leaf};
+            const struct yg_json_sink sink = {&keys, fz_key, fz_leaf, NULL};
             struct yg_json_err je;
             yg_arena_reset(&a);
             if (yg__json_scan(out.p + i, len, &used, &sink, &a, &je) != YG_OK || used != len)

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (err != YG_OK || ls.product || ls.service || ls.category)
         __builtin_trap();
     int32_t keys = -1;
-    struct yg_json_sink sink = {&keys, on_key, on_leaf};
+    struct yg_json_sink sink = {&keys, on_key, on_leaf, NULL};
     struct yg_arena a;
     yg_arena_init(&a, 4096, 0);
     struct yg_json_err je;

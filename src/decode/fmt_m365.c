@@ -385,8 +385,8 @@ static void expand_embedded(struct yg_cloud *c, int32_t path, const struct yg_va
         i++;
     if (v->n - i < 2 || (v->p[i] != '{' && v->p[i] != '['))
         return;
-    const struct yg_json_sink check = {c, check_key, NULL};
-    const struct yg_json_sink sink = {c, sink_key, sink_leaf};
+    const struct yg_json_sink check = {c, check_key, NULL, NULL};
+    const struct yg_json_sink sink = {c, sink_key, sink_leaf, NULL};
     struct yg_json_err je;
     size_t used;
     if (yg__json_scan(v->p, v->n, &used, &check, &c->arena, &je) != YG_OK) {
@@ -535,7 +535,7 @@ yg_err yg__cloud_parse(struct yg_cloud *c, const char *p, size_t n, struct yg_de
         e->msg = i >= n ? "empty record (expected a JSON object)" : "expected a JSON object ('{')";
         return YG_ESYNTAX;
     }
-    const struct yg_json_sink sink = {c, sink_key, sink_leaf};
+    const struct yg_json_sink sink = {c, sink_key, sink_leaf, NULL};
     struct yg_json_err je;
     size_t used;
     yg_err err = yg__json_scan(p + i, n - i, &used, &sink, &c->arena, &je);

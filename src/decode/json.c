@@ -173,9 +173,19 @@ static yg_err scan_key(const char *b, size_t *ip, size_t n, struct yg_arena *a,
         return YG_ESYNTAX;
     }
     const char *k;
-    size_t kn;
-    size_t j = scan_string(b, i + 1, n, a, &k, &kn, e);
-    if (!j)
+    size_t kn, j;
+    int32_t guessed = -1;
+    if (sink->guess && parent >= -1) {
+        /* The guessed key needs no escape, so equal bytes followed by a
+         * quote are that key, closed. */
+        guessed = sink->guess(sink->ud, parent, &k, &kn);
+        if (guessed >= 0 && n - (i + 1) > kn && b[i + 1 + kn] == '"' &&
+            memcmp(b + i + 1, k, kn) == 0)
+            j = i + 2 + kn;
+        else
+            guessed = -1;
+    }
+    if (guessed < 0 && !(j = scan_string(b, i + 1, n, a, &k, &kn, e)))
         return YG_ESYNTAX;
     j = skip_ws(b, j, n);
     if (j >= n || b[j] != ':') {
@@ -185,7 +195,7 @@ static yg_err scan_key(const char *b, size_t *ip, size_t n, struct yg_arena *a,
     }
     *ip = skip_ws(b, j + 1, n);
     /* A parent ignored by the sink (-2) keeps its subtree ignored. */
-    *cur_path = parent < -1 ? parent : sink->key(sink->ud, parent, k, kn);
+    *cur_path = parent < -1 ? parent : guessed >= 0 ? guessed : sink->key(sink->ud, parent, k, kn);
     if (*cur_path < 0 && *cur_path != -2)
         *cur_path = -2;
     return YG_OK;

@@ -26,6 +26,15 @@ struct yg_json_sink {
     /* A leaf at path (never negative). Empty objects/arrays are leaves of
      * type YG_VT_OBJ. */
     void (*leaf)(void *ud, int32_t path, const struct yg_val *v);
+    /* Optional.  Records of one shape repeat their keys in the same order,
+     * so the sink may guess the next key inside the object at `parent`:
+     * its path id, with *k and *kn its bytes, which must need no escape (no
+     * '"', '\\' or control byte), or a negative value for no guess.  The
+     * sink may assume the guess is taken: when the input's key is another,
+     * the scanner calls key() for it, which then undoes that assumption.
+     * A key guessed right costs a comparison instead of a string scan and
+     * a lookup. */
+    int32_t (*guess)(void *ud, int32_t parent, const char **k, size_t *kn);
 };
 
 struct yg_json_err {

@@ -223,7 +223,7 @@ yg_err yg__cols_fill(struct yg_cols *c, const yg_alert *a, uint64_t evtx_record)
             return YG_ENOMEM;
     }
     if (a->event && a->event_len) {
-        struct yg_json_sink sink = {c, on_key, on_leaf};
+        struct yg_json_sink sink = {c, on_key, on_leaf, NULL};
         struct yg_json_err je;
         size_t used;
         /* The event was scanned before; should this scan fail, the leaves

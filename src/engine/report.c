@@ -117,7 +117,7 @@ static struct yg_str member_value(const char *line, size_t n, const char *k, siz
     const char *v = k + kn + 2;
     size_t used = 0;
     struct yg_json_err je;
-    struct yg_json_sink sink = {NULL, skip_key, skip_leaf};
+    struct yg_json_sink sink = {NULL, skip_key, skip_leaf, NULL};
     if (yg__json_scan(v, (size_t)(line + n - v), &used, &sink, a, &je) == YG_OK) {
         out.p = v;
         out.n = used;
@@ -132,7 +132,7 @@ static bool parse_alert(const char *line, size_t n, struct yg_arena *a, struct p
     p->n = n;
     size_t used = 0;
     struct yg_json_err je;
-    struct yg_json_sink sink = {p, alert_key, alert_leaf};
+    struct yg_json_sink sink = {p, alert_key, alert_leaf, NULL};
     if (yg__json_scan(line, n, &used, &sink, a, &je) != YG_OK)
         return false;
     p->event = member_value(line, n, p->ev_key, p->corr ? 11 : 5, a);

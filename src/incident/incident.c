@@ -1386,7 +1386,7 @@ static void merge_stored_entities(struct yg_incident_builder *b, const char *id,
         size_t n = (size_t)sqlite3_column_bytes(s, 0);
         /* [{"kind":"account","value":"x"},...] */
         scratch->nleaves = scratch->npaths = 0;
-        struct yg_json_sink sink = {scratch, flat_key, flat_leaf};
+        struct yg_json_sink sink = {scratch, flat_key, flat_leaf, NULL};
         struct yg_json_err je;
         size_t used;
         if (j && yg__json_scan(j, n, &used, &sink, scratch->a, &je) == YG_OK) {
@@ -1699,7 +1699,7 @@ yg_err yg__incident_feed(struct yg_incident_builder *b, const char *alert_id, co
         res = &dummy;
     feed_start(b, res);
     struct flat f = {.a = &b->arena};
-    struct yg_json_sink sink = {&f, flat_key, flat_leaf};
+    struct yg_json_sink sink = {&f, flat_key, flat_leaf, NULL};
     struct yg_json_err je;
     size_t used = 0;
     yg_err err = yg__json_scan(json, n, &used, &sink, &b->arena, &je);
@@ -1769,7 +1769,7 @@ static yg_err put_json(struct flat *f, struct yg_arena *a, const char *k, const 
     if (k && p < 0)
         return YG_ENOMEM;
     f->root1 = p + 1;
-    struct yg_json_sink sink = {f, flat_key, flat_leaf};
+    struct yg_json_sink sink = {f, flat_key, flat_leaf, NULL};
     struct yg_json_err je;
     size_t used = 0;
     yg_err err = yg__json_scan(json, n, &used, &sink, a, &je);

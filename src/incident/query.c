@@ -90,7 +90,7 @@ static void read_entities(const char *json, struct ent_list *l, const struct yg_
     yg_arena_reset(&l->a);
     l->v = NULL;
     l->n = l->cap = 0;
-    struct yg_json_sink sink = {l, ent_key, ent_leaf};
+    struct yg_json_sink sink = {l, ent_key, ent_leaf, NULL};
     struct yg_json_err je;
     size_t used;
     if (json && yg__json_scan(json, strlen(json), &used, &sink, &l->a, &je) != YG_OK)

@@ -34,6 +34,7 @@ struct path {
     uint8_t role; /* ROLE_* */
     uint64_t hash;
     int32_t next; /* the path whose key followed this one last time, or -1 */
+    bool plain;   /* the key needs no JSON escape: it can be guessed */
 };
 
 enum {
@@ -100,6 +101,7 @@ struct yg_scanner {
     /* The path of the event's previous key (-1: none yet), and the path of
      * the first key of the last event. */
     int32_t last_path, first_path;
+    int32_t guess_from; /* last_path before guess_key assumed its guess */
     /* routing */
     struct route **routes;
     uint32_t nroutes;
@@ -395,6 +397,10 @@ static int32_t find_path(struct yg_scanner *s, int32_t parent, const char *k, si
     p->klen = (uint32_t)kn;
     p->hash = h;
     p->key = yg_strndup(k, kn);
+    p->plain = true;
+    for (size_t i = 0; i < kn; i++)
+        if (k[i] == '"' || k[i] == '\\' || (unsigned char)k[i] < 0x20)
+            p->plain = false;
     size_t pl = parent >= 0 ? s->paths[parent].fulllen : 0;
     p->full = yg_malloc(pl + kn + 2);
     if (!p->key || !p->full) {
@@ -419,9 +425,25 @@ static int32_t find_path(struct yg_scanner *s, int32_t parent, const char *k, si
     return id;
 }
 
+/* The JSON scanner's guess of the next key (decode/json.h): the path that
+ * followed the previous key last time, assumed taken. */
+static int32_t guess_key(void *ud, int32_t parent, const char **k, size_t *kn)
+{
+    struct yg_scanner *s = ud;
+    s->guess_from = s->last_path;
+    int32_t c = s->last_path >= 0 ? s->paths[s->last_path].next : s->first_path;
+    if (c < 0 || s->paths[c].parent != parent || !s->paths[c].plain)
+        return -1;
+    *k = s->paths[c].key;
+    *kn = s->paths[c].klen;
+    s->last_path = c;
+    return c;
+}
+
 static int32_t on_key(void *ud, int32_t parent, const char *k, size_t kn)
 {
     struct yg_scanner *s = ud;
+    s->last_path = s->guess_from; /* the guess, if any, was not taken */
     /* Records of one shape repeat their keys in the same order: the path
      * that followed the previous key last time is tried first, and taken
      * when it is this key under this parent, without hashing. */
@@ -1236,7 +1258,7 @@ static void date_time_from_pair(struct yg_scanner *s)
 yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, size_t *used,
                                    yg_alert_cb cb, void *ud)
 {
-    struct yg_json_sink sink = {s, on_key, on_leaf};
+    struct yg_json_sink sink = {s, on_key, on_leaf, guess_key};
     struct yg_json_err je;
     s->nf = 0;
     s->overflow = false;
@@ -1252,7 +1274,7 @@ yg_err yg_scanner_scan_json_prefix(yg_scanner *s, const char *buf, size_t len, s
     }
     yg_arena_reset(&s->scratch);
     s->err_msg[0] = 0;
-    s->last_path = -1;
+    s->last_path = s->guess_from = -1;
     size_t u = 0;
     yg_err e = yg__json_scan(buf, len, &u, &sink, &s->scratch, &je);
     if (used)

@@ -686,7 +686,7 @@ static bool dm_parse(struct watch *w, const char *p, size_t n, struct detmsg *d,
 {
     memset(d, 0, sizeof *d);
     yg_arena_reset(&w->karena);
-    struct yg_json_sink sink = {d, dm_key, dm_leaf};
+    struct yg_json_sink sink = {d, dm_key, dm_leaf, NULL};
     struct yg_json_err je;
     size_t used;
     if (yg__json_scan(p, n, &used, &sink, &w->karena, &je) || !d->f[DM_RULE].p ||
@@ -1032,7 +1032,7 @@ static void take_alert(struct watch *w, struct winput *in, const struct yg_recor
     struct alertmsg a;
     memset(&a, 0, sizeof a);
     yg_arena_reset(&w->karena);
-    struct yg_json_sink sink = {&a, am_key, am_leaf};
+    struct yg_json_sink sink = {&a, am_key, am_leaf, NULL};
     struct yg_json_err je = {0};
     size_t used = 0;
     const char *why = NULL;
@@ -1527,7 +1527,7 @@ static void fields_read(const char *json, struct fields_ctx *x)
 {
     for (size_t k = 0; k < x->nf; k++)
         x->vals[k] = (struct yg_str){NULL, 0};
-    struct yg_json_sink sink = {x, fields_key, fields_leaf};
+    struct yg_json_sink sink = {x, fields_key, fields_leaf, NULL};
     struct yg_json_err je;
     size_t used;
     if (yg__json_scan(json, strlen(json), &used, &sink, x->a, &je) != YG_OK)

@@ -80,7 +80,7 @@ static yg_err dec(struct rec *r, const struct yg_linefmt *f, const char *line, s
         f->state_free(st);
     if (r->err != YG_OK)
         return r->err;
-    struct yg_json_sink s = {r, rec_key, rec_leaf};
+    struct yg_json_sink s = {r, rec_key, rec_leaf, NULL};
     struct yg_json_err je = {0};
     size_t used = 0;
     yg_err je_err = yg__json_scan(r->out.p, r->out.n, &used, &s, &r->a, &je);

@@ -254,7 +254,7 @@ static void test_robust(struct rec *r)
                 fmts[f]->state_free(st);
             if (err == YG_OK) {
                 yg_arena_reset(&r->a);
-                struct yg_json_sink s = {r, rec_key, rec_leaf};
+                struct yg_json_sink s = {r, rec_key, rec_leaf, NULL};
                 struct yg_json_err je;
                 size_t used;
                 r->nk = 0;

@@ -106,7 +106,7 @@ static yg_err dec(struct doc *d, const char *line, size_t n)
     d->flat = true;
     d->err = d->f->decode(d->st, line, n, &d->out, &d->ls, &d->e);
     if (d->err == YG_OK) {
-        struct yg_json_sink s = {d, on_key, on_leaf};
+        struct yg_json_sink s = {d, on_key, on_leaf, NULL};
         struct yg_json_err je;
         size_t used = 0;
         d->json_ok = d->out.n && d->out.p[0] == '{' &&

@@ -83,7 +83,7 @@ static yg_err dec(struct doc *d, const char *line, size_t n)
     d->e = (struct yg_decode_err){0, NULL};
     d->err = d->f->decode(d->st, line, n, &d->out, &d->ls, &d->e);
     if (d->err == YG_OK) {
-        struct yg_json_sink s = {d, on_key, on_leaf};
+        struct yg_json_sink s = {d, on_key, on_leaf, NULL};
         struct yg_json_err je;
         size_t used = 0;
         d->json_ok = d->out.n && d->out.p[0] == '{' &&
@@ -1009,7 +1009,7 @@ static void robust(const struct yg_linefmt *f, void *st, const char *line, size_
         yg_arena_init(&a, 4096, 0);
         struct doc *d = calloc(1, sizeof *d);
         d->flat_strings = true;
-        struct yg_json_sink s = {d, on_key, on_leaf};
+        struct yg_json_sink s = {d, on_key, on_leaf, NULL};
         struct yg_json_err je;
         size_t used = 0;
         bool ok = b.n > 1 && b.p[1] == '{' &&

@@ -196,7 +196,7 @@ static void test_pulse_elastic(struct rec *r)
     memset(&P, 0, sizeof P);
     struct yg_arena a;
     yg_arena_init(&a, 4096, 0);
-    struct yg_json_sink s = {&P, paths_key, paths_leaf};
+    struct yg_json_sink s = {&P, paths_key, paths_leaf, NULL};
     struct yg_json_err je = {0};
     size_t used = 0;
     CHECK(js && yg__json_scan(js, jn, &used, &s, &a, &je) == YG_OK);
@@ -753,7 +753,7 @@ static void test_truncated(struct rec *r)
             yg_err err = all4[f]->decode(NULL, p, k, &r->out, &ls, &e);
             if (err == YG_OK) {
                 yg_arena_reset(&r->a);
-                struct yg_json_sink s = {r, rec_key, rec_leaf};
+                struct yg_json_sink s = {r, rec_key, rec_leaf, NULL};
                 struct yg_json_err je;
                 size_t used;
                 r->nk = 0;

@@ -34,7 +34,7 @@ static void expect(const char *json, const char *want, size_t want_used)
 {
     struct rec r;
     memset(&r, 0, sizeof r);
-    struct yg_json_sink s = {&r, on_key, on_leaf};
+    struct yg_json_sink s = {&r, on_key, on_leaf, NULL};
     struct yg_arena a;
     yg_arena_init(&a, 1024, 0);
     struct yg_json_err e;
@@ -50,7 +50,7 @@ static void expect_err(const char *json, size_t len, yg_err want, size_t off, co
 {
     struct rec r;
     memset(&r, 0, sizeof r);
-    struct yg_json_sink s = {&r, on_key, on_leaf};
+    struct yg_json_sink s = {&r, on_key, on_leaf, NULL};
     struct yg_arena a;
     yg_arena_init(&a, 1024, 0);
     struct yg_json_err e = {0};

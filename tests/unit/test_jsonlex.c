@@ -39,7 +39,7 @@ struct verdict {
 
 static struct verdict by_scanner(const char *doc, struct yg_arena *a)
 {
-    struct yg_json_sink sink = {NULL, on_key, on_leaf};
+    struct yg_json_sink sink = {NULL, on_key, on_leaf, NULL};
     struct yg_json_err e;
     size_t used;
     yg_err err = yg__json_scan(doc, strlen(doc), &used, &sink, a, &e);
@@ -301,7 +301,7 @@ static void long_escaped(void)
         struct yg_arena a;
         yg_arena_init(&a, 4096, 0);
         struct leaves l = {.n = 0};
-        struct yg_json_sink sink = {&l, on_key, keep_leaf};
+        struct yg_json_sink sink = {&l, on_key, keep_leaf, NULL};
         struct yg_json_err e = {0};
         size_t used = 0;
         yg_err err = yg__json_scan(doc, k, &used, &sink, &a, &e);

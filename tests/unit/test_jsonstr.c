@@ -220,7 +220,7 @@ static void readers(void)
         struct yg_arena a;
         yg_arena_init(&a, 4096, 0);
         /* decode/json.c */
-        struct yg_json_sink sink = {NULL, on_key, on_leaf};
+        struct yg_json_sink sink = {NULL, on_key, on_leaf, NULL};
         struct yg_json_err je;
         size_t used;
         leafn = 0;

@@ -64,6 +64,19 @@ int main(void)
         CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"keyxy\":\"two\"}"), "long-key"));
         /* The first key differs: no b at all. */
         CHECK(!strcmp(fired(s, "{\"c\":{\"b\":\"two\"}}"), ""));
+        /* The guessed key written with an escape is still that key. */
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"keyxy\":\"two\"}"), "long-key"));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"k\\u0065yxy\":\"two\"}"), "long-key"));
+        /* A remembered key that needs an escape (a\ written "a\\") is never
+         * guessed: the bytes a\ then a quote are an escaped quote, and the
+         * record is malformed. */
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a\\\\\":\"two\"}"), ""));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a\\\\\":\"two\"}"), ""));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a\\\":\"two\"}"), "error"));
+        /* Guessed right but cut after the key: an error, not a match. */
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"b\":\"two\"}"), "top-b"));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"b\""), "error"));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"b"), "error"));
     }
     yg_scanner_destroy(s);
     yg_rules_release(r);
