@@ -882,6 +882,37 @@ static void test_fd(void)
     close(p[0]);
 }
 
+/* Record ids: NAME:H1H2:K, the message's hash, the hash mixed with the
+ * input's name and the length (32 hex digits), and its occurrence count, so
+ * that a repeated message is another record. */
+static void test_fd_ids(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0);
+    struct yg_input *in = NULL;
+    CHECK(yg__in_fd_new("stdin-ids", p[0], &in) == YG_OK);
+    const char *text = "same\nother line\nsame\nsame\n";
+    send_all(p[1], text, strlen(text));
+    close(p[1]);
+    struct recs rs = {0};
+    drain_until(in, &rs, 4);
+    CHECK(rs.n == 4);
+    const unsigned want_k[4] = {1, 1, 2, 3};
+    for (int i = 0; i < rs.n && i < 4; i++) {
+        const char *m = rs.r[i].data;
+        uint64_t h1 = yg_hash(m, strlen(m));
+        uint64_t h2 =
+            h1 ^ (yg_hash("stdin-ids", 9) * (uint64_t)0x9E3779B97F4A7C15ull) ^ (uint64_t)strlen(m);
+        char want[128];
+        snprintf(want, sizeof want, "stdin-ids:%016" PRIx64 "%016" PRIx64 ":%u", h1, h2, want_k[i]);
+        CHECK_MSG(rs.r[i].id && !strcmp(rs.r[i].id, want), "record %d: %s, want %s", i,
+                  rs.r[i].id ? rs.r[i].id : "(none)", want);
+    }
+    recs_free(&rs);
+    in->ops->destroy(in);
+    close(p[0]);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* the service does the same: see in_syslog.c */
@@ -903,6 +934,7 @@ int main(void)
     test_tls("127.0.0.1:0", "127.0.0.1");
     test_tls("[::1]:0", "::1");
     test_fd();
+    test_fd_ids();
     clean_dir();
     rmdir(dir);
     TAP_DONE();
