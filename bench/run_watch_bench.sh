@@ -178,7 +178,7 @@ spid=$!
 if ((perf_s > 0)); then
     # Let the service reach its steady rate first.
     sleep 1
-    perf record -g -o "$tmp/perf.data" -p "$pid" -- sleep "$perf_s" > "$tmp/perf.log" 2>&1 || cat "$tmp/perf.log" >&2
+    perf record ${YG_PERF_CALLGRAPH:+--call-graph $YG_PERF_CALLGRAPH} -g -o "$tmp/perf.data" -p "$pid" -- sleep "$perf_s" > "$tmp/perf.log" 2>&1 || cat "$tmp/perf.log" >&2
 fi
 prev=-1
 stall=0

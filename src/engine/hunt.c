@@ -185,6 +185,9 @@ struct ctx {
     /* The line format of the last text line among JSON records (a relay
      * writing one source's lines between another's JSON records). */
     const struct yg_linefmt *text_fmt;
+    /* The tally label of the last alert's log source, kept with the
+     * source's JSON: most alerts in a row share a source. */
+    char lbl_src[256], lbl[256];
 };
 
 /* Keep what a correlation needs of this detection: its event time and the
@@ -289,9 +292,13 @@ static void tally_alert(struct ctx *c, const yg_alert *a)
         yg__tally_add(&u->hosts, hn, hl, a->level_num, 1);
     else
         yg__tally_add(&u->hosts, "(no host field)", 15, a->level_num, 1);
-    char label[256];
-    yg__cov_label(a->logsource_json ? a->logsource_json : "{}", label, sizeof label);
-    yg__tally_add(&u->lsrc, label, strlen(label), a->level_num, 1);
+    const char *ls = a->logsource_json ? a->logsource_json : "{}";
+    if (strcmp(ls, c->lbl_src) != 0) {
+        yg__cov_label(ls, c->lbl, sizeof c->lbl);
+        /* A source too long to keep is labelled again next time. */
+        snprintf(c->lbl_src, sizeof c->lbl_src, "%s", strlen(ls) < sizeof c->lbl_src ? ls : "");
+    }
+    yg__tally_add(&u->lsrc, c->lbl, strlen(c->lbl), a->level_num, 1);
 }
 
 /* profile.c's `mark`: the line or index number goes here, patched in by

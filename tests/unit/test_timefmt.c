@@ -106,6 +106,29 @@ static void against_gmtime(void)
     CHECK_MSG(bad == 0, "%u times differ from gmtime_r", bad);
 }
 
+/* Fractions of every width: zero-padded to the width asked, and a fraction
+ * wider than that keeps all its digits, as printf's %0*u. */
+static void fractions(void)
+{
+    static const uint32_t fr[] = {0, 1, 7, 42, 999, 1000, 123456, 999999999, 4294967295u};
+    unsigned bad = 0;
+    for (unsigned d = 0; d <= 9; d++)
+        for (size_t i = 0; i < sizeof fr / sizeof *fr; i++) {
+            char want[64], got[YG_TIME_TEXT];
+            int k = snprintf(want, sizeof want, "2016-09-19T04:50:06");
+            if (d)
+                k += snprintf(want + k, sizeof want - (size_t)k, ".%0*u", (int)d, fr[i]);
+            snprintf(want + k, sizeof want - (size_t)k, "Z");
+            size_t n = yg__time_format_frac(1474260606, fr[i], d, got);
+            if (strlen(want) < YG_TIME_TEXT && (n != strlen(want) || strcmp(got, want))) {
+                if (!bad)
+                    fprintf(stderr, "digits %u frac %u: '%s', printf: '%s'\n", d, fr[i], got, want);
+                bad++;
+            }
+        }
+    CHECK_MSG(bad == 0, "%u fractions differ from printf", bad);
+}
+
 static void limits(void)
 {
     char out[YG_TIME_TEXT] = "x";
@@ -123,6 +146,7 @@ int main(void)
     negative_times();
     leap_years();
     round_trip();
+    fractions();
     against_gmtime();
     limits();
     TAP_DONE();
