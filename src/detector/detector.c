@@ -127,6 +127,10 @@ yg_err yg__detector_compile(const struct yg_detector_conf *c, struct yg_detector
 done:
     yg_compiler_destroy(comp);
     yg__dbcache_get_stats(cache, &out->cache);
+    if (!e && out->rules) {
+        yg__rules_keep_dbcache(out->rules, cache); /* each log source's databases */
+        cache = NULL;
+    }
     yg__dbcache_free(cache);
     return e;
 }

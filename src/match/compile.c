@@ -21,6 +21,7 @@
 #include "core/installed.h"
 #include "core/uuid.h"
 #include "intel/intel.h"
+#include "match/dbcache.h"
 #include "match/pipeline.h"
 #include "match/program.h"
 
@@ -1401,11 +1402,18 @@ void yg_rules_retain(yg_rules *r)
     atomic_fetch_add(&r->refs, 1);
 }
 
+void yg__rules_keep_dbcache(struct yg_rules *rs, struct yg_dbcache *cache)
+{
+    yg__dbcache_free(rs->dbcache);
+    rs->dbcache = cache;
+}
+
 void yg_rules_release(yg_rules *r)
 {
     if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
         return;
     yg__prefilter_free(r);
+    yg__dbcache_free(r->dbcache);
     icache_free(r->icache);
     if (r->intel)
         yg_intel_release(r->intel);

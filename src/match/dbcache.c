@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,10 @@ struct entry {
 };
 
 struct yg_dbcache {
+    /* The rules keep the cache while they run, and every scanning thread
+     * compiles its log sources' databases through it: one at a time, so
+     * that a database one thread compiled the next finds in the folder. */
+    pthread_mutex_t lock;
     char *dir;
     int dirfd;   /* -1 until opened */
     bool broken; /* the folder is not used (already reported) */
@@ -231,6 +236,7 @@ struct yg_dbcache *yg__dbcache_new(const char *dir, void (*warn_cb)(void *ud, co
         yg_free(c);
         return NULL;
     }
+    pthread_mutex_init(&c->lock, NULL);
     c->dirfd = -1;
     c->warn = warn_cb;
     c->ud = ud;
@@ -250,17 +256,21 @@ void yg__dbcache_free(struct yg_dbcache *c)
         return;
     if (c->dirfd >= 0)
         close(c->dirfd);
+    pthread_mutex_destroy(&c->lock);
     yg_free(c->ents);
     yg_free(c->dir);
     yg_free(c);
 }
 
-void yg__dbcache_get_stats(const struct yg_dbcache *c, struct yg_dbcache_stats *out)
+void yg__dbcache_get_stats(struct yg_dbcache *c, struct yg_dbcache_stats *out)
 {
-    if (c)
+    if (c) {
+        pthread_mutex_lock(&c->lock);
         *out = c->st;
-    else
+        pthread_mutex_unlock(&c->lock);
+    } else {
         memset(out, 0, sizeof *out);
+    }
 }
 
 /* The folder and its missing parents, each created 0700. */
@@ -552,18 +562,22 @@ int yg__dbcache_compile_lit_multi(struct yg_dbcache *c, const char *const *exprs
                                   unsigned n, unsigned mode, hs_database_t **db,
                                   hs_compile_error_t **err)
 {
+    if (!c)
+        return hs_compile_lit_multi(exprs, flags, ids, lens, n, mode, NULL, db, err);
+    pthread_mutex_lock(&c->lock);
     unsigned char key[YG_DBCACHE_KEY];
-    bool keyed = c && open_dir(c) && make_key(c, exprs, flags, ids, lens, n, mode, key);
+    bool keyed = open_dir(c) && make_key(c, exprs, flags, ids, lens, n, mode, key);
+    hs_error_t r = HS_SUCCESS;
     if (keyed && (*db = load(c, key))) {
         c->st.hits++;
-        return HS_SUCCESS;
-    }
-    /* The platform the key names is the one compiled for. */
-    hs_error_t r =
-        hs_compile_lit_multi(exprs, flags, ids, lens, n, mode, keyed ? &c->plat : NULL, db, err);
-    if (c)
+    } else {
+        /* The platform the key names is the one compiled for. */
+        r = hs_compile_lit_multi(exprs, flags, ids, lens, n, mode, keyed ? &c->plat : NULL, db,
+                                 err);
         c->st.compiled++;
-    if (r == HS_SUCCESS && keyed)
-        store(c, key, *db);
+        if (r == HS_SUCCESS && keyed)
+            store(c, key, *db);
+    }
+    pthread_mutex_unlock(&c->lock);
     return r;
 }

@@ -51,7 +51,7 @@ void yg__dbcache_free(struct yg_dbcache *c);
 /* The size cap of the folder's entries (YG_HS_CACHE_MAX_BYTES unless a test
  * sets a smaller one). */
 void yg__dbcache_set_max_bytes(struct yg_dbcache *c, uint64_t max_bytes);
-void yg__dbcache_get_stats(const struct yg_dbcache *c, struct yg_dbcache_stats *out);
+void yg__dbcache_get_stats(struct yg_dbcache *c, struct yg_dbcache_stats *out);
 
 /* hs_compile_lit_multi through the cache (c NULL: no cache): the database
  * from the cache entry of these inputs, else compiled and the entry

@@ -851,8 +851,8 @@ static struct pf_dbs *compile_subset(const struct yg_rules *rs, const uint32_t *
         flags[k] = HS_FLAG_CASELESS;
         hid[k] = ids[k]; /* the global atom index, as in the whole database */
     }
-    if (hs_compile_lit_multi(exprs, flags, hid, lens, (unsigned)n, HS_MODE_BLOCK, NULL, &d->db[0],
-                             &ce) != HS_SUCCESS) {
+    if (yg__dbcache_compile_lit_multi(rs->dbcache, exprs, flags, hid, lens, (unsigned)n,
+                                      HS_MODE_BLOCK, &d->db[0], &ce) != HS_SUCCESS) {
         if (ce)
             hs_free_compile_error(ce);
         goto fail;

@@ -130,8 +130,10 @@ struct yg_rules {
     size_t nitems;
     /* Compile-time only: canonical item text -> node, to share items. */
     struct yg_item_cache *icache;
-    /* Compile-time only: where the prefilter's databases are kept between
-     * runs (dbcache.c), or NULL. */
+    /* Where the prefilter's databases are kept between runs (dbcache.c), or
+     * NULL: borrowed from the compiler while compiling; afterwards owned,
+     * when given (yg__rules_keep_dbcache), for the databases each log source
+     * compiles while the rules run (prefilter.c, compile_subset). */
     struct yg_dbcache *dbcache;
     /* Correlation rules over the detection rules, compiled and freed by
      * src/correlate (correlate_rules.c), which this layer does not include:
@@ -171,6 +173,10 @@ size_t yg__compiler_docs(const struct yg_compiler *c, const struct yg_rule *cons
  * The compiler borrows it: it must outlive the compile. */
 struct yg_dbcache;
 void yg__compiler_set_dbcache(struct yg_compiler *c, struct yg_dbcache *cache);
+/* After the compile: the rules take the cache and free it with themselves,
+ * so that each log source's databases are cached too.  The cache is used
+ * from every thread that scans with the rules (dbcache.c locks). */
+void yg__rules_keep_dbcache(struct yg_rules *rs, struct yg_dbcache *cache);
 /* Report d through c's diagnostic callback (ud is the compiler). */
 void yg__compiler_diag(void *ud, const struct yg_diag *d);
 

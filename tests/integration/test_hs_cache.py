@@ -9,6 +9,8 @@ writable by others or (as root) of another owner is rejected: the run is still
 correct and the entry is written again.  A folder others may write is not used
 (one warning), and a folder that cannot be created only costs a warning.  Two
 cold runs at once both give the same alerts and leave whole entries only.
+The raw-document databases each log source compiles while the hunt runs go into
+the same folder, and a warm run loads them rather than writing them again.
 `yagura watch` takes the folder from cache_dir:, turns it off with
 cache_dir: false, and --cache-dir / --no-cache win over the configuration; started
 as root with user:, its start-up compile leaves the cache alone.
@@ -86,7 +88,10 @@ check(stat.S_IMODE(os.stat(cache).st_mode) == 0o700, "cache folder created 0700"
 check(stat.S_IMODE(os.stat(os.path.dirname(cache)).st_mode) == 0o700,
       "its missing parent created 0700")
 names = entries(cache)
-check(len(names) == n, f"one entry per database: {len(names)} for {n}")
+# The rule compile's n databases (the stats count those), and the raw-document
+# databases each log source met compiles for itself while the hunt runs
+# (prefilter.c, compile_subset): cached the same way.
+check(len(names) > n, f"one entry per database and per log source's own: {len(names)} for {n}")
 check(all(stat.S_IMODE(os.stat(os.path.join(cache, f)).st_mode) == 0o600 for f in names),
       "entries are 0600")
 check(not [f for f in os.listdir(cache) if not f.endswith(".hsdb")],
@@ -111,7 +116,7 @@ env_dir = os.path.join(tmp, "env-cache")
 p = subprocess.run([yagura, "hunt", "-q", "-r", RULES, "--stats-json",
                     os.path.join(tmp, "env.json"), *LOGS], capture_output=True,
                    env={**os.environ, "YAGURA_CACHE_DIR": env_dir}, timeout=300)
-check(p.stdout == cold and len(entries(env_dir)) == n,
+check(p.stdout == cold and len(entries(env_dir)) == len(names),
       f"YAGURA_CACHE_DIR: the same alerts, {len(entries(env_dir))} entries written there")
 
 

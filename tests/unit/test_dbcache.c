@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <hs.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -316,11 +317,61 @@ static void default_dir(void)
     CHECK(yg__dbcache_default_dir(buf, sizeof buf) == NULL);
 }
 
+/* Threads scanning with one set of rules compile their log sources'
+ * databases through the rules' cache at the same time: one compiles and
+ * writes, the others load that entry, and every database works. */
+struct racer {
+    struct yg_dbcache *c;
+    const struct lits *l;
+    bool ok;
+};
+
+static void *race_one(void *arg)
+{
+    struct racer *r = arg;
+    r->ok = compile_scan(r->c, r->l, HS_MODE_BLOCK);
+    return NULL;
+}
+
+static void shared_cases(void)
+{
+    char base[] = "/tmp/yg-dbcache-XXXXXX";
+    CHECK(mkdtemp(base) != NULL);
+    struct lits l = {{"mimikatz", "sekurlsa", "lsadump"},
+                     {HS_FLAG_CASELESS, HS_FLAG_CASELESS, HS_FLAG_CASELESS},
+                     {3, 4, 5},
+                     {8, 8, 7}};
+    struct yg_dbcache *c = yg__dbcache_new(base, on_warn, NULL);
+    CHECK(c != NULL);
+    enum { N = 4 };
+    pthread_t t[N];
+    struct racer r[N];
+    for (int i = 0; i < N; i++) {
+        r[i] = (struct racer){c, &l, false};
+        CHECK(pthread_create(&t[i], NULL, race_one, &r[i]) == 0);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_MSG(r[i].ok, "thread %d: database compiled or loaded, and it finds the literal", i);
+    }
+    struct yg_dbcache_stats st;
+    yg__dbcache_get_stats(c, &st);
+    CHECK_MSG(st.compiled == 1 && st.written == 1 && st.hits == N - 1,
+              "one compile, %d loads: compiled %zu, written %zu, hits %zu", N - 1, st.compiled,
+              st.written, st.hits);
+    CHECK(count_entries(base) == 1);
+    yg__dbcache_free(c);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     header_cases();
     cache_cases();
     cap_cases();
+    shared_cases();
     default_dir();
     TAP_DONE();
 }
