@@ -379,7 +379,7 @@ run_workload() {
     fi
     if [[ -n "${R_SEC[2]:-}" && "$base_t" == 1 ]]; then
         check "2 threads >= 1.9x one" "${R_SEC[1]} / ${R_SEC[2]} >= 1.9" \
-            "$(calc "${R_SEC[1]} / ${R_SEC[2]}" %.2f)x"
+            "$(calc "${R_SEC[1]} / ${R_SEC[2]}" %.3f)x"
     fi
     # The compile as this run found the database cache (warm after the first
     # run; `yagura hunt --no-cache` over a one-line file gives the cold one).
