@@ -38,7 +38,8 @@
 # events/s is the rate of one core of the service and the sender never takes
 # the service's core; --no-pin leaves both to the scheduler. --perf SECONDS
 # records the service with `perf record -g` for that long once the sending has
-# started and prints the top of `perf report --no-children`. YG_KEEP_TMP=1
+# started and prints the top of `perf report --no-children` (YG_PERF_CALLGRAPH=dwarf
+# records call chains by DWARF unwinding: the binary keeps no frame pointers). YG_KEEP_TMP=1
 # keeps the run's folder (configuration, state database, perf.data) and says
 # where it is.
 set -euo pipefail
