@@ -1331,6 +1331,7 @@ yg_err yg__compile_detections(yg_compiler *c, yg_rules **out)
     if (!rs)
         return YG_ENOMEM;
     atomic_init(&rs->refs, 1);
+    pthread_mutex_init(&rs->sub_lock, NULL);
     yg_arena_init(&rs->perm, 1u << 20, 0);
     rs->nfailed = c->nfailed;
     if ((err = load_mappings(c, rs)))
@@ -1414,6 +1415,7 @@ void yg_rules_release(yg_rules *r)
         return;
     yg__prefilter_free(r);
     yg__dbcache_free(r->dbcache);
+    pthread_mutex_destroy(&r->sub_lock);
     icache_free(r->icache);
     if (r->intel)
         yg_intel_release(r->intel);

@@ -52,6 +52,15 @@ struct pf_dbs {
     hs_database_t *db[];
 };
 
+/* A log source's own raw-document database and the atoms it was compiled
+ * from (struct yg_rules: subs). */
+struct pf_sub {
+    uint64_t hash;
+    uint32_t *ids;
+    size_t n;
+    struct pf_dbs *d;
+};
+
 /* An atom and the field it must occur in (-1: any field, for keywords). */
 struct atomref {
     const char *p;
@@ -749,6 +758,11 @@ done:
 
 void yg__prefilter_free(struct yg_rules *rs)
 {
+    for (size_t i = 0; i < rs->nsubs; i++) {
+        dbs_free(rs->subs[i].d);
+        yg_free(rs->subs[i].ids);
+    }
+    yg_free(rs->subs);
     dbs_free(rs->hs_db);
     for (size_t f = 0; rs->fid_db && f < rs->nfid_db; f++)
         if (rs->fid_db[f] && rs->fid_db[f] != (void *)rs)
@@ -872,6 +886,52 @@ done:
     return d;
 }
 
+static bool grow_subs(struct yg_rules *rs)
+{
+    size_t nc = rs->subcap ? rs->subcap * 2 : 16;
+    struct pf_sub *ns = yg_realloc(rs->subs, nc * sizeof *ns);
+    if (!ns)
+        return false;
+    rs->subs = ns;
+    rs->subcap = nc;
+    return true;
+}
+
+/* The database of the atoms ids[0, n): the one another scanner of these
+ * rules already has (log sources of one rule set give the same atom sets
+ * in every thread), else compiled and kept for them; *scratch grown to fit
+ * it.  The rules own it.  NULL when it cannot be had. */
+static const struct pf_dbs *shared_subset(const struct yg_rules *rs, const uint32_t *ids, size_t n,
+                                          void **scratch)
+{
+    /* The rules are shared and read-only but for this list, which sub_lock
+     * guards. */
+    struct yg_rules *w = (struct yg_rules *)rs;
+    uint64_t h = yg_hash(ids, n * sizeof *ids);
+    const struct pf_dbs *d = NULL;
+    pthread_mutex_lock(&w->sub_lock);
+    for (size_t i = 0; i < w->nsubs && !d; i++)
+        if (w->subs[i].hash == h && w->subs[i].n == n &&
+            memcmp(w->subs[i].ids, ids, n * sizeof *ids) == 0)
+            d = w->subs[i].d;
+    if (!d && (w->nsubs < w->subcap || grow_subs(w))) {
+        uint32_t *copy = yg_malloc(n * sizeof *copy);
+        struct pf_dbs *c = copy ? compile_subset(rs, ids, n, scratch) : NULL;
+        if (c) {
+            memcpy(copy, ids, n * sizeof *copy);
+            w->subs[w->nsubs++] = (struct pf_sub){h, copy, n, c};
+            d = c;
+        } else {
+            yg_free(copy);
+        }
+    }
+    pthread_mutex_unlock(&w->sub_lock);
+    for (size_t i = 0; d && i < d->n; i++)
+        if (hs_alloc_scratch(d->db[i], (hs_scratch_t **)scratch) != HS_SUCCESS)
+            return NULL;
+    return d;
+}
+
 void yg__prefilter_route(const struct yg_rules *rs, const uint32_t *rules, uint32_t n,
                          void **scratch, struct yg_pf_route *out)
 {
@@ -928,9 +988,9 @@ void yg__prefilter_route(const struct yg_rules *rs, const uint32_t *rules, uint3
          * a 20 MB sample: about 300 million instructions per scanner to
          * save 2,200 per event). */
         if (d == 0 && cnt * 2 <= rs->db_natoms[d] && cnt <= PF_DB_ATOMS) {
-            struct pf_dbs *sub = compile_subset(rs, order + from, cnt, scratch);
+            const struct pf_dbs *sub = shared_subset(rs, order + from, cnt, scratch);
             if (sub) {
-                use = sub;
+                use = (void *)sub;
                 own[d] = 1;
             }
         }
@@ -950,9 +1010,7 @@ done:
 
 void yg__prefilter_route_free(struct yg_pf_route *pr)
 {
-    for (size_t d = 0; pr->own && d < pr->n; d++)
-        if (pr->own[d])
-            dbs_free(d ? pr->field[d - 1] : (void *)pr->raw);
+    /* The databases are the rules' (shared_subset), not the route's. */
     yg_free(pr->field);
     yg_free(pr->own);
     memset(pr, 0, sizeof *pr);

@@ -11,6 +11,7 @@
 #ifndef YG_MATCH_PROGRAM_H
 #define YG_MATCH_PROGRAM_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "core/core.h"
@@ -122,8 +123,15 @@ struct yg_rules {
     int32_t *atom_dbf;
     size_t *db_natoms;
     size_t nalways, natoms;
-    void *hs_db;    /* atoms looked for in the raw document (prefilter.c: struct pf_dbs) */
-    void **fid_db;  /* per field id: atoms looked for in that field's values (idem) */
+    void *hs_db;   /* atoms looked for in the raw document (prefilter.c: struct pf_dbs) */
+    void **fid_db; /* per field id: atoms looked for in that field's values (idem) */
+    /* The log sources' own raw-document databases (yg__prefilter_route),
+     * one per distinct atom set, shared by every scanner of these rules
+     * (one copy in memory whatever the thread count) and freed with them;
+     * sub_lock guards the list. */
+    pthread_mutex_t sub_lock;
+    struct pf_sub *subs;
+    size_t nsubs, subcap;
     size_t nfid_db; /* fields that existed when fid_db was built */
     uint32_t *atom_off, *atom_rules;
     /* Distinct items (the evaluator caches each item's result per event). */
@@ -218,7 +226,8 @@ struct yg_pf_state {
 struct yg_pf_route {
     const void *raw; /* raw-document database, or NULL: not scanned */
     void **field;    /* per field id < rs->nfid_db; NULL array: rs->fid_db */
-    uint8_t *own;    /* per database (0: raw, f + 1: field f): the route's own */
+    uint8_t *own;    /* per database (0: raw, f + 1: field f): of the route's atoms only
+                      * (shared with other scanners: freed with the rules) */
     size_t n;
 };
 /* The databases of the rules rules[0, n) (*scratch grown to fit them); out

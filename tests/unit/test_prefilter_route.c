@@ -128,6 +128,19 @@ int main(void)
     yg__prefilter_route(r, list, n, &scratch, &pr);
     CHECK(pr.raw != NULL && pr.raw != r->hs_db && pr.own && pr.own[0]);
     CHECK(pr.field && pr.field[cl] == NULL);
+    /* Another scanner (its own scratch, as another thread's) on the same
+     * log source gets the same database, not a copy: one per rule set. */
+    {
+        void *scratch2 = NULL;
+        struct yg_pf_route pr2;
+        size_t subs = r->nsubs;
+        yg__prefilter_route(r, list, n, &scratch2, &pr2);
+        CHECK_MSG(pr2.raw == pr.raw && r->nsubs == subs, "shared: %d, %zu databases for %zu",
+                  pr2.raw == pr.raw, r->nsubs, subs);
+        CHECK(scratch2 != NULL); /* grown to fit the shared database */
+        yg__prefilter_route_free(&pr2);
+        yg__prefilter_scratch_free(scratch2);
+    }
     yg__prefilter_route_free(&pr);
     n = rules_of(r, "cl-", list);
     CHECK(n == 2);
