@@ -253,6 +253,15 @@ static bool valid_utf8(const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+#if defined(__SSE2__)
+        /* Sixteen ASCII bytes at a time: every Microsoft 365 record comes
+         * through here, nearly all of it ASCII (a byte at a time this was
+         * 2.5 % of a hunt of the benchmark file). */
+        while (n - i >= 16 && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(s + i))))
+            i += 16;
+        if (i >= n)
+            break;
+#endif
         unsigned char ch = (unsigned char)s[i];
         if (ch < 0x80) {
             i++;

@@ -73,6 +73,9 @@ open(t + "/u16le.log", "wb").write(b"\xff\xfe" + (line * 2).encode("utf-16-le"))
 open(t + "/u16be.log", "wb").write(b"\xfe\xff" + line.encode("utf-16-be"))
 jp = "<38>Jan 10 10:00:01 host sshd[43]: ログイン失敗 user=管理者\n"
 open(t + "/cp932.log", "wb").write(jp.encode("cp932"))
+# CP932 bytes only before a long ASCII tail: the UTF-8 check reads ASCII 16 bytes at a time.
+jp2 = "<38>Jan 10 10:00:05 host sshd[47]: ログイン失敗 for admin from 192.0.2.10 port 22 ssh2 (attempt 3)\n"
+open(t + "/cp932-tail.log", "wb").write(jp2.encode("cp932"))
 open(t + "/badutf8.log", "wb").write(b"<38>Jan 10 10:00:02 host sshd[44]: bad \xff\xfe bytes\n")
 # A surrogate pair (U+1F600), then a high surrogate with no low one after it.
 pair = "<38>Jan 10 10:00:03 host sshd[45]: face \U0001F600 end\n".encode("utf-16-le")
@@ -82,6 +85,7 @@ PY
 ok "UTF-16LE with BOM decodes" '[ $("$Y" decode -q "$T/u16le.log" | grep -c "Failed password") -eq 2 ]'
 ok "UTF-16BE with BOM decodes" '"$Y" decode -q "$T/u16be.log" | grep -q "Failed password for root"'
 ok "CP932 line converted to UTF-8" '"$Y" decode -q "$T/cp932.log" | grep -q "ログイン失敗 user=管理者"'
+ok "CP932 before a long ASCII tail converted" '"$Y" decode -q "$T/cp932-tail.log" | grep -q "ログイン失敗 for admin from 192.0.2.10 port 22 ssh2"'
 ok "invalid bytes kept visible" '"$Y" decode -q "$T/badutf8.log" | grep -q "bad \\\\u00ff\\\\u00fe bytes"'
 ok "UTF-16 surrogate pair joined" '"$Y" decode -q "$T/u16pairs.log" | grep -q "face $(printf "\360\237\230\200") end"'
 ok "UTF-16 lone surrogate is U+FFFD" '"$Y" decode -q "$T/u16pairs.log" | grep -q "lone $(printf "\357\277\275") end"'
