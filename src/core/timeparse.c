@@ -362,6 +362,19 @@ static bool parse_mdy(struct cur c, int64_t *ms, bool *zoned)
 
 /* The parse proper; *zoned tells whether the text named its zone (or is an
  * epoch number), so that a zone-less local time can be placed by the caller. */
+/* The reference time of yg__time_parse: the clock, read only when a
+ * year-less time needs it (reading it for every event's time cost more than
+ * parsing an ISO 8601 time). */
+#define REF_NOW INT64_MIN
+
+static int64_t now_ms(void)
+{
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+        return 0;
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 static bool parse_any(const char *s, size_t n, int64_t ref_ms, int64_t *ms, bool *zoned)
 {
     *zoned = false;
@@ -386,7 +399,7 @@ static bool parse_any(const char *s, size_t n, int64_t ref_ms, int64_t *ms, bool
     else if (isdig(first) || first == '-')
         ok = parse_epoch(c, &t, zoned);
     else
-        ok = parse_3164(c, ref_ms, &t);
+        ok = parse_3164(c, ref_ms == REF_NOW ? now_ms() : ref_ms, &t);
     if (ok)
         *ms = t;
     return ok;
@@ -400,11 +413,7 @@ bool yg__time_parse_ref(const char *s, size_t n, int64_t ref_ms, int64_t *ms)
 
 bool yg__time_parse(const char *s, size_t n, int64_t *ms)
 {
-    struct timespec now;
-    int64_t ref = 0;
-    if (clock_gettime(CLOCK_REALTIME, &now) == 0)
-        ref = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-    return yg__time_parse_ref(s, n, ref, ms);
+    return yg__time_parse_ref(s, n, REF_NOW, ms);
 }
 
 /* ---- zones and the one output form ------------------------------------ */

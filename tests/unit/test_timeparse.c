@@ -3,6 +3,8 @@
  * reference time, Apache access-log times; impossible dates are refused. */
 #include "tap.h"
 
+#include <time.h>
+
 #include "core/timeparse.h"
 
 static int64_t ref_ms; /* reference clock for year-less syslog times */
@@ -136,6 +138,16 @@ int main(void)
     int64_t ms = 0;
     CHECK(yg__time_parse("2024-05-01T10:00:00Z", 20, &ms) && ms == T0);
     CHECK(!yg__time_parse(NULL, 0, &ms));
+    /* Without a reference, a year-less time takes the clock's: within the
+     * last year and a month ahead (the clock is read only for such times). */
+    {
+        struct timespec now;
+        CHECK(clock_gettime(CLOCK_REALTIME, &now) == 0);
+        int64_t now_ms = (int64_t)now.tv_sec * 1000;
+        CHECK(yg__time_parse("Mar  7 12:00:00", 15, &ms));
+        CHECK_MSG(ms > now_ms - 367 * 86400000ll && ms <= now_ms + 32 * 86400000ll,
+                  "year-less time %lld against now %lld", (long long)ms, (long long)now_ms);
+    }
     /* Zones: whether the text named one, and a zone for those that do not. */
     {
         struct yg_tz utc, tokyo9, minus7, la;
