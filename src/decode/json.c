@@ -160,6 +160,22 @@ static yg_err scan_atom(const char *b, size_t *ip, size_t n, struct yg_val *v,
     return YG_ESYNTAX;
 }
 
+/* Is the key at b[i..] (after its opening quote) k, closed by a quote?  k
+ * needs no escape, so equal bytes then a quote are that key; k is readable
+ * for 16 bytes (struct yg_json_sink, guess). */
+static inline bool key_is(const char *b, size_t i, size_t n, const char *k, size_t kn)
+{
+#if defined(__SSE2__)
+    if (kn < 16 && n - i >= 16) {
+        __m128i eq = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + i)),
+                                    _mm_loadu_si128((const __m128i *)k));
+        unsigned want = (1u << kn) - 1;
+        return ((unsigned)_mm_movemask_epi8(eq) & want) == want && b[i + kn] == '"';
+    }
+#endif
+    return n - i > kn && b[i + kn] == '"' && memcmp(b + i, k, kn) == 0;
+}
+
 /* An object's key at b[*i] and its ':'; *cur_path: the path its value
  * belongs to (-2: ignored by the sink, with its subtree). */
 static yg_err scan_key(const char *b, size_t *ip, size_t n, struct yg_arena *a,
@@ -179,8 +195,7 @@ static yg_err scan_key(const char *b, size_t *ip, size_t n, struct yg_arena *a,
         /* The guessed key needs no escape, so equal bytes followed by a
          * quote are that key, closed. */
         guessed = sink->guess(sink->ud, parent, &k, &kn);
-        if (guessed >= 0 && n - (i + 1) > kn && b[i + 1 + kn] == '"' &&
-            memcmp(b + i + 1, k, kn) == 0)
+        if (guessed >= 0 && key_is(b, i + 1, n, k, kn))
             j = i + 2 + kn;
         else
             guessed = -1;

@@ -29,7 +29,9 @@ struct yg_json_sink {
     /* Optional.  Records of one shape repeat their keys in the same order,
      * so the sink may guess the next key inside the object at `parent`:
      * its path id, with *k and *kn its bytes, which must need no escape (no
-     * '"', '\\' or control byte), or a negative value for no guess.  The
+     * '"', '\\' or control byte) and be readable for at least 16 bytes (the
+     * scanner compares them sixteen at a time), or a negative value for no
+     * guess.  The
      * sink may assume the guess is taken: when the input's key is another,
      * the scanner calls key() for it, which then undoes that assumption.
      * A key guessed right costs a comparison instead of a string scan and

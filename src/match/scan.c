@@ -396,7 +396,11 @@ static int32_t find_path(struct yg_scanner *s, int32_t parent, const char *k, si
     p->parent = parent;
     p->klen = (uint32_t)kn;
     p->hash = h;
-    p->key = yg_strndup(k, kn);
+    /* At least 16 bytes, zero-padded: the JSON scanner compares a guessed
+     * key sixteen bytes at a time (decode/json.h). */
+    p->key = yg_calloc(1, kn + 1 > 16 ? kn + 1 : 16);
+    if (p->key)
+        memcpy(p->key, k, kn);
     p->plain = true;
     for (size_t i = 0; i < kn; i++)
         if (k[i] == '"' || k[i] == '\\' || (unsigned char)k[i] < 0x20)

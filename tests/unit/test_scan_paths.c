@@ -31,6 +31,14 @@ static const char rules[] = "title: top-level b\n"
                             "detection:\n"
                             "  sel:\n"
                             "    keyxy: 'two'\n"
+                            "  condition: sel\n"
+                            "---\n"
+                            "title: key of 20 bytes\n"
+                            "id: key-20\n"
+                            "logsource: {product: shapes}\n"
+                            "detection:\n"
+                            "  sel:\n"
+                            "    a_key_of_20_bytes_x: 'two'\n"
                             "  condition: sel\n";
 
 /* The one rule that fired on ev, or "" (none) or "many". */
@@ -73,6 +81,24 @@ int main(void)
         CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a\\\\\":\"two\"}"), ""));
         CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a\\\\\":\"two\"}"), ""));
         CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a\\\":\"two\"}"), "error"));
+        /* The same with 16 bytes and more after each key (the comparison
+         * sixteen bytes at a time): a prefix of the guess, and one longer. */
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"keyxy\":\"two\",\"p\":\"0123456789abcdef\"}"),
+                      "long-key"));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"keyx\":\"two\",\"p\":\"0123456789abcdef\"}"), ""));
+        CHECK(
+            !strcmp(fired(s, "{\"a\":\"one\",\"keyxyz\":\"two\",\"p\":\"0123456789abcdef\"}"), ""));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"keyxy\":\"two\",\"p\":\"0123456789abcdef\"}"),
+                      "long-key"));
+        CHECK(
+            !strcmp(fired(s, "{\"a\":\"one\",\"keyxyz\":\"two\",\"p\":\"0123456789abcdef\"}"), ""));
+        /* Keys of 16 bytes and more (compared without the 16-byte step), and
+         * keys that differ only past their 16th byte or in length there. */
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a_key_of_20_bytes_x\":\"two\"}"), "key-20"));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a_key_of_20_bytes_x\":\"two\"}"), "key-20"));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a_key_of_20_bytes_y\":\"two\"}"), ""));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a_key_of_20_bytes_xy\":\"two\"}"), ""));
+        CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"a_key_of_20_bytes_x\":\"two\"}"), "key-20"));
         /* Guessed right but cut after the key: an error, not a match. */
         CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"b\":\"two\"}"), "top-b"));
         CHECK(!strcmp(fired(s, "{\"a\":\"one\",\"b\""), "error"));
