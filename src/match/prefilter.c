@@ -452,6 +452,38 @@ static yg_err add_atom(struct yg_rules *rs, struct atom_tab *t, const char *p, s
 /* The atoms of rule r's long value lists, each paired with r (an item
  * shared with an earlier rule has its atoms already: they count for r
  * too). */
+static int gpair_cmp(const void *a, const void *b)
+{
+    const struct yg_gpair *x = a, *y = b;
+    if (x->atom != y->atom)
+        return x->atom < y->atom ? -1 : 1;
+    return x->group < y->group ? -1 : x->group > y->group;
+}
+
+/* The item's groups by atom, and those without one (struct yg_item): the
+ * evaluator then visits only the groups of the atoms an event holds. */
+static yg_err index_groups(struct yg_rules *rs, struct yg_item *it)
+{
+    uint32_t np = 0;
+    for (uint32_t g = 0; g < it->ngroups; g++)
+        np += it->gatom[g] != 0;
+    it->gpairs = yg_arena_alloc(&rs->perm, (np + 1) * sizeof *it->gpairs);
+    it->gfree = yg_arena_alloc(&rs->perm, (it->ngroups - np + 1) * sizeof *it->gfree);
+    if (!it->gpairs || !it->gfree)
+        return YG_ENOMEM;
+    it->npairs = it->nfree = 0;
+    for (uint32_t g = 0; g < it->ngroups; g++) {
+        if (it->gatom[g])
+            it->gpairs[it->npairs++] = (struct yg_gpair){it->gatom[g], g};
+        else
+            it->gfree[it->nfree++] = g;
+    }
+    qsort(it->gpairs, it->npairs, sizeof *it->gpairs, gpair_cmp);
+    if (it->ngroups > rs->max_gindex)
+        rs->max_gindex = it->ngroups;
+    return YG_OK;
+}
+
 static yg_err mark_vm_atoms(struct yg_rules *rs, size_t r, const struct yg_node *n,
                             struct atom_tab *t, struct rawpairs *rp, unsigned depth)
 {
@@ -490,6 +522,8 @@ static yg_err mark_vm_atoms(struct yg_rules *rs, size_t r, const struct yg_node 
     /* A group of one test with an atom: the evaluator checks the atom first. */
     for (uint32_t g = 0; g < it->ngroups && !err && !shared; g++)
         it->gatom[g] = it->groups[g].n == 1 ? it->groups[g].v[0].atom_id : 0;
+    if (!err && !shared)
+        err = index_groups(rs, it);
     return err;
 }
 
@@ -793,6 +827,8 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     struct pf_ctx *c = ud;
     const struct yg_rules *rs = c->rs;
     struct yg_pf_state *st = c->st;
+    if (st->seen[id] != st->gen)
+        st->hits[st->nhits++] = id;
     st->seen[id] = st->gen;
     for (uint32_t k = rs->atom_off[id]; k < rs->atom_off[id + 1]; k++) {
         uint32_t rc = rs->atom_rules[k], r = rc >> 2;
@@ -822,7 +858,7 @@ bool yg__prefilter_scan(const struct yg_rules *rs, void *scratch, const char *p,
                         bool hides, const struct yg_pf_route *pr, const struct yg_field *f,
                         uint32_t nf, struct yg_pf_state *st)
 {
-    st->ncand = 0;
+    st->ncand = st->nhits = 0;
     if (!scratch || (!rs->hs_db && !rs->natoms))
         return false;
     /* Atoms left out of a log source's databases stay unseen, even when in

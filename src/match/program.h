@@ -42,6 +42,18 @@ struct yg_item {
      * or several (prefilter.c; long value lists only, else NULL): a group
      * whose atom the event lacks is skipped without testing it. */
     uint32_t *gatom;
+    /* The same, for walking only the groups an event can match: the groups
+     * with an atom as (atom, group) pairs sorted by atom then group, and the
+     * groups without one, in order (prefilter.c; NULL as gatom). */
+    struct yg_gpair *gpairs;
+    uint32_t npairs;
+    uint32_t *gfree;
+    uint32_t nfree;
+};
+
+struct yg_gpair {
+    uint32_t atom; /* 1 + the atom, as gatom */
+    uint32_t group;
 };
 
 enum yg_node_kind { YG_N_AND, YG_N_OR, YG_N_NOT, YG_N_ITEM, YG_N_TRUE, YG_N_FALSE };
@@ -122,6 +134,7 @@ struct yg_rules {
     uint32_t *atom_n;
     int32_t *atom_dbf;
     size_t *db_natoms;
+    uint32_t max_gindex; /* the most groups of an item with gpairs (struct yg_item) */
     size_t nalways, natoms;
     void *hs_db;   /* atoms looked for in the raw document (prefilter.c: struct pf_dbs) */
     void **fid_db; /* per field id: atoms looked for in that field's values (idem) */
@@ -218,6 +231,8 @@ struct yg_pf_state {
     uint32_t *cand;
     uint32_t ncand;
     uint32_t *seen; /* per atom: generation of the last document containing it */
+    uint32_t *hits; /* the atoms seen in this document, each once */
+    uint32_t nhits;
 };
 /* The databases a log source's events are scanned with, for its rules
  * only: per database (the raw document's, each field's), none when no rule

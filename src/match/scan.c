@@ -137,6 +137,7 @@ struct yg_scanner {
     uint64_t *re_limit;        /* per rule index, allocated on the first limit */
     uint64_t re_limit_total;
     bool pf_ok;      /* the prefilter decided for this event */
+    uint32_t *gcand; /* an item's groups to visit (eval_values), rs->max_gindex */
     const char *doc; /* the current document's bytes */
     size_t doclen;
     bool doc_hides; /* an escape may hide an atom from the raw scan */
@@ -165,12 +166,15 @@ yg_err yg_scanner_create(yg_rules *rs, yg_scanner **out)
     s->pf.mask = yg_calloc(rs->nrules + 1, 1);
     s->pf.cand = yg_calloc(rs->nrules + 1, sizeof *s->pf.cand);
     s->pf.seen = yg_calloc(rs->natoms + 1, sizeof *s->pf.seen);
+    s->pf.hits = yg_calloc(rs->natoms + 1, sizeof *s->pf.hits);
+    s->gcand = yg_calloc(rs->max_gindex + 1, sizeof *s->gcand);
     s->item_stamp = yg_calloc(rs->nitems + 1, sizeof *s->item_stamp);
     s->item_res = yg_calloc(rs->nitems + 1, 1);
     yg_buf_init(&s->out, YG_MAX_EVENT_BYTES * 2);
     yg_buf_init(&s->iout, YG_MAX_EVENT_BYTES);
     if (!s->head || !s->gen || !s->re_scratch || !s->pf.stamp || !s->pf.mask || !s->pf.cand ||
-        !s->pf.seen || !s->item_stamp || !s->item_res || (rs->natoms && !s->pf_scratch)) {
+        !s->pf.seen || !s->pf.hits || !s->gcand || !s->item_stamp || !s->item_res ||
+        (rs->natoms && !s->pf_scratch)) {
         yg_scanner_destroy(s);
         return YG_ENOMEM;
     }
@@ -226,6 +230,8 @@ void yg_scanner_destroy(yg_scanner *s)
     yg_free(s->pf.mask);
     yg_free(s->pf.cand);
     yg_free(s->pf.seen);
+    yg_free(s->pf.hits);
+    yg_free(s->gcand);
     yg_free(s->item_stamp);
     yg_free(s->item_res);
     yg_free(s->re_limit);
@@ -816,11 +822,53 @@ static bool group_test(struct yg_scanner *s, const struct yg_vmgroup *g, const s
     return false;
 }
 
+static void sort_u32(uint32_t *v, uint32_t n);
+
+/* The groups of a long list the event can match, in order: those without
+ * an atom and those whose atom the prefilter saw (the others are skipped by
+ * eval_values all the same); their count, or -1 when walking every group is
+ * cheaper (many atoms seen). */
+static int64_t groups_to_visit(struct yg_scanner *s, const struct yg_item *it)
+{
+    const struct yg_pf_state *st = &s->pf;
+    if (!it->gpairs || (uint64_t)st->nhits * 2 > it->ngroups)
+        return -1;
+    uint32_t *c = s->gcand, n = 0;
+    for (uint32_t h = 0; h < st->nhits; h++) {
+        uint32_t a = st->hits[h] + 1, lo = 0, hi = it->npairs;
+        while (lo < hi) { /* the first pair of atom a */
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (it->gpairs[mid].atom < a)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; lo < it->npairs && it->gpairs[lo].atom == a; lo++)
+            c[n++] = it->gpairs[lo].group;
+    }
+    sort_u32(c, n);
+    /* Merge in the groups without an atom (sorted), from the end. */
+    uint32_t total = n + it->nfree, i = n, j = it->nfree;
+    for (uint32_t k = total; k-- > 0;)
+        c[k] = (j == 0 || (i > 0 && c[i - 1] > it->gfree[j - 1])) ? c[--i] : it->gfree[--j];
+    return total;
+}
+
 static bool eval_values(struct yg_scanner *s, const struct yg_item *it)
 {
     int32_t first = field_first(s, it->fid);
     if (first < 0)
         return it->null_ok && !it->neq;
+    /* Any of a long list: only the groups the event can match, in the same
+     * order as the walk below, so the same tests run. */
+    int64_t nv = s->pf_ok && !it->all ? groups_to_visit(s, it) : -1;
+    if (nv >= 0) {
+        bool gm = false;
+        for (int64_t v = 0; v < nv && !gm; v++)
+            for (int32_t k = first; k >= 0 && !gm; k = s->f[k].next)
+                gm = group_test(s, &it->groups[s->gcand[v]], &s->f[k].v);
+        return it->neq ? !gm : gm;
+    }
     bool result = it->all;
     /* Long value lists: a group whose one test has an atom the prefilter did
      * not see cannot match any value (group_test would skip it too). */
