@@ -1,7 +1,8 @@
 /*
  * hits_fixture.h - rules compiled from a string and the ids of the rules one
  * JSON record fires, for the unit tests that check matching through the
- * scanner (test_prefilter_route.c, test_scan_paths.c).  Include after tap.h.
+ * scanner (test_prefilter_route.c, test_scan_paths.c, test_long_lists.c).
+ * Include after tap.h.
  */
 #ifndef YG_TEST_HITS_FIXTURE_H
 #define YG_TEST_HITS_FIXTURE_H
@@ -44,6 +45,19 @@ static yg_rules *compile_text(const char *text, size_t n)
     CHECK(yg_compiler_get_rules(c, &r) == YG_OK);
     yg_compiler_destroy(c);
     return r;
+}
+
+/* The rules of text (n bytes) and a scanner of them for events of log
+ * source product; false (after a failed check) when either cannot be had. */
+static inline bool open_scanner(const char *text, size_t n, const char *product, yg_rules **r,
+                                yg_scanner **s)
+{
+    *s = NULL;
+    if (!(*r = compile_text(text, n)))
+        return false;
+    CHECK(yg_scanner_create(*r, s) == YG_OK);
+    CHECK(*s && yg_scanner_set_logsource(*s, product, NULL, NULL) == YG_OK);
+    return *s != NULL;
 }
 
 #endif

@@ -62,12 +62,10 @@ static const char *fired(yg_scanner *s, const char *ev)
 
 int main(void)
 {
-    yg_rules *r = compile_text(rules, sizeof rules - 1);
-    if (!r)
-        TAP_DONE();
+    yg_rules *r;
     yg_scanner *s;
-    CHECK(yg_scanner_create(r, &s) == YG_OK);
-    CHECK(yg_scanner_set_logsource(s, "lists", NULL, NULL) == YG_OK);
+    if (!open_scanner(rules, sizeof rules - 1, "lists", &r, &s))
+        TAP_DONE();
     for (int round = 0; round < 2; round++) {
         /* A value without an atom, one with, one twice, none. */
         IS("{\"Company\":\"ab\"}", "any-list");

@@ -51,12 +51,10 @@ static const char *fired(yg_scanner *s, const char *ev)
 
 int main(void)
 {
-    yg_rules *r = compile_text(rules, sizeof rules - 1);
-    if (!r)
-        TAP_DONE();
+    yg_rules *r;
     yg_scanner *s;
-    CHECK(yg_scanner_create(r, &s) == YG_OK);
-    CHECK(yg_scanner_set_logsource(s, "shapes", NULL, NULL) == YG_OK);
+    if (!open_scanner(rules, sizeof rules - 1, "shapes", &r, &s))
+        TAP_DONE();
     /* Each twice in a row, then alternating: the second of a kind follows
      * the remembered order, the next kind breaks it. */
     for (int round = 0; round < 3; round++) {
