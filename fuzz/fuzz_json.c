@@ -1,5 +1,6 @@
-/* libFuzzer target: the JSON scanner and the scanner's field resolution and
- * routing, through the public API with a small rule set.
+/* libFuzzer target: the JSON scanner (strings with escapes, keys guessed from
+ * the previous input's shape) and the scanner's field resolution, routing
+ * and long value lists, through the public API with a small rule set.
  * Seeds: regression JSON documents and real log lines (see fuzz/seeds.sh). */
 #include <stdint.h>
 #include <string.h>
@@ -15,7 +16,11 @@ static const char rule[] = "title: t\n"
                            "    Image|endswith: '\\cmd.exe'\n"
                            "    CommandLine|contains|all: [a, b]\n"
                            "  kw: [evil]\n"
-                           "  condition: sel or kw\n";
+                           /* A long list: the groups visited by the atoms seen. */
+                           "  list:\n"
+                           "    Company: [ab, alpha1, bravo2, charlie3, delta4, echo5, foxtrot6,"
+                           " golf7, hotel8, HOTEL8]\n"
+                           "  condition: sel or kw or list\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
