@@ -18,7 +18,9 @@
 
 #include <assert.h>
 #include <librdkafka/rdkafka.h>
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,7 +62,14 @@ struct yg_kafka {
     bool transactional, in_txn;
     bool produced; /* messages produced since the last commit */
     bool fatal;    /* a commit failed: the service must stop */
-    bool closing;  /* in rd_kafka_consumer_close: assignments are only acknowledged */
+    /* The commit watchdog (commit_watch): armed around each transaction's
+     * commit, started with the first one. */
+    pthread_t wd;
+    pthread_mutex_t wd_mu;
+    pthread_cond_t wd_cv;
+    bool wd_started, wd_armed, wd_quit;
+    struct timespec wd_deadline;
+    bool closing; /* in rd_kafka_consumer_close: assignments are only acknowledged */
     /* How long a transaction's commit or abort may block: KAFKA_TIMEOUT_MS,
      * or the producer's transaction.timeout.ms when smaller (by then the
      * broker has aborted the transaction anyway). */
@@ -423,10 +432,13 @@ bool yg__kafka_fatal(const struct yg_kafka *k)
     return k->fatal;
 }
 
+static void watch_stop(struct yg_kafka *k);
+
 void yg__kafka_free(struct yg_kafka *k)
 {
     if (!k)
         return;
+    watch_stop(k);
     if (k->pos)
         rd_kafka_topic_partition_list_destroy(k->pos);
     if (k->next)
@@ -537,13 +549,98 @@ bool yg__kafka_pending(const struct yg_kafka *k)
     return k->produced || k->in_txn || (k->pos && k->pos->cnt > 0);
 }
 
+/* librdkafka's rd_kafka_send_offsets_to_transaction() can block past its
+ * timeout while the group coordinator does not answer (confluentinc/librdkafka
+ * issue 5456: the coordinator request's timeout is never checked), for as long
+ * as the broker stays away; test_kafka_failures met it with the broker
+ * stopped.  A commit that has not returned when every step of it (offsets,
+ * commit, abort) has had its transaction.timeout.ms, and 2 s more, ends the
+ * process as a crash would: nothing of the transaction is committed, and a
+ * restart resumes from the committed offsets (test_kafka_exactly_once kills
+ * the process at this very point).  The exit status is 1, as for a failed
+ * commit. */
+static void *commit_watch(void *arg)
+{
+    struct yg_kafka *k = arg;
+    pthread_mutex_lock(&k->wd_mu);
+    while (!k->wd_quit) {
+        if (!k->wd_armed) {
+            pthread_cond_wait(&k->wd_cv, &k->wd_mu);
+            continue;
+        }
+        if (pthread_cond_timedwait(&k->wd_cv, &k->wd_mu, &k->wd_deadline) == ETIMEDOUT &&
+            k->wd_armed && !k->wd_quit) {
+            yg__log(YG_LOG_ERROR,
+                    "kafka: committing the transaction: no answer from the broker within %d ms "
+                    "(transaction.timeout.ms %d, three steps); stopping at once (a restart "
+                    "resumes from the committed offsets)",
+                    3 * k->txn_ms + 2000, k->txn_ms);
+            _exit(1);
+        }
+    }
+    pthread_mutex_unlock(&k->wd_mu);
+    return NULL;
+}
+
+static void watch_arm(struct yg_kafka *k, bool on)
+{
+    if (on && !k->wd_started) {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&k->wd_cv, &ca);
+        pthread_condattr_destroy(&ca);
+        pthread_mutex_init(&k->wd_mu, NULL);
+        if (pthread_create(&k->wd, NULL, commit_watch, k) != 0) {
+            /* No watchdog: the commit runs as before, unguarded. */
+            pthread_cond_destroy(&k->wd_cv);
+            pthread_mutex_destroy(&k->wd_mu);
+            yg__log(YG_LOG_WARNING, "kafka: no commit watchdog (thread creation failed)");
+            return;
+        }
+        k->wd_started = true;
+    }
+    if (!k->wd_started)
+        return;
+    pthread_mutex_lock(&k->wd_mu);
+    k->wd_armed = on;
+    if (on) {
+        clock_gettime(CLOCK_MONOTONIC, &k->wd_deadline);
+        long long ms = 3LL * k->txn_ms + 2000;
+        k->wd_deadline.tv_sec += (time_t)(ms / 1000);
+        k->wd_deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (k->wd_deadline.tv_nsec >= 1000000000L) {
+            k->wd_deadline.tv_sec++;
+            k->wd_deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    pthread_cond_signal(&k->wd_cv);
+    pthread_mutex_unlock(&k->wd_mu);
+}
+
+static void watch_stop(struct yg_kafka *k)
+{
+    if (!k->wd_started)
+        return;
+    pthread_mutex_lock(&k->wd_mu);
+    k->wd_quit = true;
+    pthread_cond_signal(&k->wd_cv);
+    pthread_mutex_unlock(&k->wd_mu);
+    pthread_join(k->wd, NULL);
+    pthread_cond_destroy(&k->wd_cv);
+    pthread_mutex_destroy(&k->wd_mu);
+    k->wd_started = false;
+}
+
 /* YG_KAFKA_CRASH_BEFORE_COMMIT=N: the process kills itself (SIGKILL) just
  * before the Nth commit that carries produced messages, once they are sent
  * and before the transaction or the offsets commit.  For the crash test of
  * docs/kafka.md: a kill at the one point where a duplicate or a loss could
  * arise.  YG_KAFKA_STOP_BEFORE_COMMIT=N: at the same point the process stops
  * itself (SIGSTOP) until it is continued (SIGCONT), so that a test can make
- * the broker unreachable while the batch's transaction is open. */
+ * the broker unreachable while the batch's transaction is open.
+ * YG_KAFKA_HANG_IN_COMMIT=N: the Nth such commit hangs once the watchdog is
+ * armed, as librdkafka's can (commit_watch), for the watchdog's test. */
 static long hook_count(const char *name, long *left)
 {
     if (*left == -1) {
@@ -591,6 +688,14 @@ yg_err yg__kafka_commit(struct yg_kafka *k)
         if ((err = begin(k)))
             return err;
         rd_kafka_error_t *e = NULL;
+        watch_arm(k, true);
+        static long hang_left = -1;
+        if (k->produced && hook_count("YG_KAFKA_HANG_IN_COMMIT", &hang_left) > 0 &&
+            --hang_left == 0) {
+            yg__log(YG_LOG_WARNING, "kafka: YG_KAFKA_HANG_IN_COMMIT reached: hanging");
+            for (;;)
+                pause();
+        }
         if (offsets) {
             rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(k->cons);
             e = rd_kafka_send_offsets_to_transaction(k->prod, k->pos, md, k->txn_ms);
@@ -608,11 +713,13 @@ yg_err yg__kafka_commit(struct yg_kafka *k)
                     rd_kafka_error_destroy(a);
                 k->in_txn = false;
             }
+            watch_arm(k, false);
             /* The consumer already moved past the transaction's records: a
              * restart resumes them from the committed offsets. */
             k->fatal = true;
             return YG_EIO;
         }
+        watch_arm(k, false);
         k->in_txn = false;
     } else {
         if (k->prod && k->produced) {

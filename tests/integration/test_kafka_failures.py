@@ -22,6 +22,11 @@ carries produced messages. The broker's JVM is stopped (SIGSTOP), the instance c
 commit cannot reach the broker, and it must exit with status 1, naming the cause, within the
 documented bound. The broker is continued and the instance restarted.
 
+Phase 3, a commit that never returns (librdkafka's offsets-to-transaction call can block past
+its timeout while the group coordinator does not answer; phase 2 met it on a loaded machine):
+YG_KAFKA_HANG_IN_COMMIT=1 makes the first such commit hang. The watchdog must end the instance
+with status 1 within the same bound, saying why; it is then restarted.
+
 Asserts, at the end, on the alerts topic read at read_committed: the alerts per rule id are
 exactly those of `yagura hunt` over the same records, no alert id twice (nothing lost, nothing
 doubled); and the exits and messages above.
@@ -200,6 +205,27 @@ def main():
                 check(re.search(r"error kafka: committing the transaction: .+; stopping", log),
                       "the log names the failed commit")
                 print(f"phase 2: exit {rc} after {took:.1f} s with the broker stopped", flush=True)
+                # Phase 3: a commit that does not return (librdkafka's offsets-to-transaction
+                # call can block past its timeout while the coordinator does not answer): the
+                # watchdog ends the instance with status 1, nothing of it committed.
+                mark = len(m.logtext())
+                h = start("match", {"YG_KAFKA_HANG_IN_COMMIT": "1"})
+                T.wait(lambda: "YG_KAFKA_HANG_IN_COMMIT reached" in h.logtext()[mark:], 90,
+                       "a commit to hang")
+                t0 = time.time()
+                try:
+                    rc = h.p.wait(timeout=EXIT_BOUND_S + 30)
+                except subprocess.TimeoutExpired:
+                    rc = None
+                    h.p.kill()
+                    h.p.wait()
+                took = time.time() - t0
+                h.log.close()
+                check(rc == 1, f"a commit that hangs ends the instance with status 1: {rc}")
+                check(took <= EXIT_BOUND_S, f"... within {EXIT_BOUND_S} s: {took:.1f} s")
+                check("committing the transaction: no answer from the broker within" in
+                      h.logtext()[mark:], "the log says why it stopped")
+                print(f"phase 3: exit {rc} after {took:.1f} s with the commit hanging", flush=True)
                 start("match")
                 total = sum(expected.values())
                 T.wait(lambda: len(b.consume("alerts")) >= total, 90, f"{total} alerts")
