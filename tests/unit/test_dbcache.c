@@ -61,6 +61,14 @@ static void header_cases(void)
     CHECK(yg__dbcache_check(f, n, key, &got, &why) != NULL);
 }
 
+/* A test's folder (from mkdtemp) and all in it. */
+static void remove_tree(const char *dir)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 static size_t count_entries(const char *dir)
 {
     size_t n = 0;
@@ -211,9 +219,7 @@ static void cache_cases(void)
 
     /* No cache at all. */
     CHECK(compile_scan(NULL, &l, HS_MODE_BLOCK));
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-    CHECK(system(cmd) == 0);
+    remove_tree(base);
 }
 
 static bool exists(const char *dir, const char *name)
@@ -295,9 +301,7 @@ static void cap_cases(void)
     yg__dbcache_get_stats(c, &st);
     yg__dbcache_free(c);
     CHECK(st.written == 0 && st.compiled == 1 && count_entries(dir) == 2);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    remove_tree(dir);
 }
 
 static void default_dir(void)
@@ -361,9 +365,7 @@ static void shared_cases(void)
               st.written, st.hits);
     CHECK(count_entries(base) == 1);
     yg__dbcache_free(c);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-    CHECK(system(cmd) == 0);
+    remove_tree(base);
 }
 
 int main(void)
